@@ -1,0 +1,86 @@
+package clinic
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Role is what a user is to the practice. It decides, with care-team
+// membership, what they may see.
+type Role string
+
+// The roles kapstone knows.
+const (
+	RoleAdmin      Role = "admin"
+	RoleTherapist  Role = "therapist"
+	RolePrescriber Role = "prescriber"
+	RolePatient    Role = "patient"
+)
+
+// Roles lists every role, staff first.
+var Roles = []Role{RoleAdmin, RoleTherapist, RolePrescriber, RolePatient}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Staff reports whether r is a staff role (every role but patient). Staff
+// must use a second factor.
+func (r Role) Staff() bool { return r.Valid() && r != RolePatient }
+
+// Title is the role's name for people.
+func (r Role) Title() string {
+	switch r {
+	case RoleAdmin:
+		return "Practice admin"
+	case RoleTherapist:
+		return "Therapist"
+	case RolePrescriber:
+		return "Prescriber"
+	case RolePatient:
+		return "Patient"
+	}
+	return string(r)
+}
+
+// User is an account that can sign in.
+type User struct {
+	ID          string
+	Email       string
+	DisplayName string
+	Role        Role
+	TOTPSecret  string // base32; empty when the user has no second factor
+	DisabledAt  *time.Time
+	CreatedAt   time.Time
+}
+
+// NormalizeEmail trims an address and lower-cases it for comparison.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Validate checks the fields a person types when an account is made.
+func (u *User) Validate() error {
+	fe := FieldErrors{}
+	u.Email = strings.TrimSpace(u.Email)
+	u.DisplayName = strings.TrimSpace(u.DisplayName)
+	if u.Email == "" {
+		fe.Add("email", "Enter an email address.")
+	} else if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || len(u.Email) > 254 {
+		fe.Add("email", "Enter an email address like name@example.com.")
+	}
+	if u.DisplayName == "" {
+		fe.Add("display_name", "Enter a name.")
+	} else if len(u.DisplayName) > 200 {
+		fe.Add("display_name", "Use at most 200 characters.")
+	}
+	if !u.Role.Valid() {
+		fe.Add("role", "Choose admin, therapist, prescriber or patient.")
+	}
+	return fe.Err()
+}

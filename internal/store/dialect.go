@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/ncruces/go-sqlite3"
+	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
+)
+
+// dialect is the only place where SQLite and PostgreSQL differ. Every query
+// elsewhere is written once, with PostgreSQL's $1 placeholders.
+type dialect struct {
+	name string // "sqlite" or "postgres"
+
+	mu     sync.Mutex
+	rebind map[string]string // SQLite: query text with $N rewritten to ?N
+}
+
+// sqliteTimeLayout is how SQLite stores times: Tx turns every time argument
+// into UTC, so the zone is always "Z" and every value has the same width.
+const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// Engine names, as reported by Store.Engine.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgres"
+)
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// openEngine opens the writer and reader pools for dsn. For SQLite, dsn is a
+// file path; the writer is a single connection that starts every transaction
+// with BEGIN IMMEDIATE, and the readers are a small pool.
+func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err error) {
+	if IsPostgresDSN(dsn) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+		return &dialect{name: EnginePostgres}, db, db, nil
+	}
+	path, err := filepath.Abs(dsn)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// Order matters: busy_timeout first (driver docs). synchronous=FULL makes
+	// every acknowledged commit survive a power loss, not only a process crash.
+	// Times are written in one fixed-width UTC layout, so text order is time order.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)" +
+		"&_timefmt=" + url.QueryEscape(sqliteTimeLayout)
+	u := (&url.URL{Scheme: "file", OmitHost: true, Path: path}).String()
+	w, err = sql.Open("sqlite3", u+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err = sql.Open("sqlite3", u+"?"+pragmas+"&_txlock=deferred")
+	if err != nil {
+		w.Close()
+		return nil, nil, nil, err
+	}
+	n := max(2, runtime.NumCPU())
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	return &dialect{name: EngineSQLite, rebind: map[string]string{}}, w, r, nil
+}
+
+// query returns q in the engine's placeholder syntax. PostgreSQL takes $N as
+// written. The SQLite driver binds $N by order of appearance, not by number,
+// so $N becomes ?N (outside string literals and quoted identifiers); results
+// are cached per query text.
+func (d *dialect) query(q string) string {
+	if d.name != EngineSQLite {
+		return q
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s, ok := d.rebind[q]; ok {
+		return s
+	}
+	s := rebindNumbered(q)
+	d.rebind[q] = s
+	return s
+}
+
+// rebindNumbered rewrites $N placeholders to ?N, leaving text inside
+// '...' literals, "..." identifiers and -- comments alone.
+func rebindNumbered(q string) string {
+	var b strings.Builder
+	b.Grow(len(q))
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '-' && i+1 < len(q) && q[i+1] == '-':
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				j = len(q) - i
+			}
+			b.WriteString(q[i : i+j])
+			i += j - 1
+			continue
+		case c == '$' && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9':
+			c = '?'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure.
+func (d *dialect) isUniqueViolation(err error) bool {
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode() == sqlite3.CONSTRAINT_UNIQUE || se.ExtendedCode() == sqlite3.CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	return false
+}
+
+// lockMigrations serialises schema changes between instances. On PostgreSQL
+// it takes a transaction-scoped advisory lock; SQLite's BEGIN IMMEDIATE
+// already excludes other writers.
+func (d *dialect) lockMigrations(ctx context.Context, tx *sql.Tx) error {
+	if d.name != EnginePostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041990213)`)
+	return err
+}
+
+// integrityCheck runs the engine's own consistency check and returns nil when
+// it finds nothing wrong. PostgreSQL has no equivalent online check; it
+// answers nil.
+func (d *dialect) integrityCheck(ctx context.Context, db *sql.DB) error {
+	if d.name != EngineSQLite {
+		return nil
+	}
+	var res string
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		return err
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity_check: %s", res)
+	}
+	return nil
+}
+
+// migrationDir is the folder of embedded migrations for the engine.
+func (d *dialect) migrationDir() string {
+	return "migrations/" + d.name
+}

@@ -1,0 +1,14 @@
+package store
+
+import "context"
+
+// RebindForTest exposes the SQLite placeholder rewrite to tests.
+func RebindForTest(q string) string { return rebindNumbered(q) }
+
+// ExecForTest runs one statement in a write transaction.
+func ExecForTest(ctx context.Context, s *Store, q string, args ...any) error {
+	return s.write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, q, args...)
+		return err
+	})
+}

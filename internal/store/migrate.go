@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationFS embed.FS
+
+// ErrSchemaNewer is returned by Migrate when the database was written by a
+// newer kapstone; the data is left untouched.
+type ErrSchemaNewer struct{ Unknown []string }
+
+func (e *ErrSchemaNewer) Error() string {
+	return fmt.Sprintf("database schema is newer than this kapstone (unknown migrations %s): run a newer kapstone, or restore a backup made by this version", strings.Join(e.Unknown, ", "))
+}
+
+// Migrations lists the embedded migration files for an engine, in order.
+func Migrations(engine string) ([]string, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations/"+engine)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// Migrate applies every embedded migration not yet applied, each in its own
+// transaction, and returns the names it applied. It refuses, with
+// *ErrSchemaNewer, a database that records a migration this binary does not
+// know. Several instances may call it at once.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	names, err := Migrations(s.d.name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var applied []string
+	for _, name := range names {
+		done, err := s.applyMigration(ctx, name, names)
+		if err != nil {
+			return applied, err
+		}
+		if done {
+			applied = append(applied, name)
+		}
+	}
+	return applied, nil
+}
+
+// applyMigration applies one migration file unless it is already recorded.
+func (s *Store) applyMigration(ctx context.Context, name string, known []string) (bool, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if err := s.d.lockMigrations(ctx, tx); err != nil {
+		return false, fmt.Errorf("lock migrations: %w", err)
+	}
+	t := &Tx{tx: tx, d: s.d}
+	rows, err := t.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return false, err
+	}
+	var have []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return false, err
+		}
+		have = append(have, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	var unknown []string
+	for _, v := range have {
+		if !slices.Contains(known, v) {
+			unknown = append(unknown, v)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return false, &ErrSchemaNewer{Unknown: unknown}
+	}
+	if slices.Contains(have, name) {
+		return false, nil
+	}
+	body, err := fs.ReadFile(migrationFS, path.Join(s.d.migrationDir(), name))
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return false, fmt.Errorf("migration %s: %w", name, err)
+	}
+	if _, err := t.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, name, s.now()); err != nil {
+		return false, fmt.Errorf("record migration %s: %w", name, err)
+	}
+	return true, tx.Commit()
+}

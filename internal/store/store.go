@@ -1,0 +1,207 @@
+// Package store keeps kapstone's data in SQLite (embedded, the default) or
+// PostgreSQL, with one query text for both. Public methods open a
+// transaction and compose unexported helpers that take it.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// Store is a handle on the database. It is safe for concurrent use.
+type Store struct {
+	d *dialect
+	w *sql.DB // writes (SQLite: one connection)
+	r *sql.DB // reads (SQLite: a pool; PostgreSQL: same as w)
+
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// Open connects to the database named by dsn: a postgres:// URL, or else the
+// path of a SQLite file, created if missing. It checks the connection but does
+// not migrate; call Migrate. Errors are one line that says what to fix.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if dsn == "" {
+		return nil, errors.New("no database given")
+	}
+	if !IsPostgresDSN(dsn) {
+		dir := filepath.Dir(dsn)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("database directory %s does not exist or is not a directory", dir)
+		}
+	}
+	d, w, r, err := openEngine(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	s := &Store{d: d, w: w, r: r, Now: time.Now}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := s.ping(pctx); err != nil {
+		s.Close()
+		if d.name == EnginePostgres {
+			return nil, fmt.Errorf("cannot connect to PostgreSQL at %s: %v", redactDSN(dsn), firstLine(err))
+		}
+		return nil, fmt.Errorf("cannot open SQLite database %s: %v", dsn, firstLine(err))
+	}
+	return s, nil
+}
+
+// ping checks that the writer can reach the database; for SQLite it also
+// applies the pragmas and checks the file is writable.
+func (s *Store) ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return err
+	}
+	if s.d.name == EngineSQLite {
+		// Touch the file with a write so a read-only directory fails now, not at the first save.
+		if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
+			return err
+		}
+		var mode string
+		if err := s.w.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+			return err
+		}
+		if mode != "wal" {
+			return fmt.Errorf("journal_mode is %q, want wal", mode)
+		}
+	}
+	return nil
+}
+
+// Engine names the database engine: EngineSQLite or EnginePostgres.
+func (s *Store) Engine() string { return s.d.name }
+
+// Ping reports whether the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+}
+
+// IntegrityCheck runs SQLite's integrity_check and returns nil when it says
+// ok. On PostgreSQL it returns nil.
+func (s *Store) IntegrityCheck(ctx context.Context) error {
+	return s.d.integrityCheck(ctx, s.w)
+}
+
+// Close closes both pools. On SQLite the last connection to close checkpoints the WAL.
+func (s *Store) Close() error {
+	var err error
+	if s.r != s.w {
+		err = s.r.Close()
+	}
+	return errors.Join(err, s.w.Close())
+}
+
+// Tx is a transaction whose queries use $N placeholders on either engine.
+// Time arguments are stored in UTC at microsecond precision, so what is read
+// back equals what was written on both engines.
+type Tx struct {
+	tx *sql.Tx
+	d  *dialect
+}
+
+func (t *Tx) args(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = v.UTC().Truncate(time.Microsecond)
+		case *time.Time:
+			if v != nil {
+				args[i] = v.UTC().Truncate(time.Microsecond)
+			}
+		}
+	}
+	return args
+}
+
+// Exec runs a statement that returns no rows.
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.d.query(q), t.args(args)...)
+}
+
+// Query runs a query that returns rows.
+func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.d.query(q), t.args(args)...)
+}
+
+// QueryRow runs a query that returns at most one row.
+func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.d.query(q), t.args(args)...)
+}
+
+// write runs fn in a read-write transaction and commits it when fn returns
+// nil. A failed COMMIT is returned as an error: nothing is acknowledged that
+// was not made durable.
+func (s *Store) write(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return unavailable(err)
+	}
+	defer tx.Rollback()
+	if err := fn(&Tx{tx: tx, d: s.d}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// read runs fn in a read-only transaction.
+func (s *Store) read(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return unavailable(err)
+	}
+	defer tx.Rollback()
+	return fn(&Tx{tx: tx, d: s.d})
+}
+
+func unavailable(err error) error {
+	return &clinic.Error{Code: clinic.EUnavailable, Message: "The database is not available right now. Nothing was saved; please try again.", Err: err}
+}
+
+// now returns the store clock's time in UTC at microsecond precision.
+func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// NewID returns a new 26-character identifier: 48 bits of milliseconds (so
+// ids sort by creation time) and 80 random bits.
+func NewID() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
+	rand.Read(b[6:])
+	return idEncoding.EncodeToString(b[:])
+}
+
+func redactDSN(dsn string) string {
+	i := strings.Index(dsn, "://")
+	at := strings.LastIndex(dsn, "@")
+	if i < 0 || at < i {
+		return dsn
+	}
+	userinfo := dsn[i+3 : at]
+	if u, _, ok := strings.Cut(userinfo, ":"); ok {
+		return dsn[:i+3] + u + ":***" + dsn[at:]
+	}
+	return dsn
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
