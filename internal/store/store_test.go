@@ -120,12 +120,13 @@ func TestUserAndSession(t *testing.T) {
 		t.Fatalf("FindUserByID(missing) = %v, want %s", err, clinic.ENotFound)
 	}
 
+	idle15 := func(clinic.Role) time.Duration { return 15 * time.Minute }
 	sess := &store.Session{IDHash: "h1", User: u, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(12 * time.Hour)}
 	if err := s.CreateSession(ctx, sess); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(10 * time.Minute)
-	live, err := s.TouchSession(ctx, "h1", 15*time.Minute)
+	live, err := s.TouchSession(ctx, "h1", idle15)
 	if err != nil {
 		t.Fatalf("TouchSession within idle limit: %v", err)
 	}
@@ -133,15 +134,15 @@ func TestUserAndSession(t *testing.T) {
 		t.Fatalf("TouchSession = user %s mfa %v, want user %s mfa false", live.User.ID, live.MFADone, u.ID)
 	}
 	now = now.Add(14 * time.Minute) // 14 min after the last touch: still live
-	if _, err := s.TouchSession(ctx, "h1", 15*time.Minute); err != nil {
+	if _, err := s.TouchSession(ctx, "h1", idle15); err != nil {
 		t.Fatalf("TouchSession 14 min after last use: %v", err)
 	}
 	now = now.Add(15 * time.Minute)
-	if _, err := s.TouchSession(ctx, "h1", 15*time.Minute); clinic.ErrorCode(err) != clinic.ENotFound {
+	if _, err := s.TouchSession(ctx, "h1", idle15); clinic.ErrorCode(err) != clinic.ENotFound {
 		t.Fatalf("TouchSession after idle timeout = %v, want %s", err, clinic.ENotFound)
 	}
 	now = now.Add(-15 * time.Minute) // even back in time, the idle-expired row is gone
-	if _, err := s.TouchSession(ctx, "h1", 15*time.Minute); clinic.ErrorCode(err) != clinic.ENotFound {
+	if _, err := s.TouchSession(ctx, "h1", idle15); clinic.ErrorCode(err) != clinic.ENotFound {
 		t.Fatalf("TouchSession of a deleted session = %v, want %s", err, clinic.ENotFound)
 	}
 

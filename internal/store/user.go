@@ -146,9 +146,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
 
 // TouchSession finds the live session with idHash and moves its idle
 // deadline on. A session is live while it is before its absolute end, its
-// last use is within idle, and its user is not disabled. Returns ENotFound
+// last use is within idle(role), and its user is not disabled. Returns ENotFound
 // (and deletes the row) otherwise.
-func (s *Store) TouchSession(ctx context.Context, idHash string, idle time.Duration) (*Session, error) {
+func (s *Store) TouchSession(ctx context.Context, idHash string, idle func(clinic.Role) time.Duration) (*Session, error) {
 	now := s.now()
 	var sess *Session
 	err := s.write(ctx, func(tx *Tx) error {
@@ -162,7 +162,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash string, idle time.Durat
 		}
 		x.User = u
 		x.CreatedAt, x.LastSeenAt, x.ExpiresAt = x.CreatedAt.UTC(), x.LastSeenAt.UTC(), x.ExpiresAt.UTC()
-		if u.DisabledAt != nil || !now.Before(x.ExpiresAt) || now.Sub(x.LastSeenAt) >= idle {
+		if u.DisabledAt != nil || !now.Before(x.ExpiresAt) || now.Sub(x.LastSeenAt) >= idle(u.Role) {
 			_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash)
 			return err // committed; sess stays nil
 		}

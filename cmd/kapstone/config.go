@@ -1,0 +1,210 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// config is kapstone's configuration, from flags and KAPSTONE_* variables
+// (a flag wins over its variable). It is parsed once and passed down.
+type config struct {
+	Addr        string
+	DB          string
+	DataDir     string
+	Country     string
+	PublicURL   string
+	TLSCert     string
+	TLSKey      string
+	IdleStaff   time.Duration
+	IdlePatient time.Duration
+	SessionMax  time.Duration
+	LogLevel    string
+}
+
+// usageError is a mistake in how kapstone was called; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// setting is one configuration value with its flag, variable and help.
+type setting struct {
+	flag, env, help string
+	str             *string
+	dur             *time.Duration
+}
+
+func (c *config) settings(cmd string) []setting {
+	all := []setting{
+		{flag: "addr", env: "KAPSTONE_ADDR", help: "address to listen on, host:port", str: &c.Addr},
+		{flag: "data-dir", env: "KAPSTONE_DATA_DIR", help: "directory for the SQLite database and keys (created if missing)", str: &c.DataDir},
+		{flag: "db", env: "KAPSTONE_DB", help: "database: a postgres:// URL, or a SQLite file path (default <data-dir>/kapstone.db)", str: &c.DB},
+		{flag: "country", env: "KAPSTONE_COUNTRY", help: "country whose crisis lines every page shows: " + strings.Join(clinic.CrisisCountries(), ", "), str: &c.Country},
+		{flag: "public-url", env: "KAPSTONE_PUBLIC_URL", help: "URL people use to reach kapstone, e.g. https://care.example.org (https turns on HSTS and Secure cookies)", str: &c.PublicURL},
+		{flag: "tls-cert", env: "KAPSTONE_TLS_CERT", help: "TLS certificate file, to serve HTTPS directly", str: &c.TLSCert},
+		{flag: "tls-key", env: "KAPSTONE_TLS_KEY", help: "TLS private key file", str: &c.TLSKey},
+		{flag: "idle-staff", env: "KAPSTONE_IDLE_STAFF", help: "staff sessions end after this long unused", dur: &c.IdleStaff},
+		{flag: "idle-patient", env: "KAPSTONE_IDLE_PATIENT", help: "patient sessions end after this long unused", dur: &c.IdlePatient},
+		{flag: "session-max", env: "KAPSTONE_SESSION_MAX", help: "every session ends this long after sign-in", dur: &c.SessionMax},
+		{flag: "log-level", env: "KAPSTONE_LOG_LEVEL", help: "debug, info, warn or error", str: &c.LogLevel},
+	}
+	keep := map[string][]string{
+		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "log-level"},
+		"demo":    {"addr", "data-dir", "country", "log-level"},
+		"migrate": {"data-dir", "db", "log-level"},
+	}[cmd]
+	var out []setting
+	for _, s := range all {
+		for _, k := range keep {
+			if s.flag == k {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func defaultConfig(cmd string) config {
+	c := config{
+		Addr:        "127.0.0.1:8080",
+		DataDir:     "kapstone-data",
+		Country:     "US",
+		IdleStaff:   15 * time.Minute,
+		IdlePatient: 30 * time.Minute,
+		SessionMax:  12 * time.Hour,
+		LogLevel:    "info",
+	}
+	if cmd == "demo" {
+		c.DataDir = "" // a new temporary directory unless one is given
+	}
+	return c
+}
+
+// parseConfig reads the settings of cmd from the environment and then from
+// args, and validates them. Errors name the flag or variable at fault.
+func parseConfig(cmd string, args []string, getenv func(string) string, stdout io.Writer, summary string) (config, error) {
+	c := defaultConfig(cmd)
+	settings := c.settings(cmd)
+	for _, s := range settings {
+		v := getenv(s.env)
+		if v == "" {
+			continue
+		}
+		if s.dur != nil {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return c, &usageError{fmt.Sprintf("%s=%q is not a duration; write it like 15m or 12h", s.env, v)}
+			}
+			*s.dur = d
+		} else {
+			*s.str = v
+		}
+	}
+	fs := flag.NewFlagSet("kapstone "+cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, s := range settings {
+		if s.dur != nil {
+			fs.DurationVar(s.dur, s.flag, *s.dur, s.help+" (env "+s.env+")")
+		} else {
+			fs.StringVar(s.str, s.flag, *s.str, s.help+" (env "+s.env+")")
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "Usage: kapstone %s [flags]\n\n%s\n\nFlags (each may also be set by its environment variable):\n", cmd, summary)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return c, errHelp
+		}
+		return c, &usageError{fmt.Sprintf("kapstone %s: %v; run 'kapstone %s -h' for the flags", cmd, err, cmd)}
+	}
+	if fs.NArg() > 0 {
+		return c, &usageError{fmt.Sprintf("kapstone %s: unexpected argument %q; run 'kapstone %s -h' for the flags", cmd, fs.Arg(0), cmd)}
+	}
+	return c, c.validate(cmd)
+}
+
+var errHelp = errors.New("help shown")
+
+func (c *config) validate(cmd string) error {
+	if c.Addr != "" {
+		host, port, err := net.SplitHostPort(c.Addr)
+		if err != nil || port == "" {
+			return &usageError{fmt.Sprintf("KAPSTONE_ADDR / -addr %q is not host:port; write it like 127.0.0.1:8080 or :8080", c.Addr)}
+		}
+		_ = host
+	}
+	if _, ok := clinic.Crisis(c.Country); !ok {
+		return &usageError{fmt.Sprintf("KAPSTONE_COUNTRY / -country %q has no crisis resources in kapstone; use one of %s", c.Country, strings.Join(clinic.CrisisCountries(), ", "))}
+	}
+	c.Country = strings.ToUpper(c.Country)
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &usageError{fmt.Sprintf("KAPSTONE_PUBLIC_URL / -public-url %q is not an http(s) URL; write it like https://care.example.org", c.PublicURL)}
+		}
+		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return &usageError{"KAPSTONE_TLS_CERT and KAPSTONE_TLS_KEY (-tls-cert, -tls-key) must be given together"}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return &usageError{fmt.Sprintf("KAPSTONE_LOG_LEVEL / -log-level %q is not one of debug, info, warn, error", c.LogLevel)}
+	}
+	if c.SessionMax < c.IdleStaff || c.SessionMax < c.IdlePatient {
+		return &usageError{"KAPSTONE_SESSION_MAX / -session-max must be at least as long as the idle timeouts"}
+	}
+	return nil
+}
+
+// prepareDataDir creates the data directory if needed and checks that
+// kapstone can write in it.
+func prepareDataDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return "", fmt.Errorf("data directory %s cannot be created (%v); choose another with -data-dir or KAPSTONE_DATA_DIR", abs, unwrapPath(err))
+	}
+	probe, err := os.CreateTemp(abs, ".write-check-*")
+	if err != nil {
+		return "", fmt.Errorf("data directory %s is not writable (%v); fix its permissions or choose another with -data-dir or KAPSTONE_DATA_DIR", abs, unwrapPath(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return abs, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// dsn is the database to open: KAPSTONE_DB if given, else the SQLite file
+// in the data directory.
+func (c *config) dsn() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return filepath.Join(c.DataDir, "kapstone.db")
+}
+
+func (c *config) needsDataDir() bool {
+	return !store.IsPostgresDSN(c.DB)
+}

@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/demo"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, env *runEnv) error
+}
+
+// runEnv is what a subcommand may use from the outside world.
+type runEnv struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "Serve kapstone: the practice website, the staff app and the patient portal.", runServe},
+		{"demo", "Serve a demo practice on a new SQLite database and print its logins.", runDemo},
+		{"migrate", "Apply database migrations and exit.", runMigrate},
+		{"version", "Print the version and exit.", runVersion},
+	}
+}
+
+// run is the whole program: main only calls it, and tests call it too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	env := &runEnv{getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) < 2 {
+		usage(stdout)
+		return &usageError{"kapstone: name a command; run 'kapstone help' for the list"}
+	}
+	name := args[1]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, args[2:], env)
+		}
+	}
+	return &usageError{fmt.Sprintf("kapstone: unknown command %q; run 'kapstone help' for the list", name)}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "kapstone: a practice platform for ketamine-assisted psychotherapy.")
+	fmt.Fprintln(w, "\nUsage: kapstone <command> [flags]    (kapstone <command> -h for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range commands() {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	tw.Flush()
+}
+
+// exitCode prints err as one line and returns the process exit status:
+// 0 for success or help, 2 for a usage mistake, 1 for anything else.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, errHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, strings.TrimPrefix(err.Error(), "kapstone: ")+"")
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func fullVersion() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += "+" + s.Value[:12]
+			}
+		}
+	}
+	return v
+}
+
+func runVersion(ctx context.Context, args []string, env *runEnv) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprintln(env.stdout, "Usage: kapstone version\n\nPrint the version and exit.")
+		return nil
+	}
+	if len(args) > 0 {
+		return &usageError{fmt.Sprintf("kapstone version: unexpected argument %q", args[0])}
+	}
+	fmt.Fprintf(env.stdout, "kapstone %s\n", fullVersion())
+	return nil
+}
+
+// openStore prepares the data directory (for SQLite), opens the database and migrates it.
+func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*store.Store, error) {
+	if cfg.needsDataDir() {
+		dir, err := prepareDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.DataDir = dir
+	}
+	st, err := store.Open(ctx, cfg.dsn())
+	if err != nil {
+		hint := "check the path and its permissions"
+		if store.IsPostgresDSN(cfg.dsn()) {
+			hint = "check that PostgreSQL is running and KAPSTONE_DB / -db is right"
+		}
+		return nil, fmt.Errorf("%v; %s", err, hint)
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		log.Info("migration applied", "migration", m)
+	}
+	return st, nil
+}
+
+func runMigrate(ctx context.Context, args []string, env *runEnv) error {
+	cfg, err := parseConfig("migrate", args, env.getenv, env.stdout, "Apply every pending database migration and exit. The server also migrates on start.")
+	if err != nil {
+		return err
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+	st, err := openStore(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	names, _ := store.Migrations(st.Engine())
+	fmt.Fprintf(env.stdout, "kapstone: %s database is at migration %s\n", st.Engine(), names[len(names)-1])
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, env *runEnv) error {
+	cfg, err := parseConfig("serve", args, env.getenv, env.stdout, "Serve kapstone until interrupted (SIGINT or SIGTERM), finishing requests in flight.")
+	if err != nil {
+		return err
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+	st, err := openStore(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintln(env.stdout, "kapstone: this practice has no accounts yet. To look around first, run 'kapstone demo'.")
+	}
+	return serve(ctx, &cfg, st, log, env)
+}
+
+func runDemo(ctx context.Context, args []string, env *runEnv) error {
+	cfg, err := parseConfig("demo", args, env.getenv, env.stdout, "Serve a demo practice, seeded with invented staff and patients, on a SQLite\ndatabase in a new temporary directory (or -data-dir), and print the logins.\nThe logins are also written to demo-logins.json in the data directory.")
+	if err != nil {
+		return err
+	}
+	if cfg.DataDir == "" {
+		if cfg.DataDir, err = os.MkdirTemp("", "kapstone-demo-"); err != nil {
+			return fmt.Errorf("cannot create a temporary data directory: %v", err)
+		}
+	}
+	cfg.DB = "" // the demo always runs on SQLite in its data directory
+	log := newLogger(env.stderr, cfg.LogLevel)
+	st, err := openStore(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	logins, err := demo.Seed(ctx, st, cfg.DataDir, auth.DefaultParams)
+	if err != nil {
+		return err
+	}
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	w := env.stdout
+	fmt.Fprintf(w, "kapstone demo: %s\n", demo.PracticeName)
+	fmt.Fprintf(w, "data directory: %s\n", cfg.DataDir)
+	fmt.Fprintf(w, "logins (also in %s):\n", demo.LoginsFile)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ROLE\tEMAIL\tPASSWORD\tTOTP SECRET")
+	for _, l := range logins {
+		secret := "-"
+		if l.TOTPSecret != "" {
+			secret = l.TOTPSecret
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.Role, l.Email, l.Password, secret)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "Staff sign in with a code from an authenticator app: add the TOTP secret to one (\"enter a setup key\").")
+	return serveOn(ctx, ln, &cfg, st, log, env)
+}
+
+// listen opens the listening socket, with a one-line error that says how to
+// fix the usual failures.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		switch {
+		case errors.Is(err, syscall.EADDRINUSE):
+			return nil, fmt.Errorf("cannot listen on %s: the address is already in use; stop the other program or choose another address with -addr or KAPSTONE_ADDR", addr)
+		case errors.Is(err, syscall.EACCES):
+			return nil, fmt.Errorf("cannot listen on %s: permission denied; use a port above 1023 with -addr or KAPSTONE_ADDR", addr)
+		}
+		return nil, fmt.Errorf("cannot listen on %s: %v; check -addr or KAPSTONE_ADDR", addr, unwrapOp(err))
+	}
+	return ln, nil
+}
+
+func unwrapOp(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err
+	}
+	return err
+}
+
+func serve(ctx context.Context, cfg *config, st *store.Store, log *slog.Logger, env *runEnv) error {
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return serveOn(ctx, ln, cfg, st, log, env)
+}
+
+// serveOn serves until ctx is done, then stops taking connections and lets
+// requests in flight finish (up to 25 seconds).
+func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store, log *slog.Logger, env *runEnv) error {
+	wcfg := web.DefaultConfig()
+	wcfg.Country = cfg.Country
+	wcfg.PublicURL = cfg.PublicURL
+	wcfg.Version = fullVersion()
+	wcfg.IdleStaff, wcfg.IdlePatient, wcfg.Absolute = cfg.IdleStaff, cfg.IdlePatient, cfg.SessionMax
+	if cfg.TLSCert != "" && wcfg.PublicURL == "" {
+		wcfg.PublicURL = "https://" + ln.Addr().String()
+	}
+	srv, err := web.NewServer(wcfg, st, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("cannot load the TLS certificate and key (%v); check KAPSTONE_TLS_CERT and KAPSTONE_TLS_KEY", err)
+		}
+		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		ln = tls.NewListener(ln, hs.TLSConfig)
+		scheme = "https"
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "engine", st.Engine(), "version", wcfg.Version)
+	fmt.Fprintf(env.stdout, "kapstone: listening on %s://%s\n", scheme, ln.Addr())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

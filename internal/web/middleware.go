@@ -1,0 +1,130 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keySession
+)
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(keyRequestID).(string)
+	return id
+}
+
+func sessionFrom(ctx context.Context) *store.Session {
+	s, _ := ctx.Value(keySession).(*store.Session)
+	return s
+}
+
+// statusWriter remembers the status a handler wrote, for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests gives each request an id (X-Request-Id) and logs one line per
+// request: route pattern, status and duration. It logs no query strings,
+// form values or names, so no PHI reaches the log.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), keyRequestID, id))
+		sw := &statusWriter{ResponseWriter: w}
+		start := time.Now()
+		next.ServeHTTP(sw, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		s.log.Info("request", "request_id", id, "method", r.Method, "route", route, "status", sw.status, "ms", time.Since(start).Milliseconds())
+	})
+}
+
+// recoverPanics turns a panic in a handler into the generic 500 page and one
+// log line with the stack (which holds code locations, not request data).
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "request_id", requestID(r.Context()), "route", r.Pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.serverError(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy allows only our own scripts, styles and images; no
+// inline code, no framing, forms post only to us.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// secureHeaders sets the security headers on every response, and
+// Cache-Control: no-store on everything but static assets (which set their
+// own), so no page with patient data is cached by a browser or proxy.
+func (s *Server) secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		h.Set("Cache-Control", "no-store")
+		if s.secure || r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csrf refuses cross-origin state-changing requests (http.CrossOriginProtection:
+// Sec-Fetch-Site, then Origin against Host) with the 403 page. Session
+// cookies are also SameSite=Lax.
+func (s *Server) csrf(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "request_id", requestID(r.Context()), "method", r.Method)
+		s.render(w, r, http.StatusForbidden, "error", "Not allowed", errorData{
+			Status: http.StatusForbidden, Heading: "Not allowed",
+			Message: "This form was sent from another website, so it was refused. Go back to the page, reload it and try again.",
+		})
+	}))
+	return cop.Handler(next)
+}
