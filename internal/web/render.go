@@ -20,10 +20,31 @@ type page struct {
 	Title     string
 	Practice  string
 	Version   string
-	Crisis    clinic.CrisisResources
+	Crisis    crisisView
 	User      *clinic.User // nil when nobody is signed in (or MFA is pending)
 	RequestID string
 	Data      any
+}
+
+// crisisView is the country's crisis resources with links typed for
+// html/template, which would otherwise blank tel: and sms: URLs. The links
+// come from kapstone's own table, never from input.
+type crisisView struct {
+	Sentence string
+	Lines    []crisisLink
+}
+
+type crisisLink struct {
+	Label, Value string
+	Href         template.URL
+}
+
+func newCrisisView(c clinic.CrisisResources) crisisView {
+	v := crisisView{Sentence: c.Sentence}
+	for _, l := range c.Lines {
+		v.Lines = append(v.Lines, crisisLink{Label: l.Label, Value: l.Value, Href: template.URL(l.Href)})
+	}
+	return v
 }
 
 // parsePages parses layout.html with each page template, once, at start-up.
@@ -97,7 +118,7 @@ func (s *Server) newPage(r *http.Request, title string, data any) page {
 		Title:     title,
 		Practice:  s.practiceName(r),
 		Version:   s.cfg.Version,
-		Crisis:    s.crisis,
+		Crisis:    s.crisisView,
 		RequestID: requestID(r.Context()),
 		Data:      data,
 	}

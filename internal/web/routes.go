@@ -46,7 +46,11 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(rt.pattern, s.guard(rt.access, rt.handler))
 	}
 	mux.HandleFunc("/", s.notFound)
-	var h http.Handler = mux
+	return s.wrap(mux)
+}
+
+// wrap puts the middleware every response passes through around h.
+func (s *Server) wrap(h http.Handler) http.Handler {
 	h = s.loadSession(h)
 	h = s.csrf(h)
 	h = s.secureHeaders(h)

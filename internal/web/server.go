@@ -44,14 +44,15 @@ func DefaultConfig() Config {
 
 // Server is kapstone's HTTP handler. Create it with NewServer.
 type Server struct {
-	cfg     Config
-	store   *store.Store
-	log     *slog.Logger
-	crisis  clinic.CrisisResources
-	pages   map[string]*template.Template
-	assets  *assetSet
-	handler http.Handler
-	secure  bool // served over TLS: Secure cookies and HSTS
+	cfg        Config
+	store      *store.Store
+	log        *slog.Logger
+	crisis     clinic.CrisisResources
+	crisisView crisisView
+	pages      map[string]*template.Template
+	assets     *assetSet
+	handler    http.Handler
+	secure     bool // served over TLS: Secure cookies and HSTS
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -66,12 +67,13 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("no crisis resources for country %q (known: %s)", cfg.Country, strings.Join(clinic.CrisisCountries(), ", "))
 	}
 	s := &Server{
-		cfg:    cfg,
-		store:  st,
-		log:    log,
-		crisis: crisis,
-		secure: strings.HasPrefix(cfg.PublicURL, "https://"),
-		Now:    time.Now,
+		cfg:        cfg,
+		store:      st,
+		log:        log,
+		crisis:     crisis,
+		crisisView: newCrisisView(crisis),
+		secure:     strings.HasPrefix(cfg.PublicURL, "https://"),
+		Now:        time.Now,
 	}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
