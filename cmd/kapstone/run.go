@@ -171,6 +171,11 @@ func runServe(ctx context.Context, args []string, env *runEnv) error {
 		return err
 	}
 	log := newLogger(env.stderr, cfg.LogLevel)
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	st, err := openStore(ctx, &cfg, log)
 	if err != nil {
 		return err
@@ -183,7 +188,7 @@ func runServe(ctx context.Context, args []string, env *runEnv) error {
 	if n == 0 {
 		fmt.Fprintln(env.stdout, "kapstone: this practice has no accounts yet. To look around first, run 'kapstone demo'.")
 	}
-	return serve(ctx, &cfg, st, log, env)
+	return serveOn(ctx, ln, &cfg, st, log, env)
 }
 
 func runDemo(ctx context.Context, args []string, env *runEnv) error {
@@ -198,16 +203,17 @@ func runDemo(ctx context.Context, args []string, env *runEnv) error {
 	}
 	cfg.DB = "" // the demo always runs on SQLite in its data directory
 	log := newLogger(env.stderr, cfg.LogLevel)
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	st, err := openStore(ctx, &cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	logins, err := demo.Seed(ctx, st, cfg.DataDir, auth.DefaultParams)
-	if err != nil {
-		return err
-	}
-	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err
 	}
@@ -251,14 +257,6 @@ func unwrapOp(err error) error {
 		return oe.Err
 	}
 	return err
-}
-
-func serve(ctx context.Context, cfg *config, st *store.Store, log *slog.Logger, env *runEnv) error {
-	ln, err := listen(cfg.Addr)
-	if err != nil {
-		return err
-	}
-	return serveOn(ctx, ln, cfg, st, log, env)
 }
 
 // serveOn serves until ctx is done, then stops taking connections and lets

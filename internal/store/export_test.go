@@ -12,3 +12,17 @@ func ExecForTest(ctx context.Context, s *Store, q string, args ...any) error {
 		return err
 	})
 }
+
+// WriterPragma reads a PRAGMA on the writer connection.
+func WriterPragma(ctx context.Context, s *Store, name string) (string, error) {
+	var v string
+	err := s.w.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
+}
+
+// ReaderPragma reads a PRAGMA on a reader connection.
+func ReaderPragma(ctx context.Context, s *Store, name string) (string, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
+}

@@ -215,3 +215,27 @@ func TestRebind(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLiteDurability checks the settings that make an acknowledged write
+// survive a crash or power loss: WAL, synchronous=FULL, and foreign keys on,
+// on the writer and on readers.
+func TestSQLiteDurability(t *testing.T) {
+	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "k.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000"}
+	for name, w := range want {
+		for _, read := range []func(context.Context, *store.Store, string) (string, error){store.WriterPragma, store.ReaderPragma} {
+			got, err := read(ctx, s, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != w {
+				t.Errorf("PRAGMA %s = %s, want %s", name, got, w)
+			}
+		}
+	}
+}
