@@ -30,7 +30,8 @@ var crisisByCountry = map[string]CrisisResources{
 		Name:     "United States",
 		Sentence: "If you are in crisis, call or text 988, chat at 988lifeline.org, or call 911 / go to the nearest emergency room.",
 		Lines: []CrisisLine{
-			{Label: "Call or text", Value: "988", Href: "tel:988"},
+			{Label: "Call", Value: "988", Href: "tel:988"},
+			{Label: "Text", Value: "988", Href: "sms:988"},
 			{Label: "Chat", Value: "988lifeline.org", Href: "https://988lifeline.org/chat/"},
 			{Label: "Emergency", Value: "911", Href: "tel:911"},
 		},
@@ -42,7 +43,8 @@ var crisisByCountry = map[string]CrisisResources{
 		Name:     "Canada",
 		Sentence: "If you are in crisis, call or text 9-8-8, or call 911 / go to the nearest emergency room.",
 		Lines: []CrisisLine{
-			{Label: "Call or text", Value: "9-8-8", Href: "tel:988"},
+			{Label: "Call", Value: "9-8-8", Href: "tel:988"},
+			{Label: "Text", Value: "9-8-8", Href: "sms:988"},
 			{Label: "Emergency", Value: "911", Href: "tel:911"},
 		},
 		Emergency: "911",

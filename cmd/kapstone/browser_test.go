@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kapstone/kapstone/internal/auth"
+)
+
+// browser is a headless Debian chromium driven by chromedp, with every
+// console message it saw (CSP violations and script errors land there).
+type browser struct {
+	ctx     context.Context
+	mu      sync.Mutex
+	console []string
+}
+
+// newBrowser starts chromium. Without chromium the test is skipped, unless
+// KAPSTONE_REQUIRE_BROWSER=1 (CI), which makes that a failure.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	path := ""
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("KAPSTONE_REQUIRE_BROWSER") == "1" {
+			t.Fatal("KAPSTONE_REQUIRE_BROWSER=1 but no chromium was found; install it with apt-get install chromium")
+		}
+		t.Skip("no chromium found; install it (apt-get install chromium) to run browser tests")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // running as root in CI
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	b := &browser{ctx: ctx}
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.console = append(b.console, m.String()+" ("+m.URL+")")
+			b.mu.Unlock()
+		}
+	}()
+	return b
+}
+
+// do runs steps with a time limit, failing the test on error.
+func (b *browser) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func run1[T any](t *testing.T, b *browser, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// checkConsole fails the test if the browser logged an error: a blocked
+// script or style (CSP), a failed load, or an exception. Messages holding one
+// of expected (the status of a page the test asked for on purpose) pass.
+func (b *browser) checkConsole(t *testing.T, expected ...string) {
+	t.Helper()
+	time.Sleep(200 * time.Millisecond) // let the last messages arrive
+	b.mu.Lock()
+	defer b.mu.Unlock()
+next:
+	for _, m := range b.console {
+		for _, e := range expected {
+			if strings.Contains(m, e) {
+				continue next
+			}
+		}
+		if strings.HasPrefix(m, "error:") || strings.HasPrefix(m, "exception:") || strings.Contains(m, "Content Security Policy") {
+			t.Errorf("browser console: %s", m)
+		}
+	}
+}
+
+// screenshotDir is where screenshots go: $KAPSTONE_SCREENSHOTS if set (to
+// look at them), else a temporary directory.
+func screenshotDir(t *testing.T) string {
+	if d := os.Getenv("KAPSTONE_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+func TestBrowserPages(t *testing.T) {
+	b := newBrowser(t)
+	dir := t.TempDir()
+	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
+	shots := screenshotDir(t)
+	sizes := []struct {
+		name string
+		w, h int64
+	}{{"phone", 390, 844}, {"desktop", 1280, 800}}
+	for _, page := range []string{"home", "login", "404"} {
+		path := map[string]string{"home": "/", "login": "/login", "404": "/no-such-page"}[page]
+		for _, sz := range sizes {
+			what := fmt.Sprintf("%s at %dx%d", page, sz.w, sz.h)
+			b.do(t, what, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+path), chromedp.WaitVisible(chromedp.CSS("footer.crisis")))
+			sentence := run1(t, b, what, chromedp.Text(chromedp.CSS(".crisis-sentence")))
+			if !strings.Contains(sentence, usCrisis) {
+				t.Errorf("%s: crisis footer reads %q, want %q", what, sentence, usCrisis)
+			}
+			// The stylesheet loaded (CSP allows it) and nothing overflows sideways.
+			bg := run1(t, b, what, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
+			if bg != "rgb(247, 245, 240)" {
+				t.Errorf("%s: body background = %s, want the stylesheet's rgb(247, 245, 240)", what, bg)
+			}
+			overflow := run1(t, b, what, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+			if overflow {
+				t.Errorf("%s: page is wider than the window", what)
+			}
+			png := run1(t, b, what, chromedp.FullScreenshot(100))
+			if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s.png", page, sz.name)), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b.checkConsole(t, "404 (Not Found) ("+in.url+"/no-such-page)")
+	t.Logf("screenshots in %s", shots)
+}
+
+func TestBrowserSignIn(t *testing.T) {
+	b := newBrowser(t)
+	dir := t.TempDir()
+	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
+	var patientEmail, patientPW, patientName, staffEmail, staffPW, staffSecret, staffName string
+	for _, l := range readLogins(t, dir) {
+		switch {
+		case l.Role == "patient" && patientEmail == "":
+			patientEmail, patientPW, patientName = l.Email, l.Password, l.Name
+		case l.Role == "therapist" && staffEmail == "":
+			staffEmail, staffPW, staffSecret, staffName = l.Email, l.Password, l.TOTPSecret, l.Name
+		}
+	}
+	b.do(t, "open sign-in", chromedp.EmulateViewport(390, 844), chromedp.Navigate(in.url+"/"), chromedp.Click(chromedp.CSS(`a[href="/login"]`)), chromedp.WaitVisible(chromedp.ID("email")))
+
+	// A wrong password keeps the email and says what is wrong.
+	b.do(t, "wrong password",
+		chromedp.SendKeys(chromedp.ID("email"), patientEmail),
+		chromedp.SendKeys(chromedp.ID("password"), "not the right password"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("form-error")),
+	)
+	if v := run1(t, b, "email kept", chromedp.Value(chromedp.ID("email"))); v != patientEmail {
+		t.Errorf("email field after a failed sign-in = %q, want %q", v, patientEmail)
+	}
+
+	// Patient: password only.
+	b.do(t, "patient sign-in",
+		chromedp.SendKeys(chromedp.ID("password"), patientPW),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("account-title")),
+	)
+	if h := run1(t, b, "account heading", chromedp.Text(chromedp.CSS("main h1"))); h != "Hello, "+patientName {
+		t.Fatalf("after patient sign-in the page says %q, want %q", h, "Hello, "+patientName)
+	}
+	shots := screenshotDir(t)
+	shoot := func(name string) {
+		png := run1(t, b, name, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shoot("account-phone")
+	b.do(t, "patient sign-out", chromedp.Click(chromedp.CSS(`main form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if n := run1(t, b, "signed-out notice", chromedp.Text(chromedp.CSS(".notice"))); !strings.Contains(n, "You have signed out") {
+		t.Errorf("after sign-out the page says %q", n)
+	}
+	if loc := run1(t, b, "after sign-out", chromedp.Navigate(in.url+"/account")); loc != (chromedp.Void{}) {
+		t.Fatal("unreachable")
+	}
+	if u := run1(t, b, "location", chromedp.Location()); !strings.HasSuffix(u, "/login") {
+		t.Errorf("/account after sign-out went to %s, want /login", u)
+	}
+
+	// Staff: password, then a TOTP code.
+	b.do(t, "staff password",
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(in.url+"/login"),
+		chromedp.SendKeys(chromedp.ID("email"), staffEmail),
+		chromedp.SendKeys(chromedp.ID("password"), staffPW),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("code")),
+	)
+	shoot("mfa-desktop")
+	code, err := auth.TOTPCode(staffSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, "staff TOTP",
+		chromedp.SendKeys(chromedp.ID("code"), code),
+		chromedp.Click(chromedp.CSS(`form[action="/login/mfa"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("account-title")),
+	)
+	if h := run1(t, b, "staff heading", chromedp.Text(chromedp.CSS("main h1"))); h != "Hello, "+staffName {
+		t.Fatalf("after staff sign-in the page says %q, want %q", h, "Hello, "+staffName)
+	}
+	shoot("account-desktop")
+	b.do(t, "staff sign-out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.checkConsole(t, "401 (Unauthorized) ("+in.url+"/login)")
+}
