@@ -144,39 +144,53 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
 	})
 }
 
+// sessionTouchEvery is how stale a session's last-use time may get before a
+// request writes it again. Writing it at most once a minute keeps page views
+// from each costing a durable write; a session then ends up to a minute
+// before its idle limit, never after.
+const sessionTouchEvery = time.Minute
+
 // TouchSession finds the live session with idHash and moves its idle
 // deadline on. A session is live while it is before its absolute end, its
-// last use is within idle(role), and its user is not disabled. Returns ENotFound
-// (and deletes the row) otherwise.
+// last use is within idle(role), and its user is not disabled. Returns
+// ENotFound (and deletes the row) otherwise.
 func (s *Store) TouchSession(ctx context.Context, idHash string, idle func(clinic.Role) time.Duration) (*Session, error) {
 	now := s.now()
-	var sess *Session
-	err := s.write(ctx, func(tx *Tx) error {
+	var x *Session
+	err := s.read(ctx, func(tx *Tx) error {
 		row := tx.QueryRow(ctx, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at,
 				s.mfa_done, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.client_addr
 			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1`, idHash)
-		x := Session{IDHash: idHash}
-		u, err := scanUser(row, &x.MFADone, &x.CreatedAt, &x.LastSeenAt, &x.ExpiresAt, &x.UserAgent, &x.ClientAddr)
+		sess := Session{IDHash: idHash}
+		u, err := scanUser(row, &sess.MFADone, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddr)
 		if err != nil {
 			return err
 		}
-		x.User = u
-		x.CreatedAt, x.LastSeenAt, x.ExpiresAt = x.CreatedAt.UTC(), x.LastSeenAt.UTC(), x.ExpiresAt.UTC()
-		if u.DisabledAt != nil || !now.Before(x.ExpiresAt) || now.Sub(x.LastSeenAt) >= idle(u.Role) {
-			_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash)
-			return err // committed; sess stays nil
-		}
-		x.LastSeenAt = now
-		if _, err := tx.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2`, now, idHash); err != nil {
-			return err
-		}
-		sess = &x
+		sess.User = u
+		sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = sess.CreatedAt.UTC(), sess.LastSeenAt.UTC(), sess.ExpiresAt.UTC()
+		x = &sess
 		return nil
 	})
-	if err == nil && sess == nil {
+	if err != nil {
+		return nil, err
+	}
+	if x.User.DisabledAt != nil || !now.Before(x.ExpiresAt) || now.Sub(x.LastSeenAt) >= idle(x.User.Role) {
+		if err := s.DeleteSession(ctx, idHash); err != nil {
+			return nil, err
+		}
 		return nil, clinic.Errorf(clinic.ENotFound, "Your session has ended. Please sign in again.")
 	}
-	return sess, err
+	if now.Sub(x.LastSeenAt) >= sessionTouchEvery {
+		err := s.write(ctx, func(tx *Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2`, now, idHash)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		x.LastSeenAt = now
+	}
+	return x, nil
 }
 
 // ReplaceSession deletes the session oldHash and stores sess in one

@@ -19,7 +19,6 @@ var templateFS embed.FS
 type page struct {
 	Title     string
 	Practice  string
-	Version   string
 	Crisis    crisisView
 	User      *clinic.User // nil when nobody is signed in (or MFA is pending)
 	RequestID string
@@ -117,7 +116,6 @@ func (s *Server) newPage(r *http.Request, title string, data any) page {
 	p := page{
 		Title:     title,
 		Practice:  s.practiceName(r),
-		Version:   s.cfg.Version,
 		Crisis:    s.crisisView,
 		RequestID: requestID(r.Context()),
 		Data:      data,
