@@ -200,7 +200,7 @@ func TestDemo(t *testing.T) {
 	roles := map[string]int{}
 	for _, l := range logins {
 		roles[string(l.Role)]++
-		if l.Email == "" || auth.CheckPasswordPolicy(l.Password) != "" {
+		if l.Email == "" || auth.CheckPasswordPolicy(l.Password, l.Email) != "" {
 			t.Errorf("demo login %+v has no email or a password kapstone would refuse", l)
 		}
 		if (l.Role != "patient") != (l.TOTPSecret != "") {

@@ -34,14 +34,22 @@ const (
 	MaxPasswordLen = 128
 )
 
-// CheckPasswordPolicy returns a sentence saying what is wrong with pw, or "".
-func CheckPasswordPolicy(pw string) string {
+// CheckPasswordPolicy returns a sentence saying what is wrong with pw for
+// the account with email, or "" when it may be used. There are no
+// composition rules (NIST SP 800-63B): only length, and not a password from
+// the breach list or built from the email address.
+func CheckPasswordPolicy(pw, email string) string {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < MinPasswordLen:
-		return fmt.Sprintf("Use at least %d characters; a few words together are easy to remember.", MinPasswordLen)
+		return fmt.Sprintf("Use at least %d characters; a few unrelated words together are easy to remember.", MinPasswordLen)
 	case n > MaxPasswordLen:
 		return fmt.Sprintf("Use at most %d characters.", MaxPasswordLen)
+	case IsCommonPassword(pw):
+		return "This password is on a list of passwords that attackers try first. Choose another; a few unrelated words work well."
+	}
+	if local, _, _ := strings.Cut(strings.ToLower(email), "@"); len(local) >= 4 && strings.Contains(strings.ToLower(pw), local) {
+		return "Don't build your password from your email address."
 	}
 	return ""
 }

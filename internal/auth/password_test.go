@@ -52,11 +52,21 @@ func TestPasswordPolicy(t *testing.T) {
 		{"elevenchars", false},
 		{"twelve chars", true},
 		{"ééééééééééé", false}, // 11 characters, 22 bytes: counted in characters
-		{strings.Repeat("x", 128), true},
-		{strings.Repeat("x", 129), false},
+		{"éééé ëëëë üü", true}, // 12 characters
+		{strings.Repeat("xy1", 42) + "zz", true},
+		{strings.Repeat("xy1", 43), false},
+		{strings.Repeat("q", 128), false},
+		{"1qaz2wsx3edc", false},       // on the breach list
+		{"QWERTY123456", false},       // on it, in capitals
+		{"Password2024!", false},      // a listed word with digits and a symbol
+		{"dragondragon", false},       // a listed word repeated
+		{"abcabcabcabc", false},       // a short unit repeated
+		{"123456789012", false},       // digits in a row
+		{"maple ferry lantern", true}, // unrelated words
+		{"ada.lovelace99", false},     // built from the email
 	}
 	for _, tt := range tests {
-		if got := CheckPasswordPolicy(tt.pw) == ""; got != tt.okay {
+		if got := CheckPasswordPolicy(tt.pw, "ada.lovelace@example.org") == ""; got != tt.okay {
 			t.Errorf("CheckPasswordPolicy(%q) accepted = %v, want %v", tt.pw, got, tt.okay)
 		}
 	}
