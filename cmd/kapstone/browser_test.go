@@ -190,14 +190,14 @@ func TestBrowserSignIn(t *testing.T) {
 		t.Errorf("email field after a failed sign-in = %q, want %q", v, patientEmail)
 	}
 
-	// Patient: password only.
+	// Patient: password only, landing in the portal.
 	b.do(t, "patient sign-in",
 		chromedp.SendKeys(chromedp.ID("password"), patientPW),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("account-title")),
+		chromedp.WaitVisible(chromedp.ID("portal-title")),
 	)
-	if h := run1(t, b, "account heading", chromedp.Text(chromedp.CSS("main h1"))); h != "Hello, "+patientName {
-		t.Fatalf("after patient sign-in the page says %q, want %q", h, "Hello, "+patientName)
+	if h := run1(t, b, "portal heading", chromedp.Text(chromedp.CSS("main h1"))); h != "Welcome, "+patientName {
+		t.Fatalf("after patient sign-in the page says %q, want %q", h, "Welcome, "+patientName)
 	}
 	shots := screenshotDir(t)
 	shoot := func(name string) {
@@ -206,8 +206,10 @@ func TestBrowserSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	shoot("portal-phone")
+	b.do(t, "patient account", chromedp.Click(chromedp.CSS(`a.nav-link[href="/account"]`)), chromedp.WaitVisible(chromedp.ID("account-title")))
 	shoot("account-phone")
-	b.do(t, "patient sign-out", chromedp.Click(chromedp.CSS(`main form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.do(t, "patient sign-out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	if n := run1(t, b, "signed-out notice", chromedp.Text(chromedp.CSS(".notice"))); !strings.Contains(n, "You have signed out") {
 		t.Errorf("after sign-out the page says %q", n)
 	}
@@ -235,10 +237,12 @@ func TestBrowserSignIn(t *testing.T) {
 	b.do(t, "staff TOTP",
 		chromedp.SendKeys(chromedp.ID("code"), code),
 		chromedp.Click(chromedp.CSS(`form[action="/login/mfa"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("account-title")),
+		chromedp.WaitVisible(chromedp.ID("patients-title")),
 	)
+	shoot("patients-desktop")
+	b.do(t, "staff account", chromedp.Navigate(in.url+"/account"), chromedp.WaitVisible(chromedp.ID("account-title")))
 	if h := run1(t, b, "staff heading", chromedp.Text(chromedp.CSS("main h1"))); h != "Hello, "+staffName {
-		t.Fatalf("after staff sign-in the page says %q, want %q", h, "Hello, "+staffName)
+		t.Fatalf("after staff sign-in the account page says %q, want %q", h, "Hello, "+staffName)
 	}
 	shoot("account-desktop")
 	b.do(t, "staff sign-out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ type config struct {
 	PublicURL   string
 	TLSCert     string
 	TLSKey      string
+	AuditKey    string
 	IdleStaff   time.Duration
 	IdlePatient time.Duration
 	SessionMax  time.Duration
@@ -56,12 +58,15 @@ func (c *config) settings(cmd string) []setting {
 		{flag: "idle-staff", env: "KAPSTONE_IDLE_STAFF", help: "staff sessions end after this long unused", dur: &c.IdleStaff},
 		{flag: "idle-patient", env: "KAPSTONE_IDLE_PATIENT", help: "patient sessions end after this long unused", dur: &c.IdlePatient},
 		{flag: "session-max", env: "KAPSTONE_SESSION_MAX", help: "every session ends this long after sign-in", dur: &c.SessionMax},
+		{flag: "audit-key", env: "KAPSTONE_AUDIT_KEY", help: "file of the key that signs the audit log (default <data-dir>/audit-key.pem; keep a copy off this machine)", str: &c.AuditKey},
 		{flag: "log-level", env: "KAPSTONE_LOG_LEVEL", help: "debug, info, warn or error", str: &c.LogLevel},
 	}
 	keep := map[string][]string{
-		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "log-level"},
+		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "audit-key", "log-level"},
 		"demo":    {"addr", "data-dir", "country", "log-level"},
-		"migrate": {"data-dir", "db", "log-level"},
+		"migrate": {"data-dir", "db", "audit-key", "log-level"},
+		"user":    {"addr", "data-dir", "db", "public-url", "audit-key", "log-level"},
+		"audit":   {"data-dir", "db", "audit-key", "log-level"},
 	}[cmd]
 	var out []setting
 	for _, s := range all {
@@ -93,6 +98,13 @@ func defaultConfig(cmd string) config {
 // parseConfig reads the settings of cmd from the environment and then from
 // args, and validates them. Errors name the flag or variable at fault.
 func parseConfig(cmd string, args []string, getenv func(string) string, stdout io.Writer, summary string) (config, error) {
+	c, _, err := parseConfigExtra(cmd, args, getenv, stdout, summary, nil)
+	return c, err
+}
+
+// parseConfigExtra is parseConfig for commands with flags of their own:
+// extra registers them, and the arguments left after the flags are returned.
+func parseConfigExtra(cmd string, args []string, getenv func(string) string, stdout io.Writer, summary string, extra func(*flag.FlagSet)) (config, []string, error) {
 	c := defaultConfig(cmd)
 	settings := c.settings(cmd)
 	for _, s := range settings {
@@ -103,7 +115,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 		if s.dur != nil {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
-				return c, &usageError{fmt.Sprintf("%s=%q is not a duration; write it like 15m or 12h", s.env, v)}
+				return c, nil, &usageError{fmt.Sprintf("%s=%q is not a duration; write it like 15m or 12h", s.env, v)}
 			}
 			*s.dur = d
 		} else {
@@ -111,6 +123,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 		}
 	}
 	fs := flag.NewFlagSet("kapstone "+cmd, flag.ContinueOnError)
+	if extra != nil {
+		extra(fs)
+	}
 	fs.SetOutput(io.Discard)
 	for _, s := range settings {
 		if s.dur != nil {
@@ -124,25 +139,30 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 			fmt.Fprintf(stdout, "Usage: kapstone %s [flags]\n\n%s\n\nFlags (each may also be set by its environment variable):\n", cmd, summary)
 			fs.SetOutput(stdout)
 			fs.PrintDefaults()
-			return c, errHelp
+			return c, nil, errHelp
 		}
-		return c, &usageError{fmt.Sprintf("kapstone %s: %v; run 'kapstone %s -h' for the flags", cmd, err, cmd)}
+		return c, nil, &usageError{fmt.Sprintf("kapstone %s: %v; run 'kapstone %s -h' for the flags", cmd, err, cmd)}
 	}
-	if fs.NArg() > 0 {
-		return c, &usageError{fmt.Sprintf("kapstone %s: unexpected argument %q; run 'kapstone %s -h' for the flags", cmd, fs.Arg(0), cmd)}
+	if extra == nil && fs.NArg() > 0 {
+		return c, nil, &usageError{fmt.Sprintf("kapstone %s: unexpected argument %q; run 'kapstone %s -h' for the flags", cmd, fs.Arg(0), cmd)}
 	}
-	return c, c.validate(cmd)
+	for _, s := range settings {
+		if s.dur != nil && *s.dur <= 0 {
+			return c, nil, &usageError{fmt.Sprintf("-%s %v must be longer than zero; write it like 15m or 12h", s.flag, *s.dur)}
+		}
+	}
+	return c, fs.Args(), c.validate(cmd)
 }
 
 var errHelp = errors.New("help shown")
 
 func (c *config) validate(cmd string) error {
 	if c.Addr != "" {
-		host, port, err := net.SplitHostPort(c.Addr)
-		if err != nil || port == "" {
-			return &usageError{fmt.Sprintf("KAPSTONE_ADDR / -addr %q is not host:port; write it like 127.0.0.1:8080 or :8080", c.Addr)}
+		_, port, err := net.SplitHostPort(c.Addr)
+		n, perr := strconv.Atoi(port)
+		if err != nil || perr != nil || n < 0 || n > 65535 {
+			return &usageError{fmt.Sprintf("KAPSTONE_ADDR / -addr %q is not host:port with a port from 0 to 65535; write it like 127.0.0.1:8080 or :8080", c.Addr)}
 		}
-		_ = host
 	}
 	if _, ok := clinic.Crisis(c.Country); !ok {
 		return &usageError{fmt.Sprintf("KAPSTONE_COUNTRY / -country %q has no crisis resources in kapstone; use one of %s", c.Country, strings.Join(clinic.CrisisCountries(), ", "))}
@@ -157,6 +177,9 @@ func (c *config) validate(cmd string) error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return &usageError{"KAPSTONE_TLS_CERT and KAPSTONE_TLS_KEY (-tls-cert, -tls-key) must be given together"}
+	}
+	if i := strings.Index(c.DB, "://"); i > 0 && !store.IsPostgresDSN(c.DB) {
+		return &usageError{fmt.Sprintf("KAPSTONE_DB / -db: %q is not a database kapstone knows; give a postgres:// URL or a SQLite file path", c.DB[:i+3])}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -205,6 +228,16 @@ func (c *config) dsn() string {
 	return filepath.Join(c.DataDir, "kapstone.db")
 }
 
-func (c *config) needsDataDir() bool {
-	return !store.IsPostgresDSN(c.DB)
+// auditKeyPath is the file of the audit-signing key.
+func (c *config) auditKeyPath() string {
+	if c.AuditKey != "" {
+		return c.AuditKey
+	}
+	return filepath.Join(c.DataDir, "audit-key.pem")
+}
+
+// checkpointPath is the append-only file of signed audit checkpoints, kept
+// outside the database so that a rewritten database cannot hide a cut.
+func (c *config) checkpointPath() string {
+	return filepath.Join(c.DataDir, "audit-checkpoints.log")
 }

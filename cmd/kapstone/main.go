@@ -11,8 +11,15 @@ import (
 )
 
 func main() {
+	// Files kapstone creates (database, keys, logins) are for its own user only.
+	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	go func() {
+		// After the first signal, a second one stops kapstone at once.
+		<-ctx.Done()
+		stop()
+	}()
+	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
 }

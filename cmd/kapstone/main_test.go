@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/demo"
 	"github.com/kapstone/kapstone/internal/store"
@@ -74,7 +75,7 @@ func start(t *testing.T, env map[string]string, args ...string) *instance {
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &instance{stdout: new(syncBuffer), stderr: new(syncBuffer), cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		in.done <- run(ctx, append([]string{"kapstone"}, args...), func(k string) string { return env[k] }, in.stdout, in.stderr)
+		in.done <- run(ctx, append([]string{"kapstone"}, args...), func(k string) string { return env[k] }, strings.NewReader(""), in.stdout, in.stderr)
 	}()
 	t.Cleanup(func() { in.stop(t) })
 	deadline := time.Now().Add(60 * time.Second)
@@ -228,8 +229,9 @@ func TestDemo(t *testing.T) {
 				t.Fatal(err)
 			}
 			res.Body.Close()
-			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account" {
-				t.Fatalf("demo MFA for %s = %d to %q, want 303 to /account", l.Email, res.StatusCode, res.Header.Get("Location"))
+			want := map[string]string{"admin": "/admin/users", "therapist": "/patients", "prescriber": "/patients"}[string(l.Role)]
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+				t.Fatalf("demo MFA for %s = %d to %q, want 303 to %s", l.Email, res.StatusCode, res.Header.Get("Location"), want)
 			}
 		}
 		if status, body := get(t, c, in.url+"/account"); status != http.StatusOK || !strings.Contains(body, l.Name) {
@@ -263,8 +265,17 @@ func TestBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st.Migrate(context.Background())
-		st.SetSetting(context.Background(), "x", "y")
+		key, err := audit.LoadOrCreateKey(filepath.Join(newer, "audit-key.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.SetAuditKey(key)
+		if _, err := st.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetSetting(context.Background(), store.System, "x", "y"); err != nil {
+			t.Fatal(err)
+		}
 		st.Close()
 		// A later kapstone recorded a migration this one does not know.
 		db, err := sql.Open("sqlite3", filepath.Join(newer, "kapstone.db"))
@@ -305,7 +316,7 @@ func TestBadInput(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var stdout, stderr bytes.Buffer
-			err := run(ctx, append([]string{"kapstone"}, tt.args...), func(k string) string { return tt.env[k] }, &stdout, &stderr)
+			err := run(ctx, append([]string{"kapstone"}, tt.args...), func(k string) string { return tt.env[k] }, strings.NewReader(""), &stdout, &stderr)
 			code := exitCode(err, &stderr)
 			if code != tt.code {
 				t.Fatalf("exit code = %d, want %d (err %v)", code, tt.code, err)
@@ -336,7 +347,7 @@ func TestBadInput(t *testing.T) {
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"serve", "-h"}, {"demo", "-h"}, {"migrate", "-h"}, {"version", "-h"}} {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), append([]string{"kapstone"}, args...), func(string) string { return "" }, &stdout, &stderr)
+		err := run(context.Background(), append([]string{"kapstone"}, args...), func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
 		if code := exitCode(err, &stderr); code != 0 {
 			t.Errorf("kapstone %v exit code = %d, want 0", args, code)
 		}
@@ -345,14 +356,14 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	var stdout bytes.Buffer
-	run(context.Background(), []string{"kapstone", "serve", "-h"}, func(string) string { return "" }, &stdout, io.Discard)
+	run(context.Background(), []string{"kapstone", "serve", "-h"}, func(string) string { return "" }, strings.NewReader(""), &stdout, io.Discard)
 	for _, env := range []string{"KAPSTONE_ADDR", "KAPSTONE_DB", "KAPSTONE_DATA_DIR", "KAPSTONE_COUNTRY"} {
 		if !strings.Contains(stdout.String(), env) {
 			t.Errorf("serve -h does not mention %s", env)
 		}
 	}
 	stdout.Reset()
-	if err := run(context.Background(), []string{"kapstone", "version"}, func(string) string { return "" }, &stdout, io.Discard); err != nil || !strings.HasPrefix(stdout.String(), "kapstone ") {
+	if err := run(context.Background(), []string{"kapstone", "version"}, func(string) string { return "" }, strings.NewReader(""), &stdout, io.Discard); err != nil || !strings.HasPrefix(stdout.String(), "kapstone ") {
 		t.Errorf("kapstone version = %q, %v", stdout.String(), err)
 	}
 }
@@ -360,7 +371,7 @@ func TestHelp(t *testing.T) {
 func TestMigrateCommand(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	args := append([]string{"kapstone", "migrate"}, dbArgs(t)...)
-	if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+	if err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, stderr.String())
 	}
 	names, _ := store.Migrations(store.EngineSQLite)

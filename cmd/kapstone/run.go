@@ -16,6 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/demo"
 	"github.com/kapstone/kapstone/internal/store"
@@ -33,6 +34,7 @@ type command struct {
 // runEnv is what a subcommand may use from the outside world.
 type runEnv struct {
 	getenv         func(string) string
+	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
@@ -41,13 +43,15 @@ func commands() []command {
 		{"serve", "Serve kapstone: the practice website, the staff app and the patient portal.", runServe},
 		{"demo", "Serve a demo practice on a new SQLite database and print its logins.", runDemo},
 		{"migrate", "Apply database migrations and exit.", runMigrate},
+		{"user", "Manage accounts: add, list, disable, reset-password.", runUser},
+		{"audit", "Check the audit log (verify) or sign its head now (checkpoint).", runAudit},
 		{"version", "Print the version and exit.", runVersion},
 	}
 }
 
 // run is the whole program: main only calls it, and tests call it too.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	env := &runEnv{getenv: getenv, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	env := &runEnv{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) < 2 {
 		usage(stdout)
 		return &usageError{"kapstone: name a command; run 'kapstone help' for the list"}
@@ -121,14 +125,17 @@ func runVersion(ctx context.Context, args []string, env *runEnv) error {
 	return nil
 }
 
-// openStore prepares the data directory (for SQLite), opens the database and migrates it.
+// openStore prepares the data directory, opens the database, migrates it
+// and loads (or, on first start, makes) the key that signs the audit log.
 func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*store.Store, error) {
-	if cfg.needsDataDir() {
-		dir, err := prepareDataDir(cfg.DataDir)
-		if err != nil {
-			return nil, err
-		}
-		cfg.DataDir = dir
+	dir, err := prepareDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DataDir = dir
+	key, err := audit.LoadOrCreateKey(cfg.auditKeyPath())
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %v; check KAPSTONE_AUDIT_KEY / -audit-key, or restore the key file from your backup", err)
 	}
 	st, err := store.Open(ctx, cfg.dsn())
 	if err != nil {
@@ -138,6 +145,7 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*store.Store
 		}
 		return nil, fmt.Errorf("%v; %s", err, hint)
 	}
+	st.SetAuditKey(key)
 	applied, err := st.Migrate(ctx)
 	if err != nil {
 		st.Close()
@@ -186,7 +194,11 @@ func runServe(ctx context.Context, args []string, env *runEnv) error {
 		return err
 	}
 	if n == 0 {
-		fmt.Fprintln(env.stdout, "kapstone: this practice has no accounts yet. To look around first, run 'kapstone demo'.")
+		link, err := newLink(ctx, st, &cfg, ln.Addr().String(), &store.AuthToken{Purpose: store.TokenSetup})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "kapstone: this practice has no accounts yet. Open this link within 24 hours to create the first admin (it works once):\n  %s\n", link)
 	}
 	return serveOn(ctx, ln, &cfg, st, log, env)
 }
@@ -196,6 +208,11 @@ func runDemo(ctx context.Context, args []string, env *runEnv) error {
 	if err != nil {
 		return err
 	}
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	if cfg.DataDir == "" {
 		if cfg.DataDir, err = os.MkdirTemp("", "kapstone-demo-"); err != nil {
 			return fmt.Errorf("cannot create a temporary data directory: %v", err)
@@ -203,11 +220,6 @@ func runDemo(ctx context.Context, args []string, env *runEnv) error {
 	}
 	cfg.DB = "" // the demo always runs on SQLite in its data directory
 	log := newLogger(env.stderr, cfg.LogLevel)
-	ln, err := listen(cfg.Addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
 	st, err := openStore(ctx, &cfg, log)
 	if err != nil {
 		return err
@@ -232,6 +244,7 @@ func runDemo(ctx context.Context, args []string, env *runEnv) error {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "Staff sign in with a code from an authenticator app: add the TOTP secret to one (\"enter a setup key\").")
+	fmt.Fprintln(w, "Patients sign in with email and password. Jordan Lee and Riley Chen share the prescriber; Avery Brooks has no portal account yet.")
 	return serveOn(ctx, ln, &cfg, st, log, env)
 }
 
@@ -297,6 +310,20 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	maintDone := make(chan struct{})
+	maintCtx, stopMaint := context.WithCancel(context.Background())
+	go func() {
+		defer close(maintDone)
+		maintain(maintCtx, cfg, st, log)
+	}()
+	defer func() {
+		stopMaint()
+		<-maintDone
+		// A last signed checkpoint, so the file outside the database covers every row written.
+		if err := checkpoint(context.Background(), cfg, st); err != nil {
+			log.Error("audit checkpoint at shutdown failed", "err", err.Error())
+		}
+	}()
 	log.Info("listening", "addr", ln.Addr().String(), "engine", st.Engine(), "version", wcfg.Version)
 	fmt.Fprintf(env.stdout, "kapstone: listening on %s://%s\n", scheme, ln.Addr())
 	select {

@@ -101,3 +101,25 @@ func BenchmarkHashDefault(b *testing.B) {
 		HashPassword("correct horse battery staple", DefaultParams)
 	}
 }
+
+func TestRecoveryCodes(t *testing.T) {
+	codes := NewRecoveryCodes(RecoveryCodeCount)
+	seen := map[string]bool{}
+	for _, c := range codes {
+		if len(c) != 11 || c[5] != '-' {
+			t.Errorf("recovery code %q, want xxxxx-xxxxx", c)
+		}
+		if got := NormalizeRecoveryCode(strings.ToUpper(strings.Replace(c, "-", " ", 1))); got != c {
+			t.Errorf("NormalizeRecoveryCode(upper-case, space) = %q, want %q", got, c)
+		}
+		seen[c] = true
+	}
+	if len(seen) != RecoveryCodeCount {
+		t.Errorf("%d distinct codes, want %d", len(seen), RecoveryCodeCount)
+	}
+	for _, bad := range []string{"", "abcde", "abcde-fghjk-m", "0bcde-fghjk", "123456"} {
+		if got := NormalizeRecoveryCode(bad); got != "" {
+			t.Errorf("NormalizeRecoveryCode(%q) = %q, want empty", bad, got)
+		}
+	}
+}

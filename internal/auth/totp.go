@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"bytes"
+	"image/png"
+	"net/url"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -43,4 +46,32 @@ func MatchTOTP(secret, code string, t time.Time) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// TOTPURL returns the otpauth:// URL an authenticator app reads from a QR code.
+func TOTPURL(issuer, account, secret string) string {
+	v := url.Values{}
+	v.Set("secret", secret)
+	v.Set("issuer", issuer)
+	v.Set("period", "30")
+	v.Set("digits", "6")
+	v.Set("algorithm", "SHA1")
+	return (&url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + issuer + ":" + account, RawQuery: v.Encode()}).String()
+}
+
+// TOTPQR returns a PNG QR code of the enrolment URL, size pixels square.
+func TOTPQR(issuer, account, secret string, size int) ([]byte, error) {
+	key, err := otp.NewKeyFromURL(TOTPURL(issuer, account, secret))
+	if err != nil {
+		return nil, err
+	}
+	img, err := key.Image(size, size)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -31,7 +31,7 @@ type Login struct {
 	TOTPSecret string      `json:"totp_secret,omitempty"`
 }
 
-var people = []struct {
+var staffPeople = []struct {
 	role  clinic.Role
 	name  string
 	email string
@@ -40,9 +40,19 @@ var people = []struct {
 	{clinic.RoleTherapist, "Lena Ortiz, LMFT", "lena.ortiz@willowcreek.example"},
 	{clinic.RoleTherapist, "Sam Whitaker, LCSW", "sam.whitaker@willowcreek.example"},
 	{clinic.RolePrescriber, "Priya Natarajan, MD", "priya.natarajan@riverbend-medical.example"},
-	{clinic.RolePatient, "Jordan Lee", "jordan.lee@mail.example"},
-	{clinic.RolePatient, "Casey Morgan", "casey.morgan@mail.example"},
-	{clinic.RolePatient, "Riley Chen", "riley.chen@mail.example"},
+}
+
+// patientPeople are the demo patients: the therapist who owns each case
+// (by email), whether the partner prescriber is on the team, and whether
+// they have a portal account yet.
+var patientPeople = []struct {
+	name, email, owner string
+	prescriber, portal bool
+}{
+	{"Jordan Lee", "jordan.lee@mail.example", "lena.ortiz@willowcreek.example", true, true},
+	{"Casey Morgan", "casey.morgan@mail.example", "lena.ortiz@willowcreek.example", false, true},
+	{"Riley Chen", "riley.chen@mail.example", "sam.whitaker@willowcreek.example", true, true},
+	{"Avery Brooks", "avery.brooks@mail.example", "sam.whitaker@willowcreek.example", false, false},
 }
 
 // Seed fills an empty database with the demo practice and writes
@@ -69,24 +79,56 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		}
 		return logins, nil
 	}
-	if err := st.SetSetting(ctx, "practice_name", PracticeName); err != nil {
+	if err := st.SetSetting(ctx, store.System, "practice_name", PracticeName); err != nil {
 		return nil, err
 	}
 	var logins []Login
-	for _, p0 := range people {
-		l := Login{Role: p0.role, Name: p0.name, Email: p0.email, Password: auth.NewPassword()}
-		if p0.role.Staff() {
-			if l.TOTPSecret, err = auth.NewTOTPSecret(PracticeName, p0.email); err != nil {
-				return nil, err
-			}
+	ids := map[string]string{} // email -> user id
+	for _, sp := range staffPeople {
+		l := Login{Role: sp.role, Name: sp.name, Email: sp.email, Password: auth.NewPassword()}
+		if l.TOTPSecret, err = auth.NewTOTPSecret(PracticeName, sp.email); err != nil {
+			return nil, err
 		}
 		hash, err := auth.HashPassword(l.Password, p)
 		if err != nil {
 			return nil, err
 		}
 		u := &clinic.User{Email: l.Email, DisplayName: l.Name, Role: l.Role, TOTPSecret: l.TOTPSecret}
-		if err := st.CreateUser(ctx, u, hash); err != nil {
+		if err := st.CreateUser(ctx, store.System, u, hash); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", l.Email, err)
+		}
+		ids[sp.email] = u.ID
+		logins = append(logins, l)
+	}
+	prescriber := ids["priya.natarajan@riverbend-medical.example"]
+	for _, pp := range patientPeople {
+		owner := store.Actor{UserID: ids[pp.owner], Role: clinic.RoleTherapist}
+		pt := &store.Patient{DisplayName: pp.name, Email: pp.email}
+		if err := st.CreatePatient(ctx, owner, pt, ""); err != nil {
+			return nil, fmt.Errorf("seed patient %s: %w", pp.email, err)
+		}
+		if pp.prescriber {
+			if err := st.AddTeamMember(ctx, owner, pt.ID, prescriber); err != nil {
+				return nil, err
+			}
+		}
+		if !pp.portal {
+			continue
+		}
+		// The patient joins the portal the way every patient does: through an invitation.
+		token := auth.NewToken()
+		inv := &store.AuthToken{Hash: auth.HashToken(token), Purpose: store.TokenInvite, Email: pp.email, DisplayName: pp.name, Role: clinic.RolePatient, PatientID: pt.ID}
+		if err := st.CreateToken(ctx, owner, inv); err != nil {
+			return nil, err
+		}
+		l := Login{Role: clinic.RolePatient, Name: pp.name, Email: pp.email, Password: auth.NewPassword()}
+		hash, err := auth.HashPassword(l.Password, p)
+		if err != nil {
+			return nil, err
+		}
+		u := &clinic.User{DisplayName: pp.name}
+		if err := st.AcceptAccountToken(ctx, store.Actor{}, inv.Hash, store.TokenInvite, u, hash); err != nil {
+			return nil, fmt.Errorf("seed portal account %s: %w", pp.email, err)
 		}
 		logins = append(logins, l)
 	}
@@ -94,7 +136,12 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+	// Written to a temporary file and renamed, so the file is whole or absent.
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		return nil, err
 	}
 	return logins, nil

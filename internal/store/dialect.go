@@ -101,7 +101,8 @@ func (d *dialect) query(q string) string {
 }
 
 // rebindNumbered rewrites $N placeholders to ?N, leaving text inside
-// '...' literals, "..." identifiers and -- comments alone.
+// '...' literals, "..." identifiers, -- and /* */ comments alone. Queries
+// never use PostgreSQL's $$ quoting (migrations, which may, are not rebound).
 func rebindNumbered(q string) string {
 	var b strings.Builder
 	b.Grow(len(q))
@@ -122,6 +123,15 @@ func rebindNumbered(q string) string {
 			}
 			b.WriteString(q[i : i+j])
 			i += j - 1
+			continue
+		case c == '/' && i+1 < len(q) && q[i+1] == '*':
+			j := strings.Index(q[i+2:], "*/")
+			end := len(q)
+			if j >= 0 {
+				end = i + 2 + j + 2
+			}
+			b.WriteString(q[i:end])
+			i = end - 1
 			continue
 		case c == '$' && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9':
 			c = '?'
@@ -155,6 +165,17 @@ func (d *dialect) lockMigrations(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
+// lockAudit serialises appends to the audit log's hash chain for the rest of
+// the transaction. SQLite has one writer at a time already; PostgreSQL takes
+// a transaction-scoped advisory lock.
+func (d *dialect) lockAudit(ctx context.Context, tx *sql.Tx) error {
+	if d.name != EnginePostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041990214)`)
+	return err
+}
+
 // integrityCheck runs the engine's own consistency check and returns nil when
 // it finds nothing wrong. PostgreSQL has no equivalent online check; it
 // answers nil.
@@ -170,6 +191,14 @@ func (d *dialect) integrityCheck(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("integrity_check: %s", res)
 	}
 	return nil
+}
+
+// timestampType is the column type for times.
+func (d *dialect) timestampType() string {
+	if d.name == EnginePostgres {
+		return "TIMESTAMPTZ"
+	}
+	return "TIMESTAMP"
 }
 
 // migrationDir is the folder of embedded migrations for the engine.

@@ -46,9 +46,6 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
-	}
 	var applied []string
 	for _, name := range names {
 		done, err := s.applyMigration(ctx, name, names)
@@ -71,6 +68,10 @@ func (s *Store) applyMigration(ctx context.Context, name string, known []string)
 	defer tx.Rollback()
 	if err := s.d.lockMigrations(ctx, tx); err != nil {
 		return false, fmt.Errorf("lock migrations: %w", err)
+	}
+	// Under the lock, so two instances starting at once do not race to make it.
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at `+s.d.timestampType()+` NOT NULL)`); err != nil {
+		return false, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	t := &Tx{tx: tx, d: s.d}
 	rows, err := t.Query(ctx, `SELECT version FROM schema_migrations`)

@@ -11,11 +11,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -24,6 +26,8 @@ type Store struct {
 	d *dialect
 	w *sql.DB // writes (SQLite: one connection)
 	r *sql.DB // reads (SQLite: a pool; PostgreSQL: same as w)
+
+	key *audit.Key // signs audit rows
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -52,9 +56,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err := s.ping(pctx); err != nil {
 		s.Close()
 		if d.name == EnginePostgres {
-			return nil, fmt.Errorf("cannot connect to PostgreSQL at %s: %v", redactDSN(dsn), firstLine(err))
+			return nil, fmt.Errorf("cannot connect to PostgreSQL at %s: %v", redactDSN(dsn), oneLine(err))
 		}
-		return nil, fmt.Errorf("cannot open SQLite database %s: %v", dsn, firstLine(err))
+		return nil, fmt.Errorf("cannot open SQLite database %s: %v", dsn, oneLine(err))
 	}
 	return s, nil
 }
@@ -188,20 +192,48 @@ func NewID() string {
 	return idEncoding.EncodeToString(b[:])
 }
 
+// redactDSN returns dsn with any password blanked, from the user part and
+// from a password= parameter.
 func redactDSN(dsn string) string {
-	i := strings.Index(dsn, "://")
-	at := strings.LastIndex(dsn, "@")
-	if i < 0 || at < i {
-		return dsn
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable database URL)"
 	}
-	userinfo := dsn[i+3 : at]
-	if u, _, ok := strings.Cut(userinfo, ":"); ok {
-		return dsn[:i+3] + u + ":***" + dsn[at:]
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "***")
 	}
-	return dsn
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "***")
+		u.RawQuery = q.Encode()
+	}
+	return strings.Replace(u.String(), "%2A%2A%2A", "***", -1)
 }
 
-func firstLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
+// oneLine joins a multi-line driver error into one line, keeping its cause.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+}
+
+// nullTime scans a nullable time.
+type nullTime struct {
+	t     time.Time
+	valid bool
+}
+
+func (n *nullTime) Scan(v any) error {
+	var nt sql.NullTime
+	if err := nt.Scan(v); err != nil {
+		return err
+	}
+	n.t, n.valid = nt.Time.UTC(), nt.Valid
+	return nil
+}
+
+func (n nullTime) ptr() *time.Time {
+	if !n.valid {
+		return nil
+	}
+	t := n.t
+	return &t
 }

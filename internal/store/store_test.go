@@ -96,11 +96,11 @@ func TestUserAndSession(t *testing.T) {
 	s.Now = func() time.Time { return now }
 
 	u := &clinic.User{Email: " Ada@Example.org ", DisplayName: "Ada", Role: clinic.RoleTherapist, TOTPSecret: "JBSWY3DPEHPK3PXP"}
-	if err := s.CreateUser(ctx, u, "hash"); err != nil {
+	if err := s.CreateUser(ctx, store.System, u, "hash"); err != nil {
 		t.Fatal(err)
 	}
 	dup := &clinic.User{Email: "ada@example.ORG", DisplayName: "Other", Role: clinic.RolePatient}
-	if err := s.CreateUser(ctx, dup, "hash"); clinic.ErrorCode(err) != clinic.EConflict {
+	if err := s.CreateUser(ctx, store.System, dup, "hash"); clinic.ErrorCode(err) != clinic.EConflict {
 		t.Fatalf("CreateUser with a taken email (other case) = %v, want %s", err, clinic.EConflict)
 	}
 	got, hash, err := s.FindUserByEmail(ctx, "ADA@example.org")
@@ -116,13 +116,13 @@ func TestUserAndSession(t *testing.T) {
 	if want := now.UTC().Truncate(time.Microsecond); !got.CreatedAt.Equal(want) || got.CreatedAt.Location() != time.UTC {
 		t.Fatalf("CreatedAt = %v, want %v in UTC at microsecond precision", got.CreatedAt, now.UTC().Truncate(time.Microsecond))
 	}
-	if _, err := s.FindUserByID(ctx, "missing"); clinic.ErrorCode(err) != clinic.ENotFound {
+	if _, _, err := s.FindUserByID(ctx, "missing"); clinic.ErrorCode(err) != clinic.ENotFound {
 		t.Fatalf("FindUserByID(missing) = %v, want %s", err, clinic.ENotFound)
 	}
 
 	idle15 := func(clinic.Role) time.Duration { return 15 * time.Minute }
 	sess := &store.Session{IDHash: "h1", User: u, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(12 * time.Hour)}
-	if err := s.CreateSession(ctx, sess); err != nil {
+	if err := s.StartSession(ctx, store.System, "", sess, store.Entry{Action: "login.success"}); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(10 * time.Minute)
@@ -164,7 +164,7 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("Setting(unset) = %q, %v; want default", v, err)
 	}
 	for _, v := range []string{"Willow", "Willow & Oak"} {
-		if err := s.SetSetting(ctx, "practice_name", v); err != nil {
+		if err := s.SetSetting(ctx, store.System, "practice_name", v); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s.Setting(ctx, "practice_name", ""); err != nil || got != v {
@@ -184,7 +184,7 @@ func TestConcurrentWrites(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- s.SetSetting(ctx, fmt.Sprintf("k%03d", i), "v")
+			errs <- s.SetSetting(ctx, store.System, fmt.Sprintf("k%03d", i), "v")
 		}()
 	}
 	wg.Wait()
@@ -207,6 +207,7 @@ func TestRebind(t *testing.T) {
 		{`SELECT $2, $1, $10`, `SELECT ?2, ?1, ?10`},
 		{`SELECT '$1', "a$1", $1`, `SELECT '$1', "a$1", ?1`},
 		{"SELECT 1 -- costs $5\n, $1", "SELECT 1 -- costs $5\n, ?1"},
+		{`SELECT /* $9 */ $1`, `SELECT /* $9 */ ?1`},
 		{`SELECT 'it''s $1', $2`, `SELECT 'it''s $1', ?2`},
 	}
 	for _, tt := range tests {

@@ -9,23 +9,29 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
-// CreateUser validates u, gives it an id and stores it with passwordHash.
-// Returns EInvalid for bad fields and EConflict when the email is taken.
-func (s *Store) CreateUser(ctx context.Context, u *clinic.User, passwordHash string) error {
+// CreateUser validates u, gives it an id and stores it with passwordHash,
+// audited as done by actor. Returns EInvalid for bad fields and EConflict
+// when the email is taken.
+func (s *Store) CreateUser(ctx context.Context, actor Actor, u *clinic.User, passwordHash string) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
+	return s.write(ctx, func(tx *Tx) error { return s.createUser(ctx, tx, actor, u, passwordHash) })
+}
+
+func (s *Store) createUser(ctx context.Context, tx *Tx, actor Actor, u *clinic.User, passwordHash string) error {
 	u.ID = NewID()
 	u.CreatedAt = s.now()
-	return s.write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO users (id, email, email_lower, display_name, role, password_hash, totp_secret, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			u.ID, u.Email, clinic.NormalizeEmail(u.Email), u.DisplayName, string(u.Role), passwordHash, u.TOTPSecret, u.CreatedAt)
-		if s.d.isUniqueViolation(err) {
-			return &clinic.Error{Code: clinic.EConflict, Message: "An account with this email already exists.", Fields: map[string]string{"email": "An account with this email already exists."}}
-		}
+	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, email_lower, display_name, role, password_hash, totp_secret, password_changed_at, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $8)`,
+		u.ID, u.Email, clinic.NormalizeEmail(u.Email), u.DisplayName, string(u.Role), passwordHash, u.TOTPSecret, u.CreatedAt, actor.UserID)
+	if s.d.isUniqueViolation(err) {
+		return &clinic.Error{Code: clinic.EConflict, Message: "An account with this email already exists.", Fields: map[string]string{"email": "An account with this email already exists."}}
+	}
+	if err != nil {
 		return err
-	})
+	}
+	return s.appendAudit(ctx, tx, actor, Entry{Action: "user.create", ObjectType: "user", ObjectID: u.ID, Detail: "role=" + string(u.Role)})
 }
 
 const userColumns = `id, email, display_name, role, totp_secret, disabled_at, created_at`
@@ -63,15 +69,16 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*clinic.User
 	return u, hash, err
 }
 
-// FindUserByID returns the account with id, or ENotFound.
-func (s *Store) FindUserByID(ctx context.Context, id string) (*clinic.User, error) {
+// FindUserByID returns the account with id and its password hash, or ENotFound.
+func (s *Store) FindUserByID(ctx context.Context, id string) (*clinic.User, string, error) {
 	var u *clinic.User
+	var hash string
 	err := s.read(ctx, func(tx *Tx) error {
 		var err error
-		u, err = scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+		u, err = scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE id = $1`, id), &hash)
 		return err
 	})
-	return u, err
+	return u, hash, err
 }
 
 // CountUsers returns how many accounts exist.
@@ -79,6 +86,155 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
 	err := s.read(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	})
+	return n, err
+}
+
+// ListUsers returns every account, staff first, then by name. Audited as a
+// read of the user list.
+func (s *Store) ListUsers(ctx context.Context, actor Actor) ([]*clinic.User, error) {
+	var out []*clinic.User
+	err := s.write(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users
+			ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'therapist' THEN 1 WHEN 'prescriber' THEN 2 ELSE 3 END, lower(display_name), id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "user.list", ObjectType: "user"})
+	})
+	return out, err
+}
+
+// ListStaff returns the enabled accounts with role, by name.
+func (s *Store) ListStaff(ctx context.Context, role clinic.Role) ([]*clinic.User, error) {
+	var out []*clinic.User
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY lower(display_name), id`, string(role))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// SetUserDisabled disables (or enables) an account. Disabling ends every
+// session of the account. Audited.
+func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, userID string, disabled bool) error {
+	return s.write(ctx, func(tx *Tx) error {
+		var at any
+		action := "user.enable"
+		if disabled {
+			at, action = s.now(), "user.disable"
+		}
+		res, err := tx.Exec(ctx, `UPDATE users SET disabled_at = $1, updated_at = $2 WHERE id = $3`, at, s.now(), userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return clinic.Errorf(clinic.ENotFound, "No such account.")
+		}
+		if disabled {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+				return err
+			}
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "user", ObjectID: userID})
+	})
+}
+
+// SetPassword stores a new password hash for userID and ends every session
+// of the account. Audited with action (password.change or password.reset).
+func (s *Store) SetPassword(ctx context.Context, actor Actor, userID, hash, action string) error {
+	return s.write(ctx, func(tx *Tx) error { return s.setPassword(ctx, tx, actor, userID, hash, action) })
+}
+
+func (s *Store) setPassword(ctx context.Context, tx *Tx, actor Actor, userID, hash, action string) error {
+	now := s.now()
+	res, err := tx.Exec(ctx, `UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3`, hash, now, userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return clinic.Errorf(clinic.ENotFound, "No such account.")
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+		return err
+	}
+	return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "user", ObjectID: userID})
+}
+
+// SetTOTP turns on (secret not empty) or off a user's second factor,
+// replaces their recovery codes with recoveryHashes, and ends every session
+// of the account. Audited as mfa.enrol or mfa.reset.
+func (s *Store) SetTOTP(ctx context.Context, actor Actor, userID, secret string, recoveryHashes []string) error {
+	return s.write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE users SET totp_secret = $1, totp_last_step = 0, updated_at = $2 WHERE id = $3`, secret, s.now(), userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return clinic.Errorf(clinic.ENotFound, "No such account.")
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		for _, h := range recoveryHashes {
+			if _, err := tx.Exec(ctx, `INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)`, userID, h); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		action := "mfa.enrol"
+		if secret == "" {
+			action = "mfa.reset"
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "user", ObjectID: userID})
+	})
+}
+
+// UseRecoveryCode marks one unused recovery code of userID as used and
+// reports whether there was one with codeHash.
+func (s *Store) UseRecoveryCode(ctx context.Context, userID, codeHash string) (bool, error) {
+	var ok bool
+	err := s.write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL`, s.now(), userID, codeHash)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		ok = n == 1
+		return nil
+	})
+	return ok, err
+}
+
+// CountRecoveryCodes returns how many unused recovery codes userID has.
+func (s *Store) CountRecoveryCodes(ctx context.Context, userID string) (int, error) {
+	var n int
+	err := s.read(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`, userID).Scan(&n)
 	})
 	return n, err
 }
@@ -100,12 +256,15 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID string, step int64) (boo
 	return ok, err
 }
 
-// SetSetting stores a practice setting.
-func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+// SetSetting stores a practice setting, audited as done by actor.
+func (s *Store) SetSetting(ctx context.Context, actor Actor, key, value string) error {
 	return s.write(ctx, func(tx *Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, s.now())
-		return err
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "setting.change", ObjectType: "setting", ObjectID: key})
 	})
 }
 
@@ -122,102 +281,11 @@ func (s *Store) Setting(ctx context.Context, key, def string) (string, error) {
 	return v, err
 }
 
-// Session is a signed-in browser. Only the hash of its token is stored.
-type Session struct {
-	IDHash     string
-	User       *clinic.User
-	MFADone    bool // the second factor was given (or the user has none)
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time // absolute end
-	UserAgent  string
-	ClientAddr string
-}
-
-// CreateSession stores a new session for sess.User.
-func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
-	return s.write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, mfa_done, created_at, last_seen_at, expires_at, user_agent, client_addr)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			sess.IDHash, sess.User.ID, sess.MFADone, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt, truncate(sess.UserAgent, 300), sess.ClientAddr)
-		return err
-	})
-}
-
-// sessionTouchEvery is how stale a session's last-use time may get before a
-// request writes it again. Writing it at most once a minute keeps page views
-// from each costing a durable write; a session then ends up to a minute
-// before its idle limit, never after.
-const sessionTouchEvery = time.Minute
-
-// TouchSession finds the live session with idHash and moves its idle
-// deadline on. A session is live while it is before its absolute end, its
-// last use is within idle(role), and its user is not disabled. Returns
-// ENotFound (and deletes the row) otherwise.
-func (s *Store) TouchSession(ctx context.Context, idHash string, idle func(clinic.Role) time.Duration) (*Session, error) {
-	now := s.now()
-	var x *Session
-	err := s.read(ctx, func(tx *Tx) error {
-		row := tx.QueryRow(ctx, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at,
-				s.mfa_done, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.client_addr
-			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1`, idHash)
-		sess := Session{IDHash: idHash}
-		u, err := scanUser(row, &sess.MFADone, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.UserAgent, &sess.ClientAddr)
-		if err != nil {
-			return err
-		}
-		sess.User = u
-		sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = sess.CreatedAt.UTC(), sess.LastSeenAt.UTC(), sess.ExpiresAt.UTC()
-		x = &sess
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if x.User.DisabledAt != nil || !now.Before(x.ExpiresAt) || now.Sub(x.LastSeenAt) >= idle(x.User.Role) {
-		if err := s.DeleteSession(ctx, idHash); err != nil {
-			return nil, err
-		}
-		return nil, clinic.Errorf(clinic.ENotFound, "Your session has ended. Please sign in again.")
-	}
-	if now.Sub(x.LastSeenAt) >= sessionTouchEvery {
-		err := s.write(ctx, func(tx *Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2`, now, idHash)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		x.LastSeenAt = now
-	}
-	return x, nil
-}
-
-// ReplaceSession deletes the session oldHash and stores sess in one
-// transaction: the id changes whenever privilege changes.
-func (s *Store) ReplaceSession(ctx context.Context, oldHash string, sess *Session) error {
-	return s.write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, oldHash); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, mfa_done, created_at, last_seen_at, expires_at, user_agent, client_addr)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			sess.IDHash, sess.User.ID, sess.MFADone, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt, truncate(sess.UserAgent, 300), sess.ClientAddr)
-		return err
-	})
-}
-
-// DeleteSession ends one session. Ending a session that does not exist is not an error.
-func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
-	return s.write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash)
-		return err
-	})
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
 	return s[:n]
 }
+
+var _ = time.Now

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/store/storetest"
 )
 
@@ -84,7 +85,7 @@ func benchServer(b *testing.B) *Server {
 		b.Fatal(err)
 	}
 	hash, _ := auth.HashPassword(testPassword, cheap)
-	if err := st.CreateUser(context.Background(), &clinic.User{Email: "bench@example.org", DisplayName: "Bench", Role: clinic.RolePatient}, hash); err != nil {
+	if err := st.CreateUser(context.Background(), store.System, &clinic.User{Email: "bench@example.org", DisplayName: "Bench", Role: clinic.RolePatient}, hash); err != nil {
 		b.Fatal(err)
 	}
 	return srv

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"time"
 
@@ -17,7 +19,12 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keySession
+	keyReqInfo
 )
+
+// reqInfo is filled in as a request passes through the layers, for the one
+// access-log line written at the end.
+type reqInfo struct{ route string }
 
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(keyRequestID).(string)
@@ -60,14 +67,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		rand.Read(b)
 		id := hex.EncodeToString(b)
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), keyRequestID, id))
+		info := &reqInfo{route: "unmatched"}
+		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyReqInfo, info)
+		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(sw, r)
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
+		route := info.route
 		s.log.Info("request", "request_id", id, "method", r.Method, "route", route, "status", sw.status, "ms", time.Since(start).Milliseconds())
 	})
 }
@@ -114,11 +120,41 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// parseForms reads form bodies up front, within a size limit, so a body
+// that is too large or malformed is answered 413 or 400 rather than read as
+// an empty form.
+func (s *Server) parseForms(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if r.Method == http.MethodPost {
+			if err := r.ParseForm(); err != nil {
+				var tooBig *http.MaxBytesError
+				status, heading, msg := http.StatusBadRequest, "Something was wrong with that form", "The form could not be read. Go back, reload the page and try again."
+				if errors.As(err, &tooBig) {
+					status, heading, msg = http.StatusRequestEntityTooLarge, "That was too much to send", "The form was larger than kapstone accepts. Shorten what you typed and try again."
+				}
+				s.render(w, r, status, "error", heading, errorData{Status: status, Heading: heading, Message: msg})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxFormBytes is the largest form body kapstone reads.
+const maxFormBytes = 1 << 20
+
 // csrf refuses cross-origin state-changing requests (http.CrossOriginProtection:
 // Sec-Fetch-Site, then Origin against Host) with the 403 page. Session
 // cookies are also SameSite=Lax.
 func (s *Server) csrf(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
+	if s.cfg.PublicURL != "" {
+		// Behind a proxy the Host header may differ from what the browser sent.
+		if u, err := url.Parse(s.cfg.PublicURL); err == nil {
+			cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+		}
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "request_id", requestID(r.Context()), "method", r.Method)
 		s.render(w, r, http.StatusForbidden, "error", "Not allowed", errorData{

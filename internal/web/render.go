@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/clinic"
 )
@@ -21,8 +22,31 @@ type page struct {
 	Practice  string
 	Crisis    crisisView
 	User      *clinic.User // nil when nobody is signed in (or MFA is pending)
+	Nav       []navLink
 	RequestID string
 	Data      any
+}
+
+type navLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// navFor lists the sections a signed-in user can reach, by role.
+func navFor(u *clinic.User, path string) []navLink {
+	var links []navLink
+	switch u.Role {
+	case clinic.RolePatient:
+		links = []navLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/access", Label: "Who viewed my record"}}
+	case clinic.RoleAdmin:
+		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/audit", Label: "Audit log"}}
+	default:
+		links = []navLink{{Href: "/patients", Label: "Patients"}}
+	}
+	for i := range links {
+		links[i].Current = path == links[i].Href || strings.HasPrefix(path, links[i].Href+"/")
+	}
+	return links
 }
 
 // crisisView is the country's crisis resources with links typed for
@@ -48,7 +72,16 @@ func newCrisisView(c clinic.CrisisResources) crisisView {
 
 // parsePages parses layout.html with each page template, once, at start-up.
 func (s *Server) parsePages() (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"asset": s.assets.url}
+	funcs := template.FuncMap{
+		"asset": s.assets.url,
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
+		},
+		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err
@@ -67,7 +100,9 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)
 		}
-		// Execute once with empty data so a missing asset or a bad field path fails at start-up.
+		// Execute once with empty data so a reference to a missing static file
+		// fails at start-up. (Other errors depend on the data and are caught
+		// by the page tests.)
 		if err := t.ExecuteTemplate(new(bytes.Buffer), "layout", page{Data: probeData(name)}); err != nil && strings.Contains(err.Error(), "no static file") {
 			return nil, fmt.Errorf("template %s: %w", n, err)
 		}
@@ -122,17 +157,30 @@ func (s *Server) newPage(r *http.Request, title string, data any) page {
 	}
 	if sess := sessionFrom(r.Context()); sess != nil && sess.MFADone {
 		p.User = sess.User
+		p.Nav = navFor(sess.User, r.URL.Path)
 	}
 	return p
 }
 
-// practiceName is the practice's name from its settings. When the database
-// cannot answer (an error page for a database failure), it falls back to a
-// neutral name rather than failing again.
+// practiceNameTTL is how long a read of the practice name is reused. A
+// rename shows on every instance within this time.
+const practiceNameTTL = 30 * time.Second
+
+// practiceName is the practice's name from its settings, read at most
+// every practiceNameTTL. When the database cannot answer (an error page for
+// a database failure), it falls back to a neutral name rather than failing
+// again.
 func (s *Server) practiceName(r *http.Request) string {
+	s.nameMu.Lock()
+	defer s.nameMu.Unlock()
+	now := time.Now()
+	if s.nameValue != "" && now.Before(s.nameUntil) {
+		return s.nameValue
+	}
 	name, err := s.store.Setting(r.Context(), "practice_name", "Your practice")
 	if err != nil {
 		return "kapstone"
 	}
+	s.nameValue, s.nameUntil = name, now.Add(practiceNameTTL)
 	return name
 }

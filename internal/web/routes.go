@@ -2,39 +2,96 @@ package web
 
 import (
 	"net/http"
+	"slices"
+
+	"github.com/kapstone/kapstone/internal/clinic"
 )
 
-// access says who may call a route. There is no default: every route names one.
+// access says who may call a route. There is no default: every route names
+// one, and routes that touch a patient's record also pass the store's
+// object-level check (auth.Can with the caller's relation to the patient).
 type access int
 
 const (
 	public     access = iota + 1 // anyone, signed in or not
 	mfaPending                   // signed in with a password, second factor not yet given
-	signedIn                     // fully signed in, any role
 	anySession                   // any session, complete or not (sign-out)
+	signedIn                     // fully signed in; roles limits which roles
 )
 
 type route struct {
 	pattern string
 	access  access
+	roles   []clinic.Role // for signedIn: the roles allowed; empty means every role
 	handler http.HandlerFunc
 }
+
+var (
+	staff      = []clinic.Role{clinic.RoleAdmin, clinic.RoleTherapist, clinic.RolePrescriber}
+	clinicians = []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber}
+	adders     = []clinic.Role{clinic.RoleAdmin, clinic.RoleTherapist}
+	admins     = []clinic.Role{clinic.RoleAdmin}
+	patients   = []clinic.Role{clinic.RolePatient}
+)
 
 // routeTable lists every route kapstone serves, with who may call it.
 func (s *Server) routeTable() []route {
 	return []route{
-		{"GET /healthz", public, s.handleHealthz},
-		{"GET /readyz", public, s.handleReadyz},
-		{"GET /static/{hash}/{name}", public, s.handleStatic},
+		{"GET /healthz", public, nil, s.handleHealthz},
+		{"GET /readyz", public, nil, s.handleReadyz},
+		{"GET /static/{hash}/{name}", public, nil, s.handleStatic},
+		{"GET /{$}", public, nil, s.handleHome},
 
-		{"GET /{$}", public, s.handleHome},
-		{"GET /login", public, s.handleLoginForm},
-		{"POST /login", public, s.handleLogin},
-		{"GET /login/mfa", mfaPending, s.handleMFAForm},
-		{"POST /login/mfa", mfaPending, s.handleMFA},
-		{"POST /logout", anySession, s.handleLogout},
+		// Signing in.
+		{"GET /login", public, nil, s.handleLoginForm},
+		{"POST /login", public, nil, s.handleLogin},
+		{"GET /login/mfa", mfaPending, nil, s.handleMFAForm},
+		{"POST /login/mfa", mfaPending, nil, s.handleMFA},
+		{"GET /login/mfa/setup", mfaPending, nil, s.handleMFASetupForm},
+		{"POST /login/mfa/setup", mfaPending, nil, s.handleMFASetup},
+		{"POST /logout", anySession, nil, s.handleLogout},
+		{"GET /setup/{token}", public, nil, s.handleSetupForm},
+		{"POST /setup/{token}", public, nil, s.handleSetup},
+		{"GET /invite/{token}", public, nil, s.handleInviteForm},
+		{"POST /invite/{token}", public, nil, s.handleInvite},
+		{"GET /reset/{token}", public, nil, s.handleResetForm},
+		{"POST /reset/{token}", public, nil, s.handleReset},
 
-		{"GET /account", signedIn, s.handleAccount},
+		// Every signed-in user: their own account.
+		{"GET /account", signedIn, nil, s.handleAccount},
+		{"POST /account/sessions/{sid}/end", signedIn, nil, s.handleEndSession},
+		{"GET /account/password", signedIn, nil, s.handlePasswordForm},
+		{"POST /account/password", signedIn, nil, s.handlePassword},
+		{"GET /account/mfa", signedIn, nil, s.handleAccountMFAForm},
+		{"POST /account/mfa", signedIn, nil, s.handleAccountMFA},
+		{"POST /account/mfa/off", signedIn, patients, s.handleAccountMFAOff},
+
+		// Staff: patients and care teams. Object access is checked by the store.
+		{"GET /patients", signedIn, staff, s.handlePatients},
+		{"GET /patients/new", signedIn, adders, s.handlePatientNewForm},
+		{"POST /patients", signedIn, adders, s.handlePatientCreate},
+		{"GET /patients/{patient}", signedIn, staff, s.handlePatient},
+		{"POST /patients/{patient}/invite", signedIn, staff, s.handlePatientInvite},
+		{"POST /patients/{patient}/team", signedIn, adders, s.handleTeamAdd},
+		{"POST /patients/{patient}/team/{user}/remove", signedIn, adders, s.handleTeamRemove},
+		{"GET /patients/{patient}/emergency", signedIn, clinicians, s.handleEmergencyForm},
+		{"POST /patients/{patient}/emergency", signedIn, clinicians, s.handleEmergency},
+
+		// Admin: accounts, the audit log, break-glass review.
+		{"GET /admin/users", signedIn, admins, s.handleUsers},
+		{"GET /admin/users/new", signedIn, admins, s.handleUserNewForm},
+		{"POST /admin/users", signedIn, admins, s.handleUserInvite},
+		{"POST /admin/users/{user}/disable", signedIn, admins, s.handleUserDisable},
+		{"POST /admin/users/{user}/enable", signedIn, admins, s.handleUserEnable},
+		{"POST /admin/users/{user}/reset-password", signedIn, admins, s.handleUserResetPassword},
+		{"POST /admin/users/{user}/reset-mfa", signedIn, admins, s.handleUserResetMFA},
+		{"GET /admin/audit", signedIn, admins, s.handleAudit},
+		{"GET /admin/emergency", signedIn, admins, s.handleEmergencyReviews},
+		{"POST /admin/emergency/{grant}/review", signedIn, admins, s.handleEmergencyReview},
+
+		// The patient portal.
+		{"GET /portal", signedIn, patients, s.handlePortal},
+		{"GET /portal/access", signedIn, patients, s.handleAccessReport},
 	}
 }
 
@@ -43,7 +100,7 @@ func (s *Server) routeTable() []route {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routeTable() {
-		mux.Handle(rt.pattern, s.guard(rt.access, rt.handler))
+		mux.Handle(rt.pattern, s.guard(rt))
 	}
 	mux.HandleFunc("/", s.notFound)
 	return s.wrap(mux)
@@ -52,6 +109,7 @@ func (s *Server) routes() http.Handler {
 // wrap puts the middleware every response passes through around h.
 func (s *Server) wrap(h http.Handler) http.Handler {
 	h = s.loadSession(h)
+	h = s.parseForms(h)
 	h = s.csrf(h)
 	h = s.secureHeaders(h)
 	h = s.recoverPanics(h)
@@ -60,16 +118,20 @@ func (s *Server) wrap(h http.Handler) http.Handler {
 }
 
 // guard enforces a route's access level before its handler runs. Denied
-// requests learn nothing about the resource: anonymous callers are sent to
-// sign in, a half-signed-in staff member to the second-factor page.
-func (s *Server) guard(a access, next http.HandlerFunc) http.Handler {
+// requests learn nothing: anonymous callers are sent to sign in, a
+// half-signed-in user to the second-factor page, and a signed-in user of
+// another role gets the same 404 as for a page that does not exist.
+func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(keyReqInfo).(*reqInfo); ok {
+			info.route = rt.pattern
+		}
 		sess := sessionFrom(r.Context())
 		toLogin := "/login"
 		if ended, _ := r.Context().Value(keySessionEnded).(bool); ended {
 			toLogin = "/login?ended=1"
 		}
-		switch a {
+		switch rt.access {
 		case public:
 		case anySession:
 			if sess == nil {
@@ -82,7 +144,7 @@ func (s *Server) guard(a access, next http.HandlerFunc) http.Handler {
 				return
 			}
 			if sess.MFADone {
-				http.Redirect(w, r, "/account", http.StatusSeeOther)
+				http.Redirect(w, r, homeFor(sess.User), http.StatusSeeOther)
 				return
 			}
 		case signedIn:
@@ -94,10 +156,15 @@ func (s *Server) guard(a access, next http.HandlerFunc) http.Handler {
 				http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
 				return
 			}
+			if len(rt.roles) > 0 && !slices.Contains(rt.roles, sess.User.Role) {
+				s.store.Audit(r.Context(), s.actor(r), storeEntryDenied(rt.pattern))
+				s.notFound(w, r)
+				return
+			}
 		default:
 			s.notFound(w, r)
 			return
 		}
-		next(w, r)
+		rt.handler(w, r)
 	})
 }

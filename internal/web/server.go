@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -53,6 +54,10 @@ type Server struct {
 	assets     *assetSet
 	handler    http.Handler
 	secure     bool // served over TLS: Secure cookies and HSTS
+
+	nameMu    sync.Mutex
+	nameValue string
+	nameUntil time.Time
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time

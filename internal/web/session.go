@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,13 +46,20 @@ func (s *Server) idleLimit(r clinic.Role) time.Duration {
 	return s.cfg.IdlePatient
 }
 
+// actor is who is making the request, for the policy and the audit log.
+func (s *Server) actor(r *http.Request) store.Actor {
+	a := store.Actor{Addr: clientAddr(r), RequestID: requestID(r.Context())}
+	if sess := sessionFrom(r.Context()); sess != nil {
+		a.UserID, a.Role = sess.User.ID, sess.User.Role
+	}
+	return a
+}
+
 // loadSession finds the caller's session from its cookie and puts it in the
 // request context. An ended session clears the cookie. Health checks and
 // static files never touch the database for this.
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Forms are small; refuse huge bodies before anything reads them.
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 		if p := r.URL.Path; p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/static/") {
 			next.ServeHTTP(w, r)
 			return
@@ -77,8 +86,8 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 
 // startSession gives u a new session with a new token, replacing the
 // caller's current session if any (so a planted session id is never
-// promoted), and sets the cookie.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *clinic.User, mfaDone bool) error {
+// promoted), sets the cookie, and audits e with it.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *clinic.User, mfaDone bool, e store.Entry) error {
 	now := s.Now().UTC()
 	token := auth.NewToken()
 	sess := &store.Session{
@@ -89,13 +98,14 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *clinic.
 	var old string
 	if cur := sessionFrom(r.Context()); cur != nil {
 		old = cur.IDHash
-		if cur.User.ID == u.ID && !cur.ExpiresAt.IsZero() {
+		if cur.User.ID == u.ID {
 			sess.ExpiresAt = cur.ExpiresAt // completing MFA does not extend the absolute lifetime
 		}
 	} else if c, err := r.Cookie(s.cookieName()); err == nil {
 		old = auth.HashToken(c.Value)
 	}
-	if err := s.store.ReplaceSession(r.Context(), old, sess); err != nil {
+	actor := store.Actor{UserID: u.ID, Role: u.Role, Addr: clientAddr(r), RequestID: requestID(r.Context())}
+	if err := s.store.StartSession(r.Context(), actor, old, sess, e); err != nil {
 		return err
 	}
 	s.setSessionCookie(w, token)
@@ -110,28 +120,127 @@ func clientAddr(r *http.Request) string {
 	return strings.Trim(host, "[]")
 }
 
+// homeFor is where a signed-in user lands.
+func homeFor(u *clinic.User) string {
+	switch u.Role {
+	case clinic.RolePatient:
+		return "/portal"
+	case clinic.RoleAdmin:
+		return "/admin/users"
+	}
+	return "/patients"
+}
+
+// limit is a rate limit counted from the audit log, so that every instance
+// shares it: at most perAccount failures for one account, and perAddr from
+// one client address, within window.
+type limit struct {
+	action     string
+	perAccount int
+	perAddr    int
+	window     time.Duration
+}
+
+var (
+	loginLimit = limit{action: "login.failure", perAccount: 10, perAddr: 50, window: 15 * time.Minute}
+	mfaLimit   = limit{action: "mfa.failure", perAccount: 5, perAddr: 30, window: 15 * time.Minute}
+	tokenLimit = limit{action: "token.failure", perAddr: 20, window: 15 * time.Minute}
+)
+
+// throttled reports how long the caller must wait before trying again, or
+// 0 when they may try now.
+func (s *Server) throttled(ctx context.Context, l limit, account, addr string) (time.Duration, error) {
+	now := s.Now().UTC()
+	since := now.Add(-l.window)
+	var wait time.Duration
+	check := func(max int, obj, ad string) error {
+		if max <= 0 {
+			return nil
+		}
+		n, oldest, err := s.store.CountAudit(ctx, l.action, obj, ad, since)
+		if err != nil {
+			return err
+		}
+		if n >= max {
+			if w := oldest.Add(l.window).Sub(now); w > wait {
+				wait = w
+			}
+		}
+		return nil
+	}
+	if account != "" {
+		if err := check(l.perAccount, account, ""); err != nil {
+			return 0, err
+		}
+	}
+	if err := check(l.perAddr, "", addr); err != nil {
+		return 0, err
+	}
+	if wait > 0 && wait < time.Second {
+		wait = time.Second
+	}
+	return wait, nil
+}
+
+// tooMany answers 429 with Retry-After and the page again, keeping input.
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, page, title string, data any) {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.render(w, r, http.StatusTooManyRequests, page, title, data)
+}
+
+func waitWords(wait time.Duration) string {
+	m := int((wait + time.Minute - 1) / time.Minute)
+	if m <= 1 {
+		return "a minute"
+	}
+	return strconv.Itoa(m) + " minutes"
+}
+
+// emailKey is the rate-limit key for an email with no account: a hash, so
+// the audit log holds no address.
+func emailKey(email string) string {
+	h := sha256.Sum256([]byte(clinic.NormalizeEmail(email)))
+	return "email:" + hex.EncodeToString(h[:8])
+}
+
 type loginData struct {
-	Email     string
-	Error     string
-	SignedOut bool
-	Ended     bool
+	Email   string
+	Error   string
+	Notice  string
+	Created bool
 }
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if sess := sessionFrom(r.Context()); sess != nil {
 		if sess.MFADone {
-			http.Redirect(w, r, "/account", http.StatusSeeOther)
+			http.Redirect(w, r, homeFor(sess.User), http.StatusSeeOther)
 		} else {
 			http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
 		}
 		return
 	}
 	q := r.URL.Query()
-	s.render(w, r, http.StatusOK, "login", "Sign in", loginData{SignedOut: q.Has("signed_out"), Ended: q.Has("ended")})
+	d := loginData{}
+	switch {
+	case q.Has("signed_out"):
+		d.Notice = "You have signed out. Close this window if you share this device."
+	case q.Has("ended"):
+		d.Notice = "Your session ended. Please sign in again."
+	case q.Has("created"):
+		d.Notice = "Your account is ready. Sign in with your email and new password."
+	case q.Has("reset"):
+		d.Notice = "Your password has been changed. Sign in with the new one."
+	case q.Has("changed"):
+		d.Notice = "Your sign-in details changed, so every session ended. Please sign in again."
+	}
+	s.render(w, r, http.StatusOK, "login", "Sign in", d)
 }
 
 // handleLogin checks an email and password. A wrong email, a wrong password
-// and a disabled account get the same answer in the same time.
+// and a disabled account get the same answer in the same time. Every
+// attempt is audited; repeated failures are throttled per account and per
+// client address.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	pw := r.PostFormValue("password")
@@ -141,39 +250,71 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "login", "Sign in", data)
 		return
 	}
-	u, hash, err := s.store.FindUserByEmail(r.Context(), email)
-	ok := false
+	ctx := r.Context()
+	actor := s.actor(r)
+	u, hash, err := s.store.FindUserByEmail(ctx, email)
+	account := emailKey(email)
 	switch clinic.ErrorCode(err) {
 	case "":
-		ok = auth.CheckPassword(hash, pw) && u.DisabledAt == nil
+		account = u.ID
+		actor.UserID, actor.Role = u.ID, u.Role
 	case clinic.ENotFound:
-		auth.CheckPasswordMissingUser(pw)
+		u = nil
 	default:
 		s.error(w, r, err)
 		return
 	}
+	wait, err := s.throttled(ctx, loginLimit, account, actor.Addr)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if wait > 0 {
+		if err := s.store.Audit(ctx, actor, store.Entry{Action: "login.throttled", Outcome: store.OutcomeDenied, ObjectType: "user", ObjectID: account}); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.Error = "Too many attempts. For your safety, sign-in is paused for " + waitWords(wait) + ". Then try again, or ask your practice to reset your password."
+		s.tooMany(w, r, wait, "login", "Sign in", data)
+		return
+	}
+	ok := false
+	reason := "password"
+	if u != nil {
+		ok = auth.CheckPassword(hash, pw)
+		if ok && u.DisabledAt != nil {
+			ok, reason = false, "disabled"
+		}
+	} else {
+		auth.CheckPasswordMissingUser(pw)
+		reason = "unknown"
+	}
 	if !ok {
-		s.log.Info("sign-in refused", "request_id", requestID(r.Context()))
+		if err := s.store.Audit(ctx, actor, store.Entry{Action: "login.failure", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: account, Detail: reason}); err != nil {
+			s.error(w, r, err)
+			return
+		}
 		data.Error = "That email and password do not match an account. Check both and try again."
 		s.render(w, r, http.StatusUnauthorized, "login", "Sign in", data)
 		return
 	}
-	if u.Role.Staff() && u.TOTPSecret == "" {
-		data.Error = "Staff accounts need two-step verification, and it is not set up for this account yet. Ask your practice admin."
-		s.render(w, r, http.StatusForbidden, "login", "Sign in", data)
-		return
+	mfaDone := u.TOTPSecret == "" && !u.Role.Staff()
+	action := "login.success"
+	if !mfaDone {
+		action = "login.password"
 	}
-	mfaDone := u.TOTPSecret == ""
-	if err := s.startSession(w, r, u, mfaDone); err != nil {
+	if err := s.startSession(w, r, u, mfaDone, store.Entry{Action: action}); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.log.Info("signed in", "request_id", requestID(r.Context()), "user_id", u.ID, "mfa_pending", !mfaDone)
-	if !mfaDone {
+	switch {
+	case mfaDone:
+		http.Redirect(w, r, homeFor(u), http.StatusSeeOther)
+	case u.TOTPSecret == "":
+		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
+	default:
 		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
-		return
 	}
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
 
 type mfaData struct {
@@ -182,58 +323,103 @@ type mfaData struct {
 }
 
 func (s *Server) handleMFAForm(w http.ResponseWriter, r *http.Request) {
+	if sessionFrom(r.Context()).User.TOTPSecret == "" {
+		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
+		return
+	}
 	s.render(w, r, http.StatusOK, "mfa", "Two-step verification", mfaData{})
 }
 
-// handleMFA checks a TOTP code. Each code is accepted once; success replaces
-// the session with a new, fully signed-in one.
+// handleMFA checks a TOTP code or a recovery code. Each is accepted once;
+// success replaces the session with a new, fully signed-in one.
 func (s *Server) handleMFA(w http.ResponseWriter, r *http.Request) {
-	sess := sessionFrom(r.Context())
-	code := strings.Join(strings.Fields(r.PostFormValue("code")), "")
-	data := mfaData{Code: code}
-	step, ok := auth.MatchTOTP(sess.User.TOTPSecret, code, s.Now())
-	if !ok {
-		data.Error = "That code is not right. Enter the 6-digit code your app shows now."
-		if len(code) != 6 {
-			data.Error = "Enter the 6 digits your authenticator app shows."
-		}
-		s.render(w, r, http.StatusUnauthorized, "mfa", "Two-step verification", data)
+	ctx := r.Context()
+	sess := sessionFrom(ctx)
+	u := sess.User
+	if u.TOTPSecret == "" {
+		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
 		return
 	}
-	fresh, err := s.store.UseTOTPStep(r.Context(), sess.User.ID, step)
+	actor := s.actor(r)
+	code := strings.Join(strings.Fields(r.PostFormValue("code")), "")
+	data := mfaData{Code: code}
+	wait, err := s.throttled(ctx, mfaLimit, u.ID, actor.Addr)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if !fresh {
-		data.Error = "That code has already been used. Wait for your app to show a new code, then enter it."
-		s.render(w, r, http.StatusUnauthorized, "mfa", "Two-step verification", data)
+	if wait > 0 {
+		if err := s.store.Audit(ctx, actor, store.Entry{Action: "mfa.throttled", Outcome: store.OutcomeDenied, ObjectType: "user", ObjectID: u.ID}); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.Error = "Too many wrong codes. Wait " + waitWords(wait) + ", then enter the newest code."
+		s.tooMany(w, r, wait, "mfa", "Two-step verification", data)
 		return
 	}
-	if err := s.startSession(w, r, sess.User, true); err != nil {
+	fail := func(msg, detail string) {
+		if err := s.store.Audit(ctx, actor, store.Entry{Action: "mfa.failure", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: u.ID, Detail: detail}); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.Error = msg
+		s.render(w, r, http.StatusUnauthorized, "mfa", "Two-step verification", data)
+	}
+	method := "totp"
+	if len(code) == 6 && isDigits(code) {
+		step, ok := auth.MatchTOTP(u.TOTPSecret, code, s.Now())
+		if !ok {
+			fail("That code is not right. Enter the 6-digit code your app shows now.", "wrong")
+			return
+		}
+		fresh, err := s.store.UseTOTPStep(ctx, u.ID, step)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if !fresh {
+			fail("That code has already been used. Wait for your app to show a new code, then enter it.", "replay")
+			return
+		}
+	} else if rc := auth.NormalizeRecoveryCode(code); rc != "" {
+		ok, err := s.store.UseRecoveryCode(ctx, u.ID, auth.HashToken(rc))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if !ok {
+			fail("That recovery code is not right, or was already used.", "recovery")
+			return
+		}
+		method = "recovery"
+	} else {
+		fail("Enter the 6 digits your authenticator app shows, or one of your recovery codes.", "format")
+		return
+	}
+	if err := s.startSession(w, r, u, true, store.Entry{Action: "login.success", Detail: "mfa=" + method}); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, homeFor(u), http.StatusSeeOther)
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.DeleteSession(r.Context(), sessionFrom(r.Context()).IDHash); err != nil {
+	sess := sessionFrom(r.Context())
+	if err := s.store.EndSession(r.Context(), s.actor(r), sess.IDHash, sess.PublicID); err != nil {
 		s.error(w, r, err)
 		return
 	}
 	s.clearSessionCookie(w)
 	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
-}
-
-type accountData struct {
-	Session *store.Session
-	Idle    string
-}
-
-func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
-	sess := sessionFrom(r.Context())
-	s.render(w, r, http.StatusOK, "account", "Your account", accountData{Session: sess, Idle: humanDuration(s.idleLimit(sess.User.Role))})
 }
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {

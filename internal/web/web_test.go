@@ -29,11 +29,23 @@ type fixture struct {
 	srv   *Server
 	now   time.Time
 	logs  *bytes.Buffer
-	users map[string]*clinic.User // by role name
+	users map[string]*clinic.User // by email
+	pA    *store.Patient          // patient A: on thea's and rex's team
+	pB    *store.Patient          // patient B: on theo's team
 }
 
 const testPassword = "a long enough test password"
 
+// Canary names: a response that should not show a patient must not contain theirs.
+const (
+	canaryA = "Alice Canary-Alpha"
+	canaryB = "Bruno Canary-Bravo"
+)
+
+// newFixture makes a practice: an admin, therapist thea (owns patient A),
+// therapist theo (owns patient B), prescriber rex (on A's team), patients A
+// and B with portal accounts, and nomfa, a therapist who has not set up
+// two-step verification.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, st: storetest.Open(t), now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), logs: new(bytes.Buffer), users: map[string]*clinic.User{}}
@@ -46,18 +58,77 @@ func newFixture(t *testing.T) *fixture {
 	}
 	srv.Now = func() time.Time { return f.now }
 	f.srv = srv
+	ctx := context.Background()
 	hash, _ := auth.HashPassword(testPassword, cheap)
+	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 	for _, u := range []*clinic.User{
-		{Email: "pat@example.org", DisplayName: "Pat Patient", Role: clinic.RolePatient},
-		{Email: "thea@example.org", DisplayName: "Thea Therapist", Role: clinic.RoleTherapist, TOTPSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"},
-		{Email: "nomfa@example.org", DisplayName: "No MFA Staff", Role: clinic.RoleAdmin},
+		{Email: "admin@example.org", DisplayName: "Ada Admin", Role: clinic.RoleAdmin, TOTPSecret: secret},
+		{Email: "thea@example.org", DisplayName: "Thea Therapist", Role: clinic.RoleTherapist, TOTPSecret: secret},
+		{Email: "theo@example.org", DisplayName: "Theo Therapist", Role: clinic.RoleTherapist, TOTPSecret: secret},
+		{Email: "rex@example.org", DisplayName: "Rex Prescriber", Role: clinic.RolePrescriber, TOTPSecret: secret},
+		{Email: "nomfa@example.org", DisplayName: "Nomi Newhire", Role: clinic.RoleTherapist},
 	} {
-		if err := f.st.CreateUser(context.Background(), u, hash); err != nil {
+		if err := f.st.CreateUser(ctx, store.System, u, hash); err != nil {
 			t.Fatal(err)
 		}
 		f.users[u.Email] = u
 	}
+	f.pA = f.addPatient(canaryA, "pat@example.org", "thea@example.org")
+	f.pB = f.addPatient(canaryB, "bea@example.org", "theo@example.org")
+	if err := f.st.AddTeamMember(ctx, f.as("thea@example.org"), f.pA.ID, f.users["rex@example.org"].ID); err != nil {
+		t.Fatal(err)
+	}
 	return f
+}
+
+// as is the store actor of a fixture user.
+func (f *fixture) as(email string) store.Actor {
+	u := f.users[email]
+	return store.Actor{UserID: u.ID, Role: u.Role}
+}
+
+// addPatient adds a patient owned by therapist and gives them a portal
+// account with testPassword, through an invitation.
+func (f *fixture) addPatient(name, email, therapist string) *store.Patient {
+	f.t.Helper()
+	ctx := context.Background()
+	p := &store.Patient{DisplayName: name, Email: email}
+	if err := f.st.CreatePatient(ctx, f.as(therapist), p, ""); err != nil {
+		f.t.Fatal(err)
+	}
+	tok := &store.AuthToken{Hash: auth.HashToken(email), Purpose: store.TokenInvite, Email: email, DisplayName: name, Role: clinic.RolePatient, PatientID: p.ID}
+	if err := f.st.CreateToken(ctx, f.as(therapist), tok); err != nil {
+		f.t.Fatal(err)
+	}
+	hash, _ := auth.HashPassword(testPassword, cheap)
+	u := &clinic.User{DisplayName: name}
+	if err := f.st.AcceptAccountToken(ctx, store.Actor{}, tok.Hash, store.TokenInvite, u, hash); err != nil {
+		f.t.Fatal(err)
+	}
+	f.users[email] = u
+	p.UserID = u.ID
+	return p
+}
+
+// signIn signs a fixture user in fully (password, then a fresh TOTP code
+// for staff) and returns the session cookie.
+func (f *fixture) signIn(email string) string {
+	f.t.Helper()
+	r := f.login(email, testPassword, "")
+	tok := f.sessionCookie(r)
+	if r.status != http.StatusSeeOther || tok == "" {
+		f.t.Fatalf("sign-in of %s = %d, want 303 with a cookie", email, r.status)
+	}
+	if r.header.Get("Location") == "/login/mfa" {
+		f.now = f.now.Add(31 * time.Second) // a code of its own, never a replay
+		code, _ := auth.TOTPCode(f.users[email].TOTPSecret, f.now)
+		r = f.do("POST", "/login/mfa", url.Values{"code": {code}}, tok)
+		tok = f.sessionCookie(r)
+		if r.status != http.StatusSeeOther || tok == "" {
+			f.t.Fatalf("second factor of %s = %d, want 303 with a cookie", email, r.status)
+		}
+	}
+	return tok
 }
 
 type response struct {
@@ -204,20 +275,23 @@ func TestDatabaseDownShowsErrorPage(t *testing.T) {
 
 func TestEveryPageHasTheShell(t *testing.T) {
 	f := newFixture(t)
-	patient := f.sessionCookie(f.login("pat@example.org", testPassword, ""))
+	cookies := []string{""}
+	for _, email := range []string{"pat@example.org", "thea@example.org", "admin@example.org"} {
+		cookies = append(cookies, f.signIn(email))
+	}
 	for _, rt := range f.srv.routeTable() {
 		method, path, _ := strings.Cut(rt.pattern, " ")
 		if method != "GET" || strings.Contains(path, "{") && !strings.HasSuffix(path, "{$}") || path == "/healthz" || path == "/readyz" {
 			continue
 		}
 		path = strings.TrimSuffix(path, "{$}")
-		for _, cookie := range []string{"", patient} {
+		for i, cookie := range cookies {
 			r := f.do("GET", path, nil, cookie)
 			if r.status == http.StatusSeeOther {
 				continue
 			}
-			if r.status != http.StatusOK {
-				t.Errorf("GET %s (signed in: %v) = %d, want 200 or 303", path, cookie != "", r.status)
+			if r.status != http.StatusOK && r.status != http.StatusNotFound {
+				t.Errorf("GET %s (user %d) = %d, want 200, 303 or 404", path, i, r.status)
 			}
 			checkShell(t, "GET "+path, r)
 		}
@@ -290,8 +364,8 @@ func TestPatientLoginAndLogout(t *testing.T) {
 	f := newFixture(t)
 	planted := "attacker-chosen-token"
 	r := f.login("PAT@example.org", testPassword, planted)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/account" {
-		t.Fatalf("patient login = %d to %q, want 303 to /account", r.status, r.header.Get("Location"))
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/portal" {
+		t.Fatalf("patient login = %d to %q, want 303 to /portal", r.status, r.header.Get("Location"))
 	}
 	tok := f.sessionCookie(r)
 	if tok == "" || tok == planted || len(tok) < 43 {
@@ -305,7 +379,7 @@ func TestPatientLoginAndLogout(t *testing.T) {
 		t.Errorf("session cookie = %+v, want HttpOnly, SameSite=Lax, Path=/", ck)
 	}
 	acct := f.do("GET", "/account", nil, tok)
-	if acct.status != http.StatusOK || !strings.Contains(acct.body, "Pat Patient") {
+	if acct.status != http.StatusOK || !strings.Contains(acct.body, canaryA) {
 		t.Fatalf("GET /account = %d, want 200 with the patient's name", acct.status)
 	}
 	if r := f.do("GET", "/account", nil, planted); r.status != http.StatusSeeOther {
@@ -341,7 +415,6 @@ func TestLoginErrorsKeepInput(t *testing.T) {
 		{"empty", "", "", http.StatusUnprocessableEntity, "Enter your email and your password."},
 		{"wrong password", "pat@example.org", "not the password", http.StatusUnauthorized, "do not match an account"},
 		{"unknown email", "nobody@example.org", testPassword, http.StatusUnauthorized, "do not match an account"},
-		{"staff without second factor", "nomfa@example.org", testPassword, http.StatusForbidden, "two-step verification"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -364,7 +437,7 @@ func TestLoginErrorsKeepInput(t *testing.T) {
 			checkShell(t, tt.name, r)
 		})
 	}
-	if strings.Contains(f.logs.String(), "pat@example.org") || strings.Contains(f.logs.String(), testPassword) {
+	if strings.Contains(f.logs.String(), "pat@example.org") || strings.Contains(f.logs.String(), testPassword) || strings.Contains(f.logs.String(), canaryA) {
 		t.Error("log holds an email address or a password")
 	}
 }
@@ -391,8 +464,8 @@ func TestStaffNeedsTOTP(t *testing.T) {
 	}
 	code, _ := auth.TOTPCode(thea.TOTPSecret, f.now)
 	ok := f.do("POST", "/login/mfa", url.Values{"code": {code[:3] + " " + code[3:]}}, half)
-	if ok.status != http.StatusSeeOther || ok.header.Get("Location") != "/account" {
-		t.Fatalf("right TOTP = %d to %q, want 303 to /account", ok.status, ok.header.Get("Location"))
+	if ok.status != http.StatusSeeOther || ok.header.Get("Location") != "/patients" {
+		t.Fatalf("right TOTP = %d to %q, want 303 to /patients", ok.status, ok.header.Get("Location"))
 	}
 	full := f.sessionCookie(ok)
 	if full == "" || full == half {

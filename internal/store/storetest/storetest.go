@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
@@ -66,6 +67,11 @@ func Open(t testing.TB) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	key, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetAuditKey(key)
 	if _, err := s.Migrate(context.Background()); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}

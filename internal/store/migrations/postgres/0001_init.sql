@@ -16,20 +16,24 @@ CREATE TABLE users (
     password_hash  TEXT NOT NULL,
     totp_secret    TEXT NOT NULL DEFAULT '',
     totp_last_step BIGINT NOT NULL DEFAULT 0,
+    password_changed_at TIMESTAMPTZ,
     disabled_at    TIMESTAMPTZ,
+    created_by     TEXT NOT NULL DEFAULT '',
     created_at     TIMESTAMPTZ NOT NULL,
     updated_at     TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE sessions (
     id_hash      TEXT PRIMARY KEY,
+    public_id    TEXT NOT NULL UNIQUE,
     user_id      TEXT NOT NULL REFERENCES users (id),
     mfa_done     BOOLEAN NOT NULL,
     created_at   TIMESTAMPTZ NOT NULL,
     last_seen_at TIMESTAMPTZ NOT NULL,
     expires_at   TIMESTAMPTZ NOT NULL,
     user_agent   TEXT NOT NULL DEFAULT '',
-    client_addr  TEXT NOT NULL DEFAULT ''
+    client_addr  TEXT NOT NULL DEFAULT '',
+    pending_totp TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX sessions_user ON sessions (user_id);
 CREATE INDEX sessions_expires ON sessions (expires_at);

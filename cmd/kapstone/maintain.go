@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// maintenanceEvery is how often a running server signs an audit checkpoint
+// and deletes ended sessions.
+const maintenanceEvery = time.Hour
+
+// maintain does the server's periodic housekeeping until ctx ends: at start
+// and then hourly, it signs a checkpoint of the audit log (kept in the
+// database and appended to the checkpoint file outside it) and deletes
+// sessions that have ended.
+func maintain(ctx context.Context, cfg *config, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(maintenanceEvery)
+	defer t.Stop()
+	for {
+		if err := checkpoint(ctx, cfg, st); err != nil && ctx.Err() == nil {
+			log.Error("audit checkpoint failed", "err", err.Error())
+		}
+		if n, err := st.PurgeSessions(ctx, idleMax(cfg)); err != nil && ctx.Err() == nil {
+			log.Error("session purge failed", "err", err.Error())
+		} else if n > 0 {
+			log.Info("ended sessions purged", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func idleMax(cfg *config) time.Duration { return max(cfg.IdleStaff, cfg.IdlePatient) }
+
+// checkpoint signs the audit log's head and appends the checkpoint to the
+// file in the data directory (fsynced), unless the file already ends with it.
+func checkpoint(ctx context.Context, cfg *config, st *store.Store) error {
+	cp, err := st.Checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	line := cp.String()
+	path := cfg.checkpointPath()
+	if last, _ := lastLine(path); last == line {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(f, line); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func lastLine(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	s := string(b)
+	for len(s) > 0 && s[len(s)-1] == '\n' {
+		s = s[:len(s)-1]
+	}
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '\n' {
+			return s[i+1:], nil
+		}
+	}
+	return s, nil
+}

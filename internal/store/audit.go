@@ -1,0 +1,305 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/audit"
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// Actor is who is acting: the access policy decides with it and the audit
+// log records it. A zero Actor is the system (migrations, jobs, the CLI).
+type Actor struct {
+	UserID    string
+	Role      clinic.Role
+	Addr      string // client IP address
+	RequestID string
+}
+
+// System is the actor for work no person asked for in a request.
+var System = Actor{Role: "system"}
+
+// Audit outcomes.
+const (
+	OutcomeSuccess = "success"
+	OutcomeFailure = "failure"
+	OutcomeDenied  = "denied"
+)
+
+// Entry is what happened, for one audit row: ids and codes only, never PHI.
+type Entry struct {
+	Action     string
+	Outcome    string
+	PatientID  string
+	ObjectType string
+	ObjectID   string
+	Detail     string
+}
+
+// SetAuditKey gives the store the key that signs audit rows. Every store
+// must have one before its first audited write.
+func (s *Store) SetAuditKey(k *audit.Key) { s.key = k }
+
+// AuditKey returns the key that signs audit rows.
+func (s *Store) AuditKey() *audit.Key { return s.key }
+
+// appendAudit adds e as the next audit row inside tx, so the row commits or
+// rolls back with the change it records. Concurrent writers are serialised
+// on the log's head (the dialect's lock).
+func (s *Store) appendAudit(ctx context.Context, tx *Tx, a Actor, e Entry) error {
+	if s.key == nil {
+		return errors.New("audit: no signing key")
+	}
+	if err := s.d.lockAudit(ctx, tx.tx); err != nil {
+		return fmt.Errorf("audit: lock: %w", err)
+	}
+	prevSeq, prevHash := int64(0), audit.GenesisHash
+	err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&prevSeq, &prevHash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("audit: read head: %w", err)
+	}
+	if e.Outcome == "" {
+		e.Outcome = OutcomeSuccess
+	}
+	ev := audit.Event{
+		Seq: prevSeq + 1, At: s.now(),
+		ActorID: a.UserID, ActorRole: string(a.Role),
+		Action: e.Action, Outcome: e.Outcome, PatientID: e.PatientID,
+		ObjectType: e.ObjectType, ObjectID: e.ObjectID,
+		ClientAddr: a.Addr, RequestID: a.RequestID, Detail: e.Detail,
+	}
+	s.key.Seal(prevHash, &ev)
+	_, err = tx.Exec(ctx, `INSERT INTO audit_events (seq, at, actor_id, actor_role, action, outcome, patient_id, object_type, object_id, client_addr, request_id, detail, prev_hash, hash, sig)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		ev.Seq, ev.At, ev.ActorID, ev.ActorRole, ev.Action, ev.Outcome, ev.PatientID, ev.ObjectType, ev.ObjectID, ev.ClientAddr, ev.RequestID, ev.Detail, ev.PrevHash, ev.Hash, ev.Sig)
+	if err != nil {
+		return fmt.Errorf("audit: append: %w", err)
+	}
+	return nil
+}
+
+// Audit records one event in its own transaction: for events that change
+// nothing else, such as a refused sign-in or a denied page.
+func (s *Store) Audit(ctx context.Context, a Actor, e Entry) error {
+	return s.write(ctx, func(tx *Tx) error { return s.appendAudit(ctx, tx, a, e) })
+}
+
+// CountAudit counts rows with action at or after since whose object id is
+// objectID (when not empty) and whose client address is addr (when not
+// empty). Rate limits are counted from the audit log, so every instance
+// sees the same numbers.
+func (s *Store) CountAudit(ctx context.Context, action, objectID, addr string, since time.Time) (int, time.Time, error) {
+	var n int
+	var oldest time.Time
+	err := s.read(ctx, func(tx *Tx) error {
+		where := ` FROM audit_events WHERE action = $1 AND at >= $2`
+		args := []any{action, since}
+		if objectID != "" {
+			args = append(args, objectID)
+			where += fmt.Sprintf(` AND object_id = $%d`, len(args))
+		}
+		if addr != "" {
+			args = append(args, addr)
+			where += fmt.Sprintf(` AND client_addr = $%d`, len(args))
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*)`+where, args...).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		// A plain column (not min()), so both drivers scan it as a time.
+		return tx.QueryRow(ctx, `SELECT at`+where+` ORDER BY at LIMIT 1`, args...).Scan(&oldest)
+	})
+	return n, oldest.UTC(), err
+}
+
+// AuditFilter selects audit rows for the viewer. Sort is one of the keys of
+// auditSorts; anything else is refused.
+type AuditFilter struct {
+	PatientID string
+	ActorID   string
+	Action    string // exact, or a prefix ending in "." (e.g. "login.")
+	From, To  time.Time
+	Sort      string
+	Offset    int
+	Limit     int
+}
+
+var auditSorts = map[string]string{
+	"newest": "seq DESC",
+	"oldest": "seq ASC",
+}
+
+// AuditSorts lists the sort keys FindAudit accepts.
+func AuditSorts() []string { return []string{"newest", "oldest"} }
+
+// FindAudit returns audit rows matching f and whether more follow. An
+// unknown sort key is EInvalid: sort keys come from an allow-list, never
+// from SQL text.
+func (s *Store) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, bool, error) {
+	order, ok := auditSorts[f.Sort]
+	if f.Sort == "" {
+		order, ok = auditSorts["newest"], true
+	}
+	if !ok {
+		return nil, false, &clinic.Error{Code: clinic.EInvalid, Message: "Choose newest or oldest first.", Fields: map[string]string{"sort": "Choose newest or oldest first."}}
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	if f.Offset < 0 {
+		f.Offset = 0
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.PatientID != "" {
+		add("patient_id = $%d", f.PatientID)
+	}
+	if f.ActorID != "" {
+		add("actor_id = $%d", f.ActorID)
+	}
+	if f.Action != "" {
+		if strings.HasSuffix(f.Action, ".") {
+			// A prefix as a range, so the index serves it: "login." <= action < "login/".
+			add("action >= $%d", f.Action)
+			add("action < $%d", f.Action[:len(f.Action)-1]+"/")
+		} else {
+			add("action = $%d", f.Action)
+		}
+	}
+	if !f.From.IsZero() {
+		add("at >= $%d", f.From)
+	}
+	if !f.To.IsZero() {
+		add("at < $%d", f.To)
+	}
+	q := `SELECT seq, at, actor_id, actor_role, action, outcome, patient_id, object_type, object_id, client_addr, request_id, detail, prev_hash, hash, sig FROM audit_events`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += fmt.Sprintf(" ORDER BY %s LIMIT %d OFFSET %d", order, f.Limit+1, f.Offset)
+	var out []audit.Event
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanAudit(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	more := len(out) > f.Limit
+	if more {
+		out = out[:f.Limit]
+	}
+	return out, more, err
+}
+
+func scanAudit(rows interface{ Scan(...any) error }) (audit.Event, error) {
+	var e audit.Event
+	err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorRole, &e.Action, &e.Outcome, &e.PatientID, &e.ObjectType, &e.ObjectID, &e.ClientAddr, &e.RequestID, &e.Detail, &e.PrevHash, &e.Hash, &e.Sig)
+	e.At = e.At.UTC()
+	return e, err
+}
+
+// VerifyAudit reads the whole audit log in order and checks its chain,
+// signatures and checkpoints. extra are checkpoints kept outside the
+// database (the data directory's checkpoint file). It returns the first
+// problem, or nil when the log is intact, and the number of rows read.
+func (s *Store) VerifyAudit(ctx context.Context, extra []audit.Checkpoint) (*audit.Problem, int64, error) {
+	var cps []audit.Checkpoint
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT size, head, at, key_id, sig FROM audit_checkpoints ORDER BY size`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c audit.Checkpoint
+			if err := rows.Scan(&c.Size, &c.Head, &c.At, &c.KeyID, &c.Sig); err != nil {
+				return err
+			}
+			c.At = c.At.UTC()
+			cps = append(cps, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	cps = append(cps, extra...)
+	v := audit.NewVerifier(s.key.Public(), cps)
+	var problem *audit.Problem
+	err = s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT seq, at, actor_id, actor_role, action, outcome, patient_id, object_type, object_id, client_addr, request_id, detail, prev_hash, hash, sig FROM audit_events ORDER BY seq`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanAudit(rows)
+			if err != nil {
+				return err
+			}
+			if p := v.Add(e); p != nil && problem == nil {
+				problem = p
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if problem == nil {
+		problem = v.Finish()
+	}
+	return problem, v.Count(), nil
+}
+
+// Checkpoint signs the current head of the audit log, stores the
+// checkpoint, and returns it. It returns the last checkpoint unchanged when
+// no row was added since.
+func (s *Store) Checkpoint(ctx context.Context) (audit.Checkpoint, error) {
+	var cp audit.Checkpoint
+	err := s.write(ctx, func(tx *Tx) error {
+		if err := s.d.lockAudit(ctx, tx.tx); err != nil {
+			return err
+		}
+		var size int64
+		var head string
+		err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`).Scan(&size, &head)
+		if errors.Is(err, sql.ErrNoRows) {
+			size, head = 0, audit.GenesisHash
+		} else if err != nil {
+			return err
+		}
+		var last int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(size), -1) FROM audit_checkpoints`).Scan(&last); err != nil {
+			return err
+		}
+		cp = s.key.SignCheckpoint(size, head, s.now())
+		if last == size {
+			return tx.QueryRow(ctx, `SELECT size, head, at, key_id, sig FROM audit_checkpoints WHERE size = $1`, size).Scan(&cp.Size, &cp.Head, &cp.At, &cp.KeyID, &cp.Sig)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, head, at, key_id, sig) VALUES ($1, $2, $3, $4, $5)`, cp.Size, cp.Head, cp.At, cp.KeyID, cp.Sig)
+		return err
+	})
+	cp.At = cp.At.UTC()
+	return cp, err
+}

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// Session is a signed-in browser. Only the hash of its token is stored;
+// PublicID names it on the "your sessions" page without revealing the token.
+type Session struct {
+	IDHash      string
+	PublicID    string
+	User        *clinic.User
+	MFADone     bool // the second factor was given (or the user has none)
+	CreatedAt   time.Time
+	LastSeenAt  time.Time
+	ExpiresAt   time.Time // absolute end
+	UserAgent   string
+	ClientAddr  string
+	PendingTOTP string // a TOTP secret being enrolled, until confirmed
+}
+
+const sessionColumns = `s.mfa_done, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.client_addr, s.public_id, s.pending_totp`
+
+func scanSession(row interface{ Scan(...any) error }, idHash string) (*Session, error) {
+	x := Session{IDHash: idHash}
+	dest := []any{&x.MFADone, &x.CreatedAt, &x.LastSeenAt, &x.ExpiresAt, &x.UserAgent, &x.ClientAddr, &x.PublicID, &x.PendingTOTP}
+	if idHash == "" { // the query selects s.id_hash last
+		dest = append(dest, &x.IDHash)
+	}
+	u, err := scanUser(row, dest...)
+	if err != nil {
+		return nil, err
+	}
+	x.User = u
+	x.CreatedAt, x.LastSeenAt, x.ExpiresAt = x.CreatedAt.UTC(), x.LastSeenAt.UTC(), x.ExpiresAt.UTC()
+	return &x, nil
+}
+
+// StartSession stores sess, deleting the session oldHash (if any) in the
+// same transaction, and appends e to the audit log with it: the session id
+// changes whenever privilege changes, and every sign-in is recorded.
+func (s *Store) StartSession(ctx context.Context, actor Actor, oldHash string, sess *Session, e Entry) error {
+	if sess.PublicID == "" {
+		sess.PublicID = NewID()
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		if oldHash != "" {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, oldHash); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, public_id, user_id, mfa_done, created_at, last_seen_at, expires_at, user_agent, client_addr)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			sess.IDHash, sess.PublicID, sess.User.ID, sess.MFADone, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt, truncate(sess.UserAgent, 300), sess.ClientAddr)
+		if err != nil {
+			return err
+		}
+		if e.ObjectType == "" {
+			e.ObjectType, e.ObjectID = "user", sess.User.ID
+		}
+		return s.appendAudit(ctx, tx, actor, e)
+	})
+}
+
+// sessionTouchEvery is how stale a session's last-use time may get before a
+// request writes it again. Writing it at most once a minute keeps page views
+// from each costing a durable write; a session then ends up to a minute
+// before its idle limit, never after.
+const sessionTouchEvery = time.Minute
+
+// TouchSession finds the live session with idHash and moves its idle
+// deadline on. A session is live while it is before its absolute end, its
+// last use is within idle(role), and its user is not disabled. Returns
+// ENotFound (and deletes the row) otherwise.
+func (s *Store) TouchSession(ctx context.Context, idHash string, idle func(clinic.Role) time.Duration) (*Session, error) {
+	now := s.now()
+	var x *Session
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		x, err = scanSession(tx.QueryRow(ctx, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, `+sessionColumns+`
+			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1`, idHash), idHash)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if x.User.DisabledAt != nil || !now.Before(x.ExpiresAt) || now.Sub(x.LastSeenAt) >= idle(x.User.Role) {
+		err := s.write(ctx, func(tx *Tx) error {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
+				return err
+			}
+			return s.appendAudit(ctx, tx, Actor{UserID: x.User.ID, Role: x.User.Role}, Entry{Action: "session.expire", ObjectType: "session", ObjectID: x.PublicID})
+		})
+		if err != nil {
+			return nil, err
+		}
+		return nil, clinic.Errorf(clinic.ENotFound, "Your session has ended. Please sign in again.")
+	}
+	if now.Sub(x.LastSeenAt) >= sessionTouchEvery {
+		err := s.write(ctx, func(tx *Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2`, now, idHash)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		x.LastSeenAt = now
+	}
+	return x, nil
+}
+
+// EndSession deletes the session idHash (sign-out), audited. Ending a
+// session that does not exist is not an error.
+func (s *Store) EndSession(ctx context.Context, actor Actor, idHash, publicID string) error {
+	return s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "logout", ObjectType: "session", ObjectID: publicID})
+	})
+}
+
+// EndOwnSession deletes the session with publicID if it belongs to
+// actor's user; another user's session is ENotFound. Audited.
+func (s *Store) EndOwnSession(ctx context.Context, actor Actor, publicID string) error {
+	return s.write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM sessions WHERE public_id = $1 AND user_id = $2`, publicID, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return clinic.Errorf(clinic.ENotFound, "That session has already ended.")
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "session.end", ObjectType: "session", ObjectID: publicID})
+	})
+}
+
+// ListSessions returns userID's live sessions, newest first.
+func (s *Store) ListSessions(ctx context.Context, userID string) ([]*Session, error) {
+	var out []*Session
+	now := s.now()
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, `+sessionColumns+`, s.id_hash
+			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.user_id = $1 AND s.expires_at > $2 ORDER BY s.created_at DESC`, userID, now)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			x, err := scanSession(rows, "")
+			if err != nil {
+				return err
+			}
+			out = append(out, x)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// SetPendingTOTP keeps a TOTP secret on the session while its user enrols.
+func (s *Store) SetPendingTOTP(ctx context.Context, idHash, secret string) error {
+	return s.write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE sessions SET pending_totp = $1 WHERE id_hash = $2`, secret, idHash)
+		return err
+	})
+}
+
+// PurgeSessions deletes sessions past their absolute end or unused for
+// longer than idleMax (the longest idle limit), and returns how many.
+func (s *Store) PurgeSessions(ctx context.Context, idleMax time.Duration) (int64, error) {
+	now := s.now()
+	var n int64
+	err := s.write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2`, now, now.Add(-idleMax))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}

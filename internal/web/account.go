@@ -1,0 +1,301 @@
+package web
+
+import (
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+func storeEntryDenied(pattern string) store.Entry {
+	return store.Entry{Action: "route.denied", Outcome: store.OutcomeDenied, ObjectType: "route", Detail: pattern}
+}
+
+type accountData struct {
+	Session      *store.Session
+	Sessions     []*store.Session
+	Idle         string
+	RecoveryLeft int
+	Notice       string
+}
+
+func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
+	sess := sessionFrom(r.Context())
+	list, err := s.store.ListSessions(r.Context(), sess.User.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	left, err := s.store.CountRecoveryCodes(r.Context(), sess.User.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	d := accountData{Session: sess, Sessions: list, Idle: humanDuration(s.idleLimit(sess.User.Role)), RecoveryLeft: left}
+	switch r.URL.Query().Get("done") {
+	case "session":
+		d.Notice = "That session has ended."
+	case "password":
+		d.Notice = "Your password has been changed. Every other session has ended."
+	case "mfa-off":
+		d.Notice = "Two-step verification is off."
+	}
+	s.render(w, r, http.StatusOK, "account", "Your account", d)
+}
+
+func (s *Server) handleEndSession(w http.ResponseWriter, r *http.Request) {
+	sess := sessionFrom(r.Context())
+	sid := r.PathValue("sid")
+	if err := s.store.EndOwnSession(r.Context(), s.actor(r), sid); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if sid == sess.PublicID {
+		s.clearSessionCookie(w)
+		http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/account?done=session", http.StatusSeeOther)
+}
+
+// passwordData is the change-password form and, for setup, invitation and
+// reset links, the new-account form.
+type passwordData struct {
+	Action      string // where the form posts
+	Heading     string
+	Intro       string
+	Email       string
+	EmailFixed  bool
+	AskName     bool
+	DisplayName string
+	AskCurrent  bool
+	Button      string
+	Errors      map[string]string
+}
+
+func (s *Server) handlePasswordForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "password", "Change password", passwordData{
+		Action: "/account/password", Heading: "Change your password", AskCurrent: true, Button: "Change password",
+		Intro: "Every other place you are signed in will be signed out.",
+	})
+}
+
+// checkNewPassword validates the new password and its confirmation, adding
+// messages to fe.
+func checkNewPassword(r *http.Request, email string, fe clinic.FieldErrors) string {
+	pw := r.PostFormValue("new_password")
+	if msg := auth.CheckPasswordPolicy(pw, email); msg != "" {
+		fe.Add("new_password", msg)
+	} else if pw != r.PostFormValue("confirm_password") {
+		fe.Add("confirm_password", "The two passwords are not the same. Type the new password again.")
+	}
+	return pw
+}
+
+func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sess := sessionFrom(ctx)
+	d := passwordData{Action: "/account/password", Heading: "Change your password", AskCurrent: true, Button: "Change password",
+		Intro: "Every other place you are signed in will be signed out."}
+	fe := clinic.FieldErrors{}
+	_, hash, err := s.store.FindUserByID(ctx, sess.User.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !auth.CheckPassword(hash, r.PostFormValue("current_password")) {
+		fe.Add("current_password", "That is not your current password.")
+		s.store.Audit(ctx, s.actor(r), store.Entry{Action: "password.change", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: sess.User.ID, Detail: "current"})
+	}
+	pw := checkNewPassword(r, sess.User.Email, fe)
+	if len(fe) > 0 {
+		d.Errors = fe
+		s.render(w, r, http.StatusUnprocessableEntity, "password", "Change password", d)
+		return
+	}
+	newHash, err := auth.HashPassword(pw, s.cfg.PasswordParams)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.store.SetPassword(ctx, s.actor(r), sess.User.ID, newHash, "password.change"); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// Every session ended, this one too; give this browser a fresh one.
+	if err := s.startSession(w, r, sess.User, true, store.Entry{Action: "session.renew", Detail: "password"}); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account?done=password", http.StatusSeeOther)
+}
+
+// mfaSetupData is the enrolment page: QR code, secret, and the code form.
+type mfaSetupData struct {
+	Action     string
+	QR         template.URL // data: URL of a PNG
+	Secret     string       // grouped in fours for typing
+	Code       string
+	AskCurrent bool
+	Required   bool
+	Errors     map[string]string
+	Recovery   []string // shown once, after enrolment
+	Done       string   // where to go after the recovery codes
+}
+
+// pendingSecret returns the secret being enrolled on this session, making
+// one when there is none.
+func (s *Server) pendingSecret(r *http.Request) (string, error) {
+	sess := sessionFrom(r.Context())
+	if sess.PendingTOTP != "" {
+		return sess.PendingTOTP, nil
+	}
+	secret, err := auth.NewTOTPSecret(s.practiceName(r), sess.User.Email)
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.SetPendingTOTP(r.Context(), sess.IDHash, secret); err != nil {
+		return "", err
+	}
+	sess.PendingTOTP = secret
+	return secret, nil
+}
+
+func (s *Server) mfaSetup(r *http.Request, d *mfaSetupData) error {
+	secret, err := s.pendingSecret(r)
+	if err != nil {
+		return err
+	}
+	png, err := auth.TOTPQR(s.practiceName(r), sessionFrom(r.Context()).User.Email, secret, 240)
+	if err != nil {
+		return err
+	}
+	d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+	var groups []string
+	for i := 0; i < len(secret); i += 4 {
+		groups = append(groups, secret[i:min(i+4, len(secret))])
+	}
+	d.Secret = strings.Join(groups, " ")
+	return nil
+}
+
+func (s *Server) handleMFASetupForm(w http.ResponseWriter, r *http.Request) {
+	if sessionFrom(r.Context()).User.TOTPSecret != "" {
+		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
+		return
+	}
+	d := mfaSetupData{Action: "/login/mfa/setup", Required: true}
+	if err := s.mfaSetup(r, &d); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "mfa_setup", "Set up two-step verification", d)
+}
+
+// enrol checks the code against the pending secret (and, from the account
+// page, the current password); on success it stores the second factor,
+// issues recovery codes, starts a fresh session and shows the codes once.
+func (s *Server) enrol(w http.ResponseWriter, r *http.Request, d mfaSetupData) {
+	ctx := r.Context()
+	sess := sessionFrom(ctx)
+	u := sess.User
+	fe := clinic.FieldErrors{}
+	if d.AskCurrent {
+		_, hash, err := s.store.FindUserByID(ctx, u.ID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if !auth.CheckPassword(hash, r.PostFormValue("current_password")) {
+			fe.Add("current_password", "That is not your current password.")
+		}
+	}
+	d.Code = strings.Join(strings.Fields(r.PostFormValue("code")), "")
+	if sess.PendingTOTP == "" {
+		fe.Add("code", "This set-up page expired. Scan the new code below.")
+	} else if _, ok := auth.MatchTOTP(sess.PendingTOTP, d.Code, s.Now()); !ok {
+		fe.Add("code", "That code does not match. Check that you scanned the code on this page, then enter the 6 digits your app shows now.")
+	}
+	if len(fe) > 0 {
+		s.store.Audit(ctx, s.actor(r), store.Entry{Action: "mfa.enrol", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: u.ID})
+		d.Errors = fe
+		if err := s.mfaSetup(r, &d); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "mfa_setup", "Set up two-step verification", d)
+		return
+	}
+	codes := auth.NewRecoveryCodes(auth.RecoveryCodeCount)
+	hashes := make([]string, len(codes))
+	for i, c := range codes {
+		hashes[i] = auth.HashToken(c)
+	}
+	if err := s.store.SetTOTP(ctx, s.actor(r), u.ID, sess.PendingTOTP, hashes); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	step, _ := auth.MatchTOTP(sess.PendingTOTP, d.Code, s.Now())
+	if _, err := s.store.UseTOTPStep(ctx, u.ID, step); err != nil { // the enrolment code is spent too
+		s.error(w, r, err)
+		return
+	}
+	u.TOTPSecret = sess.PendingTOTP
+	if err := s.startSession(w, r, u, true, store.Entry{Action: "login.success", Detail: "mfa=enrol"}); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "mfa_codes", "Your recovery codes", mfaSetupData{Recovery: codes, Done: homeFor(u)})
+}
+
+func (s *Server) handleMFASetup(w http.ResponseWriter, r *http.Request) {
+	if sessionFrom(r.Context()).User.TOTPSecret != "" {
+		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
+		return
+	}
+	s.enrol(w, r, mfaSetupData{Action: "/login/mfa/setup", Required: true})
+}
+
+func (s *Server) handleAccountMFAForm(w http.ResponseWriter, r *http.Request) {
+	d := mfaSetupData{Action: "/account/mfa", AskCurrent: true}
+	if err := s.mfaSetup(r, &d); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "mfa_setup", "Set up two-step verification", d)
+}
+
+func (s *Server) handleAccountMFA(w http.ResponseWriter, r *http.Request) {
+	s.enrol(w, r, mfaSetupData{Action: "/account/mfa", AskCurrent: true})
+}
+
+// handleAccountMFAOff lets a patient turn their optional second factor off,
+// with their password. Staff cannot: for them it is required.
+func (s *Server) handleAccountMFAOff(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sess := sessionFrom(ctx)
+	_, hash, err := s.store.FindUserByID(ctx, sess.User.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !auth.CheckPassword(hash, r.PostFormValue("current_password")) {
+		s.store.Audit(ctx, s.actor(r), store.Entry{Action: "mfa.reset", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: sess.User.ID})
+		s.error(w, r, &clinic.Error{Code: clinic.EInvalid, Message: "That is not your current password, so two-step verification is still on. Go back and try again."})
+		return
+	}
+	if err := s.store.SetTOTP(ctx, s.actor(r), sess.User.ID, "", nil); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	sess.User.TOTPSecret = ""
+	if err := s.startSession(w, r, sess.User, true, store.Entry{Action: "session.renew", Detail: "mfa"}); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account?done=mfa-off", http.StatusSeeOther)
+}

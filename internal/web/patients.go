@@ -1,0 +1,218 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+func itoaSecs(d time.Duration) string { return strconv.Itoa(int((d + time.Second - 1) / time.Second)) }
+
+type patientsData struct {
+	Patients []*store.Patient
+	CanAdd   bool
+}
+
+func (s *Server) handlePatients(w http.ResponseWriter, r *http.Request) {
+	list, err := s.store.ListPatients(r.Context(), s.actor(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u := sessionFrom(r.Context()).User
+	s.render(w, r, http.StatusOK, "patients", "Patients", patientsData{Patients: list, CanAdd: u.Role == clinic.RoleAdmin || u.Role == clinic.RoleTherapist})
+}
+
+type patientFormData struct {
+	DisplayName string
+	Email       string
+	OwnerID     string
+	Therapists  []*clinic.User // admin chooses the owning therapist
+	Errors      map[string]string
+}
+
+func (s *Server) patientForm(r *http.Request, d *patientFormData) error {
+	if sessionFrom(r.Context()).User.Role != clinic.RoleAdmin {
+		return nil
+	}
+	var err error
+	d.Therapists, err = s.store.ListStaff(r.Context(), clinic.RoleTherapist)
+	return err
+}
+
+func (s *Server) handlePatientNewForm(w http.ResponseWriter, r *http.Request) {
+	d := patientFormData{}
+	if err := s.patientForm(r, &d); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "patient_new", "Add a patient", d)
+}
+
+func (s *Server) handlePatientCreate(w http.ResponseWriter, r *http.Request) {
+	d := patientFormData{
+		DisplayName: r.PostFormValue("display_name"),
+		Email:       r.PostFormValue("email"),
+		OwnerID:     r.PostFormValue("owner_id"),
+	}
+	p := &store.Patient{DisplayName: d.DisplayName, Email: d.Email}
+	err := s.store.CreatePatient(r.Context(), s.actor(r), p, d.OwnerID)
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		d.Errors = e.Fields
+		if err := s.patientForm(r, &d); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "patient_new", "Add a patient", d)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+p.ID+"?done=created", http.StatusSeeOther)
+}
+
+type patientData struct {
+	Patient    *store.Patient
+	Access     store.Access
+	Team       []store.TeamMember
+	CanTeam    bool
+	Emergency  bool
+	Candidates []*clinic.User // staff who could join the team
+	Link       string         // a portal invitation just made
+	Notice     string
+	Errors     map[string]string
+}
+
+func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientData, status int) {
+	ctx := r.Context()
+	actor := s.actor(r)
+	p, acc, err := s.store.FindPatient(ctx, actor, r.PathValue("patient"))
+	if err != nil {
+		if clinic.ErrorCode(err) == clinic.ENotFound && (actor.Role == clinic.RoleTherapist || actor.Role == clinic.RolePrescriber) {
+			// The same answer whether the patient exists or not, with the
+			// way to ask for emergency access.
+			s.render(w, r, http.StatusNotFound, "patient_missing", "Patient not found", struct{ ID string }{r.PathValue("patient")})
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	team, err := s.store.CareTeam(ctx, actor, p.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	d.Patient, d.Access, d.Team = p, acc, team
+	d.CanTeam = acc.Can(auth.PermTeam)
+	d.Emergency = acc.Relation == auth.RelEmergency
+	if d.CanTeam {
+		on := map[string]bool{}
+		for _, m := range team {
+			on[m.User.ID] = true
+		}
+		for _, role := range []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber} {
+			list, err := s.store.ListStaff(ctx, role)
+			if err != nil {
+				s.error(w, r, err)
+				return
+			}
+			for _, u := range list {
+				if !on[u.ID] {
+					d.Candidates = append(d.Candidates, u)
+				}
+			}
+		}
+	}
+	switch r.URL.Query().Get("done") {
+	case "created":
+		d.Notice = "Patient added. You own this case; add a prescriber to the care team when one is chosen."
+	case "team":
+		d.Notice = "The care team has changed."
+	}
+	s.render(w, r, status, "patient", p.DisplayName, d)
+}
+
+func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) {
+	s.patientPage(w, r, patientData{}, http.StatusOK)
+}
+
+// handlePatientInvite makes a portal invitation for a patient with no
+// account yet and shows the link to pass on.
+func (s *Server) handlePatientInvite(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, _, err := s.store.FindPatient(ctx, s.actor(r), r.PathValue("patient"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if p.UserID != "" {
+		s.error(w, r, clinic.Errorf(clinic.EConflict, "This patient already has a portal account."))
+		return
+	}
+	if p.Email == "" {
+		s.patientPage(w, r, patientData{Errors: map[string]string{"invite": "Add the patient's email address before inviting them."}}, http.StatusUnprocessableEntity)
+		return
+	}
+	link, err := s.newLink(r, &store.AuthToken{Purpose: store.TokenInvite, Email: p.Email, DisplayName: p.DisplayName, Role: clinic.RolePatient, PatientID: p.ID})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.patientPage(w, r, patientData{Link: link}, http.StatusOK)
+}
+
+func (s *Server) handleTeamAdd(w http.ResponseWriter, r *http.Request) {
+	err := s.store.AddTeamMember(r.Context(), s.actor(r), r.PathValue("patient"), r.PostFormValue("user_id"))
+	if e, ok := err.(*clinic.Error); ok && (e.Code == clinic.EInvalid || e.Code == clinic.EConflict) && len(e.Fields) > 0 {
+		s.patientPage(w, r, patientData{Errors: e.Fields}, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=team", http.StatusSeeOther)
+}
+
+func (s *Server) handleTeamRemove(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.RemoveTeamMember(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("user")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=team", http.StatusSeeOther)
+}
+
+type emergencyData struct {
+	PatientID string
+	Reason    string
+	Errors    map[string]string
+	Minutes   int
+}
+
+func (s *Server) handleEmergencyForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "emergency", "Emergency access", emergencyData{PatientID: r.PathValue("patient"), Minutes: int(store.EmergencyAccessFor / time.Minute)})
+}
+
+func (s *Server) handleEmergency(w http.ResponseWriter, r *http.Request) {
+	d := emergencyData{PatientID: r.PathValue("patient"), Reason: r.PostFormValue("reason"), Minutes: int(store.EmergencyAccessFor / time.Minute)}
+	_, err := s.store.GrantEmergencyAccess(r.Context(), s.actor(r), d.PatientID, d.Reason)
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		d.Errors = e.Fields
+		s.render(w, r, http.StatusUnprocessableEntity, "emergency", "Emergency access", d)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+d.PatientID, http.StatusSeeOther)
+}
+
+var _ = strings.TrimSpace
