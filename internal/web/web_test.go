@@ -32,6 +32,8 @@ type fixture struct {
 	users map[string]*clinic.User // by email
 	pA    *store.Patient          // patient A: on thea's and rex's team
 	pB    *store.Patient          // patient B: on theo's team
+
+	remote string // client address of requests, when not httptest's default
 }
 
 const testPassword = "a long enough test password"
@@ -150,6 +152,9 @@ func (f *fixture) do(method, target string, form url.Values, cookie string, hdr 
 	}
 	if cookie != "" {
 		req.AddCookie(&http.Cookie{Name: f.srv.cookieName(), Value: cookie})
+	}
+	if f.remote != "" {
+		req.RemoteAddr = f.remote
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
