@@ -58,6 +58,9 @@ func runAudit(ctx context.Context, args []string, env *runEnv) error {
 		return err
 	}
 	if problem != nil {
+		if problem.Seq > 0 {
+			return fmt.Errorf("audit log damaged: first bad row %d: %s (checked %d rows)", problem.Seq, problem.Reason, n)
+		}
 		return fmt.Errorf("audit log damaged: %s (checked %d rows)", problem.Reason, n)
 	}
 	fmt.Fprintf(env.stdout, "audit log intact: %d rows, chain and signatures verify, %d checkpoints from %s agree\n", n, len(extra), cfg.checkpointPath())

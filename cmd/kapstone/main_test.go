@@ -57,7 +57,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var listeningRE = regexp.MustCompile(`listening on (https?://[^\s]+)`)
+var (
+	listeningRE = regexp.MustCompile(`listening on (https?://[^\s]+)`)
+	setupRE     = regexp.MustCompile(`(https?://\S+/setup/[A-Za-z0-9_-]+)`)
+)
 
 // instance is kapstone started in-process through run().
 type instance struct {
