@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,14 +15,16 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/demo"
 )
 
 // browser is a headless Debian chromium driven by chromedp, with every
 // console message it saw (CSP violations and script errors land there).
 type browser struct {
-	ctx     context.Context
-	mu      sync.Mutex
-	console []string
+	ctx      context.Context
+	mu       sync.Mutex
+	console  []string
+	lastStep map[string]int64 // TOTP step last used per account
 }
 
 // newBrowser starts chromium. Without chromium the test is skipped, unless
@@ -55,7 +58,7 @@ func newBrowser(t *testing.T) *browser {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
-	b := &browser{ctx: ctx}
+	b := &browser{ctx: ctx, lastStep: map[string]int64{}}
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		t.Fatalf("start chromium: %v", err)
 	}
@@ -247,4 +250,94 @@ func TestBrowserSignIn(t *testing.T) {
 	shoot("account-desktop")
 	b.do(t, "staff sign-out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	b.checkConsole(t, "401 (Unauthorized) ("+in.url+"/login)")
+}
+
+// signInBrowser signs a demo login in through the real forms.
+func signInBrowser(t *testing.T, b *browser, base string, email, password, totpSecret string) {
+	t.Helper()
+	b.do(t, "sign in "+email,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+	)
+	if totpSecret == "" {
+		b.do(t, "portal", chromedp.WaitVisible(chromedp.ID("portal-title")))
+		return
+	}
+	b.do(t, "code page", chromedp.WaitVisible(chromedp.ID("code")))
+	// A fresh code even when the last sign-in used this step's code.
+	step := time.Now().Unix() / 30
+	for time.Now().Unix()/30 == step && b.lastStep[email] == step {
+		time.Sleep(200 * time.Millisecond)
+	}
+	code, _ := auth.TOTPCode(totpSecret, time.Now())
+	b.lastStep[email] = time.Now().Unix() / 30
+	b.do(t, "code", chromedp.SendKeys(chromedp.ID("code"), code), chromedp.Click(chromedp.CSS(`form[action="/login/mfa"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("nav.sections")))
+}
+
+// TestBrowserStaffAndPortalPages signs in each role in chromium and looks at
+// every page of theirs on a phone and a desktop: the crisis footer is there,
+// nothing overflows sideways, nothing breaks the CSP.
+func TestBrowserStaffAndPortalPages(t *testing.T) {
+	b := newBrowser(t)
+	dir := t.TempDir()
+	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
+	logins := map[string]demo.Login{}
+	for _, l := range readLogins(t, dir) {
+		if _, ok := logins[string(l.Role)]; !ok {
+			logins[string(l.Role)] = l
+		}
+	}
+	shots := screenshotDir(t)
+	look := func(name, path, ready string) {
+		t.Helper()
+		for _, sz := range []struct {
+			tag  string
+			w, h int64
+		}{{"phone", 390, 844}, {"desktop", 1280, 800}} {
+			what := name + " at " + sz.tag
+			b.do(t, what, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+path), chromedp.WaitVisible(chromedp.CSS(ready)), chromedp.WaitVisible(chromedp.CSS("footer.crisis")))
+			if s := run1(t, b, what, chromedp.Text(chromedp.CSS(".crisis-sentence"))); !strings.Contains(s, usCrisis) {
+				t.Errorf("%s: no crisis footer", what)
+			}
+			if run1(t, b, what, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)) {
+				t.Errorf("%s: page is wider than the window", what)
+			}
+			png := run1(t, b, what, chromedp.FullScreenshot(100))
+			if err := os.WriteFile(filepath.Join(shots, name+"-"+sz.tag+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	admin := logins["admin"]
+	signInBrowser(t, b, in.url, admin.Email, admin.Password, admin.TOTPSecret)
+	look("admin-users", "/admin/users", "table.data")
+	look("admin-patients", "/patients", "#patients-title")
+	look("admin-audit", "/admin/audit", "table.audit")
+	look("admin-emergency", "/admin/emergency", "main h1")
+	look("admin-invite", "/admin/users/new", "#display_name")
+	b.do(t, "admin sign-out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+
+	th := logins["therapist"]
+	pt := logins["patient"]
+	signInBrowser(t, b, in.url, th.Email, th.Password, th.TOTPSecret)
+	look("therapist-patients", "/patients", "#patients-title")
+	name, _ := json.Marshal(pt.Name)
+	href := run1(t, b, "patient link", chromedp.Evaluate[string](`[...document.querySelectorAll('.row-list a')].find(a => a.textContent.includes(`+string(name)+`)).getAttribute('href')`))
+	look("therapist-chart", href, ".team")
+	look("therapist-account", "/account", "#account-title")
+	look("therapist-mfa", "/account/mfa", ".qr img")
+	look("therapist-new-patient", "/patients/new", "#display_name")
+	b.do(t, "therapist sign-out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+
+	signInBrowser(t, b, in.url, pt.Email, pt.Password, "")
+	look("patient-portal", "/portal", "#portal-title")
+	look("patient-access", "/portal/access", "main h1")
+	if text := run1(t, b, "access report", chromedp.Text(chromedp.CSS("main"))); !strings.Contains(text, "Opened your record") {
+		t.Errorf("patient's access report does not show the therapist opening the record: %q", text)
+	}
+	b.checkConsole(t)
 }

@@ -123,21 +123,22 @@ func (e errDenied) Error() string { return "denied: " + string(e.perm) + " on pa
 
 // patientAccess runs fn in a write transaction after checking that actor may
 // do p with patientID, and audits the access as action in the same
-// transaction. A refusal is audited as denied and returned as ENotFound.
-func (s *Store) patientAccess(ctx context.Context, actor Actor, patientID string, p auth.Permission, action string, fn func(tx *Tx, a Access) error) error {
+// transaction (fn may name the object it touched in e). A refusal is
+// audited as denied and returned as ENotFound.
+func (s *Store) patientAccess(ctx context.Context, actor Actor, patientID string, p auth.Permission, action string, fn func(tx *Tx, a Access, e *Entry) error) error {
 	err := s.write(ctx, func(tx *Tx) error {
 		a, err := s.authorize(ctx, tx, actor, patientID, p)
 		if err != nil {
 			return err
 		}
-		if err := fn(tx, a); err != nil {
+		e := Entry{Action: action, PatientID: patientID, ObjectType: "patient", ObjectID: patientID}
+		if a.Relation == auth.RelEmergency {
+			e.Detail = "emergency"
+		}
+		if err := fn(tx, a, &e); err != nil {
 			return err
 		}
-		detail := ""
-		if a.Relation == auth.RelEmergency {
-			detail = "emergency"
-		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: action, PatientID: patientID, ObjectType: "patient", ObjectID: patientID, Detail: detail})
+		return s.appendAudit(ctx, tx, actor, e)
 	})
 	var d errDenied
 	if errors.As(err, &d) {
@@ -193,7 +194,10 @@ func (s *Store) CreatePatient(ctx context.Context, actor Actor, p *Patient, owne
 		if err := s.addTeamMember(ctx, tx, actor, p.ID, ownerID, clinic.RoleTherapist, true); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: "patient.create", PatientID: p.ID, ObjectType: "patient", ObjectID: p.ID})
+		if err := s.appendAudit(ctx, tx, actor, Entry{Action: "patient.create", PatientID: p.ID, ObjectType: "patient", ObjectID: p.ID}); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "team.add", PatientID: p.ID, ObjectType: "user", ObjectID: ownerID, Detail: "owner"})
 	})
 }
 
@@ -224,7 +228,7 @@ func (s *Store) checkStaff(ctx context.Context, tx *Tx, userID string, role clin
 func (s *Store) FindPatient(ctx context.Context, actor Actor, id string) (*Patient, Access, error) {
 	var p *Patient
 	var acc Access
-	err := s.patientAccess(ctx, actor, id, auth.PermProfile, "patient.read", func(tx *Tx, a Access) error {
+	err := s.patientAccess(ctx, actor, id, auth.PermProfile, "patient.read", func(tx *Tx, a Access, _ *Entry) error {
 		var err error
 		acc = a
 		p, err = scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM patients p WHERE p.id = $1`, id))
@@ -318,7 +322,8 @@ func (s *Store) CareTeam(ctx context.Context, actor Actor, patientID string) ([]
 // AddTeamMember puts a therapist or prescriber on patientID's care team.
 // Only an admin or the owning therapist may. Audited.
 func (s *Store) AddTeamMember(ctx context.Context, actor Actor, patientID, userID string) error {
-	return s.patientAccess(ctx, actor, patientID, auth.PermTeam, "team.add", func(tx *Tx, a Access) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermTeam, "team.add", func(tx *Tx, a Access, e *Entry) error {
+		e.ObjectType, e.ObjectID = "user", userID
 		var role string
 		err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = $1 AND disabled_at IS NULL`, userID).Scan(&role)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && role != string(clinic.RoleTherapist) && role != string(clinic.RolePrescriber)) {
@@ -337,16 +342,14 @@ func (s *Store) addTeamMember(ctx context.Context, tx *Tx, actor Actor, patientI
 	if s.d.isUniqueViolation(err) {
 		return &clinic.Error{Code: clinic.EConflict, Message: "That person is already on the care team.", Fields: map[string]string{"user_id": "Already on the care team."}}
 	}
-	if err != nil {
-		return err
-	}
-	return s.appendAudit(ctx, tx, actor, Entry{Action: "team.member.add", PatientID: patientID, ObjectType: "user", ObjectID: userID})
+	return err
 }
 
 // RemoveTeamMember takes userID off patientID's care team (the row is kept,
 // marked removed). The owner cannot be removed. Audited.
 func (s *Store) RemoveTeamMember(ctx context.Context, actor Actor, patientID, userID string) error {
-	return s.patientAccess(ctx, actor, patientID, auth.PermTeam, "team.remove", func(tx *Tx, a Access) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermTeam, "team.remove", func(tx *Tx, a Access, e *Entry) error {
+		e.ObjectType, e.ObjectID = "user", userID
 		res, err := tx.Exec(ctx, `UPDATE care_team SET removed_at = $1, removed_by = $2 WHERE patient_id = $3 AND user_id = $4 AND removed_at IS NULL AND NOT is_owner`,
 			s.now(), actor.UserID, patientID, userID)
 		if err != nil {
@@ -355,6 +358,6 @@ func (s *Store) RemoveTeamMember(ctx context.Context, actor Actor, patientID, us
 		if n, _ := res.RowsAffected(); n != 1 {
 			return clinic.Errorf(clinic.EInvalid, "That person is not a member who can be removed (the owning therapist stays on the team).")
 		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: "team.member.remove", PatientID: patientID, ObjectType: "user", ObjectID: userID})
+		return nil
 	})
 }

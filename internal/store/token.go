@@ -144,9 +144,6 @@ func (s *Store) AcceptAccountToken(ctx context.Context, actor Actor, hash, purpo
 		if err := s.useToken(ctx, tx, hash); err != nil {
 			return err
 		}
-		if actor.UserID == "" {
-			actor.Role = u.Role
-		}
 		if err := s.createUser(ctx, tx, actor, u, passwordHash); err != nil {
 			return err
 		}

@@ -116,6 +116,28 @@ func (s *Store) ListUsers(ctx context.Context, actor Actor) ([]*clinic.User, err
 	return out, err
 }
 
+// UserNames maps every account id to its display name. It is not audited
+// on its own: only pages that audit their own view (the audit log) call it.
+func (s *Store) UserNames(ctx context.Context) (map[string]string, error) {
+	names := map[string]string{}
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, display_name FROM users`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return err
+			}
+			names[id] = name
+		}
+		return rows.Err()
+	})
+	return names, err
+}
+
 // ListStaff returns the enabled accounts with role, by name.
 func (s *Store) ListStaff(ctx context.Context, role clinic.Role) ([]*clinic.User, error) {
 	var out []*clinic.User

@@ -213,7 +213,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 	if len(fe) > 0 {
 		d.Errors, status = fe, http.StatusUnprocessableEntity
 	}
-	names, err := s.userNames(r)
+	names, err := s.store.UserNames(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -225,19 +225,6 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, status, "audit", "Audit log", d)
-}
-
-// userNames maps account ids to names, for showing who did what.
-func (s *Server) userNames(r *http.Request) (map[string]string, error) {
-	list, err := s.store.ListUsers(r.Context(), s.actor(r))
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]string, len(list))
-	for _, u := range list {
-		m[u.ID] = u.DisplayName
-	}
-	return m, nil
 }
 
 type emergencyReviewData struct {

@@ -81,6 +81,7 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 			return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
 		},
 		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"actionWords": actionWords,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -183,4 +184,30 @@ func (s *Server) practiceName(r *http.Request) string {
 	}
 	s.nameValue, s.nameUntil = name, now.Add(practiceNameTTL)
 	return name
+}
+
+// actionWords says in plain words what an audit action did to a patient's
+// record, for the patient's access report.
+func actionWords(action string) string {
+	switch action {
+	case "patient.read":
+		return "Opened your record"
+	case "patient.create":
+		return "Added you as a patient"
+	case "team.add":
+		return "Added someone to your care team"
+	case "team.remove":
+		return "Removed someone from your care team"
+	case "token.invite.create":
+		return "Made your portal invitation"
+	case "token.invite.use":
+		return "Joined the portal"
+	case "emergency.grant":
+		return "Opened your record in an emergency"
+	case "emergency.review":
+		return "Reviewed an emergency access to your record"
+	case "audit.view":
+		return "Looked at the audit log about you"
+	}
+	return "Worked on your record (" + action + ")"
 }
