@@ -138,6 +138,17 @@ func (s *Store) EndOwnSession(ctx context.Context, actor Actor, publicID string)
 	})
 }
 
+// EndAllSessions deletes every session of actor's user ("sign out
+// everywhere"). Audited.
+func (s *Store) EndAllSessions(ctx context.Context, actor Actor) error {
+	return s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, actor.UserID); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "session.end_all", ObjectType: "user", ObjectID: actor.UserID})
+	})
+}
+
 // ListSessions returns userID's live sessions, newest first.
 func (s *Store) ListSessions(ctx context.Context, userID string) ([]*Session, error) {
 	var out []*Session

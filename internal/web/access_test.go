@@ -56,6 +56,7 @@ var policy = map[string]map[string]int{
 	"POST /reset/{token}":                         m(404, 404, 404, 404, 404, 404, 404, 404),
 	"GET /account":                                m(303, 303, 200, 200, 200, 200, 200, 200),
 	"POST /account/sessions/{sid}/end":            m(303, 303, 404, 404, 404, 404, 404, 404),
+	"POST /account/sessions/end-all":              m(303, 303, 303, 303, 303, 303, 303, 303),
 	"GET /account/password":                       m(303, 303, 200, 200, 200, 200, 200, 200),
 	"POST /account/password":                      m(303, 303, 422, 422, 422, 422, 422, 422),
 	"GET /account/mfa":                            m(303, 303, 200, 200, 200, 200, 200, 200),

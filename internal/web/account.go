@@ -62,6 +62,16 @@ func (s *Server) handleEndSession(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account?done=session", http.StatusSeeOther)
 }
 
+// handleEndAllSessions signs the user out everywhere, this browser included.
+func (s *Server) handleEndAllSessions(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.EndAllSessions(r.Context(), s.actor(r)); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.clearSessionCookie(w)
+	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
+}
+
 // passwordData is the change-password form and, for setup, invitation and
 // reset links, the new-account form.
 type passwordData struct {

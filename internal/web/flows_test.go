@@ -94,6 +94,19 @@ func TestSessionsListAndEnd(t *testing.T) {
 	if r := f.do("GET", "/account", nil, theo); r.status != http.StatusOK {
 		t.Errorf("theo's session after thea tried to end it = %d, want 200", r.status)
 	}
+	// Sign out everywhere ends every session of the user, and only theirs.
+	c := f.signIn("thea@example.org")
+	if r := f.do("POST", "/account/sessions/end-all", url.Values{}, c); r.status != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere = %d, want 303", r.status)
+	}
+	for _, tok := range []string{a, c} {
+		if r := f.do("GET", "/account", nil, tok); r.status != http.StatusSeeOther {
+			t.Errorf("thea's session after signing out everywhere = %d, want ended", r.status)
+		}
+	}
+	if r := f.do("GET", "/account", nil, theo); r.status != http.StatusOK {
+		t.Errorf("theo's session after thea signed out everywhere = %d, want 200", r.status)
+	}
 }
 
 // TestLoginRateLimit: 20 wrong passwords for one account from one address.

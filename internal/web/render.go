@@ -80,7 +80,7 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 			}
 			return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
 		},
-		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"isotime":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"actionWords": actionWords,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")

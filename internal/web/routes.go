@@ -60,6 +60,7 @@ func (s *Server) routeTable() []route {
 		// Every signed-in user: their own account.
 		{"GET /account", signedIn, nil, s.handleAccount},
 		{"POST /account/sessions/{sid}/end", signedIn, nil, s.handleEndSession},
+		{"POST /account/sessions/end-all", signedIn, nil, s.handleEndAllSessions},
 		{"GET /account/password", signedIn, nil, s.handlePasswordForm},
 		{"POST /account/password", signedIn, nil, s.handlePassword},
 		{"GET /account/mfa", signedIn, nil, s.handleAccountMFAForm},
