@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -54,6 +55,16 @@ func CheckPasswordPolicy(pw, email string) string {
 	return ""
 }
 
+// hashSlots bounds how many argon2id computations run at once: each takes
+// 46 MiB, so a burst of sign-ins waits its turn instead of exhausting memory.
+var hashSlots = make(chan struct{}, max(2, runtime.NumCPU()))
+
+func idKey(pw, salt []byte, p Params, n uint32) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, n)
+}
+
 // HashPassword returns pw hashed with argon2id in PHC string form, with a
 // fresh 16-byte salt.
 func HashPassword(pw string, p Params) (string, error) {
@@ -61,7 +72,7 @@ func HashPassword(pw string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, 32)
+	key := idKey([]byte(pw), salt, p, 32)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -93,7 +104,7 @@ func CheckPassword(hash, pw string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	got := idKey([]byte(pw), salt, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 

@@ -240,3 +240,28 @@ func TestSQLiteDurability(t *testing.T) {
 		}
 	}
 }
+
+func TestPurgeSessions(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	u := &clinic.User{Email: "p@example.org", DisplayName: "P", Role: clinic.RolePatient}
+	if err := s.CreateUser(ctx, store.System, u, "hash"); err != nil {
+		t.Fatal(err)
+	}
+	for i, seen := range []time.Duration{0, -20 * time.Minute, -40 * time.Minute} {
+		sess := &store.Session{IDHash: fmt.Sprint("h", i), User: u, CreatedAt: now.Add(seen), LastSeenAt: now.Add(seen), ExpiresAt: now.Add(12 * time.Hour)}
+		if err := s.StartSession(ctx, store.System, "", sess, store.Entry{Action: "login.success"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.PurgeSessions(ctx, 30*time.Minute)
+	if err != nil || n != 1 {
+		t.Fatalf("PurgeSessions = %d, %v; want 1 (the one unused for 40 minutes)", n, err)
+	}
+	list, _ := s.ListSessions(ctx, u.ID)
+	if len(list) != 2 {
+		t.Fatalf("%d sessions left, want 2", len(list))
+	}
+}

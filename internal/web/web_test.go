@@ -531,7 +531,28 @@ func TestBodyLimit(t *testing.T) {
 	f := newFixture(t)
 	big := url.Values{"email": {"pat@example.org"}, "password": {strings.Repeat("x", 2<<20)}}
 	r := f.login(big.Get("email"), big.Get("password"), "")
-	if r.status == http.StatusSeeOther || r.status >= 500 {
-		t.Fatalf("2 MiB login form = %d, want a 4xx", r.status)
+	if r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("2 MiB login form = %d, want 413", r.status)
+	}
+	checkShell(t, "413", r)
+	req := httptest.NewRequest("POST", "/login", strings.NewReader("email=%zz"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	f.srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("malformed form = %d, want 400", rec.Code)
+	}
+}
+
+func TestAccessLogNamesRoute(t *testing.T) {
+	f := newFixture(t)
+	tok := f.signIn("thea@example.org")
+	f.logs.Reset()
+	f.do("GET", "/patients/"+f.pA.ID, nil, tok)
+	if !strings.Contains(f.logs.String(), `"route":"GET /patients/{patient}"`) {
+		t.Errorf("access log = %s, want the route pattern (not the path with its id)", f.logs.String())
+	}
+	if strings.Contains(f.logs.String(), f.pA.ID) {
+		t.Errorf("access log holds the patient id from the path")
 	}
 }
