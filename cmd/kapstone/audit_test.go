@@ -125,6 +125,17 @@ func TestAuditVerify(t *testing.T) {
 			mustExec(t, db, `DELETE FROM audit_checkpoints`)
 		}, "row 7"},
 	}
+	t.Run("missing key", func(t *testing.T) {
+		dir := copyDir(t, base)
+		os.Remove(filepath.Join(dir, "audit-key.pem"))
+		code, _, errOut := kapstone(t, "audit", "verify", "-data-dir", dir)
+		if code != 1 || !strings.Contains(errOut, "audit-key.pem") {
+			t.Errorf("audit verify without the key = %d %q, want 1 naming the key file", code, errOut)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "audit-key.pem")); err == nil {
+			t.Error("audit verify made a new key")
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := copyDir(t, base)

@@ -37,7 +37,7 @@ func runAudit(ctx context.Context, args []string, env *runEnv) error {
 		return err
 	}
 	log := newLogger(env.stderr, cfg.LogLevel)
-	st, err := openStore(ctx, &cfg, log)
+	st, err := openStoreKey(ctx, &cfg, log, audit.LoadKey) // a check never makes a new key
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,6 +29,9 @@ type config struct {
 	TLSCert     string
 	TLSKey      string
 	AuditKey    string
+	Proxies     string
+
+	trustedProxies []netip.Prefix
 	IdleStaff   time.Duration
 	IdlePatient time.Duration
 	SessionMax  time.Duration
@@ -58,11 +62,12 @@ func (c *config) settings(cmd string) []setting {
 		{flag: "idle-staff", env: "KAPSTONE_IDLE_STAFF", help: "staff sessions end after this long unused", dur: &c.IdleStaff},
 		{flag: "idle-patient", env: "KAPSTONE_IDLE_PATIENT", help: "patient sessions end after this long unused", dur: &c.IdlePatient},
 		{flag: "session-max", env: "KAPSTONE_SESSION_MAX", help: "every session ends this long after sign-in", dur: &c.SessionMax},
+		{flag: "trusted-proxies", env: "KAPSTONE_TRUSTED_PROXIES", help: "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (for rate limits and the audit log)", str: &c.Proxies},
 		{flag: "audit-key", env: "KAPSTONE_AUDIT_KEY", help: "file of the key that signs the audit log (default <data-dir>/audit-key.pem; keep a copy off this machine)", str: &c.AuditKey},
 		{flag: "log-level", env: "KAPSTONE_LOG_LEVEL", help: "debug, info, warn or error", str: &c.LogLevel},
 	}
 	keep := map[string][]string{
-		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "audit-key", "log-level"},
+		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "trusted-proxies", "audit-key", "log-level"},
 		"demo":    {"addr", "data-dir", "country", "log-level"},
 		"migrate": {"data-dir", "db", "audit-key", "log-level"},
 		"user":    {"addr", "data-dir", "db", "public-url", "audit-key", "log-level"},
@@ -174,6 +179,21 @@ func (c *config) validate(cmd string) error {
 			return &usageError{fmt.Sprintf("KAPSTONE_PUBLIC_URL / -public-url %q is not an http(s) URL; write it like https://care.example.org", c.PublicURL)}
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	for _, part := range strings.Split(c.Proxies, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(part)
+		if err != nil {
+			a, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				return &usageError{fmt.Sprintf("KAPSTONE_TRUSTED_PROXIES / -trusted-proxies: %q is not an address or a CIDR range like 10.0.0.0/8", part)}
+			}
+			pfx = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		c.trustedProxies = append(c.trustedProxies, pfx.Masked())
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return &usageError{"KAPSTONE_TLS_CERT and KAPSTONE_TLS_KEY (-tls-cert, -tls-key) must be given together"}

@@ -10,30 +10,45 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 )
 
-// maintenanceEvery is how often a running server signs an audit checkpoint
-// and deletes ended sessions.
-const maintenanceEvery = time.Hour
+// How often a running server signs a checkpoint of the audit log (only
+// when rows were added since the last one) and deletes ended sessions. A
+// cut of the log's tail after the last checkpoint cannot be seen, so
+// checkpoints are frequent.
+const (
+	checkpointEvery = time.Minute
+	purgeEvery      = time.Hour
+)
 
-// maintain does the server's periodic housekeeping until ctx ends: at start
-// and then hourly, it signs a checkpoint of the audit log (kept in the
-// database and appended to the checkpoint file outside it) and deletes
-// sessions that have ended.
+// maintain does the server's periodic housekeeping until ctx ends: it signs
+// checkpoints of the audit log (kept in the database and appended to the
+// checkpoint file outside it) and deletes sessions that have ended.
 func maintain(ctx context.Context, cfg *config, st *store.Store, log *slog.Logger) {
-	t := time.NewTicker(maintenanceEvery)
-	defer t.Stop()
-	for {
-		if err := checkpoint(ctx, cfg, st); err != nil && ctx.Err() == nil {
-			log.Error("audit checkpoint failed", "err", err.Error())
-		}
+	cp := time.NewTicker(checkpointEvery)
+	defer cp.Stop()
+	purge := time.NewTicker(purgeEvery)
+	defer purge.Stop()
+	doPurge := func() {
 		if n, err := st.PurgeSessions(ctx, idleMax(cfg)); err != nil && ctx.Err() == nil {
 			log.Error("session purge failed", "err", err.Error())
 		} else if n > 0 {
 			log.Info("ended sessions purged", "count", n)
 		}
+	}
+	doCheckpoint := func() {
+		if err := checkpoint(ctx, cfg, st); err != nil && ctx.Err() == nil {
+			log.Error("audit checkpoint failed", "err", err.Error())
+		}
+	}
+	doCheckpoint()
+	doPurge()
+	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-cp.C:
+			doCheckpoint()
+		case <-purge.C:
+			doPurge()
 		}
 	}
 }

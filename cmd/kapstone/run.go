@@ -128,12 +128,18 @@ func runVersion(ctx context.Context, args []string, env *runEnv) error {
 // openStore prepares the data directory, opens the database, migrates it
 // and loads (or, on first start, makes) the key that signs the audit log.
 func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*store.Store, error) {
+	return openStoreKey(ctx, cfg, log, audit.LoadOrCreateKey)
+}
+
+// openStoreKey is openStore with the way the audit key is loaded: checks
+// use audit.LoadKey, which never makes a new key.
+func openStoreKey(ctx context.Context, cfg *config, log *slog.Logger, loadKey func(string) (*audit.Key, error)) (*store.Store, error) {
 	dir, err := prepareDataDir(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	cfg.DataDir = dir
-	key, err := audit.LoadOrCreateKey(cfg.auditKeyPath())
+	key, err := loadKey(cfg.auditKeyPath())
 	if err != nil {
 		return nil, fmt.Errorf("audit key: %v; check KAPSTONE_AUDIT_KEY / -audit-key, or restore the key file from your backup", err)
 	}
@@ -283,6 +289,8 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 	if cfg.TLSCert != "" && wcfg.PublicURL == "" {
 		wcfg.PublicURL = "https://" + ln.Addr().String()
 	}
+	wcfg.ListenURL = "http://" + ln.Addr().String()
+	wcfg.TrustedProxies = cfg.trustedProxies
 	srv, err := web.NewServer(wcfg, st, log)
 	if err != nil {
 		ln.Close()

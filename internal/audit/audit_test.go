@@ -625,3 +625,25 @@ func BenchmarkVerifierAdd(b *testing.B) {
 		i++
 	}
 }
+
+func TestLoadKeyNeverCreates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.pem")
+	if _, err := LoadKey(path); err == nil {
+		t.Fatal("LoadKey of a missing file succeeded")
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("LoadKey created a key file")
+	}
+	k, err := LoadOrCreateKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := LoadKey(path)
+	if err != nil || k2.ID() != k.ID() {
+		t.Fatalf("LoadKey = %v, %v; want the same key", k2, err)
+	}
+	a, b := k.MAC("email", []byte("x@example.org")), k.MAC("email", []byte("y@example.org"))
+	if a == b || len(a) != 32 || k2.MAC("email", []byte("x@example.org")) != a || k.MAC("other", []byte("x@example.org")) == a {
+		t.Fatalf("MAC is not a keyed, labelled, stable 128-bit hash: %s %s", a, b)
+	}
+}

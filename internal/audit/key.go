@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -175,4 +176,27 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
+}
+
+// LoadKey reads the key file at path; unlike LoadOrCreateKey it never makes
+// one, so a check run without the key fails rather than signing anew.
+func LoadKey(path string) (*Key, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("audit key %s: %w", path, err)
+	}
+	return parseKey(path, data)
+}
+
+// MAC returns a keyed hash (HMAC-SHA-256, hex, 128 bits) of data under
+// label, with a secret derived from the key: for pseudonymous ids (such as
+// an email with no account, in a rate-limit row) that no one without the
+// key can confirm by guessing.
+func (k *Key) MAC(label string, data []byte) string {
+	secret := sha256.Sum256(append([]byte("kapstone-mac-v1:"), k.priv.Seed()...))
+	m := hmac.New(sha256.New, secret[:])
+	m.Write([]byte(label))
+	m.Write([]byte{0})
+	m.Write(data)
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }

@@ -33,6 +33,10 @@ const (
 	PermTeam Permission = "team"
 	// PermEmergency is asking for break-glass access to a chart.
 	PermEmergency Permission = "emergency"
+	// PermAccount is making the patient's portal invitation or a password
+	// reset link for their account: whoever holds the link can become the
+	// patient in the portal, so only the therapist who owns the case may.
+	PermAccount Permission = "account"
 )
 
 // Can reports whether a user with role, standing in relation rel to a
@@ -45,6 +49,9 @@ const (
 //   - Admins administer (profile, team) every patient but never read
 //     clinical content.
 //   - The owning therapist and admins manage the care team.
+//   - Only the owning therapist makes portal invitations and password
+//     resets for the patient (not admins, not emergency access): a link
+//     makes its holder the patient.
 //   - A clinician not on the team may ask for emergency access.
 func Can(role clinic.Role, rel Relation, p Permission) bool {
 	switch role {
@@ -54,7 +61,7 @@ func Can(role clinic.Role, rel Relation, p Permission) bool {
 		switch p {
 		case PermChart, PermProfile:
 			return rel == RelTeam || rel == RelOwner || rel == RelEmergency
-		case PermTeam:
+		case PermTeam, PermAccount:
 			return rel == RelOwner && role == clinic.RoleTherapist
 		case PermEmergency:
 			return rel == RelNone

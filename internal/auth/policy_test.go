@@ -20,6 +20,7 @@ func TestCan(t *testing.T) {
 		{clinic.RoleTherapist, RelOwner, PermChart}:        true,
 		{clinic.RoleTherapist, RelOwner, PermProfile}:      true,
 		{clinic.RoleTherapist, RelOwner, PermTeam}:         true,
+		{clinic.RoleTherapist, RelOwner, PermAccount}:      true,
 		{clinic.RoleTherapist, RelEmergency, PermChart}:    true,
 		{clinic.RoleTherapist, RelEmergency, PermProfile}:  true,
 		{clinic.RoleTherapist, RelNone, PermEmergency}:     true,
@@ -33,7 +34,7 @@ func TestCan(t *testing.T) {
 	}
 	for _, role := range append(clinic.Roles, "", "system") {
 		for rel := RelNone; rel <= RelSelf; rel++ {
-			for _, p := range []Permission{PermChart, PermProfile, PermTeam, PermEmergency, "unknown"} {
+			for _, p := range []Permission{PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, "unknown"} {
 				want := allowed[key{role, rel, p}]
 				if role == clinic.RoleAdmin && (p == PermProfile || p == PermTeam) {
 					want = true

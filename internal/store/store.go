@@ -194,6 +194,19 @@ func NewID() string {
 
 // redactDSN returns dsn with any password blanked, from the user part and
 // from a password= parameter.
+// ValidID reports whether s has the form of an id NewID makes.
+func ValidID(s string) bool {
+	if len(s) != 26 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdefghjkmnpqrstvwxyz", c) {
+			return false
+		}
+	}
+	return true
+}
+
 func redactDSN(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {

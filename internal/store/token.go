@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -41,29 +42,21 @@ type AuthToken struct {
 // purpose for the same account (or, for setup, every older setup link).
 // Audited.
 func (s *Store) CreateToken(ctx context.Context, actor Actor, t *AuthToken) error {
-	life, ok := tokenLifetime[t.Purpose]
-	if !ok {
+	if _, ok := tokenLifetime[t.Purpose]; !ok {
 		return errors.New("unknown token purpose " + t.Purpose)
 	}
-	now := s.now()
-	t.ExpiresAt, t.CreatedBy = now.Add(life), actor.UserID
+	t.CreatedBy = actor.UserID
 	return s.write(ctx, func(tx *Tx) error {
-		var err error
-		switch t.Purpose {
-		case TokenSetup:
-			_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL`, now, TokenSetup)
-		case TokenReset:
-			_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND user_id = $3 AND used_at IS NULL`, now, TokenReset, t.UserID)
-		case TokenInvite:
-			_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND lower(email) = lower($3) AND used_at IS NULL`, now, TokenInvite, t.Email)
+		if t.Purpose == TokenReset {
+			var role string
+			if err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = $1`, t.UserID).Scan(&role); err != nil {
+				return clinic.Errorf(clinic.ENotFound, "No such account.")
+			}
+			if role == string(clinic.RolePatient) && actor.Role != "system" {
+				return clinic.Errorf(clinic.EInvalid, "A patient's password is reset by the therapist who owns their case, from the patient's record.")
+			}
 		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO auth_tokens (token_hash, purpose, user_id, email, display_name, role, patient_id, created_by, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			t.Hash, t.Purpose, t.UserID, t.Email, t.DisplayName, string(t.Role), t.PatientID, t.CreatedBy, now, t.ExpiresAt)
-		if err != nil {
+		if err := s.insertToken(ctx, tx, t); err != nil {
 			return err
 		}
 		obj := t.UserID
@@ -72,6 +65,61 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, t *AuthToken) erro
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "token." + t.Purpose + ".create", PatientID: t.PatientID, ObjectType: "user", ObjectID: obj, Detail: "role=" + string(t.Role)})
 	})
+}
+
+// CreatePatientToken makes a portal invitation (purpose TokenInvite, for a
+// patient with an email and no account yet) or a password reset link
+// (TokenReset, for a patient with an account) with hash, if actor may
+// (auth.PermAccount: the therapist who owns the case). The audit row names
+// the patient, so it shows in their access report.
+func (s *Store) CreatePatientToken(ctx context.Context, actor Actor, patientID, purpose, hash string) error {
+	if purpose != TokenInvite && purpose != TokenReset {
+		return errors.New("not a patient link: " + purpose)
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermAccount, "token."+purpose+".create", func(tx *Tx, a Access, e *Entry) error {
+		p, err := scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM patients p WHERE p.id = $1`, patientID))
+		if err != nil {
+			return err
+		}
+		t := &AuthToken{Hash: hash, Purpose: purpose, PatientID: p.ID, Role: clinic.RolePatient, CreatedBy: actor.UserID}
+		switch {
+		case purpose == TokenInvite && p.UserID != "":
+			return clinic.Errorf(clinic.EConflict, "This patient already has a portal account.")
+		case purpose == TokenInvite && p.Email == "":
+			return &clinic.Error{Code: clinic.EInvalid, Message: "Add the patient's email address before inviting them.", Fields: map[string]string{"invite": "Add the patient's email address before inviting them."}}
+		case purpose == TokenInvite:
+			t.Email, t.DisplayName = p.Email, p.DisplayName
+		case p.UserID == "":
+			return &clinic.Error{Code: clinic.EInvalid, Message: "This patient has no portal account yet.", Fields: map[string]string{"invite": "This patient has no portal account yet: make an invitation instead."}}
+		default:
+			t.UserID = p.UserID
+			e.ObjectType, e.ObjectID = "user", p.UserID
+		}
+		return s.insertToken(ctx, tx, t)
+	})
+}
+
+// insertToken stores t inside tx, cancelling older unused links of the
+// same purpose for the same account.
+func (s *Store) insertToken(ctx context.Context, tx *Tx, t *AuthToken) error {
+	now := s.now()
+	t.ExpiresAt = now.Add(tokenLifetime[t.Purpose])
+	var err error
+	switch t.Purpose {
+	case TokenSetup:
+		_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL`, now, TokenSetup)
+	case TokenReset:
+		_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND user_id = $3 AND used_at IS NULL`, now, TokenReset, t.UserID)
+	case TokenInvite:
+		_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND lower(email) = lower($3) AND used_at IS NULL`, now, TokenInvite, t.Email)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO auth_tokens (token_hash, purpose, user_id, email, display_name, role, patient_id, created_by, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		t.Hash, t.Purpose, t.UserID, t.Email, t.DisplayName, string(t.Role), t.PatientID, t.CreatedBy, now, t.ExpiresAt)
+	return err
 }
 
 // FindToken returns the unused, unexpired link with hash and purpose, or
@@ -156,8 +204,8 @@ func (s *Store) AcceptAccountToken(ctx context.Context, actor Actor, hash, purpo
 				return clinic.Errorf(clinic.EConflict, "This patient already has a portal account.")
 			}
 		}
-		return s.appendAudit(ctx, tx, Actor{UserID: u.ID, Role: u.Role, Addr: actor.Addr, RequestID: actor.RequestID},
-			Entry{Action: "token." + purpose + ".use", PatientID: t.PatientID, ObjectType: "user", ObjectID: u.ID})
+		// Recorded as done through the link: whoever held it, not signed in.
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "token." + purpose + ".use", PatientID: t.PatientID, ObjectType: "user", ObjectID: u.ID})
 	})
 }
 
@@ -178,7 +226,9 @@ func (s *Store) ResetPassword(ctx context.Context, actor Actor, hash, passwordHa
 		if err != nil {
 			return err
 		}
-		return s.setPassword(ctx, tx, Actor{UserID: u.ID, Role: u.Role, Addr: actor.Addr, RequestID: actor.RequestID}, u.ID, passwordHash, "password.reset")
+		// Recorded as done through the link (by whoever held it), not as the
+		// account holder, and under the patient when it is a patient's account.
+		return s.setPassword(ctx, tx, actor, u.ID, passwordHash, "password.reset", t.PatientID)
 	})
 	return u, err
 }

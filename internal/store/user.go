@@ -187,10 +187,10 @@ func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, userID string,
 // SetPassword stores a new password hash for userID and ends every session
 // of the account. Audited with action (password.change or password.reset).
 func (s *Store) SetPassword(ctx context.Context, actor Actor, userID, hash, action string) error {
-	return s.write(ctx, func(tx *Tx) error { return s.setPassword(ctx, tx, actor, userID, hash, action) })
+	return s.write(ctx, func(tx *Tx) error { return s.setPassword(ctx, tx, actor, userID, hash, action, "") })
 }
 
-func (s *Store) setPassword(ctx context.Context, tx *Tx, actor Actor, userID, hash, action string) error {
+func (s *Store) setPassword(ctx context.Context, tx *Tx, actor Actor, userID, hash, action, patientID string) error {
 	now := s.now()
 	res, err := tx.Exec(ctx, `UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3`, hash, now, userID)
 	if err != nil {
@@ -202,7 +202,7 @@ func (s *Store) setPassword(ctx context.Context, tx *Tx, actor Actor, userID, ha
 	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 		return err
 	}
-	return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "user", ObjectID: userID})
+	return s.appendAudit(ctx, tx, actor, Entry{Action: action, PatientID: patientID, ObjectType: "user", ObjectID: userID})
 }
 
 // SetTOTP turns on (secret not empty) or off a user's second factor,

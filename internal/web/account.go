@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -80,6 +81,7 @@ type passwordData struct {
 	Intro       string
 	Email       string
 	EmailFixed  bool
+	NameFixed   bool
 	AskName     bool
 	DisplayName string
 	AskCurrent  bool
@@ -106,20 +108,45 @@ func checkNewPassword(r *http.Request, email string, fe clinic.FieldErrors) stri
 	return pw
 }
 
+// checkCurrentPassword checks the current password typed into a form that
+// changes sign-in details. Failures are audited and counted against the
+// account, so a browser left signed in cannot be used to guess it. It
+// returns a message for the field ("" when right), or a wait when limited.
+func (s *Server) checkCurrentPassword(r *http.Request) (msg string, wait time.Duration, err error) {
+	ctx := r.Context()
+	actor := s.actor(r)
+	if wait, err = s.throttled(ctx, reauthLimit, actor.UserID, actor.Addr); err != nil || wait > 0 {
+		return "", wait, err
+	}
+	_, hash, err := s.store.FindUserByID(ctx, actor.UserID)
+	if err != nil {
+		return "", 0, err
+	}
+	if auth.CheckPassword(hash, r.PostFormValue("current_password")) {
+		return "", 0, nil
+	}
+	err = s.store.Audit(ctx, actor, store.Entry{Action: "reauth.failure", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: actor.UserID})
+	return "That is not your current password.", 0, err
+}
+
 func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := sessionFrom(ctx)
 	d := passwordData{Action: "/account/password", Heading: "Change your password", AskCurrent: true, Button: "Change password",
 		Intro: "Every other place you are signed in will be signed out."}
 	fe := clinic.FieldErrors{}
-	_, hash, err := s.store.FindUserByID(ctx, sess.User.ID)
+	msg, wait, err := s.checkCurrentPassword(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if !auth.CheckPassword(hash, r.PostFormValue("current_password")) {
-		fe.Add("current_password", "That is not your current password.")
-		s.store.Audit(ctx, s.actor(r), store.Entry{Action: "password.change", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: sess.User.ID, Detail: "current"})
+	if wait > 0 {
+		d.Errors = map[string]string{"current_password": "Too many wrong passwords. Wait " + waitWords(wait) + " and try again."}
+		s.tooMany(w, r, wait, "password", "Change password", d)
+		return
+	}
+	if msg != "" {
+		fe.Add("current_password", msg)
 	}
 	pw := checkNewPassword(r, sess.User.Email, fe)
 	if len(fe) > 0 {
@@ -215,13 +242,17 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request, d mfaSetupData) {
 	u := sess.User
 	fe := clinic.FieldErrors{}
 	if d.AskCurrent {
-		_, hash, err := s.store.FindUserByID(ctx, u.ID)
+		msg, wait, err := s.checkCurrentPassword(r)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		if !auth.CheckPassword(hash, r.PostFormValue("current_password")) {
-			fe.Add("current_password", "That is not your current password.")
+		if wait > 0 {
+			s.error(w, r, clinic.Errorf(clinic.ETooMany, "Too many wrong passwords. Wait %s and try again.", waitWords(wait)))
+			return
+		}
+		if msg != "" {
+			fe.Add("current_password", msg)
 		}
 	}
 	d.Code = strings.Join(strings.Fields(r.PostFormValue("code")), "")
@@ -288,13 +319,16 @@ func (s *Server) handleAccountMFA(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleAccountMFAOff(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := sessionFrom(ctx)
-	_, hash, err := s.store.FindUserByID(ctx, sess.User.ID)
+	msg, wait, err := s.checkCurrentPassword(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if !auth.CheckPassword(hash, r.PostFormValue("current_password")) {
-		s.store.Audit(ctx, s.actor(r), store.Entry{Action: "mfa.reset", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: sess.User.ID})
+	if wait > 0 {
+		s.error(w, r, clinic.Errorf(clinic.ETooMany, "Too many wrong passwords. Wait %s and try again.", waitWords(wait)))
+		return
+	}
+	if msg != "" {
 		s.error(w, r, &clinic.Error{Code: clinic.EInvalid, Message: "That is not your current password, so two-step verification is still on. Go back and try again."})
 		return
 	}

@@ -112,6 +112,9 @@ func (s *Server) handleUserEnable(w http.ResponseWriter, r *http.Request) {
 // they proved who the person is (ASVS 6.4.4): a lost phone is not solved by
 // email.
 func (s *Server) handleUserResetMFA(w http.ResponseWriter, r *http.Request) {
+	if s.refusePatientAccount(w, r, "A patient who lost their phone signs in with a recovery code, then sets up a new phone from their account page.") {
+		return
+	}
 	if r.PostFormValue("confirm") != "yes" {
 		s.usersPage(w, r, usersData{Errors: map[string]string{r.PathValue("user"): "Confirm that you verified this person's identity (in person or by video) before resetting."}}, http.StatusUnprocessableEntity)
 		return
@@ -119,7 +122,26 @@ func (s *Server) handleUserResetMFA(w http.ResponseWriter, r *http.Request) {
 	s.adminUserAction(w, r, func(id string) error { return s.store.SetTOTP(r.Context(), s.actor(r), id, "", nil) }, "mfa")
 }
 
+// refusePatientAccount answers 422 on the accounts page when the account in
+// the URL is a patient's: admins administer staff accounts; a link to a
+// patient's account would let its holder read the patient's record.
+func (s *Server) refusePatientAccount(w http.ResponseWriter, r *http.Request, msg string) bool {
+	u, _, err := s.store.FindUserByID(r.Context(), r.PathValue("user"))
+	if err != nil {
+		s.error(w, r, err)
+		return true
+	}
+	if u.Role != clinic.RolePatient {
+		return false
+	}
+	s.usersPage(w, r, usersData{Errors: map[string]string{u.ID: msg}}, http.StatusUnprocessableEntity)
+	return true
+}
+
 func (s *Server) handleUserResetPassword(w http.ResponseWriter, r *http.Request) {
+	if s.refusePatientAccount(w, r, "A patient's password is reset by the therapist who owns their case, from the patient's record.") {
+		return
+	}
 	id := r.PathValue("user")
 	u, _, err := s.store.FindUserByID(r.Context(), id)
 	if err != nil {
@@ -178,6 +200,12 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		}
 		sf.To = t.Add(24 * time.Hour)
 	}
+	if f.Patient != "" && !store.ValidID(f.Patient) {
+		fe.Add("patient", "Enter a patient id (26 letters and digits, as in a patient's address), or leave it empty.")
+	}
+	if f.Actor != "" && !store.ValidID(f.Actor) {
+		fe.Add("actor", "Enter an account id (26 letters and digits), or leave it empty.")
+	}
 	if len(f.Action) > 64 || strings.ContainsAny(f.Action, " %_'\"") {
 		fe.Add("action", "Enter an action like login.failure, or a prefix like login.")
 	}
@@ -219,8 +247,13 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Names = names
-	// Looking at the audit log is itself audited.
-	if err := s.store.Audit(r.Context(), s.actor(r), store.Entry{Action: "audit.view", ObjectType: "audit", PatientID: f.Patient}); err != nil {
+	// Looking at the audit log is itself audited (the filter only when it
+	// is a well-formed id: nothing typed goes into the log).
+	seen := ""
+	if store.ValidID(f.Patient) {
+		seen = f.Patient
+	}
+	if err := s.store.Audit(r.Context(), s.actor(r), store.Entry{Action: "audit.view", ObjectType: "audit", PatientID: seen}); err != nil {
 		s.error(w, r, err)
 		return
 	}

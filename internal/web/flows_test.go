@@ -418,7 +418,7 @@ func TestAuditViewer(t *testing.T) {
 	if !strings.Contains(byPatient.body, "patient.create") || strings.Contains(byPatient.body, f.pB.ID) {
 		t.Error("audit filtered by patient A shows other patients' rows or misses A's")
 	}
-	for _, q := range []string{"sort=seq%3B+DROP+TABLE+users", "action=x'+OR+'1'%3D'1", "from=yesterday"} {
+	for _, q := range []string{"sort=seq%3B+DROP+TABLE+users", "action=x'+OR+'1'%3D'1", "from=yesterday", "patient=%27+OR+%271%27%3D%271", "actor=Jordan+Lee"} {
 		r := f.do("GET", "/admin/audit?"+q, nil, admin)
 		if r.status != http.StatusUnprocessableEntity {
 			t.Errorf("audit with %s = %d, want 422", q, r.status)

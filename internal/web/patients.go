@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -83,9 +82,11 @@ type patientData struct {
 	Access     store.Access
 	Team       []store.TeamMember
 	CanTeam    bool
+	CanAccount bool
 	Emergency  bool
 	Candidates []*clinic.User // staff who could join the team
-	Link       string         // a portal invitation just made
+	Link       string         // a portal invitation or reset link just made
+	LinkOf     string
 	Notice     string
 	Errors     map[string]string
 }
@@ -111,6 +112,7 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 	}
 	d.Patient, d.Access, d.Team = p, acc, team
 	d.CanTeam = acc.Can(auth.PermTeam)
+	d.CanAccount = acc.Can(auth.PermAccount)
 	d.Emergency = acc.Relation == auth.RelEmergency
 	if d.CanTeam {
 		on := map[string]bool{}
@@ -143,29 +145,32 @@ func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) {
 	s.patientPage(w, r, patientData{}, http.StatusOK)
 }
 
-// handlePatientInvite makes a portal invitation for a patient with no
-// account yet and shows the link to pass on.
+// handlePatientLink makes a portal invitation or a password reset link for
+// a patient and shows it, for the therapist who owns the case to pass on.
+func (s *Server) handlePatientLink(w http.ResponseWriter, r *http.Request, purpose string) {
+	token := auth.NewToken()
+	err := s.store.CreatePatientToken(r.Context(), s.actor(r), r.PathValue("patient"), purpose, auth.HashToken(token))
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid && len(e.Fields) > 0 {
+		s.patientPage(w, r, patientData{Errors: e.Fields}, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	prefix, what := invitePage.prefix, "Portal invitation, valid for 72 hours."
+	if purpose == store.TokenReset {
+		prefix, what = resetPage.prefix, "Password reset link, valid for 30 minutes."
+	}
+	s.patientPage(w, r, patientData{Link: s.linkBase(r) + prefix + token, LinkOf: what}, http.StatusOK)
+}
+
 func (s *Server) handlePatientInvite(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p, _, err := s.store.FindPatient(ctx, s.actor(r), r.PathValue("patient"))
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if p.UserID != "" {
-		s.error(w, r, clinic.Errorf(clinic.EConflict, "This patient already has a portal account."))
-		return
-	}
-	if p.Email == "" {
-		s.patientPage(w, r, patientData{Errors: map[string]string{"invite": "Add the patient's email address before inviting them."}}, http.StatusUnprocessableEntity)
-		return
-	}
-	link, err := s.newLink(r, &store.AuthToken{Purpose: store.TokenInvite, Email: p.Email, DisplayName: p.DisplayName, Role: clinic.RolePatient, PatientID: p.ID})
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.patientPage(w, r, patientData{Link: link}, http.StatusOK)
+	s.handlePatientLink(w, r, store.TokenInvite)
+}
+
+func (s *Server) handlePatientResetPassword(w http.ResponseWriter, r *http.Request) {
+	s.handlePatientLink(w, r, store.TokenReset)
 }
 
 func (s *Server) handleTeamAdd(w http.ResponseWriter, r *http.Request) {
@@ -214,5 +219,3 @@ func (s *Server) handleEmergency(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/patients/"+d.PatientID, http.StatusSeeOther)
 }
-
-var _ = strings.TrimSpace

@@ -202,6 +202,10 @@ func actionWords(action string) string {
 		return "Made your portal invitation"
 	case "token.invite.use":
 		return "Joined the portal"
+	case "token.reset.create":
+		return "Made a password reset link for your account"
+	case "password.reset":
+		return "Changed your password with a reset link"
 	case "emergency.grant":
 		return "Opened your record in an emergency"
 	case "emergency.review":

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -22,7 +23,11 @@ import (
 type Config struct {
 	Country   string // ISO code whose crisis resources every page shows
 	PublicURL string // e.g. https://care.example.org; https turns on HSTS and Secure cookies
-	Version   string
+	ListenURL string // e.g. http://127.0.0.1:8080: where links point when PublicURL is not set
+
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	Version        string
 
 	IdleStaff   time.Duration // a staff session ends after this long unused
 	IdlePatient time.Duration // a patient session ends after this long unused

@@ -2,9 +2,8 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +47,7 @@ func (s *Server) idleLimit(r clinic.Role) time.Duration {
 
 // actor is who is making the request, for the policy and the audit log.
 func (s *Server) actor(r *http.Request) store.Actor {
-	a := store.Actor{Addr: clientAddr(r), RequestID: requestID(r.Context())}
+	a := store.Actor{Addr: s.clientAddr(r), RequestID: requestID(r.Context())}
 	if sess := sessionFrom(r.Context()); sess != nil {
 		a.UserID, a.Role = sess.User.ID, sess.User.Role
 	}
@@ -93,7 +92,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *clinic.
 	sess := &store.Session{
 		IDHash: auth.HashToken(token), User: u, MFADone: mfaDone,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.Absolute),
-		UserAgent: r.UserAgent(), ClientAddr: clientAddr(r),
+		UserAgent: r.UserAgent(), ClientAddr: s.clientAddr(r),
 	}
 	var old string
 	if cur := sessionFrom(r.Context()); cur != nil {
@@ -104,7 +103,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *clinic.
 	} else if c, err := r.Cookie(s.cookieName()); err == nil {
 		old = auth.HashToken(c.Value)
 	}
-	actor := store.Actor{UserID: u.ID, Role: u.Role, Addr: clientAddr(r), RequestID: requestID(r.Context())}
+	actor := store.Actor{UserID: u.ID, Role: u.Role, Addr: s.clientAddr(r), RequestID: requestID(r.Context())}
 	if err := s.store.StartSession(r.Context(), actor, old, sess, e); err != nil {
 		return err
 	}
@@ -112,12 +111,41 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *clinic.
 	return nil
 }
 
-func clientAddr(r *http.Request) string {
+// clientAddr is the address of the person's browser: the connection's
+// peer, or, when that peer is a trusted reverse proxy, the last address in
+// X-Forwarded-For that is not a trusted proxy. Rate limits and the audit
+// log use it.
+func (s *Server) clientAddr(r *http.Request) string {
 	host := r.RemoteAddr
 	if i := strings.LastIndexByte(host, ':'); i > 0 {
 		host = host[:i]
 	}
-	return strings.Trim(host, "[]")
+	host = strings.Trim(host, "[]")
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !s.trustedProxy(ip) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !s.trustedProxy(a) {
+			return a.Unmap().String()
+		}
+	}
+	return host
+}
+
+func (s *Server) trustedProxy(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // homeFor is where a signed-in user lands.
@@ -141,10 +169,15 @@ type limit struct {
 	window     time.Duration
 }
 
+// knownAddressFor is how long an address where a person signed in stays
+// exempt from their account's failure limit.
+const knownAddressFor = 30 * 24 * time.Hour
+
 var (
-	loginLimit = limit{action: "login.failure", perAccount: 10, perAddr: 50, window: 15 * time.Minute}
-	mfaLimit   = limit{action: "mfa.failure", perAccount: 5, perAddr: 30, window: 15 * time.Minute}
-	tokenLimit = limit{action: "token.failure", perAddr: 20, window: 15 * time.Minute}
+	reauthLimit = limit{action: "reauth.failure", perAccount: 5, perAddr: 30, window: 15 * time.Minute}
+	loginLimit  = limit{action: "login.failure", perAccount: 10, perAddr: 50, window: 15 * time.Minute}
+	mfaLimit    = limit{action: "mfa.failure", perAccount: 5, perAddr: 30, window: 15 * time.Minute}
+	tokenLimit  = limit{action: "token.failure", perAddr: 20, window: 15 * time.Minute}
 )
 
 // throttled reports how long the caller must wait before trying again, or
@@ -197,11 +230,11 @@ func waitWords(wait time.Duration) string {
 	return strconv.Itoa(m) + " minutes"
 }
 
-// emailKey is the rate-limit key for an email with no account: a hash, so
-// the audit log holds no address.
-func emailKey(email string) string {
-	h := sha256.Sum256([]byte(clinic.NormalizeEmail(email)))
-	return "email:" + hex.EncodeToString(h[:8])
+// emailKey is the rate-limit key for an email with no account: a keyed
+// hash, so the audit log holds no address and no one without the key can
+// confirm a guess.
+func (s *Server) emailKey(email string) string {
+	return "email:" + s.store.AuditKey().MAC("email", []byte(clinic.NormalizeEmail(email)))
 }
 
 type loginData struct {
@@ -253,7 +286,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	actor := s.actor(r)
 	u, hash, err := s.store.FindUserByEmail(ctx, email)
-	account := emailKey(email)
+	account := s.emailKey(email)
 	switch clinic.ErrorCode(err) {
 	case "":
 		account = u.ID
@@ -264,7 +297,20 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	wait, err := s.throttled(ctx, loginLimit, account, actor.Addr)
+	// Failures from elsewhere must not lock a person out of the place they
+	// usually sign in from: there only the per-address limit applies.
+	limitAccount := account
+	if u != nil {
+		known, err := s.store.SignedInFrom(ctx, u.ID, actor.Addr, s.Now().UTC().Add(-knownAddressFor))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if known {
+			limitAccount = ""
+		}
+	}
+	wait, err := s.throttled(ctx, loginLimit, limitAccount, actor.Addr)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -55,7 +55,7 @@ func (s *Server) tokenForm(t *store.AuthToken, tp tokenPage, token string) passw
 	case store.TokenSetup:
 		d.Intro = "This link works once. The account you create here runs the practice: it adds staff, manages care teams and reviews the audit log."
 	case store.TokenInvite:
-		d.Email, d.EmailFixed, d.DisplayName = t.Email, true, t.DisplayName
+		d.Email, d.EmailFixed, d.DisplayName, d.NameFixed = t.Email, true, t.DisplayName, true
 		d.Intro = "Choose a password of at least 12 characters. A few unrelated words are easy to remember and hard to guess."
 		if t.Role.Staff() {
 			d.Intro += " Next, you will set up two-step verification with an authenticator app on your phone."
@@ -92,9 +92,11 @@ func (s *Server) handleAccountToken(w http.ResponseWriter, r *http.Request, tp t
 		return
 	}
 	d := s.tokenForm(t, tp, r.PathValue("token"))
-	u := &clinic.User{Email: t.Email, DisplayName: strings.TrimSpace(r.PostFormValue("display_name")), Role: t.Role}
+	// An invitation fixes the email, role and name (so no one can take a
+	// colleague's name); the first admin types theirs.
+	u := &clinic.User{Email: t.Email, DisplayName: t.DisplayName, Role: t.Role}
 	if tp.purpose == store.TokenSetup {
-		u.Email, u.Role = strings.TrimSpace(r.PostFormValue("email")), clinic.RoleAdmin
+		u.Email, u.DisplayName, u.Role = strings.TrimSpace(r.PostFormValue("email")), strings.TrimSpace(r.PostFormValue("display_name")), clinic.RoleAdmin
 	}
 	d.Email, d.DisplayName = u.Email, u.DisplayName
 	fe := clinic.FieldErrors{}
@@ -173,19 +175,18 @@ func (s *Server) newLink(r *http.Request, t *store.AuthToken) (string, error) {
 		return "", err
 	}
 	prefix := map[string]string{store.TokenSetup: setupPage.prefix, store.TokenInvite: invitePage.prefix, store.TokenReset: resetPage.prefix}[t.Purpose]
-	return s.baseURL(r) + prefix + token, nil
+	return s.linkBase(r) + prefix + token, nil
 }
 
-// baseURL is the configured public URL, or else the scheme and host of the
-// request. Links are built from configuration when it is set, never from a
-// Host header an attacker may choose.
-func (s *Server) baseURL(r *http.Request) string {
+// linkBase is where links point: the configured public URL, or else the
+// address kapstone listens on. Never the request's Host header, which the
+// requester chooses.
+func (s *Server) linkBase(r *http.Request) string {
 	if s.cfg.PublicURL != "" {
 		return s.cfg.PublicURL
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	if s.cfg.ListenURL != "" {
+		return s.cfg.ListenURL
 	}
-	return scheme + "://" + r.Host
+	return "http://localhost"
 }

@@ -175,8 +175,8 @@ func (f *fixture) sessionCookie(r response) string {
 	return v
 }
 
-func (f *fixture) login(email, password, cookie string) response {
-	return f.do("POST", "/login", url.Values{"email": {email}, "password": {password}}, cookie)
+func (f *fixture) login(email, password, cookie string, hdr ...string) response {
+	return f.do("POST", "/login", url.Values{"email": {email}, "password": {password}}, cookie, hdr...)
 }
 
 func checkShell(t *testing.T, what string, r response) {
