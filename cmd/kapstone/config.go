@@ -21,21 +21,21 @@ import (
 // config is kapstone's configuration, from flags and KAPSTONE_* variables
 // (a flag wins over its variable). It is parsed once and passed down.
 type config struct {
-	Addr        string
-	DB          string
-	DataDir     string
-	Country     string
-	PublicURL   string
-	TLSCert     string
-	TLSKey      string
-	AuditKey    string
-	Proxies     string
+	Addr      string
+	DB        string
+	DataDir   string
+	Country   string
+	PublicURL string
+	TLSCert   string
+	TLSKey    string
+	AuditKey  string
+	Proxies   string
 
 	trustedProxies []netip.Prefix
-	IdleStaff   time.Duration
-	IdlePatient time.Duration
-	SessionMax  time.Duration
-	LogLevel    string
+	IdleStaff      time.Duration
+	IdlePatient    time.Duration
+	SessionMax     time.Duration
+	LogLevel       string
 }
 
 // usageError is a mistake in how kapstone was called; it exits with status 2.
