@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"github.com/kapstone/kapstone/internal/clinic"
 )
@@ -95,25 +94,33 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 func (s *Store) ListUsers(ctx context.Context, actor Actor) ([]*clinic.User, error) {
 	var out []*clinic.User
 	err := s.write(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users
+		var err error
+		out, err = queryUsers(ctx, tx, `SELECT `+userColumns+` FROM users
 			ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'therapist' THEN 1 WHEN 'prescriber' THEN 2 ELSE 3 END, lower(display_name), id`)
 		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, u)
-		}
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "user.list", ObjectType: "user"})
 	})
 	return out, err
+}
+
+// queryUsers runs a query that selects userColumns and returns its accounts.
+func queryUsers(ctx context.Context, tx *Tx, q string, args ...any) ([]*clinic.User, error) {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*clinic.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }
 
 // UserNames maps every account id to its display name. It is not audited
@@ -142,19 +149,9 @@ func (s *Store) UserNames(ctx context.Context) (map[string]string, error) {
 func (s *Store) ListStaff(ctx context.Context, role clinic.Role) ([]*clinic.User, error) {
 	var out []*clinic.User
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY lower(display_name), id`, string(role))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, u)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryUsers(ctx, tx, `SELECT `+userColumns+` FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY lower(display_name), id`, string(role))
+		return err
 	})
 	return out, err
 }
@@ -309,5 +306,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
-
-var _ = time.Now

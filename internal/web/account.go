@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -111,22 +110,28 @@ func checkNewPassword(r *http.Request, email string, fe clinic.FieldErrors) stri
 // checkCurrentPassword checks the current password typed into a form that
 // changes sign-in details. Failures are audited and counted against the
 // account, so a browser left signed in cannot be used to guess it. It
-// returns a message for the field ("" when right), or a wait when limited.
-func (s *Server) checkCurrentPassword(r *http.Request) (msg string, wait time.Duration, err error) {
+// returns a message for the field ("" when right); when the account is
+// limited it sets Retry-After and returns an ETooMany error.
+func (s *Server) checkCurrentPassword(w http.ResponseWriter, r *http.Request) (string, error) {
 	ctx := r.Context()
 	actor := s.actor(r)
-	if wait, err = s.throttled(ctx, reauthLimit, actor.UserID, actor.Addr); err != nil || wait > 0 {
-		return "", wait, err
+	wait, err := s.throttled(ctx, reauthLimit, actor.UserID, actor.Addr)
+	if err != nil {
+		return "", err
+	}
+	if wait > 0 {
+		w.Header().Set("Retry-After", itoaSecs(wait))
+		return "", clinic.Errorf(clinic.ETooMany, "Too many wrong passwords. Wait %s and try again.", waitWords(wait))
 	}
 	_, hash, err := s.store.FindUserByID(ctx, actor.UserID)
 	if err != nil {
-		return "", 0, err
+		return "", err
 	}
 	if auth.CheckPassword(hash, r.PostFormValue("current_password")) {
-		return "", 0, nil
+		return "", nil
 	}
 	err = s.store.Audit(ctx, actor, store.Entry{Action: "reauth.failure", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: actor.UserID})
-	return "That is not your current password.", 0, err
+	return "That is not your current password.", err
 }
 
 func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) {
@@ -135,14 +140,9 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) {
 	d := passwordData{Action: "/account/password", Heading: "Change your password", AskCurrent: true, Button: "Change password",
 		Intro: "Every other place you are signed in will be signed out."}
 	fe := clinic.FieldErrors{}
-	msg, wait, err := s.checkCurrentPassword(r)
+	msg, err := s.checkCurrentPassword(w, r)
 	if err != nil {
 		s.error(w, r, err)
-		return
-	}
-	if wait > 0 {
-		d.Errors = map[string]string{"current_password": "Too many wrong passwords. Wait " + waitWords(wait) + " and try again."}
-		s.tooMany(w, r, wait, "password", "Change password", d)
 		return
 	}
 	if msg != "" {
@@ -242,13 +242,9 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request, d mfaSetupData) {
 	u := sess.User
 	fe := clinic.FieldErrors{}
 	if d.AskCurrent {
-		msg, wait, err := s.checkCurrentPassword(r)
+		msg, err := s.checkCurrentPassword(w, r)
 		if err != nil {
 			s.error(w, r, err)
-			return
-		}
-		if wait > 0 {
-			s.error(w, r, clinic.Errorf(clinic.ETooMany, "Too many wrong passwords. Wait %s and try again.", waitWords(wait)))
 			return
 		}
 		if msg != "" {
@@ -319,13 +315,9 @@ func (s *Server) handleAccountMFA(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleAccountMFAOff(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := sessionFrom(ctx)
-	msg, wait, err := s.checkCurrentPassword(r)
+	msg, err := s.checkCurrentPassword(w, r)
 	if err != nil {
 		s.error(w, r, err)
-		return
-	}
-	if wait > 0 {
-		s.error(w, r, clinic.Errorf(clinic.ETooMany, "Too many wrong passwords. Wait %s and try again.", waitWords(wait)))
 		return
 	}
 	if msg != "" {
