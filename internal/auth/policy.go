@@ -37,6 +37,9 @@ const (
 	// reset link for their account: whoever holds the link can become the
 	// patient in the portal, so only the therapist who owns the case may.
 	PermAccount Permission = "account"
+	// PermDetails is changing who the patient is and how to reach them:
+	// admins and the care team (not emergency access).
+	PermDetails Permission = "details"
 )
 
 // Can reports whether a user with role, standing in relation rel to a
@@ -63,11 +66,13 @@ func Can(role clinic.Role, rel Relation, p Permission) bool {
 			return rel == RelTeam || rel == RelOwner || rel == RelEmergency
 		case PermTeam, PermAccount:
 			return rel == RelOwner && role == clinic.RoleTherapist
+		case PermDetails:
+			return rel == RelTeam || rel == RelOwner
 		case PermEmergency:
 			return rel == RelNone
 		}
 	case clinic.RoleAdmin:
-		return p == PermProfile || p == PermTeam
+		return p == PermProfile || p == PermTeam || p == PermDetails
 	}
 	return false
 }

@@ -21,6 +21,10 @@ func TestCan(t *testing.T) {
 		{clinic.RoleTherapist, RelOwner, PermProfile}:      true,
 		{clinic.RoleTherapist, RelOwner, PermTeam}:         true,
 		{clinic.RoleTherapist, RelOwner, PermAccount}:      true,
+		{clinic.RoleTherapist, RelTeam, PermDetails}:       true,
+		{clinic.RoleTherapist, RelOwner, PermDetails}:      true,
+		{clinic.RolePrescriber, RelTeam, PermDetails}:      true,
+		{clinic.RolePrescriber, RelOwner, PermDetails}:     true,
 		{clinic.RoleTherapist, RelEmergency, PermChart}:    true,
 		{clinic.RoleTherapist, RelEmergency, PermProfile}:  true,
 		{clinic.RoleTherapist, RelNone, PermEmergency}:     true,
@@ -34,9 +38,9 @@ func TestCan(t *testing.T) {
 	}
 	for _, role := range append(clinic.Roles, "", "system") {
 		for rel := RelNone; rel <= RelSelf; rel++ {
-			for _, p := range []Permission{PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, "unknown"} {
+			for _, p := range []Permission{PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails, "unknown"} {
 				want := allowed[key{role, rel, p}]
-				if role == clinic.RoleAdmin && (p == PermProfile || p == PermTeam) {
+				if role == clinic.RoleAdmin && (p == PermProfile || p == PermTeam || p == PermDetails) {
 					want = true
 				}
 				if got := Can(role, rel, p); got != want {

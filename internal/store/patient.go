@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -16,9 +17,82 @@ import (
 type Patient struct {
 	ID          string
 	UserID      string
-	DisplayName string
+	DisplayName string // the name the patient goes by
 	Email       string
 	CreatedAt   time.Time
+
+	LegalName         string
+	Pronouns          string
+	BirthDate         string // YYYY-MM-DD, or ""
+	Phone             string
+	EmergencyName     string
+	EmergencyPhone    string
+	EmergencyRelation string
+	SupportName       string // who takes them home after a dosing session
+	SupportPhone      string
+	TimeZone          string // IANA name, e.g. America/Chicago
+	Stage             clinic.Stage
+	Version           int64 // for optimistic locking of detail edits
+}
+
+// Age returns the patient's age in whole years at now, or -1 when the date
+// of birth is not known.
+func (p *Patient) Age(now time.Time) int {
+	d, err := time.Parse("2006-01-02", p.BirthDate)
+	if err != nil {
+		return -1
+	}
+	return clinic.Age(d, now)
+}
+
+// ValidateDetails checks the chart's detail fields and trims them.
+func (p *Patient) ValidateDetails(now time.Time) error {
+	fe := clinic.FieldErrors{}
+	if err := p.Validate(); err != nil {
+		for k, v := range err.(*clinic.Error).Fields {
+			fe.Add(k, v)
+		}
+	}
+	for field, v := range map[string]*string{
+		"legal_name": &p.LegalName, "pronouns": &p.Pronouns, "phone": &p.Phone,
+		"emergency_name": &p.EmergencyName, "emergency_phone": &p.EmergencyPhone, "emergency_relation": &p.EmergencyRelation,
+		"support_name": &p.SupportName, "support_phone": &p.SupportPhone, "time_zone": &p.TimeZone, "birth_date": &p.BirthDate,
+	} {
+		*v = strings.TrimSpace(*v)
+		if len([]rune(*v)) > 200 {
+			fe.Add(field, "Use at most 200 characters.")
+		}
+	}
+	if p.BirthDate != "" {
+		if _, msg := clinic.ParseBirthDate(p.BirthDate, now); msg != "" {
+			fe.Add("birth_date", msg)
+		}
+	}
+	for field, v := range map[string]string{"phone": p.Phone, "emergency_phone": p.EmergencyPhone, "support_phone": p.SupportPhone} {
+		if v != "" && !phoneLike(v) {
+			fe.Add(field, "Enter a phone number, like +1 555 010 2345.")
+		}
+	}
+	if p.TimeZone != "" {
+		if _, err := time.LoadLocation(p.TimeZone); err != nil || !strings.Contains(p.TimeZone, "/") {
+			fe.Add("time_zone", "Choose a time zone like America/Chicago.")
+		}
+	}
+	return fe.Err()
+}
+
+func phoneLike(s string) bool {
+	digits := 0
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case strings.ContainsRune(" +-().x", c):
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
 }
 
 // Validate checks the fields a person types when adding a patient.
@@ -157,7 +231,10 @@ func (s *Store) patientAccess(ctx context.Context, actor Actor, patientID string
 func scanPatient(row interface{ Scan(...any) error }) (*Patient, error) {
 	var p Patient
 	var userID sql.NullString
-	if err := row.Scan(&p.ID, &userID, &p.DisplayName, &p.Email, &p.CreatedAt); err != nil {
+	var stage string
+	if err := row.Scan(&p.ID, &userID, &p.DisplayName, &p.Email, &p.CreatedAt,
+		&p.LegalName, &p.Pronouns, &p.BirthDate, &p.Phone, &p.EmergencyName, &p.EmergencyPhone, &p.EmergencyRelation,
+		&p.SupportName, &p.SupportPhone, &p.TimeZone, &stage, &p.Version); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 		}
@@ -165,10 +242,13 @@ func scanPatient(row interface{ Scan(...any) error }) (*Patient, error) {
 	}
 	p.UserID = userID.String
 	p.CreatedAt = p.CreatedAt.UTC()
+	p.Stage = clinic.Stage(stage)
 	return &p, nil
 }
 
-const patientColumns = `p.id, p.user_id, p.display_name, p.email, p.created_at`
+const patientColumns = `p.id, p.user_id, p.display_name, p.email, p.created_at,
+	p.legal_name, p.pronouns, p.birth_date, p.phone, p.emergency_name, p.emergency_phone, p.emergency_relation,
+	p.support_name, p.support_phone, p.time_zone, p.stage, p.version`
 
 // CreatePatient adds a patient. A therapist who adds one becomes the owner
 // of the case; an admin names the owning therapist in ownerID. Audited.
@@ -187,8 +267,13 @@ func (s *Store) CreatePatient(ctx context.Context, actor Actor, p *Patient, owne
 		}
 		now := s.now()
 		p.ID, p.CreatedAt = NewID(), now
-		if _, err := tx.Exec(ctx, `INSERT INTO patients (id, display_name, email, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
-			p.ID, p.DisplayName, p.Email, firstNonEmpty(actor.UserID, ownerID), now); err != nil {
+		p.Stage = clinic.StageInquiry
+		if _, err := tx.Exec(ctx, `INSERT INTO patients (id, display_name, email, created_by, created_at, updated_at, stage) VALUES ($1, $2, $3, $4, $5, $5, $6)`,
+			p.ID, p.DisplayName, p.Email, firstNonEmpty(actor.UserID, ownerID), now, string(p.Stage)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO stage_changes (id, patient_id, from_stage, to_stage, reason, actor_id, at) VALUES ($1, $2, '', $3, $4, $5, $6)`,
+			NewID(), p.ID, string(p.Stage), "Added to the practice", firstNonEmpty(actor.UserID, ownerID), now); err != nil {
 			return err
 		}
 		if err := s.addTeamMember(ctx, tx, actor, p.ID, ownerID, clinic.RoleTherapist, true); err != nil {
@@ -249,22 +334,38 @@ func (s *Store) FindOwnPatient(ctx context.Context, actor Actor) (*Patient, erro
 	return p, err
 }
 
-// ListPatients returns the patients actor may see: their care-team patients
-// for a clinician, every patient for an admin (administration only), by
-// name. Audited as one read of the list.
-func (s *Store) ListPatients(ctx context.Context, actor Actor) ([]*Patient, error) {
+// PatientFilter narrows the caseload: Query matches part of the name
+// (any case); Stage, when set, the course's stage.
+type PatientFilter struct {
+	Query string
+	Stage clinic.Stage
+}
+
+// ListPatients returns the patients actor may see, matching f: their
+// care-team patients for a clinician, every patient for an admin
+// (administration only), by name. Audited as one read of the list.
+func (s *Store) ListPatients(ctx context.Context, actor Actor, f PatientFilter) ([]*Patient, error) {
 	var q string
 	var args []any
 	switch actor.Role {
 	case clinic.RoleTherapist, clinic.RolePrescriber:
 		q = `SELECT ` + patientColumns + ` FROM patients p JOIN care_team t ON t.patient_id = p.id
-			WHERE t.user_id = $1 AND t.removed_at IS NULL AND p.archived_at IS NULL ORDER BY lower(p.display_name), p.id`
+			WHERE t.user_id = $1 AND t.removed_at IS NULL AND p.archived_at IS NULL`
 		args = []any{actor.UserID}
 	case clinic.RoleAdmin:
-		q = `SELECT ` + patientColumns + ` FROM patients p WHERE p.archived_at IS NULL ORDER BY lower(p.display_name), p.id`
+		q = `SELECT ` + patientColumns + ` FROM patients p WHERE p.archived_at IS NULL`
 	default:
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
+	if f.Query = strings.TrimSpace(f.Query); f.Query != "" {
+		args = append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
+		q += fmt.Sprintf(` AND (lower(p.display_name) LIKE $%d ESCAPE '\' OR lower(p.legal_name) LIKE $%d ESCAPE '\')`, len(args), len(args))
+	}
+	if f.Stage != "" {
+		args = append(args, string(f.Stage))
+		q += fmt.Sprintf(` AND p.stage = $%d`, len(args))
+	}
+	q += ` ORDER BY lower(p.display_name), p.id`
 	var out []*Patient
 	err := s.write(ctx, func(tx *Tx) error {
 		rows, err := tx.Query(ctx, q, args...)
@@ -285,6 +386,11 @@ func (s *Store) ListPatients(ctx context.Context, actor Actor) ([]*Patient, erro
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "patient.list", ObjectType: "patient"})
 	})
 	return out, err
+}
+
+// likeEscape escapes LIKE's wildcards so a search matches them literally.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // CareTeam returns the active care team of patientID, owner first, if actor

@@ -250,3 +250,12 @@ func (n nullTime) ptr() *time.Time {
 	t := n.t
 	return &t
 }
+
+// noRows turns sql.ErrNoRows into a nil error (the caller returns a nil
+// pointer for "none").
+func noRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
+}

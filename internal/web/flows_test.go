@@ -340,7 +340,7 @@ func TestBreakGlass(t *testing.T) {
 		t.Fatalf("emergency.grant audit rows = %+v, want one for theo on A", rows)
 	}
 	var reads int
-	for _, e := range f.auditRows("patient.read") {
+	for _, e := range f.auditRows("chart.read") {
 		if e.ActorID == f.users["theo@example.org"].ID && e.Detail == "emergency" {
 			reads++
 		}
@@ -375,23 +375,23 @@ func TestBreakGlass(t *testing.T) {
 	}
 }
 
-// TestReadsAreAudited: opening a chart writes one patient.read row with the
+// TestReadsAreAudited: opening a chart writes one chart.read row with the
 // patient's id, and a refused look writes a denied row.
 func TestReadsAreAudited(t *testing.T) {
 	f := newFixture(t)
 	thea := f.signIn("thea@example.org")
-	before := len(f.auditRows("patient.read"))
+	before := len(f.auditRows("chart.read"))
 	f.do("GET", "/patients/"+f.pA.ID, nil, thea)
-	rows := f.auditRows("patient.read")
+	rows := f.auditRows("chart.read")
 	if len(rows) != before+1 {
-		t.Fatalf("patient.read rows %d -> %d, want one more", before, len(rows))
+		t.Fatalf("chart.read rows %d -> %d, want one more", before, len(rows))
 	}
 	last := rows[len(rows)-1]
 	if last.PatientID != f.pA.ID || last.ActorID != f.users["thea@example.org"].ID || last.Outcome != "success" || last.RequestID == "" || last.ClientAddr == "" {
 		t.Errorf("audit row = %+v, want thea reading A with request id and address", last)
 	}
 	f.do("GET", "/patients/"+f.pB.ID, nil, thea)
-	rows = f.auditRows("patient.read")
+	rows = f.auditRows("chart.read")
 	if last := rows[len(rows)-1]; last.Outcome != "denied" || last.ObjectID != f.pB.ID {
 		t.Errorf("refused look audited as %+v, want a denied row for B", last)
 	}

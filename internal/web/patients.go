@@ -2,11 +2,13 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/screening"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
@@ -15,16 +17,40 @@ func itoaSecs(d time.Duration) string { return strconv.Itoa(int((d + time.Second
 type patientsData struct {
 	Patients []*store.Patient
 	CanAdd   bool
+	Query    string
+	Stage    string
+	Stages   []clinic.Stage
+	Unread   map[string]int
+	Errors   map[string]string
 }
 
+// handlePatients is the caseload: the caller's patients, searchable by name
+// and filtered by stage, with unread consult messages marked.
 func (s *Server) handlePatients(w http.ResponseWriter, r *http.Request) {
-	list, err := s.store.ListPatients(r.Context(), s.actor(r))
+	q := r.URL.Query()
+	u := sessionFrom(r.Context()).User
+	d := patientsData{Query: q.Get("q"), Stage: q.Get("stage"), Stages: clinic.Stages, CanAdd: u.Role == clinic.RoleAdmin || u.Role == clinic.RoleTherapist}
+	if len(d.Query) > 100 {
+		d.Query = d.Query[:100]
+	}
+	f := store.PatientFilter{Query: d.Query, Stage: clinic.Stage(d.Stage)}
+	status := http.StatusOK
+	if d.Stage != "" && !f.Stage.Valid() {
+		d.Errors, f.Stage, status = map[string]string{"stage": "Choose a stage from the list."}, "", http.StatusUnprocessableEntity
+	}
+	list, err := s.store.ListPatients(r.Context(), s.actor(r), f)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	u := sessionFrom(r.Context()).User
-	s.render(w, r, http.StatusOK, "patients", "Patients", patientsData{Patients: list, CanAdd: u.Role == clinic.RoleAdmin || u.Role == clinic.RoleTherapist})
+	d.Patients = list
+	if u.Role != clinic.RoleAdmin {
+		if d.Unread, err = s.store.UnreadConsults(r.Context(), s.actor(r)); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, status, "patients", "Patients", d)
 }
 
 type patientFormData struct {
@@ -78,6 +104,8 @@ func (s *Server) handlePatientCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 type patientData struct {
+	Chart      *store.Chart // the clinical chart; nil for an admin, who sees the profile only
+	Form       url.Values   // what was typed into a form that failed, shown again
 	Patient    *store.Patient
 	Access     store.Access
 	Team       []store.TeamMember
@@ -89,12 +117,36 @@ type patientData struct {
 	LinkOf     string
 	Notice     string
 	Errors     map[string]string
+
+	// For the chart's forms.
+	PathwayStages   []clinic.Stage
+	NextStages      []clinic.Stage
+	Recommendations []string
+	Decisions       []string
+	Kinds           []string
+	Excludes        []excludeFlag
+}
+
+// excludeFlag is an exclude flag the prescriber must override to clear.
+type excludeFlag struct {
+	Key  string
+	Flag screening.Flag
 }
 
 func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientData, status int) {
 	ctx := r.Context()
 	actor := s.actor(r)
-	p, acc, err := s.store.FindPatient(ctx, actor, r.PathValue("patient"))
+	var p *store.Patient
+	var acc store.Access
+	var err error
+	if actor.Role == clinic.RoleAdmin {
+		p, acc, err = s.store.FindPatient(ctx, actor, r.PathValue("patient"))
+	} else {
+		d.Chart, err = s.store.FindChart(ctx, actor, r.PathValue("patient"))
+		if err == nil {
+			p, acc = d.Chart.Patient, d.Chart.Access
+		}
+	}
 	if err != nil {
 		if clinic.ErrorCode(err) == clinic.ENotFound && (actor.Role == clinic.RoleTherapist || actor.Role == clinic.RolePrescriber) {
 			// The same answer whether the patient exists or not, with the
@@ -111,6 +163,16 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		return
 	}
 	d.Patient, d.Access, d.Team = p, acc, team
+	if d.Chart != nil {
+		d.PathwayStages = clinic.Stages[:8]
+		d.NextStages = clinic.NextStages(p.Stage)
+		d.Recommendations, d.Decisions, d.Kinds = store.Recommendations, store.Decisions, store.AppointmentKinds
+		for _, f := range d.Chart.Flags {
+			if f.Level == screening.Exclude {
+				d.Excludes = append(d.Excludes, excludeFlag{Key: store.FlagKey(f), Flag: f})
+			}
+		}
+	}
 	d.CanTeam = acc.Can(auth.PermTeam)
 	d.CanAccount = acc.Can(auth.PermAccount)
 	d.Emergency = acc.Relation == auth.RelEmergency
@@ -137,6 +199,18 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		d.Notice = "Patient added. You own this case; add a prescriber to the care team when one is chosen."
 	case "team":
 		d.Notice = "The care team has changed."
+	case "details":
+		d.Notice = "Details saved."
+	case "stage":
+		d.Notice = "The course moved to a new stage."
+	case "evaluation":
+		d.Notice = "Evaluation saved."
+	case "clearance":
+		d.Notice = "Clearance decision recorded."
+	case "consult":
+		d.Notice = "Message sent."
+	case "appointments":
+		d.Notice = "Appointment booked."
 	}
 	s.render(w, r, status, "patient", p.DisplayName, d)
 }

@@ -49,6 +49,11 @@ func navFor(u *clinic.User, path string) []navLink {
 	return links
 }
 
+// formField is one labelled input for the text-field and textarea partials.
+type formField struct {
+	Name, Label, Value, Error, Type, Auto string
+}
+
 // crisisView is the country's crisis resources with links typed for
 // html/template, which would otherwise blank tel: and sms: URLs. The links
 // come from kapstone's own table, never from input.
@@ -82,8 +87,30 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 		},
 		"isotime":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"actionWords": actionWords,
+		"recommendation": func(r string) string {
+			return map[string]string{"suitable": "Suitable for KAP", "needs_information": "Needs more information", "not_suitable": "Not suitable"}[r]
+		},
+		"decision": func(d string) string {
+			return map[string]string{"cleared": "Cleared", "needs_information": "Needs information", "not_cleared": "Not cleared"}[d]
+		},
+		"field": func(name, label, value string, errs map[string]string, auto string) formField {
+			typ := "text"
+			if auto == "email" || auto == "tel" {
+				typ = auto
+			}
+			return formField{Name: name, Label: label, Value: value, Error: errs[name], Type: typ, Auto: auto}
+		},
+		"area": func(name, label, value string, errs map[string]string) formField {
+			return formField{Name: name, Label: label, Value: value, Error: errs[name]}
+		},
+		"today": func() string { return time.Now().UTC().Format("2006-01-02") },
+		"inc":   func(i int) int { return i + 1 },
+		"appointmentKind": func(k string) string {
+			return map[string]string{"preparation": "Preparation", "dosing": "Dosing session", "integration": "Integration", "other": "Other"}[k]
+		},
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	// layout.html and the partials (_*.html) go into every page.
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +121,7 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
@@ -190,8 +217,24 @@ func (s *Server) practiceName(r *http.Request) string {
 // record, for the patient's access report.
 func actionWords(action string) string {
 	switch action {
-	case "patient.read":
+	case "patient.read", "chart.read":
 		return "Opened your record"
+	case "intake.read":
+		return "Read your health questionnaire"
+	case "intake.save", "intake.submit":
+		return "Saved your health questionnaire"
+	case "patient.update":
+		return "Updated your details"
+	case "course.stage":
+		return "Moved your treatment to a new stage"
+	case "evaluation.save":
+		return "Recorded your evaluation"
+	case "clearance.record", "clearance.override":
+		return "Recorded a medical clearance decision"
+	case "consult.post":
+		return "Wrote to your care team about your care"
+	case "appointment.create":
+		return "Booked an appointment"
 	case "patient.create":
 		return "Added you as a patient"
 	case "team.add":

@@ -76,8 +76,21 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/reset-password", signedIn, clinicians, s.handlePatientResetPassword},
 		{"POST /patients/{patient}/team", signedIn, adders, s.handleTeamAdd},
 		{"POST /patients/{patient}/team/{user}/remove", signedIn, adders, s.handleTeamRemove},
+		{"GET /patients/{patient}/details", signedIn, staff, s.handleDetailsForm},
+		{"POST /patients/{patient}/details", signedIn, staff, s.handleDetails},
+		{"POST /patients/{patient}/stage", signedIn, clinicians, s.handleStage},
+		{"GET /patients/{patient}/intake", signedIn, clinicians, s.handleStaffIntakeForm},
+		{"POST /patients/{patient}/intake", signedIn, clinicians, s.handleStaffIntake},
+		{"POST /patients/{patient}/evaluation", signedIn, clinicians, s.handleEvaluation},
+		{"POST /patients/{patient}/clearance", signedIn, clinicians, s.handleClearance},
+		{"POST /patients/{patient}/consult", signedIn, clinicians, s.handleConsult},
+		{"POST /patients/{patient}/appointments", signedIn, clinicians, s.handleAppointment},
 		{"GET /patients/{patient}/emergency", signedIn, clinicians, s.handleEmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, clinicians, s.handleEmergency},
+
+		// Screening reference.
+		{"GET /medications/lookup", signedIn, nil, s.handleMedicationLookup},
+		{"GET /screening/rules", signedIn, staff, s.handleRules},
 
 		// Admin: accounts, the audit log, break-glass review.
 		{"GET /admin/users", signedIn, admins, s.handleUsers},
@@ -94,6 +107,8 @@ func (s *Server) routeTable() []route {
 		// The patient portal.
 		{"GET /portal", signedIn, patients, s.handlePortal},
 		{"GET /portal/access", signedIn, patients, s.handleAccessReport},
+		{"GET /portal/intake", signedIn, patients, s.handlePortalIntakeForm},
+		{"POST /portal/intake", signedIn, patients, s.handlePortalIntake},
 	}
 }
 

@@ -1,0 +1,478 @@
+package screening
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Match is what LookupMedication makes of one medication line.
+type Match struct {
+	Input      string // as given (trimmed)
+	Recognised bool
+	Generic    string // e.g. "alprazolam"
+	ATC        string // e.g. "N05BA12"
+	Class      string // class id, e.g. "benzodiazepine"; "" for a recognised drug with no screening concern
+	ClassName  string // e.g. "Benzodiazepine"
+	Level      Level  // of the class's rule; "" when no concern
+	Reason     string // of the class's rule
+	Source     string // of the class's rule
+	Name       string // the known name the text was read as, e.g. "xanax"
+	Corrected  bool   // the text was read as Name despite a misspelling
+	// Also holds further drugs recognised in the same text, e.g. the
+	// acetaminophen in "codeine 30 mg + acetaminophen 300 mg".
+	Also []Match
+	// Unmatched holds the words in the text that are neither a known name nor
+	// dose, form or timing text; Screen asks for a review of them.
+	Unmatched []string
+}
+
+// MaxInput is the longest medication text, in characters, that is read.
+const MaxInput = 200
+
+// LookupMedication reads one medication line, e.g. "xanax 0.5mg",
+// "Adderall XR 20 mg", "buprenorphine/naloxone" or "alprazolm". Case, spacing,
+// dose, form and timing text, and brand suffixes are ignored; a misspelling
+// is corrected when the word has at least 5 letters, is within 1 edit of a
+// known name of 5–7 letters or 2 edits of a name of 8 or more, and no other
+// known name is as close. When several drugs are in the text, the Match
+// describes the one whose rule is most serious (the first of equals) and
+// lists the others in Also. Text longer than MaxInput characters, text with
+// no letters, and text with no known name give a Match with Recognised
+// false and only Input set.
+func LookupMedication(text string) Match {
+	in := strings.TrimSpace(text)
+	r, ok := read(in)
+	if !ok || len(r.found) == 0 {
+		return Match{Input: in}
+	}
+	primary := 0
+	for i, f := range r.found {
+		if drugs[f.drug].level().rank() > drugs[r.found[primary].drug].level().rank() {
+			primary = i
+		}
+	}
+	m := matchOf(in, r.found[primary])
+	for i, f := range r.found {
+		if i != primary {
+			m.Also = append(m.Also, matchOf(in, f))
+		}
+	}
+	m.Unmatched = r.unmatched
+	return m
+}
+
+func matchOf(in string, f found) Match {
+	d := &drugs[f.drug]
+	m := Match{Input: in, Recognised: true, Generic: d.generic, ATC: d.atc, Class: d.class,
+		Name: f.name, Corrected: f.corrected}
+	if d.class != "" {
+		m.ClassName = classByID[d.class].name
+		if r, ok := classRule(d.class); ok {
+			m.Level, m.Reason, m.Source = r.Level, r.Reason, r.Source
+		}
+	}
+	return m
+}
+
+// level is the level of the drug's class rule, or "" when it has none.
+func (d *drug) level() Level {
+	if r, ok := classRule(d.class); ok {
+		return r.Level
+	}
+	return ""
+}
+
+func classRule(class string) (Rule, bool) {
+	if class == "" {
+		return Rule{}, false
+	}
+	for _, r := range rules {
+		if slices.Contains(r.Classes, class) {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// found is one drug recognised in a text.
+type found struct {
+	drug      int    // index into drugs
+	name      string // the known name, tokens joined by spaces
+	word      string // the text's word or words that were read as it
+	corrected bool
+}
+
+// reading is what read makes of a text.
+type reading struct {
+	found     []found  // in the order of the text, one per drug
+	unmatched []string // words that are not names, dose, form or timing text
+}
+
+// read finds the drugs in a text. It returns false when the text is longer
+// than MaxInput characters or has no letters.
+func read(text string) (reading, bool) {
+	if len(text) > 4*MaxInput || utf8.RuneCountInString(text) > MaxInput ||
+		strings.IndexFunc(text, unicode.IsLetter) < 0 {
+		return reading{}, false
+	}
+	ix := loadIndex()
+	toks := tokenize(text)
+	var r reading
+	addDrug := func(f found) {
+		for _, g := range r.found {
+			if g.drug == f.drug {
+				return
+			}
+		}
+		r.found = append(r.found, f)
+	}
+	for i := 0; i < len(toks); {
+		if n, ref := ix.longest(toks[i:]); n > 0 {
+			addDrug(found{drug: ref.drug, name: strings.Join(ref.tokens, " "), word: strings.Join(toks[i:i+n], " ")})
+			i += n
+			continue
+		}
+		t := toks[i]
+		i++
+		if !isLetters(t) || noise[t] {
+			continue
+		}
+		if ref, ok := ix.withSuffix(t); ok {
+			addDrug(found{drug: ref.drug, name: ref.tokens[0], word: t})
+			continue
+		}
+		switch c, ok := ix.correct(t); {
+		case ok && c.drug < 0: // a misspelt dose, form or timing word
+		case ok:
+			addDrug(found{drug: c.drug, name: c.word, word: t, corrected: true})
+		case utf8.RuneCountInString(t) >= 3:
+			r.unmatched = append(r.unmatched, t)
+		}
+	}
+	return r, true
+}
+
+// tokenize lower-cases s and splits it into runs of letters and runs of
+// digits; everything else separates tokens.
+func tokenize(s string) []string {
+	var toks []string
+	kind, start := 0, 0
+	lower := strings.ToLower(s)
+	for i, r := range lower {
+		k := 0
+		switch {
+		case unicode.IsLetter(r):
+			k = 1
+		case unicode.IsDigit(r):
+			k = 2
+		}
+		if k != kind {
+			if kind != 0 {
+				toks = append(toks, lower[start:i])
+			}
+			kind, start = k, i
+		}
+	}
+	if kind != 0 {
+		toks = append(toks, lower[start:])
+	}
+	return toks
+}
+
+func isLetters(t string) bool {
+	for _, r := range t {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return t != ""
+}
+
+// formSuffixes are release and form markers that follow a brand, with or
+// without a space: "Adderall XR", "AdderallXR", "Emsam patch".
+var formSuffixes = []string{"xr", "er", "sr", "cr", "xl", "la", "cd", "ir", "dr", "ec", "xt", "odt",
+	"patch", "soltab", "solutab"}
+
+// noise holds dose, form, timing and other words that say nothing about
+// which drug it is.
+var noise = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+		mg mcg ug µg g gm gram grams milligram milligrams microgram micrograms ml cc iu unit units meq mmol
+		percent puff puffs spray sprays drop drops dose doses dosage strength
+		tab tabs tablet tablets cap caps capsule capsules pill pills caplet caplets softgel softgels gummy gummies
+		patch patches film films strip strips wafer wafers lozenge lozenges troche soltab solutab spansule sprinkle sprinkles
+		pen pens vial vials kit autoinjector
+		xr er sr cr xl la cd ir dr ec xt odt mr pr ds hs
+		extended release released delayed immediate controlled sustained modified long acting
+		orally disintegrating chewable dissolving soluble
+		solution liquid suspension syrup elixir injection injectable injections shot shots infusion
+		inhaler inhalers inhalation nebulizer nasal cream gel ointment topical transdermal sublingual buccal
+		oral orally po sl im iv sc subq subcutaneous intramuscular rectal vaginal
+		daily nightly weekly monthly twice thrice once every each per times time day days week weeks month months year years
+		hour hours hourly morning mornings evening evenings night nights bedtime noon afternoon lunch breakfast dinner meals meal food
+		am pm qd qod bid tid qid qhs qam qpm prn qday
+		as needed when necessary required if
+		half quarter one two three four five six
+		and or with without plus also then of in on to for from by at the a an my me i it its this that
+		take takes taking took use uses using used start started starting stopped stop stopping restart
+		currently current still now recently previously formerly occasionally sometimes rarely often usually
+		about around approx approximately roughly up than more less
+		increase increased decrease decreased taper tapering tapered titrating titration
+		generic brand name rx otc prescription prescribed over counter dr doctor psychiatrist gp pcp np md
+		hcl hydrochloride hydrobromide sodium potassium besylate maleate tartrate succinate mesylate citrate
+		sulfate sulphate bitartrate fumarate acetate phosphate carbonate oxide chloride glycinate gluconate
+		monohydrate anhydrous salt salts base free
+		anxiety depression sleep insomnia pain adhd add focus panic mood bipolar ptsd ocd nerves
+		blood pressure bp cholesterol thyroid diabetes sugar heart migraine migraines headache headaches
+		allergy allergies asthma reflux heartburn acid stomach nausea acne seizures seizure epilepsy
+		not sure unknown unsure remember dont don know
+	`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// nameRef is one known name of one drug.
+type nameRef struct {
+	tokens []string
+	drug   int
+}
+
+// candidate is a word a misspelling may be corrected to; drug is -1 for a
+// noise word.
+type candidate struct {
+	word  string
+	runes []rune
+	hist  letterCount
+	drug  int
+}
+
+// letterCount counts a word's letters a to z, and all other characters in
+// the last slot. Words within k edits differ by at most 2k in these counts,
+// which lets correct skip most candidates without computing a distance.
+type letterCount [27]uint8
+
+func countLetters(w []rune) letterCount {
+	var c letterCount
+	for _, r := range w {
+		i := 26
+		if r >= 'a' && r <= 'z' {
+			i = int(r - 'a')
+		}
+		if c[i] < 255 {
+			c[i]++
+		}
+	}
+	return c
+}
+
+// differs reports whether the counts differ by more than limit in total.
+func (c *letterCount) differs(o *letterCount, limit int) bool {
+	d := 0
+	for i := range c {
+		d += abs(int(c[i]) - int(o[i]))
+		if d > limit {
+			return true
+		}
+	}
+	return false
+}
+
+type index struct {
+	byFirst map[string][]nameRef // longest first
+	single  map[string]nameRef   // one-token names
+	cands   []candidate          // one-token letter names and noise words
+}
+
+var loadIndex = sync.OnceValue(func() *index {
+	ix, err := buildIndex()
+	if err != nil {
+		panic(err) // the table is static; a test builds it
+	}
+	return ix
+})
+
+// buildIndex indexes every name of the medication table. It returns an error
+// when one name belongs to two drugs with different generic names, or a name
+// has no letters.
+func buildIndex() (*index, error) {
+	ix := &index{byFirst: map[string][]nameRef{}, single: map[string]nameRef{}}
+	seen := map[string]int{}
+	for di, d := range drugs {
+		names := append([]string{d.generic}, strings.Split(d.names, ",")...)
+		for _, n := range names {
+			n = strings.TrimSpace(n)
+			if n == "" {
+				continue
+			}
+			toks := tokenize(n)
+			for len(toks) > 1 && slices.Contains(formSuffixes, toks[len(toks)-1]) {
+				toks = toks[:len(toks)-1]
+			}
+			if len(toks) == 0 || !slices.ContainsFunc(toks, isLetters) {
+				return nil, fmt.Errorf("screening: drug %q: name %q has no letters", d.generic, n)
+			}
+			key := strings.Join(toks, " ")
+			if prev, ok := seen[key]; ok {
+				if prev != di && drugs[prev].generic != d.generic {
+					return nil, fmt.Errorf("screening: name %q is both %s and %s", key, drugs[prev].generic, d.generic)
+				}
+				continue
+			}
+			seen[key] = di
+			ref := nameRef{tokens: toks, drug: di}
+			ix.byFirst[toks[0]] = append(ix.byFirst[toks[0]], ref)
+			if len(toks) == 1 {
+				ix.single[toks[0]] = ref
+				if isLetters(toks[0]) {
+					ix.cands = append(ix.cands, newCandidate(toks[0], di))
+				}
+			}
+		}
+	}
+	for k := range ix.byFirst {
+		slices.SortStableFunc(ix.byFirst[k], func(a, b nameRef) int { return len(b.tokens) - len(a.tokens) })
+	}
+	words := make([]string, 0, len(noise))
+	for w := range noise {
+		words = append(words, w)
+	}
+	slices.Sort(words)
+	for _, w := range words {
+		if _, isName := seen[w]; !isName {
+			ix.cands = append(ix.cands, newCandidate(w, -1))
+		}
+	}
+	return ix, nil
+}
+
+func newCandidate(w string, drug int) candidate {
+	r := []rune(w)
+	return candidate{word: w, runes: r, hist: countLetters(r), drug: drug}
+}
+
+// longest returns how many of toks the longest known name at their start
+// covers, and that name; 0 when none starts there.
+func (ix *index) longest(toks []string) (int, nameRef) {
+	for _, ref := range ix.byFirst[toks[0]] {
+		if len(ref.tokens) <= len(toks) && slices.Equal(ref.tokens, toks[:len(ref.tokens)]) {
+			return len(ref.tokens), ref
+		}
+	}
+	return 0, nameRef{}
+}
+
+// withSuffix reads a word that is a one-token name with a form suffix glued
+// on, e.g. "adderallxr".
+func (ix *index) withSuffix(t string) (nameRef, bool) {
+	for _, s := range formSuffixes {
+		if base, ok := strings.CutSuffix(t, s); ok && base != "" {
+			if ref, ok := ix.single[base]; ok {
+				return ref, true
+			}
+		}
+	}
+	return nameRef{}, false
+}
+
+// allowedEdits is how many edits a misspelling of a word this long may have.
+func allowedEdits(n int) int {
+	switch {
+	case n >= 8:
+		return 2
+	case n >= 5:
+		return 1
+	}
+	return 0
+}
+
+// correct returns the one candidate nearest to t, when it is near enough:
+// within allowedEdits of the shorter of the two, and no candidate for
+// another drug (or a noise word) is as near. Words under 5 letters are never
+// corrected.
+func (ix *index) correct(t string) (candidate, bool) {
+	w := []rune(t)
+	if len(w) < 5 {
+		return candidate{}, false
+	}
+	hist := countLetters(w)
+	best, bestDist, tie := -1, 3, false
+	for ci := range ix.cands {
+		c := &ix.cands[ci]
+		if abs(len(c.runes)-len(w)) > 2 || hist.differs(&c.hist, 4) {
+			continue
+		}
+		d := editDistance(w, c.runes, 2)
+		switch {
+		case d > 2:
+		case d < bestDist:
+			best, bestDist, tie = ci, d, false
+		case d == bestDist && ix.cands[best].drug != c.drug:
+			tie = true
+		}
+	}
+	if best < 0 || tie {
+		return candidate{}, false
+	}
+	c := ix.cands[best]
+	if bestDist > allowedEdits(min(len(c.runes), len(w))) {
+		return candidate{}, false
+	}
+	return c, true
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// editDistance is the optimal-string-alignment distance between a and b
+// (insertions, deletions, substitutions and swaps of neighbours), or
+// limit+1 when it is more than limit.
+func editDistance(a, b []rune, limit int) int {
+	if abs(len(a)-len(b)) > limit {
+		return limit + 1
+	}
+	var buf [3][32]int
+	var rows [3][]int
+	if len(b)+1 <= 32 {
+		rows = [3][]int{buf[0][:len(b)+1], buf[1][:len(b)+1], buf[2][:len(b)+1]}
+	} else {
+		rows = [3][]int{make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)}
+	}
+	prev2, prev, cur := rows[0], rows[1], rows[2]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	if prev[len(b)] > limit {
+		return limit + 1
+	}
+	return prev[len(b)]
+}

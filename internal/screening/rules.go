@@ -1,0 +1,377 @@
+package screening
+
+// Sources, as cited in the clinical reference notes (REFERENCE.md section 2).
+const (
+	srcLabel = "Spravato (esketamine) US prescribing information (FDA label), summarised at " +
+		"https://wcmedicine.com/?p=441 and https://www.usmedicine.com/2021online-dir/inc/html/33.html"
+	srcLabelBP = "Spravato label, blood pressure warning and dosing rule (measure before dosing; weigh risk " +
+		"if above about 140/90; recheck at about 40 minutes): https://www.spravatohcp.com/dosing-spravato-trd"
+	srcClinicBP = "clinic thresholds vary, 140/90 (https://www.acceleratedpsychiatry.com/for-providers) " +
+		"to 160/100 (https://fieldtriphealth.ca/?p=11131)"
+	srcPsyon    = "Psyon exclusion criteria, https://www.psyon.cz/en/faq/exclusion-criteria/"
+	srcKalea    = "Kalea Wellness, contraindications for KAP, https://www.kaleawellness.com/post/navigating-the-boundaries-understanding-contraindications-for-ketamine-assisted-psychotherapy"
+	srcOakbrnch = "Oak Branch Counseling, contraindications for KAP, https://www.oakbranchcounseling.com/post/contraindications-for-ketamine-assisted-psychotherapy"
+	srcAndrade  = "Andrade, J Clin Psychiatry 2017, ketamine drug interactions, https://www.psychiatrist.com/JCP/article/Pages/2017/v78n07/17f11802.aspx"
+	srcVeraart  = "Veraart et al. 2021, pharmacodynamic interactions between ketamine and psychiatric medications, https://research.rug.nl/en/publications/pharmacodynamic-interactions-between-ketamine-and-psychiatric-med"
+	srcATC      = "WHO ATC index, https://atcddd.fhi.no/atc_ddd_index/"
+	srcConsent  = "KAP clinic consent forms (hold benzodiazepines, opioids, stimulants, lamotrigine 24 h around dosing)"
+	srcSeed     = "kapstone product seed (issue 4): exclusions for psychosis, mania, current benzodiazepines, stimulants and MAOIs"
+)
+
+// Rule ids that are not a question, a medication class or an age.
+const (
+	ruleAgeUnknown   = "age-unknown"
+	ruleUnrecognised = "med-unrecognised"
+	ruleUnsure       = "answered-unsure"
+)
+
+// rules is every screening rule in display order: the intake's questions in
+// the order they are asked, then age, then medication classes, then the rules
+// that ask a person to look again. Screen sorts flags by level, then by this
+// order.
+var rules = []Rule{
+	// Mental health
+	{
+		ID: "psychosis-history", Level: Exclude, Question: "psychosis_history",
+		Reason: "History of psychosis or schizophrenia: ketamine can worsen psychotic symptoms " +
+			"(label: assess carefully; most KAP clinics exclude).",
+		Source: srcLabel + "; " + srcPsyon + "; " + srcSeed,
+	},
+	{
+		ID: "mania-history", Level: Caution, Question: "mania_history",
+		Reason: "History of mania, hypomania or bipolar disorder: treat only when mood has been stable " +
+			"for some months, with the prescriber's agreement.",
+		Source: srcKalea + "; " + srcSeed,
+	},
+	{
+		ID: "mania-recent", Level: Exclude, Question: "mania_recent",
+		Reason: "Mania or hypomania in the past 3 months: ketamine can trigger or worsen mania; " +
+			"defer until mood has been stable for some months.",
+		Source: srcKalea + "; " + srcSeed,
+	},
+	{
+		ID: "family-psychosis", Level: Caution, Question: "family_psychosis",
+		Reason: "A parent, sibling or child has had psychosis or schizophrenia: some clinics treat a " +
+			"first-degree family history as a relative contraindication.",
+		Source: srcPsyon,
+	},
+	// Heart and circulation
+	{
+		ID: "high-blood-pressure", Level: Caution, Question: "high_blood_pressure",
+		Reason: "Known high blood pressure: ketamine raises blood pressure (peak about 40 minutes after a " +
+			"dose); confirm it is controlled with a measured reading before treatment.",
+		Source: srcLabelBP + "; " + srcClinicBP,
+	},
+	{
+		ID: "bp-uncontrolled", Level: Caution, Question: "bp_uncontrolled",
+		Reason: "Blood pressure not well controlled: uncontrolled hypertension is a relative " +
+			"contraindication, and many clinics will not dose until it is controlled.",
+		Source: srcLabelBP + "; " + srcClinicBP,
+	},
+	{
+		ID: "heart-disease", Level: Caution, Question: "heart_disease",
+		Reason: "Recent heart attack, chest pain at rest, heart failure or irregular heartbeat: the rise " +
+			"in blood pressure and heart rate during dosing may be unsafe; needs medical review.",
+		Source: srcLabel + "; " + srcClinicBP,
+	},
+	{
+		ID: "aneurysm", Level: Exclude, Question: "aneurysm",
+		Reason: "Aneurysm or arteriovenous malformation: aneurysmal vascular disease and AVM are absolute " +
+			"contraindications in the label (ketamine raises blood pressure).",
+		Source: srcLabel,
+	},
+	// Brain and nervous system
+	{
+		ID: "stroke", Level: Caution, Question: "stroke",
+		Reason: "History of stroke or TIA: the label advises not dosing where a rise in blood pressure " +
+			"is a serious risk; needs medical review (a bleed in the brain is an exclusion).",
+		Source: srcLabelBP,
+	},
+	{
+		ID: "brain-bleed", Level: Exclude, Question: "brain_bleed",
+		Reason: "History of bleeding in the brain: intracerebral haemorrhage is an absolute " +
+			"contraindication in the label.",
+		Source: srcLabel,
+	},
+	{
+		ID: "head-injury", Level: Caution, Question: "head_injury",
+		Reason: "Head injury with lasting symptoms, or raised pressure in the skull: ketamine can raise " +
+			"intracranial pressure; a relative contraindication.",
+		Source: srcLabelBP + "; " + srcOakbrnch,
+	},
+	{
+		ID: "dementia", Level: Caution, Question: "dementia",
+		Reason: "Dementia or worsening memory problems: a relative contraindication; consider capacity " +
+			"to consent and the added confusion ketamine can cause.",
+		Source: srcOakbrnch,
+	},
+	// Other health
+	{
+		ID: "ketamine-reaction", Level: Exclude, Question: "ketamine_reaction",
+		Reason: "Allergy or serious reaction to ketamine or esketamine: hypersensitivity is an absolute " +
+			"contraindication in the label.",
+		Source: srcLabel,
+	},
+	{
+		ID: "liver-disease", Level: Caution, Question: "liver_disease",
+		Reason: "Liver disease: ketamine is cleared by the liver, and severe hepatic impairment is a " +
+			"relative contraindication; the prescriber should check its severity.",
+		Source: srcLabel + "; KAP clinic consent forms",
+	},
+	{
+		ID: "bladder-problems", Level: Caution, Question: "bladder_problems",
+		Reason: "Bladder problems: ketamine can cause cystitis and urinary symptoms (label warning); " +
+			"record a baseline and watch for worsening.",
+		Source: srcLabel + "; KAP clinic consent forms",
+	},
+	{
+		ID: "glaucoma", Level: Caution, Question: "glaucoma",
+		Reason: "Glaucoma or raised eye pressure: listed by KAP clinics as a relative contraindication, " +
+			"because ketamine may raise eye pressure.",
+		Source: "KAP clinic consent forms; unconfirmed in the Spravato label (REFERENCE.md section 2)",
+	},
+	// Pregnancy
+	{
+		ID: "pregnant", Level: Exclude, Question: "pregnant",
+		Reason: "Pregnant, possibly pregnant, or planning pregnancy during treatment: the label warns of " +
+			"embryo-fetal toxicity, and most KAP clinics exclude.",
+		Source: srcLabel + "; " + srcPsyon,
+	},
+	{
+		ID: "breastfeeding", Level: Exclude, Question: "breastfeeding",
+		Reason: "Breastfeeding: the label advises against breastfeeding during treatment, and most KAP " +
+			"clinics exclude.",
+		Source: srcLabel + "; " + srcPsyon,
+	},
+	// Substances
+	{
+		ID: "substance-recent", Level: Caution, Question: "substance_recent",
+		Reason: "Heavy drinking or non-prescribed drug use in the past 3 months: active substance use " +
+			"calls for deferral until a period of sobriety (weeks in most clinics; one year at some).",
+		Source: srcLabel + " (abuse warning); " + srcKalea + "; " + srcPsyon,
+	},
+	{
+		ID: "ketamine-misuse", Level: Caution, Question: "ketamine_misuse",
+		Reason: "Regular ketamine use outside medical care, or problems with it: ketamine can be misused " +
+			"(Schedule III); assess the risk of relapse before treatment.",
+		Source: srcLabel + " (abuse warning); " + srcKalea,
+	},
+	{
+		ID: "ketamine-prior", Level: Info, Question: "ketamine_prior",
+		Reason: "Has used ketamine before: ask about the setting, the dose and how it went.",
+		Source: "kapstone issue 4 (intake asks about substance use, including prior ketamine)",
+	},
+	// Safety
+	{
+		ID: "suicide-attempt", Level: Caution, Question: "suicide_attempt",
+		Reason: "Past suicide attempt: assess current risk and agree a safety plan before treatment.",
+		Source: srcLabel + " (suicidality warning)",
+	},
+	{
+		ID: "suicidal-now", Level: Exclude, Question: "suicidal_now",
+		Reason: "Thoughts of ending their life in the past 2 weeks: high acute suicide risk needs a higher " +
+			"level of care first; contact the patient today.",
+		Source: srcLabel + " (suicidality warning); " + srcPsyon,
+	},
+	// Age
+	{
+		ID: "age-under-18", Level: Exclude, AgeUnder: 18,
+		Reason: "Under 18: ketamine-assisted psychotherapy here is for adults; the label covers adults only.",
+		Source: srcLabel,
+	},
+	{
+		ID: ruleAgeUnknown, Level: Info,
+		Reason: "Age unknown: check the date of birth, since patients under 18 are excluded.",
+		Source: srcLabel,
+	},
+	// Medications
+	{
+		ID: "med-benzodiazepine", Level: Exclude, Classes: []string{classBenzodiazepine},
+		Reason: "Current benzodiazepine: may blunt or shorten the response to ketamine and adds sedation; " +
+			"a taper or a hold must be planned with the prescriber.",
+		Source: srcAndrade + "; " + srcVeraart + "; " + srcSeed + "; ATC N05BA, N05CD, N03AE01 (" + srcATC + ")",
+	},
+	{
+		ID: "med-psychostimulant", Level: Exclude, Classes: []string{classStimulant},
+		Reason: "Current psychostimulant: adds to the rise in blood pressure and heart rate during dosing.",
+		Source: srcAndrade + "; " + srcSeed + "; ATC N06BA (" + srcATC + ")",
+	},
+	{
+		ID: "med-maoi", Level: Exclude, Classes: []string{classMAOI, classMAOB},
+		Reason: "Current MAO inhibitor (including selegiline patch and MAO-B inhibitors): risk of a " +
+			"hypertensive reaction with ketamine.",
+		Source: srcAndrade + "; " + srcSeed + "; ATC N06AF, N06AG, N04BD (" + srcATC + ")",
+	},
+	{
+		ID: "med-z-drug", Level: Caution, Classes: []string{classZDrug},
+		Reason: "Current Z-drug sleep medicine: adds sedation; plan when to hold it around dosing.",
+		Source: srcAndrade + "; " + srcConsent + "; ATC N05CF (" + srcATC + ")",
+	},
+	{
+		ID: "med-lamotrigine", Level: Caution, Classes: []string{classLamotrigine},
+		Reason: "Current lamotrigine: may reduce ketamine's dissociative effects and probably its response; " +
+			"clinics often hold it around dosing.",
+		Source: srcAndrade + "; " + srcVeraart + "; " + srcConsent + "; ATC N03AX09",
+	},
+	{
+		ID: "med-opioid", Level: Caution, Classes: []string{classOpioid},
+		Reason: "Current opioid (including buprenorphine and methadone): adds sedation and the risk of " +
+			"slowed breathing; needs the prescriber's review.",
+		Source: srcLabel + " (respiratory depression); " + srcConsent + "; ATC N02A, N07BC (" + srcATC + ")",
+	},
+	{
+		ID: "med-antipsychotic", Level: Caution, Classes: []string{classAntipsychotic},
+		Reason: "Current antipsychotic: some attenuate ketamine's effects, and the reason it is prescribed " +
+			"(psychosis, mania) may itself matter.",
+		Source: srcVeraart + "; ATC N05A except lithium (" + srcATC + ")",
+	},
+	{
+		ID: "med-naltrexone", Level: Info, Classes: []string{classNaltrexone},
+		Reason: "Current naltrexone: may block ketamine's antidepressant effect; this is disputed and " +
+			"unconfirmed.",
+		Source: "REFERENCE.md section 2 (unconfirmed, disputed); ATC N07BB04 (" + srcATC + ")",
+	},
+	{
+		ID: "med-ketamine", Level: Info, Classes: []string{classKetamine},
+		Reason: "Already taking ketamine or esketamine: coordinate with the current prescriber to avoid " +
+			"overlapping treatment.",
+		Source: "ATC N01AX03 ketamine, N06AX27 esketamine (unconfirmed in REFERENCE.md; " + srcATC + ")",
+	},
+	// Look again
+	{
+		ID: ruleUnrecognised, Level: Caution,
+		Reason: "A medication was not recognised: review it, since an unknown drug may interact with ketamine.",
+		Source: "kapstone issue 4: an unrecognised medication is listed for review, never silently passed",
+	},
+	{
+		ID: ruleUnsure, Level: Caution,
+		Reason: "Answered unsure to a screening question: review the answer with the patient.",
+		Source: "kapstone policy: an unsure answer to a question whose yes is an exclusion or caution is reviewed",
+	},
+}
+
+// Rules returns every screening rule in a stable order: the intake's
+// questions in display order, age, medication classes, then the rules for
+// unrecognised medications and unsure answers. The slice is a copy.
+func Rules() []Rule {
+	out := make([]Rule, len(rules))
+	for i, r := range rules {
+		r.Classes = append([]string(nil), r.Classes...)
+		out[i] = r
+	}
+	return out
+}
+
+// FindRule returns the rule with the given id and true, or a zero Rule and
+// false when there is none.
+func FindRule(id string) (Rule, bool) {
+	if i, ok := ruleIndex[id]; ok {
+		r := rules[i]
+		r.Classes = append([]string(nil), r.Classes...)
+		return r, true
+	}
+	return Rule{}, false
+}
+
+var ruleIndex = func() map[string]int {
+	m := make(map[string]int, len(rules))
+	for i, r := range rules {
+		m[r.ID] = i
+	}
+	return m
+}()
+
+// Sections of the intake, in display order.
+const (
+	SectionMentalHealth = "Mental health"
+	SectionHeart        = "Heart and circulation"
+	SectionBrain        = "Brain and nervous system"
+	SectionOther        = "Other health"
+	SectionPregnancy    = "Pregnancy"
+	SectionSubstances   = "Substances"
+	SectionSafety       = "Safety"
+)
+
+var questions = []Question{
+	{ID: "psychosis_history", Section: SectionMentalHealth,
+		Text: "Have you ever had psychosis, or been told you have schizophrenia or schizoaffective disorder?",
+		Help: "Psychosis means seeing or hearing things others don't, or holding beliefs others found clearly untrue. Answer yes even if it happened only once."},
+	{ID: "mania_history", Section: SectionMentalHealth,
+		Text: "Have you ever been told you have bipolar disorder, or had a period of mania or hypomania?",
+		Help: "Mania or hypomania means days of unusually high energy or mood, little need for sleep, racing thoughts, or risky choices that others noticed."},
+	{ID: "mania_recent", Section: SectionMentalHealth,
+		Text: "In the past 3 months, have you had a period of mania or hypomania?"},
+	{ID: "family_psychosis", Section: SectionMentalHealth,
+		Text: "Has a parent, brother, sister or child of yours had psychosis or schizophrenia?"},
+
+	{ID: "high_blood_pressure", Section: SectionHeart,
+		Text: "Have you been told you have high blood pressure?",
+		Help: "Answer yes even if medicine keeps it under control."},
+	{ID: "bp_uncontrolled", Section: SectionHeart,
+		Text: "Is your blood pressure high at the moment, or not well controlled?",
+		Help: "For example, recent readings above 140/90, or a doctor has said it needs better control. Answer unsure if you don't know."},
+	{ID: "heart_disease", Section: SectionHeart,
+		Text: "Do you have a heart condition: a heart attack in the past 6 months, chest pain while resting, heart failure, or an irregular heartbeat?"},
+	{ID: "aneurysm", Section: SectionHeart,
+		Text: "Have you ever been told you have an aneurysm or an arteriovenous malformation (AVM), in the brain, the aorta or anywhere else?",
+		Help: "An aneurysm is a bulge in the wall of a blood vessel. An AVM is a tangle of blood vessels."},
+
+	{ID: "stroke", Section: SectionBrain,
+		Text: "Have you ever had a stroke or a mini-stroke (TIA)?",
+		Help: "If you were told it was caused by bleeding in the brain, please also answer yes to the next question."},
+	{ID: "brain_bleed", Section: SectionBrain,
+		Text: "Have you ever had bleeding in the brain (a brain hemorrhage)?"},
+	{ID: "head_injury", Section: SectionBrain,
+		Text: "Have you had a head injury that still causes symptoms, or been told you have raised pressure inside your skull?",
+		Help: "For example, headaches, dizziness, or memory or concentration problems that began after the injury."},
+	{ID: "dementia", Section: SectionBrain,
+		Text: "Have you been told you have dementia, or are you being checked for memory problems that are getting worse?"},
+
+	{ID: "ketamine_reaction", Section: SectionOther,
+		Text: "Have you ever had an allergy or a serious reaction to ketamine or esketamine (Spravato)?",
+		Help: "Esketamine is a nasal spray used for depression."},
+	{ID: "liver_disease", Section: SectionOther,
+		Text: "Do you have liver disease, such as cirrhosis or hepatitis?",
+		Help: "Answer yes for any ongoing liver problem a doctor has told you about."},
+	{ID: "bladder_problems", Section: SectionOther,
+		Text: "Do you have bladder problems, such as pain when you pass urine, needing to go very often, or interstitial cystitis?"},
+	{ID: "glaucoma", Section: SectionOther,
+		Text: "Have you been told you have glaucoma or high pressure in your eyes?"},
+
+	{ID: "pregnant", Section: SectionPregnancy,
+		Text: "Are you pregnant, might you be pregnant, or are you planning to become pregnant during treatment?",
+		Help: "If this could not apply to you, answer no."},
+	{ID: "breastfeeding", Section: SectionPregnancy,
+		Text: "Are you breastfeeding or chestfeeding?"},
+
+	{ID: "substance_recent", Section: SectionSubstances,
+		Text: "In the past 3 months, have you drunk alcohol heavily, or used drugs that were not prescribed to you?",
+		Help: "For example, often drinking more than you meant to, or using cannabis, cocaine or other drugs. Honest answers help us keep your treatment safe."},
+	{ID: "ketamine_misuse", Section: SectionSubstances,
+		Text: "Have you ever used ketamine regularly outside of medical care, or had problems because of ketamine?"},
+	{ID: "ketamine_prior", Section: SectionSubstances,
+		Text: "Have you used ketamine before, in any setting?",
+		Help: "For example at a clinic, in hospital, or on your own. This helps your team plan; it does not by itself rule you out."},
+
+	{ID: "suicide_attempt", Section: SectionSafety,
+		Text: "Have you ever tried to end your life?",
+		Help: "We ask everyone this. Your answer helps your care team support you safely."},
+	{ID: "suicidal_now", Section: SectionSafety,
+		Text: "In the past 2 weeks, including today, have you had thoughts of ending your life?",
+		Help: "If you might act on these thoughts, please don't wait for us: call or text 988 (in the US) or your local emergency number now."},
+}
+
+// Questions returns the intake's yes/no questions in display order, grouped
+// by section (every question of a section is next to the others). The slice
+// is a copy.
+func Questions() []Question {
+	return append([]Question(nil), questions...)
+}
+
+var questionIndex = func() map[string]int {
+	m := make(map[string]int, len(questions))
+	for i, q := range questions {
+		m[q.ID] = i
+	}
+	return m
+}()

@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// UpdatePatientDetails saves the chart's detail fields of p, if actor may
+// (auth.PermDetails) and p.Version is still current: a stale form gets
+// EConflict instead of overwriting someone else's change. Audited.
+func (s *Store) UpdatePatientDetails(ctx context.Context, actor Actor, p *Patient) error {
+	return s.patientAccess(ctx, actor, p.ID, auth.PermDetails, "patient.update", func(tx *Tx, a Access, e *Entry) error {
+		if err := p.ValidateDetails(s.now()); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE patients SET display_name = $1, email = $2, legal_name = $3, pronouns = $4, birth_date = $5, phone = $6,
+				emergency_name = $7, emergency_phone = $8, emergency_relation = $9, support_name = $10, support_phone = $11, time_zone = $12,
+				version = version + 1, updated_at = $13
+			WHERE id = $14 AND version = $15`,
+			p.DisplayName, p.Email, p.LegalName, p.Pronouns, p.BirthDate, p.Phone,
+			p.EmergencyName, p.EmergencyPhone, p.EmergencyRelation, p.SupportName, p.SupportPhone, p.TimeZone,
+			s.now(), p.ID, p.Version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return clinic.Errorf(clinic.EConflict, "Someone else changed these details while you were editing. Your changes are below; check them against the saved record and save again.")
+		}
+		p.Version++
+		return nil
+	})
+}
+
+// StageChange is one step on a course's timeline.
+type StageChange struct {
+	From, To clinic.Stage
+	Reason   string
+	Actor    string // display name
+	At       time.Time
+}
+
+// ChangeStage moves patientID's course to stage to, with reason, if actor
+// may (auth.PermChart) and the move is allowed (clinic.CheckTransition).
+// Entering preparation or dosing needs current medical clearance. Audited.
+func (s *Store) ChangeStage(ctx context.Context, actor Actor, patientID string, to clinic.Stage, reason string) error {
+	if actor.Role == clinic.RolePatient {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "course.stage", func(tx *Tx, a Access, e *Entry) error {
+		var from string
+		if err := tx.QueryRow(ctx, `SELECT stage FROM patients WHERE id = $1`, patientID).Scan(&from); err != nil {
+			return err
+		}
+		if err := clinic.CheckTransition(clinic.Stage(from), to, reason); err != nil {
+			return err
+		}
+		if clinic.NeedsClearance(to) {
+			if err := s.requireClearance(ctx, tx, patientID); err != nil {
+				return &clinic.Error{Code: clinic.EInvalid, Message: err.Error(), Fields: map[string]string{"stage": clinic.ErrorMessage(err)}}
+			}
+		}
+		now := s.now()
+		if _, err := tx.Exec(ctx, `UPDATE patients SET stage = $1, updated_at = $2 WHERE id = $3`, string(to), now, patientID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO stage_changes (id, patient_id, from_stage, to_stage, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			NewID(), patientID, from, string(to), strings.TrimSpace(reason), actor.UserID, now)
+		e.Detail = from + "->" + string(to)
+		return err
+	})
+}
+
+// Timeline returns patientID's stage changes, oldest first. The caller has
+// already read the chart (and audited it).
+func (s *Store) Timeline(ctx context.Context, patientID string) ([]StageChange, error) {
+	var out []StageChange
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT c.from_stage, c.to_stage, c.reason, coalesce(u.display_name, ''), c.at
+			FROM stage_changes c LEFT JOIN users u ON u.id = c.actor_id WHERE c.patient_id = $1 ORDER BY c.at, c.id`, patientID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c StageChange
+			var from, to string
+			if err := rows.Scan(&from, &to, &c.Reason, &c.Actor, &c.At); err != nil {
+				return err
+			}
+			c.From, c.To, c.At = clinic.Stage(from), clinic.Stage(to), c.At.UTC()
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// IntakeVersion is one saved version of a patient's intake.
+type IntakeVersion struct {
+	Version   int64
+	Submitted bool
+	Intake    clinic.Intake
+	Author    string // display name
+	AuthorID  string
+	At        time.Time
+}
+
+// SaveIntake stores intake as the next version for patientID, a draft or
+// submitted, if actor may (the patient themself, or a clinician on the
+// care team). Audited as intake.save or intake.submit.
+func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, in clinic.Intake, submit bool, questionIDs []string) (int64, error) {
+	if actor.Role == clinic.RoleAdmin {
+		return 0, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	action := "intake.save"
+	if submit {
+		action = "intake.submit"
+	}
+	var version int64
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
+		if err := in.Validate(questionIDs); err != nil {
+			return err
+		}
+		body, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) + 1 FROM intakes WHERE patient_id = $1`, patientID).Scan(&version); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO intakes (id, patient_id, version, submitted, body, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			NewID(), patientID, version, submit, string(body), actor.UserID, s.now())
+		e.ObjectType, e.ObjectID = "intake", patientID
+		return err
+	})
+	return version, err
+}
+
+// LatestIntake returns the newest version of patientID's intake (nil when
+// there is none), if actor may read the chart. Audited as intake.read.
+func (s *Store) LatestIntake(ctx context.Context, actor Actor, patientID string) (*IntakeVersion, error) {
+	var iv *IntakeVersion
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "intake.read", func(tx *Tx, a Access, e *Entry) error {
+		var err error
+		iv, err = latestIntake(ctx, tx, patientID, false)
+		return err
+	})
+	return iv, err
+}
+
+// latestIntake reads the newest version (submittedOnly: the newest
+// submitted one), or nil.
+func latestIntake(ctx context.Context, tx *Tx, patientID string, submittedOnly bool) (*IntakeVersion, error) {
+	q := `SELECT i.version, i.submitted, i.body, i.author_id, coalesce(u.display_name, ''), i.created_at
+		FROM intakes i LEFT JOIN users u ON u.id = i.author_id WHERE i.patient_id = $1`
+	if submittedOnly {
+		q += ` AND i.submitted`
+	}
+	q += ` ORDER BY i.version DESC LIMIT 1`
+	var iv IntakeVersion
+	var body string
+	err := tx.QueryRow(ctx, q, patientID).Scan(&iv.Version, &iv.Submitted, &body, &iv.AuthorID, &iv.Author, &iv.At)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	iv.At = iv.At.UTC()
+	if err := json.Unmarshal([]byte(body), &iv.Intake); err != nil {
+		return nil, err
+	}
+	return &iv, nil
+}
+
+// IntakeHistory lists every version of patientID's intake, newest first,
+// without their contents. The caller has already read the chart.
+func (s *Store) IntakeHistory(ctx context.Context, patientID string) ([]IntakeVersion, error) {
+	var out []IntakeVersion
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT i.version, i.submitted, i.author_id, coalesce(u.display_name, ''), i.created_at
+			FROM intakes i LEFT JOIN users u ON u.id = i.author_id WHERE i.patient_id = $1 ORDER BY i.version DESC`, patientID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var iv IntakeVersion
+			if err := rows.Scan(&iv.Version, &iv.Submitted, &iv.AuthorID, &iv.Author, &iv.At); err != nil {
+				return err
+			}
+			iv.At = iv.At.UTC()
+			out = append(out, iv)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

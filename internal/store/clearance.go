@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/screening"
+)
+
+// Clearance decisions.
+const (
+	Cleared          = "cleared"
+	NotCleared       = "not_cleared"
+	NeedsInformation = "needs_information"
+)
+
+// Decisions lists the clearance decisions in display order.
+var Decisions = []string{Cleared, NeedsInformation, NotCleared}
+
+// Clearance is a prescriber's medical clearance decision.
+type Clearance struct {
+	Decision      string
+	Reason        string
+	Prescriber    string
+	At            time.Time
+	IntakeVersion int64
+	Overrides     map[string]string // flag key -> written reason
+}
+
+// FlagKey names one flag stably across recomputations: its rule and what
+// triggered it.
+func FlagKey(f screening.Flag) string {
+	h := sha256.Sum256([]byte(f.Detail))
+	return f.Rule + "." + hex.EncodeToString(h[:4])
+}
+
+// ScreeningInput builds the engine's input from a patient's details and intake.
+func ScreeningInput(p *Patient, in *clinic.Intake, now time.Time) screening.Input {
+	si := screening.Input{Age: p.Age(now), Yes: map[string]bool{}, Unsure: map[string]bool{}}
+	if in == nil {
+		return si
+	}
+	for id, v := range in.Answers {
+		switch v {
+		case "yes":
+			si.Yes[id] = true
+		case "unsure":
+			si.Unsure[id] = true
+		}
+	}
+	for _, m := range in.Medications {
+		si.Medications = append(si.Medications, strings.TrimSpace(m.Name+" "+m.Dose))
+	}
+	return si
+}
+
+// QuestionIDs lists the intake's question ids.
+func QuestionIDs() []string {
+	var ids []string
+	for _, q := range screening.Questions() {
+		ids = append(ids, q.ID)
+	}
+	return ids
+}
+
+// flagsFor screens patientID's latest submitted intake inside tx. It
+// returns the intake (nil when none was submitted) and its flags.
+func (s *Store) flagsFor(ctx context.Context, tx *Tx, patientID string) (*IntakeVersion, []screening.Flag, error) {
+	p, err := scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM patients p WHERE p.id = $1`, patientID))
+	if err != nil {
+		return nil, nil, err
+	}
+	iv, err := latestIntake(ctx, tx, patientID, true)
+	if err != nil || iv == nil {
+		return iv, nil, err
+	}
+	return iv, screening.Screen(ScreeningInput(p, &iv.Intake, s.now())), nil
+}
+
+// RecordClearance records a prescriber's decision on patientID against the
+// flags of the latest submitted intake, computed here, not taken from the
+// form. Clearing a patient with an exclude flag needs a written override
+// reason for each such flag (overrides, by FlagKey). Only a prescriber on
+// the care team may. Audited, with one row per override.
+func (s *Store) RecordClearance(ctx context.Context, actor Actor, patientID, decision, reason string, overrides map[string]string) error {
+	if actor.Role != clinic.RolePrescriber {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	fe := clinic.FieldErrors{}
+	known := false
+	for _, d := range Decisions {
+		known = known || decision == d
+	}
+	if !known {
+		fe.Add("decision", "Choose cleared, needs information, or not cleared.")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		fe.Add("reason", "Give the reason for this decision.")
+	} else if utf8.RuneCountInString(reason) > 4000 {
+		fe.Add("reason", "Use at most 4000 characters.")
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "clearance.record", func(tx *Tx, a Access, e *Entry) error {
+		iv, flags, err := s.flagsFor(ctx, tx, patientID)
+		if err != nil {
+			return err
+		}
+		if iv == nil {
+			fe.Add("decision", "The patient has not submitted an intake yet, so there is nothing to clear.")
+		}
+		kept := map[string]string{}
+		for _, f := range flags {
+			if f.Level != screening.Exclude {
+				continue
+			}
+			k := FlagKey(f)
+			why := strings.TrimSpace(overrides[k])
+			if decision == Cleared && why == "" {
+				fe.Add("override_"+k, "To clear this patient, write why this exclusion does not apply or is managed.")
+			} else if utf8.RuneCountInString(why) > 2000 {
+				fe.Add("override_"+k, "Use at most 2000 characters.")
+			}
+			if why != "" && decision == Cleared {
+				kept[k] = why
+			}
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		id := NewID()
+		if _, err := tx.Exec(ctx, `INSERT INTO clearances (id, patient_id, decision, reason, intake_version, prescriber_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			id, patientID, decision, reason, iv.Version, actor.UserID, s.now()); err != nil {
+			return err
+		}
+		for k, why := range kept {
+			if _, err := tx.Exec(ctx, `INSERT INTO flag_overrides (clearance_id, flag_key, reason) VALUES ($1, $2, $3)`, id, k, why); err != nil {
+				return err
+			}
+			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "clearance.override", PatientID: patientID, ObjectType: "clearance", ObjectID: id, Detail: "flag=" + k}); err != nil {
+				return err
+			}
+		}
+		e.ObjectType, e.ObjectID, e.Detail = "clearance", id, decision
+		return nil
+	})
+}
+
+// latestClearance reads patientID's newest clearance decision, or nil.
+func latestClearance(ctx context.Context, tx *Tx, patientID string) (*Clearance, error) {
+	var c Clearance
+	var id string
+	err := tx.QueryRow(ctx, `SELECT c.id, c.decision, c.reason, c.intake_version, coalesce(u.display_name, ''), c.created_at
+		FROM clearances c LEFT JOIN users u ON u.id = c.prescriber_id WHERE c.patient_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT 1`, patientID).
+		Scan(&id, &c.Decision, &c.Reason, &c.IntakeVersion, &c.Prescriber, &c.At)
+	if err != nil {
+		return nil, noRows(err)
+	}
+	c.At = c.At.UTC()
+	c.Overrides = map[string]string{}
+	rows, err := tx.Query(ctx, `SELECT flag_key, reason FROM flag_overrides WHERE clearance_id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, why string
+		if err := rows.Scan(&k, &why); err != nil {
+			return nil, err
+		}
+		c.Overrides[k] = why
+	}
+	return &c, rows.Err()
+}
+
+// requireClearance returns nil when patientID's latest clearance is
+// "cleared" and was made on the latest submitted intake; otherwise an
+// EInvalid error saying what is missing. It is the gate in front of
+// preparation and dosing, checked in the store whatever a page showed.
+func (s *Store) requireClearance(ctx context.Context, tx *Tx, patientID string) error {
+	c, err := latestClearance(ctx, tx, patientID)
+	if err != nil {
+		return err
+	}
+	if c == nil || c.Decision != Cleared {
+		return clinic.Errorf(clinic.EInvalid, "The prescriber has not cleared this patient for ketamine yet.")
+	}
+	iv, err := latestIntake(ctx, tx, patientID, true)
+	if err != nil {
+		return err
+	}
+	if iv == nil || iv.Version != c.IntakeVersion {
+		return clinic.Errorf(clinic.EInvalid, "The intake changed after the prescriber's clearance; the prescriber must review it again.")
+	}
+	return nil
+}
+
+// Chart is everything the chart page shows a clinician about one patient.
+type Chart struct {
+	Patient      *Patient
+	Access       Access
+	Intake       *IntakeVersion // the newest version, draft or submitted (nil: none)
+	Screened     *IntakeVersion // the newest submitted version the flags come from
+	Flags        []screening.Flag
+	Evaluation   *Evaluation
+	Clearance    *Clearance
+	ClearanceNow bool // the clearance is "cleared" and on the latest submitted intake
+	Timeline     []StageChange
+	Consult      []ConsultMessage
+	Appointments []Appointment
+}
+
+// FindChart reads patientID's chart, if actor may read clinical content
+// (auth.PermChart), in one transaction audited as chart.read. Reading it
+// marks the consult thread read for actor.
+func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*Chart, error) {
+	c := &Chart{}
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "chart.read", func(tx *Tx, a Access, e *Entry) error {
+		var err error
+		c.Access = a
+		if c.Patient, err = scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM patients p WHERE p.id = $1`, patientID)); err != nil {
+			return err
+		}
+		if c.Intake, err = latestIntake(ctx, tx, patientID, false); err != nil {
+			return err
+		}
+		if c.Screened, c.Flags, err = s.flagsFor(ctx, tx, patientID); err != nil {
+			return err
+		}
+		if c.Evaluation, err = latestEvaluation(ctx, tx, patientID); err != nil {
+			return err
+		}
+		if c.Clearance, err = latestClearance(ctx, tx, patientID); err != nil {
+			return err
+		}
+		c.ClearanceNow = c.Clearance != nil && c.Clearance.Decision == Cleared && c.Screened != nil && c.Screened.Version == c.Clearance.IntakeVersion
+		if c.Appointments, err = appointments(ctx, tx, patientID); err != nil {
+			return err
+		}
+		if actor.Role == clinic.RoleTherapist || actor.Role == clinic.RolePrescriber {
+			if c.Consult, err = s.consultThread(ctx, tx, patientID, actor.UserID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.Timeline, err = s.Timeline(ctx, patientID)
+	return c, err
+}

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// Evaluation is the therapist's psychological evaluation.
+type Evaluation struct {
+	Recommendation string // suitable, not_suitable, needs_information
+	Summary        string
+	Author         string
+	At             time.Time
+}
+
+// Recommendations a therapist may give, in display order.
+var Recommendations = []string{"suitable", "needs_information", "not_suitable"}
+
+// SaveEvaluation records a therapist's evaluation of patientID (a new row;
+// the latest counts). Only a therapist on the care team may. Audited.
+func (s *Store) SaveEvaluation(ctx context.Context, actor Actor, patientID string, ev Evaluation) error {
+	if actor.Role != clinic.RoleTherapist {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "evaluation.save", func(tx *Tx, a Access, e *Entry) error {
+		if err := ev.validate(); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO evaluations (id, patient_id, recommendation, summary, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			NewID(), patientID, ev.Recommendation, ev.Summary, actor.UserID, s.now())
+		e.Detail = ev.Recommendation
+		return err
+	})
+}
+
+func (ev *Evaluation) validate() error {
+	fe := clinic.FieldErrors{}
+	ok := false
+	for _, r := range Recommendations {
+		ok = ok || ev.Recommendation == r
+	}
+	if !ok {
+		fe.Add("recommendation", "Choose suitable, needs more information, or not suitable.")
+	}
+	ev.Summary = strings.TrimSpace(ev.Summary)
+	if ev.Summary == "" {
+		fe.Add("summary", "Summarise the evaluation: what you assessed and why you recommend this.")
+	} else if utf8.RuneCountInString(ev.Summary) > 8000 {
+		fe.Add("summary", "Use at most 8000 characters.")
+	}
+	return fe.Err()
+}
+
+// latestEvaluation reads the newest evaluation of patientID, or nil.
+func latestEvaluation(ctx context.Context, tx *Tx, patientID string) (*Evaluation, error) {
+	var ev Evaluation
+	err := tx.QueryRow(ctx, `SELECT e.recommendation, e.summary, coalesce(u.display_name, ''), e.created_at
+		FROM evaluations e LEFT JOIN users u ON u.id = e.author_id WHERE e.patient_id = $1 ORDER BY e.created_at DESC, e.id DESC LIMIT 1`, patientID).
+		Scan(&ev.Recommendation, &ev.Summary, &ev.Author, &ev.At)
+	if err != nil {
+		return nil, noRows(err)
+	}
+	ev.At = ev.At.UTC()
+	return &ev, nil
+}
+
+// ConsultMessage is one message in a patient's therapist-prescriber thread.
+type ConsultMessage struct {
+	Author     string
+	AuthorRole clinic.Role
+	Body       string
+	At         time.Time
+	Mine       bool
+}
+
+// PostConsult adds a message to patientID's consult thread. Only
+// clinicians on the care team (or with emergency access) may. Audited.
+func (s *Store) PostConsult(ctx context.Context, actor Actor, patientID, body string) error {
+	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "consult.post", func(tx *Tx, a Access, e *Entry) error {
+		body = strings.TrimSpace(body)
+		if body == "" {
+			return &clinic.Error{Code: clinic.EInvalid, Message: "Write a message first.", Fields: map[string]string{"body": "Write a message first."}}
+		}
+		if utf8.RuneCountInString(body) > 8000 {
+			return &clinic.Error{Code: clinic.EInvalid, Message: "Use at most 8000 characters.", Fields: map[string]string{"body": "Use at most 8000 characters."}}
+		}
+		now := s.now()
+		if _, err := tx.Exec(ctx, `INSERT INTO consult_messages (id, patient_id, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			NewID(), patientID, actor.UserID, body, now); err != nil {
+			return err
+		}
+		return markRead(ctx, tx, patientID, actor.UserID, now)
+	})
+}
+
+func markRead(ctx context.Context, tx *Tx, patientID, userID string, at time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO consult_reads (patient_id, user_id, last_read_at) VALUES ($1, $2, $3)
+		ON CONFLICT (patient_id, user_id) DO UPDATE SET last_read_at = excluded.last_read_at`, patientID, userID, at)
+	return err
+}
+
+// consultThread reads patientID's thread, oldest first, and marks it read
+// for viewerID.
+func (s *Store) consultThread(ctx context.Context, tx *Tx, patientID, viewerID string) ([]ConsultMessage, error) {
+	rows, err := tx.Query(ctx, `SELECT m.author_id, coalesce(u.display_name, ''), coalesce(u.role, ''), m.body, m.created_at
+		FROM consult_messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.patient_id = $1 ORDER BY m.created_at, m.id`, patientID)
+	if err != nil {
+		return nil, err
+	}
+	var out []ConsultMessage
+	for rows.Next() {
+		var m ConsultMessage
+		var authorID, role string
+		if err := rows.Scan(&authorID, &m.Author, &role, &m.Body, &m.At); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		m.AuthorRole, m.At, m.Mine = clinic.Role(role), m.At.UTC(), authorID == viewerID
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, markRead(ctx, tx, patientID, viewerID, s.now())
+}
+
+// UnreadConsults counts, per patient on actor's care teams, the consult
+// messages others wrote since actor last read the thread.
+func (s *Store) UnreadConsults(ctx context.Context, actor Actor) (map[string]int, error) {
+	out := map[string]int{}
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT m.patient_id, count(*)
+			FROM consult_messages m
+			JOIN care_team t ON t.patient_id = m.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
+			LEFT JOIN consult_reads r ON r.patient_id = m.patient_id AND r.user_id = $1
+			WHERE m.author_id <> $1 AND (r.last_read_at IS NULL OR m.created_at > r.last_read_at)
+			GROUP BY m.patient_id`, actor.UserID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				return err
+			}
+			out[id] = n
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Appointment is a booked session.
+type Appointment struct {
+	ID        string
+	Kind      string // preparation, dosing, integration, other
+	StartsAt  time.Time
+	Minutes   int
+	Clinician string
+}
+
+// AppointmentKinds lists the kinds of appointment, in display order.
+var AppointmentKinds = []string{"preparation", "dosing", "integration", "other"}
+
+// CreateAppointment books an appointment for patientID with actor as the
+// clinician. A dosing session needs current medical clearance: the store
+// refuses it otherwise, whatever the form showed. Audited.
+func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID string, ap *Appointment) error {
+	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.create", func(tx *Tx, a Access, e *Entry) error {
+		if err := s.validateAppointment(ap); err != nil {
+			return err
+		}
+		if ap.Kind == "dosing" {
+			if err := s.requireClearance(ctx, tx, patientID); err != nil {
+				return &clinic.Error{Code: clinic.EInvalid, Message: clinic.ErrorMessage(err), Fields: map[string]string{"kind": clinic.ErrorMessage(err)}}
+			}
+		}
+		ap.ID = NewID()
+		_, err := tx.Exec(ctx, `INSERT INTO appointments (id, patient_id, kind, starts_at, minutes, clinician_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			ap.ID, patientID, ap.Kind, ap.StartsAt, ap.Minutes, actor.UserID, actor.UserID, s.now())
+		e.ObjectType, e.ObjectID, e.Detail = "appointment", ap.ID, ap.Kind
+		return err
+	})
+}
+
+func (s *Store) validateAppointment(ap *Appointment) error {
+	fe := clinic.FieldErrors{}
+	known := false
+	for _, k := range AppointmentKinds {
+		known = known || ap.Kind == k
+	}
+	if !known {
+		fe.Add("kind", "Choose preparation, dosing, integration or other.")
+	}
+	if ap.StartsAt.IsZero() {
+		fe.Add("starts_at", "Enter the date and time, like 2026-12-03 10:00.")
+	} else if ap.StartsAt.Before(s.now().Add(-24 * time.Hour)) {
+		fe.Add("starts_at", "That is in the past.")
+	}
+	if ap.Minutes < 15 || ap.Minutes > 480 {
+		fe.Add("minutes", "Enter a length from 15 to 480 minutes (a dosing session is usually about 180).")
+	}
+	return fe.Err()
+}
+
+// appointments reads patientID's upcoming and recent appointments.
+func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment, error) {
+	rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, '')
+		FROM appointments a LEFT JOIN users u ON u.id = a.clinician_id
+		WHERE a.patient_id = $1 AND a.cancelled_at IS NULL ORDER BY a.starts_at`, patientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Appointment
+	for rows.Next() {
+		var ap Appointment
+		if err := rows.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician); err != nil {
+			return nil, err
+		}
+		ap.StartsAt = ap.StartsAt.UTC()
+		out = append(out, ap)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,239 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/screening"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// chartForm answers a chart form: on a validation error it shows the chart
+// again with the input kept and the message at the field (status 422); on
+// success it returns to the chart with a notice.
+func (s *Server) chartForm(w http.ResponseWriter, r *http.Request, err error, done string) {
+	if e, ok := err.(*clinic.Error); ok && (e.Code == clinic.EInvalid || e.Code == clinic.EConflict) && len(e.Fields) > 0 {
+		s.patientPage(w, r, patientData{Errors: e.Fields, Form: r.PostForm}, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done="+done+"#"+done, http.StatusSeeOther)
+}
+
+func (s *Server) handleStage(w http.ResponseWriter, r *http.Request) {
+	err := s.store.ChangeStage(r.Context(), s.actor(r), r.PathValue("patient"), clinic.Stage(r.PostFormValue("stage")), r.PostFormValue("reason"))
+	s.chartForm(w, r, err, "stage")
+}
+
+func (s *Server) handleEvaluation(w http.ResponseWriter, r *http.Request) {
+	err := s.store.SaveEvaluation(r.Context(), s.actor(r), r.PathValue("patient"), store.Evaluation{Recommendation: r.PostFormValue("recommendation"), Summary: r.PostFormValue("summary")})
+	s.chartForm(w, r, err, "evaluation")
+}
+
+func (s *Server) handleClearance(w http.ResponseWriter, r *http.Request) {
+	overrides := map[string]string{}
+	for k, v := range r.PostForm {
+		if key, ok := strings.CutPrefix(k, "override_"); ok && len(v) > 0 {
+			overrides[key] = v[0]
+		}
+	}
+	err := s.store.RecordClearance(r.Context(), s.actor(r), r.PathValue("patient"), r.PostFormValue("decision"), r.PostFormValue("reason"), overrides)
+	s.chartForm(w, r, err, "clearance")
+}
+
+func (s *Server) handleConsult(w http.ResponseWriter, r *http.Request) {
+	err := s.store.PostConsult(r.Context(), s.actor(r), r.PathValue("patient"), r.PostFormValue("body"))
+	s.chartForm(w, r, err, "consult")
+}
+
+// handleAppointment books an appointment. The time is read in the
+// patient's time zone when known, else the practice's (UTC).
+func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
+	ap := &store.Appointment{Kind: r.PostFormValue("kind")}
+	ap.Minutes, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes")))
+	loc := time.UTC
+	if tz := r.PostFormValue("tz"); tz != "" {
+		if l, err := time.LoadLocation(tz); err == nil {
+			loc = l
+		}
+	}
+	var bad string
+	if t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(r.PostFormValue("starts_at")), loc); err == nil {
+		ap.StartsAt = t
+	} else if r.PostFormValue("starts_at") != "" {
+		bad = "Enter the date and time, like 2026-12-03 10:00."
+	}
+	err := s.store.CreateAppointment(r.Context(), s.actor(r), r.PathValue("patient"), ap)
+	if bad != "" {
+		if e, ok := err.(*clinic.Error); ok && e.Fields != nil {
+			e.Fields["starts_at"] = bad
+		}
+	}
+	s.chartForm(w, r, err, "appointments")
+}
+
+// detailsData is the patient-details form.
+type detailsData struct {
+	Patient *store.Patient
+	Errors  map[string]string
+	Zones   []string
+}
+
+// commonZones are offered first; any IANA name is accepted.
+var commonZones = []string{"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Toronto", "America/Vancouver", "Europe/London", "Australia/Sydney"}
+
+func (s *Server) handleDetailsForm(w http.ResponseWriter, r *http.Request) {
+	p, acc, err := s.store.FindPatient(r.Context(), s.actor(r), r.PathValue("patient"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !acc.Can("details") {
+		s.notFound(w, r)
+		return
+	}
+	s.render(w, r, http.StatusOK, "details", "Details", detailsData{Patient: p, Zones: commonZones})
+}
+
+func (s *Server) handleDetails(w http.ResponseWriter, r *http.Request) {
+	p := &store.Patient{ID: r.PathValue("patient")}
+	f := r.PostForm
+	p.DisplayName, p.LegalName, p.Pronouns, p.BirthDate = f.Get("display_name"), f.Get("legal_name"), f.Get("pronouns"), f.Get("birth_date")
+	p.Email, p.Phone, p.TimeZone = f.Get("email"), f.Get("phone"), f.Get("time_zone")
+	p.EmergencyName, p.EmergencyPhone, p.EmergencyRelation = f.Get("emergency_name"), f.Get("emergency_phone"), f.Get("emergency_relation")
+	p.SupportName, p.SupportPhone = f.Get("support_name"), f.Get("support_phone")
+	p.Version, _ = strconv.ParseInt(f.Get("version"), 10, 64)
+	err := s.store.UpdatePatientDetails(r.Context(), s.actor(r), p)
+	if e, ok := err.(*clinic.Error); ok && (e.Code == clinic.EInvalid || e.Code == clinic.EConflict) {
+		fields := e.Fields
+		if e.Code == clinic.EConflict {
+			fields = map[string]string{"form": e.Message}
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "details", "Details", detailsData{Patient: p, Errors: fields, Zones: commonZones})
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+p.ID+"?done=details", http.StatusSeeOther)
+}
+
+// medicationLookup is the JSON answer of GET /medications/lookup.
+type medicationLookup struct {
+	Query      string `json:"query"`
+	Recognised bool   `json:"recognised"`
+	Generic    string `json:"generic,omitempty"`
+	ATC        string `json:"atc,omitempty"`
+	Class      string `json:"class,omitempty"`
+	Level      string `json:"level,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Source     string `json:"source,omitempty"`
+}
+
+// handleMedicationLookup matches a typed medication to its generic name and
+// class, for the forms' as-you-type check.
+func (s *Server) handleMedicationLookup(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query().Get("q")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if strings.TrimSpace(q) == "" {
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{"error": "give the medication to look up in q"})
+		return
+	}
+	if len(q) > 300 {
+		q = q[:300]
+	}
+	m := screening.LookupMedication(q)
+	json.NewEncoder(w).Encode(medicationLookup{Query: m.Input, Recognised: m.Recognised, Generic: m.Generic, ATC: m.ATC, Class: m.ClassName, Level: string(m.Level), Reason: m.Reason, Source: m.Source})
+}
+
+// rulesData lists the screening rules with their sources.
+type rulesData struct {
+	Rules []screening.Rule
+}
+
+func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "rules", "Screening rules", rulesData{Rules: screening.Rules()})
+}
+
+// intakeData is the intake form (portal or staff) and its review.
+type intakeData struct {
+	Action   string
+	Patient  *store.Patient
+	Sections []intakeSection
+	Intake   clinic.Intake
+	Meds     []medRow // the lines shown, with blanks to fill
+	Version  *store.IntakeVersion
+	Errors   map[string]string
+	Staff    bool
+	Saved    string
+	Safety   bool // the patient answered yes to thoughts of ending their life
+}
+
+// medRow is one medication line of the form and, for staff, what it was
+// recognised as.
+type medRow struct {
+	clinic.MedicationLine
+	Check *screening.Match
+}
+
+type intakeSection struct {
+	Name      string
+	Questions []screening.Question
+}
+
+func sections() []intakeSection {
+	var out []intakeSection
+	for _, q := range screening.Questions() {
+		if len(out) == 0 || out[len(out)-1].Name != q.Section {
+			out = append(out, intakeSection{Name: q.Section})
+		}
+		out[len(out)-1].Questions = append(out[len(out)-1].Questions, q)
+	}
+	return out
+}
+
+// intakeFromForm reads the intake form.
+func intakeFromForm(f url.Values) clinic.Intake {
+	in := clinic.Intake{Answers: map[string]string{}, Allergies: f.Get("allergies"), HistoryNotes: f.Get("history_notes"), Goals: f.Get("goals")}
+	for _, q := range screening.Questions() {
+		if v := f.Get("q_" + q.ID); v != "" {
+			in.Answers[q.ID] = v
+		}
+	}
+	for i := 0; i < clinic.MaxMedications+5; i++ {
+		n := strconv.Itoa(i)
+		if !f.Has("med_name_"+n) && !f.Has("med_dose_"+n) {
+			continue
+		}
+		in.Medications = append(in.Medications, clinic.MedicationLine{Name: f.Get("med_name_" + n), Dose: f.Get("med_dose_" + n), Frequency: f.Get("med_frequency_" + n)})
+	}
+	return in
+}
+
+// medRows returns the intake's medication lines (checked, for staff) with
+// empty lines added, so the form always offers a few more.
+func medRows(meds []clinic.MedicationLine, check bool) []medRow {
+	var out []medRow
+	for _, m := range meds {
+		row := medRow{MedicationLine: m}
+		if check && strings.TrimSpace(m.Name) != "" {
+			match := screening.LookupMedication(m.Name)
+			row.Check = &match
+		}
+		out = append(out, row)
+	}
+	for len(out) < len(meds)+3 && len(out) < clinic.MaxMedications {
+		out = append(out, medRow{})
+	}
+	return out
+}
