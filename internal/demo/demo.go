@@ -13,6 +13,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/screening"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
@@ -43,16 +44,111 @@ var staffPeople = []struct {
 }
 
 // patientPeople are the demo patients: the therapist who owns each case
-// (by email), whether the partner prescriber is on the team, and whether
-// they have a portal account yet.
+// (by email), whether the partner prescriber is on the team, whether they
+// have a portal account, their intake, and how far along the pathway they are.
 var patientPeople = []struct {
 	name, email, owner string
 	prescriber, portal bool
+	born, pronouns     string
+	intake             string // "", "clean", "flagged", "psychosis"
+	submitted          bool
+	cleared            bool
+	path               []clinic.Stage // stages after inquiry, in order
+	reason             string         // for the last move when it needs one
 }{
-	{"Jordan Lee", "jordan.lee@mail.example", "lena.ortiz@willowcreek.example", true, true},
-	{"Casey Morgan", "casey.morgan@mail.example", "lena.ortiz@willowcreek.example", false, true},
-	{"Riley Chen", "riley.chen@mail.example", "sam.whitaker@willowcreek.example", true, true},
-	{"Avery Brooks", "avery.brooks@mail.example", "sam.whitaker@willowcreek.example", false, false},
+	{"Jordan Lee", "jordan.lee@mail.example", "lena.ortiz@willowcreek.example", true, true, "1988-03-14", "he/him", "clean", true, true,
+		[]clinic.Stage{clinic.StageScreening, clinic.StageMedical, clinic.StagePreparation}, ""},
+	{"Casey Morgan", "casey.morgan@mail.example", "lena.ortiz@willowcreek.example", true, true, "1979-11-02", "she/her", "flagged", true, false,
+		[]clinic.Stage{clinic.StageScreening, clinic.StageMedical}, ""},
+	{"Riley Chen", "riley.chen@mail.example", "sam.whitaker@willowcreek.example", true, true, "1992-07-30", "they/them", "clean", true, true,
+		[]clinic.Stage{clinic.StageScreening, clinic.StageMedical, clinic.StagePreparation, clinic.StageDosing, clinic.StageIntegration}, ""},
+	{"Avery Brooks", "avery.brooks@mail.example", "sam.whitaker@willowcreek.example", false, false, "1985-01-19", "", "", false, false, nil, ""},
+	{"Dana Whitfield", "dana.whitfield@mail.example", "lena.ortiz@willowcreek.example", true, false, "1969-05-08", "she/her", "clean", false, false,
+		[]clinic.Stage{clinic.StageScreening}, ""},
+	{"Sky Patel", "sky.patel@mail.example", "sam.whitaker@willowcreek.example", true, false, "1996-09-21", "he/him", "psychosis", true, false,
+		[]clinic.Stage{clinic.StageScreening, clinic.StageNotEligible}, "History of a psychotic episode (2019); referred for other treatment options."},
+	{"Quinn Harper", "quinn.harper@mail.example", "lena.ortiz@willowcreek.example", true, false, "1983-12-12", "", "clean", true, true,
+		[]clinic.Stage{clinic.StageScreening, clinic.StageMedical, clinic.StagePreparation, clinic.StagePaused}, "Moving house this month; will resume preparation in January."},
+	{"Morgan Ellis", "morgan.ellis@mail.example", "sam.whitaker@willowcreek.example", true, false, "1975-04-03", "she/her", "clean", true, true,
+		[]clinic.Stage{clinic.StageScreening, clinic.StageMedical, clinic.StagePreparation, clinic.StageDosing, clinic.StageIntegration, clinic.StageFollowUp}, ""},
+	{"Robin Alvarez", "robin.alvarez@mail.example", "lena.ortiz@willowcreek.example", true, false, "1990-08-17", "he/him", "clean", true, true,
+		[]clinic.Stage{clinic.StageScreening, clinic.StageMedical, clinic.StagePreparation, clinic.StageDosing}, ""},
+	{"Taylor Nguyen", "taylor.nguyen@mail.example", "sam.whitaker@willowcreek.example", true, false, "1981-02-25", "", "clean", true, true,
+		[]clinic.Stage{clinic.StageScreening, clinic.StageMedical, clinic.StagePreparation, clinic.StageDosing, clinic.StageIntegration, clinic.StageFollowUp, clinic.StageClosed}, "Series of six sessions complete; PHQ-9 in remission."},
+}
+
+// demoIntake returns an intake of the kind named.
+func demoIntake(kind string) clinic.Intake {
+	no := func(ids ...string) map[string]string {
+		m := map[string]string{}
+		for _, q := range screening.Questions() {
+			m[q.ID] = "no"
+		}
+		for _, id := range ids {
+			m[id] = "yes"
+		}
+		return m
+	}
+	switch kind {
+	case "flagged":
+		return clinic.Intake{
+			Answers: no("mania_history", "ketamine_prior"),
+			Medications: []clinic.MedicationLine{
+				{Name: "Xanax", Dose: "0.5mg", Frequency: "as needed, about twice a week"},
+				{Name: "Lamictal", Dose: "100 mg", Frequency: "daily"},
+				{Name: "sertraline", Dose: "50 mg", Frequency: "each morning"},
+			},
+			HistoryNotes: "Bipolar II diagnosed in 2015; last hypomanic episode in 2021. Tried ketamine once at a party years ago.",
+			Goals:        "Less anxiety, and to stop feeling stuck in the same low moods.",
+		}
+	case "psychosis":
+		return clinic.Intake{
+			Answers:      no("psychosis_history"),
+			Medications:  []clinic.MedicationLine{{Name: "Abilify", Dose: "5 mg", Frequency: "daily"}},
+			HistoryNotes: "One psychotic episode in 2019 after heavy cannabis use; treated in hospital.",
+			Goals:        "Help with depression.",
+		}
+	}
+	return clinic.Intake{
+		Answers:      no(),
+		Medications:  []clinic.MedicationLine{{Name: "Sertraline", Dose: "100 mg", Frequency: "daily"}, {Name: "Vitamin D", Dose: "2000 IU", Frequency: "daily"}},
+		Allergies:    "Penicillin (rash)",
+		Goals:        "To feel like myself again and reconnect with my family.",
+		HistoryNotes: "Depression on and off since college; two medications tried without much change.",
+	}
+}
+
+// seedCourse gives a demo patient their intake, evaluation, clearance and
+// stages, through the same store calls the app makes.
+func seedCourse(ctx context.Context, st *store.Store, therapist, prescriber store.Actor, pt *store.Patient, spec int, asPatient store.Actor) error {
+	pp := patientPeople[spec]
+	if pp.intake != "" {
+		author := therapist
+		if asPatient.UserID != "" {
+			author = asPatient
+		}
+		if _, err := st.SaveIntake(ctx, author, pt.ID, demoIntake(pp.intake), pp.submitted, store.QuestionIDs()); err != nil {
+			return fmt.Errorf("intake: %w", err)
+		}
+	}
+	for i, stage := range pp.path {
+		if stage == clinic.StagePreparation && pp.cleared {
+			if err := st.SaveEvaluation(ctx, therapist, pt.ID, store.Evaluation{Recommendation: "suitable", Summary: "Treatment-resistant depression; good insight and support at home; clear intentions. Recommend KAP."}); err != nil {
+				return fmt.Errorf("evaluation: %w", err)
+			}
+			if err := st.RecordClearance(ctx, prescriber, pt.ID, store.Cleared, "Normotensive at evaluation (122/78); no contraindications; sertraline may continue.", nil); err != nil {
+				return fmt.Errorf("clearance: %w", err)
+			}
+		}
+		reason := ""
+		if i == len(pp.path)-1 {
+			reason = pp.reason
+		}
+		if err := st.ChangeStage(ctx, therapist, pt.ID, stage, reason); err != nil {
+			return fmt.Errorf("stage %s: %w", stage, err)
+		}
+	}
+	return nil
 }
 
 // Seed fills an empty database with the demo practice and writes
@@ -101,18 +197,27 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		logins = append(logins, l)
 	}
 	prescriber := ids["priya.natarajan@riverbend-medical.example"]
-	for _, pp := range patientPeople {
+	for spec, pp := range patientPeople {
 		owner := store.Actor{UserID: ids[pp.owner], Role: clinic.RoleTherapist}
 		pt := &store.Patient{DisplayName: pp.name, Email: pp.email}
 		if err := st.CreatePatient(ctx, owner, pt, ""); err != nil {
 			return nil, fmt.Errorf("seed patient %s: %w", pp.email, err)
+		}
+		pt.BirthDate, pt.Pronouns, pt.TimeZone = pp.born, pp.pronouns, "America/Chicago"
+		pt.SupportName, pt.SupportPhone = "A friend or partner", "+1 555 010 0199"
+		if err := st.UpdatePatientDetails(ctx, owner, pt); err != nil {
+			return nil, fmt.Errorf("seed details %s: %w", pp.email, err)
 		}
 		if pp.prescriber {
 			if err := st.AddTeamMember(ctx, owner, pt.ID, prescriber); err != nil {
 				return nil, err
 			}
 		}
+		var asPatient store.Actor
 		if !pp.portal {
+			if err := seedCourse(ctx, st, owner, store.Actor{UserID: prescriber, Role: clinic.RolePrescriber}, pt, spec, asPatient); err != nil {
+				return nil, fmt.Errorf("seed course %s: %w", pp.email, err)
+			}
 			continue
 		}
 		// The patient joins the portal the way every patient does: through an invitation.
@@ -131,6 +236,10 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 			return nil, fmt.Errorf("seed portal account %s: %w", pp.email, err)
 		}
 		logins = append(logins, l)
+		asPatient = store.Actor{UserID: u.ID, Role: clinic.RolePatient}
+		if err := seedCourse(ctx, st, owner, store.Actor{UserID: prescriber, Role: clinic.RolePrescriber}, pt, spec, asPatient); err != nil {
+			return nil, fmt.Errorf("seed course %s: %w", pp.email, err)
+		}
 	}
 	b, err := json.MarshalIndent(logins, "", "  ")
 	if err != nil {

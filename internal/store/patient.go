@@ -267,7 +267,7 @@ func (s *Store) CreatePatient(ctx context.Context, actor Actor, p *Patient, owne
 		}
 		now := s.now()
 		p.ID, p.CreatedAt = NewID(), now
-		p.Stage = clinic.StageInquiry
+		p.Stage, p.Version = clinic.StageInquiry, 1
 		if _, err := tx.Exec(ctx, `INSERT INTO patients (id, display_name, email, created_by, created_at, updated_at, stage) VALUES ($1, $2, $3, $4, $5, $5, $6)`,
 			p.ID, p.DisplayName, p.Email, firstNonEmpty(actor.UserID, ownerID), now, string(p.Stage)); err != nil {
 			return err

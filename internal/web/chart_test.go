@@ -1,0 +1,239 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/screening"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// intakeForm is a complete intake: every question "no" but those given "yes".
+func intakeForm(action string, yes []string, meds ...string) url.Values {
+	f := url.Values{"action": {action}, "goals": {"Feel less stuck."}}
+	for _, q := range screening.Questions() {
+		f.Set("q_"+q.ID, "no")
+	}
+	for _, id := range yes {
+		f.Set("q_"+id, "yes")
+	}
+	for i, m := range meds {
+		f.Set("med_name_"+string(rune('0'+i)), m)
+	}
+	return f
+}
+
+// TestIntakeToClearance: a patient completes intake in the portal; the
+// therapist and the prescriber see the flags with reasons; nothing moves to
+// preparation or dosing before clearance; the prescriber clears with an
+// override reason; the audit log holds each step.
+func TestIntakeToClearance(t *testing.T) {
+	f := newFixture(t)
+	pat := f.signIn("pat@example.org")
+	if r := f.do("GET", "/portal/intake", nil, pat); r.status != http.StatusOK || !strings.Contains(r.body, "q_psychosis_history") {
+		t.Fatalf("portal intake form = %d, want the questions", r.status)
+	}
+	// Save a draft, come back, then send.
+	draft := intakeForm("save", []string{"mania_history"}, "xanax 0.5mg")
+	if r := f.do("POST", "/portal/intake", draft, pat); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "saved=draft") {
+		t.Fatalf("save draft = %d to %q", r.status, r.header.Get("Location"))
+	}
+	if r := f.do("GET", "/portal/intake", nil, pat); !strings.Contains(r.body, `value="xanax 0.5mg"`) {
+		t.Fatal("resumed intake lost the draft's medication")
+	}
+	thea := f.signIn("thea@example.org")
+	if chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea); !strings.Contains(chart.body, "No intake submitted yet") {
+		t.Error("a draft was screened as if submitted")
+	}
+	sent := intakeForm("submit", []string{"mania_history"}, "Xanax 0.5mg", "Lamictal 100 mg", "sertraline")
+	if r := f.do("POST", "/portal/intake", sent, pat); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "saved=submitted") {
+		t.Fatalf("submit = %d to %q", r.status, r.header.Get("Location"))
+	}
+
+	chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea)
+	for _, want := range []string{"flag-exclude", "alprazolam", "benzodiazepine", "flag-caution", "lamotrigine", "Source:"} {
+		if !strings.Contains(strings.ToLower(chart.body), strings.ToLower(want)) {
+			t.Errorf("therapist's chart lacks %q", want)
+		}
+	}
+	// Screening and medical evaluation are open; preparation needs clearance.
+	for _, stage := range []string{"screening", "medical_evaluation"} {
+		if r := f.do("POST", "/patients/"+f.pA.ID+"/stage", url.Values{"stage": {stage}}, thea); r.status != http.StatusSeeOther {
+			t.Fatalf("move to %s = %d", stage, r.status)
+		}
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/stage", url.Values{"stage": {"preparation"}}, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "not cleared") {
+		t.Fatalf("preparation before clearance = %d, want 422 saying why", r.status)
+	}
+	book := url.Values{"kind": {"dosing"}, "starts_at": {f.now.Add(72 * time.Hour).Format("2006-01-02T15:04")}, "minutes": {"180"}}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/appointments", book, thea); r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("dosing appointment before clearance = %d, want 422", r.status)
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/evaluation", url.Values{"recommendation": {"suitable"}, "summary": {"Stable bipolar II since 2021; good support."}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("evaluation = %d", r.status)
+	}
+
+	rex := f.signIn("rex@example.org")
+	rchart := f.do("GET", "/patients/"+f.pA.ID, nil, rex)
+	keys := regexp.MustCompile(`name="override_([a-z0-9.-]+)"`).FindAllStringSubmatch(rchart.body, -1)
+	if len(keys) != 1 {
+		t.Fatalf("prescriber's clearance form has %d override fields, want 1 (the benzodiazepine)", len(keys))
+	}
+	noOverride := url.Values{"decision": {"cleared"}, "reason": {"BP 118/76; will hold alprazolam 24 h before dosing."}}
+	r := f.do("POST", "/patients/"+f.pA.ID+"/clearance", noOverride, rex)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "write why this exclusion does not apply") || !strings.Contains(r.body, "BP 118/76") {
+		t.Fatalf("clearing without an override = %d, want 422 at the flag, keeping the reason typed", r.status)
+	}
+	withOverride := url.Values{"decision": {"cleared"}, "reason": {noOverride.Get("reason")}, "override_" + keys[0][1]: {"Low-dose PRN alprazolam; patient agrees to hold it 24 h before and after each session."}}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/clearance", withOverride, rex); r.status != http.StatusSeeOther {
+		t.Fatalf("clearance with override = %d, want 303", r.status)
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/stage", url.Values{"stage": {"preparation"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("preparation after clearance = %d, want 303", r.status)
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/appointments", book, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("dosing appointment after clearance = %d, want 303", r.status)
+	}
+	// A new intake (a new medication) makes the clearance stale again.
+	changed := intakeForm("submit", []string{"mania_history"}, "Xanax 0.5mg", "Lamictal 100 mg", "sertraline", "Adderall XR 20mg")
+	if r := f.do("POST", "/portal/intake", changed, pat); r.status != http.StatusSeeOther {
+		t.Fatal(r.status)
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/appointments", book, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "intake changed") {
+		t.Fatalf("dosing appointment after a new intake = %d, want 422 (clearance predates it)", r.status)
+	}
+
+	for _, action := range []string{"intake.save", "intake.submit", "chart.read", "course.stage", "evaluation.save", "clearance.record", "clearance.override", "appointment.create"} {
+		found := false
+		for _, e := range f.auditRows(action) {
+			found = found || (e.PatientID == f.pA.ID && e.Outcome == "success")
+		}
+		if !found {
+			t.Errorf("audit log has no %s row for patient A", action)
+		}
+	}
+	for _, e := range f.auditRows("") {
+		if strings.Contains(e.Detail, "alprazolam") || strings.Contains(e.Detail, "Xanax") {
+			t.Errorf("audit row %d holds clinical text: %q", e.Seq, e.Detail)
+		}
+	}
+}
+
+// TestDosingGateInStore: the store refuses a dosing appointment for an
+// uncleared patient whatever the caller is, by a direct call.
+func TestDosingGateInStore(t *testing.T) {
+	f := newFixture(t)
+	ap := &store.Appointment{Kind: "dosing", StartsAt: f.now.Add(48 * time.Hour), Minutes: 180}
+	err := f.st.CreateAppointment(t.Context(), f.as("thea@example.org"), f.pA.ID, ap)
+	if err == nil || !strings.Contains(err.Error(), "not cleared") {
+		t.Fatalf("CreateAppointment(dosing, uncleared) = %v, want refused", err)
+	}
+	prep := &store.Appointment{Kind: "preparation", StartsAt: f.now.Add(48 * time.Hour), Minutes: 60}
+	if err := f.st.CreateAppointment(t.Context(), f.as("thea@example.org"), f.pA.ID, prep); err != nil {
+		t.Fatalf("preparation appointment without clearance: %v, want allowed", err)
+	}
+}
+
+func TestChartBadInput(t *testing.T) {
+	f := newFixture(t)
+	pat := f.signIn("pat@example.org")
+	long := strings.Repeat("x", 5000)
+	form := intakeForm("submit", nil, long, `<script>alert("x")</script>`)
+	form.Set("goals", `<img src=x onerror=alert(1)>`)
+	r := f.do("POST", "/portal/intake", form, pat)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "use at most 120 characters") {
+		t.Fatalf("5,000-character medication = %d, want 422 at the field", r.status)
+	}
+	if !strings.Contains(r.body, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") || strings.Contains(r.body, `<script>alert("x")`) {
+		t.Error("script in a medication line is not escaped, or was lost")
+	}
+	if !strings.Contains(r.body, "&lt;img src=x onerror=alert(1)&gt;") {
+		t.Error("goals text not kept escaped")
+	}
+	thea := f.signIn("thea@example.org")
+	p, _, _ := f.st.FindPatient(t.Context(), f.as("thea@example.org"), f.pA.ID)
+	details := url.Values{"display_name": {canaryA}, "version": {"1"}}
+	for _, tt := range []struct{ date, msg string }{
+		{"2031-01-01", "cannot be in the future"},
+		{"1826-01-01", "older than 120"},
+		{"01/02/1990", "year-month-day"},
+	} {
+		details.Set("birth_date", tt.date)
+		r := f.do("POST", "/patients/"+p.ID+"/details", details, thea)
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, tt.msg) || !strings.Contains(r.body, `value="`+tt.date+`"`) {
+			t.Errorf("birth date %s = %d, want 422 saying %q and keeping it", tt.date, r.status, tt.msg)
+		}
+	}
+	details.Set("birth_date", "1990-02-01")
+	details.Set("phone", "call me maybe")
+	if r := f.do("POST", "/patients/"+p.ID+"/details", details, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Enter a phone number") {
+		t.Errorf("bad phone = %d, want 422", r.status)
+	}
+	details.Set("phone", "+1 555 010 2345")
+	details.Set("legal_name", `"><script>alert(1)</script>`)
+	if r := f.do("POST", "/patients/"+p.ID+"/details", details, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("good details = %d, want 303", r.status)
+	}
+	// A second save from the same stale form is a conflict, not an overwrite.
+	if r := f.do("POST", "/patients/"+p.ID+"/details", details, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Someone else changed") {
+		t.Errorf("stale details form = %d, want 422 conflict", r.status)
+	}
+	chart := f.do("GET", "/patients/"+p.ID, nil, thea)
+	if strings.Contains(chart.body, "<script>alert(1)") || !strings.Contains(chart.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("legal name with a script is not escaped on the chart")
+	}
+}
+
+func TestCaseloadSearchAndConsult(t *testing.T) {
+	f := newFixture(t)
+	thea := f.signIn("thea@example.org")
+	if r := f.do("GET", "/patients?q=canary-alp", nil, thea); !strings.Contains(r.body, canaryA) {
+		t.Error("search by part of the name (other case) misses patient A")
+	}
+	if r := f.do("GET", "/patients?q=%25", nil, thea); strings.Contains(r.body, canaryA) {
+		t.Error("a % in the search matched everything")
+	}
+	if r := f.do("GET", "/patients?stage=screening", nil, thea); strings.Contains(r.body, canaryA) {
+		t.Error("stage filter shows a patient at inquiry")
+	}
+	if r := f.do("GET", "/patients?stage=bogus", nil, thea); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("unknown stage filter = %d, want 422", r.status)
+	}
+	rex := f.signIn("rex@example.org")
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/consult", url.Values{"body": {"Could you check her BP history before clearance?"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("consult post = %d", r.status)
+	}
+	if r := f.do("GET", "/patients", nil, rex); !strings.Contains(r.body, "1 new consult message") {
+		t.Error("prescriber's caseload does not show the new consult message")
+	}
+	if r := f.do("GET", "/patients/"+f.pA.ID, nil, rex); !strings.Contains(r.body, "Could you check her BP history") {
+		t.Error("prescriber's chart does not show the consult message")
+	}
+	if r := f.do("GET", "/patients", nil, rex); strings.Contains(r.body, "new consult message") {
+		t.Error("consult message still unread after the prescriber opened the chart")
+	}
+	pat := f.signIn("pat@example.org")
+	if r := f.do("GET", "/portal", nil, pat); strings.Contains(r.body, "Could you check") {
+		t.Error("the patient sees the consult thread")
+	}
+}
+
+func TestMedicationLookup(t *testing.T) {
+	f := newFixture(t)
+	pat := f.signIn("pat@example.org")
+	r := f.do("GET", "/medications/lookup?q="+url.QueryEscape("Adderall XR 20mg"), nil, pat)
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"recognised":true`) || !strings.Contains(r.body, `"level":"exclude"`) {
+		t.Fatalf("lookup Adderall XR = %d %s", r.status, r.body)
+	}
+	r = f.do("GET", "/medications/lookup?q=my+blue+pill", nil, pat)
+	if !strings.Contains(r.body, `"recognised":false`) {
+		t.Errorf("lookup of junk = %s, want recognised false", r.body)
+	}
+	if r := f.do("GET", "/medications/lookup?q=xanax", nil, ""); r.status != http.StatusSeeOther {
+		t.Errorf("lookup signed out = %d, want 303", r.status)
+	}
+}
