@@ -341,3 +341,95 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	}
 	b.checkConsole(t)
 }
+
+// TestBrowserIntakeOnPhone: a patient fills the intake on a phone-sized
+// window (saving a draft, coming back, sending it), the medication check
+// answers as they type, and the therapist then sees the flags on the chart.
+func TestBrowserIntakeOnPhone(t *testing.T) {
+	b := newBrowser(t)
+	dir := t.TempDir()
+	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
+	var pt, th demo.Login
+	for _, l := range readLogins(t, dir) {
+		if l.Name == "Jordan Lee" {
+			pt = l
+		}
+		if l.Email == "lena.ortiz@willowcreek.example" {
+			th = l
+		}
+	}
+	shots := screenshotDir(t)
+	shoot := func(name string) {
+		png := run1(t, b, name, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.do(t, "phone", chromedp.EmulateViewport(390, 844))
+	signInBrowser(t, b, in.url, pt.Email, pt.Password, "")
+	b.do(t, "open intake", chromedp.Click(chromedp.CSS(`a[href="/portal/intake"]`)), chromedp.WaitVisible(chromedp.ID("intake-title")))
+	// Answer: a history of mania, and a benzodiazepine by brand name.
+	b.do(t, "answer", chromedp.Click(chromedp.CSS(`input[name="q_mania_history"][value="yes"]`)))
+	b.do(t, "clear first med", void(chromedp.Evaluate[bool](`(document.getElementById("med_name_2").value = "", true)`)))
+	b.do(t, "type med", chromedp.SendKeys(chromedp.ID("med_name_2"), "Klonopin 0.5mg"))
+	b.do(t, "lookup shows", void(chromedp.Poll[bool](`document.getElementById("med_check_2").textContent.includes("Recognised: clonazepam")`)))
+	shoot("intake-phone")
+	if wide := run1(t, b, "overflow", chromedp.Evaluate[string](widest)); wide != "" {
+		t.Errorf("intake is wider than a phone: %s", wide)
+	}
+	b.do(t, "save draft", chromedp.Click(chromedp.CSS(`button[value="save"]`)), chromedp.WaitVisible(chromedp.ID("saved-draft")))
+	if v := run1(t, b, "kept", chromedp.Value(chromedp.ID("med_name_2"))); v != "Klonopin 0.5mg" {
+		t.Fatalf("after saving a draft the medication reads %q", v)
+	}
+	b.do(t, "send", chromedp.Click(chromedp.CSS(`button[value="submit"]`)), chromedp.WaitVisible(chromedp.ID("saved-submitted")))
+	if n := run1(t, b, "notice", chromedp.Text(chromedp.ID("saved-submitted"))); !strings.Contains(n, "gone to your care team") {
+		t.Errorf("after sending, the page says %q", n)
+	}
+	b.do(t, "patient sign-out", chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+
+	b.do(t, "desktop", chromedp.EmulateViewport(1280, 800))
+	signInBrowser(t, b, in.url, th.Email, th.Password, th.TOTPSecret)
+	name, _ := json.Marshal(pt.Name)
+	href := run1(t, b, "patient link", chromedp.Evaluate[string](`[...document.querySelectorAll('.row-list a')].find(a => a.textContent.includes(`+string(name)+`)).getAttribute('href')`))
+	b.do(t, "chart", chromedp.Navigate(in.url+href), chromedp.WaitVisible(chromedp.ID("screening-title")))
+	text := run1(t, b, "flags", chromedp.Text(chromedp.ID("screening")))
+	for _, want := range []string{"clonazepam", "EXCLUDE", "CAUTION"} {
+		if !strings.Contains(strings.ToUpper(text), strings.ToUpper(want)) {
+			t.Errorf("therapist's screening card lacks %q: %q", want, text)
+		}
+	}
+	shoot("chart-desktop")
+	b.do(t, "phone chart", chromedp.EmulateViewport(390, 844), chromedp.Navigate(in.url+href), chromedp.WaitVisible(chromedp.ID("screening-title")))
+	if wide := run1(t, b, "overflow", chromedp.Evaluate[string](widest)); wide != "" {
+		t.Errorf("chart is wider than a phone: %s", wide)
+	}
+	shoot("chart-phone")
+	b.checkConsole(t)
+}
+
+// void drops an action's value, to run it among steps.
+func void[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := a(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// widest is a script that names the elements sticking out past the right
+// edge of the window (empty when the page fits).
+const widest = `(() => {
+  if (document.documentElement.scrollWidth <= window.innerWidth) return "";
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if (r.right > window.innerWidth + 1 && getComputedStyle(el).position !== "fixed") {
+      let inScroller = false;
+      for (let p = el.parentElement; p; p = p.parentElement) {
+        const o = getComputedStyle(p).overflowX;
+        if (o === "auto" || o === "scroll" || o === "hidden") { inScroller = true; break; }
+      }
+      if (!inScroller) out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).replace(/ /g, ".") : "") + " " + Math.round(r.right));
+    }
+  }
+  return out.slice(0, 8).join(", ") || "scrollWidth " + document.documentElement.scrollWidth;
+})()`

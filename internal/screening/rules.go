@@ -358,7 +358,7 @@ var questions = []Question{
 		Help: "We ask everyone this. Your answer helps your care team support you safely."},
 	{ID: "suicidal_now", Section: SectionSafety,
 		Text: "In the past 2 weeks, including today, have you had thoughts of ending your life?",
-		Help: "If you might act on these thoughts, please don't wait for us: call or text 988 (in the US) or your local emergency number now."},
+		Help: "Your care team reads your answer when you send this questionnaire; they do not see it the moment you choose it."},
 }
 
 // Questions returns the intake's yes/no questions in display order, grouped

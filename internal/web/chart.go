@@ -167,16 +167,17 @@ func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
 
 // intakeData is the intake form (portal or staff) and its review.
 type intakeData struct {
-	Action   string
-	Patient  *store.Patient
-	Sections []intakeSection
-	Intake   clinic.Intake
-	Meds     []medRow // the lines shown, with blanks to fill
-	Version  *store.IntakeVersion
-	Errors   map[string]string
-	Staff    bool
-	Saved    string
-	Safety   bool // the patient answered yes to thoughts of ending their life
+	Action    string
+	Patient   *store.Patient
+	Sections  []intakeSection
+	Intake    clinic.Intake
+	Meds      []medRow // the lines shown, with blanks to fill
+	Version   *store.IntakeVersion
+	Errors    map[string]string
+	Staff     bool
+	Saved     string
+	SavedKind string // draft, submitted or staff
+	Safety    bool   // the patient answered yes to thoughts of ending their life
 }
 
 // medRow is one medication line of the form and, for staff, what it was

@@ -25,7 +25,8 @@ func (s *Server) intakePage(w http.ResponseWriter, r *http.Request, p *store.Pat
 		}
 	}
 	d.Meds = medRows(d.Intake.Medications, d.Staff)
-	switch r.URL.Query().Get("saved") {
+	d.SavedKind = r.URL.Query().Get("saved")
+	switch d.SavedKind {
 	case "draft":
 		d.Saved = "Saved. You can come back and finish at any time."
 	case "submitted":
