@@ -137,8 +137,16 @@ func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, i
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO intakes (id, patient_id, version, submitted, body, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			NewID(), patientID, version, submit, string(body), actor.UserID, s.now())
+		if err != nil {
+			return err
+		}
 		e.ObjectType, e.ObjectID = "intake", patientID
-		return err
+		// A suicide-risk answer alerts the care team as soon as it is saved,
+		// draft or not: it is never held back until the form is finished.
+		if in.Answers["suicidal_now"] == "yes" {
+			return s.raiseSafetyAlert(ctx, tx, actor, patientID, "intake")
+		}
+		return nil
 	})
 	return version, err
 }

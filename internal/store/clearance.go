@@ -213,6 +213,7 @@ type Chart struct {
 	Timeline     []StageChange
 	Consult      []ConsultMessage
 	Appointments []Appointment
+	Alerts       []SafetyAlert
 }
 
 // FindChart reads patientID's chart, if actor may read clinical content
@@ -240,6 +241,9 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 		}
 		c.ClearanceNow = c.Clearance != nil && c.Clearance.Decision == Cleared && c.Screened != nil && c.Screened.Version == c.Clearance.IntakeVersion
 		if c.Appointments, err = appointments(ctx, tx, patientID); err != nil {
+			return err
+		}
+		if c.Alerts, err = patientAlerts(ctx, tx, patientID); err != nil {
 			return err
 		}
 		if actor.Role == clinic.RoleTherapist || actor.Role == clinic.RolePrescriber {

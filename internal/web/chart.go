@@ -49,6 +49,11 @@ func (s *Server) handleClearance(w http.ResponseWriter, r *http.Request) {
 	s.chartForm(w, r, err, "clearance")
 }
 
+func (s *Server) handleAcknowledgeAlert(w http.ResponseWriter, r *http.Request) {
+	err := s.store.AcknowledgeSafetyAlert(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("alert"), r.PostFormValue("ack_note"))
+	s.chartForm(w, r, err, "alerts")
+}
+
 func (s *Server) handleConsult(w http.ResponseWriter, r *http.Request) {
 	err := s.store.PostConsult(r.Context(), s.actor(r), r.PathValue("patient"), r.PostFormValue("body"))
 	s.chartForm(w, r, err, "consult")
@@ -175,6 +180,7 @@ type intakeData struct {
 	Version   *store.IntakeVersion
 	Errors    map[string]string
 	Staff     bool
+	History   []store.IntakeVersion // every version, for staff
 	Saved     string
 	SavedKind string // draft, submitted or staff
 	Safety    bool   // the patient answered yes to thoughts of ending their life

@@ -237,3 +237,57 @@ func TestMedicationLookup(t *testing.T) {
 		t.Errorf("lookup signed out = %d, want 303", r.status)
 	}
 }
+
+// TestIntakeSafetyAnswer: answering yes to current thoughts of ending one's
+// life shows crisis help at once (even in a draft), raises an alert for the
+// care team that stays open until a clinician acknowledges it with what they
+// did, and the team sees an exclude flag on the chart.
+func TestIntakeSafetyAnswer(t *testing.T) {
+	f := newFixture(t)
+	pat := f.signIn("pat@example.org")
+	thea := f.signIn("thea@example.org")
+	theo := f.signIn("theo@example.org")
+	if r := f.do("GET", "/patients", nil, thea); strings.Contains(r.body, "Safety alerts") {
+		t.Fatal("alert shown before any answer")
+	}
+	draft := f.do("POST", "/portal/intake", intakeForm("save", []string{"suicidal_now"}), pat)
+	if draft.status != http.StatusOK || !strings.Contains(draft.body, "Thank you for telling us") {
+		t.Fatalf("safety answer in a draft = %d, want the crisis page", draft.status)
+	}
+	rex := f.signIn("rex@example.org")
+	for who, tok := range map[string]string{"thea": thea, "rex": rex} {
+		if r := f.do("GET", "/patients", nil, tok); !strings.Contains(r.body, "Safety alerts") || !strings.Contains(r.body, canaryA) {
+			t.Errorf("%s's caseload does not show the safety alert", who)
+		}
+	}
+	if r := f.do("GET", "/patients", nil, theo); strings.Contains(r.body, "Safety alerts") {
+		t.Error("a therapist outside the team sees the alert")
+	}
+	r := f.do("POST", "/portal/intake", intakeForm("submit", []string{"suicidal_now"}), pat)
+	if r.status != http.StatusOK || !strings.Contains(r.body, "Thank you for telling us") || !strings.Contains(r.body, usCrisis) || !strings.Contains(r.body, `href="tel:988"`) {
+		t.Fatalf("safety answer = %d, want the crisis page at once", r.status)
+	}
+	if n := len(f.auditRows("alert.raise")); n != 1 {
+		t.Errorf("%d alert.raise rows, want 1 (one open alert, not one per save)", n)
+	}
+	chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea)
+	if !strings.Contains(chart.body, "flag-exclude") || !strings.Contains(chart.body, "Answered yes: In the past 2 weeks") {
+		t.Error("the therapist's chart does not flag the safety answer")
+	}
+	id := regexp.MustCompile(`/alerts/([0-9a-z]+)/acknowledge`).FindStringSubmatch(chart.body)
+	if id == nil {
+		t.Fatal("chart has no acknowledge form")
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/alerts/"+id[1]+"/acknowledge", url.Values{"ack_note": {" "}}, thea); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("acknowledging without saying what was done = %d, want 422", r.status)
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/alerts/"+id[1]+"/acknowledge", url.Values{"ack_note": {"Called her at 14:10; safe, plan reviewed, follow-up tomorrow."}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("acknowledge = %d, want 303", r.status)
+	}
+	if r := f.do("GET", "/patients", nil, rex); strings.Contains(r.body, "Safety alerts") {
+		t.Error("the alert is still open after a clinician acknowledged it")
+	}
+	if n := len(f.auditRows("alert.acknowledge")); n != 1 {
+		t.Errorf("%d alert.acknowledge rows, want 1", n)
+	}
+}

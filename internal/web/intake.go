@@ -24,7 +24,15 @@ func (s *Server) intakePage(w http.ResponseWriter, r *http.Request, p *store.Pat
 			d.Intake = clinic.Intake{Answers: map[string]string{}}
 		}
 	}
-	d.Meds = medRows(d.Intake.Medications, d.Staff)
+	d.Meds = medRows(d.Intake.Medications, true)
+	if d.Staff {
+		hist, err := s.store.IntakeHistory(r.Context(), p.ID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		d.History = hist
+	}
 	d.SavedKind = r.URL.Query().Get("saved")
 	switch d.SavedKind {
 	case "draft":

@@ -21,6 +21,7 @@ type patientsData struct {
 	Stage    string
 	Stages   []clinic.Stage
 	Unread   map[string]int
+	Alerts   []store.SafetyAlert
 	Errors   map[string]string
 }
 
@@ -46,6 +47,10 @@ func (s *Server) handlePatients(w http.ResponseWriter, r *http.Request) {
 	d.Patients = list
 	if u.Role != clinic.RoleAdmin {
 		if d.Unread, err = s.store.UnreadConsults(r.Context(), s.actor(r)); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if d.Alerts, err = s.store.OpenSafetyAlerts(r.Context(), s.actor(r)); err != nil {
 			s.error(w, r, err)
 			return
 		}
@@ -211,6 +216,8 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		d.Notice = "Message sent."
 	case "appointments":
 		d.Notice = "Appointment booked."
+	case "alerts":
+		d.Notice = "Alert acknowledged. What you did is recorded."
 	}
 	s.render(w, r, status, "patient", p.DisplayName, d)
 }

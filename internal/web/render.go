@@ -41,10 +41,11 @@ func navFor(u *clinic.User, path string) []navLink {
 	case clinic.RoleAdmin:
 		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/audit", Label: "Audit log"}}
 	default:
-		links = []navLink{{Href: "/patients", Label: "Patients"}}
+		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/patients?stage=inquiry", Label: "New inquiries"}}
 	}
 	for i := range links {
-		links[i].Current = path == links[i].Href || strings.HasPrefix(path, links[i].Href+"/")
+		href, _, _ := strings.Cut(links[i].Href, "?")
+		links[i].Current = path == href || strings.HasPrefix(path, href+"/")
 	}
 	return links
 }

@@ -85,6 +85,7 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/clearance", signedIn, clinicians, s.handleClearance},
 		{"POST /patients/{patient}/consult", signedIn, clinicians, s.handleConsult},
 		{"POST /patients/{patient}/appointments", signedIn, clinicians, s.handleAppointment},
+		{"POST /patients/{patient}/alerts/{alert}/acknowledge", signedIn, clinicians, s.handleAcknowledgeAlert},
 		{"GET /patients/{patient}/emergency", signedIn, clinicians, s.handleEmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, clinicians, s.handleEmergency},
 

@@ -102,3 +102,16 @@ CREATE TABLE appointments (
     cancelled_at TIMESTAMP
 );
 CREATE INDEX appointments_patient ON appointments (patient_id, starts_at);
+
+-- Safety alerts: a suicide-risk answer raises one for the care team; it
+-- stays open until a clinician acknowledges it.
+CREATE TABLE safety_alerts (
+    id              TEXT PRIMARY KEY,
+    patient_id      TEXT NOT NULL REFERENCES patients (id),
+    source          TEXT NOT NULL,
+    raised_at       TIMESTAMP NOT NULL,
+    acknowledged_by TEXT NOT NULL DEFAULT '',
+    acknowledged_at TIMESTAMP,
+    ack_note        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX safety_alerts_open ON safety_alerts (patient_id, acknowledged_at);
