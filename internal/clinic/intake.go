@@ -34,8 +34,17 @@ const (
 // Validate checks an intake against the known question ids, trims it, and
 // returns an EInvalid error with a message at each field that is wrong.
 // Medication fields are named med_name_N, med_dose_N, med_frequency_N.
-func (in *Intake) Validate(questionIDs []string) error {
+// With complete (sending the questionnaire), every question needs an
+// answer: a question left blank is not a no.
+func (in *Intake) Validate(questionIDs []string, complete bool) error {
 	fe := FieldErrors{}
+	if complete {
+		for _, id := range questionIDs {
+			if in.Answers[id] == "" {
+				fe.Add("q_"+id, "Please answer yes, no or not sure.")
+			}
+		}
+	}
 	known := map[string]bool{}
 	for _, id := range questionIDs {
 		known[id] = true

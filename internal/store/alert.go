@@ -110,6 +110,13 @@ func (s *Store) AcknowledgeSafetyAlert(ctx context.Context, actor Actor, patient
 		if utf8.RuneCountInString(note) > 2000 {
 			return &clinic.Error{Code: clinic.EInvalid, Message: "Use at most 2000 characters.", Fields: map[string]string{"ack_note": "Use at most 2000 characters."}}
 		}
+		var exists int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM safety_alerts WHERE id = $1 AND patient_id = $2`, id, patientID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return clinic.Errorf(clinic.ENotFound, "We could not find that alert.")
+		}
 		res, err := tx.Exec(ctx, `UPDATE safety_alerts SET acknowledged_by = $1, acknowledged_at = $2, ack_note = $3 WHERE id = $4 AND patient_id = $5 AND acknowledged_at IS NULL`,
 			actor.UserID, s.now(), note, id, patientID)
 		if err != nil {

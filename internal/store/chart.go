@@ -53,6 +53,10 @@ func (s *Store) ChangeStage(ctx context.Context, actor Actor, patientID string, 
 	if actor.Role == clinic.RolePatient {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
+	return s.auditGate(ctx, actor, patientID, "stage="+string(to), s.changeStage(ctx, actor, patientID, to, reason))
+}
+
+func (s *Store) changeStage(ctx context.Context, actor Actor, patientID string, to clinic.Stage, reason string) error {
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "course.stage", func(tx *Tx, a Access, e *Entry) error {
 		var from string
 		if err := tx.QueryRow(ctx, `SELECT stage FROM patients WHERE id = $1`, patientID).Scan(&from); err != nil {
@@ -63,7 +67,7 @@ func (s *Store) ChangeStage(ctx context.Context, actor Actor, patientID string, 
 		}
 		if clinic.NeedsClearance(to) {
 			if err := s.requireClearance(ctx, tx, patientID); err != nil {
-				return &clinic.Error{Code: clinic.EInvalid, Message: err.Error(), Fields: map[string]string{"stage": clinic.ErrorMessage(err)}}
+				return &clinic.Error{Code: clinic.EInvalid, Message: clinic.ErrorMessage(err), Fields: map[string]string{"stage": clinic.ErrorMessage(err)}, Err: err}
 			}
 		}
 		now := s.now()
@@ -123,9 +127,10 @@ func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, i
 	if submit {
 		action = "intake.submit"
 	}
+	safety := in.Answers["suicidal_now"] == "yes"
 	var version int64
 	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
-		if err := in.Validate(questionIDs); err != nil {
+		if err := in.Validate(questionIDs, submit); err != nil {
 			return err
 		}
 		body, err := json.Marshal(in)
@@ -143,11 +148,20 @@ func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, i
 		e.ObjectType, e.ObjectID = "intake", patientID
 		// A suicide-risk answer alerts the care team as soon as it is saved,
 		// draft or not: it is never held back until the form is finished.
-		if in.Answers["suicidal_now"] == "yes" {
+		if safety {
 			return s.raiseSafetyAlert(ctx, tx, actor, patientID, "intake")
 		}
 		return nil
 	})
+	if safety && clinic.ErrorCode(err) == clinic.EInvalid {
+		// The form could not be saved (another field is wrong), but the
+		// answer was given: the alert goes out anyway.
+		if aerr := s.patientAccess(ctx, actor, patientID, auth.PermChart, "intake.safety", func(tx *Tx, a Access, e *Entry) error {
+			return s.raiseSafetyAlert(ctx, tx, actor, patientID, "intake")
+		}); aerr != nil {
+			return 0, aerr
+		}
+	}
 	return version, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -178,26 +179,77 @@ func latestClearance(ctx context.Context, tx *Tx, patientID string) (*Clearance,
 	return &c, rows.Err()
 }
 
-// requireClearance returns nil when patientID's latest clearance is
-// "cleared" and was made on the latest submitted intake; otherwise an
-// EInvalid error saying what is missing. It is the gate in front of
-// preparation and dosing, checked in the store whatever a page showed.
-func (s *Store) requireClearance(ctx context.Context, tx *Tx, patientID string) error {
+// clearanceProblem says why patientID may not go on to preparation or
+// dosing now, or "" when they may: the latest clearance must be "cleared",
+// made on the latest submitted intake, with a written override for every
+// exclude flag the patient has now (flags are recomputed, so a change of
+// date of birth or of the rules counts); the therapist's latest evaluation
+// must recommend KAP; and no safety alert may be open.
+func (s *Store) clearanceProblem(ctx context.Context, tx *Tx, patientID string) (string, error) {
+	var open int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM safety_alerts WHERE patient_id = $1 AND acknowledged_at IS NULL`, patientID).Scan(&open); err != nil {
+		return "", err
+	}
+	if open > 0 {
+		return "A safety alert is open for this patient: a clinician must acknowledge it first.", nil
+	}
+	ev, err := latestEvaluation(ctx, tx, patientID)
+	if err != nil {
+		return "", err
+	}
+	if ev == nil || ev.Recommendation != "suitable" {
+		return "The therapist's evaluation does not yet recommend KAP.", nil
+	}
 	c, err := latestClearance(ctx, tx, patientID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if c == nil || c.Decision != Cleared {
-		return clinic.Errorf(clinic.EInvalid, "The prescriber has not cleared this patient for ketamine yet.")
+		return "The prescriber has not cleared this patient for ketamine yet.", nil
 	}
-	iv, err := latestIntake(ctx, tx, patientID, true)
+	iv, flags, err := s.flagsFor(ctx, tx, patientID)
+	if err != nil {
+		return "", err
+	}
+	if iv == nil || iv.Version != c.IntakeVersion {
+		return "The intake changed after the prescriber's clearance; the prescriber must review it again.", nil
+	}
+	for _, f := range flags {
+		if f.Level == screening.Exclude {
+			if _, ok := c.Overrides[FlagKey(f)]; !ok {
+				return "A new exclusion appeared after the prescriber's clearance (" + f.Reason + "); the prescriber must review it again.", nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// requireClearance returns nil when patientID may go on to preparation or
+// dosing (see clearanceProblem), and otherwise an EInvalid error saying
+// why. It is the gate, checked in the store whatever a page showed.
+func (s *Store) requireClearance(ctx context.Context, tx *Tx, patientID string) error {
+	msg, err := s.clearanceProblem(ctx, tx, patientID)
 	if err != nil {
 		return err
 	}
-	if iv == nil || iv.Version != c.IntakeVersion {
-		return clinic.Errorf(clinic.EInvalid, "The intake changed after the prescriber's clearance; the prescriber must review it again.")
+	if msg != "" {
+		return &clinic.Error{Code: clinic.EInvalid, Message: msg, Err: errGate}
 	}
 	return nil
+}
+
+// errGate marks a refusal by the clearance gate, so it can be audited.
+var errGate = errors.New("clearance gate")
+
+// auditGate records a refusal by the clearance gate (what was tried is in
+// what). The refused change itself was rolled back.
+func (s *Store) auditGate(ctx context.Context, actor Actor, patientID, what string, err error) error {
+	if errors.Is(err, errGate) {
+		if aerr := s.Audit(ctx, actor, Entry{Action: "gate.refused", Outcome: OutcomeDenied, PatientID: patientID, ObjectType: "patient", ObjectID: patientID, Detail: what}); aerr != nil {
+			return aerr
+		}
+	}
+	return err
 }
 
 // Chart is everything the chart page shows a clinician about one patient.
@@ -209,7 +261,8 @@ type Chart struct {
 	Flags        []screening.Flag
 	Evaluation   *Evaluation
 	Clearance    *Clearance
-	ClearanceNow bool // the clearance is "cleared" and on the latest submitted intake
+	ClearanceNow bool   // the patient may go on to preparation and dosing
+	GateProblem  string // why not, when not
 	Timeline     []StageChange
 	Consult      []ConsultMessage
 	Appointments []Appointment
@@ -239,7 +292,10 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 		if c.Clearance, err = latestClearance(ctx, tx, patientID); err != nil {
 			return err
 		}
-		c.ClearanceNow = c.Clearance != nil && c.Clearance.Decision == Cleared && c.Screened != nil && c.Screened.Version == c.Clearance.IntakeVersion
+		if c.GateProblem, err = s.clearanceProblem(ctx, tx, patientID); err != nil {
+			return err
+		}
+		c.ClearanceNow = c.GateProblem == ""
 		if c.Appointments, err = appointments(ctx, tx, patientID); err != nil {
 			return err
 		}

@@ -180,13 +180,13 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.create", func(tx *Tx, a Access, e *Entry) error {
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.create", func(tx *Tx, a Access, e *Entry) error {
 		if err := s.validateAppointment(ap); err != nil {
 			return err
 		}
 		if ap.Kind == "dosing" {
 			if err := s.requireClearance(ctx, tx, patientID); err != nil {
-				return &clinic.Error{Code: clinic.EInvalid, Message: clinic.ErrorMessage(err), Fields: map[string]string{"kind": clinic.ErrorMessage(err)}}
+				return &clinic.Error{Code: clinic.EInvalid, Message: clinic.ErrorMessage(err), Fields: map[string]string{"kind": clinic.ErrorMessage(err)}, Err: err}
 			}
 		}
 		ap.ID = NewID()
@@ -195,6 +195,7 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 		e.ObjectType, e.ObjectID, e.Detail = "appointment", ap.ID, ap.Kind
 		return err
 	})
+	return s.auditGate(ctx, actor, patientID, "appointment="+ap.Kind, err)
 }
 
 func (s *Store) validateAppointment(ap *Appointment) error {
@@ -210,6 +211,8 @@ func (s *Store) validateAppointment(ap *Appointment) error {
 		fe.Add("starts_at", "Enter the date and time, like 2026-12-03 10:00.")
 	} else if ap.StartsAt.Before(s.now().Add(-24 * time.Hour)) {
 		fe.Add("starts_at", "That is in the past.")
+	} else if ap.StartsAt.After(s.now().AddDate(2, 0, 0)) {
+		fe.Add("starts_at", "That is more than two years ahead: check the year.")
 	}
 	if ap.Minutes < 15 || ap.Minutes > 480 {
 		fe.Add("minutes", "Enter a length from 15 to 480 minutes (a dosing session is usually about 180).")

@@ -74,7 +74,7 @@ var policy = map[string]map[string]int{
 	"POST /patients/{patient}/details":                    m(303, 303, 404, 404, 422, 404, 422, 422),
 	"POST /patients/{patient}/stage":                      m(303, 303, 404, 404, 422, 404, 422, 404),
 	"GET /patients/{patient}/intake":                      m(303, 303, 404, 404, 200, 404, 200, 404),
-	"POST /patients/{patient}/intake":                     m(303, 303, 404, 404, 303, 404, 303, 404),
+	"POST /patients/{patient}/intake":                     m(303, 303, 404, 404, 422, 404, 422, 404),
 	"POST /patients/{patient}/evaluation":                 m(303, 303, 404, 404, 422, 404, 404, 404),
 	"POST /patients/{patient}/clearance":                  m(303, 303, 404, 404, 404, 404, 422, 404),
 	"POST /patients/{patient}/consult":                    m(303, 303, 404, 404, 422, 404, 422, 404),

@@ -88,6 +88,7 @@ func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
 // detailsData is the patient-details form.
 type detailsData struct {
 	Patient *store.Patient
+	Saved   *store.Patient // on a conflict: the record as saved by someone else
 	Errors  map[string]string
 	Zones   []string
 }
@@ -118,11 +119,19 @@ func (s *Server) handleDetails(w http.ResponseWriter, r *http.Request) {
 	p.Version, _ = strconv.ParseInt(f.Get("version"), 10, 64)
 	err := s.store.UpdatePatientDetails(r.Context(), s.actor(r), p)
 	if e, ok := err.(*clinic.Error); ok && (e.Code == clinic.EInvalid || e.Code == clinic.EConflict) {
-		fields := e.Fields
+		d := detailsData{Patient: p, Errors: e.Fields, Zones: commonZones}
 		if e.Code == clinic.EConflict {
-			fields = map[string]string{"form": e.Message}
+			// Show what is saved now, and carry its version: saving again
+			// keeps what this person typed, knowingly.
+			saved, _, ferr := s.store.FindPatient(r.Context(), s.actor(r), p.ID)
+			if ferr != nil {
+				s.error(w, r, ferr)
+				return
+			}
+			d.Saved, d.Errors = saved, map[string]string{"form": e.Message}
+			p.Version = saved.Version
 		}
-		s.render(w, r, http.StatusUnprocessableEntity, "details", "Details", detailsData{Patient: p, Errors: fields, Zones: commonZones})
+		s.render(w, r, http.StatusUnprocessableEntity, "details", "Details", d)
 		return
 	}
 	if err != nil {

@@ -66,6 +66,12 @@ func TestIntakeToClearance(t *testing.T) {
 			t.Fatalf("move to %s = %d", stage, r.status)
 		}
 	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/stage", url.Values{"stage": {"preparation"}}, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "evaluation does not yet recommend") {
+		t.Fatalf("preparation before the evaluation = %d, want 422 saying why", r.status)
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/evaluation", url.Values{"recommendation": {"suitable"}, "summary": {"Stable bipolar II since 2021; good support."}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("evaluation = %d", r.status)
+	}
 	if r := f.do("POST", "/patients/"+f.pA.ID+"/stage", url.Values{"stage": {"preparation"}}, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "not cleared") {
 		t.Fatalf("preparation before clearance = %d, want 422 saying why", r.status)
 	}
@@ -73,8 +79,8 @@ func TestIntakeToClearance(t *testing.T) {
 	if r := f.do("POST", "/patients/"+f.pA.ID+"/appointments", book, thea); r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("dosing appointment before clearance = %d, want 422", r.status)
 	}
-	if r := f.do("POST", "/patients/"+f.pA.ID+"/evaluation", url.Values{"recommendation": {"suitable"}, "summary": {"Stable bipolar II since 2021; good support."}}, thea); r.status != http.StatusSeeOther {
-		t.Fatalf("evaluation = %d", r.status)
+	if n := len(f.auditRows("gate.refused")); n != 3 {
+		t.Errorf("%d gate.refused audit rows, want 3 (two stage moves and a booking)", n)
 	}
 
 	rex := f.signIn("rex@example.org")
@@ -129,8 +135,8 @@ func TestDosingGateInStore(t *testing.T) {
 	f := newFixture(t)
 	ap := &store.Appointment{Kind: "dosing", StartsAt: f.now.Add(48 * time.Hour), Minutes: 180}
 	err := f.st.CreateAppointment(t.Context(), f.as("thea@example.org"), f.pA.ID, ap)
-	if err == nil || !strings.Contains(err.Error(), "not cleared") {
-		t.Fatalf("CreateAppointment(dosing, uncleared) = %v, want refused", err)
+	if err == nil || !strings.Contains(err.Error(), "clearance gate") {
+		t.Fatalf("CreateAppointment(dosing, uncleared) = %v, want refused by the gate", err)
 	}
 	prep := &store.Appointment{Kind: "preparation", StartsAt: f.now.Add(48 * time.Hour), Minutes: 60}
 	if err := f.st.CreateAppointment(t.Context(), f.as("thea@example.org"), f.pA.ID, prep); err != nil {
@@ -289,5 +295,114 @@ func TestIntakeSafetyAnswer(t *testing.T) {
 	}
 	if n := len(f.auditRows("alert.acknowledge")); n != 1 {
 		t.Errorf("%d alert.acknowledge rows, want 1", n)
+	}
+}
+
+// clearA takes patient A to a current clearance: a sent intake, a
+// suitable evaluation and the prescriber's clearance.
+func (f *fixture) clearA(meds ...string) {
+	f.t.Helper()
+	pat := f.signIn("pat@example.org")
+	if r := f.do("POST", "/portal/intake", intakeForm("submit", nil, meds...), pat); r.status != http.StatusSeeOther {
+		f.t.Fatalf("intake = %d", r.status)
+	}
+	thea := f.signIn("thea@example.org")
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/evaluation", url.Values{"recommendation": {"suitable"}, "summary": {"Suitable."}}, thea); r.status != http.StatusSeeOther {
+		f.t.Fatalf("evaluation = %d", r.status)
+	}
+	rex := f.signIn("rex@example.org")
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/clearance", url.Values{"decision": {"cleared"}, "reason": {"Fit."}}, rex); r.status != http.StatusSeeOther {
+		f.t.Fatalf("clearance = %d: %s", r.status, r.body[:min(400, len(r.body))])
+	}
+}
+
+func (f *fixture) bookDosing(tok string) response {
+	return f.do("POST", "/patients/"+f.pA.ID+"/appointments", url.Values{"kind": {"dosing"}, "starts_at": {f.now.Add(72 * time.Hour).Format("2006-01-02T15:04")}, "minutes": {"180"}}, tok)
+}
+
+// TestSafetyAnswerWithInvalidForm: a yes to current suicidal thoughts is
+// acted on even when another field stops the form being saved.
+func TestSafetyAnswerWithInvalidForm(t *testing.T) {
+	f := newFixture(t)
+	pat := f.signIn("pat@example.org")
+	form := intakeForm("submit", []string{"suicidal_now"})
+	form.Set("med_dose_0", "10mg") // a dose with no name: invalid
+	r := f.do("POST", "/portal/intake", form, pat)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `id="safety-block"`) || !strings.Contains(r.body, usCrisis) {
+		t.Fatalf("invalid form with a safety answer = %d, want 422 with the crisis block", r.status)
+	}
+	if n := len(f.auditRows("alert.raise")); n != 1 {
+		t.Fatalf("%d alerts raised, want 1 although the form was not saved", n)
+	}
+	thea := f.signIn("thea@example.org")
+	if r := f.do("GET", "/patients", nil, thea); !strings.Contains(r.body, "Safety alerts") {
+		t.Error("the care team does not see the alert")
+	}
+}
+
+// TestGateRecomputesFlags: after clearance, a change that adds an exclusion
+// (a date of birth under 18), an open safety alert, or a blank answer on
+// sending each stop dosing.
+func TestGateRecomputesFlags(t *testing.T) {
+	f := newFixture(t)
+	f.clearA("sertraline")
+	thea := f.signIn("thea@example.org")
+	if r := f.bookDosing(thea); r.status != http.StatusSeeOther {
+		t.Fatalf("dosing after clearance = %d, want 303", r.status)
+	}
+	// A minor's date of birth: a new exclude flag the clearance did not override.
+	p, _, _ := f.st.FindPatient(t.Context(), f.as("thea@example.org"), f.pA.ID)
+	minor := url.Values{"display_name": {p.DisplayName}, "email": {p.Email}, "birth_date": {f.now.AddDate(-16, 0, 0).Format("2006-01-02")}, "version": {"1"}}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/details", minor, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("details = %d", r.status)
+	}
+	if r := f.bookDosing(thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "new exclusion appeared") {
+		t.Fatalf("dosing after a new exclusion = %d, want 422", r.status)
+	}
+	if chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea); !strings.Contains(chart.body, "On hold") {
+		t.Error("chart does not show dosing on hold")
+	}
+	// An open safety alert holds dosing too.
+	g := newFixture(t)
+	g.clearA("sertraline")
+	pat := g.signIn("pat@example.org")
+	g.do("POST", "/portal/intake", intakeForm("save", []string{"suicidal_now"}), pat) // a draft: the clearance stays on the sent intake
+	gt := g.signIn("thea@example.org")
+	if r := g.bookDosing(gt); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "safety alert is open") {
+		t.Fatalf("dosing with an open safety alert = %d, want 422", r.status)
+	}
+	// Sending with questions left blank is refused at each question.
+	blank := url.Values{"action": {"submit"}}
+	r := g.do("POST", "/portal/intake", blank, pat)
+	if r.status != http.StatusUnprocessableEntity || strings.Count(r.body, "Please answer yes, no or not sure.") != len(screening.Questions()) {
+		t.Fatalf("blank intake sent = %d with %d question errors, want 422 with %d", r.status, strings.Count(r.body, "Please answer yes, no or not sure."), len(screening.Questions()))
+	}
+	if r := g.do("POST", "/portal/intake", url.Values{"action": {"save"}}, pat); r.status != http.StatusSeeOther {
+		t.Errorf("blank draft saved = %d, want 303 (drafts may be partial)", r.status)
+	}
+	if r := g.do("POST", "/patients/"+g.pA.ID+"/alerts/nope/acknowledge", url.Values{"ack_note": {"x"}}, gt); r.status != http.StatusNotFound {
+		t.Errorf("acknowledging an unknown alert = %d, want 404", r.status)
+	}
+}
+
+// TestDetailsConflictResolves: after a conflict the form carries the saved
+// version, so saving again keeps what this person typed.
+func TestDetailsConflictResolves(t *testing.T) {
+	f := newFixture(t)
+	thea := f.signIn("thea@example.org")
+	rex := f.signIn("rex@example.org")
+	base := url.Values{"display_name": {canaryA}, "version": {"1"}}
+	theirs := url.Values{"display_name": {canaryA}, "version": {"1"}, "pronouns": {"she/her"}}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/details", theirs, rex); r.status != http.StatusSeeOther {
+		t.Fatal(r.status)
+	}
+	mine := url.Values{"display_name": {canaryA}, "version": base["version"], "phone": {"+1 555 010 2345"}}
+	r := f.do("POST", "/patients/"+f.pA.ID+"/details", mine, thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Saved now") || !strings.Contains(r.body, "she/her") || !strings.Contains(r.body, `name="version" value="2"`) {
+		t.Fatalf("conflict = %d, want 422 showing the saved record and carrying version 2", r.status)
+	}
+	mine.Set("version", "2")
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/details", mine, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("saving again after the conflict = %d, want 303", r.status)
 	}
 }

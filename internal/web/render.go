@@ -86,7 +86,15 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 			}
 			return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
 		},
-		"isotime":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// whenIn shows a time in a patient's time zone (UTC when unknown).
+		"whenIn": func(t time.Time, tz string) string {
+			loc, err := time.LoadLocation(tz)
+			if tz == "" || err != nil {
+				return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
+			}
+			return t.In(loc).Format("Mon Jan 2, 2006, 15:04 MST")
+		},
 		"actionWords": actionWords,
 		"recommendation": func(r string) string {
 			return map[string]string{"suitable": "Suitable for KAP", "needs_information": "Needs more information", "not_suitable": "Not suitable"}[r]
