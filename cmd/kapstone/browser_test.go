@@ -391,7 +391,7 @@ func TestBrowserIntakeOnPhone(t *testing.T) {
 	href := run1(t, b, "patient link", chromedp.Evaluate[string](`[...document.querySelectorAll('.row-list a')].find(a => a.textContent.includes(`+string(name)+`)).getAttribute('href')`))
 	b.do(t, "chart", chromedp.Navigate(in.url+href), chromedp.WaitVisible(chromedp.ID("screening-title")))
 	text := run1(t, b, "flags", chromedp.Text(chromedp.ID("screening")))
-	for _, want := range []string{"clonazepam", "EXCLUDE", "CAUTION"} {
+	for _, want := range []string{"clonazepam", "EXCLUDE", "History of mania"} {
 		if !strings.Contains(strings.ToUpper(text), strings.ToUpper(want)) {
 			t.Errorf("therapist's screening card lacks %q: %q", want, text)
 		}

@@ -145,6 +145,25 @@ func read(text string) (reading, bool) {
 			addDrug(found{drug: ref.drug, name: ref.tokens[0], word: t})
 			continue
 		}
+		if short := utf8.RuneCountInString(t) < 3; short {
+			// A short code next to a number ("t3", "#3 p") may be a drug
+			// ("Tylenol T3"): ask for a review rather than drop it.
+			switch {
+			case i < len(toks) && isDigits(toks[i]):
+				r.unmatched = append(r.unmatched, t+toks[i])
+				i++
+			case i >= 2 && isDigits(toks[i-2]):
+				r.unmatched = append(r.unmatched, t)
+			}
+			continue
+		}
+		if ix.multiFirst[t] {
+			// The first word of a multi-word name ("methylene" of "methylene
+			// blue") whose other words are missing: never read as another
+			// drug by correcting its spelling.
+			r.unmatched = append(r.unmatched, t)
+			continue
+		}
 		switch c, ok := ix.correct(t); {
 		case ok && c.drug < 0: // a misspelt dose, form or timing word
 		case ok:
@@ -183,6 +202,15 @@ func tokenize(s string) []string {
 	return toks
 }
 
+func isDigits(t string) bool {
+	for _, r := range t {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return t != ""
+}
+
 func isLetters(t string) bool {
 	for _, r := range t {
 		if !unicode.IsLetter(r) {
@@ -207,6 +235,7 @@ var noise = func() map[string]bool {
 		tab tabs tablet tablets cap caps capsule capsules pill pills caplet caplets softgel softgels gummy gummies
 		patch patches film films strip strips wafer wafers lozenge lozenges troche soltab solutab spansule sprinkle sprinkles
 		pen pens vial vials kit autoinjector
+		h hr hrs x q u wk wks mo mos yr yrs oz tsp tbsp hbr
 		xr er sr cr xl la cd ir dr ec xt odt mr pr ds hs
 		extended release released delayed immediate controlled sustained modified long acting
 		orally disintegrating chewable dissolving soluble
@@ -287,6 +316,9 @@ type index struct {
 	byFirst map[string][]nameRef // longest first
 	single  map[string]nameRef   // one-token names
 	cands   []candidate          // one-token letter names and noise words
+	// multiFirst holds the first words of multi-word names that are not
+	// names or noise words themselves.
+	multiFirst map[string]bool
 }
 
 var loadIndex = sync.OnceValue(func() *index {
@@ -301,7 +333,7 @@ var loadIndex = sync.OnceValue(func() *index {
 // when one name belongs to two drugs with different generic names, or a name
 // has no letters.
 func buildIndex() (*index, error) {
-	ix := &index{byFirst: map[string][]nameRef{}, single: map[string]nameRef{}}
+	ix := &index{byFirst: map[string][]nameRef{}, single: map[string]nameRef{}, multiFirst: map[string]bool{}}
 	seen := map[string]int{}
 	for di, d := range drugs {
 		names := append([]string{d.generic}, strings.Split(d.names, ",")...)
@@ -333,6 +365,11 @@ func buildIndex() (*index, error) {
 					ix.cands = append(ix.cands, newCandidate(toks[0], di))
 				}
 			}
+		}
+	}
+	for k, refs := range ix.byFirst {
+		if _, isName := ix.single[k]; !isName && !noise[k] && len(refs) > 0 {
+			ix.multiFirst[k] = true
 		}
 	}
 	for k := range ix.byFirst {

@@ -12,6 +12,13 @@ const (
 	classAntipsychotic  = "antipsychotic"
 	classNaltrexone     = "naltrexone"
 	classKetamine       = "ketamine"
+	classBarbiturate    = "barbiturate"
+	classOxybate        = "oxybate"
+	classSedative       = "sedative"
+	classNMDA           = "nmda-antagonist"
+	classCannabis       = "cannabis"
+	classNonStimulant   = "non-stimulant-adhd"
+	classStJohnsWort    = "st-johns-wort"
 )
 
 // drugClass is a group of drugs one screening rule is about.
@@ -33,6 +40,13 @@ var classes = []drugClass{
 	{classAntipsychotic, "Antipsychotic", "an antipsychotic", []string{"N05A"}},
 	{classNaltrexone, "Opioid antagonist (naltrexone)", "an opioid antagonist", []string{"N07BB04"}},
 	{classKetamine, "Ketamine or esketamine", "", []string{"N01AX03", "N06AX27"}},
+	{classBarbiturate, "Barbiturate", "a barbiturate", []string{"N05CA", "N03AA"}},
+	{classOxybate, "Sodium oxybate (GHB)", "an oxybate (GHB), a CNS depressant", []string{"N07XX04"}},
+	{classSedative, "Other sedating medicine", "a sedating medicine", []string{"N05CJ", "M03BA02"}},
+	{classNMDA, "NMDA antagonist", "an NMDA antagonist, like ketamine", []string{"R05DA09", "N06AX62", "N07XX59", "N06DX01"}},
+	{classCannabis, "Cannabis or cannabinoid", "a cannabis product", []string{"N02BG10", "N03AX24", "A04AD10"}},
+	{classNonStimulant, "Non-stimulant ADHD medicine", "a non-stimulant ADHD medicine", []string{"N06AX09"}},
+	{classStJohnsWort, "St John's wort", "a serotonergic herbal supplement", []string{"N06AX25"}},
 }
 
 var classByID = func() map[string]drugClass {
@@ -46,10 +60,10 @@ var classByID = func() map[string]drugClass {
 // drug is one row of the medication table.
 type drug struct {
 	generic string // display name; for a combination, its parts joined by "/"
-	atc     string // WHO ATC code; a shorter (group) code where the exact one is not verified
+	atc     string // WHO ATC code; a shorter (group-level) code where the exact one is not verified; "" when there is none
 	class   string // a class id, or "" for no screening concern
 	names   string // brand names and other names, comma-separated; the generic is a name too
-	note    string // why the class differs from the one the ATC code implies
+	note    string // why the class differs from the one the ATC code implies, why the code is group-level, or why there is none
 }
 
 // drugs is the medication table. ATC codes are from public WHO ATC tables
@@ -94,8 +108,15 @@ var drugs = []drug{
 	{"lisdexamfetamine", "N06BA12", classStimulant, "Vyvanse", ""},
 	{"modafinil", "N06BA07", classStimulant, "Provigil", ""},
 	{"armodafinil", "N06BA13", classStimulant, "Nuvigil", ""},
-	{"atomoxetine", "N06BA09", classStimulant, "Strattera", ""},
 	{"solriamfetol", "N06BA14", classStimulant, "Sunosi", ""},
+	// Phentermine: an anti-obesity sympathomimetic in ATC (A08AA), screened with
+	// the psychostimulants because it raises blood pressure and heart rate.
+	{"phentermine", "A08AA01", classStimulant, "Adipex, Adipex P, Lomaira, Suprenza", "an anti-obesity drug in ATC (A08AA01), but a sympathomimetic stimulant that raises blood pressure and heart rate: screened as a psychostimulant"},
+	{"phentermine/topiramate", "A08AA51", classStimulant, "Qsymia, phentermine topiramate, topiramate phentermine", "an anti-obesity combination in ATC (A08AA51) that contains phentermine, screened as a psychostimulant"},
+
+	// Non-stimulant ADHD medicines: not the seed's stimulants; the prescriber judges them.
+	{"atomoxetine", "N06BA09", classNonStimulant, "Strattera", "listed under N06BA with the psychostimulants in ATC, but a non-stimulant (noradrenaline reuptake inhibitor): screened as a non-stimulant ADHD medicine"},
+	{"viloxazine", "N06AX09", classNonStimulant, "Qelbree", ""},
 
 	// MAOIs: N06AF, N06AG; MAO-B inhibitors: N04BD.
 	{"isocarboxazid", "N06AF01", classMAOI, "Marplan", ""},
@@ -105,6 +126,8 @@ var drugs = []drug{
 	{"selegiline", "N04BD01", classMAOB, "Emsam, Eldepryl, Zelapar, deprenyl", ""},
 	{"rasagiline", "N04BD02", classMAOB, "Azilect", ""},
 	{"safinamide", "N04BD03", classMAOB, "Xadago", ""},
+	{"methylene blue", "V04CG05", classMAOI, "methylthioninium chloride, methylthioninium, ProvayBlue", "a diagnostic agent in ATC (V04CG05; also V03AB17 as an antidote), but a potent MAO-A inhibitor: an MAOI for screening"},
+	{"linezolid", "J01XX08", classMAOI, "Zyvox", "an antibiotic in ATC (J01XX08), but a reversible non-selective MAO inhibitor: an MAOI for screening"},
 
 	// Lamotrigine: N03AX09.
 	{"lamotrigine", "N03AX09", classLamotrigine, "Lamictal, Subvenite", ""},
@@ -130,9 +153,43 @@ var drugs = []drug{
 	{"buprenorphine/naloxone", "N07BC51", classOpioid, "Suboxone, Zubsolv, Bunavail, naloxone buprenorphine", ""},
 	{"oxycodone/acetaminophen", "N02AJ17", classOpioid, "Percocet, Endocet, Roxicet, Primlev, Nalocet, Prolate, oxycodone apap, oxycodone paracetamol, acetaminophen oxycodone", ""},
 	{"hydrocodone/acetaminophen", "N02AJ22", classOpioid, "Norco, Vicodin, Lortab, Lorcet, Xodol, Verdrocet, hydrocodone apap, hydrocodone paracetamol, acetaminophen hydrocodone", ""},
-	{"codeine/acetaminophen", "N02AJ06", classOpioid, "Tylenol with codeine, Tylenol 3, Tylenol 4, acetaminophen codeine, apap codeine, codeine apap, paracetamol codeine", ""},
+	{"codeine/acetaminophen", "N02AJ06", classOpioid, "Tylenol with codeine, Tylenol codeine, Tylenol 3, Tylenol #3, Tylenol T3, Tylenol No 3, T3, Tylenol 4, Tylenol #4, Tylenol No 4, acetaminophen codeine, acetaminophen-codeine, apap codeine, codeine apap, paracetamol codeine", ""},
 	{"tramadol/acetaminophen", "N02AJ13", classOpioid, "Ultracet, tramadol apap", ""},
 	{"oxycodone/aspirin", "N02AJ18", classOpioid, "Percodan", ""},
+	{"kratom", "", classOpioid, "mitragyna, mitragyna speciosa, mitragynine", "no ATC code (an unapproved plant product), but opioid-like: its alkaloids act on opioid receptors"},
+
+	// Barbiturates (N05CA, N03AA), oxybates (N07XX04) and other sedating medicines.
+	{"butalbital", "N05CA", classBarbiturate, "", "group-level ATC code (N05CA, barbiturates, plain): butalbital is sold in combinations and its own code is not verified here"},
+	{"butalbital/acetaminophen/caffeine", "N02BE", classBarbiturate, "Fioricet, Esgic, Zebutal, butalbital apap caffeine, butalbital acetaminophen caffeine, acetaminophen butalbital caffeine", "group-level ATC code (N02BE, anilide analgesics): a headache combination that contains butalbital, a barbiturate"},
+	{"butalbital/aspirin/caffeine", "N02BA", classBarbiturate, "Fiorinal, butalbital aspirin caffeine, aspirin butalbital caffeine, butalbital asa caffeine", "group-level ATC code (N02BA, salicylic acid and derivatives): a headache combination that contains butalbital, a barbiturate"},
+	{"phenobarbital", "N03AA02", classBarbiturate, "phenobarbitone, phenobarb, Luminal, Sezaby", ""},
+	{"sodium oxybate", "N07XX04", classOxybate, "oxybate, Xyrem, Lumryz, GHB, gamma hydroxybutyrate", ""},
+	{"mixed oxybate salts", "N07XX", classOxybate, "Xywav, oxybates, calcium magnesium potassium sodium oxybates", "group-level ATC code (N07XX): the mixed-salt product's own code is not verified here; it is sodium oxybate's active moiety"},
+	{"carisoprodol", "M03BA02", classSedative, "Soma, Vanadom", ""},
+	{"suvorexant", "N05CJ01", classSedative, "Belsomra", ""},
+	{"lemborexant", "N05CJ02", classSedative, "Dayvigo", ""},
+	{"daridorexant", "N05CJ03", classSedative, "Quviviq", ""},
+	{"kava", "", classSedative, "kava kava, kavakava, kava root, piper methysticum", "no ATC code (a herbal supplement), but sedating"},
+
+	// NMDA antagonists: dextromethorphan (alone and in cough and cold medicines) and memantine.
+	{"dextromethorphan", "R05DA09", classNMDA, "DM, DXM, Delsym, dextromethorphan hbr", ""},
+	{"dextromethorphan/guaifenesin", "R05F", classNMDA, "Robitussin DM, Mucinex DM, guaifenesin dm, guaifenesin dextromethorphan, dextromethorphan guaifenesin", "group-level ATC code (R05F, cough suppressant and expectorant combinations): contains dextromethorphan, an NMDA antagonist"},
+	{"acetaminophen/dextromethorphan/doxylamine", "R05X", classNMDA, "NyQuil, Vicks NyQuil", "group-level ATC code (R05X, other cold preparations): contains dextromethorphan, an NMDA antagonist"},
+	{"acetaminophen/dextromethorphan/phenylephrine", "R05X", classNMDA, "DayQuil, Vicks DayQuil", "group-level ATC code (R05X, other cold preparations): contains dextromethorphan, an NMDA antagonist"},
+	{"dextromethorphan/bupropion", "N06AX62", classNMDA, "Auvelity, dextromethorphan bupropion, bupropion dextromethorphan", ""},
+	{"dextromethorphan/quinidine", "N07XX59", classNMDA, "Nuedexta, dextromethorphan quinidine", ""},
+	{"memantine", "N06DX01", classNMDA, "Namenda", ""},
+
+	// Cannabis and cannabinoids: held around dosing. N02BG10 is the ATC code
+	// for cannabinoid medicines (medicinal cannabis, nabiximols); recreational
+	// cannabis has no code of its own. Cannabidiol (CBD) is an antiepileptic in
+	// ATC (N03AX24), held like cannabis.
+	{"cannabis", "N02BG10", classCannabis, "marijuana, marihuana, medical marijuana, medical cannabis, weed, THC, edibles, edible, cannabis oil, THC oil, delta 8, delta 8 THC, delta 9, delta 9 THC, Sativex, nabiximols", ""},
+	{"cannabidiol", "N03AX24", classCannabis, "CBD, CBD oil, Epidiolex, hemp oil, hemp extract", ""},
+	{"dronabinol", "A04AD10", classCannabis, "Marinol, Syndros", ""},
+
+	// St John's wort: serotonergic; an interaction with ketamine is unconfirmed.
+	{"St John's wort", "N06AX25", classStJohnsWort, "St Johns wort, St John wort, Saint John's wort, Saint Johns wort, hypericum, hyperici herba", ""},
 
 	// Antipsychotics: N05A (lithium, N05AN01, is not one for screening).
 	{"chlorpromazine", "N05AA01", classAntipsychotic, "Thorazine, Largactil", ""},
@@ -160,8 +217,8 @@ var drugs = []drug{
 	{"cariprazine", "N05AX15", classAntipsychotic, "Vraylar", ""},
 	{"brexpiprazole", "N05AX16", classAntipsychotic, "Rexulti", ""},
 	{"pimavanserin", "N05AX17", classAntipsychotic, "Nuplazid", ""},
-	{"lumateperone", "N05A", classAntipsychotic, "Caplyta", ""},
-	{"olanzapine/samidorphan", "N05AH", classAntipsychotic, "Lybalvi", ""},
+	{"lumateperone", "N05A", classAntipsychotic, "Caplyta", "group-level ATC code (N05A, antipsychotics)"},
+	{"olanzapine/samidorphan", "N05AH", classAntipsychotic, "Lybalvi", "group-level ATC code (N05AH, diazepines, oxazepines, thiazepines and oxepines)"},
 	{"olanzapine/fluoxetine", "N06CA03", classAntipsychotic, "Symbyax, fluoxetine olanzapine", "an antidepressant combination in ATC (N06CA03) that contains olanzapine, an antipsychotic"},
 
 	// Naltrexone: N07BB04, including the weight-loss combination.
@@ -249,12 +306,12 @@ var drugs = []drug{
 	{"rosuvastatin", "C10AA07", "", "Crestor", ""},
 	{"pravastatin", "C10AA03", "", "Pravachol", ""},
 	{"metformin", "A10BA02", "", "Glucophage, Glumetza, Fortamet", ""},
-	{"insulin", "A10A", "", "Lantus, Humalog, Novolog, Levemir, Tresiba, Basaglar", ""},
+	{"insulin", "A10A", "", "Lantus, Humalog, Novolog, Levemir, Tresiba, Basaglar", "group-level ATC code (A10A, insulins and analogues)"},
 	{"semaglutide", "A10BJ06", "", "Ozempic, Wegovy, Rybelsus", ""},
 	{"liraglutide", "A10BJ02", "", "Victoza, Saxenda", ""},
-	{"tirzepatide", "A10BX", "", "Mounjaro, Zepbound", ""},
+	{"tirzepatide", "A10BX", "", "Mounjaro, Zepbound", "group-level ATC code (A10BX, other blood glucose lowering drugs)"},
 	{"levothyroxine", "H03AA01", "", "Synthroid, Levoxyl, Unithroid, Tirosint, Euthyrox, Levothroid", ""},
-	{"liothyronine", "H03AA02", "", "Cytomel", ""},
+	{"liothyronine", "H03AA02", "", "Cytomel, Cytomel T3, liothyronine T3, T3 thyroid", ""},
 	{"omeprazole", "A02BC01", "", "Prilosec", ""},
 	{"esomeprazole", "A02BC05", "", "Nexium", ""},
 	{"pantoprazole", "A02BC02", "", "Protonix", ""},
@@ -286,22 +343,22 @@ var drugs = []drug{
 	{"estradiol", "G03CA03", "", "Estrace, Vivelle, Climara, Divigel", ""},
 	{"progesterone", "G03DA04", "", "Prometrium", ""},
 	{"testosterone", "G03BA03", "", "AndroGel, Testim, Depo-Testosterone", ""},
-	{"hormonal contraceptive", "G03A", "", "birth control, birth control pill, contraceptive pill, oral contraceptive, contraceptive, Sprintec, Tri-Sprintec, Lo Loestrin, Loestrin, Junel, Nexplanon, NuvaRing, Mirena, Kyleena, Depo-Provera", ""},
+	{"hormonal contraceptive", "G03A", "", "birth control, birth control pill, contraceptive pill, oral contraceptive, contraceptive, Sprintec, Tri-Sprintec, Lo Loestrin, Loestrin, Junel, Nexplanon, NuvaRing, Mirena, Kyleena, Depo-Provera", "group-level ATC code (G03A, hormonal contraceptives for systemic use)"},
 	{"drospirenone/ethinylestradiol", "G03AA12", "", "Yaz, Yasmin", ""},
 	{"norethindrone", "G03AC01", "", "mini pill, Camila, Errin, Micronor", ""},
 
 	// Supplements with no screening concern.
 	{"vitamin D", "A11CC05", "", "vitamin d3, d3, cholecalciferol, colecalciferol, ergocalciferol", ""},
 	{"omega-3 fatty acids", "C10AX06", "", "fish oil, omega 3, omega3, Lovaza, Vascepa", ""},
-	{"magnesium", "A12CC", "", "magnesium glycinate, magnesium citrate, magnesium oxide", ""},
-	{"vitamin B12", "B03BA01", "", "b12, cyanocobalamin, methylcobalamin", ""},
-	{"multivitamin", "A11A", "", "multivitamins, multi vitamin, vitamin, vitamins, prenatal vitamin, prenatal vitamins, prenatal, centrum", ""},
-	{"iron", "B03A", "", "ferrous sulfate, ferrous gluconate", ""},
-	{"calcium", "A12AA", "", "calcium carbonate, tums", ""},
+	{"magnesium", "A12CC", "", "magnesium glycinate, magnesium citrate, magnesium oxide", "group-level ATC code (A12CC, magnesium)"},
+	{"vitamin B12", "B03BA01", "", "b12, vitamin b12, cyanocobalamin, methylcobalamin", ""},
+	{"multivitamin", "A11A", "", "multivitamins, multi vitamin, vitamin, vitamins, prenatal vitamin, prenatal vitamins, prenatal, centrum", "group-level ATC code (A11A, multivitamins, combinations)"},
+	{"iron", "B03A", "", "ferrous sulfate, ferrous gluconate", "group-level ATC code (B03A, iron preparations)"},
+	{"calcium", "A12AA", "", "calcium carbonate, tums", "group-level ATC code (A12AA, calcium)"},
 	{"vitamin C", "A11GA01", "", "ascorbic acid", ""},
 	{"folic acid", "B03BB01", "", "folate, methylfolate, l methylfolate, Deplin", ""},
-	{"zinc", "A12CB", "", "", ""},
-	{"probiotic", "A07FA", "", "probiotics", ""},
-	{"vitamin B complex", "A11EA", "", "b complex, vitamin b", ""},
+	{"zinc", "A12CB", "", "", "group-level ATC code (A12CB, zinc)"},
+	{"probiotic", "A07FA", "", "probiotics", "group-level ATC code (A07FA, antidiarrheal microorganisms)"},
+	{"vitamin B complex", "A11EA", "", "b complex, vitamin b", "group-level ATC code (A11EA, vitamin B-complex, plain)"},
 	{"biotin", "A11HA05", "", "", ""},
 }

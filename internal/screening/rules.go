@@ -14,8 +14,9 @@ const (
 	srcAndrade  = "Andrade, J Clin Psychiatry 2017, ketamine drug interactions, https://www.psychiatrist.com/JCP/article/Pages/2017/v78n07/17f11802.aspx"
 	srcVeraart  = "Veraart et al. 2021, pharmacodynamic interactions between ketamine and psychiatric medications, https://research.rug.nl/en/publications/pharmacodynamic-interactions-between-ketamine-and-psychiatric-med"
 	srcATC      = "WHO ATC index, https://atcddd.fhi.no/atc_ddd_index/"
-	srcConsent  = "KAP clinic consent forms (hold benzodiazepines, opioids, stimulants, lamotrigine 24 h around dosing)"
-	srcSeed     = "kapstone product seed (issue 4): exclusions for psychosis, mania, current benzodiazepines, stimulants and MAOIs"
+	srcConsent  = "a KAP clinic consent form (REFERENCE.md section 2: no alcohol, benzodiazepines, cannabis, opioids, stimulants or lamotrigine 24 h before and after dosing)"
+	srcSeed     = "kapstone product seed (issue 4): exclusions for a history of psychosis, mania or schizophrenia, and current benzodiazepines, stimulants or MAOIs"
+	srcReview   = "kapstone clinical review"
 )
 
 // Rule ids that are not a question, a medication class or an age.
@@ -24,6 +25,10 @@ const (
 	ruleUnrecognised = "med-unrecognised"
 	ruleUnsure       = "answered-unsure"
 )
+
+// RuleNotAnswered is the id of the rule that flags a screening question left
+// blank (see Input.Answered).
+const RuleNotAnswered = "not-answered"
 
 // rules is every screening rule in display order: the intake's questions in
 // the order they are asked, then age, then medication classes, then the rules
@@ -38,9 +43,10 @@ var rules = []Rule{
 		Source: srcLabel + "; " + srcPsyon + "; " + srcSeed,
 	},
 	{
-		ID: "mania-history", Level: Caution, Question: "mania_history",
-		Reason: "History of mania, hypomania or bipolar disorder: treat only when mood has been stable " +
-			"for some months, with the prescriber's agreement.",
+		ID: "mania-history", Level: Exclude, Question: "mania_history",
+		Reason: "History of mania, hypomania or bipolar disorder: ketamine can trigger mania, and the product " +
+			"excludes a history of mania; a prescriber may override, with a written reason, for bipolar " +
+			"disorder that has been stable for some months.",
 		Source: srcKalea + "; " + srcSeed,
 	},
 	{
@@ -145,9 +151,10 @@ var rules = []Rule{
 	},
 	// Substances
 	{
-		ID: "substance-recent", Level: Caution, Question: "substance_recent",
+		ID: "substance-recent", Level: Exclude, Question: "substance_recent",
 		Reason: "Heavy drinking or non-prescribed drug use in the past 3 months: active substance use " +
-			"calls for deferral until a period of sobriety (weeks in most clinics; one year at some).",
+			"calls for deferral until a period of sobriety (weeks in most clinics; one year at some); " +
+			"a prescriber may override, with a written reason.",
 		Source: srcLabel + " (abuse warning); " + srcKalea + "; " + srcPsyon,
 	},
 	{
@@ -180,9 +187,10 @@ var rules = []Rule{
 		Source: srcLabel,
 	},
 	{
-		ID: ruleAgeUnknown, Level: Info,
-		Reason: "Age unknown: check the date of birth, since patients under 18 are excluded.",
-		Source: srcLabel,
+		ID: ruleAgeUnknown, Level: Caution,
+		Reason: "Date of birth not recorded (or not plausible): confirm the patient is an adult, since " +
+			"patients under 18 are excluded.",
+		Source: srcLabel + " (adults only)",
 	},
 	// Medications
 	{
@@ -193,19 +201,24 @@ var rules = []Rule{
 	},
 	{
 		ID: "med-psychostimulant", Level: Exclude, Classes: []string{classStimulant},
-		Reason: "Current psychostimulant: adds to the rise in blood pressure and heart rate during dosing.",
-		Source: srcAndrade + "; " + srcSeed + "; ATC N06BA (" + srcATC + ")",
+		Reason: "Current psychostimulant, or phentermine (an appetite suppressant that is a sympathomimetic " +
+			"stimulant and raises blood pressure and heart rate in the same way): adds to the rise in blood " +
+			"pressure and heart rate during dosing.",
+		Source: srcAndrade + "; " + srcSeed + "; " + srcReview + " (phentermine treated as a psychostimulant for " +
+			"blood pressure); ATC N06BA, phentermine A08AA01, A08AA51 (" + srcATC + ")",
 	},
 	{
 		ID: "med-maoi", Level: Exclude, Classes: []string{classMAOI, classMAOB},
-		Reason: "Current MAO inhibitor (including selegiline patch and MAO-B inhibitors): risk of a " +
-			"hypertensive reaction with ketamine.",
-		Source: srcAndrade + "; " + srcSeed + "; ATC N06AF, N06AG, N04BD (" + srcATC + ")",
+		Reason: "Current MAO inhibitor (including the selegiline patch, MAO-B inhibitors, and linezolid and " +
+			"methylene blue, which inhibit MAO): risk of a hypertensive reaction with ketamine.",
+		Source: srcAndrade + "; " + srcSeed + "; linezolid (Zyvox) and methylene blue (ProvayBlue) US " +
+			"prescribing information (both inhibit monoamine oxidase); ATC N06AF, N06AG, N04BD, linezolid " +
+			"J01XX08, methylene blue V04CG05 (" + srcATC + ")",
 	},
 	{
 		ID: "med-z-drug", Level: Caution, Classes: []string{classZDrug},
 		Reason: "Current Z-drug sleep medicine: adds sedation; plan when to hold it around dosing.",
-		Source: srcAndrade + "; " + srcConsent + "; ATC N05CF (" + srcATC + ")",
+		Source: srcAndrade + "; ATC N05CF (" + srcATC + ")",
 	},
 	{
 		ID: "med-lamotrigine", Level: Caution, Classes: []string{classLamotrigine},
@@ -215,9 +228,52 @@ var rules = []Rule{
 	},
 	{
 		ID: "med-opioid", Level: Caution, Classes: []string{classOpioid},
-		Reason: "Current opioid (including buprenorphine and methadone): adds sedation and the risk of " +
-			"slowed breathing; needs the prescriber's review.",
-		Source: srcLabel + " (respiratory depression); " + srcConsent + "; ATC N02A, N07BC (" + srcATC + ")",
+		Reason: "Current opioid (including buprenorphine, methadone, codeine combinations such as Tylenol #3, " +
+			"and opioid-like kratom): adds sedation and the risk of slowed breathing; needs the prescriber's review.",
+		Source: srcLabel + " (respiratory depression); " + srcConsent + "; ATC N02A, N07BC; kratom has no ATC " +
+			"code (" + srcATC + ")",
+	},
+	{
+		ID: "med-cns-depressant", Level: Caution, Classes: []string{classBarbiturate, classOxybate},
+		Reason: "Current barbiturate (including butalbital in Fioricet or Fiorinal, and phenobarbital) or sodium " +
+			"oxybate (Xyrem, Xywav): strong CNS depressants that add to ketamine's sedation and the risk of " +
+			"slowed breathing; needs the prescriber's review and a plan for dosing day.",
+		Source: srcLabel + " (sedation and respiratory depression warnings); ATC N05CA, N03AA, N07XX04 (" + srcATC + ")",
+	},
+	{
+		ID: "med-sedative", Level: Caution, Classes: []string{classSedative},
+		Reason: "Current sedating medicine (an orexin-antagonist sleep medicine such as Belsomra, Dayvigo or " +
+			"Quviviq, the muscle relaxant carisoprodol, or kava): adds to ketamine's sedation; plan when to " +
+			"hold it around dosing.",
+		Source: srcLabel + " (sedation warning); ATC N05CJ, carisoprodol M03BA02; kava has no ATC code (" + srcATC + ")",
+	},
+	{
+		ID: "med-nmda-antagonist", Level: Caution, Classes: []string{classNMDA},
+		Reason: "Current NMDA antagonist (dextromethorphan, also in DM cough medicines, NyQuil, Auvelity and " +
+			"Nuedexta, or memantine): acts on the same receptor as ketamine, so dissociation and side effects " +
+			"may add up; needs the prescriber's review.",
+		Source: srcReview + " (pharmacological reasoning: same receptor as ketamine; no interaction study in " +
+			"REFERENCE.md); ATC R05DA09, N06AX62, N07XX59, N06DX01 (" + srcATC + ")",
+	},
+	{
+		ID: "med-cannabis", Level: Caution, Classes: []string{classCannabis},
+		Reason: "Current cannabis, THC or CBD (including edibles): clinic consents ask patients not to use " +
+			"cannabis for 24 hours before and after dosing; agree the hold with the patient.",
+		Source: srcConsent + "; ATC N02BG10, N03AX24, A04AD10 (" + srcATC + ")",
+	},
+	{
+		ID: "med-non-stimulant-adhd", Level: Caution, Classes: []string{classNonStimulant},
+		Reason: "Current non-stimulant ADHD medicine (atomoxetine, which ATC lists under N06BA with the " +
+			"psychostimulants, or viloxazine): not a stimulant, so not excluded by default, but it can raise " +
+			"blood pressure and heart rate; needs the prescriber's judgement.",
+		Source: "Strattera and Qelbree US prescribing information (blood pressure and heart rate warnings); " +
+			srcReview + " (non-stimulants are not the seed's stimulants); ATC N06BA09, N06AX09 (" + srcATC + ")",
+	},
+	{
+		ID: "med-st-johns-wort", Level: Caution, Classes: []string{classStJohnsWort},
+		Reason: "Taking St John's wort: a serotonergic herbal antidepressant with many drug interactions; an " +
+			"interaction with ketamine is unconfirmed, so the prescriber should review it.",
+		Source: srcReview + " (interaction with ketamine unconfirmed); ATC N06AX25 (" + srcATC + ")",
 	},
 	{
 		ID: "med-antipsychotic", Level: Caution, Classes: []string{classAntipsychotic},
@@ -248,11 +304,17 @@ var rules = []Rule{
 		Reason: "Answered unsure to a screening question: review the answer with the patient.",
 		Source: "kapstone policy: an unsure answer to a question whose yes is an exclusion or caution is reviewed",
 	},
+	{
+		ID: RuleNotAnswered, Level: Caution,
+		Reason: "A screening question was left blank: a blank is not a no, so ask the patient before treatment.",
+		Source: "kapstone policy: a question left blank is not a no",
+	},
 }
 
 // Rules returns every screening rule in a stable order: the intake's
 // questions in display order, age, medication classes, then the rules for
-// unrecognised medications and unsure answers. The slice is a copy.
+// unrecognised medications, unsure answers and unanswered questions. The
+// slice is a copy.
 func Rules() []Rule {
 	out := make([]Rule, len(rules))
 	for i, r := range rules {

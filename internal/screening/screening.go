@@ -63,6 +63,12 @@ type Input struct {
 	Yes         map[string]bool // intake question ids answered "yes"
 	Unsure      map[string]bool // intake question ids answered "unsure"
 	Medications []string        // each line as the patient or clinician typed it
+	// Answered holds the intake question ids answered at all (yes, no or
+	// unsure). When it is non-nil, a question whose yes-rule is Exclude or
+	// Caution and that is neither in Answered nor in Yes or Unsure gives a
+	// Caution "not-answered" flag: a blank is not a no. When it is nil (older
+	// callers), blanks are not flagged.
+	Answered map[string]bool
 }
 
 // Question is one yes/no question of the intake.
@@ -85,15 +91,18 @@ const maxAge = 130
 //
 // A question rule fires when its question is answered yes. An age rule fires
 // when the age is known and below its limit; an unknown age (negative, or
-// above 130) gives an Info "age-unknown" flag instead. Each medication line
-// gives at most one flag per rule: one per class found in it, and a Caution
+// above 130) gives a Caution "age-unknown" flag instead. Each medication line
+// gives at most one flag per rule, naming every drug of the rule's classes in
+// the line (so "xanax and kratom" flags both): one per class found in it, and a Caution
 // "med-unrecognised" flag when nothing in it was recognised, or when it holds
 // words that are neither a known name nor dose or form text. Blank lines and
 // lines that say there are none ("none", "n/a", "no medications") give no
 // flag. A question answered unsure, and not yes, gives a Caution
 // "answered-unsure" flag when its yes-rule is Exclude or Caution; Reason and
 // Source are then those of the yes-rule, so the reviewer sees what is at
-// stake. Question ids that the intake does not ask are ignored.
+// stake. When in.Answered is non-nil, each question Unanswered returns gives
+// a Caution "not-answered" flag whose Detail is "Not answered: " and the
+// question. Question ids that the intake does not ask are ignored.
 func Screen(in Input) []Flag {
 	var out []sortedFlag
 	add := func(ruleAt, sub int, f Flag) {
@@ -154,6 +163,10 @@ func Screen(in Input) []Flag {
 				f.Source = yr.Source
 				add(i, qi, f)
 			}
+		case r.ID == RuleNotAnswered:
+			for _, q := range Unanswered(in) {
+				add(i, questionIndex[q.ID], flagFor(r, "Not answered: "+q.Text))
+			}
 		}
 	}
 
@@ -180,6 +193,26 @@ type sortedFlag struct {
 
 func flagFor(r Rule, detail string) Flag {
 	return Flag{Rule: r.ID, Level: r.Level, Reason: r.Reason, Source: r.Source, Detail: detail}
+}
+
+// Unanswered returns, in display order, the questions whose yes is an
+// Exclude or Caution rule and that in.Answered does not hold (a question in
+// in.Yes or in.Unsure counts as answered). It returns nil when in.Answered is
+// nil, since the caller then does not say which questions were answered.
+func Unanswered(in Input) []Question {
+	if in.Answered == nil {
+		return nil
+	}
+	var out []Question
+	for _, q := range questions {
+		if in.Answered[q.ID] || in.Yes[q.ID] || in.Unsure[q.ID] {
+			continue
+		}
+		if r, ok := questionRule(q.ID); ok && (r.Level == Exclude || r.Level == Caution) {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // questionRule returns the rule a yes to the question triggers.
@@ -219,27 +252,30 @@ func (lr lineReading) detailFor(classes []string) string {
 	if lr.skip {
 		return ""
 	}
-	var parts, misspelt []string
-	noun := ""
+	var parts, misspelt, nouns []string
 	for _, f := range lr.found {
 		d := &drugs[f.drug]
 		if !slices.Contains(classes, d.class) {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s (%s)", d.generic, d.atc))
+		if d.atc == "" {
+			parts = append(parts, d.generic)
+		} else {
+			parts = append(parts, fmt.Sprintf("%s (%s)", d.generic, d.atc))
+		}
 		if f.corrected {
 			misspelt = append(misspelt, quote(f.word))
 		}
-		if noun == "" {
-			noun = classByID[d.class].noun
+		if n := classByID[d.class].noun; n != "" && !slices.Contains(nouns, n) {
+			nouns = append(nouns, n)
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
 	s := lr.quoted + " is " + strings.Join(parts, " and ")
-	if noun != "" {
-		s += ", " + noun
+	if len(nouns) > 0 {
+		s += ", " + strings.Join(nouns, " and ")
 	}
 	if len(misspelt) > 0 {
 		s += " (read from " + strings.Join(misspelt, ", ") + ": check the spelling)"

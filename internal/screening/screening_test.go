@@ -34,6 +34,11 @@ func minimalInput(t *testing.T, r Rule) Input {
 		in.Medications = []string{"asdfgh"}
 	case r.ID == ruleUnsure:
 		in.Unsure = map[string]bool{"psychosis_history": true}
+	case r.ID == RuleNotAnswered:
+		in.Answered = map[string]bool{}
+		for _, q := range questions {
+			in.Answered[q.ID] = q.ID != "psychosis_history"
+		}
 	default:
 		t.Fatalf("rule %s: no way to build an input that fires it", r.ID)
 	}
@@ -72,6 +77,8 @@ func TestQuietWithoutCause(t *testing.T) {
 	}{
 		{"empty adult", Input{Age: 40}},
 		{"all answered no", Input{Age: 18, Yes: yesNo, Unsure: yesNo}},
+		{"all answered no, with Answered", Input{Age: 18, Yes: yesNo, Unsure: yesNo, Answered: allAnswered()}},
+		{"only the info question left blank", Input{Age: 18, Answered: allAnsweredBut("ketamine_prior")}},
 		{"unsure about an info question", Input{Age: 30, Unsure: map[string]bool{"ketamine_prior": true}}},
 		{"unknown question ids", Input{Age: 30, Yes: map[string]bool{"no_such_question": true}, Unsure: map[string]bool{"nor_this": true}}},
 		{"no-concern medications", Input{Age: 65, Medications: []string{"Zoloft 100 mg", "lithium 300mg", "Synthroid 88 mcg", "fish oil", "vitamin D3 2000 IU"}}},
@@ -158,15 +165,19 @@ func TestRulesData(t *testing.T) {
 
 func TestRuleLevels(t *testing.T) {
 	want := map[string]Level{
-		"psychosis-history": Exclude, "mania-recent": Exclude, "aneurysm": Exclude, "brain-bleed": Exclude,
-		"ketamine-reaction": Exclude, "pregnant": Exclude, "breastfeeding": Exclude, "suicidal-now": Exclude,
-		"age-under-18": Exclude, "med-benzodiazepine": Exclude, "med-psychostimulant": Exclude, "med-maoi": Exclude,
-		"mania-history": Caution, "family-psychosis": Caution, "stroke": Caution, "bp-uncontrolled": Caution,
+		"psychosis-history": Exclude, "mania-history": Exclude, "mania-recent": Exclude, "aneurysm": Exclude,
+		"brain-bleed": Exclude, "ketamine-reaction": Exclude, "pregnant": Exclude, "breastfeeding": Exclude,
+		"substance-recent": Exclude, "suicidal-now": Exclude, "age-under-18": Exclude,
+		"med-benzodiazepine": Exclude, "med-psychostimulant": Exclude, "med-maoi": Exclude,
+		"family-psychosis": Caution, "stroke": Caution, "bp-uncontrolled": Caution,
 		"high-blood-pressure": Caution, "heart-disease": Caution, "head-injury": Caution, "dementia": Caution,
-		"liver-disease": Caution, "bladder-problems": Caution, "glaucoma": Caution, "substance-recent": Caution,
-		"ketamine-misuse": Caution, "suicide-attempt": Caution, "med-z-drug": Caution, "med-lamotrigine": Caution,
-		"med-opioid": Caution, "med-antipsychotic": Caution, "med-unrecognised": Caution,
-		"ketamine-prior": Info, "med-naltrexone": Info,
+		"liver-disease": Caution, "bladder-problems": Caution, "glaucoma": Caution,
+		"ketamine-misuse": Caution, "suicide-attempt": Caution, "age-unknown": Caution,
+		"med-z-drug": Caution, "med-lamotrigine": Caution, "med-opioid": Caution, "med-cns-depressant": Caution,
+		"med-sedative": Caution, "med-nmda-antagonist": Caution, "med-cannabis": Caution,
+		"med-non-stimulant-adhd": Caution, "med-st-johns-wort": Caution, "med-antipsychotic": Caution,
+		"med-unrecognised": Caution, "answered-unsure": Caution, "not-answered": Caution,
+		"ketamine-prior": Info, "med-naltrexone": Info, "med-ketamine": Info,
 	}
 	for id, lvl := range want {
 		r, ok := FindRule(id)
@@ -176,6 +187,55 @@ func TestRuleLevels(t *testing.T) {
 		}
 		if r.Level != lvl {
 			t.Errorf("rule %s level = %q, want %q", id, r.Level, lvl)
+		}
+	}
+	if n := len(Rules()); n != len(want) {
+		t.Errorf("Rules() has %d rules, the table here %d: add the new rule's level here", n, len(want))
+	}
+
+	// What the reasons and sources must say.
+	for _, tc := range []struct {
+		id, field, want string
+	}{
+		{"mania-history", "reason", "prescriber may override"},
+		{"mania-history", "reason", "stable"},
+		{"mania-history", "source", srcSeed},
+		{"substance-recent", "reason", "deferral"},
+		{"substance-recent", "reason", "prescriber may override"},
+		{"age-unknown", "reason", "Date of birth not recorded"},
+		{"age-unknown", "reason", "confirm the patient is an adult"},
+		{"med-psychostimulant", "reason", "phentermine"},
+		{"med-maoi", "reason", "linezolid"},
+		{"med-maoi", "reason", "methylene blue"},
+		{"med-maoi", "source", "J01XX08"},
+		{"med-maoi", "source", "V04CG05"},
+		{"med-opioid", "reason", "kratom"},
+		{"med-non-stimulant-adhd", "reason", "not a stimulant"},
+		{"med-non-stimulant-adhd", "reason", "N06BA"},
+		{"med-non-stimulant-adhd", "reason", "prescriber's judgement"},
+		{"med-st-johns-wort", "reason", "unconfirmed"},
+		{"med-st-johns-wort", "reason", "serotonergic"},
+		{"med-cannabis", "source", "cannabis"},
+		{"med-cns-depressant", "reason", "oxybate"},
+		{"med-sedative", "reason", "kava"},
+		{"med-nmda-antagonist", "reason", "dissociation"},
+		{"not-answered", "source", "kapstone policy: a question left blank is not a no"},
+	} {
+		r, _ := FindRule(tc.id)
+		got := r.Reason
+		if tc.field == "source" {
+			got = r.Source
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("rule %s %s = %q, want it to contain %q", tc.id, tc.field, got, tc.want)
+		}
+	}
+
+	// Only what the seed says cites the seed.
+	seedSays := []string{"psychosis-history", "mania-history", "mania-recent", "med-benzodiazepine", "med-psychostimulant", "med-maoi"}
+	for _, r := range Rules() {
+		if cites := strings.Contains(r.Source, srcSeed); cites != slices.Contains(seedSays, r.ID) {
+			t.Errorf("rule %s cites the seed: %v, want %v", r.ID, cites, !cites)
 		}
 	}
 	if r, _ := FindRule("glaucoma"); !strings.Contains(r.Source, "unconfirmed") {
@@ -234,28 +294,38 @@ func TestMedicationTable(t *testing.T) {
 		t.Errorf("the table has %d names, want at least 150", names)
 	}
 	for _, d := range drugs {
-		if !atcPattern.MatchString(d.atc) {
+		switch {
+		case d.atc == "":
+			if !strings.Contains(d.note, "no ATC code") {
+				t.Errorf("%s: no ATC code, and note %q does not say \"no ATC code\"", d.generic, d.note)
+			}
+		case !atcPattern.MatchString(d.atc):
 			t.Errorf("%s: ATC %q is not an ATC code", d.generic, d.atc)
+		case len(d.atc) < 7 && !strings.Contains(d.note, "group-level"):
+			t.Errorf("%s: ATC %q is a group, and note %q does not say \"group-level\"", d.generic, d.atc, d.note)
+		case len(d.atc) == 7 && strings.Contains(d.note, "group-level"):
+			t.Errorf("%s: ATC %q is a full code, but note %q says group-level", d.generic, d.atc, d.note)
 		}
 		if d.class != "" {
 			if _, ok := classByID[d.class]; !ok {
 				t.Errorf("%s: class %q is not defined", d.generic, d.class)
 			}
 		}
-		// A drug whose class is not the one its ATC code implies must say why.
-		implied := ""
+		// A drug whose class is not the one its ATC code implies must say why;
+		// a note is otherwise only for a group-level or missing code.
+		implied, longest := "", 0
 		for _, c := range classes {
 			for _, p := range c.atc {
-				if strings.HasPrefix(d.atc, p) {
-					implied = c.id
+				if d.atc != "" && strings.HasPrefix(d.atc, p) && len(p) > longest {
+					implied, longest = c.id, len(p)
 				}
 			}
 		}
 		if implied != d.class && d.note == "" {
 			t.Errorf("%s (%s): class %q but ATC implies %q, and no note says why", d.generic, d.atc, d.class, implied)
 		}
-		if implied == d.class && d.note != "" {
-			t.Errorf("%s: has a note but its class is the one its ATC implies", d.generic)
+		if implied == d.class && len(d.atc) == 7 && d.note != "" {
+			t.Errorf("%s: has a note but its class is the one its full ATC code implies", d.generic)
 		}
 		m := LookupMedication(d.generic)
 		if !m.Recognised || m.Generic != d.generic || m.Class != d.class {
@@ -305,11 +375,75 @@ func TestLookupMedication(t *testing.T) {
 		{"Ritalin LA", "methylphenidate", classStimulant},
 		{"Focalin XR 10", "dexmethylphenidate", classStimulant},
 		{"Provigil", "modafinil", classStimulant},
+		{"Adipex-P 37.5", "phentermine", classStimulant},
+		{"phentermine 37.5mg every morning", "phentermine", classStimulant},
+		{"Lomaira 8 mg", "phentermine", classStimulant},
+		{"Qsymia 7.5/46", "phentermine/topiramate", classStimulant},
+		// Non-stimulant ADHD medicines.
+		{"Strattera 40mg", "atomoxetine", classNonStimulant},
+		{"atomoxetine", "atomoxetine", classNonStimulant},
+		{"Qelbree 200 mg", "viloxazine", classNonStimulant},
+		{"viloxazine ER", "viloxazine", classNonStimulant},
 		// MAOIs.
 		{"Emsam patch 6mg/24hr", "selegiline", classMAOB},
 		{"Nardil 15mg", "phenelzine", classMAOI},
 		{"parnate", "tranylcypromine", classMAOI},
 		{"Azilect 1 mg", "rasagiline", classMAOB},
+		{"methylene blue", "methylene blue", classMAOI},
+		{"Methylene Blue 1% injection", "methylene blue", classMAOI},
+		{"ProvayBlue", "methylene blue", classMAOI},
+		{"Zyvox 600mg", "linezolid", classMAOI},
+		{"linezolid 600 mg twice daily", "linezolid", classMAOI},
+		// Barbiturates, oxybates and other sedating medicines.
+		{"Fioricet", "butalbital/acetaminophen/caffeine", classBarbiturate},
+		{"fioricet 50-325-40 prn headache", "butalbital/acetaminophen/caffeine", classBarbiturate},
+		{"butalbital-acetaminophen-caffeine", "butalbital/acetaminophen/caffeine", classBarbiturate},
+		{"Fiorinal", "butalbital/aspirin/caffeine", classBarbiturate},
+		{"butalbital", "butalbital", classBarbiturate},
+		{"phenobarbital 30 mg", "phenobarbital", classBarbiturate},
+		{"Xyrem", "sodium oxybate", classOxybate},
+		{"sodium oxybate 4.5 g nightly", "sodium oxybate", classOxybate},
+		{"Xywav", "mixed oxybate salts", classOxybate},
+		{"Soma 350mg", "carisoprodol", classSedative},
+		{"carisoprodol", "carisoprodol", classSedative},
+		{"Belsomra 10mg", "suvorexant", classSedative},
+		{"suvorexant", "suvorexant", classSedative},
+		{"Dayvigo 5 mg", "lemborexant", classSedative},
+		{"lemborexant", "lemborexant", classSedative},
+		{"Quviviq 50mg", "daridorexant", classSedative},
+		{"daridorexant", "daridorexant", classSedative},
+		{"kava", "kava", classSedative},
+		// NMDA antagonists.
+		{"Delsym", "dextromethorphan", classNMDA},
+		{"dextromethorphan", "dextromethorphan", classNMDA},
+		{"DXM 30mg", "dextromethorphan", classNMDA},
+		{"Robitussin DM", "dextromethorphan/guaifenesin", classNMDA},
+		{"Mucinex DM", "dextromethorphan/guaifenesin", classNMDA},
+		{"NyQuil", "acetaminophen/dextromethorphan/doxylamine", classNMDA},
+		{"Vicks NyQuil 30 ml at night", "acetaminophen/dextromethorphan/doxylamine", classNMDA},
+		{"DayQuil", "acetaminophen/dextromethorphan/phenylephrine", classNMDA},
+		{"Auvelity 45/105", "dextromethorphan/bupropion", classNMDA},
+		{"Nuedexta 20/10", "dextromethorphan/quinidine", classNMDA},
+		{"memantine", "memantine", classNMDA},
+		{"Namenda XR", "memantine", classNMDA},
+		{"Namenda 10 mg twice daily", "memantine", classNMDA},
+		// Cannabis.
+		{"CBD gummies", "cannabidiol", classCannabis},
+		{"CBD oil", "cannabidiol", classCannabis},
+		{"Epidiolex", "cannabidiol", classCannabis},
+		{"weed", "cannabis", classCannabis},
+		{"Marijuana", "cannabis", classCannabis},
+		{"medical marijuana", "cannabis", classCannabis},
+		{"cannabis edibles", "cannabis", classCannabis},
+		{"THC gummies 10mg", "cannabis", classCannabis},
+		{"edibles", "cannabis", classCannabis},
+		{"delta-8 THC", "cannabis", classCannabis},
+		{"Marinol 2.5mg", "dronabinol", classCannabis},
+		// Herbal.
+		{"St John's wort", "St John's wort", classStJohnsWort},
+		{"st johns wort", "St John's wort", classStJohnsWort},
+		{"St. John's Wort 300mg", "St John's wort", classStJohnsWort},
+		{"hypericum", "St John's wort", classStJohnsWort},
 		// Lamotrigine.
 		{"Lamictal XR 200mg", "lamotrigine", classLamotrigine},
 		{"lamictle", "lamotrigine", classLamotrigine},
@@ -322,6 +456,17 @@ func TestLookupMedication(t *testing.T) {
 		{"Percocet 5/325 prn", "oxycodone/acetaminophen", classOpioid},
 		{"Tylenol #3", "codeine/acetaminophen", classOpioid},
 		{"tylenol with codeine", "codeine/acetaminophen", classOpioid},
+		{"Tylenol with Codeine #3", "codeine/acetaminophen", classOpioid},
+		{"Tylenol 3", "codeine/acetaminophen", classOpioid},
+		{"Tylenol T3", "codeine/acetaminophen", classOpioid},
+		{"Tylenol #3 1 tab", "codeine/acetaminophen", classOpioid},
+		{"Tylenol No. 3", "codeine/acetaminophen", classOpioid},
+		{"Tylenol #4 prn", "codeine/acetaminophen", classOpioid},
+		{"T3", "codeine/acetaminophen", classOpioid},
+		{"T3 1-2 tabs q4h prn", "codeine/acetaminophen", classOpioid},
+		{"acetaminophen-codeine 300/30", "codeine/acetaminophen", classOpioid},
+		{"used kratom daily", "kratom", classOpioid},
+		{"mitragynine", "kratom", classOpioid},
 		{"OxyContin 20mg ER", "oxycodone", classOpioid},
 		{"tramadol 50mg", "tramadol", classOpioid},
 		{"methadone 80 mg daily", "methadone", classOpioid},
@@ -359,6 +504,12 @@ func TestLookupMedication(t *testing.T) {
 		{"atorvastatin 20mg", "atorvastatin", ""},
 		{"Advil 400 mg as needed", "ibuprofen", ""},
 		{"Tylenol 500 mg", "acetaminophen", ""},
+		{"Tylenol 325", "acetaminophen", ""},
+		{"Cytomel T3 25 mcg", "liothyronine", ""},
+		{"vitamin B12 1000mcg", "vitamin B12", ""},
+		{"Emsam patch 6mg/24hr", "selegiline", classMAOB},
+		{"lorazepam 0.5 mg q6h prn", "lorazepam", classBenzodiazepine},
+		{"Zoloft 50mg 1x daily", "sertraline", ""},
 		{"birth control", "hormonal contraceptive", ""},
 		{"Sprintec", "hormonal contraceptive", ""},
 		{"vitamin D", "vitamin D", ""},
@@ -376,10 +527,9 @@ func TestLookupMedication(t *testing.T) {
 		{"10 mg", "", ""},
 		{"tablet twice daily", "", ""},
 		{"!!!", "", ""},
-		{"CBD oil", "", ""},
-		{"st johns wort", "", ""},
-		{"memantine", "", ""}, // an NMDA antagonist, deliberately left for a person to review
-		{"dextromethorphan", "", ""},
+		{"methylene", "", ""}, // the first word of "methylene blue", never read as Methylin
+		{"T5", "", ""},
+		{"blue", "", ""},
 	}
 	if len(tests) < 60 {
 		t.Fatalf("%d cases, want at least 60", len(tests))
@@ -715,5 +865,210 @@ func BenchmarkLookupMedication(b *testing.B) {
 				LookupMedication(bc.in)
 			}
 		})
+	}
+}
+
+// allAnswered returns an Answered map holding every question.
+func allAnswered() map[string]bool { return allAnsweredBut() }
+
+// allAnsweredBut returns an Answered map holding every question but the given ones.
+func allAnsweredBut(ids ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, q := range questions {
+		if !slices.Contains(ids, q.ID) {
+			m[q.ID] = true
+		}
+	}
+	return m
+}
+
+func TestScreenNotAnswered(t *testing.T) {
+	var cautionOrExclude []string
+	for _, q := range questions {
+		if r, ok := questionRule(q.ID); ok && (r.Level == Exclude || r.Level == Caution) {
+			cautionOrExclude = append(cautionOrExclude, q.ID)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		in   Input
+		want []string // question ids flagged not-answered, in order
+	}{
+		{"nil Answered: old callers, no flags", Input{Age: 30}, nil},
+		{"blank questionnaire", Input{Age: 30, Answered: map[string]bool{}}, cautionOrExclude},
+		{"all answered", Input{Age: 30, Answered: allAnswered()}, nil},
+		{"two left blank", Input{Age: 30, Answered: allAnsweredBut("aneurysm", "glaucoma")}, []string{"aneurysm", "glaucoma"}},
+		{"the info question left blank", Input{Age: 30, Answered: allAnsweredBut("ketamine_prior")}, nil},
+		{"false counts as not answered", Input{Age: 30, Answered: func() map[string]bool {
+			m := allAnswered()
+			m["pregnant"] = false
+			return m
+		}()}, []string{"pregnant"}},
+		{"yes counts as answered", Input{Age: 30, Answered: allAnsweredBut("stroke"), Yes: map[string]bool{"stroke": true}}, nil},
+		{"unsure counts as answered", Input{Age: 30, Answered: allAnsweredBut("stroke"), Unsure: map[string]bool{"stroke": true}}, nil},
+	} {
+		var got []string
+		for _, f := range Screen(tc.in) {
+			if f.Rule != RuleNotAnswered {
+				continue
+			}
+			q := questions[slices.IndexFunc(questions, func(q Question) bool { return "Not answered: "+q.Text == f.Detail })]
+			got = append(got, q.ID)
+			if f.Level != Caution {
+				t.Errorf("%s: flag level = %q, want caution", tc.name, f.Level)
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: not-answered flags for %v, want %v", tc.name, got, tc.want)
+		}
+		var fromFunc []string
+		for _, q := range Unanswered(tc.in) {
+			fromFunc = append(fromFunc, q.ID)
+		}
+		if !slices.Equal(fromFunc, tc.want) {
+			t.Errorf("%s: Unanswered = %v, want %v", tc.name, fromFunc, tc.want)
+		}
+	}
+
+	// A blank questionnaire never screens as clean.
+	if got := Screen(Input{Age: 30, Answered: map[string]bool{}}); len(got) == 0 {
+		t.Error("Screen(blank questionnaire) = no flags, want not-answered flags")
+	}
+	got := Screen(Input{Age: 30, Answered: allAnsweredBut("brain_bleed")})
+	if want := "Not answered: " + questions[questionIndex["brain_bleed"]].Text; len(got) != 1 || got[0].Detail != want {
+		t.Errorf("Screen(brain_bleed blank) = %+v, want one flag with detail %q", got, want)
+	}
+}
+
+func TestLookupAlsoAndUnmatched(t *testing.T) {
+	tests := []struct {
+		in        string
+		generic   string
+		also      []string
+		unmatched []string
+	}{
+		{"Tylenol and kratom", "kratom", []string{"acetaminophen"}, nil},
+		{"kratom and Tylenol", "kratom", []string{"acetaminophen"}, nil},
+		{"Kratom powder", "kratom", nil, []string{"powder"}},
+		{"kava kava tea", "kava", nil, []string{"tea"}},
+		{"DM cough syrup", "dextromethorphan", nil, []string{"cough"}},
+		{"Tylenol T5", "acetaminophen", nil, []string{"t5"}},
+		{"Tylenol and Xanax and Delsym", "alprazolam", []string{"acetaminophen", "dextromethorphan"}, nil},
+		{"Fioricet with codeine", "butalbital/acetaminophen/caffeine", []string{"codeine"}, nil},
+		{"Zoloft + weed", "cannabis", []string{"sertraline"}, nil},
+		{"methylene blue and Ritalin", "methylene blue", []string{"methylphenidate"}, nil},
+	}
+	for _, tc := range tests {
+		m := LookupMedication(tc.in)
+		var also []string
+		for _, a := range m.Also {
+			also = append(also, a.Generic)
+			if !a.Recognised || a.Input != m.Input {
+				t.Errorf("LookupMedication(%q).Also entry = %+v, want recognised with the same Input", tc.in, a)
+			}
+		}
+		if m.Generic != tc.generic || !slices.Equal(also, tc.also) || !slices.Equal(m.Unmatched, tc.unmatched) {
+			t.Errorf("LookupMedication(%q) = %q also %v unmatched %q, want %q also %v unmatched %q",
+				tc.in, m.Generic, also, m.Unmatched, tc.generic, tc.also, tc.unmatched)
+		}
+	}
+	// The Also entry says why it matters, so a caller can show "also recognised: ...".
+	m := LookupMedication("Xanax and kratom")
+	if len(m.Also) != 1 || m.Also[0].Generic != "kratom" || m.Also[0].Level != Caution || m.Also[0].ClassName != "Opioid" {
+		t.Errorf("LookupMedication(Xanax and kratom).Also = %+v, want kratom, an opioid, caution", m.Also)
+	}
+}
+
+func TestScreenFlagsEveryDrugOnALine(t *testing.T) {
+	tests := []struct {
+		line  string
+		rules []string
+	}{
+		{"Tylenol and kratom", []string{"med-opioid"}},
+		{"kratom and Tylenol", []string{"med-opioid"}},
+		{"Zoloft, Xanax, Adderall", []string{"med-benzodiazepine", "med-psychostimulant"}},
+		{"Tylenol T3", []string{"med-opioid"}},
+		{"Tylenol T5", []string{ruleUnrecognised}},
+		{"Fioricet with codeine", []string{"med-opioid", "med-cns-depressant"}},
+		{"weed and kava", []string{"med-sedative", "med-cannabis"}},
+		{"methylene blue", []string{"med-maoi"}},
+		{"methylene", []string{ruleUnrecognised}},
+		{"NyQuil + Belsomra", []string{"med-sedative", "med-nmda-antagonist"}},
+		{"St John's wort, Strattera", []string{"med-non-stimulant-adhd", "med-st-johns-wort"}},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, f := range Screen(Input{Age: 30, Medications: []string{tc.line}}) {
+			got = append(got, f.Rule)
+		}
+		if !slices.Equal(got, tc.rules) {
+			t.Errorf("Screen(%q) rules = %v, want %v", tc.line, got, tc.rules)
+		}
+	}
+}
+
+func TestScreenNewDetails(t *testing.T) {
+	tests := []struct {
+		line string
+		rule string
+		want string
+	}{
+		{"used kratom daily", "med-opioid", `"used kratom daily" is kratom, an opioid`},
+		{"Tylenol and kratom", "med-opioid", `"Tylenol and kratom" is kratom, an opioid`},
+		{"Tylenol T3", "med-opioid", `"Tylenol T3" is codeine/acetaminophen (N02AJ06), an opioid`},
+		{"Zyvox 600mg", "med-maoi", `"Zyvox 600mg" is linezolid (J01XX08), an MAOI`},
+		{"methylene blue", "med-maoi", `"methylene blue" is methylene blue (V04CG05), an MAOI`},
+		{"Adipex-P 37.5", "med-psychostimulant", `"Adipex-P 37.5" is phentermine (A08AA01), a psychostimulant`},
+		{"Fioricet and Xyrem", "med-cns-depressant", `"Fioricet and Xyrem" is butalbital/acetaminophen/caffeine (N02BE) and sodium oxybate (N07XX04), a barbiturate and an oxybate (GHB), a CNS depressant`},
+		{"Tylenol T5", ruleUnrecognised, `"Tylenol T5": "t5" not recognised: review it`},
+	}
+	for _, tc := range tests {
+		got := Screen(Input{Age: 30, Medications: []string{tc.line}})
+		if len(got) != 1 || got[0].Rule != tc.rule || got[0].Detail != tc.want {
+			t.Errorf("Screen(%q) = %+v, want one %s flag with detail %q", tc.line, got, tc.rule, tc.want)
+		}
+	}
+}
+
+func TestShortCodesNextToDigits(t *testing.T) {
+	tests := []struct {
+		in        string
+		generic   string
+		unmatched []string
+	}{
+		{"Tylenol T3", "codeine/acetaminophen", nil},
+		{"Tylenol T5", "acetaminophen", []string{"t5"}},
+		{"Tylenol 5 T", "acetaminophen", []string{"t"}},
+		{"Tylenol T", "acetaminophen", nil}, // a lone letter with no number is not a code
+		{"Emsam 6mg/24hr", "selegiline", nil},
+		{"Zoloft 50 mg 2x daily", "sertraline", nil},
+		{"lorazepam 1mg q8h", "lorazepam", nil},
+		{"Synthroid T4 88", "levothyroxine", []string{"t4"}},
+	}
+	for _, tc := range tests {
+		m := LookupMedication(tc.in)
+		if m.Generic != tc.generic || !slices.Equal(m.Unmatched, tc.unmatched) {
+			t.Errorf("LookupMedication(%q) = %q unmatched %q, want %q unmatched %q", tc.in, m.Generic, m.Unmatched, tc.generic, tc.unmatched)
+		}
+	}
+}
+
+func TestMultiWordNamesBeatFuzzyWords(t *testing.T) {
+	tests := []struct {
+		in        string
+		generic   string
+		corrected bool
+	}{
+		{"methylene blue", "methylene blue", false},
+		{"Methylene Blue 50 mg", "methylene blue", false},
+		{"methylene", "", false}, // once read as Methylin (methylphenidate)
+		{"methylin", "methylphenidate", false},
+		{"methylinn", "methylphenidate", true},
+	}
+	for _, tc := range tests {
+		m := LookupMedication(tc.in)
+		if m.Generic != tc.generic || m.Corrected != tc.corrected {
+			t.Errorf("LookupMedication(%q) = %q corrected %v, want %q corrected %v", tc.in, m.Generic, m.Corrected, tc.generic, tc.corrected)
+		}
 	}
 }

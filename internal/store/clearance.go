@@ -43,7 +43,7 @@ func FlagKey(f screening.Flag) string {
 
 // ScreeningInput builds the engine's input from a patient's details and intake.
 func ScreeningInput(p *Patient, in *clinic.Intake, now time.Time) screening.Input {
-	si := screening.Input{Age: p.Age(now), Yes: map[string]bool{}, Unsure: map[string]bool{}}
+	si := screening.Input{Age: p.Age(now), Yes: map[string]bool{}, Unsure: map[string]bool{}, Answered: map[string]bool{}}
 	if in == nil {
 		return si
 	}
@@ -53,6 +53,9 @@ func ScreeningInput(p *Patient, in *clinic.Intake, now time.Time) screening.Inpu
 			si.Yes[id] = true
 		case "unsure":
 			si.Unsure[id] = true
+		}
+		if v != "" {
+			si.Answered[id] = true
 		}
 	}
 	for _, m := range in.Medications {

@@ -143,14 +143,16 @@ func (s *Server) handleDetails(w http.ResponseWriter, r *http.Request) {
 
 // medicationLookup is the JSON answer of GET /medications/lookup.
 type medicationLookup struct {
-	Query      string `json:"query"`
-	Recognised bool   `json:"recognised"`
-	Generic    string `json:"generic,omitempty"`
-	ATC        string `json:"atc,omitempty"`
-	Class      string `json:"class,omitempty"`
-	Level      string `json:"level,omitempty"`
-	Reason     string `json:"reason,omitempty"`
-	Source     string `json:"source,omitempty"`
+	Query      string   `json:"query"`
+	Recognised bool     `json:"recognised"`
+	Generic    string   `json:"generic,omitempty"`
+	ATC        string   `json:"atc,omitempty"`
+	Class      string   `json:"class,omitempty"`
+	Level      string   `json:"level,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+	Source     string   `json:"source,omitempty"`
+	Also       []string `json:"also,omitempty"`      // other drugs recognised on the same line
+	Unmatched  []string `json:"unmatched,omitempty"` // words that were not recognised
 }
 
 // handleMedicationLookup matches a typed medication to its generic name and
@@ -167,7 +169,11 @@ func (s *Server) handleMedicationLookup(w http.ResponseWriter, r *http.Request) 
 		q = q[:300]
 	}
 	m := screening.LookupMedication(q)
-	json.NewEncoder(w).Encode(medicationLookup{Query: m.Input, Recognised: m.Recognised, Generic: m.Generic, ATC: m.ATC, Class: m.ClassName, Level: string(m.Level), Reason: m.Reason, Source: m.Source})
+	out := medicationLookup{Query: m.Input, Recognised: m.Recognised, Generic: m.Generic, ATC: m.ATC, Class: m.ClassName, Level: string(m.Level), Reason: m.Reason, Source: m.Source, Unmatched: m.Unmatched}
+	for _, a := range m.Also {
+		out.Also = append(out.Also, a.Generic)
+	}
+	json.NewEncoder(w).Encode(out)
 }
 
 // rulesData lists the screening rules with their sources.

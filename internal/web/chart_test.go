@@ -86,15 +86,19 @@ func TestIntakeToClearance(t *testing.T) {
 	rex := f.signIn("rex@example.org")
 	rchart := f.do("GET", "/patients/"+f.pA.ID, nil, rex)
 	keys := regexp.MustCompile(`name="override_([a-z0-9.-]+)"`).FindAllStringSubmatch(rchart.body, -1)
-	if len(keys) != 1 {
-		t.Fatalf("prescriber's clearance form has %d override fields, want 1 (the benzodiazepine)", len(keys))
+	if len(keys) != 2 {
+		t.Fatalf("prescriber's clearance form has %d override fields, want 2 (the benzodiazepine and the history of mania)", len(keys))
 	}
 	noOverride := url.Values{"decision": {"cleared"}, "reason": {"BP 118/76; will hold alprazolam 24 h before dosing."}}
 	r := f.do("POST", "/patients/"+f.pA.ID+"/clearance", noOverride, rex)
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "write why this exclusion does not apply") || !strings.Contains(r.body, "BP 118/76") {
 		t.Fatalf("clearing without an override = %d, want 422 at the flag, keeping the reason typed", r.status)
 	}
-	withOverride := url.Values{"decision": {"cleared"}, "reason": {noOverride.Get("reason")}, "override_" + keys[0][1]: {"Low-dose PRN alprazolam; patient agrees to hold it 24 h before and after each session."}}
+	oneOverride := url.Values{"decision": {"cleared"}, "reason": {noOverride.Get("reason")}, "override_" + keys[0][1]: {"Low-dose PRN alprazolam; patient agrees to hold it 24 h before and after each session."}}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/clearance", oneOverride, rex); r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("clearing with one of two overrides = %d, want 422", r.status)
+	}
+	withOverride := url.Values{"decision": {"cleared"}, "reason": {noOverride.Get("reason")}, "override_" + keys[0][1]: {oneOverride.Get("override_" + keys[0][1])}, "override_" + keys[1][1]: {"Bipolar II, euthymic since 2021 on lamotrigine; psychiatrist agrees."}}
 	if r := f.do("POST", "/patients/"+f.pA.ID+"/clearance", withOverride, rex); r.status != http.StatusSeeOther {
 		t.Fatalf("clearance with override = %d, want 303", r.status)
 	}

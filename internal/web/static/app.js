@@ -17,13 +17,15 @@
     if (!m.recognised) {
       return staff ? "Not recognised: review" : "Not recognised yet. That's fine: your care team will read it.";
     }
+    var also = m.also && m.also.length ? " (also: " + m.also.join(", ") + ")" : "";
+    var unknown = m.unmatched && m.unmatched.length ? "; not recognised: " + m.unmatched.join(", ") : "";
     if (!staff) {
-      return "Recognised: " + m.generic;
+      return "Recognised: " + m.generic + also + unknown;
     }
     var parts = [m.generic];
     if (m.class) { parts.push(m.class); }
     if (m.level) { parts.push(m.level); }
-    return parts.join(" · ");
+    return parts.join(" · ") + also + unknown;
   }
 
   document.querySelectorAll("input[data-med-lookup]").forEach(function (input) {
