@@ -80,6 +80,14 @@ var policy = map[string]map[string]int{
 	"POST /patients/{patient}/consult":                    m(303, 303, 404, 404, 422, 404, 422, 404),
 	"POST /patients/{patient}/appointments":               m(303, 303, 404, 404, 422, 404, 422, 404),
 	"POST /patients/{patient}/alerts/{alert}/acknowledge": m(303, 303, 404, 404, 422, 404, 422, 404),
+	"POST /patients/{patient}/measures":                   m(303, 303, 404, 404, 422, 404, 422, 404),
+	"POST /patients/{patient}/measures/{instrument}/end":  m(303, 303, 404, 404, 303, 404, 303, 404),
+	"GET /outcomes":                                       m(303, 303, 404, 404, 200, 200, 200, 200),
+	"GET /outcomes.csv":                                   m(303, 303, 404, 404, 200, 200, 200, 200),
+	"GET /portal/checkins":                                m(303, 303, 200, 200, 404, 404, 404, 404),
+	"GET /portal/checkins/{instrument}":                   m(303, 303, 200, 200, 404, 404, 404, 404),
+	"POST /portal/checkins/{instrument}":                  m(303, 303, 303, 303, 404, 404, 404, 404),
+	"GET /portal/progress":                                m(303, 303, 200, 200, 404, 404, 404, 404),
 	"GET /medications/lookup":                             m(303, 303, 400, 400, 400, 400, 400, 400),
 	"GET /screening/rules":                                m(303, 303, 404, 404, 200, 200, 200, 200),
 	"GET /portal/intake":                                  m(303, 303, 200, 200, 404, 404, 404, 404),
@@ -123,6 +131,7 @@ func (f *fixture) target(pattern string) (method, path string, form url.Values) 
 		"{sid}", "no-such-session",
 		"{grant}", "no-such-grant",
 		"{alert}", "no-such-alert",
+		"{instrument}", "phq9",
 		"{token}", "no-such-token-0000000000000000000000000000000",
 	)
 	path = r.Replace(path)

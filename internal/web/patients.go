@@ -8,6 +8,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/screening"
 	"github.com/kapstone/kapstone/internal/store"
 )
@@ -123,6 +124,12 @@ type patientData struct {
 	Notice     string
 	Errors     map[string]string
 
+	// Measures: assignments, scores and charts.
+	Measures   *store.Measures
+	Progress   []progressView
+	Assignable []measure.Instrument
+	Cadences   []string
+
 	// For the chart's forms.
 	PathwayStages   []clinic.Stage
 	NextStages      []clinic.Stage
@@ -169,6 +176,24 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 	}
 	d.Patient, d.Access, d.Team = p, acc, team
 	if d.Chart != nil {
+		m, err := s.store.FindMeasures(ctx, actor, p.ID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		var dosing []time.Time
+		for _, ap := range d.Chart.Appointments {
+			if ap.Kind == "dosing" && ap.StartsAt.Before(s.Now()) {
+				dosing = append(dosing, ap.StartsAt)
+			}
+		}
+		d.Measures, d.Progress = m, progressViews(m.Checkins, dosing, patientLoc(p))
+		for _, inst := range measure.All() {
+			if inst.Ready() {
+				d.Assignable = append(d.Assignable, inst)
+			}
+		}
+		d.Cadences = store.Cadences
 		d.PathwayStages = clinic.Stages[:8]
 		d.NextStages = clinic.NextStages(p.Stage)
 		d.Recommendations, d.Decisions, d.Kinds = store.Recommendations, store.Decisions, store.AppointmentKinds
@@ -216,6 +241,8 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		d.Notice = "Message sent."
 	case "appointments":
 		d.Notice = "Appointment booked."
+	case "measures":
+		d.Notice = "Questionnaires updated."
 	case "alerts":
 		d.Notice = "Alert acknowledged. What you did is recorded."
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/measure"
 )
 
 //go:embed templates/*.html
@@ -37,11 +38,11 @@ func navFor(u *clinic.User, path string) []navLink {
 	var links []navLink
 	switch u.Role {
 	case clinic.RolePatient:
-		links = []navLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/access", Label: "Who viewed my record"}}
+		links = []navLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
 	case clinic.RoleAdmin:
-		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/audit", Label: "Audit log"}}
+		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/audit", Label: "Audit log"}}
 	default:
-		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/patients?stage=inquiry", Label: "New inquiries"}}
+		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/patients?stage=inquiry", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}}
 	}
 	for i := range links {
 		href, _, _ := strings.Cut(links[i].Href, "?")
@@ -114,6 +115,24 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 		},
 		"today": func() string { return time.Now().UTC().Format("2006-01-02") },
 		"inc":   func(i int) int { return i + 1 },
+		"dec":   func(i int) int { return i - 1 },
+		"pct":   func(f float64) float64 { return 100 * f },
+		"instrumentName": func(id string) string {
+			if inst, ok := measure.Get(id); ok {
+				return inst.Title
+			}
+			return id
+		},
+		"progressArgs": func(v []progressView, staff bool) map[string]any {
+			return map[string]any{"Views": v, "Staff": staff}
+		},
+		"hasAnswer": func(a map[string]int, id string) bool {
+			_, ok := a[id]
+			return ok
+		},
+		"cadence": func(c string) string {
+			return map[string]string{"before_session": "Before each session", "weekly": "Every week", "once": "Once"}[c]
+		},
 		"appointmentKind": func(k string) string {
 			return map[string]string{"preparation": "Preparation", "dosing": "Dosing session", "integration": "Integration", "other": "Other"}[k]
 		},

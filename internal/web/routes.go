@@ -86,12 +86,18 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/consult", signedIn, clinicians, s.handleConsult},
 		{"POST /patients/{patient}/appointments", signedIn, clinicians, s.handleAppointment},
 		{"POST /patients/{patient}/alerts/{alert}/acknowledge", signedIn, clinicians, s.handleAcknowledgeAlert},
+		{"POST /patients/{patient}/measures", signedIn, clinicians, s.handleAssignMeasure},
+		{"POST /patients/{patient}/measures/{instrument}/end", signedIn, clinicians, s.handleEndMeasure},
 		{"GET /patients/{patient}/emergency", signedIn, clinicians, s.handleEmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, clinicians, s.handleEmergency},
 
 		// Screening reference.
 		{"GET /medications/lookup", signedIn, nil, s.handleMedicationLookup},
 		{"GET /screening/rules", signedIn, staff, s.handleRules},
+
+		// Outcomes across patients.
+		{"GET /outcomes", signedIn, staff, s.handleOutcomes},
+		{"GET /outcomes.csv", signedIn, staff, s.handleOutcomesCSV},
 
 		// Admin: accounts, the audit log, break-glass review.
 		{"GET /admin/users", signedIn, admins, s.handleUsers},
@@ -108,6 +114,10 @@ func (s *Server) routeTable() []route {
 		// The patient portal.
 		{"GET /portal", signedIn, patients, s.handlePortal},
 		{"GET /portal/access", signedIn, patients, s.handleAccessReport},
+		{"GET /portal/checkins", signedIn, patients, s.handlePortalCheckins},
+		{"GET /portal/checkins/{instrument}", signedIn, patients, s.handlePortalCheckinForm},
+		{"POST /portal/checkins/{instrument}", signedIn, patients, s.handlePortalCheckin},
+		{"GET /portal/progress", signedIn, patients, s.handlePortalProgress},
 		{"GET /portal/intake", signedIn, patients, s.handlePortalIntakeForm},
 		{"POST /portal/intake", signedIn, patients, s.handlePortalIntake},
 	}

@@ -1,0 +1,260 @@
+package measure
+
+import "fmt"
+
+// Notices and sources, as given in the clinical reference notes (REFERENCE.md section 1).
+const (
+	noticePfizer = "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, " +
+		"with an educational grant from Pfizer Inc. No permission required to reproduce, translate, display or distribute."
+	stemTwoWeeks = "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+
+	srcPHQ9 = "PHQ-9 (Kroenke, Spitzer & Williams): wording, licence and footer from phqscreeners.com via camcops " +
+		"docs/source/tasks/phq9.rst; bands 0-4/5-9/10-14/15-19/20-27 and item 9 > 0 → same-day review regardless " +
+		"of total from camcops tasks/phq9.py; LOINC 44249-1 panel, 44261-6 total, item codes in HL7 US Core " +
+		"Observation-PHQ9-panel-example-44249-1 hasMember order (verify at loinc.org) — REFERENCE.md 1, 1.1"
+	srcGAD7 = "GAD-7 (Spitzer, Kroenke, Williams & Löwe): wording and bands 0-4/5-9/10-14/15-21 from camcops " +
+		"docs/source/tasks/gad7.rst; 0 option is \"Not at all\" (Zorowitz 2021, Lancet Psychiatry 8:180); LOINC " +
+		"69737-5 panel, 70274-6 total (HL7 personal-health-record-format-ig QuestionnaireResponse-ScoredAssessment-GAD7; " +
+		"verify at loinc.org) — REFERENCE.md 1, 1.2"
+	srcPHQ2 = "PHQ-2 = PHQ-9 items 1-2, range 0-6, >= 3 positive → give the PHQ-9; total LOINC 55758-7 " +
+		"(panel 55757-9 unconfirmed, left blank) — REFERENCE.md 1"
+	srcGAD2 = "GAD-2 = GAD-7 items 1-2, range 0-6, >= 3 positive → give the GAD-7; LOINC codes unconfirmed, " +
+		"left blank — REFERENCE.md 1"
+	srcPCL5 = "PCL-5 (National Center for PTSD): 20 items 0-4 (past month), total 0-80, no official severity bands; " +
+		"provisional PTSD cut-off 33, the upper end of the 31-33 range given (PCL-5 qxmd calculator page); DSM-5 " +
+		"rule: an item >= 2 is endorsed, need >= 1 of B (items 1-5), >= 1 of C (6-7), >= 2 of D (8-14), " +
+		">= 2 of E (15-20) (camcops tasks/pcl5.py); Probable needs both the cut-off and the cluster rule. " +
+		"Item wording not in the reference and VA reuse terms unconfirmed, so it is supplied by the practice " +
+		"— REFERENCE.md 1, 1.4"
+	srcRisk = "C-SSRS Screener structure: Q1 wish to be dead, Q2 active suicidal thoughts (No → skip to Q6), " +
+		"Q3 method, Q4 intent without plan, Q5 plan with intent, Q6 suicidal behaviour ever + within the past " +
+		"3 months; triage by the highest item endorsed, not a sum: low = yes to 1-2 only, moderate = yes to 3 " +
+		"or behaviour more than 3 months ago, high = yes to 4 or 5 or behaviour within 3 months (Columbia " +
+		"triage guidelines, https://docsbay.net/doc/914678/c-ssrs-triage-guidelines; " +
+		"https://help.blueprint-health.com/en/articles/5208202). Item text licensed (RFMH; electronic use via " +
+		"Clario), so the practice supplies it — REFERENCE.md 1.5"
+)
+
+var frequency = []Option{
+	{0, "Not at all"},
+	{1, "Several days"},
+	{2, "More than half the days"},
+	{3, "Nearly every day"},
+}
+
+var difficulty = []Option{
+	{0, "Not difficult at all"},
+	{1, "Somewhat difficult"},
+	{2, "Very difficult"},
+	{3, "Extremely difficult"},
+}
+
+// pclScale is PCL-5's 0–4 scale. Its anchor words are not in the reference,
+// so the labels are the numbers the form shows; the practice's instructions
+// carry the anchors.
+var pclScale = []Option{{0, "0"}, {1, "1"}, {2, "2"}, {3, "3"}, {4, "4"}}
+
+var yesNo = []Option{{1, "Yes"}, {0, "No"}}
+
+// phq9Items holds the PHQ-9 wording and item LOINC codes, verbatim from
+// REFERENCE.md 1.1.
+var phq9Items = []struct{ text, loinc string }{
+	{"Little interest or pleasure in doing things", "44250-9"},
+	{"Feeling down, depressed, or hopeless", "44255-8"},
+	{"Trouble falling or staying asleep, or sleeping too much", "44259-0"},
+	{"Feeling tired or having little energy", "44254-1"},
+	{"Poor appetite or overeating", "44251-7"},
+	{"Feeling bad about yourself — or that you are a failure or have let yourself or your family down", "44258-2"},
+	{"Trouble concentrating on things, such as reading the newspaper or watching television", "44252-5"},
+	{"Moving or speaking so slowly that other people could have noticed? Or the opposite — being so fidgety or restless that you have been moving around a lot more than usual", "44253-3"},
+	{"Thoughts that you would be better off dead or of hurting yourself in some way", "44260-8"},
+}
+
+const phq9DifficultyText = "If you checked off any problems, how difficult have these problems made it for you to do your work, take care of things at home, or get along with other people?"
+
+// gad7Items holds the GAD-7 wording and item LOINC codes, verbatim from
+// REFERENCE.md 1.2.
+var gad7Items = []struct{ text, loinc string }{
+	{"Feeling nervous, anxious or on edge", "69725-0"},
+	{"Not being able to stop or control worrying", "68509-9"},
+	{"Worrying too much about different things", "69733-4"},
+	{"Trouble relaxing", "69734-2"},
+	{"Being so restless that it is hard to sit still", "69735-9"},
+	{"Becoming easily annoyed or irritable", "69689-8"},
+	{"Feeling afraid as if something awful might happen", "69736-7"},
+}
+
+func frequencyItems(prefix string, src []struct{ text, loinc string }, n int) []Item {
+	items := make([]Item, n)
+	for i := range n {
+		items[i] = Item{
+			ID:      fmt.Sprintf("%s_%d", prefix, i+1),
+			Text:    src[i].text,
+			LOINC:   src[i].loinc,
+			Options: frequency,
+			Scored:  true,
+		}
+	}
+	return items
+}
+
+func phq9() Instrument {
+	items := frequencyItems("phq9", phq9Items, 9)
+	items[8].Risk = true
+	items = append(items, Item{ID: "phq9_difficulty", Text: phq9DifficultyText, LOINC: "69722-7", Options: difficulty})
+	return Instrument{
+		ID: "phq9", Name: "PHQ-9", Title: "Patient Health Questionnaire (PHQ-9)",
+		Instructions: stemTwoWeeks, Notice: noticePfizer,
+		LOINCPanel: "44249-1", LOINCTotal: "44261-6",
+		Items: items, Min: 0, Max: 27,
+		Bands: []Band{
+			{0, 4, "Minimal", 0},
+			{5, 9, "Mild", 1},
+			{10, 14, "Moderate", 2},
+			{15, 19, "Moderately severe", 3},
+			{20, 27, "Severe", 4},
+		},
+		Source: srcPHQ9,
+	}
+}
+
+func gad7() Instrument {
+	return Instrument{
+		ID: "gad7", Name: "GAD-7", Title: "Generalized Anxiety Disorder 7-item scale (GAD-7)",
+		Instructions: stemTwoWeeks, Notice: noticePfizer,
+		LOINCPanel: "69737-5", LOINCTotal: "70274-6",
+		Items: frequencyItems("gad7", gad7Items, 7), Min: 0, Max: 21,
+		Bands: []Band{
+			{0, 4, "Minimal", 0},
+			{5, 9, "Mild", 1},
+			{10, 14, "Moderate", 2},
+			{15, 21, "Severe", 4},
+		},
+		Source: srcGAD7,
+	}
+}
+
+func phq2() Instrument {
+	return Instrument{
+		ID: "phq2", Name: "PHQ-2", Title: "Patient Health Questionnaire-2 (PHQ-2)",
+		Instructions: stemTwoWeeks, Notice: noticePfizer,
+		LOINCTotal: "55758-7",
+		Items:      frequencyItems("phq2", phq9Items, 2), Min: 0, Max: 6,
+		Bands: []Band{
+			{0, 2, "Negative screen", 0},
+			{3, 6, "Positive screen: give the PHQ-9", 2},
+		},
+		Cutoff: 3,
+		Source: srcPHQ2,
+	}
+}
+
+func gad2() Instrument {
+	items := frequencyItems("gad2", gad7Items, 2)
+	for i := range items {
+		items[i].LOINC = "" // GAD-2 codes are unconfirmed in the reference
+	}
+	return Instrument{
+		ID: "gad2", Name: "GAD-2", Title: "Generalized Anxiety Disorder 2-item scale (GAD-2)",
+		Instructions: stemTwoWeeks, Notice: noticePfizer,
+		Items: items, Min: 0, Max: 6,
+		Bands: []Band{
+			{0, 2, "Negative screen", 0},
+			{3, 6, "Positive screen: give the GAD-7", 2},
+		},
+		Cutoff: 3,
+		Source: srcGAD2,
+	}
+}
+
+func pcl5() Instrument {
+	items := make([]Item, 20)
+	for i := range items {
+		items[i] = Item{ID: fmt.Sprintf("pcl5_%d", i+1), Options: pclScale, Scored: true}
+	}
+	ids := func(from, to int) []string {
+		var s []string
+		for n := from; n <= to; n++ {
+			s = append(s, fmt.Sprintf("pcl5_%d", n))
+		}
+		return s
+	}
+	return Instrument{
+		ID: "pcl5", Name: "PCL-5", Title: "PTSD Checklist for DSM-5 (PCL-5)",
+		Notice: "PCL-5: National Center for PTSD, U.S. Department of Veterans Affairs (a U.S. government work). " +
+			"Item wording is supplied by the practice; confirm the VA's reuse terms before use.",
+		Items: items, Min: 0, Max: 80,
+		Bands: []Band{
+			{0, 32, "Below the provisional PTSD cut-off", 0},
+			{33, 80, "At or above the provisional PTSD cut-off", 3},
+		},
+		Cutoff: 33,
+		Clusters: []Cluster{
+			{"B", "Intrusion", ids(1, 5), 1},
+			{"C", "Avoidance", ids(6, 7), 1},
+			{"D", "Negative alterations in cognition and mood", ids(8, 14), 2},
+			{"E", "Alterations in arousal and reactivity", ids(15, 20), 2},
+		},
+		Endorse:              2,
+		Source:               srcPCL5,
+		ItemTextFromPractice: true,
+	}
+}
+
+func risk() Instrument {
+	return Instrument{
+		ID: "risk", Name: "Risk screen", Title: "Suicide risk screen (C-SSRS Screener structure)",
+		Notice: "Question wording is supplied by the practice under its own permission. The C-SSRS is copyright " +
+			"The Research Foundation for Mental Hygiene; electronic use is licensed through Clario.",
+		Items: []Item{
+			{ID: "risk_1", Options: yesNo},                          // wish to be dead
+			{ID: "risk_2", Options: yesNo},                          // active suicidal thoughts
+			{ID: "risk_3", Options: yesNo, ShowIf: "risk_2"},        // thoughts of method
+			{ID: "risk_4", Options: yesNo, ShowIf: "risk_2"},        // intent without plan
+			{ID: "risk_5", Options: yesNo, ShowIf: "risk_2"},        // plan with intent
+			{ID: "risk_6", Options: yesNo},                          // suicidal behaviour, ever
+			{ID: "risk_6_recent", Options: yesNo, ShowIf: "risk_6"}, // within the past 3 months
+		},
+		Min: 0, Max: 3,
+		Bands: []Band{
+			{0, 0, "No risk identified", 0},
+			{1, 1, "Low risk", 1},
+			{2, 2, "Moderate risk", 3},
+			{3, 3, "High risk", 4},
+		},
+		Triage: []TriageRule{
+			{"risk_1", 1, RiskLow},
+			{"risk_2", 1, RiskLow},
+			{"risk_3", 1, RiskModerate},
+			{"risk_4", 1, RiskHigh},
+			{"risk_5", 1, RiskHigh},
+			{"risk_6_recent", 0, RiskModerate}, // behaviour more than 3 months ago
+			{"risk_6_recent", 1, RiskHigh},
+		},
+		Source:               srcRisk,
+		ItemTextFromPractice: true,
+	}
+}
+
+var instruments = []Instrument{phq9(), gad7(), phq2(), gad2(), pcl5(), risk()}
+
+// All returns every instrument, in the order phq9, gad7, phq2, gad2, pcl5,
+// risk, as copies the caller may change.
+func All() []Instrument {
+	out := make([]Instrument, len(instruments))
+	for i, inst := range instruments {
+		out[i] = clone(inst)
+	}
+	return out
+}
+
+// Get returns a copy of the instrument with the given id; ok is false when
+// there is none.
+func Get(id string) (Instrument, bool) {
+	for _, inst := range instruments {
+		if inst.ID == id {
+			return clone(inst), true
+		}
+	}
+	return Instrument{}, false
+}

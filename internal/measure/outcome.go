@@ -1,0 +1,140 @@
+package measure
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Point is one total score of a course, at the time it was given.
+type Point struct {
+	At    time.Time
+	Total int
+}
+
+// Thresholds are the outcome definitions for one instrument.
+type Thresholds struct {
+	Remission        int     // a latest total below this is remission
+	ReliableChange   int     // a change of at least this many points is reliable
+	Caseness         int     // a total at or above this is a clinical case
+	ResponseFraction float64 // a drop of at least this fraction of the baseline is a response
+	Source           string
+}
+
+var thresholds = map[string]Thresholds{
+	"phq9": {
+		Remission: 5, ReliableChange: 6, Caseness: 10, ResponseFraction: 0.5,
+		Source: "Response >= 50% drop from baseline: HEDIS DRR-E (NCQA); MNCM https://p4qm.org/measures/1884. " +
+			"Remission < 5: HEDIS DRR-E; https://ps.psychiatryonline.org/doi/full/10.1176/appi.ps.201900295. " +
+			"Caseness >= 10 and reliable change >= 6 points: NHS Talking Therapies (IAPT) definitions, Gyani et al. 2013, " +
+			"Behav Res Ther 51:597; reliable deterioration (rise >= 6) by symmetry, wording unconfirmed — REFERENCE.md 1.3",
+	},
+	"gad7": {
+		Remission: 5, ReliableChange: 4, Caseness: 8, ResponseFraction: 0.5,
+		Source: "Response >= 50% drop and remission < 5: by convention, following the PHQ-9 (HEDIS DRR-E). " +
+			"Caseness >= 8 and reliable change >= 4 points: NHS Talking Therapies (IAPT) definitions, Gyani et al. 2013, " +
+			"Behav Res Ther 51:597; reliable deterioration (rise >= 4) by symmetry, wording unconfirmed — REFERENCE.md 1.3",
+	},
+}
+
+// ThresholdsFor returns the outcome thresholds of the instrument with the
+// given id: PHQ-9 (remission < 5, reliable change 6, caseness 10, response
+// 50%) and GAD-7 (< 5, 4, 8, 50%). ok is false for every other id, including
+// the short forms, PCL-5 and the risk screen.
+func ThresholdsFor(id string) (Thresholds, bool) {
+	t, ok := thresholds[id]
+	return t, ok
+}
+
+// Outcome is how one course's scores changed from its baseline to its latest.
+type Outcome struct {
+	Baseline, Latest, Change int // Change = Latest - Baseline; negative is improvement
+	Points                   int // how many scores the series has
+	// Response: Latest is at least ResponseFraction (50%) below Baseline.
+	Response bool
+	// Remission: Latest is below the remission threshold.
+	Remission bool
+	// ReliableImprovement and ReliableDeterioration: Latest is at least the
+	// reliable change below, or above, Baseline.
+	ReliableImprovement, ReliableDeterioration bool
+	// CaseBaseline and CaseLatest: the total is at or above caseness.
+	CaseBaseline, CaseLatest bool
+	// Recovery is IAPT reliable recovery on this one instrument: a case at
+	// baseline, not a case at the latest score, and reliable improvement.
+	// (IAPT's own definition joins PHQ-9 and GAD-7: a case on either at the
+	// start, below caseness on both at the end; combine two Outcomes for it.)
+	Recovery bool
+	// PercentChange is (Latest-Baseline)/Baseline as a fraction, e.g. -0.5
+	// for a halving; 0 when Baseline is 0.
+	PercentChange float64
+}
+
+// Outcomes returns the outcome of one course's series of total scores on the
+// instrument with the given id, per REFERENCE.md 1.3. The series is put in
+// time order first (a stable sort of a copy; the caller's slice is not
+// changed, and scores at the same time keep their given order): the baseline
+// is the earliest score and the latest the last. ok is false when the id has
+// no thresholds (see ThresholdsFor) or the series has fewer than 2 points
+// (one point is a baseline, not an outcome).
+//
+// A baseline of 0 gives a PercentChange of 0 and never a Response: a zero
+// baseline cannot show a 50% reduction. Response and Remission are computed
+// for any baseline; a measure such as HEDIS DRR-E that counts only baselines
+// above 9 should select by CaseBaseline or Baseline first.
+func Outcomes(id string, series []Point) (Outcome, bool) {
+	t, ok := thresholds[id]
+	if !ok || len(series) < 2 {
+		return Outcome{}, false
+	}
+	s := slices.Clone(series)
+	slices.SortStableFunc(s, func(a, b Point) int { return a.At.Compare(b.At) })
+	b, l := s[0].Total, s[len(s)-1].Total
+	o := Outcome{
+		Baseline: b, Latest: l, Change: l - b, Points: len(s),
+		Remission:             l < t.Remission,
+		ReliableImprovement:   b-l >= t.ReliableChange,
+		ReliableDeterioration: l-b >= t.ReliableChange,
+		CaseBaseline:          b >= t.Caseness,
+		CaseLatest:            l >= t.Caseness,
+	}
+	if b > 0 {
+		o.PercentChange = float64(l-b) / float64(b)
+		o.Response = float64(b-l) >= t.ResponseFraction*float64(b)
+	}
+	o.Recovery = o.CaseBaseline && !o.CaseLatest && o.ReliableImprovement
+	return o, true
+}
+
+// Wilson returns the 95% Wilson score interval (z = 1.96) for k successes in
+// n trials, clamped to 0..1. It returns (0, 0) when n is 0 or less, or k is
+// outside 0..n.
+func Wilson(k, n int) (lo, hi float64) {
+	if n <= 0 || k < 0 || k > n {
+		return 0, 0
+	}
+	const z = 1.96
+	nf := float64(n)
+	p := float64(k) / nf
+	d := 1 + z*z/nf
+	centre := (p + z*z/(2*nf)) / d
+	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / d
+	return max(0, centre-half), min(1, centre+half)
+}
+
+// Literature is the published figure a practice's own response rate is shown
+// beside: the response to repeated IV ketamine in treatment-resistant
+// depression reported by a small open-label study (REFERENCE.md section 3).
+var Literature = struct {
+	Rate     float64
+	N        int
+	Citation string
+	Caveat   string
+}{
+	Rate: 17.0 / 24, // 70.8%
+	N:    24,
+	Citation: "Murrough et al. 2013, Biological Psychiatry: open-label, up to 6 IV ketamine infusions " +
+		"3 times a week over 12 days in treatment-resistant depression, n = 24; response 70.8%, median time to relapse 18 days.",
+	Caveat: "This was a small open-label study of IV infusions with no control group, and a later blinded trial " +
+		"of repeated infusions in hospitalised depression found no added benefit over midazolam; ketamine-assisted " +
+		"psychotherapy uses other routes, doses and patients, so the figure is context for your own numbers, not a target.",
+}

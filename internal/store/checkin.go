@@ -1,0 +1,372 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/measure"
+)
+
+// Cadences an instrument can be assigned with, in display order.
+var Cadences = []string{"before_session", "weekly", "once"}
+
+// Assignment is an instrument a patient is asked to complete, and how often.
+type Assignment struct {
+	ID         string
+	Instrument string
+	Cadence    string
+	AssignedAt time.Time
+	Due        bool      // a check-in is due now
+	LastDone   time.Time // zero when never
+}
+
+// Checkin is one completion (or a saved, unfinished attempt) of an instrument.
+type Checkin struct {
+	ID          string
+	Instrument  string
+	Complete    bool
+	Answers     measure.Answers
+	Total       int
+	Band        string
+	Risk        string
+	StartedAt   time.Time
+	CompletedAt time.Time
+}
+
+// AssignMeasure asks patientID to complete instrument with cadence,
+// replacing an earlier assignment of the same instrument. Clinicians on the
+// care team may. Audited.
+func (s *Store) AssignMeasure(ctx context.Context, actor Actor, patientID, instrument, cadence string) error {
+	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "measure.assign", func(tx *Tx, a Access, e *Entry) error {
+		fe := clinic.FieldErrors{}
+		if inst, ok := measure.Get(instrument); !ok || inst.ItemTextFromPractice {
+			fe.Add("instrument", "Choose a questionnaire from the list.")
+		}
+		known := false
+		for _, c := range Cadences {
+			known = known || c == cadence
+		}
+		if !known {
+			fe.Add("cadence", "Choose before each session, weekly, or once.")
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		now := s.now()
+		if _, err := tx.Exec(ctx, `UPDATE measure_assignments SET ended_at = $1 WHERE patient_id = $2 AND instrument = $3 AND ended_at IS NULL`, now, patientID, instrument); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO measure_assignments (id, patient_id, instrument, cadence, assigned_by, assigned_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			NewID(), patientID, instrument, cadence, actor.UserID, now)
+		e.Detail = instrument + ":" + cadence
+		return err
+	})
+}
+
+// EndAssignment stops asking patientID to complete instrument. Audited.
+func (s *Store) EndAssignment(ctx context.Context, actor Actor, patientID, instrument string) error {
+	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "measure.end", func(tx *Tx, a Access, e *Entry) error {
+		_, err := tx.Exec(ctx, `UPDATE measure_assignments SET ended_at = $1 WHERE patient_id = $2 AND instrument = $3 AND ended_at IS NULL`, s.now(), patientID, instrument)
+		e.Detail = instrument
+		return err
+	})
+}
+
+// assignments reads patientID's active assignments with whether each is due.
+// Once: due until completed. Weekly: due when the last completion is 7 days
+// old or more. Before each session: due when a session starts within 3 days
+// and nothing was completed in the 3 days before it.
+func (s *Store) assignments(ctx context.Context, tx *Tx, patientID string) ([]Assignment, error) {
+	rows, err := tx.Query(ctx, `SELECT a.id, a.instrument, a.cadence, a.assigned_at,
+			(SELECT max(c.completed_at) FROM checkins c WHERE c.patient_id = a.patient_id AND c.instrument = a.instrument AND c.status = 'complete')
+		FROM measure_assignments a WHERE a.patient_id = $1 AND a.ended_at IS NULL ORDER BY a.assigned_at, a.id`, patientID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Assignment
+	for rows.Next() {
+		var a Assignment
+		var last sql.NullString
+		if err := rows.Scan(&a.ID, &a.Instrument, &a.Cadence, &a.AssignedAt, &last); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a.AssignedAt = a.AssignedAt.UTC()
+		if last.Valid {
+			a.LastDone = parseDBTime(last.String)
+		}
+		out = append(out, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var next sql.NullString
+	if err := tx.QueryRow(ctx, `SELECT min(starts_at) FROM appointments WHERE patient_id = $1 AND cancelled_at IS NULL AND starts_at > $2 AND kind IN ('dosing', 'integration', 'preparation')`, patientID, now).Scan(&next); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		a := &out[i]
+		switch a.Cadence {
+		case "once":
+			a.Due = a.LastDone.IsZero()
+		case "weekly":
+			a.Due = a.LastDone.IsZero() || now.Sub(a.LastDone) >= 7*24*time.Hour
+		case "before_session":
+			if next.Valid {
+				at := parseDBTime(next.String)
+				a.Due = at.Sub(now) <= 72*time.Hour && (a.LastDone.IsZero() || at.Sub(a.LastDone) > 72*time.Hour)
+			}
+		}
+	}
+	return out, nil
+}
+
+// parseDBTime reads a time that an aggregate (max, min) returned as text on
+// SQLite or as a timestamp string on PostgreSQL.
+func parseDBTime(s string) time.Time {
+	for _, layout := range []string{sqliteTimeLayout, time.RFC3339Nano, "2006-01-02 15:04:05.999999-07", "2006-01-02 15:04:05.999999-07:00", "2006-01-02 15:04:05.999999Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// Measures is what the portal and the chart show of a patient's measures.
+type Measures struct {
+	Assignments []Assignment
+	Checkins    []Checkin // completed, oldest first
+	InProgress  []Checkin // saved but not finished
+}
+
+// FindMeasures reads patientID's assignments and check-ins, if actor may
+// read the chart (the patient, or the care team). Audited as measures.read.
+func (s *Store) FindMeasures(ctx context.Context, actor Actor, patientID string) (*Measures, error) {
+	m := &Measures{}
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "measures.read", func(tx *Tx, a Access, e *Entry) error {
+		var err error
+		if m.Assignments, err = s.assignments(ctx, tx, patientID); err != nil {
+			return err
+		}
+		all, err := checkins(ctx, tx, patientID, "")
+		if err != nil {
+			return err
+		}
+		for _, c := range all {
+			if c.Complete {
+				m.Checkins = append(m.Checkins, c)
+			} else {
+				m.InProgress = append(m.InProgress, c)
+			}
+		}
+		return nil
+	})
+	return m, err
+}
+
+func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, error) {
+	q := `SELECT id, instrument, status, answers, total, band, risk, started_at, completed_at FROM checkins WHERE patient_id = $1`
+	args := []any{patientID}
+	if id != "" {
+		q += ` AND id = $2`
+		args = append(args, id)
+	}
+	q += ` ORDER BY coalesce(completed_at, started_at), id`
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Checkin
+	for rows.Next() {
+		var c Checkin
+		var status, answers string
+		var total sql.NullInt64
+		var done nullTime
+		if err := rows.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done); err != nil {
+			return nil, err
+		}
+		c.Complete, c.Total, c.StartedAt = status == "complete", int(total.Int64), c.StartedAt.UTC()
+		if done.valid {
+			c.CompletedAt = done.t
+		}
+		if err := json.Unmarshal([]byte(answers), &c.Answers); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// riskAnswered reports whether answers include a risk item answered above
+// zero (PHQ-9 item 9).
+func riskAnswered(inst measure.Instrument, a measure.Answers) bool {
+	for _, it := range inst.Items {
+		if it.Risk && a[it.ID] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// SaveCheckin stores answers to instrument for patientID: the in-progress
+// check-in is created or updated, and with complete it is validated, scored
+// and closed for good (a completed check-in never changes). A risk answer
+// (PHQ-9 item 9 above 0, or a risk screen at moderate or high) raises a
+// safety alert in the same transaction; when the answers cannot be saved
+// because another answer is missing or wrong, the alert is raised anyway.
+// The patient (or a clinician on the care team) may. Audited. It returns
+// the check-in (scored when complete).
+func (s *Store) SaveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool) (*Checkin, error) {
+	inst, ok := measure.Get(instrument)
+	if !ok || inst.ItemTextFromPractice {
+		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that questionnaire.")
+	}
+	if actor.Role == clinic.RoleAdmin {
+		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	action := "checkin.save"
+	if complete {
+		action = "checkin.complete"
+	}
+	var c *Checkin
+	risky := riskAnswered(inst, answers)
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
+		c = &Checkin{Instrument: instrument, Answers: answers}
+		for id, v := range answers { // only the instrument's items, only its values
+			okItem := false
+			for _, it := range inst.Items {
+				if it.ID == id {
+					for _, o := range it.Options {
+						okItem = okItem || o.Value == v
+					}
+				}
+			}
+			if !okItem {
+				return &clinic.Error{Code: clinic.EInvalid, Message: "That answer is not one of the choices.", Fields: map[string]string{id: "That answer is not one of the choices."}}
+			}
+		}
+		if complete {
+			res, err := measure.Score(inst, answers)
+			var ve *measure.ValidationError
+			if errors.As(err, &ve) {
+				return &clinic.Error{Code: clinic.EInvalid, Message: "Please answer every question.", Fields: ve.Fields}
+			}
+			if err != nil {
+				return err
+			}
+			c.Complete, c.Total, c.Band, c.Risk = true, res.Total, res.Band.Label, string(res.Risk)
+			risky = risky || res.Risk == measure.RiskModerate || res.Risk == measure.RiskHigh || res.Risk == measure.RiskPositive
+		}
+		body, err := json.Marshal(answers)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		var id string
+		err = tx.QueryRow(ctx, `SELECT id FROM checkins WHERE patient_id = $1 AND instrument = $2 AND status = 'in_progress' ORDER BY started_at DESC LIMIT 1`, patientID, instrument).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			id = NewID()
+			_, err = tx.Exec(ctx, `INSERT INTO checkins (id, patient_id, instrument, status, answers, author_id, started_at) VALUES ($1, $2, $3, 'in_progress', $4, $5, $6)`,
+				id, patientID, instrument, string(body), actor.UserID, now)
+		case err == nil:
+			_, err = tx.Exec(ctx, `UPDATE checkins SET answers = $1 WHERE id = $2 AND status = 'in_progress'`, string(body), id)
+		}
+		if err != nil {
+			return err
+		}
+		c.ID, c.StartedAt = id, now
+		if complete {
+			c.CompletedAt = now
+			if _, err := tx.Exec(ctx, `UPDATE checkins SET status = 'complete', total = $1, band = $2, risk = $3, completed_at = $4 WHERE id = $5 AND status = 'in_progress'`,
+				c.Total, c.Band, c.Risk, now, id); err != nil {
+				return err
+			}
+		}
+		e.ObjectType, e.ObjectID, e.Detail = "checkin", id, instrument
+		if risky {
+			return s.raiseSafetyAlert(ctx, tx, actor, patientID, instrument)
+		}
+		return nil
+	})
+	if risky && clinic.ErrorCode(err) == clinic.EInvalid {
+		if aerr := s.patientAccess(ctx, actor, patientID, auth.PermChart, "checkin.safety", func(tx *Tx, a Access, e *Entry) error {
+			return s.raiseSafetyAlert(ctx, tx, actor, patientID, instrument)
+		}); aerr != nil {
+			return nil, aerr
+		}
+	}
+	return c, err
+}
+
+// Series is one patient's completed scores on one instrument, for the
+// outcomes dashboard: no names, only a pseudonymous key.
+type Series struct {
+	PatientKey string // a keyed hash of the patient id: the same patient, the same key, nothing more
+	Therapist  string // the owning therapist's name
+	Instrument string
+	Points     []measure.Point
+}
+
+// OutcomeSeries returns every patient's completed scores per instrument
+// that actor may count: all patients for an admin (aggregates only, no
+// names), the patients on their care teams for a clinician. Audited.
+func (s *Store) OutcomeSeries(ctx context.Context, actor Actor) ([]Series, error) {
+	q := `SELECT c.patient_id, coalesce(u.display_name, ''), c.instrument, c.total, c.completed_at
+		FROM checkins c
+		JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
+		LEFT JOIN care_team o ON o.patient_id = c.patient_id AND o.is_owner AND o.removed_at IS NULL
+		LEFT JOIN users u ON u.id = o.user_id
+		WHERE c.status = 'complete'`
+	var args []any
+	switch actor.Role {
+	case clinic.RoleAdmin:
+	case clinic.RoleTherapist, clinic.RolePrescriber:
+		q += ` AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL)`
+		args = append(args, actor.UserID)
+	default:
+		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
+	q += ` ORDER BY c.patient_id, c.instrument, c.completed_at`
+	var out []Series
+	err := s.write(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var pid, therapist, inst string
+			var total int
+			var at time.Time
+			if err := rows.Scan(&pid, &therapist, &inst, &total, &at); err != nil {
+				rows.Close()
+				return err
+			}
+			key := s.key.MAC("patient", []byte(pid))[:12]
+			if n := len(out); n == 0 || out[n-1].PatientKey != key || out[n-1].Instrument != inst {
+				out = append(out, Series{PatientKey: key, Therapist: therapist, Instrument: inst})
+			}
+			out[len(out)-1].Points = append(out[len(out)-1].Points, measure.Point{At: at.UTC(), Total: total})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "outcomes.read", ObjectType: "outcomes"})
+	})
+	return out, err
+}

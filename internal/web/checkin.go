@@ -1,0 +1,169 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/measure"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// checkinListData is the portal's list of questionnaires.
+type checkinListData struct {
+	Due     []checkinLink
+	Other   []checkinLink
+	Done    []store.Checkin
+	Notice  string
+	HasData bool
+}
+
+type checkinLink struct {
+	Instrument measure.Instrument
+	Assignment store.Assignment
+	Started    bool
+}
+
+func (s *Server) ownMeasures(w http.ResponseWriter, r *http.Request) (*store.Patient, *store.Measures, bool) {
+	ctx := r.Context()
+	p, err := s.store.FindOwnPatient(ctx, s.actor(r))
+	if err != nil {
+		s.error(w, r, err)
+		return nil, nil, false
+	}
+	m, err := s.store.FindMeasures(ctx, s.actor(r), p.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return nil, nil, false
+	}
+	return p, m, true
+}
+
+// handlePortalCheckins lists what the patient is asked to fill in, due first.
+func (s *Server) handlePortalCheckins(w http.ResponseWriter, r *http.Request) {
+	_, m, ok := s.ownMeasures(w, r)
+	if !ok {
+		return
+	}
+	d := checkinListData{Done: m.Checkins, HasData: len(m.Checkins) > 0}
+	started := map[string]bool{}
+	for _, c := range m.InProgress {
+		started[c.Instrument] = true
+	}
+	for _, a := range m.Assignments {
+		inst, ok := measure.Get(a.Instrument)
+		if !ok {
+			continue
+		}
+		l := checkinLink{Instrument: inst, Assignment: a, Started: started[a.Instrument]}
+		if a.Due || l.Started {
+			d.Due = append(d.Due, l)
+		} else {
+			d.Other = append(d.Other, l)
+		}
+	}
+	if done := r.URL.Query().Get("done"); done != "" {
+		d.Notice = "Thank you. Your answers are with your care team."
+	}
+	s.render(w, r, http.StatusOK, "checkins", "Check-ins", d)
+}
+
+// checkinData is one questionnaire form.
+type checkinData struct {
+	Action     string
+	Instrument measure.Instrument
+	Answers    measure.Answers
+	Errors     map[string]string
+	Safety     bool
+	Staff      bool
+	Patient    *store.Patient
+}
+
+// answersFromForm reads the instrument's answers from a form; an answer
+// that is not a number is refused at its question.
+func answersFromForm(inst measure.Instrument, r *http.Request) (measure.Answers, map[string]string) {
+	a := measure.Answers{}
+	bad := map[string]string{}
+	for _, it := range inst.Items {
+		v := r.PostFormValue(it.ID)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			bad[it.ID] = "That answer is not one of the choices."
+			continue
+		}
+		a[it.ID] = n
+	}
+	return a, bad
+}
+
+func (s *Server) handlePortalCheckinForm(w http.ResponseWriter, r *http.Request) {
+	inst, ok := measure.Get(r.PathValue("instrument"))
+	if !ok || inst.ItemTextFromPractice {
+		s.notFound(w, r)
+		return
+	}
+	_, m, ok := s.ownMeasures(w, r)
+	if !ok {
+		return
+	}
+	d := checkinData{Action: "/portal/checkins/" + inst.ID, Instrument: inst, Answers: measure.Answers{}}
+	for _, c := range m.InProgress {
+		if c.Instrument == inst.ID {
+			d.Answers = c.Answers
+		}
+	}
+	s.render(w, r, http.StatusOK, "checkin", inst.Name, d)
+}
+
+// handlePortalCheckin saves a check-in, or completes it. A risk answer
+// shows crisis help at once, whatever else happens.
+func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
+	inst, ok := measure.Get(r.PathValue("instrument"))
+	if !ok || inst.ItemTextFromPractice {
+		s.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	p, err := s.store.FindOwnPatient(ctx, s.actor(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	answers, bad := answersFromForm(inst, r)
+	complete := r.PostFormValue("action") == "complete"
+	d := checkinData{Action: "/portal/checkins/" + inst.ID, Instrument: inst, Answers: answers, Patient: p}
+	var c *store.Checkin
+	if len(bad) == 0 {
+		c, err = s.store.SaveCheckin(ctx, s.actor(r), p.ID, inst.ID, answers, complete)
+	} else {
+		err = &clinic.Error{Code: clinic.EInvalid, Message: "That answer is not one of the choices.", Fields: bad}
+	}
+	risky := false
+	for _, it := range inst.Items {
+		risky = risky || (it.Risk && answers[it.ID] > 0)
+	}
+	if c != nil && c.Complete && (c.Risk == string(measure.RiskPositive) || c.Risk == string(measure.RiskModerate) || c.Risk == string(measure.RiskHigh)) {
+		risky = true
+	}
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		d.Errors, d.Safety = e.Fields, risky
+		s.render(w, r, http.StatusUnprocessableEntity, "checkin", inst.Name, d)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if risky {
+		s.render(w, r, http.StatusOK, "checkin_safety", "You are not alone", d)
+		return
+	}
+	if complete {
+		http.Redirect(w, r, "/portal/checkins?done="+inst.ID, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/portal/checkins?saved="+inst.ID, http.StatusSeeOther)
+}
