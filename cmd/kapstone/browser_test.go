@@ -317,6 +317,7 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	look("admin-audit", "/admin/audit", "table.audit")
 	look("admin-emergency", "/admin/emergency", "main h1")
 	look("admin-invite", "/admin/users/new", "#display_name")
+	look("admin-outcomes", "/outcomes", "#outcomes-title")
 	signOutBrowser(t, b, "admin sign-out", `header form[action="/logout"] button`)
 
 	th := logins["therapist"]
@@ -337,6 +338,9 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	if text := run1(t, b, "access report", chromedp.Text(chromedp.CSS("main"))); !strings.Contains(text, "Opened your record") {
 		t.Errorf("patient's access report does not show the therapist opening the record: %q", text)
 	}
+	look("patient-checkins", "/portal/checkins", "#checkins-title")
+	look("patient-checkin", "/portal/checkins/phq9", "#checkin-title")
+	look("patient-progress", "/portal/progress", ".chart-box svg")
 	b.checkConsole(t)
 }
 
@@ -399,7 +403,8 @@ func TestBrowserIntakeOnPhone(t *testing.T) {
 	shoot("chart-desktop")
 	b.do(t, "phone chart", chromedp.EmulateViewport(390, 844), chromedp.Navigate(in.url+href), chromedp.WaitVisible(chromedp.ID("screening-title")))
 	if wide := run1(t, b, "overflow", chromedp.Evaluate[string](widest)); wide != "" {
-		t.Errorf("chart is wider than a phone: %s", wide)
+		dbg := run1(t, b, "dbg", chromedp.Evaluate[string](`[...document.querySelectorAll("html, body, body > *, main > *, main > * > *")].filter(e => e.getBoundingClientRect().width > 391 || e.scrollWidth > 391).map(e => e.tagName + "." + (typeof e.className === "string" ? e.className : "") + " w=" + Math.round(e.getBoundingClientRect().width) + " sw=" + e.scrollWidth).join("; ")`))
+		t.Errorf("chart is wider than a phone: %s [%s]", wide, dbg)
 	}
 	shoot("chart-phone")
 	b.checkConsole(t)
@@ -427,6 +432,12 @@ const widest = `(() => {
         if (o === "auto" || o === "scroll" || o === "hidden") { inScroller = true; break; }
       }
       if (!inScroller) out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).replace(/ /g, ".") : "") + " " + Math.round(r.right));
+    }
+  }
+  if (out.length === 0) {
+    for (const el of document.querySelectorAll("body *")) {
+      const r = el.getBoundingClientRect();
+      if (r.right > window.innerWidth + 1) out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && el.className.baseVal === undefined ? "." + String(el.className).replace(/ /g, ".") : "") + " " + Math.round(r.right));
     }
   }
   return out.slice(0, 8).join(", ") || "scrollWidth " + document.documentElement.scrollWidth;

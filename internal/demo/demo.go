@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/screening"
 	"github.com/kapstone/kapstone/internal/store"
 )
@@ -77,6 +79,80 @@ var patientPeople = []struct {
 		[]clinic.Stage{clinic.StageScreening, clinic.StageMedical, clinic.StagePreparation, clinic.StageDosing, clinic.StageIntegration, clinic.StageFollowUp, clinic.StageClosed}, "Series of six sessions complete; PHQ-9 in remission."},
 }
 
+// trajectories are demo PHQ-9 scores, one a week, oldest first: a
+// responder, a non-responder, remitters, and one positive item 9.
+var trajectories = map[string]struct {
+	phq9  []int
+	gad7  []int
+	item9 bool // the latest PHQ-9 answers item 9 with "several days"
+}{
+	"Jordan Lee":    {phq9: []int{19, 18}, gad7: []int{15, 14}},
+	"Casey Morgan":  {phq9: []int{14}, gad7: []int{16}, item9: true},
+	"Riley Chen":    {phq9: []int{21, 19, 14, 11, 9, 8}, gad7: []int{17, 15, 12, 10, 8, 7}},
+	"Robin Alvarez": {phq9: []int{17, 16, 17, 15, 16}, gad7: []int{12, 13, 12, 12}},
+	"Morgan Ellis":  {phq9: []int{16, 12, 8, 5, 4, 3}, gad7: []int{11, 9, 6, 4, 3}},
+	"Taylor Nguyen": {phq9: []int{22, 17, 12, 9, 6, 4}, gad7: []int{18, 14, 10, 7, 5, 4}},
+	"Quinn Harper":  {phq9: []int{15, 16}},
+}
+
+// answersFor spreads total over an instrument's scored items (each 0..3),
+// with item 9 of the PHQ-9 set to item9.
+func answersFor(inst measure.Instrument, total, item9 int) measure.Answers {
+	a := measure.Answers{}
+	var scored []string
+	for _, it := range inst.Items {
+		if it.Scored {
+			a[it.ID] = 0
+			if !it.Risk {
+				scored = append(scored, it.ID)
+			}
+		}
+		if it.Risk {
+			a[it.ID] = item9
+			total -= item9
+		}
+	}
+	for i := 0; total > 0; i = (i + 1) % len(scored) {
+		if a[scored[i]] < 3 {
+			a[scored[i]]++
+			total--
+		}
+	}
+	return a
+}
+
+// seedScores gives a demo patient their questionnaires and past scores,
+// entered as paper check-ins dated a week apart.
+func seedScores(ctx context.Context, st *store.Store, therapist store.Actor, pt *store.Patient, name string) error {
+	tr, ok := trajectories[name]
+	if !ok {
+		return nil
+	}
+	for _, a := range []struct{ id, cadence string }{{"phq9", "weekly"}, {"gad7", "before_session"}} {
+		if err := st.AssignMeasure(ctx, therapist, pt.ID, a.id, a.cadence); err != nil {
+			return err
+		}
+	}
+	now := time.Now().UTC()
+	for _, inst := range []struct {
+		id     string
+		scores []int
+	}{{"phq9", tr.phq9}, {"gad7", tr.gad7}} {
+		def, _ := measure.Get(inst.id)
+		for i, total := range inst.scores {
+			item9 := 0
+			if tr.item9 && inst.id == "phq9" && i == len(inst.scores)-1 {
+				item9 = 1
+			}
+			at := now.Add(-time.Duration(len(inst.scores)-1-i)*7*24*time.Hour - 2*time.Hour)
+			if _, err := st.EnterPaperCheckin(ctx, therapist, pt.ID, inst.id, answersFor(def, total, item9), at); err != nil {
+				return fmt.Errorf("%s %s: %w", name, inst.id, err)
+			}
+		}
+	}
+	return nil
+}
+
 // demoIntake returns an intake of the kind named.
 func demoIntake(kind string) clinic.Intake {
 	no := func(ids ...string) map[string]string {
@@ -130,6 +206,9 @@ func seedCourse(ctx context.Context, st *store.Store, therapist, prescriber stor
 		if _, err := st.SaveIntake(ctx, author, pt.ID, demoIntake(pp.intake), pp.submitted, store.QuestionIDs()); err != nil {
 			return fmt.Errorf("intake: %w", err)
 		}
+	}
+	if err := seedScores(ctx, st, therapist, pt, pp.name); err != nil {
+		return err
 	}
 	for i, stage := range pp.path {
 		if stage == clinic.StagePreparation && pp.cleared {

@@ -231,6 +231,23 @@ func riskAnswered(inst measure.Instrument, a measure.Answers) bool {
 // The patient (or a clinician on the care team) may. Audited. It returns
 // the check-in (scored when complete).
 func (s *Store) SaveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool) (*Checkin, error) {
+	return s.saveCheckin(ctx, actor, patientID, instrument, answers, complete, time.Time{})
+}
+
+// EnterPaperCheckin records a questionnaire the patient completed on paper
+// (or by phone) on date at: scored and closed like any other, entered by a
+// clinician on the care team. The date may not be in the future.
+func (s *Store) EnterPaperCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, at time.Time) (*Checkin, error) {
+	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	if at.IsZero() || at.After(s.now()) {
+		return nil, &clinic.Error{Code: clinic.EInvalid, Message: "Enter the date it was completed (not in the future).", Fields: map[string]string{"completed_on": "Enter the date it was completed (not in the future)."}}
+	}
+	return s.saveCheckin(ctx, actor, patientID, instrument, answers, true, at)
+}
+
+func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool, at time.Time) (*Checkin, error) {
 	inst, ok := measure.Get(instrument)
 	if !ok || inst.ItemTextFromPractice {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that questionnaire.")
@@ -277,7 +294,10 @@ func (s *Store) SaveCheckin(ctx context.Context, actor Actor, patientID, instrum
 		}
 		now := s.now()
 		var id string
-		err = tx.QueryRow(ctx, `SELECT id FROM checkins WHERE patient_id = $1 AND instrument = $2 AND status = 'in_progress' ORDER BY started_at DESC LIMIT 1`, patientID, instrument).Scan(&id)
+		err = sql.ErrNoRows // a paper entry is always a check-in of its own
+		if at.IsZero() {
+			err = tx.QueryRow(ctx, `SELECT id FROM checkins WHERE patient_id = $1 AND instrument = $2 AND status = 'in_progress' ORDER BY started_at DESC LIMIT 1`, patientID, instrument).Scan(&id)
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			id = NewID()
@@ -291,13 +311,20 @@ func (s *Store) SaveCheckin(ctx context.Context, actor Actor, patientID, instrum
 		}
 		c.ID, c.StartedAt = id, now
 		if complete {
+			if !at.IsZero() {
+				now = at.UTC().Truncate(time.Microsecond)
+				e.Detail = instrument + ":paper"
+			}
 			c.CompletedAt = now
 			if _, err := tx.Exec(ctx, `UPDATE checkins SET status = 'complete', total = $1, band = $2, risk = $3, completed_at = $4 WHERE id = $5 AND status = 'in_progress'`,
 				c.Total, c.Band, c.Risk, now, id); err != nil {
 				return err
 			}
 		}
-		e.ObjectType, e.ObjectID, e.Detail = "checkin", id, instrument
+		e.ObjectType, e.ObjectID = "checkin", id
+		if e.Detail == "" {
+			e.Detail = instrument
+		}
 		if risky {
 			return s.raiseSafetyAlert(ctx, tx, actor, patientID, instrument)
 		}
@@ -367,6 +394,36 @@ func (s *Store) OutcomeSeries(ctx context.Context, actor Actor) ([]Series, error
 			return err
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "outcomes.read", ObjectType: "outcomes"})
+	})
+	return out, err
+}
+
+// CaseloadScores returns, for each patient on actor's care teams, their
+// completed scores on instrument, oldest first, in one query (for the
+// caseload's sparklines). The caseload read is audited by ListPatients.
+func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument string) (map[string][]measure.Point, error) {
+	out := map[string][]measure.Point{}
+	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+		return out, nil
+	}
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT c.patient_id, c.total, c.completed_at FROM checkins c
+			JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
+			WHERE c.instrument = $2 AND c.status = 'complete' ORDER BY c.patient_id, c.completed_at`, actor.UserID, instrument)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var p measure.Point
+			if err := rows.Scan(&id, &p.Total, &p.At); err != nil {
+				return err
+			}
+			p.At = p.At.UTC()
+			out[id] = append(out[id], p)
+		}
+		return rows.Err()
 	})
 	return out, err
 }

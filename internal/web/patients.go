@@ -1,12 +1,14 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/chart"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/screening"
@@ -23,7 +25,15 @@ type patientsData struct {
 	Stages   []clinic.Stage
 	Unread   map[string]int
 	Alerts   []store.SafetyAlert
+	Sparks   map[string]spark // PHQ-9 trend per patient id
 	Errors   map[string]string
+}
+
+// spark is a caseload row's PHQ-9 trend.
+type spark struct {
+	SVG    template.HTML
+	Latest int
+	Band   string
 }
 
 // handlePatients is the caseload: the caller's patients, searchable by name
@@ -54,6 +64,27 @@ func (s *Server) handlePatients(w http.ResponseWriter, r *http.Request) {
 		if d.Alerts, err = s.store.OpenSafetyAlerts(r.Context(), s.actor(r)); err != nil {
 			s.error(w, r, err)
 			return
+		}
+		scores, err := s.store.CaseloadScores(r.Context(), s.actor(r), "phq9")
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		phq9, _ := measure.Get("phq9")
+		d.Sparks = map[string]spark{}
+		for id, pts := range scores {
+			var cp []chart.Point
+			for _, p := range pts {
+				cp = append(cp, chart.Point{At: p.At, Value: float64(p.Total)})
+			}
+			last := pts[len(pts)-1].Total
+			band := ""
+			for _, b := range phq9.Bands {
+				if last >= b.Min && last <= b.Max {
+					band = b.Label
+				}
+			}
+			d.Sparks[id] = spark{SVG: template.HTML(chart.Sparkline("PHQ-9 trend", cp, float64(phq9.Min), float64(phq9.Max), 96, 28)), Latest: last, Band: band}
 		}
 	}
 	s.render(w, r, status, "patients", "Patients", d)
@@ -187,7 +218,7 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 				dosing = append(dosing, ap.StartsAt)
 			}
 		}
-		d.Measures, d.Progress = m, progressViews(m.Checkins, dosing, patientLoc(p))
+		d.Measures, d.Progress = m, progressViews(m.Checkins, dosing, patientLoc(p), 640)
 		for _, inst := range measure.All() {
 			if inst.Ready() {
 				d.Assignable = append(d.Assignable, inst)

@@ -39,7 +39,9 @@ type progressRow struct {
 
 // progressViews builds a view per instrument with completed check-ins,
 // marking past dosing sessions on the time axis.
-func progressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Location) []progressView {
+// width is the chart's viewBox width: narrow (360) for the patient's phone,
+// so its labels stay readable, wide (640) for the staff chart.
+func progressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Location, width int) []progressView {
 	by := map[string][]store.Checkin{}
 	var order []string
 	for _, c := range checkins {
@@ -67,7 +69,7 @@ func progressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Locat
 		}
 		spec := chart.Spec{
 			Title: inst.Name + " over time", YLabel: inst.Name + " score",
-			YMin: float64(inst.Min), YMax: float64(inst.Max), Points: cpts, Width: 640, Height: 300, Loc: loc,
+			YMin: float64(inst.Min), YMax: float64(inst.Max), Points: cpts, Width: width, Height: width * 15 / 32, Loc: loc,
 		}
 		for _, b := range inst.Bands {
 			spec.Bands = append(spec.Bands, chart.Band{From: float64(b.Min), To: float64(b.Max), Label: b.Label, Level: b.Level})
@@ -101,12 +103,18 @@ func plainOutcome(inst measure.Instrument, v progressView) string {
 		return fmt.Sprintf("Your first %s score is %d (%s). After your next check-in you will see how it changes.", inst.Name, v.Baseline.Total, strings.ToLower(v.Baseline.Band))
 	}
 	o := v.Outcome
+	points := func(n int) string {
+		if n == 1 {
+			return "1 point"
+		}
+		return fmt.Sprintf("%d points", n)
+	}
 	var move string
 	switch {
 	case o.Change < 0:
-		move = fmt.Sprintf("%d points lower than your first score of %d", -o.Change, o.Baseline)
+		move = fmt.Sprintf("%s lower than your first score of %d", points(-o.Change), o.Baseline)
 	case o.Change > 0:
-		move = fmt.Sprintf("%d points higher than your first score of %d", o.Change, o.Baseline)
+		move = fmt.Sprintf("%s higher than your first score of %d", points(o.Change), o.Baseline)
 	default:
 		move = fmt.Sprintf("the same as your first score of %d", o.Baseline)
 	}
@@ -129,7 +137,7 @@ func (s *Server) handlePortalProgress(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "progress", "Your progress", progressData{Views: progressViews(m.Checkins, nil, patientLoc(p))})
+	s.render(w, r, http.StatusOK, "progress", "Your progress", progressData{Views: progressViews(m.Checkins, nil, patientLoc(p), 360)})
 }
 
 func patientLoc(p *store.Patient) *time.Location {

@@ -44,9 +44,16 @@ func navFor(u *clinic.User, path string) []navLink {
 	default:
 		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/patients?stage=inquiry", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}}
 	}
+	// The most specific link that the path is at or under is the current one.
+	best, bestLen := -1, 0
 	for i := range links {
 		href, _, _ := strings.Cut(links[i].Href, "?")
-		links[i].Current = path == href || strings.HasPrefix(path, href+"/")
+		if (path == href || strings.HasPrefix(path, href+"/")) && len(href) > bestLen {
+			best, bestLen = i, len(href)
+		}
+	}
+	if best >= 0 {
+		links[best].Current = true
 	}
 	return links
 }

@@ -1,0 +1,191 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/demo"
+	"github.com/kapstone/kapstone/internal/measure"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/store/storetest"
+)
+
+// phq9Form answers every PHQ-9 item with value v, item 9 with item9.
+func phq9Form(action string, v, item9 int) url.Values {
+	f := url.Values{"action": {action}}
+	inst, _ := measure.Get("phq9")
+	for _, it := range inst.Items {
+		f.Set(it.ID, strconv.Itoa(v))
+		if it.Risk {
+			f.Set(it.ID, strconv.Itoa(item9))
+		}
+	}
+	return f
+}
+
+// TestCheckinItem9Alert: a patient answers PHQ-9 with item 9 = 1; the
+// response page shows the crisis lines; the therapist's caseload shows an
+// open alert; acknowledging it records who and when. No email is set up,
+// and none of this depends on it.
+func TestCheckinItem9Alert(t *testing.T) {
+	f := newFixture(t)
+	thea := f.signIn("thea@example.org")
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/measures", url.Values{"instrument": {"phq9"}, "cadence": {"weekly"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("assign PHQ-9 = %d", r.status)
+	}
+	pat := f.signIn("pat@example.org")
+	if r := f.do("GET", "/portal/checkins", nil, pat); !strings.Contains(r.body, "/portal/checkins/phq9") || !strings.Contains(r.body, "To do now") {
+		t.Fatal("the assigned PHQ-9 is not due in the portal")
+	}
+	form := f.do("GET", "/portal/checkins/phq9", nil, pat)
+	if form.status != http.StatusOK || !strings.Contains(form.body, "Thoughts that you would be better off dead") {
+		t.Fatalf("PHQ-9 form = %d, want the item wording", form.status)
+	}
+	r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 0, 1), pat)
+	if r.status != http.StatusOK || !strings.Contains(r.body, `href="tel:988"`) || !strings.Contains(r.body, `href="tel:911"`) || !strings.Contains(r.body, "care team has been alerted") {
+		t.Fatalf("item 9 = 1 = %d, want the crisis page with 988 and 911", r.status)
+	}
+	caseload := f.do("GET", "/patients", nil, thea)
+	if !strings.Contains(caseload.body, "Safety alerts") || !strings.Contains(caseload.body, canaryA) {
+		t.Fatal("the therapist's caseload does not show the open alert")
+	}
+	chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea)
+	id := regexp.MustCompile(`/alerts/([0-9a-z]+)/acknowledge`).FindStringSubmatch(chart.body)
+	if id == nil {
+		t.Fatal("chart has no acknowledge form")
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/alerts/"+id[1]+"/acknowledge", url.Values{"ack_note": {"Called; safe; plan reviewed."}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("acknowledge = %d", r.status)
+	}
+	rows := f.auditRows("alert.acknowledge")
+	if len(rows) != 1 || rows[0].ActorID != f.users["thea@example.org"].ID || rows[0].At.IsZero() {
+		t.Fatalf("acknowledgement audit = %+v, want thea with a time", rows)
+	}
+	if r := f.do("GET", "/patients", nil, thea); strings.Contains(r.body, "Safety alerts") {
+		t.Error("alert still open after acknowledgement")
+	}
+	raised := f.auditRows("alert.raise")
+	if len(raised) != 1 || raised[0].Detail != "source=phq9" {
+		t.Errorf("alert.raise rows = %+v, want one from phq9", raised)
+	}
+}
+
+// TestCheckinResumeValidateImmutable: a partial check-in is kept and
+// resumed; a wrong or missing answer is refused at the question with the
+// others kept; a completed check-in is scored (the database's refusal to
+// change it is tested in the store).
+func TestCheckinResumeValidateImmutable(t *testing.T) {
+	f := newFixture(t)
+	pat := f.signIn("pat@example.org")
+	partial := url.Values{"action": {"save"}, "phq9_1": {"2"}, "phq9_2": {"1"}}
+	if r := f.do("POST", "/portal/checkins/phq9", partial, pat); r.status != http.StatusSeeOther {
+		t.Fatalf("save partial = %d", r.status)
+	}
+	resumed := f.do("GET", "/portal/checkins/phq9", nil, pat)
+	if !regexp.MustCompile(`name="phq9_1" value="2" checked`).MatchString(resumed.body) {
+		t.Error("resumed check-in lost the saved answer")
+	}
+	bad := url.Values{"action": {"complete"}, "phq9_1": {"2"}, "phq9_2": {"7"}}
+	r := f.do("POST", "/portal/checkins/phq9", bad, pat)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "not one of the choices") {
+		t.Fatalf("out-of-range answer = %d, want 422 at the question", r.status)
+	}
+	missing := url.Values{"action": {"complete"}, "phq9_1": {"2"}}
+	r = f.do("POST", "/portal/checkins/phq9", missing, pat)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Choose an answer") || !regexp.MustCompile(`name="phq9_1" value="2" checked`).MatchString(r.body) {
+		t.Fatalf("incomplete PHQ-9 = %d, want 422 keeping the answers", r.status)
+	}
+	if r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 2, 0), pat); r.status != http.StatusSeeOther {
+		t.Fatalf("complete = %d", r.status)
+	}
+	m, err := f.st.FindMeasures(context.Background(), f.as("pat@example.org"), f.pA.ID)
+	if err != nil || len(m.Checkins) != 1 || m.Checkins[0].Total != 16 || m.Checkins[0].Band != "Moderately severe" || len(m.InProgress) != 0 {
+		t.Fatalf("after completing: %+v, %v; want one check-in scored 16 (moderately severe)", m, err)
+	}
+	// The patient sees it on their progress page, in plain words.
+	if r := f.do("GET", "/portal/progress", nil, pat); !strings.Contains(r.body, "Your first PHQ-9 score is 16") || !strings.Contains(r.body, "<svg") {
+		t.Error("progress page lacks the score in plain words or the chart")
+	}
+}
+
+// TestOutcomesDashboardOnDemo: the dashboard's rates on the demo practice
+// match a hand computation from the demo's PHQ-9 trajectories. Six patients
+// have a baseline and a follow-up (Casey has one score):
+//
+//	Jordan 19→18, Robin 17→16, Quinn 15→16: no response
+//	Riley 21→8: response (8 ≤ 10.5), no remission, reliable improvement (13 ≥ 6)
+//	Morgan 16→3, Taylor 22→4: response, remission, reliable improvement
+//
+// so response 3/6 = 50% (Wilson 95% CI 18.8–81.2%), remission 2/6 = 33%.
+func TestOutcomesDashboardOnDemo(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	logins, err := demo.Seed(ctx, st, t.TempDir(), cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(DefaultConfig(), st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := st.FindUserByEmail(ctx, logins[0].Email)
+	if err != nil || u.Role != clinic.RoleAdmin {
+		t.Fatalf("demo admin = %v, %v", u, err)
+	}
+	token := auth.NewToken()
+	now := time.Now().UTC()
+	sess := &store.Session{IDHash: auth.HashToken(token), User: u, MFADone: true, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := st.StartSession(ctx, store.Actor{UserID: u.ID, Role: u.Role}, "", sess, store.Entry{Action: "login.success"}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) (int, string) {
+		req := httptest.NewRequest("GET", path, nil)
+		req.AddCookie(&http.Cookie{Name: srv.cookieName(), Value: token})
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	status, body := get("/outcomes")
+	if status != http.StatusOK {
+		t.Fatalf("GET /outcomes = %d", status)
+	}
+	row := regexp.MustCompile(`(?s)<th scope="row">All patients</th><td>(\d+)</td>\s*<td>(.*?)</td><td>(.*?)</td>`).FindStringSubmatch(body)
+	if row == nil {
+		t.Fatal("dashboard has no All patients row")
+	}
+	if row[1] != "6" || !strings.Contains(row[2], "<strong>50%</strong>") || !strings.Contains(row[2], "3/6, 95% CI 19–81%") || !strings.Contains(row[3], "<strong>33%</strong>") || !strings.Contains(row[3], "2/6") {
+		t.Errorf("All patients row = %q / %q / %q; want 6 patients, response 3/6 = 50%% (19–81%%), remission 2/6 = 33%%", row[1], row[2], row[3])
+	}
+	if !strings.Contains(body, "n = 24") {
+		t.Error("dashboard lacks the literature comparison")
+	}
+	status, csvBody := get("/outcomes.csv")
+	if status != http.StatusOK {
+		t.Fatalf("GET /outcomes.csv = %d", status)
+	}
+	phq := 0
+	for _, line := range strings.Split(strings.TrimSpace(csvBody), "\n")[1:] {
+		if strings.Contains(line, ",phq9,") {
+			phq++
+		}
+		for _, l := range logins {
+			if strings.Contains(line, l.Name) || strings.Contains(line, l.Email) {
+				t.Errorf("CSV line names a person: %s", line)
+			}
+		}
+	}
+	if phq != 6 {
+		t.Errorf("CSV has %d PHQ-9 outcome rows, want 6", phq)
+	}
+}
