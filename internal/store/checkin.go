@@ -47,8 +47,10 @@ func (s *Store) AssignMeasure(ctx context.Context, actor Actor, patientID, instr
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "measure.assign", func(tx *Tx, a Access, e *Entry) error {
 		fe := clinic.FieldErrors{}
-		if inst, ok := measure.Get(instrument); !ok || inst.ItemTextFromPractice {
-			fe.Add("instrument", "Choose a questionnaire from the list.")
+		if inst, ok, err := s.instrument(ctx, tx, instrument); err != nil {
+			return err
+		} else if !ok || !inst.Ready() {
+			fe.Add("instrument", "Choose a questionnaire from the list (the risk screen and PCL-5 need your practice's wording first).")
 		}
 		known := false
 		for _, c := range Cadences {
@@ -211,11 +213,17 @@ func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, err
 	return out, rows.Err()
 }
 
-// riskAnswered reports whether answers include a risk item answered above
-// zero (PHQ-9 item 9).
+// riskAnswered reports whether answers, even unfinished, already hold a
+// risk signal: a risk item answered above zero (PHQ-9 item 9), or an
+// answer that the risk screen's triage rates moderate or high.
 func riskAnswered(inst measure.Instrument, a measure.Answers) bool {
 	for _, it := range inst.Items {
 		if it.Risk && a[it.ID] > 0 {
+			return true
+		}
+	}
+	for _, r := range inst.Triage {
+		if v, ok := a[r.Item]; ok && v == r.Value && r.Level.Alert() {
 			return true
 		}
 	}
@@ -248,8 +256,11 @@ func (s *Store) EnterPaperCheckin(ctx context.Context, actor Actor, patientID, i
 }
 
 func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool, at time.Time) (*Checkin, error) {
-	inst, ok := measure.Get(instrument)
-	if !ok || inst.ItemTextFromPractice {
+	inst, ok, err := s.Instrument(ctx, instrument)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !inst.Ready() {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that questionnaire.")
 	}
 	if actor.Role == clinic.RoleAdmin {
@@ -259,9 +270,12 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 	if complete {
 		action = "checkin.complete"
 	}
+	// Answers to questions no longer asked (a branch the patient turned
+	// back from) are dropped before anything else looks at them.
+	answers = measure.Prune(inst, answers)
 	var c *Checkin
 	risky := riskAnswered(inst, answers)
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
+	err = s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
 		c = &Checkin{Instrument: instrument, Answers: answers}
 		for id, v := range answers { // only the instrument's items, only its values
 			okItem := false

@@ -101,6 +101,8 @@ var policy = map[string]map[string]int{
 	"POST /admin/users/{user}/enable":                     m(303, 303, 404, 404, 404, 404, 404, 303),
 	"POST /admin/users/{user}/reset-password":             m(303, 303, 404, 404, 404, 404, 404, 200),
 	"POST /admin/users/{user}/reset-mfa":                  m(303, 303, 404, 404, 404, 404, 404, 422),
+	"GET /admin/instruments":                              m(303, 303, 404, 404, 404, 404, 404, 200),
+	"POST /admin/instruments/{instrument}":                m(303, 303, 404, 404, 404, 404, 404, 404), // phq9 ships its wording
 	"GET /admin/audit":                                    m(303, 303, 404, 404, 404, 404, 404, 200),
 	"GET /admin/emergency":                                m(303, 303, 404, 404, 404, 404, 404, 200),
 	"POST /admin/emergency/{grant}/review":                m(303, 303, 404, 404, 404, 404, 404, 404),

@@ -51,8 +51,12 @@ func (s *Server) handlePortalCheckins(w http.ResponseWriter, r *http.Request) {
 		started[c.Instrument] = true
 	}
 	for _, a := range m.Assignments {
-		inst, ok := measure.Get(a.Instrument)
-		if !ok {
+		inst, ok, err := s.store.Instrument(r.Context(), a.Instrument)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if !ok || !inst.Ready() {
 			continue
 		}
 		l := checkinLink{Instrument: inst, Assignment: a, Started: started[a.Instrument]}
@@ -99,10 +103,24 @@ func answersFromForm(inst measure.Instrument, r *http.Request) (measure.Answers,
 	return a, bad
 }
 
-func (s *Server) handlePortalCheckinForm(w http.ResponseWriter, r *http.Request) {
-	inst, ok := measure.Get(r.PathValue("instrument"))
-	if !ok || inst.ItemTextFromPractice {
+// readyInstrument returns the instrument in the URL, with the practice's
+// wording where it needs some; unknown or not-yet-worded ones are 404.
+func (s *Server) readyInstrument(w http.ResponseWriter, r *http.Request) (measure.Instrument, bool) {
+	inst, ok, err := s.store.Instrument(r.Context(), r.PathValue("instrument"))
+	if err != nil {
+		s.error(w, r, err)
+		return inst, false
+	}
+	if !ok || !inst.Ready() {
 		s.notFound(w, r)
+		return inst, false
+	}
+	return inst, true
+}
+
+func (s *Server) handlePortalCheckinForm(w http.ResponseWriter, r *http.Request) {
+	inst, ok := s.readyInstrument(w, r)
+	if !ok {
 		return
 	}
 	_, m, ok := s.ownMeasures(w, r)
@@ -121,9 +139,8 @@ func (s *Server) handlePortalCheckinForm(w http.ResponseWriter, r *http.Request)
 // handlePortalCheckin saves a check-in, or completes it. A risk answer
 // shows crisis help at once, whatever else happens.
 func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
-	inst, ok := measure.Get(r.PathValue("instrument"))
-	if !ok || inst.ItemTextFromPractice {
-		s.notFound(w, r)
+	inst, ok := s.readyInstrument(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
@@ -145,7 +162,12 @@ func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
 	for _, it := range inst.Items {
 		risky = risky || (it.Risk && answers[it.ID] > 0)
 	}
-	if c != nil && c.Complete && (c.Risk == string(measure.RiskPositive) || c.Risk == string(measure.RiskModerate) || c.Risk == string(measure.RiskHigh)) {
+	for _, tr := range inst.Triage {
+		if v, ok := answers[tr.Item]; ok && v == tr.Value && tr.Level.Alert() {
+			risky = true
+		}
+	}
+	if c != nil && c.Complete && measure.RiskLevel(c.Risk).Alert() {
 		risky = true
 	}
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {

@@ -189,3 +189,51 @@ func TestOutcomesDashboardOnDemo(t *testing.T) {
 		t.Errorf("CSV has %d PHQ-9 outcome rows, want 6", phq)
 	}
 }
+
+// TestRiskScreenWithPracticeWording: the risk screen cannot be assigned
+// until an admin enters the practice's wording; then a patient's answer
+// that triages high (intent) shows crisis help and alerts the team, even in
+// a saved, unfinished check-in.
+func TestRiskScreenWithPracticeWording(t *testing.T) {
+	f := newFixture(t)
+	thea := f.signIn("thea@example.org")
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/measures", url.Values{"instrument": {"risk"}, "cadence": {"once"}}, thea); r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("assigning the risk screen without wording = %d, want 422", r.status)
+	}
+	admin := f.signIn("admin@example.org")
+	inst, _ := measure.Get("risk")
+	wording := url.Values{"instructions": {"In the past month:"}}
+	if r := f.do("POST", "/admin/instruments/risk", wording, admin); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Enter the wording of this question") {
+		t.Fatalf("wording with questions missing = %d, want 422 at each", r.status)
+	}
+	for i, it := range inst.Items {
+		wording.Set(it.ID, "Practice wording for question "+strconv.Itoa(i+1)+" <b>")
+	}
+	if r := f.do("POST", "/admin/instruments/risk", wording, admin); r.status != http.StatusSeeOther {
+		t.Fatalf("save wording = %d", r.status)
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/measures", url.Values{"instrument": {"risk"}, "cadence": {"once"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("assign risk screen = %d", r.status)
+	}
+	pat := f.signIn("pat@example.org")
+	form := f.do("GET", "/portal/checkins/risk", nil, pat)
+	if form.status != http.StatusOK || !strings.Contains(form.body, "Practice wording for question 4 &lt;b&gt;") {
+		t.Fatalf("risk screen form = %d, want the practice's wording, escaped", form.status)
+	}
+	partial := url.Values{"action": {"save"}, "risk_1": {"1"}, "risk_2": {"1"}, "risk_4": {"1"}}
+	r := f.do("POST", "/portal/checkins/risk", partial, pat)
+	if r.status != http.StatusOK || !strings.Contains(r.body, "Thank you for telling us") {
+		t.Fatalf("risk screen answer of intent = %d, want the crisis page", r.status)
+	}
+	if n := len(f.auditRows("alert.raise")); n != 1 {
+		t.Fatalf("%d alerts raised, want 1", n)
+	}
+	done := url.Values{"action": {"complete"}, "risk_1": {"1"}, "risk_2": {"1"}, "risk_3": {"0"}, "risk_4": {"1"}, "risk_5": {"0"}, "risk_6": {"0"}}
+	if r := f.do("POST", "/portal/checkins/risk", done, pat); r.status != http.StatusOK {
+		t.Fatalf("complete risk screen = %d", r.status)
+	}
+	m, _ := f.st.FindMeasures(context.Background(), f.as("thea@example.org"), f.pA.ID)
+	if len(m.Checkins) != 1 || m.Checkins[0].Risk != "high" {
+		t.Fatalf("risk screen result = %+v, want high", m.Checkins)
+	}
+}

@@ -219,7 +219,12 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 			}
 		}
 		d.Measures, d.Progress = m, progressViews(m.Checkins, dosing, patientLoc(p), 640)
-		for _, inst := range measure.All() {
+		for _, base := range measure.All() {
+			inst, _, err := s.store.Instrument(ctx, base.ID)
+			if err != nil {
+				s.error(w, r, err)
+				return
+			}
 			if inst.Ready() {
 				d.Assignable = append(d.Assignable, inst)
 			}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ func navFor(u *clinic.User, path string) []navLink {
 	case clinic.RolePatient:
 		links = []navLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
 	case clinic.RoleAdmin:
-		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/audit", Label: "Audit log"}}
+		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/audit", Label: "Audit log"}}
 	default:
 		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/patients?stage=inquiry", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}}
 	}
@@ -124,6 +125,14 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 		"inc":   func(i int) int { return i + 1 },
 		"dec":   func(i int) int { return i - 1 },
 		"pct":   func(f float64) float64 { return 100 * f },
+		"questionNumber": func(inst measure.Instrument, id string) string {
+			for i, it := range inst.Items {
+				if it.ID == id {
+					return "question " + strconv.Itoa(i+1)
+				}
+			}
+			return "an earlier question"
+		},
 		"instrumentName": func(id string) string {
 			if inst, ok := measure.Get(id); ok {
 				return inst.Title

@@ -107,6 +107,8 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/users/{user}/enable", signedIn, admins, s.handleUserEnable},
 		{"POST /admin/users/{user}/reset-password", signedIn, admins, s.handleUserResetPassword},
 		{"POST /admin/users/{user}/reset-mfa", signedIn, admins, s.handleUserResetMFA},
+		{"GET /admin/instruments", signedIn, admins, s.handleInstruments},
+		{"POST /admin/instruments/{instrument}", signedIn, admins, s.handleInstrumentText},
 		{"GET /admin/audit", signedIn, admins, s.handleAudit},
 		{"GET /admin/emergency", signedIn, admins, s.handleEmergencyReviews},
 		{"POST /admin/emergency/{grant}/review", signedIn, admins, s.handleEmergencyReview},
