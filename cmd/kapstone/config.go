@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/notify"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
@@ -30,6 +31,8 @@ type config struct {
 	TLSKey    string
 	AuditKey  string
 	Proxies   string
+	SMTPURL   string
+	MailFrom  string
 
 	trustedProxies []netip.Prefix
 	IdleStaff      time.Duration
@@ -63,11 +66,13 @@ func (c *config) settings(cmd string) []setting {
 		{flag: "idle-patient", env: "KAPSTONE_IDLE_PATIENT", help: "patient sessions end after this long unused", dur: &c.IdlePatient},
 		{flag: "session-max", env: "KAPSTONE_SESSION_MAX", help: "every session ends this long after sign-in", dur: &c.SessionMax},
 		{flag: "trusted-proxies", env: "KAPSTONE_TRUSTED_PROXIES", help: "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (for rate limits and the audit log)", str: &c.Proxies},
+		{flag: "smtp-url", env: "KAPSTONE_SMTP_URL", help: "SMTP server for notifications, e.g. smtp://user:password@mail.example.org:587 (none: notifications are only logged)", str: &c.SMTPURL},
+		{flag: "mail-from", env: "KAPSTONE_MAIL_FROM", help: "sender address of notifications", str: &c.MailFrom},
 		{flag: "audit-key", env: "KAPSTONE_AUDIT_KEY", help: "file of the key that signs the audit log (default <data-dir>/audit-key.pem; keep a copy off this machine)", str: &c.AuditKey},
 		{flag: "log-level", env: "KAPSTONE_LOG_LEVEL", help: "debug, info, warn or error", str: &c.LogLevel},
 	}
 	keep := map[string][]string{
-		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "trusted-proxies", "audit-key", "log-level"},
+		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "trusted-proxies", "smtp-url", "mail-from", "audit-key", "log-level"},
 		"demo":    {"addr", "data-dir", "country", "log-level"},
 		"migrate": {"data-dir", "db", "audit-key", "log-level"},
 		"user":    {"addr", "data-dir", "db", "public-url", "audit-key", "log-level"},
@@ -93,6 +98,7 @@ func defaultConfig(cmd string) config {
 		IdlePatient: 30 * time.Minute,
 		SessionMax:  12 * time.Hour,
 		LogLevel:    "info",
+		MailFrom:    "kapstone@localhost",
 	}
 	if cmd == "demo" {
 		c.DataDir = "" // a new temporary directory unless one is given
@@ -194,6 +200,11 @@ func (c *config) validate(cmd string) error {
 			pfx = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
 		c.trustedProxies = append(c.trustedProxies, pfx.Masked())
+	}
+	if c.SMTPURL != "" {
+		if _, err := notify.NewSMTP(c.SMTPURL, c.MailFrom); err != nil {
+			return &usageError{fmt.Sprintf("KAPSTONE_SMTP_URL / -smtp-url or KAPSTONE_MAIL_FROM: %v", err)}
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return &usageError{"KAPSTONE_TLS_CERT and KAPSTONE_TLS_KEY (-tls-cert, -tls-key) must be given together"}

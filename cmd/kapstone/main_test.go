@@ -307,6 +307,7 @@ func TestBadInput(t *testing.T) {
 		{"bad duration env", []string{"serve"}, map[string]string{"KAPSTONE_IDLE_STAFF": "soon"}, 2, `KAPSTONE_IDLE_STAFF="soon" is not a duration`},
 		{"negative duration flag", []string{"serve", "-idle-staff", "-5m"}, nil, 2, "-idle-staff -5m0s must be longer than zero"},
 		{"port out of range", []string{"serve", "-addr", "127.0.0.1:99999"}, nil, 2, "port from 0 to 65535"},
+		{"bad SMTP URL", []string{"serve", "-smtp-url", "mail.example.org"}, nil, 2, "KAPSTONE_SMTP_URL / -smtp-url"},
 		{"bad trusted proxy", []string{"serve", "-trusted-proxies", "10.0.0.0/8, proxy.local"}, nil, 2, `"proxy.local" is not an address or a CIDR range`},
 		{"unknown database scheme", []string{"serve", "-db", "mysql://root@localhost/x"}, nil, 2, `"mysql://" is not a database kapstone knows`},
 		{"password in query", []string{"serve", "-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-db", "postgres://u@127.0.0.1:1/x?password=secretpw&sslmode=disable&connect_timeout=5"}, nil, 1, "password=***"},

@@ -19,6 +19,7 @@ import (
 	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/demo"
+	"github.com/kapstone/kapstone/internal/notify"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web"
 )
@@ -290,6 +291,14 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 		wcfg.PublicURL = "https://" + ln.Addr().String()
 	}
 	wcfg.ListenURL = "http://" + ln.Addr().String()
+	if cfg.SMTPURL != "" {
+		m, err := notify.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		wcfg.Mailer = m
+	}
 	wcfg.TrustedProxies = cfg.trustedProxies
 	srv, err := web.NewServer(wcfg, st, log)
 	if err != nil {
@@ -345,6 +354,7 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	srv.WaitNotifications()
 	log.Info("stopped")
 	return nil
 }

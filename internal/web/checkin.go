@@ -170,6 +170,9 @@ func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
 	if c != nil && c.Complete && measure.RiskLevel(c.Risk).Alert() {
 		risky = true
 	}
+	if risky && (err == nil || clinic.ErrorCode(err) == clinic.EInvalid) {
+		s.notifyAlert(r, p.ID)
+	}
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
 		d.Errors, d.Safety = e.Fields, risky
 		s.render(w, r, http.StatusUnprocessableEntity, "checkin", inst.Name, d)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -235,5 +237,58 @@ func TestRiskScreenWithPracticeWording(t *testing.T) {
 	m, _ := f.st.FindMeasures(context.Background(), f.as("thea@example.org"), f.pA.ID)
 	if len(m.Checkins) != 1 || m.Checkins[0].Risk != "high" {
 		t.Fatalf("risk screen result = %+v, want high", m.Checkins)
+	}
+}
+
+// fakeMailer records notifications, or fails every one (email down).
+type fakeMailer struct {
+	mu   sync.Mutex
+	sent []string // "to|subject|body"
+	fail bool
+}
+
+func (m *fakeMailer) Send(ctx context.Context, to []string, subject, body string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail {
+		return errors.New("smtp: connection refused")
+	}
+	m.sent = append(m.sent, strings.Join(to, ",")+"|"+subject+"|"+body)
+	return nil
+}
+
+// TestAlertEmail: an item-9 answer emails the care team (no patient
+// information in it); with email down, the crisis page and the alert are
+// exactly the same.
+func TestAlertEmail(t *testing.T) {
+	for _, down := range []bool{false, true} {
+		f := newFixture(t)
+		mailer := &fakeMailer{fail: down}
+		f.srv.cfg.Mailer = mailer
+		pat := f.signIn("pat@example.org")
+		r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 1, 2), pat)
+		f.srv.WaitNotifications()
+		if r.status != http.StatusOK || !strings.Contains(r.body, `href="tel:988"`) {
+			t.Fatalf("email down %v: item 9 = %d, want the crisis page", down, r.status)
+		}
+		if n := len(f.auditRows("alert.raise")); n != 1 {
+			t.Fatalf("email down %v: %d alerts, want 1", down, n)
+		}
+		thea := f.signIn("thea@example.org")
+		if c := f.do("GET", "/patients", nil, thea); !strings.Contains(c.body, "Safety alerts") {
+			t.Fatalf("email down %v: caseload lacks the alert", down)
+		}
+		if down {
+			if !strings.Contains(f.logs.String(), "alert email failed") {
+				t.Error("a failed alert email is not logged")
+			}
+			continue
+		}
+		if len(mailer.sent) != 1 || !strings.Contains(mailer.sent[0], "rex@example.org") || !strings.Contains(mailer.sent[0], "thea@example.org") {
+			t.Fatalf("emails = %q, want one to thea and rex", mailer.sent)
+		}
+		if strings.Contains(mailer.sent[0], canaryA) || strings.Contains(mailer.sent[0], f.pA.ID) || strings.Contains(mailer.sent[0], "pat@example.org") {
+			t.Errorf("alert email carries patient information: %q", mailer.sent[0])
+		}
 	}
 }
