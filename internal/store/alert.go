@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,27 +17,36 @@ type SafetyAlert struct {
 	ID          string
 	PatientID   string
 	PatientName string
-	Source      string // e.g. "intake"
+	Source      string // e.g. "intake", "phq9", "risk"
+	Signal      string // what was answered, in words (no free text)
 	RaisedAt    time.Time
+	LastSignal  time.Time // the newest risk answer this alert stands for
 	AckBy       string
 	AckAt       *time.Time
 	AckNote     string
 }
 
-// raiseSafetyAlert opens an alert for patientID from source inside tx,
-// unless one from the same source is already open. It is written in the
-// same transaction as the answer that raised it, so the answer is never
-// saved without its alert.
-func (s *Store) raiseSafetyAlert(ctx context.Context, tx *Tx, actor Actor, patientID, source string) error {
-	var open int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM safety_alerts WHERE patient_id = $1 AND source = $2 AND acknowledged_at IS NULL`, patientID, source).Scan(&open); err != nil {
+// raiseSafetyAlert opens an alert for patientID from source inside tx, with
+// signal saying what was answered. When one from the same source is already
+// open, the new answer is recorded on it (signal and time), so a newer,
+// perhaps worse answer is never hidden behind an older alert. It is written
+// in the same transaction as the answer, so the answer is never saved
+// without its alert.
+func (s *Store) raiseSafetyAlert(ctx context.Context, tx *Tx, actor Actor, patientID, source, signal string) error {
+	now := s.now()
+	var id string
+	err := tx.QueryRow(ctx, `SELECT id FROM safety_alerts WHERE patient_id = $1 AND source = $2 AND acknowledged_at IS NULL ORDER BY raised_at DESC LIMIT 1`, patientID, source).Scan(&id)
+	if err == nil {
+		if _, err := tx.Exec(ctx, `UPDATE safety_alerts SET signal = $1, last_signal_at = $2 WHERE id = $3`, signal, now, id); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "alert.signal", PatientID: patientID, ObjectType: "safety_alert", ObjectID: id, Detail: "source=" + source})
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	if open > 0 {
-		return nil
-	}
-	id := NewID()
-	if _, err := tx.Exec(ctx, `INSERT INTO safety_alerts (id, patient_id, source, raised_at) VALUES ($1, $2, $3, $4)`, id, patientID, source, s.now()); err != nil {
+	id = NewID()
+	if _, err := tx.Exec(ctx, `INSERT INTO safety_alerts (id, patient_id, source, signal, raised_at, last_signal_at) VALUES ($1, $2, $3, $4, $5, $5)`, id, patientID, source, signal, now); err != nil {
 		return err
 	}
 	return s.appendAudit(ctx, tx, actor, Entry{Action: "alert.raise", PatientID: patientID, ObjectType: "safety_alert", ObjectID: id, Detail: "source=" + source})
@@ -49,7 +60,7 @@ func (s *Store) OpenSafetyAlerts(ctx context.Context, actor Actor) ([]SafetyAler
 	}
 	var out []SafetyAlert
 	err := s.write(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT a.id, a.patient_id, p.display_name, a.source, a.raised_at
+		rows, err := tx.Query(ctx, `SELECT a.id, a.patient_id, p.display_name, a.source, a.signal, a.raised_at, a.last_signal_at
 			FROM safety_alerts a JOIN patients p ON p.id = a.patient_id
 			JOIN care_team t ON t.patient_id = a.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
 			WHERE a.acknowledged_at IS NULL ORDER BY a.raised_at, a.id`, actor.UserID)
@@ -58,11 +69,11 @@ func (s *Store) OpenSafetyAlerts(ctx context.Context, actor Actor) ([]SafetyAler
 		}
 		for rows.Next() {
 			var a SafetyAlert
-			if err := rows.Scan(&a.ID, &a.PatientID, &a.PatientName, &a.Source, &a.RaisedAt); err != nil {
+			if err := rows.Scan(&a.ID, &a.PatientID, &a.PatientName, &a.Source, &a.Signal, &a.RaisedAt, &a.LastSignal); err != nil {
 				rows.Close()
 				return err
 			}
-			a.RaisedAt = a.RaisedAt.UTC()
+			a.RaisedAt, a.LastSignal = a.RaisedAt.UTC(), a.LastSignal.UTC()
 			out = append(out, a)
 		}
 		rows.Close()
@@ -76,7 +87,7 @@ func (s *Store) OpenSafetyAlerts(ctx context.Context, actor Actor) ([]SafetyAler
 
 // patientAlerts reads patientID's alerts, open first, newest first.
 func patientAlerts(ctx context.Context, tx *Tx, patientID string) ([]SafetyAlert, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.source, a.raised_at, coalesce(u.display_name, ''), a.acknowledged_at, a.ack_note
+	rows, err := tx.Query(ctx, `SELECT a.id, a.source, a.signal, a.raised_at, a.last_signal_at, coalesce(u.display_name, ''), a.acknowledged_at, a.ack_note
 		FROM safety_alerts a LEFT JOIN users u ON u.id = a.acknowledged_by
 		WHERE a.patient_id = $1 ORDER BY CASE WHEN a.acknowledged_at IS NULL THEN 0 ELSE 1 END, a.raised_at DESC LIMIT 20`, patientID)
 	if err != nil {
@@ -87,10 +98,10 @@ func patientAlerts(ctx context.Context, tx *Tx, patientID string) ([]SafetyAlert
 	for rows.Next() {
 		a := SafetyAlert{PatientID: patientID}
 		var ack nullTime
-		if err := rows.Scan(&a.ID, &a.Source, &a.RaisedAt, &a.AckBy, &ack, &a.AckNote); err != nil {
+		if err := rows.Scan(&a.ID, &a.Source, &a.Signal, &a.RaisedAt, &a.LastSignal, &a.AckBy, &ack, &a.AckNote); err != nil {
 			return nil, err
 		}
-		a.RaisedAt, a.AckAt = a.RaisedAt.UTC(), ack.ptr()
+		a.RaisedAt, a.LastSignal, a.AckAt = a.RaisedAt.UTC(), a.LastSignal.UTC(), ack.ptr()
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -98,7 +109,10 @@ func patientAlerts(ctx context.Context, tx *Tx, patientID string) ([]SafetyAlert
 
 // AcknowledgeSafetyAlert closes alert id of patientID with a note of what
 // was done, if actor is a clinician who may read the chart. Audited.
-func (s *Store) AcknowledgeSafetyAlert(ctx context.Context, actor Actor, patientID, id, note string) error {
+// seen is the alert's LastSignal as the clinician's page showed it: a newer
+// answer since then is EConflict, so no one acknowledges an answer they
+// have not seen.
+func (s *Store) AcknowledgeSafetyAlert(ctx context.Context, actor Actor, patientID, id, note string, seen time.Time) error {
 	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
@@ -110,12 +124,16 @@ func (s *Store) AcknowledgeSafetyAlert(ctx context.Context, actor Actor, patient
 		if utf8.RuneCountInString(note) > 2000 {
 			return &clinic.Error{Code: clinic.EInvalid, Message: "Use at most 2000 characters.", Fields: map[string]string{"ack_note": "Use at most 2000 characters."}}
 		}
-		var exists int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM safety_alerts WHERE id = $1 AND patient_id = $2`, id, patientID).Scan(&exists); err != nil {
+		var last time.Time
+		err := tx.QueryRow(ctx, `SELECT last_signal_at FROM safety_alerts WHERE id = $1 AND patient_id = $2`, id, patientID).Scan(&last)
+		if errors.Is(err, sql.ErrNoRows) {
+			return clinic.Errorf(clinic.ENotFound, "We could not find that alert.")
+		}
+		if err != nil {
 			return err
 		}
-		if exists == 0 {
-			return clinic.Errorf(clinic.ENotFound, "We could not find that alert.")
+		if last.UTC().After(seen.UTC().Add(time.Millisecond)) {
+			return clinic.Errorf(clinic.EConflict, "A newer answer arrived after you opened this page. Reload the chart, read it, then acknowledge.")
 		}
 		res, err := tx.Exec(ctx, `UPDATE safety_alerts SET acknowledged_by = $1, acknowledged_at = $2, ack_note = $3 WHERE id = $4 AND patient_id = $5 AND acknowledged_at IS NULL`,
 			actor.UserID, s.now(), note, id, patientID)

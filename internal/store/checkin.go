@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -79,6 +81,9 @@ func (s *Store) EndAssignment(ctx context.Context, actor Actor, patientID, instr
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "measure.end", func(tx *Tx, a Access, e *Entry) error {
+		if _, ok := measure.Get(instrument); !ok {
+			return clinic.Errorf(clinic.ENotFound, "We could not find that questionnaire.")
+		}
 		_, err := tx.Exec(ctx, `UPDATE measure_assignments SET ended_at = $1 WHERE patient_id = $2 AND instrument = $3 AND ended_at IS NULL`, s.now(), patientID, instrument)
 		e.Detail = instrument
 		return err
@@ -123,7 +128,7 @@ func (s *Store) assignments(ctx context.Context, tx *Tx, patientID string) ([]As
 		a := &out[i]
 		switch a.Cadence {
 		case "once":
-			a.Due = a.LastDone.IsZero()
+			a.Due = a.LastDone.IsZero() || a.LastDone.Before(a.AssignedAt)
 		case "weekly":
 			a.Due = a.LastDone.IsZero() || now.Sub(a.LastDone) >= 7*24*time.Hour
 		case "before_session":
@@ -213,23 +218,6 @@ func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, err
 	return out, rows.Err()
 }
 
-// riskAnswered reports whether answers, even unfinished, already hold a
-// risk signal: a risk item answered above zero (PHQ-9 item 9), or an
-// answer that the risk screen's triage rates moderate or high.
-func riskAnswered(inst measure.Instrument, a measure.Answers) bool {
-	for _, it := range inst.Items {
-		if it.Risk && a[it.ID] > 0 {
-			return true
-		}
-	}
-	for _, r := range inst.Triage {
-		if v, ok := a[r.Item]; ok && v == r.Value && r.Level.Alert() {
-			return true
-		}
-	}
-	return false
-}
-
 // SaveCheckin stores answers to instrument for patientID: the in-progress
 // check-in is created or updated, and with complete it is validated, scored
 // and closed for good (a completed check-in never changes). A risk answer
@@ -270,37 +258,59 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 	if complete {
 		action = "checkin.complete"
 	}
+	// Only the instrument's questions and only their choices are kept; a
+	// wrong answer is reported at its question, the others are saved.
+	bad := map[string]string{}
+	for id, v := range answers {
+		okItem := false
+		for _, it := range inst.Items {
+			if it.ID == id {
+				for _, o := range it.Options {
+					okItem = okItem || o.Value == v
+				}
+			}
+		}
+		if !okItem {
+			bad[id] = "That answer is not one of the choices."
+			delete(answers, id)
+		}
+	}
 	// Answers to questions no longer asked (a branch the patient turned
 	// back from) are dropped before anything else looks at them.
 	answers = measure.Prune(inst, answers)
 	var c *Checkin
-	risky := riskAnswered(inst, answers)
+	var verr error // why the check-in could not be completed; the answers are saved anyway
+	risky, signal := riskSignal(inst, answers, nil)
 	err = s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
-		c = &Checkin{Instrument: instrument, Answers: answers}
-		for id, v := range answers { // only the instrument's items, only its values
-			okItem := false
-			for _, it := range inst.Items {
-				if it.ID == id {
-					for _, o := range it.Options {
-						okItem = okItem || o.Value == v
-					}
+		if actor.Role == clinic.RolePatient {
+			if err := s.checkDue(ctx, tx, patientID, instrument); err != nil {
+				if !risky {
+					return err
 				}
-			}
-			if !okItem {
-				return &clinic.Error{Code: clinic.EInvalid, Message: "That answer is not one of the choices.", Fields: map[string]string{id: "That answer is not one of the choices."}}
+				// Not due, but a risk answer all the same: the alert goes out.
+				verr, e.Detail = err, instrument+":not-due"
+				return s.raiseSafetyAlert(ctx, tx, actor, patientID, instrument, signal)
 			}
 		}
-		if complete {
+		c = &Checkin{Instrument: instrument, Answers: answers}
+		closing := complete && len(bad) == 0
+		if len(bad) > 0 {
+			verr = &clinic.Error{Code: clinic.EInvalid, Message: "That answer is not one of the choices.", Fields: bad}
+		}
+		if closing {
 			res, err := measure.Score(inst, answers)
 			var ve *measure.ValidationError
-			if errors.As(err, &ve) {
-				return &clinic.Error{Code: clinic.EInvalid, Message: "Please answer every question.", Fields: ve.Fields}
-			}
-			if err != nil {
+			switch {
+			case errors.As(err, &ve):
+				verr, closing = &clinic.Error{Code: clinic.EInvalid, Message: "Please answer every question.", Fields: ve.Fields}, false
+			case err != nil:
 				return err
+			default:
+				c.Complete, c.Total, c.Band, c.Risk = true, res.Total, res.Band.Label, string(res.Risk)
+				if r2, sig := riskSignal(inst, answers, &res); r2 {
+					risky, signal = true, sig
+				}
 			}
-			c.Complete, c.Total, c.Band, c.Risk = true, res.Total, res.Band.Label, string(res.Risk)
-			risky = risky || res.Risk == measure.RiskModerate || res.Risk == measure.RiskHigh || res.Risk == measure.RiskPositive
 		}
 		body, err := json.Marshal(answers)
 		if err != nil {
@@ -314,6 +324,9 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
+			if !at.IsZero() && !closing {
+				return verr // a paper entry is saved only whole
+			}
 			id = NewID()
 			_, err = tx.Exec(ctx, `INSERT INTO checkins (id, patient_id, instrument, status, answers, author_id, started_at) VALUES ($1, $2, $3, 'in_progress', $4, $5, $6)`,
 				id, patientID, instrument, string(body), actor.UserID, now)
@@ -324,7 +337,7 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 			return err
 		}
 		c.ID, c.StartedAt = id, now
-		if complete {
+		if closing {
 			if !at.IsZero() {
 				now = at.UTC().Truncate(time.Microsecond)
 				e.Detail = instrument + ":paper"
@@ -340,18 +353,72 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 			e.Detail = instrument
 		}
 		if risky {
-			return s.raiseSafetyAlert(ctx, tx, actor, patientID, instrument)
+			return s.raiseSafetyAlert(ctx, tx, actor, patientID, instrument, signal)
 		}
 		return nil
 	})
-	if risky && clinic.ErrorCode(err) == clinic.EInvalid {
-		if aerr := s.patientAccess(ctx, actor, patientID, auth.PermChart, "checkin.safety", func(tx *Tx, a Access, e *Entry) error {
-			return s.raiseSafetyAlert(ctx, tx, actor, patientID, instrument)
-		}); aerr != nil {
-			return nil, aerr
+	if err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		return c, verr
+	}
+	return c, nil
+}
+
+// checkDue refuses a patient's check-in of an instrument that is not
+// assigned to them, or not due (a once-only questionnaire already done, a
+// weekly one done this week), unless one is already in progress: the
+// latest score is what the care team and the dashboard read, so it is not
+// the patient's to redo at will.
+func (s *Store) checkDue(ctx context.Context, tx *Tx, patientID, instrument string) error {
+	var started int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM checkins WHERE patient_id = $1 AND instrument = $2 AND status = 'in_progress'`, patientID, instrument).Scan(&started); err != nil {
+		return err
+	}
+	if started > 0 {
+		return nil
+	}
+	as, err := s.assignments(ctx, tx, patientID)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if a.Instrument == instrument {
+			if a.Due {
+				return nil
+			}
+			return &clinic.Error{Code: clinic.EConflict, Message: "This check-in is not due yet. Thank you: your care team has your latest answers."}
 		}
 	}
-	return c, err
+	return clinic.Errorf(clinic.ENotFound, "Your care team has not asked you for this questionnaire.")
+}
+
+// riskSignal reports whether answers, even unfinished, already hold a risk
+// signal, and says what it is in words (no free text): a risk item answered
+// above zero (PHQ-9 item 9), or an answer (or, with res, a result) that the
+// risk screen's triage rates moderate or high.
+func riskSignal(inst measure.Instrument, a measure.Answers, res *measure.Result) (bool, string) {
+	for _, it := range inst.Items {
+		if v, ok := a[it.ID]; it.Risk && ok && v > 0 {
+			label := strconv.Itoa(v)
+			for _, o := range it.Options {
+				if o.Value == v {
+					label = o.Label
+				}
+			}
+			return true, inst.Name + " item 9 (thoughts that they would be better off dead, or of hurting themselves): " + strings.ToLower(label)
+		}
+	}
+	if res != nil && res.Risk.Alert() {
+		return true, inst.Name + ": " + string(res.Risk) + " risk"
+	}
+	for _, r := range inst.Triage {
+		if v, ok := a[r.Item]; ok && v == r.Value && r.Level.Alert() {
+			return true, inst.Name + ": an answer rated " + string(r.Level) + " risk"
+		}
+	}
+	return false, ""
 }
 
 // Series is one patient's completed scores on one instrument, for the
@@ -364,9 +431,11 @@ type Series struct {
 }
 
 // OutcomeSeries returns every patient's completed scores per instrument
-// that actor may count: all patients for an admin (aggregates only, no
-// names), the patients on their care teams for a clinician. Audited.
-func (s *Store) OutcomeSeries(ctx context.Context, actor Actor) ([]Series, error) {
+// that actor may count, without names (a keyed hash per patient): all
+// patients for an admin, the patients on their care teams for a clinician.
+// Audited with action (outcomes.read for the dashboard, outcomes.export
+// for the CSV).
+func (s *Store) OutcomeSeries(ctx context.Context, actor Actor, action string) ([]Series, error) {
 	q := `SELECT c.patient_id, coalesce(u.display_name, ''), c.instrument, c.total, c.completed_at
 		FROM checkins c
 		JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
@@ -407,7 +476,7 @@ func (s *Store) OutcomeSeries(ctx context.Context, actor Actor) ([]Series, error
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: "outcomes.read", ObjectType: "outcomes"})
+		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "outcomes"})
 	})
 	return out, err
 }

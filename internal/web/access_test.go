@@ -86,7 +86,7 @@ var policy = map[string]map[string]int{
 	"GET /outcomes.csv":                                   m(303, 303, 404, 404, 200, 200, 200, 200),
 	"GET /portal/checkins":                                m(303, 303, 200, 200, 404, 404, 404, 404),
 	"GET /portal/checkins/{instrument}":                   m(303, 303, 200, 200, 404, 404, 404, 404),
-	"POST /portal/checkins/{instrument}":                  m(303, 303, 303, 303, 404, 404, 404, 404),
+	"POST /portal/checkins/{instrument}":                  m(303, 303, 404, 404, 404, 404, 404, 404), // not assigned to them
 	"GET /portal/progress":                                m(303, 303, 200, 200, 404, 404, 404, 404),
 	"GET /medications/lookup":                             m(303, 303, 400, 400, 400, 400, 400, 400),
 	"GET /screening/rules":                                m(303, 303, 404, 404, 200, 200, 200, 200),

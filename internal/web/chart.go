@@ -50,7 +50,8 @@ func (s *Server) handleClearance(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAcknowledgeAlert(w http.ResponseWriter, r *http.Request) {
-	err := s.store.AcknowledgeSafetyAlert(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("alert"), r.PostFormValue("ack_note"))
+	seen, _ := time.Parse(time.RFC3339Nano, r.PostFormValue("seen"))
+	err := s.store.AcknowledgeSafetyAlert(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("alert"), r.PostFormValue("ack_note"), seen)
 	s.chartForm(w, r, err, "alerts")
 }
 

@@ -291,7 +291,7 @@ func TestIntakeSafetyAnswer(t *testing.T) {
 	if r := f.do("POST", "/patients/"+f.pA.ID+"/alerts/"+id[1]+"/acknowledge", url.Values{"ack_note": {" "}}, thea); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("acknowledging without saying what was done = %d, want 422", r.status)
 	}
-	if r := f.do("POST", "/patients/"+f.pA.ID+"/alerts/"+id[1]+"/acknowledge", url.Values{"ack_note": {"Called her at 14:10; safe, plan reviewed, follow-up tomorrow."}}, thea); r.status != http.StatusSeeOther {
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/alerts/"+id[1]+"/acknowledge", url.Values{"ack_note": {"Called her at 14:10; safe, plan reviewed, follow-up tomorrow."}, "seen": {seenOf(chart.body)}}, thea); r.status != http.StatusSeeOther {
 		t.Fatalf("acknowledge = %d, want 303", r.status)
 	}
 	if r := f.do("GET", "/patients", nil, rex); strings.Contains(r.body, "Safety alerts") {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
@@ -68,6 +69,8 @@ func (s *Server) handlePortalCheckins(w http.ResponseWriter, r *http.Request) {
 	}
 	if done := r.URL.Query().Get("done"); done != "" {
 		d.Notice = "Thank you. Your answers are with your care team."
+	} else if r.URL.Query().Get("saved") != "" {
+		d.Notice = "Saved. Come back to finish it whenever you like."
 	}
 	s.render(w, r, http.StatusOK, "checkins", "Check-ins", d)
 }
@@ -89,7 +92,7 @@ func answersFromForm(inst measure.Instrument, r *http.Request) (measure.Answers,
 	a := measure.Answers{}
 	bad := map[string]string{}
 	for _, it := range inst.Items {
-		v := r.PostFormValue(it.ID)
+		v := strings.TrimSpace(r.PostFormValue(it.ID))
 		if v == "" {
 			continue
 		}
@@ -152,11 +155,20 @@ func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
 	answers, bad := answersFromForm(inst, r)
 	complete := r.PostFormValue("action") == "complete"
 	d := checkinData{Action: "/portal/checkins/" + inst.ID, Instrument: inst, Answers: answers, Patient: p}
-	var c *store.Checkin
-	if len(bad) == 0 {
-		c, err = s.store.SaveCheckin(ctx, s.actor(r), p.ID, inst.ID, answers, complete)
-	} else {
-		err = &clinic.Error{Code: clinic.EInvalid, Message: "That answer is not one of the choices.", Fields: bad}
+	// The store sees the answers that could be read even when one could not:
+	// a risk answer among them raises its alert whatever else is wrong.
+	c, err := s.store.SaveCheckin(ctx, s.actor(r), p.ID, inst.ID, answers, complete && len(bad) == 0)
+	if len(bad) > 0 && (err == nil || clinic.ErrorCode(err) == clinic.EInvalid) {
+		fields := map[string]string{}
+		if e, ok := err.(*clinic.Error); ok {
+			for k, v := range e.Fields {
+				fields[k] = v
+			}
+		}
+		for k, v := range bad {
+			fields[k] = v
+		}
+		err = &clinic.Error{Code: clinic.EInvalid, Message: "That answer is not one of the choices.", Fields: fields}
 	}
 	risky := false
 	for _, it := range inst.Items {
@@ -170,12 +182,20 @@ func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
 	if c != nil && c.Complete && measure.RiskLevel(c.Risk).Alert() {
 		risky = true
 	}
-	if risky && (err == nil || clinic.ErrorCode(err) == clinic.EInvalid) {
+	code := clinic.ErrorCode(err)
+	// A risk answer was recorded (and its alert raised) unless access was
+	// refused or the database failed.
+	alerted := risky && (err == nil || code == clinic.EInvalid || code == clinic.EConflict)
+	if alerted {
 		s.notifyAlert(r, p.ID)
 	}
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
-		d.Errors, d.Safety = e.Fields, risky
+		d.Errors, d.Safety = e.Fields, alerted
 		s.render(w, r, http.StatusUnprocessableEntity, "checkin", inst.Name, d)
+		return
+	}
+	if alerted {
+		s.render(w, r, http.StatusOK, "checkin_safety", "You are not alone", d)
 		return
 	}
 	if err != nil {

@@ -67,7 +67,7 @@ func TestCheckinItem9Alert(t *testing.T) {
 	if id == nil {
 		t.Fatal("chart has no acknowledge form")
 	}
-	if r := f.do("POST", "/patients/"+f.pA.ID+"/alerts/"+id[1]+"/acknowledge", url.Values{"ack_note": {"Called; safe; plan reviewed."}}, thea); r.status != http.StatusSeeOther {
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/alerts/"+id[1]+"/acknowledge", url.Values{"ack_note": {"Called; safe; plan reviewed."}, "seen": {seenOf(chart.body)}}, thea); r.status != http.StatusSeeOther {
 		t.Fatalf("acknowledge = %d", r.status)
 	}
 	rows := f.auditRows("alert.acknowledge")
@@ -89,6 +89,7 @@ func TestCheckinItem9Alert(t *testing.T) {
 // change it is tested in the store).
 func TestCheckinResumeValidateImmutable(t *testing.T) {
 	f := newFixture(t)
+	f.assign("phq9", "weekly")
 	pat := f.signIn("pat@example.org")
 	partial := url.Values{"action": {"save"}, "phq9_1": {"2"}, "phq9_2": {"1"}}
 	if r := f.do("POST", "/portal/checkins/phq9", partial, pat); r.status != http.StatusSeeOther {
@@ -263,6 +264,7 @@ func (m *fakeMailer) Send(ctx context.Context, to []string, subject, body string
 func TestAlertEmail(t *testing.T) {
 	for _, down := range []bool{false, true} {
 		f := newFixture(t)
+		f.assign("phq9", "weekly")
 		mailer := &fakeMailer{fail: down}
 		f.srv.cfg.Mailer = mailer
 		pat := f.signIn("pat@example.org")
@@ -290,5 +292,94 @@ func TestAlertEmail(t *testing.T) {
 		if strings.Contains(mailer.sent[0], canaryA) || strings.Contains(mailer.sent[0], f.pA.ID) || strings.Contains(mailer.sent[0], "pat@example.org") {
 			t.Errorf("alert email carries patient information: %q", mailer.sent[0])
 		}
+	}
+}
+
+// assign asks patient A for instrument, as thea.
+func (f *fixture) assign(instrument, cadence string) {
+	f.t.Helper()
+	if err := f.st.AssignMeasure(context.Background(), f.as("thea@example.org"), f.pA.ID, instrument, cadence); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// seenOf reads the newest-answer time an acknowledge form carries.
+func seenOf(body string) string {
+	m := regexp.MustCompile(`name="seen" value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// TestCheckinReviewCases: a non-number answer beside item 9 still alerts;
+// a newer risk answer is recorded on the open alert and an
+// acknowledgement from a page that did not show it is refused; a patient
+// cannot redo a check-in that is not due (but a risk answer there still
+// alerts); a once-only questionnaire assigned again is due again.
+func TestCheckinReviewCases(t *testing.T) {
+	f := newFixture(t)
+	f.assign("phq9", "once")
+	pat := f.signIn("pat@example.org")
+	form := phq9Form("complete", 0, 1)
+	form.Set("phq9_1", "abc")
+	r := f.do("POST", "/portal/checkins/phq9", form, pat)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `id="safety-block"`) {
+		t.Fatalf("item 9 beside a non-number = %d, want 422 with the crisis block", r.status)
+	}
+	if n := len(f.auditRows("alert.raise")); n != 1 {
+		t.Fatalf("%d alerts, want 1", n)
+	}
+	thea := f.signIn("thea@example.org")
+	chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea)
+	if !strings.Contains(chart.body, "PHQ-9 item 9") || !strings.Contains(chart.body, "several days") {
+		t.Error("the alert does not say what was answered")
+	}
+	seen := seenOf(chart.body)
+	f.now = f.now.Add(time.Minute)
+	worse := phq9Form("complete", 0, 3)
+	if r := f.do("POST", "/portal/checkins/phq9", worse, pat); r.status != http.StatusOK {
+		t.Fatalf("complete with item 9 = 3: %d", r.status)
+	}
+	if n := len(f.auditRows("alert.signal")); n != 1 {
+		t.Errorf("%d alert.signal rows, want 1 (the newer answer on the open alert)", n)
+	}
+	id := regexp.MustCompile(`/alerts/([0-9a-z]+)/acknowledge`).FindStringSubmatch(chart.body)[1]
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/alerts/"+id+"/acknowledge", url.Values{"ack_note": {"Called."}, "seen": {seen}}, thea); r.status != http.StatusConflict {
+		t.Fatalf("acknowledging from a page older than the newest answer = %d, want 409", r.status)
+	}
+	chart = f.do("GET", "/patients/"+f.pA.ID, nil, thea)
+	if !strings.Contains(chart.body, "nearly every day") {
+		t.Error("the chart does not show the newest answer")
+	}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/alerts/"+id+"/acknowledge", url.Values{"ack_note": {"Called; safe."}, "seen": {seenOf(chart.body)}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("acknowledge after reading = %d, want 303", r.status)
+	}
+	if c := f.do("GET", "/patients/"+f.pA.ID, nil, thea); !strings.Contains(c.body, "Safety alerts: history") || !strings.Contains(c.body, "Called; safe.") {
+		t.Error("the acknowledged alert is not in the chart's history")
+	}
+	// Once done, a once-only PHQ-9 is not the patient's to redo...
+	if r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 0, 0), pat); r.status != http.StatusConflict {
+		t.Errorf("redoing a done once-only check-in = %d, want 409", r.status)
+	}
+	// ...but a risk answer there still alerts.
+	before := len(f.auditRows("alert.raise"))
+	if r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 0, 2), pat); r.status != http.StatusOK || !strings.Contains(r.body, "Thank you for telling us") {
+		t.Errorf("risk answer on a not-due check-in = %d, want the crisis page", r.status)
+	}
+	if n := len(f.auditRows("alert.raise")); n != before+1 {
+		t.Errorf("alerts %d -> %d, want one more", before, n)
+	}
+	// Assigned again, it is due again.
+	f.now = f.now.Add(time.Minute)
+	f.st.Now = func() time.Time { return f.now }
+	f.assign("phq9", "once")
+	if r := f.do("GET", "/portal/checkins", nil, pat); !strings.Contains(r.body, "To do now") {
+		t.Error("a once-only questionnaire assigned again is not due")
+	}
+	// A patient never scored has no sparkline.
+	theo := f.signIn("theo@example.org")
+	if r := f.do("GET", "/patients", nil, theo); strings.Contains(r.body, "PHQ-9 0") {
+		t.Error("caseload shows a score for a patient never scored")
 	}
 }

@@ -25,7 +25,7 @@ type patientsData struct {
 	Stages   []clinic.Stage
 	Unread   map[string]int
 	Alerts   []store.SafetyAlert
-	Sparks   map[string]spark // PHQ-9 trend per patient id
+	Sparks   map[string]*spark // PHQ-9 trend per patient id; none when never scored
 	Errors   map[string]string
 }
 
@@ -71,7 +71,7 @@ func (s *Server) handlePatients(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		phq9, _ := measure.Get("phq9")
-		d.Sparks = map[string]spark{}
+		d.Sparks = map[string]*spark{}
 		for id, pts := range scores {
 			var cp []chart.Point
 			for _, p := range pts {
@@ -84,7 +84,7 @@ func (s *Server) handlePatients(w http.ResponseWriter, r *http.Request) {
 					band = b.Label
 				}
 			}
-			d.Sparks[id] = spark{SVG: template.HTML(chart.Sparkline("PHQ-9 trend", cp, float64(phq9.Min), float64(phq9.Max), 96, 28)), Latest: last, Band: band}
+			d.Sparks[id] = &spark{SVG: template.HTML(chart.Sparkline("PHQ-9 trend", cp, float64(phq9.Min), float64(phq9.Max), 96, 28)), Latest: last, Band: band}
 		}
 	}
 	s.render(w, r, status, "patients", "Patients", d)

@@ -33,6 +33,7 @@ type progressView struct {
 
 type progressRow struct {
 	At    time.Time
+	When  string // At in the patient's time zone
 	Total int
 	Band  string
 }
@@ -63,7 +64,7 @@ func progressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Locat
 		var pts []measure.Point
 		var cpts []chart.Point
 		for _, c := range by[id] {
-			v.Rows = append(v.Rows, progressRow{At: c.CompletedAt, Total: c.Total, Band: c.Band})
+			v.Rows = append(v.Rows, progressRow{At: c.CompletedAt, When: c.CompletedAt.In(loc).Format("Mon Jan 2, 2006, 15:04 MST"), Total: c.Total, Band: c.Band})
 			pts = append(pts, measure.Point{At: c.CompletedAt, Total: c.Total})
 			cpts = append(cpts, chart.Point{At: c.CompletedAt, Value: float64(c.Total)})
 		}
@@ -196,21 +197,32 @@ type outcomesData struct {
 		N                int
 		Citation, Caveat string
 	}
-	Scope string
+	Scope    string
+	Excluded int // series left out: baseline below caseness
+	Caseness int
+	ShowLit  bool // the literature figure is about depression: PHQ-9 only
 }
 
 // outcomeGroups computes response, remission and reliable improvement for
-// series with a baseline and a follow-up, overall and grouped by key.
-func outcomeGroups(series []store.Series, instrument string, key func(store.Series) string) (outcomeGroup, []outcomeGroup) {
+// series with a baseline at or above caseness and a follow-up (a patient
+// who started below caseness cannot meaningfully respond or remit, as in
+// HEDIS DRR-E), overall and grouped by key. It also returns how many series
+// with a follow-up were left out for a baseline below caseness.
+func outcomeGroups(series []store.Series, instrument string, key func(store.Series) string) (outcomeGroup, []outcomeGroup, int) {
 	type acc struct{ n, resp, rem, rel int }
 	all := acc{}
 	groups := map[string]*acc{}
+	excluded := 0
 	for _, s := range series {
 		if s.Instrument != instrument {
 			continue
 		}
 		o, ok := measure.Outcomes(instrument, s.Points)
 		if !ok {
+			continue
+		}
+		if !o.CaseBaseline {
+			excluded++
 			continue
 		}
 		k := key(s)
@@ -240,7 +252,7 @@ func outcomeGroups(series []store.Series, instrument string, key func(store.Seri
 		out = append(out, mk(k, *a))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return mk("All patients", all), out
+	return mk("All patients", all), out, excluded
 }
 
 // handleOutcomes is the practice outcomes dashboard: response and
@@ -256,7 +268,7 @@ func (s *Server) handleOutcomes(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, &clinic.Error{Code: clinic.EInvalid, Message: "Choose PHQ-9 or GAD-7."})
 		return
 	}
-	series, err := s.store.OutcomeSeries(r.Context(), s.actor(r))
+	series, err := s.store.OutcomeSeries(r.Context(), s.actor(r), "outcomes.read")
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -266,17 +278,19 @@ func (s *Server) handleOutcomes(w http.ResponseWriter, r *http.Request) {
 		i, _ := measure.Get(x)
 		d.Instruments = append(d.Instruments, i)
 	}
-	d.All, d.ByTherapist = outcomeGroups(series, id, func(s store.Series) string {
+	d.All, d.ByTherapist, d.Excluded = outcomeGroups(series, id, func(s store.Series) string {
 		if s.Therapist == "" {
 			return "No owning therapist"
 		}
 		return s.Therapist
 	})
-	_, d.ByPeriod = outcomeGroups(series, id, func(s store.Series) string {
+	_, d.ByPeriod, _ = outcomeGroups(series, id, func(s store.Series) string {
 		last := s.Points[len(s.Points)-1].At
 		return strconv.Itoa(last.Year()) + " Q" + strconv.Itoa((int(last.Month())+2)/3)
 	})
 	d.Literature.Rate, d.Literature.N, d.Literature.Citation, d.Literature.Caveat = measure.Literature.Rate, measure.Literature.N, measure.Literature.Citation, measure.Literature.Caveat
+	th, _ := measure.ThresholdsFor(id)
+	d.Caseness, d.ShowLit = th.Caseness, id == "phq9"
 	d.Scope = "every patient in the practice"
 	if sessionFrom(r.Context()).User.Role != clinic.RoleAdmin {
 		d.Scope = "the patients on your care teams"
@@ -288,11 +302,19 @@ func (s *Server) handleOutcomes(w http.ResponseWriter, r *http.Request) {
 // pseudonymous key per patient, days since baseline instead of dates, no
 // names or contact details.
 func (s *Server) handleOutcomesCSV(w http.ResponseWriter, r *http.Request) {
-	series, err := s.store.OutcomeSeries(r.Context(), s.actor(r))
+	series, err := s.store.OutcomeSeries(r.Context(), s.actor(r), "outcomes.export")
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
+	// Ordered by the pseudonymous key, so row order says nothing about who
+	// came first.
+	sort.SliceStable(series, func(i, j int) bool {
+		if series[i].PatientKey != series[j].PatientKey {
+			return series[i].PatientKey < series[j].PatientKey
+		}
+		return series[i].Instrument < series[j].Instrument
+	})
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="kapstone-outcomes.csv"`)
 	cw := csv.NewWriter(w)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
+	"github.com/kapstone/kapstone/internal/store"
 )
 
 //go:embed templates/*.html
@@ -121,10 +122,20 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 		"area": func(name, label, value string, errs map[string]string) formField {
 			return formField{Name: name, Label: label, Value: value, Error: errs[name]}
 		},
-		"today": func() string { return time.Now().UTC().Format("2006-01-02") },
-		"inc":   func(i int) int { return i + 1 },
-		"dec":   func(i int) int { return i - 1 },
-		"pct":   func(f float64) float64 { return 100 * f },
+		"today":       func() string { return time.Now().UTC().Format("2006-01-02") },
+		"inc":         func(i int) int { return i + 1 },
+		"dec":         func(i int) int { return i - 1 },
+		"isotimeNano": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+		"deref":       func(t *time.Time) time.Time { return *t },
+		"ackd": func(as []store.SafetyAlert) bool {
+			for _, a := range as {
+				if a.AckAt != nil {
+					return true
+				}
+			}
+			return false
+		},
+		"pct": func(f float64) float64 { return 100 * f },
 		"questionNumber": func(inst measure.Instrument, id string) string {
 			for i, it := range inst.Items {
 				if it.ID == id {

@@ -109,7 +109,9 @@ CREATE TABLE safety_alerts (
     id              TEXT PRIMARY KEY,
     patient_id      TEXT NOT NULL REFERENCES patients (id),
     source          TEXT NOT NULL,
+    signal          TEXT NOT NULL DEFAULT '',
     raised_at       TIMESTAMPTZ NOT NULL,
+    last_signal_at  TIMESTAMPTZ NOT NULL,
     acknowledged_by TEXT NOT NULL DEFAULT '',
     acknowledged_at TIMESTAMPTZ,
     ack_note        TEXT NOT NULL DEFAULT ''
