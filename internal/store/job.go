@@ -1,0 +1,318 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// Job statuses.
+const (
+	JobPending = "pending"
+	JobRunning = "running"
+	JobDone    = "done"
+	JobFailed  = "failed"
+)
+
+// JobMaxAttempts is how many times a job is tried before it is marked failed.
+const JobMaxAttempts = 10
+
+// jobErrorMax is the most bytes of an error message kept in last_error.
+const jobErrorMax = 500
+
+// ErrLeaseLost is returned by CompleteJob and FailJob when the job is no
+// longer running under the worker's lease: the lease expired and another
+// worker claimed the job, or the job was already finished.
+var ErrLeaseLost = errors.New("job lease lost: the job is no longer held by this worker")
+
+// Job is one durable background job. Payload is JSON holding ids only, never
+// PHI. Times are UTC; LockedUntil and DoneAt are zero when not set.
+type Job struct {
+	ID          string
+	Kind        string
+	Payload     string
+	RunAt       time.Time
+	Status      string
+	Attempts    int
+	MaxAttempts int
+	LockedBy    string
+	LockedUntil time.Time
+	LastError   string // the most recent failure, kept after a later success
+	DedupeKey   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	DoneAt      time.Time
+}
+
+const jobColumns = `id, kind, payload, run_at, status, attempts, max_attempts, locked_by, locked_until, last_error, dedupe_key, created_at, updated_at, done_at`
+
+// Enqueue adds a job of kind with a JSON payload (empty means {}), to run
+// at or after runAt, and returns its id. When dedupeKey is not empty and a
+// job with that key already exists (in any status), nothing is added and the
+// existing job's id is returned. An empty kind or a payload that is not JSON
+// is an EInvalid error.
+func (s *Store) Enqueue(ctx context.Context, kind, payload string, runAt time.Time, dedupeKey string) (string, error) {
+	var id string
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		id, err = s.EnqueueIn(ctx, tx, kind, payload, runAt, dedupeKey)
+		return err
+	})
+	return id, err
+}
+
+// EnqueueIn is Enqueue inside tx, so that a store method can enqueue a job in
+// the same transaction as the change that calls for it: the job exists if
+// and only if the change was committed. It never aborts tx on a duplicate
+// dedupeKey.
+func (s *Store) EnqueueIn(ctx context.Context, tx *Tx, kind, payload string, runAt time.Time, dedupeKey string) (string, error) {
+	if kind == "" {
+		return "", clinic.Errorf(clinic.EInvalid, "A job needs a kind.")
+	}
+	if payload == "" {
+		payload = "{}"
+	}
+	if !json.Valid([]byte(payload)) {
+		return "", clinic.Errorf(clinic.EInvalid, "A job's payload must be JSON.")
+	}
+	now := s.now()
+	if runAt.IsZero() {
+		runAt = now
+	}
+	id := NewID()
+	// ON CONFLICT DO NOTHING (no target) covers the partial unique index on
+	// dedupe_key on both engines and, unlike a caught unique violation, leaves
+	// a PostgreSQL transaction usable.
+	res, err := tx.Exec(ctx, `INSERT INTO jobs (id, kind, payload, run_at, status, attempts, max_attempts, locked_by, last_error, dedupe_key, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, 'pending', 0, $5, '', '', $6, $7, $7) ON CONFLICT DO NOTHING`,
+		id, kind, payload, runAt, JobMaxAttempts, dedupeKey, now)
+	if err != nil {
+		return "", err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return "", err
+	} else if n == 1 {
+		return id, nil
+	}
+	if dedupeKey == "" {
+		return "", fmt.Errorf("enqueue %s: id collision", kind)
+	}
+	var existing string
+	if err := tx.QueryRow(ctx, `SELECT id FROM jobs WHERE dedupe_key = $1`, dedupeKey).Scan(&existing); err != nil {
+		return "", fmt.Errorf("enqueue %s: find job with the same dedupe key: %w", kind, err)
+	}
+	return existing, nil
+}
+
+// ClaimJobs marks up to limit jobs as running under worker for lease and
+// returns them, oldest run_at first. A job can be claimed when it is pending
+// and due, or running with an expired lease (its worker died or overran).
+// kinds limits the claim to those kinds; empty means any kind. Each claim
+// counts as an attempt. It returns no jobs, not an error, when none is due.
+//
+// Claiming is an optimistic compare-and-swap in one write transaction: the
+// candidates are read, then each is updated only if it is still claimable,
+// and only the rows that update reports are returned. On SQLite the single
+// writer serialises claims. On PostgreSQL (READ COMMITTED) an UPDATE that
+// meets a row another claimer changed waits for that commit and re-checks
+// its WHERE on the new row version, so two claimers cannot both win a row;
+// the loser blocks briefly and gets nothing. Rows are updated in id order so
+// concurrent claimers lock in one order and cannot deadlock. If contention
+// ever matters, PostgreSQL's SELECT ... FOR UPDATE SKIP LOCKED would let
+// claimers pass each other by; it is engine-specific and belongs in
+// dialect.go.
+func (s *Store) ClaimJobs(ctx context.Context, worker string, kinds []string, limit int, lease time.Duration) ([]Job, error) {
+	if worker == "" {
+		return nil, errors.New("claim jobs: no worker name")
+	}
+	if limit <= 0 || lease <= 0 {
+		return nil, nil
+	}
+	var out []Job
+	err := s.write(ctx, func(tx *Tx) error {
+		out = nil
+		now := s.now()
+		q := `SELECT id FROM jobs WHERE ((status = 'pending' AND run_at <= $1) OR (status = 'running' AND locked_until < $1))`
+		args := []any{now}
+		if len(kinds) > 0 {
+			ph := make([]string, len(kinds))
+			for i, k := range kinds {
+				args = append(args, k)
+				ph[i] = "$" + strconv.Itoa(len(args))
+			}
+			q += ` AND kind IN (` + strings.Join(ph, ", ") + `)`
+		}
+		args = append(args, limit)
+		q += ` ORDER BY run_at, id LIMIT $` + strconv.Itoa(len(args))
+		ids, err := queryStrings(ctx, tx, q, args...)
+		if err != nil {
+			return err
+		}
+		slices.Sort(ids)
+		until := now.Add(lease)
+		for _, id := range ids {
+			row := tx.QueryRow(ctx, `UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
+				WHERE id = $4 AND ((status = 'pending' AND run_at <= $3) OR (status = 'running' AND locked_until < $3))
+				RETURNING `+jobColumns, worker, until, now, id)
+			j, err := scanJob(row)
+			if err := noRows(err); err != nil {
+				return err
+			}
+			if j != nil {
+				out = append(out, *j)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b Job) int {
+		if c := a.RunAt.Compare(b.RunAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// CompleteJob marks job id done if it is still running under worker. It
+// returns ErrLeaseLost otherwise (another worker took it over after the
+// lease expired, or it is already finished); the job is then left alone.
+func (s *Store) CompleteJob(ctx context.Context, id, worker string) error {
+	return s.write(ctx, func(tx *Tx) error {
+		now := s.now()
+		res, err := tx.Exec(ctx, `UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $1, done_at = $1
+			WHERE id = $2 AND status = 'running' AND locked_by = $3`, now, id, worker)
+		return leaseHeld(res, err)
+	})
+}
+
+// FailJob records errMsg (cut to one short line; it must hold no PHI) for
+// job id, running under worker. The job goes back to pending to run again at
+// retryAt, or, when it has used all its attempts, becomes failed for good.
+// It returns ErrLeaseLost, changing nothing, when the job is no longer
+// running under worker.
+func (s *Store) FailJob(ctx context.Context, id, worker, errMsg string, retryAt time.Time) error {
+	msg := shortError(errMsg)
+	return s.write(ctx, func(tx *Tx) error {
+		now := s.now()
+		res, err := tx.Exec(ctx, `UPDATE jobs SET status = 'failed', locked_until = NULL, last_error = $1, updated_at = $2, done_at = $2
+			WHERE id = $3 AND status = 'running' AND locked_by = $4 AND attempts >= max_attempts`, msg, now, id, worker)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		res, err = tx.Exec(ctx, `UPDATE jobs SET status = 'pending', locked_by = '', locked_until = NULL, run_at = $1, last_error = $2, updated_at = $3
+			WHERE id = $4 AND status = 'running' AND locked_by = $5 AND attempts < max_attempts`, retryAt, msg, now, id, worker)
+		return leaseHeld(res, err)
+	})
+}
+
+// ListJobs returns up to limit jobs with status (all statuses when empty):
+// pending jobs soonest first, others most recently updated first.
+func (s *Store) ListJobs(ctx context.Context, status string, limit int) ([]Job, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	q := `SELECT ` + jobColumns + ` FROM jobs`
+	args := []any{}
+	if status != "" {
+		q += ` WHERE status = $1`
+		args = append(args, status)
+	}
+	if status == JobPending {
+		q += ` ORDER BY run_at, id`
+	} else {
+		q += ` ORDER BY updated_at DESC, id DESC`
+	}
+	args = append(args, limit)
+	q += ` LIMIT $` + strconv.Itoa(len(args))
+	var out []Job
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			j, err := scanJob(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, *j)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// leaseHeld turns an UPDATE that matched no row into ErrLeaseLost.
+func leaseHeld(res interface{ RowsAffected() (int64, error) }, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+func queryStrings(ctx context.Context, tx *Tx, q string, args ...any) ([]string, error) {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func scanJob(row interface{ Scan(...any) error }) (*Job, error) {
+	var j Job
+	var attempts, maxAttempts int64
+	var lockedUntil, doneAt nullTime
+	if err := row.Scan(&j.ID, &j.Kind, &j.Payload, &j.RunAt, &j.Status, &attempts, &maxAttempts, &j.LockedBy,
+		&lockedUntil, &j.LastError, &j.DedupeKey, &j.CreatedAt, &j.UpdatedAt, &doneAt); err != nil {
+		return nil, err
+	}
+	j.Attempts, j.MaxAttempts = int(attempts), int(maxAttempts)
+	j.RunAt, j.CreatedAt, j.UpdatedAt = j.RunAt.UTC(), j.CreatedAt.UTC(), j.UpdatedAt.UTC()
+	j.LockedUntil, j.DoneAt = lockedUntil.t, doneAt.t
+	return &j, nil
+}
+
+// shortError makes msg one line of at most jobErrorMax bytes, cut on a rune
+// boundary.
+func shortError(msg string) string {
+	msg = strings.Join(strings.Fields(msg), " ")
+	if len(msg) <= jobErrorMax {
+		return msg
+	}
+	cut := jobErrorMax - len("…")
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
+}
