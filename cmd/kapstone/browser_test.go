@@ -316,6 +316,7 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	look("admin-patients", "/patients", "#patients-title")
 	look("admin-audit", "/admin/audit", "table.audit")
 	look("admin-emergency", "/admin/emergency", "main h1")
+	look("admin-jobs", "/admin/jobs", "main h1")
 	look("admin-invite", "/admin/users/new", "#display_name")
 	look("admin-outcomes", "/outcomes", "#outcomes-title")
 	signOutBrowser(t, b, "admin sign-out", `header form[action="/logout"] button`)

@@ -19,6 +19,7 @@ import (
 	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/demo"
+	"github.com/kapstone/kapstone/internal/job"
 	"github.com/kapstone/kapstone/internal/notify"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web"
@@ -327,6 +328,21 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// Background jobs (emails) run beside the server; several instances
+	// over one PostgreSQL share the queue, each job run by one of them.
+	runner := &job.Runner{Store: st, Worker: job.DefaultWorker(), Handlers: srv.JobHandlers(), Log: log}
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		if err := runner.Run(jobsCtx); err != nil {
+			log.Error("job runner stopped", "err", err.Error())
+		}
+	}()
+	defer func() {
+		stopJobs()
+		<-jobsDone
+	}()
 	maintDone := make(chan struct{})
 	maintCtx, stopMaint := context.WithCancel(context.Background())
 	go func() {
@@ -354,7 +370,6 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	srv.WaitNotifications()
 	log.Info("stopped")
 	return nil
 }

@@ -49,6 +49,13 @@ func (s *Store) raiseSafetyAlert(ctx context.Context, tx *Tx, actor Actor, patie
 	if _, err := tx.Exec(ctx, `INSERT INTO safety_alerts (id, patient_id, source, signal, raised_at, last_signal_at) VALUES ($1, $2, $3, $4, $5, $5)`, id, patientID, source, signal, now); err != nil {
 		return err
 	}
+	// The care team's email goes through the job outbox, written in this
+	// transaction: it is sent (and retried) even if the process stops right
+	// after the answer is saved. One email per alert; newer answers on an
+	// open alert update it without emailing again.
+	if _, err := s.EnqueueIn(ctx, tx, JobAlertEmail, `{"alert":"`+id+`"}`, now, JobAlertEmail+":"+id); err != nil {
+		return err
+	}
 	return s.appendAudit(ctx, tx, actor, Entry{Action: "alert.raise", PatientID: patientID, ObjectType: "safety_alert", ObjectID: id, Detail: "source=" + source})
 }
 
@@ -169,4 +176,27 @@ func (s *Store) CareTeamEmails(ctx context.Context, patientID string) ([]string,
 		return rows.Err()
 	})
 	return out, err
+}
+
+// JobAlertEmail is the job kind that emails a care team about a new safety
+// alert. Its payload names the alert only: no patient information.
+const JobAlertEmail = "alert.email"
+
+// AlertEmailRecipients returns the care team's addresses for the alert
+// alertID, and whether it is still open (an acknowledged alert needs no
+// email any more). A missing alert is an error.
+func (s *Store) AlertEmailRecipients(ctx context.Context, alertID string) (emails []string, open bool, err error) {
+	var patientID string
+	var ack sql.NullTime
+	err = s.read(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT patient_id, acknowledged_at FROM safety_alerts WHERE id = $1`, alertID).Scan(&patientID, &ack)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if ack.Valid {
+		return nil, false, nil
+	}
+	emails, err = s.CareTeamEmails(ctx, patientID)
+	return emails, true, err
 }

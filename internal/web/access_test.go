@@ -105,6 +105,7 @@ var policy = map[string]map[string]int{
 	"POST /admin/instruments/{instrument}":                m(303, 303, 404, 404, 404, 404, 404, 404), // phq9 ships its wording
 	"GET /admin/audit":                                    m(303, 303, 404, 404, 404, 404, 404, 200),
 	"GET /admin/emergency":                                m(303, 303, 404, 404, 404, 404, 404, 200),
+	"GET /admin/jobs":                                     m(303, 303, 404, 404, 404, 404, 404, 200),
 	"POST /admin/emergency/{grant}/review":                m(303, 303, 404, 404, 404, 404, 404, 404),
 	"GET /portal":                                         m(303, 303, 200, 200, 404, 404, 404, 404),
 	"GET /portal/access":                                  m(303, 303, 200, 200, 404, 404, 404, 404),

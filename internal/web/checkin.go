@@ -186,9 +186,6 @@ func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
 	// A risk answer was recorded (and its alert raised) unless access was
 	// refused or the database failed.
 	alerted := risky && (err == nil || code == clinic.EInvalid || code == clinic.EConflict)
-	if alerted {
-		s.notifyAlert(r, p.ID)
-	}
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
 		d.Errors, d.Safety = e.Fields, alerted
 		s.render(w, r, http.StatusUnprocessableEntity, "checkin", inst.Name, d)

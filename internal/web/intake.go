@@ -68,9 +68,6 @@ func (s *Server) handlePortalIntake(w http.ResponseWriter, r *http.Request) {
 	submit := r.PostFormValue("action") == "submit"
 	_, err = s.store.SaveIntake(ctx, s.actor(r), p.ID, in, submit, store.QuestionIDs())
 	safety := in.Answers["suicidal_now"] == "yes"
-	if safety && (err == nil || clinic.ErrorCode(err) == clinic.EInvalid) {
-		s.notifyAlert(r, p.ID)
-	}
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
 		s.intakePage(w, r, p, intakeData{Action: "/portal/intake", Intake: in, Errors: e.Fields, Safety: safety}, http.StatusUnprocessableEntity)
 		return

@@ -42,7 +42,7 @@ func navFor(u *clinic.User, path string) []navLink {
 	case clinic.RolePatient:
 		links = []navLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
 	case clinic.RoleAdmin:
-		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/audit", Label: "Audit log"}}
+		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}}
 	default:
 		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/patients?stage=inquiry", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}}
 	}
@@ -96,6 +96,7 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 			}
 			return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
 		},
+		"jobMax":  func() int { return store.JobMaxAttempts },
 		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		// whenIn shows a time in a patient's time zone (UTC when unknown).
 		"whenIn": func(t time.Time, tz string) string {

@@ -111,6 +111,7 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/instruments/{instrument}", signedIn, admins, s.handleInstrumentText},
 		{"GET /admin/audit", signedIn, admins, s.handleAudit},
 		{"GET /admin/emergency", signedIn, admins, s.handleEmergencyReviews},
+		{"GET /admin/jobs", signedIn, admins, s.handleJobs},
 		{"POST /admin/emergency/{grant}/review", signedIn, admins, s.handleEmergencyReview},
 
 		// The patient portal.

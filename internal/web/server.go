@@ -64,8 +64,6 @@ type Server struct {
 	handler    http.Handler
 	secure     bool // served over TLS: Secure cookies and HSTS
 
-	mailWG sync.WaitGroup // notifications being sent
-
 	nameMu    sync.Mutex
 	nameValue string
 	nameUntil time.Time
@@ -127,34 +125,3 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	}
 	fmt.Fprintln(w, "ready")
 }
-
-// notifyAlert emails the care team of patientID that a safety alert waits
-// for them. It runs after the alert is committed and never holds up the
-// answer: the alert is on the caseload whether or not any email goes out.
-// The message carries no patient information.
-func (s *Server) notifyAlert(r *http.Request, patientID string) {
-	emails, err := s.store.CareTeamEmails(r.Context(), patientID)
-	if err != nil || len(emails) == 0 {
-		if err != nil {
-			s.log.Error("alert email: care team lookup failed", "request_id", requestID(r.Context()), "err", err.Error())
-		}
-		return
-	}
-	link := s.linkBase(r) + "/patients"
-	reqID := requestID(r.Context())
-	s.mailWG.Add(1)
-	go func() {
-		defer s.mailWG.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		body := "A patient on your care team gave an answer in kapstone that needs a clinician's attention today.\n\n" +
-			"Open your caseload to see the safety alert and acknowledge it: " + link + "\n\n" +
-			"This email carries no patient information. If you are not the right person, tell your practice."
-		if err := s.cfg.Mailer.Send(ctx, emails, "A safety alert needs your attention in kapstone", body); err != nil {
-			s.log.Error("alert email failed; the alert is on the caseload", "request_id", reqID, "err", err.Error())
-		}
-	}()
-}
-
-// WaitNotifications waits for notifications being sent (tests and shutdown).
-func (s *Server) WaitNotifications() { s.mailWG.Wait() }

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/kapstone/kapstone/internal/job"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// JobHandlers returns the background work the web layer defines, by job
+// kind, for a job.Runner. Every handler is idempotent in effect: a job run
+// twice (a crash between sending and recording) repeats at most one email.
+func (s *Server) JobHandlers() map[string]job.Handler {
+	return map[string]job.Handler{
+		store.JobAlertEmail: s.sendAlertEmail,
+	}
+}
+
+// sendAlertEmail emails the care team that a safety alert waits for them.
+// The alert itself is already on the caseload (it was committed with the
+// answer); this only makes sure someone looks. The message carries no
+// patient information. An alert acknowledged before the email went out
+// needs no email.
+func (s *Server) sendAlertEmail(ctx context.Context, j store.Job) error {
+	var p struct {
+		Alert string `json:"alert"`
+	}
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil || p.Alert == "" {
+		return fmt.Errorf("alert email: unreadable payload")
+	}
+	emails, open, err := s.store.AlertEmailRecipients(ctx, p.Alert)
+	if err != nil {
+		return fmt.Errorf("alert email: %w", err)
+	}
+	if !open || len(emails) == 0 {
+		return nil
+	}
+	body := "A patient on your care team gave an answer in kapstone that needs a clinician's attention today.\n\n" +
+		"Open your caseload to see the safety alert and acknowledge it: " + s.linkBase(nil) + "/patients\n\n" +
+		"This email carries no patient information. If you are not the right person, tell your practice."
+	if err := s.cfg.Mailer.Send(ctx, emails, "A safety alert needs your attention in kapstone", body); err != nil {
+		return fmt.Errorf("alert email failed (the alert is on the caseload): %w", err)
+	}
+	return nil
+}
+
+type jobsData struct {
+	Failed, Waiting, Done []store.Job
+}
+
+// handleJobs shows admins the background work: what failed (with the last
+// error), what waits or runs, and what finished lately. Jobs carry ids,
+// never patient information.
+func (s *Server) handleJobs(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var d jobsData
+	var err error
+	if d.Failed, err = s.store.ListJobs(ctx, store.JobFailed, 100); err == nil {
+		var pending, running []store.Job
+		if pending, err = s.store.ListJobs(ctx, store.JobPending, 100); err == nil {
+			if running, err = s.store.ListJobs(ctx, store.JobRunning, 100); err == nil {
+				d.Waiting = append(running, pending...)
+				d.Done, err = s.store.ListJobs(ctx, store.JobDone, 20)
+			}
+		}
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "jobs", "Background jobs", d)
+}
