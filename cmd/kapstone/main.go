@@ -8,6 +8,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Time zones are built in, so patients' and practices' local times are
+	// right on machines without a zoneinfo database (containers, Windows).
+	_ "time/tzdata"
 )
 
 func main() {
