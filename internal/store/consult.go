@@ -189,6 +189,14 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 				return &clinic.Error{Code: clinic.EInvalid, Message: clinic.ErrorMessage(err), Fields: map[string]string{"kind": clinic.ErrorMessage(err)}, Err: err}
 			}
 		}
+		if err := s.d.lockSchedule(ctx, tx.tx); err != nil {
+			return err
+		}
+		if msg, err := s.appointmentClash(ctx, tx, actor.UserID, patientID, ap); err != nil {
+			return err
+		} else if msg != "" {
+			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}
+		}
 		ap.ID = NewID()
 		_, err := tx.Exec(ctx, `INSERT INTO appointments (id, patient_id, kind, starts_at, minutes, clinician_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			ap.ID, patientID, ap.Kind, ap.StartsAt, ap.Minutes, actor.UserID, actor.UserID, s.now())
@@ -219,6 +227,45 @@ func (s *Store) validateAppointment(ap *Appointment) error {
 	}
 	return fe.Err()
 }
+
+// appointmentClash says why ap cannot be booked for clinicianID and
+// patientID: either already has an appointment that overlaps it (touching
+// end to start is fine). "" when it fits. The message names no other
+// patient.
+func (s *Store) appointmentClash(ctx context.Context, tx *Tx, clinicianID, patientID string, ap *Appointment) (string, error) {
+	start := ap.StartsAt.UTC()
+	end := start.Add(time.Duration(ap.Minutes) * time.Minute)
+	// Appointments are at most maxAppointment long, so only those starting
+	// within that before the new end can overlap it.
+	rows, err := tx.Query(ctx, `SELECT clinician_id, patient_id, kind, starts_at, minutes FROM appointments
+		WHERE cancelled_at IS NULL AND (clinician_id = $1 OR patient_id = $2) AND starts_at < $3 AND starts_at > $4
+		ORDER BY starts_at`, clinicianID, patientID, end, start.Add(-maxAppointment))
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var clin, pat, kind string
+		var at time.Time
+		var minutes int
+		if err := rows.Scan(&clin, &pat, &kind, &at, &minutes); err != nil {
+			return "", err
+		}
+		at = at.UTC()
+		if !at.Add(time.Duration(minutes) * time.Minute).After(start) {
+			continue
+		}
+		span := at.Format("Jan 2, 15:04") + " to " + at.Add(time.Duration(minutes)*time.Minute).Format("15:04") + " UTC"
+		if pat == patientID {
+			return "This patient already has a " + kind + " appointment from " + span + ". Choose another time.", nil
+		}
+		return "You already have an appointment from " + span + ". Choose another time.", nil
+	}
+	return "", rows.Err()
+}
+
+// maxAppointment is the longest appointment (see validateAppointment).
+const maxAppointment = 480 * time.Minute
 
 // appointments reads patientID's upcoming and recent appointments.
 func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment, error) {

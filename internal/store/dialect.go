@@ -176,6 +176,18 @@ func (d *dialect) lockAudit(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
+// lockSchedule serialises bookings for the rest of the transaction, so two
+// instances cannot both find a slot free and both fill it. SQLite has one
+// writer at a time already; PostgreSQL takes a transaction-scoped advisory
+// lock (booking is rare enough that one lock for the practice is fine).
+func (d *dialect) lockSchedule(ctx context.Context, tx *sql.Tx) error {
+	if d.name != EnginePostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041990215)`)
+	return err
+}
+
 // integrityCheck runs the engine's own consistency check and returns nil when
 // it finds nothing wrong. PostgreSQL has no equivalent online check; it
 // answers nil.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/screening"
 	"github.com/kapstone/kapstone/internal/store"
 )
@@ -408,5 +409,45 @@ func TestDetailsConflictResolves(t *testing.T) {
 	mine.Set("version", "2")
 	if r := f.do("POST", "/patients/"+f.pA.ID+"/details", mine, thea); r.status != http.StatusSeeOther {
 		t.Fatalf("saving again after the conflict = %d, want 303", r.status)
+	}
+}
+
+// TestAppointmentConflicts: a clinician or a patient cannot be booked twice
+// at once; back to back is fine; the refusal is at the field, keeps the
+// form, and names no other patient.
+func TestAppointmentConflicts(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	thea := f.as("thea@example.org")
+	pC := f.addPatient("Casey Canary-C", "cee@example.org", "thea@example.org")
+	at := f.now.Add(48 * time.Hour)
+	book := func(actor store.Actor, patientID string, start time.Time, minutes int) error {
+		return f.st.CreateAppointment(ctx, actor, patientID, &store.Appointment{Kind: "preparation", StartsAt: start, Minutes: minutes})
+	}
+	if err := book(thea, f.pA.ID, at, 180); err != nil {
+		t.Fatal(err)
+	}
+	// Thea again, another patient, overlapping: refused, without naming A.
+	err := book(thea, pC.ID, at.Add(2*time.Hour), 60)
+	if clinic.ErrorCode(err) != clinic.EInvalid || !strings.Contains(err.Error(), "You already have an appointment") || strings.Contains(err.Error(), canaryA) {
+		t.Fatalf("clinician double-booked: %v", err)
+	}
+	// Rex, the same patient, overlapping: refused.
+	err = book(f.as("rex@example.org"), f.pA.ID, at.Add(-30*time.Minute), 60)
+	if clinic.ErrorCode(err) != clinic.EInvalid || !strings.Contains(err.Error(), "This patient already has a preparation appointment") {
+		t.Fatalf("patient double-booked: %v", err)
+	}
+	// Back to back, and an appointment that ends as the booked one starts.
+	if err := book(thea, pC.ID, at.Add(3*time.Hour), 60); err != nil {
+		t.Fatalf("back-to-back after: %v", err)
+	}
+	if err := book(f.as("rex@example.org"), f.pA.ID, at.Add(-time.Hour), 60); err != nil {
+		t.Fatalf("back-to-back before: %v", err)
+	}
+	// Through the page: 422 at the field, the typed time kept.
+	form := url.Values{"kind": {"preparation"}, "starts_at": {at.Add(time.Hour).Format("2006-01-02T15:04")}, "minutes": {"50"}}
+	r := f.do("POST", "/patients/"+pC.ID+"/appointments", form, f.signIn("thea@example.org"))
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "You already have an appointment") || !strings.Contains(r.body, form.Get("starts_at")) {
+		t.Fatalf("double booking through the page = %d, want 422 with the message and the typed time", r.status)
 	}
 }
