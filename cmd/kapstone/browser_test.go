@@ -342,6 +342,7 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	look("patient-checkins", "/portal/checkins", "#checkins-title")
 	look("patient-checkin", "/portal/checkins/phq9", "#checkin-title")
 	look("patient-progress", "/portal/progress", ".chart-box svg")
+	look("patient-appointments", "/portal/appointments", "#appointments-title")
 	b.checkConsole(t)
 }
 

@@ -227,6 +227,38 @@ func seedCourse(ctx context.Context, st *store.Store, therapist, prescriber stor
 			return fmt.Errorf("stage %s: %w", stage, err)
 		}
 	}
+	return seedAppointments(ctx, st, therapist, pt, spec)
+}
+
+// seedAppointments books the coming sessions of a cleared patient in
+// preparation, dosing or integration: the next dosing session, the
+// integration session after it, and the dosing session two weeks on
+// (a preparation session first for those still preparing). Each patient's
+// days are offset by their place in the list, so no therapist is booked
+// twice at once.
+func seedAppointments(ctx context.Context, st *store.Store, therapist store.Actor, pt *store.Patient, spec int) error {
+	pp := patientPeople[spec]
+	if !pp.cleared || len(pp.path) == 0 {
+		return nil
+	}
+	last := pp.path[len(pp.path)-1]
+	if last != clinic.StagePreparation && last != clinic.StageDosing && last != clinic.StageIntegration {
+		return nil
+	}
+	day := st.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 2+spec)
+	list := []store.Appointment{
+		{Kind: "dosing", StartsAt: day.Add(15 * time.Hour), Minutes: 180},
+		{Kind: "integration", StartsAt: day.AddDate(0, 0, 3).Add(20 * time.Hour), Minutes: 50},
+		{Kind: "dosing", StartsAt: day.AddDate(0, 0, 14).Add(15 * time.Hour), Minutes: 180},
+	}
+	if last == clinic.StagePreparation {
+		list = append([]store.Appointment{{Kind: "preparation", StartsAt: day.AddDate(0, 0, -1).Add(20 * time.Hour), Minutes: 50}}, list...)
+	}
+	for i := range list {
+		if err := st.CreateAppointment(ctx, therapist, pt.ID, &list[i]); err != nil {
+			return fmt.Errorf("appointment %s: %w", list[i].Kind, err)
+		}
+	}
 	return nil
 }
 

@@ -88,6 +88,8 @@ var policy = map[string]map[string]int{
 	"GET /portal/checkins/{instrument}":                   m(303, 303, 200, 200, 404, 404, 404, 404),
 	"POST /portal/checkins/{instrument}":                  m(303, 303, 404, 404, 404, 404, 404, 404), // not assigned to them
 	"GET /portal/progress":                                m(303, 303, 200, 200, 404, 404, 404, 404),
+	"GET /portal/appointments":                            m(303, 303, 200, 200, 404, 404, 404, 404),
+	"GET /portal/appointments/{appointment}/ics":          m(303, 303, 404, 404, 404, 404, 404, 404), // no such appointment
 	"GET /medications/lookup":                             m(303, 303, 400, 400, 400, 400, 400, 400),
 	"GET /screening/rules":                                m(303, 303, 404, 404, 200, 200, 200, 200),
 	"GET /portal/intake":                                  m(303, 303, 200, 200, 404, 404, 404, 404),
@@ -134,6 +136,7 @@ func (f *fixture) target(pattern string) (method, path string, form url.Values) 
 		"{sid}", "no-such-session",
 		"{grant}", "no-such-grant",
 		"{alert}", "no-such-alert",
+		"{appointment}", "no-such-appointment",
 		"{instrument}", "phq9",
 		"{token}", "no-such-token-0000000000000000000000000000000",
 	)

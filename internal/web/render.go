@@ -40,7 +40,7 @@ func navFor(u *clinic.User, path string) []navLink {
 	var links []navLink
 	switch u.Role {
 	case clinic.RolePatient:
-		links = []navLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
+		links = []navLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
 	case clinic.RoleAdmin:
 		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}}
 	default:
@@ -161,9 +161,7 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 		"cadence": func(c string) string {
 			return map[string]string{"before_session": "Before each session", "weekly": "Every week", "once": "Once"}[c]
 		},
-		"appointmentKind": func(k string) string {
-			return map[string]string{"preparation": "Preparation", "dosing": "Dosing session", "integration": "Integration", "other": "Other"}[k]
-		},
+		"appointmentKind": kindTitle,
 	}
 	// layout.html and the partials (_*.html) go into every page.
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")

@@ -121,6 +121,8 @@ func (s *Server) routeTable() []route {
 		{"GET /portal/checkins/{instrument}", signedIn, patients, s.handlePortalCheckinForm},
 		{"POST /portal/checkins/{instrument}", signedIn, patients, s.handlePortalCheckin},
 		{"GET /portal/progress", signedIn, patients, s.handlePortalProgress},
+		{"GET /portal/appointments", signedIn, patients, s.handlePortalAppointments},
+		{"GET /portal/appointments/{appointment}/ics", signedIn, patients, s.handlePortalAppointmentICS},
 		{"GET /portal/intake", signedIn, patients, s.handlePortalIntakeForm},
 		{"POST /portal/intake", signedIn, patients, s.handlePortalIntake},
 	}

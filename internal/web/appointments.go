@@ -1,0 +1,128 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/ical"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// appointmentGuide is what a patient should know before each kind of
+// appointment: practical steps, no clinical details. The dosing-day list
+// follows clinical/REFERENCE.md section 3 (KAP as reported by Journey
+// Clinical; discharge instructions from procedural-sedation norms): a ride
+// home arranged, no driving or major decisions until the next day, about
+// 2 to 3 hours, eye shades. How long to fast and which medicines to hold
+// are the prescriber's call, so the list sends the patient to them.
+var appointmentGuide = map[string][]string{
+	"preparation": {
+		"Think about what you hope for from treatment; your therapist will help you put it into words.",
+		"Bring any questions about the dosing day, touch, music or what it may feel like.",
+	},
+	"dosing": {
+		"Follow your prescriber's instructions about eating and drinking beforehand; ask them if you are unsure.",
+		"Ask your prescriber which of your usual medicines to take or pause that day.",
+		"Arrange a ride home with an adult: no driving, and no major decisions, until the next day.",
+		"Keep the rest of the day quiet, with someone you trust nearby if you can.",
+		"Wear comfortable clothes; bring an eye mask or headphones if you prefer your own.",
+		"The session lasts about 2 to 3 hours; you leave when your team says you are ready.",
+	},
+	"integration": {
+		"Jot down anything from the dosing session you want to talk about: images, feelings, thoughts.",
+		"Notice how you have been sleeping and feeling since; there are no wrong answers.",
+	},
+	"other": {
+		"Your care team will tell you if there is anything to prepare.",
+	},
+}
+
+// kindTitle is an appointment kind's name for people.
+func kindTitle(k string) string {
+	return map[string]string{"preparation": "Preparation", "dosing": "Dosing session", "integration": "Integration", "other": "Other"}[k]
+}
+
+type portalAppointment struct {
+	store.Appointment
+	Guide []string
+}
+
+type portalAppointmentsData struct {
+	Zone           string
+	Upcoming, Past []portalAppointment
+}
+
+// handlePortalAppointments shows a patient their upcoming and past
+// appointments, with what to prepare for each upcoming one.
+func (s *Server) handlePortalAppointments(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := s.store.FindOwnPatient(ctx, s.actor(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	list, err := s.store.Appointments(ctx, s.actor(r), p.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	d := portalAppointmentsData{Zone: p.TimeZone}
+	now := s.Now()
+	for i := len(list) - 1; i >= 0; i-- { // past: newest first
+		ap := list[i]
+		if !ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute).After(now) {
+			d.Past = append(d.Past, portalAppointment{Appointment: ap})
+		}
+	}
+	for _, ap := range list { // upcoming: soonest first
+		if ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute).After(now) {
+			d.Upcoming = append(d.Upcoming, portalAppointment{Appointment: ap, Guide: appointmentGuide[ap.Kind]})
+		}
+	}
+	s.render(w, r, http.StatusOK, "appointments", "Your appointments", d)
+}
+
+// handlePortalAppointmentICS downloads one of the patient's own
+// appointments as an iCalendar file for their calendar app. It says only
+// that there is an appointment, of which kind, with the practice.
+func (s *Server) handlePortalAppointmentICS(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := s.store.FindOwnPatient(ctx, s.actor(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	list, err := s.store.Appointments(ctx, s.actor(r), p.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	id := r.PathValue("appointment")
+	for _, ap := range list {
+		if ap.ID != id {
+			continue
+		}
+		practice := s.practiceName(r)
+		cal := ical.Calendar{Method: "PUBLISH", Events: []ical.Event{{
+			UID:         ap.ID + "@kapstone",
+			Start:       ap.StartsAt,
+			End:         ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute),
+			Summary:     kindTitle(ap.Kind) + " appointment, " + practice,
+			Description: "Your " + strings.ToLower(kindTitle(ap.Kind)) + " appointment with " + practice + ". See your portal for how to prepare: " + s.linkBase(r) + "/portal/appointments",
+			Status:      ical.StatusConfirmed,
+			Updated:     ap.StartsAt,
+		}}}
+		body, err := cal.Bytes()
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="appointment-%s.ics"`, ap.StartsAt.Format("2006-01-02")))
+		w.Write(body)
+		return
+	}
+	s.notFound(w, r)
+}
