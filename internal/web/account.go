@@ -21,6 +21,9 @@ type accountData struct {
 	Idle         string
 	RecoveryLeft int
 	Notice       string
+	Clinician    bool                // clinicians have a calendar feed
+	Feed         *store.CalendarFeed // their live feed, if any
+	FeedURL      string              // shown once, just after it is made
 }
 
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
@@ -36,7 +39,13 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := accountData{Session: sess, Sessions: list, Idle: humanDuration(s.idleLimit(sess.User.Role)), RecoveryLeft: left}
+	if err := s.accountFeed(r, &d); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	switch r.URL.Query().Get("done") {
+	case "feed-off":
+		d.Notice = "Your calendar feed is off; its link no longer works."
 	case "session":
 		d.Notice = "That session has ended."
 	case "password":

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	goical "github.com/emersion/go-ical"
+
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+var feedLinkRE = regexp.MustCompile(`value="https?://[^"]*(/calendar/[A-Za-z0-9_-]+)"`)
+
+// TestCalendarFeed: a clinician makes a private feed link, shown once; a
+// calendar app fetches it without signing in and gets their appointments
+// (a real iCalendar parser reads it) with initials and kind only, never a
+// name; each fetch is audited; a new link or turning it off kills the old.
+func TestCalendarFeed(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	at := f.now.Add(26 * time.Hour).Truncate(time.Hour)
+	if err := f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, &store.Appointment{Kind: "preparation", StartsAt: at, Minutes: 50}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.CreateAppointment(ctx, f.as("theo@example.org"), f.pB.ID, &store.Appointment{Kind: "integration", StartsAt: at, Minutes: 50}); err != nil {
+		t.Fatal(err)
+	}
+	thea := f.signIn("thea@example.org")
+	if r := f.do("GET", "/account", nil, thea); !strings.Contains(r.body, "Make my calendar link") {
+		t.Fatal("the account page does not offer a calendar feed")
+	}
+	r := f.do("POST", "/account/calendar", nil, thea)
+	m := feedLinkRE.FindStringSubmatch(r.body)
+	if r.status != http.StatusOK || m == nil {
+		t.Fatalf("make feed = %d, no link shown", r.status)
+	}
+	link := m[1]
+	if again := f.do("GET", "/account", nil, thea); strings.Contains(again.body, link) || !strings.Contains(again.body, "not fetched yet") {
+		t.Error("the account page shows the link again, or not that the feed is on")
+	}
+
+	feed := f.do("GET", link, nil, "")
+	if feed.status != http.StatusOK || !strings.HasPrefix(feed.header.Get("Content-Type"), "text/calendar") {
+		t.Fatalf("feed = %d %q", feed.status, feed.header.Get("Content-Type"))
+	}
+	if feed.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("feed Cache-Control = %q", feed.header.Get("Cache-Control"))
+	}
+	cal, err := goical.NewDecoder(bytes.NewReader([]byte(feed.body))).Decode()
+	if err != nil {
+		t.Fatalf("go-ical cannot read the feed: %v\n%s", err, feed.body)
+	}
+	ev := cal.Events()
+	if len(ev) != 1 {
+		t.Fatalf("%d events, want thea's one", len(ev))
+	}
+	if s, _ := ev[0].Props.Text(goical.PropSummary); s != "A. C. · Preparation" {
+		t.Errorf("SUMMARY = %q, want initials and kind", s)
+	}
+	if start, err := ev[0].DateTimeStart(time.UTC); err != nil || !start.Equal(at) {
+		t.Errorf("DTSTART = %v, %v; want %v", start, err, at)
+	}
+	for _, leak := range []string{canaryA, "Alice", "Canary", "pat@example.org", canaryB} {
+		if strings.Contains(feed.body, leak) {
+			t.Errorf("the feed contains %q", leak)
+		}
+	}
+	if n := len(f.auditRows("calendar.feed.read")); n != 1 {
+		t.Errorf("%d calendar.feed.read audit rows, want 1", n)
+	}
+	if acct := f.do("GET", "/account", nil, thea); !strings.Contains(acct.body, "last fetched") {
+		t.Error("the account page does not say when the feed was last fetched")
+	}
+
+	// A new link replaces the old at once; turning it off kills the new.
+	r = f.do("POST", "/account/calendar", nil, thea)
+	m2 := feedLinkRE.FindStringSubmatch(r.body)
+	if m2 == nil || m2[1] == link {
+		t.Fatal("no new link")
+	}
+	if old := f.do("GET", link, nil, ""); old.status != http.StatusNotFound {
+		t.Errorf("the replaced link = %d, want 404", old.status)
+	}
+	if cur := f.do("GET", m2[1], nil, ""); cur.status != http.StatusOK {
+		t.Errorf("the new link = %d, want 200", cur.status)
+	}
+	if off := f.do("POST", "/account/calendar/revoke", nil, thea); off.status != http.StatusSeeOther {
+		t.Fatalf("turn off = %d", off.status)
+	}
+	if cur := f.do("GET", m2[1], nil, ""); cur.status != http.StatusNotFound {
+		t.Errorf("the link after turning the feed off = %d, want 404", cur.status)
+	}
+	// A disabled account's feed stops too.
+	r = f.do("POST", "/account/calendar", nil, f.signIn("theo@example.org"))
+	m3 := feedLinkRE.FindStringSubmatch(r.body)
+	if m3 == nil {
+		t.Fatal("no link for theo")
+	}
+	if err := f.st.SetUserDisabled(ctx, f.as("admin@example.org"), f.users["theo@example.org"].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if cur := f.do("GET", m3[1], nil, ""); cur.status != http.StatusNotFound {
+		t.Errorf("a disabled clinician's feed = %d, want 404", cur.status)
+	}
+}
+
+func TestInitials(t *testing.T) {
+	for in, want := range map[string]string{"Jordan Lee": "J. L.", "Alice Canary-Alpha": "A. C.", "Mary Ann de la Cruz": "M. C.", "Cher": "C.", "  ": "?", "élodie ötzi": "É. Ö.", "'Sam' O'Neil": "S. O."} {
+		if got := store.Initials(in); got != want {
+			t.Errorf("Initials(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
