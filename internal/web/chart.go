@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -77,13 +78,53 @@ func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
 	} else if r.PostFormValue("starts_at") != "" {
 		bad = "Enter the date and time, like 2026-12-03 10:00."
 	}
+	times := 1
+	repeat, _ := strconv.Atoi(r.PostFormValue("repeat"))
+	if repeat != 0 {
+		n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("times")))
+		if repeat != 7 && repeat != 14 {
+			s.chartForm(w, r, clinic.FieldErrors{"repeat": "Choose once, every week or every two weeks."}.Err(), "appointments")
+			return
+		}
+		if err != nil || n < 2 || n > 12 {
+			s.chartForm(w, r, clinic.FieldErrors{"times": "Enter how many appointments in all, from 2 to 12."}.Err(), "appointments")
+			return
+		}
+		times = n
+	}
 	err := s.store.CreateAppointment(r.Context(), s.actor(r), r.PathValue("patient"), ap)
 	if bad != "" {
 		if e, ok := err.(*clinic.Error); ok && e.Fields != nil {
 			e.Fields["starts_at"] = bad
 		}
 	}
-	s.chartForm(w, r, err, "appointments")
+	if err != nil || times == 1 {
+		s.chartForm(w, r, err, "appointments")
+		return
+	}
+	// A series: the first is booked; each of the rest at the same local
+	// time (across daylight-saving changes), each checked on its own.
+	starts, serr := clinic.Series{First: ap.StartsAt, Zone: loc, EveryDay: repeat, Count: times}.Starts()
+	if serr != nil {
+		s.error(w, r, serr)
+		return
+	}
+	var clashes []string
+	for _, at := range starts[1:] {
+		next := &store.Appointment{Kind: ap.Kind, StartsAt: at, Minutes: ap.Minutes}
+		if err := s.store.CreateAppointment(r.Context(), s.actor(r), r.PathValue("patient"), next); err != nil {
+			if clinic.ErrorCode(err) != clinic.EInvalid {
+				s.error(w, r, err)
+				return
+			}
+			clashes = append(clashes, at.In(loc).Format("Mon Jan 2, 15:04")+": "+clinic.ErrorMessage(err))
+		}
+	}
+	if len(clashes) == 0 {
+		http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=series#appointments", http.StatusSeeOther)
+		return
+	}
+	s.patientPage(w, r, patientData{Notice: fmt.Sprintf("Booked %d of %d appointments. These could not be placed; book them separately: %s", times-len(clashes), times, strings.Join(clashes, " · "))}, http.StatusOK)
 }
 
 // detailsData is the patient-details form.

@@ -451,3 +451,51 @@ func TestAppointmentConflicts(t *testing.T) {
 		t.Fatalf("double booking through the page = %d, want 422 with the message and the typed time", r.status)
 	}
 }
+
+// TestAppointmentSeries: "every two weeks, 12 times" from the chart books
+// real, separate appointments at the same New York wall-clock time across
+// the March 2027 spring-forward change, places the rest when one date
+// clashes, and lists the clash.
+func TestAppointmentSeries(t *testing.T) {
+	f := newFixture(t)
+	ny, _ := time.LoadLocation("America/New_York")
+	pC := f.addPatient("Casey Canary-C", "cee@example.org", "thea@example.org")
+	// Thea is busy with patient C on the fourth date (Jan 14, 2027, 10:00).
+	busy := time.Date(2027, 1, 14, 10, 0, 0, 0, ny)
+	if err := f.st.CreateAppointment(t.Context(), f.as("thea@example.org"), pC.ID, &store.Appointment{Kind: "other", StartsAt: busy, Minutes: 50}); err != nil {
+		t.Fatal(err)
+	}
+	thea := f.signIn("thea@example.org")
+	form := url.Values{"kind": {"integration"}, "starts_at": {"2026-12-03T10:00"}, "tz": {"America/New_York"}, "minutes": {"50"}, "repeat": {"14"}, "times": {"12"}}
+	r := f.do("POST", "/patients/"+f.pA.ID+"/appointments", form, thea)
+	if r.status != http.StatusOK || !strings.Contains(r.body, "Booked 11 of 12 appointments") || !strings.Contains(r.body, "Thu Jan 14, 10:00: You already have an appointment") {
+		t.Fatalf("series with a clash = %d, want 11 of 12 booked and the clash listed", r.status)
+	}
+	list, err := f.st.Appointments(t.Context(), f.as("thea@example.org"), f.pA.ID)
+	if err != nil || len(list) != 11 {
+		t.Fatalf("%d appointments, %v; want 11", len(list), err)
+	}
+	var utcHours []int
+	for _, ap := range list {
+		l := ap.StartsAt.In(ny)
+		if l.Hour() != 10 || l.Minute() != 0 || l.Weekday() != time.Thursday {
+			t.Errorf("appointment at %s New York time, want Thursday 10:00", l)
+		}
+		utcHours = append(utcHours, ap.StartsAt.UTC().Hour())
+	}
+	if utcHours[0] != 15 || utcHours[len(utcHours)-1] != 14 {
+		t.Errorf("UTC hours %v: want 15 in winter (EST) and 14 after March 14 (EDT)", utcHours)
+	}
+	// Bad input: at the field, with what was typed kept.
+	form.Set("times", "40")
+	r = f.do("POST", "/patients/"+f.pA.ID+"/appointments", form, thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "from 2 to 12") || !strings.Contains(r.body, `value="40"`) {
+		t.Errorf("40 times = %d, want 422 at the field keeping 40", r.status)
+	}
+	// No clash: redirect with a notice.
+	form = url.Values{"kind": {"preparation"}, "starts_at": {"2026-12-04T09:00"}, "tz": {"America/New_York"}, "minutes": {"50"}, "repeat": {"7"}, "times": {"3"}}
+	r = f.do("POST", "/patients/"+f.pA.ID+"/appointments", form, thea)
+	if r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "done=series") {
+		t.Errorf("clean series = %d %s, want a redirect", r.status, r.header.Get("Location"))
+	}
+}

@@ -277,6 +277,8 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		d.Notice = "Message sent."
 	case "appointments":
 		d.Notice = "Appointment booked."
+	case "series":
+		d.Notice = "All the appointments in the series are booked."
 	case "measures":
 		d.Notice = "Questionnaires updated."
 	case "alerts":
