@@ -1,8 +1,8 @@
 package web
 
 import (
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
