@@ -29,6 +29,7 @@ type FeedEvent struct {
 	Minutes   int
 	Initials  string
 	Cancelled bool
+	Sequence  int // how many times it changed: calendar apps keep the highest
 }
 
 // FeedWindow is how far back and ahead a feed reaches.
@@ -124,7 +125,7 @@ func (s *Store) CalendarFeedEvents(ctx context.Context, tokenHash string) (owner
 			return err
 		}
 		now := s.now()
-		rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, p.display_name, a.cancelled_at IS NOT NULL
+		rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, p.display_name, a.cancelled_at IS NOT NULL, a.sequence
 			FROM appointments a JOIN patients p ON p.id = a.patient_id
 			WHERE a.clinician_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 ORDER BY a.starts_at LIMIT 5000`,
 			userID, now.Add(-FeedBack), now.Add(FeedAhead))
@@ -135,7 +136,7 @@ func (s *Store) CalendarFeedEvents(ctx context.Context, tokenHash string) (owner
 		for rows.Next() {
 			var ev FeedEvent
 			var name string
-			if err := rows.Scan(&ev.ID, &ev.Kind, &ev.StartsAt, &ev.Minutes, &name, &ev.Cancelled); err != nil {
+			if err := rows.Scan(&ev.ID, &ev.Kind, &ev.StartsAt, &ev.Minutes, &name, &ev.Cancelled, &ev.Sequence); err != nil {
 				return err
 			}
 			ev.StartsAt = ev.StartsAt.UTC()

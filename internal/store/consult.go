@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -168,6 +170,7 @@ type Appointment struct {
 	StartsAt  time.Time
 	Minutes   int
 	Clinician string
+	Outcome   string // "", "attended" or "no_show"
 }
 
 // AppointmentKinds lists the kinds of appointment, in display order.
@@ -233,13 +236,15 @@ func (s *Store) validateAppointment(ap *Appointment) error {
 // end to start is fine). "" when it fits. The message names no other
 // patient.
 func (s *Store) appointmentClash(ctx context.Context, tx *Tx, clinicianID, patientID string, ap *Appointment) (string, error) {
+	// ap.ID, when set, is the appointment being moved: it does not clash
+	// with itself.
 	start := ap.StartsAt.UTC()
 	end := start.Add(time.Duration(ap.Minutes) * time.Minute)
 	// Appointments are at most maxAppointment long, so only those starting
 	// within that before the new end can overlap it.
 	rows, err := tx.Query(ctx, `SELECT clinician_id, patient_id, kind, starts_at, minutes FROM appointments
-		WHERE cancelled_at IS NULL AND (clinician_id = $1 OR patient_id = $2) AND starts_at < $3 AND starts_at > $4
-		ORDER BY starts_at`, clinicianID, patientID, end, start.Add(-maxAppointment))
+		WHERE cancelled_at IS NULL AND (clinician_id = $1 OR patient_id = $2) AND starts_at < $3 AND starts_at > $4 AND id <> $5
+		ORDER BY starts_at`, clinicianID, patientID, end, start.Add(-maxAppointment), ap.ID)
 	if err != nil {
 		return "", err
 	}
@@ -269,7 +274,7 @@ const maxAppointment = 480 * time.Minute
 
 // appointments reads patientID's upcoming and recent appointments.
 func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, '')
+	rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome
 		FROM appointments a LEFT JOIN users u ON u.id = a.clinician_id
 		WHERE a.patient_id = $1 AND a.cancelled_at IS NULL ORDER BY a.starts_at`, patientID)
 	if err != nil {
@@ -279,7 +284,7 @@ func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment,
 	var out []Appointment
 	for rows.Next() {
 		var ap Appointment
-		if err := rows.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician); err != nil {
+		if err := rows.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician, &ap.Outcome); err != nil {
 			return nil, err
 		}
 		ap.StartsAt = ap.StartsAt.UTC()
@@ -298,4 +303,121 @@ func (s *Store) Appointments(ctx context.Context, actor Actor, patientID string)
 		return err
 	})
 	return out, err
+}
+
+// appointmentFor reads appointment id of patientID for a change, refusing
+// one that is cancelled (ENotFound, as for one that does not exist).
+func appointmentFor(ctx context.Context, tx *Tx, patientID, id string) (*Appointment, string, error) {
+	var ap Appointment
+	var clinician string
+	err := tx.QueryRow(ctx, `SELECT id, kind, starts_at, minutes, clinician_id, outcome FROM appointments
+		WHERE id = $1 AND patient_id = $2 AND cancelled_at IS NULL`, id, patientID).Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &clinician, &ap.Outcome)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", clinic.Errorf(clinic.ENotFound, "We could not find that appointment; it may have been cancelled.")
+	}
+	ap.StartsAt = ap.StartsAt.UTC()
+	return &ap, clinician, err
+}
+
+func changeReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return "", clinic.FieldErrors{"reason": "Say why, in a few words (for example: patient unwell, rescheduled by phone)."}.Err()
+	case utf8.RuneCountInString(reason) > 500:
+		return "", clinic.FieldErrors{"reason": "Use at most 500 characters."}.Err()
+	}
+	return reason, nil
+}
+
+// CancelAppointment cancels appointment id of patientID with a reason. The
+// row stays (calendar feeds show it cancelled). Audited.
+func (s *Store) CancelAppointment(ctx context.Context, actor Actor, patientID, id, reason string) error {
+	if err := clinicianOnly(actor); err != nil {
+		return err
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.cancel", func(tx *Tx, a Access, e *Entry) error {
+		reason, err := changeReason(reason)
+		if err != nil {
+			return err
+		}
+		ap, _, err := appointmentFor(ctx, tx, patientID, id)
+		if err != nil {
+			return err
+		}
+		if ap.Outcome != "" {
+			return clinic.FieldErrors{"reason": "This appointment already happened (or was missed); it cannot be cancelled."}.Err()
+		}
+		now := s.now()
+		_, err = tx.Exec(ctx, `UPDATE appointments SET cancelled_at = $1, cancelled_by = $2, cancel_reason = $3, sequence = sequence + 1, updated_at = $1 WHERE id = $4`, now, actor.UserID, reason, id)
+		e.ObjectType, e.ObjectID, e.Detail = "appointment", id, ap.Kind
+		return err
+	})
+}
+
+// MoveAppointment moves appointment id of patientID to startsAt, checked
+// like a new booking (time, clashes, and the clearance gate for dosing).
+// Audited with the old time.
+func (s *Store) MoveAppointment(ctx context.Context, actor Actor, patientID, id string, startsAt time.Time, reason string) error {
+	if err := clinicianOnly(actor); err != nil {
+		return err
+	}
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.move", func(tx *Tx, a Access, e *Entry) error {
+		reason, err := changeReason(reason)
+		if err != nil {
+			return err
+		}
+		ap, clinician, err := appointmentFor(ctx, tx, patientID, id)
+		if err != nil {
+			return err
+		}
+		if ap.Outcome != "" {
+			return clinic.FieldErrors{"starts_at": "This appointment already happened (or was missed); book a new one instead."}.Err()
+		}
+		old := ap.StartsAt
+		ap.StartsAt = startsAt
+		if err := s.validateAppointment(ap); err != nil {
+			return err
+		}
+		if ap.Kind == "dosing" {
+			if err := s.requireClearance(ctx, tx, patientID); err != nil {
+				return &clinic.Error{Code: clinic.EInvalid, Message: clinic.ErrorMessage(err), Fields: map[string]string{"starts_at": clinic.ErrorMessage(err)}, Err: err}
+			}
+		}
+		if err := s.d.lockSchedule(ctx, tx.tx); err != nil {
+			return err
+		}
+		if msg, err := s.appointmentClash(ctx, tx, clinician, patientID, ap); err != nil {
+			return err
+		} else if msg != "" {
+			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}
+		}
+		_, err = tx.Exec(ctx, `UPDATE appointments SET starts_at = $1, move_reason = $2, sequence = sequence + 1, updated_at = $3 WHERE id = $4`, startsAt.UTC(), reason, s.now(), id)
+		e.ObjectType, e.ObjectID, e.Detail = "appointment", id, "from="+old.Format(time.RFC3339)
+		return err
+	})
+	return s.auditGate(ctx, actor, patientID, "appointment=move", err)
+}
+
+// RecordAppointmentOutcome records that appointment id happened
+// ("attended") or was missed ("no_show"), once it has started. Audited.
+func (s *Store) RecordAppointmentOutcome(ctx context.Context, actor Actor, patientID, id, outcome string) error {
+	if err := clinicianOnly(actor); err != nil {
+		return err
+	}
+	if outcome != "attended" && outcome != "no_show" {
+		return clinic.FieldErrors{"outcome": "Choose attended or did not attend."}.Err()
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.outcome", func(tx *Tx, a Access, e *Entry) error {
+		ap, _, err := appointmentFor(ctx, tx, patientID, id)
+		if err != nil {
+			return err
+		}
+		if ap.StartsAt.After(s.now()) {
+			return clinic.FieldErrors{"outcome": "This appointment has not started yet."}.Err()
+		}
+		_, err = tx.Exec(ctx, `UPDATE appointments SET outcome = $1, updated_at = $2 WHERE id = $3`, outcome, s.now(), id)
+		e.ObjectType, e.ObjectID, e.Detail = "appointment", id, outcome
+		return err
+	})
 }

@@ -97,11 +97,11 @@ func feedEvents(list []store.FeedEvent, base string) []ical.Event {
 			Summary:     ap.Initials + " · " + kindTitle(ap.Kind),
 			Description: "Open kapstone for details: " + base + "/patients",
 			Status:      ical.StatusConfirmed,
+			Sequence:    ap.Sequence,
 			Updated:     ap.StartsAt,
 		}
 		if ap.Cancelled {
 			ev.Status = ical.StatusCancelled
-			ev.Sequence = 1
 		}
 		out = append(out, ev)
 	}

@@ -301,3 +301,44 @@ func medRows(meds []clinic.MedicationLine, check bool) []medRow {
 	}
 	return out
 }
+
+// appointmentChange answers a cancel, move or outcome form of one
+// appointment on the chart: field errors are shown at that appointment's
+// own form (keyed "ap:<id>:<field>"), with what was typed.
+func (s *Server) appointmentChange(w http.ResponseWriter, r *http.Request, err error) {
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid && len(e.Fields) > 0 {
+		fields := map[string]string{}
+		for k, v := range e.Fields {
+			fields["ap:"+r.PathValue("appointment")+":"+k] = v
+		}
+		s.patientPage(w, r, patientData{Errors: fields, Form: r.PostForm}, http.StatusUnprocessableEntity)
+		return
+	}
+	s.chartForm(w, r, err, "appointments")
+}
+
+func (s *Server) handleAppointmentCancel(w http.ResponseWriter, r *http.Request) {
+	err := s.store.CancelAppointment(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("appointment"), r.PostFormValue("reason"))
+	s.appointmentChange(w, r, err)
+}
+
+func (s *Server) handleAppointmentMove(w http.ResponseWriter, r *http.Request) {
+	loc := time.UTC
+	if tz := r.PostFormValue("tz"); tz != "" {
+		if l, err := time.LoadLocation(tz); err == nil {
+			loc = l
+		}
+	}
+	t, perr := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(r.PostFormValue("starts_at")), loc)
+	if perr != nil {
+		s.appointmentChange(w, r, clinic.FieldErrors{"starts_at": "Enter the new date and time, like 2026-12-03 10:00."}.Err())
+		return
+	}
+	err := s.store.MoveAppointment(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("appointment"), t, r.PostFormValue("reason"))
+	s.appointmentChange(w, r, err)
+}
+
+func (s *Server) handleAppointmentOutcome(w http.ResponseWriter, r *http.Request) {
+	err := s.store.RecordAppointmentOutcome(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("appointment"), r.PostFormValue("outcome"))
+	s.appointmentChange(w, r, err)
+}

@@ -499,3 +499,94 @@ func TestAppointmentSeries(t *testing.T) {
 		t.Errorf("clean series = %d %s, want a redirect", r.status, r.header.Get("Location"))
 	}
 }
+
+// TestAppointmentChanges: cancel (reason required, shown at that
+// appointment), move (checked like a booking), and record attended or
+// did-not-attend once it has started; each audited; the calendar feed
+// marks the cancelled one so calendar apps drop it.
+func TestAppointmentChanges(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	thea := f.signIn("thea@example.org")
+	book := func(at time.Time) string {
+		ap := &store.Appointment{Kind: "preparation", StartsAt: at, Minutes: 50}
+		if err := f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, ap); err != nil {
+			t.Fatal(err)
+		}
+		return ap.ID
+	}
+	later := book(f.now.Add(48 * time.Hour))
+	other := book(f.now.Add(72 * time.Hour))
+	base := "/patients/" + f.pA.ID + "/appointments/"
+
+	// Cancel without a reason: refused at that appointment's form.
+	r := f.do("POST", base+later+"/cancel", url.Values{"reason": {"  "}}, thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Say why") {
+		t.Fatalf("cancel without reason = %d", r.status)
+	}
+	// Move onto the other one: a clash, the typed time kept.
+	clash := f.now.Add(72 * time.Hour).Format("2006-01-02T15:04")
+	r = f.do("POST", base+later+"/move", url.Values{"starts_at": {clash}, "reason": {"Patient asked"}, "which": {"move"}}, thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "This patient already has") || !strings.Contains(r.body, clash) || !strings.Contains(r.body, "Patient asked") {
+		t.Fatalf("move onto a clash = %d, want 422 keeping the input: %v %v %v", r.status, strings.Contains(r.body, "This patient already has"), strings.Contains(r.body, clash), strings.Contains(r.body, "Patient asked"))
+	}
+	// A good move.
+	moved := f.now.Add(96 * time.Hour).Truncate(time.Minute)
+	if r = f.do("POST", base+later+"/move", url.Values{"starts_at": {moved.Format("2006-01-02T15:04")}, "reason": {"Patient asked by phone"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("move = %d", r.status)
+	}
+	// Cancel the other one with a reason.
+	if r = f.do("POST", base+other+"/cancel", url.Values{"reason": {"Therapist unwell"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("cancel = %d", r.status)
+	}
+	list, err := f.st.Appointments(ctx, f.as("thea@example.org"), f.pA.ID)
+	if err != nil || len(list) != 1 || list[0].ID != later || !list[0].StartsAt.Equal(moved) {
+		t.Fatalf("after move and cancel: %+v, %v (later %s other %s)", list, err, later, other)
+	}
+	// Outcome: not before it starts; then did not attend.
+	if r = f.do("POST", base+later+"/outcome", url.Values{"outcome": {"no_show"}}, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "not started yet") {
+		t.Errorf("no-show before the start = %d", r.status)
+	}
+	f.now = moved.Add(10 * time.Minute)
+	thea = f.signIn("thea@example.org")
+	if r = f.do("POST", base+later+"/outcome", url.Values{"outcome": {"no_show"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("no-show = %d", r.status)
+	}
+	if c := f.do("GET", "/patients/"+f.pA.ID, nil, thea); !strings.Contains(c.body, "did not attend") {
+		t.Error("the chart does not show the no-show")
+	}
+	if err := f.st.CancelAppointment(ctx, f.as("thea@example.org"), f.pA.ID, later, "too late"); err == nil {
+		t.Error("an appointment with an outcome was cancelled")
+	}
+	for _, a := range []string{"appointment.cancel", "appointment.move", "appointment.outcome"} {
+		if len(f.auditRows(a)) == 0 {
+			t.Errorf("no %s audit row", a)
+		}
+	}
+	// Another therapist cannot touch it.
+	if r = f.do("POST", base+later+"/cancel", url.Values{"reason": {"x"}}, f.signIn("theo@example.org")); r.status != http.StatusNotFound {
+		t.Errorf("theo cancels thea's patient's appointment: %d", r.status)
+	}
+	// The feed shows the cancelled one as cancelled, with a higher sequence.
+	_, events, err := f.st.CalendarFeedEvents(ctx, "no-feed")
+	if err == nil {
+		t.Fatal("a feed without a token answered")
+	}
+	if err := f.st.CreateCalendarFeed(ctx, f.as("thea@example.org"), "hash-1"); err != nil {
+		t.Fatal(err)
+	}
+	_, events, err = f.st.CalendarFeedEvents(ctx, "hash-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]store.FeedEvent{}
+	for _, ev := range events {
+		seen[ev.ID] = ev
+	}
+	if ev := seen[other]; !ev.Cancelled || ev.Sequence != 1 {
+		t.Errorf("cancelled appointment in the feed = %+v", ev)
+	}
+	if ev := seen[later]; ev.Cancelled || ev.Sequence != 1 {
+		t.Errorf("moved appointment in the feed = %+v", ev)
+	}
+}

@@ -162,6 +162,8 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 			return map[string]string{"before_session": "Before each session", "weekly": "Every week", "once": "Once"}[c]
 		},
 		"appointmentKind": kindTitle,
+		"hasPrefix":       strings.HasPrefix,
+		"started":         func(t time.Time) bool { return !t.After(s.Now()) },
 	}
 	// layout.html and the partials (_*.html) go into every page.
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
