@@ -132,5 +132,8 @@ func (m *SMTP) Send(ctx context.Context, to []string, subject, body string) erro
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return c.Quit()
+	// The server has accepted the message: it is sent. A failure to say
+	// goodbye must not make the caller send it again.
+	_ = c.Quit()
+	return nil
 }

@@ -203,8 +203,11 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 		ap.ID = NewID()
 		_, err := tx.Exec(ctx, `INSERT INTO appointments (id, patient_id, kind, starts_at, minutes, clinician_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			ap.ID, patientID, ap.Kind, ap.StartsAt, ap.Minutes, actor.UserID, actor.UserID, s.now())
+		if err != nil {
+			return err
+		}
 		e.ObjectType, e.ObjectID, e.Detail = "appointment", ap.ID, ap.Kind
-		return err
+		return s.scheduleReminders(ctx, tx, ap.ID, 0, ap.StartsAt.UTC())
 	})
 	return s.auditGate(ctx, actor, patientID, "appointment="+ap.Kind, err)
 }
@@ -392,9 +395,12 @@ func (s *Store) MoveAppointment(ctx context.Context, actor Actor, patientID, id 
 		} else if msg != "" {
 			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}
 		}
-		_, err = tx.Exec(ctx, `UPDATE appointments SET starts_at = $1, move_reason = $2, sequence = sequence + 1, updated_at = $3 WHERE id = $4`, startsAt.UTC(), reason, s.now(), id)
+		var seq int
+		if err := tx.QueryRow(ctx, `UPDATE appointments SET starts_at = $1, move_reason = $2, sequence = sequence + 1, updated_at = $3 WHERE id = $4 RETURNING sequence`, startsAt.UTC(), reason, s.now(), id).Scan(&seq); err != nil {
+			return err
+		}
 		e.ObjectType, e.ObjectID, e.Detail = "appointment", id, "from="+old.Format(time.RFC3339)
-		return err
+		return s.scheduleReminders(ctx, tx, id, seq, startsAt.UTC())
 	})
 	return s.auditGate(ctx, actor, patientID, "appointment=move", err)
 }

@@ -110,6 +110,7 @@ var policy = map[string]map[string]int{
 	"POST /admin/instruments/{instrument}":       m(303, 303, 404, 404, 404, 404, 404, 404), // phq9 ships its wording
 	"GET /admin/audit":                           m(303, 303, 404, 404, 404, 404, 404, 200),
 	"GET /admin/emergency":                       m(303, 303, 404, 404, 404, 404, 404, 200),
+	"POST /account/reminders":                    m(303, 303, 303, 303, 404, 404, 404, 404),
 	"POST /account/calendar":                     m(303, 303, 404, 404, 200, 200, 200, 404),
 	"POST /account/calendar/revoke":              m(303, 303, 404, 404, 303, 303, 303, 404),
 	"GET /calendar/{token}":                      m(404, 404, 404, 404, 404, 404, 404, 404), // no such feed

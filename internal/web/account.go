@@ -24,6 +24,8 @@ type accountData struct {
 	Clinician    bool                // clinicians have a calendar feed
 	Feed         *store.CalendarFeed // their live feed, if any
 	FeedURL      string              // shown once, just after it is made
+	Patient      bool                // patients choose reminder emails
+	RemindersOn  bool
 }
 
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +46,10 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch r.URL.Query().Get("done") {
+	case "reminders-on":
+		d.Notice = "Appointment reminders by email are on."
+	case "reminders-off":
+		d.Notice = "Appointment reminders by email are off."
 	case "feed-off":
 		d.Notice = "Your calendar feed is off; its link no longer works."
 	case "session":
@@ -200,7 +206,7 @@ func (s *Server) pendingSecret(r *http.Request) (string, error) {
 	if sess.PendingTOTP != "" {
 		return sess.PendingTOTP, nil
 	}
-	secret, err := auth.NewTOTPSecret(s.practiceName(r), sess.User.Email)
+	secret, err := auth.NewTOTPSecret(s.practiceName(r.Context()), sess.User.Email)
 	if err != nil {
 		return "", err
 	}
@@ -216,7 +222,7 @@ func (s *Server) mfaSetup(r *http.Request, d *mfaSetupData) error {
 	if err != nil {
 		return err
 	}
-	png, err := auth.TOTPQR(s.practiceName(r), sessionFrom(r.Context()).User.Email, secret, 240)
+	png, err := auth.TOTPQR(s.practiceName(r.Context()), sessionFrom(r.Context()).User.Email, secret, 240)
 	if err != nil {
 		return err
 	}

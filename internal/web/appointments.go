@@ -104,7 +104,7 @@ func (s *Server) handlePortalAppointmentICS(w http.ResponseWriter, r *http.Reque
 		if ap.ID != id {
 			continue
 		}
-		practice := s.practiceName(r)
+		practice := s.practiceName(r.Context())
 		cal := ical.Calendar{Method: "PUBLISH", Events: []ical.Event{{
 			UID:         ap.ID + "@kapstone",
 			Start:       ap.StartsAt,

@@ -13,6 +13,12 @@ import (
 // accountFeed fills in the calendar feed part of the account page.
 func (s *Server) accountFeed(r *http.Request, d *accountData) error {
 	u := sessionFrom(r.Context()).User
+	if u.Role == clinic.RolePatient {
+		d.Patient = true
+		on, err := s.store.RemindersOn(r.Context(), s.actor(r))
+		d.RemindersOn = on
+		return err
+	}
 	if u.Role != clinic.RoleTherapist && u.Role != clinic.RolePrescriber {
 		return nil
 	}
@@ -72,7 +78,7 @@ func (s *Server) handleCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	practice := s.practiceName(r)
+	practice := s.practiceName(r.Context())
 	cal := ical.Calendar{Name: practice + " (" + owner + ")", Method: "PUBLISH"}
 	for _, ev := range feedEvents(events, s.linkBase(r)) {
 		cal.Events = append(cal.Events, ev)
@@ -106,4 +112,18 @@ func feedEvents(list []store.FeedEvent, base string) []ical.Event {
 		out = append(out, ev)
 	}
 	return out
+}
+
+// handleReminders turns the patient's appointment reminder emails on or off.
+func (s *Server) handleReminders(w http.ResponseWriter, r *http.Request) {
+	on := r.PostFormValue("reminders") == "on"
+	if err := s.store.SetReminders(r.Context(), s.actor(r), on); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	done := "reminders-off"
+	if on {
+		done = "reminders-on"
+	}
+	http.Redirect(w, r, "/account?done="+done+"#reminders", http.StatusSeeOther)
 }

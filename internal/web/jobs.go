@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/job"
 	"github.com/kapstone/kapstone/internal/store"
@@ -16,6 +17,7 @@ import (
 func (s *Server) JobHandlers() map[string]job.Handler {
 	return map[string]job.Handler{
 		store.JobAlertEmail: s.sendAlertEmail,
+		store.JobReminder:   s.sendReminder,
 	}
 }
 
@@ -43,6 +45,30 @@ func (s *Server) sendAlertEmail(ctx context.Context, j store.Job) error {
 		"This email carries no patient information. If you are not the right person, tell your practice."
 	if err := s.cfg.Mailer.Send(ctx, emails, "A safety alert needs your attention in kapstone", body); err != nil {
 		return fmt.Errorf("alert email failed (the alert is on the caseload): %w", err)
+	}
+	return nil
+}
+
+// sendReminder emails a patient that they have an appointment. It says
+// when, and nothing clinical: not the kind, not the clinician. A reminder
+// for an appointment since cancelled or moved, or for a patient who turned
+// reminders off, sends nothing.
+func (s *Server) sendReminder(ctx context.Context, j store.Job) error {
+	rem, err := s.store.ReminderToSend(ctx, j.Payload)
+	if err != nil || rem == nil {
+		return err
+	}
+	when := rem.StartsAt.UTC().Format("Monday, January 2, 2006 at 15:04 UTC")
+	if loc, lerr := time.LoadLocation(rem.Zone); rem.Zone != "" && lerr == nil {
+		when = rem.StartsAt.In(loc).Format("Monday, January 2, 2006 at 15:04 MST")
+	}
+	practice := s.practiceName(ctx)
+	body := "Hello,\n\nThis is a reminder that you have an appointment with " + practice + " on " + when + ".\n\n" +
+		"To see how to prepare, or to ask for a change, sign in to your portal: " + s.linkBase(nil) + "/portal/appointments\n\n" +
+		"You can turn these reminders off under Your account in the portal.\n\n" +
+		"If you are in crisis, call or text 988, or call 911."
+	if err := s.cfg.Mailer.Send(ctx, []string{rem.Email}, "Appointment reminder from "+practice, body); err != nil {
+		return fmt.Errorf("reminder email failed: %w", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -234,7 +235,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 func (s *Server) newPage(r *http.Request, title string, data any) page {
 	p := page{
 		Title:     title,
-		Practice:  s.practiceName(r),
+		Practice:  s.practiceName(r.Context()),
 		Crisis:    s.crisisView,
 		RequestID: requestID(r.Context()),
 		Data:      data,
@@ -254,14 +255,14 @@ const practiceNameTTL = 30 * time.Second
 // every practiceNameTTL. When the database cannot answer (an error page for
 // a database failure), it falls back to a neutral name rather than failing
 // again.
-func (s *Server) practiceName(r *http.Request) string {
+func (s *Server) practiceName(ctx context.Context) string {
 	s.nameMu.Lock()
 	defer s.nameMu.Unlock()
 	now := time.Now()
 	if s.nameValue != "" && now.Before(s.nameUntil) {
 		return s.nameValue
 	}
-	name, err := s.store.Setting(r.Context(), "practice_name", "Your practice")
+	name, err := s.store.Setting(ctx, "practice_name", "Your practice")
 	if err != nil {
 		return "kapstone"
 	}

@@ -66,6 +66,7 @@ func (s *Server) routeTable() []route {
 		{"GET /account/mfa", signedIn, nil, s.handleAccountMFAForm},
 		{"POST /account/mfa", signedIn, nil, s.handleAccountMFA},
 		{"POST /account/mfa/off", signedIn, patients, s.handleAccountMFAOff},
+		{"POST /account/reminders", signedIn, patients, s.handleReminders},
 		{"POST /account/calendar", signedIn, clinicians, s.handleCalendarFeedCreate},
 		{"POST /account/calendar/revoke", signedIn, clinicians, s.handleCalendarFeedRevoke},
 		// A clinician's calendar app: the secret link is the credential.

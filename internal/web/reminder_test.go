@@ -1,0 +1,91 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// TestReminders: a booked appointment emails the patient 48 h and 24 h
+// before, saying only that there is an appointment and when; a moved
+// appointment's old reminders send nothing (the new ones do); a patient who
+// turns reminders off gets none; a cancelled appointment gets none.
+func TestReminders(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	mailer := &fakeMailer{}
+	f.srv.cfg.Mailer = mailer
+	start := f.now.Add(72 * time.Hour).Truncate(time.Hour)
+	ap := &store.Appointment{Kind: "dosing", StartsAt: start, Minutes: 180}
+	f.clearA()
+	if err := f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, ap); err != nil {
+		t.Fatal(err)
+	}
+	f.runJobs()
+	if len(mailer.sent) != 0 {
+		t.Fatalf("reminders sent at once: %q", mailer.sent)
+	}
+	f.now = start.Add(-47 * time.Hour)
+	f.runJobs()
+	if len(mailer.sent) != 1 {
+		t.Fatalf("%d emails 47 h before, want the 48-hour reminder", len(mailer.sent))
+	}
+	msg := mailer.sent[0]
+	if !strings.HasPrefix(msg, "pat@example.org|Appointment reminder") || !strings.Contains(msg, "you have an appointment") || !strings.Contains(msg, start.Format("January 2, 2006 at 15:04")) {
+		t.Errorf("reminder = %q", msg)
+	}
+	for _, leak := range []string{"osing", "Thea", canaryA, "ketamine"} {
+		if strings.Contains(msg, leak) {
+			t.Errorf("the reminder contains %q", leak)
+		}
+	}
+	// Moved two days later: the old 24-hour reminder sends nothing.
+	moved := start.Add(48 * time.Hour)
+	if err := f.st.MoveAppointment(ctx, f.as("thea@example.org"), f.pA.ID, ap.ID, moved, "Patient asked"); err != nil {
+		t.Fatal(err)
+	}
+	f.now = start.Add(-23 * time.Hour)
+	f.runJobs()
+	if len(mailer.sent) != 1 {
+		t.Fatalf("the moved appointment's old reminder was sent: %q", mailer.sent[1:])
+	}
+	f.now = moved.Add(-47 * time.Hour)
+	f.runJobs()
+	if len(mailer.sent) != 2 || !strings.Contains(mailer.sent[1], moved.Format("January 2, 2006 at 15:04")) {
+		t.Fatalf("the moved appointment's new reminder: %q", mailer.sent)
+	}
+	// The patient turns reminders off: the 24-hour one is not sent.
+	pat := f.signIn("pat@example.org")
+	if r := f.do("GET", "/account", nil, pat); !strings.Contains(r.body, "Turn reminders off") {
+		t.Fatal("the patient's account page has no reminder switch")
+	}
+	if r := f.do("POST", "/account/reminders", url.Values{"reminders": {"off"}}, pat); r.status != http.StatusSeeOther {
+		t.Fatalf("turn off = %d", r.status)
+	}
+	f.now = moved.Add(-23 * time.Hour)
+	f.runJobs()
+	if len(mailer.sent) != 2 {
+		t.Fatalf("a reminder went to a patient who turned them off: %q", mailer.sent[2:])
+	}
+	// On again; a new appointment, cancelled: nothing.
+	f.do("POST", "/account/reminders", url.Values{"reminders": {"on"}}, pat)
+	other := &store.Appointment{Kind: "integration", StartsAt: moved.Add(72 * time.Hour), Minutes: 50}
+	if err := f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.CancelAppointment(ctx, f.as("thea@example.org"), f.pA.ID, other.ID, "Patient unwell"); err != nil {
+		t.Fatal(err)
+	}
+	f.now = other.StartsAt.Add(-time.Hour)
+	f.runJobs()
+	if len(mailer.sent) != 2 {
+		t.Fatalf("a cancelled appointment was reminded: %q", mailer.sent[2:])
+	}
+	if n := len(f.auditRows("reminder.send")); n != 2 {
+		t.Errorf("%d reminder.send audit rows, want 2", n)
+	}
+}
