@@ -114,6 +114,7 @@ var policy = map[string]map[string]int{
 	"POST /account/calendar":                     m(303, 303, 404, 404, 200, 200, 200, 404),
 	"POST /account/calendar/revoke":              m(303, 303, 404, 404, 303, 303, 303, 404),
 	"GET /calendar/{token}":                      m(404, 404, 404, 404, 404, 404, 404, 404), // no such feed
+	"POST /admin/jobs/retry":                     m(303, 303, 404, 404, 404, 404, 404, 303),
 	"GET /admin/jobs":                            m(303, 303, 404, 404, 404, 404, 404, 200),
 	"POST /admin/emergency/{grant}/review":       m(303, 303, 404, 404, 404, 404, 404, 404),
 	"GET /portal":                                m(303, 303, 200, 200, 404, 404, 404, 404),

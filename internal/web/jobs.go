@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/job"
@@ -75,6 +76,18 @@ func (s *Server) sendReminder(ctx context.Context, j store.Job) error {
 
 type jobsData struct {
 	Failed, Waiting, Done []store.Job
+	Notice                string
+}
+
+// handleJobsRetry makes failed and backing-off jobs due now (after the
+// cause, such as the mail server, is fixed).
+func (s *Server) handleJobsRetry(w http.ResponseWriter, r *http.Request) {
+	n, err := s.store.RetryJobsNow(r.Context(), s.actor(r))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/jobs?retried="+strconv.Itoa(n), http.StatusSeeOther)
 }
 
 // handleJobs shows admins the background work: what failed (with the last
@@ -96,6 +109,9 @@ func (s *Server) handleJobs(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.error(w, r, err)
 		return
+	}
+	if n, err := strconv.Atoi(r.URL.Query().Get("retried")); err == nil {
+		d.Notice = fmt.Sprintf("%d jobs will be tried again now.", n)
 	}
 	s.render(w, r, http.StatusOK, "jobs", "Background jobs", d)
 }

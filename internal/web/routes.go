@@ -120,6 +120,7 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/audit", signedIn, admins, s.handleAudit},
 		{"GET /admin/emergency", signedIn, admins, s.handleEmergencyReviews},
 		{"GET /admin/jobs", signedIn, admins, s.handleJobs},
+		{"POST /admin/jobs/retry", signedIn, admins, s.handleJobsRetry},
 		{"POST /admin/emergency/{grant}/review", signedIn, admins, s.handleEmergencyReview},
 
 		// The patient portal.

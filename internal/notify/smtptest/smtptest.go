@@ -46,9 +46,9 @@ func (s *Sink) Addr() string { return s.ln.Addr().String() }
 
 // Close stops listening and drops every open connection at once.
 func (s *Sink) Close() {
-	s.ln.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ln.Close()
 	for c := range s.conns {
 		c.Close()
 	}
@@ -105,10 +105,13 @@ func (s *Sink) serve(c net.Conn) {
 				}
 				b.WriteString(l)
 			}
+			// Kept and acknowledged under the lock, so Close never drops a
+			// connection between the two: a message is kept exactly when
+			// the client was told it was accepted.
 			s.mu.Lock()
 			s.msgs = append(s.msgs, b.String())
-			s.mu.Unlock()
 			w("250 queued")
+			s.mu.Unlock()
 		case cmd == "QUIT":
 			w("221 bye")
 			return
