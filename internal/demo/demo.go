@@ -254,7 +254,17 @@ func seedAppointments(ctx context.Context, st *store.Store, therapist store.Acto
 	if last == clinic.StagePreparation {
 		list = append([]store.Appointment{{Kind: "preparation", StartsAt: day.AddDate(0, 0, -1).Add(20 * time.Hour), Minutes: 50}}, list...)
 	}
+	rooms, err := st.Rooms(ctx)
+	if err != nil {
+		return err
+	}
 	for i := range list {
+		for _, room := range rooms {
+			// Dosing in the dosing room; talk sessions in the other.
+			if room.Dosing == (list[i].Kind == "dosing") {
+				list[i].RoomID = room.ID
+			}
+		}
 		if err := st.CreateAppointment(ctx, therapist, pt.ID, &list[i]); err != nil {
 			return fmt.Errorf("appointment %s: %w", list[i].Kind, err)
 		}
@@ -306,6 +316,18 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		}
 		ids[sp.email] = u.ID
 		logins = append(logins, l)
+	}
+	// Two rooms: one set up for dosing sessions, one for talk sessions.
+	for _, sp := range staffPeople {
+		if sp.role == clinic.RoleAdmin {
+			admin := store.Actor{UserID: ids[sp.email], Role: clinic.RoleAdmin}
+			for _, room := range []store.Room{{Name: "Garden room", Dosing: true}, {Name: "Office 2"}} {
+				if err := st.CreateRoom(ctx, admin, &room); err != nil {
+					return nil, fmt.Errorf("seed room: %w", err)
+				}
+			}
+			break
+		}
 	}
 	prescriber := ids["priya.natarajan@riverbend-medical.example"]
 	for spec, pp := range patientPeople {

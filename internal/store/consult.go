@@ -171,6 +171,8 @@ type Appointment struct {
 	Minutes   int
 	Clinician string
 	Outcome   string // "", "attended" or "no_show"
+	RoomID    string // "" for none (remote, or a practice without rooms)
+	Room      string // the room's name, when read
 }
 
 // AppointmentKinds lists the kinds of appointment, in display order.
@@ -192,6 +194,11 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 				return &clinic.Error{Code: clinic.EInvalid, Message: clinic.ErrorMessage(err), Fields: map[string]string{"kind": clinic.ErrorMessage(err)}, Err: err}
 			}
 		}
+		if msg, err := checkRoom(ctx, tx, ap.RoomID, ap.Kind); err != nil {
+			return err
+		} else if msg != "" {
+			return clinic.FieldErrors{"room": msg}.Err()
+		}
 		if err := s.d.lockSchedule(ctx, tx.tx); err != nil {
 			return err
 		}
@@ -201,8 +208,8 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}
 		}
 		ap.ID = NewID()
-		_, err := tx.Exec(ctx, `INSERT INTO appointments (id, patient_id, kind, starts_at, minutes, clinician_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			ap.ID, patientID, ap.Kind, ap.StartsAt, ap.Minutes, actor.UserID, actor.UserID, s.now())
+		_, err := tx.Exec(ctx, `INSERT INTO appointments (id, patient_id, kind, starts_at, minutes, clinician_id, created_by, created_at, room_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			ap.ID, patientID, ap.Kind, ap.StartsAt, ap.Minutes, actor.UserID, actor.UserID, s.now(), ap.RoomID)
 		if err != nil {
 			return err
 		}
@@ -245,18 +252,18 @@ func (s *Store) appointmentClash(ctx context.Context, tx *Tx, clinicianID, patie
 	end := start.Add(time.Duration(ap.Minutes) * time.Minute)
 	// Appointments are at most maxAppointment long, so only those starting
 	// within that before the new end can overlap it.
-	rows, err := tx.Query(ctx, `SELECT clinician_id, patient_id, kind, starts_at, minutes FROM appointments
-		WHERE cancelled_at IS NULL AND (clinician_id = $1 OR patient_id = $2) AND starts_at < $3 AND starts_at > $4 AND id <> $5
-		ORDER BY starts_at`, clinicianID, patientID, end, start.Add(-maxAppointment), ap.ID)
+	rows, err := tx.Query(ctx, `SELECT clinician_id, patient_id, kind, starts_at, minutes, room_id FROM appointments
+		WHERE cancelled_at IS NULL AND (clinician_id = $1 OR patient_id = $2 OR (room_id = $6 AND room_id <> '')) AND starts_at < $3 AND starts_at > $4 AND id <> $5
+		ORDER BY starts_at`, clinicianID, patientID, end, start.Add(-maxAppointment), ap.ID, ap.RoomID)
 	if err != nil {
 		return "", err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var clin, pat, kind string
+		var clin, pat, kind, room string
 		var at time.Time
 		var minutes int
-		if err := rows.Scan(&clin, &pat, &kind, &at, &minutes); err != nil {
+		if err := rows.Scan(&clin, &pat, &kind, &at, &minutes, &room); err != nil {
 			return "", err
 		}
 		at = at.UTC()
@@ -264,10 +271,14 @@ func (s *Store) appointmentClash(ctx context.Context, tx *Tx, clinicianID, patie
 			continue
 		}
 		span := at.Format("Jan 2, 15:04") + " to " + at.Add(time.Duration(minutes)*time.Minute).Format("15:04") + " UTC"
-		if pat == patientID {
+		switch {
+		case pat == patientID:
 			return "This patient already has a " + kind + " appointment from " + span + ". Choose another time.", nil
+		case clin == clinicianID:
+			return "You already have an appointment from " + span + ". Choose another time.", nil
+		default:
+			return "That room is booked from " + span + ". Choose another room or time.", nil
 		}
-		return "You already have an appointment from " + span + ". Choose another time.", nil
 	}
 	return "", rows.Err()
 }
@@ -277,8 +288,8 @@ const maxAppointment = 480 * time.Minute
 
 // appointments reads patientID's upcoming and recent appointments.
 func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome
-		FROM appointments a LEFT JOIN users u ON u.id = a.clinician_id
+	rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome, a.room_id, coalesce(r.name, '')
+		FROM appointments a LEFT JOIN users u ON u.id = a.clinician_id LEFT JOIN rooms r ON r.id = a.room_id
 		WHERE a.patient_id = $1 AND a.cancelled_at IS NULL ORDER BY a.starts_at`, patientID)
 	if err != nil {
 		return nil, err
@@ -287,7 +298,7 @@ func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment,
 	var out []Appointment
 	for rows.Next() {
 		var ap Appointment
-		if err := rows.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician, &ap.Outcome); err != nil {
+		if err := rows.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician, &ap.Outcome, &ap.RoomID, &ap.Room); err != nil {
 			return nil, err
 		}
 		ap.StartsAt = ap.StartsAt.UTC()
@@ -313,8 +324,8 @@ func (s *Store) Appointments(ctx context.Context, actor Actor, patientID string)
 func appointmentFor(ctx context.Context, tx *Tx, patientID, id string) (*Appointment, string, error) {
 	var ap Appointment
 	var clinician string
-	err := tx.QueryRow(ctx, `SELECT id, kind, starts_at, minutes, clinician_id, outcome FROM appointments
-		WHERE id = $1 AND patient_id = $2 AND cancelled_at IS NULL`, id, patientID).Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &clinician, &ap.Outcome)
+	err := tx.QueryRow(ctx, `SELECT id, kind, starts_at, minutes, clinician_id, outcome, room_id FROM appointments
+		WHERE id = $1 AND patient_id = $2 AND cancelled_at IS NULL`, id, patientID).Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &clinician, &ap.Outcome, &ap.RoomID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", clinic.Errorf(clinic.ENotFound, "We could not find that appointment; it may have been cancelled.")
 	}

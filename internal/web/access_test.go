@@ -114,6 +114,9 @@ var policy = map[string]map[string]int{
 	"POST /account/calendar":                     m(303, 303, 404, 404, 200, 200, 200, 404),
 	"POST /account/calendar/revoke":              m(303, 303, 404, 404, 303, 303, 303, 404),
 	"GET /calendar/{token}":                      m(404, 404, 404, 404, 404, 404, 404, 404), // no such feed
+	"GET /admin/rooms":                           m(303, 303, 404, 404, 404, 404, 404, 200),
+	"POST /admin/rooms":                          m(303, 303, 404, 404, 404, 404, 404, 422), // no name
+	"POST /admin/rooms/{room}/archive":           m(303, 303, 404, 404, 404, 404, 404, 404), // no such room
 	"POST /admin/jobs/retry":                     m(303, 303, 404, 404, 404, 404, 404, 303),
 	"GET /admin/jobs":                            m(303, 303, 404, 404, 404, 404, 404, 200),
 	"POST /admin/emergency/{grant}/review":       m(303, 303, 404, 404, 404, 404, 404, 404),
@@ -145,6 +148,7 @@ func (f *fixture) target(pattern string) (method, path string, form url.Values) 
 		"{grant}", "no-such-grant",
 		"{alert}", "no-such-alert",
 		"{appointment}", "no-such-appointment",
+		"{room}", "no-such-room",
 		"{instrument}", "phq9",
 		"{token}", "no-such-token-0000000000000000000000000000000",
 	)

@@ -64,7 +64,7 @@ func (s *Server) handleConsult(w http.ResponseWriter, r *http.Request) {
 // handleAppointment books an appointment. The time is read in the
 // patient's time zone when known, else the practice's (UTC).
 func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
-	ap := &store.Appointment{Kind: r.PostFormValue("kind")}
+	ap := &store.Appointment{Kind: r.PostFormValue("kind"), RoomID: r.PostFormValue("room")}
 	ap.Minutes, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes")))
 	loc := time.UTC
 	if tz := r.PostFormValue("tz"); tz != "" {
@@ -111,7 +111,7 @@ func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
 	}
 	var clashes []string
 	for _, at := range starts[1:] {
-		next := &store.Appointment{Kind: ap.Kind, StartsAt: at, Minutes: ap.Minutes}
+		next := &store.Appointment{Kind: ap.Kind, StartsAt: at, Minutes: ap.Minutes, RoomID: ap.RoomID}
 		if err := s.store.CreateAppointment(r.Context(), s.actor(r), r.PathValue("patient"), next); err != nil {
 			if clinic.ErrorCode(err) != clinic.EInvalid {
 				s.error(w, r, err)

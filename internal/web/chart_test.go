@@ -590,3 +590,66 @@ func TestAppointmentChanges(t *testing.T) {
 		t.Errorf("moved appointment in the feed = %+v", ev)
 	}
 }
+
+// TestRoomConflicts: an admin adds rooms; a room cannot be booked twice at
+// once (by two clinicians for two patients); a dosing session needs a room
+// set up for dosing; the chart shows the room.
+func TestRoomConflicts(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	admin := f.signIn("admin@example.org")
+	if r := f.do("POST", "/admin/rooms", url.Values{"name": {"  "}}, admin); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Give the room a name") {
+		t.Fatalf("room without a name = %d", r.status)
+	}
+	if r := f.do("POST", "/admin/rooms", url.Values{"name": {"Garden room"}, "dosing": {"yes"}}, admin); r.status != http.StatusSeeOther {
+		t.Fatalf("add room = %d", r.status)
+	}
+	if r := f.do("POST", "/admin/rooms", url.Values{"name": {"Office 2"}}, admin); r.status != http.StatusSeeOther {
+		t.Fatalf("add room = %d", r.status)
+	}
+	if r := f.do("POST", "/admin/rooms", url.Values{"name": {"Office 2"}}, admin); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "already a room") {
+		t.Fatalf("duplicate room name = %d", r.status)
+	}
+	rooms, err := f.st.Rooms(ctx)
+	if err != nil || len(rooms) != 2 {
+		t.Fatalf("rooms = %v, %v", rooms, err)
+	}
+	garden, office := rooms[0], rooms[1]
+	at := f.now.Add(48 * time.Hour).Truncate(time.Hour)
+	// Thea books A in the garden room.
+	if err := f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, &store.Appointment{Kind: "preparation", StartsAt: at, Minutes: 50, RoomID: garden.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// Theo, patient B, same room, overlapping: refused at the room field.
+	theo := f.signIn("theo@example.org")
+	form := url.Values{"kind": {"integration"}, "starts_at": {at.Add(30 * time.Minute).Format("2006-01-02T15:04")}, "minutes": {"50"}, "room": {garden.ID}}
+	r := f.do("POST", "/patients/"+f.pB.ID+"/appointments", form, theo)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "That room is booked") || strings.Contains(r.body, canaryA) {
+		t.Fatalf("room double-booked = %d", r.status)
+	}
+	// Another room is fine.
+	form.Set("room", office.ID)
+	if r = f.do("POST", "/patients/"+f.pB.ID+"/appointments", form, theo); r.status != http.StatusSeeOther {
+		t.Fatalf("other room = %d", r.status)
+	}
+	// Dosing needs a dosing room.
+	f.clearA()
+	err = f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, &store.Appointment{Kind: "dosing", StartsAt: at.Add(24 * time.Hour), Minutes: 180, RoomID: office.ID})
+	if e, ok := err.(*clinic.Error); !ok || !strings.Contains(e.Fields["room"], "not set up for dosing") {
+		t.Fatalf("dosing in a talk room: %v", err)
+	}
+	if err := f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, &store.Appointment{Kind: "dosing", StartsAt: at.Add(24 * time.Hour), Minutes: 180, RoomID: garden.ID}); err != nil {
+		t.Fatalf("dosing in the dosing room: %v", err)
+	}
+	if c := f.do("GET", "/patients/"+f.pA.ID, nil, f.signIn("thea@example.org")); !strings.Contains(c.body, "· Garden room") || !strings.Contains(c.body, `<option value="`+garden.ID+`">Garden room (dosing)</option>`) {
+		t.Error("the chart does not show or offer the rooms")
+	}
+	// A room taken out of use cannot be booked.
+	if r := f.do("POST", "/admin/rooms/"+office.ID+"/archive", nil, admin); r.status != http.StatusSeeOther {
+		t.Fatalf("archive = %d", r.status)
+	}
+	err = f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, &store.Appointment{Kind: "integration", StartsAt: at.Add(72 * time.Hour), Minutes: 50, RoomID: office.ID})
+	if clinic.ErrorCode(err) != clinic.EInvalid {
+		t.Errorf("booking an archived room: %v", err)
+	}
+}

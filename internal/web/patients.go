@@ -167,6 +167,7 @@ type patientData struct {
 	Recommendations []string
 	Decisions       []string
 	Kinds           []string
+	Rooms           []store.Room
 	Excludes        []excludeFlag
 }
 
@@ -233,6 +234,10 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		d.PathwayStages = clinic.Stages[:8]
 		d.NextStages = clinic.NextStages(p.Stage)
 		d.Recommendations, d.Decisions, d.Kinds = store.Recommendations, store.Decisions, store.AppointmentKinds
+		if d.Rooms, err = s.store.Rooms(r.Context()); err != nil {
+			s.error(w, r, err)
+			return
+		}
 		for _, f := range d.Chart.Flags {
 			if f.Level == screening.Exclude {
 				d.Excludes = append(d.Excludes, excludeFlag{Key: store.FlagKey(f), Flag: f})

@@ -43,7 +43,7 @@ func navFor(u *clinic.User, path string) []navLink {
 	case clinic.RolePatient:
 		links = []navLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
 	case clinic.RoleAdmin:
-		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}}
+		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/rooms", Label: "Rooms"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}}
 	default:
 		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/patients?stage=inquiry", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}}
 	}
