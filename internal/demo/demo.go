@@ -299,6 +299,9 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 	if err := st.SetSetting(ctx, store.System, "practice_name", PracticeName); err != nil {
 		return nil, err
 	}
+	if err := st.SetSetting(ctx, store.System, "time_zone", "America/Chicago"); err != nil {
+		return nil, err
+	}
 	var logins []Login
 	ids := map[string]string{} // email -> user id
 	for _, sp := range staffPeople {

@@ -113,7 +113,10 @@ var policy = map[string]map[string]int{
 	"POST /account/reminders":                    m(303, 303, 303, 303, 404, 404, 404, 404),
 	"POST /account/calendar":                     m(303, 303, 404, 404, 200, 200, 200, 404),
 	"POST /account/calendar/revoke":              m(303, 303, 404, 404, 303, 303, 303, 404),
+	"GET /calendar":                              m(303, 303, 404, 404, 200, 200, 200, 200),
 	"GET /calendar/{token}":                      m(404, 404, 404, 404, 404, 404, 404, 404), // no such feed
+	"GET /admin/practice":                        m(303, 303, 404, 404, 404, 404, 404, 200),
+	"POST /admin/practice":                       m(303, 303, 404, 404, 404, 404, 404, 422), // empty form
 	"GET /admin/rooms":                           m(303, 303, 404, 404, 404, 404, 404, 200),
 	"POST /admin/rooms":                          m(303, 303, 404, 404, 404, 404, 404, 422), // no name
 	"POST /admin/rooms/{room}/archive":           m(303, 303, 404, 404, 404, 404, 404, 404), // no such room

@@ -43,9 +43,9 @@ func navFor(u *clinic.User, path string) []navLink {
 	case clinic.RolePatient:
 		links = []navLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
 	case clinic.RoleAdmin:
-		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/admin/rooms", Label: "Rooms"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}}
+		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/admin/practice", Label: "Practice"}, {Href: "/admin/rooms", Label: "Rooms"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}}
 	default:
-		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/patients?stage=inquiry", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}}
+		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/patients?stage=inquiry", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}}
 	}
 	// The most specific link that the path is at or under is the current one.
 	best, bestLen := -1, 0
@@ -164,6 +164,7 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 		},
 		"appointmentKind": kindTitle,
 		"hasPrefix":       strings.HasPrefix,
+		"minutes":         func(n int) time.Duration { return time.Duration(n) * time.Minute },
 		"started":         func(t time.Time) bool { return !t.After(s.Now()) },
 	}
 	// layout.html and the partials (_*.html) go into every page.

@@ -71,6 +71,7 @@ func (s *Server) routeTable() []route {
 		{"POST /account/calendar/revoke", signedIn, clinicians, s.handleCalendarFeedRevoke},
 		// A clinician's calendar app: the secret link is the credential.
 		{"GET /calendar/{token}", public, nil, s.handleCalendarFeed},
+		{"GET /calendar", signedIn, staff, s.handleSchedule},
 
 		// Staff: patients and care teams. Object access is checked by the store.
 		{"GET /patients", signedIn, staff, s.handlePatients},
@@ -119,6 +120,8 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/instruments/{instrument}", signedIn, admins, s.handleInstrumentText},
 		{"GET /admin/audit", signedIn, admins, s.handleAudit},
 		{"GET /admin/emergency", signedIn, admins, s.handleEmergencyReviews},
+		{"GET /admin/practice", signedIn, admins, s.handlePractice},
+		{"POST /admin/practice", signedIn, admins, s.handlePracticeSave},
 		{"GET /admin/rooms", signedIn, admins, s.handleRooms},
 		{"POST /admin/rooms", signedIn, admins, s.handleRoomCreate},
 		{"POST /admin/rooms/{room}/archive", signedIn, admins, s.handleRoomArchive},

@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// CalendarEntry is one appointment on a staff calendar. PatientName is
+// filled only for the viewer's own patients (their care teams); others
+// show as booked, with the clinician and room, so the practice can plan
+// without seeing who.
+type CalendarEntry struct {
+	ID          string
+	Kind        string
+	StartsAt    time.Time
+	Minutes     int
+	ClinicianID string
+	Clinician   string
+	Room        string
+	PatientID   string // only with PatientName
+	PatientName string
+}
+
+// Schedule lists the appointments (not cancelled) starting in [from, to),
+// of clinicianID or of everyone when it is "", for a staff member. Audited
+// once per look, as the viewer's.
+func (s *Store) Schedule(ctx context.Context, actor Actor, from, to time.Time, clinicianID string) ([]CalendarEntry, error) {
+	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber && actor.Role != clinic.RoleAdmin {
+		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
+	var out []CalendarEntry
+	err := s.write(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, a.clinician_id, coalesce(u.display_name, ''), coalesce(r.name, ''),
+				CASE WHEN ct.user_id IS NULL THEN '' ELSE a.patient_id END, CASE WHEN ct.user_id IS NULL THEN '' ELSE p.display_name END
+			FROM appointments a
+			JOIN patients p ON p.id = a.patient_id
+			LEFT JOIN users u ON u.id = a.clinician_id
+			LEFT JOIN rooms r ON r.id = a.room_id
+			LEFT JOIN care_team ct ON ct.patient_id = a.patient_id AND ct.user_id = $1 AND ct.removed_at IS NULL
+			WHERE a.cancelled_at IS NULL AND a.starts_at >= $2 AND a.starts_at < $3 AND ($4 = '' OR a.clinician_id = $4)
+			ORDER BY a.starts_at, u.display_name LIMIT 2000`, actor.UserID, from.UTC(), to.UTC(), clinicianID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e CalendarEntry
+			if err := rows.Scan(&e.ID, &e.Kind, &e.StartsAt, &e.Minutes, &e.ClinicianID, &e.Clinician, &e.Room, &e.PatientID, &e.PatientName); err != nil {
+				return err
+			}
+			e.StartsAt = e.StartsAt.UTC()
+			out = append(out, e)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "calendar.read", ObjectType: "calendar", Detail: "from=" + from.UTC().Format("2006-01-02")})
+	})
+	return out, err
+}
