@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -173,6 +174,9 @@ type Appointment struct {
 	Outcome   string // "", "attended" or "no_show"
 	RoomID    string // "" for none (remote, or a practice without rooms)
 	Room      string // the room's name, when read
+	Remote    bool   // by video
+	VideoLink string // https link, for a remote appointment
+	Chaperone string // the adult with the patient during a remote dosing session
 }
 
 // AppointmentKinds lists the kinds of appointment, in display order.
@@ -208,8 +212,9 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}
 		}
 		ap.ID = NewID()
-		_, err := tx.Exec(ctx, `INSERT INTO appointments (id, patient_id, kind, starts_at, minutes, clinician_id, created_by, created_at, room_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			ap.ID, patientID, ap.Kind, ap.StartsAt, ap.Minutes, actor.UserID, actor.UserID, s.now(), ap.RoomID)
+		_, err := tx.Exec(ctx, `INSERT INTO appointments (id, patient_id, kind, starts_at, minutes, clinician_id, created_by, created_at, room_id, remote, video_link, chaperone)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			ap.ID, patientID, ap.Kind, ap.StartsAt, ap.Minutes, actor.UserID, actor.UserID, s.now(), ap.RoomID, ap.Remote, ap.VideoLink, ap.Chaperone)
 		if err != nil {
 			return err
 		}
@@ -237,6 +242,23 @@ func (s *Store) validateAppointment(ap *Appointment) error {
 	}
 	if ap.Minutes < 15 || ap.Minutes > 480 {
 		fe.Add("minutes", "Enter a length from 15 to 480 minutes (a dosing session is usually about 180).")
+	}
+	ap.VideoLink, ap.Chaperone = strings.TrimSpace(ap.VideoLink), strings.TrimSpace(ap.Chaperone)
+	if ap.Remote {
+		if u, err := url.Parse(ap.VideoLink); ap.VideoLink == "" || err != nil || u.Scheme != "https" || u.Host == "" || len(ap.VideoLink) > 500 {
+			fe.Add("video_link", "Enter the video link, starting with https://.")
+		}
+		if ap.RoomID != "" {
+			fe.Add("room", "A remote appointment needs no room; choose no room.")
+		}
+		if ap.Kind == "dosing" && ap.Chaperone == "" {
+			fe.Add("chaperone", "A remote dosing session needs an adult with the patient in person: enter their name.")
+		}
+		if utf8.RuneCountInString(ap.Chaperone) > 120 {
+			fe.Add("chaperone", "Use at most 120 characters.")
+		}
+	} else {
+		ap.VideoLink, ap.Chaperone = "", ""
 	}
 	return fe.Err()
 }
@@ -288,7 +310,7 @@ const maxAppointment = 480 * time.Minute
 
 // appointments reads patientID's upcoming and recent appointments.
 func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome, a.room_id, coalesce(r.name, '')
+	rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome, a.room_id, coalesce(r.name, ''), a.remote, a.video_link, a.chaperone
 		FROM appointments a LEFT JOIN users u ON u.id = a.clinician_id LEFT JOIN rooms r ON r.id = a.room_id
 		WHERE a.patient_id = $1 AND a.cancelled_at IS NULL ORDER BY a.starts_at`, patientID)
 	if err != nil {
@@ -298,7 +320,7 @@ func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment,
 	var out []Appointment
 	for rows.Next() {
 		var ap Appointment
-		if err := rows.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician, &ap.Outcome, &ap.RoomID, &ap.Room); err != nil {
+		if err := rows.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician, &ap.Outcome, &ap.RoomID, &ap.Room, &ap.Remote, &ap.VideoLink, &ap.Chaperone); err != nil {
 			return nil, err
 		}
 		ap.StartsAt = ap.StartsAt.UTC()
@@ -324,8 +346,8 @@ func (s *Store) Appointments(ctx context.Context, actor Actor, patientID string)
 func appointmentFor(ctx context.Context, tx *Tx, patientID, id string) (*Appointment, string, error) {
 	var ap Appointment
 	var clinician string
-	err := tx.QueryRow(ctx, `SELECT id, kind, starts_at, minutes, clinician_id, outcome, room_id FROM appointments
-		WHERE id = $1 AND patient_id = $2 AND cancelled_at IS NULL`, id, patientID).Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &clinician, &ap.Outcome, &ap.RoomID)
+	err := tx.QueryRow(ctx, `SELECT id, kind, starts_at, minutes, clinician_id, outcome, room_id, remote, video_link, chaperone FROM appointments
+		WHERE id = $1 AND patient_id = $2 AND cancelled_at IS NULL`, id, patientID).Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &clinician, &ap.Outcome, &ap.RoomID, &ap.Remote, &ap.VideoLink, &ap.Chaperone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", clinic.Errorf(clinic.ENotFound, "We could not find that appointment; it may have been cancelled.")
 	}

@@ -64,7 +64,8 @@ func (s *Server) handleConsult(w http.ResponseWriter, r *http.Request) {
 // handleAppointment books an appointment. The time is read in the
 // patient's time zone when known, else the practice's (UTC).
 func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
-	ap := &store.Appointment{Kind: r.PostFormValue("kind"), RoomID: r.PostFormValue("room")}
+	ap := &store.Appointment{Kind: r.PostFormValue("kind"), RoomID: r.PostFormValue("room"),
+		Remote: r.PostFormValue("where") == "remote", VideoLink: r.PostFormValue("video_link"), Chaperone: r.PostFormValue("chaperone")}
 	ap.Minutes, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes")))
 	loc := time.UTC
 	if tz := r.PostFormValue("tz"); tz != "" {
@@ -111,7 +112,7 @@ func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
 	}
 	var clashes []string
 	for _, at := range starts[1:] {
-		next := &store.Appointment{Kind: ap.Kind, StartsAt: at, Minutes: ap.Minutes, RoomID: ap.RoomID}
+		next := &store.Appointment{Kind: ap.Kind, StartsAt: at, Minutes: ap.Minutes, RoomID: ap.RoomID, Remote: ap.Remote, VideoLink: ap.VideoLink, Chaperone: ap.Chaperone}
 		if err := s.store.CreateAppointment(r.Context(), s.actor(r), r.PathValue("patient"), next); err != nil {
 			if clinic.ErrorCode(err) != clinic.EInvalid {
 				s.error(w, r, err)

@@ -653,3 +653,30 @@ func TestRoomConflicts(t *testing.T) {
 		t.Errorf("booking an archived room: %v", err)
 	}
 }
+
+// TestRemoteAppointments: a remote appointment needs an https video link
+// and no room; a remote dosing session needs the in-person adult's name
+// (REFERENCE.md section 3); the patient sees the link.
+func TestRemoteAppointments(t *testing.T) {
+	f := newFixture(t)
+	f.clearA()
+	thea := f.signIn("thea@example.org")
+	at := f.now.Add(72 * time.Hour).Format("2006-01-02T15:04")
+	form := url.Values{"kind": {"dosing"}, "starts_at": {at}, "minutes": {"180"}, "where": {"remote"}, "video_link": {"http://meet.example/x"}}
+	r := f.do("POST", "/patients/"+f.pA.ID+"/appointments", form, thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "starting with https://") || !strings.Contains(r.body, "needs an adult with the patient in person") || !strings.Contains(r.body, "http://meet.example/x") {
+		t.Fatalf("remote dosing without https link or chaperone = %d", r.status)
+	}
+	form.Set("video_link", "https://meet.example/kap-session")
+	form.Set("chaperone", "Sam Lee (partner)")
+	if r = f.do("POST", "/patients/"+f.pA.ID+"/appointments", form, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("remote dosing = %d", r.status)
+	}
+	if c := f.do("GET", "/patients/"+f.pA.ID, nil, thea); !strings.Contains(c.body, "by video, with Sam Lee (partner) in person") {
+		t.Error("the chart does not show the remote session and chaperone")
+	}
+	p := f.do("GET", "/portal/appointments", nil, f.signIn("pat@example.org"))
+	if !strings.Contains(p.body, `href="https://meet.example/kap-session"`) || !strings.Contains(p.body, "Sam Lee (partner) will be with you in person") {
+		t.Error("the patient does not see the video link and who is with them")
+	}
+}
