@@ -219,7 +219,7 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 			return err
 		}
 		e.ObjectType, e.ObjectID, e.Detail = "appointment", ap.ID, ap.Kind
-		return s.scheduleReminders(ctx, tx, ap.ID, 0, ap.StartsAt.UTC())
+		return s.scheduleReminders(ctx, tx, ap.ID, ap.Kind, 0, ap.StartsAt.UTC())
 	})
 	return s.auditGate(ctx, actor, patientID, "appointment="+ap.Kind, err)
 }
@@ -433,7 +433,7 @@ func (s *Store) MoveAppointment(ctx context.Context, actor Actor, patientID, id 
 			return err
 		}
 		e.ObjectType, e.ObjectID, e.Detail = "appointment", id, "from="+old.Format(time.RFC3339)
-		return s.scheduleReminders(ctx, tx, id, seq, startsAt.UTC())
+		return s.scheduleReminders(ctx, tx, id, ap.Kind, seq, startsAt.UTC())
 	})
 	return s.auditGate(ctx, actor, patientID, "appointment=move", err)
 }

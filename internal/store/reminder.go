@@ -15,6 +15,13 @@ import (
 // JobReminder is the job kind that emails a patient before an appointment.
 const JobReminder = "appointment.reminder"
 
+// JobCheckinInvite is the job kind that asks a patient, 24 hours before a
+// session, to fill in the check-ins due before it.
+const JobCheckinInvite = "checkin.invite"
+
+// CheckinInviteLead is how long before a session the invitation goes out.
+const CheckinInviteLead = 24 * time.Hour
+
 // ReminderLeads are how long before an appointment its reminders go out
 // (issue 6: 48 and 24 hours). A lead already past at booking is skipped.
 var ReminderLeads = []time.Duration{48 * time.Hour, 24 * time.Hour}
@@ -29,7 +36,7 @@ type reminderPayload struct {
 
 // scheduleReminders queues the reminders of appointment id (at sequence
 // seq, starting at start) inside tx, once each (dedupe keys).
-func (s *Store) scheduleReminders(ctx context.Context, tx *Tx, id string, seq int, start time.Time) error {
+func (s *Store) scheduleReminders(ctx context.Context, tx *Tx, id, kind string, seq int, start time.Time) error {
 	now := s.now()
 	b, _ := json.Marshal(reminderPayload{Appointment: id, Sequence: seq})
 	for _, lead := range ReminderLeads {
@@ -39,6 +46,13 @@ func (s *Store) scheduleReminders(ctx context.Context, tx *Tx, id string, seq in
 		}
 		key := JobReminder + ":" + id + ":" + strconv.Itoa(seq) + ":" + lead.String()
 		if _, err := s.EnqueueIn(ctx, tx, JobReminder, string(b), at, key); err != nil {
+			return err
+		}
+	}
+	// Sessions with "before each session" check-ins get an invitation.
+	if at := start.Add(-CheckinInviteLead); at.After(now) && (kind == "preparation" || kind == "dosing" || kind == "integration") {
+		key := JobCheckinInvite + ":" + id + ":" + strconv.Itoa(seq)
+		if _, err := s.EnqueueIn(ctx, tx, JobCheckinInvite, string(b), at, key); err != nil {
 			return err
 		}
 	}
@@ -59,6 +73,16 @@ type Reminder struct {
 // the patient's address is audited as the system's, in the same
 // transaction.
 func (s *Store) ReminderToSend(ctx context.Context, payload string) (*Reminder, error) {
+	return s.reminderToSend(ctx, payload, false)
+}
+
+// CheckinInviteToSend is ReminderToSend for a check-in invitation: it also
+// needs a portal account and a "before each session" check-in assigned.
+func (s *Store) CheckinInviteToSend(ctx context.Context, payload string) (*Reminder, error) {
+	return s.reminderToSend(ctx, payload, true)
+}
+
+func (s *Store) reminderToSend(ctx context.Context, payload string, checkins bool) (*Reminder, error) {
 	var p reminderPayload
 	if err := json.Unmarshal([]byte(payload), &p); err != nil || p.Appointment == "" {
 		return nil, errors.New("reminder: unreadable payload")
@@ -82,8 +106,20 @@ func (s *Store) ReminderToSend(ctx context.Context, payload string) (*Reminder, 
 		if cancelled.Valid || off.Valid || seq != p.Sequence || r.Email == "" || !r.StartsAt.After(s.now()) {
 			return nil
 		}
+		action := "reminder.send"
+		if checkins {
+			action = "checkin.invite"
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM measure_assignments m JOIN patients p ON p.id = m.patient_id
+				WHERE m.patient_id = $1 AND m.cadence = 'before_session' AND m.ended_at IS NULL AND p.user_id IS NOT NULL`, patientID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return nil
+			}
+		}
 		out = &r
-		return s.appendAudit(ctx, tx, System, Entry{Action: "reminder.send", PatientID: patientID, ObjectType: "appointment", ObjectID: p.Appointment})
+		return s.appendAudit(ctx, tx, System, Entry{Action: action, PatientID: patientID, ObjectType: "appointment", ObjectID: p.Appointment})
 	})
 	return out, err
 }

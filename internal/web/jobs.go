@@ -17,8 +17,9 @@ import (
 // twice (a crash between sending and recording) repeats at most one email.
 func (s *Server) JobHandlers() map[string]job.Handler {
 	return map[string]job.Handler{
-		store.JobAlertEmail: s.sendAlertEmail,
-		store.JobReminder:   s.sendReminder,
+		store.JobAlertEmail:    s.sendAlertEmail,
+		store.JobReminder:      s.sendReminder,
+		store.JobCheckinInvite: s.sendCheckinInvite,
 	}
 }
 
@@ -70,6 +71,25 @@ func (s *Server) sendReminder(ctx context.Context, j store.Job) error {
 		"If you are in crisis, call or text 988, or call 911."
 	if err := s.cfg.Mailer.Send(ctx, []string{rem.Email}, "Appointment reminder from "+practice, body); err != nil {
 		return fmt.Errorf("reminder email failed: %w", err)
+	}
+	return nil
+}
+
+// sendCheckinInvite asks a patient, a day before a session, to fill in the
+// check-ins due before it, with a link to sign in. No clinical detail: it
+// names neither the session's kind nor the questionnaires.
+func (s *Server) sendCheckinInvite(ctx context.Context, j store.Job) error {
+	rem, err := s.store.CheckinInviteToSend(ctx, j.Payload)
+	if err != nil || rem == nil {
+		return err
+	}
+	practice := s.practiceName(ctx)
+	body := "Hello,\n\nBefore your appointment with " + practice + " tomorrow, please take a few minutes to fill in your check-in. " +
+		"Sign in to your portal to start: " + s.linkBase(nil) + "/portal/checkins\n\n" +
+		"You can turn these emails off under Your account in the portal.\n\n" +
+		"If you are in crisis, call or text 988, or call 911."
+	if err := s.cfg.Mailer.Send(ctx, []string{rem.Email}, "A check-in before your appointment with "+practice, body); err != nil {
+		return fmt.Errorf("check-in invitation email failed: %w", err)
 	}
 	return nil
 }

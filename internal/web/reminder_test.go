@@ -89,3 +89,46 @@ func TestReminders(t *testing.T) {
 		t.Errorf("%d reminder.send audit rows, want 2", n)
 	}
 }
+
+// TestCheckinInvite: a patient with a "before each session" check-in is
+// invited a day before a session, with a link to sign in and nothing
+// clinical; without such a check-in, no invitation.
+func TestCheckinInvite(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	mailer := &fakeMailer{}
+	f.srv.cfg.Mailer = mailer
+	start := f.now.Add(72 * time.Hour).Truncate(time.Hour)
+	if err := f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, &store.Appointment{Kind: "integration", StartsAt: start, Minutes: 50}); err != nil {
+		t.Fatal(err)
+	}
+	f.now = start.Add(-23 * time.Hour)
+	f.runJobs()
+	for _, m := range mailer.sent {
+		if strings.Contains(m, "check-in") {
+			t.Fatalf("an invitation without a check-in assigned: %q", m)
+		}
+	}
+	f.assign("phq9", "before_session")
+	later := start.Add(7 * 24 * time.Hour)
+	if err := f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, &store.Appointment{Kind: "integration", StartsAt: later, Minutes: 50}); err != nil {
+		t.Fatal(err)
+	}
+	mailer.sent = nil
+	f.now = later.Add(-23 * time.Hour)
+	f.runJobs()
+	var invites []string
+	for _, m := range mailer.sent {
+		if strings.Contains(m, "|A check-in before your appointment") {
+			invites = append(invites, m)
+		}
+	}
+	if len(invites) != 1 || !strings.HasPrefix(invites[0], "pat@example.org|") || !strings.Contains(invites[0], "/portal/checkins") {
+		t.Fatalf("invitations = %q, want one to the patient with the portal link", invites)
+	}
+	for _, leak := range []string{"PHQ", "Patient Health", "ntegration", canaryA} {
+		if strings.Contains(invites[0], leak) {
+			t.Errorf("the invitation contains %q", leak)
+		}
+	}
+}
