@@ -211,6 +211,11 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 		} else if msg != "" {
 			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}
 		}
+		if msg, err := s.availabilityProblem(ctx, tx, actor.UserID, ap); err != nil {
+			return err
+		} else if msg != "" {
+			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}
+		}
 		ap.ID = NewID()
 		_, err := tx.Exec(ctx, `INSERT INTO appointments (id, patient_id, kind, starts_at, minutes, clinician_id, created_by, created_at, room_id, remote, video_link, chaperone)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -424,6 +429,11 @@ func (s *Store) MoveAppointment(ctx context.Context, actor Actor, patientID, id 
 			return err
 		}
 		if msg, err := s.appointmentClash(ctx, tx, clinician, patientID, ap); err != nil {
+			return err
+		} else if msg != "" {
+			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}
+		}
+		if msg, err := s.availabilityProblem(ctx, tx, clinician, ap); err != nil {
 			return err
 		} else if msg != "" {
 			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}

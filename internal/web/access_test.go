@@ -112,6 +112,9 @@ var policy = map[string]map[string]int{
 	"GET /admin/emergency":                       m(303, 303, 404, 404, 404, 404, 404, 200),
 	"POST /account/reminders":                    m(303, 303, 303, 303, 404, 404, 404, 404),
 	"POST /account/calendar":                     m(303, 303, 404, 404, 200, 200, 200, 404),
+	"POST /account/hours":                        m(303, 303, 404, 404, 303, 303, 303, 404), // no days: no limits
+	"POST /account/time-off":                     m(303, 303, 404, 404, 422, 422, 422, 404), // no dates
+	"POST /account/time-off/{off}/delete":        m(303, 303, 404, 404, 404, 404, 404, 404), // no such time off
 	"POST /account/calendar/revoke":              m(303, 303, 404, 404, 303, 303, 303, 404),
 	"GET /calendar":                              m(303, 303, 404, 404, 200, 200, 200, 200),
 	"GET /calendar/{token}":                      m(404, 404, 404, 404, 404, 404, 404, 404), // no such feed
@@ -152,6 +155,7 @@ func (f *fixture) target(pattern string) (method, path string, form url.Values) 
 		"{alert}", "no-such-alert",
 		"{appointment}", "no-such-appointment",
 		"{room}", "no-such-room",
+		"{off}", "no-such-time-off",
 		"{instrument}", "phq9",
 		"{token}", "no-such-token-0000000000000000000000000000000",
 	)

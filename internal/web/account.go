@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -24,11 +26,42 @@ type accountData struct {
 	Clinician    bool                // clinicians have a calendar feed
 	Feed         *store.CalendarFeed // their live feed, if any
 	FeedURL      string              // shown once, just after it is made
-	Patient      bool                // patients choose reminder emails
+	Days         []hoursRow          // clinicians: working hours, Monday first
+	TimeOff      []store.TimeOff
+	Zone         string
+	Loc          *time.Location
+	Errors       map[string]string
+	Form         url.Values
+	Patient      bool // patients choose reminder emails
 	RemindersOn  bool
 }
 
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
+	d := accountData{}
+	switch r.URL.Query().Get("done") {
+	case "reminders-on":
+		d.Notice = "Appointment reminders by email are on."
+	case "reminders-off":
+		d.Notice = "Appointment reminders by email are off."
+	case "feed-off":
+		d.Notice = "Your calendar feed is off; its link no longer works."
+	case "hours":
+		d.Notice = "Your working hours are saved."
+	case "time-off":
+		d.Notice = "Your time off is saved."
+	case "session":
+		d.Notice = "That session has ended."
+	case "password":
+		d.Notice = "Your password has been changed. Every other session has ended."
+	case "mfa-off":
+		d.Notice = "Two-step verification is off."
+	}
+	s.accountPage(w, r, d, http.StatusOK)
+}
+
+// accountPage renders the account page with d's notice, link and errors,
+// filling in the rest.
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, d accountData, status int) {
 	sess := sessionFrom(r.Context())
 	list, err := s.store.ListSessions(r.Context(), sess.User.ID)
 	if err != nil {
@@ -40,26 +73,12 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	d := accountData{Session: sess, Sessions: list, Idle: humanDuration(s.idleLimit(sess.User.Role)), RecoveryLeft: left}
+	d.Session, d.Sessions, d.Idle, d.RecoveryLeft = sess, list, humanDuration(s.idleLimit(sess.User.Role)), left
 	if err := s.accountFeed(r, &d); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	switch r.URL.Query().Get("done") {
-	case "reminders-on":
-		d.Notice = "Appointment reminders by email are on."
-	case "reminders-off":
-		d.Notice = "Appointment reminders by email are off."
-	case "feed-off":
-		d.Notice = "Your calendar feed is off; its link no longer works."
-	case "session":
-		d.Notice = "That session has ended."
-	case "password":
-		d.Notice = "Your password has been changed. Every other session has ended."
-	case "mfa-off":
-		d.Notice = "Two-step verification is off."
-	}
-	s.render(w, r, http.StatusOK, "account", "Your account", d)
+	s.render(w, r, status, "account", "Your account", d)
 }
 
 func (s *Server) handleEndSession(w http.ResponseWriter, r *http.Request) {

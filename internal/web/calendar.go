@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -24,8 +26,117 @@ func (s *Server) accountFeed(r *http.Request, d *accountData) error {
 	}
 	d.Clinician = true
 	f, err := s.store.ActiveCalendarFeed(r.Context(), s.actor(r))
+	if err != nil {
+		return err
+	}
 	d.Feed = f
+	hours, err := s.store.WorkingHours(r.Context(), s.actor(r))
+	if err != nil {
+		return err
+	}
+	for i := 0; i < 7; i++ {
+		wd := time.Weekday((i + 1) % 7)
+		row := hoursRow{Weekday: wd, Key: strings.ToLower(wd.String()[:3]), Start: "09:00", End: "17:00"}
+		for _, h := range hours {
+			if h.Weekday == wd {
+				row.Works, row.Start, row.End = true, minutesClock(h.Start), minutesClock(h.End)
+			}
+		}
+		if d.Form != nil && d.Form.Get("form") == "hours" { // show what was typed
+			row.Works, row.Start, row.End = d.Form.Get("works_"+row.Key) == "yes", d.Form.Get("start_"+row.Key), d.Form.Get("end_"+row.Key)
+		}
+		d.Days = append(d.Days, row)
+	}
+	d.Loc, d.Zone = s.practiceZone(r)
+	d.TimeOff, err = s.store.TimeOffList(r.Context(), s.actor(r))
 	return err
+}
+
+// hoursRow is one weekday on the working-hours form.
+type hoursRow struct {
+	Weekday    time.Weekday
+	Key        string // "mon" …
+	Works      bool
+	Start, End string // "09:00"
+}
+
+func minutesClock(m int) string {
+	if m == 1440 {
+		return "24:00"
+	}
+	return fmt.Sprintf("%02d:%02d", m/60, m%60)
+}
+
+// clockMinutes reads "09:30" as minutes from midnight ("24:00" is 1440).
+func clockMinutes(v string) (int, bool) {
+	var h, m int
+	if n, err := fmt.Sscanf(strings.TrimSpace(v), "%d:%d", &h, &m); err != nil || n != 2 || h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0) {
+		return 0, false
+	}
+	return h*60 + m, true
+}
+
+// handleHours saves the signed-in clinician's working hours.
+func (s *Server) handleHours(w http.ResponseWriter, r *http.Request) {
+	var hours []store.Hours
+	fe := clinic.FieldErrors{}
+	for i := 0; i < 7; i++ {
+		wd := time.Weekday(i)
+		key := strings.ToLower(wd.String()[:3])
+		if r.PostFormValue("works_"+key) != "yes" {
+			continue
+		}
+		a, ok1 := clockMinutes(r.PostFormValue("start_" + key))
+		b, ok2 := clockMinutes(r.PostFormValue("end_" + key))
+		if !ok1 || !ok2 {
+			fe.Add("hours_"+key, "Enter times like 09:00 and 17:30.")
+			continue
+		}
+		hours = append(hours, store.Hours{Weekday: wd, Start: a, End: b})
+	}
+	err := fe.Err()
+	if err == nil {
+		err = s.store.SetWorkingHours(r.Context(), s.actor(r), hours)
+	}
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		s.accountPage(w, r, accountData{Errors: e.Fields, Form: r.PostForm}, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account?done=hours#hours", http.StatusSeeOther)
+}
+
+// handleTimeOff adds a span of whole days away, in the practice's zone.
+func (s *Server) handleTimeOff(w http.ResponseWriter, r *http.Request) {
+	loc, _ := s.practiceZone(r)
+	t := &store.TimeOff{Note: r.PostFormValue("off_note")}
+	if from, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(r.PostFormValue("off_from")), loc); err == nil {
+		t.Start = from
+	}
+	if to, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(r.PostFormValue("off_to")), loc); err == nil {
+		t.End = clinic.LocalTime(loc, to.Year(), to.Month(), to.Day()+1, 0, 0, 0) // through the last day
+	}
+	err := s.store.AddTimeOff(r.Context(), s.actor(r), t)
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		s.accountPage(w, r, accountData{Errors: e.Fields, Form: r.PostForm}, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account?done=time-off#hours", http.StatusSeeOther)
+}
+
+func (s *Server) handleTimeOffDelete(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.DeleteTimeOff(r.Context(), s.actor(r), r.PathValue("off")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account?done=time-off#hours", http.StatusSeeOther)
 }
 
 // handleCalendarFeedCreate makes a new private feed link for the signed-in
@@ -36,25 +147,10 @@ func (s *Server) handleCalendarFeedCreate(w http.ResponseWriter, r *http.Request
 		s.error(w, r, err)
 		return
 	}
-	sess := sessionFrom(r.Context())
-	list, err := s.store.ListSessions(r.Context(), sess.User.ID)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	left, err := s.store.CountRecoveryCodes(r.Context(), sess.User.ID)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	d := accountData{Session: sess, Sessions: list, Idle: humanDuration(s.idleLimit(sess.User.Role)), RecoveryLeft: left}
-	if err := s.accountFeed(r, &d); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	d.FeedURL = s.linkBase(r) + "/calendar/" + token
-	d.Notice = "Your new calendar feed is ready. Copy its link now: it will not be shown again."
-	s.render(w, r, http.StatusOK, "account", "Your account", d)
+	s.accountPage(w, r, accountData{
+		FeedURL: s.linkBase(r) + "/calendar/" + token,
+		Notice:  "Your new calendar feed is ready. Copy its link now: it will not be shown again.",
+	}, http.StatusOK)
 }
 
 func (s *Server) handleCalendarFeedRevoke(w http.ResponseWriter, r *http.Request) {

@@ -68,6 +68,9 @@ func (s *Server) routeTable() []route {
 		{"POST /account/mfa/off", signedIn, patients, s.handleAccountMFAOff},
 		{"POST /account/reminders", signedIn, patients, s.handleReminders},
 		{"POST /account/calendar", signedIn, clinicians, s.handleCalendarFeedCreate},
+		{"POST /account/hours", signedIn, clinicians, s.handleHours},
+		{"POST /account/time-off", signedIn, clinicians, s.handleTimeOff},
+		{"POST /account/time-off/{off}/delete", signedIn, clinicians, s.handleTimeOffDelete},
 		{"POST /account/calendar/revoke", signedIn, clinicians, s.handleCalendarFeedRevoke},
 		// A clinician's calendar app: the secret link is the credential.
 		{"GET /calendar/{token}", public, nil, s.handleCalendarFeed},

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
@@ -62,5 +64,66 @@ func TestScheduleWeek(t *testing.T) {
 	}
 	if bad := f.do("GET", "/calendar?week=nonsense", nil, thea); bad.status != http.StatusNotFound {
 		t.Errorf("bad week = %d, want 404", bad.status)
+	}
+}
+
+// TestAvailability: working hours (in the practice's zone) and time off
+// limit booking, with the reason at the field; bad hours keep what was typed.
+func TestAvailability(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	if err := f.st.SetSetting(ctx, store.System, "time_zone", "America/New_York"); err != nil {
+		t.Fatal(err)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	thea := f.signIn("thea@example.org")
+	hours := url.Values{"form": {"hours"}}
+	for _, d := range []string{"mon", "tue", "wed", "thu", "fri"} {
+		hours.Set("works_"+d, "yes")
+		hours.Set("start_"+d, "09:00")
+		hours.Set("end_"+d, "17:00")
+	}
+	hours.Set("end_fri", "08:00")
+	if r := f.do("POST", "/account/hours", hours, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "The end must be after the start") || !strings.Contains(r.body, `value="08:00"`) {
+		t.Fatalf("end before start = %d, want 422 keeping the input", r.status)
+	}
+	hours.Set("end_fri", "13:00")
+	if r := f.do("POST", "/account/hours", hours, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("save hours = %d", r.status)
+	}
+	if r := f.do("POST", "/account/time-off", url.Values{"off_from": {"2026-12-07"}, "off_to": {"2026-12-08"}, "off_note": {"Conference"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("time off = %d", r.status)
+	}
+	book := func(at time.Time, minutes int) error {
+		return f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, &store.Appointment{Kind: "preparation", StartsAt: at, Minutes: minutes})
+	}
+	msg := func(err error) string {
+		if e, ok := err.(*clinic.Error); ok {
+			return e.Fields["starts_at"]
+		}
+		return fmt.Sprint(err)
+	}
+	for _, c := range []struct {
+		at      time.Time
+		minutes int
+		want    string
+	}{
+		{time.Date(2026, 12, 5, 10, 0, 0, 0, ny), 50, "does not work on Saturdays"},
+		{time.Date(2026, 12, 2, 8, 30, 0, 0, ny), 50, "outside the clinician's working hours on Wednesday (09:00–17:00)"},
+		{time.Date(2026, 12, 4, 12, 30, 0, 0, ny), 50, "outside the clinician's working hours on Friday (09:00–13:00)"},
+		{time.Date(2026, 12, 8, 10, 0, 0, 0, ny), 50, "away then"},
+	} {
+		if err := book(c.at, c.minutes); !strings.Contains(msg(err), c.want) {
+			t.Errorf("booking %s: %v, want %q", c.at, err, c.want)
+		}
+	}
+	if err := book(time.Date(2026, 12, 2, 16, 10, 0, 0, ny), 50); err != nil {
+		t.Errorf("16:10–17:00 on a Wednesday: %v", err)
+	}
+	if err := book(time.Date(2026, 12, 9, 9, 0, 0, 0, ny), 50); err != nil {
+		t.Errorf("the day after time off: %v", err)
+	}
+	if a := f.do("GET", "/account", nil, thea); !strings.Contains(a.body, "Mon Dec 7, 2026 to Tue Dec 8, 2026") || !strings.Contains(a.body, "Conference") {
+		t.Error("the account page does not list the time off")
 	}
 }
