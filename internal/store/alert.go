@@ -160,20 +160,10 @@ func (s *Store) AcknowledgeSafetyAlert(ctx context.Context, actor Actor, patient
 func (s *Store) CareTeamEmails(ctx context.Context, patientID string) ([]string, error) {
 	var out []string
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT u.email FROM care_team t JOIN users u ON u.id = t.user_id
+		var err error
+		out, err = queryStrings(ctx, tx, `SELECT u.email FROM care_team t JOIN users u ON u.id = t.user_id
 			WHERE t.patient_id = $1 AND t.removed_at IS NULL AND u.disabled_at IS NULL ORDER BY u.email`, patientID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e string
-			if err := rows.Scan(&e); err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+		return err
 	})
 	return out, err
 }

@@ -38,22 +38,12 @@ func (s *Store) WorkingHours(ctx context.Context, actor Actor) ([]Hours, error) 
 }
 
 func workingHours(ctx context.Context, tx *Tx, userID string) ([]Hours, error) {
-	rows, err := tx.Query(ctx, `SELECT weekday, start_min, end_min FROM working_hours WHERE user_id = $1 ORDER BY weekday`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Hours
-	for rows.Next() {
-		var h Hours
+	return queryAll(ctx, tx, func(r scanner) (h Hours, err error) {
 		var wd int
-		if err := rows.Scan(&wd, &h.Start, &h.End); err != nil {
-			return nil, err
-		}
+		err = r.Scan(&wd, &h.Start, &h.End)
 		h.Weekday = time.Weekday(wd)
-		out = append(out, h)
-	}
-	return out, rows.Err()
+		return h, err
+	}, `SELECT weekday, start_min, end_min FROM working_hours WHERE user_id = $1 ORDER BY weekday`, userID)
 }
 
 // SetWorkingHours replaces actor's working hours. Days not listed are days
@@ -91,20 +81,13 @@ func (s *Store) TimeOffList(ctx context.Context, actor Actor) ([]TimeOff, error)
 	}
 	var out []TimeOff
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, starts_at, ends_at, note FROM time_off WHERE user_id = $1 AND ends_at > $2 ORDER BY starts_at`, actor.UserID, s.now())
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var t TimeOff
-			if err := rows.Scan(&t.ID, &t.Start, &t.End, &t.Note); err != nil {
-				return err
-			}
+		var err error
+		out, err = queryAll(ctx, tx, func(r scanner) (t TimeOff, err error) {
+			err = r.Scan(&t.ID, &t.Start, &t.End, &t.Note)
 			t.Start, t.End = t.Start.UTC(), t.End.UTC()
-			out = append(out, t)
-		}
-		return rows.Err()
+			return t, err
+		}, `SELECT id, starts_at, ends_at, note FROM time_off WHERE user_id = $1 AND ends_at > $2 ORDER BY starts_at`, actor.UserID, s.now())
+		return err
 	})
 	return out, err
 }
@@ -173,11 +156,12 @@ func (s *Store) availabilityProblem(ctx context.Context, tx *Tx, clinicianID str
 		return "", err
 	}
 	loc := time.UTC
-	var zone string
-	if err := tx.QueryRow(ctx, `SELECT value FROM practice_settings WHERE key = 'time_zone'`).Scan(&zone); err == nil {
-		if l, lerr := time.LoadLocation(zone); lerr == nil {
-			loc = l
-		}
+	zone, err := settingIn(ctx, tx, "time_zone", "")
+	if err != nil {
+		return "", err
+	}
+	if l, lerr := time.LoadLocation(zone); zone != "" && lerr == nil {
+		loc = l
 	}
 	ls, le := start.In(loc), end.In(loc)
 	y, m, d := ls.Date()

@@ -125,25 +125,16 @@ func (s *Store) CalendarFeedEvents(ctx context.Context, tokenHash string) (owner
 			return err
 		}
 		now := s.now()
-		rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, p.display_name, a.cancelled_at IS NOT NULL, a.sequence
+		events, err = queryAll(ctx, tx, func(r scanner) (ev FeedEvent, err error) {
+			var name string
+			err = r.Scan(&ev.ID, &ev.Kind, &ev.StartsAt, &ev.Minutes, &name, &ev.Cancelled, &ev.Sequence)
+			ev.StartsAt, ev.Initials = ev.StartsAt.UTC(), Initials(name)
+			return ev, err
+		}, `SELECT a.id, a.kind, a.starts_at, a.minutes, p.display_name, a.cancelled_at IS NOT NULL, a.sequence
 			FROM appointments a JOIN patients p ON p.id = a.patient_id
 			WHERE a.clinician_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 ORDER BY a.starts_at LIMIT 5000`,
 			userID, now.Add(-FeedBack), now.Add(FeedAhead))
 		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var ev FeedEvent
-			var name string
-			if err := rows.Scan(&ev.ID, &ev.Kind, &ev.StartsAt, &ev.Minutes, &name, &ev.Cancelled, &ev.Sequence); err != nil {
-				return err
-			}
-			ev.StartsAt = ev.StartsAt.UTC()
-			ev.Initials = Initials(name)
-			events = append(events, ev)
-		}
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE calendar_feeds SET last_used_at = $1 WHERE id = $2`, now, feedID); err != nil {

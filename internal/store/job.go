@@ -240,19 +240,15 @@ func (s *Store) ListJobs(ctx context.Context, status string, limit int) ([]Job, 
 	q += ` LIMIT $` + strconv.Itoa(len(args))
 	var out []Job
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanJob(rows)
+		var err error
+		out, err = queryAll(ctx, tx, func(r scanner) (Job, error) {
+			j, err := scanJob(r)
 			if err != nil {
-				return err
+				return Job{}, err
 			}
-			out = append(out, *j)
-		}
-		return rows.Err()
+			return *j, nil
+		}, q, args...)
+		return err
 	})
 	return out, err
 }
@@ -273,20 +269,7 @@ func leaseHeld(res interface{ RowsAffected() (int64, error) }, err error) error 
 }
 
 func queryStrings(ctx context.Context, tx *Tx, q string, args ...any) ([]string, error) {
-	rows, err := tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, func(r scanner) (v string, err error) { return v, r.Scan(&v) }, q, args...)
 }
 
 func scanJob(row interface{ Scan(...any) error }) (*Job, error) {

@@ -22,19 +22,11 @@ type Room struct {
 func (s *Store) Rooms(ctx context.Context) ([]Room, error) {
 	var out []Room
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, name, dosing FROM rooms WHERE archived_at IS NULL ORDER BY name`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var r Room
-			if err := rows.Scan(&r.ID, &r.Name, &r.Dosing); err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(ctx, tx, func(row scanner) (r Room, err error) {
+			return r, row.Scan(&r.ID, &r.Name, &r.Dosing)
+		}, `SELECT id, name, dosing FROM rooms WHERE archived_at IS NULL ORDER BY name`)
+		return err
 	})
 	return out, err
 }

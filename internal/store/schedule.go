@@ -32,7 +32,12 @@ func (s *Store) Schedule(ctx context.Context, actor Actor, from, to time.Time, c
 	}
 	var out []CalendarEntry
 	err := s.write(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, a.clinician_id, coalesce(u.display_name, ''), coalesce(r.name, ''),
+		var err error
+		out, err = queryAll(ctx, tx, func(r scanner) (e CalendarEntry, err error) {
+			err = r.Scan(&e.ID, &e.Kind, &e.StartsAt, &e.Minutes, &e.ClinicianID, &e.Clinician, &e.Room, &e.PatientID, &e.PatientName)
+			e.StartsAt = e.StartsAt.UTC()
+			return e, err
+		}, `SELECT a.id, a.kind, a.starts_at, a.minutes, a.clinician_id, coalesce(u.display_name, ''), coalesce(r.name, ''),
 				CASE WHEN ct.user_id IS NULL THEN '' ELSE a.patient_id END, CASE WHEN ct.user_id IS NULL THEN '' ELSE p.display_name END
 			FROM appointments a
 			JOIN patients p ON p.id = a.patient_id
@@ -42,18 +47,6 @@ func (s *Store) Schedule(ctx context.Context, actor Actor, from, to time.Time, c
 			WHERE a.cancelled_at IS NULL AND a.starts_at >= $2 AND a.starts_at < $3 AND ($4 = '' OR a.clinician_id = $4)
 			ORDER BY a.starts_at, u.display_name LIMIT 2000`, actor.UserID, from.UTC(), to.UTC(), clinicianID)
 		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e CalendarEntry
-			if err := rows.Scan(&e.ID, &e.Kind, &e.StartsAt, &e.Minutes, &e.ClinicianID, &e.Clinician, &e.Room, &e.PatientID, &e.PatientName); err != nil {
-				return err
-			}
-			e.StartsAt = e.StartsAt.UTC()
-			out = append(out, e)
-		}
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "calendar.read", ObjectType: "calendar", Detail: "from=" + from.UTC().Format("2006-01-02")})

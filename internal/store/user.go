@@ -291,12 +291,20 @@ func (s *Store) SetSetting(ctx context.Context, actor Actor, key, value string) 
 func (s *Store) Setting(ctx context.Context, key, def string) (string, error) {
 	v := def
 	err := s.read(ctx, func(tx *Tx) error {
-		err := tx.QueryRow(ctx, `SELECT value FROM practice_settings WHERE key = $1`, key).Scan(&v)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
+		var err error
+		v, err = settingIn(ctx, tx, key, def)
 		return err
 	})
+	return v, err
+}
+
+// settingIn reads a practice setting inside tx, or def when it is not set.
+func settingIn(ctx context.Context, tx *Tx, key, def string) (string, error) {
+	v := def
+	err := tx.QueryRow(ctx, `SELECT value FROM practice_settings WHERE key = $1`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return def, nil
+	}
 	return v, err
 }
 

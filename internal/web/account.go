@@ -74,7 +74,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, d accountDa
 		return
 	}
 	d.Session, d.Sessions, d.Idle, d.RecoveryLeft = sess, list, humanDuration(s.idleLimit(sess.User.Role)), left
-	if err := s.accountFeed(r, &d); err != nil {
+	if err := s.accountSections(r, &d); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -12,8 +12,10 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 )
 
-// accountFeed fills in the calendar feed part of the account page.
-func (s *Server) accountFeed(r *http.Request, d *accountData) error {
+// accountSections fills in the role-specific parts of the account page:
+// reminder emails for patients; working hours, time off and the calendar
+// feed for clinicians.
+func (s *Server) accountSections(r *http.Request, d *accountData) error {
 	u := sessionFrom(r.Context()).User
 	if u.Role == clinic.RolePatient {
 		d.Patient = true
@@ -175,10 +177,7 @@ func (s *Server) handleCalendarFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	practice := s.practiceName(r.Context())
-	cal := ical.Calendar{Name: practice + " (" + owner + ")", Method: "PUBLISH"}
-	for _, ev := range feedEvents(events, s.linkBase(r)) {
-		cal.Events = append(cal.Events, ev)
-	}
+	cal := ical.Calendar{Name: practice + " (" + owner + ")", Method: "PUBLISH", Events: feedEvents(events, s.linkBase(r))}
 	body, err := cal.Bytes()
 	if err != nil {
 		s.error(w, r, err)

@@ -115,21 +115,16 @@ func (s *Server) handleJobsRetry(w http.ResponseWriter, r *http.Request) {
 // never patient information.
 func (s *Server) handleJobs(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	var d jobsData
-	var err error
-	if d.Failed, err = s.store.ListJobs(ctx, store.JobFailed, 100); err == nil {
-		var pending, running []store.Job
-		if pending, err = s.store.ListJobs(ctx, store.JobPending, 100); err == nil {
-			if running, err = s.store.ListJobs(ctx, store.JobRunning, 100); err == nil {
-				d.Waiting = append(running, pending...)
-				d.Done, err = s.store.ListJobs(ctx, store.JobDone, 20)
-			}
+	lists := map[string][]store.Job{}
+	for status, n := range map[string]int{store.JobFailed: 100, store.JobRunning: 100, store.JobPending: 100, store.JobDone: 20} {
+		list, err := s.store.ListJobs(ctx, status, n)
+		if err != nil {
+			s.error(w, r, err)
+			return
 		}
+		lists[status] = list
 	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
+	d := jobsData{Failed: lists[store.JobFailed], Waiting: append(lists[store.JobRunning], lists[store.JobPending]...), Done: lists[store.JobDone]}
 	if n, err := strconv.Atoi(r.URL.Query().Get("retried")); err == nil {
 		d.Notice = fmt.Sprintf("%d jobs will be tried again now.", n)
 	}

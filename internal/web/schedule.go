@@ -56,7 +56,7 @@ func (s *Server) handleSchedule(w http.ResponseWriter, r *http.Request) {
 	monday := clinic.LocalTime(loc, day.Year(), day.Month(), day.Day()-offset, 0, 0, 0)
 	end := clinic.LocalTime(loc, monday.Year(), monday.Month(), monday.Day()+7, 0, 0, 0)
 	who := r.URL.Query().Get("who")
-	if who == "" && r.URL.Query().Get("everyone") == "" {
+	if who == "" {
 		u := sessionFrom(r.Context()).User
 		if u.Role != clinic.RoleAdmin {
 			who = u.ID
