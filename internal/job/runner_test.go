@@ -84,11 +84,14 @@ func countJobs(t *testing.T, s *store.Store, status string) int {
 	return len(jobs)
 }
 
-// TestTwoRunnersRunEachJobOnce: two runners, each with two Run loops,
+// TestTwoRunnersRunEachJobOnce: two runners, each on its own store (two
+// instances) with two Run loops,
 // against one database run 1,000 jobs exactly once each and leave none
 // pending (on PostgreSQL when KAPSTONE_TEST_POSTGRES is set).
 func TestTwoRunnersRunEachJobOnce(t *testing.T) {
-	s := storetest.Open(t)
+	dsn := storetest.DSN(t)
+	s := storetest.OpenDSN(t, dsn)
+	s2 := storetest.OpenDSN(t, dsn) // a second instance: its own connection pool
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	const n = 1000
@@ -103,7 +106,7 @@ func TestTwoRunnersRunEachJobOnce(t *testing.T) {
 	var mu sync.Mutex
 	runs := map[string][]string{} // job id → workers that ran it
 	log, _ := testLog(t)
-	newRunner := func(name string) *job.Runner {
+	newRunner := func(name string, s *store.Store) *job.Runner {
 		return &job.Runner{
 			Store:  s,
 			Worker: name,
@@ -119,7 +122,7 @@ func TestTwoRunnersRunEachJobOnce(t *testing.T) {
 			}},
 		}
 	}
-	a, b := newRunner("a"), newRunner("b")
+	a, b := newRunner("a", s), newRunner("b", s2)
 	stopA := startRuns(t, ctx, a, 2)
 	stopB := startRuns(t, ctx, b, 2)
 	waitFor(t, ctx, "all jobs done", func() bool { return countJobs(t, s, store.JobDone) == n })

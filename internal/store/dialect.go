@@ -188,6 +188,18 @@ func (d *dialect) lockSchedule(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
+// skipLocked is appended to the SELECT that picks jobs to claim. On
+// PostgreSQL it locks the rows it returns and passes over rows another
+// transaction has locked, so concurrent claimers take different jobs instead
+// of queueing behind each other. SQLite has a single writer, so a claim
+// never meets another one and needs no row locks.
+func (d *dialect) skipLocked() string {
+	if d.name == EnginePostgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // integrityCheck runs the engine's own consistency check and returns nil when
 // it finds nothing wrong. PostgreSQL has no equivalent online check; it
 // answers nil.

@@ -118,17 +118,13 @@ func (s *Store) EnqueueIn(ctx context.Context, tx *Tx, kind, payload string, run
 // kinds limits the claim to those kinds; empty means any kind. Each claim
 // counts as an attempt. It returns no jobs, not an error, when none is due.
 //
-// Claiming is an optimistic compare-and-swap in one write transaction: the
-// candidates are read, then each is updated only if it is still claimable,
-// and only the rows that update reports are returned. On SQLite the single
-// writer serialises claims. On PostgreSQL (READ COMMITTED) an UPDATE that
-// meets a row another claimer changed waits for that commit and re-checks
-// its WHERE on the new row version, so two claimers cannot both win a row;
-// the loser blocks briefly and gets nothing. Rows are updated in id order so
-// concurrent claimers lock in one order and cannot deadlock. If contention
-// ever matters, PostgreSQL's SELECT ... FOR UPDATE SKIP LOCKED would let
-// claimers pass each other by; it is engine-specific and belongs in
-// dialect.go.
+// Claiming happens in one write transaction: the candidates are selected
+// (on PostgreSQL with FOR UPDATE SKIP LOCKED, so instances claiming at the
+// same moment lock different rows and never wait for each other; SQLite's
+// single writer serialises claims), then each is updated only if it is still
+// claimable, and only the rows that update reports are returned. The re-check
+// in the UPDATE is a second guard: it keeps a claim correct even if the rows
+// were read without locks.
 func (s *Store) ClaimJobs(ctx context.Context, worker string, kinds []string, limit int, lease time.Duration) ([]Job, error) {
 	if worker == "" {
 		return nil, errors.New("claim jobs: no worker name")
@@ -151,7 +147,7 @@ func (s *Store) ClaimJobs(ctx context.Context, worker string, kinds []string, li
 			q += ` AND kind IN (` + strings.Join(ph, ", ") + `)`
 		}
 		args = append(args, limit)
-		q += ` ORDER BY run_at, id LIMIT $` + strconv.Itoa(len(args))
+		q += ` ORDER BY run_at, id LIMIT $` + strconv.Itoa(len(args)) + s.d.skipLocked()
 		ids, err := queryStrings(ctx, tx, q, args...)
 		if err != nil {
 			return err

@@ -62,7 +62,15 @@ func DSN(t testing.TB) string {
 // Open returns a migrated store on a fresh database, closed when the test ends.
 func Open(t testing.TB) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), DSN(t))
+	return OpenDSN(t, DSN(t))
+}
+
+// OpenDSN is Open on a given database; opening one DSN twice gives two
+// independent stores (two connection pools), as two kapstone instances
+// sharing one database would have.
+func OpenDSN(t testing.TB, dsn string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
