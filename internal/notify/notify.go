@@ -8,13 +8,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/mail"
-	"net/smtp"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
 // Mailer sends one plain-text email.
@@ -22,26 +22,14 @@ type Mailer interface {
 	Send(ctx context.Context, to []string, subject, body string) error
 }
 
-// Log is the mailer used when no SMTP server is configured: it logs that
-// a message would have been sent (recipients' count and subject only).
-type Log struct{ Logger *slog.Logger }
-
-// Send logs the message's subject and number of recipients.
-func (l Log) Send(ctx context.Context, to []string, subject, body string) error {
-	l.Logger.Info("email not sent: no SMTP server configured", "recipients", len(to), "subject", subject)
-	return nil
-}
-
 // SMTP sends mail through an SMTP server named by a URL:
 // smtp://user:password@host:587 (STARTTLS when the server offers it) or
-// smtps://user:password@host:465 (TLS from the start).
+// smtps://user:password@host:465 (TLS from the start). Messages are built
+// and sent by go-mail, which encodes headers and bodies as the RFCs want
+// (a practice name with accents in a subject, long lines in a body).
 type SMTP struct {
-	addr     string
-	host     string
-	implicit bool
-	auth     smtp.Auth
-	from     string
-	timeout  time.Duration
+	client *gomail.Client
+	from   string
 }
 
 // NewSMTP checks an SMTP URL and a sender address and returns the mailer.
@@ -53,16 +41,37 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	if _, err := mail.ParseAddress(from); err != nil {
 		return nil, fmt.Errorf("the sender address %q is not an email address", from)
 	}
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"smtp": "587", "smtps": "465"}[u.Scheme]
+	port := map[string]int{"smtp": 587, "smtps": 465}[u.Scheme]
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
+			return nil, fmt.Errorf("the SMTP port %q is not a port number", p)
+		}
 	}
-	m := &SMTP{addr: net.JoinHostPort(u.Hostname(), port), host: u.Hostname(), implicit: u.Scheme == "smtps", from: from, timeout: 15 * time.Second}
+	opts := []gomail.Option{
+		gomail.WithPort(port),
+		gomail.WithTimeout(15 * time.Second),
+		gomail.WithTLSConfig(&tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}),
+		// One connection per message: no NOOP before it, no RSET after
+		// it, so a message the server has accepted is never reported as
+		// failed because of a later command.
+		gomail.WithoutNoop(),
+		gomail.WithoutRset(),
+	}
+	if u.Scheme == "smtps" {
+		opts = append(opts, gomail.WithSSL())
+	} else {
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	}
 	if u.User != nil {
 		pw, _ := u.User.Password()
-		m.auth = smtp.PlainAuth("", u.User.Username(), pw, u.Hostname())
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(u.User.Username()), gomail.WithPassword(pw))
 	}
-	return m, nil
+	c, err := gomail.NewClient(u.Hostname(), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("the SMTP settings are not usable: %w", err)
+	}
+	return &SMTP{client: c, from: from}, nil
 }
 
 // Send delivers one message to every recipient, within the mailer's
@@ -77,63 +86,27 @@ func (m *SMTP) Send(ctx context.Context, to []string, subject, body string) erro
 			return errors.New("notify: line break in address")
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, m.timeout)
-	defer cancel()
-	d := net.Dialer{}
-	var conn net.Conn
-	var err error
-	if m.implicit {
-		conn, err = (&tls.Dialer{NetDialer: &d, Config: &tls.Config{ServerName: m.host, MinVersion: tls.VersionTLS12}}).DialContext(ctx, "tcp", m.addr)
-	} else {
-		conn, err = d.DialContext(ctx, "tcp", m.addr)
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	if err := msg.From(m.from); err != nil {
+		return err
 	}
+	if err := msg.To(to...); err != nil {
+		return fmt.Errorf("notify: recipient: %w", err)
+	}
+	msg.Subject(subject)
+	msg.SetDate()
+	msg.SetMessageID()
+	msg.SetBodyString(gomail.TypeTextPlain, body)
+	c, err := m.client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
 		return err
 	}
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	}
-	c, err := smtp.NewClient(conn, m.host)
-	if err != nil {
-		conn.Close()
+	err = m.client.SendWithSMTPClient(c, msg)
+	// Once the server has accepted the message it is sent: a failure to
+	// say goodbye must not make the caller send it again.
+	_ = m.client.CloseWithSMTPClient(c)
+	if err != nil && !msg.IsDelivered() {
 		return err
 	}
-	defer c.Close()
-	if !m.implicit {
-		if ok, _ := c.Extension("STARTTLS"); ok {
-			if err := c.StartTLS(&tls.Config{ServerName: m.host, MinVersion: tls.VersionTLS12}); err != nil {
-				return err
-			}
-		}
-	}
-	if m.auth != nil {
-		if err := c.Auth(m.auth); err != nil {
-			return err
-		}
-	}
-	if err := c.Mail(m.from); err != nil {
-		return err
-	}
-	for _, a := range to {
-		if err := c.Rcpt(a); err != nil {
-			return err
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	msg := "From: " + m.from + "\r\nTo: " + strings.Join(to, ", ") + "\r\nSubject: " + subject +
-		"\r\nDate: " + time.Now().UTC().Format(time.RFC1123Z) + "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
-		strings.ReplaceAll(body, "\n", "\r\n") + "\r\n"
-	if _, err := w.Write([]byte(msg)); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	// The server has accepted the message: it is sent. A failure to say
-	// goodbye must not make the caller send it again.
-	_ = c.Quit()
 	return nil
 }

@@ -2,7 +2,11 @@ package notify
 
 import (
 	"context"
+	"io"
+	"mime"
+	"mime/quotedprintable"
 	"net"
+	"net/mail"
 	"strings"
 	"testing"
 
@@ -61,5 +65,50 @@ func TestNewSMTPRefusesBadConfig(t *testing.T) {
 		if _, err := NewSMTP(tt.url, tt.from); err == nil {
 			t.Errorf("NewSMTP(%q, %q) succeeded, want an error", tt.url, tt.from)
 		}
+	}
+}
+
+// TestSMTPEncodesHeadersAndBody: a subject and body outside ASCII (a
+// practice named with an accent) go out MIME-encoded, so every mail
+// client shows them as written, and decode back to the original.
+func TestSMTPEncodesHeadersAndBody(t *testing.T) {
+	s := newSink(t)
+	m, err := NewSMTP("smtp://"+s.Addr(), "kapstone@practice.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject := "Reminder from Clinique Étoile"
+	body := "Bonjour — see you soon.\nhttps://practice.example/portal/appointments/with/a/rather/long/path/that/goes/past/seventy-six/characters"
+	if err := m.Send(context.Background(), []string{"a@example.org"}, subject, body); err != nil {
+		t.Fatal(err)
+	}
+	msgs := s.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("sink got %d messages", len(msgs))
+	}
+	raw := msgs[0]
+	if strings.Contains(raw, "Étoile") || strings.Contains(raw, "—") {
+		t.Errorf("raw message has unencoded non-ASCII text:\n%s", raw)
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil || got != subject {
+		t.Errorf("subject decodes to %q (%v), want %q", got, err, subject)
+	}
+	if msg.Header.Get("Message-Id") == "" || msg.Header.Get("Date") == "" {
+		t.Errorf("missing Message-ID or Date: %v", msg.Header)
+	}
+	if cte := msg.Header.Get("Content-Transfer-Encoding"); cte != "quoted-printable" {
+		t.Fatalf("Content-Transfer-Encoding = %q", cte)
+	}
+	decoded, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.ReplaceAll(body, "\n", "\r\n"); strings.TrimRight(string(decoded), "\r\n") != want {
+		t.Errorf("body decodes to %q, want %q", decoded, want)
 	}
 }

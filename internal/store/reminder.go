@@ -60,7 +60,8 @@ func (s *Store) scheduleReminders(ctx context.Context, tx *Tx, id, kind string, 
 }
 
 // Reminder is what a reminder email needs: where to send it and when the
-// appointment is, in the patient's zone. No kind, no clinician.
+// appointment is, and the zone to say it in: the patient's, or the practice's
+// when the patient has none. No kind, no clinician.
 type Reminder struct {
 	Email    string
 	StartsAt time.Time
@@ -116,6 +117,11 @@ func (s *Store) reminderToSend(ctx context.Context, payload string, checkins boo
 			}
 			if n == 0 {
 				return nil
+			}
+		}
+		if r.Zone == "" { // the patient has not said: the practice's zone
+			if r.Zone, err = settingIn(ctx, tx, "time_zone", ""); err != nil {
+				return err
 			}
 		}
 		out = &r

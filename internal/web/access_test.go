@@ -125,6 +125,7 @@ var policy = map[string]map[string]int{
 	"POST /admin/rooms/{room}/archive":           m(303, 303, 404, 404, 404, 404, 404, 404), // no such room
 	"POST /admin/jobs/retry":                     m(303, 303, 404, 404, 404, 404, 404, 303),
 	"GET /admin/jobs":                            m(303, 303, 404, 404, 404, 404, 404, 200),
+	"GET /admin/outbox":                          m(303, 303, 404, 404, 404, 404, 404, 200),
 	"POST /admin/emergency/{grant}/review":       m(303, 303, 404, 404, 404, 404, 404, 404),
 	"GET /portal":                                m(303, 303, 200, 200, 404, 404, 404, 404),
 	"GET /portal/access":                         m(303, 303, 200, 200, 404, 404, 404, 404),

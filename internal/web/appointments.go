@@ -69,6 +69,9 @@ func (s *Server) handlePortalAppointments(w http.ResponseWriter, r *http.Request
 		return
 	}
 	d := portalAppointmentsData{Zone: p.TimeZone}
+	if d.Zone == "" { // the patient has not said: the practice's zone
+		_, d.Zone = s.practiceZone(r)
+	}
 	now := s.Now()
 	for i := len(list) - 1; i >= 0; i-- { // past: newest first
 		ap := list[i]

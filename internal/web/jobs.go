@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -68,7 +69,7 @@ func (s *Server) sendReminder(ctx context.Context, j store.Job) error {
 	body := "Hello,\n\nThis is a reminder that you have an appointment with " + practice + " on " + when + ".\n\n" +
 		"To see how to prepare, or to ask for a change, sign in to your portal: " + s.linkBase(nil) + "/portal/appointments\n\n" +
 		"You can turn these reminders off under Your account in the portal.\n\n" +
-		"If you are in crisis, call or text 988, or call 911."
+		s.crisis.Sentence
 	if err := s.cfg.Mailer.Send(ctx, []string{rem.Email}, "Appointment reminder from "+practice, body); err != nil {
 		return fmt.Errorf("reminder email failed: %w", err)
 	}
@@ -87,7 +88,7 @@ func (s *Server) sendCheckinInvite(ctx context.Context, j store.Job) error {
 	body := "Hello,\n\nBefore your appointment with " + practice + " tomorrow, please take a few minutes to fill in your check-in. " +
 		"Sign in to your portal to start: " + s.linkBase(nil) + "/portal/checkins\n\n" +
 		"You can turn these emails off under Your account in the portal.\n\n" +
-		"If you are in crisis, call or text 988, or call 911."
+		s.crisis.Sentence
 	if err := s.cfg.Mailer.Send(ctx, []string{rem.Email}, "A check-in before your appointment with "+practice, body); err != nil {
 		return fmt.Errorf("check-in invitation email failed: %w", err)
 	}
@@ -97,6 +98,7 @@ func (s *Server) sendCheckinInvite(ctx context.Context, j store.Job) error {
 type jobsData struct {
 	Failed, Waiting, Done []store.Job
 	Notice                string
+	Outbox                bool // no SMTP server: emails are kept in the outbox
 }
 
 // handleJobsRetry makes failed and backing-off jobs due now (after the
@@ -124,9 +126,42 @@ func (s *Server) handleJobs(w http.ResponseWriter, r *http.Request) {
 		}
 		lists[status] = list
 	}
-	d := jobsData{Failed: lists[store.JobFailed], Waiting: append(lists[store.JobRunning], lists[store.JobPending]...), Done: lists[store.JobDone]}
+	d := jobsData{Failed: lists[store.JobFailed], Waiting: append(lists[store.JobRunning], lists[store.JobPending]...), Done: lists[store.JobDone], Outbox: s.outbox}
 	if n, err := strconv.Atoi(r.URL.Query().Get("retried")); err == nil {
 		d.Notice = fmt.Sprintf("%d jobs will be tried again now.", n)
 	}
 	s.render(w, r, http.StatusOK, "jobs", "Background jobs", d)
+}
+
+// outboxMailer is the development sender, used when no SMTP server is
+// configured: it keeps each email in the database, where administrators
+// read it on the Email outbox page, instead of sending it.
+type outboxMailer struct {
+	store *store.Store
+	log   *slog.Logger
+}
+
+// Send keeps the email in the outbox.
+func (m outboxMailer) Send(ctx context.Context, to []string, subject, body string) error {
+	if err := m.store.KeepOutboxEmail(ctx, to, subject, body); err != nil {
+		return err
+	}
+	m.log.Info("email kept in the outbox: no SMTP server configured", "recipients", len(to))
+	return nil
+}
+
+type outboxData struct {
+	Active bool // no SMTP server configured, so emails land here
+	Emails []store.OutboxEmail
+}
+
+// handleOutbox shows administrators the emails kept instead of sent, newest
+// first.
+func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
+	emails, err := s.store.OutboxEmails(r.Context(), s.actor(r), 100)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "outbox", "Email outbox", outboxData{Active: s.outbox, Emails: emails})
 }

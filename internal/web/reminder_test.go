@@ -132,3 +132,36 @@ func TestCheckinInvite(t *testing.T) {
 		}
 	}
 }
+
+// TestOutboxWhenNoMailServer: with no SMTP server configured, emails are
+// kept in the development outbox, where an administrator reads them (an
+// audited look); the log says an email was kept but names no one.
+func TestOutboxWhenNoMailServer(t *testing.T) {
+	f := newFixture(t) // no Mailer: the outbox
+	ctx := t.Context()
+	start := f.now.Add(72 * time.Hour).Truncate(time.Hour)
+	f.clearA()
+	if err := f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, &store.Appointment{Kind: "dosing", StartsAt: start, Minutes: 180}); err != nil {
+		t.Fatal(err)
+	}
+	admin := f.signIn("admin@example.org")
+	if r := f.do("GET", "/admin/outbox", nil, admin); r.status != http.StatusOK || !strings.Contains(r.body, "No emails yet") {
+		t.Fatalf("empty outbox: %d %s", r.status, r.body)
+	}
+	f.now = start.Add(-47 * time.Hour)
+	f.runJobs()
+	admin = f.signIn("admin@example.org") // the first session has timed out
+	r := f.do("GET", "/admin/outbox", nil, admin)
+	if r.status != http.StatusOK || !strings.Contains(r.body, "Appointment reminder from") || !strings.Contains(r.body, "pat@example.org") || !strings.Contains(r.body, "you have an appointment") {
+		t.Fatalf("outbox after the 48-hour reminder: %d %s", r.status, r.body)
+	}
+	if j := f.do("GET", "/admin/jobs", nil, admin); !strings.Contains(j.body, "No mail server is set up") || !strings.Contains(j.body, `href="/admin/outbox"`) {
+		t.Errorf("the jobs page does not point to the outbox: %s", j.body)
+	}
+	if len(f.auditRows("outbox.read")) != 2 {
+		t.Errorf("outbox looks audited %d times, want 2", len(f.auditRows("outbox.read")))
+	}
+	if logs := f.logs.String(); !strings.Contains(logs, "email kept in the outbox") || strings.Contains(logs, "pat@example.org") {
+		t.Errorf("logs: %s", logs)
+	}
+}

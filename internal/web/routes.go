@@ -130,6 +130,7 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/rooms/{room}/archive", signedIn, admins, s.handleRoomArchive},
 		{"GET /admin/jobs", signedIn, admins, s.handleJobs},
 		{"POST /admin/jobs/retry", signedIn, admins, s.handleJobsRetry},
+		{"GET /admin/outbox", signedIn, admins, s.handleOutbox},
 		{"POST /admin/emergency/{grant}/review", signedIn, admins, s.handleEmergencyReview},
 
 		// The patient portal.

@@ -29,7 +29,8 @@ type Config struct {
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 
-	// Mailer sends notifications; nil logs them instead (no SMTP set up).
+	// Mailer sends notifications; nil keeps them in the development outbox
+	// (no SMTP set up), which administrators read at /admin/outbox.
 	Mailer  notify.Mailer
 	Version string
 
@@ -63,6 +64,7 @@ type Server struct {
 	assets     *assetSet
 	handler    http.Handler
 	secure     bool // served over TLS: Secure cookies and HSTS
+	outbox     bool // no mailer configured: emails go to the outbox page
 
 	nameMu    sync.Mutex
 	nameValue string
@@ -91,7 +93,8 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 	}
 	var err error
 	if s.cfg.Mailer == nil {
-		s.cfg.Mailer = notify.Log{Logger: log}
+		s.cfg.Mailer = outboxMailer{store: st, log: log}
+		s.outbox = true
 	}
 	if s.assets, err = loadAssets(); err != nil {
 		return nil, err
