@@ -29,7 +29,9 @@ type FeedEvent struct {
 	Minutes   int
 	Initials  string
 	Cancelled bool
-	Sequence  int // how many times it changed: calendar apps keep the highest
+	Sequence  int       // how many times it changed: calendar apps keep the highest
+	ChangedAt time.Time // booked or last changed: the event's DTSTAMP
+	patientID string
 }
 
 // FeedWindow is how far back and ahead a feed reaches.
@@ -127,10 +129,14 @@ func (s *Store) CalendarFeedEvents(ctx context.Context, tokenHash string) (owner
 		now := s.now()
 		events, err = queryAll(ctx, tx, func(r scanner) (ev FeedEvent, err error) {
 			var name string
-			err = r.Scan(&ev.ID, &ev.Kind, &ev.StartsAt, &ev.Minutes, &name, &ev.Cancelled, &ev.Sequence)
-			ev.StartsAt, ev.Initials = ev.StartsAt.UTC(), Initials(name)
+			var updated sql.NullTime
+			err = r.Scan(&ev.ID, &ev.Kind, &ev.StartsAt, &ev.Minutes, &name, &ev.Cancelled, &ev.Sequence, &ev.ChangedAt, &updated, &ev.patientID)
+			if updated.Valid {
+				ev.ChangedAt = updated.Time
+			}
+			ev.StartsAt, ev.ChangedAt, ev.Initials = ev.StartsAt.UTC(), ev.ChangedAt.UTC(), Initials(name)
 			return ev, err
-		}, `SELECT a.id, a.kind, a.starts_at, a.minutes, p.display_name, a.cancelled_at IS NOT NULL, a.sequence
+		}, `SELECT a.id, a.kind, a.starts_at, a.minutes, p.display_name, a.cancelled_at IS NOT NULL, a.sequence, a.created_at, a.updated_at, a.patient_id
 			FROM appointments a JOIN patients p ON p.id = a.patient_id
 			WHERE a.clinician_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 ORDER BY a.starts_at LIMIT 5000`,
 			userID, now.Add(-FeedBack), now.Add(FeedAhead))
@@ -139,6 +145,18 @@ func (s *Store) CalendarFeedEvents(ctx context.Context, tokenHash string) (owner
 		}
 		if _, err := tx.Exec(ctx, `UPDATE calendar_feeds SET last_used_at = $1 WHERE id = $2`, now, feedID); err != nil {
 			return err
+		}
+		// One row per patient whose initials and appointment kinds the
+		// feed carried, so each patient's access report shows it.
+		seen := map[string]bool{}
+		for _, ev := range events {
+			if seen[ev.patientID] {
+				continue
+			}
+			seen[ev.patientID] = true
+			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "calendar.feed.read", PatientID: ev.patientID, ObjectType: "calendar_feed", ObjectID: feedID}); err != nil {
+				return err
+			}
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "calendar.feed.read", ObjectType: "calendar_feed", ObjectID: feedID, Detail: "events=" + strconv.Itoa(len(events))})
 	})

@@ -121,7 +121,7 @@ func (s *Store) assignments(ctx context.Context, tx *Tx, patientID string) ([]As
 	}
 	now := s.now()
 	var next sql.NullString
-	if err := tx.QueryRow(ctx, `SELECT min(starts_at) FROM appointments WHERE patient_id = $1 AND cancelled_at IS NULL AND starts_at > $2 AND kind IN ('dosing', 'integration', 'preparation')`, patientID, now).Scan(&next); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT min(starts_at) FROM appointments WHERE patient_id = $1 AND cancelled_at IS NULL AND starts_at > $2 AND kind IN (`+clinic.SessionKinds()+`)`, patientID, now).Scan(&next); err != nil {
 		return nil, err
 	}
 	for i := range out {

@@ -167,29 +167,36 @@ func (s *Store) UnreadConsults(ctx context.Context, actor Actor) (map[string]int
 // Appointment is a booked session.
 type Appointment struct {
 	ID        string
-	Kind      string // preparation, dosing, integration, other
+	Kind      string // one of clinic.AppointmentTypes
 	StartsAt  time.Time
 	Minutes   int
 	Clinician string
-	Outcome   string // "", "attended" or "no_show"
-	RoomID    string // "" for none (remote, or a practice without rooms)
-	Room      string // the room's name, when read
-	Remote    bool   // by video
-	VideoLink string // https link, for a remote appointment
-	Chaperone string // the adult with the patient during a remote dosing session
+	Outcome   string    // "", "attended" or "no_show"
+	RoomID    string    // "" for none (remote, or a practice without rooms)
+	Room      string    // the room's name, when read
+	Remote    bool      // by video
+	VideoLink string    // https link, for a remote appointment
+	Chaperone string    // the adult with the patient during a remote dosing session
+	Sequence  int       // times it has been moved: a calendar's SEQUENCE
+	ChangedAt time.Time // booked or last changed (UTC): a calendar's DTSTAMP
 }
 
-// AppointmentKinds lists the kinds of appointment, in display order.
-var AppointmentKinds = []string{"preparation", "dosing", "integration", "other"}
-
 // CreateAppointment books an appointment for patientID with actor as the
-// clinician. A dosing session needs current medical clearance: the store
+// clinician; with no length given (Minutes 0) it takes the practice's
+// length for the kind. A dosing session needs current medical clearance: the store
 // refuses it otherwise, whatever the form showed. Audited.
 func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID string, ap *Appointment) error {
 	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.create", func(tx *Tx, a Access, e *Entry) error {
+		if ap.Minutes == 0 { // not given: the practice's length for the kind
+			lengths, err := appointmentMinutesIn(ctx, tx)
+			if err != nil {
+				return err
+			}
+			ap.Minutes = lengths[ap.Kind]
+		}
 		if err := s.validateAppointment(ap); err != nil {
 			return err
 		}
@@ -206,7 +213,7 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 		if err := s.d.lockSchedule(ctx, tx.tx); err != nil {
 			return err
 		}
-		if msg, err := s.appointmentClash(ctx, tx, actor.UserID, patientID, ap); err != nil {
+		if msg, err := s.appointmentClash(ctx, tx, actor.UserID, patientID, ap, true); err != nil {
 			return err
 		} else if msg != "" {
 			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}
@@ -231,12 +238,8 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 
 func (s *Store) validateAppointment(ap *Appointment) error {
 	fe := clinic.FieldErrors{}
-	known := false
-	for _, k := range AppointmentKinds {
-		known = known || ap.Kind == k
-	}
-	if !known {
-		fe.Add("kind", "Choose preparation, dosing, integration or other.")
+	if _, known := clinic.AppointmentTypeOf(ap.Kind); !known {
+		fe.Add("kind", "Choose the kind of appointment.")
 	}
 	if ap.StartsAt.IsZero() {
 		fe.Add("starts_at", "Enter the date and time, like 2026-12-03 10:00.")
@@ -245,7 +248,7 @@ func (s *Store) validateAppointment(ap *Appointment) error {
 	} else if ap.StartsAt.After(s.now().AddDate(2, 0, 0)) {
 		fe.Add("starts_at", "That is more than two years ahead: check the year.")
 	}
-	if ap.Minutes < 15 || ap.Minutes > 480 {
+	if ap.Minutes < clinic.AppointmentMinMinutes || ap.Minutes > clinic.AppointmentMaxMinutes {
 		fe.Add("minutes", "Enter a length from 15 to 480 minutes (a dosing session is usually about 180).")
 	}
 	ap.VideoLink, ap.Chaperone = strings.TrimSpace(ap.VideoLink), strings.TrimSpace(ap.Chaperone)
@@ -269,10 +272,17 @@ func (s *Store) validateAppointment(ap *Appointment) error {
 }
 
 // appointmentClash says why ap cannot be booked for clinicianID and
-// patientID: either already has an appointment that overlaps it (touching
-// end to start is fine). "" when it fits. The message names no other
-// patient.
-func (s *Store) appointmentClash(ctx context.Context, tx *Tx, clinicianID, patientID string, ap *Appointment) (string, error) {
+// patientID: either of them, or ap's room, already has an appointment that
+// overlaps it (touching end to start is fine). "" when it fits. The message
+// names no other patient, speaks to the clinician as "you" when self, and
+// gives times in the practice's zone, in which staff enter them.
+func (s *Store) appointmentClash(ctx context.Context, tx *Tx, clinicianID, patientID string, ap *Appointment, self bool) (string, error) {
+	loc := time.UTC
+	if zone, err := settingIn(ctx, tx, settingZone, ""); err != nil {
+		return "", err
+	} else if l, lerr := time.LoadLocation(zone); zone != "" && lerr == nil {
+		loc = l
+	}
 	// ap.ID, when set, is the appointment being moved: it does not clash
 	// with itself.
 	start := ap.StartsAt.UTC()
@@ -297,12 +307,14 @@ func (s *Store) appointmentClash(ctx context.Context, tx *Tx, clinicianID, patie
 		if !at.Add(time.Duration(minutes) * time.Minute).After(start) {
 			continue
 		}
-		span := at.Format("Jan 2, 15:04") + " to " + at.Add(time.Duration(minutes)*time.Minute).Format("15:04") + " UTC"
+		span := at.In(loc).Format("Jan 2, 15:04") + " to " + at.Add(time.Duration(minutes)*time.Minute).In(loc).Format("15:04 MST")
 		switch {
 		case pat == patientID:
-			return "This patient already has a " + kind + " appointment from " + span + ". Choose another time.", nil
-		case clin == clinicianID:
+			return "This patient already has an appointment (" + strings.ToLower(clinic.AppointmentTitle(kind)) + ") from " + span + ". Choose another time.", nil
+		case clin == clinicianID && self:
 			return "You already have an appointment from " + span + ". Choose another time.", nil
+		case clin == clinicianID:
+			return "The appointment's clinician already has another from " + span + ". Choose another time.", nil
 		default:
 			return "That room is booked from " + span + ". Choose another room or time.", nil
 		}
@@ -311,27 +323,22 @@ func (s *Store) appointmentClash(ctx context.Context, tx *Tx, clinicianID, patie
 }
 
 // maxAppointment is the longest appointment (see validateAppointment).
-const maxAppointment = 480 * time.Minute
+const maxAppointment = clinic.AppointmentMaxMinutes * time.Minute
 
 // appointments reads patientID's upcoming and recent appointments.
 func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome, a.room_id, coalesce(r.name, ''), a.remote, a.video_link, a.chaperone
+	return queryAll(ctx, tx, func(r scanner) (ap Appointment, err error) {
+		var updated sql.NullTime
+		err = r.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician, &ap.Outcome, &ap.RoomID, &ap.Room, &ap.Remote, &ap.VideoLink, &ap.Chaperone, &ap.Sequence, &ap.ChangedAt, &updated)
+		if updated.Valid {
+			ap.ChangedAt = updated.Time
+		}
+		ap.StartsAt, ap.ChangedAt = ap.StartsAt.UTC(), ap.ChangedAt.UTC()
+		return ap, err
+	}, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome, a.room_id, coalesce(r.name, ''), a.remote, a.video_link, a.chaperone,
+			a.sequence, a.created_at, a.updated_at
 		FROM appointments a LEFT JOIN users u ON u.id = a.clinician_id LEFT JOIN rooms r ON r.id = a.room_id
 		WHERE a.patient_id = $1 AND a.cancelled_at IS NULL ORDER BY a.starts_at`, patientID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Appointment
-	for rows.Next() {
-		var ap Appointment
-		if err := rows.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician, &ap.Outcome, &ap.RoomID, &ap.Room, &ap.Remote, &ap.VideoLink, &ap.Chaperone); err != nil {
-			return nil, err
-		}
-		ap.StartsAt = ap.StartsAt.UTC()
-		out = append(out, ap)
-	}
-	return out, rows.Err()
 }
 
 // Appointments lists patientID's booked appointments (not cancelled),
@@ -428,7 +435,7 @@ func (s *Store) MoveAppointment(ctx context.Context, actor Actor, patientID, id 
 		if err := s.d.lockSchedule(ctx, tx.tx); err != nil {
 			return err
 		}
-		if msg, err := s.appointmentClash(ctx, tx, clinician, patientID, ap); err != nil {
+		if msg, err := s.appointmentClash(ctx, tx, clinician, patientID, ap, clinician == actor.UserID); err != nil {
 			return err
 		} else if msg != "" {
 			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"starts_at": msg}}

@@ -26,3 +26,28 @@ func ReaderPragma(ctx context.Context, s *Store, name string) (string, error) {
 	err := s.r.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
 	return v, err
 }
+
+// MigrateThroughForTest applies the embedded migrations up to and including
+// last, as an older kapstone would have left the database.
+func MigrateThroughForTest(ctx context.Context, s *Store, last string) error {
+	names, err := Migrations(s.d.name)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if name > last {
+			break
+		}
+		if _, err := s.applyMigration(ctx, name, names); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CountForTest runs a SELECT count(*) query and returns the count.
+func CountForTest(ctx context.Context, s *Store, q string, args ...any) (int, error) {
+	var n int
+	err := s.read(ctx, func(tx *Tx) error { return tx.QueryRow(ctx, q, args...).Scan(&n) })
+	return n, err
+}

@@ -22,10 +22,6 @@ const JobCheckinInvite = "checkin.invite"
 // CheckinInviteLead is how long before a session the invitation goes out.
 const CheckinInviteLead = 24 * time.Hour
 
-// ReminderLeads are how long before an appointment its reminders go out
-// (issue 6: 48 and 24 hours). A lead already past at booking is skipped.
-var ReminderLeads = []time.Duration{48 * time.Hour, 24 * time.Hour}
-
 // reminderPayload names an appointment and the version of it the reminder
 // was scheduled for: a moved appointment's old reminders find a newer
 // sequence and send nothing.
@@ -35,11 +31,18 @@ type reminderPayload struct {
 }
 
 // scheduleReminders queues the reminders of appointment id (at sequence
-// seq, starting at start) inside tx, once each (dedupe keys).
+// seq, starting at start) inside tx, once each (dedupe keys), at the
+// practice's reminder hours (48 and 24 by default). A reminder whose time
+// has already passed at booking is skipped.
 func (s *Store) scheduleReminders(ctx context.Context, tx *Tx, id, kind string, seq int, start time.Time) error {
 	now := s.now()
 	b, _ := json.Marshal(reminderPayload{Appointment: id, Sequence: seq})
-	for _, lead := range ReminderLeads {
+	hours, err := reminderHoursIn(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, h := range hours {
+		lead := time.Duration(h) * time.Hour
 		at := start.Add(-lead)
 		if !at.After(now) {
 			continue
@@ -50,7 +53,11 @@ func (s *Store) scheduleReminders(ctx context.Context, tx *Tx, id, kind string, 
 		}
 	}
 	// Sessions with "before each session" check-ins get an invitation.
-	if at := start.Add(-CheckinInviteLead); at.After(now) && (kind == "preparation" || kind == "dosing" || kind == "integration") {
+	if t, _ := clinic.AppointmentTypeOf(kind); t.Session {
+		at := start.Add(-CheckinInviteLead)
+		if !at.After(now) {
+			return nil
+		}
 		key := JobCheckinInvite + ":" + id + ":" + strconv.Itoa(seq)
 		if _, err := s.EnqueueIn(ctx, tx, JobCheckinInvite, string(b), at, key); err != nil {
 			return err

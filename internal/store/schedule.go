@@ -49,6 +49,18 @@ func (s *Store) Schedule(ctx context.Context, actor Actor, from, to time.Time, c
 		if err != nil {
 			return err
 		}
+		// One row per patient named on the page, so each patient's access
+		// report shows it; the others appear only as "booked".
+		seen := map[string]bool{}
+		for _, e := range out {
+			if e.PatientID == "" || seen[e.PatientID] {
+				continue
+			}
+			seen[e.PatientID] = true
+			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "calendar.read", PatientID: e.PatientID, ObjectType: "calendar", Detail: "from=" + from.UTC().Format("2006-01-02")}); err != nil {
+				return err
+			}
+		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "calendar.read", ObjectType: "calendar", Detail: "from=" + from.UTC().Format("2006-01-02")})
 	})
 	return out, err

@@ -157,7 +157,9 @@ func (s *Store) ListStaff(ctx context.Context, role clinic.Role) ([]*clinic.User
 }
 
 // SetUserDisabled disables (or enables) an account. Disabling ends every
-// session of the account. Audited.
+// session of the account and revokes its calendar feeds, so enabling it
+// again brings back neither: the clinician makes a new feed. Audited (the
+// feeds' revocation too, when there was a live one).
 func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, userID string, disabled bool) error {
 	return s.write(ctx, func(tx *Tx) error {
 		var at any
@@ -175,6 +177,15 @@ func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, userID string,
 		if disabled {
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 				return err
+			}
+			res, err := tx.Exec(ctx, `UPDATE calendar_feeds SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, s.now(), userID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				if err := s.appendAudit(ctx, tx, actor, Entry{Action: "calendar.feed.revoke", ObjectType: "user", ObjectID: userID, Detail: "reason=user.disable"}); err != nil {
+					return err
+				}
 			}
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "user", ObjectID: userID})
@@ -277,14 +288,20 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID string, step int64) (boo
 
 // SetSetting stores a practice setting, audited as done by actor.
 func (s *Store) SetSetting(ctx context.Context, actor Actor, key, value string) error {
-	return s.write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, s.now())
-		if err != nil {
-			return err
-		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: "setting.change", ObjectType: "setting", ObjectID: key})
-	})
+	if actor.Role != clinic.RoleAdmin && actor != System {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
+	return s.write(ctx, func(tx *Tx) error { return s.setSettingIn(ctx, tx, actor, key, value) })
+}
+
+// setSettingIn stores one practice setting inside tx, audited.
+func (s *Store) setSettingIn(ctx context.Context, tx *Tx, actor Actor, key, value string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, s.now())
+	if err != nil {
+		return err
+	}
+	return s.appendAudit(ctx, tx, actor, Entry{Action: "setting.change", ObjectType: "setting", ObjectID: key})
 }
 
 // Setting returns a practice setting, or def when it is not set.

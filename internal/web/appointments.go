@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/ical"
@@ -34,14 +33,22 @@ var appointmentGuide = map[string][]string{
 		"Jot down anything from the dosing session you want to talk about: images, feelings, thoughts.",
 		"Notice how you have been sleeping and feeling since; there are no wrong answers.",
 	},
+	"intake": {
+		"Allow about an hour somewhere private where you can talk freely.",
+		"Have a list of your medicines and supplements, with doses, and of past treatments for your mental health.",
+		"Bring your questions: about KAP, costs, or anything else.",
+	},
+	"medical_evaluation": {
+		"Have a list of every medicine and supplement you take, with doses.",
+		"Bring any recent test results or records your prescriber asked for.",
+		"Write down your health questions so none is forgotten.",
+	},
+	"follow_up": {
+		"Think about how things have been since your last visit; there are no wrong answers.",
+	},
 	"other": {
 		"Your care team will tell you if there is anything to prepare.",
 	},
-}
-
-// kindTitle is an appointment kind's name for people.
-func kindTitle(k string) string {
-	return map[string]string{"preparation": "Preparation", "dosing": "Dosing session", "integration": "Integration", "other": "Other"}[k]
 }
 
 type portalAppointment struct {
@@ -68,10 +75,8 @@ func (s *Server) handlePortalAppointments(w http.ResponseWriter, r *http.Request
 		s.error(w, r, err)
 		return
 	}
-	d := portalAppointmentsData{Zone: p.TimeZone}
-	if d.Zone == "" { // the patient has not said: the practice's zone
-		_, d.Zone = s.practiceZone(r)
-	}
+	var d portalAppointmentsData
+	_, d.Zone = s.patientZone(r, p)
 	now := s.Now()
 	for i := len(list) - 1; i >= 0; i-- { // past: newest first
 		ap := list[i]
@@ -89,7 +94,9 @@ func (s *Server) handlePortalAppointments(w http.ResponseWriter, r *http.Request
 
 // handlePortalAppointmentICS downloads one of the patient's own
 // appointments as an iCalendar file for their calendar app. It says only
-// that there is an appointment, of which kind, with the practice.
+// that there is an appointment with the practice: calendars are often
+// synced to other services, so the kind (a dosing session) stays in the
+// portal, as in reminder emails.
 func (s *Server) handlePortalAppointmentICS(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p, err := s.store.FindOwnPatient(ctx, s.actor(r))
@@ -112,10 +119,11 @@ func (s *Server) handlePortalAppointmentICS(w http.ResponseWriter, r *http.Reque
 			UID:         ap.ID + "@kapstone",
 			Start:       ap.StartsAt,
 			End:         ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute),
-			Summary:     kindTitle(ap.Kind) + " appointment, " + practice,
-			Description: "Your " + strings.ToLower(kindTitle(ap.Kind)) + " appointment with " + practice + ". See your portal for how to prepare: " + s.linkBase(r) + "/portal/appointments",
+			Summary:     "Appointment with " + practice,
+			Description: "Your appointment with " + practice + ". See your portal for how to prepare: " + s.linkBase(r) + "/portal/appointments",
 			Status:      ical.StatusConfirmed,
-			Updated:     ap.StartsAt,
+			Sequence:    ap.Sequence,
+			Updated:     ap.ChangedAt,
 		}}}
 		body, err := cal.Bytes()
 		if err != nil {

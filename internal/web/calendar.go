@@ -195,11 +195,11 @@ func feedEvents(list []store.FeedEvent, base string) []ical.Event {
 			UID:         ap.ID + "@kapstone",
 			Start:       ap.StartsAt,
 			End:         ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute),
-			Summary:     ap.Initials + " · " + kindTitle(ap.Kind),
+			Summary:     ap.Initials + " · " + clinic.AppointmentTitle(ap.Kind),
 			Description: "Open kapstone for details: " + base + "/patients",
 			Status:      ical.StatusConfirmed,
 			Sequence:    ap.Sequence,
-			Updated:     ap.StartsAt,
+			Updated:     ap.ChangedAt,
 		}
 		if ap.Cancelled {
 			ev.Status = ical.StatusCancelled

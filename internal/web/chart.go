@@ -26,8 +26,16 @@ func (s *Server) chartForm(w http.ResponseWriter, r *http.Request, err error, do
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done="+done+"#"+done, http.StatusSeeOther)
+	anchor := done
+	if section, ok := doneSection[done]; ok {
+		anchor = section
+	}
+	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done="+done+"#"+anchor, http.StatusSeeOther)
 }
+
+// doneSection is the chart section a notice belongs to, where it differs
+// from the notice's own name.
+var doneSection = map[string]string{"cancelled": "appointments", "moved": "appointments", "outcome": "appointments"}
 
 func (s *Server) handleStage(w http.ResponseWriter, r *http.Request) {
 	err := s.store.ChangeStage(r.Context(), s.actor(r), r.PathValue("patient"), clinic.Stage(r.PostFormValue("stage")), r.PostFormValue("reason"))
@@ -61,71 +69,89 @@ func (s *Server) handleConsult(w http.ResponseWriter, r *http.Request) {
 	s.chartForm(w, r, err, "consult")
 }
 
-// handleAppointment books an appointment. The time is read in the
-// patient's time zone when known, else the practice's (UTC).
+// handleAppointment books an appointment, or a series of them. Staff
+// enter times in the practice's time zone. An empty length takes the
+// practice's usual length for the kind.
 func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) {
 	ap := &store.Appointment{Kind: r.PostFormValue("kind"), RoomID: r.PostFormValue("room"),
 		Remote: r.PostFormValue("where") == "remote", VideoLink: r.PostFormValue("video_link"), Chaperone: r.PostFormValue("chaperone")}
-	ap.Minutes, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes")))
-	loc := time.UTC
-	if tz := r.PostFormValue("tz"); tz != "" {
-		if l, err := time.LoadLocation(tz); err == nil {
-			loc = l
+	fe := clinic.FieldErrors{}
+	if m := strings.TrimSpace(r.PostFormValue("minutes")); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil || n < clinic.AppointmentMinMinutes || n > clinic.AppointmentMaxMinutes {
+			fe.Add("minutes", "Enter a length from 15 to 480 minutes, or leave it empty for the usual length.")
 		}
+		ap.Minutes = n
 	}
-	var bad string
-	if t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(r.PostFormValue("starts_at")), loc); err == nil {
+	loc, _ := s.practiceZone(r)
+	if t, ok := parseLocal(r.PostFormValue("starts_at"), loc); ok {
 		ap.StartsAt = t
-	} else if r.PostFormValue("starts_at") != "" {
-		bad = "Enter the date and time, like 2026-12-03 10:00."
+	} else {
+		fe.Add("starts_at", "Enter the date and time, like 2026-12-03 10:00.")
 	}
 	times := 1
-	repeat, _ := strconv.Atoi(r.PostFormValue("repeat"))
-	if repeat != 0 {
+	if rep := r.PostFormValue("repeat"); rep != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("times")))
-		if repeat != 7 && repeat != 14 {
-			s.chartForm(w, r, clinic.FieldErrors{"repeat": "Choose once, every week or every two weeks."}.Err(), "appointments")
-			return
-		}
-		if err != nil || n < 2 || n > 12 {
-			s.chartForm(w, r, clinic.FieldErrors{"times": "Enter how many appointments in all, from 2 to 12."}.Err(), "appointments")
-			return
-		}
-		times = n
-	}
-	err := s.store.CreateAppointment(r.Context(), s.actor(r), r.PathValue("patient"), ap)
-	if bad != "" {
-		if e, ok := err.(*clinic.Error); ok && e.Fields != nil {
-			e.Fields["starts_at"] = bad
+		switch {
+		case rep != "7" && rep != "14":
+			fe.Add("repeat", "Choose once, every week or every two weeks.")
+		case err != nil || n < 2 || n > 12:
+			fe.Add("times", "Enter how many appointments in all, from 2 to 12.")
+		default:
+			times = n
 		}
 	}
-	if err != nil || times == 1 {
-		s.chartForm(w, r, err, "appointments")
+	if len(fe) > 0 {
+		s.chartForm(w, r, fe.Err(), "appointments")
 		return
 	}
-	// A series: the first is booked; each of the rest at the same local
-	// time (across daylight-saving changes), each checked on its own.
-	starts, serr := clinic.Series{First: ap.StartsAt, Zone: loc, EveryDay: repeat, Count: times}.Starts()
-	if serr != nil {
-		s.error(w, r, serr)
+	if times == 1 {
+		s.chartForm(w, r, s.store.CreateAppointment(r.Context(), s.actor(r), r.PathValue("patient"), ap), "appointments")
+		return
+	}
+	// A series: each at the same local time (across daylight-saving
+	// changes), each booked and checked on its own. A clash skips that
+	// date and is reported; a problem with the form itself (found on the
+	// first) stops the series before anything is booked.
+	every, _ := strconv.Atoi(r.PostFormValue("repeat"))
+	starts, err := clinic.Series{First: ap.StartsAt, Zone: loc, EveryDay: every, Count: times}.Starts()
+	if err != nil {
+		s.error(w, r, err)
 		return
 	}
 	var clashes []string
-	for _, at := range starts[1:] {
-		next := &store.Appointment{Kind: ap.Kind, StartsAt: at, Minutes: ap.Minutes, RoomID: ap.RoomID, Remote: ap.Remote, VideoLink: ap.VideoLink, Chaperone: ap.Chaperone}
-		if err := s.store.CreateAppointment(r.Context(), s.actor(r), r.PathValue("patient"), next); err != nil {
-			if clinic.ErrorCode(err) != clinic.EInvalid {
-				s.error(w, r, err)
-				return
-			}
-			clashes = append(clashes, at.In(loc).Format("Mon Jan 2, 15:04")+": "+clinic.ErrorMessage(err))
+	for i, at := range starts {
+		next := *ap
+		next.StartsAt = at
+		err := s.store.CreateAppointment(r.Context(), s.actor(r), r.PathValue("patient"), &next)
+		if err == nil {
+			continue
 		}
+		if e, ok := err.(*clinic.Error); i == 0 && ok && !onlyField(e, "starts_at") {
+			s.chartForm(w, r, err, "appointments")
+			return
+		}
+		if clinic.ErrorCode(err) != clinic.EInvalid {
+			s.error(w, r, err)
+			return
+		}
+		clashes = append(clashes, at.In(loc).Format("Mon Jan 2, 15:04")+": "+clinic.ErrorMessage(err))
 	}
 	if len(clashes) == 0 {
 		http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=series#appointments", http.StatusSeeOther)
 		return
 	}
 	s.patientPage(w, r, patientData{Notice: fmt.Sprintf("Booked %d of %d appointments. These could not be placed; book them separately: %s", times-len(clashes), times, strings.Join(clashes, " · "))}, http.StatusOK)
+}
+
+// onlyField reports whether e is about field alone (or names no field).
+func onlyField(e *clinic.Error, field string) bool {
+	for k := range e.Fields {
+		if k != field {
+			return false
+		}
+	}
+	return true
 }
 
 // detailsData is the patient-details form.
@@ -306,7 +332,7 @@ func medRows(meds []clinic.MedicationLine, check bool) []medRow {
 // appointmentChange answers a cancel, move or outcome form of one
 // appointment on the chart: field errors are shown at that appointment's
 // own form (keyed "ap:<id>:<field>"), with what was typed.
-func (s *Server) appointmentChange(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Server) appointmentChange(w http.ResponseWriter, r *http.Request, err error, done string) {
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid && len(e.Fields) > 0 {
 		fields := map[string]string{}
 		for k, v := range e.Fields {
@@ -315,31 +341,28 @@ func (s *Server) appointmentChange(w http.ResponseWriter, r *http.Request, err e
 		s.patientPage(w, r, patientData{Errors: fields, Form: r.PostForm}, http.StatusUnprocessableEntity)
 		return
 	}
-	s.chartForm(w, r, err, "appointments")
+	s.chartForm(w, r, err, done)
 }
 
 func (s *Server) handleAppointmentCancel(w http.ResponseWriter, r *http.Request) {
 	err := s.store.CancelAppointment(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("appointment"), r.PostFormValue("reason"))
-	s.appointmentChange(w, r, err)
+	s.appointmentChange(w, r, err, "cancelled")
 }
 
+// handleAppointmentMove moves an appointment to a new time, entered in the
+// practice's time zone.
 func (s *Server) handleAppointmentMove(w http.ResponseWriter, r *http.Request) {
-	loc := time.UTC
-	if tz := r.PostFormValue("tz"); tz != "" {
-		if l, err := time.LoadLocation(tz); err == nil {
-			loc = l
-		}
-	}
-	t, perr := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(r.PostFormValue("starts_at")), loc)
-	if perr != nil {
-		s.appointmentChange(w, r, clinic.FieldErrors{"starts_at": "Enter the new date and time, like 2026-12-03 10:00."}.Err())
+	loc, _ := s.practiceZone(r)
+	t, ok := parseLocal(r.PostFormValue("starts_at"), loc)
+	if !ok {
+		s.appointmentChange(w, r, clinic.FieldErrors{"starts_at": "Enter the new date and time, like 2026-12-03 10:00."}.Err(), "")
 		return
 	}
 	err := s.store.MoveAppointment(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("appointment"), t, r.PostFormValue("reason"))
-	s.appointmentChange(w, r, err)
+	s.appointmentChange(w, r, err, "moved")
 }
 
 func (s *Server) handleAppointmentOutcome(w http.ResponseWriter, r *http.Request) {
 	err := s.store.RecordAppointmentOutcome(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("appointment"), r.PostFormValue("outcome"))
-	s.appointmentChange(w, r, err)
+	s.appointmentChange(w, r, err, "outcome")
 }

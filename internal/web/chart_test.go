@@ -434,7 +434,7 @@ func TestAppointmentConflicts(t *testing.T) {
 	}
 	// Rex, the same patient, overlapping: refused.
 	err = book(f.as("rex@example.org"), f.pA.ID, at.Add(-30*time.Minute), 60)
-	if clinic.ErrorCode(err) != clinic.EInvalid || !strings.Contains(err.Error(), "This patient already has a preparation appointment") {
+	if clinic.ErrorCode(err) != clinic.EInvalid || !strings.Contains(err.Error(), "This patient already has an appointment (preparation)") {
 		t.Fatalf("patient double-booked: %v", err)
 	}
 	// Back to back, and an appointment that ends as the booked one starts.
@@ -465,8 +465,11 @@ func TestAppointmentSeries(t *testing.T) {
 	if err := f.st.CreateAppointment(t.Context(), f.as("thea@example.org"), pC.ID, &store.Appointment{Kind: "other", StartsAt: busy, Minutes: 50}); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.st.SetSetting(t.Context(), store.System, "time_zone", "America/New_York"); err != nil {
+		t.Fatal(err)
+	}
 	thea := f.signIn("thea@example.org")
-	form := url.Values{"kind": {"integration"}, "starts_at": {"2026-12-03T10:00"}, "tz": {"America/New_York"}, "minutes": {"50"}, "repeat": {"14"}, "times": {"12"}}
+	form := url.Values{"kind": {"integration"}, "starts_at": {"2026-12-03T10:00"}, "minutes": {"50"}, "repeat": {"14"}, "times": {"12"}}
 	r := f.do("POST", "/patients/"+f.pA.ID+"/appointments", form, thea)
 	if r.status != http.StatusOK || !strings.Contains(r.body, "Booked 11 of 12 appointments") || !strings.Contains(r.body, "Thu Jan 14, 10:00: You already have an appointment") {
 		t.Fatalf("series with a clash = %d, want 11 of 12 booked and the clash listed", r.status)
@@ -493,7 +496,7 @@ func TestAppointmentSeries(t *testing.T) {
 		t.Errorf("40 times = %d, want 422 at the field keeping 40", r.status)
 	}
 	// No clash: redirect with a notice.
-	form = url.Values{"kind": {"preparation"}, "starts_at": {"2026-12-04T09:00"}, "tz": {"America/New_York"}, "minutes": {"50"}, "repeat": {"7"}, "times": {"3"}}
+	form = url.Values{"kind": {"preparation"}, "starts_at": {"2026-12-04T09:00"}, "minutes": {"50"}, "repeat": {"7"}, "times": {"3"}}
 	r = f.do("POST", "/patients/"+f.pA.ID+"/appointments", form, thea)
 	if r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "done=series") {
 		t.Errorf("clean series = %d %s, want a redirect", r.status, r.header.Get("Location"))

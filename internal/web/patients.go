@@ -140,6 +140,27 @@ func (s *Server) handlePatientCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/patients/"+p.ID+"?done=created", http.StatusSeeOther)
 }
 
+// kindOption is an appointment kind in the booking form, with the
+// practice's usual length for it.
+type kindOption struct {
+	Kind, Title string
+	Minutes     int
+}
+
+// MinutesFor is the usual length of kind, or of the first kind when kind
+// is not one: the booking form's hint for an empty length.
+func (d patientData) MinutesFor(kind string) int {
+	for _, k := range d.Kinds {
+		if k.Kind == kind {
+			return k.Minutes
+		}
+	}
+	if len(d.Kinds) > 0 {
+		return d.Kinds[0].Minutes
+	}
+	return 0
+}
+
 type patientData struct {
 	Chart      *store.Chart // the clinical chart; nil for an admin, who sees the profile only
 	Form       url.Values   // what was typed into a form that failed, shown again
@@ -166,8 +187,9 @@ type patientData struct {
 	NextStages      []clinic.Stage
 	Recommendations []string
 	Decisions       []string
-	Kinds           []string
+	Kinds           []kindOption
 	Rooms           []store.Room
+	Zone            string // the practice's time zone, in which staff read and enter times
 	Excludes        []excludeFlag
 }
 
@@ -201,6 +223,7 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		s.error(w, r, err)
 		return
 	}
+	_, d.Zone = s.practiceZone(r)
 	team, err := s.store.CareTeam(ctx, actor, p.ID)
 	if err != nil {
 		s.error(w, r, err)
@@ -219,7 +242,8 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 				dosing = append(dosing, ap.StartsAt)
 			}
 		}
-		d.Measures, d.Progress = m, progressViews(m.Checkins, dosing, patientLoc(p), 640)
+		ploc, _ := s.patientZone(r, p)
+		d.Measures, d.Progress = m, progressViews(m.Checkins, dosing, ploc, 640)
 		for _, base := range measure.All() {
 			inst, _, err := s.store.Instrument(ctx, base.ID)
 			if err != nil {
@@ -233,7 +257,15 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		d.Cadences = store.Cadences
 		d.PathwayStages = clinic.Stages[:8]
 		d.NextStages = clinic.NextStages(p.Stage)
-		d.Recommendations, d.Decisions, d.Kinds = store.Recommendations, store.Decisions, store.AppointmentKinds
+		d.Recommendations, d.Decisions = store.Recommendations, store.Decisions
+		ps, err := s.store.Practice(r.Context())
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		for _, t := range clinic.AppointmentTypes {
+			d.Kinds = append(d.Kinds, kindOption{Kind: t.Kind, Title: t.Title, Minutes: ps.Minutes[t.Kind]})
+		}
 		if d.Rooms, err = s.store.Rooms(r.Context()); err != nil {
 			s.error(w, r, err)
 			return
@@ -282,6 +314,12 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		d.Notice = "Message sent."
 	case "appointments":
 		d.Notice = "Appointment booked."
+	case "cancelled":
+		d.Notice = "Appointment cancelled. Its reminders will not be sent."
+	case "moved":
+		d.Notice = "Appointment moved. Reminders will go out for the new time."
+	case "outcome":
+		d.Notice = "Recorded what happened at the appointment."
 	case "series":
 		d.Notice = "All the appointments in the series are booked."
 	case "measures":

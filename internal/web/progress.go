@@ -138,16 +138,8 @@ func (s *Server) handlePortalProgress(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "progress", "Your progress", progressData{Views: progressViews(m.Checkins, nil, patientLoc(p), 360)})
-}
-
-func patientLoc(p *store.Patient) *time.Location {
-	if p != nil && p.TimeZone != "" {
-		if l, err := time.LoadLocation(p.TimeZone); err == nil {
-			return l
-		}
-	}
-	return time.UTC
+	loc, _ := s.patientZone(r, p)
+	s.render(w, r, http.StatusOK, "progress", "Your progress", progressData{Views: progressViews(m.Checkins, nil, loc, 360)})
 }
 
 func (s *Server) handleAssignMeasure(w http.ResponseWriter, r *http.Request) {

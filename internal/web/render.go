@@ -107,6 +107,15 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 			}
 			return t.In(loc).Format("Mon Jan 2, 2006, 15:04 MST")
 		},
+		// clockIn is the time of day in a zone, for a second, shorter
+		// reading beside whenIn.
+		"clockIn": func(t time.Time, tz string) string {
+			loc, err := time.LoadLocation(tz)
+			if tz == "" || err != nil {
+				loc = time.UTC
+			}
+			return t.In(loc).Format("Mon 15:04 MST")
+		},
 		"actionWords": actionWords,
 		"recommendation": func(r string) string {
 			return map[string]string{"suitable": "Suitable for KAP", "needs_information": "Needs more information", "not_suitable": "Not suitable"}[r]
@@ -162,7 +171,7 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 		"cadence": func(c string) string {
 			return map[string]string{"before_session": "Before each session", "weekly": "Every week", "once": "Once"}[c]
 		},
-		"appointmentKind": kindTitle,
+		"appointmentKind": clinic.AppointmentTitle,
 		"hasPrefix":       strings.HasPrefix,
 		"minutes":         func(n int) time.Duration { return time.Duration(n) * time.Minute },
 		"started":         func(t time.Time) bool { return !t.After(s.Now()) },

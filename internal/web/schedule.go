@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"net/http"
 	"time"
 
@@ -34,6 +35,29 @@ func (s *Server) practiceZone(r *http.Request) (*time.Location, string) {
 		}
 	}
 	return time.UTC, "UTC"
+}
+
+// patientZone is the zone a patient reads times in: their own when they
+// have set one, else the practice's.
+func (s *Server) patientZone(r *http.Request, p *store.Patient) (*time.Location, string) {
+	if p != nil && p.TimeZone != "" {
+		if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+			return loc, p.TimeZone
+		}
+	}
+	return s.practiceZone(r)
+}
+
+// parseLocal reads a datetime-local form value ("2026-12-03T10:00") as a
+// wall-clock time in loc. A time skipped by a spring-forward change moves
+// forward by the gap, as a series and working hours do (clinic.LocalTime);
+// time.ParseInLocation would move it back.
+func parseLocal(value string, loc *time.Location) (time.Time, bool) {
+	t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(value), time.UTC)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return clinic.LocalTime(loc, t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0), true
 }
 
 // handleSchedule is the staff calendar: one week, Monday to Sunday, in the

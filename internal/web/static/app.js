@@ -46,4 +46,15 @@
     }, 350);
     input.addEventListener("input", check);
   });
+
+  // Booking: the length field's hint follows the chosen kind's usual
+  // length. Without JavaScript an empty length still takes it on save.
+  document.querySelectorAll("select[data-minutes-for]").forEach(function (select) {
+    var input = document.getElementById(select.getAttribute("data-minutes-for"));
+    if (!input) { return; }
+    select.addEventListener("change", function () {
+      var opt = select.options[select.selectedIndex];
+      if (opt && opt.getAttribute("data-minutes")) { input.placeholder = opt.getAttribute("data-minutes"); }
+    });
+  });
 })();
