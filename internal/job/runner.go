@@ -32,7 +32,8 @@ import (
 
 // Handler does the work of one job. It must be idempotent, should return
 // when ctx ends (its lease is about to expire), and must not put PHI in its
-// error: the error is logged and stored with the job.
+// error: the error is logged and stored with the job (with anything that
+// looks like an email address redacted, as a second line of defence).
 type Handler func(ctx context.Context, j store.Job) error
 
 // Defaults for a Runner's zero fields.
@@ -230,14 +231,18 @@ func (r *Runner) run(ctx context.Context, c *config, worker string, deadline tim
 		retryAt = r.Store.Now() // interrupted by shutdown, not the job's fault
 	}
 	final := j.Attempts >= j.MaxAttempts
-	if ferr := r.Store.FailJob(sctx, j.ID, worker, err.Error(), retryAt); ferr != nil {
-		log.Error("job: failed, and could not record it", "err", err, "record_err", ferr)
+	// Handlers must keep PHI out of their errors, but a mail server's reply
+	// may still carry a patient's address: it is redacted before it is
+	// logged (FailJob redacts what it stores).
+	msg := store.RedactAddresses(err.Error())
+	if ferr := r.Store.FailJob(sctx, j.ID, worker, msg, retryAt); ferr != nil {
+		log.Error("job: failed, and could not record it", "err", msg, "record_err", store.RedactAddresses(ferr.Error()))
 		return
 	}
 	if final {
-		log.Error("job: failed for good", "err", err)
+		log.Error("job: failed for good", "err", msg)
 	} else {
-		log.Warn("job: failed, will retry", "err", err, "retry_at", retryAt)
+		log.Warn("job: failed, will retry", "err", msg, "retry_at", retryAt)
 	}
 }
 

@@ -381,3 +381,42 @@ func TestRunnerNeedsStoreAndHandlers(t *testing.T) {
 		t.Error("RunOnce with no handlers succeeded, want an error")
 	}
 }
+
+// TestFailureLogsNoAddress: a handler error that carries an email address
+// (a mail server's reply, say) is logged and stored with the address
+// redacted, both while the job will be retried and when it fails for good.
+func TestFailureLogsNoAddress(t *testing.T) {
+	s := storetest.Open(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := s.Enqueue(ctx, "mail", "{}", time.Now(), ""); err != nil {
+		t.Fatal(err)
+	}
+	log, buf := testLog(t)
+	r := &job.Runner{
+		Store: s, Worker: "w", Log: log,
+		Backoff: func(int) time.Duration { return 0 },
+		Handlers: map[string]job.Handler{"mail": func(ctx context.Context, j store.Job) error {
+			return errors.New(`reminder email failed: 550 "5.1.1 <pat@example.org>: Recipient address rejected"`)
+		}},
+	}
+	for range store.JobMaxAttempts {
+		if n, err := r.RunOnce(ctx); err != nil || n != 1 {
+			t.Fatalf("RunOnce = %d, %v; want 1 job", n, err)
+		}
+	}
+	out := buf.String()
+	if !strings.Contains(out, "will retry") || !strings.Contains(out, "failed for good") {
+		t.Fatalf("log has no retry and final failure lines:\n%s", out)
+	}
+	if strings.Contains(out, "pat") || strings.Contains(out, "example.org") || !strings.Contains(out, "<address>") {
+		t.Errorf("log does not redact the address:\n%s", out)
+	}
+	failed, err := s.ListJobs(ctx, store.JobFailed, 10)
+	if err != nil || len(failed) != 1 {
+		t.Fatalf("failed jobs = %+v, %v; want 1", failed, err)
+	}
+	if got, want := failed[0].LastError, `reminder email failed: 550 "5.1.1 <address>: Recipient address rejected"`; got != want {
+		t.Errorf("last_error = %q, want %q", got, want)
+	}
+}

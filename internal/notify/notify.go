@@ -6,12 +6,18 @@ package notify
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/mail"
+	"net/textproto"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -76,7 +82,9 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 
 // Send delivers one message to every recipient, within the mailer's
 // timeout. Header injection is refused: no line breaks in the subject or
-// in addresses.
+// in addresses. Its errors say which step failed and keep the server's
+// reply codes, never the server's words or an address (see sendFailure):
+// they are logged and kept with the job.
 func (m *SMTP) Send(ctx context.Context, to []string, subject, body string) error {
 	if strings.ContainsAny(subject, "\r\n") {
 		return errors.New("notify: line break in subject")
@@ -88,10 +96,11 @@ func (m *SMTP) Send(ctx context.Context, to []string, subject, body string) erro
 	}
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(m.from); err != nil {
-		return err
+		return errors.New("notify: the sender address is not valid")
 	}
 	if err := msg.To(to...); err != nil {
-		return fmt.Errorf("notify: recipient: %w", err)
+		// go-mail's error quotes the address, which may be a patient's.
+		return errors.New("notify: a recipient address is not valid")
 	}
 	msg.Subject(subject)
 	msg.SetDate()
@@ -99,14 +108,119 @@ func (m *SMTP) Send(ctx context.Context, to []string, subject, body string) erro
 	msg.SetBodyString(gomail.TypeTextPlain, body)
 	c, err := m.client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return err
+		return sendFailure(err)
 	}
 	err = m.client.SendWithSMTPClient(c, msg)
 	// Once the server has accepted the message it is sent: a failure to
 	// say goodbye must not make the caller send it again.
 	_ = m.client.CloseWithSMTPClient(c)
 	if err != nil && !msg.IsDelivered() {
-		return err
+		return sendFailure(err)
 	}
 	return nil
+}
+
+// sendFailure turns an error from reaching or talking to the mail server
+// into a short one that says which step failed and keeps the server's
+// reply codes (550 5.1.1) but drops everything else it said: servers echo
+// recipient addresses ("550 5.1.1 <pat@example.org>: Recipient address
+// rejected") and user names in their replies. A cancelled or expired ctx
+// stays visible to errors.Is.
+func sendFailure(err error) error {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("sending mail was interrupted: %w", context.Canceled)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("the mail server did not answer in time: %w", context.DeadlineExceeded)
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		var what string
+		switch se.Reason {
+		case gomail.ErrSMTPRcptTo:
+			what = "a recipient"
+		case gomail.ErrSMTPMailFrom:
+			what = "the sender address"
+		case gomail.ErrSMTPData, gomail.ErrWriteContent, gomail.ErrSMTPDataClose:
+			what = "the message"
+		case gomail.ErrConnCheck:
+			return errors.New("lost the connection to the mail server")
+		default:
+			what = "the message"
+		}
+		if se.ErrorCode() == 0 {
+			// No reply code: the connection failed, the server said no.
+			return errors.New("the connection to the mail server failed while sending " + what)
+		}
+		return errors.New("the mail server refused " + what + replyCodes(se.ErrorCode(), se.EnhancedStatusCode()))
+	}
+	var te *textproto.Error
+	isTE := errors.As(err, &te)
+	switch {
+	// go-mail reports a refused login as "SMTP AUTH failed: <reply>"; a
+	// server may also refuse to go on without one (530).
+	case strings.HasPrefix(err.Error(), "SMTP AUTH failed"), isTE && te.Code >= 530 && te.Code <= 539:
+		if isTE {
+			return errors.New("mail server authentication failed" + replyCodes(te.Code, enhancedCode(te.Msg)))
+		}
+		return errors.New("mail server authentication failed")
+	case errors.Is(err, gomail.ErrNoSupportedAuthDiscovered), err.Error() == "server does not support SMTP AUTH":
+		return errors.New("mail server authentication failed: the server offers no login method kapstone can use")
+	case isTE:
+		return errors.New("the mail server refused the connection" + replyCodes(te.Code, enhancedCode(te.Msg)))
+	}
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var authorityErr x509.UnknownAuthorityError
+	var invalidErr x509.CertificateInvalidError
+	var alertErr tls.AlertError
+	var recordErr tls.RecordHeaderError
+	var errno syscall.Errno
+	var netErr net.Error
+	switch {
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return errors.New("could not connect to the mail server: its host name was not found")
+		}
+		return errors.New("could not connect to the mail server: could not look up its host name")
+	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authorityErr), errors.As(err, &invalidErr):
+		return errors.New("could not connect to the mail server: its TLS certificate is not valid for it")
+	case errors.As(err, &alertErr), errors.As(err, &recordErr):
+		return errors.New("could not connect to the mail server: the TLS handshake failed")
+	case errors.As(err, &errno):
+		// A fixed system message: "connection refused", "connection reset by peer".
+		return errors.New("could not connect to the mail server: " + errno.Error())
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return errors.New("the mail server did not answer in time")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("the mail server closed the connection")
+	case errors.As(err, &netErr):
+		return errors.New("could not connect to the mail server")
+	}
+	return errors.New("could not send the mail")
+}
+
+// replyCodes formats an SMTP reply code and an enhanced status code (RFC
+// 3463) as " (550 5.1.1)", leaving out what is missing.
+func replyCodes(code int, enhanced string) string {
+	var parts []string
+	if code != 0 {
+		parts = append(parts, strconv.Itoa(code))
+	}
+	if enhanced != "" {
+		parts = append(parts, enhanced)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, " ") + ")"
+}
+
+var enhancedCodeRE = regexp.MustCompile(`^[245]\.\d{1,3}\.\d{1,3}\b`)
+
+// enhancedCode returns the enhanced status code a reply's text starts
+// with, or "".
+func enhancedCode(text string) string {
+	return enhancedCodeRE.FindString(text)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,9 +115,13 @@ func (s *Store) EnqueueIn(ctx context.Context, tx *Tx, kind, payload string, run
 
 // ClaimJobs marks up to limit jobs as running under worker for lease and
 // returns them, oldest run_at first. A job can be claimed when it is pending
-// and due, or running with an expired lease (its worker died or overran).
-// kinds limits the claim to those kinds; empty means any kind. Each claim
-// counts as an attempt. It returns no jobs, not an error, when none is due.
+// and due, or running with an expired lease (its worker died or overran)
+// and attempts left. A running job whose lease expired on its last attempt
+// is marked failed instead, with LastError JobWorkerLost, so a job that
+// kills or hangs its worker every time is not retried for ever.
+// kinds limits the claim (and that marking) to those kinds; empty means any
+// kind. Each claim counts as an attempt. It returns no jobs, not an error,
+// when none is due.
 //
 // Claiming happens in one write transaction: the candidates are selected
 // (on PostgreSQL with FOR UPDATE SKIP LOCKED, so instances claiming at the
@@ -136,18 +141,24 @@ func (s *Store) ClaimJobs(ctx context.Context, worker string, kinds []string, li
 	err := s.write(ctx, func(tx *Tx) error {
 		out = nil
 		now := s.now()
-		q := `SELECT id FROM jobs WHERE ((status = 'pending' AND run_at <= $1) OR (status = 'running' AND locked_until < $1))`
-		args := []any{now}
+		// kindIn is the kinds condition; its placeholders follow $1 (now).
+		var kindIn string
+		kindArgs := []any{now}
 		if len(kinds) > 0 {
 			ph := make([]string, len(kinds))
 			for i, k := range kinds {
-				args = append(args, k)
-				ph[i] = "$" + strconv.Itoa(len(args))
+				kindArgs = append(kindArgs, k)
+				ph[i] = "$" + strconv.Itoa(len(kindArgs))
 			}
-			q += ` AND kind IN (` + strings.Join(ph, ", ") + `)`
+			kindIn = ` AND kind IN (` + strings.Join(ph, ", ") + `)`
 		}
+		if err := failExhaustedJobs(ctx, tx, s.d, now, kindIn, kindArgs); err != nil {
+			return err
+		}
+		args := slices.Clone(kindArgs)
 		args = append(args, limit)
-		q += ` ORDER BY run_at, id LIMIT $` + strconv.Itoa(len(args)) + s.d.skipLocked()
+		q := `SELECT id FROM jobs WHERE ((status = 'pending' AND run_at <= $1) OR (status = 'running' AND locked_until < $1 AND attempts < max_attempts))` +
+			kindIn + ` ORDER BY run_at, id LIMIT $` + strconv.Itoa(len(args)) + s.d.skipLocked()
 		ids, err := queryStrings(ctx, tx, q, args...)
 		if err != nil {
 			return err
@@ -156,7 +167,7 @@ func (s *Store) ClaimJobs(ctx context.Context, worker string, kinds []string, li
 		until := now.Add(lease)
 		for _, id := range ids {
 			row := tx.QueryRow(ctx, `UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
-				WHERE id = $4 AND ((status = 'pending' AND run_at <= $3) OR (status = 'running' AND locked_until < $3))
+				WHERE id = $4 AND ((status = 'pending' AND run_at <= $3) OR (status = 'running' AND locked_until < $3 AND attempts < max_attempts))
 				RETURNING `+jobColumns, worker, until, now, id)
 			j, err := scanJob(row)
 			if err := noRows(err); err != nil {
@@ -180,6 +191,31 @@ func (s *Store) ClaimJobs(ctx context.Context, worker string, kinds []string, li
 	return out, nil
 }
 
+// JobWorkerLost is the LastError of a job ClaimJobs marked failed because
+// its lease expired on its last attempt.
+const JobWorkerLost = "the worker stopped or timed out on every attempt"
+
+// failExhaustedJobs marks failed, inside a claim's transaction, the running
+// jobs whose lease expired on their last attempt; kindIn and kindArgs are
+// the claim's kinds condition and its arguments, $1 being now. On
+// PostgreSQL the rows are locked first, skipping any another transaction
+// holds, and updated one by one in id order, so two claims never wait on
+// each other here; the UPDATE re-checks the condition.
+func failExhaustedJobs(ctx context.Context, tx *Tx, d *dialect, now time.Time, kindIn string, kindArgs []any) error {
+	ids, err := queryStrings(ctx, tx, `SELECT id FROM jobs WHERE status = 'running' AND locked_until < $1 AND attempts >= max_attempts`+
+		kindIn+` ORDER BY id`+d.skipLocked(), kindArgs...)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := tx.Exec(ctx, `UPDATE jobs SET status = 'failed', locked_until = NULL, last_error = $1, updated_at = $2, done_at = $2
+			WHERE id = $3 AND status = 'running' AND locked_until < $2 AND attempts >= max_attempts`, JobWorkerLost, now, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // CompleteJob marks job id done if it is still running under worker. It
 // returns ErrLeaseLost otherwise (another worker took it over after the
 // lease expired, or it is already finished); the job is then left alone.
@@ -192,9 +228,11 @@ func (s *Store) CompleteJob(ctx context.Context, id, worker string) error {
 	})
 }
 
-// FailJob records errMsg (cut to one short line; it must hold no PHI) for
-// job id, running under worker. The job goes back to pending to run again at
-// retryAt, or, when it has used all its attempts, becomes failed for good.
+// FailJob records errMsg (cut to one short line; it must hold no PHI, and
+// anything in it that looks like an email address is replaced by
+// "<address>" in case it does) for job id, running under worker. The job
+// goes back to pending to run again at retryAt, or, when it has used all
+// its attempts, becomes failed for good.
 // It returns ErrLeaseLost, changing nothing, when the job is no longer
 // running under worker.
 func (s *Store) FailJob(ctx context.Context, id, worker, errMsg string, retryAt time.Time) error {
@@ -283,9 +321,9 @@ func scanJob(row interface{ Scan(...any) error }) (*Job, error) {
 }
 
 // shortError makes msg one line of at most jobErrorMax bytes, cut on a rune
-// boundary.
+// boundary, with its email addresses redacted.
 func shortError(msg string) string {
-	msg = strings.Join(strings.Fields(msg), " ")
+	msg = strings.Join(strings.Fields(RedactAddresses(msg)), " ")
 	if len(msg) <= jobErrorMax {
 		return msg
 	}
@@ -315,4 +353,21 @@ func (s *Store) RetryJobsNow(ctx context.Context, actor Actor) (int, error) {
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "jobs.retry", ObjectType: "job", Detail: "count=" + strconv.FormatInt(n, 10)})
 	})
 	return int(n), err
+}
+
+// addressRE matches what looks like an email address, in angle brackets or
+// not, with its @ written plainly or URL-encoded (%40). It errs towards
+// matching: a stray user@host in an error is redacted too.
+var addressRE = regexp.MustCompile(`<?[^\s<>()\[\]{}"` + "`" + `,;:@]+(?:@|%40)[^\s<>()\[\]{}"` + "`" + `,;:@]+>?`)
+
+// RedactAddresses returns s with everything that looks like an email
+// address replaced by "<address>". Mail servers echo recipients in their
+// error replies ("550 5.1.1 <pat@example.org>: Recipient address
+// rejected"), and a patient's address is PHI: errors pass through this
+// before they are stored with a job or logged.
+func RedactAddresses(s string) string {
+	if !strings.Contains(s, "@") && !strings.Contains(s, "%40") {
+		return s
+	}
+	return addressRE.ReplaceAllString(s, "<address>")
 }

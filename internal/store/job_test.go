@@ -373,3 +373,87 @@ func TestConcurrentClaimsExactlyOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestFailJobRedactsAddresses: a mail server's reply that echoes a
+// recipient, passed to FailJob as the error, is stored without the address.
+func TestFailJobRedactsAddresses(t *testing.T) {
+	s, c := jobStore(t)
+	ctx := context.Background()
+	id, err := s.Enqueue(ctx, "reminder", "{}", c.Now(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimOne(t, s, "w", time.Minute)
+	msg := "reminder email failed: sending SMTP RCPT TO command: 550 \"5.1.1 <Pat.O'Neil+k@Example.org>: Recipient address rejected\", " +
+		"affected recipient(s): <Pat.O'Neil+k@Example.org>, also pat%40example.org"
+	if err := s.FailJob(ctx, id, "w", msg, c.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got := jobByID(t, s, id).LastError
+	want := "reminder email failed: sending SMTP RCPT TO command: 550 \"5.1.1 <address>: Recipient address rejected\", " +
+		"affected recipient(s): <address>, also <address>"
+	if got != want {
+		t.Errorf("last_error = %q, want %q", got, want)
+	}
+	for _, leak := range []string{"@", "%40", "Neil", "xample"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("last_error %q contains %q", got, leak)
+		}
+	}
+}
+
+// TestClaimFailsJobWhoseWorkerAlwaysDies: a job whose worker dies (its
+// lease expires) on every attempt is claimed max_attempts times and then
+// marked failed by the next claim, not claimed again.
+func TestClaimFailsJobWhoseWorkerAlwaysDies(t *testing.T) {
+	s, c := jobStore(t)
+	ctx := context.Background()
+	id, err := s.Enqueue(ctx, "crash", "{}", c.Now(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.Enqueue(ctx, "other", "{}", c.Now(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 1; attempt <= store.JobMaxAttempts; attempt++ {
+		jobs, err := s.ClaimJobs(ctx, fmt.Sprintf("w%d", attempt), []string{"crash"}, 5, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs) != 1 || jobs[0].ID != id || jobs[0].Attempts != attempt {
+			t.Fatalf("claim %d = %+v, want the job at attempt %d", attempt, jobs, attempt)
+		}
+		c.Add(time.Minute + time.Second) // the worker died: its lease runs out
+	}
+	// A claim for other kinds leaves it alone.
+	if jobs, err := s.ClaimJobs(ctx, "x", []string{"other"}, 5, time.Minute); err != nil || len(jobs) != 1 || jobs[0].ID != other {
+		t.Fatalf("claim of kind other = %+v, %v; want only %s", jobs, err, other)
+	}
+	if got := jobByID(t, s, id); got.Status != store.JobRunning {
+		t.Fatalf("after a claim of other kinds the job is %s, want still running", got.Status)
+	}
+	jobs, err := s.ClaimJobs(ctx, "last", []string{"crash"}, 5, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 0 {
+		t.Fatalf("claim after the last attempt's lease expired = %+v, want nothing", jobs)
+	}
+	got := jobByID(t, s, id)
+	if got.Status != store.JobFailed || got.Attempts != store.JobMaxAttempts || got.LastError != store.JobWorkerLost ||
+		!got.DoneAt.Equal(c.Now()) || !got.LockedUntil.IsZero() {
+		t.Errorf("job after its last lease expired = %+v, want failed after %d attempts with %q", got, store.JobMaxAttempts, store.JobWorkerLost)
+	}
+	c.Add(24 * time.Hour)
+	if j := claimOne(t, s, "later", time.Minute); j != nil && j.ID == id {
+		t.Errorf("the failed job was claimed again: %+v", j)
+	}
+	// An admin's retry gives it a fresh set of attempts.
+	if n, err := s.RetryJobsNow(ctx, store.System); err != nil || n != 1 {
+		t.Fatalf("RetryJobsNow = %d, %v; want 1", n, err)
+	}
+	if j := claimOne(t, s, "after-retry", time.Minute); j == nil || j.ID != id || j.Attempts != 1 {
+		t.Errorf("claim after RetryJobsNow = %+v, want the job at attempt 1", j)
+	}
+}

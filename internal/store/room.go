@@ -31,7 +31,9 @@ func (s *Store) Rooms(ctx context.Context) ([]Room, error) {
 	return out, err
 }
 
-// CreateRoom adds a room (admins). Audited.
+// CreateRoom adds a room (admins). A name another room in use has is an
+// EInvalid field error, also when the two are added at the same moment.
+// Audited.
 func (s *Store) CreateRoom(ctx context.Context, actor Actor, r *Room) error {
 	if actor.Role != clinic.RoleAdmin {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
@@ -49,14 +51,25 @@ func (s *Store) CreateRoom(ctx context.Context, actor Actor, r *Room) error {
 			return err
 		}
 		if n > 0 {
-			return clinic.FieldErrors{"name": "There is already a room with that name."}.Err()
+			return errRoomNameTaken()
 		}
 		r.ID = NewID()
-		if _, err := tx.Exec(ctx, `INSERT INTO rooms (id, name, dosing, created_at) VALUES ($1, $2, $3, $4)`, r.ID, r.Name, r.Dosing, s.now()); err != nil {
+		// The count above misses a room another transaction is adding
+		// (PostgreSQL runs them side by side); the unique index rooms_name
+		// catches it, and the transaction is given up.
+		_, err := tx.Exec(ctx, `INSERT INTO rooms (id, name, dosing, created_at) VALUES ($1, $2, $3, $4)`, r.ID, r.Name, r.Dosing, s.now())
+		if s.d.isUniqueViolation(err) {
+			return errRoomNameTaken()
+		}
+		if err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "room.create", ObjectType: "room", ObjectID: r.ID})
 	})
+}
+
+func errRoomNameTaken() error {
+	return clinic.FieldErrors{"name": "There is already a room with that name."}.Err()
 }
 
 // ArchiveRoom takes a room out of use; its past appointments keep it.

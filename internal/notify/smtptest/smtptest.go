@@ -1,10 +1,13 @@
 // Package smtptest is a minimal SMTP server for tests: it accepts
 // messages, keeps them, and can be stopped (dropping every connection, as a
-// crashed mail server would) and started again on the same address.
+// crashed mail server would) and started again on the same address. It can
+// also refuse chosen recipients and every login the way real servers do,
+// with replies that echo the address or user name.
 package smtptest
 
 import (
 	"bufio"
+	"encoding/base64"
 	"net"
 	"strings"
 	"sync"
@@ -17,6 +20,10 @@ type Sink struct {
 	msgs  []string
 	rcpt  []string
 	conns map[net.Conn]bool
+	// reject holds the recipient addresses (lower case) RCPT TO refuses.
+	reject map[string]bool
+	// refuseLogins makes AUTH fail.
+	refuseLogins bool
 }
 
 // Start listens on addr ("127.0.0.1:0" for any free port).
@@ -25,7 +32,7 @@ func Start(addr string) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{ln: ln, conns: map[net.Conn]bool{}}
+	s := &Sink{ln: ln, conns: map[net.Conn]bool{}, reject: map[string]bool{}}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -68,6 +75,24 @@ func (s *Sink) Recipients() []string {
 	return append([]string(nil), s.rcpt...)
 }
 
+// RejectRecipient makes RCPT TO for addr fail, from the next command on,
+// with a permanent error that echoes the address, as Postfix does:
+// "550 5.1.1 <addr>: Recipient address rejected: User unknown".
+func (s *Sink) RejectRecipient(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reject[strings.ToLower(addr)] = true
+}
+
+// RefuseLogins makes every AUTH fail with "535 5.7.8" and a reply that
+// names the user. Without it any login is accepted. The sink offers AUTH
+// CRAM-MD5 only (a client on a connection without TLS may use it).
+func (s *Sink) RefuseLogins() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseLogins = true
+}
+
 func (s *Sink) serve(c net.Conn) {
 	defer func() {
 		c.Close()
@@ -85,12 +110,43 @@ func (s *Sink) serve(c net.Conn) {
 		}
 		cmd := strings.ToUpper(strings.TrimSpace(line))
 		switch {
-		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+		case strings.HasPrefix(cmd, "EHLO"):
+			w("250-sink")
+			w("250-ENHANCEDSTATUSCODES")
+			w("250 AUTH CRAM-MD5")
+		case strings.HasPrefix(cmd, "HELO"):
 			w("250 sink")
-		case strings.HasPrefix(cmd, "RCPT TO"):
+		case strings.HasPrefix(cmd, "AUTH"):
+			w("334 PDEyMzQ1LjY3ODlAc2luaz4=") // <12345.6789@sink>
+			resp, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
 			s.mu.Lock()
-			s.rcpt = append(s.rcpt, strings.TrimSpace(line[8:]))
+			refuse := s.refuseLogins
 			s.mu.Unlock()
+			if !refuse {
+				w("235 2.7.0 Authentication successful")
+				break
+			}
+			user := "someone"
+			if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(resp)); err == nil {
+				user, _, _ = strings.Cut(string(b), " ")
+			}
+			w("535 5.7.8 Error: authentication failed for " + user)
+		case strings.HasPrefix(cmd, "RCPT TO"):
+			addr := strings.TrimSpace(line[8:])
+			bare := strings.ToLower(strings.Trim(addr, "<>"))
+			s.mu.Lock()
+			rejected := s.reject[bare]
+			if !rejected {
+				s.rcpt = append(s.rcpt, addr)
+			}
+			s.mu.Unlock()
+			if rejected {
+				w("550 5.1.1 <" + bare + ">: Recipient address rejected: User unknown in virtual mailbox table")
+				break
+			}
 			w("250 ok")
 		case cmd == "DATA":
 			w("354 go on")
