@@ -161,6 +161,9 @@ func (s *Store) ListStaff(ctx context.Context, role clinic.Role) ([]*clinic.User
 // again brings back neither: the clinician makes a new feed. Audited (the
 // feeds' revocation too, when there was a live one).
 func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, userID string, disabled bool) error {
+	if actor.Role != clinic.RoleAdmin && actor != System {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that account.")
+	}
 	return s.write(ctx, func(tx *Tx) error {
 		var at any
 		action := "user.enable"

@@ -501,6 +501,30 @@ func TestAppointmentSeries(t *testing.T) {
 	if r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "done=series") {
 		t.Errorf("clean series = %d %s, want a redirect", r.status, r.header.Get("Location"))
 	}
+	// A series whose first date clashes (Dec 18, 09:00 is the last of
+	// those three) still places the others and lists the first.
+	form = url.Values{"kind": {"follow_up"}, "starts_at": {"2026-12-18T09:00"}, "minutes": {""}, "repeat": {"7"}, "times": {"3"}}
+	r = f.do("POST", "/patients/"+f.pA.ID+"/appointments", form, thea)
+	if r.status != http.StatusOK || !strings.Contains(r.body, "Booked 2 of 3 appointments") || !strings.Contains(r.body, "Fri Dec 18, 09:00: This patient already has an appointment (preparation)") {
+		t.Errorf("series with the first date taken = %d, want 2 of 3 booked and Dec 18 listed", r.status)
+	}
+}
+
+// TestParseLocalInSpringForwardGap: a time that never shows on the clock
+// (02:30 on the US spring-forward day) is read as the same time a series or
+// working hours would give it, 03:30 EDT, not 01:30 EST.
+func TestParseLocalInSpringForwardGap(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	got, ok := parseLocal("2027-03-14T02:30", ny)
+	if want := time.Date(2027, 3, 14, 7, 30, 0, 0, time.UTC); !ok || !got.Equal(want) {
+		t.Errorf("parseLocal in the gap = %v, want %v (03:30 EDT)", got, want)
+	}
+	if got, ok := parseLocal("2027-11-07T01:30", ny); !ok || !got.Equal(time.Date(2027, 11, 7, 5, 30, 0, 0, time.UTC)) {
+		t.Errorf("parseLocal in the repeated hour = %v, want the first 01:30 (EDT)", got)
+	}
+	if _, ok := parseLocal("next tuesday", ny); ok {
+		t.Error("parseLocal read nonsense")
+	}
 }
 
 // TestAppointmentChanges: cancel (reason required, shown at that
@@ -538,9 +562,17 @@ func TestAppointmentChanges(t *testing.T) {
 	if r = f.do("POST", base+later+"/move", url.Values{"starts_at": {moved.Format("2006-01-02T15:04")}, "reason": {"Patient asked by phone"}}, thea); r.status != http.StatusSeeOther {
 		t.Fatalf("move = %d", r.status)
 	}
+	if loc := r.header.Get("Location"); loc != "/patients/"+f.pA.ID+"?done=moved#appointments" {
+		t.Errorf("after a move, redirect to %q", loc)
+	} else if page := f.do("GET", strings.TrimSuffix(loc, "#appointments"), nil, thea); !strings.Contains(page.body, "Appointment moved.") || strings.Contains(page.body, "Appointment booked.") {
+		t.Error("a move is not confirmed as a move")
+	}
 	// Cancel the other one with a reason.
 	if r = f.do("POST", base+other+"/cancel", url.Values{"reason": {"Therapist unwell"}}, thea); r.status != http.StatusSeeOther {
 		t.Fatalf("cancel = %d", r.status)
+	}
+	if page := f.do("GET", strings.TrimSuffix(r.header.Get("Location"), "#appointments"), nil, thea); !strings.Contains(page.body, "Appointment cancelled.") {
+		t.Error("a cancellation is not confirmed as one")
 	}
 	list, err := f.st.Appointments(ctx, f.as("thea@example.org"), f.pA.ID)
 	if err != nil || len(list) != 1 || list[0].ID != later || !list[0].StartsAt.Equal(moved) {

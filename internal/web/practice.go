@@ -3,11 +3,11 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
 )
 
 type practiceData struct {
@@ -15,13 +15,23 @@ type practiceData struct {
 	Errors map[string]string
 	Notice string
 	Zones  []string
+	Kinds  []clinic.AppointmentType
 }
 
-// handlePractice shows the practice's settings: its name and time zone.
+// handlePractice shows the practice's settings: its name and time zone, the
+// usual length of each kind of appointment, and when reminders go out.
 func (s *Server) handlePractice(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.store.Practice(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	_, zone := s.practiceZone(r)
-	form := url.Values{"name": {s.practiceName(r.Context())}, "time_zone": {zone}}
-	d := practiceData{Form: form, Zones: commonZones}
+	form := url.Values{"name": {ps.Name}, "time_zone": {zone}, "reminder_hours": {store.FormatReminderHours(ps.ReminderHours)}}
+	for _, t := range clinic.AppointmentTypes {
+		form.Set("minutes_"+t.Kind, strconv.Itoa(ps.Minutes[t.Kind]))
+	}
+	d := practiceData{Form: form, Zones: commonZones, Kinds: clinic.AppointmentTypes}
 	if r.URL.Query().Get("done") == "saved" {
 		d.Notice = "Settings saved."
 	}
@@ -29,24 +39,25 @@ func (s *Server) handlePractice(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handlePracticeSave(w http.ResponseWriter, r *http.Request) {
-	name := strings.TrimSpace(r.PostFormValue("name"))
-	zone := strings.TrimSpace(r.PostFormValue("time_zone"))
-	fe := clinic.FieldErrors{}
-	if name == "" || utf8.RuneCountInString(name) > 80 {
-		fe.Add("name", "Enter the practice's name (at most 80 characters).")
+	ps := store.PracticeSettings{Name: r.PostFormValue("name"), TimeZone: r.PostFormValue("time_zone"), Minutes: map[string]int{}}
+	for _, t := range clinic.AppointmentTypes {
+		if n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes_" + t.Kind))); err == nil {
+			ps.Minutes[t.Kind] = n
+		}
 	}
-	if _, err := time.LoadLocation(zone); zone == "" || err != nil {
-		fe.Add("time_zone", "Enter a time zone name like America/New_York.")
+	hours, problem := store.ParseReminderHours(r.PostFormValue("reminder_hours"))
+	ps.ReminderHours = hours
+	fe := store.CheckPractice(&ps)
+	if problem != "" {
+		fe["reminder_hours"] = problem
 	}
 	if len(fe) > 0 {
-		s.render(w, r, http.StatusUnprocessableEntity, "practice", "Practice settings", practiceData{Form: r.PostForm, Errors: fe, Zones: commonZones})
+		s.render(w, r, http.StatusUnprocessableEntity, "practice", "Practice settings", practiceData{Form: r.PostForm, Errors: fe, Zones: commonZones, Kinds: clinic.AppointmentTypes})
 		return
 	}
-	for k, v := range map[string]string{"practice_name": name, "time_zone": zone} {
-		if err := s.store.SetSetting(r.Context(), s.actor(r), k, v); err != nil {
-			s.error(w, r, err)
-			return
-		}
+	if err := s.store.SavePractice(r.Context(), s.actor(r), ps); err != nil {
+		s.error(w, r, err)
+		return
 	}
 	s.nameMu.Lock()
 	s.nameValue = "" // read the new name at once

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +21,10 @@ func TestScheduleWeek(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	admin := f.signIn("admin@example.org")
-	if r := f.do("POST", "/admin/practice", url.Values{"name": {"Test Practice"}, "time_zone": {"Mars/Olympus"}}, admin); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Mars/Olympus") {
+	if r := f.do("POST", "/admin/practice", practiceForm("Test Practice", "Mars/Olympus"), admin); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Mars/Olympus") {
 		t.Fatalf("bad zone = %d, want 422 keeping the input", r.status)
 	}
-	if r := f.do("POST", "/admin/practice", url.Values{"name": {"Test Practice"}, "time_zone": {"America/New_York"}}, admin); r.status != http.StatusSeeOther {
+	if r := f.do("POST", "/admin/practice", practiceForm("Test Practice", "America/New_York"), admin); r.status != http.StatusSeeOther {
 		t.Fatalf("save practice = %d", r.status)
 	}
 	ny, _ := time.LoadLocation("America/New_York")
@@ -125,5 +126,88 @@ func TestAvailability(t *testing.T) {
 	}
 	if a := f.do("GET", "/account", nil, thea); !strings.Contains(a.body, "Mon Dec 7, 2026 to Tue Dec 8, 2026") || !strings.Contains(a.body, "Conference") {
 		t.Error("the account page does not list the time off")
+	}
+}
+
+// practiceForm is the practice settings form as the page fills it in, with
+// a name and a zone of the test's choosing.
+func practiceForm(name, zone string) url.Values {
+	form := url.Values{"name": {name}, "time_zone": {zone}, "reminder_hours": {"48, 24"}}
+	for _, t := range clinic.AppointmentTypes {
+		form.Set("minutes_"+t.Kind, strconv.Itoa(t.Minutes))
+	}
+	return form
+}
+
+// TestPracticeSettings: an administrator sets each appointment kind's usual
+// length and the reminder hours; bad values are refused at their fields,
+// keeping what was typed and saving nothing; a booking with no length takes
+// the practice's length, and reminders go out at the practice's hours.
+func TestPracticeSettings(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	admin := f.signIn("admin@example.org")
+	page := f.do("GET", "/admin/practice", nil, admin)
+	for _, want := range []string{`name="minutes_dosing" type="number" inputmode="numeric" min="15" max="480" value="180"`, `value="60"`, `value="45"`, `value="48, 24"`, "Medical evaluation", "Intake / screening", "Follow-up"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the practice page lacks %q", want)
+		}
+	}
+	bad := practiceForm("Line one\r\nBcc: x@example.org", "America/Chicago")
+	bad.Set("minutes_dosing", "three hours")
+	bad.Set("minutes_integration", "5")
+	bad.Set("reminder_hours", "48, 0")
+	r := f.do("POST", "/admin/practice", bad, admin)
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad settings = %d, want 422", r.status)
+	}
+	for _, want := range []string{"on one line", `value="three hours"`, `value="5"`, `value="48, 0"`, "Enter minutes from 15 to 480.", "separated by commas"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the refused form lacks %q", want)
+		}
+	}
+	if ps, err := f.st.Practice(ctx); err != nil || ps.Minutes["dosing"] != 180 || ps.Name == bad.Get("name") {
+		t.Fatalf("a refused form changed the settings: %+v, %v", ps, err)
+	}
+	good := practiceForm("Calm Waters KAP", "America/Chicago")
+	good.Set("minutes_integration", "55")
+	good.Set("reminder_hours", "2, 72 24")
+	if r := f.do("POST", "/admin/practice", good, admin); r.status != http.StatusSeeOther {
+		t.Fatalf("save = %d %s", r.status, r.body)
+	}
+	if page := f.do("GET", "/admin/practice", nil, admin); !strings.Contains(page.body, `value="72, 24, 2"`) || !strings.Contains(page.body, `value="55"`) {
+		t.Error("the saved settings are not shown")
+	}
+	if n := len(f.auditRows("setting.change")); n < 4 {
+		t.Errorf("%d setting.change audit rows, want one per setting", n)
+	}
+	// Booked with no length: 55 minutes; reminders at 72, 24 and 2 hours.
+	thea := f.signIn("thea@example.org")
+	chicago, _ := time.LoadLocation("America/Chicago")
+	at := f.now.In(chicago).AddDate(0, 0, 5).Truncate(time.Hour)
+	form := url.Values{"kind": {"integration"}, "starts_at": {at.Format("2006-01-02T15:04")}, "minutes": {""}}
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/appointments", form, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("book with no length = %d %s", r.status, r.body)
+	}
+	list, err := f.st.Appointments(ctx, f.as("thea@example.org"), f.pA.ID)
+	if err != nil || len(list) != 1 || list[0].Minutes != 55 || !list[0].StartsAt.Equal(at) {
+		t.Fatalf("booked %+v, %v; want 55 minutes at %v (entered in the practice's zone)", list, err, at)
+	}
+	jobs, err := f.st.ListJobs(ctx, store.JobPending, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leads []time.Duration
+	for _, j := range jobs {
+		if j.Kind == store.JobReminder {
+			leads = append(leads, at.Sub(j.RunAt))
+		}
+	}
+	if len(leads) != 3 || leads[0] != 72*time.Hour || leads[1] != 24*time.Hour || leads[2] != 2*time.Hour {
+		t.Errorf("reminders at %v before, want 72h, 24h, 2h", leads)
+	}
+	// The booking form offers the practice's lengths.
+	if chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea); !strings.Contains(chart.body, `data-minutes="55"`) || !strings.Contains(chart.body, "Integration (55 min)") {
+		t.Error("the booking form does not show the practice's lengths")
 	}
 }
