@@ -1,8 +1,8 @@
 package web
 
 import (
-	"strings"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -89,6 +89,10 @@ func (s *Server) handleSchedule(w http.ResponseWriter, r *http.Request) {
 	if who == "all" {
 		who = ""
 	}
+	if q := r.URL.Query().Get("day"); q != "" {
+		s.scheduleDay(w, r, q, who)
+		return
+	}
 	entries, err := s.store.Schedule(r.Context(), s.actor(r), monday, end, who)
 	if err != nil {
 		s.error(w, r, err)
@@ -96,13 +100,9 @@ func (s *Server) handleSchedule(w http.ResponseWriter, r *http.Request) {
 	}
 	d := scheduleData{Zone: zone, Who: who, Week: monday, Loc: loc,
 		Prev: monday.AddDate(0, 0, -7).Format("2006-01-02"), Next: monday.AddDate(0, 0, 7).Format("2006-01-02")}
-	for _, role := range []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber} {
-		staff, err := s.store.ListStaff(r.Context(), role)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		d.Clinicians = append(d.Clinicians, staff...)
+	if d.Clinicians, err = s.clinicians(r); err != nil {
+		s.error(w, r, err)
+		return
 	}
 	for i := 0; i < 7; i++ {
 		date := clinic.LocalTime(loc, monday.Year(), monday.Month(), monday.Day()+i, 0, 0, 0)

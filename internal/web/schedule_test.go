@@ -66,6 +66,54 @@ func TestScheduleWeek(t *testing.T) {
 	if bad := f.do("GET", "/calendar?week=nonsense", nil, thea); bad.status != http.StatusNotFound {
 		t.Errorf("bad week = %d, want 404", bad.status)
 	}
+
+	// The day view of the fall-back Sunday: a time grid of 25 hours (100
+	// quarter-hour rows, 01:00 twice), one column per clinician, each
+	// appointment one cell spanning its rows.
+	if !strings.Contains(r.body, `href="/calendar?day=2027-11-07&amp;who=all"`) {
+		t.Error("the week view does not link to the day")
+	}
+	day := f.do("GET", "/calendar?day=2027-11-07&who=all", nil, thea)
+	if day.status != http.StatusOK || !strings.Contains(day.body, "Sunday, November 7, 2027") {
+		t.Fatalf("day view = %d", day.status)
+	}
+	_, grid, _ := strings.Cut(day.body, "<tbody>")
+	grid, _, _ = strings.Cut(grid, "</tbody>")
+	if n := strings.Count(grid, "<tr"); n != 100 {
+		t.Errorf("the fall-back day has %d quarter-hour rows, want 100 (25 hours)", n)
+	}
+	if n := strings.Count(grid, `<th scope="row" class="day-time">01:00</th>`); n != 2 {
+		t.Errorf("01:00 labels %d times on the fall-back day, want 2", n)
+	}
+	if !strings.Contains(grid, `<td rowspan="4" class="day-busy"><div class="day-entry"><strong>00:30–01:20</strong> Preparation<br><a href="/patients/`+f.pA.ID+`#appointments">`+canaryA) {
+		t.Error("thea's 00:30 appointment is not one named cell spanning four rows")
+	}
+	// 23:30 EST ends after midnight: its cell is cut at the day's end.
+	if !strings.Contains(grid, `<td rowspan="2" class="day-busy"><div class="day-entry"><strong>23:30–00:20</strong>`) {
+		t.Error("the 23:30 appointment is not cut at the end of the day")
+	}
+	if !strings.Contains(day.body, `<th scope="col">Thea Therapist</th>`) || !strings.Contains(day.body, `<th scope="col">Theo Therapist</th>`) {
+		t.Error("the day view lacks a column per clinician")
+	}
+	// Theo's Saturday, seen by thea: booked, unnamed; a spring-forward day
+	// has 23 hours.
+	sat := f.do("GET", "/calendar?day=2027-11-06&who="+f.users["theo@example.org"].ID, nil, thea)
+	if !strings.Contains(sat.body, "10:00–10:50</strong> Integration<br><span class=\"meta\">booked</span>") || strings.Contains(sat.body, canaryB) || strings.Contains(sat.body, "Thea Therapist</th>") {
+		t.Error("theo's day, seen by thea, does not show his appointment as booked in one column")
+	}
+	book("thea@example.org", f.pA.ID, time.Date(2028, 3, 12, 1, 0, 0, 0, ny), "follow_up")
+	spring := f.do("GET", "/calendar?day=2028-03-12&who=all", nil, thea)
+	_, g, _ := strings.Cut(spring.body, "<tbody>")
+	g, _, _ = strings.Cut(g, "</tbody>")
+	if strings.Contains(g, ">02:00</th>") || !strings.Contains(g, ">01:00</th>") || !strings.Contains(g, ">03:00</th>") || !strings.Contains(g, ">17:00</th>") || strings.Contains(g, ">18:00</th>") {
+		t.Error("the spring-forward day's grid is wrong: it shows 02:00 or 18:00, or lacks 01:00, 03:00 or 17:00")
+	}
+	if n := strings.Count(g, "<tr"); n != 16*4 { // 01:00 to 18:00 less the missing hour
+		t.Errorf("the spring-forward day has %d rows from 01:00, want %d", n, 16*4)
+	}
+	if bad := f.do("GET", "/calendar?day=2027-02-30", nil, thea); bad.status != http.StatusNotFound {
+		t.Errorf("bad day = %d, want 404", bad.status)
+	}
 }
 
 // TestAvailability: working hours (in the practice's zone) and time off
