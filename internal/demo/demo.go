@@ -230,22 +230,28 @@ func seedCourse(ctx context.Context, st *store.Store, therapist, prescriber stor
 	return seedAppointments(ctx, st, therapist, pt, spec)
 }
 
-// seedAppointments books the coming sessions of a cleared patient in
-// preparation, dosing or integration: the next dosing session, the
+// seedAppointments books an intake session for a patient still in
+// screening or medical evaluation, and the coming sessions of a cleared
+// patient in preparation, dosing or integration: the next dosing session, the
 // integration session after it, and the dosing session two weeks on
 // (a preparation session first for those still preparing). Each patient's
 // days are offset by their place in the list, so no therapist is booked
 // twice at once.
 func seedAppointments(ctx context.Context, st *store.Store, therapist store.Actor, pt *store.Patient, spec int) error {
 	pp := patientPeople[spec]
-	if !pp.cleared || len(pp.path) == 0 {
+	if len(pp.path) == 0 {
 		return nil
 	}
 	last := pp.path[len(pp.path)-1]
-	if last != clinic.StagePreparation && last != clinic.StageDosing && last != clinic.StageIntegration {
+	day := st.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 2+spec)
+	if last == clinic.StageScreening || last == clinic.StageMedical {
+		// Still being assessed: an intake session, at the practice's usual
+		// length for it (Minutes 0).
+		return st.CreateAppointment(ctx, therapist, pt.ID, &store.Appointment{Kind: "intake", StartsAt: day.Add(17 * time.Hour)})
+	}
+	if !pp.cleared || (last != clinic.StagePreparation && last != clinic.StageDosing && last != clinic.StageIntegration) {
 		return nil
 	}
-	day := st.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 2+spec)
 	list := []store.Appointment{
 		{Kind: "dosing", StartsAt: day.Add(15 * time.Hour), Minutes: 180},
 		{Kind: "integration", StartsAt: day.AddDate(0, 0, 3).Add(20 * time.Hour), Minutes: 50},

@@ -138,12 +138,9 @@ func FormatReminderHours(hours []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// SavePractice checks and stores the practice's settings in one
-// transaction, for an administrator. Audited, one row per setting.
-func (s *Store) SavePractice(ctx context.Context, actor Actor, ps PracticeSettings) error {
-	if actor.Role != clinic.RoleAdmin && actor != System {
-		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
-	}
+// CheckPractice says what is wrong with ps, field by field (trimming its
+// name and zone); empty when it can be saved.
+func CheckPractice(ps *PracticeSettings) clinic.FieldErrors {
 	ps.Name, ps.TimeZone = strings.TrimSpace(ps.Name), strings.TrimSpace(ps.TimeZone)
 	fe := clinic.FieldErrors{}
 	if ps.Name == "" || utf8.RuneCountInString(ps.Name) > 80 || strings.IndexFunc(ps.Name, unicode.IsControl) >= 0 {
@@ -165,8 +162,17 @@ func (s *Store) SavePractice(ctx context.Context, actor Actor, ps PracticeSettin
 			fe.Add("reminder_hours", "Enter hours from 1 to "+strconv.Itoa(MaxReminderHours)+".")
 		}
 	}
-	if len(fe) > 0 {
-		return fe.Err()
+	return fe
+}
+
+// SavePractice checks and stores the practice's settings in one
+// transaction, for an administrator. Audited, one row per setting.
+func (s *Store) SavePractice(ctx context.Context, actor Actor, ps PracticeSettings) error {
+	if actor.Role != clinic.RoleAdmin && actor != System {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
+	if err := CheckPractice(&ps).Err(); err != nil {
+		return err
 	}
 	minutes := map[string]int{}
 	for _, t := range clinic.AppointmentTypes {
