@@ -176,7 +176,7 @@ func (f *fixture) target(pattern string) (method, path string, form url.Values) 
 func TestRouteAccessMatrix(t *testing.T) {
 	shared := newFixture(t) // GET routes change nothing and share one practice
 	sharedCookies := shared.sessions()
-	for _, rt := range shared.srv.routeTable() {
+	for _, rt := range shared.srv.allRoutes() {
 		want, ok := policy[rt.pattern]
 		if !ok {
 			t.Errorf("route %q has no row in the policy table", rt.pattern)
@@ -220,7 +220,7 @@ func TestRouteAccessMatrix(t *testing.T) {
 	}
 	for pattern := range policy {
 		found := false
-		for _, rt := range shared.srv.routeTable() {
+		for _, rt := range shared.srv.allRoutes() {
 			found = found || rt.pattern == pattern
 		}
 		if !found {

@@ -190,6 +190,11 @@ type patientData struct {
 	Kinds           []kindOption
 	Rooms           []store.Room
 	Zone            string // the practice's time zone, in which staff read and enter times
+
+	// Issue 7's chart sections, each filled by its feature's file.
+	Preparation  any // preparation.go: preparationSection
+	Prescription any // prescription.go: prescriptionSection
+	Dosing       any // dosing.go: dosingSection
 	Excludes        []excludeFlag
 }
 
@@ -240,6 +245,15 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		for _, ap := range d.Chart.Appointments {
 			if ap.Kind == "dosing" && ap.StartsAt.Before(s.Now()) {
 				dosing = append(dosing, ap.StartsAt)
+			}
+		}
+		for _, sec := range []struct {
+			into *any
+			load func(*http.Request, string) (any, error)
+		}{{&d.Preparation, s.preparationSection}, {&d.Prescription, s.prescriptionSection}, {&d.Dosing, s.dosingSection}} {
+			if *sec.into, err = sec.load(r, p.ID); err != nil {
+				s.error(w, r, err)
+				return
 			}
 		}
 		ploc, _ := s.patientZone(r, p)

@@ -147,11 +147,21 @@ func (s *Server) routeTable() []route {
 	}
 }
 
+// allRoutes adds each feature's own routes (each in its feature's file) to
+// the table above.
+func (s *Server) allRoutes() []route {
+	all := s.routeTable()
+	for _, more := range [][]route{s.dosingRoutes(), s.preparationRoutes(), s.prescriptionRoutes(), s.journalRoutes()} {
+		all = append(all, more...)
+	}
+	return all
+}
+
 // routes builds the handler: middleware around a mux in which each route is
 // wrapped by its access check. Anything unmatched is the 404 page.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	for _, rt := range s.routeTable() {
+	for _, rt := range s.allRoutes() {
 		mux.Handle(rt.pattern, s.guard(rt))
 	}
 	mux.HandleFunc("/", s.notFound)
