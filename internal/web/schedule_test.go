@@ -180,7 +180,7 @@ func TestAvailability(t *testing.T) {
 // practiceForm is the practice settings form as the page fills it in, with
 // a name and a zone of the test's choosing.
 func practiceForm(name, zone string) url.Values {
-	form := url.Values{"name": {name}, "time_zone": {zone}, "reminder_hours": {"48, 24"}}
+	form := url.Values{"name": {name}, "time_zone": {zone}, "reminder_hours": {"48, 24"}, "bp_caution": {"140/90"}, "bp_hold": {"160/100"}}
 	for _, t := range clinic.AppointmentTypes {
 		form.Set("minutes_"+t.Kind, strconv.Itoa(t.Minutes))
 	}
