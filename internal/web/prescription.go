@@ -1,12 +1,102 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+)
 
 // The prescription record (issue 7, item 2): a record, not e-prescribing.
 
 // prescriptionRoutes are the prescription record's routes.
-func (s *Server) prescriptionRoutes() []route { return nil }
+func (s *Server) prescriptionRoutes() []route {
+	return []route{
+		{"POST /patients/{patient}/prescription", signedIn, clinicians, s.handlePrescriptionRecord},
+		{"POST /patients/{patient}/prescription/adjust", signedIn, clinicians, s.handlePrescriptionAdjust},
+		{"POST /patients/{patient}/prescription/end", signedIn, clinicians, s.handlePrescriptionEnd},
+	}
+}
+
+// prescriptionView is the chart's prescription section and, after it, the
+// entries of the integration journal the patient has shared.
+type prescriptionView struct {
+	*store.Prescriptions
+	Routes      []clinic.Route
+	DefaultDrug string
+	DoseNote    string
+	DoseSource  string
+	MaxSessions int
+	Notice      string
+	Journal     []store.JournalEntry
+}
+
+// prescriptionNotices are the section's notices after a change, by the
+// done value of the redirect.
+var prescriptionNotices = map[string]string{
+	"prescription":       "Prescription recorded.",
+	"prescription-dose":  "Dose adjustment recorded.",
+	"prescription-ended": "Prescription ended. A new one can be recorded.",
+}
 
 // prescriptionSection is what the chart's prescription section shows for
 // the patient (nil: the section shows nothing).
-func (s *Server) prescriptionSection(r *http.Request, patientID string) (any, error) { return nil, nil }
+func (s *Server) prescriptionSection(r *http.Request, patientID string) (any, error) {
+	rx, err := s.store.FindPrescriptions(r.Context(), s.actor(r), patientID)
+	if err != nil {
+		return nil, err
+	}
+	journal, err := s.store.SharedJournal(r.Context(), s.actor(r), patientID)
+	if err != nil {
+		return nil, err
+	}
+	return &prescriptionView{
+		Prescriptions: rx,
+		Routes:        clinic.Routes,
+		DefaultDrug:   clinic.DefaultDrug,
+		DoseNote:      clinic.DoseNote.Text,
+		DoseSource:    clinic.DoseNote.Source,
+		MaxSessions:   clinic.MaxSessionsAuthorised,
+		Notice:        prescriptionNotices[r.URL.Query().Get("done")],
+		Journal:       journal,
+	}, nil
+}
+
+// prescriptionForm answers one of the section's forms: field errors go back
+// to the chart at that form's own fields (prefix + the store's field name),
+// with what was typed; success returns to the section with its notice.
+func (s *Server) prescriptionForm(w http.ResponseWriter, r *http.Request, err error, prefix, done string) {
+	if e, ok := err.(*clinic.Error); ok && (e.Code == clinic.EInvalid || e.Code == clinic.EConflict) && len(e.Fields) > 0 {
+		fields := map[string]string{}
+		for k, v := range e.Fields {
+			fields[prefix+k] = v
+		}
+		s.patientPage(w, r, patientData{Errors: fields, Form: r.PostForm}, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done="+done+"#prescription", http.StatusSeeOther)
+}
+
+func (s *Server) handlePrescriptionRecord(w http.ResponseWriter, r *http.Request) {
+	f := r.PostForm
+	in := clinic.PrescriptionInput{Drug: f.Get("rx_drug"), Route: f.Get("rx_route"), Strength: f.Get("rx_strength"), Dose: f.Get("rx_dose")}
+	in.SessionsAuthorised, _ = strconv.Atoi(strings.TrimSpace(f.Get("rx_sessions_authorised"))) // not a number: 0, refused at the field
+	_, err := s.store.RecordPrescription(r.Context(), s.actor(r), r.PathValue("patient"), in)
+	s.prescriptionForm(w, r, err, "rx_", "prescription")
+}
+
+func (s *Server) handlePrescriptionAdjust(w http.ResponseWriter, r *http.Request) {
+	err := s.store.AdjustDose(r.Context(), s.actor(r), r.PathValue("patient"), r.PostFormValue("prescription"), r.PostFormValue("adj_dose"), r.PostFormValue("adj_reason"))
+	s.prescriptionForm(w, r, err, "adj_", "prescription-dose")
+}
+
+func (s *Server) handlePrescriptionEnd(w http.ResponseWriter, r *http.Request) {
+	err := s.store.EndPrescription(r.Context(), s.actor(r), r.PathValue("patient"), r.PostFormValue("prescription"), r.PostFormValue("end_reason"))
+	s.prescriptionForm(w, r, err, "end_", "prescription-ended")
+}
