@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -218,6 +219,17 @@ func seedCourse(ctx context.Context, st *store.Store, therapist, prescriber stor
 			if err := st.RecordClearance(ctx, prescriber, pt.ID, store.Cleared, "Normotensive at evaluation (122/78); no contraindications; sertraline may continue.", nil); err != nil {
 				return fmt.Errorf("clearance: %w", err)
 			}
+			if _, err := st.RecordPrescription(ctx, prescriber, pt.ID, clinic.PrescriptionInput{Drug: clinic.DefaultDrug, Route: clinic.RouteSublingual,
+				Strength: "100 mg rapid-dissolve tablet", Dose: "200 mg", SessionsAuthorised: 6}); err != nil {
+				return fmt.Errorf("prescription: %w", err)
+			}
+			if err := st.SavePreparation(ctx, therapist, pt.ID, store.Preparation{
+				Intentions: "To loosen the grip of the heaviness in the mornings, and to be kinder to myself about it.",
+				Music:      "Low ambient, no lyrics (the practice's long playlist)", Scent: "None", EyeShades: "yes",
+				Lighting: "Dim", Present: "Therapist only", Touch: clinic.TouchSafety,
+				SupportName: "Alex (partner)", SupportPhone: "+1 555 0100", RideHome: "Alex drives; home by 4 pm"}); err != nil {
+				return fmt.Errorf("preparation: %w", err)
+			}
 		}
 		reason := ""
 		if i == len(pp.path)-1 {
@@ -227,7 +239,65 @@ func seedCourse(ctx context.Context, st *store.Store, therapist, prescriber stor
 			return fmt.Errorf("stage %s: %w", stage, err)
 		}
 	}
+	if slices.Contains(pp.path, clinic.StageDosing) && pp.cleared {
+		// A completed dosing session 16 days ago and another 2 days ago,
+		// so the charts and the record have something to show.
+		for _, daysAgo := range []int{16, 2} {
+			at := time.Now().UTC().Truncate(time.Hour).AddDate(0, 0, -daysAgo).Add(-4 * time.Hour)
+			if err := seedPastSession(ctx, st, therapist, pt, at); err != nil {
+				return fmt.Errorf("past session: %w", err)
+			}
+		}
+	}
 	return seedAppointments(ctx, st, therapist, pt, spec)
+}
+
+// seedPastSession runs a whole dosing session for pt through the store, as
+// if it had started at at: the gate, the dose, vitals at 40 minutes, a
+// note, vitals before discharge and discharge. The store's clock is set
+// back for it and put back after.
+func seedPastSession(ctx context.Context, st *store.Store, therapist store.Actor, pt *store.Patient, at time.Time) error {
+	real := st.Now
+	defer func() { st.Now = real }()
+	clock := at
+	st.Now = func() time.Time { return clock }
+	n := func(v int) *int { return &v }
+	id, err := st.StartDosingSession(ctx, therapist, pt.ID)
+	if err != nil {
+		return err
+	}
+	d, err := st.RecordGate(ctx, therapist, pt.ID, id, store.GateInput{Consent: true, MedsGiven: true,
+		Medications: []string{"Sertraline 100 mg daily", "Vitamin D 2000 IU daily"}, MedsReviewed: true, Fasting: true,
+		Pregnancy: clinic.PregnancyNotApplicable, Escort: "Partner", EscortOK: true,
+		Vitals: &store.Vitals{ClientID: id + "-pre", Systolic: n(124), Diastolic: n(78), HeartRate: n(72), SpO2: n(98)}})
+	if err != nil {
+		return err
+	}
+	if len(d.Problems) > 0 {
+		return fmt.Errorf("the gate did not pass: %v", d.Problems)
+	}
+	clock = at.Add(5 * time.Minute)
+	if err := st.RecordDose(ctx, therapist, pt.ID, id, store.Dose{Amount: "200 mg", Route: clinic.RouteSublingual, Lot: "K-2291"}); err != nil {
+		return err
+	}
+	clock = at.Add(46 * time.Minute)
+	if _, err := st.RecordVitals(ctx, therapist, pt.ID, id, store.Vitals{ClientID: id + "-40", Phase: clinic.PhaseAfterDose, Systolic: n(136), Diastolic: n(86), HeartRate: n(80)}); err != nil {
+		return err
+	}
+	clock = at.Add(70 * time.Minute)
+	if err := st.RecordDosingEvent(ctx, therapist, pt.ID, id, store.DosingEvent{ClientID: id + "-note", Kind: "note", Body: "Eye shades on; some tearfulness about their father, then settled and calm."}); err != nil {
+		return err
+	}
+	clock = at.Add(115 * time.Minute)
+	if _, err := st.RecordVitals(ctx, therapist, pt.ID, id, store.Vitals{ClientID: id + "-out", Phase: clinic.PhasePreDischarge, Systolic: n(122), Diastolic: n(78), HeartRate: n(70)}); err != nil {
+		return err
+	}
+	clock = at.Add(120 * time.Minute)
+	var all []string
+	for _, c := range clinic.DischargeCriteria {
+		all = append(all, c.Key)
+	}
+	return st.DischargeSession(ctx, therapist, pt.ID, id, all)
 }
 
 // seedAppointments books an intake session for a patient still in

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -195,7 +197,7 @@ type patientData struct {
 	Preparation  any // preparation.go: preparationSection
 	Prescription any // prescription.go: prescriptionSection
 	Dosing       any // dosing.go: dosingSection
-	Excludes        []excludeFlag
+	Excludes     []excludeFlag
 }
 
 // excludeFlag is an exclude flag the prescriber must override to clear.
@@ -241,11 +243,10 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 			s.error(w, r, err)
 			return
 		}
-		var dosing []time.Time
-		for _, ap := range d.Chart.Appointments {
-			if ap.Kind == "dosing" && ap.StartsAt.Before(s.Now()) {
-				dosing = append(dosing, ap.StartsAt)
-			}
+		dosing, err := s.dosingMarkers(ctx, p.ID, d.Chart.Appointments)
+		if err != nil {
+			s.error(w, r, err)
+			return
 		}
 		for _, sec := range []struct {
 			into *any
@@ -342,6 +343,29 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		d.Notice = "Alert acknowledged. What you did is recorded."
 	}
 	s.render(w, r, status, "patient", p.DisplayName, d)
+}
+
+// dosingMarkers are the times the outcome charts mark as dosing sessions:
+// every completed session's dose, and past dosing appointments (not missed)
+// on a day with no recorded session, so a practice that books sessions but
+// records them elsewhere still sees them.
+func (s *Server) dosingMarkers(ctx context.Context, patientID string, appointments []store.Appointment) ([]time.Time, error) {
+	out, err := s.store.DosedAt(ctx, patientID)
+	if err != nil {
+		return nil, err
+	}
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
+	have := map[string]bool{}
+	for _, t := range out {
+		have[day(t)] = true
+	}
+	for _, ap := range appointments {
+		if ap.Kind == "dosing" && ap.StartsAt.Before(s.Now()) && ap.Outcome != "no_show" && !have[day(ap.StartsAt)] {
+			out = append(out, ap.StartsAt)
+		}
+	}
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return out, nil
 }
 
 func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) {

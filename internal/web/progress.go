@@ -139,7 +139,12 @@ func (s *Server) handlePortalProgress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loc, _ := s.patientZone(r, p)
-	s.render(w, r, http.StatusOK, "progress", "Your progress", progressData{Views: progressViews(m.Checkins, nil, loc, 360)})
+	dosing, err := s.store.DosedAt(r.Context(), p.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "progress", "Your progress", progressData{Views: progressViews(m.Checkins, dosing, loc, 360)})
 }
 
 func (s *Server) handleAssignMeasure(w http.ResponseWriter, r *http.Request) {

@@ -117,6 +117,28 @@ func (s *Server) parsePages() (map[string]*template.Template, error) {
 			return t.In(loc).Format("Mon 15:04 MST")
 		},
 		"actionWords": actionWords,
+		// For the dosing session.
+		"clock":    func(t time.Time) string { return t.Format("15:04") },
+		"longDate": func(t time.Time) string { return t.Format("Monday, January 2, 2006") },
+		"elapsed": func(since, now time.Time) string {
+			m := int(now.Sub(since) / time.Minute)
+			if m < 60 {
+				return strconv.Itoa(max(m, 0)) + " min"
+			}
+			return strconv.Itoa(m/60) + " h " + strconv.Itoa(m%60) + " min"
+		},
+		"routeTitle": clinic.RouteTitle,
+		"touchWords": func(t string) string {
+			if t == "" {
+				return "not agreed yet: no touch"
+			}
+			return clinic.TouchTitle(t)
+		},
+		"levelWords": func(l string) string {
+			return map[string]string{clinic.VitalsOK: "within the thresholds", clinic.VitalsCaution: "caution", clinic.VitalsHold: "hold"}[l]
+		},
+		"phaseTitle": clinic.PhaseTitle,
+		"list":       func(s ...string) []string { return s },
 		"recommendation": func(r string) string {
 			return map[string]string{"suitable": "Suitable for KAP", "needs_information": "Needs more information", "not_suitable": "Not suitable"}[r]
 		},
@@ -322,6 +344,40 @@ func actionWords(action string) string {
 		return "Reviewed an emergency access to your record"
 	case "audit.view":
 		return "Looked at the audit log about you"
+	case "appointment.cancel":
+		return "Cancelled an appointment"
+	case "appointment.move":
+		return "Moved an appointment"
+	case "appointment.outcome":
+		return "Recorded whether an appointment took place"
+	case "appointments.read":
+		return "Looked at your appointments"
+	case "calendar.read":
+		return "Saw your appointment on the practice calendar"
+	case "calendar.feed.read":
+		return "A clinician's calendar app fetched your appointment (initials and kind only)"
+	case "reminder.send":
+		return "Sent you an appointment reminder"
+	case "checkin.invite":
+		return "Invited you to a check-in before a session"
+	case "preparation.read", "preparation.history":
+		return "Read your preparation record"
+	case "preparation.save":
+		return "Updated your preparation record"
+	case "prescription.read":
+		return "Read your prescription record"
+	case "prescription.record", "prescription.adjust", "prescription.end":
+		return "Recorded your prescription"
+	case "journal.read":
+		return "Read the journal entries you shared"
+	case "dosing.read", "dosing.list":
+		return "Read your dosing session record"
+	}
+	switch {
+	case strings.HasPrefix(action, "dosing."):
+		return "Recorded your dosing session"
+	case strings.HasPrefix(action, "journal."):
+		return "Worked on your journal"
 	}
 	return "Worked on your record (" + action + ")"
 }

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/kapstone/kapstone/internal/demo"
+)
+
+// TestBrowserDosingSessionOnTablet runs a whole dosing session in chromium
+// at tablet size (1024×768), as the therapist would with the patient:
+// the pre-dose gate, the dose, three sets of vitals, a note, an adverse
+// event and discharge. Midway a half-typed note survives a reload, and an
+// entry made while the connection is down is kept in the tab and sent when
+// it is back, once.
+func TestBrowserDosingSessionOnTablet(t *testing.T) {
+	b := newBrowser(t)
+	dir := t.TempDir()
+	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
+	var th demo.Login
+	for _, l := range readLogins(t, dir) {
+		if l.Email == "lena.ortiz@willowcreek.example" {
+			th = l
+		}
+	}
+	shots := screenshotDir(t)
+	shoot := func(name string) {
+		t.Helper()
+		png := run1(t, b, name, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if wide := run1(t, b, name+" overflow", chromedp.Evaluate[string](widest)); wide != "" {
+			t.Errorf("%s is wider than the tablet: %s", name, wide)
+		}
+	}
+	// until waits for a script to say true, across the page reloads that
+	// saving an entry causes.
+	until := func(what, script string) {
+		t.Helper()
+		deadline := time.Now().Add(40 * time.Second)
+		for {
+			ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](script))
+			cancel()
+			if err == nil && ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: timed out (%v)", what, err)
+			}
+			time.Sleep(150 * time.Millisecond)
+		}
+	}
+	timelineHas := func(what, text string) {
+		t.Helper()
+		js, _ := json.Marshal(text)
+		until(what, `document.readyState === "complete" && !!document.getElementById("timeline") && document.getElementById("timeline").textContent.includes(`+string(js)+`)`)
+	}
+	setValue := func(what, id, value string) {
+		t.Helper()
+		idj, _ := json.Marshal(id)
+		vj, _ := json.Marshal(value)
+		b.do(t, what, void(chromedp.Evaluate[bool](`(() => { const el = document.getElementById(`+string(idj)+`); el.value = `+string(vj)+`; el.dispatchEvent(new Event("input", {bubbles: true})); return true; })()`)))
+	}
+	b.do(t, "tablet", chromedp.EmulateViewport(1024, 768))
+	signInBrowser(t, b, in.url, th.Email, th.Password, th.TOTPSecret)
+	name, _ := json.Marshal("Jordan Lee")
+	href := run1(t, b, "patient link", chromedp.Evaluate[string](`[...document.querySelectorAll('.row-list a')].find(a => a.textContent.includes(`+string(name)+`)).getAttribute('href')`))
+	b.do(t, "chart", chromedp.Navigate(in.url+href), chromedp.WaitVisible(chromedp.ID("dosing-title")))
+	b.do(t, "start", chromedp.Click(chromedp.CSS(`#dosing form button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("gate-title")))
+	shoot("dosing-1-gate")
+
+	// The gate: every line, and a blood pressure within the thresholds.
+	b.do(t, "gate",
+		chromedp.Click(chromedp.CSS(`input[name=consent]`)),
+		chromedp.Click(chromedp.CSS(`input[name=meds_reviewed]`)),
+		chromedp.Click(chromedp.CSS(`input[name=fasting]`)),
+		chromedp.Click(chromedp.CSS(`input[name=pregnancy][value=not_applicable]`)),
+		chromedp.Click(chromedp.CSS(`input[name=escort_ok]`)),
+		chromedp.SendKeys(chromedp.ID("g-bp"), "126/80"),
+		chromedp.SendKeys(chromedp.ID("g-hr"), "70"),
+		chromedp.Click(chromedp.CSS(`.gate-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("dose-title")))
+	if v := run1(t, b, "dose filled", chromedp.Value(chromedp.ID("d-amount"))); v != "200 mg" {
+		t.Errorf("the dose is not filled from the prescription: %q", v)
+	}
+	shoot("dosing-2-ready")
+	b.do(t, "dose", chromedp.SendKeys(chromedp.ID("d-lot"), "K-2291"), chromedp.Click(chromedp.CSS(`#dose button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".session-clock")))
+	if text := run1(t, b, "prefs", chromedp.Text(chromedp.CSS(".prefs"))); !strings.Contains(text, "Safety touch") {
+		t.Errorf("the session view does not show the touch consent: %q", text)
+	}
+
+	// Vitals 1: about 40 minutes after the dose.
+	b.do(t, "vitals 1", chromedp.SendKeys(chromedp.ID("v-bp"), "138/88"), chromedp.SendKeys(chromedp.ID("v-hr"), "84"), chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
+	timelineHas("vitals 1 saved", "138/88")
+
+	// A note typed but not saved survives a reload.
+	b.do(t, "type note", chromedp.WaitVisible(chromedp.ID("n-body")), chromedp.SendKeys(chromedp.ID("n-body"), "Eyes closed, breathing slow, smiled at the music."))
+	b.do(t, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("n-body")))
+	if v := run1(t, b, "note after reload", chromedp.Value(chromedp.ID("n-body"))); v != "Eyes closed, breathing slow, smiled at the music." {
+		t.Fatalf("after a reload the note reads %q", v)
+	}
+	b.do(t, "save note", chromedp.Click(chromedp.CSS(`#note button[type=submit]`)))
+	timelineHas("note saved", "smiled at the music")
+
+	// Vitals 2 while the connection is down: kept in the tab, sent when it
+	// is back, recorded once.
+	if _, err := chromedp.Call(b.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{{Offline: true}}}); err != nil {
+		t.Fatalf("offline: %v", err)
+	}
+	setValue("phase", "v-phase", "check")
+	b.do(t, "vitals 2 offline", chromedp.SendKeys(chromedp.ID("v-bp"), "132/84"), chromedp.SendKeys(chromedp.ID("v-hr"), "80"), chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
+	until("kept on the device", `document.querySelector("#vitals .entry-state").textContent.includes("kept on this device")`)
+	shoot("dosing-3-offline")
+	if _, err := chromedp.Call(b.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{}}); err != nil {
+		t.Fatalf("online: %v", err)
+	}
+	timelineHas("vitals 2 sent once back online", "132/84")
+	if n := run1(t, b, "once", chromedp.Evaluate[int](`document.getElementById("timeline").textContent.split("132/84").length - 1`)); n != 1 {
+		t.Errorf("the offline reading shows %d times, want once", n)
+	}
+
+	// An adverse event.
+	setValue("adverse", "a-what", "nausea")
+	b.do(t, "adverse", chromedp.Click(chromedp.CSS(`#adverse input[name=severity][value=mild]`)), chromedp.SendKeys(chromedp.ID("a-action"), "Ginger tea, rested"), chromedp.Click(chromedp.CSS(`#adverse button[type=submit]`)))
+	timelineHas("adverse saved", "Adverse event: Nausea (mild)")
+
+	// Vitals 3: before discharge.
+	setValue("phase", "v-phase", "pre_discharge")
+	b.do(t, "vitals 3", chromedp.SendKeys(chromedp.ID("v-bp"), "124/78"), chromedp.SendKeys(chromedp.ID("v-hr"), "68"), chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
+	timelineHas("vitals 3 saved", "124/78")
+	shoot("dosing-4-session")
+
+	// Discharge, every criterion met.
+	b.do(t, "criteria", void(chromedp.Evaluate[bool](`(document.querySelectorAll('#discharge input[name=criteria]').forEach(c => c.checked = true), true)`)))
+	b.do(t, "discharge", chromedp.Click(chromedp.CSS(`#discharge button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("record-title")))
+	text := run1(t, b, "record", chromedp.Text(chromedp.CSS("main")))
+	for _, want := range []string{"Session record", "126/80", "138/88", "132/84", "124/78", "Nausea (mild)", "smiled at the music", "K-2291", "Book the integration session"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the session record lacks %q", want)
+		}
+	}
+	shoot("dosing-5-record")
+	b.checkConsole(t, "net::ERR_INTERNET_DISCONNECTED")
+}

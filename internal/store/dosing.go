@@ -1,0 +1,898 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/screening"
+)
+
+// DosingSession is one dosing session: its pre-dose gate, the dose, the
+// vitals and events recorded while it ran, and discharge. Everything in it
+// is recorded with who and when and never changed.
+type DosingSession struct {
+	ID            string
+	PatientID     string
+	PatientName   string
+	AppointmentID string
+	Clinician     string // who started it
+	Remote        bool
+	Chaperone     string
+	Status        string // clinic.Session*
+	CreatedAt     time.Time
+	GatePassedAt  *time.Time
+	GatePassedBy  string // names, not ids
+	DoseAt        *time.Time
+	DoseAmount    string
+	DoseRoute     string
+	DoseLot       string
+	DosedBy       string
+	DischargedAt  *time.Time
+	DischargedBy  string
+	Discharge     []string // discharge criteria met
+	StoppedAt     *time.Time
+	StopReason    string
+
+	Preparation  *Preparation  // the patient's preferences and consent to touch (nil: none recorded)
+	Prescription *Prescription // the current prescription (nil: none)
+
+	Items  map[string]GateRecord // the latest record of each gate item
+	Vitals []Vitals              // oldest first
+	Events []DosingEvent         // oldest first
+
+	// Worked out when read, for the gate screen.
+	Problems       map[string]string // gate item → what is missing; empty when the gate passes
+	Medications    []string          // the current list (this session's, else the last one known)
+	NewInteracting []screening.Match // new since the last session, of a class that interacts
+	Caution, Hold  clinic.BP         // the practice's blood-pressure thresholds
+}
+
+// Open reports whether the session is still running (not discharged or
+// stopped).
+func (d *DosingSession) Open() bool {
+	return d.Status == clinic.SessionGate || d.Status == clinic.SessionReady || d.Status == clinic.SessionDosed
+}
+
+// Minutes is how long from the dose to discharge (0 before discharge).
+func (d *DosingSession) Minutes() int {
+	if d.DoseAt == nil || d.DischargedAt == nil {
+		return 0
+	}
+	return int(d.DischargedAt.Sub(*d.DoseAt) / time.Minute)
+}
+
+// LatestVitals is the newest reading of phase, or nil.
+func (d *DosingSession) LatestVitals(phase string) *Vitals {
+	for i := len(d.Vitals) - 1; i >= 0; i-- {
+		if d.Vitals[i].Phase == phase {
+			return &d.Vitals[i]
+		}
+	}
+	return nil
+}
+
+// GateRecord is one recording of a gate item.
+type GateRecord struct {
+	Value  string
+	Note   string
+	ByName string
+	ByRole clinic.Role
+	At     time.Time
+}
+
+// Vitals is one set of readings. Missing readings are nil.
+type Vitals struct {
+	ID        string
+	ClientID  string // the browser's id for the entry, so a retry records it once
+	Phase     string // clinic.Phase*
+	Systolic  *int
+	Diastolic *int
+	HeartRate *int
+	SpO2      *int
+	Level     string // clinic.Vitals*: from the blood pressure
+	ByName    string
+	At        time.Time
+}
+
+// BP writes the blood pressure as "120/80", or "" when not taken.
+func (v Vitals) BP() string {
+	if v.Systolic == nil || v.Diastolic == nil {
+		return ""
+	}
+	return strconv.Itoa(*v.Systolic) + "/" + strconv.Itoa(*v.Diastolic)
+}
+
+// DosingEvent is a note, an adverse event, a chaperone's check, or a
+// vitals reading out of range, on the session's timeline.
+type DosingEvent struct {
+	ID       string
+	ClientID string
+	Kind     string // note, adverse, check, vitals
+	Adverse  string // clinic.AdverseEvents key
+	Severity string // mild, moderate, severe
+	Action   string // what was done
+	Body     string
+	ByName   string
+	At       time.Time
+}
+
+// GateInput is what the gate screen sends: the state of every attested
+// line as the clinician left it, and the readings taken.
+type GateInput struct {
+	Consent       bool
+	Medications   []string // one per line; empty with MedsGiven: none
+	MedsGiven     bool     // the list was on the form
+	MedsReviewed  bool
+	MedsNote      string // the prescriber's review of new interacting medication
+	Fasting       bool
+	Pregnancy     string // clinic.Pregnancy*
+	Escort        string // who takes them home
+	EscortOK      bool
+	Vitals        *Vitals // pre-dose readings, when entered
+	Override      string  // a prescriber's reason to go ahead despite a blood-pressure hold
+	PrescriberAck bool    // the prescriber reviewed the new interacting medication
+}
+
+// Dose is the dose given.
+type Dose struct {
+	Amount string
+	Route  string
+	Lot    string
+	At     time.Time // zero: now
+}
+
+// onlyPrescriberOverride is the answer to anyone else who tries.
+const onlyPrescriberOverride = "Only a prescriber can override a blood-pressure hold."
+
+// StartDosingSession opens a dosing session for patientID, run by actor (a
+// clinician on the care team), linked to the patient's dosing appointment
+// nearest now (within 12 hours) when there is one, which says whether it is
+// remote and who the chaperone is. A patient has at most one open session:
+// starting again returns the open one. Audited.
+func (s *Store) StartDosingSession(ctx context.Context, actor Actor, patientID string) (string, error) {
+	if err := clinicianOnly(actor); err != nil {
+		return "", err
+	}
+	var id string
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.start", func(tx *Tx, a Access, e *Entry) error {
+		err := tx.QueryRow(ctx, `SELECT id FROM dosing_sessions WHERE patient_id = $1 AND status IN ('gate', 'ready', 'dosed') ORDER BY created_at DESC LIMIT 1`, patientID).Scan(&id)
+		if err == nil {
+			e.Action, e.ObjectType, e.ObjectID = "dosing.read", "dosing_session", id
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		now := s.now()
+		var appt, chaperone string
+		var remote bool
+		err = tx.QueryRow(ctx, `SELECT id, remote, chaperone FROM appointments WHERE patient_id = $1 AND kind = 'dosing' AND cancelled_at IS NULL
+			AND starts_at > $2 AND starts_at < $3 ORDER BY starts_at LIMIT 1`, patientID, now.Add(-12*time.Hour), now.Add(12*time.Hour)).Scan(&appt, &remote, &chaperone)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		id = NewID()
+		if _, err := tx.Exec(ctx, `INSERT INTO dosing_sessions (id, patient_id, appointment_id, clinician_id, remote, chaperone, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 'gate', $7, $7)`, id, patientID, appt, actor.UserID, remote, chaperone, now); err != nil {
+			return err
+		}
+		e.ObjectType, e.ObjectID = "dosing_session", id
+		return nil
+	})
+	return id, err
+}
+
+// DosingSessionFor reads one session of patientID with everything in it,
+// and what its gate still needs. Audited.
+func (s *Store) DosingSessionFor(ctx context.Context, actor Actor, patientID, id string) (*DosingSession, error) {
+	if err := clinicianOnly(actor); err != nil {
+		return nil, err
+	}
+	var out *DosingSession
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.read", func(tx *Tx, a Access, e *Entry) error {
+		var err error
+		out, err = s.dosingSession(ctx, tx, patientID, id)
+		e.ObjectType, e.ObjectID = "dosing_session", id
+		return err
+	})
+	return out, err
+}
+
+// DosingSessions lists patientID's sessions, newest first, without their
+// vitals and events. Audited.
+func (s *Store) DosingSessions(ctx context.Context, actor Actor, patientID string) ([]DosingSession, error) {
+	if err := clinicianOnly(actor); err != nil {
+		return nil, err
+	}
+	var out []DosingSession
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.list", func(tx *Tx, a Access, e *Entry) error {
+		var err error
+		out, err = queryAll(ctx, tx, scanDosing, dosingSelect+` WHERE d.patient_id = $1 ORDER BY d.created_at DESC LIMIT 100`, patientID)
+		return err
+	})
+	return out, err
+}
+
+// DosedAt lists when patientID's completed sessions were dosed, oldest
+// first, for the outcome charts' markers. No access check or audit: for
+// callers that have read the patient's measures (audited there).
+func (s *Store) DosedAt(ctx context.Context, patientID string) ([]time.Time, error) {
+	var out []time.Time
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = queryAll(ctx, tx, func(r scanner) (t time.Time, err error) {
+			err = r.Scan(&t)
+			return t.UTC(), err
+		}, `SELECT dose_at FROM dosing_sessions WHERE patient_id = $1 AND status = 'discharged' AND dose_at IS NOT NULL ORDER BY dose_at`, patientID)
+		return err
+	})
+	return out, err
+}
+
+const dosingSelect = `SELECT d.id, d.patient_id, p.display_name, d.appointment_id, coalesce(u.display_name, ''), d.remote, d.chaperone, d.status, d.created_at,
+	d.gate_passed_at, coalesce((SELECT display_name FROM users WHERE id = d.gate_passed_by), ''), d.dose_at, d.dose_amount, d.dose_route, d.dose_lot,
+	coalesce((SELECT display_name FROM users WHERE id = d.dosed_by), ''),
+	d.discharged_at, coalesce((SELECT display_name FROM users WHERE id = d.discharged_by), ''), d.discharge, d.stopped_at, d.stop_reason
+	FROM dosing_sessions d JOIN patients p ON p.id = d.patient_id LEFT JOIN users u ON u.id = d.clinician_id`
+
+func scanDosing(r scanner) (d DosingSession, err error) {
+	var gate, dose, discharged, stopped sql.NullTime
+	var criteria string
+	err = r.Scan(&d.ID, &d.PatientID, &d.PatientName, &d.AppointmentID, &d.Clinician, &d.Remote, &d.Chaperone, &d.Status, &d.CreatedAt,
+		&gate, &d.GatePassedBy, &dose, &d.DoseAmount, &d.DoseRoute, &d.DoseLot, &d.DosedBy,
+		&discharged, &d.DischargedBy, &criteria, &stopped, &d.StopReason)
+	d.CreatedAt = d.CreatedAt.UTC()
+	d.GatePassedAt, d.DoseAt, d.DischargedAt, d.StoppedAt = utcPtr(gate), utcPtr(dose), utcPtr(discharged), utcPtr(stopped)
+	if criteria != "" {
+		d.Discharge = strings.Split(criteria, ",")
+	}
+	return d, err
+}
+
+func utcPtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+// dosingSession reads session id of patientID inside tx, with its gate
+// records, vitals and events, and works out its gate.
+func (s *Store) dosingSession(ctx context.Context, tx *Tx, patientID, id string) (*DosingSession, error) {
+	d, err := scanDosing(tx.QueryRow(ctx, dosingSelect+` WHERE d.id = $1 AND d.patient_id = $2`, id, patientID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that dosing session.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	records, err := queryAll(ctx, tx, func(r scanner) (g struct {
+		item string
+		rec  GateRecord
+	}, err error) {
+		err = r.Scan(&g.item, &g.rec.Value, &g.rec.Note, &g.rec.ByName, &g.rec.ByRole, &g.rec.At)
+		g.rec.At = g.rec.At.UTC()
+		return g, err
+	}, `SELECT g.item, g.value, g.note, coalesce(u.display_name, ''), coalesce(u.role, ''), g.recorded_at
+		FROM dosing_gate_items g LEFT JOIN users u ON u.id = g.recorded_by WHERE g.session_id = $1 ORDER BY g.recorded_at, g.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	d.Items = map[string]GateRecord{}
+	for _, g := range records {
+		d.Items[g.item] = g.rec
+	}
+	if d.Vitals, err = queryAll(ctx, tx, func(r scanner) (v Vitals, err error) {
+		var sys, dia, hr, spo2 sql.NullInt64
+		err = r.Scan(&v.ID, &v.ClientID, &v.Phase, &sys, &dia, &hr, &spo2, &v.Level, &v.ByName, &v.At)
+		v.Systolic, v.Diastolic, v.HeartRate, v.SpO2 = intPtr(sys), intPtr(dia), intPtr(hr), intPtr(spo2)
+		v.At = v.At.UTC()
+		return v, err
+	}, `SELECT v.id, v.client_id, v.phase, v.systolic, v.diastolic, v.heart_rate, v.spo2, v.level, coalesce(u.display_name, ''), v.recorded_at
+		FROM dosing_vitals v LEFT JOIN users u ON u.id = v.recorded_by WHERE v.session_id = $1 ORDER BY v.recorded_at, v.id`, id); err != nil {
+		return nil, err
+	}
+	if d.Events, err = queryAll(ctx, tx, func(r scanner) (e DosingEvent, err error) {
+		err = r.Scan(&e.ID, &e.ClientID, &e.Kind, &e.Adverse, &e.Severity, &e.Action, &e.Body, &e.ByName, &e.At)
+		e.At = e.At.UTC()
+		return e, err
+	}, `SELECT e.id, e.client_id, e.kind, e.adverse, e.severity, e.action, e.body, coalesce(u.display_name, ''), e.recorded_at
+		FROM dosing_events e LEFT JOIN users u ON u.id = e.recorded_by WHERE e.session_id = $1 ORDER BY e.recorded_at, e.id`, id); err != nil {
+		return nil, err
+	}
+	if d.Caution, d.Hold, err = bpThresholds(ctx, tx); err != nil {
+		return nil, err
+	}
+	if d.Preparation, err = preparationIn(ctx, tx, patientID); err != nil {
+		return nil, err
+	}
+	if err := s.workOutGate(ctx, tx, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+func intPtr(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
+}
+
+// workOutGate fills d's medication list and the gate's problems.
+func (s *Store) workOutGate(ctx context.Context, tx *Tx, d *DosingSession) error {
+	previous, err := previousMedications(ctx, tx, d.PatientID, d.ID)
+	if err != nil {
+		return err
+	}
+	d.Medications = previous
+	if rec, ok := d.Items["medications"]; ok {
+		d.Medications = nil
+		if json.Unmarshal([]byte(rec.Value), &d.Medications) != nil {
+			d.Medications = nil
+		}
+		d.NewInteracting = newInteracting(previous, d.Medications)
+	}
+	d.Problems = map[string]string{}
+	if msg, err := s.clearanceProblem(ctx, tx, d.PatientID); err != nil {
+		return err
+	} else if msg != "" {
+		d.Problems["clearance"] = msg
+	}
+	var err2 error
+	if d.Prescription, err2 = currentPrescriptionIn(ctx, tx, d.PatientID); err2 != nil {
+		return err2
+	}
+	if d.Status == clinic.SessionGate || d.Status == clinic.SessionReady {
+		if msg := prescriptionProblem(d.Prescription); msg != "" {
+			d.Problems["prescription"] = msg
+		}
+	}
+	if d.Items["consent"].Value != "yes" {
+		d.Problems["consent"] = "Confirm the patient's KAP consent is current."
+	}
+	switch {
+	case d.Items["medications"].At.IsZero():
+		d.Problems["medications"] = "Go through the patient's current medications with them and record the list (write 'none' if there are none)."
+	case d.Items["meds_reviewed"].Value != "yes":
+		d.Problems["medications"] = "Confirm you have reviewed the medication changes since the last session."
+	case len(d.NewInteracting) > 0 && !prescriberAfter(d.Items["meds_prescriber"], d.Items["medications"]):
+		names := make([]string, len(d.NewInteracting))
+		for i, m := range d.NewInteracting {
+			names[i] = m.Input + " (" + strings.ToLower(m.ClassName) + ")"
+		}
+		d.Problems["medications"] = "New since the last session and known to interact with ketamine: " + strings.Join(names, ", ") + ". The prescriber must review it before the dose."
+	}
+	if d.Items["fasting"].Value != "yes" {
+		d.Problems["fasting"] = "Confirm the patient has fasted as instructed."
+	}
+	if p := d.Items["pregnancy"].Value; p != clinic.PregnancyNo && p != clinic.PregnancyNotApplicable {
+		d.Problems["pregnancy"] = "Record that the patient is not pregnant, or that it does not apply."
+	}
+	if d.Items["escort"].Value == "" || d.Items["escort_ok"].Value != "yes" {
+		d.Problems["escort"] = "Confirm who takes the patient home (no driving until tomorrow)."
+	}
+	pre := d.LatestVitals(clinic.PhasePreDose)
+	switch {
+	case pre == nil:
+		d.Problems["vitals"] = "Take the patient's blood pressure before the dose."
+	case pre.Level == clinic.VitalsHold:
+		over := d.Items["override"]
+		if over.Value == "" || over.ByRole != clinic.RolePrescriber || over.At.Before(pre.At) {
+			d.Problems["vitals"] = "Blood pressure " + pre.BP() + " is " + clinic.BPLevelWords(pre.Level, d.Caution, d.Hold) +
+				": the session is on hold. Re-take it after a rest, or the prescriber may go ahead with a written reason."
+		}
+	}
+	return nil
+}
+
+// prescriberAfter reports whether rec was recorded by a prescriber no
+// earlier than after.
+func prescriberAfter(rec, after GateRecord) bool {
+	return rec.Value == "yes" && rec.ByRole == clinic.RolePrescriber && !rec.At.Before(after.At)
+}
+
+// prescriptionProblem says why the patient's prescription does not cover
+// a session now, or "".
+func prescriptionProblem(rx *Prescription) string {
+	switch {
+	case rx == nil:
+		return "There is no current prescription: the prescriber records it on the chart."
+	case rx.SessionsAuthorised > 0 && rx.SessionsUsed >= rx.SessionsAuthorised:
+		return "Every session the prescription authorises (" + strconv.Itoa(rx.SessionsAuthorised) + ") has been used: the prescriber must authorise more."
+	}
+	return ""
+}
+
+// previousMedications is the patient's medication list before session id:
+// the one recorded at their last completed session, else the one in their
+// latest sent intake.
+func previousMedications(ctx context.Context, tx *Tx, patientID, sessionID string) ([]string, error) {
+	var raw string
+	err := tx.QueryRow(ctx, `SELECT g.value FROM dosing_gate_items g JOIN dosing_sessions d ON d.id = g.session_id
+		WHERE d.patient_id = $1 AND d.id <> $2 AND d.status IN ('dosed', 'discharged') AND g.item = 'medications'
+		ORDER BY d.created_at DESC, g.recorded_at DESC LIMIT 1`, patientID, sessionID).Scan(&raw)
+	if err == nil {
+		var list []string
+		if json.Unmarshal([]byte(raw), &list) == nil {
+			return list, nil
+		}
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	iv, err := latestIntake(ctx, tx, patientID, true)
+	if err != nil || iv == nil {
+		return nil, err
+	}
+	var list []string
+	for _, m := range iv.Intake.Medications {
+		list = append(list, strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{m.Name, m.Dose, m.Frequency}, func(s string) bool { return strings.TrimSpace(s) == "" }), " ")))
+	}
+	return list, nil
+}
+
+// newInteracting lists the medications in now that were not in before (by
+// generic name when recognised, else by the text) and belong to a class
+// the screening rules flag (exclude or caution).
+func newInteracting(before, now []string) []screening.Match {
+	known := map[string]bool{}
+	key := func(m screening.Match) []string {
+		keys := []string{strings.ToLower(strings.TrimSpace(m.Input))}
+		if m.Recognised {
+			keys = append(keys, m.Generic)
+		}
+		for _, a := range m.Also {
+			keys = append(keys, a.Generic)
+		}
+		return keys
+	}
+	for _, line := range before {
+		for _, k := range key(screening.LookupMedication(line)) {
+			known[k] = true
+		}
+	}
+	var out []screening.Match
+	for _, line := range now {
+		m := screening.LookupMedication(line)
+		if known[strings.ToLower(strings.TrimSpace(m.Input))] || (m.Recognised && known[m.Generic]) {
+			continue
+		}
+		if m.Level == screening.Exclude || m.Level == screening.Caution {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// RecordGate records the gate screen as the clinician left it: each line
+// whose value changed is recorded with who and when, and pre-dose vitals
+// are kept. Then, if nothing is missing, the gate passes and the session
+// is ready for the dose. It returns the session as it now stands; its
+// Problems say what the gate still needs. A blood-pressure hold can be
+// overridden only by a prescriber, with a reason; new interacting
+// medication only passes with the prescriber's review. Audited.
+func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id string, in GateInput) (*DosingSession, error) {
+	if err := clinicianOnly(actor); err != nil {
+		return nil, err
+	}
+	fe := clinic.FieldErrors{}
+	in.Override, in.MedsNote, in.Escort = strings.TrimSpace(in.Override), strings.TrimSpace(in.MedsNote), strings.TrimSpace(in.Escort)
+	if in.Override != "" && actor.Role != clinic.RolePrescriber {
+		fe.Add("override", onlyPrescriberOverride)
+	}
+	if in.PrescriberAck && actor.Role != clinic.RolePrescriber {
+		fe.Add("meds_prescriber", "Only a prescriber can clear new medication that interacts with ketamine.")
+	}
+	if in.Pregnancy != "" && in.Pregnancy != clinic.PregnancyNo && in.Pregnancy != clinic.PregnancyNotApplicable {
+		fe.Add("pregnancy", "Choose one of the answers.")
+	}
+	if utf8.RuneCountInString(in.Escort) > 120 {
+		fe.Add("escort", "Use at most 120 characters.")
+	}
+	if utf8.RuneCountInString(in.Override) > 1000 || utf8.RuneCountInString(in.MedsNote) > 1000 {
+		fe.Add("override", "Use at most 1,000 characters.")
+	}
+	var meds []string
+	if in.MedsGiven {
+		for _, line := range in.Medications {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.EqualFold(line, "none") {
+				continue
+			}
+			if utf8.RuneCountInString(line) > screening.MaxInput {
+				fe.Add("medications", "Keep each medication to one short line.")
+			}
+			meds = append(meds, line)
+		}
+		if len(meds) > clinic.MaxMedications {
+			fe.Add("medications", "List at most "+strconv.Itoa(clinic.MaxMedications)+" medications.")
+		}
+	}
+	if in.Vitals != nil {
+		in.Vitals.Phase = clinic.PhasePreDose
+		if msg := checkVitals(in.Vitals); msg != nil {
+			for k, v := range msg {
+				fe.Add(k, v)
+			}
+		}
+	}
+	if len(fe) > 0 {
+		return nil, fe.Err()
+	}
+	var out *DosingSession
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.gate", func(tx *Tx, a Access, e *Entry) error {
+		d, err := s.dosingSession(ctx, tx, patientID, id)
+		if err != nil {
+			return err
+		}
+		e.ObjectType, e.ObjectID = "dosing_session", id
+		if d.Status != clinic.SessionGate && d.Status != clinic.SessionReady {
+			return clinic.FieldErrors{"gate": "The gate is closed: this session is already " + d.Status + "."}.Err()
+		}
+		now := s.now()
+		record := func(item, value, note string) error {
+			if cur, ok := d.Items[item]; ok && cur.Value == value && cur.Note == note {
+				return nil
+			}
+			if _, ok := d.Items[item]; !ok && value == "" {
+				return nil
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO dosing_gate_items (id, session_id, item, value, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				NewID(), id, item, value, note, actor.UserID, now)
+			return err
+		}
+		yes := func(b bool) string {
+			if b {
+				return "yes"
+			}
+			return ""
+		}
+		steps := [][3]string{
+			{"consent", yes(in.Consent), ""},
+			{"fasting", yes(in.Fasting), ""},
+			{"pregnancy", in.Pregnancy, ""},
+			{"escort", in.Escort, ""},
+			{"escort_ok", yes(in.EscortOK && in.Escort != ""), ""},
+			{"meds_reviewed", yes(in.MedsReviewed), ""},
+		}
+		if in.MedsGiven {
+			b, _ := json.Marshal(append([]string{}, meds...))
+			steps = append([][3]string{{"medications", string(b), ""}}, steps...)
+		}
+		if in.PrescriberAck {
+			steps = append(steps, [3]string{"meds_prescriber", "yes", in.MedsNote})
+		}
+		for _, st := range steps {
+			if err := record(st[0], st[1], st[2]); err != nil {
+				return err
+			}
+		}
+		if in.Vitals != nil {
+			if _, err := s.insertVitals(ctx, tx, actor, d, *in.Vitals); err != nil {
+				return err
+			}
+		}
+		if in.Override != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO dosing_gate_items (id, session_id, item, value, note, recorded_by, recorded_at) VALUES ($1, $2, 'override', 'vitals', $3, $4, $5)`,
+				NewID(), id, in.Override, actor.UserID, now); err != nil {
+				return err
+			}
+			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.override", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id}); err != nil {
+				return err
+			}
+		}
+		if d, err = s.dosingSession(ctx, tx, patientID, id); err != nil {
+			return err
+		}
+		status := clinic.SessionGate
+		if len(d.Problems) == 0 {
+			status = clinic.SessionReady
+		}
+		if status != d.Status {
+			if _, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = $1, gate_passed_at = $2, gate_passed_by = $3, updated_at = $4 WHERE id = $5`,
+				status, nullTimeIf(status == clinic.SessionReady, now), map[bool]string{true: actor.UserID}[status == clinic.SessionReady], now, id); err != nil {
+				return err
+			}
+			d.Status = status
+			if status == clinic.SessionReady {
+				e.Detail = "passed"
+			}
+		}
+		out = d
+		return nil
+	})
+	return out, err
+}
+
+func nullTimeIf(ok bool, t time.Time) any {
+	if !ok {
+		return nil
+	}
+	return t
+}
+
+// checkVitals says what is wrong with a set of readings, by field.
+func checkVitals(v *Vitals) clinic.FieldErrors {
+	fe := clinic.FieldErrors{}
+	in := func(p *int, lo, hi int) bool { return p == nil || (*p >= lo && *p <= hi) }
+	if v.Phase != clinic.PhaseCheck && (v.Systolic == nil || v.Diastolic == nil) {
+		fe.Add("bp", "Enter the blood pressure, like 128/82.")
+	}
+	if !in(v.Systolic, 60, 260) || !in(v.Diastolic, 30, 160) || (v.Systolic != nil && v.Diastolic != nil && *v.Diastolic >= *v.Systolic) {
+		fe.Add("bp", "That blood pressure cannot be right: check it, like 128/82.")
+	}
+	if !in(v.HeartRate, 25, 250) {
+		fe.Add("heart_rate", "Enter the heart rate in beats a minute, from 25 to 250.")
+	}
+	if !in(v.SpO2, 50, 100) {
+		fe.Add("spo2", "Enter the oxygen saturation in percent, from 50 to 100.")
+	}
+	if utf8.RuneCountInString(v.ClientID) > 64 {
+		fe.Add("bp", "This entry cannot be saved; reload the page.")
+	}
+	return fe
+}
+
+// insertVitals keeps one set of readings for session d, once per client
+// id, and returns its level. Readings after the dose that are out of range
+// also go on the timeline as an event.
+func (s *Store) insertVitals(ctx context.Context, tx *Tx, actor Actor, d *DosingSession, v Vitals) (string, error) {
+	v.Level = clinic.VitalsOK
+	if v.Systolic != nil && v.Diastolic != nil {
+		v.Level = clinic.BPLevel(*v.Systolic, *v.Diastolic, d.Caution, d.Hold)
+	}
+	if v.ClientID == "" {
+		v.ClientID = NewID()
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM dosing_vitals WHERE session_id = $1 AND client_id = $2`, d.ID, v.ClientID).Scan(&n); err != nil {
+		return "", err
+	}
+	if n > 0 { // a retry of an entry already kept
+		return v.Level, nil
+	}
+	now := s.now()
+	if _, err := tx.Exec(ctx, `INSERT INTO dosing_vitals (id, session_id, client_id, phase, systolic, diastolic, heart_rate, spo2, level, recorded_by, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		NewID(), d.ID, v.ClientID, v.Phase, v.Systolic, v.Diastolic, v.HeartRate, v.SpO2, v.Level, actor.UserID, now); err != nil {
+		return "", err
+	}
+	if v.Level != clinic.VitalsOK && d.Status == clinic.SessionDosed {
+		body := "Blood pressure " + v.BP() + " (" + clinic.PhaseTitle(v.Phase) + ") is " + clinic.BPLevelWords(v.Level, d.Caution, d.Hold) + "."
+		if _, err := tx.Exec(ctx, `INSERT INTO dosing_events (id, session_id, client_id, kind, severity, body, recorded_by, recorded_at) VALUES ($1, $2, $3, 'vitals', $4, $5, $6, $7)`,
+			NewID(), d.ID, "vitals:"+v.ClientID, map[string]string{clinic.VitalsCaution: "moderate", clinic.VitalsHold: "severe"}[v.Level], body, actor.UserID, now); err != nil {
+			return "", err
+		}
+	}
+	return v.Level, nil
+}
+
+// RecordDose records the dose and starts the session. The gate is checked
+// again, on the server, at this moment: the dose is refused while anything
+// is missing (a safety alert raised since the gate passed, say). Audited.
+func (s *Store) RecordDose(ctx context.Context, actor Actor, patientID, id string, dose Dose) error {
+	if err := clinicianOnly(actor); err != nil {
+		return err
+	}
+	dose.Amount, dose.Route, dose.Lot = strings.TrimSpace(dose.Amount), strings.TrimSpace(dose.Route), strings.TrimSpace(dose.Lot)
+	fe := clinic.FieldErrors{}
+	if dose.Amount == "" || utf8.RuneCountInString(dose.Amount) > 40 {
+		fe.Add("amount", "Enter the dose given, like 200 mg.")
+	}
+	if clinic.RouteTitle(dose.Route) == "" {
+		fe.Add("route", "Choose how it was given.")
+	}
+	if utf8.RuneCountInString(dose.Lot) > 60 {
+		fe.Add("lot", "Use at most 60 characters.")
+	}
+	if len(fe) > 0 {
+		return fe.Err()
+	}
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.dose", func(tx *Tx, a Access, e *Entry) error {
+		d, err := s.dosingSession(ctx, tx, patientID, id)
+		if err != nil {
+			return err
+		}
+		e.ObjectType, e.ObjectID = "dosing_session", id
+		switch {
+		case d.Status == clinic.SessionGate || len(d.Problems) > 0:
+			return &clinic.Error{Code: clinic.EInvalid, Message: "The pre-dose gate has not passed: " + firstProblem(d.Problems),
+				Fields: map[string]string{"amount": "The pre-dose gate has not passed: " + firstProblem(d.Problems)}, Err: errGate}
+		case d.Status != clinic.SessionReady:
+			return clinic.FieldErrors{"amount": "The dose is already recorded for this session."}.Err()
+		}
+		now := s.now()
+		at := dose.At
+		if at.IsZero() {
+			at = now
+		}
+		if at.After(now.Add(5*time.Minute)) || at.Before(d.GatePassedAt.Add(-time.Minute)) {
+			return clinic.FieldErrors{"at": "The dose time must be after the gate passed and not in the future."}.Err()
+		}
+		_, err = tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'dosed', dose_at = $1, dose_amount = $2, dose_route = $3, dose_lot = $4, dosed_by = $5, updated_at = $6 WHERE id = $7 AND status = 'ready'`,
+			at, dose.Amount, dose.Route, dose.Lot, actor.UserID, now, id)
+		e.Detail = dose.Route
+		return err
+	})
+	return s.auditGate(ctx, actor, patientID, "dose", err)
+}
+
+// firstProblem is the gate's first missing item, in the screen's order.
+func firstProblem(p map[string]string) string {
+	for _, it := range clinic.GateItems {
+		if msg, ok := p[it.Key]; ok {
+			return msg
+		}
+	}
+	return ""
+}
+
+// RecordVitals keeps a set of readings taken during the session (after
+// the dose, before discharge, or a check), once per client id, and returns
+// its level. Audited.
+func (s *Store) RecordVitals(ctx context.Context, actor Actor, patientID, id string, v Vitals) (string, error) {
+	if err := clinicianOnly(actor); err != nil {
+		return "", err
+	}
+	if v.Phase != clinic.PhaseAfterDose && v.Phase != clinic.PhasePreDischarge && v.Phase != clinic.PhaseCheck {
+		return "", clinic.FieldErrors{"phase": "Choose when these were taken."}.Err()
+	}
+	if fe := checkVitals(&v); len(fe) > 0 {
+		return "", fe.Err()
+	}
+	var level string
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.vitals", func(tx *Tx, a Access, e *Entry) error {
+		d, err := s.dosingSession(ctx, tx, patientID, id)
+		if err != nil {
+			return err
+		}
+		e.ObjectType, e.ObjectID = "dosing_session", id
+		if d.Status != clinic.SessionDosed {
+			return clinic.FieldErrors{"bp": "Vitals during the session are recorded between the dose and discharge."}.Err()
+		}
+		level, err = s.insertVitals(ctx, tx, actor, d, v)
+		e.Detail = v.Phase + ":" + level
+		return err
+	})
+	return level, err
+}
+
+// RecordDosingEvent puts a note, an adverse event or a chaperone's check
+// on the session's timeline, once per client id. Notes can be written
+// until discharge; adverse events and checks once the dose is given.
+// Audited.
+func (s *Store) RecordDosingEvent(ctx context.Context, actor Actor, patientID, id string, ev DosingEvent) error {
+	if err := clinicianOnly(actor); err != nil {
+		return err
+	}
+	ev.Body, ev.Action = strings.TrimSpace(ev.Body), strings.TrimSpace(ev.Action)
+	fe := clinic.FieldErrors{}
+	switch ev.Kind {
+	case "note":
+		if ev.Body == "" {
+			fe.Add("body", "Write the note first.")
+		}
+		ev.Adverse, ev.Severity, ev.Action = "", "", ""
+	case "adverse":
+		if clinic.AdverseTitle(ev.Adverse) == "" {
+			fe.Add("adverse", "Choose what happened.")
+		}
+		if !slices.Contains(clinic.Severities, ev.Severity) {
+			fe.Add("severity", "Choose how severe it was.")
+		}
+		if ev.Adverse == "other" && ev.Body == "" {
+			fe.Add("body", "Say what happened.")
+		}
+	case "check":
+		ev.Adverse, ev.Severity = "", ""
+	default:
+		fe.Add("kind", "Choose what to record.")
+	}
+	if utf8.RuneCountInString(ev.Body) > 2000 {
+		fe.Add("body", "Use at most 2,000 characters.")
+	}
+	if utf8.RuneCountInString(ev.Action) > 500 {
+		fe.Add("action", "Use at most 500 characters.")
+	}
+	if utf8.RuneCountInString(ev.ClientID) > 64 {
+		fe.Add("body", "This entry cannot be saved; reload the page.")
+	}
+	if len(fe) > 0 {
+		return fe.Err()
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.event", func(tx *Tx, a Access, e *Entry) error {
+		d, err := s.dosingSession(ctx, tx, patientID, id)
+		if err != nil {
+			return err
+		}
+		e.ObjectType, e.ObjectID, e.Detail = "dosing_session", id, ev.Kind
+		if !d.Open() || (ev.Kind != "note" && d.Status != clinic.SessionDosed) {
+			return clinic.FieldErrors{"body": "This can be recorded between the dose and discharge."}.Err()
+		}
+		if ev.ClientID == "" {
+			ev.ClientID = NewID()
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM dosing_events WHERE session_id = $1 AND client_id = $2`, id, ev.ClientID).Scan(&n); err != nil || n > 0 {
+			return err // n > 0: a retry of an entry already kept
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO dosing_events (id, session_id, client_id, kind, adverse, severity, action, body, recorded_by, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, NewID(), id, ev.ClientID, ev.Kind, ev.Adverse, ev.Severity, ev.Action, ev.Body, actor.UserID, s.now())
+		return err
+	})
+}
+
+// DischargeSession ends a dosed session when every discharge criterion is
+// met and vitals were taken before discharge. Audited.
+func (s *Store) DischargeSession(ctx context.Context, actor Actor, patientID, id string, met []string) error {
+	if err := clinicianOnly(actor); err != nil {
+		return err
+	}
+	fe := clinic.FieldErrors{}
+	var keys []string
+	for _, c := range clinic.DischargeCriteria {
+		if !slices.Contains(met, c.Key) {
+			fe.Add("criteria", "Every criterion must be met before the patient leaves: "+strings.ToLower(c.Title)+" is not ticked.")
+		}
+		keys = append(keys, c.Key)
+	}
+	if len(fe) > 0 {
+		return fe.Err()
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.discharge", func(tx *Tx, a Access, e *Entry) error {
+		d, err := s.dosingSession(ctx, tx, patientID, id)
+		if err != nil {
+			return err
+		}
+		e.ObjectType, e.ObjectID = "dosing_session", id
+		if d.Status != clinic.SessionDosed {
+			return clinic.FieldErrors{"criteria": "Only a session in progress can be discharged."}.Err()
+		}
+		pre := d.LatestVitals(clinic.PhasePreDischarge)
+		if pre == nil {
+			return clinic.FieldErrors{"criteria": "Take and record the vitals before discharge first."}.Err()
+		}
+		if pre.Level == clinic.VitalsHold {
+			return clinic.FieldErrors{"criteria": "The blood pressure before discharge (" + pre.BP() + ") is above the hold threshold: the patient cannot leave yet. Re-take it, and call the prescriber."}.Err()
+		}
+		now := s.now()
+		_, err = tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'discharged', discharged_at = $1, discharged_by = $2, discharge = $3, updated_at = $1 WHERE id = $4 AND status = 'dosed'`,
+			now, actor.UserID, strings.Join(keys, ","), id)
+		return err
+	})
+}
+
+// StopDosingSession ends a session before the dose, with a reason (the
+// gate held, the patient chose not to go ahead). Audited.
+func (s *Store) StopDosingSession(ctx context.Context, actor Actor, patientID, id, reason string) error {
+	if err := clinicianOnly(actor); err != nil {
+		return err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 500 {
+		return clinic.FieldErrors{"stop_reason": "Say why the session is not going ahead (at most 500 characters)."}.Err()
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.stop", func(tx *Tx, a Access, e *Entry) error {
+		res, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'stopped', stopped_at = $1, stop_reason = $2, updated_at = $1 WHERE id = $3 AND patient_id = $4 AND status IN ('gate', 'ready')`,
+			s.now(), reason, id, patientID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return clinic.FieldErrors{"stop_reason": "Only a session not yet dosed can be stopped."}.Err()
+		}
+		e.ObjectType, e.ObjectID = "dosing_session", id
+		return nil
+	})
+}

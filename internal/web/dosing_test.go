@@ -1,0 +1,349 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// dosingReady makes patient A ready for a dosing session: an intake listing
+// meds, the evaluation, the prescriber's clearance and a prescription.
+func (f *fixture) dosingReady(meds ...string) {
+	f.t.Helper()
+	f.clearA(meds...)
+	f.prescribeA()
+}
+
+func (f *fixture) prescribeA() {
+	f.t.Helper()
+	if _, err := f.st.RecordPrescription(f.t.Context(), f.as("rex@example.org"), f.pA.ID, clinic.PrescriptionInput{
+		Drug: clinic.DefaultDrug, Route: clinic.RouteSublingual, Strength: "100 mg RDT", Dose: "200 mg", SessionsAuthorised: 6}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// startDosing opens a session for patient A as who and returns its path.
+func (f *fixture) startDosing(who string) string {
+	f.t.Helper()
+	r := f.do("POST", "/patients/"+f.pA.ID+"/dosing", nil, f.signIn(who))
+	loc := r.header.Get("Location")
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/patients/"+f.pA.ID+"/dosing/") {
+		f.t.Fatalf("start dosing = %d %q", r.status, loc)
+	}
+	return loc
+}
+
+// fullGate is a gate form with every line answered and a normal blood
+// pressure.
+func fullGate(meds string) url.Values {
+	return url.Values{
+		"consent": {"yes"}, "medications": {meds}, "meds_reviewed": {"yes"}, "fasting": {"yes"},
+		"pregnancy": {clinic.PregnancyNotApplicable}, "escort": {"Sam Lee"}, "escort_ok": {"yes"},
+		"bp": {"128/82"}, "heart_rate": {"72"}, "client_id": {"gate-1"},
+	}
+}
+
+func (f *fixture) session(path string) *store.DosingSession {
+	f.t.Helper()
+	id := path[strings.LastIndex(path, "/")+1:]
+	d, err := f.st.DosingSessionFor(f.t.Context(), f.as("thea@example.org"), f.pA.ID, id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return d
+}
+
+// TestDosingGateNeedsEveryItem: the dose cannot be recorded while any one
+// line of the pre-dose gate is missing, whatever the page showed; the
+// server says which.
+func TestDosingGateNeedsEveryItem(t *testing.T) {
+	for _, tc := range []struct {
+		item  string
+		setup func(f *fixture) // instead of dosingReady
+		drop  []string         // form fields left out
+		want  string
+	}{
+		{item: "clearance", setup: func(f *fixture) { f.prescribeA() }, want: "clearance"},
+		{item: "prescription", setup: func(f *fixture) { f.clearA("sertraline 50 mg") }, want: "no current prescription"},
+		{item: "consent", drop: []string{"consent"}, want: "consent is current"},
+		{item: "medications", drop: []string{"medications", "meds_reviewed"}, want: "current medications"},
+		{item: "fasting", drop: []string{"fasting"}, want: "fasted"},
+		{item: "pregnancy", drop: []string{"pregnancy"}, want: "not pregnant"},
+		{item: "escort", drop: []string{"escort_ok"}, want: "takes the patient home"},
+		{item: "vitals", drop: []string{"bp", "heart_rate"}, want: "blood pressure before the dose"},
+	} {
+		t.Run(tc.item, func(t *testing.T) {
+			f := newFixture(t)
+			if tc.setup != nil {
+				tc.setup(f)
+			} else {
+				f.dosingReady("sertraline 50 mg")
+			}
+			path := f.startDosing("thea@example.org")
+			thea := f.signIn("thea@example.org")
+			form := fullGate("sertraline 50 mg")
+			for _, k := range tc.drop {
+				form.Del(k)
+			}
+			r := f.do("POST", path+"/gate", form, thea)
+			if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "The gate has not passed yet") || !strings.Contains(strings.ToLower(r.body), strings.ToLower(tc.want)) {
+				t.Fatalf("gate without %s = %d, want 422 naming it", tc.item, r.status)
+			}
+			d := f.session(path)
+			if d.Status != clinic.SessionGate || d.Problems[tc.item] == "" {
+				t.Fatalf("status %s, problems %v: want the gate closed on %s", d.Status, d.Problems, tc.item)
+			}
+			if len(d.Problems) != 1 {
+				t.Errorf("problems %v, want only %s", d.Problems, tc.item)
+			}
+			dose := f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}}, thea)
+			if dose.status != http.StatusUnprocessableEntity || !strings.Contains(dose.body, "pre-dose gate has not passed") {
+				t.Errorf("dose with the gate closed = %d, want 422", dose.status)
+			}
+			if d := f.session(path); d.Status != clinic.SessionGate || d.DoseAt != nil {
+				t.Errorf("after the refused dose: status %s, dose %v", d.Status, d.DoseAt)
+			}
+			if len(f.auditRows("gate.refused")) == 0 {
+				t.Error("the refused dose is not audited")
+			}
+		})
+	}
+}
+
+// TestDosingBloodPressureHold: 165/105 holds the session; a therapist
+// cannot override; the prescriber can, with a reason, audited; then the
+// dose goes ahead.
+func TestDosingBloodPressureHold(t *testing.T) {
+	f := newFixture(t)
+	f.dosingReady("sertraline 50 mg")
+	path := f.startDosing("thea@example.org")
+	thea := f.signIn("thea@example.org")
+	form := fullGate("sertraline 50 mg")
+	form.Set("bp", "165/105")
+	r := f.do("POST", path+"/gate", form, thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "165/105 is above the hold threshold (160/100)") {
+		t.Fatalf("165/105 = %d, want a hold", r.status)
+	}
+	if d := f.session(path); d.Status != clinic.SessionGate || d.Problems["vitals"] == "" {
+		t.Fatalf("165/105: status %s problems %v", d.Status, d.Problems)
+	}
+	// The therapist tries to override: refused at the field.
+	over := fullGate("sertraline 50 mg")
+	over.Del("bp")
+	over.Del("heart_rate")
+	over.Set("override", "I think it is fine.")
+	r = f.do("POST", path+"/gate", over, thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Only a prescriber can override") {
+		t.Fatalf("therapist override = %d, want refused", r.status)
+	}
+	if _, err := f.st.RecordGate(t.Context(), f.as("thea@example.org"), f.pA.ID, f.session(path).ID, store.GateInput{Override: "x"}); clinic.ErrorCode(err) != clinic.EInvalid {
+		t.Errorf("store: therapist override = %v, want refused", err)
+	}
+	if d := f.session(path); d.Status != clinic.SessionGate {
+		t.Fatalf("after the therapist's override: status %s", d.Status)
+	}
+	if dose := f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}}, thea); dose.status != http.StatusUnprocessableEntity {
+		t.Fatalf("dose on hold = %d, want 422", dose.status)
+	}
+	// The prescriber, from their own sign-in, with a reason.
+	rex := f.signIn("rex@example.org")
+	page := f.do("GET", path, nil, rex)
+	if !strings.Contains(page.body, `name="override"`) {
+		t.Fatal("the prescriber is not offered the override")
+	}
+	over.Set("override", "Baseline hypertension, 160s at every visit; cardiology letter on file.")
+	if r := f.do("POST", path+"/gate", over, rex); r.status != http.StatusSeeOther {
+		t.Fatalf("prescriber override = %d: %s", r.status, r.body[:min(len(r.body), 300)])
+	}
+	d := f.session(path)
+	if d.Status != clinic.SessionReady || d.Items["override"].ByRole != clinic.RolePrescriber {
+		t.Fatalf("after the override: status %s, override %+v", d.Status, d.Items["override"])
+	}
+	rows := f.auditRows("dosing.override")
+	if len(rows) != 1 || rows[0].ActorID != f.users["rex@example.org"].ID || rows[0].PatientID != f.pA.ID {
+		t.Errorf("override audit rows = %+v", rows)
+	}
+	if dose := f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}, "lot": {"K-2291"}}, thea); dose.status != http.StatusSeeOther {
+		t.Fatalf("dose after the override = %d", dose.status)
+	}
+	// A reading taken again later that is fine does not need an override;
+	// a new hold after the override needs a new one (covered by the store
+	// comparing times): the session is now dosed.
+	if d := f.session(path); d.Status != clinic.SessionDosed || d.DoseLot != "K-2291" {
+		t.Errorf("after the dose: %s %q", d.Status, d.DoseLot)
+	}
+}
+
+// TestDosingNewInteractingMedication: a benzodiazepine added since the
+// intake blocks the gate until the prescriber reviews it; a therapist
+// cannot clear it.
+func TestDosingNewInteractingMedication(t *testing.T) {
+	f := newFixture(t)
+	f.dosingReady("sertraline 50 mg")
+	path := f.startDosing("thea@example.org")
+	thea := f.signIn("thea@example.org")
+	meds := "sertraline 50 mg\nXanax 0.5 mg at night"
+	r := f.do("POST", path+"/gate", fullGate(meds), thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Xanax 0.5 mg at night (benzodiazepine)") || !strings.Contains(r.body, "The prescriber must review it") {
+		t.Fatalf("new benzodiazepine = %d, want blocked naming it", r.status)
+	}
+	ack := fullGate(meds)
+	ack.Set("meds_prescriber", "yes")
+	if r := f.do("POST", path+"/gate", ack, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Only a prescriber can clear") {
+		t.Fatalf("therapist clears new medication = %d", r.status)
+	}
+	if d := f.session(path); d.Status != clinic.SessionGate || !strings.Contains(d.Problems["medications"], "Xanax") {
+		t.Fatalf("still blocked? status %s problems %v", d.Status, d.Problems)
+	}
+	// The medication already on the intake alone does not block.
+	if d := f.session(path); len(d.NewInteracting) != 1 || d.NewInteracting[0].Generic != "alprazolam" {
+		t.Errorf("new interacting = %+v, want alprazolam only", d.NewInteracting)
+	}
+	rex := f.signIn("rex@example.org")
+	ack.Set("meds_note", "Low dose at night; hold the evening before; discussed.")
+	if r := f.do("POST", path+"/gate", ack, rex); r.status != http.StatusSeeOther {
+		t.Fatalf("prescriber review = %d: %s", r.status, r.body[:min(len(r.body), 300)])
+	}
+	if d := f.session(path); d.Status != clinic.SessionReady || d.Items["meds_prescriber"].Note == "" {
+		t.Errorf("after review: %s %+v", d.Status, d.Items["meds_prescriber"])
+	}
+}
+
+// TestDosingSessionRecord: gate → dose → three sets of vitals (one out of
+// range) → an adverse event → a note → discharge; a retried entry is kept
+// once; the record shows it all, and the outcome chart marks the session.
+func TestDosingSessionRecord(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	f.dosingReady("sertraline 50 mg")
+	if err := f.st.SavePreparation(ctx, f.as("thea@example.org"), f.pA.ID, store.Preparation{
+		Intentions: "To feel less stuck.", Music: "Low ambient", EyeShades: "yes", Touch: clinic.TouchSafety, SupportName: "Sam Lee", RideHome: "Sam drives"}); err != nil {
+		t.Fatal(err)
+	}
+	path := f.startDosing("thea@example.org")
+	thea := f.signIn("thea@example.org")
+	if again := f.do("POST", "/patients/"+f.pA.ID+"/dosing", nil, thea); again.header.Get("Location") != path {
+		t.Errorf("starting again opens %q, want the open session %q", again.header.Get("Location"), path)
+	}
+	gate := f.do("GET", path, nil, thea)
+	for _, want := range []string{"Touch:", "Safety touch", "Low ambient", "To feel less stuck.", `value="Sam Lee"`, "sertraline 50 mg", "200 mg per session"} {
+		if !strings.Contains(gate.body, want) {
+			t.Errorf("the gate page lacks %q", want)
+		}
+	}
+	if r := f.do("POST", path+"/gate", fullGate("sertraline 50 mg"), thea); r.status != http.StatusSeeOther {
+		t.Fatalf("gate = %d: %s", r.status, r.body[:min(len(r.body), 400)])
+	}
+	ready := f.do("GET", path, nil, thea)
+	if !strings.Contains(ready.body, `value="200 mg"`) || !strings.Contains(ready.body, `<option value="sublingual" selected>`) {
+		t.Error("the dose form is not filled from the prescription")
+	}
+	if r := f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}, "lot": {"K-2291"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("dose = %d", r.status)
+	}
+	doseAt := f.now
+	post := func(what, suffix string, form url.Values, want int) response {
+		t.Helper()
+		r := f.do("POST", path+suffix, form, thea)
+		if r.status != want {
+			t.Fatalf("%s = %d, want %d: %s", what, r.status, want, r.body[:min(len(r.body), 300)])
+		}
+		return r
+	}
+	f.now = doseAt.Add(40 * time.Minute)
+	thea = f.signIn("thea@example.org")
+	after := url.Values{"client_id": {"v1"}, "phase": {"after_dose"}, "bp": {"150/95"}, "heart_rate": {"88"}, "spo2": {"97"}}
+	post("vitals at 40 min", "/vitals", after, http.StatusSeeOther)
+	post("the same vitals again (a retry)", "/vitals", after, http.StatusSeeOther)
+	post("adverse event", "/events", url.Values{"client_id": {"a1"}, "kind": {"adverse"}, "adverse": {"nausea"}, "severity": {"mild"}, "action": {"Ginger tea, rested"}}, http.StatusSeeOther)
+	bad := post("adverse event without severity", "/events", url.Values{"client_id": {"a2"}, "kind": {"adverse"}, "adverse": {"anxiety"}, "action": {"Talked through it"}}, http.StatusUnprocessableEntity)
+	if !strings.Contains(bad.body, "Choose how severe") || !strings.Contains(bad.body, "Talked through it") {
+		t.Error("a refused adverse event loses what was typed or says nothing")
+	}
+	post("note", "/events", url.Values{"client_id": {"n1"}, "kind": {"note"}, "body": {"Eyes closed, breathing slow, smiled at the music."}}, http.StatusSeeOther)
+	post("vitals check", "/vitals", url.Values{"client_id": {"v2"}, "phase": {"check"}, "bp": {"138/88"}, "heart_rate": {"80"}}, http.StatusSeeOther)
+	f.now = doseAt.Add(110 * time.Minute)
+	thea = f.signIn("thea@example.org")
+	post("discharge without pre-discharge vitals", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, http.StatusUnprocessableEntity)
+	post("pre-discharge vitals", "/vitals", url.Values{"client_id": {"v3"}, "phase": {"pre_discharge"}, "bp": {"126/80"}, "heart_rate": {"70"}}, http.StatusSeeOther)
+	missing := post("discharge with a criterion unmet", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "escort", "aftercare"}}, http.StatusUnprocessableEntity)
+	if !strings.Contains(missing.body, "nausea settled is not ticked") {
+		t.Error("the unmet criterion is not named")
+	}
+	post("discharge", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, http.StatusSeeOther)
+
+	d := f.session(path)
+	if d.Status != clinic.SessionDischarged || d.Minutes() != 110 || len(d.Vitals) != 4 {
+		t.Fatalf("record: status %s, %d minutes, %d vitals (want discharged, 110, 4: the retry kept once)", d.Status, d.Minutes(), len(d.Vitals))
+	}
+	kinds := map[string]int{}
+	for _, e := range d.Events {
+		kinds[e.Kind]++
+	}
+	if kinds["adverse"] != 1 || kinds["note"] != 1 || kinds["vitals"] != 1 {
+		t.Errorf("events %v, want one adverse, one note, one out-of-range reading", kinds)
+	}
+	rec := f.do("GET", path, nil, thea)
+	for _, want := range []string{"Session record", "110 minutes after the dose", "Going home with</strong> Sam Lee", "KAP consent current</strong> attested", "Adverse event: Nausea (mild)", "Ginger tea, rested", "150/95", "above the caution threshold (140/90)", "Book the integration session", "kind=integration"} {
+		if !strings.Contains(rec.body, want) {
+			t.Errorf("the record lacks %q", want)
+		}
+	}
+	if r := f.do("POST", path+"/events", url.Values{"client_id": {"n2"}, "kind": {"note"}, "body": {"late"}}, thea); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("a note after discharge = %d, want refused", r.status)
+	}
+	// The outcome chart marks the session.
+	at, err := f.st.DosedAt(ctx, f.pA.ID)
+	if err != nil || len(at) != 1 || !at[0].Equal(doseAt) {
+		t.Fatalf("DosedAt = %v, %v", at, err)
+	}
+	for _, a := range []string{"dosing.start", "dosing.gate", "dosing.dose", "dosing.vitals", "dosing.event", "dosing.discharge"} {
+		if len(f.auditRows(a)) == 0 {
+			t.Errorf("no %s audit row", a)
+		}
+	}
+	chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea)
+	if !strings.Contains(chart.body, "discharged 110 min after the dose") {
+		t.Error("the chart does not list the session")
+	}
+}
+
+// TestDosingChartMarker: a completed session is marked on the patient's
+// outcome chart, on the staff chart and in the portal.
+func TestDosingChartMarker(t *testing.T) {
+	f := newFixture(t)
+	f.dosingReady()
+	thea := f.signIn("thea@example.org")
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/measures", url.Values{"instrument": {"phq9"}, "cadence": {"weekly"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("assign PHQ-9 = %d", r.status)
+	}
+	if r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 2, 0), f.signIn("pat@example.org")); r.status != http.StatusSeeOther && r.status != http.StatusOK {
+		t.Fatalf("PHQ-9 = %d", r.status)
+	}
+	f.now = f.now.Add(24 * time.Hour)
+	path := f.startDosing("thea@example.org")
+	thea = f.signIn("thea@example.org")
+	if r := f.do("POST", path+"/gate", fullGate(""), thea); r.status != http.StatusSeeOther {
+		t.Fatalf("gate = %d", r.status)
+	}
+	f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}}, thea)
+	dosed := f.now
+	f.now = f.now.Add(2 * time.Hour)
+	thea = f.signIn("thea@example.org")
+	f.do("POST", path+"/vitals", url.Values{"client_id": {"v"}, "phase": {"pre_discharge"}, "bp": {"120/80"}}, thea)
+	if r := f.do("POST", path+"/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("discharge = %d", r.status)
+	}
+	want := "<title>Dosing session (" + dosed.Format("Jan 2, 2006") + ")</title>"
+	if chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea); !strings.Contains(chart.body, `class="chart-marker"`) || !strings.Contains(chart.body, want) {
+		t.Error("the staff outcome chart does not mark the session")
+	}
+	if p := f.do("GET", "/portal/progress", nil, f.signIn("pat@example.org")); !strings.Contains(p.body, want) {
+		t.Error("the patient's progress chart does not mark the session")
+	}
+}
