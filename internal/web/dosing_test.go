@@ -294,6 +294,12 @@ func TestDosingSessionRecord(t *testing.T) {
 			t.Errorf("the record lacks %q", want)
 		}
 	}
+	// The suggested integration session: the chart's booking form opens
+	// filled in, three days after the dose at the same time.
+	suggest := doseAt.AddDate(0, 0, 3).Format("2006-01-02T15:04")
+	if c := f.do("GET", "/patients/"+f.pA.ID+"?kind=integration&starts_at="+suggest, nil, thea); !strings.Contains(c.body, `<option value="integration" data-minutes="50" selected>`) || !strings.Contains(c.body, `value="`+suggest+`"`) {
+		t.Error("the suggested integration session does not fill the booking form")
+	}
 	if r := f.do("POST", path+"/events", url.Values{"client_id": {"n2"}, "kind": {"note"}, "body": {"late"}}, thea); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("a note after discharge = %d, want refused", r.status)
 	}

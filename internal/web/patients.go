@@ -231,6 +231,11 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 		return
 	}
 	_, d.Zone = s.practiceZone(r)
+	if q := r.URL.Query(); d.Form == nil && q.Get("kind") != "" {
+		// A suggested booking (after a dosing session: the integration
+		// session): the booking form starts filled in.
+		d.Form = url.Values{"kind": {q.Get("kind")}, "starts_at": {q.Get("starts_at")}}
+	}
 	team, err := s.store.CareTeam(ctx, actor, p.ID)
 	if err != nil {
 		s.error(w, r, err)
