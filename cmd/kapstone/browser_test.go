@@ -349,6 +349,8 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	look("patient-checkin", "/portal/checkins/phq9", "#checkin-title")
 	look("patient-progress", "/portal/progress", ".chart-box svg")
 	look("patient-appointments", "/portal/appointments", "#appointments-title")
+	look("patient-preparation", "/portal/preparation", "main h1")
+	look("patient-journal", "/portal/journal", "main h1")
 	b.checkConsole(t)
 }
 
