@@ -117,17 +117,36 @@ func TestBrowserDosingSessionOnTablet(t *testing.T) {
 	if _, err := chromedp.Call(b.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{{Offline: true}}}); err != nil {
 		t.Fatalf("offline: %v", err)
 	}
+	// Offline: a reading, two notes, and a reading with a typo, one after
+	// another on the same page.
 	setValue("phase", "v-phase", "check")
 	b.do(t, "vitals 2 offline", chromedp.SendKeys(chromedp.ID("v-bp"), "132/84"), chromedp.SendKeys(chromedp.ID("v-hr"), "80"), chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
 	until("kept on the device", `document.querySelector("#vitals .entry-state").textContent.includes("kept on this device")`)
+	b.do(t, "note A offline", chromedp.SendKeys(chromedp.ID("n-body"), "Offline note A: hands relaxed."), chromedp.Click(chromedp.CSS(`#note button[type=submit]`)))
+	until("note A kept", `document.getElementById("n-body").value === "" && JSON.parse(sessionStorage.getItem("kapstone.dosing.queue")).length === 2`)
+	b.do(t, "note B offline", chromedp.SendKeys(chromedp.ID("n-body"), "Offline note B: asked for water."), chromedp.Click(chromedp.CSS(`#note button[type=submit]`)))
+	setValue("phase", "v-phase", "check")
+	b.do(t, "typo offline", chromedp.SendKeys(chromedp.ID("v-bp"), "1320/84"), chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
+	until("four kept", `JSON.parse(sessionStorage.getItem("kapstone.dosing.queue")).length === 4`)
 	shoot("dosing-3-offline")
 	if _, err := chromedp.Call(b.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{}}); err != nil {
 		t.Fatalf("online: %v", err)
 	}
-	timelineHas("vitals 2 sent once back online", "132/84")
-	if n := run1(t, b, "once", chromedp.Evaluate[int](`document.getElementById("timeline").textContent.split("132/84").length - 1`)); n != 1 {
-		t.Errorf("the offline reading shows %d times, want once", n)
+	// Back online: the three good entries are kept once each; the typo
+	// comes back at its field, as typed, with the reason.
+	timelineHas("offline entries sent", "Offline note B")
+	until("the typo is shown", `!!document.querySelector("#vitals .field-error") && document.getElementById("v-bp").value === "1320/84"`)
+	for _, want := range []string{"132/84", "Offline note A", "Offline note B"} {
+		js, _ := json.Marshal(want)
+		if n := run1(t, b, "once", chromedp.Evaluate[int](`document.getElementById("timeline").textContent.split(`+string(js)+`).length - 1`)); n != 1 {
+			t.Errorf("%q shows %d times in the timeline, want once", want, n)
+		}
 	}
+	if n := run1(t, b, "queue empty", chromedp.Evaluate[int](`JSON.parse(sessionStorage.getItem("kapstone.dosing.queue") || "[]").length`)); n != 0 {
+		t.Errorf("%d entries left in the queue", n)
+	}
+	shoot("dosing-3b-refused")
+	b.do(t, "go to the page", chromedp.Navigate(in.url+run1(t, b, "path", chromedp.Evaluate[string](`location.pathname.replace(/\/vitals$/, "")`))), chromedp.WaitVisible(chromedp.ID("v-bp")))
 
 	// An adverse event.
 	setValue("adverse", "a-what", "nausea")
@@ -150,5 +169,5 @@ func TestBrowserDosingSessionOnTablet(t *testing.T) {
 		}
 	}
 	shoot("dosing-5-record")
-	b.checkConsole(t, "net::ERR_INTERNET_DISCONNECTED")
+	b.checkConsole(t, "net::ERR_INTERNET_DISCONNECTED", "status of 422") // the offline run and the refused typo, on purpose
 }

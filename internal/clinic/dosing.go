@@ -43,6 +43,25 @@ var GateItems = []GateItem{
 	{Key: "vitals", Title: "Blood pressure before the dose"},
 }
 
+// How long the gate's answers hold. These are kapstone's defaults, not
+// figures from a source: the gate is about the patient today, at the
+// moment of the dose. An attested line older than GateFreshHours and a
+// pre-dose blood pressure older than PreDoseVitalsMinutes must be taken
+// again; a session left at the gate longer than StaleGateHours is closed
+// when the next one is started.
+const (
+	GateFreshHours       = 4
+	PreDoseVitalsMinutes = 60
+	StaleGateHours       = 12
+	// LateCloseHours is how long after the dose a session left open may be
+	// closed without the discharge checklist (with a reason): long after
+	// any patient has gone home, so it is never a shortcut past discharge.
+	LateCloseHours = 6
+	// KeepAliveHours is how long after the dose the session page keeps the
+	// clinician's sign-in from timing out.
+	KeepAliveHours = 4
+)
+
 // Pregnancy attestations.
 const (
 	PregnancyNo            = "not_pregnant"

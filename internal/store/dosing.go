@@ -82,6 +82,7 @@ func (d *DosingSession) LatestVitals(phase string) *Vitals {
 
 // GateRecord is one recording of a gate item.
 type GateRecord struct {
+	ID     string
 	Value  string
 	Note   string
 	ByName string
@@ -91,16 +92,17 @@ type GateRecord struct {
 
 // Vitals is one set of readings. Missing readings are nil.
 type Vitals struct {
-	ID        string
-	ClientID  string // the browser's id for the entry, so a retry records it once
-	Phase     string // clinic.Phase*
-	Systolic  *int
-	Diastolic *int
-	HeartRate *int
-	SpO2      *int
-	Level     string // clinic.Vitals*: from the blood pressure
-	ByName    string
-	At        time.Time
+	ID         string
+	ClientID   string // the browser's id for the entry, so a retry records it once
+	Phase      string // clinic.Phase*
+	Systolic   *int
+	Diastolic  *int
+	HeartRate  *int
+	SpO2       *int
+	Level      string // clinic.Vitals*: from the blood pressure
+	ByName     string
+	At         time.Time // when taken (as the device said, if believable)
+	RecordedAt time.Time // when the server kept it
 }
 
 // BP writes the blood pressure as "120/80", or "" when not taken.
@@ -114,15 +116,16 @@ func (v Vitals) BP() string {
 // DosingEvent is a note, an adverse event, a chaperone's check, or a
 // vitals reading out of range, on the session's timeline.
 type DosingEvent struct {
-	ID       string
-	ClientID string
-	Kind     string // note, adverse, check, vitals
-	Adverse  string // clinic.AdverseEvents key
-	Severity string // mild, moderate, severe
-	Action   string // what was done
-	Body     string
-	ByName   string
-	At       time.Time
+	ID         string
+	ClientID   string
+	Kind       string // note, adverse, check, vitals
+	Adverse    string // clinic.AdverseEvents key
+	Severity   string // mild, moderate, severe
+	Action     string // what was done
+	Body       string
+	ByName     string
+	At         time.Time // when it happened (as the device said, if believable)
+	RecordedAt time.Time // when the server kept it
 }
 
 // GateInput is what the gate screen sends: the state of every attested
@@ -153,17 +156,54 @@ type Dose struct {
 // onlyPrescriberOverride is the answer to anyone else who tries.
 const onlyPrescriberOverride = "Only a prescriber can override a blood-pressure hold."
 
+// dosingWrite runs fn for a change to session id of patientID: by a
+// clinician on the care team (not through emergency access, which reads
+// but does not record), with the session's row locked for the transaction
+// (so two devices recording at once take turns) and read fresh.
+func (s *Store) dosingWrite(ctx context.Context, actor Actor, patientID, id, action string, fn func(tx *Tx, d *DosingSession, e *Entry) error) error {
+	if err := clinicianOnly(actor); err != nil {
+		return err
+	}
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
+		if a.Relation == auth.RelEmergency {
+			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE dosing_sessions SET updated_at = updated_at WHERE id = $1 AND patient_id = $2`, id, patientID); err != nil {
+			return err
+		}
+		d, err := s.dosingSession(ctx, tx, patientID, id)
+		if err != nil {
+			return err
+		}
+		e.ObjectType, e.ObjectID = "dosing_session", id
+		return fn(tx, d, e)
+	})
+}
+
 // StartDosingSession opens a dosing session for patientID, run by actor (a
-// clinician on the care team), linked to the patient's dosing appointment
-// nearest now (within 12 hours) when there is one, which says whether it is
-// remote and who the chaperone is. A patient has at most one open session:
-// starting again returns the open one. Audited.
+// clinician on the care team), linked to the patient's first dosing
+// appointment within 12 hours either side of now when there is one, which
+// says whether it is remote and who the chaperone is. A patient has at most
+// one open session (a unique index holds even when two clinicians press
+// Start at once): starting again returns the open one, except that a
+// session left at the gate for more than clinic.StaleGateHours is closed
+// first, with a reason, so yesterday's answers are never carried into
+// today. Audited.
 func (s *Store) StartDosingSession(ctx context.Context, actor Actor, patientID string) (string, error) {
 	if err := clinicianOnly(actor); err != nil {
 		return "", err
 	}
 	var id string
 	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.start", func(tx *Tx, a Access, e *Entry) error {
+		if a.Relation == auth.RelEmergency {
+			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
+		}
+		now := s.now()
+		if _, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'stopped', stopped_at = $1, stop_reason = $2, updated_at = $1
+			WHERE patient_id = $3 AND status IN ('gate', 'ready') AND created_at < $4`,
+			now, "Not dosed; closed when a new session was started.", patientID, now.Add(-clinic.StaleGateHours*time.Hour)); err != nil {
+			return err
+		}
 		err := tx.QueryRow(ctx, `SELECT id FROM dosing_sessions WHERE patient_id = $1 AND status IN ('gate', 'ready', 'dosed') ORDER BY created_at DESC LIMIT 1`, patientID).Scan(&id)
 		if err == nil {
 			e.Action, e.ObjectType, e.ObjectID = "dosing.read", "dosing_session", id
@@ -172,7 +212,6 @@ func (s *Store) StartDosingSession(ctx context.Context, actor Actor, patientID s
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		now := s.now()
 		var appt, chaperone string
 		var remote bool
 		err = tx.QueryRow(ctx, `SELECT id, remote, chaperone FROM appointments WHERE patient_id = $1 AND kind = 'dosing' AND cancelled_at IS NULL
@@ -188,6 +227,10 @@ func (s *Store) StartDosingSession(ctx context.Context, actor Actor, patientID s
 		e.ObjectType, e.ObjectID = "dosing_session", id
 		return nil
 	})
+	if err != nil && s.d.isUniqueViolation(err) {
+		// Someone else opened one at the same moment: that is the session.
+		return s.StartDosingSession(ctx, actor, patientID)
+	}
 	return id, err
 }
 
@@ -205,6 +248,35 @@ func (s *Store) DosingSessionFor(ctx context.Context, actor Actor, patientID, id
 		return err
 	})
 	return out, err
+}
+
+// KeepDosingAlive reports whether a session page's keep-alive should keep
+// actor's sign-in fresh: actor may see the patient's chart and the session
+// is dosed, with the dose less than clinic.KeepAliveHours ago. It reads no
+// patient information, so it is not audited.
+func (s *Store) KeepDosingAlive(ctx context.Context, actor Actor, patientID, id string) (bool, error) {
+	if clinicianOnly(actor) != nil {
+		return false, nil
+	}
+	ok := false
+	err := s.read(ctx, func(tx *Tx) error {
+		if _, err := s.authorize(ctx, tx, actor, patientID, auth.PermChart); err != nil {
+			if clinic.ErrorCode(err) == clinic.ENotFound {
+				return nil
+			}
+			var denied errDenied
+			if errors.As(err, &denied) {
+				return nil
+			}
+			return err
+		}
+		var n int
+		err := tx.QueryRow(ctx, `SELECT count(*) FROM dosing_sessions WHERE id = $1 AND patient_id = $2 AND status = 'dosed' AND dose_at > $3`,
+			id, patientID, s.now().Add(-clinic.KeepAliveHours*time.Hour)).Scan(&n)
+		ok = n == 1
+		return err
+	})
+	return ok, err
 }
 
 // DosingSessions lists patientID's sessions, newest first, without their
@@ -280,10 +352,10 @@ func (s *Store) dosingSession(ctx context.Context, tx *Tx, patientID, id string)
 		item string
 		rec  GateRecord
 	}, err error) {
-		err = r.Scan(&g.item, &g.rec.Value, &g.rec.Note, &g.rec.ByName, &g.rec.ByRole, &g.rec.At)
+		err = r.Scan(&g.rec.ID, &g.item, &g.rec.Value, &g.rec.Note, &g.rec.ByName, &g.rec.ByRole, &g.rec.At)
 		g.rec.At = g.rec.At.UTC()
 		return g, err
-	}, `SELECT g.item, g.value, g.note, coalesce(u.display_name, ''), coalesce(u.role, ''), g.recorded_at
+	}, `SELECT g.id, g.item, g.value, g.note, coalesce(u.display_name, ''), coalesce(u.role, ''), g.recorded_at
 		FROM dosing_gate_items g LEFT JOIN users u ON u.id = g.recorded_by WHERE g.session_id = $1 ORDER BY g.recorded_at, g.id`, id)
 	if err != nil {
 		return nil, err
@@ -294,19 +366,29 @@ func (s *Store) dosingSession(ctx context.Context, tx *Tx, patientID, id string)
 	}
 	if d.Vitals, err = queryAll(ctx, tx, func(r scanner) (v Vitals, err error) {
 		var sys, dia, hr, spo2 sql.NullInt64
-		err = r.Scan(&v.ID, &v.ClientID, &v.Phase, &sys, &dia, &hr, &spo2, &v.Level, &v.ByName, &v.At)
+		var taken sql.NullTime
+		err = r.Scan(&v.ID, &v.ClientID, &v.Phase, &sys, &dia, &hr, &spo2, &v.Level, &v.ByName, &v.RecordedAt, &taken)
 		v.Systolic, v.Diastolic, v.HeartRate, v.SpO2 = intPtr(sys), intPtr(dia), intPtr(hr), intPtr(spo2)
-		v.At = v.At.UTC()
+		v.RecordedAt = v.RecordedAt.UTC()
+		v.At = v.RecordedAt
+		if taken.Valid {
+			v.At = taken.Time.UTC()
+		}
 		return v, err
-	}, `SELECT v.id, v.client_id, v.phase, v.systolic, v.diastolic, v.heart_rate, v.spo2, v.level, coalesce(u.display_name, ''), v.recorded_at
+	}, `SELECT v.id, v.client_id, v.phase, v.systolic, v.diastolic, v.heart_rate, v.spo2, v.level, coalesce(u.display_name, ''), v.recorded_at, v.taken_at
 		FROM dosing_vitals v LEFT JOIN users u ON u.id = v.recorded_by WHERE v.session_id = $1 ORDER BY v.recorded_at, v.id`, id); err != nil {
 		return nil, err
 	}
 	if d.Events, err = queryAll(ctx, tx, func(r scanner) (e DosingEvent, err error) {
-		err = r.Scan(&e.ID, &e.ClientID, &e.Kind, &e.Adverse, &e.Severity, &e.Action, &e.Body, &e.ByName, &e.At)
-		e.At = e.At.UTC()
+		var taken sql.NullTime
+		err = r.Scan(&e.ID, &e.ClientID, &e.Kind, &e.Adverse, &e.Severity, &e.Action, &e.Body, &e.ByName, &e.RecordedAt, &taken)
+		e.RecordedAt = e.RecordedAt.UTC()
+		e.At = e.RecordedAt
+		if taken.Valid {
+			e.At = taken.Time.UTC()
+		}
 		return e, err
-	}, `SELECT e.id, e.client_id, e.kind, e.adverse, e.severity, e.action, e.body, coalesce(u.display_name, ''), e.recorded_at
+	}, `SELECT e.id, e.client_id, e.kind, e.adverse, e.severity, e.action, e.body, coalesce(u.display_name, ''), e.recorded_at, e.taken_at
 		FROM dosing_events e LEFT JOIN users u ON u.id = e.recorded_by WHERE e.session_id = $1 ORDER BY e.recorded_at, e.id`, id); err != nil {
 		return nil, err
 	}
@@ -330,7 +412,10 @@ func intPtr(n sql.NullInt64) *int {
 	return &v
 }
 
-// workOutGate fills d's medication list and the gate's problems.
+// workOutGate fills d's medication list and the gate's problems. An
+// attested line recorded more than clinic.GateFreshHours ago, or a
+// pre-dose reading older than clinic.PreDoseVitalsMinutes, no longer
+// counts: the gate is about today, at the moment of the dose.
 func (s *Store) workOutGate(ctx context.Context, tx *Tx, d *DosingSession) error {
 	previous, err := previousMedications(ctx, tx, d.PatientID, d.ID)
 	if err != nil {
@@ -344,52 +429,72 @@ func (s *Store) workOutGate(ctx context.Context, tx *Tx, d *DosingSession) error
 		}
 		d.NewInteracting = newInteracting(previous, d.Medications)
 	}
+	if d.Prescription, err = currentPrescriptionIn(ctx, tx, d.PatientID); err != nil {
+		return err
+	}
 	d.Problems = map[string]string{}
+	if d.Status != clinic.SessionGate && d.Status != clinic.SessionReady {
+		return nil
+	}
 	if msg, err := s.clearanceProblem(ctx, tx, d.PatientID); err != nil {
 		return err
 	} else if msg != "" {
 		d.Problems["clearance"] = msg
 	}
-	var err2 error
-	if d.Prescription, err2 = currentPrescriptionIn(ctx, tx, d.PatientID); err2 != nil {
-		return err2
+	if msg := prescriptionProblem(d.Prescription); msg != "" {
+		d.Problems["prescription"] = msg
 	}
-	if d.Status == clinic.SessionGate || d.Status == clinic.SessionReady {
-		if msg := prescriptionProblem(d.Prescription); msg != "" {
-			d.Problems["prescription"] = msg
+	now := s.now()
+	fresh := func(item string) (GateRecord, bool) {
+		rec, ok := d.Items[item]
+		return rec, ok && !rec.At.Before(now.Add(-clinic.GateFreshHours*time.Hour))
+	}
+	const again = " (The last answer is more than 4 hours old: confirm it again.)"
+	stale := func(item string) string {
+		if rec, ok := d.Items[item]; ok && rec.Value != "" {
+			return again
 		}
+		return ""
 	}
-	if d.Items["consent"].Value != "yes" {
-		d.Problems["consent"] = "Confirm the patient's KAP consent is current."
+	if rec, ok := fresh("consent"); !ok || rec.Value != "yes" {
+		d.Problems["consent"] = "Confirm the patient's KAP consent is current." + stale("consent")
 	}
+	medsRec, medsOK := fresh("medications")
+	reviewed, reviewedOK := fresh("meds_reviewed")
 	switch {
-	case d.Items["medications"].At.IsZero():
-		d.Problems["medications"] = "Go through the patient's current medications with them and record the list (write 'none' if there are none)."
-	case d.Items["meds_reviewed"].Value != "yes":
-		d.Problems["medications"] = "Confirm you have reviewed the medication changes since the last session."
-	case len(d.NewInteracting) > 0 && !prescriberAfter(d.Items["meds_prescriber"], d.Items["medications"]):
+	case !medsOK:
+		d.Problems["medications"] = "Go through the patient's current medications with them and record the list (write 'none' if there are none)." + stale("medications")
+	case !reviewedOK || reviewed.Value != "yes":
+		d.Problems["medications"] = "Confirm you have reviewed the medication changes since the last session." + stale("meds_reviewed")
+	case len(d.NewInteracting) > 0 && !prescriberReviewed(d.Items["meds_prescriber"], medsRec):
 		names := make([]string, len(d.NewInteracting))
 		for i, m := range d.NewInteracting {
 			names[i] = m.Input + " (" + strings.ToLower(m.ClassName) + ")"
 		}
-		d.Problems["medications"] = "New since the last session and known to interact with ketamine: " + strings.Join(names, ", ") + ". The prescriber must review it before the dose."
+		d.Problems["medications"] = "New since the last session and in need of the prescriber's review: " + strings.Join(names, ", ") + ". The prescriber must review it before the dose."
 	}
-	if d.Items["fasting"].Value != "yes" {
-		d.Problems["fasting"] = "Confirm the patient has fasted as instructed."
+	if rec, ok := fresh("fasting"); !ok || rec.Value != "yes" {
+		d.Problems["fasting"] = "Confirm the patient has fasted as instructed." + stale("fasting")
 	}
-	if p := d.Items["pregnancy"].Value; p != clinic.PregnancyNo && p != clinic.PregnancyNotApplicable {
-		d.Problems["pregnancy"] = "Record that the patient is not pregnant, or that it does not apply."
+	if rec, ok := fresh("pregnancy"); !ok || (rec.Value != clinic.PregnancyNo && rec.Value != clinic.PregnancyNotApplicable) {
+		d.Problems["pregnancy"] = "Record that the patient is not pregnant, or that it does not apply." + stale("pregnancy")
 	}
-	if d.Items["escort"].Value == "" || d.Items["escort_ok"].Value != "yes" {
-		d.Problems["escort"] = "Confirm who takes the patient home (no driving until tomorrow)."
+	escort, escortOK := fresh("escort")
+	confirmed, confirmedOK := fresh("escort_ok")
+	if !escortOK || escort.Value == "" || !confirmedOK || confirmed.Value != "yes" {
+		d.Problems["escort"] = "Confirm who takes the patient home (no driving until tomorrow)." + stale("escort_ok")
 	}
 	pre := d.LatestVitals(clinic.PhasePreDose)
 	switch {
 	case pre == nil:
 		d.Problems["vitals"] = "Take the patient's blood pressure before the dose."
+	case pre.At.Before(now.Add(-clinic.PreDoseVitalsMinutes * time.Minute)):
+		d.Problems["vitals"] = "The last blood pressure (" + pre.BP() + ") is more than an hour old: take it again before the dose."
 	case pre.Level == clinic.VitalsHold:
 		over := d.Items["override"]
-		if over.Value == "" || over.ByRole != clinic.RolePrescriber || over.At.Before(pre.At) {
+		// An override counts only for the reading the prescriber saw: it
+		// names that reading, so a new hold needs a new override.
+		if over.Value != "vitals:"+pre.ID || over.ByRole != clinic.RolePrescriber {
 			d.Problems["vitals"] = "Blood pressure " + pre.BP() + " is " + clinic.BPLevelWords(pre.Level, d.Caution, d.Hold) +
 				": the session is on hold. Re-take it after a rest, or the prescriber may go ahead with a written reason."
 		}
@@ -397,10 +502,11 @@ func (s *Store) workOutGate(ctx context.Context, tx *Tx, d *DosingSession) error
 	return nil
 }
 
-// prescriberAfter reports whether rec was recorded by a prescriber no
-// earlier than after.
-func prescriberAfter(rec, after GateRecord) bool {
-	return rec.Value == "yes" && rec.ByRole == clinic.RolePrescriber && !rec.At.Before(after.At)
+// prescriberReviewed reports whether review is a prescriber's review of
+// the medication list list (it names the list it was given for, so a list
+// changed afterwards needs a new review).
+func prescriberReviewed(review, list GateRecord) bool {
+	return review.Value == "list:"+list.ID && review.ByRole == clinic.RolePrescriber
 }
 
 // prescriptionProblem says why the patient's prescription does not cover
@@ -442,46 +548,56 @@ func previousMedications(ctx context.Context, tx *Tx, patientID, sessionID strin
 	return list, nil
 }
 
-// newInteracting lists the medications in now that were not in before (by
-// generic name when recognised, else by the text) and belong to a class
-// the screening rules flag (exclude or caution).
+// newInteracting lists what is new in now compared with before and needs
+// the prescriber: each drug on a line (a combination line names several)
+// is compared by generic name, and a new one of a class the screening
+// rules flag (exclude or caution) is listed; so is a new line kapstone does
+// not recognise, which screening also sends for review.
 func newInteracting(before, now []string) []screening.Match {
-	known := map[string]bool{}
-	key := func(m screening.Match) []string {
-		keys := []string{strings.ToLower(strings.TrimSpace(m.Input))}
+	knownDrug, knownText := map[string]bool{}, map[string]bool{}
+	text := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	drugs := func(m screening.Match) []screening.Match {
+		var out []screening.Match
 		if m.Recognised {
-			keys = append(keys, m.Generic)
+			out = append(out, m)
 		}
-		for _, a := range m.Also {
-			keys = append(keys, a.Generic)
-		}
-		return keys
+		return append(out, m.Also...)
 	}
 	for _, line := range before {
-		for _, k := range key(screening.LookupMedication(line)) {
-			known[k] = true
+		knownText[text(line)] = true
+		for _, d := range drugs(screening.LookupMedication(line)) {
+			knownDrug[d.Generic] = true
 		}
 	}
 	var out []screening.Match
 	for _, line := range now {
 		m := screening.LookupMedication(line)
-		if known[strings.ToLower(strings.TrimSpace(m.Input))] || (m.Recognised && known[m.Generic]) {
+		if !m.Recognised && len(m.Also) == 0 {
+			if !knownText[text(line)] {
+				m.ClassName = "not recognised: check it"
+				out = append(out, m)
+			}
 			continue
 		}
-		if m.Level == screening.Exclude || m.Level == screening.Caution {
-			out = append(out, m)
+		for _, d := range drugs(m) {
+			if !knownDrug[d.Generic] && (d.Level == screening.Exclude || d.Level == screening.Caution) {
+				d.Input = line
+				out = append(out, d)
+			}
 		}
 	}
 	return out
 }
 
 // RecordGate records the gate screen as the clinician left it: each line
-// whose value changed is recorded with who and when, and pre-dose vitals
-// are kept. Then, if nothing is missing, the gate passes and the session
-// is ready for the dose. It returns the session as it now stands; its
-// Problems say what the gate still needs. A blood-pressure hold can be
-// overridden only by a prescriber, with a reason; new interacting
-// medication only passes with the prescriber's review. Audited.
+// whose value changed, or whose last record has gone stale, is recorded
+// with who and when, and pre-dose vitals are kept. Then, if nothing is
+// missing, the gate passes and the session is ready for the dose. It
+// returns the session as it now stands; its Problems say what the gate
+// still needs. A blood-pressure hold can be overridden only by a
+// prescriber, with a reason, and the override names the reading it is for;
+// new medication needing review only passes with the prescriber's review.
+// Audited.
 func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id string, in GateInput) (*DosingSession, error) {
 	if err := clinicianOnly(actor); err != nil {
 		return nil, err
@@ -492,16 +608,19 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 		fe.Add("override", onlyPrescriberOverride)
 	}
 	if in.PrescriberAck && actor.Role != clinic.RolePrescriber {
-		fe.Add("meds_prescriber", "Only a prescriber can clear new medication that interacts with ketamine.")
+		fe.Add("meds_prescriber", "Only a prescriber can clear new medication for the session.")
 	}
 	if in.Pregnancy != "" && in.Pregnancy != clinic.PregnancyNo && in.Pregnancy != clinic.PregnancyNotApplicable {
 		fe.Add("pregnancy", "Choose one of the answers.")
 	}
-	if utf8.RuneCountInString(in.Escort) > 120 {
-		fe.Add("escort", "Use at most 120 characters.")
+	if utf8.RuneCountInString(in.Escort) > 120 || !plainText(in.Escort) {
+		fe.Add("escort", "Use at most 120 characters on one line.")
 	}
-	if utf8.RuneCountInString(in.Override) > 1000 || utf8.RuneCountInString(in.MedsNote) > 1000 {
+	if utf8.RuneCountInString(in.Override) > 1000 || !utf8.ValidString(in.Override) {
 		fe.Add("override", "Use at most 1,000 characters.")
+	}
+	if utf8.RuneCountInString(in.MedsNote) > 1000 || !utf8.ValidString(in.MedsNote) {
+		fe.Add("meds_prescriber", "Use at most 1,000 characters.")
 	}
 	var meds []string
 	if in.MedsGiven {
@@ -510,7 +629,7 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 			if line == "" || strings.EqualFold(line, "none") {
 				continue
 			}
-			if utf8.RuneCountInString(line) > screening.MaxInput {
+			if utf8.RuneCountInString(line) > screening.MaxInput || !plainText(line) {
 				fe.Add("medications", "Keep each medication to one short line.")
 			}
 			meds = append(meds, line)
@@ -521,36 +640,37 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 	}
 	if in.Vitals != nil {
 		in.Vitals.Phase = clinic.PhasePreDose
-		if msg := checkVitals(in.Vitals); msg != nil {
-			for k, v := range msg {
-				fe.Add(k, v)
-			}
+		for k, v := range checkVitals(in.Vitals) {
+			fe.Add(k, v)
 		}
 	}
 	if len(fe) > 0 {
 		return nil, fe.Err()
 	}
 	var out *DosingSession
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.gate", func(tx *Tx, a Access, e *Entry) error {
-		d, err := s.dosingSession(ctx, tx, patientID, id)
-		if err != nil {
-			return err
-		}
-		e.ObjectType, e.ObjectID = "dosing_session", id
+	err := s.dosingWrite(ctx, actor, patientID, id, "dosing.gate", func(tx *Tx, d *DosingSession, e *Entry) error {
 		if d.Status != clinic.SessionGate && d.Status != clinic.SessionReady {
 			return clinic.FieldErrors{"gate": "The gate is closed: this session is already " + d.Status + "."}.Err()
 		}
 		now := s.now()
-		record := func(item, value, note string) error {
-			if cur, ok := d.Items[item]; ok && cur.Value == value && cur.Note == note {
-				return nil
-			}
-			if _, ok := d.Items[item]; !ok && value == "" {
-				return nil
-			}
+		insert := func(item, value, note string) error {
+			rid := NewID()
 			_, err := tx.Exec(ctx, `INSERT INTO dosing_gate_items (id, session_id, item, value, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-				NewID(), id, item, value, note, actor.UserID, now)
+				rid, id, item, value, note, actor.UserID, now)
+			d.Items[item] = GateRecord{ID: rid, Value: value, Note: note, At: now}
 			return err
+		}
+		// A line is recorded again when it changed, or when its last record
+		// is too old to count (confirming it again is the point).
+		record := func(item, value string) error {
+			cur, ok := d.Items[item]
+			if !ok && value == "" {
+				return nil
+			}
+			if ok && cur.Value == value && (value == "" || !cur.At.Before(now.Add(-clinic.GateFreshHours*time.Hour))) {
+				return nil
+			}
+			return insert(item, value, "")
 		}
 		yes := func(b bool) string {
 			if b {
@@ -558,23 +678,40 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 			}
 			return ""
 		}
-		steps := [][3]string{
-			{"consent", yes(in.Consent), ""},
-			{"fasting", yes(in.Fasting), ""},
-			{"pregnancy", in.Pregnancy, ""},
-			{"escort", in.Escort, ""},
-			{"escort_ok", yes(in.EscortOK && in.Escort != ""), ""},
-			{"meds_reviewed", yes(in.MedsReviewed), ""},
-		}
 		if in.MedsGiven {
 			b, _ := json.Marshal(append([]string{}, meds...))
-			steps = append([][3]string{{"medications", string(b), ""}}, steps...)
+			if err := record("medications", string(b)); err != nil {
+				return err
+			}
 		}
-		if in.PrescriberAck {
-			steps = append(steps, [3]string{"meds_prescriber", "yes", in.MedsNote})
+		for _, st := range [][2]string{
+			{"consent", yes(in.Consent)},
+			{"fasting", yes(in.Fasting)},
+			{"pregnancy", in.Pregnancy},
+			{"escort", in.Escort},
+			{"escort_ok", yes(in.EscortOK && in.Escort != "")},
+			{"meds_reviewed", yes(in.MedsReviewed)},
+		} {
+			if err := record(st[0], st[1]); err != nil {
+				return err
+			}
 		}
-		for _, st := range steps {
-			if err := record(st[0], st[1], st[2]); err != nil {
+		if in.PrescriberAck { // a review is recorded each time it is given, for the list as it now stands
+			if err := insert("meds_prescriber", "list:"+d.Items["medications"].ID, in.MedsNote); err != nil {
+				return err
+			}
+		}
+		if in.Override != "" {
+			// The override is for the reading on the screen the prescriber
+			// saw: the latest before this submission.
+			pre := d.LatestVitals(clinic.PhasePreDose)
+			if pre == nil || pre.Level != clinic.VitalsHold {
+				return clinic.FieldErrors{"override": "There is no blood-pressure hold to override."}.Err()
+			}
+			if err := insert("override", "vitals:"+pre.ID, in.Override); err != nil {
+				return err
+			}
+			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.override", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id, Detail: "bp=" + pre.BP()}); err != nil {
 				return err
 			}
 		}
@@ -583,16 +720,8 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 				return err
 			}
 		}
-		if in.Override != "" {
-			if _, err := tx.Exec(ctx, `INSERT INTO dosing_gate_items (id, session_id, item, value, note, recorded_by, recorded_at) VALUES ($1, $2, 'override', 'vitals', $3, $4, $5)`,
-				NewID(), id, in.Override, actor.UserID, now); err != nil {
-				return err
-			}
-			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.override", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id}); err != nil {
-				return err
-			}
-		}
-		if d, err = s.dosingSession(ctx, tx, patientID, id); err != nil {
+		d, err := s.dosingSession(ctx, tx, patientID, id)
+		if err != nil {
 			return err
 		}
 		status := clinic.SessionGate
@@ -600,11 +729,13 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 			status = clinic.SessionReady
 		}
 		if status != d.Status {
-			if _, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = $1, gate_passed_at = $2, gate_passed_by = $3, updated_at = $4 WHERE id = $5`,
+			if _, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = $1, gate_passed_at = $2, gate_passed_by = $3, updated_at = $4 WHERE id = $5 AND status IN ('gate', 'ready')`,
 				status, nullTimeIf(status == clinic.SessionReady, now), map[bool]string{true: actor.UserID}[status == clinic.SessionReady], now, id); err != nil {
 				return err
 			}
-			d.Status = status
+			if d, err = s.dosingSession(ctx, tx, patientID, id); err != nil {
+				return err
+			}
 			if status == clinic.SessionReady {
 				e.Detail = "passed"
 			}
@@ -613,6 +744,11 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 		return nil
 	})
 	return out, err
+}
+
+// plainText reports whether s is valid UTF-8 on one line.
+func plainText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsAny(s, "\r\n\x00")
 }
 
 func nullTimeIf(ok bool, t time.Time) any {
@@ -638,10 +774,21 @@ func checkVitals(v *Vitals) clinic.FieldErrors {
 	if !in(v.SpO2, 50, 100) {
 		fe.Add("spo2", "Enter the oxygen saturation in percent, from 50 to 100.")
 	}
-	if utf8.RuneCountInString(v.ClientID) > 64 {
+	if utf8.RuneCountInString(v.ClientID) > 64 || !plainText(v.ClientID) {
 		fe.Add("bp", "This entry cannot be saved; reload the page.")
 	}
 	return fe
+}
+
+// takenAt is when an entry was made, as its device says, if that is
+// believable: after the session began and not in the future (a minute of
+// clock difference allowed). An entry made while the connection was down
+// reaches the server late; it keeps the time it was taken. Otherwise now.
+func takenAt(t time.Time, d *DosingSession, now time.Time) time.Time {
+	if t.IsZero() || t.Before(d.CreatedAt) || t.After(now.Add(time.Minute)) {
+		return now
+	}
+	return t.UTC().Truncate(time.Microsecond)
 }
 
 // insertVitals keeps one set of readings for session d, once per client
@@ -655,23 +802,21 @@ func (s *Store) insertVitals(ctx context.Context, tx *Tx, actor Actor, d *Dosing
 	if v.ClientID == "" {
 		v.ClientID = NewID()
 	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM dosing_vitals WHERE session_id = $1 AND client_id = $2`, d.ID, v.ClientID).Scan(&n); err != nil {
-		return "", err
-	}
-	if n > 0 { // a retry of an entry already kept
-		return v.Level, nil
-	}
 	now := s.now()
-	if _, err := tx.Exec(ctx, `INSERT INTO dosing_vitals (id, session_id, client_id, phase, systolic, diastolic, heart_rate, spo2, level, recorded_by, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		NewID(), d.ID, v.ClientID, v.Phase, v.Systolic, v.Diastolic, v.HeartRate, v.SpO2, v.Level, actor.UserID, now); err != nil {
+	at := takenAt(v.At, d, now)
+	res, err := tx.Exec(ctx, `INSERT INTO dosing_vitals (id, session_id, client_id, phase, systolic, diastolic, heart_rate, spo2, level, recorded_by, recorded_at, taken_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (session_id, client_id) DO NOTHING`,
+		NewID(), d.ID, v.ClientID, v.Phase, v.Systolic, v.Diastolic, v.HeartRate, v.SpO2, v.Level, actor.UserID, now, at)
+	if err != nil {
 		return "", err
+	}
+	if n, _ := res.RowsAffected(); n == 0 { // a retry of an entry already kept
+		return v.Level, nil
 	}
 	if v.Level != clinic.VitalsOK && d.Status == clinic.SessionDosed {
 		body := "Blood pressure " + v.BP() + " (" + clinic.PhaseTitle(v.Phase) + ") is " + clinic.BPLevelWords(v.Level, d.Caution, d.Hold) + "."
-		if _, err := tx.Exec(ctx, `INSERT INTO dosing_events (id, session_id, client_id, kind, severity, body, recorded_by, recorded_at) VALUES ($1, $2, $3, 'vitals', $4, $5, $6, $7)`,
-			NewID(), d.ID, "vitals:"+v.ClientID, map[string]string{clinic.VitalsCaution: "moderate", clinic.VitalsHold: "severe"}[v.Level], body, actor.UserID, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO dosing_events (id, session_id, client_id, kind, severity, body, recorded_by, recorded_at, taken_at) VALUES ($1, $2, $3, 'vitals', $4, $5, $6, $7, $8)`,
+			NewID(), d.ID, "vitals:"+v.ClientID, map[string]string{clinic.VitalsCaution: "moderate", clinic.VitalsHold: "severe"}[v.Level], body, actor.UserID, now, at); err != nil {
 			return "", err
 		}
 	}
@@ -680,35 +825,28 @@ func (s *Store) insertVitals(ctx context.Context, tx *Tx, actor Actor, d *Dosing
 
 // RecordDose records the dose and starts the session. The gate is checked
 // again, on the server, at this moment: the dose is refused while anything
-// is missing (a safety alert raised since the gate passed, say). Audited.
+// is missing or stale (a safety alert raised since the gate passed, a
+// blood pressure more than an hour old). Audited.
 func (s *Store) RecordDose(ctx context.Context, actor Actor, patientID, id string, dose Dose) error {
-	if err := clinicianOnly(actor); err != nil {
-		return err
-	}
 	dose.Amount, dose.Route, dose.Lot = strings.TrimSpace(dose.Amount), strings.TrimSpace(dose.Route), strings.TrimSpace(dose.Lot)
 	fe := clinic.FieldErrors{}
-	if dose.Amount == "" || utf8.RuneCountInString(dose.Amount) > 40 {
+	if dose.Amount == "" || utf8.RuneCountInString(dose.Amount) > 40 || !plainText(dose.Amount) {
 		fe.Add("amount", "Enter the dose given, like 200 mg.")
 	}
 	if clinic.RouteTitle(dose.Route) == "" {
 		fe.Add("route", "Choose how it was given.")
 	}
-	if utf8.RuneCountInString(dose.Lot) > 60 {
-		fe.Add("lot", "Use at most 60 characters.")
+	if utf8.RuneCountInString(dose.Lot) > 60 || !plainText(dose.Lot) {
+		fe.Add("lot", "Use at most 60 characters on one line.")
 	}
 	if len(fe) > 0 {
 		return fe.Err()
 	}
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.dose", func(tx *Tx, a Access, e *Entry) error {
-		d, err := s.dosingSession(ctx, tx, patientID, id)
-		if err != nil {
-			return err
-		}
-		e.ObjectType, e.ObjectID = "dosing_session", id
+	err := s.dosingWrite(ctx, actor, patientID, id, "dosing.dose", func(tx *Tx, d *DosingSession, e *Entry) error {
 		switch {
-		case d.Status == clinic.SessionGate || len(d.Problems) > 0:
-			return &clinic.Error{Code: clinic.EInvalid, Message: "The pre-dose gate has not passed: " + firstProblem(d.Problems),
-				Fields: map[string]string{"amount": "The pre-dose gate has not passed: " + firstProblem(d.Problems)}, Err: errGate}
+		case d.Status == clinic.SessionGate || (d.Status == clinic.SessionReady && len(d.Problems) > 0):
+			msg := "The pre-dose gate has not passed: " + firstProblem(d.Problems)
+			return &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: map[string]string{"amount": msg}, Err: errGate}
 		case d.Status != clinic.SessionReady:
 			return clinic.FieldErrors{"amount": "The dose is already recorded for this session."}.Err()
 		}
@@ -720,10 +858,16 @@ func (s *Store) RecordDose(ctx context.Context, actor Actor, patientID, id strin
 		if at.After(now.Add(5*time.Minute)) || at.Before(d.GatePassedAt.Add(-time.Minute)) {
 			return clinic.FieldErrors{"at": "The dose time must be after the gate passed and not in the future."}.Err()
 		}
-		_, err = tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'dosed', dose_at = $1, dose_amount = $2, dose_route = $3, dose_lot = $4, dosed_by = $5, updated_at = $6 WHERE id = $7 AND status = 'ready'`,
+		res, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'dosed', dose_at = $1, dose_amount = $2, dose_route = $3, dose_lot = $4, dosed_by = $5, updated_at = $6 WHERE id = $7 AND status = 'ready'`,
 			at, dose.Amount, dose.Route, dose.Lot, actor.UserID, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return clinic.FieldErrors{"amount": "The session changed while you were recording the dose: check it and try again."}.Err()
+		}
 		e.Detail = dose.Route
-		return err
+		return nil
 	})
 	return s.auditGate(ctx, actor, patientID, "dose", err)
 }
@@ -742,9 +886,6 @@ func firstProblem(p map[string]string) string {
 // the dose, before discharge, or a check), once per client id, and returns
 // its level. Audited.
 func (s *Store) RecordVitals(ctx context.Context, actor Actor, patientID, id string, v Vitals) (string, error) {
-	if err := clinicianOnly(actor); err != nil {
-		return "", err
-	}
 	if v.Phase != clinic.PhaseAfterDose && v.Phase != clinic.PhasePreDischarge && v.Phase != clinic.PhaseCheck {
 		return "", clinic.FieldErrors{"phase": "Choose when these were taken."}.Err()
 	}
@@ -752,15 +893,11 @@ func (s *Store) RecordVitals(ctx context.Context, actor Actor, patientID, id str
 		return "", fe.Err()
 	}
 	var level string
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.vitals", func(tx *Tx, a Access, e *Entry) error {
-		d, err := s.dosingSession(ctx, tx, patientID, id)
-		if err != nil {
-			return err
-		}
-		e.ObjectType, e.ObjectID = "dosing_session", id
+	err := s.dosingWrite(ctx, actor, patientID, id, "dosing.vitals", func(tx *Tx, d *DosingSession, e *Entry) error {
 		if d.Status != clinic.SessionDosed {
 			return clinic.FieldErrors{"bp": "Vitals during the session are recorded between the dose and discharge."}.Err()
 		}
+		var err error
 		level, err = s.insertVitals(ctx, tx, actor, d, v)
 		e.Detail = v.Phase + ":" + level
 		return err
@@ -770,12 +907,10 @@ func (s *Store) RecordVitals(ctx context.Context, actor Actor, patientID, id str
 
 // RecordDosingEvent puts a note, an adverse event or a chaperone's check
 // on the session's timeline, once per client id. Notes can be written
-// until discharge; adverse events and checks once the dose is given.
+// until discharge; adverse events and checks once the dose is given; an
+// adverse event noticed later can still be added to a discharged session.
 // Audited.
 func (s *Store) RecordDosingEvent(ctx context.Context, actor Actor, patientID, id string, ev DosingEvent) error {
-	if err := clinicianOnly(actor); err != nil {
-		return err
-	}
 	ev.Body, ev.Action = strings.TrimSpace(ev.Body), strings.TrimSpace(ev.Action)
 	fe := clinic.FieldErrors{}
 	switch ev.Kind {
@@ -799,46 +934,42 @@ func (s *Store) RecordDosingEvent(ctx context.Context, actor Actor, patientID, i
 	default:
 		fe.Add("kind", "Choose what to record.")
 	}
-	if utf8.RuneCountInString(ev.Body) > 2000 {
+	if utf8.RuneCountInString(ev.Body) > 2000 || !utf8.ValidString(ev.Body) {
 		fe.Add("body", "Use at most 2,000 characters.")
 	}
-	if utf8.RuneCountInString(ev.Action) > 500 {
+	if utf8.RuneCountInString(ev.Action) > 500 || !utf8.ValidString(ev.Action) {
 		fe.Add("action", "Use at most 500 characters.")
 	}
-	if utf8.RuneCountInString(ev.ClientID) > 64 {
+	if utf8.RuneCountInString(ev.ClientID) > 64 || !plainText(ev.ClientID) {
 		fe.Add("body", "This entry cannot be saved; reload the page.")
 	}
 	if len(fe) > 0 {
 		return fe.Err()
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.event", func(tx *Tx, a Access, e *Entry) error {
-		d, err := s.dosingSession(ctx, tx, patientID, id)
-		if err != nil {
-			return err
-		}
-		e.ObjectType, e.ObjectID, e.Detail = "dosing_session", id, ev.Kind
-		if !d.Open() || (ev.Kind != "note" && d.Status != clinic.SessionDosed) {
+	return s.dosingWrite(ctx, actor, patientID, id, "dosing.event", func(tx *Tx, d *DosingSession, e *Entry) error {
+		e.Detail = ev.Kind
+		switch {
+		case ev.Kind == "adverse" && (d.Status == clinic.SessionDosed || d.Status == clinic.SessionDischarged):
+		case ev.Kind == "note" && d.Open():
+		case ev.Kind == "check" && d.Status == clinic.SessionDosed:
+		default:
 			return clinic.FieldErrors{"body": "This can be recorded between the dose and discharge."}.Err()
 		}
 		if ev.ClientID == "" {
 			ev.ClientID = NewID()
 		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM dosing_events WHERE session_id = $1 AND client_id = $2`, id, ev.ClientID).Scan(&n); err != nil || n > 0 {
-			return err // n > 0: a retry of an entry already kept
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO dosing_events (id, session_id, client_id, kind, adverse, severity, action, body, recorded_by, recorded_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, NewID(), id, ev.ClientID, ev.Kind, ev.Adverse, ev.Severity, ev.Action, ev.Body, actor.UserID, s.now())
+		now := s.now()
+		_, err := tx.Exec(ctx, `INSERT INTO dosing_events (id, session_id, client_id, kind, adverse, severity, action, body, recorded_by, recorded_at, taken_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (session_id, client_id) DO NOTHING`,
+			NewID(), id, ev.ClientID, ev.Kind, ev.Adverse, ev.Severity, ev.Action, ev.Body, actor.UserID, now, takenAt(ev.At, d, now))
 		return err
 	})
 }
 
 // DischargeSession ends a dosed session when every discharge criterion is
-// met and vitals were taken before discharge. Audited.
+// met, the blood pressure was taken after the dose and again before
+// discharge, and the latest reading is not at the hold level. Audited.
 func (s *Store) DischargeSession(ctx context.Context, actor Actor, patientID, id string, met []string) error {
-	if err := clinicianOnly(actor); err != nil {
-		return err
-	}
 	fe := clinic.FieldErrors{}
 	var keys []string
 	for _, c := range clinic.DischargeCriteria {
@@ -850,49 +981,62 @@ func (s *Store) DischargeSession(ctx context.Context, actor Actor, patientID, id
 	if len(fe) > 0 {
 		return fe.Err()
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.discharge", func(tx *Tx, a Access, e *Entry) error {
-		d, err := s.dosingSession(ctx, tx, patientID, id)
-		if err != nil {
-			return err
-		}
-		e.ObjectType, e.ObjectID = "dosing_session", id
+	return s.dosingWrite(ctx, actor, patientID, id, "dosing.discharge", func(tx *Tx, d *DosingSession, e *Entry) error {
 		if d.Status != clinic.SessionDosed {
 			return clinic.FieldErrors{"criteria": "Only a session in progress can be discharged."}.Err()
 		}
-		pre := d.LatestVitals(clinic.PhasePreDischarge)
-		if pre == nil {
+		if d.LatestVitals(clinic.PhaseAfterDose) == nil {
+			return clinic.FieldErrors{"criteria": "Record the blood pressure taken about 40 minutes after the dose first."}.Err()
+		}
+		if d.LatestVitals(clinic.PhasePreDischarge) == nil {
 			return clinic.FieldErrors{"criteria": "Take and record the vitals before discharge first."}.Err()
 		}
-		if pre.Level == clinic.VitalsHold {
-			return clinic.FieldErrors{"criteria": "The blood pressure before discharge (" + pre.BP() + ") is above the hold threshold: the patient cannot leave yet. Re-take it, and call the prescriber."}.Err()
+		var last *Vitals
+		for i := range d.Vitals {
+			if v := &d.Vitals[i]; v.Systolic != nil && (last == nil || !v.At.Before(last.At)) {
+				last = v
+			}
+		}
+		if last != nil && last.Level == clinic.VitalsHold {
+			return clinic.FieldErrors{"criteria": "The latest blood pressure (" + last.BP() + ") is above the hold threshold: the patient cannot leave yet. Re-take it, and call the prescriber."}.Err()
 		}
 		now := s.now()
-		_, err = tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'discharged', discharged_at = $1, discharged_by = $2, discharge = $3, updated_at = $1 WHERE id = $4 AND status = 'dosed'`,
+		res, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'discharged', discharged_at = $1, discharged_by = $2, discharge = $3, updated_at = $1 WHERE id = $4 AND status = 'dosed'`,
 			now, actor.UserID, strings.Join(keys, ","), id)
-		return err
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return clinic.FieldErrors{"criteria": "The session changed while you were discharging: check it and try again."}.Err()
+		}
+		return nil
 	})
 }
 
 // StopDosingSession ends a session before the dose, with a reason (the
-// gate held, the patient chose not to go ahead). Audited.
+// gate held, the patient chose not to go ahead). A dosed session left open
+// long after the dose (clinic.LateCloseHours) can be closed the same way,
+// without the discharge checklist; the record says so. Audited.
 func (s *Store) StopDosingSession(ctx context.Context, actor Actor, patientID, id, reason string) error {
-	if err := clinicianOnly(actor); err != nil {
-		return err
-	}
 	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 500 {
-		return clinic.FieldErrors{"stop_reason": "Say why the session is not going ahead (at most 500 characters)."}.Err()
+	if reason == "" || utf8.RuneCountInString(reason) > 500 || !plainText(reason) {
+		return clinic.FieldErrors{"stop_reason": "Say why, on one line (at most 500 characters)."}.Err()
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.stop", func(tx *Tx, a Access, e *Entry) error {
-		res, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'stopped', stopped_at = $1, stop_reason = $2, updated_at = $1 WHERE id = $3 AND patient_id = $4 AND status IN ('gate', 'ready')`,
-			s.now(), reason, id, patientID)
-		if err != nil {
+	return s.dosingWrite(ctx, actor, patientID, id, "dosing.stop", func(tx *Tx, d *DosingSession, e *Entry) error {
+		now := s.now()
+		switch {
+		case d.Status == clinic.SessionGate || d.Status == clinic.SessionReady:
+			_, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'stopped', stopped_at = $1, stop_reason = $2, updated_at = $1 WHERE id = $3 AND status IN ('gate', 'ready')`,
+				now, reason, id)
 			return err
+		case d.Status == clinic.SessionDosed && d.DoseAt.Before(now.Add(-clinic.LateCloseHours*time.Hour)):
+			e.Action = "dosing.close_late"
+			_, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'discharged', discharged_at = $1, discharged_by = $2, discharge = '', stop_reason = $3, updated_at = $1 WHERE id = $4 AND status = 'dosed'`,
+				now, actor.UserID, reason, id)
+			return err
+		case d.Status == clinic.SessionDosed:
+			return clinic.FieldErrors{"stop_reason": "A dosed session ends with discharge. (One left open can be closed without it " + strconv.Itoa(clinic.LateCloseHours) + " hours after the dose.)"}.Err()
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return clinic.FieldErrors{"stop_reason": "Only a session not yet dosed can be stopped."}.Err()
-		}
-		e.ObjectType, e.ObjectID = "dosing_session", id
-		return nil
+		return clinic.FieldErrors{"stop_reason": "This session has already ended."}.Err()
 	})
 }

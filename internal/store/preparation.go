@@ -157,11 +157,13 @@ func preparationVersions(ctx context.Context, tx *Tx, patientID string, limit in
 	return out, rows.Err()
 }
 
-// dosingInProgress reports whether patientID has a dosing session that is
-// ready for the dose or dosed and not yet discharged or stopped.
+// dosingInProgress reports whether patientID has a dosing session open: at
+// the pre-dose gate, ready for the dose, or dosed and not yet discharged.
+// (The gate counts: a hold sends a ready session back to it, and consent
+// agreed beforehand is what the gate is checked against.)
 func dosingInProgress(ctx context.Context, tx *Tx, patientID string) (bool, error) {
 	var n int
-	err := tx.QueryRow(ctx, `SELECT count(*) FROM dosing_sessions WHERE patient_id = $1 AND status IN ('ready', 'dosed')`, patientID).Scan(&n)
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM dosing_sessions WHERE patient_id = $1 AND status IN ('gate', 'ready', 'dosed')`, patientID).Scan(&n)
 	return n > 0, err
 }
 

@@ -248,8 +248,8 @@ func TestPreparationTouchRevocable(t *testing.T) {
 // TestPreparationNoTouchStandsDuringSession: while a dosing session is in
 // progress, consent to touch can only be narrowed: a prior "no touch"
 // stands even if touch is asked for, and therapeutic touch's kind and
-// place cannot be changed. Before the gate is passed and after the
-// session, changes are agreed as usual.
+// place cannot be changed, from the pre-dose gate on. After the session,
+// changes are agreed as usual.
 func TestPreparationNoTouchStandsDuringSession(t *testing.T) {
 	pp := newPrepPractice(t)
 	ctx := context.Background()
@@ -257,9 +257,11 @@ func TestPreparationNoTouchStandsDuringSession(t *testing.T) {
 	if err := pp.save(t, pp.thea, agreed); err != nil {
 		t.Fatal(err)
 	}
+	// Once a session is open, even at the pre-dose gate, the agreement
+	// the gate is checked against cannot be widened or changed.
 	pp.startSession(t, "gate-session", "gate")
-	if err := pp.save(t, pp.pat, store.Preparation{Intentions: "rest", Touch: clinic.TouchTherapeutic, TouchDetail: "Holding hands; a hand on the back"}); err != nil {
-		t.Fatalf("changing the kind of touch before the gate is passed: %v", err)
+	if err := pp.save(t, pp.pat, store.Preparation{Intentions: "rest", Touch: clinic.TouchTherapeutic, TouchDetail: "Holding hands; a hand on the back"}); clinic.ErrorCode(err) != clinic.EInvalid {
+		t.Fatalf("changing the kind of touch at the gate = %v, want refused", err)
 	}
 	if err := store.ExecForTest(ctx, pp.s, `UPDATE dosing_sessions SET status = 'ready' WHERE id = 'gate-session'`); err != nil {
 		t.Fatal(err)

@@ -84,11 +84,11 @@ type dosingPage struct {
 	Now          time.Time
 	Due          []dueItem
 	IsPrescriber bool
+	LateClose    bool   // dosed long ago and never discharged: may be closed without the checklist
 	Integration  string // after discharge: the suggested integration time, as the booking form takes it
 }
 
 // The lists the templates offer.
-func (dosingPage) GateItems() []clinic.GateItem { return clinic.GateItems }
 func (dosingPage) Adverse() []struct{ Key, Title string } {
 	return clinic.AdverseEvents
 }
@@ -175,7 +175,11 @@ func (p dosingPage) Timeline() []timelineItem {
 		out = append(out, it)
 	}
 	if p.S.DischargedAt != nil {
-		out = append(out, timelineItem{At: *p.S.DischargedAt, Title: "Discharged", Text: strconv.Itoa(p.S.Minutes()) + " minutes after the dose"})
+		it := timelineItem{At: *p.S.DischargedAt, Title: "Discharged", Text: strconv.Itoa(p.S.Minutes()) + " minutes after the dose", By: p.S.DischargedBy}
+		if len(p.S.Discharge) == 0 {
+			it.Title, it.Text = "Closed without the discharge checklist", p.S.StopReason
+		}
+		out = append(out, it)
 	}
 	slices.SortStableFunc(out, func(a, b timelineItem) int { return a.At.Compare(b.At) })
 	return out
@@ -224,10 +228,22 @@ func lotWords(lot string) string {
 }
 
 // handleDosingSession shows the session. ?alive=1 is the session view's
-// keep-alive while the dose runs: it reads nothing and answers 204, so the
-// clinician's sign-in stays fresh without an audited read each time.
+// keep-alive while the dose runs: for a clinician who may see the chart, on
+// a session dosed less than clinic.KeepAliveHours ago, it answers 204 (the
+// request itself keeps the sign-in fresh) and reads nothing; otherwise 410,
+// and the page stops asking.
 func (s *Server) handleDosingSession(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("alive") == "1" {
+		// 204 keeps pinging; anything else tells the page to stop.
+		ok, err := s.store.KeepDosingAlive(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("session"))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if !ok {
+			w.WriteHeader(http.StatusGone)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -270,6 +286,7 @@ func (s *Server) dosingPage(w http.ResponseWriter, r *http.Request, status int, 
 		}
 		p.Due = append(p.Due, dueItem{What: "Vitals before discharge", Done: d.LatestVitals(clinic.PhasePreDischarge) != nil})
 	}
+	p.LateClose = d.Status == clinic.SessionDosed && d.DoseAt.Before(p.Now.Add(-clinic.LateCloseHours*time.Hour))
 	if d.Status == clinic.SessionDischarged && d.DoseAt != nil {
 		// REFERENCE §3: an integration session between doses; suggest one
 		// a few days after, at the same time of day.
@@ -292,6 +309,17 @@ func (s *Server) dosingDone(w http.ResponseWriter, r *http.Request, err error, d
 	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"/dosing/"+r.PathValue("session")+"?done="+done+"#"+anchor, http.StatusSeeOther)
 }
 
+// takenAtOf reads the time the device says an entry was made (sent by the
+// page's script, so an entry kept while offline keeps its time); the store
+// checks it is believable. Zero when absent.
+func takenAtOf(f url.Values) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, f.Get("taken_at"))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
 // optInt reads an optional whole number: nil when empty; ok false when
 // not a number.
 func optInt(v string) (*int, bool) {
@@ -310,7 +338,7 @@ func optInt(v string) (*int, bool) {
 // fields), heart rate, SpO2.
 func vitalsFrom(f url.Values) (*store.Vitals, clinic.FieldErrors) {
 	fe := clinic.FieldErrors{}
-	v := &store.Vitals{ClientID: f.Get("client_id"), Phase: f.Get("phase")}
+	v := &store.Vitals{ClientID: f.Get("client_id"), Phase: f.Get("phase"), At: takenAtOf(f)}
 	if bp := strings.TrimSpace(f.Get("bp")); bp != "" {
 		a, b, ok := strings.Cut(bp, "/")
 		sys, ok1 := optInt(a)
@@ -371,6 +399,9 @@ func (s *Server) handleDosingDose(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		dose.At = clinic.LocalTime(loc, now.Year(), now.Month(), now.Day(), t.Hour(), t.Minute(), 0)
+		if dose.At.After(now.Add(time.Hour)) { // 23:50 entered at 00:10: yesterday
+			dose.At = clinic.LocalTime(loc, now.Year(), now.Month(), now.Day()-1, t.Hour(), t.Minute(), 0)
+		}
 	}
 	err := s.store.RecordDose(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("session"), dose)
 	s.dosingDone(w, r, err, "dose", "session")
@@ -389,7 +420,7 @@ func (s *Server) handleDosingVitals(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleDosingEvent(w http.ResponseWriter, r *http.Request) {
 	ev := store.DosingEvent{ClientID: r.PostFormValue("client_id"), Kind: r.PostFormValue("kind"), Adverse: r.PostFormValue("adverse"),
-		Severity: r.PostFormValue("severity"), Action: r.PostFormValue("action"), Body: r.PostFormValue("body")}
+		Severity: r.PostFormValue("severity"), Action: r.PostFormValue("action"), Body: r.PostFormValue("body"), At: takenAtOf(r.PostForm)}
 	err := s.store.RecordDosingEvent(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("session"), ev)
 	s.dosingDone(w, r, err, "saved", "timeline")
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -341,6 +342,7 @@ func TestDosingChartMarker(t *testing.T) {
 	dosed := f.now
 	f.now = f.now.Add(2 * time.Hour)
 	thea = f.signIn("thea@example.org")
+	f.do("POST", path+"/vitals", url.Values{"client_id": {"v40"}, "phase": {"after_dose"}, "bp": {"130/84"}}, thea)
 	f.do("POST", path+"/vitals", url.Values{"client_id": {"v"}, "phase": {"pre_discharge"}, "bp": {"120/80"}}, thea)
 	if r := f.do("POST", path+"/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, thea); r.status != http.StatusSeeOther {
 		t.Fatalf("discharge = %d", r.status)
@@ -351,5 +353,282 @@ func TestDosingChartMarker(t *testing.T) {
 	}
 	if p := f.do("GET", "/portal/progress", nil, f.signIn("pat@example.org")); !strings.Contains(p.body, want) {
 		t.Error("the patient's progress chart does not mark the session")
+	}
+}
+
+// passGate starts a session for patient A and passes its gate as thea; it
+// returns the session's path.
+func (f *fixture) passGate(meds string) string {
+	f.t.Helper()
+	path := f.startDosing("thea@example.org")
+	if r := f.do("POST", path+"/gate", fullGate(meds), f.signIn("thea@example.org")); r.status != http.StatusSeeOther {
+		f.t.Fatalf("gate = %d: %s", r.status, r.body[:min(len(r.body), 300)])
+	}
+	return path
+}
+
+// TestDosingGateGoesStale: the gate is about the moment of the dose.
+// Answers older than four hours and a blood pressure older than an hour no
+// longer count; a session left at the gate overnight is closed when the
+// next one starts.
+func TestDosingGateGoesStale(t *testing.T) {
+	f := newFixture(t)
+	f.dosingReady("sertraline 50 mg")
+	path := f.passGate("sertraline 50 mg")
+	f.now = f.now.Add(61 * time.Minute)
+	thea := f.signIn("thea@example.org")
+	r := f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}}, thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "more than an hour old") {
+		t.Fatalf("dose with a 61-minute-old blood pressure = %d", r.status)
+	}
+	f.now = f.now.Add(4 * time.Hour)
+	thea = f.signIn("thea@example.org")
+	d := f.session(path)
+	if !strings.Contains(d.Problems["consent"], "more than 4 hours old") || d.Problems["fasting"] == "" {
+		t.Errorf("after 5 hours, problems = %v, want the answers to need confirming again", d.Problems)
+	}
+	// Confirming the same answers again records them again and passes.
+	form := fullGate("sertraline 50 mg")
+	form.Set("client_id", "gate-2")
+	if r := f.do("POST", path+"/gate", form, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("gate confirmed again = %d", r.status)
+	}
+	// Left at the gate overnight: the next Start closes it and opens anew.
+	f.now = f.now.Add(13 * time.Hour)
+	next := f.startDosing("thea@example.org")
+	if next == path {
+		t.Fatal("a session left open overnight was carried into today")
+	}
+	if old := f.session(path); old.Status != clinic.SessionStopped || !strings.Contains(old.StopReason, "new session") {
+		t.Errorf("the old session: %s %q", old.Status, old.StopReason)
+	}
+}
+
+// TestDosingOneOpenSessionAtOnce: two clinicians pressing Start at once
+// get the same session (a unique index holds on both engines).
+func TestDosingOneOpenSessionAtOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	ids := make([]string, 8)
+	errs := make([]error, 8)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			who := []string{"thea@example.org", "rex@example.org"}[i%2]
+			ids[i], errs[i] = f.st.StartDosingSession(ctx, f.as(who), f.pA.ID)
+		}()
+	}
+	wg.Wait()
+	for i := range ids {
+		if errs[i] != nil || ids[i] != ids[0] {
+			t.Errorf("start %d = %q, %v; want %q", i, ids[i], errs[i], ids[0])
+		}
+	}
+	list, err := f.st.DosingSessions(ctx, f.as("thea@example.org"), f.pA.ID)
+	if err != nil || len(list) != 1 {
+		t.Errorf("%d sessions (%v), want 1", len(list), err)
+	}
+}
+
+// TestDosingMedicationReview: a new drug on a combination line, and a new
+// line kapstone does not recognise, need the prescriber; the prescriber
+// can review again after the list changes, even with the same note.
+func TestDosingMedicationReview(t *testing.T) {
+	f := newFixture(t)
+	f.dosingReady("oxycodone 5 mg")
+	path := f.startDosing("thea@example.org")
+	thea, rex := f.signIn("thea@example.org"), f.signIn("rex@example.org")
+	r := f.do("POST", path+"/gate", fullGate("oxycodone 5 mg + zolpidem 10 mg\nblorptex 10 mg"), thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "(z-drug") && !strings.Contains(strings.ToLower(r.body), "zolpidem") {
+		t.Fatalf("new zolpidem on a combination line = %d, want it named", r.status)
+	}
+	d := f.session(path)
+	var names []string
+	for _, m := range d.NewInteracting {
+		names = append(names, m.Generic+"|"+m.ClassName)
+	}
+	if len(d.NewInteracting) != 2 || d.NewInteracting[0].Generic != "zolpidem" || !strings.Contains(d.NewInteracting[1].ClassName, "not recognised") {
+		t.Fatalf("new medication needing review = %v, want zolpidem and the unrecognised line", names)
+	}
+	ack := fullGate("oxycodone 5 mg + zolpidem 10 mg\nblorptex 10 mg")
+	ack.Set("meds_prescriber", "yes")
+	if r := f.do("POST", path+"/gate", ack, rex); r.status != http.StatusSeeOther {
+		t.Fatalf("prescriber review = %d", r.status)
+	}
+	// The list grows; the same review with the same (empty) note is
+	// recorded again and passes.
+	more := fullGate("oxycodone 5 mg + zolpidem 10 mg\nblorptex 10 mg\nXanax 0.5 mg")
+	if r := f.do("POST", path+"/gate", more, thea); r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a further new benzodiazepine = %d, want blocked", r.status)
+	}
+	more.Set("meds_prescriber", "yes")
+	if r := f.do("POST", path+"/gate", more, rex); r.status != http.StatusSeeOther {
+		t.Fatalf("second prescriber review = %d: %s", r.status, f.session(path).Problems)
+	}
+}
+
+// TestDosingOverrideIsForOneReading: an override covers the reading the
+// prescriber saw; a later reading at the hold level needs a new one; an
+// override with no hold on screen is refused.
+func TestDosingOverrideIsForOneReading(t *testing.T) {
+	f := newFixture(t)
+	f.dosingReady()
+	path := f.startDosing("thea@example.org")
+	thea, rex := f.signIn("thea@example.org"), f.signIn("rex@example.org")
+	form := fullGate("")
+	form.Set("override", "Going ahead.")
+	if r := f.do("POST", path+"/gate", form, rex); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "no blood-pressure hold to override") {
+		t.Fatalf("override with no hold = %d", r.status)
+	}
+	held := fullGate("")
+	held.Set("bp", "170/104")
+	held.Set("client_id", "r1")
+	f.do("POST", path+"/gate", held, thea)
+	over := fullGate("")
+	over.Del("bp")
+	over.Del("heart_rate")
+	over.Set("override", "Known hypertension; cardiology letter on file.")
+	if r := f.do("POST", path+"/gate", over, rex); r.status != http.StatusSeeOther {
+		t.Fatalf("override = %d", r.status)
+	}
+	again := fullGate("")
+	again.Set("bp", "190/115")
+	again.Set("client_id", "r2")
+	if r := f.do("POST", path+"/gate", again, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "190/115 is above the hold threshold") {
+		t.Fatalf("a new hold after the override = %d, want held again", r.status)
+	}
+	if d := f.session(path); d.Status != clinic.SessionGate {
+		t.Errorf("status %s, want back at the gate", d.Status)
+	}
+}
+
+// TestDosingDischargeAndLateClose: discharge needs the 40-minute reading
+// and is blocked by a hold-level reading of any kind; a session left open
+// can be closed without the checklist only hours after the dose; an
+// adverse event noticed later can still be added.
+func TestDosingDischargeAndLateClose(t *testing.T) {
+	f := newFixture(t)
+	f.dosingReady()
+	path := f.passGate("")
+	thea := f.signIn("thea@example.org")
+	f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}}, thea)
+	all := url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}
+	f.do("POST", path+"/vitals", url.Values{"client_id": {"pd"}, "phase": {"pre_discharge"}, "bp": {"128/80"}}, thea)
+	if r := f.do("POST", path+"/discharge", all, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "40 minutes after the dose") {
+		t.Fatalf("discharge without the 40-minute reading = %d", r.status)
+	}
+	f.do("POST", path+"/vitals", url.Values{"client_id": {"a40"}, "phase": {"after_dose"}, "bp": {"134/86"}}, thea)
+	f.do("POST", path+"/vitals", url.Values{"client_id": {"chk"}, "phase": {"check"}, "bp": {"185/112"}}, thea)
+	if r := f.do("POST", path+"/discharge", all, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "185/112") {
+		t.Fatalf("discharge after a hold-level check = %d", r.status)
+	}
+	// Too soon to close it without the checklist.
+	if r := f.do("POST", path+"/stop", url.Values{"stop_reason": {"Forgot to discharge"}}, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "ends with discharge") {
+		t.Fatalf("closing a fresh dosed session = %d", r.status)
+	}
+	f.now = f.now.Add(7 * time.Hour)
+	thea = f.signIn("thea@example.org")
+	if page := f.do("GET", path, nil, thea); !strings.Contains(page.body, "close without the discharge checklist") {
+		t.Error("a session left open is not offered a late close")
+	}
+	if r := f.do("POST", path+"/stop", url.Values{"stop_reason": {"Patient left with partner at 15:10; discharge not recorded at the time."}}, thea); r.status != http.StatusSeeOther {
+		t.Fatalf("late close = %d", r.status)
+	}
+	d := f.session(path)
+	if d.Status != clinic.SessionDischarged || len(d.Discharge) != 0 || len(f.auditRows("dosing.close_late")) != 1 {
+		t.Fatalf("after the late close: %s %v", d.Status, d.Discharge)
+	}
+	if rec := f.do("GET", path, nil, thea); !strings.Contains(rec.body, "Closed without the discharge checklist") || !strings.Contains(rec.body, "closed late") {
+		t.Error("the record does not say the session was closed late")
+	}
+	if r := f.do("POST", path+"/events", url.Values{"client_id": {"late-ae"}, "kind": {"adverse"}, "adverse": {"headache"}, "severity": {"mild"}, "action": {"Phoned next day; settled"}}, thea); r.status != http.StatusSeeOther {
+		t.Errorf("an adverse event after discharge = %d, want kept", r.status)
+	}
+}
+
+// TestDosingEntriesKeepTheirTimeAndComeOnce: an entry sent late keeps the
+// time it was made (if believable); the same client id twice, even at
+// once, is one entry; bad bytes are refused at the field, not a 500.
+func TestDosingEntriesKeepTheirTimeAndComeOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	f.dosingReady()
+	path := f.passGate("")
+	thea := f.signIn("thea@example.org")
+	f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}}, thea)
+	dosed := f.now
+	f.now = dosed.Add(70 * time.Minute)
+	thea = f.signIn("thea@example.org")
+	taken := dosed.Add(41 * time.Minute)
+	f.do("POST", path+"/vitals", url.Values{"client_id": {"late"}, "phase": {"after_dose"}, "bp": {"130/84"}, "taken_at": {taken.Format(time.RFC3339)}}, thea)
+	f.do("POST", path+"/events", url.Values{"client_id": {"future"}, "kind": {"note"}, "body": {"x"}, "taken_at": {f.now.Add(time.Hour).Format(time.RFC3339)}}, thea)
+	d := f.session(path)
+	if len(d.Vitals) < 2 || !d.Vitals[len(d.Vitals)-1].At.Equal(taken) {
+		t.Errorf("the late reading's time = %v, want %v", d.Vitals[len(d.Vitals)-1].At, taken)
+	}
+	if len(d.Events) != 1 || !d.Events[0].At.Equal(f.now) {
+		t.Errorf("a note claiming a future time kept %v, want the server's %v", d.Events[0].At, f.now)
+	}
+	var wg sync.WaitGroup
+	id := f.session(path).ID
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := 76
+			if _, err := f.st.RecordVitals(ctx, f.as("thea@example.org"), f.pA.ID, id, store.Vitals{ClientID: "same", Phase: clinic.PhaseCheck, HeartRate: &n}); err != nil {
+				t.Errorf("a concurrent retry failed: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	count := 0
+	for _, v := range f.session(path).Vitals {
+		if v.ClientID == "same" {
+			count++
+		}
+	}
+	if count != 1 {
+		t.Errorf("the same entry kept %d times, want once", count)
+	}
+	for _, bad := range []url.Values{
+		{"client_id": {"b1"}, "kind": {"note"}, "body": {"ok \xff\xfe"}},
+		{"client_id": {"b2"}, "kind": {"adverse"}, "adverse": {"nausea"}, "severity": {"mild"}, "action": {"\xc3\x28"}},
+	} {
+		if r := f.do("POST", path+"/events", bad, thea); r.status != http.StatusUnprocessableEntity {
+			t.Errorf("bad bytes = %d, want 422", r.status)
+		}
+	}
+	if r := f.do("POST", path+"/stop", url.Values{"stop_reason": {"\xff"}}, thea); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("bad bytes in a reason = %d, want 422", r.status)
+	}
+}
+
+// TestDosingKeepAlive: the session page keeps a clinician's sign-in fresh
+// only for a session they may see that is dosed and recent.
+func TestDosingKeepAlive(t *testing.T) {
+	f := newFixture(t)
+	f.dosingReady()
+	path := f.passGate("")
+	thea, theo := f.signIn("thea@example.org"), f.signIn("theo@example.org")
+	if r := f.do("GET", path+"?alive=1", nil, thea); r.status != http.StatusGone {
+		t.Errorf("keep-alive before the dose = %d, want 410", r.status)
+	}
+	f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}}, thea)
+	if r := f.do("GET", path+"?alive=1", nil, thea); r.status != http.StatusNoContent {
+		t.Errorf("keep-alive while dosed = %d, want 204", r.status)
+	}
+	if r := f.do("GET", path+"?alive=1", nil, theo); r.status == http.StatusNoContent {
+		t.Error("a therapist off the care team is kept signed in")
+	}
+	if r := f.do("GET", "/patients/"+f.pA.ID+"/dosing/no-such-session?alive=1", nil, thea); r.status != http.StatusGone {
+		t.Errorf("keep-alive on a made-up session = %d, want 410", r.status)
+	}
+	f.now = f.now.Add(5 * time.Hour)
+	thea = f.signIn("thea@example.org")
+	if r := f.do("GET", path+"?alive=1", nil, thea); r.status != http.StatusGone {
+		t.Errorf("keep-alive 5 hours after the dose = %d, want 410", r.status)
 	}
 }

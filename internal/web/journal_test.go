@@ -134,7 +134,7 @@ func TestJournalPromptAfterDischarge(t *testing.T) {
 	form := f.do("GET", "/portal/journal/new?session="+session, nil, pat)
 	if form.status != http.StatusOK || !strings.Contains(form.body, "After your session on Tuesday, November 24, 2026") ||
 		!strings.Contains(form.body, `<label for="answer-0">What stood out for you?</label>`) || !strings.Contains(form.body, `name="session" value="`+session+`"`) ||
-		!strings.Contains(form.body, "Share with my therapist") || strings.Contains(form.body, `name="shared" value="yes" aria-describedby="journal-shared-hint" checked`) {
+		!strings.Contains(form.body, "Share with my care team") || strings.Contains(form.body, `name="shared" value="yes" aria-describedby="journal-shared-hint" checked`) {
 		t.Fatalf("GET /portal/journal/new?session= = %d, want the prompts about the session, private by default:\n%s", form.status, form.body)
 	}
 

@@ -58,17 +58,25 @@
     });
   });
 
-  // Dosing session. Each entry form saves on its own. If the connection
-  // drops, the entry waits in this tab (sessionStorage: gone when the tab
-  // closes) and is sent again when the connection is back or the page
-  // reloads; the server keeps it once, by its client id. Text typed but
-  // not yet saved is kept the same way, so a reload loses nothing.
+  // Dosing session. Each entry form saves on its own. Every submit gets a
+  // fresh id and the time it was made; if the connection drops, the entry
+  // waits in this tab (sessionStorage: gone when the tab closes) and is sent
+  // again when the connection is back or the page reloads; the server keeps
+  // each id once. An entry the server refuses is never dropped: it goes back
+  // into its form and is posted normally, so the reason shows at the field
+  // with what was typed. Text typed but not yet saved is kept the same way,
+  // so a reload loses nothing.
   var QUEUE = "kapstone.dosing.queue";
   function readQueue() {
     try { return JSON.parse(sessionStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; }
   }
   function writeQueue(q) {
     try { sessionStorage.setItem(QUEUE, JSON.stringify(q)); } catch (e) { /* storage full or off */ }
+  }
+  function freshID() {
+    var b = new Uint8Array(12);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
   }
   function send(item) {
     return fetch(item.url, {
@@ -77,24 +85,54 @@
     }).then(function (r) {
       // Sent to the sign-in page: the sign-in has ended; keep the entry.
       if (r.redirected && r.url.indexOf("/dosing/") === -1) { throw new Error("signed out"); }
-      // 4xx: the server read the entry and refused it (say, a blood
-      // pressure that cannot be right); the form is posted normally to
-      // show why, with what was typed.
+      // 4xx: the server read the entry and refused it.
       if (r.status >= 400 && r.status < 500) { return { refused: true }; }
       if (!r.ok) { throw new Error("server " + r.status); }
       return {};
     });
   }
+  // refuse puts a refused entry back into its form and posts it normally.
+  function refuse(item) {
+    var data = new URLSearchParams(item.body);
+    var form = Array.prototype.find.call(document.querySelectorAll("form[data-entry]"), function (f) {
+      return f.getAttribute("action") === item.url && (!f.elements.kind || f.elements.kind.value === data.get("kind"));
+    });
+    if (!form) { return false; }
+    data.forEach(function (v, k) {
+      var el = form.elements[k];
+      if (!el) { return; }
+      if (el instanceof RadioNodeList || el.type === "radio") {
+        Array.prototype.forEach.call(form.querySelectorAll('[name="' + k + '"]'), function (r) { r.checked = r.value === v; });
+      } else { el.value = v; }
+    });
+    var t = form.querySelector('input[name="taken_at"]') || form.appendChild(Object.assign(document.createElement("input"), { type: "hidden", name: "taken_at" }));
+    t.value = data.get("taken_at") || "";
+    leaving = true;
+    form.submit();
+    return true;
+  }
   var flushing = false;
+  var leaving = false; // a refused entry is being posted: no other navigation
   function flush() {
     var q = readQueue();
     if (flushing || !q.length) { return Promise.resolve(); }
     flushing = true;
     var item = q[0];
-    return send(item).then(function () {
+    if (leaving) { return Promise.resolve(); }
+    return send(item).then(function (res) {
       writeQueue(readQueue().filter(function (x) { return x.id !== item.id; }));
       flushing = false;
-      return flush().then(function () { if (!readQueue().length) { location.assign(location.pathname); } });
+      if (res.refused && refuse(item)) { return; }
+      return flush().then(function () {
+        if (leaving || readQueue().length) { return; }
+        // Show the page as it now stands, unless it is showing why an
+        // entry was refused: then leave it, and say the rest arrived.
+        if (document.querySelector(".field-error")) {
+          document.querySelectorAll(".entry-state").forEach(function (el) { el.textContent = "Every other entry has been saved."; });
+          return;
+        }
+        location.assign(location.pathname);
+      });
     }).catch(function () { flushing = false; showPending(); });
   }
   function showPending() {
@@ -103,8 +141,9 @@
       el.textContent = n ? n + (n === 1 ? " entry is" : " entries are") + " kept on this device and will be sent when the connection is back (if your sign-in has ended, sign in again in this tab)." : "";
     });
   }
+  function draftKey(form) { return "kapstone.draft." + form.getAttribute("data-draft"); }
   document.querySelectorAll("form[data-draft]").forEach(function (form) {
-    var key = "kapstone.draft." + form.getAttribute("data-draft");
+    var key = draftKey(form);
     var saved = null;
     try { saved = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) { saved = null; }
     if (saved && !form.querySelector(".field-error")) {
@@ -120,22 +159,26 @@
       });
       try { sessionStorage.setItem(key, JSON.stringify(data)); } catch (e) { /* off */ }
     });
-    form.addEventListener("submit", function () { try { sessionStorage.removeItem(key); } catch (e) { /* off */ } });
+    if (!form.hasAttribute("data-entry")) { // posted normally: the page that answers shows what was kept
+      form.addEventListener("submit", function () { try { sessionStorage.removeItem(key); } catch (e) { /* off */ } });
+    }
   });
   document.querySelectorAll("form[data-entry]").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var body = new URLSearchParams(new FormData(form)).toString();
-      var item = { id: (form.elements.client_id || {}).value || String(Date.now()), url: form.getAttribute("action"), body: body };
+      var data = new URLSearchParams(new FormData(form));
+      data.set("client_id", freshID());
+      data.set("taken_at", new Date().toISOString());
+      var item = { id: data.get("client_id"), url: form.getAttribute("action"), body: data.toString() };
       var q = readQueue();
-      if (!q.some(function (x) { return x.id === item.id; })) { q.push(item); writeQueue(q); }
+      q.push(item);
+      writeQueue(q);
+      // The entry is safe in the queue: clear the form for the next one.
+      form.reset();
+      if (form.hasAttribute("data-draft")) { try { sessionStorage.removeItem(draftKey(form)); } catch (e) { /* off */ } }
       var state = form.querySelector(".entry-state");
       if (state) { state.textContent = "Saving…"; }
-      send(item).then(function (res) {
-        writeQueue(readQueue().filter(function (x) { return x.id !== item.id; }));
-        if (res.refused) { form.submit(); return; }
-        location.assign(location.pathname); // the page as it now stands, without an old notice
-      }).catch(function () { showPending(); });
+      flush();
     });
   });
   if (document.querySelector("form[data-entry]")) {
@@ -149,7 +192,11 @@
   // absolute limit), with a request that reads nothing.
   document.querySelectorAll("[data-keepalive]").forEach(function (el) {
     var url = el.getAttribute("data-keepalive");
-    setInterval(function () { fetch(url, { credentials: "same-origin" }).catch(function () {}); }, 4 * 60000);
+    var timer = setInterval(function () {
+      fetch(url, { credentials: "same-origin", redirect: "manual" }).then(function (r) {
+        if (r.status !== 204) { clearInterval(timer); } // over, or no longer allowed: let the sign-in time out
+      }).catch(function () { /* offline: try again next time */ });
+    }, 4 * 60000);
   });
   // The time since the dose, kept current.
   document.querySelectorAll("time[data-since]").forEach(function (el) {
