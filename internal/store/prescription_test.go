@@ -250,7 +250,7 @@ func TestPrescriptionSessionsUsed(t *testing.T) {
 	pr.addDosing(t, pr.p.ID, "discharged", start.Add(14*24*time.Hour))
 	pr.addDosing(t, pr.p.ID, "discharged", start.Add(28*24*time.Hour))
 	pr.addDosing(t, pr.p.ID, "stopped", start.Add(29*24*time.Hour))
-	pr.addDosing(t, pr.p.ID, "gate", start.Add(30*24*time.Hour)) // a patient has one open session at most
+	pr.addDosing(t, pr.p.ID, "gate", start.Add(30*24*time.Hour))    // a patient has one open session at most
 	pr.addDosing(t, pr.q.ID, "discharged", start.Add(24*time.Hour)) // another patient
 
 	got, err := s.FindPrescriptions(ctx, pr.rex, pr.p.ID)
