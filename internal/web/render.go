@@ -43,11 +43,16 @@ func navFor(u *clinic.User, path string) []navLink {
 	case clinic.RolePatient:
 		links = []navLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
 	case clinic.RoleAdmin:
-		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/admin/practice", Label: "Practice"}, {Href: "/admin/rooms", Label: "Rooms"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}}
+		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/admin/practice", Label: "Practice"}, {Href: "/admin/rooms", Label: "Rooms"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}, {Href: "/admin/site", Label: "Website"}, {Href: "/site/posts", Label: "Blog"}}
 	default:
-		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/patients?stage=inquiry", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}}
+		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/inquiries", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/site/posts", Label: "Blog"}}
 	}
-	// The most specific link that the path is at or under is the current one.
+	return markCurrent(links, path)
+}
+
+// markCurrent marks the most specific link that path is at or under as
+// the current page.
+func markCurrent(links []navLink, path string) []navLink {
 	best, bestLen := -1, 0
 	for i := range links {
 		href, _, _ := strings.Cut(links[i].Href, "?")
@@ -275,8 +280,15 @@ func (s *Server) newPage(r *http.Request, title string, data any) page {
 	if sess := sessionFrom(r.Context()); sess != nil && sess.MFADone {
 		p.User = sess.User
 		p.Nav = navFor(sess.User, r.URL.Path)
+	} else {
+		p.Nav = markCurrent(publicNav(), r.URL.Path)
 	}
 	return p
+}
+
+// publicNav is the practice website's menu, for visitors.
+func publicNav() []navLink {
+	return []navLink{{Href: "/about", Label: "About us"}, {Href: "/services", Label: "What is KAP?"}, {Href: "/blog", Label: "Blog"}, {Href: "/contact", Label: "Contact"}}
 }
 
 // practiceNameTTL is how long a read of the practice name is reused. A
