@@ -323,6 +323,8 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	look("admin-invite", "/admin/users/new", "#display_name")
 	look("admin-outcomes", "/outcomes", "#outcomes-title")
 	signOutBrowser(t, b, "admin sign-out", `header form[action="/logout"] button`)
+	look("blog-list", "/blog", ".post-list")
+	look("blog-post", "/blog/"+demo.BlogCoverSlug, ".post-cover img")
 
 	th := logins["therapist"]
 	pt := logins["patient"]
@@ -332,6 +334,9 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	href := run1(t, b, "patient link", chromedp.Evaluate[string](`[...document.querySelectorAll('.row-list a')].find(a => a.textContent.includes(`+string(name)+`)).getAttribute('href')`))
 	look("therapist-chart", href, ".team")
 	look("therapist-account", "/account", "#account-title")
+	look("blog-posts", "/site/posts", "#posts-title")
+	postHref := run1(t, b, "own post link", chromedp.Evaluate[string](`document.querySelector('.posts-table td > a[href^="/site/posts/"]').getAttribute('href')`))
+	look("blog-editor", postHref, "#post-body")
 	look("therapist-calendar", "/calendar", "#schedule-title")
 	dayHref := run1(t, b, "day link", chromedp.Evaluate[string](`document.querySelector('section[aria-current="date"] h2 a').getAttribute('href')`))
 	look("therapist-calendar-day", dayHref, "#day-title")

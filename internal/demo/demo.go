@@ -453,6 +453,9 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 			return nil, fmt.Errorf("seed course %s: %w", pp.email, err)
 		}
 	}
+	if err := seedBlog(ctx, st, ids); err != nil {
+		return nil, err
+	}
 	b, err := json.MarshalIndent(logins, "", "  ")
 	if err != nil {
 		return nil, err
