@@ -310,9 +310,22 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 		}
 	}
 
+	// A visitor, before anyone signs in: the practice's website.
+	look("site-home", "/", "main h1")
+	look("site-about", "/about", ".site-team")
+	look("site-services", "/services", "#page-title")
+	look("site-what-to-expect", "/what-to-expect", "#page-title")
+	look("site-is-kap-right", "/is-kap-right", "#page-title")
+	look("site-fees", "/fees", ".site-prose table")
+	look("site-contact", "/contact", "#page-title")
+	look("site-inquiry", "/inquiry", "#inquiry-title")
+	look("site-inquiry-thanks", "/inquiry/thanks", "#thanks-title")
+
 	admin := logins["admin"]
 	signInBrowser(t, b, in.url, admin.Email, admin.Password, admin.TOTPSecret)
 	look("admin-users", "/admin/users", "table.data")
+	look("admin-site", "/admin/site", "#site-title")
+	look("admin-site-page", "/admin/site/pages/is-kap-right", "#page-editor-title")
 	look("admin-patients", "/patients", "#patients-title")
 	look("admin-audit", "/admin/audit", "table.audit")
 	look("admin-emergency", "/admin/emergency", "main h1")
@@ -342,6 +355,10 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	look("therapist-calendar-day", dayHref, "#day-title")
 	look("therapist-mfa", "/account/mfa", ".qr img")
 	look("therapist-new-patient", "/patients/new", "#display_name")
+	look("therapist-profile", "/account/profile", "#profile-title")
+	look("therapist-inquiries", "/inquiries", "#inbox-title")
+	inq := run1(t, b, "inquiry link", chromedp.Evaluate[string](`document.querySelector('.row-list a').getAttribute('href')`))
+	look("therapist-inquiry", inq, "#inquiry-title")
 	signOutBrowser(t, b, "therapist sign-out", `header form[action="/logout"] button`)
 
 	signInBrowser(t, b, in.url, pt.Email, pt.Password, "")

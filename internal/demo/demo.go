@@ -408,6 +408,9 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 			break
 		}
 	}
+	if err := seedWebsite(ctx, st, ids); err != nil {
+		return nil, err
+	}
 	prescriber := ids["priya.natarajan@riverbend-medical.example"]
 	for spec, pp := range patientPeople {
 		owner := store.Actor{UserID: ids[pp.owner], Role: clinic.RoleTherapist}

@@ -468,10 +468,6 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
 }
 
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "home", "Ketamine-assisted psychotherapy", nil)
-}
-
 func humanDuration(d time.Duration) string {
 	if d%time.Hour == 0 {
 		h := int(d / time.Hour)

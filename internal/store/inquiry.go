@@ -1,0 +1,377 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// Inquiry is a message from the practice's public inquiry form: who wrote,
+// how to reach them, their answers to the two pre-screen questions (which
+// decide nothing), and what staff have done with it.
+type Inquiry struct {
+	ID        string
+	Name      string
+	Email     string
+	Phone     string
+	Preferred string // email, phone or text
+	Psychosis string // yes, no, unsure or "" (not answered)
+	Meds      string // the same
+	Message   string
+	CreatedAt time.Time
+
+	Status        string // new, contacted, converted, closed
+	HandledBy     string
+	HandledByName string
+	HandledAt     *time.Time
+	PatientID     string // the patient it became, once converted
+
+	Events []InquiryEvent // status changes, oldest first (Inquiry only)
+}
+
+// InquiryEvent is one status change of an inquiry, with its note.
+type InquiryEvent struct {
+	Status    string
+	Note      string
+	ActorName string
+	At        time.Time
+}
+
+// Inquiry statuses.
+const (
+	InquiryNew       = "new"
+	InquiryContacted = "contacted"
+	InquiryConverted = "converted"
+	InquiryClosed    = "closed"
+)
+
+// The inquiry form's rate limit: at most InquiryLimit inquiries from one
+// client address in InquiryWindow.
+const (
+	InquiryLimit   = 5
+	InquiryWindow  = time.Hour
+	InquiryNoteMax = 1000
+	InquiryTextMax = 1000
+)
+
+// settingFormKey names the practice setting that holds the secret for the
+// public forms' stamps and client-address hashes.
+const settingFormKey = "form_key"
+
+// FormKey returns the practice's secret for signing the public forms'
+// stamps and hashing client addresses: 32 random bytes made once, the first
+// time any instance asks, and the same for every instance after that.
+func (s *Store) FormKey(ctx context.Context) ([]byte, error) {
+	v, err := s.Setting(ctx, settingFormKey, "")
+	if err != nil || v == "" {
+		b := make([]byte, 32)
+		rand.Read(b)
+		err = s.write(ctx, func(tx *Tx) error {
+			// Two instances asking at once: the first insert wins and both read it.
+			if _, err := tx.Exec(ctx, `INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`,
+				settingFormKey, base64.RawStdEncoding.EncodeToString(b), s.now()); err != nil {
+				return err
+			}
+			v, err = settingIn(ctx, tx, settingFormKey, "")
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	key, err := base64.RawStdEncoding.DecodeString(v)
+	if err != nil || len(key) < 32 {
+		return nil, fmt.Errorf("practice setting %s is not a 32-byte key", settingFormKey)
+	}
+	return key, nil
+}
+
+var answers = map[string]bool{"": true, "yes": true, "no": true, "unsure": true}
+
+// CheckInquiry trims q's fields, fills in the preferred way to reach them
+// when it is not given, and says what is wrong, field by field. A name is
+// needed, and an email address or a phone number (or both).
+func CheckInquiry(q *Inquiry) clinic.FieldErrors {
+	for _, f := range []*string{&q.Name, &q.Email, &q.Phone, &q.Preferred, &q.Psychosis, &q.Meds, &q.Message} {
+		*f = strings.TrimSpace(*f)
+	}
+	fe := clinic.FieldErrors{}
+	switch {
+	case q.Name == "":
+		fe.Add("name", "Tell us your name (a first name is fine).")
+	case utf8.RuneCountInString(q.Name) > 100 || strings.IndexFunc(q.Name, unicode.IsControl) >= 0:
+		fe.Add("name", "Write your name on one line, in at most 100 characters.")
+	}
+	if q.Email != "" {
+		if a, err := mail.ParseAddress(q.Email); err != nil || a.Address != q.Email || len(q.Email) > 254 || !strings.Contains(q.Email[strings.LastIndexByte(q.Email, '@')+1:], ".") {
+			fe.Add("email", "Enter an email address like name@example.com, or leave it empty and give a phone number.")
+		}
+	}
+	if q.Phone != "" && !phoneLike(q.Phone) {
+		fe.Add("phone", "Enter a phone number, like +1 555 010 2345, or leave it empty and give an email address.")
+	}
+	if q.Email == "" && q.Phone == "" {
+		fe.Add("contact", "Give an email address or a phone number (or both), so we can reach you.")
+	}
+	if q.Preferred == "" {
+		q.Preferred = "email"
+		if q.Email == "" {
+			q.Preferred = "phone"
+		}
+	}
+	switch q.Preferred {
+	case "email":
+		if q.Email == "" && q.Phone != "" {
+			fe.Add("preferred", "You chose email: give an email address above, or choose a call or a text.")
+		}
+	case "phone", "text":
+		if q.Phone == "" && q.Email != "" {
+			fe.Add("preferred", "You chose a call or a text: give a phone number above, or choose email.")
+		}
+	default:
+		fe.Add("preferred", "Choose email, a phone call or a text message.")
+	}
+	if !answers[q.Psychosis] {
+		fe.Add("psychosis", "Choose yes, no or not sure, or leave it unanswered.")
+	}
+	if !answers[q.Meds] {
+		fe.Add("meds", "Choose yes, no or not sure, or leave it unanswered.")
+	}
+	if utf8.RuneCountInString(q.Message) > InquiryTextMax {
+		fe.Add("message", "Use at most 1,000 characters.")
+	}
+	return fe
+}
+
+// CreateInquiry stores an inquiry from the public form, sent from the
+// client address whose keyed hash is addrHash. Bad fields are EInvalid
+// field errors; the InquiryLimit+1st inquiry from one address within
+// InquiryWindow is ETooMany and stores nothing. Audited as inquiry.create,
+// without the client address (the inquiry keeps only its hash).
+func (s *Store) CreateInquiry(ctx context.Context, actor Actor, q *Inquiry, addrHash string) error {
+	if err := CheckInquiry(q).Err(); err != nil {
+		return err
+	}
+	if addrHash == "" {
+		return errors.New("create inquiry: no client address hash")
+	}
+	actor.Addr = ""
+	return s.write(ctx, func(tx *Tx) error {
+		now := s.now()
+		q.ID, q.CreatedAt, q.Status = NewID(), now, InquiryNew
+		// The audit row first: its lock serialises writers on both engines,
+		// so the count below sees every inquiry committed before it and
+		// two at once cannot both be the fifth.
+		if err := s.appendAudit(ctx, tx, actor, Entry{Action: "inquiry.create", ObjectType: "inquiry", ObjectID: q.ID}); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM inquiries WHERE client_addr_hash = $1 AND created_at > $2`, addrHash, now.Add(-InquiryWindow)).Scan(&n); err != nil {
+			return err
+		}
+		if n >= InquiryLimit {
+			return clinic.Errorf(clinic.ETooMany, "We have had several messages from your connection in the last hour, so this one was not sent. Please try again later, or call the practice.")
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO inquiries (id, name, email, phone, preferred, psychosis_answer, meds_answer, message, created_at, client_addr_hash, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new')`,
+			q.ID, q.Name, q.Email, q.Phone, q.Preferred, q.Psychosis, q.Meds, q.Message, now, addrHash)
+		return err
+	})
+}
+
+// canHandleInquiries reports whether actor works the inquiry inbox:
+// therapists and administrators. Prescribers, who may belong to another
+// organisation, see only the patients referred to them.
+func canHandleInquiries(actor Actor) bool {
+	return actor.Role == clinic.RoleTherapist || actor.Role == clinic.RoleAdmin
+}
+
+func errNoInquiry() error { return clinic.Errorf(clinic.ENotFound, "We could not find that inquiry.") }
+
+const inquiryColumns = `q.id, q.name, q.email, q.phone, q.preferred, q.psychosis_answer, q.meds_answer, q.message, q.created_at,
+	q.status, q.handled_by, coalesce(u.display_name, ''), q.handled_at, q.patient_id`
+
+const inquiryFrom = ` FROM inquiries q LEFT JOIN users u ON u.id = q.handled_by`
+
+func scanInquiry(row scanner) (*Inquiry, error) {
+	var q Inquiry
+	var at nullTime
+	if err := row.Scan(&q.ID, &q.Name, &q.Email, &q.Phone, &q.Preferred, &q.Psychosis, &q.Meds, &q.Message, &q.CreatedAt,
+		&q.Status, &q.HandledBy, &q.HandledByName, &at, &q.PatientID); err != nil {
+		return nil, err
+	}
+	q.CreatedAt, q.HandledAt = q.CreatedAt.UTC(), at.ptr()
+	return &q, nil
+}
+
+// InquiryFilters are the inbox's status filters: open is new and contacted.
+var InquiryFilters = []string{"open", InquiryNew, InquiryContacted, InquiryConverted, InquiryClosed, "all"}
+
+// Inquiries lists the inbox for therapists and administrators: those with
+// status (one of InquiryFilters; "" is open), new ones first, then newest
+// first. Audited as one inquiry.list.
+func (s *Store) Inquiries(ctx context.Context, actor Actor, status string) ([]*Inquiry, error) {
+	if !canHandleInquiries(actor) {
+		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
+	where, args := "", []any{}
+	switch status {
+	case "", "open":
+		where = ` WHERE q.status IN ('new', 'contacted')`
+	case "all":
+	case InquiryNew, InquiryContacted, InquiryConverted, InquiryClosed:
+		where, args = ` WHERE q.status = $1`, []any{status}
+	default:
+		return nil, clinic.Errorf(clinic.EInvalid, "Choose one of the inbox's filters.")
+	}
+	var out []*Inquiry
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		out, err = queryAll(ctx, tx, scanInquiry, `SELECT `+inquiryColumns+inquiryFrom+where+`
+			ORDER BY CASE q.status WHEN 'new' THEN 0 ELSE 1 END, q.created_at DESC, q.id DESC LIMIT 500`, args...)
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "inquiry.list", ObjectType: "inquiry", Detail: "status=" + firstNonEmpty(status, "open")})
+	})
+	return out, err
+}
+
+// Inquiry returns one inquiry with its history, for therapists and
+// administrators. Audited as inquiry.read; anyone else, or an unknown id,
+// is ENotFound.
+func (s *Store) Inquiry(ctx context.Context, actor Actor, id string) (*Inquiry, error) {
+	if !canHandleInquiries(actor) {
+		return nil, errNoInquiry()
+	}
+	var q *Inquiry
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		if q, err = inquiryIn(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "inquiry.read", ObjectType: "inquiry", ObjectID: id, PatientID: q.PatientID})
+	})
+	return q, err
+}
+
+func inquiryIn(ctx context.Context, tx *Tx, id string) (*Inquiry, error) {
+	q, err := scanInquiry(tx.QueryRow(ctx, `SELECT `+inquiryColumns+inquiryFrom+` WHERE q.id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNoInquiry()
+	}
+	if err != nil {
+		return nil, err
+	}
+	q.Events, err = queryAll(ctx, tx, func(row scanner) (e InquiryEvent, err error) {
+		err = row.Scan(&e.Status, &e.Note, &e.ActorName, &e.At)
+		e.At = e.At.UTC()
+		return e, err
+	}, `SELECT e.status, e.note, coalesce(u.display_name, ''), e.at FROM inquiry_events e LEFT JOIN users u ON u.id = e.actor_id
+		WHERE e.inquiry_id = $1 ORDER BY e.at, e.id`, id)
+	return q, err
+}
+
+// SetInquiryStatus marks an inquiry contacted or closed, with an optional
+// note (therapists and administrators). A converted inquiry stays
+// converted (EConflict). Audited as inquiry.status.
+func (s *Store) SetInquiryStatus(ctx context.Context, actor Actor, id, status, note string) error {
+	if !canHandleInquiries(actor) {
+		return errNoInquiry()
+	}
+	note = strings.TrimSpace(note)
+	fe := clinic.FieldErrors{}
+	if status != InquiryContacted && status != InquiryClosed {
+		fe.Add("status", "Choose contacted or closed.")
+	}
+	if utf8.RuneCountInString(note) > InquiryNoteMax {
+		fe.Add("note", "Use at most 1,000 characters.")
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		q, err := inquiryIn(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if q.Status == InquiryConverted {
+			return clinic.Errorf(clinic.EConflict, "This inquiry has become a patient's record; it stays converted.")
+		}
+		return s.markInquiry(ctx, tx, actor, id, status, note, "")
+	})
+}
+
+// markInquiry sets an inquiry's status (and patient, when converted),
+// records the change in its history and audits it, inside tx. The update
+// is refused (EConflict) when the inquiry was converted meanwhile.
+func (s *Store) markInquiry(ctx context.Context, tx *Tx, actor Actor, id, status, note, patientID string) error {
+	now := s.now()
+	res, err := tx.Exec(ctx, `UPDATE inquiries SET status = $1, handled_by = $2, handled_at = $3, patient_id = CASE WHEN $4 = '' THEN patient_id ELSE $4 END
+		WHERE id = $5 AND status <> 'converted'`, status, actor.UserID, now, patientID, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return clinic.Errorf(clinic.EConflict, "Someone converted this inquiry to a patient a moment ago.")
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO inquiry_events (id, inquiry_id, status, note, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		NewID(), id, status, note, actor.UserID, now); err != nil {
+		return err
+	}
+	action := "inquiry.status"
+	if status == InquiryConverted {
+		action = "inquiry.convert"
+	}
+	return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "inquiry", ObjectID: id, PatientID: patientID, Detail: "status=" + status})
+}
+
+// ConvertInquiry turns an inquiry into a patient (therapists only): a
+// patient in stage inquiry with the inquiry's name, email and phone, owned
+// by the converting therapist (through CreatePatient), linked from the
+// inquiry. It returns the new patient's id. An inquiry already converted is
+// EConflict. Audited (patient.create, team.add and inquiry.convert).
+//
+// CreatePatient runs in its own transaction; should two therapists convert
+// the same inquiry at the same moment, the second is told so and the
+// patient record it made stays on that therapist's caseload.
+func (s *Store) ConvertInquiry(ctx context.Context, actor Actor, id string) (string, error) {
+	if actor.Role != clinic.RoleTherapist {
+		return "", errNoInquiry()
+	}
+	var q *Inquiry
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		q, err = inquiryIn(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if q.Status == InquiryConverted {
+		return "", clinic.Errorf(clinic.EConflict, "This inquiry has already become a patient's record.")
+	}
+	p := &Patient{DisplayName: q.Name, Email: q.Email}
+	if err := s.CreatePatient(ctx, actor, p, ""); err != nil {
+		return "", err
+	}
+	err = s.write(ctx, func(tx *Tx) error {
+		if q.Phone != "" {
+			if _, err := tx.Exec(ctx, `UPDATE patients SET phone = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND phone = ''`, q.Phone, s.now(), p.ID); err != nil {
+				return err
+			}
+		}
+		return s.markInquiry(ctx, tx, actor, id, InquiryConverted, "", p.ID)
+	})
+	return p.ID, err
+}
