@@ -272,7 +272,7 @@ func signInBrowser(t *testing.T, b *browser, base string, email, password, totpS
 	}
 	code, _ := auth.TOTPCode(totpSecret, time.Now())
 	b.lastStep[email] = time.Now().Unix() / 30
-	b.do(t, "code", chromedp.SendKeys(chromedp.ID("code"), code), chromedp.Click(chromedp.CSS(`form[action="/login/mfa"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("nav.sections")))
+	b.do(t, "code", chromedp.SendKeys(chromedp.ID("code"), code), chromedp.Click(chromedp.CSS(`form[action="/login/mfa"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`header form[action="/logout"]`)))
 }
 
 // TestBrowserStaffAndPortalPages signs in each role in chromium and looks at

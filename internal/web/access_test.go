@@ -130,6 +130,12 @@ var policy = map[string]map[string]int{
 	"GET /portal":                                m(303, 303, 200, 200, 404, 404, 404, 404),
 	"GET /portal/access":                         m(303, 303, 200, 200, 404, 404, 404, 404),
 
+	// Feeds and crawlers: public.
+	"GET /feed.atom":   m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /feed.rss":    m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /sitemap.xml": m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /robots.txt":  m(200, 200, 200, 200, 200, 200, 200, 200),
+
 	// Dosing sessions: clinicians on the care team only ({session} does
 	// not exist, so even they get 404 past the start).
 	"POST /patients/{patient}/dosing":                     m(303, 303, 404, 404, 303, 404, 303, 404),

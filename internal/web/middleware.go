@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/store"
@@ -125,7 +126,11 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 // an empty form.
 func (s *Server) parseForms(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		limit := int64(maxFormBytes)
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			limit = maxUploadBytes // an image upload; its handler reads the parts
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if r.Method == http.MethodPost {
 			if err := r.ParseForm(); err != nil {
 				var tooBig *http.MaxBytesError

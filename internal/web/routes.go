@@ -163,7 +163,11 @@ func (s *Server) allRoutes() []route {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.allRoutes() {
-		mux.Handle(rt.pattern, s.guard(rt))
+		h := s.guard(rt)
+		if cacheable(rt.pattern) {
+			h = s.cached(h)
+		}
+		mux.Handle(rt.pattern, s.forgetOnChange(h))
 	}
 	mux.HandleFunc("/", s.notFound)
 	return s.wrap(mux)

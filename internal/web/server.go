@@ -66,6 +66,8 @@ type Server struct {
 	secure     bool // served over TLS: Secure cookies and HSTS
 	outbox     bool // no mailer configured: emails go to the outbox page
 
+	publicPages pageCache // the public site's rendered pages, for visitors
+
 	nameMu    sync.Mutex
 	nameValue string
 	nameUntil time.Time

@@ -208,4 +208,21 @@
     tick();
     setInterval(tick, 20000);
   });
+
+  // Copy-link buttons: shown only where the clipboard can be written; the
+  // link itself is always there to select by hand.
+  document.querySelectorAll("button[data-copy]").forEach(function (btn) {
+    var input = document.getElementById(btn.getAttribute("data-copy"));
+    var state = btn.closest(".field") && btn.closest(".field").querySelector("[data-copy-state]");
+    if (!input || !navigator.clipboard) { return; }
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      navigator.clipboard.writeText(input.value).then(function () {
+        if (state) { state.textContent = "Link copied."; }
+      }, function () {
+        input.select();
+        if (state) { state.textContent = "Select the link and copy it."; }
+      });
+    });
+  });
 })();
