@@ -76,14 +76,15 @@ func CanEditPost(actor Actor, p *Post) bool {
 }
 
 // authorSlug is the part of an author page's address that names the
-// author: their display name in lower case, each run of other characters
-// a hyphen ("Lena Ortiz, LMFT" → "lena-ortiz-lmft"). Staff profiles, when
-// they come, may give it another source.
-func authorSlug(displayName string) string { return slugify(displayName, 80) }
-
-// authorCredentials is what an author page shows after the name; none
-// until staff profiles hold them.
-func authorCredentials(displayName string) string { return "" }
+// author: their public staff profile's address (the one the About page
+// links to), else their display name in lower case, each run of other
+// characters a hyphen ("Lena Ortiz, LMFT" → "lena-ortiz-lmft").
+func authorSlug(displayName, profileSlug string) string {
+	if profileSlug != "" {
+		return profileSlug
+	}
+	return slugify(displayName, 80)
+}
 
 // slugify lower-cases s and keeps a-z and 0-9, with one hyphen for each
 // run of anything else, at most max bytes, cut at a hyphen where it can be.
@@ -118,9 +119,12 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 // own pages and feeds.
 var reservedSlugs = []string{"tag", "author", "page", "feed", "rss", "atom", "new"}
 
-const postColumns = `p.id, p.slug, p.title, p.summary, p.body, p.author_id, u.display_name, p.status, p.publish_at, p.cover_image_id, p.cover_alt, p.updated_at`
+const postColumns = `p.id, p.slug, p.title, p.summary, p.body, p.author_id, u.display_name, p.status, p.publish_at, p.cover_image_id, p.cover_alt, p.updated_at,
+	coalesce(sp.slug, ''), coalesce(sp.credentials, '')`
 
-const postFrom = ` FROM blog_posts p JOIN users u ON u.id = p.author_id`
+// postFrom joins a post's author and, when they have a public staff
+// profile, its address and credentials (the same as the About page's).
+const postFrom = ` FROM blog_posts p JOIN users u ON u.id = p.author_id LEFT JOIN staff_profiles sp ON sp.user_id = p.author_id AND sp.public`
 
 // visibleAt is the condition for a post that is public at the time in $1.
 const visibleAt = `p.status = 'published' AND p.publish_at IS NOT NULL AND p.publish_at <= $1`
@@ -128,10 +132,12 @@ const visibleAt = `p.status = 'published' AND p.publish_at IS NOT NULL AND p.pub
 func scanPost(row scanner) (Post, error) {
 	var p Post
 	var at nullTime
-	err := row.Scan(&p.ID, &p.Slug, &p.Title, &p.Summary, &p.Body, &p.AuthorID, &p.AuthorName, &p.Status, &at, &p.CoverImageID, &p.CoverAlt, &p.UpdatedAt)
+	var profileSlug string
+	err := row.Scan(&p.ID, &p.Slug, &p.Title, &p.Summary, &p.Body, &p.AuthorID, &p.AuthorName, &p.Status, &at, &p.CoverImageID, &p.CoverAlt, &p.UpdatedAt,
+		&profileSlug, &p.AuthorCredentials)
 	p.PublishAt = at.ptr()
 	p.UpdatedAt = p.UpdatedAt.UTC()
-	p.AuthorSlug, p.AuthorCredentials = authorSlug(p.AuthorName), authorCredentials(p.AuthorName)
+	p.AuthorSlug = authorSlug(p.AuthorName, profileSlug)
 	return p, err
 }
 
@@ -223,13 +229,14 @@ func (s *Store) PublishedPosts(ctx context.Context, tag, authorSlug string, limi
 
 // authorsWithSlug are the ids of the blog's authors whose slug is slug.
 func authorsWithSlug(ctx context.Context, tx *Tx, slug string) ([]string, error) {
-	type author struct{ id, name string }
+	type author struct{ id, name, profile string }
 	all, err := queryAll(ctx, tx, func(row scanner) (a author, err error) {
-		return a, row.Scan(&a.id, &a.name)
-	}, `SELECT DISTINCT u.id, u.display_name FROM users u JOIN blog_posts p ON p.author_id = u.id`)
+		return a, row.Scan(&a.id, &a.name, &a.profile)
+	}, `SELECT DISTINCT u.id, u.display_name, coalesce(sp.slug, '') FROM users u JOIN blog_posts p ON p.author_id = u.id
+		LEFT JOIN staff_profiles sp ON sp.user_id = u.id AND sp.public`)
 	var ids []string
 	for _, a := range all {
-		if authorSlug(a.name) == slug {
+		if authorSlug(a.name, a.profile) == slug {
 			ids = append(ids, a.id)
 		}
 	}

@@ -163,3 +163,25 @@ func TestPostShareLinks(t *testing.T) {
 		t.Error("the post loads a third-party script")
 	}
 }
+
+// TestPostAuthorProfile: a post's byline takes the author's public staff
+// profile (credentials, and the same author page the About page links to).
+func TestPostAuthorProfile(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	thea := f.users["thea@example.org"]
+	if err := f.st.SaveStaffProfile(ctx, f.as("thea@example.org"), &store.StaffProfile{UserID: thea.ID, Slug: "thea-t", Credentials: "LMSW", Bio: "Thea works with adults.", Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	p := f.post("thea@example.org", store.Post{Title: "Sleep after a session", Body: "Rest."})
+	page := f.do("GET", "/blog/"+p.Slug, nil, "")
+	if !strings.Contains(page.body, `href="/blog/author/thea-t" rel="author">Thea Therapist</a>, LMSW`) {
+		t.Error("the byline does not use the staff profile")
+	}
+	if about := f.do("GET", "/about", nil, ""); !strings.Contains(about.body, "/blog/author/thea-t") {
+		t.Error("the About page links elsewhere")
+	}
+	if author := f.do("GET", "/blog/author/thea-t", nil, ""); author.status != http.StatusOK || !strings.Contains(author.body, "Sleep after a session") {
+		t.Errorf("the author page = %d, without the post", author.status)
+	}
+}
