@@ -5,10 +5,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"golang.org/x/text/unicode/norm"
 	"image"
-	_ "image/gif" // image.DecodeConfig knows GIF, JPEG and PNG, and nothing else
-	_ "image/jpeg"
-	_ "image/png"
+	"image/gif" // image.DecodeConfig knows GIF, JPEG and PNG, and nothing else
+	"image/jpeg"
+	"image/png"
 	"regexp"
 	"slices"
 	"strconv"
@@ -40,6 +41,7 @@ const (
 	MaxAltText     = 200
 	MaxImageBytes  = 5 << 20
 	MaxImageSide   = 10_000 // pixels, either way
+	MaxImagePixels = 40_000_000
 )
 
 // Post is one blog post. Body is Markdown. AuthorSlug and
@@ -91,7 +93,12 @@ func authorSlug(displayName, profileSlug string) string {
 func slugify(s string, max int) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range strings.ToLower(s) {
+	// Letters with accents keep their letter ("Ängste" → "angste"): the
+	// decomposed form puts the accent in a mark of its own, dropped below.
+	for _, r := range strings.ToLower(norm.NFKD.String(s)) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 			if dash && b.Len() > 0 {
 				b.WriteByte('-')
@@ -606,6 +613,27 @@ type Image struct {
 // imageTypes are the formats kapstone accepts, by image.DecodeConfig's name.
 var imageTypes = map[string]string{"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
 
+// reencode decodes an image and writes it again in its format (a GIF's
+// first frame only), dropping metadata and trailing data.
+func reencode(data []byte, format string) ([]byte, error) {
+	m, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	switch format {
+	case "jpeg":
+		err = jpeg.Encode(&out, m, &jpeg.Options{Quality: 90})
+	case "png":
+		err = png.Encode(&out, m)
+	case "gif":
+		err = gif.Encode(&out, m, nil)
+	default:
+		err = errors.New("unsupported image format " + format)
+	}
+	return out.Bytes(), err
+}
+
 // SaveImage keeps an uploaded image (staff). Its type is read from the
 // bytes, never from a file name or a client's word: a JPEG, PNG or GIF of
 // at most 5 MB and 10,000 pixels a side, else an EInvalid error on the
@@ -628,10 +656,19 @@ func (s *Store) SaveImage(ctx context.Context, actor Actor, data []byte, alt str
 		switch {
 		case err != nil || !ok:
 			fe.Add("image", "That file is not a JPEG, PNG or GIF image.")
-		case cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide:
-			fe.Add("image", "Use an image of at most 10,000 pixels each way.")
+		case cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide || cfg.Width*cfg.Height > MaxImagePixels:
+			fe.Add("image", "Use an image of at most 40 megapixels (10,000 pixels each way at most).")
 		default:
-			img.ContentType, img.Width, img.Height = ct, cfg.Width, cfg.Height
+			// Decoded and encoded again: what is kept is only the picture,
+			// without its metadata (a phone photo's GPS position, the
+			// camera) or anything appended to the file.
+			clean, err := reencode(data, format)
+			if err != nil {
+				fe.Add("image", "That image could not be read; save it again as a JPEG or PNG and upload that.")
+				break
+			}
+			data = clean
+			img.ContentType, img.Width, img.Height, img.Size = ct, cfg.Width, cfg.Height, len(clean)
 		}
 	}
 	if utf8.RuneCountInString(img.Alt) > MaxAltText {

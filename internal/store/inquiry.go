@@ -113,7 +113,11 @@ func CheckInquiry(q *Inquiry) clinic.FieldErrors {
 		fe.Add("name", "Write your name on one line, in at most 100 characters.")
 	}
 	if q.Email != "" {
-		if a, err := mail.ParseAddress(q.Email); err != nil || a.Address != q.Email || len(q.Email) > 254 || !strings.Contains(q.Email[strings.LastIndexByte(q.Email, '@')+1:], ".") {
+		// Only characters that cannot change a mailto: link (no ?, %, &,
+		// #, / or quotes: "x%40y.com?bcc=z" would add a hidden recipient
+		// to staff replies).
+		if a, err := mail.ParseAddress(q.Email); err != nil || a.Address != q.Email || len(q.Email) > 254 || !strings.Contains(q.Email[strings.LastIndexByte(q.Email, '@')+1:], ".") ||
+			strings.ContainsAny(q.Email, "?%&#/\\\"'<> ") {
 			fe.Add("email", "Enter an email address like name@example.com, or leave it empty and give a phone number.")
 		}
 	}

@@ -373,6 +373,18 @@ func (s *Store) SaveStaffProfile(ctx context.Context, actor Actor, p *StaffProfi
 		if n > 0 {
 			return errProfileSlugTaken()
 		}
+		// Nor the address another author's posts have by their name (when
+		// they have no profile), which would let one clinician's page take
+		// over another's.
+		names, err := queryStrings(ctx, tx, `SELECT display_name FROM users WHERE id <> $1 AND role IN ('admin', 'therapist', 'prescriber')`, p.UserID)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			if authorSlug(name, "") == p.Slug {
+				return errProfileSlugTaken()
+			}
+		}
 		now := s.now()
 		_, err = tx.Exec(ctx, `INSERT INTO staff_profiles (user_id, slug, credentials, bio, public, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (user_id) DO UPDATE SET slug = excluded.slug, credentials = excluded.credentials, bio = excluded.bio,

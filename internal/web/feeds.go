@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/xml"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,6 +73,17 @@ type atomFeed struct {
 	Entries   []atomEntry `xml:"entry"`
 }
 
+// postID is a post's lasting id in feeds (a tag URI, RFC 4151, from the
+// post's own id): readers must not see a post as new when its address
+// changes.
+func postID(base string, p store.Post) string {
+	host := base
+	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return "tag:" + host + ",2026:post:" + p.ID
+}
+
 // postURL is a post's absolute address.
 func postURL(base string, p store.Post) string { return base + "/blog/" + url.PathEscape(p.Slug) }
 
@@ -81,7 +93,7 @@ func (s *Server) feedPosts(r *http.Request) ([]store.Post, time.Time, error) {
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	updated := time.Unix(0, 0).UTC()
+	updated := time.Time{}
 	for _, p := range posts {
 		if p.UpdatedAt.After(updated) {
 			updated = p.UpdatedAt
@@ -89,6 +101,9 @@ func (s *Server) feedPosts(r *http.Request) ([]store.Post, time.Time, error) {
 		if p.PublishAt != nil && p.PublishAt.After(updated) {
 			updated = *p.PublishAt
 		}
+	}
+	if updated.IsZero() { // no posts yet: the feed is as new as now
+		updated = s.Now().UTC().Truncate(time.Second)
 	}
 	return posts, updated.UTC(), nil
 }
@@ -119,7 +134,7 @@ func (s *Server) handleAtom(w http.ResponseWriter, r *http.Request) {
 			upd = pub
 		}
 		e := atomEntry{
-			Title: p.Title, ID: postURL(base, p),
+			Title: p.Title, ID: postID(base, p),
 			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: postURL(base, p)}},
 			Published: pub.UTC().Format(time.RFC3339), Updated: upd.UTC().Format(time.RFC3339),
 			Author:  atomPerson{Name: authorLine(p), URI: base + "/blog/author/" + url.PathEscape(p.AuthorSlug)},
@@ -145,7 +160,7 @@ func authorLine(p store.Post) string {
 type rssItem struct {
 	Title      string   `xml:"title"`
 	Link       string   `xml:"link"`
-	GUID       rssGUID  `xml:"guid"`
+	GUID       rssGUID  `xml:"guid"` // the post's id, so a changed address is not a new post
 	PubDate    string   `xml:"pubDate"`
 	Creator    string   `xml:"dc:creator"`
 	Desc       string   `xml:"description"`
@@ -193,8 +208,8 @@ func (s *Server) handleRSS(w http.ResponseWriter, r *http.Request) {
 		if p.PublishAt != nil {
 			pub = *p.PublishAt
 		}
-		f.Channel.Items = append(f.Channel.Items, rssItem{Title: p.Title, Link: postURL(base, p), GUID: rssGUID{Permalink: true, Value: postURL(base, p)},
-			PubDate: pub.UTC().Format(time.RFC1123Z), Creator: authorLine(p), Desc: p.Summary, Categories: p.Tags})
+		f.Channel.Items = append(f.Channel.Items, rssItem{Title: p.Title, Link: postURL(base, p), GUID: rssGUID{Permalink: false, Value: postID(base, p)},
+			PubDate: pub.UTC().Format(time.RFC1123Z), Creator: authorLine(p), Desc: html.EscapeString(p.Summary), Categories: p.Tags})
 	}
 	writeXML(w, r, "application/rss+xml; charset=utf-8", f)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
@@ -183,5 +184,53 @@ func TestPostAuthorProfile(t *testing.T) {
 	}
 	if author := f.do("GET", "/blog/author/thea-t", nil, ""); author.status != http.StatusOK || !strings.Contains(author.body, "Sleep after a session") {
 		t.Errorf("the author page = %d, without the post", author.status)
+	}
+}
+
+// TestPublicCacheKeyAndRSSText: made-up query strings are served fresh
+// and never kept (so they cannot push real pages out); a patient's own
+// changes do not empty the cache; RSS descriptions are escaped text.
+func TestPublicCacheKeyAndRSSText(t *testing.T) {
+	f := newFixture(t)
+	f.post("thea@example.org", store.Post{Title: "Doses and words", Summary: `Doses < 1 mg/kg <img src=x onerror=alert(1)>`, Body: "Text."})
+	first := f.do("GET", "/blog", nil, "")
+	for i := range 600 {
+		if r := f.do("GET", "/blog?utm="+strings.Repeat("x", i%7)+string(rune('a'+i%26)), nil, ""); r.header.Get("ETag") != "" {
+			t.Fatalf("a page with a made-up query was kept (ETag %q)", r.header.Get("ETag"))
+		}
+	}
+	f.srv.publicPages.mu.Lock()
+	n := len(f.srv.publicPages.entries)
+	f.srv.publicPages.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d pages kept, want only /blog", n)
+	}
+	gen := f.srv.publicPages.generation()
+	f.do("POST", "/portal/checkins/phq9", phq9Form("save", 1, 0), f.signIn("pat@example.org"))
+	if f.srv.publicPages.generation() != gen {
+		t.Error("a patient's check-in emptied the public page cache")
+	}
+	if again := f.do("GET", "/blog", nil, ""); again.header.Get("ETag") != first.header.Get("ETag") {
+		t.Error("/blog was not served from the cache")
+	}
+	rss := f.do("GET", "/feed.rss", nil, "")
+	if strings.Contains(rss.body, "&lt;img") || !strings.Contains(rss.body, "&amp;lt;img src=x") || !strings.Contains(rss.body, "Doses &amp;lt; 1 mg/kg") {
+		t.Errorf("the RSS description is not escaped text:\n%s", rss.body)
+	}
+	feed, err := gofeed.NewParser().ParseString(rss.body)
+	if err != nil || len(feed.Items) != 1 || feed.Items[0].Description != "Doses &lt; 1 mg/kg &lt;img src=x onerror=alert(1)&gt;" {
+		t.Errorf("the RSS description a reader sees = %q (%v)", feed.Items[0].Description, err)
+	}
+}
+
+// TestAuthorPageCannotBeTakenOver: a clinician cannot give their profile
+// the address another author's posts go by.
+func TestAuthorPageCannotBeTakenOver(t *testing.T) {
+	f := newFixture(t)
+	f.post("thea@example.org", store.Post{Title: "Thea's post", Body: "Mine."})
+	theo := f.users["theo@example.org"]
+	err := f.st.SaveStaffProfile(t.Context(), f.as("theo@example.org"), &store.StaffProfile{UserID: theo.ID, Slug: "thea-therapist", Bio: "Theo.", Public: true})
+	if clinic.ErrorCode(err) != clinic.EInvalid {
+		t.Fatalf("taking thea's author address = %v, want refused", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,12 @@ func stampTime(key []byte, stamp string) (time.Time, bool) {
 // clientHash is the keyed hash of a client address that an inquiry keeps
 // for the rate limit, instead of the address.
 func clientHash(key []byte, addr string) string {
+	// One IPv6 client holds a whole /64; count it as one address.
+	if ip, err := netip.ParseAddr(addr); err == nil && ip.Is6() && !ip.Is4In6() {
+		if p, err := ip.Prefix(64); err == nil {
+			addr = p.String()
+		}
+	}
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("client-addr\x00" + addr))
 	return hex.EncodeToString(m.Sum(nil)[:16])
@@ -150,6 +157,14 @@ func (s *Server) handleInquiry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	age := now.Sub(issued)
+	if genuine && age > stampMax && r.PostFormValue(honeypotField) == "" {
+		// A person who left the form open a long time: never pretend it was
+		// sent. Show it again, as typed, with a fresh stamp.
+		s.log.Info("inquiry form re-offered", "request_id", requestID(r.Context()), "reason", "stale")
+		s.render(w, r, http.StatusUnprocessableEntity, "inquiry", "Make an inquiry", inquiryFormData{Q: q, Stamp: formStamp(key, now),
+			Errors: map[string]string{"form": "This form was open for a long time, so it was not sent. Check it and press Send again."}})
+		return
+	}
 	if why := dropReason(r.PostFormValue(honeypotField) != "", genuine, age); why != "" {
 		// Ids and the reason only: never what was typed.
 		s.log.Info("inquiry dropped", "request_id", requestID(r.Context()), "reason", why)

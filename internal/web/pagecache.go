@@ -17,9 +17,10 @@ import (
 // a signed-in user's page carries their menu and is never cached.
 //
 // A kept page lives at most publicCacheTTL, and until the next scheduled
-// blog post goes live; any change a staff member saves (a POST that
-// succeeds) empties the cache on the instance that took it, so an edit
-// shows at once there and within the TTL on the others.
+// blog post goes live; a change a staff member saves to something visitors
+// see empties the cache on the instance that took it, so an edit shows at
+// once there and within the TTL on the others. A page being made while a
+// change is saved is not kept (a generation count).
 const publicCacheTTL = time.Minute
 
 // publicCacheMax bounds the number of pages kept (the blog's list and tag
@@ -37,6 +38,14 @@ type cachedPage struct {
 type pageCache struct {
 	mu      sync.Mutex
 	entries map[string]*cachedPage
+	gen     uint64 // bumped by clear: a page rendered before a change is not kept
+}
+
+// generation is the cache's current generation.
+func (c *pageCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
 }
 
 func (c *pageCache) get(key string, now time.Time) *cachedPage {
@@ -50,9 +59,12 @@ func (c *pageCache) get(key string, now time.Time) *cachedPage {
 	return p
 }
 
-func (c *pageCache) put(key string, p *cachedPage) {
+func (c *pageCache) put(key string, p *cachedPage, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // a change was saved while this page was being made
+	}
 	if c.entries == nil || len(c.entries) >= publicCacheMax {
 		c.entries = map[string]*cachedPage{} // simple and bounded: start afresh
 	}
@@ -63,6 +75,7 @@ func (c *pageCache) put(key string, p *cachedPage) {
 func (c *pageCache) clear() {
 	c.mu.Lock()
 	c.entries = nil
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -110,9 +123,22 @@ func (s *Server) cached(h http.Handler) http.Handler {
 			return
 		}
 		now := s.Now()
-		key := r.URL.Path + "?" + r.URL.RawQuery
+		// Only the query the pages read (?page=) is part of the key; a page
+		// asked for with anything else is made afresh and not kept, so
+		// made-up query strings cannot push the real pages out.
+		q := r.URL.Query()
+		keep := len(q) == 0 || (len(q) == 1 && len(q["page"]) == 1)
+		if !keep {
+			h.ServeHTTP(w, r)
+			return
+		}
+		key := r.URL.Path + "?page=" + q.Get("page")
 		p := s.publicPages.get(key, now)
 		if p == nil {
+			gen := s.publicPages.generation()
+			// Asked before the page is made, with the same clock: a post
+			// that goes live while it is being made still bounds it.
+			next, nerr := s.store.NextPublishAt(r.Context())
 			bw := &bufferWriter{header: http.Header{}}
 			for k, v := range w.Header() { // the security headers set so far
 				bw.header[k] = v
@@ -129,22 +155,24 @@ func (s *Server) cached(h http.Handler) http.Handler {
 			sum := sha256.Sum256(bw.body.Bytes())
 			p = &cachedPage{body: bw.body.Bytes(), ctype: bw.header.Get("Content-Type"), etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
 				modified: now.UTC().Truncate(time.Second), until: now.Add(publicCacheTTL)}
-			if next, err := s.store.NextPublishAt(r.Context()); err == nil && next != nil && next.Before(p.until) {
+			if nerr != nil {
+				p.until = now // not known when the next post goes live: do not keep it
+			} else if next != nil && next.Before(p.until) {
 				p.until = *next // a scheduled post goes live then: pages made before must not outlive it
 			}
-			s.publicPages.put(key, p)
+			s.publicPages.put(key, p, gen)
 		}
-		h := w.Header()
-		h.Set("Content-Type", p.ctype)
-		h.Set("ETag", p.etag)
-		h.Set("Last-Modified", p.modified.Format(http.TimeFormat))
+		hdr := w.Header()
+		hdr.Set("Content-Type", p.ctype)
+		hdr.Set("ETag", p.etag)
+		hdr.Set("Last-Modified", p.modified.Format(http.TimeFormat))
 		// Anyone may keep it, but must ask again before using it; the
 		// answer differs for a signed-in user, who sends a cookie.
-		h.Set("Cache-Control", "public, no-cache")
-		h.Set("Vary", "Cookie")
+		hdr.Set("Cache-Control", "public, no-cache")
+		hdr.Set("Vary", "Cookie")
 		if notModified(r, p) {
 			for _, k := range []string{"Content-Type", "Content-Length"} {
-				h.Del(k)
+				hdr.Del(k)
 			}
 			w.WriteHeader(http.StatusNotModified)
 			return
@@ -174,14 +202,31 @@ func notModified(r *http.Request, p *cachedPage) bool {
 	return false
 }
 
-// forgetOnChange empties the page cache after any successful change a
-// signed-in user makes (an edit to a page, a post, a profile, the
-// practice's name), so visitors see it at once.
+// forgetOnChange empties the page cache after a change a signed-in user
+// saved (a POST answered below 400) to something visitors see: the
+// website's pages, posts and images, staff profiles, the practice's
+// settings (its name is on every page).
 func (s *Server) forgetOnChange(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r)
-		if r.Method == http.MethodPost && sessionFrom(r.Context()) != nil {
+		if r.Method != http.MethodPost || !changesPublicPages(r.URL.Path) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		if sessionFrom(r.Context()) != nil && sw.status < 400 {
 			s.publicPages.clear()
 		}
 	})
+}
+
+// changesPublicPages reports whether a POST to path can change a page
+// visitors see.
+func changesPublicPages(path string) bool {
+	for _, p := range []string{"/site/", "/admin/site", "/account/profile", "/admin/practice", "/admin/users"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }
