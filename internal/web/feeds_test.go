@@ -234,3 +234,28 @@ func TestAuthorPageCannotBeTakenOver(t *testing.T) {
 		t.Fatalf("taking thea's author address = %v, want refused", err)
 	}
 }
+
+// TestAboutLinksOnlyToWriters: the About page links to an author's posts
+// only when there are some; staff find their website profile from their
+// account page.
+func TestAboutLinksOnlyToWriters(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	for _, who := range []string{"thea@example.org", "theo@example.org"} {
+		u := f.users[who]
+		if err := f.st.SaveStaffProfile(ctx, f.as(who), &store.StaffProfile{UserID: u.ID, Bio: "Works with adults.", Public: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.post("thea@example.org", store.Post{Title: "A post", Body: "Words."})
+	about := f.do("GET", "/about", nil, "")
+	if !strings.Contains(about.body, "Writing by Thea") || strings.Contains(about.body, "Writing by Theo") {
+		t.Error("the About page links to a writer without posts, or not to one with posts")
+	}
+	if acct := f.do("GET", "/account", nil, f.signIn("theo@example.org")); !strings.Contains(acct.body, `href="/account/profile"`) {
+		t.Error("the account page does not lead to the website profile")
+	}
+	if acct := f.do("GET", "/account", nil, f.signIn("pat@example.org")); strings.Contains(acct.body, `href="/account/profile"`) {
+		t.Error("a patient is offered a website profile")
+	}
+}

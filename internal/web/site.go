@@ -56,7 +56,8 @@ type siteData struct {
 // teamMember is one public staff profile with its bio rendered.
 type teamMember struct {
 	*store.StaffProfile
-	BioHTML template.HTML
+	BioHTML  template.HTML
+	HasPosts bool // has published posts: the About page links to them
 }
 
 // Initials are the first letters of the first and last word of the
@@ -151,7 +152,13 @@ func (s *Server) handleAbout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, p := range team {
-		d.Team = append(d.Team, teamMember{StaffProfile: p, BioHTML: markdown.Render(p.Bio)})
+		// "Writing by" only for someone with posts: no link to an empty page.
+		_, n, err := s.store.PublishedPosts(r.Context(), "", p.Slug, 1, 0)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		d.Team = append(d.Team, teamMember{StaffProfile: p, BioHTML: markdown.Render(p.Bio), HasPosts: n > 0})
 	}
 	s.render(w, r, http.StatusOK, "site_about", d.Page.Title, d)
 }
