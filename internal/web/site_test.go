@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"time"
+
+	"github.com/kapstone/kapstone/internal/store"
 )
 
 // sitePolicy is the route matrix's rows for the website and the inquiry
@@ -186,11 +188,16 @@ func TestStaffProfileEditing(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("admin saving theo's profile = %d", r.status)
 	}
+	// Thea has a post, Theo none: only Thea's writing is linked.
+	f.post("thea@example.org", store.Post{Title: "On grief", Body: "Words."})
 	about := f.do("GET", "/about", nil, "")
-	for _, want := range []string{"Thea Therapist", "LMSW", "<em>grief</em>", `href="/blog/author/thea"`, "Theo Therapist", `href="/blog/author/theo-therapist"`} {
+	for _, want := range []string{"Thea Therapist", "LMSW", "<em>grief</em>", `href="/blog/author/thea"`, "Theo Therapist"} {
 		if !strings.Contains(about.body, want) {
 			t.Errorf("about page lacks %s", want)
 		}
+	}
+	if strings.Contains(about.body, `href="/blog/author/theo-therapist"`) {
+		t.Error("about page links to the writing of someone with no posts")
 	}
 	if strings.Contains(about.body, "Rex Prescriber") {
 		t.Errorf("about page shows a profile that was never made public")
