@@ -249,24 +249,7 @@ var profileSlugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // joined by hyphens, credentials after a comma left out.
 func slugFrom(name string) string {
 	name, _, _ = strings.Cut(name, ",")
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
-		default:
-			dash = true
-		}
-	}
-	s := b.String()
-	if len(s) > 60 {
-		s = strings.TrimRight(s[:60], "-")
-	}
+	s := slugify(name, 60) // the blog's rule: accents kept as their letter
 	if len(s) < 2 {
 		s = "team-" + strings.ToLower(NewID()[:6])
 	}
