@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -32,6 +34,9 @@ type Clearance struct {
 	At            time.Time
 	IntakeVersion int64
 	Overrides     map[string]string // flag key -> written reason
+	// Status compares the intake the decision was made on with the intake
+	// as sent since (clinic.ClearanceCurrent); filled on the chart.
+	Status clinic.ClearanceStatus
 }
 
 // FlagKey names one flag stably across recomputations: its rule and what
@@ -184,7 +189,10 @@ func latestClearance(ctx context.Context, tx *Tx, patientID string) (*Clearance,
 
 // clearanceProblem says why patientID may not go on to preparation or
 // dosing now, or "" when they may: the latest clearance must be "cleared",
-// made on the latest submitted intake, with a written override for every
+// and still current on the latest submitted intake (clinic.ClearanceCurrent:
+// an intake sent since that changes an answer, a medication, allergies or
+// history notes makes it out of date until the prescriber clears again; a
+// re-save that changes none of these does not), with a written override for every
 // exclude flag the patient has now (flags are recomputed, so a change of
 // date of birth or of the rules counts); the therapist's latest evaluation
 // must recommend KAP; and no safety alert may be open.
@@ -214,8 +222,17 @@ func (s *Store) clearanceProblem(ctx context.Context, tx *Tx, patientID string) 
 	if err != nil {
 		return "", err
 	}
-	if iv == nil || iv.Version != c.IntakeVersion {
+	if iv == nil {
 		return "The intake changed after the prescriber's clearance; the prescriber must review it again.", nil
+	}
+	if iv.Version != c.IntakeVersion {
+		st, err := clearanceStatus(ctx, tx, patientID, c)
+		if err != nil {
+			return "", err
+		}
+		if !st.Current {
+			return outOfDate(st, practiceLocation(ctx, tx)), nil
+		}
 	}
 	for _, f := range flags {
 		if f.Level == screening.Exclude {
@@ -225,6 +242,143 @@ func (s *Store) clearanceProblem(ctx context.Context, tx *Tx, patientID string) 
 		}
 	}
 	return "", nil
+}
+
+// outOfDate is the gate's words for a clearance the intake has moved past,
+// with the changes' times in loc.
+func outOfDate(st clinic.ClearanceStatus, loc *time.Location) string {
+	return "Clearance out of date: the intake changed after the prescriber's clearance: " + st.Describe(loc) + ". The prescriber must review the changes and clear the patient again."
+}
+
+// practiceLocation is the practice's time zone (UTC when unset or unknown).
+func practiceLocation(ctx context.Context, tx *Tx) *time.Location {
+	name, err := settingIn(ctx, tx, settingZone, "")
+	if err != nil || name == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// questionWords maps each intake question's id to its words, for
+// describing a changed answer.
+var questionWords = sync.OnceValue(func() map[string]string {
+	out := map[string]string{}
+	for _, q := range screening.Questions() {
+		out[q.ID] = q.Text
+	}
+	return out
+})
+
+// clearanceStatus compares the intake c was made on with the intake
+// versions patientID has sent since (clinic.ClearanceCurrent).
+func clearanceStatus(ctx context.Context, tx *Tx, patientID string, c *Clearance) (clinic.ClearanceStatus, error) {
+	rows, err := tx.Query(ctx, `SELECT version, body, created_at FROM intakes
+		WHERE patient_id = $1 AND version >= $2 AND (submitted OR version = $2) ORDER BY version`, patientID, c.IntakeVersion)
+	if err != nil {
+		return clinic.ClearanceStatus{}, err
+	}
+	defer rows.Close()
+	var cs clearanceSince
+	for rows.Next() {
+		var version int64
+		var body string
+		var at time.Time
+		if err := rows.Scan(&version, &body, &at); err != nil {
+			return clinic.ClearanceStatus{}, err
+		}
+		if err := cs.add(c.IntakeVersion, version, body, at); err != nil {
+			return clinic.ClearanceStatus{}, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return clinic.ClearanceStatus{}, err
+	}
+	return cs.status(), nil
+}
+
+// clearanceSince gathers, for one clearance, the intake it was made on and
+// the versions sent since.
+type clearanceSince struct {
+	basis clinic.Intake
+	later []clinic.SentIntake
+}
+
+// add takes one intake version (body as stored) into cs: the basis when it
+// is the cleared version, else a later one.
+func (cs *clearanceSince) add(cleared, version int64, body string, at time.Time) error {
+	var in clinic.Intake
+	if err := json.Unmarshal([]byte(body), &in); err != nil {
+		return err
+	}
+	if version == cleared {
+		cs.basis = in
+		return nil
+	}
+	cs.later = append(cs.later, clinic.SentIntake{Version: version, Intake: in, At: at.UTC()})
+	return nil
+}
+
+func (cs *clearanceSince) status() clinic.ClearanceStatus {
+	return clinic.ClearanceCurrent(cs.basis, cs.later, questionWords())
+}
+
+// OutOfDateClearances returns, for the patients on actor's care teams whose
+// latest decision is "cleared", those whose clearance the intake has moved
+// past (clinic.ClearanceCurrent), by patient id, for the caseload's badge.
+// One query for the whole caseload: only clearances with an intake sent
+// since are read. Empty for anyone but a therapist or prescriber.
+func (s *Store) OutOfDateClearances(ctx context.Context, actor Actor) (map[string]clinic.ClearanceStatus, error) {
+	out := map[string]clinic.ClearanceStatus{}
+	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+		return out, nil
+	}
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.Query(ctx, `SELECT c.patient_id, c.intake_version, i.version, i.body, i.created_at
+			FROM clearances c
+			JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
+			JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
+			JOIN intakes i ON i.patient_id = c.patient_id AND i.version >= c.intake_version AND (i.submitted OR i.version = c.intake_version)
+			WHERE c.decision = 'cleared'
+			  AND NOT EXISTS (SELECT 1 FROM clearances n WHERE n.patient_id = c.patient_id
+			      AND (n.created_at > c.created_at OR (n.created_at = c.created_at AND n.id > c.id)))
+			  AND EXISTS (SELECT 1 FROM intakes l WHERE l.patient_id = c.patient_id AND l.submitted AND l.version > c.intake_version)
+			ORDER BY c.patient_id, i.version`, actor.UserID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		since := map[string]*clearanceSince{}
+		for rows.Next() {
+			var id, body string
+			var cleared, version int64
+			var at time.Time
+			if err := rows.Scan(&id, &cleared, &version, &body, &at); err != nil {
+				return err
+			}
+			cs := since[id]
+			if cs == nil {
+				cs = &clearanceSince{}
+				since[id] = cs
+			}
+			if err := cs.add(cleared, version, body, at); err != nil {
+				return err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for id, cs := range since {
+			if st := cs.status(); !st.Current {
+				out[id] = st
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // requireClearance returns nil when patientID may go on to preparation or
@@ -294,6 +448,11 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 		}
 		if c.Clearance, err = latestClearance(ctx, tx, patientID); err != nil {
 			return err
+		}
+		if c.Clearance != nil {
+			if c.Clearance.Status, err = clearanceStatus(ctx, tx, patientID, c.Clearance); err != nil {
+				return err
+			}
 		}
 		if c.GateProblem, err = s.clearanceProblem(ctx, tx, patientID); err != nil {
 			return err

@@ -28,7 +28,17 @@ type patientsData struct {
 	Unread   map[string]int
 	Alerts   []store.SafetyAlert
 	Sparks   map[string]*spark // PHQ-9 trend per patient id; none when never scored
+	Stale    map[string]staleClearance
+	Zone     string // the practice's time zone, for times
 	Errors   map[string]string
+}
+
+// staleClearance is a caseload row's "Clearance out of date" badge: how
+// many things changed in the intake since the clearance, and when the
+// latest did.
+type staleClearance struct {
+	Changes int
+	Latest  time.Time
 }
 
 // spark is a caseload row's PHQ-9 trend.
@@ -44,6 +54,7 @@ func (s *Server) handlePatients(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	u := sessionFrom(r.Context()).User
 	d := patientsData{Query: q.Get("q"), Stage: q.Get("stage"), Stages: clinic.Stages, CanAdd: u.Role == clinic.RoleAdmin || u.Role == clinic.RoleTherapist}
+	_, d.Zone = s.practiceZone(r)
 	if len(d.Query) > 100 {
 		d.Query = d.Query[:100]
 	}
@@ -66,6 +77,15 @@ func (s *Server) handlePatients(w http.ResponseWriter, r *http.Request) {
 		if d.Alerts, err = s.store.OpenSafetyAlerts(r.Context(), s.actor(r)); err != nil {
 			s.error(w, r, err)
 			return
+		}
+		stale, err := s.store.OutOfDateClearances(r.Context(), s.actor(r))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		d.Stale = map[string]staleClearance{}
+		for id, st := range stale {
+			d.Stale[id] = staleClearance{Changes: len(st.Changes), Latest: st.Changes[len(st.Changes)-1].At}
 		}
 		scores, err := s.store.CaseloadScores(r.Context(), s.actor(r), "phq9")
 		if err != nil {
