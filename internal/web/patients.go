@@ -28,7 +28,7 @@ type patientsData struct {
 	Unread   map[string]int
 	Alerts   []store.SafetyAlert
 	Sparks   map[string]*spark // PHQ-9 trend per patient id; none when never scored
-	Stale    map[string]staleClearance
+	Stale    map[string]*staleClearance
 	Zone     string // the practice's time zone, for times
 	Errors   map[string]string
 }
@@ -83,9 +83,9 @@ func (s *Server) handlePatients(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		d.Stale = map[string]staleClearance{}
+		d.Stale = map[string]*staleClearance{}
 		for id, st := range stale {
-			d.Stale[id] = staleClearance{Changes: len(st.Changes), Latest: st.Changes[len(st.Changes)-1].At}
+			d.Stale[id] = &staleClearance{Changes: len(st.Changes), Latest: st.Changes[len(st.Changes)-1].At}
 		}
 		scores, err := s.store.CaseloadScores(r.Context(), s.actor(r), "phq9")
 		if err != nil {

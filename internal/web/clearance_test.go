@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestChartClearanceOutOfDate: when the patient sends an intake that
+// changes their medications after the prescriber's clearance, the chart
+// says "Clearance out of date" with what changed and when, at once, and
+// the caseload of the prescriber and the therapist shows a badge; dosing
+// is on hold. A re-save that changes nothing does neither. Clearing again
+// from the chart makes it current.
+func TestChartClearanceOutOfDate(t *testing.T) {
+	f := newFixture(t)
+	f.clearA("Sertraline", "Vitamin D")
+	// Sessions time out while the clock moves on: each step signs in anew.
+	const pat, thea, rex = "pat@example.org", "thea@example.org", "rex@example.org"
+	chart := func(who string) string {
+		t.Helper()
+		r := f.do("GET", "/patients/"+f.pA.ID, nil, f.signIn(who))
+		if r.status != http.StatusOK {
+			t.Fatalf("chart = %d", r.status)
+		}
+		return r.body
+	}
+	caseload := func(who string) string {
+		t.Helper()
+		r := f.do("GET", "/patients", nil, f.signIn(who))
+		if r.status != http.StatusOK {
+			t.Fatalf("caseload = %d", r.status)
+		}
+		return r.body
+	}
+	send := func(form url.Values) {
+		t.Helper()
+		if r := f.do("POST", "/portal/intake", form, f.signIn(pat)); r.status != http.StatusSeeOther {
+			t.Fatalf("send intake = %d", r.status)
+		}
+	}
+
+	// The same intake sent again (medications re-typed in another order).
+	f.now = f.now.Add(time.Hour)
+	send(intakeForm("submit", nil, "vitamin d", "SERTRALINE"))
+	for name, tok := range map[string]string{"prescriber": rex, "therapist": thea} {
+		if body := chart(tok); strings.Contains(body, "Clearance out of date") || !strings.Contains(body, "May go ahead") {
+			t.Errorf("%s's chart after a re-save with no change: out of date or on hold, want cleared and going ahead", name)
+		}
+		if body := caseload(tok); strings.Contains(body, "Clearance out of date") {
+			t.Errorf("%s's caseload after a re-save with no change shows the badge", name)
+		}
+	}
+
+	// A new medication.
+	f.now = f.now.Add(90 * time.Minute)
+	send(intakeForm("submit", nil, "Sertraline", "Vitamin D", "Adderall XR 20mg"))
+	when := f.now.UTC().Format("Mon Jan 2, 2006, 15:04 MST")
+	for name, tok := range map[string]string{"prescriber": rex, "therapist": thea} {
+		body := chart(tok)
+		if !strings.Contains(body, "Clearance out of date:</strong> new medication: Adderall XR 20mg ("+when+")") {
+			t.Errorf("%s's chart after a new medication lacks \"Clearance out of date: new medication: Adderall XR 20mg (%s)\"", name, when)
+		}
+		if !strings.Contains(body, "On hold") {
+			t.Errorf("%s's chart after a new medication does not hold dosing", name)
+		}
+		if strings.Contains(body, `decision-cleared">Cleared<`) {
+			t.Errorf("%s's chart still says Cleared", name)
+		}
+		if body := caseload(tok); !strings.Contains(body, "Clearance out of date") || !strings.Contains(body, "1 change to the intake since the clearance, the latest "+when) {
+			t.Errorf("%s's caseload lacks the out-of-date badge with the change's time", name)
+		}
+	}
+	if body := caseload("theo@example.org"); strings.Contains(body, "Clearance out of date") {
+		t.Error("a therapist off the team sees the badge")
+	}
+	if r := f.bookDosing(f.signIn(thea)); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Clearance out of date") {
+		t.Errorf("booking dosing with an out-of-date clearance = %d, want 422 saying so", r.status)
+	}
+
+	// The prescriber clears again from the chart.
+	f.now = f.now.Add(time.Hour)
+	if r := f.do("POST", "/patients/"+f.pA.ID+"/clearance", url.Values{"decision": {"cleared"}, "reason": {"Adderall held 24 h before each session."}, "override_" + adderallKey(t, chart(rex)): {"Held 24 h before and after each session."}}, f.signIn(rex)); r.status != http.StatusSeeOther {
+		t.Fatalf("clear again = %d: %s", r.status, r.body[:min(600, len(r.body))])
+	}
+	if body := chart(rex); strings.Contains(body, "Clearance out of date") || !strings.Contains(body, "May go ahead") {
+		t.Error("the chart is still out of date after clearing again")
+	}
+	if body := caseload(rex); strings.Contains(body, "Clearance out of date") {
+		t.Error("the caseload still shows the badge after clearing again")
+	}
+}
+
+// adderallKey finds the override field's key for the stimulant flag on
+// the prescriber's clearance form.
+func adderallKey(t *testing.T, body string) string {
+	t.Helper()
+	i := strings.Index(body, `name="override_`)
+	if i < 0 {
+		t.Fatal("the clearance form has no override field")
+	}
+	rest := body[i+len(`name="override_`):]
+	return rest[:strings.IndexByte(rest, '"')]
+}
