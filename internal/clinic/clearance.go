@@ -31,18 +31,39 @@ type ClearanceStatus struct {
 	Changes []ClearanceChange
 }
 
-// Describe lists the changes in words, each with its time in loc (UTC
-// when loc is nil), separated by semicolons; "" when the clearance is
-// current.
+// ClearanceChanges are the changes one intake version made: What in
+// words, At when it was sent.
+type ClearanceChanges struct {
+	What []string
+	At   time.Time
+}
+
+// ByTime groups the changes by the moment they were made, oldest first.
+func (st ClearanceStatus) ByTime() []ClearanceChanges {
+	var out []ClearanceChanges
+	for _, c := range st.Changes {
+		if n := len(out); n > 0 && out[n-1].At.Equal(c.At) {
+			out[n-1].What = append(out[n-1].What, c.What)
+			continue
+		}
+		out = append(out, ClearanceChanges{What: []string{c.What}, At: c.At})
+	}
+	return out
+}
+
+// Describe says what changed and when in one line, the times in loc (UTC
+// when loc is nil): for each version that changed something, its changes
+// separated by semicolons and then "(intake sent <time>)"; versions are
+// separated by ". ". It is "" when the clearance is current.
 func (st ClearanceStatus) Describe(loc *time.Location) string {
 	if loc == nil {
 		loc = time.UTC
 	}
-	parts := make([]string, len(st.Changes))
-	for i, c := range st.Changes {
-		parts[i] = c.What + " (" + c.At.In(loc).Format("Mon Jan 2, 2006, 15:04 MST") + ")"
+	var parts []string
+	for _, g := range st.ByTime() {
+		parts = append(parts, strings.Join(g.What, "; ")+" (intake sent "+g.At.In(loc).Format("Mon Jan 2, 2006, 15:04 MST")+")")
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, ". ")
 }
 
 // ClearanceCurrent decides whether a prescriber's medical clearance, made
@@ -213,6 +234,12 @@ func changeWords(k string, before, now map[string]fact, questions map[string]str
 		return what + " added: “" + clip(n.shown) + "”"
 	case !has:
 		return what + " removed"
+	}
+	// Text added at the end is shown on its own: the start is what the
+	// prescriber already read.
+	old, cur := strings.Join(strings.Fields(b.shown), " "), strings.Join(strings.Fields(n.shown), " ")
+	if len(cur) > len(old) && strings.EqualFold(cur[:len(old)], old) {
+		return what + ": added “" + clip(strings.TrimLeft(cur[len(old):], " ,;.")) + "”"
 	}
 	return what + " changed to “" + clip(n.shown) + "”"
 }

@@ -69,7 +69,9 @@ func TestClearanceCurrent(t *testing.T) {
 		{"allergies changed and removed, history added", []SentIntake{
 			{Version: 2, Intake: with(func(in *Intake) { in.Allergies = "Penicillin, latex" }), At: t1},
 			{Version: 3, Intake: with(func(in *Intake) { in.Allergies = "Penicillin, latex"; in.HistoryNotes = long }), At: t2},
-		}, []ClearanceChange{{What: "allergies changed to “Penicillin, latex”", At: t1}, {What: "history notes added: “" + string([]rune(strings.TrimSpace(long))[:79]) + "…”", At: t2}}},
+		}, []ClearanceChange{{What: "allergies: added “latex”", At: t1}, {What: "history notes added: “" + string([]rune(strings.TrimSpace(long))[:79]) + "…”", At: t2}}},
+		{"text added at the end is shown on its own", []SentIntake{{Version: 2, Intake: with(func(in *Intake) { in.Allergies = "Penicillin (rash).  Latex too" }), At: t1}},
+			[]ClearanceChange{{What: "allergies: added “(rash). Latex too”", At: t1}}},
 		{"allergies removed", []SentIntake{{Version: 2, Intake: with(func(in *Intake) { in.Allergies = "" }), At: t1}},
 			[]ClearanceChange{{What: "allergies removed", At: t1}}},
 		{"allergies replaced", []SentIntake{{Version: 2, Intake: with(func(in *Intake) { in.Allergies = "latex" }), At: t1}},
@@ -112,12 +114,21 @@ func TestClearanceCurrentFromEmptyBasis(t *testing.T) {
 func TestClearanceStatusDescribe(t *testing.T) {
 	at := time.Date(2026, 12, 2, 14, 5, 0, 0, time.UTC)
 	st := ClearanceStatus{Changes: []ClearanceChange{{What: "new medication: Adderall", At: at}, {What: "allergies removed", At: at.Add(time.Hour)}}}
-	if got, want := st.Describe(nil), "new medication: Adderall (Wed Dec 2, 2026, 14:05 UTC); allergies removed (Wed Dec 2, 2026, 15:05 UTC)"; got != want {
+	if got, want := st.Describe(nil), "new medication: Adderall (intake sent Wed Dec 2, 2026, 14:05 UTC). allergies removed (intake sent Wed Dec 2, 2026, 15:05 UTC)"; got != want {
 		t.Errorf("Describe(nil) = %q, want %q", got, want)
 	}
 	ny := time.FixedZone("EST", -5*3600)
-	if got, want := st.Describe(ny), "new medication: Adderall (Wed Dec 2, 2026, 09:05 EST); allergies removed (Wed Dec 2, 2026, 10:05 EST)"; got != want {
+	if got, want := st.Describe(ny), "new medication: Adderall (intake sent Wed Dec 2, 2026, 09:05 EST). allergies removed (intake sent Wed Dec 2, 2026, 10:05 EST)"; got != want {
 		t.Errorf("Describe(New York) = %q, want %q", got, want)
+	}
+	// Changes sent together are listed together, with one time.
+	st.Changes = append(st.Changes, ClearanceChange{What: "history notes removed", At: at.Add(time.Hour)})
+	if got, want := st.Describe(nil), "new medication: Adderall (intake sent Wed Dec 2, 2026, 14:05 UTC). allergies removed; history notes removed (intake sent Wed Dec 2, 2026, 15:05 UTC)"; got != want {
+		t.Errorf("Describe(two at once) = %q, want %q", got, want)
+	}
+	wantGroups := []ClearanceChanges{{What: []string{"new medication: Adderall"}, At: at}, {What: []string{"allergies removed", "history notes removed"}, At: at.Add(time.Hour)}}
+	if got := st.ByTime(); !reflect.DeepEqual(got, wantGroups) {
+		t.Errorf("ByTime = %v, want %v", got, wantGroups)
 	}
 	if got := (ClearanceStatus{Current: true}).Describe(nil); got != "" {
 		t.Errorf("Describe(current) = %q, want empty", got)

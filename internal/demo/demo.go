@@ -249,7 +249,43 @@ func seedCourse(ctx context.Context, st *store.Store, therapist, prescriber stor
 			}
 		}
 	}
-	return seedAppointments(ctx, st, therapist, pt, spec)
+	if err := seedAppointments(ctx, st, therapist, pt, spec); err != nil {
+		return err
+	}
+	return seedChangeAfterClearance(ctx, st, therapist, pt, pp.name, asPatient)
+}
+
+// changedAfterClearance names the demo patients who send a changed intake
+// after their clearance, so the chart and the caseload show a clearance
+// out of date: the change is what the prescriber must review.
+var changedAfterClearance = map[string]func(clinic.Intake) clinic.Intake{
+	"Riley Chen": func(in clinic.Intake) clinic.Intake {
+		in.Answers["high_blood_pressure"] = "yes"
+		in.Medications = append(in.Medications, clinic.MedicationLine{Name: "Lisinopril", Dose: "10 mg", Frequency: "daily"})
+		in.HistoryNotes += " My doctor found high blood pressure last week and started lisinopril."
+		return in
+	},
+}
+
+// seedChangeAfterClearance sends a changed intake for a patient named in
+// changedAfterClearance (as the patient, when they have a portal account).
+func seedChangeAfterClearance(ctx context.Context, st *store.Store, therapist store.Actor, pt *store.Patient, name string, asPatient store.Actor) error {
+	change, ok := changedAfterClearance[name]
+	if !ok {
+		return nil
+	}
+	author := therapist
+	if asPatient.UserID != "" {
+		author = asPatient
+	}
+	latest, err := st.LatestIntake(ctx, author, pt.ID)
+	if err != nil || latest == nil {
+		return fmt.Errorf("intake to change: %v", err)
+	}
+	if _, err := st.SaveIntake(ctx, author, pt.ID, change(latest.Intake), true, store.QuestionIDs()); err != nil {
+		return fmt.Errorf("changed intake: %w", err)
+	}
+	return nil
 }
 
 // seedPastSession runs a whole dosing session for pt through the store, as

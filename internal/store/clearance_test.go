@@ -137,7 +137,7 @@ func TestClearanceOutOfDate(t *testing.T) {
 		t.Errorf("second change = %q, want the new medication", got)
 	}
 	wantWhen := changedAt.Format("Mon Jan 2, 2006, 15:04 MST")
-	if !strings.HasPrefix(problem, "Clearance out of date:") || !strings.Contains(problem, "new medication: Lexapro 10 mg ("+wantWhen+")") || strings.Contains(problem, "glaucoma") {
+	if !strings.HasPrefix(problem, "Clearance out of date:") || !strings.Contains(problem, "new medication: Lexapro 10 mg (intake sent "+wantWhen+")") || strings.Contains(problem, "glaucoma") {
 		t.Errorf("gate problem = %q, want the clearance out of date with the new medication at %s, and nothing from the draft", problem, wantWhen)
 	}
 	for name, who := range map[string]store.Actor{"prescriber": pr.rex, "therapist": pr.thea} {

@@ -60,8 +60,8 @@ func TestChartClearanceOutOfDate(t *testing.T) {
 	when := f.now.UTC().Format("Mon Jan 2, 2006, 15:04 MST")
 	for name, tok := range map[string]string{"prescriber": rex, "therapist": thea} {
 		body := chart(tok)
-		if !strings.Contains(body, "Clearance out of date:</strong> new medication: Adderall XR 20mg ("+when+")") {
-			t.Errorf("%s's chart after a new medication lacks \"Clearance out of date: new medication: Adderall XR 20mg (%s)\"", name, when)
+		if !strings.Contains(body, "Clearance out of date:</strong> new medication: Adderall XR 20mg (intake sent "+when+").") {
+			t.Errorf("%s's chart after a new medication lacks \"Clearance out of date: new medication: Adderall XR 20mg (intake sent %s).\"", name, when)
 		}
 		if !strings.Contains(body, "On hold") {
 			t.Errorf("%s's chart after a new medication does not hold dosing", name)
