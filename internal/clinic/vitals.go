@@ -234,14 +234,15 @@ type Hold struct {
 }
 
 // ActiveHolds lists the measures (blood pressure, pulse, SpO₂) whose
-// latest reading at or after since is at the hold level: a hold stays
+// latest reading at or after since (pre-dose readings aside) is at the
+// hold level: a hold stays
 // until a later reading of the same measure is not at hold. Readings are
 // taken in time order (At), whatever order they are given in.
 func ActiveHolds(vitals []Vitals, since time.Time, t Thresholds) []Hold {
 	latest := map[string]*Vitals{}
 	for i := range vitals {
 		v := &vitals[i]
-		if v.At.Before(since) {
+		if v.At.Before(since) || v.Phase == PhasePreDose {
 			continue
 		}
 		for m, has := range map[string]bool{MeasureBP: v.Systolic != nil && v.Diastolic != nil, MeasurePulse: v.HeartRate != nil, MeasureSpO2: v.SpO2 != nil} {
@@ -295,7 +296,7 @@ func IsFortyMinute(dose, at time.Time) bool {
 // when the clinician called it the 40-minute reading but it was not taken
 // 30–60 minutes after the dose, the label says so.
 func ReadingLabel(v Vitals, dose *time.Time) string {
-	if dose == nil || v.At.Before(*dose) {
+	if dose == nil || v.At.Before(*dose) || v.Phase == PhasePreDose {
 		return PhaseTitle(PhasePreDose)
 	}
 	n := MinutesAfter(*dose, v.At)

@@ -121,6 +121,7 @@ func TestActiveHolds(t *testing.T) {
 	}{
 		{"none", nil, ""},
 		{"before the dose does not count", []Vitals{at(reading(170, 105, 0, 0), -5)}, ""},
+		{"a pre-dose reading at the moment of the dose does not count", []Vitals{func() Vitals { v := at(reading(0, 0, 0, 85), 0); v.Phase = PhasePreDose; return v }()}, ""},
 		{"spo2 hold", []Vitals{at(reading(130, 80, 80, 85), 20)}, "spo2"},
 		{"resolved by a later reading", []Vitals{at(reading(0, 0, 150, 0), 20), at(reading(0, 0, 100, 0), 30)}, ""},
 		{"a later reading of another measure does not resolve it", []Vitals{at(reading(0, 0, 0, 85), 20), at(reading(120, 80, 0, 0), 30)}, "spo2"},
@@ -145,6 +146,7 @@ func TestReadingLabel(t *testing.T) {
 		want  string
 	}{
 		{PhasePreDose, -10, "Before the dose"},
+		{PhasePreDose, 0, "Before the dose"},
 		{PhaseAfterDose, 40, "40-minute reading (40 min after the dose)"},
 		{PhaseCheck, 30, "40-minute reading (30 min after the dose)"},
 		{PhasePreDischarge, 60, "40-minute reading (60 min after the dose)"},

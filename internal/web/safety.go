@@ -28,11 +28,11 @@ type safetyField struct {
 }
 
 type safetyPage struct {
-	Form     url.Values
-	Errors   map[string]string
-	Notice   string
-	CanEdit  bool
-	Fields   []safetyField
+	Form      url.Values
+	Errors    map[string]string
+	Notice    string
+	CanEdit   bool
+	Fields    []safetyField
 	PulseNote string
 }
 
