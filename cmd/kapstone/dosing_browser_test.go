@@ -201,5 +201,11 @@ func TestBrowserDosingSessionOnTablet(t *testing.T) {
 		}
 	}
 	shoot("dosing-5-record")
+	// The prescriber's safety settings, from their navigation.
+	b.do(t, "safety settings", chromedp.Click(chromedp.CSS(`nav.sections a[href="/settings/dosing"]`)), chromedp.WaitVisible(chromedp.ID("safety-title")))
+	if v := run1(t, b, "observation", chromedp.Value(chromedp.ID("s-observation_minutes"))); v != "120" {
+		t.Errorf("the observation time reads %q, want 120", v)
+	}
+	shoot("dosing-6-safety-settings")
 	b.checkConsole(t, "net::ERR_INTERNET_DISCONNECTED", "status of 422") // the offline run, the refused typo and early discharge, on purpose
 }

@@ -178,8 +178,8 @@ func Discharge(f DischargeFacts, now time.Time) string {
 	obs := time.Duration(f.Thresholds.ObservationMinutes) * time.Minute
 	if since < obs && !f.EarlyReason {
 		return "The patient was dosed " + strconv.Itoa(int(since/time.Minute)) + " minutes ago: the minimum observation time is " +
-			strconv.Itoa(f.Thresholds.ObservationMinutes) + " minutes (REMS: at least 2 hours). Discharge from " +
-			f.DoseAt.Add(obs).UTC().Format("15:04 UTC") + ", or the prescriber may allow an earlier discharge with a written reason."
+			strconv.Itoa(f.Thresholds.ObservationMinutes) + " minutes (REMS: at least 2 hours). The patient can leave in " +
+			strconv.Itoa(int((obs-since+time.Minute-1)/time.Minute)) + " minutes, or the prescriber may allow an earlier discharge with a written reason."
 	}
 	forty, pre := false, (*Vitals)(nil)
 	for i := range f.Vitals {

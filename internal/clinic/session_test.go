@@ -128,7 +128,7 @@ func TestDischarge(t *testing.T) {
 		}, "nausea settled is not ticked"},
 		{"6 minutes after the dose", 6, func(f *DischargeFacts) {
 			f.Vitals = []Vitals{at(PhasePreDischarge, 5, reading(158, 99, 138, 82))}
-		}, "dosed 6 minutes ago: the minimum observation time is 120 minutes"},
+		}, "dosed 6 minutes ago: the minimum observation time is 120 minutes (REMS: at least 2 hours). The patient can leave in 114 minutes"},
 		{"119 minutes", 119, func(*DischargeFacts) {}, "minimum observation time is 120"},
 		{"the practice's 90 minutes", 95, func(f *DischargeFacts) {
 			f.Thresholds.ObservationMinutes = 90

@@ -103,7 +103,7 @@ var ThresholdBounds = struct {
 	SpO2Caution: Bound{90, 97}, SpO2Hold: Bound{85, 94},
 	PulseHighCaution: Bound{90, 130}, PulseHighHold: Bound{100, 150},
 	PulseLowCaution: Bound{40, 60}, PulseLowHold: Bound{30, 50},
-	ObservationMinutes: Bound{60, 360},
+	ObservationMinutes: Bound{60, 240}, // at most the session page's keep-alive (KeepAliveHours)
 }
 
 // Check says what is wrong with t, by field (bp_caution, bp_hold,

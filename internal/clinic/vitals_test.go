@@ -95,7 +95,7 @@ func TestThresholdsCheck(t *testing.T) {
 		{"pulse_low_hold", func(t *Thresholds) { t.PulseLowHold = 29 }},
 		{"pulse_low_hold", func(t *Thresholds) { t.PulseLowCaution, t.PulseLowHold = 45, 48 }},
 		{"observation_minutes", func(t *Thresholds) { t.ObservationMinutes = 59 }},
-		{"observation_minutes", func(t *Thresholds) { t.ObservationMinutes = 361 }},
+		{"observation_minutes", func(t *Thresholds) { t.ObservationMinutes = 241 }},
 	} {
 		th := DefaultThresholds
 		tc.edit(&th)
