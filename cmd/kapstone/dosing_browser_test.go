@@ -17,18 +17,25 @@ import (
 
 // TestBrowserDosingSessionOnTablet runs a whole dosing session in chromium
 // at tablet size (1024×768), as the therapist would with the patient:
-// the pre-dose gate, the dose, three sets of vitals, a note, an adverse
-// event and discharge. Midway a half-typed note survives a reload, and an
-// entry made while the connection is down is kept in the tab and sent when
-// it is back, once.
+// the pre-dose gate, the dose, vitals, a note, an adverse event and
+// discharge. Midway a half-typed note survives a reload, and an entry made
+// while the connection is down is kept in the tab and sent when it is back,
+// once. A reading at the hold level (SpO₂ 85 %) puts a banner at the top of
+// the page until a later reading is not at hold. The run takes minutes, not
+// the two hours of observation after the dose: the therapist's discharge is
+// refused with the reason, and the prescriber, signed in on the tablet,
+// allows the earlier discharge with a written reason.
 func TestBrowserDosingSessionOnTablet(t *testing.T) {
 	b := newBrowser(t)
 	dir := t.TempDir()
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
-	var th demo.Login
+	var th, rx demo.Login
 	for _, l := range readLogins(t, dir) {
-		if l.Email == "lena.ortiz@willowcreek.example" {
+		switch l.Email {
+		case "lena.ortiz@willowcreek.example":
 			th = l
+		case "priya.natarajan@riverbend-medical.example":
+			rx = l
 		}
 	}
 	shots := screenshotDir(t)
@@ -90,8 +97,8 @@ func TestBrowserDosingSessionOnTablet(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("g-hr"), "70"),
 		chromedp.Click(chromedp.CSS(`.gate-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("dose-title")))
-	if v := run1(t, b, "dose filled", chromedp.Value(chromedp.ID("d-amount"))); v != "200 mg" {
-		t.Errorf("the dose is not filled from the prescription: %q", v)
+	if v, u := run1(t, b, "dose filled", chromedp.Value(chromedp.ID("d-amount"))), run1(t, b, "unit", chromedp.Value(chromedp.ID("d-unit"))); v != "200" || u != "mg" {
+		t.Errorf("the dose is not filled from the prescription: %q %q", v, u)
 	}
 	shoot("dosing-2-ready")
 	b.do(t, "dose", chromedp.SendKeys(chromedp.ID("d-lot"), "K-2291"), chromedp.Click(chromedp.CSS(`#dose button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".session-clock")))
@@ -153,21 +160,52 @@ func TestBrowserDosingSessionOnTablet(t *testing.T) {
 	b.do(t, "adverse", chromedp.Click(chromedp.CSS(`#adverse input[name=severity][value=mild]`)), chromedp.SendKeys(chromedp.ID("a-action"), "Ginger tea, rested"), chromedp.Click(chromedp.CSS(`#adverse button[type=submit]`)))
 	timelineHas("adverse saved", "Adverse event: Nausea (mild)")
 
-	// Vitals 3: before discharge.
+	// A reading at the hold level: a banner at the top of the page.
+	setValue("phase", "v-phase", "check")
+	b.do(t, "hold reading", chromedp.SendKeys(chromedp.ID("v-hr"), "96"), chromedp.SendKeys(chromedp.ID("v-spo2"), "85"), chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
+	until("hold banner", `document.readyState === "complete" && !!document.getElementById("hold-banner") && document.getElementById("hold-banner").textContent.includes("SpO₂ 85% is below the hold threshold (90%)")`)
+	b.do(t, "top of the page", void(chromedp.Evaluate[bool](`(window.scrollTo(0, 0), true)`)))
+	if above := run1(t, b, "banner above the forms", chromedp.Evaluate[bool](`document.getElementById("hold-banner").getBoundingClientRect().top < document.getElementById("vitals").getBoundingClientRect().top`)); !above {
+		t.Error("the hold banner is not above the session's forms")
+	}
+	shoot("dosing-4a-hold-banner")
+
+	// Vitals 3: before discharge; SpO₂ back to 98 % resolves the hold.
 	setValue("phase", "v-phase", "pre_discharge")
-	b.do(t, "vitals 3", chromedp.SendKeys(chromedp.ID("v-bp"), "124/78"), chromedp.SendKeys(chromedp.ID("v-hr"), "68"), chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
+	b.do(t, "vitals 3", chromedp.SendKeys(chromedp.ID("v-bp"), "124/78"), chromedp.SendKeys(chromedp.ID("v-hr"), "68"), chromedp.SendKeys(chromedp.ID("v-spo2"), "98"), chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
 	timelineHas("vitals 3 saved", "124/78")
+	until("banner gone", `document.readyState === "complete" && !document.getElementById("hold-banner")`)
 	shoot("dosing-4-session")
 
-	// Discharge, every criterion met.
-	b.do(t, "criteria", void(chromedp.Evaluate[bool](`(document.querySelectorAll('#discharge input[name=criteria]').forEach(c => c.checked = true), true)`)))
-	b.do(t, "discharge", chromedp.Click(chromedp.CSS(`#discharge button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("record-title")))
+	// The therapist's discharge minutes after the dose: refused, with the
+	// reason.
+	tick := void(chromedp.Evaluate[bool](`(document.querySelectorAll('#discharge input[name=criteria]').forEach(c => c.checked = true), true)`))
+	b.do(t, "criteria", tick)
+	b.do(t, "early discharge", chromedp.Click(chromedp.CSS(`#discharge button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`#discharge .field-error`)))
+	if msg := run1(t, b, "refusal", chromedp.Text(chromedp.CSS(`#discharge .field-error`))); !strings.Contains(msg, "the minimum observation time is 120 minutes") {
+		t.Errorf("the early discharge is refused with %q", msg)
+	}
+	session := run1(t, b, "session path", chromedp.Evaluate[string](`location.pathname.replace(/\/discharge$/, "")`))
+
+	// The prescriber, from their own sign-in, allows it with a reason.
+	signOutBrowser(t, b, "therapist sign-out", `header form[action="/logout"] button`)
+	signInBrowser(t, b, in.url, rx.Email, rx.Password, rx.TOTPSecret)
+	b.do(t, "prescriber opens the session", chromedp.Navigate(in.url+session), chromedp.WaitVisible(chromedp.ID("e-reason")))
+	b.do(t, "criteria again", tick)
+	b.do(t, "discharge", chromedp.SendKeys(chromedp.ID("e-reason"), "Test of the tablet flow: the patient is well and the ride is here."),
+		chromedp.Click(chromedp.CSS(`#discharge button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("record-title")))
 	text := run1(t, b, "record", chromedp.Text(chromedp.CSS("main")))
-	for _, want := range []string{"Session record", "126/80", "138/88", "132/84", "124/78", "Nausea (mild)", "smiled at the music", "K-2291", "Book the integration session"} {
+	for _, want := range []string{"Session record", "126/80", "138/88", "132/84", "124/78", "Nausea (mild)", "smiled at the music", "K-2291", "Book the integration session", "Earlier discharge", "the ride is here"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the session record lacks %q", want)
 		}
 	}
 	shoot("dosing-5-record")
-	b.checkConsole(t, "net::ERR_INTERNET_DISCONNECTED", "status of 422") // the offline run and the refused typo, on purpose
+	// The prescriber's safety settings, from their navigation.
+	b.do(t, "safety settings", chromedp.Click(chromedp.CSS(`nav.sections a[href="/settings/dosing"]`)), chromedp.WaitVisible(chromedp.ID("safety-title")))
+	if v := run1(t, b, "observation", chromedp.Value(chromedp.ID("s-observation_minutes"))); v != "120" {
+		t.Errorf("the observation time reads %q, want 120", v)
+	}
+	shoot("dosing-6-safety-settings")
+	b.checkConsole(t, "net::ERR_INTERNET_DISCONNECTED", "status of 422") // the offline run, the refused typo and early discharge, on purpose
 }

@@ -324,16 +324,18 @@ func seedPastSession(ctx context.Context, st *store.Store, therapist store.Actor
 	if err := st.RecordDosingEvent(ctx, therapist, pt.ID, id, store.DosingEvent{ClientID: id + "-note", Kind: "note", Body: "Eye shades on; some tearfulness about their father, then settled and calm."}); err != nil {
 		return err
 	}
-	clock = at.Add(115 * time.Minute)
+	// Discharge after the minimum observation time (2 hours after the
+	// dose), with the vitals before discharge taken minutes before.
+	clock = at.Add(125 * time.Minute)
 	if _, err := st.RecordVitals(ctx, therapist, pt.ID, id, store.Vitals{ClientID: id + "-out", Phase: clinic.PhasePreDischarge, Systolic: n(122), Diastolic: n(78), HeartRate: n(70)}); err != nil {
 		return err
 	}
-	clock = at.Add(120 * time.Minute)
+	clock = at.Add(130 * time.Minute)
 	var all []string
 	for _, c := range clinic.DischargeCriteria {
 		all = append(all, c.Key)
 	}
-	return st.DischargeSession(ctx, therapist, pt.ID, id, all)
+	return st.DischargeSession(ctx, therapist, pt.ID, id, all, "")
 }
 
 // seedAppointments books an intake session for a patient still in

@@ -20,27 +20,32 @@ import (
 // vitals and events recorded while it ran, and discharge. Everything in it
 // is recorded with who and when and never changed.
 type DosingSession struct {
-	ID            string
-	PatientID     string
-	PatientName   string
-	AppointmentID string
-	Clinician     string // who started it
-	Remote        bool
-	Chaperone     string
-	Status        string // clinic.Session*
-	CreatedAt     time.Time
-	GatePassedAt  *time.Time
-	GatePassedBy  string // names, not ids
-	DoseAt        *time.Time
-	DoseAmount    string
-	DoseRoute     string
-	DoseLot       string
-	DosedBy       string
-	DischargedAt  *time.Time
-	DischargedBy  string
-	Discharge     []string // discharge criteria met
-	StoppedAt     *time.Time
-	StopReason    string
+	ID             string
+	PatientID      string
+	PatientName    string
+	AppointmentID  string
+	Clinician      string // who started it
+	Remote         bool
+	Chaperone      string
+	Status         string // clinic.Session*
+	CreatedAt      time.Time
+	GatePassedAt   *time.Time
+	GatePassedBy   string // names, not ids
+	DoseAt         *time.Time
+	DoseAmount     string
+	DoseRoute      string
+	DoseLot        string
+	DosedBy        string
+	DischargedAt   *time.Time
+	DischargedBy   string
+	Discharge      []string // discharge criteria met
+	StoppedAt      *time.Time
+	StopReason     string
+	EarlyReason    string // the prescriber's reason to discharge before the observation time (or without the 40-minute reading)
+	EarlyReasonBy  string
+	DosePrescribed string // the prescription's dose per session when the dose was given
+	DoseReason     string // the prescriber's reason for a dose that differs from it
+	DoseReasonBy   string
 
 	Preparation  *Preparation  // the patient's preferences and consent to touch (nil: none recorded)
 	Prescription *Prescription // the current prescription (nil: none)
@@ -53,7 +58,8 @@ type DosingSession struct {
 	Problems       map[string]string // gate item → what is missing; empty when the gate passes
 	Medications    []string          // the current list (this session's, else the last one known)
 	NewInteracting []screening.Match // new since the last session, of a class that interacts
-	Caution, Hold  clinic.BP         // the practice's blood-pressure thresholds
+	Thresholds     clinic.Thresholds // the prescriber's vitals thresholds and observation time
+	Holds          []clinic.Hold     // measures whose latest reading since the dose is at the hold level
 }
 
 // Open reports whether the session is still running (not discharged or
@@ -81,37 +87,10 @@ func (d *DosingSession) LatestVitals(phase string) *Vitals {
 }
 
 // GateRecord is one recording of a gate item.
-type GateRecord struct {
-	ID     string
-	Value  string
-	Note   string
-	ByName string
-	ByRole clinic.Role
-	At     time.Time
-}
+type GateRecord = clinic.GateRecord
 
 // Vitals is one set of readings. Missing readings are nil.
-type Vitals struct {
-	ID         string
-	ClientID   string // the browser's id for the entry, so a retry records it once
-	Phase      string // clinic.Phase*
-	Systolic   *int
-	Diastolic  *int
-	HeartRate  *int
-	SpO2       *int
-	Level      string // clinic.Vitals*: from the blood pressure
-	ByName     string
-	At         time.Time // when taken (as the device said, if believable)
-	RecordedAt time.Time // when the server kept it
-}
-
-// BP writes the blood pressure as "120/80", or "" when not taken.
-func (v Vitals) BP() string {
-	if v.Systolic == nil || v.Diastolic == nil {
-		return ""
-	}
-	return strconv.Itoa(*v.Systolic) + "/" + strconv.Itoa(*v.Diastolic)
-}
+type Vitals = clinic.Vitals
 
 // DosingEvent is a note, an adverse event, a chaperone's check, or a
 // vitals reading out of range, on the session's timeline.
@@ -147,14 +126,16 @@ type GateInput struct {
 
 // Dose is the dose given.
 type Dose struct {
-	Amount string
+	Amount string // the amount, like "200" (or with its unit, "200 mg", when Unit is empty)
+	Unit   string // one of clinic.DoseUnits
 	Route  string
 	Lot    string
+	Reason string    // the prescriber's reason for a dose that differs from the prescription
 	At     time.Time // zero: now
 }
 
 // onlyPrescriberOverride is the answer to anyone else who tries.
-const onlyPrescriberOverride = "Only a prescriber can override a blood-pressure hold."
+const onlyPrescriberOverride = "Only a prescriber can override a vitals hold."
 
 // dosingWrite runs fn for a change to session id of patientID: by a
 // clinician on the care team (not through emergency access, which reads
@@ -313,7 +294,9 @@ func (s *Store) DosedAt(ctx context.Context, patientID string) ([]time.Time, err
 const dosingSelect = `SELECT d.id, d.patient_id, p.display_name, d.appointment_id, coalesce(u.display_name, ''), d.remote, d.chaperone, d.status, d.created_at,
 	d.gate_passed_at, coalesce((SELECT display_name FROM users WHERE id = d.gate_passed_by), ''), d.dose_at, d.dose_amount, d.dose_route, d.dose_lot,
 	coalesce((SELECT display_name FROM users WHERE id = d.dosed_by), ''),
-	d.discharged_at, coalesce((SELECT display_name FROM users WHERE id = d.discharged_by), ''), d.discharge, d.stopped_at, d.stop_reason
+	d.discharged_at, coalesce((SELECT display_name FROM users WHERE id = d.discharged_by), ''), d.discharge, d.stopped_at, d.stop_reason,
+	d.early_reason, coalesce((SELECT display_name FROM users WHERE id = d.early_reason_by), ''),
+	d.dose_prescribed, d.dose_reason, coalesce((SELECT display_name FROM users WHERE id = d.dose_reason_by), '')
 	FROM dosing_sessions d JOIN patients p ON p.id = d.patient_id LEFT JOIN users u ON u.id = d.clinician_id`
 
 func scanDosing(r scanner) (d DosingSession, err error) {
@@ -321,7 +304,8 @@ func scanDosing(r scanner) (d DosingSession, err error) {
 	var criteria string
 	err = r.Scan(&d.ID, &d.PatientID, &d.PatientName, &d.AppointmentID, &d.Clinician, &d.Remote, &d.Chaperone, &d.Status, &d.CreatedAt,
 		&gate, &d.GatePassedBy, &dose, &d.DoseAmount, &d.DoseRoute, &d.DoseLot, &d.DosedBy,
-		&discharged, &d.DischargedBy, &criteria, &stopped, &d.StopReason)
+		&discharged, &d.DischargedBy, &criteria, &stopped, &d.StopReason,
+		&d.EarlyReason, &d.EarlyReasonBy, &d.DosePrescribed, &d.DoseReason, &d.DoseReasonBy)
 	d.CreatedAt = d.CreatedAt.UTC()
 	d.GatePassedAt, d.DoseAt, d.DischargedAt, d.StoppedAt = utcPtr(gate), utcPtr(dose), utcPtr(discharged), utcPtr(stopped)
 	if criteria != "" {
@@ -392,8 +376,11 @@ func (s *Store) dosingSession(ctx context.Context, tx *Tx, patientID, id string)
 		FROM dosing_events e LEFT JOIN users u ON u.id = e.recorded_by WHERE e.session_id = $1 ORDER BY e.recorded_at, e.id`, id); err != nil {
 		return nil, err
 	}
-	if d.Caution, d.Hold, err = bpThresholds(ctx, tx); err != nil {
+	if d.Thresholds, err = thresholdsIn(ctx, tx); err != nil {
 		return nil, err
+	}
+	if d.Status == clinic.SessionDosed && d.DoseAt != nil {
+		d.Holds = clinic.ActiveHolds(d.Vitals, *d.DoseAt, d.Thresholds)
 	}
 	if d.Preparation, err = preparationIn(ctx, tx, patientID); err != nil {
 		return nil, err
@@ -432,93 +419,20 @@ func (s *Store) workOutGate(ctx context.Context, tx *Tx, d *DosingSession) error
 	if d.Prescription, err = currentPrescriptionIn(ctx, tx, d.PatientID); err != nil {
 		return err
 	}
-	d.Problems = map[string]string{}
-	if d.Status != clinic.SessionGate && d.Status != clinic.SessionReady {
-		return nil
-	}
-	if msg, err := s.clearanceProblem(ctx, tx, d.PatientID); err != nil {
-		return err
-	} else if msg != "" {
-		d.Problems["clearance"] = msg
-	}
-	if msg := prescriptionProblem(d.Prescription); msg != "" {
-		d.Problems["prescription"] = msg
-	}
-	now := s.now()
-	fresh := func(item string) (GateRecord, bool) {
-		rec, ok := d.Items[item]
-		return rec, ok && !rec.At.Before(now.Add(-clinic.GateFreshHours*time.Hour))
-	}
-	const again = " (The last answer is more than 4 hours old: confirm it again.)"
-	stale := func(item string) string {
-		if rec, ok := d.Items[item]; ok && rec.Value != "" {
-			return again
-		}
-		return ""
-	}
-	if rec, ok := fresh("consent"); !ok || rec.Value != "yes" {
-		d.Problems["consent"] = "Confirm the patient's KAP consent is current." + stale("consent")
-	}
-	medsRec, medsOK := fresh("medications")
-	reviewed, reviewedOK := fresh("meds_reviewed")
-	switch {
-	case !medsOK:
-		d.Problems["medications"] = "Go through the patient's current medications with them and record the list (write 'none' if there are none)." + stale("medications")
-	case !reviewedOK || reviewed.Value != "yes":
-		d.Problems["medications"] = "Confirm you have reviewed the medication changes since the last session." + stale("meds_reviewed")
-	case len(d.NewInteracting) > 0 && !prescriberReviewed(d.Items["meds_prescriber"], medsRec):
-		names := make([]string, len(d.NewInteracting))
-		for i, m := range d.NewInteracting {
-			names[i] = m.Input + " (" + strings.ToLower(m.ClassName) + ")"
-		}
-		d.Problems["medications"] = "New since the last session and in need of the prescriber's review: " + strings.Join(names, ", ") + ". The prescriber must review it before the dose."
-	}
-	if rec, ok := fresh("fasting"); !ok || rec.Value != "yes" {
-		d.Problems["fasting"] = "Confirm the patient has fasted as instructed." + stale("fasting")
-	}
-	if rec, ok := fresh("pregnancy"); !ok || (rec.Value != clinic.PregnancyNo && rec.Value != clinic.PregnancyNotApplicable) {
-		d.Problems["pregnancy"] = "Record that the patient is not pregnant, or that it does not apply." + stale("pregnancy")
-	}
-	escort, escortOK := fresh("escort")
-	confirmed, confirmedOK := fresh("escort_ok")
-	if !escortOK || escort.Value == "" || !confirmedOK || confirmed.Value != "yes" {
-		d.Problems["escort"] = "Confirm who takes the patient home (no driving until tomorrow)." + stale("escort_ok")
-	}
-	pre := d.LatestVitals(clinic.PhasePreDose)
-	switch {
-	case pre == nil:
-		d.Problems["vitals"] = "Take the patient's blood pressure before the dose."
-	case pre.At.Before(now.Add(-clinic.PreDoseVitalsMinutes * time.Minute)):
-		d.Problems["vitals"] = "The last blood pressure (" + pre.BP() + ") is more than an hour old: take it again before the dose."
-	case pre.Level == clinic.VitalsHold:
-		over := d.Items["override"]
-		// An override counts only for the reading the prescriber saw: it
-		// names that reading, so a new hold needs a new override.
-		if over.Value != "vitals:"+pre.ID || over.ByRole != clinic.RolePrescriber {
-			d.Problems["vitals"] = "Blood pressure " + pre.BP() + " is " + clinic.BPLevelWords(pre.Level, d.Caution, d.Hold) +
-				": the session is on hold. Re-take it after a rest, or the prescriber may go ahead with a written reason."
+	f := clinic.GateFacts{Status: d.Status, Items: d.Items, PreDose: d.LatestVitals(clinic.PhasePreDose), Thresholds: d.Thresholds}
+	if d.Status == clinic.SessionGate || d.Status == clinic.SessionReady {
+		if f.ClearanceProblem, err = s.clearanceProblem(ctx, tx, d.PatientID); err != nil {
+			return err
 		}
 	}
+	if rx := d.Prescription; rx != nil {
+		f.HasPrescription, f.SessionsAuthorised, f.SessionsUsed = true, rx.SessionsAuthorised, rx.SessionsUsed
+	}
+	for _, m := range d.NewInteracting {
+		f.NewInteracting = append(f.NewInteracting, m.Input+" ("+strings.ToLower(m.ClassName)+")")
+	}
+	d.Problems = clinic.Gate(f, s.now())
 	return nil
-}
-
-// prescriberReviewed reports whether review is a prescriber's review of
-// the medication list list (it names the list it was given for, so a list
-// changed afterwards needs a new review).
-func prescriberReviewed(review, list GateRecord) bool {
-	return review.Value == "list:"+list.ID && review.ByRole == clinic.RolePrescriber
-}
-
-// prescriptionProblem says why the patient's prescription does not cover
-// a session now, or "".
-func prescriptionProblem(rx *Prescription) string {
-	switch {
-	case rx == nil:
-		return "There is no current prescription: the prescriber records it on the chart."
-	case rx.SessionsAuthorised > 0 && rx.SessionsUsed >= rx.SessionsAuthorised:
-		return "Every session the prescription authorises (" + strconv.Itoa(rx.SessionsAuthorised) + ") has been used: the prescriber must authorise more."
-	}
-	return ""
 }
 
 // previousMedications is the patient's medication list before session id:
@@ -705,13 +619,16 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 			// The override is for the reading on the screen the prescriber
 			// saw: the latest before this submission.
 			pre := d.LatestVitals(clinic.PhasePreDose)
-			if pre == nil || pre.Level != clinic.VitalsHold {
-				return clinic.FieldErrors{"override": "There is no blood-pressure hold to override."}.Err()
+			if pre == nil {
+				return clinic.FieldErrors{"override": "There is no vitals hold to override."}.Err()
 			}
-			if err := insert("override", "vitals:"+pre.ID, in.Override); err != nil {
+			if level, _ := clinic.VitalsLevel(*pre, d.Thresholds); level != clinic.VitalsHold {
+				return clinic.FieldErrors{"override": "There is no vitals hold to override."}.Err()
+			}
+			if err := insert("override", clinic.OverrideValue(*pre), in.Override); err != nil {
 				return err
 			}
-			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.override", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id, Detail: "bp=" + pre.BP()}); err != nil {
+			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.override", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id, Detail: "reading=" + pre.Summary()}); err != nil {
 				return err
 			}
 		}
@@ -795,10 +712,8 @@ func takenAt(t time.Time, d *DosingSession, now time.Time) time.Time {
 // id, and returns its level. Readings after the dose that are out of range
 // also go on the timeline as an event.
 func (s *Store) insertVitals(ctx context.Context, tx *Tx, actor Actor, d *DosingSession, v Vitals) (string, error) {
-	v.Level = clinic.VitalsOK
-	if v.Systolic != nil && v.Diastolic != nil {
-		v.Level = clinic.BPLevel(*v.Systolic, *v.Diastolic, d.Caution, d.Hold)
-	}
+	level, findings := clinic.VitalsLevel(v, d.Thresholds)
+	v.Level = level
 	if v.ClientID == "" {
 		v.ClientID = NewID()
 	}
@@ -814,7 +729,8 @@ func (s *Store) insertVitals(ctx context.Context, tx *Tx, actor Actor, d *Dosing
 		return v.Level, nil
 	}
 	if v.Level != clinic.VitalsOK && d.Status == clinic.SessionDosed {
-		body := "Blood pressure " + v.BP() + " (" + clinic.PhaseTitle(v.Phase) + ") is " + clinic.BPLevelWords(v.Level, d.Caution, d.Hold) + "."
+		v.At = at
+		body := clinic.ReadingLabel(v, d.DoseAt) + ": " + clinic.FindingWords(findings) + "."
 		if _, err := tx.Exec(ctx, `INSERT INTO dosing_events (id, session_id, client_id, kind, severity, body, recorded_by, recorded_at, taken_at) VALUES ($1, $2, $3, 'vitals', $4, $5, $6, $7, $8)`,
 			NewID(), d.ID, "vitals:"+v.ClientID, map[string]string{clinic.VitalsCaution: "moderate", clinic.VitalsHold: "severe"}[v.Level], body, actor.UserID, now, at); err != nil {
 			return "", err
@@ -826,12 +742,22 @@ func (s *Store) insertVitals(ctx context.Context, tx *Tx, actor Actor, d *Dosing
 // RecordDose records the dose and starts the session. The gate is checked
 // again, on the server, at this moment: the dose is refused while anything
 // is missing or stale (a safety alert raised since the gate passed, a
-// blood pressure more than an hour old). Audited.
+// blood pressure more than an hour old). The dose is an amount and a unit,
+// compared with the current prescription's dose per session
+// (clinic.DoseDifference): a different dose is recorded only from a
+// prescriber, with a written reason, kept with the dose and audited.
+// Audited.
 func (s *Store) RecordDose(ctx context.Context, actor Actor, patientID, id string, dose Dose) error {
-	dose.Amount, dose.Route, dose.Lot = strings.TrimSpace(dose.Amount), strings.TrimSpace(dose.Route), strings.TrimSpace(dose.Lot)
+	dose.Amount, dose.Route, dose.Lot, dose.Reason = strings.TrimSpace(dose.Amount), strings.TrimSpace(dose.Route), strings.TrimSpace(dose.Lot), strings.TrimSpace(dose.Reason)
 	fe := clinic.FieldErrors{}
-	if dose.Amount == "" || utf8.RuneCountInString(dose.Amount) > 40 || !plainText(dose.Amount) {
-		fe.Add("amount", "Enter the dose given, like 200 mg.")
+	given, ok := clinic.ParseDose(dose.Amount, dose.Unit)
+	if !ok {
+		fe.Add("amount", "Enter the dose given as a number and choose its unit, like 200 mg.")
+	}
+	if dose.Reason != "" && actor.Role != clinic.RolePrescriber {
+		fe.Add("dose_reason", "Only a prescriber can give a reason for a different dose.")
+	} else if msg := clinic.CheckReason(dose.Reason, ""); dose.Reason != "" && msg != "" {
+		fe.Add("dose_reason", msg)
 	}
 	if clinic.RouteTitle(dose.Route) == "" {
 		fe.Add("route", "Choose how it was given.")
@@ -858,8 +784,27 @@ func (s *Store) RecordDose(ctx context.Context, actor Actor, patientID, id strin
 		if at.After(now.Add(5*time.Minute)) || at.Before(d.GatePassedAt.Add(-time.Minute)) {
 			return clinic.FieldErrors{"at": "The dose time must be after the gate passed and not in the future."}.Err()
 		}
-		res, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'dosed', dose_at = $1, dose_amount = $2, dose_route = $3, dose_lot = $4, dosed_by = $5, updated_at = $6 WHERE id = $7 AND status = 'ready'`,
-			at, dose.Amount, dose.Route, dose.Lot, actor.UserID, now, id)
+		prescribed := ""
+		if d.Prescription != nil {
+			prescribed = d.Prescription.Dose
+		}
+		reason, reasonBy := "", ""
+		if diff := clinic.DoseDifference(given, prescribed); diff != "" {
+			switch {
+			case actor.Role != clinic.RolePrescriber:
+				return clinic.FieldErrors{"amount": diff + " Only the prescriber can give a different dose, with a written reason: ask them, or give the prescribed dose."}.Err()
+			case dose.Reason == "":
+				return clinic.FieldErrors{"dose_reason": diff + " Write your reason for the different dose."}.Err()
+			}
+			reason, reasonBy = dose.Reason, actor.UserID
+			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.dose_differs", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id,
+				Detail: given.String() + " (prescribed " + prescribed + ")"}); err != nil {
+				return err
+			}
+		}
+		res, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'dosed', dose_at = $1, dose_amount = $2, dose_route = $3, dose_lot = $4, dosed_by = $5, updated_at = $6,
+			dose_prescribed = $7, dose_reason = $8, dose_reason_by = $9 WHERE id = $10 AND status = 'ready'`,
+			at, given.String(), dose.Route, dose.Lot, actor.UserID, now, prescribed, reason, reasonBy, id)
 		if err != nil {
 			return err
 		}
@@ -966,43 +911,55 @@ func (s *Store) RecordDosingEvent(ctx context.Context, actor Actor, patientID, i
 	})
 }
 
-// DischargeSession ends a dosed session when every discharge criterion is
-// met, the blood pressure was taken after the dose and again before
-// discharge, and the latest reading is not at the hold level. Audited.
-func (s *Store) DischargeSession(ctx context.Context, actor Actor, patientID, id string, met []string) error {
-	fe := clinic.FieldErrors{}
+// DischargeSession ends a dosed session when clinic.Discharge allows it
+// now: every criterion met, the minimum observation time since the dose
+// passed, the 40-minute reading taken, a recent reading before discharge,
+// no reading at the hold level. earlyReason is a prescriber's written
+// reason to discharge before the observation time or without the
+// 40-minute reading; it is kept (and audited) only when it was needed, and
+// anyone else who gives one is refused. Audited.
+func (s *Store) DischargeSession(ctx context.Context, actor Actor, patientID, id string, met []string, earlyReason string) error {
+	earlyReason = strings.TrimSpace(earlyReason)
+	if earlyReason != "" && actor.Role != clinic.RolePrescriber {
+		return clinic.FieldErrors{"early_reason": "Only a prescriber can allow an earlier discharge."}.Err()
+	}
+	if msg := clinic.CheckReason(earlyReason, ""); earlyReason != "" && msg != "" {
+		return clinic.FieldErrors{"early_reason": msg}.Err()
+	}
 	var keys []string
 	for _, c := range clinic.DischargeCriteria {
-		if !slices.Contains(met, c.Key) {
-			fe.Add("criteria", "Every criterion must be met before the patient leaves: "+strings.ToLower(c.Title)+" is not ticked.")
+		if slices.Contains(met, c.Key) {
+			keys = append(keys, c.Key)
 		}
-		keys = append(keys, c.Key)
-	}
-	if len(fe) > 0 {
-		return fe.Err()
 	}
 	return s.dosingWrite(ctx, actor, patientID, id, "dosing.discharge", func(tx *Tx, d *DosingSession, e *Entry) error {
-		if d.Status != clinic.SessionDosed {
-			return clinic.FieldErrors{"criteria": "Only a session in progress can be discharged."}.Err()
+		now := s.now()
+		f := clinic.DischargeFacts{Status: d.Status, Met: keys, Vitals: d.Vitals, Thresholds: d.Thresholds}
+		if d.DoseAt != nil {
+			f.DoseAt = *d.DoseAt
 		}
-		if d.LatestVitals(clinic.PhaseAfterDose) == nil {
-			return clinic.FieldErrors{"criteria": "Record the blood pressure taken about 40 minutes after the dose first."}.Err()
-		}
-		if d.LatestVitals(clinic.PhasePreDischarge) == nil {
-			return clinic.FieldErrors{"criteria": "Take and record the vitals before discharge first."}.Err()
-		}
-		var last *Vitals
-		for i := range d.Vitals {
-			if v := &d.Vitals[i]; v.Systolic != nil && (last == nil || !v.At.Before(last.At)) {
-				last = v
+		msg := clinic.Discharge(f, now)
+		early := false
+		if msg != "" && earlyReason != "" {
+			f.EarlyReason = true
+			if msg = clinic.Discharge(f, now); msg == "" {
+				early = true
 			}
 		}
-		if last != nil && last.Level == clinic.VitalsHold {
-			return clinic.FieldErrors{"criteria": "The latest blood pressure (" + last.BP() + ") is above the hold threshold: the patient cannot leave yet. Re-take it, and call the prescriber."}.Err()
+		if msg != "" {
+			return clinic.FieldErrors{"criteria": msg}.Err()
 		}
-		now := s.now()
-		res, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'discharged', discharged_at = $1, discharged_by = $2, discharge = $3, updated_at = $1 WHERE id = $4 AND status = 'dosed'`,
-			now, actor.UserID, strings.Join(keys, ","), id)
+		reason, by := "", ""
+		if early {
+			reason, by = earlyReason, actor.UserID
+			e.Detail = "early:" + strconv.Itoa(clinic.MinutesAfter(f.DoseAt, now)) + "min"
+			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.discharge_early", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id,
+				Detail: strconv.Itoa(clinic.MinutesAfter(f.DoseAt, now)) + " min after the dose"}); err != nil {
+				return err
+			}
+		}
+		res, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'discharged', discharged_at = $1, discharged_by = $2, discharge = $3, early_reason = $4, early_reason_by = $5, updated_at = $1
+			WHERE id = $6 AND status = 'dosed'`, now, actor.UserID, strings.Join(keys, ","), reason, by, id)
 		if err != nil {
 			return err
 		}

@@ -19,8 +19,6 @@ const (
 	settingZone          = "time_zone"
 	settingMinutes       = "appointment_minutes" // JSON: kind → minutes
 	settingReminderHours = "reminder_hours"      // "48,24"
-	settingBPCaution     = "bp_caution"          // "140/90"
-	settingBPHold        = "bp_hold"             // "160/100"
 )
 
 // DefaultReminderHours are how many hours before an appointment its
@@ -31,14 +29,13 @@ var DefaultReminderHours = []int{48, 24}
 const MaxReminderHours = 14 * 24
 
 // PracticeSettings are the settings an administrator edits on the
-// practice page.
+// practice page. A dosing session's thresholds are the prescriber's
+// (Thresholds, SaveThresholds), not here.
 type PracticeSettings struct {
 	Name          string
 	TimeZone      string         // IANA name; staff see times in it
 	Minutes       map[string]int // default length of each appointment kind
 	ReminderHours []int          // hours before an appointment, largest first; none: no reminders
-	BPCaution     clinic.BP      // a dosing session's blood pressure above this is a caution
-	BPHold        clinic.BP      // and above this holds the session
 }
 
 // Practice reads the practice's settings, with defaults for what is unset.
@@ -67,27 +64,7 @@ func practiceIn(ctx context.Context, tx *Tx) (PracticeSettings, error) {
 	if ps.ReminderHours, err = reminderHoursIn(ctx, tx); err != nil {
 		return ps, err
 	}
-	ps.BPCaution, ps.BPHold, err = bpThresholds(ctx, tx)
-	return ps, err
-}
-
-// bpThresholds reads the practice's blood-pressure thresholds for dosing
-// sessions inside tx (defaults: caution above 140/90, hold above 160/100).
-func bpThresholds(ctx context.Context, tx *Tx) (caution, hold clinic.BP, err error) {
-	caution, hold = clinic.DefaultBPCaution, clinic.DefaultBPHold
-	for _, s := range []struct {
-		key string
-		bp  *clinic.BP
-	}{{settingBPCaution, &caution}, {settingBPHold, &hold}} {
-		v, err := settingIn(ctx, tx, s.key, "")
-		if err != nil {
-			return caution, hold, err
-		}
-		if bp, ok := clinic.ParseBP(v); ok {
-			*s.bp = bp
-		}
-	}
-	return caution, hold, nil
+	return ps, nil
 }
 
 // appointmentMinutesIn is the default length of every appointment kind:
@@ -183,14 +160,6 @@ func CheckPractice(ps *PracticeSettings) clinic.FieldErrors {
 	if len(ps.ReminderHours) > 3 {
 		fe.Add("reminder_hours", "Send at most three reminders.")
 	}
-	if ps.BPCaution.Systolic == 0 {
-		fe.Add("bp_caution", "Enter a blood pressure like 140/90.")
-	}
-	if ps.BPHold.Systolic == 0 {
-		fe.Add("bp_hold", "Enter a blood pressure like 160/100.")
-	} else if ps.BPHold.Systolic < ps.BPCaution.Systolic || ps.BPHold.Diastolic < ps.BPCaution.Diastolic {
-		fe.Add("bp_hold", "The hold threshold must be at or above the caution threshold.")
-	}
 	for _, h := range ps.ReminderHours {
 		if h < 1 || h > MaxReminderHours {
 			fe.Add("reminder_hours", "Enter hours from 1 to "+strconv.Itoa(MaxReminderHours)+".")
@@ -216,8 +185,7 @@ func (s *Store) SavePractice(ctx context.Context, actor Actor, ps PracticeSettin
 	hours := slices.Clone(ps.ReminderHours)
 	slices.Sort(hours)
 	slices.Reverse(hours)
-	values := [][2]string{{settingName, ps.Name}, {settingZone, ps.TimeZone}, {settingMinutes, string(mj)}, {settingReminderHours, FormatReminderHours(hours)},
-		{settingBPCaution, ps.BPCaution.String()}, {settingBPHold, ps.BPHold.String()}}
+	values := [][2]string{{settingName, ps.Name}, {settingZone, ps.TimeZone}, {settingMinutes, string(mj)}, {settingReminderHours, FormatReminderHours(hours)}}
 	return s.write(ctx, func(tx *Tx) error {
 		for _, kv := range values {
 			if err := s.setSettingIn(ctx, tx, actor, kv[0], kv[1]); err != nil {

@@ -96,6 +96,48 @@ func (dosingPage) Criteria() []struct{ Key, Title string } { return clinic.Disch
 func (dosingPage) Routes() []clinic.Route                  { return clinic.Routes }
 func (dosingPage) Severities() []string                    { return clinic.Severities }
 
+// ReadingLabel names a reading by its real time after the dose.
+func (p dosingPage) ReadingLabel(v clinic.Vitals) string { return clinic.ReadingLabel(v, p.S.DoseAt) }
+
+// DoseUnits are the units the dose form offers.
+func (dosingPage) DoseUnits() []string { return clinic.DoseUnits }
+
+// DoseAmountValue is the dose form's amount: as typed after a failed
+// submit, else the prescription's, when it is one amount.
+func (p dosingPage) DoseAmountValue() string {
+	if p.Form != nil {
+		return p.Form.Get("amount")
+	}
+	if rx := p.S.Prescription; rx != nil {
+		if d, ok := clinic.ParseDose(rx.Dose, ""); ok {
+			return strconv.FormatFloat(d.Amount, 'f', -1, 64)
+		}
+	}
+	return ""
+}
+
+// DoseUnitValue is the dose form's unit, chosen like DoseAmountValue.
+func (p dosingPage) DoseUnitValue() string {
+	if p.Form != nil {
+		return p.Form.Get("unit")
+	}
+	if rx := p.S.Prescription; rx != nil {
+		if d, ok := clinic.ParseDose(rx.Dose, ""); ok {
+			return d.Unit
+		}
+	}
+	return "mg"
+}
+
+// ObservationEnds is when the minimum observation time after the dose
+// ends (zero before the dose).
+func (p dosingPage) ObservationEnds() time.Time {
+	if p.S.DoseAt == nil {
+		return time.Time{}
+	}
+	return p.S.DoseAt.Add(time.Duration(p.S.Thresholds.ObservationMinutes) * time.Minute)
+}
+
 // ProblemClass is how the gate shows what a line still needs: as a hint
 // until the gate has been saved once, then as an error.
 func (p dosingPage) ProblemClass() string {
@@ -148,14 +190,8 @@ func (p dosingPage) Timeline() []timelineItem {
 		out = append(out, timelineItem{At: *p.S.DoseAt, Title: "Dose given", Text: p.S.DoseAmount + ", " + strings.ToLower(clinic.RouteTitle(p.S.DoseRoute)) + lotWords(p.S.DoseLot), By: p.S.DosedBy})
 	}
 	for _, v := range p.S.Vitals {
-		text := v.BP()
-		if v.HeartRate != nil {
-			text += " · pulse " + strconv.Itoa(*v.HeartRate)
-		}
-		if v.SpO2 != nil {
-			text += " · SpO₂ " + strconv.Itoa(*v.SpO2) + "%"
-		}
-		out = append(out, timelineItem{At: v.At, Title: "Vitals: " + strings.ToLower(clinic.PhaseTitle(v.Phase)), Text: strings.TrimPrefix(text, " · "), Level: v.Level, By: v.ByName})
+		level, _ := clinic.VitalsLevel(v, p.S.Thresholds)
+		out = append(out, timelineItem{At: v.At, Title: "Vitals: " + p.ReadingLabel(v), Text: v.Summary(), Level: level, By: v.ByName})
 	}
 	for _, e := range p.S.Events {
 		it := timelineItem{At: e.At, Text: e.Body, By: e.ByName}
@@ -176,6 +212,9 @@ func (p dosingPage) Timeline() []timelineItem {
 	}
 	if p.S.DischargedAt != nil {
 		it := timelineItem{At: *p.S.DischargedAt, Title: "Discharged", Text: strconv.Itoa(p.S.Minutes()) + " minutes after the dose", By: p.S.DischargedBy}
+		if p.S.EarlyReason != "" {
+			it.Text += "; earlier discharge allowed by the prescriber (" + p.S.EarlyReasonBy + "): " + p.S.EarlyReason
+		}
 		if len(p.S.Discharge) == 0 {
 			it.Title, it.Text = "Closed without the discharge checklist", p.S.StopReason
 		}
@@ -213,7 +252,7 @@ func (p dosingPage) GateRecord() []gateLine {
 	add("pregnancy", "Pregnancy", map[string]string{clinic.PregnancyNo: "not pregnant", clinic.PregnancyNotApplicable: "does not apply"}[p.S.Items["pregnancy"].Value])
 	add("escort", "Going home with", "")
 	add("escort_ok", "Ride home confirmed", "yes")
-	add("override", "Blood-pressure hold overridden", "by the prescriber")
+	add("override", "Vitals hold overridden", "by the prescriber")
 	if p.S.GatePassedAt != nil {
 		out = append(out, gateLine{Title: "Gate passed", Value: "clearance current, prescription in force", By: p.S.GatePassedBy, At: *p.S.GatePassedAt})
 	}
@@ -271,9 +310,12 @@ func (s *Server) dosingPage(w http.ResponseWriter, r *http.Request, status int, 
 		p.Notice = "Discharged. The patient is asked to write in their integration journal."
 	}
 	if d.DoseAt != nil {
-		after := d.LatestVitals(clinic.PhaseAfterDose)
+		forty := false
+		for _, v := range d.Vitals {
+			forty = forty || (v.Systolic != nil && clinic.IsFortyMinute(*d.DoseAt, v.At))
+		}
 		at := d.DoseAt.Add(clinic.AfterDoseMinutes * time.Minute)
-		p.Due = append(p.Due, dueItem{What: "Blood pressure about 40 minutes after the dose", At: at, Done: after != nil, Late: after == nil && p.Now.After(at.Add(10*time.Minute))})
+		p.Due = append(p.Due, dueItem{What: "Blood pressure about 40 minutes after the dose (counts when taken 30–60 minutes after it)", At: at, Done: forty, Late: !forty && p.Now.After(at.Add(10*time.Minute))})
 		if d.Remote {
 			last := *d.DoseAt
 			for _, e := range d.Events {
@@ -284,7 +326,8 @@ func (s *Server) dosingPage(w http.ResponseWriter, r *http.Request, status int, 
 			next := last.Add(clinic.ChaperoneCheckMinutes * time.Minute)
 			p.Due = append(p.Due, dueItem{What: "Chaperone's check on the patient (every 15 minutes)", At: next, Late: d.Status == clinic.SessionDosed && p.Now.After(next)})
 		}
-		p.Due = append(p.Due, dueItem{What: "Vitals before discharge", Done: d.LatestVitals(clinic.PhasePreDischarge) != nil})
+		p.Due = append(p.Due, dueItem{What: "Minimum observation time (" + strconv.Itoa(d.Thresholds.ObservationMinutes) + " minutes) ends", At: p.ObservationEnds(), Done: !p.Now.Before(p.ObservationEnds())})
+		p.Due = append(p.Due, dueItem{What: "Vitals before discharge (within 15 minutes of it)", Done: d.LatestVitals(clinic.PhasePreDischarge) != nil})
 	}
 	p.LateClose = d.Status == clinic.SessionDosed && d.DoseAt.Before(p.Now.Add(-clinic.LateCloseHours*time.Hour))
 	if d.Status == clinic.SessionDischarged && d.DoseAt != nil {
@@ -389,7 +432,7 @@ func (s *Server) handleDosingGate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDosingDose(w http.ResponseWriter, r *http.Request) {
-	dose := store.Dose{Amount: r.PostFormValue("amount"), Route: r.PostFormValue("route"), Lot: r.PostFormValue("lot")}
+	dose := store.Dose{Amount: r.PostFormValue("amount"), Unit: r.PostFormValue("unit"), Route: r.PostFormValue("route"), Lot: r.PostFormValue("lot"), Reason: r.PostFormValue("dose_reason")}
 	if hm := strings.TrimSpace(r.PostFormValue("given_at")); hm != "" {
 		loc, _ := s.practiceZone(r)
 		now := s.Now().In(loc)
@@ -427,7 +470,7 @@ func (s *Server) handleDosingEvent(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleDosingDischarge(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
-	err := s.store.DischargeSession(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("session"), r.PostForm["criteria"])
+	err := s.store.DischargeSession(r.Context(), s.actor(r), r.PathValue("patient"), r.PathValue("session"), r.PostForm["criteria"], r.PostFormValue("early_reason"))
 	s.dosingDone(w, r, err, "discharged", "record")
 }
 

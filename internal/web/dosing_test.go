@@ -241,7 +241,7 @@ func TestDosingSessionRecord(t *testing.T) {
 		t.Fatalf("gate = %d: %s", r.status, r.body[:min(len(r.body), 400)])
 	}
 	ready := f.do("GET", path, nil, thea)
-	if !strings.Contains(ready.body, `value="200 mg"`) || !strings.Contains(ready.body, `<option value="sublingual" selected>`) {
+	if !strings.Contains(ready.body, `name="amount" type="text" inputmode="decimal" maxlength="12" value="200"`) || !strings.Contains(ready.body, `<option value="mg" selected>`) || !strings.Contains(ready.body, `<option value="sublingual" selected>`) {
 		t.Error("the dose form is not filled from the prescription")
 	}
 	if r := f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}, "lot": {"K-2291"}}, thea); r.status != http.StatusSeeOther {
@@ -270,6 +270,12 @@ func TestDosingSessionRecord(t *testing.T) {
 	post("vitals check", "/vitals", url.Values{"client_id": {"v2"}, "phase": {"check"}, "bp": {"138/88"}, "heart_rate": {"80"}}, http.StatusSeeOther)
 	f.now = doseAt.Add(110 * time.Minute)
 	thea = f.signIn("thea@example.org")
+	early := post("discharge before the observation time", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, http.StatusUnprocessableEntity)
+	if !strings.Contains(early.body, "dosed 110 minutes ago: the minimum observation time is 120 minutes") {
+		t.Error("a discharge 110 minutes after the dose is not refused with the observation time")
+	}
+	f.now = doseAt.Add(125 * time.Minute)
+	thea = f.signIn("thea@example.org")
 	post("discharge without pre-discharge vitals", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, http.StatusUnprocessableEntity)
 	post("pre-discharge vitals", "/vitals", url.Values{"client_id": {"v3"}, "phase": {"pre_discharge"}, "bp": {"126/80"}, "heart_rate": {"70"}}, http.StatusSeeOther)
 	missing := post("discharge with a criterion unmet", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "escort", "aftercare"}}, http.StatusUnprocessableEntity)
@@ -279,8 +285,8 @@ func TestDosingSessionRecord(t *testing.T) {
 	post("discharge", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, http.StatusSeeOther)
 
 	d := f.session(path)
-	if d.Status != clinic.SessionDischarged || d.Minutes() != 110 || len(d.Vitals) != 4 {
-		t.Fatalf("record: status %s, %d minutes, %d vitals (want discharged, 110, 4: the retry kept once)", d.Status, d.Minutes(), len(d.Vitals))
+	if d.Status != clinic.SessionDischarged || d.Minutes() != 125 || len(d.Vitals) != 4 {
+		t.Fatalf("record: status %s, %d minutes, %d vitals (want discharged, 125, 4: the retry kept once)", d.Status, d.Minutes(), len(d.Vitals))
 	}
 	kinds := map[string]int{}
 	for _, e := range d.Events {
@@ -290,7 +296,7 @@ func TestDosingSessionRecord(t *testing.T) {
 		t.Errorf("events %v, want one adverse, one note, one out-of-range reading", kinds)
 	}
 	rec := f.do("GET", path, nil, thea)
-	for _, want := range []string{"Session record", "110 minutes after the dose", "Going home with</strong> Sam Lee", "KAP consent current</strong> attested", "Adverse event: Nausea (mild)", "Ginger tea, rested", "150/95", "above the caution threshold (140/90)", "Book the integration session", "kind=integration"} {
+	for _, want := range []string{"Session record", "125 minutes after the dose", "40-minute reading (40 min after the dose)", "200 mg per session; the dose given matches", "Going home with</strong> Sam Lee", "KAP consent current</strong> attested", "Adverse event: Nausea (mild)", "Ginger tea, rested", "150/95", "above the caution threshold (140/90)", "Book the integration session", "kind=integration"} {
 		if !strings.Contains(rec.body, want) {
 			t.Errorf("the record lacks %q", want)
 		}
@@ -315,7 +321,7 @@ func TestDosingSessionRecord(t *testing.T) {
 		}
 	}
 	chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea)
-	if !strings.Contains(chart.body, "discharged 110 min after the dose") {
+	if !strings.Contains(chart.body, "discharged 125 min after the dose") {
 		t.Error("the chart does not list the session")
 	}
 }
@@ -340,9 +346,11 @@ func TestDosingChartMarker(t *testing.T) {
 	}
 	f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}}, thea)
 	dosed := f.now
-	f.now = f.now.Add(2 * time.Hour)
+	f.now = dosed.Add(40 * time.Minute)
 	thea = f.signIn("thea@example.org")
 	f.do("POST", path+"/vitals", url.Values{"client_id": {"v40"}, "phase": {"after_dose"}, "bp": {"130/84"}}, thea)
+	f.now = dosed.Add(2 * time.Hour)
+	thea = f.signIn("thea@example.org")
 	f.do("POST", path+"/vitals", url.Values{"client_id": {"v"}, "phase": {"pre_discharge"}, "bp": {"120/80"}}, thea)
 	if r := f.do("POST", path+"/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, thea); r.status != http.StatusSeeOther {
 		t.Fatalf("discharge = %d", r.status)
@@ -479,7 +487,7 @@ func TestDosingOverrideIsForOneReading(t *testing.T) {
 	thea, rex := f.signIn("thea@example.org"), f.signIn("rex@example.org")
 	form := fullGate("")
 	form.Set("override", "Going ahead.")
-	if r := f.do("POST", path+"/gate", form, rex); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "no blood-pressure hold to override") {
+	if r := f.do("POST", path+"/gate", form, rex); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "no vitals hold to override") {
 		t.Fatalf("override with no hold = %d", r.status)
 	}
 	held := fullGate("")
@@ -514,12 +522,25 @@ func TestDosingDischargeAndLateClose(t *testing.T) {
 	path := f.passGate("")
 	thea := f.signIn("thea@example.org")
 	f.do("POST", path+"/dose", url.Values{"amount": {"200 mg"}, "route": {"sublingual"}}, thea)
+	dosed := f.now
 	all := url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}
+	// Entered as the 40-minute reading, but taken 20 minutes after the dose:
+	// it is labelled by its real time and does not count.
+	f.now = dosed.Add(20 * time.Minute)
+	thea = f.signIn("thea@example.org")
+	f.do("POST", path+"/vitals", url.Values{"client_id": {"a20"}, "phase": {"after_dose"}, "bp": {"134/86"}}, thea)
+	f.now = dosed.Add(125 * time.Minute)
+	thea = f.signIn("thea@example.org")
 	f.do("POST", path+"/vitals", url.Values{"client_id": {"pd"}, "phase": {"pre_discharge"}, "bp": {"128/80"}}, thea)
-	if r := f.do("POST", path+"/discharge", all, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "40 minutes after the dose") {
+	r := f.do("POST", path+"/discharge", all, thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "no blood pressure taken 30–60 minutes after the dose") {
 		t.Fatalf("discharge without the 40-minute reading = %d", r.status)
 	}
-	f.do("POST", path+"/vitals", url.Values{"client_id": {"a40"}, "phase": {"after_dose"}, "bp": {"134/86"}}, thea)
+	if !strings.Contains(r.body, "Reading 20 min after the dose (entered as the 40-minute reading, but not taken 30–60 minutes after the dose)") {
+		t.Error("a reading called the 40-minute one but taken at 20 minutes is not labelled by its real time")
+	}
+	// The reading taken at 40 minutes, sent late from the device, counts.
+	f.do("POST", path+"/vitals", url.Values{"client_id": {"a40"}, "phase": {"check"}, "bp": {"134/86"}, "taken_at": {dosed.Add(40 * time.Minute).Format(time.RFC3339)}}, thea)
 	f.do("POST", path+"/vitals", url.Values{"client_id": {"chk"}, "phase": {"check"}, "bp": {"185/112"}}, thea)
 	if r := f.do("POST", path+"/discharge", all, thea); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "185/112") {
 		t.Fatalf("discharge after a hold-level check = %d", r.status)

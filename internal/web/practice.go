@@ -27,8 +27,7 @@ func (s *Server) handlePractice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, zone := s.practiceZone(r)
-	form := url.Values{"name": {ps.Name}, "time_zone": {zone}, "reminder_hours": {store.FormatReminderHours(ps.ReminderHours)},
-		"bp_caution": {ps.BPCaution.String()}, "bp_hold": {ps.BPHold.String()}}
+	form := url.Values{"name": {ps.Name}, "time_zone": {zone}, "reminder_hours": {store.FormatReminderHours(ps.ReminderHours)}}
 	for _, t := range clinic.AppointmentTypes {
 		form.Set("minutes_"+t.Kind, strconv.Itoa(ps.Minutes[t.Kind]))
 	}
@@ -48,8 +47,6 @@ func (s *Server) handlePracticeSave(w http.ResponseWriter, r *http.Request) {
 	}
 	hours, problem := store.ParseReminderHours(r.PostFormValue("reminder_hours"))
 	ps.ReminderHours = hours
-	ps.BPCaution, _ = clinic.ParseBP(r.PostFormValue("bp_caution"))
-	ps.BPHold, _ = clinic.ParseBP(r.PostFormValue("bp_hold"))
 	fe := store.CheckPractice(&ps)
 	if problem != "" {
 		fe["reminder_hours"] = problem

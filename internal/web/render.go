@@ -46,6 +46,9 @@ func navFor(u *clinic.User, path string) []navLink {
 		links = []navLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/admin/practice", Label: "Practice"}, {Href: "/admin/rooms", Label: "Rooms"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}, {Href: "/admin/site", Label: "Website"}, {Href: "/site/posts", Label: "Blog"}}
 	default:
 		links = []navLink{{Href: "/patients", Label: "Patients"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/inquiries", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/site/posts", Label: "Blog"}}
+		if u.Role == clinic.RolePrescriber {
+			links = append(links, navLink{Href: "/settings/dosing", Label: "Session safety"})
+		}
 	}
 	return markCurrent(links, path)
 }

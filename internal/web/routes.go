@@ -151,7 +151,7 @@ func (s *Server) routeTable() []route {
 // the table above.
 func (s *Server) allRoutes() []route {
 	all := s.routeTable()
-	for _, more := range [][]route{s.dosingRoutes(), s.preparationRoutes(), s.prescriptionRoutes(), s.journalRoutes(),
+	for _, more := range [][]route{s.dosingRoutes(), s.safetyRoutes(), s.preparationRoutes(), s.prescriptionRoutes(), s.journalRoutes(),
 		s.siteRoutes(), s.blogRoutes(), s.inquiryRoutes(), s.feedRoutes()} {
 		all = append(all, more...)
 	}

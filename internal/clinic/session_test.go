@@ -1,0 +1,216 @@
+package clinic
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var gateNow = time.Date(2026, 5, 1, 14, 0, 0, 0, time.UTC)
+
+// passingGate is a gate with every line answered just now.
+func passingGate() GateFacts {
+	rec := func(v string) GateRecord {
+		return GateRecord{ID: "r-" + v, Value: v, At: gateNow.Add(-10 * time.Minute)}
+	}
+	pre := reading(128, 82, 72, 98)
+	pre.ID, pre.At = "pre1", gateNow.Add(-5*time.Minute)
+	return GateFacts{
+		Status: SessionGate, HasPrescription: true, SessionsAuthorised: 6, SessionsUsed: 1,
+		Items: map[string]GateRecord{
+			"consent": rec("yes"), "medications": {ID: "list1", Value: `["sertraline"]`, At: gateNow.Add(-10 * time.Minute)}, "meds_reviewed": rec("yes"),
+			"fasting": rec("yes"), "pregnancy": rec(PregnancyNotApplicable), "escort": rec("Sam"), "escort_ok": rec("yes"),
+		},
+		PreDose: &pre, Thresholds: DefaultThresholds,
+	}
+}
+
+func TestGate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*GateFacts)
+		want map[string]string // item → in its message; nil: passes
+	}{
+		{"passes", func(*GateFacts) {}, nil},
+		{"ready still checked", func(f *GateFacts) { f.Status = SessionReady }, nil},
+		{"dosed: nothing to check", func(f *GateFacts) { f.Status = SessionDosed; f.Items = nil; f.PreDose = nil }, nil},
+		{"clearance", func(f *GateFacts) { f.ClearanceProblem = "Clearance out of date: intake changed." }, map[string]string{"clearance": "out of date"}},
+		{"no prescription", func(f *GateFacts) { f.HasPrescription = false }, map[string]string{"prescription": "no current prescription"}},
+		{"sessions used", func(f *GateFacts) { f.SessionsUsed = 6 }, map[string]string{"prescription": "(6) has been used"}},
+		{"no limit recorded", func(f *GateFacts) { f.SessionsAuthorised, f.SessionsUsed = 0, 9 }, nil},
+		{"consent missing", func(f *GateFacts) { delete(f.Items, "consent") }, map[string]string{"consent": "consent is current"}},
+		{"consent stale", func(f *GateFacts) {
+			r := f.Items["consent"]
+			r.At = gateNow.Add(-5 * time.Hour)
+			f.Items["consent"] = r
+		}, map[string]string{"consent": "more than 4 hours old"}},
+		{"medications missing", func(f *GateFacts) { delete(f.Items, "medications") }, map[string]string{"medications": "record the list"}},
+		{"medications not reviewed", func(f *GateFacts) { delete(f.Items, "meds_reviewed") }, map[string]string{"medications": "Confirm you have reviewed"}},
+		{"new interacting", func(f *GateFacts) { f.NewInteracting = []string{"Xanax 0.5 mg (benzodiazepine)"} },
+			map[string]string{"medications": "Xanax 0.5 mg (benzodiazepine). The prescriber must review it"}},
+		{"new interacting reviewed by the prescriber", func(f *GateFacts) {
+			f.NewInteracting = []string{"Xanax (benzodiazepine)"}
+			f.Items["meds_prescriber"] = GateRecord{Value: "list:list1", ByRole: RolePrescriber, At: gateNow}
+		}, nil},
+		{"reviewed by a therapist", func(f *GateFacts) {
+			f.NewInteracting = []string{"Xanax (benzodiazepine)"}
+			f.Items["meds_prescriber"] = GateRecord{Value: "list:list1", ByRole: RoleTherapist, At: gateNow}
+		}, map[string]string{"medications": "Xanax"}},
+		{"review of an older list", func(f *GateFacts) {
+			f.NewInteracting = []string{"Xanax (benzodiazepine)"}
+			f.Items["meds_prescriber"] = GateRecord{Value: "list:list0", ByRole: RolePrescriber, At: gateNow}
+		}, map[string]string{"medications": "Xanax"}},
+		{"fasting", func(f *GateFacts) { f.Items["fasting"] = GateRecord{Value: "", At: gateNow} }, map[string]string{"fasting": "fasted"}},
+		{"pregnancy", func(f *GateFacts) { f.Items["pregnancy"] = GateRecord{Value: "maybe", At: gateNow} }, map[string]string{"pregnancy": "not pregnant"}},
+		{"escort unnamed", func(f *GateFacts) { f.Items["escort"] = GateRecord{Value: "", At: gateNow} }, map[string]string{"escort": "takes the patient home"}},
+		{"escort unconfirmed", func(f *GateFacts) { delete(f.Items, "escort_ok") }, map[string]string{"escort": "takes the patient home"}},
+		{"no pre-dose reading", func(f *GateFacts) { f.PreDose = nil }, map[string]string{"vitals": "before the dose"}},
+		{"old reading", func(f *GateFacts) { f.PreDose.At = gateNow.Add(-61 * time.Minute) }, map[string]string{"vitals": "more than an hour old"}},
+		{"bp hold", func(f *GateFacts) { f.PreDose.Systolic, f.PreDose.Diastolic = ip(165), ip(105) },
+			map[string]string{"vitals": "blood pressure 165/105 is above the hold threshold (160/100)"}},
+		{"bp caution passes", func(f *GateFacts) { f.PreDose.Systolic = ip(150) }, nil},
+		{"pulse 150 holds", func(f *GateFacts) { f.PreDose.HeartRate = ip(150) }, map[string]string{"vitals": "pulse 150 is above the hold threshold (130)"}},
+		{"pulse 35 holds", func(f *GateFacts) { f.PreDose.HeartRate = ip(35) }, map[string]string{"vitals": "pulse 35 is below the hold threshold (40)"}},
+		{"spo2 85 holds", func(f *GateFacts) { f.PreDose.SpO2 = ip(85) }, map[string]string{"vitals": "SpO₂ 85% is below the hold threshold (90%)"}},
+		{"hold overridden by the prescriber for this reading", func(f *GateFacts) {
+			f.PreDose.SpO2 = ip(85)
+			f.Items["override"] = GateRecord{Value: "vitals:pre1", ByRole: RolePrescriber, At: gateNow}
+		}, nil},
+		{"override for another reading", func(f *GateFacts) {
+			f.PreDose.SpO2 = ip(85)
+			f.Items["override"] = GateRecord{Value: "vitals:pre0", ByRole: RolePrescriber, At: gateNow}
+		}, map[string]string{"vitals": "SpO₂ 85%"}},
+		{"override by a therapist", func(f *GateFacts) {
+			f.PreDose.HeartRate = ip(150)
+			f.Items["override"] = GateRecord{Value: "vitals:pre1", ByRole: RoleTherapist, At: gateNow}
+		}, map[string]string{"vitals": "pulse 150"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := passingGate()
+			tc.edit(&f)
+			got := Gate(f, gateNow)
+			if len(got) != len(tc.want) {
+				t.Fatalf("Gate = %v, want problems at %v", got, tc.want)
+			}
+			for k, w := range tc.want {
+				if !strings.Contains(got[k], w) {
+					t.Errorf("problem %s = %q, want it to contain %q", k, got[k], w)
+				}
+			}
+		})
+	}
+}
+
+func TestDischarge(t *testing.T) {
+	dose := time.Date(2026, 5, 1, 14, 0, 0, 0, time.UTC)
+	all := []string{"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}
+	at := func(phase string, min int, v Vitals) Vitals {
+		v.Phase, v.At = phase, dose.Add(time.Duration(min)*time.Minute)
+		return v
+	}
+	fine := func() DischargeFacts {
+		return DischargeFacts{Status: SessionDosed, DoseAt: dose, Met: all, Thresholds: DefaultThresholds, Vitals: []Vitals{
+			at(PhaseAfterDose, 40, reading(138, 88, 84, 97)),
+			at(PhasePreDischarge, 118, reading(124, 78, 68, 98)),
+		}}
+	}
+	for _, tc := range []struct {
+		name string
+		min  int // minutes after the dose
+		edit func(*DischargeFacts)
+		want string // "" passes
+	}{
+		{"ready", 125, func(*DischargeFacts) {}, ""},
+		{"not dosed", 125, func(f *DischargeFacts) { f.Status = SessionReady }, "Only a session in progress"},
+		{"criterion unmet", 125, func(f *DischargeFacts) {
+			f.Met = slices.DeleteFunc(slices.Clone(all), func(s string) bool { return s == "nausea" })
+		}, "nausea settled is not ticked"},
+		{"6 minutes after the dose", 6, func(f *DischargeFacts) {
+			f.Vitals = []Vitals{at(PhasePreDischarge, 5, reading(158, 99, 138, 82))}
+		}, "dosed 6 minutes ago: the minimum observation time is 120 minutes (REMS: at least 2 hours). The patient can leave in 114 minutes"},
+		{"119 minutes", 119, func(*DischargeFacts) {}, "minimum observation time is 120"},
+		{"the practice's 90 minutes", 95, func(f *DischargeFacts) {
+			f.Thresholds.ObservationMinutes = 90
+			f.Vitals[1].At = dose.Add(90 * time.Minute)
+		}, ""},
+		{"early with the prescriber's reason", 70, func(f *DischargeFacts) {
+			f.EarlyReason = true
+			f.Vitals[1].At = dose.Add(65 * time.Minute)
+		}, ""},
+		{"early with a reason still needs a recent reading", 70, func(f *DischargeFacts) {
+			f.EarlyReason = true
+			f.Vitals[1].At = dose.Add(50 * time.Minute)
+		}, "taken 20 minutes ago"},
+		{"early with a reason, no 40-minute reading yet", 10, func(f *DischargeFacts) {
+			f.EarlyReason = true
+			f.Vitals = []Vitals{at(PhasePreDischarge, 8, reading(124, 78, 68, 98))}
+		}, ""},
+		{"no 40-minute reading", 125, func(f *DischargeFacts) { f.Vitals[0].At = dose.Add(20 * time.Minute) }, "30–60 minutes after the dose"},
+		{"the 40-minute reading is by time, not by its name", 125, func(f *DischargeFacts) { f.Vitals[0].Phase = PhaseCheck; f.Vitals[0].At = dose.Add(55 * time.Minute) }, ""},
+		{"a 40-minute reading without blood pressure does not count", 125, func(f *DischargeFacts) { f.Vitals[0] = at(PhaseCheck, 40, reading(0, 0, 80, 97)) }, "30–60 minutes"},
+		{"no pre-discharge reading", 125, func(f *DischargeFacts) { f.Vitals = f.Vitals[:1] }, "vitals before discharge first"},
+		{"pre-discharge reading 16 minutes old", 134, func(*DischargeFacts) {}, "taken 16 minutes ago"},
+		{"pre-discharge reading 15 minutes old", 133, func(*DischargeFacts) {}, ""},
+		{"bp hold on a later check", 125, func(f *DischargeFacts) { f.Vitals = append(f.Vitals, at(PhaseCheck, 120, reading(185, 112, 0, 0))) }, "185/112"},
+		{"spo2 hold at discharge", 125, func(f *DischargeFacts) { f.Vitals[1].SpO2 = ip(85) }, "SpO₂ 85% is below the hold threshold"},
+		{"pulse hold earlier, not re-taken", 125, func(f *DischargeFacts) {
+			f.Vitals[1].HeartRate = nil
+			f.Vitals = append(f.Vitals, at(PhaseCheck, 90, reading(0, 0, 150, 0)))
+		}, "pulse 150"},
+		{"pulse hold resolved by a later reading", 125, func(f *DischargeFacts) {
+			f.Vitals = append(f.Vitals, at(PhaseCheck, 90, reading(0, 0, 150, 0)))
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := fine()
+			tc.edit(&f)
+			got := Discharge(f, dose.Add(time.Duration(tc.min)*time.Minute))
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("Discharge = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseDoseAndDifference(t *testing.T) {
+	for _, tc := range []struct {
+		amount, unit string
+		want         string // "" not ok
+	}{
+		{"200", "mg", "200 mg"},
+		{"200 mg", "", "200 mg"},
+		{" 37.5 ", "mg", "37.5 mg"},
+		{"0.5", "mg/kg", "0.5 mg/kg"},
+		{"0.5 MG/KG", "", "0.5 mg/kg"},
+		{"500", "µg", "500 mcg"},
+		{"150-200 mg", "", ""},
+		{"0", "mg", ""},
+		{"two hundred", "mg", ""},
+		{"200", "ml", ""},
+		{"", "mg", ""},
+	} {
+		d, ok := ParseDose(tc.amount, tc.unit)
+		if got := map[bool]string{true: d.String()}[ok]; got != tc.want {
+			t.Errorf("ParseDose(%q, %q) = %q, want %q", tc.amount, tc.unit, got, tc.want)
+		}
+	}
+	mg := func(n float64) DoseAmount { return DoseAmount{n, "mg"} }
+	for _, tc := range []struct {
+		given      DoseAmount
+		prescribed string
+		want       string
+	}{
+		{mg(200), "200 mg", ""},
+		{mg(200), "200mg", ""},
+		{mg(150), "200 mg", "150 mg differs from the prescribed 200 mg per session"},
+		{DoseAmount{0.5, "mg/kg"}, "0.5 mg/kg", ""},
+		{mg(35), "0.5 mg/kg", "35 mg differs from the prescribed 0.5 mg/kg"},
+		{mg(200), "150-200 mg", "is not one amount"},
+		{mg(200), "", "no prescribed dose"},
+	} {
+		if got := DoseDifference(tc.given, tc.prescribed); (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("DoseDifference(%v, %q) = %q, want %q", tc.given, tc.prescribed, got, tc.want)
+		}
+	}
+}
