@@ -152,9 +152,9 @@ func (f Figure) Interval() (lo, hi float64) { return Wilson(f.K, f.N) }
 // infusion, at the end of a 12-day series — days after the start, not the
 // weeks of the practice's follow-up window.
 var Literature = Figure{
-	Rate: 17.0 / 24, // 70.8%
-	K:    17,
-	N:    24,
+	Rate:      17.0 / 24, // 70.8%
+	K:         17,
+	N:         24,
 	TimePoint: "after the sixth infusion, at the end of the 12-day series (median time to relapse afterwards: 18 days)",
 	Citation: "Murrough et al. 2013, Biological Psychiatry: open-label, up to 6 IV ketamine infusions " +
 		"3 times a week over 12 days in treatment-resistant depression, n = 24; response 70.8%, median time to relapse 18 days.",
