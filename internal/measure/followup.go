@@ -117,7 +117,7 @@ func FollowUp(id string, course []Point, w Window, now time.Time) (CourseOutcome
 	s := slices.Clone(course)
 	slices.SortStableFunc(s, func(a, b Point) int { return a.At.Compare(b.At) })
 	b := s[0]
-	c := CourseOutcome{Baseline: b, Closes: b.At.Add(w.To()), Scores: len(s), CaseBaseline: b.Total >= t.Caseness}
+	c := CourseOutcome{Baseline: b, Closes: b.At.Add(w.To()), Scores: len(s), CaseBaseline: t.Case(b.Total)}
 	from := b.At.Add(w.From())
 	for _, p := range s[1:] {
 		if !p.At.Before(from) && !p.At.After(c.Closes) {

@@ -206,3 +206,17 @@ func TestNoResponseOrRemissionBelowCaseness(t *testing.T) {
 		}
 	}
 }
+
+func TestCase(t *testing.T) {
+	phq, _ := ThresholdsFor("phq9")
+	gad, _ := ThresholdsFor("gad7")
+	for _, tc := range []struct {
+		th    Thresholds
+		total int
+		want  bool
+	}{{phq, 9, false}, {phq, 10, true}, {gad, 7, false}, {gad, 8, true}, {Thresholds{}, 20, false}} {
+		if got := tc.th.Case(tc.total); got != tc.want {
+			t.Errorf("Thresholds{Caseness: %d}.Case(%d) = %v, want %v", tc.th.Caseness, tc.total, got, tc.want)
+		}
+	}
+}

@@ -37,6 +37,11 @@ var thresholds = map[string]Thresholds{
 	},
 }
 
+// Case reports whether total is a clinical case on the instrument: at or
+// above caseness (REFERENCE.md 1.3: PHQ-9 10, GAD-7 8). Response and
+// remission are rated only from a baseline that is a case.
+func (t Thresholds) Case(total int) bool { return t.Caseness > 0 && total >= t.Caseness }
+
 // ThresholdsFor returns the outcome thresholds of the instrument with the
 // given id: PHQ-9 (remission < 5, reliable change 6, caseness 10, response
 // 50%) and GAD-7 (< 5, 4, 8, 50%). ok is false for every other id, including
@@ -100,11 +105,11 @@ func Outcomes(id string, series []Point) (Outcome, bool) {
 func outcome(t Thresholds, b, l, n int) Outcome {
 	o := Outcome{
 		Baseline: b, Latest: l, Change: l - b, Points: n,
-		Remission:             l < t.Remission && b >= t.Caseness,
+		Remission:             l < t.Remission && t.Case(b),
 		ReliableImprovement:   b-l >= t.ReliableChange,
 		ReliableDeterioration: l-b >= t.ReliableChange,
-		CaseBaseline:          b >= t.Caseness,
-		CaseLatest:            l >= t.Caseness,
+		CaseBaseline:          t.Case(b),
+		CaseLatest:            t.Case(l),
 	}
 	if b > 0 {
 		o.PercentChange = float64(l-b) / float64(b)
