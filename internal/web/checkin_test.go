@@ -186,7 +186,7 @@ func TestOutcomesDashboardOnDemo(t *testing.T) {
 		t.Errorf("intention-to-treat row = %q / %q / %q / %q; want 5 courses, response 3/5 (23–88%%), remission 2/5, 1 counted as not improved", itt[1], itt[2], itt[3], itt[4])
 	}
 	for id, want := range map[string]string{"count-missing": "<strong>1</strong> course without", "count-pending": "<strong>2</strong> courses still waiting", "count-below": "<strong>1</strong> course started below 10"} {
-		if !regexp.MustCompile(`id="` + id + `"><strong>`).MatchString(body) || !strings.Contains(body, want) {
+		if !regexp.MustCompile(`id="`+id+`"><strong>`).MatchString(body) || !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q (%s)", want, id)
 		}
 	}

@@ -30,8 +30,8 @@ type progressView struct {
 	Baseline   progressRow // the latest course's first score
 	Latest     progressRow
 	Thresholds measure.Thresholds
-	Courses    int  // how many courses have scores on this instrument
-	Rated      bool // the baseline was a case: response and remission are rated (measure.Outcomes)
+	Courses    int    // how many courses have scores on this instrument
+	Rated      bool   // the baseline was a case: response and remission are rated (measure.Outcomes)
 	Plain      string // the outcome in plain words, for the patient
 }
 
