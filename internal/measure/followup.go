@@ -103,10 +103,12 @@ type CourseOutcome struct {
 // DefaultWindow). The course's scores are put in time order (a stable sort
 // of a copy): the baseline is the first. The follow-up score is the latest
 // score taken from w.FromWeeks to w.ToWeeks weeks after the baseline, both
-// ends included — the latest rather than the first, as HEDIS DRR-E reads
-// the most recent score of its follow-up period, so a later score inside
-// the window replaces an earlier one; a score after the window closes never
-// counts. Without a score inside the window the status is pending while
+// ends included: the latest rather than the first or the one nearest a
+// target day, so a later score inside the window replaces an earlier one
+// and the outcome is where the patient stood at the end of the window (as
+// we read NCQA's HEDIS DRR-E, which takes the most recent score of its
+// follow-up period; that wording is not quoted in REFERENCE.md). A score
+// after the window closes never counts. Without a score inside the window the status is pending while
 // now is before the window closes, and missing after. ok is false when the
 // id has no thresholds (see ThresholdsFor) or the course has no score.
 func FollowUp(id string, course []Point, w Window, now time.Time) (CourseOutcome, bool) {

@@ -233,7 +233,9 @@ func (s *Store) SaveCheckin(ctx context.Context, actor Actor, patientID, instrum
 
 // EnterPaperCheckin records a questionnaire the patient completed on paper
 // (or by phone) on date at: scored and closed like any other, entered by a
-// clinician on the care team. The date may not be in the future.
+// clinician on the care team. The date may not be in the future. Like
+// every check-in, it belongs to the patient's course in effect at its
+// date (clinic.CourseAt).
 func (s *Store) EnterPaperCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, at time.Time) (*Checkin, error) {
 	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
