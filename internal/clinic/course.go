@@ -1,6 +1,9 @@
 package clinic
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Stage is where a course of treatment stands on the KAP pathway.
 type Stage string
@@ -50,7 +53,9 @@ func (s Stage) Valid() bool {
 }
 
 // transitions lists where each stage may go next. Paused may resume to any
-// active stage; not eligible may be screened again or closed.
+// active stage; not eligible may be screened again or closed; a closed
+// course stays closed, and a patient who comes back starts a new course at
+// inquiry or screening (see StartsCourse).
 var transitions = map[Stage][]Stage{
 	StageInquiry:     {StageScreening, StageNotEligible, StagePaused, StageClosed},
 	StageScreening:   {StageMedical, StageNotEligible, StagePaused, StageClosed},
@@ -61,7 +66,7 @@ var transitions = map[Stage][]Stage{
 	StageFollowUp:    {StageDosing, StageClosed, StagePaused},
 	StagePaused:      {StageInquiry, StageScreening, StageMedical, StagePreparation, StageDosing, StageIntegration, StageFollowUp, StageNotEligible, StageClosed},
 	StageNotEligible: {StageScreening, StageClosed},
-	StageClosed:      {},
+	StageClosed:      {StageInquiry, StageScreening},
 }
 
 // NextStages lists the stages a course at s may move to.
@@ -117,4 +122,46 @@ func CheckTransition(from, to Stage, reason string) error {
 		return &Error{Code: EInvalid, Message: "Use at most 2000 characters.", Fields: map[string]string{"reason": "Use at most 2000 characters."}}
 	}
 	return nil
+}
+
+// StartsCourse reports whether moving from one stage to another starts a
+// new course of treatment: leaving closed does (a patient who returns after
+// their course was closed). Every patient's first course starts when they
+// are added. Outcomes are measured per course, each from its own baseline,
+// as TherapyNotes sets the baseline per episode of care, the first score
+// after the last termination (REFERENCE.md 1.3).
+func StartsCourse(from, to Stage) bool { return from == StageClosed && to != StageClosed }
+
+// Course is one course of treatment of a patient: the first starts when the
+// patient is added, each later one when they return after a closed course.
+type Course struct {
+	ID      string
+	Number  int       // 1 for the first course, then 2, 3...
+	Started time.Time // when it started
+	Closed  time.Time // when it was closed; zero while open
+}
+
+// CourseAt returns the course a score completed at t belongs to: the
+// latest course that had started by t, or the first course when t is
+// before every start (a paper questionnaire from before the patient was
+// added, such as the referral's baseline). A score after a course was
+// closed and before the next one starts belongs to the closed course: it
+// is that course's follow-up. ok is false when there are no courses.
+func CourseAt(courses []Course, t time.Time) (Course, bool) {
+	if len(courses) == 0 {
+		return Course{}, false
+	}
+	best := courses[0]
+	for _, c := range courses {
+		if c.Started.Before(best.Started) || (c.Started.Equal(best.Started) && c.Number < best.Number) {
+			best = c // the first course
+		}
+	}
+	found := false
+	for _, c := range courses {
+		if !c.Started.After(t) && (!found || c.Started.After(best.Started) || (c.Started.Equal(best.Started) && c.Number > best.Number)) {
+			best, found = c, true
+		}
+	}
+	return best, true
 }

@@ -81,19 +81,24 @@ var patientPeople = []struct {
 }
 
 // trajectories are demo PHQ-9 scores, one a week, oldest first: a
-// responder, a non-responder, remitters, and one positive item 9.
+// responder, a non-responder, remitters, one positive item 9, one course
+// lost to follow-up (Quinn: nothing in the 4–12-week window, which has
+// closed) and one that started below caseness (Dana: no response or
+// remission to rate).
 var trajectories = map[string]struct {
 	phq9  []int
 	gad7  []int
 	item9 bool // the latest PHQ-9 answers item 9 with "several days"
+	since int  // weeks ago of the first score; 0: the last score is this week
 }{
-	"Jordan Lee":    {phq9: []int{19, 18}, gad7: []int{15, 14}},
-	"Casey Morgan":  {phq9: []int{14}, gad7: []int{16}, item9: true},
-	"Riley Chen":    {phq9: []int{21, 19, 14, 11, 9, 8}, gad7: []int{17, 15, 12, 10, 8, 7}},
-	"Robin Alvarez": {phq9: []int{17, 16, 17, 15, 16}, gad7: []int{12, 13, 12, 12}},
-	"Morgan Ellis":  {phq9: []int{16, 12, 8, 5, 4, 3}, gad7: []int{11, 9, 6, 4, 3}},
-	"Taylor Nguyen": {phq9: []int{22, 17, 12, 9, 6, 4}, gad7: []int{18, 14, 10, 7, 5, 4}},
-	"Quinn Harper":  {phq9: []int{15, 16}},
+	"Jordan Lee":     {phq9: []int{19, 18}, gad7: []int{15, 14}},
+	"Casey Morgan":   {phq9: []int{14}, gad7: []int{16}, item9: true},
+	"Riley Chen":     {phq9: []int{21, 19, 14, 11, 9, 8}, gad7: []int{17, 15, 12, 10, 8, 7}},
+	"Robin Alvarez":  {phq9: []int{17, 16, 17, 15, 16}, gad7: []int{12, 13, 12, 12}},
+	"Morgan Ellis":   {phq9: []int{16, 12, 8, 5, 4, 3}, gad7: []int{11, 9, 6, 4, 3}},
+	"Taylor Nguyen":  {phq9: []int{22, 17, 12, 9, 6, 4}, gad7: []int{18, 14, 10, 7, 5, 4}},
+	"Quinn Harper":   {phq9: []int{15, 16}, since: 16},
+	"Dana Whitfield": {phq9: []int{9, 7, 5, 4, 3}},
 }
 
 // answersFor spreads total over an instrument's scored items (each 0..3),
@@ -145,7 +150,11 @@ func seedScores(ctx context.Context, st *store.Store, therapist store.Actor, pt 
 			if tr.item9 && inst.id == "phq9" && i == len(inst.scores)-1 {
 				item9 = 1
 			}
-			at := now.Add(-time.Duration(len(inst.scores)-1-i)*7*24*time.Hour - 2*time.Hour)
+			weeksAgo := len(inst.scores) - 1 - i
+			if tr.since > 0 {
+				weeksAgo = tr.since - i
+			}
+			at := now.Add(-time.Duration(weeksAgo)*7*24*time.Hour - 2*time.Hour)
 			if _, err := st.EnterPaperCheckin(ctx, therapist, pt.ID, inst.id, answersFor(def, total, item9), at); err != nil {
 				return fmt.Errorf("%s %s: %w", name, inst.id, err)
 			}

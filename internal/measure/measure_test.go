@@ -701,8 +701,8 @@ func TestOutcomes(t *testing.T) {
 			CaseLatest: true, PercentChange: 0.75}},
 		{"PHQ-9 rise of 5 is not reliable", "phq9", series(8, 13), Outcome{
 			Baseline: 8, Latest: 13, Change: 5, Points: 2, CaseLatest: true, PercentChange: 5.0 / 8}},
-		{"PHQ-9 baseline of zero", "phq9", series(0, 0), Outcome{
-			Points: 2, Remission: true}},
+		{"PHQ-9 baseline of zero: below caseness, no remission", "phq9", series(0, 0), Outcome{
+			Points: 2}},
 		{"PHQ-9 baseline of zero, then worse", "phq9", series(0, 7), Outcome{
 			Latest: 7, Change: 7, Points: 2, ReliableDeterioration: true}},
 		{"PHQ-9 caseness boundary 9 to 10", "phq9", series(9, 10), Outcome{

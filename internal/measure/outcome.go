@@ -37,6 +37,11 @@ var thresholds = map[string]Thresholds{
 	},
 }
 
+// Case reports whether total is a clinical case on the instrument: at or
+// above caseness (REFERENCE.md 1.3: PHQ-9 10, GAD-7 8). Response and
+// remission are rated only from a baseline that is a case.
+func (t Thresholds) Case(total int) bool { return t.Caseness > 0 && total >= t.Caseness }
+
 // ThresholdsFor returns the outcome thresholds of the instrument with the
 // given id: PHQ-9 (remission < 5, reliable change 6, caseness 10, response
 // 50%) and GAD-7 (< 5, 4, 8, 50%). ok is false for every other id, including
@@ -50,9 +55,11 @@ func ThresholdsFor(id string) (Thresholds, bool) {
 type Outcome struct {
 	Baseline, Latest, Change int // Change = Latest - Baseline; negative is improvement
 	Points                   int // how many scores the series has
-	// Response: Latest is at least ResponseFraction (50%) below Baseline.
+	// Response: Latest is at least ResponseFraction (50%) below Baseline,
+	// and Baseline was a case (see Outcomes).
 	Response bool
-	// Remission: Latest is below the remission threshold.
+	// Remission: Latest is below the remission threshold, and Baseline was
+	// a case (see Outcomes).
 	Remission bool
 	// ReliableImprovement and ReliableDeterioration: Latest is at least the
 	// reliable change below, or above, Baseline.
@@ -77,10 +84,13 @@ type Outcome struct {
 // no thresholds (see ThresholdsFor) or the series has fewer than 2 points
 // (one point is a baseline, not an outcome).
 //
-// A baseline of 0 gives a PercentChange of 0 and never a Response: a zero
-// baseline cannot show a 50% reduction. Response and Remission are computed
-// for any baseline; a measure such as HEDIS DRR-E that counts only baselines
-// above 9 should select by CaseBaseline or Baseline first.
+// Response and Remission are rated only when the baseline was a clinical
+// case (at or above caseness: PHQ-9 10, GAD-7 8): a patient who started
+// below caseness cannot meaningfully respond or remit, and HEDIS DRR-E
+// counts only PHQ-9 baselines above 9 (REFERENCE.md 1.3). Below caseness
+// both are false whatever the scores, so no badge or count can claim them.
+// A baseline of 0 (below caseness too) gives a PercentChange of 0. Reliable
+// improvement and deterioration are rated for any baseline.
 func Outcomes(id string, series []Point) (Outcome, bool) {
 	t, ok := thresholds[id]
 	if !ok || len(series) < 2 {
@@ -88,21 +98,25 @@ func Outcomes(id string, series []Point) (Outcome, bool) {
 	}
 	s := slices.Clone(series)
 	slices.SortStableFunc(s, func(a, b Point) int { return a.At.Compare(b.At) })
-	b, l := s[0].Total, s[len(s)-1].Total
+	return outcome(t, s[0].Total, s[len(s)-1].Total, len(s)), true
+}
+
+// outcome rates a change from baseline b to latest l over n scores.
+func outcome(t Thresholds, b, l, n int) Outcome {
 	o := Outcome{
-		Baseline: b, Latest: l, Change: l - b, Points: len(s),
-		Remission:             l < t.Remission,
+		Baseline: b, Latest: l, Change: l - b, Points: n,
+		Remission:             l < t.Remission && t.Case(b),
 		ReliableImprovement:   b-l >= t.ReliableChange,
 		ReliableDeterioration: l-b >= t.ReliableChange,
-		CaseBaseline:          b >= t.Caseness,
-		CaseLatest:            l >= t.Caseness,
+		CaseBaseline:          t.Case(b),
+		CaseLatest:            t.Case(l),
 	}
 	if b > 0 {
 		o.PercentChange = float64(l-b) / float64(b)
-		o.Response = float64(b-l) >= t.ResponseFraction*float64(b)
+		o.Response = o.CaseBaseline && float64(b-l) >= t.ResponseFraction*float64(b)
 	}
 	o.Recovery = o.CaseBaseline && !o.CaseLatest && o.ReliableImprovement
-	return o, true
+	return o
 }
 
 // Wilson returns the 95% Wilson score interval (z = 1.96) for k successes in
@@ -121,17 +135,32 @@ func Wilson(k, n int) (lo, hi float64) {
 	return max(0, centre-half), min(1, centre+half)
 }
 
+// Figure is a published response rate: K responders of N patients, when
+// it was measured, and where it comes from.
+type Figure struct {
+	Rate      float64 // K/N
+	K, N      int
+	TimePoint string // when response was measured, in words
+	Citation  string
+	Caveat    string
+}
+
+// Interval returns the figure's own 95% Wilson interval, as fractions: a
+// small study's rate is a range too, and the practice's rate is read
+// beside that range, not beside a single number.
+func (f Figure) Interval() (lo, hi float64) { return Wilson(f.K, f.N) }
+
 // Literature is the published figure a practice's own response rate is shown
 // beside: the response to repeated IV ketamine in treatment-resistant
-// depression reported by a small open-label study (REFERENCE.md section 3).
-var Literature = struct {
-	Rate     float64
-	N        int
-	Citation string
-	Caveat   string
-}{
-	Rate: 17.0 / 24, // 70.8%
-	N:    24,
+// depression reported by a small open-label study (REFERENCE.md section 3):
+// 17 of 24 (70.8%, 95% Wilson interval 51–85%), measured after the sixth
+// infusion, at the end of a 12-day series — days after the start, not the
+// weeks of the practice's follow-up window.
+var Literature = Figure{
+	Rate:      17.0 / 24, // 70.8%
+	K:         17,
+	N:         24,
+	TimePoint: "after the sixth infusion, at the end of the 12-day series (median time to relapse afterwards: 18 days)",
 	Citation: "Murrough et al. 2013, Biological Psychiatry: open-label, up to 6 IV ketamine infusions " +
 		"3 times a week over 12 days in treatment-resistant depression, n = 24; response 70.8%, median time to relapse 18 days.",
 	Caveat: "This was a small open-label study of IV infusions with no control group, and a later blinded trial " +

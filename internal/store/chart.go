@@ -48,7 +48,9 @@ type StageChange struct {
 
 // ChangeStage moves patientID's course to stage to, with reason, if actor
 // may (auth.PermChart) and the move is allowed (clinic.CheckTransition).
-// Entering preparation or dosing needs current medical clearance. Audited.
+// Entering preparation or dosing needs current medical clearance. Moving
+// to closed closes the patient's course; leaving closed starts their next
+// course (clinic.StartsCourse), whose scores have their own baseline. Audited.
 func (s *Store) ChangeStage(ctx context.Context, actor Actor, patientID string, to clinic.Stage, reason string) error {
 	if actor.Role == clinic.RolePatient {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
@@ -74,10 +76,12 @@ func (s *Store) changeStage(ctx context.Context, actor Actor, patientID string, 
 		if _, err := tx.Exec(ctx, `UPDATE patients SET stage = $1, updated_at = $2 WHERE id = $3`, string(to), now, patientID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO stage_changes (id, patient_id, from_stage, to_stage, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			NewID(), patientID, from, string(to), strings.TrimSpace(reason), actor.UserID, now)
+		if _, err := tx.Exec(ctx, `INSERT INTO stage_changes (id, patient_id, from_stage, to_stage, reason, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			NewID(), patientID, from, string(to), strings.TrimSpace(reason), actor.UserID, now); err != nil {
+			return err
+		}
 		e.Detail = from + "->" + string(to)
-		return err
+		return courseStage(ctx, tx, patientID, clinic.Stage(from), to, now) // closed closes the course; leaving closed starts the next
 	})
 }
 

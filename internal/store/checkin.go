@@ -38,6 +38,7 @@ type Checkin struct {
 	Risk        string
 	StartedAt   time.Time
 	CompletedAt time.Time
+	CourseID    string // the course of treatment it belongs to (clinic.CourseAt at completion)
 }
 
 // AssignMeasure asks patientID to complete instrument with cadence,
@@ -185,7 +186,7 @@ func (s *Store) FindMeasures(ctx context.Context, actor Actor, patientID string)
 }
 
 func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, error) {
-	q := `SELECT id, instrument, status, answers, total, band, risk, started_at, completed_at FROM checkins WHERE patient_id = $1`
+	q := `SELECT id, instrument, status, answers, total, band, risk, started_at, completed_at, coalesce(course_id, '') FROM checkins WHERE patient_id = $1`
 	args := []any{patientID}
 	if id != "" {
 		q += ` AND id = $2`
@@ -203,7 +204,7 @@ func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, err
 		var status, answers string
 		var total sql.NullInt64
 		var done nullTime
-		if err := rows.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done); err != nil {
+		if err := rows.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done, &c.CourseID); err != nil {
 			return nil, err
 		}
 		c.Complete, c.Total, c.StartedAt = status == "complete", int(total.Int64), c.StartedAt.UTC()
@@ -232,7 +233,9 @@ func (s *Store) SaveCheckin(ctx context.Context, actor Actor, patientID, instrum
 
 // EnterPaperCheckin records a questionnaire the patient completed on paper
 // (or by phone) on date at: scored and closed like any other, entered by a
-// clinician on the care team. The date may not be in the future.
+// clinician on the care team. The date may not be in the future. Like
+// every check-in, it belongs to the patient's course in effect at its
+// date (clinic.CourseAt).
 func (s *Store) EnterPaperCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, at time.Time) (*Checkin, error) {
 	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
@@ -328,8 +331,12 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 				return verr // a paper entry is saved only whole
 			}
 			id = NewID()
-			_, err = tx.Exec(ctx, `INSERT INTO checkins (id, patient_id, instrument, status, answers, author_id, started_at) VALUES ($1, $2, $3, 'in_progress', $4, $5, $6)`,
-				id, patientID, instrument, string(body), actor.UserID, now)
+			var course string
+			if course, err = courseAt(ctx, tx, patientID, now); err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO checkins (id, patient_id, instrument, status, answers, author_id, started_at, course_id) VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7)`,
+				id, patientID, instrument, string(body), actor.UserID, now, course)
 		case err == nil:
 			_, err = tx.Exec(ctx, `UPDATE checkins SET answers = $1 WHERE id = $2 AND status = 'in_progress'`, string(body), id)
 		}
@@ -343,8 +350,12 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 				e.Detail = instrument + ":paper"
 			}
 			c.CompletedAt = now
-			if _, err := tx.Exec(ctx, `UPDATE checkins SET status = 'complete', total = $1, band = $2, risk = $3, completed_at = $4 WHERE id = $5 AND status = 'in_progress'`,
-				c.Total, c.Band, c.Risk, now, id); err != nil {
+			// The score belongs to the course in effect when it was completed.
+			if c.CourseID, err = courseAt(ctx, tx, patientID, now); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE checkins SET status = 'complete', total = $1, band = $2, risk = $3, completed_at = $4, course_id = $5 WHERE id = $6 AND status = 'in_progress'`,
+				c.Total, c.Band, c.Risk, now, c.CourseID, id); err != nil {
 				return err
 			}
 		}
@@ -419,94 +430,4 @@ func riskSignal(inst measure.Instrument, a measure.Answers, res *measure.Result)
 		}
 	}
 	return false, ""
-}
-
-// Series is one patient's completed scores on one instrument, for the
-// outcomes dashboard: no names, only a pseudonymous key.
-type Series struct {
-	PatientKey string // a keyed hash of the patient id: the same patient, the same key, nothing more
-	Therapist  string // the owning therapist's name
-	Instrument string
-	Points     []measure.Point
-}
-
-// OutcomeSeries returns every patient's completed scores per instrument
-// that actor may count, without names (a keyed hash per patient): all
-// patients for an admin, the patients on their care teams for a clinician.
-// Audited with action (outcomes.read for the dashboard, outcomes.export
-// for the CSV).
-func (s *Store) OutcomeSeries(ctx context.Context, actor Actor, action string) ([]Series, error) {
-	q := `SELECT c.patient_id, coalesce(u.display_name, ''), c.instrument, c.total, c.completed_at
-		FROM checkins c
-		JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
-		LEFT JOIN care_team o ON o.patient_id = c.patient_id AND o.is_owner AND o.removed_at IS NULL
-		LEFT JOIN users u ON u.id = o.user_id
-		WHERE c.status = 'complete'`
-	var args []any
-	switch actor.Role {
-	case clinic.RoleAdmin:
-	case clinic.RoleTherapist, clinic.RolePrescriber:
-		q += ` AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL)`
-		args = append(args, actor.UserID)
-	default:
-		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
-	}
-	q += ` ORDER BY c.patient_id, c.instrument, c.completed_at`
-	var out []Series
-	err := s.write(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var pid, therapist, inst string
-			var total int
-			var at time.Time
-			if err := rows.Scan(&pid, &therapist, &inst, &total, &at); err != nil {
-				rows.Close()
-				return err
-			}
-			key := s.key.MAC("patient", []byte(pid))[:12]
-			if n := len(out); n == 0 || out[n-1].PatientKey != key || out[n-1].Instrument != inst {
-				out = append(out, Series{PatientKey: key, Therapist: therapist, Instrument: inst})
-			}
-			out[len(out)-1].Points = append(out[len(out)-1].Points, measure.Point{At: at.UTC(), Total: total})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "outcomes"})
-	})
-	return out, err
-}
-
-// CaseloadScores returns, for each patient on actor's care teams, their
-// completed scores on instrument, oldest first, in one query (for the
-// caseload's sparklines). The caseload read is audited by ListPatients.
-func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument string) (map[string][]measure.Point, error) {
-	out := map[string][]measure.Point{}
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
-		return out, nil
-	}
-	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT c.patient_id, c.total, c.completed_at FROM checkins c
-			JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
-			WHERE c.instrument = $2 AND c.status = 'complete' ORDER BY c.patient_id, c.completed_at`, actor.UserID, instrument)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			var p measure.Point
-			if err := rows.Scan(&id, &p.Total, &p.At); err != nil {
-				return err
-			}
-			p.At = p.At.UTC()
-			out[id] = append(out[id], p)
-		}
-		return rows.Err()
-	})
-	return out, err
 }

@@ -124,14 +124,18 @@ func TestCheckinResumeValidateImmutable(t *testing.T) {
 }
 
 // TestOutcomesDashboardOnDemo: the dashboard's rates on the demo practice
-// match a hand computation from the demo's PHQ-9 trajectories. Six patients
-// have a baseline and a follow-up (Casey has one score):
+// match a hand computation from the demo's PHQ-9 trajectories, per course
+// with the 4–12-week follow-up window (scores weekly, the last this week):
 //
-//	Jordan 19→18, Robin 17→16, Quinn 15→16: no response
-//	Riley 21→8: response (8 ≤ 10.5), no remission, reliable improvement (13 ≥ 6)
+//	Riley 21→8 (follow-up this week, 5 weeks after the baseline): response, reliable improvement
+//	Robin 17→16 (4 weeks, the window's first day): no response
 //	Morgan 16→3, Taylor 22→4: response, remission, reliable improvement
+//	Quinn 15 sixteen weeks ago, 16 the week after: the window closed empty — no follow-up
+//	Jordan (a week of scores) and Casey (one score): still waiting
+//	Dana 9→3: below caseness, not counted
 //
-// so response 3/6 = 50% (Wilson 95% CI 18.8–81.2%), remission 2/6 = 33%.
+// so response 3/4 = 75% (Wilson 95% CI 30–95%), remission 2/4 = 50%; and
+// counting Quinn as not improved, response 3/5 = 60% (23–88%).
 func TestOutcomesDashboardOnDemo(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
@@ -164,15 +168,30 @@ func TestOutcomesDashboardOnDemo(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("GET /outcomes = %d", status)
 	}
-	row := regexp.MustCompile(`(?s)<th scope="row">All patients</th><td>(\d+)</td>\s*<td>(.*?)</td><td>(.*?)</td>`).FindStringSubmatch(body)
+	rowOf := func(name string) []string {
+		return regexp.MustCompile(`(?s)<th scope="row">` + regexp.QuoteMeta(name) + `</th><td>(\d+)</td>\s*<td>(.*?)</td><td>(.*?)</td><td>.*?</td>\s*<td>(.*?)</td>`).FindStringSubmatch(body)
+	}
+	row := rowOf("All courses")
 	if row == nil {
-		t.Fatal("dashboard has no All patients row")
+		t.Fatal("dashboard has no All courses row")
 	}
-	if row[1] != "6" || !strings.Contains(row[2], "<strong>50%</strong>") || !strings.Contains(row[2], "3/6, 95% CI 19–81%") || !strings.Contains(row[3], "<strong>33%</strong>") || !strings.Contains(row[3], "2/6") {
-		t.Errorf("All patients row = %q / %q / %q; want 6 patients, response 3/6 = 50%% (19–81%%), remission 2/6 = 33%%", row[1], row[2], row[3])
+	if row[1] != "4" || !strings.Contains(row[2], "<strong>75%</strong>") || !strings.Contains(row[2], "3/4, 95% CI 30–95%") || !strings.Contains(row[3], "<strong>50%</strong>") || !strings.Contains(row[3], "2/4") || row[4] != "1" {
+		t.Errorf("All courses row = %q / %q / %q / %q; want 4 courses, response 3/4 = 75%% (30–95%%), remission 2/4 = 50%%, 1 without a follow-up", row[1], row[2], row[3], row[4])
 	}
-	if !strings.Contains(body, "n = 24") {
-		t.Error("dashboard lacks the literature comparison")
+	itt := rowOf("All courses, intention to treat")
+	if itt == nil {
+		t.Fatal("dashboard has no intention-to-treat row")
+	}
+	if itt[1] != "5" || !strings.Contains(itt[2], "3/5, 95% CI 23–88%") || !strings.Contains(itt[3], "2/5") || !strings.Contains(itt[4], "1 counted as not improved") {
+		t.Errorf("intention-to-treat row = %q / %q / %q / %q; want 5 courses, response 3/5 (23–88%%), remission 2/5, 1 counted as not improved", itt[1], itt[2], itt[3], itt[4])
+	}
+	for id, want := range map[string]string{"count-missing": "<strong>1</strong> course without", "count-pending": "<strong>2</strong> courses still waiting", "count-below": "<strong>1</strong> course started below 10"} {
+		if !regexp.MustCompile(`id="`+id+`"><strong>`).MatchString(body) || !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %q (%s)", want, id)
+		}
+	}
+	if !strings.Contains(body, "17/24, 95% CI 51–85%") || !strings.Contains(body, "after the sixth infusion") {
+		t.Error("the literature figure lacks its own 95% interval (51–85%) or its time point (after the sixth infusion)")
 	}
 	status, csvBody := get("/outcomes.csv")
 	if status != http.StatusOK {
@@ -189,8 +208,8 @@ func TestOutcomesDashboardOnDemo(t *testing.T) {
 			}
 		}
 	}
-	if phq != 6 {
-		t.Errorf("CSV has %d PHQ-9 outcome rows, want 6", phq)
+	if phq != 8 {
+		t.Errorf("CSV has %d PHQ-9 course rows, want 8 (every course with a PHQ-9)", phq)
 	}
 }
 

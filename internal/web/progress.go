@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,28 +19,34 @@ import (
 )
 
 // progressView is one instrument's scores for a chart page: the SVG, a
-// table of the same numbers for screen readers, and the outcome.
+// table of the same numbers for screen readers, and the outcome of the
+// latest course (baseline: the course's first score).
 type progressView struct {
 	Instrument measure.Instrument
 	SVG        template.HTML
 	Rows       []progressRow
-	Outcome    measure.Outcome
+	Outcome    measure.Outcome // the latest course's first score to its latest
 	HasOutcome bool
-	Baseline   progressRow
+	Baseline   progressRow // the latest course's first score
 	Latest     progressRow
 	Thresholds measure.Thresholds
+	Courses    int    // how many courses have scores on this instrument
+	Rated      bool   // the baseline was a case: response and remission are rated (measure.Outcomes)
 	Plain      string // the outcome in plain words, for the patient
 }
 
 type progressRow struct {
-	At    time.Time
-	When  string // At in the patient's time zone
-	Total int
-	Band  string
+	At        time.Time
+	When      string // At in the patient's time zone
+	Total     int
+	Band      string
+	NewCourse bool // the first score of a course after the first
 }
 
 // progressViews builds a view per instrument with completed check-ins,
-// marking past dosing sessions on the time axis.
+// marking past dosing sessions on the time axis. Every score is drawn; the
+// baseline, the response line and the outcome are those of the latest
+// course with scores on the instrument, from its own first score.
 // width is the chart's viewBox width: narrow (360) for the patient's phone,
 // so its labels stay readable, wide (640) for the staff chart.
 func progressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Location, width int) []progressView {
@@ -61,10 +68,22 @@ func progressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Locat
 			continue
 		}
 		v := progressView{Instrument: inst}
-		var pts []measure.Point
+		var pts []measure.Point // the latest course's
 		var cpts []chart.Point
-		for _, c := range by[id] {
-			v.Rows = append(v.Rows, progressRow{At: c.CompletedAt, When: c.CompletedAt.In(loc).Format("Mon Jan 2, 2006, 15:04 MST"), Total: c.Total, Band: c.Band})
+		var starts []time.Time // when each course after the first began, on this instrument
+		course := ""
+		for i, c := range by[id] {
+			row := progressRow{At: c.CompletedAt, When: c.CompletedAt.In(loc).Format("Mon Jan 2, 2006, 15:04 MST"), Total: c.Total, Band: c.Band}
+			if i == 0 || c.CourseID != course {
+				v.Courses++
+				course, pts = c.CourseID, nil
+				if i > 0 {
+					row.NewCourse = true
+					starts = append(starts, c.CompletedAt)
+				}
+				v.Baseline = row
+			}
+			v.Rows = append(v.Rows, row)
 			pts = append(pts, measure.Point{At: c.CompletedAt, Total: c.Total})
 			cpts = append(cpts, chart.Point{At: c.CompletedAt, Value: float64(c.Total)})
 		}
@@ -78,17 +97,25 @@ func progressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Locat
 		for _, d := range dosing {
 			spec.Markers = append(spec.Markers, chart.Marker{At: d, Label: "Dosing session"})
 		}
+		for _, d := range starts {
+			spec.Markers = append(spec.Markers, chart.Marker{At: d, Label: "New course"})
+		}
 		v.Thresholds, _ = measure.ThresholdsFor(id)
+		v.Rated = v.Thresholds.Case(v.Baseline.Total)
 		if len(pts) > 0 {
-			v.Baseline, v.Latest = v.Rows[0], v.Rows[len(v.Rows)-1]
+			v.Latest = v.Rows[len(v.Rows)-1]
 			spec.Lines = append(spec.Lines, chart.Line{Value: float64(v.Baseline.Total), Label: "Baseline", Kind: "baseline"})
-			if v.Thresholds.ResponseFraction > 0 && v.Baseline.Total > 0 {
+			// No response line below caseness: there is no response to reach.
+			if v.Rated && v.Thresholds.ResponseFraction > 0 && v.Baseline.Total > 0 {
 				spec.Lines = append(spec.Lines, chart.Line{Value: math.Floor(float64(v.Baseline.Total) * (1 - v.Thresholds.ResponseFraction)), Label: "Response", Kind: "threshold"})
 			}
 		}
-		spec.Desc = fmt.Sprintf("%d scores of %s.", len(pts), inst.Name)
+		spec.Desc = fmt.Sprintf("%d scores of %s.", len(cpts), inst.Name)
 		if len(pts) > 0 {
 			spec.Desc += fmt.Sprintf(" First %d, latest %d.", v.Baseline.Total, v.Latest.Total)
+			if v.Courses > 1 {
+				spec.Desc = fmt.Sprintf("%d scores of %s over %d courses. This course: first %d, latest %d.", len(cpts), inst.Name, v.Courses, v.Baseline.Total, v.Latest.Total)
+			}
 		}
 		v.SVG = template.HTML(chart.SVG(spec)) // chart escapes all text and uses no styles or scripts
 		v.Outcome, v.HasOutcome = measure.Outcomes(id, pts)
@@ -99,9 +126,15 @@ func progressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Locat
 }
 
 // plainOutcome says, for the patient, how the scores moved.
+// Response and remission are named only when the course started at or
+// above caseness (measure.Outcomes rates neither below it).
 func plainOutcome(inst measure.Instrument, v progressView) string {
+	course, ofBaseline := "", fmt.Sprintf("your first score of %d", v.Baseline.Total)
+	if v.Courses > 1 {
+		course, ofBaseline = " this course", fmt.Sprintf("%d, your first score this course", v.Baseline.Total)
+	}
 	if !v.HasOutcome {
-		return fmt.Sprintf("Your first %s score is %d (%s). After your next check-in you will see how it changes.", inst.Name, v.Baseline.Total, strings.ToLower(v.Baseline.Band))
+		return fmt.Sprintf("Your first %s score%s is %d (%s). After your next check-in you will see how it changes.", inst.Name, course, v.Baseline.Total, strings.ToLower(v.Baseline.Band))
 	}
 	o := v.Outcome
 	points := func(n int) string {
@@ -113,11 +146,11 @@ func plainOutcome(inst measure.Instrument, v progressView) string {
 	var move string
 	switch {
 	case o.Change < 0:
-		move = fmt.Sprintf("%s lower than your first score of %d", points(-o.Change), o.Baseline)
+		move = fmt.Sprintf("%s lower than %s", points(-o.Change), ofBaseline)
 	case o.Change > 0:
-		move = fmt.Sprintf("%s higher than your first score of %d", points(o.Change), o.Baseline)
+		move = fmt.Sprintf("%s higher than %s", points(o.Change), ofBaseline)
 	default:
-		move = fmt.Sprintf("the same as your first score of %d", o.Baseline)
+		move = fmt.Sprintf("the same as %s", ofBaseline)
 	}
 	s := fmt.Sprintf("Your latest %s score is %d (%s): %s. Lower scores mean fewer symptoms.", inst.Name, o.Latest, strings.ToLower(v.Latest.Band), move)
 	if o.Remission {
@@ -174,157 +207,225 @@ func newRate(k, n int) rate {
 	return r
 }
 
-// outcomeGroup is one row of the dashboard.
+// outcomeGroup is one row of the dashboard: rates over the courses with a
+// follow-up score, and over every course whose follow-up is due
+// (intention to treat: a course without one counts as not improved).
 type outcomeGroup struct {
-	Name      string
-	Courses   int
-	Response  rate
-	Remission rate
-	Reliable  rate
+	Name       string
+	FollowedUp int // courses with a follow-up score
+	Missing    int // courses whose window closed without one
+	Response   rate
+	Remission  rate
+	Reliable   rate
+	ITT        bool // the rates are over FollowedUp + Missing
+}
+
+func newGroup(name string, t measure.Tally, itt bool) outcomeGroup {
+	n := t.FollowedUp
+	if itt {
+		n = t.IntentionToTreat()
+	}
+	return outcomeGroup{Name: name, FollowedUp: t.FollowedUp, Missing: t.Missing, ITT: itt,
+		Response: newRate(t.Response, n), Remission: newRate(t.Remission, n), Reliable: newRate(t.Reliable, n)}
+}
+
+// Courses is how many courses the row's rates are over.
+func (g outcomeGroup) Courses() int {
+	if g.ITT {
+		return g.FollowedUp + g.Missing
+	}
+	return g.FollowedUp
 }
 
 type outcomesData struct {
 	Instrument  measure.Instrument
 	Instruments []measure.Instrument
-	All         outcomeGroup
+	All         outcomeGroup // courses with a follow-up
+	AllITT      outcomeGroup // and those without one, as not improved
 	ByTherapist []outcomeGroup
 	ByPeriod    []outcomeGroup
-	Literature  struct {
-		Rate             float64
-		N                int
-		Citation, Caveat string
-	}
-	Scope    string
-	Excluded int // series left out: baseline below caseness
-	Caseness int
-	ShowLit  bool // the literature figure is about depression: PHQ-9 only
+	Tally       measure.Tally
+	Window      measure.Window
+	Literature  measure.Figure
+	LitLo       float64 // the literature figure's 95% interval, in percent
+	LitHi       float64
+	Scope       string
+	Caseness    int
+	ShowLit     bool // the literature figure is about depression: PHQ-9 only
+
+	// The follow-up window's form, for an administrator.
+	CanEditWindow bool
+	Form          url.Values
+	Errors        map[string]string
+	Notice        string
 }
 
-// outcomeGroups computes response, remission and reliable improvement for
-// series with a baseline at or above caseness and a follow-up (a patient
-// who started below caseness cannot meaningfully respond or remit, as in
-// HEDIS DRR-E), overall and grouped by key. It also returns how many series
-// with a follow-up were left out for a baseline below caseness.
-func outcomeGroups(series []store.Series, instrument string, key func(store.Series) string) (outcomeGroup, []outcomeGroup, int) {
-	type acc struct{ n, resp, rem, rel int }
-	all := acc{}
-	groups := map[string]*acc{}
-	excluded := 0
-	for _, s := range series {
-		if s.Instrument != instrument {
+// outcomeGroups tallies courses overall and grouped by key (measure.Tally:
+// a course whose baseline was below caseness is counted apart, as in HEDIS
+// DRR-E; a course still waiting for its follow-up is not yet counted).
+func outcomeGroups(results []store.CourseResult, key func(store.CourseResult) string) (measure.Tally, []outcomeGroup) {
+	var all measure.Tally
+	groups := map[string]*measure.Tally{}
+	for _, c := range results {
+		all.Add(c.Outcome)
+		if !c.Outcome.CaseBaseline || c.Outcome.Status == measure.FollowUpPending {
 			continue
 		}
-		o, ok := measure.Outcomes(instrument, s.Points)
-		if !ok {
-			continue
+		k := key(c)
+		if groups[k] == nil {
+			groups[k] = &measure.Tally{}
 		}
-		if !o.CaseBaseline {
-			excluded++
-			continue
-		}
-		k := key(s)
-		g := groups[k]
-		if g == nil {
-			g = &acc{}
-			groups[k] = g
-		}
-		for _, a := range []*acc{&all, g} {
-			a.n++
-			if o.Response {
-				a.resp++
-			}
-			if o.Remission {
-				a.rem++
-			}
-			if o.ReliableImprovement {
-				a.rel++
-			}
-		}
-	}
-	mk := func(name string, a acc) outcomeGroup {
-		return outcomeGroup{Name: name, Courses: a.n, Response: newRate(a.resp, a.n), Remission: newRate(a.rem, a.n), Reliable: newRate(a.rel, a.n)}
+		groups[k].Add(c.Outcome)
 	}
 	var out []outcomeGroup
-	for k, a := range groups {
-		out = append(out, mk(k, *a))
+	for k, t := range groups {
+		out = append(out, newGroup(k, *t, false))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return mk("All patients", all), out, excluded
+	return all, out
 }
 
-// handleOutcomes is the practice outcomes dashboard: response and
-// remission with 95% Wilson intervals, by therapist and by the quarter of
-// the latest score, beside the literature's figure.
+// quarter is the calendar quarter of a course's follow-up score, or of its
+// window's close when it has none.
+func quarter(c store.CourseResult) string {
+	at := c.Outcome.FollowUp.At
+	if c.Outcome.Status != measure.FollowUpDone {
+		at = c.Outcome.Closes
+	}
+	return strconv.Itoa(at.Year()) + " Q" + strconv.Itoa((int(at.Month())+2)/3)
+}
+
+// handleOutcomes is the practice outcomes dashboard, per course: response,
+// remission and reliable improvement with 95% Wilson intervals over the
+// courses with a follow-up score, the courses without one as a count and,
+// in a second line, as non-responders (intention to treat); by therapist
+// and by quarter; beside the literature's figure with its own interval and
+// time point.
 func (s *Server) handleOutcomes(w http.ResponseWriter, r *http.Request) {
+	s.outcomesPage(w, r, http.StatusOK, nil, nil)
+}
+
+// outcomesPage renders the dashboard; form and errors are the window form
+// as typed when it failed.
+func (s *Server) outcomesPage(w http.ResponseWriter, r *http.Request, status int, form url.Values, errs map[string]string) {
 	id := r.URL.Query().Get("instrument")
 	if id == "" {
 		id = "phq9"
 	}
 	inst, ok := measure.Get(id)
-	if _, hasT := measure.ThresholdsFor(id); !ok || !hasT {
+	th, hasT := measure.ThresholdsFor(id)
+	if !ok || !hasT {
 		s.error(w, r, &clinic.Error{Code: clinic.EInvalid, Message: "Choose PHQ-9 or GAD-7."})
 		return
 	}
-	series, err := s.store.OutcomeSeries(r.Context(), s.actor(r), "outcomes.read")
+	results, win, err := s.store.Outcomes(r.Context(), s.actor(r), "outcomes.read", []string{id})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	d := outcomesData{Instrument: inst}
+	d := outcomesData{Instrument: inst, Window: win, Literature: measure.Literature, Caseness: th.Caseness, ShowLit: id == "phq9", Errors: errs}
 	for _, x := range []string{"phq9", "gad7"} {
 		i, _ := measure.Get(x)
 		d.Instruments = append(d.Instruments, i)
 	}
-	d.All, d.ByTherapist, d.Excluded = outcomeGroups(series, id, func(s store.Series) string {
-		if s.Therapist == "" {
+	d.Tally, d.ByTherapist = outcomeGroups(results, func(c store.CourseResult) string {
+		if c.Therapist == "" {
 			return "No owning therapist"
 		}
-		return s.Therapist
+		return c.Therapist
 	})
-	_, d.ByPeriod, _ = outcomeGroups(series, id, func(s store.Series) string {
-		last := s.Points[len(s.Points)-1].At
-		return strconv.Itoa(last.Year()) + " Q" + strconv.Itoa((int(last.Month())+2)/3)
-	})
-	d.Literature.Rate, d.Literature.N, d.Literature.Citation, d.Literature.Caveat = measure.Literature.Rate, measure.Literature.N, measure.Literature.Citation, measure.Literature.Caveat
-	th, _ := measure.ThresholdsFor(id)
-	d.Caseness, d.ShowLit = th.Caseness, id == "phq9"
+	_, d.ByPeriod = outcomeGroups(results, quarter)
+	d.All, d.AllITT = newGroup("All courses", d.Tally, false), newGroup("All courses, intention to treat", d.Tally, true)
+	lo, hi := d.Literature.Interval()
+	d.LitLo, d.LitHi = 100*lo, 100*hi
 	d.Scope = "every patient in the practice"
 	if sessionFrom(r.Context()).User.Role != clinic.RoleAdmin {
 		d.Scope = "the patients on your care teams"
+	} else {
+		d.CanEditWindow = true
+		d.Form = form
+		if d.Form == nil {
+			d.Form = url.Values{"from_weeks": {strconv.Itoa(win.FromWeeks)}, "to_weeks": {strconv.Itoa(win.ToWeeks)}}
+		}
+		if r.URL.Query().Get("done") == "window" {
+			d.Notice = "Follow-up window saved."
+		}
 	}
-	s.render(w, r, http.StatusOK, "outcomes", "Outcomes", d)
+	s.render(w, r, status, "outcomes", "Outcomes", d)
 }
 
-// handleOutcomesCSV exports de-identified outcomes for research: a
-// pseudonymous key per patient, days since baseline instead of dates, no
-// names or contact details.
+// handleOutcomeWindow saves the practice's follow-up window, for an
+// administrator; bad weeks re-render the dashboard with the input and a
+// message at the field.
+func (s *Server) handleOutcomeWindow(w http.ResponseWriter, r *http.Request) {
+	var win measure.Window
+	var fe = map[string]string{}
+	for _, f := range []struct {
+		name string
+		to   *int
+	}{{"from_weeks", &win.FromWeeks}, {"to_weeks", &win.ToWeeks}} {
+		n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue(f.name)))
+		if err != nil {
+			fe[f.name] = "Enter whole weeks, like 4."
+		}
+		*f.to = n
+	}
+	err := s.store.SaveOutcomeWindow(r.Context(), s.actor(r), win)
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		for k, v := range e.Fields {
+			if fe[k] == "" {
+				fe[k] = v
+			}
+		}
+		err = nil
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if len(fe) > 0 {
+		s.outcomesPage(w, r, http.StatusUnprocessableEntity, r.PostForm, fe)
+		return
+	}
+	http.Redirect(w, r, "/outcomes?done=window#window", http.StatusSeeOther)
+}
+
+// handleOutcomesCSV exports de-identified outcomes per course for
+// research: a pseudonymous key per patient, the course's number, days
+// from the baseline instead of dates, no names or contact details.
 func (s *Server) handleOutcomesCSV(w http.ResponseWriter, r *http.Request) {
-	series, err := s.store.OutcomeSeries(r.Context(), s.actor(r), "outcomes.export")
+	results, win, err := s.store.Outcomes(r.Context(), s.actor(r), "outcomes.export", []string{"phq9", "gad7"})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	// Ordered by the pseudonymous key, so row order says nothing about who
 	// came first.
-	sort.SliceStable(series, func(i, j int) bool {
-		if series[i].PatientKey != series[j].PatientKey {
-			return series[i].PatientKey < series[j].PatientKey
+	sort.SliceStable(results, func(i, j int) bool {
+		a, b := results[i], results[j]
+		if a.PatientKey != b.PatientKey {
+			return a.PatientKey < b.PatientKey
 		}
-		return series[i].Instrument < series[j].Instrument
+		if a.Instrument != b.Instrument {
+			return a.Instrument < b.Instrument
+		}
+		return a.Course < b.Course
 	})
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="kapstone-outcomes.csv"`)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"patient_key", "instrument", "scores", "days_followed", "baseline", "latest", "change", "response", "remission", "reliable_improvement", "reliable_deterioration"})
-	for _, x := range series {
-		o, ok := measure.Outcomes(x.Instrument, x.Points)
-		if !ok {
-			continue
+	cw.Write([]string{"patient_key", "instrument", "course", "scores", "window_weeks", "follow_up", "case_at_baseline", "baseline",
+		"follow_up_day", "follow_up_score", "change", "response", "remission", "reliable_improvement", "reliable_deterioration"})
+	for _, x := range results {
+		c := x.Outcome
+		row := []string{x.PatientKey, x.Instrument, strconv.Itoa(x.Course), strconv.Itoa(c.Scores), win.String(), string(c.Status),
+			strconv.FormatBool(c.CaseBaseline), strconv.Itoa(c.Baseline.Total), "", "", "", "", "", "", ""}
+		if c.Status == measure.FollowUpDone {
+			o := c.Outcome
+			copy(row[8:], []string{strconv.Itoa(int(c.FollowUp.At.Sub(c.Baseline.At).Hours() / 24)), strconv.Itoa(o.Latest), strconv.Itoa(o.Change),
+				strconv.FormatBool(o.Response), strconv.FormatBool(o.Remission), strconv.FormatBool(o.ReliableImprovement), strconv.FormatBool(o.ReliableDeterioration)})
 		}
-		first, last := x.Points[0].At, x.Points[len(x.Points)-1].At
-		cw.Write([]string{x.PatientKey, x.Instrument, strconv.Itoa(o.Points), strconv.Itoa(int(last.Sub(first).Hours() / 24)),
-			strconv.Itoa(o.Baseline), strconv.Itoa(o.Latest), strconv.Itoa(o.Change),
-			strconv.FormatBool(o.Response), strconv.FormatBool(o.Remission), strconv.FormatBool(o.ReliableImprovement), strconv.FormatBool(o.ReliableDeterioration)})
+		cw.Write(row)
 	}
 	cw.Flush()
 }

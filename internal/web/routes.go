@@ -110,6 +110,7 @@ func (s *Server) routeTable() []route {
 		// Outcomes across patients.
 		{"GET /outcomes", signedIn, staff, s.handleOutcomes},
 		{"GET /outcomes.csv", signedIn, staff, s.handleOutcomesCSV},
+		{"POST /outcomes/window", signedIn, admins, s.handleOutcomeWindow},
 
 		// Admin: accounts, the audit log, break-glass review.
 		{"GET /admin/users", signedIn, admins, s.handleUsers},

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// firstCourseID is the id of a patient's first course: migration 0023 gave
+// every patient theirs with this id, and coursesIn makes it the same way.
+func firstCourseID(patientID string) string { return patientID + "-course-1" }
+
+// listCourses reads patientID's courses, first first, inside tx.
+func listCourses(ctx context.Context, tx *Tx, patientID string) ([]clinic.Course, error) {
+	rows, err := tx.Query(ctx, `SELECT id, number, started_at, closed_at FROM courses WHERE patient_id = $1 ORDER BY number`, patientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []clinic.Course
+	for rows.Next() {
+		var c clinic.Course
+		var closed nullTime
+		if err := rows.Scan(&c.ID, &c.Number, &c.Started, &closed); err != nil {
+			return nil, err
+		}
+		c.Started, c.Closed = c.Started.UTC(), closed.t
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// coursesIn reads patientID's courses inside tx, first making the first
+// course — started when the patient was added — if they have none yet.
+func coursesIn(ctx context.Context, tx *Tx, patientID string) ([]clinic.Course, error) {
+	list, err := listCourses(ctx, tx, patientID)
+	if err != nil || len(list) > 0 {
+		return list, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO courses (id, patient_id, number, started_at)
+		SELECT $1, id, 1, created_at FROM patients WHERE id = $2
+		ON CONFLICT (patient_id, number) DO NOTHING`, firstCourseID(patientID), patientID); err != nil {
+		return nil, err
+	}
+	return listCourses(ctx, tx, patientID)
+}
+
+// courseAt returns the id of the course of patientID that a score
+// completed at t belongs to (clinic.CourseAt), inside tx.
+func courseAt(ctx context.Context, tx *Tx, patientID string, t time.Time) (string, error) {
+	list, err := coursesIn(ctx, tx, patientID)
+	if err != nil {
+		return "", err
+	}
+	c, ok := clinic.CourseAt(list, t)
+	if !ok {
+		return "", clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	return c.ID, nil
+}
+
+// courseStage keeps patientID's courses in step with a stage change at
+// now, inside tx: moving to closed closes the open course, and leaving
+// closed starts the next one (clinic.StartsCourse).
+func courseStage(ctx context.Context, tx *Tx, patientID string, from, to clinic.Stage, now time.Time) error {
+	list, err := coursesIn(ctx, tx, patientID)
+	if err != nil {
+		return err
+	}
+	if to == clinic.StageClosed {
+		_, err := tx.Exec(ctx, `UPDATE courses SET closed_at = $1 WHERE patient_id = $2 AND closed_at IS NULL`, now, patientID)
+		return err
+	}
+	if !clinic.StartsCourse(from, to) {
+		return nil
+	}
+	next := 1
+	for _, c := range list {
+		next = max(next, c.Number+1)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO courses (id, patient_id, number, started_at) VALUES ($1, $2, $3, $4)`, NewID(), patientID, next, now)
+	return err
+}

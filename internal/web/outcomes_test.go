@@ -1,0 +1,169 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/measure"
+)
+
+func init() {
+	for k, v := range outcomesPolicy {
+		policy[k] = v
+	}
+}
+
+// outcomesPolicy is the outcomes feature's new row of the route matrix: the
+// follow-up window is an admin's (an empty form is refused at the fields).
+//
+//	anon half pA   pB   thea theo rex  admin
+var outcomesPolicy = map[string]map[string]int{
+	"POST /outcomes/window": m(303, 303, 404, 404, 404, 404, 404, 422),
+}
+
+// paper enters a paper questionnaire of total for patient A, as thea, at.
+func (f *fixture) paper(instrument string, total int, at time.Time) {
+	f.t.Helper()
+	inst, _ := measure.Get(instrument)
+	a := measure.Answers{}
+	var scored []string
+	for _, it := range inst.Items {
+		if it.Scored {
+			a[it.ID] = 0
+			if !it.Risk {
+				scored = append(scored, it.ID)
+			}
+		}
+	}
+	for i := 0; total > 0; i = (i + 1) % len(scored) {
+		if a[scored[i]] < 3 {
+			a[scored[i]]++
+			total--
+		}
+	}
+	if _, err := f.st.EnterPaperCheckin(context.Background(), f.as("thea@example.org"), f.pA.ID, instrument, a, at); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// badges returns the outcome badges of one instrument's section of a
+// chart page.
+func badges(body, instrument string) string {
+	m := regexp.MustCompile(`(?s)<h2 id="p-` + instrument + `">.*?<p class="outcome-badges">(.*?)</p>`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// TestNoResponseBadgesBelowCaseness: a PHQ-9 course that started at 8 (below
+// caseness) and fell to 2 shows no Response or Remission badge on the
+// chart, no response line on its graph, and no "remission" in the
+// patient's words; a GAD-7 course that started at 10 and fell to 2 shows
+// both.
+func TestNoResponseBadgesBelowCaseness(t *testing.T) {
+	f := newFixture(t)
+	f.paper("phq9", 8, f.now.Add(-6*7*24*time.Hour))
+	f.paper("phq9", 2, f.now.Add(-time.Hour))
+	f.paper("gad7", 10, f.now.Add(-6*7*24*time.Hour))
+	f.paper("gad7", 2, f.now.Add(-time.Hour))
+	thea := f.signIn("thea@example.org")
+	r := f.do("GET", "/patients/"+f.pA.ID, nil, thea)
+	if r.status != http.StatusOK {
+		t.Fatalf("chart = %d", r.status)
+	}
+	phq, gad := badges(r.body, "phq9"), badges(r.body, "gad7")
+	if !strings.Contains(phq, "Baseline 8") || strings.Contains(phq, ">Response<") || strings.Contains(phq, ">Remission<") || !strings.Contains(phq, "Reliable improvement") {
+		t.Errorf("PHQ-9 badges from a baseline of 8 = %q; want no Response or Remission (reliable improvement still shown)", phq)
+	}
+	if !strings.Contains(r.body, "is below 10 (not a clinical case): response and remission are not rated") {
+		t.Error("the chart does not say why response and remission are not rated")
+	}
+	if !strings.Contains(gad, ">Response<") || !strings.Contains(gad, ">Remission<") {
+		t.Errorf("GAD-7 badges from a baseline of 10 = %q; want Response and Remission", gad)
+	}
+	phqChart := regexp.MustCompile(`(?s)<h2 id="p-phq9">.*?</svg>`).FindString(r.body)
+	if strings.Contains(phqChart, ">Response<") || !strings.Contains(phqChart, "Baseline") {
+		t.Error("the PHQ-9 graph from a baseline of 8 draws a response line (or lacks its baseline)")
+	}
+	pat := f.signIn("pat@example.org")
+	p := f.do("GET", "/portal/progress", nil, pat)
+	plain := regexp.MustCompile(`(?s)<h2 id="p-phq9">.*?<p>(.*?)</p>`).FindStringSubmatch(p.body)
+	if plain == nil || !strings.Contains(plain[1], "6 points lower than your first score of 8") || strings.Contains(plain[1], "remission") || strings.Contains(plain[1], "half-way") {
+		t.Errorf("the patient's PHQ-9 words = %q; want the change without remission or response", plain)
+	}
+	if !strings.Contains(p.body, "range of remission") {
+		t.Error("the patient's GAD-7 words from a baseline of 10 do not name the remission")
+	}
+}
+
+// TestChartSecondCourseBaseline: after a closed course and a return, the
+// chart's baseline is the new course's first score, not the first ever.
+func TestChartSecondCourseBaseline(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	thea := f.as("thea@example.org")
+	f.paper("phq9", 20, f.now.Add(-30*7*24*time.Hour))
+	f.paper("phq9", 6, f.now.Add(-24*7*24*time.Hour))
+	if err := f.st.ChangeStage(ctx, thea, f.pA.ID, clinic.StageClosed, "Series complete."); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Minute)
+	if err := f.st.ChangeStage(ctx, thea, f.pA.ID, clinic.StageScreening, "Returned after a relapse."); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Hour)
+	f.paper("phq9", 15, f.now.Add(-30*time.Minute))
+	f.now = f.now.Add(6 * 7 * 24 * time.Hour)
+	f.paper("phq9", 12, f.now.Add(-time.Minute))
+	r := f.do("GET", "/patients/"+f.pA.ID, nil, f.signIn("thea@example.org"))
+	if b := badges(r.body, "phq9"); !strings.Contains(b, "Baseline 15 → latest 12 (-3)") {
+		t.Errorf("PHQ-9 badges after a second course = %q; want Baseline 15 → latest 12 (-3), the new course's own baseline", b)
+	}
+	if !strings.Contains(r.body, "Scores from 2 courses of treatment") || !strings.Contains(r.body, "New course") {
+		t.Error("the chart does not say the scores span two courses")
+	}
+	p := f.do("GET", "/portal/progress", nil, f.signIn("pat@example.org"))
+	if !strings.Contains(p.body, "3 points lower than 15, your first score this course") {
+		t.Error("the patient's words do not compare with this course's first score")
+	}
+}
+
+// TestOutcomeWindowForm: an admin sets the follow-up window on the
+// dashboard; a window that ends before it starts is refused at the field
+// with the input kept; a clinician sees the window but no form.
+func TestOutcomeWindowForm(t *testing.T) {
+	f := newFixture(t)
+	admin := f.signIn("admin@example.org")
+	r := f.do("GET", "/outcomes", nil, admin)
+	if r.status != http.StatusOK || !strings.Contains(r.body, `name="from_weeks"`) || !strings.Contains(r.body, "latest score 4 to 12 weeks after") {
+		t.Fatalf("dashboard for an admin = %d; want the window form and the default 4–12 weeks", r.status)
+	}
+	r = f.do("POST", "/outcomes/window", url.Values{"from_weeks": {"12"}, "to_weeks": {"4"}}, admin)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "The window must end after it starts.") ||
+		!regexp.MustCompile(`name="from_weeks"[^>]*value="12"`).MatchString(r.body) || !regexp.MustCompile(`name="to_weeks"[^>]*value="4"`).MatchString(r.body) {
+		t.Errorf("a window ending before it starts = %d; want 422 at the field with 12 and 4 kept", r.status)
+	}
+	r = f.do("POST", "/outcomes/window", url.Values{"from_weeks": {"four"}, "to_weeks": {"12"}}, admin)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Enter whole weeks") {
+		t.Errorf("a window of words = %d; want 422 at the field", r.status)
+	}
+	r = f.do("POST", "/outcomes/window", url.Values{"from_weeks": {"17"}, "to_weeks": {"35"}}, admin)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("saving 17–35 weeks = %d, want 303", r.status)
+	}
+	r = f.do("GET", "/outcomes?done=window", nil, admin)
+	if !strings.Contains(r.body, "Follow-up window saved.") || !strings.Contains(r.body, "latest score 17 to 35 weeks after") {
+		t.Error("the dashboard does not show the saved window")
+	}
+	thea := f.do("GET", "/outcomes", nil, f.signIn("thea@example.org"))
+	if !strings.Contains(thea.body, "17 to 35 weeks") || strings.Contains(thea.body, `name="from_weeks"`) {
+		t.Error("a therapist should see the window but not its form")
+	}
+}
