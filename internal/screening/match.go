@@ -131,7 +131,9 @@ type reading struct {
 	// as typed.
 	vague []string
 	// problems holds a key for each unmatched word ("u:" and the word) and
-	// each vague item ("v:" and its lower-case words), for comparing lists.
+	// each vague item ("v:" and its lower-case words but dose, form and
+	// timing text, so "anxiety pill prn" is "v:anxiety pill"), for comparing
+	// lists.
 	problems []string
 }
 
@@ -318,7 +320,13 @@ func read(text string) (reading, bool) {
 		it := &items[i]
 		if it.isVague() {
 			r.vague = append(r.vague, strings.TrimSpace(text[toks[it.first].start:toks[it.last].end]))
-			r.problems = append(r.problems, "v:"+strings.Join(words[it.first:it.last+1], " "))
+			var key []string
+			for _, w := range words[it.first : it.last+1] {
+				if purposeWords[w] || medWords[w] || classWords[w] || isLetters(w) && !noise[w] {
+					key = append(key, w)
+				}
+			}
+			r.problems = append(r.problems, "v:"+strings.Join(key, " "))
 			continue
 		}
 		for _, w := range it.unmatched {
