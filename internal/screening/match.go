@@ -130,11 +130,10 @@ type reading struct {
 	// naming it ("anxiety pill", "water pill", "ADHD med", "antidepressant"),
 	// as typed.
 	vague []string
-	// problems holds a key for each unmatched word ("u:" and the word) and
-	// each vague item ("v:" and its lower-case words but dose, form and
-	// timing text, so "anxiety pill prn" is "v:anxiety pill"), for comparing
-	// lists.
-	problems []string
+	// vagueKeys holds, for each vague item, its lower-case words but dose,
+	// form and timing text ("anxiety pill prn" is "anxiety pill"), for
+	// comparing lists.
+	vagueKeys []string
 }
 
 // token is one run of letters or of digits in a text.
@@ -148,10 +147,22 @@ type token struct {
 // tokens splits s into runs of letters and runs of digits, lower-cased,
 // noting the separators between them.
 func tokens(s string) []token {
-	var toks []token
+	toks := make([]token, 0, 8)
+	// An ASCII text is lower-cased once; other text token by token, since
+	// lower-casing may change a character's length and the offsets are the
+	// text's own.
+	lower := ""
+	if isASCII(s) {
+		lower = strings.ToLower(s)
+	}
 	kind, start, prevEnd := 0, 0, 0
 	flush := func(end int) {
-		t := token{text: strings.ToLower(s[start:end]), start: start, end: end}
+		t := token{start: start, end: end}
+		if lower != "" {
+			t.text = lower[start:end]
+		} else {
+			t.text = strings.ToLower(s[start:end])
+		}
 		gap := s[prevEnd:start]
 		switch {
 		case len(toks) > 0 && strings.ContainsAny(gap, ",;\n\r"):
@@ -231,7 +242,7 @@ func read(text string) (reading, bool) {
 		}
 		r.found = append(r.found, f)
 	}
-	var items []item
+	items := make([]item, 0, 4)
 	split := true // the next token starts an item
 	for i := 0; i < len(toks); {
 		if toks[i].hard || toks[i].soft {
@@ -326,13 +337,10 @@ func read(text string) (reading, bool) {
 					key = append(key, w)
 				}
 			}
-			r.problems = append(r.problems, "v:"+strings.Join(key, " "))
+			r.vagueKeys = append(r.vagueKeys, strings.Join(key, " "))
 			continue
 		}
-		for _, w := range it.unmatched {
-			r.unmatched = append(r.unmatched, w)
-			r.problems = append(r.problems, "u:"+w)
-		}
+		r.unmatched = append(r.unmatched, it.unmatched...)
 	}
 	return r, true
 }
@@ -365,6 +373,15 @@ func tokenize(s string) []string {
 		toks = append(toks, lower[start:])
 	}
 	return toks
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func isDigits(t string) bool {

@@ -44,7 +44,7 @@ const (
 // also lists the unread words and unnamed medicines of lines that were
 // partly recognised.
 func NewSince(before, now []string) []Match {
-	knownDrug, knownText, knownProblem := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	knownDrug, knownText, knownWord, knownVague := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, line := range before {
 		knownText[collapse(line)] = true
 		r, ok := read(strings.TrimSpace(line))
@@ -54,8 +54,11 @@ func NewSince(before, now []string) []Match {
 		for _, f := range r.found {
 			knownDrug[drugs[f.drug].generic] = true
 		}
-		for _, p := range r.problems {
-			knownProblem[p] = true
+		for _, w := range r.unmatched {
+			knownWord[w] = true
+		}
+		for _, k := range r.vagueKeys {
+			knownVague[k] = true
 		}
 	}
 	unrecognised, _ := FindRule(ruleUnrecognised)
@@ -87,19 +90,14 @@ func NewSince(before, now []string) []Match {
 		}
 		var words, items []string
 		for _, w := range r.unmatched {
-			if !knownProblem["u:"+w] && !slices.Contains(words, w) {
+			if !knownWord[w] && !slices.Contains(words, w) {
 				words = append(words, w)
 			}
 		}
-		vi := 0
-		for _, p := range r.problems {
-			if !strings.HasPrefix(p, "v:") {
-				continue
+		for i, k := range r.vagueKeys {
+			if !knownVague[k] {
+				items = append(items, r.vague[i])
 			}
-			if !knownProblem[p] {
-				items = append(items, r.vague[vi])
-			}
-			vi++
 		}
 		if len(words) > 0 {
 			out = append(out, problem(in, unrecognised, "not recognised: check "+quoteAll(words)))
