@@ -90,8 +90,18 @@ func TestVagueMedicines(t *testing.T) {
 		{"Zoloft/water pill", []string{"water pill"}},
 		{"Lexapro, anxiety", []string{"anxiety"}}, // a purpose alone, not "for anxiety"
 		{"Zoloft, anxiety pill, water pill", []string{"anxiety pill", "water pill"}},
+		{"Cymbalta 60mg for pain, depression", []string{"depression"}}, // after a comma: its own item
+		{"sleeping tablets (OTC)", []string{"sleeping tablets (OTC)"}},
+		{"my mom's blood pressure pill", []string{"my mom's blood pressure pill"}},
+		{"Excedrin migraine", nil},         // "excedrin" may be the name: not recognised
+		{"Zoloft, Excedrin migraine", nil}, // the same beside a known drug
+		{"Cymbalta for pain and depression pills", []string{"depression pills"}},
 		// A purpose beside a named drug.
 		{"Lexapro for anxiety", nil},
+		{"Cymbalta 60mg for pain and depression", nil},
+		{"Lexapro for anxiety/depression", nil},
+		{"Lexapro for anxiety & panic", nil},
+		{"iron supplement", nil},
 		{"Lexapro 10 mg, for anxiety", nil},
 		{"sertraline 50 mg every morning for anxiety", nil},
 		{"Lasix water pill", nil},
@@ -115,6 +125,9 @@ func TestVagueMedicines(t *testing.T) {
 		case tc.vague != nil && !strings.Contains(details[i], `"`+tc.vague[0]+`"`):
 			t.Errorf("Screen(%q) detail = %q, want it to quote %q", tc.line, details[i], tc.vague[0])
 		}
+	}
+	if rules, details := screenRules("Excedrin migraine"); !slices.Equal(rules, []string{ruleUnrecognised}) || details[0] != `"Excedrin migraine" was not recognised: review it` {
+		t.Errorf("Screen(Excedrin migraine) = %q, want only %s", details, ruleUnrecognised)
 	}
 	// A vague line alone is not also "not recognised": one question is asked.
 	if rules, _ := screenRules("anxiety pill"); !slices.Equal(rules, []string{ruleUnnamed}) {

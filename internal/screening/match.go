@@ -215,9 +215,10 @@ type item struct {
 // without naming it: a kind of medicine ("antidepressant"), a purpose with a
 // medicine word ("anxiety pill", "water pill", "ADHD med"), or a purpose on
 // its own ("Lexapro, anxiety"), unless it says what the item before is for
-// ("Lexapro, for anxiety").
+// ("Lexapro, for anxiety") or holds an unknown word that may be the
+// medicine's name ("Excedrin migraine": that word is asked about instead).
 func (it *item) isVague() bool {
-	return it.drugs == 0 && (it.class || it.purpose && (it.med || !it.forPurpose))
+	return it.drugs == 0 && (it.class || it.purpose && (it.med || !it.forPurpose && len(it.unmatched) == 0))
 }
 
 // read finds the drugs in a text, item by item. It returns false when the
@@ -244,10 +245,12 @@ func read(text string) (reading, bool) {
 	}
 	items := make([]item, 0, 4)
 	split := true // the next token starts an item
+	hard := false // after a comma, semicolon or line break
 	for i := 0; i < len(toks); {
 		if toks[i].hard || toks[i].soft {
 			split = true
 		}
+		hard = hard || toks[i].hard
 		end := i + 1
 		for end < len(toks) && !toks[end].hard {
 			end++
@@ -260,8 +263,11 @@ func read(text string) (reading, bool) {
 			continue
 		}
 		if split {
-			items = append(items, item{first: i})
-			split = false
+			// "for pain and depression": a purpose joined to the one
+			// before by "and", "/" or "+" is said for the same medicine.
+			sawFor := !hard && len(items) > 0 && items[len(items)-1].sawFor
+			items = append(items, item{first: i, sawFor: sawFor})
+			split, hard = false, false
 		}
 		it := &items[len(items)-1]
 		if n > 0 {
@@ -330,7 +336,11 @@ func read(text string) (reading, bool) {
 	for i := range items {
 		it := &items[i]
 		if it.isVague() {
-			r.vague = append(r.vague, strings.TrimSpace(text[toks[it.first].start:toks[it.last].end]))
+			end := toks[it.last].end
+			if end < len(text) && text[end] == ')' && strings.Contains(text[toks[it.first].start:end], "(") {
+				end++
+			}
+			r.vague = append(r.vague, text[toks[it.first].start:end])
 			var key []string
 			for _, w := range words[it.first : it.last+1] {
 				if purposeWords[w] || medWords[w] || classWords[w] || isLetters(w) && !noise[w] {
