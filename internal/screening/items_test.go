@@ -164,6 +164,8 @@ func TestShortCodesAreNotDropped(t *testing.T) {
 		{"Wellbutrin XL 150 mg am", "bupropion", nil},
 		{"Tylenol T", "acetaminophen", nil}, // a lone letter, no number: not a code
 		{"Lexapro 10mg mom's", "escitalopram", []string{"mom"}},
+		{"no longer taking Xanax", "alprazolam", nil},
+		{"ketamine 0.5 mg/kg over 40 min", "ketamine", nil},
 	}
 	for _, tc := range tests {
 		m := LookupMedication(tc.in)

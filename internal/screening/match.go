@@ -453,7 +453,8 @@ var noise = func() map[string]bool {
 		allergy allergies asthma reflux heartburn acid stomach nausea acne seizures seizure epilepsy
 		not sure unknown unsure remember dont don know
 		med meds medicine medicines medication medications drug drugs aid aids script prescriptions
-		bd od om on tds qds nocte mane ii iii iv as is be do so us we he ok s
+		bd od om on tds qds nocte mane ii iii iv as is be do so us we he ok s no yes kg ea eg ie vs etc
+		min mins minute minutes longer
 	`) {
 		m[w] = true
 	}
