@@ -17,7 +17,7 @@ type Match struct {
 	ATC        string // e.g. "N05BA12"
 	Class      string // class id, e.g. "benzodiazepine"; "" for a recognised drug with no screening concern
 	ClassName  string // e.g. "Benzodiazepine"
-	Level      Level  // of the class's rule; "" when no concern
+	Level      Level  // of the class's rule; "" when no concern (see NewSince for what it could not read)
 	Reason     string // of the class's rule
 	Source     string // of the class's rule
 	Name       string // the known name the text was read as, e.g. "xanax"

@@ -5,13 +5,10 @@ import (
 	"strings"
 )
 
-// The ClassName of a Match that NewSince returns for what it could not read
-// as a drug; the store and the dosing page show it after the line.
-const (
-	// NotRecognised is the ClassName of a new line in which nothing was
-	// recognised.
-	NotRecognised = "not recognised: check it"
-)
+// NotRecognised is the ClassName of the Match NewSince returns for a new
+// line in which nothing was recognised; the dosing page shows it after the
+// line.
+const NotRecognised = "not recognised: check it"
 
 // NewSince lists what is new in now, a medication list, compared with
 // before (the last session's list, or the intake's), and needs the
