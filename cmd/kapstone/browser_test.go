@@ -407,6 +407,12 @@ func TestBrowserIntakeOnPhone(t *testing.T) {
 	b.do(t, "clear first med", void(chromedp.Evaluate[bool](`(document.getElementById("med_name_2").value = "", true)`)))
 	b.do(t, "type med", chromedp.SendKeys(chromedp.ID("med_name_2"), "Klonopin 0.5mg"))
 	b.do(t, "lookup shows", void(chromedp.Poll[bool](`document.getElementById("med_check_2").textContent.includes("Recognised: clonazepam")`)))
+	// A mixed line: the check asks which medicine a vague one is (issue 12,
+	// defect 8); the line is then cleared again.
+	b.do(t, "type mixed med", chromedp.SendKeys(chromedp.ID("med_name_3"), "Zoloft, water pill"))
+	b.do(t, "vague shows", void(chromedp.Poll[bool](`document.getElementById("med_check_3").textContent.includes("Recognised: sertraline; which medicine is \u201cwater pill\u201d?")`)))
+	shoot("intake-phone-vague")
+	b.do(t, "clear mixed med", void(chromedp.Evaluate[bool](`(document.getElementById("med_name_3").value = "", document.getElementById("med_check_3").textContent = "", true)`)))
 	shoot("intake-phone")
 	if wide := run1(t, b, "overflow", chromedp.Evaluate[string](widest)); wide != "" {
 		t.Errorf("intake is wider than a phone: %s", wide)

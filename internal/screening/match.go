@@ -17,7 +17,7 @@ type Match struct {
 	ATC        string // e.g. "N05BA12"
 	Class      string // class id, e.g. "benzodiazepine"; "" for a recognised drug with no screening concern
 	ClassName  string // e.g. "Benzodiazepine"
-	Level      Level  // of the class's rule; "" when no concern
+	Level      Level  // of the class's rule; "" when no concern (see NewSince for what it could not read)
 	Reason     string // of the class's rule
 	Source     string // of the class's rule
 	Name       string // the known name the text was read as, e.g. "xanax"
@@ -26,8 +26,13 @@ type Match struct {
 	// acetaminophen in "codeine 30 mg + acetaminophen 300 mg".
 	Also []Match
 	// Unmatched holds the words in the text that are neither a known name nor
-	// dose, form or timing text; Screen asks for a review of them.
+	// dose, form or timing text, short codes ("MB") included; Screen asks for
+	// a review of them.
 	Unmatched []string
+	// Vague holds the parts of the text, as typed, that describe a medicine
+	// without naming it ("anxiety pill", "water pill", "ADHD med",
+	// "antidepressant"); Screen asks which medicine each is.
+	Vague []string
 }
 
 // MaxInput is the longest medication text, in characters, that is read.
@@ -38,16 +43,27 @@ const MaxInput = 200
 // dose, form and timing text, and brand suffixes are ignored; a misspelling
 // is corrected when the word has at least 5 letters, is within 1 edit of a
 // known name of 5–7 letters or 2 edits of a name of 8 or more, and no other
-// known name is as close. When several drugs are in the text, the Match
-// describes the one whose rule is most serious (the first of equals) and
-// lists the others in Also. Text longer than MaxInput characters, text with
-// no letters, and text with no known name give a Match with Recognised
-// false and only Input set.
+// known name (nor a dose, form or timing word) is as close; a word is never
+// corrected into a dose, form or timing word. The line is read item by item
+// (split at commas, semicolons, "+", "&", "/" and the words "and", "with" and
+// "plus", except inside a known name such as "buprenorphine/naloxone" or
+// "Tylenol with codeine", and a "/" between numbers such as "1/2"): an item
+// with no drug that describes a medicine without naming it ("anxiety pill")
+// is listed in Vague, and the words of other items that are not names, dose,
+// form or timing text, two-letter codes included, in Unmatched. When several
+// drugs are in the text, the Match describes the one whose rule is most
+// serious (the first of equals) and lists the others in Also. Text longer
+// than MaxInput characters and text with no letters give a Match with
+// Recognised false and only Input set; text with no known name gives a Match
+// with Recognised false and only Input and Vague set.
 func LookupMedication(text string) Match {
 	in := strings.TrimSpace(text)
 	r, ok := read(in)
-	if !ok || len(r.found) == 0 {
+	if !ok {
 		return Match{Input: in}
+	}
+	if len(r.found) == 0 {
+		return Match{Input: in, Vague: r.vague}
 	}
 	primary := 0
 	for i, f := range r.found {
@@ -61,7 +77,7 @@ func LookupMedication(text string) Match {
 			m.Also = append(m.Also, matchOf(in, f))
 		}
 	}
-	m.Unmatched = r.unmatched
+	m.Unmatched, m.Vague = r.unmatched, r.vague
 	return m
 }
 
@@ -110,17 +126,114 @@ type found struct {
 type reading struct {
 	found     []found  // in the order of the text, one per drug
 	unmatched []string // words that are not names, dose, form or timing text
+	// vague holds the items of the text that describe a medicine without
+	// naming it ("anxiety pill", "water pill", "ADHD med", "antidepressant"),
+	// as typed.
+	vague []string
+	// vagueKeys holds, for each vague item, its lower-case words but dose,
+	// form and timing text ("anxiety pill prn" is "anxiety pill"), for
+	// comparing lists.
+	vagueKeys []string
 }
 
-// read finds the drugs in a text. It returns false when the text is longer
-// than MaxInput characters or has no letters.
+// token is one run of letters or of digits in a text.
+type token struct {
+	text       string // lower-case
+	start, end int    // byte offsets in the text
+	hard       bool   // a comma, semicolon or line break comes before it
+	soft       bool   // a "+", "&" or "/" comes before it (not a "/" between two numbers, as in "1/2")
+}
+
+// tokens splits s into runs of letters and runs of digits, lower-cased,
+// noting the separators between them.
+func tokens(s string) []token {
+	toks := make([]token, 0, 8)
+	// An ASCII text is lower-cased once; other text token by token, since
+	// lower-casing may change a character's length and the offsets are the
+	// text's own.
+	lower := ""
+	if isASCII(s) {
+		lower = strings.ToLower(s)
+	}
+	kind, start, prevEnd := 0, 0, 0
+	flush := func(end int) {
+		t := token{start: start, end: end}
+		if lower != "" {
+			t.text = lower[start:end]
+		} else {
+			t.text = strings.ToLower(s[start:end])
+		}
+		gap := s[prevEnd:start]
+		switch {
+		case len(toks) > 0 && strings.ContainsAny(gap, ",;\n\r"):
+			t.hard = true
+		case len(toks) > 0 && strings.ContainsAny(gap, "+&"):
+			t.soft = true
+		case len(toks) > 0 && strings.Contains(gap, "/"):
+			t.soft = !isDigits(toks[len(toks)-1].text) || !isDigits(t.text)
+		}
+		toks = append(toks, t)
+		prevEnd = end
+	}
+	for i, r := range s {
+		k := 0
+		switch {
+		case unicode.IsLetter(r):
+			k = 1
+		case unicode.IsDigit(r):
+			k = 2
+		}
+		if k != kind {
+			if kind != 0 {
+				flush(i)
+			}
+			kind, start = k, i
+		}
+	}
+	if kind != 0 {
+		flush(len(s))
+	}
+	return toks
+}
+
+// item is one medicine of a line: the line is split at commas, semicolons,
+// "+", "&", "/" and the words "and", "with" and "plus", except inside a
+// known name ("buprenorphine/naloxone", "Tylenol with codeine") and a "/"
+// between two numbers ("1/2 tab").
+type item struct {
+	first, last int // token indexes
+	drugs       int
+	unmatched   []string
+	purpose     bool // names what a medicine is for ("anxiety", "water", "ADHD")
+	med         bool // says it is a medicine ("pill", "med", "tablet")
+	class       bool // names a kind of medicine ("antidepressant", "painkiller")
+	sawFor      bool // a "for" came before any purpose word: "Lexapro, for anxiety"
+	forPurpose  bool
+}
+
+// isVague reports whether an item with no drug in it describes a medicine
+// without naming it: a kind of medicine ("antidepressant"), a purpose with a
+// medicine word ("anxiety pill", "water pill", "ADHD med"), or a purpose on
+// its own ("Lexapro, anxiety"), unless it says what the item before is for
+// ("Lexapro, for anxiety") or holds an unknown word that may be the
+// medicine's name ("Excedrin migraine": that word is asked about instead).
+func (it *item) isVague() bool {
+	return it.drugs == 0 && (it.class || it.purpose && (it.med || !it.forPurpose && len(it.unmatched) == 0))
+}
+
+// read finds the drugs in a text, item by item. It returns false when the
+// text is longer than MaxInput characters or has no letters.
 func read(text string) (reading, bool) {
 	if len(text) > 4*MaxInput || utf8.RuneCountInString(text) > MaxInput ||
 		strings.IndexFunc(text, unicode.IsLetter) < 0 {
 		return reading{}, false
 	}
 	ix := loadIndex()
-	toks := tokenize(text)
+	toks := tokens(text)
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = t.text
+	}
 	var r reading
 	addDrug := func(f found) {
 		for _, g := range r.found {
@@ -130,50 +243,120 @@ func read(text string) (reading, bool) {
 		}
 		r.found = append(r.found, f)
 	}
+	items := make([]item, 0, 4)
+	split := true // the next token starts an item
+	hard := false // after a comma, semicolon or line break
 	for i := 0; i < len(toks); {
-		if n, ref := ix.longest(toks[i:]); n > 0 {
-			addDrug(found{drug: ref.drug, name: strings.Join(ref.tokens, " "), word: strings.Join(toks[i:i+n], " ")})
+		if toks[i].hard || toks[i].soft {
+			split = true
+		}
+		hard = hard || toks[i].hard
+		end := i + 1
+		for end < len(toks) && !toks[end].hard {
+			end++
+		}
+		n, ref := ix.longest(words[i:end])
+		w := words[i]
+		if n == 0 && splitWords[w] {
+			split = true
+			i++
+			continue
+		}
+		if split {
+			// "for pain and depression": a purpose joined to the one
+			// before by "and", "/" or "+" is said for the same medicine.
+			sawFor := !hard && len(items) > 0 && items[len(items)-1].sawFor
+			items = append(items, item{first: i, sawFor: sawFor})
+			split, hard = false, false
+		}
+		it := &items[len(items)-1]
+		if n > 0 {
+			addDrug(found{drug: ref.drug, name: strings.Join(ref.tokens, " "), word: strings.Join(words[i:i+n], " ")})
+			it.drugs++
+			it.last = i + n - 1
 			i += n
 			continue
 		}
-		t := toks[i]
+		it.last = i
 		i++
-		if !isLetters(t) || noise[t] {
+		switch {
+		case purposeWords[w]:
+			if !it.purpose {
+				it.forPurpose = it.sawFor
+			}
+			it.purpose = true
+			continue
+		case medWords[w]:
+			it.med = true
+			continue
+		case classWords[w]:
+			it.class = true
+			continue
+		case w == "for":
+			it.sawFor = true
+			continue
+		case !isLetters(w) || noise[w]:
 			continue
 		}
-		if ref, ok := ix.withSuffix(t); ok {
-			addDrug(found{drug: ref.drug, name: ref.tokens[0], word: t})
+		if ref, ok := ix.withSuffix(w); ok {
+			addDrug(found{drug: ref.drug, name: ref.tokens[0], word: w})
+			it.drugs++
 			continue
 		}
-		if short := utf8.RuneCountInString(t) < 3; short {
-			// A short code next to a number ("t3", "#3 p") may be a drug
-			// ("Tylenol T3"): ask for a review rather than drop it.
+		if utf8.RuneCountInString(w) < 3 {
+			// A short code is never dropped: "MB", or a letter next to a
+			// number ("t3", "#3 p"), may be a drug ("Tylenol T3"). A lone
+			// letter with no number ("Tylenol T") is not a code.
 			switch {
-			case i < len(toks) && isDigits(toks[i]):
-				r.unmatched = append(r.unmatched, t+toks[i])
+			case i < end && isDigits(words[i]):
+				it.unmatched = append(it.unmatched, w+words[i])
+				it.last = i
 				i++
-			case i >= 2 && isDigits(toks[i-2]):
-				r.unmatched = append(r.unmatched, t)
+			case i >= 2 && isDigits(words[i-2]) || utf8.RuneCountInString(w) == 2:
+				it.unmatched = append(it.unmatched, w)
 			}
 			continue
 		}
-		if ix.multiFirst[t] {
+		if ix.multiFirst[w] {
 			// The first word of a multi-word name ("methylene" of "methylene
 			// blue") whose other words are missing: never read as another
 			// drug by correcting its spelling.
-			r.unmatched = append(r.unmatched, t)
+			it.unmatched = append(it.unmatched, w)
 			continue
 		}
-		switch c, ok := ix.correct(t); {
-		case ok && c.drug < 0: // a misspelt dose, form or timing word
-		case ok:
-			addDrug(found{drug: c.drug, name: c.word, word: t, corrected: true})
-		case utf8.RuneCountInString(t) >= 3:
-			r.unmatched = append(r.unmatched, t)
+		if c, ok := ix.correct(w); ok && c.drug >= 0 {
+			addDrug(found{drug: c.drug, name: c.word, word: w, corrected: true})
+			it.drugs++
+			continue
 		}
+		// Not a name, and never corrected into a dose, form or timing
+		// word: "water" is not "wafer".
+		it.unmatched = append(it.unmatched, w)
+	}
+	for i := range items {
+		it := &items[i]
+		if it.isVague() {
+			end := toks[it.last].end
+			if end < len(text) && text[end] == ')' && strings.Contains(text[toks[it.first].start:end], "(") {
+				end++
+			}
+			r.vague = append(r.vague, text[toks[it.first].start:end])
+			var key []string
+			for _, w := range words[it.first : it.last+1] {
+				if purposeWords[w] || medWords[w] || classWords[w] || isLetters(w) && !noise[w] {
+					key = append(key, w)
+				}
+			}
+			r.vagueKeys = append(r.vagueKeys, strings.Join(key, " "))
+			continue
+		}
+		r.unmatched = append(r.unmatched, it.unmatched...)
 	}
 	return r, true
 }
+
+// splitWords join two medicines on one line: "Lexapro and procarbazine".
+var splitWords = map[string]bool{"and": true, "with": true, "plus": true}
 
 // tokenize lower-cases s and splits it into runs of letters and runs of
 // digits; everything else separates tokens.
@@ -200,6 +383,15 @@ func tokenize(s string) []string {
 		toks = append(toks, lower[start:])
 	}
 	return toks
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func isDigits(t string) bool {
@@ -260,11 +452,51 @@ var noise = func() map[string]bool {
 		blood pressure bp cholesterol thyroid diabetes sugar heart migraine migraines headache headaches
 		allergy allergies asthma reflux heartburn acid stomach nausea acne seizures seizure epilepsy
 		not sure unknown unsure remember dont don know
+		med meds medicine medicines medication medications drug drugs aid aids script prescriptions
+		bd od om on tds qds nocte mane ii iii iv as is be do so us we he ok s no yes kg ea eg ie vs etc
+		min mins minute minutes longer
 	`) {
 		m[w] = true
 	}
 	return m
 }()
+
+// wordSet returns a set of the space-separated words of s.
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// purposeWords say what a medicine is for. With a medicine word ("anxiety
+// pill", "water pill", "ADHD med"), or on their own as an item, they
+// describe a medicine without naming it.
+var purposeWords = wordSet(`
+	anxiety depression sleep sleeping insomnia pain adhd add focus concentration panic mood moods bipolar ptsd ocd
+	nerve nerves nervous stress blood pressure bp cholesterol thyroid diabetes sugar heart migraine migraines
+	headache headaches allergy allergies asthma breathing reflux heartburn acid stomach nausea acne seizure seizures
+	epilepsy water fluid weight diet appetite muscle muscles joint arthritis hormone hormones psych psychiatric
+	mental bladder smoking`)
+
+// medWords say that an item is a medicine without naming it.
+var medWords = wordSet(`
+	pill pills tab tabs tablet tablets cap caps capsule capsules med meds medicine medicines medication medications
+	drug drugs shot shots injection injections inhaler inhalers patch patches spray sprays drops cream gummy gummies
+	aid aids remedy remedies script prescription prescriptions`)
+
+// classWords name a kind of medicine, never one medicine: alone they ask
+// which medicine it is.
+var classWords = wordSet(`
+	antidepressant antidepressants antidepressent antidepressents antianxiety anxiolytic anxiolytics
+	painkiller painkillers killer killers benzo benzos benzodiazepine benzodiazepines stimulant stimulants
+	sedative sedatives tranquilizer tranquilizers tranquiliser tranquilisers antipsychotic antipsychotics
+	neuroleptic neuroleptics antibiotic antibiotics steroid steroids antihistamine antihistamines statin statins
+	diuretic diuretics laxative laxatives antacid antacids supplement supplements herbal herbs herb opioid opioids
+	opiate opiates narcotic narcotics ssri ssris snri snris maoi maois tca tcas hrt relaxant relaxants
+	thinner thinners stabilizer stabilizers stabiliser stabilisers blocker blockers anticonvulsant anticonvulsants
+	antiepileptic antiepileptics hypnotic hypnotics`)
 
 // nameRef is one known name of one drug.
 type nameRef struct {

@@ -19,6 +19,8 @@ const (
 	classCannabis       = "cannabis"
 	classNonStimulant   = "non-stimulant-adhd"
 	classStJohnsWort    = "st-johns-wort"
+	classThyroid        = "thyroid-hormone"
+	classTheophylline   = "theophylline"
 )
 
 // drugClass is a group of drugs one screening rule is about.
@@ -47,6 +49,8 @@ var classes = []drugClass{
 	{classCannabis, "Cannabis or cannabinoid", "a cannabis product", []string{"N02BG10", "N03AX24", "A04AD10"}},
 	{classNonStimulant, "Non-stimulant ADHD medicine", "a non-stimulant ADHD medicine", []string{"N06AX09"}},
 	{classStJohnsWort, "St John's wort", "a serotonergic herbal supplement", []string{"N06AX25"}},
+	{classThyroid, "Thyroid hormone", "a thyroid hormone", []string{"H03AA"}},
+	{classTheophylline, "Theophylline or aminophylline", "a theophylline (xanthine bronchodilator)", []string{"R03DA"}},
 }
 
 var classByID = func() map[string]drugClass {
@@ -191,6 +195,19 @@ var drugs = []drug{
 	// St John's wort: serotonergic; an interaction with ketamine is unconfirmed.
 	{"St John's wort", "N06AX25", classStJohnsWort, "St Johns wort, St John wort, Saint John's wort, Saint Johns wort, hypericum, hyperici herba", ""},
 
+	// Thyroid hormones (H03AA): with ketamine, marked hypertension and
+	// tachycardia (Synthroid label section 7.6; REFERENCE.md 7.5).
+	{"levothyroxine", "H03AA01", classThyroid, "Synthroid, Levoxyl, Unithroid, Tirosint, Euthyrox, Levothroid, Levo-T, Eltroxin, Ermeza, Thyquidity, Levolet, L-thyroxine, thyroxine, T4 thyroid", ""},
+	{"liothyronine", "H03AA02", classThyroid, "Cytomel, Cytomel T3, liothyronine T3, T3 thyroid, Triostat", ""},
+	{"levothyroxine/liothyronine", "H03AA", classThyroid, "liotrix, Thyrolar", "group-level ATC code (H03AA, thyroid hormones): the combination's own code is not verified here"},
+	{"thyroid desiccated", "H03AA", classThyroid, "Armour Thyroid, NP Thyroid, Nature-Throid, WP Thyroid, Westhroid, Adthyza, Amerithroid, desiccated thyroid, thyroid extract, porcine thyroid, natural thyroid, thyroid tablets", "group-level ATC code (H03AA, thyroid hormones): the code of thyroid gland preparations is not verified here"},
+
+	// Theophylline and aminophylline (R03DA): with ketamine, a lowered
+	// seizure threshold (Ketalar label section 7.1; REFERENCE.md 7.5).
+	{"theophylline", "R03DA04", classTheophylline, "Theo-24, Uniphyl, Uniphyllin, Elixophyllin, Theochron, Theo-Dur, Theolair, Theo-Time, Quibron-T, Slo-Bid, Slo-Phyllin, Uni-Dur, Nuelin, Respbid, T-Phyl", ""},
+	{"aminophylline", "R03DA05", classTheophylline, "Phyllocontin, Truphylline, theophylline ethylenediamine", ""},
+	{"choline theophyllinate", "R03DA02", classTheophylline, "oxtriphylline, Choledyl", ""},
+
 	// Antipsychotics: N05A (lithium, N05AN01, is not one for screening).
 	{"chlorpromazine", "N05AA01", classAntipsychotic, "Thorazine, Largactil", ""},
 	{"fluphenazine", "N05AB02", classAntipsychotic, "Prolixin, Permitil", ""},
@@ -310,8 +327,6 @@ var drugs = []drug{
 	{"semaglutide", "A10BJ06", "", "Ozempic, Wegovy, Rybelsus", ""},
 	{"liraglutide", "A10BJ02", "", "Victoza, Saxenda", ""},
 	{"tirzepatide", "A10BX", "", "Mounjaro, Zepbound", "group-level ATC code (A10BX, other blood glucose lowering drugs)"},
-	{"levothyroxine", "H03AA01", "", "Synthroid, Levoxyl, Unithroid, Tirosint, Euthyrox, Levothroid", ""},
-	{"liothyronine", "H03AA02", "", "Cytomel, Cytomel T3, liothyronine T3, T3 thyroid", ""},
 	{"omeprazole", "A02BC01", "", "Prilosec", ""},
 	{"esomeprazole", "A02BC05", "", "Nexium", ""},
 	{"pantoprazole", "A02BC02", "", "Protonix", ""},

@@ -17,12 +17,18 @@ const (
 	srcConsent  = "a KAP clinic consent form (REFERENCE.md section 2: no alcohol, benzodiazepines, cannabis, opioids, stimulants or lamotrigine 24 h before and after dosing)"
 	srcSeed     = "kapstone product seed (issue 4): exclusions for a history of psychosis, mania or schizophrenia, and current benzodiazepines, stimulants or MAOIs"
 	srcReview   = "kapstone clinical review"
+	// srcKetalar is the ketamine label's drug interactions section, found on
+	// 2 December 2026 (REFERENCE.md 7.5 asks for its current wording).
+	srcKetalar = "Ketalar (ketamine hydrochloride) injection, US prescribing information (Par Pharmaceutical; " +
+		"DailyMed set 14e8f864-8b8a-4e7e-8439-e510d3107063; relabelled by Henry Schein, revised 10/2024, " +
+		"https://fda.report/DailyMed/46dab560-8ecd-4d92-8c92-6baa2310b09b), section 7 (Drug Interactions)"
 )
 
 // Rule ids that are not a question, a medication class or an age.
 const (
 	ruleAgeUnknown   = "age-unknown"
 	ruleUnrecognised = "med-unrecognised"
+	ruleUnnamed      = "med-unnamed"
 	ruleUnsure       = "answered-unsure"
 )
 
@@ -276,6 +282,28 @@ var rules = []Rule{
 		Source: srcReview + " (interaction with ketamine unconfirmed); ATC N06AX25 (" + srcATC + ")",
 	},
 	{
+		ID: "med-thyroid-hormone", Level: Caution, Classes: []string{classThyroid},
+		Reason: "Current thyroid hormone (levothyroxine such as Synthroid, liothyronine such as Cytomel, or " +
+			"desiccated thyroid such as Armour Thyroid): with ketamine it may cause marked hypertension and " +
+			"tachycardia; check the thyroid dose is stable and watch blood pressure and heart rate closely.",
+		Source: "Synthroid (levothyroxine) US prescribing information, section 7.6 Ketamine (taken together they may " +
+			"produce marked hypertension and tachycardia; monitor blood pressure and heart rate closely), " +
+			"https://medlibrary.org/lib/rx/meds/synthroid/page/4/; Kaplan and Cooperman, Anesthesiology " +
+			"1971;35:229-30 (two cases of severe hypertension and tachycardia); REFERENCE.md 7.5 lists it under the " +
+			"ketamine label, but the highlights of the current " + srcKetalar + " list only 7.1 theophylline or " +
+			"aminophylline, 7.2 sympathomimetics and vasopressin and 7.3 CNS depressants: unconfirmed on the " +
+			"ketamine label itself; ATC H03AA (" + srcATC + ")",
+	},
+	{
+		ID: "med-theophylline", Level: Caution, Classes: []string{classTheophylline},
+		Reason: "Current theophylline or aminophylline (such as Theo-24, Uniphyl or Elixophyllin): with ketamine it " +
+			"may lower the seizure threshold, and the ketamine label says not to give them together; the " +
+			"prescriber must review it before dosing.",
+		Source: srcKetalar + ", 7.1 Theophylline or Aminophylline (do not give them with Ketalar: " +
+			"together they may lower the seizure threshold); REFERENCE.md 7.5; ATC R03DA04, R03DA05, R03DA02 (" +
+			srcATC + ")",
+	},
+	{
 		ID: "med-antipsychotic", Level: Caution, Classes: []string{classAntipsychotic},
 		Reason: "Current antipsychotic: some attenuate ketamine's effects, and the reason it is prescribed " +
 			"(psychosis, mania) may itself matter.",
@@ -300,6 +328,12 @@ var rules = []Rule{
 		Source: "kapstone issue 4: an unrecognised medication is listed for review, never silently passed",
 	},
 	{
+		ID: ruleUnnamed, Level: Caution,
+		Reason: "A medicine was described but not named (such as \"anxiety pill\", \"water pill\" or \"ADHD med\"): " +
+			"ask the patient which medicine it is, since it may interact with ketamine.",
+		Source: "kapstone issue 12, defect 8 (clinical review): a medicine described but not named is asked about, never silently passed",
+	},
+	{
 		ID: ruleUnsure, Level: Caution,
 		Reason: "Answered unsure to a screening question: review the answer with the patient.",
 		Source: "kapstone policy: an unsure answer to a question whose yes is an exclusion or caution is reviewed",
@@ -313,8 +347,8 @@ var rules = []Rule{
 
 // Rules returns every screening rule in a stable order: the intake's
 // questions in display order, age, medication classes, then the rules for
-// unrecognised medications, unsure answers and unanswered questions. The
-// slice is a copy.
+// unrecognised medications, medicines described but not named, unsure
+// answers and unanswered questions. The slice is a copy.
 func Rules() []Rule {
 	out := make([]Rule, len(rules))
 	for i, r := range rules {

@@ -93,9 +93,12 @@ const maxAge = 130
 // when the age is known and below its limit; an unknown age (negative, or
 // above 130) gives a Caution "age-unknown" flag instead. Each medication line
 // gives at most one flag per rule, naming every drug of the rule's classes in
-// the line (so "xanax and kratom" flags both): one per class found in it, and a Caution
-// "med-unrecognised" flag when nothing in it was recognised, or when it holds
-// words that are neither a known name nor dose or form text. Blank lines and
+// the line (so "xanax and kratom" flags both): one per class found in it; a Caution
+// "med-unrecognised" flag when nothing in it was recognised (and nothing in
+// it describes a medicine), or when it holds words, short codes included,
+// that are neither a known name nor dose or form text; and a Caution
+// "med-unnamed" flag when an item of it describes a medicine without naming
+// it ("Lexapro, anxiety pill prn"; see LookupMedication). Blank lines and
 // lines that say there are none ("none", "n/a", "no medications") give no
 // flag. A question answered unsure, and not yes, gives a Caution
 // "answered-unsure" flag when its yes-rule is Exclude or Caution; Reason and
@@ -146,6 +149,12 @@ func Screen(in Input) []Flag {
 		case r.ID == ruleUnrecognised:
 			for li, lr := range lines {
 				if d := lr.unrecognisedDetail(); d != "" {
+					add(i, li, flagFor(r, d))
+				}
+			}
+		case r.ID == ruleUnnamed:
+			for li, lr := range lines {
+				if d := lr.vagueDetail(); d != "" {
 					add(i, li, flagFor(r, d))
 				}
 			}
@@ -231,6 +240,7 @@ type lineReading struct {
 	skip   bool   // blank, or says there are none
 	found  []found
 	extra  []string // unmatched words
+	vague  []string // items that describe a medicine without naming it
 }
 
 func readLine(line string) lineReading {
@@ -241,7 +251,7 @@ func readLine(line string) lineReading {
 		return lr
 	}
 	if r, ok := read(t); ok {
-		lr.found, lr.extra = r.found, r.unmatched
+		lr.found, lr.extra, lr.vague = r.found, r.unmatched, r.vague
 	}
 	return lr
 }
@@ -289,16 +299,30 @@ func (lr lineReading) unrecognisedDetail() string {
 	switch {
 	case lr.skip:
 		return ""
-	case len(lr.found) == 0:
+	case len(lr.found) == 0 && len(lr.vague) == 0:
 		return lr.quoted + " was not recognised: review it"
 	case len(lr.extra) > 0:
-		words := make([]string, len(lr.extra))
-		for i, w := range lr.extra {
-			words[i] = quote(w)
-		}
-		return lr.quoted + ": " + strings.Join(words, ", ") + " not recognised: review it"
+		return lr.quoted + ": " + quoteAll(lr.extra) + " not recognised: review it"
 	}
 	return ""
+}
+
+// vagueDetail names the items of the line that describe a medicine without
+// naming it, or returns "" when there are none.
+func (lr lineReading) vagueDetail() string {
+	if lr.skip || len(lr.vague) == 0 {
+		return ""
+	}
+	return lr.quoted + ": " + quoteAll(lr.vague) + " does not say which medicine: ask which one"
+}
+
+// quoteAll quotes each of ws and joins them with commas.
+func quoteAll(ws []string) string {
+	q := make([]string, len(ws))
+	for i, w := range ws {
+		q[i] = quote(w)
+	}
+	return strings.Join(q, ", ")
 }
 
 // quote returns s in double quotes, with control characters as spaces and

@@ -32,6 +32,8 @@ func minimalInput(t *testing.T, r Rule) Input {
 		in.Age = -1
 	case r.ID == ruleUnrecognised:
 		in.Medications = []string{"asdfgh"}
+	case r.ID == ruleUnnamed:
+		in.Medications = []string{"water pill"}
 	case r.ID == ruleUnsure:
 		in.Unsure = map[string]bool{"psychosis_history": true}
 	case r.ID == RuleNotAnswered:
@@ -81,7 +83,7 @@ func TestQuietWithoutCause(t *testing.T) {
 		{"only the info question left blank", Input{Age: 18, Answered: allAnsweredBut("ketamine_prior")}},
 		{"unsure about an info question", Input{Age: 30, Unsure: map[string]bool{"ketamine_prior": true}}},
 		{"unknown question ids", Input{Age: 30, Yes: map[string]bool{"no_such_question": true}, Unsure: map[string]bool{"nor_this": true}}},
-		{"no-concern medications", Input{Age: 65, Medications: []string{"Zoloft 100 mg", "lithium 300mg", "Synthroid 88 mcg", "fish oil", "vitamin D3 2000 IU"}}},
+		{"no-concern medications", Input{Age: 65, Medications: []string{"Zoloft 100 mg", "lithium 300mg", "Lipitor 20 mg", "fish oil", "vitamin D3 2000 IU"}}},
 		{"lines saying none", Input{Age: 30, Medications: []string{"", "   ", "none", "N/A", "No medications", "nothing at all", "nil"}}},
 		{"age 130", Input{Age: 130}},
 	} {
@@ -176,7 +178,8 @@ func TestRuleLevels(t *testing.T) {
 		"med-z-drug": Caution, "med-lamotrigine": Caution, "med-opioid": Caution, "med-cns-depressant": Caution,
 		"med-sedative": Caution, "med-nmda-antagonist": Caution, "med-cannabis": Caution,
 		"med-non-stimulant-adhd": Caution, "med-st-johns-wort": Caution, "med-antipsychotic": Caution,
-		"med-unrecognised": Caution, "answered-unsure": Caution, "not-answered": Caution,
+		"med-thyroid-hormone": Caution, "med-theophylline": Caution,
+		"med-unrecognised": Caution, "med-unnamed": Caution, "answered-unsure": Caution, "not-answered": Caution,
 		"ketamine-prior": Info, "med-naltrexone": Info, "med-ketamine": Info,
 	}
 	for id, lvl := range want {
@@ -499,13 +502,13 @@ func TestLookupMedication(t *testing.T) {
 		{"lisinopril 10 mg", "lisinopril", ""},
 		{"Norvasc", "amlodipine", ""},
 		{"metformin ER 500mg", "metformin", ""},
-		{"Synthroid 88 mcg", "levothyroxine", ""},
-		{"levothyroxin", "levothyroxine", ""},
+		{"Synthroid 88 mcg", "levothyroxine", classThyroid},
+		{"levothyroxin", "levothyroxine", classThyroid},
 		{"atorvastatin 20mg", "atorvastatin", ""},
 		{"Advil 400 mg as needed", "ibuprofen", ""},
 		{"Tylenol 500 mg", "acetaminophen", ""},
 		{"Tylenol 325", "acetaminophen", ""},
-		{"Cytomel T3 25 mcg", "liothyronine", ""},
+		{"Cytomel T3 25 mcg", "liothyronine", classThyroid},
 		{"vitamin B12 1000mcg", "vitamin B12", ""},
 		{"Emsam patch 6mg/24hr", "selegiline", classMAOB},
 		{"lorazepam 0.5 mg q6h prn", "lorazepam", classBenzodiazepine},

@@ -222,6 +222,7 @@ type medicationLookup struct {
 	Source     string   `json:"source,omitempty"`
 	Also       []string `json:"also,omitempty"`      // other drugs recognised on the same line
 	Unmatched  []string `json:"unmatched,omitempty"` // words that were not recognised
+	Vague      []string `json:"vague,omitempty"`     // parts that describe a medicine without naming it
 }
 
 // handleMedicationLookup matches a typed medication to its generic name and
@@ -238,7 +239,7 @@ func (s *Server) handleMedicationLookup(w http.ResponseWriter, r *http.Request) 
 		q = q[:300]
 	}
 	m := screening.LookupMedication(q)
-	out := medicationLookup{Query: m.Input, Recognised: m.Recognised, Generic: m.Generic, ATC: m.ATC, Class: m.ClassName, Level: string(m.Level), Reason: m.Reason, Source: m.Source, Unmatched: m.Unmatched}
+	out := medicationLookup{Query: m.Input, Recognised: m.Recognised, Generic: m.Generic, ATC: m.ATC, Class: m.ClassName, Level: string(m.Level), Reason: m.Reason, Source: m.Source, Unmatched: m.Unmatched, Vague: m.Vague}
 	for _, a := range m.Also {
 		out.Also = append(out.Also, a.Generic)
 	}

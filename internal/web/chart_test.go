@@ -244,8 +244,55 @@ func TestMedicationLookup(t *testing.T) {
 	if !strings.Contains(r.body, `"recognised":false`) {
 		t.Errorf("lookup of junk = %s, want recognised false", r.body)
 	}
+	// A mixed line keeps what was not read: a medicine described but not
+	// named, and a short code (issue 12, defect 8).
+	r = f.do("GET", "/medications/lookup?q="+url.QueryEscape("Zoloft, water pill"), nil, pat)
+	if !strings.Contains(r.body, `"recognised":true`) || !strings.Contains(r.body, `"vague":["water pill"]`) {
+		t.Errorf("lookup of Zoloft, water pill = %s, want sertraline and vague [water pill]", r.body)
+	}
+	r = f.do("GET", "/medications/lookup?q="+url.QueryEscape("sertraline, MB"), nil, pat)
+	if !strings.Contains(r.body, `"unmatched":["mb"]`) {
+		t.Errorf("lookup of sertraline, MB = %s, want unmatched [mb]", r.body)
+	}
 	if r := f.do("GET", "/medications/lookup?q=xanax", nil, ""); r.status != http.StatusSeeOther {
 		t.Errorf("lookup signed out = %d, want 303", r.status)
+	}
+}
+
+// TestIntakeMixedMedicationLines: words that were not read on a mixed
+// medication line (issue 12, defect 8) reach the care team: the chart's
+// flags and the staff's intake page name them, and the patient is asked
+// which medicine a vague one is.
+func TestIntakeMixedMedicationLines(t *testing.T) {
+	f := newFixture(t)
+	pat := f.signIn("pat@example.org")
+	sent := intakeForm("submit", nil, "Zoloft, water pill", "sertraline, MB", "Lexapro 10 mg and procarbazine")
+	if r := f.do("POST", "/portal/intake", sent, pat); r.status != http.StatusSeeOther {
+		t.Fatalf("submit = %d", r.status)
+	}
+	if r := f.do("GET", "/portal/intake", nil, pat); !strings.Contains(r.body, "Recognised: sertraline; which medicine is “water pill”?") {
+		t.Error("the patient's form does not ask which medicine the water pill is")
+	}
+	thea := f.signIn("thea@example.org")
+	chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea)
+	for _, want := range []string{
+		"&#34;water pill&#34; does not say which medicine: ask which one",
+		"&#34;mb&#34; not recognised: review it",
+		"&#34;procarbazine&#34; not recognised: review it",
+	} {
+		if !strings.Contains(chart.body, want) {
+			t.Errorf("the chart lacks the flag %q", want)
+		}
+	}
+	page := f.do("GET", "/patients/"+f.pA.ID+"/intake", nil, thea)
+	for _, want := range []string{
+		"sertraline; not named: ask which medicine “water pill” is",
+		"sertraline; not recognised: “mb”",
+		"escitalopram; not recognised: “procarbazine”",
+	} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the staff intake page lacks %q", want)
+		}
 	}
 }
 

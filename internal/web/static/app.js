@@ -14,11 +14,18 @@
   }
 
   function describe(m, staff) {
+    var vague = m.vague && m.vague.length ? m.vague.join(", ") : "";
     if (!m.recognised) {
+      if (vague) {
+        return staff ? "Not named: ask which medicine \u201c" + vague + "\u201d is" : "Which medicine is \u201c" + vague + "\u201d? Write its name if you know it; if not, your care team will ask.";
+      }
       return staff ? "Not recognised: review" : "Not recognised yet. That's fine: your care team will read it.";
     }
     var also = m.also && m.also.length ? " (also: " + m.also.join(", ") + ")" : "";
     var unknown = m.unmatched && m.unmatched.length ? "; not recognised: " + m.unmatched.join(", ") : "";
+    if (vague) {
+      unknown += staff ? "; not named: ask which medicine \u201c" + vague + "\u201d is" : "; which medicine is \u201c" + vague + "\u201d?";
+    }
     if (!staff) {
       return "Recognised: " + m.generic + also + unknown;
     }
