@@ -414,7 +414,7 @@ func (s *Store) workOutGate(ctx context.Context, tx *Tx, d *DosingSession) error
 		if json.Unmarshal([]byte(rec.Value), &d.Medications) != nil {
 			d.Medications = nil
 		}
-		d.NewInteracting = newInteracting(previous, d.Medications)
+		d.NewInteracting = screening.NewSince(previous, d.Medications)
 	}
 	if d.Prescription, err = currentPrescriptionIn(ctx, tx, d.PatientID); err != nil {
 		return err
@@ -460,47 +460,6 @@ func previousMedications(ctx context.Context, tx *Tx, patientID, sessionID strin
 		list = append(list, strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{m.Name, m.Dose, m.Frequency}, func(s string) bool { return strings.TrimSpace(s) == "" }), " ")))
 	}
 	return list, nil
-}
-
-// newInteracting lists what is new in now compared with before and needs
-// the prescriber: each drug on a line (a combination line names several)
-// is compared by generic name, and a new one of a class the screening
-// rules flag (exclude or caution) is listed; so is a new line kapstone does
-// not recognise, which screening also sends for review.
-func newInteracting(before, now []string) []screening.Match {
-	knownDrug, knownText := map[string]bool{}, map[string]bool{}
-	text := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
-	drugs := func(m screening.Match) []screening.Match {
-		var out []screening.Match
-		if m.Recognised {
-			out = append(out, m)
-		}
-		return append(out, m.Also...)
-	}
-	for _, line := range before {
-		knownText[text(line)] = true
-		for _, d := range drugs(screening.LookupMedication(line)) {
-			knownDrug[d.Generic] = true
-		}
-	}
-	var out []screening.Match
-	for _, line := range now {
-		m := screening.LookupMedication(line)
-		if !m.Recognised && len(m.Also) == 0 {
-			if !knownText[text(line)] {
-				m.ClassName = "not recognised: check it"
-				out = append(out, m)
-			}
-			continue
-		}
-		for _, d := range drugs(m) {
-			if !knownDrug[d.Generic] && (d.Level == screening.Exclude || d.Level == screening.Caution) {
-				d.Input = line
-				out = append(out, d)
-			}
-		}
-	}
-	return out
 }
 
 // RecordGate records the gate screen as the clinician left it: each line

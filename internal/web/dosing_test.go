@@ -653,3 +653,22 @@ func TestDosingKeepAlive(t *testing.T) {
 		t.Errorf("keep-alive 5 hours after the dose = %d, want 410", r.status)
 	}
 }
+
+// TestDosingNewMixedLineNeedsPrescriber: on dosing day a new vague item
+// ("water pill") or an unread word ("MB") on a line with a known drug is
+// new since the last session and needs the prescriber, like a new
+// interacting drug (issue 12, defect 8, through screening.NewSince).
+func TestDosingNewMixedLineNeedsPrescriber(t *testing.T) {
+	f := newFixture(t)
+	f.dosingReady("sertraline 50 mg")
+	path := f.startDosing("thea@example.org")
+	thea := f.signIn("thea@example.org")
+	r := f.do("POST", path+"/gate", fullGate("sertraline 50 mg, water pill\nsertraline, MB"), thea)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "The prescriber must review it") {
+		t.Fatalf("new vague item = %d, want blocked", r.status)
+	}
+	d := f.session(path)
+	if len(d.NewInteracting) != 2 || !strings.Contains(d.NewInteracting[0].ClassName, `"water pill"`) || !strings.Contains(d.NewInteracting[1].ClassName, `"mb"`) {
+		t.Errorf("new since = %+v, want the water pill and mb", d.NewInteracting)
+	}
+}
