@@ -42,17 +42,18 @@ func (u Urgency) Words() string {
 	return "urgent: review today"
 }
 
-// PatientWords says the urgency in plain words for the patient, after
-// "Your care team has been alerted": "and will look at your answers within
-// a working day" or "as urgent, to look at your answers today".
+// PatientWords says the urgency in plain words for the patient, to follow
+// "Your care team has been alerted": " as urgent: they are asked to look at
+// your answers today" or ": they are asked to look at your answers within a
+// working day"; "" for none.
 func (u Urgency) PatientWords() string {
 	switch u {
 	case UrgencyNone:
 		return ""
 	case UrgencyWorkingDay:
-		return "and will look at your answers within a working day"
+		return ": they are asked to look at your answers within a working day"
 	}
-	return "as urgent, to look at your answers today"
+	return " as urgent: they are asked to look at your answers today"
 }
 
 // Endorsed is one risk item the patient endorsed.

@@ -100,9 +100,9 @@ func TestUrgencyAndHigher(t *testing.T) {
 		words, toUser string
 	}{
 		{UrgencyNone, 0, "", ""},
-		{UrgencyWorkingDay, 1, "review within a working day", "and will look at your answers within a working day"},
-		{UrgencyUrgent, 2, "urgent: review today", "as urgent, to look at your answers today"},
-		{Urgency("something else"), 2, "urgent: review today", "as urgent, to look at your answers today"},
+		{UrgencyWorkingDay, 1, "review within a working day", ": they are asked to look at your answers within a working day"},
+		{UrgencyUrgent, 2, "urgent: review today", " as urgent: they are asked to look at your answers today"},
+		{Urgency("something else"), 2, "urgent: review today", " as urgent: they are asked to look at your answers today"},
 	} {
 		if tc.u.Rank() != tc.rank || tc.u.Words() != tc.words || tc.u.PatientWords() != tc.toUser {
 			t.Errorf("%q: rank %d words %q patient %q; want %d %q %q", tc.u, tc.u.Rank(), tc.u.Words(), tc.u.PatientWords(), tc.rank, tc.words, tc.toUser)

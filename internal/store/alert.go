@@ -18,7 +18,7 @@ type SafetyAlert struct {
 	ID          string
 	PatientID   string
 	PatientName string
-	Source      string // e.g. "intake", "phq9", "risk"
+	Source      string          // e.g. "intake", "phq9", "risk"
 	Signal      string          // the highest answer it holds, in words (no free text)
 	Urgency     measure.Urgency // how soon to review it: that of its highest answer
 	Signals     []AlertSignal   // every risk answer it holds, newest first (the chart's alerts only)

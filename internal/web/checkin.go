@@ -102,7 +102,7 @@ type checkinData struct {
 func (d checkinData) AlertWords() string {
 	switch {
 	case d.Alert != nil:
-		return "Your answers are saved and your care team has been alerted " + d.Alert.Urgency.PatientWords() + "."
+		return "Your answers are saved and your care team has been alerted" + d.Alert.Urgency.PatientWords() + "."
 	case d.Saved:
 		return "Your answers are saved, but we could not alert your care team."
 	}
