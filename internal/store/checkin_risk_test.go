@@ -271,3 +271,39 @@ func TestSaveCheckinReportsBadAnswers(t *testing.T) {
 		t.Fatalf("check-in = %+v, want saved unfinished with item 2 and an alert", c)
 	}
 }
+
+// TestConcurrentCheckinSaves: answers saved at the same moment (a page's
+// background saves) all land in one check-in, each as a version of its
+// own, and the alert is raised once.
+func TestConcurrentCheckinSaves(t *testing.T) {
+	rp := newRiskPractice(t)
+	rp.assign(t, "phq9", "weekly")
+	ctx := context.Background()
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			a := measure.Answers{"phq9_" + strconv.Itoa(i+1): 1}
+			if i == 7 {
+				a["phq9_9"] = 2
+			}
+			_, err := rp.s.SaveCheckin(ctx, rp.patient, rp.p.ID, "phq9", a, false)
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent save: %v", err)
+		}
+	}
+	m, err := rp.s.FindMeasures(ctx, rp.therapist, rp.p.ID)
+	if err != nil || len(m.InProgress) != 1 || len(m.InProgress[0].Answers) != 9 {
+		t.Fatalf("in progress = %+v, %v; want one check-in holding all 9 answers", m.InProgress, err)
+	}
+	versions, err := rp.s.CheckinVersions(ctx, rp.therapist, rp.p.ID, m.InProgress[0].ID)
+	if err != nil || len(versions) != 8 || versions[7].Version != 8 {
+		t.Errorf("versions = %d, %v; want 8, numbered 1-8", len(versions), err)
+	}
+	if open := rp.openAlerts(t); len(open) != 1 {
+		t.Errorf("%d open alerts, want 1", len(open))
+	}
+}
