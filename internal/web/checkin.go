@@ -234,10 +234,16 @@ func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
 		next = "/portal/checkins/" + inst.ID + "#q-" + strconv.Itoa(step)
 	}
 	if d.Safety {
+		status := http.StatusOK
+		if !d.Saved {
+			// Crisis help all the same, and the page says nothing was saved.
+			status = http.StatusServiceUnavailable
+			s.log.Error("checkin with a risk answer not saved", "err", err)
+		}
 		if !complete && d.Saved {
 			d.Continue = next
 		}
-		s.render(w, r, http.StatusOK, "checkin_safety", "You are not alone", d)
+		s.render(w, r, status, "checkin_safety", "You are not alone", d)
 		return
 	}
 	if err != nil {
