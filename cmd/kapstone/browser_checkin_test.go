@@ -196,8 +196,14 @@ func TestBrowserItem9ThenTabClosed(t *testing.T) {
 		t.Fatalf("an alert saying nearly every day before the patient answered: %q", a)
 	}
 	pb, closeTab := cp.patientTab(t)
-	pb.do(t, "PHQ-9", chromedp.Navigate(cp.in.url+"/portal/checkins/phq9"), chromedp.WaitVisible(chromedp.ID("checkin-title")))
-	pb.do(t, "item 1", chromedp.Click(chromedp.CSS(`input[name=phq9_1][value="1"]`)))
+	// On a phone, one question a screen: Next saves and shows the next one.
+	pb.do(t, "PHQ-9", chromedp.EmulateViewport(390, 844), chromedp.Navigate(cp.in.url+"/portal/checkins/phq9"), chromedp.WaitVisible(chromedp.ID("checkin-title")))
+	pb.do(t, "item 1", chromedp.Click(chromedp.CSS(`input[name=phq9_1][value="1"]`)), chromedp.Click(chromedp.CSS(`#q-0 button[name=step]`)))
+	waitTrue(t, pb, "next question", `location.hash === "#q-1" && document.querySelector('.autosave-state').textContent.includes('saved')`)
+	png := run1(t, pb, "phone screenshot", chromedp.CaptureScreenshot())
+	if err := os.WriteFile(filepath.Join(cp.shots, "checkin-phq9-phone-next.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	pb.do(t, "item 9", chromedp.Click(chromedp.CSS(`input[name=phq9_9][value="3"]`)))
 	chose := time.Now()
 	closeTab() // the tab is closed at once, nothing sent by hand
