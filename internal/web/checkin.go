@@ -95,6 +95,9 @@ type checkinData struct {
 	Saved    bool               // the answers are stored
 	Alert    *store.RaisedAlert // the alert they opened or added to; nil when none
 	Continue string             // where to go on answering, for an unfinished check-in
+	// DraftRisk is true when a saved, unfinished check-in being resumed
+	// holds a risk answer: crisis help is shown from the start.
+	DraftRisk bool
 }
 
 // AlertWords says to the patient what the store did with a risk answer, in
@@ -139,6 +142,7 @@ func (s *Server) handlePortalCheckinForm(w http.ResponseWriter, r *http.Request)
 			d.Answers = c.Answers
 		}
 	}
+	d.DraftRisk = measure.Signal(inst, d.Answers).Positive()
 	s.render(w, r, http.StatusOK, "checkin", inst.Name, d)
 }
 

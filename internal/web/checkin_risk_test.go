@@ -159,6 +159,10 @@ func TestCheckinAutosave(t *testing.T) {
 	if open := f.openAlerts(); len(open) != 1 {
 		t.Fatalf("%d open alerts, want 1", len(open))
 	}
+	// Coming back to the draft, crisis help is there from the start.
+	if r := f.do("GET", "/portal/checkins/phq9", nil, pat); !strings.Contains(r.body, `id="autosave-crisis">`) {
+		t.Error("a resumed draft with item 9 does not show crisis help")
+	}
 	status, out = post(url.Values{"phq9_3": {"7"}})
 	if status != http.StatusOK || !out.Saved || out.Errors["phq9_3"] == "" || !out.Crisis {
 		t.Errorf("autosave off the scale = %d %+v, want saved, the error at phq9_3, crisis still shown", status, out)
