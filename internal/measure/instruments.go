@@ -101,6 +101,7 @@ func frequencyItems(prefix string, src []struct{ text, loinc string }, n int) []
 func phq9() Instrument {
 	items := frequencyItems("phq9", phq9Items, 9)
 	items[8].Risk = true
+	items[8].Topic = "thoughts that they would be better off dead, or of hurting themselves"
 	items = append(items, Item{ID: "phq9_difficulty", Text: phq9DifficultyText, LOINC: "69722-7", Options: difficulty})
 	return Instrument{
 		ID: "phq9", Name: "PHQ-9", Title: "Patient Health Questionnaire (PHQ-9)",
@@ -207,13 +208,13 @@ func risk() Instrument {
 		Notice: "Question wording is supplied by the practice under its own permission. The C-SSRS is copyright " +
 			"The Research Foundation for Mental Hygiene; electronic use is licensed through Clario.",
 		Items: []Item{
-			{ID: "risk_1", Options: yesNo},                          // wish to be dead
-			{ID: "risk_2", Options: yesNo},                          // active suicidal thoughts
-			{ID: "risk_3", Options: yesNo, ShowIf: "risk_2"},        // thoughts of method
-			{ID: "risk_4", Options: yesNo, ShowIf: "risk_2"},        // intent without plan
-			{ID: "risk_5", Options: yesNo, ShowIf: "risk_2"},        // plan with intent
-			{ID: "risk_6", Options: yesNo},                          // suicidal behaviour, ever
-			{ID: "risk_6_recent", Options: yesNo, ShowIf: "risk_6"}, // within the past 3 months
+			{ID: "risk_1", Options: yesNo, Topic: "wish to be dead"},
+			{ID: "risk_2", Options: yesNo, Topic: "active thoughts of suicide"},
+			{ID: "risk_3", Options: yesNo, ShowIf: "risk_2", Topic: "thoughts of a method"},
+			{ID: "risk_4", Options: yesNo, ShowIf: "risk_2", Topic: "intent to act, without a plan"},
+			{ID: "risk_5", Options: yesNo, ShowIf: "risk_2", Topic: "a plan, with intent to carry it out"},
+			{ID: "risk_6", Options: yesNo, Topic: "suicidal behaviour, ever"},
+			{ID: "risk_6_recent", Options: yesNo, ShowIf: "risk_6", Topic: "suicidal behaviour within the past 3 months"},
 		},
 		Min: 0, Max: 3,
 		Bands: []Band{
@@ -222,13 +223,17 @@ func risk() Instrument {
 			{2, 2, "Moderate risk", 3},
 			{3, 3, "High risk", 4},
 		},
+		// Every rule is a yes: an item counts when it is endorsed, whatever
+		// the branching. Behaviour ever is at least moderate (more than 3
+		// months ago is moderate; not yet said when, it is not less);
+		// behaviour within 3 months is high.
 		Triage: []TriageRule{
 			{"risk_1", 1, RiskLow},
 			{"risk_2", 1, RiskLow},
 			{"risk_3", 1, RiskModerate},
 			{"risk_4", 1, RiskHigh},
 			{"risk_5", 1, RiskHigh},
-			{"risk_6_recent", 0, RiskModerate}, // behaviour more than 3 months ago
+			{"risk_6", 1, RiskModerate},
 			{"risk_6_recent", 1, RiskHigh},
 		},
 		Source:               srcRisk,

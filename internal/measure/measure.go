@@ -29,6 +29,10 @@ type Item struct {
 	Scored  bool     // counts toward the total; false for the PHQ-9 difficulty item and the risk screen's items
 	Risk    bool     // any answer above 0 is a safety signal (PHQ-9 item 9)
 	ShowIf  string   // the id of an item that must be answered yes (value 1) for this one to be asked; "" = always asked
+	// Topic says in a few plain words what a risk or triage item asks
+	// (e.g. "wish to be dead"), for the care team's alert; it is never the
+	// licensed wording and never the patient's own words.
+	Topic string
 }
 
 // Band is a range of totals with its label, e.g. 10–14 "Moderate".
@@ -109,11 +113,25 @@ func (r RiskLevel) rank() int {
 	return 0
 }
 
-// Alert reports whether the level needs a clinician's attention the same
-// day: true for RiskPositive (PHQ-9 item 9), RiskModerate and RiskHigh, false
-// for RiskNone and RiskLow.
+// Alert reports whether the level opens an alert for the care team: true
+// for every level but RiskNone. Any endorsement of suicidal ideation is
+// seen by a clinician; how soon is the level's Urgency.
 func (r RiskLevel) Alert() bool {
-	return r == RiskPositive || r == RiskModerate || r == RiskHigh
+	return r != RiskNone
+}
+
+// Urgency returns how soon a clinician must review the level: RiskLow
+// within a working day; RiskPositive (PHQ-9 item 9, REFERENCE.md "10 facts"
+// #2: same-day), RiskModerate and RiskHigh (REFERENCE.md 1.5) urgently, the
+// same day; RiskNone has none.
+func (r RiskLevel) Urgency() Urgency {
+	switch r {
+	case RiskNone:
+		return UrgencyNone
+	case RiskLow:
+		return UrgencyWorkingDay
+	}
+	return UrgencyUrgent
 }
 
 // Answers maps item ids to the value answered.
@@ -143,7 +161,6 @@ const (
 	msgChoose    = "Choose an answer."
 	msgNotChoice = "That answer is not one of the choices."
 	msgUnknown   = "That question is not part of this form."
-	msgNotAsked  = "That question is not asked after the answer given before it."
 )
 
 // ValidationError lists the answers Score refused, by item id, with a plain
@@ -203,18 +220,18 @@ func hasOption(it Item, v int) bool {
 // answered 1). Unscored items, such as the PHQ-9 difficulty item, may be left
 // out. Each value must be one of the item's options. Score refuses, with a
 // *ValidationError naming each item: a missing answer ("Choose an answer."),
-// a value not on the scale ("That answer is not one of the choices."), an id
-// that is not an item of inst ("That question is not part of this form."),
-// and an answer to an item that is not asked given the other answers ("That
-// question is not asked after the answer given before it."; Prune removes
-// those). A refused set gives a zero Result: partial answers never produce a
-// score.
+// a value not on the scale ("That answer is not one of the choices."), and
+// an id that is not an item of inst ("That question is not part of this
+// form."). An answer to an item the branching would have skipped (risk
+// screen question 5 after question 2 was answered no) is not refused: it is
+// kept and counted, the most conservative reading (REFERENCE.md 1.5). A
+// refused set gives a zero Result: partial answers never produce a score.
 //
 // For a summed instrument Total is the sum of the scored items and Band the
 // band holding it; Risk is RiskPositive when any Risk item is above 0,
 // whatever the total. For the risk screen Total is the rank of the triage
 // level (0 none, 1 low, 2 moderate, 3 high), Band its label, and Risk the
-// highest level any triage rule gives. Positive, Probable and Clusters are
+// highest level any endorsed item gives. Risk is always Signal's Level. Positive, Probable and Clusters are
 // set as Result describes. An error that is not a *ValidationError means the
 // instrument's bands do not cover the total.
 func Score(inst Instrument, a Answers) (Result, error) {
@@ -231,12 +248,8 @@ func Score(inst Instrument, a Answers) (Result, error) {
 	for _, it := range inst.Items {
 		v, answered := a[it.ID]
 		switch {
-		case !asked(it, a):
-			if answered {
-				fields[it.ID] = msgNotAsked
-			}
 		case !answered:
-			if required(inst, it) {
+			if asked(it, a) && required(inst, it) {
 				fields[it.ID] = msgChoose
 			}
 		case !hasOption(it, v):
@@ -248,22 +261,13 @@ func Score(inst Instrument, a Answers) (Result, error) {
 	}
 
 	var r Result
+	r.Risk = Signal(inst, a).Level
 	if len(inst.Triage) > 0 {
-		for _, t := range inst.Triage {
-			if v, ok := a[t.Item]; ok && v == t.Value && t.Level.rank() > r.Risk.rank() {
-				r.Risk = t.Level
-			}
-		}
 		r.Total = r.Risk.rank()
 	} else {
 		for _, it := range inst.Items {
-			if !it.Scored {
-				continue
-			}
-			v := a[it.ID]
-			r.Total += v
-			if it.Risk && v > 0 {
-				r.Risk = RiskPositive
+			if it.Scored {
+				r.Total += a[it.ID]
 			}
 		}
 	}
@@ -314,20 +318,6 @@ func Next(inst Instrument, a Answers) string {
 		}
 	}
 	return ""
-}
-
-// Prune returns a copy of a without the answers to items that are not asked
-// given the other answers (e.g. risk screen questions 3–5 after question 2
-// was changed to no) and without ids that are not items of inst; a itself is
-// not changed.
-func Prune(inst Instrument, a Answers) Answers {
-	out := make(Answers, len(a))
-	for _, it := range inst.Items {
-		if v, ok := a[it.ID]; ok && asked(it, a) {
-			out[it.ID] = v
-		}
-	}
-	return out
 }
 
 // Ready reports whether every item of inst has its text, so the instrument

@@ -405,8 +405,8 @@ func TestScoreRefuses(t *testing.T) {
 		{"risk: item 2 yes, 3-5 missing", risk, Answers{"risk_1": 1, "risk_2": 1, "risk_6": 0}, map[string]string{
 			"risk_3": "Choose an answer.", "risk_4": "Choose an answer.", "risk_5": "Choose an answer.",
 		}},
-		{"risk: item 4 answered after item 2 no", risk, Answers{"risk_1": 0, "risk_2": 0, "risk_4": 1, "risk_6": 0}, map[string]string{
-			"risk_4": "That question is not asked after the answer given before it.",
+		{"risk: item 4 answered after item 2 no, item 6 missing", risk, Answers{"risk_1": 0, "risk_2": 0, "risk_4": 1}, map[string]string{
+			"risk_6": "Choose an answer.",
 		}},
 		{"risk: answer 2", risk, Answers{"risk_1": 2, "risk_2": 0, "risk_6": 0}, map[string]string{"risk_1": "That answer is not one of the choices."}},
 	} {
@@ -457,9 +457,9 @@ func TestRiskScreen(t *testing.T) {
 		{"all no", Answers{"risk_1": 0, "risk_2": 0, "risk_6": 0},
 			[]string{"risk_1", "risk_2", "risk_6"}, RiskNone, "No risk identified", false},
 		{"wish to be dead only", Answers{"risk_1": 1, "risk_2": 0, "risk_6": 0},
-			[]string{"risk_1", "risk_2", "risk_6"}, RiskLow, "Low risk", false},
+			[]string{"risk_1", "risk_2", "risk_6"}, RiskLow, "Low risk", true},
 		{"active thoughts, no method, intent or plan", Answers{"risk_1": 1, "risk_2": 1, "risk_3": 0, "risk_4": 0, "risk_5": 0, "risk_6": 0},
-			[]string{"risk_1", "risk_2", "risk_3", "risk_4", "risk_5", "risk_6"}, RiskLow, "Low risk", false},
+			[]string{"risk_1", "risk_2", "risk_3", "risk_4", "risk_5", "risk_6"}, RiskLow, "Low risk", true},
 		{"thoughts of method", Answers{"risk_1": 1, "risk_2": 1, "risk_3": 1, "risk_4": 0, "risk_5": 0, "risk_6": 0},
 			[]string{"risk_1", "risk_2", "risk_3", "risk_4", "risk_5", "risk_6"}, RiskModerate, "Moderate risk", true},
 		{"intent without plan", Answers{"risk_1": 1, "risk_2": 1, "risk_3": 0, "risk_4": 1, "risk_5": 0, "risk_6": 0},
@@ -523,19 +523,27 @@ func TestNextPHQ9(t *testing.T) {
 	}
 }
 
-func TestPrune(t *testing.T) {
+// TestScoreKeepsSkippedAnswers: an answer to a question the branching
+// would have skipped is neither refused nor dropped: it counts (defect 1:
+// Q1 yes, Q2 no, Q5 yes is high, not low).
+func TestScoreKeepsSkippedAnswers(t *testing.T) {
 	inst := mustGet(t, "risk")
-	a := Answers{"risk_1": 1, "risk_2": 0, "risk_3": 1, "risk_4": 1, "risk_5": 0, "risk_6": 0, "risk_6_recent": 1, "other": 1}
-	got := Prune(inst, a)
-	want := Answers{"risk_1": 1, "risk_2": 0, "risk_6": 0}
-	if !maps.Equal(got, want) {
-		t.Errorf("Prune = %v, want %v", got, want)
-	}
-	if len(a) != 8 {
-		t.Errorf("Prune changed its input: %v", a)
-	}
-	if r, err := Score(inst, got); err != nil || r.Risk != RiskLow {
-		t.Errorf("Score(Prune(...)) = %q, %v; want low, nil", r.Risk, err)
+	for _, tc := range []struct {
+		name string
+		a    Answers
+		want RiskLevel
+	}{
+		{"Q1 yes, Q2 no, Q5 yes", Answers{"risk_1": 1, "risk_2": 0, "risk_5": 1, "risk_6": 0}, RiskHigh},
+		{"Q2 no, Q3 yes", Answers{"risk_1": 0, "risk_2": 0, "risk_3": 1, "risk_6": 0}, RiskModerate},
+		{"Q6 no, recent yes", Answers{"risk_1": 0, "risk_2": 0, "risk_6": 0, "risk_6_recent": 1}, RiskHigh},
+		{"Q2 no, Q3-5 no", Answers{"risk_1": 0, "risk_2": 0, "risk_3": 0, "risk_4": 0, "risk_5": 0, "risk_6": 0}, RiskNone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Score(inst, tc.a)
+			if err != nil || r.Risk != tc.want || r.Total != tc.want.rank() {
+				t.Errorf("Score = %q total %d, %v; want %q, nil", r.Risk, r.Total, err, tc.want)
+			}
+		})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/measure"
 )
 
 // SafetyAlert is a suicide-risk signal waiting for a clinician.
@@ -17,8 +18,10 @@ type SafetyAlert struct {
 	ID          string
 	PatientID   string
 	PatientName string
-	Source      string // e.g. "intake", "phq9", "risk"
-	Signal      string // what was answered, in words (no free text)
+	Source      string          // e.g. "intake", "phq9", "risk"
+	Signal      string          // the highest answer it holds, in words (no free text)
+	Urgency     measure.Urgency // how soon to review it: that of its highest answer
+	Signals     []AlertSignal   // every risk answer it holds, newest first (the chart's alerts only)
 	RaisedAt    time.Time
 	LastSignal  time.Time // the newest risk answer this alert stands for
 	AckBy       string
@@ -26,37 +29,137 @@ type SafetyAlert struct {
 	AckNote     string
 }
 
-// raiseSafetyAlert opens an alert for patientID from source inside tx, with
-// signal saying what was answered. When one from the same source is already
-// open, the new answer is recorded on it (signal and time), so a newer,
-// perhaps worse answer is never hidden behind an older alert. It is written
-// in the same transaction as the answer, so the answer is never saved
-// without its alert.
+// RaisedAlert is what a risk answer did: the alert it opened or was added
+// to, and that alert's standing after it.
+type RaisedAlert struct {
+	ID      string
+	New     bool            // this answer opened the alert
+	Urgency measure.Urgency // the alert's urgency: the highest of its answers
+	Signal  string          // the alert's highest signal, in words
+}
+
+// AlertSignal is one risk answer kept on an alert, with its time.
+type AlertSignal struct {
+	CheckinID  string
+	Level      string
+	Urgency    measure.Urgency
+	Signal     string
+	AnsweredAt time.Time
+}
+
+// alertSignal is a risk answer to record on an alert.
+type alertSignal struct {
+	checkinID string
+	words     string
+	level     string
+	urgency   measure.Urgency
+	severity  int
+}
+
+// higher reports whether a is worse than b: more urgent, or as urgent and
+// more severe (measure.RiskSignal.Higher over stored values).
+func (a alertSignal) higher(b alertSignal) bool {
+	return measure.RiskSignal{Urgency: a.urgency, Severity: a.severity}.Higher(measure.RiskSignal{Urgency: b.urgency, Severity: b.severity})
+}
+
+// raiseSafetyAlert opens an urgent alert for patientID from source inside
+// tx, with signal saying what was answered (the intake's risk question), or
+// adds the answer to the open one (see raiseAlert).
 func (s *Store) raiseSafetyAlert(ctx context.Context, tx *Tx, actor Actor, patientID, source, signal string) error {
+	_, err := s.raiseAlert(ctx, tx, actor, patientID, source, alertSignal{words: signal, urgency: measure.UrgencyUrgent})
+	return err
+}
+
+// raiseAlert opens an alert for patientID from source inside tx for the
+// risk answer sig, in the same transaction as the answer, so the answer is
+// never saved without its alert. When one from the same source is already
+// open, the answer is kept on it (safety_alert_signals, append-only, with
+// its time) and its newest-answer time moves on, so no one acknowledges an
+// answer they have not seen; the alert shows the highest answer it holds,
+// so a milder later answer never lowers or overwrites it. The same answer
+// saved again (an autosave) adds nothing. The care team is emailed when the
+// alert opens, and again when it becomes urgent.
+func (s *Store) raiseAlert(ctx context.Context, tx *Tx, actor Actor, patientID, source string, sig alertSignal) (*RaisedAlert, error) {
 	now := s.now()
 	var id string
-	err := tx.QueryRow(ctx, `SELECT id FROM safety_alerts WHERE patient_id = $1 AND source = $2 AND acknowledged_at IS NULL ORDER BY raised_at DESC LIMIT 1`, patientID, source).Scan(&id)
+	var cur alertSignal
+	err := tx.QueryRow(ctx, `SELECT id, signal, level, urgency, severity FROM safety_alerts WHERE patient_id = $1 AND source = $2 AND acknowledged_at IS NULL ORDER BY raised_at DESC, id DESC LIMIT 1`,
+		patientID, source).Scan(&id, &cur.words, &cur.level, &cur.urgency, &cur.severity)
 	if err == nil {
-		if _, err := tx.Exec(ctx, `UPDATE safety_alerts SET signal = $1, last_signal_at = $2 WHERE id = $3`, signal, now, id); err != nil {
-			return err
+		out := &RaisedAlert{ID: id, Urgency: cur.urgency, Signal: cur.words}
+		var last, lastCheckin string
+		err := tx.QueryRow(ctx, `SELECT signal, checkin_id FROM safety_alert_signals WHERE alert_id = $1 ORDER BY answered_at DESC, id DESC LIMIT 1`, id).Scan(&last, &lastCheckin)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
 		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: "alert.signal", PatientID: patientID, ObjectType: "safety_alert", ObjectID: id, Detail: "source=" + source})
+		if err == nil && last == sig.words && lastCheckin == sig.checkinID {
+			return out, nil // the same answer again
+		}
+		if err := s.addAlertSignal(ctx, tx, id, sig, now); err != nil {
+			return nil, err
+		}
+		if sig.higher(cur) {
+			if _, err := tx.Exec(ctx, `UPDATE safety_alerts SET signal = $1, level = $2, urgency = $3, severity = $4, last_signal_at = $5 WHERE id = $6`,
+				sig.words, sig.level, string(sig.urgency), sig.severity, now, id); err != nil {
+				return nil, err
+			}
+			if sig.urgency.Rank() > cur.urgency.Rank() {
+				if _, err := s.EnqueueIn(ctx, tx, JobAlertEmail, `{"alert":"`+id+`"}`, now, JobAlertEmail+":"+id+":"+string(sig.urgency)); err != nil {
+					return nil, err
+				}
+			}
+			out.Urgency, out.Signal = sig.urgency, sig.words
+		} else if _, err := tx.Exec(ctx, `UPDATE safety_alerts SET last_signal_at = $1 WHERE id = $2`, now, id); err != nil {
+			return nil, err
+		}
+		return out, s.appendAudit(ctx, tx, actor, Entry{Action: "alert.signal", PatientID: patientID, ObjectType: "safety_alert", ObjectID: id, Detail: "source=" + source})
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return err
+		return nil, err
 	}
 	id = NewID()
-	if _, err := tx.Exec(ctx, `INSERT INTO safety_alerts (id, patient_id, source, signal, raised_at, last_signal_at) VALUES ($1, $2, $3, $4, $5, $5)`, id, patientID, source, signal, now); err != nil {
-		return err
+	if _, err := tx.Exec(ctx, `INSERT INTO safety_alerts (id, patient_id, source, signal, level, urgency, severity, raised_at, last_signal_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+		id, patientID, source, sig.words, sig.level, string(sig.urgency), sig.severity, now); err != nil {
+		return nil, err
+	}
+	if err := s.addAlertSignal(ctx, tx, id, sig, now); err != nil {
+		return nil, err
 	}
 	// The care team's email goes through the job outbox, written in this
 	// transaction: it is sent (and retried) even if the process stops right
-	// after the answer is saved. One email per alert; newer answers on an
-	// open alert update it without emailing again.
+	// after the answer is saved. One email per alert, and one more if it
+	// becomes urgent; other newer answers update it without emailing again.
 	if _, err := s.EnqueueIn(ctx, tx, JobAlertEmail, `{"alert":"`+id+`"}`, now, JobAlertEmail+":"+id); err != nil {
-		return err
+		return nil, err
 	}
-	return s.appendAudit(ctx, tx, actor, Entry{Action: "alert.raise", PatientID: patientID, ObjectType: "safety_alert", ObjectID: id, Detail: "source=" + source})
+	return &RaisedAlert{ID: id, New: true, Urgency: sig.urgency, Signal: sig.words},
+		s.appendAudit(ctx, tx, actor, Entry{Action: "alert.raise", PatientID: patientID, ObjectType: "safety_alert", ObjectID: id, Detail: "source=" + source})
+}
+
+// addAlertSignal keeps one risk answer on alert id, with its time.
+func (s *Store) addAlertSignal(ctx context.Context, tx *Tx, id string, sig alertSignal, at time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO safety_alert_signals (id, alert_id, checkin_id, level, urgency, severity, signal, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		NewID(), id, sig.checkinID, sig.level, string(sig.urgency), sig.severity, sig.words, at)
+	return err
+}
+
+// alertSignals reads every risk answer kept on alert id, newest first.
+func alertSignals(ctx context.Context, tx *Tx, id string) ([]AlertSignal, error) {
+	rows, err := tx.Query(ctx, `SELECT checkin_id, level, urgency, signal, answered_at FROM safety_alert_signals WHERE alert_id = $1 ORDER BY answered_at DESC, id DESC`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AlertSignal
+	for rows.Next() {
+		var g AlertSignal
+		if err := rows.Scan(&g.CheckinID, &g.Level, &g.Urgency, &g.Signal, &g.AnsweredAt); err != nil {
+			return nil, err
+		}
+		g.AnsweredAt = g.AnsweredAt.UTC()
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }
 
 // OpenSafetyAlerts lists the open alerts of the patients on actor's care
@@ -67,16 +170,16 @@ func (s *Store) OpenSafetyAlerts(ctx context.Context, actor Actor) ([]SafetyAler
 	}
 	var out []SafetyAlert
 	err := s.write(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT a.id, a.patient_id, p.display_name, a.source, a.signal, a.raised_at, a.last_signal_at
+		rows, err := tx.Query(ctx, `SELECT a.id, a.patient_id, p.display_name, a.source, a.signal, a.urgency, a.raised_at, a.last_signal_at
 			FROM safety_alerts a JOIN patients p ON p.id = a.patient_id
 			JOIN care_team t ON t.patient_id = a.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
-			WHERE a.acknowledged_at IS NULL ORDER BY a.raised_at, a.id`, actor.UserID)
+			WHERE a.acknowledged_at IS NULL ORDER BY CASE WHEN a.urgency = 'working_day' THEN 1 ELSE 0 END, a.raised_at, a.id`, actor.UserID)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var a SafetyAlert
-			if err := rows.Scan(&a.ID, &a.PatientID, &a.PatientName, &a.Source, &a.Signal, &a.RaisedAt, &a.LastSignal); err != nil {
+			if err := rows.Scan(&a.ID, &a.PatientID, &a.PatientName, &a.Source, &a.Signal, &a.Urgency, &a.RaisedAt, &a.LastSignal); err != nil {
 				rows.Close()
 				return err
 			}
@@ -92,9 +195,10 @@ func (s *Store) OpenSafetyAlerts(ctx context.Context, actor Actor) ([]SafetyAler
 	return out, err
 }
 
-// patientAlerts reads patientID's alerts, open first, newest first.
+// patientAlerts reads patientID's alerts, open first, newest first, each
+// open one with every risk answer it holds.
 func patientAlerts(ctx context.Context, tx *Tx, patientID string) ([]SafetyAlert, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.source, a.signal, a.raised_at, a.last_signal_at, coalesce(u.display_name, ''), a.acknowledged_at, a.ack_note
+	rows, err := tx.Query(ctx, `SELECT a.id, a.source, a.signal, a.urgency, a.raised_at, a.last_signal_at, coalesce(u.display_name, ''), a.acknowledged_at, a.ack_note
 		FROM safety_alerts a LEFT JOIN users u ON u.id = a.acknowledged_by
 		WHERE a.patient_id = $1 ORDER BY CASE WHEN a.acknowledged_at IS NULL THEN 0 ELSE 1 END, a.raised_at DESC LIMIT 20`, patientID)
 	if err != nil {
@@ -105,13 +209,26 @@ func patientAlerts(ctx context.Context, tx *Tx, patientID string) ([]SafetyAlert
 	for rows.Next() {
 		a := SafetyAlert{PatientID: patientID}
 		var ack nullTime
-		if err := rows.Scan(&a.ID, &a.Source, &a.Signal, &a.RaisedAt, &a.LastSignal, &a.AckBy, &ack, &a.AckNote); err != nil {
+		if err := rows.Scan(&a.ID, &a.Source, &a.Signal, &a.Urgency, &a.RaisedAt, &a.LastSignal, &a.AckBy, &ack, &a.AckNote); err != nil {
 			return nil, err
 		}
 		a.RaisedAt, a.LastSignal, a.AckAt = a.RaisedAt.UTC(), a.LastSignal.UTC(), ack.ptr()
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for i := range out {
+		if out[i].AckAt != nil {
+			continue
+		}
+		var err error
+		if out[i].Signals, err = alertSignals(ctx, tx, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // AcknowledgeSafetyAlert closes alert id of patientID with a note of what

@@ -5,8 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strconv"
-	"strings"
+	"maps"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -39,6 +38,12 @@ type Checkin struct {
 	StartedAt   time.Time
 	CompletedAt time.Time
 	CourseID    string // the course of treatment it belongs to (clinic.CourseAt at completion)
+
+	// Set by SaveCheckin: what this save stored and raised.
+	Saved   bool               // the answers are stored
+	Version int                // the version of the answers now stored
+	Signal  measure.RiskSignal // the risk in the answers as stored
+	Alert   *RaisedAlert       // the alert the answers opened or added to; nil when none
 }
 
 // AssignMeasure asks patientID to complete instrument with cadence,
@@ -220,13 +225,20 @@ func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, err
 }
 
 // SaveCheckin stores answers to instrument for patientID: the in-progress
-// check-in is created or updated, and with complete it is validated, scored
-// and closed for good (a completed check-in never changes). A risk answer
-// (PHQ-9 item 9 above 0, or a risk screen at moderate or high) raises a
-// safety alert in the same transaction; when the answers cannot be saved
-// because another answer is missing or wrong, the alert is raised anyway.
+// check-in is created or added to, and with complete it is validated, scored
+// and closed for good (a completed check-in never changes). No answer given
+// is dropped: an answer to a question the branching would have skipped is
+// kept and counted, and every save is a new version of the answers
+// (checkin_answers), never an overwrite. Any risk answer (measure.Signal:
+// PHQ-9 item 9 above 0, any yes on the risk screen) opens or adds to a
+// safety alert in the same transaction. A patient may answer anything the
+// portal offers them (an active assignment, due or not, or a check-in they
+// started); a risk answer to anything else is kept and alerts all the same.
+// An answer that is not one of the choices, or a missing one when
+// completing, is EInvalid with its field, the other answers saved anyway.
 // The patient (or a clinician on the care team) may. Audited. It returns
-// the check-in (scored when complete).
+// what it stored and raised (Saved, Version, Signal, Alert), with the error
+// when there is one.
 func (s *Store) SaveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool) (*Checkin, error) {
 	return s.saveCheckin(ctx, actor, patientID, instrument, answers, complete, time.Time{})
 }
@@ -261,89 +273,106 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 	if complete {
 		action = "checkin.complete"
 	}
-	// Only the instrument's questions and only their choices are kept; a
-	// wrong answer is reported at its question, the others are saved.
-	bad := map[string]string{}
-	for id, v := range answers {
-		okItem := false
-		for _, it := range inst.Items {
-			if it.ID == id {
-				for _, o := range it.Options {
-					okItem = okItem || o.Value == v
-				}
-			}
-		}
-		if !okItem {
-			bad[id] = "That answer is not one of the choices."
-			delete(answers, id)
-		}
-	}
-	// Answers to questions no longer asked (a branch the patient turned
-	// back from) are dropped before anything else looks at them.
-	answers = measure.Prune(inst, answers)
+	// Only the instrument's questions and their choices are kept; a wrong
+	// answer is reported at its question, every other one is saved.
+	given, bad := measure.Validate(inst, answers)
 	var c *Checkin
 	var verr error // why the check-in could not be completed; the answers are saved anyway
-	risky, signal := riskSignal(inst, answers, nil)
 	err = s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
-		if actor.Role == clinic.RolePatient {
-			if err := s.checkDue(ctx, tx, patientID, instrument); err != nil {
-				if !risky {
+		c = &Checkin{Instrument: instrument}
+		if err := s.d.lockCheckins(ctx, tx.tx, patientID); err != nil {
+			return err
+		}
+		// The in-progress check-in, if any: its answers are kept, the new ones added.
+		stored := measure.Answers{}
+		var id string
+		var version int
+		if at.IsZero() {
+			var body string
+			err := tx.QueryRow(ctx, `SELECT id, answers, started_at FROM checkins WHERE patient_id = $1 AND instrument = $2 AND status = 'in_progress' ORDER BY started_at DESC, id DESC LIMIT 1`, patientID, instrument).Scan(&id, &body, &c.StartedAt)
+			switch {
+			case err == nil:
+				if err := json.Unmarshal([]byte(body), &stored); err != nil {
 					return err
 				}
-				// Not due, but a risk answer all the same: the alert goes out.
-				verr, e.Detail = err, instrument+":not-due"
-				return s.raiseSafetyAlert(ctx, tx, actor, patientID, instrument, signal)
+				if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM checkin_answers WHERE checkin_id = $1`, id).Scan(&version); err != nil {
+					return err
+				}
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
 			}
 		}
-		c = &Checkin{Instrument: instrument, Answers: answers}
-		closing := complete && len(bad) == 0
-		if len(bad) > 0 {
-			verr = &clinic.Error{Code: clinic.EInvalid, Message: "That answer is not one of the choices.", Fields: bad}
+		merged := maps.Clone(stored)
+		maps.Copy(merged, given)
+		c.Answers = merged
+		c.Signal = measure.Signal(inst, merged)
+		if actor.Role == clinic.RolePatient && id == "" {
+			offered, err := s.offered(ctx, tx, patientID, instrument)
+			if err != nil {
+				return err
+			}
+			if !offered && !c.Signal.Positive() {
+				return clinic.Errorf(clinic.ENotFound, "Your care team has not asked you for this questionnaire.")
+			}
+			if !offered {
+				e.Detail = instrument + ":not-assigned"
+			}
 		}
+		closing := complete && len(bad) == 0
+		fields := maps.Clone(bad)
 		if closing {
-			res, err := measure.Score(inst, answers)
+			res, err := measure.Score(inst, merged)
 			var ve *measure.ValidationError
 			switch {
 			case errors.As(err, &ve):
-				verr, closing = &clinic.Error{Code: clinic.EInvalid, Message: "Please answer every question.", Fields: ve.Fields}, false
+				closing = false
+				maps.Copy(fields, ve.Fields)
 			case err != nil:
 				return err
 			default:
 				c.Complete, c.Total, c.Band, c.Risk = true, res.Total, res.Band.Label, string(res.Risk)
-				if r2, sig := riskSignal(inst, answers, &res); r2 {
-					risky, signal = true, sig
-				}
 			}
 		}
-		body, err := json.Marshal(answers)
+		if len(fields) > 0 {
+			msg := "That answer is not one of the choices."
+			if len(bad) == 0 {
+				msg = "Please answer every question."
+			}
+			verr = &clinic.Error{Code: clinic.EInvalid, Message: msg, Fields: fields}
+		}
+		if !at.IsZero() && !closing {
+			return verr // a paper entry is saved only whole
+		}
+		body, err := json.Marshal(merged)
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		var id string
-		err = sql.ErrNoRows // a paper entry is always a check-in of its own
-		if at.IsZero() {
-			err = tx.QueryRow(ctx, `SELECT id FROM checkins WHERE patient_id = $1 AND instrument = $2 AND status = 'in_progress' ORDER BY started_at DESC LIMIT 1`, patientID, instrument).Scan(&id)
-		}
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			if !at.IsZero() && !closing {
-				return verr // a paper entry is saved only whole
-			}
+		changed := id == "" || !maps.Equal(stored, merged)
+		if id == "" {
 			id = NewID()
-			var course string
-			if course, err = courseAt(ctx, tx, patientID, now); err != nil {
+			c.StartedAt = now
+			course, err := courseAt(ctx, tx, patientID, now)
+			if err != nil {
 				return err
 			}
-			_, err = tx.Exec(ctx, `INSERT INTO checkins (id, patient_id, instrument, status, answers, author_id, started_at, course_id) VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7)`,
-				id, patientID, instrument, string(body), actor.UserID, now, course)
-		case err == nil:
-			_, err = tx.Exec(ctx, `UPDATE checkins SET answers = $1 WHERE id = $2 AND status = 'in_progress'`, string(body), id)
+			if _, err := tx.Exec(ctx, `INSERT INTO checkins (id, patient_id, instrument, status, answers, author_id, started_at, course_id) VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7)`,
+				id, patientID, instrument, string(body), actor.UserID, now, course); err != nil {
+				return err
+			}
+		} else if changed {
+			if _, err := tx.Exec(ctx, `UPDATE checkins SET answers = $1 WHERE id = $2 AND status = 'in_progress'`, string(body), id); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
+		if changed {
+			version++
+			if _, err := tx.Exec(ctx, `INSERT INTO checkin_answers (id, checkin_id, version, answers, author_id, saved_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+				NewID(), id, version, string(body), actor.UserID, now); err != nil {
+				return err
+			}
 		}
-		c.ID, c.StartedAt = id, now
+		c.ID, c.Version, c.StartedAt = id, version, c.StartedAt.UTC()
 		if closing {
 			if !at.IsZero() {
 				now = at.UTC().Truncate(time.Microsecond)
@@ -363,71 +392,69 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 		if e.Detail == "" {
 			e.Detail = instrument
 		}
-		if risky {
-			return s.raiseSafetyAlert(ctx, tx, actor, patientID, instrument, signal)
+		if c.Signal.Positive() {
+			var err error
+			c.Alert, err = s.raiseAlert(ctx, tx, actor, patientID, instrument, alertSignal{
+				checkinID: id, words: c.Signal.Words(), level: string(c.Signal.Level), urgency: c.Signal.Urgency, severity: c.Signal.Severity,
+			})
+			if err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	c.Saved = true
 	if verr != nil {
 		return c, verr
 	}
 	return c, nil
 }
 
-// checkDue refuses a patient's check-in of an instrument that is not
-// assigned to them, or not due (a once-only questionnaire already done, a
-// weekly one done this week), unless one is already in progress: the
-// latest score is what the care team and the dashboard read, so it is not
-// the patient's to redo at will.
-func (s *Store) checkDue(ctx context.Context, tx *Tx, patientID, instrument string) error {
-	var started int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM checkins WHERE patient_id = $1 AND instrument = $2 AND status = 'in_progress'`, patientID, instrument).Scan(&started); err != nil {
-		return err
-	}
-	if started > 0 {
-		return nil
-	}
-	as, err := s.assignments(ctx, tx, patientID)
-	if err != nil {
-		return err
-	}
-	for _, a := range as {
-		if a.Instrument == instrument {
-			if a.Due {
-				return nil
-			}
-			return &clinic.Error{Code: clinic.EConflict, Message: "This check-in is not due yet. Thank you: your care team has your latest answers."}
-		}
-	}
-	return clinic.Errorf(clinic.ENotFound, "Your care team has not asked you for this questionnaire.")
+// offered reports whether the portal offers instrument to patientID: it
+// has an active assignment of it, due or not.
+func (s *Store) offered(ctx context.Context, tx *Tx, patientID, instrument string) (bool, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM measure_assignments WHERE patient_id = $1 AND instrument = $2 AND ended_at IS NULL`, patientID, instrument).Scan(&n)
+	return n > 0, err
 }
 
-// riskSignal reports whether answers, even unfinished, already hold a risk
-// signal, and says what it is in words (no free text): a risk item answered
-// above zero (PHQ-9 item 9), or an answer (or, with res, a result) that the
-// risk screen's triage rates moderate or high.
-func riskSignal(inst measure.Instrument, a measure.Answers, res *measure.Result) (bool, string) {
-	for _, it := range inst.Items {
-		if v, ok := a[it.ID]; it.Risk && ok && v > 0 {
-			label := strconv.Itoa(v)
-			for _, o := range it.Options {
-				if o.Value == v {
-					label = o.Label
-				}
+// AnswerVersion is one saved version of a check-in's answers.
+type AnswerVersion struct {
+	Version  int
+	Answers  measure.Answers
+	AuthorID string
+	SavedAt  time.Time
+}
+
+// CheckinVersions returns every saved version of check-in id's answers,
+// oldest first, if actor may read patientID's chart. Audited as
+// checkin.versions.
+func (s *Store) CheckinVersions(ctx context.Context, actor Actor, patientID, id string) ([]AnswerVersion, error) {
+	var out []AnswerVersion
+	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "checkin.versions", func(tx *Tx, a Access, e *Entry) error {
+		e.ObjectType, e.ObjectID = "checkin", id
+		rows, err := tx.Query(ctx, `SELECT v.version, v.answers, v.author_id, v.saved_at FROM checkin_answers v
+			JOIN checkins c ON c.id = v.checkin_id WHERE c.patient_id = $1 AND v.checkin_id = $2 ORDER BY v.version`, patientID, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v AnswerVersion
+			var body string
+			if err := rows.Scan(&v.Version, &body, &v.AuthorID, &v.SavedAt); err != nil {
+				return err
 			}
-			return true, inst.Name + " item 9 (thoughts that they would be better off dead, or of hurting themselves): " + strings.ToLower(label)
+			if err := json.Unmarshal([]byte(body), &v.Answers); err != nil {
+				return err
+			}
+			v.SavedAt = v.SavedAt.UTC()
+			out = append(out, v)
 		}
-	}
-	if res != nil && res.Risk.Alert() {
-		return true, inst.Name + ": " + string(res.Risk) + " risk"
-	}
-	for _, r := range inst.Triage {
-		if v, ok := a[r.Item]; ok && v == r.Value && r.Level.Alert() {
-			return true, inst.Name + ": an answer rated " + string(r.Level) + " risk"
-		}
-	}
-	return false, ""
+		return rows.Err()
+	})
+	return out, err
 }

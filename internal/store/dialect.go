@@ -188,6 +188,19 @@ func (d *dialect) lockSchedule(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
+// lockCheckins serialises saves of one patient's check-ins for the rest of
+// the transaction, so two answers saved at once (a page's background saves)
+// never both start a check-in or both take the same answer version. SQLite
+// has one writer at a time already; PostgreSQL takes a transaction-scoped
+// advisory lock keyed by the patient.
+func (d *dialect) lockCheckins(ctx context.Context, tx *sql.Tx, patientID string) error {
+	if d.name != EnginePostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041990, hashtext($1))`, patientID)
+	return err
+}
+
 // skipLocked is appended to the SELECT that picks jobs to claim. On
 // PostgreSQL it locks the rows it returns and passes over rows another
 // transaction has locked, so concurrent claimers take different jobs instead

@@ -1,9 +1,10 @@
 package web
 
 import (
+	"encoding/json"
+	"maps"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
@@ -67,43 +68,48 @@ func (s *Server) handlePortalCheckins(w http.ResponseWriter, r *http.Request) {
 			d.Other = append(d.Other, l)
 		}
 	}
+	// The notice says only what the store holds: a completed check-in of
+	// that questionnaire, or one saved to finish later.
 	if done := r.URL.Query().Get("done"); done != "" {
-		d.Notice = "Thank you. Your answers are with your care team."
-	} else if r.URL.Query().Get("saved") != "" {
+		for _, c := range m.Checkins {
+			if c.Instrument == done {
+				d.Notice = "Thank you. Your answers are with your care team."
+			}
+		}
+	} else if saved := r.URL.Query().Get("saved"); saved != "" && started[saved] {
 		d.Notice = "Saved. Come back to finish it whenever you like."
 	}
 	s.render(w, r, http.StatusOK, "checkins", "Check-ins", d)
 }
 
-// checkinData is one questionnaire form.
+// checkinData is one questionnaire form, or the page that answers it.
 type checkinData struct {
 	Action     string
 	Instrument measure.Instrument
 	Answers    measure.Answers
 	Errors     map[string]string
-	Safety     bool
 	Staff      bool
 	Patient    *store.Patient
+	// Set after a save, from what the store stored and raised.
+	Safety   bool               // the answers hold a risk signal: crisis help is shown
+	Saved    bool               // the answers are stored
+	Alert    *store.RaisedAlert // the alert they opened or added to; nil when none
+	Continue string             // where to go on answering, for an unfinished check-in
+	// DraftRisk is true when a saved, unfinished check-in being resumed
+	// holds a risk answer: crisis help is shown from the start.
+	DraftRisk bool
 }
 
-// answersFromForm reads the instrument's answers from a form; an answer
-// that is not a number is refused at its question.
-func answersFromForm(inst measure.Instrument, r *http.Request) (measure.Answers, map[string]string) {
-	a := measure.Answers{}
-	bad := map[string]string{}
-	for _, it := range inst.Items {
-		v := strings.TrimSpace(r.PostFormValue(it.ID))
-		if v == "" {
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			bad[it.ID] = "That answer is not one of the choices."
-			continue
-		}
-		a[it.ID] = n
+// AlertWords says to the patient what the store did with a risk answer, in
+// plain words that match it: saved and alerted with its urgency, or not.
+func (d checkinData) AlertWords() string {
+	switch {
+	case d.Alert != nil:
+		return "Your answers are saved and your care team has been alerted" + d.Alert.Urgency.PatientWords() + "."
+	case d.Saved:
+		return "Your answers are saved, but we could not alert your care team."
 	}
-	return a, bad
+	return "We could not save your answers, so your care team has not been alerted."
 }
 
 // readyInstrument returns the instrument in the URL, with the practice's
@@ -136,11 +142,29 @@ func (s *Server) handlePortalCheckinForm(w http.ResponseWriter, r *http.Request)
 			d.Answers = c.Answers
 		}
 	}
+	d.DraftRisk = measure.Signal(inst, d.Answers).Positive()
 	s.render(w, r, http.StatusOK, "checkin", inst.Name, d)
 }
 
-// handlePortalCheckin saves a check-in, or completes it. A risk answer
-// shows crisis help at once, whatever else happens.
+// checkinSaved is the answer to a check-in saved in the background
+// (autosave=1 in the form): what was stored and raised, and the words the
+// page shows.
+type checkinSaved struct {
+	Saved   bool              `json:"saved"`
+	Version int               `json:"version,omitempty"`
+	Crisis  bool              `json:"crisis"`  // show crisis help
+	Alerted bool              `json:"alerted"` // an alert is open for these answers
+	Urgency string            `json:"urgency,omitempty"`
+	Message string            `json:"message,omitempty"`
+	Errors  map[string]string `json:"errors,omitempty"`
+}
+
+// handlePortalCheckin saves a check-in, or completes it. Every post saves
+// what was answered: "Save and finish later", "Send my answers", each
+// question's "Next" (step, which then goes on to that question), and the
+// page's script as soon as an answer is chosen (autosave=1, answered with
+// JSON). A risk answer shows crisis help at once, whatever else happens,
+// with words that match what the store saved and raised.
 func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
 	inst, ok := s.readyInstrument(w, r)
 	if !ok {
@@ -152,60 +176,90 @@ func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	answers, bad := answersFromForm(inst, r)
+	answers, bad := measure.Parse(inst, r.PostFormValue)
 	complete := r.PostFormValue("action") == "complete"
+	step, _ := strconv.Atoi(r.PostFormValue("step"))
+	auto := r.PostFormValue("autosave") == "1"
 	d := checkinData{Action: "/portal/checkins/" + inst.ID, Instrument: inst, Answers: answers, Patient: p}
-	// The store sees the answers that could be read even when one could not:
-	// a risk answer among them raises its alert whatever else is wrong.
+	// The store sees every answer that could be read even when one could
+	// not: a risk answer among them raises its alert whatever else is wrong.
 	c, err := s.store.SaveCheckin(ctx, s.actor(r), p.ID, inst.ID, answers, complete && len(bad) == 0)
+	if c != nil {
+		d.Answers, d.Saved, d.Alert = c.Answers, c.Saved, c.Alert
+		d.Safety = c.Signal.Positive()
+	} else {
+		// Nothing was stored: the one rule still says whether to show crisis help.
+		d.Safety = measure.Signal(inst, answers).Positive()
+	}
 	if len(bad) > 0 && (err == nil || clinic.ErrorCode(err) == clinic.EInvalid) {
 		fields := map[string]string{}
 		if e, ok := err.(*clinic.Error); ok {
-			for k, v := range e.Fields {
-				fields[k] = v
-			}
+			maps.Copy(fields, e.Fields)
 		}
-		for k, v := range bad {
-			fields[k] = v
-		}
+		maps.Copy(fields, bad)
 		err = &clinic.Error{Code: clinic.EInvalid, Message: "That answer is not one of the choices.", Fields: fields}
 	}
-	risky := false
-	for _, it := range inst.Items {
-		risky = risky || (it.Risk && answers[it.ID] > 0)
-	}
-	for _, tr := range inst.Triage {
-		if v, ok := answers[tr.Item]; ok && v == tr.Value && tr.Level.Alert() {
-			risky = true
+	e, invalid := err.(*clinic.Error)
+	invalid = invalid && e.Code == clinic.EInvalid
+	if auto {
+		out := checkinSaved{Saved: d.Saved, Crisis: d.Safety, Alerted: d.Alert != nil}
+		if c != nil {
+			out.Version = c.Version
 		}
+		if d.Alert != nil {
+			out.Urgency = string(d.Alert.Urgency)
+		}
+		if d.Safety {
+			out.Message = d.AlertWords()
+		}
+		status := http.StatusOK
+		switch {
+		case invalid:
+			out.Errors = e.Fields
+		case clinic.ErrorCode(err) == clinic.ENotFound:
+			status = http.StatusNotFound
+		case err != nil:
+			s.log.Error("checkin autosave", "err", err)
+			status = http.StatusInternalServerError
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(out)
+		return
 	}
-	if c != nil && c.Complete && measure.RiskLevel(c.Risk).Alert() {
-		risky = true
-	}
-	code := clinic.ErrorCode(err)
-	// A risk answer was recorded (and its alert raised) unless access was
-	// refused or the database failed.
-	alerted := risky && (err == nil || code == clinic.EInvalid || code == clinic.EConflict)
-	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
-		d.Errors, d.Safety = e.Fields, alerted
+	if invalid {
+		d.Errors = e.Fields
 		s.render(w, r, http.StatusUnprocessableEntity, "checkin", inst.Name, d)
 		return
 	}
-	if alerted {
-		s.render(w, r, http.StatusOK, "checkin_safety", "You are not alone", d)
+	next := "/portal/checkins/" + inst.ID + "#finish"
+	if step > 0 && step < len(inst.Items) {
+		next = "/portal/checkins/" + inst.ID + "#q-" + strconv.Itoa(step)
+	}
+	if d.Safety {
+		status := http.StatusOK
+		if !d.Saved {
+			// Crisis help all the same, and the page says nothing was saved.
+			status = http.StatusServiceUnavailable
+			s.log.Error("checkin with a risk answer not saved", "err", err)
+		}
+		if !complete && d.Saved {
+			d.Continue = next
+		}
+		s.render(w, r, status, "checkin_safety", "You are not alone", d)
 		return
 	}
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if risky {
-		s.render(w, r, http.StatusOK, "checkin_safety", "You are not alone", d)
-		return
-	}
-	if complete {
+	switch {
+	case step > 0:
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	case complete:
 		http.Redirect(w, r, "/portal/checkins?done="+inst.ID, http.StatusSeeOther)
-		return
+	default:
+		http.Redirect(w, r, "/portal/checkins?saved="+inst.ID, http.StatusSeeOther)
 	}
-	http.Redirect(w, r, "/portal/checkins?saved="+inst.ID, http.StatusSeeOther)
 }

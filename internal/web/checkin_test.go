@@ -412,17 +412,21 @@ func TestCheckinReviewCases(t *testing.T) {
 	if c := f.do("GET", "/patients/"+f.pA.ID, nil, thea); !strings.Contains(c.body, "Safety alerts: history") || !strings.Contains(c.body, "Called; safe.") {
 		t.Error("the acknowledged alert is not in the chart's history")
 	}
-	// Once done, a once-only PHQ-9 is not the patient's to redo...
-	if r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 0, 0), pat); r.status != http.StatusConflict {
-		t.Errorf("redoing a done once-only check-in = %d, want 409", r.status)
+	// Once done, a once-only PHQ-9 the portal still offers is accepted and
+	// kept (defect 5)...
+	if r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 0, 0), pat); r.status != http.StatusSeeOther {
+		t.Errorf("redoing a done once-only check-in = %d, want 303 (accepted)", r.status)
 	}
-	// ...but a risk answer there still alerts.
+	// ...and a risk answer there alerts.
 	before := len(f.auditRows("alert.raise"))
 	if r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 0, 2), pat); r.status != http.StatusOK || !strings.Contains(r.body, "Thank you for telling us") {
 		t.Errorf("risk answer on a not-due check-in = %d, want the crisis page", r.status)
 	}
 	if n := len(f.auditRows("alert.raise")); n != before+1 {
 		t.Errorf("alerts %d -> %d, want one more", before, n)
+	}
+	if m, _ := f.st.FindMeasures(context.Background(), f.as("thea@example.org"), f.pA.ID); len(m.Checkins) != 3 {
+		t.Errorf("%d completed check-ins, want 3 (every one kept)", len(m.Checkins))
 	}
 	// Assigned again, it is due again.
 	f.now = f.now.Add(time.Minute)

@@ -43,8 +43,10 @@ func (s *Server) sendAlertEmail(ctx context.Context, j store.Job) error {
 	if !open || len(emails) == 0 {
 		return nil
 	}
-	body := "A patient on your care team gave an answer in kapstone that needs a clinician's attention today.\n\n" +
-		"Open your caseload to see the safety alert and acknowledge it: " + s.linkBase(nil) + "/patients\n\n" +
+	// How soon (today, or within a working day) is on the caseload, not in
+	// the email: an alert that becomes urgent sends a second one.
+	body := "A patient on your care team gave an answer in kapstone that needs a clinician's attention.\n\n" +
+		"Open your caseload to see the safety alert, how soon it needs review, and acknowledge it: " + s.linkBase(nil) + "/patients\n\n" +
 		"This email carries no patient information. If you are not the right person, tell your practice."
 	if err := s.cfg.Mailer.Send(ctx, emails, "A safety alert needs your attention in kapstone", body); err != nil {
 		return fmt.Errorf("alert email failed (the alert is on the caseload): %w", err)

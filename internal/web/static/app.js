@@ -216,6 +216,63 @@
     setInterval(tick, 20000);
   });
 
+  // Check-ins: every answer is saved to the server as soon as it is chosen
+  // (a risk answer raises its alert at once, even if the tab is then
+  // closed: keepalive lets the request finish, and an answer still on its
+  // way when the page goes is sent again as a beacon). The server answers
+  // with JSON saying what it stored and raised; crisis help is shown when it
+  // says so. "Next" saves and moves on without leaving the page. Without
+  // JavaScript, Next and the buttons at the end post the form and save.
+  document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+    var url = form.getAttribute("action");
+    var state = form.querySelector(".autosave-state");
+    var crisis = document.getElementById("autosave-crisis");
+    var words = document.getElementById("autosave-crisis-words");
+    var unsent = null; // the body of a save not yet answered
+    function body() {
+      var data = new URLSearchParams(new FormData(form));
+      data.delete("step");
+      data.set("action", "save");
+      data.set("autosave", "1");
+      return data.toString();
+    }
+    function say(text) { if (state) { state.textContent = text; } }
+    function save() {
+      var b = body();
+      unsent = b;
+      return fetch(url, {
+        method: "POST", credentials: "same-origin", keepalive: true,
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" }, body: b
+      }).then(function (r) {
+        var json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        return (json ? r.json() : Promise.resolve(null)).then(function (res) {
+          if (unsent === b) { unsent = null; }
+          if (res && res.crisis && crisis) {
+            if (words) { words.textContent = res.message || ""; }
+            crisis.hidden = false;
+          }
+          if (res && res.saved) { say("Your answers so far are saved."); } else { say("Not saved: use “Save and finish later” below."); }
+          return res;
+        });
+      }).catch(function () { say("Not saved yet: check your connection, then use “Save and finish later” below."); });
+    }
+    form.addEventListener("change", function (ev) {
+      if (ev.target && ev.target.type === "radio") { save(); }
+    });
+    form.querySelectorAll("button[name=step][data-target]").forEach(function (btn) {
+      btn.addEventListener("click", function (ev) {
+        ev.preventDefault();
+        save();
+        location.hash = btn.getAttribute("data-target");
+      });
+    });
+    window.addEventListener("pagehide", function () {
+      if (unsent && navigator.sendBeacon) {
+        navigator.sendBeacon(url, new Blob([unsent], { type: "application/x-www-form-urlencoded" }));
+      }
+    });
+  });
+
   // Copy-link buttons: shown only where the clipboard can be written; the
   // link itself is always there to select by hand.
   document.querySelectorAll("button[data-copy]").forEach(function (btn) {
