@@ -6,10 +6,10 @@ GO ?= go
 # The suite runs on SQLite; when KAPSTONE_TEST_POSTGRES names a database,
 # it runs a second time on PostgreSQL.
 test: fmt-check vet
-	KAPSTONE_TEST_POSTGRES= $(GO) test -race -count=1 ./...
+	KAPSTONE_TEST_POSTGRES= $(GO) test -race -count=1 -timeout 30m ./...
 	@if [ -n "$$KAPSTONE_TEST_POSTGRES" ]; then \
 		echo "== the same suite on PostgreSQL"; \
-		$(GO) test -race -count=1 ./... ; \
+		$(GO) test -race -count=1 -timeout 30m ./... ; \
 	fi
 
 vet:
