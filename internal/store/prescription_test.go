@@ -311,4 +311,3 @@ func TestPrescriptionAppendOnly(t *testing.T) {
 		}
 	}
 }
-
