@@ -45,9 +45,10 @@ const GateMedsNeedPrescriber = "New since the last session and in need of the pr
 // (dosed, discharged, stopped) has nothing left to check. An attested line
 // recorded more than GateFreshHours ago, or a pre-dose reading older than
 // PreDoseVitalsMinutes, no longer counts: the gate is about today, at the
-// moment of the dose. A pre-dose reading at the hold level (blood
-// pressure, pulse or SpO₂) holds the gate unless a prescriber recorded an
-// override naming that very reading. Source: REFERENCE §3 and §7.1.
+// moment of the dose. The vitals line is PreDoseVitalsProblem: blood
+// pressure, pulse and SpO₂ each read, and a measure whose latest reading
+// is at the hold level holds the gate unless a prescriber recorded an
+// override naming those very readings. Source: REFERENCE §3 and §7.1.
 func Gate(f GateFacts, now time.Time) map[string]string {
 	p := map[string]string{}
 	if f.Status != SessionGate && f.Status != SessionReady {

@@ -157,7 +157,7 @@ type GateInput struct {
 	Escort        string // who takes them home
 	EscortOK      bool
 	Vitals        *Vitals // pre-dose readings, when entered
-	Override      string  // a prescriber's reason to go ahead despite a blood-pressure hold
+	Override      string  // a prescriber's reason to go ahead despite a vitals hold
 	PrescriberAck bool    // the prescriber reviewed the new interacting medication
 }
 
@@ -504,9 +504,12 @@ func previousMedications(ctx context.Context, tx *Tx, patientID, sessionID strin
 // with who and when, and pre-dose vitals are kept. Then, if nothing is
 // missing, the gate passes and the session is ready for the dose. It
 // returns the session as it now stands; its Problems say what the gate
-// still needs. A blood-pressure hold can be overridden only by a
-// prescriber, with a reason, and the override names the reading it is for;
-// new medication needing review only passes with the prescriber's review.
+// still needs. A vitals hold can be overridden only by a prescriber, with a
+// reason, and the override names the readings on hold it is for
+// (clinic.PreDoseHolds); new medication needing review only passes with
+// the prescriber's review, and one the intake would exclude only with
+// their written reason. Pre-dose readings need blood pressure, pulse and
+// SpO₂.
 // Audited.
 func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id string, in GateInput) (*DosingSession, error) {
 	if err := clinicianOnly(actor); err != nil {
