@@ -95,6 +95,7 @@ func TestBrowserDosingSessionOnTablet(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name=escort_ok]`)),
 		chromedp.SendKeys(chromedp.ID("g-bp"), "126/80"),
 		chromedp.SendKeys(chromedp.ID("g-hr"), "70"),
+		chromedp.SendKeys(chromedp.ID("g-spo2"), "98"),
 		chromedp.Click(chromedp.CSS(`.gate-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("dose-title")))
 	if v, u := run1(t, b, "dose filled", chromedp.Value(chromedp.ID("d-amount"))), run1(t, b, "unit", chromedp.Value(chromedp.ID("d-unit"))); v != "200" || u != "mg" {

@@ -40,7 +40,7 @@ var GateItems = []GateItem{
 	{Key: "fasting", Title: "Fasting as instructed"},
 	{Key: "pregnancy", Title: "Pregnancy"},
 	{Key: "escort", Title: "Ride home and support person confirmed"},
-	{Key: "vitals", Title: "Blood pressure before the dose"},
+	{Key: "vitals", Title: "Blood pressure, pulse and SpO₂ before the dose"},
 }
 
 // How long the gate's answers hold. These are kapstone's defaults, not

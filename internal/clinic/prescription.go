@@ -1,7 +1,6 @@
 package clinic
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -97,11 +96,20 @@ func (in *PrescriptionInput) Validate() error {
 }
 
 // CheckDose returns what is wrong with a dose per session as typed, or ""
-// when it will do.
+// when it will do: one amount and its unit, read by ParseDose (the parser
+// the dose given is read with), so the dose given can be compared with it
+// (DoseDifference). Doses recorded before this check stay readable as
+// written; they are only refused when typed again.
 func CheckDose(dose string) string {
 	fe := FieldErrors{}
 	checkLine(fe, "dose", strings.TrimSpace(dose), MaxDoseLen, "Enter the dose per session, like 200 mg or 0.5 mg/kg.")
-	return fe["dose"]
+	if fe["dose"] != "" {
+		return fe["dose"]
+	}
+	if _, ok := ParseDose(dose, ""); !ok {
+		return "Enter the dose per session as one amount and its unit (" + strings.Join(DoseUnits, ", ") + "), like 200 mg or 0.5 mg/kg. Write the route, timing or how it is taken in the route and strength."
+	}
+	return ""
 }
 
 // CheckReason returns what is wrong with a written reason (required, at
@@ -129,18 +137,4 @@ func checkLine(fe FieldErrors, field, v string, max int, missing string) {
 	case strings.IndexFunc(v, unicode.IsControl) >= 0:
 		fe.Add(field, "Keep this to one line of text.")
 	}
-}
-
-var doseMg = regexp.MustCompile(`(?i)^\s*(\d{1,5}(?:\.\d{1,3})?)\s*mg\s*$`)
-
-// DoseMg returns the dose in milligrams when the dose is written as a plain
-// amount in mg ("200 mg", "37.5mg"), and false for anything else (a dose
-// per kilogram such as "0.5 mg/kg", a range, words).
-func DoseMg(dose string) (float64, bool) {
-	m := doseMg.FindStringSubmatch(dose)
-	if m == nil {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(m[1], 64)
-	return f, err == nil
 }

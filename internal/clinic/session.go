@@ -32,7 +32,7 @@ type GateFacts struct {
 	SessionsUsed       int                   // of it
 	Items              map[string]GateRecord // the latest record of each item
 	NewInteracting     []string              // new since the last session and in need of the prescriber, as "Xanax 0.5 mg (benzodiazepine)"
-	PreDose            *Vitals               // the latest pre-dose reading
+	PreDose            []Vitals              // the readings taken before the dose, any order
 	Thresholds         Thresholds
 }
 
@@ -45,9 +45,10 @@ const GateMedsNeedPrescriber = "New since the last session and in need of the pr
 // (dosed, discharged, stopped) has nothing left to check. An attested line
 // recorded more than GateFreshHours ago, or a pre-dose reading older than
 // PreDoseVitalsMinutes, no longer counts: the gate is about today, at the
-// moment of the dose. A pre-dose reading at the hold level (blood
-// pressure, pulse or SpO₂) holds the gate unless a prescriber recorded an
-// override naming that very reading. Source: REFERENCE §3 and §7.1.
+// moment of the dose. The vitals line is PreDoseVitalsProblem: blood
+// pressure, pulse and SpO₂ each read, and a measure whose latest reading
+// is at the hold level holds the gate unless a prescriber recorded an
+// override naming those very readings. Source: REFERENCE §3 and §7.1.
 func Gate(f GateFacts, now time.Time) map[string]string {
 	p := map[string]string{}
 	if f.Status != SessionGate && f.Status != SessionReady {
@@ -94,36 +95,79 @@ func Gate(f GateFacts, now time.Time) map[string]string {
 	if !escortOK || escort.Value == "" || !confirmedOK || confirmed.Value != "yes" {
 		p["escort"] = "Confirm who takes the patient home (no driving until tomorrow)." + stale("escort_ok")
 	}
-	pre := f.PreDose
-	switch {
-	case pre == nil:
-		p["vitals"] = "Take the patient's blood pressure before the dose."
-	case pre.At.Before(now.Add(-PreDoseVitalsMinutes * time.Minute)):
-		p["vitals"] = "The last blood pressure (" + pre.BP() + ") is more than an hour old: take it again before the dose."
-	default:
-		level, fs := VitalsLevel(*pre, f.Thresholds)
-		if level != VitalsHold {
-			break
-		}
-		// An override counts only for the reading the prescriber saw: it
-		// names that reading, so a new hold needs a new override.
-		if over := f.Items["override"]; over.Value != OverrideValue(*pre) || over.ByRole != RolePrescriber {
-			var holds []Finding
-			for _, x := range fs {
-				if x.Level == VitalsHold {
-					holds = append(holds, x)
-				}
-			}
-			p["vitals"] = "Vitals on hold: " + FindingWords(holds) +
-				". Re-take them after a rest, or the prescriber may go ahead with a written reason."
-		}
+	if msg := PreDoseVitalsProblem(f.PreDose, f.Items["override"], f.Thresholds, now); msg != "" {
+		p["vitals"] = msg
 	}
 	return p
 }
 
-// OverrideValue is what a prescriber's override records: the reading it
-// is for.
-func OverrideValue(v Vitals) string { return "vitals:" + v.ID }
+// PreDoseHolds lists the measures on hold at the gate at now: the same
+// rule as during the session (ActiveHolds, each measure judged by its own
+// latest reading) over the readings taken in the last
+// PreDoseVitalsMinutes. A re-take that leaves out a measure does not clear
+// that measure's hold.
+func PreDoseHolds(pre []Vitals, t Thresholds, now time.Time) []Hold {
+	return ActiveHolds(pre, now.Add(-PreDoseVitalsMinutes*time.Minute), t)
+}
+
+// PreDoseVitalsProblem says what the gate's vitals line still needs at
+// now, or "": blood pressure, pulse and SpO₂ each read within
+// PreDoseVitalsMinutes (REFERENCE §3 and §7.3: blood pressure and a pulse
+// oximeter before the dose), and no measure on hold (PreDoseHolds) unless
+// override is a prescriber's override naming exactly the readings on hold
+// (OverrideValue), so a new hold needs a new override.
+func PreDoseVitalsProblem(pre []Vitals, override GateRecord, t Thresholds, now time.Time) string {
+	var latest *Vitals
+	for i := range pre {
+		if latest == nil || !pre[i].At.Before(latest.At) {
+			latest = &pre[i]
+		}
+	}
+	since := now.Add(-PreDoseVitalsMinutes * time.Minute)
+	switch {
+	case latest == nil:
+		return "Take the patient's blood pressure, pulse and SpO₂ before the dose."
+	case latest.At.Before(since):
+		return "The last reading (" + latest.Summary() + ") is more than an hour old: take the blood pressure, pulse and SpO₂ again before the dose."
+	}
+	if holds := PreDoseHolds(pre, t, now); len(holds) > 0 && (override.Value != OverrideValue(holds) || override.ByRole != RolePrescriber) {
+		fs := make([]Finding, len(holds))
+		for i, h := range holds {
+			fs[i] = h.Finding
+		}
+		return "Vitals on hold: " + FindingWords(fs) + ". Re-take them after a rest, or the prescriber may go ahead with a written reason."
+	}
+	var missing []string
+	for _, m := range []struct {
+		name string
+		has  func(Vitals) bool
+	}{
+		{"blood pressure", func(v Vitals) bool { return v.Systolic != nil && v.Diastolic != nil }},
+		{"pulse", func(v Vitals) bool { return v.HeartRate != nil }},
+		{"SpO₂", func(v Vitals) bool { return v.SpO2 != nil }},
+	} {
+		if !slices.ContainsFunc(pre, func(v Vitals) bool { return !v.At.Before(since) && m.has(v) }) {
+			missing = append(missing, m.name)
+		}
+	}
+	if len(missing) > 0 {
+		return "There is no " + strings.Join(missing, " or ") + " reading from the last hour: take it before the dose."
+	}
+	return ""
+}
+
+// OverrideValue is what a prescriber's override records: the readings on
+// hold it is for ("vitals:" and their ids, sorted).
+func OverrideValue(holds []Hold) string {
+	var ids []string
+	for _, h := range holds {
+		if !slices.Contains(ids, h.Reading.ID) {
+			ids = append(ids, h.Reading.ID)
+		}
+	}
+	slices.Sort(ids)
+	return "vitals:" + strings.Join(ids, ",")
+}
 
 // PrescriberReviewed reports whether review is a prescriber's review of
 // the medication list list (it names the list it was given for, so a list
@@ -181,23 +225,14 @@ func Discharge(f DischargeFacts, now time.Time) string {
 			strconv.Itoa(f.Thresholds.ObservationMinutes) + " minutes (REMS: at least 2 hours). The patient can leave in " +
 			strconv.Itoa(int((obs-since+time.Minute-1)/time.Minute)) + " minutes, or the prescriber may allow an earlier discharge with a written reason."
 	}
-	forty, pre := false, (*Vitals)(nil)
-	for i := range f.Vitals {
-		v := &f.Vitals[i]
-		if v.Systolic != nil && IsFortyMinute(f.DoseAt, v.At) {
-			forty = true
-		}
-		if v.Phase == PhasePreDischarge && !v.At.Before(f.DoseAt) && (pre == nil || !v.At.Before(pre.At)) {
-			pre = v
-		}
-	}
-	if !forty && !f.EarlyReason {
+	if !HasFortyMinuteReading(f.DoseAt, f.Vitals) && !f.EarlyReason {
 		return "There is no blood pressure taken 30–60 minutes after the dose (the 40-minute reading). The prescriber may allow discharge without it with a written reason."
 	}
+	pre, recent := PreDischargeReading(f.DoseAt, f.Vitals, now)
 	if pre == nil {
 		return "Take and record the vitals before discharge first."
 	}
-	if now.Sub(pre.At) > PreDischargeMaxMinutes*time.Minute {
+	if !recent {
 		return "The vitals before discharge were taken " + strconv.Itoa(int(now.Sub(pre.At)/time.Minute)) + " minutes ago: take them again (at most " +
 			strconv.Itoa(PreDischargeMaxMinutes) + " minutes before the patient leaves)."
 	}
@@ -249,21 +284,43 @@ func ParseDose(amount, unit string) (DoseAmount, bool) {
 	return DoseAmount{n, u}, true
 }
 
-// DoseDifference compares the dose given with the prescription's dose per
-// session (as the prescriber wrote it) and says how they differ, or ""
-// when they are the same amount in the same unit. A prescribed dose
-// kapstone cannot read as one amount ("150-200 mg") always differs: the
-// prescriber confirms the dose given. kapstone does not judge doses
-// (DoseNote); a difference needs the prescriber's written reason.
-func DoseDifference(given DoseAmount, prescribed string) string {
+// DoseDifference compares the dose given (amount, unit and route) with
+// the prescription's dose per session and route, and says how they
+// differ, or "" when they are the same amount in the same unit by the
+// same route. A prescribed dose kapstone cannot read as one amount (free
+// text recorded before doses were checked, like "150-200 mg") always
+// differs: the prescriber confirms the dose given. kapstone does not judge
+// doses (DoseNote); a difference needs the prescriber's written reason.
+func DoseDifference(given DoseAmount, route, prescribed, prescribedRoute string) string {
+	var out []string
 	rx, ok := ParseDose(prescribed, "")
 	switch {
 	case strings.TrimSpace(prescribed) == "":
-		return "There is no prescribed dose to compare the dose given with."
+		out = append(out, "There is no prescribed dose to compare the dose given with.")
 	case !ok:
-		return "The prescription's dose (" + prescribed + ") is not one amount, so " + given.String() + " cannot be checked against it."
+		out = append(out, "The prescription's dose ("+prescribed+") is not one amount, so "+given.String()+" cannot be checked against it.")
 	case rx.Unit != given.Unit || math.Abs(rx.Amount-given.Amount) > 1e-9:
-		return given.String() + " differs from the prescribed " + rx.String() + " per session."
+		out = append(out, given.String()+" differs from the prescribed "+rx.String()+" per session.")
 	}
-	return ""
+	if route != prescribedRoute {
+		out = append(out, "Given "+routeWords(route)+", but the prescription is "+routeWords(prescribedRoute)+".")
+	}
+	return strings.Join(out, " ")
+}
+
+// routeWords names a route in a sentence.
+func routeWords(route string) string {
+	if t := RouteTitle(route); t != "" {
+		return strings.ToLower(t)
+	}
+	if route == "" {
+		return "by no route recorded"
+	}
+	return route
+}
+
+// PrescribedWords is how a session's record keeps what was prescribed when
+// the dose was given: "200 mg per session, sublingual lozenge / troche".
+func PrescribedWords(dose, route string) string {
+	return dose + " per session, " + routeWords(route)
 }

@@ -22,7 +22,7 @@ func passingGate() GateFacts {
 			"consent": rec("yes"), "medications": {ID: "list1", Value: `["sertraline"]`, At: gateNow.Add(-10 * time.Minute)}, "meds_reviewed": rec("yes"),
 			"fasting": rec("yes"), "pregnancy": rec(PregnancyNotApplicable), "escort": rec("Sam"), "escort_ok": rec("yes"),
 		},
-		PreDose: &pre, Thresholds: DefaultThresholds,
+		PreDose: []Vitals{pre}, Thresholds: DefaultThresholds,
 	}
 }
 
@@ -65,24 +65,70 @@ func TestGate(t *testing.T) {
 		{"pregnancy", func(f *GateFacts) { f.Items["pregnancy"] = GateRecord{Value: "maybe", At: gateNow} }, map[string]string{"pregnancy": "not pregnant"}},
 		{"escort unnamed", func(f *GateFacts) { f.Items["escort"] = GateRecord{Value: "", At: gateNow} }, map[string]string{"escort": "takes the patient home"}},
 		{"escort unconfirmed", func(f *GateFacts) { delete(f.Items, "escort_ok") }, map[string]string{"escort": "takes the patient home"}},
-		{"no pre-dose reading", func(f *GateFacts) { f.PreDose = nil }, map[string]string{"vitals": "before the dose"}},
-		{"old reading", func(f *GateFacts) { f.PreDose.At = gateNow.Add(-61 * time.Minute) }, map[string]string{"vitals": "more than an hour old"}},
-		{"bp hold", func(f *GateFacts) { f.PreDose.Systolic, f.PreDose.Diastolic = ip(165), ip(105) },
+		{"no pre-dose reading", func(f *GateFacts) { f.PreDose = nil }, map[string]string{"vitals": "blood pressure, pulse and SpO₂ before the dose"}},
+		// H1: a partial re-take does not clear a hold of a measure it left out.
+		{"pulse 150, then a blood-pressure-only re-take: still on hold", func(f *GateFacts) {
+			f.PreDose[0].HeartRate = ip(150)
+			bpOnly := reading(124, 80, 0, 0)
+			bpOnly.ID, bpOnly.At = "pre2", gateNow.Add(-1*time.Minute)
+			f.PreDose = append(f.PreDose, bpOnly)
+		}, map[string]string{"vitals": "pulse 150 is above the hold threshold (130)"}},
+		{"SpO₂ 85, then a re-take without SpO₂: still on hold", func(f *GateFacts) {
+			f.PreDose[0].SpO2 = ip(85)
+			re := reading(124, 80, 72, 0)
+			re.ID, re.At = "pre2", gateNow.Add(-1*time.Minute)
+			f.PreDose = append(f.PreDose, re)
+		}, map[string]string{"vitals": "SpO₂ 85%"}},
+		{"a full re-take clears the hold", func(f *GateFacts) {
+			f.PreDose[0].HeartRate = ip(150)
+			re := reading(124, 80, 88, 97)
+			re.ID, re.At = "pre2", gateNow.Add(-1*time.Minute)
+			f.PreDose = append(f.PreDose, re)
+		}, nil},
+		{"no pulse or SpO₂ reading in the hour", func(f *GateFacts) { f.PreDose[0].HeartRate, f.PreDose[0].SpO2 = nil, nil },
+			map[string]string{"vitals": "no pulse or SpO₂ reading from the last hour"}},
+		{"a pulse only from more than an hour ago does not count", func(f *GateFacts) {
+			f.PreDose[0].HeartRate = nil
+			old := reading(0, 0, 72, 0)
+			old.ID, old.At = "pre0", gateNow.Add(-70*time.Minute)
+			f.PreDose = append(f.PreDose, old)
+		}, map[string]string{"vitals": "no pulse reading"}},
+		{"a hold more than an hour old no longer counts", func(f *GateFacts) {
+			old := reading(0, 0, 150, 0)
+			old.ID, old.At = "pre0", gateNow.Add(-70*time.Minute)
+			f.PreDose = append(f.PreDose, old)
+		}, nil},
+		{"override names both readings on hold", func(f *GateFacts) {
+			f.PreDose[0].HeartRate = ip(150)
+			re := reading(170, 105, 0, 0)
+			re.ID, re.At = "pre2", gateNow.Add(-1*time.Minute)
+			f.PreDose = append(f.PreDose, re)
+			f.Items["override"] = GateRecord{Value: "vitals:pre1,pre2", ByRole: RolePrescriber, At: gateNow}
+		}, nil},
+		{"override of one reading does not cover a second one on hold", func(f *GateFacts) {
+			f.PreDose[0].HeartRate = ip(150)
+			re := reading(170, 105, 0, 0)
+			re.ID, re.At = "pre2", gateNow.Add(-1*time.Minute)
+			f.PreDose = append(f.PreDose, re)
+			f.Items["override"] = GateRecord{Value: "vitals:pre1", ByRole: RolePrescriber, At: gateNow}
+		}, map[string]string{"vitals": "blood pressure 170/105"}},
+		{"old reading", func(f *GateFacts) { f.PreDose[0].At = gateNow.Add(-61 * time.Minute) }, map[string]string{"vitals": "(128/82 · pulse 72 · SpO₂ 98%) is more than an hour old"}},
+		{"bp hold", func(f *GateFacts) { f.PreDose[0].Systolic, f.PreDose[0].Diastolic = ip(165), ip(105) },
 			map[string]string{"vitals": "blood pressure 165/105 is above the hold threshold (160/100)"}},
-		{"bp caution passes", func(f *GateFacts) { f.PreDose.Systolic = ip(150) }, nil},
-		{"pulse 150 holds", func(f *GateFacts) { f.PreDose.HeartRate = ip(150) }, map[string]string{"vitals": "pulse 150 is above the hold threshold (130)"}},
-		{"pulse 35 holds", func(f *GateFacts) { f.PreDose.HeartRate = ip(35) }, map[string]string{"vitals": "pulse 35 is below the hold threshold (40)"}},
-		{"spo2 85 holds", func(f *GateFacts) { f.PreDose.SpO2 = ip(85) }, map[string]string{"vitals": "SpO₂ 85% is below the hold threshold (90%)"}},
+		{"bp caution passes", func(f *GateFacts) { f.PreDose[0].Systolic = ip(150) }, nil},
+		{"pulse 150 holds", func(f *GateFacts) { f.PreDose[0].HeartRate = ip(150) }, map[string]string{"vitals": "pulse 150 is above the hold threshold (130)"}},
+		{"pulse 35 holds", func(f *GateFacts) { f.PreDose[0].HeartRate = ip(35) }, map[string]string{"vitals": "pulse 35 is below the hold threshold (40)"}},
+		{"spo2 85 holds", func(f *GateFacts) { f.PreDose[0].SpO2 = ip(85) }, map[string]string{"vitals": "SpO₂ 85% is below the hold threshold (90%)"}},
 		{"hold overridden by the prescriber for this reading", func(f *GateFacts) {
-			f.PreDose.SpO2 = ip(85)
+			f.PreDose[0].SpO2 = ip(85)
 			f.Items["override"] = GateRecord{Value: "vitals:pre1", ByRole: RolePrescriber, At: gateNow}
 		}, nil},
 		{"override for another reading", func(f *GateFacts) {
-			f.PreDose.SpO2 = ip(85)
+			f.PreDose[0].SpO2 = ip(85)
 			f.Items["override"] = GateRecord{Value: "vitals:pre0", ByRole: RolePrescriber, At: gateNow}
 		}, map[string]string{"vitals": "SpO₂ 85%"}},
 		{"override by a therapist", func(f *GateFacts) {
-			f.PreDose.HeartRate = ip(150)
+			f.PreDose[0].HeartRate = ip(150)
 			f.Items["override"] = GateRecord{Value: "vitals:pre1", ByRole: RoleTherapist, At: gateNow}
 		}, map[string]string{"vitals": "pulse 150"}},
 	} {
@@ -148,6 +194,10 @@ func TestDischarge(t *testing.T) {
 		}, ""},
 		{"no 40-minute reading", 125, func(f *DischargeFacts) { f.Vitals[0].At = dose.Add(20 * time.Minute) }, "30–60 minutes after the dose"},
 		{"the 40-minute reading is by time, not by its name", 125, func(f *DischargeFacts) { f.Vitals[0].Phase = PhaseCheck; f.Vitals[0].At = dose.Add(55 * time.Minute) }, ""},
+		{"a reading entered as before the dose is not the 40-minute reading", 125, func(f *DischargeFacts) { f.Vitals[0].Phase = PhasePreDose }, "30–60 minutes"},
+		{"a hold entered as before the dose but taken after it counts", 125, func(f *DischargeFacts) {
+			f.Vitals = append(f.Vitals, at(PhasePreDose, 119, reading(0, 0, 0, 85)))
+		}, "SpO₂ 85%"},
 		{"a 40-minute reading without blood pressure does not count", 125, func(f *DischargeFacts) { f.Vitals[0] = at(PhaseCheck, 40, reading(0, 0, 80, 97)) }, "30–60 minutes"},
 		{"no pre-discharge reading", 125, func(f *DischargeFacts) { f.Vitals = f.Vitals[:1] }, "vitals before discharge first"},
 		{"pre-discharge reading 16 minutes old", 134, func(*DischargeFacts) {}, "taken 16 minutes ago"},
@@ -196,21 +246,44 @@ func TestParseDoseAndDifference(t *testing.T) {
 		}
 	}
 	mg := func(n float64) DoseAmount { return DoseAmount{n, "mg"} }
+	sl, im := RouteSublingual, RouteIntramuscular
 	for _, tc := range []struct {
-		given      DoseAmount
-		prescribed string
-		want       string
+		given             DoseAmount
+		route             string
+		prescribed, rxRte string
+		want              string
 	}{
-		{mg(200), "200 mg", ""},
-		{mg(200), "200mg", ""},
-		{mg(150), "200 mg", "150 mg differs from the prescribed 200 mg per session"},
-		{DoseAmount{0.5, "mg/kg"}, "0.5 mg/kg", ""},
-		{mg(35), "0.5 mg/kg", "35 mg differs from the prescribed 0.5 mg/kg"},
-		{mg(200), "150-200 mg", "is not one amount"},
-		{mg(200), "", "no prescribed dose"},
+		{mg(200), sl, "200 mg", sl, ""},
+		{mg(200), sl, "200mg", sl, ""},
+		{mg(150), sl, "200 mg", sl, "150 mg differs from the prescribed 200 mg per session"},
+		{DoseAmount{0.5, "mg/kg"}, im, "0.5 mg/kg", im, ""},
+		{mg(35), im, "0.5 mg/kg", im, "35 mg differs from the prescribed 0.5 mg/kg"},
+		{mg(200), sl, "150-200 mg", sl, "is not one amount"},
+		{mg(200), sl, "", sl, "no prescribed dose"},
+		// H2: the route is compared too.
+		{mg(200), im, "200 mg", sl, "Given intramuscular, but the prescription is sublingual lozenge / troche."},
+		{mg(150), im, "200 mg", sl, "150 mg differs from the prescribed 200 mg per session. Given intramuscular"},
 	} {
-		if got := DoseDifference(tc.given, tc.prescribed); (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
-			t.Errorf("DoseDifference(%v, %q) = %q, want %q", tc.given, tc.prescribed, got, tc.want)
+		if got := DoseDifference(tc.given, tc.route, tc.prescribed, tc.rxRte); (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("DoseDifference(%v, %s, %q, %s) = %q, want %q", tc.given, tc.route, tc.prescribed, tc.rxRte, got, tc.want)
+		}
+	}
+	if got := PrescribedWords("200 mg", sl); got != "200 mg per session, sublingual lozenge / troche" {
+		t.Errorf("PrescribedWords = %q", got)
+	}
+}
+
+func TestCheckDose(t *testing.T) {
+	for _, tc := range []struct {
+		dose string
+		ok   bool
+	}{
+		{"200 mg", true}, {"37.5mg", true}, {" 100 MG ", true}, {"0.5 mg/kg", true}, {"500 mcg", true},
+		// Free text cannot be compared with the dose given, so it is refused at the field.
+		{"200 mg sublingual", false}, {"0.5 mg/kg over 40 min", false}, {"150-200 mg", false}, {"two lozenges", false}, {"", false},
+	} {
+		if got := CheckDose(tc.dose); (got == "") != tc.ok {
+			t.Errorf("CheckDose(%q) = %q, want ok %v", tc.dose, got, tc.ok)
 		}
 	}
 }

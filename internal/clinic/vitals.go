@@ -2,6 +2,7 @@ package clinic
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,7 +91,11 @@ type Bound struct{ Min, Max int }
 
 // ThresholdBounds are how far each threshold may be moved. The hold
 // blood pressure is never above 180/110 (issue 12) and observation never
-// below 60 minutes; the rest keep each level within sane clinical limits.
+// below 60 minutes. SpO₂ below 90 % is a clinical emergency (REFERENCE
+// §7.1, WHO), so the SpO₂ hold is never below 90 % (and its caution
+// above it); the high-pulse hold is never above 140, so a pulse of 150
+// always holds. The rest keep each level within sane clinical limits;
+// every default lies within its bound.
 var ThresholdBounds = struct {
 	BPCautionSys, BPCautionDia, BPHoldSys, BPHoldDia Bound
 	SpO2Caution, SpO2Hold                            Bound
@@ -100,8 +105,8 @@ var ThresholdBounds = struct {
 }{
 	BPCautionSys: Bound{120, 170}, BPCautionDia: Bound{70, 105},
 	BPHoldSys: Bound{140, 180}, BPHoldDia: Bound{85, 110},
-	SpO2Caution: Bound{90, 97}, SpO2Hold: Bound{85, 94},
-	PulseHighCaution: Bound{90, 130}, PulseHighHold: Bound{100, 150},
+	SpO2Caution: Bound{91, 97}, SpO2Hold: Bound{90, 94},
+	PulseHighCaution: Bound{90, 130}, PulseHighHold: Bound{100, 140},
 	PulseLowCaution: Bound{40, 60}, PulseLowHold: Bound{30, 50},
 	ObservationMinutes: Bound{60, 240}, // at most the session page's keep-alive (KeepAliveHours)
 }
@@ -234,15 +239,16 @@ type Hold struct {
 }
 
 // ActiveHolds lists the measures (blood pressure, pulse, SpO₂) whose
-// latest reading at or after since (pre-dose readings aside) is at the
-// hold level: a hold stays
-// until a later reading of the same measure is not at hold. Readings are
-// taken in time order (At), whatever order they are given in.
+// latest reading at or after since is at the hold level, whatever the
+// reading was called (a reading entered as "before the dose" but taken
+// after it counts): a hold stays until a later reading of the same
+// measure is not at hold. Readings are taken in time order (At), whatever
+// order they are given in. The gate (PreDoseHolds) and discharge use it.
 func ActiveHolds(vitals []Vitals, since time.Time, t Thresholds) []Hold {
 	latest := map[string]*Vitals{}
 	for i := range vitals {
 		v := &vitals[i]
-		if v.At.Before(since) || v.Phase == PhasePreDose {
+		if v.At.Before(since) {
 			continue
 		}
 		for m, has := range map[string]bool{MeasureBP: v.Systolic != nil && v.Diastolic != nil, MeasurePulse: v.HeartRate != nil, MeasureSpO2: v.SpO2 != nil} {
@@ -290,18 +296,47 @@ func IsFortyMinute(dose, at time.Time) bool {
 	return m >= FortyMinuteFrom*time.Minute && m <= FortyMinuteTo*time.Minute
 }
 
+// HasFortyMinuteReading reports whether a blood pressure was taken 30 to
+// 60 minutes after the dose (IsFortyMinute), in any reading but one
+// entered as before the dose: the REMS reading at 40 minutes.
+func HasFortyMinuteReading(dose time.Time, vitals []Vitals) bool {
+	return slices.ContainsFunc(vitals, func(v Vitals) bool {
+		return v.Phase != PhasePreDose && v.Systolic != nil && v.Diastolic != nil && IsFortyMinute(dose, v.At)
+	})
+}
+
+// PreDischargeReading is the latest reading entered as before discharge
+// and taken after the dose (nil when there is none), and whether it is
+// recent enough at now to discharge on: taken at most
+// PreDischargeMaxMinutes before now.
+func PreDischargeReading(dose time.Time, vitals []Vitals, now time.Time) (*Vitals, bool) {
+	var pre *Vitals
+	for i := range vitals {
+		v := &vitals[i]
+		if v.Phase == PhasePreDischarge && !v.At.Before(dose) && (pre == nil || !v.At.Before(pre.At)) {
+			pre = v
+		}
+	}
+	if pre == nil {
+		return nil, false
+	}
+	return pre, now.Sub(pre.At) <= PreDischargeMaxMinutes*time.Minute
+}
+
 // ReadingLabel names a reading by its real time after the dose: "Before
 // the dose", "40-minute reading (38 min after the dose)", "Before
 // discharge (112 min after the dose)" or "Reading 12 min after the dose";
 // when the clinician called it the 40-minute reading but it was not taken
 // 30–60 minutes after the dose, the label says so.
 func ReadingLabel(v Vitals, dose *time.Time) string {
-	if dose == nil || v.At.Before(*dose) || v.Phase == PhasePreDose {
+	if dose == nil || v.At.Before(*dose) || (v.Phase == PhasePreDose && !v.At.After(*dose)) {
 		return PhaseTitle(PhasePreDose)
 	}
 	n := MinutesAfter(*dose, v.At)
 	after := strconv.Itoa(n) + " min after the dose"
 	switch {
+	case v.Phase == PhasePreDose:
+		return "Reading " + after + " (entered as before the dose)"
 	case IsFortyMinute(*dose, v.At):
 		return "40-minute reading (" + after + ")"
 	case v.Phase == PhasePreDischarge:

@@ -47,11 +47,11 @@ func (pr *rxPractice) gate(t *testing.T, meds ...string) *store.DosingSession {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sys, dia, hr := 124, 80, 70
+	sys, dia, hr, spo2 := 124, 80, 70, 98
 	d, err := pr.s.RecordGate(ctx, pr.thea, pr.p.ID, id, store.GateInput{
 		Consent: true, Medications: meds, MedsGiven: true, MedsReviewed: true, Fasting: true,
 		Pregnancy: clinic.PregnancyNotApplicable, Escort: "Sam Lee", EscortOK: true,
-		Vitals: &store.Vitals{ClientID: store.NewID(), Phase: clinic.PhasePreDose, Systolic: &sys, Diastolic: &dia, HeartRate: &hr},
+		Vitals: &store.Vitals{ClientID: store.NewID(), Phase: clinic.PhasePreDose, Systolic: &sys, Diastolic: &dia, HeartRate: &hr, SpO2: &spo2},
 	})
 	if err != nil {
 		t.Fatal(err)

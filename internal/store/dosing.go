@@ -43,7 +43,7 @@ type DosingSession struct {
 	StopReason     string
 	EarlyReason    string // the prescriber's reason to discharge before the observation time (or without the 40-minute reading)
 	EarlyReasonBy  string
-	DosePrescribed string // the prescription's dose per session when the dose was given
+	DosePrescribed string // the prescription's dose per session and route when the dose was given (clinic.PrescribedWords; the dose alone before routes were compared)
 	DoseReason     string // the prescriber's reason for a dose that differs from it
 	DoseReasonBy   string
 
@@ -68,6 +68,23 @@ func (d *DosingSession) Open() bool {
 	return d.Status == clinic.SessionGate || d.Status == clinic.SessionReady || d.Status == clinic.SessionDosed
 }
 
+// PrescribedLine is what the record says was prescribed when the dose was
+// given: "200 mg per session, sublingual lozenge / troche"; a session
+// recorded before the route was compared says so.
+func (d *DosingSession) PrescribedLine() string {
+	if d.DosePrescribed == "" || strings.Contains(d.DosePrescribed, " per session") {
+		return d.DosePrescribed
+	}
+	return d.DosePrescribed + " per session (the route was not compared when this dose was recorded)"
+}
+
+// RouteCompared reports whether the dose's route was compared with the
+// prescription's when it was recorded (sessions recorded since routes
+// were compared).
+func (d *DosingSession) RouteCompared() bool {
+	return strings.Contains(d.DosePrescribed, " per session")
+}
+
 // Minutes is how long from the dose to discharge (0 before discharge).
 func (d *DosingSession) Minutes() int {
 	if d.DoseAt == nil || d.DischargedAt == nil {
@@ -84,6 +101,26 @@ func (d *DosingSession) LatestVitals(phase string) *Vitals {
 		}
 	}
 	return nil
+}
+
+// PreDoseVitals are the readings entered as before the dose, oldest
+// first.
+func (d *DosingSession) PreDoseVitals() []Vitals {
+	var out []Vitals
+	for _, v := range d.Vitals {
+		if v.Phase == clinic.PhasePreDose {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// LevelOf is a reading's level by the thresholds as they stand now (the
+// rule the gate, the banner and discharge judge by), not as they stood
+// when it was recorded.
+func (d *DosingSession) LevelOf(v Vitals) string {
+	level, _ := clinic.VitalsLevel(v, d.Thresholds)
+	return level
 }
 
 // GateRecord is one recording of a gate item.
@@ -120,7 +157,7 @@ type GateInput struct {
 	Escort        string // who takes them home
 	EscortOK      bool
 	Vitals        *Vitals // pre-dose readings, when entered
-	Override      string  // a prescriber's reason to go ahead despite a blood-pressure hold
+	Override      string  // a prescriber's reason to go ahead despite a vitals hold
 	PrescriberAck bool    // the prescriber reviewed the new interacting medication
 }
 
@@ -419,7 +456,7 @@ func (s *Store) workOutGate(ctx context.Context, tx *Tx, d *DosingSession) error
 	if d.Prescription, err = currentPrescriptionIn(ctx, tx, d.PatientID); err != nil {
 		return err
 	}
-	f := clinic.GateFacts{Status: d.Status, Items: d.Items, PreDose: d.LatestVitals(clinic.PhasePreDose), Thresholds: d.Thresholds}
+	f := clinic.GateFacts{Status: d.Status, Items: d.Items, PreDose: d.PreDoseVitals(), Thresholds: d.Thresholds}
 	if d.Status == clinic.SessionGate || d.Status == clinic.SessionReady {
 		if f.ClearanceProblem, err = s.clearanceProblem(ctx, tx, d.PatientID); err != nil {
 			return err
@@ -467,9 +504,12 @@ func previousMedications(ctx context.Context, tx *Tx, patientID, sessionID strin
 // with who and when, and pre-dose vitals are kept. Then, if nothing is
 // missing, the gate passes and the session is ready for the dose. It
 // returns the session as it now stands; its Problems say what the gate
-// still needs. A blood-pressure hold can be overridden only by a
-// prescriber, with a reason, and the override names the reading it is for;
-// new medication needing review only passes with the prescriber's review.
+// still needs. A vitals hold can be overridden only by a prescriber, with a
+// reason, and the override names the readings on hold it is for
+// (clinic.PreDoseHolds); new medication needing review only passes with
+// the prescriber's review, and one the intake would exclude only with
+// their written reason. Pre-dose readings need blood pressure, pulse and
+// SpO₂.
 // Audited.
 func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id string, in GateInput) (*DosingSession, error) {
 	if err := clinicianOnly(actor); err != nil {
@@ -499,7 +539,7 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 	if in.MedsGiven {
 		for _, line := range in.Medications {
 			line = strings.TrimSpace(line)
-			if line == "" || strings.EqualFold(line, "none") {
+			if line == "" || screening.SaysNone(line) {
 				continue
 			}
 			if utf8.RuneCountInString(line) > screening.MaxInput || !plainText(line) {
@@ -570,24 +610,45 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 			}
 		}
 		if in.PrescriberAck { // a review is recorded each time it is given, for the list as it now stands
+			// A new medication the intake would exclude (a new
+			// benzodiazepine) is cleared only with the prescriber's written
+			// reason, as at intake (clearance override).
+			previous, err := previousMedications(ctx, tx, patientID, id)
+			if err != nil {
+				return err
+			}
+			list := d.Medications
+			if in.MedsGiven {
+				list = meds
+			}
+			if in.MedsNote == "" {
+				for _, m := range screening.NewSince(previous, list) {
+					if m.Level == screening.Exclude {
+						return clinic.FieldErrors{"meds_prescriber": m.Input + " (" + strings.ToLower(m.ClassName) + ") is new and would exclude the patient at intake: write your reason for going ahead."}.Err()
+					}
+				}
+			}
 			if err := insert("meds_prescriber", "list:"+d.Items["medications"].ID, in.MedsNote); err != nil {
 				return err
 			}
 		}
 		if in.Override != "" {
-			// The override is for the reading on the screen the prescriber
-			// saw: the latest before this submission.
-			pre := d.LatestVitals(clinic.PhasePreDose)
-			if pre == nil {
+			// The override is for the readings on hold on the screen the
+			// prescriber saw: as they stood before this submission.
+			holds := clinic.PreDoseHolds(d.PreDoseVitals(), d.Thresholds, now)
+			if len(holds) == 0 {
 				return clinic.FieldErrors{"override": "There is no vitals hold to override."}.Err()
 			}
-			if level, _ := clinic.VitalsLevel(*pre, d.Thresholds); level != clinic.VitalsHold {
-				return clinic.FieldErrors{"override": "There is no vitals hold to override."}.Err()
+			var seen []string
+			for _, h := range holds {
+				if !slices.Contains(seen, h.Reading.Summary()) {
+					seen = append(seen, h.Reading.Summary())
+				}
 			}
-			if err := insert("override", clinic.OverrideValue(*pre), in.Override); err != nil {
+			if err := insert("override", clinic.OverrideValue(holds), in.Override); err != nil {
 				return err
 			}
-			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.override", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id, Detail: "reading=" + pre.Summary()}); err != nil {
+			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.override", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id, Detail: "reading=" + strings.Join(seen, "; ")}); err != nil {
 				return err
 			}
 		}
@@ -643,6 +704,17 @@ func checkVitals(v *Vitals) clinic.FieldErrors {
 	}
 	if !in(v.Systolic, 60, 260) || !in(v.Diastolic, 30, 160) || (v.Systolic != nil && v.Diastolic != nil && *v.Diastolic >= *v.Systolic) {
 		fe.Add("bp", "That blood pressure cannot be right: check it, like 128/82.")
+	}
+	if v.Phase == clinic.PhasePreDose || v.Phase == clinic.PhasePreDischarge {
+		// REFERENCE §3 and §7.3: a pulse oximeter before the dose and
+		// before discharge; the gate and discharge judge every measure.
+		when := map[string]string{clinic.PhasePreDose: "before the dose", clinic.PhasePreDischarge: "before discharge"}[v.Phase]
+		if v.HeartRate == nil {
+			fe.Add("heart_rate", "Enter the pulse in beats a minute: it is needed "+when+".")
+		}
+		if v.SpO2 == nil {
+			fe.Add("spo2", "Enter the oxygen saturation (SpO₂ %) from the pulse oximeter: it is needed "+when+".")
+		}
 	}
 	if !in(v.HeartRate, 25, 250) {
 		fe.Add("heart_rate", "Enter the heart rate in beats a minute, from 25 to 250.")
@@ -743,27 +815,31 @@ func (s *Store) RecordDose(ctx context.Context, actor Actor, patientID, id strin
 		if at.After(now.Add(5*time.Minute)) || at.Before(d.GatePassedAt.Add(-time.Minute)) {
 			return clinic.FieldErrors{"at": "The dose time must be after the gate passed and not in the future."}.Err()
 		}
-		prescribed := ""
+		prescribed, rxRoute := "", ""
 		if d.Prescription != nil {
-			prescribed = d.Prescription.Dose
+			prescribed, rxRoute = d.Prescription.Dose, d.Prescription.Route
 		}
 		reason, reasonBy := "", ""
-		if diff := clinic.DoseDifference(given, prescribed); diff != "" {
+		if diff := clinic.DoseDifference(given, dose.Route, prescribed, rxRoute); diff != "" {
+			field := "amount"
+			if clinic.DoseDifference(given, rxRoute, prescribed, rxRoute) == "" {
+				field = "route" // the amount matches: the route is what differs
+			}
 			switch {
 			case actor.Role != clinic.RolePrescriber:
-				return clinic.FieldErrors{"amount": diff + " Only the prescriber can give a different dose, with a written reason: ask them, or give the prescribed dose."}.Err()
+				return clinic.FieldErrors{field: diff + " Only the prescriber can give a dose other than the prescribed one (amount or route), with a written reason: ask them, or give it as prescribed."}.Err()
 			case dose.Reason == "":
-				return clinic.FieldErrors{"dose_reason": diff + " Write your reason for the different dose."}.Err()
+				return clinic.FieldErrors{"dose_reason": diff + " Write your reason for giving it differently from the prescription."}.Err()
 			}
 			reason, reasonBy = dose.Reason, actor.UserID
 			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.dose_differs", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id,
-				Detail: given.String() + " (prescribed " + prescribed + ")"}); err != nil {
+				Detail: given.String() + " " + dose.Route + " (prescribed " + prescribed + " " + rxRoute + ")"}); err != nil {
 				return err
 			}
 		}
 		res, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'dosed', dose_at = $1, dose_amount = $2, dose_route = $3, dose_lot = $4, dosed_by = $5, updated_at = $6,
 			dose_prescribed = $7, dose_reason = $8, dose_reason_by = $9 WHERE id = $10 AND status = 'ready'`,
-			at, given.String(), dose.Route, dose.Lot, actor.UserID, now, prescribed, reason, reasonBy, id)
+			at, given.String(), dose.Route, dose.Lot, actor.UserID, now, clinic.PrescribedWords(prescribed, rxRoute), reason, reasonBy, id)
 		if err != nil {
 			return err
 		}

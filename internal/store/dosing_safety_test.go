@@ -28,7 +28,7 @@ func TestDosingSafetyRules(t *testing.T) {
 		v      store.Vitals
 		want   string
 	}{
-		{"g1", store.Vitals{Systolic: n(128), Diastolic: n(82), HeartRate: n(150)}, "pulse 150 is above the hold threshold (130)"},
+		{"g1", store.Vitals{Systolic: n(128), Diastolic: n(82), HeartRate: n(150), SpO2: n(98)}, "pulse 150 is above the hold threshold (130)"},
 		{"g2", store.Vitals{Systolic: n(128), Diastolic: n(82), HeartRate: n(72), SpO2: n(85)}, "SpO₂ 85% is below the hold threshold (90%)"},
 	} {
 		tc.v.ClientID = tc.client

@@ -299,8 +299,8 @@ func prescriptionsIn(ctx context.Context, tx *Tx, patientID string, currentOnly 
 
 // doseMgArg is the numeric dose in mg to store beside dose, or NULL.
 func doseMgArg(dose string) any {
-	if mg, ok := clinic.DoseMg(dose); ok {
-		return mg
+	if d, ok := clinic.ParseDose(dose, ""); ok && d.Unit == "mg" {
+		return d.Amount
 	}
 	return nil
 }

@@ -140,7 +140,10 @@ func (s *Store) Thresholds(ctx context.Context, actor Actor) (clinic.Thresholds,
 
 // SaveThresholds stores t for a prescriber, when every value is within
 // its bound (clinic.Thresholds.Check); anyone else is refused. Audited,
-// one row per setting changed.
+// one row per setting changed (a value left as it was is not written),
+// with its old and new values ("160/100 →
+// 150/95"; the old value is the one in force, its default when none was
+// stored or the stored one was not used).
 func (s *Store) SaveThresholds(ctx context.Context, actor Actor, t clinic.Thresholds) error {
 	if actor.Role != clinic.RolePrescriber {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
@@ -149,13 +152,19 @@ func (s *Store) SaveThresholds(ctx context.Context, actor Actor, t clinic.Thresh
 		return err
 	}
 	return s.write(ctx, func(tx *Tx) error {
+		before, err := thresholdsIn(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, ts := range thresholdSettings {
 			stored, err := settingIn(ctx, tx, ts.key, "")
 			if err != nil {
 				return err
 			}
-			if v := ts.get(&t); v != stored {
-				if err := s.setSettingIn(ctx, tx, actor, ts.key, v); err != nil {
+			// A value is saved when it changes the one in force, or replaces
+			// a different stored one (one outside the bounds, not in use).
+			if v := ts.get(&t); v != ts.get(&before) || (stored != "" && stored != v) {
+				if err := s.setSettingDetail(ctx, tx, actor, ts.key, v, ts.get(&before)+" → "+v); err != nil {
 					return err
 				}
 			}

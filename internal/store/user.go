@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 
 	"github.com/kapstone/kapstone/internal/clinic"
 )
@@ -289,22 +290,33 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID string, step int64) (boo
 	return ok, err
 }
 
-// SetSetting stores a practice setting, audited as done by actor.
+// SetSetting stores a practice setting, audited as done by actor. The
+// dosing thresholds are not set here: they are the prescriber's, set with
+// SaveThresholds within their bounds (issue 12, defect 10).
 func (s *Store) SetSetting(ctx context.Context, actor Actor, key, value string) error {
 	if actor.Role != clinic.RoleAdmin && actor != System {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
+	if slices.Contains(ThresholdKeys(), key) {
+		return clinic.Errorf(clinic.EForbidden, "The dosing thresholds are the prescriber's: they are changed on the session safety settings page.")
 	}
 	return s.write(ctx, func(tx *Tx) error { return s.setSettingIn(ctx, tx, actor, key, value) })
 }
 
 // setSettingIn stores one practice setting inside tx, audited.
 func (s *Store) setSettingIn(ctx context.Context, tx *Tx, actor Actor, key, value string) error {
+	return s.setSettingDetail(ctx, tx, actor, key, value, "")
+}
+
+// setSettingDetail stores one practice setting inside tx, audited with
+// detail (never PHI).
+func (s *Store) setSettingDetail(ctx context.Context, tx *Tx, actor Actor, key, value, detail string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, s.now())
 	if err != nil {
 		return err
 	}
-	return s.appendAudit(ctx, tx, actor, Entry{Action: "setting.change", ObjectType: "setting", ObjectID: key})
+	return s.appendAudit(ctx, tx, actor, Entry{Action: "setting.change", ObjectType: "setting", ObjectID: key, Detail: detail})
 }
 
 // Setting returns a practice setting, or def when it is not set.

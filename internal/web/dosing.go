@@ -310,10 +310,7 @@ func (s *Server) dosingPage(w http.ResponseWriter, r *http.Request, status int, 
 		p.Notice = "Discharged. The patient is asked to write in their integration journal."
 	}
 	if d.DoseAt != nil {
-		forty := false
-		for _, v := range d.Vitals {
-			forty = forty || (v.Systolic != nil && clinic.IsFortyMinute(*d.DoseAt, v.At))
-		}
+		forty := clinic.HasFortyMinuteReading(*d.DoseAt, d.Vitals)
 		at := d.DoseAt.Add(clinic.AfterDoseMinutes * time.Minute)
 		p.Due = append(p.Due, dueItem{What: "Blood pressure about 40 minutes after the dose (counts when taken 30–60 minutes after it)", At: at, Done: forty, Late: !forty && p.Now.After(at.Add(10*time.Minute))})
 		if d.Remote {
@@ -327,7 +324,8 @@ func (s *Server) dosingPage(w http.ResponseWriter, r *http.Request, status int, 
 			p.Due = append(p.Due, dueItem{What: "Chaperone's check on the patient (every 15 minutes)", At: next, Late: d.Status == clinic.SessionDosed && p.Now.After(next)})
 		}
 		p.Due = append(p.Due, dueItem{What: "Minimum observation time (" + strconv.Itoa(d.Thresholds.ObservationMinutes) + " minutes) ends", At: p.ObservationEnds(), Done: !p.Now.Before(p.ObservationEnds())})
-		p.Due = append(p.Due, dueItem{What: "Vitals before discharge (within 15 minutes of it)", Done: d.LatestVitals(clinic.PhasePreDischarge) != nil})
+		_, recent := clinic.PreDischargeReading(*d.DoseAt, d.Vitals, p.Now)
+		p.Due = append(p.Due, dueItem{What: "Vitals before discharge (within " + strconv.Itoa(clinic.PreDischargeMaxMinutes) + " minutes of it)", Done: recent})
 	}
 	p.LateClose = d.Status == clinic.SessionDosed && d.DoseAt.Before(p.Now.Add(-clinic.LateCloseHours*time.Hour))
 	if d.Status == clinic.SessionDischarged && d.DoseAt != nil {

@@ -53,6 +53,7 @@ func TestDosingPulseAndSpO2Hold(t *testing.T) {
 	over := fullGate("sertraline 50 mg")
 	over.Del("bp")
 	over.Del("heart_rate")
+	over.Del("spo2")
 	over.Set("override", "Chronic lung disease, 86-88% at rest on every visit; respiratory letter on file.")
 	if r := f.do("POST", path+"/gate", over, rex); r.status != http.StatusSeeOther {
 		t.Fatalf("prescriber override = %d", r.status)
@@ -60,6 +61,9 @@ func TestDosingPulseAndSpO2Hold(t *testing.T) {
 	if rows := f.auditRows("dosing.override"); len(rows) != 1 || !strings.Contains(rows[0].Detail, "SpO₂ 85%") {
 		t.Errorf("the override's audit row does not name the reading: %+v", rows)
 	}
+	// The dose a minute after the gate (a pre-dose reading taken at or
+	// after the dose would count as a reading after it).
+	f.now = f.now.Add(time.Minute)
 	if r := f.do("POST", path+"/dose", url.Values{"amount": {"200"}, "unit": {"mg"}, "route": {"sublingual"}}, thea); r.status != http.StatusSeeOther {
 		t.Fatalf("dose = %d", r.status)
 	}
@@ -101,7 +105,7 @@ func TestDosingPulseAndSpO2Hold(t *testing.T) {
 		t.Fatalf("discharge with pulse 150 = %d, want refused naming it", r.status)
 	}
 	at(126)
-	vitals("pd2", url.Values{"phase": {"pre_discharge"}, "bp": {"122/78"}, "heart_rate": {"88"}})
+	vitals("pd2", url.Values{"phase": {"pre_discharge"}, "bp": {"122/78"}, "heart_rate": {"88"}, "spo2": {"96"}})
 	if b := banner(f.do("GET", path, nil, thea).body); b != "" {
 		t.Errorf("the banner stays after the readings are back: %q", b)
 	}
@@ -260,7 +264,7 @@ func TestDosingDoseAgainstPrescription(t *testing.T) {
 		t.Errorf("a therapist's reason = %d, want refused", r.status)
 	}
 	rex := f.signIn("rex@example.org")
-	if r := f.do("POST", path+"/dose", dose, rex); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Write your reason for the different dose") {
+	if r := f.do("POST", path+"/dose", dose, rex); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Write your reason for giving it differently from the prescription") {
 		t.Errorf("the prescriber without a reason = %d", r.status)
 	}
 	if d := f.session(path); d.Status != clinic.SessionReady {
@@ -270,13 +274,13 @@ func TestDosingDoseAgainstPrescription(t *testing.T) {
 		t.Fatalf("the prescriber's different dose = %d", r.status)
 	}
 	d := f.session(path)
-	if d.DoseAmount != "150 mg" || d.DosePrescribed != "200 mg" || d.DoseReason != "Nausea last time; step down." || d.DoseReasonBy == "" {
+	if d.DoseAmount != "150 mg" || d.DosePrescribed != "200 mg per session, sublingual lozenge / troche" || d.DoseReason != "Nausea last time; step down." || d.DoseReasonBy == "" {
 		t.Fatalf("dose %q prescribed %q reason %q by %q", d.DoseAmount, d.DosePrescribed, d.DoseReason, d.DoseReasonBy)
 	}
-	if rows := f.auditRows("dosing.dose_differs"); len(rows) != 1 || !strings.Contains(rows[0].Detail, "150 mg (prescribed 200 mg)") {
+	if rows := f.auditRows("dosing.dose_differs"); len(rows) != 1 || !strings.Contains(rows[0].Detail, "150 mg sublingual (prescribed 200 mg sublingual)") {
 		t.Errorf("audit rows = %+v", rows)
 	}
-	if page := f.do("GET", path, nil, thea); !strings.Contains(page.body, "Differs from the prescribed 200 mg per session") || !strings.Contains(page.body, "Nausea last time") {
+	if page := f.do("GET", path, nil, thea); !strings.Contains(page.body, "Differs from the prescription (200 mg per session, sublingual lozenge / troche)") || !strings.Contains(page.body, "Nausea last time") {
 		t.Error("the session does not show the difference and the reason")
 	}
 }

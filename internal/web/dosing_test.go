@@ -45,7 +45,7 @@ func fullGate(meds string) url.Values {
 	return url.Values{
 		"consent": {"yes"}, "medications": {meds}, "meds_reviewed": {"yes"}, "fasting": {"yes"},
 		"pregnancy": {clinic.PregnancyNotApplicable}, "escort": {"Sam Lee"}, "escort_ok": {"yes"},
-		"bp": {"128/82"}, "heart_rate": {"72"}, "client_id": {"gate-1"},
+		"bp": {"128/82"}, "heart_rate": {"72"}, "spo2": {"98"}, "client_id": {"gate-1"},
 	}
 }
 
@@ -76,7 +76,7 @@ func TestDosingGateNeedsEveryItem(t *testing.T) {
 		{item: "fasting", drop: []string{"fasting"}, want: "fasted"},
 		{item: "pregnancy", drop: []string{"pregnancy"}, want: "not pregnant"},
 		{item: "escort", drop: []string{"escort_ok"}, want: "takes the patient home"},
-		{item: "vitals", drop: []string{"bp", "heart_rate"}, want: "blood pressure before the dose"},
+		{item: "vitals", drop: []string{"bp", "heart_rate", "spo2"}, want: "blood pressure, pulse and SpO₂ before the dose"},
 	} {
 		t.Run(tc.item, func(t *testing.T) {
 			f := newFixture(t)
@@ -137,6 +137,7 @@ func TestDosingBloodPressureHold(t *testing.T) {
 	over := fullGate("sertraline 50 mg")
 	over.Del("bp")
 	over.Del("heart_rate")
+	over.Del("spo2")
 	over.Set("override", "I think it is fine.")
 	r = f.do("POST", path+"/gate", over, thea)
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Only a prescriber can override") {
@@ -277,7 +278,7 @@ func TestDosingSessionRecord(t *testing.T) {
 	f.now = doseAt.Add(125 * time.Minute)
 	thea = f.signIn("thea@example.org")
 	post("discharge without pre-discharge vitals", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, http.StatusUnprocessableEntity)
-	post("pre-discharge vitals", "/vitals", url.Values{"client_id": {"v3"}, "phase": {"pre_discharge"}, "bp": {"126/80"}, "heart_rate": {"70"}}, http.StatusSeeOther)
+	post("pre-discharge vitals", "/vitals", url.Values{"client_id": {"v3"}, "phase": {"pre_discharge"}, "bp": {"126/80"}, "heart_rate": {"70"}, "spo2": {"97"}}, http.StatusSeeOther)
 	missing := post("discharge with a criterion unmet", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "escort", "aftercare"}}, http.StatusUnprocessableEntity)
 	if !strings.Contains(missing.body, "nausea settled is not ticked") {
 		t.Error("the unmet criterion is not named")
@@ -296,7 +297,7 @@ func TestDosingSessionRecord(t *testing.T) {
 		t.Errorf("events %v, want one adverse, one note, one out-of-range reading", kinds)
 	}
 	rec := f.do("GET", path, nil, thea)
-	for _, want := range []string{"Session record", "125 minutes after the dose", "40-minute reading (40 min after the dose)", "200 mg per session; the dose given matches", "Going home with</strong> Sam Lee", "KAP consent current</strong> attested", "Adverse event: Nausea (mild)", "Ginger tea, rested", "150/95", "above the caution threshold (140/90)", "Book the integration session", "kind=integration"} {
+	for _, want := range []string{"Session record", "125 minutes after the dose", "40-minute reading (40 min after the dose)", "200 mg per session, sublingual lozenge / troche; the dose given matches it, amount and route", "Going home with</strong> Sam Lee", "KAP consent current</strong> attested", "Adverse event: Nausea (mild)", "Ginger tea, rested", "150/95", "above the caution threshold (140/90)", "Book the integration session", "kind=integration"} {
 		if !strings.Contains(rec.body, want) {
 			t.Errorf("the record lacks %q", want)
 		}
@@ -351,7 +352,7 @@ func TestDosingChartMarker(t *testing.T) {
 	f.do("POST", path+"/vitals", url.Values{"client_id": {"v40"}, "phase": {"after_dose"}, "bp": {"130/84"}}, thea)
 	f.now = dosed.Add(2 * time.Hour)
 	thea = f.signIn("thea@example.org")
-	f.do("POST", path+"/vitals", url.Values{"client_id": {"v"}, "phase": {"pre_discharge"}, "bp": {"120/80"}}, thea)
+	f.do("POST", path+"/vitals", url.Values{"client_id": {"v"}, "phase": {"pre_discharge"}, "bp": {"120/80"}, "heart_rate": {"70"}, "spo2": {"97"}}, thea)
 	if r := f.do("POST", path+"/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, thea); r.status != http.StatusSeeOther {
 		t.Fatalf("discharge = %d", r.status)
 	}
@@ -471,9 +472,21 @@ func TestDosingMedicationReview(t *testing.T) {
 	if r := f.do("POST", path+"/gate", more, thea); r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("a further new benzodiazepine = %d, want blocked", r.status)
 	}
+	// A new benzodiazepine would exclude the patient at intake: as there,
+	// the prescriber clears it only with a written reason.
 	more.Set("meds_prescriber", "yes")
+	if r := f.do("POST", path+"/gate", more, rex); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Xanax 0.5 mg (benzodiazepine) is new and would exclude the patient at intake: write your reason") {
+		t.Fatalf("second prescriber review without a reason = %d, want refused at the field", r.status)
+	}
+	if d := f.session(path); d.Status != clinic.SessionGate {
+		t.Fatalf("status after a review without a reason: %s", d.Status)
+	}
+	more.Set("meds_note", "Short-term for flights; not on the session day. Reviewed with the patient.")
 	if r := f.do("POST", path+"/gate", more, rex); r.status != http.StatusSeeOther {
 		t.Fatalf("second prescriber review = %d: %s", r.status, f.session(path).Problems)
+	}
+	if rec := f.session(path).Items["meds_prescriber"]; rec.Note == "" {
+		t.Errorf("the prescriber's reason is not kept: %+v", rec)
 	}
 }
 
@@ -497,6 +510,7 @@ func TestDosingOverrideIsForOneReading(t *testing.T) {
 	over := fullGate("")
 	over.Del("bp")
 	over.Del("heart_rate")
+	over.Del("spo2")
 	over.Set("override", "Known hypertension; cardiology letter on file.")
 	if r := f.do("POST", path+"/gate", over, rex); r.status != http.StatusSeeOther {
 		t.Fatalf("override = %d", r.status)

@@ -70,6 +70,12 @@ func (s *Server) safetyData(r *http.Request, form url.Values, errs map[string]st
 	return p, nil
 }
 
+// SafetySavedNotice is what the settings page says after a save: every
+// reading, including those already taken in sessions still open, is
+// judged by the thresholds in force (the gate, the hold banner, discharge
+// and every reading shown), not by those it was taken under.
+const SafetySavedNotice = "Saved. Every reading is judged against these thresholds from now on, including readings already taken in sessions still open: the pre-dose gate, the hold banner, discharge and the levels shown."
+
 // handleSafety shows the thresholds: a form for a prescriber, read-only
 // for an administrator.
 func (s *Server) handleSafety(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +85,7 @@ func (s *Server) handleSafety(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Get("done") == "saved" {
-		p.Notice = "Saved. New readings are judged against these thresholds."
+		p.Notice = SafetySavedNotice
 	}
 	s.render(w, r, http.StatusOK, "safety", "Session safety settings", p)
 }
