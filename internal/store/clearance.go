@@ -64,7 +64,7 @@ func ScreeningInput(p *Patient, in *clinic.Intake, now time.Time) screening.Inpu
 		}
 	}
 	for _, m := range in.Medications {
-		si.Medications = append(si.Medications, strings.TrimSpace(m.Name+" "+m.Dose))
+		si.Medications = append(si.Medications, m.Text())
 	}
 	return si
 }

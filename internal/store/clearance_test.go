@@ -196,3 +196,38 @@ func TestClearanceOutOfDate(t *testing.T) {
 		t.Errorf("chart with needs information and a new intake: changes %v, gate %q; want the changes listed and the gate on the decision", c.Status.Changes, problem)
 	}
 }
+
+// TestIntakeScreensFrequency: the intake screens each medication's
+// frequency as well as its name and dose (H4): a Xanax typed in the
+// frequency field is flagged; an ordinary frequency raises nothing.
+func TestIntakeScreensFrequency(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	meds := []clinic.MedicationLine{
+		{Name: "Lexapro", Dose: "10 mg", Frequency: "daily, and Xanax at night"},
+		{Name: "Sertraline", Dose: "50 mg", Frequency: "twice a day with food"},
+		{Name: "Vitamin D", Dose: "2000 IU", Frequency: "as needed, about twice a week"},
+		{Name: "Lamictal", Dose: "25 mg", Frequency: "every other day"},
+		{Name: "Zoloft", Frequency: "each morning"},
+	}
+	if _, err := s.SaveIntake(ctx, pr.patient, pr.p.ID, fullIntake(nil, meds...), true, store.QuestionIDs()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.FindChart(ctx, pr.rex, pr.p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range c.Flags {
+		if strings.HasPrefix(f.Rule, "med-") {
+			got = append(got, f.Rule+": "+f.Detail)
+		}
+	}
+	want := []string{
+		`med-benzodiazepine: "Lexapro 10 mg daily, and Xanax at night" is alprazolam (N05BA12), a benzodiazepine`,
+		`med-lamotrigine: "Lamictal 25 mg every other day" is lamotrigine (N03AX09)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("medication flags =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
