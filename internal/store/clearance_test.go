@@ -38,6 +38,17 @@ func (pr *rxPractice) chartClearance(t *testing.T, who store.Actor) (*store.Clea
 	return c.Clearance, c.GateProblem
 }
 
+// chartStale reads p's chart as who and returns whether its gate holds on
+// an out-of-date clearance.
+func (pr *rxPractice) chartStale(t *testing.T, who store.Actor) bool {
+	t.Helper()
+	c, err := pr.s.FindChart(context.Background(), who, pr.p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ClearanceOutOfDate
+}
+
 // gate records a complete pre-dose gate for p with meds and returns the
 // session as it then stands.
 func (pr *rxPractice) gate(t *testing.T, meds ...string) *store.DosingSession {
@@ -140,6 +151,9 @@ func TestClearanceOutOfDate(t *testing.T) {
 	if !strings.HasPrefix(problem, "Clearance out of date:") || !strings.Contains(problem, "new medication: Lexapro 10 mg (intake sent "+wantWhen+")") || strings.Contains(problem, "glaucoma") {
 		t.Errorf("gate problem = %q, want the clearance out of date with the new medication at %s, and nothing from the draft", problem, wantWhen)
 	}
+	if !pr.chartStale(t, pr.thea) {
+		t.Error("chart.ClearanceOutOfDate = false with an out-of-date clearance, want true")
+	}
 	for name, who := range map[string]store.Actor{"prescriber": pr.rex, "therapist": pr.thea} {
 		if st, ok := stale(who)[pr.p.ID]; !ok || len(st.Changes) != 2 {
 			t.Errorf("%s's caseload: %v, want patient p marked with 2 changes", name, stale(who))
@@ -164,6 +178,9 @@ func TestClearanceOutOfDate(t *testing.T) {
 	}
 	if c, problem := pr.chartClearance(t, pr.rex); !c.Status.Current || problem != "" {
 		t.Fatalf("after clearing again: status %+v, gate problem %q; want current", c.Status, problem)
+	}
+	if pr.chartStale(t, pr.rex) {
+		t.Error("chart.ClearanceOutOfDate = true after clearing again, want false")
 	}
 	if m := stale(pr.rex); len(m) != 0 {
 		t.Fatalf("caseload after clearing again = %v, want no badge", m)
@@ -194,6 +211,9 @@ func TestClearanceOutOfDate(t *testing.T) {
 	}
 	if c, problem := pr.chartClearance(t, pr.rex); len(c.Status.Changes) == 0 || !strings.Contains(problem, "not cleared") {
 		t.Errorf("chart with needs information and a new intake: changes %v, gate %q; want the changes listed and the gate on the decision", c.Status.Changes, problem)
+	}
+	if pr.chartStale(t, pr.rex) {
+		t.Error("chart.ClearanceOutOfDate = true with a needs-information decision, want false (the gate holds on the decision)")
 	}
 }
 

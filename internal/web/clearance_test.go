@@ -63,8 +63,8 @@ func TestChartClearanceOutOfDate(t *testing.T) {
 		if !strings.Contains(body, "Clearance out of date:</strong> new medication: Adderall XR 20mg (intake sent "+when+").") {
 			t.Errorf("%s's chart after a new medication lacks \"Clearance out of date: new medication: Adderall XR 20mg (intake sent %s).\"", name, when)
 		}
-		if !strings.Contains(body, "On hold") {
-			t.Errorf("%s's chart after a new medication does not hold dosing", name)
+		if !strings.Contains(body, "On hold</strong><span class=\"meta\">Clearance out of date (see Medical clearance): the prescriber must review the changes and clear again.</span>") {
+			t.Errorf("%s's chart after a new medication does not hold dosing, naming the out-of-date clearance", name)
 		}
 		if strings.Contains(body, `decision-cleared">Cleared<`) {
 			t.Errorf("%s's chart still says Cleared", name)
