@@ -160,7 +160,7 @@ func clearanceFacts(in Intake) map[string]fact {
 			meds[name] = e
 		}
 		e.values = append(e.values, squash(m.Dose)+"|"+squash(m.Frequency))
-		e.shown = append(e.shown, strings.Join(strings.Fields(strings.Join([]string{m.Name, m.Dose, m.Frequency}, " ")), " "))
+		e.shown = append(e.shown, m.Text())
 	}
 	for name, e := range meds {
 		slices.Sort(e.values)

@@ -24,6 +24,15 @@ type MedicationLine struct {
 	Frequency string `json:"frequency"`
 }
 
+// Text is the medication as one line, as screening reads it: its name,
+// dose and frequency in that order, with runs of white space (and blank
+// fields) collapsed to one space. The intake's screening and the dosing
+// day's "new since the last session" comparison both read this, so that
+// a medicine typed in any field is screened.
+func (m MedicationLine) Text() string {
+	return strings.Join(strings.Fields(m.Name+" "+m.Dose+" "+m.Frequency), " ")
+}
+
 // Limits on what an intake holds.
 const (
 	MaxMedications   = 30

@@ -96,6 +96,44 @@ func TestVagueMedicines(t *testing.T) {
 		{"Excedrin migraine", nil},         // "excedrin" may be the name: not recognised
 		{"Zoloft, Excedrin migraine", nil}, // the same beside a known drug
 		{"Cymbalta for pain and depression pills", []string{"depression pills"}},
+		// H3: a medicine word alone, or with filler words, beside a named
+		// drug (Emsam, Sublocade, Vivitrol, a long-acting antipsychotic).
+		{"Lexapro, the patch", []string{"the patch"}},
+		{"Lexapro, monthly injection", []string{"monthly injection"}},
+		{"Lexapro, shot every month", []string{"shot every month"}},
+		{"Lexapro, AIDS meds", []string{"AIDS meds"}},
+		{"Lexapro, meds", []string{"meds"}},
+		{"Lexapro, my pills", []string{"my pills"}},
+		{"Lexapro, inhaler", []string{"inhaler"}},
+		{"Lexapro, med from dr", []string{"med from dr"}},
+		{"Lexapro, nasal spray", []string{"nasal spray"}},
+		{"Lexapro, eye drops", nil}, // "eye" is asked about instead
+		{"Lexapro and a patch", []string{"a patch"}},
+		{"Lexapro, IM monthly", []string{"IM monthly"}},
+		{"Lexapro, liquid at night", []string{"liquid at night"}},
+		{"Lexapro, 2 puffs", []string{"2 puffs"}},
+		// Fail safe: any other item with no drug that is not dose or
+		// timing text.
+		{"Lexapro, the one from dr", []string{"the one from dr"}},
+		{"Lexapro, not sure of the name", []string{"not sure of the name"}},
+		{"Lexapro, etc", []string{"etc"}},
+		{"the one from dr, Lexapro", []string{"the one from dr"}},
+		{"for sleep, Lexapro", []string{"for sleep"}}, // a "for" with no drug before it
+		// Dose and timing text is not an item to ask about.
+		{"Lexapro, 10 mg", nil},
+		{"Lexapro 10 mg, once a day", nil},
+		{"Lexapro, every other day", nil},
+		{"Lexapro, as needed, about twice a week", nil},
+		{"Lexapro morning and night", nil},
+		{"Lexapro 10 mg and 5 mg", nil},
+		{"Lexapro, twice a day with food", nil},
+		{"Suboxone 8mg/2mg film", nil},
+		{"Emsam 6mg/24hr", nil},
+		{"ketamine 0.5 mg/kg over 40 min", nil},
+		{"Lexapro 10 mg, 1 tab", nil}, // a counted tablet is a dose
+		{"Lexapro 5mg, 1/2 tab in the am", nil},
+		{"Lexapro, 2 patches", []string{"2 patches"}}, // but Lexapro is no patch
+		{"Lexapro, one sleeping pill", []string{"one sleeping pill"}},
 		// A purpose beside a named drug.
 		{"Lexapro for anxiety", nil},
 		{"Cymbalta 60mg for pain and depression", nil},
@@ -358,6 +396,27 @@ func TestLabelInteractionsDefect12(t *testing.T) {
 		}
 		if !ok || r.Level != Caution || !strings.Contains(got, tc.want) {
 			t.Errorf("rule %s: level %q %s %q, want caution and %q", tc.id, r.Level, tc.field, got, tc.want)
+		}
+	}
+}
+
+// TestDoseAndTimingTextRaisesNothing: frequency and dose text, beside the
+// drug or after a comma (as the intake joins a medication's fields), gives
+// no flag (H4: the intake screens the Frequency field too).
+func TestDoseAndTimingTextRaisesNothing(t *testing.T) {
+	for _, text := range []string{
+		"each morning", "twice a day with food", "as needed, about twice a week", "every other day",
+		"at bedtime", "1 hour before bed", "on an empty stomach", "by mouth daily", "1 tablet by mouth daily",
+		"once a day", "2x/day", "q.d.", "prn", "weekly", "in the morning, with breakfast", "10 mg, 1/2 tab",
+		"morning and night", "after meals", "b.i.d. p.r.n.", "p.o. q.h.s.", "every 4-6 hours as needed", "3 times a week",
+	} {
+		for _, line := range []string{"Lexapro 10 mg " + text, "Lexapro 10 mg, " + text} {
+			if rules, details := screenRules(line); len(rules) > 0 {
+				t.Errorf("Screen(%q) = %q, want no flag", line, details)
+			}
+			if got := NewSince([]string{"Lexapro"}, []string{line}); len(got) > 0 {
+				t.Errorf("NewSince(Lexapro, %q) = %q, want nothing new", line, sinceRows(got))
+			}
 		}
 	}
 }

@@ -47,10 +47,13 @@ const MaxInput = 200
 // corrected into a dose, form or timing word. The line is read item by item
 // (split at commas, semicolons, "+", "&", "/" and the words "and", "with" and
 // "plus", except inside a known name such as "buprenorphine/naloxone" or
-// "Tylenol with codeine", and a "/" between numbers such as "1/2"): an item
-// with no drug that describes a medicine without naming it ("anxiety pill")
-// is listed in Vague, and the words of other items that are not names, dose,
-// form or timing text, two-letter codes included, in Unmatched. When several
+// "Tylenol with codeine", and a "/" between numbers such as "1/2" or before
+// a number such as "8mg/2mg"): an item with no drug that describes a
+// medicine without naming it ("anxiety pill", "the patch", "monthly
+// injection") is listed in Vague, as is, on a line that names a drug, any
+// other item with no drug that is not only dose or timing text ("Lexapro,
+// the one from dr"); the words of other items that are not names, dose,
+// form or timing text, two-letter codes included, are listed in Unmatched. When several
 // drugs are in the text, the Match describes the one whose rule is most
 // serious (the first of equals) and lists the others in Also. Text longer
 // than MaxInput characters and text with no letters give a Match with
@@ -142,6 +145,7 @@ type token struct {
 	start, end int    // byte offsets in the text
 	hard       bool   // a comma, semicolon or line break comes before it
 	soft       bool   // a "+", "&" or "/" comes before it (not a "/" between two numbers, as in "1/2")
+	slash      bool   // the separator before it is a "/" (with no "+" or "&")
 }
 
 // tokens splits s into runs of letters and runs of digits, lower-cased,
@@ -171,6 +175,7 @@ func tokens(s string) []token {
 			t.soft = true
 		case len(toks) > 0 && strings.Contains(gap, "/"):
 			t.soft = !isDigits(toks[len(toks)-1].text) || !isDigits(t.text)
+			t.slash = t.soft
 		}
 		toks = append(toks, t)
 		prevEnd = end
@@ -198,27 +203,55 @@ func tokens(s string) []token {
 
 // item is one medicine of a line: the line is split at commas, semicolons,
 // "+", "&", "/" and the words "and", "with" and "plus", except inside a
-// known name ("buprenorphine/naloxone", "Tylenol with codeine") and a "/"
-// between two numbers ("1/2 tab").
+// known name ("buprenorphine/naloxone", "Tylenol with codeine"), a "/"
+// between two numbers ("1/2 tab") and a "/" before a number ("8mg/2mg").
 type item struct {
 	first, last int // token indexes
 	drugs       int
 	unmatched   []string
 	purpose     bool // names what a medicine is for ("anxiety", "water", "ADHD")
-	med         bool // says it is a medicine ("pill", "med", "tablet")
+	med         bool // says it is a medicine, or its form or route ("pill", "med", "patch", "injection", "IM")
 	class       bool // names a kind of medicine ("antidepressant", "painkiller")
 	sawFor      bool // a "for" came before any purpose word: "Lexapro, for anxiety"
 	forPurpose  bool
+	// other: a word that is none of the above and not dose or timing text
+	// (doseWords) holds it: "the one from dr", "not sure".
+	other bool
 }
 
 // isVague reports whether an item with no drug in it describes a medicine
-// without naming it: a kind of medicine ("antidepressant"), a purpose with a
-// medicine word ("anxiety pill", "water pill", "ADHD med"), or a purpose on
-// its own ("Lexapro, anxiety"), unless it says what the item before is for
-// ("Lexapro, for anxiety") or holds an unknown word that may be the
-// medicine's name ("Excedrin migraine": that word is asked about instead).
-func (it *item) isVague() bool {
-	return it.drugs == 0 && (it.class || it.purpose && (it.med || !it.forPurpose && len(it.unmatched) == 0))
+// without naming it, so that it must be asked about. drugBefore says a
+// drug is named in an item before it on the line, drugOnLine anywhere on
+// the line. It is vague when it holds:
+//
+//   - a kind of medicine ("antidepressant", "blood thinner"), or a purpose
+//     with a medicine word ("anxiety pill", "my mom's blood pressure pill");
+//   - else, when it holds an unknown word that may be the medicine's name
+//     ("Excedrin migraine", "my blue pill"), never: that word is asked about
+//     instead;
+//   - a medicine, form or route word ("Lexapro, the patch", "monthly
+//     injection", "AIDS meds", "med from dr", "IM monthly");
+//   - a purpose on its own ("Lexapro, anxiety"), unless it says what a drug
+//     named before it is for ("Lexapro, for anxiety");
+//   - fail safe, on a line that names a drug: any other word that is not
+//     dose or timing text ("Lexapro, the one from dr", "Lexapro, not sure").
+//
+// Dose and timing text alone ("Lexapro, 10 mg", "Lexapro, every other day",
+// "twice a day with food") is never vague.
+func (it *item) isVague(drugBefore, drugOnLine bool) bool {
+	switch {
+	case it.drugs > 0:
+		return false
+	case it.class || it.purpose && it.med:
+		return true
+	case len(it.unmatched) > 0:
+		return false
+	case it.med:
+		return true
+	case it.purpose:
+		return !it.forPurpose || !drugBefore
+	}
+	return it.other && drugOnLine
 }
 
 // read finds the drugs in a text, item by item. It returns false when the
@@ -247,7 +280,9 @@ func read(text string) (reading, bool) {
 	split := true // the next token starts an item
 	hard := false // after a comma, semicolon or line break
 	for i := 0; i < len(toks); {
-		if toks[i].hard || toks[i].soft {
+		if toks[i].hard || toks[i].soft && !(toks[i].slash && isDigits(words[i])) {
+			// A "/" before a number goes on with the dose: "8mg/2mg",
+			// "6mg/24hr".
 			split = true
 		}
 		hard = hard || toks[i].hard
@@ -279,7 +314,19 @@ func read(text string) (reading, bool) {
 		}
 		it.last = i
 		i++
+		if oralSolids[w] && i-2 >= it.first && (isDigits(words[i-2]) || counts[words[i-2]]) {
+			// A counted tablet is the dose of the drug before it:
+			// "Lexapro 5 mg, 1/2 tab in the am".
+			continue
+		}
+		if !isDigits(w) && !doseWords[w] && !(w == "other" && i < end && doseWords[words[i]]) {
+			// "other" is timing text before a timing word: "every other day".
+			it.other = true
+		}
 		switch {
+		case w == "stomach" && i-2 >= it.first && words[i-2] == "empty":
+			// "on an empty stomach" is timing text, not a purpose.
+			continue
 		case purposeWords[w]:
 			if !it.purpose {
 				it.forPurpose = it.sawFor
@@ -333,9 +380,12 @@ func read(text string) (reading, bool) {
 		// word: "water" is not "wafer".
 		it.unmatched = append(it.unmatched, w)
 	}
+	drugBefore := false
 	for i := range items {
 		it := &items[i]
-		if it.isVague() {
+		vague := it.isVague(drugBefore, len(r.found) > 0)
+		drugBefore = drugBefore || it.drugs > 0
+		if vague {
 			end := toks[it.last].end
 			if end < len(text) && text[end] == ')' && strings.Contains(text[toks[it.first].start:end], "(") {
 				end++
@@ -343,7 +393,7 @@ func read(text string) (reading, bool) {
 			r.vague = append(r.vague, text[toks[it.first].start:end])
 			var key []string
 			for _, w := range words[it.first : it.last+1] {
-				if purposeWords[w] || medWords[w] || classWords[w] || isLetters(w) && !noise[w] {
+				if isLetters(w) && !doseWords[w] {
 					key = append(key, w)
 				}
 			}
@@ -454,7 +504,7 @@ var noise = func() map[string]bool {
 		not sure unknown unsure remember dont don know
 		med meds medicine medicines medication medications drug drugs aid aids script prescriptions
 		bd od om on tds qds nocte mane ii iii iv as is be do so us we he ok s no yes kg ea eg ie vs etc
-		min mins minute minutes longer
+		min mins minute minutes longer other before after bed mouth empty
 	`) {
 		m[w] = true
 	}
@@ -480,11 +530,48 @@ var purposeWords = wordSet(`
 	epilepsy water fluid weight diet appetite muscle muscles joint arthritis hormone hormones psych psychiatric
 	mental bladder smoking`)
 
-// medWords say that an item is a medicine without naming it.
+// medWords say that an item is a medicine without naming it, or give its
+// form or route: "Lexapro, the patch" is another medicine.
 var medWords = wordSet(`
 	pill pills tab tabs tablet tablets cap caps capsule capsules med meds medicine medicines medication medications
-	drug drugs shot shots injection injections inhaler inhalers patch patches spray sprays drops cream gummy gummies
-	aid aids remedy remedies script prescription prescriptions`)
+	drug drugs shot shots injection injections inhaler inhalers patch patches spray sprays drops drop cream gummy gummies
+	aid aids remedy remedies script prescription prescriptions
+	caplet caplets softgel softgels film films strip strips wafer wafers lozenge lozenges troche troches spansule
+	sprinkle sprinkles pen pens vial vials kit autoinjector puff puffs solution solutions liquid liquids suspension
+	suspensions syrup syrups elixir injectable injectables infusion infusions nebulizer nebuliser inhalation
+	creams gel gels ointment ointments lotion lotions suppository suppositories
+	nasal topical transdermal sublingual buccal rectal vaginal im iv sc subq subcutaneous intramuscular`)
+
+// oralSolids are the forms whose count, right after a number ("1 tab",
+// "1/2 tablet", "two capsules"), is dose text.
+var oralSolids = wordSet(`tab tabs tablet tablets cap caps capsule capsules pill pills caplet caplets softgel softgels`)
+
+// counts are the words that count oral solids as numbers do.
+var counts = wordSet(`one two three four five six half quarter`)
+
+// doseWords are dose, form-release, timing and frequency text that says
+// nothing about which medicine it is, with the letters of dotted
+// abbreviations ("q.d.", "b.i.d.", "p.r.n."): an item made only of them and
+// numbers ("Lexapro, 10 mg", "as needed, about twice a week", "with food") is not
+// asked about. "other" is one only before another of them ("every other
+// day"). Every other word of an item with no drug makes it one to ask
+// about (item.isVague).
+var doseWords = wordSet(`
+	mg mcg ug µg g gm gram grams milligram milligrams microgram micrograms ml cc iu unit units meq mmol kg percent
+	dose doses dosage strength half quarter one two three four five six x
+	xr er sr cr xl la cd ir dr ec xt odt mr pr ds extended release released delayed immediate controlled sustained
+	modified long acting oral orally po
+	daily nightly weekly monthly twice thrice once every each per times time day days week weeks month months year
+	years hour hours hourly morning mornings evening evenings night nights bedtime noon afternoon lunch breakfast
+	dinner meals meal food empty stomach before after bed mouth h hr hrs q wk wks mo mos yr yrs min mins minute minutes over
+	am pm qd qod bid tid qid qhs qam qpm prn qday hs bd od om tds qds nocte mane
+	b d h i n o p r s t
+	as needed when necessary required if
+	and or with without plus also then of in on to at by for the a an my
+	take takes taking took use uses using used start started starting stopped stop stopping restart
+	currently current still now recently previously formerly occasionally sometimes rarely often usually
+	about around approx approximately roughly up than more less
+	increase increased decrease decreased taper tapering tapered titrating titration`)
 
 // classWords name a kind of medicine, never one medicine: alone they ask
 // which medicine it is.

@@ -64,7 +64,7 @@ func ScreeningInput(p *Patient, in *clinic.Intake, now time.Time) screening.Inpu
 		}
 	}
 	for _, m := range in.Medications {
-		si.Medications = append(si.Medications, strings.TrimSpace(m.Name+" "+m.Dose))
+		si.Medications = append(si.Medications, m.Text())
 	}
 	return si
 }
@@ -197,51 +197,59 @@ func latestClearance(ctx context.Context, tx *Tx, patientID string) (*Clearance,
 // date of birth or of the rules counts); the therapist's latest evaluation
 // must recommend KAP; and no safety alert may be open.
 func (s *Store) clearanceProblem(ctx context.Context, tx *Tx, patientID string) (string, error) {
+	problem, _, err := s.clearanceGate(ctx, tx, patientID)
+	return problem, err
+}
+
+// clearanceGate is clearanceProblem, and reports too whether the problem is
+// a clearance the intake has moved past (the chart then spells out the
+// changes under the clearance).
+func (s *Store) clearanceGate(ctx context.Context, tx *Tx, patientID string) (string, bool, error) {
 	var open int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM safety_alerts WHERE patient_id = $1 AND acknowledged_at IS NULL`, patientID).Scan(&open); err != nil {
-		return "", err
+		return "", false, err
 	}
 	if open > 0 {
-		return "A safety alert is open for this patient: a clinician must acknowledge it first.", nil
+		return "A safety alert is open for this patient: a clinician must acknowledge it first.", false, nil
 	}
 	ev, err := latestEvaluation(ctx, tx, patientID)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if ev == nil || ev.Recommendation != "suitable" {
-		return "The therapist's evaluation does not yet recommend KAP.", nil
+		return "The therapist's evaluation does not yet recommend KAP.", false, nil
 	}
 	c, err := latestClearance(ctx, tx, patientID)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if c == nil || c.Decision != Cleared {
-		return "The prescriber has not cleared this patient for ketamine yet.", nil
+		return "The prescriber has not cleared this patient for ketamine yet.", false, nil
 	}
 	iv, flags, err := s.flagsFor(ctx, tx, patientID)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if iv == nil {
-		return "The intake changed after the prescriber's clearance; the prescriber must review it again.", nil
+		return "The intake changed after the prescriber's clearance; the prescriber must review it again.", false, nil
 	}
 	if iv.Version != c.IntakeVersion {
 		st, err := clearanceStatus(ctx, tx, patientID, c)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		if !st.Current {
-			return outOfDate(st, practiceLocation(ctx, tx)), nil
+			return outOfDate(st, practiceLocation(ctx, tx)), true, nil
 		}
 	}
 	for _, f := range flags {
 		if f.Level == screening.Exclude {
 			if _, ok := c.Overrides[FlagKey(f)]; !ok {
-				return "A new exclusion appeared after the prescriber's clearance (" + f.Reason + "); the prescriber must review it again.", nil
+				return "A new exclusion appeared after the prescriber's clearance (" + f.Reason + "); the prescriber must review it again.", false, nil
 			}
 		}
 	}
-	return "", nil
+	return "", false, nil
 }
 
 // outOfDate is the gate's words for a clearance the intake has moved past,
@@ -420,10 +428,13 @@ type Chart struct {
 	Clearance    *Clearance
 	ClearanceNow bool   // the patient may go on to preparation and dosing
 	GateProblem  string // why not, when not
-	Timeline     []StageChange
-	Consult      []ConsultMessage
-	Appointments []Appointment
-	Alerts       []SafetyAlert
+	// ClearanceOutOfDate says the gate holds because the intake changed
+	// after the prescriber's clearance (GateProblem then says what changed).
+	ClearanceOutOfDate bool
+	Timeline           []StageChange
+	Consult            []ConsultMessage
+	Appointments       []Appointment
+	Alerts             []SafetyAlert
 }
 
 // FindChart reads patientID's chart, if actor may read clinical content
@@ -454,7 +465,7 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 				return err
 			}
 		}
-		if c.GateProblem, err = s.clearanceProblem(ctx, tx, patientID); err != nil {
+		if c.GateProblem, c.ClearanceOutOfDate, err = s.clearanceGate(ctx, tx, patientID); err != nil {
 			return err
 		}
 		c.ClearanceNow = c.GateProblem == ""

@@ -38,6 +38,17 @@ func (pr *rxPractice) chartClearance(t *testing.T, who store.Actor) (*store.Clea
 	return c.Clearance, c.GateProblem
 }
 
+// chartStale reads p's chart as who and returns whether its gate holds on
+// an out-of-date clearance.
+func (pr *rxPractice) chartStale(t *testing.T, who store.Actor) bool {
+	t.Helper()
+	c, err := pr.s.FindChart(context.Background(), who, pr.p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ClearanceOutOfDate
+}
+
 // gate records a complete pre-dose gate for p with meds and returns the
 // session as it then stands.
 func (pr *rxPractice) gate(t *testing.T, meds ...string) *store.DosingSession {
@@ -140,6 +151,9 @@ func TestClearanceOutOfDate(t *testing.T) {
 	if !strings.HasPrefix(problem, "Clearance out of date:") || !strings.Contains(problem, "new medication: Lexapro 10 mg (intake sent "+wantWhen+")") || strings.Contains(problem, "glaucoma") {
 		t.Errorf("gate problem = %q, want the clearance out of date with the new medication at %s, and nothing from the draft", problem, wantWhen)
 	}
+	if !pr.chartStale(t, pr.thea) {
+		t.Error("chart.ClearanceOutOfDate = false with an out-of-date clearance, want true")
+	}
 	for name, who := range map[string]store.Actor{"prescriber": pr.rex, "therapist": pr.thea} {
 		if st, ok := stale(who)[pr.p.ID]; !ok || len(st.Changes) != 2 {
 			t.Errorf("%s's caseload: %v, want patient p marked with 2 changes", name, stale(who))
@@ -164,6 +178,9 @@ func TestClearanceOutOfDate(t *testing.T) {
 	}
 	if c, problem := pr.chartClearance(t, pr.rex); !c.Status.Current || problem != "" {
 		t.Fatalf("after clearing again: status %+v, gate problem %q; want current", c.Status, problem)
+	}
+	if pr.chartStale(t, pr.rex) {
+		t.Error("chart.ClearanceOutOfDate = true after clearing again, want false")
 	}
 	if m := stale(pr.rex); len(m) != 0 {
 		t.Fatalf("caseload after clearing again = %v, want no badge", m)
@@ -194,5 +211,43 @@ func TestClearanceOutOfDate(t *testing.T) {
 	}
 	if c, problem := pr.chartClearance(t, pr.rex); len(c.Status.Changes) == 0 || !strings.Contains(problem, "not cleared") {
 		t.Errorf("chart with needs information and a new intake: changes %v, gate %q; want the changes listed and the gate on the decision", c.Status.Changes, problem)
+	}
+	if pr.chartStale(t, pr.rex) {
+		t.Error("chart.ClearanceOutOfDate = true with a needs-information decision, want false (the gate holds on the decision)")
+	}
+}
+
+// TestIntakeScreensFrequency: the intake screens each medication's
+// frequency as well as its name and dose (H4): a Xanax typed in the
+// frequency field is flagged; an ordinary frequency raises nothing.
+func TestIntakeScreensFrequency(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	meds := []clinic.MedicationLine{
+		{Name: "Lexapro", Dose: "10 mg", Frequency: "daily, and Xanax at night"},
+		{Name: "Sertraline", Dose: "50 mg", Frequency: "twice a day with food"},
+		{Name: "Vitamin D", Dose: "2000 IU", Frequency: "as needed, about twice a week"},
+		{Name: "Lamictal", Dose: "25 mg", Frequency: "every other day"},
+		{Name: "Zoloft", Frequency: "each morning"},
+	}
+	if _, err := s.SaveIntake(ctx, pr.patient, pr.p.ID, fullIntake(nil, meds...), true, store.QuestionIDs()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.FindChart(ctx, pr.rex, pr.p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range c.Flags {
+		if strings.HasPrefix(f.Rule, "med-") {
+			got = append(got, f.Rule+": "+f.Detail)
+		}
+	}
+	want := []string{
+		`med-benzodiazepine: "Lexapro 10 mg daily, and Xanax at night" is alprazolam (N05BA12), a benzodiazepine`,
+		`med-lamotrigine: "Lamictal 25 mg every other day" is lamotrigine (N03AX09)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("medication flags =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

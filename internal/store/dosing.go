@@ -494,7 +494,7 @@ func previousMedications(ctx context.Context, tx *Tx, patientID, sessionID strin
 	}
 	var list []string
 	for _, m := range iv.Intake.Medications {
-		list = append(list, strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{m.Name, m.Dose, m.Frequency}, func(s string) bool { return strings.TrimSpace(s) == "" }), " ")))
+		list = append(list, m.Text())
 	}
 	return list, nil
 }

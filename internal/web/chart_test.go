@@ -296,6 +296,27 @@ func TestIntakeMixedMedicationLines(t *testing.T) {
 	}
 }
 
+// TestIntakeFrequencyScreened: a medicine typed in a medication's
+// frequency field reaches the chart's flags (H4).
+func TestIntakeFrequencyScreened(t *testing.T) {
+	f := newFixture(t)
+	pat := f.signIn("pat@example.org")
+	sent := intakeForm("submit", nil, "Lexapro", "Sertraline")
+	sent.Set("med_dose_0", "10 mg")
+	sent.Set("med_frequency_0", "daily, and Xanax at night")
+	sent.Set("med_frequency_1", "every other day")
+	if r := f.do("POST", "/portal/intake", sent, pat); r.status != http.StatusSeeOther {
+		t.Fatalf("submit = %d", r.status)
+	}
+	chart := f.do("GET", "/patients/"+f.pA.ID, nil, f.signIn("thea@example.org"))
+	if want := "&#34;Lexapro 10 mg daily, and Xanax at night&#34; is alprazolam (N05BA12), a benzodiazepine"; !strings.Contains(chart.body, want) {
+		t.Errorf("the chart lacks the flag %q", want)
+	}
+	if strings.Contains(chart.body, "not recognised") || strings.Contains(chart.body, "does not say which medicine") {
+		t.Error("a frequency raised a flag it should not")
+	}
+}
+
 // TestIntakeSafetyAnswer: answering yes to current thoughts of ending one's
 // life shows crisis help at once (even in a draft), raises an alert for the
 // care team that stays open until a clinician acknowledges it with what they

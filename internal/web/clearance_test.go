@@ -3,9 +3,12 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kapstone/kapstone/internal/store"
 )
 
 // TestChartClearanceOutOfDate: when the patient sends an intake that
@@ -63,8 +66,8 @@ func TestChartClearanceOutOfDate(t *testing.T) {
 		if !strings.Contains(body, "Clearance out of date:</strong> new medication: Adderall XR 20mg (intake sent "+when+").") {
 			t.Errorf("%s's chart after a new medication lacks \"Clearance out of date: new medication: Adderall XR 20mg (intake sent %s).\"", name, when)
 		}
-		if !strings.Contains(body, "On hold") {
-			t.Errorf("%s's chart after a new medication does not hold dosing", name)
+		if !strings.Contains(body, "On hold</strong><span class=\"meta\">Clearance out of date (see Medical clearance): the prescriber must review the changes and clear again.</span>") {
+			t.Errorf("%s's chart after a new medication does not hold dosing, naming the out-of-date clearance", name)
 		}
 		if strings.Contains(body, `decision-cleared">Cleared<`) {
 			t.Errorf("%s's chart still says Cleared", name)
@@ -103,4 +106,45 @@ func adderallKey(t *testing.T, body string) string {
 	}
 	rest := body[i+len(`name="override_`):]
 	return rest[:strings.IndexByte(rest, '"')]
+}
+
+// TestChartTimesInPracticeZone: staff read every time in the practice's
+// zone: the chart's intake, evaluation, clearance, timeline and consult
+// times and the caseload's alert lines are in it, not in UTC.
+func TestChartTimesInPracticeZone(t *testing.T) {
+	f := newFixture(t)
+	if err := f.st.SetSetting(t.Context(), store.System, "time_zone", "America/New_York"); err != nil {
+		t.Fatal(err)
+	}
+	f.clearA("Sertraline")
+	zoned := regexp.MustCompile(`[A-Z][a-z]{2} [A-Z][a-z]{2} \d+, \d{4}, \d\d:\d\d E[SD]T`)
+	utc := regexp.MustCompile(`\d\d:\d\d UTC`)
+	chart := f.do("GET", "/patients/"+f.pA.ID, nil, f.signIn("rex@example.org")).body
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`From intake version 1, ` + zoned.String()),
+		regexp.MustCompile(`Suitable for KAP</strong> · [^<]*, ` + zoned.String()),
+		regexp.MustCompile(`decision-cleared">Cleared</strong> · [^<]*, ` + zoned.String()),
+		regexp.MustCompile(`stage-[a-z_]+">[^<]*</span> <span class="meta">` + zoned.String()),
+	} {
+		if !want.MatchString(chart) {
+			t.Errorf("the chart lacks %s", want)
+		}
+	}
+	if m := utc.FindAllString(chart, -1); len(m) > 0 {
+		i := utc.FindStringIndex(chart)
+		t.Errorf("the chart shows times in UTC: %q (%s)", m, chart[max(0, i[0]-300):i[1]])
+	}
+
+	// A safety answer raises an alert: the caseload line is in the zone.
+	f.now = f.now.Add(time.Hour)
+	if r := f.do("POST", "/portal/intake", intakeForm("save", []string{"suicidal_now"}, "Sertraline"), f.signIn("pat@example.org")); r.status != http.StatusOK {
+		t.Fatalf("intake = %d", r.status)
+	}
+	caseload := f.do("GET", "/patients", nil, f.signIn("thea@example.org")).body
+	if want := regexp.MustCompile(`\(raised ` + zoned.String()); !want.MatchString(caseload) {
+		t.Errorf("the caseload's alert line lacks %s", want)
+	}
+	if m := utc.FindAllString(caseload, -1); len(m) > 0 {
+		t.Errorf("the caseload shows times in UTC: %q", m)
+	}
 }
