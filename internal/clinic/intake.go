@@ -116,3 +116,22 @@ func Age(birth, now time.Time) int {
 	}
 	return y
 }
+
+// IntakeRiskQuestion is the intake question whose answer is a suicide-risk
+// signal: thoughts of ending one's life in the past 2 weeks.
+const IntakeRiskQuestion = "suicidal_now"
+
+// IntakeRiskWords says an intake risk answer to the care team, with no free
+// text.
+const IntakeRiskWords = "Intake: yes to thoughts of ending their life in the past 2 weeks"
+
+// IntakeRisk reports whether the intake's answers hold a suicide-risk
+// answer: yes to thoughts of ending their life in the past 2 weeks, draft
+// or sent, whatever else is filled in or wrong. It is the only place the
+// rule lives: the store raises the care team's alert on it and the portal
+// shows crisis help on it. Source: the ketamine label's suicidality warning
+// and REFERENCE.md "10 facts" #2 (a risk answer alerts the care team the
+// same day and the patient sees crisis resources at once).
+func IntakeRisk(answers map[string]string) bool {
+	return answers[IntakeRiskQuestion] == "yes"
+}
