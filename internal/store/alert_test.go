@@ -204,3 +204,50 @@ func TestRiskSignalsMigrationKeepsLegacyAlertWords(t *testing.T) {
 		t.Errorf("%d open alerts, want 1", open)
 	}
 }
+
+// TestEmergencyMarkSurvivesDetail: a paper check-in entered through
+// emergency access is audited as emergency, although the entry sets its own
+// detail (it used to overwrite the mark with "phq9:paper").
+func TestEmergencyMarkSurvivesDetail(t *testing.T) {
+	ctx := context.Background()
+	rp := newRiskPractice(t)
+	u := &clinic.User{Email: "theo@example.org", DisplayName: "Theo", Role: clinic.RoleTherapist}
+	if err := rp.s.CreateUser(ctx, store.System, u, "h"); err != nil {
+		t.Fatal(err)
+	}
+	theo := store.Actor{UserID: u.ID, Role: u.Role}
+	if _, err := rp.s.GrantEmergencyAccess(ctx, theo, rp.p.ID, "Patient called in crisis; the team is away."); err != nil {
+		t.Fatal(err)
+	}
+	answers := measure.Answers{}
+	inst, _ := measure.Get("phq9")
+	for _, it := range inst.Items {
+		answers[it.ID] = 0
+	}
+	if _, err := rp.s.EnterPaperCheckin(ctx, theo, rp.p.ID, "phq9", answers, rp.now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	rows, _, err := rp.s.FindAudit(ctx, store.AuditFilter{Action: "checkin.complete", ActorID: theo.UserID, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Detail != "emergency; phq9:paper" {
+		t.Fatalf("paper entry by emergency access audited as %+v, want one row with detail %q", rows, "emergency; phq9:paper")
+	}
+	report, err := rp.s.AccessReport(ctx, rp.patient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range report {
+		if r.Action == "checkin.complete" {
+			found = true
+			if !r.Emergency {
+				t.Error("the patient's access report does not mark the paper entry as emergency access")
+			}
+		}
+	}
+	if !found {
+		t.Error("the paper entry is not in the patient's access report")
+	}
+}
