@@ -234,7 +234,7 @@
     var words = document.getElementById("autosave-crisis-words");
     var unsent = null; // the body of a save not yet answered
     var sent = false;  // the form itself was posted: nothing more to save from here
-    var notYet = "We could not alert your care team yet. If you might act on thoughts of ending your life, please do not wait for us.";
+    var notYet = "We could not alert your care team yet.";
     var notSaved = "Not saved: you may be signed out or offline. Sign in again, then answer again: your answers were not saved.";
     function body() {
       var data = new URLSearchParams(new FormData(form));
@@ -252,7 +252,7 @@
     }
     function failed(text) {
       say(text);
-      if (riskChosen()) { showCrisis("We could not alert your care team yet: your answers were not saved. If you might act on thoughts of ending your life, please do not wait for us."); }
+      if (riskChosen()) { showCrisis("We could not alert your care team yet: your answers were not saved."); }
     }
     function save() {
       var b = body();
