@@ -249,3 +249,34 @@ func TestBrowserRiskChoiceSignedOut(t *testing.T) {
 		t.Errorf("caseload alert %q from a save that was refused", a)
 	}
 }
+
+// TestBrowserSendAfterFailedAutosave (review B2): in chromium, a patient's
+// last background save fails (offline), the connection comes back, and
+// they press "Send my answers": the check-in is sent and no background
+// save follows it as the page goes (a beacon with action=save used to
+// start a new draft right after the completed check-in).
+func TestBrowserSendAfterFailedAutosave(t *testing.T) {
+	cp := newCheckinPractice(t)
+	pb, closeTab := cp.patientTab(t)
+	defer closeTab()
+	pb.do(t, "PHQ-9", chromedp.Navigate(cp.in.url+"/portal/checkins/phq9"), chromedp.WaitVisible(chromedp.ID("checkin-title")))
+	for i := 1; i <= 9; i++ {
+		pb.do(t, fmt.Sprintf("item %d", i), chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=phq9_%d][value="0"]`, i))))
+	}
+	waitTrue(t, pb, "saved", `document.querySelector('.autosave-state').textContent.includes('are saved')`)
+	if _, err := chromedp.Call(pb.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{{Offline: true}}}); err != nil {
+		t.Fatalf("offline: %v", err)
+	}
+	pb.do(t, "item 1 offline", chromedp.Click(chromedp.CSS(`input[name=phq9_1][value="1"]`)))
+	waitTrue(t, pb, "not saved", `document.querySelector('.autosave-state').textContent.includes('Not saved')`)
+	if _, err := chromedp.Call(pb.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{}}); err != nil {
+		t.Fatalf("online: %v", err)
+	}
+	pb.do(t, "send", chromedp.Click(chromedp.CSS(`button[name=action][value=complete]`)))
+	waitTrue(t, pb, "sent", `location.search.includes('done=phq9')`)
+	time.Sleep(1500 * time.Millisecond) // a beacon, if any, arrives
+	pb.do(t, "PHQ-9 again", chromedp.Navigate(cp.in.url+"/portal/checkins/phq9"), chromedp.WaitVisible(chromedp.ID("checkin-title")))
+	if n := run1(t, pb, "checked", chromedp.Evaluate[int](`document.querySelectorAll('form.checkin input[type=radio]:checked').length`)); n != 0 {
+		t.Errorf("after sending, a new draft holds %d answers: a background save followed the sent check-in", n)
+	}
+}
