@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kapstone/kapstone/internal/demo"
@@ -214,4 +216,67 @@ func TestBrowserItem9ThenTabClosed(t *testing.T) {
 	}
 	cp.shot(t, cp.b, "checkin-item9-closed-caseload")
 	cp.b.checkConsole(t)
+}
+
+// TestBrowserRiskChoiceSignedOut (review A2): in chromium, a patient whose
+// sign-in has ended chooses a risk answer on the risk screen. Crisis help
+// shows at once all the same, saying the care team could not be alerted
+// yet, the status line says they are signed out and nothing was saved, and
+// the choice stays in the form; no alert is claimed or raised.
+func TestBrowserRiskChoiceSignedOut(t *testing.T) {
+	cp := newCheckinPractice(t)
+	pb, closeTab := cp.patientTab(t)
+	defer closeTab()
+	pb.do(t, "risk screen", chromedp.Navigate(cp.in.url+"/portal/checkins/risk"), chromedp.WaitVisible(chromedp.ID("checkin-title")))
+	// The sign-in ends (as after 30 idle minutes): the session cookie is gone.
+	if _, err := chromedp.Call(pb.ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	pb.do(t, "Q2 yes", chromedp.Click(chromedp.CSS(`input[name=risk_2][value="1"]`)), chromedp.WaitVisible(chromedp.ID("autosave-crisis")))
+	waitTrue(t, pb, "signed out, not saved", `document.querySelector('.autosave-state').textContent.includes('signed out')`)
+	if s := run1(t, pb, "crisis words", chromedp.Text(chromedp.ID("autosave-crisis-words"))); !strings.Contains(s, "could not alert your care team yet") || strings.Contains(s, "has been alerted") {
+		t.Errorf("signed out, the crisis help says %q, want not alerted yet", s)
+	}
+	if s := run1(t, pb, "crisis lines", chromedp.Evaluate[string](`[...document.querySelectorAll('#autosave-crisis .crisis-actions a')].map(a => a.getAttribute('href')).join(' ')`)); !strings.Contains(s, "tel:988") {
+		t.Errorf("crisis links = %q, want tel:988", s)
+	}
+	if !run1(t, pb, "choice kept", chromedp.Evaluate[bool](`document.querySelector('input[name=risk_2][value="1"]').checked && location.pathname === '/portal/checkins/risk'`)) {
+		t.Error("the choice was lost, or the page left the form")
+	}
+	cp.shot(t, pb, "checkin-risk-signed-out")
+	pb.checkConsole(t, "status of 401")
+	if a := cp.caseloadAlert(t); a != "" {
+		t.Errorf("caseload alert %q from a save that was refused", a)
+	}
+}
+
+// TestBrowserSendAfterFailedAutosave (review B2): in chromium, a patient's
+// last background save fails (offline), the connection comes back, and
+// they press "Send my answers": the check-in is sent and no background
+// save follows it as the page goes (a beacon with action=save used to
+// start a new draft right after the completed check-in).
+func TestBrowserSendAfterFailedAutosave(t *testing.T) {
+	cp := newCheckinPractice(t)
+	pb, closeTab := cp.patientTab(t)
+	defer closeTab()
+	pb.do(t, "PHQ-9", chromedp.Navigate(cp.in.url+"/portal/checkins/phq9"), chromedp.WaitVisible(chromedp.ID("checkin-title")))
+	for i := 1; i <= 9; i++ {
+		pb.do(t, fmt.Sprintf("item %d", i), chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=phq9_%d][value="0"]`, i))))
+	}
+	waitTrue(t, pb, "saved", `document.querySelector('.autosave-state').textContent.includes('are saved')`)
+	if _, err := chromedp.Call(pb.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{{Offline: true}}}); err != nil {
+		t.Fatalf("offline: %v", err)
+	}
+	pb.do(t, "item 1 offline", chromedp.Click(chromedp.CSS(`input[name=phq9_1][value="1"]`)))
+	waitTrue(t, pb, "not saved", `document.querySelector('.autosave-state').textContent.includes('Not saved')`)
+	if _, err := chromedp.Call(pb.ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{}}); err != nil {
+		t.Fatalf("online: %v", err)
+	}
+	pb.do(t, "send", chromedp.Click(chromedp.CSS(`button[name=action][value=complete]`)))
+	waitTrue(t, pb, "sent", `location.search.includes('done=phq9')`)
+	time.Sleep(1500 * time.Millisecond) // a beacon, if any, arrives
+	pb.do(t, "PHQ-9 again", chromedp.Navigate(cp.in.url+"/portal/checkins/phq9"), chromedp.WaitVisible(chromedp.ID("checkin-title")))
+	if n := run1(t, pb, "checked", chromedp.Evaluate[int](`document.querySelectorAll('form.checkin input[type=radio]:checked').length`)); n != 0 {
+		t.Errorf("after sending, a new draft holds %d answers: a background save followed the sent check-in", n)
+	}
 }

@@ -125,3 +125,29 @@ func Age(birth, now time.Time) int {
 	}
 	return y
 }
+
+// IntakeRiskQuestion is the intake question whose answer is a suicide-risk
+// signal: thoughts of ending one's life in the past 2 weeks.
+const IntakeRiskQuestion = "suicidal_now"
+
+// IntakeRiskWords says the intake's risk answer to the care team, with no
+// free text: "yes" or "not sure" to thoughts of ending their life.
+func IntakeRiskWords(answers map[string]string) string {
+	if answers[IntakeRiskQuestion] == "unsure" {
+		return "Intake: not sure about thoughts of ending their life in the past 2 weeks"
+	}
+	return "Intake: yes to thoughts of ending their life in the past 2 weeks"
+}
+
+// IntakeRisk reports whether the intake's answers hold a suicide-risk
+// answer: yes, or not sure (the most conservative reading, as for the
+// risk screen: uncertainty about suicidal thoughts is asked about the same
+// day), to thoughts of ending their life in the past 2 weeks, draft or sent, whatever else is filled in or wrong. It is the only place the
+// rule lives: the store raises the care team's alert on it and the portal
+// shows crisis help on it. Source: the ketamine label's suicidality warning
+// and REFERENCE.md "10 facts" #2 (a risk answer alerts the care team the
+// same day and the patient sees crisis resources at once).
+func IntakeRisk(answers map[string]string) bool {
+	v := answers[IntakeRiskQuestion]
+	return v == "yes" || v == "unsure"
+}

@@ -139,6 +139,37 @@ func endorsedLevel(inst Instrument, it Item, v int) (RiskLevel, bool) {
 	return level, ok
 }
 
+// RiskAnswer reports whether answering v to inst's item id is a risk answer
+// on its own: the answer that makes Signal positive (a Risk item above 0, a
+// triaged item answered with a rule's value). The form marks these choices
+// so the page's script shows crisis help the moment one is chosen; it is
+// the same rule Signal applies (endorsedLevel), so the two never differ.
+func RiskAnswer(inst Instrument, id string, v int) bool {
+	for _, it := range inst.Items {
+		if it.ID == id && hasOption(it, v) {
+			_, endorsed := endorsedLevel(inst, it, v)
+			return endorsed
+		}
+	}
+	return false
+}
+
+// RiskQuestion reports whether some answer to inst's item id is a risk
+// answer (RiskAnswer): the form shows crisis help beside such questions.
+func RiskQuestion(inst Instrument, id string) bool {
+	for _, it := range inst.Items {
+		if it.ID != id {
+			continue
+		}
+		for _, o := range it.Options {
+			if RiskAnswer(inst, id, o.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Signal judges the suicide risk in answers to inst, partial or complete,
 // and is the only place the rule lives. Every endorsed item counts, whatever
 // the branching: risk screen question 5 answered yes after question 2 was

@@ -271,6 +271,15 @@ func TestSignalProperties(t *testing.T) {
 					t.Fatalf("%s %v: Words %q lacks %q", inst.ID, a, s.Words(), e.Words)
 				}
 			}
+			// The form's marks (RiskAnswer) agree with Signal: an answer set
+			// is positive exactly when one of its answers is marked.
+			marked := false
+			for id, v := range valid {
+				marked = marked || RiskAnswer(inst, id, v)
+			}
+			if marked != s.Positive() {
+				t.Fatalf("%s %v: RiskAnswer marks %v, Signal positive %v", inst.ID, a, marked, s.Positive())
+			}
 			if s.Positive() != (len(endorsed) > 0) || s.Alert != s.Positive() || s.Level != want || !slices.Equal(got, endorsed) {
 				t.Fatalf("%s %v: Signal = %+v; want level %q items %v", inst.ID, a, s, want, endorsed)
 			}
@@ -301,6 +310,44 @@ func TestSignalProperties(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+func TestRiskAnswer(t *testing.T) {
+	phq9, _ := Get("phq9")
+	risk, _ := Get("risk")
+	gad7, _ := Get("gad7")
+	for _, c := range []struct {
+		inst     Instrument
+		id       string
+		v        int
+		want     bool
+		question bool
+	}{
+		{phq9, "phq9_9", 0, false, true},
+		{phq9, "phq9_9", 1, true, true},
+		{phq9, "phq9_9", 3, true, true},
+		{phq9, "phq9_9", 4, false, true}, // not a choice
+		{phq9, "phq9_1", 3, false, false},
+		{risk, "risk_1", 1, true, true},
+		{risk, "risk_1", 0, false, true},
+		{risk, "risk_2", 1, true, true},
+		{risk, "risk_5", 1, true, true},
+		{risk, "nope", 1, false, false},
+		{gad7, "gad7_1", 3, false, false},
+	} {
+		if got := RiskAnswer(c.inst, c.id, c.v); got != c.want {
+			t.Errorf("RiskAnswer(%s, %s, %d) = %v, want %v", c.inst.ID, c.id, c.v, got, c.want)
+		}
+		if got := RiskQuestion(c.inst, c.id); got != c.question {
+			t.Errorf("RiskQuestion(%s, %s) = %v, want %v", c.inst.ID, c.id, got, c.question)
+		}
+	}
+	// Every risk screen question has a risk answer: each shows crisis help.
+	for _, it := range risk.Items {
+		if !RiskQuestion(risk, it.ID) {
+			t.Errorf("risk screen %s has no risk answer", it.ID)
 		}
 	}
 }

@@ -454,7 +454,7 @@ var questions = []Question{
 		Help: "We ask everyone this. Your answer helps your care team support you safely."},
 	{ID: "suicidal_now", Section: SectionSafety,
 		Text: "In the past 2 weeks, including today, have you had thoughts of ending your life?",
-		Help: "When you save or send this questionnaire with a yes here, your care team is alerted. They may not see it straight away, so please use the crisis lines below if you need help now."},
+		Help: "When you save or send this questionnaire with yes or not sure here, your care team is alerted. They may not see it straight away, so please use the crisis lines below if you need help now."},
 }
 
 // Questions returns the intake's yes/no questions in display order, grouped

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -78,8 +79,13 @@ func (s *Store) raiseSafetyAlert(ctx context.Context, tx *Tx, actor Actor, patie
 // answer they have not seen; the alert shows the highest answer it holds,
 // so a milder later answer never lowers or overwrites it. The same answer
 // saved again (an autosave) adds nothing. The care team is emailed when the
-// alert opens, and again when it becomes urgent.
+// alert opens, and again when it becomes urgent. It holds the patient's
+// risk lock (as AcknowledgeSafetyAlert does), so an alert read here as open
+// is not acknowledged before this transaction ends.
 func (s *Store) raiseAlert(ctx context.Context, tx *Tx, actor Actor, patientID, source string, sig alertSignal) (*RaisedAlert, error) {
+	if err := s.d.lockPatientRisk(ctx, tx.tx, patientID); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	var id string
 	var cur alertSignal
@@ -99,8 +105,8 @@ func (s *Store) raiseAlert(ctx context.Context, tx *Tx, actor Actor, patientID, 
 			return nil, err
 		}
 		if sig.higher(cur) {
-			if _, err := tx.Exec(ctx, `UPDATE safety_alerts SET signal = $1, level = $2, urgency = $3, severity = $4, last_signal_at = $5 WHERE id = $6`,
-				sig.words, sig.level, string(sig.urgency), sig.severity, now, id); err != nil {
+			if err := updatedOne(tx.Exec(ctx, `UPDATE safety_alerts SET signal = $1, level = $2, urgency = $3, severity = $4, last_signal_at = $5 WHERE id = $6 AND acknowledged_at IS NULL`,
+				sig.words, sig.level, string(sig.urgency), sig.severity, now, id)); err != nil {
 				return nil, err
 			}
 			if sig.urgency.Rank() > cur.urgency.Rank() {
@@ -109,7 +115,7 @@ func (s *Store) raiseAlert(ctx context.Context, tx *Tx, actor Actor, patientID, 
 				}
 			}
 			out.Urgency, out.Signal = sig.urgency, sig.words
-		} else if _, err := tx.Exec(ctx, `UPDATE safety_alerts SET last_signal_at = $1 WHERE id = $2`, now, id); err != nil {
+		} else if err := updatedOne(tx.Exec(ctx, `UPDATE safety_alerts SET last_signal_at = $1 WHERE id = $2 AND acknowledged_at IS NULL`, now, id)); err != nil {
 			return nil, err
 		}
 		return out, s.appendAudit(ctx, tx, actor, Entry{Action: "alert.signal", PatientID: patientID, ObjectType: "safety_alert", ObjectID: id, Detail: "source=" + source})
@@ -134,6 +140,24 @@ func (s *Store) raiseAlert(ctx context.Context, tx *Tx, actor Actor, patientID, 
 	}
 	return &RaisedAlert{ID: id, New: true, Urgency: sig.urgency, Signal: sig.words},
 		s.appendAudit(ctx, tx, actor, Entry{Action: "alert.raise", PatientID: patientID, ObjectType: "safety_alert", ObjectID: id, Detail: "source=" + source})
+}
+
+// updatedOne checks that an UPDATE of an open alert changed exactly one
+// row. Under the patient's risk lock an alert read as open stays open, so
+// anything else is a broken invariant, never a lost answer: the
+// transaction fails rather than adding the answer to a closed alert.
+func updatedOne(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("alert: %d open alerts updated, want 1", n)
+	}
+	return nil
 }
 
 // addAlertSignal keeps one risk answer on alert id, with its time.
@@ -248,24 +272,35 @@ func (s *Store) AcknowledgeSafetyAlert(ctx context.Context, actor Actor, patient
 		if utf8.RuneCountInString(note) > 2000 {
 			return &clinic.Error{Code: clinic.EInvalid, Message: "Use at most 2000 characters.", Fields: map[string]string{"ack_note": "Use at most 2000 characters."}}
 		}
-		var last time.Time
-		err := tx.QueryRow(ctx, `SELECT last_signal_at FROM safety_alerts WHERE id = $1 AND patient_id = $2`, id, patientID).Scan(&last)
-		if errors.Is(err, sql.ErrNoRows) {
-			return clinic.Errorf(clinic.ENotFound, "We could not find that alert.")
+		// Under the patient's risk lock no answer is added while this runs;
+		// one conditional UPDATE closes the alert only if it is still open
+		// and holds no answer newer than the one the page showed (compared
+		// exactly: both engines keep microseconds, and seen is the stored
+		// value sent back by the page).
+		if err := s.d.lockPatientRisk(ctx, tx.tx, patientID); err != nil {
+			return err
 		}
+		res, err := tx.Exec(ctx, `UPDATE safety_alerts SET acknowledged_by = $1, acknowledged_at = $2, ack_note = $3
+			WHERE id = $4 AND patient_id = $5 AND acknowledged_at IS NULL AND last_signal_at <= $6`,
+			actor.UserID, s.now(), note, id, patientID, seen.UTC())
 		if err != nil {
 			return err
 		}
-		if last.UTC().After(seen.UTC().Add(time.Millisecond)) {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			// Say why: no such alert, already acknowledged, or a newer answer.
+			var ack nullTime
+			err := tx.QueryRow(ctx, `SELECT acknowledged_at FROM safety_alerts WHERE id = $1 AND patient_id = $2`, id, patientID).Scan(&ack)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				return clinic.Errorf(clinic.ENotFound, "We could not find that alert.")
+			case err != nil:
+				return err
+			case ack.ptr() != nil:
+				return clinic.Errorf(clinic.EConflict, "This alert was already acknowledged.")
+			}
 			return clinic.Errorf(clinic.EConflict, "A newer answer arrived after you opened this page. Reload the chart, read it, then acknowledge.")
-		}
-		res, err := tx.Exec(ctx, `UPDATE safety_alerts SET acknowledged_by = $1, acknowledged_at = $2, ack_note = $3 WHERE id = $4 AND patient_id = $5 AND acknowledged_at IS NULL`,
-			actor.UserID, s.now(), note, id, patientID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return clinic.Errorf(clinic.EConflict, "This alert was already acknowledged.")
 		}
 		e.ObjectType, e.ObjectID = "safety_alert", id
 		return nil

@@ -39,6 +39,31 @@ type Entry struct {
 	ObjectType string
 	ObjectID   string
 	Detail     string
+	// Emergency marks an access made through emergency access (set by
+	// patientAccess). The row's detail then starts with "emergency",
+	// whatever Detail a handler sets, so no handler can erase the mark.
+	Emergency bool
+}
+
+// emergencyMark starts the detail of an audit row for an emergency access.
+const emergencyMark = "emergency"
+
+// auditDetail is the detail stored for e: e.Detail, after the emergency
+// mark when e.Emergency ("emergency", or "emergency; <detail>").
+func auditDetail(e Entry) string {
+	if !e.Emergency || e.Detail == emergencyMark || strings.HasPrefix(e.Detail, emergencyMark+"; ") {
+		return e.Detail
+	}
+	if e.Detail == "" {
+		return emergencyMark
+	}
+	return emergencyMark + "; " + e.Detail
+}
+
+// isEmergencyDetail reports whether a stored audit detail carries the
+// emergency mark (auditDetail).
+func isEmergencyDetail(d string) bool {
+	return d == emergencyMark || strings.HasPrefix(d, emergencyMark+"; ")
 }
 
 // SetAuditKey gives the store the key that signs audit rows. Every store
@@ -71,7 +96,7 @@ func (s *Store) appendAudit(ctx context.Context, tx *Tx, a Actor, e Entry) error
 		ActorID: a.UserID, ActorRole: string(a.Role),
 		Action: e.Action, Outcome: e.Outcome, PatientID: e.PatientID,
 		ObjectType: e.ObjectType, ObjectID: e.ObjectID,
-		ClientAddr: a.Addr, RequestID: a.RequestID, Detail: e.Detail,
+		ClientAddr: a.Addr, RequestID: a.RequestID, Detail: auditDetail(e),
 	}
 	s.key.Seal(prevHash, &ev)
 	_, err = tx.Exec(ctx, `INSERT INTO audit_events (seq, at, actor_id, actor_role, action, outcome, patient_id, object_type, object_id, client_addr, request_id, detail, prev_hash, hash, sig)

@@ -131,7 +131,7 @@ func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, i
 	if submit {
 		action = "intake.submit"
 	}
-	safety := in.Answers["suicidal_now"] == "yes"
+	safety := clinic.IntakeRisk(in.Answers)
 	var version int64
 	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
 		if err := in.Validate(questionIDs, submit); err != nil {
@@ -153,7 +153,7 @@ func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, i
 		// A suicide-risk answer alerts the care team as soon as it is saved,
 		// draft or not: it is never held back until the form is finished.
 		if safety {
-			return s.raiseSafetyAlert(ctx, tx, actor, patientID, "intake", "Intake: yes to thoughts of ending their life in the past 2 weeks")
+			return s.raiseSafetyAlert(ctx, tx, actor, patientID, "intake", clinic.IntakeRiskWords(in.Answers))
 		}
 		return nil
 	})
@@ -161,7 +161,7 @@ func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, i
 		// The form could not be saved (another field is wrong), but the
 		// answer was given: the alert goes out anyway.
 		if aerr := s.patientAccess(ctx, actor, patientID, auth.PermChart, "intake.safety", func(tx *Tx, a Access, e *Entry) error {
-			return s.raiseSafetyAlert(ctx, tx, actor, patientID, "intake", "Intake: yes to thoughts of ending their life in the past 2 weeks")
+			return s.raiseSafetyAlert(ctx, tx, actor, patientID, "intake", clinic.IntakeRiskWords(in.Answers))
 		}); aerr != nil {
 			return 0, aerr
 		}

@@ -280,7 +280,7 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 	var verr error // why the check-in could not be completed; the answers are saved anyway
 	err = s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
 		c = &Checkin{Instrument: instrument}
-		if err := s.d.lockCheckins(ctx, tx.tx, patientID); err != nil {
+		if err := s.d.lockPatientRisk(ctx, tx.tx, patientID); err != nil {
 			return err
 		}
 		// The in-progress check-in, if any: its answers are kept, the new ones added.

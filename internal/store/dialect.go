@@ -188,12 +188,15 @@ func (d *dialect) lockSchedule(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-// lockCheckins serialises saves of one patient's check-ins for the rest of
-// the transaction, so two answers saved at once (a page's background saves)
-// never both start a check-in or both take the same answer version. SQLite
-// has one writer at a time already; PostgreSQL takes a transaction-scoped
-// advisory lock keyed by the patient.
-func (d *dialect) lockCheckins(ctx context.Context, tx *sql.Tx, patientID string) error {
+// lockPatientRisk serialises, per patient, everything that touches their
+// check-ins and safety alerts for the rest of the transaction: check-in
+// saves (so two background saves never both start a check-in or take the
+// same answer version), raising or adding to an alert, and acknowledging
+// one (so a risk answer is never added to an alert that a clinician is
+// acknowledging at that moment). SQLite has one writer at a time already;
+// PostgreSQL takes a transaction-scoped advisory lock keyed by the patient
+// (taking it again in the same transaction is harmless).
+func (d *dialect) lockPatientRisk(ctx context.Context, tx *sql.Tx, patientID string) error {
 	if d.name != EnginePostgres {
 		return nil
 	}

@@ -161,7 +161,7 @@ func (s *Store) AccessReport(ctx context.Context, actor Actor) ([]AccessReportRo
 				r.ActorName = "Someone using a link"
 			}
 			r.At, r.ActorRole = r.At.UTC(), clinic.Role(role)
-			r.Emergency = detail == "emergency" || strings.HasPrefix(r.Action, "emergency.")
+			r.Emergency = isEmergencyDetail(detail) || strings.HasPrefix(r.Action, "emergency.")
 			out = append(out, r)
 		}
 		if err := rows.Err(); err != nil {

@@ -333,7 +333,7 @@ func (s *Store) SharedJournal(ctx context.Context, actor Actor, patientID string
 		}
 		e.ObjectType, e.Detail = "journal", "shared"
 		if a.Relation != auth.RelTeam && a.Relation != auth.RelOwner {
-			e.Detail = "emergency: journal not shown"
+			e.Detail, e.Emergency = "journal not shown", true
 			return nil
 		}
 		var err error

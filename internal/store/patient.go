@@ -206,9 +206,8 @@ func (s *Store) patientAccess(ctx context.Context, actor Actor, patientID string
 			return err
 		}
 		e := Entry{Action: action, PatientID: patientID, ObjectType: "patient", ObjectID: patientID}
-		if a.Relation == auth.RelEmergency {
-			e.Detail = "emergency"
-		}
+		// Marked here, once: the row says emergency whatever detail fn adds.
+		e.Emergency = a.Relation == auth.RelEmergency
 		if err := fn(tx, a, &e); err != nil {
 			return err
 		}

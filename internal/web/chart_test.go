@@ -783,3 +783,24 @@ func TestRemoteAppointments(t *testing.T) {
 		t.Error("the patient does not see the video link and who is with them")
 	}
 }
+
+// TestIntakeUnsureSafetyAnswer: "not sure" about thoughts of ending one's
+// life is read the most conservative way: crisis help at once and an alert
+// that says it was "not sure", never dropped as a no.
+func TestIntakeUnsureSafetyAnswer(t *testing.T) {
+	f := newFixture(t)
+	pat := f.signIn("pat@example.org")
+	form := intakeForm("save", nil)
+	form.Set("q_suicidal_now", "unsure")
+	r := f.do("POST", "/portal/intake", form, pat)
+	if r.status != http.StatusOK || !strings.Contains(r.body, "Thank you for telling us") || !strings.Contains(r.body, `href="tel:988"`) {
+		t.Fatalf("unsure safety answer = %d, want the crisis page", r.status)
+	}
+	if n := len(f.auditRows("alert.raise")); n != 1 {
+		t.Fatalf("%d alert.raise rows, want 1", n)
+	}
+	thea := f.signIn("thea@example.org")
+	if c := f.do("GET", "/patients", nil, thea); !strings.Contains(c.body, "not sure about thoughts of ending their life") {
+		t.Error("the caseload's alert does not say the answer was not sure")
+	}
+}

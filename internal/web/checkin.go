@@ -100,6 +100,17 @@ type checkinData struct {
 	DraftRisk bool
 }
 
+// RiskOption reports whether answering v to item id is a risk answer
+// (measure.RiskAnswer, the rule Signal applies): the form marks it with
+// data-risk so the page's script shows crisis help the moment it is chosen.
+func (d checkinData) RiskOption(id string, v int) bool {
+	return measure.RiskAnswer(d.Instrument, id, v)
+}
+
+// RiskQuestion reports whether item id has a risk answer: crisis help is
+// shown beside it.
+func (d checkinData) RiskQuestion(id string) bool { return measure.RiskQuestion(d.Instrument, id) }
+
 // AlertWords says to the patient what the store did with a risk answer, in
 // plain words that match it: saved and alerted with its urgency, or not.
 func (d checkinData) AlertWords() string {
@@ -157,6 +168,9 @@ type checkinSaved struct {
 	Urgency string            `json:"urgency,omitempty"`
 	Message string            `json:"message,omitempty"`
 	Errors  map[string]string `json:"errors,omitempty"`
+	// SignedOut is set when the sign-in has ended: nothing was saved (see
+	// signedOutJSON, which answers such a save before it gets here).
+	SignedOut bool `json:"signed_out,omitempty"`
 }
 
 // handlePortalCheckin saves a check-in, or completes it. Every post saves
@@ -219,8 +233,10 @@ func (s *Server) handlePortalCheckin(w http.ResponseWriter, r *http.Request) {
 		case clinic.ErrorCode(err) == clinic.ENotFound:
 			status = http.StatusNotFound
 		case err != nil:
+			// The database could not be reached or failed: try again later,
+			// as for every other page (never a 500 for a save that failed).
 			s.log.Error("checkin autosave", "err", err)
-			status = http.StatusInternalServerError
+			status = http.StatusServiceUnavailable
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

@@ -67,17 +67,25 @@ func (s *Server) handlePortalIntake(w http.ResponseWriter, r *http.Request) {
 	in := intakeFromForm(r.PostForm)
 	submit := r.PostFormValue("action") == "submit"
 	_, err = s.store.SaveIntake(ctx, s.actor(r), p.ID, in, submit, store.QuestionIDs())
-	safety := in.Answers["suicidal_now"] == "yes"
+	safety := clinic.IntakeRisk(in.Answers)
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
 		s.intakePage(w, r, p, intakeData{Action: "/portal/intake", Intake: in, Errors: e.Fields, Safety: safety}, http.StatusUnprocessableEntity)
 		return
 	}
-	if err != nil {
-		s.error(w, r, err)
+	if safety {
+		// Crisis help whatever happened to the save; the page says plainly
+		// when nothing was saved (and so no one was alerted).
+		d := intakeData{Patient: p, Saved: map[bool]string{true: "submitted", false: "draft"}[submit], Safety: true}
+		status := http.StatusOK
+		if err != nil {
+			s.log.Error("intake with a risk answer not saved", "err", err)
+			d.Saved, status = "", http.StatusServiceUnavailable
+		}
+		s.render(w, r, status, "intake_safety", "You are not alone", d)
 		return
 	}
-	if safety {
-		s.render(w, r, http.StatusOK, "intake_safety", "You are not alone", intakeData{Patient: p, Saved: map[bool]string{true: "submitted", false: "draft"}[submit]})
+	if err != nil {
+		s.error(w, r, err)
 		return
 	}
 	saved := "draft"

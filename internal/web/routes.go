@@ -185,6 +185,23 @@ func (s *Server) wrap(h http.Handler) http.Handler {
 	return h
 }
 
+// isAutosave reports whether r is a page script's background save
+// (autosave=1 in a posted form), which answers JSON, not pages.
+func isAutosave(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.PostFormValue("autosave") == "1"
+}
+
+// signedOutJSON answers a background save whose sign-in has ended (or never
+// was) with 401 and JSON saying nothing was saved, instead of a redirect to
+// the sign-in page, which a script's fetch would follow and could not tell
+// from a save.
+func signedOutJSON(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusUnauthorized)
+	w.Write([]byte(`{"saved":false,"signed_out":true,"message":"You are signed out, so your answers were not saved. Sign in again to send them."}` + "\n"))
+}
+
 // guard enforces a route's access level before its handler runs. Denied
 // requests learn nothing: anonymous callers are sent to sign in, a
 // half-signed-in user to the second-factor page, and a signed-in user of
@@ -217,6 +234,10 @@ func (s *Server) guard(rt route) http.Handler {
 			}
 		case signedIn:
 			if sess == nil {
+				if isAutosave(r) {
+					signedOutJSON(w)
+					return
+				}
 				http.Redirect(w, r, toLogin, http.StatusSeeOther)
 				return
 			}

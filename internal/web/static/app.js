@@ -219,9 +219,13 @@
   // Check-ins: every answer is saved to the server as soon as it is chosen
   // (a risk answer raises its alert at once, even if the tab is then
   // closed: keepalive lets the request finish, and an answer still on its
-  // way when the page goes is sent again as a beacon). The server answers
-  // with JSON saying what it stored and raised; crisis help is shown when it
-  // says so. "Next" saves and moves on without leaving the page. Without
+  // way when the page goes is sent again as a beacon). Choices that are risk
+  // answers carry data-risk (the server's rule): choosing one shows crisis
+  // help at once, whatever the network does, saying the care team is not
+  // alerted yet until the server's JSON reply says it is. A reply that is
+  // not the server's JSON (a redirect, a sign-in page, an error page), a
+  // 401 (signed out) or no reply at all is "not saved": the choice stays in
+  // the form. "Next" saves and moves on without leaving the page. Without
   // JavaScript, Next and the buttons at the end post the form and save.
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
     var url = form.getAttribute("action");
@@ -229,6 +233,9 @@
     var crisis = document.getElementById("autosave-crisis");
     var words = document.getElementById("autosave-crisis-words");
     var unsent = null; // the body of a save not yet answered
+    var sent = false;  // the form itself was posted: nothing more to save from here
+    var notYet = "We could not alert your care team yet.";
+    var notSaved = "Not saved: you may be signed out or offline. Sign in again, then answer again: your answers were not saved.";
     function body() {
       var data = new URLSearchParams(new FormData(form));
       data.delete("step");
@@ -237,27 +244,51 @@
       return data.toString();
     }
     function say(text) { if (state) { state.textContent = text; } }
+    function riskChosen() { return !!form.querySelector("input[data-risk]:checked"); }
+    function showCrisis(text) {
+      if (!crisis) { return; }
+      if (words) { words.textContent = text; }
+      crisis.hidden = false;
+    }
+    function failed(text) {
+      say(text);
+      if (riskChosen()) { showCrisis("We could not alert your care team yet: your answers were not saved."); }
+    }
     function save() {
       var b = body();
       unsent = b;
       return fetch(url, {
-        method: "POST", credentials: "same-origin", keepalive: true,
+        method: "POST", credentials: "same-origin", keepalive: true, redirect: "manual",
         headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" }, body: b
       }).then(function (r) {
         var json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-        return (json ? r.json() : Promise.resolve(null)).then(function (res) {
+        if (r.type === "opaqueredirect" || r.redirected || !json) {
           if (unsent === b) { unsent = null; }
-          if (res && res.crisis && crisis) {
-            if (words) { words.textContent = res.message || ""; }
-            crisis.hidden = false;
+          failed(notSaved);
+          return null;
+        }
+        return r.json().then(function (res) {
+          if (unsent === b) { unsent = null; }
+          if (r.status === 401 || !res || res.signed_out) {
+            failed("You are signed out, so your answers were not saved. Sign in again, then answer again.");
+            return res;
           }
-          if (res && res.saved) { say("Your answers so far are saved."); } else { say("Not saved: use “Save and finish later” below."); }
+          if (res.crisis) {
+            showCrisis(res.message || notYet);
+          } else if (riskChosen()) {
+            showCrisis(notYet);
+          }
+          if (r.ok && res.saved) { say("Your answers so far are saved."); } else { failed("Not saved: use “Save and finish later” below."); }
           return res;
-        });
-      }).catch(function () { say("Not saved yet: check your connection, then use “Save and finish later” below."); });
+        }, function () { failed(notSaved); return null; });
+      }).catch(function () {
+        failed("Not saved yet: check your connection, then use “Save and finish later” below.");
+      });
     }
     form.addEventListener("change", function (ev) {
-      if (ev.target && ev.target.type === "radio") { save(); }
+      if (!ev.target || ev.target.type !== "radio") { return; }
+      if (ev.target.hasAttribute("data-risk")) { showCrisis(notYet); } // at once, before any reply
+      save();
     });
     form.querySelectorAll("button[name=step][data-target]").forEach(function (btn) {
       btn.addEventListener("click", function (ev) {
@@ -266,8 +297,11 @@
         location.hash = btn.getAttribute("data-target");
       });
     });
+    // The form's own post carries every answer: no beacon after it, which
+    // would start a new draft once the check-in is sent.
+    form.addEventListener("submit", function () { sent = true; unsent = null; });
     window.addEventListener("pagehide", function () {
-      if (unsent && navigator.sendBeacon) {
+      if (unsent && !sent && navigator.sendBeacon) {
         navigator.sendBeacon(url, new Blob([unsent], { type: "application/x-www-form-urlencoded" }));
       }
     });

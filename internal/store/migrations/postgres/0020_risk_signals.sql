@@ -18,6 +18,11 @@ INSERT INTO checkin_answers (id, checkin_id, version, answers, author_id, saved_
 ALTER TABLE safety_alerts ADD COLUMN level TEXT NOT NULL DEFAULT '';
 ALTER TABLE safety_alerts ADD COLUMN urgency TEXT NOT NULL DEFAULT 'urgent';
 ALTER TABLE safety_alerts ADD COLUMN severity BIGINT NOT NULL DEFAULT 0;
+-- Alerts raised before this schema did not record how severe their answer
+-- was: they are taken as the most severe (3, the top of the PHQ-9 item 9
+-- scale and of the risk screen's triage rank), so a milder later answer is
+-- added to them but never replaces their words.
+UPDATE safety_alerts SET severity = 3;
 
 CREATE TABLE safety_alert_signals (
     id          TEXT PRIMARY KEY,
@@ -30,8 +35,8 @@ CREATE TABLE safety_alert_signals (
     answered_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX safety_alert_signals_alert ON safety_alert_signals (alert_id, answered_at);
-INSERT INTO safety_alert_signals (id, alert_id, urgency, signal, answered_at)
-    SELECT id || '.1', id, 'urgent', signal, last_signal_at FROM safety_alerts;
+INSERT INTO safety_alert_signals (id, alert_id, urgency, severity, signal, answered_at)
+    SELECT id || '.1', id, 'urgent', severity, signal, last_signal_at FROM safety_alerts;
 
 CREATE TRIGGER checkin_answers_no_change BEFORE UPDATE OR DELETE ON checkin_answers
     FOR EACH ROW EXECUTE FUNCTION kapstone_append_only();
