@@ -254,8 +254,15 @@
       say(text);
       if (riskChosen()) { showCrisis("We could not alert your care team yet: your answers were not saved."); }
     }
+    // Saves may answer out of order (the server takes one patient's saves
+    // in turn): only the newest save's answer may say what is stored, so a
+    // slow earlier "saved" never hides a later failure, and an earlier
+    // lower-urgency answer never replaces a later, more urgent one.
+    var latest = 0;
     function save() {
       var b = body();
+      var mine = ++latest;
+      function newest() { return mine === latest; }
       unsent = b;
       return fetch(url, {
         method: "POST", credentials: "same-origin", keepalive: true, redirect: "manual",
@@ -264,11 +271,12 @@
         var json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
         if (r.type === "opaqueredirect" || r.redirected || !json) {
           if (unsent === b) { unsent = null; }
-          failed(notSaved);
+          if (newest()) { failed(notSaved); }
           return null;
         }
         return r.json().then(function (res) {
           if (unsent === b) { unsent = null; }
+          if (!newest()) { return res; }
           if (r.status === 401 || !res || res.signed_out) {
             failed("You are signed out, so your answers were not saved. Sign in again, then answer again.");
             return res;
@@ -280,9 +288,9 @@
           }
           if (r.ok && res.saved) { say("Your answers so far are saved."); } else { failed("Not saved: use “Save and finish later” below."); }
           return res;
-        }, function () { failed(notSaved); return null; });
+        }, function () { if (newest()) { failed(notSaved); } return null; });
       }).catch(function () {
-        failed("Not saved yet: check your connection, then use “Save and finish later” below.");
+        if (newest()) { failed("Not saved yet: check your connection, then use “Save and finish later” below."); }
       });
     }
     form.addEventListener("change", function (ev) {
