@@ -411,28 +411,12 @@ var splitWords = map[string]bool{"and": true, "with": true, "plus": true}
 // tokenize lower-cases s and splits it into runs of letters and runs of
 // digits; everything else separates tokens.
 func tokenize(s string) []string {
-	var toks []string
-	kind, start := 0, 0
-	lower := strings.ToLower(s)
-	for i, r := range lower {
-		k := 0
-		switch {
-		case unicode.IsLetter(r):
-			k = 1
-		case unicode.IsDigit(r):
-			k = 2
-		}
-		if k != kind {
-			if kind != 0 {
-				toks = append(toks, lower[start:i])
-			}
-			kind, start = k, i
-		}
+	ts := tokens(s)
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.text
 	}
-	if kind != 0 {
-		toks = append(toks, lower[start:])
-	}
-	return toks
+	return out
 }
 
 func isASCII(s string) bool {
