@@ -2,14 +2,12 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/store"
@@ -138,19 +136,7 @@ func TestAcknowledgeComparesExactly(t *testing.T) {
 // milder later answer is added to it without replacing its words.
 func TestRiskSignalsMigrationKeepsLegacyAlertWords(t *testing.T) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, storetest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	key, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit-key.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetAuditKey(key)
-	if err := store.MigrateThroughForTest(ctx, s, "0019_~"); err != nil { // every migration before 0020
-		t.Fatal(err)
-	}
+	s := openThrough(t, "0019_~") // every migration before 0020
 	u := &clinic.User{Email: "t@example.org", DisplayName: "Thea", Role: clinic.RoleTherapist}
 	if err := s.CreateUser(ctx, store.System, u, "h"); err != nil {
 		t.Fatal(err)

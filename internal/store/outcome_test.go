@@ -2,11 +2,9 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/store"
@@ -223,19 +221,7 @@ func TestOutcomeWindowSetting(t *testing.T) {
 // check-in, completed ones included, belongs to it.
 func TestCoursesMigrationBackfill(t *testing.T) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, storetest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	key, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit-key.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetAuditKey(key)
-	if err := store.MigrateThroughForTest(ctx, s, "0022_~"); err != nil { // every migration before 0023
-		t.Fatal(err)
-	}
+	s := openThrough(t, "0022_~") // every migration before 0023
 	u := &clinic.User{Email: "t@example.org", DisplayName: "Thea", Role: clinic.RoleTherapist}
 	if err := s.CreateUser(ctx, store.System, u, "h"); err != nil {
 		t.Fatal(err)

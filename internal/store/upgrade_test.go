@@ -18,19 +18,7 @@ import (
 // it, and then takes the new kinds while still refusing unknown ones.
 func TestAppointmentTypesUpgradeKeepsAppointments(t *testing.T) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, storetest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	key, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit-key.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetAuditKey(key)
-	if err := store.MigrateThroughForTest(ctx, s, "0012_outbox.sql"); err != nil {
-		t.Fatal(err)
-	}
+	s := openThrough(t, "0012_outbox.sql")
 	u := &clinic.User{Email: "thea@example.org", DisplayName: "Thea Therapist", Role: clinic.RoleTherapist}
 	if err := s.CreateUser(ctx, store.System, u, "not-a-real-hash"); err != nil {
 		t.Fatal(err)
@@ -87,4 +75,26 @@ func TestAppointmentTypesUpgradeKeepsAppointments(t *testing.T) {
 	if err := store.ExecForTest(ctx, s, `UPDATE appointments SET kind = 'massage' WHERE id = 'ap1'`); err == nil {
 		t.Error("an unknown kind was stored")
 	}
+}
+
+// openThrough opens a new test database with the embedded migrations
+// applied up to and including last (a file name, or "0019_~" for every
+// one before 0020), and an audit key, as an older release left it.
+func openThrough(t *testing.T, last string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, storetest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	key, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetAuditKey(key)
+	if err := store.MigrateThroughForTest(ctx, s, last); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
