@@ -108,17 +108,7 @@ func (cp *checkinPractice) patientTab(t *testing.T) (*browser, context.CancelFun
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("patient tab: %v", err)
 	}
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			pb.mu.Lock()
-			pb.console = append(pb.console, m.String()+" ("+m.URL+")")
-			pb.mu.Unlock()
-		}
-	}()
+	pb.watchConsole()
 	signInBrowser(t, pb, cp.in.url, cp.patient.Email, cp.patient.Password, "")
 	return pb, cancel
 }

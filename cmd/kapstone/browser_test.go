@@ -62,7 +62,13 @@ func newBrowser(t *testing.T) *browser {
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		t.Fatalf("start chromium: %v", err)
 	}
-	messages := chromedp.Console(ctx)
+	b.watchConsole()
+	return b
+}
+
+// watchConsole keeps what the page writes to its console, for checkConsole.
+func (b *browser) watchConsole() {
+	messages := chromedp.Console(b.ctx)
 	go func() {
 		for m, err := range messages {
 			if err != nil {
@@ -73,7 +79,6 @@ func newBrowser(t *testing.T) *browser {
 			b.mu.Unlock()
 		}
 	}()
-	return b
 }
 
 // do runs steps with a time limit, failing the test on error.
