@@ -107,8 +107,8 @@ func TestVerify(t *testing.T) {
 		{"clean without checkpoints", func(log []Event, cps []Checkpoint) ([]Event, []Checkpoint) {
 			return log, nil
 		}, verifies, ""},
-		{"clean with a checkpoint of every row", func(log []Event, cps []Checkpoint) ([]Event, []Checkpoint) {
-			cps = []Checkpoint{k.SignCheckpoint(0, GenesisHash, at)}
+		{"clean with a checkpoint of every row", func(log []Event, _ []Checkpoint) ([]Event, []Checkpoint) {
+			cps := []Checkpoint{k.SignCheckpoint(0, GenesisHash, at)}
 			for _, e := range log {
 				cps = append(cps, k.SignCheckpoint(e.Seq, e.Hash, at))
 			}
@@ -220,8 +220,8 @@ func TestVerify(t *testing.T) {
 			log[39].Sig = ""
 			return log, cps
 		}, 40, "without the key"},
-		{"chain rewritten with the key after a checkpoint", func(log []Event, cps []Checkpoint) ([]Event, []Checkpoint) {
-			cps = []Checkpoint{k.SignCheckpoint(30, log[29].Hash, at)}
+		{"chain rewritten with the key after a checkpoint", func(log []Event, _ []Checkpoint) ([]Event, []Checkpoint) {
+			cps := []Checkpoint{k.SignCheckpoint(30, log[29].Hash, at)}
 			log[19].Outcome = "denied"
 			reseal(k, log, 19)
 			return log, cps

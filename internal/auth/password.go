@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -77,8 +76,6 @@ func HashPassword(pw string, p Params) (string, error) {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
-
-var errBadHash = errors.New("malformed password hash")
 
 // CheckPassword reports whether pw matches hash, in constant time. A
 // malformed hash never matches.
