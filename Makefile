@@ -1,7 +1,7 @@
 # kapstone: `make test` is the README's test command; CI runs `make lint`, then it.
 GO ?= go
 
-.PHONY: test vet lint fmt-check bench run build
+.PHONY: test vet lint check-ignored fmt-check bench run build
 
 # The suite runs on SQLite; when KAPSTONE_TEST_POSTGRES names a database,
 # it runs a second time on PostgreSQL.
@@ -20,8 +20,19 @@ vet:
 # it before make test.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-lint: vet
+lint: vet check-ignored
 	$(GO) run $(STATICCHECK) ./...
+
+# No key, database or data directory can be committed: .gitignore matches
+# them at any depth, and no tracked file matches .gitignore (a stray audit
+# key from a test run was committed once).
+check-ignored:
+	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then echo "check-ignored: not a git work tree, skipped"; exit 0; fi; \
+	for f in audit-key.pem a/b/tls.key kapstone-data/x a/kapstone-data/audit-key.pem kapstone.db a/b/kapstone.db a/kapstone.db-wal; do \
+		git check-ignore -q --no-index "$$f" || { echo ".gitignore does not ignore $$f"; exit 1; }; \
+	done; \
+	bad=$$(git ls-files -ci --exclude-standard); \
+	if [ -n "$$bad" ]; then echo "tracked files that .gitignore ignores (remove them with git rm --cached):"; echo "$$bad"; exit 1; fi
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,12 +30,22 @@ import (
 
 // TestMain lets the crash test run this test binary as the real program:
 // with KAPSTONE_TEST_MAIN=1 it is kapstone itself.
+// After the tests it fails the run if one of them left a kapstone-data
+// directory here: a test that gives no data directory writes a database and
+// an audit key into the source tree (one such key was committed once).
 func TestMain(m *testing.M) {
 	if os.Getenv("KAPSTONE_TEST_MAIN") == "1" {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	_, err := os.Stat("kapstone-data")
+	existed := err == nil
+	code := m.Run()
+	if _, err := os.Stat("kapstone-data"); err == nil && !existed {
+		fmt.Fprintln(os.Stderr, "FAIL: a test ran kapstone without a data directory and left cmd/kapstone/kapstone-data behind; give it -data-dir t.TempDir()")
+		code = 1
+	}
+	os.Exit(code)
 }
 
 const usCrisis = "If you are in crisis, call or text 988, chat at 988lifeline.org, or call 911 / go to the nearest emergency room"
@@ -315,7 +326,7 @@ func TestBadInput(t *testing.T) {
 		{"bad public url", []string{"serve", "-public-url", "care.example.org"}, nil, 2, "is not an http(s) URL"},
 		{"cert without key", []string{"serve", "-tls-cert", "x.pem"}, nil, 2, "must be given together"},
 		{"data dir is a file", []string{"serve", "-addr", "127.0.0.1:0", "-data-dir", filepath.Join(file, "sub")}, nil, 1, "cannot be created (not a directory)"},
-		{"database cannot connect", []string{"serve", "-addr", "127.0.0.1:0", "-db", "postgres://nobody:secret@127.0.0.1:1/none?sslmode=disable&connect_timeout=5"}, nil, 1, "cannot connect to PostgreSQL at postgres://nobody:***@127.0.0.1:1"},
+		{"database cannot connect", []string{"serve", "-addr", "127.0.0.1:0", "-data-dir", t.TempDir(), "-db", "postgres://nobody:secret@127.0.0.1:1/none?sslmode=disable&connect_timeout=5"}, nil, 1, "cannot connect to PostgreSQL at postgres://nobody:***@127.0.0.1:1"},
 		{"port in use", []string{"serve", "-addr", busy.Addr().String(), "-data-dir", t.TempDir()}, nil, 1, "already in use"},
 		{"newer schema", []string{"serve", "-addr", "127.0.0.1:0", "-data-dir", newer}, nil, 1, "database schema is newer than this kapstone"},
 		{"migrate newer schema", []string{"migrate", "-data-dir", newer}, nil, 1, "database schema is newer than this kapstone"},
@@ -350,6 +361,81 @@ func TestBadInput(t *testing.T) {
 	defer st.Close()
 	if v, _ := st.Setting(context.Background(), "x", ""); v != "y" {
 		t.Errorf("newer database lost its data: setting x = %q, want y", v)
+	}
+}
+
+// TestFailedDatabaseLeavesNoKey: kapstone opens the database before it
+// makes an audit key, so a start that cannot reach the database leaves the
+// data directory as it found it (no key file, no temporary key file).
+func TestFailedDatabaseLeavesNoKey(t *testing.T) {
+	for _, db := range []string{
+		"postgres://nobody:secret@127.0.0.1:1/none?sslmode=disable&connect_timeout=5",
+		filepath.Join(t.TempDir(), "missing", "kapstone.db"),
+	} {
+		for _, cmd := range []string{"serve", "migrate", "user list"} {
+			dir := t.TempDir()
+			args := append(strings.Fields(cmd), "-data-dir", dir, "-db", db)
+			if cmd == "serve" {
+				args = append(args, "-addr", "127.0.0.1:0")
+			}
+			code, _, errOut := kapstone(t, args...)
+			if code != 1 || !strings.Contains(errOut, "database") {
+				t.Errorf("kapstone %s -db %s = exit %d, %q; want 1 about the database", cmd, db, code, errOut)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("kapstone %s -db %s left %d files in the data directory (%s ...), want none", cmd, db, len(entries), entries[0].Name())
+			}
+		}
+	}
+}
+
+// leakedKeyFile is the audit key a test run wrote to kapstone-data here and
+// that was committed to git (commit 52407c2). Its private half is public,
+// so kapstone must refuse to sign with it.
+const leakedKeyFile = `-----BEGIN KAPSTONE AUDIT KEY-----
+Key-Id: c27f040e
+
+9eijESYUUiMAR2Tbb2IkJquuHYwXUH21RTpUa0DInPM=
+-----END KAPSTONE AUDIT KEY-----
+`
+
+// TestLeakedKeyRefused: kapstone does not start with the key that was
+// committed to git, and says in one line to move it aside; once it is,
+// kapstone makes a new key, serves, and its audit log verifies.
+func TestLeakedKeyRefused(t *testing.T) {
+	db := dbArgs(t)
+	dir := db[slices.Index(db, "-data-dir")+1]
+	key := filepath.Join(dir, "audit-key.pem")
+	if err := os.WriteFile(key, []byte(leakedKeyFile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{{"serve", "-addr", "127.0.0.1:0"}, {"migrate"}, {"audit", "verify"}} {
+		code, _, errOut := kapstone(t, append(cmd, db...)...)
+		if code != 1 || strings.Count(errOut, "\n") != 1 {
+			t.Fatalf("kapstone %v with the leaked key = exit %d, %q; want 1 and one line", cmd, code, errOut)
+		}
+		for _, want := range []string{key, "c27f040e", "is public", "will not sign with it", "Move " + key + " aside and start kapstone again: it makes a new key"} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("kapstone %v with the leaked key said %q, want it to contain %q", cmd, errOut, want)
+			}
+		}
+		if strings.Contains(errOut, "backup") {
+			t.Errorf("kapstone %v with the leaked key said %q; a backup holds the same key", cmd, errOut)
+		}
+	}
+	if err := os.Rename(key, key+".leaked"); err != nil {
+		t.Fatal(err)
+	}
+	in := start(t, nil, append([]string{"serve", "-addr", "127.0.0.1:0"}, db...)...)
+	if err := in.stop(t); err != nil {
+		t.Fatalf("kapstone with a new key stopped with %v", err)
+	}
+	k, err := audit.LoadKey(key)
+	if err != nil || k.ID() == "c27f040e" {
+		t.Fatalf("key after moving the leaked one aside = %v; want a new key", err)
+	}
+	if code, out, errOut := kapstone(t, append([]string{"audit", "verify"}, db...)...); code != 0 {
+		t.Errorf("audit verify with the new key = exit %d, %q %q; want 0", code, out, errOut)
 	}
 }
 

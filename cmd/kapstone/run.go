@@ -127,8 +127,9 @@ func runVersion(ctx context.Context, args []string, env *runEnv) error {
 	return nil
 }
 
-// openStore prepares the data directory, opens the database, migrates it
-// and loads (or, on first start, makes) the key that signs the audit log.
+// openStore prepares the data directory, opens the database, loads (or, on
+// first start, makes) the key that signs the audit log, and migrates the
+// database.
 func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*store.Store, error) {
 	return openStoreKey(ctx, cfg, log, audit.LoadOrCreateKey)
 }
@@ -141,10 +142,8 @@ func openStoreKey(ctx context.Context, cfg *config, log *slog.Logger, loadKey fu
 		return nil, err
 	}
 	cfg.DataDir = dir
-	key, err := loadKey(cfg.auditKeyPath())
-	if err != nil {
-		return nil, fmt.Errorf("audit key: %v; check KAPSTONE_AUDIT_KEY / -audit-key, or restore the key file from your backup", err)
-	}
+	// The database first: a kapstone that cannot reach it leaves no new key
+	// behind (a stray key once ended up in git that way).
 	st, err := store.Open(ctx, cfg.dsn())
 	if err != nil {
 		hint := "check the path and its permissions"
@@ -152,6 +151,14 @@ func openStoreKey(ctx context.Context, cfg *config, log *slog.Logger, loadKey fu
 			hint = "check that PostgreSQL is running and KAPSTONE_DB / -db is right"
 		}
 		return nil, fmt.Errorf("%v; %s", err, hint)
+	}
+	key, err := loadKey(cfg.auditKeyPath())
+	if err != nil {
+		st.Close()
+		if errors.Is(err, audit.ErrPublicKey) {
+			return nil, err // says how to recover; a backup would hold the same key
+		}
+		return nil, fmt.Errorf("audit key: %v; check KAPSTONE_AUDIT_KEY / -audit-key, or restore the key file from your backup", err)
 	}
 	st.SetAuditKey(key)
 	applied, err := st.Migrate(ctx)

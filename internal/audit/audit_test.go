@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -645,5 +646,77 @@ func TestLoadKeyNeverCreates(t *testing.T) {
 	a, b := k.MAC("email", []byte("x@example.org")), k.MAC("email", []byte("y@example.org"))
 	if a == b || len(a) != 32 || k2.MAC("email", []byte("x@example.org")) != a || k.MAC("other", []byte("x@example.org")) == a {
 		t.Fatalf("MAC is not a keyed, labelled, stable 128-bit hash: %s %s", a, b)
+	}
+}
+
+// leakedKeyFile is the audit key a test run wrote to
+// cmd/kapstone/kapstone-data/audit-key.pem and that was committed to
+// kapstone's git history (commit 52407c2): its private half is public, so
+// kapstone must refuse it. It is here only to prove that.
+const leakedKeyFile = `-----BEGIN KAPSTONE AUDIT KEY-----
+Key-Id: c27f040e
+
+9eijESYUUiMAR2Tbb2IkJquuHYwXUH21RTpUa0DInPM=
+-----END KAPSTONE AUDIT KEY-----
+`
+
+// TestPublicKeyRefused: neither LoadOrCreateKey nor LoadKey loads the key
+// that was committed to git; the error says why and how to recover, the
+// file is left as it was, and once it is moved aside a new key is made and
+// signs rows that verify.
+func TestPublicKeyRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit-key.pem")
+	if err := os.WriteFile(path, []byte(leakedKeyFile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, load := range map[string]func(string) (*Key, error){"LoadOrCreateKey": LoadOrCreateKey, "LoadKey": LoadKey} {
+		k, err := load(path)
+		if !errors.Is(err, ErrPublicKey) || k != nil {
+			t.Fatalf("%s(leaked key): got a key %v, error %v; want ErrPublicKey", name, k != nil, err)
+		}
+		for _, want := range []string{path, "c27f040e", "committed to kapstone's source repository", "will not sign", "Move " + path + " aside", "makes a new key"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s(leaked key) error = %q, want it to contain %q", name, err, want)
+			}
+		}
+		if data, _ := os.ReadFile(path); string(data) != leakedKeyFile {
+			t.Errorf("%s changed the refused key file to %q", name, data)
+		}
+	}
+
+	if err := os.Rename(path, path+".leaked"); err != nil {
+		t.Fatal(err)
+	}
+	k, err := LoadOrCreateKey(path)
+	if err != nil {
+		t.Fatalf("LoadOrCreateKey after moving the leaked key aside = %v, want a new key", err)
+	}
+	if k.ID() == "c27f040e" {
+		t.Fatal("the new key has the leaked key's id")
+	}
+	again, err := LoadKey(path)
+	if err != nil || again.ID() != k.ID() {
+		t.Fatalf("LoadKey(new key) = %v, %v; want the new key", again, err)
+	}
+	if p := verify(t, again, sealedLog(k, 3), nil); p != nil {
+		t.Errorf("rows signed with the new key: %v, want them to verify", p)
+	}
+}
+
+// TestPublicKeyIDs: the deny list names the leaked key by the id the code
+// derives (the first 8 hex digits of the SHA-256 of its public key), and
+// every entry is such an id with a reason.
+func TestPublicKeyIDs(t *testing.T) {
+	block, _ := pem.Decode([]byte(leakedKeyFile))
+	if block == nil {
+		t.Fatal("leakedKeyFile is not PEM")
+	}
+	if id := keyFromSeed(block.Bytes).ID(); id != "c27f040e" || publicKeyIDs[id] == "" {
+		t.Errorf("the leaked key's id = %q; want c27f040e, on the deny list", id)
+	}
+	for id, why := range publicKeyIDs {
+		if len(id) != 8 || strings.Trim(id, "0123456789abcdef") != "" || why == "" {
+			t.Errorf("deny list entry %q: %q; want 8 lowercase hex digits and where the key was published", id, why)
+		}
 	}
 }

@@ -28,6 +28,21 @@ type Key struct {
 	id   string
 }
 
+// ErrPublicKey is the error (wrapped) for a key file holding a key whose
+// private half is public, so rows it signs prove nothing.
+var ErrPublicKey = errors.New("the key is public")
+
+// publicKeyIDs lists the ids of keys whose private half is public, with
+// where it was published. kapstone refuses to load them, so it never signs
+// with them: anyone holding such a key can forge audit rows and checkpoints.
+var publicKeyIDs = map[string]string{
+	// A test run (TestBadInput's "database cannot connect" case, which gave
+	// no data directory) wrote cmd/kapstone/kapstone-data/audit-key.pem, and
+	// it was committed to kapstone's git history (commit 52407c2, untracked
+	// again in bb8eda2). Its seed is readable there by anyone.
+	"c27f040e": "it was committed to kapstone's source repository",
+}
+
 // keyFromSeed returns the key derived from a 32-byte Ed25519 seed.
 func keyFromSeed(seed []byte) *Key {
 	priv := ed25519.NewKeyFromSeed(seed)
@@ -70,7 +85,8 @@ func (k *Key) Seal(prevHash string, e *Event) {
 // links are unsupported, renamed) into place, and the directory synced; if
 // another process created path in the meantime, its key is loaded instead.
 // The parent directory must exist. It returns an error naming path if the
-// file cannot be read or written, or is not a well-formed key file.
+// file cannot be read or written, or is not a well-formed key file, and one
+// wrapping ErrPublicKey if the file holds a key whose private half is public.
 //
 // A key file is one PEM block of type "KAPSTONE AUDIT KEY" whose bytes are
 // the 32-byte Ed25519 seed, with a "Key-Id" header holding the key's ID,
@@ -110,6 +126,9 @@ func parseKey(path string, data []byte) (*Key, error) {
 	if id := block.Headers["Key-Id"]; id != k.id {
 		return nil, fmt.Errorf("audit key %s: malformed: Key-Id header is %q, but the seed's key id is %s", path, id, k.id)
 	}
+	if where, ok := publicKeyIDs[k.id]; ok {
+		return nil, fmt.Errorf("audit key %s (key id %s): %w: %s, so anyone could forge audit rows with it; kapstone will not sign with it. Move %s aside and start kapstone again: it makes a new key (keep a copy off this machine)", path, k.id, ErrPublicKey, where, path)
+	}
 	return k, nil
 }
 
@@ -126,10 +145,13 @@ func encodeKey(k *Key) []byte {
 // returns it; if path appeared meanwhile, it returns the key stored there.
 func createKey(path string) (*Key, error) {
 	seed := make([]byte, ed25519.SeedSize)
-	if _, err := rand.Read(seed); err != nil {
-		return nil, fmt.Errorf("audit key %s: %w", path, err)
+	var k *Key
+	for k == nil || publicKeyIDs[k.id] != "" { // never a key that parseKey would refuse
+		if _, err := rand.Read(seed); err != nil {
+			return nil, fmt.Errorf("audit key %s: %w", path, err)
+		}
+		k = keyFromSeed(seed)
 	}
-	k := keyFromSeed(seed)
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -179,7 +201,8 @@ func syncDir(dir string) error {
 }
 
 // LoadKey reads the key file at path; unlike LoadOrCreateKey it never makes
-// one, so a check run without the key fails rather than signing anew.
+// one, so a check run without the key fails rather than signing anew. Like
+// LoadOrCreateKey, it refuses a key whose private half is public.
 func LoadKey(path string) (*Key, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
