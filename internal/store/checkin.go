@@ -117,7 +117,7 @@ func (s *Store) assignments(ctx context.Context, tx *Tx, patientID string) ([]As
 		}
 		a.AssignedAt = a.AssignedAt.UTC()
 		if last.Valid {
-			a.LastDone = parseDBTime(last.String)
+			a.LastDone = s.d.parseTime(last.String)
 		}
 		out = append(out, a)
 	}
@@ -139,23 +139,12 @@ func (s *Store) assignments(ctx context.Context, tx *Tx, patientID string) ([]As
 			a.Due = a.LastDone.IsZero() || now.Sub(a.LastDone) >= 7*24*time.Hour
 		case "before_session":
 			if next.Valid {
-				at := parseDBTime(next.String)
+				at := s.d.parseTime(next.String)
 				a.Due = at.Sub(now) <= 72*time.Hour && (a.LastDone.IsZero() || at.Sub(a.LastDone) > 72*time.Hour)
 			}
 		}
 	}
 	return out, nil
-}
-
-// parseDBTime reads a time that an aggregate (max, min) returned as text on
-// SQLite or as a timestamp string on PostgreSQL.
-func parseDBTime(s string) time.Time {
-	for _, layout := range []string{sqliteTimeLayout, time.RFC3339Nano, "2006-01-02 15:04:05.999999-07", "2006-01-02 15:04:05.999999-07:00", "2006-01-02 15:04:05.999999Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC()
-		}
-	}
-	return time.Time{}
 }
 
 // Measures is what the portal and the chart show of a patient's measures.
