@@ -131,19 +131,18 @@ func loadTags(ctx context.Context, tx *Tx, posts []Post) error {
 		args[i] = p.ID
 		posts[i].Tags = nil
 	}
-	rows, err := tx.Query(ctx, `SELECT post_id, tag FROM blog_post_tags WHERE post_id IN (`+placeholders(1, len(posts))+`) ORDER BY tag`, args...)
+	tags, err := queryAll(ctx, tx, func(row scanner) (t [2]string, err error) {
+		err = row.Scan(&t[0], &t[1])
+		return t, err
+	}, `SELECT post_id, tag FROM blog_post_tags WHERE post_id IN (`+placeholders(1, len(posts))+`) ORDER BY tag`, args...)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, tag string
-		if err := rows.Scan(&id, &tag); err != nil {
-			return err
-		}
+	for _, t := range tags {
+		id, tag := t[0], t[1]
 		posts[at[id]].Tags = append(posts[at[id]].Tags, tag)
 	}
-	return rows.Err()
+	return nil
 }
 
 // PublishedPosts lists the posts public now, newest first, limit of them

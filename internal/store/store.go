@@ -259,3 +259,22 @@ func queryAll[T any](ctx context.Context, tx *Tx, scan func(scanner) (T, error),
 	}
 	return out, rows.Err()
 }
+
+// queryMap runs q in tx and turns every row into a key and a value with
+// scan. The map is never nil; a later row with the same key wins.
+func queryMap[K comparable, V any](ctx context.Context, tx *Tx, scan func(scanner) (K, V, error), q string, args ...any) (map[K]V, error) {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[K]V{}
+	for rows.Next() {
+		k, v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
