@@ -169,21 +169,12 @@ func (s *Store) addAlertSignal(ctx context.Context, tx *Tx, id string, sig alert
 
 // alertSignals reads every risk answer kept on alert id, newest first.
 func alertSignals(ctx context.Context, tx *Tx, id string) ([]AlertSignal, error) {
-	rows, err := tx.Query(ctx, `SELECT checkin_id, level, urgency, signal, answered_at FROM safety_alert_signals WHERE alert_id = $1 ORDER BY answered_at DESC, id DESC`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AlertSignal
-	for rows.Next() {
+	return queryAll(ctx, tx, func(row scanner) (AlertSignal, error) {
 		var g AlertSignal
-		if err := rows.Scan(&g.CheckinID, &g.Level, &g.Urgency, &g.Signal, &g.AnsweredAt); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&g.CheckinID, &g.Level, &g.Urgency, &g.Signal, &g.AnsweredAt)
 		g.AnsweredAt = g.AnsweredAt.UTC()
-		out = append(out, g)
-	}
-	return out, rows.Err()
+		return g, err
+	}, `SELECT checkin_id, level, urgency, signal, answered_at FROM safety_alert_signals WHERE alert_id = $1 ORDER BY answered_at DESC, id DESC`, id)
 }
 
 // OpenSafetyAlerts lists the open alerts of the patients on actor's care
@@ -194,24 +185,17 @@ func (s *Store) OpenSafetyAlerts(ctx context.Context, actor Actor) ([]SafetyAler
 	}
 	var out []SafetyAlert
 	err := s.write(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT a.id, a.patient_id, p.display_name, a.source, a.signal, a.urgency, a.raised_at, a.last_signal_at
+		var err error
+		out, err = queryAll(ctx, tx, func(row scanner) (SafetyAlert, error) {
+			var a SafetyAlert
+			err := row.Scan(&a.ID, &a.PatientID, &a.PatientName, &a.Source, &a.Signal, &a.Urgency, &a.RaisedAt, &a.LastSignal)
+			a.RaisedAt, a.LastSignal = a.RaisedAt.UTC(), a.LastSignal.UTC()
+			return a, err
+		}, `SELECT a.id, a.patient_id, p.display_name, a.source, a.signal, a.urgency, a.raised_at, a.last_signal_at
 			FROM safety_alerts a JOIN patients p ON p.id = a.patient_id
 			JOIN care_team t ON t.patient_id = a.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
 			WHERE a.acknowledged_at IS NULL ORDER BY CASE WHEN a.urgency = 'working_day' THEN 1 ELSE 0 END, a.raised_at, a.id`, actor.UserID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var a SafetyAlert
-			if err := rows.Scan(&a.ID, &a.PatientID, &a.PatientName, &a.Source, &a.Signal, &a.Urgency, &a.RaisedAt, &a.LastSignal); err != nil {
-				rows.Close()
-				return err
-			}
-			a.RaisedAt, a.LastSignal = a.RaisedAt.UTC(), a.LastSignal.UTC()
-			out = append(out, a)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(out) == 0 {
+		if err != nil || len(out) == 0 {
 			return err
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "alert.list", ObjectType: "safety_alert"})
@@ -222,27 +206,18 @@ func (s *Store) OpenSafetyAlerts(ctx context.Context, actor Actor) ([]SafetyAler
 // patientAlerts reads patientID's alerts, open first, newest first, each
 // open one with every risk answer it holds.
 func patientAlerts(ctx context.Context, tx *Tx, patientID string) ([]SafetyAlert, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.source, a.signal, a.urgency, a.raised_at, a.last_signal_at, coalesce(u.display_name, ''), a.acknowledged_at, a.ack_note
+	out, err := queryAll(ctx, tx, func(row scanner) (SafetyAlert, error) {
+		a := SafetyAlert{PatientID: patientID}
+		var ack nullTime
+		err := row.Scan(&a.ID, &a.Source, &a.Signal, &a.Urgency, &a.RaisedAt, &a.LastSignal, &a.AckBy, &ack, &a.AckNote)
+		a.RaisedAt, a.LastSignal, a.AckAt = a.RaisedAt.UTC(), a.LastSignal.UTC(), ack.ptr()
+		return a, err
+	}, `SELECT a.id, a.source, a.signal, a.urgency, a.raised_at, a.last_signal_at, coalesce(u.display_name, ''), a.acknowledged_at, a.ack_note
 		FROM safety_alerts a LEFT JOIN users u ON u.id = a.acknowledged_by
 		WHERE a.patient_id = $1 ORDER BY CASE WHEN a.acknowledged_at IS NULL THEN 0 ELSE 1 END, a.raised_at DESC LIMIT 20`, patientID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []SafetyAlert
-	for rows.Next() {
-		a := SafetyAlert{PatientID: patientID}
-		var ack nullTime
-		if err := rows.Scan(&a.ID, &a.Source, &a.Signal, &a.Urgency, &a.RaisedAt, &a.LastSignal, &a.AckBy, &ack, &a.AckNote); err != nil {
-			return nil, err
-		}
-		a.RaisedAt, a.LastSignal, a.AckAt = a.RaisedAt.UTC(), a.LastSignal.UTC(), ack.ptr()
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
 	for i := range out {
 		if out[i].AckAt != nil {
 			continue

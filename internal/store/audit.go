@@ -225,19 +225,9 @@ func (s *Store) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, bo
 	q += fmt.Sprintf(" ORDER BY %s LIMIT %d OFFSET %d", order, f.Limit+1, f.Offset)
 	var out []audit.Event
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanAudit(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(ctx, tx, scanAudit, q, args...)
+		return err
 	})
 	more := len(out) > f.Limit
 	if more {
@@ -246,7 +236,7 @@ func (s *Store) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, bo
 	return out, more, err
 }
 
-func scanAudit(rows interface{ Scan(...any) error }) (audit.Event, error) {
+func scanAudit(rows scanner) (audit.Event, error) {
 	var e audit.Event
 	err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorRole, &e.Action, &e.Outcome, &e.PatientID, &e.ObjectType, &e.ObjectID, &e.ClientAddr, &e.RequestID, &e.Detail, &e.PrevHash, &e.Hash, &e.Sig)
 	e.At = e.At.UTC()
@@ -260,20 +250,14 @@ func scanAudit(rows interface{ Scan(...any) error }) (audit.Event, error) {
 func (s *Store) VerifyAudit(ctx context.Context, extra []audit.Checkpoint) (*audit.Problem, int64, error) {
 	var cps []audit.Checkpoint
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT size, head, at, key_id, sig FROM audit_checkpoints ORDER BY size`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		cps, err = queryAll(ctx, tx, func(row scanner) (audit.Checkpoint, error) {
 			var c audit.Checkpoint
-			if err := rows.Scan(&c.Size, &c.Head, &c.At, &c.KeyID, &c.Sig); err != nil {
-				return err
-			}
+			err := row.Scan(&c.Size, &c.Head, &c.At, &c.KeyID, &c.Sig)
 			c.At = c.At.UTC()
-			cps = append(cps, c)
-		}
-		return rows.Err()
+			return c, err
+		}, `SELECT size, head, at, key_id, sig FROM audit_checkpoints ORDER BY size`)
+		return err
 	})
 	if err != nil {
 		return nil, 0, err

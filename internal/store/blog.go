@@ -1,16 +1,9 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
-	"golang.org/x/text/unicode/norm"
-	"image"
-	"image/gif" // image.DecodeConfig knows GIF, JPEG and PNG, and nothing else
-	"image/jpeg"
-	"image/png"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/media"
+	"github.com/kapstone/kapstone/internal/slug"
 )
 
 // The blog (issue 8, item 2). Posts hold no patient information: public
@@ -39,9 +34,7 @@ const (
 	MaxPostTags    = 8
 	MaxTagLength   = 30
 	MaxAltText     = 200
-	MaxImageBytes  = 5 << 20
-	MaxImageSide   = 10_000 // pixels, either way
-	MaxImagePixels = 40_000_000
+	MaxImageBytes  = media.MaxBytes
 )
 
 // Post is one blog post. Body is Markdown. AuthorSlug and
@@ -85,42 +78,8 @@ func authorSlug(displayName, profileSlug string) string {
 	if profileSlug != "" {
 		return profileSlug
 	}
-	return slugify(displayName, 80)
+	return slug.Make(displayName, 80)
 }
-
-// slugify lower-cases s and keeps a-z and 0-9, with one hyphen for each
-// run of anything else, at most max bytes, cut at a hyphen where it can be.
-func slugify(s string, max int) string {
-	var b strings.Builder
-	dash := false
-	// Letters with accents keep their letter ("Ängste" → "angste"): the
-	// decomposed form puts the accent in a mark of its own, dropped below.
-	for _, r := range strings.ToLower(norm.NFKD.String(s)) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
-			continue
-		}
-		dash = true
-	}
-	out := b.String()
-	if len(out) > max {
-		out = out[:max]
-		if i := strings.LastIndexByte(out, '-'); i > max/2 {
-			out = out[:i]
-		}
-		out = strings.Trim(out, "-")
-	}
-	return out
-}
-
-var slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 
 // reservedSlugs would be confusing as a post's address next to the blog's
 // own pages and feeds.
@@ -172,19 +131,18 @@ func loadTags(ctx context.Context, tx *Tx, posts []Post) error {
 		args[i] = p.ID
 		posts[i].Tags = nil
 	}
-	rows, err := tx.Query(ctx, `SELECT post_id, tag FROM blog_post_tags WHERE post_id IN (`+placeholders(1, len(posts))+`) ORDER BY tag`, args...)
+	tags, err := queryAll(ctx, tx, func(row scanner) (t [2]string, err error) {
+		err = row.Scan(&t[0], &t[1])
+		return t, err
+	}, `SELECT post_id, tag FROM blog_post_tags WHERE post_id IN (`+placeholders(1, len(posts))+`) ORDER BY tag`, args...)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, tag string
-		if err := rows.Scan(&id, &tag); err != nil {
-			return err
-		}
+	for _, t := range tags {
+		id, tag := t[0], t[1]
 		posts[at[id]].Tags = append(posts[at[id]].Tags, tag)
 	}
-	return rows.Err()
+	return nil
 }
 
 // PublishedPosts lists the posts public now, newest first, limit of them
@@ -408,7 +366,7 @@ func CheckPost(p *Post) clinic.FieldErrors {
 	case p.Slug == "":
 	case len(p.Slug) > MaxPostSlug:
 		fe.Add("slug", "Use at most "+strconv.Itoa(MaxPostSlug)+" characters.")
-	case !slugPattern.MatchString(p.Slug):
+	case !slug.Valid(p.Slug):
 		fe.Add("slug", "Use lowercase letters, digits and hyphens only, like what-to-expect.")
 	case slices.Contains(reservedSlugs, p.Slug):
 		fe.Add("slug", "That address is used by the blog itself; choose another.")
@@ -551,7 +509,7 @@ const msgPostSlugTaken = "Another post has this address; choose another."
 // freeSlug is a slug made from title that no post but id has: the title's
 // slug, or it with -2, -3, … added.
 func freeSlug(ctx context.Context, tx *Tx, id, title string) (string, error) {
-	base := slugify(title, 80)
+	base := slug.Make(title, 80)
 	if base == "" || slices.Contains(reservedSlugs, base) {
 		base = "post"
 	}
@@ -578,7 +536,7 @@ func freeSlug(ctx context.Context, tx *Tx, id, title string) (string, error) {
 func NormalizeTags(in []string) ([]string, string) {
 	out := []string{}
 	for _, t := range in {
-		n := slugify(t, 1000)
+		n := slug.Make(t, 1000)
 		if n == "" || slices.Contains(out, n) {
 			continue
 		}
@@ -610,30 +568,6 @@ type Image struct {
 	Bytes           []byte
 }
 
-// imageTypes are the formats kapstone accepts, by image.DecodeConfig's name.
-var imageTypes = map[string]string{"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
-
-// reencode decodes an image and writes it again in its format (a GIF's
-// first frame only), dropping metadata and trailing data.
-func reencode(data []byte, format string) ([]byte, error) {
-	m, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	switch format {
-	case "jpeg":
-		err = jpeg.Encode(&out, m, &jpeg.Options{Quality: 90})
-	case "png":
-		err = png.Encode(&out, m)
-	case "gif":
-		err = gif.Encode(&out, m, nil)
-	default:
-		err = errors.New("unsupported image format " + format)
-	}
-	return out.Bytes(), err
-}
-
 // SaveImage keeps an uploaded image (staff). Its type is read from the
 // bytes, never from a file name or a client's word: a JPEG, PNG or GIF of
 // at most 5 MB and 10,000 pixels a side, else an EInvalid error on the
@@ -645,31 +579,13 @@ func (s *Store) SaveImage(ctx context.Context, actor Actor, data []byte, alt str
 	}
 	fe := clinic.FieldErrors{}
 	img := &Image{Alt: strings.TrimSpace(alt), Size: len(data), UploadedBy: actor.UserID}
-	switch {
-	case len(data) == 0:
-		fe.Add("image", "Choose an image to upload.")
-	case len(data) > MaxImageBytes:
-		fe.Add("image", "That image is larger than 5 MB. Save a smaller copy (about 2000 pixels wide is plenty) and upload that.")
-	default:
-		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-		ct, ok := imageTypes[format]
-		switch {
-		case err != nil || !ok:
-			fe.Add("image", "That file is not a JPEG, PNG or GIF image.")
-		case cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide || cfg.Width*cfg.Height > MaxImagePixels:
-			fe.Add("image", "Use an image of at most 40 megapixels (10,000 pixels each way at most).")
-		default:
-			// Decoded and encoded again: what is kept is only the picture,
-			// without its metadata (a phone photo's GPS position, the
-			// camera) or anything appended to the file.
-			clean, err := reencode(data, format)
-			if err != nil {
-				fe.Add("image", "That image could not be read; save it again as a JPEG or PNG and upload that.")
-				break
-			}
-			data = clean
-			img.ContentType, img.Width, img.Height, img.Size = ct, cfg.Width, cfg.Height, len(clean)
-		}
+	// Checked, decoded and encoded again (media.Clean): what is kept is
+	// only the picture, without its metadata or anything appended.
+	if pic, err := media.Clean(data); err != nil {
+		fe.Add("image", err.Error())
+	} else {
+		data = pic.Bytes
+		img.ContentType, img.Width, img.Height, img.Size = pic.ContentType, pic.Width, pic.Height, len(pic.Bytes)
 	}
 	if utf8.RuneCountInString(img.Alt) > MaxAltText {
 		fe.Add("alt", "Use at most "+strconv.Itoa(MaxAltText)+" characters.")

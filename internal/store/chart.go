@@ -90,22 +90,16 @@ func (s *Store) changeStage(ctx context.Context, actor Actor, patientID string, 
 func (s *Store) Timeline(ctx context.Context, patientID string) ([]StageChange, error) {
 	var out []StageChange
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT c.from_stage, c.to_stage, c.reason, coalesce(u.display_name, ''), c.at
-			FROM stage_changes c LEFT JOIN users u ON u.id = c.actor_id WHERE c.patient_id = $1 ORDER BY c.at, c.id`, patientID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = queryAll(ctx, tx, func(row scanner) (StageChange, error) {
 			var c StageChange
 			var from, to string
-			if err := rows.Scan(&from, &to, &c.Reason, &c.Actor, &c.At); err != nil {
-				return err
-			}
+			err := row.Scan(&from, &to, &c.Reason, &c.Actor, &c.At)
 			c.From, c.To, c.At = clinic.Stage(from), clinic.Stage(to), c.At.UTC()
-			out = append(out, c)
-		}
-		return rows.Err()
+			return c, err
+		}, `SELECT c.from_stage, c.to_stage, c.reason, coalesce(u.display_name, ''), c.at
+			FROM stage_changes c LEFT JOIN users u ON u.id = c.actor_id WHERE c.patient_id = $1 ORDER BY c.at, c.id`, patientID)
+		return err
 	})
 	return out, err
 }
@@ -211,21 +205,15 @@ func latestIntake(ctx context.Context, tx *Tx, patientID string, submittedOnly b
 func (s *Store) IntakeHistory(ctx context.Context, patientID string) ([]IntakeVersion, error) {
 	var out []IntakeVersion
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT i.version, i.submitted, i.author_id, coalesce(u.display_name, ''), i.created_at
-			FROM intakes i LEFT JOIN users u ON u.id = i.author_id WHERE i.patient_id = $1 ORDER BY i.version DESC`, patientID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = queryAll(ctx, tx, func(row scanner) (IntakeVersion, error) {
 			var iv IntakeVersion
-			if err := rows.Scan(&iv.Version, &iv.Submitted, &iv.AuthorID, &iv.Author, &iv.At); err != nil {
-				return err
-			}
+			err := row.Scan(&iv.Version, &iv.Submitted, &iv.AuthorID, &iv.Author, &iv.At)
 			iv.At = iv.At.UTC()
-			out = append(out, iv)
-		}
-		return rows.Err()
+			return iv, err
+		}, `SELECT i.version, i.submitted, i.author_id, coalesce(u.display_name, ''), i.created_at
+			FROM intakes i LEFT JOIN users u ON u.id = i.author_id WHERE i.patient_id = $1 ORDER BY i.version DESC`, patientID)
+		return err
 	})
 	return out, err
 }

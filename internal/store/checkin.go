@@ -101,28 +101,19 @@ func (s *Store) EndAssignment(ctx context.Context, actor Actor, patientID, instr
 // old or more. Before each session: due when a session starts within 3 days
 // and nothing was completed in the 3 days before it.
 func (s *Store) assignments(ctx context.Context, tx *Tx, patientID string) ([]Assignment, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.instrument, a.cadence, a.assigned_at,
+	out, err := queryAll(ctx, tx, func(row scanner) (Assignment, error) {
+		var a Assignment
+		var last sql.NullString
+		err := row.Scan(&a.ID, &a.Instrument, &a.Cadence, &a.AssignedAt, &last)
+		a.AssignedAt = a.AssignedAt.UTC()
+		if last.Valid {
+			a.LastDone = s.d.parseTime(last.String)
+		}
+		return a, err
+	}, `SELECT a.id, a.instrument, a.cadence, a.assigned_at,
 			(SELECT max(c.completed_at) FROM checkins c WHERE c.patient_id = a.patient_id AND c.instrument = a.instrument AND c.status = 'complete')
 		FROM measure_assignments a WHERE a.patient_id = $1 AND a.ended_at IS NULL ORDER BY a.assigned_at, a.id`, patientID)
 	if err != nil {
-		return nil, err
-	}
-	var out []Assignment
-	for rows.Next() {
-		var a Assignment
-		var last sql.NullString
-		if err := rows.Scan(&a.ID, &a.Instrument, &a.Cadence, &a.AssignedAt, &last); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		a.AssignedAt = a.AssignedAt.UTC()
-		if last.Valid {
-			a.LastDone = parseDBTime(last.String)
-		}
-		out = append(out, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -139,23 +130,12 @@ func (s *Store) assignments(ctx context.Context, tx *Tx, patientID string) ([]As
 			a.Due = a.LastDone.IsZero() || now.Sub(a.LastDone) >= 7*24*time.Hour
 		case "before_session":
 			if next.Valid {
-				at := parseDBTime(next.String)
+				at := s.d.parseTime(next.String)
 				a.Due = at.Sub(now) <= 72*time.Hour && (a.LastDone.IsZero() || at.Sub(a.LastDone) > 72*time.Hour)
 			}
 		}
 	}
 	return out, nil
-}
-
-// parseDBTime reads a time that an aggregate (max, min) returned as text on
-// SQLite or as a timestamp string on PostgreSQL.
-func parseDBTime(s string) time.Time {
-	for _, layout := range []string{sqliteTimeLayout, time.RFC3339Nano, "2006-01-02 15:04:05.999999-07", "2006-01-02 15:04:05.999999-07:00", "2006-01-02 15:04:05.999999Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC()
-		}
-	}
-	return time.Time{}
 }
 
 // Measures is what the portal and the chart show of a patient's measures.
@@ -198,30 +178,20 @@ func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, err
 		args = append(args, id)
 	}
 	q += ` ORDER BY coalesce(completed_at, started_at), id`
-	rows, err := tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Checkin
-	for rows.Next() {
+	return queryAll(ctx, tx, func(row scanner) (Checkin, error) {
 		var c Checkin
 		var status, answers string
 		var total sql.NullInt64
 		var done nullTime
-		if err := rows.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done, &c.CourseID); err != nil {
-			return nil, err
+		if err := row.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done, &c.CourseID); err != nil {
+			return c, err
 		}
 		c.Complete, c.Total, c.StartedAt = status == "complete", int(total.Int64), c.StartedAt.UTC()
 		if done.valid {
 			c.CompletedAt = done.t
 		}
-		if err := json.Unmarshal([]byte(answers), &c.Answers); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, json.Unmarshal([]byte(answers), &c.Answers)
+	}, q, args...)
 }
 
 // SaveCheckin stores answers to instrument for patientID: the in-progress
@@ -436,25 +406,18 @@ func (s *Store) CheckinVersions(ctx context.Context, actor Actor, patientID, id 
 	var out []AnswerVersion
 	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "checkin.versions", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType, e.ObjectID = "checkin", id
-		rows, err := tx.Query(ctx, `SELECT v.version, v.answers, v.author_id, v.saved_at FROM checkin_answers v
-			JOIN checkins c ON c.id = v.checkin_id WHERE c.patient_id = $1 AND v.checkin_id = $2 ORDER BY v.version`, patientID, id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = queryAll(ctx, tx, func(row scanner) (AnswerVersion, error) {
 			var v AnswerVersion
 			var body string
-			if err := rows.Scan(&v.Version, &body, &v.AuthorID, &v.SavedAt); err != nil {
-				return err
-			}
-			if err := json.Unmarshal([]byte(body), &v.Answers); err != nil {
-				return err
+			if err := row.Scan(&v.Version, &body, &v.AuthorID, &v.SavedAt); err != nil {
+				return v, err
 			}
 			v.SavedAt = v.SavedAt.UTC()
-			out = append(out, v)
-		}
-		return rows.Err()
+			return v, json.Unmarshal([]byte(body), &v.Answers)
+		}, `SELECT v.version, v.answers, v.author_id, v.saved_at FROM checkin_answers v
+			JOIN checkins c ON c.id = v.checkin_id WHERE c.patient_id = $1 AND v.checkin_id = $2 ORDER BY v.version`, patientID, id)
+		return err
 	})
 	return out, err
 }

@@ -171,20 +171,14 @@ func latestClearance(ctx context.Context, tx *Tx, patientID string) (*Clearance,
 		return nil, noRows(err)
 	}
 	c.At = c.At.UTC()
-	c.Overrides = map[string]string{}
-	rows, err := tx.Query(ctx, `SELECT flag_key, reason FROM flag_overrides WHERE clearance_id = $1`, id)
+	c.Overrides, err = queryMap(ctx, tx, func(row scanner) (k, why string, err error) {
+		err = row.Scan(&k, &why)
+		return k, why, err
+	}, `SELECT flag_key, reason FROM flag_overrides WHERE clearance_id = $1`, id)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k, why string
-		if err := rows.Scan(&k, &why); err != nil {
-			return nil, err
-		}
-		c.Overrides[k] = why
-	}
-	return &c, rows.Err()
+	return &c, nil
 }
 
 // clearanceProblem says why patientID may not go on to preparation or
@@ -284,28 +278,28 @@ var questionWords = sync.OnceValue(func() map[string]string {
 // clearanceStatus compares the intake c was made on with the intake
 // versions patientID has sent since (clinic.ClearanceCurrent).
 func clearanceStatus(ctx context.Context, tx *Tx, patientID string, c *Clearance) (clinic.ClearanceStatus, error) {
-	rows, err := tx.Query(ctx, `SELECT version, body, created_at FROM intakes
+	sent, err := queryAll(ctx, tx, func(row scanner) (in sentIntake, err error) {
+		err = row.Scan(&in.version, &in.body, &in.at)
+		return in, err
+	}, `SELECT version, body, created_at FROM intakes
 		WHERE patient_id = $1 AND version >= $2 AND (submitted OR version = $2) ORDER BY version`, patientID, c.IntakeVersion)
 	if err != nil {
 		return clinic.ClearanceStatus{}, err
 	}
-	defer rows.Close()
 	var cs clearanceSince
-	for rows.Next() {
-		var version int64
-		var body string
-		var at time.Time
-		if err := rows.Scan(&version, &body, &at); err != nil {
+	for _, in := range sent {
+		if err := cs.add(c.IntakeVersion, in.version, in.body, in.at); err != nil {
 			return clinic.ClearanceStatus{}, err
 		}
-		if err := cs.add(c.IntakeVersion, version, body, at); err != nil {
-			return clinic.ClearanceStatus{}, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return clinic.ClearanceStatus{}, err
 	}
 	return cs.status(), nil
+}
+
+// sentIntake is one intake version read to compare with a clearance.
+type sentIntake struct {
+	version int64
+	body    string
+	at      time.Time
 }
 
 // clearanceSince gathers, for one clearance, the intake it was made on and
@@ -345,7 +339,15 @@ func (s *Store) OutOfDateClearances(ctx context.Context, actor Actor) (map[strin
 		return out, nil
 	}
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT c.patient_id, c.intake_version, i.version, i.body, i.created_at
+		type clearedIntake struct {
+			patientID string
+			cleared   int64
+			sentIntake
+		}
+		sent, err := queryAll(ctx, tx, func(row scanner) (in clearedIntake, err error) {
+			err = row.Scan(&in.patientID, &in.cleared, &in.version, &in.body, &in.at)
+			return in, err
+		}, `SELECT c.patient_id, c.intake_version, i.version, i.body, i.created_at
 			FROM clearances c
 			JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
 			JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
@@ -358,26 +360,16 @@ func (s *Store) OutOfDateClearances(ctx context.Context, actor Actor) (map[strin
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
 		since := map[string]*clearanceSince{}
-		for rows.Next() {
-			var id, body string
-			var cleared, version int64
-			var at time.Time
-			if err := rows.Scan(&id, &cleared, &version, &body, &at); err != nil {
-				return err
-			}
-			cs := since[id]
+		for _, in := range sent {
+			cs := since[in.patientID]
 			if cs == nil {
 				cs = &clearanceSince{}
-				since[id] = cs
+				since[in.patientID] = cs
 			}
-			if err := cs.add(cleared, version, body, at); err != nil {
+			if err := cs.add(in.cleared, in.version, in.body, in.at); err != nil {
 				return err
 			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
 		}
 		for id, cs := range since {
 			if st := cs.status(); !st.Current {

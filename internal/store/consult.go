@@ -113,24 +113,15 @@ func markRead(ctx context.Context, tx *Tx, patientID, userID string, at time.Tim
 // consultThread reads patientID's thread, oldest first, and marks it read
 // for viewerID.
 func (s *Store) consultThread(ctx context.Context, tx *Tx, patientID, viewerID string) ([]ConsultMessage, error) {
-	rows, err := tx.Query(ctx, `SELECT m.author_id, coalesce(u.display_name, ''), coalesce(u.role, ''), m.body, m.created_at
-		FROM consult_messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.patient_id = $1 ORDER BY m.created_at, m.id`, patientID)
-	if err != nil {
-		return nil, err
-	}
-	var out []ConsultMessage
-	for rows.Next() {
+	out, err := queryAll(ctx, tx, func(row scanner) (ConsultMessage, error) {
 		var m ConsultMessage
 		var authorID, role string
-		if err := rows.Scan(&authorID, &m.Author, &role, &m.Body, &m.At); err != nil {
-			rows.Close()
-			return nil, err
-		}
+		err := row.Scan(&authorID, &m.Author, &role, &m.Body, &m.At)
 		m.AuthorRole, m.At, m.Mine = clinic.Role(role), m.At.UTC(), authorID == viewerID
-		out = append(out, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return m, err
+	}, `SELECT m.author_id, coalesce(u.display_name, ''), coalesce(u.role, ''), m.body, m.created_at
+		FROM consult_messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.patient_id = $1 ORDER BY m.created_at, m.id`, patientID)
+	if err != nil {
 		return nil, err
 	}
 	return out, markRead(ctx, tx, patientID, viewerID, s.now())
@@ -141,7 +132,10 @@ func (s *Store) consultThread(ctx context.Context, tx *Tx, patientID, viewerID s
 func (s *Store) UnreadConsults(ctx context.Context, actor Actor) (map[string]int, error) {
 	out := map[string]int{}
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT m.patient_id, count(*)
+		counts, err := queryMap(ctx, tx, func(row scanner) (id string, n int, err error) {
+			err = row.Scan(&id, &n)
+			return id, n, err
+		}, `SELECT m.patient_id, count(*)
 			FROM consult_messages m
 			JOIN care_team t ON t.patient_id = m.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
 			LEFT JOIN consult_reads r ON r.patient_id = m.patient_id AND r.user_id = $1
@@ -150,16 +144,8 @@ func (s *Store) UnreadConsults(ctx context.Context, actor Actor) (map[string]int
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			var n int
-			if err := rows.Scan(&id, &n); err != nil {
-				return err
-			}
-			out[id] = n
-		}
-		return rows.Err()
+		out = counts
+		return nil
 	})
 	return out, err
 }

@@ -13,22 +13,13 @@ func firstCourseID(patientID string) string { return patientID + "-course-1" }
 
 // listCourses reads patientID's courses, first first, inside tx.
 func listCourses(ctx context.Context, tx *Tx, patientID string) ([]clinic.Course, error) {
-	rows, err := tx.Query(ctx, `SELECT id, number, started_at, closed_at FROM courses WHERE patient_id = $1 ORDER BY number`, patientID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []clinic.Course
-	for rows.Next() {
+	return queryAll(ctx, tx, func(row scanner) (clinic.Course, error) {
 		var c clinic.Course
 		var closed nullTime
-		if err := rows.Scan(&c.ID, &c.Number, &c.Started, &closed); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&c.ID, &c.Number, &c.Started, &closed)
 		c.Started, c.Closed = c.Started.UTC(), closed.t
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, err
+	}, `SELECT id, number, started_at, closed_at FROM courses WHERE patient_id = $1 ORDER BY number`, patientID)
 }
 
 // coursesIn reads patientID's courses inside tx, first making the first

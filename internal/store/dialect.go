@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -21,6 +23,10 @@ import (
 // elsewhere is written once, with PostgreSQL's $1 placeholders.
 type dialect struct {
 	name string // "sqlite" or "postgres"
+
+	// timeLayouts are the layouts, tried in order, of a time that an
+	// aggregate (max, min) returns as text (see parseTime).
+	timeLayouts []string
 
 	mu     sync.Mutex
 	rebind map[string]string // SQLite: query text with $N rewritten to ?N
@@ -36,9 +42,31 @@ const (
 	EnginePostgres = "postgres"
 )
 
+// sqliteTimeLayouts: SQLite returns an aggregate of a time column as the
+// text the driver stored.
+var sqliteTimeLayouts = []string{sqliteTimeLayout}
+
+// postgresTimeLayouts: the pgx driver returns a timestamptz, which
+// database/sql turns into RFC 3339 text; the others are PostgreSQL's own
+// text forms of a timestamptz.
+var postgresTimeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999-07", "2006-01-02 15:04:05.999999-07:00", "2006-01-02 15:04:05.999999Z07:00"}
+
 // IsPostgresDSN reports whether dsn names a PostgreSQL database.
 func IsPostgresDSN(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// checkDSN says what is wrong with dsn before anything is opened: a SQLite
+// file's directory must exist (the file itself is created if missing).
+func checkDSN(dsn string) error {
+	if IsPostgresDSN(dsn) {
+		return nil
+	}
+	dir := filepath.Dir(dsn)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("database directory %s does not exist or is not a directory", dir)
+	}
+	return nil
 }
 
 // openEngine opens the writer and reader pools for dsn. For SQLite, dsn is a
@@ -52,7 +80,7 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 		}
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(10)
-		return &dialect{name: EnginePostgres}, db, db, nil
+		return &dialect{name: EnginePostgres, timeLayouts: postgresTimeLayouts}, db, db, nil
 	}
 	path, err := filepath.Abs(dsn)
 	if err != nil {
@@ -79,7 +107,49 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	n := max(2, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &dialect{name: EngineSQLite, rebind: map[string]string{}}, w, r, nil
+	return &dialect{name: EngineSQLite, timeLayouts: sqliteTimeLayouts, rebind: map[string]string{}}, w, r, nil
+}
+
+// checkWriter checks, once the writer answers, that the engine is set up as
+// kapstone needs. On SQLite it writes to the file, so a read-only directory
+// fails now and not at the first save, and checks the journal is in WAL
+// mode. PostgreSQL needs nothing more.
+func (d *dialect) checkWriter(ctx context.Context, w *sql.DB) error {
+	if d.name != EngineSQLite {
+		return nil
+	}
+	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return err
+	}
+	var mode string
+	if err := w.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return err
+	}
+	if mode != "wal" {
+		return fmt.Errorf("journal_mode is %q, want wal", mode)
+	}
+	return nil
+}
+
+// connectError is the one-line error Open returns when the database named
+// by dsn does not answer: PostgreSQL's address without its password, or the
+// SQLite file's path.
+func (d *dialect) connectError(dsn string, err error) error {
+	if d.name == EnginePostgres {
+		return fmt.Errorf("cannot connect to PostgreSQL at %s: %v", redactDSN(dsn), oneLine(err))
+	}
+	return fmt.Errorf("cannot open SQLite database %s: %v", dsn, oneLine(err))
+}
+
+// parseTime reads a time that an aggregate (max, min) returned as text, in
+// the engine's layouts; the zero time when none fits.
+func (d *dialect) parseTime(s string) time.Time {
+	for _, layout := range d.timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
 }
 
 // query returns q in the engine's placeholder syntax. PostgreSQL takes $N as

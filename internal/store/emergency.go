@@ -65,31 +65,27 @@ func (s *Store) ListEmergencyGrants(ctx context.Context, actor Actor) ([]*Emerge
 	}
 	var out []*EmergencyGrant
 	err := s.write(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT e.id, e.patient_id, p.display_name, e.reason, e.granted_at, e.expires_at, e.reviewed_by, e.reviewed_at, e.review_note,
-				u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at
-			FROM emergency_access e JOIN users u ON u.id = e.user_id JOIN patients p ON p.id = e.patient_id
-			ORDER BY CASE WHEN e.reviewed_at IS NULL THEN 0 ELSE 1 END, e.granted_at DESC LIMIT 200`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = queryAll(ctx, tx, func(row scanner) (*EmergencyGrant, error) {
 			var g EmergencyGrant
 			var reviewed nullTime
 			var u clinic.User
 			var role string
 			var disabled nullTime
-			if err := rows.Scan(&g.ID, &g.PatientID, &g.PatientName, &g.Reason, &g.GrantedAt, &g.ExpiresAt, &g.ReviewedBy, &reviewed, &g.ReviewNote,
+			if err := row.Scan(&g.ID, &g.PatientID, &g.PatientName, &g.Reason, &g.GrantedAt, &g.ExpiresAt, &g.ReviewedBy, &reviewed, &g.ReviewNote,
 				&u.ID, &u.Email, &u.DisplayName, &role, &u.TOTPSecret, &disabled, &u.CreatedAt); err != nil {
-				return err
+				return nil, err
 			}
 			u.Role, u.TOTPSecret = clinic.Role(role), ""
 			g.User = &u
 			g.GrantedAt, g.ExpiresAt = g.GrantedAt.UTC(), g.ExpiresAt.UTC()
 			g.ReviewedAt = reviewed.ptr()
-			out = append(out, &g)
-		}
-		if err := rows.Err(); err != nil {
+			return &g, nil
+		}, `SELECT e.id, e.patient_id, p.display_name, e.reason, e.granted_at, e.expires_at, e.reviewed_by, e.reviewed_at, e.review_note,
+				u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at
+			FROM emergency_access e JOIN users u ON u.id = e.user_id JOIN patients p ON p.id = e.patient_id
+			ORDER BY CASE WHEN e.reviewed_at IS NULL THEN 0 ELSE 1 END, e.granted_at DESC LIMIT 200`)
+		if err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "emergency.list", ObjectType: "emergency_access"})
@@ -142,29 +138,25 @@ func (s *Store) AccessReport(ctx context.Context, actor Actor) ([]AccessReportRo
 	}
 	var out []AccessReportRow
 	err = s.write(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT a.at, coalesce(u.display_name, ''), a.actor_role, a.action, a.detail
-			FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id
-			WHERE a.patient_id = $1 AND a.outcome = 'success'
-				AND NOT (a.actor_id = $2 AND (a.action IN ('patient.read', 'access_report.read') OR a.action LIKE '%.read'))
-			ORDER BY a.seq DESC LIMIT 500`, p.ID, actor.UserID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = queryAll(ctx, tx, func(row scanner) (AccessReportRow, error) {
 			var r AccessReportRow
 			var role, detail string
-			if err := rows.Scan(&r.At, &r.ActorName, &role, &r.Action, &detail); err != nil {
-				return err
+			if err := row.Scan(&r.At, &r.ActorName, &role, &r.Action, &detail); err != nil {
+				return r, err
 			}
 			if r.ActorName == "" {
 				r.ActorName = "Someone using a link"
 			}
 			r.At, r.ActorRole = r.At.UTC(), clinic.Role(role)
 			r.Emergency = isEmergencyDetail(detail) || strings.HasPrefix(r.Action, "emergency.")
-			out = append(out, r)
-		}
-		if err := rows.Err(); err != nil {
+			return r, nil
+		}, `SELECT a.at, coalesce(u.display_name, ''), a.actor_role, a.action, a.detail
+			FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id
+			WHERE a.patient_id = $1 AND a.outcome = 'success'
+				AND NOT (a.actor_id = $2 AND (a.action IN ('patient.read', 'access_report.read') OR a.action LIKE '%.read'))
+			ORDER BY a.seq DESC LIMIT 500`, p.ID, actor.UserID)
+		if err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "access_report.read", PatientID: p.ID, ObjectType: "patient", ObjectID: p.ID})

@@ -74,21 +74,11 @@ func (s *Store) applyMigration(ctx context.Context, name string, known []string)
 		return false, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	t := &Tx{tx: tx, d: s.d}
-	rows, err := t.Query(ctx, `SELECT version FROM schema_migrations`)
+	have, err := queryAll(ctx, t, func(row scanner) (v string, err error) {
+		err = row.Scan(&v)
+		return v, err
+	}, `SELECT version FROM schema_migrations`)
 	if err != nil {
-		return false, err
-	}
-	var have []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return false, err
-		}
-		have = append(have, v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return false, err
 	}
 	var unknown []string

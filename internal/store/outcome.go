@@ -159,7 +159,15 @@ func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument stri
 		return out, nil
 	}
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT c.patient_id, c.total, c.completed_at FROM checkins c
+		type point struct {
+			patientID string
+			measure.Point
+		}
+		scores, err := queryAll(ctx, tx, func(row scanner) (p point, err error) {
+			err = row.Scan(&p.patientID, &p.Total, &p.At)
+			p.At = p.At.UTC()
+			return p, err
+		}, `SELECT c.patient_id, c.total, c.completed_at FROM checkins c
 			JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
 			WHERE c.instrument = $2 AND c.status = 'complete'
 			AND NOT EXISTS (SELECT 1 FROM courses k JOIN courses l ON l.patient_id = k.patient_id AND l.number > k.number WHERE k.id = c.course_id)
@@ -167,17 +175,10 @@ func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument stri
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			var p measure.Point
-			if err := rows.Scan(&id, &p.Total, &p.At); err != nil {
-				return err
-			}
-			p.At = p.At.UTC()
-			out[id] = append(out[id], p)
+		for _, p := range scores {
+			out[p.patientID] = append(out[p.patientID], p.Point)
 		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
 }

@@ -227,7 +227,7 @@ func (s *Store) patientAccess(ctx context.Context, actor Actor, patientID string
 	return err
 }
 
-func scanPatient(row interface{ Scan(...any) error }) (*Patient, error) {
+func scanPatient(row scanner) (*Patient, error) {
 	var p Patient
 	var userID sql.NullString
 	var stage string
@@ -367,19 +367,8 @@ func (s *Store) ListPatients(ctx context.Context, actor Actor, f PatientFilter) 
 	q += ` ORDER BY lower(p.display_name), p.id`
 	var out []*Patient
 	err := s.write(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanPatient(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, p)
-		}
-		if err := rows.Err(); err != nil {
+		var err error
+		if out, err = queryAll(ctx, tx, scanPatient, q, args...); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "patient.list", ObjectType: "patient"})
@@ -401,25 +390,21 @@ func (s *Store) CareTeam(ctx context.Context, actor Actor, patientID string) ([]
 		if _, err := s.authorize(ctx, tx, actor, patientID, auth.PermProfile); err != nil {
 			return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 		}
-		rows, err := tx.Query(ctx, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, t.team_role, t.is_owner, t.added_at
-			FROM care_team t JOIN users u ON u.id = t.user_id
-			WHERE t.patient_id = $1 AND t.removed_at IS NULL ORDER BY t.is_owner DESC, t.team_role DESC, lower(u.display_name)`, patientID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = queryAll(ctx, tx, func(row scanner) (TeamMember, error) {
 			var m TeamMember
 			var role string
-			u, err := scanUser(rows, &role, &m.IsOwner, &m.AddedAt)
+			u, err := scanUser(row, &role, &m.IsOwner, &m.AddedAt)
 			if err != nil {
-				return err
+				return m, err
 			}
 			u.TOTPSecret = ""
 			m.User, m.Role, m.AddedAt = u, clinic.Role(role), m.AddedAt.UTC()
-			out = append(out, m)
-		}
-		return rows.Err()
+			return m, nil
+		}, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, t.team_role, t.is_owner, t.added_at
+			FROM care_team t JOIN users u ON u.id = t.user_id
+			WHERE t.patient_id = $1 AND t.removed_at IS NULL ORDER BY t.is_owner DESC, t.team_role DESC, lower(u.display_name)`, patientID)
+		return err
 	})
 	return out, err
 }

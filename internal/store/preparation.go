@@ -138,23 +138,14 @@ func preparationVersions(ctx context.Context, tx *Tx, patientID string, limit in
 	if limit > 0 {
 		q += ` LIMIT ` + strconv.Itoa(limit)
 	}
-	rows, err := tx.Query(ctx, q, patientID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Preparation
-	for rows.Next() {
+	return queryAll(ctx, tx, func(row scanner) (Preparation, error) {
 		var p Preparation
 		var role string
-		if err := rows.Scan(&p.Version, &p.Intentions, &p.Music, &p.Scent, &p.EyeShades, &p.Lighting, &p.Present, &p.Touch, &p.TouchDetail,
-			&p.SupportName, &p.SupportPhone, &p.RideHome, &p.AuthorName, &role, &p.At); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&p.Version, &p.Intentions, &p.Music, &p.Scent, &p.EyeShades, &p.Lighting, &p.Present, &p.Touch, &p.TouchDetail,
+			&p.SupportName, &p.SupportPhone, &p.RideHome, &p.AuthorName, &role, &p.At)
 		p.AuthorRole, p.At = clinic.Role(role), p.At.UTC()
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, err
+	}, q, patientID)
 }
 
 // dosingInProgress reports whether patientID has a dosing session open: at

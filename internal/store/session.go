@@ -154,20 +154,11 @@ func (s *Store) ListSessions(ctx context.Context, userID string) ([]*Session, er
 	var out []*Session
 	now := s.now()
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, `+sessionColumns+`, s.id_hash
+		var err error
+		out, err = queryAll(ctx, tx, func(row scanner) (*Session, error) { return scanSession(row, "") },
+			`SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, `+sessionColumns+`, s.id_hash
 			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.user_id = $1 AND s.expires_at > $2 ORDER BY s.created_at DESC`, userID, now)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			x, err := scanSession(rows, "")
-			if err != nil {
-				return err
-			}
-			out = append(out, x)
-		}
-		return rows.Err()
+		return err
 	})
 	return out, err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/slug"
 )
 
 // SitePage is one of the practice website's pages: its title and its body
@@ -243,13 +243,11 @@ func (p *StaffProfile) PublicName() string {
 	return p.Name
 }
 
-var profileSlugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-
 // slugFrom makes a URL slug from a name: lower-case letters and digits
 // joined by hyphens, credentials after a comma left out.
 func slugFrom(name string) string {
 	name, _, _ = strings.Cut(name, ",")
-	s := slugify(name, 60) // the blog's rule: accents kept as their letter
+	s := slug.Make(name, 60) // the blog's rule: accents kept as their letter
 	if len(s) < 2 {
 		s = "team-" + strings.ToLower(NewID()[:6])
 	}
@@ -266,7 +264,7 @@ func CheckStaffProfile(p *StaffProfile) clinic.FieldErrors {
 		p.Slug = slugFrom(p.Name)
 	}
 	fe := clinic.FieldErrors{}
-	if len(p.Slug) < 2 || len(p.Slug) > 60 || !profileSlugRE.MatchString(p.Slug) {
+	if len(p.Slug) < 2 || len(p.Slug) > 60 || !slug.Valid(p.Slug) {
 		fe.Add("slug", "Use 2 to 60 lower-case letters, digits and single hyphens, like lena-ortiz.")
 	}
 	if utf8.RuneCountInString(p.Credentials) > 60 || strings.IndexFunc(p.Credentials, unicode.IsControl) >= 0 {

@@ -12,8 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,11 +38,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if dsn == "" {
 		return nil, errors.New("no database given")
 	}
-	if !IsPostgresDSN(dsn) {
-		dir := filepath.Dir(dsn)
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("database directory %s does not exist or is not a directory", dir)
-		}
+	if err := checkDSN(dsn); err != nil {
+		return nil, err
 	}
 	d, w, r, err := openEngine(ctx, dsn)
 	if err != nil {
@@ -55,34 +50,18 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	defer cancel()
 	if err := s.ping(pctx); err != nil {
 		s.Close()
-		if d.name == EnginePostgres {
-			return nil, fmt.Errorf("cannot connect to PostgreSQL at %s: %v", redactDSN(dsn), oneLine(err))
-		}
-		return nil, fmt.Errorf("cannot open SQLite database %s: %v", dsn, oneLine(err))
+		return nil, d.connectError(dsn, err)
 	}
 	return s, nil
 }
 
-// ping checks that the writer can reach the database; for SQLite it also
-// applies the pragmas and checks the file is writable.
+// ping checks that the writer can reach the database and that the engine
+// is set up as kapstone needs (dialect.checkWriter).
 func (s *Store) ping(ctx context.Context) error {
 	if err := s.w.PingContext(ctx); err != nil {
 		return err
 	}
-	if s.d.name == EngineSQLite {
-		// Touch the file with a write so a read-only directory fails now, not at the first save.
-		if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
-			return err
-		}
-		var mode string
-		if err := s.w.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
-			return err
-		}
-		if mode != "wal" {
-			return fmt.Errorf("journal_mode is %q, want wal", mode)
-		}
-	}
-	return nil
+	return s.d.checkWriter(ctx, s.w)
 }
 
 // Engine names the database engine: EngineSQLite or EnginePostgres.
@@ -277,6 +256,25 @@ func queryAll[T any](ctx context.Context, tx *Tx, scan func(scanner) (T, error),
 			return nil, err
 		}
 		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// queryMap runs q in tx and turns every row into a key and a value with
+// scan. The map is never nil; a later row with the same key wins.
+func queryMap[K comparable, V any](ctx context.Context, tx *Tx, scan func(scanner) (K, V, error), q string, args ...any) (map[K]V, error) {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[K]V{}
+	for rows.Next() {
+		k, v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
 	}
 	return out, rows.Err()
 }

@@ -265,3 +265,28 @@ func TestPurgeSessions(t *testing.T) {
 		t.Fatalf("%d sessions left, want 2", len(list))
 	}
 }
+
+// TestUserNames: the map of account ids to names (read with queryMap) is
+// empty, not nil, with no accounts, and holds every account after.
+func TestUserNames(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	names, err := s.UserNames(ctx)
+	if err != nil || names == nil || len(names) != 0 {
+		t.Fatalf("UserNames with no accounts = %v (nil %v), %v; want an empty map", names, names == nil, err)
+	}
+	want := map[string]string{}
+	for _, u := range []*clinic.User{
+		{Email: "a@example.org", DisplayName: "Ada", Role: clinic.RoleAdmin},
+		{Email: "t@example.org", DisplayName: "Theo", Role: clinic.RoleTherapist},
+	} {
+		if err := s.CreateUser(ctx, store.System, u, "h"); err != nil {
+			t.Fatal(err)
+		}
+		want[u.ID] = u.DisplayName
+	}
+	names, err = s.UserNames(ctx)
+	if err != nil || !cmp.Equal(names, want) {
+		t.Errorf("UserNames = %v, %v; want %v", names, err, want)
+	}
+}

@@ -108,20 +108,7 @@ func (s *Store) ListUsers(ctx context.Context, actor Actor) ([]*clinic.User, err
 
 // queryUsers runs a query that selects userColumns and returns its accounts.
 func queryUsers(ctx context.Context, tx *Tx, q string, args ...any) ([]*clinic.User, error) {
-	rows, err := tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*clinic.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, func(row scanner) (*clinic.User, error) { return scanUser(row) }, q, args...)
 }
 
 // UserNames maps every account id to its display name. It is not audited
@@ -129,19 +116,15 @@ func queryUsers(ctx context.Context, tx *Tx, q string, args ...any) ([]*clinic.U
 func (s *Store) UserNames(ctx context.Context) (map[string]string, error) {
 	names := map[string]string{}
 	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, display_name FROM users`)
+		all, err := queryMap(ctx, tx, func(row scanner) (id, name string, err error) {
+			err = row.Scan(&id, &name)
+			return id, name, err
+		}, `SELECT id, display_name FROM users`)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, name string
-			if err := rows.Scan(&id, &name); err != nil {
-				return err
-			}
-			names[id] = name
-		}
-		return rows.Err()
+		names = all
+		return nil
 	})
 	return names, err
 }
