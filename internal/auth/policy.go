@@ -73,6 +73,16 @@ const (
 	// PermPrescribe is recording or changing prescriptions: a prescriber on
 	// the care team (not through emergency access).
 	PermPrescribe Permission = "prescribe"
+	// PermDosing is running a dosing session: starting it and recording
+	// the gate, dose, vitals, events and discharge (the care team, not
+	// emergency access).
+	PermDosing Permission = "dosing"
+	// PermPreparation is saving the session's preparation (support person,
+	// ride home, consent to touch): the patient and their care team, not
+	// emergency access.
+	PermPreparation Permission = "preparation"
+	// PermJournal is the patient's own journal: only the patient.
+	PermJournal Permission = "journal"
 	// PermSharedJournal is reading the journal entries the patient shared
 	// with their care team (not with emergency access).
 	PermSharedJournal Permission = "shared-journal"
@@ -121,7 +131,8 @@ const (
 	// PermSiteEditor is the website editor: its pages, their versions and
 	// the staff list.
 	PermSiteEditor Permission = "site-editor"
-	// PermSitePage is saving a website page.
+	// PermSitePage is saving the website's content: a page, or any staff
+	// member's profile (the demo's seeding does both).
 	PermSitePage Permission = "site-page"
 	// PermSettings is changing practice settings (practice details,
 	// reminders, the outcome window).
@@ -149,7 +160,8 @@ const (
 // Permissions lists every permission Can knows.
 var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
-	PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe, PermSharedJournal,
+	PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
+	PermDosing, PermPreparation, PermJournal, PermSharedJournal,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
@@ -194,10 +206,13 @@ var policy = map[Permission]map[clinic.Role]rels{
 	PermClearance:      {clinic.RolePrescriber: reach},
 	PermPrescriberCall: {clinic.RolePrescriber: reach},
 	PermPrescribe:      {clinic.RolePrescriber: teamOnly},
+	PermDosing:         {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermPreparation:    {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermJournal:        {clinic.RolePatient: self},
 	PermSharedJournal:  {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
-	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self, RoleSystem: anyRel},
+	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 
 	PermStaffApp:        {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
 	PermPortal:          {clinic.RolePatient: anyRel},

@@ -52,13 +52,23 @@ var expected = map[Permission]map[clinic.Role][]Relation{
 	PermClearance:      {prescriber: {RelEmergency, RelTeam, RelOwner}},
 	PermPrescriberCall: {prescriber: {RelEmergency, RelTeam, RelOwner}},
 	PermPrescribe:      {prescriber: {RelTeam, RelOwner}},
+	PermDosing: {
+		therapist:  {RelTeam, RelOwner},
+		prescriber: {RelTeam, RelOwner},
+	},
+	PermPreparation: {
+		patient:    {RelSelf},
+		therapist:  {RelTeam, RelOwner},
+		prescriber: {RelTeam, RelOwner},
+	},
+	PermJournal: {patient: {RelSelf}},
 	PermSharedJournal: {
 		therapist:  {RelTeam, RelOwner},
 		prescriber: {RelTeam, RelOwner},
 	},
 
 	PermEditPost:     {admin: all, therapist: {RelSelf}, prescriber: {RelSelf}},
-	PermStaffProfile: {admin: all, therapist: {RelSelf}, prescriber: {RelSelf}, RoleSystem: all},
+	PermStaffProfile: {admin: all, therapist: {RelSelf}, prescriber: {RelSelf}},
 
 	PermStaffApp:        {admin: all, therapist: all, prescriber: all},
 	PermPortal:          {patient: all},
