@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kapstone/kapstone/internal/audit"
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -21,8 +22,22 @@ type Actor struct {
 	RequestID string
 }
 
-// System is the actor for work no person asked for in a request.
-var System = Actor{Role: "system"}
+// System is the actor for work no person asked for in a request. Its role,
+// auth.RoleSystem, is allowed what the policy allows it (auth.Can).
+var System = Actor{Role: auth.RoleSystem}
+
+// may reports whether the policy (auth.Can) allows actor the practice-wide
+// permission p, which the relation does not decide.
+func (actor Actor) may(p auth.Permission) bool { return auth.Can(actor.Role, auth.RelNone, p) }
+
+// ownRelation is how actor stands to a thing whose owner (author, profile
+// holder) is ownerID: auth.RelSelf for their own, auth.RelNone otherwise.
+func ownRelation(actor Actor, ownerID string) auth.Relation {
+	if actor.UserID != "" && actor.UserID == ownerID {
+		return auth.RelSelf
+	}
+	return auth.RelNone
+}
 
 // Audit outcomes.
 const (

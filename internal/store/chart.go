@@ -52,7 +52,7 @@ type StageChange struct {
 // to closed closes the patient's course; leaving closed starts their next
 // course (clinic.StartsCourse), whose scores have their own baseline. Audited.
 func (s *Store) ChangeStage(ctx context.Context, actor Actor, patientID string, to clinic.Stage, reason string) error {
-	if actor.Role == clinic.RolePatient {
+	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	return s.auditGate(ctx, actor, patientID, "stage="+string(to), s.changeStage(ctx, actor, patientID, to, reason))
@@ -124,7 +124,7 @@ type IntakeVersion struct {
 // submitted, if actor may (the patient themself, or a clinician on the
 // care team). Audited as intake.save or intake.submit.
 func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, in clinic.Intake, submit bool, questionIDs []string) (int64, error) {
-	if actor.Role == clinic.RoleAdmin {
+	if !auth.CanSome(actor.Role, auth.PermForms) {
 		return 0, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	action := "intake.save"
