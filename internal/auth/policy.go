@@ -124,6 +124,9 @@ const (
 	PermSchedule Permission = "schedule"
 	// PermThresholds is reading the dosing thresholds.
 	PermThresholds Permission = "thresholds"
+	// PermSafetySettings is the session-safety settings page: the
+	// prescriber who sets the thresholds, and admins, who see them.
+	PermSafetySettings Permission = "safety-settings"
 	// PermSetThresholds is changing the dosing thresholds.
 	PermSetThresholds Permission = "set-thresholds"
 	// PermBlog is the staff blog: posts and images.
@@ -164,7 +167,7 @@ var Permissions = []Permission{
 	PermDosing, PermPreparation, PermJournal, PermSharedJournal,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
-	PermSchedule, PermThresholds, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
+	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
 	PermInstruments, PermAccounts, PermPatientLink, PermJobs, PermOutbox, PermAuditLog, PermEmergencyReview,
 }
 
@@ -224,6 +227,7 @@ var policy = map[Permission]map[clinic.Role]rels{
 	PermConvertInquiry:  {clinic.RoleTherapist: anyRel},
 	PermSchedule:        {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
 	PermThresholds:      {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermSafetySettings:  {clinic.RoleAdmin: anyRel, clinic.RolePrescriber: anyRel},
 	PermSetThresholds:   {clinic.RolePrescriber: anyRel},
 	PermBlog:            {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
 	PermSiteEditor:      {clinic.RoleAdmin: anyRel},

@@ -80,6 +80,7 @@ var expected = map[Permission]map[clinic.Role][]Relation{
 	PermConvertInquiry:  {therapist: all},
 	PermSchedule:        {admin: all, therapist: all, prescriber: all},
 	PermThresholds:      {admin: all, therapist: all, prescriber: all},
+	PermSafetySettings:  {admin: all, prescriber: all},
 	PermSetThresholds:   {prescriber: all},
 	PermBlog:            {admin: all, therapist: all, prescriber: all},
 	PermSiteEditor:      {admin: all},
@@ -98,7 +99,7 @@ var expected = map[Permission]map[clinic.Role][]Relation{
 // practiceWide are the permissions decided by role alone.
 var practiceWide = []Permission{
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
-	PermSchedule, PermThresholds, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
+	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
 	PermInstruments, PermAccounts, PermPatientLink, PermJobs, PermOutbox, PermAuditLog, PermEmergencyReview,
 }
 
