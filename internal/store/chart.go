@@ -85,11 +85,13 @@ func (s *Store) changeStage(ctx context.Context, actor Actor, patientID string, 
 	})
 }
 
-// Timeline returns patientID's stage changes, oldest first. The caller has
-// already read the chart (and audited it).
-func (s *Store) Timeline(ctx context.Context, patientID string) ([]StageChange, error) {
+// Timeline returns patientID's stage changes, oldest first, if actor may
+// read the chart (auth.PermChart). Part of the chart page, whose read
+// (FindChart) is audited: a refusal is audited as denied, a read is not
+// audited again.
+func (s *Store) Timeline(ctx context.Context, actor Actor, patientID string) ([]StageChange, error) {
 	var out []StageChange
-	err := s.read(ctx, func(tx *Tx) error {
+	err := s.patientRead(ctx, actor, patientID, auth.PermChart, "timeline.read", func(tx *Tx, _ Access) error {
 		rows, err := tx.Query(ctx, `SELECT c.from_stage, c.to_stage, c.reason, coalesce(u.display_name, ''), c.at
 			FROM stage_changes c LEFT JOIN users u ON u.id = c.actor_id WHERE c.patient_id = $1 ORDER BY c.at, c.id`, patientID)
 		if err != nil {
@@ -207,10 +209,12 @@ func latestIntake(ctx context.Context, tx *Tx, patientID string, submittedOnly b
 }
 
 // IntakeHistory lists every version of patientID's intake, newest first,
-// without their contents. The caller has already read the chart.
-func (s *Store) IntakeHistory(ctx context.Context, patientID string) ([]IntakeVersion, error) {
+// without their contents, if actor may read the chart (auth.PermChart).
+// Part of the intake page, whose read (LatestIntake) is audited: a refusal
+// is audited as denied, a read is not audited again.
+func (s *Store) IntakeHistory(ctx context.Context, actor Actor, patientID string) ([]IntakeVersion, error) {
 	var out []IntakeVersion
-	err := s.read(ctx, func(tx *Tx) error {
+	err := s.patientRead(ctx, actor, patientID, auth.PermChart, "intake.history", func(tx *Tx, _ Access) error {
 		rows, err := tx.Query(ctx, `SELECT i.version, i.submitted, i.author_id, coalesce(u.display_name, ''), i.created_at
 			FROM intakes i LEFT JOIN users u ON u.id = i.author_id WHERE i.patient_id = $1 ORDER BY i.version DESC`, patientID)
 		if err != nil {

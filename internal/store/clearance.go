@@ -485,6 +485,6 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 	if err != nil {
 		return nil, err
 	}
-	c.Timeline, err = s.Timeline(ctx, patientID)
+	c.Timeline, err = s.Timeline(ctx, actor, patientID)
 	return c, err
 }

@@ -313,11 +313,13 @@ func (s *Store) DosingSessions(ctx context.Context, actor Actor, patientID strin
 }
 
 // DosedAt lists when patientID's completed sessions were dosed, oldest
-// first, for the outcome charts' markers. No access check or audit: for
-// callers that have read the patient's measures (audited there).
-func (s *Store) DosedAt(ctx context.Context, patientID string) ([]time.Time, error) {
+// first, for the outcome charts' markers, if actor may read the chart
+// (auth.PermChart). For pages that have read the patient's measures
+// (audited there): a refusal is audited as denied, a read is not audited
+// again.
+func (s *Store) DosedAt(ctx context.Context, actor Actor, patientID string) ([]time.Time, error) {
 	var out []time.Time
-	err := s.read(ctx, func(tx *Tx) error {
+	err := s.patientRead(ctx, actor, patientID, auth.PermChart, "dosing.dates", func(tx *Tx, _ Access) error {
 		var err error
 		out, err = queryAll(ctx, tx, func(r scanner) (t time.Time, err error) {
 			err = r.Scan(&t)

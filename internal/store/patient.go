@@ -214,6 +214,29 @@ func (s *Store) patientAccess(ctx context.Context, actor Actor, patientID string
 		}
 		return s.appendAudit(ctx, tx, actor, e)
 	})
+	return s.auditDenied(ctx, actor, patientID, p, action, err)
+}
+
+// patientRead runs fn in a read transaction after checking that actor may
+// do p with patientID. It is for parts of a page whose own read is
+// audited already (the chart, the patient's progress): success writes no
+// row; a refusal is audited as denied under action and returned as
+// ENotFound, as in patientAccess.
+func (s *Store) patientRead(ctx context.Context, actor Actor, patientID string, p auth.Permission, action string, fn func(tx *Tx, a Access) error) error {
+	err := s.read(ctx, func(tx *Tx) error {
+		a, err := s.authorize(ctx, tx, actor, patientID, p)
+		if err != nil {
+			return err
+		}
+		return fn(tx, a)
+	})
+	return s.auditDenied(ctx, actor, patientID, p, action, err)
+}
+
+// auditDenied audits err, when it is authorize's refusal of p, as a
+// denied action (in its own transaction) and answers ENotFound; any other
+// err is returned as it is.
+func (s *Store) auditDenied(ctx context.Context, actor Actor, patientID string, p auth.Permission, action string, err error) error {
 	var d errDenied
 	if errors.As(err, &d) {
 		outcome := Entry{Action: action, Outcome: OutcomeDenied, ObjectType: "patient", ObjectID: patientID, Detail: "perm=" + string(p)}
