@@ -2,8 +2,17 @@ package auth
 
 import "github.com/kapstone/kapstone/internal/clinic"
 
-// Relation is how a user stands to one patient. The store works it out from
-// the patient record, the care team and emergency grants; Can decides with it.
+// RoleSystem is the role of work no person asked for in a request: jobs,
+// the demo's seeding, first-run setup. No account has it; the store's
+// System actor carries it, and Can allows it only the few practice-wide
+// permissions such work needs.
+const RoleSystem clinic.Role = "system"
+
+// Relation is how a user stands to the thing asked about. For a patient's
+// record the store works it out from the data (the patient row's account,
+// the care team and emergency grants): RelNone to RelSelf. For a blog post
+// or a staff profile it is RelSelf when the thing is the user's own and
+// RelNone otherwise. Practice-wide permissions ignore it.
 type Relation int
 
 // Relations, from none to closest.
@@ -12,17 +21,22 @@ const (
 	RelEmergency          // a clinician outside the team with a live break-glass grant
 	RelTeam               // on the patient's care team
 	RelOwner              // the therapist who owns the case
-	RelSelf               // the patient themself
+	RelSelf               // the patient themself; the author of a post; the owner of a profile
 )
+
+// Relations lists every relation, from none to closest.
+var Relations = []Relation{RelNone, RelEmergency, RelTeam, RelOwner, RelSelf}
 
 func (r Relation) String() string {
 	return [...]string{"none", "emergency", "team", "owner", "self"}[r]
 }
 
-// Permission is something a user may do with a patient's record.
+// Permission is something a user may do: with a patient's record, with a
+// thing of their own, or practice-wide.
 type Permission string
 
-// Permissions on a patient record.
+// Permissions on a patient record: Can answers them from the role and the
+// relation to the patient.
 const (
 	// PermChart is reading and writing clinical content.
 	PermChart Permission = "chart"
@@ -40,39 +54,228 @@ const (
 	// PermDetails is changing who the patient is and how to reach them:
 	// admins and the care team (not emergency access).
 	PermDetails Permission = "details"
+	// PermClinical is a clinician's work on a chart they reach: the stage,
+	// the consult thread, measures asked, paper check-ins, appointments,
+	// acknowledging alerts, reading prescriptions, the dosing room, and
+	// starting a questionnaire no one asked for.
+	PermClinical Permission = "clinical"
+	// PermForms is filling in the patient's forms (intake, questionnaires):
+	// the patient themself and the clinicians who reach the chart.
+	PermForms Permission = "forms"
+	// PermEvaluation is the therapist's evaluation of the patient.
+	PermEvaluation Permission = "evaluation"
+	// PermClearance is the prescriber's medical clearance decision.
+	PermClearance Permission = "clearance"
+	// PermPrescriberCall is a prescriber's call in a dosing session:
+	// overriding a hold, clearing new medication, a dose other than the
+	// prescribed one, an earlier discharge.
+	PermPrescriberCall Permission = "prescriber-call"
+	// PermPrescribe is recording or changing prescriptions: a prescriber on
+	// the care team (not through emergency access).
+	PermPrescribe Permission = "prescribe"
+	// PermDosing is running a dosing session: starting it and recording
+	// the gate, dose, vitals, events and discharge (the care team, not
+	// emergency access).
+	PermDosing Permission = "dosing"
+	// PermPreparation is saving the session's preparation (support person,
+	// ride home, consent to touch): the patient and their care team, not
+	// emergency access.
+	PermPreparation Permission = "preparation"
+	// PermJournal is the patient's own journal: only the patient.
+	PermJournal Permission = "journal"
+	// PermSharedJournal is reading the journal entries the patient shared
+	// with their care team (not with emergency access).
+	PermSharedJournal Permission = "shared-journal"
 )
 
-// Can reports whether a user with role, standing in relation rel to a
-// patient, may do p. It is kapstone's one access policy for patient data:
-// anything not allowed here is denied.
+// Permissions on a user's own things: the relation is RelSelf for their
+// own, RelNone for someone else's.
+const (
+	// PermEditPost is changing a blog post: an admin any post (and so
+	// naming its author), other staff their own.
+	PermEditPost Permission = "edit-post"
+	// PermStaffProfile is reading and changing a staff member's public
+	// profile: an admin anyone's, staff their own.
+	PermStaffProfile Permission = "staff-profile"
+)
+
+// Practice-wide permissions: decided by the role alone, the relation is
+// ignored.
+const (
+	// PermStaffApp is the staff side of kapstone (home, navigation).
+	PermStaffApp Permission = "staff-app"
+	// PermPortal is the patient portal and a patient's own account settings.
+	PermPortal Permission = "portal"
+	// PermCaseload is having a caseload: one's own patients, their alerts,
+	// clearances and scores, one's hours, time off and calendar feed.
+	PermCaseload Permission = "caseload"
+	// PermDirectory is the whole patient directory and practice-wide
+	// outcomes (administration only, no clinical content).
+	PermDirectory Permission = "directory"
+	// PermAddPatient is adding a patient.
+	PermAddPatient Permission = "add-patient"
+	// PermOwnCase is becoming the owning therapist of a patient one adds.
+	PermOwnCase Permission = "own-case"
+	// PermInquiries is working the inquiry inbox.
+	PermInquiries Permission = "inquiries"
+	// PermConvertInquiry is turning an inquiry into a patient one owns.
+	PermConvertInquiry Permission = "convert-inquiry"
+	// PermSchedule is the practice's schedule.
+	PermSchedule Permission = "schedule"
+	// PermThresholds is reading the dosing thresholds.
+	PermThresholds Permission = "thresholds"
+	// PermSafetySettings is the session-safety settings page: the
+	// prescriber who sets the thresholds, and admins, who see them.
+	PermSafetySettings Permission = "safety-settings"
+	// PermSetThresholds is changing the dosing thresholds.
+	PermSetThresholds Permission = "set-thresholds"
+	// PermBlog is the staff blog: posts and images.
+	PermBlog Permission = "blog"
+	// PermSiteEditor is the website editor: its pages, their versions and
+	// the staff list.
+	PermSiteEditor Permission = "site-editor"
+	// PermSitePage is saving the website's content: a page, or any staff
+	// member's profile (the demo's seeding does both).
+	PermSitePage Permission = "site-page"
+	// PermSettings is changing practice settings (practice details,
+	// reminders, the outcome window).
+	PermSettings Permission = "settings"
+	// PermRooms is adding and archiving rooms.
+	PermRooms Permission = "rooms"
+	// PermInstruments is the practice's wording of a questionnaire.
+	PermInstruments Permission = "instruments"
+	// PermAccounts is managing staff accounts: inviting, enabling,
+	// disabling, resetting.
+	PermAccounts Permission = "accounts"
+	// PermPatientLink is making a sign-in link for a patient's account
+	// outside their record (the record's way is PermAccount).
+	PermPatientLink Permission = "patient-link"
+	// PermJobs is the background jobs page and retrying failed jobs.
+	PermJobs Permission = "jobs"
+	// PermOutbox is the development mail outbox.
+	PermOutbox Permission = "outbox"
+	// PermAuditLog is reading the audit log.
+	PermAuditLog Permission = "audit-log"
+	// PermEmergencyReview is reviewing break-glass grants.
+	PermEmergencyReview Permission = "emergency-review"
+)
+
+// Permissions lists every permission Can knows.
+var Permissions = []Permission{
+	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
+	PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
+	PermDosing, PermPreparation, PermJournal, PermSharedJournal,
+	PermEditPost, PermStaffProfile,
+	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
+	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
+	PermInstruments, PermAccounts, PermPatientLink, PermJobs, PermOutbox, PermAuditLog, PermEmergencyReview,
+}
+
+// rels is a set of relations.
+type rels uint
+
+func relSet(rs ...Relation) rels {
+	var s rels
+	for _, r := range rs {
+		s |= 1 << r
+	}
+	return s
+}
+
+var (
+	anyRel   = relSet(Relations...)
+	reach    = relSet(RelTeam, RelOwner, RelEmergency) // a clinician who reaches the chart
+	teamOnly = relSet(RelTeam, RelOwner)
+	self     = relSet(RelSelf)
+)
+
+// policy is the whole table: for each permission, each role allowed it and
+// in which relations. A role or permission not listed is denied.
+var policy = map[Permission]map[clinic.Role]rels{
+	PermChart: {
+		clinic.RolePatient: self, clinic.RoleTherapist: reach, clinic.RolePrescriber: reach,
+	},
+	PermProfile: {
+		clinic.RolePatient: self, clinic.RoleTherapist: reach, clinic.RolePrescriber: reach, clinic.RoleAdmin: anyRel,
+	},
+	PermTeam:      {clinic.RoleTherapist: relSet(RelOwner), clinic.RoleAdmin: anyRel},
+	PermAccount:   {clinic.RoleTherapist: relSet(RelOwner)},
+	PermDetails:   {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly, clinic.RoleAdmin: anyRel},
+	PermEmergency: {clinic.RoleTherapist: relSet(RelNone), clinic.RolePrescriber: relSet(RelNone)},
+
+	PermClinical:       {clinic.RoleTherapist: reach, clinic.RolePrescriber: reach},
+	PermForms:          {clinic.RolePatient: self, clinic.RoleTherapist: reach, clinic.RolePrescriber: reach},
+	PermEvaluation:     {clinic.RoleTherapist: reach},
+	PermClearance:      {clinic.RolePrescriber: reach},
+	PermPrescriberCall: {clinic.RolePrescriber: reach},
+	PermPrescribe:      {clinic.RolePrescriber: teamOnly},
+	PermDosing:         {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermPreparation:    {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermJournal:        {clinic.RolePatient: self},
+	PermSharedJournal:  {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+
+	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
+	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
+
+	PermStaffApp:        {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermPortal:          {clinic.RolePatient: anyRel},
+	PermCaseload:        {clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermDirectory:       {clinic.RoleAdmin: anyRel},
+	PermAddPatient:      {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, RoleSystem: anyRel},
+	PermOwnCase:         {clinic.RoleTherapist: anyRel},
+	PermInquiries:       {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel},
+	PermConvertInquiry:  {clinic.RoleTherapist: anyRel},
+	PermSchedule:        {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermThresholds:      {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermSafetySettings:  {clinic.RoleAdmin: anyRel, clinic.RolePrescriber: anyRel},
+	PermSetThresholds:   {clinic.RolePrescriber: anyRel},
+	PermBlog:            {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermSiteEditor:      {clinic.RoleAdmin: anyRel},
+	PermSitePage:        {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
+	PermSettings:        {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
+	PermRooms:           {clinic.RoleAdmin: anyRel},
+	PermInstruments:     {clinic.RoleAdmin: anyRel},
+	PermAccounts:        {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
+	PermPatientLink:     {RoleSystem: anyRel},
+	PermJobs:            {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
+	PermOutbox:          {clinic.RoleAdmin: anyRel},
+	PermAuditLog:        {clinic.RoleAdmin: anyRel},
+	PermEmergencyReview: {clinic.RoleAdmin: anyRel},
+}
+
+// Can reports whether a user with role, standing in relation rel to the
+// thing asked about, may do p. It is kapstone's one access policy: anything
+// not allowed here is denied. For practice-wide permissions rel is ignored
+// (pass RelNone).
 //
-//   - A patient reaches their own record (chart and profile) only.
+// On patient records:
+//   - A patient reaches their own record (chart and profile) and fills in
+//     their own forms; nothing clinical beyond that.
 //   - Therapists and prescribers reach the records of patients whose care
-//     team they are on, or for which they hold a live emergency grant.
-//   - Admins administer (profile, team) every patient but never read
-//     clinical content.
+//     team they are on, or for which they hold a live emergency grant, and
+//     do their clinical work there; the shared journal, prescribing and
+//     changing the patient's details need the care team itself.
+//   - Only a therapist evaluates; only a prescriber clears, prescribes and
+//     makes the prescriber's calls in a dosing session.
+//   - Admins administer (profile, team, details) every patient but never
+//     read clinical content.
 //   - The owning therapist and admins manage the care team.
 //   - Only the owning therapist makes portal invitations and password
 //     resets for the patient (not admins, not emergency access): a link
 //     makes its holder the patient.
 //   - A clinician not on the team may ask for emergency access.
+//
+// RoleSystem may only save settings, site pages and staff profiles,
+// manage accounts, add patients, make sign-in links and retry jobs.
 func Can(role clinic.Role, rel Relation, p Permission) bool {
-	switch role {
-	case clinic.RolePatient:
-		return rel == RelSelf && (p == PermChart || p == PermProfile)
-	case clinic.RoleTherapist, clinic.RolePrescriber:
-		switch p {
-		case PermChart, PermProfile:
-			return rel == RelTeam || rel == RelOwner || rel == RelEmergency
-		case PermTeam, PermAccount:
-			return rel == RelOwner && role == clinic.RoleTherapist
-		case PermDetails:
-			return rel == RelTeam || rel == RelOwner
-		case PermEmergency:
-			return rel == RelNone
-		}
-	case clinic.RoleAdmin:
-		return p == PermProfile || p == PermTeam || p == PermDetails
+	if rel < RelNone || rel > RelSelf {
+		return false
 	}
-	return false
+	return policy[p][role]&(1<<rel) != 0
+}
+
+// CanSome reports whether role may do p in some relation: the role's gate
+// for a permission, checked before the relation is known.
+func CanSome(role clinic.Role, p Permission) bool {
+	return policy[p][role] != 0
 }

@@ -180,7 +180,7 @@ func alertSignals(ctx context.Context, tx *Tx, id string) ([]AlertSignal, error)
 // OpenSafetyAlerts lists the open alerts of the patients on actor's care
 // teams, oldest first. Audited when there are any.
 func (s *Store) OpenSafetyAlerts(ctx context.Context, actor Actor) ([]SafetyAlert, error) {
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+	if !actor.may(auth.PermCaseload) {
 		return nil, nil
 	}
 	var out []SafetyAlert
@@ -236,7 +236,7 @@ func patientAlerts(ctx context.Context, tx *Tx, patientID string) ([]SafetyAlert
 // answer since then is EConflict, so no one acknowledges an answer they
 // have not seen.
 func (s *Store) AcknowledgeSafetyAlert(ctx context.Context, actor Actor, patientID, id, note string, seen time.Time) error {
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "alert.acknowledge", func(tx *Tx, a Access, e *Entry) error {

@@ -213,7 +213,7 @@ func TestEmergencyMarkSurvivesDetail(t *testing.T) {
 	if _, err := rp.s.EnterPaperCheckin(ctx, theo, rp.p.ID, "phq9", answers, rp.now.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	rows, _, err := rp.s.FindAudit(ctx, store.AuditFilter{Action: "checkin.complete", ActorID: theo.UserID, Limit: 10})
+	rows, _, err := rp.s.FindAudit(ctx, store.Actor{UserID: "auditor", Role: clinic.RoleAdmin}, store.AuditFilter{Action: "checkin.complete", ActorID: theo.UserID, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/audit"
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -21,8 +23,22 @@ type Actor struct {
 	RequestID string
 }
 
-// System is the actor for work no person asked for in a request.
-var System = Actor{Role: "system"}
+// System is the actor for work no person asked for in a request. Its role,
+// auth.RoleSystem, is allowed what the policy allows it (auth.Can).
+var System = Actor{Role: auth.RoleSystem}
+
+// may reports whether the policy (auth.Can) allows actor the practice-wide
+// permission p, which the relation does not decide.
+func (actor Actor) may(p auth.Permission) bool { return auth.Can(actor.Role, auth.RelNone, p) }
+
+// ownRelation is how actor stands to a thing whose owner (author, profile
+// holder) is ownerID: auth.RelSelf for their own, auth.RelNone otherwise.
+func ownRelation(actor Actor, ownerID string) auth.Relation {
+	if actor.UserID != "" && actor.UserID == ownerID {
+		return auth.RelSelf
+	}
+	return auth.RelNone
+}
 
 // Audit outcomes.
 const (
@@ -166,6 +182,34 @@ type AuditFilter struct {
 	Limit     int
 }
 
+// detail is f as an audit row's detail: the filter's ids, action, dates,
+// sort and page.
+func (f AuditFilter) detail() string {
+	var b strings.Builder
+	add := func(k, v string) {
+		if v != "" {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(k + "=" + v)
+		}
+	}
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	add("patient", f.PatientID)
+	add("actor", f.ActorID)
+	add("action", f.Action)
+	add("from", day(f.From))
+	add("to", day(f.To))
+	add("sort", f.Sort)
+	add("offset", strconv.Itoa(f.Offset))
+	return b.String()
+}
+
 var auditSorts = map[string]string{
 	"newest": "seq DESC",
 	"oldest": "seq ASC",
@@ -174,10 +218,16 @@ var auditSorts = map[string]string{
 // AuditSorts lists the sort keys FindAudit accepts.
 func AuditSorts() []string { return []string{"newest", "oldest"} }
 
-// FindAudit returns audit rows matching f and whether more follow. An
-// unknown sort key is EInvalid: sort keys come from an allow-list, never
-// from SQL text.
-func (s *Store) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, bool, error) {
+// FindAudit returns audit rows matching f and whether more follow, if
+// actor may read the audit log (auth.PermAuditLog: administrators); anyone
+// else is ENotFound. An unknown sort key is EInvalid: sort keys come from an
+// allow-list, never from SQL text. The look is itself audited, in the same
+// transaction, as audit.read with the filter (ids, action, dates, sort and
+// page; no patient information).
+func (s *Store) FindAudit(ctx context.Context, actor Actor, f AuditFilter) ([]audit.Event, bool, error) {
+	if !actor.may(auth.PermAuditLog) {
+		return nil, false, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
 	order, ok := auditSorts[f.Sort]
 	if f.Sort == "" {
 		order, ok = auditSorts["newest"], true
@@ -224,10 +274,12 @@ func (s *Store) FindAudit(ctx context.Context, f AuditFilter) ([]audit.Event, bo
 	}
 	q += fmt.Sprintf(" ORDER BY %s LIMIT %d OFFSET %d", order, f.Limit+1, f.Offset)
 	var out []audit.Event
-	err := s.read(ctx, func(tx *Tx) error {
+	err := s.write(ctx, func(tx *Tx) error {
 		var err error
-		out, err = queryAll(ctx, tx, scanAudit, q, args...)
-		return err
+		if out, err = queryAll(ctx, tx, scanAudit, q, args...); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "audit.read", ObjectType: "audit", Detail: f.detail()})
 	})
 	more := len(out) > f.Limit
 	if more {

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/media"
 	"github.com/kapstone/kapstone/internal/slug"
@@ -58,16 +59,10 @@ func (p *Post) Scheduled(now time.Time) bool {
 	return p.Status == PostPublished && p.PublishAt != nil && p.PublishAt.After(now)
 }
 
-// CanEditPost reports whether actor may change p: an administrator any
-// post, a therapist or prescriber their own.
+// CanEditPost reports whether actor may change p (auth.PermEditPost): an
+// administrator any post, a therapist or prescriber their own.
 func CanEditPost(actor Actor, p *Post) bool {
-	switch actor.Role {
-	case clinic.RoleAdmin:
-		return true
-	case clinic.RoleTherapist, clinic.RolePrescriber:
-		return p.AuthorID != "" && p.AuthorID == actor.UserID
-	}
-	return false
+	return auth.Can(actor.Role, ownRelation(actor, p.AuthorID), auth.PermEditPost)
 }
 
 // authorSlug is the part of an author page's address that names the
@@ -301,7 +296,7 @@ func (s *Store) LastSiteChange(ctx context.Context) (time.Time, error) {
 // changed first, for the staff blog page (any staff member; posts hold no
 // patient information, so the list is not audited).
 func (s *Store) Posts(ctx context.Context, actor Actor) ([]Post, error) {
-	if !actor.Role.Staff() {
+	if !actor.may(auth.PermBlog) {
 		return nil, errPostNotFound()
 	}
 	var out []Post
@@ -408,7 +403,7 @@ func CheckPost(p *Post) clinic.FieldErrors {
 // published post without a publish time is published now. On success p
 // has its ID, slug, tags and author as saved. Audited (blog.save).
 func (s *Store) SavePost(ctx context.Context, actor Actor, p *Post) error {
-	if !actor.Role.Staff() {
+	if !actor.may(auth.PermBlog) {
 		return errPostNotFound()
 	}
 	fe := CheckPost(p)
@@ -423,7 +418,7 @@ func (s *Store) SavePost(ctx context.Context, actor Actor, p *Post) error {
 		}
 		author := actor.UserID
 		switch {
-		case actor.Role == clinic.RoleAdmin && p.AuthorID != "":
+		case auth.Can(actor.Role, auth.RelNone, auth.PermEditPost) && p.AuthorID != "": // may edit anyone's post, so may name its author
 			author = p.AuthorID
 		case old != nil:
 			author = old.AuthorID
@@ -574,7 +569,7 @@ type Image struct {
 // "image" field; alt (at most 200 characters) is its description. Audited
 // (image.upload).
 func (s *Store) SaveImage(ctx context.Context, actor Actor, data []byte, alt string) (*Image, error) {
-	if !actor.Role.Staff() {
+	if !actor.may(auth.PermBlog) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	fe := clinic.FieldErrors{}
@@ -656,7 +651,7 @@ func (s *Store) ImageInfo(ctx context.Context, id string) (*Image, error) {
 // RecentImages are the n images uploaded last, without their bytes, for
 // the editor (staff).
 func (s *Store) RecentImages(ctx context.Context, actor Actor, n int) ([]Image, error) {
-	if !actor.Role.Staff() {
+	if !actor.may(auth.PermBlog) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var out []Image

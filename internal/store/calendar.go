@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -41,7 +42,7 @@ const (
 )
 
 func clinicianOnly(actor Actor) error {
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+	if !actor.may(auth.PermCaseload) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	return nil

@@ -52,7 +52,7 @@ type StageChange struct {
 // to closed closes the patient's course; leaving closed starts their next
 // course (clinic.StartsCourse), whose scores have their own baseline. Audited.
 func (s *Store) ChangeStage(ctx context.Context, actor Actor, patientID string, to clinic.Stage, reason string) error {
-	if actor.Role == clinic.RolePatient {
+	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	return s.auditGate(ctx, actor, patientID, "stage="+string(to), s.changeStage(ctx, actor, patientID, to, reason))
@@ -85,11 +85,13 @@ func (s *Store) changeStage(ctx context.Context, actor Actor, patientID string, 
 	})
 }
 
-// Timeline returns patientID's stage changes, oldest first. The caller has
-// already read the chart (and audited it).
-func (s *Store) Timeline(ctx context.Context, patientID string) ([]StageChange, error) {
+// Timeline returns patientID's stage changes, oldest first, if actor may
+// read the chart (auth.PermChart). Part of the chart page, whose read
+// (FindChart) is audited: a refusal is audited as denied, a read is not
+// audited again.
+func (s *Store) Timeline(ctx context.Context, actor Actor, patientID string) ([]StageChange, error) {
 	var out []StageChange
-	err := s.read(ctx, func(tx *Tx) error {
+	err := s.patientRead(ctx, actor, patientID, auth.PermChart, "timeline.read", func(tx *Tx, _ Access) error {
 		var err error
 		out, err = queryAll(ctx, tx, func(row scanner) (StageChange, error) {
 			var c StageChange
@@ -118,7 +120,7 @@ type IntakeVersion struct {
 // submitted, if actor may (the patient themself, or a clinician on the
 // care team). Audited as intake.save or intake.submit.
 func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, in clinic.Intake, submit bool, questionIDs []string) (int64, error) {
-	if actor.Role == clinic.RoleAdmin {
+	if !auth.CanSome(actor.Role, auth.PermForms) {
 		return 0, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	action := "intake.save"
@@ -201,10 +203,12 @@ func latestIntake(ctx context.Context, tx *Tx, patientID string, submittedOnly b
 }
 
 // IntakeHistory lists every version of patientID's intake, newest first,
-// without their contents. The caller has already read the chart.
-func (s *Store) IntakeHistory(ctx context.Context, patientID string) ([]IntakeVersion, error) {
+// without their contents, if actor may read the chart (auth.PermChart).
+// Part of the intake page, whose read (LatestIntake) is audited: a refusal
+// is audited as denied, a read is not audited again.
+func (s *Store) IntakeHistory(ctx context.Context, actor Actor, patientID string) ([]IntakeVersion, error) {
 	var out []IntakeVersion
-	err := s.read(ctx, func(tx *Tx) error {
+	err := s.patientRead(ctx, actor, patientID, auth.PermChart, "intake.history", func(tx *Tx, _ Access) error {
 		var err error
 		out, err = queryAll(ctx, tx, func(row scanner) (IntakeVersion, error) {
 			var iv IntakeVersion

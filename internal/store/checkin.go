@@ -50,7 +50,7 @@ type Checkin struct {
 // replacing an earlier assignment of the same instrument. Clinicians on the
 // care team may. Audited.
 func (s *Store) AssignMeasure(ctx context.Context, actor Actor, patientID, instrument, cadence string) error {
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "measure.assign", func(tx *Tx, a Access, e *Entry) error {
@@ -83,7 +83,7 @@ func (s *Store) AssignMeasure(ctx context.Context, actor Actor, patientID, instr
 
 // EndAssignment stops asking patientID to complete instrument. Audited.
 func (s *Store) EndAssignment(ctx context.Context, actor Actor, patientID, instrument string) error {
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "measure.end", func(tx *Tx, a Access, e *Entry) error {
@@ -219,7 +219,7 @@ func (s *Store) SaveCheckin(ctx context.Context, actor Actor, patientID, instrum
 // every check-in, it belongs to the patient's course in effect at its
 // date (clinic.CourseAt).
 func (s *Store) EnterPaperCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, at time.Time) (*Checkin, error) {
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	if at.IsZero() || at.After(s.now()) {
@@ -236,7 +236,7 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 	if !ok || !inst.Ready() {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that questionnaire.")
 	}
-	if actor.Role == clinic.RoleAdmin {
+	if !auth.CanSome(actor.Role, auth.PermForms) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	action := "checkin.save"
@@ -276,7 +276,7 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 		maps.Copy(merged, given)
 		c.Answers = merged
 		c.Signal = measure.Signal(inst, merged)
-		if actor.Role == clinic.RolePatient && id == "" {
+		if !a.Can(auth.PermClinical) && id == "" {
 			offered, err := s.offered(ctx, tx, patientID, instrument)
 			if err != nil {
 				return err

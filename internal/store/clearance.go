@@ -98,7 +98,7 @@ func (s *Store) flagsFor(ctx context.Context, tx *Tx, patientID string) (*Intake
 // reason for each such flag (overrides, by FlagKey). Only a prescriber on
 // the care team may. Audited, with one row per override.
 func (s *Store) RecordClearance(ctx context.Context, actor Actor, patientID, decision, reason string, overrides map[string]string) error {
-	if actor.Role != clinic.RolePrescriber {
+	if !auth.CanSome(actor.Role, auth.PermClearance) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	fe := clinic.FieldErrors{}
@@ -335,7 +335,7 @@ func (cs *clearanceSince) status() clinic.ClearanceStatus {
 // since are read. Empty for anyone but a therapist or prescriber.
 func (s *Store) OutOfDateClearances(ctx context.Context, actor Actor) (map[string]clinic.ClearanceStatus, error) {
 	out := map[string]clinic.ClearanceStatus{}
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+	if !actor.may(auth.PermCaseload) {
 		return out, nil
 	}
 	err := s.read(ctx, func(tx *Tx) error {
@@ -467,7 +467,7 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 		if c.Alerts, err = patientAlerts(ctx, tx, patientID); err != nil {
 			return err
 		}
-		if actor.Role == clinic.RoleTherapist || actor.Role == clinic.RolePrescriber {
+		if a.Can(auth.PermClinical) {
 			if c.Consult, err = s.consultThread(ctx, tx, patientID, actor.UserID); err != nil {
 				return err
 			}
@@ -477,6 +477,6 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 	if err != nil {
 		return nil, err
 	}
-	c.Timeline, err = s.Timeline(ctx, patientID)
+	c.Timeline, err = s.Timeline(ctx, actor, patientID)
 	return c, err
 }

@@ -27,7 +27,7 @@ var Recommendations = []string{"suitable", "needs_information", "not_suitable"}
 // SaveEvaluation records a therapist's evaluation of patientID (a new row;
 // the latest counts). Only a therapist on the care team may. Audited.
 func (s *Store) SaveEvaluation(ctx context.Context, actor Actor, patientID string, ev Evaluation) error {
-	if actor.Role != clinic.RoleTherapist {
+	if !auth.CanSome(actor.Role, auth.PermEvaluation) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "evaluation.save", func(tx *Tx, a Access, e *Entry) error {
@@ -84,7 +84,7 @@ type ConsultMessage struct {
 // PostConsult adds a message to patientID's consult thread. Only
 // clinicians on the care team (or with emergency access) may. Audited.
 func (s *Store) PostConsult(ctx context.Context, actor Actor, patientID, body string) error {
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "consult.post", func(tx *Tx, a Access, e *Entry) error {
@@ -172,7 +172,7 @@ type Appointment struct {
 // length for the kind. A dosing session needs current medical clearance: the store
 // refuses it otherwise, whatever the form showed. Audited.
 func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID string, ap *Appointment) error {
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
 	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.create", func(tx *Tx, a Access, e *Entry) error {

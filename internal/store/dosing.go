@@ -183,7 +183,7 @@ func (s *Store) dosingWrite(ctx context.Context, actor Actor, patientID, id, act
 		return err
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
-		if a.Relation == auth.RelEmergency {
+		if !a.Can(auth.PermDosing) {
 			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE dosing_sessions SET updated_at = updated_at WHERE id = $1 AND patient_id = $2`, id, patientID); err != nil {
@@ -213,7 +213,7 @@ func (s *Store) StartDosingSession(ctx context.Context, actor Actor, patientID s
 	}
 	var id string
 	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.start", func(tx *Tx, a Access, e *Entry) error {
-		if a.Relation == auth.RelEmergency {
+		if !a.Can(auth.PermDosing) {
 			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
 		}
 		now := s.now()
@@ -313,11 +313,13 @@ func (s *Store) DosingSessions(ctx context.Context, actor Actor, patientID strin
 }
 
 // DosedAt lists when patientID's completed sessions were dosed, oldest
-// first, for the outcome charts' markers. No access check or audit: for
-// callers that have read the patient's measures (audited there).
-func (s *Store) DosedAt(ctx context.Context, patientID string) ([]time.Time, error) {
+// first, for the outcome charts' markers, if actor may read the chart
+// (auth.PermChart). For pages that have read the patient's measures
+// (audited there): a refusal is audited as denied, a read is not audited
+// again.
+func (s *Store) DosedAt(ctx context.Context, actor Actor, patientID string) ([]time.Time, error) {
 	var out []time.Time
-	err := s.read(ctx, func(tx *Tx) error {
+	err := s.patientRead(ctx, actor, patientID, auth.PermChart, "dosing.dates", func(tx *Tx, _ Access) error {
 		var err error
 		out, err = queryAll(ctx, tx, func(r scanner) (t time.Time, err error) {
 			err = r.Scan(&t)
@@ -517,10 +519,10 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 	}
 	fe := clinic.FieldErrors{}
 	in.Override, in.MedsNote, in.Escort = strings.TrimSpace(in.Override), strings.TrimSpace(in.MedsNote), strings.TrimSpace(in.Escort)
-	if in.Override != "" && actor.Role != clinic.RolePrescriber {
+	if in.Override != "" && !auth.CanSome(actor.Role, auth.PermPrescriberCall) {
 		fe.Add("override", onlyPrescriberOverride)
 	}
-	if in.PrescriberAck && actor.Role != clinic.RolePrescriber {
+	if in.PrescriberAck && !auth.CanSome(actor.Role, auth.PermPrescriberCall) {
 		fe.Add("meds_prescriber", "Only a prescriber can clear new medication for the session.")
 	}
 	if in.Pregnancy != "" && in.Pregnancy != clinic.PregnancyNo && in.Pregnancy != clinic.PregnancyNotApplicable {
@@ -785,7 +787,7 @@ func (s *Store) RecordDose(ctx context.Context, actor Actor, patientID, id strin
 	if !ok {
 		fe.Add("amount", "Enter the dose given as a number and choose its unit, like 200 mg.")
 	}
-	if dose.Reason != "" && actor.Role != clinic.RolePrescriber {
+	if dose.Reason != "" && !auth.CanSome(actor.Role, auth.PermPrescriberCall) {
 		fe.Add("dose_reason", "Only a prescriber can give a reason for a different dose.")
 	} else if msg := clinic.CheckReason(dose.Reason, ""); dose.Reason != "" && msg != "" {
 		fe.Add("dose_reason", msg)
@@ -826,7 +828,7 @@ func (s *Store) RecordDose(ctx context.Context, actor Actor, patientID, id strin
 				field = "route" // the amount matches: the route is what differs
 			}
 			switch {
-			case actor.Role != clinic.RolePrescriber:
+			case !auth.CanSome(actor.Role, auth.PermPrescriberCall):
 				return clinic.FieldErrors{field: diff + " Only the prescriber can give a dose other than the prescribed one (amount or route), with a written reason: ask them, or give it as prescribed."}.Err()
 			case dose.Reason == "":
 				return clinic.FieldErrors{"dose_reason": diff + " Write your reason for giving it differently from the prescription."}.Err()
@@ -955,7 +957,7 @@ func (s *Store) RecordDosingEvent(ctx context.Context, actor Actor, patientID, i
 // anyone else who gives one is refused. Audited.
 func (s *Store) DischargeSession(ctx context.Context, actor Actor, patientID, id string, met []string, earlyReason string) error {
 	earlyReason = strings.TrimSpace(earlyReason)
-	if earlyReason != "" && actor.Role != clinic.RolePrescriber {
+	if earlyReason != "" && !auth.CanSome(actor.Role, auth.PermPrescriberCall) {
 		return clinic.FieldErrors{"early_reason": "Only a prescriber can allow an earlier discharge."}.Err()
 	}
 	if msg := clinic.CheckReason(earlyReason, ""); earlyReason != "" && msg != "" {

@@ -60,7 +60,7 @@ func (s *Store) GrantEmergencyAccess(ctx context.Context, actor Actor, patientID
 // ListEmergencyGrants returns break-glass grants for an admin's review,
 // unreviewed first, newest first. Audited.
 func (s *Store) ListEmergencyGrants(ctx context.Context, actor Actor) ([]*EmergencyGrant, error) {
-	if actor.Role != clinic.RoleAdmin {
+	if !actor.may(auth.PermEmergencyReview) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var out []*EmergencyGrant
@@ -95,7 +95,7 @@ func (s *Store) ListEmergencyGrants(ctx context.Context, actor Actor) ([]*Emerge
 
 // ReviewEmergencyGrant records an admin's review of grant id. Audited.
 func (s *Store) ReviewEmergencyGrant(ctx context.Context, actor Actor, id, note string) error {
-	if actor.Role != clinic.RoleAdmin {
+	if !actor.may(auth.PermEmergencyReview) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	note = strings.TrimSpace(note)

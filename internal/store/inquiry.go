@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -197,7 +198,7 @@ func (s *Store) CreateInquiry(ctx context.Context, actor Actor, q *Inquiry, addr
 // therapists and administrators. Prescribers, who may belong to another
 // organisation, see only the patients referred to them.
 func canHandleInquiries(actor Actor) bool {
-	return actor.Role == clinic.RoleTherapist || actor.Role == clinic.RoleAdmin
+	return actor.may(auth.PermInquiries)
 }
 
 func errNoInquiry() error { return clinic.Errorf(clinic.ENotFound, "We could not find that inquiry.") }
@@ -350,7 +351,7 @@ func (s *Store) markInquiry(ctx context.Context, tx *Tx, actor Actor, id, status
 // the same inquiry at the same moment, the second is told so and the
 // patient record it made stays on that therapist's caseload.
 func (s *Store) ConvertInquiry(ctx context.Context, actor Actor, id string) (string, error) {
-	if actor.Role != clinic.RoleTherapist {
+	if !actor.may(auth.PermConvertInquiry) {
 		return "", errNoInquiry()
 	}
 	var q *Inquiry

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 )
@@ -73,7 +74,7 @@ func (s *Store) PracticeTextOf(ctx context.Context, id string) (PracticeText, er
 // item needs its text (at most 500 characters), instructions at most 1000.
 // Only an admin may. Audited (as a setting change).
 func (s *Store) SetPracticeText(ctx context.Context, actor Actor, id string, pt PracticeText) error {
-	if actor.Role != clinic.RoleAdmin {
+	if !actor.may(auth.PermInstruments) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	inst, ok := measure.Get(id)

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -338,7 +339,7 @@ func shortError(msg string) string {
 // an error, due now with a fresh set of attempts: for an admin once the
 // cause (say, the mail server) is fixed. Returns how many. Audited.
 func (s *Store) RetryJobsNow(ctx context.Context, actor Actor) (int, error) {
-	if actor.Role != clinic.RoleAdmin && actor != System {
+	if !actor.may(auth.PermJobs) {
 		return 0, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var n int64

@@ -88,7 +88,7 @@ type JournalInput struct {
 // patient did not exist.
 func (s *Store) ownJournal(ctx context.Context, actor Actor, patientID, action string, fn func(tx *Tx, e *Entry) error) error {
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
-		if a.Relation != auth.RelSelf {
+		if !a.Can(auth.PermJournal) {
 			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
 		}
 		e.ObjectType = "journal"
@@ -328,11 +328,11 @@ func journalAnswers(prompts []JournalPrompt, given map[string]string) ([]Journal
 func (s *Store) SharedJournal(ctx context.Context, actor Actor, patientID string) ([]JournalEntry, error) {
 	var out []JournalEntry
 	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "journal.read", func(tx *Tx, a Access, e *Entry) error {
-		if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+		if !a.Can(auth.PermClinical) {
 			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
 		}
 		e.ObjectType, e.Detail = "journal", "shared"
-		if a.Relation != auth.RelTeam && a.Relation != auth.RelOwner {
+		if !a.Can(auth.PermSharedJournal) {
 			e.Detail, e.Emergency = "journal not shown", true
 			return nil
 		}

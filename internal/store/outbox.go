@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -40,7 +41,7 @@ func (s *Store) KeepOutboxEmail(ctx context.Context, to []string, subject, body 
 // newest first, for an administrator. Recipients' addresses are patient
 // information, so every look is audited.
 func (s *Store) OutboxEmails(ctx context.Context, actor Actor, limit int) ([]OutboxEmail, error) {
-	if actor.Role != clinic.RoleAdmin {
+	if !actor.may(auth.PermOutbox) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var out []OutboxEmail

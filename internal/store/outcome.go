@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 )
@@ -41,7 +42,7 @@ func outcomeWindowIn(ctx context.Context, tx *Tx) (measure.Window, error) {
 // an administrator, within measure.CheckWindow's bounds (an EInvalid error
 // at from_weeks or to_weeks otherwise). Audited as setting.change.
 func (s *Store) SaveOutcomeWindow(ctx context.Context, actor Actor, w measure.Window) error {
-	if actor.Role != clinic.RoleAdmin && actor != System {
+	if !actor.may(auth.PermSettings) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	if fe := measure.CheckWindow(w); len(fe) > 0 {
@@ -73,9 +74,9 @@ type CourseResult struct {
 func (s *Store) Outcomes(ctx context.Context, actor Actor, action string, instruments []string) ([]CourseResult, measure.Window, error) {
 	var args []any
 	var scope string
-	switch actor.Role {
-	case clinic.RoleAdmin:
-	case clinic.RoleTherapist, clinic.RolePrescriber:
+	switch {
+	case actor.may(auth.PermDirectory):
+	case actor.may(auth.PermCaseload):
 		scope = ` AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL)`
 		args = append(args, actor.UserID)
 	default:
@@ -155,7 +156,7 @@ func (s *Store) Outcomes(ctx context.Context, actor Actor, action string, instru
 // by ListPatients.
 func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument string) (map[string][]measure.Point, error) {
 	out := map[string][]measure.Point{}
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+	if !actor.may(auth.PermCaseload) {
 		return out, nil
 	}
 	err := s.read(ctx, func(tx *Tx) error {

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -171,7 +172,7 @@ func CheckPractice(ps *PracticeSettings) clinic.FieldErrors {
 // SavePractice checks and stores the practice's settings in one
 // transaction, for an administrator. Audited, one row per setting.
 func (s *Store) SavePractice(ctx context.Context, actor Actor, ps PracticeSettings) error {
-	if actor.Role != clinic.RoleAdmin && actor != System {
+	if !actor.may(auth.PermSettings) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	if err := CheckPractice(&ps).Err(); err != nil {

@@ -205,7 +205,7 @@ func (s *Store) PreparationHistory(ctx context.Context, actor Actor, patientID s
 func (s *Store) SavePreparation(ctx context.Context, actor Actor, patientID string, p Preparation) error {
 	p.normalise()
 	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "preparation.save", func(tx *Tx, a Access, e *Entry) error {
-		if a.Relation == auth.RelEmergency {
+		if !a.Can(auth.PermPreparation) {
 			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
 		}
 		e.ObjectType = "preparation"

@@ -56,12 +56,10 @@ type Prescriptions struct {
 	CanPrescribe bool
 }
 
-// mayPrescribe reports whether actor, standing as a says to the patient, may
+// mayPrescribe reports whether the caller, standing as a says to the patient, may
 // record or change the patient's prescriptions: a prescriber on the care
 // team (not a therapist, and not through emergency access).
-func mayPrescribe(actor Actor, a Access) bool {
-	return actor.Role == clinic.RolePrescriber && (a.Relation == auth.RelTeam || a.Relation == auth.RelOwner)
-}
+func mayPrescribe(a Access) bool { return a.Can(auth.PermPrescribe) }
 
 // FindPrescriptions reads patientID's current and past prescriptions, if
 // actor is a clinician who may read the chart. Audited as
@@ -69,10 +67,10 @@ func mayPrescribe(actor Actor, a Access) bool {
 func (s *Store) FindPrescriptions(ctx context.Context, actor Actor, patientID string) (*Prescriptions, error) {
 	out := &Prescriptions{}
 	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "prescription.read", func(tx *Tx, a Access, e *Entry) error {
-		if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber {
+		if !a.Can(auth.PermClinical) {
 			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
 		}
-		out.CanPrescribe = mayPrescribe(actor, a)
+		out.CanPrescribe = mayPrescribe(a)
 		all, err := prescriptionsIn(ctx, tx, patientID, false)
 		if err != nil {
 			return err
@@ -185,7 +183,7 @@ func (s *Store) EndPrescription(ctx context.Context, actor Actor, patientID, pre
 // a unique number that still collides is a conflict, not a failure.
 func (s *Store) prescriptionWrite(ctx context.Context, actor Actor, patientID, action string, fn func(tx *Tx, e *Entry) error) error {
 	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
-		if !mayPrescribe(actor, a) {
+		if !mayPrescribe(a) {
 			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE patients SET version = version WHERE id = $1`, patientID); err != nil {

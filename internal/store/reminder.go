@@ -139,7 +139,7 @@ func (s *Store) reminderToSend(ctx context.Context, payload string, checkins boo
 
 // RemindersOn says whether the patient actor gets reminder emails.
 func (s *Store) RemindersOn(ctx context.Context, actor Actor) (bool, error) {
-	if actor.Role != clinic.RolePatient {
+	if !actor.may(auth.PermPortal) {
 		return false, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var off sql.NullTime

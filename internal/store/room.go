@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -35,7 +36,7 @@ func (s *Store) Rooms(ctx context.Context) ([]Room, error) {
 // EInvalid field error, also when the two are added at the same moment.
 // Audited.
 func (s *Store) CreateRoom(ctx context.Context, actor Actor, r *Room) error {
-	if actor.Role != clinic.RoleAdmin {
+	if !actor.may(auth.PermRooms) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	r.Name = strings.TrimSpace(r.Name)
@@ -75,7 +76,7 @@ func errRoomNameTaken() error {
 // ArchiveRoom takes a room out of use; its past appointments keep it.
 // Audited.
 func (s *Store) ArchiveRoom(ctx context.Context, actor Actor, id string) error {
-	if actor.Role != clinic.RoleAdmin {
+	if !actor.may(auth.PermRooms) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	return s.write(ctx, func(tx *Tx) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -126,7 +127,7 @@ func thresholdsIn(ctx context.Context, tx *Tx) (clinic.Thresholds, error) {
 // Thresholds reads the prescriber's thresholds for dosing sessions. Staff
 // only (administrators see them read-only).
 func (s *Store) Thresholds(ctx context.Context, actor Actor) (clinic.Thresholds, error) {
-	if actor.Role != clinic.RolePrescriber && actor.Role != clinic.RoleTherapist && actor.Role != clinic.RoleAdmin {
+	if !actor.may(auth.PermThresholds) {
 		return clinic.Thresholds{}, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var t clinic.Thresholds
@@ -145,7 +146,7 @@ func (s *Store) Thresholds(ctx context.Context, actor Actor) (clinic.Thresholds,
 // 150/95"; the old value is the one in force, its default when none was
 // stored or the stored one was not used).
 func (s *Store) SaveThresholds(ctx context.Context, actor Actor, t clinic.Thresholds) error {
-	if actor.Role != clinic.RolePrescriber {
+	if !actor.may(auth.PermSetThresholds) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	if err := t.Check().Err(); err != nil {

@@ -61,7 +61,7 @@ func TestThresholdsArePrescribers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each change is audited with its old value (the one in force) and new.
-	rows, _, err := s.FindAudit(ctx, store.AuditFilter{Action: "setting.change", Sort: "oldest", Limit: 50})
+	rows, _, err := s.FindAudit(ctx, actors[clinic.RoleAdmin], store.AuditFilter{Action: "setting.change", Sort: "oldest", Limit: 50})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -27,7 +28,7 @@ type CalendarEntry struct {
 // of clinicianID or of everyone when it is "", for a staff member. Audited
 // once per look, as the viewer's.
 func (s *Store) Schedule(ctx context.Context, actor Actor, from, to time.Time, clinicianID string) ([]CalendarEntry, error) {
-	if actor.Role != clinic.RoleTherapist && actor.Role != clinic.RolePrescriber && actor.Role != clinic.RoleAdmin {
+	if !actor.may(auth.PermSchedule) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var out []CalendarEntry

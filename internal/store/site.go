@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/slug"
 )
@@ -106,7 +107,7 @@ func sitePageIn(ctx context.Context, tx *Tx, slug string) (SitePage, error) {
 // SitePages returns every page in SiteSlugs order, for the editor
 // (administrators).
 func (s *Store) SitePages(ctx context.Context, actor Actor) ([]SitePage, error) {
-	if actor.Role != clinic.RoleAdmin {
+	if !actor.may(auth.PermSiteEditor) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var out []SitePage
@@ -147,7 +148,7 @@ func CheckSitePage(title, body *string) clinic.FieldErrors {
 // and keeps the version. An unknown slug is ENotFound; bad fields are
 // EInvalid field errors. Audited as site.page.save.
 func (s *Store) SaveSitePage(ctx context.Context, actor Actor, slug, title, body string) error {
-	if actor.Role != clinic.RoleAdmin && actor != System || !ValidSiteSlug(slug) {
+	if !actor.may(auth.PermSitePage) || !ValidSiteSlug(slug) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	if err := CheckSitePage(&title, &body).Err(); err != nil {
@@ -172,7 +173,7 @@ func (s *Store) SaveSitePage(ctx context.Context, actor Actor, slug, title, body
 // SitePageVersions lists the saved versions of a page, newest first, at
 // most limit (administrators).
 func (s *Store) SitePageVersions(ctx context.Context, actor Actor, slug string, limit int) ([]SitePageVersion, error) {
-	if actor.Role != clinic.RoleAdmin || !ValidSiteSlug(slug) {
+	if !actor.may(auth.PermSiteEditor) || !ValidSiteSlug(slug) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var out []SitePageVersion
@@ -280,9 +281,10 @@ func CheckStaffProfile(p *StaffProfile) clinic.FieldErrors {
 }
 
 // canEditProfile reports whether actor may read and change userID's
-// profile: administrators any staff member's, staff their own.
+// profile (auth.PermStaffProfile): administrators any staff member's, staff
+// their own.
 func canEditProfile(actor Actor, userID string) bool {
-	return actor.Role == clinic.RoleAdmin || actor.Role.Staff() && actor.UserID == userID
+	return auth.Can(actor.Role, ownRelation(actor, userID), auth.PermStaffProfile)
 }
 
 const profileColumns = `u.id, u.display_name, u.role, coalesce(p.slug, ''), coalesce(p.credentials, ''), coalesce(p.bio, ''), coalesce(p.public, false), p.updated_at`
@@ -335,7 +337,7 @@ func staffProfileIn(ctx context.Context, tx *Tx, userID string) (*StaffProfile, 
 // themselves. A slug another profile has is an EInvalid field error, also
 // when two are saved at the same moment. Audited as profile.save.
 func (s *Store) SaveStaffProfile(ctx context.Context, actor Actor, p *StaffProfile) error {
-	if !canEditProfile(actor, p.UserID) && actor != System {
+	if !canEditProfile(actor, p.UserID) && !actor.may(auth.PermSitePage) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	return s.write(ctx, func(tx *Tx) error {
@@ -411,7 +413,7 @@ func (s *Store) PublicTeam(ctx context.Context) ([]*StaffProfile, error) {
 // StaffProfiles lists every enabled staff member with their profile
 // (saved or not), for the website editor (administrators).
 func (s *Store) StaffProfiles(ctx context.Context, actor Actor) ([]*StaffProfile, error) {
-	if actor.Role != clinic.RoleAdmin {
+	if !actor.may(auth.PermSiteEditor) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var out []*StaffProfile

@@ -52,7 +52,7 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, t *AuthToken) erro
 			if err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = $1`, t.UserID).Scan(&role); err != nil {
 				return clinic.Errorf(clinic.ENotFound, "No such account.")
 			}
-			if role == string(clinic.RolePatient) && actor.Role != "system" {
+			if role == string(clinic.RolePatient) && !actor.may(auth.PermPatientLink) {
 				return clinic.Errorf(clinic.EInvalid, "A patient's password is reset by the therapist who owns their case, from the patient's record.")
 			}
 		}

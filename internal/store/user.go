@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -145,7 +146,7 @@ func (s *Store) ListStaff(ctx context.Context, role clinic.Role) ([]*clinic.User
 // again brings back neither: the clinician makes a new feed. Audited (the
 // feeds' revocation too, when there was a live one).
 func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, userID string, disabled bool) error {
-	if actor.Role != clinic.RoleAdmin && actor != System {
+	if !actor.may(auth.PermAccounts) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that account.")
 	}
 	return s.write(ctx, func(tx *Tx) error {
@@ -277,7 +278,7 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID string, step int64) (boo
 // dosing thresholds are not set here: they are the prescriber's, set with
 // SaveThresholds within their bounds (issue 12, defect 10).
 func (s *Store) SetSetting(ctx context.Context, actor Actor, key, value string) error {
-	if actor.Role != clinic.RoleAdmin && actor != System {
+	if !actor.may(auth.PermSettings) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	if slices.Contains(ThresholdKeys(), key) {

@@ -211,7 +211,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusOK
 	if len(fe) == 0 {
-		rows, more, err := s.store.FindAudit(r.Context(), sf)
+		rows, more, err := s.store.FindAudit(r.Context(), s.actor(r), sf)
 		if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
 			for k, v := range e.Fields {
 				fe.Add(k, v)

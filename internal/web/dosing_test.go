@@ -312,7 +312,7 @@ func TestDosingSessionRecord(t *testing.T) {
 		t.Errorf("a note after discharge = %d, want refused", r.status)
 	}
 	// The outcome chart marks the session.
-	at, err := f.st.DosedAt(ctx, f.pA.ID)
+	at, err := f.st.DosedAt(ctx, f.as("thea@example.org"), f.pA.ID)
 	if err != nil || len(at) != 1 || !at[0].Equal(doseAt) {
 		t.Fatalf("DosedAt = %v, %v", at, err)
 	}

@@ -17,7 +17,7 @@ import (
 // auditRows returns every audit row with action, oldest first.
 func (f *fixture) auditRows(action string) []audit.Event {
 	f.t.Helper()
-	rows, _, err := f.st.FindAudit(context.Background(), store.AuditFilter{Action: action, Sort: "oldest", Limit: 500})
+	rows, _, err := f.st.FindAudit(context.Background(), f.as("admin@example.org"), store.AuditFilter{Action: action, Sort: "oldest", Limit: 500})
 	if err != nil {
 		f.t.Fatal(err)
 	}

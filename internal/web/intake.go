@@ -26,7 +26,7 @@ func (s *Server) intakePage(w http.ResponseWriter, r *http.Request, p *store.Pat
 	}
 	d.Meds = medRows(d.Intake.Medications, true)
 	if d.Staff {
-		hist, err := s.store.IntakeHistory(r.Context(), p.ID)
+		hist, err := s.store.IntakeHistory(r.Context(), s.actor(r), p.ID)
 		if err != nil {
 			s.error(w, r, err)
 			return

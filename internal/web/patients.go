@@ -268,7 +268,7 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 			s.error(w, r, err)
 			return
 		}
-		dosing, err := s.dosingMarkers(ctx, p.ID, d.Chart.Appointments)
+		dosing, err := s.dosingMarkers(ctx, actor, p.ID, d.Chart.Appointments)
 		if err != nil {
 			s.error(w, r, err)
 			return
@@ -374,8 +374,8 @@ func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, d patientDa
 // every completed session's dose, and past dosing appointments (not missed)
 // on a day with no recorded session, so a practice that books sessions but
 // records them elsewhere still sees them.
-func (s *Server) dosingMarkers(ctx context.Context, patientID string, appointments []store.Appointment) ([]time.Time, error) {
-	out, err := s.store.DosedAt(ctx, patientID)
+func (s *Server) dosingMarkers(ctx context.Context, actor store.Actor, patientID string, appointments []store.Appointment) ([]time.Time, error) {
+	out, err := s.store.DosedAt(ctx, actor, patientID)
 	if err != nil {
 		return nil, err
 	}

@@ -172,7 +172,7 @@ func (s *Server) handlePortalProgress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loc, _ := s.patientZone(r, p)
-	dosing, err := s.store.DosedAt(r.Context(), p.ID)
+	dosing, err := s.store.DosedAt(r.Context(), s.actor(r), p.ID)
 	if err != nil {
 		s.error(w, r, err)
 		return
