@@ -161,7 +161,7 @@ func (f *fixture) sessions() map[string]string {
 // target fills a route pattern's wildcards for the matrix.
 func (f *fixture) target(pattern string) (method, path string, form url.Values) {
 	method, path, _ = strings.Cut(pattern, " ")
-	css, _ := f.srv.assets.url("style.css")
+	css, _ := f.srv.Assets.URL("style.css")
 	parts := strings.Split(css, "/") // /static/{hash}/style.css
 	r := strings.NewReplacer(
 		"{$}", "",
@@ -194,7 +194,7 @@ func (f *fixture) target(pattern string) (method, path string, form url.Values) 
 func TestRouteAccessMatrix(t *testing.T) {
 	shared := newFixture(t) // GET routes change nothing and share one practice
 	sharedCookies := shared.sessions()
-	for _, rt := range shared.srv.allRoutes() {
+	for _, rt := range shared.srv.routeTable() {
 		want, ok := policy[rt.pattern]
 		if !ok {
 			t.Errorf("route %q has no row in the policy table", rt.pattern)
@@ -246,7 +246,7 @@ func TestRouteAccessMatrix(t *testing.T) {
 	}
 	for pattern := range policy {
 		found := false
-		for _, rt := range shared.srv.allRoutes() {
+		for _, rt := range shared.srv.routeTable() {
 			found = found || rt.pattern == pattern
 		}
 		if !found {

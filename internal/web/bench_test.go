@@ -68,7 +68,7 @@ func BenchmarkSignedInPage(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		req := httptest.NewRequest("GET", "/account", nil)
-		req.AddCookie(&http.Cookie{Name: srv.cookieName(), Value: tok})
+		req.AddCookie(&http.Cookie{Name: srv.CookieName(), Value: tok})
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
@@ -96,7 +96,7 @@ func benchServer(b *testing.B) *Server {
 func benchPost(b *testing.B, srv *Server) string {
 	ctx := context.Background()
 	u := &clinic.User{Email: "writer@example.org", DisplayName: "Wren Writer", Role: clinic.RoleTherapist}
-	if err := srv.store.CreateUser(ctx, store.System, u, "x"); err != nil {
+	if err := srv.Store.CreateUser(ctx, store.System, u, "x"); err != nil {
 		b.Fatal(err)
 	}
 	var body strings.Builder
@@ -106,7 +106,7 @@ func benchPost(b *testing.B, srv *Server) string {
 			"\n\n- Eat lightly as instructed\n- Arrange a ride home\n- Bring questions\n\nRead more on [what to expect](/what-to-expect).\n\n")
 	}
 	p := &store.Post{Title: "What to expect on a dosing day", Summary: "About three hours, start to finish.", Body: body.String(), Tags: []string{"dosing", "preparation"}, Status: store.PostPublished}
-	if err := srv.store.SavePost(ctx, store.Actor{UserID: u.ID, Role: u.Role}, p); err != nil {
+	if err := srv.Store.SavePost(ctx, store.Actor{UserID: u.ID, Role: u.Role}, p); err != nil {
 		b.Fatal(err)
 	}
 	return "/blog/" + p.Slug
@@ -166,7 +166,7 @@ func BenchmarkBlogPostUncached(b *testing.B) {
 	req := httptest.NewRequest("GET", path, nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		srv.publicPages.clear()
+		srv.PublicPages.Clear()
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {

@@ -371,7 +371,7 @@ func (f *fixture) upload(cookie, query string, data []byte, alt string) response
 	mw.Close()
 	req := httptest.NewRequest("POST", "/site/images"+query, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.AddCookie(&http.Cookie{Name: f.srv.cookieName(), Value: cookie})
+	req.AddCookie(&http.Cookie{Name: f.srv.CookieName(), Value: cookie})
 	rec := httptest.NewRecorder()
 	f.srv.ServeHTTP(rec, req)
 	return response{rec.Code, rec.Result().Header, rec.Body.String()}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	goical "github.com/emersion/go-ical"
-
 	"github.com/kapstone/kapstone/internal/store"
 )
 

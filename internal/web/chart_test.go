@@ -11,6 +11,7 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/screening"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
 // intakeForm is a complete intake: every question "no" but those given "yes".
@@ -583,14 +584,14 @@ func TestAppointmentSeries(t *testing.T) {
 // working hours would give it, 03:30 EDT, not 01:30 EST.
 func TestParseLocalInSpringForwardGap(t *testing.T) {
 	ny, _ := time.LoadLocation("America/New_York")
-	got, ok := parseLocal("2027-03-14T02:30", ny)
+	got, ok := shell.ParseLocal("2027-03-14T02:30", ny)
 	if want := time.Date(2027, 3, 14, 7, 30, 0, 0, time.UTC); !ok || !got.Equal(want) {
 		t.Errorf("parseLocal in the gap = %v, want %v (03:30 EDT)", got, want)
 	}
-	if got, ok := parseLocal("2027-11-07T01:30", ny); !ok || !got.Equal(time.Date(2027, 11, 7, 5, 30, 0, 0, time.UTC)) {
+	if got, ok := shell.ParseLocal("2027-11-07T01:30", ny); !ok || !got.Equal(time.Date(2027, 11, 7, 5, 30, 0, 0, time.UTC)) {
 		t.Errorf("parseLocal in the repeated hour = %v, want the first 01:30 (EDT)", got)
 	}
-	if _, ok := parseLocal("next tuesday", ny); ok {
+	if _, ok := shell.ParseLocal("next tuesday", ny); ok {
 		t.Error("parseLocal read nonsense")
 	}
 }

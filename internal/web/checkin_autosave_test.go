@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kapstone/kapstone/internal/web/portal"
 )
 
 // TestAutosaveAfterSignInEnded: a background save from a page whose
@@ -23,7 +25,7 @@ func TestAutosaveAfterSignInEnded(t *testing.T) {
 	if r.status != http.StatusUnauthorized || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") || r.header.Get("Location") != "" {
 		t.Fatalf("autosave after the sign-in ended = %d %q to %q, want 401 JSON", r.status, r.header.Get("Content-Type"), r.header.Get("Location"))
 	}
-	var out checkinSaved
+	var out portal.CheckinSaved
 	if err := json.Unmarshal([]byte(r.body), &out); err != nil || out.Saved || !out.SignedOut || !strings.Contains(out.Message, "not saved") {
 		t.Fatalf("autosave after the sign-in ended answered %q (%v), want not saved, signed out", r.body, err)
 	}
@@ -47,7 +49,7 @@ func TestAutosaveDatabaseFailure(t *testing.T) {
 	f.st.SetAuditKey(nil) // every audited write now fails
 	r := f.do("POST", "/portal/checkins/phq9", url.Values{"action": {"save"}, "autosave": {"1"}, "phq9_9": {"2"}}, pat)
 	f.st.SetAuditKey(key)
-	var out checkinSaved
+	var out portal.CheckinSaved
 	if err := json.Unmarshal([]byte(r.body), &out); err != nil {
 		t.Fatalf("autosave with the database failing answered %d %q, want JSON", r.status, r.body)
 	}

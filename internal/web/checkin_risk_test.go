@@ -15,6 +15,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/portal"
 )
 
 // wordInstruments enters the practice's wording for the instruments that
@@ -137,12 +138,12 @@ func TestCheckinAutosave(t *testing.T) {
 	f := newFixture(t)
 	f.assign("phq9", "weekly")
 	pat := f.signIn("pat@example.org")
-	post := func(v url.Values) (int, checkinSaved) {
+	post := func(v url.Values) (int, portal.CheckinSaved) {
 		t.Helper()
 		v.Set("action", "save")
 		v.Set("autosave", "1")
 		r := f.do("POST", "/portal/checkins/phq9", v, pat)
-		var out checkinSaved
+		var out portal.CheckinSaved
 		if err := json.Unmarshal([]byte(r.body), &out); err != nil {
 			t.Fatalf("autosave answered %d %q, want JSON", r.status, r.body)
 		}
@@ -309,7 +310,7 @@ func TestCheckinRiskProperty(t *testing.T) {
 			positive := measure.Signal(inst, stored).Positive()
 			var shown bool
 			if how == "autosave" {
-				var out checkinSaved
+				var out portal.CheckinSaved
 				if err := json.Unmarshal([]byte(r.body), &out); err != nil {
 					t.Fatalf("%s #%d: autosave answered %q", inst.ID, i, r.body)
 				}

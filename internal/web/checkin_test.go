@@ -159,7 +159,7 @@ func TestOutcomesDashboardOnDemo(t *testing.T) {
 	}
 	get := func(path string) (int, string) {
 		req := httptest.NewRequest("GET", path, nil)
-		req.AddCookie(&http.Cookie{Name: srv.cookieName(), Value: token})
+		req.AddCookie(&http.Cookie{Name: srv.CookieName(), Value: token})
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
@@ -264,7 +264,7 @@ func TestRiskScreenWithPracticeWording(t *testing.T) {
 // runJobs runs the background jobs that are due, as the server's runner would.
 func (f *fixture) runJobs() {
 	f.t.Helper()
-	r := &job.Runner{Store: f.st, Worker: "test", Handlers: f.srv.JobHandlers(), Log: f.srv.log}
+	r := &job.Runner{Store: f.st, Worker: "test", Handlers: f.srv.jobHandlers(), Log: f.srv.Log}
 	for i := 0; i < 10; i++ {
 		n, err := r.RunOnce(context.Background())
 		if err != nil {
@@ -301,7 +301,7 @@ func TestAlertEmail(t *testing.T) {
 		f := newFixture(t)
 		f.assign("phq9", "weekly")
 		mailer := &fakeMailer{fail: down}
-		f.srv.cfg.Mailer = mailer
+		f.srv.Config.Mailer = mailer
 		pat := f.signIn("pat@example.org")
 		r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 1, 2), pat)
 		// A second risk answer while the alert is open updates it and

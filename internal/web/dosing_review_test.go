@@ -10,9 +10,6 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
-// The defects an independent review of the dosing work found (H1, H2, H6
-// and the smaller ones), each as a flow.
-
 // TestDosingPartialRetakeKeepsHold (review H1): after a pre-dose reading
 // with pulse 150, a re-take of the blood pressure alone is refused at the
 // pulse and SpO₂ fields (both are needed before the dose), and the gate

@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mmcdole/gofeed"
-
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/mmcdole/gofeed"
 )
 
 // TestFeedsParse: the Atom and RSS feeds parse with a real feed parser
@@ -88,7 +87,7 @@ func TestFeedsParse(t *testing.T) {
 			t.Errorf("sitemap has a relative URL %q", u.Loc)
 		}
 	}
-	base := f.srv.linkBase(nil)
+	base := f.srv.LinkBase(nil)
 	for _, want := range []string{base + "/", base + "/about", base + "/blog", base + "/blog/what-happens-on-a-dosing-day"} {
 		if !locs[want] {
 			t.Errorf("sitemap lacks %s", want)
@@ -149,7 +148,7 @@ func TestPostShareLinks(t *testing.T) {
 	f := newFixture(t)
 	p := f.post("thea@example.org", store.Post{Title: "Rest & repair: sleep after a session", Body: "Sleep helps."})
 	r := f.do("GET", "/blog/"+p.Slug, nil, "")
-	u := f.srv.linkBase(nil) + "/blog/" + p.Slug
+	u := f.srv.LinkBase(nil) + "/blog/" + p.Slug
 	for _, want := range []string{
 		`href="mailto:?subject=Rest%20%26%20repair%3a%20sleep%20after%20a%20session`,
 		`href="https://www.facebook.com/sharer/sharer.php?u=` + strings.ReplaceAll(strings.ReplaceAll(u, ":", "%3a"), "/", "%2f"),
@@ -199,15 +198,15 @@ func TestPublicCacheKeyAndRSSText(t *testing.T) {
 			t.Fatalf("a page with a made-up query was kept (ETag %q)", r.header.Get("ETag"))
 		}
 	}
-	f.srv.publicPages.mu.Lock()
-	n := len(f.srv.publicPages.entries)
-	f.srv.publicPages.mu.Unlock()
+	f.srv.PublicPages.Mu.Lock()
+	n := len(f.srv.PublicPages.Entries)
+	f.srv.PublicPages.Mu.Unlock()
 	if n != 1 {
 		t.Errorf("%d pages kept, want only /blog", n)
 	}
-	gen := f.srv.publicPages.generation()
+	gen := f.srv.PublicPages.Generation()
 	f.do("POST", "/portal/checkins/phq9", phq9Form("save", 1, 0), f.signIn("pat@example.org"))
-	if f.srv.publicPages.generation() != gen {
+	if f.srv.PublicPages.Generation() != gen {
 		t.Error("a patient's check-in emptied the public page cache")
 	}
 	if again := f.do("GET", "/blog", nil, ""); again.header.Get("ETag") != first.header.Get("ETag") {

@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	adminface "github.com/kapstone/kapstone/internal/web/admin"
+
 	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/account"
 )
 
 // auditRows returns every audit row with action, oldest first.
@@ -135,8 +138,8 @@ func TestLoginRateLimit(t *testing.T) {
 			t.Fatalf("try %d = %d, want 401 or 429", i+1, r.status)
 		}
 	}
-	if limited != 20-loginLimit.perAccount {
-		t.Errorf("%d of 20 tries limited, want %d", limited, 20-loginLimit.perAccount)
+	if limited != 20-account.LoginLimit.PerAccount {
+		t.Errorf("%d of 20 tries limited, want %d", limited, 20-account.LoginLimit.PerAccount)
 	}
 	if r := f.login("pat@example.org", testPassword, ""); r.status != http.StatusTooManyRequests {
 		t.Errorf("right password while limited = %d, want 429", r.status)
@@ -147,7 +150,7 @@ func TestLoginRateLimit(t *testing.T) {
 		t.Errorf("other account while pat is limited = %d, want 303", r.status)
 	}
 	f.remote = ""
-	f.now = f.now.Add(loginLimit.window)
+	f.now = f.now.Add(account.LoginLimit.Window)
 	if r := f.login("pat@example.org", testPassword, ""); r.status != http.StatusSeeOther {
 		t.Fatalf("right password after the window = %d, want 303", r.status)
 	}
@@ -161,11 +164,11 @@ func TestLoginRateLimit(t *testing.T) {
 		}
 		return n
 	}
-	if got := count("login.failure"); got != loginLimit.perAccount {
-		t.Errorf("audit has %d login.failure rows, want %d", got, loginLimit.perAccount)
+	if got := count("login.failure"); got != account.LoginLimit.PerAccount {
+		t.Errorf("audit has %d login.failure rows, want %d", got, account.LoginLimit.PerAccount)
 	}
-	if got := count("login.throttled"); got != 20-loginLimit.perAccount+1 {
-		t.Errorf("audit has %d login.throttled rows, want %d", got, 20-loginLimit.perAccount+1)
+	if got := count("login.throttled"); got != 20-account.LoginLimit.PerAccount+1 {
+		t.Errorf("audit has %d login.throttled rows, want %d", got, 20-account.LoginLimit.PerAccount+1)
 	}
 	if got := count("login.success"); got != 2 { // invitation acceptance is not a login; the fixture and the final sign-in
 		if got < 1 {
@@ -213,16 +216,16 @@ func TestMFARateLimitAndRecoveryCodes(t *testing.T) {
 	// Five wrong codes, then the limit: even a right code waits.
 	f.now = f.now.Add(time.Minute)
 	half = f.sessionCookie(f.login("nomfa@example.org", testPassword, ""))
-	for i := 0; i < mfaLimit.perAccount; i++ {
+	for i := 0; i < account.MFALimit.PerAccount; i++ {
 		if r := f.do("POST", "/login/mfa", url.Values{"code": {"000000"}}, half); r.status != http.StatusUnauthorized {
 			t.Fatalf("wrong code %d = %d, want 401", i+1, r.status)
 		}
 	}
 	good, _ := auth.TOTPCode(secret, f.now)
 	if r := f.do("POST", "/login/mfa", url.Values{"code": {good}}, half); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
-		t.Fatalf("right code after %d wrong ones = %d, want 429 with Retry-After", mfaLimit.perAccount, r.status)
+		t.Fatalf("right code after %d wrong ones = %d, want 429 with Retry-After", account.MFALimit.PerAccount, r.status)
 	}
-	f.now = f.now.Add(mfaLimit.window)
+	f.now = f.now.Add(account.MFALimit.Window)
 	// A recovery code works once, in any case and spacing.
 	half = f.sessionCookie(f.login("nomfa@example.org", testPassword, ""))
 	rc := codes[3][1]
@@ -426,7 +429,7 @@ func TestAuditViewer(t *testing.T) {
 		checkShell(t, "audit "+q, r)
 	}
 	// Paging: with more than a page of rows, there is a next page, and its rows differ.
-	for i := 0; i < auditPageSize; i++ {
+	for i := 0; i < adminface.AuditPageSize; i++ {
 		f.do("GET", "/admin/users", nil, admin)
 	}
 	p1 := f.do("GET", "/admin/audit", nil, admin)

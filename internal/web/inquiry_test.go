@@ -12,6 +12,7 @@ import (
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/site"
 )
 
 // Canaries of a visitor's inquiry: they must reach the inbox and never the log.
@@ -262,19 +263,19 @@ func TestInquiryValidationKeepsInput(t *testing.T) {
 func TestFormStamp(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	st := formStamp(key, at)
-	if got, ok := stampTime(key, st); !ok || !got.Equal(at) {
+	st := site.FormStamp(key, at)
+	if got, ok := site.StampTime(key, st); !ok || !got.Equal(at) {
 		t.Errorf("stampTime(formStamp) = %v, %v; want %v", got, ok, at)
 	}
 	for _, bad := range []string{"", ".", "x.y", st + "x", "1" + st, strings.ToUpper(st)} {
-		if _, ok := stampTime(key, bad); ok {
+		if _, ok := site.StampTime(key, bad); ok {
 			t.Errorf("stampTime(%q) accepted", bad)
 		}
 	}
-	if _, ok := stampTime([]byte("another key, another key, another"), st); ok {
+	if _, ok := site.StampTime([]byte("another key, another key, another"), st); ok {
 		t.Errorf("a stamp made with another key was accepted")
 	}
-	if clientHash(key, "203.0.113.7") == clientHash(key, "203.0.113.8") || strings.Contains(clientHash(key, "203.0.113.7"), "203") {
+	if site.ClientHash(key, "203.0.113.7") == site.ClientHash(key, "203.0.113.8") || strings.Contains(site.ClientHash(key, "203.0.113.7"), "203") {
 		t.Errorf("clientHash does not hide or tell apart addresses")
 	}
 }

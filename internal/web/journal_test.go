@@ -33,7 +33,7 @@ var journalPolicy = map[string]map[string]int{
 }
 
 // dosingRowsDB opens the fixture's own database beside its store, for rows no
-// store method of this feature makes (a dosing session in a given state).
+// Store method of this feature makes (a dosing session in a given state).
 // It finds the database by patient A's id: the SQLite file under the
 // test's temporary directories, or the PostgreSQL schema storetest made.
 func (f *fixture) dosingRowsDB() (*sql.DB, bool) {
@@ -210,7 +210,7 @@ func TestJournalPrivateNeverReachesStaff(t *testing.T) {
 	for _, who := range []string{"thea", "theo", "rex", "admin"} {
 		staff[who] = f.signIn(actorEmail[who])
 	}
-	for _, rt := range f.srv.allRoutes() {
+	for _, rt := range f.srv.routeTable() {
 		if !strings.HasPrefix(rt.pattern, "GET ") {
 			continue
 		}

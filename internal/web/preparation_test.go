@@ -25,7 +25,7 @@ func init() {
 	}
 }
 
-// prepForm is a complete preparation form.
+// PrepForm is a complete preparation form.
 func prepFormValues(version, touch, detail string) url.Values {
 	return url.Values{
 		"prep_version": {version}, "intentions": {"To feel at home in my body again."}, "music": {"Soft piano, no words"}, "scent": {"Lavender"},

@@ -18,7 +18,7 @@ func TestReminders(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	mailer := &fakeMailer{}
-	f.srv.cfg.Mailer = mailer
+	f.srv.Config.Mailer = mailer
 	start := f.now.Add(72 * time.Hour).Truncate(time.Hour)
 	ap := &store.Appointment{Kind: "dosing", StartsAt: start, Minutes: 180}
 	f.clearA()
@@ -97,7 +97,7 @@ func TestCheckinInvite(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	mailer := &fakeMailer{}
-	f.srv.cfg.Mailer = mailer
+	f.srv.Config.Mailer = mailer
 	start := f.now.Add(72 * time.Hour).Truncate(time.Hour)
 	if err := f.st.CreateAppointment(ctx, f.as("thea@example.org"), f.pA.ID, &store.Appointment{Kind: "integration", StartsAt: start, Minutes: 50}); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/account"
 )
 
 var linkRE = regexp.MustCompile(`value="https?://[^"]+(/(?:invite|reset)/[A-Za-z0-9_-]+)"`)
@@ -93,7 +94,7 @@ func TestKnownAddressNotLockedOut(t *testing.T) {
 		t.Fatal(r.status)
 	}
 	f.remote = "203.0.113.66:1000" // someone else
-	for i := 0; i < loginLimit.perAccount+2; i++ {
+	for i := 0; i < account.LoginLimit.PerAccount+2; i++ {
 		f.login("pat@example.org", "guessing and guessing", "")
 	}
 	if r := f.login("pat@example.org", testPassword, ""); r.status != http.StatusTooManyRequests {
@@ -138,16 +139,16 @@ func TestReauthLimit(t *testing.T) {
 	f := newFixture(t)
 	tok := f.signIn("pat@example.org")
 	form := url.Values{"current_password": {"not it at all"}, "new_password": {"seven orchard lanterns"}, "confirm_password": {"seven orchard lanterns"}}
-	for i := 0; i < reauthLimit.perAccount; i++ {
+	for i := 0; i < account.ReauthLimit.PerAccount; i++ {
 		if r := f.do("POST", "/account/password", form, tok); r.status != http.StatusUnprocessableEntity {
 			t.Fatalf("wrong current password %d = %d, want 422", i+1, r.status)
 		}
 	}
 	form.Set("current_password", testPassword)
 	if r := f.do("POST", "/account/password", form, tok); r.status != http.StatusTooManyRequests {
-		t.Fatalf("right current password after %d wrong = %d, want 429", reauthLimit.perAccount, r.status)
+		t.Fatalf("right current password after %d wrong = %d, want 429", account.ReauthLimit.PerAccount, r.status)
 	}
-	f.now = f.now.Add(reauthLimit.window)
+	f.now = f.now.Add(account.ReauthLimit.Window)
 	tok = f.signIn("pat@example.org")
 	if r := f.do("POST", "/account/password", form, tok); r.status != http.StatusSeeOther {
 		t.Fatalf("after the window = %d, want 303", r.status)

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
 	"time"
 
 	"github.com/kapstone/kapstone/internal/store"

@@ -151,7 +151,7 @@ func (f *fixture) do(method, target string, form url.Values, cookie string, hdr 
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: f.srv.cookieName(), Value: cookie})
+		req.AddCookie(&http.Cookie{Name: f.srv.CookieName(), Value: cookie})
 	}
 	if f.remote != "" {
 		req.RemoteAddr = f.remote
@@ -168,7 +168,7 @@ func (f *fixture) do(method, target string, form url.Values, cookie string, hdr 
 func (f *fixture) sessionCookie(r response) string {
 	v := ""
 	for _, c := range (&http.Response{Header: r.header}).Cookies() {
-		if c.Name == f.srv.cookieName() {
+		if c.Name == f.srv.CookieName() {
 			v = c.Value // the last one is what the browser keeps
 		}
 	}
@@ -286,7 +286,7 @@ func TestEveryPageHasTheShell(t *testing.T) {
 	for _, email := range []string{"pat@example.org", "thea@example.org", "admin@example.org"} {
 		cookies = append(cookies, f.signIn(email))
 	}
-	for _, rt := range f.srv.allRoutes() {
+	for _, rt := range f.srv.routeTable() {
 		method, path, _ := strings.Cut(rt.pattern, " ")
 		if method != "GET" || strings.Contains(path, "{") && !strings.HasSuffix(path, "{$}") || path == "/healthz" || path == "/readyz" {
 			continue
