@@ -151,7 +151,7 @@ func (s *Handlers) checkCurrentPassword(w http.ResponseWriter, r *http.Request) 
 		return "", err
 	}
 	if wait > 0 {
-		w.Header().Set("Retry-After", shell.ItoaSecs(wait))
+		w.Header().Set("Retry-After", itoaSecs(wait))
 		return "", clinic.Errorf(clinic.ETooMany, "Too many wrong passwords. Wait %s and try again.", waitWords(wait))
 	}
 	_, hash, err := s.Store.FindUserByID(ctx, actor.UserID)

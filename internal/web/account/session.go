@@ -320,3 +320,6 @@ func humanDuration(d time.Duration) string {
 	}
 	return strconv.Itoa(int(d/time.Minute)) + " minutes"
 }
+
+// itoaSecs is d in whole seconds, rounded up, for a Retry-After header.
+func itoaSecs(d time.Duration) string { return strconv.Itoa(int((d + time.Second - 1) / time.Second)) }

@@ -22,7 +22,7 @@ func (s *Handlers) findToken(w http.ResponseWriter, r *http.Request, tp shell.To
 		return nil, false
 	}
 	if wait > 0 {
-		w.Header().Set("Retry-After", shell.ItoaSecs(wait))
+		w.Header().Set("Retry-After", itoaSecs(wait))
 		s.Error(w, r, clinic.Errorf(clinic.ETooMany, "Too many attempts with links that do not work. Wait %s and try again.", waitWords(wait)))
 		return nil, false
 	}

@@ -65,9 +65,8 @@ type portalAppointmentsData struct {
 // appointments, with what to prepare for each upcoming one.
 func (s *Handlers) Appointments(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	p, err := s.Store.FindOwnPatient(ctx, s.Actor(r))
-	if err != nil {
-		s.Error(w, r, err)
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
 		return
 	}
 	list, err := s.Store.Appointments(ctx, s.Actor(r), p.ID)
@@ -99,9 +98,8 @@ func (s *Handlers) Appointments(w http.ResponseWriter, r *http.Request) {
 // portal, as in reminder emails.
 func (s *Handlers) AppointmentICS(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	p, err := s.Store.FindOwnPatient(ctx, s.Actor(r))
-	if err != nil {
-		s.Error(w, r, err)
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
 		return
 	}
 	list, err := s.Store.Appointments(ctx, s.Actor(r), p.ID)

@@ -28,9 +28,8 @@ type checkinLink struct {
 
 func (s *Handlers) ownMeasures(w http.ResponseWriter, r *http.Request) (*store.Patient, *store.Measures, bool) {
 	ctx := r.Context()
-	p, err := s.Store.FindOwnPatient(ctx, s.Actor(r))
-	if err != nil {
-		s.Error(w, r, err)
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
 		return nil, nil, false
 	}
 	m, err := s.Store.FindMeasures(ctx, s.Actor(r), p.ID)
@@ -185,9 +184,8 @@ func (s *Handlers) Checkin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	p, err := s.Store.FindOwnPatient(ctx, s.Actor(r))
-	if err != nil {
-		s.Error(w, r, err)
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
 		return
 	}
 	answers, bad := measure.Parse(inst, r.PostFormValue)

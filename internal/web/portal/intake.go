@@ -9,9 +9,8 @@ import (
 )
 
 func (s *Handlers) IntakeForm(w http.ResponseWriter, r *http.Request) {
-	p, err := s.Store.FindOwnPatient(r.Context(), s.Actor(r))
-	if err != nil {
-		s.Error(w, r, err)
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
 		return
 	}
 	s.IntakePage(w, r, p, shell.IntakeData{Action: "/portal/intake"}, http.StatusOK)
@@ -22,14 +21,13 @@ func (s *Handlers) IntakeForm(w http.ResponseWriter, r *http.Request) {
 // help at once, whatever else happens.
 func (s *Handlers) Intake(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	p, err := s.Store.FindOwnPatient(ctx, s.Actor(r))
-	if err != nil {
-		s.Error(w, r, err)
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
 		return
 	}
 	in := shell.IntakeFromForm(r.PostForm)
 	submit := r.PostFormValue("action") == "submit"
-	_, err = s.Store.SaveIntake(ctx, s.Actor(r), p.ID, in, submit, store.QuestionIDs())
+	_, err := s.Store.SaveIntake(ctx, s.Actor(r), p.ID, in, submit, store.QuestionIDs())
 	safety := clinic.IntakeRisk(in.Answers)
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
 		s.IntakePage(w, r, p, shell.IntakeData{Action: "/portal/intake", Intake: in, Errors: e.Fields, Safety: safety}, http.StatusUnprocessableEntity)

@@ -65,9 +65,8 @@ func excerpt(e store.JournalEntry) string {
 
 // ownPatient is the signed-in patient's own record and time zone.
 func (s *Handlers) ownPatient(w http.ResponseWriter, r *http.Request) (*store.Patient, *time.Location, bool) {
-	p, err := s.Store.FindOwnPatient(r.Context(), s.Actor(r))
-	if err != nil {
-		s.Error(w, r, err)
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
 		return nil, nil, false
 	}
 	loc, _ := s.PatientZone(r, p)

@@ -15,9 +15,8 @@ type portalData struct {
 func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	actor := s.Actor(r)
-	own, err := s.Store.FindOwnPatient(ctx, actor)
-	if err != nil {
-		s.Error(w, r, err)
+	own, ok := s.OwnPatient(w, r)
+	if !ok {
 		return
 	}
 	p, _, err := s.Store.FindPatient(ctx, actor, own.ID)

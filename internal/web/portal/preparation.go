@@ -24,13 +24,12 @@ func (s *Handlers) PreparationForm(w http.ResponseWriter, r *http.Request) {
 // Preparation saves the patient's record as a new version.
 func (s *Handlers) Preparation(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	own, err := s.Store.FindOwnPatient(ctx, s.Actor(r))
-	if err != nil {
-		s.Error(w, r, err)
+	own, ok := s.OwnPatient(w, r)
+	if !ok {
 		return
 	}
 	p := shell.PreparationFromForm(r.PostForm)
-	err = s.Store.SavePreparation(ctx, s.Actor(r), own.ID, p)
+	err := s.Store.SavePreparation(ctx, s.Actor(r), own.ID, p)
 	if errs, conflict, ok := shell.FormFailure(err); ok {
 		s.portalPreparationPage(w, r, &shell.PrepFailure{Typed: p, Errs: errs, Conflict: conflict}, http.StatusUnprocessableEntity)
 		return
@@ -44,9 +43,8 @@ func (s *Handlers) Preparation(w http.ResponseWriter, r *http.Request) {
 
 func (s *Handlers) portalPreparationPage(w http.ResponseWriter, r *http.Request, failed *shell.PrepFailure, status int) {
 	ctx := r.Context()
-	own, err := s.Store.FindOwnPatient(ctx, s.Actor(r))
-	if err != nil {
-		s.Error(w, r, err)
+	own, ok := s.OwnPatient(w, r)
+	if !ok {
 		return
 	}
 	cur, err := s.Store.Preparation(ctx, s.Actor(r), own.ID)

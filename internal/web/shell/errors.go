@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
 )
 
 type errorData struct {
@@ -80,4 +81,16 @@ func (s *App) NotFound(w http.ResponseWriter, r *http.Request) {
 // serverError answers 500 for an unexpected err.
 func (s *App) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	s.Error(w, r, &clinic.Error{Code: clinic.EInternal, Err: err})
+}
+
+// OwnPatient is the signed-in patient's own record, the opening of every
+// portal page. When it cannot be read, OwnPatient has already answered the
+// request (as Error does) and ok is false.
+func (s *App) OwnPatient(w http.ResponseWriter, r *http.Request) (p *store.Patient, ok bool) {
+	p, err := s.Store.FindOwnPatient(r.Context(), s.Actor(r))
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, false
+	}
+	return p, true
 }

@@ -169,3 +169,7 @@ func (s *App) CSRF(next http.Handler) http.Handler {
 	}))
 	return cop.Handler(next)
 }
+
+// MaxUploadBytes bounds an image upload's whole request: the largest image
+// (store.MaxImageBytes) and the rest of the form.
+const MaxUploadBytes = 6 << 20

@@ -163,9 +163,8 @@ type detailsData struct {
 }
 
 func (s *Handlers) DetailsForm(w http.ResponseWriter, r *http.Request) {
-	p, acc, err := s.Store.FindPatient(r.Context(), s.Actor(r), r.PathValue("patient"))
-	if err != nil {
-		s.Error(w, r, err)
+	p, acc, ok := s.pathPatient(w, r)
+	if !ok {
 		return
 	}
 	if !acc.Can("details") {

@@ -9,9 +9,8 @@ import (
 )
 
 func (s *Handlers) StaffIntakeForm(w http.ResponseWriter, r *http.Request) {
-	p, _, err := s.Store.FindPatient(r.Context(), s.Actor(r), r.PathValue("patient"))
-	if err != nil {
-		s.Error(w, r, err)
+	p, _, ok := s.pathPatient(w, r)
+	if !ok {
 		return
 	}
 	s.IntakePage(w, r, p, shell.IntakeData{Action: "/patients/" + p.ID + "/intake", Staff: true}, http.StatusOK)
@@ -21,13 +20,12 @@ func (s *Handlers) StaffIntakeForm(w http.ResponseWriter, r *http.Request) {
 // as a new, submitted version.
 func (s *Handlers) StaffIntake(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	p, _, err := s.Store.FindPatient(ctx, s.Actor(r), r.PathValue("patient"))
-	if err != nil {
-		s.Error(w, r, err)
+	p, _, ok := s.pathPatient(w, r)
+	if !ok {
 		return
 	}
 	in := shell.IntakeFromForm(r.PostForm)
-	_, err = s.Store.SaveIntake(ctx, s.Actor(r), p.ID, in, true, store.QuestionIDs())
+	_, err := s.Store.SaveIntake(ctx, s.Actor(r), p.ID, in, true, store.QuestionIDs())
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
 		s.IntakePage(w, r, p, shell.IntakeData{Action: "/patients/" + p.ID + "/intake", Intake: in, Errors: e.Fields, Staff: true}, http.StatusUnprocessableEntity)
 		return
