@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/store/storetest"
+	"github.com/kapstone/kapstone/internal/web"
+	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
 // BenchmarkHomePage serves the home page through the whole handler (request
@@ -54,7 +56,7 @@ func BenchmarkBaselinePage(b *testing.B) {
 func BenchmarkSignedInPage(b *testing.B) {
 	srv := benchServer(b)
 	rec := httptest.NewRecorder()
-	form := strings.NewReader("email=bench%40example.org&password=" + strings.ReplaceAll(testPassword, " ", "+"))
+	form := strings.NewReader("email=bench%40example.org&password=" + strings.ReplaceAll(webtest.TestPassword, " ", "+"))
 	req := httptest.NewRequest("POST", "/login", form)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	srv.ServeHTTP(rec, req)
@@ -77,14 +79,14 @@ func BenchmarkSignedInPage(b *testing.B) {
 	}
 }
 
-func benchServer(b *testing.B) *Server {
+func benchServer(b *testing.B) *web.Server {
 	st := storetest.Open(b)
-	cfg := DefaultConfig()
-	srv, err := NewServer(cfg, st, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	cfg := web.DefaultConfig()
+	srv, err := web.NewServer(cfg, st, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	hash, _ := auth.HashPassword(testPassword, cheap)
+	hash, _ := auth.HashPassword(webtest.TestPassword, webtest.Cheap)
 	if err := st.CreateUser(context.Background(), store.System, &clinic.User{Email: "bench@example.org", DisplayName: "Bench", Role: clinic.RolePatient}, hash); err != nil {
 		b.Fatal(err)
 	}
@@ -93,7 +95,7 @@ func benchServer(b *testing.B) *Server {
 
 // benchPost adds a published post of a typical length (about 900 words,
 // with headings, a list and a link) by a therapist, and returns its path.
-func benchPost(b *testing.B, srv *Server) string {
+func benchPost(b *testing.B, srv *web.Server) string {
 	ctx := context.Background()
 	u := &clinic.User{Email: "writer@example.org", DisplayName: "Wren Writer", Role: clinic.RoleTherapist}
 	if err := srv.Store.CreateUser(ctx, store.System, u, "x"); err != nil {

@@ -1,4 +1,4 @@
-package web
+package staff_test
 
 import (
 	"net/http"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
 // TestChartClearanceOutOfDate: when the patient sends an intake that
@@ -18,36 +19,36 @@ import (
 // is on hold. A re-save that changes nothing does neither. Clearing again
 // from the chart makes it current.
 func TestChartClearanceOutOfDate(t *testing.T) {
-	f := newFixture(t)
-	f.clearA("Sertraline", "Vitamin D")
+	f := webtest.NewFixture(t)
+	f.ClearA("Sertraline", "Vitamin D")
 	// Sessions time out while the clock moves on: each step signs in anew.
 	const pat, thea, rex = "pat@example.org", "thea@example.org", "rex@example.org"
 	chart := func(who string) string {
 		t.Helper()
-		r := f.do("GET", "/patients/"+f.pA.ID, nil, f.signIn(who))
-		if r.status != http.StatusOK {
-			t.Fatalf("chart = %d", r.status)
+		r := f.Do("GET", "/patients/"+f.PA.ID, nil, f.SignIn(who))
+		if r.Status != http.StatusOK {
+			t.Fatalf("chart = %d", r.Status)
 		}
-		return r.body
+		return r.Body
 	}
 	caseload := func(who string) string {
 		t.Helper()
-		r := f.do("GET", "/patients", nil, f.signIn(who))
-		if r.status != http.StatusOK {
-			t.Fatalf("caseload = %d", r.status)
+		r := f.Do("GET", "/patients", nil, f.SignIn(who))
+		if r.Status != http.StatusOK {
+			t.Fatalf("caseload = %d", r.Status)
 		}
-		return r.body
+		return r.Body
 	}
 	send := func(form url.Values) {
 		t.Helper()
-		if r := f.do("POST", "/portal/intake", form, f.signIn(pat)); r.status != http.StatusSeeOther {
-			t.Fatalf("send intake = %d", r.status)
+		if r := f.Do("POST", "/portal/intake", form, f.SignIn(pat)); r.Status != http.StatusSeeOther {
+			t.Fatalf("send intake = %d", r.Status)
 		}
 	}
 
 	// The same intake sent again (medications re-typed in another order).
-	f.now = f.now.Add(time.Hour)
-	send(intakeForm("submit", nil, "vitamin d", "SERTRALINE"))
+	f.Now = f.Now.Add(time.Hour)
+	send(webtest.IntakeForm("submit", nil, "vitamin d", "SERTRALINE"))
 	for name, tok := range map[string]string{"prescriber": rex, "therapist": thea} {
 		if body := chart(tok); strings.Contains(body, "Clearance out of date") || !strings.Contains(body, "May go ahead") {
 			t.Errorf("%s's chart after a re-save with no change: out of date or on hold, want cleared and going ahead", name)
@@ -58,9 +59,9 @@ func TestChartClearanceOutOfDate(t *testing.T) {
 	}
 
 	// A new medication.
-	f.now = f.now.Add(90 * time.Minute)
-	send(intakeForm("submit", nil, "Sertraline", "Vitamin D", "Adderall XR 20mg"))
-	when := f.now.UTC().Format("Mon Jan 2, 2006, 15:04 MST")
+	f.Now = f.Now.Add(90 * time.Minute)
+	send(webtest.IntakeForm("submit", nil, "Sertraline", "Vitamin D", "Adderall XR 20mg"))
+	when := f.Now.UTC().Format("Mon Jan 2, 2006, 15:04 MST")
 	for name, tok := range map[string]string{"prescriber": rex, "therapist": thea} {
 		body := chart(tok)
 		if !strings.Contains(body, "Clearance out of date:</strong> new medication: Adderall XR 20mg (intake sent "+when+").") {
@@ -79,14 +80,14 @@ func TestChartClearanceOutOfDate(t *testing.T) {
 	if body := caseload("theo@example.org"); strings.Contains(body, "Clearance out of date") {
 		t.Error("a therapist off the team sees the badge")
 	}
-	if r := f.bookDosing(f.signIn(thea)); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Clearance out of date") {
-		t.Errorf("booking dosing with an out-of-date clearance = %d, want 422 saying so", r.status)
+	if r := f.BookDosing(f.SignIn(thea)); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Clearance out of date") {
+		t.Errorf("booking dosing with an out-of-date clearance = %d, want 422 saying so", r.Status)
 	}
 
 	// The prescriber clears again from the chart.
-	f.now = f.now.Add(time.Hour)
-	if r := f.do("POST", "/patients/"+f.pA.ID+"/clearance", url.Values{"decision": {"cleared"}, "reason": {"Adderall held 24 h before each session."}, "override_" + adderallKey(t, chart(rex)): {"Held 24 h before and after each session."}}, f.signIn(rex)); r.status != http.StatusSeeOther {
-		t.Fatalf("clear again = %d: %s", r.status, r.body[:min(600, len(r.body))])
+	f.Now = f.Now.Add(time.Hour)
+	if r := f.Do("POST", "/patients/"+f.PA.ID+"/clearance", url.Values{"decision": {"cleared"}, "reason": {"Adderall held 24 h before each session."}, "override_" + adderallKey(t, chart(rex)): {"Held 24 h before and after each session."}}, f.SignIn(rex)); r.Status != http.StatusSeeOther {
+		t.Fatalf("clear again = %d: %s", r.Status, r.Body[:min(600, len(r.Body))])
 	}
 	if body := chart(rex); strings.Contains(body, "Clearance out of date") || !strings.Contains(body, "May go ahead") {
 		t.Error("the chart is still out of date after clearing again")
@@ -112,14 +113,14 @@ func adderallKey(t *testing.T, body string) string {
 // zone: the chart's intake, evaluation, clearance, timeline and consult
 // times and the caseload's alert lines are in it, not in UTC.
 func TestChartTimesInPracticeZone(t *testing.T) {
-	f := newFixture(t)
-	if err := f.st.SetSetting(t.Context(), store.System, "time_zone", "America/New_York"); err != nil {
+	f := webtest.NewFixture(t)
+	if err := f.St.SetSetting(t.Context(), store.System, "time_zone", "America/New_York"); err != nil {
 		t.Fatal(err)
 	}
-	f.clearA("Sertraline")
+	f.ClearA("Sertraline")
 	zoned := regexp.MustCompile(`[A-Z][a-z]{2} [A-Z][a-z]{2} \d+, \d{4}, \d\d:\d\d E[SD]T`)
 	utc := regexp.MustCompile(`\d\d:\d\d UTC`)
-	chart := f.do("GET", "/patients/"+f.pA.ID, nil, f.signIn("rex@example.org")).body
+	chart := f.Do("GET", "/patients/"+f.PA.ID, nil, f.SignIn("rex@example.org")).Body
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`From intake version 1, ` + zoned.String()),
 		regexp.MustCompile(`Suitable for KAP</strong> · [^<]*, ` + zoned.String()),
@@ -136,11 +137,11 @@ func TestChartTimesInPracticeZone(t *testing.T) {
 	}
 
 	// A safety answer raises an alert: the caseload line is in the zone.
-	f.now = f.now.Add(time.Hour)
-	if r := f.do("POST", "/portal/intake", intakeForm("save", []string{"suicidal_now"}, "Sertraline"), f.signIn("pat@example.org")); r.status != http.StatusOK {
-		t.Fatalf("intake = %d", r.status)
+	f.Now = f.Now.Add(time.Hour)
+	if r := f.Do("POST", "/portal/intake", webtest.IntakeForm("save", []string{"suicidal_now"}, "Sertraline"), f.SignIn("pat@example.org")); r.Status != http.StatusOK {
+		t.Fatalf("intake = %d", r.Status)
 	}
-	caseload := f.do("GET", "/patients", nil, f.signIn("thea@example.org")).body
+	caseload := f.Do("GET", "/patients", nil, f.SignIn("thea@example.org")).Body
 	if want := regexp.MustCompile(`\(raised ` + zoned.String()); !want.MatchString(caseload) {
 		t.Errorf("the caseload's alert line lacks %s", want)
 	}

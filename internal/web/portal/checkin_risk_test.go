@@ -1,4 +1,4 @@
-package web
+package portal_test
 
 import (
 	"context"
@@ -14,41 +14,9 @@ import (
 	"time"
 
 	"github.com/kapstone/kapstone/internal/measure"
-	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/portal"
+	"github.com/kapstone/kapstone/internal/web/webtest"
 )
-
-// wordInstruments enters the practice's wording for the instruments that
-// need it (the risk screen and PCL-5), as the admin.
-func (f *fixture) wordInstruments() {
-	f.t.Helper()
-	for _, id := range []string{"risk", "pcl5"} {
-		inst, _ := measure.Get(id)
-		pt := store.PracticeText{Instructions: "In the past month:", Items: map[string]string{}}
-		for i, it := range inst.Items {
-			pt.Items[it.ID] = "Practice wording for question " + strconv.Itoa(i+1)
-		}
-		if err := f.st.SetPracticeText(context.Background(), f.as("admin@example.org"), id, pt); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-}
-
-// openAlerts returns patient A's open alerts as thea's chart shows them.
-func (f *fixture) openAlerts() []store.SafetyAlert {
-	f.t.Helper()
-	c, err := f.st.FindChart(context.Background(), f.as("thea@example.org"), f.pA.ID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var out []store.SafetyAlert
-	for _, a := range c.Alerts {
-		if a.AckAt == nil {
-			out = append(out, a)
-		}
-	}
-	return out
-}
 
 // crisisShown reports whether a page shows the crisis lines.
 func crisisShown(body string) bool {
@@ -60,20 +28,20 @@ func crisisShown(body string) bool {
 // says so in words that match; before, Q5 was dropped, the screen stored
 // low with no alert while the page said the team was alerted.
 func TestRiskScreenSkippedAnswerAlerts(t *testing.T) {
-	f := newFixture(t)
-	f.wordInstruments()
-	f.assign("risk", "once")
-	pat := f.signIn("pat@example.org")
-	r := f.do("POST", "/portal/checkins/risk", url.Values{"action": {"complete"}, "risk_1": {"1"}, "risk_2": {"0"}, "risk_5": {"1"}, "risk_6": {"0"}}, pat)
-	if r.status != http.StatusOK || !crisisShown(r.body) || !strings.Contains(r.body, "care team has been alerted as urgent") {
-		t.Fatalf("Q1 yes, Q2 no, Q5 yes = %d, want the crisis page saying the team was alerted as urgent", r.status)
+	f := webtest.NewFixture(t)
+	f.WordInstruments()
+	f.Assign("risk", "once")
+	pat := f.SignIn("pat@example.org")
+	r := f.Do("POST", "/portal/checkins/risk", url.Values{"action": {"complete"}, "risk_1": {"1"}, "risk_2": {"0"}, "risk_5": {"1"}, "risk_6": {"0"}}, pat)
+	if r.Status != http.StatusOK || !crisisShown(r.Body) || !strings.Contains(r.Body, "care team has been alerted as urgent") {
+		t.Fatalf("Q1 yes, Q2 no, Q5 yes = %d, want the crisis page saying the team was alerted as urgent", r.Status)
 	}
-	m, _ := f.st.FindMeasures(context.Background(), f.as("thea@example.org"), f.pA.ID)
+	m, _ := f.St.FindMeasures(context.Background(), f.As("thea@example.org"), f.PA.ID)
 	if len(m.Checkins) != 1 || m.Checkins[0].Risk != "high" || m.Checkins[0].Answers["risk_5"] != 1 {
 		t.Fatalf("stored = %+v, want one check-in, high, with question 5 kept", m.Checkins)
 	}
-	caseload := f.do("GET", "/patients", nil, f.signIn("thea@example.org"))
-	if !strings.Contains(caseload.body, "Safety alerts") || !strings.Contains(caseload.body, canaryA) || !strings.Contains(caseload.body, "question 5 (a plan, with intent to carry it out): yes") {
+	caseload := f.Do("GET", "/patients", nil, f.SignIn("thea@example.org"))
+	if !strings.Contains(caseload.Body, "Safety alerts") || !strings.Contains(caseload.Body, webtest.CanaryA) || !strings.Contains(caseload.Body, "question 5 (a plan, with intent to carry it out): yes") {
 		t.Error("the caseload does not show the open alert naming question 5")
 	}
 }
@@ -82,22 +50,22 @@ func TestRiskScreenSkippedAnswerAlerts(t *testing.T) {
 // an alert to review within a working day, the patient sees crisis help and
 // is told so; before, nothing was raised.
 func TestRiskScreenLowAlerts(t *testing.T) {
-	f := newFixture(t)
-	f.wordInstruments()
-	f.assign("risk", "weekly")
-	pat := f.signIn("pat@example.org")
-	r := f.do("POST", "/portal/checkins/risk", url.Values{"action": {"complete"}, "risk_1": {"1"}, "risk_2": {"0"}, "risk_6": {"0"}}, pat)
-	if r.status != http.StatusOK || !crisisShown(r.body) || !strings.Contains(r.body, "has been alerted: they are asked to look at your answers within a working day") {
-		t.Fatalf("Q1 yes = %d, want the crisis page saying within a working day", r.status)
+	f := webtest.NewFixture(t)
+	f.WordInstruments()
+	f.Assign("risk", "weekly")
+	pat := f.SignIn("pat@example.org")
+	r := f.Do("POST", "/portal/checkins/risk", url.Values{"action": {"complete"}, "risk_1": {"1"}, "risk_2": {"0"}, "risk_6": {"0"}}, pat)
+	if r.Status != http.StatusOK || !crisisShown(r.Body) || !strings.Contains(r.Body, "has been alerted: they are asked to look at your answers within a working day") {
+		t.Fatalf("Q1 yes = %d, want the crisis page saying within a working day", r.Status)
 	}
-	if open := f.openAlerts(); len(open) != 1 || open[0].Urgency != measure.UrgencyWorkingDay {
+	if open := f.OpenAlerts(); len(open) != 1 || open[0].Urgency != measure.UrgencyWorkingDay {
 		t.Fatalf("open alerts = %+v, want one to review within a working day", open)
 	}
-	thea := f.signIn("thea@example.org")
-	if c := f.do("GET", "/patients", nil, thea); !strings.Contains(c.body, "review within a working day") {
+	thea := f.SignIn("thea@example.org")
+	if c := f.Do("GET", "/patients", nil, thea); !strings.Contains(c.Body, "review within a working day") {
 		t.Error("the caseload does not say the alert's urgency")
 	}
-	if c := f.do("GET", "/patients/"+f.pA.ID, nil, thea); !strings.Contains(c.body, "Contact "+canaryA+" within a working day") {
+	if c := f.Do("GET", "/patients/"+f.PA.ID, nil, thea); !strings.Contains(c.Body, "Contact "+webtest.CanaryA+" within a working day") {
 		t.Error("the chart does not say to contact the patient within a working day")
 	}
 }
@@ -108,25 +76,25 @@ func TestRiskScreenLowAlerts(t *testing.T) {
 // With JavaScript the page posts autosave=1 and reads JSON (see
 // TestCheckinAutosave and the browser test).
 func TestCheckinNextSaves(t *testing.T) {
-	f := newFixture(t)
-	f.assign("phq9", "weekly")
-	pat := f.signIn("pat@example.org")
-	form := f.do("GET", "/portal/checkins/phq9", nil, pat)
-	if !strings.Contains(form.body, `<button type="submit" name="step" value="1"`) || strings.Contains(form.body, `<a href="#q-1">Next</a>`) {
+	f := webtest.NewFixture(t)
+	f.Assign("phq9", "weekly")
+	pat := f.SignIn("pat@example.org")
+	form := f.Do("GET", "/portal/checkins/phq9", nil, pat)
+	if !strings.Contains(form.Body, `<button type="submit" name="step" value="1"`) || strings.Contains(form.Body, `<a href="#q-1">Next</a>`) {
 		t.Fatal("the first question's Next is not a submit")
 	}
-	r := f.do("POST", "/portal/checkins/phq9", url.Values{"step": {"2"}, "phq9_1": {"1"}, "phq9_2": {"2"}}, pat)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/portal/checkins/phq9#q-2" {
-		t.Fatalf("Next = %d to %q, want 303 to the next question", r.status, r.header.Get("Location"))
+	r := f.Do("POST", "/portal/checkins/phq9", url.Values{"step": {"2"}, "phq9_1": {"1"}, "phq9_2": {"2"}}, pat)
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/portal/checkins/phq9#q-2" {
+		t.Fatalf("Next = %d to %q, want 303 to the next question", r.Status, r.Header.Get("Location"))
 	}
-	if resumed := f.do("GET", "/portal/checkins/phq9", nil, pat); !regexp.MustCompile(`name="phq9_2" value="2" checked`).MatchString(resumed.body) {
+	if resumed := f.Do("GET", "/portal/checkins/phq9", nil, pat); !regexp.MustCompile(`name="phq9_2" value="2" checked`).MatchString(resumed.Body) {
 		t.Error("Next did not save the answer")
 	}
-	r = f.do("POST", "/portal/checkins/phq9", url.Values{"step": {"9"}, "phq9_1": {"1"}, "phq9_2": {"2"}, "phq9_9": {"1"}}, pat)
-	if r.status != http.StatusOK || !crisisShown(r.body) || !strings.Contains(r.body, `href="/portal/checkins/phq9#q-9"`) || !strings.Contains(r.body, "alerted as urgent") {
-		t.Fatalf("Next after item 9 = %d, want the crisis page with a way back to the questions", r.status)
+	r = f.Do("POST", "/portal/checkins/phq9", url.Values{"step": {"9"}, "phq9_1": {"1"}, "phq9_2": {"2"}, "phq9_9": {"1"}}, pat)
+	if r.Status != http.StatusOK || !crisisShown(r.Body) || !strings.Contains(r.Body, `href="/portal/checkins/phq9#q-9"`) || !strings.Contains(r.Body, "alerted as urgent") {
+		t.Fatalf("Next after item 9 = %d, want the crisis page with a way back to the questions", r.Status)
 	}
-	if open := f.openAlerts(); len(open) != 1 || open[0].Urgency != measure.UrgencyUrgent {
+	if open := f.OpenAlerts(); len(open) != 1 || open[0].Urgency != measure.UrgencyUrgent {
 		t.Fatalf("open alerts = %+v, want one urgent", open)
 	}
 }
@@ -135,19 +103,19 @@ func TestCheckinNextSaves(t *testing.T) {
 // save stores the answer and answers JSON saying what was stored and
 // raised; a positive item 9 raises the alert at once.
 func TestCheckinAutosave(t *testing.T) {
-	f := newFixture(t)
-	f.assign("phq9", "weekly")
-	pat := f.signIn("pat@example.org")
+	f := webtest.NewFixture(t)
+	f.Assign("phq9", "weekly")
+	pat := f.SignIn("pat@example.org")
 	post := func(v url.Values) (int, portal.CheckinSaved) {
 		t.Helper()
 		v.Set("action", "save")
 		v.Set("autosave", "1")
-		r := f.do("POST", "/portal/checkins/phq9", v, pat)
+		r := f.Do("POST", "/portal/checkins/phq9", v, pat)
 		var out portal.CheckinSaved
-		if err := json.Unmarshal([]byte(r.body), &out); err != nil {
-			t.Fatalf("autosave answered %d %q, want JSON", r.status, r.body)
+		if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+			t.Fatalf("autosave answered %d %q, want JSON", r.Status, r.Body)
 		}
-		return r.status, out
+		return r.Status, out
 	}
 	status, out := post(url.Values{"phq9_1": {"1"}})
 	if status != http.StatusOK || !out.Saved || out.Crisis || out.Alerted {
@@ -157,11 +125,11 @@ func TestCheckinAutosave(t *testing.T) {
 	if status != http.StatusOK || !out.Saved || !out.Crisis || !out.Alerted || out.Urgency != "urgent" || !strings.Contains(out.Message, "alerted as urgent") {
 		t.Fatalf("autosave item 9 = %d %+v, want saved, crisis, alerted as urgent", status, out)
 	}
-	if open := f.openAlerts(); len(open) != 1 {
+	if open := f.OpenAlerts(); len(open) != 1 {
 		t.Fatalf("%d open alerts, want 1", len(open))
 	}
 	// Coming back to the draft, crisis help is there from the start.
-	if r := f.do("GET", "/portal/checkins/phq9", nil, pat); !strings.Contains(r.body, `id="autosave-crisis">`) {
+	if r := f.Do("GET", "/portal/checkins/phq9", nil, pat); !strings.Contains(r.Body, `id="autosave-crisis">`) {
 		t.Error("a resumed draft with item 9 does not show crisis help")
 	}
 	status, out = post(url.Values{"phq9_3": {"7"}})
@@ -169,9 +137,9 @@ func TestCheckinAutosave(t *testing.T) {
 		t.Errorf("autosave off the scale = %d %+v, want saved, the error at phq9_3, crisis still shown", status, out)
 	}
 	// Not offered and no risk answer: not found, nothing claimed.
-	r := f.do("POST", "/portal/checkins/gad7", url.Values{"action": {"save"}, "autosave": {"1"}, "gad7_1": {"1"}}, pat)
-	if r.status != http.StatusNotFound || strings.Contains(r.body, `"saved":true`) {
-		t.Errorf("autosave of an unassigned GAD-7 = %d %s, want 404, not saved", r.status, r.body)
+	r := f.Do("POST", "/portal/checkins/gad7", url.Values{"action": {"save"}, "autosave": {"1"}, "gad7_1": {"1"}}, pat)
+	if r.Status != http.StatusNotFound || strings.Contains(r.Body, `"saved":true`) {
+		t.Errorf("autosave of an unassigned GAD-7 = %d %s, want 404, not saved", r.Status, r.Body)
 	}
 }
 
@@ -179,21 +147,21 @@ func TestCheckinAutosave(t *testing.T) {
 // later answer leaves the caseload's alert at the highest answer, and the
 // chart lists every answer with its time.
 func TestCheckinMilderAnswerKeepsAlert(t *testing.T) {
-	f := newFixture(t)
-	f.assign("phq9", "weekly")
-	pat := f.signIn("pat@example.org")
-	f.do("POST", "/portal/checkins/phq9", url.Values{"action": {"save"}, "phq9_9": {"3"}}, pat)
-	f.now = f.now.Add(5 * time.Minute)
-	r := f.do("POST", "/portal/checkins/phq9", phq9Form("complete", 0, 1), pat)
-	if r.status != http.StatusOK || !crisisShown(r.body) {
-		t.Fatalf("milder answer = %d, want the crisis page", r.status)
+	f := webtest.NewFixture(t)
+	f.Assign("phq9", "weekly")
+	pat := f.SignIn("pat@example.org")
+	f.Do("POST", "/portal/checkins/phq9", url.Values{"action": {"save"}, "phq9_9": {"3"}}, pat)
+	f.Now = f.Now.Add(5 * time.Minute)
+	r := f.Do("POST", "/portal/checkins/phq9", webtest.PHQ9Form("complete", 0, 1), pat)
+	if r.Status != http.StatusOK || !crisisShown(r.Body) {
+		t.Fatalf("milder answer = %d, want the crisis page", r.Status)
 	}
-	thea := f.signIn("thea@example.org")
-	if c := f.do("GET", "/patients", nil, thea); !strings.Contains(c.body, "nearly every day") || strings.Contains(c.body, "item 9 (thoughts that they would be better off dead, or of hurting themselves): several days") {
+	thea := f.SignIn("thea@example.org")
+	if c := f.Do("GET", "/patients", nil, thea); !strings.Contains(c.Body, "nearly every day") || strings.Contains(c.Body, "item 9 (thoughts that they would be better off dead, or of hurting themselves): several days") {
 		t.Error("the caseload's alert was lowered by the milder answer")
 	}
-	chart := f.do("GET", "/patients/"+f.pA.ID, nil, thea)
-	if !strings.Contains(chart.body, "Every answer on this alert (2)") || !strings.Contains(chart.body, "several days") {
+	chart := f.Do("GET", "/patients/"+f.PA.ID, nil, thea)
+	if !strings.Contains(chart.Body, "Every answer on this alert (2)") || !strings.Contains(chart.Body, "several days") {
 		t.Error("the chart does not list both answers on the alert")
 	}
 }
@@ -202,9 +170,9 @@ func TestCheckinMilderAnswerKeepsAlert(t *testing.T) {
 // under "Also asked of you" is accepted and kept, with no 409; the list
 // never says "saved" or "with your care team" unless it is.
 func TestCheckinOfferedNotDue(t *testing.T) {
-	f := newFixture(t)
-	f.assign("gad7", "once")
-	pat := f.signIn("pat@example.org")
+	f := webtest.NewFixture(t)
+	f.Assign("gad7", "once")
+	pat := f.SignIn("pat@example.org")
 	all := func(v string) url.Values {
 		f := url.Values{"action": {"complete"}}
 		for i := 1; i <= 7; i++ {
@@ -212,25 +180,25 @@ func TestCheckinOfferedNotDue(t *testing.T) {
 		}
 		return f
 	}
-	if r := f.do("POST", "/portal/checkins/gad7", all("1"), pat); r.status != http.StatusSeeOther {
-		t.Fatalf("first GAD-7 = %d", r.status)
+	if r := f.Do("POST", "/portal/checkins/gad7", all("1"), pat); r.Status != http.StatusSeeOther {
+		t.Fatalf("first GAD-7 = %d", r.Status)
 	}
-	if list := f.do("GET", "/portal/checkins", nil, pat); !strings.Contains(list.body, "Also asked of you") || !strings.Contains(list.body, "/portal/checkins/gad7") {
+	if list := f.Do("GET", "/portal/checkins", nil, pat); !strings.Contains(list.Body, "Also asked of you") || !strings.Contains(list.Body, "/portal/checkins/gad7") {
 		t.Fatal("the done once-only GAD-7 is not offered under Also asked of you")
 	}
-	r := f.do("POST", "/portal/checkins/gad7", all("2"), pat)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/portal/checkins?done=gad7" {
-		t.Fatalf("offered, not due GAD-7 = %d, want 303 (accepted)", r.status)
+	r := f.Do("POST", "/portal/checkins/gad7", all("2"), pat)
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/portal/checkins?done=gad7" {
+		t.Fatalf("offered, not due GAD-7 = %d, want 303 (accepted)", r.Status)
 	}
-	m, _ := f.st.FindMeasures(context.Background(), f.as("thea@example.org"), f.pA.ID)
+	m, _ := f.St.FindMeasures(context.Background(), f.As("thea@example.org"), f.PA.ID)
 	if len(m.Checkins) != 2 || m.Checkins[1].Total != 14 {
 		t.Fatalf("completed = %+v, want both kept, the second scored 14", m.Checkins)
 	}
-	if list := f.do("GET", "/portal/checkins?done=gad7", nil, pat); !strings.Contains(list.body, "Your answers are with your care team") {
+	if list := f.Do("GET", "/portal/checkins?done=gad7", nil, pat); !strings.Contains(list.Body, "Your answers are with your care team") {
 		t.Error("no thank-you after a kept check-in")
 	}
 	for _, q := range []string{"?done=phq9", "?saved=gad7", "?saved=phq9"} {
-		if list := f.do("GET", "/portal/checkins"+q, nil, pat); strings.Contains(list.body, `id="checkin-done"`) {
+		if list := f.Do("GET", "/portal/checkins"+q, nil, pat); strings.Contains(list.Body, `id="checkin-done"`) {
 			t.Errorf("%s: the list claims a save that did not happen", q)
 		}
 	}
@@ -242,8 +210,8 @@ func TestCheckinOfferedNotDue(t *testing.T) {
 // help exactly when the stored answers hold a risk signal, and then an
 // alert is open; every answer given is stored.
 func TestCheckinRiskProperty(t *testing.T) {
-	f := newFixture(t)
-	f.wordInstruments()
+	f := webtest.NewFixture(t)
+	f.WordInstruments()
 	rng := rand.New(rand.NewPCG(12, 5))
 	ctx := context.Background()
 	// About 40 sets per instrument through the web: the web package runs
@@ -254,8 +222,8 @@ func TestCheckinRiskProperty(t *testing.T) {
 		n = 15
 	}
 	for _, inst := range measure.All() {
-		f.assign(inst.ID, "weekly")
-		pat := f.signIn("pat@example.org")
+		f.Assign(inst.ID, "weekly")
+		pat := f.SignIn("pat@example.org")
 		for i := range n {
 			form := url.Values{}
 			given := measure.Answers{}
@@ -280,13 +248,13 @@ func TestCheckinRiskProperty(t *testing.T) {
 			default:
 				form.Set("action", how)
 			}
-			f.now = f.now.Add(time.Minute)
-			r := f.do("POST", "/portal/checkins/"+inst.ID, form, pat)
-			if r.status >= 500 {
-				t.Fatalf("%s #%d (%s): %d", inst.ID, i, how, r.status)
+			f.Now = f.Now.Add(time.Minute)
+			r := f.Do("POST", "/portal/checkins/"+inst.ID, form, pat)
+			if r.Status >= 500 {
+				t.Fatalf("%s #%d (%s): %d", inst.ID, i, how, r.Status)
 			}
 			// The answers as stored: the newest check-in of this instrument.
-			m, err := f.st.FindMeasures(ctx, f.as("thea@example.org"), f.pA.ID)
+			m, err := f.St.FindMeasures(ctx, f.As("thea@example.org"), f.PA.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -311,20 +279,20 @@ func TestCheckinRiskProperty(t *testing.T) {
 			var shown bool
 			if how == "autosave" {
 				var out portal.CheckinSaved
-				if err := json.Unmarshal([]byte(r.body), &out); err != nil {
-					t.Fatalf("%s #%d: autosave answered %q", inst.ID, i, r.body)
+				if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+					t.Fatalf("%s #%d: autosave answered %q", inst.ID, i, r.Body)
 				}
 				shown = out.Crisis && out.Alerted
 			} else {
-				shown = crisisShown(r.body) && strings.Contains(r.body, "care team has been alerted")
+				shown = crisisShown(r.Body) && strings.Contains(r.Body, "care team has been alerted")
 			}
-			open := f.openAlerts()
+			open := f.OpenAlerts()
 			if shown != positive || (len(open) > 0) != positive {
 				t.Fatalf("%s #%d (%s) stored %v: signal %v, crisis shown %v, open alerts %d", inst.ID, i, how, stored, positive, shown, len(open))
 			}
 			// The clinician acknowledges, so the next set starts with none open.
 			for _, a := range open {
-				if err := f.st.AcknowledgeSafetyAlert(ctx, f.as("thea@example.org"), f.pA.ID, a.ID, "Called.", a.LastSignal); err != nil {
+				if err := f.St.AcknowledgeSafetyAlert(ctx, f.As("thea@example.org"), f.PA.ID, a.ID, "Called.", a.LastSignal); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -341,9 +309,9 @@ func TestCheckinRiskProperty(t *testing.T) {
 				for id, x := range full {
 					v.Set(id, strconv.Itoa(x))
 				}
-				f.do("POST", "/portal/checkins/"+inst.ID, v, pat)
-				for _, a := range f.openAlerts() {
-					f.st.AcknowledgeSafetyAlert(ctx, f.as("thea@example.org"), f.pA.ID, a.ID, "Called.", a.LastSignal)
+				f.Do("POST", "/portal/checkins/"+inst.ID, v, pat)
+				for _, a := range f.OpenAlerts() {
+					f.St.AcknowledgeSafetyAlert(ctx, f.As("thea@example.org"), f.PA.ID, a.ID, "Called.", a.LastSignal)
 				}
 			}
 		}
