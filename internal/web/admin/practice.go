@@ -60,8 +60,6 @@ func (s *Handlers) PracticeSave(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.NameMu.Lock()
-	s.NameValue = "" // read the new name at once
-	s.NameMu.Unlock()
+	s.ForgetPracticeName() // read the new name at once
 	http.Redirect(w, r, "/admin/practice?done=saved", http.StatusSeeOther)
 }

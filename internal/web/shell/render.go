@@ -303,17 +303,17 @@ const practiceNameTTL = 30 * time.Second
 // a database failure), it falls back to a neutral name rather than failing
 // again.
 func (s *App) PracticeName(ctx context.Context) string {
-	s.NameMu.Lock()
-	defer s.NameMu.Unlock()
+	s.nameMu.Lock()
+	defer s.nameMu.Unlock()
 	now := time.Now()
-	if s.NameValue != "" && now.Before(s.nameUntil) {
-		return s.NameValue
+	if s.nameValue != "" && now.Before(s.nameUntil) {
+		return s.nameValue
 	}
 	name, err := s.Store.Setting(ctx, "practice_name", "Your practice")
 	if err != nil {
 		return "kapstone"
 	}
-	s.NameValue, s.nameUntil = name, now.Add(practiceNameTTL)
+	s.nameValue, s.nameUntil = name, now.Add(practiceNameTTL)
 	return name
 }
 
@@ -395,4 +395,12 @@ func actionWords(action string) string {
 		return "Worked on your journal"
 	}
 	return "Worked on your record (" + action + ")"
+}
+
+// ForgetPracticeName makes the next page read the practice's name afresh,
+// after an administrator changes it.
+func (s *App) ForgetPracticeName() {
+	s.nameMu.Lock()
+	s.nameValue = ""
+	s.nameMu.Unlock()
 }

@@ -66,8 +66,8 @@ type App struct {
 
 	PublicPages pageCache // the public site's rendered pages, for visitors
 
-	NameMu    sync.Mutex
-	NameValue string
+	nameMu    sync.Mutex
+	nameValue string
 	nameUntil time.Time
 
 	// Now returns the current time; tests replace it.
