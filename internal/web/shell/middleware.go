@@ -27,11 +27,14 @@ const (
 // access-log line written at the end.
 type ReqInfo struct{ Route string }
 
+// RequestID is the id of the request ctx belongs to, as the access log
+// and error pages show it.
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(keyRequestID).(string)
 	return id
 }
 
+// SessionFrom is the request's session, or nil when nobody is signed in.
 func SessionFrom(ctx context.Context) *store.Session {
 	s, _ := ctx.Value(keySession).(*store.Session)
 	return s

@@ -17,6 +17,7 @@ type TouchChoice struct {
 	Value, Title, ForPatient, ForStaff string
 }
 
+// TouchChoices are the consent-to-touch answers the preparation form offers.
 var TouchChoices = []TouchChoice{
 	{clinic.TouchNone, clinic.TouchTitle(clinic.TouchNone),
 		"No one touches you during the session.",
@@ -173,8 +174,6 @@ type PrepFailure struct {
 	Errs     map[string]string
 	Conflict bool
 }
-
-type PrepFailureKey struct{}
 
 // FormFailure returns the field errors of err when the form should be
 // shown again with them (invalid input, or a newer version saved

@@ -31,6 +31,7 @@ type page struct {
 	Data      any
 }
 
+// NavLink is one entry of the signed-in navigation.
 type NavLink struct {
 	Href, Label string
 	Current     bool

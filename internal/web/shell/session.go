@@ -12,6 +12,8 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 )
 
+// KeySessionEnded marks a request whose session just ended (idle or
+// absolute limit), so the sign-in page can say why.
 const KeySessionEnded ctxKey = 100
 
 // CookieName is __Host-kapstone over TLS (the prefix binds the cookie to
@@ -30,6 +32,7 @@ func (s *App) setSessionCookie(w http.ResponseWriter, token string) {
 	})
 }
 
+// ClearSessionCookie removes the session cookie from the browser.
 func (s *App) ClearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{
 		Name: s.CookieName(), Value: "", Path: "/", MaxAge: -1,
@@ -37,6 +40,7 @@ func (s *App) ClearSessionCookie(w http.ResponseWriter) {
 	})
 }
 
+// IdleLimit is how long a session of role r may go unused.
 func (s *App) IdleLimit(r clinic.Role) time.Duration {
 	if r.Staff() {
 		return s.Config.IdleStaff
@@ -158,6 +162,7 @@ func HomeFor(u *clinic.User) string {
 	return "/patients"
 }
 
+// LoginData is the sign-in page's data.
 type LoginData struct {
 	Email   string
 	Error   string
@@ -165,6 +170,7 @@ type LoginData struct {
 	Created bool
 }
 
+// MFAData is the second-factor page's data.
 type MFAData struct {
 	Code  string
 	Error string

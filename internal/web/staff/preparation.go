@@ -43,7 +43,7 @@ func (s *Handlers) preparationSection(r *http.Request, patientID string) (any, e
 		sec.Current = &shell.PrepView{Preparation: history[0]}
 		sec.Form.Values = history[0]
 	}
-	if f, ok := ctx.Value(shell.PrepFailureKey{}).(*shell.PrepFailure); ok {
+	if f, ok := ctx.Value(prepFailureKey{}).(*shell.PrepFailure); ok {
 		sec.Form.Values, sec.Form.Errors, sec.Failed = f.Typed, f.Errs, true
 		if f.Conflict {
 			// Saving again keeps what this person typed, knowingly, over
@@ -66,7 +66,7 @@ func (s *Handlers) ChartPreparation(w http.ResponseWriter, r *http.Request) {
 	p := shell.PreparationFromForm(r.PostForm)
 	err := s.Store.SavePreparation(r.Context(), s.Actor(r), r.PathValue("patient"), p)
 	if errs, conflict, ok := shell.FormFailure(err); ok {
-		r = r.WithContext(context.WithValue(r.Context(), shell.PrepFailureKey{}, &shell.PrepFailure{Typed: p, Errs: errs, Conflict: conflict}))
+		r = r.WithContext(context.WithValue(r.Context(), prepFailureKey{}, &shell.PrepFailure{Typed: p, Errs: errs, Conflict: conflict}))
 		s.patientPage(w, r, patientData{}, http.StatusUnprocessableEntity)
 		return
 	}
@@ -76,3 +76,7 @@ func (s *Handlers) ChartPreparation(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=preparation#preparation", http.StatusSeeOther)
 }
+
+// prepFailureKey is the context key of a failed preparation post, for the
+// chart page that shows it again.
+type prepFailureKey struct{}
