@@ -2,9 +2,6 @@ package web
 
 import (
 	"net/http"
-
-	"github.com/kapstone/kapstone/internal/job"
-	"github.com/kapstone/kapstone/internal/mailjob"
 )
 
 // Route is one row of the route table, for the access matrix test.
@@ -23,10 +20,3 @@ func (s *Server) RouteTable() []Route {
 
 // Wrap puts the middleware every response passes through around h.
 func (s *Server) Wrap(h http.Handler) http.Handler { return s.wrap(h) }
-
-// JobHandlers wires the email jobs to this server's mailer, links and
-// practice name, as cmd/kapstone does.
-func (s *Server) JobHandlers() map[string]job.Handler {
-	m := &mailjob.Sender{Store: s.Store, Mailer: s.Config.Mailer, BaseURL: s.LinkBase(nil), Crisis: s.Crisis.Sentence, PracticeName: s.PracticeName}
-	return m.Handlers()
-}

@@ -1,4 +1,4 @@
-package web_test
+package mailjob_test
 
 import (
 	"context"
@@ -9,14 +9,22 @@ import (
 	"testing"
 
 	"github.com/kapstone/kapstone/internal/job"
+	"github.com/kapstone/kapstone/internal/mailjob"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
+// handlers wires the email jobs to the fixture's server as cmd/kapstone
+// does: its mailer, its links and its practice name.
+func handlers(f *webtest.Fixture) map[string]job.Handler {
+	m := &mailjob.Sender{Store: f.St, Mailer: f.Srv.Config.Mailer, BaseURL: f.Srv.LinkBase(nil), Crisis: f.Srv.Crisis.Sentence, PracticeName: f.Srv.PracticeName}
+	return m.Handlers()
+}
+
 // runJobs runs the background jobs that are due, as the server's runner would.
 func runJobs(f *webtest.Fixture) {
 	f.T.Helper()
-	r := &job.Runner{Store: f.St, Worker: "test", Handlers: f.Srv.JobHandlers(), Log: f.Srv.Log}
+	r := &job.Runner{Store: f.St, Worker: "test", Handlers: handlers(f), Log: f.Srv.Log}
 	for i := 0; i < 10; i++ {
 		n, err := r.RunOnce(context.Background())
 		if err != nil {

@@ -1,4 +1,4 @@
-package web_test
+package mailjob_test
 
 import (
 	"net/http"
