@@ -221,7 +221,7 @@ func (s *Server) routeTable() []route {
 	}
 }
 
-// Routes builds the handler: middleware around a mux in which each route is
+// routes builds the handler: middleware around a mux in which each route is
 // wrapped by its access check. Anything unmatched is the 404 page.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
