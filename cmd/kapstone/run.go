@@ -20,6 +20,7 @@ import (
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/demo"
 	"github.com/kapstone/kapstone/internal/job"
+	"github.com/kapstone/kapstone/internal/mailjob"
 	"github.com/kapstone/kapstone/internal/notify"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web"
@@ -337,7 +338,8 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 	go func() { errc <- hs.Serve(ln) }()
 	// Background jobs (emails) run beside the server; several instances
 	// over one PostgreSQL share the queue, each job run by one of them.
-	runner := &job.Runner{Store: st, Worker: job.DefaultWorker(), Handlers: srv.JobHandlers(), Log: log}
+	mails := &mailjob.Sender{Store: st, Mailer: srv.Config.Mailer, BaseURL: srv.LinkBase(nil), Crisis: srv.Crisis.Sentence, PracticeName: srv.PracticeName}
+	runner := &job.Runner{Store: st, Worker: job.DefaultWorker(), Handlers: mails.Handlers(), Log: log}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	go func() {

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"fmt"
@@ -6,17 +6,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
 // The actors of the route matrix.
 var actors = []string{"anon", "half", "pA", "pB", "thea", "theo", "rex", "admin"}
-
-// actorEmail is the fixture account of each signed-in actor; "half" is thea
-// after her password but before her second factor.
-var actorEmail = map[string]string{
-	"pA": "pat@example.org", "pB": "bea@example.org", "thea": "thea@example.org",
-	"theo": "theo@example.org", "rex": "rex@example.org", "admin": "admin@example.org",
-}
 
 // sees lists which patients' names an actor may ever see in a response.
 var sees = map[string]string{"anon": "", "half": "", "pA": "A", "pB": "B", "thea": "A", "theo": "B", "rex": "A", "admin": "AB"}
@@ -146,108 +141,139 @@ var policy = map[string]map[string]int{
 	"POST /patients/{patient}/dosing/{session}/events":    m(303, 303, 404, 404, 404, 404, 404, 404),
 	"POST /patients/{patient}/dosing/{session}/discharge": m(303, 303, 404, 404, 404, 404, 404, 404),
 	"POST /patients/{patient}/dosing/{session}/stop":      m(303, 303, 404, 404, 404, 404, 404, 404),
-}
 
-// sessions signs in every actor of f and returns their cookies.
-func (f *fixture) sessions() map[string]string {
-	c := map[string]string{"anon": ""}
-	for a, email := range actorEmail {
-		c[a] = f.signIn(email)
-	}
-	c["half"] = f.sessionCookie(f.login("thea@example.org", testPassword, ""))
-	return c
-}
+	// The website and the inquiry
+	// form and inbox ({page} and {inquiry} do not exist; {user} is nomfa, a
+	// therapist). An empty inquiry form is refused at its fields (422), also
+	// for signed-in callers.
+	"GET /about":                        m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /services":                     m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /what-to-expect":               m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /is-kap-right":                 m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /fees":                         m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /contact":                      m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /admin/site":                   m(303, 303, 404, 404, 404, 404, 404, 200),
+	"GET /admin/site/pages/{page}":      m(303, 303, 404, 404, 404, 404, 404, 404),
+	"POST /admin/site/pages/{page}":     m(303, 303, 404, 404, 404, 404, 404, 404),
+	"GET /admin/site/team/{user}":       m(303, 303, 404, 404, 404, 404, 404, 200),
+	"POST /admin/site/team/{user}":      m(303, 303, 404, 404, 404, 404, 404, 303), // a hidden profile, slug from the name
+	"GET /account/profile":              m(303, 303, 404, 404, 200, 200, 200, 200),
+	"POST /account/profile":             m(303, 303, 404, 404, 303, 303, 303, 303),
+	"GET /inquiry":                      m(200, 200, 200, 200, 200, 200, 200, 200),
+	"POST /inquiry":                     m(422, 422, 422, 422, 422, 422, 422, 422),
+	"GET /inquiry/thanks":               m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /inquiries":                    m(303, 303, 404, 404, 200, 200, 200, 200), // rex is told who answers them
+	"GET /inquiries/{inquiry}":          m(303, 303, 404, 404, 404, 404, 404, 404),
+	"POST /inquiries/{inquiry}/status":  m(303, 303, 404, 404, 404, 404, 404, 404),
+	"POST /inquiries/{inquiry}/convert": m(303, 303, 404, 404, 404, 404, 404, 404),
 
-// target fills a route pattern's wildcards for the matrix.
-func (f *fixture) target(pattern string) (method, path string, form url.Values) {
-	method, path, _ = strings.Cut(pattern, " ")
-	css, _ := f.srv.assets.url("style.css")
-	parts := strings.Split(css, "/") // /static/{hash}/style.css
-	r := strings.NewReplacer(
-		"{$}", "",
-		"{hash}", parts[2], "{name}", "style.css",
-		"{patient}", f.pA.ID,
-		"{user}", f.users[map[bool]string{true: "rex@example.org", false: "nomfa@example.org"}[strings.Contains(path, "/team/")]].ID,
-		"{sid}", "no-such-session",
-		"{grant}", "no-such-grant",
-		"{alert}", "no-such-alert",
-		"{appointment}", "no-such-appointment",
-		"{room}", "no-such-room",
-		"{off}", "no-such-time-off",
-		"{session}", "no-such-dosing-session",
-		"{instrument}", "phq9",
-		"{token}", "no-such-token-0000000000000000000000000000000",
-	)
-	path = r.Replace(path)
-	if method == "POST" {
-		form = url.Values{}
-		if strings.HasSuffix(path, "/emergency") {
-			form.Set("reason", "Patient called in crisis; their therapist is away.")
-		}
-	}
-	return method, path, form
+	// The blog. {slug}, {tag},
+	// {author}, {image} and {post} stay literal in the URL, so they name
+	// nothing: public pages answer 404, the editor 404 to staff.
+	"GET /blog":                 m(200, 200, 200, 200, 200, 200, 200, 200),
+	"GET /blog/{slug}":          m(404, 404, 404, 404, 404, 404, 404, 404),
+	"GET /blog/tag/{tag}":       m(404, 404, 404, 404, 404, 404, 404, 404),
+	"GET /blog/author/{author}": m(404, 404, 404, 404, 404, 404, 404, 404),
+	"GET /media/{image}":        m(404, 404, 404, 404, 404, 404, 404, 404),
+	"GET /site/posts":           m(303, 303, 404, 404, 200, 200, 200, 200),
+	"GET /site/posts/new":       m(303, 303, 404, 404, 200, 200, 200, 200),
+	"GET /site/posts/{post}":    m(303, 303, 404, 404, 404, 404, 404, 404),
+	"POST /site/posts":          m(303, 303, 404, 404, 422, 422, 422, 422), // no title
+	"POST /site/posts/{post}":   m(303, 303, 404, 404, 404, 404, 404, 404),
+	"POST /site/images":         m(303, 303, 404, 404, 422, 422, 422, 422), // no image
+
+	// The session safety settings:
+	// prescribers change them, administrators read them; an empty form is
+	// refused at its fields.
+	"GET /settings/dosing":  m(303, 303, 404, 404, 404, 404, 200, 200),
+	"POST /settings/dosing": m(303, 303, 404, 404, 404, 404, 422, 404),
+
+	// The preparation record.
+	"GET /portal/preparation":              m(303, 303, 200, 200, 404, 404, 404, 404),
+	"POST /portal/preparation":             m(303, 303, 303, 303, 404, 404, 404, 404), // an empty form saves nothing
+	"POST /patients/{patient}/preparation": m(303, 303, 404, 404, 303, 404, 303, 404), // likewise
+
+	// The prescription record:
+	// only rex, the prescriber on patient A's team, may write; an
+	// empty form is refused at its fields (422), and thea, A's therapist, gets
+	// the same 404 as anyone else.
+	"POST /patients/{patient}/prescription":        m(303, 303, 404, 404, 404, 404, 422, 404),
+	"POST /patients/{patient}/prescription/adjust": m(303, 303, 404, 404, 404, 404, 422, 404),
+	"POST /patients/{patient}/prescription/end":    m(303, 303, 404, 404, 404, 404, 422, 404),
+
+	// Outcomes: the
+	// follow-up window is an admin's (an empty form is refused at the fields).
+	"POST /outcomes/window": m(303, 303, 404, 404, 404, 404, 404, 422),
+
+	// The integration journal:
+	// the patient's own pages only. GET /portal/journal/entry without an id,
+	// and POST /portal/journal with nothing written, save nothing.
+	"GET /portal/journal":       m(303, 303, 200, 200, 404, 404, 404, 404),
+	"GET /portal/journal/new":   m(303, 303, 200, 200, 404, 404, 404, 404),
+	"GET /portal/journal/entry": m(303, 303, 404, 404, 404, 404, 404, 404),
+	"POST /portal/journal":      m(303, 303, 422, 422, 404, 404, 404, 404),
 }
 
 // TestRouteAccessMatrix walks every route in routes.go for every kind of
 // caller and checks the answer against the policy table, and that no answer
 // shows a patient the caller may not see.
 func TestRouteAccessMatrix(t *testing.T) {
-	shared := newFixture(t) // GET routes change nothing and share one practice
-	sharedCookies := shared.sessions()
-	for _, rt := range shared.srv.allRoutes() {
-		want, ok := policy[rt.pattern]
+	shared := webtest.NewFixture(t) // GET routes change nothing and share one practice
+	sharedCookies := shared.Sessions()
+	for _, rt := range shared.Srv.RouteTable() {
+		want, ok := policy[rt.Pattern]
 		if !ok {
-			t.Errorf("route %q has no row in the policy table", rt.pattern)
+			t.Errorf("route %q has no row in the policy table", rt.Pattern)
 			continue
 		}
 		f, cookies := shared, sharedCookies
 		// Practices made for one route are closed when it is done, so a
 		// long table does not hold a database connection per route.
-		var own []*fixture
-		if strings.HasPrefix(rt.pattern, "POST") {
+		var own []*webtest.Fixture
+		if strings.HasPrefix(rt.Pattern, "POST") {
 			// A POST route gets a practice of its own, so what one caller
 			// changes cannot change another's answer.
-			f = newFixture(t)
-			cookies = f.sessions()
+			f = webtest.NewFixture(t)
+			cookies = f.Sessions()
 			own = append(own, f)
 		}
 		for i, a := range actors {
-			if rt.pattern == "POST /patients/{patient}/team/{user}/remove" && i > 0 {
-				f = newFixture(t) // a removal succeeds once: each caller tries on a fresh team
-				cookies = f.sessions()
+			if rt.Pattern == "POST /patients/{patient}/team/{user}/remove" && i > 0 {
+				f = webtest.NewFixture(t) // a removal succeeds once: each caller tries on a fresh team
+				cookies = f.Sessions()
 				own = append(own, f)
 			}
-			f.remote = fmt.Sprintf("198.51.100.%d:4000", i+1) // callers come from their own addresses
-			method, path, form := f.target(rt.pattern)
-			r := f.do(method, path, form, cookies[a])
-			if r.status != want[a] {
-				t.Errorf("%s as %s = %d, want %d", rt.pattern, a, r.status, want[a])
+			f.Remote = fmt.Sprintf("198.51.100.%d:4000", i+1) // callers come from their own addresses
+			method, path, form := f.Target(rt.Pattern)
+			r := f.Do(method, path, form, cookies[a])
+			if r.Status != want[a] {
+				t.Errorf("%s as %s = %d, want %d", rt.Pattern, a, r.Status, want[a])
 			}
-			if r.status == http.StatusSeeOther && want[a] == http.StatusSeeOther && (a == "anon") {
-				if loc := r.header.Get("Location"); !strings.HasPrefix(loc, "/login") {
-					t.Errorf("%s as anon redirects to %q, want /login", rt.pattern, loc)
+			if r.Status == http.StatusSeeOther && want[a] == http.StatusSeeOther && (a == "anon") {
+				if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/login") {
+					t.Errorf("%s as anon redirects to %q, want /login", rt.Pattern, loc)
 				}
 			}
-			if r.status == http.StatusSeeOther && a == "half" && want[a] == 303 && !strings.HasPrefix(rt.pattern, "POST /logout") {
-				if loc := r.header.Get("Location"); !strings.HasPrefix(loc, "/login/mfa") {
-					t.Errorf("%s half-signed-in redirects to %q, want the second-factor page", rt.pattern, loc)
+			if r.Status == http.StatusSeeOther && a == "half" && want[a] == 303 && !strings.HasPrefix(rt.Pattern, "POST /logout") {
+				if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/login/mfa") {
+					t.Errorf("%s half-signed-in redirects to %q, want the second-factor page", rt.Pattern, loc)
 				}
 			}
-			if !strings.Contains(sees[a], "A") && strings.Contains(r.body, canaryA) {
-				t.Errorf("%s as %s (status %d) shows patient A's name", rt.pattern, a, r.status)
+			if !strings.Contains(sees[a], "A") && strings.Contains(r.Body, webtest.CanaryA) {
+				t.Errorf("%s as %s (status %d) shows patient A's name", rt.Pattern, a, r.Status)
 			}
-			if !strings.Contains(sees[a], "B") && strings.Contains(r.body, canaryB) {
-				t.Errorf("%s as %s (status %d) shows patient B's name", rt.pattern, a, r.status)
+			if !strings.Contains(sees[a], "B") && strings.Contains(r.Body, webtest.CanaryB) {
+				t.Errorf("%s as %s (status %d) shows patient B's name", rt.Pattern, a, r.Status)
 			}
 		}
 		for _, o := range own {
-			o.st.Close()
+			o.St.Close()
 		}
 	}
 	for pattern := range policy {
 		found := false
-		for _, rt := range shared.srv.allRoutes() {
-			found = found || rt.pattern == pattern
+		for _, rt := range shared.Srv.RouteTable() {
+			found = found || rt.Pattern == pattern
 		}
 		if !found {
 			t.Errorf("policy table row %q matches no route", pattern)
@@ -258,21 +284,21 @@ func TestRouteAccessMatrix(t *testing.T) {
 // TestForeignAndMissingPatients checks that a patient not on the caller's
 // team and a patient that does not exist get the same answer.
 func TestForeignAndMissingPatients(t *testing.T) {
-	f := newFixture(t)
+	f := webtest.NewFixture(t)
 	for _, tt := range []struct{ who, id string }{
-		{"thea", f.pB.ID}, {"rex", f.pB.ID}, {"theo", f.pA.ID}, {"thea", "no-such-patient"}, {"admin", "no-such-patient"},
+		{"thea", f.PB.ID}, {"rex", f.PB.ID}, {"theo", f.PA.ID}, {"thea", "no-such-patient"}, {"admin", "no-such-patient"},
 	} {
-		tok := f.signIn(actorEmail[tt.who])
-		r := f.do("GET", "/patients/"+tt.id, nil, tok)
-		if r.status != http.StatusNotFound {
-			t.Errorf("GET /patients/%s as %s = %d, want 404", tt.id, tt.who, r.status)
+		tok := f.SignIn(webtest.ActorEmail[tt.who])
+		r := f.Do("GET", "/patients/"+tt.id, nil, tok)
+		if r.Status != http.StatusNotFound {
+			t.Errorf("GET /patients/%s as %s = %d, want 404", tt.id, tt.who, r.Status)
 		}
-		if strings.Contains(r.body, canaryA) || strings.Contains(r.body, canaryB) {
+		if strings.Contains(r.Body, webtest.CanaryA) || strings.Contains(r.Body, webtest.CanaryB) {
 			t.Errorf("GET /patients/%s as %s shows a patient's name", tt.id, tt.who)
 		}
 		for _, p := range []string{"/team", "/invite"} {
-			if r := f.do("POST", "/patients/"+tt.id+p, url.Values{"user_id": {f.users["theo@example.org"].ID}}, tok); r.status != http.StatusNotFound {
-				t.Errorf("POST /patients/%s%s as %s = %d, want 404", tt.id, p, tt.who, r.status)
+			if r := f.Do("POST", "/patients/"+tt.id+p, url.Values{"user_id": {f.Users["theo@example.org"].ID}}, tok); r.Status != http.StatusNotFound {
+				t.Errorf("POST /patients/%s%s as %s = %d, want 404", tt.id, p, tt.who, r.Status)
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/store/storetest"
+	"github.com/kapstone/kapstone/internal/web"
+	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
 // BenchmarkHomePage serves the home page through the whole handler (request
@@ -54,7 +56,7 @@ func BenchmarkBaselinePage(b *testing.B) {
 func BenchmarkSignedInPage(b *testing.B) {
 	srv := benchServer(b)
 	rec := httptest.NewRecorder()
-	form := strings.NewReader("email=bench%40example.org&password=" + strings.ReplaceAll(testPassword, " ", "+"))
+	form := strings.NewReader("email=bench%40example.org&password=" + strings.ReplaceAll(webtest.TestPassword, " ", "+"))
 	req := httptest.NewRequest("POST", "/login", form)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	srv.ServeHTTP(rec, req)
@@ -68,7 +70,7 @@ func BenchmarkSignedInPage(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		req := httptest.NewRequest("GET", "/account", nil)
-		req.AddCookie(&http.Cookie{Name: srv.cookieName(), Value: tok})
+		req.AddCookie(&http.Cookie{Name: srv.CookieName(), Value: tok})
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
@@ -77,14 +79,14 @@ func BenchmarkSignedInPage(b *testing.B) {
 	}
 }
 
-func benchServer(b *testing.B) *Server {
+func benchServer(b *testing.B) *web.Server {
 	st := storetest.Open(b)
-	cfg := DefaultConfig()
-	srv, err := NewServer(cfg, st, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	cfg := web.DefaultConfig()
+	srv, err := web.NewServer(cfg, st, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	hash, _ := auth.HashPassword(testPassword, cheap)
+	hash, _ := auth.HashPassword(webtest.TestPassword, webtest.Cheap)
 	if err := st.CreateUser(context.Background(), store.System, &clinic.User{Email: "bench@example.org", DisplayName: "Bench", Role: clinic.RolePatient}, hash); err != nil {
 		b.Fatal(err)
 	}
@@ -93,10 +95,10 @@ func benchServer(b *testing.B) *Server {
 
 // benchPost adds a published post of a typical length (about 900 words,
 // with headings, a list and a link) by a therapist, and returns its path.
-func benchPost(b *testing.B, srv *Server) string {
+func benchPost(b *testing.B, srv *web.Server) string {
 	ctx := context.Background()
 	u := &clinic.User{Email: "writer@example.org", DisplayName: "Wren Writer", Role: clinic.RoleTherapist}
-	if err := srv.store.CreateUser(ctx, store.System, u, "x"); err != nil {
+	if err := srv.Store.CreateUser(ctx, store.System, u, "x"); err != nil {
 		b.Fatal(err)
 	}
 	var body strings.Builder
@@ -106,7 +108,7 @@ func benchPost(b *testing.B, srv *Server) string {
 			"\n\n- Eat lightly as instructed\n- Arrange a ride home\n- Bring questions\n\nRead more on [what to expect](/what-to-expect).\n\n")
 	}
 	p := &store.Post{Title: "What to expect on a dosing day", Summary: "About three hours, start to finish.", Body: body.String(), Tags: []string{"dosing", "preparation"}, Status: store.PostPublished}
-	if err := srv.store.SavePost(ctx, store.Actor{UserID: u.ID, Role: u.Role}, p); err != nil {
+	if err := srv.Store.SavePost(ctx, store.Actor{UserID: u.ID, Role: u.Role}, p); err != nil {
 		b.Fatal(err)
 	}
 	return "/blog/" + p.Slug
@@ -166,7 +168,7 @@ func BenchmarkBlogPostUncached(b *testing.B) {
 	req := httptest.NewRequest("GET", path, nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		srv.publicPages.clear()
+		srv.PublicPages.Clear()
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {

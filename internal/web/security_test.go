@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"context"
@@ -12,6 +12,9 @@ import (
 	"testing"
 
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web"
+	"github.com/kapstone/kapstone/internal/web/account"
+	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
 var linkRE = regexp.MustCompile(`value="https?://[^"]+(/(?:invite|reset)/[A-Za-z0-9_-]+)"`)
@@ -21,64 +24,64 @@ var linkRE = regexp.MustCompile(`value="https?://[^"]+(/(?:invite|reset)/[A-Za-z
 // one (not a prescriber on the team, not an admin, not emergency access),
 // and the patient sees when one was used.
 func TestPatientLinksOnlyFromTheOwner(t *testing.T) {
-	f := newFixture(t)
+	f := webtest.NewFixture(t)
 	ctx := context.Background()
 	avery := &store.Patient{DisplayName: "Avery NoPortal", Email: "avery@example.org"}
-	if err := f.st.CreatePatient(ctx, f.as("thea@example.org"), avery, ""); err != nil {
+	if err := f.St.CreatePatient(ctx, f.As("thea@example.org"), avery, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.st.AddTeamMember(ctx, f.as("thea@example.org"), avery.ID, f.users["rex@example.org"].ID); err != nil {
+	if err := f.St.AddTeamMember(ctx, f.As("thea@example.org"), avery.ID, f.Users["rex@example.org"].ID); err != nil {
 		t.Fatal(err)
 	}
-	theo := f.signIn("theo@example.org")
-	if r := f.do("POST", "/patients/"+avery.ID+"/emergency", url.Values{"reason": {"Crisis call while Thea is away today."}}, theo); r.status != http.StatusSeeOther {
-		t.Fatalf("emergency access = %d", r.status)
+	theo := f.SignIn("theo@example.org")
+	if r := f.Do("POST", "/patients/"+avery.ID+"/emergency", url.Values{"reason": {"Crisis call while Thea is away today."}}, theo); r.Status != http.StatusSeeOther {
+		t.Fatalf("emergency access = %d", r.Status)
 	}
 	for _, who := range []string{"theo", "rex", "admin"} {
-		tok := f.signIn(actorEmail[who])
-		if page := f.do("GET", "/patients/"+avery.ID, nil, tok); strings.Contains(page.body, "/invite\"") {
+		tok := f.SignIn(webtest.ActorEmail[who])
+		if page := f.Do("GET", "/patients/"+avery.ID, nil, tok); strings.Contains(page.Body, "/invite\"") {
 			t.Errorf("%s sees the invitation button", who)
 		}
-		if r := f.do("POST", "/patients/"+avery.ID+"/invite", url.Values{}, tok); r.status != http.StatusNotFound {
-			t.Errorf("invitation by %s = %d, want 404", who, r.status)
+		if r := f.Do("POST", "/patients/"+avery.ID+"/invite", url.Values{}, tok); r.Status != http.StatusNotFound {
+			t.Errorf("invitation by %s = %d, want 404", who, r.Status)
 		}
 	}
-	thea := f.signIn("thea@example.org")
-	r := f.do("POST", "/patients/"+avery.ID+"/invite", url.Values{}, thea)
-	m := linkRE.FindStringSubmatch(r.body)
-	if r.status != http.StatusOK || m == nil {
-		t.Fatalf("invitation by the owner = %d, want 200 with a link", r.status)
+	thea := f.SignIn("thea@example.org")
+	r := f.Do("POST", "/patients/"+avery.ID+"/invite", url.Values{}, thea)
+	m := linkRE.FindStringSubmatch(r.Body)
+	if r.Status != http.StatusOK || m == nil {
+		t.Fatalf("invitation by the owner = %d, want 200 with a link", r.Status)
 	}
 	pw := "seven orchard lanterns"
-	if r := f.do("POST", m[1], url.Values{"display_name": {"Someone Else"}, "new_password": {pw}, "confirm_password": {pw}}, ""); r.status != http.StatusSeeOther {
-		t.Fatalf("accepting the invitation = %d", r.status)
+	if r := f.Do("POST", m[1], url.Values{"display_name": {"Someone Else"}, "new_password": {pw}, "confirm_password": {pw}}, ""); r.Status != http.StatusSeeOther {
+		t.Fatalf("accepting the invitation = %d", r.Status)
 	}
-	u, _, err := f.st.FindUserByEmail(ctx, "avery@example.org")
+	u, _, err := f.St.FindUserByEmail(ctx, "avery@example.org")
 	if err != nil || u.DisplayName != "Avery NoPortal" {
 		t.Fatalf("account made from the invitation = %+v, %v; want the name the invitation fixed", u, err)
 	}
-	f.users["avery@example.org"] = u
+	f.Users["avery@example.org"] = u
 
 	// Admins do not reset patients' passwords or second factors; the owner does.
-	admin := f.signIn("admin@example.org")
+	admin := f.SignIn("admin@example.org")
 	for _, p := range []string{"reset-password", "reset-mfa"} {
-		if r := f.do("POST", "/admin/users/"+u.ID+"/"+p, url.Values{"confirm": {"yes"}}, admin); r.status != http.StatusUnprocessableEntity || linkRE.MatchString(r.body) {
-			t.Errorf("admin %s of a patient = %d, want 422 with no link", p, r.status)
+		if r := f.Do("POST", "/admin/users/"+u.ID+"/"+p, url.Values{"confirm": {"yes"}}, admin); r.Status != http.StatusUnprocessableEntity || linkRE.MatchString(r.Body) {
+			t.Errorf("admin %s of a patient = %d, want 422 with no link", p, r.Status)
 		}
 	}
-	r = f.do("POST", "/patients/"+avery.ID+"/reset-password", url.Values{}, thea)
-	m = linkRE.FindStringSubmatch(r.body)
+	r = f.Do("POST", "/patients/"+avery.ID+"/reset-password", url.Values{}, thea)
+	m = linkRE.FindStringSubmatch(r.Body)
 	if m == nil {
-		t.Fatalf("reset by the owner = %d, want a link", r.status)
+		t.Fatalf("reset by the owner = %d, want a link", r.Status)
 	}
 	pw2 := "eleven quiet harbours"
-	if r := f.do("POST", m[1], url.Values{"new_password": {pw2}, "confirm_password": {pw2}}, ""); r.status != http.StatusSeeOther {
-		t.Fatalf("reset = %d", r.status)
+	if r := f.Do("POST", m[1], url.Values{"new_password": {pw2}, "confirm_password": {pw2}}, ""); r.Status != http.StatusSeeOther {
+		t.Fatalf("reset = %d", r.Status)
 	}
-	tok := f.sessionCookie(f.login("avery@example.org", pw2, ""))
-	report := f.do("GET", "/portal/access", nil, tok)
+	tok := f.SessionCookie(f.Login("avery@example.org", pw2, ""))
+	report := f.Do("GET", "/portal/access", nil, tok)
 	for _, want := range []string{"Joined the portal", "Made your portal invitation", "Made a password reset link", "Changed your password with a reset link", "Someone using a link", "Theo Therapist", "in an emergency"} {
-		if !strings.Contains(report.body, want) {
+		if !strings.Contains(report.Body, want) {
 			t.Errorf("patient's access report lacks %q", want)
 		}
 	}
@@ -87,45 +90,45 @@ func TestPatientLinksOnlyFromTheOwner(t *testing.T) {
 // TestKnownAddressNotLockedOut: failures from elsewhere do not stop a
 // person signing in from an address where they signed in before.
 func TestKnownAddressNotLockedOut(t *testing.T) {
-	f := newFixture(t)
-	f.remote = "192.0.2.10:1000" // home
-	if r := f.login("pat@example.org", testPassword, ""); r.status != http.StatusSeeOther {
-		t.Fatal(r.status)
+	f := webtest.NewFixture(t)
+	f.Remote = "192.0.2.10:1000" // home
+	if r := f.Login("pat@example.org", webtest.TestPassword, ""); r.Status != http.StatusSeeOther {
+		t.Fatal(r.Status)
 	}
-	f.remote = "203.0.113.66:1000" // someone else
-	for i := 0; i < loginLimit.perAccount+2; i++ {
-		f.login("pat@example.org", "guessing and guessing", "")
+	f.Remote = "203.0.113.66:1000" // someone else
+	for i := 0; i < account.LoginLimit.PerAccount+2; i++ {
+		f.Login("pat@example.org", "guessing and guessing", "")
 	}
-	if r := f.login("pat@example.org", testPassword, ""); r.status != http.StatusTooManyRequests {
-		t.Errorf("right password from the attacker's address = %d, want 429", r.status)
+	if r := f.Login("pat@example.org", webtest.TestPassword, ""); r.Status != http.StatusTooManyRequests {
+		t.Errorf("right password from the attacker's address = %d, want 429", r.Status)
 	}
-	f.remote = "198.51.100.7:1000" // a new place
-	if r := f.login("pat@example.org", testPassword, ""); r.status != http.StatusTooManyRequests {
-		t.Errorf("right password from a new address while limited = %d, want 429", r.status)
+	f.Remote = "198.51.100.7:1000" // a new place
+	if r := f.Login("pat@example.org", webtest.TestPassword, ""); r.Status != http.StatusTooManyRequests {
+		t.Errorf("right password from a new address while limited = %d, want 429", r.Status)
 	}
-	f.remote = "192.0.2.10:1000"
-	if r := f.login("pat@example.org", testPassword, ""); r.status != http.StatusSeeOther {
-		t.Errorf("right password from home while limited elsewhere = %d, want 303", r.status)
+	f.Remote = "192.0.2.10:1000"
+	if r := f.Login("pat@example.org", webtest.TestPassword, ""); r.Status != http.StatusSeeOther {
+		t.Errorf("right password from home while limited elsewhere = %d, want 303", r.Status)
 	}
 }
 
 func TestTrustedProxies(t *testing.T) {
-	f := newFixture(t)
-	f.remote = "10.0.0.5:443"
-	f.login("nobody@example.org", "xxxxxxxxxxxx", "", "X-Forwarded-For", "198.51.100.23, 10.0.0.9")
-	rows := f.auditRows("login.failure")
+	f := webtest.NewFixture(t)
+	f.Remote = "10.0.0.5:443"
+	f.Login("nobody@example.org", "xxxxxxxxxxxx", "", "X-Forwarded-For", "198.51.100.23, 10.0.0.9")
+	rows := f.AuditRows("login.failure")
 	if got := rows[len(rows)-1].ClientAddr; got != "10.0.0.5" {
 		t.Errorf("untrusted proxy: address = %s, want the connection's 10.0.0.5", got)
 	}
-	cfg := DefaultConfig()
+	cfg := web.DefaultConfig()
 	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
-	srv, err := NewServer(cfg, f.st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := web.NewServer(cfg, f.St, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv = srv
-	f.login("nobody@example.org", "xxxxxxxxxxxx", "", "X-Forwarded-For", "203.0.113.1, 198.51.100.23, 10.0.0.9")
-	rows = f.auditRows("login.failure")
+	f.Srv = srv
+	f.Login("nobody@example.org", "xxxxxxxxxxxx", "", "X-Forwarded-For", "203.0.113.1, 198.51.100.23, 10.0.0.9")
+	rows = f.AuditRows("login.failure")
 	if got := rows[len(rows)-1].ClientAddr; got != "198.51.100.23" {
 		t.Errorf("trusted proxy: address = %s, want the last untrusted hop 198.51.100.23", got)
 	}
@@ -135,21 +138,21 @@ func TestTrustedProxies(t *testing.T) {
 }
 
 func TestReauthLimit(t *testing.T) {
-	f := newFixture(t)
-	tok := f.signIn("pat@example.org")
+	f := webtest.NewFixture(t)
+	tok := f.SignIn("pat@example.org")
 	form := url.Values{"current_password": {"not it at all"}, "new_password": {"seven orchard lanterns"}, "confirm_password": {"seven orchard lanterns"}}
-	for i := 0; i < reauthLimit.perAccount; i++ {
-		if r := f.do("POST", "/account/password", form, tok); r.status != http.StatusUnprocessableEntity {
-			t.Fatalf("wrong current password %d = %d, want 422", i+1, r.status)
+	for i := 0; i < account.ReauthLimit.PerAccount; i++ {
+		if r := f.Do("POST", "/account/password", form, tok); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong current password %d = %d, want 422", i+1, r.Status)
 		}
 	}
-	form.Set("current_password", testPassword)
-	if r := f.do("POST", "/account/password", form, tok); r.status != http.StatusTooManyRequests {
-		t.Fatalf("right current password after %d wrong = %d, want 429", reauthLimit.perAccount, r.status)
+	form.Set("current_password", webtest.TestPassword)
+	if r := f.Do("POST", "/account/password", form, tok); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("right current password after %d wrong = %d, want 429", account.ReauthLimit.PerAccount, r.Status)
 	}
-	f.now = f.now.Add(reauthLimit.window)
-	tok = f.signIn("pat@example.org")
-	if r := f.do("POST", "/account/password", form, tok); r.status != http.StatusSeeOther {
-		t.Fatalf("after the window = %d, want 303", r.status)
+	f.Now = f.Now.Add(account.ReauthLimit.Window)
+	tok = f.SignIn("pat@example.org")
+	if r := f.Do("POST", "/account/password", form, tok); r.Status != http.StatusSeeOther {
+		t.Fatalf("after the window = %d, want 303", r.Status)
 	}
 }

@@ -1,8 +1,6 @@
-package web
+package web_test
 
 import (
-	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,302 +12,109 @@ import (
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
-	"github.com/kapstone/kapstone/internal/clinic"
-	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/store/storetest"
+	"github.com/kapstone/kapstone/internal/web"
+	"github.com/kapstone/kapstone/internal/web/webtest"
 )
-
-const usCrisis = "If you are in crisis, call or text 988, chat at 988lifeline.org, or call 911 / go to the nearest emergency room"
-
-var cheap = auth.Params{Memory: 8 * 1024, Time: 1, Threads: 1}
-
-type fixture struct {
-	t     *testing.T
-	st    *store.Store
-	srv   *Server
-	now   time.Time
-	logs  *bytes.Buffer
-	users map[string]*clinic.User // by email
-	pA    *store.Patient          // patient A: on thea's and rex's team
-	pB    *store.Patient          // patient B: on theo's team
-
-	remote string // client address of requests, when not httptest's default
-}
-
-const testPassword = "a long enough test password"
-
-// Canary names: a response that should not show a patient must not contain theirs.
-const (
-	canaryA = "Alice Canary-Alpha"
-	canaryB = "Bruno Canary-Bravo"
-)
-
-// newFixture makes a practice: an admin, therapist thea (owns patient A),
-// therapist theo (owns patient B), prescriber rex (on A's team), patients A
-// and B with portal accounts, and nomfa, a therapist who has not set up
-// two-step verification.
-func newFixture(t *testing.T) *fixture {
-	t.Helper()
-	f := &fixture{t: t, st: storetest.Open(t), now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), logs: new(bytes.Buffer), users: map[string]*clinic.User{}}
-	f.st.Now = func() time.Time { return f.now }
-	cfg := DefaultConfig()
-	cfg.PasswordParams = cheap
-	srv, err := NewServer(cfg, f.st, slog.New(slog.NewJSONHandler(f.logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Now = func() time.Time { return f.now }
-	f.srv = srv
-	ctx := context.Background()
-	hash, _ := auth.HashPassword(testPassword, cheap)
-	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-	for _, u := range []*clinic.User{
-		{Email: "admin@example.org", DisplayName: "Ada Admin", Role: clinic.RoleAdmin, TOTPSecret: secret},
-		{Email: "thea@example.org", DisplayName: "Thea Therapist", Role: clinic.RoleTherapist, TOTPSecret: secret},
-		{Email: "theo@example.org", DisplayName: "Theo Therapist", Role: clinic.RoleTherapist, TOTPSecret: secret},
-		{Email: "rex@example.org", DisplayName: "Rex Prescriber", Role: clinic.RolePrescriber, TOTPSecret: secret},
-		{Email: "nomfa@example.org", DisplayName: "Nomi Newhire", Role: clinic.RoleTherapist},
-	} {
-		if err := f.st.CreateUser(ctx, store.System, u, hash); err != nil {
-			t.Fatal(err)
-		}
-		f.users[u.Email] = u
-	}
-	f.pA = f.addPatient(canaryA, "pat@example.org", "thea@example.org")
-	f.pB = f.addPatient(canaryB, "bea@example.org", "theo@example.org")
-	if err := f.st.AddTeamMember(ctx, f.as("thea@example.org"), f.pA.ID, f.users["rex@example.org"].ID); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-// as is the store actor of a fixture user.
-func (f *fixture) as(email string) store.Actor {
-	u := f.users[email]
-	return store.Actor{UserID: u.ID, Role: u.Role}
-}
-
-// addPatient adds a patient owned by therapist and gives them a portal
-// account with testPassword, through an invitation.
-func (f *fixture) addPatient(name, email, therapist string) *store.Patient {
-	f.t.Helper()
-	ctx := context.Background()
-	p := &store.Patient{DisplayName: name, Email: email}
-	if err := f.st.CreatePatient(ctx, f.as(therapist), p, ""); err != nil {
-		f.t.Fatal(err)
-	}
-	tok := &store.AuthToken{Hash: auth.HashToken(email), Purpose: store.TokenInvite, Email: email, DisplayName: name, Role: clinic.RolePatient, PatientID: p.ID}
-	if err := f.st.CreateToken(ctx, f.as(therapist), tok); err != nil {
-		f.t.Fatal(err)
-	}
-	hash, _ := auth.HashPassword(testPassword, cheap)
-	u := &clinic.User{DisplayName: name}
-	if err := f.st.AcceptAccountToken(ctx, store.Actor{}, tok.Hash, store.TokenInvite, u, hash); err != nil {
-		f.t.Fatal(err)
-	}
-	f.users[email] = u
-	p.UserID = u.ID
-	return p
-}
-
-// signIn signs a fixture user in fully (password, then a fresh TOTP code
-// for staff) and returns the session cookie.
-func (f *fixture) signIn(email string) string {
-	f.t.Helper()
-	r := f.login(email, testPassword, "")
-	tok := f.sessionCookie(r)
-	if r.status != http.StatusSeeOther || tok == "" {
-		f.t.Fatalf("sign-in of %s = %d, want 303 with a cookie", email, r.status)
-	}
-	if r.header.Get("Location") == "/login/mfa" {
-		f.now = f.now.Add(31 * time.Second) // a code of its own, never a replay
-		code, _ := auth.TOTPCode(f.users[email].TOTPSecret, f.now)
-		r = f.do("POST", "/login/mfa", url.Values{"code": {code}}, tok)
-		tok = f.sessionCookie(r)
-		if r.status != http.StatusSeeOther || tok == "" {
-			f.t.Fatalf("second factor of %s = %d, want 303 with a cookie", email, r.status)
-		}
-	}
-	return tok
-}
-
-type response struct {
-	status int
-	header http.Header
-	body   string
-}
-
-// do sends one request through the whole handler, with cookie if not empty.
-func (f *fixture) do(method, target string, form url.Values, cookie string, hdr ...string) response {
-	f.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req := httptest.NewRequest(method, target, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: f.srv.cookieName(), Value: cookie})
-	}
-	if f.remote != "" {
-		req.RemoteAddr = f.remote
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
-	return response{rec.Code, rec.Result().Header, rec.Body.String()}
-}
-
-// sessionCookie returns the session token the response set, or "".
-func (f *fixture) sessionCookie(r response) string {
-	v := ""
-	for _, c := range (&http.Response{Header: r.header}).Cookies() {
-		if c.Name == f.srv.cookieName() {
-			v = c.Value // the last one is what the browser keeps
-		}
-	}
-	return v
-}
-
-func (f *fixture) login(email, password, cookie string, hdr ...string) response {
-	return f.do("POST", "/login", url.Values{"email": {email}, "password": {password}}, cookie, hdr...)
-}
-
-func checkShell(t *testing.T, what string, r response) {
-	t.Helper()
-	if !strings.Contains(r.body, usCrisis) {
-		t.Errorf("%s: body lacks the crisis footer %q", what, usCrisis)
-	}
-	for _, link := range []string{`href="tel:988"`, `href="https://988lifeline.org/chat/"`, `href="tel:911"`} {
-		if !strings.Contains(r.body, link) {
-			t.Errorf("%s: body lacks crisis link %s", what, link)
-		}
-	}
-	checkHeaders(t, what, r.header)
-}
-
-func checkHeaders(t *testing.T, what string, h http.Header) {
-	t.Helper()
-	csp := h.Get("Content-Security-Policy")
-	if csp == "" || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
-		t.Errorf("%s: Content-Security-Policy = %q, want a policy without unsafe-*", what, csp)
-	}
-	if !strings.Contains(csp, "frame-ancestors 'none'") {
-		t.Errorf("%s: Content-Security-Policy = %q, want frame-ancestors 'none'", what, csp)
-	}
-	if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
-		t.Errorf("%s: X-Content-Type-Options = %q, want nosniff", what, got)
-	}
-	if got := h.Get("Referrer-Policy"); got == "" {
-		t.Errorf("%s: no Referrer-Policy", what)
-	}
-	if got := h.Get("X-Request-Id"); len(got) != 16 {
-		t.Errorf("%s: X-Request-Id = %q, want 16 hex digits", what, got)
-	}
-}
 
 func TestShellOnNormalPage404And500(t *testing.T) {
-	f := newFixture(t)
+	f := webtest.NewFixture(t)
 
-	home := f.do("GET", "/", nil, "")
-	if home.status != http.StatusOK {
-		t.Fatalf("GET / = %d, want 200", home.status)
+	home := f.Do("GET", "/", nil, "")
+	if home.Status != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200", home.Status)
 	}
-	checkShell(t, "home", home)
+	webtest.CheckShell(t, "home", home)
 	// The home page is the public website's: the same for every visitor,
 	// kept by caches that ask again before using it (TestPublicPagesCache).
-	if got := home.header.Get("Cache-Control"); got != "public, no-cache" {
+	if got := home.Header.Get("Cache-Control"); got != "public, no-cache" {
 		t.Errorf("home Cache-Control = %q, want public, no-cache", got)
 	}
 
-	nf := f.do("GET", "/no/such/page", nil, "")
-	if nf.status != http.StatusNotFound {
-		t.Fatalf("GET /no/such/page = %d, want 404", nf.status)
+	nf := f.Do("GET", "/no/such/page", nil, "")
+	if nf.Status != http.StatusNotFound {
+		t.Fatalf("GET /no/such/page = %d, want 404", nf.Status)
 	}
-	checkShell(t, "404", nf)
-	if !strings.Contains(nf.body, "Page not found") || !strings.Contains(nf.body, nf.header.Get("X-Request-Id")) {
+	webtest.CheckShell(t, "404", nf)
+	if !strings.Contains(nf.Body, "Page not found") || !strings.Contains(nf.Body, nf.Header.Get("X-Request-Id")) {
 		t.Errorf("404 page lacks its heading or the request id")
 	}
 
 	// A handler that fails unexpectedly, behind the real middleware chain.
-	boom := f.srv.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	boom := f.Srv.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic("secret patient detail that must not be shown")
 	}))
 	rec := httptest.NewRecorder()
 	boom.ServeHTTP(rec, httptest.NewRequest("GET", "/anything", nil))
-	ise := response{rec.Code, rec.Result().Header, rec.Body.String()}
-	if ise.status != http.StatusInternalServerError {
-		t.Fatalf("panicking handler = %d, want 500", ise.status)
+	ise := webtest.Response{Status: rec.Code, Header: rec.Result().Header, Body: rec.Body.String()}
+	if ise.Status != http.StatusInternalServerError {
+		t.Fatalf("panicking handler = %d, want 500", ise.Status)
 	}
-	checkShell(t, "500", ise)
-	if strings.Contains(ise.body, "secret patient detail") || strings.Contains(ise.body, "goroutine") {
+	webtest.CheckShell(t, "500", ise)
+	if strings.Contains(ise.Body, "secret patient detail") || strings.Contains(ise.Body, "goroutine") {
 		t.Errorf("500 page shows the panic or a stack trace")
 	}
-	if !strings.Contains(ise.body, ise.header.Get("X-Request-Id")) {
-		t.Errorf("500 page lacks the request id %s", ise.header.Get("X-Request-Id"))
+	if !strings.Contains(ise.Body, ise.Header.Get("X-Request-Id")) {
+		t.Errorf("500 page lacks the request id %s", ise.Header.Get("X-Request-Id"))
 	}
-	if n := strings.Count(f.logs.String(), `"msg":"panic"`); n != 1 {
+	if n := strings.Count(f.Logs.String(), `"msg":"panic"`); n != 1 {
 		t.Errorf("panic logged %d times, want once", n)
 	}
 }
 
 func TestDatabaseDownShowsErrorPage(t *testing.T) {
-	f := newFixture(t)
-	tok := f.sessionCookie(f.login("pat@example.org", testPassword, ""))
+	f := webtest.NewFixture(t)
+	tok := f.SessionCookie(f.Login("pat@example.org", webtest.TestPassword, ""))
 	if tok == "" {
 		t.Fatal("patient login set no cookie")
 	}
-	f.st.Close()
-	r := f.do("GET", "/account", nil, tok)
-	if r.status != http.StatusServiceUnavailable {
-		t.Fatalf("GET /account with the database closed = %d, want 503", r.status)
+	f.St.Close()
+	r := f.Do("GET", "/account", nil, tok)
+	if r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("GET /account with the database closed = %d, want 503", r.Status)
 	}
-	checkShell(t, "503", r)
-	if strings.Contains(r.body, "sql:") || strings.Contains(r.body, "database is closed") {
+	webtest.CheckShell(t, "503", r)
+	if strings.Contains(r.Body, "sql:") || strings.Contains(r.Body, "database is closed") {
 		t.Errorf("error page shows the internal error")
 	}
-	if ready := f.do("GET", "/readyz", nil, ""); ready.status != http.StatusServiceUnavailable {
-		t.Errorf("GET /readyz with the database closed = %d, want 503", ready.status)
+	if ready := f.Do("GET", "/readyz", nil, ""); ready.Status != http.StatusServiceUnavailable {
+		t.Errorf("GET /readyz with the database closed = %d, want 503", ready.Status)
 	}
-	if alive := f.do("GET", "/healthz", nil, ""); alive.status != http.StatusOK {
-		t.Errorf("GET /healthz with the database closed = %d, want 200 (the process is alive)", alive.status)
+	if alive := f.Do("GET", "/healthz", nil, ""); alive.Status != http.StatusOK {
+		t.Errorf("GET /healthz with the database closed = %d, want 200 (the process is alive)", alive.Status)
 	}
 }
 
 func TestEveryPageHasTheShell(t *testing.T) {
-	f := newFixture(t)
+	f := webtest.NewFixture(t)
 	cookies := []string{""}
 	for _, email := range []string{"pat@example.org", "thea@example.org", "admin@example.org"} {
-		cookies = append(cookies, f.signIn(email))
+		cookies = append(cookies, f.SignIn(email))
 	}
-	for _, rt := range f.srv.allRoutes() {
-		method, path, _ := strings.Cut(rt.pattern, " ")
+	for _, rt := range f.Srv.RouteTable() {
+		method, path, _ := strings.Cut(rt.Pattern, " ")
 		if method != "GET" || strings.Contains(path, "{") && !strings.HasSuffix(path, "{$}") || path == "/healthz" || path == "/readyz" {
 			continue
 		}
 		path = strings.TrimSuffix(path, "{$}")
 		for i, cookie := range cookies {
-			r := f.do("GET", path, nil, cookie)
-			if ct := r.header.Get("Content-Type"); r.status == http.StatusSeeOther || !strings.HasPrefix(ct, "text/html") {
+			r := f.Do("GET", path, nil, cookie)
+			if ct := r.Header.Get("Content-Type"); r.Status == http.StatusSeeOther || !strings.HasPrefix(ct, "text/html") {
 				continue
 			}
-			if r.status != http.StatusOK && r.status != http.StatusNotFound {
-				t.Errorf("GET %s (user %d) = %d, want 200, 303 or 404", path, i, r.status)
+			if r.Status != http.StatusOK && r.Status != http.StatusNotFound {
+				t.Errorf("GET %s (user %d) = %d, want 200, 303 or 404", path, i, r.Status)
 			}
-			checkShell(t, "GET "+path, r)
+			webtest.CheckShell(t, "GET "+path, r)
 		}
 	}
 }
 
 func TestCountryChangesCrisisResources(t *testing.T) {
 	st := storetest.Open(t)
-	cfg := DefaultConfig()
+	cfg := web.DefaultConfig()
 	cfg.Country = "GB"
-	srv, err := NewServer(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := web.NewServer(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,101 +124,101 @@ func TestCountryChangesCrisisResources(t *testing.T) {
 		t.Fatal("country GB: page does not show UK crisis lines (or still shows 988)")
 	}
 	cfg.Country = "ZZ"
-	if _, err := NewServer(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
+	if _, err := web.NewServer(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
 		t.Fatal("NewServer with an unknown country succeeded, want an error")
 	}
 }
 
 func TestStaticAssets(t *testing.T) {
-	f := newFixture(t)
-	home := f.do("GET", "/", nil, "")
-	m := regexp.MustCompile(`href="(/static/[0-9a-f]{12}/style\.css)"`).FindStringSubmatch(home.body)
+	f := webtest.NewFixture(t)
+	home := f.Do("GET", "/", nil, "")
+	m := regexp.MustCompile(`href="(/static/[0-9a-f]{12}/style\.css)"`).FindStringSubmatch(home.Body)
 	if m == nil {
 		t.Fatal("home page links no content-hashed style.css")
 	}
-	css := f.do("GET", m[1], nil, "")
-	if css.status != http.StatusOK || !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") {
-		t.Fatalf("GET %s = %d %s, want 200 text/css", m[1], css.status, css.header.Get("Content-Type"))
+	css := f.Do("GET", m[1], nil, "")
+	if css.Status != http.StatusOK || !strings.HasPrefix(css.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("GET %s = %d %s, want 200 text/css", m[1], css.Status, css.Header.Get("Content-Type"))
 	}
-	if got := css.header.Get("Cache-Control"); got != "public, max-age=31536000, immutable" {
+	if got := css.Header.Get("Cache-Control"); got != "public, max-age=31536000, immutable" {
 		t.Errorf("stylesheet Cache-Control = %q, want a year, immutable", got)
 	}
-	checkHeaders(t, "stylesheet", css.header)
+	webtest.CheckHeaders(t, "stylesheet", css.Header)
 	for _, bad := range []string{"/static/000000000000/style.css", "/static/" + strings.Split(m[1], "/")[2] + "/nope.css", "/static/x/..%2f..%2fgo.mod", "/static/x/%2e%2e/%2e%2e/go.mod", "/static/style.css"} {
-		if r := f.do("GET", bad, nil, ""); r.status != http.StatusNotFound {
-			t.Errorf("GET %s = %d, want 404", bad, r.status)
+		if r := f.Do("GET", bad, nil, ""); r.Status != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", bad, r.Status)
 		}
 	}
 }
 
 func TestCrossOriginPostRefused(t *testing.T) {
-	f := newFixture(t)
-	form := url.Values{"email": {"pat@example.org"}, "password": {testPassword}}
+	f := webtest.NewFixture(t)
+	form := url.Values{"email": {"pat@example.org"}, "password": {webtest.TestPassword}}
 	for _, hdr := range [][]string{
 		{"Sec-Fetch-Site", "cross-site"},
 		{"Origin", "https://evil.example"},
 	} {
-		r := f.do("POST", "/login", form, "", hdr...)
-		if r.status != http.StatusForbidden {
-			t.Errorf("POST /login with %s: %s = %d, want 403", hdr[0], hdr[1], r.status)
+		r := f.Do("POST", "/login", form, "", hdr...)
+		if r.Status != http.StatusForbidden {
+			t.Errorf("POST /login with %s: %s = %d, want 403", hdr[0], hdr[1], r.Status)
 		}
-		if f.sessionCookie(r) != "" {
+		if f.SessionCookie(r) != "" {
 			t.Errorf("cross-origin POST /login set a session cookie")
 		}
-		checkShell(t, "403", r)
+		webtest.CheckShell(t, "403", r)
 	}
-	if r := f.do("POST", "/login", form, "", "Sec-Fetch-Site", "same-origin"); r.status != http.StatusSeeOther {
-		t.Errorf("same-origin POST /login = %d, want 303", r.status)
+	if r := f.Do("POST", "/login", form, "", "Sec-Fetch-Site", "same-origin"); r.Status != http.StatusSeeOther {
+		t.Errorf("same-origin POST /login = %d, want 303", r.Status)
 	}
 }
 
 func TestPatientLoginAndLogout(t *testing.T) {
-	f := newFixture(t)
+	f := webtest.NewFixture(t)
 	planted := "attacker-chosen-token"
-	r := f.login("PAT@example.org", testPassword, planted)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/portal" {
-		t.Fatalf("patient login = %d to %q, want 303 to /portal", r.status, r.header.Get("Location"))
+	r := f.Login("PAT@example.org", webtest.TestPassword, planted)
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/portal" {
+		t.Fatalf("patient login = %d to %q, want 303 to /portal", r.Status, r.Header.Get("Location"))
 	}
-	tok := f.sessionCookie(r)
+	tok := f.SessionCookie(r)
 	if tok == "" || tok == planted || len(tok) < 43 {
 		t.Fatalf("login cookie = %q, want a new token of at least 256 bits", tok)
 	}
 	var ck *http.Cookie
-	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 		ck = c
 	}
 	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" {
 		t.Errorf("session cookie = %+v, want HttpOnly, SameSite=Lax, Path=/", ck)
 	}
-	acct := f.do("GET", "/account", nil, tok)
-	if acct.status != http.StatusOK || !strings.Contains(acct.body, canaryA) {
-		t.Fatalf("GET /account = %d, want 200 with the patient's name", acct.status)
+	acct := f.Do("GET", "/account", nil, tok)
+	if acct.Status != http.StatusOK || !strings.Contains(acct.Body, webtest.CanaryA) {
+		t.Fatalf("GET /account = %d, want 200 with the patient's name", acct.Status)
 	}
-	if r := f.do("GET", "/account", nil, planted); r.status != http.StatusSeeOther {
-		t.Errorf("GET /account with the planted token = %d, want 303 to sign in", r.status)
+	if r := f.Do("GET", "/account", nil, planted); r.Status != http.StatusSeeOther {
+		t.Errorf("GET /account with the planted token = %d, want 303 to sign in", r.Status)
 	}
 
 	// A second login replaces the session it came with: the old token is dead.
-	r2 := f.login("pat@example.org", testPassword, tok)
-	tok2 := f.sessionCookie(r2)
+	r2 := f.Login("pat@example.org", webtest.TestPassword, tok)
+	tok2 := f.SessionCookie(r2)
 	if tok2 == "" || tok2 == tok {
 		t.Fatalf("second login cookie = %q, want a new token", tok2)
 	}
-	if r := f.do("GET", "/account", nil, tok); r.status != http.StatusSeeOther {
-		t.Errorf("old token after re-login = %d, want 303 (dead)", r.status)
+	if r := f.Do("GET", "/account", nil, tok); r.Status != http.StatusSeeOther {
+		t.Errorf("old token after re-login = %d, want 303 (dead)", r.Status)
 	}
 
-	out := f.do("POST", "/logout", url.Values{}, tok2)
-	if out.status != http.StatusSeeOther || !strings.HasPrefix(out.header.Get("Location"), "/login") {
-		t.Fatalf("POST /logout = %d to %q, want 303 to /login", out.status, out.header.Get("Location"))
+	out := f.Do("POST", "/logout", url.Values{}, tok2)
+	if out.Status != http.StatusSeeOther || !strings.HasPrefix(out.Header.Get("Location"), "/login") {
+		t.Fatalf("POST /logout = %d to %q, want 303 to /login", out.Status, out.Header.Get("Location"))
 	}
-	if r := f.do("GET", "/account", nil, tok2); r.status != http.StatusSeeOther {
-		t.Errorf("GET /account after logout = %d, want 303", r.status)
+	if r := f.Do("GET", "/account", nil, tok2); r.Status != http.StatusSeeOther {
+		t.Errorf("GET /account after logout = %d, want 303", r.Status)
 	}
 }
 
 func TestLoginErrorsKeepInput(t *testing.T) {
-	f := newFixture(t)
+	f := webtest.NewFixture(t)
 	tests := []struct {
 		name, email, password string
 		status                int
@@ -421,140 +226,140 @@ func TestLoginErrorsKeepInput(t *testing.T) {
 	}{
 		{"empty", "", "", http.StatusUnprocessableEntity, "Enter your email and your password."},
 		{"wrong password", "pat@example.org", "not the password", http.StatusUnauthorized, "do not match an account"},
-		{"unknown email", "nobody@example.org", testPassword, http.StatusUnauthorized, "do not match an account"},
+		{"unknown email", "nobody@example.org", webtest.TestPassword, http.StatusUnauthorized, "do not match an account"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := f.login(tt.email, tt.password, "")
-			if r.status != tt.status {
-				t.Fatalf("status = %d, want %d", r.status, tt.status)
+			r := f.Login(tt.email, tt.password, "")
+			if r.Status != tt.status {
+				t.Fatalf("status = %d, want %d", r.Status, tt.status)
 			}
-			if !strings.Contains(r.body, tt.msg) {
+			if !strings.Contains(r.Body, tt.msg) {
 				t.Errorf("body lacks %q", tt.msg)
 			}
-			if tt.email != "" && !strings.Contains(r.body, `value="`+tt.email+`"`) {
+			if tt.email != "" && !strings.Contains(r.Body, `value="`+tt.email+`"`) {
 				t.Errorf("form does not keep the email typed")
 			}
-			if tt.password != "" && strings.Contains(r.body, tt.password) {
+			if tt.password != "" && strings.Contains(r.Body, tt.password) {
 				t.Errorf("form echoes the password")
 			}
-			if f.sessionCookie(r) != "" {
+			if f.SessionCookie(r) != "" {
 				t.Errorf("failed login set a session cookie")
 			}
-			checkShell(t, tt.name, r)
+			webtest.CheckShell(t, tt.name, r)
 		})
 	}
-	if strings.Contains(f.logs.String(), "pat@example.org") || strings.Contains(f.logs.String(), testPassword) || strings.Contains(f.logs.String(), canaryA) {
+	if strings.Contains(f.Logs.String(), "pat@example.org") || strings.Contains(f.Logs.String(), webtest.TestPassword) || strings.Contains(f.Logs.String(), webtest.CanaryA) {
 		t.Error("log holds an email address or a password")
 	}
 }
 
 func TestStaffNeedsTOTP(t *testing.T) {
-	f := newFixture(t)
-	thea := f.users["thea@example.org"]
-	r := f.login("thea@example.org", testPassword, "")
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/login/mfa" {
-		t.Fatalf("staff login = %d to %q, want 303 to /login/mfa", r.status, r.header.Get("Location"))
+	f := webtest.NewFixture(t)
+	thea := f.Users["thea@example.org"]
+	r := f.Login("thea@example.org", webtest.TestPassword, "")
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login/mfa" {
+		t.Fatalf("staff login = %d to %q, want 303 to /login/mfa", r.Status, r.Header.Get("Location"))
 	}
-	half := f.sessionCookie(r)
+	half := f.SessionCookie(r)
 	for _, path := range []string{"/account", "/login"} {
-		if r := f.do("GET", path, nil, half); r.status != http.StatusSeeOther || r.header.Get("Location") != "/login/mfa" {
-			t.Errorf("half-signed-in GET %s = %d to %q, want 303 to /login/mfa", path, r.status, r.header.Get("Location"))
+		if r := f.Do("GET", path, nil, half); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login/mfa" {
+			t.Errorf("half-signed-in GET %s = %d to %q, want 303 to /login/mfa", path, r.Status, r.Header.Get("Location"))
 		}
 	}
-	if r := f.do("GET", "/", nil, half); strings.Contains(r.body, "Thea Therapist") {
+	if r := f.Do("GET", "/", nil, half); strings.Contains(r.Body, "Thea Therapist") {
 		t.Error("home page shows a half-signed-in user as signed in")
 	}
-	bad := f.do("POST", "/login/mfa", url.Values{"code": {"000000"}}, half)
-	if bad.status != http.StatusUnauthorized || !strings.Contains(bad.body, "That code is not right") {
-		t.Fatalf("wrong TOTP = %d, want 401 with a message", bad.status)
+	bad := f.Do("POST", "/login/mfa", url.Values{"code": {"000000"}}, half)
+	if bad.Status != http.StatusUnauthorized || !strings.Contains(bad.Body, "That code is not right") {
+		t.Fatalf("wrong TOTP = %d, want 401 with a message", bad.Status)
 	}
-	code, _ := auth.TOTPCode(thea.TOTPSecret, f.now)
-	ok := f.do("POST", "/login/mfa", url.Values{"code": {code[:3] + " " + code[3:]}}, half)
-	if ok.status != http.StatusSeeOther || ok.header.Get("Location") != "/patients" {
-		t.Fatalf("right TOTP = %d to %q, want 303 to /patients", ok.status, ok.header.Get("Location"))
+	code, _ := auth.TOTPCode(thea.TOTPSecret, f.Now)
+	ok := f.Do("POST", "/login/mfa", url.Values{"code": {code[:3] + " " + code[3:]}}, half)
+	if ok.Status != http.StatusSeeOther || ok.Header.Get("Location") != "/patients" {
+		t.Fatalf("right TOTP = %d to %q, want 303 to /patients", ok.Status, ok.Header.Get("Location"))
 	}
-	full := f.sessionCookie(ok)
+	full := f.SessionCookie(ok)
 	if full == "" || full == half {
 		t.Fatal("completing MFA did not issue a new session id")
 	}
-	if r := f.do("GET", "/account", nil, half); r.status != http.StatusSeeOther {
-		t.Errorf("half session after MFA = %d, want dead (303)", r.status)
+	if r := f.Do("GET", "/account", nil, half); r.Status != http.StatusSeeOther {
+		t.Errorf("half session after MFA = %d, want dead (303)", r.Status)
 	}
-	if r := f.do("GET", "/account", nil, full); r.status != http.StatusOK {
-		t.Fatalf("GET /account after MFA = %d, want 200", r.status)
+	if r := f.Do("GET", "/account", nil, full); r.Status != http.StatusOK {
+		t.Fatalf("GET /account after MFA = %d, want 200", r.Status)
 	}
 
 	// The same code cannot be used again, even within its 30 seconds.
-	half2 := f.sessionCookie(f.login("thea@example.org", testPassword, ""))
-	replay := f.do("POST", "/login/mfa", url.Values{"code": {code}}, half2)
-	if replay.status != http.StatusUnauthorized || !strings.Contains(replay.body, "already been used") {
-		t.Fatalf("replayed TOTP = %d, want 401 'already been used'", replay.status)
+	half2 := f.SessionCookie(f.Login("thea@example.org", webtest.TestPassword, ""))
+	replay := f.Do("POST", "/login/mfa", url.Values{"code": {code}}, half2)
+	if replay.Status != http.StatusUnauthorized || !strings.Contains(replay.Body, "already been used") {
+		t.Fatalf("replayed TOTP = %d, want 401 'already been used'", replay.Status)
 	}
-	f.now = f.now.Add(30 * time.Second)
-	next, _ := auth.TOTPCode(thea.TOTPSecret, f.now)
-	if r := f.do("POST", "/login/mfa", url.Values{"code": {next}}, half2); r.status != http.StatusSeeOther {
-		t.Fatalf("next TOTP code = %d, want 303", r.status)
+	f.Now = f.Now.Add(30 * time.Second)
+	next, _ := auth.TOTPCode(thea.TOTPSecret, f.Now)
+	if r := f.Do("POST", "/login/mfa", url.Values{"code": {next}}, half2); r.Status != http.StatusSeeOther {
+		t.Fatalf("next TOTP code = %d, want 303", r.Status)
 	}
 }
 
 func TestIdleAndAbsoluteTimeout(t *testing.T) {
-	f := newFixture(t)
-	tok := f.sessionCookie(f.login("pat@example.org", testPassword, ""))
-	f.now = f.now.Add(29 * time.Minute)
-	if r := f.do("GET", "/account", nil, tok); r.status != http.StatusOK {
-		t.Fatalf("patient after 29 idle minutes = %d, want 200", r.status)
+	f := webtest.NewFixture(t)
+	tok := f.SessionCookie(f.Login("pat@example.org", webtest.TestPassword, ""))
+	f.Now = f.Now.Add(29 * time.Minute)
+	if r := f.Do("GET", "/account", nil, tok); r.Status != http.StatusOK {
+		t.Fatalf("patient after 29 idle minutes = %d, want 200", r.Status)
 	}
-	f.now = f.now.Add(30 * time.Minute)
-	r := f.do("GET", "/account", nil, tok)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/login?ended=1" {
-		t.Fatalf("patient after 30 idle minutes = %d to %q, want 303 to /login?ended=1", r.status, r.header.Get("Location"))
+	f.Now = f.Now.Add(30 * time.Minute)
+	r := f.Do("GET", "/account", nil, tok)
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login?ended=1" {
+		t.Fatalf("patient after 30 idle minutes = %d to %q, want 303 to /login?ended=1", r.Status, r.Header.Get("Location"))
 	}
-	if page := f.do("GET", "/login?ended=1", nil, ""); !strings.Contains(page.body, "Your session ended") {
+	if page := f.Do("GET", "/login?ended=1", nil, ""); !strings.Contains(page.Body, "Your session ended") {
 		t.Error("sign-in page does not say the session ended")
 	}
 
 	// Used every 10 minutes, a session still ends 12 hours after sign-in.
-	tok = f.sessionCookie(f.login("pat@example.org", testPassword, ""))
-	start := f.now
-	for f.now.Sub(start) < 12*time.Hour-10*time.Minute {
-		f.now = f.now.Add(10 * time.Minute)
-		if r := f.do("GET", "/account", nil, tok); r.status != http.StatusOK {
-			t.Fatalf("active session %v after sign-in = %d, want 200", f.now.Sub(start), r.status)
+	tok = f.SessionCookie(f.Login("pat@example.org", webtest.TestPassword, ""))
+	start := f.Now
+	for f.Now.Sub(start) < 12*time.Hour-10*time.Minute {
+		f.Now = f.Now.Add(10 * time.Minute)
+		if r := f.Do("GET", "/account", nil, tok); r.Status != http.StatusOK {
+			t.Fatalf("active session %v after sign-in = %d, want 200", f.Now.Sub(start), r.Status)
 		}
 	}
-	f.now = start.Add(12 * time.Hour)
-	if r := f.do("GET", "/account", nil, tok); r.status != http.StatusSeeOther {
-		t.Fatalf("session 12 h after sign-in = %d, want 303 (ended)", r.status)
+	f.Now = start.Add(12 * time.Hour)
+	if r := f.Do("GET", "/account", nil, tok); r.Status != http.StatusSeeOther {
+		t.Fatalf("session 12 h after sign-in = %d, want 303 (ended)", r.Status)
 	}
 }
 
 func TestBodyLimit(t *testing.T) {
-	f := newFixture(t)
+	f := webtest.NewFixture(t)
 	big := url.Values{"email": {"pat@example.org"}, "password": {strings.Repeat("x", 2<<20)}}
-	r := f.login(big.Get("email"), big.Get("password"), "")
-	if r.status != http.StatusRequestEntityTooLarge {
-		t.Fatalf("2 MiB login form = %d, want 413", r.status)
+	r := f.Login(big.Get("email"), big.Get("password"), "")
+	if r.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("2 MiB login form = %d, want 413", r.Status)
 	}
-	checkShell(t, "413", r)
+	webtest.CheckShell(t, "413", r)
 	req := httptest.NewRequest("POST", "/login", strings.NewReader("email=%zz"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
+	f.Srv.ServeHTTP(rec, req)
 	if rec.Code != http.StatusBadRequest {
 		t.Errorf("malformed form = %d, want 400", rec.Code)
 	}
 }
 
 func TestAccessLogNamesRoute(t *testing.T) {
-	f := newFixture(t)
-	tok := f.signIn("thea@example.org")
-	f.logs.Reset()
-	f.do("GET", "/patients/"+f.pA.ID, nil, tok)
-	if !strings.Contains(f.logs.String(), `"route":"GET /patients/{patient}"`) {
-		t.Errorf("access log = %s, want the route pattern (not the path with its id)", f.logs.String())
+	f := webtest.NewFixture(t)
+	tok := f.SignIn("thea@example.org")
+	f.Logs.Reset()
+	f.Do("GET", "/patients/"+f.PA.ID, nil, tok)
+	if !strings.Contains(f.Logs.String(), `"route":"GET /patients/{patient}"`) {
+		t.Errorf("access log = %s, want the route pattern (not the path with its id)", f.Logs.String())
 	}
-	if strings.Contains(f.logs.String(), f.pA.ID) {
+	if strings.Contains(f.Logs.String(), f.PA.ID) {
 		t.Errorf("access log holds the patient id from the path")
 	}
 }

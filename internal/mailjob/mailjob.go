@@ -1,0 +1,113 @@
+// Package mailjob holds the background jobs that send email: the safety
+// alert to a care team, appointment reminders and check-in invitations. A
+// job.Runner runs them (cmd/kapstone wires them in); the web layer only
+// queues them, through the store. It imports the store, job and notify,
+// never the web packages.
+package mailjob
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/job"
+	"github.com/kapstone/kapstone/internal/notify"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// Sender sends the emails that background jobs ask for.
+type Sender struct {
+	Store  *store.Store
+	Mailer notify.Mailer
+	// BaseURL is where the emails' links point, e.g. https://care.example.org.
+	BaseURL string
+	// Crisis is the crisis-resources sentence that ends a patient's email.
+	Crisis string
+	// PracticeName returns the practice's name, as the pages show it.
+	PracticeName func(context.Context) string
+}
+
+// Handlers returns the email jobs by job kind, for a job.Runner. Every
+// handler is idempotent in effect: a job run twice (a crash between sending
+// and recording) repeats at most one email.
+func (s *Sender) Handlers() map[string]job.Handler {
+	return map[string]job.Handler{
+		store.JobAlertEmail:    s.sendAlertEmail,
+		store.JobReminder:      s.sendReminder,
+		store.JobCheckinInvite: s.sendCheckinInvite,
+	}
+}
+
+// sendAlertEmail emails the care team that a safety alert waits for them.
+// The alert itself is already on the caseload (it was committed with the
+// answer); this only makes sure someone looks. The message carries no
+// patient information. An alert acknowledged before the email went out
+// needs no email.
+func (s *Sender) sendAlertEmail(ctx context.Context, j store.Job) error {
+	var p struct {
+		Alert string `json:"alert"`
+	}
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil || p.Alert == "" {
+		return fmt.Errorf("alert email: unreadable payload")
+	}
+	emails, open, err := s.Store.AlertEmailRecipients(ctx, p.Alert)
+	if err != nil {
+		return fmt.Errorf("alert email: %w", err)
+	}
+	if !open || len(emails) == 0 {
+		return nil
+	}
+	// How soon (today, or within a working day) is on the caseload, not in
+	// the email: an alert that becomes urgent sends a second one.
+	body := "A patient on your care team gave an answer in kapstone that needs a clinician's attention.\n\n" +
+		"Open your caseload to see the safety alert, how soon it needs review, and acknowledge it: " + s.BaseURL + "/patients\n\n" +
+		"This email carries no patient information. If you are not the right person, tell your practice."
+	if err := s.Mailer.Send(ctx, emails, "A safety alert needs your attention in kapstone", body); err != nil {
+		return fmt.Errorf("alert email failed (the alert is on the caseload): %w", err)
+	}
+	return nil
+}
+
+// sendReminder emails a patient that they have an appointment. It says
+// when, and nothing clinical: not the kind, not the clinician. A reminder
+// for an appointment since cancelled or moved, or for a patient who turned
+// reminders off, sends nothing.
+func (s *Sender) sendReminder(ctx context.Context, j store.Job) error {
+	rem, err := s.Store.ReminderToSend(ctx, j.Payload)
+	if err != nil || rem == nil {
+		return err
+	}
+	when := rem.StartsAt.UTC().Format("Monday, January 2, 2006 at 15:04 UTC")
+	if loc, lerr := time.LoadLocation(rem.Zone); rem.Zone != "" && lerr == nil {
+		when = rem.StartsAt.In(loc).Format("Monday, January 2, 2006 at 15:04 MST")
+	}
+	practice := s.PracticeName(ctx)
+	body := "Hello,\n\nThis is a reminder that you have an appointment with " + practice + " on " + when + ".\n\n" +
+		"To see how to prepare, or to ask for a change, sign in to your portal: " + s.BaseURL + "/portal/appointments\n\n" +
+		"You can turn these reminders off under Your account in the portal.\n\n" +
+		s.Crisis
+	if err := s.Mailer.Send(ctx, []string{rem.Email}, "Appointment reminder from "+practice, body); err != nil {
+		return fmt.Errorf("reminder email failed: %w", err)
+	}
+	return nil
+}
+
+// sendCheckinInvite asks a patient, a day before a session, to fill in the
+// check-ins due before it, with a link to sign in. No clinical detail: it
+// names neither the session's kind nor the questionnaires.
+func (s *Sender) sendCheckinInvite(ctx context.Context, j store.Job) error {
+	rem, err := s.Store.CheckinInviteToSend(ctx, j.Payload)
+	if err != nil || rem == nil {
+		return err
+	}
+	practice := s.PracticeName(ctx)
+	body := "Hello,\n\nBefore your appointment with " + practice + " tomorrow, please take a few minutes to fill in your check-in. " +
+		"Sign in to your portal to start: " + s.BaseURL + "/portal/checkins\n\n" +
+		"You can turn these emails off under Your account in the portal.\n\n" +
+		s.Crisis
+	if err := s.Mailer.Send(ctx, []string{rem.Email}, "A check-in before your appointment with "+practice, body); err != nil {
+		return fmt.Errorf("check-in invitation email failed: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,325 @@
+package account
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
+)
+
+// limit is a rate limit counted from the audit log, so that every instance
+// shares it: at most perAccount failures for one account, and perAddr from
+// one client address, within window.
+type limit struct {
+	action     string
+	PerAccount int
+	perAddr    int
+	Window     time.Duration
+}
+
+// knownAddressFor is how long an address where a person signed in stays
+// exempt from their account's failure limit.
+const knownAddressFor = 30 * 24 * time.Hour
+
+var (
+	ReauthLimit = limit{action: "reauth.failure", PerAccount: 5, perAddr: 30, Window: 15 * time.Minute}
+	LoginLimit  = limit{action: "login.failure", PerAccount: 10, perAddr: 50, Window: 15 * time.Minute}
+	MFALimit    = limit{action: "mfa.failure", PerAccount: 5, perAddr: 30, Window: 15 * time.Minute}
+	tokenLimit  = limit{action: "token.failure", perAddr: 20, Window: 15 * time.Minute}
+)
+
+// throttled reports how long the caller must wait before trying again, or
+// 0 when they may try now.
+func (s *Handlers) throttled(ctx context.Context, l limit, account, addr string) (time.Duration, error) {
+	now := s.Now().UTC()
+	since := now.Add(-l.Window)
+	var wait time.Duration
+	check := func(max int, obj, ad string) error {
+		if max <= 0 {
+			return nil
+		}
+		n, oldest, err := s.Store.CountAudit(ctx, l.action, obj, ad, since)
+		if err != nil {
+			return err
+		}
+		if n >= max {
+			if w := oldest.Add(l.Window).Sub(now); w > wait {
+				wait = w
+			}
+		}
+		return nil
+	}
+	if account != "" {
+		if err := check(l.PerAccount, account, ""); err != nil {
+			return 0, err
+		}
+	}
+	if err := check(l.perAddr, "", addr); err != nil {
+		return 0, err
+	}
+	if wait > 0 && wait < time.Second {
+		wait = time.Second
+	}
+	return wait, nil
+}
+
+// tooMany answers 429 with Retry-After and the page again, keeping input.
+func (s *Handlers) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, page, title string, data any) {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.Render(w, r, http.StatusTooManyRequests, page, title, data)
+}
+
+func waitWords(wait time.Duration) string {
+	m := int((wait + time.Minute - 1) / time.Minute)
+	if m <= 1 {
+		return "a minute"
+	}
+	return strconv.Itoa(m) + " minutes"
+}
+
+// emailKey is the rate-limit key for an email with no account: a keyed
+// hash, so the audit log holds no address and no one without the key can
+// confirm a guess.
+func (s *Handlers) emailKey(email string) string {
+	return "email:" + s.Store.AuditKey().MAC("email", []byte(clinic.NormalizeEmail(email)))
+}
+
+func (s *Handlers) LoginForm(w http.ResponseWriter, r *http.Request) {
+	if sess := shell.SessionFrom(r.Context()); sess != nil {
+		if sess.MFADone {
+			http.Redirect(w, r, shell.HomeFor(sess.User), http.StatusSeeOther)
+		} else {
+			http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
+		}
+		return
+	}
+	q := r.URL.Query()
+	d := shell.LoginData{}
+	switch {
+	case q.Has("signed_out"):
+		d.Notice = "You have signed out. Close this window if you share this device."
+	case q.Has("ended"):
+		d.Notice = "Your session ended. Please sign in again."
+	case q.Has("created"):
+		d.Notice = "Your account is ready. Sign in with your email and new password."
+	case q.Has("reset"):
+		d.Notice = "Your password has been changed. Sign in with the new one."
+	case q.Has("changed"):
+		d.Notice = "Your sign-in details changed, so every session ended. Please sign in again."
+	}
+	s.Render(w, r, http.StatusOK, "login", "Sign in", d)
+}
+
+// Login checks an email and password. A wrong email, a wrong password
+// and a disabled account get the same answer in the same time. Every
+// attempt is audited; repeated failures are throttled per account and per
+// client address.
+func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	pw := r.PostFormValue("password")
+	data := shell.LoginData{Email: email}
+	if email == "" || pw == "" {
+		data.Error = "Enter your email and your password."
+		s.Render(w, r, http.StatusUnprocessableEntity, "login", "Sign in", data)
+		return
+	}
+	ctx := r.Context()
+	actor := s.Actor(r)
+	u, hash, err := s.Store.FindUserByEmail(ctx, email)
+	account := s.emailKey(email)
+	switch clinic.ErrorCode(err) {
+	case "":
+		account = u.ID
+		actor.UserID, actor.Role = u.ID, u.Role
+	case clinic.ENotFound:
+		u = nil
+	default:
+		s.Error(w, r, err)
+		return
+	}
+	// Failures from elsewhere must not lock a person out of the place they
+	// usually sign in from: there only the per-address limit applies.
+	limitAccount := account
+	if u != nil {
+		known, err := s.Store.SignedInFrom(ctx, u.ID, actor.Addr, s.Now().UTC().Add(-knownAddressFor))
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if known {
+			limitAccount = ""
+		}
+	}
+	wait, err := s.throttled(ctx, LoginLimit, limitAccount, actor.Addr)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if wait > 0 {
+		if err := s.Store.Audit(ctx, actor, store.Entry{Action: "login.throttled", Outcome: store.OutcomeDenied, ObjectType: "user", ObjectID: account}); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		data.Error = "Too many attempts. For your safety, sign-in is paused for " + waitWords(wait) + ". Then try again, or ask your practice to reset your password."
+		s.tooMany(w, r, wait, "login", "Sign in", data)
+		return
+	}
+	ok := false
+	reason := "password"
+	if u != nil {
+		ok = auth.CheckPassword(hash, pw)
+		if ok && u.DisabledAt != nil {
+			ok, reason = false, "disabled"
+		}
+	} else {
+		auth.CheckPasswordMissingUser(pw)
+		reason = "unknown"
+	}
+	if !ok {
+		if err := s.Store.Audit(ctx, actor, store.Entry{Action: "login.failure", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: account, Detail: reason}); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		data.Error = "That email and password do not match an account. Check both and try again."
+		s.Render(w, r, http.StatusUnauthorized, "login", "Sign in", data)
+		return
+	}
+	mfaDone := u.TOTPSecret == "" && !u.Role.Staff()
+	action := "login.success"
+	if !mfaDone {
+		action = "login.password"
+	}
+	if err := s.StartSession(w, r, u, mfaDone, store.Entry{Action: action}); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	switch {
+	case mfaDone:
+		http.Redirect(w, r, shell.HomeFor(u), http.StatusSeeOther)
+	case u.TOTPSecret == "":
+		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
+	}
+}
+
+func (s *Handlers) MFAForm(w http.ResponseWriter, r *http.Request) {
+	if shell.SessionFrom(r.Context()).User.TOTPSecret == "" {
+		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
+		return
+	}
+	s.Render(w, r, http.StatusOK, "mfa", "Two-step verification", shell.MFAData{})
+}
+
+// MFA checks a TOTP code or a recovery code. Each is accepted once;
+// success replaces the session with a new, fully signed-in one.
+func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sess := shell.SessionFrom(ctx)
+	u := sess.User
+	if u.TOTPSecret == "" {
+		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
+		return
+	}
+	actor := s.Actor(r)
+	code := strings.Join(strings.Fields(r.PostFormValue("code")), "")
+	data := shell.MFAData{Code: code}
+	wait, err := s.throttled(ctx, MFALimit, u.ID, actor.Addr)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if wait > 0 {
+		if err := s.Store.Audit(ctx, actor, store.Entry{Action: "mfa.throttled", Outcome: store.OutcomeDenied, ObjectType: "user", ObjectID: u.ID}); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		data.Error = "Too many wrong codes. Wait " + waitWords(wait) + ", then enter the newest code."
+		s.tooMany(w, r, wait, "mfa", "Two-step verification", data)
+		return
+	}
+	fail := func(msg, detail string) {
+		if err := s.Store.Audit(ctx, actor, store.Entry{Action: "mfa.failure", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: u.ID, Detail: detail}); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		data.Error = msg
+		s.Render(w, r, http.StatusUnauthorized, "mfa", "Two-step verification", data)
+	}
+	method := "totp"
+	if len(code) == 6 && isDigits(code) {
+		step, ok := auth.MatchTOTP(u.TOTPSecret, code, s.Now())
+		if !ok {
+			fail("That code is not right. Enter the 6-digit code your app shows now.", "wrong")
+			return
+		}
+		fresh, err := s.Store.UseTOTPStep(ctx, u.ID, step)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if !fresh {
+			fail("That code has already been used. Wait for your app to show a new code, then enter it.", "replay")
+			return
+		}
+	} else if rc := auth.NormalizeRecoveryCode(code); rc != "" {
+		ok, err := s.Store.UseRecoveryCode(ctx, u.ID, auth.HashToken(rc))
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if !ok {
+			fail("That recovery code is not right, or was already used.", "recovery")
+			return
+		}
+		method = "recovery"
+	} else {
+		fail("Enter the 6 digits your authenticator app shows, or one of your recovery codes.", "format")
+		return
+	}
+	if err := s.StartSession(w, r, u, true, store.Entry{Action: "login.success", Detail: "mfa=" + method}); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, shell.HomeFor(u), http.StatusSeeOther)
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func (s *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
+	sess := shell.SessionFrom(r.Context())
+	if err := s.Store.EndSession(r.Context(), s.Actor(r), sess.IDHash, sess.PublicID); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.ClearSessionCookie(w)
+	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
+}
+
+func humanDuration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		h := int(d / time.Hour)
+		if h == 1 {
+			return "1 hour"
+		}
+		return strconv.Itoa(h) + " hours"
+	}
+	return strconv.Itoa(int(d/time.Minute)) + " minutes"
+}
+
+// itoaSecs is d in whole seconds, rounded up, for a Retry-After header.
+func itoaSecs(d time.Duration) string { return strconv.Itoa(int((d + time.Second - 1) / time.Second)) }

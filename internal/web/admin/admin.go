@@ -1,0 +1,289 @@
+package admin
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/audit"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
+)
+
+type usersData struct {
+	Users  []*clinic.User
+	Self   string
+	Link   string
+	LinkOf string
+	Notice string
+	Errors map[string]string
+}
+
+func (s *Handlers) usersPage(w http.ResponseWriter, r *http.Request, d usersData, status int) {
+	list, err := s.Store.ListUsers(r.Context(), s.Actor(r))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Users, d.Self = list, shell.SessionFrom(r.Context()).User.ID
+	switch r.URL.Query().Get("done") {
+	case "disabled":
+		d.Notice = "The account is disabled and all its sessions have ended."
+	case "enabled":
+		d.Notice = "The account is enabled again."
+	case "mfa":
+		d.Notice = "Two-step verification was reset. The person sets it up again at their next sign-in."
+	}
+	s.Render(w, r, status, "users", "Accounts", d)
+}
+
+func (s *Handlers) Users(w http.ResponseWriter, r *http.Request) {
+	s.usersPage(w, r, usersData{}, http.StatusOK)
+}
+
+type userFormData struct {
+	Email, DisplayName, Role string
+	Roles                    []clinic.Role
+	Errors                   map[string]string
+}
+
+var staffRoles = []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber, clinic.RoleAdmin}
+
+func (s *Handlers) UserNewForm(w http.ResponseWriter, r *http.Request) {
+	s.Render(w, r, http.StatusOK, "user_new", "Invite a colleague", userFormData{Roles: staffRoles, Role: string(clinic.RoleTherapist)})
+}
+
+// UserInvite makes a staff invitation and shows its link. Patients
+// are invited from their record, so that the account links to it.
+func (s *Handlers) UserInvite(w http.ResponseWriter, r *http.Request) {
+	d := userFormData{Email: strings.TrimSpace(r.PostFormValue("email")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")), Role: r.PostFormValue("role"), Roles: staffRoles}
+	u := clinic.User{Email: d.Email, DisplayName: d.DisplayName, Role: clinic.Role(d.Role)}
+	fe := clinic.FieldErrors{}
+	if err := u.Validate(); err != nil {
+		for k, v := range err.(*clinic.Error).Fields {
+			fe.Add(k, v)
+		}
+	}
+	if !u.Role.Staff() {
+		fe.Add("role", "Choose therapist, prescriber or admin. Invite patients from their record.")
+	}
+	if len(fe) == 0 {
+		if _, _, err := s.Store.FindUserByEmail(r.Context(), u.Email); err == nil {
+			fe.Add("email", "An account with this email already exists.")
+		}
+	}
+	if len(fe) > 0 {
+		d.Errors = fe
+		s.Render(w, r, http.StatusUnprocessableEntity, "user_new", "Invite a colleague", d)
+		return
+	}
+	link, err := s.NewLink(r, &store.AuthToken{Purpose: store.TokenInvite, Email: u.Email, DisplayName: u.DisplayName, Role: u.Role})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.usersPage(w, r, usersData{Link: link, LinkOf: "Invitation for " + u.DisplayName + " (" + string(u.Role) + "), valid for 72 hours:"}, http.StatusOK)
+}
+
+func (s *Handlers) adminUserAction(w http.ResponseWriter, r *http.Request, fn func(id string) error, done string) {
+	id := r.PathValue("user")
+	if id == shell.SessionFrom(r.Context()).User.ID {
+		s.Error(w, r, clinic.Errorf(clinic.EInvalid, "You cannot do this to your own account. Ask another admin."))
+		return
+	}
+	if err := fn(id); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/users?done="+done, http.StatusSeeOther)
+}
+
+func (s *Handlers) UserDisable(w http.ResponseWriter, r *http.Request) {
+	s.adminUserAction(w, r, func(id string) error { return s.Store.SetUserDisabled(r.Context(), s.Actor(r), id, true) }, "disabled")
+}
+
+func (s *Handlers) UserEnable(w http.ResponseWriter, r *http.Request) {
+	s.adminUserAction(w, r, func(id string) error { return s.Store.SetUserDisabled(r.Context(), s.Actor(r), id, false) }, "enabled")
+}
+
+// UserResetMFA clears a user's second factor after the admin confirms
+// they proved who the person is (ASVS 6.4.4): a lost phone is not solved by
+// email.
+func (s *Handlers) UserResetMFA(w http.ResponseWriter, r *http.Request) {
+	if s.refusePatientAccount(w, r, "A patient who lost their phone signs in with a recovery code, then sets up a new phone from their account page.") {
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		s.usersPage(w, r, usersData{Errors: map[string]string{r.PathValue("user"): "Confirm that you verified this person's identity (in person or by video) before resetting."}}, http.StatusUnprocessableEntity)
+		return
+	}
+	s.adminUserAction(w, r, func(id string) error { return s.Store.SetTOTP(r.Context(), s.Actor(r), id, "", nil) }, "mfa")
+}
+
+// refusePatientAccount answers 422 on the accounts page when the account in
+// the URL is a patient's: admins administer staff accounts; a link to a
+// patient's account would let its holder read the patient's record.
+func (s *Handlers) refusePatientAccount(w http.ResponseWriter, r *http.Request, msg string) bool {
+	u, _, err := s.Store.FindUserByID(r.Context(), r.PathValue("user"))
+	if err != nil {
+		s.Error(w, r, err)
+		return true
+	}
+	if u.Role != clinic.RolePatient {
+		return false
+	}
+	s.usersPage(w, r, usersData{Errors: map[string]string{u.ID: msg}}, http.StatusUnprocessableEntity)
+	return true
+}
+
+func (s *Handlers) UserResetPassword(w http.ResponseWriter, r *http.Request) {
+	if s.refusePatientAccount(w, r, "A patient's password is reset by the therapist who owns their case, from the patient's record.") {
+		return
+	}
+	id := r.PathValue("user")
+	u, _, err := s.Store.FindUserByID(r.Context(), id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	link, err := s.NewLink(r, &store.AuthToken{Purpose: store.TokenReset, UserID: u.ID, Role: u.Role})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.usersPage(w, r, usersData{Link: link, LinkOf: "Password reset link for " + u.DisplayName + ", valid for 30 minutes. Give it to them directly; their two-step verification stays as it is:"}, http.StatusOK)
+}
+
+type auditData struct {
+	Rows   []audit.Event
+	Names  map[string]string
+	Filter auditFilterForm
+	Sorts  []string
+	Prev   string
+	Next   string
+	Page   int
+	Errors map[string]string
+}
+
+type auditFilterForm struct {
+	Patient, Actor, Action, From, To, Sort string
+}
+
+const AuditPageSize = 50
+
+// Audit is the admin's audit viewer: filter by patient, actor, action
+// and date; sorted and paged with allow-listed parameters only.
+func (s *Handlers) Audit(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := auditFilterForm{Patient: strings.TrimSpace(q.Get("patient")), Actor: strings.TrimSpace(q.Get("actor")), Action: strings.TrimSpace(q.Get("action")),
+		From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort")}
+	page, _ := strconv.Atoi(q.Get("page"))
+	if page < 1 {
+		page = 1
+	}
+	d := auditData{Filter: f, Sorts: store.AuditSorts(), Page: page}
+	fe := clinic.FieldErrors{}
+	sf := store.AuditFilter{PatientID: f.Patient, ActorID: f.Actor, Action: f.Action, Sort: f.Sort, Offset: (page - 1) * AuditPageSize, Limit: AuditPageSize}
+	if f.From != "" {
+		t, err := time.Parse("2006-01-02", f.From)
+		if err != nil {
+			fe.Add("from", "Enter a date like 2026-11-01.")
+		}
+		sf.From = t
+	}
+	if f.To != "" {
+		t, err := time.Parse("2006-01-02", f.To)
+		if err != nil {
+			fe.Add("to", "Enter a date like 2026-11-30.")
+		}
+		sf.To = t.Add(24 * time.Hour)
+	}
+	if f.Patient != "" && !store.ValidID(f.Patient) {
+		fe.Add("patient", "Enter a patient id (26 letters and digits, as in a patient's address), or leave it empty.")
+	}
+	if f.Actor != "" && !store.ValidID(f.Actor) {
+		fe.Add("actor", "Enter an account id (26 letters and digits), or leave it empty.")
+	}
+	if len(f.Action) > 64 || strings.ContainsAny(f.Action, " %_'\"") {
+		fe.Add("action", "Enter an action like login.failure, or a prefix like login.")
+	}
+	status := http.StatusOK
+	if len(fe) == 0 {
+		rows, more, err := s.Store.FindAudit(r.Context(), s.Actor(r), sf)
+		if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+			for k, v := range e.Fields {
+				fe.Add(k, v)
+			}
+		} else if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		d.Rows = rows
+		link := func(p int) string {
+			v := url.Values{}
+			for k, val := range map[string]string{"patient": f.Patient, "actor": f.Actor, "action": f.Action, "from": f.From, "to": f.To, "sort": f.Sort} {
+				if val != "" {
+					v.Set(k, val)
+				}
+			}
+			v.Set("page", strconv.Itoa(p))
+			return "/admin/audit?" + v.Encode()
+		}
+		if page > 1 {
+			d.Prev = link(page - 1)
+		}
+		if more {
+			d.Next = link(page + 1)
+		}
+	}
+	if len(fe) > 0 {
+		d.Errors, status = fe, http.StatusUnprocessableEntity
+	}
+	names, err := s.Store.UserNames(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Names = names
+	// Looking at the audit log is itself audited (the filter only when it
+	// is a well-formed id: nothing typed goes into the log).
+	seen := ""
+	if store.ValidID(f.Patient) {
+		seen = f.Patient
+	}
+	if err := s.Store.Audit(r.Context(), s.Actor(r), store.Entry{Action: "audit.view", ObjectType: "audit", PatientID: seen}); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.Render(w, r, status, "audit", "Audit log", d)
+}
+
+type emergencyReviewData struct {
+	Grants []*store.EmergencyGrant
+	Now    time.Time
+	Notice string
+}
+
+func (s *Handlers) EmergencyReviews(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Store.ListEmergencyGrants(r.Context(), s.Actor(r))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d := emergencyReviewData{Grants: list, Now: s.Now().UTC()}
+	if r.URL.Query().Get("done") == "reviewed" {
+		d.Notice = "Review recorded."
+	}
+	s.Render(w, r, http.StatusOK, "emergency_reviews", "Emergency access reviews", d)
+}
+
+func (s *Handlers) EmergencyReview(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.ReviewEmergencyGrant(r.Context(), s.Actor(r), r.PathValue("grant"), r.PostFormValue("note")); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/emergency?done=reviewed", http.StatusSeeOther)
+}

@@ -1,0 +1,234 @@
+package shell
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The public website's pages are the same for every visitor, so their
+// rendered HTML is kept in memory and answered with validators: an ETag
+// (a hash of the bytes) and Last-Modified, so a browser or proxy that has
+// the page gets 304 Not Modified. Only visitors are served from the cache;
+// a signed-in user's page carries their menu and is never cached.
+//
+// A kept page lives at most publicCacheTTL, and until the next scheduled
+// blog post goes live; a change a staff member saves to something visitors
+// see empties the cache on the instance that took it, so an edit shows at
+// once there and within the TTL on the others. A page being made while a
+// change is saved is not kept (a generation count).
+const publicCacheTTL = time.Minute
+
+// publicCacheMax bounds the number of pages kept (the blog's list and tag
+// pages are many; each is a few tens of kilobytes).
+const publicCacheMax = 512
+
+type cachedPage struct {
+	body     []byte
+	ctype    string
+	etag     string
+	modified time.Time
+	until    time.Time
+}
+
+type pageCache struct {
+	Mu      sync.Mutex
+	Entries map[string]*cachedPage
+	gen     uint64 // bumped by clear: a page rendered before a change is not kept
+}
+
+// Generation is the cache's current generation.
+func (c *pageCache) Generation() uint64 {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	return c.gen
+}
+
+func (c *pageCache) get(key string, now time.Time) *cachedPage {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	p := c.Entries[key]
+	if p == nil || !now.Before(p.until) {
+		delete(c.Entries, key)
+		return nil
+	}
+	return p
+}
+
+func (c *pageCache) put(key string, p *cachedPage, gen uint64) {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	if gen != c.gen {
+		return // a change was saved while this page was being made
+	}
+	if c.Entries == nil || len(c.Entries) >= publicCacheMax {
+		c.Entries = map[string]*cachedPage{} // simple and bounded: start afresh
+	}
+	c.Entries[key] = p
+}
+
+// Clear forgets every page.
+func (c *pageCache) Clear() {
+	c.Mu.Lock()
+	c.Entries = nil
+	c.gen++
+	c.Mu.Unlock()
+}
+
+// Cacheable are the route patterns whose pages are the same for every
+// visitor: the public site, the blog, the feeds. (Not the inquiry form: it
+// carries a fresh time stamp each time.)
+func Cacheable(pattern string) bool {
+	method, path, _ := strings.Cut(pattern, " ")
+	if method != "GET" {
+		return false
+	}
+	switch path {
+	case "/{$}", "/about", "/services", "/what-to-expect", "/is-kap-right", "/fees", "/contact",
+		"/feed.atom", "/feed.rss", "/sitemap.xml", "/robots.txt":
+		return true
+	}
+	return path == "/blog" || strings.HasPrefix(path, "/blog/")
+}
+
+// bufferWriter keeps a response to store and replay it.
+type bufferWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header { return b.header }
+
+func (b *bufferWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+// Cached serves h's page to visitors from the cache, with validators.
+func (s *App) Cached(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if SessionFrom(r.Context()) != nil || r.Method != http.MethodGet {
+			h.ServeHTTP(w, r)
+			return
+		}
+		now := s.Now()
+		// Only the query the pages read (?page=) is part of the key; a page
+		// asked for with anything else is made afresh and not kept, so
+		// made-up query strings cannot push the real pages out.
+		q := r.URL.Query()
+		keep := len(q) == 0 || (len(q) == 1 && len(q["page"]) == 1)
+		if !keep {
+			h.ServeHTTP(w, r)
+			return
+		}
+		key := r.URL.Path + "?page=" + q.Get("page")
+		p := s.PublicPages.get(key, now)
+		if p == nil {
+			gen := s.PublicPages.Generation()
+			// Asked before the page is made, with the same clock: a post
+			// that goes live while it is being made still bounds it.
+			next, nerr := s.Store.NextPublishAt(r.Context())
+			bw := &bufferWriter{header: http.Header{}}
+			for k, v := range w.Header() { // the security headers set so far
+				bw.header[k] = v
+			}
+			h.ServeHTTP(bw, r)
+			if bw.status != http.StatusOK {
+				for k, v := range bw.header {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(bw.status)
+				w.Write(bw.body.Bytes())
+				return
+			}
+			sum := sha256.Sum256(bw.body.Bytes())
+			p = &cachedPage{body: bw.body.Bytes(), ctype: bw.header.Get("Content-Type"), etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
+				modified: now.UTC().Truncate(time.Second), until: now.Add(publicCacheTTL)}
+			if nerr != nil {
+				p.until = now // not known when the next post goes live: do not keep it
+			} else if next != nil && next.Before(p.until) {
+				p.until = *next // a scheduled post goes live then: pages made before must not outlive it
+			}
+			s.PublicPages.put(key, p, gen)
+		}
+		hdr := w.Header()
+		hdr.Set("Content-Type", p.ctype)
+		hdr.Set("ETag", p.etag)
+		hdr.Set("Last-Modified", p.modified.Format(http.TimeFormat))
+		// Anyone may keep it, but must ask again before using it; the
+		// answer differs for a signed-in user, who sends a cookie.
+		hdr.Set("Cache-Control", "public, no-cache")
+		hdr.Set("Vary", "Cookie")
+		if notModified(r, p) {
+			for _, k := range []string{"Content-Type", "Content-Length"} {
+				hdr.Del(k)
+			}
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		w.Write(p.body)
+	})
+}
+
+// notModified applies the request's conditions (RFC 9110 13.2.2):
+// If-None-Match wins over If-Modified-Since.
+func notModified(r *http.Request, p *cachedPage) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, tag := range strings.Split(inm, ",") {
+			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+			if tag == p.etag || tag == "*" {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+		if t, err := http.ParseTime(ims); err == nil && !p.modified.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// ForgetOnChange empties the page cache after a change a signed-in user
+// saved (a POST answered below 400) to something visitors see: the
+// website's pages, posts and images, staff profiles, the practice's
+// settings (its name is on every page).
+func (s *App) ForgetOnChange(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !changesPublicPages(r.URL.Path) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		if SessionFrom(r.Context()) != nil && sw.status < 400 {
+			s.PublicPages.Clear()
+		}
+	})
+}
+
+// changesPublicPages reports whether a POST to path can change a page
+// visitors see.
+func changesPublicPages(path string) bool {
+	for _, p := range []string{"/site/", "/admin/site", "/account/profile", "/admin/practice", "/admin/users"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}

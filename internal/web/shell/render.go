@@ -1,0 +1,407 @@
+package shell
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/measure"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// page is what every template receives.
+type page struct {
+	Title     string
+	Practice  string
+	Crisis    crisisView
+	User      *clinic.User // nil when nobody is signed in (or MFA is pending)
+	Nav       []NavLink
+	RequestID string
+	Data      any
+}
+
+// NavLink is one entry of the signed-in navigation.
+type NavLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// navFor lists the sections a signed-in user can reach, by role.
+func navFor(u *clinic.User, path string) []NavLink {
+	var links []NavLink
+	switch u.Role {
+	case clinic.RolePatient:
+		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
+	case clinic.RoleAdmin:
+		links = []NavLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/admin/practice", Label: "Practice"}, {Href: "/admin/rooms", Label: "Rooms"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}, {Href: "/admin/site", Label: "Website"}, {Href: "/site/posts", Label: "Blog"}}
+	default:
+		links = []NavLink{{Href: "/patients", Label: "Patients"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/inquiries", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/site/posts", Label: "Blog"}}
+		if u.Role == clinic.RolePrescriber {
+			links = append(links, NavLink{Href: "/settings/dosing", Label: "Session safety"})
+		}
+	}
+	return markCurrent(links, path)
+}
+
+// markCurrent marks the most specific link that path is at or under as
+// the current page.
+func markCurrent(links []NavLink, path string) []NavLink {
+	best, bestLen := -1, 0
+	for i := range links {
+		href, _, _ := strings.Cut(links[i].Href, "?")
+		if (path == href || strings.HasPrefix(path, href+"/")) && len(href) > bestLen {
+			best, bestLen = i, len(href)
+		}
+	}
+	if best >= 0 {
+		links[best].Current = true
+	}
+	return links
+}
+
+// formField is one labelled input for the text-field and textarea partials.
+type formField struct {
+	Name, Label, Value, Error, Type, Auto string
+}
+
+// crisisView is the country's crisis resources with links typed for
+// html/template, which would otherwise blank tel: and sms: URLs. The links
+// come from kapstone's own table, never from input.
+type crisisView struct {
+	Sentence string
+	Lines    []crisisLink
+}
+
+type crisisLink struct {
+	Label, Value string
+	Href         template.URL
+}
+
+func newCrisisView(c clinic.CrisisResources) crisisView {
+	v := crisisView{Sentence: c.Sentence}
+	for _, l := range c.Lines {
+		v.Lines = append(v.Lines, crisisLink{Label: l.Label, Value: l.Value, Href: template.URL(l.Href)})
+	}
+	return v
+}
+
+// parsePages parses layout.html with each page template, once, at start-up.
+func (s *App) parsePages() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"asset": s.Assets.URL,
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
+		},
+		"jobMax":  func() int { return store.JobMaxAttempts },
+		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// whenIn shows a time in a patient's time zone (UTC when unknown).
+		"whenIn": func(t time.Time, tz string) string {
+			loc, err := time.LoadLocation(tz)
+			if tz == "" || err != nil {
+				return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
+			}
+			return t.In(loc).Format("Mon Jan 2, 2006, 15:04 MST")
+		},
+		// clockIn is the time of day in a zone, for a second, shorter
+		// reading beside whenIn.
+		"clockIn": func(t time.Time, tz string) string {
+			loc, err := time.LoadLocation(tz)
+			if tz == "" || err != nil {
+				loc = time.UTC
+			}
+			return t.In(loc).Format("Mon 15:04 MST")
+		},
+		"actionWords": actionWords,
+		// For the dosing session.
+		"clock":    func(t time.Time) string { return t.Format("15:04") },
+		"longDate": func(t time.Time) string { return t.Format("Monday, January 2, 2006") },
+		"elapsed": func(since, now time.Time) string {
+			m := int(now.Sub(since) / time.Minute)
+			if m < 60 {
+				return strconv.Itoa(max(m, 0)) + " min"
+			}
+			return strconv.Itoa(m/60) + " h " + strconv.Itoa(m%60) + " min"
+		},
+		"routeTitle": clinic.RouteTitle,
+		"touchWords": func(t string) string {
+			if t == "" {
+				return "not agreed yet: no touch"
+			}
+			return clinic.TouchTitle(t)
+		},
+		"levelWords": func(l string) string {
+			return map[string]string{clinic.VitalsOK: "within the thresholds", clinic.VitalsCaution: "caution", clinic.VitalsHold: "hold"}[l]
+		},
+		"phaseTitle": clinic.PhaseTitle,
+		"list":       func(s ...string) []string { return s },
+		"recommendation": func(r string) string {
+			return map[string]string{"suitable": "Suitable for KAP", "needs_information": "Needs more information", "not_suitable": "Not suitable"}[r]
+		},
+		"decision": func(d string) string {
+			return map[string]string{"cleared": "Cleared", "needs_information": "Needs information", "not_cleared": "Not cleared"}[d]
+		},
+		"field": func(name, label, value string, errs map[string]string, auto string) formField {
+			typ := "text"
+			if auto == "email" || auto == "tel" {
+				typ = auto
+			}
+			return formField{Name: name, Label: label, Value: value, Error: errs[name], Type: typ, Auto: auto}
+		},
+		"area": func(name, label, value string, errs map[string]string) formField {
+			return formField{Name: name, Label: label, Value: value, Error: errs[name]}
+		},
+		"today":       func() string { return time.Now().UTC().Format("2006-01-02") },
+		"inc":         func(i int) int { return i + 1 },
+		"dec":         func(i int) int { return i - 1 },
+		"isotimeNano": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+		"deref":       func(t *time.Time) time.Time { return *t },
+		"ackd": func(as []store.SafetyAlert) bool {
+			for _, a := range as {
+				if a.AckAt != nil {
+					return true
+				}
+			}
+			return false
+		},
+		"pct": func(f float64) float64 { return 100 * f },
+		"questionNumber": func(inst measure.Instrument, id string) string {
+			for i, it := range inst.Items {
+				if it.ID == id {
+					return "question " + strconv.Itoa(i+1)
+				}
+			}
+			return "an earlier question"
+		},
+		"instrumentName": func(id string) string {
+			if inst, ok := measure.Get(id); ok {
+				return inst.Title
+			}
+			return id
+		},
+		"progressArgs": func(v []ProgressView, staff bool) map[string]any {
+			return map[string]any{"Views": v, "Staff": staff}
+		},
+		"hasAnswer": func(a map[string]int, id string) bool {
+			_, ok := a[id]
+			return ok
+		},
+		"cadence": func(c string) string {
+			return map[string]string{"before_session": "Before each session", "weekly": "Every week", "once": "Once"}[c]
+		},
+		"appointmentKind": clinic.AppointmentTitle,
+		"hasPrefix":       strings.HasPrefix,
+		"minutes":         func(n int) time.Duration { return time.Duration(n) * time.Minute },
+		"started":         func(t time.Time) bool { return !t.After(s.Now()) },
+	}
+	// layout.html and the partials (_*.html) go into every page.
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" || strings.HasPrefix(name, "_") {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", n, err)
+		}
+		// Execute once with empty data so a reference to a missing static file
+		// fails at start-up. (Other errors depend on the data and are caught
+		// by the page tests.)
+		if err := t.ExecuteTemplate(new(bytes.Buffer), "layout", page{Data: probeData(name)}); err != nil && strings.Contains(err.Error(), "no static file") {
+			return nil, fmt.Errorf("template %s: %w", n, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// probeData is the zero data a page is executed with at start-up.
+func probeData(name string) any {
+	switch name {
+	case "error":
+		return errorData{}
+	case "login":
+		return LoginData{}
+	case "mfa":
+		return MFAData{}
+	}
+	return nil
+}
+
+// Render writes page name with status. The page is rendered to a buffer
+// first, so a template error becomes a clean 500 rather than half a page.
+func (s *App) Render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.serverError(w, r, fmt.Errorf("no page template %q", name))
+		return
+	}
+	p := s.newPage(r, title, data)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		if name == "error" { // never recurse
+			http.Error(w, "Internal error. "+s.Crisis.Sentence, http.StatusInternalServerError)
+			return
+		}
+		s.serverError(w, r, fmt.Errorf("render %s: %w", name, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *App) newPage(r *http.Request, title string, data any) page {
+	p := page{
+		Title:     title,
+		Practice:  s.PracticeName(r.Context()),
+		Crisis:    s.crisisView,
+		RequestID: RequestID(r.Context()),
+		Data:      data,
+	}
+	if sess := SessionFrom(r.Context()); sess != nil && sess.MFADone {
+		p.User = sess.User
+		p.Nav = navFor(sess.User, r.URL.Path)
+	} else {
+		p.Nav = markCurrent(publicNav(), r.URL.Path)
+	}
+	return p
+}
+
+// publicNav is the practice website's menu, for visitors.
+func publicNav() []NavLink {
+	return []NavLink{{Href: "/about", Label: "About us"}, {Href: "/services", Label: "What is KAP?"}, {Href: "/blog", Label: "Blog"}, {Href: "/contact", Label: "Contact"}}
+}
+
+// practiceNameTTL is how long a read of the practice name is reused. A
+// rename shows on every instance within this time.
+const practiceNameTTL = 30 * time.Second
+
+// PracticeName is the practice's name from its settings, read at most
+// every practiceNameTTL. When the database cannot answer (an error page for
+// a database failure), it falls back to a neutral name rather than failing
+// again.
+func (s *App) PracticeName(ctx context.Context) string {
+	s.nameMu.Lock()
+	defer s.nameMu.Unlock()
+	now := time.Now()
+	if s.nameValue != "" && now.Before(s.nameUntil) {
+		return s.nameValue
+	}
+	name, err := s.Store.Setting(ctx, "practice_name", "Your practice")
+	if err != nil {
+		return "kapstone"
+	}
+	s.nameValue, s.nameUntil = name, now.Add(practiceNameTTL)
+	return name
+}
+
+// actionWords says in plain words what an audit action did to a patient's
+// record, for the patient's access report.
+func actionWords(action string) string {
+	switch action {
+	case "patient.read", "chart.read":
+		return "Opened your record"
+	case "intake.read":
+		return "Read your health questionnaire"
+	case "intake.save", "intake.submit":
+		return "Saved your health questionnaire"
+	case "patient.update":
+		return "Updated your details"
+	case "course.stage":
+		return "Moved your treatment to a new stage"
+	case "evaluation.save":
+		return "Recorded your evaluation"
+	case "clearance.record", "clearance.override":
+		return "Recorded a medical clearance decision"
+	case "consult.post":
+		return "Wrote to your care team about your care"
+	case "appointment.create":
+		return "Booked an appointment"
+	case "patient.create":
+		return "Added you as a patient"
+	case "team.add":
+		return "Added someone to your care team"
+	case "team.remove":
+		return "Removed someone from your care team"
+	case "token.invite.create":
+		return "Made your portal invitation"
+	case "token.invite.use":
+		return "Joined the portal"
+	case "token.reset.create":
+		return "Made a password reset link for your account"
+	case "password.reset":
+		return "Changed your password with a reset link"
+	case "emergency.grant":
+		return "Opened your record in an emergency"
+	case "emergency.review":
+		return "Reviewed an emergency access to your record"
+	case "audit.view":
+		return "Looked at the audit log about you"
+	case "appointment.cancel":
+		return "Cancelled an appointment"
+	case "appointment.move":
+		return "Moved an appointment"
+	case "appointment.outcome":
+		return "Recorded whether an appointment took place"
+	case "appointments.read":
+		return "Looked at your appointments"
+	case "calendar.read":
+		return "Saw your appointment on the practice calendar"
+	case "calendar.feed.read":
+		return "A clinician's calendar app fetched your appointment (initials and kind only)"
+	case "reminder.send":
+		return "Sent you an appointment reminder"
+	case "checkin.invite":
+		return "Invited you to a check-in before a session"
+	case "preparation.read", "preparation.history":
+		return "Read your preparation record"
+	case "preparation.save":
+		return "Updated your preparation record"
+	case "prescription.read":
+		return "Read your prescription record"
+	case "prescription.record", "prescription.adjust", "prescription.end":
+		return "Recorded your prescription"
+	case "journal.read":
+		return "Read the journal entries you shared"
+	case "dosing.read", "dosing.list":
+		return "Read your dosing session record"
+	}
+	switch {
+	case strings.HasPrefix(action, "dosing."):
+		return "Recorded your dosing session"
+	case strings.HasPrefix(action, "journal."):
+		return "Worked on your journal"
+	}
+	return "Worked on your record (" + action + ")"
+}
+
+// ForgetPracticeName makes the next page read the practice's name afresh,
+// after an administrator changes it.
+func (s *App) ForgetPracticeName() {
+	s.nameMu.Lock()
+	s.nameValue = ""
+	s.nameMu.Unlock()
+}

@@ -1,0 +1,259 @@
+package site_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/site"
+	"github.com/kapstone/kapstone/internal/web/webtest"
+)
+
+// Canaries of a visitor's inquiry: they must reach the inbox and never the log.
+const (
+	inqName  = "Quinn Canary-Inquiry"
+	inqEmail = "quinn.canary@example.org"
+	inqPhone = "+1 555 010 7788"
+)
+
+func inquiryForm(stamp string) url.Values {
+	return url.Values{"stamp": {stamp}, "name": {inqName}, "email": {inqEmail}, "phone": {inqPhone}, "preferred": {"text"},
+		"psychosis": {"no"}, "meds": {"yes"}, "message": {"Evenings are best."}, "website": {""}}
+}
+
+func TestInquiryHappyPathToInboxAndConversion(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := context.Background()
+	stamp := f.InquiryStamp()
+	f.Now = f.Now.Add(40 * time.Second) // a person filling the form
+	r := f.Do("POST", "/inquiry", inquiryForm(stamp), "")
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/inquiry/thanks" {
+		t.Fatalf("POST /inquiry = %d %s, want 303 to the thank-you page", r.Status, r.Header.Get("Location"))
+	}
+	list := f.StoredInquiries()
+	if len(list) != 1 || list[0].Name != inqName || list[0].Phone != inqPhone || list[0].Meds != "yes" || list[0].Preferred != "text" {
+		t.Fatalf("stored inquiries = %+v, want the one sent", list)
+	}
+	id := list[0].ID
+
+	thanks := f.Do("GET", "/inquiry/thanks", nil, "")
+	main, _, _ := strings.Cut(thanks.Body, `<footer class="crisis"`)
+	if thanks.Status != 200 || !strings.Contains(main, `href="tel:988"`) || !strings.Contains(main, "What happens next") {
+		t.Errorf("thank-you page = %d, want what happens next and the crisis lines in the page itself", thanks.Status)
+	}
+
+	thea := f.SignIn("thea@example.org")
+	rex := f.SignIn("rex@example.org")
+	admin := f.SignIn("admin@example.org")
+	inbox := f.Do("GET", "/inquiries", nil, thea)
+	if inbox.Status != 200 || !strings.Contains(inbox.Body, inqName) || !strings.Contains(inbox.Body, `href="/inquiries/`+id+`"`) {
+		t.Errorf("thea's inbox = %d, want the inquiry listed", inbox.Status)
+	}
+	if r := f.Do("GET", "/inquiries", nil, rex); r.Status != 200 || strings.Contains(r.Body, inqName) {
+		t.Errorf("a prescriber's inbox = %d, want the page without any inquiry", r.Status)
+	}
+	if r := f.Do("GET", "/inquiries/"+id, nil, rex); r.Status != http.StatusNotFound {
+		t.Errorf("a prescriber opening an inquiry = %d, want 404", r.Status)
+	}
+	if r := f.Do("GET", "/inquiries?status=bogus", nil, thea); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("inbox with an unknown filter = %d, want 422", r.Status)
+	}
+	view := f.Do("GET", "/inquiries/"+id, nil, thea)
+	for _, want := range []string{inqName, inqEmail, "555 010 7788", "A text message", "Evenings are best.", "Talk the pre-screen answers through"} {
+		if !strings.Contains(view.Body, want) {
+			t.Errorf("inquiry page lacks %q", want)
+		}
+	}
+	if n, _, err := f.St.CountAudit(ctx, "inquiry.read", id, "", time.Time{}); err != nil || n != 1 {
+		t.Errorf("inquiry.read audit rows = %d, %v; want 1", n, err)
+	}
+
+	// Recording a call, with a note; a wrong status comes back at the field.
+	if r := f.Do("POST", "/inquiries/"+id+"/status", url.Values{"status": {"converted"}, "note": {"Keep this note"}}, admin); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, `id="status-error"`) || !strings.Contains(r.Body, "Keep this note") {
+		t.Errorf("status converted by hand = %d, want 422 at the status with the note kept", r.Status)
+	}
+	if r := f.Do("POST", "/inquiries/"+id+"/status", url.Values{"status": {"contacted"}, "note": {"Left a voicemail."}}, admin); r.Status != http.StatusSeeOther {
+		t.Fatalf("status contacted = %d", r.Status)
+	}
+	if r := f.Do("GET", "/inquiries/"+id, nil, thea); !strings.Contains(r.Body, "Left a voicemail.") || !strings.Contains(r.Body, "Ada Admin") {
+		t.Errorf("inquiry history lacks the note and who wrote it")
+	}
+	if r := f.Do("GET", "/inquiries?status=contacted", nil, thea); !strings.Contains(r.Body, inqName) {
+		t.Errorf("contacted filter does not list the inquiry")
+	}
+
+	// Only a therapist converts; the patient is theirs, at the inquiry stage.
+	if r := f.Do("POST", "/inquiries/"+id+"/convert", url.Values{}, admin); r.Status != http.StatusNotFound {
+		t.Errorf("admin converting = %d, want 404", r.Status)
+	}
+	r = f.Do("POST", "/inquiries/"+id+"/convert", url.Values{}, thea)
+	loc := r.Header.Get("Location")
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/patients/") {
+		t.Fatalf("thea converting = %d %s, want 303 to the new chart", r.Status, loc)
+	}
+	pid := strings.TrimPrefix(loc, "/patients/")
+	p, acc, err := f.St.FindPatient(ctx, f.As("thea@example.org"), pid)
+	if err != nil || p.DisplayName != inqName || p.Email != inqEmail || p.Phone != inqPhone || p.Stage != clinic.StageInquiry || acc.Relation != auth.RelOwner {
+		t.Errorf("converted patient = %+v, %+v, %v; want thea's, in stage inquiry", p, acc, err)
+	}
+	theo := f.SignIn("theo@example.org")
+	if r := f.Do("GET", loc, nil, theo); r.Status != http.StatusNotFound {
+		t.Errorf("theo opening thea's new patient = %d, want 404", r.Status)
+	}
+	if r := f.Do("POST", "/inquiries/"+id+"/convert", url.Values{}, theo); r.Status != http.StatusConflict {
+		t.Errorf("converting twice = %d, want 409", r.Status)
+	}
+	if r := f.Do("GET", "/inquiries/"+id, nil, theo); !strings.Contains(r.Body, "became a patient") || strings.Contains(r.Body, `action="/inquiries/`+id+`/convert"`) {
+		t.Errorf("a converted inquiry still offers conversion")
+	}
+
+	for _, secret := range []string{inqName, inqEmail, inqPhone, "Evenings are best.", "Left a voicemail."} {
+		if strings.Contains(f.Logs.String(), secret) {
+			t.Errorf("the log holds %q", secret)
+		}
+	}
+}
+
+func TestInquirySpamIsDroppedSilently(t *testing.T) {
+	f := webtest.NewFixture(t)
+	stamp := f.InquiryStamp()
+	f.Now = f.Now.Add(time.Second)
+	tooFast := f.Do("POST", "/inquiry", inquiryForm(stamp), "")
+	f.Now = f.Now.Add(10 * time.Second)
+
+	honey := inquiryForm(stamp)
+	honey.Set("website", "https://spam.example")
+	ms, _, _ := strings.Cut(stamp, ".")
+	forged := inquiryForm(ms + ".AAAAAAAAAAAAAAAAAAAAAA")
+	other := inquiryForm(stamp)
+	other.Set("stamp", strings.Replace(stamp, ms, "1", 1)) // a genuine MAC on another time
+	missing := inquiryForm("")
+	for _, tt := range []struct {
+		name string
+		r    webtest.Response
+	}{
+		{"too fast", tooFast},
+		{"honeypot", f.Do("POST", "/inquiry", honey, "")},
+		{"forged stamp", f.Do("POST", "/inquiry", forged, "")},
+		{"moved stamp", f.Do("POST", "/inquiry", other, "")},
+		{"no stamp", f.Do("POST", "/inquiry", missing, "")},
+	} {
+		if tt.r.Status != http.StatusSeeOther || tt.r.Header.Get("Location") != "/inquiry/thanks" {
+			t.Errorf("%s: %d %s, want the same 303 as an accepted inquiry", tt.name, tt.r.Status, tt.r.Header.Get("Location"))
+		}
+	}
+	// A genuine stamp a day old is a person who left the form open: it is
+	// never taken as sent; the form comes back as typed, to send again.
+	f.Now = f.Now.Add(25 * time.Hour)
+	if r := f.Do("POST", "/inquiry", inquiryForm(stamp), ""); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "press Send again") || !strings.Contains(r.Body, inquiryForm(stamp).Get("name")) {
+		t.Errorf("a day-old stamp: %d, want the form back as typed", r.Status)
+	}
+	if n := len(f.StoredInquiries()); n != 0 {
+		t.Errorf("%d inquiries stored from robots, want 0", n)
+	}
+	if n, _, _ := f.St.CountAudit(context.Background(), "inquiry.create", "", "", time.Time{}); n != 0 {
+		t.Errorf("inquiry.create audit rows = %d, want 0", n)
+	}
+	// The honeypot is there for robots and hidden from people.
+	form := f.Do("GET", "/inquiry", nil, "").Body
+	if !regexp.MustCompile(`<div class="site-hp" aria-hidden="true">\s*<label for="website">[^<]*</label>\s*<input id="website" name="website" type="text" tabindex="-1" autocomplete="off" value="">`).MatchString(form) {
+		t.Errorf("the inquiry form lacks the hidden honeypot field")
+	}
+	if strings.Contains(form, "style=") {
+		t.Errorf("the inquiry form has an inline style")
+	}
+}
+
+func TestInquiryRateLimitPerAddress(t *testing.T) {
+	f := webtest.NewFixture(t)
+	stamp := f.InquiryStamp()
+	f.Now = f.Now.Add(time.Minute)
+	f.Remote = "203.0.113.7:5555"
+	var stored, limited int
+	for i := range 30 {
+		r := f.Do("POST", "/inquiry", inquiryForm(stamp), "")
+		switch r.Status {
+		case http.StatusSeeOther:
+			stored++
+		case http.StatusTooManyRequests:
+			limited++
+			if !strings.Contains(r.Body, `href="tel:988"`) || !strings.Contains(r.Body, "If you need help now") {
+				t.Fatalf("post %d: the 429 page lacks the crisis lines", i+1)
+			}
+		default:
+			t.Fatalf("post %d = %d, want 303 or 429", i+1, r.Status)
+		}
+		f.Now = f.Now.Add(time.Second)
+	}
+	if n := len(f.StoredInquiries()); n != store.InquiryLimit || stored != store.InquiryLimit || limited != 30-store.InquiryLimit {
+		t.Errorf("30 posts from one address: %d stored (%d answered 303), %d limited; want %d stored and the rest 429", n, stored, limited, store.InquiryLimit)
+	}
+	f.Remote = "203.0.113.8:5555"
+	if r := f.Do("POST", "/inquiry", inquiryForm(stamp), ""); r.Status != http.StatusSeeOther {
+		t.Errorf("a post from another address = %d, want 303", r.Status)
+	}
+	if n := len(f.StoredInquiries()); n != store.InquiryLimit+1 {
+		t.Errorf("after another address: %d stored, want %d", n, store.InquiryLimit+1)
+	}
+}
+
+func TestInquiryValidationKeepsInput(t *testing.T) {
+	f := webtest.NewFixture(t)
+	stamp := f.InquiryStamp()
+	f.Now = f.Now.Add(time.Second) // errors come back even before the time check
+	form := url.Values{"stamp": {stamp}, "name": {""}, "email": {"quinn@"}, "phone": {""}, "preferred": {"text"}, "psychosis": {"unsure"}, "message": {"Kept message"}}
+	r := f.Do("POST", "/inquiry", form, "")
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid inquiry = %d, want 422", r.Status)
+	}
+	for _, want := range []string{
+		`id="name-error"`, `id="email-error"`, `value="quinn@"`, "Kept message",
+		`value="unsure" checked`, `value="text" checked`, `name="stamp" value="` + stamp + `"`,
+	} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("re-rendered form lacks %s", want)
+		}
+	}
+	if !regexp.MustCompile(`<input id="email"[^>]*aria-describedby="email-hint email-error"[^>]*aria-invalid="true"`).MatchString(r.Body) {
+		t.Errorf("email input is not marked invalid and tied to its error")
+	}
+	// Neither email nor phone: the error is at the pair of fields.
+	form = url.Values{"stamp": {stamp}, "name": {"Quinn"}}
+	r = f.Do("POST", "/inquiry", form, "")
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="contact-error"`) || !strings.Contains(r.Body, `aria-describedby="email-hint contact-error" aria-invalid="true"`) {
+		t.Errorf("inquiry without a way to reach them = %d, want 422 with the contact error", r.Status)
+	}
+	if n := len(f.StoredInquiries()); n != 0 {
+		t.Errorf("%d invalid inquiries stored", n)
+	}
+}
+
+// TestFormStamp checks the stamp on its own: genuine, forged, and bound to
+// the key.
+func TestFormStamp(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	st := site.FormStamp(key, at)
+	if got, ok := site.StampTime(key, st); !ok || !got.Equal(at) {
+		t.Errorf("stampTime(formStamp) = %v, %v; want %v", got, ok, at)
+	}
+	for _, bad := range []string{"", ".", "x.y", st + "x", "1" + st, strings.ToUpper(st)} {
+		if _, ok := site.StampTime(key, bad); ok {
+			t.Errorf("stampTime(%q) accepted", bad)
+		}
+	}
+	if _, ok := site.StampTime([]byte("another key, another key, another"), st); ok {
+		t.Errorf("a stamp made with another key was accepted")
+	}
+	if site.ClientHash(key, "203.0.113.7") == site.ClientHash(key, "203.0.113.8") || strings.Contains(site.ClientHash(key, "203.0.113.7"), "203") {
+		t.Errorf("clientHash does not hide or tell apart addresses")
+	}
+}

@@ -1,0 +1,471 @@
+package staff
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/chart"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/measure"
+	"github.com/kapstone/kapstone/internal/screening"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
+)
+
+type patientsData struct {
+	Patients []*store.Patient
+	CanAdd   bool
+	Query    string
+	Stage    string
+	Stages   []clinic.Stage
+	Unread   map[string]int
+	Alerts   []store.SafetyAlert
+	Sparks   map[string]*spark // PHQ-9 trend per patient id; none when never scored
+	Stale    map[string]*staleClearance
+	Zone     string // the practice's time zone, for times
+	Errors   map[string]string
+}
+
+// staleClearance is a caseload row's "Clearance out of date" badge: how
+// many things changed in the intake since the clearance, and when the
+// latest did.
+type staleClearance struct {
+	Changes int
+	Latest  time.Time
+}
+
+// spark is a caseload row's PHQ-9 trend.
+type spark struct {
+	SVG    template.HTML
+	Latest int
+	Band   string
+}
+
+// Patients is the caseload: the caller's patients, searchable by name
+// and filtered by stage, with unread consult messages marked.
+func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	u := shell.SessionFrom(r.Context()).User
+	d := patientsData{Query: q.Get("q"), Stage: q.Get("stage"), Stages: clinic.Stages, CanAdd: u.Role == clinic.RoleAdmin || u.Role == clinic.RoleTherapist}
+	_, d.Zone = s.PracticeZone(r)
+	if len(d.Query) > 100 {
+		d.Query = d.Query[:100]
+	}
+	f := store.PatientFilter{Query: d.Query, Stage: clinic.Stage(d.Stage)}
+	status := http.StatusOK
+	if d.Stage != "" && !f.Stage.Valid() {
+		d.Errors, f.Stage, status = map[string]string{"stage": "Choose a stage from the list."}, "", http.StatusUnprocessableEntity
+	}
+	list, err := s.Store.ListPatients(r.Context(), s.Actor(r), f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Patients = list
+	if u.Role != clinic.RoleAdmin {
+		if d.Unread, err = s.Store.UnreadConsults(r.Context(), s.Actor(r)); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if d.Alerts, err = s.Store.OpenSafetyAlerts(r.Context(), s.Actor(r)); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		stale, err := s.Store.OutOfDateClearances(r.Context(), s.Actor(r))
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		d.Stale = map[string]*staleClearance{}
+		for id, st := range stale {
+			d.Stale[id] = &staleClearance{Changes: len(st.Changes), Latest: st.Changes[len(st.Changes)-1].At}
+		}
+		scores, err := s.Store.CaseloadScores(r.Context(), s.Actor(r), "phq9")
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		phq9, _ := measure.Get("phq9")
+		d.Sparks = map[string]*spark{}
+		for id, pts := range scores {
+			var cp []chart.Point
+			for _, p := range pts {
+				cp = append(cp, chart.Point{At: p.At, Value: float64(p.Total)})
+			}
+			last := pts[len(pts)-1].Total
+			band := ""
+			for _, b := range phq9.Bands {
+				if last >= b.Min && last <= b.Max {
+					band = b.Label
+				}
+			}
+			d.Sparks[id] = &spark{SVG: template.HTML(chart.Sparkline("PHQ-9 trend", cp, float64(phq9.Min), float64(phq9.Max), 96, 28)), Latest: last, Band: band}
+		}
+	}
+	s.Render(w, r, status, "patients", "Patients", d)
+}
+
+type patientFormData struct {
+	DisplayName string
+	Email       string
+	OwnerID     string
+	Therapists  []*clinic.User // admin chooses the owning therapist
+	Errors      map[string]string
+}
+
+func (s *Handlers) patientForm(r *http.Request, d *patientFormData) error {
+	if shell.SessionFrom(r.Context()).User.Role != clinic.RoleAdmin {
+		return nil
+	}
+	var err error
+	d.Therapists, err = s.Store.ListStaff(r.Context(), clinic.RoleTherapist)
+	return err
+}
+
+func (s *Handlers) PatientNewForm(w http.ResponseWriter, r *http.Request) {
+	d := patientFormData{}
+	if err := s.patientForm(r, &d); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.Render(w, r, http.StatusOK, "patient_new", "Add a patient", d)
+}
+
+func (s *Handlers) PatientCreate(w http.ResponseWriter, r *http.Request) {
+	d := patientFormData{
+		DisplayName: r.PostFormValue("display_name"),
+		Email:       r.PostFormValue("email"),
+		OwnerID:     r.PostFormValue("owner_id"),
+	}
+	p := &store.Patient{DisplayName: d.DisplayName, Email: d.Email}
+	err := s.Store.CreatePatient(r.Context(), s.Actor(r), p, d.OwnerID)
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		d.Errors = e.Fields
+		if err := s.patientForm(r, &d); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		s.Render(w, r, http.StatusUnprocessableEntity, "patient_new", "Add a patient", d)
+		return
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+p.ID+"?done=created", http.StatusSeeOther)
+}
+
+// kindOption is an appointment kind in the booking form, with the
+// practice's usual length for it.
+type kindOption struct {
+	Kind, Title string
+	Minutes     int
+}
+
+// MinutesFor is the usual length of kind, or of the first kind when kind
+// is not one: the booking form's hint for an empty length.
+func (d patientData) MinutesFor(kind string) int {
+	for _, k := range d.Kinds {
+		if k.Kind == kind {
+			return k.Minutes
+		}
+	}
+	if len(d.Kinds) > 0 {
+		return d.Kinds[0].Minutes
+	}
+	return 0
+}
+
+type patientData struct {
+	Chart      *store.Chart // the clinical chart; nil for an admin, who sees the profile only
+	Form       url.Values   // what was typed into a form that failed, shown again
+	Patient    *store.Patient
+	Access     store.Access
+	Team       []store.TeamMember
+	CanTeam    bool
+	CanAccount bool
+	Emergency  bool
+	Candidates []*clinic.User // staff who could join the team
+	Link       string         // a portal invitation or reset link just made
+	LinkOf     string
+	Notice     string
+	Errors     map[string]string
+
+	// Measures: assignments, scores and charts.
+	Measures   *store.Measures
+	Progress   []shell.ProgressView
+	Assignable []measure.Instrument
+	Cadences   []string
+
+	// For the chart's forms.
+	PathwayStages   []clinic.Stage
+	NextStages      []clinic.Stage
+	Recommendations []string
+	Decisions       []string
+	Kinds           []kindOption
+	Rooms           []store.Room
+	Zone            string // the practice's time zone, in which staff read and enter times
+
+	// Issue 7's chart sections, each filled by its feature's file.
+	Preparation  any // preparation.go: preparationSection
+	Prescription any // prescription.go: prescriptionSection
+	Dosing       any // dosing.go: dosingSection
+	Excludes     []excludeFlag
+}
+
+// excludeFlag is an exclude flag the prescriber must override to clear.
+type excludeFlag struct {
+	Key  string
+	Flag screening.Flag
+}
+
+func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patientData, status int) {
+	ctx := r.Context()
+	actor := s.Actor(r)
+	var p *store.Patient
+	var acc store.Access
+	var err error
+	if actor.Role == clinic.RoleAdmin {
+		p, acc, err = s.Store.FindPatient(ctx, actor, r.PathValue("patient"))
+	} else {
+		d.Chart, err = s.Store.FindChart(ctx, actor, r.PathValue("patient"))
+		if err == nil {
+			p, acc = d.Chart.Patient, d.Chart.Access
+		}
+	}
+	if err != nil {
+		if clinic.ErrorCode(err) == clinic.ENotFound && (actor.Role == clinic.RoleTherapist || actor.Role == clinic.RolePrescriber) {
+			// The same answer whether the patient exists or not, with the
+			// way to ask for emergency access.
+			s.Render(w, r, http.StatusNotFound, "patient_missing", "Patient not found", struct{ ID string }{r.PathValue("patient")})
+			return
+		}
+		s.Error(w, r, err)
+		return
+	}
+	_, d.Zone = s.PracticeZone(r)
+	if q := r.URL.Query(); d.Form == nil && q.Get("kind") != "" {
+		// A suggested booking (after a dosing session: the integration
+		// session): the booking form starts filled in.
+		d.Form = url.Values{"kind": {q.Get("kind")}, "starts_at": {q.Get("starts_at")}}
+	}
+	team, err := s.Store.CareTeam(ctx, actor, p.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Patient, d.Access, d.Team = p, acc, team
+	if d.Chart != nil {
+		m, err := s.Store.FindMeasures(ctx, actor, p.ID)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		dosing, err := s.dosingMarkers(ctx, actor, p.ID, d.Chart.Appointments)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		for _, sec := range []struct {
+			into *any
+			load func(*http.Request, string) (any, error)
+		}{{&d.Preparation, s.preparationSection}, {&d.Prescription, s.prescriptionSection}, {&d.Dosing, s.dosingSection}} {
+			if *sec.into, err = sec.load(r, p.ID); err != nil {
+				s.Error(w, r, err)
+				return
+			}
+		}
+		ploc, _ := s.PatientZone(r, p)
+		d.Measures, d.Progress = m, shell.ProgressViews(m.Checkins, dosing, ploc, 640)
+		for _, base := range measure.All() {
+			inst, _, err := s.Store.Instrument(ctx, base.ID)
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			if inst.Ready() {
+				d.Assignable = append(d.Assignable, inst)
+			}
+		}
+		d.Cadences = store.Cadences
+		d.PathwayStages = clinic.Stages[:8]
+		d.NextStages = clinic.NextStages(p.Stage)
+		d.Recommendations, d.Decisions = store.Recommendations, store.Decisions
+		ps, err := s.Store.Practice(r.Context())
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		for _, t := range clinic.AppointmentTypes {
+			d.Kinds = append(d.Kinds, kindOption{Kind: t.Kind, Title: t.Title, Minutes: ps.Minutes[t.Kind]})
+		}
+		if d.Rooms, err = s.Store.Rooms(r.Context()); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		for _, f := range d.Chart.Flags {
+			if f.Level == screening.Exclude {
+				d.Excludes = append(d.Excludes, excludeFlag{Key: store.FlagKey(f), Flag: f})
+			}
+		}
+	}
+	d.CanTeam = acc.Can(auth.PermTeam)
+	d.CanAccount = acc.Can(auth.PermAccount)
+	d.Emergency = acc.Relation == auth.RelEmergency
+	if d.CanTeam {
+		on := map[string]bool{}
+		for _, m := range team {
+			on[m.User.ID] = true
+		}
+		for _, role := range []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber} {
+			list, err := s.Store.ListStaff(ctx, role)
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			for _, u := range list {
+				if !on[u.ID] {
+					d.Candidates = append(d.Candidates, u)
+				}
+			}
+		}
+	}
+	switch r.URL.Query().Get("done") {
+	case "created":
+		d.Notice = "Patient added. You own this case; add a prescriber to the care team when one is chosen."
+	case "team":
+		d.Notice = "The care team has changed."
+	case "details":
+		d.Notice = "Details saved."
+	case "stage":
+		d.Notice = "The course moved to a new stage."
+	case "evaluation":
+		d.Notice = "Evaluation saved."
+	case "clearance":
+		d.Notice = "Clearance decision recorded."
+	case "consult":
+		d.Notice = "Message sent."
+	case "appointments":
+		d.Notice = "Appointment booked."
+	case "cancelled":
+		d.Notice = "Appointment cancelled. Its reminders will not be sent."
+	case "moved":
+		d.Notice = "Appointment moved. Reminders will go out for the new time."
+	case "outcome":
+		d.Notice = "Recorded what happened at the appointment."
+	case "series":
+		d.Notice = "All the appointments in the series are booked."
+	case "measures":
+		d.Notice = "Questionnaires updated."
+	case "alerts":
+		d.Notice = "Alert acknowledged. What you did is recorded."
+	}
+	s.Render(w, r, status, "patient", p.DisplayName, d)
+}
+
+// dosingMarkers are the times the outcome charts mark as dosing sessions:
+// every completed session's dose, and past dosing appointments (not missed)
+// on a day with no recorded session, so a practice that books sessions but
+// records them elsewhere still sees them.
+func (s *Handlers) dosingMarkers(ctx context.Context, actor store.Actor, patientID string, appointments []store.Appointment) ([]time.Time, error) {
+	out, err := s.Store.DosedAt(ctx, actor, patientID)
+	if err != nil {
+		return nil, err
+	}
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
+	have := map[string]bool{}
+	for _, t := range out {
+		have[day(t)] = true
+	}
+	for _, ap := range appointments {
+		if ap.Kind == "dosing" && ap.StartsAt.Before(s.Now()) && ap.Outcome != "no_show" && !have[day(ap.StartsAt)] {
+			out = append(out, ap.StartsAt)
+		}
+	}
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return out, nil
+}
+
+func (s *Handlers) Patient(w http.ResponseWriter, r *http.Request) {
+	s.patientPage(w, r, patientData{}, http.StatusOK)
+}
+
+// handlePatientLink makes a portal invitation or a password reset link for
+// a patient and shows it, for the therapist who owns the case to pass on.
+func (s *Handlers) handlePatientLink(w http.ResponseWriter, r *http.Request, purpose string) {
+	token := auth.NewToken()
+	err := s.Store.CreatePatientToken(r.Context(), s.Actor(r), r.PathValue("patient"), purpose, auth.HashToken(token))
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid && len(e.Fields) > 0 {
+		s.patientPage(w, r, patientData{Errors: e.Fields}, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	prefix, what := shell.InvitePage.Prefix, "Portal invitation, valid for 72 hours."
+	if purpose == store.TokenReset {
+		prefix, what = shell.ResetPage.Prefix, "Password reset link, valid for 30 minutes."
+	}
+	s.patientPage(w, r, patientData{Link: s.LinkBase(r) + prefix + token, LinkOf: what}, http.StatusOK)
+}
+
+func (s *Handlers) PatientInvite(w http.ResponseWriter, r *http.Request) {
+	s.handlePatientLink(w, r, store.TokenInvite)
+}
+
+func (s *Handlers) PatientResetPassword(w http.ResponseWriter, r *http.Request) {
+	s.handlePatientLink(w, r, store.TokenReset)
+}
+
+func (s *Handlers) TeamAdd(w http.ResponseWriter, r *http.Request) {
+	err := s.Store.AddTeamMember(r.Context(), s.Actor(r), r.PathValue("patient"), r.PostFormValue("user_id"))
+	if e, ok := err.(*clinic.Error); ok && (e.Code == clinic.EInvalid || e.Code == clinic.EConflict) && len(e.Fields) > 0 {
+		s.patientPage(w, r, patientData{Errors: e.Fields}, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=team", http.StatusSeeOther)
+}
+
+func (s *Handlers) TeamRemove(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.RemoveTeamMember(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("user")); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=team", http.StatusSeeOther)
+}
+
+type emergencyData struct {
+	PatientID string
+	Reason    string
+	Errors    map[string]string
+	Minutes   int
+}
+
+func (s *Handlers) EmergencyForm(w http.ResponseWriter, r *http.Request) {
+	s.Render(w, r, http.StatusOK, "emergency", "Emergency access", emergencyData{PatientID: r.PathValue("patient"), Minutes: int(store.EmergencyAccessFor / time.Minute)})
+}
+
+func (s *Handlers) Emergency(w http.ResponseWriter, r *http.Request) {
+	d := emergencyData{PatientID: r.PathValue("patient"), Reason: r.PostFormValue("reason"), Minutes: int(store.EmergencyAccessFor / time.Minute)}
+	_, err := s.Store.GrantEmergencyAccess(r.Context(), s.Actor(r), d.PatientID, d.Reason)
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		d.Errors = e.Fields
+		s.Render(w, r, http.StatusUnprocessableEntity, "emergency", "Emergency access", d)
+		return
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+d.PatientID, http.StatusSeeOther)
+}
