@@ -22,7 +22,6 @@ type blogFixture struct {
 	s                      *store.Store
 	now                    time.Time
 	admin, thea, theo, pat store.Actor
-	theaName, theoName     string
 	ctx                    context.Context
 	t                      *testing.T
 }

@@ -636,14 +636,14 @@ func TestAppointmentChanges(t *testing.T) {
 		t.Errorf("theo cancels thea's patient's appointment: %d", r.Status)
 	}
 	// The feed shows the cancelled one as cancelled, with a higher sequence.
-	_, events, err := f.St.CalendarFeedEvents(ctx, "no-feed")
+	_, _, err = f.St.CalendarFeedEvents(ctx, "no-feed")
 	if err == nil {
 		t.Fatal("a feed without a token answered")
 	}
 	if err := f.St.CreateCalendarFeed(ctx, f.As("thea@example.org"), "hash-1"); err != nil {
 		t.Fatal(err)
 	}
-	_, events, err = f.St.CalendarFeedEvents(ctx, "hash-1")
+	_, events, err := f.St.CalendarFeedEvents(ctx, "hash-1")
 	if err != nil {
 		t.Fatal(err)
 	}
