@@ -2,9 +2,8 @@ package web
 
 import (
 	"net/http"
-	"slices"
 
-	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/shell"
 )
@@ -18,206 +17,199 @@ const (
 	public     access = iota + 1 // anyone, signed in or not
 	mfaPending                   // signed in with a password, second factor not yet given
 	anySession                   // any session, complete or not (sign-out)
-	signedIn                     // fully signed in; roles limits which roles
+	signedIn                     // fully signed in; perm limits who
 )
 
 type route struct {
 	pattern string
 	access  access
-	roles   []clinic.Role // for signedIn: the roles allowed; empty means every role
+	// perm is, for signedIn routes, what the caller's role must be allowed
+	// by the one policy (auth.CanSome: the permission for some patient or
+	// thing; the store still checks the object). Empty means any
+	// signed-in user (their own account).
+	perm    auth.Permission
 	handler http.HandlerFunc
 }
-
-var (
-	anyStaff    = []clinic.Role{clinic.RoleAdmin, clinic.RoleTherapist, clinic.RolePrescriber}
-	clinicians  = []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber}
-	adders      = []clinic.Role{clinic.RoleAdmin, clinic.RoleTherapist}
-	admins      = []clinic.Role{clinic.RoleAdmin}
-	patients    = []clinic.Role{clinic.RolePatient}
-	therapists  = []clinic.Role{clinic.RoleTherapist}
-	prescribers = []clinic.Role{clinic.RolePrescriber}
-	safetyRead  = []clinic.Role{clinic.RolePrescriber, clinic.RoleAdmin}
-)
 
 // routeTable lists every route kapstone serves, with who may call it and
 // the face whose handler answers it. It is the only list of routes.
 func (s *Server) routeTable() []route {
 	return []route{
-		{"GET /healthz", public, nil, s.Healthz},
-		{"GET /readyz", public, nil, s.Readyz},
-		{"GET /static/{hash}/{name}", public, nil, s.Static},
+		{"GET /healthz", public, "", s.Healthz},
+		{"GET /readyz", public, "", s.Readyz},
+		{"GET /static/{hash}/{name}", public, "", s.Static},
 
 		// The public site.
-		{"GET /{$}", public, nil, s.site.Home},
-		{"GET /about", public, nil, s.site.About},
-		{"GET /services", public, nil, s.site.Page("services")},
-		{"GET /what-to-expect", public, nil, s.site.Page("what-to-expect")},
-		{"GET /is-kap-right", public, nil, s.site.Page("is-kap-right")},
-		{"GET /fees", public, nil, s.site.Page("fees")},
-		{"GET /contact", public, nil, s.site.Page("contact")},
-		{"GET /blog", public, nil, s.site.Blog},
-		{"GET /blog/{slug}", public, nil, s.site.BlogPost},
-		{"GET /blog/tag/{tag}", public, nil, s.site.BlogTag},
-		{"GET /blog/author/{author}", public, nil, s.site.BlogAuthor},
-		{"GET /media/{image}", public, nil, s.site.Media},
-		{"GET /feed.atom", public, nil, s.site.Atom},
-		{"GET /feed.rss", public, nil, s.site.RSS},
-		{"GET /sitemap.xml", public, nil, s.site.Sitemap},
-		{"GET /robots.txt", public, nil, s.site.Robots},
-		{"GET /inquiry", public, nil, s.site.InquiryForm},
-		{"POST /inquiry", public, nil, s.site.Inquiry},
-		{"GET /inquiry/thanks", public, nil, s.site.InquiryThanks},
+		{"GET /{$}", public, "", s.site.Home},
+		{"GET /about", public, "", s.site.About},
+		{"GET /services", public, "", s.site.Page("services")},
+		{"GET /what-to-expect", public, "", s.site.Page("what-to-expect")},
+		{"GET /is-kap-right", public, "", s.site.Page("is-kap-right")},
+		{"GET /fees", public, "", s.site.Page("fees")},
+		{"GET /contact", public, "", s.site.Page("contact")},
+		{"GET /blog", public, "", s.site.Blog},
+		{"GET /blog/{slug}", public, "", s.site.BlogPost},
+		{"GET /blog/tag/{tag}", public, "", s.site.BlogTag},
+		{"GET /blog/author/{author}", public, "", s.site.BlogAuthor},
+		{"GET /media/{image}", public, "", s.site.Media},
+		{"GET /feed.atom", public, "", s.site.Atom},
+		{"GET /feed.rss", public, "", s.site.RSS},
+		{"GET /sitemap.xml", public, "", s.site.Sitemap},
+		{"GET /robots.txt", public, "", s.site.Robots},
+		{"GET /inquiry", public, "", s.site.InquiryForm},
+		{"POST /inquiry", public, "", s.site.Inquiry},
+		{"GET /inquiry/thanks", public, "", s.site.InquiryThanks},
 
 		// Writing the site. The staff editor: any staff member writes their
 		// own posts; an administrator edits any (the store checks).
-		{"GET /site/posts", signedIn, anyStaff, s.site.Posts},
-		{"GET /site/posts/new", signedIn, anyStaff, s.site.PostNew},
-		{"GET /site/posts/{post}", signedIn, anyStaff, s.site.PostEdit},
-		{"POST /site/posts", signedIn, anyStaff, s.site.PostCreate},
-		{"POST /site/posts/{post}", signedIn, anyStaff, s.site.PostSave},
-		{"POST /site/images", signedIn, anyStaff, s.site.ImageUpload},
-		{"GET /admin/site", signedIn, admins, s.site.SiteAdmin},
-		{"GET /admin/site/pages/{page}", signedIn, admins, s.site.SitePageForm},
-		{"POST /admin/site/pages/{page}", signedIn, admins, s.site.SitePageSave},
-		{"GET /admin/site/team/{user}", signedIn, admins, s.site.TeamProfileForm},
-		{"POST /admin/site/team/{user}", signedIn, admins, s.site.TeamProfileSave},
-		{"GET /account/profile", signedIn, anyStaff, s.site.OwnProfileForm},
-		{"POST /account/profile", signedIn, anyStaff, s.site.OwnProfileSave},
+		{"GET /site/posts", signedIn, auth.PermBlog, s.site.Posts},
+		{"GET /site/posts/new", signedIn, auth.PermBlog, s.site.PostNew},
+		{"GET /site/posts/{post}", signedIn, auth.PermBlog, s.site.PostEdit},
+		{"POST /site/posts", signedIn, auth.PermBlog, s.site.PostCreate},
+		{"POST /site/posts/{post}", signedIn, auth.PermBlog, s.site.PostSave},
+		{"POST /site/images", signedIn, auth.PermBlog, s.site.ImageUpload},
+		{"GET /admin/site", signedIn, auth.PermSiteEditor, s.site.SiteAdmin},
+		{"GET /admin/site/pages/{page}", signedIn, auth.PermSiteEditor, s.site.SitePageForm},
+		{"POST /admin/site/pages/{page}", signedIn, auth.PermSitePage, s.site.SitePageSave},
+		{"GET /admin/site/team/{user}", signedIn, auth.PermSiteEditor, s.site.TeamProfileForm},
+		{"POST /admin/site/team/{user}", signedIn, auth.PermSiteEditor, s.site.TeamProfileSave},
+		{"GET /account/profile", signedIn, auth.PermStaffProfile, s.site.OwnProfileForm},
+		{"POST /account/profile", signedIn, auth.PermStaffProfile, s.site.OwnProfileSave},
 
 		// Signing in.
-		{"GET /login", public, nil, s.account.LoginForm},
-		{"POST /login", public, nil, s.account.Login},
-		{"GET /login/mfa", mfaPending, nil, s.account.MFAForm},
-		{"POST /login/mfa", mfaPending, nil, s.account.MFA},
-		{"GET /login/mfa/setup", mfaPending, nil, s.account.MFASetupForm},
-		{"POST /login/mfa/setup", mfaPending, nil, s.account.MFASetup},
-		{"POST /logout", anySession, nil, s.account.Logout},
-		{"GET /setup/{token}", public, nil, s.account.SetupForm},
-		{"POST /setup/{token}", public, nil, s.account.Setup},
-		{"GET /invite/{token}", public, nil, s.account.InviteForm},
-		{"POST /invite/{token}", public, nil, s.account.Invite},
-		{"GET /reset/{token}", public, nil, s.account.ResetForm},
-		{"POST /reset/{token}", public, nil, s.account.Reset},
+		{"GET /login", public, "", s.account.LoginForm},
+		{"POST /login", public, "", s.account.Login},
+		{"GET /login/mfa", mfaPending, "", s.account.MFAForm},
+		{"POST /login/mfa", mfaPending, "", s.account.MFA},
+		{"GET /login/mfa/setup", mfaPending, "", s.account.MFASetupForm},
+		{"POST /login/mfa/setup", mfaPending, "", s.account.MFASetup},
+		{"POST /logout", anySession, "", s.account.Logout},
+		{"GET /setup/{token}", public, "", s.account.SetupForm},
+		{"POST /setup/{token}", public, "", s.account.Setup},
+		{"GET /invite/{token}", public, "", s.account.InviteForm},
+		{"POST /invite/{token}", public, "", s.account.Invite},
+		{"GET /reset/{token}", public, "", s.account.ResetForm},
+		{"POST /reset/{token}", public, "", s.account.Reset},
 
 		// Every signed-in user: their own account.
-		{"GET /account", signedIn, nil, s.account.Account},
-		{"POST /account/sessions/{sid}/end", signedIn, nil, s.account.EndSession},
-		{"POST /account/sessions/end-all", signedIn, nil, s.account.EndAllSessions},
-		{"GET /account/password", signedIn, nil, s.account.PasswordForm},
-		{"POST /account/password", signedIn, nil, s.account.Password},
-		{"GET /account/mfa", signedIn, nil, s.account.AccountMFAForm},
-		{"POST /account/mfa", signedIn, nil, s.account.AccountMFA},
-		{"POST /account/mfa/off", signedIn, patients, s.account.AccountMFAOff},
-		{"POST /account/reminders", signedIn, patients, s.account.Reminders},
-		{"POST /account/calendar", signedIn, clinicians, s.account.CalendarFeedCreate},
-		{"POST /account/hours", signedIn, clinicians, s.account.Hours},
-		{"POST /account/time-off", signedIn, clinicians, s.account.TimeOff},
-		{"POST /account/time-off/{off}/delete", signedIn, clinicians, s.account.TimeOffDelete},
-		{"POST /account/calendar/revoke", signedIn, clinicians, s.account.CalendarFeedRevoke},
+		{"GET /account", signedIn, "", s.account.Account},
+		{"POST /account/sessions/{sid}/end", signedIn, "", s.account.EndSession},
+		{"POST /account/sessions/end-all", signedIn, "", s.account.EndAllSessions},
+		{"GET /account/password", signedIn, "", s.account.PasswordForm},
+		{"POST /account/password", signedIn, "", s.account.Password},
+		{"GET /account/mfa", signedIn, "", s.account.AccountMFAForm},
+		{"POST /account/mfa", signedIn, "", s.account.AccountMFA},
+		{"POST /account/mfa/off", signedIn, auth.PermPortal, s.account.AccountMFAOff},
+		{"POST /account/reminders", signedIn, auth.PermPortal, s.account.Reminders},
+		{"POST /account/calendar", signedIn, auth.PermCaseload, s.account.CalendarFeedCreate},
+		{"POST /account/hours", signedIn, auth.PermCaseload, s.account.Hours},
+		{"POST /account/time-off", signedIn, auth.PermCaseload, s.account.TimeOff},
+		{"POST /account/time-off/{off}/delete", signedIn, auth.PermCaseload, s.account.TimeOffDelete},
+		{"POST /account/calendar/revoke", signedIn, auth.PermCaseload, s.account.CalendarFeedRevoke},
 		// A clinician's calendar app: the secret link is the credential.
-		{"GET /calendar/{token}", public, nil, s.account.CalendarFeed},
+		{"GET /calendar/{token}", public, "", s.account.CalendarFeed},
 
 		// Staff: patients and care teams. Object access is checked by the store.
-		{"GET /calendar", signedIn, anyStaff, s.staff.Schedule},
-		{"GET /patients", signedIn, anyStaff, s.staff.Patients},
-		{"GET /patients/new", signedIn, adders, s.staff.PatientNewForm},
-		{"POST /patients", signedIn, adders, s.staff.PatientCreate},
-		{"GET /patients/{patient}", signedIn, anyStaff, s.staff.Patient},
-		{"POST /patients/{patient}/invite", signedIn, clinicians, s.staff.PatientInvite},
-		{"POST /patients/{patient}/reset-password", signedIn, clinicians, s.staff.PatientResetPassword},
-		{"POST /patients/{patient}/team", signedIn, adders, s.staff.TeamAdd},
-		{"POST /patients/{patient}/team/{user}/remove", signedIn, adders, s.staff.TeamRemove},
-		{"GET /patients/{patient}/details", signedIn, anyStaff, s.staff.DetailsForm},
-		{"POST /patients/{patient}/details", signedIn, anyStaff, s.staff.Details},
-		{"POST /patients/{patient}/stage", signedIn, clinicians, s.staff.Stage},
-		{"GET /patients/{patient}/intake", signedIn, clinicians, s.staff.StaffIntakeForm},
-		{"POST /patients/{patient}/intake", signedIn, clinicians, s.staff.StaffIntake},
-		{"POST /patients/{patient}/evaluation", signedIn, clinicians, s.staff.Evaluation},
-		{"POST /patients/{patient}/clearance", signedIn, clinicians, s.staff.Clearance},
-		{"POST /patients/{patient}/consult", signedIn, clinicians, s.staff.Consult},
-		{"POST /patients/{patient}/preparation", signedIn, clinicians, s.staff.ChartPreparation},
-		{"POST /patients/{patient}/prescription", signedIn, clinicians, s.staff.PrescriptionRecord},
-		{"POST /patients/{patient}/prescription/adjust", signedIn, clinicians, s.staff.PrescriptionAdjust},
-		{"POST /patients/{patient}/prescription/end", signedIn, clinicians, s.staff.PrescriptionEnd},
-		{"POST /patients/{patient}/appointments", signedIn, clinicians, s.staff.Appointment},
-		{"POST /patients/{patient}/appointments/{appointment}/cancel", signedIn, clinicians, s.staff.AppointmentCancel},
-		{"POST /patients/{patient}/appointments/{appointment}/move", signedIn, clinicians, s.staff.AppointmentMove},
-		{"POST /patients/{patient}/appointments/{appointment}/outcome", signedIn, clinicians, s.staff.AppointmentOutcome},
-		{"POST /patients/{patient}/alerts/{alert}/acknowledge", signedIn, clinicians, s.staff.AcknowledgeAlert},
-		{"POST /patients/{patient}/measures", signedIn, clinicians, s.staff.AssignMeasure},
-		{"POST /patients/{patient}/measures/{instrument}/end", signedIn, clinicians, s.staff.EndMeasure},
-		{"GET /patients/{patient}/emergency", signedIn, clinicians, s.staff.EmergencyForm},
-		{"POST /patients/{patient}/emergency", signedIn, clinicians, s.staff.Emergency},
+		{"GET /calendar", signedIn, auth.PermSchedule, s.staff.Schedule},
+		{"GET /patients", signedIn, auth.PermStaffApp, s.staff.Patients},
+		{"GET /patients/new", signedIn, auth.PermAddPatient, s.staff.PatientNewForm},
+		{"POST /patients", signedIn, auth.PermAddPatient, s.staff.PatientCreate},
+		{"GET /patients/{patient}", signedIn, auth.PermStaffApp, s.staff.Patient},
+		{"POST /patients/{patient}/invite", signedIn, auth.PermCaseload, s.staff.PatientInvite},
+		{"POST /patients/{patient}/reset-password", signedIn, auth.PermCaseload, s.staff.PatientResetPassword},
+		{"POST /patients/{patient}/team", signedIn, auth.PermTeam, s.staff.TeamAdd},
+		{"POST /patients/{patient}/team/{user}/remove", signedIn, auth.PermTeam, s.staff.TeamRemove},
+		{"GET /patients/{patient}/details", signedIn, auth.PermStaffApp, s.staff.DetailsForm},
+		{"POST /patients/{patient}/details", signedIn, auth.PermStaffApp, s.staff.Details},
+		{"POST /patients/{patient}/stage", signedIn, auth.PermCaseload, s.staff.Stage},
+		{"GET /patients/{patient}/intake", signedIn, auth.PermCaseload, s.staff.StaffIntakeForm},
+		{"POST /patients/{patient}/intake", signedIn, auth.PermCaseload, s.staff.StaffIntake},
+		{"POST /patients/{patient}/evaluation", signedIn, auth.PermCaseload, s.staff.Evaluation},
+		{"POST /patients/{patient}/clearance", signedIn, auth.PermCaseload, s.staff.Clearance},
+		{"POST /patients/{patient}/consult", signedIn, auth.PermCaseload, s.staff.Consult},
+		{"POST /patients/{patient}/preparation", signedIn, auth.PermCaseload, s.staff.ChartPreparation},
+		{"POST /patients/{patient}/prescription", signedIn, auth.PermCaseload, s.staff.PrescriptionRecord},
+		{"POST /patients/{patient}/prescription/adjust", signedIn, auth.PermCaseload, s.staff.PrescriptionAdjust},
+		{"POST /patients/{patient}/prescription/end", signedIn, auth.PermCaseload, s.staff.PrescriptionEnd},
+		{"POST /patients/{patient}/appointments", signedIn, auth.PermCaseload, s.staff.Appointment},
+		{"POST /patients/{patient}/appointments/{appointment}/cancel", signedIn, auth.PermCaseload, s.staff.AppointmentCancel},
+		{"POST /patients/{patient}/appointments/{appointment}/move", signedIn, auth.PermCaseload, s.staff.AppointmentMove},
+		{"POST /patients/{patient}/appointments/{appointment}/outcome", signedIn, auth.PermCaseload, s.staff.AppointmentOutcome},
+		{"POST /patients/{patient}/alerts/{alert}/acknowledge", signedIn, auth.PermCaseload, s.staff.AcknowledgeAlert},
+		{"POST /patients/{patient}/measures", signedIn, auth.PermCaseload, s.staff.AssignMeasure},
+		{"POST /patients/{patient}/measures/{instrument}/end", signedIn, auth.PermCaseload, s.staff.EndMeasure},
+		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
+		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
 
 		// Staff: the dosing session.
-		{"POST /patients/{patient}/dosing", signedIn, clinicians, s.staff.DosingStart},
-		{"GET /patients/{patient}/dosing/{session}", signedIn, clinicians, s.staff.DosingSession},
-		{"POST /patients/{patient}/dosing/{session}/gate", signedIn, clinicians, s.staff.DosingGate},
-		{"POST /patients/{patient}/dosing/{session}/dose", signedIn, clinicians, s.staff.DosingDose},
-		{"POST /patients/{patient}/dosing/{session}/vitals", signedIn, clinicians, s.staff.DosingVitals},
-		{"POST /patients/{patient}/dosing/{session}/events", signedIn, clinicians, s.staff.DosingEvent},
-		{"POST /patients/{patient}/dosing/{session}/discharge", signedIn, clinicians, s.staff.DosingDischarge},
-		{"POST /patients/{patient}/dosing/{session}/stop", signedIn, clinicians, s.staff.DosingStop},
+		{"POST /patients/{patient}/dosing", signedIn, auth.PermDosing, s.staff.DosingStart},
+		{"GET /patients/{patient}/dosing/{session}", signedIn, auth.PermDosing, s.staff.DosingSession},
+		{"POST /patients/{patient}/dosing/{session}/gate", signedIn, auth.PermDosing, s.staff.DosingGate},
+		{"POST /patients/{patient}/dosing/{session}/dose", signedIn, auth.PermDosing, s.staff.DosingDose},
+		{"POST /patients/{patient}/dosing/{session}/vitals", signedIn, auth.PermDosing, s.staff.DosingVitals},
+		{"POST /patients/{patient}/dosing/{session}/events", signedIn, auth.PermDosing, s.staff.DosingEvent},
+		{"POST /patients/{patient}/dosing/{session}/discharge", signedIn, auth.PermDosing, s.staff.DosingDischarge},
+		{"POST /patients/{patient}/dosing/{session}/stop", signedIn, auth.PermDosing, s.staff.DosingStop},
 		// The practice's session-safety settings: prescribers set them;
 		// administrators may read them.
-		{"GET /settings/dosing", signedIn, safetyRead, s.staff.Safety},
-		{"POST /settings/dosing", signedIn, prescribers, s.staff.SafetySave},
+		{"GET /settings/dosing", signedIn, auth.PermSafetySettings, s.staff.Safety},
+		{"POST /settings/dosing", signedIn, auth.PermSetThresholds, s.staff.SafetySave},
 
 		// Staff: the inquiry inbox. Prescribers reach it from the staff
 		// menu and are told who answers inquiries; they see none.
-		{"GET /inquiries", signedIn, anyStaff, s.staff.Inquiries},
-		{"GET /inquiries/{inquiry}", signedIn, adders, s.staff.InquiryView},
-		{"POST /inquiries/{inquiry}/status", signedIn, adders, s.staff.InquiryStatus},
-		{"POST /inquiries/{inquiry}/convert", signedIn, therapists, s.staff.InquiryConvert},
+		{"GET /inquiries", signedIn, auth.PermStaffApp, s.staff.Inquiries},
+		{"GET /inquiries/{inquiry}", signedIn, auth.PermInquiries, s.staff.InquiryView},
+		{"POST /inquiries/{inquiry}/status", signedIn, auth.PermInquiries, s.staff.InquiryStatus},
+		{"POST /inquiries/{inquiry}/convert", signedIn, auth.PermConvertInquiry, s.staff.InquiryConvert},
 
 		// Screening reference.
-		{"GET /medications/lookup", signedIn, nil, s.staff.MedicationLookup},
-		{"GET /screening/rules", signedIn, anyStaff, s.staff.Rules},
+		{"GET /medications/lookup", signedIn, "", s.staff.MedicationLookup},
+		{"GET /screening/rules", signedIn, auth.PermStaffApp, s.staff.Rules},
 
 		// Outcomes across patients.
-		{"GET /outcomes", signedIn, anyStaff, s.staff.Outcomes},
-		{"GET /outcomes.csv", signedIn, anyStaff, s.staff.OutcomesCSV},
-		{"POST /outcomes/window", signedIn, admins, s.staff.OutcomeWindow},
+		{"GET /outcomes", signedIn, auth.PermStaffApp, s.staff.Outcomes},
+		{"GET /outcomes.csv", signedIn, auth.PermStaffApp, s.staff.OutcomesCSV},
+		{"POST /outcomes/window", signedIn, auth.PermSettings, s.staff.OutcomeWindow},
 
 		// Admin: accounts, the audit log, break-glass review.
-		{"GET /admin/users", signedIn, admins, s.admin.Users},
-		{"GET /admin/users/new", signedIn, admins, s.admin.UserNewForm},
-		{"POST /admin/users", signedIn, admins, s.admin.UserInvite},
-		{"POST /admin/users/{user}/disable", signedIn, admins, s.admin.UserDisable},
-		{"POST /admin/users/{user}/enable", signedIn, admins, s.admin.UserEnable},
-		{"POST /admin/users/{user}/reset-password", signedIn, admins, s.admin.UserResetPassword},
-		{"POST /admin/users/{user}/reset-mfa", signedIn, admins, s.admin.UserResetMFA},
-		{"GET /admin/instruments", signedIn, admins, s.admin.Instruments},
-		{"POST /admin/instruments/{instrument}", signedIn, admins, s.admin.InstrumentText},
-		{"GET /admin/audit", signedIn, admins, s.admin.Audit},
-		{"GET /admin/emergency", signedIn, admins, s.admin.EmergencyReviews},
-		{"POST /admin/emergency/{grant}/review", signedIn, admins, s.admin.EmergencyReview},
-		{"GET /admin/practice", signedIn, admins, s.admin.Practice},
-		{"POST /admin/practice", signedIn, admins, s.admin.PracticeSave},
-		{"GET /admin/rooms", signedIn, admins, s.admin.Rooms},
-		{"POST /admin/rooms", signedIn, admins, s.admin.RoomCreate},
-		{"POST /admin/rooms/{room}/archive", signedIn, admins, s.admin.RoomArchive},
-		{"GET /admin/jobs", signedIn, admins, s.admin.Jobs},
-		{"POST /admin/jobs/retry", signedIn, admins, s.admin.JobsRetry},
-		{"GET /admin/outbox", signedIn, admins, s.admin.Outbox},
+		{"GET /admin/users", signedIn, auth.PermAccounts, s.admin.Users},
+		{"GET /admin/users/new", signedIn, auth.PermAccounts, s.admin.UserNewForm},
+		{"POST /admin/users", signedIn, auth.PermAccounts, s.admin.UserInvite},
+		{"POST /admin/users/{user}/disable", signedIn, auth.PermAccounts, s.admin.UserDisable},
+		{"POST /admin/users/{user}/enable", signedIn, auth.PermAccounts, s.admin.UserEnable},
+		{"POST /admin/users/{user}/reset-password", signedIn, auth.PermAccounts, s.admin.UserResetPassword},
+		{"POST /admin/users/{user}/reset-mfa", signedIn, auth.PermAccounts, s.admin.UserResetMFA},
+		{"GET /admin/instruments", signedIn, auth.PermInstruments, s.admin.Instruments},
+		{"POST /admin/instruments/{instrument}", signedIn, auth.PermInstruments, s.admin.InstrumentText},
+		{"GET /admin/audit", signedIn, auth.PermAuditLog, s.admin.Audit},
+		{"GET /admin/emergency", signedIn, auth.PermEmergencyReview, s.admin.EmergencyReviews},
+		{"POST /admin/emergency/{grant}/review", signedIn, auth.PermEmergencyReview, s.admin.EmergencyReview},
+		{"GET /admin/practice", signedIn, auth.PermSettings, s.admin.Practice},
+		{"POST /admin/practice", signedIn, auth.PermSettings, s.admin.PracticeSave},
+		{"GET /admin/rooms", signedIn, auth.PermRooms, s.admin.Rooms},
+		{"POST /admin/rooms", signedIn, auth.PermRooms, s.admin.RoomCreate},
+		{"POST /admin/rooms/{room}/archive", signedIn, auth.PermRooms, s.admin.RoomArchive},
+		{"GET /admin/jobs", signedIn, auth.PermJobs, s.admin.Jobs},
+		{"POST /admin/jobs/retry", signedIn, auth.PermJobs, s.admin.JobsRetry},
+		{"GET /admin/outbox", signedIn, auth.PermOutbox, s.admin.Outbox},
 
 		// The patient portal.
-		{"GET /portal", signedIn, patients, s.portal.Home},
-		{"GET /portal/access", signedIn, patients, s.portal.AccessReport},
-		{"GET /portal/checkins", signedIn, patients, s.portal.Checkins},
-		{"GET /portal/checkins/{instrument}", signedIn, patients, s.portal.CheckinForm},
-		{"POST /portal/checkins/{instrument}", signedIn, patients, s.portal.Checkin},
-		{"GET /portal/progress", signedIn, patients, s.portal.Progress},
-		{"GET /portal/appointments", signedIn, patients, s.portal.Appointments},
-		{"GET /portal/appointments/{appointment}/ics", signedIn, patients, s.portal.AppointmentICS},
-		{"GET /portal/intake", signedIn, patients, s.portal.IntakeForm},
-		{"POST /portal/intake", signedIn, patients, s.portal.Intake},
-		{"GET /portal/preparation", signedIn, patients, s.portal.PreparationForm},
-		{"POST /portal/preparation", signedIn, patients, s.portal.Preparation},
-		{"GET /portal/journal", signedIn, patients, s.portal.Journal},
-		{"GET /portal/journal/new", signedIn, patients, s.portal.JournalNew},
-		{"GET /portal/journal/entry", signedIn, patients, s.portal.JournalEntry},
-		{"POST /portal/journal", signedIn, patients, s.portal.JournalSave},
+		{"GET /portal", signedIn, auth.PermPortal, s.portal.Home},
+		{"GET /portal/access", signedIn, auth.PermPortal, s.portal.AccessReport},
+		{"GET /portal/checkins", signedIn, auth.PermPortal, s.portal.Checkins},
+		{"GET /portal/checkins/{instrument}", signedIn, auth.PermPortal, s.portal.CheckinForm},
+		{"POST /portal/checkins/{instrument}", signedIn, auth.PermPortal, s.portal.Checkin},
+		{"GET /portal/progress", signedIn, auth.PermPortal, s.portal.Progress},
+		{"GET /portal/appointments", signedIn, auth.PermPortal, s.portal.Appointments},
+		{"GET /portal/appointments/{appointment}/ics", signedIn, auth.PermPortal, s.portal.AppointmentICS},
+		{"GET /portal/intake", signedIn, auth.PermPortal, s.portal.IntakeForm},
+		{"POST /portal/intake", signedIn, auth.PermPortal, s.portal.Intake},
+		{"GET /portal/preparation", signedIn, auth.PermPortal, s.portal.PreparationForm},
+		{"POST /portal/preparation", signedIn, auth.PermPortal, s.portal.Preparation},
+		{"GET /portal/journal", signedIn, auth.PermPortal, s.portal.Journal},
+		{"GET /portal/journal/new", signedIn, auth.PermPortal, s.portal.JournalNew},
+		{"GET /portal/journal/entry", signedIn, auth.PermPortal, s.portal.JournalEntry},
+		{"POST /portal/journal", signedIn, auth.PermPortal, s.portal.JournalSave},
 	}
 }
 
@@ -307,7 +299,7 @@ func (s *Server) guard(rt route) http.Handler {
 				http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
 				return
 			}
-			if len(rt.roles) > 0 && !slices.Contains(rt.roles, sess.User.Role) {
+			if rt.perm != "" && !auth.CanSome(sess.User.Role, rt.perm) {
 				s.Store.Audit(r.Context(), s.Actor(r), storeEntryDenied(rt.pattern))
 				s.NotFound(w, r)
 				return

@@ -18,13 +18,13 @@ import (
 // feed for clinicians.
 func (s *Handlers) accountSections(r *http.Request, d *accountData) error {
 	u := shell.SessionFrom(r.Context()).User
-	if u.Role == clinic.RolePatient {
+	if auth.Can(u.Role, auth.RelNone, auth.PermPortal) {
 		d.Patient = true
 		on, err := s.Store.RemindersOn(r.Context(), s.Actor(r))
 		d.RemindersOn = on
 		return err
 	}
-	if u.Role != clinic.RoleTherapist && u.Role != clinic.RolePrescriber {
+	if !auth.Can(u.Role, auth.RelNone, auth.PermCaseload) {
 		return nil
 	}
 	d.Clinician = true

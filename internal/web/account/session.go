@@ -191,7 +191,7 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, http.StatusUnauthorized, "login", "Sign in", data)
 		return
 	}
-	mfaDone := u.TOTPSecret == "" && !u.Role.Staff()
+	mfaDone := u.TOTPSecret == "" && !auth.Can(u.Role, auth.RelNone, auth.PermStaffApp)
 	action := "login.success"
 	if !mfaDone {
 		action = "login.password"

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/store"
@@ -37,17 +38,18 @@ type NavLink struct {
 	Current     bool
 }
 
-// navFor lists the sections a signed-in user can reach, by role.
+// navFor lists the sections a signed-in user can reach, by what the
+// policy lets them do.
 func navFor(u *clinic.User, path string) []NavLink {
 	var links []NavLink
-	switch u.Role {
-	case clinic.RolePatient:
+	switch {
+	case auth.Can(u.Role, auth.RelNone, auth.PermPortal):
 		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
-	case clinic.RoleAdmin:
+	case auth.Can(u.Role, auth.RelNone, auth.PermDirectory):
 		links = []NavLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/admin/practice", Label: "Practice"}, {Href: "/admin/rooms", Label: "Rooms"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}, {Href: "/admin/site", Label: "Website"}, {Href: "/site/posts", Label: "Blog"}}
 	default:
 		links = []NavLink{{Href: "/patients", Label: "Patients"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/inquiries", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/site/posts", Label: "Blog"}}
-		if u.Role == clinic.RolePrescriber {
+		if auth.Can(u.Role, auth.RelNone, auth.PermSetThresholds) {
 			links = append(links, NavLink{Href: "/settings/dosing", Label: "Session safety"})
 		}
 	}

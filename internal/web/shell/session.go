@@ -153,10 +153,10 @@ func (s *App) trustedProxy(ip netip.Addr) bool {
 
 // HomeFor is where a signed-in user lands.
 func HomeFor(u *clinic.User) string {
-	switch u.Role {
-	case clinic.RolePatient:
+	switch {
+	case auth.Can(u.Role, auth.RelNone, auth.PermPortal):
 		return "/portal"
-	case clinic.RoleAdmin:
+	case auth.Can(u.Role, auth.RelNone, auth.PermAccounts):
 		return "/admin/users"
 	}
 	return "/patients"

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/markdown"
 	"github.com/kapstone/kapstone/internal/store"
@@ -400,7 +401,7 @@ func (s *Handlers) editorPage(w http.ResponseWriter, r *http.Request, d *editorD
 			d.Images = append(d.Images, imageView{*im})
 		}
 	}
-	if actor.Role == clinic.RoleAdmin {
+	if auth.Can(actor.Role, auth.RelNone, auth.PermEditPost) {
 		for _, role := range []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber, clinic.RoleAdmin} {
 			us, err := s.Store.ListStaff(r.Context(), role)
 			if err != nil {

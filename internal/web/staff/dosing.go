@@ -281,7 +281,7 @@ func (s *Handlers) dosingPage(w http.ResponseWriter, r *http.Request, status int
 	}
 	loc, zone := s.PracticeZone(r)
 	p := dosingPage{S: d, Form: form, Errors: errs, ClientID: auth.NewToken()[:22], Loc: loc, Zone: zone, Now: s.Now(),
-		IsPrescriber: s.Actor(r).Role == clinic.RolePrescriber}
+		IsPrescriber: auth.CanSome(s.Actor(r).Role, auth.PermPrescriberCall)}
 	switch r.URL.Query().Get("done") {
 	case "gate":
 		p.Notice = "Gate passed. Record the dose when it is given."

@@ -3,6 +3,7 @@ package staff
 import (
 	"net/http"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 )
@@ -36,7 +37,7 @@ func (s *Handlers) Inquiries(w http.ResponseWriter, r *http.Request) {
 	if d.Status == "" {
 		d.Status = "open"
 	}
-	if actor.Role == clinic.RolePrescriber {
+	if !auth.Can(actor.Role, auth.RelNone, auth.PermInquiries) {
 		s.Render(w, r, http.StatusOK, "inquiry_inbox", "New inquiries", d)
 		return
 	}
@@ -87,7 +88,7 @@ func (s *Handlers) inquiryView(w http.ResponseWriter, r *http.Request, form, err
 		return
 	}
 	_, zone := s.PracticeZone(r)
-	d := inquiryViewData{Q: q, CanConvert: actor.Role == clinic.RoleTherapist, Zone: zone, Form: form, Errors: errs}
+	d := inquiryViewData{Q: q, CanConvert: auth.Can(actor.Role, auth.RelNone, auth.PermConvertInquiry), Zone: zone, Form: form, Errors: errs}
 	s.Render(w, r, status, "inquiry_detail", "Inquiry", d)
 }
 

@@ -51,7 +51,7 @@ type spark struct {
 func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	u := shell.SessionFrom(r.Context()).User
-	d := patientsData{Query: q.Get("q"), Stage: q.Get("stage"), Stages: clinic.Stages, CanAdd: u.Role == clinic.RoleAdmin || u.Role == clinic.RoleTherapist}
+	d := patientsData{Query: q.Get("q"), Stage: q.Get("stage"), Stages: clinic.Stages, CanAdd: auth.Can(u.Role, auth.RelNone, auth.PermAddPatient)}
 	_, d.Zone = s.PracticeZone(r)
 	if len(d.Query) > 100 {
 		d.Query = d.Query[:100]
@@ -67,7 +67,7 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Patients = list
-	if u.Role != clinic.RoleAdmin {
+	if auth.Can(u.Role, auth.RelNone, auth.PermCaseload) {
 		if d.Unread, err = s.Store.UnreadConsults(r.Context(), s.Actor(r)); err != nil {
 			s.Error(w, r, err)
 			return
@@ -119,7 +119,7 @@ type patientFormData struct {
 }
 
 func (s *Handlers) patientForm(r *http.Request, d *patientFormData) error {
-	if shell.SessionFrom(r.Context()).User.Role != clinic.RoleAdmin {
+	if auth.Can(shell.SessionFrom(r.Context()).User.Role, auth.RelNone, auth.PermOwnCase) {
 		return nil
 	}
 	var err error
@@ -230,7 +230,7 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 	var p *store.Patient
 	var acc store.Access
 	var err error
-	if actor.Role == clinic.RoleAdmin {
+	if !auth.CanSome(actor.Role, auth.PermChart) {
 		p, acc, err = s.Store.FindPatient(ctx, actor, r.PathValue("patient"))
 	} else {
 		d.Chart, err = s.Store.FindChart(ctx, actor, r.PathValue("patient"))
@@ -239,7 +239,7 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 		}
 	}
 	if err != nil {
-		if clinic.ErrorCode(err) == clinic.ENotFound && (actor.Role == clinic.RoleTherapist || actor.Role == clinic.RolePrescriber) {
+		if clinic.ErrorCode(err) == clinic.ENotFound && auth.CanSome(actor.Role, auth.PermEmergency) {
 			// The same answer whether the patient exists or not, with the
 			// way to ask for emergency access.
 			s.Render(w, r, http.StatusNotFound, "patient_missing", "Patient not found", struct{ ID string }{r.PathValue("patient")})

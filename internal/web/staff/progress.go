@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/store"
@@ -173,7 +174,7 @@ func (s *Handlers) outcomesPage(w http.ResponseWriter, r *http.Request, status i
 	lo, hi := d.Literature.Interval()
 	d.LitLo, d.LitHi = 100*lo, 100*hi
 	d.Scope = "every patient in the practice"
-	if shell.SessionFrom(r.Context()).User.Role != clinic.RoleAdmin {
+	if !auth.Can(shell.SessionFrom(r.Context()).User.Role, auth.RelNone, auth.PermDirectory) {
 		d.Scope = "the patients on your care teams"
 	} else {
 		d.CanEditWindow = true

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 )
@@ -44,7 +45,7 @@ func safetyFields() []safetyField {
 }
 
 func (s *Handlers) safetyData(r *http.Request, form url.Values, errs map[string]string) (safetyPage, error) {
-	p := safetyPage{Form: form, Errors: errs, CanEdit: s.Actor(r).Role == clinic.RolePrescriber, Fields: safetyFields(), PulseNote: clinic.PulseDefaultsNote}
+	p := safetyPage{Form: form, Errors: errs, CanEdit: auth.Can(s.Actor(r).Role, auth.RelNone, auth.PermSetThresholds), Fields: safetyFields(), PulseNote: clinic.PulseDefaultsNote}
 	if form == nil {
 		t, err := s.Store.Thresholds(r.Context(), s.Actor(r))
 		if err != nil {

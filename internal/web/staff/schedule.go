@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/shell"
@@ -47,7 +48,7 @@ func (s *Handlers) Schedule(w http.ResponseWriter, r *http.Request) {
 	who := r.URL.Query().Get("who")
 	if who == "" {
 		u := shell.SessionFrom(r.Context()).User
-		if u.Role != clinic.RoleAdmin {
+		if auth.Can(u.Role, auth.RelNone, auth.PermCaseload) {
 			who = u.ID
 		}
 	}
