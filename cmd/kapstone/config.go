@@ -209,8 +209,8 @@ func (c *config) validate(cmd string) error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return &usageError{"KAPSTONE_TLS_CERT and KAPSTONE_TLS_KEY (-tls-cert, -tls-key) must be given together"}
 	}
-	if i := strings.Index(c.DB, "://"); i > 0 && !store.IsPostgresDSN(c.DB) {
-		return &usageError{fmt.Sprintf("KAPSTONE_DB / -db: %q is not a database kapstone knows; give a postgres:// URL or a SQLite file path", c.DB[:i+3])}
+	if scheme := store.UnknownScheme(c.DB); scheme != "" {
+		return &usageError{fmt.Sprintf("KAPSTONE_DB / -db: %q is not a database kapstone knows; give a postgres:// URL or a SQLite file path", scheme)}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -147,11 +147,7 @@ func openStoreKey(ctx context.Context, cfg *config, log *slog.Logger, loadKey fu
 	// behind (a stray key once ended up in git that way).
 	st, err := store.Open(ctx, cfg.dsn())
 	if err != nil {
-		hint := "check the path and its permissions"
-		if store.IsPostgresDSN(cfg.dsn()) {
-			hint = "check that PostgreSQL is running and KAPSTONE_DB / -db is right"
-		}
-		return nil, fmt.Errorf("%v; %s", err, hint)
+		return nil, fmt.Errorf("%v; %s", err, store.OpenHint(cfg.dsn()))
 	}
 	key, err := loadKey(cfg.auditKeyPath())
 	if err != nil {

@@ -56,6 +56,25 @@ func IsPostgresDSN(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// OpenHint says what an operator should check when the database dsn names
+// cannot be opened.
+func OpenHint(dsn string) string {
+	if IsPostgresDSN(dsn) {
+		return "check that PostgreSQL is running and KAPSTONE_DB / -db is right"
+	}
+	return "check the path and its permissions"
+}
+
+// UnknownScheme returns dsn's scheme ("mysql://") when it names a kind of
+// database kapstone does not speak, and "" for a PostgreSQL URL or a SQLite
+// file path.
+func UnknownScheme(dsn string) string {
+	if i := strings.Index(dsn, "://"); i > 0 && !IsPostgresDSN(dsn) {
+		return dsn[:i+3]
+	}
+	return ""
+}
+
 // checkDSN says what is wrong with dsn before anything is opened: a SQLite
 // file's directory must exist (the file itself is created if missing).
 func checkDSN(dsn string) error {
