@@ -40,8 +40,9 @@ type Permission string
 const (
 	// PermChart is reading and writing clinical content.
 	PermChart Permission = "chart"
-	// PermProfile is seeing who the patient is and who is on their team, and
-	// managing their portal invitation: administration, no clinical content.
+	// PermProfile is seeing who the patient is and who is on their team:
+	// administration, no clinical content. (The portal invitation is
+	// PermAccount.)
 	PermProfile Permission = "profile"
 	// PermTeam is adding and removing care-team members.
 	PermTeam Permission = "team"
