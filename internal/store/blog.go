@@ -429,7 +429,7 @@ func (s *Store) SavePost(ctx context.Context, actor Actor, p *Post) error {
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if err != nil || !clinic.Role(role).Staff() || disabled.valid && (old == nil || old.AuthorID != author) {
+		if err != nil || !auth.Can(clinic.Role(role), auth.RelNone, auth.PermBlog) || disabled.valid && (old == nil || old.AuthorID != author) {
 			fe.Add("author", "Choose a member of staff as the author.")
 		}
 		if p.CoverImageID != "" {

@@ -42,7 +42,7 @@ func (s *App) ClearSessionCookie(w http.ResponseWriter) {
 
 // IdleLimit is how long a session of role r may go unused.
 func (s *App) IdleLimit(r clinic.Role) time.Duration {
-	if r.Staff() {
+	if auth.Can(r, auth.RelNone, auth.PermStaffApp) {
 		return s.Config.IdleStaff
 	}
 	return s.Config.IdlePatient
