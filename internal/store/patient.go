@@ -140,29 +140,25 @@ func (s *Store) relation(ctx context.Context, tx *Tx, actor Actor, patientID str
 	if actor.UserID == "" {
 		return auth.RelNone, nil
 	}
-	var id string
-	err := tx.QueryRow(ctx, `SELECT id FROM patients WHERE id = $1 AND user_id = $2 AND archived_at IS NULL`, patientID, actor.UserID).Scan(&id)
+	// One round trip: the patient's own account, an owner's or a member's
+	// care-team row, a live emergency grant.
+	var self, owner, team, emergency int
+	err := tx.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM patients WHERE id = $1 AND user_id = $2 AND archived_at IS NULL),
+		(SELECT count(*) FROM care_team WHERE patient_id = $1 AND user_id = $2 AND removed_at IS NULL AND is_owner),
+		(SELECT count(*) FROM care_team WHERE patient_id = $1 AND user_id = $2 AND removed_at IS NULL),
+		(SELECT count(*) FROM emergency_access WHERE patient_id = $1 AND user_id = $2 AND expires_at > $3)`,
+		patientID, actor.UserID, s.now()).Scan(&self, &owner, &team, &emergency)
 	switch {
-	case err == nil:
+	case err != nil:
+		return auth.RelNone, err
+	case self > 0:
 		return auth.RelSelf, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return auth.RelNone, err
-	}
-	var owner bool
-	err = tx.QueryRow(ctx, `SELECT is_owner FROM care_team WHERE patient_id = $1 AND user_id = $2 AND removed_at IS NULL`, patientID, actor.UserID).Scan(&owner)
-	switch {
-	case err == nil && owner:
+	case owner > 0:
 		return auth.RelOwner, nil
-	case err == nil:
+	case team > 0:
 		return auth.RelTeam, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return auth.RelNone, err
-	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM emergency_access WHERE patient_id = $1 AND user_id = $2 AND expires_at > $3`, patientID, actor.UserID, s.now()).Scan(&n); err != nil {
-		return auth.RelNone, err
-	}
-	if n > 0 {
+	case emergency > 0:
 		return auth.RelEmergency, nil
 	}
 	return auth.RelNone, nil
