@@ -28,7 +28,7 @@ func m(codes ...int) map[string]int {
 // policy is the expected answer of every route for every actor: the access
 // policy written out as a table. Patient routes use patient A (on thea's and
 // rex's team; theo is not on it). {user} is a therapist with no other role
-// in the test; {sid}, {grant} and {token} do not exist.
+// in the test; {sid}, {device}, {grant} and {token} do not exist.
 //
 //	anon half pA   pB   thea theo rex  admin
 var policy = map[string]map[string]int{
@@ -52,6 +52,8 @@ var policy = map[string]map[string]int{
 	"GET /account":                                m(303, 303, 200, 200, 200, 200, 200, 200),
 	"POST /account/sessions/{sid}/end":            m(303, 303, 404, 404, 404, 404, 404, 404),
 	"POST /account/sessions/end-all":              m(303, 303, 303, 303, 303, 303, 303, 303),
+	"POST /account/devices/{device}/forget":       m(303, 303, 404, 404, 404, 404, 404, 404),
+	"POST /account/devices/forget-all":            m(303, 303, 303, 303, 303, 303, 303, 303),
 	"GET /account/password":                       m(303, 303, 200, 200, 200, 200, 200, 200),
 	"POST /account/password":                      m(303, 303, 422, 422, 422, 422, 422, 422),
 	"GET /account/mfa":                            m(303, 303, 200, 200, 200, 200, 200, 200),

@@ -95,6 +95,8 @@ func (s *Server) routeTable() []route {
 		{"GET /account", signedIn, "", s.account.Account},
 		{"POST /account/sessions/{sid}/end", signedIn, "", s.account.EndSession},
 		{"POST /account/sessions/end-all", signedIn, "", s.account.EndAllSessions},
+		{"POST /account/devices/{device}/forget", signedIn, "", s.account.ForgetDevice},
+		{"POST /account/devices/forget-all", signedIn, "", s.account.ForgetAllDevices},
 		{"GET /account/password", signedIn, "", s.account.PasswordForm},
 		{"POST /account/password", signedIn, "", s.account.Password},
 		{"GET /account/mfa", signedIn, "", s.account.AccountMFAForm},

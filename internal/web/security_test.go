@@ -87,31 +87,6 @@ func TestPatientLinksOnlyFromTheOwner(t *testing.T) {
 	}
 }
 
-// TestKnownAddressNotLockedOut: failures from elsewhere do not stop a
-// person signing in from an address where they signed in before.
-func TestKnownAddressNotLockedOut(t *testing.T) {
-	f := webtest.NewFixture(t)
-	f.Remote = "192.0.2.10:1000" // home
-	if r := f.Login("pat@example.org", webtest.TestPassword, ""); r.Status != http.StatusSeeOther {
-		t.Fatal(r.Status)
-	}
-	f.Remote = "203.0.113.66:1000" // someone else
-	for i := 0; i < account.LoginLimit.PerAccount+2; i++ {
-		f.Login("pat@example.org", "guessing and guessing", "")
-	}
-	if r := f.Login("pat@example.org", webtest.TestPassword, ""); r.Status != http.StatusTooManyRequests {
-		t.Errorf("right password from the attacker's address = %d, want 429", r.Status)
-	}
-	f.Remote = "198.51.100.7:1000" // a new place
-	if r := f.Login("pat@example.org", webtest.TestPassword, ""); r.Status != http.StatusTooManyRequests {
-		t.Errorf("right password from a new address while limited = %d, want 429", r.Status)
-	}
-	f.Remote = "192.0.2.10:1000"
-	if r := f.Login("pat@example.org", webtest.TestPassword, ""); r.Status != http.StatusSeeOther {
-		t.Errorf("right password from home while limited elsewhere = %d, want 303", r.Status)
-	}
-}
-
 func TestTrustedProxies(t *testing.T) {
 	f := webtest.NewFixture(t)
 	f.Remote = "10.0.0.5:443"

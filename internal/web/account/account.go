@@ -31,6 +31,8 @@ type accountData struct {
 	Form         url.Values
 	Patient      bool // patients choose reminder emails
 	RemindersOn  bool
+	Devices      []*store.Device // remembered devices (store.Device)
+	ThisDevice   string          // the id of this browser's device, if remembered
 }
 
 func (s *Handlers) Account(w http.ResponseWriter, r *http.Request) {
@@ -52,6 +54,10 @@ func (s *Handlers) Account(w http.ResponseWriter, r *http.Request) {
 		d.Notice = "Your password has been changed. Every other session has ended."
 	case "mfa-off":
 		d.Notice = "Two-step verification is off."
+	case "device":
+		d.Notice = "That device is forgotten."
+	case "devices":
+		d.Notice = "Every device is forgotten."
 	}
 	s.accountPage(w, r, d, http.StatusOK)
 }
@@ -71,6 +77,18 @@ func (s *Handlers) accountPage(w http.ResponseWriter, r *http.Request, d account
 		return
 	}
 	d.Session, d.Sessions, d.Idle, d.RecoveryLeft = sess, list, humanDuration(s.IdleLimit(sess.User.Role)), left
+	if d.Devices, err = s.Store.ListDevices(r.Context(), sess.User.ID); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	this, err := s.knownDevice(r, sess.User.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if this != nil {
+		d.ThisDevice = this.ID
+	}
 	if err := s.accountSections(r, &d); err != nil {
 		s.Error(w, r, err)
 		return
@@ -317,6 +335,7 @@ func (s *Handlers) enrol(w http.ResponseWriter, r *http.Request, d mfaSetupData)
 		s.Error(w, r, err)
 		return
 	}
+	s.rememberDevice(w, r, u)
 	s.Render(w, r, http.StatusOK, "mfa_codes", "Your recovery codes", mfaSetupData{Recovery: codes, Done: shell.HomeFor(u)})
 }
 

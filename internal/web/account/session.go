@@ -14,24 +14,25 @@ import (
 )
 
 // limit is a rate limit counted from the audit log, so that every instance
-// shares it: at most perAccount failures for one account, and perAddr from
-// one client address, within window.
+// shares it. A browser that is not a device known to the account (see
+// store.Device) is limited to PerAccount failures (action) for the account
+// from anywhere unknown, and PerAddr from its client address, within
+// Window. A known device is limited only by its own failures (deviceAction):
+// PerAccount of them within Window lock that device, and failures elsewhere
+// never lock it (issue 14, finding 4).
 type limit struct {
-	action     string
-	PerAccount int
-	perAddr    int
-	Window     time.Duration
+	action       string
+	deviceAction string
+	PerAccount   int
+	PerAddr      int
+	Window       time.Duration
 }
 
-// knownAddressFor is how long an address where a person signed in stays
-// exempt from their account's failure limit.
-const knownAddressFor = 30 * 24 * time.Hour
-
 var (
-	ReauthLimit = limit{action: "reauth.failure", PerAccount: 5, perAddr: 30, Window: 15 * time.Minute}
-	LoginLimit  = limit{action: "login.failure", PerAccount: 10, perAddr: 50, Window: 15 * time.Minute}
-	MFALimit    = limit{action: "mfa.failure", PerAccount: 5, perAddr: 30, Window: 15 * time.Minute}
-	tokenLimit  = limit{action: "token.failure", perAddr: 20, Window: 15 * time.Minute}
+	ReauthLimit = limit{action: "reauth.failure", PerAccount: 5, PerAddr: 30, Window: 15 * time.Minute}
+	LoginLimit  = limit{action: "login.failure", deviceAction: "login.device.failure", PerAccount: 10, PerAddr: 50, Window: 15 * time.Minute}
+	MFALimit    = limit{action: "mfa.failure", deviceAction: "mfa.device.failure", PerAccount: 5, PerAddr: 30, Window: 15 * time.Minute}
+	tokenLimit  = limit{action: "token.failure", PerAddr: 20, Window: 15 * time.Minute}
 )
 
 // throttled reports how long the caller must wait before trying again, or
@@ -60,7 +61,7 @@ func (s *Handlers) throttled(ctx context.Context, l limit, account, addr string)
 			return 0, err
 		}
 	}
-	if err := check(l.perAddr, "", addr); err != nil {
+	if err := check(l.PerAddr, "", addr); err != nil {
 		return 0, err
 	}
 	if wait > 0 && wait < time.Second {
@@ -120,7 +121,8 @@ func (s *Handlers) LoginForm(w http.ResponseWriter, r *http.Request) {
 // Login checks an email and password. A wrong email, a wrong password
 // and a disabled account get the same answer in the same time. Every
 // attempt is audited; repeated failures are throttled per account and per
-// client address.
+// client address, except from a device known to the account, which is
+// throttled by its own failures alone (see limit).
 func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	pw := r.PostFormValue("password")
@@ -144,26 +146,31 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	// Failures from elsewhere must not lock a person out of the place they
-	// usually sign in from: there only the per-address limit applies.
-	limitAccount := account
+	// A browser where this account fully signed in before has its own
+	// count of failures: others' failures, from this address or anywhere,
+	// do not lock it out (issue 14, finding 4). Looked up for unknown
+	// emails too, so both take the same time.
+	uid := ""
 	if u != nil {
-		known, err := s.Store.SignedInFrom(ctx, u.ID, actor.Addr, s.Now().UTC().Add(-knownAddressFor))
-		if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		if known {
-			limitAccount = ""
-		}
+		uid = u.ID
 	}
-	wait, err := s.throttled(ctx, LoginLimit, limitAccount, actor.Addr)
+	dev, err := s.knownDevice(r, uid)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var wait time.Duration
+	if dev != nil {
+		wait, err = s.deviceThrottled(ctx, LoginLimit, dev)
+	} else {
+		wait, err = s.throttled(ctx, LoginLimit, account, actor.Addr)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	if wait > 0 {
-		if err := s.Store.Audit(ctx, actor, store.Entry{Action: "login.throttled", Outcome: store.OutcomeDenied, ObjectType: "user", ObjectID: account}); err != nil {
+		if err := s.Store.Audit(ctx, actor, store.Entry{Action: "login.throttled", Outcome: store.OutcomeDenied, ObjectType: "user", ObjectID: account, Detail: deviceDetail(dev)}); err != nil {
 			s.Error(w, r, err)
 			return
 		}
@@ -183,7 +190,7 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		reason = "unknown"
 	}
 	if !ok {
-		if err := s.Store.Audit(ctx, actor, store.Entry{Action: "login.failure", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: account, Detail: reason}); err != nil {
+		if err := s.Store.Audit(ctx, actor, LoginLimit.failure(dev, account, reason)); err != nil {
 			s.Error(w, r, err)
 			return
 		}
@@ -199,6 +206,9 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	if err := s.StartSession(w, r, u, mfaDone, store.Entry{Action: action}); err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	if mfaDone {
+		s.rememberDevice(w, r, u)
 	}
 	switch {
 	case mfaDone:
@@ -231,13 +241,26 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 	actor := s.Actor(r)
 	code := strings.Join(strings.Fields(r.PostFormValue("code")), "")
 	data := shell.MFAData{Code: code}
-	wait, err := s.throttled(ctx, MFALimit, u.ID, actor.Addr)
+	// The owner's known device is counted apart, so someone who has the
+	// password cannot lock the owner out with wrong codes (issue 14,
+	// finding 4); they stay limited themselves.
+	dev, err := s.knownDevice(r, u.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var wait time.Duration
+	if dev != nil {
+		wait, err = s.deviceThrottled(ctx, MFALimit, dev)
+	} else {
+		wait, err = s.throttled(ctx, MFALimit, u.ID, actor.Addr)
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	if wait > 0 {
-		if err := s.Store.Audit(ctx, actor, store.Entry{Action: "mfa.throttled", Outcome: store.OutcomeDenied, ObjectType: "user", ObjectID: u.ID}); err != nil {
+		if err := s.Store.Audit(ctx, actor, store.Entry{Action: "mfa.throttled", Outcome: store.OutcomeDenied, ObjectType: "user", ObjectID: u.ID, Detail: deviceDetail(dev)}); err != nil {
 			s.Error(w, r, err)
 			return
 		}
@@ -246,7 +269,7 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fail := func(msg, detail string) {
-		if err := s.Store.Audit(ctx, actor, store.Entry{Action: "mfa.failure", Outcome: store.OutcomeFailure, ObjectType: "user", ObjectID: u.ID, Detail: detail}); err != nil {
+		if err := s.Store.Audit(ctx, actor, MFALimit.failure(dev, u.ID, detail)); err != nil {
 			s.Error(w, r, err)
 			return
 		}
@@ -288,7 +311,16 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	s.rememberDevice(w, r, u)
 	http.Redirect(w, r, shell.HomeFor(u), http.StatusSeeOther)
+}
+
+// deviceDetail names a known device in an audit row's detail ("" for none).
+func deviceDetail(dev *store.Device) string {
+	if dev == nil {
+		return ""
+	}
+	return "device=" + dev.ID
 }
 
 func isDigits(s string) bool {

@@ -33,6 +33,7 @@ func (f *Fixture) Target(pattern string) (method, path string, form url.Values) 
 		"{patient}", f.PA.ID,
 		"{user}", f.Users[map[bool]string{true: "rex@example.org", false: "nomfa@example.org"}[strings.Contains(path, "/team/")]].ID,
 		"{sid}", "no-such-session",
+		"{device}", "no-such-device",
 		"{grant}", "no-such-grant",
 		"{alert}", "no-such-alert",
 		"{appointment}", "no-such-appointment",
