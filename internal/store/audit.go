@@ -300,6 +300,16 @@ func scanAudit(rows scanner) (audit.Event, error) {
 // database (the data directory's checkpoint file). It returns the first
 // problem, or nil when the log is intact, and the number of rows read.
 func (s *Store) VerifyAudit(ctx context.Context, extra []audit.Checkpoint) (*audit.Problem, int64, error) {
+	p, n, _, err := s.VerifyAuditWitness(ctx, extra, nil)
+	return p, n, err
+}
+
+// VerifyAuditWitness is VerifyAudit that also holds the log to witnessed,
+// checkpoints read from a copy kept off the machine (audit.ScanWitness): it
+// returns the first problem (a witnessed checkpoint the log no longer
+// reaches, or disagrees with, is one), the number of rows read, and what
+// was found about the witness copy (its forged lines among them).
+func (s *Store) VerifyAuditWitness(ctx context.Context, extra []audit.Checkpoint, witnessed []audit.Witnessed) (*audit.Problem, int64, audit.WitnessResult, error) {
 	var cps []audit.Checkpoint
 	err := s.read(ctx, func(tx *Tx) error {
 		var err error
@@ -312,10 +322,11 @@ func (s *Store) VerifyAudit(ctx context.Context, extra []audit.Checkpoint) (*aud
 		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, audit.WitnessResult{}, err
 	}
 	cps = append(cps, extra...)
 	v := audit.NewVerifier(s.key.Public(), cps)
+	v.Witness(witnessed)
 	var problem *audit.Problem
 	err = s.read(ctx, func(tx *Tx) error {
 		rows, err := tx.Query(ctx, `SELECT seq, at, actor_id, actor_role, action, outcome, patient_id, object_type, object_id, client_addr, request_id, detail, prev_hash, hash, sig FROM audit_events ORDER BY seq`)
@@ -335,12 +346,12 @@ func (s *Store) VerifyAudit(ctx context.Context, extra []audit.Checkpoint) (*aud
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, audit.WitnessResult{}, err
 	}
 	if problem == nil {
 		problem = v.Finish()
 	}
-	return problem, v.Count(), nil
+	return problem, v.Count(), v.WitnessResult(), nil
 }
 
 // Checkpoint signs the current head of the audit log, stores the
