@@ -355,8 +355,9 @@ func (s *Store) VerifyAuditWitness(ctx context.Context, extra []audit.Checkpoint
 }
 
 // Checkpoint signs the current head of the audit log, stores the
-// checkpoint, and returns it. It returns the last checkpoint unchanged when
-// no row was added since.
+// checkpoint, queues its sending to the configured audit witnesses, and
+// returns it. It returns the last checkpoint unchanged when no row was added
+// since.
 func (s *Store) Checkpoint(ctx context.Context) (audit.Checkpoint, error) {
 	var cp audit.Checkpoint
 	err := s.write(ctx, func(tx *Tx) error {
@@ -379,8 +380,12 @@ func (s *Store) Checkpoint(ctx context.Context) (audit.Checkpoint, error) {
 		if last == size {
 			return tx.QueryRow(ctx, `SELECT size, head, at, key_id, sig FROM audit_checkpoints WHERE size = $1`, size).Scan(&cp.Size, &cp.Head, &cp.At, &cp.KeyID, &cp.Sig)
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, head, at, key_id, sig) VALUES ($1, $2, $3, $4, $5)`, cp.Size, cp.Head, cp.At, cp.KeyID, cp.Sig)
-		return err
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, head, at, key_id, sig) VALUES ($1, $2, $3, $4, $5)`, cp.Size, cp.Head, cp.At, cp.KeyID, cp.Sig); err != nil {
+			return err
+		}
+		// The audit witness sends it off the machine (in the same
+		// transaction: a stored checkpoint is always queued).
+		return s.enqueueWitnessIn(ctx, tx, cp.At)
 	})
 	cp.At = cp.At.UTC()
 	return cp, err
