@@ -209,8 +209,11 @@ func TestAuditWitness(t *testing.T) {
 	if !strings.Contains(page.Body, "Failing since") || !strings.Contains(page.Body, "answered 503") {
 		t.Errorf("witness page with a failing collector: %s", page.Body)
 	}
-	if len(mailer.sent) != 3 {
-		t.Errorf("send now: %d emails, want a third", len(mailer.sent))
+	// The new hour's first checkpoint and the test both send; when their
+	// jobs run at once, both emails go out, else the later finds the
+	// newest checkpoint already sent.
+	if n := len(mailer.sent); n < 3 || n > 4 || !strings.Contains(mailer.sent[n-1], "\nkapstone-audit-checkpoint-v1 ") {
+		t.Errorf("send now: %d emails, want a third (or a fourth)", n)
 	}
 	sts, _ := f.St.WitnessStatuses(ctx, f.As("admin@example.org"))
 	if len(sts) != 2 || sts[1].Channel != store.WitnessHTTP || !sts[1].FailingSince.Equal(failedAt) || !sts[0].FailingSince.IsZero() {
