@@ -106,6 +106,9 @@ func TestAuditWitness(t *testing.T) {
 	col := newCollector(t)
 	admin := f.SignIn("admin@example.org")
 
+	if a := f.Do("GET", "/admin/audit", nil, admin); !strings.Contains(a.Body, "No audit witness is set") {
+		t.Errorf("the audit log page does not say no witness is set")
+	}
 	page := f.Do("GET", "/admin/audit/witness", nil, admin)
 	if page.Status != 200 || !strings.Contains(page.Body, "No witness is set") {
 		t.Fatalf("witness page = %d, want the unset notice: %s", page.Status, page.Body)
@@ -208,6 +211,9 @@ func TestAuditWitness(t *testing.T) {
 	page = f.Do("GET", "/admin/audit/witness", nil, admin)
 	if !strings.Contains(page.Body, "Failing since") || !strings.Contains(page.Body, "answered 503") {
 		t.Errorf("witness page with a failing collector: %s", page.Body)
+	}
+	if a := f.Do("GET", "/admin/audit", nil, admin); !strings.Contains(a.Body, "The audit witness (http) is failing since") {
+		t.Errorf("the audit log page does not show the failing witness")
 	}
 	// The new hour's first checkpoint and the test both send; when their
 	// jobs run at once, both emails go out, else the later finds the

@@ -166,6 +166,10 @@ type auditData struct {
 	Next   string
 	Page   int
 	Errors map[string]string
+	// Witness is how sending checkpoints off the machine goes, when the
+	// viewer may see it (WitnessShown).
+	Witness      []store.WitnessStatus
+	WitnessShown bool
 }
 
 type auditFilterForm struct {
@@ -248,6 +252,9 @@ func (s *Handlers) Audit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Names = names
+	if st, err := s.Store.WitnessStatuses(r.Context(), s.Actor(r)); err == nil {
+		d.Witness, d.WitnessShown = st, true
+	}
 	// Looking at the audit log is itself audited (the filter only when it
 	// is a well-formed id: nothing typed goes into the log).
 	seen := ""
