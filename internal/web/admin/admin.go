@@ -168,8 +168,9 @@ type auditData struct {
 	Errors map[string]string
 	// Witness is how sending checkpoints off the machine goes, when the
 	// viewer may see it (WitnessShown).
-	Witness      []store.WitnessStatus
-	WitnessShown bool
+	Witness       []store.WitnessStatus
+	WitnessShown  bool
+	WitnessOutbox bool // no SMTP server: witness emails stay on this machine
 }
 
 type auditFilterForm struct {
@@ -253,7 +254,7 @@ func (s *Handlers) Audit(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Names = names
 	if st, err := s.Store.WitnessStatuses(r.Context(), s.Actor(r)); err == nil {
-		d.Witness, d.WitnessShown = st, true
+		d.Witness, d.WitnessShown, d.WitnessOutbox = st, true, s.OutboxOnly
 	}
 	// Looking at the audit log is itself audited (the filter only when it
 	// is a well-formed id: nothing typed goes into the log).
