@@ -29,6 +29,9 @@ type Verifier struct {
 	last    *Checkpoint            // the verified checkpoint with the largest Size
 	forged  *Problem               // the first checkpoint whose signature fails
 	problem *Problem               // the first bad row
+
+	witnessed map[int64][]Checkpoint // trusted checkpoints from a witness copy, by Size
+	witness   WitnessResult
 }
 
 // NewVerifier returns a Verifier for a log signed with the key whose public
@@ -36,7 +39,7 @@ type Verifier struct {
 // It remembers only the checkpoints whose signatures verify; Finish reports
 // the first that does not.
 func NewVerifier(pub ed25519.PublicKey, checkpoints []Checkpoint) *Verifier {
-	v := &Verifier{pub: pub, head: GenesisHash, heads: make(map[int64][]Checkpoint)}
+	v := &Verifier{pub: pub, head: GenesisHash, heads: make(map[int64][]Checkpoint), witnessed: make(map[int64][]Checkpoint)}
 	for _, c := range checkpoints {
 		if err := c.Verify(pub); err != nil {
 			if v.forged == nil {
@@ -106,6 +109,11 @@ func (v *Verifier) check(e *Event) *Problem {
 			return &Problem{e.Seq, fmt.Sprintf("row %d does not match %s (log rewritten with the key after that checkpoint)", e.Seq, c.describe())}
 		}
 	}
+	for _, c := range v.witnessed[e.Seq] {
+		if c.Head != e.Hash {
+			return &Problem{e.Seq, fmt.Sprintf("row %d does not match %s: the log was rewritten after it was witnessed", e.Seq, c.describeWitnessed())}
+		}
+	}
 	return nil
 }
 
@@ -127,9 +135,12 @@ func (v *Verifier) signedByKey(e *Event) bool {
 // added, or nil if it verifies: the Problem Add reported, if any; else a
 // checkpoint whose signature does not verify (Seq 0); else, if a checkpoint
 // covers more rows than were added, a truncated tail, reported at the first
-// missing Seq. Rows removed from the tail after the last checkpoint cannot be
-// detected; sign checkpoints often.
+// missing Seq; else, if a checkpoint from a witness copy (see Witness)
+// covers more rows than were added, rows removed after it was witnessed.
+// Rows removed from the tail after the last checkpoint cannot be detected;
+// sign checkpoints often, and send them off the machine.
 func (v *Verifier) Finish() *Problem {
+	w := v.witness.Newest
 	switch {
 	case v.problem != nil:
 		return v.problem
@@ -140,6 +151,8 @@ func (v *Verifier) Finish() *Problem {
 			return &Problem{1, fmt.Sprintf("log is empty but %s (truncated)", v.last.describe())}
 		}
 		return &Problem{v.count + 1, fmt.Sprintf("log ends at row %d but %s (truncated)", v.count, v.last.describe())}
+	case w != nil && w.Size > v.count:
+		return &Problem{v.count + 1, fmt.Sprintf("the log ends at row %d but %s: rows %d to %d were removed, and the newer checkpoints with them", v.count, w.describeWitnessed(), v.count+1, w.Size)}
 	}
 	return nil
 }

@@ -1,5 +1,7 @@
 // Package mailjob holds the background jobs that send email: the safety
-// alert to a care team, appointment reminders and check-in invitations. A
+// alert to a care team, appointment reminders and check-in invitations;
+// and the audit witness, which sends each signed checkpoint of the audit
+// log off the machine by email and/or HTTP(S) POST. A
 // job.Runner runs them (cmd/kapstone wires them in); the web layer only
 // queues them, through the store. It imports the store, job and notify,
 // never the web packages.
@@ -9,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/job"
@@ -26,6 +29,9 @@ type Sender struct {
 	Crisis string
 	// PracticeName returns the practice's name, as the pages show it.
 	PracticeName func(context.Context) string
+	// HTTP posts checkpoints to an audit witness collector; nil means a
+	// client with WitnessTimeout that follows no redirect.
+	HTTP *http.Client
 }
 
 // Handlers returns the email jobs by job kind, for a job.Runner. Every
@@ -36,6 +42,8 @@ func (s *Sender) Handlers() map[string]job.Handler {
 		store.JobAlertEmail:    s.sendAlertEmail,
 		store.JobReminder:      s.sendReminder,
 		store.JobCheckinInvite: s.sendCheckinInvite,
+		store.JobWitnessEmail:  s.sendWitness,
+		store.JobWitnessHTTP:   s.sendWitness,
 	}
 }
 

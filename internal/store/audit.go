@@ -290,6 +290,16 @@ func scanAudit(rows scanner) (audit.Event, error) {
 // database (the data directory's checkpoint file). It returns the first
 // problem, or nil when the log is intact, and the number of rows read.
 func (s *Store) VerifyAudit(ctx context.Context, extra []audit.Checkpoint) (*audit.Problem, int64, error) {
+	p, n, _, err := s.VerifyAuditWitness(ctx, extra, nil)
+	return p, n, err
+}
+
+// VerifyAuditWitness is VerifyAudit that also holds the log to witnessed,
+// checkpoints read from a copy kept off the machine (audit.ScanWitness): it
+// returns the first problem (a witnessed checkpoint the log no longer
+// reaches, or disagrees with, is one), the number of rows read, and what
+// was found about the witness copy (its forged lines among them).
+func (s *Store) VerifyAuditWitness(ctx context.Context, extra []audit.Checkpoint, witnessed []audit.Witnessed) (*audit.Problem, int64, audit.WitnessResult, error) {
 	var cps []audit.Checkpoint
 	err := s.read(ctx, func(tx *Tx) error {
 		var err error
@@ -302,10 +312,11 @@ func (s *Store) VerifyAudit(ctx context.Context, extra []audit.Checkpoint) (*aud
 		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, audit.WitnessResult{}, err
 	}
 	cps = append(cps, extra...)
 	v := audit.NewVerifier(s.key.Public(), cps)
+	v.Witness(witnessed)
 	var problem *audit.Problem
 	err = s.read(ctx, func(tx *Tx) error {
 		rows, err := tx.Query(ctx, `SELECT seq, at, actor_id, actor_role, action, outcome, patient_id, object_type, object_id, client_addr, request_id, detail, prev_hash, hash, sig FROM audit_events ORDER BY seq`)
@@ -325,17 +336,18 @@ func (s *Store) VerifyAudit(ctx context.Context, extra []audit.Checkpoint) (*aud
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, audit.WitnessResult{}, err
 	}
 	if problem == nil {
 		problem = v.Finish()
 	}
-	return problem, v.Count(), nil
+	return problem, v.Count(), v.WitnessResult(), nil
 }
 
 // Checkpoint signs the current head of the audit log, stores the
-// checkpoint, and returns it. It returns the last checkpoint unchanged when
-// no row was added since.
+// checkpoint, queues its sending to the configured audit witnesses, and
+// returns it. It returns the last checkpoint unchanged when no row was added
+// since.
 func (s *Store) Checkpoint(ctx context.Context) (audit.Checkpoint, error) {
 	var cp audit.Checkpoint
 	err := s.write(ctx, func(tx *Tx) error {
@@ -358,8 +370,12 @@ func (s *Store) Checkpoint(ctx context.Context) (audit.Checkpoint, error) {
 		if last == size {
 			return tx.QueryRow(ctx, `SELECT size, head, at, key_id, sig FROM audit_checkpoints WHERE size = $1`, size).Scan(&cp.Size, &cp.Head, &cp.At, &cp.KeyID, &cp.Sig)
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, head, at, key_id, sig) VALUES ($1, $2, $3, $4, $5)`, cp.Size, cp.Head, cp.At, cp.KeyID, cp.Sig)
-		return err
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (size, head, at, key_id, sig) VALUES ($1, $2, $3, $4, $5)`, cp.Size, cp.Head, cp.At, cp.KeyID, cp.Sig); err != nil {
+			return err
+		}
+		// The audit witness sends it off the machine (in the same
+		// transaction: a stored checkpoint is always queued).
+		return s.enqueueWitnessIn(ctx, tx, cp.At)
 	})
 	cp.At = cp.At.UTC()
 	return cp, err

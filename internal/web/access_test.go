@@ -106,6 +106,8 @@ var policy = map[string]map[string]int{
 	"GET /admin/instruments":                     m(303, 303, 404, 404, 404, 404, 404, 200),
 	"POST /admin/instruments/{instrument}":       m(303, 303, 404, 404, 404, 404, 404, 404), // phq9 ships its wording
 	"GET /admin/audit":                           m(303, 303, 404, 404, 404, 404, 404, 200),
+	"GET /admin/audit/witness":                   m(303, 303, 404, 404, 404, 404, 404, 200),
+	"POST /admin/audit/witness":                  m(303, 303, 404, 404, 404, 404, 404, 303), // empty form: nothing set, nothing changed
 	"GET /admin/emergency":                       m(303, 303, 404, 404, 404, 404, 404, 200),
 	"POST /account/reminders":                    m(303, 303, 303, 303, 404, 404, 404, 404),
 	"POST /account/calendar":                     m(303, 303, 404, 404, 200, 200, 200, 404),

@@ -184,6 +184,8 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/instruments", signedIn, auth.PermInstruments, s.admin.Instruments},
 		{"POST /admin/instruments/{instrument}", signedIn, auth.PermInstruments, s.admin.InstrumentText},
 		{"GET /admin/audit", signedIn, auth.PermAuditLog, s.admin.Audit},
+		{"GET /admin/audit/witness", signedIn, auth.PermSettings, s.admin.Witness},
+		{"POST /admin/audit/witness", signedIn, auth.PermSettings, s.admin.WitnessSave},
 		{"GET /admin/emergency", signedIn, auth.PermEmergencyReview, s.admin.EmergencyReviews},
 		{"POST /admin/emergency/{grant}/review", signedIn, auth.PermEmergencyReview, s.admin.EmergencyReview},
 		{"GET /admin/practice", signedIn, auth.PermSettings, s.admin.Practice},

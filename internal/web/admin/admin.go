@@ -166,6 +166,11 @@ type auditData struct {
 	Next   string
 	Page   int
 	Errors map[string]string
+	// Witness is how sending checkpoints off the machine goes, when the
+	// viewer may see it (WitnessShown).
+	Witness       []store.WitnessStatus
+	WitnessShown  bool
+	WitnessOutbox bool // no SMTP server: witness emails stay on this machine
 }
 
 type auditFilterForm struct {
@@ -248,6 +253,9 @@ func (s *Handlers) Audit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Names = names
+	if st, err := s.Store.WitnessStatuses(r.Context(), s.Actor(r)); err == nil {
+		d.Witness, d.WitnessShown, d.WitnessOutbox = st, true, s.OutboxOnly
+	}
 	// Looking at the audit log is itself audited (the filter only when it
 	// is a well-formed id: nothing typed goes into the log).
 	seen := ""
