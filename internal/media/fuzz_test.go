@@ -265,3 +265,24 @@ func TestFuzzCleanChecker(t *testing.T) {
 		t.Error("the two-frame GIF with a loop extension, as built: the check finds nothing")
 	}
 }
+
+// TestCleanGIFFrameSmallerThanScreen is the case FuzzClean found: a GIF
+// whose screen (what image.DecodeConfig reads) is larger than its first
+// frame. Clean keeps only that frame, so the picture it wrote was 2 x 2
+// while it said 100 x 50, the size pages would then give the image.
+func TestCleanGIFFrameSmallerThanScreen(t *testing.T) {
+	frame := image.NewPaletted(image.Rect(0, 0, 2, 2), palette.Plan9)
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0},
+		Config: image.Config{ColorModel: color.Palette(palette.Plan9), Width: 100, Height: 50}}); err != nil {
+		t.Fatal(err)
+	}
+	pic, err := Clean(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(pic.Bytes))
+	if err != nil || cfg.Width != pic.Width || cfg.Height != pic.Height {
+		t.Errorf("Clean says %d x %d, the file it wrote is %d x %d (%v)", pic.Width, pic.Height, cfg.Width, cfg.Height, err)
+	}
+}
