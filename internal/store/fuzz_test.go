@@ -64,3 +64,38 @@ func FuzzDSN(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseReminderHours checks the practice's reminder field: it refuses
+// with a sentence, or gives at most three distinct leads from 1 hour to
+// MaxReminderHours, largest first, that read back the same when written.
+func FuzzParseReminderHours(f *testing.F) {
+	for _, s := range []string{"48, 24", "none", "NONE", "", " , ,", "24 24 24 24", "1,2,3,4", "0", "337", "-1", "+5", "٣", "48;24", "9223372036854775808", "2\u00a03"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		hours, msg := ParseReminderHours(raw)
+		if msg != "" {
+			if hours != nil {
+				t.Fatalf("ParseReminderHours(%q) refused (%q) but gave %v", raw, msg, hours)
+			}
+			return
+		}
+		if len(hours) > 3 {
+			t.Fatalf("ParseReminderHours(%q) = %v: more than three", raw, hours)
+		}
+		for i, h := range hours {
+			if h < 1 || h > MaxReminderHours || i > 0 && h >= hours[i-1] {
+				t.Fatalf("ParseReminderHours(%q) = %v", raw, hours)
+			}
+		}
+		back, msg := ParseReminderHours(FormatReminderHours(hours))
+		if msg != "" || len(back) != len(hours) {
+			t.Fatalf("ParseReminderHours(%q) = %v does not read back from %q: %v %q", raw, hours, FormatReminderHours(hours), back, msg)
+		}
+		for i := range back {
+			if back[i] != hours[i] {
+				t.Fatalf("ParseReminderHours(%q) = %v reads back as %v", raw, hours, back)
+			}
+		}
+	})
+}
