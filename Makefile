@@ -10,7 +10,7 @@ GO ?= go
 GOTOOLCHAIN ?= go1.27.3
 export GOTOOLCHAIN
 
-.PHONY: test vet lint vulncheck check-ignored fmt-check bench run build
+.PHONY: test vet lint vulncheck check-ignored fmt-check bench run build fuzz
 
 # The suite runs on SQLite; when KAPSTONE_TEST_POSTGRES names a database,
 # it runs a second time on PostgreSQL.
@@ -60,6 +60,26 @@ check-ignored:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+
+# Fuzzing: every fuzz target (a func FuzzX(f *testing.F) in a _test.go
+# file) runs for FUZZTIME, one go test per target (go test fuzzes one at a
+# time). The list is read from the source, so a new target is never left
+# out. make test already runs each target's seeds (f.Add and
+# testdata/fuzz/FuzzX) as ordinary tests; a failure found here is written
+# to testdata/fuzz/FuzzX: fix its cause and commit it as a seed.
+FUZZTIME ?= 5s
+
+fuzz:
+	@targets=$$(grep -rEo --include='*_test.go' --exclude-dir=.git --exclude-dir=testdata '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' . \
+		| sed -E 's|^(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*).*|\1:\2|' | sort -u); \
+	if [ -z "$$targets" ]; then echo "fuzz: no fuzz targets found"; exit 1; fi; \
+	n=0; for t in $$targets; do \
+		echo "== fuzz $${t%%:*} $${t##*:} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
+		n=$$((n + 1)); \
+	done; \
+	echo "fuzz: $$n targets ran, $(FUZZTIME) each"
 
 # Benchmarks compare each measured path with a baseline measured in the same run.
 bench:

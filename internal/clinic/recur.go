@@ -52,9 +52,11 @@ func LocalTime(loc *time.Location, year int, month time.Month, day, hour, min, s
 	// which; settle it. Normalised fields tell us the intended wall clock.
 	want := time.Date(year, month, day, hour, min, sec, 0, time.UTC)
 	_, offT := t.Zone()
-	// Candidates: the wall clock read with each offset in force around t.
-	_, offBefore := t.Add(-3 * time.Hour).Zone()
-	_, offAfter := t.Add(3 * time.Hour).Zone()
+	// Candidates: the wall clock read with each offset in force around t,
+	// two days either side: a gap can be as long as a day (Samoa skipped
+	// 30 December 2011), and the offset before it must be seen.
+	_, offBefore := t.Add(-48 * time.Hour).Zone()
+	_, offAfter := t.Add(48 * time.Hour).Zone()
 	var best time.Time
 	for _, off := range []int{offBefore, offT, offAfter} {
 		c := want.Add(-time.Duration(off) * time.Second)

@@ -278,7 +278,7 @@ func ParseDose(amount, unit string) (DoseAmount, bool) {
 		return DoseAmount{}, false
 	}
 	u := strings.ToLower(m[2])
-	if u == "µg" {
+	if u == "µg" || u == "μg" { // the micro sign, and the Greek small mu it folds with
 		u = "mcg"
 	}
 	return DoseAmount{n, u}, true

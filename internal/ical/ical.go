@@ -257,8 +257,8 @@ func isToken(s string) bool {
 
 // Fold splits one content line (without its line break) into lines of at
 // most 75 octets, as RFC 5545 section 3.1 requires, and joins them with
-// CRLF followed by a single space. It never splits a UTF-8 character. The
-// result has no trailing line break.
+// CRLF followed by a single space. It never splits a UTF-8 character of a
+// valid UTF-8 line. The result has no trailing line break.
 func Fold(line string) string {
 	if len(line) <= maxLineOctets {
 		return line
@@ -271,6 +271,11 @@ func Fold(line string) string {
 		// Move back to the start of a character.
 		for cut > 0 && !utf8.RuneStart(line[cut]) {
 			cut--
+		}
+		if cut == 0 {
+			// Not UTF-8: no character starts in reach, so cut anywhere
+			// rather than never (the loop would make no progress).
+			cut = limit
 		}
 		b.WriteString(line[:cut])
 		b.WriteString("\r\n ")

@@ -70,6 +70,11 @@ func Clean(data []byte) (*Picture, error) {
 	if err != nil {
 		return nil, ErrUnreadable
 	}
+	// The size is the picture's as written: a GIF's first frame may be
+	// smaller than the screen its header declares.
+	if cfg, _, err = image.DecodeConfig(bytes.NewReader(clean)); err != nil {
+		return nil, ErrUnreadable
+	}
 	return &Picture{ContentType: ct, Width: cfg.Width, Height: cfg.Height, Bytes: clean}, nil
 }
 
