@@ -203,11 +203,12 @@ func (s *Store) patientAccess(ctx context.Context, actor Actor, patientID string
 			return err
 		}
 		e := Entry{Action: action, PatientID: patientID, ObjectType: "patient", ObjectID: patientID}
-		// Marked here, once: the row says emergency whatever detail fn adds.
-		e.Emergency = a.Relation == auth.RelEmergency
+		// The emergency mark is not fn's to set: appendAudit adds it from
+		// the actor's relation to the patient, whatever fn does to e.
 		if err := fn(tx, a, &e); err != nil {
 			return err
 		}
+		e.PatientID = patientID // whatever fn did to e, the row is about this patient
 		return s.appendAudit(ctx, tx, actor, e)
 	})
 	return s.auditDenied(ctx, actor, patientID, p, action, err)
