@@ -230,6 +230,20 @@ func (s *Store) patientRead(ctx context.Context, actor Actor, patientID string, 
 	return s.auditDenied(ctx, actor, patientID, p, action, err)
 }
 
+// AuthorizeRecord checks, before a route's handler reads its form, that
+// actor may do p with patientID (auth.Can with their relation to the
+// patient). A refusal is audited as denied under action (with the
+// emergency mark when the actor holds a grant) and answered ENotFound, as
+// the store's own checks answer; the store still checks again when the
+// handler calls it.
+func (s *Store) AuthorizeRecord(ctx context.Context, actor Actor, patientID string, p auth.Permission, action string) error {
+	err := s.read(ctx, func(tx *Tx) error {
+		_, err := s.authorize(ctx, tx, actor, patientID, p)
+		return err
+	})
+	return s.auditDenied(ctx, actor, patientID, p, action, err)
+}
+
 // auditDenied audits err, when it is authorize's refusal of p, as a
 // denied action (in its own transaction) and answers ENotFound; any other
 // err is returned as it is.
