@@ -232,16 +232,27 @@ func (s *Store) patientRead(ctx context.Context, actor Actor, patientID string, 
 
 // AuthorizeRecord checks, before a route's handler reads its form, that
 // actor may do p with patientID (auth.Can with their relation to the
-// patient). A refusal is audited as denied under action (with the
-// emergency mark when the actor holds a grant) and answered ENotFound, as
-// the store's own checks answer; the store still checks again when the
-// handler calls it.
-func (s *Store) AuthorizeRecord(ctx context.Context, actor Actor, patientID string, p auth.Permission, action string) error {
+// patient). A refusal is audited as route.denied, its detail naming p and
+// the route (with the emergency mark before them when the actor holds a
+// grant), and answered ENotFound, as the store's own checks answer; the
+// store checks again when the handler calls it.
+func (s *Store) AuthorizeRecord(ctx context.Context, actor Actor, patientID string, p auth.Permission, route string) error {
 	err := s.read(ctx, func(tx *Tx) error {
 		_, err := s.authorize(ctx, tx, actor, patientID, p)
 		return err
 	})
-	return s.auditDenied(ctx, actor, patientID, p, action, err)
+	var d errDenied
+	if errors.As(err, &d) {
+		e := Entry{Action: "route.denied", Outcome: OutcomeDenied, ObjectType: "patient", ObjectID: patientID, Detail: "perm=" + string(p) + "; " + route}
+		if d.exists {
+			e.PatientID = patientID
+		}
+		if aerr := s.Audit(ctx, actor, e); aerr != nil {
+			return aerr
+		}
+		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	return err
 }
 
 // auditDenied audits err, when it is authorize's refusal of p, as a

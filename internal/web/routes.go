@@ -311,7 +311,7 @@ func (s *Server) guard(rt route) http.Handler {
 			// same whatever was typed. Pages (GET) are left to the store,
 			// whose refusal some pages answer in their own way.
 			if perm := onRecord[rt.pattern]; perm != "" && r.Method != http.MethodGet {
-				if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), perm, "route.denied"); err != nil {
+				if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), perm, rt.pattern); err != nil {
 					s.Error(w, r, err)
 					return
 				}
