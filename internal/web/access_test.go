@@ -414,20 +414,25 @@ func leak(can canFunc, o observation, body string) string {
 }
 
 // relationState is what the matrix's expectations assume of the practice:
-// the care teams, the grants and the sign-ins. A route that changes it
-// gets a fresh practice for the routes after it.
+// the callers' places on care teams, their grants, sign-ins and accounts.
+// A route that changes it gets a fresh practice for the routes after it.
 var relationState = []string{
-	`SELECT count(*) FROM care_team WHERE removed_at IS NULL`,
-	`SELECT count(*) FROM emergency_access`,
-	`SELECT count(*) FROM sessions`,
-	`SELECT count(*) FROM users WHERE disabled_at IS NULL`,
+	`SELECT count(*) FROM care_team WHERE removed_at IS NULL AND user_id IN (%s)`,
+	`SELECT count(*) FROM emergency_access WHERE user_id IN (%s)`,
+	`SELECT count(*) FROM sessions WHERE user_id IN (%s)`,
+	`SELECT count(*) FROM users WHERE disabled_at IS NULL AND id IN (%s)`,
 }
 
 func (mp *matrixPractice) state(t *testing.T) string {
 	t.Helper()
+	var ids []string
+	for _, a := range matrixActors[2:] {
+		ids = append(ids, "'"+mp.f.Users[a.email].ID+"'") // generated ids: letters and digits
+	}
 	var out []string
 	for _, q := range relationState {
 		var n int
+		q = fmt.Sprintf(q, strings.Join(ids, ", "))
 		if err := mp.db.QueryRow(q).Scan(&n); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -459,10 +464,12 @@ func (mp *matrixPractice) do(method, path string, form url.Values, a matrixActor
 // practice and run in parallel; POST routes run one after another on a
 // practice that is made afresh after any route changed the care teams,
 // grants or sign-ins.
-func runMatrix(t *testing.T) []observation {
+func runMatrix(t *testing.T) ([]observation, map[string]int) {
+	start := time.Now()
 	var (
-		mu  sync.Mutex
-		obs []observation
+		mu   sync.Mutex
+		obs  []observation
+		seen = map[string]int{} // canary -> answers that showed it
 	)
 	record := func(o observation, body string) {
 		if l := leak(auth.Can, o, body); l != "" {
@@ -470,6 +477,13 @@ func runMatrix(t *testing.T) []observation {
 		}
 		mu.Lock()
 		obs = append(obs, o)
+		for _, p := range []string{"A", "B"} {
+			for _, c := range canaries(p) {
+				if strings.Contains(body, c.text) {
+					seen[c.text]++
+				}
+			}
+		}
 		mu.Unlock()
 	}
 	getPractice := newMatrixPractice(t)
@@ -505,6 +519,7 @@ func runMatrix(t *testing.T) []observation {
 		go func() { defer wg.Done(); inner.Wait(); <-sem }()
 	}
 	wg.Wait()
+	getTime, practices := time.Since(start), 2
 	postPractice := newMatrixPractice(t)
 	before := postPractice.state(t)
 	for _, rt := range posts {
@@ -515,8 +530,10 @@ func runMatrix(t *testing.T) []observation {
 			postPractice.f.St.Close()
 			postPractice = newMatrixPractice(t)
 			before = postPractice.state(t)
+			practices++
 		}
 	}
+	t.Logf("GET routes in %v; POST routes in %v on %d practices in all", getTime.Round(time.Millisecond), (time.Since(start) - getTime).Round(time.Millisecond), practices)
 	nochild := map[string]int{}
 	for _, o := range obs {
 		if o.c.name == "nochild" {
@@ -528,7 +545,7 @@ func runMatrix(t *testing.T) []observation {
 			obs[i].missingStatus = nochild[o.route.Pattern+" "+o.actor.name]
 		}
 	}
-	return obs
+	return obs, seen
 }
 
 // TestRouteAccessMatrix walks every route in routes.go for every kind of
@@ -538,7 +555,16 @@ func runMatrix(t *testing.T) []observation {
 // longer match: the matrix catches a broken policy.
 func TestRouteAccessMatrix(t *testing.T) {
 	start := time.Now()
-	obs := runMatrix(t)
+	obs, seen := runMatrix(t)
+	// The canaries are where a leak would show them: each is on some page
+	// its readers are allowed.
+	for _, p := range []string{"A", "B"} {
+		for _, c := range canaries(p) {
+			if seen[c.text] == 0 {
+				t.Errorf("canary %q is on no page: the leak checks cannot see it", c.text)
+			}
+		}
+	}
 	denied, allowed := 0, 0
 	for _, o := range obs {
 		if m := mismatch(auth.Can, o); m != "" {
