@@ -32,7 +32,7 @@ import (
 // matrixActor is one caller of the matrix.
 type matrixActor struct {
 	name  string
-	email string      // "" for anon; thea's for half (password only)
+	email string      // "" for anon; for half, a therapist who gave only their password
 	role  clinic.Role // "" for anon and half
 	rel   map[string]auth.Relation
 }
@@ -42,7 +42,7 @@ type matrixActor struct {
 // here so the expectations do not ask the code under test.
 var matrixActors = []matrixActor{
 	{name: "anon"},
-	{name: "half", email: "thea@example.org"},
+	{name: "half", email: "hana@example.org"}, // a therapist of her own, so no other caller's sign-out ends her session
 	{"pA", "pat@example.org", clinic.RolePatient, map[string]auth.Relation{"A": auth.RelSelf}},
 	{"pB", "bea@example.org", clinic.RolePatient, map[string]auth.Relation{"B": auth.RelSelf}},
 	{"thea", "thea@example.org", clinic.RoleTherapist, map[string]auth.Relation{"A": auth.RelOwner}},      // owns A
@@ -110,6 +110,7 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 		{Email: "ria@example.org", DisplayName: "Ria Prescriber", Role: clinic.RolePrescriber},
 		{Email: "tess@example.org", DisplayName: "Tess Therapist", Role: clinic.RoleTherapist},
 		{Email: "pete@example.org", DisplayName: "Pete Prescriber", Role: clinic.RolePrescriber},
+		{Email: "hana@example.org", DisplayName: "Hana Halfway", Role: clinic.RoleTherapist},
 	} {
 		u.TOTPSecret = f.Users["thea@example.org"].TOTPSecret
 		if err := f.St.CreateUser(ctx, store.System, u, hash); err != nil {
@@ -174,7 +175,7 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 	for _, a := range matrixActors[2:] {
 		mp.cookies[a.name] = f.SignIn(a.email)
 	}
-	mp.cookies["half"] = f.SessionCookie(f.Login("thea@example.org", webtest.TestPassword, ""))
+	mp.cookies["half"] = f.SessionCookie(f.Login("hana@example.org", webtest.TestPassword, ""))
 	mp.db = f.RawDB()
 	return mp
 }
@@ -426,7 +427,7 @@ var relationState = []string{
 func (mp *matrixPractice) state(t *testing.T) string {
 	t.Helper()
 	var ids []string
-	for _, a := range matrixActors[2:] {
+	for _, a := range matrixActors[1:] {
 		ids = append(ids, "'"+mp.f.Users[a.email].ID+"'") // generated ids: letters and digits
 	}
 	var out []string
