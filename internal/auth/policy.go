@@ -38,7 +38,7 @@ type Permission string
 // Permissions on a patient record: Can answers them from the role and the
 // relation to the patient.
 const (
-	// PermChart is reading and writing clinical content.
+	// PermChart is reading clinical content (a read: emergency access may).
 	PermChart Permission = "chart"
 	// PermProfile is seeing who the patient is and who is on their team:
 	// administration, no clinical content. (The portal invitation is
@@ -46,7 +46,8 @@ const (
 	PermProfile Permission = "profile"
 	// PermTeam is adding and removing care-team members.
 	PermTeam Permission = "team"
-	// PermEmergency is asking for break-glass access to a chart.
+	// PermEmergency is asking for break-glass access to a chart: a
+	// therapist of the practice only (see the policy table).
 	PermEmergency Permission = "emergency"
 	// PermAccount is making the patient's portal invitation or a password
 	// reset link for their account: whoever holds the link can become the
@@ -55,17 +56,22 @@ const (
 	// PermDetails is changing who the patient is and how to reach them:
 	// admins and the care team (not emergency access).
 	PermDetails Permission = "details"
-	// PermClinical is a clinician's work on a chart they reach: the stage,
-	// the consult thread, measures asked, paper check-ins, appointments,
-	// acknowledging alerts, reading prescriptions, the dosing room, and
-	// starting a questionnaire no one asked for.
+	// PermClinicalRead is reading what clinicians keep for each other on a
+	// chart they reach: the consult thread, prescriptions, where the
+	// shared journal would be (a read: emergency access may).
+	PermClinicalRead Permission = "clinical-read"
+	// PermClinical is a clinician's work on the chart of a patient on
+	// their care team: the stage, posting to the consult thread, measures
+	// asked, paper check-ins, appointments, acknowledging alerts, and
+	// starting a questionnaire no one asked for (a write).
 	PermClinical Permission = "clinical"
 	// PermForms is filling in the patient's forms (intake, questionnaires):
-	// the patient themself and the clinicians who reach the chart.
+	// the patient themself and the clinicians on the care team (a write).
 	PermForms Permission = "forms"
-	// PermEvaluation is the therapist's evaluation of the patient.
+	// PermEvaluation is the therapist's evaluation of the patient (a write).
 	PermEvaluation Permission = "evaluation"
-	// PermClearance is the prescriber's medical clearance decision.
+	// PermClearance is the prescriber's medical clearance decision (a
+	// write).
 	PermClearance Permission = "clearance"
 	// PermPrescriberCall is a prescriber's call in a dosing session:
 	// overriding a hold, clearing new medication, a dose other than the
@@ -164,7 +170,7 @@ const (
 // Permissions lists every permission Can knows.
 var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
-	PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
+	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
 	PermDosing, PermPreparation, PermJournal, PermSharedJournal,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
@@ -184,36 +190,75 @@ func relSet(rs ...Relation) rels {
 }
 
 var (
-	anyRel   = relSet(Relations...)
-	reach    = relSet(RelTeam, RelOwner, RelEmergency) // a clinician who reaches the chart
+	anyRel = relSet(Relations...)
+	// reach is a therapist of the practice who reaches the chart: on the
+	// care team, or holding a live emergency grant. Only reads use it.
+	reach = relSet(RelTeam, RelOwner, RelEmergency)
+	// teamOnly is the care team itself: every write on a patient's record,
+	// and everything a prescriber does.
 	teamOnly = relSet(RelTeam, RelOwner)
-	self     = relSet(RelSelf)
+	// notEmergency is an admin's reach for administrative writes: every
+	// patient, but never through a break-glass grant (admins cannot ask
+	// for one; the relation is left out so no write anywhere in the table
+	// grants RelEmergency).
+	notEmergency = anyRel &^ relSet(RelEmergency)
+	self         = relSet(RelSelf)
 )
+
+// Writes lists the permissions on a patient's record that change it. Emergency
+// access is read-only: none of them grants RelEmergency to any role unless
+// EmergencyWrites names it (TestEmergencyReadOnly holds the table to this).
+var Writes = []Permission{
+	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
+	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal,
+}
+
+// EmergencyWrites are the writes a clinician may make through emergency
+// access, each with the reason they truly need it in an emergency. There
+// are none: a clinician outside the care team reads the chart (who the
+// patient is, their contacts, intake, medication, prescriptions, alerts,
+// the consult thread) and acts by phone and in person; the record is
+// changed by the care team, whom the break-glass clinician calls. Entering
+// a permission here is a policy decision and needs its reason beside it.
+var EmergencyWrites = map[Permission]string{}
 
 // policy is the whole table: for each permission, each role allowed it and
 // in which relations. A role or permission not listed is denied.
+//
+// The prescriber role is the partner prescriber: a clinician of another
+// organisation who sees only the patients referred to them (PRODUCT.md).
+// They may not use emergency access at all (no PermEmergency, and
+// RelEmergency in none of their rows, so even a grant made before this
+// rule gives them nothing): minimum necessary. They reach a patient by
+// referral to the care team; an emergency read of a patient who is not
+// theirs is the practice's own clinicians' job.
 var policy = map[Permission]map[clinic.Role]rels{
 	PermChart: {
-		clinic.RolePatient: self, clinic.RoleTherapist: reach, clinic.RolePrescriber: reach,
+		clinic.RolePatient: self, clinic.RoleTherapist: reach, clinic.RolePrescriber: teamOnly,
 	},
 	PermProfile: {
-		clinic.RolePatient: self, clinic.RoleTherapist: reach, clinic.RolePrescriber: reach, clinic.RoleAdmin: anyRel,
+		clinic.RolePatient: self, clinic.RoleTherapist: reach, clinic.RolePrescriber: teamOnly, clinic.RoleAdmin: anyRel,
 	},
-	PermTeam:      {clinic.RoleTherapist: relSet(RelOwner), clinic.RoleAdmin: anyRel},
-	PermAccount:   {clinic.RoleTherapist: relSet(RelOwner)},
-	PermDetails:   {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly, clinic.RoleAdmin: anyRel},
-	PermEmergency: {clinic.RoleTherapist: relSet(RelNone), clinic.RolePrescriber: relSet(RelNone)},
+	PermClinicalRead:  {clinic.RoleTherapist: reach, clinic.RolePrescriber: teamOnly},
+	PermSharedJournal: {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	// Only a therapist of the practice may ask for emergency access (see
+	// above for why not the partner prescriber).
+	PermEmergency: {clinic.RoleTherapist: relSet(RelNone)},
 
-	PermClinical:       {clinic.RoleTherapist: reach, clinic.RolePrescriber: reach},
-	PermForms:          {clinic.RolePatient: self, clinic.RoleTherapist: reach, clinic.RolePrescriber: reach},
-	PermEvaluation:     {clinic.RoleTherapist: reach},
-	PermClearance:      {clinic.RolePrescriber: reach},
-	PermPrescriberCall: {clinic.RolePrescriber: reach},
+	// Writes: the care team (and admins for administration), never
+	// RelEmergency.
+	PermTeam:           {clinic.RoleTherapist: relSet(RelOwner), clinic.RoleAdmin: notEmergency},
+	PermAccount:        {clinic.RoleTherapist: relSet(RelOwner)},
+	PermDetails:        {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly, clinic.RoleAdmin: notEmergency},
+	PermClinical:       {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermForms:          {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermEvaluation:     {clinic.RoleTherapist: teamOnly},
+	PermClearance:      {clinic.RolePrescriber: teamOnly},
+	PermPrescriberCall: {clinic.RolePrescriber: teamOnly},
 	PermPrescribe:      {clinic.RolePrescriber: teamOnly},
 	PermDosing:         {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermPreparation:    {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermJournal:        {clinic.RolePatient: self},
-	PermSharedJournal:  {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
@@ -253,9 +298,10 @@ var policy = map[Permission]map[clinic.Role]rels{
 //   - A patient reaches their own record (chart and profile) and fills in
 //     their own forms; nothing clinical beyond that.
 //   - Therapists and prescribers reach the records of patients whose care
-//     team they are on, or for which they hold a live emergency grant, and
-//     do their clinical work there; the shared journal, prescribing and
-//     changing the patient's details need the care team itself.
+//     team they are on and do their clinical work there.
+//   - A therapist outside the team who holds a live emergency grant reads
+//     the chart (not the shared journal) and writes nothing (Writes,
+//     EmergencyWrites).
 //   - Only a therapist evaluates; only a prescriber clears, prescribes and
 //     makes the prescriber's calls in a dosing session.
 //   - Admins administer (profile, team, details) every patient but never
@@ -264,7 +310,8 @@ var policy = map[Permission]map[clinic.Role]rels{
 //   - Only the owning therapist makes portal invitations and password
 //     resets for the patient (not admins, not emergency access): a link
 //     makes its holder the patient.
-//   - A clinician not on the team may ask for emergency access.
+//   - A therapist not on the team may ask for emergency access; the
+//     partner prescriber may not.
 //
 // RoleSystem may only save settings, site pages and staff profiles,
 // manage accounts, add patients, make sign-in links and retry jobs.

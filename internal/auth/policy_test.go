@@ -20,37 +20,50 @@ var all = []Relation{RelNone, RelEmergency, RelTeam, RelOwner, RelSelf}
 // role allowed it and in which relations. Every other (role, relation)
 // pair, including the roles "" and "system" unless listed, is denied.
 var expected = map[Permission]map[clinic.Role][]Relation{
+	// Reads: a therapist with a live emergency grant reaches them; the
+	// partner prescriber only on the care team.
 	PermChart: {
 		patient:    {RelSelf},
 		therapist:  {RelEmergency, RelTeam, RelOwner},
-		prescriber: {RelEmergency, RelTeam, RelOwner},
+		prescriber: {RelTeam, RelOwner},
 	},
 	PermProfile: {
 		patient:    {RelSelf},
 		therapist:  {RelEmergency, RelTeam, RelOwner},
-		prescriber: {RelEmergency, RelTeam, RelOwner},
+		prescriber: {RelTeam, RelOwner},
 		admin:      all,
 	},
-	PermTeam:    {therapist: {RelOwner}, admin: all},
+	PermClinicalRead: {
+		therapist:  {RelEmergency, RelTeam, RelOwner},
+		prescriber: {RelTeam, RelOwner},
+	},
+	PermSharedJournal: {
+		therapist:  {RelTeam, RelOwner},
+		prescriber: {RelTeam, RelOwner},
+	},
+	// Only a therapist of the practice asks for emergency access.
+	PermEmergency: {therapist: {RelNone}},
+
+	// Writes: never through emergency access.
+	PermTeam:    {therapist: {RelOwner}, admin: {RelNone, RelTeam, RelOwner, RelSelf}},
 	PermAccount: {therapist: {RelOwner}},
 	PermDetails: {
 		therapist:  {RelTeam, RelOwner},
 		prescriber: {RelTeam, RelOwner},
-		admin:      all,
+		admin:      {RelNone, RelTeam, RelOwner, RelSelf},
 	},
-	PermEmergency: {therapist: {RelNone}, prescriber: {RelNone}},
 	PermClinical: {
-		therapist:  {RelEmergency, RelTeam, RelOwner},
-		prescriber: {RelEmergency, RelTeam, RelOwner},
+		therapist:  {RelTeam, RelOwner},
+		prescriber: {RelTeam, RelOwner},
 	},
 	PermForms: {
 		patient:    {RelSelf},
-		therapist:  {RelEmergency, RelTeam, RelOwner},
-		prescriber: {RelEmergency, RelTeam, RelOwner},
+		therapist:  {RelTeam, RelOwner},
+		prescriber: {RelTeam, RelOwner},
 	},
-	PermEvaluation:     {therapist: {RelEmergency, RelTeam, RelOwner}},
-	PermClearance:      {prescriber: {RelEmergency, RelTeam, RelOwner}},
-	PermPrescriberCall: {prescriber: {RelEmergency, RelTeam, RelOwner}},
+	PermEvaluation:     {therapist: {RelTeam, RelOwner}},
+	PermClearance:      {prescriber: {RelTeam, RelOwner}},
+	PermPrescriberCall: {prescriber: {RelTeam, RelOwner}},
 	PermPrescribe:      {prescriber: {RelTeam, RelOwner}},
 	PermDosing: {
 		therapist:  {RelTeam, RelOwner},
@@ -62,10 +75,6 @@ var expected = map[Permission]map[clinic.Role][]Relation{
 		prescriber: {RelTeam, RelOwner},
 	},
 	PermJournal: {patient: {RelSelf}},
-	PermSharedJournal: {
-		therapist:  {RelTeam, RelOwner},
-		prescriber: {RelTeam, RelOwner},
-	},
 
 	PermEditPost:     {admin: all, therapist: {RelSelf}, prescriber: {RelSelf}},
 	PermStaffProfile: {admin: all, therapist: {RelSelf}, prescriber: {RelSelf}},
@@ -165,5 +174,52 @@ func TestPracticeWide(t *testing.T) {
 		if CanSome(RoleSystem, p) {
 			t.Errorf("the system role may %q", p)
 		}
+	}
+}
+
+// patientReads are the permissions on a patient's record that only read it.
+var patientReads = []Permission{PermChart, PermProfile, PermClinicalRead, PermSharedJournal}
+
+// TestEmergencyReadOnly checks that emergency access is read-only: no
+// permission that writes a patient's record grants RelEmergency to any
+// role (EmergencyWrites is empty: a write kept for emergencies would need
+// its reason there), that every patient-record permission is a read or a
+// write (a new one must be put in Writes or patientReads), and that the
+// partner prescriber cannot ask for emergency access nor use an old grant.
+func TestEmergencyReadOnly(t *testing.T) {
+	if len(EmergencyWrites) != 0 {
+		t.Errorf("EmergencyWrites = %v: the policy lists no write for emergency access today", EmergencyWrites)
+	}
+	for _, p := range Writes {
+		if !slices.Contains(Permissions, p) {
+			t.Errorf("write %q is not in Permissions", p)
+		}
+		for _, role := range roles {
+			if Can(role, RelEmergency, p) && EmergencyWrites[p] == "" {
+				t.Errorf("Can(%q, emergency, %q) = true: emergency access must not write", role, p)
+			}
+		}
+	}
+	for _, p := range Permissions {
+		kinds := 0
+		for _, list := range [][]Permission{Writes, patientReads, practiceWide, {PermEmergency, PermEditPost, PermStaffProfile}} {
+			if slices.Contains(list, p) {
+				kinds++
+			}
+		}
+		if kinds != 1 {
+			t.Errorf("%q is in %d of the lists (writes, reads, practice-wide, own things): put it in exactly one", p, kinds)
+		}
+	}
+	if CanSome(prescriber, PermEmergency) {
+		t.Error("the partner prescriber may ask for emergency access")
+	}
+	for _, p := range slices.Concat(Writes, patientReads) {
+		if Can(prescriber, RelEmergency, p) {
+			t.Errorf("a prescriber's emergency grant allows %q", p)
+		}
+	}
+	if !Can(therapist, RelEmergency, PermChart) || !Can(therapist, RelEmergency, PermProfile) || !Can(therapist, RelEmergency, PermClinicalRead) {
+		t.Error("a therapist with an emergency grant cannot read the chart")
 	}
 }

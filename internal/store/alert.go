@@ -239,7 +239,7 @@ func (s *Store) AcknowledgeSafetyAlert(ctx context.Context, actor Actor, patient
 	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "alert.acknowledge", func(tx *Tx, a Access, e *Entry) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermClinical, "alert.acknowledge", func(tx *Tx, a Access, e *Entry) error {
 		note = strings.TrimSpace(note)
 		if note == "" {
 			return &clinic.Error{Code: clinic.EInvalid, Message: "Say what you did (for example: called the patient, safety plan reviewed).", Fields: map[string]string{"ack_note": "Say what you did (for example: called the patient, safety plan reviewed)."}}

@@ -191,9 +191,11 @@ func TestRiskSignalsMigrationKeepsLegacyAlertWords(t *testing.T) {
 	}
 }
 
-// TestEmergencyMarkSurvivesDetail: a paper check-in entered through
-// emergency access is audited as emergency, although the entry sets its own
-// detail (it used to overwrite the mark with "phq9:paper").
+// TestEmergencyMarkSurvivesDetail: under emergency access a paper check-in
+// (a write) is refused and the refusal keeps the emergency mark beside its
+// own detail; a read keeps the mark even when the store function rewrites
+// the whole audit entry; the patient's access report shows the read as
+// emergency access.
 func TestEmergencyMarkSurvivesDetail(t *testing.T) {
 	ctx := context.Background()
 	rp := newRiskPractice(t)
@@ -210,15 +212,29 @@ func TestEmergencyMarkSurvivesDetail(t *testing.T) {
 	for _, it := range inst.Items {
 		answers[it.ID] = 0
 	}
-	if _, err := rp.s.EnterPaperCheckin(ctx, theo, rp.p.ID, "phq9", answers, rp.now.Add(-time.Hour)); err != nil {
-		t.Fatal(err)
+	if _, err := rp.s.EnterPaperCheckin(ctx, theo, rp.p.ID, "phq9", answers, rp.now.Add(-time.Hour)); clinic.ErrorCode(err) != clinic.ENotFound {
+		t.Fatalf("paper check-in by emergency access = %v, want %s", err, clinic.ENotFound)
 	}
-	rows, _, err := rp.s.FindAudit(ctx, store.Actor{UserID: "auditor", Role: clinic.RoleAdmin}, store.AuditFilter{Action: "checkin.complete", ActorID: theo.UserID, Limit: 10})
+	auditor := store.Actor{UserID: "auditor", Role: clinic.RoleAdmin}
+	rows, _, err := rp.s.FindAudit(ctx, auditor, store.AuditFilter{Action: "checkin.complete", ActorID: theo.UserID, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 || rows[0].Detail != "emergency; phq9:paper" {
-		t.Fatalf("paper entry by emergency access audited as %+v, want one row with detail %q", rows, "emergency; phq9:paper")
+	if len(rows) != 1 || rows[0].Outcome != store.OutcomeDenied || rows[0].Detail != "emergency; perm=forms" {
+		t.Fatalf("paper entry by emergency access audited as %+v, want one denied row with detail %q", rows, "emergency; perm=forms")
+	}
+	// A store function that rewrites the whole entry cannot drop the mark.
+	if err := store.PatientAccessForTest(ctx, rp.s, theo, rp.p.ID, func(e *store.Entry) {
+		*e = store.Entry{Action: "test.read", ObjectType: "note", ObjectID: "n1", Detail: "its own detail", Emergency: false}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows, _, err = rp.s.FindAudit(ctx, auditor, store.AuditFilter{Action: "test.read", ActorID: theo.UserID, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Outcome != store.OutcomeSuccess || rows[0].Detail != "emergency; its own detail" || rows[0].PatientID != rp.p.ID {
+		t.Fatalf("read by emergency access audited as %+v, want one row on the patient with detail %q", rows, "emergency; its own detail")
 	}
 	report, err := rp.s.AccessReport(ctx, rp.patient)
 	if err != nil {
@@ -226,14 +242,14 @@ func TestEmergencyMarkSurvivesDetail(t *testing.T) {
 	}
 	found := false
 	for _, r := range report {
-		if r.Action == "checkin.complete" {
+		if r.Action == "test.read" {
 			found = true
 			if !r.Emergency {
-				t.Error("the patient's access report does not mark the paper entry as emergency access")
+				t.Error("the patient's access report does not mark the read as emergency access")
 			}
 		}
 	}
 	if !found {
-		t.Error("the paper entry is not in the patient's access report")
+		t.Error("the read is not in the patient's access report")
 	}
 }

@@ -55,9 +55,11 @@ type Entry struct {
 	ObjectType string
 	ObjectID   string
 	Detail     string
-	// Emergency marks an access made through emergency access (set by
-	// patientAccess). The row's detail then starts with "emergency",
-	// whatever Detail a handler sets, so no handler can erase the mark.
+	// Emergency marks an access made through emergency access. The audit
+	// writer (appendAudit) sets it itself for every row about a patient
+	// whose actor stands to them by a live emergency grant, and the row's
+	// detail then starts with "emergency", whatever Detail or Emergency a
+	// caller set: no caller can leave the mark out or erase it.
 	Emergency bool
 }
 
@@ -95,6 +97,16 @@ func (s *Store) AuditKey() *audit.Key { return s.key }
 func (s *Store) appendAudit(ctx context.Context, tx *Tx, a Actor, e Entry) error {
 	if s.key == nil {
 		return errors.New("audit: no signing key")
+	}
+	// The emergency mark is the writer's to set, from the data, for every
+	// row about a patient: success or refusal, read or write, whichever
+	// store function or handler made the entry.
+	if e.PatientID != "" && a.UserID != "" {
+		rel, err := s.relation(ctx, tx, a, e.PatientID)
+		if err != nil {
+			return fmt.Errorf("audit: relation: %w", err)
+		}
+		e.Emergency = rel == auth.RelEmergency
 	}
 	if err := s.d.lockAudit(ctx, tx.tx); err != nil {
 		return fmt.Errorf("audit: lock: %w", err)

@@ -59,7 +59,7 @@ func (s *Store) ChangeStage(ctx context.Context, actor Actor, patientID string, 
 }
 
 func (s *Store) changeStage(ctx context.Context, actor Actor, patientID string, to clinic.Stage, reason string) error {
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "course.stage", func(tx *Tx, a Access, e *Entry) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermClinical, "course.stage", func(tx *Tx, a Access, e *Entry) error {
 		var from string
 		if err := tx.QueryRow(ctx, `SELECT stage FROM patients WHERE id = $1`, patientID).Scan(&from); err != nil {
 			return err
@@ -129,7 +129,7 @@ func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, i
 	}
 	safety := clinic.IntakeRisk(in.Answers)
 	var version int64
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
+	err := s.patientAccess(ctx, actor, patientID, auth.PermForms, action, func(tx *Tx, a Access, e *Entry) error {
 		if err := in.Validate(questionIDs, submit); err != nil {
 			return err
 		}
@@ -156,7 +156,7 @@ func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, i
 	if safety && clinic.ErrorCode(err) == clinic.EInvalid {
 		// The form could not be saved (another field is wrong), but the
 		// answer was given: the alert goes out anyway.
-		if aerr := s.patientAccess(ctx, actor, patientID, auth.PermChart, "intake.safety", func(tx *Tx, a Access, e *Entry) error {
+		if aerr := s.patientAccess(ctx, actor, patientID, auth.PermForms, "intake.safety", func(tx *Tx, a Access, e *Entry) error {
 			return s.raiseSafetyAlert(ctx, tx, actor, patientID, "intake", clinic.IntakeRiskWords(in.Answers))
 		}); aerr != nil {
 			return 0, aerr

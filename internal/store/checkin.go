@@ -53,7 +53,7 @@ func (s *Store) AssignMeasure(ctx context.Context, actor Actor, patientID, instr
 	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "measure.assign", func(tx *Tx, a Access, e *Entry) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermClinical, "measure.assign", func(tx *Tx, a Access, e *Entry) error {
 		fe := clinic.FieldErrors{}
 		if inst, ok, err := s.instrument(ctx, tx, instrument); err != nil {
 			return err
@@ -86,7 +86,7 @@ func (s *Store) EndAssignment(ctx context.Context, actor Actor, patientID, instr
 	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "measure.end", func(tx *Tx, a Access, e *Entry) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermClinical, "measure.end", func(tx *Tx, a Access, e *Entry) error {
 		if _, ok := measure.Get(instrument); !ok {
 			return clinic.Errorf(clinic.ENotFound, "We could not find that questionnaire.")
 		}
@@ -248,7 +248,7 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 	given, bad := measure.Validate(inst, answers)
 	var c *Checkin
 	var verr error // why the check-in could not be completed; the answers are saved anyway
-	err = s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
+	err = s.patientAccess(ctx, actor, patientID, auth.PermForms, action, func(tx *Tx, a Access, e *Entry) error {
 		c = &Checkin{Instrument: instrument}
 		if err := s.d.lockPatientRisk(ctx, tx.tx, patientID); err != nil {
 			return err

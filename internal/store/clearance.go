@@ -115,7 +115,7 @@ func (s *Store) RecordClearance(ctx context.Context, actor Actor, patientID, dec
 	} else if utf8.RuneCountInString(reason) > 4000 {
 		fe.Add("reason", "Use at most 4000 characters.")
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "clearance.record", func(tx *Tx, a Access, e *Entry) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermClearance, "clearance.record", func(tx *Tx, a Access, e *Entry) error {
 		iv, flags, err := s.flagsFor(ctx, tx, patientID)
 		if err != nil {
 			return err
@@ -467,7 +467,7 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 		if c.Alerts, err = patientAlerts(ctx, tx, patientID); err != nil {
 			return err
 		}
-		if a.Can(auth.PermClinical) {
+		if a.Can(auth.PermClinicalRead) {
 			if c.Consult, err = s.consultThread(ctx, tx, patientID, actor.UserID); err != nil {
 				return err
 			}

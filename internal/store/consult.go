@@ -30,7 +30,7 @@ func (s *Store) SaveEvaluation(ctx context.Context, actor Actor, patientID strin
 	if !auth.CanSome(actor.Role, auth.PermEvaluation) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "evaluation.save", func(tx *Tx, a Access, e *Entry) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermEvaluation, "evaluation.save", func(tx *Tx, a Access, e *Entry) error {
 		if err := ev.validate(); err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func (s *Store) PostConsult(ctx context.Context, actor Actor, patientID, body st
 	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "consult.post", func(tx *Tx, a Access, e *Entry) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermClinical, "consult.post", func(tx *Tx, a Access, e *Entry) error {
 		body = strings.TrimSpace(body)
 		if body == "" {
 			return &clinic.Error{Code: clinic.EInvalid, Message: "Write a message first.", Fields: map[string]string{"body": "Write a message first."}}
@@ -175,7 +175,7 @@ func (s *Store) CreateAppointment(ctx context.Context, actor Actor, patientID st
 	if !auth.CanSome(actor.Role, auth.PermClinical) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.create", func(tx *Tx, a Access, e *Entry) error {
+	err := s.patientAccess(ctx, actor, patientID, auth.PermClinical, "appointment.create", func(tx *Tx, a Access, e *Entry) error {
 		if ap.Minutes == 0 { // not given: the practice's length for the kind
 			lengths, err := appointmentMinutesIn(ctx, tx)
 			if err != nil {
@@ -370,7 +370,7 @@ func (s *Store) CancelAppointment(ctx context.Context, actor Actor, patientID, i
 	if err := clinicianOnly(actor); err != nil {
 		return err
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.cancel", func(tx *Tx, a Access, e *Entry) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermClinical, "appointment.cancel", func(tx *Tx, a Access, e *Entry) error {
 		reason, err := changeReason(reason)
 		if err != nil {
 			return err
@@ -396,7 +396,7 @@ func (s *Store) MoveAppointment(ctx context.Context, actor Actor, patientID, id 
 	if err := clinicianOnly(actor); err != nil {
 		return err
 	}
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.move", func(tx *Tx, a Access, e *Entry) error {
+	err := s.patientAccess(ctx, actor, patientID, auth.PermClinical, "appointment.move", func(tx *Tx, a Access, e *Entry) error {
 		reason, err := changeReason(reason)
 		if err != nil {
 			return err
@@ -450,7 +450,7 @@ func (s *Store) RecordAppointmentOutcome(ctx context.Context, actor Actor, patie
 	if outcome != "attended" && outcome != "no_show" {
 		return clinic.FieldErrors{"outcome": "Choose attended or did not attend."}.Err()
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointment.outcome", func(tx *Tx, a Access, e *Entry) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermClinical, "appointment.outcome", func(tx *Tx, a Access, e *Entry) error {
 		ap, _, err := appointmentFor(ctx, tx, patientID, id)
 		if err != nil {
 			return err

@@ -182,10 +182,7 @@ func (s *Store) dosingWrite(ctx context.Context, actor Actor, patientID, id, act
 	if err := clinicianOnly(actor); err != nil {
 		return err
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
-		if !a.Can(auth.PermDosing) {
-			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
-		}
+	return s.patientAccess(ctx, actor, patientID, auth.PermDosing, action, func(tx *Tx, a Access, e *Entry) error {
 		if _, err := tx.Exec(ctx, `UPDATE dosing_sessions SET updated_at = updated_at WHERE id = $1 AND patient_id = $2`, id, patientID); err != nil {
 			return err
 		}
@@ -212,10 +209,7 @@ func (s *Store) StartDosingSession(ctx context.Context, actor Actor, patientID s
 		return "", err
 	}
 	var id string
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.start", func(tx *Tx, a Access, e *Entry) error {
-		if !a.Can(auth.PermDosing) {
-			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
-		}
+	err := s.patientAccess(ctx, actor, patientID, auth.PermDosing, "dosing.start", func(tx *Tx, a Access, e *Entry) error {
 		now := s.now()
 		if _, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = 'stopped', stopped_at = $1, stop_reason = $2, updated_at = $1
 			WHERE patient_id = $3 AND status IN ('gate', 'ready') AND created_at < $4`,

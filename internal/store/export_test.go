@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/kapstone/kapstone/internal/auth"
+)
 
 // RebindForTest exposes the SQLite placeholder rewrite to tests.
 func RebindForTest(q string) string { return rebindNumbered(q) }
@@ -50,4 +54,13 @@ func CountForTest(ctx context.Context, s *Store, q string, args ...any) (int, er
 	var n int
 	err := s.read(ctx, func(tx *Tx) error { return tx.QueryRow(ctx, q, args...).Scan(&n) })
 	return n, err
+}
+
+// PatientAccessForTest runs patientAccess with fn, which may do anything to
+// the audit entry (as a careless store function could).
+func PatientAccessForTest(ctx context.Context, s *Store, actor Actor, patientID string, fn func(e *Entry)) error {
+	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "test.read", func(tx *Tx, a Access, e *Entry) error {
+		fn(e)
+		return nil
+	})
 }

@@ -87,10 +87,7 @@ type JournalInput struct {
 // actor is that patient; anyone else, staff included, is refused as if the
 // patient did not exist.
 func (s *Store) ownJournal(ctx context.Context, actor Actor, patientID, action string, fn func(tx *Tx, e *Entry) error) error {
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
-		if !a.Can(auth.PermJournal) {
-			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
-		}
+	return s.patientAccess(ctx, actor, patientID, auth.PermJournal, action, func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType = "journal"
 		return fn(tx, e)
 	})
@@ -327,13 +324,10 @@ func journalAnswers(prompts []JournalPrompt, given map[string]string) ([]Journal
 // Audited as journal.read.
 func (s *Store) SharedJournal(ctx context.Context, actor Actor, patientID string) ([]JournalEntry, error) {
 	var out []JournalEntry
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "journal.read", func(tx *Tx, a Access, e *Entry) error {
-		if !a.Can(auth.PermClinical) {
-			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
-		}
+	err := s.patientAccess(ctx, actor, patientID, auth.PermClinicalRead, "journal.read", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType, e.Detail = "journal", "shared"
 		if !a.Can(auth.PermSharedJournal) {
-			e.Detail, e.Emergency = "journal not shown", true
+			e.Detail = "journal not shown"
 			return nil
 		}
 		var err error

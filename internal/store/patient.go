@@ -203,11 +203,12 @@ func (s *Store) patientAccess(ctx context.Context, actor Actor, patientID string
 			return err
 		}
 		e := Entry{Action: action, PatientID: patientID, ObjectType: "patient", ObjectID: patientID}
-		// Marked here, once: the row says emergency whatever detail fn adds.
-		e.Emergency = a.Relation == auth.RelEmergency
+		// The emergency mark is not fn's to set: appendAudit adds it from
+		// the actor's relation to the patient, whatever fn does to e.
 		if err := fn(tx, a, &e); err != nil {
 			return err
 		}
+		e.PatientID = patientID // whatever fn did to e, the row is about this patient
 		return s.appendAudit(ctx, tx, actor, e)
 	})
 	return s.auditDenied(ctx, actor, patientID, p, action, err)
@@ -227,6 +228,31 @@ func (s *Store) patientRead(ctx context.Context, actor Actor, patientID string, 
 		return fn(tx, a)
 	})
 	return s.auditDenied(ctx, actor, patientID, p, action, err)
+}
+
+// AuthorizeRecord checks, before a route's handler reads its form, that
+// actor may do p with patientID (auth.Can with their relation to the
+// patient). A refusal is audited as route.denied, its detail naming p and
+// the route (with the emergency mark before them when the actor holds a
+// grant), and answered ENotFound, as the store's own checks answer; the
+// store checks again when the handler calls it.
+func (s *Store) AuthorizeRecord(ctx context.Context, actor Actor, patientID string, p auth.Permission, route string) error {
+	err := s.read(ctx, func(tx *Tx) error {
+		_, err := s.authorize(ctx, tx, actor, patientID, p)
+		return err
+	})
+	var d errDenied
+	if errors.As(err, &d) {
+		e := Entry{Action: "route.denied", Outcome: OutcomeDenied, ObjectType: "patient", ObjectID: patientID, Detail: "perm=" + string(p) + "; " + route}
+		if d.exists {
+			e.PatientID = patientID
+		}
+		if aerr := s.Audit(ctx, actor, e); aerr != nil {
+			return aerr
+		}
+		return clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+	}
+	return err
 }
 
 // auditDenied audits err, when it is authorize's refusal of p, as a

@@ -204,10 +204,7 @@ func (s *Store) PreparationHistory(ctx context.Context, actor Actor, patientID s
 // session. Audited as preparation.save.
 func (s *Store) SavePreparation(ctx context.Context, actor Actor, patientID string, p Preparation) error {
 	p.normalise()
-	return s.patientAccess(ctx, actor, patientID, auth.PermChart, "preparation.save", func(tx *Tx, a Access, e *Entry) error {
-		if !a.Can(auth.PermPreparation) {
-			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
-		}
+	return s.patientAccess(ctx, actor, patientID, auth.PermPreparation, "preparation.save", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType = "preparation"
 		prior, err := preparationIn(ctx, tx, patientID)
 		if err != nil {

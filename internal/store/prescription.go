@@ -66,10 +66,7 @@ func mayPrescribe(a Access) bool { return a.Can(auth.PermPrescribe) }
 // prescription.read.
 func (s *Store) FindPrescriptions(ctx context.Context, actor Actor, patientID string) (*Prescriptions, error) {
 	out := &Prescriptions{}
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "prescription.read", func(tx *Tx, a Access, e *Entry) error {
-		if !a.Can(auth.PermClinical) {
-			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
-		}
+	err := s.patientAccess(ctx, actor, patientID, auth.PermClinicalRead, "prescription.read", func(tx *Tx, a Access, e *Entry) error {
 		out.CanPrescribe = mayPrescribe(a)
 		all, err := prescriptionsIn(ctx, tx, patientID, false)
 		if err != nil {
@@ -182,10 +179,7 @@ func (s *Store) EndPrescription(ctx context.Context, actor Actor, patientID, pre
 // prescriptions happen one after the other (SQLite has one writer anyway);
 // a unique number that still collides is a conflict, not a failure.
 func (s *Store) prescriptionWrite(ctx context.Context, actor Actor, patientID, action string, fn func(tx *Tx, e *Entry) error) error {
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, action, func(tx *Tx, a Access, e *Entry) error {
-		if !mayPrescribe(a) {
-			return errDenied{patientID: patientID, perm: auth.PermChart, exists: true}
-		}
+	err := s.patientAccess(ctx, actor, patientID, auth.PermPrescribe, action, func(tx *Tx, a Access, e *Entry) error {
 		if _, err := tx.Exec(ctx, `UPDATE patients SET version = version WHERE id = $1`, patientID); err != nil {
 			return err
 		}

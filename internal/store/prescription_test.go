@@ -93,8 +93,14 @@ func TestPrescriptionOnlyByTeamPrescriber(t *testing.T) {
 			t.Errorf("RecordPrescription as %s = %v, want %s", name, err, clinic.ENotFound)
 		}
 	}
-	// The emergency grant lets a prescriber read the chart, not prescribe.
-	if _, err := s.GrantEmergencyAccess(ctx, pr.rita, pr.p.ID, "Patient called in crisis; the team is away."); err != nil {
+	// The partner prescriber may not ask for emergency access, and a grant
+	// made before that rule (inserted here) lets her neither prescribe nor
+	// read.
+	if _, err := s.GrantEmergencyAccess(ctx, pr.rita, pr.p.ID, "Patient called in crisis; the team is away."); clinic.ErrorCode(err) != clinic.ENotFound {
+		t.Fatalf("GrantEmergencyAccess by the partner prescriber = %v, want %s", err, clinic.ENotFound)
+	}
+	if err := store.ExecForTest(ctx, s, `INSERT INTO emergency_access (id, patient_id, user_id, reason, granted_at, expires_at) VALUES ('old-grant', $1, $2, 'Granted before the rule.', $3, $4)`,
+		pr.p.ID, pr.rita.UserID, pr.now.Add(-time.Minute), pr.now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.RecordPrescription(ctx, pr.rita, pr.p.ID, rxInput(6)); clinic.ErrorCode(err) != clinic.ENotFound {
@@ -128,13 +134,17 @@ func TestPrescriptionOnlyByTeamPrescriber(t *testing.T) {
 	if got, err := s.FindPrescriptions(ctx, pr.rex, pr.p.ID); err != nil || !got.CanPrescribe {
 		t.Errorf("FindPrescriptions as the prescriber = %+v, %v; want CanPrescribe", got, err)
 	}
-	if got, err := s.FindPrescriptions(ctx, pr.rita, pr.p.ID); err != nil || got.CanPrescribe || got.Current == nil {
-		t.Errorf("FindPrescriptions by emergency access = %+v, %v; want it readable, not writable", got, err)
-	}
-	for name, who := range map[string]store.Actor{"patient": pr.patient, "admin": pr.admin, "other therapist": pr.theo} {
+	for name, who := range map[string]store.Actor{"patient": pr.patient, "admin": pr.admin, "other therapist": pr.theo, "prescriber with an old emergency grant": pr.rita} {
 		if _, err := s.FindPrescriptions(ctx, who, pr.p.ID); clinic.ErrorCode(err) != clinic.ENotFound {
 			t.Errorf("FindPrescriptions as %s = %v, want %s", name, err, clinic.ENotFound)
 		}
+	}
+	// A therapist's emergency grant reads the prescription, never writes it.
+	if _, err := s.GrantEmergencyAccess(ctx, pr.theo, pr.p.ID, "Patient called in crisis; the team is away."); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.FindPrescriptions(ctx, pr.theo, pr.p.ID); err != nil || got.CanPrescribe || got.Current == nil {
+		t.Errorf("FindPrescriptions by emergency access = %+v, %v; want it readable, not writable", got, err)
 	}
 	if n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM audit_events WHERE action = 'prescription.read' AND outcome = 'success' AND patient_id = $1`, pr.p.ID); err != nil || n != 3 {
 		t.Errorf("prescription.read audit rows = %d, %v; want 3", n, err)

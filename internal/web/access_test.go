@@ -1,289 +1,647 @@
 package web_test
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/measure"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
-// The actors of the route matrix.
-var actors = []string{"anon", "half", "pA", "pB", "thea", "theo", "rex", "admin"}
+// The route-access matrix: every route of routes.go, for every kind of
+// caller, on every kind of id, with every method the route serves. What
+// each answer should be is worked out from the route's row (access level,
+// role gate, the permission it asks on a patient's record) and the one
+// access policy (auth.Can), never from the handlers; the answers themselves
+// are checked for other patients' canaries.
 
-// sees lists which patients' names an actor may ever see in a response.
-var sees = map[string]string{"anon": "", "half": "", "pA": "A", "pB": "B", "thea": "A", "theo": "B", "rex": "A", "admin": "AB"}
+// matrixActor is one caller of the matrix.
+type matrixActor struct {
+	name  string
+	email string      // "" for anon; for half, a therapist who gave only their password
+	role  clinic.Role // "" for anon and half
+	rel   map[string]auth.Relation
+}
 
-// m builds one route's expected statuses, in the order of actors.
-func m(codes ...int) map[string]int {
-	out := map[string]int{}
-	for i, a := range actors {
-		out[a] = codes[i]
+// matrixActors are the callers. rel is how each stands to patient A and B,
+// as the fixture below makes it (the care teams and grants), written out
+// here so the expectations do not ask the code under test.
+var matrixActors = []matrixActor{
+	{name: "anon"},
+	{name: "half", email: "hana@example.org"}, // a therapist of her own, so no other caller's sign-out ends her session
+	{"pA", "pat@example.org", clinic.RolePatient, map[string]auth.Relation{"A": auth.RelSelf}},
+	{"pB", "bea@example.org", clinic.RolePatient, map[string]auth.Relation{"B": auth.RelSelf}},
+	{"thea", "thea@example.org", clinic.RoleTherapist, map[string]auth.Relation{"A": auth.RelOwner}},      // owns A
+	{"theo", "theo@example.org", clinic.RoleTherapist, map[string]auth.Relation{"B": auth.RelOwner}},      // owns B, not on A's team
+	{"rex", "rex@example.org", clinic.RolePrescriber, map[string]auth.Relation{"A": auth.RelTeam}},        // prescriber on A's team
+	{"ria", "ria@example.org", clinic.RolePrescriber, map[string]auth.Relation{"B": auth.RelTeam}},        // prescriber off A's team, on B's
+	{"admin", "admin@example.org", clinic.RoleAdmin, map[string]auth.Relation{}},                          // administers everyone
+	{"tess", "tess@example.org", clinic.RoleTherapist, map[string]auth.Relation{"A": auth.RelEmergency}},  // therapist with a live grant on A
+	{"pete", "pete@example.org", clinic.RolePrescriber, map[string]auth.Relation{"A": auth.RelEmergency}}, // prescriber with a live grant on A (made before the rule)
+}
+
+// childParams are the path parameters that name a record belonging to one
+// patient: the matrix tries each with the other patient's record.
+var childParams = map[string]bool{"appointment": true, "alert": true, "session": true}
+
+// otherParams are the path parameters that name something else; the matrix
+// fills them with a fixture value and, in the missing case, with an id
+// that does not exist. A route with a parameter in neither list fails the
+// matrix until it is put in one.
+var otherParams = map[string]bool{
+	"patient": true, "$": true, "hash": true, "name": true, "slug": true, "tag": true, "author": true, "image": true,
+	"post": true, "page": true, "user": true, "token": true, "sid": true, "off": true, "grant": true, "room": true,
+	"instrument": true, "inquiry": true, "device": true,
+}
+
+// Canaries: each patient's name, consult post, intake answer and support
+// person. A response may show a canary only when the policy lets the
+// caller read that kind of thing on that patient.
+type canary struct {
+	text string
+	perm auth.Permission // what reading it needs
+}
+
+func canaries(p string) []canary {
+	name := webtest.CanaryA
+	if p == "B" {
+		name = webtest.CanaryB
+	}
+	return []canary{
+		{name, auth.PermProfile},
+		{"Consult-Canary-" + p + "-7f3a", auth.PermClinicalRead},
+		{"Intake-Canary-" + p + "-91c2", auth.PermChart},
+		{"Support-Canary-" + p + "-4d8e", auth.PermChart},
+	}
+}
+
+// matrixPractice is the webtest practice with the matrix's extra callers,
+// records of A and B to aim at, and everyone signed in.
+type matrixPractice struct {
+	f       *webtest.Fixture
+	cookies map[string]string
+	ids     map[string]map[string]string // "A"/"B" -> child param -> id
+	grant   string                       // tess's grant
+	nomfa   string                       // a therapist on both teams, no caller
+	db      *sql.DB                      // the practice's database, for counting
+}
+
+func newMatrixPractice(t *testing.T) *matrixPractice {
+	t.Helper()
+	f := webtest.NewFixture(t)
+	ctx := context.Background()
+	mp := &matrixPractice{f: f, cookies: map[string]string{"anon": ""}, ids: map[string]map[string]string{"A": {}, "B": {}}}
+	hash, _ := auth.HashPassword(webtest.TestPassword, webtest.Cheap)
+	for _, u := range []*clinic.User{
+		{Email: "ria@example.org", DisplayName: "Ria Prescriber", Role: clinic.RolePrescriber},
+		{Email: "tess@example.org", DisplayName: "Tess Therapist", Role: clinic.RoleTherapist},
+		{Email: "pete@example.org", DisplayName: "Pete Prescriber", Role: clinic.RolePrescriber},
+		{Email: "hana@example.org", DisplayName: "Hana Halfway", Role: clinic.RoleTherapist},
+	} {
+		u.TOTPSecret = f.Users["thea@example.org"].TOTPSecret
+		if err := f.St.CreateUser(ctx, store.System, u, hash); err != nil {
+			t.Fatal(err)
+		}
+		f.Users[u.Email] = u
+	}
+	mp.nomfa = f.Users["nomfa@example.org"].ID
+	team := func(owner, p, user string) {
+		if err := f.St.AddTeamMember(ctx, f.As(owner), p, user); err != nil {
+			t.Fatal(err)
+		}
+	}
+	team("theo@example.org", f.PB.ID, f.Users["ria@example.org"].ID)
+	team("thea@example.org", f.PA.ID, mp.nomfa)
+	team("theo@example.org", f.PB.ID, mp.nomfa)
+	g, err := f.St.GrantEmergencyAccess(ctx, f.As("tess@example.org"), f.PA.ID, "Patient called in crisis; their therapist is away.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp.grant = g.ID
+	f.InsertEmergencyGrant(f.PA.ID, f.Users["pete@example.org"].ID)
+
+	// Each patient's records, by their own care team and themself, with
+	// canaries in the free text.
+	for _, p := range []struct {
+		key, owner, self string
+		pt               *store.Patient
+	}{{"A", "thea@example.org", "pat@example.org", f.PA}, {"B", "theo@example.org", "bea@example.org", f.PB}} {
+		c := canaries(p.key)
+		owner := f.As(p.owner)
+		ap := &store.Appointment{Kind: "integration", StartsAt: f.Now.Add(48 * time.Hour), Minutes: 60}
+		if err := f.St.CreateAppointment(ctx, owner, p.pt.ID, ap); err != nil {
+			t.Fatal(err)
+		}
+		mp.ids[p.key]["appointment"] = ap.ID
+		if err := f.St.PostConsult(ctx, owner, p.pt.ID, c[1].text); err != nil {
+			t.Fatal(err)
+		}
+		answers := measure.Answers{}
+		inst, _ := measure.Get("phq9")
+		for _, it := range inst.Items {
+			answers[it.ID] = 0
+		}
+		answers["phq9_9"] = 2
+		if _, err := f.St.EnterPaperCheckin(ctx, owner, p.pt.ID, "phq9", answers, f.Now.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		chart, err := f.St.FindChart(ctx, owner, p.pt.ID)
+		if err != nil || len(chart.Alerts) == 0 {
+			t.Fatalf("alerts of %s = %v, %v", p.key, chart, err)
+		}
+		mp.ids[p.key]["alert"] = chart.Alerts[0].ID
+		mp.ids[p.key]["session"] = f.InsertDosingSession(p.pt.ID, "gate", f.Now.Add(-10*time.Minute))
+		if _, err := f.St.SaveIntake(ctx, f.As(p.self), p.pt.ID, clinic.Intake{Goals: c[2].text, Answers: map[string]string{}}, false, store.QuestionIDs()); err != nil {
+			t.Fatalf("intake of %s: %v", p.key, err)
+		}
+		if err := f.St.SavePreparation(ctx, f.As(p.self), p.pt.ID, store.Preparation{SupportName: c[3].text, SupportPhone: "+1 555 010 2345"}); err != nil {
+			t.Fatalf("preparation of %s: %v", p.key, err)
+		}
+	}
+	for _, a := range matrixActors[2:] {
+		mp.cookies[a.name] = f.SignIn(a.email)
+	}
+	mp.cookies["half"] = f.SessionCookie(f.Login("hana@example.org", webtest.TestPassword, ""))
+	mp.db = f.RawDB()
+	return mp
+}
+
+// matrixCase is one way of aiming a route: at patient A's records ("own"),
+// at patient B's ("foreign"), at A with B's child record ("cross") or with
+// a child record that does not exist ("nochild"), at ids that do not
+// exist ("missing"), or, for a route with no patient, at the fixture's
+// values ("fixture") or A's or B's child records ("A", "B").
+type matrixCase struct {
+	name    string
+	patient string // "A", "B", or "" for none or missing
+}
+
+// casesFor derives a route's cases from its pattern.
+func casesFor(t *testing.T, pattern string) []matrixCase {
+	params := pathParams(pattern)
+	for _, p := range params {
+		if !childParams[p] && !otherParams[p] {
+			t.Errorf("route %q has the parameter {%s}, which the matrix does not know: add it to childParams (a patient's record) or otherParams", pattern, p)
+		}
+	}
+	hasChild := slices.ContainsFunc(params, func(p string) bool { return childParams[p] })
+	switch {
+	case slices.Contains(params, "patient"):
+		cs := []matrixCase{{"own", "A"}, {"foreign", "B"}, {"missing", ""}}
+		if hasChild {
+			cs = append(cs, matrixCase{"cross", "A"}, matrixCase{"nochild", "A"})
+		}
+		return cs
+	case hasChild:
+		return []matrixCase{{"A", "A"}, {"B", "B"}, {"missing", ""}}
+	case len(params) > 0 && !(len(params) == 1 && params[0] == "$"):
+		return []matrixCase{{"fixture", ""}, {"missing", ""}}
+	}
+	return []matrixCase{{"fixture", ""}}
+}
+
+var paramRE = regexp.MustCompile(`\{([^}.]+)(\.\.\.)?\}`)
+
+func pathParams(pattern string) []string {
+	var out []string
+	for _, m := range paramRE.FindAllStringSubmatch(pattern, -1) {
+		out = append(out, m[1])
 	}
 	return out
 }
 
-// policy is the expected answer of every route for every actor: the access
-// policy written out as a table. Patient routes use patient A (on thea's and
-// rex's team; theo is not on it). {user} is a therapist with no other role
-// in the test; {sid}, {device}, {grant} and {token} do not exist.
-//
-//	anon half pA   pB   thea theo rex  admin
-var policy = map[string]map[string]int{
-	"GET /healthz":                                m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /readyz":                                 m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /static/{hash}/{name}":                   m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /{$}":                                    m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /login":                                  m(200, 303, 303, 303, 303, 303, 303, 303),
-	"POST /login":                                 m(422, 422, 422, 422, 422, 422, 422, 422),
-	"GET /login/mfa":                              m(303, 200, 303, 303, 303, 303, 303, 303),
-	"POST /login/mfa":                             m(303, 401, 303, 303, 303, 303, 303, 303),
-	"GET /login/mfa/setup":                        m(303, 303, 303, 303, 303, 303, 303, 303),
-	"POST /login/mfa/setup":                       m(303, 303, 303, 303, 303, 303, 303, 303),
-	"POST /logout":                                m(303, 303, 303, 303, 303, 303, 303, 303),
-	"GET /setup/{token}":                          m(404, 404, 404, 404, 404, 404, 404, 404),
-	"POST /setup/{token}":                         m(404, 404, 404, 404, 404, 404, 404, 404),
-	"GET /invite/{token}":                         m(404, 404, 404, 404, 404, 404, 404, 404),
-	"POST /invite/{token}":                        m(404, 404, 404, 404, 404, 404, 404, 404),
-	"GET /reset/{token}":                          m(404, 404, 404, 404, 404, 404, 404, 404),
-	"POST /reset/{token}":                         m(404, 404, 404, 404, 404, 404, 404, 404),
-	"GET /account":                                m(303, 303, 200, 200, 200, 200, 200, 200),
-	"POST /account/sessions/{sid}/end":            m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /account/sessions/end-all":              m(303, 303, 303, 303, 303, 303, 303, 303),
-	"POST /account/devices/{device}/forget":       m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /account/devices/forget-all":            m(303, 303, 303, 303, 303, 303, 303, 303),
-	"GET /account/password":                       m(303, 303, 200, 200, 200, 200, 200, 200),
-	"POST /account/password":                      m(303, 303, 422, 422, 422, 422, 422, 422),
-	"GET /account/mfa":                            m(303, 303, 200, 200, 200, 200, 200, 200),
-	"POST /account/mfa":                           m(303, 303, 422, 422, 422, 422, 422, 422),
-	"POST /account/mfa/off":                       m(303, 303, 422, 422, 404, 404, 404, 404),
-	"GET /patients":                               m(303, 303, 404, 404, 200, 200, 200, 200),
-	"GET /patients/new":                           m(303, 303, 404, 404, 200, 200, 404, 200),
-	"POST /patients":                              m(303, 303, 404, 404, 422, 422, 404, 422),
-	"GET /patients/{patient}":                     m(303, 303, 404, 404, 200, 404, 200, 200),
-	"POST /patients/{patient}/invite":             m(303, 303, 404, 404, 409, 404, 404, 404),
-	"POST /patients/{patient}/reset-password":     m(303, 303, 404, 404, 200, 404, 404, 404),
-	"POST /patients/{patient}/team":               m(303, 303, 404, 404, 422, 404, 404, 422),
-	"POST /patients/{patient}/team/{user}/remove": m(303, 303, 404, 404, 303, 404, 404, 303),
-	"GET /patients/{patient}/details":             m(303, 303, 404, 404, 200, 404, 200, 200),
-	"POST /patients/{patient}/details":            m(303, 303, 404, 404, 422, 404, 422, 422),
-	"POST /patients/{patient}/stage":              m(303, 303, 404, 404, 422, 404, 422, 404),
-	"GET /patients/{patient}/intake":              m(303, 303, 404, 404, 200, 404, 200, 404),
-	"POST /patients/{patient}/intake":             m(303, 303, 404, 404, 422, 404, 422, 404),
-	"POST /patients/{patient}/evaluation":         m(303, 303, 404, 404, 422, 404, 404, 404),
-	"POST /patients/{patient}/clearance":          m(303, 303, 404, 404, 404, 404, 422, 404),
-	"POST /patients/{patient}/consult":            m(303, 303, 404, 404, 422, 404, 422, 404),
-	"POST /patients/{patient}/appointments":       m(303, 303, 404, 404, 422, 404, 422, 404),
-	"POST /patients/{patient}/appointments/{appointment}/cancel":  m(303, 303, 404, 404, 422, 404, 422, 404), // no reason given
-	"POST /patients/{patient}/appointments/{appointment}/move":    m(303, 303, 404, 404, 422, 404, 422, 404), // no time given
-	"POST /patients/{patient}/appointments/{appointment}/outcome": m(303, 303, 404, 404, 422, 404, 422, 404), // no outcome chosen
-	"POST /patients/{patient}/alerts/{alert}/acknowledge":         m(303, 303, 404, 404, 422, 404, 422, 404),
-	"POST /patients/{patient}/measures":                           m(303, 303, 404, 404, 422, 404, 422, 404),
-	"POST /patients/{patient}/measures/{instrument}/end":          m(303, 303, 404, 404, 303, 404, 303, 404),
-	"GET /outcomes":                              m(303, 303, 404, 404, 200, 200, 200, 200),
-	"GET /outcomes.csv":                          m(303, 303, 404, 404, 200, 200, 200, 200),
-	"GET /portal/checkins":                       m(303, 303, 200, 200, 404, 404, 404, 404),
-	"GET /portal/checkins/{instrument}":          m(303, 303, 200, 200, 404, 404, 404, 404),
-	"POST /portal/checkins/{instrument}":         m(303, 303, 404, 404, 404, 404, 404, 404), // not assigned to them
-	"GET /portal/progress":                       m(303, 303, 200, 200, 404, 404, 404, 404),
-	"GET /portal/appointments":                   m(303, 303, 200, 200, 404, 404, 404, 404),
-	"GET /portal/appointments/{appointment}/ics": m(303, 303, 404, 404, 404, 404, 404, 404), // no such appointment
-	"GET /medications/lookup":                    m(303, 303, 400, 400, 400, 400, 400, 400),
-	"GET /screening/rules":                       m(303, 303, 404, 404, 200, 200, 200, 200),
-	"GET /portal/intake":                         m(303, 303, 200, 200, 404, 404, 404, 404),
-	"POST /portal/intake":                        m(303, 303, 303, 303, 404, 404, 404, 404),
-	"GET /patients/{patient}/emergency":          m(303, 303, 404, 404, 200, 200, 200, 404),
-	"POST /patients/{patient}/emergency":         m(303, 303, 404, 404, 404, 303, 404, 404),
-	"GET /admin/users":                           m(303, 303, 404, 404, 404, 404, 404, 200),
-	"GET /admin/users/new":                       m(303, 303, 404, 404, 404, 404, 404, 200),
-	"POST /admin/users":                          m(303, 303, 404, 404, 404, 404, 404, 422),
-	"POST /admin/users/{user}/disable":           m(303, 303, 404, 404, 404, 404, 404, 303),
-	"POST /admin/users/{user}/enable":            m(303, 303, 404, 404, 404, 404, 404, 303),
-	"POST /admin/users/{user}/reset-password":    m(303, 303, 404, 404, 404, 404, 404, 200),
-	"POST /admin/users/{user}/reset-mfa":         m(303, 303, 404, 404, 404, 404, 404, 422),
-	"GET /admin/instruments":                     m(303, 303, 404, 404, 404, 404, 404, 200),
-	"POST /admin/instruments/{instrument}":       m(303, 303, 404, 404, 404, 404, 404, 404), // phq9 ships its wording
-	"GET /admin/audit":                           m(303, 303, 404, 404, 404, 404, 404, 200),
-	"GET /admin/audit/witness":                   m(303, 303, 404, 404, 404, 404, 404, 200),
-	"POST /admin/audit/witness":                  m(303, 303, 404, 404, 404, 404, 404, 303), // empty form: nothing set, nothing changed
-	"GET /admin/emergency":                       m(303, 303, 404, 404, 404, 404, 404, 200),
-	"POST /account/reminders":                    m(303, 303, 303, 303, 404, 404, 404, 404),
-	"POST /account/calendar":                     m(303, 303, 404, 404, 200, 200, 200, 404),
-	"POST /account/hours":                        m(303, 303, 404, 404, 303, 303, 303, 404), // no days: no limits
-	"POST /account/time-off":                     m(303, 303, 404, 404, 422, 422, 422, 404), // no dates
-	"POST /account/time-off/{off}/delete":        m(303, 303, 404, 404, 404, 404, 404, 404), // no such time off
-	"POST /account/calendar/revoke":              m(303, 303, 404, 404, 303, 303, 303, 404),
-	"GET /calendar":                              m(303, 303, 404, 404, 200, 200, 200, 200),
-	"GET /calendar/{token}":                      m(404, 404, 404, 404, 404, 404, 404, 404), // no such feed
-	"GET /admin/practice":                        m(303, 303, 404, 404, 404, 404, 404, 200),
-	"POST /admin/practice":                       m(303, 303, 404, 404, 404, 404, 404, 422), // empty form
-	"GET /admin/rooms":                           m(303, 303, 404, 404, 404, 404, 404, 200),
-	"POST /admin/rooms":                          m(303, 303, 404, 404, 404, 404, 404, 422), // no name
-	"POST /admin/rooms/{room}/archive":           m(303, 303, 404, 404, 404, 404, 404, 404), // no such room
-	"POST /admin/jobs/retry":                     m(303, 303, 404, 404, 404, 404, 404, 303),
-	"GET /admin/jobs":                            m(303, 303, 404, 404, 404, 404, 404, 200),
-	"GET /admin/outbox":                          m(303, 303, 404, 404, 404, 404, 404, 200),
-	"POST /admin/emergency/{grant}/review":       m(303, 303, 404, 404, 404, 404, 404, 404),
-	"GET /portal":                                m(303, 303, 200, 200, 404, 404, 404, 404),
-	"GET /portal/access":                         m(303, 303, 200, 200, 404, 404, 404, 404),
+// target fills pattern for case c.
+func (mp *matrixPractice) target(pattern string, c matrixCase) (method, path string, form url.Values) {
+	method, path, _ = strings.Cut(pattern, " ")
+	css, _ := mp.f.Srv.Assets.URL("style.css")
+	hash := strings.Split(css, "/")[2] // /static/{hash}/style.css
+	fill := func(p string) string {
+		switch p {
+		case "$":
+			return ""
+		case "hash":
+			return hash
+		case "name":
+			return "style.css"
+		}
+		if c.name == "missing" {
+			return "no-such-" + p
+		}
+		switch p {
+		case "patient":
+			if c.patient == "B" {
+				return mp.f.PB.ID
+			}
+			return mp.f.PA.ID
+		case "appointment", "alert", "session":
+			if c.name == "nochild" {
+				return "no-such-" + p
+			}
+			of := c.patient
+			if c.name == "cross" {
+				of = "B"
+			}
+			return mp.ids[of][p]
+		case "instrument":
+			return "phq9"
+		case "user":
+			return mp.nomfa
+		case "grant":
+			return mp.grant
+		case "token":
+			return "no-such-token-0000000000000000000000000000000"
+		}
+		return "no-such-" + p
+	}
+	path = paramRE.ReplaceAllStringFunc(path, func(m string) string { return fill(paramRE.FindStringSubmatch(m)[1]) })
+	if method == http.MethodPost {
+		form = url.Values{}
+		if strings.HasSuffix(path, "/emergency") {
+			form.Set("reason", "Patient called in crisis; their therapist is away.")
+		}
+	}
+	return method, path, form
+}
 
-	// Feeds and crawlers: public.
-	"GET /feed.atom":   m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /feed.rss":    m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /sitemap.xml": m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /robots.txt":  m(200, 200, 200, 200, 200, 200, 200, 200),
+// canFunc is the policy the expectations are computed from: auth.Can, or
+// a copy with one line changed.
+type canFunc func(clinic.Role, auth.Relation, auth.Permission) bool
 
-	// Dosing sessions: clinicians on the care team only ({session} does
-	// not exist, so even they get 404 past the start).
-	"POST /patients/{patient}/dosing":                     m(303, 303, 404, 404, 303, 404, 303, 404),
-	"GET /patients/{patient}/dosing/{session}":            m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /patients/{patient}/dosing/{session}/gate":      m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /patients/{patient}/dosing/{session}/dose":      m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /patients/{patient}/dosing/{session}/vitals":    m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /patients/{patient}/dosing/{session}/events":    m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /patients/{patient}/dosing/{session}/discharge": m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /patients/{patient}/dosing/{session}/stop":      m(303, 303, 404, 404, 404, 404, 404, 404),
+func canSome(can canFunc, role clinic.Role, p auth.Permission) bool {
+	for _, rel := range auth.Relations {
+		if can(role, rel, p) {
+			return true
+		}
+	}
+	return false
+}
 
-	// The website and the inquiry
-	// form and inbox ({page} and {inquiry} do not exist; {user} is nomfa, a
-	// therapist). An empty inquiry form is refused at its fields (422), also
-	// for signed-in callers.
-	"GET /about":                        m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /services":                     m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /what-to-expect":               m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /is-kap-right":                 m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /fees":                         m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /contact":                      m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /admin/site":                   m(303, 303, 404, 404, 404, 404, 404, 200),
-	"GET /admin/site/pages/{page}":      m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /admin/site/pages/{page}":     m(303, 303, 404, 404, 404, 404, 404, 404),
-	"GET /admin/site/team/{user}":       m(303, 303, 404, 404, 404, 404, 404, 200),
-	"POST /admin/site/team/{user}":      m(303, 303, 404, 404, 404, 404, 404, 303), // a hidden profile, slug from the name
-	"GET /account/profile":              m(303, 303, 404, 404, 200, 200, 200, 200),
-	"POST /account/profile":             m(303, 303, 404, 404, 303, 303, 303, 303),
-	"GET /inquiry":                      m(200, 200, 200, 200, 200, 200, 200, 200),
-	"POST /inquiry":                     m(422, 422, 422, 422, 422, 422, 422, 422),
-	"GET /inquiry/thanks":               m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /inquiries":                    m(303, 303, 404, 404, 200, 200, 200, 200), // rex is told who answers them
-	"GET /inquiries/{inquiry}":          m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /inquiries/{inquiry}/status":  m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /inquiries/{inquiry}/convert": m(303, 303, 404, 404, 404, 404, 404, 404),
+// want is the expected answer: allowed (strict: and not a 404, because
+// every id names a real record the caller may reach; asMissing: the same
+// answer as for a child record that does not exist), or the denial:
+// "login" (303 to sign in), "mfa" (303 to the second factor), "home" (303
+// away from a sign-in step already done) or "404".
+type want struct {
+	allowed   bool
+	strict    bool
+	asMissing bool
+	denial    string
+}
 
-	// The blog. {slug}, {tag},
-	// {author}, {image} and {post} stay literal in the URL, so they name
-	// nothing: public pages answer 404, the editor 404 to staff.
-	"GET /blog":                 m(200, 200, 200, 200, 200, 200, 200, 200),
-	"GET /blog/{slug}":          m(404, 404, 404, 404, 404, 404, 404, 404),
-	"GET /blog/tag/{tag}":       m(404, 404, 404, 404, 404, 404, 404, 404),
-	"GET /blog/author/{author}": m(404, 404, 404, 404, 404, 404, 404, 404),
-	"GET /media/{image}":        m(404, 404, 404, 404, 404, 404, 404, 404),
-	"GET /site/posts":           m(303, 303, 404, 404, 200, 200, 200, 200),
-	"GET /site/posts/new":       m(303, 303, 404, 404, 200, 200, 200, 200),
-	"GET /site/posts/{post}":    m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /site/posts":          m(303, 303, 404, 404, 422, 422, 422, 422), // no title
-	"POST /site/posts/{post}":   m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /site/images":         m(303, 303, 404, 404, 422, 422, 422, 422), // no image
+// expect works out, from the route's row and the policy alone, what a
+// route answers actor a in case c.
+func expect(can canFunc, rt web.Route, a matrixActor, c matrixCase) want {
+	switch rt.Access {
+	case "public":
+		return want{allowed: true}
+	case "anySession":
+		if a.name == "anon" {
+			return want{denial: "login"}
+		}
+		return want{allowed: true}
+	case "mfaPending":
+		switch a.name {
+		case "anon":
+			return want{denial: "login"}
+		case "half":
+			return want{allowed: true}
+		}
+		return want{denial: "home"}
+	}
+	switch {
+	case a.name == "anon":
+		return want{denial: "login"}
+	case a.name == "half":
+		return want{denial: "mfa"}
+	case rt.Perm != "" && !canSome(can, a.role, rt.Perm):
+		return want{denial: "404"}
+	case !rt.OnRecord || rt.Object == "":
+		return want{allowed: true, strict: rt.OnRecord}
+	case c.name == "missing":
+		return want{denial: "404"}
+	case !can(a.role, a.rel[c.patient], rt.Object):
+		return want{denial: "404"}
+	case c.name == "cross":
+		// B's record under A's path: whatever A's caller is told, it is
+		// what they are told for a record that does not exist.
+		return want{allowed: true, asMissing: true}
+	case c.name == "nochild":
+		return want{allowed: true}
+	}
+	return want{allowed: true, strict: true}
+}
 
-	// The session safety settings:
-	// prescribers change them, administrators read them; an empty form is
-	// refused at its fields.
-	"GET /settings/dosing":  m(303, 303, 404, 404, 404, 404, 200, 200),
-	"POST /settings/dosing": m(303, 303, 404, 404, 404, 404, 422, 404),
+// observation is one request's answer.
+type observation struct {
+	route    web.Route
+	actor    matrixActor
+	c        matrixCase
+	status   int
+	location string
+	// missingStatus is, for the cross case, the answer the same caller got
+	// for a child record that does not exist (the nochild case).
+	missingStatus int
+}
 
-	// The preparation record.
-	"GET /portal/preparation":              m(303, 303, 200, 200, 404, 404, 404, 404),
-	"POST /portal/preparation":             m(303, 303, 303, 303, 404, 404, 404, 404), // an empty form saves nothing
-	"POST /patients/{patient}/preparation": m(303, 303, 404, 404, 303, 404, 303, 404), // likewise
+// mismatch says how o differs from what can expects, or "".
+func mismatch(can canFunc, o observation) string {
+	w := expect(can, o.route, o.actor, o.c)
+	if w.allowed {
+		switch {
+		case o.status >= 500:
+			return "a server error"
+		case w.strict && o.status == http.StatusNotFound:
+			return "404, want an answer (the policy allows it)"
+		case w.asMissing && o.status != o.missingStatus:
+			return fmt.Sprintf("%d, want %d as for a record that does not exist", o.status, o.missingStatus)
+		}
+		return ""
+	}
+	ok := false
+	switch w.denial {
+	case "login":
+		ok = o.status == http.StatusSeeOther && strings.HasPrefix(o.location, "/login") && !strings.HasPrefix(o.location, "/login/mfa")
+	case "mfa":
+		ok = o.status == http.StatusSeeOther && o.location == "/login/mfa"
+	case "home":
+		ok = o.status == http.StatusSeeOther && !strings.HasPrefix(o.location, "/login/mfa")
+	case "404":
+		ok = o.status == http.StatusNotFound
+	}
+	if !ok {
+		return fmt.Sprintf("%d (to %q), want the denial %s", o.status, o.location, w.denial)
+	}
+	return ""
+}
 
-	// The prescription record:
-	// only rex, the prescriber on patient A's team, may write; an
-	// empty form is refused at its fields (422), and thea, A's therapist, gets
-	// the same 404 as anyone else.
-	"POST /patients/{patient}/prescription":        m(303, 303, 404, 404, 404, 404, 422, 404),
-	"POST /patients/{patient}/prescription/adjust": m(303, 303, 404, 404, 404, 404, 422, 404),
-	"POST /patients/{patient}/prescription/end":    m(303, 303, 404, 404, 404, 404, 422, 404),
+// leak returns the canary in body that actor a may not see there, or "".
+// A denied answer may show no patient but the caller themself; an answer
+// about one patient no other patient; and nothing the policy does not let
+// the caller read.
+func leak(can canFunc, o observation, body string) string {
+	w := expect(can, o.route, o.actor, o.c)
+	for _, p := range []string{"A", "B"} {
+		for _, c := range canaries(p) {
+			if !strings.Contains(body, c.text) {
+				continue
+			}
+			switch {
+			case o.actor.role == "" || !can(o.actor.role, o.actor.rel[p], c.perm):
+				return c.text
+			case !w.allowed && o.actor.rel[p] != auth.RelSelf:
+				return c.text
+			case o.c.patient != "" && o.c.patient != p && o.actor.rel[p] != auth.RelSelf:
+				return c.text
+			case o.c.name == "missing" && o.actor.rel[p] != auth.RelSelf:
+				return c.text
+			}
+		}
+	}
+	return ""
+}
 
-	// Outcomes: the
-	// follow-up window is an admin's (an empty form is refused at the fields).
-	"POST /outcomes/window": m(303, 303, 404, 404, 404, 404, 404, 422),
+// relationState is what the matrix's expectations assume of the practice:
+// the callers' places on care teams, their grants, sign-ins and accounts.
+// A route that changes it gets a fresh practice for the routes after it.
+var relationState = []string{
+	`SELECT count(*) FROM care_team WHERE removed_at IS NULL AND user_id IN (%s)`,
+	`SELECT count(*) FROM emergency_access WHERE user_id IN (%s)`,
+	`SELECT count(*) FROM sessions WHERE user_id IN (%s)`,
+	`SELECT count(*) FROM users WHERE disabled_at IS NULL AND id IN (%s)`,
+}
 
-	// The integration journal:
-	// the patient's own pages only. GET /portal/journal/entry without an id,
-	// and POST /portal/journal with nothing written, save nothing.
-	"GET /portal/journal":       m(303, 303, 200, 200, 404, 404, 404, 404),
-	"GET /portal/journal/new":   m(303, 303, 200, 200, 404, 404, 404, 404),
-	"GET /portal/journal/entry": m(303, 303, 404, 404, 404, 404, 404, 404),
-	"POST /portal/journal":      m(303, 303, 422, 422, 404, 404, 404, 404),
+func (mp *matrixPractice) state(t *testing.T) string {
+	t.Helper()
+	var ids []string
+	for _, a := range matrixActors[1:] {
+		ids = append(ids, "'"+mp.f.Users[a.email].ID+"'") // generated ids: letters and digits
+	}
+	var out []string
+	for _, q := range relationState {
+		var n int
+		q = fmt.Sprintf(q, strings.Join(ids, ", "))
+		if err := mp.db.QueryRow(q).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out = append(out, fmt.Sprint(n))
+	}
+	return strings.Join(out, ",")
+}
+
+// do sends one request as actor a and returns the answer.
+func (mp *matrixPractice) do(method, path string, form url.Values, a matrixActor, remote string) (int, string, string) {
+	var req *http.Request
+	if form != nil {
+		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req = httptest.NewRequest(method, path, nil)
+	}
+	if c := mp.cookies[a.name]; c != "" {
+		req.AddCookie(&http.Cookie{Name: mp.f.Srv.CookieName(), Value: c})
+	}
+	req.RemoteAddr = remote
+	rec := httptest.NewRecorder()
+	mp.f.Srv.ServeHTTP(rec, req)
+	return rec.Code, rec.Header().Get("Location"), rec.Body.String()
+}
+
+// runMatrix sends every route × actor × case × method and returns the
+// answers, checking each body for canaries as it goes. GET routes share one
+// practice and run in parallel; POST routes run one after another on a
+// practice that is made afresh after any route changed the care teams,
+// grants or sign-ins.
+func runMatrix(t *testing.T) ([]observation, map[string]int) {
+	start := time.Now()
+	var (
+		mu   sync.Mutex
+		obs  []observation
+		seen = map[string]int{} // canary -> answers that showed it
+	)
+	record := func(o observation, body string) {
+		if l := leak(auth.Can, o, body); l != "" {
+			t.Errorf("%s as %s (%s case, status %d) shows %q, which the policy does not let them see there", o.route.Pattern, o.actor.name, o.c.name, o.status, l)
+		}
+		mu.Lock()
+		obs = append(obs, o)
+		for _, p := range []string{"A", "B"} {
+			for _, c := range canaries(p) {
+				if strings.Contains(body, c.text) {
+					seen[c.text]++
+				}
+			}
+		}
+		mu.Unlock()
+	}
+	getPractice := newMatrixPractice(t)
+	routes := getPractice.f.Srv.RouteTable()
+	var gets, posts []web.Route
+	for _, rt := range routes {
+		if strings.HasPrefix(rt.Pattern, "GET ") {
+			gets = append(gets, rt)
+		} else {
+			posts = append(posts, rt)
+		}
+	}
+	run := func(mp *matrixPractice, rt web.Route, wg *sync.WaitGroup) {
+		for _, c := range casesFor(t, rt.Pattern) {
+			method, path, form := mp.target(rt.Pattern, c)
+			for i, a := range matrixActors {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					status, loc, body := mp.do(method, path, form, a, fmt.Sprintf("198.51.100.%d:4000", i+1))
+					record(observation{route: rt, actor: a, c: c, status: status, location: loc}, body)
+				}()
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, rt := range gets {
+		sem <- struct{}{}
+		var inner sync.WaitGroup
+		run(getPractice, rt, &inner)
+		wg.Add(1)
+		go func() { defer wg.Done(); inner.Wait(); <-sem }()
+	}
+	wg.Wait()
+	getTime, practices := time.Since(start), 2
+	postPractice := newMatrixPractice(t)
+	before := postPractice.state(t)
+	for _, rt := range posts {
+		var inner sync.WaitGroup
+		run(postPractice, rt, &inner)
+		inner.Wait()
+		if now := postPractice.state(t); now != before {
+			postPractice.f.St.Close()
+			postPractice = newMatrixPractice(t)
+			before = postPractice.state(t)
+			practices++
+		}
+	}
+	t.Logf("GET routes in %v; POST routes in %v on %d practices in all", getTime.Round(time.Millisecond), (time.Since(start) - getTime).Round(time.Millisecond), practices)
+	nochild := map[string]int{}
+	for _, o := range obs {
+		if o.c.name == "nochild" {
+			nochild[o.route.Pattern+" "+o.actor.name] = o.status
+		}
+	}
+	for i, o := range obs {
+		if o.c.name == "cross" {
+			obs[i].missingStatus = nochild[o.route.Pattern+" "+o.actor.name]
+		}
+	}
+	return obs, seen
 }
 
 // TestRouteAccessMatrix walks every route in routes.go for every kind of
-// caller and checks the answer against the policy table, and that no answer
-// shows a patient the caller may not see.
+// caller and id and checks each answer against the one access policy, and
+// that no answer shows a patient the caller may not see there. It then
+// changes single lines of the policy and checks that the same answers no
+// longer match: the matrix catches a broken policy.
 func TestRouteAccessMatrix(t *testing.T) {
-	shared := webtest.NewFixture(t) // GET routes change nothing and share one practice
-	sharedCookies := shared.Sessions()
-	for _, rt := range shared.Srv.RouteTable() {
-		want, ok := policy[rt.Pattern]
-		if !ok {
-			t.Errorf("route %q has no row in the policy table", rt.Pattern)
-			continue
-		}
-		f, cookies := shared, sharedCookies
-		// Practices made for one route are closed when it is done, so a
-		// long table does not hold a database connection per route.
-		var own []*webtest.Fixture
-		if strings.HasPrefix(rt.Pattern, "POST") {
-			// A POST route gets a practice of its own, so what one caller
-			// changes cannot change another's answer.
-			f = webtest.NewFixture(t)
-			cookies = f.Sessions()
-			own = append(own, f)
-		}
-		for i, a := range actors {
-			if rt.Pattern == "POST /patients/{patient}/team/{user}/remove" && i > 0 {
-				f = webtest.NewFixture(t) // a removal succeeds once: each caller tries on a fresh team
-				cookies = f.Sessions()
-				own = append(own, f)
+	start := time.Now()
+	obs, seen := runMatrix(t)
+	// The canaries are where a leak would show them: each is on some page
+	// its readers are allowed.
+	for _, p := range []string{"A", "B"} {
+		for _, c := range canaries(p) {
+			if seen[c.text] == 0 {
+				t.Errorf("canary %q is on no page: the leak checks cannot see it", c.text)
 			}
-			f.Remote = fmt.Sprintf("198.51.100.%d:4000", i+1) // callers come from their own addresses
-			method, path, form := f.Target(rt.Pattern)
-			r := f.Do(method, path, form, cookies[a])
-			if r.Status != want[a] {
-				t.Errorf("%s as %s = %d, want %d", rt.Pattern, a, r.Status, want[a])
-			}
-			if r.Status == http.StatusSeeOther && want[a] == http.StatusSeeOther && (a == "anon") {
-				if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/login") {
-					t.Errorf("%s as anon redirects to %q, want /login", rt.Pattern, loc)
-				}
-			}
-			if r.Status == http.StatusSeeOther && a == "half" && want[a] == 303 && !strings.HasPrefix(rt.Pattern, "POST /logout") {
-				if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/login/mfa") {
-					t.Errorf("%s half-signed-in redirects to %q, want the second-factor page", rt.Pattern, loc)
-				}
-			}
-			if !strings.Contains(sees[a], "A") && strings.Contains(r.Body, webtest.CanaryA) {
-				t.Errorf("%s as %s (status %d) shows patient A's name", rt.Pattern, a, r.Status)
-			}
-			if !strings.Contains(sees[a], "B") && strings.Contains(r.Body, webtest.CanaryB) {
-				t.Errorf("%s as %s (status %d) shows patient B's name", rt.Pattern, a, r.Status)
-			}
-		}
-		for _, o := range own {
-			o.St.Close()
 		}
 	}
-	for pattern := range policy {
-		found := false
-		for _, rt := range shared.Srv.RouteTable() {
-			found = found || rt.Pattern == pattern
+	denied, allowed := 0, 0
+	for _, o := range obs {
+		if m := mismatch(auth.Can, o); m != "" {
+			t.Errorf("%s as %s (%s case) = %s", o.route.Pattern, o.actor.name, o.c.name, m)
 		}
-		if !found {
-			t.Errorf("policy table row %q matches no route", pattern)
+		if expect(auth.Can, o.route, o.actor, o.c).allowed {
+			allowed++
+		} else {
+			denied++
+		}
+	}
+	routes := map[string]bool{}
+	cases := map[string]bool{}
+	for _, o := range obs {
+		routes[o.route.Pattern] = true
+		cases[o.route.Pattern+" "+o.c.name] = true
+	}
+	t.Logf("route-access matrix: %d routes × %d actors × their cases (%d route-cases) = %d requests: %d denied, %d allowed, in %v",
+		len(routes), len(matrixActors), len(cases), len(obs), denied, allowed, time.Since(start).Round(time.Millisecond))
+
+	// Every {patient} route names the permission it asks on the record, and
+	// every name is a route.
+	table := map[string]web.Route{}
+	for _, o := range obs {
+		table[o.route.Pattern] = o.route
+	}
+	for p, rt := range table {
+		if strings.Contains(p, "{patient}") && !rt.OnRecord {
+			t.Errorf("route %q is on a patient's record but onRecord (routes.go) does not name its permission", p)
+		}
+	}
+	for _, p := range web.OnRecordPatterns() {
+		if _, ok := table[p]; !ok {
+			t.Errorf("onRecord names %q, which is not a route", p)
+		}
+	}
+
+	// A broken policy line is caught: each mutation below is one cell of
+	// the table flipped, and the recorded answers must then disagree.
+	for _, mu := range []struct {
+		name string
+		role clinic.Role
+		rel  auth.Relation
+		perm auth.Permission
+	}{
+		{"emergency access may write the stage, consult thread and measures", clinic.RoleTherapist, auth.RelEmergency, auth.PermClinical},
+		{"the partner prescriber's grant reads the chart", clinic.RolePrescriber, auth.RelEmergency, auth.PermProfile},
+		{"a therapist off the team reads the chart", clinic.RoleTherapist, auth.RelNone, auth.PermProfile},
+		{"the owning therapist loses the care team", clinic.RoleTherapist, auth.RelOwner, auth.PermTeam},
+		{"an admin loses the audit log", clinic.RoleAdmin, auth.RelNone, auth.PermAuditLog},
+		{"a patient gets the staff app", clinic.RolePatient, auth.RelNone, auth.PermStaffApp},
+	} {
+		flipped := func(role clinic.Role, rel auth.Relation, p auth.Permission) bool {
+			got := auth.Can(role, rel, p)
+			if role == mu.role && p == mu.perm && (rel == mu.rel || slices.Contains(practiceWide, p)) {
+				return !got
+			}
+			return got
+		}
+		n := 0
+		for _, o := range obs {
+			if mismatch(auth.Can, o) == "" && mismatch(flipped, o) != "" {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("the policy changed so that %s, and the matrix did not notice", mu.name)
+		} else {
+			t.Logf("broken policy line caught (%s): %d answers disagree", mu.name, n)
 		}
 	}
 }
+
+// practiceWide are the permissions decided by role alone (the relation is
+// ignored): flipping one flips it in every relation.
+var practiceWide = []auth.Permission{auth.PermStaffApp, auth.PermAuditLog}
 
 // TestForeignAndMissingPatients checks that a patient not on the caller's
 // team and a patient that does not exist get the same answer.

@@ -308,6 +308,18 @@ func (s *Server) guard(rt route) http.Handler {
 				s.NotFound(w, r)
 				return
 			}
+			// A change to a patient's record is refused here, before its
+			// handler reads the form, when the caller's relation to the
+			// patient does not allow it: a refused write (emergency
+			// access, another team's patient) is answered and audited the
+			// same whatever was typed. Pages (GET) are left to the store,
+			// whose refusal some pages answer in their own way.
+			if perm := onRecord[rt.pattern]; perm != "" && r.Method != http.MethodGet {
+				if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), perm, rt.pattern); err != nil {
+					s.Error(w, r, err)
+					return
+				}
+			}
 		default:
 			s.NotFound(w, r)
 			return
@@ -320,4 +332,50 @@ func (s *Server) guard(rt route) http.Handler {
 // roles.
 func storeEntryDenied(pattern string) store.Entry {
 	return store.Entry{Action: "route.denied", Outcome: store.OutcomeDenied, ObjectType: "route", Detail: pattern}
+}
+
+// onRecord names, for every route on one patient's record (a {patient} in
+// its pattern), the permission asked of the caller's relation to that
+// patient (auth.Can) before the route answers; "" is a route that reads
+// nothing of the record (the emergency form: the same page for any id).
+// The route's perm is its role gate, checked first. guard checks it for
+// every method but GET (the store checks pages, and checks writes again).
+// The route-access matrix (access_test.go) computes its expected answers
+// from these two and the policy table, and fails for a {patient} route
+// missing here.
+var onRecord = map[string]auth.Permission{
+	"GET /patients/{patient}":                                     auth.PermProfile,
+	"POST /patients/{patient}/invite":                             auth.PermAccount,
+	"POST /patients/{patient}/reset-password":                     auth.PermAccount,
+	"POST /patients/{patient}/team":                               auth.PermTeam,
+	"POST /patients/{patient}/team/{user}/remove":                 auth.PermTeam,
+	"GET /patients/{patient}/details":                             auth.PermDetails,
+	"POST /patients/{patient}/details":                            auth.PermDetails,
+	"POST /patients/{patient}/stage":                              auth.PermClinical,
+	"GET /patients/{patient}/intake":                              auth.PermChart,
+	"POST /patients/{patient}/intake":                             auth.PermForms,
+	"POST /patients/{patient}/evaluation":                         auth.PermEvaluation,
+	"POST /patients/{patient}/clearance":                          auth.PermClearance,
+	"POST /patients/{patient}/consult":                            auth.PermClinical,
+	"POST /patients/{patient}/preparation":                        auth.PermPreparation,
+	"POST /patients/{patient}/prescription":                       auth.PermPrescribe,
+	"POST /patients/{patient}/prescription/adjust":                auth.PermPrescribe,
+	"POST /patients/{patient}/prescription/end":                   auth.PermPrescribe,
+	"POST /patients/{patient}/appointments":                       auth.PermClinical,
+	"POST /patients/{patient}/appointments/{appointment}/cancel":  auth.PermClinical,
+	"POST /patients/{patient}/appointments/{appointment}/move":    auth.PermClinical,
+	"POST /patients/{patient}/appointments/{appointment}/outcome": auth.PermClinical,
+	"POST /patients/{patient}/alerts/{alert}/acknowledge":         auth.PermClinical,
+	"POST /patients/{patient}/measures":                           auth.PermClinical,
+	"POST /patients/{patient}/measures/{instrument}/end":          auth.PermClinical,
+	"GET /patients/{patient}/emergency":                           "",
+	"POST /patients/{patient}/emergency":                          auth.PermEmergency,
+	"POST /patients/{patient}/dosing":                             auth.PermDosing,
+	"GET /patients/{patient}/dosing/{session}":                    auth.PermChart,
+	"POST /patients/{patient}/dosing/{session}/gate":              auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/dose":              auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/vitals":            auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/events":            auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/discharge":         auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/stop":              auth.PermDosing,
 }

@@ -187,6 +187,12 @@ func TestPreparationChart(t *testing.T) {
 			denied++
 		}
 	}
+	// theo's refusal is the route's (before the form is read), naming it.
+	for _, e := range f.AuditRows("route.denied") {
+		if e.PatientID == f.PA.ID && e.Outcome == "denied" && strings.HasSuffix(e.Detail, "/preparation") {
+			denied++
+		}
+	}
 	if ok != 3 || denied != 1 {
 		t.Errorf("preparation.save audit rows: %d saved, %d denied; want 3 and 1", ok, denied)
 	}
