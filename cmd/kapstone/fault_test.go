@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -478,6 +480,337 @@ func killDuringWrites(t *testing.T, f *faultDB) {
 	t.Logf("%s: %d kill rounds in %v, %d writes acknowledged (%d sign-ins, %d PHQ-9 check-ins, %d journal entries, %d consult posts), %d verified after the last kill; %d in flight at a kill, %d refused",
 		map[bool]string{true: "postgres", false: "sqlite"}[f.postgres()], killRounds, time.Since(start).Round(time.Second), w.acked(),
 		len(w.sessions), w.checkins, len(w.journal), len(w.consults), verified, lostN, refusedN)
+	if verified != w.acked() {
+		t.Errorf("verified %d of %d acknowledged writes", verified, w.acked())
+	}
+}
+
+// needRoot skips a test that needs root (to mount a file system), unless
+// the run must not skip it (CI, or KAPSTONE_REQUIRE_ROOT set): then it fails.
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" || os.Getenv("KAPSTONE_REQUIRE_ROOT") != "" {
+		t.Fatal("this test mounts a small tmpfs and must run as root (CI or KAPSTONE_REQUIRE_ROOT is set, so it may not be skipped)")
+	}
+	t.Skip("needs root to mount a small tmpfs; run as root or in CI")
+}
+
+// mountTmpfs mounts a tmpfs of size (e.g. "8m") on a new directory and
+// unmounts it when the test ends.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "small")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size+",mode=0700"); err != nil {
+		t.Fatalf("mount a %s tmpfs on %s: %v", size, dir, err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, 0); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+			syscall.Unmount(dir, syscall.MNT_DETACH) // leave no mount behind
+		}
+	})
+	return dir
+}
+
+// fillDisk writes a filler file in dir until the file system is full and
+// returns its path.
+func fillDisk(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	fh, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	chunk := make([]byte, 64<<10)
+	for size := len(chunk); size > 0; {
+		if _, err := fh.Write(chunk[:size]); err != nil {
+			size /= 2 // fill the last few bytes too
+		}
+	}
+	fh.Sync()
+	return path
+}
+
+// TestDiskFull runs the server with its SQLite database on a small tmpfs
+// and fills the disk while patients and staff write: every write answers
+// either 303 (and is then in the database) or a calm 503 page, never a 500
+// or a success that was not saved; the server stays up and reads still
+// work; once the filler is removed, writes succeed again without a restart.
+func TestDiskFull(t *testing.T) {
+	needRoot(t)
+	dir := mountTmpfs(t, "8m")
+	f := newFaultDB(t, filepath.Join(dir, "kapstone.db"), dir)
+	in := start(t, nil, append([]string{"serve", "-addr", "127.0.0.1:0"}, f.args...)...)
+	w := newFaultWriter(t, f, in.url)
+	counts := map[writeOutcome]int{}
+	for i := range 12 {
+		if got := w.write(t, in.url, 1+i%3, false); got != acked {
+			t.Fatalf("write %d before the disk filled = %d, want it saved", i, got)
+		}
+	}
+	filler := fillDisk(t, dir)
+
+	// Write until several writes in a row are refused: the disk is full.
+	refusedInRow, full := 0, 0
+	for i := 0; i < 600 && refusedInRow < 6; i++ {
+		got := w.write(t, in.url, i%4, false)
+		counts[got]++
+		if got == refused {
+			refusedInRow++
+		} else {
+			refusedInRow = 0
+		}
+		if got == lost {
+			t.Fatalf("write %d on a full disk got no answer: the server is down?", i)
+		}
+		full = i + 1
+	}
+	if counts[refused] == 0 {
+		t.Fatalf("%d writes on a full disk all succeeded; the disk never filled", full)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	// The server stays up, and says so; pages that need no write still
+	// work. Reading a patient's record writes its audit row, so such a
+	// read is refused calmly while that row cannot be written.
+	c := withToken(in.url, w.patientTk)
+	for _, path := range []string{"/healthz", "/readyz", "/", "/account"} {
+		if status, body := get(t, c, in.url+path); status != http.StatusOK {
+			t.Errorf("GET %s on a full disk = %d, want 200: %.300s", path, status, body)
+		}
+	}
+	for _, path := range []string{"/portal/journal", "/portal/checkins"} {
+		if status, body := get(t, c, in.url+path); status != http.StatusOK {
+			checkErrorPage(t, "GET "+path+" on a full disk", status, body)
+		}
+	}
+	if strings.Contains(in.stderr.String(), "goroutine ") {
+		t.Errorf("the server logged a stack trace on a full disk")
+	}
+
+	// Space returns: writes succeed again, without a restart.
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 4 {
+		if got := w.write(t, in.url, k, false); got != acked {
+			t.Errorf("write %d after space returned = %d, want it saved", k, got)
+		}
+	}
+	if err := in.stop(t); err != nil {
+		t.Fatalf("kapstone stopped with %v after the disk was full", err)
+	}
+	verified := w.verify(t)
+	t.Logf("disk full: %d writes tried on the full disk (%d saved, %d refused with 503); %d acknowledged writes in all, %d verified",
+		full, counts[acked], counts[refused], w.acked(), verified)
+	if verified != w.acked() {
+		t.Errorf("verified %d of %d acknowledged writes", verified, w.acked())
+	}
+}
+
+// tcpProxy stands between kapstone and PostgreSQL, so a test can take the
+// database away and bring it back without stopping the shared server:
+// down cuts every connection and refuses new ones, as a stopped server
+// would; up accepts them again.
+type tcpProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  map[net.Conn]bool
+	wg     sync.WaitGroup
+}
+
+func startProxy(t *testing.T, target string) *tcpProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	p.wg.Add(1)
+	go p.serve()
+	t.Cleanup(func() {
+		ln.Close()
+		p.setDown(true)
+		p.wg.Wait()
+	})
+	return p
+}
+
+func (p *tcpProxy) serve() {
+	defer p.wg.Done()
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		down := p.down
+		p.mu.Unlock()
+		if down {
+			c.Close() // refused, as by a stopped server
+			continue
+		}
+		up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		if p.down {
+			p.mu.Unlock()
+			c.Close()
+			up.Close()
+			continue
+		}
+		p.conns[c], p.conns[up] = true, true
+		p.mu.Unlock()
+		pipe := func(dst, src net.Conn) {
+			defer p.wg.Done()
+			io.Copy(dst, src)
+			dst.Close()
+			src.Close()
+			p.mu.Lock()
+			delete(p.conns, dst)
+			delete(p.conns, src)
+			p.mu.Unlock()
+		}
+		p.wg.Add(2)
+		go pipe(c, up)
+		go pipe(up, c)
+	}
+}
+
+// setDown cuts every connection and refuses new ones (true), or accepts
+// them again (false).
+func (p *tcpProxy) setDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+	if down {
+		for c := range p.conns {
+			c.Close()
+		}
+	}
+}
+
+// TestDatabaseOutage takes PostgreSQL away under load, through a proxy
+// (the tests share one PostgreSQL server, which must not be stopped; for
+// kapstone a proxy that cuts every connection and refuses new ones looks
+// like a stopped server). While it is away, /readyz answers 503, /healthz
+// 200, and every request that needs the database gets a calm 503 page
+// (crisis footer, no stack trace or driver text, nothing claimed saved);
+// no write is acknowledged. When it is back, service resumes by itself,
+// without a restart, within a bounded number of tries; every write
+// acknowledged before, between and after the outages is in the database.
+func TestDatabaseOutage(t *testing.T) {
+	base := os.Getenv(storetest.PostgresEnv)
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("KAPSTONE_TEST_POSTGRES is not set in CI; this test needs PostgreSQL")
+		}
+		t.Skip("needs PostgreSQL: set KAPSTONE_TEST_POSTGRES")
+	}
+	dsn := storetest.DSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startProxy(t, u.Host)
+	u.Host = proxy.ln.Addr().String()
+	q := u.Query()
+	q.Set("connect_timeout", "5")
+	u.RawQuery = q.Encode()
+	f := newFaultDB(t, u.String(), "")
+	in := start(t, nil, append([]string{"serve", "-addr", "127.0.0.1:0"}, f.args...)...)
+	w := newFaultWriter(t, f, in.url)
+	pc := withToken(in.url, w.patientTk)
+
+	var down atomic.Bool
+	counts := map[string]int{}
+	var mu sync.Mutex
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; ctx.Err() == nil; j++ {
+				k := 1 + (i+j)%3
+				if j%10 == 0 {
+					k = 0
+				}
+				wasDown := down.Load()
+				got := w.write(t, in.url, k, wasDown)
+				mu.Lock()
+				counts[fmt.Sprintf("down=%v %d", wasDown, got)]++
+				mu.Unlock()
+				if got == lost {
+					t.Errorf("write %d got no answer (down=%v): the server hung up", k, wasDown)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+	const outages = 3
+	var resumeTries []int
+	for range outages {
+		time.Sleep(700 * time.Millisecond)
+		down.Store(true)
+		proxy.setDown(true)
+		for range 3 {
+			if status, body := get(t, noRedirect(), in.url+"/readyz"); status != http.StatusServiceUnavailable {
+				t.Errorf("GET /readyz with the database down = %d %q, want 503", status, body)
+			}
+			if status, _ := get(t, noRedirect(), in.url+"/healthz"); status != http.StatusOK {
+				t.Errorf("GET /healthz with the database down = %d, want 200 (the process is alive)", status)
+			}
+			for _, path := range []string{"/portal/journal", "/account", "/login"} {
+				status, body := get(t, pc, in.url+path)
+				if path == "/login" && status == http.StatusOK {
+					continue // the sign-in form needs no database
+				}
+				checkErrorPage(t, "GET "+path+" with the database down", status, body)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		down.Store(false) // before the proxy is up: a write that started while down is refused
+		proxy.setDown(false)
+		// Service resumes by itself: ready again, and a write saved, within a bounded number of tries.
+		tries := 0
+		for ; tries < 100; tries++ {
+			status, _ := get(t, noRedirect(), in.url+"/readyz")
+			if status == http.StatusOK && w.write(t, in.url, 3, false) == acked {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if tries == 100 {
+			t.Fatalf("kapstone did not resume within 100 tries (10 s) after the database came back")
+		}
+		resumeTries = append(resumeTries, tries+1)
+	}
+	time.Sleep(500 * time.Millisecond)
+	stop()
+	wg.Wait()
+	if err := in.stop(t); err != nil {
+		t.Fatalf("kapstone stopped with %v after the outages", err)
+	}
+	if counts["down=true 1"] == 0 {
+		t.Errorf("no write was refused during the outages: %v", counts)
+	}
+	verified := w.verify(t)
+	t.Logf("database outage: %d outages; writes while up: %d saved, %d refused; while down: %d refused, %d saved (must be 0); resumed after %v tries; %d acknowledged writes, %d verified",
+		outages, counts["down=false 0"], counts["down=false 1"], counts["down=true 1"], counts["down=true 0"], resumeTries, w.acked(), verified)
 	if verified != w.acked() {
 		t.Errorf("verified %d of %d acknowledged writes", verified, w.acked())
 	}
