@@ -815,3 +815,78 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Errorf("verified %d of %d acknowledged writes", verified, w.acked())
 	}
 }
+
+// TestCheckpointDiskFull: the checkpoint file outside the database lives on
+// a disk that fills up while the database (elsewhere) still takes writes.
+// A checkpoint that cannot be appended whole leaves the file as it was, not
+// a torn line that would make every later `audit verify` fail; once space
+// returns, checkpoints are appended again and the log verifies.
+func TestCheckpointDiskFull(t *testing.T) {
+	needRoot(t)
+	ctx := context.Background()
+	dir := mountTmpfs(t, "1m")
+	cfg := &config{DataDir: dir, DB: filepath.Join(t.TempDir(), "kapstone.db")}
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	key, err := audit.LoadOrCreateKey(cfg.auditKeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetAuditKey(key)
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	path := cfg.checkpointPath()
+	row := func() {
+		if err := st.Audit(ctx, store.System, store.Entry{Action: "test.row", ObjectType: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Append checkpoints until the next one no longer fits in the file's
+	// last page: on a full disk, its write is then cut short.
+	const page = 4096
+	for i := 0; ; i++ {
+		row()
+		if err := checkpoint(ctx, cfg, st); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, _ := lastLine(path)
+		if room := page - fi.Size()%page; room < int64(len(last)) && room > 1 {
+			t.Logf("checkpoint file is %d bytes: %d free in its last page, the next line needs %d", fi.Size(), room, len(last)+1)
+			break
+		}
+		if i > 200 {
+			t.Fatal("the checkpoint file never came near a page boundary")
+		}
+	}
+	before, _ := os.ReadFile(path)
+	filler := fillDisk(t, dir)
+	row()
+	if err := checkpoint(ctx, cfg, st); err == nil {
+		t.Fatal("checkpoint on a full disk succeeded; the disk was not full")
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Errorf("a checkpoint that could not be written changed the file: %d bytes before, %d after, ending %q", len(before), len(after), after[max(0, len(after)-40):])
+	}
+	if _, err := readCheckpoints(path); err != nil {
+		t.Errorf("checkpoint file after a failed append: %v", err)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	row()
+	if err := checkpoint(ctx, cfg, st); err != nil {
+		t.Fatalf("checkpoint after space returned: %v", err)
+	}
+	st.Close()
+	if code, out, errOut := kapstone(t, "audit", "verify", "-data-dir", dir, "-db", cfg.DB); code != 0 {
+		t.Errorf("audit verify after the disk was full = exit %d: %s %s", code, out, errOut)
+	}
+}
