@@ -555,25 +555,50 @@ func TestDiskFull(t *testing.T) {
 			t.Fatalf("write %d before the disk filled = %d, want it saved", i, got)
 		}
 	}
-	filler := fillDisk(t, dir)
-
-	// Write until several writes in a row are refused: the disk is full.
-	refusedInRow, full := 0, 0
-	for i := 0; i < 600 && refusedInRow < 6; i++ {
-		got := w.write(t, in.url, i%4, false)
-		counts[got]++
-		if got == refused {
-			refusedInRow++
-		} else {
-			refusedInRow = 0
-		}
-		if got == lost {
-			t.Fatalf("write %d on a full disk got no answer: the server is down?", i)
-		}
-		full = i + 1
+	// Clients keep writing while the disk fills up, and after.
+	var full atomic.Bool
+	var mu sync.Mutex
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; ctx.Err() == nil; j++ {
+				k := 1 + (i+j)%3
+				if j%8 == 7 {
+					k = 0
+				}
+				after := full.Load()
+				got := w.write(t, in.url, k, false)
+				if got == lost {
+					t.Errorf("a write on a filling disk got no answer: the server is down?")
+					return
+				}
+				mu.Lock()
+				counts[got]++
+				if after {
+					counts[got+10]++ // started once the disk was full
+				}
+				mu.Unlock()
+			}
+		}()
 	}
-	if counts[refused] == 0 {
-		t.Fatalf("%d writes on a full disk all succeeded; the disk never filled", full)
+	time.Sleep(500 * time.Millisecond)
+	filler := fillDisk(t, dir)
+	full.Store(true)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := counts[refused+10]
+		mu.Unlock()
+		if n >= 20 {
+			break
+		}
+	}
+	stop()
+	wg.Wait()
+	if counts[refused+10] == 0 {
+		t.Fatalf("writes on a full disk all succeeded (%v); the disk never filled", counts)
 	}
 	if t.Failed() {
 		t.FailNow()
@@ -609,8 +634,8 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("kapstone stopped with %v after the disk was full", err)
 	}
 	verified := w.verify(t)
-	t.Logf("disk full: %d writes tried on the full disk (%d saved, %d refused with 503); %d acknowledged writes in all, %d verified",
-		full, counts[acked], counts[refused], w.acked(), verified)
+	t.Logf("disk full: %d writes while the disk filled and after (%d saved, %d refused with 503); once full: %d saved, %d refused; %d acknowledged writes in all, %d verified",
+		counts[acked]+counts[refused], counts[acked], counts[refused], counts[acked+10], counts[refused+10], w.acked(), verified)
 	if verified != w.acked() {
 		t.Errorf("verified %d of %d acknowledged writes", verified, w.acked())
 	}
