@@ -57,6 +57,8 @@ func idleMax(cfg *config) time.Duration { return max(cfg.IdleStaff, cfg.IdlePati
 
 // checkpoint signs the audit log's head and appends the checkpoint to the
 // file in the data directory (fsynced), unless the file already ends with it.
+// A line that cannot be written whole (a full disk) is taken back, so the
+// file never holds a torn line.
 func checkpoint(ctx context.Context, cfg *config, st *store.Store) error {
 	cp, err := st.Checkpoint(ctx)
 	if err != nil {
@@ -71,11 +73,21 @@ func checkpoint(ctx context.Context, cfg *config, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintln(f, line); err != nil {
+	fi, err := f.Stat()
+	if err != nil {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
+	_, err = fmt.Fprintln(f, line)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		// A line cut short (a full disk) would make every later verify
+		// fail, and the next line would be glued to it: put the file back
+		// as it was. The checkpoint is in the database, and the next one
+		// covers it.
+		f.Truncate(fi.Size())
 		f.Close()
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -106,13 +107,18 @@ func CheckPassword(hash, pw string) bool {
 }
 
 // dummyHash is checked when an account does not exist, so a wrong email
-// costs as much time as a wrong password.
-var dummyHash, _ = HashPassword("kapstone-timing-equaliser", DefaultParams)
+// costs as much time as a wrong password. It is made at the first such
+// check, not when the program starts (every command, and every restart of
+// the server, would pay for one argon2 hash).
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("kapstone-timing-equaliser", DefaultParams)
+	return h
+})
 
 // CheckPasswordMissingUser spends the time of one password check and
 // returns false.
 func CheckPasswordMissingUser(pw string) bool {
-	CheckPassword(dummyHash, pw)
+	CheckPassword(dummyHash(), pw)
 	return false
 }
 

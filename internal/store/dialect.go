@@ -3,14 +3,18 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -241,6 +245,37 @@ func (d *dialect) isUniqueViolation(err error) bool {
 		return pe.Code == "23505"
 	}
 	return false
+}
+
+// isUnavailable reports whether err means the database cannot be used
+// right now, not that the query was wrong: on SQLite a full or failing disk
+// (SQLITE_FULL, SQLITE_IOERR, SQLITE_CANTOPEN), a database locked past the
+// busy timeout; on PostgreSQL a lost or refused connection, a server
+// shutting down or out of disk (SQLSTATE classes 08, 53 and 57P). Such a
+// failure is the store's EUnavailable: "try again later", never a bug page.
+func (d *dialect) isUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	// SQLite's codes first: they also look like net.Error (Temporary, Timeout).
+	var sc sqlite3.ErrorCode
+	if errors.As(err, &sc) {
+		switch sc {
+		case sqlite3.FULL, sqlite3.IOERR, sqlite3.CANTOPEN, sqlite3.BUSY, sqlite3.LOCKED, sqlite3.READONLY, sqlite3.NOLFS:
+			return true
+		}
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") || strings.HasPrefix(pe.Code, "57P")
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }
 
 // lockMigrations serialises schema changes between instances. On PostgreSQL

@@ -135,7 +135,7 @@ func (s *Store) write(ctx context.Context, fn func(*Tx) error) error {
 	}
 	defer tx.Rollback()
 	if err := fn(&Tx{tx: tx, d: s.d}); err != nil {
-		return err
+		return s.unavailableIf(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return unavailable(err)
@@ -150,11 +150,23 @@ func (s *Store) read(ctx context.Context, fn func(*Tx) error) error {
 		return unavailable(err)
 	}
 	defer tx.Rollback()
-	return fn(&Tx{tx: tx, d: s.d})
+	return s.unavailableIf(fn(&Tx{tx: tx, d: s.d}))
 }
 
 func unavailable(err error) error {
 	return &clinic.Error{Code: clinic.EUnavailable, Message: "The database is not available right now. Nothing was saved; please try again.", Err: err}
+}
+
+// unavailableIf returns err as EUnavailable when it says the database could
+// not be used (a lost connection, a full disk: dialect.isUnavailable) and
+// carries no code of its own yet; any other err is returned as it is. A
+// query that fails halfway through a transaction is then answered like a
+// failed BEGIN or COMMIT: 503, try again, and not a 500 as if it were a bug.
+func (s *Store) unavailableIf(err error) error {
+	if err == nil || clinic.ErrorCode(err) != clinic.EInternal || !s.d.isUnavailable(err) {
+		return err
+	}
+	return unavailable(err)
 }
 
 // now returns the store clock's time in UTC at microsecond precision.
