@@ -565,8 +565,9 @@ type Image struct {
 
 // SaveImage keeps an uploaded image (staff). Its type is read from the
 // bytes, never from a file name or a client's word: a JPEG, PNG or GIF of
-// at most 5 MB and 10,000 pixels a side, else an EInvalid error on the
-// "image" field; alt (at most 200 characters) is its description. Audited
+// at most 5 MB, 10,000 pixels a side and media.MaxPixels in all, whose
+// decoding takes at most media.MaxDecoded (read from its header, before
+// decoding), else an EInvalid error on the "image" field naming its size; alt (at most 200 characters) is its description. Audited
 // (image.upload).
 func (s *Store) SaveImage(ctx context.Context, actor Actor, data []byte, alt string) (*Image, error) {
 	if !actor.may(auth.PermBlog) {
@@ -576,7 +577,11 @@ func (s *Store) SaveImage(ctx context.Context, actor Actor, data []byte, alt str
 	img := &Image{Alt: strings.TrimSpace(alt), Size: len(data), UploadedBy: actor.UserID}
 	// Checked, decoded and encoded again (media.Clean): what is kept is
 	// only the picture, without its metadata or anything appended.
-	if pic, err := media.Clean(data); err != nil {
+	// At most media.MaxDecodes are decoded at once; a request cancelled
+	// while it waits its turn gives up its place.
+	if pic, err := media.CleanContext(ctx, data); err != nil && !media.IsProblem(err) {
+		return nil, err
+	} else if err != nil {
 		fe.Add("image", err.Error())
 	} else {
 		data = pic.Bytes
