@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -369,9 +368,11 @@ func CheckPost(p *Post) clinic.FieldErrors {
 	if utf8.RuneCountInString(p.Summary) > MaxPostSummary {
 		fe.Add("summary", "Keep the summary to "+strconv.Itoa(MaxPostSummary)+" characters or fewer.")
 	}
+	clinic.CheckText(fe, "summary", p.Summary)
 	if utf8.RuneCountInString(p.Body) > MaxPostBody {
 		fe.Add("body", "The post is too long: keep it under 100,000 characters.")
 	}
+	clinic.CheckText(fe, "body", p.Body)
 	if tags, msg := NormalizeTags(p.Tags); msg != "" {
 		fe.Add("tags", msg)
 	} else {
@@ -386,6 +387,7 @@ func CheckPost(p *Post) clinic.FieldErrors {
 	if utf8.RuneCountInString(p.CoverAlt) > MaxAltText {
 		fe.Add("cover_alt", "Use at most "+strconv.Itoa(MaxAltText)+" characters.")
 	}
+	clinic.CheckLine(fe, "cover_alt", p.CoverAlt)
 	if p.CoverImageID == "" {
 		p.CoverAlt = ""
 	}
@@ -547,9 +549,8 @@ func NormalizeTags(in []string) ([]string, string) {
 	return out, ""
 }
 
-func hasControl(s string) bool {
-	return strings.ContainsFunc(s, unicode.IsControl)
-}
+// hasControl reports whether s is not one line of text (clinic.SingleLine).
+func hasControl(s string) bool { return !clinic.SingleLine(s) }
 
 // Image is an uploaded picture for the blog or the website, served at
 // /media/{ID}. Bytes is only filled by Image.

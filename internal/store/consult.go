@@ -251,6 +251,7 @@ func (s *Store) validateAppointment(ap *Appointment) error {
 		if utf8.RuneCountInString(ap.Chaperone) > 120 {
 			fe.Add("chaperone", "Use at most 120 characters.")
 		}
+		clinic.CheckLine(fe, "chaperone", ap.Chaperone)
 	} else {
 		ap.VideoLink, ap.Chaperone = "", ""
 	}

@@ -685,10 +685,8 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 	return out, err
 }
 
-// plainText reports whether s is valid UTF-8 on one line.
-func plainText(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsAny(s, "\r\n\x00")
-}
+// plainText reports whether s is one line of text (clinic.SingleLine).
+func plainText(s string) bool { return clinic.SingleLine(s) }
 
 func nullTimeIf(ok bool, t time.Time) any {
 	if !ok {
