@@ -77,7 +77,7 @@ func TestCleanBoundsConcurrentDecodes(t *testing.T) {
 	var mu sync.Mutex
 	active, most := 0, 0
 	entered := make(chan struct{}, 16)
-	decodeHook = func() {
+	hook := func() {
 		mu.Lock()
 		active++
 		most = max(most, active)
@@ -88,7 +88,8 @@ func TestCleanBoundsConcurrentDecodes(t *testing.T) {
 		active--
 		mu.Unlock()
 	}
-	defer func() { decodeHook = nil }()
+	decodeHook.Store(&hook)
+	defer decodeHook.Store(nil)
 
 	const uploads = 8
 	var wg sync.WaitGroup

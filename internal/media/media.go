@@ -16,6 +16,7 @@ import (
 	"image/gif" // image.DecodeConfig knows GIF, JPEG and PNG, and nothing else
 	"image/jpeg"
 	"image/png"
+	"sync/atomic"
 )
 
 // Limits on an image. A decoded picture takes far more memory than its
@@ -37,7 +38,7 @@ const (
 var slots = make(chan struct{}, MaxDecodes)
 
 // decodeHook, when set (by tests), runs while a decode holds its slot.
-var decodeHook func()
+var decodeHook atomic.Pointer[func()]
 
 // Problem is what is wrong with an uploaded file: a sentence to show the
 // person who uploaded it.
@@ -117,8 +118,8 @@ func CleanContext(ctx context.Context, data []byte) (*Picture, error) {
 		return nil, ctx.Err()
 	}
 	defer func() { <-slots }()
-	if decodeHook != nil {
-		decodeHook()
+	if hook := decodeHook.Load(); hook != nil {
+		(*hook)()
 	}
 	clean, err := reencode(data, format)
 	if err != nil {
