@@ -28,7 +28,7 @@ func allocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-// TestCleanRefusesADecompressionBomb: the attack's file, a 2 MB PNG whose
+// TestCleanRefusesADecompressionBomb: the attack's file, a 308 KB PNG whose
 // header declares 6300×6300 pixels of 16-bit RGBA (317 MB decoded), is
 // refused from its header with a sentence naming its size, and checking
 // it allocates little. So are images over the pixel count or a side.

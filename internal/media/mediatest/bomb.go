@@ -9,11 +9,12 @@ import (
 )
 
 // BombPNG is a PNG of width×height pixels of 16-bit RGBA (8 bytes a
-// pixel), all zero: a file of about 1.6 bytes per 1,000 pixels whose
-// decoding allocates width×height×8 bytes. The deflate stream is written
-// by hand (fixed Huffman codes: one zero literal, then copies of 258 bytes
-// at distance 1), so making it takes milliseconds, not a compression of
-// hundreds of megabytes.
+// pixel), all zero: a file of about 8 bytes per 1,000 pixels (6300×6300
+// is 310 KB, like the attack's file) whose decoding allocates
+// width×height×8 bytes. The deflate stream is written by hand (one zero
+// literal, then copies of 258 bytes at distance 1, in 2 bits each), so
+// making it takes milliseconds, not a compression of hundreds of
+// megabytes.
 func BombPNG(width, height int) []byte {
 	row := 1 + width*8 // a filter byte, then the row
 	total := row * height
@@ -22,22 +23,39 @@ func BombPNG(width, height int) []byte {
 	z.Write([]byte{0x78, 0x01}) // zlib: deflate, 32K window, no dictionary
 	bw := bitWriter{out: &z}
 	bw.bits(1, 1) // BFINAL
-	bw.bits(1, 2) // BTYPE 01: fixed Huffman codes
-	bw.code(0x30, 8)
-	left := total - 1
-	for left > 0 {
-		n := min(left, 258)
-		if n < 3 { // too short to copy: literal zeros
-			for range n {
-				bw.code(0x30, 8)
-			}
-			break
-		}
-		bw.length(n)
-		bw.code(0, 5) // distance code 0: distance 1
-		left -= n
+	bw.bits(2, 2) // BTYPE 10: dynamic Huffman codes
+	// Three literal/length symbols (285, a copy of 258, in 1 bit; 0 and
+	// the end of the block in 2) and one distance (1, in 1 bit), so each
+	// copy of 258 zero bytes takes 2 bits.
+	bw.bits(29, 5) // HLIT: 286 literal/length codes
+	bw.bits(0, 5)  // HDIST: 1 distance code
+	bw.bits(14, 4) // HCLEN: 18 code length codes
+	// Code length code lengths, in RFC 1951's order 16 17 18 0 8 7 9 6 10
+	// 5 11 4 12 3 13 2 14 1: symbol 18 (a run of zeros) in 1 bit, the
+	// lengths 1 and 2 in 2 bits.
+	for _, n := range []uint64{0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2} {
+		bw.bits(n, 3)
 	}
-	bw.code(0, 7) // end of block
+	zeros := func(n uint64) { bw.code(0, 1); bw.bits(n-11, 7) } // symbol 18: 11 to 138 zeros
+	bw.code(3, 2)                                               // literal 0: length 2
+	zeros(138)
+	zeros(117)    // literals 1 to 255: unused
+	bw.code(3, 2) // end of block: length 2
+	zeros(28)     // lengths 257 to 284: unused
+	bw.code(2, 2) // 285, a copy of 258: length 1
+	bw.code(2, 2) // distance code 0: length 1
+	// Canonical codes: 285 is 0, literal 0 is 10, end of block 11; the
+	// distance is 0.
+	bw.code(2, 2) // the first zero byte, a literal
+	left := total - 1
+	for ; left >= 258; left -= 258 {
+		bw.code(0, 1) // copy 258
+		bw.code(0, 1) // from 1 back
+	}
+	for range left {
+		bw.code(2, 2)
+	}
+	bw.code(3, 2) // end of block
 	bw.flush()
 	// Adler-32 of total zero bytes: a stays 1, b adds 1 for each byte.
 	binary.Write(&z, binary.BigEndian, uint32(total%65521)<<16|1)
@@ -89,34 +107,6 @@ func (w *bitWriter) code(c uint64, n uint) {
 		r |= (c >> i & 1) << (n - 1 - i)
 	}
 	w.bits(r, n)
-}
-
-// length writes a copy length of 3 to 258 with the fixed codes.
-func (w *bitWriter) length(n int) {
-	type lc struct{ sym, base, extra int }
-	var c lc
-	switch {
-	case n == 258:
-		c = lc{285, 258, 0}
-	case n <= 10:
-		c = lc{257 + n - 3, n, 0}
-	default:
-		bases := []lc{{265, 11, 1}, {269, 19, 2}, {273, 35, 3}, {277, 67, 4}, {281, 131, 5}}
-		for i, b := range bases {
-			span := 4 << b.extra
-			if n < b.base+span || i == len(bases)-1 {
-				k := (n - b.base) >> b.extra
-				c = lc{b.sym + k, b.base + k<<b.extra, b.extra}
-				break
-			}
-		}
-	}
-	if c.sym < 280 {
-		w.code(uint64(c.sym-256), 7)
-	} else {
-		w.code(uint64(0xC0+c.sym-280), 8)
-	}
-	w.bits(uint64(n-c.base), uint(c.extra))
 }
 
 func (w *bitWriter) flush() {

@@ -11,7 +11,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
-// TestUploadDecompressionBombRefused: the attack's upload, a 2 MB PNG
+// TestUploadDecompressionBombRefused: the attack's upload, a 308 KB PNG
 // declaring 6300×6300 pixels of 16-bit RGBA (317 MB decoded; it raised the
 // server by 460 MB), is refused at the file field with its size and the
 // limit, the alt text kept, nothing saved, and the whole request
