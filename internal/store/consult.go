@@ -361,6 +361,8 @@ func changeReason(reason string) (string, error) {
 		return "", clinic.FieldErrors{"reason": "Say why, in a few words (for example: patient unwell, rescheduled by phone)."}.Err()
 	case utf8.RuneCountInString(reason) > 500:
 		return "", clinic.FieldErrors{"reason": "Use at most 500 characters."}.Err()
+	case !clinic.SingleLine(reason):
+		return "", clinic.FieldErrors{"reason": clinic.LineProblem}.Err()
 	}
 	return reason, nil
 }

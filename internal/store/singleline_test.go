@@ -102,6 +102,7 @@ func TestSingleLineFieldsRefuseLineBreaks(t *testing.T) {
 		{"cover_alt", post(func(p *store.Post, v string) { p.CoverAlt = v })},
 		{"alt", func(v string) error { _, err := s.SaveImage(ctx, thea, pic.Bytes(), v); return err }},
 		{"name", func(v string) error { return s.CreateRoom(ctx, admin, &store.Room{Name: v}) }},
+		{"reason", func(v string) error { return s.CancelAppointment(ctx, thea, pt.ID, store.NewID(), v) }},
 		{"off_note", func(v string) error {
 			start := time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC)
 			return s.AddTimeOff(ctx, thea, &store.TimeOff{Start: start, End: start.Add(time.Hour), Note: v})
