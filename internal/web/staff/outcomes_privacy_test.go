@@ -60,6 +60,16 @@ func TestOutcomesAdminSeesOnlyAggregates(t *testing.T) {
 		f.PaperFor(p.owner, p.id, "phq9", 20, f.Now.Add(-6*7*24*time.Hour))
 		f.PaperFor(p.owner, p.id, "phq9", []int{8, 12, 15}[i%3], f.Now.Add(-time.Hour)) // a response one time in three
 	}
+	// Two of Eve's patients whose window closed without a follow-up.
+	for i := range 2 {
+		name := "Eve Lost " + strconv.Itoa(i)
+		p := &store.Patient{DisplayName: name}
+		if err := f.St.CreatePatient(ctx, f.As(eve.Email), p, ""); err != nil {
+			t.Fatal(err)
+		}
+		patients = append(patients, pt{p.ID, name, eve.Email})
+		f.PaperFor(eve.Email, p.ID, "phq9", 18, f.Now.Add(-20*7*24*time.Hour))
+	}
 	leaks := func(what, body string) {
 		t.Helper()
 		for _, p := range append(patients, pt{f.PB.ID, webtest.CanaryB, ""}) {
@@ -84,8 +94,13 @@ func TestOutcomesAdminSeesOnlyAggregates(t *testing.T) {
 	if got := row(r.Body, template.HTMLEscapeString(evilName)); !strings.Contains(got, "<td>hidden</td>") || strings.Contains(got, "%") {
 		t.Errorf("the admin's row for the other therapist (6 courses) = %q, want hidden (else 9 − 6 tells Thea's)", got)
 	}
-	if got := row(r.Body, "All courses"); !strings.Contains(got, "<td>9</td>") || !strings.Contains(got, "3/9") {
-		t.Errorf("the admin's All courses row = %q, want 9 courses, response 3/9", got)
+	if got := row(r.Body, "All courses"); !strings.Contains(got, "<td>9</td>") || !strings.Contains(got, "3/9") || !strings.Contains(got, "<td>fewer than 5</td>") {
+		t.Errorf("the admin's All courses row = %q, want 9 courses, response 3/9, fewer than 5 without a follow-up", got)
+	}
+	// 11 courses due minus the first line's 9 would tell the 2 without a
+	// follow-up: the second line is hidden.
+	if got := row(r.Body, "All courses, intention to treat"); !strings.Contains(got, "<td>hidden</td>") || strings.Contains(got, "%") {
+		t.Errorf("the admin's intention-to-treat row = %q, want hidden", got)
 	}
 	if !strings.Contains(r.Body, `id="suppression"`) {
 		t.Error("the admin's dashboard does not say why some rows are hidden")
@@ -123,8 +138,8 @@ func TestOutcomesAdminSeesOnlyAggregates(t *testing.T) {
 	if evil == nil || evil[3] != "'"+evilName || evil[4] != "hidden" {
 		t.Errorf("admin CSV row for the therapist named as a formula = %q, want the name after a quote and the row hidden", evil)
 	}
-	if all == nil || all[4] != "9" || all[8] != "3" {
-		t.Errorf("admin CSV all-courses row = %q, want 9 courses, 3 responses", all)
+	if all == nil || all[4] != "9" || all[6] != "fewer than 5" || all[8] != "3" {
+		t.Errorf("admin CSV all-courses row = %q, want 9 courses, fewer than 5 without a follow-up, 3 responses", all)
 	}
 	if strings.Contains(c.Body, ","+evilName) || strings.Contains(c.Body, `,"=`) {
 		t.Error("a CSV cell begins with a formula")
@@ -143,6 +158,7 @@ func TestOutcomesAdminSeesOnlyAggregates(t *testing.T) {
 		}
 	}
 	if len(keys) != 3 {
+		t.Logf("thea's CSV:\n%s", tc.Body)
 		t.Errorf("thea's CSV has %d patients' PHQ-9 courses, want her 3", len(keys))
 	}
 	tp := f.Do("GET", "/outcomes", nil, f.SignIn("thea@example.org"))

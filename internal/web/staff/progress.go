@@ -57,6 +57,17 @@ type outcomeGroup struct {
 	// Hidden: the row counts too few people to show to someone without a
 	// per-patient view (measure.MinCell), or hides another that does.
 	Hidden bool
+	// Masked: the table is shown without a per-patient view, so a small
+	// count of courses without a follow-up is shown as "fewer than 5".
+	Masked bool
+}
+
+// MissingText is Missing as shown: "fewer than 5" when masked and small.
+func (g outcomeGroup) MissingText() string {
+	if g.Masked {
+		return measure.CellText(g.Missing)
+	}
+	return strconv.Itoa(g.Missing)
 }
 
 // groupTally is a tally with the sum of its followed-up courses' changes.
@@ -199,8 +210,12 @@ func outcomeTable(results []store.CourseResult, suppressed bool) (t groupTally, 
 	_, byPeriod = outcomeGroups(results, quarter)
 	all, itt = newGroup("All courses", t, false), newGroup("All courses, intention to treat", t, true)
 	if suppressed {
-		all.Hidden = measure.Suppressed(all.Courses()) || measure.Suppressed(all.Missing)
-		itt.Hidden = measure.Suppressed(itt.Courses()) || all.Hidden
+		// The first line shows a small count of courses without a
+		// follow-up as "fewer than 5"; the second line, whose courses
+		// minus the first's would tell it, is hidden then.
+		all.Masked, itt.Masked = true, true
+		all.Hidden = measure.Suppressed(all.Courses())
+		itt.Hidden = measure.Suppressed(itt.Courses()) || all.Hidden || measure.Suppressed(all.Missing)
 		suppress(byTherapist)
 		suppress(byPeriod)
 	}
@@ -409,7 +424,11 @@ func aggregateCSV(cw *csvsafe.Writer, results []store.CourseResult, win measure.
 				cw.Row(row...)
 				continue
 			}
-			row = append(row, csvsafe.Int(g.Courses()), csvsafe.Int(g.FollowedUp), csvsafe.Int(g.Missing), csvsafe.Float(g.MeanChange, 1))
+			missing := csvsafe.Int(g.Missing)
+			if measure.Suppressed(g.Missing) {
+				missing = csvsafe.Text(measure.CellText(g.Missing))
+			}
+			row = append(row, csvsafe.Int(g.Courses()), csvsafe.Int(g.FollowedUp), missing, csvsafe.Float(g.MeanChange, 1))
 			for _, rt := range []rate{g.Response, g.Remission, g.Reliable} {
 				row = append(row, csvsafe.Int(rt.K), csvsafe.Float(rt.Pct, 1))
 			}
