@@ -3,7 +3,6 @@ package clinic
 import (
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -134,7 +133,7 @@ func checkLine(fe FieldErrors, field, v string, max int, missing string) {
 		fe.Add(field, missing)
 	case utf8.RuneCountInString(v) > max:
 		fe.Add(field, "Use at most "+strconv.Itoa(max)+" characters.")
-	case strings.IndexFunc(v, unicode.IsControl) >= 0:
+	case !SingleLine(v):
 		fe.Add(field, "Keep this to one line of text.")
 	}
 }

@@ -79,6 +79,7 @@ func (u *User) Validate() error {
 	} else if len(u.DisplayName) > 200 {
 		fe.Add("display_name", "Use at most 200 characters.")
 	}
+	CheckLine(fe, "display_name", u.DisplayName)
 	if !u.Role.Valid() {
 		fe.Add("role", "Choose admin, therapist, prescriber or patient.")
 	}

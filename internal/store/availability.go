@@ -110,6 +110,7 @@ func (s *Store) AddTimeOff(ctx context.Context, actor Actor, t *TimeOff) error {
 	if utf8.RuneCountInString(t.Note) > 200 {
 		fe.Add("off_note", "Use at most 200 characters.")
 	}
+	clinic.CheckLine(fe, "off_note", t.Note)
 	if err := fe.Err(); err != nil {
 		return err
 	}

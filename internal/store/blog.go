@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -369,9 +368,11 @@ func CheckPost(p *Post) clinic.FieldErrors {
 	if utf8.RuneCountInString(p.Summary) > MaxPostSummary {
 		fe.Add("summary", "Keep the summary to "+strconv.Itoa(MaxPostSummary)+" characters or fewer.")
 	}
+	clinic.CheckText(fe, "summary", p.Summary)
 	if utf8.RuneCountInString(p.Body) > MaxPostBody {
 		fe.Add("body", "The post is too long: keep it under 100,000 characters.")
 	}
+	clinic.CheckText(fe, "body", p.Body)
 	if tags, msg := NormalizeTags(p.Tags); msg != "" {
 		fe.Add("tags", msg)
 	} else {
@@ -386,6 +387,7 @@ func CheckPost(p *Post) clinic.FieldErrors {
 	if utf8.RuneCountInString(p.CoverAlt) > MaxAltText {
 		fe.Add("cover_alt", "Use at most "+strconv.Itoa(MaxAltText)+" characters.")
 	}
+	clinic.CheckLine(fe, "cover_alt", p.CoverAlt)
 	if p.CoverImageID == "" {
 		p.CoverAlt = ""
 	}
@@ -547,9 +549,8 @@ func NormalizeTags(in []string) ([]string, string) {
 	return out, ""
 }
 
-func hasControl(s string) bool {
-	return strings.ContainsFunc(s, unicode.IsControl)
-}
+// hasControl reports whether s is not one line of text (clinic.SingleLine).
+func hasControl(s string) bool { return !clinic.SingleLine(s) }
 
 // Image is an uploaded picture for the blog or the website, served at
 // /media/{ID}. Bytes is only filled by Image.
@@ -565,8 +566,9 @@ type Image struct {
 
 // SaveImage keeps an uploaded image (staff). Its type is read from the
 // bytes, never from a file name or a client's word: a JPEG, PNG or GIF of
-// at most 5 MB and 10,000 pixels a side, else an EInvalid error on the
-// "image" field; alt (at most 200 characters) is its description. Audited
+// at most 5 MB, 10,000 pixels a side and media.MaxPixels in all, whose
+// decoding takes at most media.MaxDecoded (read from its header, before
+// decoding), else an EInvalid error on the "image" field naming its size; alt (at most 200 characters) is its description. Audited
 // (image.upload).
 func (s *Store) SaveImage(ctx context.Context, actor Actor, data []byte, alt string) (*Image, error) {
 	if !actor.may(auth.PermBlog) {
@@ -576,7 +578,11 @@ func (s *Store) SaveImage(ctx context.Context, actor Actor, data []byte, alt str
 	img := &Image{Alt: strings.TrimSpace(alt), Size: len(data), UploadedBy: actor.UserID}
 	// Checked, decoded and encoded again (media.Clean): what is kept is
 	// only the picture, without its metadata or anything appended.
-	if pic, err := media.Clean(data); err != nil {
+	// At most media.MaxDecodes are decoded at once; a request cancelled
+	// while it waits its turn gives up its place.
+	if pic, err := media.CleanContext(ctx, data); err != nil && !media.IsProblem(err) {
+		return nil, err
+	} else if err != nil {
 		fe.Add("image", err.Error())
 	} else {
 		data = pic.Bytes

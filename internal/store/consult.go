@@ -251,6 +251,7 @@ func (s *Store) validateAppointment(ap *Appointment) error {
 		if utf8.RuneCountInString(ap.Chaperone) > 120 {
 			fe.Add("chaperone", "Use at most 120 characters.")
 		}
+		clinic.CheckLine(fe, "chaperone", ap.Chaperone)
 	} else {
 		ap.VideoLink, ap.Chaperone = "", ""
 	}
@@ -360,6 +361,8 @@ func changeReason(reason string) (string, error) {
 		return "", clinic.FieldErrors{"reason": "Say why, in a few words (for example: patient unwell, rescheduled by phone)."}.Err()
 	case utf8.RuneCountInString(reason) > 500:
 		return "", clinic.FieldErrors{"reason": "Use at most 500 characters."}.Err()
+	case !clinic.SingleLine(reason):
+		return "", clinic.FieldErrors{"reason": clinic.LineProblem}.Err()
 	}
 	return reason, nil
 }

@@ -525,11 +525,11 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 	if utf8.RuneCountInString(in.Escort) > 120 || !plainText(in.Escort) {
 		fe.Add("escort", "Use at most 120 characters on one line.")
 	}
-	if utf8.RuneCountInString(in.Override) > 1000 || !utf8.ValidString(in.Override) {
+	if utf8.RuneCountInString(in.Override) > 1000 || !clinic.MultiLine(in.Override) {
 		fe.Add("override", "Use at most 1,000 characters.")
 	}
-	if utf8.RuneCountInString(in.MedsNote) > 1000 || !utf8.ValidString(in.MedsNote) {
-		fe.Add("meds_prescriber", "Use at most 1,000 characters.")
+	if utf8.RuneCountInString(in.MedsNote) > 1000 || !plainText(in.MedsNote) {
+		fe.Add("meds_prescriber", "Use at most 1,000 characters, on one line.")
 	}
 	var meds []string
 	if in.MedsGiven {
@@ -679,10 +679,8 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 	return out, err
 }
 
-// plainText reports whether s is valid UTF-8 on one line.
-func plainText(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsAny(s, "\r\n\x00")
-}
+// plainText reports whether s is one line of text (clinic.SingleLine).
+func plainText(s string) bool { return clinic.SingleLine(s) }
 
 func nullTimeIf(ok bool, t time.Time) any {
 	if !ok {
@@ -910,11 +908,11 @@ func (s *Store) RecordDosingEvent(ctx context.Context, actor Actor, patientID, i
 	default:
 		fe.Add("kind", "Choose what to record.")
 	}
-	if utf8.RuneCountInString(ev.Body) > 2000 || !utf8.ValidString(ev.Body) {
+	if utf8.RuneCountInString(ev.Body) > 2000 || !clinic.MultiLine(ev.Body) {
 		fe.Add("body", "Use at most 2,000 characters.")
 	}
-	if utf8.RuneCountInString(ev.Action) > 500 || !utf8.ValidString(ev.Action) {
-		fe.Add("action", "Use at most 500 characters.")
+	if utf8.RuneCountInString(ev.Action) > 500 || !plainText(ev.Action) {
+		fe.Add("action", "Use at most 500 characters, on one line.")
 	}
 	if utf8.RuneCountInString(ev.ClientID) > 64 || !plainText(ev.ClientID) {
 		fe.Add("body", "This entry cannot be saved; reload the page.")

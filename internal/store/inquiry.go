@@ -10,7 +10,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -110,7 +109,7 @@ func CheckInquiry(q *Inquiry) clinic.FieldErrors {
 	switch {
 	case q.Name == "":
 		fe.Add("name", "Tell us your name (a first name is fine).")
-	case utf8.RuneCountInString(q.Name) > 100 || strings.IndexFunc(q.Name, unicode.IsControl) >= 0:
+	case utf8.RuneCountInString(q.Name) > 100 || !clinic.SingleLine(q.Name):
 		fe.Add("name", "Write your name on one line, in at most 100 characters.")
 	}
 	if q.Email != "" {

@@ -56,7 +56,7 @@ func (s *Store) SaveOutcomeWindow(ctx context.Context, actor Actor, w measure.Wi
 // CourseResult is one course's outcome on one instrument, for the outcomes
 // dashboard: no names, only a pseudonymous key.
 type CourseResult struct {
-	PatientKey string // a keyed hash of the patient id: the same patient, the same key, nothing more
+	PatientKey string // a keyed hash of the patient id: the same patient, the same key, nothing more; empty for an administrator
 	Therapist  string // the owning therapist's name
 	Instrument string
 	Course     int // the course's number for this patient: 1, 2...
@@ -69,11 +69,16 @@ type CourseResult struct {
 // window it used: each course's baseline is its own first score, and its
 // follow-up the latest score inside the window (measure.FollowUp, at the
 // store's now). It reads every counted score in one query, ordered by
-// course, and keeps only one course's scores at a time. Audited with
+// course, and keeps only one course's scores at a time. PatientKey is
+// empty for an actor without a caseload (auth.PermCaseload): an
+// administrator counts courses, but cannot tell whose. Audited with
 // action (outcomes.read for the dashboard, outcomes.export for the CSV).
 func (s *Store) Outcomes(ctx context.Context, actor Actor, action string, instruments []string) ([]CourseResult, measure.Window, error) {
 	var args []any
 	var scope string
+	// Only someone with a caseload gets each course's pseudonymous patient
+	// key; anyone else (an administrator) gets courses to count, keyless.
+	perPatient := actor.may(auth.PermCaseload)
 	switch {
 	case actor.may(auth.PermDirectory):
 	case actor.may(auth.PermCaseload):
@@ -133,7 +138,7 @@ func (s *Store) Outcomes(ctx context.Context, actor Actor, action string, instru
 			}
 			if pid != curPatient || inst != cur.Instrument || course != cur.Course {
 				flush()
-				if pid != curPatient {
+				if pid != curPatient && perPatient {
 					cur.PatientKey = s.key.MAC("patient", []byte(pid))[:12]
 				}
 				curPatient, cur.Therapist, cur.Instrument, cur.Course = pid, therapist, inst, course

@@ -114,7 +114,19 @@ func TestOutcomesPerCourse(t *testing.T) {
 	waiting := f.patient(t, "Still Waiting")
 	f.score(t, waiting, start, 39, 18)
 
-	results, w, err := f.s.Outcomes(ctx, f.admin, "outcomes.read", []string{"phq9"})
+	// The administrator counts the same courses, but gets no patient keys:
+	// it cannot tell whose they are.
+	counted, _, err := f.s.Outcomes(ctx, f.admin, "outcomes.read", []string{"phq9"})
+	if err != nil || len(counted) != 4 {
+		t.Fatalf("admin's outcomes = %d, %v; want the 4 courses", len(counted), err)
+	}
+	for _, r := range counted {
+		if r.PatientKey != "" {
+			t.Errorf("the admin got a course with patient key %q, want none", r.PatientKey)
+		}
+	}
+	// The therapist gets a key per patient.
+	results, w, err := f.s.Outcomes(ctx, f.therapist, "outcomes.read", []string{"phq9"})
 	if err != nil {
 		t.Fatal(err)
 	}

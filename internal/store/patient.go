@@ -62,6 +62,7 @@ func (p *Patient) ValidateDetails(now time.Time) error {
 		if len([]rune(*v)) > 200 {
 			fe.Add(field, "Use at most 200 characters.")
 		}
+		clinic.CheckLine(fe, field, *v)
 	}
 	if p.BirthDate != "" {
 		if _, msg := clinic.ParseBirthDate(p.BirthDate, now); msg != "" {
@@ -105,7 +106,9 @@ func (p *Patient) Validate() error {
 	} else if len(p.DisplayName) > 200 {
 		fe.Add("display_name", "Use at most 200 characters.")
 	}
-	if p.Email != "" {
+	clinic.CheckLine(fe, "display_name", p.DisplayName)
+	clinic.CheckLine(fe, "email", p.Email)
+	if p.Email != "" && fe["email"] == "" {
 		u := clinic.User{Email: p.Email, DisplayName: "x", Role: clinic.RolePatient}
 		if err := u.Validate(); err != nil {
 			fe.Add("email", "Enter an email address like name@example.com, or leave it empty.")

@@ -147,7 +147,7 @@ func FormatReminderHours(hours []int) string {
 func CheckPractice(ps *PracticeSettings) clinic.FieldErrors {
 	ps.Name, ps.TimeZone = strings.TrimSpace(ps.Name), strings.TrimSpace(ps.TimeZone)
 	fe := clinic.FieldErrors{}
-	if ps.Name == "" || utf8.RuneCountInString(ps.Name) > 80 || strings.IndexFunc(ps.Name, unicode.IsControl) >= 0 {
+	if ps.Name == "" || utf8.RuneCountInString(ps.Name) > 80 || !clinic.SingleLine(ps.Name) {
 		fe.Add("name", "Enter the practice's name on one line (at most 80 characters).")
 	}
 	if _, err := time.LoadLocation(ps.TimeZone); ps.TimeZone == "" || strings.EqualFold(ps.TimeZone, "local") || err != nil {

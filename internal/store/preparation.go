@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -111,10 +110,8 @@ func textProblem(v string, max int, multiline bool) string {
 	if utf8.RuneCountInString(v) > max {
 		return "Use at most " + strconv.Itoa(max) + " characters."
 	}
-	for _, c := range v {
-		if unicode.IsControl(c) && !(multiline && (c == '\n' || c == '\t')) {
-			return "Use letters, numbers and punctuation only."
-		}
+	if multiline && !clinic.MultiLine(v) || !multiline && !clinic.SingleLine(v) {
+		return "Use letters, numbers and punctuation only."
 	}
 	return ""
 }

@@ -45,6 +45,8 @@ func (s *Store) CreateRoom(ctx context.Context, actor Actor, r *Room) error {
 		return clinic.FieldErrors{"name": "Give the room a name, like Garden room."}.Err()
 	case utf8.RuneCountInString(r.Name) > 60:
 		return clinic.FieldErrors{"name": "Use at most 60 characters."}.Err()
+	case !clinic.SingleLine(r.Name):
+		return clinic.FieldErrors{"name": clinic.LineProblem}.Err()
 	}
 	return s.write(ctx, func(tx *Tx) error {
 		var n int

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -132,7 +131,7 @@ func CheckSitePage(title, body *string) clinic.FieldErrors {
 	switch {
 	case *title == "":
 		fe.Add("title", "Give the page a title.")
-	case utf8.RuneCountInString(*title) > SiteTitleMax || strings.IndexFunc(*title, unicode.IsControl) >= 0:
+	case utf8.RuneCountInString(*title) > SiteTitleMax || !clinic.SingleLine(*title):
 		fe.Add("title", "Write the title on one line, in at most 120 characters.")
 	}
 	switch {
@@ -268,7 +267,7 @@ func CheckStaffProfile(p *StaffProfile) clinic.FieldErrors {
 	if len(p.Slug) < 2 || len(p.Slug) > 60 || !slug.Valid(p.Slug) {
 		fe.Add("slug", "Use 2 to 60 lower-case letters, digits and single hyphens, like lena-ortiz.")
 	}
-	if utf8.RuneCountInString(p.Credentials) > 60 || strings.IndexFunc(p.Credentials, unicode.IsControl) >= 0 {
+	if utf8.RuneCountInString(p.Credentials) > 60 || !clinic.SingleLine(p.Credentials) {
 		fe.Add("credentials", "Write the credentials on one line, in at most 60 characters, like LMSW or MD.")
 	}
 	if utf8.RuneCountInString(p.Bio) > BioMax {

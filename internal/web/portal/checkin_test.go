@@ -133,43 +133,53 @@ func TestOutcomesDashboardOnDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _, err := st.FindUserByEmail(ctx, logins[0].Email)
-	if err != nil || u.Role != clinic.RoleAdmin {
-		t.Fatalf("demo admin = %v, %v", u, err)
+	// The partner prescriber is on the care team of every demo patient
+	// with scores, so sees their per-course figures; the administrator has
+	// no caseload and sees only aggregates, small cells hidden.
+	session := func(email string, role clinic.Role) string {
+		u, _, err := st.FindUserByEmail(ctx, email)
+		if err != nil || u.Role != role {
+			t.Fatalf("demo %s = %v, %v", role, u, err)
+		}
+		token := auth.NewToken()
+		now := time.Now().UTC()
+		sess := &store.Session{IDHash: auth.HashToken(token), User: u, MFADone: true, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := st.StartSession(ctx, store.Actor{UserID: u.ID, Role: u.Role}, "", sess, store.Entry{Action: "login.success"}); err != nil {
+			t.Fatal(err)
+		}
+		return token
 	}
-	token := auth.NewToken()
-	now := time.Now().UTC()
-	sess := &store.Session{IDHash: auth.HashToken(token), User: u, MFADone: true, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := st.StartSession(ctx, store.Actor{UserID: u.ID, Role: u.Role}, "", sess, store.Entry{Action: "login.success"}); err != nil {
-		t.Fatal(err)
+	as := func(token string) func(string) (int, string) {
+		return func(path string) (int, string) {
+			req := httptest.NewRequest("GET", path, nil)
+			req.AddCookie(&http.Cookie{Name: srv.CookieName(), Value: token})
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, req)
+			return rec.Code, rec.Body.String()
+		}
 	}
-	get := func(path string) (int, string) {
-		req := httptest.NewRequest("GET", path, nil)
-		req.AddCookie(&http.Cookie{Name: srv.CookieName(), Value: token})
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
-		return rec.Code, rec.Body.String()
-	}
+	admin := as(session(logins[0].Email, clinic.RoleAdmin))
+	get := as(session("priya.natarajan@riverbend-medical.example", clinic.RolePrescriber))
 	status, body := get("/outcomes")
 	if status != http.StatusOK {
 		t.Fatalf("GET /outcomes = %d", status)
 	}
 	rowOf := func(name string) []string {
-		return regexp.MustCompile(`(?s)<th scope="row">` + regexp.QuoteMeta(name) + `</th><td>(\d+)</td>\s*<td>(.*?)</td><td>(.*?)</td><td>.*?</td>\s*<td>(.*?)</td>`).FindStringSubmatch(body)
+		return regexp.MustCompile(`(?s)<th scope="row">` + regexp.QuoteMeta(name) + `</th><td>(\d+)</td>\s*<td>(.*?)</td><td>(.*?)</td><td>.*?</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>`).FindStringSubmatch(body)
 	}
 	row := rowOf("All courses")
 	if row == nil {
 		t.Fatal("dashboard has no All courses row")
 	}
-	if row[1] != "4" || !strings.Contains(row[2], "<strong>75%</strong>") || !strings.Contains(row[2], "3/4, 95% CI 30–95%") || !strings.Contains(row[3], "<strong>50%</strong>") || !strings.Contains(row[3], "2/4") || row[4] != "1" {
-		t.Errorf("All courses row = %q / %q / %q / %q; want 4 courses, response 3/4 = 75%% (30–95%%), remission 2/4 = 50%%, 1 without a follow-up", row[1], row[2], row[3], row[4])
+	if row[1] != "4" || !strings.Contains(row[2], "<strong>75%</strong>") || !strings.Contains(row[2], "3/4, 95% CI 30–95%") || !strings.Contains(row[3], "<strong>50%</strong>") || !strings.Contains(row[3], "2/4") || row[4] != "-11.2" || row[5] != "1" {
+		t.Errorf("All courses row = %q / %q / %q / %q / %q; want 4 courses, response 3/4 = 75%% (30–95%%), remission 2/4 = 50%%, mean change (−13 −1 −13 −18)/4 = −11.2, 1 without a follow-up", row[1], row[2], row[3], row[4], row[5])
 	}
 	itt := rowOf("All courses, intention to treat")
 	if itt == nil {
 		t.Fatal("dashboard has no intention-to-treat row")
 	}
-	if itt[1] != "5" || !strings.Contains(itt[2], "3/5, 95% CI 23–88%") || !strings.Contains(itt[3], "2/5") || !strings.Contains(itt[4], "1 counted as not improved") {
-		t.Errorf("intention-to-treat row = %q / %q / %q / %q; want 5 courses, response 3/5 (23–88%%), remission 2/5, 1 counted as not improved", itt[1], itt[2], itt[3], itt[4])
+	if itt[1] != "5" || !strings.Contains(itt[2], "3/5, 95% CI 23–88%") || !strings.Contains(itt[3], "2/5") || !strings.Contains(itt[5], "1 counted as not improved") {
+		t.Errorf("intention-to-treat row = %q / %q / %q / %q; want 5 courses, response 3/5 (23–88%%), remission 2/5, 1 counted as not improved", itt[1], itt[2], itt[3], itt[5])
 	}
 	for id, want := range map[string]string{"count-missing": "<strong>1</strong> course without", "count-pending": "<strong>2</strong> courses still waiting", "count-below": "<strong>1</strong> course started below 10"} {
 		if !regexp.MustCompile(`id="`+id+`"><strong>`).MatchString(body) || !strings.Contains(body, want) {
@@ -196,6 +206,21 @@ func TestOutcomesDashboardOnDemo(t *testing.T) {
 	}
 	if phq != 8 {
 		t.Errorf("CSV has %d PHQ-9 course rows, want 8 (every course with a PHQ-9)", phq)
+	}
+
+	// The administrator: the 4 followed-up courses are too few to show.
+	status, body = admin("/outcomes")
+	if status != http.StatusOK || !strings.Contains(body, `<th scope="row">All courses</th><td>fewer than 5</td>`) || !strings.Contains(body, `id="count-missing"><strong>fewer than 5</strong> courses without`) {
+		t.Errorf("admin's dashboard = %d; want All courses and the missing count as fewer than 5", status)
+	}
+	status, csvBody = admin("/outcomes.csv")
+	if status != http.StatusOK || strings.Contains(csvBody, "patient_key") || !strings.Contains(csvBody, "phq9,4-12,all,All courses,fewer than 5,") {
+		t.Errorf("admin's CSV = %d %q; want aggregates, All courses as fewer than 5", status, csvBody)
+	}
+	for _, l := range logins {
+		if l.Role == clinic.RolePatient && (strings.Contains(body+csvBody, l.Name) || strings.Contains(body+csvBody, l.Email)) {
+			t.Errorf("admin's outcomes name %s", l.Name)
+		}
 	}
 }
 

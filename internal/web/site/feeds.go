@@ -36,7 +36,7 @@ type atomCategory struct {
 }
 
 type atomEntry struct {
-	Title      string         `xml:"title"`
+	Title      atomText       `xml:"title"`
 	ID         string         `xml:"id"`
 	Links      []atomLink     `xml:"link"`
 	Published  string         `xml:"published"`
@@ -49,8 +49,8 @@ type atomEntry struct {
 
 type atomFeed struct {
 	XMLName   xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
-	Title     string      `xml:"title"`
-	Subtitle  string      `xml:"subtitle"`
+	Title     atomText    `xml:"title"`
+	Subtitle  atomText    `xml:"subtitle"`
 	ID        string      `xml:"id"`
 	Links     []atomLink  `xml:"link"`
 	Updated   string      `xml:"updated"`
@@ -103,7 +103,8 @@ func (s *Handlers) Atom(w http.ResponseWriter, r *http.Request) {
 	base := s.LinkBase(r)
 	name := s.PracticeName(r.Context())
 	f := atomFeed{
-		Title: name + ": blog", Subtitle: "Articles from " + name + " on ketamine-assisted psychotherapy and mental health.",
+		Title:     atomText{Type: "text", Body: name + ": blog"},
+		Subtitle:  atomText{Type: "text", Body: "Articles from " + name + " on ketamine-assisted psychotherapy and mental health."},
 		ID:        base + "/blog",
 		Links:     []atomLink{{Rel: "self", Type: "application/atom+xml", Href: base + "/feed.atom"}, {Rel: "alternate", Type: "text/html", Href: base + "/blog"}},
 		Updated:   updated.Format(time.RFC3339),
@@ -120,7 +121,7 @@ func (s *Handlers) Atom(w http.ResponseWriter, r *http.Request) {
 			upd = pub
 		}
 		e := atomEntry{
-			Title: p.Title, ID: postID(base, p),
+			Title: atomText{Type: "text", Body: p.Title}, ID: postID(base, p),
 			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: postURL(base, p)}},
 			Published: pub.UTC().Format(time.RFC3339), Updated: upd.UTC().Format(time.RFC3339),
 			Author:  atomPerson{Name: authorLine(p), URI: base + "/blog/author/" + url.PathEscape(p.AuthorSlug)},
@@ -176,6 +177,15 @@ type rssFeed struct {
 	Channel rssChannel `xml:"channel"`
 }
 
+// rssText is plain text made ready for an RSS element: RSS 2.0 has no
+// way to say an element is plain text, and feed readers render titles,
+// descriptions, authors and categories as HTML, so the HTML-significant
+// characters are escaped here and the XML encoder escapes the result
+// again. A reader's XML parser then yields "&lt;script&gt;", which its
+// HTML rendering shows as the literal text "<script>". (Atom says
+// type="text" instead, and carries the text as typed.)
+func rssText(s string) string { return html.EscapeString(s) }
+
 func (s *Handlers) RSS(w http.ResponseWriter, r *http.Request) {
 	posts, updated, err := s.feedPosts(r)
 	if err != nil {
@@ -185,7 +195,7 @@ func (s *Handlers) RSS(w http.ResponseWriter, r *http.Request) {
 	base := s.LinkBase(r)
 	name := s.PracticeName(r.Context())
 	f := rssFeed{Version: "2.0", Atom: "http://www.w3.org/2005/Atom", DC: "http://purl.org/dc/elements/1.1/", Channel: rssChannel{
-		Title: name + ": blog", Link: base + "/blog", Desc: "Articles from " + name + " on ketamine-assisted psychotherapy and mental health.",
+		Title: rssText(name + ": blog"), Link: base + "/blog", Desc: rssText("Articles from " + name + " on ketamine-assisted psychotherapy and mental health."),
 		Language: "en", LastBuildDate: updated.Format(time.RFC1123Z),
 		Self: atomLink{Rel: "self", Type: "application/rss+xml", Href: base + "/feed.rss"},
 	}}
@@ -194,8 +204,12 @@ func (s *Handlers) RSS(w http.ResponseWriter, r *http.Request) {
 		if p.PublishAt != nil {
 			pub = *p.PublishAt
 		}
-		f.Channel.Items = append(f.Channel.Items, rssItem{Title: p.Title, Link: postURL(base, p), GUID: rssGUID{Permalink: false, Value: postID(base, p)},
-			PubDate: pub.UTC().Format(time.RFC1123Z), Creator: authorLine(p), Desc: html.EscapeString(p.Summary), Categories: p.Tags})
+		var tags []string
+		for _, t := range p.Tags {
+			tags = append(tags, rssText(t))
+		}
+		f.Channel.Items = append(f.Channel.Items, rssItem{Title: rssText(p.Title), Link: postURL(base, p), GUID: rssGUID{Permalink: false, Value: postID(base, p)},
+			PubDate: pub.UTC().Format(time.RFC1123Z), Creator: rssText(authorLine(p)), Desc: rssText(p.Summary), Categories: tags})
 	}
 	writeXML(w, r, "application/rss+xml; charset=utf-8", f)
 }

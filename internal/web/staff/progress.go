@@ -1,7 +1,6 @@
 package staff
 
 import (
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"sort"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/csvsafe"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/shell"
@@ -52,16 +52,48 @@ type outcomeGroup struct {
 	Response   rate
 	Remission  rate
 	Reliable   rate
-	ITT        bool // the rates are over FollowedUp + Missing
+	ITT        bool    // the rates are over FollowedUp + Missing
+	MeanChange float64 // the mean change from baseline to follow-up, over FollowedUp
+	// Hidden: the row counts too few people to show to someone without a
+	// per-patient view (measure.MinCell), or hides another that does.
+	Hidden bool
+	// Masked: the table is shown without a per-patient view, so a small
+	// count of courses without a follow-up is shown as "fewer than 5".
+	Masked bool
 }
 
-func newGroup(name string, t measure.Tally, itt bool) outcomeGroup {
+// MissingText is Missing as shown: "fewer than 5" when masked and small.
+func (g outcomeGroup) MissingText() string {
+	if g.Masked {
+		return measure.CellText(g.Missing)
+	}
+	return strconv.Itoa(g.Missing)
+}
+
+// groupTally is a tally with the sum of its followed-up courses' changes.
+type groupTally struct {
+	measure.Tally
+	changes int
+}
+
+func (g *groupTally) add(c measure.CourseOutcome) {
+	g.Add(c)
+	if c.CaseBaseline && c.Status == measure.FollowUpDone {
+		g.changes += c.Outcome.Change
+	}
+}
+
+func newGroup(name string, t groupTally, itt bool) outcomeGroup {
 	n := t.FollowedUp
 	if itt {
 		n = t.IntentionToTreat()
 	}
-	return outcomeGroup{Name: name, FollowedUp: t.FollowedUp, Missing: t.Missing, ITT: itt,
+	g := outcomeGroup{Name: name, FollowedUp: t.FollowedUp, Missing: t.Missing, ITT: itt,
 		Response: newRate(t.Response, n), Remission: newRate(t.Remission, n), Reliable: newRate(t.Reliable, n)}
+	if t.FollowedUp > 0 {
+		g.MeanChange = float64(t.changes) / float64(t.FollowedUp)
+	}
+	return g
 }
 
 // Courses is how many courses the row's rates are over.
@@ -70,6 +102,31 @@ func (g outcomeGroup) Courses() int {
 		return g.FollowedUp + g.Missing
 	}
 	return g.FollowedUp
+}
+
+// CoursesText is Courses as shown in a suppressed table: "fewer than 5",
+// or "hidden" for a row hidden so that another cannot be worked out.
+func (g outcomeGroup) CoursesText() string {
+	switch {
+	case measure.Suppressed(g.Courses()):
+		return measure.CellText(g.Courses())
+	case g.Hidden:
+		return "hidden"
+	}
+	return strconv.Itoa(g.Courses())
+}
+
+// suppress hides the rows of one grouping (by therapist, by quarter) that
+// count too few people, and one more when that hides a single row
+// (measure.SuppressGroup), for a table shown without a per-patient view.
+func suppress(groups []outcomeGroup) {
+	parts := make([]int, len(groups))
+	for i, g := range groups {
+		parts[i] = g.FollowedUp + g.Missing
+	}
+	for i, hide := range measure.SuppressGroup(parts) {
+		groups[i].Hidden = hide || measure.Suppressed(groups[i].FollowedUp) || measure.Suppressed(groups[i].Missing)
+	}
 }
 
 type outcomesData struct {
@@ -87,6 +144,9 @@ type outcomesData struct {
 	Scope       string
 	Caseness    int
 	ShowLit     bool // the literature figure is about depression: PHQ-9 only
+	// Suppress: the viewer has no per-patient view (auth.PermCaseload), so
+	// counts under measure.MinCell are shown as "fewer than 5".
+	Suppress bool
 
 	// The follow-up window's form, for an administrator.
 	CanEditWindow bool
@@ -95,22 +155,39 @@ type outcomesData struct {
 	Notice        string
 }
 
+// Count is n as the page shows it: "fewer than 5" when suppressed.
+func (d outcomesData) Count(n int) string {
+	if d.Suppress {
+		return measure.CellText(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// MinCell is the smallest count shown when suppressed (measure.MinCell).
+func (d outcomesData) MinCell() int { return measure.MinCell }
+
+// Plural reports whether n is written with a plural noun ("courses"),
+// always when it is suppressed, so the grammar does not tell a 1.
+func (d outcomesData) Plural(n int) bool {
+	return n != 1 || d.Suppress && measure.Suppressed(n)
+}
+
 // outcomeGroups tallies courses overall and grouped by key (measure.Tally:
 // a course whose baseline was below caseness is counted apart, as in HEDIS
 // DRR-E; a course still waiting for its follow-up is not yet counted).
-func outcomeGroups(results []store.CourseResult, key func(store.CourseResult) string) (measure.Tally, []outcomeGroup) {
-	var all measure.Tally
-	groups := map[string]*measure.Tally{}
+func outcomeGroups(results []store.CourseResult, key func(store.CourseResult) string) (groupTally, []outcomeGroup) {
+	var all groupTally
+	groups := map[string]*groupTally{}
 	for _, c := range results {
-		all.Add(c.Outcome)
+		all.add(c.Outcome)
 		if !c.Outcome.CaseBaseline || c.Outcome.Status == measure.FollowUpPending {
 			continue
 		}
 		k := key(c)
 		if groups[k] == nil {
-			groups[k] = &measure.Tally{}
+			groups[k] = &groupTally{}
 		}
-		groups[k].Add(c.Outcome)
+		groups[k].add(c.Outcome)
 	}
 	var out []outcomeGroup
 	for k, t := range groups {
@@ -118,6 +195,31 @@ func outcomeGroups(results []store.CourseResult, key func(store.CourseResult) st
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return all, out
+}
+
+// outcomeTable is the dashboard's table for one instrument: all courses
+// (with a follow-up; intention to treat), by therapist and by quarter,
+// with small cells hidden when suppressed.
+func outcomeTable(results []store.CourseResult, suppressed bool) (t groupTally, all, itt outcomeGroup, byTherapist, byPeriod []outcomeGroup) {
+	t, byTherapist = outcomeGroups(results, func(c store.CourseResult) string {
+		if c.Therapist == "" {
+			return "No owning therapist"
+		}
+		return c.Therapist
+	})
+	_, byPeriod = outcomeGroups(results, quarter)
+	all, itt = newGroup("All courses", t, false), newGroup("All courses, intention to treat", t, true)
+	if suppressed {
+		// The first line shows a small count of courses without a
+		// follow-up as "fewer than 5"; the second line, whose courses
+		// minus the first's would tell it, is hidden then.
+		all.Masked, itt.Masked = true, true
+		all.Hidden = measure.Suppressed(all.Courses())
+		itt.Hidden = measure.Suppressed(itt.Courses()) || all.Hidden || measure.Suppressed(all.Missing)
+		suppress(byTherapist)
+		suppress(byPeriod)
+	}
+	return t, all, itt, byTherapist, byPeriod
 }
 
 // quarter is the calendar quarter of a course's follow-up score, or of its
@@ -163,14 +265,13 @@ func (s *Handlers) outcomesPage(w http.ResponseWriter, r *http.Request, status i
 		i, _ := measure.Get(x)
 		d.Instruments = append(d.Instruments, i)
 	}
-	d.Tally, d.ByTherapist = outcomeGroups(results, func(c store.CourseResult) string {
-		if c.Therapist == "" {
-			return "No owning therapist"
-		}
-		return c.Therapist
-	})
-	_, d.ByPeriod = outcomeGroups(results, quarter)
-	d.All, d.AllITT = newGroup("All courses", d.Tally, false), newGroup("All courses, intention to treat", d.Tally, true)
+	// Per-course figures are for those with a caseload (their own
+	// patients); anyone else, an administrator, sees aggregates with small
+	// cells hidden (measure.MinCell).
+	d.Suppress = !perPatient(r)
+	var t groupTally
+	t, d.All, d.AllITT, d.ByTherapist, d.ByPeriod = outcomeTable(results, d.Suppress)
+	d.Tally = t.Tally
 	lo, hi := d.Literature.Interval()
 	d.LitLo, d.LitHi = 100*lo, 100*hi
 	d.Scope = "every patient in the practice"
@@ -187,6 +288,13 @@ func (s *Handlers) outcomesPage(w http.ResponseWriter, r *http.Request, status i
 		}
 	}
 	s.Render(w, r, status, "outcomes", "Outcomes", d)
+}
+
+// perPatient reports whether the signed-in person may see per-course
+// (per-patient) outcomes: those with a caseload, for the patients on their
+// care teams. An administrator has none (auth.PermCaseload).
+func perPatient(r *http.Request) bool {
+	return auth.Can(shell.SessionFrom(r.Context()).User.Role, auth.RelNone, auth.PermCaseload)
 }
 
 // OutcomeWindow saves the practice's follow-up window, for an
@@ -225,13 +333,27 @@ func (s *Handlers) OutcomeWindow(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/outcomes?done=window#window", http.StatusSeeOther)
 }
 
-// OutcomesCSV exports de-identified outcomes per course for
-// research: a pseudonymous key per patient, the course's number, days
-// from the baseline instead of dates, no names or contact details.
+// OutcomesCSV exports outcomes for research. For someone with a
+// caseload: per course of the patients on their care teams, a
+// pseudonymous key per patient, the course's number, days from the
+// baseline instead of dates, no names or contact details. For anyone
+// else (an administrator): only the dashboard's aggregates per
+// instrument, overall, by therapist and by quarter, with cells of fewer
+// than measure.MinCell courses shown as "fewer than 5". Every cell goes
+// through csvsafe, so no text can start a spreadsheet formula.
 func (s *Handlers) OutcomesCSV(w http.ResponseWriter, r *http.Request) {
-	results, win, err := s.Store.Outcomes(r.Context(), s.Actor(r), "outcomes.export", []string{"phq9", "gad7"})
+	instruments := []string{"phq9", "gad7"}
+	results, win, err := s.Store.Outcomes(r.Context(), s.Actor(r), "outcomes.export", instruments)
 	if err != nil {
 		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="kapstone-outcomes.csv"`)
+	cw := csvsafe.NewWriter(w)
+	if !perPatient(r) {
+		aggregateCSV(cw, results, win, instruments)
+		cw.Flush()
 		return
 	}
 	// Ordered by the pseudonymous key, so row order says nothing about who
@@ -246,21 +368,71 @@ func (s *Handlers) OutcomesCSV(w http.ResponseWriter, r *http.Request) {
 		}
 		return a.Course < b.Course
 	})
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="kapstone-outcomes.csv"`)
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"patient_key", "instrument", "course", "scores", "window_weeks", "follow_up", "case_at_baseline", "baseline",
-		"follow_up_day", "follow_up_score", "change", "response", "remission", "reliable_improvement", "reliable_deterioration"})
+	cw.Header("patient_key", "instrument", "course", "scores", "window_weeks", "follow_up", "case_at_baseline", "baseline",
+		"follow_up_day", "follow_up_score", "change", "response", "remission", "reliable_improvement", "reliable_deterioration")
 	for _, x := range results {
 		c := x.Outcome
-		row := []string{x.PatientKey, x.Instrument, strconv.Itoa(x.Course), strconv.Itoa(c.Scores), win.String(), string(c.Status),
-			strconv.FormatBool(c.CaseBaseline), strconv.Itoa(c.Baseline.Total), "", "", "", "", "", "", ""}
+		row := []csvsafe.Cell{csvsafe.Text(x.PatientKey), csvsafe.Text(x.Instrument), csvsafe.Int(x.Course), csvsafe.Int(c.Scores), csvsafe.Text(win.String()), csvsafe.Text(string(c.Status)),
+			csvsafe.Bool(c.CaseBaseline), csvsafe.Int(c.Baseline.Total)}
 		if c.Status == measure.FollowUpDone {
 			o := c.Outcome
-			copy(row[8:], []string{strconv.Itoa(int(c.FollowUp.At.Sub(c.Baseline.At).Hours() / 24)), strconv.Itoa(o.Latest), strconv.Itoa(o.Change),
-				strconv.FormatBool(o.Response), strconv.FormatBool(o.Remission), strconv.FormatBool(o.ReliableImprovement), strconv.FormatBool(o.ReliableDeterioration)})
+			row = append(row, csvsafe.Int(int(c.FollowUp.At.Sub(c.Baseline.At).Hours()/24)), csvsafe.Int(o.Latest), csvsafe.Int(o.Change),
+				csvsafe.Bool(o.Response), csvsafe.Bool(o.Remission), csvsafe.Bool(o.ReliableImprovement), csvsafe.Bool(o.ReliableDeterioration))
+		} else {
+			for range 7 {
+				row = append(row, csvsafe.Text(""))
+			}
 		}
-		cw.Write(row)
+		cw.Row(row...)
 	}
 	cw.Flush()
+}
+
+// aggregateCSV writes the dashboard's rows for each instrument, a hidden
+// row's figures as "fewer than 5" (or "hidden", for one hidden so that
+// another cannot be worked out).
+func aggregateCSV(cw *csvsafe.Writer, results []store.CourseResult, win measure.Window, instruments []string) {
+	cw.Header("instrument", "window_weeks", "group", "name", "courses", "followed_up", "no_follow_up", "mean_change",
+		"response", "response_pct", "remission", "remission_pct", "reliable_improvement", "reliable_improvement_pct")
+	for _, id := range instruments {
+		var mine []store.CourseResult
+		for _, c := range results {
+			if c.Instrument == id {
+				mine = append(mine, c)
+			}
+		}
+		_, all, itt, byTherapist, byPeriod := outcomeTable(mine, true)
+		type kind struct {
+			group string
+			outcomeGroup
+		}
+		rows := []kind{{"all", all}, {"all_intention_to_treat", itt}}
+		for _, g := range byTherapist {
+			rows = append(rows, kind{"therapist", g})
+		}
+		for _, g := range byPeriod {
+			rows = append(rows, kind{"quarter", g})
+		}
+		for _, k := range rows {
+			g := k.outcomeGroup
+			row := []csvsafe.Cell{csvsafe.Text(id), csvsafe.Text(win.String()), csvsafe.Text(k.group), csvsafe.Text(g.Name)}
+			if g.Hidden {
+				hidden := csvsafe.Text(g.CoursesText())
+				for range 10 {
+					row = append(row, hidden)
+				}
+				cw.Row(row...)
+				continue
+			}
+			missing := csvsafe.Int(g.Missing)
+			if measure.Suppressed(g.Missing) {
+				missing = csvsafe.Text(measure.CellText(g.Missing))
+			}
+			row = append(row, csvsafe.Int(g.Courses()), csvsafe.Int(g.FollowedUp), missing, csvsafe.Float(g.MeanChange, 1))
+			for _, rt := range []rate{g.Response, g.Remission, g.Reliable} {
+				row = append(row, csvsafe.Int(rt.K), csvsafe.Float(rt.Pct, 1))
+			}
+			cw.Row(row...)
+		}
+	}
 }

@@ -10,6 +10,13 @@ import (
 // Paper enters a paper questionnaire of total for patient A, as thea, at.
 func (f *Fixture) Paper(instrument string, total int, at time.Time) {
 	f.T.Helper()
+	f.PaperFor("thea@example.org", f.PA.ID, instrument, total, at)
+}
+
+// PaperFor enters a paper questionnaire of total for a patient, as the
+// staff member with email, at.
+func (f *Fixture) PaperFor(email, patientID, instrument string, total int, at time.Time) {
+	f.T.Helper()
 	inst, _ := measure.Get(instrument)
 	a := measure.Answers{}
 	var scored []string
@@ -27,7 +34,7 @@ func (f *Fixture) Paper(instrument string, total int, at time.Time) {
 			total--
 		}
 	}
-	if _, err := f.St.EnterPaperCheckin(context.Background(), f.As("thea@example.org"), f.PA.ID, instrument, a, at); err != nil {
+	if _, err := f.St.EnterPaperCheckin(context.Background(), f.As(email), patientID, instrument, a, at); err != nil {
 		f.T.Fatal(err)
 	}
 }
