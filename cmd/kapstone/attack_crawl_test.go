@@ -289,9 +289,9 @@ type formField struct {
 
 // webForm is one form of a page.
 type webForm struct {
-	from   string // the page it is on
-	method string
-	action string // path and query
+	from    string // the page it is on
+	method  string
+	action  string // path and query
 	fields  []formField
 	submits []formField // the named submit buttons
 	enctype string
