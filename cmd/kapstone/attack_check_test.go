@@ -167,4 +167,6 @@ type atomText struct {
 
 // sqlErrorText lists what database errors look like in a body: a page that
 // shows one tells an attacker about the query.
-var sqlErrorText = regexp.MustCompile(`(?i)SQLSTATE|syntax error at or near|unrecognized token|near "[^"]*": syntax error|no such (table|column)|sql: |pq: |pgx|sqlite3?[_: ]|unterminated quoted string|invalid byte sequence for encoding`)
+// (The patterns are error messages, not words a payload carries, since
+// forms show the person's input back.)
+var sqlErrorText = regexp.MustCompile(`(?i)SQLSTATE|syntax error at or near|unrecognized token|near "[^"]*": syntax error|no such (table|column)|\bsql: |\bpq: |sqlite3: |SQL logic error|unterminated quoted string|invalid byte sequence for encoding|database is locked`)

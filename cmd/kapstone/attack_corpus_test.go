@@ -110,13 +110,18 @@ func (p attackPayload) url() string {
 }
 
 // sqlValues are the values of the SQL metacharacter pass: quotes, comments,
-// stacked statements, LIKE wildcards, a NUL byte and a very long string.
+// stacked statements, LIKE wildcards, a NUL byte and a very long string
+// (long enough to pass any field limit, short enough that a URL holding it
+// in every query key stays under the server's header limit).
 var sqlValues = []string{
 	`' OR '1'='1`,
 	`1; DROP TABLE patients--`,
 	`%' --`,
 	`1' UNION SELECT name, sql FROM sqlite_master--`,
 	"\x00",
-	`\'; SELECT 1; --`,
-	strings.Repeat("A'", 20000),
+	strings.Repeat("A'", 1500),
 }
+
+// sqlPathValues are the values put in place of a path id (fewer: a path id
+// reaches one lookup).
+var sqlPathValues = []string{`' OR '1'='1`, `1; DROP TABLE patients--`, "\x00", strings.Repeat("9", 3000)}

@@ -283,6 +283,7 @@ type formField struct {
 	checked    bool
 	required   bool
 	min        string
+	maxlength  int
 	formaction string // a submit button's own action
 	invalid    bool   // the page marked it aria-invalid (a refused form shown again)
 }
@@ -348,7 +349,7 @@ func pageForms(from, body string) []webForm {
 				return
 			case "input":
 				if cur != nil && attr(n, "name") != "" && !hasAttr(n, "disabled") {
-					f := formField{name: attr(n, "name"), kind: strings.ToLower(attr(n, "type")), value: attr(n, "value"), checked: hasAttr(n, "checked"), required: hasAttr(n, "required"), min: attr(n, "min"), invalid: attr(n, "aria-invalid") == "true"}
+					f := formField{name: attr(n, "name"), kind: strings.ToLower(attr(n, "type")), value: attr(n, "value"), checked: hasAttr(n, "checked"), required: hasAttr(n, "required"), min: attr(n, "min"), invalid: attr(n, "aria-invalid") == "true", maxlength: atoi(attr(n, "maxlength"))}
 					if f.kind == "submit" || f.kind == "image" {
 						f.formaction = attr(n, "formaction")
 						cur.submits = append(cur.submits, f)
@@ -368,7 +369,7 @@ func pageForms(from, body string) []webForm {
 							text.WriteString(c.Data)
 						}
 					}
-					cur.fields = append(cur.fields, formField{name: attr(n, "name"), kind: "textarea", value: text.String(), required: hasAttr(n, "required"), invalid: attr(n, "aria-invalid") == "true"})
+					cur.fields = append(cur.fields, formField{name: attr(n, "name"), kind: "textarea", value: text.String(), required: hasAttr(n, "required"), invalid: attr(n, "aria-invalid") == "true", maxlength: atoi(attr(n, "maxlength"))})
 				}
 			case "select":
 				if cur != nil && attr(n, "name") != "" && !hasAttr(n, "disabled") {
@@ -428,12 +429,13 @@ func (w webForm) values(round int, tame map[string]int, text func(i int, f formF
 	radioSeen := map[string]int{}
 	for i, f := range w.fields {
 		switch {
-		case f.freeText() && tame[f.name] > 0:
-			// Tamer and tamer: as rendered, then a valid shape, then a
-			// short slug-like text of its own.
+		case f.freeText() && tame[f.name] > 1:
+			// Tamer and tamer (after one payload alone, level 1, was
+			// refused too): as rendered, then a valid shape, then a short
+			// slug-like text of its own.
 			vals := []string{f.value, map[string]string{"tel": "+1 555 010 2345", "email": "kx@kx.example", "url": "https://kx.example/"}[f.kind]}
 			vals = append(slices.DeleteFunc(vals, func(s string) bool { return s == "" }), fmt.Sprintf("kx-%d-%d", round, tameSeq.Add(1)))
-			v.Add(f.name, vals[min(tame[f.name], len(vals))-1])
+			v.Add(f.name, vals[min(tame[f.name]-1, len(vals))-1])
 		case f.kind == "select" && tame[f.name] > 0 && len(f.options) > 0:
 			k := 0
 			for j, o := range f.options {
@@ -492,6 +494,11 @@ func (w webForm) values(round int, tame map[string]int, text func(i int, f formF
 		action = action[:i]
 	}
 	return v, action
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 // tameSeq makes tame texts unique (a slug must be).

@@ -22,6 +22,7 @@ import (
 type xssResult struct {
 	fields      map[string]bool // form key + field name of every free-text field filled
 	placements  int             // payload × field placements in accepted submissions
+	pairs       map[string]bool // distinct form field × payload saved
 	submissions int
 	accepted    int
 	refused     map[string]int // form key → refused submissions
@@ -51,7 +52,7 @@ func TestAttackInjection(t *testing.T) {
 	attackers := signInAttackers(t, in.url, dir)
 
 	// 1. Fill every form.
-	res := &xssResult{fields: map[string]bool{}, refused: map[string]int{}, why: map[string]string{}, reflected: map[string][]string{}}
+	res := &xssResult{fields: map[string]bool{}, pairs: map[string]bool{}, refused: map[string]int{}, why: map[string]string{}, reflected: map[string][]string{}}
 	done := map[string]bool{}
 	for _, a := range attackers {
 		for _, pg := range crawl(t, a, patterns, m) {
@@ -175,8 +176,8 @@ func TestAttackInjection(t *testing.T) {
 	for _, h := range hits.list() {
 		t.Errorf("XSS: the hook ran: %s", h)
 	}
-	t.Logf("XSS: %d payloads in %d fields of %d forms (%d submissions, %d accepted, %d payload×field placements saved), %d GET forms with payloads rendered; %d page views in chromium with %d hook calls; %d CSV exports, %d feeds (%d titles) parsed; %v",
-		len(attackCorpus), len(res.fields), res.forms, res.submissions, res.accepted, res.placements, res.nreflected, viewCount, len(hits.list()), csvs, feeds, feedTitles, time.Since(started).Round(time.Second))
+	t.Logf("XSS: %d payloads in %d fields of %d forms (%d submissions, %d accepted, %d payload×field placements saved, %d distinct), %d GET forms with payloads rendered; %d page views in chromium with %d hook calls; %d CSV exports, %d feeds (%d titles) parsed; %v",
+		len(attackCorpus), len(res.fields), res.forms, res.submissions, res.accepted, res.placements, len(res.pairs), res.nreflected, viewCount, len(hits.list()), csvs, feeds, feedTitles, time.Since(started).Round(time.Second))
 	var refused []string
 	for k, n := range res.refused {
 		refused = append(refused, fmt.Sprintf("%s (%d: %s)", k, n, res.why[k]))
@@ -241,6 +242,9 @@ const domCheckJS = `(() => {
   return out;
 })()`
 
+// payloadsPerValue is how many payloads one field value carries at most.
+const payloadsPerValue = 4
+
 // injectForm sends one form once per payload of the corpus, rotating the
 // payloads over its free-text fields, and checks every answer (and the page
 // a save leads to) for injected markup.
@@ -262,28 +266,51 @@ func injectForm(t *testing.T, a *attacker, m routeMatcher, f webForm, key string
 	if len(text) == 0 {
 		return true
 	}
+	// Each value carries up to payloadsPerValue payloads of the corpus
+	// (as many as the field's maxlength allows, at least one; one alone
+	// once the field refused more), rotated over the fields, so
+	// ceil(payloads/payloadsPerValue) rounds place every payload in every
+	// field that takes them.
+	var placed map[string][]string // field → payload ids of the attempt
+	var tame map[string]int
 	fill := func(round int, shaped bool) func(i int, fl formField) string {
 		return func(i int, fl formField) string {
-			p := attackCorpus[(round+i)%len(attackCorpus)]
+			first := attackCorpus[(round*payloadsPerValue+i)%len(attackCorpus)]
 			switch {
-			case fl.kind == "textarea":
-				return p.text()
-			case fl.kind == "email":
-				return p.email(round)
+			case fl.kind == "email" || shaped && strings.Contains(fl.name, "email"):
+				return first.email(round)
 			case fl.kind == "url" || shaped && strings.Contains(fl.name, "url"):
-				return p.url()
+				placed[fl.name] = []string{first.ID}
+				return first.url()
 			case shaped && (fl.kind == "tel" || strings.Contains(fl.name, "phone")):
-				return "+1 555 0100"
-			case shaped && strings.Contains(fl.name, "email"):
-				return p.email(round)
+				return "+1 555 010 2345"
 			}
-			return p.line()
+			var parts []string
+			size := 0
+			for k := 0; k < payloadsPerValue; k++ {
+				p := attackCorpus[(round*payloadsPerValue+i+k)%len(attackCorpus)]
+				s := p.line()
+				if fl.kind == "textarea" {
+					s = p.text()
+				}
+				if k > 0 && (tame[fl.name] > 0 || fl.maxlength > 0 && size+1+len([]rune(s)) > fl.maxlength) {
+					break
+				}
+				parts = append(parts, s)
+				placed[fl.name] = append(placed[fl.name], p.ID)
+				size += len([]rune(s)) + 1
+			}
+			if fl.kind == "textarea" {
+				return strings.Join(parts, "\n\n")
+			}
+			return strings.Join(parts, " ")
 		}
 	}
 	if f.method == http.MethodGet {
 		// A search or filter: the payloads go in the URL; the answer is
 		// checked here and rendered in the browser.
 		for round := 0; round < len(attackCorpus); round += 7 {
+			placed, tame = map[string][]string{}, nil
 			v, action := f.values(round, nil, fill(round, false))
 			target := action
 			if i := strings.IndexByte(target, '?'); i >= 0 {
@@ -303,12 +330,14 @@ func injectForm(t *testing.T, a *attacker, m routeMatcher, f webForm, key string
 		return true
 	}
 	fails, took := 0, 0
-	tame := map[string]int{} // fields a refusal marked invalid, kept tame for later rounds
-	for round := 0; round < len(attackCorpus) && fails < 4; round++ {
+	tame = map[string]int{} // fields a refusal marked invalid, kept tame for later rounds
+	rounds := (len(attackCorpus) + payloadsPerValue - 1) / payloadsPerValue
+	for round := 0; round < rounds && fails < 4; round++ {
 		ok := false
 		why := ""
 		refetched := false
 		for attempt := 0; attempt < 4 && !ok; attempt++ {
+			placed = map[string][]string{}
 			v, action := f.values(round, tame, fill(round, attempt > 0))
 			r := a.do(t, "POST", action, v)
 			res.submissions++
@@ -362,8 +391,9 @@ func injectForm(t *testing.T, a *attacker, m routeMatcher, f webForm, key string
 			fails = 0
 			took++
 			res.accepted++
-			for _, i := range text {
-				if tame[f.fields[i].name] == 0 {
+			for name, ids := range placed {
+				for _, id := range ids {
+					res.pairs[key+" "+name+" "+id] = true
 					res.placements++
 				}
 			}
