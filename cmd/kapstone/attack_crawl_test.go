@@ -470,8 +470,11 @@ func (w webForm) values(round int, tame map[string]int, text func(i int, f formF
 		case f.kind == "password":
 			// never filled: credentials are another part of the suite
 		default:
+			// A date, time or number: as rendered; if empty, left empty
+			// unless required or refused (a blog post with no time is
+			// published now).
 			v.Add(f.name, f.value)
-			if f.value == "" {
+			if f.value == "" && (f.required || tame[f.name] > 0) {
 				v.Set(f.name, plausible(f))
 			}
 		}
