@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"testing"
 
 	"golang.org/x/net/html"
 )
@@ -170,3 +171,72 @@ type atomText struct {
 // (The patterns are error messages, not words a payload carries, since
 // forms show the person's input back.)
 var sqlErrorText = regexp.MustCompile(`(?i)SQLSTATE|syntax error at or near|unrecognized token|near "[^"]*": syntax error|no such (table|column)|\bsql: |\bpq: |sqlite3: |SQL logic error|unterminated quoted string|invalid byte sequence for encoding|database is locked`)
+
+// TestAttackChecks shows that the suite's checks fail on what they look for
+// and pass what is safe: a formula cell with and without its apostrophe, a
+// feed title escaped once and twice, markup and URLs an injection leaves.
+func TestAttackChecks(t *testing.T) {
+	ids := map[string]bool{}
+	for _, p := range attackCorpus {
+		if ids[p.ID] {
+			t.Errorf("payload id %s appears twice in the corpus", p.ID)
+		}
+		ids[p.ID] = true
+		if strings.Contains(p.Text, "__kx") && !strings.Contains(p.Text, "__kx('{id}')") && !strings.Contains(p.Text, `__kx("{id}")`) && !strings.Contains(p.Text, "__kx%28'{id}'%29") && !strings.Contains(p.Text, "base64") {
+			t.Errorf("payload %s calls the hook without its id: %s", p.ID, p.Text)
+		}
+	}
+
+	csvCases := []struct {
+		csv  string
+		bad  int
+		name string
+	}{
+		{"name,score\n\"=HYPERLINK(\"\"x\"\")\",3\n", 1, "a formula"},
+		{"name,score\n+1+cmd|' /C calc'!A0,3\n-2+3,4\n@SUM(1),5\n", 3, "plus, minus, at"},
+		{"name,score\n\"\t=1+1\",3\n", 1, "a tab before the formula"},
+		{"name,score\n\"'=HYPERLINK(\"\"x\"\")\",3\n'-2+3,4\n", 0, "neutralised with an apostrophe"},
+		{"name,change\nkx,-3\nky,+2.5\n", 0, "plain numbers"},
+	}
+	for _, c := range csvCases {
+		bad, err := formulaCells(c.csv)
+		if err != nil || len(bad) != c.bad {
+			t.Errorf("formulaCells(%s) = %v, %v; want %d cells", c.name, bad, err, c.bad)
+		}
+	}
+
+	once := `<rss version="2.0"><channel><title>Blog</title><item><title>&lt;b data-kx="P01"&gt;</title></item></channel></rss>`
+	twice := `<rss version="2.0"><channel><title>Blog</title><item><title>&amp;lt;b data-kx="P01"&amp;gt;</title></item></channel></rss>`
+	atomText := `<feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title><entry><title type="text">&lt;b data-kx="P01"&gt;</title></entry></feed>`
+	atomHTML := `<feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title><entry><title type="html">&lt;b data-kx="P01"&gt;</title></entry></feed>`
+	for _, c := range []struct {
+		feed string
+		bad  int
+		name string
+	}{{once, 1, "RSS title escaped once"}, {twice, 0, "RSS title escaped twice"}, {atomText, 0, "Atom text title"}, {atomHTML, 1, "Atom html title with a tag"}} {
+		bad, _, err := feedTitleMarkup(c.feed)
+		if err != nil || len(bad) != c.bad {
+			t.Errorf("feedTitleMarkup(%s) = %v, %v; want %d titles", c.name, bad, err, c.bad)
+		}
+	}
+
+	for _, c := range []struct {
+		html string
+		bad  bool
+	}{
+		{`<p>&lt;b data-kx="P01"&gt;</p>`, false},
+		{`<p><b data-kx="P01"></b></p>`, true},
+		{`<img src=x onerror="__kx('P05')">`, true},
+		{`<a href="  JaVa&#x09;Script:__kx('P12')">x</a>`, true},
+		{`<a href="/patients?q=javascript:x">x</a>`, false},
+		{`<iframe src="data:text/html,<script>x</script>"></iframe>`, true},
+		{`<meta http-equiv="refresh" content="0;url=javascript:x">`, true},
+		{`<script>__kx('P01')</script>`, true},
+		{`<script type="application/json">{"a":"__kx('P01')"}</script>`, false},
+		{`<textarea><script>__kx('P01')</script></textarea>`, false},
+	} {
+		if got := len(htmlInjections(c.html)) > 0; got != c.bad {
+			t.Errorf("htmlInjections(%s) found something = %v, want %v", c.html, got, c.bad)
+		}
+	}
+}
