@@ -78,6 +78,7 @@ func TestAttackInjection(t *testing.T) {
 	// or a feed; the HTML pages are then rendered in the browser.
 	views := map[*attacker][]string{}
 	csvs, feeds, feedTitles, feedPayloads := 0, 0, 0, 0
+	carrying, carryingRoutes := 0, map[string]bool{} // views showing payloads (as text)
 	for _, a := range attackers {
 		for _, pg := range crawl(t, a, patterns, m) {
 			switch {
@@ -86,6 +87,10 @@ func TestAttackInjection(t *testing.T) {
 					t.Errorf("XSS: %s as %s: %s", pg.target, a.name, hit)
 				}
 				views[a] = append(views[a], pg.target)
+				if strings.Contains(pg.body, "data-kx") {
+					carrying++
+					carryingRoutes[pg.pattern] = true
+				}
 			case strings.HasPrefix(pg.ctype, "text/csv"):
 				csvs++
 				bad, err := formulaCells(pg.body)
@@ -110,7 +115,7 @@ func TestAttackInjection(t *testing.T) {
 		}
 	}
 
-	t.Logf("XSS: pages checked as HTML, CSV and feeds in %v", time.Since(started).Round(time.Millisecond))
+	t.Logf("XSS: pages checked as HTML, CSV and feeds in %v; %d pages of %d routes show payloads (as text)", time.Since(started).Round(time.Millisecond), carrying, len(carryingRoutes))
 
 	// 3. The browser.
 	hits := &hookHits{}
