@@ -86,6 +86,19 @@ func tableCounts(t *testing.T, dir string) map[string]int {
 	return out
 }
 
+// activityLog reports whether a table records activity (audit rows and
+// their checkpoints, sessions, background jobs and the emails they keep):
+// it grows with reading and
+// with the clock, so the GET pass may add to it.
+func activityLog(table string) bool {
+	for _, w := range []string{"audit", "session", "job", "checkpoint", "outbox"} {
+		if strings.Contains(table, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // substituteWildcards returns target with each path segment that the
 // pattern's wildcards match replaced by v.
 func substituteWildcards(pattern, target, v string) string {
@@ -184,7 +197,7 @@ func TestAttackSQLMetacharacters(t *testing.T) {
 		switch {
 		case !ok:
 			t.Errorf("SQL: table %s is gone after the GET pass", name)
-		case afterRead[name] == n && got != n:
+		case afterRead[name] == n && got != n && !activityLog(name):
 			t.Errorf("SQL: table %s had %d rows and reading changed none, but after the GET pass it has %d", name, n, got)
 		case got < afterRead[name]:
 			t.Errorf("SQL: table %s lost rows in the GET pass: %d, then %d", name, afterRead[name], got)
