@@ -88,8 +88,7 @@ func tableCounts(t *testing.T, dir string) map[string]int {
 
 // activityLog reports whether a table records activity (audit rows and
 // their checkpoints, sessions, background jobs and the emails they keep):
-// it grows with reading and
-// with the clock, so the GET pass may add to it.
+// it grows with reading and with the clock, so the GET pass may add to it.
 func activityLog(table string) bool {
 	for _, w := range []string{"audit", "session", "job", "checkpoint", "outbox"} {
 		if strings.Contains(table, w) {
