@@ -183,14 +183,18 @@ type crawledPage struct {
 }
 
 // crawlLimitPerRoute bounds how many distinct URLs of one route a caller
-// visits: enough to reach the records the forms wrote, bounded for CI.
-const crawlLimitPerRoute = 3
+// visits to find forms: enough to reach records in their different states,
+// bounded for CI. renderLimitPerRoute bounds the pages rendered afterwards.
+const (
+	crawlLimitPerRoute  = 3
+	renderLimitPerRoute = 2
+)
 
 // crawl visits, as a, every GET route of the table without a wildcard, and
 // every same-site link the pages show whose route is a GET route of the
-// table (ids come from the data that way), at most crawlLimitPerRoute URLs
-// per route. Only answers with status 200 are kept.
-func crawl(t *testing.T, a *attacker, patterns []string, m routeMatcher) []crawledPage {
+// table (ids come from the data that way), at most limit URLs per route.
+// Only answers with status 200 are kept.
+func crawl(t *testing.T, a *attacker, patterns []string, m routeMatcher, limit int) []crawledPage {
 	t.Helper()
 	var queue []string
 	for _, p := range patterns {
@@ -209,7 +213,7 @@ func crawl(t *testing.T, a *attacker, patterns []string, m routeMatcher) []crawl
 		}
 		seen[target] = true
 		pat := m.match("GET", target)
-		if pat == "" || perRoute[pat] >= crawlLimitPerRoute {
+		if pat == "" || perRoute[pat] >= limit {
 			continue
 		}
 		perRoute[pat]++

@@ -55,7 +55,7 @@ func TestAttackInjection(t *testing.T) {
 	res := &xssResult{fields: map[string]bool{}, pairs: map[string]bool{}, refused: map[string]int{}, why: map[string]string{}, reflected: map[string][]string{}}
 	done := map[string]bool{}
 	for _, a := range attackers {
-		for _, pg := range crawl(t, a, patterns, m) {
+		for _, pg := range crawl(t, a, patterns, m, crawlLimitPerRoute) {
 			if !strings.HasPrefix(pg.ctype, "text/html") {
 				continue
 			}
@@ -80,7 +80,7 @@ func TestAttackInjection(t *testing.T) {
 	csvs, feeds, feedTitles, feedPayloads := 0, 0, 0, 0
 	carrying, carryingRoutes := 0, map[string]bool{} // views showing payloads (as text)
 	for _, a := range attackers {
-		for _, pg := range crawl(t, a, patterns, m) {
+		for _, pg := range crawl(t, a, patterns, m, renderLimitPerRoute) {
 			switch {
 			case strings.HasPrefix(pg.ctype, "text/html"):
 				for _, hit := range htmlInjections(pg.body) {
@@ -342,12 +342,16 @@ func injectForm(t *testing.T, a *attacker, m routeMatcher, f webForm, key string
 		return true
 	}
 	fails, took := 0, 0
+	needsFresh := false
 	tame = map[string]int{} // fields a refusal marked invalid, kept tame for later rounds
 	rounds := (len(attackCorpus) + payloadsPerValue - 1) / payloadsPerValue
 	for round := 0; round < rounds && fails < 4; round++ {
 		ok := false
 		why := ""
 		refetched := false
+		if needsFresh && round > 0 {
+			f = freshForm(t, a, m, f, key)
+		}
 		for attempt := 0; attempt < 4 && !ok; attempt++ {
 			placed = map[string][]string{}
 			v, action := f.values(round, tame, fill(round, attempt > 0))
@@ -390,12 +394,8 @@ func injectForm(t *testing.T, a *attacker, m routeMatcher, f webForm, key string
 					// (a version, a token in a hidden field). Take the form
 					// afresh from its page.
 					refetched = true
-					for _, fresh := range pageForms(f.from, a.do(t, "GET", f.from, nil).body) {
-						if fresh.key(m) == key {
-							f = fresh
-							break
-						}
-					}
+					f = freshForm(t, a, m, f, key)
+					needsFresh = true // a record with a version: take it afresh each round
 				} else if !marked {
 					attempt = 4 // nothing more to change
 				}
@@ -426,6 +426,18 @@ func injectForm(t *testing.T, a *attacker, m routeMatcher, f webForm, key string
 		}
 	}
 	return took > 0
+}
+
+// freshForm takes form f afresh from its page (a version or token in a
+// hidden field moves on with each save).
+func freshForm(t *testing.T, a *attacker, m routeMatcher, f webForm, key string) webForm {
+	t.Helper()
+	for _, fresh := range pageForms(f.from, a.do(t, "GET", f.from, nil).body) {
+		if fresh.key(m) == key {
+			return fresh
+		}
+	}
+	return f
 }
 
 // checkAnswer fails on a server error and on any injected markup in an HTML
