@@ -178,7 +178,7 @@ func TestAttackSQLMetacharacters(t *testing.T) {
 		}
 		return q
 	}
-	gets := map[string]bool{}
+	gets, ownKeys := map[string]bool{}, 0
 	for _, a := range attackers {
 		for _, pg := range pages[a] {
 			if gets[pg.pattern] {
@@ -192,6 +192,29 @@ func TestAttackSQLMetacharacters(t *testing.T) {
 					check(a, "GET", s, nil)
 				}
 				check(a, "GET", path+"?"+rotate(keys, j, n).Encode(), nil)
+			}
+			// The keys the page itself uses (its query, its search and
+			// filter forms) get every value, one request each.
+			own := map[string]bool{}
+			if u, err := url.Parse(pg.target); err == nil {
+				for k := range u.Query() {
+					own[k] = true
+				}
+			}
+			for _, f := range pageForms(pg.target, pg.body) {
+				if f.method == http.MethodGet && m.match("GET", f.action) == pg.pattern {
+					for _, fl := range f.fields {
+						own[fl.name] = true
+					}
+				}
+			}
+			for k := range own {
+				for _, v := range sqlValues {
+					q, _ := url.ParseQuery(strings.SplitN(pg.target+"?", "?", 2)[1])
+					q.Set(k, v)
+					check(a, "GET", path+"?"+q.Encode(), nil)
+					ownKeys++
+				}
 			}
 		}
 	}
@@ -284,7 +307,7 @@ func TestAttackSQLMetacharacters(t *testing.T) {
 			missed = append(missed, p)
 		}
 	}
-	t.Logf("SQL: %d values (and %d for path ids) rotated over %d query keys and the fields of %d forms, on %d of %d routes as %d callers: %d requests, %d tables intact; %v",
-		len(sqlValues), len(sqlPathValues), len(keys), forms, len(routes), len(patterns), len(attackers), requests, len(after), time.Since(started).Round(time.Second))
+	t.Logf("SQL: %d values (and %d for path ids) rotated over %d query keys and the fields of %d forms, all of them in each of the %d keys a page uses itself, on %d of %d routes as %d callers: %d requests, %d tables intact; %v",
+		len(sqlValues), len(sqlPathValues), len(keys), forms, ownKeys/len(sqlValues), len(routes), len(patterns), len(attackers), requests, len(after), time.Since(started).Round(time.Second))
 	t.Logf("SQL: routes not attacked (sign-out, credential and calendar-link forms without an id, the image upload, static files): %s", strings.Join(missed, "; "))
 }
