@@ -36,12 +36,16 @@ type xssResult struct {
 // (issue 14, suite item 2). On the demo practice it signs in one caller of
 // every role, crawls every GET route of internal/web/routes.go (ids come from
 // the links the pages show), fills every free-text field of every form it
-// finds with the payload corpus (each form sent once per payload, the
-// payloads rotated over its fields), then renders every page each caller
-// can see in headless chromium, with the CSP bypassed and a hook installed
-// before any page script: any call of the hook, any element carrying a
-// payload's data-kx marker, any script-running URL in the DOM fails. CSV
-// exports and feeds are checked by parsing them.
+// finds with the payload corpus (up to four payloads a value, rotated over
+// the fields, so ceil(49/4) submissions of a form place every payload in
+// every field that takes them; a field that refuses them is tamed step by
+// step), checks every answer and the page each save leads to, then renders
+// every page each caller can see in headless chromium, with the CSP bypassed
+// and a hook installed before any page script: any call of the hook, any
+// dialog, any element carrying a payload's data-kx marker, any
+// script-running URL in the DOM fails. CSV exports and feeds are checked by
+// parsing them. Search and filter forms (GET) get the payloads in the URL,
+// and those pages are rendered too (reflected injection).
 func TestAttackInjection(t *testing.T) {
 	b := newBrowser(t)
 	dir := t.TempDir()
