@@ -83,6 +83,7 @@ func TestAttackInjection(t *testing.T) {
 	views := map[*attacker][]string{}
 	csvs, feeds, feedTitles, feedPayloads := 0, 0, 0, 0
 	carrying, carryingRoutes := 0, map[string]bool{} // views showing payloads (as text)
+	rendered := map[string]bool{}
 	for _, a := range attackers {
 		for _, pg := range crawl(t, a, patterns, m, renderLimitPerRoute) {
 			switch {
@@ -91,6 +92,7 @@ func TestAttackInjection(t *testing.T) {
 					t.Errorf("XSS: %s as %s: %s", pg.target, a.name, hit)
 				}
 				views[a] = append(views[a], pg.target)
+				rendered[pg.pattern] = true
 				if strings.Contains(pg.body, "data-kx") {
 					carrying++
 					carryingRoutes[pg.pattern] = true
@@ -194,6 +196,13 @@ func TestAttackInjection(t *testing.T) {
 	}
 	t.Logf("XSS: %d payloads in %d fields of %d forms (%d submissions, %d accepted, %d payload×field placements saved, %d distinct), %d GET forms with payloads rendered; %d page views in chromium with %d hook calls; %d CSV exports, %d feeds (%d titles, %d payload markers) parsed; %v",
 		len(attackCorpus), len(res.fields), res.forms, res.submissions, res.accepted, res.placements, len(res.pairs), res.nreflected, viewCount, len(hits.list()), csvs, feeds, feedTitles, feedPayloads, time.Since(started).Round(time.Second))
+	var unseen []string
+	for _, p := range patterns {
+		if strings.HasPrefix(p, "GET ") && !rendered[p] {
+			unseen = append(unseen, p)
+		}
+	}
+	t.Logf("XSS: %d GET routes rendered; not rendered (not HTML, or no caller reaches one in the demo): %s", len(rendered), strings.Join(unseen, "; "))
 	var refused []string
 	for k, n := range res.refused {
 		refused = append(refused, fmt.Sprintf("%s (%d: %s)", k, n, res.why[k]))
