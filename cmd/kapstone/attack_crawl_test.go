@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -229,6 +230,74 @@ func crawl(t *testing.T, a *attacker, patterns []string, m routeMatcher, limit i
 		for _, l := range pageLinks(r.body) {
 			if !seen[l] {
 				queue = append(queue, l)
+			}
+		}
+		// Links written out as text (an invitation link in a kept email).
+		for _, l := range regexp.MustCompile(regexp.QuoteMeta(a.base)+`(/[^\s"'<>&]*)`).FindAllStringSubmatch(r.body, -1) {
+			if !seen[l[1]] {
+				queue = append(queue, l[1])
+			}
+		}
+	}
+	return out
+}
+
+// crawlAll crawls as every caller, then tries, for each caller, the GET
+// routes with ids it did not reach with the ids the others' pages showed
+// (a patient id in a chart link fills {patient} of a page no link leads
+// to, such as the break-glass form of a patient not on one's team).
+func crawlAll(t *testing.T, attackers []*attacker, patterns []string, m routeMatcher, limit int) map[*attacker][]crawledPage {
+	t.Helper()
+	out := map[*attacker][]crawledPage{}
+	ids := map[string][]string{} // wildcard name → values seen
+	have := map[string]bool{}
+	for _, a := range attackers {
+		out[a] = crawl(t, a, patterns, m, limit)
+		for _, pg := range out[a] {
+			path, _, _ := strings.Cut(pg.target, "?")
+			ps := strings.Split(strings.TrimPrefix(pg.pattern, "GET /"), "/")
+			segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+			for i := range ps {
+				if i < len(segs) && strings.HasPrefix(ps[i], "{") && ps[i] != "{$}" && !have[ps[i]+segs[i]] {
+					have[ps[i]+segs[i]] = true
+					ids[ps[i]] = append(ids[ps[i]], segs[i])
+				}
+			}
+		}
+	}
+	for _, a := range attackers {
+		reached := map[string]bool{}
+		for _, pg := range out[a] {
+			reached[pg.pattern] = true
+		}
+		for _, p := range patterns {
+			if !strings.HasPrefix(p, "GET ") || !strings.Contains(p, "{") || reached[p] || p == "GET /static/{hash}/{name}" {
+				continue
+			}
+			ps := strings.Split(strings.TrimPrefix(p, "GET /"), "/")
+			for k, tries := 0, 0; tries < limit && k < 8; k++ {
+				segs := make([]string, len(ps))
+				ok := true
+				for i, seg := range ps {
+					segs[i] = seg
+					if strings.HasPrefix(seg, "{") {
+						vs := ids[seg]
+						if len(vs) == 0 {
+							ok = false
+							break
+						}
+						segs[i] = vs[k%len(vs)]
+					}
+				}
+				if !ok {
+					break
+				}
+				target := "/" + strings.Join(segs, "/")
+				r := a.do(t, "GET", target, nil)
+				if r.status == http.StatusOK {
+					out[a] = append(out[a], crawledPage{target: target, pattern: p, status: r.status, ctype: r.header.Get("Content-Type"), body: r.body})
+					tries++
+				}
 			}
 		}
 	}

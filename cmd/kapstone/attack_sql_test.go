@@ -143,10 +143,7 @@ func TestAttackSQLMetacharacters(t *testing.T) {
 	attackers := signInAttackers(t, in.url, dir)
 
 	before := tableCounts(t, dir)
-	pages := map[*attacker][]crawledPage{}
-	for _, a := range attackers {
-		pages[a] = crawl(t, a, patterns, m, crawlLimitPerRoute)
-	}
+	pages := crawlAll(t, attackers, patterns, m, crawlLimitPerRoute)
 	afterRead := tableCounts(t, dir) // what reading alone changes (audit rows, sessions)
 
 	requests, routes := 0, map[string]bool{}

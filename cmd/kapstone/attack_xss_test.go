@@ -58,8 +58,9 @@ func TestAttackInjection(t *testing.T) {
 	// 1. Fill every form.
 	res := &xssResult{fields: map[string]bool{}, pairs: map[string]bool{}, refused: map[string]int{}, why: map[string]string{}, reflected: map[string][]string{}}
 	done := map[string]bool{}
+	found := crawlAll(t, attackers, patterns, m, crawlLimitPerRoute)
 	for _, a := range attackers {
-		for _, pg := range crawl(t, a, patterns, m, crawlLimitPerRoute) {
+		for _, pg := range found[a] {
 			if !strings.HasPrefix(pg.ctype, "text/html") {
 				continue
 			}
@@ -84,8 +85,9 @@ func TestAttackInjection(t *testing.T) {
 	csvs, feeds, feedTitles, feedPayloads := 0, 0, 0, 0
 	carrying, carryingRoutes := 0, map[string]bool{} // views showing payloads (as text)
 	rendered := map[string]bool{}
+	again := crawlAll(t, attackers, patterns, m, renderLimitPerRoute)
 	for _, a := range attackers {
-		for _, pg := range crawl(t, a, patterns, m, renderLimitPerRoute) {
+		for _, pg := range again[a] {
 			switch {
 			case strings.HasPrefix(pg.ctype, "text/html"):
 				for _, hit := range htmlInjections(pg.body) {
