@@ -35,24 +35,37 @@ func CellText(n int) string {
 	return strconv.Itoa(n)
 }
 
-// SuppressGroup says which of the parts of a whole whose total is shown
-// must be hidden: each part Suppressed, and, when that hides exactly one
-// part, the smallest other non-zero part too (complementary suppression),
-// so the hidden one cannot be found by subtracting the shown parts from
-// the total.
-func SuppressGroup(parts []int) []bool {
-	hide := make([]bool, len(parts))
+// SuppressGroup says which rows of a grouping whose total row is shown
+// must be hidden. Each row is the counts it shows (e.g. courses followed up
+// and courses without a follow-up): a row is hidden when any of its counts
+// is Suppressed, and, when that hides exactly one row, the row with the
+// smallest non-zero total among the others too (complementary
+// suppression), so the hidden one cannot be found by subtracting the shown
+// rows from the total. The mask is built from every count first: a row
+// hidden for one small count takes part in the complementary step like any
+// other.
+func SuppressGroup(rows [][]int) []bool {
+	hide := make([]bool, len(rows))
+	total := make([]int, len(rows))
 	hidden := 0
-	for i, n := range parts {
-		if Suppressed(n) {
+	for i, counts := range rows {
+		for _, n := range counts {
+			total[i] += n
+			if Suppressed(n) {
+				hide[i] = true
+			}
+		}
+		if Suppressed(total[i]) {
 			hide[i] = true
+		}
+		if hide[i] {
 			hidden++
 		}
 	}
 	if hidden == 1 {
 		next := -1
-		for i, n := range parts {
-			if !hide[i] && n > 0 && (next < 0 || n < parts[next]) {
+		for i, n := range total {
+			if !hide[i] && n > 0 && (next < 0 || n < total[next]) {
 				next = i
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/staff"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
@@ -166,4 +167,23 @@ func TestOutcomesAdminSeesOnlyAggregates(t *testing.T) {
 		t.Errorf("thea's All courses row = %q, want her 3 courses shown", got)
 	}
 	t.Logf("admin CSV: %d rows; thea's: %d per-course rows", len(rows)-1, len(trows)-1)
+}
+
+// TestOutcomesSuppressionCannotBeSubtracted: a therapist row hidden because
+// one of its counts is small (3 followed up, 6 without) hides another row
+// too; otherwise the All courses row minus the one shown row would tell
+// the hidden therapist's 3 patients' responses (the review found this).
+func TestOutcomesSuppressionCannotBeSubtracted(t *testing.T) {
+	for _, tt := range []struct {
+		rows [][2]int
+		want []bool
+	}{
+		{[][2]int{{3, 6}, {30, 10}}, []bool{true, true}},
+		{[][2]int{{30, 3}, {30, 10}, {12, 0}}, []bool{true, false, true}},
+		{[][2]int{{30, 10}, {12, 0}}, []bool{false, false}},
+	} {
+		if got := staff.SuppressCounts(tt.rows); !slices.Equal(got, tt.want) {
+			t.Errorf("rows %v: hidden %v, want %v", tt.rows, got, tt.want)
+		}
+	}
 }

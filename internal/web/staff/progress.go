@@ -117,15 +117,16 @@ func (g outcomeGroup) CoursesText() string {
 }
 
 // suppress hides the rows of one grouping (by therapist, by quarter) that
-// count too few people, and one more when that hides a single row
-// (measure.SuppressGroup), for a table shown without a per-patient view.
+// count too few people in any of the counts they show, and one more when
+// that hides a single row (measure.SuppressGroup), for a table shown
+// without a per-patient view.
 func suppress(groups []outcomeGroup) {
-	parts := make([]int, len(groups))
+	rows := make([][]int, len(groups))
 	for i, g := range groups {
-		parts[i] = g.FollowedUp + g.Missing
+		rows[i] = []int{g.FollowedUp, g.Missing}
 	}
-	for i, hide := range measure.SuppressGroup(parts) {
-		groups[i].Hidden = hide || measure.Suppressed(groups[i].FollowedUp) || measure.Suppressed(groups[i].Missing)
+	for i, hide := range measure.SuppressGroup(rows) {
+		groups[i].Hidden = hide
 	}
 }
 
