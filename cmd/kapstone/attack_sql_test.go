@@ -3,6 +3,7 @@ package main
 import (
 	"database/sql"
 	"fmt"
+	"github.com/kapstone/kapstone/internal/suitelog"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -304,7 +305,7 @@ func TestAttackSQLMetacharacters(t *testing.T) {
 			missed = append(missed, p)
 		}
 	}
-	t.Logf("SQL: %d values (and %d for path ids) rotated over %d query keys and the fields of %d forms, all of them in each of the %d keys a page uses itself, on %d of %d routes as %d callers: %d requests, %d tables intact; %v",
+	suitelog.Count(t, "SQL: %d values (and %d for path ids) rotated over %d query keys and the fields of %d forms, all of them in each of the %d keys a page uses itself, on %d of %d routes as %d callers: %d requests, %d tables intact; %v",
 		len(sqlValues), len(sqlPathValues), len(keys), forms, ownKeys/len(sqlValues), len(routes), len(patterns), len(attackers), requests, len(after), time.Since(started).Round(time.Second))
 	t.Logf("SQL: routes not attacked (sign-out, credential and calendar-link forms without an id, the image upload, static files): %s", strings.Join(missed, "; "))
 }

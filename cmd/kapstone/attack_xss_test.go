@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/kapstone/kapstone/internal/suitelog"
 	"html"
 	"net/http"
 	"regexp"
@@ -196,7 +197,7 @@ func TestAttackInjection(t *testing.T) {
 	for _, h := range hits.list() {
 		t.Errorf("XSS: the hook ran: %s", h)
 	}
-	t.Logf("XSS: %d payloads in %d fields of %d forms (%d submissions, %d accepted, %d payload×field placements saved, %d distinct), %d GET forms with payloads rendered; %d page views in chromium with %d hook calls; %d CSV exports, %d feeds (%d titles, %d payload markers) parsed; %v",
+	suitelog.Count(t, "XSS: %d payloads in %d fields of %d forms (%d submissions, %d accepted, %d payload×field placements saved, %d distinct), %d GET forms with payloads rendered; %d page views in chromium with %d hook calls; %d CSV exports, %d feeds (%d titles, %d payload markers) parsed; %v",
 		len(attackCorpus), len(res.fields), res.forms, res.submissions, res.accepted, res.placements, len(res.pairs), res.nreflected, viewCount, len(hits.list()), csvs, feeds, feedTitles, feedPayloads, time.Since(started).Round(time.Second))
 	var unseen []string
 	for _, p := range patterns {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/kapstone/kapstone/internal/suitelog"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -476,7 +477,7 @@ func killDuringWrites(t *testing.T, f *faultDB) {
 		t.Errorf("only %d writes were acknowledged in %d rounds; the test proved little", w.acked(), killRounds)
 	}
 	t.Logf("time: %v starting the server, %v verifying", starting.Round(time.Second), verifying.Round(time.Second))
-	t.Logf("%s: %d kill rounds in %v, %d writes acknowledged (%d sign-ins, %d PHQ-9 check-ins, %d journal entries, %d consult posts), %d verified after the last kill; %d in flight at a kill, %d refused",
+	suitelog.Count(t, "%s: %d kill rounds in %v, %d writes acknowledged (%d sign-ins, %d PHQ-9 check-ins, %d journal entries, %d consult posts), %d verified after the last kill; %d in flight at a kill, %d refused",
 		map[bool]string{true: "postgres", false: "sqlite"}[f.postgres()], killRounds, time.Since(start).Round(time.Second), w.acked(),
 		len(w.sessions), w.checkins, len(w.journal), len(w.consults), verified, lostN, refusedN)
 	if verified != w.acked() {
@@ -633,7 +634,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("kapstone stopped with %v after the disk was full", err)
 	}
 	verified := w.verify(t)
-	t.Logf("disk full: %d writes while the disk filled and after (%d saved, %d refused with 503); once full: %d saved, %d refused; %d acknowledged writes in all, %d verified",
+	suitelog.Count(t, "disk full: %d writes while the disk filled and after (%d saved, %d refused with 503); once full: %d saved, %d refused; %d acknowledged writes in all, %d verified",
 		counts[acked]+counts[refused], counts[acked], counts[refused], counts[acked+10], counts[refused+10], w.acked(), verified)
 	if verified != w.acked() {
 		t.Errorf("verified %d of %d acknowledged writes", verified, w.acked())
@@ -856,7 +857,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Errorf("no write was refused during the outages: %v", counts)
 	}
 	verified := w.verify(t)
-	t.Logf("database outage: %d outages; writes while up or across a change: %d saved, %d refused; sent and answered while down: %d refused, %d saved (must be 0); resumed after %v tries; %d acknowledged writes, %d verified",
+	suitelog.Count(t, "database outage: %d outages; writes while up or across a change: %d saved, %d refused; sent and answered while down: %d refused, %d saved (must be 0); resumed after %v tries; %d acknowledged writes, %d verified",
 		outages, counts["down=false 0"], counts["down=false 1"], counts["down=true 1"], counts["down=true 0"], resumeTries, w.acked(), verified)
 	if verified != w.acked() {
 		t.Errorf("verified %d of %d acknowledged writes", verified, w.acked())

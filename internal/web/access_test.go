@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/kapstone/kapstone/internal/suitelog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -583,7 +584,7 @@ func TestRouteAccessMatrix(t *testing.T) {
 		routes[o.route.Pattern] = true
 		cases[o.route.Pattern+" "+o.c.name] = true
 	}
-	t.Logf("route-access matrix: %d routes × %d actors × their cases (%d route-cases) = %d requests: %d denied, %d allowed, in %v",
+	suitelog.Count(t, "route-access matrix: %d routes × %d actors × their cases (%d route-cases) = %d requests: %d denied, %d allowed, in %v",
 		len(routes), len(matrixActors), len(cases), len(obs), denied, allowed, time.Since(start).Round(time.Millisecond))
 
 	// Every {patient} route names the permission it asks on the record, and
@@ -634,7 +635,7 @@ func TestRouteAccessMatrix(t *testing.T) {
 		if n == 0 {
 			t.Errorf("the policy changed so that %s, and the matrix did not notice", mu.name)
 		} else {
-			t.Logf("broken policy line caught (%s): %d answers disagree", mu.name, n)
+			suitelog.Count(t, "broken policy line caught (%s): %d answers disagree", mu.name, n)
 		}
 	}
 }

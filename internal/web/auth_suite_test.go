@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"github.com/kapstone/kapstone/internal/suitelog"
 	"io"
 	"log/slog"
 	"net/http"
@@ -42,7 +43,7 @@ func TestAuthAttacks(t *testing.T) {
 			total += n
 		}
 		slices.Sort(kinds)
-		t.Logf("auth attack suite: %d checks (%s)", total, strings.Join(kinds, ", "))
+		suitelog.Count(t, "auth attack suite: %d checks (%s)", total, strings.Join(kinds, ", "))
 	})
 	for _, tc := range []struct {
 		name string
