@@ -172,6 +172,20 @@ func (s *Store) CountAudit(ctx context.Context, action, objectID, addr string, s
 	return n, oldest.UTC(), err
 }
 
+// SignedInFrom reports whether the user fully signed in from addr since
+// the given time (a login.success row from that address). An empty userID
+// matches nothing.
+func (s *Store) SignedInFrom(ctx context.Context, userID, addr string, since time.Time) (bool, error) {
+	if userID == "" {
+		userID = "-"
+	}
+	var n int
+	err := s.read(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'login.success' AND object_id = $1 AND client_addr = $2 AND at >= $3`, userID, addr, since).Scan(&n)
+	})
+	return n > 0, err
+}
+
 // AuditFilter selects audit rows for the viewer. Sort is one of the keys of
 // auditSorts; anything else is refused.
 type AuditFilter struct {

@@ -495,11 +495,13 @@ func lockoutAddressLimit(t *testing.T, c *checker) {
 	for i := 0; i < account.LoginLimit.PerAddr+5; i++ {
 		attacker.login(emails[(i+len(emails)-2)%len(emails)], "guess number "+fmt.Sprint(i))
 	}
-	r := attacker.login("pat@example.org", webtest.TestPassword)
-	c.check(r.Status == http.StatusTooManyRequests, "the attacking browser with a right password = %d, want 429", r.Status)
+	// bea has never signed in from this address: with her right password,
+	// a browser here is still limited.
+	r := attacker.login("bea@example.org", webtest.TestPassword)
+	c.check(r.Status == http.StatusTooManyRequests, "the attacking browser with a right password for an account new to this address = %d, want 429", r.Status)
 	newcomer := newClient(t, f, office)
 	newcomer.jar[f.Srv.DeviceCookieName()] = auth.NewToken() + ".not-a-token"
-	r = newcomer.login("pat@example.org", webtest.TestPassword)
+	r = newcomer.login("bea@example.org", webtest.TestPassword)
 	c.check(r.Status == http.StatusTooManyRequests, "a new browser (forged device cookie) at the limited address = %d, want 429", r.Status)
 
 	r = pat.login("pat@example.org", webtest.TestPassword)
@@ -510,20 +512,37 @@ func lockoutAddressLimit(t *testing.T, c *checker) {
 	c.check(r.Status == http.StatusSeeOther && location(r) == "/patients", "thea's known browser, code = %d to %q, want 303 to /patients", r.Status, location(r))
 	c.check(strings.Contains(thea.do("GET", "/account", nil).Body, "Remembered devices"), "the account page does not list remembered devices")
 
+	// pat in a browser that kept no cookie (a private window, cookies
+	// cleared) at the office where she signed in before: the address is
+	// known to her account, so the address's limit spares her; the
+	// account's own limit still counts.
+	private := newClient(t, f, office)
+	r = private.login("pat@example.org", webtest.TestPassword)
+	c.check(r.Status == http.StatusSeeOther && location(r) == "/portal", "pat without a device cookie at her known, limited address = %d to %q, want 303 to /portal", r.Status, location(r))
+	guesser := newClient(t, f, office)
+	for i := 0; i < account.LoginLimit.PerAccount; i++ {
+		guesser.login("pat@example.org", "wrong guess "+fmt.Sprint(i))
+	}
+	r = guesser.login("pat@example.org", webtest.TestPassword)
+	c.check(r.Status == http.StatusTooManyRequests, "at pat's known address, after the account's limit of wrong passwords = %d, want 429", r.Status)
+	r = pat.login("pat@example.org", webtest.TestPassword)
+	c.check(r.Status == http.StatusSeeOther && location(r) == "/portal", "pat's known browser after others' guesses on her account = %d to %q, want 303 to /portal", r.Status, location(r))
+
 	// A device is known to its own account only.
 	borrowed := newClient(t, f, office)
 	borrowed.jar[f.Srv.DeviceCookieName()] = pat.device()
 	r = borrowed.login("bea@example.org", webtest.TestPassword)
 	c.check(r.Status == http.StatusTooManyRequests, "pat's device cookie used for bea at the limited address = %d, want 429", r.Status)
-	c.check(attacker.login("pat@example.org", webtest.TestPassword).Status == http.StatusTooManyRequests, "the attacker is no longer limited")
+	c.check(attacker.login("bea@example.org", webtest.TestPassword).Status == http.StatusTooManyRequests, "the attacker is no longer limited")
 
-	// Forgotten, the device is counted with everyone else again.
+	// Forgotten, pat's device is counted with everyone else again: the
+	// account's limit, reached by the guesser, now stops her too.
 	c.must(pat.session() != "", "pat is not signed in")
 	r = pat.do("POST", "/account/devices/forget-all", url.Values{})
 	c.check(r.Status == http.StatusSeeOther, "forget every device = %d", r.Status)
 	pat.do("POST", "/logout", url.Values{})
 	r = pat.login("pat@example.org", webtest.TestPassword)
-	c.check(r.Status == http.StatusTooManyRequests, "a forgotten device at the limited address = %d, want 429", r.Status)
+	c.check(r.Status == http.StatusTooManyRequests, "a forgotten device, the account's limit reached = %d, want 429", r.Status)
 	rows := f.AuditRows("device.forget")
 	c.check(len(rows) == 1 && rows[0].ObjectID == f.Users["pat@example.org"].ID, "device.forget audit rows = %+v", rows)
 }

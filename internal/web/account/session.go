@@ -35,9 +35,19 @@ var (
 	tokenLimit  = limit{action: "token.failure", PerAddr: 20, Window: 15 * time.Minute}
 )
 
+// KnownAddrWindow is how long an address where an account fully signed in
+// spares that account the per-address sign-in limit.
+const KnownAddrWindow = 30 * 24 * time.Hour
+
 // throttled reports how long the caller must wait before trying again, or
 // 0 when they may try now.
 func (s *Handlers) throttled(ctx context.Context, l limit, account, addr string) (time.Duration, error) {
+	return s.throttledAt(ctx, l, account, addr, true)
+}
+
+// throttledAt is throttled, with the per-address limit applied only when
+// perAddr is true.
+func (s *Handlers) throttledAt(ctx context.Context, l limit, account, addr string, perAddr bool) (time.Duration, error) {
 	now := s.Now().UTC()
 	since := now.Add(-l.Window)
 	var wait time.Duration
@@ -61,8 +71,10 @@ func (s *Handlers) throttled(ctx context.Context, l limit, account, addr string)
 			return 0, err
 		}
 	}
-	if err := check(l.PerAddr, "", addr); err != nil {
-		return 0, err
+	if perAddr {
+		if err := check(l.PerAddr, "", addr); err != nil {
+			return 0, err
+		}
 	}
 	if wait > 0 && wait < time.Second {
 		wait = time.Second
@@ -159,11 +171,21 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	// An address this account fully signed in from within KnownAddrWindow
+	// is spared the per-address limit (a flood of failures from an office
+	// behind one NAT does not lock out the person who signs in there
+	// every day, even in a browser that kept no device cookie), but not
+	// the account's own limit, so guessing from there stays bounded.
+	// Asked for unknown emails too, so both take the same time.
 	var wait time.Duration
 	if dev != nil {
 		wait, err = s.deviceThrottled(ctx, LoginLimit, dev)
 	} else {
-		wait, err = s.throttled(ctx, LoginLimit, account, actor.Addr)
+		var known bool
+		known, err = s.Store.SignedInFrom(ctx, uid, actor.Addr, s.Now().Add(-KnownAddrWindow))
+		if err == nil {
+			wait, err = s.throttledAt(ctx, LoginLimit, account, actor.Addr, !known)
+		}
 	}
 	if err != nil {
 		s.Error(w, r, err)
