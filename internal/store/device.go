@@ -134,3 +134,12 @@ func (s *Store) ForgetDevice(ctx context.Context, actor Actor, id string) error 
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "device.forget", ObjectType: typ, ObjectID: obj})
 	})
 }
+
+// forgetDevices revokes every remembered device of userID, in tx: after a
+// password change or reset, a second-factor reset, "sign out everywhere"
+// or disabling the account, a browser that signed in before is counted
+// with everyone else until it signs in fully again.
+func (s *Store) forgetDevices(ctx context.Context, tx *Tx, userID string) error {
+	_, err := tx.Exec(ctx, `UPDATE devices SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, s.now(), userID)
+	return err
+}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -88,5 +89,54 @@ func TestRememberedDevices(t *testing.T) {
 	}
 	if err := s.ForgetDevice(ctx, asPat, d4.ID); clinic.ErrorCode(err) != clinic.ENotFound {
 		t.Errorf("forgetting a forgotten device = %v, want ENotFound", err)
+	}
+}
+
+// TestDevicesForgottenOnCompromise: a password change or reset, a
+// second-factor reset, "sign out everywhere" and disabling the account
+// each forget every remembered device of the account (someone who once
+// signed in fully keeps no separate count of failures afterwards), and
+// only that account's.
+func TestDevicesForgottenOnCompromise(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	bea := &clinic.User{Email: "bea@example.org", DisplayName: "Bea", Role: clinic.RolePatient}
+	if err := s.CreateUser(ctx, store.System, bea, "hash"); err != nil {
+		t.Fatal(err)
+	}
+	asBea := store.Actor{UserID: bea.ID, Role: clinic.RolePatient}
+	for i, tc := range []struct {
+		name string
+		do   func(pat *clinic.User) error
+	}{
+		{"password change", func(u *clinic.User) error {
+			return s.SetPassword(ctx, store.Actor{UserID: u.ID, Role: u.Role}, u.ID, "new", "password.change")
+		}},
+		{"password reset", func(u *clinic.User) error { return s.SetPassword(ctx, store.System, u.ID, "new", "password.reset") }},
+		{"second-factor reset", func(u *clinic.User) error { return s.SetTOTP(ctx, store.System, u.ID, "", nil) }},
+		{"sign out everywhere", func(u *clinic.User) error { return s.EndAllSessions(ctx, store.Actor{UserID: u.ID, Role: u.Role}) }},
+		{"account disabled", func(u *clinic.User) error { return s.SetUserDisabled(ctx, store.System, u.ID, true) }},
+	} {
+		pat := &clinic.User{Email: fmt.Sprintf("pat%d@example.org", i), DisplayName: "Pat", Role: clinic.RolePatient}
+		if err := s.CreateUser(ctx, store.System, pat, "hash"); err != nil {
+			t.Fatal(err)
+		}
+		asPat := store.Actor{UserID: pat.ID, Role: clinic.RolePatient}
+		hash, beaHash := fmt.Sprintf("pat-%d", i), fmt.Sprintf("bea-%d", i)
+		if _, _, err := s.RememberDevice(ctx, asPat, "", hash, "Firefox"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.RememberDevice(ctx, asBea, "", beaHash, "Firefox"); err != nil {
+			t.Fatal(err)
+		}
+		if err := tc.do(pat); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if k, err := s.KnownDevice(ctx, pat.ID, []string{hash}); err != nil || k != nil {
+			t.Errorf("after %s the account's device is still known (%v)", tc.name, err)
+		}
+		if k, err := s.KnownDevice(ctx, bea.ID, []string{beaHash}); err != nil || k == nil {
+			t.Errorf("%s of another account forgot bea's device (%v)", tc.name, err)
+		}
 	}
 }

@@ -145,6 +145,9 @@ func (s *Store) EndAllSessions(ctx context.Context, actor Actor) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, actor.UserID); err != nil {
 			return err
 		}
+		if err := s.forgetDevices(ctx, tx, actor.UserID); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "session.end_all", ObjectType: "user", ObjectID: actor.UserID})
 	})
 }

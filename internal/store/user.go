@@ -166,6 +166,9 @@ func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, userID string,
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 				return err
 			}
+			if err := s.forgetDevices(ctx, tx, userID); err != nil {
+				return err
+			}
 			res, err := tx.Exec(ctx, `UPDATE calendar_feeds SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, s.now(), userID)
 			if err != nil {
 				return err
@@ -198,6 +201,9 @@ func (s *Store) setPassword(ctx context.Context, tx *Tx, actor Actor, userID, ha
 	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 		return err
 	}
+	if err := s.forgetDevices(ctx, tx, userID); err != nil {
+		return err
+	}
 	return s.appendAudit(ctx, tx, actor, Entry{Action: action, PatientID: patientID, ObjectType: "user", ObjectID: userID})
 }
 
@@ -222,6 +228,9 @@ func (s *Store) SetTOTP(ctx context.Context, actor Actor, userID, secret string,
 			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		if err := s.forgetDevices(ctx, tx, userID); err != nil {
 			return err
 		}
 		action := "mfa.enrol"
