@@ -44,10 +44,22 @@ func Float(f float64, prec int) Cell {
 func Bool(b bool) Cell { return Cell{s: strconv.FormatBool(b), number: true} }
 
 // Neutralise returns s with a single quote before it when it begins with
-// = + - @ tab or carriage return, else s.
+// = + - @ tab or carriage return, or with one of = + - @ (or its fullwidth
+// form, which some spreadsheets read as the ASCII one) after leading
+// spaces (a spreadsheet that trims spaces would read a formula), else s.
 func Neutralise(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s == "" {
+		return s
+	}
+	if strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
+	}
+	first := strings.TrimLeft(s, " \u00a0\u3000")
+	for _, r := range first {
+		if strings.ContainsRune("=+-@\uff1d\uff0b\uff0d\uff20\u2212", r) {
+			return "'" + s
+		}
+		break
 	}
 	return s
 }

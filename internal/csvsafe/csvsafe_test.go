@@ -21,6 +21,15 @@ func TestNeutralise(t *testing.T) {
 		{"a=b", "a=b"},
 		{"2026 Q1", "2026 Q1"},
 		{"'already", "'already"},
+		// After spaces, and fullwidth forms (review finding).
+		{" =cmd", "' =cmd"},
+		{"   @SUM(A1)", "'   @SUM(A1)"},
+		{"\u00a0+1", "'\u00a0+1"},
+		{"\uff1d1+1", "'\uff1d1+1"},
+		{"\uff20SUM(A1)", "'\uff20SUM(A1)"},
+		{"\u2212" + "5", "'\u2212" + "5"},
+		{" Thea", " Thea"},
+		{"   ", "   "},
 	} {
 		if got := Neutralise(tt.in); got != tt.want {
 			t.Errorf("Neutralise(%q) = %q, want %q", tt.in, got, tt.want)
