@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -129,5 +130,26 @@ func TestReauthLimit(t *testing.T) {
 	tok = f.SignIn("pat@example.org")
 	if r := f.Do("POST", "/account/password", form, tok); r.Status != http.StatusSeeOther {
 		t.Fatalf("after the window = %d, want 303", r.Status)
+	}
+}
+
+// TestAbandonedRequestIsNotAServerError: a request whose client gave up
+// (its context cancelled) while the store worked answers a calm 503 and is
+// logged as abandoned, not as a failure of the server (under load these
+// were logged as 500 "sqlite3: interrupted").
+func TestAbandonedRequestIsNotAServerError(t *testing.T) {
+	f := webtest.NewFixture(t)
+	cookie := f.SignIn("thea@example.org")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest("GET", "/patients/"+f.PA.ID, nil).WithContext(ctx)
+	req.AddCookie(&http.Cookie{Name: f.Srv.CookieName(), Value: cookie})
+	rec := httptest.NewRecorder()
+	f.Srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("an abandoned request = %d, want 503", rec.Code)
+	}
+	if logs := f.Logs.String(); strings.Contains(logs, "request failed") || !strings.Contains(logs, "request abandoned by its client") {
+		t.Errorf("an abandoned request was logged as a failure, or not at all: %s", logs)
 	}
 }

@@ -41,6 +41,16 @@ func statusOf(code string) int {
 func (s *App) Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := clinic.ErrorCode(err)
 	status := statusOf(code)
+	if r.Context().Err() != nil && status >= 500 {
+		// The client gave up (closed the connection, or its deadline
+		// passed) and the work was stopped: not a failure of the server,
+		// and no one reads the answer. Its transaction was rolled back.
+		s.Log.Info("request abandoned by its client", "request_id", RequestID(r.Context()), "route", r.Pattern)
+		d := errorData{Status: http.StatusServiceUnavailable, Heading: headingOf(http.StatusServiceUnavailable),
+			Message: "The request was stopped before it finished, and nothing was saved. Please try again."}
+		s.Render(w, r, http.StatusServiceUnavailable, "error", d.Heading, d)
+		return
+	}
 	if status >= 500 {
 		s.Log.Error("request failed", "request_id", RequestID(r.Context()), "route", r.Pattern, "code", code, "err", err.Error())
 	}
