@@ -247,6 +247,9 @@ func (s *Store) AcknowledgeSafetyAlert(ctx context.Context, actor Actor, patient
 		if utf8.RuneCountInString(note) > 2000 {
 			return &clinic.Error{Code: clinic.EInvalid, Message: "Use at most 2000 characters.", Fields: map[string]string{"ack_note": "Use at most 2000 characters."}}
 		}
+		if !clinic.MultiLine(note) {
+			return clinic.FieldErrors{"ack_note": clinic.TextProblem}.Err()
+		}
 		// Under the patient's risk lock no answer is added while this runs;
 		// one conditional UPDATE closes the alert only if it is still open
 		// and holds no answer newer than the one the page showed (compared

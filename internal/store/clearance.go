@@ -115,6 +115,7 @@ func (s *Store) RecordClearance(ctx context.Context, actor Actor, patientID, dec
 	} else if utf8.RuneCountInString(reason) > 4000 {
 		fe.Add("reason", "Use at most 4000 characters.")
 	}
+	clinic.CheckText(fe, "reason", reason)
 	return s.patientAccess(ctx, actor, patientID, auth.PermClearance, "clearance.record", func(tx *Tx, a Access, e *Entry) error {
 		iv, flags, err := s.flagsFor(ctx, tx, patientID)
 		if err != nil {
@@ -135,6 +136,7 @@ func (s *Store) RecordClearance(ctx context.Context, actor Actor, patientID, dec
 			} else if utf8.RuneCountInString(why) > 2000 {
 				fe.Add("override_"+k, "Use at most 2000 characters.")
 			}
+			clinic.CheckText(fe, "override_"+k, why)
 			if why != "" && decision == Cleared {
 				kept[k] = why
 			}

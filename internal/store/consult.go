@@ -56,6 +56,7 @@ func (ev *Evaluation) validate() error {
 	} else if utf8.RuneCountInString(ev.Summary) > 8000 {
 		fe.Add("summary", "Use at most 8000 characters.")
 	}
+	clinic.CheckText(fe, "summary", ev.Summary)
 	return fe.Err()
 }
 
@@ -94,6 +95,9 @@ func (s *Store) PostConsult(ctx context.Context, actor Actor, patientID, body st
 		}
 		if utf8.RuneCountInString(body) > 8000 {
 			return &clinic.Error{Code: clinic.EInvalid, Message: "Use at most 8000 characters.", Fields: map[string]string{"body": "Use at most 8000 characters."}}
+		}
+		if !clinic.MultiLine(body) {
+			return clinic.FieldErrors{"body": clinic.TextProblem}.Err()
 		}
 		now := s.now()
 		if _, err := tx.Exec(ctx, `INSERT INTO consult_messages (id, patient_id, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5)`,

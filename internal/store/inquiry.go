@@ -154,6 +154,7 @@ func CheckInquiry(q *Inquiry) clinic.FieldErrors {
 	if utf8.RuneCountInString(q.Message) > InquiryTextMax {
 		fe.Add("message", "Use at most 1,000 characters.")
 	}
+	clinic.CheckText(fe, "message", q.Message)
 	return fe
 }
 
@@ -301,6 +302,7 @@ func (s *Store) SetInquiryStatus(ctx context.Context, actor Actor, id, status, n
 	if utf8.RuneCountInString(note) > InquiryNoteMax {
 		fe.Add("note", "Use at most 1,000 characters.")
 	}
+	clinic.CheckText(fe, "note", note)
 	if err := fe.Err(); err != nil {
 		return err
 	}

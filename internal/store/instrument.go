@@ -86,6 +86,7 @@ func (s *Store) SetPracticeText(ctx context.Context, actor Actor, id string, pt 
 	if utf8.RuneCountInString(pt.Instructions) > 1000 {
 		fe.Add("instructions", "Use at most 1000 characters.")
 	}
+	clinic.CheckText(fe, "instructions", pt.Instructions)
 	clean := map[string]string{}
 	for _, it := range inst.Items {
 		t := strings.TrimSpace(pt.Items[it.ID])

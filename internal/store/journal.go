@@ -308,6 +308,7 @@ func journalAnswers(prompts []JournalPrompt, given map[string]string) ([]Journal
 		if utf8.RuneCountInString(v) > MaxJournalAnswer {
 			fe.Add("answer_"+p.ID, "This answer is too long to save (at most 20,000 characters). Your text is kept below.")
 		}
+		clinic.CheckText(fe, "answer_"+p.ID, v)
 		written = written || strings.TrimSpace(v) != ""
 		out = append(out, JournalAnswer{PromptID: p.ID, Prompt: p.Text, Hint: p.Hint, Answer: v})
 	}

@@ -132,4 +132,31 @@ func TestSingleLineFieldsRefuseLineBreaks(t *testing.T) {
 	if err := s.SavePost(ctx, thea, &p); clinic.ErrorCode(err) != clinic.EInvalid {
 		t.Errorf("a post body with an escape character = %v, want refused", err)
 	}
+	// Multi-line fields refuse other control characters and bidi
+	// overrides (review finding: the consult thread, inquiry message and
+	// page body checked only their length).
+	multi := 0
+	for _, tt := range []struct {
+		field string
+		save  func(v string) error
+	}{
+		{"body", func(v string) error { return s.PostConsult(ctx, thea, pt.ID, v) }},
+		{"message", func(v string) error {
+			return fields(store.CheckInquiry(&store.Inquiry{Name: "Q", Email: "q@example.org", Message: v}))
+		}},
+		{"body", func(v string) error { title := "A page"; return fields(store.CheckSitePage(&title, &v)) }},
+	} {
+		for _, bad := range []string{"One\x00Two", "One\x1b[2JTwo", "Dose \u202e gm 002"} {
+			err := tt.save(bad)
+			var ce *clinic.Error
+			multi++
+			if !errors.As(err, &ce) || ce.Code != clinic.EInvalid || ce.Fields[tt.field] == "" {
+				t.Errorf("multi-line %s = %q: %v, want a message at %s", tt.field, bad, err, tt.field)
+			}
+		}
+		if err := tt.save("Line one\r\nLine two\tand a tab"); err != nil {
+			t.Errorf("multi-line %s with line breaks = %v, want saved", tt.field, err)
+		}
+	}
+	t.Logf("%d multi-line fields × 3 values refused", multi/3)
 }

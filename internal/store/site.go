@@ -139,6 +139,8 @@ func CheckSitePage(title, body *string) clinic.FieldErrors {
 		fe.Add("body", "Write the page's text.")
 	case utf8.RuneCountInString(*body) > SiteBodyMax:
 		fe.Add("body", "Use at most 20,000 characters.")
+	case !clinic.MultiLine(*body):
+		fe.Add("body", clinic.TextProblem)
 	}
 	return fe
 }
