@@ -14,8 +14,6 @@ const (
 	patient    = clinic.RolePatient
 )
 
-var all = []Relation{RelNone, RelEmergency, RelTeam, RelOwner, RelSelf}
-
 // practiceWide are the permissions decided by role alone.
 var practiceWide = []Permission{
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,

@@ -19,6 +19,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Cell is one cell of a row: text (neutralised) or a number the program
@@ -54,12 +55,9 @@ func Neutralise(s string) string {
 	if strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
-	first := strings.TrimLeft(s, " \u00a0\u3000")
-	for _, r := range first {
-		if strings.ContainsRune("=+-@\uff1d\uff0b\uff0d\uff20\u2212", r) {
-			return "'" + s
-		}
-		break
+	first, _ := utf8.DecodeRuneInString(strings.TrimLeft(s, " \u00a0\u3000"))
+	if strings.ContainsRune("=+-@\uff1d\uff0b\uff0d\uff20\u2212", first) {
+		return "'" + s
 	}
 	return s
 }
