@@ -113,6 +113,9 @@ func (s *Server) routeTable() []route {
 
 		// Staff: patients and care teams. Object access is checked by the store.
 		{"GET /calendar", signedIn, auth.PermSchedule, s.staff.Schedule},
+		// Booking from a free hour of one's own week (issue 15).
+		{"GET /calendar/book", signedIn, auth.PermCaseload, s.staff.BookForm},
+		{"POST /calendar/book", signedIn, auth.PermCaseload, s.staff.Book},
 		{"GET /patients", signedIn, auth.PermStaffApp, s.staff.Patients},
 		{"GET /patients/new", signedIn, auth.PermAddPatient, s.staff.PatientNewForm},
 		{"POST /patients", signedIn, auth.PermAddPatient, s.staff.PatientCreate},

@@ -14,6 +14,7 @@ type scheduleDay struct {
 	Date    time.Time
 	Today   bool
 	Entries []store.CalendarEntry
+	Free    []freeSlot // the viewer's own free hours, each linked to the booking form
 }
 
 type scheduleData struct {
@@ -24,6 +25,8 @@ type scheduleData struct {
 	Prev, Next string    // week parameters
 	Days       []scheduleDay
 	Loc        *time.Location
+	Own        bool   // the viewer's own calendar: free hours link to the booking form
+	Notice     string // after booking from a slot
 }
 
 // Schedule is the staff calendar: one week, Monday to Sunday, in the
@@ -70,6 +73,21 @@ func (s *Handlers) Schedule(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	var hours []store.Hours
+	var off []store.TimeOff
+	if d.Own = who != "" && who == shell.SessionFrom(r.Context()).User.ID && canBook(r); d.Own {
+		if hours, err = s.Store.WorkingHours(r.Context(), s.Actor(r)); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if off, err = s.Store.TimeOffList(r.Context(), s.Actor(r)); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	if r.URL.Query().Get("done") == "booked" {
+		d.Notice = "Appointment booked. It shows in the week below."
+	}
 	for i := 0; i < 7; i++ {
 		date := clinic.LocalTime(loc, monday.Year(), monday.Month(), monday.Day()+i, 0, 0, 0)
 		next := clinic.LocalTime(loc, monday.Year(), monday.Month(), monday.Day()+i+1, 0, 0, 0)
@@ -78,6 +96,9 @@ func (s *Handlers) Schedule(w http.ResponseWriter, r *http.Request) {
 			if !e.StartsAt.Before(date) && e.StartsAt.Before(next) {
 				sd.Entries = append(sd.Entries, e)
 			}
+		}
+		if d.Own {
+			sd.Free = freeSlots(loc, date, now, hours, off, sd.Entries)
 		}
 		d.Days = append(d.Days, sd)
 	}
