@@ -1,6 +1,7 @@
 package site
 
 import (
+	"encoding/json"
 	"errors"
 	"html/template"
 	"io"
@@ -505,25 +506,92 @@ func (s *Handlers) savePost(w http.ResponseWriter, r *http.Request, old *store.P
 	http.Redirect(w, r, "/site/posts/"+p.ID+"?done="+done, http.StatusSeeOther)
 }
 
-// ImageUpload keeps an uploaded image and goes back to the editor,
-// which shows the Markdown to paste it into a post.
-func (s *Handlers) ImageUpload(w http.ResponseWriter, r *http.Request) {
+// draftFields are the post editor's fields an upload from the editor
+// carries along, so that the draft comes back with the new image.
+var draftFields = []string{"title", "slug", "summary", "body", "tags", "publish_at", "cover_image_id", "cover_alt", "author"}
+
+// readUpload reads an upload's multipart form part by part: its text
+// fields (the description, and the editor's draft when the editor's form
+// sent it) and the image's bytes. Reading in order keeps the draft's
+// fields, which come before the file, even when the file is too large.
+func readUpload(w http.ResponseWriter, r *http.Request) (url.Values, []byte, clinic.FieldErrors) {
 	r.Body = http.MaxBytesReader(w, r.Body, shell.MaxUploadBytes)
-	back := "/site/posts/new"
-	var old *store.Post
-	fe := clinic.FieldErrors{}
+	vals, fe := url.Values{}, clinic.FieldErrors{}
 	var data []byte
-	err := r.ParseMultipartForm(shell.MaxUploadBytes)
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
+	mr, err := r.MultipartReader()
+	if err != nil {
+		fe.Add("image", "Choose an image to upload.")
+		return vals, nil, fe
 	}
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		fe.Add("image", "That file is larger than the "+strconv.FormatInt(tooBig.Limit>>20, 10)+" MB that can be uploaded here. Save a smaller copy and upload that.")
-	case err != nil:
+	failed := func(err error) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fe.Add("image", "That file is larger than the "+strconv.FormatInt(tooBig.Limit>>20, 10)+" MB that can be uploaded here. Save a smaller copy and upload that.")
+		} else {
+			fe.Add("image", "The upload could not be read. Please try again.")
+		}
+	}
+	text := 0 // bytes of text fields read, bounded like any form
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			failed(err)
+			break
+		}
+		name := part.FormName()
+		if name == "image" {
+			// One byte more than allowed, so SaveImage sees it is too large.
+			if data, err = io.ReadAll(io.LimitReader(part, store.MaxImageBytes+1)); err != nil {
+				failed(err)
+				break
+			}
+			continue
+		}
+		if part.FileName() != "" {
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(part, int64(maxTextBytes-text+1)))
+		if err != nil {
+			failed(err)
+			break
+		}
+		if text += len(b); text > maxTextBytes {
+			fe.Add("image", "The upload could not be read. Please try again.")
+			break
+		}
+		vals.Add(name, string(b))
+	}
+	if len(fe) == 0 && len(data) == 0 {
 		fe.Add("image", "Choose an image to upload.")
 	}
+	return vals, data, fe
+}
+
+// maxTextBytes bounds the text fields of an upload (the draft), as any
+// form is bounded.
+const maxTextBytes = 1 << 20
+
+// uploadAnswer is the JSON answer to an upload from the editor's script.
+type uploadAnswer struct {
+	ID      string            `json:"id,omitempty"`
+	Snippet string            `json:"snippet,omitempty"`
+	Label   string            `json:"label,omitempty"` // as the cover choice names it
+	Errors  map[string]string `json:"errors,omitempty"`
+}
+
+// ImageUpload keeps an uploaded image. Sent by the editor's script
+// (Accept: application/json) it answers the image's Markdown as JSON, and
+// the script puts it at the cursor. Sent by the editor's form without
+// script, the draft came along: the editor comes back with the draft as
+// it was (not saved) and the Markdown to paste. Sent without a draft it
+// goes back to the editor, which shows the Markdown.
+func (s *Handlers) ImageUpload(w http.ResponseWriter, r *http.Request) {
+	back := "/site/posts/new"
+	var old *store.Post
+	vals, data, fe := readUpload(w, r)
 	if id := r.URL.Query().Get("post"); id != "" {
 		p, err := s.Store.Post(r.Context(), s.Actor(r), id)
 		if err != nil {
@@ -532,20 +600,12 @@ func (s *Handlers) ImageUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		old, back = p, "/site/posts/"+p.ID
 	}
+	asJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
+	_, withDraft := vals["body"]
+	var im *store.Image
 	if len(fe) == 0 {
-		f, _, err := r.FormFile("image")
-		if err != nil {
-			fe.Add("image", "Choose an image to upload.")
-		} else {
-			defer f.Close()
-			// One byte more than allowed, so SaveImage sees it is too large.
-			if data, err = io.ReadAll(io.LimitReader(f, store.MaxImageBytes+1)); err != nil {
-				fe.Add("image", "The upload could not be read. Please try again.")
-			}
-		}
-	}
-	if len(fe) == 0 {
-		im, err := s.Store.SaveImage(r.Context(), s.Actor(r), data, r.FormValue("alt"))
+		var err error
+		im, err = s.Store.SaveImage(r.Context(), s.Actor(r), data, vals.Get("alt"))
 		var ce *clinic.Error
 		if errors.As(err, &ce) && ce.Code == clinic.EInvalid {
 			fe = ce.Fields
@@ -553,15 +613,48 @@ func (s *Handlers) ImageUpload(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, err)
 			return
 		}
-		if err == nil {
-			http.Redirect(w, r, back+"?image="+im.ID, http.StatusSeeOther)
-			return
+	}
+	switch {
+	case asJSON && len(fe) > 0:
+		writeJSON(w, http.StatusUnprocessableEntity, uploadAnswer{Errors: fe})
+		return
+	case asJSON:
+		label := im.Alt
+		if label == "" {
+			label = "Image " + im.ID
 		}
+		writeJSON(w, http.StatusOK, uploadAnswer{ID: im.ID, Snippet: Snippet(*im), Label: label + " (" + strconv.Itoa(im.Width) + "×" + strconv.Itoa(im.Height) + ")"})
+		return
+	case len(fe) == 0 && !withDraft:
+		http.Redirect(w, r, back+"?image="+im.ID, http.StatusSeeOther)
+		return
 	}
 	loc, _ := s.PracticeZone(r)
-	d := editorData{Post: old, Action: "/site/posts", Form: url.Values{}, UploadErrs: fe, Upload: url.Values{"alt": {r.FormValue("alt")}}}
+	d := editorData{Post: old, Action: "/site/posts", Form: url.Values{}, Uploaded: im}
 	if old != nil {
 		d.Action, d.Form = "/site/posts/"+old.ID, postForm(old, loc)
 	}
-	s.editorPage(w, r, &d, http.StatusUnprocessableEntity)
+	if withDraft {
+		// The draft as it was in the form: nothing of it is saved here.
+		d.Form = url.Values{}
+		for _, k := range draftFields {
+			if v, ok := vals[k]; ok {
+				d.Form[k] = v
+			}
+		}
+		d.Form.Set("body", strings.ReplaceAll(d.Form.Get("body"), "\r\n", "\n"))
+	}
+	status := http.StatusOK
+	if len(fe) > 0 {
+		d.UploadErrs, d.Upload, status = fe, url.Values{"alt": {vals.Get("alt")}}, http.StatusUnprocessableEntity
+	}
+	s.editorPage(w, r, &d, status)
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
 }

@@ -65,6 +65,69 @@
     });
   });
 
+  // editors (issue 15): the post editor's image upload stays on the page.
+  // The image goes up by fetch (same origin: the server's cross-origin
+  // check lets it through) and its Markdown goes into the post where the
+  // cursor is; the draft is never left. Without JavaScript the button posts
+  // the draft along with the image and the editor comes back with both.
+  document.querySelectorAll("button[data-inline-upload]").forEach(function (button) {
+    var body = document.getElementById(button.getAttribute("data-inline-upload"));
+    var file = document.getElementById("upload-image");
+    var alt = document.getElementById("upload-alt");
+    var status = document.getElementById("upload-status");
+    var cover = document.getElementById("post-cover");
+    if (!body || !file || !alt || !status || !window.fetch || !window.FormData) { return; }
+    var caret = null; // where the cursor was in the post when it left it
+    body.addEventListener("blur", function () { caret = [body.selectionStart, body.selectionEnd]; });
+    button.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      if (!file.files.length) {
+        status.textContent = "Choose an image to upload.";
+        file.focus();
+        return;
+      }
+      var data = new FormData();
+      data.append("alt", alt.value);
+      data.append("image", file.files[0]);
+      button.disabled = true;
+      status.textContent = "Uploading\u2026";
+      fetch(button.getAttribute("formaction").split("#")[0], {
+        method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" }, body: data
+      }).then(function (r) {
+        return r.json().catch(function () { return null; }).then(function (j) { return { ok: r.ok, j: j }; });
+      }).then(function (res) {
+        button.disabled = false;
+        if (!res.ok || !res.j || !res.j.snippet) {
+          var errs = res.j && res.j.errors ? res.j.errors : null;
+          status.textContent = errs ? (errs.image || errs.alt || "The upload was refused.") : "The upload did not go through. Your draft is unchanged; please try again.";
+          return;
+        }
+        var at = caret || [body.value.length, body.value.length];
+        var before = body.value.slice(0, at[0]), after = body.value.slice(at[1]);
+        var text = res.j.snippet;
+        if (before && !/\n\n$/.test(before)) { text = (/\n$/.test(before) ? "\n" : "\n\n") + text; }
+        if (!/^\n/.test(after)) { text += "\n\n"; }
+        body.value = before + text + after;
+        var end = before.length + text.length;
+        caret = [end, end];
+        if (cover) {
+          var opt = document.createElement("option");
+          opt.value = res.j.id;
+          opt.textContent = res.j.label;
+          cover.appendChild(opt);
+        }
+        file.value = "";
+        alt.value = "";
+        status.textContent = "Image uploaded and put into the post at the cursor: " + res.j.snippet + ". The draft is not saved yet.";
+        body.focus();
+        body.setSelectionRange(end, end);
+      }).catch(function () {
+        button.disabled = false;
+        status.textContent = "The upload did not go through. Your draft is unchanged; please try again.";
+      });
+    });
+  });
+
   // Dosing session. Each entry form saves on its own. Every submit gets a
   // fresh id and the time it was made; if the connection drops, the entry
   // waits in this tab (sessionStorage: gone when the tab closes) and is sent
