@@ -156,19 +156,27 @@ func (s *Store) SaveSitePage(ctx context.Context, actor Actor, slug, title, body
 		return err
 	}
 	return s.write(ctx, func(tx *Tx) error {
-		now := s.now()
-		if _, err := tx.Exec(ctx, `INSERT INTO site_pages (slug, title, body, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (slug) DO UPDATE SET title = excluded.title, body = excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-			slug, title, body, now, actor.UserID); err != nil {
+		version, err := s.saveSitePageIn(ctx, tx, actor, slug, title, body)
+		if err != nil {
 			return err
 		}
-		id := NewID()
-		if _, err := tx.Exec(ctx, `INSERT INTO site_page_versions (id, slug, title, body, saved_at, saved_by) VALUES ($1, $2, $3, $4, $5, $6)`,
-			id, slug, title, body, now, actor.UserID); err != nil {
-			return err
-		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: "site.page.save", ObjectType: "site_page", ObjectID: slug, Detail: "version=" + id})
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "site.page.save", ObjectType: "site_page", ObjectID: slug, Detail: "version=" + version})
 	})
+}
+
+// saveSitePageIn stores a checked page and keeps the version, in tx, and
+// returns the version's id.
+func (s *Store) saveSitePageIn(ctx context.Context, tx *Tx, actor Actor, slug, title, body string) (string, error) {
+	now := s.now()
+	if _, err := tx.Exec(ctx, `INSERT INTO site_pages (slug, title, body, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (slug) DO UPDATE SET title = excluded.title, body = excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		slug, title, body, now, actor.UserID); err != nil {
+		return "", err
+	}
+	id := NewID()
+	_, err := tx.Exec(ctx, `INSERT INTO site_page_versions (id, slug, title, body, saved_at, saved_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, slug, title, body, now, actor.UserID)
+	return id, err
 }
 
 // SitePageVersions lists the saved versions of a page, newest first, at
@@ -202,6 +210,7 @@ func (s *Store) SitePagesChangedAt(ctx context.Context) (time.Time, error) {
 		for _, q := range []string{
 			`SELECT updated_at FROM site_pages ORDER BY updated_at DESC LIMIT 1`,
 			`SELECT updated_at FROM staff_profiles ORDER BY updated_at DESC LIMIT 1`,
+			`SELECT updated_at FROM site_texts ORDER BY updated_at DESC LIMIT 1`,
 		} {
 			var t time.Time
 			if err := tx.QueryRow(ctx, q).Scan(&t); err != nil {

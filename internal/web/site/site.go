@@ -28,6 +28,52 @@ type siteData struct {
 	Description string          // for search engines and link previews
 	Related     []shell.NavLink // the other pages about the treatment
 	Team        []teamMember    // about page
+	Home        homeView        // home page
+}
+
+// homeView is the home page's texts, Markdown ones rendered and cleaned.
+type homeView struct {
+	Eyebrow, Headline string
+	Intro             template.HTML
+	CTA, CTAMore      string
+	PathTitle         string
+	Steps             []homeStep
+	RightTitle        string
+	RightText         template.HTML
+	RightButton       string
+	PortalTitle       string
+	PortalText        template.HTML
+	PortalButton      string
+}
+
+// homeStep is one step of care on the home page.
+type homeStep struct {
+	Title string
+	Text  template.HTML
+}
+
+// newHomeView makes the home page from its headline, intro and texts
+// (by store.HomeFields key); an empty text shows the built-in one.
+func newHomeView(headline, intro string, texts map[string]string) homeView {
+	t := func(k string) string {
+		if v := texts[k]; v != "" {
+			return v
+		}
+		for _, f := range store.HomeFields {
+			if f.Key == k {
+				return f.Default
+			}
+		}
+		return ""
+	}
+	h := homeView{Eyebrow: t("eyebrow"), Headline: headline, Intro: markdown.Render(intro), CTA: t("cta"), CTAMore: t("cta_more"),
+		PathTitle: t("path_title"), RightTitle: t("right_title"), RightText: markdown.Render(t("right_text")), RightButton: t("right_button"),
+		PortalTitle: t("portal_title"), PortalText: markdown.Render(t("portal_text")), PortalButton: t("portal_button")}
+	for i := 1; i <= 6; i++ {
+		n := string(rune('0' + i))
+		h.Steps = append(h.Steps, homeStep{Title: t("step" + n + "_title"), Text: markdown.Render(t("step" + n + "_text"))})
+	}
+	return h
 }
 
 // teamMember is one public staff profile with its bio rendered.
@@ -97,6 +143,12 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	texts, _, err := s.Store.HomeTexts(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Home = newHomeView(d.Page.Title, d.Page.Body, texts)
 	s.Render(w, r, http.StatusOK, "home", "Ketamine-assisted psychotherapy", d)
 }
 
@@ -182,7 +234,36 @@ type sitePageFormData struct {
 	Versions []store.SitePageVersion
 	Loaded   *store.SitePageVersion // the earlier version loaded into the form
 	Zone     string
+	// The home page's other texts (slug "home"): the fields, what each
+	// holds, and the whole page as previewed.
+	HomeFields  []store.HomeField
+	Texts       map[string]string
+	HomePreview *homeView
 }
+
+// homeGroup is one part of the home page in the editor: its fields.
+type homeGroup struct {
+	Name   string
+	Fields []store.HomeField
+}
+
+// HomeGroups are the home page's fields by part of the page, in order.
+func (d sitePageFormData) HomeGroups() []homeGroup {
+	var out []homeGroup
+	for _, f := range d.HomeFields {
+		if len(out) == 0 || out[len(out)-1].Name != f.Group {
+			out = append(out, homeGroup{Name: f.Group})
+		}
+		out[len(out)-1].Fields = append(out[len(out)-1].Fields, f)
+	}
+	return out
+}
+
+// Text is what the home page's field key shows in the form.
+func (d sitePageFormData) Text(key string) string { return d.Texts[key] }
+
+// FieldError is the error at the home page's field key.
+func (d sitePageFormData) FieldError(key string) string { return d.Errors["text_"+key] }
 
 func (s *Handlers) SitePageForm(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("page")
@@ -196,6 +277,12 @@ func (s *Handlers) SitePageForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := sitePageFormData{Slug: slug, Path: sitePaths[slug], Page: p, Title: p.Title, Body: p.Body}
+	if slug == "home" {
+		if d.Texts, _, err = s.Store.HomeTexts(r.Context()); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
 	if v := r.URL.Query().Get("version"); v != "" {
 		versions, err := s.Store.SitePageVersions(r.Context(), s.Actor(r), slug, 50)
 		if err != nil {
@@ -219,6 +306,9 @@ func (s *Handlers) sitePageForm(w http.ResponseWriter, r *http.Request, d sitePa
 		return
 	}
 	_, d.Zone = s.PracticeZone(r)
+	if d.Slug == "home" {
+		d.HomeFields = store.HomeFields
+	}
 	s.Render(w, r, status, "admin_site_page", "Edit "+d.Page.Title, d)
 }
 
@@ -236,13 +326,31 @@ func (s *Handlers) SitePageSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := sitePageFormData{Slug: slug, Path: sitePaths[slug], Page: p, Title: r.PostFormValue("title"), Body: r.PostFormValue("body")}
+	if slug == "home" {
+		d.Texts = map[string]string{}
+		for _, f := range store.HomeFields {
+			d.Texts[f.Key] = r.PostFormValue("text_" + f.Key)
+		}
+	}
 	if r.PostFormValue("action") == "preview" {
 		d.Errors = store.CheckSitePage(&d.Title, &d.Body)
-		d.Preview = markdown.Render(d.Body)
+		if slug == "home" {
+			for k, v := range store.CheckHomeTexts(d.Texts) {
+				d.Errors[k] = v
+			}
+			h := newHomeView(d.Title, d.Body, d.Texts)
+			d.HomePreview = &h
+		} else {
+			d.Preview = markdown.Render(d.Body)
+		}
 		s.sitePageForm(w, r, d, http.StatusOK)
 		return
 	}
-	err = s.Store.SaveSitePage(r.Context(), s.Actor(r), slug, d.Title, d.Body)
+	if slug == "home" {
+		err = s.Store.SaveHomePage(r.Context(), s.Actor(r), d.Title, d.Body, d.Texts)
+	} else {
+		err = s.Store.SaveSitePage(r.Context(), s.Actor(r), slug, d.Title, d.Body)
+	}
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
 		d.Errors = e.Fields
 		s.sitePageForm(w, r, d, http.StatusUnprocessableEntity)
