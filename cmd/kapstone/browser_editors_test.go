@@ -127,6 +127,15 @@ func TestBrowserEditors(t *testing.T) {
 	shoot("post-upload-desktop")
 	b.do(t, "editor phone", chromedp.EmulateViewport(390, 844))
 	shoot("post-upload-phone")
+	// On a phone the fields below the post are drawn (not a blank gap).
+	if !run1(t, b, "tags on a phone", chromedp.Evaluate[bool](`(() => { const r = document.getElementById("post-tags").getBoundingClientRect(); return r.width > 200 && r.height > 30 })()`)) {
+		t.Error("the tags field is not laid out on a phone")
+	}
+	b.do(t, "scroll to tags", void(chromedp.Evaluate[bool](`(document.getElementById("post-tags").scrollIntoView(), true)`)))
+	vp := run1(t, b, "viewport", chromedp.CaptureScreenshot())
+	if err := os.WriteFile(filepath.Join(shots, "editors-post-tags-phone.png"), vp, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	signOutBrowser(t, b, "sign out", `header form[action="/logout"] button`)
 
 	// The admin's home page editor, and its preview of the whole page.
@@ -148,6 +157,8 @@ func TestBrowserEditors(t *testing.T) {
 		t.Errorf("the preview lacks the changed step: %.200q", s)
 	}
 	shoot("home-preview-desktop")
+	b.do(t, "preview phone", chromedp.EmulateViewport(390, 844))
+	shoot("home-preview-phone")
 	b.checkConsole(t)
 	t.Log(fmt.Sprintf("screenshots in %s", shots))
 }
