@@ -92,3 +92,31 @@ func TestCalendarBooksFromFreeSlot(t *testing.T) {
 		t.Errorf("admin booking form = %d", r.Status)
 	}
 }
+
+// TestFreeSlotsFollowHoursAndTimeOff: with working hours set, the free
+// hours are whole hours inside them (none on a day without hours), and
+// none while the clinician is away.
+func TestFreeSlotsFollowHoursAndTimeOff(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := t.Context()
+	f.Now = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC) // Sunday before
+	theo := f.As("theo@example.org")
+	if err := f.St.SetWorkingHours(ctx, theo, []store.Hours{{Weekday: time.Monday, Start: 9*60 + 30, End: 13*60 + 30}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.St.AddTimeOff(ctx, theo, &store.TimeOff{Start: time.Date(2026, 12, 7, 11, 30, 0, 0, time.UTC), End: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.Do("GET", "/calendar?week=2026-12-07", nil, f.SignIn("theo@example.org"))
+	var got []string
+	for _, part := range strings.Split(r.Body, `href="/calendar/book?at=`)[1:] {
+		at, _, _ := strings.Cut(part, `"`)
+		at, _ = url.QueryUnescape(at)
+		got = append(got, at)
+	}
+	// 10:00 and 12:00 (11:00 overlaps the time off; 09:30 is not a whole
+	// hour; 13:00 would end after 13:30); nothing on other days.
+	if strings.Join(got, " ") != "2026-12-07T10:00 2026-12-07T12:00" {
+		t.Errorf("free hours = %v", got)
+	}
+}
