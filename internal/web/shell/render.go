@@ -356,6 +356,8 @@ func actionWords(action string) string {
 		return "Made a password reset link for your account"
 	case "password.reset":
 		return "Changed your password with a reset link"
+	case "patient.search":
+		return "Found your name in a search (name only)"
 	case "emergency.grant":
 		return "Opened your record in an emergency"
 	case "emergency.review":

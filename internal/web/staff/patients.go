@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -29,6 +30,16 @@ type patientsData struct {
 	Stale    map[string]*staleClearance
 	Zone     string // the practice's time zone, for times
 	Errors   map[string]string
+
+	// Emergency search: a clinician who may ask for emergency access
+	// (CanEmergency) and searched by name finds patients outside their
+	// care teams by name only (Outside), once the query has at least
+	// SearchMin letters (else ShortQuery).
+	CanEmergency bool
+	Outside      []store.NameMatch
+	ShortQuery   bool
+	SearchMin    int
+	EmergencyFor int // minutes an emergency grant lasts
 }
 
 // staleClearance is a caseload row's "Clearance out of date" badge: how
@@ -67,6 +78,14 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Patients = list
+	d.CanEmergency, d.SearchMin, d.EmergencyFor = auth.CanSome(u.Role, auth.PermEmergency), store.EmergencySearchMin, int(store.EmergencyAccessFor/time.Minute)
+	if q := strings.TrimSpace(d.Query); d.CanEmergency && q != "" {
+		d.ShortQuery = len([]rune(q)) < store.EmergencySearchMin
+		if d.Outside, err = s.Store.FindOutsideTeam(r.Context(), s.Actor(r), q); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
 	if auth.Can(u.Role, auth.RelNone, auth.PermCaseload) {
 		if d.Unread, err = s.Store.UnreadConsults(r.Context(), s.Actor(r)); err != nil {
 			s.Error(w, r, err)
