@@ -406,6 +406,10 @@ func actionWords(action string) string {
 		return "Removed someone from your care team"
 	case "token.invite.create":
 		return "Made your portal invitation"
+	case "token.invite.resend":
+		return "Sent your portal invitation again, with a new link"
+	case "token.invite.revoke":
+		return "Withdrew your portal invitation"
 	case "token.invite.use":
 		return "Joined the portal"
 	case "token.reset.create":
