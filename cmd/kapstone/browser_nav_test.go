@@ -98,3 +98,78 @@ func TestBrowserAdminNav(t *testing.T) {
 	b.checkConsole(t)
 	t.Logf("menus opened: %d; screenshots in %s", checked, shots)
 }
+
+// TestBrowserInvitationAndEmergencySearch looks at the pages of issue 15's
+// staff part in chromium, on a phone and a desktop: the link shown after
+// inviting a colleague (in view, selectable, with a copy button, and saying
+// it was not emailed, as the demo has no email server), the list of
+// invitations, and a therapist's search finding a patient outside their
+// care team with the break-glass form.
+func TestBrowserInvitationAndEmergencySearch(t *testing.T) {
+	b := newBrowser(t)
+	dir := t.TempDir()
+	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
+	var admin, lena demo.Login
+	for _, l := range readLogins(t, dir) {
+		switch {
+		case l.Role == "admin" && admin.Email == "":
+			admin = l
+		case strings.HasPrefix(l.Email, "lena."):
+			lena = l
+		}
+	}
+	shots := screenshotDir(t)
+	shoot := func(name string) {
+		t.Helper()
+		png := run1(t, b, name, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sizes := []struct {
+		tag  string
+		w, h int64
+	}{{"phone", 390, 844}, {"desktop", 1280, 800}}
+	signInBrowser(t, b, in.url, admin.Email, admin.Password, admin.TOTPSecret)
+	for i, sz := range sizes {
+		email := "newhire" + strconv.Itoa(i) + "@willowcreek.example"
+		b.do(t, "invite form at "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+"/admin/users/new"), chromedp.WaitVisible(chromedp.CSS(`form[action="/admin/users"]`)),
+			void(chromedp.Evaluate[bool](`(() => { const f = document.querySelector('form[action="/admin/users"]');
+				f.querySelector('input[type=email]').value = "`+email+`";
+				(f.querySelector('input[name=display_name]') || f.querySelector('input[type=text]')).value = "Noor Newhire";
+				return true; })()`)),
+			chromedp.Click(chromedp.CSS(`form[action="/admin/users"] button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("new-link")))
+		text := run1(t, b, "link box", chromedp.Text(chromedp.ID("new-link")))
+		if !strings.Contains(text, "It was not emailed: no email server is set up") {
+			t.Errorf("%s: the link box reads %q, want it to say the link was not emailed", sz.tag, text)
+		}
+		if !run1(t, b, "copy button", chromedp.Evaluate[bool](`!document.querySelector('button[data-copy="the-link"]').hidden`)) {
+			t.Errorf("%s: no copy button beside the link", sz.tag)
+		}
+		if top := run1(t, b, "link box top", chromedp.Evaluate[float64](`document.getElementById("new-link").getBoundingClientRect().top`)); top < 0 || top > float64(sz.h)-120 {
+			t.Errorf("%s: the new link is at %.0f px, out of view", sz.tag, top)
+		}
+		if run1(t, b, "overflow", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)) {
+			t.Errorf("%s: the accounts page is wider than the window", sz.tag)
+		}
+		if !strings.Contains(run1(t, b, "invitations", chromedp.Text(chromedp.CSS(".invitations"))), email) {
+			t.Errorf("%s: the invitation is not listed", sz.tag)
+		}
+		shoot("people-invited-" + sz.tag)
+	}
+	signOutBrowser(t, b, "admin sign-out", `header form[action="/logout"] button`)
+
+	signInBrowser(t, b, in.url, lena.Email, lena.Password, lena.TOTPSecret)
+	for _, sz := range sizes {
+		b.do(t, "search at "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+"/patients?q=Riley"), chromedp.WaitVisible(chromedp.CSS(".outside-team")),
+			chromedp.Click(chromedp.CSS(".outside-team summary")), chromedp.WaitVisible(chromedp.CSS(".outside-team textarea")))
+		if run1(t, b, "overflow", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)) {
+			t.Errorf("%s: the search page is wider than the window", sz.tag)
+		}
+		shoot("people-outside-team-" + sz.tag)
+	}
+	b.do(t, "break glass", chromedp.SendKeys(chromedp.CSS(".outside-team textarea"), "Riley called in crisis; Sam cannot be reached."),
+		chromedp.Click(chromedp.CSS(".outside-team button[type=submit]")), chromedp.WaitVisible(chromedp.CSS(".emergency-banner")))
+	b.checkConsole(t)
+	t.Logf("screenshots in %s", shots)
+}
