@@ -408,8 +408,10 @@ func attackHostHeader(t *testing.T, c *checker) {
 	}
 	mailer.mu.Lock()
 	defer mailer.mu.Unlock()
-	c.must(len(mailer.sent) == 1, "%d emails, want the alert email", len(mailer.sent))
-	c.check(strings.Contains(mailer.sent[0], base+"/patients") && !strings.Contains(mailer.sent[0], evil), "alert email links elsewhere than %s: %q", base, mailer.sent[0])
+	// The staff invitation is emailed when it is made, the alert by the job.
+	c.must(len(mailer.sent) == 2, "%d emails, want the staff invitation and the alert email", len(mailer.sent))
+	c.check(strings.HasPrefix(mailer.sent[0], "kim@example.org|") && strings.Contains(mailer.sent[0], base+"/invite/") && !strings.Contains(mailer.sent[0], evil), "invitation email links elsewhere than %s: %q", base, mailer.sent[0])
+	c.check(strings.Contains(mailer.sent[1], base+"/patients") && !strings.Contains(mailer.sent[1], evil), "alert email links elsewhere than %s: %q", base, mailer.sent[1])
 }
 
 type recordingMailer struct {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kapstone/kapstone/internal/audit"
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/shell"
@@ -16,10 +17,14 @@ import (
 type usersData struct {
 	Users  []*clinic.User
 	Self   string
-	Link   string
-	LinkOf string
 	Notice string
 	Errors map[string]string
+
+	// Invitations not yet used (people, issue 15), and a link just made.
+	Invitations []store.Invitation
+	NewLink     *shell.LinkView
+	Now         time.Time
+	Zone        string
 }
 
 func (s *Handlers) usersPage(w http.ResponseWriter, r *http.Request, d usersData, status int) {
@@ -29,6 +34,12 @@ func (s *Handlers) usersPage(w http.ResponseWriter, r *http.Request, d usersData
 		return
 	}
 	d.Users, d.Self = list, shell.SessionFrom(r.Context()).User.ID
+	if d.Invitations, err = s.Store.Invitations(r.Context(), s.Actor(r), ""); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Now = s.Now().UTC()
+	_, d.Zone = s.PracticeZone(r)
 	switch r.URL.Query().Get("done") {
 	case "disabled":
 		d.Notice = "The account is disabled and all its sessions have ended."
@@ -36,6 +47,8 @@ func (s *Handlers) usersPage(w http.ResponseWriter, r *http.Request, d usersData
 		d.Notice = "The account is enabled again."
 	case "mfa":
 		d.Notice = "Two-step verification was reset. The person sets it up again at their next sign-in."
+	case "revoked":
+		d.Notice = "The invitation is withdrawn: its link no longer works."
 	}
 	s.Render(w, r, status, "users", "Accounts", d)
 }
@@ -85,7 +98,41 @@ func (s *Handlers) UserInvite(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.usersPage(w, r, usersData{Link: link, LinkOf: "Invitation for " + u.DisplayName + " (" + string(u.Role) + "), valid for 72 hours:"}, http.StatusOK)
+	s.usersPage(w, r, usersData{NewLink: s.invitationLink(r, link, u.Email, u.DisplayName, u.Role)}, http.StatusOK)
+}
+
+// invitationLink emails a staff invitation just made (when an email server
+// is set up) and describes it for the accounts page.
+func (s *Handlers) invitationLink(r *http.Request, link, email, name string, role clinic.Role) *shell.LinkView {
+	sent := s.EmailInvitation(r.Context(), email, link)
+	return &shell.LinkView{URL: link, Name: name, Email: &sent,
+		What: "Invitation for " + name + " (" + role.Title() + "), valid for 72 hours.",
+		Hint: "It works once. Send it only to " + email + ": whoever opens it creates this account."}
+}
+
+// InvitationResend replaces a staff invitation with a new link (the old
+// one stops working), emails it when an email server is set up, and shows
+// it.
+func (s *Handlers) InvitationResend(w http.ResponseWriter, r *http.Request) {
+	token := auth.NewToken()
+	inv, err := s.Store.ResendInvitation(r.Context(), s.Actor(r), r.PathValue("invitation"), auth.HashToken(token))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	link := s.LinkBase(r) + shell.InvitePage.Prefix + token
+	v := s.invitationLink(r, link, inv.Email, inv.DisplayName, inv.Role)
+	v.What = "A new invitation for " + inv.DisplayName + " (" + inv.Role.Title() + "), valid for 72 hours. The earlier link no longer works."
+	s.usersPage(w, r, usersData{NewLink: v}, http.StatusOK)
+}
+
+// InvitationRevoke withdraws an invitation: its link stops working.
+func (s *Handlers) InvitationRevoke(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.Store.RevokeInvitation(r.Context(), s.Actor(r), r.PathValue("invitation")); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/users?done=revoked", http.StatusSeeOther)
 }
 
 func (s *Handlers) adminUserAction(w http.ResponseWriter, r *http.Request, fn func(id string) error, done string) {
@@ -154,7 +201,7 @@ func (s *Handlers) UserResetPassword(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.usersPage(w, r, usersData{Link: link, LinkOf: "Password reset link for " + u.DisplayName + ", valid for 30 minutes. Give it to them directly; their two-step verification stays as it is:"}, http.StatusOK)
+	s.usersPage(w, r, usersData{NewLink: &shell.LinkView{URL: link, Name: u.DisplayName, What: "Password reset link for " + u.DisplayName + ", valid for 30 minutes.", Hint: "Give it to them directly; their two-step verification stays as it is."}}, http.StatusOK)
 }
 
 type auditData struct {

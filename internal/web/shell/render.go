@@ -32,10 +32,54 @@ type page struct {
 	Data      any
 }
 
-// NavLink is one entry of the signed-in navigation.
+// NavLink is one entry of the signed-in navigation: a link, or a group of
+// links (Items, no Href) shown as a menu that opens without JavaScript.
+// Current marks the page the reader is on, and the group holding it.
 type NavLink struct {
 	Href, Label string
 	Current     bool
+	Items       []NavLink
+}
+
+// navItem is a staff navigation link and the permission its page needs.
+type navItem struct {
+	Href, Label string
+	Perm        auth.Permission
+}
+
+// staffNav is the clinicians' navigation; each role sees the links its
+// permissions reach (the prescriber has no inquiry inbox to work).
+var staffNav = []navItem{
+	{"/patients", "Patients", auth.PermStaffApp},
+	{"/calendar", "Calendar", auth.PermSchedule},
+	{"/inquiries", "New inquiries", auth.PermInquiries},
+	{"/outcomes", "Outcomes", auth.PermStaffApp},
+	{"/site/posts", "Blog", auth.PermBlog},
+	{"/settings/dosing", "Session safety", auth.PermSetThresholds},
+}
+
+// adminNav is the administrators' navigation, in groups so that it fits
+// one row on a desktop and stays short on a phone.
+var adminNav = []struct {
+	Label string
+	Items []navItem
+}{
+	{"People", []navItem{{"/admin/users", "Accounts", auth.PermAccounts}, {"/patients", "Patients", auth.PermDirectory}, {"/admin/emergency", "Emergency reviews", auth.PermEmergencyReview}}},
+	{"Clinical", []navItem{{"/calendar", "Calendar", auth.PermSchedule}, {"/outcomes", "Outcomes", auth.PermDirectory}, {"/admin/instruments", "Questionnaires", auth.PermInstruments}, {"/settings/dosing", "Session safety", auth.PermSafetySettings}}},
+	{"Practice", []navItem{{"/admin/practice", "Practice details", auth.PermSettings}, {"/admin/rooms", "Rooms", auth.PermRooms}}},
+	{"Website", []navItem{{"/admin/site", "Website pages", auth.PermSiteEditor}, {"/site/posts", "Blog", auth.PermBlog}}},
+	{"System", []navItem{{"/admin/audit", "Audit log", auth.PermAuditLog}, {"/admin/jobs", "Jobs", auth.PermJobs}}},
+}
+
+// permitted is the links of items that role may use.
+func permitted(role clinic.Role, items []navItem) []NavLink {
+	var out []NavLink
+	for _, it := range items {
+		if auth.Can(role, auth.RelNone, it.Perm) {
+			out = append(out, NavLink{Href: it.Href, Label: it.Label})
+		}
+	}
+	return out
 }
 
 // navFor lists the sections a signed-in user can reach, by what the
@@ -46,28 +90,40 @@ func navFor(u *clinic.User, path string) []NavLink {
 	case auth.Can(u.Role, auth.RelNone, auth.PermPortal):
 		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
 	case auth.Can(u.Role, auth.RelNone, auth.PermDirectory):
-		links = []NavLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/admin/practice", Label: "Practice"}, {Href: "/admin/rooms", Label: "Rooms"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}, {Href: "/admin/site", Label: "Website"}, {Href: "/site/posts", Label: "Blog"}}
-	default:
-		links = []NavLink{{Href: "/patients", Label: "Patients"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/inquiries", Label: "New inquiries"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/site/posts", Label: "Blog"}}
-		if auth.Can(u.Role, auth.RelNone, auth.PermSetThresholds) {
-			links = append(links, NavLink{Href: "/settings/dosing", Label: "Session safety"})
+		for _, g := range adminNav {
+			if items := permitted(u.Role, g.Items); len(items) > 0 {
+				links = append(links, NavLink{Label: g.Label, Items: items})
+			}
 		}
+	default:
+		links = permitted(u.Role, staffNav)
 	}
 	return markCurrent(links, path)
 }
 
 // markCurrent marks the most specific link that path is at or under as
-// the current page.
+// the current page, and the group that holds it.
 func markCurrent(links []NavLink, path string) []NavLink {
-	best, bestLen := -1, 0
-	for i := range links {
-		href, _, _ := strings.Cut(links[i].Href, "?")
-		if (path == href || strings.HasPrefix(path, href+"/")) && len(href) > bestLen {
-			best, bestLen = i, len(href)
+	var best *NavLink
+	var group *NavLink
+	bestLen := 0
+	try := func(l, g *NavLink) {
+		href, _, _ := strings.Cut(l.Href, "?")
+		if href != "" && (path == href || strings.HasPrefix(path, href+"/")) && len(href) > bestLen {
+			best, group, bestLen = l, g, len(href)
 		}
 	}
-	if best >= 0 {
-		links[best].Current = true
+	for i := range links {
+		try(&links[i], nil)
+		for j := range links[i].Items {
+			try(&links[i].Items[j], &links[i])
+		}
+	}
+	if best != nil {
+		best.Current = true
+	}
+	if group != nil {
+		group.Current = true
 	}
 	return links
 }
@@ -350,12 +406,18 @@ func actionWords(action string) string {
 		return "Removed someone from your care team"
 	case "token.invite.create":
 		return "Made your portal invitation"
+	case "token.invite.resend":
+		return "Sent your portal invitation again, with a new link"
+	case "token.invite.revoke":
+		return "Withdrew your portal invitation"
 	case "token.invite.use":
 		return "Joined the portal"
 	case "token.reset.create":
 		return "Made a password reset link for your account"
 	case "password.reset":
 		return "Changed your password with a reset link"
+	case "patient.search":
+		return "Found your name in a search (name only)"
 	case "emergency.grant":
 		return "Opened your record in an emergency"
 	case "emergency.review":

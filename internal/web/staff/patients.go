@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -29,6 +30,16 @@ type patientsData struct {
 	Stale    map[string]*staleClearance
 	Zone     string // the practice's time zone, for times
 	Errors   map[string]string
+
+	// Emergency search: a clinician who may ask for emergency access
+	// (CanEmergency) and searched by name finds patients outside their
+	// care teams by name only (Outside), once the query has at least
+	// SearchMin letters (else ShortQuery).
+	CanEmergency bool
+	Outside      []store.NameMatch
+	ShortQuery   bool
+	SearchMin    int
+	EmergencyFor int // minutes an emergency grant lasts
 }
 
 // staleClearance is a caseload row's "Clearance out of date" badge: how
@@ -67,6 +78,14 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Patients = list
+	d.CanEmergency, d.SearchMin, d.EmergencyFor = auth.CanSome(u.Role, auth.PermEmergency), store.EmergencySearchMin, int(store.EmergencyAccessFor/time.Minute)
+	if q := strings.TrimSpace(d.Query); d.CanEmergency && q != "" {
+		d.ShortQuery = len([]rune(q)) < store.EmergencySearchMin
+		if d.Outside, err = s.Store.FindOutsideTeam(r.Context(), s.Actor(r), q); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
 	if auth.Can(u.Role, auth.RelNone, auth.PermCaseload) {
 		if d.Unread, err = s.Store.UnreadConsults(r.Context(), s.Actor(r)); err != nil {
 			s.Error(w, r, err)
@@ -191,10 +210,14 @@ type patientData struct {
 	CanAccount bool
 	Emergency  bool
 	Candidates []*clinic.User // staff who could join the team
-	Link       string         // a portal invitation or reset link just made
-	LinkOf     string
 	Notice     string
 	Errors     map[string]string
+
+	// A portal invitation or reset link just made, and the patient's
+	// portal invitations not yet used (people, issue 15).
+	NewLink     *shell.LinkView
+	Invitations []store.Invitation
+	Now         time.Time
 
 	// Measures: assignments, scores and charts.
 	Measures   *store.Measures
@@ -316,6 +339,13 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 	}
 	d.CanTeam = acc.Can(auth.PermTeam)
 	d.CanAccount = acc.Can(auth.PermAccount)
+	if d.CanAccount && p.UserID == "" {
+		if d.Invitations, err = s.Store.Invitations(ctx, actor, p.ID); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		d.Now = s.Now().UTC()
+	}
 	d.Emergency = acc.Relation == auth.RelEmergency
 	if d.CanTeam {
 		on := map[string]bool{}
@@ -364,6 +394,8 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 		d.Notice = "Questionnaires updated."
 	case "alerts":
 		d.Notice = "Alert acknowledged. What you did is recorded."
+	case "invite-revoked":
+		d.Notice = "The portal invitation is withdrawn: its link no longer works."
 	}
 	s.Render(w, r, status, "patient", p.DisplayName, d)
 }
@@ -408,11 +440,37 @@ func (s *Handlers) handlePatientLink(w http.ResponseWriter, r *http.Request, pur
 		s.Error(w, r, err)
 		return
 	}
-	prefix, what := shell.InvitePage.Prefix, "Portal invitation, valid for 72 hours."
-	if purpose == store.TokenReset {
-		prefix, what = shell.ResetPage.Prefix, "Password reset link, valid for 30 minutes."
+	hint := "Give it only to the patient (in person, or by a message only they read): whoever opens it can act as them. It works once, and the patient sees in their portal when it was used."
+	v := &shell.LinkView{URL: s.LinkBase(r) + shell.ResetPage.Prefix + token, What: "Password reset link, valid for 30 minutes.", Hint: hint, Name: "the patient"}
+	if purpose == store.TokenInvite {
+		v.URL, v.What = s.LinkBase(r)+shell.InvitePage.Prefix+token, "Portal invitation, valid for 72 hours. Any earlier invitation link no longer works."
+		// The new invitation is the patient's newest: its email is theirs.
+		invs, err := s.Store.Invitations(r.Context(), s.Actor(r), r.PathValue("patient"))
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		to := ""
+		if len(invs) > 0 {
+			to = invs[0].Email
+		}
+		sent := s.EmailInvitation(r.Context(), to, v.URL)
+		v.Email = &sent
+		if sent.Sent {
+			v.Hint = "It works once, and the patient sees in their portal when it was used."
+		}
 	}
-	s.patientPage(w, r, patientData{Link: s.LinkBase(r) + prefix + token, LinkOf: what}, http.StatusOK)
+	s.patientPage(w, r, patientData{NewLink: v}, http.StatusOK)
+}
+
+// PatientInviteRevoke withdraws the patient's portal invitations not yet
+// used: their links stop working.
+func (s *Handlers) PatientInviteRevoke(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.Store.RevokePatientInvitations(r.Context(), s.Actor(r), r.PathValue("patient")); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=invite-revoked", http.StatusSeeOther)
 }
 
 func (s *Handlers) PatientInvite(w http.ResponseWriter, r *http.Request) {

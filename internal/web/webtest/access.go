@@ -35,6 +35,7 @@ func (f *Fixture) Target(pattern string) (method, path string, form url.Values) 
 		"{sid}", "no-such-session",
 		"{device}", "no-such-device",
 		"{grant}", "no-such-grant",
+		"{invitation}", "no-such-invitation",
 		"{alert}", "no-such-alert",
 		"{appointment}", "no-such-appointment",
 		"{room}", "no-such-room",

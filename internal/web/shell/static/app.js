@@ -378,6 +378,28 @@
     });
   });
 
+  // Navigation menus (people, issue 15): one open at a time; Escape or a
+  // click elsewhere closes it. Without JavaScript each opens and closes by
+  // its own summary.
+  var navGroups = document.querySelectorAll("details.nav-group");
+  navGroups.forEach(function (d) {
+    d.addEventListener("toggle", function () {
+      if (!d.open) { return; }
+      navGroups.forEach(function (o) { if (o !== d) { o.open = false; } });
+    });
+  });
+  if (navGroups.length) {
+    document.addEventListener("click", function (e) {
+      navGroups.forEach(function (d) { if (d.open && !d.contains(e.target)) { d.open = false; } });
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key !== "Escape") { return; }
+      navGroups.forEach(function (d) {
+        if (d.open) { d.open = false; d.querySelector("summary").focus(); }
+      });
+    });
+  }
+
   // Copy-link buttons: shown only where the clipboard can be written; the
   // link itself is always there to select by hand.
   document.querySelectorAll("button[data-copy]").forEach(function (btn) {

@@ -1,0 +1,77 @@
+package web_test
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kapstone/kapstone/internal/web/webtest"
+)
+
+var (
+	sectionsNav = regexp.MustCompile(`(?s)<nav class="sections".*?</nav>`)
+	navHref     = regexp.MustCompile(`href="([^"]+)"`)
+)
+
+// navLinks returns the links of the section navigation in body.
+func navLinks(body string) []string {
+	var out []string
+	for _, m := range navHref.FindAllStringSubmatch(sectionsNav.FindString(body), -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// TestNavLinksAnswer: for every role, every link of its navigation answers
+// 200 for that role, and the navigation holds only what the role can use:
+// the partner prescriber has no inquiry inbox (it would show them nothing to
+// do), only the prescriber sets session safety, and the administrator's
+// twelve-plus sections come in groups.
+func TestNavLinksAnswer(t *testing.T) {
+	f := webtest.NewFixture(t)
+	checked := 0
+	for _, tc := range []struct {
+		email        string
+		want, absent []string
+		groups       int
+	}{
+		{"thea@example.org", []string{"/patients", "/calendar", "/inquiries", "/outcomes", "/site/posts"}, []string{"/settings/dosing", "/admin/users"}, 0},
+		{"rex@example.org", []string{"/patients", "/calendar", "/outcomes", "/site/posts", "/settings/dosing"}, []string{"/inquiries", "/admin/users"}, 0},
+		{"admin@example.org", []string{"/admin/users", "/patients", "/admin/emergency", "/calendar", "/outcomes", "/admin/instruments", "/settings/dosing", "/admin/practice", "/admin/rooms", "/admin/site", "/site/posts", "/admin/audit", "/admin/jobs"}, []string{"/inquiries"}, 5},
+		{"pat@example.org", []string{"/portal"}, []string{"/patients", "/admin/users"}, 0},
+	} {
+		cookie := f.SignIn(tc.email)
+		page := f.Do("GET", "/account", nil, cookie)
+		links := navLinks(page.Body)
+		if len(links) == 0 {
+			t.Fatalf("%s: no section navigation on /account (status %d)", tc.email, page.Status)
+		}
+		for _, w := range tc.want {
+			if !slices.Contains(links, w) {
+				t.Errorf("%s: navigation lacks %s (has %v)", tc.email, w, links)
+			}
+		}
+		for _, a := range tc.absent {
+			if slices.Contains(links, a) {
+				t.Errorf("%s: navigation has %s, which the role cannot use", tc.email, a)
+			}
+		}
+		if n := strings.Count(sectionsNav.FindString(page.Body), `<details class="nav-group`); n != tc.groups {
+			t.Errorf("%s: %d navigation groups, want %d", tc.email, n, tc.groups)
+		}
+		for _, l := range links {
+			r := f.Do("GET", l, nil, cookie)
+			if r.Status != http.StatusOK {
+				t.Errorf("%s: nav link %s = %d, want 200", tc.email, l, r.Status)
+			}
+			// The page's own link is marked current.
+			if !strings.Contains(sectionsNav.FindString(r.Body), `href="`+l+`" aria-current="page"`) {
+				t.Errorf("%s: on %s the navigation does not mark it current", tc.email, l)
+			}
+			checked++
+		}
+	}
+	t.Logf("nav links checked: %d", checked)
+}
