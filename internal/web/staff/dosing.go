@@ -38,7 +38,7 @@ func (s *Handlers) dosingSection(r *http.Request, patientID string) (any, error)
 func (s *Handlers) DosingStart(w http.ResponseWriter, r *http.Request) {
 	id, err := s.Store.StartDosingSession(r.Context(), s.Actor(r), r.PathValue("patient"))
 	if err != nil {
-		s.chartForm(w, r, err, "dosing")
+		s.chartForm(w, r, err, "dosing", "dosing")
 		return
 	}
 	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"/dosing/"+id, http.StatusSeeOther)

@@ -317,6 +317,26 @@
 
   // Copy-link buttons: shown only where the clipboard can be written; the
   // link itself is always there to select by hand.
+  // Form feedback (issue 15): an error summary shown after a post takes the
+  // focus, so a screen reader reads it and the keyboard starts there. Its
+  // links focus their field. (Without this, the page still lands at the
+  // form's section by the action's fragment.)
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+    summary.addEventListener("click", function (ev) {
+      var a = ev.target.closest("a[href^='#']");
+      var field = a && document.getElementById(a.getAttribute("href").slice(1));
+      if (field && field.focus) {
+        ev.preventDefault();
+        var open = field.closest("details");
+        if (open) { open.open = true; }
+        field.focus();
+        field.scrollIntoView({ block: "center" });
+      }
+    });
+  }
+
   document.querySelectorAll("button[data-copy]").forEach(function (btn) {
     var input = document.getElementById(btn.getAttribute("data-copy"));
     var state = btn.closest(".field") && btn.closest(".field").querySelector("[data-copy-state]");
