@@ -102,7 +102,7 @@
   function refuse(item) {
     var data = new URLSearchParams(item.body);
     var form = Array.prototype.find.call(document.querySelectorAll("form[data-entry]"), function (f) {
-      return f.getAttribute("action") === item.url && (!f.elements.kind || f.elements.kind.value === data.get("kind"));
+      return f.getAttribute("action").split("#")[0] === item.url && (!f.elements.kind || f.elements.kind.value === data.get("kind"));
     });
     if (!form) { return false; }
     data.forEach(function (v, k) {
@@ -118,6 +118,7 @@
     form.submit();
     return true;
   }
+  var lastSection = ""; // the id of the section whose form was last sent
   var flushing = false;
   var leaving = false; // a refused entry is being posted: no other navigation
   function flush() {
@@ -138,7 +139,9 @@
           document.querySelectorAll(".entry-state").forEach(function (el) { el.textContent = "Every other entry has been saved."; });
           return;
         }
-        location.assign(location.pathname);
+        // Reload at the form last used, so the clinician keeps their place.
+        history.replaceState(null, "", location.pathname + (lastSection ? "#" + lastSection : location.hash));
+        location.reload();
       });
     }).catch(function () { flushing = false; showPending(); });
   }
@@ -176,7 +179,9 @@
       var data = new URLSearchParams(new FormData(form));
       data.set("client_id", freshID());
       data.set("taken_at", new Date().toISOString());
-      var item = { id: data.get("client_id"), url: form.getAttribute("action"), body: data.toString() };
+      var section = form.closest("section[id]");
+      lastSection = section ? section.id : "";
+      var item = { id: data.get("client_id"), url: form.getAttribute("action").split("#")[0], body: data.toString() };
       var q = readQueue();
       q.push(item);
       writeQueue(q);
