@@ -55,13 +55,13 @@ type dueItem struct {
 
 // dosingPage is the gate, the session view and the record of one session.
 type dosingPage struct {
-	S            *store.DosingSession
-	Form         url.Values
-	Errors       map[string]string
-	Notice       string
+	S      *store.DosingSession
+	Form   url.Values
+	Errors map[string]string
+	Notice string
 	// Posted is the id of the section whose form was posted: its notice
 	// and error summary show there, where the browser lands.
-	Posted string
+	Posted       string
 	ClientID     string
 	Loc          *time.Location
 	Zone         string
