@@ -140,7 +140,8 @@
           return;
         }
         // Reload at the form last used, so the clinician keeps their place.
-        history.replaceState(null, "", location.pathname + (lastSection ? "#" + lastSection : location.hash));
+        // Its notice says it was saved: every entry has been (none refused).
+        history.replaceState(null, "", location.pathname + (lastSection ? "?done=" + lastSection + "#" + lastSection : location.hash));
         location.reload();
       });
     }).catch(function () { flushing = false; showPending(); });
@@ -328,7 +329,10 @@
   // form's section by the action's fragment.)
   var summary = document.querySelector("[data-error-summary]");
   if (summary) {
-    summary.focus();
+    // After the load, when the browser has scrolled to the form's fragment
+    // (which would otherwise take the focus back to the page).
+    var focusSummary = function () { setTimeout(function () { summary.focus(); }, 0); };
+    if (document.readyState === "complete") { focusSummary(); } else { window.addEventListener("load", focusSummary); }
     summary.addEventListener("click", function (ev) {
       var a = ev.target.closest("a[href^='#']");
       var field = a && document.getElementById(a.getAttribute("href").slice(1));
