@@ -205,3 +205,43 @@ func TestDosingSavesLandAtTheirForm(t *testing.T) {
 		t.Errorf("a refused reading = %d, want 422 with the summary at the vitals form, linking to the field, input kept", r.Status)
 	}
 }
+
+// TestIntakeAndSettingsSummaries: the staff intake and the session safety
+// settings, refused, open with the error summary linking to each field in
+// error (an existing element on the page). Issue 15.
+func TestIntakeAndSettingsSummaries(t *testing.T) {
+	f := webtest.NewFixture(t)
+	thea, rex := f.SignIn("thea@example.org"), f.SignIn("rex@example.org")
+	form := webtest.IntakeForm("submit", nil)
+	var missing string
+	for k := range form {
+		if strings.HasPrefix(k, "q_") {
+			missing = k
+			break
+		}
+	}
+	form.Del(missing)
+	r := f.Do("POST", "/patients/"+f.PA.ID+"/intake", form, thea)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("intake without %s = %d, want 422", missing, r.Status)
+	}
+	sum := summaryOf(t, r.Body, "intake-form")
+	if sum == "" {
+		// The summary sits just above the form.
+		i := strings.Index(r.Body, "data-error-summary")
+		if i < 0 || i > strings.Index(r.Body, `id="intake-form"`) {
+			t.Fatal("the refused intake has no error summary above its form")
+		}
+		sum = r.Body[i:strings.Index(r.Body, `id="intake-form"`)]
+	}
+	if !strings.Contains(sum, `href="#`+missing+`"`) || !strings.Contains(r.Body, `id="`+missing+`"`) {
+		t.Errorf("the intake's summary does not link to the unanswered question %s: %s", missing, sum)
+	}
+	r = f.Do("POST", "/settings/dosing", url.Values{"bp_hold": {"abc"}}, rex)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("settings with a bad number = %d, want 422", r.Status)
+	}
+	if sum := summaryOf(t, r.Body, "settings"); !regexp.MustCompile(`href="#s-[a-z_]+"`).MatchString(sum) {
+		t.Errorf("the settings' summary does not link to a field: %s", sum)
+	}
+}

@@ -328,7 +328,8 @@
   // links focus their field. (Without this, the page still lands at the
   // form's section by the action's fragment.)
   var summary = document.querySelector("[data-error-summary]");
-  if (summary) {
+  // Crisis help shown with the errors comes first: then the focus stays.
+  if (summary && !document.querySelector(".card-crisis-soft[role=alert]")) {
     // After the load, when the browser has scrolled to the form's fragment
     // (which would otherwise take the focus back to the page).
     var focusSummary = function () { setTimeout(function () { summary.focus(); }, 0); };
