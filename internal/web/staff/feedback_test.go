@@ -245,3 +245,19 @@ func TestIntakeAndSettingsSummaries(t *testing.T) {
 		t.Errorf("the settings' summary does not link to a field: %s", sum)
 	}
 }
+
+// TestPreparationSummary: a refused preparation record on the chart opens
+// with the error summary in the preparation section, linking to the field.
+func TestPreparationSummary(t *testing.T) {
+	f := webtest.NewFixture(t)
+	thea := f.SignIn("thea@example.org")
+	r := f.Do("POST", "/patients/"+f.PA.ID+"/preparation", url.Values{"support_phone": {"call my sister"}, "touch": {"none"}}, thea)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("preparation with a bad phone = %d, want 422", r.Status)
+	}
+	sum := summaryOf(t, r.Body, "preparation")
+	m := regexp.MustCompile(`href="#([a-z-]*support-phone)"`).FindStringSubmatch(sum)
+	if m == nil || !strings.Contains(r.Body, `id="`+m[1]+`"`) {
+		t.Errorf("the preparation's summary does not link to the phone field: %s", sum)
+	}
+}
