@@ -3,6 +3,7 @@ package shell
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -33,6 +34,7 @@ import (
 type SummaryItem struct {
 	Message string
 	Field   string
+	count   int // of fields with this message, in a family
 }
 
 // ErrorSummary is the list of errors shown at the top of the form posted.
@@ -44,8 +46,9 @@ type ErrorSummary struct {
 // Summary builds the error summary of form from errs when posted is form,
 // and an empty one otherwise. Each of fields is a field's name, or
 // "name=id" when the field's element id differs from its name, or
-// "prefix*=idprefix*" for a family of fields; the items follow fields'
-// order, and an error of a field not listed links to the
+// "prefix*=idprefix*" for a family of fields ("prefix*=idprefix*:noun"
+// lists one message shared by many of them once, as "message (N noun)");
+// the items follow fields' order, and an error of a field not listed links to the
 // form's section itself.
 func Summary(posted, form string, errs map[string]string, fields ...string) ErrorSummary {
 	out := ErrorSummary{Form: form}
@@ -59,7 +62,10 @@ func Summary(posted, form string, errs map[string]string, fields ...string) Erro
 			id = name
 		}
 		if prefix, ok := strings.CutSuffix(name, "*"); ok {
-			// A family of fields: "override_*=o-*".
+			// A family of fields: "override_*=o-*", or "q_*=q_*:questions"
+			// (the same message at many of them is listed once, linking
+			// to the first, with how many there are).
+			id, noun, _ := strings.Cut(id, ":")
 			var names []string
 			for n := range errs {
 				if strings.HasPrefix(n, prefix) && !seen[n] {
@@ -67,9 +73,20 @@ func Summary(posted, form string, errs map[string]string, fields ...string) Erro
 				}
 			}
 			slices.Sort(names)
+			at := map[string]int{} // message -> its item
 			for _, n := range names {
-				out.Items = append(out.Items, SummaryItem{Message: errs[n], Field: strings.TrimSuffix(id, "*") + strings.TrimPrefix(n, prefix)})
 				seen[n] = true
+				if i, ok := at[errs[n]]; ok && noun != "" {
+					out.Items[i].count++
+					continue
+				}
+				at[errs[n]] = len(out.Items)
+				out.Items = append(out.Items, SummaryItem{Message: errs[n], Field: strings.TrimSuffix(id, "*") + strings.TrimPrefix(n, prefix), count: 1})
+			}
+			for i := range out.Items {
+				if c := out.Items[i].count; c > 1 {
+					out.Items[i].Message += " (" + strconv.Itoa(c) + " " + noun + ")"
+				}
 			}
 			continue
 		}

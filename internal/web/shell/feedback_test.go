@@ -14,9 +14,16 @@ import (
 func TestSummary(t *testing.T) {
 	errs := map[string]string{"reason": "Write the reason.", "override_b.2": "Override b.", "override_a.1": "Override a.", "form": "Changed by someone else.", "decision": "Choose one."}
 	got := Summary("clear", "clear", errs, "decision", "reason=clear-reason", "override_*=o-*")
-	want := []SummaryItem{{"Choose one.", "decision"}, {"Write the reason.", "clear-reason"}, {"Override a.", "o-a.1"}, {"Override b.", "o-b.2"}, {"Changed by someone else.", "clear"}}
+	want := []SummaryItem{{Message: "Choose one.", Field: "decision"}, {Message: "Write the reason.", Field: "clear-reason"}, {Message: "Override a.", Field: "o-a.1"}, {Message: "Override b.", Field: "o-b.2"}, {Message: "Changed by someone else.", Field: "clear"}}
+	for i := range got.Items {
+		got.Items[i].count = 0
+	}
 	if !reflect.DeepEqual(got.Items, want) || got.Form != "clear" {
 		t.Errorf("Summary = %+v, want %+v", got, want)
+	}
+	same := map[string]string{"q_a": "Please answer.", "q_b": "Please answer.", "q_c": "Too long."}
+	if got := Summary("f", "f", same, "q_*=q_*:questions"); len(got.Items) != 2 || got.Items[0].Message != "Please answer. (2 questions)" || got.Items[0].Field != "q_a" || got.Items[1].Message != "Too long." {
+		t.Errorf("a message shared by a family = %+v, want it once with its count, linking to the first", got.Items)
 	}
 	if got := Summary("stage", "clear", errs, "reason"); len(got.Items) != 0 {
 		t.Errorf("the summary of a form not posted = %+v, want empty", got)
