@@ -429,6 +429,64 @@ type Chart struct {
 	Consult            []ConsultMessage
 	Appointments       []Appointment
 	Alerts             []SafetyAlert
+	// Overrides holds, by FlagKey, the newest written override of each
+	// exclude flag the prescriber has overridden at a clearance.
+	Overrides map[string]FlagOverride
+}
+
+// FlagOverride is a prescriber's written override of one exclude flag, as
+// recorded with a clearance decision.
+type FlagOverride struct {
+	Reason     string
+	Prescriber string
+	At         time.Time
+	Decision   string // the decision it was written with
+	Current    bool   // written with the newest clearance decision
+}
+
+// OverrideOf is the newest override of flag f, or nil when it has none.
+func (c *Chart) OverrideOf(f screening.Flag) *FlagOverride {
+	if o, ok := c.Overrides[FlagKey(f)]; ok {
+		return &o
+	}
+	return nil
+}
+
+// flagOverrides reads every override written for patientID, newest per
+// flag key; those of the newest clearance (latestID) are marked Current.
+func flagOverrides(ctx context.Context, tx *Tx, patientID string) (map[string]FlagOverride, error) {
+	rows, err := tx.Query(ctx, `SELECT o.flag_key, o.reason, c.id, c.decision, c.created_at, coalesce(u.display_name, '')
+		FROM flag_overrides o JOIN clearances c ON c.id = o.clearance_id LEFT JOIN users u ON u.id = c.prescriber_id
+		WHERE c.patient_id = $1 ORDER BY c.created_at, c.id`, patientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]FlagOverride{}
+	ids := map[string]string{}
+	for rows.Next() {
+		var k, id string
+		var o FlagOverride
+		if err := rows.Scan(&k, &o.Reason, &id, &o.Decision, &o.At, &o.Prescriber); err != nil {
+			return nil, err
+		}
+		o.At = o.At.UTC()
+		out[k], ids[k] = o, id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var latest string
+	if err := tx.QueryRow(ctx, `SELECT id FROM clearances WHERE patient_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, patientID).Scan(&latest); err != nil {
+		if err := noRows(err); err != nil {
+			return nil, err
+		}
+	}
+	for k, o := range out {
+		o.Current = ids[k] == latest
+		out[k] = o
+	}
+	return out, nil
 }
 
 // FindChart reads patientID's chart, if actor may read clinical content
@@ -452,6 +510,9 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 			return err
 		}
 		if c.Clearance, err = latestClearance(ctx, tx, patientID); err != nil {
+			return err
+		}
+		if c.Overrides, err = flagOverrides(ctx, tx, patientID); err != nil {
 			return err
 		}
 		if c.Clearance != nil {

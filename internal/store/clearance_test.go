@@ -251,3 +251,57 @@ func TestIntakeScreensFrequency(t *testing.T) {
 		t.Errorf("medication flags =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestClearanceOverridesOnChart: the override a prescriber writes for an
+// exclude flag at clearance is on the chart with the flag afterwards (who,
+// when, the reason), and stays there, marked as earlier, when a later
+// decision is recorded without it; a flag never overridden has none.
+func TestClearanceOverridesOnChart(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	if _, err := s.SaveIntake(ctx, pr.patient, pr.p.ID, fullIntake([]string{"mania_history"}), true, store.QuestionIDs()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveEvaluation(ctx, pr.thea, pr.p.ID, store.Evaluation{Recommendation: "suitable", Summary: "Suitable."}); err != nil {
+		t.Fatal(err)
+	}
+	chart := func() *store.Chart {
+		t.Helper()
+		c, err := s.FindChart(ctx, pr.thea, pr.p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	var mania *screening.Flag
+	for _, f := range chart().Flags {
+		if f.Level == screening.Exclude {
+			mania = &f
+		}
+	}
+	if mania == nil {
+		t.Fatal("no exclude flag for a history of mania")
+	}
+	if o := chart().OverrideOf(*mania); o != nil {
+		t.Fatalf("override before any clearance = %+v, want none", o)
+	}
+	clearedAt := pr.now
+	why := "Bipolar II, euthymic since 2021 on lamotrigine; psychiatrist agrees."
+	if err := s.RecordClearance(ctx, pr.rex, pr.p.ID, store.Cleared, "Fit.", map[string]string{store.FlagKey(*mania): why}); err != nil {
+		t.Fatal(err)
+	}
+	o := chart().OverrideOf(*mania)
+	if o == nil || o.Reason != why || o.Prescriber != "rex@" || !o.At.Equal(clearedAt) || o.Decision != store.Cleared || !o.Current {
+		t.Fatalf("override after clearing = %+v, want %q by rex@ at %v, current", o, why, clearedAt)
+	}
+	pr.now = pr.now.Add(time.Hour)
+	if err := s.RecordClearance(ctx, pr.rex, pr.p.ID, store.NeedsInformation, "Need the psychiatrist's letter.", nil); err != nil {
+		t.Fatal(err)
+	}
+	if o := chart().OverrideOf(*mania); o == nil || o.Reason != why || !o.At.Equal(clearedAt) || o.Current {
+		t.Fatalf("override after a later decision without it = %+v, want the earlier one, not current", o)
+	}
+	if o := chart().OverrideOf(screening.Flag{Rule: "other", Detail: "x"}); o != nil {
+		t.Errorf("a flag never overridden has %+v, want none", o)
+	}
+}

@@ -264,6 +264,10 @@ func (s *App) parsePages() (map[string]*template.Template, error) {
 		"hasPrefix":       strings.HasPrefix,
 		"minutes":         func(n int) time.Duration { return time.Duration(n) * time.Minute },
 		"started":         func(t time.Time) bool { return !t.After(s.Now()) },
+		// Form feedback (feedback.go).
+		"summary":   Summary,
+		"notice":    Notice,
+		"errorsFor": ErrorsFor,
 	}
 	// layout.html and the partials (_*.html) go into every page.
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")

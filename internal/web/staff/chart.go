@@ -14,37 +14,33 @@ import (
 	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
-// chartForm answers a chart form: on a validation error it shows the chart
-// again with the input kept and the message at the field (status 422); on
-// success it returns to the chart with a notice.
-func (s *Handlers) chartForm(w http.ResponseWriter, r *http.Request, err error, done string) {
+// chartForm answers a chart form posted from the chart's section id: on a
+// validation error it shows the chart again (status 422) with the input
+// kept, the errors at the fields and in the section's error summary; on
+// success it returns to that section (shell.SeeOther) with the notice done.
+func (s *Handlers) chartForm(w http.ResponseWriter, r *http.Request, err error, section, done string) {
 	if e, ok := err.(*clinic.Error); ok && (e.Code == clinic.EInvalid || e.Code == clinic.EConflict) && len(e.Fields) > 0 {
-		s.patientPage(w, r, patientData{Errors: e.Fields, Form: r.PostForm}, http.StatusUnprocessableEntity)
+		s.patientPage(w, r, patientData{Errors: e.Fields, Form: r.PostForm, Posted: section}, http.StatusUnprocessableEntity)
 		return
 	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	anchor := done
-	if section, ok := doneSection[done]; ok {
-		anchor = section
+	if n, ok := chartNotices[done]; ok && n.Section != "" {
+		section = n.Section
 	}
-	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done="+done+"#"+anchor, http.StatusSeeOther)
+	shell.SeeOther(w, r, "/patients/"+r.PathValue("patient")+"?done="+done, section)
 }
-
-// doneSection is the chart section a notice belongs to, where it differs
-// from the notice's own name.
-var doneSection = map[string]string{"cancelled": "appointments", "moved": "appointments", "outcome": "appointments"}
 
 func (s *Handlers) Stage(w http.ResponseWriter, r *http.Request) {
 	err := s.Store.ChangeStage(r.Context(), s.Actor(r), r.PathValue("patient"), clinic.Stage(r.PostFormValue("stage")), r.PostFormValue("reason"))
-	s.chartForm(w, r, err, "stage")
+	s.chartForm(w, r, err, "stage", "stage")
 }
 
 func (s *Handlers) Evaluation(w http.ResponseWriter, r *http.Request) {
 	err := s.Store.SaveEvaluation(r.Context(), s.Actor(r), r.PathValue("patient"), store.Evaluation{Recommendation: r.PostFormValue("recommendation"), Summary: r.PostFormValue("summary")})
-	s.chartForm(w, r, err, "evaluation")
+	s.chartForm(w, r, err, "evaluation", "evaluation")
 }
 
 func (s *Handlers) Clearance(w http.ResponseWriter, r *http.Request) {
@@ -55,18 +51,18 @@ func (s *Handlers) Clearance(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	err := s.Store.RecordClearance(r.Context(), s.Actor(r), r.PathValue("patient"), r.PostFormValue("decision"), r.PostFormValue("reason"), overrides)
-	s.chartForm(w, r, err, "clearance")
+	s.chartForm(w, r, err, "clear", "clearance")
 }
 
 func (s *Handlers) AcknowledgeAlert(w http.ResponseWriter, r *http.Request) {
 	seen, _ := time.Parse(time.RFC3339Nano, r.PostFormValue("seen"))
 	err := s.Store.AcknowledgeSafetyAlert(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("alert"), r.PostFormValue("ack_note"), seen)
-	s.chartForm(w, r, err, "alerts")
+	s.chartForm(w, r, err, "alert-"+r.PathValue("alert"), "alerts")
 }
 
 func (s *Handlers) Consult(w http.ResponseWriter, r *http.Request) {
 	err := s.Store.PostConsult(r.Context(), s.Actor(r), r.PathValue("patient"), r.PostFormValue("body"))
-	s.chartForm(w, r, err, "consult")
+	s.chartForm(w, r, err, "consult", "consult")
 }
 
 // Appointment books an appointment, or a series of them. Staff
@@ -102,11 +98,11 @@ func (s *Handlers) Appointment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(fe) > 0 {
-		s.chartForm(w, r, fe.Err(), "appointments")
+		s.chartForm(w, r, fe.Err(), "book", "appointments")
 		return
 	}
 	if times == 1 {
-		s.chartForm(w, r, s.Store.CreateAppointment(r.Context(), s.Actor(r), r.PathValue("patient"), ap), "appointments")
+		s.chartForm(w, r, s.Store.CreateAppointment(r.Context(), s.Actor(r), r.PathValue("patient"), ap), "book", "appointments")
 		return
 	}
 	// A series: each at the same local time (across daylight-saving
@@ -128,7 +124,7 @@ func (s *Handlers) Appointment(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if e, ok := err.(*clinic.Error); i == 0 && ok && !onlyField(e, "starts_at") {
-			s.chartForm(w, r, err, "appointments")
+			s.chartForm(w, r, err, "book", "appointments")
 			return
 		}
 		if clinic.ErrorCode(err) != clinic.EInvalid {
@@ -138,10 +134,10 @@ func (s *Handlers) Appointment(w http.ResponseWriter, r *http.Request) {
 		clashes = append(clashes, at.In(loc).Format("Mon Jan 2, 15:04")+": "+clinic.ErrorMessage(err))
 	}
 	if len(clashes) == 0 {
-		http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=series#appointments", http.StatusSeeOther)
+		shell.SeeOther(w, r, "/patients/"+r.PathValue("patient")+"?done=series", "book")
 		return
 	}
-	s.patientPage(w, r, patientData{Notice: fmt.Sprintf("Booked %d of %d appointments. These could not be placed; book them separately: %s", times-len(clashes), times, strings.Join(clashes, " · "))}, http.StatusOK)
+	s.patientPage(w, r, patientData{Posted: "book", Notice: fmt.Sprintf("Booked %d of %d appointments. These could not be placed; book them separately: %s", times-len(clashes), times, strings.Join(clashes, " · "))}, http.StatusOK)
 }
 
 // onlyField reports whether e is about field alone (or names no field).
@@ -260,10 +256,10 @@ func (s *Handlers) appointmentChange(w http.ResponseWriter, r *http.Request, err
 		for k, v := range e.Fields {
 			fields["ap:"+r.PathValue("appointment")+":"+k] = v
 		}
-		s.patientPage(w, r, patientData{Errors: fields, Form: r.PostForm}, http.StatusUnprocessableEntity)
+		s.patientPage(w, r, patientData{Errors: fields, Form: r.PostForm, Posted: "ap-" + r.PathValue("appointment")}, http.StatusUnprocessableEntity)
 		return
 	}
-	s.chartForm(w, r, err, done)
+	s.chartForm(w, r, err, "ap-"+r.PathValue("appointment"), done)
 }
 
 func (s *Handlers) AppointmentCancel(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
 // dosingChart is the chart's dosing section.
@@ -38,7 +39,7 @@ func (s *Handlers) dosingSection(r *http.Request, patientID string) (any, error)
 func (s *Handlers) DosingStart(w http.ResponseWriter, r *http.Request) {
 	id, err := s.Store.StartDosingSession(r.Context(), s.Actor(r), r.PathValue("patient"))
 	if err != nil {
-		s.chartForm(w, r, err, "dosing")
+		s.chartForm(w, r, err, "dosing", "dosing")
 		return
 	}
 	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"/dosing/"+id, http.StatusSeeOther)
@@ -54,15 +55,19 @@ type dueItem struct {
 
 // dosingPage is the gate, the session view and the record of one session.
 type dosingPage struct {
-	S            *store.DosingSession
-	Form         url.Values
-	Errors       map[string]string
-	Notice       string
+	S      *store.DosingSession
+	Form   url.Values
+	Errors map[string]string
+	Notice string
+	// Posted is the id of the section whose form was posted: its notice
+	// and error summary show there, where the browser lands.
+	Posted       string
 	ClientID     string
 	Loc          *time.Location
 	Zone         string
 	Now          time.Time
 	Due          []dueItem
+	Next         *dueItem // what is due next, for the session bar
 	IsPrescriber bool
 	LateClose    bool   // dosed long ago and never discharged: may be closed without the checklist
 	Integration  string // after discharge: the suggested integration time, as the booking form takes it
@@ -282,15 +287,10 @@ func (s *Handlers) dosingPage(w http.ResponseWriter, r *http.Request, status int
 	loc, zone := s.PracticeZone(r)
 	p := dosingPage{S: d, Form: form, Errors: errs, ClientID: auth.NewToken()[:22], Loc: loc, Zone: zone, Now: s.Now(),
 		IsPrescriber: auth.CanSome(s.Actor(r).Role, auth.PermPrescriberCall)}
-	switch r.URL.Query().Get("done") {
-	case "gate":
-		p.Notice = "Gate passed. Record the dose when it is given."
-	case "dose":
-		p.Notice = "Dose recorded. The session has started."
-	case "saved":
-		p.Notice = "Saved."
-	case "discharged":
-		p.Notice = "Discharged. The patient is asked to write in their integration journal."
+	if errs != nil {
+		p.Posted = dosingSectionOf(r)
+	} else if n, ok := dosingNotices[r.URL.Query().Get("done")]; ok {
+		p.Posted, p.Notice = n.Section, n.Text
 	}
 	if d.DoseAt != nil {
 		forty := clinic.HasFortyMinuteReading(*d.DoseAt, d.Vitals)
@@ -310,6 +310,12 @@ func (s *Handlers) dosingPage(w http.ResponseWriter, r *http.Request, status int
 		_, recent := clinic.PreDischargeReading(*d.DoseAt, d.Vitals, p.Now)
 		p.Due = append(p.Due, dueItem{What: "Vitals before discharge (within " + strconv.Itoa(clinic.PreDischargeMaxMinutes) + " minutes of it)", Done: recent})
 	}
+	for i := range p.Due {
+		// What is due next: the first late item, else the first not done.
+		if it := &p.Due[i]; !it.Done && (p.Next == nil || (it.Late && !p.Next.Late)) {
+			p.Next = it
+		}
+	}
 	p.LateClose = d.Status == clinic.SessionDosed && d.DoseAt.Before(p.Now.Add(-clinic.LateCloseHours*time.Hour))
 	if d.Status == clinic.SessionDischarged && d.DoseAt != nil {
 		// REFERENCE §3: an integration session between doses; suggest one
@@ -320,8 +326,10 @@ func (s *Handlers) dosingPage(w http.ResponseWriter, r *http.Request, status int
 }
 
 // dosingDone answers a dosing form: field errors re-render the page with
-// what was typed; otherwise back to the session.
-func (s *Handlers) dosingDone(w http.ResponseWriter, r *http.Request, err error, done, anchor string) {
+// what was typed (the browser lands at the form, by its action's
+// fragment); otherwise back to the session, at the section posted, with
+// the notice done there (dosingNotices).
+func (s *Handlers) dosingDone(w http.ResponseWriter, r *http.Request, err error, done string) {
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid && len(e.Fields) > 0 {
 		s.dosingPage(w, r, http.StatusUnprocessableEntity, r.PostForm, e.Fields)
 		return
@@ -330,7 +338,40 @@ func (s *Handlers) dosingDone(w http.ResponseWriter, r *http.Request, err error,
 		s.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"/dosing/"+r.PathValue("session")+"?done="+done+"#"+anchor, http.StatusSeeOther)
+	shell.SeeOther(w, r, "/patients/"+r.PathValue("patient")+"/dosing/"+r.PathValue("session")+"?done="+done, dosingNotices[done].Section)
+}
+
+// dosingNotice is the notice after a dosing form was saved, and the
+// section of the page it shows in (where the browser lands).
+type dosingNotice struct{ Section, Text string }
+
+// dosingNotices are the session page's notices by the redirect's done=.
+var dosingNotices = map[string]dosingNotice{
+	"gate":       {"dose", "Gate passed. Record the dose when it is given."},
+	"dose":       {"session", "Dose recorded. The session has started."},
+	"vitals":     {"vitals", "Vitals saved."},
+	"note":       {"note", "Note saved."},
+	"adverse":    {"adverse", "Adverse event recorded."},
+	"check":      {"check", "Chaperone's check recorded."},
+	"saved":      {"record", "Saved."},
+	"discharged": {"record", "Discharged. The patient is asked to write in their integration journal."},
+}
+
+// dosingSectionOf is the id of the session page's section whose form r
+// posted, from the route it was posted to.
+func dosingSectionOf(r *http.Request) string {
+	last := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+	switch last {
+	case "gate", "dose", "vitals", "discharge":
+		return last
+	case "stop":
+		return "stop"
+	case "events":
+		if k := r.PostFormValue("kind"); k == "note" || k == "adverse" || k == "check" {
+			return k
+		}
+	}
+	return ""
 }
 
 // takenAtOf reads the time the device says an entry was made (sent by the
@@ -401,7 +442,7 @@ func (s *Handlers) DosingGate(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := s.Store.RecordGate(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"), in)
 	if err != nil {
-		s.dosingDone(w, r, err, "", "")
+		s.dosingDone(w, r, err, "")
 		return
 	}
 	if len(d.Problems) > 0 {
@@ -409,7 +450,7 @@ func (s *Handlers) DosingGate(w http.ResponseWriter, r *http.Request) {
 		s.dosingPage(w, r, http.StatusUnprocessableEntity, nil, map[string]string{"gate": "Saved. The gate has not passed yet: see what is missing below."})
 		return
 	}
-	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"/dosing/"+r.PathValue("session")+"?done=gate#dose", http.StatusSeeOther)
+	shell.SeeOther(w, r, "/patients/"+r.PathValue("patient")+"/dosing/"+r.PathValue("session")+"?done=gate", "dose")
 }
 
 func (s *Handlers) DosingDose(w http.ResponseWriter, r *http.Request) {
@@ -428,7 +469,7 @@ func (s *Handlers) DosingDose(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	err := s.Store.RecordDose(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"), dose)
-	s.dosingDone(w, r, err, "dose", "session")
+	s.dosingDone(w, r, err, "dose")
 }
 
 func (s *Handlers) DosingVitals(w http.ResponseWriter, r *http.Request) {
@@ -439,23 +480,27 @@ func (s *Handlers) DosingVitals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err := s.Store.RecordVitals(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"), *v)
-	s.dosingDone(w, r, err, "saved", "timeline")
+	s.dosingDone(w, r, err, "vitals")
 }
 
 func (s *Handlers) DosingEvent(w http.ResponseWriter, r *http.Request) {
 	ev := store.DosingEvent{ClientID: r.PostFormValue("client_id"), Kind: r.PostFormValue("kind"), Adverse: r.PostFormValue("adverse"),
 		Severity: r.PostFormValue("severity"), Action: r.PostFormValue("action"), Body: r.PostFormValue("body"), At: takenAtOf(r.PostForm)}
 	err := s.Store.RecordDosingEvent(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"), ev)
-	s.dosingDone(w, r, err, "saved", "timeline")
+	done := ev.Kind
+	if _, ok := dosingNotices[done]; !ok || done == "gate" || done == "dose" {
+		done = "saved"
+	}
+	s.dosingDone(w, r, err, done)
 }
 
 func (s *Handlers) DosingDischarge(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	err := s.Store.DischargeSession(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"), r.PostForm["criteria"], r.PostFormValue("early_reason"))
-	s.dosingDone(w, r, err, "discharged", "record")
+	s.dosingDone(w, r, err, "discharged")
 }
 
 func (s *Handlers) DosingStop(w http.ResponseWriter, r *http.Request) {
 	err := s.Store.StopDosingSession(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"), r.PostFormValue("stop_reason"))
-	s.dosingDone(w, r, err, "saved", "record")
+	s.dosingDone(w, r, err, "saved")
 }

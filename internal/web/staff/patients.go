@@ -212,6 +212,10 @@ type patientData struct {
 	Candidates []*clinic.User // staff who could join the team
 	Notice     string
 	Errors     map[string]string
+	// Posted is the id of the chart section whose form was posted: its
+	// errors and its notice show there, where the browser lands
+	// (shell.Summary, shell.Notice). Empty: the notice shows at the top.
+	Posted string
 
 	// A portal invitation or reset link just made, and the patient's
 	// portal invitations not yet used (people, issue 15).
@@ -365,39 +369,36 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 			}
 		}
 	}
-	switch r.URL.Query().Get("done") {
-	case "created":
-		d.Notice = "Patient added. You own this case; add a prescriber to the care team when one is chosen."
-	case "team":
-		d.Notice = "The care team has changed."
-	case "details":
-		d.Notice = "Details saved."
-	case "stage":
-		d.Notice = "The course moved to a new stage."
-	case "evaluation":
-		d.Notice = "Evaluation saved."
-	case "clearance":
-		d.Notice = "Clearance decision recorded."
-	case "consult":
-		d.Notice = "Message sent."
-	case "appointments":
-		d.Notice = "Appointment booked."
-	case "cancelled":
-		d.Notice = "Appointment cancelled. Its reminders will not be sent."
-	case "moved":
-		d.Notice = "Appointment moved. Reminders will go out for the new time."
-	case "outcome":
-		d.Notice = "Recorded what happened at the appointment."
-	case "series":
-		d.Notice = "All the appointments in the series are booked."
-	case "measures":
-		d.Notice = "Questionnaires updated."
-	case "alerts":
-		d.Notice = "Alert acknowledged. What you did is recorded."
-	case "invite-revoked":
-		d.Notice = "The portal invitation is withdrawn: its link no longer works."
+	if n, ok := chartNotices[r.URL.Query().Get("done")]; ok && d.Notice == "" && d.Errors == nil {
+		d.Notice = n.Text
+		if d.Posted == "" {
+			d.Posted = n.Section
+		}
 	}
 	s.Render(w, r, status, "patient", p.DisplayName, d)
+}
+
+// chartNotice is the notice shown after a chart form was saved, and the
+// section it shows in ("" for the top of the page).
+type chartNotice struct{ Section, Text string }
+
+// chartNotices are the chart's notices by the redirect's done= value.
+var chartNotices = map[string]chartNotice{
+	"created":        {"", "Patient added. You own this case; add a prescriber to the care team when one is chosen."},
+	"team":           {"team", "The care team has changed."},
+	"details":        {"", "Details saved."},
+	"stage":          {"stage", "The course moved to a new stage."},
+	"evaluation":     {"evaluation", "Evaluation saved."},
+	"clearance":      {"clear", "Clearance decision recorded."},
+	"consult":        {"consult", "Message sent."},
+	"appointments":   {"book", "Appointment booked."},
+	"cancelled":      {"appointments", "Appointment cancelled. Its reminders will not be sent."},
+	"moved":          {"appointments", "Appointment moved. Reminders will go out for the new time."},
+	"outcome":        {"appointments", "Recorded what happened at the appointment."},
+	"series":         {"book", "All the appointments in the series are booked."},
+	"measures":       {"measures", "Questionnaires updated."},
+	"alerts":         {"alert-history", "Alert acknowledged. What you did is recorded."},
+	"invite-revoked": {"profile", "The portal invitation is withdrawn: its link no longer works."},
 }
 
 // dosingMarkers are the times the outcome charts mark as dosing sessions:
@@ -433,7 +434,7 @@ func (s *Handlers) handlePatientLink(w http.ResponseWriter, r *http.Request, pur
 	token := auth.NewToken()
 	err := s.Store.CreatePatientToken(r.Context(), s.Actor(r), r.PathValue("patient"), purpose, auth.HashToken(token))
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid && len(e.Fields) > 0 {
-		s.patientPage(w, r, patientData{Errors: e.Fields}, http.StatusUnprocessableEntity)
+		s.patientPage(w, r, patientData{Errors: e.Fields, Posted: "profile"}, http.StatusUnprocessableEntity)
 		return
 	}
 	if err != nil {
@@ -460,7 +461,7 @@ func (s *Handlers) handlePatientLink(w http.ResponseWriter, r *http.Request, pur
 			v.Hint = "It works once, and the patient sees in their portal when it was used."
 		}
 	}
-	s.patientPage(w, r, patientData{NewLink: v}, http.StatusOK)
+	s.patientPage(w, r, patientData{NewLink: v, Posted: "profile"}, http.StatusOK)
 }
 
 // PatientInviteRevoke withdraws the patient's portal invitations not yet
@@ -470,7 +471,7 @@ func (s *Handlers) PatientInviteRevoke(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=invite-revoked", http.StatusSeeOther)
+	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=invite-revoked#profile", http.StatusSeeOther)
 }
 
 func (s *Handlers) PatientInvite(w http.ResponseWriter, r *http.Request) {
@@ -484,14 +485,14 @@ func (s *Handlers) PatientResetPassword(w http.ResponseWriter, r *http.Request) 
 func (s *Handlers) TeamAdd(w http.ResponseWriter, r *http.Request) {
 	err := s.Store.AddTeamMember(r.Context(), s.Actor(r), r.PathValue("patient"), r.PostFormValue("user_id"))
 	if e, ok := err.(*clinic.Error); ok && (e.Code == clinic.EInvalid || e.Code == clinic.EConflict) && len(e.Fields) > 0 {
-		s.patientPage(w, r, patientData{Errors: e.Fields}, http.StatusUnprocessableEntity)
+		s.patientPage(w, r, patientData{Errors: e.Fields, Posted: "team"}, http.StatusUnprocessableEntity)
 		return
 	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=team", http.StatusSeeOther)
+	shell.SeeOther(w, r, "/patients/"+r.PathValue("patient")+"?done=team", "team")
 }
 
 func (s *Handlers) TeamRemove(w http.ResponseWriter, r *http.Request) {
@@ -499,7 +500,7 @@ func (s *Handlers) TeamRemove(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done=team", http.StatusSeeOther)
+	shell.SeeOther(w, r, "/patients/"+r.PathValue("patient")+"?done=team", "team")
 }
 
 type emergencyData struct {

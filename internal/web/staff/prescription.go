@@ -7,6 +7,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
 // prescriptionView is the chart's prescription section and, after it, the
@@ -62,14 +63,14 @@ func (s *Handlers) prescriptionForm(w http.ResponseWriter, r *http.Request, err 
 		for k, v := range e.Fields {
 			fields[prefix+k] = v
 		}
-		s.patientPage(w, r, patientData{Errors: fields, Form: r.PostForm}, http.StatusUnprocessableEntity)
+		s.patientPage(w, r, patientData{Errors: fields, Form: r.PostForm, Posted: "prescription"}, http.StatusUnprocessableEntity)
 		return
 	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/patients/"+r.PathValue("patient")+"?done="+done+"#prescription", http.StatusSeeOther)
+	shell.SeeOther(w, r, "/patients/"+r.PathValue("patient")+"?done="+done, "prescription")
 }
 
 func (s *Handlers) PrescriptionRecord(w http.ResponseWriter, r *http.Request) {

@@ -17,12 +17,12 @@ import (
 
 func (s *Handlers) AssignMeasure(w http.ResponseWriter, r *http.Request) {
 	err := s.Store.AssignMeasure(r.Context(), s.Actor(r), r.PathValue("patient"), r.PostFormValue("instrument"), r.PostFormValue("cadence"))
-	s.chartForm(w, r, err, "measures")
+	s.chartForm(w, r, err, "measures", "measures")
 }
 
 func (s *Handlers) EndMeasure(w http.ResponseWriter, r *http.Request) {
 	err := s.Store.EndAssignment(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("instrument"))
-	s.chartForm(w, r, err, "measures")
+	s.chartForm(w, r, err, "measures", "measures")
 }
 
 // rate is a proportion with its 95% Wilson interval.

@@ -165,7 +165,7 @@
   function refuse(item) {
     var data = new URLSearchParams(item.body);
     var form = Array.prototype.find.call(document.querySelectorAll("form[data-entry]"), function (f) {
-      return f.getAttribute("action") === item.url && (!f.elements.kind || f.elements.kind.value === data.get("kind"));
+      return f.getAttribute("action").split("#")[0] === item.url && (!f.elements.kind || f.elements.kind.value === data.get("kind"));
     });
     if (!form) { return false; }
     data.forEach(function (v, k) {
@@ -181,6 +181,7 @@
     form.submit();
     return true;
   }
+  var lastSection = ""; // the id of the section whose form was last sent
   var flushing = false;
   var leaving = false; // a refused entry is being posted: no other navigation
   function flush() {
@@ -201,7 +202,10 @@
           document.querySelectorAll(".entry-state").forEach(function (el) { el.textContent = "Every other entry has been saved."; });
           return;
         }
-        location.assign(location.pathname);
+        // Reload at the form last used, so the clinician keeps their place.
+        // Its notice says it was saved: every entry has been (none refused).
+        history.replaceState(null, "", location.pathname + (lastSection ? "?done=" + lastSection + "#" + lastSection : location.hash));
+        location.reload();
       });
     }).catch(function () { flushing = false; showPending(); });
   }
@@ -239,7 +243,9 @@
       var data = new URLSearchParams(new FormData(form));
       data.set("client_id", freshID());
       data.set("taken_at", new Date().toISOString());
-      var item = { id: data.get("client_id"), url: form.getAttribute("action"), body: data.toString() };
+      var section = form.closest("section[id]");
+      lastSection = section ? section.id : "";
+      var item = { id: data.get("client_id"), url: form.getAttribute("action").split("#")[0], body: data.toString() };
       var q = readQueue();
       q.push(item);
       writeQueue(q);
@@ -402,6 +408,30 @@
 
   // Copy-link buttons: shown only where the clipboard can be written; the
   // link itself is always there to select by hand.
+  // Form feedback (issue 15): an error summary shown after a post takes the
+  // focus, so a screen reader reads it and the keyboard starts there. Its
+  // links focus their field. (Without this, the page still lands at the
+  // form's section by the action's fragment.)
+  var summary = document.querySelector("[data-error-summary]");
+  // Crisis help shown with the errors comes first: then the focus stays.
+  if (summary && !document.querySelector(".card-crisis-soft[role=alert]")) {
+    // After the load, when the browser has scrolled to the form's fragment
+    // (which would otherwise take the focus back to the page).
+    var focusSummary = function () { setTimeout(function () { summary.focus(); }, 0); };
+    if (document.readyState === "complete") { focusSummary(); } else { window.addEventListener("load", focusSummary); }
+    summary.addEventListener("click", function (ev) {
+      var a = ev.target.closest("a[href^='#']");
+      var field = a && document.getElementById(a.getAttribute("href").slice(1));
+      if (field && field.focus) {
+        ev.preventDefault();
+        var open = field.closest("details");
+        if (open) { open.open = true; }
+        field.focus();
+        field.scrollIntoView({ block: "center" });
+      }
+    });
+  }
+
   document.querySelectorAll("button[data-copy]").forEach(function (btn) {
     var input = document.getElementById(btn.getAttribute("data-copy"));
     var state = btn.closest(".field") && btn.closest(".field").querySelector("[data-copy-state]");
