@@ -183,7 +183,7 @@ func TestPatientInvitationOnRecord(t *testing.T) {
 	chart := "/patients/" + p.ID
 	first := inviteToken(t, "invite", f.Do("POST", chart+"/invite", url.Values{}, thea))
 	page := f.Do("GET", chart, nil, thea)
-	for _, want := range []string{"Portal invitation sent", "by Thea Therapist", "Send a new invitation link", `action="` + chart + `/invite/revoke"`} {
+	for _, want := range []string{"Portal invitation sent", "by Thea Therapist", "Send a new invitation link", `action="` + chart + `/invite/revoke#profile"`} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("record with a pending invitation lacks %q", want)
 		}
