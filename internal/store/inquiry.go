@@ -108,6 +108,16 @@ func (s *Store) FormKey(ctx context.Context) ([]byte, error) {
 	return key, nil
 }
 
+// mailtoSafe reports whether e is one plain email address, with a dot in
+// its domain, made only of characters that cannot change a mailto: link
+// (no ?, %, &, #, / or quotes: "x%40y.com?bcc=z" would add a hidden
+// recipient to a reply).
+func mailtoSafe(e string) bool {
+	a, err := mail.ParseAddress(e)
+	return err == nil && a.Address == e && len(e) <= 254 && strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") &&
+		!strings.ContainsAny(e, "?%&#/\\\"'<> ")
+}
+
 var answers = map[string]bool{"": true, "yes": true, "no": true, "unsure": true}
 
 // CheckInquiry trims q's fields, fills in the preferred way to reach them
@@ -124,14 +134,8 @@ func CheckInquiry(q *Inquiry) clinic.FieldErrors {
 	case utf8.RuneCountInString(q.Name) > 100 || !clinic.SingleLine(q.Name):
 		fe.Add("name", "Write your name on one line, in at most 100 characters.")
 	}
-	if q.Email != "" {
-		// Only characters that cannot change a mailto: link (no ?, %, &,
-		// #, / or quotes: "x%40y.com?bcc=z" would add a hidden recipient
-		// to staff replies).
-		if a, err := mail.ParseAddress(q.Email); err != nil || a.Address != q.Email || len(q.Email) > 254 || !strings.Contains(q.Email[strings.LastIndexByte(q.Email, '@')+1:], ".") ||
-			strings.ContainsAny(q.Email, "?%&#/\\\"'<> ") {
-			fe.Add("email", "Enter an email address like name@example.com, or leave it empty and give a phone number.")
-		}
+	if q.Email != "" && !mailtoSafe(q.Email) {
+		fe.Add("email", "Enter an email address like name@example.com, or leave it empty and give a phone number.")
 	}
 	if q.Phone != "" && !phoneLike(q.Phone) {
 		fe.Add("phone", "Enter a phone number, like +1 555 010 2345, or leave it empty and give an email address.")
