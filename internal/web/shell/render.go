@@ -44,7 +44,7 @@ func navFor(u *clinic.User, path string) []NavLink {
 	var links []NavLink
 	switch {
 	case auth.Can(u.Role, auth.RelNone, auth.PermPortal):
-		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Who viewed my record"}}
+		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
 	case auth.Can(u.Role, auth.RelNone, auth.PermDirectory):
 		links = []NavLink{{Href: "/admin/users", Label: "Accounts"}, {Href: "/patients", Label: "Patients"}, {Href: "/outcomes", Label: "Outcomes"}, {Href: "/admin/instruments", Label: "Questionnaires"}, {Href: "/admin/emergency", Label: "Emergency reviews"}, {Href: "/calendar", Label: "Calendar"}, {Href: "/admin/practice", Label: "Practice"}, {Href: "/admin/rooms", Label: "Rooms"}, {Href: "/admin/audit", Label: "Audit log"}, {Href: "/admin/jobs", Label: "Jobs"}, {Href: "/admin/site", Label: "Website"}, {Href: "/site/posts", Label: "Blog"}}
 	default:
