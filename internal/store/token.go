@@ -268,8 +268,8 @@ func (s *Store) RequestPasswordReset(ctx context.Context, actor Actor, userID, l
 // userID, asked for by its holder on the sign-in page, and returns the
 // account to email it to. A disabled or deleted account gets no link (nil,
 // nil). Older unused reset links of the account stop working. Audited as
-// token.reset.create (self-service), under the patient for a patient's
-// account, so it shows in their access report.
+// token.reset.create (self-service); the link carries the patient of a
+// patient's account, so a reset through it shows in their access report.
 func (s *Store) CreateSelfServiceReset(ctx context.Context, userID, hash string) (*clinic.User, error) {
 	var u *clinic.User
 	err := s.write(ctx, func(tx *Tx) error {
@@ -296,7 +296,9 @@ func (s *Store) CreateSelfServiceReset(ctx context.Context, userID, hash string)
 		if err := s.insertToken(ctx, tx, t); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, System, Entry{Action: "token.reset.create", PatientID: patientID, ObjectType: "user", ObjectID: u.ID, Detail: "self-service"})
+		// Not under the patient: no one looked at or changed their record
+		// yet. The reset itself, if the link is used, is (password.reset).
+		return s.appendAudit(ctx, tx, System, Entry{Action: "token.reset.create", ObjectType: "user", ObjectID: u.ID, Detail: "self-service"})
 	})
 	return u, err
 }
