@@ -225,14 +225,20 @@ func TestInquiryPossibleSpamIsKept(t *testing.T) {
 	if r := f.Do("GET", "/inquiries/"+fast+"?done=genuine", nil, thea); strings.Contains(r.Body, `id="possible-spam"`) || !strings.Contains(r.Body, "Moved from possible spam") {
 		t.Errorf("an inquiry marked genuine still shows as possible spam, or has no history entry")
 	}
-	// Deleted: gone; an ordinary inquiry cannot be deleted this way.
-	if r := f.Do("POST", "/inquiries/"+noStamp+"/status", url.Values{"status": {"delete"}}, thea); r.Status != http.StatusSeeOther {
+	// Deleted after a second tap: gone; an ordinary inquiry cannot be deleted this way.
+	if r := f.Do("POST", "/inquiries/"+noStamp+"/status", url.Values{"status": {"delete"}}, thea); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="confirm-delete"`) {
+		t.Fatalf("delete without confirming = %d, want the question first", r.Status)
+	}
+	if r := f.Do("GET", "/inquiries/"+noStamp, nil, thea); r.Status != http.StatusOK {
+		t.Fatalf("after one tap on delete, the inquiry = %d, want still there", r.Status)
+	}
+	if r := f.Do("POST", "/inquiries/"+noStamp+"/status", url.Values{"status": {"delete"}, "confirm": {"yes"}}, thea); r.Status != http.StatusSeeOther {
 		t.Fatalf("delete = %d", r.Status)
 	}
 	if r := f.Do("GET", "/inquiries/"+noStamp, nil, thea); r.Status != http.StatusNotFound {
 		t.Errorf("a deleted possible spam = %d, want 404", r.Status)
 	}
-	if r := f.Do("POST", "/inquiries/"+fast+"/status", url.Values{"status": {"delete"}}, thea); r.Status != http.StatusConflict {
+	if r := f.Do("POST", "/inquiries/"+fast+"/status", url.Values{"status": {"delete"}, "confirm": {"yes"}}, thea); r.Status != http.StatusConflict {
 		t.Errorf("deleting an ordinary inquiry = %d, want 409", r.Status)
 	}
 	rex := f.SignIn("rex@example.org")

@@ -121,6 +121,11 @@ func (s *Handlers) InquiryStatus(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/inquiries/"+id+"?done=genuine", http.StatusSeeOther)
 		return
 	case "delete":
+		if r.PostFormValue("confirm") != "yes" {
+			// One tap never deletes: ask first, on the same page.
+			s.inquiryView(w, r, map[string]string{"confirm_delete": "yes"}, nil, http.StatusOK)
+			return
+		}
 		if err := s.Store.DeleteSpamInquiry(r.Context(), s.Actor(r), id); err != nil {
 			s.Error(w, r, err)
 			return
