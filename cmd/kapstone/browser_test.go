@@ -325,6 +325,7 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	look("site-contact", "/contact", "#page-title")
 	look("site-inquiry", "/inquiry", "#inquiry-title")
 	look("site-inquiry-thanks", "/inquiry/thanks", "#thanks-title")
+	look("site-forgot-password", "/login/forgot", "#email")
 
 	admin := logins["admin"]
 	signInBrowser(t, b, in.url, admin.Email, admin.Password, admin.TOTPSecret)
@@ -364,6 +365,9 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 	look("therapist-inquiries", "/inquiries", "#inbox-title")
 	inq := run1(t, b, "inquiry link", chromedp.Evaluate[string](`document.querySelector('.row-list a').getAttribute('href')`))
 	look("therapist-inquiry", inq, "#inquiry-title")
+	look("therapist-inquiries-spam", "/inquiries?status=spam", "#spam-explained")
+	spam := run1(t, b, "possible spam link", chromedp.Evaluate[string](`document.querySelector('.row-list a').getAttribute('href')`))
+	look("therapist-inquiry-spam", spam, "#possible-spam")
 	signOutBrowser(t, b, "therapist sign-out", `header form[action="/logout"] button`)
 
 	signInBrowser(t, b, in.url, pt.Email, pt.Password, "")

@@ -425,6 +425,13 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 	if err := st.SetSetting(ctx, store.System, "time_zone", "America/Chicago"); err != nil {
 		return nil, err
 	}
+	// The practice's phone and email, which the portal gives patients to
+	// change an appointment (invented: 555-01xx numbers are fictional).
+	for k, v := range map[string]string{"practice_phone": "+1 (312) 555-0142", "practice_email": "office@willowcreek.example"} {
+		if err := st.SetSetting(ctx, store.System, k, v); err != nil {
+			return nil, err
+		}
+	}
 	var logins []Login
 	ids := map[string]string{} // email -> user id
 	for _, sp := range staffPeople {

@@ -34,6 +34,8 @@ func seedWebsite(ctx context.Context, st *store.Store, ids map[string]string) er
 		{Name: "Jordan Example", Email: "jordan.example@example.net", Preferred: "email", Psychosis: "no", Meds: "unsure",
 			Message: "My therapist mentioned KAP. I'd like to know whether you have openings this spring."},
 		{Name: "Riley", Phone: "+1 555 010 0177", Preferred: "text", Message: "Weekday evenings are easiest for me."},
+		// Sent within seconds (a browser's autofill): kept as possible spam.
+		{Name: "Sam Quick", Email: "sam.quick@example.net", Preferred: "email", Message: "Do you take new patients in the spring?", SpamReason: store.SpamTooFast},
 	} {
 		if err := st.CreateInquiry(ctx, store.Actor{}, &q, fmt.Sprintf("demo-%d", i)); err != nil {
 			return fmt.Errorf("seed inquiry: %w", err)

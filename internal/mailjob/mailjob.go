@@ -1,5 +1,6 @@
 // Package mailjob holds the background jobs that send email: the safety
-// alert to a care team, appointment reminders and check-in invitations;
+// alert to a care team, appointment reminders, check-in invitations and
+// self-service password reset links;
 // and the audit witness, which sends each signed checkpoint of the audit
 // log off the machine by email and/or HTTP(S) POST. A
 // job.Runner runs them (cmd/kapstone wires them in); the web layer only
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/job"
 	"github.com/kapstone/kapstone/internal/notify"
 	"github.com/kapstone/kapstone/internal/store"
@@ -44,6 +46,8 @@ func (s *Sender) Handlers() map[string]job.Handler {
 		store.JobCheckinInvite: s.sendCheckinInvite,
 		store.JobWitnessEmail:  s.sendWitness,
 		store.JobWitnessHTTP:   s.sendWitness,
+
+		store.JobPasswordResetEmail: s.sendPasswordReset,
 	}
 }
 
@@ -116,6 +120,35 @@ func (s *Sender) sendCheckinInvite(ctx context.Context, j store.Job) error {
 		s.Crisis
 	if err := s.Mailer.Send(ctx, []string{rem.Email}, "A check-in before your appointment with "+practice, body); err != nil {
 		return fmt.Errorf("check-in invitation email failed: %w", err)
+	}
+	return nil
+}
+
+// sendPasswordReset emails an account holder the reset link they asked for
+// on the sign-in page. The link is made here, at sending (the job's payload
+// names the account only), and works once, for 30 minutes. A disabled or
+// deleted account gets nothing. A retried job makes a new link and the
+// older one stops working.
+func (s *Sender) sendPasswordReset(ctx context.Context, j store.Job) error {
+	var p struct {
+		User string `json:"user"`
+	}
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil || p.User == "" {
+		return fmt.Errorf("reset email: unreadable payload")
+	}
+	token := auth.NewToken()
+	u, err := s.Store.CreateSelfServiceReset(ctx, p.User, auth.HashToken(token))
+	if err != nil || u == nil {
+		return err
+	}
+	practice := s.PracticeName(ctx)
+	body := "Hello,\n\nSomeone asked to reset the password of your account with " + practice + ". " +
+		"To choose a new password, open this link within 30 minutes. It works once:\n\n" +
+		s.BaseURL + "/reset/" + token + "\n\n" +
+		"If it was not you, ignore this email: your password stays as it is. " +
+		"A new password does not turn off two-step verification: if you sign in with a code from an authenticator app, you will still need it."
+	if err := s.Mailer.Send(ctx, []string{u.Email}, "Reset your password for "+practice, body); err != nil {
+		return fmt.Errorf("reset email failed: %w", err)
 	}
 	return nil
 }

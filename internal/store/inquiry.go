@@ -29,6 +29,10 @@ type Inquiry struct {
 	Meds      string // the same
 	Message   string
 	CreatedAt time.Time
+	// SpamReason says why the inquiry may be a robot's (SpamTooFast,
+	// SpamNoStamp); "" for an ordinary one. Such an inquiry is kept, in the
+	// inbox's possible-spam group, until staff mark it genuine or delete it.
+	SpamReason string
 
 	Status        string // new, contacted, converted, closed
 	HandledBy     string
@@ -53,6 +57,14 @@ const (
 	InquiryContacted = "contacted"
 	InquiryConverted = "converted"
 	InquiryClosed    = "closed"
+)
+
+// Reasons an inquiry is kept as possible spam.
+const (
+	SpamTooFast    = "too fast" // sent sooner after the form opened than a person types
+	SpamNoStamp    = "no stamp" // without a valid form stamp (missing, forged or altered)
+	InquirySpam    = "spam"     // the inbox filter of possible spam
+	inquiryGenuine = "genuine"  // the history entry of one marked genuine
 )
 
 // The inquiry form's rate limit: at most InquiryLimit inquiries from one
@@ -96,6 +108,16 @@ func (s *Store) FormKey(ctx context.Context) ([]byte, error) {
 	return key, nil
 }
 
+// mailtoSafe reports whether e is one plain email address, with a dot in
+// its domain, made only of characters that cannot change a mailto: link
+// (no ?, %, &, #, / or quotes: "x%40y.com?bcc=z" would add a hidden
+// recipient to a reply).
+func mailtoSafe(e string) bool {
+	a, err := mail.ParseAddress(e)
+	return err == nil && a.Address == e && len(e) <= 254 && strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") &&
+		!strings.ContainsAny(e, "?%&#/\\\"'<> ")
+}
+
 var answers = map[string]bool{"": true, "yes": true, "no": true, "unsure": true}
 
 // CheckInquiry trims q's fields, fills in the preferred way to reach them
@@ -112,14 +134,8 @@ func CheckInquiry(q *Inquiry) clinic.FieldErrors {
 	case utf8.RuneCountInString(q.Name) > 100 || !clinic.SingleLine(q.Name):
 		fe.Add("name", "Write your name on one line, in at most 100 characters.")
 	}
-	if q.Email != "" {
-		// Only characters that cannot change a mailto: link (no ?, %, &,
-		// #, / or quotes: "x%40y.com?bcc=z" would add a hidden recipient
-		// to staff replies).
-		if a, err := mail.ParseAddress(q.Email); err != nil || a.Address != q.Email || len(q.Email) > 254 || !strings.Contains(q.Email[strings.LastIndexByte(q.Email, '@')+1:], ".") ||
-			strings.ContainsAny(q.Email, "?%&#/\\\"'<> ") {
-			fe.Add("email", "Enter an email address like name@example.com, or leave it empty and give a phone number.")
-		}
+	if q.Email != "" && !mailtoSafe(q.Email) {
+		fe.Add("email", "Enter an email address like name@example.com, or leave it empty and give a phone number.")
 	}
 	if q.Phone != "" && !phoneLike(q.Phone) {
 		fe.Add("phone", "Enter a phone number, like +1 555 010 2345, or leave it empty and give an email address.")
@@ -161,14 +177,19 @@ func CheckInquiry(q *Inquiry) clinic.FieldErrors {
 // CreateInquiry stores an inquiry from the public form, sent from the
 // client address whose keyed hash is addrHash. Bad fields are EInvalid
 // field errors; the InquiryLimit+1st inquiry from one address within
-// InquiryWindow is ETooMany and stores nothing. Audited as inquiry.create,
-// without the client address (the inquiry keeps only its hash).
+// InquiryWindow is ETooMany and stores nothing. An inquiry with a
+// SpamReason is stored all the same, as possible spam (see Inquiries).
+// Audited as inquiry.create, without the client address (the inquiry keeps
+// only its hash).
 func (s *Store) CreateInquiry(ctx context.Context, actor Actor, q *Inquiry, addrHash string) error {
 	if err := CheckInquiry(q).Err(); err != nil {
 		return err
 	}
 	if addrHash == "" {
 		return errors.New("create inquiry: no client address hash")
+	}
+	if q.SpamReason != "" && q.SpamReason != SpamTooFast && q.SpamReason != SpamNoStamp {
+		return errors.New("create inquiry: unknown spam reason " + q.SpamReason)
 	}
 	actor.Addr = ""
 	return s.write(ctx, func(tx *Tx) error {
@@ -177,7 +198,11 @@ func (s *Store) CreateInquiry(ctx context.Context, actor Actor, q *Inquiry, addr
 		// The audit row first: its lock serialises writers on both engines,
 		// so the count below sees every inquiry committed before it and
 		// two at once cannot both be the fifth.
-		if err := s.appendAudit(ctx, tx, actor, Entry{Action: "inquiry.create", ObjectType: "inquiry", ObjectID: q.ID}); err != nil {
+		e := Entry{Action: "inquiry.create", ObjectType: "inquiry", ObjectID: q.ID}
+		if q.SpamReason != "" {
+			e.Detail = "possible spam: " + q.SpamReason
+		}
+		if err := s.appendAudit(ctx, tx, actor, e); err != nil {
 			return err
 		}
 		var n int
@@ -187,9 +212,9 @@ func (s *Store) CreateInquiry(ctx context.Context, actor Actor, q *Inquiry, addr
 		if n >= InquiryLimit {
 			return clinic.Errorf(clinic.ETooMany, "We have had several messages from your connection in the last hour, so this one was not sent. Please try again later, or call the practice.")
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO inquiries (id, name, email, phone, preferred, psychosis_answer, meds_answer, message, created_at, client_addr_hash, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new')`,
-			q.ID, q.Name, q.Email, q.Phone, q.Preferred, q.Psychosis, q.Meds, q.Message, now, addrHash)
+		_, err := tx.Exec(ctx, `INSERT INTO inquiries (id, name, email, phone, preferred, psychosis_answer, meds_answer, message, created_at, client_addr_hash, status, spam_reason)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new', $11)`,
+			q.ID, q.Name, q.Email, q.Phone, q.Preferred, q.Psychosis, q.Meds, q.Message, now, addrHash, q.SpamReason)
 		return err
 	})
 }
@@ -204,7 +229,7 @@ func canHandleInquiries(actor Actor) bool {
 func errNoInquiry() error { return clinic.Errorf(clinic.ENotFound, "We could not find that inquiry.") }
 
 const inquiryColumns = `q.id, q.name, q.email, q.phone, q.preferred, q.psychosis_answer, q.meds_answer, q.message, q.created_at,
-	q.status, q.handled_by, coalesce(u.display_name, ''), q.handled_at, q.patient_id`
+	q.status, q.handled_by, coalesce(u.display_name, ''), q.handled_at, q.patient_id, q.spam_reason`
 
 const inquiryFrom = ` FROM inquiries q LEFT JOIN users u ON u.id = q.handled_by`
 
@@ -212,19 +237,21 @@ func scanInquiry(row scanner) (*Inquiry, error) {
 	var q Inquiry
 	var at nullTime
 	if err := row.Scan(&q.ID, &q.Name, &q.Email, &q.Phone, &q.Preferred, &q.Psychosis, &q.Meds, &q.Message, &q.CreatedAt,
-		&q.Status, &q.HandledBy, &q.HandledByName, &at, &q.PatientID); err != nil {
+		&q.Status, &q.HandledBy, &q.HandledByName, &at, &q.PatientID, &q.SpamReason); err != nil {
 		return nil, err
 	}
 	q.CreatedAt, q.HandledAt = q.CreatedAt.UTC(), at.ptr()
 	return &q, nil
 }
 
-// InquiryFilters are the inbox's status filters: open is new and contacted.
-var InquiryFilters = []string{"open", InquiryNew, InquiryContacted, InquiryConverted, InquiryClosed, "all"}
+// InquiryFilters are the inbox's status filters: open is new and contacted;
+// spam is the possible spam, which no other filter lists.
+var InquiryFilters = []string{"open", InquiryNew, InquiryContacted, InquiryConverted, InquiryClosed, "all", InquirySpam}
 
 // Inquiries lists the inbox for therapists and administrators: those with
 // status (one of InquiryFilters; "" is open), new ones first, then newest
-// first. Audited as one inquiry.list.
+// first. Possible spam is listed only under InquirySpam, apart from the
+// rest. Audited as one inquiry.list.
 func (s *Store) Inquiries(ctx context.Context, actor Actor, status string) ([]*Inquiry, error) {
 	if !canHandleInquiries(actor) {
 		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
@@ -232,10 +259,13 @@ func (s *Store) Inquiries(ctx context.Context, actor Actor, status string) ([]*I
 	where, args := "", []any{}
 	switch status {
 	case "", "open":
-		where = ` WHERE q.status IN ('new', 'contacted')`
+		where = ` WHERE q.status IN ('new', 'contacted') AND q.spam_reason = ''`
 	case "all":
+		where = ` WHERE q.spam_reason = ''`
+	case InquirySpam:
+		where = ` WHERE q.spam_reason <> ''`
 	case InquiryNew, InquiryContacted, InquiryConverted, InquiryClosed:
-		where, args = ` WHERE q.status = $1`, []any{status}
+		where, args = ` WHERE q.status = $1 AND q.spam_reason = ''`, []any{status}
 	default:
 		return nil, clinic.Errorf(clinic.EInvalid, "Choose one of the inbox's filters.")
 	}
@@ -380,4 +410,68 @@ func (s *Store) ConvertInquiry(ctx context.Context, actor Actor, id string) (str
 		return s.markInquiry(ctx, tx, actor, id, InquiryConverted, "", p.ID)
 	})
 	return p.ID, err
+}
+
+// CountPossibleSpam returns how many inquiries wait in the possible-spam
+// group, for therapists and administrators (0 for anyone else).
+func (s *Store) CountPossibleSpam(ctx context.Context, actor Actor) (int, error) {
+	if !canHandleInquiries(actor) {
+		return 0, nil
+	}
+	var n int
+	err := s.read(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM inquiries WHERE spam_reason <> ''`).Scan(&n)
+	})
+	return n, err
+}
+
+// MarkInquiryGenuine moves an inquiry kept as possible spam into the inbox
+// as an ordinary one (therapists and administrators), with a history entry.
+// One that is not possible spam is EConflict. Audited as inquiry.genuine.
+func (s *Store) MarkInquiryGenuine(ctx context.Context, actor Actor, id string) error {
+	if !canHandleInquiries(actor) {
+		return errNoInquiry()
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE inquiries SET spam_reason = '' WHERE id = $1 AND spam_reason <> ''`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			if _, err := inquiryIn(ctx, tx, id); err != nil {
+				return err
+			}
+			return clinic.Errorf(clinic.EConflict, "This inquiry is already in the inbox.")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO inquiry_events (id, inquiry_id, status, note, actor_id, at) VALUES ($1, $2, $3, '', $4, $5)`,
+			NewID(), id, inquiryGenuine, actor.UserID, s.now()); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "inquiry.genuine", ObjectType: "inquiry", ObjectID: id})
+	})
+}
+
+// DeleteSpamInquiry deletes an inquiry kept as possible spam, with its
+// history (therapists and administrators). An ordinary inquiry is never
+// deleted (EConflict). Audited as inquiry.delete.
+func (s *Store) DeleteSpamInquiry(ctx context.Context, actor Actor, id string) error {
+	if !canHandleInquiries(actor) {
+		return errNoInquiry()
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		q, err := inquiryIn(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if q.SpamReason == "" {
+			return clinic.Errorf(clinic.EConflict, "Only an inquiry kept as possible spam can be deleted.")
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM inquiry_events WHERE inquiry_id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM inquiries WHERE id = $1 AND spam_reason <> ''`, id); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "inquiry.delete", ObjectType: "inquiry", ObjectID: id, Detail: "possible spam: " + q.SpamReason})
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -229,5 +230,92 @@ func TestInquiryInboxAndConversion(t *testing.T) {
 	}
 	if list, _ := s.Inquiries(ctx, admin, "all"); len(list) != 3 {
 		t.Errorf("all inquiries = %d, want 3", len(list))
+	}
+}
+
+// TestInquiryPossibleSpam (issue 15): an inquiry that may be a robot's is
+// stored, listed only in the possible-spam group (never among open, new or
+// all), and is either marked genuine (into the inbox, with a history entry)
+// or deleted; an ordinary inquiry is never deleted, and only those who work
+// the inbox do either.
+func TestInquiryPossibleSpam(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	who := sitePeople(t, s)
+	lena, rex := who["lena"], who["rex"]
+	fast, stampless, plain := goodInquiry(), goodInquiry(), goodInquiry()
+	fast.SpamReason, stampless.SpamReason = store.SpamTooFast, store.SpamNoStamp
+	for _, q := range []*store.Inquiry{fast, stampless, plain} {
+		if err := s.CreateInquiry(ctx, store.Actor{}, q, "addr-"+q.SpamReason); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := goodInquiry()
+	bad.SpamReason = "bogus"
+	if err := s.CreateInquiry(ctx, store.Actor{}, bad, "addr"); err == nil {
+		t.Error("an unknown spam reason was stored")
+	}
+	ids := func(filter string) []string {
+		list, err := s.Inquiries(ctx, lena, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, q := range list {
+			out = append(out, q.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	spamIDs := []string{fast.ID, stampless.ID}
+	slices.Sort(spamIDs)
+	for _, f := range []string{"open", store.InquiryNew, "all"} {
+		if got := ids(f); !slices.Equal(got, []string{plain.ID}) {
+			t.Errorf("filter %s lists %v, want only the ordinary inquiry", f, got)
+		}
+	}
+	if got := ids(store.InquirySpam); !slices.Equal(got, spamIDs) {
+		t.Errorf("possible spam lists %v, want %v", got, spamIDs)
+	}
+	if n, err := s.CountPossibleSpam(ctx, lena); err != nil || n != 2 {
+		t.Errorf("CountPossibleSpam = %d, %v; want 2", n, err)
+	}
+	if n, _ := s.CountPossibleSpam(ctx, rex); n != 0 {
+		t.Errorf("a prescriber is told of %d possible spam, want 0", n)
+	}
+	if err := s.MarkInquiryGenuine(ctx, rex, fast.ID); code(err) != clinic.ENotFound {
+		t.Errorf("a prescriber marking genuine = %v, want not found", err)
+	}
+	if err := s.DeleteSpamInquiry(ctx, rex, stampless.ID); code(err) != clinic.ENotFound {
+		t.Errorf("a prescriber deleting = %v, want not found", err)
+	}
+	if err := s.MarkInquiryGenuine(ctx, lena, fast.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkInquiryGenuine(ctx, lena, fast.ID); code(err) != clinic.EConflict {
+		t.Errorf("marking an ordinary inquiry genuine = %v, want conflict", err)
+	}
+	q, err := s.Inquiry(ctx, lena, fast.ID)
+	if err != nil || q.SpamReason != "" || len(q.Events) != 1 || q.Events[0].Status != "genuine" {
+		t.Errorf("marked genuine: %+v, %v; want no spam reason and one history entry", q, err)
+	}
+	if err := s.DeleteSpamInquiry(ctx, lena, plain.ID); code(err) != clinic.EConflict {
+		t.Errorf("deleting an ordinary inquiry = %v, want conflict", err)
+	}
+	if err := s.DeleteSpamInquiry(ctx, lena, stampless.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Inquiry(ctx, lena, stampless.ID); code(err) != clinic.ENotFound {
+		t.Errorf("a deleted inquiry = %v, want not found", err)
+	}
+	if got := ids(store.InquirySpam); len(got) != 0 {
+		t.Errorf("possible spam after both handled: %v", got)
+	}
+	for _, a := range []string{"inquiry.genuine", "inquiry.delete"} {
+		if n, _, err := s.CountAudit(ctx, a, "", "", time.Time{}); err != nil || n != 1 {
+			t.Errorf("%s audit rows = %d, %v; want 1", a, n, err)
+		}
 	}
 }

@@ -20,6 +20,8 @@ const (
 	settingZone          = "time_zone"
 	settingMinutes       = "appointment_minutes" // JSON: kind → minutes
 	settingReminderHours = "reminder_hours"      // "48,24"
+	settingPhone         = "practice_phone"
+	settingEmail         = "practice_email"
 )
 
 // DefaultReminderHours are how many hours before an appointment its
@@ -37,6 +39,8 @@ type PracticeSettings struct {
 	TimeZone      string         // IANA name; staff see times in it
 	Minutes       map[string]int // default length of each appointment kind
 	ReminderHours []int          // hours before an appointment, largest first; none: no reminders
+	Phone         string         // where patients call the practice; "" when not given
+	Email         string         // where patients write to the practice; "" when not given
 }
 
 // Practice reads the practice's settings, with defaults for what is unset.
@@ -57,6 +61,12 @@ func practiceIn(ctx context.Context, tx *Tx) (PracticeSettings, error) {
 		return ps, err
 	}
 	if ps.TimeZone, err = settingIn(ctx, tx, settingZone, ""); err != nil {
+		return ps, err
+	}
+	if ps.Phone, err = settingIn(ctx, tx, settingPhone, ""); err != nil {
+		return ps, err
+	}
+	if ps.Email, err = settingIn(ctx, tx, settingEmail, ""); err != nil {
 		return ps, err
 	}
 	if ps.Minutes, err = appointmentMinutesIn(ctx, tx); err != nil {
@@ -143,10 +153,17 @@ func FormatReminderHours(hours []int) string {
 }
 
 // CheckPractice says what is wrong with ps, field by field (trimming its
-// name and zone); empty when it can be saved.
+// name, zone, phone and email); empty when it can be saved.
 func CheckPractice(ps *PracticeSettings) clinic.FieldErrors {
 	ps.Name, ps.TimeZone = strings.TrimSpace(ps.Name), strings.TrimSpace(ps.TimeZone)
+	ps.Phone, ps.Email = strings.TrimSpace(ps.Phone), strings.TrimSpace(ps.Email)
 	fe := clinic.FieldErrors{}
+	if ps.Phone != "" && !phoneLike(ps.Phone) {
+		fe.Add("phone", "Enter a phone number, like +1 555 010 2345, or leave it empty.")
+	}
+	if ps.Email != "" && !mailtoSafe(ps.Email) {
+		fe.Add("email", "Enter an email address like office@example.org, or leave it empty.")
+	}
 	if ps.Name == "" || utf8.RuneCountInString(ps.Name) > 80 || !clinic.SingleLine(ps.Name) {
 		fe.Add("name", "Enter the practice's name on one line (at most 80 characters).")
 	}
@@ -186,7 +203,8 @@ func (s *Store) SavePractice(ctx context.Context, actor Actor, ps PracticeSettin
 	hours := slices.Clone(ps.ReminderHours)
 	slices.Sort(hours)
 	slices.Reverse(hours)
-	values := [][2]string{{settingName, ps.Name}, {settingZone, ps.TimeZone}, {settingMinutes, string(mj)}, {settingReminderHours, FormatReminderHours(hours)}}
+	values := [][2]string{{settingName, ps.Name}, {settingZone, ps.TimeZone}, {settingMinutes, string(mj)}, {settingReminderHours, FormatReminderHours(hours)},
+		{settingPhone, ps.Phone}, {settingEmail, ps.Email}}
 	return s.write(ctx, func(tx *Tx) error {
 		for _, kv := range values {
 			if err := s.setSettingIn(ctx, tx, actor, kv[0], kv[1]); err != nil {

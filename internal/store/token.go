@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -229,6 +230,75 @@ func (s *Store) ResetPassword(ctx context.Context, actor Actor, hash, passwordHa
 		// Recorded as done through the link (by whoever held it), not as the
 		// account holder, and under the patient when it is a patient's account.
 		return s.setPassword(ctx, tx, actor, u.ID, passwordHash, "password.reset", t.PatientID)
+	})
+	return u, err
+}
+
+// JobPasswordResetEmail is the job kind that emails a self-service reset
+// link to an account holder who asked for one on the sign-in page. Its
+// payload names the account only: the link's token is made when the email
+// is sent, so no usable secret waits in the jobs table.
+const JobPasswordResetEmail = "password.reset.email"
+
+// ForgotAction is the audit action of a self-service reset request; the
+// forgot-password form's rate limits are counted from these rows.
+const ForgotAction = "password.forgot"
+
+// RequestPasswordReset records a self-service reset request from the
+// sign-in page: an audit row (ForgotAction) whose object is limitKey (the
+// account's id, or a keyed hash of an email with no account) and, when
+// userID names an account, a JobPasswordResetEmail job that emails it a
+// link. Both cases write in one transaction, so they take about the same
+// time.
+func (s *Store) RequestPasswordReset(ctx context.Context, actor Actor, userID, limitKey string) error {
+	return s.write(ctx, func(tx *Tx) error {
+		if err := s.appendAudit(ctx, tx, actor, Entry{Action: ForgotAction, ObjectType: "user", ObjectID: limitKey}); err != nil {
+			return err
+		}
+		if userID == "" {
+			return nil
+		}
+		b, _ := json.Marshal(map[string]string{"user": userID})
+		_, err := s.EnqueueIn(ctx, tx, JobPasswordResetEmail, string(b), time.Time{}, "")
+		return err
+	})
+}
+
+// CreateSelfServiceReset makes a reset link with hash for the account
+// userID, asked for by its holder on the sign-in page, and returns the
+// account to email it to. A disabled or deleted account gets no link (nil,
+// nil). Older unused reset links of the account stop working. Audited as
+// token.reset.create (self-service); the link carries the patient of a
+// patient's account, so a reset through it shows in their access report.
+func (s *Store) CreateSelfServiceReset(ctx context.Context, userID, hash string) (*clinic.User, error) {
+	var u *clinic.User
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, userID))
+		if errors.Is(err, sql.ErrNoRows) || clinic.ErrorCode(err) == clinic.ENotFound {
+			u = nil
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if u.DisabledAt != nil {
+			u = nil
+			return nil
+		}
+		patientID := ""
+		if u.Role == clinic.RolePatient {
+			if err := tx.QueryRow(ctx, `SELECT id FROM patients WHERE user_id = $1`, userID).Scan(&patientID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		t := &AuthToken{Hash: hash, Purpose: TokenReset, UserID: u.ID, Role: u.Role, PatientID: patientID}
+		if err := s.insertToken(ctx, tx, t); err != nil {
+			return err
+		}
+		// Not under the patient: no one looked at or changed their record
+		// yet. The reset itself, if the link is used, is (password.reset).
+		return s.appendAudit(ctx, tx, System, Entry{Action: "token.reset.create", ObjectType: "user", ObjectID: u.ID, Detail: "self-service"})
 	})
 	return u, err
 }

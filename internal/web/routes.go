@@ -79,6 +79,8 @@ func (s *Server) routeTable() []route {
 		// Signing in.
 		{"GET /login", public, "", s.account.LoginForm},
 		{"POST /login", public, "", s.account.Login},
+		{"GET /login/forgot", public, "", s.account.ForgotForm},
+		{"POST /login/forgot", public, "", s.account.Forgot},
 		{"GET /login/mfa", mfaPending, "", s.account.MFAForm},
 		{"POST /login/mfa", mfaPending, "", s.account.MFA},
 		{"GET /login/mfa/setup", mfaPending, "", s.account.MFASetupForm},

@@ -19,7 +19,8 @@ type practiceData struct {
 	Kinds  []clinic.AppointmentType
 }
 
-// Practice shows the practice's settings: its name and time zone, the
+// Practice shows the practice's settings: its name, phone and email (which
+// the portal gives patients), its time zone, the
 // usual length of each kind of appointment, and when reminders go out.
 func (s *Handlers) Practice(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.Store.Practice(r.Context())
@@ -28,7 +29,7 @@ func (s *Handlers) Practice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, zone := s.PracticeZone(r)
-	form := url.Values{"name": {ps.Name}, "time_zone": {zone}, "reminder_hours": {store.FormatReminderHours(ps.ReminderHours)}}
+	form := url.Values{"name": {ps.Name}, "time_zone": {zone}, "reminder_hours": {store.FormatReminderHours(ps.ReminderHours)}, "phone": {ps.Phone}, "email": {ps.Email}}
 	for _, t := range clinic.AppointmentTypes {
 		form.Set("minutes_"+t.Kind, strconv.Itoa(ps.Minutes[t.Kind]))
 	}
@@ -40,7 +41,8 @@ func (s *Handlers) Practice(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Handlers) PracticeSave(w http.ResponseWriter, r *http.Request) {
-	ps := store.PracticeSettings{Name: r.PostFormValue("name"), TimeZone: r.PostFormValue("time_zone"), Minutes: map[string]int{}}
+	ps := store.PracticeSettings{Name: r.PostFormValue("name"), TimeZone: r.PostFormValue("time_zone"), Minutes: map[string]int{},
+		Phone: r.PostFormValue("phone"), Email: r.PostFormValue("email")}
 	for _, t := range clinic.AppointmentTypes {
 		if n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes_" + t.Kind))); err == nil {
 			ps.Minutes[t.Kind] = n

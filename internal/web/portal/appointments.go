@@ -59,6 +59,7 @@ type portalAppointment struct {
 type portalAppointmentsData struct {
 	Zone           string
 	Upcoming, Past []portalAppointment
+	Contact        practiceContact
 }
 
 // Appointments shows a patient their upcoming and past
@@ -87,6 +88,10 @@ func (s *Handlers) Appointments(w http.ResponseWriter, r *http.Request) {
 		if ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute).After(now) {
 			d.Upcoming = append(d.Upcoming, portalAppointment{Appointment: ap, Guide: appointmentGuide[ap.Kind]})
 		}
+	}
+	if d.Contact, err = s.practiceContact(ctx); err != nil {
+		s.Error(w, r, err)
+		return
 	}
 	s.Render(w, r, http.StatusOK, "appointments", "Your appointments", d)
 }

@@ -51,21 +51,10 @@ func (s *Handlers) Checkins(w http.ResponseWriter, r *http.Request) {
 	for _, c := range m.InProgress {
 		started[c.Instrument] = true
 	}
-	for _, a := range m.Assignments {
-		inst, ok, err := s.Store.Instrument(r.Context(), a.Instrument)
-		if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		if !ok || !inst.Ready() {
-			continue
-		}
-		l := checkinLink{Instrument: inst, Assignment: a, Started: started[a.Instrument]}
-		if a.Due || l.Started {
-			d.Due = append(d.Due, l)
-		} else {
-			d.Other = append(d.Other, l)
-		}
+	var err error
+	if d.Due, d.Other, err = s.checkinLinks(r, m); err != nil {
+		s.Error(w, r, err)
+		return
 	}
 	// The notice says only what the store holds: a completed check-in of
 	// that questionnaire, or one saved to finish later.
@@ -79,6 +68,32 @@ func (s *Handlers) Checkins(w http.ResponseWriter, r *http.Request) {
 		d.Notice = "Saved. Come back to finish it whenever you like."
 	}
 	s.Render(w, r, http.StatusOK, "checkins", "Check-ins", d)
+}
+
+// checkinLinks sorts the questionnaires asked of the patient into those to
+// do now (due, or started and not finished) and the others; a
+// questionnaire not ready to be answered is left out.
+func (s *Handlers) checkinLinks(r *http.Request, m *store.Measures) (due, other []checkinLink, err error) {
+	started := map[string]bool{}
+	for _, c := range m.InProgress {
+		started[c.Instrument] = true
+	}
+	for _, a := range m.Assignments {
+		inst, ok, err := s.Store.Instrument(r.Context(), a.Instrument)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok || !inst.Ready() {
+			continue
+		}
+		l := checkinLink{Instrument: inst, Assignment: a, Started: started[a.Instrument]}
+		if a.Due || l.Started {
+			due = append(due, l)
+		} else {
+			other = append(other, l)
+		}
+	}
+	return due, other, nil
 }
 
 // checkinData is one questionnaire form, or the page that answers it.

@@ -1,17 +1,77 @@
 package portal
 
 import (
+	"context"
+	"html/template"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
 )
+
+// practiceContact is how a patient reaches the practice about an
+// appointment: its phone (with a tel: link) and email, from the practice
+// settings; either may be empty.
+type practiceContact struct {
+	Name      string
+	Phone     string
+	PhoneHref template.URL // tel: link; html/template would blank a tel: URL given as a string
+	Email     string
+}
+
+// Any reports whether the practice gave a phone or an email.
+func (c practiceContact) Any() bool { return c.Phone != "" || c.Email != "" }
+
+// telHref is the tel: link of a phone number the practice settings
+// accepted (digits, spaces, + - ( ) . and an x before an extension): the
+// leading + and the digits before any extension.
+func telHref(phone string) template.URL {
+	number, _, _ := strings.Cut(strings.ToLower(phone), "x")
+	var b strings.Builder
+	for i, c := range strings.TrimSpace(number) {
+		if c >= '0' && c <= '9' || c == '+' && i == 0 {
+			b.WriteRune(c)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return template.URL("tel:" + b.String())
+}
+
+func (s *Handlers) practiceContact(ctx context.Context) (practiceContact, error) {
+	ps, err := s.Store.Practice(ctx)
+	if err != nil {
+		return practiceContact{}, err
+	}
+	c := practiceContact{Name: ps.Name, Phone: ps.Phone, Email: ps.Email}
+	if c.Phone != "" {
+		c.PhoneHref = telHref(c.Phone)
+	}
+	return c, nil
+}
 
 type portalData struct {
 	Patient *store.Patient
 	Team    []store.TeamMember
+	Zone    string
+	Next    *portalAppointment // the next appointment, with what to prepare
+	Prep    *shell.PrepView    // the preparation record, for a dosing or preparation session next
+	Due     []checkinLink      // check-ins to do now
+	Contact practiceContact
 }
 
-// Home is the patient's home: their care team and where to go next.
+// PlanFor reports whether the next appointment is one the preparation
+// record is for: a dosing session, or the preparation session before one.
+func (d portalData) PlanFor() bool {
+	return d.Next != nil && (d.Next.Kind == "dosing" || d.Next.Kind == "preparation")
+}
+
+// Home is the patient's home: their next appointment and what to prepare
+// for it, the check-ins due (each with a button to start it), their care
+// team and how to reach the practice, and where to go next.
 func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	actor := s.Actor(r)
@@ -24,12 +84,49 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	team, err := s.Store.CareTeam(ctx, actor, p.ID)
+	d := portalData{Patient: p}
+	if d.Team, err = s.Store.CareTeam(ctx, actor, p.ID); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	_, d.Zone = s.PatientZone(r, p)
+	list, err := s.Store.Appointments(ctx, actor, p.ID)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "portal", "Your portal", portalData{Patient: p, Team: team})
+	now := s.Now()
+	for _, ap := range list { // oldest first: the first not yet over is the next
+		if ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute).After(now) {
+			d.Next = &portalAppointment{Appointment: ap, Guide: appointmentGuide[ap.Kind]}
+			break
+		}
+	}
+	if d.PlanFor() {
+		prep, err := s.Store.Preparation(ctx, actor, p.ID)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		d.Prep = &shell.PrepView{}
+		if prep != nil {
+			d.Prep.Preparation = *prep
+		}
+	}
+	m, err := s.Store.FindMeasures(ctx, actor, p.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if d.Due, _, err = s.checkinLinks(r, m); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if d.Contact, err = s.practiceContact(ctx); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.Render(w, r, http.StatusOK, "portal", "Your portal", d)
 }
 
 type accessReportData struct {

@@ -108,9 +108,13 @@ func (s *Handlers) InquiryForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // Inquiry takes a post of the inquiry form. Invalid input comes back
-// at the field (422) with a stamp of the first issue; a robot (honeypot,
-// too fast, bad stamp) is sent to the thank-you page with nothing stored;
-// past the hourly limit the answer is 429.
+// at the field (422) with a stamp of the first issue. A post that may be a
+// robot's but may as well be a person's (sent faster than a person types,
+// as a browser's autofill does, or without a valid stamp) is stored as
+// possible spam, for staff to mark genuine or delete, and thanked: it was
+// received. A filled honeypot is a robot's: nothing is stored, and the form
+// comes back as typed, saying it was not sent (never a thank-you). Past the
+// hourly limit the answer is 429.
 func (s *Handlers) Inquiry(w http.ResponseWriter, r *http.Request) {
 	key, err := s.Store.FormKey(r.Context())
 	if err != nil {
@@ -141,12 +145,14 @@ func (s *Handlers) Inquiry(w http.ResponseWriter, r *http.Request) {
 			Errors: map[string]string{"form": "This form was open for a long time, so it was not sent. Check it and press Send again."}})
 		return
 	}
-	if why := dropReason(r.PostFormValue(honeypotField) != "", genuine, age); why != "" {
+	if r.PostFormValue(honeypotField) != "" {
 		// Ids and the reason only: never what was typed.
-		s.Log.Info("inquiry dropped", "request_id", shell.RequestID(r.Context()), "reason", why)
-		http.Redirect(w, r, "/inquiry/thanks", http.StatusSeeOther)
+		s.Log.Info("inquiry refused", "request_id", shell.RequestID(r.Context()), "reason", "honeypot")
+		s.Render(w, r, http.StatusUnprocessableEntity, "inquiry", "Make an inquiry", inquiryFormData{Q: q, Stamp: FormStamp(key, now),
+			Errors: map[string]string{"form": "Your message was not sent. Check it and press Send again."}})
 		return
 	}
+	q.SpamReason = spamReason(genuine, age)
 	err = s.Store.CreateInquiry(r.Context(), s.Actor(r), &q, ClientHash(key, s.ClientAddr(r)))
 	var ce *clinic.Error
 	switch {
@@ -163,17 +169,14 @@ func (s *Handlers) Inquiry(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/inquiry/thanks", http.StatusSeeOther)
 }
 
-// dropReason says why a post is taken for a robot's, or "" when it is not.
-func dropReason(honeypot, genuine bool, age time.Duration) string {
+// spamReason says why a post may be a robot's (a store.Spam* reason), or
+// "" when it looks like a person's.
+func spamReason(genuine bool, age time.Duration) string {
 	switch {
-	case honeypot:
-		return "honeypot"
 	case !genuine:
-		return "stamp"
+		return store.SpamNoStamp
 	case age < stampMin:
-		return "too fast"
-	case age > stampMax:
-		return "stale"
+		return store.SpamTooFast
 	}
 	return ""
 }

@@ -122,33 +122,47 @@ func TestInquiryHappyPathToInboxAndConversion(t *testing.T) {
 	}
 }
 
-func TestInquirySpamIsDroppedSilently(t *testing.T) {
+// TestInquiryPossibleSpamIsKept (issue 15): a post that may be a robot's
+// but may be a person's (sent within seconds, as autofill does, or without
+// a valid stamp) is stored as possible spam and thanked, never dropped with
+// a thank-you; it waits apart from the inbox, where staff mark it genuine
+// or delete it. A filled honeypot stores nothing and is never thanked.
+func TestInquiryPossibleSpamIsKept(t *testing.T) {
 	f := webtest.NewFixture(t)
 	stamp := f.InquiryStamp()
 	f.Now = f.Now.Add(time.Second)
-	tooFast := f.Do("POST", "/inquiry", inquiryForm(stamp), "")
+	tooFast := inquiryForm(stamp)
+	tooFast.Set("name", "Autofill Person")
+	tooFastR := f.Do("POST", "/inquiry", tooFast, "")
 	f.Now = f.Now.Add(10 * time.Second)
 
-	honey := inquiryForm(stamp)
-	honey.Set("website", "https://spam.example")
 	ms, _, _ := strings.Cut(stamp, ".")
 	forged := inquiryForm(ms + ".AAAAAAAAAAAAAAAAAAAAAA")
+	forged.Set("name", "Forged Stamp")
 	other := inquiryForm(stamp)
 	other.Set("stamp", strings.Replace(stamp, ms, "1", 1)) // a genuine MAC on another time
+	other.Set("name", "Moved Stamp")
 	missing := inquiryForm("")
+	missing.Set("name", "No Stamp")
 	for _, tt := range []struct {
 		name string
 		r    webtest.Response
 	}{
-		{"too fast", tooFast},
-		{"honeypot", f.Do("POST", "/inquiry", honey, "")},
+		{"too fast", tooFastR},
 		{"forged stamp", f.Do("POST", "/inquiry", forged, "")},
 		{"moved stamp", f.Do("POST", "/inquiry", other, "")},
 		{"no stamp", f.Do("POST", "/inquiry", missing, "")},
 	} {
 		if tt.r.Status != http.StatusSeeOther || tt.r.Header.Get("Location") != "/inquiry/thanks" {
-			t.Errorf("%s: %d %s, want the same 303 as an accepted inquiry", tt.name, tt.r.Status, tt.r.Header.Get("Location"))
+			t.Errorf("%s: %d %s, want the same 303 as an accepted inquiry (it was stored)", tt.name, tt.r.Status, tt.r.Header.Get("Location"))
 		}
+	}
+	// A filled honeypot: nothing stored, and the page says so, with what was typed.
+	honey := inquiryForm(stamp)
+	honey.Set("website", "https://spam.example")
+	if r := f.Do("POST", "/inquiry", honey, ""); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "was not sent") ||
+		!strings.Contains(r.Body, inqName) || strings.Contains(r.Body, "Thank you") {
+		t.Errorf("honeypot: %d, want the form back, saying it was not sent", r.Status)
 	}
 	// A genuine stamp a day old is a person who left the form open: it is
 	// never taken as sent; the form comes back as typed, to send again.
@@ -157,11 +171,81 @@ func TestInquirySpamIsDroppedSilently(t *testing.T) {
 		t.Errorf("a day-old stamp: %d, want the form back as typed", r.Status)
 	}
 	if n := len(f.StoredInquiries()); n != 0 {
-		t.Errorf("%d inquiries stored from robots, want 0", n)
+		t.Errorf("%d possible spam listed among ordinary inquiries, want 0", n)
 	}
-	if n, _, _ := f.St.CountAudit(context.Background(), "inquiry.create", "", "", time.Time{}); n != 0 {
-		t.Errorf("inquiry.create audit rows = %d, want 0", n)
+	ctx := context.Background()
+	spam, err := f.St.Inquiries(ctx, f.As("admin@example.org"), store.InquirySpam)
+	if err != nil {
+		t.Fatal(err)
 	}
+	reasons := map[string]string{}
+	for _, q := range spam {
+		reasons[q.Name] = q.SpamReason
+	}
+	want := map[string]string{"Autofill Person": store.SpamTooFast, "Forged Stamp": store.SpamNoStamp, "Moved Stamp": store.SpamNoStamp, "No Stamp": store.SpamNoStamp}
+	for name, why := range want {
+		if reasons[name] != why {
+			t.Errorf("possible spam %q kept with reason %q, want %q", name, reasons[name], why)
+		}
+	}
+	if len(spam) != len(want) {
+		t.Errorf("%d kept as possible spam, want %d (the honeypot stores nothing)", len(spam), len(want))
+	}
+	var fast, noStamp string
+	for _, q := range spam {
+		switch q.Name {
+		case "Autofill Person":
+			fast = q.ID
+		case "No Stamp":
+			noStamp = q.ID
+		}
+	}
+
+	// Staff: the inbox keeps them apart, clearly labelled.
+	thea := f.SignIn("thea@example.org")
+	open := f.Do("GET", "/inquiries", nil, thea)
+	if strings.Contains(open.Body, "Autofill Person") || !strings.Contains(open.Body, "Possible spam (4)") {
+		t.Errorf("the open inbox lists possible spam, or lacks its labelled group")
+	}
+	group := f.Do("GET", "/inquiries?status=spam", nil, thea)
+	if group.Status != 200 || !strings.Contains(group.Body, "Autofill Person") || !strings.Contains(group.Body, `id="spam-explained"`) {
+		t.Errorf("the possible-spam group = %d without the inquiry and its explanation", group.Status)
+	}
+	view := f.Do("GET", "/inquiries/"+fast, nil, thea)
+	if !strings.Contains(view.Body, `id="possible-spam"`) || !strings.Contains(view.Body, "faster than a person types") {
+		t.Errorf("a possible spam's page does not say why it was kept")
+	}
+	// Marked genuine: into the inbox, with a history entry.
+	if r := f.Do("POST", "/inquiries/"+fast+"/status", url.Values{"status": {"genuine"}}, thea); r.Status != http.StatusSeeOther {
+		t.Fatalf("mark genuine = %d", r.Status)
+	}
+	if r := f.Do("GET", "/inquiries", nil, thea); !strings.Contains(r.Body, "Autofill Person") {
+		t.Errorf("an inquiry marked genuine is not in the inbox")
+	}
+	if r := f.Do("GET", "/inquiries/"+fast+"?done=genuine", nil, thea); strings.Contains(r.Body, `id="possible-spam"`) || !strings.Contains(r.Body, "Moved from possible spam") {
+		t.Errorf("an inquiry marked genuine still shows as possible spam, or has no history entry")
+	}
+	// Deleted after a second tap: gone; an ordinary inquiry cannot be deleted this way.
+	if r := f.Do("POST", "/inquiries/"+noStamp+"/status", url.Values{"status": {"delete"}}, thea); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="confirm-delete"`) {
+		t.Fatalf("delete without confirming = %d, want the question first", r.Status)
+	}
+	if r := f.Do("GET", "/inquiries/"+noStamp, nil, thea); r.Status != http.StatusOK {
+		t.Fatalf("after one tap on delete, the inquiry = %d, want still there", r.Status)
+	}
+	if r := f.Do("POST", "/inquiries/"+noStamp+"/status", url.Values{"status": {"delete"}, "confirm": {"yes"}}, thea); r.Status != http.StatusSeeOther {
+		t.Fatalf("delete = %d", r.Status)
+	}
+	if r := f.Do("GET", "/inquiries/"+noStamp, nil, thea); r.Status != http.StatusNotFound {
+		t.Errorf("a deleted possible spam = %d, want 404", r.Status)
+	}
+	if r := f.Do("POST", "/inquiries/"+fast+"/status", url.Values{"status": {"delete"}, "confirm": {"yes"}}, thea); r.Status != http.StatusConflict {
+		t.Errorf("deleting an ordinary inquiry = %d, want 409", r.Status)
+	}
+	rex := f.SignIn("rex@example.org")
+	if r := f.Do("POST", "/inquiries/"+fast+"/status", url.Values{"status": {"genuine"}}, rex); r.Status != http.StatusForbidden && r.Status != http.StatusNotFound {
+		t.Errorf("a prescriber marking an inquiry = %d, want refused", r.Status)
+	}
+
 	// The honeypot is there for robots and hidden from people.
 	form := f.Do("GET", "/inquiry", nil, "").Body
 	if !regexp.MustCompile(`<div class="site-hp" aria-hidden="true">\s*<label for="website">[^<]*</label>\s*<input id="website" name="website" type="text" tabindex="-1" autocomplete="off" value="">`).MatchString(form) {

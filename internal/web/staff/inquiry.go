@@ -15,12 +15,14 @@ type inquiryInboxData struct {
 	Filters   []string
 	Allowed   bool // false for a prescriber: the page says who answers inquiries
 	Zone      string
+	Spam      int  // how many wait as possible spam
+	Deleted   bool // a possible spam was just deleted
 }
 
 // FilterLabel names an inbox filter.
 func (inquiryInboxData) FilterLabel(f string) string {
 	return map[string]string{"open": "Open", store.InquiryNew: "New", store.InquiryContacted: "Contacted",
-		store.InquiryConverted: "Became patients", store.InquiryClosed: "Closed", "all": "All"}[f]
+		store.InquiryConverted: "Became patients", store.InquiryClosed: "Closed", "all": "All", store.InquirySpam: "Possible spam"}[f]
 }
 
 // StatusLabel names an inquiry's status.
@@ -28,7 +30,7 @@ func (inquiryInboxData) StatusLabel(st string) string { return inquiryStatusLabe
 
 func inquiryStatusLabel(st string) string {
 	return map[string]string{store.InquiryNew: "New", store.InquiryContacted: "Contacted",
-		store.InquiryConverted: "Became a patient", store.InquiryClosed: "Closed"}[st]
+		store.InquiryConverted: "Became a patient", store.InquiryClosed: "Closed", "genuine": "Moved from possible spam to the inbox"}[st]
 }
 
 func (s *Handlers) Inquiries(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +49,11 @@ func (s *Handlers) Inquiries(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	if d.Spam, err = s.Store.CountPossibleSpam(r.Context(), actor); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Deleted = r.URL.Query().Get("done") == "deleted"
 	_, d.Zone = s.PracticeZone(r)
 	s.Render(w, r, http.StatusOK, "inquiry_inbox", "New inquiries", d)
 }
@@ -58,6 +65,13 @@ type inquiryViewData struct {
 	Zone       string
 	Form       map[string]string
 	Errors     map[string]string
+	Genuine    bool // just moved from possible spam into the inbox
+}
+
+// SpamWhy says in words why the inquiry was kept as possible spam.
+func (d inquiryViewData) SpamWhy() string {
+	return map[string]string{store.SpamTooFast: "it was sent within seconds of the form opening, faster than a person types (a browser filling the form in does this too)",
+		store.SpamNoStamp: "it came without the form's own check, as robots send it (an old copy of the page can do this too)"}[d.Q.SpamReason]
 }
 
 // Answer says a pre-screen answer in words.
@@ -88,12 +102,37 @@ func (s *Handlers) inquiryView(w http.ResponseWriter, r *http.Request, form, err
 		return
 	}
 	_, zone := s.PracticeZone(r)
-	d := inquiryViewData{Q: q, CanConvert: auth.Can(actor.Role, auth.RelNone, auth.PermConvertInquiry), Zone: zone, Form: form, Errors: errs}
+	d := inquiryViewData{Q: q, CanConvert: auth.Can(actor.Role, auth.RelNone, auth.PermConvertInquiry), Zone: zone, Form: form, Errors: errs,
+		Genuine: r.URL.Query().Get("done") == "genuine"}
 	s.Render(w, r, status, "inquiry_detail", "Inquiry", d)
 }
 
+// InquiryStatus records what staff did with an inquiry; for one kept as
+// possible spam, status "genuine" moves it into the inbox and "delete"
+// deletes it.
 func (s *Handlers) InquiryStatus(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("inquiry")
+	switch r.PostFormValue("status") {
+	case "genuine":
+		if err := s.Store.MarkInquiryGenuine(r.Context(), s.Actor(r), id); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/inquiries/"+id+"?done=genuine", http.StatusSeeOther)
+		return
+	case "delete":
+		if r.PostFormValue("confirm") != "yes" {
+			// One tap never deletes: ask first, on the same page.
+			s.inquiryView(w, r, map[string]string{"confirm_delete": "yes"}, nil, http.StatusOK)
+			return
+		}
+		if err := s.Store.DeleteSpamInquiry(r.Context(), s.Actor(r), id); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/inquiries?status=spam&done=deleted", http.StatusSeeOther)
+		return
+	}
 	err := s.Store.SetInquiryStatus(r.Context(), s.Actor(r), id, r.PostFormValue("status"), r.PostFormValue("note"))
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
 		s.inquiryView(w, r, map[string]string{"status": r.PostFormValue("status"), "note": r.PostFormValue("note")}, e.Fields, http.StatusUnprocessableEntity)
