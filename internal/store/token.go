@@ -286,11 +286,11 @@ func (s *Store) CreateSelfServiceReset(ctx context.Context, userID, hash string)
 			u = nil
 			return nil
 		}
+		// The patient whose account this is, if any: a fact of the data,
+		// not of the role.
 		patientID := ""
-		if u.Role == clinic.RolePatient {
-			if err := tx.QueryRow(ctx, `SELECT id FROM patients WHERE user_id = $1`, userID).Scan(&patientID); err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
+		if err := tx.QueryRow(ctx, `SELECT id FROM patients WHERE user_id = $1`, userID).Scan(&patientID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
 		t := &AuthToken{Hash: hash, Purpose: TokenReset, UserID: u.ID, Role: u.Role, PatientID: patientID}
 		if err := s.insertToken(ctx, tx, t); err != nil {
