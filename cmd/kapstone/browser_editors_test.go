@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -160,5 +159,5 @@ func TestBrowserEditors(t *testing.T) {
 	b.do(t, "preview phone", chromedp.EmulateViewport(390, 844))
 	shoot("home-preview-phone")
 	b.checkConsole(t)
-	t.Log(fmt.Sprintf("screenshots in %s", shots))
+	t.Logf("screenshots in %s", shots)
 }
