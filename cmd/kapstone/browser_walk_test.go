@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -42,7 +43,9 @@ type walker struct {
 	order    []string
 	visits   int
 	axeRuns  int
-	rules    map[string]bool
+	// focusChecks counts the focused controls whose ring was checked.
+	focusChecks int
+	rules       map[string]bool
 }
 
 // walkDevWords are words for developers that no page may show.
@@ -132,7 +135,19 @@ type walkPageState struct {
 	Wide        string   `json:"wide"`
 	Clipped     []string `json:"clipped"`
 	Headings    string   `json:"headings"`
+	AuditCodes  []string `json:"auditCodes"`
+	TabIndex    []string `json:"tabIndex"`
+	Small       []string `json:"small"`
 }
+
+// walkSmallFields is a script naming the text, search, date and time
+// fields and menus left at the browser's small default look (under 40 px
+// tall): the practice's fields are 48 px, easy to see and to tap.
+const walkSmallFields = `[...document.querySelectorAll("input, select, textarea")].filter(e => {
+  if (["checkbox", "radio", "hidden", "file", "submit", "button", "image", "range", "color", "reset"].includes(e.type)) return false;
+  const r = e.getBoundingClientRect();
+  return r.width > 2 && r.height > 2 && r.height < 40;
+}).slice(0, 6).map(e => e.tagName.toLowerCase() + "[type=" + e.type + "]" + (e.id ? "#" + e.id : "") + " " + Math.round(e.getBoundingClientRect().height) + " px tall")`
 
 // walkClipped is a script listing the boxes whose content is cut off
 // sideways and scrolls inside them (a table in a .table-wrap on a phone):
@@ -163,12 +178,18 @@ func (w *walker) check(name string, sz walkSize) {
 	w.t.Helper()
 	page := name + " " + sz.tag
 	w.visits++
-	st := run1(w.t, w.b, page, chromedp.Evaluate[walkPageState](`({scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, text: document.body.innerText, title: document.title, wide: `+widest+`, clipped: `+walkClipped+`, headings: `+walkHeadings+`})`))
+	st := run1(w.t, w.b, page, chromedp.Evaluate[walkPageState](`({scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, text: document.body.innerText, title: document.title, wide: `+widest+`, clipped: `+walkClipped+`, headings: `+walkHeadings+`, auditCodes: [...document.querySelectorAll("table.audit code")].map(e => e.innerText), tabIndex: [...document.querySelectorAll("[tabindex]")].filter(e => e.tabIndex > 0).map(e => e.outerHTML.slice(0, 60)), small: `+walkSmallFields+`})`))
 	if st.ScrollWidth > st.InnerWidth {
 		w.find(page, "scrolls sideways: %d px wide in a %d px window (%s)", st.ScrollWidth, st.InnerWidth, st.Wide)
 	}
 	for _, c := range st.Clipped {
 		w.find(page, "clips its content in a sideways-scrolling box: %s", c)
+	}
+	for _, e := range st.TabIndex {
+		w.find(page, "a positive tabindex changes the keyboard order: %s", e)
+	}
+	for _, e := range st.Small {
+		w.find(page, "a field keeps the browser's small unstyled look: %s", e)
 	}
 	if st.Headings != "" {
 		w.find(page, "skips a heading level: %s", st.Headings)
@@ -177,8 +198,14 @@ func (w *walker) check(name string, sz walkSize) {
 	for _, m := range uniq(walkDevWords.FindAllString(text, -1)) {
 		w.find(page, "shows the developer word %q: …%s…", m, around(text, m))
 	}
+	// The audit log's action column is the one place for action codes:
+	// its filter takes them.
+	codeless := text
+	for _, c := range st.AuditCodes {
+		codeless = strings.ReplaceAll(codeless, c, "")
+	}
 	var raw []string
-	for _, m := range w.rawNames.FindAllStringSubmatch(text, -1) {
+	for _, m := range w.rawNames.FindAllStringSubmatch(codeless, -1) {
 		raw = append(raw, m[1])
 	}
 	if raw = uniq(raw); len(raw) > 0 {
@@ -212,13 +239,97 @@ func (w *walker) check(name string, sz walkSize) {
 		}
 	}
 	w.shoot(strings.ReplaceAll(name, " ", "-") + "-" + sz.tag)
+	w.checkFocus(page)
+}
+
+// walkFocusNow is a script describing what is wrong with the focus ring
+// of the focused element ("" when it has none to find, or all is well): it
+// must match :focus-visible after a Tab, have an outline at least 2 px wide,
+// and the outline must contrast 3:1 with the background behind it (WCAG
+// 2.2, 1.4.11 and 2.4.7).
+const walkFocusNow = `(() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return "";
+  const cs = getComputedStyle(el);
+  const desc = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " “" + (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 30) + "”";
+  if (!el.matches(":focus-visible")) return "no :focus-visible after Tab on " + desc;
+  if (cs.outlineStyle === "none" || parseFloat(cs.outlineWidth) < 2) return "no visible focus outline on " + desc;
+  const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+  let bg = [255, 255, 255];
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const c = rgb(getComputedStyle(p).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { bg = c.slice(0, 3); break; }
+  }
+  const lum = c => { const v = c.map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); }); return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const a = lum(rgb(cs.outlineColor).slice(0, 3)), b = lum(bg);
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  return ratio < 3 ? "focus outline contrasts only " + ratio.toFixed(1) + ":1 with the background on " + desc : "";
+})()`
+
+// walkFocusMain is a script that moves the focus to the first control in
+// main (after a Tab, so it shows as keyboard focus), for the Tabs after it.
+const walkFocusMain = `(() => {
+  const el = document.querySelector("main a[href], main button, main input:not([type=hidden]):not([tabindex='-1']), main select, main textarea, main summary");
+  if (el) el.focus();
+  return !!el;
+})()`
+
+// checkFocus tabs through the first controls of the page (the skip link
+// and the crisis line), back from its end (the footer) and through the first
+// controls of its main part, and checks each focus ring.
+func (w *walker) checkFocus(page string) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(w.b.ctx, 20*time.Second)
+	defer cancel()
+	look := func() {
+		if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](walkFocusNow)); err != nil {
+			w.find(page, "focus check failed: %v", err)
+		} else if got != "" {
+			w.find(page, "%s", got)
+		}
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)`)); err != nil {
+		w.find(page, "focus check failed: %v", err)
+		return
+	}
+	for range 3 {
+		if _, err := chromedp.Run(ctx, chromedp.KeyEvent("\t")); err != nil {
+			w.find(page, "Tab failed: %v", err)
+			return
+		}
+		look()
+	}
+	// From the end of the page backwards: the footer, on a dark ground.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`)); err != nil {
+		w.find(page, "focus check failed: %v", err)
+		return
+	}
+	for range 2 {
+		if _, err := chromedp.Run(ctx, chromedp.KeyEvent("\t", chromedp.KeyModifiers(chromedp.ModifierShift))); err != nil {
+			w.find(page, "Shift+Tab failed: %v", err)
+			return
+		}
+		look()
+	}
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](walkFocusMain)); err != nil || !ok {
+		return
+	}
+	look()
+	for range 3 {
+		if _, err := chromedp.Run(ctx, chromedp.KeyEvent("\t")); err != nil {
+			w.find(page, "Tab failed: %v", err)
+			return
+		}
+		look()
+	}
+	w.focusChecks += 9
 }
 
 // shoot saves a full-page screenshot.
 func (w *walker) shoot(file string) {
 	w.t.Helper()
 	png := run1(w.t, w.b, file, chromedp.FullScreenshot(80))
-	if err := os.WriteFile(filepath.Join(w.shots, "walk-"+file+".png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(w.shots, "walk-"+file+".jpg"), png, 0o644); err != nil {
 		w.t.Fatal(err)
 	}
 }
@@ -380,6 +491,7 @@ func TestBrowserWalk(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("g-spo2"), "98"),
 		chromedp.Click(chromedp.CSS(`.gate-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("dose-title")))
+	w.check("therapist dosing-dose", walkTablet)
 	b.do(t, "dose", chromedp.SendKeys(chromedp.ID("d-lot"), "K-2291"), chromedp.Click(chromedp.CSS(`#dose button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".session-clock")))
 	w.look("therapist dosing-session", gate, ".session-clock", walkTablet, walkPhone, walkDesktop)
 	b.do(t, "vitals", chromedp.EmulateViewport(walkTablet.w, walkTablet.h), chromedp.Navigate(in.url+gate), chromedp.WaitVisible(chromedp.ID("v-bp")),
@@ -433,8 +545,8 @@ func TestBrowserWalk(t *testing.T) {
 		rules = append(rules, r)
 	}
 	sort.Strings(rules)
-	t.Logf("walk: %d page visits (pages × window sizes), axe-core %s ran %d times with %d rules (%s), in %s; screenshots in %s",
-		w.visits, axeVersion, w.axeRuns, len(rules), strings.Join(axeTags, ", "), time.Since(start0).Round(time.Second), w.shots)
+	t.Logf("walk: %d page visits (pages × window sizes), axe-core %s ran %d times with %d rules (%s), %d focus rings checked, in %s; screenshots in %s",
+		w.visits, axeVersion, w.axeRuns, len(rules), strings.Join(axeTags, ", "), w.focusChecks, time.Since(start0).Round(time.Second), w.shots)
 	if len(w.findings) > 0 {
 		var msg strings.Builder
 		n := 0
