@@ -138,7 +138,18 @@ type walkPageState struct {
 	AuditCodes  []string `json:"auditCodes"`
 	TabIndex    []string `json:"tabIndex"`
 	Small       []string `json:"small"`
+	Broken      []string `json:"broken"`
 }
+
+// walkBrokenLinks is a script naming the navigation and pager links whose
+// words break across two lines ("← Previous / week"), which reads as two
+// links.
+const walkBrokenLinks = `[...document.querySelectorAll(".pager a, header nav a")].filter(a => {
+  if (a.getClientRects().length === 0) return false;
+  const r = document.createRange();
+  r.selectNodeContents(a);
+  return new Set([...r.getClientRects()].filter(q => q.width > 0).map(q => Math.round(q.top))).size > 1;
+}).slice(0, 6).map(a => "“" + a.innerText.replace(/\s+/g, " ").trim() + "”")`
 
 // walkSmallFields is a script naming the text, search, date and time
 // fields and menus left at the browser's small default look (under 40 px
@@ -178,7 +189,7 @@ func (w *walker) check(name string, sz walkSize) {
 	w.t.Helper()
 	page := name + " " + sz.tag
 	w.visits++
-	st := run1(w.t, w.b, page, chromedp.Evaluate[walkPageState](`({scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, text: document.body.innerText, title: document.title, wide: `+widest+`, clipped: `+walkClipped+`, headings: `+walkHeadings+`, auditCodes: [...document.querySelectorAll("table.audit code")].map(e => e.innerText), tabIndex: [...document.querySelectorAll("[tabindex]")].filter(e => e.tabIndex > 0).map(e => e.outerHTML.slice(0, 60)), small: `+walkSmallFields+`})`))
+	st := run1(w.t, w.b, page, chromedp.Evaluate[walkPageState](`({scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, text: document.body.innerText, title: document.title, wide: `+widest+`, clipped: `+walkClipped+`, headings: `+walkHeadings+`, auditCodes: [...document.querySelectorAll("table.audit code")].map(e => e.innerText), tabIndex: [...document.querySelectorAll("[tabindex]")].filter(e => e.tabIndex > 0).map(e => e.outerHTML.slice(0, 60)), small: `+walkSmallFields+`, broken: `+walkBrokenLinks+`})`))
 	if st.ScrollWidth > st.InnerWidth {
 		w.find(page, "scrolls sideways: %d px wide in a %d px window (%s)", st.ScrollWidth, st.InnerWidth, st.Wide)
 	}
@@ -187,6 +198,9 @@ func (w *walker) check(name string, sz walkSize) {
 	}
 	for _, e := range st.TabIndex {
 		w.find(page, "a positive tabindex changes the keyboard order: %s", e)
+	}
+	if len(st.Broken) > 0 {
+		w.find(page, "a navigation link breaks across lines: %s", strings.Join(st.Broken, ", "))
 	}
 	for _, e := range st.Small {
 		w.find(page, "a field keeps the browser's small unstyled look: %s", e)
