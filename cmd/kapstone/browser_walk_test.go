@@ -153,12 +153,16 @@ const walkBrokenLinks = `[...document.querySelectorAll(".pager a, header nav a")
 
 // walkSmallFields is a script naming the text, search, date and time
 // fields and menus left at the browser's small default look (under 40 px
-// tall): the practice's fields are 48 px, easy to see and to tap.
+// tall) or squeezed (under 48 px wide): the practice's fields are 48 px
+// tall, easy to see and to tap, and wide enough to show what is in them.
 const walkSmallFields = `[...document.querySelectorAll("input, select, textarea")].filter(e => {
   if (["checkbox", "radio", "hidden", "file", "submit", "button", "image", "range", "color", "reset"].includes(e.type)) return false;
+  for (let p = e.parentElement; p; p = p.parentElement) {
+    if (p.clientWidth <= 2 && getComputedStyle(p).overflow !== "visible") return false; // visually hidden (a honeypot)
+  }
   const r = e.getBoundingClientRect();
-  return r.width > 2 && r.height > 2 && r.height < 40;
-}).slice(0, 6).map(e => e.tagName.toLowerCase() + "[type=" + e.type + "]" + (e.id ? "#" + e.id : "") + " " + Math.round(e.getBoundingClientRect().height) + " px tall")`
+  return r.width > 2 && r.height > 2 && (r.height < 40 || r.width < 48);
+}).slice(0, 6).map(e => e.tagName.toLowerCase() + "[type=" + e.type + "]" + (e.id ? "#" + e.id : "") + " " + Math.round(e.getBoundingClientRect().width) + "×" + Math.round(e.getBoundingClientRect().height) + " px")`
 
 // walkClipped is a script listing the boxes whose content is cut off
 // sideways and scrolls inside them (a table in a .table-wrap on a phone):
@@ -203,7 +207,7 @@ func (w *walker) check(name string, sz walkSize) {
 		w.find(page, "a navigation link breaks across lines: %s", strings.Join(st.Broken, ", "))
 	}
 	for _, e := range st.Small {
-		w.find(page, "a field keeps the browser's small unstyled look: %s", e)
+		w.find(page, "a field is unstyled and small, or squeezed: %s", e)
 	}
 	if st.Headings != "" {
 		w.find(page, "skips a heading level: %s", st.Headings)
