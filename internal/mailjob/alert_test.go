@@ -88,8 +88,8 @@ func TestAlertEmail(t *testing.T) {
 			if len(jobs) != 1 || !strings.Contains(jobs[0].LastError, "connection refused") {
 				t.Fatalf("email down: pending jobs = %+v, want the alert email with its error", jobs)
 			}
-			if a := f.Do("GET", "/admin/jobs", nil, f.SignIn("admin@example.org")); !strings.Contains(a.Body, "connection refused") || !strings.Contains(a.Body, "alert.email") {
-				t.Errorf("admin jobs page does not show the waiting email and its error")
+			if a := f.Do("GET", "/admin/jobs", nil, f.SignIn("admin@example.org")); !strings.Contains(a.Body, "connection refused") || !strings.Contains(a.Body, "Safety alert email to the care team") || strings.Contains(a.Body, "alert.email") {
+				t.Errorf("admin jobs page does not show the waiting email (in words, not its code name) and its error")
 			}
 			mailer.mu.Lock()
 			mailer.fail = false

@@ -47,8 +47,11 @@ var policy = func() *bluemonday.Policy {
 	return p
 }()
 
-// Render returns src as sanitised HTML. Headings move one level down (the
-// page's title is the only h1), links get rel="nofollow noopener" and no
+// Render returns src as sanitised HTML. Headings are renumbered under the
+// page's title, the only h1: the highest level the text uses becomes h2
+// (authors write "#" or "##" for a section alike), and no heading is more
+// than one level below the one before it (screen readers navigate by
+// level; a jump from h2 to h4 hides a level). Links get rel="nofollow noopener" and no
 // target, a link whose URL is not http, https, mailto or relative keeps
 // only its text, and images load lazily. Only the practice's own images
 // (/media/...) are shown: any other image becomes a link to it, so a page
@@ -124,11 +127,32 @@ func resolve(b []byte) []byte {
 	return util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(b)))
 }
 
+// renumberHeadings puts the document's headings under the page's h1: the
+// highest level used becomes 2, and each heading is at most one level below
+// the heading before it (see Render).
+func renumberHeadings(doc *ast.Document) {
+	var heads []*ast.Heading
+	top := 6
+	_ = ast.Walk(doc, func(node ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := node.(*ast.Heading); ok && entering {
+			heads = append(heads, h)
+			top = min(top, h.Level)
+		}
+		return ast.WalkContinue, nil
+	})
+	prev := 1 // the page's title
+	for _, h := range heads {
+		h.Level = min(h.Level-top+2, prev+1, 6)
+		prev = h.Level
+	}
+}
+
 // checkLinks rewrites the parsed document before it is rendered; see Render.
 type checkLinks struct{}
 
 // Transform implements parser.ASTTransformer.
 func (checkLinks) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
+	renumberHeadings(doc)
 	source := reader.Source()
 	type change struct {
 		old, new ast.Node // new nil: replace old by its children
@@ -140,7 +164,7 @@ func (checkLinks) Transform(doc *ast.Document, reader text.Reader, pc parser.Con
 		}
 		switch v := node.(type) {
 		case *ast.Heading:
-			v.Level = min(v.Level+1, 6)
+			// Renumbered in a second walk, once the highest level is known.
 		case *ast.Link:
 			if SafeURL(string(resolve(v.Destination))) {
 				v.SetAttributeString("rel", []byte("nofollow noopener"))

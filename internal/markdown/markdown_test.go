@@ -73,7 +73,11 @@ func TestRenderHostileMarkdownIsHarmless(t *testing.T) {
 func TestRenderKeepsWhatIsSafe(t *testing.T) {
 	for _, tt := range []struct{ src, want string }{
 		{"# Title", "<h2>Title</h2>"},
-		{"###### Deep", "<h6>Deep</h6>"},
+		{"###### Deep", "<h2>Deep</h2>"},
+		// A post's sections ("##") sit right under the page's h1, and a
+		// level skipped by the author is closed up.
+		{"## What it is\n\nText\n\n### Detail", "<h2>What it is</h2>\n<p>Text</p>\n<h3>Detail</h3>"},
+		{"# One\n\n#### Deep\n\n## Two", "<h2>One</h2>\n<h3>Deep</h3>\n<h3>Two</h3>"},
 		{"**bold** and _soft_", "<p><strong>bold</strong> and <em>soft</em></p>"},
 		{"~~gone~~", "<del>gone</del>"},
 		{"[988](https://988lifeline.org/)", `<a href="https://988lifeline.org/" rel="nofollow noopener">988</a>`},

@@ -152,7 +152,7 @@ func TestAuditViewer(t *testing.T) {
 	}
 	p2 := f.Do("GET", "/admin/audit?page=2", nil, admin)
 	first := func(body string) string {
-		m := regexp.MustCompile(`<tr class="outcome-\w+">\s*<td>(\d+)</td>`).FindStringSubmatch(body)
+		m := regexp.MustCompile(`<tr class="outcome-\w+">\s*<td[^>]*>(\d+)</td>`).FindStringSubmatch(body)
 		if m == nil {
 			return ""
 		}

@@ -165,6 +165,7 @@ func (s *App) parsePages() (map[string]*template.Template, error) {
 			return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
 		},
 		"jobMax":  func() int { return store.JobMaxAttempts },
+		"jobKind": jobKindWords,
 		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		// whenIn shows a time in a patient's time zone (UTC when unknown).
 		"whenIn": func(t time.Time, tz string) string {
@@ -378,6 +379,25 @@ func (s *App) PracticeName(ctx context.Context) string {
 	}
 	s.nameValue, s.nameUntil = name, now.Add(practiceNameTTL)
 	return name
+}
+
+// jobKindWords names a background job's kind in words for the jobs page
+// (issue 15: code names stay in code); a kind it does not know is shown as
+// it is.
+func jobKindWords(kind string) string {
+	switch kind {
+	case store.JobAlertEmail:
+		return "Safety alert email to the care team"
+	case store.JobReminder:
+		return "Appointment reminder to the patient"
+	case store.JobCheckinInvite:
+		return "Check-in invitation to the patient"
+	case store.JobWitnessEmail:
+		return "Audit witness checkpoint by email"
+	case store.JobWitnessHTTP:
+		return "Audit witness checkpoint to the web address"
+	}
+	return kind
 }
 
 // actionWords says in plain words what an audit action did to a patient's

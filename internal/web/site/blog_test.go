@@ -212,7 +212,7 @@ func TestBlogEditor(t *testing.T) {
 
 	// Preview renders the Markdown below the form and saves nothing.
 	r := f.Do("POST", "/site/posts", editorForm("preview"), thea)
-	if r.Status != http.StatusOK || !strings.Contains(r.Body, "<h3>What it is</h3>") || !strings.Contains(r.Body, "<strong>psychotherapy</strong>") {
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "<h2>What it is</h2>") || !strings.Contains(r.Body, "<strong>psychotherapy</strong>") {
 		t.Errorf("preview = %d without the rendered body", r.Status)
 	}
 	if !strings.Contains(r.Body, `value="What ketamine-assisted psychotherapy is"`) || !strings.Contains(r.Body, "Ketamine, given with **psychotherapy**.</textarea>") {
@@ -302,8 +302,8 @@ func TestBlogEditor(t *testing.T) {
 	if m := postLocation.FindStringSubmatch(r.Header.Get("Location")); m == nil || m[2] != "published" {
 		t.Errorf("publish now = %d to %q", r.Status, r.Header.Get("Location"))
 	}
-	if r := f.Do("GET", "/blog/what-ketamine-assisted-psychotherapy-is", nil, ""); r.Status != 200 || !strings.Contains(r.Body, "<h3>What it is</h3>") {
-		t.Errorf("published post = %d", r.Status)
+	if r := f.Do("GET", "/blog/what-ketamine-assisted-psychotherapy-is", nil, ""); r.Status != 200 || !strings.Contains(r.Body, "<h2>What it is</h2>") {
+		t.Errorf("published post = %d, or its section heading is not an h2 right under the title", r.Status)
 	}
 }
 
