@@ -535,7 +535,7 @@ func TestBrowserWalk(t *testing.T) {
 	for _, sz := range walkBoth {
 		b.do(t, "booking "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+jordan), chromedp.WaitVisible(chromedp.ID("ap-start")))
 		w.submit("therapist booking-fails", sz, "#appointments .field-error, .error-summary", chromedp.ScrollIntoView(chromedp.ID("ap-start")),
-			chromedp.Click(chromedp.CSS(`form[action$="/appointments"] button[type=submit]`)))
+			chromedp.Click(chromedp.CSS(`form[action$="/appointments#book"] button[type=submit]`)))
 	}
 	w.look("therapist calendar", "/calendar", "#schedule-title", walkBoth...)
 	w.look("therapist outcomes", "/outcomes", "#outcomes-title", walkBoth...)
@@ -561,8 +561,8 @@ func TestBrowserWalk(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.gate-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("dose-title")))
 	w.check("therapist dosing-dose", walkTablet)
-	b.do(t, "dose", chromedp.SendKeys(chromedp.ID("d-lot"), "K-2291"), chromedp.Click(chromedp.CSS(`#dose button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".session-clock")))
-	w.look("therapist dosing-session", gate, ".session-clock", walkTablet, walkPhone, walkDesktop)
+	b.do(t, "dose", chromedp.SendKeys(chromedp.ID("d-lot"), "K-2291"), chromedp.Click(chromedp.CSS(`#dose button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".session-bar")))
+	w.look("therapist dosing-session", gate, ".session-bar", walkTablet, walkPhone, walkDesktop)
 	b.do(t, "vitals", chromedp.EmulateViewport(walkTablet.w, walkTablet.h), chromedp.Navigate(in.url+gate), chromedp.WaitVisible(chromedp.ID("v-bp")),
 		chromedp.SendKeys(chromedp.ID("v-bp"), "138/88"), chromedp.SendKeys(chromedp.ID("v-hr"), "84"))
 	w.submit("therapist dosing-vitals-saved", walkTablet, `#timeline`, chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
