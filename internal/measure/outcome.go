@@ -22,18 +22,23 @@ type Thresholds struct {
 }
 
 var thresholds = map[string]Thresholds{
+	// Where these were read (REFERENCE.md 1.3): MNCM https://p4qm.org/measures/1884;
+	// https://ps.psychiatryonline.org/doi/full/10.1176/appi.ps.201900295. Reliable
+	// deterioration by symmetry with reliable improvement: its wording is unconfirmed.
 	"phq9": {
 		Remission: 5, ReliableChange: 6, Caseness: 10, ResponseFraction: 0.5,
-		Source: "Response >= 50% drop from baseline: HEDIS DRR-E (NCQA); MNCM https://p4qm.org/measures/1884. " +
-			"Remission < 5: HEDIS DRR-E; https://ps.psychiatryonline.org/doi/full/10.1176/appi.ps.201900295. " +
-			"Caseness >= 10 and reliable change >= 6 points: NHS Talking Therapies (IAPT) definitions, Gyani et al. 2013, " +
-			"Behav Res Ther 51:597; reliable deterioration (rise >= 6) by symmetry, wording unconfirmed — REFERENCE.md 1.3",
+		Source: "Response (a drop of at least 50% from the first score) and remission (a score below 5): NCQA HEDIS " +
+			"measure Depression Remission or Response for Adolescents and Adults (DRR-E), and MN Community Measurement. " +
+			"A clinical case (10 or more) and reliable change (6 points or more, either way): NHS Talking Therapies " +
+			"definitions; Gyani A, Shafran R, Layard R, Clark DM. Enhancing recovery rates: lessons from year one of " +
+			"IAPT. Behav Res Ther. 2013;51(9):597-606.",
 	},
 	"gad7": {
 		Remission: 5, ReliableChange: 4, Caseness: 8, ResponseFraction: 0.5,
-		Source: "Response >= 50% drop and remission < 5: by convention, following the PHQ-9 (HEDIS DRR-E). " +
-			"Caseness >= 8 and reliable change >= 4 points: NHS Talking Therapies (IAPT) definitions, Gyani et al. 2013, " +
-			"Behav Res Ther 51:597; reliable deterioration (rise >= 4) by symmetry, wording unconfirmed — REFERENCE.md 1.3",
+		Source: "Response (a drop of at least 50%) and remission (a score below 5): by convention, as for the PHQ-9 " +
+			"(NCQA HEDIS DRR-E). A clinical case (8 or more) and reliable change (4 points or more, either way): NHS " +
+			"Talking Therapies definitions; Gyani A, Shafran R, Layard R, Clark DM. Enhancing recovery rates: lessons " +
+			"from year one of IAPT. Behav Res Ther. 2013;51(9):597-606.",
 	},
 }
 

@@ -451,7 +451,7 @@ func (s *Store) CareTeam(ctx context.Context, actor Actor, patientID string) ([]
 			u.TOTPSecret = ""
 			m.User, m.Role, m.AddedAt = u, clinic.Role(role), m.AddedAt.UTC()
 			return m, nil
-		}, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, t.team_role, t.is_owner, t.added_at
+		}, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, u.credentials, t.team_role, t.is_owner, t.added_at
 			FROM care_team t JOIN users u ON u.id = t.user_id
 			WHERE t.patient_id = $1 AND t.removed_at IS NULL ORDER BY t.is_owner DESC, t.team_role DESC, lower(u.display_name)`, patientID)
 		return err

@@ -288,7 +288,7 @@ func canEditProfile(actor Actor, userID string) bool {
 	return auth.Can(actor.Role, ownRelation(actor, userID), auth.PermStaffProfile)
 }
 
-const profileColumns = `u.id, u.display_name, u.role, coalesce(p.slug, ''), coalesce(p.credentials, ''), coalesce(p.bio, ''), coalesce(p.public, false), p.updated_at`
+const profileColumns = `u.id, u.display_name, u.role, coalesce(p.slug, ''), coalesce(nullif(p.credentials, ''), u.credentials), coalesce(p.bio, ''), coalesce(p.public, false), p.updated_at`
 
 func scanProfile(row scanner) (*StaffProfile, error) {
 	var p StaffProfile

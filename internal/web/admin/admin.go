@@ -45,9 +45,9 @@ func (s *Handlers) Users(w http.ResponseWriter, r *http.Request) {
 }
 
 type userFormData struct {
-	Email, DisplayName, Role string
-	Roles                    []clinic.Role
-	Errors                   map[string]string
+	Email, DisplayName, Credentials, Role string
+	Roles                                 []clinic.Role
+	Errors                                map[string]string
 }
 
 var staffRoles = []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber, clinic.RoleAdmin}
@@ -59,8 +59,9 @@ func (s *Handlers) UserNewForm(w http.ResponseWriter, r *http.Request) {
 // UserInvite makes a staff invitation and shows its link. Patients
 // are invited from their record, so that the account links to it.
 func (s *Handlers) UserInvite(w http.ResponseWriter, r *http.Request) {
-	d := userFormData{Email: strings.TrimSpace(r.PostFormValue("email")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")), Role: r.PostFormValue("role"), Roles: staffRoles}
-	u := clinic.User{Email: d.Email, DisplayName: d.DisplayName, Role: clinic.Role(d.Role)}
+	d := userFormData{Email: strings.TrimSpace(r.PostFormValue("email")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")),
+		Credentials: strings.TrimSpace(r.PostFormValue("credentials")), Role: r.PostFormValue("role"), Roles: staffRoles}
+	u := clinic.User{Email: d.Email, DisplayName: d.DisplayName, Credentials: d.Credentials, Role: clinic.Role(d.Role)}
 	fe := clinic.FieldErrors{}
 	if err := u.Validate(); err != nil {
 		for k, v := range err.(*clinic.Error).Fields {
@@ -80,12 +81,12 @@ func (s *Handlers) UserInvite(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, http.StatusUnprocessableEntity, "user_new", "Invite a colleague", d)
 		return
 	}
-	link, err := s.NewLink(r, &store.AuthToken{Purpose: store.TokenInvite, Email: u.Email, DisplayName: u.DisplayName, Role: u.Role})
+	link, err := s.NewLink(r, &store.AuthToken{Purpose: store.TokenInvite, Email: u.Email, DisplayName: u.DisplayName, Credentials: u.Credentials, Role: u.Role})
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.usersPage(w, r, usersData{Link: link, LinkOf: "Invitation for " + u.DisplayName + " (" + string(u.Role) + "), valid for 72 hours:"}, http.StatusOK)
+	s.usersPage(w, r, usersData{Link: link, LinkOf: "Invitation for " + u.FullName() + " (" + string(u.Role) + "), valid for 72 hours:"}, http.StatusOK)
 }
 
 func (s *Handlers) adminUserAction(w http.ResponseWriter, r *http.Request, fn func(id string) error, done string) {

@@ -128,6 +128,7 @@ func (s *App) parsePages() (map[string]*template.Template, error) {
 			return t.In(loc).Format("Mon 15:04 MST")
 		},
 		"actionWords": actionWords,
+		"fullName":    clinic.NameWithCredentials, // a name and its credentials, once
 		// For the dosing session.
 		"clock":    func(t time.Time) string { return t.Format("15:04") },
 		"longDate": func(t time.Time) string { return t.Format("Monday, January 2, 2006") },

@@ -1,0 +1,36 @@
+package clinic
+
+import "testing"
+
+func TestCredentialsApartFromName(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		{"Sam Whitaker, LCSW", "LCSW"}, {"Ana Ruiz, psyd", "psyd"}, {"Priya Natarajan, MD", "MD"},
+		{"Lee, Jordan", ""}, {"Sam Whitaker", ""}, {"Sam Whitaker LCSW", ""},
+	} {
+		if got := TrailingCredentials(c.name); got != c.want {
+			t.Errorf("TrailingCredentials(%q) = %q, want %q", c.name, got, c.want)
+		}
+	}
+	for _, c := range []struct{ name, cred, want string }{
+		{"Sam Whitaker", "LCSW", "Sam Whitaker, LCSW"},
+		{"Sam Whitaker, LCSW", "LCSW", "Sam Whitaker, LCSW"}, // never twice
+		{"Sam Whitaker", "", "Sam Whitaker"},
+	} {
+		if got := NameWithCredentials(c.name, c.cred); got != c.want {
+			t.Errorf("NameWithCredentials(%q, %q) = %q, want %q", c.name, c.cred, got, c.want)
+		}
+	}
+	u := User{Email: "sam@example.org", DisplayName: "Sam Whitaker, LCSW", Role: RoleTherapist}
+	err := u.Validate()
+	if fe, _ := err.(*Error); fe == nil || fe.Fields["display_name"] != "Write the name only, and LCSW under Credentials." {
+		t.Errorf("a staff name with credentials: %v, want the display_name error", err)
+	}
+	u = User{Email: "sam@example.org", DisplayName: "Sam Whitaker", Credentials: "LCSW\nMD", Role: RoleTherapist}
+	if fe, _ := u.Validate().(*Error); fe == nil || fe.Fields["credentials"] == "" {
+		t.Errorf("credentials on two lines: no error at the credentials field")
+	}
+	u = User{Email: "casey@example.org", DisplayName: "Casey Morgan, MD", Role: RolePatient}
+	if err := u.Validate(); err != nil {
+		t.Errorf("a patient's name is theirs to write: %v", err)
+	}
+}

@@ -1,0 +1,69 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// TestCredentialsMigrationSplitsNames: migration 0026 moves a trailing
+// ", CRED" of a staff name into the credentials column when CRED is a known
+// licence or degree, in accounts and in unused invitations, and leaves other
+// names (patients, unknown or lower-case suffixes, a bare credential) alone.
+func TestCredentialsMigrationSplitsNames(t *testing.T) {
+	ctx := context.Background()
+	s := openThrough(t, "0025_~")
+	now := time.Now().UTC().Truncate(time.Second)
+	users := []struct{ id, name, role, wantName, wantCred string }{
+		{"u1", "Sam Whitaker, LCSW", "therapist", "Sam Whitaker", "LCSW"},
+		{"u2", "Priya Natarajan, MD", "prescriber", "Priya Natarajan", "MD"},
+		{"u3", "Ana Ruiz, PsyD", "therapist", "Ana Ruiz", "PsyD"},
+		{"u4", "Morgan Reyes", "admin", "Morgan Reyes", ""},
+		{"u5", "Lee, Jordan", "therapist", "Lee, Jordan", ""},        // a surname first, not credentials
+		{"u6", "Kim Park, lcsw", "therapist", "Kim Park, lcsw", ""}, // compared with case
+		{"u7", "Casey Morgan, MD", "patient", "Casey Morgan, MD", ""},
+		{"u8", ", MD", "therapist", ", MD", ""}, // nothing would be left of the name
+		{"u9", "Alex Kim, LPC-S", "therapist", "Alex Kim", "LPC-S"},
+	}
+	for _, u := range users {
+		if err := store.ExecForTest(ctx, s, `INSERT INTO users (id, email, email_lower, display_name, role, password_hash, created_at, updated_at)
+			VALUES ($1, $2, $2, $3, $4, 'h', $5, $5)`, u.id, u.id+"@example.org", u.name, u.role, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.ExecForTest(ctx, s, `INSERT INTO auth_tokens (token_hash, purpose, user_id, email, display_name, role, patient_id, created_by, created_at, expires_at)
+		VALUES ('tok', 'invite', '', 'new@example.org', 'Rae Dunn, LMFT', 'therapist', '', 'u4', $1, $2)`, now, now.Add(72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM users WHERE id = $1 AND display_name = $2 AND credentials = $3`, u.id, u.wantName, u.wantCred)
+		if err != nil || n != 1 {
+			t.Errorf("%q after 0026: want name %q and credentials %q (%v)", u.name, u.wantName, u.wantCred, err)
+		}
+	}
+	tok, err := s.FindToken(ctx, "tok", store.TokenInvite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.DisplayName != "Rae Dunn" || tok.Credentials != "LMFT" {
+		t.Errorf("invitation after 0026 = %q / %q, want Rae Dunn / LMFT", tok.DisplayName, tok.Credentials)
+	}
+	// The invitation makes an account with the credentials apart.
+	u := &clinic.User{DisplayName: tok.DisplayName}
+	if err := s.AcceptAccountToken(ctx, store.System, "tok", store.TokenInvite, u, "h"); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.FindUserByEmail(ctx, "new@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.DisplayName != "Rae Dunn" || got.Credentials != "LMFT" || got.FullName() != "Rae Dunn, LMFT" {
+		t.Errorf("account from the invitation: %q / %q (%q), want Rae Dunn / LMFT", got.DisplayName, got.Credentials, got.FullName())
+	}
+}
