@@ -22,7 +22,7 @@ func TestCredentialsMigrationSplitsNames(t *testing.T) {
 		{"u2", "Priya Natarajan, MD", "prescriber", "Priya Natarajan", "MD"},
 		{"u3", "Ana Ruiz, PsyD", "therapist", "Ana Ruiz", "PsyD"},
 		{"u4", "Morgan Reyes", "admin", "Morgan Reyes", ""},
-		{"u5", "Lee, Jordan", "therapist", "Lee, Jordan", ""},        // a surname first, not credentials
+		{"u5", "Lee, Jordan", "therapist", "Lee, Jordan", ""},       // a surname first, not credentials
 		{"u6", "Kim Park, lcsw", "therapist", "Kim Park, lcsw", ""}, // compared with case
 		{"u7", "Casey Morgan, MD", "patient", "Casey Morgan, MD", ""},
 		{"u8", ", MD", "therapist", ", MD", ""}, // nothing would be left of the name
