@@ -391,14 +391,45 @@ func actionWords(action string) string {
 		return "Read the journal entries you shared"
 	case "dosing.read", "dosing.list":
 		return "Read your dosing session record"
+	case "measures.read", "outcomes.read", "checkin.versions":
+		return "Read your check-in answers and scores"
+	case "timeline.read":
+		return "Read the history of your treatment"
+	case "intake.history":
+		return "Read earlier versions of your health questionnaire"
+	case "intake.safety":
+		return "Followed up a safety answer in your health questionnaire"
+	case "checkin.complete", "checkin.save":
+		return "Saved a check-in"
+	case "measure.assign":
+		return "Asked you to fill in a check-in"
+	case "measure.end":
+		return "Stopped a check-in you were asked to fill in"
+	case "alert.raise", "alert.signal", "alert.email":
+		return "Raised a safety alert for your care team"
+	case "alert.acknowledge":
+		return "Followed up a safety alert"
+	case "alert.list":
+		return "Looked at safety alerts"
+	case "appointment.reminder", "reminders.set":
+		return "Set up your appointment reminders"
+	case "inquiry.convert":
+		return "Made your record from your enquiry"
+	case "access_report.read":
+		return "Looked at who has seen your record"
 	}
 	switch {
 	case strings.HasPrefix(action, "dosing."):
 		return "Recorded your dosing session"
 	case strings.HasPrefix(action, "journal."):
 		return "Worked on your journal"
+	case strings.HasPrefix(action, "checkin."), strings.HasPrefix(action, "measure"):
+		return "Worked on your check-ins"
+	case strings.HasPrefix(action, "appointment"):
+		return "Worked on your appointments"
 	}
-	return "Worked on your record (" + action + ")"
+	// An action with no words of its own yet: never its code name.
+	return "Worked on your record"
 }
 
 // ForgetPracticeName makes the next page read the practice's name afresh,
