@@ -501,3 +501,19 @@ func (s *Store) RemoveTeamMember(ctx context.Context, actor Actor, patientID, us
 		return nil
 	})
 }
+
+// PatientTimeZone returns the time zone of the patient whose portal account
+// is userID ("" when they have none set), for showing that patient times
+// in their zone. It is the account holder's own setting, read for their own
+// pages, so it is not audited.
+func (s *Store) PatientTimeZone(ctx context.Context, userID string) (string, error) {
+	var tz string
+	err := s.read(ctx, func(tx *Tx) error {
+		err := tx.QueryRow(ctx, `SELECT time_zone FROM patients WHERE user_id = $1`, userID).Scan(&tz)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return tz, err
+}
