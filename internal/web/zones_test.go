@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/webtest"
@@ -38,6 +39,7 @@ func TestTimesInReadersZone(t *testing.T) {
 	if err := f.St.UpdatePatientDetails(ctx, f.As("thea@example.org"), &pa); err != nil {
 		t.Fatal(err)
 	}
+	f.Paper("phq9", 8, f.Now.Add(-time.Hour)) // a check-in, on the chart's progress and the portal's
 	thea, pat, admin := f.SignIn("thea@example.org"), f.SignIn("pat@example.org"), f.SignIn("admin@example.org")
 	if r := f.Do("POST", "/patients/"+f.PA.ID+"/appointments", map[string][]string{"kind": {"preparation"}, "starts_at": {"2026-12-01T10:00"}, "minutes": {"50"}}, thea); r.Status != http.StatusSeeOther {
 		t.Fatalf("booking = %d", r.Status)
@@ -48,6 +50,8 @@ func TestTimesInReadersZone(t *testing.T) {
 		// 10:00 in Chicago is 11:00 in New York (16:00 UTC).
 		{"staff", thea, "/patients/" + f.PA.ID, "CST", "10:00 CST"},
 		{"portal", pat, "/portal/appointments", "EST", "11:00 EST"},
+		{"portal", pat, "/portal/progress", "EST", ""},
+		{"portal", pat, "/portal/access", "EST", ""},
 		{"admin", admin, "/admin/audit", "CST", ""},
 	} {
 		r := f.Do("GET", c.path, nil, c.cookie)

@@ -128,7 +128,7 @@ func (s *App) parsePages(loc *time.Location) (map[string]*template.Template, err
 		"actionWords": actionWords,
 		"fullName":    clinic.NameWithCredentials, // a name and its credentials, once
 		// For the dosing session.
-		"clock":    func(t time.Time) string { return t.Format("15:04") },
+		"clock":    func(t time.Time) string { return t.In(loc).Format("15:04") },
 		"longDate": func(t time.Time) string { return t.Format("Monday, January 2, 2006") },
 		"elapsed": func(since, now time.Time) string {
 			m := int(now.Sub(since) / time.Minute)
