@@ -118,7 +118,7 @@ func (u *User) Validate() error {
 	u.Credentials = strings.TrimSpace(u.Credentials)
 	if u.Role != RolePatient {
 		if c := TrailingCredentials(u.DisplayName); c != "" {
-			fe.Add("display_name", "Write the name only, and "+c+" under Credentials.")
+			fe.Add("display_name", "Write the name only, and "+c+" as the credentials.")
 		}
 	}
 	if utf8.RuneCountInString(u.Credentials) > 60 {

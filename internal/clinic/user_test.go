@@ -22,7 +22,7 @@ func TestCredentialsApartFromName(t *testing.T) {
 	}
 	u := User{Email: "sam@example.org", DisplayName: "Sam Whitaker, LCSW", Role: RoleTherapist}
 	err := u.Validate()
-	if fe, _ := err.(*Error); fe == nil || fe.Fields["display_name"] != "Write the name only, and LCSW under Credentials." {
+	if fe, _ := err.(*Error); fe == nil || fe.Fields["display_name"] != "Write the name only, and LCSW as the credentials." {
 		t.Errorf("a staff name with credentials: %v, want the display_name error", err)
 	}
 	u = User{Email: "sam@example.org", DisplayName: "Sam Whitaker", Credentials: "LCSW\nMD", Role: RoleTherapist}

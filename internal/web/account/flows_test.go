@@ -300,7 +300,7 @@ func TestInviteKeepsCredentialsApart(t *testing.T) {
 		t.Errorf("invitation form: want a separate credentials field and a name example without credentials")
 	}
 	bad := f.Do("POST", "/admin/users", url.Values{"email": {"sam@example.org"}, "display_name": {"Sam Whitaker, LCSW"}, "credentials": {"LCSW"}, "role": {"therapist"}}, admin)
-	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "Write the name only, and LCSW under Credentials.") || !strings.Contains(bad.Body, `value="Sam Whitaker, LCSW"`) {
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "Write the name only, and LCSW as the credentials.") || !strings.Contains(bad.Body, `value="Sam Whitaker, LCSW"`) {
 		t.Errorf("credentials in the name = %d, want 422 with the error at the name and the input kept", bad.Status)
 	}
 	ok := f.Do("POST", "/admin/users", url.Values{"email": {"sam@example.org"}, "display_name": {"Sam Whitaker"}, "credentials": {"LCSW"}, "role": {"therapist"}}, admin)
