@@ -166,8 +166,9 @@ var Literature = Figure{
 	K:         17,
 	N:         24,
 	TimePoint: "after the sixth infusion, at the end of the 12-day series (median time to relapse afterwards: 18 days)",
-	Citation: "Murrough et al. 2013, Biological Psychiatry: open-label, up to 6 IV ketamine infusions " +
-		"3 times a week over 12 days in treatment-resistant depression, n = 24; response 70.8%, median time to relapse 18 days.",
+	Citation: "Murrough JW, Perez AM, Pillemer S, et al. Rapid and longer-term antidepressant effects of repeated " +
+		"ketamine infusions in treatment-resistant major depression. Biol Psychiatry. 2013;74(4):250-256. " +
+		"An open-label study: up to 6 IV ketamine infusions 3 times a week over 12 days in treatment-resistant depression, n = 24; response 70.8%, median time to relapse 18 days.",
 	Caveat: "This was a small open-label study of IV infusions with no control group, and a later blinded trial " +
 		"of repeated infusions in hospitalised depression found no added benefit over midazolam; ketamine-assisted " +
 		"psychotherapy uses other routes, doses and patients, so the figure is context for your own numbers, not a target.",
