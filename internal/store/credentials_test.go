@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,5 +66,18 @@ func TestCredentialsMigrationSplitsNames(t *testing.T) {
 	}
 	if got.DisplayName != "Rae Dunn" || got.Credentials != "LMFT" || got.FullName() != "Rae Dunn, LMFT" {
 		t.Errorf("account from the invitation: %q / %q (%q), want Rae Dunn / LMFT", got.DisplayName, got.Credentials, got.FullName())
+	}
+}
+
+// oldSchemaUser adds u to a database migrated only part of the way (an
+// upgrade test's), with the columns every schema has; CreateUser writes the
+// newest schema's.
+func oldSchemaUser(t *testing.T, s *store.Store, u *clinic.User) {
+	t.Helper()
+	u.ID = "u-" + strings.ToLower(strings.ReplaceAll(u.Email, "@", "-"))
+	now := time.Now().UTC().Truncate(time.Second)
+	if err := store.ExecForTest(context.Background(), s, `INSERT INTO users (id, email, email_lower, display_name, role, password_hash, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, 'h', $6, $6)`, u.ID, u.Email, strings.ToLower(u.Email), u.DisplayName, string(u.Role), now); err != nil {
+		t.Fatal(err)
 	}
 }
