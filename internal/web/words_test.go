@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
@@ -66,4 +69,59 @@ func TestNoDeveloperWords(t *testing.T) {
 		}
 	}
 	t.Logf("%d pages checked", len(pages))
+}
+
+// TestCredentialsShownOnce: a therapist whose account and website profile
+// both carry LCSW is "Sam Whitaker, LCSW" once on the post's byline, the
+// author page's title and heading, the About page and the chart's care team
+// (issue 15: "Sam Whitaker, LCSW, LCSW", also in <title>).
+func TestCredentialsShownOnce(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := t.Context()
+	sam := &clinic.User{Email: "sam@example.org", DisplayName: "Sam Whitaker", Credentials: "LCSW", Role: clinic.RoleTherapist, TOTPSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}
+	hash, _ := auth.HashPassword(webtest.TestPassword, webtest.Cheap)
+	if err := f.St.CreateUser(ctx, store.System, sam, hash); err != nil {
+		t.Fatal(err)
+	}
+	f.Users[sam.Email] = sam
+	if err := f.St.SaveStaffProfile(ctx, f.As(sam.Email), &store.StaffProfile{UserID: sam.ID, Slug: "sam-whitaker", Credentials: "LCSW", Bio: "Sam works with adults.", Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.St.AddTeamMember(ctx, f.As("thea@example.org"), f.PA.ID, sam.ID); err != nil {
+		t.Fatal(err)
+	}
+	p := f.Post(sam.Email, store.Post{Title: "Sleep after a session", Body: "Rest."})
+	for _, c := range []struct{ who, path string }{
+		{"", "/blog/" + p.Slug}, {"", "/blog/author/sam-whitaker"}, {"", "/about"}, {"thea@example.org", "/patients/" + f.PA.ID},
+	} {
+		cookie := ""
+		if c.who != "" {
+			cookie = f.SignIn(c.who)
+		}
+		r := f.Do("GET", c.path, nil, cookie)
+		text := visibleText(r.Body)
+		if r.Status != http.StatusOK || !strings.Contains(text, "Sam Whitaker") {
+			t.Errorf("GET %s = %d, want 200 naming Sam Whitaker", c.path, r.Status)
+		}
+		if strings.Contains(text, "LCSW, LCSW") || strings.Contains(text, "LCSW , LCSW") {
+			t.Errorf("GET %s shows the credentials twice", c.path)
+		}
+		if title := regexp.MustCompile(`<title>([^<]*)</title>`).FindStringSubmatch(r.Body); title != nil && strings.Count(title[1], "LCSW") > 1 {
+			t.Errorf("GET %s: <title> %q shows the credentials twice", c.path, title[1])
+		}
+	}
+	if r := f.Do("GET", "/blog/author/sam-whitaker", nil, ""); !strings.Contains(r.Body, "Posts by Sam Whitaker, LCSW") {
+		t.Errorf("author page does not say Posts by Sam Whitaker, LCSW")
+	}
+	// A name that still carries its credentials (one migration 0026 did not
+	// recognise) gets no second copy from the profile either.
+	if _, err := f.RawDB().Exec(`UPDATE users SET display_name = 'Sam Whitaker, LCSW', credentials = '' WHERE email = 'sam@example.org'`); err != nil {
+		t.Fatal(err)
+	}
+	f.Srv.PublicPages.Clear()
+	for _, path := range []string{"/blog/" + p.Slug, "/blog/author/sam-whitaker"} {
+		if r := f.Do("GET", path, nil, ""); strings.Contains(visibleText(r.Body), "LCSW , LCSW") || strings.Contains(r.Body, "LCSW, LCSW") {
+			t.Errorf("GET %s with the credentials in the name shows them twice", path)
+		}
+	}
 }
