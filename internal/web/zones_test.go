@@ -68,3 +68,25 @@ func TestTimesInReadersZone(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditDaysInPracticeZone: the audit log's From and To dates are days in
+// the practice's zone, the zone its times are shown in: an event at 20:00
+// CST on Nov 26 (02:00 UTC on Nov 27) is found under Nov 26, not Nov 27.
+func TestAuditDaysInPracticeZone(t *testing.T) {
+	f := webtest.NewFixture(t)
+	if err := f.St.SetSetting(t.Context(), store.System, "time_zone", "America/Chicago"); err != nil {
+		t.Fatal(err)
+	}
+	f.Now = time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
+	thea := f.SignIn("thea@example.org")
+	if r := f.Do("GET", "/patients/"+f.PA.ID, nil, thea); r.Status != http.StatusOK {
+		t.Fatalf("chart = %d", r.Status)
+	}
+	admin := f.SignIn("admin@example.org")
+	for day, want := range map[string]bool{"2026-11-26": true, "2026-11-27": false} {
+		r := f.Do("GET", "/admin/audit?action=chart.read&from="+day+"&to="+day, nil, admin)
+		if got := regexp.MustCompile(`Nov 26, 2026, 20:00 CST`).MatchString(r.Body); r.Status != http.StatusOK || got != want {
+			t.Errorf("audit log for %s = %d, shows the 20:00 CST read: %v, want %v", day, r.Status, got, want)
+		}
+	}
+}

@@ -193,19 +193,21 @@ func (s *Handlers) Audit(w http.ResponseWriter, r *http.Request) {
 	d := auditData{Filter: f, Sorts: store.AuditSorts(), Page: page}
 	fe := clinic.FieldErrors{}
 	sf := store.AuditFilter{PatientID: f.Patient, ActorID: f.Actor, Action: f.Action, Sort: f.Sort, Offset: (page - 1) * AuditPageSize, Limit: AuditPageSize}
+	// Days are the practice's, the zone the log's times are shown in.
+	loc, _ := s.PracticeZone(r)
 	if f.From != "" {
-		t, err := time.Parse("2006-01-02", f.From)
+		t, err := time.ParseInLocation("2006-01-02", f.From, loc)
 		if err != nil {
 			fe.Add("from", "Enter a date like 2026-11-01.")
 		}
 		sf.From = t
 	}
 	if f.To != "" {
-		t, err := time.Parse("2006-01-02", f.To)
+		t, err := time.ParseInLocation("2006-01-02", f.To, loc)
 		if err != nil {
 			fe.Add("to", "Enter a date like 2026-11-30.")
 		}
-		sf.To = t.Add(24 * time.Hour)
+		sf.To = t.AddDate(0, 0, 1) // the next day's midnight, whatever its length
 	}
 	if f.Patient != "" && !store.ValidID(f.Patient) {
 		fe.Add("patient", "Enter a patient id (26 letters and digits, as in a patient's address), or leave it empty.")
