@@ -165,7 +165,7 @@ func (s *App) parsePages(loc *time.Location) (map[string]*template.Template, err
 		"area": func(name, label, value string, errs map[string]string) formField {
 			return formField{Name: name, Label: label, Value: value, Error: errs[name]}
 		},
-		"today":       func() string { return time.Now().UTC().Format("2006-01-02") },
+		"today":       func() string { return time.Now().In(loc).Format("2006-01-02") },
 		"inc":         func(i int) int { return i + 1 },
 		"dec":         func(i int) int { return i - 1 },
 		"isotimeNano": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
