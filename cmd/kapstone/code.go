@@ -30,11 +30,10 @@ const totpWindow = 30
 // people's authenticator apps, and sign-in still checks a real code.
 func runCode(ctx context.Context, args []string, env *runEnv) error {
 	cfg, rest, err := parseConfigExtra("code", args, env.getenv, env.stdout,
-		"Print the current sign-in code (TOTP) of a demo staff login, or of every staff login\n"+
-			"when no EMAIL is given, so no authenticator app is needed to try the demo.\n"+
-			"Usage: kapstone code [-data-dir DIR] [EMAIL]\n"+
-			"It reads "+demo.LoginsFile+" in the demo's data directory (by default the newest\n"+
-			"demo directory in "+os.TempDir()+").",
+		"kapstone code [-data-dir DIR] [EMAIL]: print the current sign-in code (TOTP) of the demo\n"+
+			"staff login with EMAIL, or of every staff login when no EMAIL is given, so no\n"+
+			"authenticator app is needed to try the demo. It reads only "+demo.LoginsFile+" in the\n"+
+			"demo's data directory (by default the newest demo directory in "+os.TempDir()+").",
 		func(*flag.FlagSet) {})
 	if err != nil {
 		return err
