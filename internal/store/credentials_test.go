@@ -8,6 +8,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/store/storetest"
 )
 
 // TestCredentialsMigrationSplitsNames: migration 0026 moves a trailing
@@ -79,5 +80,29 @@ func oldSchemaUser(t *testing.T, s *store.Store, u *clinic.User) {
 	if err := store.ExecForTest(context.Background(), s, `INSERT INTO users (id, email, email_lower, display_name, role, password_hash, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, 'h', $6, $6)`, u.ID, u.Email, strings.ToLower(u.Email), u.DisplayName, string(u.Role), now); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProfileCredentialsAreTheAccounts: credentials saved on the website
+// profile are the account's, so the staff app and the website show the same
+// ones; a profile never saved shows the account's.
+func TestProfileCredentialsAreTheAccounts(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	u := &clinic.User{Email: "sam@example.org", DisplayName: "Sam Whitaker", Credentials: "LCSW", Role: clinic.RoleTherapist}
+	if err := s.CreateUser(ctx, store.System, u, "h"); err != nil {
+		t.Fatal(err)
+	}
+	sam := store.Actor{UserID: u.ID, Role: u.Role}
+	p, err := s.StaffProfile(ctx, sam, u.ID)
+	if err != nil || p.Credentials != "LCSW" {
+		t.Fatalf("unsaved profile = %+v, %v; want the account's LCSW", p, err)
+	}
+	if err := s.SaveStaffProfile(ctx, sam, &store.StaffProfile{UserID: u.ID, Credentials: "LCSW, CCTP"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.FindUserByEmail(ctx, u.Email)
+	if err != nil || got.FullName() != "Sam Whitaker, LCSW, CCTP" {
+		t.Errorf("account after the profile saved LCSW, CCTP: %q, %v", got.FullName(), err)
 	}
 }

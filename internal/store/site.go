@@ -380,6 +380,11 @@ func (s *Store) SaveStaffProfile(ctx context.Context, actor Actor, p *StaffProfi
 		if err != nil {
 			return err
 		}
+		// One set of credentials per person: the profile's are the account's,
+		// shown after the name in the staff app too (issue 15).
+		if _, err := tx.Exec(ctx, `UPDATE users SET credentials = $1, updated_at = $2 WHERE id = $3`, p.Credentials, now, p.UserID); err != nil {
+			return err
+		}
 		p.UpdatedAt, p.Saved = now, true
 		detail := "hidden"
 		if p.Public {
