@@ -96,7 +96,11 @@ func runUser(ctx context.Context, args []string, env *runEnv) error {
 
 func userAdd(ctx context.Context, st *store.Store, cfg *config, env *runEnv, role clinic.Role, email, name, credentials string, passwordStdin bool) error {
 	u := &clinic.User{Email: email, DisplayName: name, Credentials: credentials, Role: role}
-	if err := u.Validate(); err != nil {
+	err := u.Validate()
+	if m := clinic.NameProblem(name); m != "" && err == nil {
+		err = &clinic.Error{Code: clinic.EInvalid, Message: m, Fields: map[string]string{"display_name": m}}
+	}
+	if err != nil {
 		var ce *clinic.Error
 		errors.As(err, &ce)
 		var parts []string

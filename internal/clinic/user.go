@@ -79,6 +79,16 @@ func NameWithCredentials(name, credentials string) string {
 // (the same list migration 0026 moved out of existing names).
 var knownCredentials = []string{"LCSW", "LICSW", "LMSW", "LMFT", "LPC", "LPCC", "LMHC", "LCPC", "LPC-S", "MD", "DO", "NP", "PA-C", "PhD", "PsyD", "RN", "APRN", "PMHNP-BC", "FNP-BC", "MSW", "MA", "MS", "LCADC", "CADC"}
 
+// NameProblem is what is wrong with a staff member's name as typed where an
+// account is made (an invitation, the command line): credentials after it,
+// which belong in their own field. "" when nothing is.
+func NameProblem(name string) string {
+	if c := TrailingCredentials(strings.TrimSpace(name)); c != "" {
+		return "Write the name only, and " + c + " as the credentials."
+	}
+	return ""
+}
+
 // TrailingCredentials returns the credentials a name ends with after a
 // comma ("Sam Whitaker, LCSW" gives "LCSW"), or "" when it ends with none
 // of the usual licences and degrees.
@@ -116,11 +126,6 @@ func (u *User) Validate() error {
 	}
 	CheckLine(fe, "display_name", u.DisplayName)
 	u.Credentials = strings.TrimSpace(u.Credentials)
-	if u.Role != RolePatient {
-		if c := TrailingCredentials(u.DisplayName); c != "" {
-			fe.Add("display_name", "Write the name only, and "+c+" as the credentials.")
-		}
-	}
 	if utf8.RuneCountInString(u.Credentials) > 60 {
 		fe.Add("credentials", "Use at most 60 characters, like LCSW or MD.")
 	}

@@ -20,17 +20,18 @@ func TestCredentialsApartFromName(t *testing.T) {
 			t.Errorf("NameWithCredentials(%q, %q) = %q, want %q", c.name, c.cred, got, c.want)
 		}
 	}
-	u := User{Email: "sam@example.org", DisplayName: "Sam Whitaker, LCSW", Role: RoleTherapist}
-	err := u.Validate()
-	if fe, _ := err.(*Error); fe == nil || fe.Fields["display_name"] != "Write the name only, and LCSW as the credentials." {
-		t.Errorf("a staff name with credentials: %v, want the display_name error", err)
+	if got := NameProblem("Sam Whitaker, LCSW "); got != "Write the name only, and LCSW as the credentials." {
+		t.Errorf("NameProblem(a name with credentials) = %q", got)
 	}
-	u = User{Email: "sam@example.org", DisplayName: "Sam Whitaker", Credentials: "LCSW\nMD", Role: RoleTherapist}
+	if got := NameProblem("Sam Whitaker"); got != "" {
+		t.Errorf("NameProblem(a name) = %q, want none", got)
+	}
+	u := User{Email: "sam@example.org", DisplayName: "Sam Whitaker", Credentials: "LCSW\nMD", Role: RoleTherapist}
 	if fe, _ := u.Validate().(*Error); fe == nil || fe.Fields["credentials"] == "" {
 		t.Errorf("credentials on two lines: no error at the credentials field")
 	}
 	u = User{Email: "casey@example.org", DisplayName: "Casey Morgan, MD", Role: RolePatient}
 	if err := u.Validate(); err != nil {
-		t.Errorf("a patient's name is theirs to write: %v", err)
+		t.Errorf("a name is the person's to write (a patient has no credentials field): %v", err)
 	}
 }

@@ -71,6 +71,9 @@ func (s *Handlers) UserInvite(w http.ResponseWriter, r *http.Request) {
 	if !u.Role.Staff() {
 		fe.Add("role", "Choose therapist, prescriber or admin. Invite patients from their record.")
 	}
+	if m := clinic.NameProblem(u.DisplayName); m != "" {
+		fe.Add("display_name", m)
+	}
 	if len(fe) == 0 {
 		if _, _, err := s.Store.FindUserByEmail(r.Context(), u.Email); err == nil {
 			fe.Add("email", "An account with this email already exists.")

@@ -442,7 +442,9 @@ func (s *App) ForgetPracticeName() {
 // their own (the practice's when they have none), staff and visitors the
 // practice's.
 func (s *App) readerZone(r *http.Request) *time.Location {
-	if sess := SessionFrom(r.Context()); sess != nil && sess.User != nil && sess.User.Role == clinic.RolePatient {
+	if sess := SessionFrom(r.Context()); sess != nil && sess.User != nil {
+		// Only a patient's account has a record, so staff get "" and read
+		// the practice's zone.
 		if tz, err := s.Store.PatientTimeZone(r.Context(), sess.User.ID); err == nil && tz != "" {
 			if loc, err := time.LoadLocation(tz); err == nil {
 				return loc
