@@ -412,7 +412,7 @@ func actionWords(action string) string {
 	case "appointment.reminder", "reminders.set":
 		return "Set up your appointment reminders"
 	case "inquiry.convert":
-		return "Made your record from your enquiry"
+		return "Made your record from your inquiry"
 	case "access_report.read":
 		return "Looked at who has seen your record"
 	}
