@@ -181,11 +181,12 @@ func TestUserCommand(t *testing.T) {
 	if err != nil || !strings.Contains(stdout.String(), "Account made for ada@example.org") {
 		t.Fatalf("user add -password-stdin = %v, %q", err, stdout.String())
 	}
-	code, out, _ := kapstone(t, "user", "add", "-role", "therapist", "-email", "tam@example.org", "-name", "Tam Lee, LCSW", "-data-dir", dir, "-addr", "127.0.0.1:8080")
+	code, out, _ := kapstone(t, "user", "add", "-role", "therapist", "-email", "tam@example.org", "-name", "Tam Lee", "-credentials", "LCSW", "-data-dir", dir, "-addr", "127.0.0.1:8080")
 	if code != 0 || !strings.Contains(out, "http://127.0.0.1:8080/invite/") {
 		t.Fatalf("user add (invitation) = %d %q, want a link", code, out)
 	}
 	for _, bad := range [][]string{
+		{"user", "add", "-role", "therapist", "-email", "sam@example.org", "-name", "Sam Lee, LCSW", "-data-dir", dir},
 		{"user", "add", "-role", "wizard", "-email", "w@example.org", "-name", "W", "-data-dir", dir},
 		{"user", "add", "-role", "admin", "-email", "not-an-email", "-name", "X", "-data-dir", dir},
 		{"user", "add", "-role", "admin", "-email", "ada@example.org", "-name", "Again", "-data-dir", dir},

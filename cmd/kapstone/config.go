@@ -77,6 +77,7 @@ func (c *config) settings(cmd string) []setting {
 		"migrate": {"data-dir", "db", "audit-key", "log-level"},
 		"user":    {"addr", "data-dir", "db", "public-url", "audit-key", "log-level"},
 		"audit":   {"data-dir", "db", "audit-key", "log-level"},
+		"code":    {"data-dir"},
 	}[cmd]
 	var out []setting
 	for _, s := range all {
@@ -100,8 +101,8 @@ func defaultConfig(cmd string) config {
 		LogLevel:    "info",
 		MailFrom:    "kapstone@localhost",
 	}
-	if cmd == "demo" {
-		c.DataDir = "" // a new temporary directory unless one is given
+	if cmd == "demo" || cmd == "code" {
+		c.DataDir = "" // demo: a new temporary directory unless one is given; code: the newest demo's
 	}
 	return c
 }

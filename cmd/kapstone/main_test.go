@@ -225,6 +225,9 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo did not print the login of %s", l.Email)
 		}
 	}
+	if want := "Codes: go run ./cmd/kapstone code -data-dir " + dir + " EMAIL"; !strings.Contains(in.stdout.String(), want) {
+		t.Errorf("demo output does not say how to get a sign-in code (%q):\n%s", want, in.stdout.String())
+	}
 	for _, role := range []string{"admin", "therapist", "prescriber", "patient"} {
 		if roles[role] == 0 {
 			t.Errorf("demo has no %s login", role)
@@ -237,7 +240,12 @@ func TestDemo(t *testing.T) {
 			t.Fatalf("demo login %s = %d, want 303", l.Email, res.StatusCode)
 		}
 		if l.TOTPSecret != "" {
-			code, _ := auth.TOTPCode(l.TOTPSecret, time.Now())
+			// The code comes from 'kapstone code', as the demo tells people.
+			var out bytes.Buffer
+			if err := run(context.Background(), []string{"kapstone", "code", "-data-dir", dir, l.Email}, func(string) string { return "" }, strings.NewReader(""), &out, io.Discard); err != nil {
+				t.Fatalf("kapstone code %s: %v", l.Email, err)
+			}
+			code := strings.SplitN(out.String(), "\n", 2)[0]
 			res, err := c.PostForm(in.url+"/login/mfa", url.Values{"code": {code}})
 			if err != nil {
 				t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -45,6 +46,7 @@ func commands() []command {
 	return []command{
 		{"serve", "Serve kapstone: the practice website, the staff app and the patient portal.", runServe},
 		{"demo", "Serve a demo practice on a new SQLite database and print its logins.", runDemo},
+		{"code", "Print the current sign-in code of a demo staff login (reads demo-logins.json).", runCode},
 		{"migrate", "Apply database migrations and exit.", runMigrate},
 		{"user", "Manage accounts: add, list, disable, reset-password.", runUser},
 		{"audit", "Check the audit log (verify) or sign its head now (checkpoint).", runAudit},
@@ -256,6 +258,11 @@ func runDemo(ctx context.Context, args []string, env *runEnv) error {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "Staff sign in with a code from an authenticator app: add the TOTP secret to one (\"enter a setup key\").")
+	codeCmd := "go run ./cmd/kapstone code"
+	if filepath.Dir(cfg.DataDir) != filepath.Clean(os.TempDir()) || !strings.HasPrefix(filepath.Base(cfg.DataDir), "kapstone-demo-") {
+		codeCmd += " -data-dir " + cfg.DataDir // code finds only the newest temporary demo by itself
+	}
+	fmt.Fprintf(w, "No authenticator app? Codes: %s EMAIL (no EMAIL: every staff login), in another terminal.\n", codeCmd)
 	fmt.Fprintln(w, "Patients sign in with email and password. Jordan Lee and Riley Chen share the prescriber; Avery Brooks has no portal account yet.")
 	return serveOn(ctx, ln, &cfg, st, log, env)
 }

@@ -34,13 +34,14 @@ func runUser(ctx context.Context, args []string, env *runEnv) error {
 		return &usageError{"kapstone user: name an action: add, list, disable, enable or reset-password; run 'kapstone user -h'"}
 	}
 	action, args := args[0], args[1:]
-	var role, email, name string
+	var role, email, name, credentials string
 	var passwordStdin bool
 	cfg, rest, err := parseConfigExtra("user", args, env.getenv, env.stdout, userSummary, func(fs *flag.FlagSet) {
 		switch action {
 		case "add":
 			fs.StringVar(&role, "role", "", "admin, therapist, prescriber or patient")
-			fs.StringVar(&name, "name", "", "the person's name (and credentials, e.g. \"Alex Kim, LMFT\")")
+			fs.StringVar(&name, "name", "", "the person's name, e.g. \"Alex Kim\"")
+			fs.StringVar(&credentials, "credentials", "", "staff: licences and degrees shown after the name, e.g. LMFT")
 			fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input and make the account now")
 			fallthrough
 		case "disable", "enable", "reset-password":
@@ -69,7 +70,7 @@ func runUser(ctx context.Context, args []string, env *runEnv) error {
 	defer st.Close()
 	switch action {
 	case "add":
-		return userAdd(ctx, st, &cfg, env, clinic.Role(role), email, name, passwordStdin)
+		return userAdd(ctx, st, &cfg, env, clinic.Role(role), email, name, credentials, passwordStdin)
 	case "list":
 		return userList(ctx, st, env)
 	}
@@ -93,15 +94,19 @@ func runUser(ctx context.Context, args []string, env *runEnv) error {
 	return nil
 }
 
-func userAdd(ctx context.Context, st *store.Store, cfg *config, env *runEnv, role clinic.Role, email, name string, passwordStdin bool) error {
-	u := &clinic.User{Email: email, DisplayName: name, Role: role}
-	if err := u.Validate(); err != nil {
+func userAdd(ctx context.Context, st *store.Store, cfg *config, env *runEnv, role clinic.Role, email, name, credentials string, passwordStdin bool) error {
+	u := &clinic.User{Email: email, DisplayName: name, Credentials: credentials, Role: role}
+	err := u.Validate()
+	if m := clinic.NameProblem(name); m != "" && err == nil {
+		err = &clinic.Error{Code: clinic.EInvalid, Message: m, Fields: map[string]string{"display_name": m}}
+	}
+	if err != nil {
 		var ce *clinic.Error
 		errors.As(err, &ce)
 		var parts []string
-		for _, f := range []string{"email", "display_name", "role"} {
+		for _, f := range []string{"email", "display_name", "credentials", "role"} {
 			if m, ok := ce.Fields[f]; ok {
-				flagName := map[string]string{"email": "-email", "display_name": "-name", "role": "-role"}[f]
+				flagName := map[string]string{"email": "-email", "display_name": "-name", "credentials": "-credentials", "role": "-role"}[f]
 				parts = append(parts, flagName+": "+m)
 			}
 		}
@@ -132,7 +137,7 @@ func userAdd(ctx context.Context, st *store.Store, cfg *config, env *runEnv, rol
 		fmt.Fprintf(env.stdout, "Account made for %s (%s). Staff set up two-step verification at their first sign-in.\n", u.Email, u.Role)
 		return nil
 	}
-	link, err := newLink(ctx, st, cfg, cfg.Addr, &store.AuthToken{Purpose: store.TokenInvite, Email: u.Email, DisplayName: u.DisplayName, Role: u.Role})
+	link, err := newLink(ctx, st, cfg, cfg.Addr, &store.AuthToken{Purpose: store.TokenInvite, Email: u.Email, DisplayName: u.DisplayName, Credentials: u.Credentials, Role: u.Role})
 	if err != nil {
 		return err
 	}
@@ -155,7 +160,7 @@ func userList(ctx context.Context, st *store.Store, env *runEnv) error {
 		if u.DisabledAt != nil {
 			status = "disabled"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Email, u.DisplayName, u.Role, mfa, status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Email, u.FullName(), u.Role, mfa, status)
 	}
 	return tw.Flush()
 }

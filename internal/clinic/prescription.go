@@ -60,7 +60,8 @@ var DoseNote = struct{ Text, Source string }{
 	Text: "The drug, route, dose and number of sessions are the prescriber's decision. kapstone does not suggest or check doses: " +
 		"the doses reported for ketamine-assisted psychotherapy vary widely by route and are reports, not recommendations " +
 		"(intramuscular KAP doses are unconfirmed in the sources).",
-	Source: "kapstone clinical reference, section 3 (reported doses, not recommendations)",
+	// Where: the clinical reference notes (REFERENCE.md section 3).
+	Source: "doses reported by KAP practices such as Journey Clinical, and in published case series: reports, not recommendations",
 }
 
 // PrescriptionInput is what a prescriber types to record a prescription.

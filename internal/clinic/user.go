@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Role is what a user is to the practice. It decides, with care-team
@@ -59,6 +60,50 @@ type User struct {
 	TOTPSecret  string // base32; empty when the user has no second factor
 	DisabledAt  *time.Time
 	CreatedAt   time.Time
+	Credentials string // staff: licences and degrees, like "LCSW" or "MD"; never part of DisplayName
+}
+
+// FullName is the name with the credentials after it, once: "Sam Whitaker, LCSW".
+func (u *User) FullName() string { return NameWithCredentials(u.DisplayName, u.Credentials) }
+
+// NameWithCredentials joins a name and its credentials with a comma, and
+// leaves out credentials the name already ends with.
+func NameWithCredentials(name, credentials string) string {
+	if credentials == "" || strings.HasSuffix(strings.ToLower(name), ", "+strings.ToLower(credentials)) {
+		return name
+	}
+	return name + ", " + credentials
+}
+
+// knownCredentials are the licences and degrees a name is checked for
+// (the same list migration 0026 moved out of existing names).
+var knownCredentials = []string{"LCSW", "LICSW", "LMSW", "LMFT", "LPC", "LPCC", "LMHC", "LCPC", "LPC-S", "MD", "DO", "NP", "PA-C", "PhD", "PsyD", "RN", "APRN", "PMHNP-BC", "FNP-BC", "MSW", "MA", "MS", "LCADC", "CADC"}
+
+// NameProblem is what is wrong with a staff member's name as typed where an
+// account is made (an invitation, the command line): credentials after it,
+// which belong in their own field. "" when nothing is.
+func NameProblem(name string) string {
+	if c := TrailingCredentials(strings.TrimSpace(name)); c != "" {
+		return "Write the name only, and " + c + " as the credentials."
+	}
+	return ""
+}
+
+// TrailingCredentials returns the credentials a name ends with after a
+// comma ("Sam Whitaker, LCSW" gives "LCSW"), or "" when it ends with none
+// of the usual licences and degrees.
+func TrailingCredentials(name string) string {
+	i := strings.LastIndex(name, ", ")
+	if i < 0 {
+		return ""
+	}
+	last := strings.TrimSpace(name[i+2:])
+	for _, c := range knownCredentials {
+		if strings.EqualFold(last, c) {
+			return last
+		}
+	}
+	return ""
 }
 
 // NormalizeEmail trims an address and lower-cases it for comparison.
@@ -80,6 +125,11 @@ func (u *User) Validate() error {
 		fe.Add("display_name", "Use at most 200 characters.")
 	}
 	CheckLine(fe, "display_name", u.DisplayName)
+	u.Credentials = strings.TrimSpace(u.Credentials)
+	if utf8.RuneCountInString(u.Credentials) > 60 {
+		fe.Add("credentials", "Use at most 60 characters, like LCSW or MD.")
+	}
+	CheckLine(fe, "credentials", u.Credentials)
 	if !u.Role.Valid() {
 		fe.Add("role", "Choose admin, therapist, prescriber or patient.")
 	}

@@ -36,14 +36,15 @@ type Login struct {
 }
 
 var staffPeople = []struct {
-	role  clinic.Role
-	name  string
-	email string
+	role        clinic.Role
+	name        string
+	credentials string // apart from the name: the pages add it once
+	email       string
 }{
-	{clinic.RoleAdmin, "Morgan Reyes", "admin@willowcreek.example"},
-	{clinic.RoleTherapist, "Lena Ortiz, LMFT", "lena.ortiz@willowcreek.example"},
-	{clinic.RoleTherapist, "Sam Whitaker, LCSW", "sam.whitaker@willowcreek.example"},
-	{clinic.RolePrescriber, "Priya Natarajan, MD", "priya.natarajan@riverbend-medical.example"},
+	{clinic.RoleAdmin, "Morgan Reyes", "", "admin@willowcreek.example"},
+	{clinic.RoleTherapist, "Lena Ortiz", "LMFT", "lena.ortiz@willowcreek.example"},
+	{clinic.RoleTherapist, "Sam Whitaker", "LCSW", "sam.whitaker@willowcreek.example"},
+	{clinic.RolePrescriber, "Priya Natarajan", "MD", "priya.natarajan@riverbend-medical.example"},
 }
 
 // patientPeople are the demo patients: the therapist who owns each case
@@ -443,7 +444,7 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		if err != nil {
 			return nil, err
 		}
-		u := &clinic.User{Email: l.Email, DisplayName: l.Name, Role: l.Role, TOTPSecret: l.TOTPSecret}
+		u := &clinic.User{Email: l.Email, DisplayName: l.Name, Credentials: sp.credentials, Role: l.Role, TOTPSecret: l.TOTPSecret}
 		if err := st.CreateUser(ctx, store.System, u, hash); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", l.Email, err)
 		}

@@ -2,37 +2,56 @@ package measure
 
 import "fmt"
 
-// Notices and sources, as given in the clinical reference notes (REFERENCE.md section 1).
+// Notices and sources of the instruments (clinical reference notes, REFERENCE.md section 1).
 const (
 	noticePfizer = "Developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke and colleagues, " +
 		"with an educational grant from Pfizer Inc. No permission required to reproduce, translate, display or distribute."
 	stemTwoWeeks = "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
 
-	srcPHQ9 = "PHQ-9 (Kroenke, Spitzer & Williams): wording, licence and footer from phqscreeners.com via camcops " +
-		"docs/source/tasks/phq9.rst; bands 0-4/5-9/10-14/15-19/20-27 and item 9 > 0 → same-day review regardless " +
-		"of total from camcops tasks/phq9.py; LOINC 44249-1 panel, 44261-6 total, item codes in HL7 US Core " +
-		"Observation-PHQ9-panel-example-44249-1 hasMember order (verify at loinc.org) — REFERENCE.md 1, 1.1"
-	srcGAD7 = "GAD-7 (Spitzer, Kroenke, Williams & Löwe): wording and bands 0-4/5-9/10-14/15-21 from camcops " +
-		"docs/source/tasks/gad7.rst; 0 option is \"Not at all\" (Zorowitz 2021, Lancet Psychiatry 8:180); LOINC " +
-		"69737-5 panel, 70274-6 total (HL7 personal-health-record-format-ig QuestionnaireResponse-ScoredAssessment-GAD7; " +
-		"verify at loinc.org) — REFERENCE.md 1, 1.2"
-	srcPHQ2 = "PHQ-2 = PHQ-9 items 1-2, range 0-6, >= 3 positive → give the PHQ-9; total LOINC 55758-7 " +
-		"(panel 55757-9 unconfirmed, left blank) — REFERENCE.md 1"
-	srcGAD2 = "GAD-2 = GAD-7 items 1-2, range 0-6, >= 3 positive → give the GAD-7; LOINC codes unconfirmed, " +
-		"left blank — REFERENCE.md 1"
-	srcPCL5 = "PCL-5 (National Center for PTSD): 20 items 0-4 (past month), total 0-80, no official severity bands; " +
-		"provisional PTSD cut-off 33, the upper end of the 31-33 range given (PCL-5 qxmd calculator page); DSM-5 " +
-		"rule: an item >= 2 is endorsed, need >= 1 of B (items 1-5), >= 1 of C (6-7), >= 2 of D (8-14), " +
-		">= 2 of E (15-20) (camcops tasks/pcl5.py); Probable needs both the cut-off and the cluster rule. " +
-		"Item wording not in the reference and VA reuse terms unconfirmed, so it is supplied by the practice " +
-		"— REFERENCE.md 1, 1.4"
-	srcRisk = "C-SSRS Screener structure: Q1 wish to be dead, Q2 active suicidal thoughts (No → skip to Q6), " +
-		"Q3 method, Q4 intent without plan, Q5 plan with intent, Q6 suicidal behaviour ever + within the past " +
-		"3 months; triage by the highest item endorsed, not a sum: low = yes to 1-2 only, moderate = yes to 3 " +
-		"or behaviour more than 3 months ago, high = yes to 4 or 5 or behaviour within 3 months (Columbia " +
-		"triage guidelines, https://docsbay.net/doc/914678/c-ssrs-triage-guidelines; " +
-		"https://help.blueprint-health.com/en/articles/5208202). Item text licensed (RFMH; electronic use via " +
-		"Clario), so the practice supplies it — REFERENCE.md 1.5"
+	// The sources below are shown to staff on the instruments page: a
+	// citation and the scoring in plain words. Where each detail was read
+	// (clinical reference notes, REFERENCE.md section 1) stays here:
+	//   - PHQ-9 (1, 1.1): wording, licence and footer from phqscreeners.com via
+	//     camcops docs/source/tasks/phq9.rst; bands and item 9 rule from camcops
+	//     tasks/phq9.py; LOINC 44249-1 panel, 44261-6 total, item codes in HL7
+	//     US Core Observation-PHQ9-panel-example-44249-1 (verify at loinc.org).
+	//   - GAD-7 (1, 1.2): wording and bands from camcops docs/source/tasks/gad7.rst;
+	//     LOINC 69737-5 panel, 70274-6 total (HL7 personal-health-record-format-ig
+	//     QuestionnaireResponse-ScoredAssessment-GAD7; verify at loinc.org).
+	//   - PHQ-2 (1): total LOINC 55758-7 (panel 55757-9 unconfirmed, left blank).
+	//   - GAD-2 (1): LOINC codes unconfirmed, left blank.
+	//   - PCL-5 (1, 1.4): cut-off from the PCL-5 qxmd calculator page; cluster
+	//     rule as in camcops tasks/pcl5.py; item wording not in the reference and
+	//     VA reuse terms unconfirmed, so the practice supplies it.
+	//   - Risk screen (1.5): Columbia triage guidelines,
+	//     https://docsbay.net/doc/914678/c-ssrs-triage-guidelines and
+	//     https://help.blueprint-health.com/en/articles/5208202; item text
+	//     licensed (RFMH; electronic use via Clario), so the practice supplies it.
+	srcPHQ9 = "Kroenke K, Spitzer RL, Williams JBW. The PHQ-9: validity of a brief depression severity measure. " +
+		"J Gen Intern Med. 2001;16(9):606-613. Scoring: total 0-27; minimal 0-4, mild 5-9, moderate 10-14, " +
+		"moderately severe 15-19, severe 20-27; any answer above \"not at all\" to question 9 needs a review the same " +
+		"day, whatever the total."
+	srcGAD7 = "Spitzer RL, Kroenke K, Williams JBW, Löwe B. A brief measure for assessing generalized anxiety disorder: " +
+		"the GAD-7. Arch Intern Med. 2006;166(10):1092-1097. Scoring: total 0-21; minimal 0-4, mild 5-9, moderate " +
+		"10-14, severe 15-21. The first answer reads \"Not at all\" (Zorowitz S, et al. Lancet Psychiatry. 2021;8:180)."
+	srcPHQ2 = "Kroenke K, Spitzer RL, Williams JBW. The Patient Health Questionnaire-2: validity of a two-item " +
+		"depression screener. Med Care. 2003;41(11):1284-1292. Scoring: the first two PHQ-9 questions, total 0-6; " +
+		"3 or more is positive: give the PHQ-9."
+	srcGAD2 = "Kroenke K, Spitzer RL, Williams JBW, Monahan PO, Löwe B. Anxiety disorders in primary care: prevalence, " +
+		"impairment, comorbidity, and detection. Ann Intern Med. 2007;146(5):317-325. Scoring: the first two GAD-7 " +
+		"questions, total 0-6; 3 or more is positive: give the GAD-7."
+	srcPCL5 = "Weathers FW, Litz BT, Keane TM, Palmieri PA, Marx BP, Schnurr PP. The PTSD Checklist for DSM-5 (PCL-5). " +
+		"National Center for PTSD; 2013. Scoring: 20 questions about the past month, each 0-4, total 0-80, with no " +
+		"official severity bands. Probable PTSD needs both a total of 33 or more (the upper end of the suggested " +
+		"31-33) and the DSM-5 pattern: an answer of 2 or more counts, with at least 1 of questions 1-5, 1 of 6-7, " +
+		"2 of 8-14 and 2 of 15-20. The practice supplies the wording of the questions."
+	srcRisk = "Posner K, Brown GK, Stanley B, et al. The Columbia-Suicide Severity Rating Scale: initial validity and " +
+		"internal consistency findings from three multisite studies with adolescents and adults. Am J Psychiatry. " +
+		"2011;168(12):1266-1277. Structure of the C-SSRS Screener: 1 wish to be dead, 2 active suicidal thoughts " +
+		"(no: go to 6), 3 method, 4 intent without a plan, 5 plan with intent, 6 suicidal behaviour ever and in the " +
+		"past 3 months. Triage follows the highest answer, not a sum: low is yes to 1 or 2 only; moderate is yes to " +
+		"3, or behaviour more than 3 months ago; high is yes to 4 or 5, or behaviour in the past 3 months. The " +
+		"practice supplies the licensed wording of the questions."
 )
 
 var frequency = []Option{

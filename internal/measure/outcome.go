@@ -22,18 +22,23 @@ type Thresholds struct {
 }
 
 var thresholds = map[string]Thresholds{
+	// Where these were read (REFERENCE.md 1.3): MNCM https://p4qm.org/measures/1884;
+	// https://ps.psychiatryonline.org/doi/full/10.1176/appi.ps.201900295. Reliable
+	// deterioration by symmetry with reliable improvement: its wording is unconfirmed.
 	"phq9": {
 		Remission: 5, ReliableChange: 6, Caseness: 10, ResponseFraction: 0.5,
-		Source: "Response >= 50% drop from baseline: HEDIS DRR-E (NCQA); MNCM https://p4qm.org/measures/1884. " +
-			"Remission < 5: HEDIS DRR-E; https://ps.psychiatryonline.org/doi/full/10.1176/appi.ps.201900295. " +
-			"Caseness >= 10 and reliable change >= 6 points: NHS Talking Therapies (IAPT) definitions, Gyani et al. 2013, " +
-			"Behav Res Ther 51:597; reliable deterioration (rise >= 6) by symmetry, wording unconfirmed — REFERENCE.md 1.3",
+		Source: "Response (a drop of at least 50% from the first score) and remission (a score below 5): NCQA HEDIS " +
+			"measure Depression Remission or Response for Adolescents and Adults (DRR-E), and MN Community Measurement. " +
+			"A clinical case (10 or more) and reliable change (6 points or more, either way): NHS Talking Therapies " +
+			"definitions; Gyani A, Shafran R, Layard R, Clark DM. Enhancing recovery rates: lessons from year one of " +
+			"IAPT. Behav Res Ther. 2013;51(9):597-606.",
 	},
 	"gad7": {
 		Remission: 5, ReliableChange: 4, Caseness: 8, ResponseFraction: 0.5,
-		Source: "Response >= 50% drop and remission < 5: by convention, following the PHQ-9 (HEDIS DRR-E). " +
-			"Caseness >= 8 and reliable change >= 4 points: NHS Talking Therapies (IAPT) definitions, Gyani et al. 2013, " +
-			"Behav Res Ther 51:597; reliable deterioration (rise >= 4) by symmetry, wording unconfirmed — REFERENCE.md 1.3",
+		Source: "Response (a drop of at least 50%) and remission (a score below 5): by convention, as for the PHQ-9 " +
+			"(NCQA HEDIS DRR-E). A clinical case (8 or more) and reliable change (4 points or more, either way): NHS " +
+			"Talking Therapies definitions; Gyani A, Shafran R, Layard R, Clark DM. Enhancing recovery rates: lessons " +
+			"from year one of IAPT. Behav Res Ther. 2013;51(9):597-606.",
 	},
 }
 
@@ -161,8 +166,9 @@ var Literature = Figure{
 	K:         17,
 	N:         24,
 	TimePoint: "after the sixth infusion, at the end of the 12-day series (median time to relapse afterwards: 18 days)",
-	Citation: "Murrough et al. 2013, Biological Psychiatry: open-label, up to 6 IV ketamine infusions " +
-		"3 times a week over 12 days in treatment-resistant depression, n = 24; response 70.8%, median time to relapse 18 days.",
+	Citation: "Murrough JW, Perez AM, Pillemer S, et al. Rapid and longer-term antidepressant effects of repeated " +
+		"ketamine infusions in treatment-resistant major depression. Biol Psychiatry. 2013;74(4):250-256. " +
+		"An open-label study: up to 6 IV ketamine infusions 3 times a week over 12 days in treatment-resistant depression, n = 24; response 70.8%, median time to relapse 18 days.",
 	Caveat: "This was a small open-label study of IV infusions with no control group, and a later blinded trial " +
 		"of repeated infusions in hospitalised depression found no added benefit over midazolam; ketamine-assisted " +
 		"psychotherapy uses other routes, doses and patients, so the figure is context for your own numbers, not a target.",

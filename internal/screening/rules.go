@@ -1,27 +1,40 @@
 package screening
 
-// Sources, as cited in the clinical reference notes (REFERENCE.md section 2).
+// Sources are shown to staff with each flag, so they are citations a
+// clinician can look up: author or publisher, title, journal and year. The
+// notes on where each was read (REFERENCE.md section 2 of the clinical
+// reference notes) stay here, in comments:
+//   - srcLabel: summarised at https://wcmedicine.com/?p=441 and
+//     https://www.usmedicine.com/2021online-dir/inc/html/33.html
+//   - srcLabelBP: measure before dosing, weigh risk above about 140/90,
+//     recheck at about 40 minutes; https://www.spravatohcp.com/dosing-spravato-trd
+//   - srcClinicBP: https://www.acceleratedpsychiatry.com/for-providers (140/90)
+//     and https://fieldtriphealth.ca/?p=11131 (160/100)
+//   - srcPsyon: https://www.psyon.cz/en/faq/exclusion-criteria/
+//   - srcKalea: https://www.kaleawellness.com/post/navigating-the-boundaries-understanding-contraindications-for-ketamine-assisted-psychotherapy
+//   - srcOakbrnch: https://www.oakbranchcounseling.com/post/contraindications-for-ketamine-assisted-psychotherapy
+//   - srcAndrade: https://www.psychiatrist.com/JCP/article/Pages/2017/v78n07/17f11802.aspx
+//   - srcVeraart: https://research.rug.nl/en/publications/pharmacodynamic-interactions-between-ketamine-and-psychiatric-med
+//   - srcATC: https://atcddd.fhi.no/atc_ddd_index/
+//   - srcConsent: REFERENCE.md section 2
+//   - srcPolicy: the exclusions of the product seed (issue 4)
+//   - srcKetalar: found on 2 December 2026 (REFERENCE.md 7.5 asks for its
+//     current wording); DailyMed set 14e8f864-8b8a-4e7e-8439-e510d3107063,
+//     https://fda.report/DailyMed/46dab560-8ecd-4d92-8c92-6baa2310b09b
 const (
-	srcLabel = "Spravato (esketamine) US prescribing information (FDA label), summarised at " +
-		"https://wcmedicine.com/?p=441 and https://www.usmedicine.com/2021online-dir/inc/html/33.html"
-	srcLabelBP = "Spravato label, blood pressure warning and dosing rule (measure before dosing; weigh risk " +
-		"if above about 140/90; recheck at about 40 minutes): https://www.spravatohcp.com/dosing-spravato-trd"
-	srcClinicBP = "clinic thresholds vary, 140/90 (https://www.acceleratedpsychiatry.com/for-providers) " +
-		"to 160/100 (https://fieldtriphealth.ca/?p=11131)"
-	srcPsyon    = "Psyon exclusion criteria, https://www.psyon.cz/en/faq/exclusion-criteria/"
-	srcKalea    = "Kalea Wellness, contraindications for KAP, https://www.kaleawellness.com/post/navigating-the-boundaries-understanding-contraindications-for-ketamine-assisted-psychotherapy"
-	srcOakbrnch = "Oak Branch Counseling, contraindications for KAP, https://www.oakbranchcounseling.com/post/contraindications-for-ketamine-assisted-psychotherapy"
-	srcAndrade  = "Andrade, J Clin Psychiatry 2017, ketamine drug interactions, https://www.psychiatrist.com/JCP/article/Pages/2017/v78n07/17f11802.aspx"
-	srcVeraart  = "Veraart et al. 2021, pharmacodynamic interactions between ketamine and psychiatric medications, https://research.rug.nl/en/publications/pharmacodynamic-interactions-between-ketamine-and-psychiatric-med"
-	srcATC      = "WHO ATC index, https://atcddd.fhi.no/atc_ddd_index/"
-	srcConsent  = "a KAP clinic consent form (REFERENCE.md section 2: no alcohol, benzodiazepines, cannabis, opioids, stimulants or lamotrigine 24 h before and after dosing)"
-	srcSeed     = "kapstone product seed (issue 4): exclusions for a history of psychosis, mania or schizophrenia, and current benzodiazepines, stimulants or MAOIs"
+	srcLabel    = "Spravato (esketamine) nasal spray, US prescribing information (Janssen Pharmaceuticals)"
+	srcLabelBP  = "Spravato US prescribing information, blood pressure warning and dosing (measure before dosing; weigh the risk above about 140/90; measure again about 40 minutes after)"
+	srcClinicBP = "practice thresholds vary from 140/90 (Accelerated Psychiatry, information for providers) to 160/100 (Field Trip Health)"
+	srcPsyon    = "Psyon clinic, exclusion criteria for ketamine-assisted therapy"
+	srcKalea    = "Kalea Wellness, \"Navigating the boundaries: understanding contraindications for ketamine-assisted psychotherapy\""
+	srcOakbrnch = "Oak Branch Counseling, \"Contraindications for ketamine-assisted psychotherapy\""
+	srcAndrade  = "Andrade C. Ketamine for depression, 5: potential pharmacokinetic and pharmacodynamic drug interactions. J Clin Psychiatry. 2017;78(7)"
+	srcVeraart  = "Veraart JKE, et al. Pharmacodynamic interactions between ketamine and psychiatric medications used in the treatment of depression: a systematic review. Int J Neuropsychopharmacol. 2021"
+	srcATC      = "WHO Collaborating Centre for Drug Statistics Methodology, ATC/DDD Index"
+	srcConsent  = "KAP practice consent forms (no alcohol, benzodiazepines, cannabis, opioids, stimulants or lamotrigine 24 hours before and after dosing)"
+	srcPolicy   = "kapstone screening policy: a history of psychosis, mania or schizophrenia, and current benzodiazepines, stimulants or MAOIs, exclude until a prescriber decides"
 	srcReview   = "kapstone clinical review"
-	// srcKetalar is the ketamine label's drug interactions section, found on
-	// 2 December 2026 (REFERENCE.md 7.5 asks for its current wording).
-	srcKetalar = "Ketalar (ketamine hydrochloride) injection, US prescribing information (Par Pharmaceutical; " +
-		"DailyMed set 14e8f864-8b8a-4e7e-8439-e510d3107063; relabelled by Henry Schein, revised 10/2024, " +
-		"https://fda.report/DailyMed/46dab560-8ecd-4d92-8c92-6baa2310b09b), section 7 (Drug Interactions)"
+	srcKetalar  = "Ketalar (ketamine hydrochloride) injection, US prescribing information (Par Pharmaceutical, revised 10/2024), section 7 (Drug Interactions)"
 )
 
 // Rule ids that are not a question, a medication class or an age.
@@ -46,20 +59,20 @@ var rules = []Rule{
 		ID: "psychosis-history", Level: Exclude, Question: "psychosis_history",
 		Reason: "History of psychosis or schizophrenia: ketamine can worsen psychotic symptoms " +
 			"(label: assess carefully; most KAP clinics exclude).",
-		Source: srcLabel + "; " + srcPsyon + "; " + srcSeed,
+		Source: srcLabel + "; " + srcPsyon + "; " + srcPolicy,
 	},
 	{
 		ID: "mania-history", Level: Exclude, Question: "mania_history",
 		Reason: "History of mania, hypomania or bipolar disorder: ketamine can trigger mania, and the product " +
 			"excludes a history of mania; a prescriber may override, with a written reason, for bipolar " +
 			"disorder that has been stable for some months.",
-		Source: srcKalea + "; " + srcSeed,
+		Source: srcKalea + "; " + srcPolicy,
 	},
 	{
 		ID: "mania-recent", Level: Exclude, Question: "mania_recent",
 		Reason: "Mania or hypomania in the past 3 months: ketamine can trigger or worsen mania; " +
 			"defer until mood has been stable for some months.",
-		Source: srcKalea + "; " + srcSeed,
+		Source: srcKalea + "; " + srcPolicy,
 	},
 	{
 		ID: "family-psychosis", Level: Caution, Question: "family_psychosis",
@@ -140,7 +153,7 @@ var rules = []Rule{
 		ID: "glaucoma", Level: Caution, Question: "glaucoma",
 		Reason: "Glaucoma or raised eye pressure: listed by KAP clinics as a relative contraindication, " +
 			"because ketamine may raise eye pressure.",
-		Source: "KAP clinic consent forms; unconfirmed in the Spravato label (REFERENCE.md section 2)",
+		Source: "KAP practice consent forms; unconfirmed: not in the Spravato prescribing information",
 	},
 	// Pregnancy
 	{
@@ -172,7 +185,7 @@ var rules = []Rule{
 	{
 		ID: "ketamine-prior", Level: Info, Question: "ketamine_prior",
 		Reason: "Has used ketamine before: ask about the setting, the dose and how it went.",
-		Source: "kapstone issue 4 (intake asks about substance use, including prior ketamine)",
+		Source: "kapstone screening policy: the intake asks about substance use, including ketamine taken before",
 	},
 	// Safety
 	{
@@ -203,21 +216,21 @@ var rules = []Rule{
 		ID: "med-benzodiazepine", Level: Exclude, Classes: []string{classBenzodiazepine},
 		Reason: "Current benzodiazepine: may blunt or shorten the response to ketamine and adds sedation; " +
 			"a taper or a hold must be planned with the prescriber.",
-		Source: srcAndrade + "; " + srcVeraart + "; " + srcSeed + "; ATC N05BA, N05CD, N03AE01 (" + srcATC + ")",
+		Source: srcAndrade + "; " + srcVeraart + "; " + srcPolicy + "; ATC N05BA, N05CD, N03AE01 (" + srcATC + ")",
 	},
 	{
 		ID: "med-psychostimulant", Level: Exclude, Classes: []string{classStimulant},
 		Reason: "Current psychostimulant, or phentermine (an appetite suppressant that is a sympathomimetic " +
 			"stimulant and raises blood pressure and heart rate in the same way): adds to the rise in blood " +
 			"pressure and heart rate during dosing.",
-		Source: srcAndrade + "; " + srcSeed + "; " + srcReview + " (phentermine treated as a psychostimulant for " +
+		Source: srcAndrade + "; " + srcPolicy + "; " + srcReview + " (phentermine treated as a psychostimulant for " +
 			"blood pressure); ATC N06BA, phentermine A08AA01, A08AA51 (" + srcATC + ")",
 	},
 	{
 		ID: "med-maoi", Level: Exclude, Classes: []string{classMAOI, classMAOB},
 		Reason: "Current MAO inhibitor (including the selegiline patch, MAO-B inhibitors, and linezolid and " +
 			"methylene blue, which inhibit MAO): risk of a hypertensive reaction with ketamine.",
-		Source: srcAndrade + "; " + srcSeed + "; linezolid (Zyvox) and methylene blue (ProvayBlue) US " +
+		Source: srcAndrade + "; " + srcPolicy + "; linezolid (Zyvox) and methylene blue (ProvayBlue) US " +
 			"prescribing information (both inhibit monoamine oxidase); ATC N06AF, N06AG, N04BD, linezolid " +
 			"J01XX08, methylene blue V04CG05 (" + srcATC + ")",
 	},
@@ -258,8 +271,8 @@ var rules = []Rule{
 		Reason: "Current NMDA antagonist (dextromethorphan, also in DM cough medicines, NyQuil, Auvelity and " +
 			"Nuedexta, or memantine): acts on the same receptor as ketamine, so dissociation and side effects " +
 			"may add up; needs the prescriber's review.",
-		Source: srcReview + " (pharmacological reasoning: same receptor as ketamine; no interaction study in " +
-			"REFERENCE.md); ATC R05DA09, N06AX62, N07XX59, N06DX01 (" + srcATC + ")",
+		Source: srcReview + " (pharmacological reasoning: the same receptor as ketamine; no interaction study " +
+			"found); ATC R05DA09, N06AX62, N07XX59, N06DX01 (" + srcATC + ")",
 	},
 	{
 		ID: "med-cannabis", Level: Caution, Classes: []string{classCannabis},
@@ -273,7 +286,7 @@ var rules = []Rule{
 			"psychostimulants, or viloxazine): not a stimulant, so not excluded by default, but it can raise " +
 			"blood pressure and heart rate; needs the prescriber's judgement.",
 		Source: "Strattera and Qelbree US prescribing information (blood pressure and heart rate warnings); " +
-			srcReview + " (non-stimulants are not the seed's stimulants); ATC N06BA09, N06AX09 (" + srcATC + ")",
+			srcReview + " (non-stimulants are not among the excluded stimulants); ATC N06BA09, N06AX09 (" + srcATC + ")",
 	},
 	{
 		ID: "med-st-johns-wort", Level: Caution, Classes: []string{classStJohnsWort},
@@ -288,11 +301,11 @@ var rules = []Rule{
 			"tachycardia; check the thyroid dose is stable and watch blood pressure and heart rate closely.",
 		Source: "Synthroid (levothyroxine) US prescribing information, section 7.6 Ketamine (taken together they may " +
 			"produce marked hypertension and tachycardia; monitor blood pressure and heart rate closely), " +
-			"https://medlibrary.org/lib/rx/meds/synthroid/page/4/; Kaplan and Cooperman, Anesthesiology " +
-			"1971;35:229-30 (two cases of severe hypertension and tachycardia); REFERENCE.md 7.5 lists it under the " +
-			"ketamine label, but the highlights of the current " + srcKetalar + " list only 7.1 theophylline or " +
-			"aminophylline, 7.2 sympathomimetics and vasopressin and 7.3 CNS depressants: unconfirmed on the " +
-			"ketamine label itself; ATC H03AA (" + srcATC + ")",
+			"Kaplan JA, Cooperman LH. Alarming reactions to ketamine in patients taking thyroid medication: " +
+			"treatment with propranolol. Anesthesiology. 1971;35:229-30 (two cases of severe hypertension and " +
+			"tachycardia); the current " + srcKetalar + " lists only theophylline or aminophylline, " +
+			"sympathomimetics and vasopressin, and CNS depressants, so it is not confirmed on the ketamine " +
+			"label itself; ATC H03AA (" + srcATC + ")",
 	},
 	{
 		ID: "med-theophylline", Level: Caution, Classes: []string{classTheophylline},
@@ -300,7 +313,7 @@ var rules = []Rule{
 			"may lower the seizure threshold, and the ketamine label says not to give them together; the " +
 			"prescriber must review it before dosing.",
 		Source: srcKetalar + ", 7.1 Theophylline or Aminophylline (do not give them with Ketalar: " +
-			"together they may lower the seizure threshold); REFERENCE.md 7.5; ATC R03DA04, R03DA05, R03DA02 (" +
+			"together they may lower the seizure threshold); ATC R03DA04, R03DA05, R03DA02 (" +
 			srcATC + ")",
 	},
 	{
@@ -313,25 +326,25 @@ var rules = []Rule{
 		ID: "med-naltrexone", Level: Info, Classes: []string{classNaltrexone},
 		Reason: "Current naltrexone: may block ketamine's antidepressant effect; this is disputed and " +
 			"unconfirmed.",
-		Source: "REFERENCE.md section 2 (unconfirmed, disputed); ATC N07BB04 (" + srcATC + ")",
+		Source: "reports that naltrexone may block ketamine's antidepressant effect (unconfirmed and disputed); ATC N07BB04 (" + srcATC + ")",
 	},
 	{
 		ID: "med-ketamine", Level: Info, Classes: []string{classKetamine},
 		Reason: "Already taking ketamine or esketamine: coordinate with the current prescriber to avoid " +
 			"overlapping treatment.",
-		Source: "ATC N01AX03 ketamine, N06AX27 esketamine (unconfirmed in REFERENCE.md; " + srcATC + ")",
+		Source: "ATC N01AX03 ketamine, N06AX27 esketamine (" + srcATC + ")",
 	},
 	// Look again
 	{
 		ID: ruleUnrecognised, Level: Caution,
 		Reason: "A medication was not recognised: review it, since an unknown drug may interact with ketamine.",
-		Source: "kapstone issue 4: an unrecognised medication is listed for review, never silently passed",
+		Source: "kapstone screening policy: a medication kapstone does not recognise is listed for review, never silently passed",
 	},
 	{
 		ID: ruleUnnamed, Level: Caution,
 		Reason: "A medicine was described but not named (such as \"anxiety pill\", \"water pill\" or \"ADHD med\"): " +
 			"ask the patient which medicine it is, since it may interact with ketamine.",
-		Source: "kapstone issue 12, defect 8 (clinical review): a medicine described but not named is asked about, never silently passed",
+		Source: "kapstone clinical review: a medicine described but not named is asked about, never silently passed",
 	},
 	{
 		ID: ruleUnsure, Level: Caution,

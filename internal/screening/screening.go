@@ -42,7 +42,7 @@ type Rule struct {
 	ID       string   // stable, e.g. "psychosis-history", "med-benzodiazepine", "age-under-18"
 	Level    Level    // the product's default
 	Reason   string   // plain language for clinicians, one or two sentences
-	Source   string   // where it comes from: URLs or citations from REFERENCE.md
+	Source   string   // where it comes from, as a citation staff can look up (shown with the flag)
 	Question string   // the intake question id that triggers it when answered yes ("" if not a question rule)
 	Classes  []string // medication class ids that trigger it (nil if not a medication rule)
 	AgeUnder int      // >0: fires when the age is known and below this

@@ -202,7 +202,7 @@ func TestRuleLevels(t *testing.T) {
 	}{
 		{"mania-history", "reason", "prescriber may override"},
 		{"mania-history", "reason", "stable"},
-		{"mania-history", "source", srcSeed},
+		{"mania-history", "source", srcPolicy},
 		{"substance-recent", "reason", "deferral"},
 		{"substance-recent", "reason", "prescriber may override"},
 		{"age-unknown", "reason", "Date of birth not recorded"},
@@ -237,7 +237,7 @@ func TestRuleLevels(t *testing.T) {
 	// Only what the seed says cites the seed.
 	seedSays := []string{"psychosis-history", "mania-history", "mania-recent", "med-benzodiazepine", "med-psychostimulant", "med-maoi"}
 	for _, r := range Rules() {
-		if cites := strings.Contains(r.Source, srcSeed); cites != slices.Contains(seedSays, r.ID) {
+		if cites := strings.Contains(r.Source, srcPolicy); cites != slices.Contains(seedSays, r.ID) {
 			t.Errorf("rule %s cites the seed: %v, want %v", r.ID, cites, !cites)
 		}
 	}

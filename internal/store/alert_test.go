@@ -138,9 +138,7 @@ func TestRiskSignalsMigrationKeepsLegacyAlertWords(t *testing.T) {
 	ctx := context.Background()
 	s := openThrough(t, "0019_~") // every migration before 0020
 	u := &clinic.User{Email: "t@example.org", DisplayName: "Thea", Role: clinic.RoleTherapist}
-	if err := s.CreateUser(ctx, store.System, u, "h"); err != nil {
-		t.Fatal(err)
-	}
+	oldSchemaUser(t, s, u)
 	th := store.Actor{UserID: u.ID, Role: u.Role}
 	p := &store.Patient{DisplayName: "P", Email: "p@example.org"}
 	if err := s.CreatePatient(ctx, th, p, ""); err != nil {

@@ -80,7 +80,7 @@ func authorSlug(displayName, profileSlug string) string {
 var reservedSlugs = []string{"tag", "author", "page", "feed", "rss", "atom", "new"}
 
 const postColumns = `p.id, p.slug, p.title, p.summary, p.body, p.author_id, u.display_name, p.status, p.publish_at, p.cover_image_id, p.cover_alt, p.updated_at,
-	coalesce(sp.slug, ''), coalesce(sp.credentials, '')`
+	coalesce(sp.slug, ''), CASE WHEN sp.user_id IS NULL THEN '' ELSE coalesce(nullif(sp.credentials, ''), u.credentials) END`
 
 // postFrom joins a post's author and, when they have a public staff
 // profile, its address and credentials (the same as the About page's).

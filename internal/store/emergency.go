@@ -73,7 +73,7 @@ func (s *Store) ListEmergencyGrants(ctx context.Context, actor Actor) ([]*Emerge
 			var role string
 			var disabled nullTime
 			if err := row.Scan(&g.ID, &g.PatientID, &g.PatientName, &g.Reason, &g.GrantedAt, &g.ExpiresAt, &g.ReviewedBy, &reviewed, &g.ReviewNote,
-				&u.ID, &u.Email, &u.DisplayName, &role, &u.TOTPSecret, &disabled, &u.CreatedAt); err != nil {
+				&u.ID, &u.Email, &u.DisplayName, &role, &u.TOTPSecret, &disabled, &u.CreatedAt, &u.Credentials); err != nil {
 				return nil, err
 			}
 			u.Role, u.TOTPSecret = clinic.Role(role), ""
@@ -82,7 +82,7 @@ func (s *Store) ListEmergencyGrants(ctx context.Context, actor Actor) ([]*Emerge
 			g.ReviewedAt = reviewed.ptr()
 			return &g, nil
 		}, `SELECT e.id, e.patient_id, p.display_name, e.reason, e.granted_at, e.expires_at, e.reviewed_by, e.reviewed_at, e.review_note,
-				u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at
+				u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, u.credentials
 			FROM emergency_access e JOIN users u ON u.id = e.user_id JOIN patients p ON p.id = e.patient_id
 			ORDER BY CASE WHEN e.reviewed_at IS NULL THEN 0 ELSE 1 END, e.granted_at DESC LIMIT 200`)
 		if err != nil {

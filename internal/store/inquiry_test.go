@@ -180,7 +180,7 @@ func TestInquiryInboxAndConversion(t *testing.T) {
 	if err != nil || len(list) != 3 || list[0].ID != ids[2] || list[1].ID != ids[1] || list[2].ID != ids[0] {
 		t.Fatalf("Inquiries(open) = %v, %v; want the two new ones, newest first, then the contacted one", list, err)
 	}
-	if list, err := s.Inquiries(ctx, lena, store.InquiryContacted); err != nil || len(list) != 1 || list[0].HandledByName != "Sam Whitaker, LCSW" {
+	if list, err := s.Inquiries(ctx, lena, store.InquiryContacted); err != nil || len(list) != 1 || list[0].HandledByName != "Sam Whitaker" {
 		t.Errorf("Inquiries(contacted) = %v, %v", list, err)
 	}
 	if _, err := s.Inquiries(ctx, lena, "bogus"); code(err) != clinic.EInvalid {

@@ -23,6 +23,7 @@ type Invitation struct {
 	Hash        string
 	Email       string
 	DisplayName string
+	Credentials string // a staff member's licences and degrees, kept apart from the name
 	Role        clinic.Role
 	PatientID   string // a patient's portal invitation; "" for staff
 	InvitedBy   string // the name of whoever made it
@@ -30,17 +31,22 @@ type Invitation struct {
 	ExpiresAt   time.Time
 }
 
+// FullName is the name with the credentials after it, once.
+func (i Invitation) FullName() string {
+	return clinic.NameWithCredentials(i.DisplayName, i.Credentials)
+}
+
 // Expired reports whether the invitation no longer works at now.
 func (i Invitation) Expired(now time.Time) bool { return !now.Before(i.ExpiresAt) }
 
-const invitationSelect = `SELECT t.token_hash, t.email, coalesce(p.display_name, t.display_name), t.role, t.patient_id, coalesce(u.display_name, ''), t.created_at, t.expires_at
+const invitationSelect = `SELECT t.token_hash, t.email, coalesce(p.display_name, t.display_name), t.role, t.patient_id, coalesce(u.display_name, ''), t.created_at, t.expires_at, t.credentials
 	FROM auth_tokens t LEFT JOIN users u ON u.id = t.created_by LEFT JOIN patients p ON p.id = t.patient_id AND t.patient_id <> ''
 	WHERE t.purpose = 'invite' AND t.used_at IS NULL`
 
 func scanInvitation(row scanner) (Invitation, error) {
 	var i Invitation
 	var role string
-	err := row.Scan(&i.Hash, &i.Email, &i.DisplayName, &role, &i.PatientID, &i.InvitedBy, &i.CreatedAt, &i.ExpiresAt)
+	err := row.Scan(&i.Hash, &i.Email, &i.DisplayName, &role, &i.PatientID, &i.InvitedBy, &i.CreatedAt, &i.ExpiresAt, &i.Credentials)
 	i.Role, i.CreatedAt, i.ExpiresAt = clinic.Role(role), i.CreatedAt.UTC(), i.ExpiresAt.UTC()
 	return i, err
 }
@@ -125,11 +131,11 @@ func (s *Store) ResendInvitation(ctx context.Context, actor Actor, hash, newHash
 		}
 		// insertToken cancels every older unused invitation for the email,
 		// the old link among them.
-		t := &AuthToken{Hash: newHash, Purpose: TokenInvite, Email: inv.Email, DisplayName: inv.DisplayName, Role: inv.Role, PatientID: inv.PatientID, CreatedBy: actor.UserID}
+		t := &AuthToken{Hash: newHash, Purpose: TokenInvite, Email: inv.Email, DisplayName: inv.DisplayName, Credentials: inv.Credentials, Role: inv.Role, PatientID: inv.PatientID, CreatedBy: actor.UserID}
 		if err := s.insertToken(ctx, tx, t); err != nil {
 			return err
 		}
-		out = &Invitation{Hash: newHash, Email: t.Email, DisplayName: t.DisplayName, Role: t.Role, PatientID: t.PatientID, CreatedAt: s.now(), ExpiresAt: t.ExpiresAt}
+		out = &Invitation{Hash: newHash, Email: t.Email, DisplayName: t.DisplayName, Credentials: t.Credentials, Role: t.Role, PatientID: t.PatientID, CreatedAt: s.now(), ExpiresAt: t.ExpiresAt}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "token.invite.resend", PatientID: inv.PatientID, ObjectType: "invitation", Detail: "role=" + string(inv.Role)})
 	})
 	return out, err

@@ -235,9 +235,7 @@ func TestCoursesMigrationBackfill(t *testing.T) {
 	ctx := context.Background()
 	s := openThrough(t, "0022_~") // every migration before 0023
 	u := &clinic.User{Email: "t@example.org", DisplayName: "Thea", Role: clinic.RoleTherapist}
-	if err := s.CreateUser(ctx, store.System, u, "h"); err != nil {
-		t.Fatal(err)
-	}
+	oldSchemaUser(t, s, u)
 	now := time.Now().UTC().Truncate(time.Second)
 	for _, p := range []struct{ id, stage string }{{"p-open", "dosing"}, {"p-closed", "closed"}} {
 		if err := store.ExecForTest(ctx, s, `INSERT INTO patients (id, display_name, created_by, created_at, updated_at, stage) VALUES ($1, $1, $2, $3, $3, $4)`, p.id, u.ID, now.Add(-100*24*time.Hour), p.stage); err != nil {

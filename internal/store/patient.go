@@ -451,7 +451,7 @@ func (s *Store) CareTeam(ctx context.Context, actor Actor, patientID string) ([]
 			u.TOTPSecret = ""
 			m.User, m.Role, m.AddedAt = u, clinic.Role(role), m.AddedAt.UTC()
 			return m, nil
-		}, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, t.team_role, t.is_owner, t.added_at
+		}, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, u.credentials, t.team_role, t.is_owner, t.added_at
 			FROM care_team t JOIN users u ON u.id = t.user_id
 			WHERE t.patient_id = $1 AND t.removed_at IS NULL ORDER BY t.is_owner DESC, t.team_role DESC, lower(u.display_name)`, patientID)
 		return err
@@ -500,4 +500,20 @@ func (s *Store) RemoveTeamMember(ctx context.Context, actor Actor, patientID, us
 		}
 		return nil
 	})
+}
+
+// PatientTimeZone returns the time zone of the patient whose portal account
+// is userID ("" when they have none set), for showing that patient times
+// in their zone. It is the account holder's own setting, read for their own
+// pages, so it is not audited.
+func (s *Store) PatientTimeZone(ctx context.Context, userID string) (string, error) {
+	var tz string
+	err := s.read(ctx, func(tx *Tx) error {
+		err := tx.QueryRow(ctx, `SELECT time_zone FROM patients WHERE user_id = $1`, userID).Scan(&tz)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return tz, err
 }

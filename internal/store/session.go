@@ -80,7 +80,7 @@ func (s *Store) TouchSession(ctx context.Context, idHash string, idle func(clini
 	var x *Session
 	err := s.read(ctx, func(tx *Tx) error {
 		var err error
-		x, err = scanSession(tx.QueryRow(ctx, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, `+sessionColumns+`
+		x, err = scanSession(tx.QueryRow(ctx, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, u.credentials, `+sessionColumns+`
 			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1`, idHash), idHash)
 		return err
 	})
@@ -159,7 +159,7 @@ func (s *Store) ListSessions(ctx context.Context, userID string) ([]*Session, er
 	err := s.read(ctx, func(tx *Tx) error {
 		var err error
 		out, err = queryAll(ctx, tx, func(row scanner) (*Session, error) { return scanSession(row, "") },
-			`SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, `+sessionColumns+`, s.id_hash
+			`SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, u.credentials, `+sessionColumns+`, s.id_hash
 			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.user_id = $1 AND s.expires_at > $2 ORDER BY s.created_at DESC`, userID, now)
 		return err
 	})

@@ -297,7 +297,7 @@ func canEditProfile(actor Actor, userID string) bool {
 	return auth.Can(actor.Role, ownRelation(actor, userID), auth.PermStaffProfile)
 }
 
-const profileColumns = `u.id, u.display_name, u.role, coalesce(p.slug, ''), coalesce(p.credentials, ''), coalesce(p.bio, ''), coalesce(p.public, false), p.updated_at`
+const profileColumns = `u.id, u.display_name, u.role, coalesce(p.slug, ''), coalesce(nullif(p.credentials, ''), u.credentials), coalesce(p.bio, ''), coalesce(p.public, false), p.updated_at`
 
 func scanProfile(row scanner) (*StaffProfile, error) {
 	var p StaffProfile
@@ -387,6 +387,11 @@ func (s *Store) SaveStaffProfile(ctx context.Context, actor Actor, p *StaffProfi
 			return errProfileSlugTaken()
 		}
 		if err != nil {
+			return err
+		}
+		// One set of credentials per person: the profile's are the account's,
+		// shown after the name in the staff app too (issue 15).
+		if _, err := tx.Exec(ctx, `UPDATE users SET credentials = $1, updated_at = $2 WHERE id = $3`, p.Credentials, now, p.UserID); err != nil {
 			return err
 		}
 		p.UpdatedAt, p.Saved = now, true

@@ -29,6 +29,9 @@ func sitePeople(t *testing.T, s *store.Store) map[string]store.Actor {
 		{"pat", "Pat Patient", clinic.RolePatient},
 	} {
 		cu := &clinic.User{Email: u.key + "@example.org", DisplayName: u.name, Role: u.role}
+		if c := clinic.TrailingCredentials(u.name); c != "" { // credentials are kept apart from the name
+			cu.DisplayName, cu.Credentials = strings.TrimSuffix(u.name, ", "+c), c
+		}
 		if err := s.CreateUser(ctx, store.System, cu, "hash"); err != nil {
 			t.Fatal(err)
 		}

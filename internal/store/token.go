@@ -32,6 +32,7 @@ type AuthToken struct {
 	UserID      string // reset: whose password
 	Email       string // invite: the new account's email
 	DisplayName string
+	Credentials string // invite of a staff member: their licences and degrees
 	Role        clinic.Role
 	PatientID   string // invite of a patient: the record the account links to
 	CreatedBy   string
@@ -117,9 +118,9 @@ func (s *Store) insertToken(ctx context.Context, tx *Tx, t *AuthToken) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO auth_tokens (token_hash, purpose, user_id, email, display_name, role, patient_id, created_by, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		t.Hash, t.Purpose, t.UserID, t.Email, t.DisplayName, string(t.Role), t.PatientID, t.CreatedBy, now, t.ExpiresAt)
+	_, err = tx.Exec(ctx, `INSERT INTO auth_tokens (token_hash, purpose, user_id, email, display_name, role, patient_id, created_by, created_at, expires_at, credentials)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		t.Hash, t.Purpose, t.UserID, t.Email, t.DisplayName, string(t.Role), t.PatientID, t.CreatedBy, now, t.ExpiresAt, t.Credentials)
 	return err
 }
 
@@ -138,9 +139,9 @@ func (s *Store) FindToken(ctx context.Context, hash, purpose string) (*AuthToken
 func (s *Store) findToken(ctx context.Context, tx *Tx, hash, purpose string) (*AuthToken, error) {
 	t := AuthToken{Hash: hash}
 	var role string
-	err := tx.QueryRow(ctx, `SELECT purpose, user_id, email, display_name, role, patient_id, created_by, expires_at FROM auth_tokens
+	err := tx.QueryRow(ctx, `SELECT purpose, user_id, email, display_name, role, patient_id, created_by, expires_at, credentials FROM auth_tokens
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`, hash, purpose, s.now()).
-		Scan(&t.Purpose, &t.UserID, &t.Email, &t.DisplayName, &role, &t.PatientID, &t.CreatedBy, &t.ExpiresAt)
+		Scan(&t.Purpose, &t.UserID, &t.Email, &t.DisplayName, &role, &t.PatientID, &t.CreatedBy, &t.ExpiresAt, &t.Credentials)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, clinic.Errorf(clinic.ENotFound, "This link has expired or has already been used. Ask your practice for a new one.")
 	}
@@ -183,7 +184,7 @@ func (s *Store) AcceptAccountToken(ctx context.Context, actor Actor, hash, purpo
 				return clinic.Errorf(clinic.ENotFound, "This practice already has an admin. Sign in instead.")
 			}
 		case TokenInvite:
-			u.Email, u.Role = t.Email, t.Role
+			u.Email, u.Role, u.Credentials = t.Email, t.Role, t.Credentials
 		default:
 			return errors.New("not an account link: " + purpose)
 		}

@@ -20,9 +20,7 @@ func TestAppointmentTypesUpgradeKeepsAppointments(t *testing.T) {
 	ctx := context.Background()
 	s := openThrough(t, "0012_outbox.sql")
 	u := &clinic.User{Email: "thea@example.org", DisplayName: "Thea Therapist", Role: clinic.RoleTherapist}
-	if err := s.CreateUser(ctx, store.System, u, "not-a-real-hash"); err != nil {
-		t.Fatal(err)
-	}
+	oldSchemaUser(t, s, u)
 	thea := store.Actor{UserID: u.ID, Role: u.Role}
 	p := &store.Patient{DisplayName: "Pat Upgrade"}
 	if err := s.CreatePatient(ctx, thea, p, ""); err != nil {

@@ -23,9 +23,9 @@ func (s *Store) CreateUser(ctx context.Context, actor Actor, u *clinic.User, pas
 func (s *Store) createUser(ctx context.Context, tx *Tx, actor Actor, u *clinic.User, passwordHash string) error {
 	u.ID = NewID()
 	u.CreatedAt = s.now()
-	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, email_lower, display_name, role, password_hash, totp_secret, password_changed_at, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $8)`,
-		u.ID, u.Email, clinic.NormalizeEmail(u.Email), u.DisplayName, string(u.Role), passwordHash, u.TOTPSecret, u.CreatedAt, actor.UserID)
+	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, email_lower, display_name, role, password_hash, totp_secret, password_changed_at, created_by, created_at, updated_at, credentials)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $8, $10)`,
+		u.ID, u.Email, clinic.NormalizeEmail(u.Email), u.DisplayName, string(u.Role), passwordHash, u.TOTPSecret, u.CreatedAt, actor.UserID, u.Credentials)
 	if s.d.isUniqueViolation(err) {
 		return &clinic.Error{Code: clinic.EConflict, Message: "An account with this email already exists.", Fields: map[string]string{"email": "An account with this email already exists."}}
 	}
@@ -35,13 +35,13 @@ func (s *Store) createUser(ctx context.Context, tx *Tx, actor Actor, u *clinic.U
 	return s.appendAudit(ctx, tx, actor, Entry{Action: "user.create", ObjectType: "user", ObjectID: u.ID, Detail: "role=" + string(u.Role)})
 }
 
-const userColumns = `id, email, display_name, role, totp_secret, disabled_at, created_at`
+const userColumns = `id, email, display_name, role, totp_secret, disabled_at, created_at, credentials`
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (*clinic.User, error) {
 	var u clinic.User
 	var role string
 	var disabled sql.NullTime
-	dest := append([]any{&u.ID, &u.Email, &u.DisplayName, &role, &u.TOTPSecret, &disabled, &u.CreatedAt}, extra...)
+	dest := append([]any{&u.ID, &u.Email, &u.DisplayName, &role, &u.TOTPSecret, &disabled, &u.CreatedAt, &u.Credentials}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, clinic.Errorf(clinic.ENotFound, "No such account.")

@@ -231,7 +231,7 @@ func TestInvitationsAndReset(t *testing.T) {
 	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, `value="not an email"`) {
 		t.Fatalf("bad invitation = %d, want 422 keeping the input", bad.Status)
 	}
-	r := f.Do("POST", "/admin/users", url.Values{"email": {"kim@example.org"}, "display_name": {"Alex Kim, LMFT"}, "role": {"therapist"}}, admin)
+	r := f.Do("POST", "/admin/users", url.Values{"email": {"kim@example.org"}, "display_name": {"Alex Kim"}, "credentials": {"LMFT"}, "role": {"therapist"}}, admin)
 	link := regexp.MustCompile(`value="(https?://[^"]+/invite/[A-Za-z0-9_-]+)"`).FindStringSubmatch(r.Body)
 	if r.Status != http.StatusOK || link == nil {
 		t.Fatalf("invitation = %d, want 200 with a link", r.Status)
@@ -253,6 +253,9 @@ func TestInvitationsAndReset(t *testing.T) {
 	}
 	if r := f.Login("kim@example.org", pw, ""); r.Header.Get("Location") != "/login/mfa/setup" {
 		t.Errorf("new therapist's first sign-in goes to %q, want /login/mfa/setup", r.Header.Get("Location"))
+	}
+	if u, _, err := f.St.FindUserByEmail(t.Context(), "kim@example.org"); err != nil || u.DisplayName != "Alex Kim" || u.Credentials != "LMFT" {
+		t.Errorf("invited account = %+v, %v; want the name Alex Kim and the credentials LMFT apart", u, err)
 	}
 
 	// A reset link changes the password and keeps the second factor.
@@ -282,5 +285,29 @@ func TestInvitationsAndReset(t *testing.T) {
 	f.Now = f.Now.Add(31 * time.Minute)
 	if r := f.Do("GET", reset[1], nil, ""); r.Status != http.StatusNotFound {
 		t.Errorf("reset link after 31 minutes = %d, want 404", r.Status)
+	}
+}
+
+// TestInviteKeepsCredentialsApart: the invitation form asks for the name and
+// the credentials in two fields, with an example that has no credentials in
+// the name; credentials typed after the name are refused at the field, with
+// the input kept; the accounts list shows the credentials once.
+func TestInviteKeepsCredentialsApart(t *testing.T) {
+	f := webtest.NewFixture(t)
+	admin := f.SignIn("admin@example.org")
+	form := f.Do("GET", "/admin/users/new", nil, admin)
+	if !strings.Contains(form.Body, `name="credentials"`) || !strings.Contains(form.Body, `placeholder="e.g. Alex Kim"`) || strings.Contains(form.Body, "Name and credentials") {
+		t.Errorf("invitation form: want a separate credentials field and a name example without credentials")
+	}
+	bad := f.Do("POST", "/admin/users", url.Values{"email": {"sam@example.org"}, "display_name": {"Sam Whitaker, LCSW"}, "credentials": {"LCSW"}, "role": {"therapist"}}, admin)
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "Write the name only, and LCSW as the credentials.") || !strings.Contains(bad.Body, `value="Sam Whitaker, LCSW"`) {
+		t.Errorf("credentials in the name = %d, want 422 with the error at the name and the input kept", bad.Status)
+	}
+	ok := f.Do("POST", "/admin/users", url.Values{"email": {"sam@example.org"}, "display_name": {"Sam Whitaker"}, "credentials": {"LCSW"}, "role": {"therapist"}}, admin)
+	if ok.Status != http.StatusOK || !strings.Contains(ok.Body, "Invitation for Sam Whitaker, LCSW (therapist)") {
+		t.Fatalf("invitation = %d, want 200 naming Sam Whitaker, LCSW", ok.Status)
+	}
+	if strings.Count(ok.Body, "LCSW") != 1 {
+		t.Errorf("the invitation page shows LCSW %d times, want once", strings.Count(ok.Body, "LCSW"))
 	}
 }

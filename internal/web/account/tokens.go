@@ -84,9 +84,12 @@ func (s *Handlers) handleAccountToken(w http.ResponseWriter, r *http.Request, tp
 	d := s.tokenForm(t, tp, r.PathValue("token"))
 	// An invitation fixes the email, role and name (so no one can take a
 	// colleague's name); the first admin types theirs.
-	u := &clinic.User{Email: t.Email, DisplayName: t.DisplayName, Role: t.Role}
+	u := &clinic.User{Email: t.Email, DisplayName: t.DisplayName, Role: t.Role, Credentials: t.Credentials}
 	if tp.Purpose == store.TokenSetup {
 		u.Email, u.DisplayName, u.Role = strings.TrimSpace(r.PostFormValue("email")), strings.TrimSpace(r.PostFormValue("display_name")), clinic.RoleAdmin
+		if c := clinic.TrailingCredentials(u.DisplayName); c != "" { // the setup form has no credentials field
+			u.DisplayName, u.Credentials = strings.TrimSpace(strings.TrimSuffix(u.DisplayName, ", "+c)), c
+		}
 	}
 	d.Email, d.DisplayName = u.Email, u.DisplayName
 	fe := clinic.FieldErrors{}

@@ -58,9 +58,9 @@ func (s *Handlers) Users(w http.ResponseWriter, r *http.Request) {
 }
 
 type userFormData struct {
-	Email, DisplayName, Role string
-	Roles                    []clinic.Role
-	Errors                   map[string]string
+	Email, DisplayName, Credentials, Role string
+	Roles                                 []clinic.Role
+	Errors                                map[string]string
 }
 
 var staffRoles = []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber, clinic.RoleAdmin}
@@ -72,8 +72,9 @@ func (s *Handlers) UserNewForm(w http.ResponseWriter, r *http.Request) {
 // UserInvite makes a staff invitation and shows its link. Patients
 // are invited from their record, so that the account links to it.
 func (s *Handlers) UserInvite(w http.ResponseWriter, r *http.Request) {
-	d := userFormData{Email: strings.TrimSpace(r.PostFormValue("email")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")), Role: r.PostFormValue("role"), Roles: staffRoles}
-	u := clinic.User{Email: d.Email, DisplayName: d.DisplayName, Role: clinic.Role(d.Role)}
+	d := userFormData{Email: strings.TrimSpace(r.PostFormValue("email")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")),
+		Credentials: strings.TrimSpace(r.PostFormValue("credentials")), Role: r.PostFormValue("role"), Roles: staffRoles}
+	u := clinic.User{Email: d.Email, DisplayName: d.DisplayName, Credentials: d.Credentials, Role: clinic.Role(d.Role)}
 	fe := clinic.FieldErrors{}
 	if err := u.Validate(); err != nil {
 		for k, v := range err.(*clinic.Error).Fields {
@@ -82,6 +83,9 @@ func (s *Handlers) UserInvite(w http.ResponseWriter, r *http.Request) {
 	}
 	if !u.Role.Staff() {
 		fe.Add("role", "Choose therapist, prescriber or admin. Invite patients from their record.")
+	}
+	if m := clinic.NameProblem(u.DisplayName); m != "" {
+		fe.Add("display_name", m)
 	}
 	if len(fe) == 0 {
 		if _, _, err := s.Store.FindUserByEmail(r.Context(), u.Email); err == nil {
@@ -93,12 +97,12 @@ func (s *Handlers) UserInvite(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, http.StatusUnprocessableEntity, "user_new", "Invite a colleague", d)
 		return
 	}
-	link, err := s.NewLink(r, &store.AuthToken{Purpose: store.TokenInvite, Email: u.Email, DisplayName: u.DisplayName, Role: u.Role})
+	link, err := s.NewLink(r, &store.AuthToken{Purpose: store.TokenInvite, Email: u.Email, DisplayName: u.DisplayName, Credentials: u.Credentials, Role: u.Role})
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.usersPage(w, r, usersData{NewLink: s.invitationLink(r, link, u.Email, u.DisplayName, u.Role)}, http.StatusOK)
+	s.usersPage(w, r, usersData{NewLink: s.invitationLink(r, link, u.Email, u.FullName(), u.Role)}, http.StatusOK)
 }
 
 // invitationLink emails a staff invitation just made (when an email server
@@ -121,8 +125,8 @@ func (s *Handlers) InvitationResend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	link := s.LinkBase(r) + shell.InvitePage.Prefix + token
-	v := s.invitationLink(r, link, inv.Email, inv.DisplayName, inv.Role)
-	v.What = "A new invitation for " + inv.DisplayName + " (" + inv.Role.Title() + "), valid for 72 hours. The earlier link no longer works."
+	v := s.invitationLink(r, link, inv.Email, inv.FullName(), inv.Role)
+	v.What = "A new invitation for " + inv.FullName() + " (" + inv.Role.Title() + "), valid for 72 hours. The earlier link no longer works."
 	s.usersPage(w, r, usersData{NewLink: v}, http.StatusOK)
 }
 
@@ -239,19 +243,21 @@ func (s *Handlers) Audit(w http.ResponseWriter, r *http.Request) {
 	d := auditData{Filter: f, Sorts: store.AuditSorts(), Page: page}
 	fe := clinic.FieldErrors{}
 	sf := store.AuditFilter{PatientID: f.Patient, ActorID: f.Actor, Action: f.Action, Sort: f.Sort, Offset: (page - 1) * AuditPageSize, Limit: AuditPageSize}
+	// Days are the practice's, the zone the log's times are shown in.
+	loc, _ := s.PracticeZone(r)
 	if f.From != "" {
-		t, err := time.Parse("2006-01-02", f.From)
+		t, err := time.ParseInLocation("2006-01-02", f.From, loc)
 		if err != nil {
 			fe.Add("from", "Enter a date like 2026-11-01.")
 		}
 		sf.From = t
 	}
 	if f.To != "" {
-		t, err := time.Parse("2006-01-02", f.To)
+		t, err := time.ParseInLocation("2006-01-02", f.To, loc)
 		if err != nil {
 			fe.Add("to", "Enter a date like 2026-11-30.")
 		}
-		sf.To = t.Add(24 * time.Hour)
+		sf.To = t.AddDate(0, 0, 1) // the next day's midnight, whatever its length
 	}
 	if f.Patient != "" && !store.ValidID(f.Patient) {
 		fe.Add("patient", "Enter a patient id (26 letters and digits, as in a patient's address), or leave it empty.")

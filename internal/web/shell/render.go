@@ -154,39 +154,38 @@ func newCrisisView(c clinic.CrisisResources) crisisView {
 	return v
 }
 
-// parsePages parses layout.html with each page template, once, at start-up.
-func (s *App) parsePages() (map[string]*template.Template, error) {
+// parsePages parses layout.html with each page template for readers in
+// zone loc: once at start-up for UTC, and once for each other zone a page
+// is first read in (see pagesIn). The time functions are bound to loc, so
+// every time on a page is in its reader's zone, labelled with it, and no
+// template can show one moment in two zones (issue 15).
+func (s *App) parsePages(loc *time.Location) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"asset": s.Assets.URL,
+		// when is a moment in the reader's zone, labelled with the zone.
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
 			}
-			return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
+			return t.In(loc).Format("Jan 2, 2006, 15:04 MST")
 		},
 		"jobMax":  func() int { return store.JobMaxAttempts },
 		"jobKind": jobKindWords,
 		"isotime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		// whenIn shows a time in a patient's time zone (UTC when unknown).
-		"whenIn": func(t time.Time, tz string) string {
-			loc, err := time.LoadLocation(tz)
-			if tz == "" || err != nil {
-				return t.UTC().Format("Jan 2, 2006, 15:04 UTC")
-			}
+		// whenIn is when with the weekday. Its zone argument (once the
+		// patient's) is ignored: a page shows every time in its reader's zone.
+		"whenIn": func(t time.Time, _ string) string {
 			return t.In(loc).Format("Mon Jan 2, 2006, 15:04 MST")
 		},
-		// clockIn is the time of day in a zone, for a second, shorter
-		// reading beside whenIn.
-		"clockIn": func(t time.Time, tz string) string {
-			loc, err := time.LoadLocation(tz)
-			if tz == "" || err != nil {
-				loc = time.UTC
-			}
+		// clockIn is the weekday and time of day in the reader's zone; its
+		// zone argument is ignored, like whenIn's.
+		"clockIn": func(t time.Time, _ string) string {
 			return t.In(loc).Format("Mon 15:04 MST")
 		},
 		"actionWords": actionWords,
+		"fullName":    clinic.NameWithCredentials, // a name and its credentials, once
 		// For the dosing session.
-		"clock":    func(t time.Time) string { return t.Format("15:04") },
+		"clock":    func(t time.Time) string { return t.In(loc).Format("15:04") },
 		"longDate": func(t time.Time) string { return t.Format("Monday, January 2, 2006") },
 		"elapsed": func(since, now time.Time) string {
 			m := int(now.Sub(since) / time.Minute)
@@ -223,7 +222,7 @@ func (s *App) parsePages() (map[string]*template.Template, error) {
 		"area": func(name, label, value string, errs map[string]string) formField {
 			return formField{Name: name, Label: label, Value: value, Error: errs[name]}
 		},
-		"today":       func() string { return time.Now().UTC().Format("2006-01-02") },
+		"today":       func() string { return time.Now().In(loc).Format("2006-01-02") },
 		"inc":         func(i int) int { return i + 1 },
 		"dec":         func(i int) int { return i - 1 },
 		"isotimeNano": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
@@ -316,7 +315,7 @@ func probeData(name string) any {
 // Render writes page name with status. The page is rendered to a buffer
 // first, so a template error becomes a clean 500 rather than half a page.
 func (s *App) Render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
-	t, ok := s.pages[name]
+	t, ok := s.pagesIn(s.readerZone(r))[name]
 	if !ok {
 		s.serverError(w, r, fmt.Errorf("no page template %q", name))
 		return
@@ -476,14 +475,45 @@ func actionWords(action string) string {
 		return "Read the journal entries you shared"
 	case "dosing.read", "dosing.list":
 		return "Read your dosing session record"
+	case "measures.read", "outcomes.read", "checkin.versions":
+		return "Read your check-in answers and scores"
+	case "timeline.read":
+		return "Read the history of your treatment"
+	case "intake.history":
+		return "Read earlier versions of your health questionnaire"
+	case "intake.safety":
+		return "Followed up a safety answer in your health questionnaire"
+	case "checkin.complete", "checkin.save":
+		return "Saved a check-in"
+	case "measure.assign":
+		return "Asked you to fill in a check-in"
+	case "measure.end":
+		return "Stopped a check-in you were asked to fill in"
+	case "alert.raise", "alert.signal", "alert.email":
+		return "Raised a safety alert for your care team"
+	case "alert.acknowledge":
+		return "Followed up a safety alert"
+	case "alert.list":
+		return "Looked at safety alerts"
+	case "appointment.reminder", "reminders.set":
+		return "Set up your appointment reminders"
+	case "inquiry.convert":
+		return "Made your record from your inquiry"
+	case "access_report.read":
+		return "Looked at who has seen your record"
 	}
 	switch {
 	case strings.HasPrefix(action, "dosing."):
 		return "Recorded your dosing session"
 	case strings.HasPrefix(action, "journal."):
 		return "Worked on your journal"
+	case strings.HasPrefix(action, "checkin."), strings.HasPrefix(action, "measure"):
+		return "Worked on your check-ins"
+	case strings.HasPrefix(action, "appointment"):
+		return "Worked on your appointments"
 	}
-	return "Worked on your record (" + action + ")"
+	// An action with no words of its own yet: never its code name.
+	return "Worked on your record"
 }
 
 // ForgetPracticeName makes the next page read the practice's name afresh,
@@ -492,4 +522,45 @@ func (s *App) ForgetPracticeName() {
 	s.nameMu.Lock()
 	s.nameValue = ""
 	s.nameMu.Unlock()
+}
+
+// readerZone is the zone the person reading r reads times in: a patient
+// their own (the practice's when they have none), staff and visitors the
+// practice's.
+func (s *App) readerZone(r *http.Request) *time.Location {
+	if sess := SessionFrom(r.Context()); sess != nil && sess.User != nil {
+		// Only a patient's account has a record, so staff get "" and read
+		// the practice's zone.
+		if tz, err := s.Store.PatientTimeZone(r.Context(), sess.User.ID); err == nil && tz != "" {
+			if loc, err := time.LoadLocation(tz); err == nil {
+				return loc
+			}
+		}
+	}
+	loc, _ := s.PracticeZone(r)
+	return loc
+}
+
+// pagesIn returns the page templates whose time functions show times in
+// loc, parsing them the first time loc is asked for. Zones are few (the
+// practice's and its patients'), and each valid IANA name is parsed once.
+func (s *App) pagesIn(loc *time.Location) map[string]*template.Template {
+	if loc == nil || loc.String() == "UTC" {
+		return s.pages
+	}
+	s.zoneMu.Lock()
+	defer s.zoneMu.Unlock()
+	if p, ok := s.zonePages[loc.String()]; ok {
+		return p
+	}
+	p, err := s.parsePages(loc)
+	if err != nil { // parsed fine for UTC at start-up, so this cannot happen
+		s.Log.Error("templates for a time zone", "zone", loc.String(), "err", err)
+		return s.pages
+	}
+	if s.zonePages == nil {
+		s.zonePages = map[string]map[string]*template.Template{}
+	}
+	s.zonePages[loc.String()] = p
+	return p
 }

@@ -59,7 +59,9 @@ type App struct {
 	Log        *slog.Logger
 	Crisis     clinic.CrisisResources
 	crisisView crisisView
-	pages      map[string]*template.Template
+	pages      map[string]*template.Template // for readers in UTC
+	zoneMu     sync.Mutex
+	zonePages  map[string]map[string]*template.Template // by zone name, for readers elsewhere
 	Assets     *assetSet
 	secure     bool // served over TLS: Secure cookies and HSTS
 	OutboxOnly bool // no mailer configured: emails go to the outbox page
@@ -99,7 +101,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) (*App, error) {
 	if s.Assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
-	if s.pages, err = s.parsePages(); err != nil {
+	if s.pages, err = s.parsePages(time.UTC); err != nil {
 		return nil, err
 	}
 	return s, nil

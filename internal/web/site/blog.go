@@ -126,10 +126,7 @@ func (s *Handlers) blogList(w http.ResponseWriter, r *http.Request, tag, author 
 		d.Posts = append(d.Posts, c)
 	}
 	if author != "" {
-		name := posts[0].AuthorName
-		if c := posts[0].AuthorCredentials; c != "" {
-			name += ", " + c
-		}
+		name := clinic.NameWithCredentials(posts[0].AuthorName, posts[0].AuthorCredentials)
 		d.Heading = "Posts by " + name
 		d.Description = "Posts by " + name + " on the blog of " + s.PracticeName(r.Context()) + "."
 	}

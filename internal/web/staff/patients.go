@@ -307,7 +307,7 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 				return
 			}
 		}
-		ploc, _ := s.PatientZone(r, p)
+		ploc, _ := s.PracticeZone(r) // staff read every time in the practice's zone
 		d.Measures, d.Progress = m, shell.ProgressViews(m.Checkins, dosing, ploc, 640)
 		for _, base := range measure.All() {
 			inst, _, err := s.Store.Instrument(ctx, base.ID)
