@@ -145,7 +145,7 @@ type walkPageState struct {
 // words break across two lines ("← Previous / week"), which reads as two
 // links.
 const walkBrokenLinks = `[...document.querySelectorAll(".pager a, header nav a")].filter(a => {
-  if (a.getClientRects().length === 0) return false;
+  if (a.getClientRects().length === 0 || !a.checkVisibility()) return false; // e.g. in a closed menu
   const r = document.createRange();
   r.selectNodeContents(a);
   return new Set([...r.getClientRects()].filter(q => q.width > 0).map(q => Math.round(q.top))).size > 1;
