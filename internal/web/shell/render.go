@@ -8,8 +8,10 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -154,12 +156,21 @@ func newCrisisView(c clinic.CrisisResources) crisisView {
 	return v
 }
 
-// parsePages parses layout.html with each page template for readers in
-// zone loc: once at start-up for UTC, and once for each other zone a page
-// is first read in (see pagesIn). The time functions are bound to loc, so
-// every time on a page is in its reader's zone, labelled with it, and no
-// template can show one moment in two zones (issue 15).
-func (s *App) parsePages(loc *time.Location) (map[string]*template.Template, error) {
+// pageSet is one parse of layout.html with each page template. Its time
+// functions read the zone in loc, which the renderer sets to the reader's
+// zone before each render; a set serves one render at a time (see
+// takePages), so every time on a page is in its reader's zone, labelled
+// with it, and no template can show one moment in two zones.
+type pageSet struct {
+	pages map[string]*template.Template
+	loc   *time.Location
+	funcs template.FuncMap // the functions the pages were parsed with
+}
+
+// parsePages parses the page templates into a new set whose time
+// functions read ps.loc.
+func (s *App) parsePages() (*pageSet, error) {
+	ps := &pageSet{loc: time.UTC}
 	funcs := template.FuncMap{
 		"asset": s.Assets.URL,
 		// when is a moment in the reader's zone, labelled with the zone.
@@ -167,7 +178,7 @@ func (s *App) parsePages(loc *time.Location) (map[string]*template.Template, err
 			if t.IsZero() {
 				return ""
 			}
-			return t.In(loc).Format("Jan 2, 2006, 15:04 MST")
+			return t.In(ps.loc).Format("Jan 2, 2006, 15:04 MST")
 		},
 		"jobMax":  func() int { return store.JobMaxAttempts },
 		"jobKind": jobKindWords,
@@ -175,17 +186,17 @@ func (s *App) parsePages(loc *time.Location) (map[string]*template.Template, err
 		// whenIn is when with the weekday. Its zone argument (once the
 		// patient's) is ignored: a page shows every time in its reader's zone.
 		"whenIn": func(t time.Time, _ string) string {
-			return t.In(loc).Format("Mon Jan 2, 2006, 15:04 MST")
+			return t.In(ps.loc).Format("Mon Jan 2, 2006, 15:04 MST")
 		},
 		// clockIn is the weekday and time of day in the reader's zone; its
 		// zone argument is ignored, like whenIn's.
 		"clockIn": func(t time.Time, _ string) string {
-			return t.In(loc).Format("Mon 15:04 MST")
+			return t.In(ps.loc).Format("Mon 15:04 MST")
 		},
 		"actionWords": actionWords,
 		"fullName":    clinic.NameWithCredentials, // a name and its credentials, once
 		// For the dosing session.
-		"clock":    func(t time.Time) string { return t.In(loc).Format("15:04") },
+		"clock":    func(t time.Time) string { return t.In(ps.loc).Format("15:04") },
 		"longDate": func(t time.Time) string { return t.Format("Monday, January 2, 2006") },
 		"elapsed": func(since, now time.Time) string {
 			m := int(now.Sub(since) / time.Minute)
@@ -222,7 +233,7 @@ func (s *App) parsePages(loc *time.Location) (map[string]*template.Template, err
 		"area": func(name, label, value string, errs map[string]string) formField {
 			return formField{Name: name, Label: label, Value: value, Error: errs[name]}
 		},
-		"today":       func() string { return time.Now().In(loc).Format("2006-01-02") },
+		"today":       func() string { return time.Now().In(ps.loc).Format("2006-01-02") },
 		"inc":         func(i int) int { return i + 1 },
 		"dec":         func(i int) int { return i - 1 },
 		"isotimeNano": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
@@ -296,7 +307,8 @@ func (s *App) parsePages(loc *time.Location) (map[string]*template.Template, err
 		}
 		pages[name] = t
 	}
-	return pages, nil
+	ps.pages, ps.funcs = pages, funcs
+	return ps, nil
 }
 
 // probeData is the zero data a page is executed with at start-up.
@@ -315,14 +327,24 @@ func probeData(name string) any {
 // Render writes page name with status. The page is rendered to a buffer
 // first, so a template error becomes a clean 500 rather than half a page.
 func (s *App) Render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
-	t, ok := s.pagesIn(s.readerZone(r))[name]
+	loc := s.readerZone(r)
+	p := s.newPage(r, title, data)
+	ps, err := s.takePages(r.Context())
+	if err != nil { // the client gave up waiting
+		s.serverError(w, r, err)
+		return
+	}
+	t, ok := ps.pages[name]
 	if !ok {
+		s.putPages(ps)
 		s.serverError(w, r, fmt.Errorf("no page template %q", name))
 		return
 	}
-	p := s.newPage(r, title, data)
+	ps.loc = loc
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	err = t.ExecuteTemplate(&buf, "layout", p)
+	s.putPages(ps)
+	if err != nil {
 		if name == "error" { // never recurse
 			http.Error(w, "Internal error. "+s.Crisis.Sentence, http.StatusInternalServerError)
 			return
@@ -532,7 +554,7 @@ func (s *App) readerZone(r *http.Request) *time.Location {
 		// Only a patient's account has a record, so staff get "" and read
 		// the practice's zone.
 		if tz, err := s.Store.PatientTimeZone(r.Context(), sess.User.ID); err == nil && tz != "" {
-			if loc, err := time.LoadLocation(tz); err == nil {
+			if loc, err := loadZone(tz); err == nil {
 				return loc
 			}
 		}
@@ -541,26 +563,62 @@ func (s *App) readerZone(r *http.Request) *time.Location {
 	return loc
 }
 
-// pagesIn returns the page templates whose time functions show times in
-// loc, parsing them the first time loc is asked for. Zones are few (the
-// practice's and its patients'), and each valid IANA name is parsed once.
-func (s *App) pagesIn(loc *time.Location) map[string]*template.Template {
-	if loc == nil || loc.String() == "UTC" {
-		return s.pages
+// takePages lends a set of page templates for one render. Sets are kept
+// for reuse; a new one is parsed while fewer than maxPageSets exist, after
+// that a render waits for one to come back (a render into a buffer takes
+// milliseconds). So memory is bounded by the number of CPUs, not by how
+// many zones the practice's patients live in.
+func (s *App) takePages(ctx context.Context) (*pageSet, error) {
+	select {
+	case ps := <-s.idlePages:
+		return ps, nil
+	default:
 	}
-	s.zoneMu.Lock()
-	defer s.zoneMu.Unlock()
-	if p, ok := s.zonePages[loc.String()]; ok {
-		return p
+	s.pageSetsMu.Lock()
+	if s.pageSets < cap(s.idlePages) {
+		s.pageSets++
+		s.pageSetsMu.Unlock()
+		ps, err := s.parsePages()
+		if err != nil { // parsed fine at start-up, so this cannot happen
+			s.pageSetsMu.Lock()
+			s.pageSets--
+			s.pageSetsMu.Unlock()
+			return nil, err
+		}
+		return ps, nil
 	}
-	p, err := s.parsePages(loc)
-	if err != nil { // parsed fine for UTC at start-up, so this cannot happen
-		s.Log.Error("templates for a time zone", "zone", loc.String(), "err", err)
-		return s.pages
+	s.pageSetsMu.Unlock()
+	select {
+	case ps := <-s.idlePages:
+		return ps, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	if s.zonePages == nil {
-		s.zonePages = map[string]map[string]*template.Template{}
+}
+
+// putPages returns a set lent by takePages.
+func (s *App) putPages(ps *pageSet) {
+	ps.loc = time.UTC
+	s.idlePages <- ps // never blocks: the channel holds every set there is
+}
+
+// maxPageSets is how many sets of page templates may exist at once.
+func maxPageSets() int { return max(2, runtime.GOMAXPROCS(0)) }
+
+// zoneCache keeps each loaded *time.Location by its IANA name, so a page
+// does not read the zone database from disk. Names are the valid IANA
+// names only (an unknown one never loads), a few hundred at most.
+var zoneCache sync.Map
+
+// loadZone is time.LoadLocation, remembered.
+func loadZone(name string) (*time.Location, error) {
+	if loc, ok := zoneCache.Load(name); ok {
+		return loc.(*time.Location), nil
 	}
-	s.zonePages[loc.String()] = p
-	return p
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zoneCache.Store(name, loc)
+	return loc, nil
 }

@@ -3,7 +3,6 @@ package shell
 import (
 	"context"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -59,9 +58,9 @@ type App struct {
 	Log        *slog.Logger
 	Crisis     clinic.CrisisResources
 	crisisView crisisView
-	pages      map[string]*template.Template // for readers in UTC
-	zoneMu     sync.Mutex
-	zonePages  map[string]map[string]*template.Template // by zone name, for readers elsewhere
+	idlePages  chan *pageSet // page template sets not in use (takePages)
+	pageSetsMu sync.Mutex
+	pageSets   int // how many sets exist
 	Assets     *assetSet
 	secure     bool // served over TLS: Secure cookies and HSTS
 	OutboxOnly bool // no mailer configured: emails go to the outbox page
@@ -101,9 +100,12 @@ func New(cfg Config, st *store.Store, log *slog.Logger) (*App, error) {
 	if s.Assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
-	if s.pages, err = s.parsePages(time.UTC); err != nil {
+	first, err := s.parsePages() // template errors stop start-up
+	if err != nil {
 		return nil, err
 	}
+	s.idlePages, s.pageSets = make(chan *pageSet, maxPageSets()), 1
+	s.idlePages <- first
 	return s, nil
 }
 

@@ -14,7 +14,7 @@ import (
 func (s *App) PracticeZone(r *http.Request) (*time.Location, string) {
 	name, err := s.Store.Setting(r.Context(), "time_zone", "")
 	if err == nil && name != "" {
-		if loc, lerr := time.LoadLocation(name); lerr == nil {
+		if loc, lerr := loadZone(name); lerr == nil {
 			return loc, name
 		}
 	}
@@ -25,7 +25,7 @@ func (s *App) PracticeZone(r *http.Request) (*time.Location, string) {
 // have set one, else the practice's.
 func (s *App) PatientZone(r *http.Request, p *store.Patient) (*time.Location, string) {
 	if p != nil && p.TimeZone != "" {
-		if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+		if loc, err := loadZone(p.TimeZone); err == nil {
 			return loc, p.TimeZone
 		}
 	}
