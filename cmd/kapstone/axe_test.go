@@ -78,8 +78,15 @@ func loadAxe() (string, error) {
 	}
 	tgz, err := os.ReadFile(file)
 	if err != nil || checkIntegrity(tgz, axeIntegrity) != nil {
-		if tgz, err = fetchAxe(file); err != nil {
-			return "", err
+		// Up to three tries, so a passing network blip does not fail a run.
+		for try := 1; ; try++ {
+			if tgz, err = fetchAxe(file); err == nil {
+				break
+			}
+			if try == 3 {
+				return "", err
+			}
+			time.Sleep(time.Duration(try) * 2 * time.Second)
 		}
 	}
 	return extractAxe(tgz)

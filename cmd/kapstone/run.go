@@ -341,7 +341,7 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 	go func() { errc <- hs.Serve(ln) }()
 	// Background jobs (emails) run beside the server; several instances
 	// over one PostgreSQL share the queue, each job run by one of them.
-	mails := &mailjob.Sender{Store: st, Mailer: srv.Config.Mailer, BaseURL: srv.LinkBase(nil), Crisis: srv.Crisis.Sentence, PracticeName: srv.PracticeName}
+	mails := &mailjob.Sender{Store: st, Mailer: srv.Config.Mailer, BaseURL: srv.LinkBase(nil), Crisis: srv.Crisis.Sentence, PracticeName: srv.PracticeName, KeepsEmail: srv.OutboxOnly}
 	runner := &job.Runner{Store: st, Worker: job.DefaultWorker(), Handlers: mails.Handlers(), Log: log}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})

@@ -45,7 +45,12 @@ func TestNoDeveloperWords(t *testing.T) {
 	for _, p := range []string{chart, "/patients/" + f.PA.ID + "/progress", "/outcomes"} {
 		f.Do("GET", p, nil, thea)
 	}
+	// A queued job of each kind shows on the jobs page in words.
+	if err := f.St.RequestPasswordReset(t.Context(), store.Actor{}, f.Users["pat@example.org"].ID, f.Users["pat@example.org"].ID); err != nil {
+		t.Fatal(err)
+	}
 	pages := []struct{ who, cookie, path, must string }{
+		{"admin", admin, "/admin/jobs", "Password reset link by email"},
 		{"thea", thea, chart, "Source:"},
 		{"rex", rex, chart, "Source:"},
 		{"thea", thea, "/screening/rules", "Spravato"},

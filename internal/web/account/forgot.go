@@ -28,7 +28,8 @@ func (s *Handlers) ForgotForm(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "forgot", "Forgot your password?", forgotData{Emailed: !s.OutboxOnly})
 }
 
-// Forgot takes a self-service reset request. Whether an account has the
+// Forgot takes a self-service reset request (only when the practice sends
+// email: without it, the page tells the person to ask the practice). Whether an account has the
 // address or not, the answer is the same page, with the same status, after
 // the same work (a lookup, the rate-limit counts and one write); for an
 // account, the write also queues the email with the link
@@ -39,6 +40,13 @@ func (s *Handlers) Forgot(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	d := forgotData{Email: email, Emailed: !s.OutboxOnly}
+	if s.OutboxOnly {
+		// No email is sent, so no link is made: one kept in the outbox
+		// would let whoever reads it take the account. The page says to
+		// ask the practice, the same for every address.
+		s.Render(w, r, http.StatusOK, "forgot", "Forgot your password?", forgotData{})
+		return
+	}
 	if a, err := mail.ParseAddress(email); email == "" || err != nil || a.Address != email {
 		d.Error = "Enter the email address you sign in with, like name@example.com."
 		s.Render(w, r, http.StatusUnprocessableEntity, "forgot", "Forgot your password?", d)

@@ -58,6 +58,7 @@ type portalAppointment struct {
 
 type portalAppointmentsData struct {
 	Zone           string
+	OwnZone        bool // the patient set their zone (else Zone is the practice\'s)
 	Upcoming, Past []portalAppointment
 	Contact        practiceContact
 }
@@ -77,6 +78,7 @@ func (s *Handlers) Appointments(w http.ResponseWriter, r *http.Request) {
 	}
 	var d portalAppointmentsData
 	_, d.Zone = s.PatientZone(r, p)
+	d.OwnZone = p != nil && p.TimeZone != ""
 	now := s.Now()
 	for i := len(list) - 1; i >= 0; i-- { // past: newest first
 		ap := list[i]

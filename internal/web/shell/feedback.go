@@ -73,7 +73,8 @@ func Summary(posted, form string, errs map[string]string, fields ...string) Erro
 				}
 			}
 			slices.Sort(names)
-			at := map[string]int{} // message -> its item
+			at := map[string]int{}  // message -> its item
+			first := len(out.Items) // this family's items start here
 			for _, n := range names {
 				seen[n] = true
 				if i, ok := at[errs[n]]; ok && noun != "" {
@@ -83,7 +84,7 @@ func Summary(posted, form string, errs map[string]string, fields ...string) Erro
 				at[errs[n]] = len(out.Items)
 				out.Items = append(out.Items, SummaryItem{Message: errs[n], Field: strings.TrimSuffix(id, "*") + strings.TrimPrefix(n, prefix), count: 1})
 			}
-			for i := range out.Items {
+			for i := first; i < len(out.Items); i++ {
 				if c := out.Items[i].count; c > 1 {
 					out.Items[i].Message += " (" + strconv.Itoa(c) + " " + noun + ")"
 				}

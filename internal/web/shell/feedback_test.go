@@ -25,6 +25,10 @@ func TestSummary(t *testing.T) {
 	if got := Summary("f", "f", same, "q_*=q_*:questions"); len(got.Items) != 2 || got.Items[0].Message != "Please answer. (2 questions)" || got.Items[0].Field != "q_a" || got.Items[1].Message != "Too long." {
 		t.Errorf("a message shared by a family = %+v, want it once with its count, linking to the first", got.Items)
 	}
+	two := map[string]string{"q_a": "Please answer.", "q_b": "Please answer.", "v_a": "Too high.", "v_b": "Too high."}
+	if got := Summary("f", "f", two, "q_*=q_*:questions", "v_*=v_*:values"); len(got.Items) != 2 || got.Items[0].Message != "Please answer. (2 questions)" || got.Items[1].Message != "Too high. (2 values)" {
+		t.Errorf("two families = %+v, want each counted once, with its own noun", got.Items)
+	}
 	if got := Summary("stage", "clear", errs, "reason"); len(got.Items) != 0 {
 		t.Errorf("the summary of a form not posted = %+v, want empty", got)
 	}

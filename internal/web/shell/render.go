@@ -417,8 +417,11 @@ func jobKindWords(kind string) string {
 		return "Audit witness checkpoint by email"
 	case store.JobWitnessHTTP:
 		return "Audit witness checkpoint to the web address"
+	case store.JobPasswordResetEmail:
+		return "Password reset link by email"
 	}
-	return kind
+	// A kind with no words of its own yet: never its code name.
+	return "Background task"
 }
 
 // actionWords says in plain words what an audit action did to a patient's
