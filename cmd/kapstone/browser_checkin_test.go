@@ -62,7 +62,7 @@ func newCheckinPractice(t *testing.T) *checkinPractice {
 			chromedp.WaitVisible(chromedp.ID("m-inst")),
 			chromedp.SetValue(chromedp.ID("m-inst"), inst.id),
 			chromedp.SetValue(chromedp.ID("m-cad"), "weekly"),
-			chromedp.Click(chromedp.CSS(`form[action$="/measures"] button[type=submit]`)),
+			chromedp.Click(chromedp.CSS(`form[action$="/measures#measures"] button[type=submit]`)),
 		)
 		// The chart comes back with the assignment listed.
 		waitTrue(t, b, "assigned "+inst.id, `location.search.includes('done=') && [...document.querySelectorAll('#measures ul.team strong')].some(s => s.textContent.includes(`+jsString(inst.title)+`))`)
