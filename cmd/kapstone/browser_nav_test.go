@@ -167,6 +167,9 @@ func TestBrowserInvitationAndEmergencySearch(t *testing.T) {
 		if n := run1(t, b, "outside before asking", chromedp.Evaluate[int](`document.querySelectorAll(".outside-team").length`)); n != 0 {
 			t.Errorf("%s: the caseload search shows patients outside the care team before being asked", sz.tag)
 		}
+		if right := run1(t, b, "offer right edge", chromedp.Evaluate[float64](`document.querySelector(".outside-offer a").getBoundingClientRect().right`)); right > float64(sz.w) {
+			t.Errorf("%s: the practice-wide search link ends at %.0f px, past the window", sz.tag, right)
+		}
 		shoot("people-search-offer-" + sz.tag)
 		b.do(t, "search all at "+sz.tag, chromedp.Click(chromedp.CSS(".outside-offer a")), chromedp.WaitVisible(chromedp.CSS(".outside-team")),
 			chromedp.Click(chromedp.CSS(".outside-team summary")), chromedp.WaitVisible(chromedp.CSS(".outside-team textarea")))
