@@ -103,8 +103,8 @@ func TestBrowserAdminNav(t *testing.T) {
 // staff part in chromium, on a phone and a desktop: the link shown after
 // inviting a colleague (in view, selectable, with a copy button, and saying
 // it was not emailed, as the demo has no email server), the list of
-// invitations, and a therapist's search finding a patient outside their
-// care team with the break-glass form.
+// invitations, and a therapist's search, asked for as a second step,
+// finding a patient outside their care team with the break-glass form.
 func TestBrowserInvitationAndEmergencySearch(t *testing.T) {
 	b := newBrowser(t)
 	dir := t.TempDir()
@@ -161,7 +161,17 @@ func TestBrowserInvitationAndEmergencySearch(t *testing.T) {
 
 	signInBrowser(t, b, in.url, lena.Email, lena.Password, lena.TOTPSecret)
 	for _, sz := range sizes {
-		b.do(t, "search at "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+"/patients?q=Riley"), chromedp.WaitVisible(chromedp.CSS(".outside-team")),
+		// The caseload search shows Lena's own patients only, and offers
+		// the practice-wide search as a second step.
+		b.do(t, "search at "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+"/patients?q=Riley"), chromedp.WaitVisible(chromedp.CSS(".outside-offer a")))
+		if n := run1(t, b, "outside before asking", chromedp.Evaluate[int](`document.querySelectorAll(".outside-team").length`)); n != 0 {
+			t.Errorf("%s: the caseload search shows patients outside the care team before being asked", sz.tag)
+		}
+		if right := run1(t, b, "offer right edge", chromedp.Evaluate[float64](`document.querySelector(".outside-offer a").getBoundingClientRect().right`)); right > float64(sz.w) {
+			t.Errorf("%s: the practice-wide search link ends at %.0f px, past the window", sz.tag, right)
+		}
+		shoot("people-search-offer-" + sz.tag)
+		b.do(t, "search all at "+sz.tag, chromedp.Click(chromedp.CSS(".outside-offer a")), chromedp.WaitVisible(chromedp.CSS(".outside-team")),
 			chromedp.Click(chromedp.CSS(".outside-team summary")), chromedp.WaitVisible(chromedp.CSS(".outside-team textarea")))
 		if run1(t, b, "overflow", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)) {
 			t.Errorf("%s: the search page is wider than the window", sz.tag)

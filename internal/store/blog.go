@@ -202,6 +202,40 @@ func authorsWithSlug(ctx context.Context, tx *Tx, slug string) ([]string, error)
 	return ids, err
 }
 
+// AuthorMoved is the current author-page slug of the author whose page
+// was at old before their credentials left their name (migration 0026):
+// an author without a profile address had the slug of their whole name,
+// "Lena Ortiz, LMFT" → lena-ortiz-lmft, and now has lena-ortiz. It is ""
+// when old is some author's current slug, or no author with a post public
+// now had it.
+func (s *Store) AuthorMoved(ctx context.Context, old string) (string, error) {
+	var to string
+	err := s.read(ctx, func(tx *Tx) error {
+		type author struct{ name, creds, profileCreds, profile string }
+		all, err := queryAll(ctx, tx, func(row scanner) (a author, err error) {
+			return a, row.Scan(&a.name, &a.creds, &a.profileCreds, &a.profile)
+		}, `SELECT DISTINCT u.display_name, u.credentials, coalesce(sp.credentials, ''), CASE WHEN sp.public THEN coalesce(sp.slug, '') ELSE '' END
+			FROM users u JOIN blog_posts p ON p.author_id = u.id LEFT JOIN staff_profiles sp ON sp.user_id = u.id
+			WHERE `+visibleAt, s.now())
+		if err != nil {
+			return err
+		}
+		for _, a := range all {
+			if authorSlug(a.name, a.profile) == old {
+				to = ""
+				return nil
+			}
+			for _, c := range []string{a.creds, a.profileCreds} {
+				if c != "" && to == "" && authorSlug(clinic.NameWithCredentials(a.name, c), "") == old {
+					to = authorSlug(a.name, a.profile)
+				}
+			}
+		}
+		return nil
+	})
+	return to, err
+}
+
 // PublishedPost is the post at slug if it is public now; ENotFound
 // otherwise (a draft, a scheduled post before its time, no such post).
 func (s *Store) PublishedPost(ctx context.Context, slug string) (*Post, error) {

@@ -106,3 +106,42 @@ func TestProfileCredentialsAreTheAccounts(t *testing.T) {
 		t.Errorf("account after the profile saved LCSW, CCTP: %q, %v", got.FullName(), err)
 	}
 }
+
+// TestProfileCredentialsMigration: migration 0030 copies a staff profile's
+// credentials into an account that has none, and leaves an account's own
+// credentials, and an empty profile's, alone.
+func TestProfileCredentialsMigration(t *testing.T) {
+	ctx := context.Background()
+	s := openThrough(t, "0029_~")
+	now := time.Now().UTC().Truncate(time.Second)
+	users := []struct{ id, name, cred, profileCred, wantCred string }{
+		{"u1", "Sam Whitaker", "", "LCSW", "LCSW"},       // only the profile had them
+		{"u2", "Priya Natarajan", "MD", "MD, PhD", "MD"}, // the account's own stay
+		{"u3", "Ana Ruiz", "", "", ""},                   // nothing to copy
+		{"u4", "Lee Jordan", "", "  LMFT ", "LMFT"},      // trimmed
+		{"u5", "Morgan Reyes", "", "-", "-"},             // whatever the profile says
+		{"u6", "Noor Nowhere", "", "", ""},               // no profile at all (below)
+	}
+	for _, u := range users {
+		if err := store.ExecForTest(ctx, s, `INSERT INTO users (id, email, email_lower, display_name, role, password_hash, credentials, created_at, updated_at)
+			VALUES ($1, $2, $2, $3, 'therapist', 'h', $4, $5, $5)`, u.id, u.id+"@example.org", u.name, u.cred, now); err != nil {
+			t.Fatal(err)
+		}
+		if u.id == "u6" {
+			continue
+		}
+		if err := store.ExecForTest(ctx, s, `INSERT INTO staff_profiles (user_id, slug, credentials, bio, public, updated_at, updated_by)
+			VALUES ($1, $2, $3, '', $4, $5, $1)`, u.id, "slug-"+u.id, u.profileCred, u.id != "u4", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM users WHERE id = $1 AND credentials = $2`, u.id, u.wantCred)
+		if err != nil || n != 1 {
+			t.Errorf("%s (account %q, profile %q) after 0030: want credentials %q (%v)", u.name, u.cred, u.profileCred, u.wantCred, err)
+		}
+	}
+}

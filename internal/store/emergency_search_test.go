@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
@@ -65,4 +66,66 @@ func TestFindOutsideTeam(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFindOutsideTeamNameAndLimit: the search outside one's care teams
+// matches the display name only (a legal-name match shown under the
+// display name would tell the searcher the two belong together), and a
+// person may make at most EmergencySearchesPer such searches in
+// EmergencySearchWindow, counted from the audit log: the next is refused
+// with clinic.ETooMany, lists no one and audits no name; an hour later
+// they may search again.
+func TestFindOutsideTeamNameAndLimit(t *testing.T) {
+	s, ctx := storetest.Open(t), context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	owner := &clinic.User{Email: "owner@example.org", DisplayName: "Olga Owner", Role: clinic.RoleTherapist}
+	other := &clinic.User{Email: "other@example.org", DisplayName: "Otto Other", Role: clinic.RoleTherapist}
+	for _, u := range []*clinic.User{owner, other} {
+		if err := s.CreateUser(ctx, store.System, u, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asOwner, asOther := store.Actor{UserID: owner.ID, Role: owner.Role}, store.Actor{UserID: other.ID, Role: other.Role}
+	p := &store.Patient{DisplayName: "Riley Quinn"}
+	if err := s.CreatePatient(ctx, asOwner, p, ""); err != nil {
+		t.Fatal(err)
+	}
+	full, _, err := s.FindPatient(ctx, asOwner, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.LegalName = "Marguerite Hollowell"
+	if err := s.UpdatePatientDetails(ctx, asOwner, full); err != nil {
+		t.Fatal(err)
+	}
+	searches := 0
+	find := func(q string) ([]store.NameMatch, error) {
+		searches++
+		return s.FindOutsideTeam(ctx, asOther, q)
+	}
+	if got, err := find("hollowell"); err != nil || len(got) != 0 {
+		t.Errorf("search by legal name = %v, %v; want no match", got, err)
+	}
+	if got, err := find("riley"); err != nil || len(got) != 1 || got[0].ID != p.ID {
+		t.Fatalf("search by display name = %v, %v; want Riley", got, err)
+	}
+	for searches < store.EmergencySearchesPer {
+		if _, err := find("nobody-here"); err != nil {
+			t.Fatalf("search %d: %v", searches, err)
+		}
+	}
+	got, err := find("riley")
+	if e, ok := err.(*clinic.Error); !ok || e.Code != clinic.ETooMany || len(got) != 0 {
+		t.Fatalf("search %d in the hour = %v, %v; want ETooMany and no names", searches, got, err)
+	}
+	// The owner's own searches are their own: the limit is per person.
+	if _, err := s.FindOutsideTeam(ctx, asOwner, "riley"); err != nil {
+		t.Errorf("another therapist's first search: %v", err)
+	}
+	now = now.Add(store.EmergencySearchWindow + time.Second)
+	if got, err := find("riley"); err != nil || len(got) != 1 {
+		t.Errorf("search an hour later = %v, %v; want Riley", got, err)
+	}
+	t.Logf("searches made: %d", searches)
 }

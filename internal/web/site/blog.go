@@ -113,6 +113,23 @@ func (s *Handlers) blogList(w http.ResponseWriter, r *http.Request, tag, author 
 		return
 	}
 	d.Pages = max(1, (total+postsPerPage-1)/postsPerPage)
+	if author != "" && total == 0 {
+		// An author page's old address, from before the credentials left
+		// the name (bookmarks, feeds, search engines), moved for good.
+		to, err := s.Store.AuthorMoved(r.Context(), author)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if to != "" {
+			u := "/blog/author/" + url.PathEscape(to)
+			if r.URL.RawQuery != "" {
+				u += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, u, http.StatusMovedPermanently)
+			return
+		}
+	}
 	if page > d.Pages || total == 0 && (tag != "" || author != "") {
 		s.NotFound(w, r)
 		return

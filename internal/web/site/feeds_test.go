@@ -259,3 +259,37 @@ func TestAboutLinksOnlyToWriters(t *testing.T) {
 		t.Error("a patient is offered a website profile")
 	}
 }
+
+// TestOldAuthorAddress: an author page's address from before credentials
+// left the name (migration 0026: "Thea Therapist, LMFT" was
+// thea-therapist-lmft) answers 301 to the current one, keeping the page
+// asked for; other credentials, and a name with no posts public now, stay
+// 404.
+func TestOldAuthorAddress(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := t.Context()
+	thea := f.Users["thea@example.org"]
+	// A profile not public: the author page keeps the name's address, and
+	// the account has the credentials.
+	if err := f.St.SaveStaffProfile(ctx, f.As("thea@example.org"), &store.StaffProfile{UserID: thea.ID, Slug: "thea-hidden", Credentials: "LMFT", Public: false}); err != nil {
+		t.Fatal(err)
+	}
+	f.Post("thea@example.org", store.Post{Title: "Sleep after a session", Body: "Rest."})
+	if r := f.Do("GET", "/blog/author/thea-therapist", nil, ""); r.Status != http.StatusOK {
+		t.Fatalf("current author page = %d, want 200", r.Status)
+	}
+	for old, want := range map[string]string{
+		"/blog/author/thea-therapist-lmft":        "/blog/author/thea-therapist",
+		"/blog/author/thea-therapist-lmft?page=1": "/blog/author/thea-therapist?page=1",
+	} {
+		r := f.Do("GET", old, nil, "")
+		if r.Status != http.StatusMovedPermanently || r.Header.Get("Location") != want {
+			t.Errorf("GET %s = %d to %q, want 301 to %s", old, r.Status, r.Header.Get("Location"), want)
+		}
+	}
+	for _, path := range []string{"/blog/author/thea-therapist-lcsw", "/blog/author/theo-therapist-lmft"} {
+		if r := f.Do("GET", path, nil, ""); r.Status != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", path, r.Status)
+		}
+	}
+}

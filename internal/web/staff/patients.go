@@ -2,6 +2,7 @@ package staff
 
 import (
 	"context"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -32,13 +33,19 @@ type patientsData struct {
 	Errors   map[string]string
 
 	// Emergency search: a clinician who may ask for emergency access
-	// (CanEmergency) and searched by name finds patients outside their
-	// care teams by name only (Outside), once the query has at least
-	// SearchMin letters (else ShortQuery).
+	// (CanEmergency) and searched by name is offered a second step, a
+	// search of all the practice's patients (SearchedAll, asked for with
+	// all=1), which finds patients outside their care teams by display
+	// name only (Outside), once the query has at least SearchMin letters
+	// (else ShortQuery), at most SearchesPer times an hour (else
+	// AllRefused says why).
 	CanEmergency bool
+	SearchedAll  bool
 	Outside      []store.NameMatch
 	ShortQuery   bool
+	AllRefused   string
 	SearchMin    int
+	SearchesPer  int
 	EmergencyFor int // minutes an emergency grant lasts
 }
 
@@ -78,12 +85,24 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Patients = list
-	d.CanEmergency, d.SearchMin, d.EmergencyFor = auth.CanSome(u.Role, auth.PermEmergency), store.EmergencySearchMin, int(store.EmergencyAccessFor/time.Minute)
-	if q := strings.TrimSpace(d.Query); d.CanEmergency && q != "" {
-		d.ShortQuery = len([]rune(q)) < store.EmergencySearchMin
-		if d.Outside, err = s.Store.FindOutsideTeam(r.Context(), s.Actor(r), q); err != nil {
-			s.Error(w, r, err)
-			return
+	d.CanEmergency, d.SearchMin, d.SearchesPer, d.EmergencyFor = auth.CanSome(u.Role, auth.PermEmergency), store.EmergencySearchMin, store.EmergencySearchesPer, int(store.EmergencyAccessFor/time.Minute)
+	// The caseload search looks at the searcher's own patients only; the
+	// practice-wide search is a second step they ask for (all=1), recorded
+	// and limited, so finding one's own "Sam" never lists, or tells,
+	// another therapist's.
+	if name := strings.TrimSpace(d.Query); d.CanEmergency && name != "" {
+		d.ShortQuery = len([]rune(name)) < store.EmergencySearchMin
+		if q.Get("all") == "1" && !d.ShortQuery {
+			d.SearchedAll = true
+			d.Outside, err = s.Store.FindOutsideTeam(r.Context(), s.Actor(r), name)
+			var ce *clinic.Error
+			if errors.As(err, &ce) && ce.Code == clinic.ETooMany {
+				d.AllRefused, status, err = ce.Message, http.StatusTooManyRequests, nil
+			}
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
 		}
 	}
 	if auth.Can(u.Role, auth.RelNone, auth.PermCaseload) {
