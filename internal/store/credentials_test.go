@@ -107,12 +107,12 @@ func TestProfileCredentialsAreTheAccounts(t *testing.T) {
 	}
 }
 
-// TestProfileCredentialsMigration: migration 0030 copies a staff profile's
+// TestProfileCredentialsMigration: migration 0029 copies a staff profile's
 // credentials into an account that has none, and leaves an account's own
 // credentials, and an empty profile's, alone.
 func TestProfileCredentialsMigration(t *testing.T) {
 	ctx := context.Background()
-	s := openThrough(t, "0029_~")
+	s := openThrough(t, "0028_~")
 	now := time.Now().UTC().Truncate(time.Second)
 	users := []struct{ id, name, cred, profileCred, wantCred string }{
 		{"u1", "Sam Whitaker", "", "LCSW", "LCSW"},       // only the profile had them
@@ -141,7 +141,7 @@ func TestProfileCredentialsMigration(t *testing.T) {
 	for _, u := range users {
 		n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM users WHERE id = $1 AND credentials = $2`, u.id, u.wantCred)
 		if err != nil || n != 1 {
-			t.Errorf("%s (account %q, profile %q) after 0030: want credentials %q (%v)", u.name, u.cred, u.profileCred, u.wantCred, err)
+			t.Errorf("%s (account %q, profile %q) after 0029: want credentials %q (%v)", u.name, u.cred, u.profileCred, u.wantCred, err)
 		}
 	}
 }
