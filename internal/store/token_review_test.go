@@ -95,6 +95,17 @@ func TestPatientInvitationToMistypedAddress(t *testing.T) {
 	if err != nil || len(invs) != 1 || !strings.EqualFold(invs[0].Email, "pia@example.org") {
 		t.Errorf("pending invitations = %+v, %v; want only the new one", invs, err)
 	}
+	// Nor is an invitation to an address the record no longer holds sent
+	// again from the list of invitations.
+	if err := store.ExecForTest(ctx, s, `UPDATE auth_tokens SET email = 'pia@exmaple.org' WHERE token_hash = $1`, auth.HashToken("good-2")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResendInvitation(ctx, lena, auth.HashToken("good-2"), auth.HashToken("typo-again")); code(err) != clinic.EConflict {
+		t.Errorf("sending again an invitation to an old address = %v, want conflict", err)
+	}
+	if live(t, s, "typo-again", store.TokenInvite) || !live(t, s, "good-2", store.TokenInvite) {
+		t.Error("a refused resend made a link, or cancelled the pending one")
+	}
 }
 
 // TestSelfServiceResetKeepsStaffLink (review of issue 15): anyone can ask
