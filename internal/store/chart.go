@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,10 +15,17 @@ import (
 
 // UpdatePatientDetails saves the chart's detail fields of p, if actor may
 // (auth.PermDetails) and p.Version is still current: a stale form gets
-// EConflict instead of overwriting someone else's change. Audited.
+// EConflict instead of overwriting someone else's change. A changed email
+// cancels the patient's unused portal invitations (one sent to a mistyped
+// address must not make their account), audited as token.invite.revoke in
+// the same transaction. Audited.
 func (s *Store) UpdatePatientDetails(ctx context.Context, actor Actor, p *Patient) error {
 	return s.patientAccess(ctx, actor, p.ID, auth.PermDetails, "patient.update", func(tx *Tx, a Access, e *Entry) error {
 		if err := p.ValidateDetails(s.now()); err != nil {
+			return err
+		}
+		var oldEmail string
+		if err := tx.QueryRow(ctx, `SELECT email FROM patients WHERE id = $1`, p.ID).Scan(&oldEmail); err != nil {
 			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE patients SET display_name = $1, email = $2, legal_name = $3, pronouns = $4, birth_date = $5, phone = $6,
@@ -34,6 +42,17 @@ func (s *Store) UpdatePatientDetails(ctx context.Context, actor Actor, p *Patien
 			return clinic.Errorf(clinic.EConflict, "Someone else changed these details while you were editing. Your changes are below; check them against the saved record and save again.")
 		}
 		p.Version++
+		if strings.EqualFold(strings.TrimSpace(oldEmail), strings.TrimSpace(p.Email)) {
+			return nil
+		}
+		res, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND patient_id = $3 AND used_at IS NULL`, s.now(), TokenInvite, p.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return s.appendAudit(ctx, tx, actor, Entry{Action: "token.invite.revoke", PatientID: p.ID, ObjectType: "invitation",
+				Detail: "count=" + strconv.FormatInt(n, 10) + "; email changed"})
+		}
 		return nil
 	})
 }

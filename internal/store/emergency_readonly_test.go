@@ -176,7 +176,8 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 		{"add to the care team", auth.PermTeam, func(a store.Actor) error { return s.AddTeamMember(ctx, a, p, pr.rita.UserID) }},
 		{"remove from the care team", auth.PermTeam, func(a store.Actor) error { return s.RemoveTeamMember(ctx, a, p, pr.rex.UserID) }},
 		{"make a portal invitation", auth.PermAccount, func(a store.Actor) error {
-			return s.CreatePatientToken(ctx, a, p, store.TokenReset, auth.HashToken("emergency-"+a.UserID))
+			_, err := s.CreatePatientToken(ctx, a, p, store.TokenReset, auth.HashToken("emergency-"+a.UserID))
+			return err
 		}},
 	}
 	covered := map[auth.Permission]bool{PermJournalOwnOnly: true}

@@ -317,9 +317,17 @@ func inquiryIn(ctx context.Context, tx *Tx, id string) (*Inquiry, error) {
 	return q, err
 }
 
+// errPossibleSpam refuses work on an inquiry kept as possible spam: it is
+// first moved into the inbox (MarkInquiryGenuine), so nothing worked on
+// stays hidden in the possible-spam group.
+func errPossibleSpam() error {
+	return clinic.Errorf(clinic.EConflict, "This inquiry is kept as possible spam. Move it to the inbox first if a person wrote it.")
+}
+
 // SetInquiryStatus marks an inquiry contacted or closed, with an optional
 // note (therapists and administrators). A converted inquiry stays
-// converted (EConflict). Audited as inquiry.status.
+// converted, and one kept as possible spam is first moved to the inbox
+// (EConflict both). Audited as inquiry.status.
 func (s *Store) SetInquiryStatus(ctx context.Context, actor Actor, id, status, note string) error {
 	if !canHandleInquiries(actor) {
 		return errNoInquiry()
@@ -344,17 +352,21 @@ func (s *Store) SetInquiryStatus(ctx context.Context, actor Actor, id, status, n
 		if q.Status == InquiryConverted {
 			return clinic.Errorf(clinic.EConflict, "This inquiry has become a patient's record; it stays converted.")
 		}
+		if q.SpamReason != "" {
+			return errPossibleSpam()
+		}
 		return s.markInquiry(ctx, tx, actor, id, status, note, "")
 	})
 }
 
 // markInquiry sets an inquiry's status (and patient, when converted),
 // records the change in its history and audits it, inside tx. The update
-// is refused (EConflict) when the inquiry was converted meanwhile.
+// is refused (EConflict) when the inquiry was converted meanwhile, or is
+// kept as possible spam.
 func (s *Store) markInquiry(ctx context.Context, tx *Tx, actor Actor, id, status, note, patientID string) error {
 	now := s.now()
 	res, err := tx.Exec(ctx, `UPDATE inquiries SET status = $1, handled_by = $2, handled_at = $3, patient_id = CASE WHEN $4 = '' THEN patient_id ELSE $4 END
-		WHERE id = $5 AND status <> 'converted'`, status, actor.UserID, now, patientID, id)
+		WHERE id = $5 AND status <> 'converted' AND spam_reason = ''`, status, actor.UserID, now, patientID, id)
 	if err != nil {
 		return err
 	}
@@ -375,8 +387,9 @@ func (s *Store) markInquiry(ctx context.Context, tx *Tx, actor Actor, id, status
 // ConvertInquiry turns an inquiry into a patient (therapists only): a
 // patient in stage inquiry with the inquiry's name, email and phone, owned
 // by the converting therapist (through CreatePatient), linked from the
-// inquiry. It returns the new patient's id. An inquiry already converted is
-// EConflict. Audited (patient.create, team.add and inquiry.convert).
+// inquiry. It returns the new patient's id. An inquiry already converted,
+// or kept as possible spam (move it to the inbox first), is EConflict.
+// Audited (patient.create, team.add and inquiry.convert).
 //
 // CreatePatient runs in its own transaction; should two therapists convert
 // the same inquiry at the same moment, the second is told so and the
@@ -396,6 +409,9 @@ func (s *Store) ConvertInquiry(ctx context.Context, actor Actor, id string) (str
 	}
 	if q.Status == InquiryConverted {
 		return "", clinic.Errorf(clinic.EConflict, "This inquiry has already become a patient's record.")
+	}
+	if q.SpamReason != "" {
+		return "", errPossibleSpam()
 	}
 	p := &Patient{DisplayName: q.Name, Email: q.Email}
 	if err := s.CreatePatient(ctx, actor, p, ""); err != nil {
@@ -452,8 +468,10 @@ func (s *Store) MarkInquiryGenuine(ctx context.Context, actor Actor, id string) 
 }
 
 // DeleteSpamInquiry deletes an inquiry kept as possible spam, with its
-// history (therapists and administrators). An ordinary inquiry is never
-// deleted (EConflict). Audited as inquiry.delete.
+// history (therapists and administrators), only while no one has worked on
+// it: status new and no patient made from it. An ordinary inquiry, or one
+// worked on, is never deleted (EConflict): its notes are the practice's
+// record. Audited as inquiry.delete.
 func (s *Store) DeleteSpamInquiry(ctx context.Context, actor Actor, id string) error {
 	if !canHandleInquiries(actor) {
 		return errNoInquiry()
@@ -466,11 +484,21 @@ func (s *Store) DeleteSpamInquiry(ctx context.Context, actor Actor, id string) e
 		if q.SpamReason == "" {
 			return clinic.Errorf(clinic.EConflict, "Only an inquiry kept as possible spam can be deleted.")
 		}
+		if q.Status != InquiryNew || q.PatientID != "" {
+			return clinic.Errorf(clinic.EConflict, "This inquiry has been worked on, so it is kept with its history. Move it to the inbox instead.")
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM inquiry_events WHERE inquiry_id = $1`, id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM inquiries WHERE id = $1 AND spam_reason <> ''`, id); err != nil {
+		// The conditions again, in the statement itself: an inquiry worked
+		// on meanwhile by another transaction is never deleted (the error
+		// rolls back the history's deletion too).
+		res, err := tx.Exec(ctx, `DELETE FROM inquiries WHERE id = $1 AND spam_reason <> '' AND status = 'new' AND patient_id = ''`, id)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return clinic.Errorf(clinic.EConflict, "Someone worked on this inquiry a moment ago, so it is kept.")
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "inquiry.delete", ObjectType: "inquiry", ObjectID: id, Detail: "possible spam: " + q.SpamReason})
 	})

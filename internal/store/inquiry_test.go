@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -317,5 +318,77 @@ func TestInquiryPossibleSpam(t *testing.T) {
 		if n, _, err := s.CountAudit(ctx, a, "", "", time.Time{}); err != nil || n != 1 {
 			t.Errorf("%s audit rows = %d, %v; want 1", a, n, err)
 		}
+	}
+}
+
+// TestPossibleSpamIsNotWorkedOn (review of issue 15): an inquiry kept as
+// possible spam is neither converted nor given a status (it would be
+// worked on yet stay hidden in the spam group) until it is moved to the
+// inbox; and one worked on, kept as possible spam from before this rule,
+// is never deleted with its staff notes.
+func TestPossibleSpamIsNotWorkedOn(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	lena := sitePeople(t, s)["lena"]
+	spam, worked, converted := goodInquiry(), goodInquiry(), goodInquiry()
+	for _, q := range []*store.Inquiry{spam, worked, converted} {
+		q.SpamReason = store.SpamTooFast
+		if err := s.CreateInquiry(ctx, store.Actor{}, q, "addr"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	patients := func() int {
+		n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM patients`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := patients()
+	if _, err := s.ConvertInquiry(ctx, lena, spam.ID); code(err) != clinic.EConflict || !strings.Contains(clinic.ErrorMessage(err), "inbox") {
+		t.Errorf("converting possible spam = %v, want a conflict saying to move it to the inbox", err)
+	}
+	if n := patients(); n != before {
+		t.Errorf("converting possible spam made %d patient records", n-before)
+	}
+	if err := s.SetInquiryStatus(ctx, lena, spam.ID, store.InquiryContacted, "Called."); code(err) != clinic.EConflict {
+		t.Errorf("marking possible spam contacted = %v, want conflict", err)
+	}
+	if q, err := s.Inquiry(ctx, lena, spam.ID); err != nil || q.Status != store.InquiryNew || len(q.Events) != 0 {
+		t.Errorf("possible spam after refused work = %+v, %v; want new, no history", q, err)
+	}
+	// Once in the inbox, the same work is allowed.
+	if err := s.MarkInquiryGenuine(ctx, lena, spam.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetInquiryStatus(ctx, lena, spam.ID, store.InquiryContacted, "Called."); err != nil {
+		t.Errorf("marking a genuine inquiry contacted = %v", err)
+	}
+
+	// Worked on while kept as possible spam (before this rule): kept.
+	if err := store.ExecForTest(ctx, s, `UPDATE inquiries SET status = 'contacted' WHERE id = $1`, worked.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.ExecForTest(ctx, s, `INSERT INTO inquiry_events (id, inquiry_id, status, note, actor_id, at) VALUES ('ev-worked', $1, 'contacted', 'Left a voicemail.', $2, $3)`, worked.ID, lena.UserID, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.ExecForTest(ctx, s, `UPDATE inquiries SET status = 'converted', patient_id = 'some-patient' WHERE id = $1`, converted.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{worked.ID, converted.ID} {
+		if err := s.DeleteSpamInquiry(ctx, lena, id); code(err) != clinic.EConflict {
+			t.Errorf("deleting possible spam worked on = %v, want conflict", err)
+		}
+	}
+	if q, err := s.Inquiry(ctx, lena, worked.ID); err != nil || len(q.Events) != 1 || q.Events[0].Note != "Left a voicemail." {
+		t.Errorf("worked-on inquiry after a refused delete = %+v, %v; want it with its note", q, err)
+	}
+	if _, err := s.Inquiry(ctx, lena, converted.ID); err != nil {
+		t.Errorf("converted inquiry after a refused delete: %v", err)
+	}
+	if n, _, _ := s.CountAudit(ctx, "inquiry.delete", "", "", time.Time{}); n != 0 {
+		t.Errorf("inquiry.delete rows = %d, want 0", n)
 	}
 }

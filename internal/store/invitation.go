@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -114,7 +115,8 @@ func (s *Store) invitationFor(ctx context.Context, tx *Tx, actor Actor, hash str
 // for the full lifetime again; the old link stops working. Audited as
 // token.invite.resend (under the patient, for a patient's invitation).
 // ENotFound when the invitation is used, withdrawn or not actor's to
-// manage; EConflict when its email has an account by now.
+// manage; EConflict when its email has an account by now, or (for a
+// patient's) is no longer the patient's.
 func (s *Store) ResendInvitation(ctx context.Context, actor Actor, hash, newHash string) (*Invitation, error) {
 	var out *Invitation
 	err := s.write(ctx, func(tx *Tx) error {
@@ -128,6 +130,17 @@ func (s *Store) ResendInvitation(ctx context.Context, actor Actor, hash, newHash
 		}
 		if n > 0 {
 			return clinic.Errorf(clinic.EConflict, "An account with this email exists already: this invitation is no longer needed.")
+		}
+		if inv.PatientID != "" {
+			// Never again to an address the record no longer holds (one
+			// mistyped, since corrected).
+			var email string
+			if err := tx.QueryRow(ctx, `SELECT email FROM patients WHERE id = $1`, inv.PatientID).Scan(&email); err != nil {
+				return err
+			}
+			if !strings.EqualFold(strings.TrimSpace(email), strings.TrimSpace(inv.Email)) {
+				return clinic.Errorf(clinic.EConflict, "The patient's email address has changed since this invitation was made: make a new invitation from their record.")
+			}
 		}
 		// insertToken cancels every older unused invitation for the email,
 		// the old link among them.

@@ -72,13 +72,17 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, t *AuthToken) erro
 // CreatePatientToken makes a portal invitation (purpose TokenInvite, for a
 // patient with an email and no account yet) or a password reset link
 // (TokenReset, for a patient with an account) with hash, if actor may
-// (auth.PermAccount: the therapist who owns the case). The audit row names
-// the patient, so it shows in their access report.
-func (s *Store) CreatePatientToken(ctx context.Context, actor Actor, patientID, purpose, hash string) error {
+// (auth.PermAccount: the therapist who owns the case). A new invitation
+// cancels every earlier unused one of the patient, whatever its email. It
+// returns the email the invitation names ("" for a reset link), the one to
+// send it to. The audit row names the patient, so it shows in their access
+// report.
+func (s *Store) CreatePatientToken(ctx context.Context, actor Actor, patientID, purpose, hash string) (string, error) {
 	if purpose != TokenInvite && purpose != TokenReset {
-		return errors.New("not a patient link: " + purpose)
+		return "", errors.New("not a patient link: " + purpose)
 	}
-	return s.patientAccess(ctx, actor, patientID, auth.PermAccount, "token."+purpose+".create", func(tx *Tx, a Access, e *Entry) error {
+	var email string
+	err := s.patientAccess(ctx, actor, patientID, auth.PermAccount, "token."+purpose+".create", func(tx *Tx, a Access, e *Entry) error {
 		p, err := scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM patients p WHERE p.id = $1`, patientID))
 		if err != nil {
 			return err
@@ -97,22 +101,40 @@ func (s *Store) CreatePatientToken(ctx context.Context, actor Actor, patientID, 
 			t.UserID = p.UserID
 			e.ObjectType, e.ObjectID = "user", p.UserID
 		}
-		return s.insertToken(ctx, tx, t)
+		if err := s.insertToken(ctx, tx, t); err != nil {
+			return err
+		}
+		email = t.Email
+		return nil
 	})
+	return email, err
 }
 
+// SelfService is the created_by of a reset link its account holder asked
+// for on the sign-in page (CreateSelfServiceReset): no person made it. A
+// new self-service link cancels only earlier self-service links, never one
+// a person made (an administrator, the therapist, the command line).
+const SelfService = "self-service"
+
 // insertToken stores t inside tx, cancelling older unused links of the
-// same purpose for the same account.
+// same purpose for the same account: for an invitation, those to the same
+// email and, for a patient's, every one of the patient (an earlier one to
+// a mistyped address among them); for a self-service reset, only earlier
+// self-service resets.
 func (s *Store) insertToken(ctx context.Context, tx *Tx, t *AuthToken) error {
 	now := s.now()
 	t.ExpiresAt = now.Add(tokenLifetime[t.Purpose])
 	var err error
-	switch t.Purpose {
-	case TokenSetup:
+	switch {
+	case t.Purpose == TokenSetup:
 		_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL`, now, TokenSetup)
-	case TokenReset:
+	case t.Purpose == TokenReset && t.CreatedBy == SelfService:
+		_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND user_id = $3 AND created_by = $4 AND used_at IS NULL`, now, TokenReset, t.UserID, SelfService)
+	case t.Purpose == TokenReset:
 		_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND user_id = $3 AND used_at IS NULL`, now, TokenReset, t.UserID)
-	case TokenInvite:
+	case t.Purpose == TokenInvite && t.PatientID != "":
+		_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL AND (lower(email) = lower($3) OR (patient_id <> '' AND patient_id = $4))`, now, TokenInvite, t.Email, t.PatientID)
+	case t.Purpose == TokenInvite:
 		_, err = tx.Exec(ctx, `UPDATE auth_tokens SET used_at = $1 WHERE purpose = $2 AND lower(email) = lower($3) AND used_at IS NULL`, now, TokenInvite, t.Email)
 	}
 	if err != nil {
@@ -268,7 +290,8 @@ func (s *Store) RequestPasswordReset(ctx context.Context, actor Actor, userID, l
 // CreateSelfServiceReset makes a reset link with hash for the account
 // userID, asked for by its holder on the sign-in page, and returns the
 // account to email it to. A disabled or deleted account gets no link (nil,
-// nil). Older unused reset links of the account stop working. Audited as
+// nil). Older unused self-service reset links of the account stop working;
+// a link a person made for it (SelfService) keeps working. Audited as
 // token.reset.create (self-service); the link carries the patient of a
 // patient's account, so a reset through it shows in their access report.
 func (s *Store) CreateSelfServiceReset(ctx context.Context, userID, hash string) (*clinic.User, error) {
@@ -293,7 +316,7 @@ func (s *Store) CreateSelfServiceReset(ctx context.Context, userID, hash string)
 		if err := tx.QueryRow(ctx, `SELECT id FROM patients WHERE user_id = $1`, userID).Scan(&patientID); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		t := &AuthToken{Hash: hash, Purpose: TokenReset, UserID: u.ID, Role: u.Role, PatientID: patientID}
+		t := &AuthToken{Hash: hash, Purpose: TokenReset, UserID: u.ID, Role: u.Role, PatientID: patientID, CreatedBy: SelfService}
 		if err := s.insertToken(ctx, tx, t); err != nil {
 			return err
 		}

@@ -115,7 +115,7 @@ func (s *Handlers) InquiryStatus(w http.ResponseWriter, r *http.Request) {
 	switch r.PostFormValue("status") {
 	case "genuine":
 		if err := s.Store.MarkInquiryGenuine(r.Context(), s.Actor(r), id); err != nil {
-			s.Error(w, r, err)
+			s.inquiryFailed(w, r, nil, err)
 			return
 		}
 		http.Redirect(w, r, "/inquiries/"+id+"?done=genuine", http.StatusSeeOther)
@@ -127,28 +127,41 @@ func (s *Handlers) InquiryStatus(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := s.Store.DeleteSpamInquiry(r.Context(), s.Actor(r), id); err != nil {
-			s.Error(w, r, err)
+			s.inquiryFailed(w, r, nil, err)
 			return
 		}
 		http.Redirect(w, r, "/inquiries?status=spam&done=deleted", http.StatusSeeOther)
 		return
 	}
+	form := map[string]string{"status": r.PostFormValue("status"), "note": r.PostFormValue("note")}
 	err := s.Store.SetInquiryStatus(r.Context(), s.Actor(r), id, r.PostFormValue("status"), r.PostFormValue("note"))
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
-		s.inquiryView(w, r, map[string]string{"status": r.PostFormValue("status"), "note": r.PostFormValue("note")}, e.Fields, http.StatusUnprocessableEntity)
+		s.inquiryView(w, r, form, e.Fields, http.StatusUnprocessableEntity)
 		return
 	}
 	if err != nil {
-		s.Error(w, r, err)
+		s.inquiryFailed(w, r, form, err)
 		return
 	}
 	http.Redirect(w, r, "/inquiries/"+id, http.StatusSeeOther)
 }
 
+// inquiryFailed answers a refused change to an inquiry: a conflict (kept as
+// possible spam, worked on, converted meanwhile) is shown on the inquiry's
+// page at its form, with what was typed kept (409); anything else is an
+// error page.
+func (s *Handlers) inquiryFailed(w http.ResponseWriter, r *http.Request, form map[string]string, err error) {
+	if clinic.ErrorCode(err) != clinic.EConflict {
+		s.Error(w, r, err)
+		return
+	}
+	s.inquiryView(w, r, form, map[string]string{"conflict": clinic.ErrorMessage(err)}, http.StatusConflict)
+}
+
 func (s *Handlers) InquiryConvert(w http.ResponseWriter, r *http.Request) {
 	pid, err := s.Store.ConvertInquiry(r.Context(), s.Actor(r), r.PathValue("inquiry"))
 	if err != nil {
-		s.Error(w, r, err)
+		s.inquiryFailed(w, r, nil, err)
 		return
 	}
 	http.Redirect(w, r, "/patients/"+pid, http.StatusSeeOther)
