@@ -12,6 +12,7 @@ import (
 	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/seal"
 )
 
 // Actor is who is acting: the access policy decides with it and the audit
@@ -87,6 +88,13 @@ func isEmergencyDetail(d string) bool {
 // SetAuditKey gives the store the key that signs audit rows. Every store
 // must have one before its first audited write.
 func (s *Store) SetAuditKey(k *audit.Key) { s.key = k }
+
+// SetKeyring gives the store the data keys that seal psychotherapy notes
+// and TOTP secrets at rest (package seal). Without them those writes fail.
+func (s *Store) SetKeyring(k *seal.Keyring) { s.keys = k }
+
+// Keyring returns the store's data keys (nil if none were set).
+func (s *Store) Keyring() *seal.Keyring { return s.keys }
 
 // AuditKey returns the key that signs audit rows.
 func (s *Store) AuditKey() *audit.Key { return s.key }

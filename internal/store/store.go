@@ -17,6 +17,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/seal"
 )
 
 // Store is a handle on the database. It is safe for concurrent use.
@@ -25,7 +26,8 @@ type Store struct {
 	w *sql.DB // writes (SQLite: one connection)
 	r *sql.DB // reads (SQLite: a pool; PostgreSQL: same as w)
 
-	key *audit.Key // signs audit rows
+	key  *audit.Key    // signs audit rows
+	keys *seal.Keyring // seals data at rest (psychotherapy notes, TOTP secrets)
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time

@@ -16,6 +16,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/kapstone/kapstone/internal/audit"
+	"github.com/kapstone/kapstone/internal/seal"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
@@ -80,6 +81,11 @@ func OpenDSN(t testing.TB, dsn string) *store.Store {
 		t.Fatal(err)
 	}
 	s.SetAuditKey(key)
+	keys, err := seal.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetKeyring(keys)
 	if _, err := s.Migrate(context.Background()); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}

@@ -1,0 +1,116 @@
+package seal
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSealOpen(t *testing.T) {
+	k, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := k.SealString("the canary phrase", "users.totp_secret:u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(s, "canary") || !IsSealed(s) {
+		t.Fatalf("sealed value %q", s)
+	}
+	if id, _ := KeyID(s); id != k.Current() {
+		t.Fatalf("key id %q, want %q", id, k.Current())
+	}
+	got, err := k.OpenString(s, "users.totp_secret:u1")
+	if err != nil || got != "the canary phrase" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	// Bound to its place: another row's aad does not open it.
+	if _, err := k.OpenString(s, "users.totp_secret:u2"); !errors.Is(err, ErrOpen) {
+		t.Fatalf("moved value opened: %v", err)
+	}
+	// A changed byte does not open.
+	b := []byte(s)
+	b[len(b)-3] ^= 1
+	if b[len(b)-3] == '-' || b[len(b)-3] == '_' {
+		b[len(b)-3] = 'A'
+	}
+	if _, err := k.OpenString(string(b), "users.totp_secret:u1"); err == nil {
+		t.Fatal("changed value opened")
+	}
+	for _, bad := range []string{"", "plain", "seal1:", "seal1:kx:", "seal1:" + k.Current() + ":!!"} {
+		if _, err := k.OpenString(bad, "a"); err == nil {
+			t.Fatalf("%q opened", bad)
+		}
+	}
+	other, _ := New()
+	if _, err := other.OpenString(s, "users.totp_secret:u1"); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("another keyring: %v", err)
+	}
+	var nilk *Keyring
+	if _, err := nilk.SealString("x", "a"); err == nil {
+		t.Fatal("nil keyring sealed")
+	}
+}
+
+func TestFileRotateReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys", "data-key")
+	if _, err := Load(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Load of a missing file: %v", err)
+	}
+	k, err := LoadOrCreate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode: %v %v", fi.Mode(), err)
+	}
+	old, _ := k.SealString("before", "a")
+
+	// Another process rotates: loads the file, adds a key, saves.
+	k2, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newID, err := k2.AddKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k2.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	resealed, _ := k2.SealString("after", "a")
+	// The first keyring learns the new key from the file on first use.
+	if got, err := k.OpenString(resealed, "a"); err != nil || got != "after" {
+		t.Fatalf("open after rotation: %q %v", got, err)
+	}
+	if k.Current() != newID {
+		t.Fatalf("current %s, want %s", k.Current(), newID)
+	}
+	if got, err := k.OpenString(old, "a"); err != nil || got != "before" {
+		t.Fatalf("old key: %q %v", got, err)
+	}
+	k3, err := LoadOrCreate(path)
+	if err != nil || len(k3.IDs()) != 2 || k3.Current() != newID {
+		t.Fatalf("reloaded: %v %v", k3.IDs(), err)
+	}
+	// A changed key line is refused.
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, newID+" ") {
+			lines[i] = newID + " " + strings.Repeat("A", 43) + "="
+		}
+	}
+	os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o600)
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Fatalf("changed key file loaded: %v", err)
+	}
+	os.WriteFile(path, []byte("# nothing\n"), 0o600)
+	if _, err := Load(path); err == nil {
+		t.Fatal("empty key file loaded")
+	}
+}
