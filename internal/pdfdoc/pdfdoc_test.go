@@ -1,0 +1,235 @@
+package pdfdoc_test
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/chart"
+	"github.com/kapstone/kapstone/internal/pdfdoc"
+	"github.com/kapstone/kapstone/internal/pdfdoc/pdftest"
+)
+
+var generated = time.Date(2026, 12, 3, 14, 30, 0, 0, time.UTC)
+
+func eastern(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// sample is a document with every kind of block.
+func sample(t *testing.T) pdfdoc.Document {
+	day := func(n int) time.Time { return time.Date(2026, 9, 1, 15, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
+	return pdfdoc.Document{
+		Title:       "Outcome summary",
+		Subtitle:    "Symptom scores over the course of treatment",
+		Meta:        []pdfdoc.Field{{"Patient", "Jane Sample"}, {"Date of birth", "1980-04-02"}, {"Practice", "Riverside Psychotherapy"}},
+		RunningHead: "Outcome summary - Jane Sample",
+		GeneratedAt: generated,
+		Zone:        eastern(t),
+		Blocks: []pdfdoc.Block{
+			pdfdoc.Heading{Text: "PHQ-9"},
+			pdfdoc.Fields{Rows: []pdfdoc.Field{{"Baseline", "21 (Severe)"}, {"Latest", "8 (Mild)"}}},
+			pdfdoc.Chart{Spec: chart.Spec{
+				Title: "PHQ-9 over time", YLabel: "PHQ-9 score", YMin: 0, YMax: 27,
+				Bands:   []chart.Band{{0, 4, "Minimal", 0}, {5, 9, "Mild", 1}, {10, 14, "Moderate", 2}, {15, 19, "Moderately severe", 3}, {20, 27, "Severe", 4}},
+				Lines:   []chart.Line{{21, "Baseline", "baseline"}, {10, "Response", "threshold"}},
+				Markers: []chart.Marker{{day(10), "Dosing session"}, {day(24), "Dosing session"}},
+				Points:  []chart.Point{{day(0), 21}, {day(14), 15}, {day(28), 11}, {day(42), 8}},
+			}},
+			pdfdoc.Table{Columns: []pdfdoc.Column{{Title: "Date", Weight: 2}, {Title: "Score", Right: true}, {Title: "Range", Weight: 2}},
+				Rows: [][]string{{"Sep 1, 2026", "21", "Severe"}, {"Oct 13, 2026", "8", "Mild"}}},
+			pdfdoc.List{Items: []string{"First point", "Second point"}},
+			pdfdoc.List{Items: []string{"One", "Two"}, Numbered: true},
+			pdfdoc.Rule{},
+			pdfdoc.Paragraph{Text: "Thresholds: NHS Talking Therapies.", Small: true},
+			pdfdoc.Signature{Label: "Signed", Name: "Thea Therapist", Role: "LMFT", At: generated,
+				Hash: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Lines: []pdfdoc.Field{{"Method", "Signed in kapstone"}}},
+		},
+	}
+}
+
+// TestRenderSample: a document with every kind of block renders to a PDF
+// whose page has ink and whose text holds the title, the people, the
+// chart's labels, the table, the signature with its hash, the footer
+// (generated-at time in the reader's zone, page x of y, the
+// confidentiality line); the same document gives the same bytes.
+func TestRenderSample(t *testing.T) {
+	d := sample(t)
+	pdf, err := pdfdoc.Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := pdfdoc.Render(d)
+	if !bytes.Equal(pdf, again) {
+		t.Error("the same document rendered twice gives different bytes")
+	}
+	text, pages := pdftest.Read(t, "sample", pdf)
+	flat := pdftest.Flat(text)
+	for _, want := range []string{"Outcome summary", "Jane Sample", "1980-04-02", "Riverside Psychotherapy", "PHQ-9 over time",
+		"Moderately severe", "Baseline", "Response", "Dosing session", "Sep 1, 2026", "Thea Therapist, LMFT",
+		"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "Dec 3, 2026, 9:30 AM EST", "Page 1 of 2", "Page 2 of 2",
+		"Confidential health information", "First point", "2. Two"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the PDF's text lacks %q:\n%s", want, text)
+		}
+	}
+	if n := pdftest.Ink(pages[0]); n < 5000 {
+		t.Errorf("page 1 has %d inked pixels; want a page with something on it", n)
+	}
+	t.Logf("%d bytes, %d page(s), %d inked pixels on page 1", len(pdf), len(pages), pdftest.Ink(pages[0]))
+}
+
+// TestLongTextWraps: a paragraph far longer than a page wraps within the
+// margins and continues on further pages, each numbered of the whole, with
+// the running head; no word is lost.
+func TestLongTextWraps(t *testing.T) {
+	var words []string
+	for i := range 1500 {
+		words = append(words, "word"+strings.Repeat("x", i%7))
+	}
+	words = append(words, "THE-LAST-WORD")
+	long := strings.Repeat("A", 300) // one word wider than the page
+	d := pdfdoc.Document{Title: "Note", RunningHead: "Running head line", GeneratedAt: generated,
+		Blocks: []pdfdoc.Block{pdfdoc.Heading{Text: "Long"}, pdfdoc.Paragraph{Text: long + " " + strings.Join(words, " ")}}}
+	pdf, err := pdfdoc.Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, pages := pdftest.Read(t, "long", pdf)
+	if len(pages) < 2 {
+		t.Fatalf("%d page(s); want the text continued on a second page", len(pages))
+	}
+	flat := pdftest.Flat(text)
+	n := len(pages)
+	for _, want := range []string{"THE-LAST-WORD", "Page 2 of " + itoa(n), "Page " + itoa(n) + " of " + itoa(n), "Running head line"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("text lacks %q", want)
+		}
+	}
+	if got := strings.Count(text, "wordxxxxxx"); got != 1500/7 {
+		t.Errorf("%d of the %d longest words are in the text; want all", got, 1500/7)
+	}
+	if got := strings.Count(strings.ReplaceAll(pdftest.Flat(text), " ", ""), strings.Repeat("A", 300)); got != 1 {
+		t.Errorf("the 300-letter word is not whole in the text (broken across lines it should still read in order)")
+	}
+	// No text runs off the page: every line of the text layout fits the
+	// page's width in characters, and the right margin has no ink.
+	for i, p := range pages {
+		b := p.Bounds()
+		margin := b.Dx() * 15 / 216 // 15 mm of a Letter page's 216
+		ink := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Max.X - margin; x < b.Max.X; x++ {
+				if r, g, bl, _ := p.At(x, y).RGBA(); r < 0xf000 || g < 0xf000 || bl < 0xf000 {
+					ink++
+				}
+			}
+		}
+		if ink > 0 {
+			t.Errorf("page %d has %d inked pixels in its right margin: text runs off the page", i+1, ink)
+		}
+	}
+	t.Logf("%d pages", n)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestNonCP1252: names and words in scripts and characters the core fonts
+// lack render to a valid PDF, letters with marks as their plain letters
+// and the rest as "?", never breaking the file or vanishing.
+func TestNonCP1252(t *testing.T) {
+	d := pdfdoc.Document{Title: "Ghi chú → tóm tắt", Meta: []pdfdoc.Field{{"Patient", "Đặng Thị Ngọc Łódź"}, {"Other", "Иван 王小明 🙂"}},
+		GeneratedAt: generated, Blocks: []pdfdoc.Block{
+			pdfdoc.Paragraph{Text: "Score ≥ 10 − caseness\t\u200bzero-width\r\nnext line \x00\x07 control"},
+			pdfdoc.Table{Columns: []pdfdoc.Column{{Title: "Ωmega"}}, Rows: [][]string{{"ﬁne – “quoted” €5 naïve"}}},
+			pdfdoc.Signature{Name: "Zoë Ødegård", At: generated},
+		}}
+	pdf, err := pdfdoc.Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, pages := pdftest.Read(t, "unicode", pdf)
+	flat := pdftest.Flat(text)
+	for _, want := range []string{"Ghi chú -> tóm tat", "Dang Thi Ngoc Lódz", "???? ??? ?", "Score >= 10 - caseness zero-width", "next line",
+		"control", "?mega", "fine – “quoted” €5 naïve", "Zoë Ødegård"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if pdftest.Ink(pages[0]) < 1000 {
+		t.Error("the page is blank")
+	}
+}
+
+// TestEmptyChart: a chart with no points (and one with only bad values)
+// draws its axes and says there are no scores, without failing.
+func TestEmptyChart(t *testing.T) {
+	spec := chart.Spec{Title: "GAD-7 over time", YMin: 0, YMax: 21, Bands: []chart.Band{{0, 4, "Minimal", 0}, {5, 21, "More", 3}}}
+	bad := spec
+	bad.Title = "Bad values"
+	bad.Points = []chart.Point{{generated, math.NaN()}, {generated, math.Inf(1)}}
+	inverted := chart.Spec{Title: "Inverted range", YMin: 5, YMax: 1, Points: []chart.Point{{generated, 3}}}
+	d := pdfdoc.Document{Title: "Charts", GeneratedAt: generated, Blocks: []pdfdoc.Block{pdfdoc.Chart{Spec: spec}, pdfdoc.Chart{Spec: bad}, pdfdoc.Chart{Spec: inverted}}}
+	pdf, err := pdfdoc.Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := pdftest.Read(t, "empty-chart", pdf)
+	if got := strings.Count(text, "No scores yet."); got != 2 {
+		t.Errorf("%q appears %d times; want under each of the two charts without points:\n%s", "No scores yet.", got, text)
+	}
+	if !strings.Contains(text, "Inverted range") {
+		t.Error("the chart with an inverted range is missing")
+	}
+}
+
+// TestPaper: the page is Letter in the Americas or when unknown, A4
+// elsewhere, and the PDF's page has that shape.
+func TestPaper(t *testing.T) {
+	for zone, want := range map[string]pdfdoc.Paper{
+		"": pdfdoc.Letter, "America/Chicago": pdfdoc.Letter, "America/Toronto": pdfdoc.Letter, "Pacific/Honolulu": pdfdoc.Letter,
+		"Europe/Berlin": pdfdoc.A4, "Australia/Sydney": pdfdoc.A4, "Asia/Tokyo": pdfdoc.A4, "Nowhere/Else": pdfdoc.Letter, "UTC": pdfdoc.Letter,
+	} {
+		if got := pdfdoc.PaperFor(zone); got != want {
+			t.Errorf("PaperFor(%q) = %s, want %s", zone, got, want)
+		}
+	}
+	pdf, err := pdfdoc.Render(pdfdoc.Document{Title: "A4", Paper: pdfdoc.A4, GeneratedAt: generated})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(pdf, []byte("/MediaBox [0 0 595.28 841.89]")) {
+		t.Error("an A4 document's page is not A4")
+	}
+	pdf, _ = pdfdoc.Render(pdfdoc.Document{Title: "Letter", GeneratedAt: generated})
+	if !bytes.Contains(pdf, []byte("/MediaBox [0 0 612.00 792.00]")) {
+		t.Error("a document without paper is not on Letter")
+	}
+}
+
+// TestPrintable: every character becomes one the core fonts can show.
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":            "plain",
+		"café – “ok” €":    "café – “ok” €",
+		"Đặng Nguyễn":      "Dang Nguyen",
+		"a → b ≥ c":        "a -> b >= c",
+		"Иван":             "????",
+		"tab\there\r\nx":   "tab here\nx",
+		"e\u0301 combined": "e combined",
+		"bell\x07":         "bell",
+		"\ufffd":           "?",
+		"ﬁ ½":              "fi ½",
+	} {
+		if got := pdfdoc.Printable(in); got != want {
+			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
