@@ -88,8 +88,9 @@ func (c Chart) draw(w *writer) {
 		return pBot - (v-yMin)/(yMax-yMin)*(pBot-pTop)
 	}
 
-	// Bands, with their labels at the top right inside the plot when they
-	// are tall enough.
+	// Bands, with their labels at the top left inside the plot when they
+	// are tall enough (as on the web chart: a course's scores usually start
+	// high on the left and end lower on the right).
 	for _, b := range bands(s.Bands, yMin, yMax) {
 		f := bandFill[b.level]
 		pdf.SetFillColor(f.r, f.g, f.b)
@@ -98,7 +99,7 @@ func (c Chart) draw(w *writer) {
 		if b.label != "" && y1-y0 >= 3.2 {
 			w.font("", 6.5, colMuted)
 			pdf.SetXY(pLeft+1.5, y0+0.4)
-			pdf.CellFormat(pRight-pLeft-3, 3, w.fit(w.text(b.label), (pRight-pLeft)/2), "", 0, "R", false, 0, "")
+			pdf.CellFormat(pRight-pLeft-3, 3, w.fit(w.text(b.label), (pRight-pLeft)/2), "", 0, "L", false, 0, "")
 		}
 	}
 	// Y ticks and grid.
@@ -218,6 +219,9 @@ func (c Chart) draw(w *writer) {
 				if ly < pTop {
 					ly = yy + 1.2
 				}
+				// On a white patch, so a line under it does not cross it.
+				pdf.SetFillColor(255, 255, 255)
+				pdf.Rect(x-lw/2-0.5, ly+0.2, lw+1, 2.6, "F")
 				pdf.SetXY(x-lw/2, ly)
 				pdf.CellFormat(lw, 3, v, "", 0, "C", false, 0, "")
 			}

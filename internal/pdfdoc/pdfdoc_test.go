@@ -38,10 +38,10 @@ func sample(t *testing.T) pdfdoc.Document {
 			pdfdoc.Fields{Rows: []pdfdoc.Field{{"Baseline", "21 (Severe)"}, {"Latest", "8 (Mild)"}}},
 			pdfdoc.Chart{Spec: chart.Spec{
 				Title: "PHQ-9 over time", YLabel: "PHQ-9 score", YMin: 0, YMax: 27,
-				Bands:   []chart.Band{{0, 4, "Minimal", 0}, {5, 9, "Mild", 1}, {10, 14, "Moderate", 2}, {15, 19, "Moderately severe", 3}, {20, 27, "Severe", 4}},
-				Lines:   []chart.Line{{21, "Baseline", "baseline"}, {10, "Response", "threshold"}},
-				Markers: []chart.Marker{{day(10), "Dosing session"}, {day(24), "Dosing session"}},
-				Points:  []chart.Point{{day(0), 21}, {day(14), 15}, {day(28), 11}, {day(42), 8}},
+				Bands:   []chart.Band{{From: 0, To: 4, Label: "Minimal", Level: 0}, {From: 5, To: 9, Label: "Mild", Level: 1}, {From: 10, To: 14, Label: "Moderate", Level: 2}, {From: 15, To: 19, Label: "Moderately severe", Level: 3}, {From: 20, To: 27, Label: "Severe", Level: 4}},
+				Lines:   []chart.Line{{Value: 21, Label: "Baseline", Kind: "baseline"}, {Value: 10, Label: "Response", Kind: "threshold"}},
+				Markers: []chart.Marker{{At: day(10), Label: "Dosing session"}, {At: day(24), Label: "Dosing session"}},
+				Points:  []chart.Point{{At: day(0), Value: 21}, {At: day(14), Value: 15}, {At: day(28), Value: 11}, {At: day(42), Value: 8}},
 			}},
 			pdfdoc.Table{Columns: []pdfdoc.Column{{Title: "Date", Weight: 2}, {Title: "Score", Right: true}, {Title: "Range", Weight: 2}},
 				Rows: [][]string{{"Sep 1, 2026", "21", "Severe"}, {"Oct 13, 2026", "8", "Mild"}}},
@@ -171,11 +171,11 @@ func TestNonCP1252(t *testing.T) {
 // TestEmptyChart: a chart with no points (and one with only bad values)
 // draws its axes and says there are no scores, without failing.
 func TestEmptyChart(t *testing.T) {
-	spec := chart.Spec{Title: "GAD-7 over time", YMin: 0, YMax: 21, Bands: []chart.Band{{0, 4, "Minimal", 0}, {5, 21, "More", 3}}}
+	spec := chart.Spec{Title: "GAD-7 over time", YMin: 0, YMax: 21, Bands: []chart.Band{{From: 0, To: 4, Label: "Minimal", Level: 0}, {From: 5, To: 21, Label: "More", Level: 3}}}
 	bad := spec
 	bad.Title = "Bad values"
-	bad.Points = []chart.Point{{generated, math.NaN()}, {generated, math.Inf(1)}}
-	inverted := chart.Spec{Title: "Inverted range", YMin: 5, YMax: 1, Points: []chart.Point{{generated, 3}}}
+	bad.Points = []chart.Point{{At: generated, Value: math.NaN()}, {At: generated, Value: math.Inf(1)}}
+	inverted := chart.Spec{Title: "Inverted range", YMin: 5, YMax: 1, Points: []chart.Point{{At: generated, Value: 3}}}
 	d := pdfdoc.Document{Title: "Charts", GeneratedAt: generated, Blocks: []pdfdoc.Block{pdfdoc.Chart{Spec: spec}, pdfdoc.Chart{Spec: bad}, pdfdoc.Chart{Spec: inverted}}}
 	pdf, err := pdfdoc.Render(d)
 	if err != nil {

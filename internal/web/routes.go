@@ -146,6 +146,8 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/alerts/{alert}/acknowledge", signedIn, auth.PermCaseload, s.staff.AcknowledgeAlert},
 		{"POST /patients/{patient}/measures", signedIn, auth.PermCaseload, s.staff.AssignMeasure},
 		{"POST /patients/{patient}/measures/{instrument}/end", signedIn, auth.PermCaseload, s.staff.EndMeasure},
+		// The outcome summary as a PDF, for a partner prescriber or an insurer (issue 16).
+		{"GET /patients/{patient}/outcome-summary.pdf", signedIn, auth.PermCaseload, s.staff.OutcomeSummaryPDF},
 		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
 
@@ -377,6 +379,7 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/alerts/{alert}/acknowledge":         auth.PermClinical,
 	"POST /patients/{patient}/measures":                           auth.PermClinical,
 	"POST /patients/{patient}/measures/{instrument}/end":          auth.PermClinical,
+	"GET /patients/{patient}/outcome-summary.pdf":                 auth.PermChart,
 	"GET /patients/{patient}/emergency":                           "",
 	"POST /patients/{patient}/emergency":                          auth.PermEmergency,
 	"POST /patients/{patient}/dosing":                             auth.PermDosing,

@@ -18,6 +18,7 @@ import (
 type ProgressView struct {
 	Instrument measure.Instrument
 	SVG        template.HTML
+	Chart      chart.Spec // what SVG draws, for another rendering (the outcome summary PDF)
 	Rows       []progressRow
 	Outcome    measure.Outcome // the latest course's first score to its latest
 	HasOutcome bool
@@ -112,6 +113,7 @@ func ProgressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Locat
 			}
 		}
 		v.SVG = template.HTML(chart.SVG(spec)) // chart escapes all text and uses no styles or scripts
+		v.Chart = spec
 		v.Outcome, v.HasOutcome = measure.Outcomes(id, pts)
 		v.Plain = plainOutcome(inst, v)
 		out = append(out, v)

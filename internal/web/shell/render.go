@@ -502,6 +502,8 @@ func actionWords(action string) string {
 		return "Read your dosing session record"
 	case "measures.read", "outcomes.read", "checkin.versions":
 		return "Read your check-in answers and scores"
+	case "outcome_summary.export":
+		return "Downloaded a summary of your scores as a PDF"
 	case "timeline.read":
 		return "Read the history of your treatment"
 	case "intake.history":
