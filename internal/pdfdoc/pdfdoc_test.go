@@ -3,6 +3,7 @@ package pdfdoc_test
 import (
 	"bytes"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -230,6 +231,77 @@ func TestPrintable(t *testing.T) {
 	} {
 		if got := pdfdoc.Printable(in); got != want {
 			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestMarkdown: a consent's Markdown becomes headings, paragraphs, lists
+// and rules, inline formatting dropped, a link's address kept, raw HTML
+// left out.
+func TestMarkdown(t *testing.T) {
+	src := "# Informed consent\n\nKetamine is **not** a cure.\nIt is a *tool*.  \nNew line.\n\n## Risks\n\n" +
+		"- Dissociation\n- Nausea, see [the leaflet](https://example.org/leaflet)\n  - nested\n\n1. First\n2. Second\n\n---\n\n> Quoted <b>raw</b>\n\n    code line\n"
+	got := pdfdoc.Markdown(src)
+	want := []pdfdoc.Block{
+		pdfdoc.Heading{Text: "Informed consent", Level: 1},
+		pdfdoc.Paragraph{Text: "Ketamine is not a cure. It is a tool.\nNew line."},
+		pdfdoc.Heading{Text: "Risks", Level: 2},
+		pdfdoc.List{Items: []string{"Dissociation", "Nausea, see the leaflet (https://example.org/leaflet)\n- nested"}},
+		pdfdoc.List{Items: []string{"First", "Second"}, Numbered: true},
+		pdfdoc.Rule{},
+		pdfdoc.Paragraph{Text: "Quoted raw"},
+		pdfdoc.Paragraph{Text: "code line"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Markdown gave %d blocks, want %d: %#v", len(got), len(want), got)
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("block %d = %#v, want %#v", i, got[i], want[i])
+		}
+	}
+}
+
+// TestSignedDocuments: the shapes the signed note and the consent take
+// (a note's sections, its signature with the content hash, addenda each
+// with their own signature; a consent's title, version, Markdown body and
+// the patient's signature block) render, and their text reads in order.
+func TestSignedDocuments(t *testing.T) {
+	note := pdfdoc.Document{Title: "Progress note", Subtitle: "Integration session, SOAP",
+		Meta: []pdfdoc.Field{{"Patient", "Jane Sample"}, {"Date of birth", "April 2, 1980"}, {"Session", "Dec 1, 2026"}}, GeneratedAt: generated, Zone: eastern(t),
+		Blocks: []pdfdoc.Block{
+			pdfdoc.Heading{Text: "Subjective", Level: 2}, pdfdoc.Paragraph{Text: "Slept better since the session."},
+			pdfdoc.Heading{Text: "Plan", Level: 2}, pdfdoc.Paragraph{Text: "Integration again in two weeks."},
+			pdfdoc.Signature{Name: "Thea Therapist", Role: "LMFT", At: generated, Hash: "sha256:aaaa"},
+			pdfdoc.Heading{Text: "Addendum 1 (correction)", Level: 2}, pdfdoc.Paragraph{Text: "Two weeks, not three."},
+			pdfdoc.Signature{Label: "Addendum signed", Name: "Thea Therapist", At: generated.Add(time.Hour), Hash: "sha256:bbbb"},
+		}}
+	consent := pdfdoc.Document{Title: "Informed consent for ketamine-assisted psychotherapy", Meta: []pdfdoc.Field{{"Version", "3"}, {"Patient", "Jane Sample"}},
+		GeneratedAt: generated, Blocks: append(pdfdoc.Markdown("## What happens\n\nYou take ketamine.\n\n- Risk one\n- Risk two\n"),
+			pdfdoc.Signature{Label: "Patient's signature", Name: "Jane Sample", At: generated, Hash: "sha256:cccc",
+				Lines: []pdfdoc.Field{{"Typed name", "Jane Sample"}, {"Agreement", "I have read this and I agree."}, {"Client address", "203.0.113.7"}}})}
+	for name, d := range map[string]pdfdoc.Document{"note": note, "consent": consent} {
+		pdf, err := pdfdoc.Render(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, pages := pdftest.Read(t, name, pdf)
+		flat := pdftest.Flat(text)
+		order := map[string][]string{
+			"note":    {"Progress note", "Subjective", "Slept better", "Plan", "Signed by Thea Therapist, LMFT", "Content hash sha256:aaaa", "Addendum 1 (correction)", "Two weeks, not three.", "Addendum signed", "sha256:bbbb"},
+			"consent": {"Informed consent", "Version Patient 3 Jane Sample", "What happens", "You take ketamine.", "Risk two", "Patient's signature", "Typed name Jane Sample", "I have read this and I agree.", "203.0.113.7", "sha256:cccc"},
+		}[name]
+		at := 0
+		for _, want := range order {
+			i := strings.Index(flat[at:], want)
+			if i < 0 {
+				t.Errorf("%s: %q is missing or out of order:\n%s", name, want, text)
+				break
+			}
+			at += i + len(want)
+		}
+		if pdftest.Ink(pages[0]) < 3000 {
+			t.Errorf("%s: the page is nearly blank", name)
 		}
 	}
 }
