@@ -25,7 +25,6 @@ type Chart struct {
 // band and line shading and styles.
 var (
 	bandFill = [5]rgb{{238, 245, 241}, {246, 246, 234}, {250, 242, 226}, {250, 233, 222}, {248, 224, 222}}
-	colBand  = rgb{160, 170, 166}
 	colMark  = [2]rgb{{112, 128, 170}, {150, 110, 150}}
 )
 

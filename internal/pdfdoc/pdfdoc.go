@@ -213,7 +213,9 @@ func Render(d Document) ([]byte, error) {
 	pdf.SetCatalogSort(true)
 	pdf.SetCreationDate(d.GeneratedAt.UTC())
 	pdf.SetModificationDate(d.GeneratedAt.UTC())
-	pdf.SetTitle(d.Title, true)
+	// The title goes into the PDF's metadata as UTF-16, where any
+	// character is fine, but fpdf panics on bytes that are not UTF-8.
+	pdf.SetTitle(strings.ToValidUTF8(d.Title, "\uFFFD"), true)
 	pdf.SetProducer("kapstone", true)
 	pdf.SetLang(d.Lang)
 	pdf.AliasNbPages("{nb}")

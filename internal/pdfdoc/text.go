@@ -85,7 +85,7 @@ func Printable(s string) string {
 // (the usual plain-letter spelling: "ễ" is "e", "ﬁ" is "fi"), or "?" when
 // a part of it cannot be shown.
 func decompose(r rune) string {
-	if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) {
+	if isMark(r) {
 		return "" // a lone combining mark: its letter is shown already
 	}
 	var b strings.Builder
@@ -107,3 +107,6 @@ func decompose(r rune) string {
 	}
 	return b.String()
 }
+
+// isMark reports whether r is a combining mark.
+func isMark(r rune) bool { return unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) }
