@@ -199,6 +199,26 @@ func (c Chart) draw(w *writer) {
 		pdf.SetXY(pLeft, (pTop+pBot)/2-2)
 		pdf.CellFormat(pRight-pLeft, 4, w.text("No scores yet."), "", 0, "C", false, 0, "")
 	} else {
+		// Values first, each on a white patch that hides the grid and the
+		// reference lines behind it; then the line and the dots over them.
+		labelled := len(pts) <= 16
+		w.font("B", 7, colInk)
+		pdf.SetFillColor(255, 255, 255)
+		for i, p := range pts {
+			if !labelled && i != 0 && i != len(pts)-1 {
+				continue
+			}
+			x, yy := xAt(p.At), yAt(p.Value)
+			v := formatNum(p.Value)
+			lw := pdf.GetStringWidth(v)
+			ly := yy - 4.2
+			if ly < pTop {
+				ly = yy + 1.2
+			}
+			pdf.Rect(x-lw/2-0.5, ly+0.2, lw+1, 2.6, "F")
+			pdf.SetXY(x-lw/2, ly)
+			pdf.CellFormat(lw, 3, v, "", 0, "C", false, 0, "")
+		}
 		pdf.SetDrawColor(colBrand.r, colBrand.g, colBrand.b)
 		pdf.SetLineWidth(0.6)
 		pdf.SetLineJoinStyle("round")
@@ -206,24 +226,8 @@ func (c Chart) draw(w *writer) {
 			pdf.Line(xAt(pts[i-1].At), yAt(pts[i-1].Value), xAt(pts[i].At), yAt(pts[i].Value))
 		}
 		pdf.SetFillColor(colBrand.r, colBrand.g, colBrand.b)
-		labelled := len(pts) <= 16
-		w.font("B", 7, colInk)
-		for i, p := range pts {
-			x, yy := xAt(p.At), yAt(p.Value)
-			pdf.Circle(x, yy, 0.9, "F")
-			if labelled || i == 0 || i == len(pts)-1 {
-				v := formatNum(p.Value)
-				lw := pdf.GetStringWidth(v)
-				ly := yy - 4.2
-				if ly < pTop {
-					ly = yy + 1.2
-				}
-				// On a white patch, so a line under it does not cross it.
-				pdf.SetFillColor(255, 255, 255)
-				pdf.Rect(x-lw/2-0.5, ly+0.2, lw+1, 2.6, "F")
-				pdf.SetXY(x-lw/2, ly)
-				pdf.CellFormat(lw, 3, v, "", 0, "C", false, 0, "")
-			}
+		for _, p := range pts {
+			pdf.Circle(xAt(p.At), yAt(p.Value), 0.9, "F")
 		}
 	}
 

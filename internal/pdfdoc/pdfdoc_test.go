@@ -305,3 +305,33 @@ func TestSignedDocuments(t *testing.T) {
 		}
 	}
 }
+
+// TestChartDots: every point of a series is drawn as a dot in the
+// series' colour, including the ones after a labelled value (a value's
+// white patch once left the fill white, so every dot after the first was
+// drawn white on the line). The chart is the only thing on a Letter page
+// without a title: its plot runs from 29 mm to 191.9 mm across and from
+// 27 mm to 91 mm down, and two points 10 days apart sit 1/22 of the
+// plot's width in from each side.
+func TestChartDots(t *testing.T) {
+	day0 := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+	spec := chart.Spec{YMin: 0, YMax: 10, Points: []chart.Point{{At: day0, Value: 5}, {At: day0.AddDate(0, 0, 10), Value: 5}, {At: day0.AddDate(0, 0, 5), Value: 5}}}
+	pdf, err := pdfdoc.Render(pdfdoc.Document{GeneratedAt: generated, Blocks: []pdfdoc.Block{pdfdoc.Chart{Spec: spec}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const dpi = 150
+	_, pages := pdftest.ReadAt(t, "dots", pdf, dpi)
+	px := func(mm float64) int { return int(mm * dpi / 25.4) }
+	left, right, y := 29.0, 191.9, 91-0.5*64
+	for _, x := range []float64{left + (right-left)/22, (left + right) / 2, right - (right-left)/22} {
+		for dx := -1; dx <= 1; dx++ {
+			for dy := -1; dy <= 1; dy++ {
+				r, g, b, _ := pages[0].At(px(x)+dx, px(y)+dy).RGBA()
+				if !(g>>8 > r>>8+30 && g>>8 > b>>8+5 && g>>8 < 160) {
+					t.Fatalf("the dot at %.1f mm is %d,%d,%d at its centre; want the series' green", x, r>>8, g>>8, b>>8)
+				}
+			}
+		}
+	}
+}

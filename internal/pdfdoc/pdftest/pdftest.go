@@ -17,10 +17,17 @@ import (
 )
 
 // Read writes pdf to a temporary file and returns its text (pdftotext
-// -layout) and each page rendered at 60 dpi (pdftoppm -png). When
+// -layout) and each page rendered at 60 dpi (pdftoppm -png), enough to
+// tell a drawn page from a blank one. When
 // KAPSTONE_PDF_SHOTS names a folder, the pages are also copied there as
 // <name>-<n>.png, to be looked at.
 func Read(t *testing.T, name string, pdf []byte) (string, []image.Image) {
+	t.Helper()
+	return ReadAt(t, name, pdf, 60)
+}
+
+// ReadAt is Read with the pages rendered at dpi dots per inch.
+func ReadAt(t *testing.T, name string, pdf []byte, dpi int) (string, []image.Image) {
 	t.Helper()
 	for _, tool := range []string{"pdftoppm", "pdftotext"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -40,7 +47,7 @@ func Read(t *testing.T, name string, pdf []byte) (string, []image.Image) {
 		t.Fatalf("pdftotext: %v: %s", err, out)
 	}
 	text := string(out)
-	if msg, err := exec.Command("pdftoppm", "-png", "-r", "60", in, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+	if msg, err := exec.Command("pdftoppm", "-png", "-r", itoa(dpi), in, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v: %s", err, msg)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "page-*.png"))
