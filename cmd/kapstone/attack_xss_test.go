@@ -258,6 +258,9 @@ var notRendered = map[string]string{
 	"GET /setup/{token}":                         "a single-use link page without data (TestAuthAttacks)",
 	"GET /invite/{token}":                        "a single-use link page (TestAuthAttacks)",
 	"GET /reset/{token}":                         "a single-use link page (TestAuthAttacks)",
+
+	// Issue 16's PDF.
+	"GET /patients/{patient}/outcome-summary.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/staff TestOutcomeSummaryPDF)",
 }
 
 // hookHits records the hook's calls with the page each came from.
