@@ -16,7 +16,8 @@ import (
 // the patient's name, not cached) whose text holds the patient, their date
 // of birth, each questionnaire's heading, baseline, latest, change and the
 // response, remission and reliable change the chart page shows, and whose
-// pages are drawn; one outcome_summary.export audit row per download. The
+// pages are drawn; one outcome_summary.export audit row per download,
+// shown in words in the patient's access report. The
 // prescriber on the team may download it too; a therapist off the team,
 // the administrator and the patient get a 404 and no PDF, and no export
 // row.
@@ -97,6 +98,10 @@ func TestOutcomeSummaryPDF(t *testing.T) {
 		if r.Status != http.StatusNotFound || strings.HasPrefix(r.Body, "%PDF") || who != "pat@example.org" && strings.Contains(r.Body, webtest.CanaryA) {
 			t.Errorf("%s gets %d (%.20q); want a 404 without the summary", who, r.Status, r.Body)
 		}
+	}
+	// The patient's own access report says so in words.
+	if acc := f.Do("GET", "/portal/access", nil, f.SignIn("pat@example.org")); !strings.Contains(acc.Body, "Downloaded a summary of your scores as a PDF") {
+		t.Error("the patient's access report does not show the download in words")
 	}
 	var done []string
 	for _, e := range f.AuditRows("outcome_summary.export") {
