@@ -46,6 +46,9 @@ type PsychNote struct {
 	UpdatedAt time.Time
 }
 
+// Edited reports whether the note was saved again after it was written.
+func (n PsychNote) Edited() bool { return n.UpdatedAt.After(n.CreatedAt) }
+
 // psychNoteAAD is the additional data a note's body is sealed with: the
 // table, column, row id, author and patient, so a sealed body copied to
 // another row, or a row given another author or patient, no longer opens.
@@ -78,8 +81,11 @@ func (s *Store) psychNoteRefusal(ctx context.Context, actor Actor, patientID, no
 	return psychNoteNotFound()
 }
 
-// validatePsychNote checks a note's text and trims it.
-func validatePsychNote(n *PsychNote) error {
+// checkPsychNote checks a note's text (and trims it) and its appointment
+// ("" for none), which must be one of patientID's appointments, not
+// cancelled; keep is an appointment the note already belongs to, accepted
+// even if cancelled since. Every problem is reported at its field.
+func checkPsychNote(ctx context.Context, tx *Tx, patientID string, n *PsychNote, keep string) error {
 	fe := clinic.FieldErrors{}
 	n.Body = strings.TrimSpace(n.Body)
 	switch {
@@ -91,24 +97,16 @@ func validatePsychNote(n *PsychNote) error {
 		clinic.CheckText(fe, "body", n.Body)
 	}
 	n.AppointmentID = strings.TrimSpace(n.AppointmentID)
+	if n.AppointmentID != "" && n.AppointmentID != keep {
+		var c int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE id = $1 AND patient_id = $2 AND cancelled_at IS NULL`, n.AppointmentID, patientID).Scan(&c); err != nil {
+			return err
+		}
+		if c == 0 {
+			fe.Add("appointment", "Choose one of this patient's appointments, or none.")
+		}
+	}
 	return fe.Err()
-}
-
-// checkPsychNoteAppointment checks that appointmentID ("" for none) is one
-// of patientID's appointments, not cancelled; keep is an appointment the
-// note already belongs to, accepted even if cancelled since.
-func checkPsychNoteAppointment(ctx context.Context, tx *Tx, patientID, appointmentID, keep string) error {
-	if appointmentID == "" || appointmentID == keep {
-		return nil
-	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE id = $1 AND patient_id = $2 AND cancelled_at IS NULL`, appointmentID, patientID).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		return clinic.FieldErrors{"appointment": "Choose one of this patient's appointments, or none."}.Err()
-	}
-	return nil
 }
 
 // psychNoteLink is the appointment_id column's value: NULL for none.
@@ -133,10 +131,7 @@ func (s *Store) CreatePsychNote(ctx context.Context, actor Actor, patientID stri
 		return errors.New("psychotherapy notes: no data key is loaded")
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermPsychNote, "psychnote.create", func(tx *Tx, a Access, e *Entry) error {
-		if err := validatePsychNote(n); err != nil {
-			return err
-		}
-		if err := checkPsychNoteAppointment(ctx, tx, patientID, n.AppointmentID, ""); err != nil {
+		if err := checkPsychNote(ctx, tx, patientID, n, ""); err != nil {
 			return err
 		}
 		id := NewID()
@@ -183,10 +178,7 @@ func (s *Store) UpdatePsychNote(ctx context.Context, actor Actor, patientID stri
 		if err != nil {
 			return err
 		}
-		if err := validatePsychNote(n); err != nil {
-			return err
-		}
-		if err := checkPsychNoteAppointment(ctx, tx, patientID, n.AppointmentID, current.String); err != nil {
+		if err := checkPsychNote(ctx, tx, patientID, n, current.String); err != nil {
 			return err
 		}
 		if version != n.Version {

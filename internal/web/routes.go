@@ -148,6 +148,13 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/measures/{instrument}/end", signedIn, auth.PermCaseload, s.staff.EndMeasure},
 		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
+		// Psychotherapy notes: each its author's alone (the store checks the
+		// author; anyone else is told it does not exist).
+		{"GET /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.staff.PsychNoteList},
+		{"GET /patients/{patient}/psychnotes/new", signedIn, auth.PermPsychNote, s.staff.PsychNoteNew},
+		{"POST /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.staff.PsychNoteCreate},
+		{"GET /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.staff.PsychNoteEdit},
+		{"POST /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.staff.PsychNoteSave},
 
 		// Staff: the dosing session.
 		{"POST /patients/{patient}/dosing", signedIn, auth.PermDosing, s.staff.DosingStart},
@@ -379,6 +386,11 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/measures/{instrument}/end":          auth.PermClinical,
 	"GET /patients/{patient}/emergency":                           "",
 	"POST /patients/{patient}/emergency":                          auth.PermEmergency,
+	"GET /patients/{patient}/psychnotes":                          auth.PermPsychNote,
+	"GET /patients/{patient}/psychnotes/new":                      auth.PermPsychNote,
+	"POST /patients/{patient}/psychnotes":                         auth.PermPsychNote,
+	"GET /patients/{patient}/psychnotes/{psychnote}":              auth.PermPsychNote,
+	"POST /patients/{patient}/psychnotes/{psychnote}":             auth.PermPsychNote,
 	"POST /patients/{patient}/dosing":                             auth.PermDosing,
 	"GET /patients/{patient}/dosing/{session}":                    auth.PermChart,
 	"POST /patients/{patient}/dosing/{session}/gate":              auth.PermDosing,
