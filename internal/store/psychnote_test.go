@@ -174,6 +174,19 @@ func TestPsychNoteAuthorOnly(t *testing.T) {
 		t.Errorf("a stale save changed the note to %q", got.Body)
 	}
 
+	// The patient's report of who looked at their record leaves the notes
+	// out: they are outside the patient's right of access, and even their
+	// existence is not shown.
+	report, err := s.AccessReport(ctx, pr.pt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range report {
+		if strings.HasPrefix(row.Action, "psychnote.") {
+			t.Errorf("the patient's access report shows %s by %s", row.Action, row.ActorName)
+		}
+	}
+
 	// Audit: every read and write, ids only; the refusals denied.
 	rows, _, err := s.FindAudit(ctx, pr.admin, store.AuditFilter{Action: "psychnote.", Limit: 500})
 	if err != nil {
