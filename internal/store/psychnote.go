@@ -50,12 +50,14 @@ type PsychNote struct {
 func (n PsychNote) Edited() bool { return n.UpdatedAt.After(n.CreatedAt) }
 
 // psychNoteAAD is the additional data a note's body is sealed with: the
-// table, column, row id, author and patient, so a sealed body copied to
-// another row, or a row given another author or patient, no longer opens.
-// The key rotation's registry of sealed columns calls it with the row's
-// id, author_id and patient_id.
+// table, column and row id ("psychotherapy_notes.body_sealed:<id>", the
+// form every sealed column's additional data starts with), then the
+// author's and the patient's id, each as ":<column>=<value>", so a sealed
+// body copied to another row, or a row given another author or patient,
+// no longer opens. Key rotation re-seals a body with the same function,
+// from the row's id, author_id and patient_id.
 func psychNoteAAD(id, authorID, patientID string) string {
-	return "psychotherapy_notes.body_sealed:" + id + ":author=" + authorID + ":patient=" + patientID
+	return "psychotherapy_notes.body_sealed:" + id + ":author_id=" + authorID + ":patient_id=" + patientID
 }
 
 // errPsychNoteHidden is a note that is not the actor's own, or does not
