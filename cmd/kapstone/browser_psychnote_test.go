@@ -50,20 +50,20 @@ func TestBrowserPsychNote(t *testing.T) {
 		b.do(t, sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(chart), chromedp.WaitVisible(chromedp.ID("psychnotes-title")))
 		b.do(t, sz.tag+" index", chromedp.Click(chromedp.CSS(`.chart-index a[href="#psychnotes"]`)))
 		b.do(t, sz.tag+" write", chromedp.Click(chromedp.CSS(`#psychnotes a.button`)), chromedp.WaitVisible(chromedp.ID("psychnote-body")))
-		shoot("psychnote-" + sz.tag + "-1-new", false)
+		shoot("psychnote-"+sz.tag+"-1-new", false)
 		b.do(t, sz.tag+" empty", chromedp.Click(chromedp.CSS(`#psychnote button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`#psychnote [data-error-summary]`)))
-		shoot("psychnote-" + sz.tag + "-2-error", false)
+		shoot("psychnote-"+sz.tag+"-2-error", false)
 		b.do(t, sz.tag+" type", chromedp.SendKeys(chromedp.ID("psychnote-body"), text), chromedp.Click(chromedp.CSS(`#psychnote button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("psychnote-notice")))
 		if got := run1(t, b, "saved text", chromedp.Value(chromedp.ID("psychnote-body"))); got != text {
 			t.Errorf("%s: the saved note reads %q, want %q", sz.tag, got, text)
 		}
-		shoot("psychnote-" + sz.tag + "-3-saved", false)
+		shoot("psychnote-"+sz.tag+"-3-saved", false)
 		b.do(t, sz.tag+" back", chromedp.Navigate(chart), chromedp.WaitVisible(chromedp.ID("psychnotes-title")))
 		section := run1(t, b, "section", chromedp.Evaluate[string](`document.getElementById("psychnotes").innerText`))
 		if !strings.Contains(section, "visible only to you") || strings.Contains(section, "brother") || len(run1(t, b, "links", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#psychnotes .psychnote-list a")].map(a => a.href)`))) == 0 {
 			t.Errorf("%s: the chart's private section = %q, want the note listed without its text", sz.tag, section)
 		}
 		b.do(t, sz.tag+" scroll", chromedp.ScrollIntoView(chromedp.ID("psychnotes")))
-		shoot("psychnote-" + sz.tag + "-4-chart", true)
+		shoot("psychnote-"+sz.tag+"-4-chart", true)
 	}
 }
