@@ -149,6 +149,15 @@ func TestPsychNoteCanary(t *testing.T) {
 	if rows := f.AuditRows("psychnote.read"); len(rows) == 0 {
 		t.Error("no psychnote.read audit row: the crawl did not reach the note")
 	}
+	denied := 0
+	for _, row := range f.AuditRows("route.denied") {
+		if row.PatientID == f.PA.ID && row.ActorID == f.Users["tess@example.org"].ID && strings.Contains(row.Detail, "perm=psychnote; GET /patients/{patient}/psychnotes/new") {
+			denied++
+		}
+	}
+	if denied == 0 {
+		t.Error("emergency access's refused note form is not audited with its route")
+	}
 	if strings.Contains(f.Logs.String(), psychCanaryWord) || strings.Contains(f.Logs.String(), "caravan") {
 		t.Error("the logs hold the note's text")
 	}

@@ -141,7 +141,7 @@ func (s *Handlers) PsychNoteNew(w http.ResponseWriter, r *http.Request) {
 	// The policy's check that the viewer may write here (the care team,
 	// not emergency access, not an admin), refused as every other note
 	// page is.
-	if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermPsychNote, "GET /patients/{patient}/psychnotes/new"); err != nil {
+	if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermPsychNote, r.Pattern); err != nil {
 		s.Error(w, r, err)
 		return
 	}
