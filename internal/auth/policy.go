@@ -93,6 +93,13 @@ const (
 	// PermSharedJournal is reading the journal entries the patient shared
 	// with their care team (not with emergency access).
 	PermSharedJournal Permission = "shared-journal"
+	// PermPsychNote is writing and reading one's own psychotherapy notes
+	// about a patient on one's care team (45 CFR 164.501; SECURITY.md
+	// 1.2): a therapist or prescriber on the team, never through
+	// emergency access and never an admin. The store adds what no
+	// relation can say: a note is its author's alone (another clinician
+	// on the same team is told it does not exist).
+	PermPsychNote Permission = "psychnote"
 )
 
 // Permissions on a user's own things: the relation is RelSelf for their
@@ -171,7 +178,7 @@ const (
 var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
-	PermDosing, PermPreparation, PermJournal, PermSharedJournal,
+	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
@@ -210,7 +217,7 @@ var (
 // EmergencyWrites names it (TestEmergencyReadOnly holds the table to this).
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
-	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal,
+	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -259,6 +266,9 @@ var policy = map[Permission]map[clinic.Role]rels{
 	PermDosing:         {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermPreparation:    {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermJournal:        {clinic.RolePatient: self},
+	// Psychotherapy notes: the clinicians on the care team, each their
+	// own notes only (the store checks the author).
+	PermPsychNote: {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},

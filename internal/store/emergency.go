@@ -130,7 +130,10 @@ type AccessReportRow struct {
 // AccessReport returns who viewed or changed the record of the patient
 // whose account actor is, newest first (at most 500 rows). The patient's
 // own looks at their record are left out; everything done through a link to
-// their account (joining the portal, a password reset) is in. Audited.
+// their account (joining the portal, a password reset) is in. A clinician's
+// own psychotherapy notes are left out too: they are kept apart from the
+// record and outside the patient's right of access (SECURITY.md 1.2), and
+// even their existence is not shown. Audited.
 func (s *Store) AccessReport(ctx context.Context, actor Actor) ([]AccessReportRow, error) {
 	p, err := s.FindOwnPatient(ctx, actor)
 	if err != nil {
@@ -155,6 +158,7 @@ func (s *Store) AccessReport(ctx context.Context, actor Actor) ([]AccessReportRo
 			FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id
 			WHERE a.patient_id = $1 AND a.outcome = 'success'
 				AND NOT (a.actor_id = $2 AND (a.action IN ('patient.read', 'access_report.read') OR a.action LIKE '%.read'))
+				AND a.action NOT LIKE 'psychnote.%'
 			ORDER BY a.seq DESC LIMIT 500`, p.ID, actor.UserID)
 		if err != nil {
 			return err

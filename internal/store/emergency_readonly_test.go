@@ -31,6 +31,7 @@ var savedState = []string{
 	`SELECT count(*) FROM prescriptions`, `SELECT count(*) FROM prescription_adjustments`, `SELECT count(*) FROM prescription_ends`,
 	`SELECT count(*) FROM journal_entries`, `SELECT count(*) FROM journal_versions`, `SELECT count(*) FROM courses`,
 	`SELECT count(*) FROM jobs`, `SELECT count(*) FROM outbox_emails`,
+	`SELECT count(*) FROM psychotherapy_notes`, `SELECT coalesce(sum(version), 0) FROM psychotherapy_notes`,
 }
 
 func stateOf(t *testing.T, s *store.Store) []int {
@@ -175,6 +176,9 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 		}},
 		{"add to the care team", auth.PermTeam, func(a store.Actor) error { return s.AddTeamMember(ctx, a, p, pr.rita.UserID) }},
 		{"remove from the care team", auth.PermTeam, func(a store.Actor) error { return s.RemoveTeamMember(ctx, a, p, pr.rex.UserID) }},
+		{"write a psychotherapy note", auth.PermPsychNote, func(a store.Actor) error {
+			return s.CreatePsychNote(ctx, a, p, &store.PsychNote{Body: "Spoke of the crisis."})
+		}},
 		{"make a portal invitation", auth.PermAccount, func(a store.Actor) error {
 			_, err := s.CreatePatientToken(ctx, a, p, store.TokenReset, auth.HashToken("emergency-"+a.UserID))
 			return err

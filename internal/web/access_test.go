@@ -60,7 +60,12 @@ var matrixActors = []matrixActor{
 
 // childParams are the path parameters that name a record belonging to one
 // patient: the matrix tries each with the other patient's record.
-var childParams = map[string]bool{"appointment": true, "alert": true, "session": true}
+var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true}
+
+// psychNoteAuthor is, for patient A and B, who wrote the psychotherapy note
+// the matrix aims {psychnote} at: only they may open it (the policy allows
+// the care team; the store the author alone).
+var psychNoteAuthor = map[string]string{"A": "thea", "B": "theo"}
 
 // otherParams are the path parameters that name something else; the matrix
 // fills them with a fixture value and, in the missing case, with an id
@@ -73,11 +78,13 @@ var otherParams = map[string]bool{
 }
 
 // Canaries: each patient's name, consult post, intake answer and support
-// person. A response may show a canary only when the policy lets the
-// caller read that kind of thing on that patient.
+// person, and a psychotherapy note. A response may show a canary only when
+// the policy lets the caller read that kind of thing on that patient (and,
+// for the note, only to its author).
 type canary struct {
-	text string
-	perm auth.Permission // what reading it needs
+	text   string
+	perm   auth.Permission // what reading it needs
+	author string          // the only caller who may see it, when not ""
 }
 
 func canaries(p string) []canary {
@@ -86,10 +93,11 @@ func canaries(p string) []canary {
 		name = webtest.CanaryB
 	}
 	return []canary{
-		{name, auth.PermProfile},
-		{"Consult-Canary-" + p + "-7f3a", auth.PermClinicalRead},
-		{"Intake-Canary-" + p + "-91c2", auth.PermChart},
-		{"Support-Canary-" + p + "-4d8e", auth.PermChart},
+		{name, auth.PermProfile, ""},
+		{"Consult-Canary-" + p + "-7f3a", auth.PermClinicalRead, ""},
+		{"Intake-Canary-" + p + "-91c2", auth.PermChart, ""},
+		{"Support-Canary-" + p + "-4d8e", auth.PermChart, ""},
+		{"Psychnote-Canary-" + p + "-b61d", auth.PermPsychNote, psychNoteAuthor[p]},
 	}
 }
 
@@ -175,6 +183,11 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 		if err := f.St.SavePreparation(ctx, f.As(p.self), p.pt.ID, store.Preparation{SupportName: c[3].text, SupportPhone: "+1 555 010 2345"}); err != nil {
 			t.Fatalf("preparation of %s: %v", p.key, err)
 		}
+		note := &store.PsychNote{Body: c[4].text, AppointmentID: ap.ID}
+		if err := f.St.CreatePsychNote(ctx, owner, p.pt.ID, note); err != nil {
+			t.Fatalf("psychotherapy note on %s: %v", p.key, err)
+		}
+		mp.ids[p.key]["psychnote"] = note.ID
 	}
 	for _, a := range matrixActors[2:] {
 		mp.cookies[a.name] = f.SignIn(a.email)
@@ -251,7 +264,7 @@ func (mp *matrixPractice) target(pattern string, c matrixCase) (method, path str
 				return mp.f.PB.ID
 			}
 			return mp.f.PA.ID
-		case "appointment", "alert", "session":
+		case "appointment", "alert", "session", "psychnote":
 			if c.name == "nochild" {
 				return "no-such-" + p
 			}
@@ -339,6 +352,9 @@ func expect(can canFunc, rt web.Route, a matrixActor, c matrixCase) want {
 		return want{denial: "404"}
 	case !can(a.role, a.rel[c.patient], rt.Object):
 		return want{denial: "404"}
+	case (c.name == "own" || c.name == "foreign") && slices.Contains(pathParams(rt.Pattern), "psychnote") && a.name != psychNoteAuthor[c.patient]:
+		// The policy lets the care team in; the note is its author's alone.
+		return want{denial: "404"}
 	case c.name == "cross":
 		// B's record under A's path: whatever A's caller is told, it is
 		// what they are told for a record that does not exist.
@@ -405,6 +421,8 @@ func leak(can canFunc, o observation, body string) string {
 			}
 			switch {
 			case o.actor.role == "" || !can(o.actor.role, o.actor.rel[p], c.perm):
+				return c.text
+			case c.author != "" && o.actor.name != c.author:
 				return c.text
 			case !w.allowed && o.actor.rel[p] != auth.RelSelf:
 				return c.text
@@ -621,6 +639,7 @@ func TestRouteAccessMatrix(t *testing.T) {
 		{"the owning therapist loses the care team", clinic.RoleTherapist, auth.RelOwner, auth.PermTeam},
 		{"an admin loses the audit log", clinic.RoleAdmin, auth.RelNone, auth.PermAuditLog},
 		{"a patient gets the staff app", clinic.RolePatient, auth.RelNone, auth.PermStaffApp},
+		{"emergency access opens psychotherapy notes", clinic.RoleTherapist, auth.RelEmergency, auth.PermPsychNote},
 	} {
 		flipped := func(role clinic.Role, rel auth.Relation, p auth.Permission) bool {
 			got := authspec.Can(role, rel, p)

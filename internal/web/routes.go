@@ -150,6 +150,13 @@ func (s *Server) routeTable() []route {
 		{"GET /patients/{patient}/outcome-summary.pdf", signedIn, auth.PermCaseload, s.staff.OutcomeSummaryPDF},
 		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
+		// Psychotherapy notes: each its author's alone (the store checks the
+		// author; anyone else is told it does not exist).
+		{"GET /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.staff.PsychNoteList},
+		{"GET /patients/{patient}/psychnotes/new", signedIn, auth.PermPsychNote, s.staff.PsychNoteNew},
+		{"POST /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.staff.PsychNoteCreate},
+		{"GET /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.staff.PsychNoteEdit},
+		{"POST /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.staff.PsychNoteSave},
 
 		// Staff: the dosing session.
 		{"POST /patients/{patient}/dosing", signedIn, auth.PermDosing, s.staff.DosingStart},
@@ -382,6 +389,11 @@ var onRecord = map[string]auth.Permission{
 	"GET /patients/{patient}/outcome-summary.pdf":                 auth.PermChart,
 	"GET /patients/{patient}/emergency":                           "",
 	"POST /patients/{patient}/emergency":                          auth.PermEmergency,
+	"GET /patients/{patient}/psychnotes":                          auth.PermPsychNote,
+	"GET /patients/{patient}/psychnotes/new":                      auth.PermPsychNote,
+	"POST /patients/{patient}/psychnotes":                         auth.PermPsychNote,
+	"GET /patients/{patient}/psychnotes/{psychnote}":              auth.PermPsychNote,
+	"POST /patients/{patient}/psychnotes/{psychnote}":             auth.PermPsychNote,
 	"POST /patients/{patient}/dosing":                             auth.PermDosing,
 	"GET /patients/{patient}/dosing/{session}":                    auth.PermChart,
 	"POST /patients/{patient}/dosing/{session}/gate":              auth.PermDosing,

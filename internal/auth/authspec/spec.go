@@ -81,6 +81,12 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 		prescriber: {auth.RelTeam, auth.RelOwner},
 	},
 	auth.PermJournal: {patient: {auth.RelSelf}},
+	// Psychotherapy notes: the care team's clinicians (each their own; the
+	// store checks the author), never emergency access, never admins.
+	auth.PermPsychNote: {
+		therapist:  {auth.RelTeam, auth.RelOwner},
+		prescriber: {auth.RelTeam, auth.RelOwner},
+	},
 
 	auth.PermEditPost:     {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},
 	auth.PermStaffProfile: {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},

@@ -262,6 +262,10 @@ type patientData struct {
 	Prescription any // prescription.go: prescriptionSection
 	Dosing       any // dosing.go: dosingSection
 	Excludes     []excludeFlag
+
+	// PsychNotes is the viewer's own psychotherapy notes (psychnote.go:
+	// psychNoteSection), nil unless the policy allows them here.
+	PsychNotes any
 }
 
 // excludeFlag is an exclude flag the prescriber must override to clear.
@@ -353,6 +357,12 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 		if d.Rooms, err = s.Store.Rooms(r.Context()); err != nil {
 			s.Error(w, r, err)
 			return
+		}
+		if acc.Can(auth.PermPsychNote) { // the care team's clinicians; never emergency access
+			if d.PsychNotes, err = s.psychNoteSection(r, p.ID); err != nil {
+				s.Error(w, r, err)
+				return
+			}
 		}
 		for _, f := range d.Chart.Flags {
 			if f.Level == screening.Exclude {

@@ -1,0 +1,213 @@
+package staff
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
+)
+
+// Psychotherapy notes (issue 16 item 4; SECURITY.md 1.2): the author's own
+// notes on a patient, kept apart from the record. Only the author ever
+// sees one: the chart shows the viewer their own (psychNoteSection), and
+// the note's page is refused to anyone else by the store, answered as a
+// page that does not exist.
+
+// psychNoteChartLimit is how many of the viewer's notes the chart lists.
+const psychNoteChartLimit = 5
+
+// psychNotePageSize is how many notes a page of the full list shows.
+const psychNotePageSize = 20
+
+// psychNoteSection is the chart's "My psychotherapy notes" section.
+type psychNoteSection struct {
+	PatientID string
+	Notes     []store.PsychNote
+	More      bool
+}
+
+// psychNoteSection loads the viewer's own notes for the chart. The caller
+// checks first that the policy allows the viewer psychotherapy notes on
+// this patient (so emergency access and admins never ask).
+func (s *Handlers) psychNoteSection(r *http.Request, patientID string) (any, error) {
+	notes, more, err := s.Store.PsychNotes(r.Context(), s.Actor(r), patientID, store.PsychNotePage{Limit: psychNoteChartLimit})
+	if err != nil {
+		return nil, err
+	}
+	return &psychNoteSection{PatientID: patientID, Notes: notes, More: more}, nil
+}
+
+// psychNoteListData is the page listing the viewer's notes on one patient.
+type psychNoteListData struct {
+	Patient  *store.Patient
+	Notes    []store.PsychNote
+	Page     int // from 1
+	More     bool
+	Previous int // the previous page's number, 0 on the first
+}
+
+// PsychNoteList is GET /patients/{patient}/psychnotes: the viewer's own
+// notes on the patient, newest first, a page at a time (?page=).
+func (s *Handlers) PsychNoteList(w http.ResponseWriter, r *http.Request) {
+	page, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || page < 1 || page > 10000 {
+		page = 1
+	}
+	notes, more, err := s.Store.PsychNotes(r.Context(), s.Actor(r), r.PathValue("patient"),
+		store.PsychNotePage{Limit: psychNotePageSize, Offset: (page - 1) * psychNotePageSize})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	p, _, ok := s.pathPatient(w, r)
+	if !ok {
+		return
+	}
+	s.Render(w, r, http.StatusOK, "psychnotes", "My psychotherapy notes", psychNoteListData{Patient: p, Notes: notes, Page: page, More: more, Previous: page - 1})
+}
+
+// psychNoteData is the page that writes or edits one note.
+type psychNoteData struct {
+	Patient *store.Patient
+	Note    *store.PsychNote // the note as saved; nil for a new one
+	// Body, Appointment and Version are the form's values: the saved note's,
+	// or what was typed into a form that failed.
+	Body        string
+	Appointment string
+	Version     int64
+	// Appointments are the patient's appointments the note may belong to,
+	// newest first.
+	Appointments []store.Appointment
+	Errors       map[string]string
+	Posted       string // "psychnote" when the form was posted and failed
+	Notice       string
+	Action       string // the form's action
+}
+
+// psychNoteAppointments are the appointments a note may belong to: the
+// patient's appointments that have begun or begin within a day (a note
+// is written after a session, sometimes prepared just before), newest
+// first, at most 50, and always the one the note belongs to already.
+func (s *Handlers) psychNoteAppointments(r *http.Request, patientID, keep string) ([]store.Appointment, error) {
+	all, err := s.Store.Appointments(r.Context(), s.Actor(r), patientID)
+	if err != nil {
+		return nil, err
+	}
+	soon := s.Now().Add(24 * time.Hour)
+	var out []store.Appointment
+	for _, ap := range slices.Backward(all) {
+		if ap.ID == keep || (ap.StartsAt.Before(soon) && len(out) < 50) {
+			out = append(out, ap)
+		}
+	}
+	return out, nil
+}
+
+// psychNotePage renders the note page with d, filling in the patient and
+// the appointments.
+func (s *Handlers) psychNotePage(w http.ResponseWriter, r *http.Request, d psychNoteData, status int) {
+	p, _, ok := s.pathPatient(w, r)
+	if !ok {
+		return
+	}
+	d.Patient = p
+	keep := d.Appointment
+	if d.Note != nil {
+		keep = d.Note.AppointmentID
+	}
+	var err error
+	if d.Appointments, err = s.psychNoteAppointments(r, p.ID, keep); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Action = "/patients/" + p.ID + "/psychnotes"
+	title := "New psychotherapy note"
+	if d.Note != nil {
+		d.Action += "/" + d.Note.ID
+		title = "Psychotherapy note"
+	}
+	s.Render(w, r, status, "psychnote", title, d)
+}
+
+// PsychNoteNew is GET /patients/{patient}/psychnotes/new: the form for a
+// new note, belonging to ?appointment= when given.
+func (s *Handlers) PsychNoteNew(w http.ResponseWriter, r *http.Request) {
+	// The policy's check that the viewer may write here (the care team,
+	// not emergency access, not an admin), refused as every other note
+	// page is.
+	if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermPsychNote, r.Pattern); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.psychNotePage(w, r, psychNoteData{Appointment: r.URL.Query().Get("appointment")}, http.StatusOK)
+}
+
+// PsychNoteCreate is POST /patients/{patient}/psychnotes.
+func (s *Handlers) PsychNoteCreate(w http.ResponseWriter, r *http.Request) {
+	n := &store.PsychNote{Body: r.PostFormValue("body"), AppointmentID: r.PostFormValue("appointment")}
+	err := s.Store.CreatePsychNote(r.Context(), s.Actor(r), r.PathValue("patient"), n)
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		s.psychNotePage(w, r, psychNoteData{Body: r.PostFormValue("body"), Appointment: n.AppointmentID, Errors: e.Fields, Posted: "psychnote"}, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	shell.SeeOther(w, r, "/patients/"+url.PathEscape(r.PathValue("patient"))+"/psychnotes/"+n.ID+"?done=created", "psychnote")
+}
+
+// psychNoteDone are the notices after a save, by the redirect's done=.
+var psychNoteDone = map[string]string{
+	"created": "Note saved. Only you can read it.",
+	"saved":   "Changes saved.",
+}
+
+// PsychNoteEdit is GET /patients/{patient}/psychnotes/{psychnote}: the
+// note, opened for its author.
+func (s *Handlers) PsychNoteEdit(w http.ResponseWriter, r *http.Request) {
+	n, err := s.Store.PsychNote(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("psychnote"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d := psychNoteData{Note: n, Body: n.Body, Appointment: n.AppointmentID, Version: n.Version}
+	if text, ok := psychNoteDone[r.URL.Query().Get("done")]; ok {
+		d.Notice, d.Posted = text, "psychnote"
+	}
+	s.psychNotePage(w, r, d, http.StatusOK)
+}
+
+// PsychNoteSave is POST /patients/{patient}/psychnotes/{psychnote}. A
+// stale version (the note was saved in another window since) is shown
+// again with the typed text kept and the saved text beside it.
+func (s *Handlers) PsychNoteSave(w http.ResponseWriter, r *http.Request) {
+	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	n := &store.PsychNote{ID: r.PathValue("psychnote"), Body: r.PostFormValue("body"), AppointmentID: r.PostFormValue("appointment"), Version: version}
+	err := s.Store.UpdatePsychNote(r.Context(), s.Actor(r), r.PathValue("patient"), n)
+	if e, ok := err.(*clinic.Error); ok && (e.Code == clinic.EInvalid || e.Code == clinic.EConflict) {
+		saved, ferr := s.Store.PsychNote(r.Context(), s.Actor(r), r.PathValue("patient"), n.ID)
+		if ferr != nil {
+			s.Error(w, r, ferr)
+			return
+		}
+		d := psychNoteData{Note: saved, Body: r.PostFormValue("body"), Appointment: n.AppointmentID, Version: version, Errors: e.Fields, Posted: "psychnote"}
+		if e.Code == clinic.EConflict {
+			// Saving again now knowingly replaces the newer text.
+			d.Version = saved.Version
+		}
+		s.psychNotePage(w, r, d, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	shell.SeeOther(w, r, "/patients/"+url.PathEscape(r.PathValue("patient"))+"/psychnotes/"+n.ID+"?done=saved", "psychnote")
+}
