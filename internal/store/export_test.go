@@ -71,3 +71,12 @@ func PatientAccessForTest(ctx context.Context, s *Store, actor Actor, patientID 
 		return nil
 	})
 }
+
+// SealedColumnsForTest names every registered sealed column ("table.column").
+func SealedColumnsForTest() []string {
+	var out []string
+	for _, c := range sealedColumns {
+		out = append(out, c.name())
+	}
+	return out
+}
