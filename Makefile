@@ -51,7 +51,7 @@ vulncheck:
 # key from a test run was committed once).
 check-ignored:
 	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then echo "check-ignored: not a git work tree, skipped"; exit 0; fi; \
-	for f in audit-key.pem a/b/tls.key kapstone-data/x a/kapstone-data/audit-key.pem kapstone.db a/b/kapstone.db a/kapstone.db-wal; do \
+	for f in audit-key.pem data-key a/b/data-key a/b/tls.key kapstone-data/x a/kapstone-data/audit-key.pem kapstone.db a/b/kapstone.db a/kapstone.db-wal; do \
 		git check-ignore -q --no-index "$$f" || { echo ".gitignore does not ignore $$f"; exit 1; }; \
 	done; \
 	bad=$$(git ls-files -ci --exclude-standard); \

@@ -30,6 +30,7 @@ type config struct {
 	TLSCert   string
 	TLSKey    string
 	AuditKey  string
+	DataKey   string
 	Proxies   string
 	SMTPURL   string
 	MailFrom  string
@@ -69,14 +70,16 @@ func (c *config) settings(cmd string) []setting {
 		{flag: "smtp-url", env: "KAPSTONE_SMTP_URL", help: "SMTP server for notifications, e.g. smtp://user:password@mail.example.org:587 (none: notifications are only logged)", str: &c.SMTPURL},
 		{flag: "mail-from", env: "KAPSTONE_MAIL_FROM", help: "sender address of notifications", str: &c.MailFrom},
 		{flag: "audit-key", env: "KAPSTONE_AUDIT_KEY", help: "file of the key that signs the audit log (default <data-dir>/audit-key.pem; keep a copy off this machine)", str: &c.AuditKey},
+		{flag: "data-key", env: "KAPSTONE_DATA_KEY", help: "file of the data keys that encrypt psychotherapy notes and two-step sign-in secrets in the database (default <data-dir>/data-key; keep a copy off this machine, apart from the database backups)", str: &c.DataKey},
 		{flag: "log-level", env: "KAPSTONE_LOG_LEVEL", help: "debug, info, warn or error", str: &c.LogLevel},
 	}
 	keep := map[string][]string{
-		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "trusted-proxies", "smtp-url", "mail-from", "audit-key", "log-level"},
-		"demo":    {"addr", "data-dir", "country", "log-level"},
-		"migrate": {"data-dir", "db", "audit-key", "log-level"},
-		"user":    {"addr", "data-dir", "db", "public-url", "audit-key", "log-level"},
-		"audit":   {"data-dir", "db", "audit-key", "log-level"},
+		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "trusted-proxies", "smtp-url", "mail-from", "audit-key", "data-key", "log-level"},
+		"demo":    {"addr", "data-dir", "country", "log-level"}, // its keys live in its data directory
+		"migrate": {"data-dir", "db", "audit-key", "data-key", "log-level"},
+		"user":    {"addr", "data-dir", "db", "public-url", "audit-key", "data-key", "log-level"},
+		"audit":   {"data-dir", "db", "audit-key", "data-key", "log-level"},
+		"keys":    {"data-dir", "db", "audit-key", "data-key", "log-level"},
 		"code":    {"data-dir"},
 	}[cmd]
 	var out []setting
@@ -266,6 +269,15 @@ func (c *config) auditKeyPath() string {
 		return c.AuditKey
 	}
 	return filepath.Join(c.DataDir, "audit-key.pem")
+}
+
+// dataKeyPath is the file of the data keys (package seal) that seal
+// psychotherapy notes and TOTP secrets in the database.
+func (c *config) dataKeyPath() string {
+	if c.DataKey != "" {
+		return c.DataKey
+	}
+	return filepath.Join(c.DataDir, "data-key")
 }
 
 // checkpointPath is the append-only file of signed audit checkpoints, kept

@@ -64,6 +64,7 @@ func newFaultDB(t *testing.T, dsn, dir string) *faultDB {
 		t.Fatal(err)
 	}
 	st.SetAuditKey(key)
+	st.SetKeyring(dataKeys(t, dir))
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -884,6 +885,7 @@ func TestCheckpointDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.SetAuditKey(key)
+	st.SetKeyring(dataKeys(t, t.TempDir())) // not on the small disk this test fills
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -90,6 +90,7 @@ func TestReminderEmailsSurviveMailOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.SetAuditKey(key)
+	st.SetKeyring(dataKeys(t, dataDir))
 
 	// A therapist and 20 patients, each with an appointment in three days.
 	hash, _ := auth.HashPassword("correct horse battery staple 1", auth.Params{Time: 1, Memory: 8 * 1024, Threads: 1})

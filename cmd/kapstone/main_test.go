@@ -292,6 +292,7 @@ func TestBadInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.SetAuditKey(key)
+		st.SetKeyring(dataKeys(t, newer))
 		if _, err := st.Migrate(context.Background()); err != nil {
 			t.Fatal(err)
 		}

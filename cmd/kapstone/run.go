@@ -50,6 +50,7 @@ func commands() []command {
 		{"migrate", "Apply database migrations and exit.", runMigrate},
 		{"user", "Manage accounts: add, list, disable, reset-password.", runUser},
 		{"audit", "Check the audit log (verify) or sign its head now (checkpoint).", runAudit},
+		{"keys", "Data keys: show which key seals how much (status), or re-encrypt under a new key (rotate).", runKeys},
 		{"version", "Print the version and exit.", runVersion},
 	}
 }
@@ -131,8 +132,8 @@ func runVersion(ctx context.Context, args []string, env *runEnv) error {
 }
 
 // openStore prepares the data directory, opens the database, loads (or, on
-// first start, makes) the key that signs the audit log, and migrates the
-// database.
+// first start, makes) the key that signs the audit log and the data keys
+// (loadDataKeys), and migrates the database.
 func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*store.Store, error) {
 	return openStoreKey(ctx, cfg, log, audit.LoadOrCreateKey)
 }
@@ -160,7 +161,15 @@ func openStoreKey(ctx context.Context, cfg *config, log *slog.Logger, loadKey fu
 		return nil, fmt.Errorf("audit key: %v; check KAPSTONE_AUDIT_KEY / -audit-key, or restore the key file from your backup", err)
 	}
 	st.SetAuditKey(key)
-	applied, err := st.Migrate(ctx)
+	// The data keys after the database too, since what it holds decides
+	// whether a new key file may be made.
+	keys, err := loadDataKeys(ctx, st, cfg.dataKeyPath(), log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.SetKeyring(keys)
+	applied, err := st.Migrate(ctx) // also seals secrets an older release left in plain text
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -154,7 +154,7 @@ func userList(ctx context.Context, st *store.Store, env *runEnv) error {
 	fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tTWO-STEP\tSTATUS")
 	for _, u := range users {
 		mfa, status := "off", "active"
-		if u.TOTPSecret != "" {
+		if u.HasTOTP {
 			mfa = "on"
 		}
 		if u.DisabledAt != nil {

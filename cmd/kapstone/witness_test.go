@@ -70,6 +70,7 @@ func TestAuditWitnessCatchesCutTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.SetAuditKey(key)
+	st.SetKeyring(dataKeys(t, dataDir))
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,10 @@ type User struct {
 	Email       string
 	DisplayName string
 	Role        Role
-	TOTPSecret  string // base32; empty when the user has no second factor
+	// HasTOTP says the user has set up a second factor. Its secret is not
+	// here: it stays sealed in the store, which opens it only to check a
+	// code (Store.MatchTOTP), so no copy of it travels with the account.
+	HasTOTP     bool
 	DisabledAt  *time.Time
 	CreatedAt   time.Time
 	Credentials string // staff: licences and degrees, like "LCSW" or "MD"; never part of DisplayName

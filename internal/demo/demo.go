@@ -444,8 +444,8 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		if err != nil {
 			return nil, err
 		}
-		u := &clinic.User{Email: l.Email, DisplayName: l.Name, Credentials: sp.credentials, Role: l.Role, TOTPSecret: l.TOTPSecret}
-		if err := st.CreateUser(ctx, store.System, u, hash); err != nil {
+		u := &clinic.User{Email: l.Email, DisplayName: l.Name, Credentials: sp.credentials, Role: l.Role}
+		if err := st.CreateUserWithTOTP(ctx, store.System, u, hash, l.TOTPSecret); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", l.Email, err)
 		}
 		ids[sp.email] = u.ID

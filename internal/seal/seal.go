@@ -193,6 +193,18 @@ func (k *Keyring) reload() bool {
 	return true
 }
 
+// Refresh re-reads the key file (when the keyring came from one), so a key
+// that another process added (kapstone keys rotate) seals new values here
+// too, not only once a value sealed under it is opened. It keeps the keys it
+// has when the file cannot be read or lacks one of them, and reports whether
+// it adopted the file.
+func (k *Keyring) Refresh() bool {
+	if k == nil {
+		return false
+	}
+	return k.reload()
+}
+
 // OpenString is Open for text.
 func (k *Keyring) OpenString(sealed, aad string) (string, error) {
 	b, err := k.Open(sealed, aad)

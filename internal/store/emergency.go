@@ -70,13 +70,13 @@ func (s *Store) ListEmergencyGrants(ctx context.Context, actor Actor) ([]*Emerge
 			var g EmergencyGrant
 			var reviewed nullTime
 			var u clinic.User
-			var role string
+			var role, totp string
 			var disabled nullTime
 			if err := row.Scan(&g.ID, &g.PatientID, &g.PatientName, &g.Reason, &g.GrantedAt, &g.ExpiresAt, &g.ReviewedBy, &reviewed, &g.ReviewNote,
-				&u.ID, &u.Email, &u.DisplayName, &role, &u.TOTPSecret, &disabled, &u.CreatedAt, &u.Credentials); err != nil {
+				&u.ID, &u.Email, &u.DisplayName, &role, &totp, &disabled, &u.CreatedAt, &u.Credentials); err != nil {
 				return nil, err
 			}
-			u.Role, u.TOTPSecret = clinic.Role(role), ""
+			u.Role, u.HasTOTP = clinic.Role(role), totp != ""
 			g.User = &u
 			g.GrantedAt, g.ExpiresAt = g.GrantedAt.UTC(), g.ExpiresAt.UTC()
 			g.ReviewedAt = reviewed.ptr()

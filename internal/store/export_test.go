@@ -49,6 +49,13 @@ func MigrateThroughForTest(ctx context.Context, s *Store, last string) error {
 	return nil
 }
 
+// StringForTest runs a query that returns one text value.
+func StringForTest(ctx context.Context, s *Store, q string, args ...any) (string, error) {
+	var v string
+	err := s.read(ctx, func(tx *Tx) error { return tx.QueryRow(ctx, q, args...).Scan(&v) })
+	return v, err
+}
+
 // CountForTest runs a SELECT count(*) query and returns the count.
 func CountForTest(ctx context.Context, s *Store, q string, args ...any) (int, error) {
 	var n int
@@ -63,4 +70,13 @@ func PatientAccessForTest(ctx context.Context, s *Store, actor Actor, patientID 
 		fn(e)
 		return nil
 	})
+}
+
+// SealedColumnsForTest names every registered sealed column ("table.column").
+func SealedColumnsForTest() []string {
+	var out []string
+	for _, c := range sealedColumns {
+		out = append(out, c.name())
+	}
+	return out
 }

@@ -40,7 +40,10 @@ func Migrations(engine string) ([]string, error) {
 // Migrate applies every embedded migration not yet applied, each in its own
 // transaction, and returns the names it applied. It refuses, with
 // *ErrSchemaNewer, a database that records a migration this binary does not
-// know. Several instances may call it at once.
+// know. Several instances may call it at once. Then, since SQL cannot
+// encrypt, it seals any value of a sealed column still in plain text
+// (sealPlain: TOTP secrets left by an older release), which needs the data
+// keys (SetKeyring) when there is one.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	names, err := Migrations(s.d.name)
 	if err != nil {
@@ -55,6 +58,9 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		if done {
 			applied = append(applied, name)
 		}
+	}
+	if err := s.sealPlain(ctx); err != nil {
+		return applied, fmt.Errorf("seal plain-text secrets: %w", err)
 	}
 	return applied, nil
 }

@@ -448,7 +448,6 @@ func (s *Store) CareTeam(ctx context.Context, actor Actor, patientID string) ([]
 			if err != nil {
 				return m, err
 			}
-			u.TOTPSecret = ""
 			m.User, m.Role, m.AddedAt = u, clinic.Role(role), m.AddedAt.UTC()
 			return m, nil
 		}, `SELECT u.id, u.email, u.display_name, u.role, u.totp_secret, u.disabled_at, u.created_at, u.credentials, t.team_role, t.is_owner, t.added_at

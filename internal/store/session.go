@@ -10,23 +10,30 @@ import (
 // Session is a signed-in browser. Only the hash of its token is stored;
 // PublicID names it on the "your sessions" page without revealing the token.
 type Session struct {
-	IDHash      string
-	PublicID    string
-	User        *clinic.User
-	MFADone     bool // the second factor was given (or the user has none)
-	CreatedAt   time.Time
-	LastSeenAt  time.Time
-	ExpiresAt   time.Time // absolute end
-	UserAgent   string
-	ClientAddr  string
-	PendingTOTP string // a TOTP secret being enrolled, until confirmed
+	IDHash     string
+	PublicID   string
+	User       *clinic.User
+	MFADone    bool // the second factor was given (or the user has none)
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // absolute end
+	UserAgent  string
+	ClientAddr string
+
+	// pendingTOTP is the sealed TOTP secret being enrolled ("" when none),
+	// until confirmed: Store.OpenPendingTOTP opens it, SetPendingTOTP sets it.
+	pendingTOTP string
 }
+
+// HasPendingTOTP reports whether a second factor is being set up on this
+// session (a secret was shown and awaits its first code).
+func (x *Session) HasPendingTOTP() bool { return x.pendingTOTP != "" }
 
 const sessionColumns = `s.mfa_done, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.client_addr, s.public_id, s.pending_totp`
 
 func scanSession(row interface{ Scan(...any) error }, idHash string) (*Session, error) {
 	x := Session{IDHash: idHash}
-	dest := []any{&x.MFADone, &x.CreatedAt, &x.LastSeenAt, &x.ExpiresAt, &x.UserAgent, &x.ClientAddr, &x.PublicID, &x.PendingTOTP}
+	dest := []any{&x.MFADone, &x.CreatedAt, &x.LastSeenAt, &x.ExpiresAt, &x.UserAgent, &x.ClientAddr, &x.PublicID, &x.pendingTOTP}
 	if idHash == "" { // the query selects s.id_hash last
 		dest = append(dest, &x.IDHash)
 	}
@@ -166,12 +173,28 @@ func (s *Store) ListSessions(ctx context.Context, userID string) ([]*Session, er
 	return out, err
 }
 
-// SetPendingTOTP keeps a TOTP secret on the session while its user enrols.
-func (s *Store) SetPendingTOTP(ctx context.Context, idHash, secret string) error {
-	return s.write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE sessions SET pending_totp = $1 WHERE id_hash = $2`, secret, idHash)
+// SetPendingTOTP keeps a TOTP secret on sess while its user enrols, sealed
+// under the data key and bound to the session's row.
+func (s *Store) SetPendingTOTP(ctx context.Context, sess *Session, secret string) error {
+	sealed, err := s.sealValue("sessions", "pending_totp", sess.IDHash, secret)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE sessions SET pending_totp = $1 WHERE id_hash = $2`, sealed, sess.IDHash)
 		return err
 	})
+	if err == nil {
+		sess.pendingTOTP = sealed
+	}
+	return err
+}
+
+// OpenPendingTOTP returns the TOTP secret being enrolled on sess ("" when
+// there is none), for the enrolment page's QR code and for checking the
+// first code. It is the only place the pending secret is opened.
+func (s *Store) OpenPendingTOTP(sess *Session) (string, error) {
+	return s.openValue("sessions", "pending_totp", sess.IDHash, sess.pendingTOTP)
 }
 
 // PurgeSessions deletes sessions past their absolute end or unused for

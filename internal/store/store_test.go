@@ -95,8 +95,8 @@ func TestUserAndSession(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 0, 0, 123456789, time.FixedZone("EST", -5*3600))
 	s.Now = func() time.Time { return now }
 
-	u := &clinic.User{Email: " Ada@Example.org ", DisplayName: "Ada", Role: clinic.RoleTherapist, TOTPSecret: "JBSWY3DPEHPK3PXP"}
-	if err := s.CreateUser(ctx, store.System, u, "hash"); err != nil {
+	u := &clinic.User{Email: " Ada@Example.org ", DisplayName: "Ada", Role: clinic.RoleTherapist}
+	if err := s.CreateUserWithTOTP(ctx, store.System, u, "hash", "JBSWY3DPEHPK3PXP"); err != nil {
 		t.Fatal(err)
 	}
 	dup := &clinic.User{Email: "ada@example.ORG", DisplayName: "Other", Role: clinic.RolePatient}

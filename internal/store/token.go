@@ -216,7 +216,7 @@ func (s *Store) AcceptAccountToken(ctx context.Context, actor Actor, hash, purpo
 		if err := s.useToken(ctx, tx, hash); err != nil {
 			return err
 		}
-		if err := s.createUser(ctx, tx, actor, u, passwordHash); err != nil {
+		if err := s.createUser(ctx, tx, actor, u, passwordHash, ""); err != nil {
 			return err
 		}
 		if t.PatientID != "" {

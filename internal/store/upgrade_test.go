@@ -81,7 +81,8 @@ func TestAppointmentTypesUpgradeKeepsAppointments(t *testing.T) {
 func openThrough(t *testing.T, last string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, storetest.DSN(t))
+	dsn := storetest.DSN(t)
+	s, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +92,7 @@ func openThrough(t *testing.T, last string) *store.Store {
 		t.Fatal(err)
 	}
 	s.SetAuditKey(key)
+	s.SetKeyring(storetest.Keyring(t, dsn))
 	if err := store.MigrateThroughForTest(ctx, s, last); err != nil {
 		t.Fatal(err)
 	}

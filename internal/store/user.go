@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -14,34 +15,48 @@ import (
 // audited as done by actor. Returns EInvalid for bad fields and EConflict
 // when the email is taken.
 func (s *Store) CreateUser(ctx context.Context, actor Actor, u *clinic.User, passwordHash string) error {
+	return s.CreateUserWithTOTP(ctx, actor, u, passwordHash, "")
+}
+
+// CreateUserWithTOTP is CreateUser for an account whose second factor is
+// set up already (the demo's staff, tests): totpSecret (base32) is sealed
+// under the data key. An empty totpSecret is CreateUser.
+func (s *Store) CreateUserWithTOTP(ctx context.Context, actor Actor, u *clinic.User, passwordHash, totpSecret string) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *Tx) error { return s.createUser(ctx, tx, actor, u, passwordHash) })
+	return s.write(ctx, func(tx *Tx) error { return s.createUser(ctx, tx, actor, u, passwordHash, totpSecret) })
 }
 
-func (s *Store) createUser(ctx context.Context, tx *Tx, actor Actor, u *clinic.User, passwordHash string) error {
+func (s *Store) createUser(ctx context.Context, tx *Tx, actor Actor, u *clinic.User, passwordHash, totpSecret string) error {
 	u.ID = NewID()
 	u.CreatedAt = s.now()
-	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, email_lower, display_name, role, password_hash, totp_secret, password_changed_at, created_by, created_at, updated_at, credentials)
+	sealed, err := s.sealValue("users", "totp_secret", u.ID, totpSecret)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO users (id, email, email_lower, display_name, role, password_hash, totp_secret, password_changed_at, created_by, created_at, updated_at, credentials)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $8, $10)`,
-		u.ID, u.Email, clinic.NormalizeEmail(u.Email), u.DisplayName, string(u.Role), passwordHash, u.TOTPSecret, u.CreatedAt, actor.UserID, u.Credentials)
+		u.ID, u.Email, clinic.NormalizeEmail(u.Email), u.DisplayName, string(u.Role), passwordHash, sealed, u.CreatedAt, actor.UserID, u.Credentials)
 	if s.d.isUniqueViolation(err) {
 		return &clinic.Error{Code: clinic.EConflict, Message: "An account with this email already exists.", Fields: map[string]string{"email": "An account with this email already exists."}}
 	}
 	if err != nil {
 		return err
 	}
+	u.HasTOTP = totpSecret != ""
 	return s.appendAudit(ctx, tx, actor, Entry{Action: "user.create", ObjectType: "user", ObjectID: u.ID, Detail: "role=" + string(u.Role)})
 }
 
 const userColumns = `id, email, display_name, role, totp_secret, disabled_at, created_at, credentials`
 
+// scanUser reads userColumns (and extra). Of the sealed TOTP secret it
+// keeps only whether there is one (User.HasTOTP).
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (*clinic.User, error) {
 	var u clinic.User
-	var role string
+	var role, totp string
 	var disabled sql.NullTime
-	dest := append([]any{&u.ID, &u.Email, &u.DisplayName, &role, &u.TOTPSecret, &disabled, &u.CreatedAt, &u.Credentials}, extra...)
+	dest := append([]any{&u.ID, &u.Email, &u.DisplayName, &role, &totp, &disabled, &u.CreatedAt, &u.Credentials}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, clinic.Errorf(clinic.ENotFound, "No such account.")
@@ -49,6 +64,7 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (*clinic.User, 
 		return nil, err
 	}
 	u.Role = clinic.Role(role)
+	u.HasTOTP = totp != ""
 	u.CreatedAt = u.CreatedAt.UTC()
 	if disabled.Valid {
 		t := disabled.Time.UTC()
@@ -209,10 +225,15 @@ func (s *Store) setPassword(ctx context.Context, tx *Tx, actor Actor, userID, ha
 
 // SetTOTP turns on (secret not empty) or off a user's second factor,
 // replaces their recovery codes with recoveryHashes, and ends every session
-// of the account. Audited as mfa.enrol or mfa.reset.
+// of the account. The secret is stored sealed under the data key (bound to
+// the user's row). Audited as mfa.enrol or mfa.reset.
 func (s *Store) SetTOTP(ctx context.Context, actor Actor, userID, secret string, recoveryHashes []string) error {
+	sealed, err := s.sealValue("users", "totp_secret", userID, secret)
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE users SET totp_secret = $1, totp_last_step = 0, updated_at = $2 WHERE id = $3`, secret, s.now(), userID)
+		res, err := tx.Exec(ctx, `UPDATE users SET totp_secret = $1, totp_last_step = 0, updated_at = $2 WHERE id = $3`, sealed, s.now(), userID)
 		if err != nil {
 			return err
 		}
@@ -264,6 +285,31 @@ func (s *Store) CountRecoveryCodes(ctx context.Context, userID string) (int, err
 		return tx.QueryRow(ctx, `SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`, userID).Scan(&n)
 	})
 	return n, err
+}
+
+// MatchTOTP checks code against userID's TOTP secret near now and returns
+// the time step it belongs to (for UseTOTPStep). It is the one place a
+// user's secret is opened; the secret never leaves the store. ok is false
+// for a wrong code or a user without a second factor; a sealed secret that
+// does not open (copied from another row, changed, or under a key the key
+// file lacks) is an error, so the sign-in fails and the operator hears of it.
+func (s *Store) MatchTOTP(ctx context.Context, userID, code string, now time.Time) (step int64, ok bool, err error) {
+	var sealed string
+	err = s.read(ctx, func(tx *Tx) error {
+		return tx.QueryRow(ctx, `SELECT totp_secret FROM users WHERE id = $1`, userID).Scan(&sealed)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil || sealed == "" {
+		return 0, false, err
+	}
+	secret, err := s.openValue("users", "totp_secret", userID, sealed)
+	if err != nil {
+		return 0, false, err
+	}
+	step, ok = auth.MatchTOTP(secret, code, now)
+	return step, ok, nil
 }
 
 // UseTOTPStep records that userID used the TOTP code of time step, and

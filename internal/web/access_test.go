@@ -124,8 +124,7 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 		{Email: "pete@example.org", DisplayName: "Pete Prescriber", Role: clinic.RolePrescriber},
 		{Email: "hana@example.org", DisplayName: "Hana Halfway", Role: clinic.RoleTherapist},
 	} {
-		u.TOTPSecret = f.Users["thea@example.org"].TOTPSecret
-		if err := f.St.CreateUser(ctx, store.System, u, hash); err != nil {
+		if err := f.St.CreateUserWithTOTP(ctx, store.System, u, hash, webtest.TOTPSecret); err != nil {
 			t.Fatal(err)
 		}
 		f.Users[u.Email] = u

@@ -256,7 +256,6 @@ func TestLoginErrorsKeepInput(t *testing.T) {
 
 func TestStaffNeedsTOTP(t *testing.T) {
 	f := webtest.NewFixture(t)
-	thea := f.Users["thea@example.org"]
 	r := f.Login("thea@example.org", webtest.TestPassword, "")
 	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login/mfa" {
 		t.Fatalf("staff login = %d to %q, want 303 to /login/mfa", r.Status, r.Header.Get("Location"))
@@ -274,7 +273,7 @@ func TestStaffNeedsTOTP(t *testing.T) {
 	if bad.Status != http.StatusUnauthorized || !strings.Contains(bad.Body, "That code is not right") {
 		t.Fatalf("wrong TOTP = %d, want 401 with a message", bad.Status)
 	}
-	code, _ := auth.TOTPCode(thea.TOTPSecret, f.Now)
+	code, _ := auth.TOTPCode(webtest.TOTPSecret, f.Now)
 	ok := f.Do("POST", "/login/mfa", url.Values{"code": {code[:3] + " " + code[3:]}}, half)
 	if ok.Status != http.StatusSeeOther || ok.Header.Get("Location") != "/patients" {
 		t.Fatalf("right TOTP = %d to %q, want 303 to /patients", ok.Status, ok.Header.Get("Location"))
@@ -297,7 +296,7 @@ func TestStaffNeedsTOTP(t *testing.T) {
 		t.Fatalf("replayed TOTP = %d, want 401 'already been used'", replay.Status)
 	}
 	f.Now = f.Now.Add(30 * time.Second)
-	next, _ := auth.TOTPCode(thea.TOTPSecret, f.Now)
+	next, _ := auth.TOTPCode(webtest.TOTPSecret, f.Now)
 	if r := f.Do("POST", "/login/mfa", url.Values{"code": {next}}, half2); r.Status != http.StatusSeeOther {
 		t.Fatalf("next TOTP code = %d, want 303", r.Status)
 	}

@@ -83,9 +83,9 @@ func TestNoDeveloperWords(t *testing.T) {
 func TestCredentialsShownOnce(t *testing.T) {
 	f := webtest.NewFixture(t)
 	ctx := t.Context()
-	sam := &clinic.User{Email: "sam@example.org", DisplayName: "Sam Whitaker", Credentials: "LCSW", Role: clinic.RoleTherapist, TOTPSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}
+	sam := &clinic.User{Email: "sam@example.org", DisplayName: "Sam Whitaker", Credentials: "LCSW", Role: clinic.RoleTherapist}
 	hash, _ := auth.HashPassword(webtest.TestPassword, webtest.Cheap)
-	if err := f.St.CreateUser(ctx, store.System, sam, hash); err != nil {
+	if err := f.St.CreateUserWithTOTP(ctx, store.System, sam, hash, webtest.TOTPSecret); err != nil {
 		t.Fatal(err)
 	}
 	f.Users[sam.Email] = sam

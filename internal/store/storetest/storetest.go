@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -60,6 +61,25 @@ func DSN(t testing.TB) string {
 	return u.String()
 }
 
+// keyrings holds each test database's data keys, so that two stores on
+// one DSN (two instances) share them, as instances share the key file.
+var keyrings sync.Map // dsn -> *seal.Keyring
+
+// Keyring returns the in-memory data keys of the test database dsn, made on
+// first use.
+func Keyring(t testing.TB, dsn string) *seal.Keyring {
+	t.Helper()
+	if k, ok := keyrings.Load(dsn); ok {
+		return k.(*seal.Keyring)
+	}
+	k, err := seal.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := keyrings.LoadOrStore(dsn, k)
+	return got.(*seal.Keyring)
+}
+
 // Open returns a migrated store on a fresh database, closed when the test ends.
 func Open(t testing.TB) *store.Store {
 	t.Helper()
@@ -81,11 +101,7 @@ func OpenDSN(t testing.TB, dsn string) *store.Store {
 		t.Fatal(err)
 	}
 	s.SetAuditKey(key)
-	keys, err := seal.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetKeyring(keys)
+	s.SetKeyring(Keyring(t, dsn))
 	if _, err := s.Migrate(context.Background()); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}

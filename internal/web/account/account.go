@@ -234,20 +234,20 @@ type mfaSetupData struct {
 }
 
 // pendingSecret returns the secret being enrolled on this session, making
-// one when there is none.
+// one when there is none. The store keeps it sealed; it is opened here only
+// to show it (QR code and typed form).
 func (s *Handlers) pendingSecret(r *http.Request) (string, error) {
 	sess := shell.SessionFrom(r.Context())
-	if sess.PendingTOTP != "" {
-		return sess.PendingTOTP, nil
+	if sess.HasPendingTOTP() {
+		return s.Store.OpenPendingTOTP(sess)
 	}
 	secret, err := auth.NewTOTPSecret(s.PracticeName(r.Context()), sess.User.Email)
 	if err != nil {
 		return "", err
 	}
-	if err := s.Store.SetPendingTOTP(r.Context(), sess.IDHash, secret); err != nil {
+	if err := s.Store.SetPendingTOTP(r.Context(), sess, secret); err != nil {
 		return "", err
 	}
-	sess.PendingTOTP = secret
 	return secret, nil
 }
 
@@ -270,7 +270,7 @@ func (s *Handlers) mfaSetup(r *http.Request, d *mfaSetupData) error {
 }
 
 func (s *Handlers) MFASetupForm(w http.ResponseWriter, r *http.Request) {
-	if shell.SessionFrom(r.Context()).User.TOTPSecret != "" {
+	if shell.SessionFrom(r.Context()).User.HasTOTP {
 		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
 		return
 	}
@@ -301,9 +301,14 @@ func (s *Handlers) enrol(w http.ResponseWriter, r *http.Request, d mfaSetupData)
 		}
 	}
 	d.Code = strings.Join(strings.Fields(r.PostFormValue("code")), "")
-	if sess.PendingTOTP == "" {
+	pending, err := s.Store.OpenPendingTOTP(sess) // opened only to check the code
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if pending == "" {
 		fe.Add("code", "This set-up page expired. Scan the new code below.")
-	} else if _, ok := auth.MatchTOTP(sess.PendingTOTP, d.Code, s.Now()); !ok {
+	} else if _, ok := auth.MatchTOTP(pending, d.Code, s.Now()); !ok {
 		fe.Add("code", "That code does not match. Check that you scanned the code on this page, then enter the 6 digits your app shows now.")
 	}
 	if len(fe) > 0 {
@@ -321,16 +326,16 @@ func (s *Handlers) enrol(w http.ResponseWriter, r *http.Request, d mfaSetupData)
 	for i, c := range codes {
 		hashes[i] = auth.HashToken(c)
 	}
-	if err := s.Store.SetTOTP(ctx, s.Actor(r), u.ID, sess.PendingTOTP, hashes); err != nil {
+	if err := s.Store.SetTOTP(ctx, s.Actor(r), u.ID, pending, hashes); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	step, _ := auth.MatchTOTP(sess.PendingTOTP, d.Code, s.Now())
+	step, _ := auth.MatchTOTP(pending, d.Code, s.Now())
 	if _, err := s.Store.UseTOTPStep(ctx, u.ID, step); err != nil { // the enrolment code is spent too
 		s.Error(w, r, err)
 		return
 	}
-	u.TOTPSecret = sess.PendingTOTP
+	u.HasTOTP = true
 	if err := s.StartSession(w, r, u, true, store.Entry{Action: "login.success", Detail: "mfa=enrol"}); err != nil {
 		s.Error(w, r, err)
 		return
@@ -340,7 +345,7 @@ func (s *Handlers) enrol(w http.ResponseWriter, r *http.Request, d mfaSetupData)
 }
 
 func (s *Handlers) MFASetup(w http.ResponseWriter, r *http.Request) {
-	if shell.SessionFrom(r.Context()).User.TOTPSecret != "" {
+	if shell.SessionFrom(r.Context()).User.HasTOTP {
 		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
 		return
 	}
@@ -378,7 +383,7 @@ func (s *Handlers) AccountMFAOff(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	sess.User.TOTPSecret = ""
+	sess.User.HasTOTP = false
 	if err := s.StartSession(w, r, sess.User, true, store.Entry{Action: "session.renew", Detail: "mfa"}); err != nil {
 		s.Error(w, r, err)
 		return

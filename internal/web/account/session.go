@@ -220,7 +220,7 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, http.StatusUnauthorized, "login", "Sign in", data)
 		return
 	}
-	mfaDone := u.TOTPSecret == "" && !auth.Can(u.Role, auth.RelNone, auth.PermStaffApp)
+	mfaDone := !u.HasTOTP && !auth.Can(u.Role, auth.RelNone, auth.PermStaffApp)
 	action := "login.success"
 	if !mfaDone {
 		action = "login.password"
@@ -235,7 +235,7 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case mfaDone:
 		http.Redirect(w, r, shell.HomeFor(u), http.StatusSeeOther)
-	case u.TOTPSecret == "":
+	case !u.HasTOTP:
 		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
@@ -243,7 +243,7 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Handlers) MFAForm(w http.ResponseWriter, r *http.Request) {
-	if shell.SessionFrom(r.Context()).User.TOTPSecret == "" {
+	if !shell.SessionFrom(r.Context()).User.HasTOTP {
 		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
 		return
 	}
@@ -256,7 +256,7 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess := shell.SessionFrom(ctx)
 	u := sess.User
-	if u.TOTPSecret == "" {
+	if !u.HasTOTP {
 		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
 		return
 	}
@@ -300,7 +300,11 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 	}
 	method := "totp"
 	if len(code) == 6 && isDigits(code) {
-		step, ok := auth.MatchTOTP(u.TOTPSecret, code, s.Now())
+		step, ok, err := s.Store.MatchTOTP(ctx, u.ID, code, s.Now())
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
 		if !ok {
 			fail("That code is not right. Enter the 6-digit code your app shows now.", "wrong")
 			return

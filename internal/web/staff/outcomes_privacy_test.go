@@ -34,8 +34,8 @@ func TestOutcomesAdminSeesOnlyAggregates(t *testing.T) {
 	f := webtest.NewFixture(t)
 	ctx := context.Background()
 	hash, _ := auth.HashPassword(webtest.TestPassword, webtest.Cheap)
-	eve := &clinic.User{Email: "eve@example.org", DisplayName: evilName, Role: clinic.RoleTherapist, TOTPSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}
-	if err := f.St.CreateUser(ctx, store.System, eve, hash); err != nil {
+	eve := &clinic.User{Email: "eve@example.org", DisplayName: evilName, Role: clinic.RoleTherapist}
+	if err := f.St.CreateUserWithTOTP(ctx, store.System, eve, hash, webtest.TOTPSecret); err != nil {
 		t.Fatal(err)
 	}
 	f.Users[eve.Email] = eve
