@@ -57,7 +57,7 @@ func (n PsychNote) Edited() bool { return n.UpdatedAt.After(n.CreatedAt) }
 // no longer opens. Key rotation re-seals a body with the same function,
 // from the row's id, author_id and patient_id.
 func psychNoteAAD(id, authorID, patientID string) string {
-	return "psychotherapy_notes.body_sealed:" + id + ":author_id=" + authorID + ":patient_id=" + patientID
+	return sealedOf("psychotherapy_notes", "body_sealed").aad(id, authorID, patientID)
 }
 
 // errPsychNoteHidden is a note that is not the actor's own, or does not
@@ -137,6 +137,7 @@ func (s *Store) CreatePsychNote(ctx context.Context, actor Actor, patientID stri
 			return err
 		}
 		id := NewID()
+		s.keys.Refresh()
 		sealed, err := s.keys.SealString(n.Body, psychNoteAAD(id, actor.UserID, patientID))
 		if err != nil {
 			return err
@@ -187,6 +188,7 @@ func (s *Store) UpdatePsychNote(ctx context.Context, actor Actor, patientID stri
 			msg := "This note was saved elsewhere (another window?) after you opened it. Your text is below: copy what you need, reload the note, and save again."
 			return &clinic.Error{Code: clinic.EConflict, Message: msg, Fields: map[string]string{"body": msg}}
 		}
+		s.keys.Refresh()
 		sealed, err := s.keys.SealString(n.Body, psychNoteAAD(n.ID, actor.UserID, patientID))
 		if err != nil {
 			return err

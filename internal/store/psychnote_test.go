@@ -426,3 +426,47 @@ func TestPsychNotePaging(t *testing.T) {
 		t.Errorf("PsychNote after leaving the team = %v, want %s", err, clinic.ENotFound)
 	}
 }
+
+// TestPsychNoteSurvivesRotation: `kapstone keys rotate` (ResealAll)
+// re-seals psychotherapy notes, bound to author and patient as before, and
+// the author still reads them; they are in the rotation's counts.
+func TestPsychNoteSurvivesRotation(t *testing.T) {
+	ctx := context.Background()
+	pr := newPsychPractice(t)
+	s := pr.s
+	n := &store.PsychNote{Body: psychCanary + " before rotation"}
+	if err := s.CreatePsychNote(ctx, pr.thea, pr.p.ID, n); err != nil {
+		t.Fatal(err)
+	}
+	old := s.Keyring().Current()
+	id, err := s.Keyring().AddKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ResealAll(ctx, store.System, func(c, id string, err error) { t.Errorf("%s of %s did not open: %v", c, id, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Resealed["psychotherapy_notes.body_sealed"] != 1 || res.Left != 0 {
+		t.Fatalf("ResealAll = %+v; want the note re-sealed", res)
+	}
+	status, err := s.SealStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range status {
+		if c.Column == "psychotherapy_notes.body_sealed" {
+			found = true
+			if c.ByKey[id] != 1 || c.ByKey[old] != 0 {
+				t.Errorf("after rotation %s: %v", c.Column, c.ByKey)
+			}
+		}
+	}
+	if !found {
+		t.Error("psychotherapy notes are not in the sealed status")
+	}
+	if got, err := s.PsychNote(ctx, pr.thea, pr.p.ID, n.ID); err != nil || got.Body != n.Body {
+		t.Fatalf("note after rotation: %v, %v", got, err)
+	}
+}

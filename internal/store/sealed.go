@@ -18,6 +18,10 @@ type sealedColumn struct {
 	Table  string // the table
 	ID     string // its primary-key column (text), which names the row in the aad
 	Column string // the sealed column (text; '' means no value)
+	// Bind names further columns of the row the value is bound to (their
+	// values join the aad as ":<column>=<value>"), so a value does not
+	// open once the row is given, say, another author or patient.
+	Bind []string
 }
 
 // sealedColumns is every sealed column in the database. To seal a new
@@ -30,13 +34,26 @@ type sealedColumn struct {
 var sealedColumns = []sealedColumn{
 	{Table: "users", ID: "id", Column: "totp_secret"},          // a user's TOTP secret
 	{Table: "sessions", ID: "id_hash", Column: "pending_totp"}, // a TOTP secret being enrolled
+	// a psychotherapy note's text, bound to its author and patient (psychNoteAAD)
+	{Table: "psychotherapy_notes", ID: "id", Column: "body_sealed", Bind: []string{"author_id", "patient_id"}},
 }
 
 // name is "table.column".
 func (c sealedColumn) name() string { return c.Table + "." + c.Column }
 
-// aad is the additional data that binds a value to its row.
-func (c sealedColumn) aad(id string) string { return c.name() + ":" + id }
+// aad is the additional data that binds a value to its row: the row id and
+// the values of the Bind columns, in order.
+func (c sealedColumn) aad(id string, bound ...string) string {
+	a := c.name() + ":" + id
+	for i, b := range c.Bind {
+		v := ""
+		if i < len(bound) {
+			v = bound[i]
+		}
+		a += ":" + b + "=" + v
+	}
+	return a
+}
 
 // sealedOf returns the registered column, and panics on one that is not
 // registered: a sealed column missing from sealedColumns would be left out
@@ -226,12 +243,24 @@ func (s *Store) resealColumn(ctx context.Context, c sealedColumn, pick func(stri
 	for {
 		var rows int
 		err := s.write(ctx, func(tx *Tx) error {
-			type row struct{ id, v string }
+			type row struct {
+				id, v string
+				bound []string
+			}
+			cols := c.ID + ", " + c.Column
+			for _, b := range c.Bind {
+				cols += ", " + b
+			}
 			batch, err := queryAll(ctx, tx, func(r scanner) (x row, err error) {
-				err = r.Scan(&x.id, &x.v)
+				x.bound = make([]string, len(c.Bind))
+				dest := []any{&x.id, &x.v}
+				for i := range x.bound {
+					dest = append(dest, &x.bound[i])
+				}
+				err = r.Scan(dest...)
 				return x, err
-			}, fmt.Sprintf(`SELECT %s, %s FROM %s WHERE %s > $1 AND %s <> '' ORDER BY %s LIMIT %d`,
-				c.ID, c.Column, c.Table, c.ID, c.Column, c.ID, sealBatch), last)
+			}, fmt.Sprintf(`SELECT %s FROM %s WHERE %s > $1 AND %s <> '' ORDER BY %s LIMIT %d`,
+				cols, c.Table, c.ID, c.Column, c.ID, sealBatch), last)
 			if err != nil {
 				return err
 			}
@@ -243,7 +272,8 @@ func (s *Store) resealColumn(ctx context.Context, c sealedColumn, pick func(stri
 				}
 				plain := x.v
 				if seal.IsSealed(x.v) {
-					if plain, err = s.openValue(c.Table, c.Column, x.id, x.v); err != nil {
+					if plain, err = s.keys.OpenString(x.v, c.aad(x.id, x.bound...)); err != nil {
+						err = fmt.Errorf("%s of %s: %w", c.name(), x.id, err)
 						n.failed++
 						if bad != nil {
 							bad(x.id, err)
@@ -251,7 +281,7 @@ func (s *Store) resealColumn(ctx context.Context, c sealedColumn, pick func(stri
 						continue
 					}
 				}
-				sealed, err := s.keys.SealString(plain, c.aad(x.id))
+				sealed, err := s.keys.SealString(plain, c.aad(x.id, x.bound...))
 				if err != nil {
 					return err
 				}

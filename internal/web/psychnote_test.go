@@ -46,8 +46,7 @@ func TestPsychNoteCanary(t *testing.T) {
 		{Email: "tom@example.org", DisplayName: "Tom Therapist", Role: clinic.RoleTherapist},
 		{Email: "tess@example.org", DisplayName: "Tess Therapist", Role: clinic.RoleTherapist},
 	} {
-		u.TOTPSecret = f.Users["thea@example.org"].TOTPSecret
-		if err := f.St.CreateUser(ctx, store.System, u, hash); err != nil {
+		if err := f.St.CreateUserWithTOTP(ctx, store.System, u, hash, webtest.TOTPSecret); err != nil {
 			t.Fatal(err)
 		}
 		f.Users[u.Email] = u
