@@ -40,7 +40,9 @@ func Migrations(engine string) ([]string, error) {
 // Migrate applies every embedded migration not yet applied, each in its own
 // transaction, and returns the names it applied. It refuses, with
 // *ErrSchemaNewer, a database that records a migration this binary does not
-// know. Several instances may call it at once.
+// know. Several instances may call it at once. Then it publishes
+// kapstone's original consent documents of any kind the practice has none
+// of (seedConsentOriginals).
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	names, err := Migrations(s.d.name)
 	if err != nil {
@@ -56,7 +58,9 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 			applied = append(applied, name)
 		}
 	}
-	return applied, nil
+	// A practice with no version of a kind of consent starts with
+	// kapstone's original text (consent.go).
+	return applied, s.seedConsentOriginals(ctx)
 }
 
 // applyMigration applies one migration file unless it is already recorded.
