@@ -47,7 +47,7 @@ const (
 	ConsentNameMax   = 200
 	// ConsentScanMaxBytes is the largest paper scan kept: a PDF of a few
 	// scanned pages, or a photo (images are also held to media's limits).
-	ConsentScanMaxBytes = 10 << 20
+	ConsentScanMaxBytes = 5 << 20
 	consentPageSize     = 20
 )
 
@@ -455,14 +455,11 @@ const (
 // already holds records nothing and says so (EConflict). Audited
 // (consent.sign).
 func (s *Store) SignConsent(ctx context.Context, actor Actor, patientID string, in SignInput) (*ConsentSignature, error) {
-	if actor.Role != clinic.RolePatient {
-		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
-	}
 	in.TypedName = strings.TrimSpace(in.TypedName)
 	var out *ConsentSignature
 	err := s.patientAccess(ctx, actor, patientID, auth.PermConsent, "consent.sign", func(tx *Tx, a Access, e *Entry) error {
-		if a.Relation != auth.RelSelf {
-			return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+		if a.Relation != auth.RelSelf { // only the patient signs as themself
+			return errDenied{patientID: patientID, perm: auth.PermConsent, exists: true}
 		}
 		doc, err := consentDocumentIn(ctx, tx, in.DocumentID)
 		if err != nil {
@@ -544,7 +541,7 @@ func checkScan(ctx context.Context, data []byte) (string, []byte, error) {
 	case len(data) == 0:
 		return "", nil, media.Problem("Choose the scan of the signed paper: a PDF, or a photo (JPEG or PNG).")
 	case len(data) > ConsentScanMaxBytes:
-		return "", nil, media.Problem("This file is larger than 10 MB. Scan at a lower resolution, or in black and white, and upload that.")
+		return "", nil, media.Problem("This file is larger than 5 MB. Scan at a lower resolution, or in black and white, and upload that.")
 	case bytes.HasPrefix(data, []byte("%PDF-")):
 		if !bytes.Contains(data[max(0, len(data)-1024):], []byte("%%EOF")) {
 			return "", nil, media.Problem("This PDF looks cut short: save or scan it again, and upload the whole file.")
@@ -635,19 +632,16 @@ func (s *Store) ConsentScan(ctx context.Context, actor Actor, patientID, signatu
 // Audited (consent.revoke).
 func (s *Store) RevokeConsent(ctx context.Context, actor Actor, patientID, signatureID, reason string) error {
 	reason = strings.TrimSpace(reason)
-	fe := clinic.FieldErrors{}
-	if reason == "" && actor.Role != clinic.RolePatient {
-		fe.Add("reason", "Say why the consent is revoked (for example: the patient asked by phone).")
-	} else if msg := textProblem(reason, ConsentReasonMax, true); msg != "" {
-		fe.Add("reason", msg)
-	}
-	if err := fe.Err(); err != nil {
-		return err
-	}
-	if reason == "" {
-		reason = "Revoked by the patient in the portal."
+	if msg := textProblem(reason, ConsentReasonMax, true); msg != "" {
+		return clinic.FieldErrors{"reason": msg}.Err()
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermConsent, "consent.revoke", func(tx *Tx, a Access, e *Entry) error {
+		switch {
+		case reason == "" && a.Relation != auth.RelSelf:
+			return clinic.FieldErrors{"reason": "Say why the consent is revoked (for example: the patient asked by phone)."}.Err()
+		case reason == "":
+			reason = "Revoked by the patient in the portal."
+		}
 		g, err := consentSignatureIn(ctx, tx, patientID, signatureID)
 		if err != nil {
 			return err

@@ -245,7 +245,7 @@ func TestPaperConsentAndRevocation(t *testing.T) {
 		{"no file", nil, "Choose the scan"},
 		{"not a scan", []byte("hello, this is text"), "not a PDF or a picture"},
 		{"a PDF cut short", []byte("%PDF-1.4\n1 0 obj"), "cut short"},
-		{"too large", append([]byte("%PDF-"), make([]byte, store.ConsentScanMaxBytes)...), "larger than 10 MB"},
+		{"too large", append([]byte("%PDF-"), make([]byte, store.ConsentScanMaxBytes)...), "larger than 5 MB"},
 	} {
 		_, err := pr.s.RecordPaperConsent(ctx, pr.thea, pr.p.ID, store.PaperInput{DocumentID: doc.ID, TypedName: "Pat", Scan: tc.scan})
 		var ce *clinic.Error

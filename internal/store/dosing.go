@@ -689,7 +689,7 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 			if status == clinic.SessionReady {
 				// The record keeps which signed consent the gate passed on.
 				cur := d.KAPConsent.Current()
-				if err := insert("consent", "signature:"+cur.ID, "version "+strconv.Itoa(cur.Version)+", "+cur.Method+", signed "+cur.SignedAt.Format(time.RFC3339)); err != nil {
+				if err := insert("consent", "signature:"+cur.ID, "version "+strconv.Itoa(cur.Version)+", "+cur.Method+", signed "+cur.SignedAt.Format("2006-01-02 15:04 UTC")); err != nil {
 					return err
 				}
 			}
