@@ -1,6 +1,11 @@
 package webtest
 
 import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 )
@@ -27,4 +32,24 @@ func (f *Fixture) SignConsentA(kinds ...string) {
 			}
 		}
 	}
+}
+
+// UploadScan posts the chart's paper-signature form for patient A as the
+// holder of cookie: the fields, and data as the scan named file.
+func (f *Fixture) UploadScan(cookie string, fields map[string]string, file string, data []byte) Response {
+	f.T.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("scan", file)
+	fw.Write(data)
+	mw.Close()
+	req := httptest.NewRequest("POST", "/patients/"+f.PA.ID+"/consents/paper", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.AddCookie(&http.Cookie{Name: f.Srv.CookieName(), Value: cookie})
+	rec := httptest.NewRecorder()
+	f.Srv.ServeHTTP(rec, req)
+	return Response{rec.Code, rec.Result().Header, rec.Body.String()}
 }
