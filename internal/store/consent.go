@@ -127,11 +127,11 @@ func (c Consent) SignedLatest() bool {
 // seedConsentOriginals publishes kapstone's original text of every kind
 // the practice has no version of, as version 1: a new practice starts with
 // a sensible consent of each kind, which its administrators may replace.
-// Idempotent and safe to run from several instances at once. Audited once
-// (consent.seed) when it publishes anything.
+// Idempotent and safe to run from several instances at once. Part of
+// migrating, it is not audited (as migrations are not): the rows say
+// published_by '' (kapstone's original) and when.
 func (s *Store) seedConsentOriginals(ctx context.Context) error {
 	return s.write(ctx, func(tx *Tx) error {
-		var seeded []string
 		for _, k := range clinic.ConsentKinds {
 			body := ConsentOriginal(k.Key)
 			if body == "" {
@@ -144,19 +144,13 @@ func (s *Store) seedConsentOriginals(ctx context.Context) error {
 			if n > 0 {
 				continue
 			}
-			res, err := tx.Exec(ctx, `INSERT INTO consent_documents (id, kind, version, title, body, requires_reconsent, published_by, published_at)
+			_, err := tx.Exec(ctx, `INSERT INTO consent_documents (id, kind, version, title, body, requires_reconsent, published_by, published_at)
 				VALUES ($1, $2, 1, $3, $4, FALSE, '', $5) ON CONFLICT (kind, version) DO NOTHING`, NewID(), k.Key, k.Title, body, s.now())
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				seeded = append(seeded, k.Key)
-			}
 		}
-		if len(seeded) == 0 || s.key == nil {
-			return nil
-		}
-		return s.appendAudit(ctx, tx, System, Entry{Action: "consent.seed", ObjectType: "consent_document", Detail: "kinds=" + strings.Join(seeded, ",")})
+		return nil
 	})
 }
 
