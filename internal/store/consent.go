@@ -128,8 +128,8 @@ func (c Consent) SignedLatest() bool {
 // the practice has no version of, as version 1: a new practice starts with
 // a sensible consent of each kind, which its administrators may replace.
 // Idempotent and safe to run from several instances at once. Part of
-// migrating, it is not audited (as migrations are not): the rows say
-// published_by ” (kapstone's original) and when.
+// migrating, it is not audited (as migrations are not): the rows keep
+// an empty published_by (kapstone's original) and when.
 func (s *Store) seedConsentOriginals(ctx context.Context) error {
 	return s.write(ctx, func(tx *Tx) error {
 		for _, k := range clinic.ConsentKinds {
