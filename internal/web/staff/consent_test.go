@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/store/storetest"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
@@ -204,5 +205,27 @@ func TestConsentChartPaperAndRevoke(t *testing.T) {
 	// Another patient cannot withdraw it (the signature is not theirs).
 	if r := f.Do("POST", "/portal/consents/telehealth/revoke", url.Values{"signature": {g.ID}}, f.SignIn("bea@example.org")); r.Status != http.StatusNotFound {
 		t.Errorf("another patient's withdrawal = %d", r.Status)
+	}
+}
+
+// TestDosingTouchNeedsTheSignedConsent: the session page shows the
+// preparation's touch only while the patient's consent to touch is signed;
+// without it, no touch, saying why.
+func TestDosingTouchNeedsTheSignedConsent(t *testing.T) {
+	f := webtest.NewFixture(t)
+	f.DosingReady("sertraline 50 mg")
+	if err := f.St.SavePreparation(t.Context(), f.As("thea@example.org"), f.PA.ID, store.Preparation{Touch: clinic.TouchTherapeutic, TouchDetail: "A hand on the shoulder"}); err != nil {
+		t.Fatal(err)
+	}
+	path := f.StartDosing("thea@example.org")
+	thea := f.SignIn("thea@example.org")
+	page := f.Do("GET", path, nil, thea)
+	if !strings.Contains(page.Body, "has not signed a current consent to touch") || !strings.Contains(page.Body, `class="touch touch-none"`) {
+		t.Fatalf("unsigned consent to touch: the session does not say no touch")
+	}
+	f.SignConsentA(clinic.ConsentTouch)
+	page = f.Do("GET", path, nil, thea)
+	if !strings.Contains(page.Body, `class="touch touch-therapeutic"`) || !strings.Contains(page.Body, "A hand on the shoulder") || !strings.Contains(page.Body, "Consent to touch signed (version 1, in the portal)") {
+		t.Fatalf("signed consent to touch: the session does not show the agreed touch")
 	}
 }
