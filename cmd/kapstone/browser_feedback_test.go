@@ -136,7 +136,6 @@ func TestBrowserFeedbackInView(t *testing.T) {
 	b.do(t, "tablet", chromedp.EmulateViewport(1024, 768), chromedp.Navigate(chart), chromedp.WaitVisible(chromedp.ID("dosing-title")))
 	b.do(t, "start", chromedp.Click(chromedp.CSS(`#dosing form button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("gate-title")))
 	b.do(t, "gate",
-		chromedp.Click(chromedp.CSS(`input[name=consent]`)),
 		chromedp.Click(chromedp.CSS(`input[name=meds_reviewed]`)),
 		chromedp.Click(chromedp.CSS(`input[name=fasting]`)),
 		chromedp.Click(chromedp.CSS(`input[name=pregnancy][value=not_applicable]`)),

@@ -550,7 +550,6 @@ func TestBrowserWalk(t *testing.T) {
 	}
 	w.check("therapist dosing-gate", walkTablet)
 	b.do(t, "gate",
-		chromedp.Click(chromedp.CSS(`input[name=consent]`)),
 		chromedp.Click(chromedp.CSS(`input[name=meds_reviewed]`)),
 		chromedp.Click(chromedp.CSS(`input[name=fasting]`)),
 		chromedp.Click(chromedp.CSS(`input[name=pregnancy][value=not_applicable]`)),
@@ -594,6 +593,8 @@ func TestBrowserWalk(t *testing.T) {
 		w.look(who+" appointments", "/portal/appointments", "#appointments-title", walkBoth...)
 		w.look(who+" progress", "/portal/progress", "#progress-title", walkBoth...)
 		w.look(who+" access", "/portal/access", "main h1", walkBoth...)
+		w.look(who+" consents", "/portal/consents", "#consents-title", walkBoth...)
+		w.look(who+" consent", "/portal/consents/kap_informed_consent", "#consent-title", walkBoth...)
 		signOut(who)
 	}
 
@@ -606,6 +607,8 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("admin jobs", "/admin/jobs", "main h1", walkBoth...)
 	w.look("admin website", "/admin/site", "#site-title", walkBoth...)
 	w.look("admin rooms", "/admin/rooms", "#rooms-title", walkBoth...)
+	w.look("admin consents", "/admin/consents", "#consents-title", walkBoth...)
+	w.look("admin consent", "/admin/consents/kap_informed_consent", "#consent-title", walkBoth...)
 	signOut("admin")
 	b.checkConsole(t, "(Unprocessable Entity)", "(Unauthorized)", "(Bad Request)")
 

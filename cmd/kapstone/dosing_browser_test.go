@@ -88,7 +88,6 @@ func TestBrowserDosingSessionOnTablet(t *testing.T) {
 
 	// The gate: every line, and a blood pressure within the thresholds.
 	b.do(t, "gate",
-		chromedp.Click(chromedp.CSS(`input[name=consent]`)),
 		chromedp.Click(chromedp.CSS(`input[name=meds_reviewed]`)),
 		chromedp.Click(chromedp.CSS(`input[name=fasting]`)),
 		chromedp.Click(chromedp.CSS(`input[name=pregnancy][value=not_applicable]`)),

@@ -90,6 +90,11 @@ const (
 	PermPreparation Permission = "preparation"
 	// PermJournal is the patient's own journal: only the patient.
 	PermJournal Permission = "journal"
+	// PermConsent is signing and revoking the patient's consent documents:
+	// the patient themself in the portal, and the care team (a paper
+	// signature with its scan, a revocation); not emergency access. Reading
+	// the consents is PermChart.
+	PermConsent Permission = "consent"
 	// PermSharedJournal is reading the journal entries the patient shared
 	// with their care team (not with emergency access).
 	PermSharedJournal Permission = "shared-journal"
@@ -156,6 +161,10 @@ const (
 	PermSettings Permission = "settings"
 	// PermRooms is adding and archiving rooms.
 	PermRooms Permission = "rooms"
+	// PermConsentDocuments is the practice's consent documents: reading
+	// their versions and publishing new ones (admins; the system for
+	// kapstone's originals).
+	PermConsentDocuments Permission = "consent-documents"
 	// PermInstruments is the practice's wording of a questionnaire.
 	PermInstruments Permission = "instruments"
 	// PermAccounts is managing staff accounts: inviting, enabling,
@@ -178,11 +187,11 @@ const (
 var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
-	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote,
+	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote, PermConsent,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
-	PermInstruments, PermAccounts, PermPatientLink, PermJobs, PermOutbox, PermAuditLog, PermEmergencyReview,
+	PermInstruments, PermConsentDocuments, PermAccounts, PermPatientLink, PermJobs, PermOutbox, PermAuditLog, PermEmergencyReview,
 }
 
 // rels is a set of relations.
@@ -217,7 +226,7 @@ var (
 // EmergencyWrites names it (TestEmergencyReadOnly holds the table to this).
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
-	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote,
+	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -269,34 +278,36 @@ var policy = map[Permission]map[clinic.Role]rels{
 	// Psychotherapy notes: the clinicians on the care team, each their
 	// own notes only (the store checks the author).
 	PermPsychNote: {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermConsent:   {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 
-	PermStaffApp:        {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
-	PermPortal:          {clinic.RolePatient: anyRel},
-	PermCaseload:        {clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
-	PermDirectory:       {clinic.RoleAdmin: anyRel},
-	PermAddPatient:      {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, RoleSystem: anyRel},
-	PermOwnCase:         {clinic.RoleTherapist: anyRel},
-	PermInquiries:       {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel},
-	PermConvertInquiry:  {clinic.RoleTherapist: anyRel},
-	PermSchedule:        {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
-	PermThresholds:      {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
-	PermSafetySettings:  {clinic.RoleAdmin: anyRel, clinic.RolePrescriber: anyRel},
-	PermSetThresholds:   {clinic.RolePrescriber: anyRel},
-	PermBlog:            {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
-	PermSiteEditor:      {clinic.RoleAdmin: anyRel},
-	PermSitePage:        {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
-	PermSettings:        {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
-	PermRooms:           {clinic.RoleAdmin: anyRel},
-	PermInstruments:     {clinic.RoleAdmin: anyRel},
-	PermAccounts:        {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
-	PermPatientLink:     {RoleSystem: anyRel},
-	PermJobs:            {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
-	PermOutbox:          {clinic.RoleAdmin: anyRel},
-	PermAuditLog:        {clinic.RoleAdmin: anyRel},
-	PermEmergencyReview: {clinic.RoleAdmin: anyRel},
+	PermStaffApp:         {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermPortal:           {clinic.RolePatient: anyRel},
+	PermCaseload:         {clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermDirectory:        {clinic.RoleAdmin: anyRel},
+	PermAddPatient:       {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, RoleSystem: anyRel},
+	PermOwnCase:          {clinic.RoleTherapist: anyRel},
+	PermInquiries:        {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel},
+	PermConvertInquiry:   {clinic.RoleTherapist: anyRel},
+	PermSchedule:         {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermThresholds:       {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermSafetySettings:   {clinic.RoleAdmin: anyRel, clinic.RolePrescriber: anyRel},
+	PermSetThresholds:    {clinic.RolePrescriber: anyRel},
+	PermBlog:             {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
+	PermSiteEditor:       {clinic.RoleAdmin: anyRel},
+	PermSitePage:         {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
+	PermSettings:         {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
+	PermRooms:            {clinic.RoleAdmin: anyRel},
+	PermInstruments:      {clinic.RoleAdmin: anyRel},
+	PermConsentDocuments: {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
+	PermAccounts:         {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
+	PermPatientLink:      {RoleSystem: anyRel},
+	PermJobs:             {clinic.RoleAdmin: anyRel, RoleSystem: anyRel},
+	PermOutbox:           {clinic.RoleAdmin: anyRel},
+	PermAuditLog:         {clinic.RoleAdmin: anyRel},
+	PermEmergencyReview:  {clinic.RoleAdmin: anyRel},
 }
 
 // Can reports whether a user with role, standing in relation rel to the

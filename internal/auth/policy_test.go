@@ -18,7 +18,7 @@ const (
 var practiceWide = []Permission{
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
-	PermInstruments, PermAccounts, PermPatientLink, PermJobs, PermOutbox, PermAuditLog, PermEmergencyReview,
+	PermInstruments, PermConsentDocuments, PermAccounts, PermPatientLink, PermJobs, PermOutbox, PermAuditLog, PermEmergencyReview,
 }
 
 var roles = append(slices.Clone(clinic.Roles), "", RoleSystem, "unknown")

@@ -31,11 +31,12 @@ type GateItem struct {
 }
 
 // GateItems are the pre-dose gate's lines, in the order shown (issue 7).
-// The consent line is an attestation until the consents issue lands.
+// The consent line is checked against the patient's signed KAP informed
+// consent (ConsentStandingOf), not attested.
 var GateItems = []GateItem{
 	{Key: "clearance", Title: "Medical clearance is current", Auto: true},
 	{Key: "prescription", Title: "A current prescription with a session left", Auto: true},
-	{Key: "consent", Title: "KAP informed consent is current"},
+	{Key: "consent", Title: "KAP informed consent is current", Auto: true},
 	{Key: "medications", Title: "Medication changes since the last session reviewed"},
 	{Key: "fasting", Title: "Fasting as instructed"},
 	{Key: "pregnancy", Title: "Pregnancy"},

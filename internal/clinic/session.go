@@ -27,6 +27,7 @@ type GateRecord struct {
 type GateFacts struct {
 	Status             string                // Session*
 	ClearanceProblem   string                // why the clearance does not hold, or ""
+	ConsentProblem     string                // why the KAP informed consent is not current (ConsentGateProblem), or ""
 	HasPrescription    bool                  // a current prescription exists
 	SessionsAuthorised int                   // by it (0: no limit recorded)
 	SessionsUsed       int                   // of it
@@ -71,8 +72,8 @@ func Gate(f GateFacts, now time.Time) map[string]string {
 		}
 		return ""
 	}
-	if rec, ok := fresh("consent"); !ok || rec.Value != "yes" {
-		p["consent"] = "Confirm the patient's KAP consent is current." + stale("consent")
+	if f.ConsentProblem != "" {
+		p["consent"] = f.ConsentProblem
 	}
 	medsRec, medsOK := fresh("medications")
 	reviewed, reviewedOK := fresh("meds_reviewed")

@@ -19,7 +19,7 @@ func passingGate() GateFacts {
 	return GateFacts{
 		Status: SessionGate, HasPrescription: true, SessionsAuthorised: 6, SessionsUsed: 1,
 		Items: map[string]GateRecord{
-			"consent": rec("yes"), "medications": {ID: "list1", Value: `["sertraline"]`, At: gateNow.Add(-10 * time.Minute)}, "meds_reviewed": rec("yes"),
+			"medications": {ID: "list1", Value: `["sertraline"]`, At: gateNow.Add(-10 * time.Minute)}, "meds_reviewed": rec("yes"),
 			"fasting": rec("yes"), "pregnancy": rec(PregnancyNotApplicable), "escort": rec("Sam"), "escort_ok": rec("yes"),
 		},
 		PreDose: []Vitals{pre}, Thresholds: DefaultThresholds,
@@ -39,12 +39,13 @@ func TestGate(t *testing.T) {
 		{"no prescription", func(f *GateFacts) { f.HasPrescription = false }, map[string]string{"prescription": "no current prescription"}},
 		{"sessions used", func(f *GateFacts) { f.SessionsUsed = 6 }, map[string]string{"prescription": "(6) has been used"}},
 		{"no limit recorded", func(f *GateFacts) { f.SessionsAuthorised, f.SessionsUsed = 0, 9 }, nil},
-		{"consent missing", func(f *GateFacts) { delete(f.Items, "consent") }, map[string]string{"consent": "consent is current"}},
-		{"consent stale", func(f *GateFacts) {
-			r := f.Items["consent"]
-			r.At = gateNow.Add(-5 * time.Hour)
-			f.Items["consent"] = r
-		}, map[string]string{"consent": "more than 4 hours old"}},
+		{"consent not current", func(f *GateFacts) {
+			f.ConsentProblem = ConsentGateProblem(ConsentStanding{Status: ConsentNotSigned})
+		}, map[string]string{"consent": "has not signed the KAP informed consent"}},
+		{"an attested consent line no longer counts", func(f *GateFacts) {
+			f.Items["consent"] = GateRecord{Value: "yes", At: gateNow}
+			f.ConsentProblem = ConsentGateProblem(ConsentStanding{Status: ConsentRevoked})
+		}, map[string]string{"consent": "revoked"}},
 		{"medications missing", func(f *GateFacts) { delete(f.Items, "medications") }, map[string]string{"medications": "record the list"}},
 		{"medications not reviewed", func(f *GateFacts) { delete(f.Items, "meds_reviewed") }, map[string]string{"medications": "Confirm you have reviewed"}},
 		{"new interacting", func(f *GateFacts) { f.NewInteracting = []string{"Xanax 0.5 mg (benzodiazepine)"} },

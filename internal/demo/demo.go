@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -233,6 +235,9 @@ func seedCourse(ctx context.Context, st *store.Store, therapist, prescriber stor
 				Strength: "100 mg rapid-dissolve tablet", Dose: "200 mg", SessionsAuthorised: 6}); err != nil {
 				return fmt.Errorf("prescription: %w", err)
 			}
+			if err := seedConsents(ctx, st, therapist, pt, asPatient); err != nil {
+				return fmt.Errorf("consents: %w", err)
+			}
 			if err := st.SavePreparation(ctx, therapist, pt.ID, store.Preparation{
 				Intentions: "To loosen the grip of the heaviness in the mornings, and to be kinder to myself about it.",
 				Music:      "Low ambient, no lyrics (the practice's long playlist)", Scent: "None", EyeShades: "yes",
@@ -298,6 +303,66 @@ func seedChangeAfterClearance(ctx context.Context, st *store.Store, therapist st
 	return nil
 }
 
+// seedConsents has pt sign every consent document a month ago: in the
+// portal when they have an account (asPatient), else on paper, recorded by
+// their therapist with a scan (demoScan). The store's clock is set back for
+// it and put back after, so the signatures come before the past sessions.
+func seedConsents(ctx context.Context, st *store.Store, therapist store.Actor, pt *store.Patient, asPatient store.Actor) error {
+	real := st.Now
+	defer func() { st.Now = real }()
+	at := time.Now().UTC().AddDate(0, 0, -30)
+	st.Now = func() time.Time { return at }
+	cs, err := st.PatientConsents(ctx, therapist, pt.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.Latest == nil {
+			continue
+		}
+		if asPatient.UserID != "" {
+			a := asPatient
+			a.Addr = "198.51.100.23"
+			_, err = st.SignConsent(ctx, a, pt.ID, store.SignInput{DocumentID: c.Latest.ID, TextHash: c.Latest.Hash(), TypedName: pt.DisplayName, Agreed: true})
+		} else {
+			_, err = st.RecordPaperConsent(ctx, therapist, pt.ID, store.PaperInput{DocumentID: c.Latest.ID, TypedName: pt.DisplayName, Scan: demoScan(c.Title, pt.DisplayName)})
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.Kind, err)
+		}
+	}
+	return nil
+}
+
+// demoScan is a one-page PDF standing in for the scan of a signed paper
+// consent: the document's title and the patient's name.
+func demoScan(title, name string) []byte {
+	esc := strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`)
+	text := "BT /F1 14 Tf 72 720 Td (" + esc.Replace(title) + ") Tj 0 -28 Td /F1 11 Tf (Signed on paper by " + esc.Replace(name) +
+		" - demo scan) Tj ET"
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		"<< /Length " + strconv.Itoa(len(text)) + " >>\nstream\n" + text + "\nendstream",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	}
+	var b strings.Builder
+	b.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		b.WriteString(strconv.Itoa(i+1) + " 0 obj\n" + o + "\nendobj\n")
+	}
+	xref := b.Len()
+	b.WriteString("xref\n0 " + strconv.Itoa(len(objs)+1) + "\n0000000000 65535 f \n")
+	for _, off := range offsets {
+		b.WriteString(fmt.Sprintf("%010d 00000 n \n", off))
+	}
+	b.WriteString("trailer\n<< /Size " + strconv.Itoa(len(objs)+1) + " /Root 1 0 R >>\nstartxref\n" + strconv.Itoa(xref) + "\n%%EOF\n")
+	return []byte(b.String())
+}
+
 // seedPastSession runs a whole dosing session for pt through the store, as
 // if it had started at at: the gate, the dose, vitals at 40 minutes, a
 // note, vitals before discharge and discharge. The store's clock is set
@@ -312,7 +377,7 @@ func seedPastSession(ctx context.Context, st *store.Store, therapist store.Actor
 	if err != nil {
 		return err
 	}
-	d, err := st.RecordGate(ctx, therapist, pt.ID, id, store.GateInput{Consent: true, MedsGiven: true,
+	d, err := st.RecordGate(ctx, therapist, pt.ID, id, store.GateInput{MedsGiven: true,
 		Medications: []string{"Sertraline 100 mg daily", "Vitamin D 2000 IU daily"}, MedsReviewed: true, Fasting: true,
 		Pregnancy: clinic.PregnancyNotApplicable, Escort: "Partner", EscortOK: true,
 		Vitals: &store.Vitals{ClientID: id + "-pre", Systolic: n(124), Diastolic: n(78), HeartRate: n(72), SpO2: n(98)}})

@@ -9,6 +9,7 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/screening"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/store/storetest"
 )
 
 // fullIntake is a complete intake: every question "no" but those given
@@ -54,13 +55,18 @@ func (pr *rxPractice) chartStale(t *testing.T, who store.Actor) bool {
 func (pr *rxPractice) gate(t *testing.T, meds ...string) *store.DosingSession {
 	t.Helper()
 	ctx := context.Background()
+	if cs, err := pr.s.PatientConsents(ctx, pr.thea, pr.p.ID); err != nil {
+		t.Fatal(err)
+	} else if cs[0].Status() != clinic.ConsentCurrent {
+		storetest.SignPaper(t, pr.s, pr.thea, pr.p.ID)
+	}
 	id, err := pr.s.StartDosingSession(ctx, pr.thea, pr.p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sys, dia, hr, spo2 := 124, 80, 70, 98
 	d, err := pr.s.RecordGate(ctx, pr.thea, pr.p.ID, id, store.GateInput{
-		Consent: true, Medications: meds, MedsGiven: true, MedsReviewed: true, Fasting: true,
+		Medications: meds, MedsGiven: true, MedsReviewed: true, Fasting: true,
 		Pregnancy: clinic.PregnancyNotApplicable, Escort: "Sam Lee", EscortOK: true,
 		Vitals: &store.Vitals{ClientID: store.NewID(), Phase: clinic.PhasePreDose, Systolic: &sys, Diastolic: &dia, HeartRate: &hr, SpO2: &spo2},
 	})

@@ -48,6 +48,8 @@ type DosingSession struct {
 	DoseReasonBy   string
 
 	Preparation  *Preparation  // the patient's preferences and consent to touch (nil: none recorded)
+	KAPConsent   *Consent      // the patient's KAP informed consent: the gate's consent line
+	TouchConsent *Consent      // the patient's signed consent to touch: the preparation's touch counts only while it is current
 	Prescription *Prescription // the current prescription (nil: none)
 
 	Items  map[string]GateRecord // the latest record of each gate item
@@ -66,6 +68,23 @@ type DosingSession struct {
 // stopped).
 func (d *DosingSession) Open() bool {
 	return d.Status == clinic.SessionGate || d.Status == clinic.SessionReady || d.Status == clinic.SessionDosed
+}
+
+// Touch is the consent to touch that holds in the session
+// (clinic.TouchAgreed): the preparation record's choice while the patient's
+// consent-to-touch document is current, no touch otherwise; "" when
+// nothing is agreed (no touch either).
+func (d *DosingSession) Touch() string {
+	if d.Preparation == nil {
+		return ""
+	}
+	return clinic.TouchAgreed(d.Preparation.Touch, d.TouchConsent != nil && d.TouchConsent.Status() == clinic.ConsentCurrent)
+}
+
+// TouchUnsigned reports whether the preparation record agrees some touch
+// that does not hold because the consent-to-touch document is not current.
+func (d *DosingSession) TouchUnsigned() bool {
+	return d.Preparation != nil && d.Preparation.Touch != "" && d.Preparation.Touch != clinic.TouchNone && d.Touch() == clinic.TouchNone
 }
 
 // PrescribedLine is what the record says was prescribed when the dose was
@@ -147,7 +166,6 @@ type DosingEvent struct {
 // GateInput is what the gate screen sends: the state of every attested
 // line as the clinician left it, and the readings taken.
 type GateInput struct {
-	Consent       bool
 	Medications   []string // one per line; empty with MedsGiven: none
 	MedsGiven     bool     // the list was on the form
 	MedsReviewed  bool
@@ -452,11 +470,18 @@ func (s *Store) workOutGate(ctx context.Context, tx *Tx, d *DosingSession) error
 	if d.Prescription, err = currentPrescriptionIn(ctx, tx, d.PatientID); err != nil {
 		return err
 	}
+	if d.KAPConsent, err = consentIn(ctx, tx, d.PatientID, clinic.ConsentKAP); err != nil {
+		return err
+	}
+	if d.TouchConsent, err = consentIn(ctx, tx, d.PatientID, clinic.ConsentTouch); err != nil {
+		return err
+	}
 	f := clinic.GateFacts{Status: d.Status, Items: d.Items, PreDose: d.PreDoseVitals(), Thresholds: d.Thresholds}
 	if d.Status == clinic.SessionGate || d.Status == clinic.SessionReady {
 		if f.ClearanceProblem, err = s.clearanceProblem(ctx, tx, d.PatientID); err != nil {
 			return err
 		}
+		f.ConsentProblem = clinic.ConsentGateProblem(d.KAPConsent.Standing)
 	}
 	if rx := d.Prescription; rx != nil {
 		f.HasPrescription, f.SessionsAuthorised, f.SessionsUsed = true, rx.SessionsAuthorised, rx.SessionsUsed
@@ -594,7 +619,6 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 			}
 		}
 		for _, st := range [][2]string{
-			{"consent", yes(in.Consent)},
 			{"fasting", yes(in.Fasting)},
 			{"pregnancy", in.Pregnancy},
 			{"escort", in.Escort},
@@ -662,6 +686,13 @@ func (s *Store) RecordGate(ctx context.Context, actor Actor, patientID, id strin
 			status = clinic.SessionReady
 		}
 		if status != d.Status {
+			if status == clinic.SessionReady {
+				// The record keeps which signed consent the gate passed on.
+				cur := d.KAPConsent.Current()
+				if err := insert("consent", "signature:"+cur.ID, "version "+strconv.Itoa(cur.Version)+", "+cur.Method+", signed "+cur.SignedAt.Format("2006-01-02 15:04 UTC")); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.Exec(ctx, `UPDATE dosing_sessions SET status = $1, gate_passed_at = $2, gate_passed_by = $3, updated_at = $4 WHERE id = $5 AND status IN ('gate', 'ready')`,
 				status, nullTimeIf(status == clinic.SessionReady, now), map[bool]string{true: actor.UserID}[status == clinic.SessionReady], now, id); err != nil {
 				return err

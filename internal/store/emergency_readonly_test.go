@@ -10,6 +10,7 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/store/storetest"
 )
 
 // savedState counts what any write on a patient's record would change:
@@ -32,6 +33,7 @@ var savedState = []string{
 	`SELECT count(*) FROM journal_entries`, `SELECT count(*) FROM journal_versions`, `SELECT count(*) FROM courses`,
 	`SELECT count(*) FROM jobs`, `SELECT count(*) FROM outbox_emails`,
 	`SELECT count(*) FROM psychotherapy_notes`, `SELECT coalesce(sum(version), 0) FROM psychotherapy_notes`,
+	`SELECT count(*) FROM consent_signatures`, `SELECT count(*) FROM consent_scans`, `SELECT count(*) FROM consent_revocations`,
 }
 
 func stateOf(t *testing.T, s *store.Store) []int {
@@ -105,6 +107,11 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 
 	details := *pr.p
 	details.Phone = "+1 555 010 9999"
+	storetest.SignPaper(t, s, pr.thea, p)
+	consents, err := s.PatientConsents(ctx, pr.thea, p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	writes := []struct {
 		name string
 		perm auth.Permission // the write permission the store asks
@@ -166,6 +173,13 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 		}},
 		{"stop a dosing session", auth.PermDosing, func(a store.Actor) error {
 			return s.StopDosingSession(ctx, a, p, session, "Patient felt unwell before the dose.")
+		}},
+		{"record a paper consent", auth.PermConsent, func(a store.Actor) error {
+			_, err := s.RecordPaperConsent(ctx, a, p, store.PaperInput{DocumentID: consents[0].Latest.ID, TypedName: "Pat", Scan: storetest.ScanPDF})
+			return err
+		}},
+		{"revoke a consent", auth.PermConsent, func(a store.Actor) error {
+			return s.RevokeConsent(ctx, a, p, consents[0].Current().ID, "The patient asked by phone.")
 		}},
 		{"save the preparation", auth.PermPreparation, func(a store.Actor) error {
 			return s.SavePreparation(ctx, a, p, store.Preparation{SupportName: "Sam Lee", SupportPhone: "+1 555 010 2345"})

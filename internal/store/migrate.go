@@ -43,7 +43,9 @@ func Migrations(engine string) ([]string, error) {
 // know. Several instances may call it at once. Then, since SQL cannot
 // encrypt, it seals any value of a sealed column still in plain text
 // (sealPlain: TOTP secrets left by an older release), which needs the data
-// keys (SetKeyring) when there is one.
+// keys (SetKeyring) when there is one; and it publishes kapstone's original
+// consent documents of any kind the practice has none of
+// (seedConsentOriginals).
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	names, err := Migrations(s.d.name)
 	if err != nil {
@@ -62,7 +64,9 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	if err := s.sealPlain(ctx); err != nil {
 		return applied, fmt.Errorf("seal plain-text secrets: %w", err)
 	}
-	return applied, nil
+	// A practice with no version of a kind of consent starts with
+	// kapstone's original text (consent.go).
+	return applied, s.seedConsentOriginals(ctx)
 }
 
 // applyMigration applies one migration file unless it is already recorded.

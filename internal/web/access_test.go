@@ -20,6 +20,7 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/store/storetest"
 	"github.com/kapstone/kapstone/internal/web"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
@@ -60,7 +61,7 @@ var matrixActors = []matrixActor{
 
 // childParams are the path parameters that name a record belonging to one
 // patient: the matrix tries each with the other patient's record.
-var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true}
+var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true, "signature": true}
 
 // psychNoteAuthor is, for patient A and B, who wrote the psychotherapy note
 // the matrix aims {psychnote} at: only they may open it (the policy allows
@@ -74,7 +75,7 @@ var psychNoteAuthor = map[string]string{"A": "thea", "B": "theo"}
 var otherParams = map[string]bool{
 	"patient": true, "$": true, "hash": true, "name": true, "slug": true, "tag": true, "author": true, "image": true,
 	"post": true, "page": true, "user": true, "token": true, "sid": true, "off": true, "grant": true, "room": true,
-	"instrument": true, "inquiry": true, "device": true, "invitation": true,
+	"instrument": true, "inquiry": true, "device": true, "invitation": true, "kind": true, "document": true,
 }
 
 // Canaries: each patient's name, consult post, intake answer and support
@@ -176,6 +177,15 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 		}
 		mp.ids[p.key]["alert"] = chart.Alerts[0].ID
 		mp.ids[p.key]["session"] = f.InsertDosingSession(p.pt.ID, "gate", f.Now.Add(-10*time.Minute))
+		kap, err := f.St.PatientConsents(ctx, owner, p.pt.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := f.St.RecordPaperConsent(ctx, owner, p.pt.ID, store.PaperInput{DocumentID: kap[0].Latest.ID, TypedName: "Signed on paper", Scan: storetest.ScanPDF})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mp.ids[p.key]["signature"] = sig.ID
 		if _, err := f.St.SaveIntake(ctx, f.As(p.self), p.pt.ID, clinic.Intake{Goals: c[2].text, Answers: map[string]string{}}, false, store.QuestionIDs()); err != nil {
 			t.Fatalf("intake of %s: %v", p.key, err)
 		}
@@ -263,7 +273,7 @@ func (mp *matrixPractice) target(pattern string, c matrixCase) (method, path str
 				return mp.f.PB.ID
 			}
 			return mp.f.PA.ID
-		case "appointment", "alert", "session", "psychnote":
+		case "appointment", "alert", "session", "psychnote", "signature":
 			if c.name == "nochild" {
 				return "no-such-" + p
 			}
@@ -274,6 +284,8 @@ func (mp *matrixPractice) target(pattern string, c matrixCase) (method, path str
 			return mp.ids[of][p]
 		case "instrument":
 			return "phq9"
+		case "kind":
+			return clinic.ConsentKAP
 		case "user":
 			return mp.nomfa
 		case "grant":

@@ -67,7 +67,7 @@ var adminNav = []struct {
 	Items []navItem
 }{
 	{"People", []navItem{{"/admin/users", "Accounts", auth.PermAccounts}, {"/patients", "Patients", auth.PermDirectory}, {"/admin/emergency", "Emergency reviews", auth.PermEmergencyReview}}},
-	{"Clinical", []navItem{{"/calendar", "Calendar", auth.PermSchedule}, {"/outcomes", "Outcomes", auth.PermDirectory}, {"/admin/instruments", "Questionnaires", auth.PermInstruments}, {"/settings/dosing", "Session safety", auth.PermSafetySettings}}},
+	{"Clinical", []navItem{{"/calendar", "Calendar", auth.PermSchedule}, {"/outcomes", "Outcomes", auth.PermDirectory}, {"/admin/instruments", "Questionnaires", auth.PermInstruments}, {"/admin/consents", "Consent documents", auth.PermConsentDocuments}, {"/settings/dosing", "Session safety", auth.PermSafetySettings}}},
 	{"Practice", []navItem{{"/admin/practice", "Practice details", auth.PermSettings}, {"/admin/rooms", "Rooms", auth.PermRooms}}},
 	{"Website", []navItem{{"/admin/site", "Website pages", auth.PermSiteEditor}, {"/site/posts", "Blog", auth.PermBlog}}},
 	{"System", []navItem{{"/admin/audit", "Audit log", auth.PermAuditLog}, {"/admin/jobs", "Jobs", auth.PermJobs}}},
@@ -90,7 +90,7 @@ func navFor(u *clinic.User, path string) []NavLink {
 	var links []NavLink
 	switch {
 	case auth.Can(u.Role, auth.RelNone, auth.PermPortal):
-		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
+		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
 	case auth.Can(u.Role, auth.RelNone, auth.PermDirectory):
 		for _, g := range adminNav {
 			if items := permitted(u.Role, g.Items); len(items) > 0 {
@@ -275,6 +275,14 @@ func (s *App) parsePages() (*pageSet, error) {
 		"hasPrefix":       strings.HasPrefix,
 		"minutes":         func(n int) time.Duration { return time.Duration(n) * time.Minute },
 		"started":         func(t time.Time) bool { return !t.After(s.Now()) },
+		// Consent documents (issue 16).
+		"consentStatus": clinic.ConsentStatusTitle,
+		"consentSig": func(g *store.ConsentSignature, zone string) any {
+			return struct {
+				Sig  *store.ConsentSignature
+				Zone string
+			}{g, zone}
+		},
 		// Form feedback (feedback.go).
 		"summary":   Summary,
 		"notice":    Notice,

@@ -232,7 +232,14 @@ func (p dosingPage) GateRecord() []gateLine {
 			out = append(out, gateLine{Title: title, Value: value, By: rec.ByName, At: rec.At})
 		}
 	}
-	add("consent", "KAP consent current", "attested")
+	// The gate records the signature it passed on ("signature:" and its
+	// id, with its version and time); sessions before signed consents were
+	// kept record an attestation.
+	if rec, ok := p.S.Items["consent"]; ok && strings.HasPrefix(rec.Value, "signature:") {
+		out = append(out, gateLine{Title: "KAP consent current", Value: "signed consent, " + rec.Note, By: rec.ByName, At: rec.At})
+	} else {
+		add("consent", "KAP consent current", "attested (before signed consents were kept)")
+	}
 	add("medications", "Medications", strings.Join(p.S.Medications, "; "))
 	add("meds_reviewed", "Medication changes reviewed", "yes")
 	add("meds_prescriber", "Prescriber's review of new medication", "cleared")
@@ -427,7 +434,7 @@ func (s *Handlers) DosingGate(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	f := r.PostForm
 	in := store.GateInput{
-		Consent: f.Get("consent") == "yes", Fasting: f.Get("fasting") == "yes", Pregnancy: f.Get("pregnancy"),
+		Fasting: f.Get("fasting") == "yes", Pregnancy: f.Get("pregnancy"),
 		Escort: f.Get("escort"), EscortOK: f.Get("escort_ok") == "yes",
 		MedsGiven: f.Has("medications"), Medications: strings.Split(f.Get("medications"), "\n"), MedsReviewed: f.Get("meds_reviewed") == "yes",
 		PrescriberAck: f.Get("meds_prescriber") == "yes", MedsNote: f.Get("meds_note"), Override: f.Get("override"),

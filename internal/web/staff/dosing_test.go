@@ -23,9 +23,10 @@ func TestDosingGateNeedsEveryItem(t *testing.T) {
 		drop  []string                 // form fields left out
 		want  string
 	}{
-		{item: "clearance", setup: func(f *webtest.Fixture) { f.PrescribeA() }, want: "clearance"},
-		{item: "prescription", setup: func(f *webtest.Fixture) { f.ClearA("sertraline 50 mg") }, want: "no current prescription"},
-		{item: "consent", drop: []string{"consent"}, want: "consent is current"},
+		{item: "clearance", setup: func(f *webtest.Fixture) { f.PrescribeA(); f.SignConsentA() }, want: "clearance"},
+		{item: "prescription", setup: func(f *webtest.Fixture) { f.ClearA("sertraline 50 mg"); f.SignConsentA() }, want: "no current prescription"},
+		// The consent line is the signed consent's, never attested.
+		{item: "consent", setup: func(f *webtest.Fixture) { f.ClearA("sertraline 50 mg"); f.PrescribeA() }, want: "has not signed the KAP informed consent"},
 		{item: "medications", drop: []string{"medications", "meds_reviewed"}, want: "current medications"},
 		{item: "fasting", drop: []string{"fasting"}, want: "fasted"},
 		{item: "pregnancy", drop: []string{"pregnancy"}, want: "not pregnant"},
@@ -251,7 +252,7 @@ func TestDosingSessionRecord(t *testing.T) {
 		t.Errorf("events %v, want one adverse, one note, one out-of-range reading", kinds)
 	}
 	rec := f.Do("GET", path, nil, thea)
-	for _, want := range []string{"Session record", "125 minutes after the dose", "40-minute reading (40 min after the dose)", "200 mg per session, sublingual lozenge / troche; the dose given matches it, amount and route", "Going home with</strong> Sam Lee", "KAP consent current</strong> attested", "Adverse event: Nausea (mild)", "Ginger tea, rested", "150/95", "above the caution threshold (140/90)", "Book the integration session", "kind=integration"} {
+	for _, want := range []string{"Session record", "125 minutes after the dose", "40-minute reading (40 min after the dose)", "200 mg per session, sublingual lozenge / troche; the dose given matches it, amount and route", "Going home with</strong> Sam Lee", "KAP consent current</strong> signed consent, version 1, portal, signed ", "Adverse event: Nausea (mild)", "Ginger tea, rested", "150/95", "above the caution threshold (140/90)", "Book the integration session", "kind=integration"} {
 		if !strings.Contains(rec.Body, want) {
 			t.Errorf("the record lacks %q", want)
 		}
@@ -336,8 +337,8 @@ func TestDosingGateGoesStale(t *testing.T) {
 	f.Now = f.Now.Add(4 * time.Hour)
 	thea = f.SignIn("thea@example.org")
 	d := f.Session(path)
-	if !strings.Contains(d.Problems["consent"], "more than 4 hours old") || d.Problems["fasting"] == "" {
-		t.Errorf("after 5 hours, problems = %v, want the answers to need confirming again", d.Problems)
+	if !strings.Contains(d.Problems["fasting"], "more than 4 hours old") || d.Problems["consent"] != "" {
+		t.Errorf("after 5 hours, problems = %v, want the answers to need confirming again (not the signed consent)", d.Problems)
 	}
 	// Confirming the same answers again records them again and passes.
 	form := webtest.FullGate("sertraline 50 mg")

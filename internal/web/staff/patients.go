@@ -261,6 +261,7 @@ type patientData struct {
 	Preparation  any // preparation.go: preparationSection
 	Prescription any // prescription.go: prescriptionSection
 	Dosing       any // dosing.go: dosingSection
+	Consents     any // consent.go: consentSection
 	Excludes     []excludeFlag
 
 	// PsychNotes is the viewer's own psychotherapy notes (psychnote.go:
@@ -324,7 +325,7 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 		for _, sec := range []struct {
 			into *any
 			load func(*http.Request, string) (any, error)
-		}{{&d.Preparation, s.preparationSection}, {&d.Prescription, s.prescriptionSection}, {&d.Dosing, s.dosingSection}} {
+		}{{&d.Preparation, s.preparationSection}, {&d.Prescription, s.prescriptionSection}, {&d.Dosing, s.dosingSection}, {&d.Consents, s.consentSection}} {
 			if *sec.into, err = sec.load(r, p.ID); err != nil {
 				s.Error(w, r, err)
 				return
@@ -413,21 +414,23 @@ type chartNotice struct{ Section, Text string }
 
 // chartNotices are the chart's notices by the redirect's done= value.
 var chartNotices = map[string]chartNotice{
-	"created":        {"", "Patient added. You own this case; add a prescriber to the care team when one is chosen."},
-	"team":           {"team", "The care team has changed."},
-	"details":        {"", "Details saved."},
-	"stage":          {"stage", "The course moved to a new stage."},
-	"evaluation":     {"evaluation", "Evaluation saved."},
-	"clearance":      {"clear", "Clearance decision recorded."},
-	"consult":        {"consult", "Message sent."},
-	"appointments":   {"book", "Appointment booked."},
-	"cancelled":      {"appointments", "Appointment cancelled. Its reminders will not be sent."},
-	"moved":          {"appointments", "Appointment moved. Reminders will go out for the new time."},
-	"outcome":        {"appointments", "Recorded what happened at the appointment."},
-	"series":         {"book", "All the appointments in the series are booked."},
-	"measures":       {"measures", "Questionnaires updated."},
-	"alerts":         {"alert-history", "Alert acknowledged. What you did is recorded."},
-	"invite-revoked": {"profile", "The portal invitation is withdrawn: its link no longer works."},
+	"created":         {"", "Patient added. You own this case; add a prescriber to the care team when one is chosen."},
+	"team":            {"team", "The care team has changed."},
+	"details":         {"", "Details saved."},
+	"stage":           {"stage", "The course moved to a new stage."},
+	"evaluation":      {"evaluation", "Evaluation saved."},
+	"clearance":       {"clear", "Clearance decision recorded."},
+	"consult":         {"consult", "Message sent."},
+	"appointments":    {"book", "Appointment booked."},
+	"cancelled":       {"appointments", "Appointment cancelled. Its reminders will not be sent."},
+	"moved":           {"appointments", "Appointment moved. Reminders will go out for the new time."},
+	"outcome":         {"appointments", "Recorded what happened at the appointment."},
+	"series":          {"book", "All the appointments in the series are booked."},
+	"measures":        {"measures", "Questionnaires updated."},
+	"alerts":          {"alert-history", "Alert acknowledged. What you did is recorded."},
+	"invite-revoked":  {"profile", "The portal invitation is withdrawn: its link no longer works."},
+	"consent-paper":   {"consents", "Paper signature recorded, with its scan."},
+	"consent-revoked": {"consents", "Revocation recorded."},
 }
 
 // dosingMarkers are the times the outcome charts mark as dosing sessions:

@@ -10,11 +10,13 @@ import (
 )
 
 // DosingReady makes patient A ready for a dosing session: an intake listing
-// meds, the evaluation, the prescriber's clearance and a prescription.
+// meds, the evaluation, the prescriber's clearance, a prescription and the
+// signed KAP informed consent.
 func (f *Fixture) DosingReady(meds ...string) {
 	f.T.Helper()
 	f.ClearA(meds...)
 	f.PrescribeA()
+	f.SignConsentA()
 }
 
 func (f *Fixture) PrescribeA() {
@@ -40,7 +42,7 @@ func (f *Fixture) StartDosing(who string) string {
 // pressure.
 func FullGate(meds string) url.Values {
 	return url.Values{
-		"consent": {"yes"}, "medications": {meds}, "meds_reviewed": {"yes"}, "fasting": {"yes"},
+		"medications": {meds}, "meds_reviewed": {"yes"}, "fasting": {"yes"},
 		"pregnancy": {clinic.PregnancyNotApplicable}, "escort": {"Sam Lee"}, "escort_ok": {"yes"},
 		"bp": {"128/82"}, "heart_rate": {"72"}, "spo2": {"98"}, "client_id": {"gate-1"},
 	}

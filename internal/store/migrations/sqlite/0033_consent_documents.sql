@@ -1,0 +1,73 @@
+-- kapstone schema 0033: consent documents (issue 16). The practice's
+-- consent texts, one row per published version (a published version never
+-- changes: a new version is a new row); the patients' signatures on them,
+-- in the portal or on paper with a scan; and revocations. All four tables
+-- are append-only: triggers refuse every update and delete.
+
+CREATE TABLE consent_documents (
+    id                 TEXT PRIMARY KEY,
+    kind               TEXT NOT NULL CHECK (kind IN ('kap_informed_consent', 'consent_to_touch', 'telehealth', 'release_to_prescriber', 'communication_preferences')),
+    version            INTEGER NOT NULL CHECK (version > 0),
+    title              TEXT NOT NULL,
+    body               TEXT NOT NULL,
+    requires_reconsent BOOLEAN NOT NULL DEFAULT FALSE,
+    published_by       TEXT NOT NULL DEFAULT '', -- a user id; '' for kapstone's originals
+    published_at       TIMESTAMP NOT NULL,
+    UNIQUE (kind, version)
+);
+
+-- A paper signature's scan: a PDF or an image checked and written again.
+CREATE TABLE consent_scans (
+    id           TEXT PRIMARY KEY,
+    patient_id   TEXT NOT NULL REFERENCES patients (id),
+    content_type TEXT NOT NULL,
+    bytes        BLOB NOT NULL,
+    size         INTEGER NOT NULL,
+    uploaded_by  TEXT NOT NULL,
+    created_at   TIMESTAMP NOT NULL
+);
+
+CREATE TABLE consent_signatures (
+    id          TEXT PRIMARY KEY,
+    patient_id  TEXT NOT NULL REFERENCES patients (id),
+    document_id TEXT NOT NULL REFERENCES consent_documents (id),
+    method      TEXT NOT NULL CHECK (method IN ('portal', 'paper')),
+    typed_name  TEXT NOT NULL,
+    agreed      BOOLEAN NOT NULL CHECK (agreed),
+    signed_at   TIMESTAMP NOT NULL,
+    client_addr TEXT NOT NULL DEFAULT '',
+    text_hash   TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    scan_id     TEXT REFERENCES consent_scans (id),
+    recorded_at TIMESTAMP NOT NULL,
+    CHECK (method <> 'paper' OR scan_id IS NOT NULL)
+);
+CREATE INDEX consent_signatures_patient ON consent_signatures (patient_id, signed_at);
+
+CREATE TABLE consent_revocations (
+    id           TEXT PRIMARY KEY,
+    signature_id TEXT NOT NULL UNIQUE REFERENCES consent_signatures (id),
+    revoked_by   TEXT NOT NULL,
+    revoked_at   TIMESTAMP NOT NULL,
+    reason       TEXT NOT NULL
+);
+
+CREATE TRIGGER consent_documents_no_update BEFORE UPDATE ON consent_documents
+BEGIN SELECT RAISE(ABORT, 'consent_documents is append-only'); END;
+CREATE TRIGGER consent_documents_no_delete BEFORE DELETE ON consent_documents
+BEGIN SELECT RAISE(ABORT, 'consent_documents is append-only'); END;
+
+CREATE TRIGGER consent_scans_no_update BEFORE UPDATE ON consent_scans
+BEGIN SELECT RAISE(ABORT, 'consent_scans is append-only'); END;
+CREATE TRIGGER consent_scans_no_delete BEFORE DELETE ON consent_scans
+BEGIN SELECT RAISE(ABORT, 'consent_scans is append-only'); END;
+
+CREATE TRIGGER consent_signatures_no_update BEFORE UPDATE ON consent_signatures
+BEGIN SELECT RAISE(ABORT, 'consent_signatures is append-only'); END;
+CREATE TRIGGER consent_signatures_no_delete BEFORE DELETE ON consent_signatures
+BEGIN SELECT RAISE(ABORT, 'consent_signatures is append-only'); END;
+
+CREATE TRIGGER consent_revocations_no_update BEFORE UPDATE ON consent_revocations
+BEGIN SELECT RAISE(ABORT, 'consent_revocations is append-only'); END;
+CREATE TRIGGER consent_revocations_no_delete BEFORE DELETE ON consent_revocations
+BEGIN SELECT RAISE(ABORT, 'consent_revocations is append-only'); END;
