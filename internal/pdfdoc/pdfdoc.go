@@ -147,12 +147,12 @@ type PageBreak struct{}
 // e.g. "Signed", "Addendum signed", "Patient's signature". The block is
 // never split across pages.
 type Signature struct {
-	Label string
-	Name  string
-	Role  string
-	At    time.Time
-	Hash  string // e.g. "sha256:3f5a..."; "" shows no hash line
-	Lines []Field
+	Label       string
+	Name        string
+	Credentials string // after the name, e.g. "LMFT"
+	At          time.Time
+	Hash        string // e.g. "sha256:3f5a..."; "" shows no hash line
+	Lines       []Field
 }
 
 // The palette, as in internal/chart and the web pages.
@@ -531,8 +531,8 @@ func (s Signature) draw(w *writer) {
 	}
 	var ls []line
 	who := s.Name
-	if s.Role != "" {
-		who += ", " + s.Role
+	if s.Credentials != "" {
+		who += ", " + s.Credentials
 	}
 	ls = append(ls, line{"Signed by", who, false})
 	if !s.At.IsZero() {

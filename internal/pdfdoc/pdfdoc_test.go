@@ -50,7 +50,7 @@ func sample(t *testing.T) pdfdoc.Document {
 			pdfdoc.List{Items: []string{"One", "Two"}, Numbered: true},
 			pdfdoc.Rule{},
 			pdfdoc.Paragraph{Text: "Thresholds: NHS Talking Therapies.", Small: true},
-			pdfdoc.Signature{Label: "Signed", Name: "Thea Therapist", Role: "LMFT", At: generated,
+			pdfdoc.Signature{Label: "Signed", Name: "Thea Therapist", Credentials: "LMFT", At: generated,
 				Hash: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Lines: []pdfdoc.Field{{"Method", "Signed in kapstone"}}},
 		},
 	}
@@ -272,7 +272,7 @@ func TestSignedDocuments(t *testing.T) {
 		Blocks: []pdfdoc.Block{
 			pdfdoc.Heading{Text: "Subjective", Level: 2}, pdfdoc.Paragraph{Text: "Slept better since the session."},
 			pdfdoc.Heading{Text: "Plan", Level: 2}, pdfdoc.Paragraph{Text: "Integration again in two weeks."},
-			pdfdoc.Signature{Name: "Thea Therapist", Role: "LMFT", At: generated, Hash: "sha256:aaaa"},
+			pdfdoc.Signature{Name: "Thea Therapist", Credentials: "LMFT", At: generated, Hash: "sha256:aaaa"},
 			pdfdoc.Heading{Text: "Addendum 1 (correction)", Level: 2}, pdfdoc.Paragraph{Text: "Two weeks, not three."},
 			pdfdoc.Signature{Label: "Addendum signed", Name: "Thea Therapist", At: generated.Add(time.Hour), Hash: "sha256:bbbb"},
 		}}
