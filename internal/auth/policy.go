@@ -93,6 +93,13 @@ const (
 	// PermSharedJournal is reading the journal entries the patient shared
 	// with their care team (not with emergency access).
 	PermSharedJournal Permission = "shared-journal"
+	// PermNoteRead is reading the clinical (progress) notes of a patient
+	// on one's care team (issue 16; not through emergency access, not
+	// admins).
+	PermNoteRead Permission = "note.read"
+	// PermNoteWrite is writing and signing one's own clinical notes and
+	// adding signed addenda, for a patient on one's care team (a write).
+	PermNoteWrite Permission = "note.write"
 )
 
 // Permissions on a user's own things: the relation is RelSelf for their
@@ -171,7 +178,7 @@ const (
 var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
-	PermDosing, PermPreparation, PermJournal, PermSharedJournal,
+	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermNoteRead, PermNoteWrite,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
@@ -210,7 +217,7 @@ var (
 // EmergencyWrites names it (TestEmergencyReadOnly holds the table to this).
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
-	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal,
+	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermNoteWrite,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -259,6 +266,8 @@ var policy = map[Permission]map[clinic.Role]rels{
 	PermDosing:         {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermPreparation:    {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermJournal:        {clinic.RolePatient: self},
+	PermNoteRead:       {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermNoteWrite:      {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
