@@ -54,6 +54,9 @@ type NoteAddendum struct {
 	Verified    bool // its hash matches its content and the note's hash
 }
 
+// KindTitle is the addendum's kind for people ("Correction").
+func (a NoteAddendum) KindTitle() string { return clinic.AddendumTitle(a.Kind) }
+
 // Locked reports whether the note is signed (or signed and waiting for
 // co-signature): its content never changes again.
 func (n *Note) Locked() bool {
@@ -197,6 +200,15 @@ func (s *Store) writeDraft(ctx context.Context, tx *Tx, actor Actor, n *Note, in
 	sections, err := clinic.CheckNoteSections(in.Format, in.Sections)
 	if err != nil {
 		return err
+	}
+	if n.ID != "" && in.Format != n.Format {
+		// Another format would drop the text of sections it does not have.
+		for k, v := range n.Sections {
+			if _, kept := sections[k]; !kept && v != "" {
+				return &clinic.Error{Code: clinic.EInvalid, Message: "The format cannot change now.", Fields: map[string]string{
+					"format": "This draft has text in sections the other format does not have, so its format cannot change now."}}
+			}
+		}
 	}
 	body, err := json.Marshal(sections)
 	if err != nil {

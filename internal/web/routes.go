@@ -149,6 +149,14 @@ func (s *Server) routeTable() []route {
 		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
 
+		// Staff: clinical notes (issue 16). A draft posted after the
+		// session ended is carried through sign-in (carriesDraft).
+		{"GET /patients/{patient}/notes", signedIn, auth.PermNoteRead, s.staff.NoteList},
+		{"GET /patients/{patient}/appointments/{appointment}/note", signedIn, auth.PermNoteRead, s.staff.Note},
+		{"POST /patients/{patient}/appointments/{appointment}/note", signedIn, auth.PermNoteWrite, s.staff.NoteSave},
+		{"POST /patients/{patient}/appointments/{appointment}/note/sign", signedIn, auth.PermNoteWrite, s.staff.NoteSign},
+		{"POST /patients/{patient}/appointments/{appointment}/note/addenda", signedIn, auth.PermNoteWrite, s.staff.NoteAddendum},
+
 		// Staff: the dosing session.
 		{"POST /patients/{patient}/dosing", signedIn, auth.PermDosing, s.staff.DosingStart},
 		{"GET /patients/{patient}/dosing/{session}", signedIn, auth.PermDosing, s.staff.DosingSession},
@@ -304,6 +312,12 @@ func (s *Server) guard(rt route) http.Handler {
 					signedOutJSON(w)
 					return
 				}
+				if ended, _ := r.Context().Value(shell.KeySessionEnded).(bool); ended && carriesDraft[rt.pattern] {
+					// A draft posted after the session ended is kept
+					// through sign-in, never dropped (issue 16).
+					s.CarryToSignIn(w, r)
+					return
+				}
 				http.Redirect(w, r, toLogin, http.StatusSeeOther)
 				return
 			}
@@ -352,39 +366,54 @@ func storeEntryDenied(pattern string) store.Entry {
 // from these two and the policy table, and fails for a {patient} route
 // missing here.
 var onRecord = map[string]auth.Permission{
-	"GET /patients/{patient}":                                     auth.PermProfile,
-	"POST /patients/{patient}/invite":                             auth.PermAccount,
-	"POST /patients/{patient}/invite/revoke":                      auth.PermAccount,
-	"POST /patients/{patient}/reset-password":                     auth.PermAccount,
-	"POST /patients/{patient}/team":                               auth.PermTeam,
-	"POST /patients/{patient}/team/{user}/remove":                 auth.PermTeam,
-	"GET /patients/{patient}/details":                             auth.PermDetails,
-	"POST /patients/{patient}/details":                            auth.PermDetails,
-	"POST /patients/{patient}/stage":                              auth.PermClinical,
-	"GET /patients/{patient}/intake":                              auth.PermChart,
-	"POST /patients/{patient}/intake":                             auth.PermForms,
-	"POST /patients/{patient}/evaluation":                         auth.PermEvaluation,
-	"POST /patients/{patient}/clearance":                          auth.PermClearance,
-	"POST /patients/{patient}/consult":                            auth.PermClinical,
-	"POST /patients/{patient}/preparation":                        auth.PermPreparation,
-	"POST /patients/{patient}/prescription":                       auth.PermPrescribe,
-	"POST /patients/{patient}/prescription/adjust":                auth.PermPrescribe,
-	"POST /patients/{patient}/prescription/end":                   auth.PermPrescribe,
-	"POST /patients/{patient}/appointments":                       auth.PermClinical,
-	"POST /patients/{patient}/appointments/{appointment}/cancel":  auth.PermClinical,
-	"POST /patients/{patient}/appointments/{appointment}/move":    auth.PermClinical,
-	"POST /patients/{patient}/appointments/{appointment}/outcome": auth.PermClinical,
-	"POST /patients/{patient}/alerts/{alert}/acknowledge":         auth.PermClinical,
-	"POST /patients/{patient}/measures":                           auth.PermClinical,
-	"POST /patients/{patient}/measures/{instrument}/end":          auth.PermClinical,
-	"GET /patients/{patient}/emergency":                           "",
-	"POST /patients/{patient}/emergency":                          auth.PermEmergency,
-	"POST /patients/{patient}/dosing":                             auth.PermDosing,
-	"GET /patients/{patient}/dosing/{session}":                    auth.PermChart,
-	"POST /patients/{patient}/dosing/{session}/gate":              auth.PermDosing,
-	"POST /patients/{patient}/dosing/{session}/dose":              auth.PermDosing,
-	"POST /patients/{patient}/dosing/{session}/vitals":            auth.PermDosing,
-	"POST /patients/{patient}/dosing/{session}/events":            auth.PermDosing,
-	"POST /patients/{patient}/dosing/{session}/discharge":         auth.PermDosing,
-	"POST /patients/{patient}/dosing/{session}/stop":              auth.PermDosing,
+	"GET /patients/{patient}":                                          auth.PermProfile,
+	"POST /patients/{patient}/invite":                                  auth.PermAccount,
+	"POST /patients/{patient}/invite/revoke":                           auth.PermAccount,
+	"POST /patients/{patient}/reset-password":                          auth.PermAccount,
+	"POST /patients/{patient}/team":                                    auth.PermTeam,
+	"POST /patients/{patient}/team/{user}/remove":                      auth.PermTeam,
+	"GET /patients/{patient}/details":                                  auth.PermDetails,
+	"POST /patients/{patient}/details":                                 auth.PermDetails,
+	"POST /patients/{patient}/stage":                                   auth.PermClinical,
+	"GET /patients/{patient}/intake":                                   auth.PermChart,
+	"POST /patients/{patient}/intake":                                  auth.PermForms,
+	"POST /patients/{patient}/evaluation":                              auth.PermEvaluation,
+	"POST /patients/{patient}/clearance":                               auth.PermClearance,
+	"POST /patients/{patient}/consult":                                 auth.PermClinical,
+	"POST /patients/{patient}/preparation":                             auth.PermPreparation,
+	"POST /patients/{patient}/prescription":                            auth.PermPrescribe,
+	"POST /patients/{patient}/prescription/adjust":                     auth.PermPrescribe,
+	"POST /patients/{patient}/prescription/end":                        auth.PermPrescribe,
+	"POST /patients/{patient}/appointments":                            auth.PermClinical,
+	"POST /patients/{patient}/appointments/{appointment}/cancel":       auth.PermClinical,
+	"POST /patients/{patient}/appointments/{appointment}/move":         auth.PermClinical,
+	"POST /patients/{patient}/appointments/{appointment}/outcome":      auth.PermClinical,
+	"POST /patients/{patient}/alerts/{alert}/acknowledge":              auth.PermClinical,
+	"POST /patients/{patient}/measures":                                auth.PermClinical,
+	"POST /patients/{patient}/measures/{instrument}/end":               auth.PermClinical,
+	"GET /patients/{patient}/emergency":                                "",
+	"POST /patients/{patient}/emergency":                               auth.PermEmergency,
+	"GET /patients/{patient}/notes":                                    auth.PermNoteRead,
+	"GET /patients/{patient}/appointments/{appointment}/note":          auth.PermNoteRead,
+	"POST /patients/{patient}/appointments/{appointment}/note":         auth.PermNoteWrite,
+	"POST /patients/{patient}/appointments/{appointment}/note/sign":    auth.PermNoteWrite,
+	"POST /patients/{patient}/appointments/{appointment}/note/addenda": auth.PermNoteWrite,
+	"POST /patients/{patient}/dosing":                                  auth.PermDosing,
+	"GET /patients/{patient}/dosing/{session}":                         auth.PermChart,
+	"POST /patients/{patient}/dosing/{session}/gate":                   auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/dose":                   auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/vitals":                 auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/events":                 auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/discharge":              auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/stop":                   auth.PermDosing,
+}
+
+// carriesDraft names the routes whose post, arriving after the session
+// ended, is sealed into the sign-in page and saved after sign-in
+// (shell.CarryToSignIn; account.Handlers.ApplyCarry) rather than dropped:
+// a clinical note's draft and its signing (saved as a draft, never signed
+// without the clinician seeing it again).
+var carriesDraft = map[string]bool{
+	"POST /patients/{patient}/appointments/{appointment}/note":      true,
+	"POST /patients/{patient}/appointments/{appointment}/note/sign": true,
 }

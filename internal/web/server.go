@@ -63,6 +63,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		staff:   staff.New(app),
 		admin:   admin.New(app),
 	}
+	s.account.ApplyCarry = s.staff.ApplyNoteCarry // a note's draft carried through sign-in
 	s.handler = s.routes()
 	return s, nil
 }
