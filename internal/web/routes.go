@@ -151,11 +151,11 @@ func (s *Server) routeTable() []route {
 
 		// Staff: clinical notes (issue 16). A draft posted after the
 		// session ended is carried through sign-in (carriesDraft).
-		{"GET /patients/{patient}/notes", signedIn, auth.PermNoteRead, s.staff.NoteList},
-		{"GET /patients/{patient}/appointments/{appointment}/note", signedIn, auth.PermNoteRead, s.staff.Note},
-		{"POST /patients/{patient}/appointments/{appointment}/note", signedIn, auth.PermNoteWrite, s.staff.NoteSave},
-		{"POST /patients/{patient}/appointments/{appointment}/note/sign", signedIn, auth.PermNoteWrite, s.staff.NoteSign},
-		{"POST /patients/{patient}/appointments/{appointment}/note/addenda", signedIn, auth.PermNoteWrite, s.staff.NoteAddendum},
+		{"GET /patients/{patient}/notes", signedIn, auth.PermNoteRead, s.notes.NoteList},
+		{"GET /patients/{patient}/appointments/{appointment}/note", signedIn, auth.PermNoteRead, s.notes.Note},
+		{"POST /patients/{patient}/appointments/{appointment}/note", signedIn, auth.PermNoteWrite, s.notes.NoteSave},
+		{"POST /patients/{patient}/appointments/{appointment}/note/sign", signedIn, auth.PermNoteWrite, s.notes.NoteSign},
+		{"POST /patients/{patient}/appointments/{appointment}/note/addenda", signedIn, auth.PermNoteWrite, s.notes.NoteAddendum},
 
 		// Staff: the dosing session.
 		{"POST /patients/{patient}/dosing", signedIn, auth.PermDosing, s.staff.DosingStart},

@@ -1,4 +1,8 @@
-package staff
+// Package notes is the clinicians' clinical (progress) notes (issue 16,
+// items 1 to 3): the note page of one appointment and a patient's list of
+// notes. It is kept apart from the staff face only for size; the chart
+// (staff) links to it and lists the notes itself.
+package notes
 
 import (
 	"encoding/json"
@@ -13,7 +17,17 @@ import (
 	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
-// Clinical notes (issue 16, items 1 to 3): the note page of one
+// Handlers serves the notes routes. It embeds the shared shell state.
+type Handlers struct {
+	*shell.App
+}
+
+// New returns the notes handlers over the shared state.
+func New(app *shell.App) *Handlers {
+	return &Handlers{App: app}
+}
+
+// The note page of one
 // appointment (the format's sections as labelled textareas with their
 // prompts, saved as typed by app.js and by "Save draft" without it;
 // "Sign note" with an attestation; then read-only with its signature and
@@ -295,8 +309,9 @@ type noteList struct {
 
 // NoteList lists the patient's notes, a page at a time.
 func (s *Handlers) NoteList(w http.ResponseWriter, r *http.Request) {
-	p, _, ok := s.pathPatient(w, r)
-	if !ok {
+	p, _, err := s.Store.FindPatient(r.Context(), s.Actor(r), r.PathValue("patient"))
+	if err != nil {
+		s.Error(w, r, err)
 		return
 	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
@@ -307,11 +322,4 @@ func (s *Handlers) NoteList(w http.ResponseWriter, r *http.Request) {
 	}
 	_, zone := s.PracticeZone(r)
 	s.Render(w, r, http.StatusOK, "notes", "Notes: "+p.DisplayName, noteList{Patient: p, Notes: list, Zone: zone})
-}
-
-// notesSection is what the chart's Notes section shows: the first page
-// of the patient's notes (the chart asks only when the caller may read
-// them).
-func (s *Handlers) notesSection(r *http.Request, patientID string) (any, error) {
-	return s.Store.Notes(r.Context(), s.Actor(r), patientID, 1)
 }
