@@ -312,9 +312,13 @@ func (s *Server) guard(rt route) http.Handler {
 					signedOutJSON(w)
 					return
 				}
-				if ended, _ := r.Context().Value(shell.KeySessionEnded).(bool); ended && carriesDraft[rt.pattern] {
-					// A draft posted after the session ended is kept
-					// through sign-in, never dropped (issue 16).
+				if carriesDraft[rt.pattern] && r.PostFormValue("format") != "" {
+					// A note posted after the session ended is kept
+					// through sign-in, never dropped (issue 16). The
+					// cookie may be gone already (a background save
+					// answered "signed out" and cleared it), so any
+					// post of a note's form is carried; an empty post
+					// is sent to sign in like any other.
 					s.CarryToSignIn(w, r)
 					return
 				}
