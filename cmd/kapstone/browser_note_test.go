@@ -124,6 +124,23 @@ func TestBrowserNoteDraftSurvivesSignOut(t *testing.T) {
 		}
 		save("note-draft-"+size.name, run1(t, b, "note shot", chromedp.FullScreenshot(80)))
 	}
+	// Signed, with an addendum under it (looked at on both sizes).
+	b.do(t, "sign", chromedp.Click(chromedp.ID("attest")), chromedp.Click(chromedp.CSS(`button[formaction$="/sign#note"]`)), chromedp.WaitVisible(chromedp.ID("signature")))
+	b.do(t, "addendum", chromedp.Click(chromedp.ID("add-kind")), chromedp.SendKeys(chromedp.ID("add-body"), "Plan agreed with the patient by phone the next day."),
+		chromedp.Click(chromedp.CSS(`form[action$="/addenda#addenda"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.addendum`)))
+	if sig := run1(t, b, "signature", chromedp.Text(chromedp.ID("signature"))); !strings.Contains(sig, "Signed by Lena Ortiz") || !strings.Contains(sig, "Verified") {
+		t.Errorf("the signature block = %q", sig)
+	}
+	for _, size := range []struct {
+		name string
+		w, h int64
+	}{{"desktop", 1280, 800}, {"phone", 390, 844}} {
+		b.do(t, size.name, chromedp.EmulateViewport(size.w, size.h), chromedp.Navigate(in.url+notePath), chromedp.WaitVisible(chromedp.ID("addenda")))
+		if wide := run1(t, b, "overflow", chromedp.Evaluate[string](widest)); wide != "" {
+			t.Errorf("%s: the signed note is wider than the window: %s", size.name, wide)
+		}
+		save("note-signed-"+size.name, run1(t, b, "signed shot", chromedp.FullScreenshot(80)))
+	}
 	// The one failed load is the background save refused once signed out.
 	b.checkConsole(t, "status of 401 (Unauthorized)")
 }
