@@ -31,6 +31,8 @@ var savedState = []string{
 	`SELECT count(*) FROM prescriptions`, `SELECT count(*) FROM prescription_adjustments`, `SELECT count(*) FROM prescription_ends`,
 	`SELECT count(*) FROM journal_entries`, `SELECT count(*) FROM journal_versions`, `SELECT count(*) FROM courses`,
 	`SELECT count(*) FROM jobs`, `SELECT count(*) FROM outbox_emails`,
+	`SELECT count(*) FROM notes`, `SELECT coalesce(sum(draft_version), 0) FROM notes`, `SELECT count(*) FROM notes WHERE status <> 'draft'`,
+	`SELECT count(*) FROM note_addenda`,
 }
 
 func stateOf(t *testing.T, s *store.Store) []int {
@@ -165,6 +167,18 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 		}},
 		{"stop a dosing session", auth.PermDosing, func(a store.Actor) error {
 			return s.StopDosingSession(ctx, a, p, session, "Patient felt unwell before the dose.")
+		}},
+		{"save a clinical note's draft", auth.PermNoteWrite, func(a store.Actor) error {
+			_, err := s.SaveNoteDraft(ctx, a, p, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": "Call the team."}})
+			return err
+		}},
+		{"sign a clinical note", auth.PermNoteWrite, func(a store.Actor) error {
+			_, err := s.SignNote(ctx, a, p, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": "Call the team."}, Attest: true})
+			return err
+		}},
+		{"add an addendum to a clinical note", auth.PermNoteWrite, func(a store.Actor) error {
+			_, err := s.AddNoteAddendum(ctx, a, p, ap.ID, clinic.AddendumCorrection, "Called the team.")
+			return err
 		}},
 		{"save the preparation", auth.PermPreparation, func(a store.Actor) error {
 			return s.SavePreparation(ctx, a, p, store.Preparation{SupportName: "Sam Lee", SupportPhone: "+1 555 010 2345"})
