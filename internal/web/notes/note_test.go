@@ -48,6 +48,9 @@ func TestNotePage(t *testing.T) {
 	if !strings.Contains(chart.Body, `href="`+path+`">Write note</a>`) || !strings.Contains(chart.Body, `id="notes"`) {
 		t.Fatal("the chart has no Write note link on the appointment or no Notes section")
 	}
+	if day := f.Do("GET", "/calendar?day="+f.Now.Format("2006-01-02"), nil, thea); !strings.Contains(day.Body, `href="`+path+`">Note</a>`) {
+		t.Error("the day view has no Note link on the appointment")
+	}
 	r := f.Do("GET", path, nil, thea)
 	if r.Status != http.StatusOK {
 		t.Fatalf("GET note = %d", r.Status)
