@@ -242,3 +242,52 @@ func signInCarrying(t *testing.T, f *webtest.Fixture, carry string) webtest.Resp
 	code, _ := auth.TOTPCode(f.Users["thea@example.org"].TOTPSecret, f.Now)
 	return f.Do("POST", "/login/mfa", url.Values{"code": {code}, "carry": {carry}}, f.SessionCookie(r))
 }
+
+// TestNoteLinksItsRecords: a dosing note shows the session's dose, vitals
+// and duration live from the session record (not copied into the note);
+// an integration note shows the journal entries the patient shared, with
+// a button to quote one, and never a private one.
+func TestNoteLinksItsRecords(t *testing.T) {
+	f := webtest.NewFixture(t)
+	thea := f.SignIn("thea@example.org")
+	dosing := pastAppointment(t, f, "dosing")
+	apptID := strings.Split(dosing, "/")[4]
+	session := f.InsertDosingSession(f.PA.ID, "discharged", f.Now.Add(-time.Hour))
+	if _, err := f.RawDB().Exec(`UPDATE dosing_sessions SET appointment_id = $1, dose_amount = '175 mg', dose_route = 'sublingual' WHERE id = $2`, apptID, session); err != nil {
+		t.Fatal(err)
+	}
+	r := f.Do("GET", dosing, nil, thea)
+	body := html.UnescapeString(r.Body)
+	for _, want := range []string{"Session record", "175 mg", "not copied into the note", `href="/patients/` + f.PA.ID + `/dosing/` + session + `"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dosing note page lacks %q", want)
+		}
+	}
+	if ta := body[strings.Index(body, `<textarea id="section_objective"`):]; strings.Contains(ta[:strings.Index(ta, "</textarea>")], "175 mg") {
+		t.Error("the dose was copied into the note's text")
+	}
+	// The session record changes; the note page shows the record as it is now.
+	if _, err := f.RawDB().Exec(`UPDATE dosing_sessions SET dose_amount = '150 mg' WHERE id = $1`, session); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.Do("GET", dosing, nil, thea); !strings.Contains(r.Body, "150 mg") {
+		t.Error("the dosing note does not read the session record live")
+	}
+
+	integration := pastAppointment(t, f, "integration")
+	pat := f.As("pat@example.org")
+	if _, err := f.St.SaveJournalEntry(t.Context(), pat, f.PA.ID, store.JournalInput{Answers: map[string]string{"stood_out": "PRIVATE-canary-5512"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.St.SaveJournalEntry(t.Context(), pat, f.PA.ID, store.JournalInput{Answers: map[string]string{"carry": "The light on the water."}, Shared: true}); err != nil {
+		t.Fatal(err)
+	}
+	r = f.Do("GET", integration, nil, thea)
+	body = html.UnescapeString(r.Body)
+	if !strings.Contains(body, "Shared from the journal") || !strings.Contains(body, "The light on the water.") || !strings.Contains(body, `data-quote="data"`) {
+		t.Error("the integration note does not show the shared entry with its quote button")
+	}
+	if strings.Contains(body, "PRIVATE-canary-5512") {
+		t.Error("the integration note shows a private journal entry")
+	}
+}
