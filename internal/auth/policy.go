@@ -105,6 +105,13 @@ const (
 	// relation can say: a note is its author's alone (another clinician
 	// on the same team is told it does not exist).
 	PermPsychNote Permission = "psychnote"
+	// PermNoteRead is reading the clinical (progress) notes of a patient
+	// on one's care team (issue 16; not through emergency access, not
+	// admins).
+	PermNoteRead Permission = "note.read"
+	// PermNoteWrite is writing and signing one's own clinical notes and
+	// adding signed addenda, for a patient on one's care team (a write).
+	PermNoteWrite Permission = "note.write"
 )
 
 // Permissions on a user's own things: the relation is RelSelf for their
@@ -187,7 +194,7 @@ const (
 var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
-	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote, PermConsent,
+	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
@@ -226,7 +233,7 @@ var (
 // EmergencyWrites names it (TestEmergencyReadOnly holds the table to this).
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
-	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent,
+	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent, PermNoteWrite,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -279,6 +286,8 @@ var policy = map[Permission]map[clinic.Role]rels{
 	// own notes only (the store checks the author).
 	PermPsychNote: {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermConsent:   {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermNoteRead:  {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermNoteWrite: {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},

@@ -34,6 +34,8 @@ var savedState = []string{
 	`SELECT count(*) FROM jobs`, `SELECT count(*) FROM outbox_emails`,
 	`SELECT count(*) FROM psychotherapy_notes`, `SELECT coalesce(sum(version), 0) FROM psychotherapy_notes`,
 	`SELECT count(*) FROM consent_signatures`, `SELECT count(*) FROM consent_scans`, `SELECT count(*) FROM consent_revocations`,
+	`SELECT count(*) FROM notes`, `SELECT coalesce(sum(draft_version), 0) FROM notes`, `SELECT count(*) FROM notes WHERE status <> 'draft'`,
+	`SELECT count(*) FROM note_addenda`,
 }
 
 func stateOf(t *testing.T, s *store.Store) []int {
@@ -180,6 +182,18 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 		}},
 		{"revoke a consent", auth.PermConsent, func(a store.Actor) error {
 			return s.RevokeConsent(ctx, a, p, consents[0].Current().ID, "The patient asked by phone.")
+		}},
+		{"save a clinical note's draft", auth.PermNoteWrite, func(a store.Actor) error {
+			_, err := s.SaveNoteDraft(ctx, a, p, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": "Call the team."}})
+			return err
+		}},
+		{"sign a clinical note", auth.PermNoteWrite, func(a store.Actor) error {
+			_, err := s.SignNote(ctx, a, p, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": "Call the team."}, Attest: true})
+			return err
+		}},
+		{"add an addendum to a clinical note", auth.PermNoteWrite, func(a store.Actor) error {
+			_, err := s.AddNoteAddendum(ctx, a, p, ap.ID, clinic.AddendumCorrection, "Called the team.")
+			return err
 		}},
 		{"save the preparation", auth.PermPreparation, func(a store.Actor) error {
 			return s.SavePreparation(ctx, a, p, store.Preparation{SupportName: "Sam Lee", SupportPhone: "+1 555 010 2345"})

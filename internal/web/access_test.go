@@ -99,6 +99,7 @@ func canaries(p string) []canary {
 		{"Intake-Canary-" + p + "-91c2", auth.PermChart, ""},
 		{"Support-Canary-" + p + "-4d8e", auth.PermChart, ""},
 		{"Psychnote-Canary-" + p + "-b61d", auth.PermPsychNote, psychNoteAuthor[p]},
+		{"Note-Canary-" + p + "-2b6e", auth.PermNoteRead, ""},
 	}
 }
 
@@ -159,6 +160,9 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 			t.Fatal(err)
 		}
 		mp.ids[p.key]["appointment"] = ap.ID
+		if _, err := f.St.SaveNoteDraft(ctx, owner, p.pt.ID, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": c[4].text}}); err != nil {
+			t.Fatalf("note of %s: %v", p.key, err)
+		}
 		if err := f.St.PostConsult(ctx, owner, p.pt.ID, c[1].text); err != nil {
 			t.Fatal(err)
 		}

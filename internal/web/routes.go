@@ -161,6 +161,14 @@ func (s *Server) routeTable() []route {
 		{"GET /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.staff.PsychNoteEdit},
 		{"POST /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.staff.PsychNoteSave},
 
+		// Staff: clinical notes (issue 16). A draft posted after the
+		// session ended is carried through sign-in (carriesDraft).
+		{"GET /patients/{patient}/notes", signedIn, auth.PermNoteRead, s.notes.NoteList},
+		{"GET /patients/{patient}/appointments/{appointment}/note", signedIn, auth.PermNoteRead, s.notes.Note},
+		{"POST /patients/{patient}/appointments/{appointment}/note", signedIn, auth.PermNoteWrite, s.notes.NoteSave},
+		{"POST /patients/{patient}/appointments/{appointment}/note/sign", signedIn, auth.PermNoteWrite, s.notes.NoteSign},
+		{"POST /patients/{patient}/appointments/{appointment}/note/addenda", signedIn, auth.PermNoteWrite, s.notes.NoteAddendum},
+
 		// Staff: the dosing session.
 		{"POST /patients/{patient}/dosing", signedIn, auth.PermDosing, s.staff.DosingStart},
 		{"GET /patients/{patient}/dosing/{session}", signedIn, auth.PermDosing, s.staff.DosingSession},
@@ -324,6 +332,16 @@ func (s *Server) guard(rt route) http.Handler {
 					signedOutJSON(w)
 					return
 				}
+				if carriesDraft[rt.pattern] && r.PostFormValue("format") != "" {
+					// A note posted after the session ended is kept
+					// through sign-in, never dropped (issue 16). The
+					// cookie may be gone already (a background save
+					// answered "signed out" and cleared it), so any
+					// post of a note's form is carried; an empty post
+					// is sent to sign in like any other.
+					s.CarryToSignIn(w, r)
+					return
+				}
 				http.Redirect(w, r, toLogin, http.StatusSeeOther)
 				return
 			}
@@ -416,4 +434,21 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/dosing/{session}/events":            auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/discharge":         auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/stop":              auth.PermDosing,
+
+	// Clinical notes (issue 16).
+	"GET /patients/{patient}/notes":                                    auth.PermNoteRead,
+	"GET /patients/{patient}/appointments/{appointment}/note":          auth.PermNoteRead,
+	"POST /patients/{patient}/appointments/{appointment}/note":         auth.PermNoteWrite,
+	"POST /patients/{patient}/appointments/{appointment}/note/sign":    auth.PermNoteWrite,
+	"POST /patients/{patient}/appointments/{appointment}/note/addenda": auth.PermNoteWrite,
+}
+
+// carriesDraft names the routes whose post, arriving after the session
+// ended, is sealed into the sign-in page and saved after sign-in
+// (shell.CarryToSignIn; account.Handlers.ApplyCarry) rather than dropped:
+// a clinical note's draft and its signing (saved as a draft, never signed
+// without the clinician seeing it again).
+var carriesDraft = map[string]bool{
+	"POST /patients/{patient}/appointments/{appointment}/note":      true,
+	"POST /patients/{patient}/appointments/{appointment}/note/sign": true,
 }

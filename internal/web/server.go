@@ -12,6 +12,7 @@
 //   - portal: the patient portal
 //   - staff: the clinicians' app (patients, chart, dosing, calendar, inbox)
 //   - admin: practice administration
+//   - notes: clinicians' clinical (progress) notes, apart from staff for size
 //
 // Only this package imports the faces.
 package web
@@ -23,6 +24,7 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/account"
 	"github.com/kapstone/kapstone/internal/web/admin"
+	"github.com/kapstone/kapstone/internal/web/notes"
 	"github.com/kapstone/kapstone/internal/web/portal"
 	"github.com/kapstone/kapstone/internal/web/shell"
 	"github.com/kapstone/kapstone/internal/web/site"
@@ -45,6 +47,7 @@ type Server struct {
 	portal  *portal.Handlers
 	staff   *staff.Handlers
 	admin   *admin.Handlers
+	notes   *notes.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -62,7 +65,9 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		portal:  portal.New(app),
 		staff:   staff.New(app),
 		admin:   admin.New(app),
+		notes:   notes.New(app),
 	}
+	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in
 	s.handler = s.routes()
 	return s, nil
 }

@@ -92,6 +92,10 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 		therapist:  {auth.RelTeam, auth.RelOwner},
 		prescriber: {auth.RelTeam, auth.RelOwner},
 	},
+	// Clinical notes (issue 16): the care team only; not admins, not
+	// emergency access, not the patient.
+	auth.PermNoteRead:  {therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
+	auth.PermNoteWrite: {therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
 
 	auth.PermEditPost:     {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},
 	auth.PermStaffProfile: {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},

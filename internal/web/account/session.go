@@ -138,7 +138,7 @@ func (s *Handlers) LoginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	pw := r.PostFormValue("password")
-	data := shell.LoginData{Email: email}
+	data := shell.LoginData{Email: email, Carry: r.PostFormValue(shell.CarryField)}
 	if email == "" || pw == "" {
 		data.Error = "Enter your email and your password."
 		s.Render(w, r, http.StatusUnprocessableEntity, "login", "Sign in", data)
@@ -235,6 +235,10 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case mfaDone:
 		http.Redirect(w, r, shell.HomeFor(u), http.StatusSeeOther)
+	case data.Carry != "" && u.HasTOTP:
+		// A draft carried through sign-in: the second step is shown here
+		// (not redirected to) so the draft goes on with it.
+		s.Render(w, r, http.StatusOK, "mfa", "Two-step verification", shell.MFAData{Carry: data.Carry})
 	case !u.HasTOTP:
 		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
 	default:
@@ -262,7 +266,7 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 	}
 	actor := s.Actor(r)
 	code := strings.Join(strings.Fields(r.PostFormValue("code")), "")
-	data := shell.MFAData{Code: code}
+	data := shell.MFAData{Code: code, Carry: r.PostFormValue(shell.CarryField)}
 	// The owner's known device is counted apart, so someone who has the
 	// password cannot lock the owner out with wrong codes (issue 14,
 	// finding 4); they stay limited themselves.
@@ -338,6 +342,9 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.rememberDevice(w, r, u)
+	if data.Carry != "" && s.ApplyCarry != nil && s.ApplyCarry(w, r, data.Carry) {
+		return
+	}
 	http.Redirect(w, r, shell.HomeFor(u), http.StatusSeeOther)
 }
 

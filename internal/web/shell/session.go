@@ -168,10 +168,14 @@ type LoginData struct {
 	Error   string
 	Notice  string
 	Created bool
+	// Carry is a draft sealed when a post arrived after the session had
+	// ended (SealCarry), kept through sign-in and saved after it.
+	Carry string
 }
 
 // MFAData is the second-factor page's data.
 type MFAData struct {
 	Code  string
 	Error string
+	Carry string // a sealed draft to save after sign-in (see LoginData)
 }

@@ -262,6 +262,7 @@ type patientData struct {
 	Prescription any // prescription.go: prescriptionSection
 	Dosing       any // dosing.go: dosingSection
 	Consents     any // consent.go: consentSection
+	Notes        any // note.go: notesSection (*store.NoteList; nil when the caller may not read notes)
 	Excludes     []excludeFlag
 
 	// PsychNotes is the viewer's own psychotherapy notes (psychnote.go:
@@ -327,6 +328,12 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 			load func(*http.Request, string) (any, error)
 		}{{&d.Preparation, s.preparationSection}, {&d.Prescription, s.prescriptionSection}, {&d.Dosing, s.dosingSection}, {&d.Consents, s.consentSection}} {
 			if *sec.into, err = sec.load(r, p.ID); err != nil {
+				s.Error(w, r, err)
+				return
+			}
+		}
+		if acc.Can(auth.PermNoteRead) {
+			if d.Notes, err = s.notesSection(r, p.ID); err != nil {
 				s.Error(w, r, err)
 				return
 			}

@@ -384,6 +384,79 @@
     });
   });
 
+  // Clinical notes (issue 16): the draft is saved in the background 2
+  // seconds after the clinician stops typing. "Saved 10:42" shows only
+  // after the server answered 2xx with saved; anything else is "Not saved:
+  // ..." and the text stays in the form. Each answer carries the draft's
+  // new version, which the next save and the form's own buttons send. A
+  // button pressed while a save is on its way waits for its answer. Once
+  // signed out, "Save draft" posts the form, which the server carries
+  // through sign-in. Without JavaScript, "Save draft" saves.
+  document.querySelectorAll("form[data-note-autosave]").forEach(function (form) {
+    var url = form.getAttribute("action").split("#")[0];
+    var state = form.querySelector(".autosave-state");
+    var version = form.querySelector("input[name=version]");
+    var timer = null, busy = false, again = false, waiting = null;
+    function say(text) { if (state) { state.textContent = text; } }
+    function done() {
+      busy = false;
+      if (waiting) { var b = waiting; waiting = null; form.requestSubmit(b); return; }
+      if (again) { again = false; save(); }
+    }
+    function save() {
+      timer = null;
+      if (busy) { again = true; return; }
+      busy = true;
+      var data = new URLSearchParams(new FormData(form));
+      data.delete("attest");
+      data.delete("action");
+      data.set("autosave", "1");
+      fetch(url, {
+        method: "POST", credentials: "same-origin", redirect: "manual",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" }, body: data.toString()
+      }).then(function (r) {
+        if ((r.headers.get("Content-Type") || "").indexOf("application/json") !== 0) {
+          say("Not saved: the server did not answer as expected. Use “Save draft”; your text is still here.");
+          return null;
+        }
+        return r.json().then(function (res) {
+          if (r.ok && res && res.saved) {
+            version.value = res.version;
+            say("Saved " + res.at);
+          } else if (res && res.signed_out) {
+            say("Not saved: your session has ended. Press “Save draft”: you sign in again and your text is kept.");
+          } else {
+            say("Not saved: " + ((res && res.message) || "use “Save draft”."));
+          }
+        });
+      }).catch(function () {
+        say("Not saved: no connection. Your text is still here; use “Save draft” when you are back online.");
+      }).then(done, done);
+    }
+    form.addEventListener("input", function () {
+      say("Changes not saved yet");
+      clearTimeout(timer);
+      timer = setTimeout(save, 2000);
+    });
+    form.addEventListener("submit", function (ev) {
+      clearTimeout(timer);
+      timer = null;
+      if (busy) { ev.preventDefault(); waiting = ev.submitter || null; }
+    });
+  });
+  // A shared journal entry quoted into the note: the clinician's choice.
+  document.querySelectorAll("button[data-quote]").forEach(function (btn) {
+    var area = document.getElementById("section_" + btn.getAttribute("data-quote"));
+    if (!area) { return; }
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      var text = area.value.replace(/\s+$/, "");
+      area.value = (text ? text + "\n\n" : "") + btn.getAttribute("data-quote-text");
+      area.dispatchEvent(new Event("input", { bubbles: true }));
+      area.focus();
+    });
+  });
+
   // Navigation menus (people, issue 15): one open at a time; Escape or a
   // click elsewhere closes it. Without JavaScript each opens and closes by
   // its own summary.
