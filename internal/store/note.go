@@ -18,7 +18,7 @@ import (
 // the version it was made from, so a stale save is refused rather than
 // overwriting newer text. Signing records who, when and the content hash
 // (clinic.SignedNote) in one UPDATE; the database's triggers (migration
-// 0032) refuse any later change or deletion of the row, and the store
+// 0031) refuse any later change or deletion of the row, and the store
 // refuses it first. Addenda are signed, append-only rows under the note.
 
 // Note is one clinical note with its addenda.

@@ -1,4 +1,4 @@
--- kapstone schema 0030: a staff profile's credentials become the account's
+-- kapstone schema 0029: a staff profile's credentials become the account's
 -- (issue 15, after 0026). Since 0026 the account holds a person's
 -- credentials (users.credentials) and saving a profile copies its
 -- credentials there; profiles saved before 0026 kept theirs only in

@@ -1,4 +1,4 @@
--- kapstone schema 0031: psychotherapy notes (issue 16 item 4; SECURITY.md
+-- kapstone schema 0030: psychotherapy notes (issue 16 item 4; SECURITY.md
 -- 1.2; 45 CFR 164.501). A mental-health professional's notes on session
 -- content, kept apart from the medical record: their own table, read and
 -- written by their author only (the store refuses anyone else, admins
@@ -24,7 +24,7 @@ CREATE TABLE psychotherapy_notes (
     author_id      TEXT NOT NULL REFERENCES users (id),
     body_sealed    TEXT NOT NULL CHECK (body_sealed LIKE 'seal1:%'),
     version        BIGINT NOT NULL DEFAULT 1,
-    created_at     TIMESTAMP NOT NULL,
-    updated_at     TIMESTAMP NOT NULL
+    created_at     TIMESTAMPTZ NOT NULL,
+    updated_at     TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX psychotherapy_notes_author ON psychotherapy_notes (author_id, patient_id, created_at);

@@ -1,4 +1,4 @@
--- kapstone schema 0032: clinical (progress) notes (issue 16). One note per
+-- kapstone schema 0031: clinical (progress) notes (issue 16). One note per
 -- appointment. A draft is its author's to change (draft_version makes
 -- every save optimistic: a stale save is refused, never overwrites). Signing
 -- is one UPDATE from draft to signed that records who, when and the content
@@ -22,13 +22,13 @@ CREATE TABLE notes (
     status         TEXT NOT NULL CHECK (status IN ('draft', 'awaiting_cosign', 'signed')),
     draft_version  BIGINT NOT NULL DEFAULT 1,
     signed_by      TEXT NOT NULL DEFAULT '',
-    signed_at      TIMESTAMPTZ,
+    signed_at      TIMESTAMP,
     content_hash   TEXT NOT NULL DEFAULT '',
     cosigner_id    TEXT NOT NULL DEFAULT '',
-    cosigned_at    TIMESTAMPTZ,
+    cosigned_at    TIMESTAMP,
     cosign_hash    TEXT NOT NULL DEFAULT '',
-    created_at     TIMESTAMPTZ NOT NULL,
-    updated_at     TIMESTAMPTZ NOT NULL,
+    created_at     TIMESTAMP NOT NULL,
+    updated_at     TIMESTAMP NOT NULL,
     CHECK (status = 'draft' OR (signed_by <> '' AND signed_at IS NOT NULL AND content_hash <> ''))
 );
 CREATE INDEX notes_patient ON notes (patient_id, created_at);
@@ -39,36 +39,25 @@ CREATE TABLE note_addenda (
     kind         TEXT NOT NULL CHECK (kind IN ('amendment', 'correction', 'clarification')),
     body         TEXT NOT NULL,
     author_id    TEXT NOT NULL,
-    signed_at    TIMESTAMPTZ NOT NULL,
+    signed_at    TIMESTAMP NOT NULL,
     content_hash TEXT NOT NULL
 );
 CREATE INDEX note_addenda_note ON note_addenda (note_id, signed_at);
 
-CREATE FUNCTION kapstone_note_signed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF OLD.status = 'signed' THEN
-        RAISE EXCEPTION 'a signed note cannot change';
-    END IF;
-    IF OLD.status = 'awaiting_cosign' THEN
-        IF TG_OP = 'DELETE' OR NEW.status NOT IN ('awaiting_cosign', 'signed')
-            OR (NEW.id, NEW.patient_id, NEW.appointment_id, NEW.kind, NEW.format, NEW.sections, NEW.author_id,
-                NEW.draft_version, NEW.signed_by, NEW.signed_at, NEW.content_hash, NEW.created_at)
-            IS DISTINCT FROM (OLD.id, OLD.patient_id, OLD.appointment_id, OLD.kind, OLD.format, OLD.sections, OLD.author_id,
-                OLD.draft_version, OLD.signed_by, OLD.signed_at, OLD.content_hash, OLD.created_at) THEN
-            RAISE EXCEPTION 'a signed note cannot change';
-        END IF;
-    END IF;
-    IF TG_OP = 'DELETE' THEN
-        RETURN OLD;
-    END IF;
-    RETURN NEW;
-END
-$$;
-CREATE TRIGGER notes_signed_immutable BEFORE UPDATE OR DELETE ON notes
-    FOR EACH ROW EXECUTE FUNCTION kapstone_note_signed();
-CREATE TRIGGER notes_no_truncate BEFORE TRUNCATE ON notes
-    FOR EACH STATEMENT EXECUTE FUNCTION kapstone_append_only();
-CREATE TRIGGER note_addenda_no_change BEFORE UPDATE OR DELETE ON note_addenda
-    FOR EACH ROW EXECUTE FUNCTION kapstone_append_only();
-CREATE TRIGGER note_addenda_no_truncate BEFORE TRUNCATE ON note_addenda
-    FOR EACH STATEMENT EXECUTE FUNCTION kapstone_append_only();
+CREATE TRIGGER notes_signed_immutable BEFORE UPDATE ON notes
+WHEN OLD.status = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed note cannot change'); END;
+CREATE TRIGGER notes_signed_kept BEFORE DELETE ON notes
+WHEN OLD.status IN ('signed', 'awaiting_cosign')
+BEGIN SELECT RAISE(ABORT, 'a signed note cannot be deleted'); END;
+CREATE TRIGGER notes_cosign_locked BEFORE UPDATE ON notes
+WHEN OLD.status = 'awaiting_cosign' AND (NEW.status NOT IN ('awaiting_cosign', 'signed')
+    OR NEW.id IS NOT OLD.id OR NEW.patient_id IS NOT OLD.patient_id OR NEW.appointment_id IS NOT OLD.appointment_id
+    OR NEW.kind IS NOT OLD.kind OR NEW.format IS NOT OLD.format OR NEW.sections IS NOT OLD.sections
+    OR NEW.author_id IS NOT OLD.author_id OR NEW.draft_version IS NOT OLD.draft_version OR NEW.signed_by IS NOT OLD.signed_by
+    OR NEW.signed_at IS NOT OLD.signed_at OR NEW.content_hash IS NOT OLD.content_hash OR NEW.created_at IS NOT OLD.created_at)
+BEGIN SELECT RAISE(ABORT, 'a signed note cannot change'); END;
+CREATE TRIGGER note_addenda_no_update BEFORE UPDATE ON note_addenda
+BEGIN SELECT RAISE(ABORT, 'note_addenda is append-only'); END;
+CREATE TRIGGER note_addenda_no_delete BEFORE DELETE ON note_addenda
+BEGIN SELECT RAISE(ABORT, 'note_addenda is append-only'); END;

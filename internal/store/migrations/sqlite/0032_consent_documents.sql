@@ -1,4 +1,4 @@
--- kapstone schema 0033: consent documents (issue 16). The practice's
+-- kapstone schema 0032: consent documents (issue 16). The practice's
 -- consent texts, one row per published version (a published version never
 -- changes: a new version is a new row); the patients' signatures on them,
 -- in the portal or on paper with a scan; and revocations. All four tables
@@ -12,7 +12,7 @@ CREATE TABLE consent_documents (
     body               TEXT NOT NULL,
     requires_reconsent BOOLEAN NOT NULL DEFAULT FALSE,
     published_by       TEXT NOT NULL DEFAULT '', -- a user id; '' for kapstone's originals
-    published_at       TIMESTAMPTZ NOT NULL,
+    published_at       TIMESTAMP NOT NULL,
     UNIQUE (kind, version)
 );
 
@@ -21,10 +21,10 @@ CREATE TABLE consent_scans (
     id           TEXT PRIMARY KEY,
     patient_id   TEXT NOT NULL REFERENCES patients (id),
     content_type TEXT NOT NULL,
-    bytes        BYTEA NOT NULL,
+    bytes        BLOB NOT NULL,
     size         INTEGER NOT NULL,
     uploaded_by  TEXT NOT NULL,
-    created_at   TIMESTAMPTZ NOT NULL
+    created_at   TIMESTAMP NOT NULL
 );
 
 CREATE TABLE consent_signatures (
@@ -34,12 +34,12 @@ CREATE TABLE consent_signatures (
     method      TEXT NOT NULL CHECK (method IN ('portal', 'paper')),
     typed_name  TEXT NOT NULL,
     agreed      BOOLEAN NOT NULL CHECK (agreed),
-    signed_at   TIMESTAMPTZ NOT NULL,
+    signed_at   TIMESTAMP NOT NULL,
     client_addr TEXT NOT NULL DEFAULT '',
     text_hash   TEXT NOT NULL,
     recorded_by TEXT NOT NULL,
     scan_id     TEXT REFERENCES consent_scans (id),
-    recorded_at TIMESTAMPTZ NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
     CHECK (method <> 'paper' OR scan_id IS NOT NULL)
 );
 CREATE INDEX consent_signatures_patient ON consent_signatures (patient_id, signed_at);
@@ -48,30 +48,26 @@ CREATE TABLE consent_revocations (
     id           TEXT PRIMARY KEY,
     signature_id TEXT NOT NULL UNIQUE REFERENCES consent_signatures (id),
     revoked_by   TEXT NOT NULL,
-    revoked_at   TIMESTAMPTZ NOT NULL,
+    revoked_at   TIMESTAMP NOT NULL,
     reason       TEXT NOT NULL
 );
 
-CREATE TRIGGER consent_documents_no_change BEFORE UPDATE OR DELETE ON consent_documents
-    FOR EACH ROW EXECUTE FUNCTION kapstone_append_only();
-CREATE TRIGGER consent_documents_no_truncate BEFORE TRUNCATE ON consent_documents
-    FOR EACH STATEMENT EXECUTE FUNCTION kapstone_append_only();
-REVOKE UPDATE, DELETE, TRUNCATE ON consent_documents FROM PUBLIC;
+CREATE TRIGGER consent_documents_no_update BEFORE UPDATE ON consent_documents
+BEGIN SELECT RAISE(ABORT, 'consent_documents is append-only'); END;
+CREATE TRIGGER consent_documents_no_delete BEFORE DELETE ON consent_documents
+BEGIN SELECT RAISE(ABORT, 'consent_documents is append-only'); END;
 
-CREATE TRIGGER consent_scans_no_change BEFORE UPDATE OR DELETE ON consent_scans
-    FOR EACH ROW EXECUTE FUNCTION kapstone_append_only();
-CREATE TRIGGER consent_scans_no_truncate BEFORE TRUNCATE ON consent_scans
-    FOR EACH STATEMENT EXECUTE FUNCTION kapstone_append_only();
-REVOKE UPDATE, DELETE, TRUNCATE ON consent_scans FROM PUBLIC;
+CREATE TRIGGER consent_scans_no_update BEFORE UPDATE ON consent_scans
+BEGIN SELECT RAISE(ABORT, 'consent_scans is append-only'); END;
+CREATE TRIGGER consent_scans_no_delete BEFORE DELETE ON consent_scans
+BEGIN SELECT RAISE(ABORT, 'consent_scans is append-only'); END;
 
-CREATE TRIGGER consent_signatures_no_change BEFORE UPDATE OR DELETE ON consent_signatures
-    FOR EACH ROW EXECUTE FUNCTION kapstone_append_only();
-CREATE TRIGGER consent_signatures_no_truncate BEFORE TRUNCATE ON consent_signatures
-    FOR EACH STATEMENT EXECUTE FUNCTION kapstone_append_only();
-REVOKE UPDATE, DELETE, TRUNCATE ON consent_signatures FROM PUBLIC;
+CREATE TRIGGER consent_signatures_no_update BEFORE UPDATE ON consent_signatures
+BEGIN SELECT RAISE(ABORT, 'consent_signatures is append-only'); END;
+CREATE TRIGGER consent_signatures_no_delete BEFORE DELETE ON consent_signatures
+BEGIN SELECT RAISE(ABORT, 'consent_signatures is append-only'); END;
 
-CREATE TRIGGER consent_revocations_no_change BEFORE UPDATE OR DELETE ON consent_revocations
-    FOR EACH ROW EXECUTE FUNCTION kapstone_append_only();
-CREATE TRIGGER consent_revocations_no_truncate BEFORE TRUNCATE ON consent_revocations
-    FOR EACH STATEMENT EXECUTE FUNCTION kapstone_append_only();
-REVOKE UPDATE, DELETE, TRUNCATE ON consent_revocations FROM PUBLIC;
+CREATE TRIGGER consent_revocations_no_update BEFORE UPDATE ON consent_revocations
+BEGIN SELECT RAISE(ABORT, 'consent_revocations is append-only'); END;
+CREATE TRIGGER consent_revocations_no_delete BEFORE DELETE ON consent_revocations
+BEGIN SELECT RAISE(ABORT, 'consent_revocations is append-only'); END;
