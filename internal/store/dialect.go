@@ -112,7 +112,10 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	// Order matters: busy_timeout first (driver docs). synchronous=FULL makes
 	// every acknowledged commit survive a power loss, not only a process crash.
 	// Times are written in one fixed-width UTC layout, so text order is time order.
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)" +
+	// recursive_triggers makes INSERT OR REPLACE fire the DELETE triggers of
+	// the row it replaces; without it, REPLACE rewrites a signed note, a
+	// published consent or an audit row past the triggers that lock them.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=recursive_triggers(ON)" +
 		"&_timefmt=" + url.QueryEscape(sqliteTimeLayout)
 	u := (&url.URL{Scheme: "file", OmitHost: true, Path: path}).String()
 	w, err = sql.Open("sqlite3", u+"?"+pragmas+"&_txlock=immediate")
