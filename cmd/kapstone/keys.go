@@ -63,14 +63,15 @@ func runKeys(ctx context.Context, args []string, env *runEnv) error {
 func keysRotate(ctx context.Context, cfg *config, st *store.Store, log *slog.Logger, env *runEnv) error {
 	keys := st.Keyring()
 	path := cfg.dataKeyPath()
-	id, err := keys.AddKey()
-	if err != nil {
-		return err
-	}
 	// Saved before anything is sealed under it: no value is ever sealed
-	// under a key that exists only in memory.
-	if err := keys.Save(path); err != nil {
-		return fmt.Errorf("cannot write the new data key to %s (%v); nothing was re-encrypted and the file is as it was", path, unwrapPath(err))
+	// under a key that exists only in memory. AddKeyToFile locks the file
+	// and reads it afresh, so two rotations at once both keep their keys.
+	id, err := seal.AddKeyToFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot add a new data key to %s (%v); nothing was re-encrypted and the file is as it was", path, unwrapPath(err))
+	}
+	if !keys.Refresh() || !slices.Contains(keys.IDs(), id) {
+		return fmt.Errorf("the new data key %s is in %s but could not be loaded back; nothing was re-encrypted: run kapstone keys rotate again", id, path)
 	}
 	fmt.Fprintf(env.stdout, "kapstone: new data key %s added to %s\n", id, path)
 	res, err := st.ResealAll(ctx, store.System, func(column, row string, err error) {

@@ -289,6 +289,16 @@ func LoadOrCreate(path string) (*Keyring, error) {
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return k, err
 	}
+	// Two processes starting at once on a new install: the second finds
+	// the first one's file under the lock instead of writing over it.
+	unlock, err := lockFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if k, err = Load(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return k, err
+	}
 	k, err = New()
 	if err != nil {
 		return nil, err
@@ -352,4 +362,30 @@ func (k *Keyring) AddKey() (string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.add()
+}
+
+// AddKeyToFile adds a fresh key to the key file at path and makes it the
+// current one, returning its id. It holds an exclusive lock on the file
+// while it reads, adds and writes, and reads the file afresh under that
+// lock, so concurrent rotations (or instances sharing the file) each add
+// their key and none drops another's. Keyrings loaded from the file before
+// pick the key up with Refresh.
+func AddKeyToFile(path string) (string, error) {
+	unlock, err := lockFile(path)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	k, err := Load(path)
+	if err != nil {
+		return "", err
+	}
+	id, err := k.AddKey()
+	if err != nil {
+		return "", err
+	}
+	if err := k.Save(path); err != nil {
+		return "", err
+	}
+	return id, nil
 }

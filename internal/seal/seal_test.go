@@ -5,7 +5,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -112,5 +114,50 @@ func TestFileRotateReload(t *testing.T) {
 	os.WriteFile(path, []byte("# nothing\n"), 0o600)
 	if _, err := Load(path); err == nil {
 		t.Fatal("empty key file loaded")
+	}
+}
+
+// TestConcurrentAddKeyToFile: rotations running at once (separate
+// processes, or instances sharing the file) each keep their key; without
+// the lock and the fresh read, the last writer's file lacked the others'
+// keys, and values re-sealed under them no longer opened (review finding).
+func TestConcurrentAddKeyToFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data-key")
+	if _, err := LoadOrCreate(path); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	ids := make(chan string, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, err := AddKeyToFile(path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids <- id
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	k, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := range ids {
+		if !slices.Contains(k.IDs(), id) {
+			t.Errorf("key %s added by one rotation is missing from the file", id)
+		}
+	}
+	if len(k.IDs()) != n+1 {
+		t.Errorf("file holds %d keys, want %d", len(k.IDs()), n+1)
 	}
 }
