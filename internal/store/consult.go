@@ -389,6 +389,15 @@ func (s *Store) CancelAppointment(ctx context.Context, actor Actor, patientID, i
 		if ap.Outcome != "" {
 			return clinic.FieldErrors{"reason": "This appointment already happened (or was missed); it cannot be cancelled."}.Err()
 		}
+		// A note belongs to its appointment, and a cancelled appointment's
+		// note could no longer be opened: a documented appointment stays.
+		var notes int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM notes WHERE appointment_id = $1`, id).Scan(&notes); err != nil {
+			return err
+		}
+		if notes > 0 {
+			return clinic.FieldErrors{"reason": "This appointment has a clinical note (a draft or signed), so it stays on the record and cannot be cancelled. Record it as attended or missed instead."}.Err()
+		}
 		now := s.now()
 		_, err = tx.Exec(ctx, `UPDATE appointments SET cancelled_at = $1, cancelled_by = $2, cancel_reason = $3, sequence = sequence + 1, updated_at = $1 WHERE id = $4`, now, actor.UserID, reason, id)
 		e.ObjectType, e.ObjectID, e.Detail = "appointment", id, ap.Kind
