@@ -160,7 +160,7 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 			t.Fatal(err)
 		}
 		mp.ids[p.key]["appointment"] = ap.ID
-		if _, err := f.St.SaveNoteDraft(ctx, owner, p.pt.ID, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": c[4].text}}); err != nil {
+		if _, err := f.St.SaveNoteDraft(ctx, owner, p.pt.ID, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": c[5].text}}); err != nil {
 			t.Fatalf("note of %s: %v", p.key, err)
 		}
 		if err := f.St.PostConsult(ctx, owner, p.pt.ID, c[1].text); err != nil {

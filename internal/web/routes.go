@@ -136,9 +136,9 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/clearance", signedIn, auth.PermCaseload, s.staff.Clearance},
 		{"POST /patients/{patient}/consult", signedIn, auth.PermCaseload, s.staff.Consult},
 		{"POST /patients/{patient}/preparation", signedIn, auth.PermCaseload, s.staff.ChartPreparation},
-		{"POST /patients/{patient}/consents/paper", signedIn, auth.PermCaseload, s.staff.ConsentPaper},
-		{"POST /patients/{patient}/consents/{signature}/revoke", signedIn, auth.PermCaseload, s.staff.ConsentRevoke},
-		{"GET /patients/{patient}/consents/{signature}/scan", signedIn, auth.PermCaseload, s.staff.ConsentScan},
+		{"POST /patients/{patient}/consents/paper", signedIn, auth.PermCaseload, s.notes.ConsentPaper},
+		{"POST /patients/{patient}/consents/{signature}/revoke", signedIn, auth.PermCaseload, s.notes.ConsentRevoke},
+		{"GET /patients/{patient}/consents/{signature}/scan", signedIn, auth.PermCaseload, s.notes.ConsentScan},
 		{"POST /patients/{patient}/prescription", signedIn, auth.PermCaseload, s.staff.PrescriptionRecord},
 		{"POST /patients/{patient}/prescription/adjust", signedIn, auth.PermCaseload, s.staff.PrescriptionAdjust},
 		{"POST /patients/{patient}/prescription/end", signedIn, auth.PermCaseload, s.staff.PrescriptionEnd},
@@ -150,16 +150,16 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/measures", signedIn, auth.PermCaseload, s.staff.AssignMeasure},
 		{"POST /patients/{patient}/measures/{instrument}/end", signedIn, auth.PermCaseload, s.staff.EndMeasure},
 		// The outcome summary as a PDF, for a partner prescriber or an insurer (issue 16).
-		{"GET /patients/{patient}/outcome-summary.pdf", signedIn, auth.PermCaseload, s.staff.OutcomeSummaryPDF},
+		{"GET /patients/{patient}/outcome-summary.pdf", signedIn, auth.PermCaseload, s.notes.OutcomeSummaryPDF},
 		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
 		// Psychotherapy notes: each its author's alone (the store checks the
 		// author; anyone else is told it does not exist).
-		{"GET /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.staff.PsychNoteList},
-		{"GET /patients/{patient}/psychnotes/new", signedIn, auth.PermPsychNote, s.staff.PsychNoteNew},
-		{"POST /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.staff.PsychNoteCreate},
-		{"GET /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.staff.PsychNoteEdit},
-		{"POST /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.staff.PsychNoteSave},
+		{"GET /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.notes.PsychNoteList},
+		{"GET /patients/{patient}/psychnotes/new", signedIn, auth.PermPsychNote, s.notes.PsychNoteNew},
+		{"POST /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.notes.PsychNoteCreate},
+		{"GET /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.notes.PsychNoteEdit},
+		{"POST /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.notes.PsychNoteSave},
 
 		// Staff: clinical notes (issue 16). A draft posted after the
 		// session ended is carried through sign-in (carriesDraft).
