@@ -72,7 +72,8 @@ func consentDoc(x *store.ConsentExport, now time.Time, loc *time.Location) pdfdo
 		Zone:        loc,
 	}
 	if g.RevokedAt != nil {
-		d.Blocks = append(d.Blocks, pdfdoc.Paragraph{Text: "REVOKED " + g.RevokedAt.In(loc).Format(pdfTime) + ": this consent no longer holds. See the revocation at the end."})
+		d.Blocks = append(d.Blocks, pdfdoc.Heading{Text: "REVOKED " + g.RevokedAt.In(loc).Format(pdfTime)},
+			pdfdoc.Paragraph{Text: "This consent no longer holds. Who revoked it and why is at the end, under the signature."}, pdfdoc.Rule{})
 	}
 	d.Blocks = append(d.Blocks, pdfdoc.Markdown(doc.Body)...)
 	lines := []pdfdoc.Field{{Label: "Agreed", Value: "Yes: the patient agreed to the text above, and typed their full name as their signature."}}
@@ -94,7 +95,7 @@ func consentDoc(x *store.ConsentExport, now time.Time, loc *time.Location) pdfdo
 	if g.Method == "paper" {
 		label = "Patient's signature (on paper)"
 	}
-	d.Blocks = append(d.Blocks, pdfdoc.Signature{Label: label, Name: g.TypedName, At: g.SignedAt, Hash: g.TextHash, Lines: lines})
+	d.Blocks = append(d.Blocks, pdfdoc.Signature{Label: label, Name: g.TypedName, At: g.SignedAt, Hash: "sha256:" + g.TextHash, Lines: lines})
 	if g.RevokedAt != nil {
 		by := g.RevokedBy
 		if by == "" {
