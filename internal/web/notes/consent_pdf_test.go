@@ -37,7 +37,7 @@ func TestConsentPDF(t *testing.T) {
 	if page := f.Do("GET", "/portal/consents/kap_informed_consent", nil, pat); !strings.Contains(page.Body, `href="`+own+`" download>`) {
 		t.Fatal("the portal's consent page has no link to the patient's copy")
 	}
-	if chart := f.Do("GET", "/patients/"+f.PA.ID, nil, thea); !strings.Contains(chart.Body, `href="`+staff+`" download>Download PDF</a>`) {
+	if chart := f.Do("GET", "/patients/"+f.PA.ID, nil, thea); !strings.Contains(chart.Body, `href="`+staff+`" download>Download the signed consent (PDF)</a>`) {
 		t.Fatal("the chart's consents section has no Download PDF link")
 	}
 
