@@ -261,7 +261,10 @@ var notRendered = map[string]string{
 	"GET /reset/{token}":                         "a single-use link page (TestAuthAttacks)",
 
 	// Issue 16's PDF.
-	"GET /patients/{patient}/outcome-summary.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/staff TestOutcomeSummaryPDF)",
+	"GET /patients/{patient}/outcome-summary.pdf":                 "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestOutcomeSummaryPDF)",
+	"GET /patients/{patient}/appointments/{appointment}/note.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestNotePDF)",
+	"GET /patients/{patient}/consents/{signature}/consent.pdf":    "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestConsentPDF)",
+	"GET /portal/consents/{kind}/{signature}/consent.pdf":         "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestConsentPDF)",
 }
 
 // hookHits records the hook's calls with the page each came from.

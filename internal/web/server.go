@@ -68,6 +68,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		notes:   notes.New(app),
 	}
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in
+	s.notes.ChartForm = s.staff.ChartForm         // a failed consent form shown on the chart
 	s.handler = s.routes()
 	return s, nil
 }

@@ -1,7 +1,9 @@
-// Package notes is the clinicians' clinical (progress) notes (issue 16,
-// items 1 to 3): the note page of one appointment and a patient's list of
-// notes. It is kept apart from the staff face only for size; the chart
-// (staff) links to it and lists the notes itself.
+// Package notes is the signed clinical record (issue 16): clinical
+// (progress) notes with their addenda, psychotherapy notes, consents
+// signed on paper and their revocation, and the PDFs made of them (a
+// signed note, a signed consent, the outcome summary). It is kept apart
+// from the staff face for size; the chart (staff) links to it and lists
+// the notes, psychotherapy notes and consents itself.
 package notes
 
 import (
@@ -20,6 +22,9 @@ import (
 // Handlers serves the notes routes. It embeds the shared shell state.
 type Handlers struct {
 	*shell.App
+	// ChartForm shows the chart again with a failed chart form's errors
+	// at its section (staff's chart page, wired by the server).
+	ChartForm func(w http.ResponseWriter, r *http.Request, errors map[string]string, posted string, form url.Values)
 }
 
 // New returns the notes handlers over the shared state.

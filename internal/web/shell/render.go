@@ -512,6 +512,10 @@ func actionWords(action string) string {
 		return "Read your check-in answers and scores"
 	case "outcome_summary.export":
 		return "Downloaded a summary of your scores as a PDF"
+	case "note.export":
+		return "Downloaded a signed clinical note as a PDF"
+	case "consent.export":
+		return "Downloaded a consent you signed as a PDF"
 	case "timeline.read":
 		return "Read the history of your treatment"
 	case "intake.history":

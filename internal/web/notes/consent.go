@@ -1,4 +1,4 @@
-package staff
+package notes
 
 import (
 	"errors"
@@ -11,34 +11,6 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/shell"
 )
-
-// consentSection is the chart's consents section: each kind's status, its
-// signature block, and (for the care team) recording a paper signature
-// and revoking.
-type consentSection struct {
-	PatientID string
-	Consents  []store.Consent
-	CanSign   bool // on the care team (emergency access reads only)
-}
-
-// consentSection loads the chart's consents section.
-func (s *Handlers) consentSection(r *http.Request, patientID string) (any, error) {
-	ctx := r.Context()
-	actor := s.Actor(r)
-	cs, err := s.Store.PatientConsents(ctx, actor, patientID)
-	if err != nil {
-		return nil, err
-	}
-	team, err := s.Store.CareTeam(ctx, actor, patientID)
-	if err != nil {
-		return nil, err
-	}
-	sec := &consentSection{PatientID: patientID, Consents: cs}
-	for _, m := range team {
-		sec.CanSign = sec.CanSign || m.User.ID == actor.UserID
-	}
-	return sec, nil
-}
 
 // ConsentPaper records a paper signature with its scan (a multipart
 // upload: kind, document, typed_name, scan). A form that cannot be saved
@@ -68,7 +40,7 @@ func (s *Handlers) ConsentPaper(w http.ResponseWriter, r *http.Request) {
 	if len(fe) == 0 {
 		fe = map[string]string{"kind": "Choose the consent the paper is for."}
 	}
-	s.patientPage(w, r, patientData{Errors: fe, Posted: posted, Form: vals}, http.StatusUnprocessableEntity)
+	s.ChartForm(w, r, fe, posted, vals)
 }
 
 // ConsentRevoke records the revocation of a signature, with the reason.
@@ -89,7 +61,7 @@ func (s *Handlers) ConsentRevoke(w http.ResponseWriter, r *http.Request) {
 		if clinic.ConsentKindTitle(kind) == "" {
 			posted = "consents"
 		}
-		s.patientPage(w, r, patientData{Errors: fields, Posted: posted, Form: r.PostForm}, http.StatusUnprocessableEntity)
+		s.ChartForm(w, r, fields, posted, r.PostForm)
 		return
 	}
 	if err != nil {

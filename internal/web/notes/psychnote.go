@@ -1,4 +1,4 @@
-package staff
+package notes
 
 import (
 	"net/http"
@@ -15,33 +15,12 @@ import (
 
 // Psychotherapy notes (issue 16 item 4; SECURITY.md 1.2): the author's own
 // notes on a patient, kept apart from the record. Only the author ever
-// sees one: the chart shows the viewer their own (psychNoteSection), and
+// sees one: the chart shows the viewer their own (staff's psychNoteSection), and
 // the note's page is refused to anyone else by the store, answered as a
 // page that does not exist.
 
-// psychNoteChartLimit is how many of the viewer's notes the chart lists.
-const psychNoteChartLimit = 5
-
 // psychNotePageSize is how many notes a page of the full list shows.
 const psychNotePageSize = 20
-
-// psychNoteSection is the chart's "My psychotherapy notes" section.
-type psychNoteSection struct {
-	PatientID string
-	Notes     []store.PsychNote
-	More      bool
-}
-
-// psychNoteSection loads the viewer's own notes for the chart. The caller
-// checks first that the policy allows the viewer psychotherapy notes on
-// this patient (so emergency access and admins never ask).
-func (s *Handlers) psychNoteSection(r *http.Request, patientID string) (any, error) {
-	notes, more, err := s.Store.PsychNotes(r.Context(), s.Actor(r), patientID, store.PsychNotePage{Limit: psychNoteChartLimit})
-	if err != nil {
-		return nil, err
-	}
-	return &psychNoteSection{PatientID: patientID, Notes: notes, More: more}, nil
-}
 
 // psychNoteListData is the page listing the viewer's notes on one patient.
 type psychNoteListData struct {
@@ -65,7 +44,7 @@ func (s *Handlers) PsychNoteList(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	p, _, ok := s.pathPatient(w, r)
+	p, ok := s.pathPatient(w, r)
 	if !ok {
 		return
 	}
@@ -112,7 +91,7 @@ func (s *Handlers) psychNoteAppointments(r *http.Request, patientID, keep string
 // psychNotePage renders the note page with d, filling in the patient and
 // the appointments.
 func (s *Handlers) psychNotePage(w http.ResponseWriter, r *http.Request, d psychNoteData, status int) {
-	p, _, ok := s.pathPatient(w, r)
+	p, ok := s.pathPatient(w, r)
 	if !ok {
 		return
 	}
@@ -210,4 +189,16 @@ func (s *Handlers) PsychNoteSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	shell.SeeOther(w, r, "/patients/"+url.PathEscape(r.PathValue("patient"))+"/psychnotes/"+n.ID+"?done=saved", "psychnote")
+}
+
+// pathPatient is the patient the URL names ({patient}). When it cannot be
+// read, pathPatient has already answered the request (as Error does) and
+// ok is false.
+func (s *Handlers) pathPatient(w http.ResponseWriter, r *http.Request) (p *store.Patient, ok bool) {
+	p, _, err := s.Store.FindPatient(r.Context(), s.Actor(r), r.PathValue("patient"))
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, false
+	}
+	return p, true
 }

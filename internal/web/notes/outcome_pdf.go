@@ -1,4 +1,4 @@
-package staff
+package notes
 
 import (
 	"fmt"
@@ -38,26 +38,13 @@ func (s *Handlers) OutcomeSummaryPDF(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `attachment; filename="outcome-summary-`+now.In(loc).Format("2006-01-02")+`.pdf"`)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(pdf)
+	sendPDF(w, "outcome-summary-"+now.In(loc).Format("2006-01-02")+".pdf", pdf)
 }
 
 // outcomeSummaryDoc lays out the summary: who it is about, then each
 // questionnaire's outcome, chart and scores, in loc (the practice's zone).
 func outcomeSummaryDoc(sum *store.OutcomeSummary, preparer string, now time.Time, loc *time.Location) pdfdoc.Document {
-	p := sum.Patient
-	name := p.DisplayName
-	if p.LegalName != "" && p.LegalName != p.DisplayName {
-		name = p.LegalName + " (goes by " + p.DisplayName + ")"
-	}
-	dob := "Not recorded"
-	if d, err := time.Parse("2006-01-02", p.BirthDate); err == nil {
-		dob = d.Format("January 2, 2006")
-	}
+	name, dob := patientLines(sum.Patient)
 	meta := []pdfdoc.Field{{Label: "Patient", Value: name}, {Label: "Date of birth", Value: dob}, {Label: "Practice", Value: sum.Practice.Name}}
 	if sum.Therapist != "" {
 		meta = append(meta, pdfdoc.Field{Label: "Therapist", Value: sum.Therapist})

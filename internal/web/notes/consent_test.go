@@ -1,4 +1,4 @@
-package staff_test
+package notes_test
 
 import (
 	"net/http"
