@@ -71,15 +71,6 @@ func sealedOf(table, column string) sealedColumn {
 // handles, so a running server waits on it for a moment at most.
 const sealBatch = 100
 
-// sealPrefix starts every sealed value (seal's format "seal1:<key id>:...").
-const sealPrefix = "seal1:"
-
-// sealedWhere selects a column's sealed values (exactly, unlike LIKE,
-// which ignores case on SQLite).
-func sealedWhere(col string) string {
-	return fmt.Sprintf("substr(%s, 1, %d) = '%s'", col, len(sealPrefix), sealPrefix)
-}
-
 // errNoKeyring is returned by writes of sealed values when no data key is loaded.
 var errNoKeyring = errors.New("no data key is loaded, so a secret cannot be stored: set the store's keyring (Store.SetKeyring)")
 

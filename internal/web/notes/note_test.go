@@ -32,8 +32,6 @@ func noteForm(version, data string) url.Values {
 	return url.Values{"format": {"dap"}, "version": {version}, "section_data": {data}, "section_assessment": {"Ready."}, "section_plan": {"Dosing on Friday."}}
 }
 
-var versionRE = regexp.MustCompile(`name="version" value="(\d+)"`)
-
 // TestNotePage: a therapist writes a note from the appointment, saves it
 // without JavaScript and in the background, is refused a stale save with
 // both texts shown, signs it with the attestation, and then nothing
