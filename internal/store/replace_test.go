@@ -25,7 +25,7 @@ func TestLockedRowsRefuseReplace(t *testing.T) {
 		t.Fatal(err)
 	}
 	in.Version, in.Attest = n.Version, true
-	if n, err = s.SignNote(ctx, pr.thea, pr.p.ID, appt, in); err != nil {
+	if _, err = s.SignNote(ctx, pr.thea, pr.p.ID, appt, in); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.AddNoteAddendum(ctx, pr.thea, pr.p.ID, appt, clinic.AddendumAmendment, "Added later."); err != nil {
