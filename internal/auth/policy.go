@@ -25,9 +25,9 @@ const (
 	// never from the care team.
 	RelCosigner
 	RelEmergency // a clinician outside the team with a live break-glass grant
-	RelTeam               // on the patient's care team
-	RelOwner              // the therapist who owns the case
-	RelSelf               // the patient themself; the author of a post; the owner of a profile
+	RelTeam      // on the patient's care team
+	RelOwner     // the therapist who owns the case
+	RelSelf      // the patient themself; the author of a post; the owner of a profile
 )
 
 // Relations lists every relation, from none to closest.

@@ -121,7 +121,7 @@ func TestSignedCosignHash(t *testing.T) {
 			t.Errorf("a change of the %s still verifies", name)
 		}
 	}
-	if c.Verify(h[:70] + "0") && h[70] != '0' {
+	if c.Verify(h[:70]+"0") && h[70] != '0' {
 		t.Error("a changed hash verifies")
 	}
 	// The time is kept to the second, in UTC, as the databases keep it.

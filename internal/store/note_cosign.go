@@ -25,11 +25,11 @@ import (
 
 // NoteReturn is a note its co-signer returned to its author.
 type NoteReturn struct {
-	ByName     string
-	At         time.Time
-	Comment    string
-	SignedAt   time.Time // when the author had signed the version returned
-	ContentHash string   // that version's hash
+	ByName      string
+	At          time.Time
+	Comment     string
+	SignedAt    time.Time // when the author had signed the version returned
+	ContentHash string    // that version's hash
 }
 
 // CosignVerified reports whether the note's co-signature matches the note
