@@ -168,6 +168,13 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/appointments/{appointment}/note", signedIn, auth.PermNoteWrite, s.notes.NoteSave},
 		{"POST /patients/{patient}/appointments/{appointment}/note/sign", signedIn, auth.PermNoteWrite, s.notes.NoteSign},
 		{"POST /patients/{patient}/appointments/{appointment}/note/addenda", signedIn, auth.PermNoteWrite, s.notes.NoteAddendum},
+		// Co-signature: the supervisor named for a note's author reads that
+		// note (not the chart) and co-signs or returns it; the store works
+		// out the relation from the note (auth.RelCosigner).
+		{"GET /notes/cosign", signedIn, auth.PermNoteCosign, s.notes.CosignList},
+		{"GET /notes/cosign/{note}", signedIn, auth.PermNoteCosign, s.notes.Cosign},
+		{"POST /notes/cosign/{note}", signedIn, auth.PermNoteCosign, s.notes.CosignSign},
+		{"POST /notes/cosign/{note}/return", signedIn, auth.PermNoteCosign, s.notes.CosignReturn},
 
 		// Staff: the dosing session.
 		{"POST /patients/{patient}/dosing", signedIn, auth.PermDosing, s.staff.DosingStart},
@@ -203,6 +210,8 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/users", signedIn, auth.PermAccounts, s.admin.Users},
 		{"GET /admin/users/new", signedIn, auth.PermAccounts, s.admin.UserNewForm},
 		{"POST /admin/users", signedIn, auth.PermAccounts, s.admin.UserInvite},
+		{"GET /admin/users/{user}", signedIn, auth.PermAccounts, s.admin.StaffUser},
+		{"POST /admin/users/{user}/supervisor", signedIn, auth.PermAccounts, s.admin.StaffUserSupervisor},
 		{"POST /admin/users/{user}/disable", signedIn, auth.PermAccounts, s.admin.UserDisable},
 		{"POST /admin/users/{user}/enable", signedIn, auth.PermAccounts, s.admin.UserEnable},
 		{"POST /admin/users/{user}/reset-password", signedIn, auth.PermAccounts, s.admin.UserResetPassword},
