@@ -160,7 +160,7 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 			t.Fatal(err)
 		}
 		mp.ids[p.key]["appointment"] = ap.ID
-		cn, err := f.St.SaveNoteDraft(ctx, owner, p.pt.ID, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": c[4].text}})
+		cn, err := f.St.SaveNoteDraft(ctx, owner, p.pt.ID, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": c[5].text}})
 		if err != nil {
 			t.Fatalf("note of %s: %v", p.key, err)
 		}

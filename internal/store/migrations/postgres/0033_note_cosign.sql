@@ -67,3 +67,25 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+-- Late notes: an attended appointment whose note is not signed more than
+-- the practice's number of days after it. appointments.note_signed_at is
+-- set by the database when the appointment's note becomes signed (a
+-- signed note never changes back, so the mark never goes stale), so the
+-- late list reads only appointments still owed a note, through the
+-- partial indexes below, however many notes were signed before.
+ALTER TABLE appointments ADD COLUMN note_signed_at TIMESTAMPTZ;
+UPDATE appointments SET note_signed_at = (SELECT coalesce(n.cosigned_at, n.signed_at) FROM notes n
+    WHERE n.appointment_id = appointments.id AND n.status = 'signed');
+CREATE FUNCTION kapstone_note_signed_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE appointments SET note_signed_at = coalesce(NEW.cosigned_at, NEW.signed_at) WHERE id = NEW.appointment_id;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER notes_signed_mark AFTER INSERT OR UPDATE OF status ON notes
+    FOR EACH ROW WHEN (NEW.status = 'signed') EXECUTE FUNCTION kapstone_note_signed_mark();
+CREATE INDEX appointments_note_due ON appointments (clinician_id, starts_at)
+    WHERE outcome = 'attended' AND cancelled_at IS NULL AND note_signed_at IS NULL;
+CREATE INDEX appointments_note_due_all ON appointments (starts_at)
+    WHERE outcome = 'attended' AND cancelled_at IS NULL AND note_signed_at IS NULL;

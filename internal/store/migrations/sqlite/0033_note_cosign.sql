@@ -50,3 +50,23 @@ WHEN OLD.status = 'awaiting_cosign' AND (NEW.status NOT IN ('awaiting_cosign', '
     OR (NEW.status = 'draft' AND (NEW.signed_by <> '' OR NEW.signed_at IS NOT NULL OR NEW.content_hash <> ''
         OR NEW.cosigner_id <> '' OR NEW.cosigned_at IS NOT NULL OR NEW.cosign_hash <> '')))
 BEGIN SELECT RAISE(ABORT, 'a signed note cannot change'); END;
+
+-- Late notes: an attended appointment whose note is not signed more than
+-- the practice's number of days after it. appointments.note_signed_at is
+-- set by the database when the appointment's note becomes signed (a
+-- signed note never changes back, so the mark never goes stale), so the
+-- late list reads only appointments still owed a note, through the
+-- partial indexes below, however many notes were signed before.
+ALTER TABLE appointments ADD COLUMN note_signed_at TIMESTAMP;
+UPDATE appointments SET note_signed_at = (SELECT coalesce(n.cosigned_at, n.signed_at) FROM notes n
+    WHERE n.appointment_id = appointments.id AND n.status = 'signed');
+CREATE TRIGGER notes_signed_mark AFTER UPDATE OF status ON notes
+WHEN NEW.status = 'signed'
+BEGIN UPDATE appointments SET note_signed_at = coalesce(NEW.cosigned_at, NEW.signed_at) WHERE id = NEW.appointment_id; END;
+CREATE TRIGGER notes_signed_mark_insert AFTER INSERT ON notes
+WHEN NEW.status = 'signed'
+BEGIN UPDATE appointments SET note_signed_at = coalesce(NEW.cosigned_at, NEW.signed_at) WHERE id = NEW.appointment_id; END;
+CREATE INDEX appointments_note_due ON appointments (clinician_id, starts_at)
+    WHERE outcome = 'attended' AND cancelled_at IS NULL AND note_signed_at IS NULL;
+CREATE INDEX appointments_note_due_all ON appointments (starts_at)
+    WHERE outcome = 'attended' AND cancelled_at IS NULL AND note_signed_at IS NULL;
