@@ -52,6 +52,9 @@ type Note struct {
 	Returned *NoteReturn
 	// PatientName is the patient's name, read for the co-signer's page.
 	PatientName string
+	// tmpl is the practice's template of the appointment kind as read
+	// with the note (note_template.go).
+	tmpl *clinic.NoteTemplate
 }
 
 // NoteAddendum is one signed addendum to a note.
@@ -90,8 +93,14 @@ func (n *Note) Verify() bool {
 	return n.Locked() && n.SignedAt != nil && n.Signed().Verify(n.ContentHash)
 }
 
-// Template is the starter template of the note's appointment kind.
-func (n *Note) Template() clinic.NoteTemplate { return clinic.NoteTemplateFor(n.Kind) }
+// Template is the starter template of the note's appointment kind: the
+// practice's, as read with the note, or kapstone's default.
+func (n *Note) Template() clinic.NoteTemplate {
+	if n.tmpl != nil {
+		return *n.tmpl
+	}
+	return clinic.DefaultNoteTemplate(n.Kind)
+}
 
 // NoteInput is a save of the note form: the format, the text of each
 // section by key, and the draft version the form was made from (0 for a
@@ -151,6 +160,11 @@ func noteIn(ctx context.Context, tx *Tx, patientID, appointmentID string, lock b
 		return nil, err
 	}
 	n.AppointmentAt = n.AppointmentAt.UTC()
+	tmpl, _, err := noteTemplateIn(ctx, tx, n.Kind)
+	if err != nil {
+		return nil, err
+	}
+	n.tmpl = &tmpl
 	if lock {
 		if _, err := tx.Exec(ctx, `UPDATE notes SET draft_version = draft_version WHERE appointment_id = $1 AND patient_id = $2 AND status = 'draft'`,
 			appointmentID, patientID); err != nil {

@@ -172,6 +172,9 @@ func (s *Server) routeTable() []route {
 		// note (not the chart) and co-signs or returns it; the store works
 		// out the relation from the note (auth.RelCosigner).
 		{"GET /notes/cosign", signedIn, auth.PermNoteCosign, s.notes.CosignList},
+		// Late notes: a clinician's own appointments, the practice's for
+		// an administrator (the store decides which; metadata only).
+		{"GET /notes/late", signedIn, auth.PermStaffApp, s.notes.LateNotes},
 		{"GET /notes/cosign/{note}", signedIn, auth.PermNoteCosign, s.notes.Cosign},
 		{"POST /notes/cosign/{note}", signedIn, auth.PermNoteCosign, s.notes.CosignSign},
 		{"POST /notes/cosign/{note}/return", signedIn, auth.PermNoteCosign, s.notes.CosignReturn},
