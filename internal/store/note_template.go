@@ -109,3 +109,9 @@ func (s *Store) ResetNoteTemplate(ctx context.Context, actor Actor, kind string)
 		return s.setSettingDetail(ctx, tx, actor, noteTemplateKey(kind), "", "reset to kapstone's default")
 	})
 }
+
+// FormatTitle is the template's format for people ("SOAP").
+func (t PracticeNoteTemplate) FormatTitle() string {
+	f, _ := clinic.NoteFormatOf(t.Format)
+	return f.Title
+}

@@ -234,6 +234,12 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/emergency/{grant}/review", signedIn, auth.PermEmergencyReview, s.admin.EmergencyReview},
 		{"GET /admin/practice", signedIn, auth.PermSettings, s.admin.Practice},
 		{"POST /admin/practice", signedIn, auth.PermSettings, s.admin.PracticeSave},
+		// Note settings (issue 16): late after N days, templates per kind.
+		{"GET /admin/notes", signedIn, auth.PermSettings, s.admin.NoteSettings},
+		{"POST /admin/notes/late", signedIn, auth.PermSettings, s.admin.NoteLateDaysSave},
+		{"GET /admin/notes/templates/{kind}", signedIn, auth.PermSettings, s.admin.NoteTemplateForm},
+		{"POST /admin/notes/templates/{kind}", signedIn, auth.PermSettings, s.admin.NoteTemplateSave},
+		{"POST /admin/notes/templates/{kind}/reset", signedIn, auth.PermSettings, s.admin.NoteTemplateReset},
 		{"GET /admin/rooms", signedIn, auth.PermRooms, s.admin.Rooms},
 		{"POST /admin/rooms", signedIn, auth.PermRooms, s.admin.RoomCreate},
 		{"POST /admin/rooms/{room}/archive", signedIn, auth.PermRooms, s.admin.RoomArchive},
