@@ -70,6 +70,9 @@ func TestCosignFlow(t *testing.T) {
 		t.Fatalf("Theo's co-signature list = %d, %q", r.Status, r.Body)
 	}
 	webtest.CheckShell(t, "cosign list", r)
+	if b := f.Do("GET", "/patients", nil, theo).Body; !strings.Contains(b, "1 note awaiting your co-signature") {
+		t.Error("the supervisor's caseload has no co-signature badge")
+	}
 	cosign := "/notes/cosign/" + m[1]
 	if r := f.Do("GET", "/patients/"+f.PA.ID, nil, theo); r.Status != http.StatusNotFound {
 		t.Errorf("the supervisor reads the chart = %d", r.Status)

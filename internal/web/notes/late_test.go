@@ -31,6 +31,9 @@ func TestLateNotesPage(t *testing.T) {
 		t.Fatalf("Thea's late notes = %d %s", r.Status, r.Body)
 	}
 	webtest.CheckShell(t, "late notes", r)
+	if b := f.Do("GET", "/patients", nil, thea).Body; !strings.Contains(b, `href="/notes/late" class="badge badge-bad">1 late note</a>`) {
+		t.Error("the caseload has no late-notes badge")
+	}
 	if !strings.Contains(r.Body, `href="/notes/late"`) {
 		t.Error("the staff navigation has no Late notes link")
 	}
