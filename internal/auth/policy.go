@@ -357,6 +357,9 @@ var policy = map[Permission]map[clinic.Role]rels{
 //     makes its holder the patient.
 //   - A therapist not on the team may ask for emergency access; the
 //     partner prescriber may not.
+//   - The clinician an administrator named to co-sign a supervisee's notes
+//     reads each note waiting for them and co-signs or returns it
+//     (RelCosigner, a relation to that note alone, never to the chart).
 //
 // RoleSystem may only save settings, site pages and staff profiles,
 // manage accounts, add patients, make sign-in links and retry jobs.
