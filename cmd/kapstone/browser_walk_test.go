@@ -541,6 +541,14 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("therapist outcomes", "/outcomes", "#outcomes-title", walkBoth...)
 	w.look("therapist inquiries", "/inquiries", "#inbox-title", walkBoth...)
 	w.look("therapist account", "/account", "#hours", walkBoth...)
+	// Clinical notes (issue 16): Lena's late notes, the notes of Sam's she
+	// co-signs, one of them, and a signed note with both signatures.
+	w.look("therapist late-notes", "/notes/late", "main h1", walkBoth...)
+	w.look("therapist cosign-list", "/notes/cosign", "main h1", walkBoth...)
+	b.do(t, "cosign list", chromedp.Navigate(in.url+"/notes/cosign"), chromedp.WaitVisible(chromedp.CSS(".cosign-list a")))
+	w.look("therapist cosign", run1(t, b, "cosign link", chromedp.Evaluate[string](`document.querySelector('.cosign-list a').getAttribute('href')`)), "#cosign", walkBoth...)
+	b.do(t, "jordan notes", chromedp.Navigate(in.url+jordan), chromedp.WaitVisible(chromedp.CSS("#notes .note-list a")))
+	w.look("therapist signed-note", run1(t, b, "note link", chromedp.Evaluate[string](`document.querySelector('#notes .note-list a').getAttribute('href')`)), "#signature", walkBoth...)
 	b.do(t, "tablet", chromedp.EmulateViewport(walkTablet.w, walkTablet.h), chromedp.Navigate(in.url+jordan), chromedp.WaitVisible(chromedp.ID("dosing-title")),
 		chromedp.Click(chromedp.CSS(`#dosing form button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("gate-title")))
 	gate := run1(t, b, "session address", chromedp.Location())
@@ -607,6 +615,9 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("admin jobs", "/admin/jobs", "main h1", walkBoth...)
 	w.look("admin website", "/admin/site", "#site-title", walkBoth...)
 	w.look("admin rooms", "/admin/rooms", "#rooms-title", walkBoth...)
+	w.look("admin note-settings", "/admin/notes", "#templates", walkBoth...)
+	w.look("admin note-template", "/admin/notes/templates/dosing", "main h1", walkBoth...)
+	w.look("admin late-notes", "/notes/late", "main h1", walkBoth...)
 	w.look("admin consents", "/admin/consents", "#consents-title", walkBoth...)
 	w.look("admin consent", "/admin/consents/kap_informed_consent", "#consent-title", walkBoth...)
 	signOut("admin")

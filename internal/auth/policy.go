@@ -17,18 +17,24 @@ type Relation int
 
 // Relations, from none to closest.
 const (
-	RelNone      Relation = iota
-	RelEmergency          // a clinician outside the team with a live break-glass grant
-	RelTeam               // on the patient's care team
-	RelOwner              // the therapist who owns the case
-	RelSelf               // the patient themself; the author of a post; the owner of a profile
+	RelNone Relation = iota
+	// RelCosigner is the clinician named to co-sign one clinical note
+	// (the supervisor an administrator set for its author), asking about
+	// that note: it reaches the note and nothing else of the patient's
+	// record. The store works it out from the note (notes.cosigner_id),
+	// never from the care team.
+	RelCosigner
+	RelEmergency // a clinician outside the team with a live break-glass grant
+	RelTeam      // on the patient's care team
+	RelOwner     // the therapist who owns the case
+	RelSelf      // the patient themself; the author of a post; the owner of a profile
 )
 
 // Relations lists every relation, from none to closest.
-var Relations = []Relation{RelNone, RelEmergency, RelTeam, RelOwner, RelSelf}
+var Relations = []Relation{RelNone, RelCosigner, RelEmergency, RelTeam, RelOwner, RelSelf}
 
 func (r Relation) String() string {
-	return [...]string{"none", "emergency", "team", "owner", "self"}[r]
+	return [...]string{"none", "cosigner", "emergency", "team", "owner", "self"}[r]
 }
 
 // Permission is something a user may do: with a patient's record, with a
@@ -112,6 +118,12 @@ const (
 	// PermNoteWrite is writing and signing one's own clinical notes and
 	// adding signed addenda, for a patient on one's care team (a write).
 	PermNoteWrite Permission = "note.write"
+	// PermNoteCosign is reading a clinical note one must co-sign (as the
+	// supervisor of its author) and co-signing it or returning it with a
+	// comment: only in RelCosigner, a relation to the one note, so a
+	// supervisor outside the care team reads that note and nothing else
+	// of the record (deny by default; every read and step is audited).
+	PermNoteCosign Permission = "note.cosign"
 )
 
 // Permissions on a user's own things: the relation is RelSelf for their
@@ -194,7 +206,7 @@ const (
 var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
-	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite,
+	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
@@ -233,7 +245,7 @@ var (
 // EmergencyWrites names it (TestEmergencyReadOnly holds the table to this).
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
-	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent, PermNoteWrite,
+	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -288,6 +300,9 @@ var policy = map[Permission]map[clinic.Role]rels{
 	PermConsent:   {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermNoteRead:  {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermNoteWrite: {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	// Co-signature: the clinician named to co-sign the note, in that
+	// relation only (on the care team or not; never admins).
+	PermNoteCosign: {clinic.RoleTherapist: relSet(RelCosigner), clinic.RolePrescriber: relSet(RelCosigner)},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
@@ -342,6 +357,9 @@ var policy = map[Permission]map[clinic.Role]rels{
 //     makes its holder the patient.
 //   - A therapist not on the team may ask for emergency access; the
 //     partner prescriber may not.
+//   - The clinician an administrator named to co-sign a supervisee's notes
+//     reads each note waiting for them and co-signs or returns it
+//     (RelCosigner, a relation to that note alone, never to the chart).
 //
 // RoleSystem may only save settings, site pages and staff profiles,
 // manage accounts, add patients, make sign-in links and retry jobs.

@@ -333,3 +333,42 @@ func hashOf(b []byte) string {
 func sameHash(want, got string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
+
+// DefaultNoteTemplate is kapstone's own starter template for an
+// appointment of kind (NoteTemplateFor), what "reset to kapstone's
+// default" restores.
+func DefaultNoteTemplate(kind string) NoteTemplate { return NoteTemplateFor(kind) }
+
+// MaxNotePrompt is the longest section prompt of a template, in
+// characters.
+const MaxNotePrompt = 400
+
+// CheckNoteTemplate checks and tidies a practice's template for an
+// appointment kind: a known format (EInvalid at "format"), and a prompt
+// per section of that format, each on one line and at most MaxNotePrompt
+// characters (at "prompt_<key>"); an empty prompt means the format's
+// general one, and prompts for sections the format does not have are
+// dropped.
+func CheckNoteTemplate(t NoteTemplate) (NoteTemplate, error) {
+	fe := FieldErrors{}
+	f, ok := NoteFormatOf(t.Format)
+	if !ok {
+		fe.Add("format", "Choose SOAP, DAP or BIRP.")
+		return t, fe.Err()
+	}
+	out := NoteTemplate{Kind: t.Kind, Format: t.Format, Prompts: map[string]string{}}
+	for _, s := range f.Sections {
+		p := strings.TrimSpace(t.Prompts[s.Key])
+		field := "prompt_" + s.Key
+		switch {
+		case utf8.RuneCountInString(p) > MaxNotePrompt:
+			fe.Add(field, "Keep the prompt to at most 400 characters.")
+		case !SingleLine(p):
+			fe.Add(field, "Write the prompt on one line.")
+		}
+		if p != "" {
+			out.Prompts[s.Key] = p
+		}
+	}
+	return out, fe.Err()
+}

@@ -262,3 +262,39 @@ func TestSignedAddendumHash(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckNoteTemplate(t *testing.T) {
+	long := strings.Repeat("x", MaxNotePrompt+1)
+	tests := []struct {
+		name  string
+		in    NoteTemplate
+		field string // "" when valid
+		want  map[string]string
+	}{
+		{"prompts of the format kept, trimmed", NoteTemplate{Kind: "dosing", Format: NoteDAP, Prompts: map[string]string{"data": " What happened. ", "plan": "Next."}}, "", map[string]string{"data": "What happened.", "plan": "Next."}},
+		{"other sections dropped, empty means general", NoteTemplate{Kind: "dosing", Format: NoteBIRP, Prompts: map[string]string{"data": "x", "behavior": ""}}, "", map[string]string{}},
+		{"unknown format", NoteTemplate{Kind: "dosing", Format: "essay"}, "format", nil},
+		{"too long", NoteTemplate{Kind: "dosing", Format: NoteSOAP, Prompts: map[string]string{"plan": long}}, "prompt_plan", nil},
+		{"two lines", NoteTemplate{Kind: "dosing", Format: NoteSOAP, Prompts: map[string]string{"objective": "a\nb"}}, "prompt_objective", nil},
+	}
+	for _, tt := range tests {
+		got, err := CheckNoteTemplate(tt.in)
+		if tt.field == "" {
+			if err != nil || len(got.Prompts) != len(tt.want) {
+				t.Errorf("%s: = %+v, %v", tt.name, got, err)
+			}
+			for k, v := range tt.want {
+				if got.Prompts[k] != v {
+					t.Errorf("%s: prompt %s = %q, want %q", tt.name, k, got.Prompts[k], v)
+				}
+			}
+			continue
+		}
+		if e, _ := err.(*Error); e == nil || e.Fields[tt.field] == "" {
+			t.Errorf("%s: error %v, want one at %s", tt.name, err, tt.field)
+		}
+	}
+	if d := DefaultNoteTemplate("integration"); d.Format != NoteDAP || d.Prompts["data"] == "" {
+		t.Errorf("DefaultNoteTemplate(integration) = %+v", d)
+	}
+}

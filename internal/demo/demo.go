@@ -532,12 +532,14 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		return nil, err
 	}
 	prescriber := ids["priya.natarajan@riverbend-medical.example"]
+	seeded := map[string]*store.Patient{} // by name, for the notes
 	for spec, pp := range patientPeople {
 		owner := store.Actor{UserID: ids[pp.owner], Role: clinic.RoleTherapist}
 		pt := &store.Patient{DisplayName: pp.name, Email: pp.email}
 		if err := st.CreatePatient(ctx, owner, pt, ""); err != nil {
 			return nil, fmt.Errorf("seed patient %s: %w", pp.email, err)
 		}
+		seeded[pp.name] = pt
 		pt.BirthDate, pt.Pronouns, pt.TimeZone = pp.born, pp.pronouns, "America/Chicago"
 		pt.SupportName, pt.SupportPhone = "A friend or partner", "+1 555 010 0199"
 		if err := st.UpdatePatientDetails(ctx, owner, pt); err != nil {
@@ -575,6 +577,9 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		if err := seedCourse(ctx, st, owner, store.Actor{UserID: prescriber, Role: clinic.RolePrescriber}, pt, spec, asPatient); err != nil {
 			return nil, fmt.Errorf("seed course %s: %w", pp.email, err)
 		}
+	}
+	if err := seedNotes(ctx, st, ids, seeded); err != nil {
+		return nil, fmt.Errorf("seed notes: %w", err)
 	}
 	if err := seedBlog(ctx, st, ids); err != nil {
 		return nil, err

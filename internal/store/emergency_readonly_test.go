@@ -73,6 +73,15 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 	if err := s.AssignMeasure(ctx, pr.thea, p, "gad7", "weekly"); err != nil {
 		t.Fatal(err)
 	}
+	// A note of Thea's waiting for Rex's co-signature (issue 16).
+	if err := s.SetNoteSupervisor(ctx, pr.admin, pr.thea.UserID, pr.rex.UserID); err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := s.SignNote(ctx, pr.thea, p, pr.addAppointment(t, p, "follow_up", pr.now.Add(-time.Hour)),
+		store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": "Weekly."}, Attest: true})
+	if err != nil || waiting.Status != clinic.NoteAwaitingCosign {
+		t.Fatalf("a note awaiting co-signature = %+v, %v", waiting, err)
+	}
 	answers := measure.Answers{}
 	inst, _ := measure.Get("phq9")
 	for _, it := range inst.Items {
@@ -204,6 +213,13 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 		}},
 		{"add to the care team", auth.PermTeam, func(a store.Actor) error { return s.AddTeamMember(ctx, a, p, pr.rita.UserID) }},
 		{"remove from the care team", auth.PermTeam, func(a store.Actor) error { return s.RemoveTeamMember(ctx, a, p, pr.rex.UserID) }},
+		{"co-sign a clinical note", auth.PermNoteCosign, func(a store.Actor) error {
+			_, err := s.CosignNote(ctx, a, waiting.ID, true)
+			return err
+		}},
+		{"return a clinical note", auth.PermNoteCosign, func(a store.Actor) error {
+			return s.ReturnNote(ctx, a, waiting.ID, "Please redo.")
+		}},
 		{"write a psychotherapy note", auth.PermPsychNote, func(a store.Actor) error {
 			return s.CreatePsychNote(ctx, a, p, &store.PsychNote{Body: "Spoke of the crisis."})
 		}},

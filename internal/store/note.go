@@ -40,6 +40,21 @@ type Note struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Addenda       []NoteAddendum // oldest first
+
+	// Co-signature (note_cosign.go): who must co-sign (set when a
+	// supervisee signs), and when and with what hash they did.
+	CosignerID   string
+	CosignerName string
+	CosignedAt   *time.Time
+	CosignHash   string
+	// Returned is, for a draft its co-signer returned, the latest return
+	// and its comment (nil otherwise).
+	Returned *NoteReturn
+	// PatientName is the patient's name, read for the co-signer's page.
+	PatientName string
+	// tmpl is the practice's template of the appointment kind as read
+	// with the note (note_template.go).
+	tmpl *clinic.NoteTemplate
 }
 
 // NoteAddendum is one signed addendum to a note.
@@ -78,8 +93,14 @@ func (n *Note) Verify() bool {
 	return n.Locked() && n.SignedAt != nil && n.Signed().Verify(n.ContentHash)
 }
 
-// Template is the starter template of the note's appointment kind.
-func (n *Note) Template() clinic.NoteTemplate { return clinic.NoteTemplateFor(n.Kind) }
+// Template is the starter template of the note's appointment kind: the
+// practice's, as read with the note, or kapstone's default.
+func (n *Note) Template() clinic.NoteTemplate {
+	if n.tmpl != nil {
+		return *n.tmpl
+	}
+	return clinic.DefaultNoteTemplate(n.Kind)
+}
 
 // NoteInput is a save of the note form: the format, the text of each
 // section by key, and the draft version the form was made from (0 for a
@@ -139,6 +160,11 @@ func noteIn(ctx context.Context, tx *Tx, patientID, appointmentID string, lock b
 		return nil, err
 	}
 	n.AppointmentAt = n.AppointmentAt.UTC()
+	tmpl, _, err := noteTemplateIn(ctx, tx, n.Kind)
+	if err != nil {
+		return nil, err
+	}
+	n.tmpl = &tmpl
 	if lock {
 		if _, err := tx.Exec(ctx, `UPDATE notes SET draft_version = draft_version WHERE appointment_id = $1 AND patient_id = $2 AND status = 'draft'`,
 			appointmentID, patientID); err != nil {
@@ -146,13 +172,16 @@ func noteIn(ctx context.Context, tx *Tx, patientID, appointmentID string, lock b
 		}
 	}
 	var body string
-	var signedAt nullTime
+	var signedAt, cosignedAt nullTime
 	err = tx.QueryRow(ctx, `SELECT n.id, n.format, n.sections, n.author_id, coalesce(a.display_name, ''), n.status, n.draft_version,
-		coalesce(b.display_name, ''), n.signed_at, n.content_hash, n.created_at, n.updated_at
+		coalesce(b.display_name, ''), n.signed_at, n.content_hash, n.created_at, n.updated_at,
+		n.cosigner_id, coalesce(c.display_name, ''), n.cosigned_at, n.cosign_hash
 		FROM notes n LEFT JOIN users a ON a.id = n.author_id LEFT JOIN users b ON b.id = n.signed_by
+		LEFT JOIN users c ON c.id = n.cosigner_id AND n.cosigner_id <> ''
 		WHERE n.appointment_id = $1 AND n.patient_id = $2`, appointmentID, patientID).Scan(
 		&n.ID, &n.Format, &body, &n.AuthorID, &n.AuthorName, &n.Status, &n.Version,
-		&n.SignedByName, &signedAt, &n.ContentHash, &n.CreatedAt, &n.UpdatedAt)
+		&n.SignedByName, &signedAt, &n.ContentHash, &n.CreatedAt, &n.UpdatedAt,
+		&n.CosignerID, &n.CosignerName, &cosignedAt, &n.CosignHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		n.Format, n.Status, n.Sections = n.Template().Format, clinic.NoteDraft, map[string]string{}
 		return n, nil
@@ -163,6 +192,22 @@ func noteIn(ctx context.Context, tx *Tx, patientID, appointmentID string, lock b
 	n.CreatedAt, n.UpdatedAt = n.CreatedAt.UTC(), n.UpdatedAt.UTC()
 	if signedAt.valid {
 		n.SignedAt = &signedAt.t
+	}
+	if cosignedAt.valid {
+		n.CosignedAt = &cosignedAt.t
+	}
+	if n.Status == clinic.NoteDraft {
+		var r NoteReturn
+		err := tx.QueryRow(ctx, `SELECT coalesce(u.display_name, ''), x.returned_at, x.comment, x.signed_at, x.content_hash
+			FROM note_returns x LEFT JOIN users u ON u.id = x.returned_by WHERE x.note_id = $1 ORDER BY x.returned_at DESC, x.id DESC LIMIT 1`,
+			n.ID).Scan(&r.ByName, &r.At, &r.Comment, &r.SignedAt, &r.ContentHash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		if err == nil {
+			r.At, r.SignedAt = r.At.UTC(), r.SignedAt.UTC()
+			n.Returned = &r
+		}
 	}
 	if err := json.Unmarshal([]byte(body), &n.Sections); err != nil {
 		return nil, err
@@ -188,11 +233,11 @@ func staleDraft(n *Note) error {
 // saves it as the draft's next version, creating the note when it is new.
 // Only the author changes a draft; a signed note is refused.
 func (s *Store) writeDraft(ctx context.Context, tx *Tx, actor Actor, n *Note, in NoteInput) error {
-	if n.Locked() {
-		return clinic.Errorf(clinic.EConflict, "This note is signed, so it cannot change. Add an addendum below it instead.")
-	}
-	if n.ID != "" && n.AuthorID != actor.UserID {
-		return clinic.Errorf(clinic.EForbidden, "This draft is %s's. Only its author can change or sign it.", n.AuthorName)
+	if _, err := (clinic.NoteMove{Status: n.Status, Step: clinic.NoteStepSave, ByAuthor: n.ID == "" || n.AuthorID == actor.UserID}).Next(); err != nil {
+		if clinic.ErrorCode(err) == clinic.EForbidden {
+			return clinic.Errorf(clinic.EForbidden, "This draft is %s's. Only its author can change or sign it.", n.AuthorName)
+		}
+		return err
 	}
 	if in.Version != n.Version {
 		return staleDraft(n)
@@ -298,16 +343,30 @@ func (s *Store) SignNote(ctx context.Context, actor Actor, patientID, appointmen
 				return err
 			}
 		}
+		// Who must co-sign: the supervisor the practice named for the
+		// author (clinic.NoteCosigner), whose account must be enabled.
+		sup, active, err := supervisorOf(ctx, tx, actor.UserID)
+		if err != nil {
+			return err
+		}
+		cosigner := clinic.NoteCosigner(actor.UserID, sup)
+		if cosigner != "" && !active {
+			return clinic.Errorf(clinic.EConflict, "Your notes need co-signature, but the account of the supervisor named for you is disabled, so the note was not signed. Ask the practice's administrator to name another supervisor; your text is kept below.")
+		}
+		next, err := clinic.NoteMove{Status: n.Status, Step: clinic.NoteStepSign, ByAuthor: n.ID == "" || n.AuthorID == actor.UserID, Cosigner: cosigner}.Next()
+		if err != nil && clinic.ErrorCode(err) != clinic.EForbidden {
+			return err
+		}
 		if err := s.writeDraft(ctx, tx, actor, n, in); err != nil {
 			return err
 		}
 		at := s.now().UTC().Truncate(time.Second)
 		n.SignedAt = &at
-		n.Status = clinic.NoteSigned
+		n.Status, n.CosignerID = next, cosigner
 		n.ContentHash = n.Signed().Hash()
-		res, err := tx.Exec(ctx, `UPDATE notes SET status = 'signed', signed_by = $1, signed_at = $2, content_hash = $3, updated_at = $2
+		res, err := tx.Exec(ctx, `UPDATE notes SET status = $6, signed_by = $1, signed_at = $2, content_hash = $3, updated_at = $2, cosigner_id = $7
 			WHERE id = $4 AND status = 'draft' AND draft_version = $5 AND author_id = $1`,
-			actor.UserID, at, n.ContentHash, n.ID, n.Version)
+			actor.UserID, at, n.ContentHash, n.ID, n.Version, next, cosigner)
 		if err != nil {
 			return err
 		}
@@ -318,6 +377,10 @@ func (s *Store) SignNote(ctx context.Context, actor Actor, patientID, appointmen
 			return err
 		}
 		e.ObjectID, e.Detail, out = n.ID, n.ContentHash, n
+		if next == clinic.NoteAwaitingCosign {
+			e.Detail += "; awaiting co-signature by " + cosigner
+			n.CosignerName = actorName(ctx, tx, cosigner)
+		}
 		return nil
 	})
 	return out, err
@@ -334,6 +397,9 @@ func (s *Store) AddNoteAddendum(ctx context.Context, actor Actor, patientID, app
 		n, err := noteIn(ctx, tx, patientID, appointmentID, false)
 		if err != nil {
 			return err
+		}
+		if n.Awaiting() {
+			return clinic.Errorf(clinic.EConflict, "This note is waiting for co-signature. Addenda can be added once it is co-signed; to change it now, ask your supervisor to return it to you.")
 		}
 		if !n.Locked() {
 			return clinic.Errorf(clinic.EConflict, "Only a signed note takes addenda. Change the draft itself, then sign it.")

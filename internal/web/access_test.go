@@ -61,7 +61,7 @@ var matrixActors = []matrixActor{
 
 // childParams are the path parameters that name a record belonging to one
 // patient: the matrix tries each with the other patient's record.
-var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true, "signature": true}
+var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true, "signature": true, "note": true}
 
 // psychNoteAuthor is, for patient A and B, who wrote the psychotherapy note
 // the matrix aims {psychnote} at: only they may open it (the policy allows
@@ -160,9 +160,11 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 			t.Fatal(err)
 		}
 		mp.ids[p.key]["appointment"] = ap.ID
-		if _, err := f.St.SaveNoteDraft(ctx, owner, p.pt.ID, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": c[5].text}}); err != nil {
+		cn, err := f.St.SaveNoteDraft(ctx, owner, p.pt.ID, ap.ID, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": c[5].text}})
+		if err != nil {
 			t.Fatalf("note of %s: %v", p.key, err)
 		}
+		mp.ids[p.key]["note"] = cn.ID
 		if err := f.St.PostConsult(ctx, owner, p.pt.ID, c[1].text); err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +279,7 @@ func (mp *matrixPractice) target(pattern string, c matrixCase) (method, path str
 				return mp.f.PB.ID
 			}
 			return mp.f.PA.ID
-		case "appointment", "alert", "session", "psychnote", "signature":
+		case "appointment", "alert", "session", "psychnote", "signature", "note":
 			if c.name == "nochild" {
 				return "no-such-" + p
 			}

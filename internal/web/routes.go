@@ -170,6 +170,16 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/appointments/{appointment}/note", signedIn, auth.PermNoteWrite, s.notes.NoteSave},
 		{"POST /patients/{patient}/appointments/{appointment}/note/sign", signedIn, auth.PermNoteWrite, s.notes.NoteSign},
 		{"POST /patients/{patient}/appointments/{appointment}/note/addenda", signedIn, auth.PermNoteWrite, s.notes.NoteAddendum},
+		// Co-signature: the supervisor named for a note's author reads that
+		// note (not the chart) and co-signs or returns it; the store works
+		// out the relation from the note (auth.RelCosigner).
+		{"GET /notes/cosign", signedIn, auth.PermNoteCosign, s.notes.CosignList},
+		// Late notes: a clinician's own appointments, the practice's for
+		// an administrator (the store decides which; metadata only).
+		{"GET /notes/late", signedIn, auth.PermStaffApp, s.notes.LateNotes},
+		{"GET /notes/cosign/{note}", signedIn, auth.PermNoteCosign, s.notes.Cosign},
+		{"POST /notes/cosign/{note}", signedIn, auth.PermNoteCosign, s.notes.CosignSign},
+		{"POST /notes/cosign/{note}/return", signedIn, auth.PermNoteCosign, s.notes.CosignReturn},
 
 		// Staff: the dosing session.
 		{"POST /patients/{patient}/dosing", signedIn, auth.PermDosing, s.staff.DosingStart},
@@ -205,6 +215,8 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/users", signedIn, auth.PermAccounts, s.admin.Users},
 		{"GET /admin/users/new", signedIn, auth.PermAccounts, s.admin.UserNewForm},
 		{"POST /admin/users", signedIn, auth.PermAccounts, s.admin.UserInvite},
+		{"GET /admin/users/{user}", signedIn, auth.PermAccounts, s.admin.StaffUser},
+		{"POST /admin/users/{user}/supervisor", signedIn, auth.PermAccounts, s.admin.StaffUserSupervisor},
 		{"POST /admin/users/{user}/disable", signedIn, auth.PermAccounts, s.admin.UserDisable},
 		{"POST /admin/users/{user}/enable", signedIn, auth.PermAccounts, s.admin.UserEnable},
 		{"POST /admin/users/{user}/reset-password", signedIn, auth.PermAccounts, s.admin.UserResetPassword},
@@ -224,6 +236,12 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/emergency/{grant}/review", signedIn, auth.PermEmergencyReview, s.admin.EmergencyReview},
 		{"GET /admin/practice", signedIn, auth.PermSettings, s.admin.Practice},
 		{"POST /admin/practice", signedIn, auth.PermSettings, s.admin.PracticeSave},
+		// Note settings (issue 16): late after N days, templates per kind.
+		{"GET /admin/notes", signedIn, auth.PermSettings, s.admin.NoteSettings},
+		{"POST /admin/notes/late", signedIn, auth.PermSettings, s.admin.NoteLateDaysSave},
+		{"GET /admin/notes/templates/{kind}", signedIn, auth.PermSettings, s.admin.NoteTemplateForm},
+		{"POST /admin/notes/templates/{kind}", signedIn, auth.PermSettings, s.admin.NoteTemplateSave},
+		{"POST /admin/notes/templates/{kind}/reset", signedIn, auth.PermSettings, s.admin.NoteTemplateReset},
 		{"GET /admin/rooms", signedIn, auth.PermRooms, s.admin.Rooms},
 		{"POST /admin/rooms", signedIn, auth.PermRooms, s.admin.RoomCreate},
 		{"POST /admin/rooms/{room}/archive", signedIn, auth.PermRooms, s.admin.RoomArchive},

@@ -20,7 +20,7 @@ const (
 	patient    = clinic.RolePatient
 )
 
-var all = []auth.Relation{auth.RelNone, auth.RelEmergency, auth.RelTeam, auth.RelOwner, auth.RelSelf}
+var all = []auth.Relation{auth.RelNone, auth.RelCosigner, auth.RelEmergency, auth.RelTeam, auth.RelOwner, auth.RelSelf}
 
 // Expected is the policy: for every permission, every role allowed it and
 // in which relations. Every other (role, relation) pair, including the
@@ -51,12 +51,12 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 	auth.PermEmergency: {therapist: {auth.RelNone}},
 
 	// Writes: never through emergency access.
-	auth.PermTeam:    {therapist: {auth.RelOwner}, admin: {auth.RelNone, auth.RelTeam, auth.RelOwner, auth.RelSelf}},
+	auth.PermTeam:    {therapist: {auth.RelOwner}, admin: {auth.RelNone, auth.RelCosigner, auth.RelTeam, auth.RelOwner, auth.RelSelf}},
 	auth.PermAccount: {therapist: {auth.RelOwner}},
 	auth.PermDetails: {
 		therapist:  {auth.RelTeam, auth.RelOwner},
 		prescriber: {auth.RelTeam, auth.RelOwner},
-		admin:      {auth.RelNone, auth.RelTeam, auth.RelOwner, auth.RelSelf},
+		admin:      {auth.RelNone, auth.RelCosigner, auth.RelTeam, auth.RelOwner, auth.RelSelf},
 	},
 	auth.PermClinical: {
 		therapist:  {auth.RelTeam, auth.RelOwner},
@@ -96,6 +96,8 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 	// emergency access, not the patient.
 	auth.PermNoteRead:  {therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
 	auth.PermNoteWrite: {therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
+	// Co-signature: only the clinician named to co-sign that note.
+	auth.PermNoteCosign: {therapist: {auth.RelCosigner}, prescriber: {auth.RelCosigner}},
 
 	auth.PermEditPost:     {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},
 	auth.PermStaffProfile: {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},

@@ -93,6 +93,7 @@ func noteInputOf(f url.Values) store.NoteInput {
 var noteNotices = map[string]string{
 	"saved":    "Draft saved.",
 	"signed":   "Note signed. It can no longer change; add an addendum below for anything more.",
+	"awaiting": "Note signed. It can no longer change, and now waits for your supervisor's co-signature.",
 	"addendum": "Addendum signed and added under the note.",
 	"carried":  "You are signed in again, and the note you were writing is saved as a draft.",
 }
@@ -145,7 +146,7 @@ func (s *Handlers) notePage(w http.ResponseWriter, r *http.Request, patientID, a
 	d.Kinds = clinic.AddendumKinds
 	write := acc.Can(auth.PermNoteWrite)
 	d.CanEdit = write && !n.Locked() && (n.ID == "" || n.AuthorID == actor.UserID)
-	d.CanAddendum = write && n.Locked()
+	d.CanAddendum = write && n.Status == clinic.NoteSigned
 	format := n.Format
 	if n.ID == "" {
 		if f := r.URL.Query().Get("format"); f != "" {
@@ -258,11 +259,16 @@ func (s *Handlers) NoteSave(w http.ResponseWriter, r *http.Request) {
 // NoteSign saves the note form and signs it.
 func (s *Handlers) NoteSign(w http.ResponseWriter, r *http.Request) {
 	patientID, apptID := r.PathValue("patient"), r.PathValue("appointment")
-	if _, err := s.Store.SignNote(r.Context(), s.Actor(r), patientID, apptID, noteInputOf(r.PostForm)); err != nil {
+	n, err := s.Store.SignNote(r.Context(), s.Actor(r), patientID, apptID, noteInputOf(r.PostForm))
+	if err != nil {
 		s.notePage(w, r, patientID, apptID, 0, notePage{Form: r.PostForm, Posted: "note"}, err)
 		return
 	}
-	shell.SeeOther(w, r, notePath(patientID, apptID)+"?done=signed", "note")
+	done := "signed"
+	if n.Awaiting() {
+		done = "awaiting"
+	}
+	shell.SeeOther(w, r, notePath(patientID, apptID)+"?done="+done, "note")
 }
 
 // NoteAddendum adds a signed addendum under a signed note.

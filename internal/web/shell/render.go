@@ -56,6 +56,7 @@ var staffNav = []navItem{
 	{"/calendar", "Calendar", auth.PermSchedule},
 	{"/inquiries", "New inquiries", auth.PermInquiries},
 	{"/outcomes", "Outcomes", auth.PermStaffApp},
+	{"/notes/late", "Late notes", auth.PermCaseload}, // issue 16
 	{"/site/posts", "Blog", auth.PermBlog},
 	{"/settings/dosing", "Session safety", auth.PermSetThresholds},
 }
@@ -67,8 +68,8 @@ var adminNav = []struct {
 	Items []navItem
 }{
 	{"People", []navItem{{"/admin/users", "Accounts", auth.PermAccounts}, {"/patients", "Patients", auth.PermDirectory}, {"/admin/emergency", "Emergency reviews", auth.PermEmergencyReview}}},
-	{"Clinical", []navItem{{"/calendar", "Calendar", auth.PermSchedule}, {"/outcomes", "Outcomes", auth.PermDirectory}, {"/admin/instruments", "Questionnaires", auth.PermInstruments}, {"/admin/consents", "Consent documents", auth.PermConsentDocuments}, {"/settings/dosing", "Session safety", auth.PermSafetySettings}}},
-	{"Practice", []navItem{{"/admin/practice", "Practice details", auth.PermSettings}, {"/admin/rooms", "Rooms", auth.PermRooms}}},
+	{"Clinical", []navItem{{"/calendar", "Calendar", auth.PermSchedule}, {"/outcomes", "Outcomes", auth.PermDirectory}, {"/notes/late", "Late notes", auth.PermDirectory}, {"/admin/instruments", "Questionnaires", auth.PermInstruments}, {"/admin/consents", "Consent documents", auth.PermConsentDocuments}, {"/settings/dosing", "Session safety", auth.PermSafetySettings}}},
+	{"Practice", []navItem{{"/admin/practice", "Practice details", auth.PermSettings}, {"/admin/notes", "Note settings", auth.PermSettings}, {"/admin/rooms", "Rooms", auth.PermRooms}}},
 	{"Website", []navItem{{"/admin/site", "Website pages", auth.PermSiteEditor}, {"/site/posts", "Blog", auth.PermBlog}}},
 	{"System", []navItem{{"/admin/audit", "Audit log", auth.PermAuditLog}, {"/admin/jobs", "Jobs", auth.PermJobs}}},
 }

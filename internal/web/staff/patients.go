@@ -31,6 +31,9 @@ type patientsData struct {
 	Stale    map[string]*staleClearance
 	Zone     string // the practice's time zone, for times
 	Errors   map[string]string
+	// Notes owed (issue 16): late notes, and notes awaiting one's
+	// co-signature, counted for the badges.
+	LateNotes, CosignNotes int
 
 	// Emergency search: a clinician who may ask for emergency access
 	// (CanEmergency) and searched by name is offered a second step, a
@@ -111,6 +114,14 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if d.Alerts, err = s.Store.OpenSafetyAlerts(r.Context(), s.Actor(r)); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if d.LateNotes, err = s.Store.CountLateNotes(r.Context(), s.Actor(r)); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if d.CosignNotes, err = s.Store.CountAwaitingCosign(r.Context(), s.Actor(r)); err != nil {
 			s.Error(w, r, err)
 			return
 		}

@@ -1,0 +1,80 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
+)
+
+// A staff member's page (issue 16): who they are and, for a clinician,
+// who must co-sign their clinical notes ("Notes need co-signature by").
+
+type staffUserData struct {
+	User       *clinic.User
+	Writes     bool // writes clinical notes, so may need co-signature
+	Supervisor string
+	Choices    []store.SupervisorChoice
+	Notice     string
+	Errors     map[string]string
+}
+
+// StaffUser shows one account's page.
+func (s *Handlers) StaffUser(w http.ResponseWriter, r *http.Request) {
+	d := staffUserData{}
+	if r.URL.Query().Get("done") == "supervisor" {
+		d.Notice = "Saved. Notes this clinician signs from now on follow this choice."
+	}
+	s.staffUserPage(w, r, http.StatusOK, d, "")
+}
+
+func (s *Handlers) staffUserPage(w http.ResponseWriter, r *http.Request, status int, d staffUserData, posted string) {
+	ctx, actor := r.Context(), s.Actor(r)
+	users, err := s.Store.ListUsers(ctx, actor)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	for _, u := range users {
+		if u.ID == r.PathValue("user") {
+			d.User = u
+		}
+	}
+	if d.User == nil {
+		s.NotFound(w, r)
+		return
+	}
+	d.Writes = auth.CanSome(d.User.Role, auth.PermNoteWrite)
+	if d.Writes {
+		if d.Choices, err = s.Store.SupervisorChoices(ctx, actor, d.User.ID); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if posted != "" || d.Errors == nil {
+			if d.Supervisor, err = s.Store.NoteSupervisor(ctx, actor, d.User.ID); err != nil {
+				s.Error(w, r, err)
+				return
+			}
+		}
+		if d.Errors != nil {
+			d.Supervisor = posted
+		}
+	}
+	s.Render(w, r, status, "staff_user", d.User.FullName(), d)
+}
+
+// StaffUserSupervisor saves who must co-sign the account's notes.
+func (s *Handlers) StaffUserSupervisor(w http.ResponseWriter, r *http.Request) {
+	id, sup := r.PathValue("user"), r.PostFormValue("supervisor_id")
+	if err := s.Store.SetNoteSupervisor(r.Context(), s.Actor(r), id, sup); err != nil {
+		if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+			s.staffUserPage(w, r, http.StatusUnprocessableEntity, staffUserData{Errors: e.Fields}, sup)
+			return
+		}
+		s.Error(w, r, err)
+		return
+	}
+	shell.SeeOther(w, r, "/admin/users/"+id+"?done=supervisor", "supervision")
+}
