@@ -219,9 +219,6 @@ func crawl(t *testing.T, a *attacker, patterns []string, m routeMatcher, limit i
 		}
 		perRoute[pat]++
 		r := a.do(t, "GET", target, nil)
-		if strings.Contains(target, "psychnote") {
-			t.Logf("DEBUG crawl %s as %s -> %d (pattern %s)", target, a.name, r.status, pat)
-		}
 		if r.status != http.StatusOK {
 			continue
 		}
