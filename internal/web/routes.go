@@ -332,14 +332,14 @@ func (s *Server) guard(rt route) http.Handler {
 					signedOutJSON(w)
 					return
 				}
-				if carriesDraft[rt.pattern] && r.PostFormValue("format") != "" {
-					// A note posted after the session ended is kept
-					// through sign-in, never dropped (issue 16). The
-					// cookie may be gone already (a background save
-					// answered "signed out" and cleared it), so any
-					// post of a note's form is carried; an empty post
-					// is sent to sign in like any other.
-					s.CarryToSignIn(w, r)
+				if uid := shell.EndedUser(r); uid != "" && carriesDraft[rt.pattern] && r.PostFormValue("format") != "" {
+					// A note posted with the cookie of a session that
+					// ended by its limits is kept through sign-in for
+					// that session's user (issue 16; the cookie stays
+					// after a background save found the session ended).
+					// A post with no cookie, or any other, carries
+					// nothing: it is sent to sign in like any other.
+					s.CarryToSignIn(w, r, uid)
 					return
 				}
 				http.Redirect(w, r, toLogin, http.StatusSeeOther)

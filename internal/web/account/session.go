@@ -138,7 +138,7 @@ func (s *Handlers) LoginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	pw := r.PostFormValue("password")
-	data := shell.LoginData{Email: email, Carry: r.PostFormValue(shell.CarryField)}
+	data := shell.LoginData{Email: email, Carry: s.ValidCarry(r.PostFormValue(shell.CarryField))}
 	if email == "" || pw == "" {
 		data.Error = "Enter your email and your password."
 		s.Render(w, r, http.StatusUnprocessableEntity, "login", "Sign in", data)
@@ -266,7 +266,7 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 	}
 	actor := s.Actor(r)
 	code := strings.Join(strings.Fields(r.PostFormValue("code")), "")
-	data := shell.MFAData{Code: code, Carry: r.PostFormValue(shell.CarryField)}
+	data := shell.MFAData{Code: code, Carry: s.ValidCarry(r.PostFormValue(shell.CarryField))}
 	// The owner's known device is counted apart, so someone who has the
 	// password cannot lock the owner out with wrong codes (issue 14,
 	// finding 4); they stay limited themselves.

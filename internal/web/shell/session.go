@@ -76,8 +76,20 @@ func (s *App) LoadSession(next http.Handler) http.Handler {
 		case "":
 			r = r.WithContext(context.WithValue(r.Context(), keySession, sess))
 		case clinic.ENotFound:
-			s.ClearSessionCookie(w)
-			r = r.WithContext(context.WithValue(r.Context(), KeySessionEnded, true))
+			// A session that ended by its limits is remembered for a while
+			// (store.EndedSession): its cookie is kept, so a note posted
+			// with it is carried through sign-in for its user alone. Any
+			// other cookie is cleared.
+			uid, err := s.Store.EndedSession(r.Context(), auth.HashToken(c.Value))
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			if uid == "" {
+				s.ClearSessionCookie(w)
+			}
+			ctx := context.WithValue(r.Context(), KeySessionEnded, true)
+			r = r.WithContext(context.WithValue(ctx, keyEndedUser, uid))
 		default:
 			s.Error(w, r, err)
 			return
