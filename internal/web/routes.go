@@ -85,6 +85,7 @@ func (s *Server) routeTable() []route {
 		{"POST /login/mfa", mfaPending, "", s.account.MFA},
 		{"GET /login/mfa/setup", mfaPending, "", s.account.MFASetupForm},
 		{"POST /login/mfa/setup", mfaPending, "", s.account.MFASetup},
+		{"POST /login/carry", signedIn, "", s.account.CarryOn},
 		{"POST /logout", anySession, "", s.account.Logout},
 		{"GET /setup/{token}", public, "", s.account.SetupForm},
 		{"POST /setup/{token}", public, "", s.account.Setup},
@@ -346,6 +347,13 @@ func (s *Server) guard(rt route) http.Handler {
 				return
 			}
 			if !sess.MFADone {
+				if carriesDraft[rt.pattern] && r.PostFormValue("format") != "" {
+					// A note posted by a half-signed-in session goes on
+					// with its second step, carried for its user (review
+					// finding 2), rather than dropped by the redirect.
+					s.account.SecondStepCarrying(w, r)
+					return
+				}
 				http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
 				return
 			}

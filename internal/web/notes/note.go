@@ -309,7 +309,7 @@ func (s *Handlers) ApplyNoteCarry(w http.ResponseWriter, r *http.Request, sealed
 	}
 	notYet := func(why string) {
 		s.notePage(w, r, patientID, apptID, 0, notePage{Form: form, Posted: "note"},
-			clinic.Errorf(clinic.EConflict, "Not saved yet. This is the note you were writing when your session ended; "+why+" Check the text below and press “Save draft” to keep it."))
+			clinic.Errorf(clinic.EConflict, "Not saved yet. This is the note you were writing when your session ended; %s Check the text below and press “Save draft” to keep it.", why))
 	}
 	if c.Expired(s.Now().UTC()) {
 		notYet("it was kept longer than 12 hours, so it was not saved on its own.")
