@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -55,6 +56,10 @@ type Keyring struct {
 	order   []string // ids, oldest first; the last is current
 	secrets map[string][]byte
 	path    string // the key file it came from ("" for New)
+	// parent and label make a derived keyring (Derived): its keys are
+	// derived from parent's, and follow it when it reloads.
+	parent *Keyring
+	label  string
 }
 
 // New returns a keyring with one fresh key, held only in memory (for tests
@@ -175,6 +180,19 @@ func (k *Keyring) Open(sealed, aad string) ([]byte, error) {
 // reload re-reads the key file and adopts it if it still holds every key
 // this keyring has; it reports whether it did.
 func (k *Keyring) reload() bool {
+	if k.parent != nil {
+		if !k.parent.reload() {
+			return false
+		}
+		fresh, err := k.parent.Derived(k.label)
+		if err != nil {
+			return false
+		}
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		k.keys, k.order, k.secrets = fresh.keys, fresh.order, fresh.secrets
+		return true
+	}
 	if k.path == "" {
 		return false
 	}
@@ -310,9 +328,48 @@ func LoadOrCreate(path string) (*Keyring, error) {
 	return k, nil
 }
 
+// Derived returns a keyring whose every key is derived from this one's key
+// of the same id by HKDF-SHA256 with label, for one use apart from the
+// data (for example short-lived values the server seals for browsers), so
+// that use neither spends the data keys' random-nonce budget nor shares a
+// key with them. Its values name the key ids of this keyring, so a value
+// sealed under a key that rotation later makes old still opens. It follows
+// this keyring when it reloads; it is never saved (Save refuses it).
+func (k *Keyring) Derived(label string) (*Keyring, error) {
+	if k == nil {
+		return nil, errors.New("no data key is loaded")
+	}
+	if label == "" {
+		return nil, errors.New("a derived keyring needs a label")
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	d := &Keyring{keys: map[string]cipher.AEAD{}, secrets: map[string][]byte{}, parent: k, label: label}
+	for _, id := range k.order {
+		sub, err := hkdf.Key(sha256.New, k.secrets[id], nil, "kapstone derived key:"+label, keySize)
+		if err != nil {
+			return nil, err
+		}
+		block, err := aes.NewCipher(sub)
+		if err != nil {
+			return nil, err
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, err
+		}
+		d.keys[id], d.secrets[id] = aead, sub
+		d.order = append(d.order, id)
+	}
+	return d, nil
+}
+
 // Save writes the keyring to path (mode 0600) atomically: a crash leaves
 // either the old file or the new one.
 func (k *Keyring) Save(path string) error {
+	if k.parent != nil {
+		return errors.New("a derived keyring is never saved: save the keyring it came from")
+	}
 	k.mu.RLock()
 	var buf bytes.Buffer
 	buf.WriteString(fileHeader)

@@ -161,3 +161,45 @@ func TestConcurrentAddKeyToFile(t *testing.T) {
 		t.Errorf("file holds %d keys, want %d", len(k.IDs()), n+1)
 	}
 }
+
+// TestDerived: a derived keyring seals under its own key (the parent does
+// not open its values, nor it the parent's), names the parent's key id,
+// opens values sealed before a rotation, and is never saved.
+func TestDerived(t *testing.T) {
+	k, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := k.Derived("carry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := d.SealString("draft", "aad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := KeyID(v); id != k.Current() {
+		t.Errorf("derived value names key %q, want the parent's %q", id, k.Current())
+	}
+	if _, err := k.OpenString(v, "aad"); err == nil {
+		t.Error("the parent keyring opens a derived value")
+	}
+	pv, _ := k.SealString("data", "aad")
+	if _, err := d.OpenString(pv, "aad"); err == nil {
+		t.Error("the derived keyring opens the parent's value")
+	}
+	other, _ := k.Derived("other")
+	if _, err := other.OpenString(v, "aad"); err == nil {
+		t.Error("a keyring derived with another label opens the value")
+	}
+	if _, err := k.AddKey(); err != nil {
+		t.Fatal(err)
+	}
+	d2, _ := k.Derived("carry")
+	if got, err := d2.OpenString(v, "aad"); err != nil || got != "draft" {
+		t.Errorf("after rotation the derived keyring opens %q, %v", got, err)
+	}
+	if err := d.Save(t.TempDir() + "/keys"); err == nil {
+		t.Error("a derived keyring was saved")
+	}
+}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -58,6 +60,9 @@ func (s *Store) StartSession(ctx context.Context, actor Actor, oldHash string, s
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, oldHash); err != nil {
 				return err
 			}
+			if _, err := tx.Exec(ctx, `DELETE FROM ended_sessions WHERE id_hash = $1`, oldHash); err != nil {
+				return err
+			}
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, public_id, user_id, mfa_done, created_at, last_seen_at, expires_at, user_agent, client_addr)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -98,6 +103,13 @@ func (s *Store) TouchSession(ctx context.Context, idHash string, idle func(clini
 		err := s.write(ctx, func(tx *Tx) error {
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
 				return err
+			}
+			if x.User.DisabledAt == nil {
+				// Remembered so a draft posted with this cookie is carried
+				// through sign-in for this user only (EndedSession).
+				if _, err := tx.Exec(ctx, `INSERT INTO ended_sessions (id_hash, user_id, ended_at) VALUES ($1, $2, $3) ON CONFLICT (id_hash) DO NOTHING`, idHash, x.User.ID, now); err != nil {
+					return err
+				}
 			}
 			return s.appendAudit(ctx, tx, Actor{UserID: x.User.ID, Role: x.User.Role}, Entry{Action: "session.expire", ObjectType: "session", ObjectID: x.PublicID})
 		})
@@ -152,6 +164,9 @@ func (s *Store) EndAllSessions(ctx context.Context, actor Actor) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, actor.UserID); err != nil {
 			return err
 		}
+		if err := forgetEndedSessions(ctx, tx, actor.UserID); err != nil {
+			return err
+		}
 		if err := s.forgetDevices(ctx, tx, actor.UserID); err != nil {
 			return err
 		}
@@ -203,12 +218,85 @@ func (s *Store) PurgeSessions(ctx context.Context, idleMax time.Duration) (int64
 	now := s.now()
 	var n int64
 	err := s.write(ctx, func(tx *Tx) error {
+		// Sessions that end here are remembered like those ended on use
+		// (TouchSession), so a draft posted after the purge is carried.
+		if _, err := tx.Exec(ctx, `INSERT INTO ended_sessions (id_hash, user_id, ended_at)
+			SELECT s.id_hash, s.user_id, $1 FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE (s.expires_at <= $1 OR s.last_seen_at < $2) AND u.disabled_at IS NULL
+			ON CONFLICT (id_hash) DO NOTHING`, now, now.Add(-idleMax)); err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2`, now, now.Add(-idleMax))
 		if err != nil {
 			return err
 		}
 		n, _ = res.RowsAffected()
-		return nil
+		if _, err := tx.Exec(ctx, `DELETE FROM ended_sessions WHERE ended_at < $1`, now.Add(-EndedSessionKeep)); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM carry_uses WHERE used_at < $1`, now.Add(-CarryUseKeep))
+		return err
 	})
 	return n, err
+}
+
+// EndedSessionKeep is how long a session that ended by its idle or
+// absolute limit is remembered (EndedSession): a note posted with its
+// cookie within this time is carried through sign-in for its user.
+const EndedSessionKeep = 12 * time.Hour
+
+// CarryUseKeep is how long an applied carried draft's nonce is kept
+// (ClaimCarry). It is longer than a carried draft's life (12 hours from
+// its post, which came before its use), so a replay is refused for as
+// long as the draft could open at all.
+const CarryUseKeep = 13 * time.Hour
+
+// EndedSession returns the id of the user whose session with idHash ended
+// by its idle or absolute limit within EndedSessionKeep, or "" when there
+// is none (never a session, signed out, ended by a password or
+// second-factor change, or a disabled account).
+func (s *Store) EndedSession(ctx context.Context, idHash string) (string, error) {
+	var uid string
+	err := s.read(ctx, func(tx *Tx) error {
+		err := tx.QueryRow(ctx, `SELECT e.user_id FROM ended_sessions e JOIN users u ON u.id = e.user_id
+			WHERE e.id_hash = $1 AND e.ended_at >= $2 AND u.disabled_at IS NULL`, idHash, s.now().Add(-EndedSessionKeep)).Scan(&uid)
+		if errors.Is(err, sql.ErrNoRows) {
+			uid = ""
+			return nil
+		}
+		return err
+	})
+	return uid, err
+}
+
+// forgetEndedSessions forgets userID's ended sessions, when every session
+// of the account ends for its safety (sign out everywhere, a new password
+// or second factor, a disabled account): their cookies carry nothing.
+func forgetEndedSessions(ctx context.Context, tx *Tx, userID string) error {
+	_, err := tx.Exec(ctx, `DELETE FROM ended_sessions WHERE user_id = $1`, userID)
+	return err
+}
+
+// ClaimCarry records the nonce of a draft carried through sign-in as
+// applied by actor, and reports whether it was new: false for one applied
+// before (a replay), which the caller must not save. Audited either way.
+func (s *Store) ClaimCarry(ctx context.Context, actor Actor, nonce string) (bool, error) {
+	if nonce == "" {
+		return false, clinic.Errorf(clinic.EInvalid, "A carried draft has no nonce.")
+	}
+	fresh := false
+	err := s.write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `INSERT INTO carry_uses (nonce, user_id, used_at) VALUES ($1, $2, $3) ON CONFLICT (nonce) DO NOTHING`, nonce, actor.UserID, s.now())
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		fresh = n == 1
+		e := Entry{Action: "carry.apply", ObjectType: "user", ObjectID: actor.UserID}
+		if !fresh {
+			e.Action, e.Outcome = "carry.replay", OutcomeDenied
+		}
+		return s.appendAudit(ctx, tx, actor, e)
+	})
+	return fresh, err
 }

@@ -182,6 +182,9 @@ func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, userID string,
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 				return err
 			}
+			if err := forgetEndedSessions(ctx, tx, userID); err != nil {
+				return err
+			}
 			if err := s.forgetDevices(ctx, tx, userID); err != nil {
 				return err
 			}
@@ -217,6 +220,9 @@ func (s *Store) setPassword(ctx context.Context, tx *Tx, actor Actor, userID, ha
 	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 		return err
 	}
+	if err := forgetEndedSessions(ctx, tx, userID); err != nil {
+		return err
+	}
 	if err := s.forgetDevices(ctx, tx, userID); err != nil {
 		return err
 	}
@@ -249,6 +255,9 @@ func (s *Store) SetTOTP(ctx context.Context, actor Actor, userID, secret string,
 			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		if err := forgetEndedSessions(ctx, tx, userID); err != nil {
 			return err
 		}
 		if err := s.forgetDevices(ctx, tx, userID); err != nil {

@@ -85,6 +85,7 @@ func (s *Server) routeTable() []route {
 		{"POST /login/mfa", mfaPending, "", s.account.MFA},
 		{"GET /login/mfa/setup", mfaPending, "", s.account.MFASetupForm},
 		{"POST /login/mfa/setup", mfaPending, "", s.account.MFASetup},
+		{"POST /login/carry", signedIn, "", s.account.CarryOn},
 		{"POST /logout", anySession, "", s.account.Logout},
 		{"GET /setup/{token}", public, "", s.account.SetupForm},
 		{"POST /setup/{token}", public, "", s.account.Setup},
@@ -353,20 +354,27 @@ func (s *Server) guard(rt route) http.Handler {
 					signedOutJSON(w)
 					return
 				}
-				if carriesDraft[rt.pattern] && r.PostFormValue("format") != "" {
-					// A note posted after the session ended is kept
-					// through sign-in, never dropped (issue 16). The
-					// cookie may be gone already (a background save
-					// answered "signed out" and cleared it), so any
-					// post of a note's form is carried; an empty post
-					// is sent to sign in like any other.
-					s.CarryToSignIn(w, r)
+				if uid := shell.EndedUser(r); uid != "" && carriesDraft[rt.pattern] && r.PostFormValue("format") != "" {
+					// A note posted with the cookie of a session that
+					// ended by its limits is kept through sign-in for
+					// that session's user (issue 16; the cookie stays
+					// after a background save found the session ended).
+					// A post with no cookie, or any other, carries
+					// nothing: it is sent to sign in like any other.
+					s.CarryToSignIn(w, r, uid)
 					return
 				}
 				http.Redirect(w, r, toLogin, http.StatusSeeOther)
 				return
 			}
 			if !sess.MFADone {
+				if carriesDraft[rt.pattern] && r.PostFormValue("format") != "" {
+					// A note posted by a half-signed-in session goes on
+					// with its second step, carried for its user (review
+					// finding 2), rather than dropped by the redirect.
+					s.account.SecondStepCarrying(w, r)
+					return
+				}
 				http.Redirect(w, r, "/login/mfa", http.StatusSeeOther)
 				return
 			}

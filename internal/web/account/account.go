@@ -231,6 +231,9 @@ type mfaSetupData struct {
 	Errors     map[string]string
 	Recovery   []string // shown once, after enrolment
 	Done       string   // where to go after the recovery codes
+	// Carry is a draft carried through sign-in (shell.LoginData.Carry),
+	// kept through enrolment and saved after the recovery codes.
+	Carry string
 }
 
 // pendingSecret returns the secret being enrolled on this session, making
@@ -301,6 +304,9 @@ func (s *Handlers) enrol(w http.ResponseWriter, r *http.Request, d mfaSetupData)
 		}
 	}
 	d.Code = strings.Join(strings.Fields(r.PostFormValue("code")), "")
+	if d.Required {
+		d.Carry = s.ValidCarry(r.PostFormValue(shell.CarryField))
+	}
 	pending, err := s.Store.OpenPendingTOTP(sess) // opened only to check the code
 	if err != nil {
 		s.Error(w, r, err)
@@ -341,7 +347,7 @@ func (s *Handlers) enrol(w http.ResponseWriter, r *http.Request, d mfaSetupData)
 		return
 	}
 	s.rememberDevice(w, r, u)
-	s.Render(w, r, http.StatusOK, "mfa_codes", "Your recovery codes", mfaSetupData{Recovery: codes, Done: shell.HomeFor(u)})
+	s.Render(w, r, http.StatusOK, "mfa_codes", "Your recovery codes", mfaSetupData{Recovery: codes, Done: shell.HomeFor(u), Carry: d.Carry})
 }
 
 func (s *Handlers) MFASetup(w http.ResponseWriter, r *http.Request) {
@@ -350,6 +356,39 @@ func (s *Handlers) MFASetup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.enrol(w, r, mfaSetupData{Action: "/login/mfa/setup", Required: true})
+}
+
+// SecondStepCarrying answers a note posted by a half-signed-in session
+// with its second step (the code, or setting up a second factor), the
+// post carried through it for the session's user (shell.SealCarry). If it
+// cannot be sealed, the step is shown without it.
+func (s *Handlers) SecondStepCarrying(w http.ResponseWriter, r *http.Request) {
+	u := shell.SessionFrom(r.Context()).User
+	carry, err := s.SealCarry(r.URL.Path, r.PostForm, u.ID)
+	if err != nil {
+		s.Log.Error("carry: seal", "request_id", shell.RequestID(r.Context()), "err", err.Error())
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if u.HasTOTP {
+		s.Render(w, r, http.StatusOK, "mfa", "Two-step verification", shell.MFAData{Carry: carry})
+		return
+	}
+	d := mfaSetupData{Action: "/login/mfa/setup", Required: true, Carry: carry}
+	if err := s.mfaSetup(r, &d); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.Render(w, r, http.StatusOK, "mfa_setup", "Set up two-step verification", d)
+}
+
+// CarryOn saves a draft carried through sign-in once the person is
+// fully signed in after enrolling a second factor (the recovery codes page
+// posts it here), or goes home when there is none.
+func (s *Handlers) CarryOn(w http.ResponseWriter, r *http.Request) {
+	if c := r.PostFormValue(shell.CarryField); c != "" && s.ApplyCarry != nil && s.ApplyCarry(w, r, c) {
+		return
+	}
+	http.Redirect(w, r, shell.HomeFor(shell.SessionFrom(r.Context()).User), http.StatusSeeOther)
 }
 
 func (s *Handlers) AccountMFAForm(w http.ResponseWriter, r *http.Request) {

@@ -138,7 +138,7 @@ func (s *Handlers) LoginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	pw := r.PostFormValue("password")
-	data := shell.LoginData{Email: email, Carry: r.PostFormValue(shell.CarryField)}
+	data := shell.LoginData{Email: email, Carry: s.ValidCarry(r.PostFormValue(shell.CarryField))}
 	if email == "" || pw == "" {
 		data.Error = "Enter your email and your password."
 		s.Render(w, r, http.StatusUnprocessableEntity, "login", "Sign in", data)
@@ -225,20 +225,31 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	if !mfaDone {
 		action = "login.password"
 	}
-	if err := s.StartSession(w, r, u, mfaDone, store.Entry{Action: action}); err != nil {
+	signed, err := s.StartSessionRequest(w, r, u, mfaDone, store.Entry{Action: action})
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	r = signed
 	if mfaDone {
 		s.rememberDevice(w, r, u)
 	}
 	switch {
+	case mfaDone && data.Carry != "" && s.ApplyCarry != nil && s.ApplyCarry(w, r, data.Carry):
 	case mfaDone:
 		http.Redirect(w, r, shell.HomeFor(u), http.StatusSeeOther)
 	case data.Carry != "" && u.HasTOTP:
 		// A draft carried through sign-in: the second step is shown here
 		// (not redirected to) so the draft goes on with it.
 		s.Render(w, r, http.StatusOK, "mfa", "Two-step verification", shell.MFAData{Carry: data.Carry})
+	case data.Carry != "":
+		// The same through enrolling a second factor (review finding 2).
+		d := mfaSetupData{Action: "/login/mfa/setup", Required: true, Carry: data.Carry}
+		if err := s.mfaSetup(r, &d); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		s.Render(w, r, http.StatusOK, "mfa_setup", "Set up two-step verification", d)
 	case !u.HasTOTP:
 		http.Redirect(w, r, "/login/mfa/setup", http.StatusSeeOther)
 	default:
@@ -266,7 +277,11 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 	}
 	actor := s.Actor(r)
 	code := strings.Join(strings.Fields(r.PostFormValue("code")), "")
-	data := shell.MFAData{Code: code, Carry: r.PostFormValue(shell.CarryField)}
+	// A carried draft is passed on again only when it is one this server
+	// made; after success it is always answered (ApplyCarry says when it
+	// cannot be restored, rather than dropping it without a word).
+	carried := r.PostFormValue(shell.CarryField)
+	data := shell.MFAData{Code: code, Carry: s.ValidCarry(carried)}
 	// The owner's known device is counted apart, so someone who has the
 	// password cannot lock the owner out with wrong codes (issue 14,
 	// finding 4); they stay limited themselves.
@@ -342,7 +357,7 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.rememberDevice(w, r, u)
-	if data.Carry != "" && s.ApplyCarry != nil && s.ApplyCarry(w, r, data.Carry) {
+	if carried != "" && s.ApplyCarry != nil && s.ApplyCarry(w, r, carried) {
 		return
 	}
 	http.Redirect(w, r, shell.HomeFor(u), http.StatusSeeOther)

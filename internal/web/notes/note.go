@@ -284,15 +284,21 @@ func (s *Handlers) NoteAddendum(w http.ResponseWriter, r *http.Request) {
 // ApplyNoteCarry saves a note's draft carried through sign-in
 // (shell.Carry) as the user just signed in, with every check an ordinary
 // save has, and lands on the note with the text: redirected to it when
-// saved, or shown with the text kept and the reason when the save was
-// refused (a newer draft saved meanwhile, someone else's draft). It
-// returns false, answering nothing, when the draft does not open or was
-// not posted to a note.
+// saved, or shown with the text kept and the reason when it was not saved
+// (a newer draft saved meanwhile, someone else's draft, the carried draft
+// past its time or already applied once: then the text is shown, marked
+// not saved yet, for the clinician to review and save). A draft carried
+// from another user's ended session is neither saved nor shown: it is not
+// this user's. One that does not open is answered with a page saying so.
+// It returns false, answering nothing, only for a draft not posted to a
+// note.
 func (s *Handlers) ApplyNoteCarry(w http.ResponseWriter, r *http.Request, sealed string) bool {
+	ctx, actor := r.Context(), s.Actor(r)
 	c, err := s.OpenCarry(sealed)
 	if err != nil {
-		s.Log.Warn("carried draft not opened", "request_id", shell.RequestID(r.Context()), "err", err.Error())
-		return false
+		s.Log.Warn("carried draft not opened", "request_id", shell.RequestID(ctx), "err", err.Error())
+		s.Error(w, r, clinic.Errorf(clinic.EForbidden, "You are signed in, but the note you were writing when your session ended could not be restored here, so it was not saved. If that window is still open, its text may still be there (use the browser's back button) to copy."))
+		return true
 	}
 	// "/patients/{patient}/appointments/{appointment}/note" or ".../note/sign"
 	parts := strings.Split(strings.TrimPrefix(c.Path, "/"), "/")
@@ -300,11 +306,38 @@ func (s *Handlers) ApplyNoteCarry(w http.ResponseWriter, r *http.Request, sealed
 		len(parts) == 6 && parts[5] != "sign" {
 		return false
 	}
+	if c.User != actor.UserID {
+		s.Store.Audit(ctx, actor, store.Entry{Action: "carry.refused", Outcome: store.OutcomeDenied, ObjectType: "user", ObjectID: actor.UserID, Detail: "another user's"})
+		s.Error(w, r, clinic.Errorf(clinic.EForbidden, "You are signed in. A note was being written in this browser by someone else whose session ended; it is theirs, so it was not saved under your name and is not shown."))
+		return true
+	}
 	patientID, apptID := parts[1], parts[3]
-	in := noteInputOf(c.Form)
-	in.Attest = false // a carried post is saved as a draft, never signed unseen
-	if _, err := s.Store.SaveNoteDraft(r.Context(), s.Actor(r), patientID, apptID, in); err != nil {
-		s.notePage(w, r, patientID, apptID, 0, notePage{Form: c.Form, Posted: "note"}, err)
+	form := url.Values{}
+	for k, v := range c.Form {
+		if k != "attest" { // a carried post is saved as a draft, never signed unseen
+			form[k] = v
+		}
+	}
+	notYet := func(why string) {
+		s.notePage(w, r, patientID, apptID, 0, notePage{Form: form, Posted: "note"},
+			clinic.Errorf(clinic.EConflict, "Not saved yet. This is the note you were writing when your session ended; %s Check the text below and press “Save draft” to keep it.", why))
+	}
+	if c.Expired(s.Now().UTC()) {
+		notYet("it was kept longer than 12 hours, so it was not saved on its own.")
+		return true
+	}
+	fresh, err := s.Store.ClaimCarry(ctx, actor, c.Nonce)
+	if err != nil {
+		s.Log.Error("carried draft not claimed", "request_id", shell.RequestID(ctx), "err", err.Error())
+		notYet("the server could not save it just now.")
+		return true
+	}
+	if !fresh {
+		notYet("it was already restored once, so it was not saved again.")
+		return true
+	}
+	if _, err := s.Store.SaveNoteDraft(ctx, actor, patientID, apptID, noteInputOf(form)); err != nil {
+		s.notePage(w, r, patientID, apptID, 0, notePage{Form: form, Posted: "note"}, err)
 		return true
 	}
 	shell.SeeOther(w, r, notePath(patientID, apptID)+"?done=carried", "note")

@@ -76,8 +76,20 @@ func (s *App) LoadSession(next http.Handler) http.Handler {
 		case "":
 			r = r.WithContext(context.WithValue(r.Context(), keySession, sess))
 		case clinic.ENotFound:
-			s.ClearSessionCookie(w)
-			r = r.WithContext(context.WithValue(r.Context(), KeySessionEnded, true))
+			// A session that ended by its limits is remembered for a while
+			// (store.EndedSession): its cookie is kept, so a note posted
+			// with it is carried through sign-in for its user alone. Any
+			// other cookie is cleared.
+			uid, err := s.Store.EndedSession(r.Context(), auth.HashToken(c.Value))
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			if uid == "" {
+				s.ClearSessionCookie(w)
+			}
+			ctx := context.WithValue(r.Context(), KeySessionEnded, true)
+			r = r.WithContext(context.WithValue(ctx, keyEndedUser, uid))
 		default:
 			s.Error(w, r, err)
 			return
@@ -90,6 +102,14 @@ func (s *App) LoadSession(next http.Handler) http.Handler {
 // caller's current session if any (so a planted session id is never
 // promoted), sets the cookie, and audits e with it.
 func (s *App) StartSession(w http.ResponseWriter, r *http.Request, u *clinic.User, mfaDone bool, e store.Entry) error {
+	_, err := s.StartSessionRequest(w, r, u, mfaDone, e)
+	return err
+}
+
+// StartSessionRequest is StartSession, and returns r with the new session
+// in its context, for a handler that answers as the new session (the
+// second-factor enrolment page shown right after the password step).
+func (s *App) StartSessionRequest(w http.ResponseWriter, r *http.Request, u *clinic.User, mfaDone bool, e store.Entry) (*http.Request, error) {
 	now := s.Now().UTC()
 	token := auth.NewToken()
 	sess := &store.Session{
@@ -108,10 +128,10 @@ func (s *App) StartSession(w http.ResponseWriter, r *http.Request, u *clinic.Use
 	}
 	actor := store.Actor{UserID: u.ID, Role: u.Role, Addr: s.ClientAddr(r), RequestID: RequestID(r.Context())}
 	if err := s.Store.StartSession(r.Context(), actor, old, sess, e); err != nil {
-		return err
+		return nil, err
 	}
 	s.setSessionCookie(w, token)
-	return nil
+	return r.WithContext(context.WithValue(r.Context(), keySession, sess)), nil
 }
 
 // ClientAddr is the address of the person's browser: the connection's
