@@ -80,6 +80,10 @@ type ConsentSignature struct {
 	// zone (SignedOnPaper says so).
 	SignedAt   time.Time
 	RecordedAt time.Time // when it was recorded (for a paper signature, by staff)
+	// PaperDate is a paper signature's date as written on the paper (the
+	// day of SignedAt in the practice's zone, like "Mon Jan 2, 2006"); "" for
+	// one made in the portal.
+	PaperDate string
 	// AfterWithdrawal: a paper dated the day the patient withdrew consent,
 	// which the staff member recording it confirmed was signed after that.
 	AfterWithdrawal bool
@@ -409,6 +413,7 @@ func consentIn(ctx context.Context, tx *Tx, patientID, kind string) (*Consent, e
 	for i, v := range c.Versions {
 		vs[i] = clinic.ConsentVersion{ID: v.ID, Version: v.Version, RequiresReconsent: v.RequiresReconsent}
 	}
+	datePaper(ctx, tx, c.Signatures)
 	ss := make([]clinic.ConsentSigning, len(c.Signatures))
 	for i, g := range c.Signatures {
 		ss[i] = clinic.ConsentSigning{ID: g.ID, DocumentID: g.DocumentID, Version: g.Version, At: g.SignedAt, RevokedAt: g.RevokedAt,
@@ -416,6 +421,20 @@ func consentIn(ctx context.Context, tx *Tx, patientID, kind string) (*Consent, e
 	}
 	c.Standing = clinic.ConsentStandingOf(vs, ss)
 	return c, nil
+}
+
+// datePaper sets each paper signature's PaperDate.
+func datePaper(ctx context.Context, tx *Tx, gs []ConsentSignature) {
+	var loc *time.Location
+	for i := range gs {
+		if gs[i].Method != "paper" {
+			continue
+		}
+		if loc == nil {
+			loc = practiceLocation(ctx, tx)
+		}
+		gs[i].PaperDate = gs[i].SignedAt.In(loc).Format("Mon Jan 2, 2006")
+	}
 }
 
 // consentsIn is patientID's standing on every kind, in clinic.ConsentKinds'
@@ -554,7 +573,9 @@ func consentSignatureIn(ctx context.Context, tx *Tx, patientID, id string) (*Con
 	if err != nil {
 		return nil, err
 	}
-	return &g, nil
+	gs := []ConsentSignature{g}
+	datePaper(ctx, tx, gs)
+	return &gs[0], nil
 }
 
 // PaperInput is a paper signature recorded by staff.
