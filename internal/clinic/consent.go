@@ -84,8 +84,88 @@ type ConsentSigning struct {
 	ID         string
 	DocumentID string
 	Version    int
-	At         time.Time
-	RevokedAt  *time.Time // nil: not revoked
+	// At is when the patient signed: in the portal, the moment; on paper,
+	// the start of the day written on the paper in the practice's zone (the
+	// hour is not known).
+	At        time.Time
+	RevokedAt *time.Time // nil: not revoked
+	// Paper marks a signature made on paper and recorded later by staff.
+	Paper bool
+	// RecordedAt is when staff recorded a paper signature.
+	RecordedAt time.Time
+	// AfterWithdrawal is set on a paper signature dated the day the patient
+	// withdrew consent when the staff member recording it confirmed that
+	// the patient signed it after withdrawing (PaperSameDay).
+	AfterWithdrawal bool
+}
+
+// since is the time a signature counts from when it is compared with
+// revocations: when it was signed, except for a paper signature dated the
+// day of a withdrawal that staff confirmed was signed after it, which
+// counts from when it was recorded (so it comes after that withdrawal,
+// and never after a later one).
+func (s *ConsentSigning) since() time.Time {
+	if s.Paper && s.AfterWithdrawal && !s.RecordedAt.IsZero() {
+		return s.RecordedAt
+	}
+	return s.At
+}
+
+// ConsentLastRevoked is the time of the latest revocation among sigs
+// (zero when none was revoked).
+func ConsentLastRevoked(sigs []ConsentSigning) time.Time {
+	var last time.Time
+	for _, s := range sigs {
+		if s.RevokedAt != nil && s.RevokedAt.After(last) {
+			last = *s.RevokedAt
+		}
+	}
+	return last
+}
+
+// How the date written on a paper signature stands against the patient's
+// latest withdrawal of consent of the kind (PaperDating).
+const (
+	PaperAfterWithdrawal  = "after"    // dated a later day, or never withdrawn: it counts
+	PaperSameDay          = "same_day" // dated the day of the withdrawal: before or after it is not known
+	PaperBeforeWithdrawal = "before"   // dated an earlier day: signed before the withdrawal
+)
+
+// PaperDating compares the date written on a paper signature (dated: any
+// time on that day in loc) with the latest revocation (zero: none), as
+// calendar days in the practice's zone loc. A paper signed before the
+// patient withdrew does not bring the consent back: withdrawal is the
+// patient's latest word (REFERENCE.md section 4, "Consent elements": the
+// right to withdraw at any time).
+func PaperDating(dated, lastRevoked time.Time, loc *time.Location) string {
+	if lastRevoked.IsZero() {
+		return PaperAfterWithdrawal
+	}
+	dy, dm, dd := dated.In(loc).Date()
+	ry, rm, rd := lastRevoked.In(loc).Date()
+	a, b := time.Date(dy, dm, dd, 0, 0, 0, 0, time.UTC), time.Date(ry, rm, rd, 0, 0, 0, 0, time.UTC)
+	switch {
+	case a.After(b):
+		return PaperAfterWithdrawal
+	case a.Equal(b):
+		return PaperSameDay
+	}
+	return PaperBeforeWithdrawal
+}
+
+// PaperDateProblem says what is wrong with the date written on a paper
+// signature (dated: any time on that day in loc), or "": it is required
+// and not after today in the practice's zone.
+func PaperDateProblem(dated, now time.Time, loc *time.Location) string {
+	if dated.IsZero() {
+		return "Enter the date written on the paper, next to the signature."
+	}
+	dy, dm, dd := dated.In(loc).Date()
+	ny, nm, nd := now.In(loc).Date()
+	if time.Date(dy, dm, dd, 0, 0, 0, 0, time.UTC).After(time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC)) {
+		return "The date on the paper cannot be in the future: enter the date the patient wrote next to their signature."
+	}
+	return ""
 }
 
 // ConsentStanding is where a patient stands on one kind.
@@ -103,7 +183,10 @@ type ConsentStanding struct {
 // published versions (any order) and the patient's signatures on them (any
 // order). A signature holds when it is not revoked, was made after every
 // revocation of the kind (revoking withdraws consent of the kind, so an
-// older signature does not come back), and is on the newest version or on
+// older signature does not come back; a paper signature counts from the
+// start of the day written on it, so one dated the day of a revocation or
+// earlier does not hold, unless staff confirmed it was signed after the
+// withdrawal: then it counts from when it was recorded), and is on the newest version or on
 // an older one that no later version requiring re-consent has replaced.
 // Of the signatures that hold, the one on the newest version (then the
 // newest) is Current. Without one: the status is ConsentRevoked when the
@@ -126,13 +209,10 @@ func ConsentStandingOf(versions []ConsentVersion, sigs []ConsentSigning) Consent
 		}
 		return first
 	}
-	var lastRevoked time.Time
+	lastRevoked := ConsentLastRevoked(sigs)
 	for i := range sigs {
 		s := &sigs[i]
-		if s.RevokedAt != nil && s.RevokedAt.After(lastRevoked) {
-			lastRevoked = *s.RevokedAt
-		}
-		if st.Last == nil || s.At.After(st.Last.At) {
+		if st.Last == nil || s.since().After(st.Last.since()) {
 			st.Last = s
 		}
 	}
@@ -143,7 +223,7 @@ func ConsentStandingOf(versions []ConsentVersion, sigs []ConsentSigning) Consent
 	var stale *ConsentSigning
 	for i := range sigs {
 		s := &sigs[i]
-		if s.RevokedAt != nil || !s.At.After(lastRevoked) {
+		if s.RevokedAt != nil || !s.since().After(lastRevoked) {
 			continue
 		}
 		if neededAfter(s.Version) != 0 {
@@ -152,14 +232,14 @@ func ConsentStandingOf(versions []ConsentVersion, sigs []ConsentSigning) Consent
 			}
 			continue
 		}
-		if st.Current == nil || s.Version > st.Current.Version || (s.Version == st.Current.Version && s.At.After(st.Current.At)) {
+		if st.Current == nil || s.Version > st.Current.Version || (s.Version == st.Current.Version && s.since().After(st.Current.since())) {
 			st.Current = s
 		}
 	}
 	switch {
 	case st.Current != nil:
 		st.Status = ConsentCurrent
-	case st.Last != nil && (st.Last.RevokedAt != nil || !st.Last.At.After(lastRevoked)):
+	case st.Last != nil && (st.Last.RevokedAt != nil || !st.Last.since().After(lastRevoked)):
 		st.Status = ConsentRevoked
 	case stale != nil:
 		st.Status, st.NeededFrom = ConsentReconsent, neededAfter(stale.Version)

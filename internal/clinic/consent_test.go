@@ -147,3 +147,85 @@ func TestConsentTextHashAndSameName(t *testing.T) {
 		}
 	}
 }
+
+// A paper signature counts from the start of the day written on it: one
+// dated before, or on, the day of a revocation does not bring the consent
+// back, unless staff confirmed it was signed after the withdrawal (it then
+// counts from when it was recorded).
+func TestConsentStandingOfPaper(t *testing.T) {
+	at := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+	ptr := func(x time.Time) *time.Time { return &x }
+	v1 := ConsentVersion{ID: "d1", Version: 1}
+	portal := ConsentSigning{ID: "a", Version: 1, At: at(1, 10), RevokedAt: ptr(at(5, 15))}
+	paper := func(dated, recorded int, confirmed bool, revoked *time.Time) ConsentSigning {
+		return ConsentSigning{ID: "p", Version: 1, Paper: true, At: at(dated, 0), RecordedAt: at(recorded, 16), AfterWithdrawal: confirmed, RevokedAt: revoked}
+	}
+	for _, tc := range []struct {
+		name   string
+		sigs   []ConsentSigning
+		status string
+	}{
+		{"paper never withdrawn", []ConsentSigning{paper(1, 3, false, nil)}, ConsentCurrent},
+		{"paper dated before the withdrawal, recorded after", []ConsentSigning{portal, paper(3, 6, false, nil)}, ConsentRevoked},
+		{"paper dated the day of the withdrawal, not confirmed", []ConsentSigning{portal, paper(5, 5, false, nil)}, ConsentRevoked},
+		{"paper dated the day of the withdrawal, confirmed after it", []ConsentSigning{portal, paper(5, 5, true, nil)}, ConsentCurrent},
+		{"paper dated before the withdrawal, a confirmation does not help when recorded before it", []ConsentSigning{portal, paper(5, 4, true, nil)}, ConsentRevoked},
+		{"paper dated the day after the withdrawal", []ConsentSigning{portal, paper(6, 8, false, nil)}, ConsentCurrent},
+		{"paper dated after, then itself revoked", []ConsentSigning{portal, paper(6, 8, false, ptr(at(9, 9)))}, ConsentRevoked},
+		{"portal signature after a paper one was revoked", []ConsentSigning{paper(1, 2, false, ptr(at(3, 9))), {ID: "b", Version: 1, At: at(4, 9)}}, ConsentCurrent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := ConsentStandingOf([]ConsentVersion{v1}, tc.sigs)
+			if st.Status != tc.status {
+				t.Fatalf("status = %q, want %q", st.Status, tc.status)
+			}
+		})
+	}
+}
+
+func TestPaperDating(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Revoked 3 Dec 2026 at 02:00 UTC: still 2 Dec in New York.
+	revoked := time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC)
+	day := func(d int) time.Time { return time.Date(2026, 12, d, 0, 0, 0, 0, ny) }
+	for _, tc := range []struct {
+		name          string
+		dated, revoke time.Time
+		want          string
+	}{
+		{"never withdrawn", day(1), time.Time{}, PaperAfterWithdrawal},
+		{"a day before", day(1), revoked, PaperBeforeWithdrawal},
+		{"the same day in the practice's zone", day(2), revoked, PaperSameDay},
+		{"the next day in the practice's zone (the UTC day of the withdrawal)", day(3), revoked, PaperAfterWithdrawal},
+	} {
+		if got := PaperDating(tc.dated, tc.revoke, ny); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestPaperDateProblem(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC) // 2 Dec, 21:00 in New York
+	for _, tc := range []struct {
+		name  string
+		dated time.Time
+		want  string
+	}{
+		{"missing", time.Time{}, "Enter the date"},
+		{"today in the practice's zone", time.Date(2026, 12, 2, 0, 0, 0, 0, ny), ""},
+		{"earlier", time.Date(2026, 11, 20, 0, 0, 0, 0, ny), ""},
+		{"tomorrow in the practice's zone (today in UTC)", time.Date(2026, 12, 3, 0, 0, 0, 0, ny), "future"},
+	} {
+		got := PaperDateProblem(tc.dated, now, ny)
+		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

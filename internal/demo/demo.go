@@ -325,7 +325,7 @@ func seedConsents(ctx context.Context, st *store.Store, therapist store.Actor, p
 			a.Addr = "198.51.100.23"
 			_, err = st.SignConsent(ctx, a, pt.ID, store.SignInput{DocumentID: c.Latest.ID, TextHash: c.Latest.Hash(), TypedName: pt.DisplayName, Agreed: true})
 		} else {
-			_, err = st.RecordPaperConsent(ctx, therapist, pt.ID, store.PaperInput{DocumentID: c.Latest.ID, TypedName: pt.DisplayName, Scan: demoScan(c.Title, pt.DisplayName)})
+			_, err = st.RecordPaperConsent(ctx, therapist, pt.ID, store.PaperInput{DocumentID: c.Latest.ID, TypedName: pt.DisplayName, SignedOn: at, Scan: demoScan(c.Title, pt.DisplayName)})
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Kind, err)

@@ -75,12 +75,23 @@ type ConsentSignature struct {
 	Title      string
 	Method     string // portal or paper
 	TypedName  string
+	// SignedAt is when the patient signed: in the portal, the moment; on
+	// paper, the start of the day written on the paper in the practice's
+	// zone (SignedOnPaper says so).
 	SignedAt   time.Time
-	ClientAddr string
-	TextHash   string
-	RecordedBy string // a name
-	ScanID     string // a paper signature's scan
-	ScanType   string
+	RecordedAt time.Time // when it was recorded (for a paper signature, by staff)
+	// PaperDate is a paper signature's date as written on the paper (the
+	// day of SignedAt in the practice's zone, like "Mon Jan 2, 2006"); "" for
+	// one made in the portal.
+	PaperDate string
+	// AfterWithdrawal: a paper dated the day the patient withdrew consent,
+	// which the staff member recording it confirmed was signed after that.
+	AfterWithdrawal bool
+	ClientAddr      string
+	TextHash        string
+	RecordedBy      string // a name
+	ScanID          string // a paper signature's scan
+	ScanType        string
 
 	RevokedAt     *time.Time
 	RevokedBy     string // a name
@@ -117,6 +128,23 @@ func (c Consent) signature(s *clinic.ConsentSigning) *ConsentSignature {
 	}
 	return nil
 }
+
+// LastRevoked is the signature whose revocation is the latest (the
+// patient's last withdrawal of consent of the kind), or nil.
+func (c Consent) LastRevoked() *ConsentSignature {
+	var last *ConsentSignature
+	for i := range c.Signatures {
+		g := &c.Signatures[i]
+		if g.RevokedAt != nil && (last == nil || g.RevokedAt.After(*last.RevokedAt)) {
+			last = g
+		}
+	}
+	return last
+}
+
+// SignedOnPaper reports whether the signature was made on paper (its
+// SignedAt is then the day written on the paper).
+func (g ConsentSignature) SignedOnPaper() bool { return g.Method == "paper" }
 
 // SignedLatest reports whether the newest version is signed and holds.
 func (c Consent) SignedLatest() bool {
@@ -346,7 +374,7 @@ func (s *Store) PublishConsent(ctx context.Context, actor Actor, in PublishInput
 	return out, err
 }
 
-const consentSigSelect = `SELECT g.id, g.document_id, d.kind, d.version, d.title, g.method, g.typed_name, g.signed_at, g.client_addr, g.text_hash,
+const consentSigSelect = `SELECT g.id, g.document_id, d.kind, d.version, d.title, g.method, g.typed_name, g.signed_at, g.recorded_at, g.after_withdrawal, g.client_addr, g.text_hash,
 	coalesce(u.display_name, ''), coalesce(g.scan_id, ''), coalesce(sc.content_type, ''),
 	r.revoked_at, coalesce(ru.display_name, ''), coalesce(r.reason, '')
 	FROM consent_signatures g JOIN consent_documents d ON d.id = g.document_id
@@ -358,9 +386,9 @@ const consentSigSelect = `SELECT g.id, g.document_id, d.kind, d.version, d.title
 func scanConsentSig(r scanner) (ConsentSignature, error) {
 	var g ConsentSignature
 	var revoked sql.NullTime
-	err := r.Scan(&g.ID, &g.DocumentID, &g.Kind, &g.Version, &g.Title, &g.Method, &g.TypedName, &g.SignedAt, &g.ClientAddr, &g.TextHash,
+	err := r.Scan(&g.ID, &g.DocumentID, &g.Kind, &g.Version, &g.Title, &g.Method, &g.TypedName, &g.SignedAt, &g.RecordedAt, &g.AfterWithdrawal, &g.ClientAddr, &g.TextHash,
 		&g.RecordedBy, &g.ScanID, &g.ScanType, &revoked, &g.RevokedBy, &g.RevokedReason)
-	g.SignedAt = g.SignedAt.UTC()
+	g.SignedAt, g.RecordedAt = g.SignedAt.UTC(), g.RecordedAt.UTC()
 	g.RevokedAt = utcPtr(revoked)
 	return g, err
 }
@@ -385,12 +413,28 @@ func consentIn(ctx context.Context, tx *Tx, patientID, kind string) (*Consent, e
 	for i, v := range c.Versions {
 		vs[i] = clinic.ConsentVersion{ID: v.ID, Version: v.Version, RequiresReconsent: v.RequiresReconsent}
 	}
+	datePaper(ctx, tx, c.Signatures)
 	ss := make([]clinic.ConsentSigning, len(c.Signatures))
 	for i, g := range c.Signatures {
-		ss[i] = clinic.ConsentSigning{ID: g.ID, DocumentID: g.DocumentID, Version: g.Version, At: g.SignedAt, RevokedAt: g.RevokedAt}
+		ss[i] = clinic.ConsentSigning{ID: g.ID, DocumentID: g.DocumentID, Version: g.Version, At: g.SignedAt, RevokedAt: g.RevokedAt,
+			Paper: g.Method == "paper", RecordedAt: g.RecordedAt, AfterWithdrawal: g.AfterWithdrawal}
 	}
 	c.Standing = clinic.ConsentStandingOf(vs, ss)
 	return c, nil
+}
+
+// datePaper sets each paper signature's PaperDate.
+func datePaper(ctx context.Context, tx *Tx, gs []ConsentSignature) {
+	var loc *time.Location
+	for i := range gs {
+		if gs[i].Method != "paper" {
+			continue
+		}
+		if loc == nil {
+			loc = practiceLocation(ctx, tx)
+		}
+		gs[i].PaperDate = gs[i].SignedAt.In(loc).Format("Mon Jan 2, 2006")
+	}
 }
 
 // consentsIn is patientID's standing on every kind, in clinic.ConsentKinds'
@@ -455,6 +499,9 @@ func (s *Store) SignConsent(ctx context.Context, actor Actor, patientID string, 
 		if a.Relation != auth.RelSelf { // only the patient signs as themself
 			return errDenied{patientID: patientID, perm: auth.PermConsent, exists: true}
 		}
+		if err := s.d.lockPatientConsent(ctx, tx.tx, patientID); err != nil {
+			return err
+		}
 		doc, err := consentDocumentIn(ctx, tx, in.DocumentID)
 		if err != nil {
 			return err
@@ -466,17 +513,11 @@ func (s *Store) SignConsent(ctx context.Context, actor Actor, patientID string, 
 		if latest.ID != doc.ID || in.TextHash != doc.Hash() {
 			return &clinic.Error{Code: clinic.EConflict, Message: msgConsentNewer, Fields: map[string]string{"consent": msgConsentNewer}}
 		}
-		var legal, display string
-		if err := tx.QueryRow(ctx, `SELECT legal_name, display_name FROM patients WHERE id = $1`, patientID).Scan(&legal, &display); err != nil {
-			return err
-		}
 		fe := clinic.FieldErrors{}
-		if !clinic.SameName(in.TypedName, legal) && !clinic.SameName(in.TypedName, display) {
-			msg := msgConsentName
-			if legal != "" && !clinic.SameName(legal, display) {
-				msg += " (your legal name, or the name you go by)"
-			}
-			fe.Add("typed_name", msg+".")
+		if msg, err := nameProblem(ctx, tx, patientID, in.TypedName, msgConsentName, " (your legal name, or the name you go by)"); err != nil {
+			return err
+		} else if msg != "" {
+			fe.Add("typed_name", msg)
 		}
 		if utf8.RuneCountInString(in.TypedName) > ConsentNameMax {
 			fe["typed_name"] = "Use at most " + strconv.Itoa(ConsentNameMax) + " characters."
@@ -507,6 +548,23 @@ func (s *Store) SignConsent(ctx context.Context, actor Actor, patientID string, 
 	return out, err
 }
 
+// nameProblem says, when typed is neither patientID's legal name nor the
+// name they go by (ignoring case and spaces: clinic.SameName), msg plus
+// both (naming both when they differ), or "".
+func nameProblem(ctx context.Context, tx *Tx, patientID, typed, msg, both string) (string, error) {
+	var legal, display string
+	if err := tx.QueryRow(ctx, `SELECT legal_name, display_name FROM patients WHERE id = $1`, patientID).Scan(&legal, &display); err != nil {
+		return "", err
+	}
+	if clinic.SameName(typed, legal) || clinic.SameName(typed, display) {
+		return "", nil
+	}
+	if legal != "" && !clinic.SameName(legal, display) {
+		msg += both
+	}
+	return msg + ".", nil
+}
+
 func consentSignatureIn(ctx context.Context, tx *Tx, patientID, id string) (*ConsentSignature, error) {
 	g, err := scanConsentSig(tx.QueryRow(ctx, consentSigSelect+` WHERE g.id = $1 AND g.patient_id = $2`, id, patientID))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -515,14 +573,22 @@ func consentSignatureIn(ctx context.Context, tx *Tx, patientID, id string) (*Con
 	if err != nil {
 		return nil, err
 	}
-	return &g, nil
+	gs := []ConsentSignature{g}
+	datePaper(ctx, tx, gs)
+	return &gs[0], nil
 }
 
 // PaperInput is a paper signature recorded by staff.
 type PaperInput struct {
 	DocumentID string // the version the patient signed on paper
 	TypedName  string // the name as signed on paper
-	Scan       []byte // the signed page(s): a PDF, or a JPEG, PNG or GIF photo
+	// SignedOn is the date written on the paper: only its year, month and
+	// day count, read as a day in the practice's zone.
+	SignedOn time.Time
+	// AfterWithdrawal is the staff member's confirmation that a paper dated
+	// the day the patient withdrew consent was signed after withdrawing.
+	AfterWithdrawal bool
+	Scan            []byte // the signed page(s): a PDF, or a JPEG, PNG or GIF photo
 }
 
 // checkScan says what is wrong with a scan, or returns its content type
@@ -552,13 +618,25 @@ func checkScan(ctx context.Context, data []byte) (string, []byte, error) {
 	return pic.ContentType, pic.Bytes, nil
 }
 
+// Messages of paper signatures.
+const (
+	msgPaperName = "Enter the patient's full name as we have it on record, as they signed it"
+	msgPaperBoth = " (their legal name, or the name they go by)"
+)
+
 // RecordPaperConsent records a signature the patient made on paper, with
 // the scan of the signed paper, by a therapist or prescriber on the care
 // team (auth.PermConsent; not the patient, not emergency access). The
 // version may be any published version of its kind (the paper may have
 // been printed before a newer one); the rule then says whether it holds.
-// The signature's time is when it is recorded; the scan shows the date on
-// the paper. Audited (consent.paper).
+// The name signed must be the patient's (as SignConsent checks it). The
+// signature's time is the date written on the paper (required, not in the
+// future, in the practice's zone); when it was recorded is kept apart.
+// A paper dated before the patient's latest withdrawal of consent of the
+// kind is refused (it was signed before they withdrew: the patient signs
+// again); one dated that same day only with the staff member's explicit
+// confirmation that the patient signed it after withdrawing
+// (in.AfterWithdrawal, kept and audited). Audited (consent.paper).
 func (s *Store) RecordPaperConsent(ctx context.Context, actor Actor, patientID string, in PaperInput) (*ConsentSignature, error) {
 	if err := clinicianOnly(actor); err != nil {
 		return nil, err
@@ -576,26 +654,67 @@ func (s *Store) RecordPaperConsent(ctx context.Context, actor Actor, patientID s
 	} else if err != nil {
 		fe.Add("scan", err.Error())
 	}
-	if err := fe.Err(); err != nil {
-		return nil, err
-	}
 	var out *ConsentSignature
 	err = s.patientAccess(ctx, actor, patientID, auth.PermConsent, "consent.paper", func(tx *Tx, a Access, e *Entry) error {
+		if err := s.d.lockPatientConsent(ctx, tx.tx, patientID); err != nil {
+			return err
+		}
 		doc, err := consentDocumentIn(ctx, tx, in.DocumentID)
 		if err != nil {
-			return clinic.FieldErrors{"document": "Choose the version the patient signed."}.Err()
+			fe.Add("document", "Choose the version the patient signed.")
+			return fe.Err()
 		}
-		now := s.now()
+		if fe["typed_name"] == "" {
+			if msg, err := nameProblem(ctx, tx, patientID, in.TypedName, msgPaperName, msgPaperBoth); err != nil {
+				return err
+			} else if msg != "" {
+				fe.Add("typed_name", msg)
+			}
+		}
+		now, loc := s.now(), practiceLocation(ctx, tx)
+		var dated time.Time
+		if !in.SignedOn.IsZero() {
+			y, m, d := in.SignedOn.Date()
+			dated = time.Date(y, m, d, 0, 0, 0, 0, loc)
+		}
+		afterWithdrawal := false
+		if msg := clinic.PaperDateProblem(dated, now, loc); msg != "" {
+			fe.Add("signed_on", msg)
+		} else {
+			c, err := consentIn(ctx, tx, patientID, doc.Kind)
+			if err != nil {
+				return err
+			}
+			if w := c.LastRevoked(); w != nil {
+				withdrew, on := w.RevokedAt.In(loc).Format("2 January 2006"), dated.Format("2 January 2006")
+				switch clinic.PaperDating(dated, *w.RevokedAt, loc) {
+				case clinic.PaperBeforeWithdrawal:
+					fe.Add("signed_on", "The patient withdrew this consent on "+withdrew+"; a paper dated "+on+
+						" was signed before that and does not bring it back. Ask the patient to sign again: in the portal, or on a new paper.")
+				case clinic.PaperSameDay:
+					if !in.AfterWithdrawal {
+						fe.Add("after_withdrawal", "The paper is dated "+on+", the day the patient withdrew this consent. Tick the box only if they signed it after withdrawing; otherwise ask them to sign again.")
+					}
+					afterWithdrawal = in.AfterWithdrawal
+				}
+			}
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
 		scanID, id := NewID(), NewID()
 		if _, err := tx.Exec(ctx, `INSERT INTO consent_scans (id, patient_id, content_type, bytes, size, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			scanID, patientID, ct, scan, len(scan), actor.UserID, now); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO consent_signatures (id, patient_id, document_id, method, typed_name, agreed, signed_at, client_addr, text_hash, recorded_by, scan_id, recorded_at)
-			VALUES ($1, $2, $3, 'paper', $4, TRUE, $5, $6, $7, $8, $9, $5)`, id, patientID, doc.ID, in.TypedName, now, actor.Addr, doc.Hash(), actor.UserID, scanID); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO consent_signatures (id, patient_id, document_id, method, typed_name, agreed, signed_at, client_addr, text_hash, recorded_by, scan_id, recorded_at, after_withdrawal)
+			VALUES ($1, $2, $3, 'paper', $4, TRUE, $5, $6, $7, $8, $9, $10, $11)`, id, patientID, doc.ID, in.TypedName, dated, actor.Addr, doc.Hash(), actor.UserID, scanID, now, afterWithdrawal); err != nil {
 			return err
 		}
-		e.ObjectType, e.ObjectID, e.Detail = "consent_signature", id, "kind="+doc.Kind+" version="+strconv.Itoa(doc.Version)+" method=paper"
+		e.ObjectType, e.ObjectID, e.Detail = "consent_signature", id, "kind="+doc.Kind+" version="+strconv.Itoa(doc.Version)+" method=paper dated="+dated.Format("2006-01-02")
+		if afterWithdrawal {
+			e.Detail += " confirmed-signed-after-withdrawal"
+		}
 		out, err = consentSignatureIn(ctx, tx, patientID, id)
 		return err
 	})
@@ -630,6 +749,9 @@ func (s *Store) RevokeConsent(ctx context.Context, actor Actor, patientID, signa
 		return clinic.FieldErrors{"reason": msg}.Err()
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermConsent, "consent.revoke", func(tx *Tx, a Access, e *Entry) error {
+		if err := s.d.lockPatientConsent(ctx, tx.tx, patientID); err != nil {
+			return err
+		}
 		switch {
 		case reason == "" && a.Relation != auth.RelSelf:
 			return clinic.FieldErrors{"reason": "Say why the consent is revoked (for example: the patient asked by phone)."}.Err()

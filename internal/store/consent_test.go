@@ -247,18 +247,18 @@ func TestPaperConsentAndRevocation(t *testing.T) {
 		{"a PDF cut short", []byte("%PDF-1.4\n1 0 obj"), "cut short"},
 		{"too large", append([]byte("%PDF-"), make([]byte, store.ConsentScanMaxBytes)...), "larger than 5 MB"},
 	} {
-		_, err := pr.s.RecordPaperConsent(ctx, pr.thea, pr.p.ID, store.PaperInput{DocumentID: doc.ID, TypedName: "Pat", Scan: tc.scan})
+		_, err := pr.s.RecordPaperConsent(ctx, pr.thea, pr.p.ID, store.PaperInput{DocumentID: doc.ID, TypedName: "Pat", SignedOn: storetest.PaperToday(t, pr.s), Scan: tc.scan})
 		var ce *clinic.Error
 		if !errorsAs(err, &ce) || !strings.Contains(ce.Fields["scan"], tc.want) {
 			t.Errorf("%s: %v, want %q at the scan", tc.name, err, tc.want)
 		}
 	}
 	for _, who := range []store.Actor{pr.patient, pr.admin, pr.theo} {
-		if _, err := pr.s.RecordPaperConsent(ctx, who, pr.p.ID, store.PaperInput{DocumentID: doc.ID, TypedName: "Pat", Scan: storetest.ScanPDF}); clinic.ErrorCode(err) != clinic.ENotFound {
+		if _, err := pr.s.RecordPaperConsent(ctx, who, pr.p.ID, store.PaperInput{DocumentID: doc.ID, TypedName: "Pat", SignedOn: storetest.PaperToday(t, pr.s), Scan: storetest.ScanPDF}); clinic.ErrorCode(err) != clinic.ENotFound {
 			t.Errorf("%s records paper: %v", who.Role, err)
 		}
 	}
-	g, err := pr.s.RecordPaperConsent(ctx, pr.rex, pr.p.ID, store.PaperInput{DocumentID: doc.ID, TypedName: "Pat", Scan: pic.Bytes()})
+	g, err := pr.s.RecordPaperConsent(ctx, pr.rex, pr.p.ID, store.PaperInput{DocumentID: doc.ID, TypedName: "Pat", SignedOn: storetest.PaperToday(t, pr.s), Scan: pic.Bytes()})
 	if err != nil {
 		t.Fatal(err)
 	}

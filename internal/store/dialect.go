@@ -331,6 +331,22 @@ func (d *dialect) lockPatientRisk(ctx context.Context, tx *sql.Tx, patientID str
 	return err
 }
 
+// lockPatientConsent serialises, per patient, everything that changes or
+// relies on their consent for the rest of the transaction: signing,
+// recording a paper signature, revoking, and the dosing session's writes
+// (whose gate and dose re-check the KAP consent), so a revocation
+// committing at the same moment as a dose is never missed. SQLite has one
+// writer at a time already; PostgreSQL locks the patient's row with FOR NO
+// KEY UPDATE, which excludes the other consent paths but not inserts of
+// rows that merely reference the patient (they take FOR KEY SHARE).
+func (d *dialect) lockPatientConsent(ctx context.Context, tx *sql.Tx, patientID string) error {
+	if d.name != EnginePostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT id FROM patients WHERE id = $1 FOR NO KEY UPDATE`, patientID)
+	return err
+}
+
 // skipLocked is appended to the SELECT that picks jobs to claim. On
 // PostgreSQL it locks the rows it returns and passes over rows another
 // transaction has locked, so concurrent claimers take different jobs instead

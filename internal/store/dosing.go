@@ -195,12 +195,17 @@ const onlyPrescriberOverride = "Only a prescriber can override a vitals hold."
 // dosingWrite runs fn for a change to session id of patientID: by a
 // clinician on the care team (not through emergency access, which reads
 // but does not record), with the session's row locked for the transaction
-// (so two devices recording at once take turns) and read fresh.
+// (so two devices recording at once take turns) and read fresh, after the
+// patient's consent lock (lockPatientConsent), so the consent the gate and
+// the dose check cannot be revoked under them.
 func (s *Store) dosingWrite(ctx context.Context, actor Actor, patientID, id, action string, fn func(tx *Tx, d *DosingSession, e *Entry) error) error {
 	if err := clinicianOnly(actor); err != nil {
 		return err
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermDosing, action, func(tx *Tx, a Access, e *Entry) error {
+		if err := s.d.lockPatientConsent(ctx, tx.tx, patientID); err != nil { // the gate and the dose read the consent
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE dosing_sessions SET updated_at = updated_at WHERE id = $1 AND patient_id = $2`, id, patientID); err != nil {
 			return err
 		}

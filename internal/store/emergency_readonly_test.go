@@ -186,7 +186,7 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 			return s.StopDosingSession(ctx, a, p, session, "Patient felt unwell before the dose.")
 		}},
 		{"record a paper consent", auth.PermConsent, func(a store.Actor) error {
-			_, err := s.RecordPaperConsent(ctx, a, p, store.PaperInput{DocumentID: consents[0].Latest.ID, TypedName: "Pat", Scan: storetest.ScanPDF})
+			_, err := s.RecordPaperConsent(ctx, a, p, store.PaperInput{DocumentID: consents[0].Latest.ID, TypedName: "Pat", SignedOn: storetest.PaperToday(t, s), Scan: storetest.ScanPDF})
 			return err
 		}},
 		{"revoke a consent", auth.PermConsent, func(a store.Actor) error {

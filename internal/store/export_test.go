@@ -80,3 +80,22 @@ func SealedColumnsForTest() []string {
 	}
 	return out
 }
+
+// HoldConsentLockForTest takes patientID's consent lock (lockPatientConsent)
+// in a write transaction and holds it until release is called: held is
+// closed once it is taken, done receives the transaction's outcome.
+func HoldConsentLockForTest(ctx context.Context, s *Store, patientID string) (held <-chan struct{}, release func(), done <-chan error) {
+	h, rel, d := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		d <- s.write(ctx, func(tx *Tx) error {
+			if err := s.d.lockPatientConsent(ctx, tx.tx, patientID); err != nil {
+				close(h)
+				return err
+			}
+			close(h)
+			<-rel
+			return nil
+		})
+	}()
+	return h, func() { close(rel) }, d
+}

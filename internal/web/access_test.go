@@ -187,7 +187,7 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sig, err := f.St.RecordPaperConsent(ctx, owner, p.pt.ID, store.PaperInput{DocumentID: kap[0].Latest.ID, TypedName: "Signed on paper", Scan: storetest.ScanPDF})
+		sig, err := f.St.RecordPaperConsent(ctx, owner, p.pt.ID, store.PaperInput{DocumentID: kap[0].Latest.ID, TypedName: p.pt.DisplayName, SignedOn: storetest.PaperToday(t, f.St), Scan: storetest.ScanPDF})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
@@ -25,7 +26,9 @@ func (s *Handlers) ConsentPaper(w http.ResponseWriter, r *http.Request) {
 		posted = "consents" // a form kapstone did not make; the reasons show at the section
 	}
 	if len(fe) == 0 && posted != "consents" {
-		_, err := s.Store.RecordPaperConsent(r.Context(), s.Actor(r), patientID, store.PaperInput{DocumentID: vals.Get("document"), TypedName: vals.Get("typed_name"), Scan: scan})
+		on, _ := time.Parse(time.DateOnly, vals.Get("signed_on")) // unreadable: zero, which the store asks for
+		_, err := s.Store.RecordPaperConsent(r.Context(), s.Actor(r), patientID, store.PaperInput{DocumentID: vals.Get("document"), TypedName: vals.Get("typed_name"),
+			SignedOn: on, AfterWithdrawal: vals.Get("after_withdrawal") != "", Scan: scan})
 		if err == nil {
 			http.Redirect(w, r, "/patients/"+patientID+"?done=consent-paper#consent-"+kind, http.StatusSeeOther)
 			return

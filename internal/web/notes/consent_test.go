@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
@@ -152,10 +153,27 @@ func TestConsentChartPaperAndRevoke(t *testing.T) {
 	}
 	cs, _ := f.St.PatientConsents(t.Context(), f.As("thea@example.org"), f.PA.ID)
 	touch := cs[1].Latest
-	fields := map[string]string{"kind": clinic.ConsentTouch, "document": touch.ID, "typed_name": "Pat on paper"}
+	today := storetest.PaperToday(t, f.St)
+	fields := map[string]string{"kind": clinic.ConsentTouch, "document": touch.ID, "typed_name": "Pat on paper", "signed_on": today.Format(time.DateOnly)}
 	if r := f.UploadScan(thea, fields, "notes.txt", []byte("just text")); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "not a PDF or a picture") || !strings.Contains(r.Body, `value="Pat on paper"`) {
 		t.Fatalf("a text file as scan = %d", r.Status)
 	}
+	// The name signed must be the patient's (as in the portal), the date
+	// written on the paper is required and not in the future: each at its
+	// field, the input kept.
+	if r := f.UploadScan(thea, fields, "consent.pdf", storetest.ScanPDF); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "full name as we have it on record") ||
+		!strings.Contains(r.Body, `value="Pat on paper"`) || !strings.Contains(r.Body, `value="`+today.Format(time.DateOnly)+`"`) {
+		t.Fatalf("another name on the paper = %d", r.Status)
+	}
+	fields["typed_name"] = strings.ToUpper(f.PA.DisplayName)
+	for _, on := range []string{"", today.AddDate(0, 0, 1).Format(time.DateOnly)} {
+		fields["signed_on"] = on
+		if r := f.UploadScan(thea, fields, "consent.pdf", storetest.ScanPDF); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="paper-date-consent_to_touch"`) ||
+			!(strings.Contains(r.Body, "Enter the date written on the paper") || strings.Contains(r.Body, "cannot be in the future")) {
+			t.Fatalf("paper dated %q = %d", on, r.Status)
+		}
+	}
+	fields["signed_on"] = today.Format(time.DateOnly)
 	if r := f.UploadScan(thea, fields, "consent.pdf", storetest.ScanPDF); r.Status != http.StatusSeeOther {
 		t.Fatalf("paper = %d: %s", r.Status, r.Body)
 	}
@@ -165,7 +183,7 @@ func TestConsentChartPaperAndRevoke(t *testing.T) {
 		t.Fatalf("after the paper signature: %+v", cs[1].Standing)
 	}
 	chart = f.Do("GET", "/patients/"+f.PA.ID+"?done=consent-paper", nil, thea)
-	if !strings.Contains(chart.Body, "Paper signature recorded") || !strings.Contains(chart.Body, "signed on paper as “Pat on paper”") || !strings.Contains(chart.Body, "/consents/"+g.ID+"/scan") {
+	if !strings.Contains(chart.Body, "Paper signature recorded") || !strings.Contains(chart.Body, "signed on paper as “"+strings.ToUpper(f.PA.DisplayName)+"”, dated "+today.Format("Mon Jan 2, 2006")) || !strings.Contains(chart.Body, "/consents/"+g.ID+"/scan") {
 		t.Error("the chart does not show the paper signature")
 	}
 	scan := f.Do("GET", "/patients/"+f.PA.ID+"/consents/"+g.ID+"/scan", nil, thea)
@@ -186,6 +204,30 @@ func TestConsentChartPaperAndRevoke(t *testing.T) {
 	chart = f.Do("GET", "/patients/"+f.PA.ID, nil, thea)
 	if !strings.Contains(chart.Body, "Revoked") || !strings.Contains(chart.Body, "Phoned to withdraw.") {
 		t.Error("the chart does not show the revocation")
+	}
+	// Recording a paper now: the form says the patient withdrew; a paper
+	// dated before that is refused, one dated that day needs the box.
+	if !strings.Contains(chart.Body, `id="paper-withdrawn-consent_to_touch"`) || !strings.Contains(chart.Body, `name="after_withdrawal"`) {
+		t.Error("the paper form does not show the withdrawal")
+	}
+	fields["signed_on"] = today.AddDate(0, 0, -1).Format(time.DateOnly)
+	if r := f.UploadScan(thea, fields, "consent.pdf", storetest.ScanPDF); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "was signed before that and does not bring it back") {
+		t.Fatalf("paper dated before the withdrawal = %d", r.Status)
+	}
+	fields["signed_on"] = today.Format(time.DateOnly)
+	if r := f.UploadScan(thea, fields, "consent.pdf", storetest.ScanPDF); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Tick the box only if they signed it after withdrawing") {
+		t.Fatalf("paper dated the day of the withdrawal, unconfirmed = %d", r.Status)
+	}
+	if cs, _ := f.St.PatientConsents(t.Context(), f.As("thea@example.org"), f.PA.ID); cs[1].Status() != clinic.ConsentRevoked {
+		t.Fatalf("refused papers changed the consent: %s", cs[1].Status())
+	}
+	fields["after_withdrawal"] = "yes"
+	f.Now = f.Now.Add(2 * time.Minute) // the patient came in and signed after phoning
+	if r := f.UploadScan(thea, fields, "consent.pdf", storetest.ScanPDF); r.Status != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "done=consent-paper") {
+		t.Fatalf("paper dated the day of the withdrawal, confirmed = %d %s", r.Status, r.Header.Get("Location"))
+	}
+	if cs, _ := f.St.PatientConsents(t.Context(), f.As("thea@example.org"), f.PA.ID); cs[1].Status() != clinic.ConsentCurrent || !cs[1].Current().AfterWithdrawal {
+		t.Fatalf("the confirmed paper: %s %+v", cs[1].Status(), cs[1].Signatures)
 	}
 	// The patient signs the telehealth consent and withdraws it in the portal.
 	tele := cs[2].Latest
