@@ -83,7 +83,11 @@ func consentDoc(x *store.ConsentExport, now time.Time, loc *time.Location) pdfdo
 		if by == "" {
 			by = "a member of staff"
 		}
-		lines = append(lines, pdfdoc.Field{Label: "Method", Value: "Paper, recorded by " + by})
+		// A paper carries a date, not a time: SignedAt is the start of that
+		// day in the practice's zone, so print the date and when it was
+		// recorded, never a made-up signing time.
+		lines = append(lines, pdfdoc.Field{Label: "Dated", Value: g.SignedAt.In(loc).Format("Mon Jan 2, 2006") + " (as written on the paper)"},
+			pdfdoc.Field{Label: "Method", Value: "Paper, recorded by " + by + " on " + g.RecordedAt.In(loc).Format(pdfTime)})
 	} else {
 		lines = append(lines, pdfdoc.Field{Label: "Method", Value: "Signed in the patient portal"})
 		if g.ClientAddr != "" {
@@ -95,7 +99,11 @@ func consentDoc(x *store.ConsentExport, now time.Time, loc *time.Location) pdfdo
 	if g.Method == "paper" {
 		label = "Patient's signature (on paper)"
 	}
-	d.Blocks = append(d.Blocks, pdfdoc.Signature{Label: label, Name: g.TypedName, At: g.SignedAt, Hash: "sha256:" + g.TextHash, Lines: lines})
+	at := g.SignedAt
+	if g.Method == "paper" {
+		at = time.Time{} // the Dated line says when
+	}
+	d.Blocks = append(d.Blocks, pdfdoc.Signature{Label: label, Name: g.TypedName, At: at, Hash: "sha256:" + g.TextHash, Lines: lines})
 	if g.RevokedAt != nil {
 		by := g.RevokedBy
 		if by == "" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kapstone/kapstone/internal/pdfdoc/pdftest"
+	"github.com/kapstone/kapstone/internal/store/storetest"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
@@ -105,5 +106,25 @@ func TestConsentPDF(t *testing.T) {
 	check("the therapist after the revocation", staff, thea, "consent-revoked", "REVOKED", "Revoked", "Thea Therapist", "Phoned to withdraw before the next session.")
 	if acc := f.Do("GET", "/portal/access", nil, pat); !strings.Contains(acc.Body, "Downloaded a consent you signed as a PDF") {
 		t.Error("the patient's access report does not show the download in words")
+	}
+
+	// On paper: the date written on the paper and when it was recorded,
+	// never a signing time made up from the date (midnight).
+	storetest.SignPaper(t, f.St, f.As("thea@example.org"), f.PA.ID, "telehealth")
+	cs, err = f.St.PatientConsents(t.Context(), f.As("thea@example.org"), f.PA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Kind != "telehealth" {
+			continue
+		}
+		paper := "/patients/" + f.PA.ID + "/consents/" + c.Current().ID + "/consent.pdf"
+		r := f.Do("GET", paper, nil, thea)
+		text, _ := pdftest.Read(t, "consent-paper", []byte(r.Body))
+		flat := pdftest.Flat(text)
+		if !strings.Contains(flat, "as written on the paper") || !strings.Contains(flat, "recorded by") || strings.Contains(flat, "12:00 AM") {
+			t.Errorf("the paper consent's PDF does not give the paper's date and the recording, or makes up a time:\n%s", text)
+		}
 	}
 }
