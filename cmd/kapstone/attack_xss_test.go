@@ -29,6 +29,7 @@ type xssResult struct {
 	refused     map[string]int // form key → refused submissions
 	why         map[string]string
 	reflected   map[string][]string // caller → GET form URLs carrying payloads, rendered too
+	saved       map[string][]string // caller → pages a saving POST led to (its 303's Location)
 	nreflected  int
 	forms       int
 }
@@ -57,7 +58,7 @@ func TestAttackInjection(t *testing.T) {
 	attackers := signInAttackers(t, in.url, dir)
 
 	// 1. Fill every form.
-	res := &xssResult{fields: map[string]bool{}, pairs: map[string]bool{}, refused: map[string]int{}, why: map[string]string{}, reflected: map[string][]string{}}
+	res := &xssResult{fields: map[string]bool{}, pairs: map[string]bool{}, refused: map[string]int{}, why: map[string]string{}, reflected: map[string][]string{}, saved: map[string][]string{}}
 	done := map[string]bool{}
 	found := crawlAll(t, attackers, patterns, m, crawlLimitPerRoute)
 	for _, a := range attackers {
@@ -87,6 +88,30 @@ func TestAttackInjection(t *testing.T) {
 	carrying, carryingRoutes := 0, map[string]bool{} // views showing payloads (as text)
 	rendered := map[string]bool{}
 	again := crawlAll(t, attackers, patterns, m, renderLimitPerRoute)
+	// The pages a saving form led to, too: the crawl may not find its way
+	// back to a record the payloads made (a psychotherapy note is linked
+	// only from its patient's chart, and the caseload's order changes as
+	// payloads rename patients).
+	for _, a := range attackers {
+		crawled := map[string]bool{}
+		for _, pg := range again[a] {
+			crawled[pg.target] = true
+		}
+		perRoute := map[string]int{}
+		for _, loc := range a.savedPages(res) {
+			pat := m.match("GET", loc)
+			if pat == "" || crawled[loc] || perRoute[pat] >= renderLimitPerRoute {
+				continue
+			}
+			crawled[loc] = true
+			r := a.do(t, "GET", loc, nil)
+			if r.status != http.StatusOK {
+				continue
+			}
+			perRoute[pat]++
+			again[a] = append(again[a], crawledPage{target: loc, pattern: pat, status: r.status, ctype: r.header.Get("Content-Type"), body: r.body})
+		}
+	}
 	for _, a := range attackers {
 		for _, pg := range again[a] {
 			switch {
@@ -260,6 +285,13 @@ var notRendered = map[string]string{
 	"GET /invite/{token}":                        "a single-use link page (TestAuthAttacks)",
 	"GET /reset/{token}":                         "a single-use link page (TestAuthAttacks)",
 
+	// Issue 16: no caller of this suite supervises anyone, so no note
+	// awaits their co-signature. Its text is the note page's, rendered with
+	// payloads through GET /patients/{patient}/appointments/{appointment}/note;
+	// internal/web/notes TestCosignFlow covers the page itself. A gap to close
+	// (give the suite a supervisor).
+	"GET /notes/cosign/{note}": "no caller of the suite has a note awaiting their co-signature (see the comment above)",
+
 	// Issue 16's PDF.
 	"GET /patients/{patient}/outcome-summary.pdf":                 "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestOutcomeSummaryPDF)",
 	"GET /patients/{patient}/appointments/{appointment}/note.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestNotePDF)",
@@ -430,6 +462,7 @@ func injectForm(t *testing.T, a *attacker, m routeMatcher, f webForm, key string
 				ok = true
 				if loc := r.header.Get("Location"); strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") {
 					checkAnswer(t, a, "GET "+loc+" (after "+pattern+")", a.do(t, "GET", loc, nil))
+					res.saved[a.name] = append(res.saved[a.name], loc)
 				}
 			case r.status == http.StatusOK && !strings.Contains(r.body, `aria-invalid="true"`) && !strings.Contains(r.body, "field-error"):
 				ok = true // saved and shown in place (a preview, a page that answers 200)
@@ -537,4 +570,21 @@ func refusalReasons(body string) string {
 		return strings.SplitN(body, " ", 2)[0]
 	}
 	return strings.Join(out, " | ")
+}
+
+// savedPages returns the distinct pages (path without query or fragment)
+// a's saving POSTs led to, in order.
+func (a *attacker) savedPages(res *xssResult) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, loc := range res.saved[a.name] {
+		if i := strings.IndexAny(loc, "?#"); i >= 0 {
+			loc = loc[:i]
+		}
+		if !seen[loc] {
+			seen[loc] = true
+			out = append(out, loc)
+		}
+	}
+	return out
 }
