@@ -285,13 +285,6 @@ var notRendered = map[string]string{
 	"GET /invite/{token}":                        "a single-use link page (TestAuthAttacks)",
 	"GET /reset/{token}":                         "a single-use link page (TestAuthAttacks)",
 
-	// Issue 16: no caller of this suite supervises anyone, so no note
-	// awaits their co-signature. Its text is the note page's, rendered with
-	// payloads through GET /patients/{patient}/appointments/{appointment}/note;
-	// internal/web/notes TestCosignFlow covers the page itself. A gap to close
-	// (give the suite a supervisor).
-	"GET /notes/cosign/{note}": "no caller of the suite has a note awaiting their co-signature (see the comment above)",
-
 	// Issue 16's PDF.
 	"GET /patients/{patient}/outcome-summary.pdf":                 "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestOutcomeSummaryPDF)",
 	"GET /patients/{patient}/appointments/{appointment}/note.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestNotePDF)",

@@ -13,8 +13,9 @@ import (
 // Sam Whitaker's notes need co-signature by Lena Ortiz (a supervision an
 // administrator set); Lena's signed preparation note for Jordan Lee with an
 // addendum; Sam's follow-up note for Morgan Ellis, co-signed by Lena;
-// Sam's integration note for Riley Chen, waiting for Lena's co-signature
-// (Lena is not on Riley's care team: she reads that note only); and
+// Sam's two integration notes for Riley Chen, waiting for Lena's
+// co-signature (Lena is not on Riley's care team: she reads those notes
+// only; the older one, eight days old, is on Sam's late-notes list); and
 // Robin Alvarez's follow-up, attended six days ago with only a draft,
 // on Lena's late-notes list. Every step goes through the store, with its
 // clock set to when it happened.
@@ -91,6 +92,18 @@ func seedNotes(ctx context.Context, st *store.Store, ids map[string]string, pati
 	clock = clock.Add(20 * time.Hour)
 	if _, err := st.CosignNote(ctx, lena, n.ID, true); err != nil {
 		return fmt.Errorf("co-sign: %w", err)
+	}
+
+	appt, err = attended(sam, "Riley Chen", "integration", 8)
+	if err != nil {
+		return err
+	}
+	if _, err := sign(sam, "Riley Chen", appt, store.NoteInput{Format: clinic.NoteDAP, Sections: map[string]string{
+		"data":       "First integration session, the day after dosing. Riley was tired but clear; spoke of feeling \"lighter in the chest\" and of wanting to call their sister.",
+		"assessment": "Early integration going well; tiredness as expected. No safety concerns.",
+		"plan":       "Journal each morning; integration again next week.",
+	}}); err != nil {
+		return err
 	}
 
 	appt, err = attended(sam, "Riley Chen", "integration", 1)

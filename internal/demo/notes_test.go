@@ -12,7 +12,7 @@ import (
 )
 
 // TestDemoNotes: the demo shows each notes feature: a signed note with an
-// addendum, a co-signed note, one awaiting co-signature, and a late note.
+// addendum, a co-signed note, two awaiting co-signature, and a late note.
 func TestDemoNotes(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
@@ -29,15 +29,16 @@ func TestDemoNotes(t *testing.T) {
 	lena := actor("lena.ortiz@willowcreek.example", clinic.RoleTherapist)
 	sam := actor("sam.whitaker@willowcreek.example", clinic.RoleTherapist)
 	list, err := st.NotesAwaitingCosign(ctx, lena, 1)
-	if err != nil || len(list.Notes) != 1 || list.Notes[0].PatientName != "Riley Chen" {
+	if err != nil || len(list.Notes) != 2 || list.Notes[0].PatientName != "Riley Chen" || list.Notes[1].PatientName != "Riley Chen" {
 		t.Fatalf("Lena's notes to co-sign = %+v, %v", list, err)
 	}
 	late, err := st.LateNotes(ctx, lena, 1)
 	if err != nil || len(late.Notes) != 1 || late.Notes[0].PatientName != "Robin Alvarez" || late.Notes[0].Status != clinic.NoteDraft {
 		t.Fatalf("Lena's late notes = %+v, %v", late, err)
 	}
-	// Sam's own list: Riley's note is signed by him and waits; not late yet.
-	if l, _ := st.LateNotes(ctx, sam, 1); len(l.Notes) != 0 {
+	// Sam's own list: Riley's older note, signed by him eight days ago, is
+	// late because it still waits for Lena; yesterday's is not late yet.
+	if l, _ := st.LateNotes(ctx, sam, 1); len(l.Notes) != 1 || l.Notes[0].PatientName != "Riley Chen" || l.Notes[0].Status != clinic.NoteAwaitingCosign {
 		t.Errorf("Sam's late notes = %+v", l.Notes)
 	}
 	var signed, addenda, cosigned int

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/pdfdoc/pdftest"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/store/storetest"
 	"github.com/kapstone/kapstone/internal/web/webtest"
@@ -33,7 +34,9 @@ const (
 // another patient, and no one), with the note's own ids filled in, and as
 // thea herself. Only thea's pages of the note itself show its text: no
 // other page, no export download (the outcomes CSV, the portal's calendar
-// file, thea's calendar feed), no audit log page, no log line. The
+// file, thea's calendar feed, and the text of every PDF: the signed
+// clinical note of the same appointment, the outcome summary, the signed
+// consent), no audit log page, no log line. The
 // patient's "who looked at my record" does not even show that notes exist.
 // Others' writes to it are refused. The database holds no plain text of
 // it: not the SQLite file, its WAL, nor a backup copy (VACUUM INTO); on
@@ -88,6 +91,34 @@ func TestPsychNoteCanary(t *testing.T) {
 		t.Fatalf("note id %q from %q", noteID, r.Header.Get("Location"))
 	}
 
+	// A signed clinical note on the same appointment and a signed consent,
+	// so that the crawl's PDF routes answer with real documents, whose text
+	// (pdftotext) is searched like any page.
+	const clinicalText = "Clinical-Note-7b2d: settled and oriented throughout"
+	noteIn := store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{
+		"subjective": clinicalText, "objective": "Calm.", "assessment": "Stable.", "plan": "Integration next week."}}
+	if _, err := f.St.SaveNoteDraft(ctx, f.As("thea@example.org"), f.PA.ID, ap.ID, noteIn); err != nil {
+		t.Fatal(err)
+	}
+	noteIn.Version, noteIn.Attest = 1, true
+	if _, err := f.St.SignNote(ctx, f.As("thea@example.org"), f.PA.ID, ap.ID, noteIn); err != nil {
+		t.Fatal(err)
+	}
+	var signature string
+	cs, err := f.St.PatientConsents(ctx, f.As("pat@example.org"), f.PA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Kind == clinic.ConsentKAP {
+			g, err := f.St.SignConsent(ctx, f.As("pat@example.org"), f.PA.ID, store.SignInput{DocumentID: c.Latest.ID, TextHash: c.Latest.Hash(), TypedName: f.PA.DisplayName, Agreed: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			signature = g.ID
+		}
+	}
+
 	// Others' writes are refused as for a note that does not exist.
 	for _, who := range []string{"tom", "rex", "tess", "theo", "admin", "pA"} {
 		if r := f.Do("POST", base+"/psychnotes/"+noteID, url.Values{"body": {"overwritten"}, "version": {"1"}}, callers[who]); r.Status != http.StatusNotFound {
@@ -105,7 +136,8 @@ func TestPsychNoteCanary(t *testing.T) {
 		if !strings.HasPrefix(rt.Pattern, "GET ") {
 			continue
 		}
-		pattern := strings.NewReplacer("{psychnote}", noteID, "{appointment}", ap.ID, "{session}", session).Replace(rt.Pattern)
+		pattern := strings.NewReplacer("{psychnote}", noteID, "{appointment}", ap.ID, "{session}", session,
+			"{signature}", signature, "{kind}", clinic.ConsentKAP).Replace(rt.Pattern)
 		_, path, _ := f.Target(pattern)
 		if rt.Pattern == "GET /calendar/{token}" {
 			path = "/calendar/" + feedToken
@@ -117,6 +149,7 @@ func TestPsychNoteCanary(t *testing.T) {
 		base+"/psychnotes?page=1", base+"/psychnotes/new?appointment="+ap.ID, "/patients?q=caravan")
 	notePages := map[string]bool{base + "/psychnotes/" + noteID: true}
 	requests, theaSaw := 0, 0
+	pdfs, readNote := map[string]int{}, false
 	for _, path := range paths {
 		for who, cookie := range callers {
 			r := f.Do("GET", path, nil, cookie)
@@ -124,7 +157,15 @@ func TestPsychNoteCanary(t *testing.T) {
 			if r.Status >= 500 {
 				t.Errorf("GET %s as %s = %d", path, who, r.Status)
 			}
-			if !strings.Contains(r.Body, psychCanaryWord) && !strings.Contains(r.Body, "blue caravan") {
+			body := r.Body
+			if r.Status == http.StatusOK && r.Header.Get("Content-Type") == "application/pdf" {
+				body = pdftest.Flat(pdftest.Text(t, []byte(body)))
+				pdfs[path]++
+				if who == "thea" && strings.HasSuffix(path, "/note.pdf") && strings.Contains(body, clinicalText) {
+					readNote = true
+				}
+			}
+			if !strings.Contains(body, psychCanaryWord) && !strings.Contains(body, "blue caravan") {
 				continue
 			}
 			if who == "thea" && notePages[path] {
@@ -134,10 +175,13 @@ func TestPsychNoteCanary(t *testing.T) {
 			t.Errorf("GET %s as %s (status %d) shows the psychotherapy note", path, who, r.Status)
 		}
 	}
+	if len(pdfs) < 4 || !readNote {
+		t.Errorf("read PDFs from %v (thea's clinical note read: %v); want the note, the outcome summary and the consent from the chart and the portal", pdfs, readNote)
+	}
 	if theaSaw != 1 {
 		t.Errorf("thea saw her note on %d pages, want 1 (its own page)", theaSaw)
 	}
-	t.Logf("crawled %d GET paths as %d callers: %d requests", len(paths), len(callers), requests)
+	t.Logf("crawled %d GET paths as %d callers: %d requests, PDFs read %v", len(paths), len(callers), requests, pdfs)
 
 	// The patient's report of who looked at their record does not show
 	// that psychotherapy notes exist.

@@ -75,6 +75,27 @@ func ReadAt(t *testing.T, name string, pdf []byte, dpi int) (string, []image.Ima
 	return text, pages
 }
 
+// Text returns the text of pdf (pdftotext), without drawing its pages:
+// for a test that reads many PDFs and only looks for words in them.
+func Text(t *testing.T, pdf []byte) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("KAPSTONE_REQUIRE_BROWSER") == "1" {
+			t.Fatalf("pdftotext is required (KAPSTONE_REQUIRE_BROWSER=1) but missing: apt-get install poppler-utils")
+		}
+		t.Skip("pdftotext not installed (poppler-utils)")
+	}
+	in := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", in, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v: %s", err, out)
+	}
+	return string(out)
+}
+
 // Ink returns how many pixels of img are not (nearly) white.
 func Ink(img image.Image) int {
 	n := 0
