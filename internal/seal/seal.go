@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // prefix starts every sealed value; the 1 is the format's version.
@@ -55,7 +56,8 @@ type Keyring struct {
 	keys    map[string]cipher.AEAD
 	order   []string // ids, oldest first; the last is current
 	secrets map[string][]byte
-	path    string // the key file it came from ("" for New)
+	path    string    // the key file it came from ("" for New)
+	stamp   fileStamp // the key file's size and time when last read
 	// parent and label make a derived keyring (Derived): its keys are
 	// derived from parent's, and follow it when it reloads.
 	parent *Keyring
@@ -184,17 +186,36 @@ func (k *Keyring) reload() bool {
 		if !k.parent.reload() {
 			return false
 		}
+		k.parent.mu.RLock()
+		ps := k.parent.stamp
+		k.parent.mu.RUnlock()
+		k.mu.RLock()
+		same := ps == k.stamp && ps != (fileStamp{})
+		k.mu.RUnlock()
+		if same {
+			return true // derived from the file as it is now
+		}
 		fresh, err := k.parent.Derived(k.label)
 		if err != nil {
 			return false
 		}
 		k.mu.Lock()
 		defer k.mu.Unlock()
-		k.keys, k.order, k.secrets = fresh.keys, fresh.order, fresh.secrets
+		k.keys, k.order, k.secrets, k.stamp = fresh.keys, fresh.order, fresh.secrets, fresh.stamp
 		return true
 	}
 	if k.path == "" {
 		return false
+	}
+	// The file is read again only when its size or time changed since it
+	// was last read: one stat per sealed write, not a read and a parse.
+	if st, err := stampOf(k.path); err == nil {
+		k.mu.RLock()
+		same := st == k.stamp
+		k.mu.RUnlock()
+		if same {
+			return true
+		}
 	}
 	fresh, err := Load(k.path)
 	if err != nil {
@@ -207,8 +228,23 @@ func (k *Keyring) reload() bool {
 			return false // a key was removed: keep what we have
 		}
 	}
-	k.keys, k.order, k.secrets = fresh.keys, fresh.order, fresh.secrets
+	k.keys, k.order, k.secrets, k.stamp = fresh.keys, fresh.order, fresh.secrets, fresh.stamp
 	return true
+}
+
+// fileStamp is what tells that a key file changed: its size and
+// modification time.
+type fileStamp struct {
+	size int64
+	mod  time.Time
+}
+
+func stampOf(path string) (fileStamp, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{fi.Size(), fi.ModTime()}, nil
 }
 
 // Refresh re-reads the key file (when the keyring came from one), so a key
@@ -264,6 +300,9 @@ const fileHeader = `# kapstone data keys: they encrypt psychotherapy notes and s
 // Load reads a key file. It never makes one: a missing file is an error
 // (fs.ErrNotExist, wrapped), since new keys would not open existing data.
 func Load(path string) (*Keyring, error) {
+	// The stamp is taken before the read: a change in between only makes
+	// the next Refresh read the file once more.
+	stamp, _ := stampOf(path)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -296,7 +335,7 @@ func Load(path string) (*Keyring, error) {
 	if len(k.order) == 0 {
 		return nil, fmt.Errorf("%s holds no key", path)
 	}
-	k.path = path
+	k.path, k.stamp = path, stamp
 	return k, nil
 }
 
@@ -344,7 +383,7 @@ func (k *Keyring) Derived(label string) (*Keyring, error) {
 	}
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	d := &Keyring{keys: map[string]cipher.AEAD{}, secrets: map[string][]byte{}, parent: k, label: label}
+	d := &Keyring{keys: map[string]cipher.AEAD{}, secrets: map[string][]byte{}, parent: k, label: label, stamp: k.stamp}
 	for _, id := range k.order {
 		sub, err := hkdf.Key(sha256.New, k.secrets[id], nil, "kapstone derived key:"+label, keySize)
 		if err != nil {

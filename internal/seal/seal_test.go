@@ -1,6 +1,7 @@
 package seal
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestSealOpen(t *testing.T) {
@@ -201,5 +203,62 @@ func TestDerived(t *testing.T) {
 	}
 	if err := d.Save(t.TempDir() + "/keys"); err == nil {
 		t.Error("a derived keyring was saved")
+	}
+}
+
+// TestRefreshReadsOnlyAChangedFile: Refresh runs before every sealed write,
+// so it reads the key file only when its size or time changed (one stat
+// otherwise); a derived keyring follows a key another process added even
+// when its parent learned of the key first.
+func TestRefreshReadsOnlyAChangedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data-key")
+	k, err := LoadOrCreate(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := k.Derived("carry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another process adds a key; the parent refreshes first.
+	other, _ := Load(path)
+	newID, err := other.AddKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if !k.Refresh() || k.Current() != newID {
+		t.Fatalf("parent current %s after Refresh, want %s", k.Current(), newID)
+	}
+	if !d.Refresh() || d.Current() != newID {
+		t.Fatalf("derived current %s after its parent refreshed, want %s", d.Current(), newID)
+	}
+
+	// Same size and time, other bytes: not read (a read would fail on them).
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), int(fi.Size())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if !k.Refresh() || !d.Refresh() || k.Current() != newID {
+		t.Fatal("an unchanged stamp made Refresh read the file")
+	}
+	// A new time: read, found broken, and the keys in hand are kept.
+	later := fi.ModTime().Add(time.Second)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if k.Refresh() || d.Refresh() {
+		t.Fatal("a changed, broken file was adopted")
+	}
+	if v, err := k.SealString("still", "a"); err != nil || !strings.Contains(v, newID) {
+		t.Fatalf("sealing after a broken file: %q %v", v, err)
 	}
 }
