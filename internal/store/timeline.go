@@ -31,6 +31,8 @@ import (
 type TimelineSource struct {
 	Kind  string          // stable name, stored with the "discussed" marks ("journal")
 	Label string          // what the page calls one ("Shared journal entry")
+	// Plural names many, for the page's filter ("Shared journal entries").
+	Plural string
 	Perm  auth.Permission // what the reader needs besides PermTimeline
 	ID    string          // the item's id, unique within the kind ("j.id")
 	At    string          // when it happened: a time column with an index on (patient_id, it)
@@ -55,7 +57,7 @@ var TimelineSources = []TimelineSource{
 		// Journal entries whose latest version the patient shared; a
 		// private entry (or one shared and later made private) is never
 		// read.
-		Kind: "journal", Label: "Shared journal entry", Perm: auth.PermSharedJournal,
+		Kind: "journal", Label: "Shared journal entry", Plural: "Shared journal entries", Perm: auth.PermSharedJournal,
 		ID: "j.id", At: "j.created_at",
 		Title:   "'Journal entry'",
 		Summary: "v.body",
@@ -66,7 +68,7 @@ var TimelineSources = []TimelineSource{
 		Finish: journalSummary,
 	},
 	{
-		Kind: "checkin", Label: "Check-in", Perm: auth.PermChart,
+		Kind: "checkin", Label: "Check-in", Plural: "Check-ins", Perm: auth.PermChart,
 		ID: "c.id", At: "c.completed_at",
 		Title:   "c.instrument",
 		Summary: "CAST(c.total AS TEXT) || '|' || c.band",
@@ -75,7 +77,7 @@ var TimelineSources = []TimelineSource{
 		Finish:  checkinSummary,
 	},
 	{
-		Kind: "dosing", Label: "Dosing session", Perm: auth.PermChart,
+		Kind: "dosing", Label: "Dosing session", Plural: "Dosing sessions", Perm: auth.PermChart,
 		ID: "d.id", At: "d.created_at",
 		Title:   "'Dosing session'",
 		Summary: "d.status",
@@ -84,7 +86,7 @@ var TimelineSources = []TimelineSource{
 		Finish:  dosingSummary,
 	},
 	{
-		Kind: "appointment", Label: "Appointment attended", Perm: auth.PermChart,
+		Kind: "appointment", Label: "Appointment attended", Plural: "Appointments attended", Perm: auth.PermChart,
 		ID: "a.id", At: "a.starts_at",
 		Title:   "a.kind",
 		Summary: "CAST(a.minutes AS TEXT)",
@@ -98,7 +100,7 @@ var TimelineSources = []TimelineSource{
 	{
 		// Clinical notes once signed: the title only. Psychotherapy notes
 		// are another table, their author's alone, and never here.
-		Kind: "note", Label: "Clinical note signed", Perm: auth.PermNoteRead,
+		Kind: "note", Label: "Clinical note signed", Plural: "Signed notes", Perm: auth.PermNoteRead,
 		ID: "n.id", At: "n.signed_at",
 		Title:   "n.kind",
 		Summary: "n.status",
