@@ -29,14 +29,14 @@ import (
 // psychotherapy note): the filter belongs in the SQL, so such text is never
 // read for staff.
 type TimelineSource struct {
-	Kind  string          // stable name, stored with the "discussed" marks ("journal")
-	Label string          // what the page calls one ("Shared journal entry")
+	Kind  string // stable name, stored with the "discussed" marks ("journal")
+	Label string // what the page calls one ("Shared journal entry")
 	// Plural names many, for the page's filter ("Shared journal entries").
 	Plural string
-	Perm  auth.Permission // what the reader needs besides PermTimeline
-	ID    string          // the item's id, unique within the kind ("j.id")
-	At    string          // when it happened: a time column with an index on (patient_id, it)
-	Title string          // a TEXT expression: the item's title
+	Perm   auth.Permission // what the reader needs besides PermTimeline
+	ID     string          // the item's id, unique within the kind ("j.id")
+	At     string          // when it happened: a time column with an index on (patient_id, it)
+	Title  string          // a TEXT expression: the item's title
 	// Summary is a TEXT expression: a line about the item (Finish may
 	// turn a stored code or JSON into words).
 	Summary string

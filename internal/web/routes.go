@@ -154,8 +154,8 @@ func (s *Server) routeTable() []route {
 		// The outcome summary as a PDF, for a partner prescriber or an insurer (issue 16).
 		{"GET /patients/{patient}/outcome-summary.pdf", signedIn, auth.PermCaseload, s.notes.OutcomeSummaryPDF},
 		// The chart's timeline and its "discussed" marks (issue 17): the care team.
-		{"GET /patients/{patient}/timeline", signedIn, auth.PermCaseload, s.staff.Timeline},
-		{"POST /patients/{patient}/timeline/discussed", signedIn, auth.PermCaseload, s.staff.TimelineDiscussed},
+		{"GET /patients/{patient}/timeline", signedIn, auth.PermCaseload, s.timeline.Page},
+		{"POST /patients/{patient}/timeline/discussed", signedIn, auth.PermCaseload, s.timeline.Discussed},
 		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
 		// Psychotherapy notes: each its author's alone (the store checks the

@@ -1,4 +1,7 @@
-package staff
+// Package timeline is the chart's timeline (issue 17): the patient's
+// shared entries, check-ins and sessions in one list the care team marks
+// "discussed". Its items come from store.TimelineSources.
+package timeline
 
 import (
 	"net/http"
@@ -9,6 +12,14 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/shell"
 )
+
+// Handlers serves the timeline pages.
+type Handlers struct {
+	*shell.App
+}
+
+// New returns the timeline's handlers.
+func New(app *shell.App) *Handlers { return &Handlers{App: app} }
 
 // timelinePageSize is how many items a timeline page shows.
 const timelinePageSize = 25
@@ -35,11 +46,11 @@ func (d timelineData) Back() string {
 	return q.Encode()
 }
 
-// Timeline is the chart's timeline (issue 17): the patient's shared
+// Page is the chart's timeline (issue 17): the patient's shared
 // journal entries, check-ins, sessions, attended appointments and signed
 // notes, newest first, each markable "discussed"; for the care team only
 // (the store checks). ?kind= shows one kind; ?after= is the older page.
-func (s *Handlers) Timeline(w http.ResponseWriter, r *http.Request) {
+func (s *Handlers) Page(w http.ResponseWriter, r *http.Request) {
 	ctx, actor := r.Context(), s.Actor(r)
 	q := r.URL.Query()
 	p, _, err := s.Store.FindPatient(ctx, actor, r.PathValue("patient"))
@@ -74,10 +85,10 @@ func (s *Handlers) Timeline(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "timeline", "Timeline: "+p.DisplayName, d)
 }
 
-// TimelineDiscussed marks a timeline item discussed (kind and item in the
+// Discussed marks a timeline item discussed (kind and item in the
 // form), or with undo=1 takes the mark back, and returns to the page the
 // form was on, at the item.
-func (s *Handlers) TimelineDiscussed(w http.ResponseWriter, r *http.Request) {
+func (s *Handlers) Discussed(w http.ResponseWriter, r *http.Request) {
 	patientID := r.PathValue("patient")
 	kind, item := r.PostFormValue("kind"), r.PostFormValue("item")
 	if kind == "" || item == "" {

@@ -1,4 +1,4 @@
-package staff_test
+package timeline_test
 
 import (
 	"net/http"
