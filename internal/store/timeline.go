@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -459,6 +460,31 @@ var CaseloadCountSources = []CaseloadCountSource{
 	},
 }
 
+// caseloadCountsQuery is CaseloadCounts' one statement for n patients
+// ($2..$n+1; $1 the reader): every count source the role may see, each
+// limited to those patients, joined to the reader's care teams. "" when
+// the role sees none.
+func caseloadCountsQuery(role clinic.Role, n int) string {
+	ph := make([]string, n)
+	for i := range ph {
+		ph[i] = "$" + strconv.Itoa(i+2)
+	}
+	in := strings.Join(ph, ", ")
+	var parts []string
+	for _, src := range CaseloadCountSources {
+		if !auth.Can(role, auth.RelTeam, src.Perm) {
+			continue
+		}
+		parts = append(parts, `SELECT '`+src.Kind+`' AS kind, x.patient_id, x.n FROM (`+strings.ReplaceAll(src.SQL, "{patients}", in)+`) x`)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return `SELECT c.kind, c.patient_id, c.n FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) c
+		JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
+		WHERE c.n > 0`
+}
+
 // CaseloadCount is one badge on a caseload row: N new things of a kind.
 type CaseloadCount struct {
 	Kind string
@@ -468,58 +494,57 @@ type CaseloadCount struct {
 
 // CaseloadCounts returns the caseload badges of the patients patientIDs
 // (the page's rows) on whose care team actor is, in one query for them
-// all. Counts of zero are left out. It reads counts, not content, and is
+// all (per MaxCaseloadBatch). Counts of zero are left out. It reads counts, not content, and is
 // not audited (like the caseload's other badges).
 func (s *Store) CaseloadCounts(ctx context.Context, actor Actor, patientIDs []string) (map[string][]CaseloadCount, error) {
 	out := map[string][]CaseloadCount{}
 	if !actor.may(auth.PermCaseload) || len(patientIDs) == 0 {
 		return out, nil
 	}
-	args := []any{actor.UserID}
-	ph := make([]string, len(patientIDs))
-	for i, id := range patientIDs {
-		args = append(args, id)
-		ph[i] = "$" + strconv.Itoa(i+2)
+	type row struct {
+		kind, patient string
+		n             int
 	}
-	in := strings.Join(ph, ", ")
-	var parts []string
-	for _, src := range CaseloadCountSources {
-		if !auth.Can(actor.Role, auth.RelTeam, src.Perm) {
-			continue
-		}
-		parts = append(parts, `SELECT '`+src.Kind+`' AS kind, x.patient_id, x.n FROM (`+strings.ReplaceAll(src.SQL, "{patients}", in)+`) x`)
-	}
-	if len(parts) == 0 {
-		return out, nil
-	}
-	q := `SELECT c.kind, c.patient_id, c.n FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) c
-		JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
-		WHERE c.n > 0`
+	var rows []row
 	err := s.read(ctx, func(tx *Tx) error {
-		type row struct {
-			kind, patient string
-			n             int
-		}
-		rows, err := queryAll(ctx, tx, func(r scanner) (row, error) {
-			var x row
-			return x, r.Scan(&x.kind, &x.patient, &x.n)
-		}, q, args...)
-		if err != nil {
-			return err
-		}
-		for _, src := range CaseloadCountSources { // badges in the sources' order
-			for _, x := range rows {
-				if x.kind != src.Kind {
-					continue
-				}
-				text := src.Many
-				if x.n == 1 {
-					text = src.One
-				}
-				out[x.patient] = append(out[x.patient], CaseloadCount{Kind: x.kind, N: x.n, Text: strconv.Itoa(x.n) + " " + text})
+		// One statement for a page; a caseload longer than
+		// MaxCaseloadBatch (the engines bound placeholders) takes one per
+		// batch.
+		for ids := range slices.Chunk(patientIDs, MaxCaseloadBatch) {
+			q := caseloadCountsQuery(actor.Role, len(ids))
+			if q == "" {
+				return nil
 			}
+			args := []any{actor.UserID}
+			for _, id := range ids {
+				args = append(args, id)
+			}
+			got, err := queryAll(ctx, tx, func(r scanner) (row, error) {
+				var x row
+				return x, r.Scan(&x.kind, &x.patient, &x.n)
+			}, q, args...)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, got...)
 		}
 		return nil
 	})
+	for _, src := range CaseloadCountSources { // badges in the sources' order
+		for _, x := range rows {
+			if x.kind != src.Kind {
+				continue
+			}
+			text := src.Many
+			if x.n == 1 {
+				text = src.One
+			}
+			out[x.patient] = append(out[x.patient], CaseloadCount{Kind: x.kind, N: x.n, Text: strconv.Itoa(x.n) + " " + text})
+		}
+	}
 	return out, err
 }
+
+// MaxCaseloadBatch is the most patients one CaseloadCounts statement asks
+// about.
+const MaxCaseloadBatch = 500

@@ -198,6 +198,15 @@ func TestDiscussedMarks(t *testing.T) {
 	if err != nil || len(counts[pr.p.ID]) != 1 || counts[pr.p.ID][0].Text != "1 new shared entry" || len(counts[pr.q.ID]) != 0 {
 		t.Fatalf("CaseloadCounts before = %+v, %v; want one new shared entry for Pat", counts, err)
 	}
+	// A caseload longer than one batch: the patient at the end is counted.
+	long := make([]string, store.MaxCaseloadBatch+100)
+	for i := range long {
+		long[i] = store.NewID()
+	}
+	long[len(long)-1] = pr.p.ID
+	if c, err := s.CaseloadCounts(ctx, pr.thea, long); err != nil || len(c[pr.p.ID]) != 1 {
+		t.Errorf("CaseloadCounts over %d patients = %+v, %v", len(long), c, err)
+	}
 	// Not on Quin's team: no counts for Quin even when asked; admins none.
 	if c, err := s.CaseloadCounts(ctx, pr.admin, []string{pr.p.ID}); err != nil || len(c) != 0 {
 		t.Errorf("CaseloadCounts as admin = %+v, %v", c, err)
