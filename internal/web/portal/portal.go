@@ -80,6 +80,7 @@ type latestScore struct {
 	Total int       // the score
 	Band  string    // its severity band, in lower case ("mild")
 	At    time.Time // when it was completed
+	Day   string    // the day it was completed, in the patient's zone ("Thursday, December 3")
 }
 
 // latestOf is the most recent completed check-in of checkins (oldest
@@ -122,7 +123,8 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	_, d.Zone = s.PatientZone(r, p)
+	loc, zone := s.PatientZone(r, p)
+	d.Zone = zone
 	list, err := s.Store.Appointments(ctx, actor, p.ID)
 	if err != nil {
 		s.Error(w, r, err)
@@ -151,7 +153,9 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	d.Latest = latestOf(m.Checkins)
+	if d.Latest = latestOf(m.Checkins); d.Latest != nil {
+		d.Latest.Day = d.Latest.At.In(loc).Format("Monday, January 2")
+	}
 	if d.Due, _, err = s.checkinLinks(r, m); err != nil {
 		s.Error(w, r, err)
 		return
