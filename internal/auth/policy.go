@@ -124,6 +124,13 @@ const (
 	// supervisor outside the care team reads that note and nothing else
 	// of the record (deny by default; every read and step is audited).
 	PermNoteCosign Permission = "note.cosign"
+	// PermTimeline is reading the chart's timeline (issue 17): what the
+	// patient shared and did between sessions, for the care team only
+	// (not emergency access: the patient shared with their care team).
+	PermTimeline Permission = "timeline"
+	// PermDiscuss is marking a timeline item discussed, and undoing the
+	// mark (a write: the care team).
+	PermDiscuss Permission = "discuss"
 )
 
 // Permissions on a user's own things: the relation is RelSelf for their
@@ -207,6 +214,7 @@ var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
 	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign,
+	PermTimeline, PermDiscuss,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
@@ -245,7 +253,7 @@ var (
 // EmergencyWrites names it (TestEmergencyReadOnly holds the table to this).
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
-	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign,
+	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign, PermDiscuss,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -303,6 +311,9 @@ var policy = map[Permission]map[clinic.Role]rels{
 	// Co-signature: the clinician named to co-sign the note, in that
 	// relation only (on the care team or not; never admins).
 	PermNoteCosign: {clinic.RoleTherapist: relSet(RelCosigner), clinic.RolePrescriber: relSet(RelCosigner)},
+	// The timeline and its "discussed" marks (issue 17): the care team.
+	PermTimeline: {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermDiscuss:  {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},

@@ -223,6 +223,12 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 		{"write a psychotherapy note", auth.PermPsychNote, func(a store.Actor) error {
 			return s.CreatePsychNote(ctx, a, p, &store.PsychNote{Body: "Spoke of the crisis."})
 		}},
+		{"mark a timeline item discussed", auth.PermDiscuss, func(a store.Actor) error {
+			return s.MarkDiscussed(ctx, a, p, "dosing", session)
+		}},
+		{"undo a discussed mark", auth.PermDiscuss, func(a store.Actor) error {
+			return s.UndoDiscussed(ctx, a, p, "dosing", session)
+		}},
 		{"make a portal invitation", auth.PermAccount, func(a store.Actor) error {
 			_, err := s.CreatePatientToken(ctx, a, p, store.TokenReset, auth.HashToken("emergency-"+a.UserID))
 			return err

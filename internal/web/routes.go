@@ -153,6 +153,9 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/measures/{instrument}/end", signedIn, auth.PermCaseload, s.staff.EndMeasure},
 		// The outcome summary as a PDF, for a partner prescriber or an insurer (issue 16).
 		{"GET /patients/{patient}/outcome-summary.pdf", signedIn, auth.PermCaseload, s.notes.OutcomeSummaryPDF},
+		// The chart's timeline and its "discussed" marks (issue 17): the care team.
+		{"GET /patients/{patient}/timeline", signedIn, auth.PermCaseload, s.timeline.Page},
+		{"POST /patients/{patient}/timeline/discussed", signedIn, auth.PermCaseload, s.timeline.Discussed},
 		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
 		// Psychotherapy notes: each its author's alone (the store checks the
@@ -449,6 +452,8 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/measures":                           auth.PermClinical,
 	"POST /patients/{patient}/measures/{instrument}/end":          auth.PermClinical,
 	"GET /patients/{patient}/outcome-summary.pdf":                 auth.PermChart,
+	"GET /patients/{patient}/timeline":                            auth.PermTimeline,
+	"POST /patients/{patient}/timeline/discussed":                 auth.PermDiscuss,
 	"GET /patients/{patient}/emergency":                           "",
 	"POST /patients/{patient}/emergency":                          auth.PermEmergency,
 	"GET /patients/{patient}/psychnotes":                          auth.PermPsychNote,

@@ -13,6 +13,7 @@
 //   - staff: the clinicians' app (patients, chart, dosing, calendar, inbox)
 //   - admin: practice administration
 //   - notes: clinicians' clinical (progress) notes, apart from staff for size
+//   - timeline: the chart's timeline with its "discussed" marks (issue 17)
 //
 // Only this package imports the faces.
 package web
@@ -29,6 +30,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/shell"
 	"github.com/kapstone/kapstone/internal/web/site"
 	"github.com/kapstone/kapstone/internal/web/staff"
+	"github.com/kapstone/kapstone/internal/web/timeline"
 )
 
 // Config holds what the web layer needs to know about its deployment.
@@ -48,6 +50,8 @@ type Server struct {
 	staff   *staff.Handlers
 	admin   *admin.Handlers
 	notes   *notes.Handlers
+	// timeline is the chart's timeline (issue 17).
+	timeline *timeline.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -67,6 +71,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		admin:   admin.New(app),
 		notes:   notes.New(app),
 	}
+	s.timeline = timeline.New(app)
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in
 	s.notes.ChartForm = s.staff.ChartForm         // a failed consent form shown on the chart
 	s.handler = s.routes()

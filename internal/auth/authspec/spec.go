@@ -98,6 +98,10 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 	auth.PermNoteWrite: {therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
 	// Co-signature: only the clinician named to co-sign that note.
 	auth.PermNoteCosign: {therapist: {auth.RelCosigner}, prescriber: {auth.RelCosigner}},
+	// The chart's timeline and its "discussed" marks: the care team only,
+	// never emergency access.
+	auth.PermTimeline: {therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
+	auth.PermDiscuss:  {therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
 
 	auth.PermEditPost:     {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},
 	auth.PermStaffProfile: {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},

@@ -111,3 +111,34 @@ func TestHomePagePromisesOnlyWhatExists(t *testing.T) {
 		t.Errorf("the home page = %d and promises messages to the care team", r.Status)
 	}
 }
+
+// TestPortalHomeBringsItTogether (issue 17): the portal home has one-tap
+// crisis help (988 by call and text, 911), the latest check-in score in
+// plain words with a link to the progress page, and the journal; the
+// places kept for the safety plan and messages show nothing until those
+// are wired (no placeholder text).
+func TestPortalHomeBringsItTogether(t *testing.T) {
+	f := webtest.NewFixture(t)
+	f.Assign("phq9", "weekly")
+	pat := f.SignIn("pat@example.org")
+	home := f.Do("GET", "/portal", nil, pat)
+	for _, want := range []string{`href="tel:988"`, `href="sms:988"`, `href="tel:911"`, "Once you have done a check-in", `href="/portal/progress"`, `href="/portal/journal"`} {
+		if !strings.Contains(home.Body, want) {
+			t.Errorf("the portal home lacks %q", want)
+		}
+	}
+	for _, absent := range []string{"My safety plan", `id="home-messages"`, "coming soon", "Coming soon"} {
+		if strings.Contains(home.Body, absent) {
+			t.Errorf("the portal home shows %q before it exists", absent)
+		}
+	}
+	if r := f.Do("POST", "/portal/checkins/phq9", webtest.PHQ9Form("complete", 1, 0), pat); r.Status != http.StatusSeeOther {
+		t.Fatalf("complete the PHQ-9 = %d", r.Status)
+	}
+	home = f.Do("GET", "/portal", nil, pat)
+	if !regexp.MustCompile(`Your most recent PHQ-9, on [A-Z][a-z]+day, [A-Z][a-z]+ [0-9]+, came to <strong>8</strong>: in the <strong>mild</strong> range\.`).MatchString(home.Body) {
+		_, progress, _ := strings.Cut(home.Body, `id="home-progress"`)
+		t.Errorf("the portal home does not give the latest score in words:\n%.600s", progress)
+	}
+	webtest.CheckShell(t, "portal home", home)
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/shell"
 )
@@ -61,6 +62,39 @@ type portalData struct {
 	Prep    *shell.PrepView    // the preparation record, for a dosing or preparation session next
 	Due     []checkinLink      // check-ins to do now
 	Contact practiceContact
+	Latest  *latestScore // the latest check-in score, in words; nil when none
+
+	// Places for the rest of issue 17, hidden while empty (wired by the
+	// messages and safety plan parts): SafetyPlanURL is the patient's
+	// safety plan page, shown beside the crisis lines; MessagesURL is
+	// their messages, with UnreadMessages new ones.
+	SafetyPlanURL  string
+	MessagesURL    string
+	UnreadMessages int
+}
+
+// latestScore is the patient's most recent check-in score, for the
+// portal home's "your progress".
+type latestScore struct {
+	Name  string    // "PHQ-9"
+	Total int       // the score
+	Band  string    // its severity band, in lower case ("mild")
+	At    time.Time // when it was completed
+	Day   string    // the day it was completed, in the patient's zone ("Thursday, December 3")
+}
+
+// latestOf is the most recent completed check-in of checkins (oldest
+// first) that has a score to show: the risk screen is left out.
+func latestOf(checkins []store.Checkin) *latestScore {
+	for i := len(checkins) - 1; i >= 0; i-- {
+		c := checkins[i]
+		inst, ok := measure.Get(c.Instrument)
+		if !ok || c.Instrument == "risk" {
+			continue
+		}
+		return &latestScore{Name: inst.Name, Total: c.Total, Band: strings.ToLower(c.Band), At: c.CompletedAt}
+	}
+	return nil
 }
 
 // PlanFor reports whether the next appointment is one the preparation
@@ -89,7 +123,8 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	_, d.Zone = s.PatientZone(r, p)
+	loc, zone := s.PatientZone(r, p)
+	d.Zone = zone
 	list, err := s.Store.Appointments(ctx, actor, p.ID)
 	if err != nil {
 		s.Error(w, r, err)
@@ -117,6 +152,9 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	if d.Latest = latestOf(m.Checkins); d.Latest != nil {
+		d.Latest.Day = d.Latest.At.In(loc).Format("Monday, January 2")
 	}
 	if d.Due, _, err = s.checkinLinks(r, m); err != nil {
 		s.Error(w, r, err)

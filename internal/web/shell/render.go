@@ -519,6 +519,8 @@ func actionWords(action string) string {
 		return "Downloaded a consent you signed as a PDF"
 	case "timeline.read":
 		return "Read the history of your treatment"
+	case "timeline.discussed", "timeline.undiscussed": // issue 17: the chart's timeline
+		return "Noted whether something on your record was talked through with you"
 	case "intake.history":
 		return "Read earlier versions of your health questionnaire"
 	case "intake.safety":

@@ -26,11 +26,14 @@ type patientsData struct {
 	Stage    string
 	Stages   []clinic.Stage
 	Unread   map[string]int
-	Alerts   []store.SafetyAlert
-	Sparks   map[string]*spark // PHQ-9 trend per patient id; none when never scored
-	Stale    map[string]*staleClearance
-	Zone     string // the practice's time zone, for times
-	Errors   map[string]string
+	// News is each row's "new" badges (store.CaseloadCounts: new shared
+	// entries, and what later sources add), read for the rows shown only.
+	News   map[string][]store.CaseloadCount
+	Alerts []store.SafetyAlert
+	Sparks map[string]*spark // PHQ-9 trend per patient id; none when never scored
+	Stale  map[string]*staleClearance
+	Zone   string // the practice's time zone, for times
+	Errors map[string]string
 	// Notes owed (issue 16): late notes, and notes awaiting one's
 	// co-signature, counted for the badges.
 	LateNotes, CosignNotes int
@@ -122,6 +125,14 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if d.CosignNotes, err = s.Store.CountAwaitingCosign(r.Context(), s.Actor(r)); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		ids := make([]string, len(list))
+		for i, p := range list {
+			ids[i] = p.ID
+		}
+		if d.News, err = s.Store.CaseloadCounts(r.Context(), s.Actor(r), ids); err != nil {
 			s.Error(w, r, err)
 			return
 		}
@@ -276,6 +287,10 @@ type patientData struct {
 	Notes        any // note.go: notesSection (*store.NoteList; nil when the caller may not read notes)
 	Excludes     []excludeFlag
 
+	// CanTimeline: the viewer reads the chart's timeline (timeline.go; the
+	// care team, not emergency access).
+	CanTimeline bool
+
 	// PsychNotes is the viewer's own psychotherapy notes (psychnote.go:
 	// psychNoteSection), nil unless the policy allows them here.
 	PsychNotes any
@@ -390,6 +405,7 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 		}
 	}
 	d.CanTeam = acc.Can(auth.PermTeam)
+	d.CanTimeline = acc.Can(auth.PermTimeline)
 	d.CanAccount = acc.Can(auth.PermAccount)
 	if d.CanAccount && p.UserID == "" {
 		if d.Invitations, err = s.Store.Invitations(ctx, actor, p.ID); err != nil {
