@@ -329,43 +329,54 @@ func (s *Store) NewSharedEntryCounts(ctx context.Context, actor Actor, patientID
 	return out, err
 }
 
-// DiaryWeek returns the diary cards of the seven days from monday
-// (YYYY-MM-DD), by day: the patient's own when actor is the patient,
-// the shared ones when actor is on the care team. Audited as skills.read
-// with the week.
-func (s *Store) DiaryWeek(ctx context.Context, actor Actor, patientID, monday string) (map[string]SkillEntry, error) {
+// OwnDiaryWeek returns the patient's own diary cards of the seven days
+// from monday (YYYY-MM-DD), by day, if actor is the patient. Audited as
+// skills.read with the week.
+func (s *Store) OwnDiaryWeek(ctx context.Context, actor Actor, patientID, monday string) (map[string]SkillEntry, error) {
+	var out map[string]SkillEntry
+	err := s.ownSkills(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error {
+		var err error
+		out, err = diaryWeek(ctx, tx, e, patientID, monday, false)
+		return err
+	})
+	return out, err
+}
+
+// SharedDiaryWeek returns the diary cards the patient shared of the seven
+// days from monday (YYYY-MM-DD), by day, for a clinician on the care
+// team. Audited as skills.read with the week.
+func (s *Store) SharedDiaryWeek(ctx context.Context, actor Actor, patientID, monday string) (map[string]SkillEntry, error) {
+	var out map[string]SkillEntry
+	err := s.sharedSkills(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error {
+		var err error
+		out, err = diaryWeek(ctx, tx, e, patientID, monday, true)
+		return err
+	})
+	return out, err
+}
+
+func diaryWeek(ctx context.Context, tx *Tx, e *Entry, patientID, monday string, shared bool) (map[string]SkillEntry, error) {
 	start, err := time.Parse(time.DateOnly, monday)
 	if err != nil {
 		return nil, clinic.Errorf(clinic.EInvalid, "That is not a week we know.")
 	}
 	end := start.AddDate(0, 0, 6).Format(time.DateOnly)
+	e.Detail = strings.TrimPrefix(e.Detail+"; ", "; ") + "diary week " + monday
+	list, err := skillEntries(ctx, tx, patientID, skillQuery{kind: clinic.SkillDiary, sharedOnly: shared, fromDay: monday, toDay: end})
 	out := map[string]SkillEntry{}
-	read := func(tx *Tx, e *Entry, shared bool) error {
-		e.Detail = strings.TrimPrefix(e.Detail+"; ", "; ") + "diary week " + monday
-		list, err := skillEntries(ctx, tx, patientID, skillQuery{kind: clinic.SkillDiary, sharedOnly: shared, fromDay: monday, toDay: end})
-		for _, it := range list {
-			out[it.Diary.Day] = it
-		}
-		return err
-	}
-	if actor.Role == clinic.RolePatient {
-		err = s.ownSkills(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error { return read(tx, e, false) })
-	} else {
-		err = s.sharedSkills(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error { return read(tx, e, true) })
+	for _, it := range list {
+		out[it.Diary.Day] = it
 	}
 	return out, err
 }
 
-// DiaryUrges returns the urge ids on the patient's diary card, for the
-// patient or a clinician on the care team (the defaults until the team
-// chooses).
+// DiaryUrges returns the urge ids on the patient's diary card (the
+// defaults until the care team chooses), for whoever reads the chart: the
+// patient and their care team (PermChart). It is a setting, not what the
+// patient wrote, so the read is not audited.
 func (s *Store) DiaryUrges(ctx context.Context, actor Actor, patientID string) ([]string, error) {
-	p := auth.PermSharedSkills
-	if actor.Role == clinic.RolePatient {
-		p = auth.PermSkills
-	}
 	var out []string
-	err := s.patientRead(ctx, actor, patientID, p, "skills.read", func(tx *Tx, a Access) error {
+	err := s.patientRead(ctx, actor, patientID, auth.PermChart, "skills.read", func(tx *Tx, a Access) error {
 		var err error
 		out, err = diaryUrges(ctx, tx, patientID)
 		return err
