@@ -13,6 +13,8 @@
 //   - staff: the clinicians' app (patients, chart, dosing, calendar, inbox)
 //   - admin: practice administration
 //   - notes: clinicians' clinical (progress) notes, apart from staff for size
+//   - skills: the patient's DBT skills entries and diary card, in the
+//     portal and, as shared, on the chart
 //
 // Only this package imports the faces.
 package web
@@ -28,6 +30,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/portal"
 	"github.com/kapstone/kapstone/internal/web/shell"
 	"github.com/kapstone/kapstone/internal/web/site"
+	"github.com/kapstone/kapstone/internal/web/skills"
 	"github.com/kapstone/kapstone/internal/web/staff"
 )
 
@@ -48,6 +51,7 @@ type Server struct {
 	staff   *staff.Handlers
 	admin   *admin.Handlers
 	notes   *notes.Handlers
+	skills  *skills.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -66,6 +70,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		staff:   staff.New(app),
 		admin:   admin.New(app),
 		notes:   notes.New(app),
+		skills:  skills.New(app),
 	}
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in
 	s.notes.ChartForm = s.staff.ChartForm         // a failed consent form shown on the chart
