@@ -329,40 +329,43 @@ func (s *Store) NewSharedEntryCounts(ctx context.Context, actor Actor, patientID
 	return out, err
 }
 
-// OwnDiaryWeek returns the patient's own diary cards of the seven days
-// from monday (YYYY-MM-DD), by day, if actor is the patient. Audited as
-// skills.read with the week.
-func (s *Store) OwnDiaryWeek(ctx context.Context, actor Actor, patientID, monday string) (map[string]SkillEntry, error) {
+// MaxDiaryDays is the most days one read of diary cards covers.
+const MaxDiaryDays = 26 * 7
+
+// OwnDiaryDays returns the patient's own diary cards of the days from
+// from to to (YYYY-MM-DD, at most MaxDiaryDays), by day, if actor is the
+// patient. Audited as skills.read with the days.
+func (s *Store) OwnDiaryDays(ctx context.Context, actor Actor, patientID, from, to string) (map[string]SkillEntry, error) {
 	var out map[string]SkillEntry
 	err := s.ownSkills(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error {
 		var err error
-		out, err = diaryWeek(ctx, tx, e, patientID, monday, false)
+		out, err = diaryDays(ctx, tx, e, patientID, from, to, false)
 		return err
 	})
 	return out, err
 }
 
-// SharedDiaryWeek returns the diary cards the patient shared of the seven
-// days from monday (YYYY-MM-DD), by day, for a clinician on the care
-// team. Audited as skills.read with the week.
-func (s *Store) SharedDiaryWeek(ctx context.Context, actor Actor, patientID, monday string) (map[string]SkillEntry, error) {
+// SharedDiaryDays returns the diary cards the patient shared of the days
+// from from to to (YYYY-MM-DD, at most MaxDiaryDays), by day, for a
+// clinician on the care team. Audited as skills.read with the days.
+func (s *Store) SharedDiaryDays(ctx context.Context, actor Actor, patientID, from, to string) (map[string]SkillEntry, error) {
 	var out map[string]SkillEntry
 	err := s.sharedSkills(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error {
 		var err error
-		out, err = diaryWeek(ctx, tx, e, patientID, monday, true)
+		out, err = diaryDays(ctx, tx, e, patientID, from, to, true)
 		return err
 	})
 	return out, err
 }
 
-func diaryWeek(ctx context.Context, tx *Tx, e *Entry, patientID, monday string, shared bool) (map[string]SkillEntry, error) {
-	start, err := time.Parse(time.DateOnly, monday)
-	if err != nil {
-		return nil, clinic.Errorf(clinic.EInvalid, "That is not a week we know.")
+func diaryDays(ctx context.Context, tx *Tx, e *Entry, patientID, from, to string, shared bool) (map[string]SkillEntry, error) {
+	start, err1 := time.Parse(time.DateOnly, from)
+	end, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil || end.Before(start) || end.Sub(start) > MaxDiaryDays*24*time.Hour {
+		return nil, clinic.Errorf(clinic.EInvalid, "Those are not days we can show.")
 	}
-	end := start.AddDate(0, 0, 6).Format(time.DateOnly)
-	e.Detail = strings.TrimPrefix(e.Detail+"; ", "; ") + "diary week " + monday
-	list, err := skillEntries(ctx, tx, patientID, skillQuery{kind: clinic.SkillDiary, sharedOnly: shared, fromDay: monday, toDay: end})
+	e.Detail = strings.TrimPrefix(e.Detail+"; ", "; ") + "diary " + from + " to " + to
+	list, err := skillEntries(ctx, tx, patientID, skillQuery{kind: clinic.SkillDiary, sharedOnly: shared, fromDay: from, toDay: to})
 	out := map[string]SkillEntry{}
 	for _, it := range list {
 		out[it.Diary.Day] = it
