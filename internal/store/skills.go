@@ -168,12 +168,105 @@ func (s *Store) SaveSkillEntry(ctx context.Context, actor Actor, patientID strin
 			}
 		}
 		e.ObjectID, e.Detail = entryID, in.Kind+"; "+map[bool]string{true: "shared", false: "private"}[in.Shared]
+		if c, ok := body.(clinic.CopeAhead); ok && (old == nil || old.Cope == nil || old.Cope.On != c.On) {
+			return s.scheduleCopeReminder(ctx, tx, patientID, entryID, c.On, in.Today)
+		}
 		return nil
 	})
 	if err != nil && s.d.isUniqueViolation(err) {
 		return "", &clinic.Error{Code: clinic.EConflict, Message: "This day's card was saved from somewhere else at the same moment. Open it again; nothing you saved is lost.", Err: err}
 	}
 	return entryID, err
+}
+
+// JobCopeReminder is the job kind that emails a patient the day before a
+// situation they made a cope-ahead plan for.
+const JobCopeReminder = "skills.cope_reminder"
+
+// copeRemindAt is the hour of the day before the situation at which the
+// reminder goes, in the patient's zone.
+const copeRemindAt = 9
+
+type copePayload struct {
+	Entry string `json:"entry"`
+	On    string `json:"on"`
+}
+
+// scheduleCopeReminder queues the reminder of a cope-ahead plan for the
+// situation on day on: at 09:00 the day before, in the patient's zone (the
+// practice's when they have not said); at once when that has passed and the
+// day is still to come; none for a plan made on the day itself. A plan
+// moved to another day queues a new reminder; the old one then sends
+// nothing (CopeReminderToSend).
+func (s *Store) scheduleCopeReminder(ctx context.Context, tx *Tx, patientID, entryID, on, today string) error {
+	if on <= today {
+		return nil
+	}
+	var zone string
+	if err := tx.QueryRow(ctx, `SELECT time_zone FROM patients WHERE id = $1`, patientID).Scan(&zone); err != nil {
+		return err
+	}
+	if zone == "" {
+		var err error
+		if zone, err = settingIn(ctx, tx, "time_zone", ""); err != nil {
+			return err
+		}
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "" {
+		loc = time.UTC
+	}
+	day, err := time.ParseInLocation(time.DateOnly, on, loc)
+	if err != nil {
+		return err
+	}
+	at := time.Date(day.Year(), day.Month(), day.Day()-1, copeRemindAt, 0, 0, 0, loc)
+	if now := s.now(); at.Before(now) {
+		at = now
+	}
+	b, err := json.Marshal(copePayload{Entry: entryID, On: on})
+	if err != nil {
+		return err
+	}
+	_, err = s.EnqueueIn(ctx, tx, JobCopeReminder, string(b), at, JobCopeReminder+":"+entryID+":"+on)
+	return err
+}
+
+// CopeReminderToSend returns the email address a cope-ahead reminder job
+// goes to, or "" when there is nothing to send: the plan is gone or moved
+// to another day since, the day has passed, or the patient has no email
+// or turned reminders off. Reading the address is audited as the
+// system's, in the same transaction.
+func (s *Store) CopeReminderToSend(ctx context.Context, payload string) (string, error) {
+	var p copePayload
+	if err := json.Unmarshal([]byte(payload), &p); err != nil || p.Entry == "" {
+		return "", errors.New("cope reminder: unreadable payload")
+	}
+	var email string
+	err := s.write(ctx, func(tx *Tx) error {
+		var patientID, body string
+		var off sql.NullTime
+		err := tx.QueryRow(ctx, `SELECT e.patient_id, e.body, p.email, p.reminders_off_at FROM skill_entries e JOIN patients p ON p.id = e.patient_id
+			WHERE e.id = $1 AND e.kind = 'cope' AND p.archived_at IS NULL`, p.Entry).Scan(&patientID, &body, &email, &off)
+		if errors.Is(err, sql.ErrNoRows) {
+			email = ""
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var c clinic.CopeAhead
+		if err := json.Unmarshal([]byte(body), &c); err != nil {
+			return err
+		}
+		// The day after the situation (in any zone) is too late.
+		if c.On != p.On || off.Valid || email == "" || s.now().Format(time.DateOnly) > c.On {
+			email = ""
+			return nil
+		}
+		return s.appendAudit(ctx, tx, System, Entry{Action: "skills.remind", PatientID: patientID, ObjectType: "skills", ObjectID: p.Entry})
+	})
+	return email, err
 }
 
 // ShareSkillEntry shares one of the patient's entries with the care team

@@ -139,7 +139,7 @@ func TestSkillsForms(t *testing.T) {
 	if u, err := s.DiaryUrges(ctx, pr.patient, pr.p.ID); err != nil || strings.Join(u, ",") != "alcohol,lash_out" {
 		t.Errorf("DiaryUrges = %v, %v", u, err)
 	}
-	monday := pr.now.AddDate(0, 0, -((int(pr.now.Weekday())+6)%7)).Format(time.DateOnly)
+	monday := pr.now.AddDate(0, 0, -((int(pr.now.Weekday()) + 6) % 7)).Format(time.DateOnly)
 	week, err := s.SharedDiaryDays(ctx, pr.thea, pr.p.ID, monday, pr.now.AddDate(0, 0, 7).Format(time.DateOnly))
 	if err != nil || week[today].ID != first || week[today].Diary.Emotions["sadness"] != 4 {
 		t.Errorf("DiaryWeek = %+v, %v", week, err)

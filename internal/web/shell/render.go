@@ -422,6 +422,8 @@ func jobKindWords(kind string) string {
 		return "Appointment reminder to the patient"
 	case store.JobCheckinInvite:
 		return "Check-in invitation to the patient"
+	case store.JobCopeReminder:
+		return "Cope-ahead reminder to the patient"
 	case store.JobWitnessEmail:
 		return "Audit witness checkpoint by email"
 	case store.JobWitnessHTTP:
@@ -509,6 +511,8 @@ func actionWords(action string) string {
 		return "Read the journal entries you shared"
 	case "skills.read":
 		return "Read the skills entries and diary cards you shared"
+	case "skills.remind":
+		return "Sent you a reminder of a cope-ahead plan"
 	case "dosing.read", "dosing.list":
 		return "Read your dosing session record"
 	case "measures.read", "outcomes.read", "checkin.versions":

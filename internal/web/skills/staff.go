@@ -234,7 +234,9 @@ func (s *Handlers) StaffEntry(w http.ResponseWriter, r *http.Request) {
 }
 
 // ChoiceLabel is the words of a four-options choice.
-func (d entryData) ChoiceLabel(id string) string { return clinic.OptionLabel(clinic.ProblemOptions, id) }
+func (d entryData) ChoiceLabel(id string) string {
+	return clinic.OptionLabel(clinic.ProblemOptions, id)
+}
 
 // SkillLabel is the words of a diary card skill.
 func (d entryData) SkillLabel(id string) string { return clinic.OptionLabel(clinic.DiarySkills, id) }
