@@ -513,6 +513,8 @@ func actionWords(action string) string {
 		return "Read the skills entries and diary cards you shared"
 	case "skills.remind":
 		return "Sent you a reminder of a cope-ahead plan"
+	case "skills.urges":
+		return "Chose the urges on your diary card"
 	case "dosing.read", "dosing.list":
 		return "Read your dosing session record"
 	case "measures.read", "outcomes.read", "checkin.versions":

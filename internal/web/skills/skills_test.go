@@ -90,6 +90,10 @@ func TestSkillsPortalAndChart(t *testing.T) {
 	if r := f.Do("GET", "/patients/"+f.PA.ID+"/skills/"+shared, nil, thea); r.Status != http.StatusOK || !strings.Contains(r.Body, "Questions about work") {
 		t.Errorf("GET a shared entry as the therapist = %d:\n%s", r.Status, r.Body)
 	}
+	if r := f.Do("GET", "/patients/"+f.PA.ID+"/skills/"+card, nil, thea); !strings.Contains(r.Body, "Sadness 3; Anger 0") || !strings.Contains(r.Body, "Substance use 4, acted on") ||
+		!strings.Contains(r.Body, "Cool down my body") || strings.Contains(r.Body, "sadness") {
+		t.Errorf("the shared diary card does not read in words:\n%s", r.Body)
+	}
 	if r := f.Do("GET", "/patients/"+f.PA.ID+"/skills/"+options, nil, thea); !strings.Contains(r.Body, "Tolerate it and accept it") {
 		t.Errorf("the four options entry lacks the choice in words:\n%s", r.Body)
 	}

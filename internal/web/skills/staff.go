@@ -244,3 +244,18 @@ func (d entryData) SkillLabel(id string) string { return clinic.OptionLabel(clin
 // HasUrge reports whether id is on the card (or ticked on a form that
 // failed).
 func (d staffData) HasUrge(id string) bool { return slices.Contains(d.Urges, id) }
+
+// Feelings are the diary card's feelings in words with their ratings, in
+// the card's order ("Sadness 3").
+func (d entryData) Feelings() []string {
+	var out []string
+	if d.Entry == nil || d.Entry.Diary == nil {
+		return nil
+	}
+	for _, e := range clinic.DiaryEmotions {
+		if v, ok := d.Entry.Diary.Emotions[e.ID]; ok {
+			out = append(out, e.Label+" "+strconv.Itoa(v))
+		}
+	}
+	return out
+}
