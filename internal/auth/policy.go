@@ -104,6 +104,14 @@ const (
 	// PermSharedJournal is reading the journal entries the patient shared
 	// with their care team (not with emergency access).
 	PermSharedJournal Permission = "shared-journal"
+	// PermSkills is the patient's own DBT skills entries and diary card
+	// (issue 17): writing them and choosing what to share; only the
+	// patient.
+	PermSkills Permission = "skills"
+	// PermSharedSkills is reading the skills entries and diary cards the
+	// patient shared with their care team (not with emergency access; a
+	// private entry is never read by anyone else).
+	PermSharedSkills Permission = "shared-skills"
 	// PermPsychNote is writing and reading one's own psychotherapy notes
 	// about a patient on one's care team (45 CFR 164.501; SECURITY.md
 	// 1.2): a therapist or prescriber on the team, never through
@@ -213,7 +221,7 @@ const (
 var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
-	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign,
+	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermSkills, PermSharedSkills, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign,
 	PermTimeline, PermDiscuss,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
@@ -253,7 +261,7 @@ var (
 // EmergencyWrites names it (TestEmergencyReadOnly holds the table to this).
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
-	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign, PermDiscuss,
+	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermSkills, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign, PermDiscuss,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -284,6 +292,7 @@ var policy = map[Permission]map[clinic.Role]rels{
 	},
 	PermClinicalRead:  {clinic.RoleTherapist: reach, clinic.RolePrescriber: teamOnly},
 	PermSharedJournal: {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermSharedSkills:  {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	// Only a therapist of the practice may ask for emergency access (see
 	// above for why not the partner prescriber).
 	PermEmergency: {clinic.RoleTherapist: relSet(RelNone)},
@@ -302,6 +311,7 @@ var policy = map[Permission]map[clinic.Role]rels{
 	PermDosing:         {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermPreparation:    {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermJournal:        {clinic.RolePatient: self},
+	PermSkills:         {clinic.RolePatient: self},
 	// Psychotherapy notes: the clinicians on the care team, each their
 	// own notes only (the store checks the author).
 	PermPsychNote: {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},

@@ -48,6 +48,7 @@ func (s *Sender) Handlers() map[string]job.Handler {
 		store.JobAlertEmail:    s.sendAlertEmail,
 		store.JobReminder:      s.sendReminder,
 		store.JobCheckinInvite: s.sendCheckinInvite,
+		store.JobCopeReminder:  s.sendCopeReminder,
 		store.JobWitnessEmail:  s.sendWitness,
 		store.JobWitnessHTTP:   s.sendWitness,
 
@@ -105,6 +106,23 @@ func (s *Sender) sendReminder(ctx context.Context, j store.Job) error {
 		s.Crisis
 	if err := s.Mailer.Send(ctx, []string{rem.Email}, "Appointment reminder from "+practice, body); err != nil {
 		return fmt.Errorf("reminder email failed: %w", err)
+	}
+	return nil
+}
+
+// sendCopeReminder emails a patient the day before a situation they made
+// a cope-ahead plan for. It says only that there is a reminder from the
+// practice, with a link to sign in: nothing of the plan, not even that
+// there is one.
+func (s *Sender) sendCopeReminder(ctx context.Context, j store.Job) error {
+	email, err := s.Store.CopeReminderToSend(ctx, j.Payload)
+	if err != nil || email == "" {
+		return err
+	}
+	practice := s.PracticeName(ctx)
+	body := "Hello,\n\nYou have a reminder from " + practice + ". Sign in to see it: " + s.BaseURL + "/portal/skills\n"
+	if err := s.Mailer.Send(ctx, []string{email}, "A reminder from "+practice, body); err != nil {
+		return fmt.Errorf("cope-ahead reminder email failed: %w", err)
 	}
 	return nil
 }

@@ -234,7 +234,7 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 			return err
 		}},
 	}
-	covered := map[auth.Permission]bool{PermJournalOwnOnly: true}
+	covered := map[auth.Permission]bool{PermJournalOwnOnly: true, auth.PermSkills: true} // both the patient's own only
 	for _, w := range writes {
 		covered[w.perm] = true
 	}

@@ -99,6 +99,21 @@ var TimelineSources = []TimelineSource{
 		},
 	},
 	{
+		// DBT skills entries the patient shares now (internal/clinic/dbt.go);
+		// a private entry is never read. The title says what it is ("Cope
+		// ahead: the family dinner"); its page shows the whole entry.
+		Kind: "skill", Label: "Shared skills entry", Plural: "Shared skills entries", Perm: auth.PermSharedSkills,
+		ID: "e.id", At: "e.created_at",
+		Title:   "e.kind",
+		Summary: "e.body",
+		From:    `FROM skill_entries e WHERE e.patient_id = $1 AND e.shared`,
+		Link:    "/patients/{patient}/skills/{ref}",
+		Finish: func(it *TimelineItem) {
+			it.Title = skillTitleFrom(it.Title, it.Summary)
+			it.Summary = "Shared by the patient from their skills tools"
+		},
+	},
+	{
 		// Clinical notes once signed: the title only. Psychotherapy notes
 		// are another table, their author's alone, and never here.
 		Kind: "note", Label: "Clinical note signed", Plural: "Signed notes", Perm: auth.PermNoteRead,
@@ -456,6 +471,15 @@ var CaseloadCountSources = []CaseloadCountSource{
 			WHERE j.patient_id IN ({patients}) AND v.shared
 			AND NOT EXISTS (SELECT 1 FROM timeline_marks m WHERE m.item_kind = 'journal' AND m.item_id = j.id AND m.cleared_at IS NULL)
 			GROUP BY j.patient_id`,
+		LinkPart: "timeline",
+	},
+	{
+		// Shared skills entries nobody on the team has marked discussed.
+		Kind: "skill", One: "new shared skills entry", Many: "new shared skills entries", Perm: auth.PermSharedSkills,
+		SQL: `SELECT e.patient_id, count(*) AS n FROM skill_entries e
+			WHERE e.patient_id IN ({patients}) AND e.shared
+			AND NOT EXISTS (SELECT 1 FROM timeline_marks m WHERE m.item_kind = 'skill' AND m.item_id = e.id AND m.cleared_at IS NULL)
+			GROUP BY e.patient_id`,
 		LinkPart: "timeline",
 	},
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,15 @@ func timelineFixture(t *testing.T, pr *rxPractice, at time.Time) map[string]stri
 		t.Fatal(err)
 	}
 	want["journal"] = id
+	today := at.Format(time.DateOnly)
+	if _, err := s.SaveSkillEntry(ctx, pr.patient, pr.p.ID, store.SkillInput{Kind: clinic.SkillEmotion, Today: today,
+		Form: url.Values{"feeling": {"ashamed"}, "intensity": {"70"}, "message": {journalPrivateCanary}}}); err != nil {
+		t.Fatal(err)
+	}
+	if want["skill"], err = s.SaveSkillEntry(ctx, pr.patient, pr.p.ID, store.SkillInput{Kind: clinic.SkillOptions, Today: today, Shared: true,
+		Form: url.Values{"problem": {"The neighbour's music at night"}, "choice": {"solve"}, "first_step": {"Knock on Sunday"}}}); err != nil {
+		t.Fatal(err)
+	}
 	want["checkin"] = store.NewID()
 	exec := func(q string, args ...any) {
 		t.Helper()
@@ -126,6 +136,10 @@ func TestChartTimelineSourcesAndPaging(t *testing.T) {
 			if it.ID == want["journal"] && it.Summary != "Walking in the morning." {
 				t.Errorf("journal item summary = %q", it.Summary)
 			}
+		case "skill":
+			if it.Title != "Four options: The neighbour's music at night" || it.Link != "/patients/"+pr.p.ID+"/skills/"+want["skill"] {
+				t.Errorf("skills item = %+v", it)
+			}
 		case "note":
 			if !strings.HasSuffix(it.Link, "/note") || it.Summary != "Signed" {
 				t.Errorf("note item = %+v", it)
@@ -194,9 +208,16 @@ func TestDiscussedMarks(t *testing.T) {
 	at := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	want := timelineFixture(t, pr, at)
 
+	texts := func(cs []store.CaseloadCount) string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Text)
+		}
+		return strings.Join(out, "; ")
+	}
 	counts, err := s.CaseloadCounts(ctx, pr.thea, []string{pr.p.ID, pr.q.ID})
-	if err != nil || len(counts[pr.p.ID]) != 1 || counts[pr.p.ID][0].Text != "1 new shared entry" || len(counts[pr.q.ID]) != 0 {
-		t.Fatalf("CaseloadCounts before = %+v, %v; want one new shared entry for Pat", counts, err)
+	if err != nil || texts(counts[pr.p.ID]) != "1 new shared entry; 1 new shared skills entry" || len(counts[pr.q.ID]) != 0 {
+		t.Fatalf("CaseloadCounts before = %+v, %v; want a new shared journal entry and skills entry for Pat", counts, err)
 	}
 	// A caseload longer than one batch: the patient at the end is counted.
 	long := make([]string, store.MaxCaseloadBatch+100)
@@ -204,7 +225,7 @@ func TestDiscussedMarks(t *testing.T) {
 		long[i] = store.NewID()
 	}
 	long[len(long)-1] = pr.p.ID
-	if c, err := s.CaseloadCounts(ctx, pr.thea, long); err != nil || len(c[pr.p.ID]) != 1 {
+	if c, err := s.CaseloadCounts(ctx, pr.thea, long); err != nil || len(c[pr.p.ID]) != 2 {
 		t.Errorf("CaseloadCounts over %d patients = %+v, %v", len(long), c, err)
 	}
 	// Not on Quin's team: no counts for Quin even when asked; admins none.
@@ -219,12 +240,15 @@ func TestDiscussedMarks(t *testing.T) {
 	if err := s.MarkDiscussed(ctx, pr.rex, pr.p.ID, "journal", want["journal"]); err != nil { // already marked: kept
 		t.Fatal(err)
 	}
+	if err := s.MarkDiscussed(ctx, pr.thea, pr.p.ID, "skill", want["skill"]); err != nil {
+		t.Fatal(err)
+	}
 	page, err := s.ChartTimeline(ctx, pr.rex, pr.p.ID, store.TimelineCursor{}, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, it := range page.Items {
-		marked := it.Kind == "journal" && it.ID == want["journal"]
+		marked := it.Kind == "journal" && it.ID == want["journal"] || it.Kind == "skill"
 		if marked != (it.Discussed != nil) {
 			t.Errorf("item %s:%s discussed = %+v", it.Kind, it.ID, it.Discussed)
 		}
@@ -240,8 +264,8 @@ func TestDiscussedMarks(t *testing.T) {
 	if err := s.UndoDiscussed(ctx, pr.rex, pr.p.ID, "journal", want["journal"]); err != nil {
 		t.Fatal(err)
 	}
-	if counts, _ := s.CaseloadCounts(ctx, pr.thea, []string{pr.p.ID}); len(counts[pr.p.ID]) != 1 {
-		t.Errorf("CaseloadCounts after undo = %+v, want the entry again", counts)
+	if counts, _ := s.CaseloadCounts(ctx, pr.thea, []string{pr.p.ID}); texts(counts[pr.p.ID]) != "1 new shared entry" {
+		t.Errorf("CaseloadCounts after undo = %+v, want the journal entry again", counts)
 	}
 	kept, err := store.CountForTest(ctx, s, `SELECT count(*) FROM timeline_marks WHERE item_id = $1 AND cleared_by = $2 AND cleared_at IS NOT NULL AND marked_by = $3`, want["journal"], pr.rex.UserID, pr.thea.UserID)
 	if err != nil || kept != 1 {
@@ -254,8 +278,8 @@ func TestDiscussedMarks(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := store.CountForTest(ctx, s, `SELECT count(*) FROM timeline_marks WHERE patient_id = $1`, pr.p.ID)
-	if err != nil || rows != 3 {
-		t.Errorf("timeline_marks rows = %d, %v; want 3 (one cleared)", rows, err)
+	if err != nil || rows != 4 {
+		t.Errorf("timeline_marks rows = %d, %v; want 4 (one cleared)", rows, err)
 	}
 
 	// Not this patient's item, no such kind, a private entry, or a
@@ -269,13 +293,17 @@ func TestDiscussedMarks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ kind, id string }{{"dosing", other}, {"psychnote", psych}, {"note", psych}, {"journal", privateID}, {"journal", "nope"}} {
+	privateSkill, err := store.StringForTest(ctx, s, `SELECT id FROM skill_entries WHERE patient_id = $1 AND NOT shared`, pr.p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ kind, id string }{{"dosing", other}, {"psychnote", psych}, {"note", psych}, {"journal", privateID}, {"skill", privateSkill}, {"journal", "nope"}} {
 		if err := s.MarkDiscussed(ctx, pr.thea, pr.p.ID, c.kind, c.id); clinic.ErrorCode(err) != clinic.ENotFound {
 			t.Errorf("MarkDiscussed(%s, %s) = %v, want %s", c.kind, c.id, err, clinic.ENotFound)
 		}
 	}
 
-	for action, want := range map[string]int{"timeline.discussed": 4, "timeline.undiscussed": 1} {
+	for action, want := range map[string]int{"timeline.discussed": 5, "timeline.undiscussed": 1} {
 		n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM audit_events WHERE action = $1 AND outcome = 'success' AND patient_id = $2`, action, pr.p.ID)
 		if err != nil || n != want {
 			t.Errorf("%s audit rows = %d, %v; want %d", action, n, err, want)

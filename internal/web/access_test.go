@@ -61,7 +61,7 @@ var matrixActors = []matrixActor{
 
 // childParams are the path parameters that name a record belonging to one
 // patient: the matrix tries each with the other patient's record.
-var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true, "signature": true, "note": true}
+var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true, "signature": true, "note": true, "entry": true}
 
 // psychNoteAuthor is, for patient A and B, who wrote the psychotherapy note
 // the matrix aims {psychnote} at: only they may open it (the policy allows
@@ -203,6 +203,14 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 			t.Fatalf("psychotherapy note on %s: %v", p.key, err)
 		}
 		mp.ids[p.key]["psychnote"] = note.ID
+		// A skills entry the patient shared (issue 17): the care team reads
+		// it; the patient opens it in the portal.
+		entry, err := f.St.SaveSkillEntry(ctx, f.As(p.self), p.pt.ID, store.SkillInput{Kind: clinic.SkillOptions, Shared: true, Today: f.Now.Format(time.DateOnly),
+			Form: url.Values{"problem": {"Noise at night"}, "choice": {"solve"}}})
+		if err != nil {
+			t.Fatalf("skills entry of %s: %v", p.key, err)
+		}
+		mp.ids[p.key]["entry"] = entry
 	}
 	for _, a := range matrixActors[2:] {
 		mp.cookies[a.name] = f.SignIn(a.email)
@@ -279,7 +287,7 @@ func (mp *matrixPractice) target(pattern string, c matrixCase) (method, path str
 				return mp.f.PB.ID
 			}
 			return mp.f.PA.ID
-		case "appointment", "alert", "session", "psychnote", "signature", "note":
+		case "appointment", "alert", "session", "psychnote", "signature", "note", "entry":
 			if c.name == "nochild" {
 				return "no-such-" + p
 			}

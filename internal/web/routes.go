@@ -160,6 +160,11 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
 		// Psychotherapy notes: each its author's alone (the store checks the
 		// author; anyone else is told it does not exist).
+		// What the patient shared of their skills entries and diary card
+		// (issue 17); a private entry is not found.
+		{"GET /patients/{patient}/skills", signedIn, auth.PermCaseload, s.skills.Chart},
+		{"GET /patients/{patient}/skills/{entry}", signedIn, auth.PermCaseload, s.skills.StaffEntry},
+		{"POST /patients/{patient}/skills/urges", signedIn, auth.PermCaseload, s.skills.SaveUrges},
 		{"GET /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.notes.PsychNoteList},
 		{"GET /patients/{patient}/psychnotes/new", signedIn, auth.PermPsychNote, s.notes.PsychNoteNew},
 		{"POST /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.notes.PsychNoteCreate},
@@ -275,6 +280,14 @@ func (s *Server) routeTable() []route {
 		{"GET /portal/journal/new", signedIn, auth.PermPortal, s.portal.JournalNew},
 		{"GET /portal/journal/entry", signedIn, auth.PermPortal, s.portal.JournalEntry},
 		{"POST /portal/journal", signedIn, auth.PermPortal, s.portal.JournalSave},
+		// DBT skills and the diary card (issue 17): the patient's own (the
+		// store checks the entry is theirs).
+		{"GET /portal/skills", signedIn, auth.PermPortal, s.skills.Home},
+		{"GET /portal/skills/new", signedIn, auth.PermPortal, s.skills.New},
+		{"GET /portal/skills/week", signedIn, auth.PermPortal, s.skills.Week},
+		{"GET /portal/skills/{entry}", signedIn, auth.PermPortal, s.skills.Entry},
+		{"POST /portal/skills", signedIn, auth.PermPortal, s.skills.Save},
+		{"POST /portal/skills/{entry}/share", signedIn, auth.PermPortal, s.skills.Share},
 	}
 }
 
@@ -469,6 +482,11 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/dosing/{session}/events":            auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/discharge":         auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/stop":              auth.PermDosing,
+
+	// Skills and the diary card (issue 17).
+	"GET /patients/{patient}/skills":         auth.PermSharedSkills,
+	"GET /patients/{patient}/skills/{entry}": auth.PermSharedSkills,
+	"POST /patients/{patient}/skills/urges":  auth.PermClinical,
 
 	// Clinical notes (issue 16).
 	"GET /patients/{patient}/notes":                                    auth.PermNoteRead,

@@ -14,6 +14,8 @@
 //   - admin: practice administration
 //   - notes: clinicians' clinical (progress) notes, apart from staff for size
 //   - timeline: the chart's timeline with its "discussed" marks (issue 17)
+//   - skills: the patient's DBT skills entries and diary card, in the
+//     portal and, as shared, on the chart
 //
 // Only this package imports the faces.
 package web
@@ -29,6 +31,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/portal"
 	"github.com/kapstone/kapstone/internal/web/shell"
 	"github.com/kapstone/kapstone/internal/web/site"
+	"github.com/kapstone/kapstone/internal/web/skills"
 	"github.com/kapstone/kapstone/internal/web/staff"
 	"github.com/kapstone/kapstone/internal/web/timeline"
 )
@@ -52,6 +55,7 @@ type Server struct {
 	notes   *notes.Handlers
 	// timeline is the chart's timeline (issue 17).
 	timeline *timeline.Handlers
+	skills   *skills.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -70,6 +74,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		staff:   staff.New(app),
 		admin:   admin.New(app),
 		notes:   notes.New(app),
+		skills:  skills.New(app),
 	}
 	s.timeline = timeline.New(app)
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in

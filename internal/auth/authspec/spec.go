@@ -47,6 +47,10 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 		therapist:  {auth.RelTeam, auth.RelOwner},
 		prescriber: {auth.RelTeam, auth.RelOwner},
 	},
+	auth.PermSharedSkills: {
+		therapist:  {auth.RelTeam, auth.RelOwner},
+		prescriber: {auth.RelTeam, auth.RelOwner},
+	},
 	// Only a therapist of the practice asks for emergency access.
 	auth.PermEmergency: {therapist: {auth.RelNone}},
 
@@ -81,6 +85,7 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 		prescriber: {auth.RelTeam, auth.RelOwner},
 	},
 	auth.PermJournal: {patient: {auth.RelSelf}},
+	auth.PermSkills:  {patient: {auth.RelSelf}},
 	// Psychotherapy notes: the care team's clinicians (each their own; the
 	// store checks the author), never emergency access, never admins.
 	auth.PermPsychNote: {

@@ -91,7 +91,7 @@ func navFor(u *clinic.User, path string) []NavLink {
 	var links []NavLink
 	switch {
 	case auth.Can(u.Role, auth.RelNone, auth.PermPortal):
-		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
+		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/skills", Label: "Skills"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
 	case auth.Can(u.Role, auth.RelNone, auth.PermDirectory):
 		for _, g := range adminNav {
 			if items := permitted(u.Role, g.Items); len(items) > 0 {
@@ -422,6 +422,8 @@ func jobKindWords(kind string) string {
 		return "Appointment reminder to the patient"
 	case store.JobCheckinInvite:
 		return "Check-in invitation to the patient"
+	case store.JobCopeReminder:
+		return "Cope-ahead reminder to the patient"
 	case store.JobWitnessEmail:
 		return "Audit witness checkpoint by email"
 	case store.JobWitnessHTTP:
@@ -507,6 +509,12 @@ func actionWords(action string) string {
 		return "Recorded your prescription"
 	case "journal.read":
 		return "Read the journal entries you shared"
+	case "skills.read":
+		return "Read the skills entries and diary cards you shared"
+	case "skills.remind":
+		return "Sent you a reminder of a cope-ahead plan"
+	case "skills.urges":
+		return "Chose the urges on your diary card"
 	case "dosing.read", "dosing.list":
 		return "Read your dosing session record"
 	case "measures.read", "outcomes.read", "checkin.versions":
@@ -549,6 +557,8 @@ func actionWords(action string) string {
 		return "Recorded your dosing session"
 	case strings.HasPrefix(action, "journal."):
 		return "Worked on your journal"
+	case strings.HasPrefix(action, "skills."):
+		return "Worked on your skills entries"
 	case strings.HasPrefix(action, "checkin."), strings.HasPrefix(action, "measure"):
 		return "Worked on your check-ins"
 	case strings.HasPrefix(action, "appointment"):

@@ -457,6 +457,14 @@
     });
   });
 
+  // Skills (issue 17, part B): a range shows its number as it moves
+  // (the number is in the page without JavaScript too, as saved).
+  document.querySelectorAll("input[type=range][data-range-output]").forEach(function (input) {
+    var out = document.getElementById(input.getAttribute("data-range-output"));
+    if (!out) { return; }
+    input.addEventListener("input", function () { out.textContent = input.value; });
+  });
+
   // Navigation menus (people, issue 15): one open at a time; Escape or a
   // click elsewhere closes it. Without JavaScript each opens and closes by
   // its own summary.
