@@ -124,6 +124,12 @@ const (
 	// supervisor outside the care team reads that note and nothing else
 	// of the record (deny by default; every read and step is audited).
 	PermNoteCosign Permission = "note.cosign"
+	// PermMessages is the patient's secure messages with their care team
+	// (issue 17): the patient themself (starting threads, replying) and
+	// the clinicians on the care team (replying); not emergency access
+	// (a clinician in an emergency calls; the thread is the team's), not
+	// admins (messages are clinical content). A write.
+	PermMessages Permission = "messages"
 )
 
 // Permissions on a user's own things: the relation is RelSelf for their
@@ -206,7 +212,7 @@ const (
 var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
-	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign,
+	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign, PermMessages,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
@@ -245,7 +251,7 @@ var (
 // EmergencyWrites names it (TestEmergencyReadOnly holds the table to this).
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
-	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign,
+	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign, PermMessages,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -303,6 +309,8 @@ var policy = map[Permission]map[clinic.Role]rels{
 	// Co-signature: the clinician named to co-sign the note, in that
 	// relation only (on the care team or not; never admins).
 	PermNoteCosign: {clinic.RoleTherapist: relSet(RelCosigner), clinic.RolePrescriber: relSet(RelCosigner)},
+	// Secure messages: the patient and their care team.
+	PermMessages: {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},

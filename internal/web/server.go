@@ -13,6 +13,7 @@
 //   - staff: the clinicians' app (patients, chart, dosing, calendar, inbox)
 //   - admin: practice administration
 //   - notes: clinicians' clinical (progress) notes, apart from staff for size
+//   - messages: secure messages between a patient and their care team
 //
 // Only this package imports the faces.
 package web
@@ -24,6 +25,7 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/account"
 	"github.com/kapstone/kapstone/internal/web/admin"
+	"github.com/kapstone/kapstone/internal/web/messages"
 	"github.com/kapstone/kapstone/internal/web/notes"
 	"github.com/kapstone/kapstone/internal/web/portal"
 	"github.com/kapstone/kapstone/internal/web/shell"
@@ -48,6 +50,8 @@ type Server struct {
 	staff   *staff.Handlers
 	admin   *admin.Handlers
 	notes   *notes.Handlers
+
+	messages *messages.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -66,6 +70,8 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		staff:   staff.New(app),
 		admin:   admin.New(app),
 		notes:   notes.New(app),
+
+		messages: messages.New(app),
 	}
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in
 	s.notes.ChartForm = s.staff.ChartForm         // a failed consent form shown on the chart
