@@ -532,7 +532,7 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		return nil, err
 	}
 	prescriber := ids["priya.natarajan@riverbend-medical.example"]
-	seeded := map[string]*store.Patient{} // by name, for the notes
+	seeded := map[string]*store.Patient{}  // by name, for the notes
 	asPatients := map[string]store.Actor{} // by name, for the messages
 	for spec, pp := range patientPeople {
 		owner := store.Actor{UserID: ids[pp.owner], Role: clinic.RoleTherapist}

@@ -68,7 +68,8 @@ func TestMessagesConversation(t *testing.T) {
 	page := follow(f, r, pat)
 	hasNotice(t, "portal thread", page)
 	if !strings.Contains(page.Body, `id="sent"`) || !strings.Contains(page.Body, "Your message was sent.") || !strings.Contains(page.Body, "Can I take ibuprofen") {
-		i := strings.Index(page.Body, "<main"); t.Fatalf("after sending: %s", page.Body[i:])
+		i := strings.Index(page.Body, "<main")
+		t.Fatalf("after sending: %s", page.Body[i:])
 	}
 	if strings.Contains(page.Body, `role="alert" id="sent"`) {
 		t.Error("an ordinary message shows crisis help")
