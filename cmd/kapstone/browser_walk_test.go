@@ -604,6 +604,13 @@ func TestBrowserWalk(t *testing.T) {
 			b.do(t, "message empty", chromedp.EmulateViewport(walkPhone.w, walkPhone.h), chromedp.Navigate(in.url+"/portal/messages"), chromedp.WaitVisible(chromedp.ID("message-subject")))
 			w.submit(who+" message-errors", walkPhone, ".field-error, .error-summary", chromedp.Click(chromedp.CSS(`#new-message button[type=submit]`)))
 		}
+		if who == "patient riley" {
+			// A message with words of acute risk: sent, and crisis help
+			// at once on the page after.
+			b.do(t, "message risk", chromedp.EmulateViewport(walkPhone.w, walkPhone.h), chromedp.Navigate(in.url+"/portal/messages"), chromedp.WaitVisible(chromedp.ID("message-subject")),
+				chromedp.SendKeys(chromedp.ID("message-subject"), "Tonight"), chromedp.SendKeys(chromedp.ID("message-body"), "I keep thinking everyone would be better off dead without me."))
+			w.submit(who+" message-risk-sent", walkPhone, "#sent", chromedp.Click(chromedp.CSS(`#new-message button[type=submit]`)))
+		}
 		w.look(who+" checkin", "/portal/checkins/phq9", "#checkin-title", walkBoth...)
 		for _, sz := range walkBoth {
 			b.do(t, "check-in answer "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+"/portal/checkins/phq9"), chromedp.WaitVisible(chromedp.ID("checkin-title")))

@@ -78,7 +78,7 @@ func TestMessagesConversation(t *testing.T) {
 
 	// Staff: the nav count, the inbox, the thread.
 	home := f.Do("GET", "/patients", nil, thea)
-	if !strings.Contains(home.Body, `href="/messages">Messages <span class="nav-count">1 new</span>`) {
+	if !strings.Contains(home.Body, `href="/messages" class="nav-with-count">Messages <span class="nav-count">1 new</span>`) {
 		t.Errorf("thea's navigation lacks the unread count: %.3000s", home.Body)
 	}
 	inbox := f.Do("GET", "/messages", nil, thea)
@@ -115,7 +115,7 @@ func TestMessagesConversation(t *testing.T) {
 	// The patient: one unread in the navigation, "New" on the reply,
 	// then read.
 	ph := f.Do("GET", "/portal", nil, pat)
-	if !strings.Contains(ph.Body, `href="/portal/messages">Messages <span class="nav-count">1 new<`) {
+	if !strings.Contains(ph.Body, `href="/portal/messages" class="nav-with-count">Messages <span class="nav-count">1 new<`) {
 		t.Errorf("the patient's navigation lacks the unread count")
 	}
 	pt := f.Do("GET", "/portal/messages/"+thread, nil, pat)
