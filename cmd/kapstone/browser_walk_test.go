@@ -542,6 +542,10 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("therapist outcomes", "/outcomes", "#outcomes-title", walkBoth...)
 	w.look("therapist inquiries", "/inquiries", "#inbox-title", walkBoth...)
 	w.look("therapist account", "/account", "#hours", walkBoth...)
+	// Secure messages (issue 17): the shared inbox and a thread.
+	w.look("therapist messages", "/messages", "#inbox-title", walkBoth...)
+	b.do(t, "inbox", chromedp.Navigate(in.url+"/messages"), chromedp.WaitVisible(chromedp.CSS("#inbox a")))
+	w.look("therapist message-thread", run1(t, b, "thread link", chromedp.Evaluate[string](`document.querySelector('#inbox a').getAttribute('href')`)), "#thread-title", walkBoth...)
 	// Clinical notes (issue 16): Lena's late notes, the notes of Sam's she
 	// co-signs, one of them, and a signed note with both signatures.
 	w.look("therapist late-notes", "/notes/late", "main h1", walkBoth...)
@@ -594,6 +598,20 @@ func TestBrowserWalk(t *testing.T) {
 		signInBrowser(t, b, in.url, pt.Email, pt.Password, "")
 		w.look(who+" portal", "/portal", "#portal-title", walkBoth...)
 		w.look(who+" checkins", "/portal/checkins", "#checkins-title", walkBoth...)
+		w.look(who+" messages", "/portal/messages", "#messages-title", walkBoth...)
+		if who == "patient jordan" {
+			b.do(t, "messages", chromedp.Navigate(in.url+"/portal/messages"), chromedp.WaitVisible(chromedp.CSS(".message-threads a")))
+			w.look(who+" message-thread", run1(t, b, "thread link", chromedp.Evaluate[string](`document.querySelector('.message-threads a').getAttribute('href')`)), "#thread-title", walkBoth...)
+			b.do(t, "message empty", chromedp.EmulateViewport(walkPhone.w, walkPhone.h), chromedp.Navigate(in.url+"/portal/messages"), chromedp.WaitVisible(chromedp.ID("message-subject")))
+			w.submit(who+" message-errors", walkPhone, ".field-error, .error-summary", chromedp.Click(chromedp.CSS(`#new-message button[type=submit]`)))
+		}
+		if who == "patient riley" {
+			// A message with words of acute risk: sent, and crisis help
+			// at once on the page after.
+			b.do(t, "message risk", chromedp.EmulateViewport(walkPhone.w, walkPhone.h), chromedp.Navigate(in.url+"/portal/messages"), chromedp.WaitVisible(chromedp.ID("message-subject")),
+				chromedp.SendKeys(chromedp.ID("message-subject"), "Tonight"), chromedp.SendKeys(chromedp.ID("message-body"), "I keep thinking everyone would be better off dead without me."))
+			w.submit(who+" message-risk-sent", walkPhone, "#sent", chromedp.Click(chromedp.CSS(`#new-message button[type=submit]`)))
+		}
 		w.look(who+" checkin", "/portal/checkins/phq9", "#checkin-title", walkBoth...)
 		for _, sz := range walkBoth {
 			b.do(t, "check-in answer "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+"/portal/checkins/phq9"), chromedp.WaitVisible(chromedp.ID("checkin-title")))

@@ -139,6 +139,12 @@ const (
 	// PermDiscuss is marking a timeline item discussed, and undoing the
 	// mark (a write: the care team).
 	PermDiscuss Permission = "discuss"
+	// PermMessages is the patient's secure messages with their care team
+	// (issue 17): the patient themself (starting threads, replying) and
+	// the clinicians on the care team (replying); not emergency access
+	// (a clinician in an emergency calls; the thread is the team's), not
+	// admins (messages are clinical content). A write.
+	PermMessages Permission = "messages"
 )
 
 // Permissions on a user's own things: the relation is RelSelf for their
@@ -221,7 +227,7 @@ const (
 var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
-	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermSkills, PermSharedSkills, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign,
+	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermSkills, PermSharedSkills, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign, PermMessages,
 	PermTimeline, PermDiscuss,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
@@ -261,7 +267,7 @@ var (
 // EmergencyWrites names it (TestEmergencyReadOnly holds the table to this).
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
-	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermSkills, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign, PermDiscuss,
+	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermSkills, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign, PermDiscuss, PermMessages,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -324,6 +330,8 @@ var policy = map[Permission]map[clinic.Role]rels{
 	// The timeline and its "discussed" marks (issue 17): the care team.
 	PermTimeline: {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	PermDiscuss:  {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	// Secure messages: the patient and their care team.
+	PermMessages: {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},

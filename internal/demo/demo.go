@@ -532,7 +532,8 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		return nil, err
 	}
 	prescriber := ids["priya.natarajan@riverbend-medical.example"]
-	seeded := map[string]*store.Patient{} // by name, for the notes
+	seeded := map[string]*store.Patient{}  // by name, for the notes
+	asPatients := map[string]store.Actor{} // by name, for the messages
 	for spec, pp := range patientPeople {
 		owner := store.Actor{UserID: ids[pp.owner], Role: clinic.RoleTherapist}
 		pt := &store.Patient{DisplayName: pp.name, Email: pp.email}
@@ -574,6 +575,7 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		}
 		logins = append(logins, l)
 		asPatient = store.Actor{UserID: u.ID, Role: clinic.RolePatient}
+		asPatients[pp.name] = asPatient
 		if err := seedCourse(ctx, st, owner, store.Actor{UserID: prescriber, Role: clinic.RolePrescriber}, pt, spec, asPatient); err != nil {
 			return nil, fmt.Errorf("seed course %s: %w", pp.email, err)
 		}
@@ -585,6 +587,9 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 	}
 	if err := seedNotes(ctx, st, ids, seeded); err != nil {
 		return nil, fmt.Errorf("seed notes: %w", err)
+	}
+	if err := seedMessages(ctx, st, ids, seeded, asPatients); err != nil {
+		return nil, fmt.Errorf("seed messages: %w", err)
 	}
 	if err := seedBlog(ctx, st, ids); err != nil {
 		return nil, err

@@ -53,6 +53,7 @@ func (s *Sender) Handlers() map[string]job.Handler {
 		store.JobWitnessHTTP:   s.sendWitness,
 
 		store.JobPasswordResetEmail: s.sendPasswordReset,
+		store.JobMessageEmail:       s.sendMessageEmail,
 	}
 }
 
@@ -84,6 +85,38 @@ func (s *Sender) sendAlertEmail(ctx context.Context, j store.Job) error {
 		return fmt.Errorf("alert email failed (the alert is on the caseload): %w", err)
 	}
 	return nil
+}
+
+// sendMessageEmail tells the other side of a conversation that a new
+// secure message waits: the patient when a clinician wrote, the care team
+// when the patient wrote. It holds no content: not the message, not its
+// subject, not the patient's name, only the practice's name and where to
+// sign in.
+func (s *Sender) sendMessageEmail(ctx context.Context, j store.Job) error {
+	m, err := s.Store.MessageEmailToSend(ctx, j.Payload)
+	if err != nil || m == nil {
+		return err
+	}
+	subject, body := MessageEmail(s.PracticeName(ctx), s.BaseURL, m.ToPatient, s.Crisis)
+	if err := s.Mailer.Send(ctx, m.To, subject, body); err != nil {
+		return fmt.Errorf("message email failed: %w", err)
+	}
+	return nil
+}
+
+// MessageEmail is the subject and body of the email that says a new
+// message waits from practice: no message text, no patient name. A
+// patient's link is to their portal's messages (and the email ends with
+// crisis, the crisis sentence); a clinician's to the shared inbox.
+func MessageEmail(practice, baseURL string, toPatient bool, crisis string) (subject, body string) {
+	subject = "You have a new message from " + practice
+	if toPatient {
+		return subject, "Hello,\n\nYou have a new message from " + practice + ". To read it, sign in to your portal: " + baseURL + "/portal/messages\n\n" +
+			"Messages are not for emergencies. " + crisis
+	}
+	subject = "You have a new message in " + practice + "'s inbox"
+	return subject, "A patient on your care team wrote a new message in kapstone. To read it, sign in: " + baseURL + "/messages\n\n" +
+		"This email carries no patient information."
 }
 
 // sendReminder emails a patient that they have an appointment. It says

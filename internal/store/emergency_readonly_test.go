@@ -36,6 +36,7 @@ var savedState = []string{
 	`SELECT count(*) FROM consent_signatures`, `SELECT count(*) FROM consent_scans`, `SELECT count(*) FROM consent_revocations`,
 	`SELECT count(*) FROM notes`, `SELECT coalesce(sum(draft_version), 0) FROM notes`, `SELECT count(*) FROM notes WHERE status <> 'draft'`,
 	`SELECT count(*) FROM note_addenda`,
+	`SELECT count(*) FROM message_threads`, `SELECT count(*) FROM messages`, `SELECT count(*) FROM message_reads`,
 }
 
 func stateOf(t *testing.T, s *store.Store) []int {
@@ -66,6 +67,10 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 
 	// What the care team has on file: an appointment, an open safety alert,
 	// an assigned measure, a prescription, a dosing session at the gate.
+	thread, err := s.StartThread(ctx, pr.patient, p, store.MessageInput{Subject: "Question", Body: "A question for my team."})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ap := &store.Appointment{Kind: "integration", StartsAt: pr.now.Add(48 * time.Hour), Minutes: 60}
 	if err := s.CreateAppointment(ctx, pr.thea, p, ap); err != nil {
 		t.Fatal(err)
@@ -202,6 +207,14 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 		}},
 		{"add an addendum to a clinical note", auth.PermNoteWrite, func(a store.Actor) error {
 			_, err := s.AddNoteAddendum(ctx, a, p, ap.ID, clinic.AddendumCorrection, "Called the team.")
+			return err
+		}},
+		{"reply to the patient's message", auth.PermMessages, func(a store.Actor) error {
+			_, err := s.ReplyMessage(ctx, a, p, thread.ThreadID, store.MessageInput{Body: "Please call me."})
+			return err
+		}},
+		{"start a message thread", auth.PermMessages, func(a store.Actor) error {
+			_, err := s.StartThread(ctx, a, p, store.MessageInput{Subject: "From the clinic", Body: "Please call me."})
 			return err
 		}},
 		{"save the preparation", auth.PermPreparation, func(a store.Actor) error {

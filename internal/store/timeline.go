@@ -114,6 +114,18 @@ var TimelineSources = []TimelineSource{
 		},
 	},
 	{
+		// Secure messages, both ways: the patient's and the team's replies,
+		// each linked to its conversation.
+		Kind: "message", Label: "Message", Plural: "Messages", Perm: auth.PermMessages,
+		ID: "m.id", At: "m.created_at",
+		Title:   "CASE WHEN m.from_patient THEN 'Message from the patient' ELSE 'Reply from the care team' END",
+		Summary: "m.body",
+		Ref:     "m.thread_id",
+		From:    `FROM messages m WHERE m.patient_id = $1`,
+		Link:    "/patients/{patient}/messages/{ref}",
+		Finish:  func(it *TimelineItem) { it.Summary = shorten(strings.Join(strings.Fields(it.Summary), " "), 160) },
+	},
+	{
 		// Clinical notes once signed: the title only. Psychotherapy notes
 		// are another table, their author's alone, and never here.
 		Kind: "note", Label: "Clinical note signed", Plural: "Signed notes", Perm: auth.PermNoteRead,
@@ -472,6 +484,16 @@ var CaseloadCountSources = []CaseloadCountSource{
 			AND NOT EXISTS (SELECT 1 FROM timeline_marks m WHERE m.item_kind = 'journal' AND m.item_id = j.id AND m.cleared_at IS NULL)
 			GROUP BY j.patient_id`,
 		LinkPart: "timeline",
+	},
+	{
+		// The patient's messages this reader ($1) has not read (as the
+		// staff inbox counts them).
+		Kind: "message", One: "unread message", Many: "unread messages", Perm: auth.PermMessages,
+		SQL: `SELECT m.patient_id, count(*) AS n FROM messages m
+			LEFT JOIN message_reads r ON r.thread_id = m.thread_id AND r.user_id = $1
+			WHERE m.patient_id IN ({patients}) AND m.from_patient AND m.seq > coalesce(r.read_seq, 0)
+			GROUP BY m.patient_id`,
+		LinkPart: "messages",
 	},
 	{
 		// Shared skills entries nobody on the team has marked discussed.

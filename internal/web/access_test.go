@@ -61,7 +61,7 @@ var matrixActors = []matrixActor{
 
 // childParams are the path parameters that name a record belonging to one
 // patient: the matrix tries each with the other patient's record.
-var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true, "signature": true, "note": true, "entry": true}
+var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true, "signature": true, "note": true, "entry": true, "thread": true}
 
 // psychNoteAuthor is, for patient A and B, who wrote the psychotherapy note
 // the matrix aims {psychnote} at: only they may open it (the policy allows
@@ -100,6 +100,7 @@ func canaries(p string) []canary {
 		{"Support-Canary-" + p + "-4d8e", auth.PermChart, ""},
 		{"Psychnote-Canary-" + p + "-b61d", auth.PermPsychNote, psychNoteAuthor[p]},
 		{"Note-Canary-" + p + "-2b6e", auth.PermNoteRead, ""},
+		{"Message-Canary-" + p + "-5c1f", auth.PermMessages, ""},
 	}
 }
 
@@ -211,6 +212,11 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 			t.Fatalf("skills entry of %s: %v", p.key, err)
 		}
 		mp.ids[p.key]["entry"] = entry
+		th, err := f.St.StartThread(ctx, f.As(p.self), p.pt.ID, store.MessageInput{Subject: "A question", Body: c[6].text})
+		if err != nil {
+			t.Fatalf("message of %s: %v", p.key, err)
+		}
+		mp.ids[p.key]["thread"] = th.ThreadID
 	}
 	for _, a := range matrixActors[2:] {
 		mp.cookies[a.name] = f.SignIn(a.email)
@@ -287,7 +293,7 @@ func (mp *matrixPractice) target(pattern string, c matrixCase) (method, path str
 				return mp.f.PB.ID
 			}
 			return mp.f.PA.ID
-		case "appointment", "alert", "session", "psychnote", "signature", "note", "entry":
+		case "appointment", "alert", "session", "psychnote", "signature", "note", "entry", "thread":
 			if c.name == "nochild" {
 				return "no-such-" + p
 			}
@@ -314,6 +320,10 @@ func (mp *matrixPractice) target(pattern string, c matrixCase) (method, path str
 		form = url.Values{}
 		if strings.HasSuffix(path, "/emergency") {
 			form.Set("reason", "Patient called in crisis; their therapist is away.")
+		}
+		if strings.Contains(path, "/messages") {
+			form.Set("subject", "Matrix")
+			form.Set("body", "A message from the route-access matrix.")
 		}
 	}
 	return method, path, form

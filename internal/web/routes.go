@@ -123,6 +123,12 @@ func (s *Server) routeTable() []route {
 		{"GET /patients/new", signedIn, auth.PermAddPatient, s.staff.PatientNewForm},
 		{"POST /patients", signedIn, auth.PermAddPatient, s.staff.PatientCreate},
 		{"GET /patients/{patient}", signedIn, auth.PermStaffApp, s.staff.Patient},
+		// Secure messages (issue 17): the care team's shared inbox and a
+		// patient's threads.
+		{"GET /messages", signedIn, auth.PermCaseload, s.messages.Inbox},
+		{"GET /patients/{patient}/messages", signedIn, auth.PermCaseload, s.messages.PatientThreads},
+		{"GET /patients/{patient}/messages/{thread}", signedIn, auth.PermCaseload, s.messages.StaffThread},
+		{"POST /patients/{patient}/messages/{thread}", signedIn, auth.PermCaseload, s.messages.StaffReply},
 		{"POST /patients/{patient}/invite", signedIn, auth.PermCaseload, s.staff.PatientInvite},
 		{"POST /patients/{patient}/invite/revoke", signedIn, auth.PermCaseload, s.staff.PatientInviteRevoke},
 		{"POST /patients/{patient}/reset-password", signedIn, auth.PermCaseload, s.staff.PatientResetPassword},
@@ -288,6 +294,12 @@ func (s *Server) routeTable() []route {
 		{"GET /portal/skills/{entry}", signedIn, auth.PermPortal, s.skills.Entry},
 		{"POST /portal/skills", signedIn, auth.PermPortal, s.skills.Save},
 		{"POST /portal/skills/{entry}/share", signedIn, auth.PermPortal, s.skills.Share},
+		// Secure messages (issue 17): the patient's own threads, found
+		// from the session's patient, never from the URL.
+		{"GET /portal/messages", signedIn, auth.PermPortal, s.messages.PortalList},
+		{"POST /portal/messages", signedIn, auth.PermPortal, s.messages.PortalStart},
+		{"GET /portal/messages/{thread}", signedIn, auth.PermPortal, s.messages.PortalThread},
+		{"POST /portal/messages/{thread}", signedIn, auth.PermPortal, s.messages.PortalReply},
 	}
 }
 
@@ -495,6 +507,11 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/appointments/{appointment}/note":         auth.PermNoteWrite,
 	"POST /patients/{patient}/appointments/{appointment}/note/sign":    auth.PermNoteWrite,
 	"POST /patients/{patient}/appointments/{appointment}/note/addenda": auth.PermNoteWrite,
+
+	// Secure messages (issue 17).
+	"GET /patients/{patient}/messages":           auth.PermMessages,
+	"GET /patients/{patient}/messages/{thread}":  auth.PermMessages,
+	"POST /patients/{patient}/messages/{thread}": auth.PermMessages,
 }
 
 // carriesDraft names the routes whose post, arriving after the session

@@ -16,6 +16,7 @@
 //   - timeline: the chart's timeline with its "discussed" marks (issue 17)
 //   - skills: the patient's DBT skills entries and diary card, in the
 //     portal and, as shared, on the chart
+//   - messages: secure messages between a patient and their care team
 //
 // Only this package imports the faces.
 package web
@@ -27,6 +28,7 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/account"
 	"github.com/kapstone/kapstone/internal/web/admin"
+	"github.com/kapstone/kapstone/internal/web/messages"
 	"github.com/kapstone/kapstone/internal/web/notes"
 	"github.com/kapstone/kapstone/internal/web/portal"
 	"github.com/kapstone/kapstone/internal/web/shell"
@@ -56,6 +58,7 @@ type Server struct {
 	// timeline is the chart's timeline (issue 17).
 	timeline *timeline.Handlers
 	skills   *skills.Handlers
+	messages *messages.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -67,14 +70,15 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		App:     app,
-		site:    site.New(app),
-		account: account.New(app),
-		portal:  portal.New(app),
-		staff:   staff.New(app),
-		admin:   admin.New(app),
-		notes:   notes.New(app),
-		skills:  skills.New(app),
+		App:      app,
+		site:     site.New(app),
+		account:  account.New(app),
+		portal:   portal.New(app),
+		staff:    staff.New(app),
+		admin:    admin.New(app),
+		notes:    notes.New(app),
+		skills:   skills.New(app),
+		messages: messages.New(app),
 	}
 	s.timeline = timeline.New(app)
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in

@@ -107,6 +107,13 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 	// never emergency access.
 	auth.PermTimeline: {therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
 	auth.PermDiscuss:  {therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
+	// Secure messages (issue 17): the patient and the care team; not
+	// emergency access, not admins.
+	auth.PermMessages: {
+		patient:    {auth.RelSelf},
+		therapist:  {auth.RelTeam, auth.RelOwner},
+		prescriber: {auth.RelTeam, auth.RelOwner},
+	},
 
 	auth.PermEditPost:     {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},
 	auth.PermStaffProfile: {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},

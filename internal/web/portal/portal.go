@@ -164,6 +164,12 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	// Messages with the care team (issue 17): how many are new.
+	if d.UnreadMessages, err = s.Store.PatientUnreadMessages(ctx, actor, p.ID); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.MessagesURL = "/portal/messages"
 	s.Render(w, r, http.StatusOK, "portal", "Your portal", d)
 }
 

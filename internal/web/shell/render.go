@@ -41,6 +41,7 @@ type NavLink struct {
 	Href, Label string
 	Current     bool
 	Items       []NavLink
+	Count       int // unread items behind the link (Messages), shown beside it
 }
 
 // navItem is a staff navigation link and the permission its page needs.
@@ -53,6 +54,7 @@ type navItem struct {
 // permissions reach (the prescriber has no inquiry inbox to work).
 var staffNav = []navItem{
 	{"/patients", "Patients", auth.PermStaffApp},
+	{"/messages", "Messages", auth.PermCaseload}, // issue 17
 	{"/calendar", "Calendar", auth.PermSchedule},
 	{"/inquiries", "New inquiries", auth.PermInquiries},
 	{"/outcomes", "Outcomes", auth.PermStaffApp},
@@ -91,7 +93,7 @@ func navFor(u *clinic.User, path string) []NavLink {
 	var links []NavLink
 	switch {
 	case auth.Can(u.Role, auth.RelNone, auth.PermPortal):
-		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/skills", Label: "Skills"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
+		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/messages", Label: "Messages"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/skills", Label: "Skills"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
 	case auth.Can(u.Role, auth.RelNone, auth.PermDirectory):
 		for _, g := range adminNav {
 			if items := permitted(u.Role, g.Items); len(items) > 0 {
@@ -377,10 +379,33 @@ func (s *App) newPage(r *http.Request, title string, data any) page {
 	if sess := SessionFrom(r.Context()); sess != nil && sess.MFADone {
 		p.User = sess.User
 		p.Nav = navFor(sess.User, r.URL.Path)
+		s.countUnread(r, p.Nav)
 	} else {
 		p.Nav = markCurrent(publicNav(), r.URL.Path)
 	}
 	return p
+}
+
+// countUnread puts the reader's unread messages beside the Messages link
+// (issue 17): the patient's from their care team, a clinician's from the
+// patients on their teams. A count that cannot be read is left out rather
+// than failing the page.
+func (s *App) countUnread(r *http.Request, links []NavLink) {
+	for i := range links {
+		if links[i].Href != "/messages" && links[i].Href != "/portal/messages" {
+			continue
+		}
+		var n int
+		var err error
+		if links[i].Href == "/portal/messages" {
+			n, err = s.Store.OwnUnreadMessages(r.Context(), s.Actor(r))
+		} else {
+			n, err = s.Store.StaffUnreadMessages(r.Context(), s.Actor(r))
+		}
+		if err == nil {
+			links[i].Count = n
+		}
+	}
 }
 
 // publicNav is the practice website's menu, for visitors.
@@ -430,6 +455,8 @@ func jobKindWords(kind string) string {
 		return "Audit witness checkpoint to the web address"
 	case store.JobPasswordResetEmail:
 		return "Password reset link by email"
+	case store.JobMessageEmail:
+		return "New-message email (no content)"
 	}
 	// A kind with no words of its own yet: never its code name.
 	return "Background task"
@@ -515,6 +542,14 @@ func actionWords(action string) string {
 		return "Sent you a reminder of a cope-ahead plan"
 	case "skills.urges":
 		return "Chose the urges on your diary card"
+	case "message.list", "message.read":
+		return "Read your messages"
+	case "message.send":
+		return "Sent a message in your conversation with your care team"
+	case "message.notify":
+		return "Emailed that a new message was waiting (no content)"
+	case "message.inbox":
+		return "Saw your conversation in the care team's inbox"
 	case "dosing.read", "dosing.list":
 		return "Read your dosing session record"
 	case "measures.read", "outcomes.read", "checkin.versions":

@@ -1,0 +1,296 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// TestMessagesThreadsAndReadState: the patient starts a thread, the team
+// replies; each reader's unread count is their own, reading marks it read,
+// and who answered is listed; every read and write is audited.
+func TestMessagesThreadsAndReadState(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	sent, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Sleep", Body: "I have been sleeping badly since Tuesday."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent.Risk || sent.AlertID != "" {
+		t.Errorf("an ordinary message raised an alert: %+v", sent)
+	}
+	unread := func(a store.Actor) int {
+		t.Helper()
+		m, err := s.UnreadMessagesForStaff(ctx, a, []string{pr.p.ID, pr.q.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.StaffUnreadMessages(ctx, a)
+		if err != nil || n != m[pr.p.ID]+m[pr.q.ID] {
+			t.Fatalf("StaffUnreadMessages = %d, %v; per patient %v", n, err, m)
+		}
+		return m[pr.p.ID]
+	}
+	if unread(pr.thea) != 1 || unread(pr.rex) != 1 || unread(pr.theo) != 0 {
+		t.Fatalf("unread after the patient wrote: thea %d rex %d theo %d, want 1 1 0", unread(pr.thea), unread(pr.rex), unread(pr.theo))
+	}
+	if n, err := s.PatientUnreadMessages(ctx, pr.patient, pr.p.ID); err != nil || n != 0 {
+		t.Fatalf("patient's own unread = %d, %v, want 0 (their own message)", n, err)
+	}
+	// Thea reads and replies; Rex has still not read.
+	th, msgs, err := s.Thread(ctx, pr.thea, pr.p.ID, sent.ThreadID)
+	if err != nil || len(msgs) != 1 || th.Unread != 1 || th.ReadSeq != 0 || th.Subject != "Sleep" {
+		t.Fatalf("thea's thread = %+v %+v %v", th, msgs, err)
+	}
+	if unread(pr.thea) != 0 || unread(pr.rex) != 1 {
+		t.Fatalf("after thea read: thea %d rex %d, want 0 1", unread(pr.thea), unread(pr.rex))
+	}
+	if _, err := s.ReplyMessage(ctx, pr.thea, pr.p.ID, sent.ThreadID, store.MessageInput{Body: "Thank you for telling me. Let's talk Thursday."}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.PatientUnreadMessages(ctx, pr.patient, pr.p.ID); n != 1 {
+		t.Fatalf("patient's unread after thea replied = %d, want 1", n)
+	}
+	if unread(pr.rex) != 1 {
+		t.Fatalf("rex's unread counts only the patient's messages: %d, want 1", unread(pr.rex))
+	}
+	list, err := s.PatientThreads(ctx, pr.patient, pr.p.ID)
+	if err != nil || len(list) != 1 || list[0].Unread != 1 || list[0].Count != 2 || strings.Join(list[0].Answered, ",") != "thea" {
+		t.Fatalf("patient's threads = %+v, %v", list, err)
+	}
+	if _, msgs, err = s.Thread(ctx, pr.patient, pr.p.ID, sent.ThreadID); err != nil || len(msgs) != 2 || msgs[1].AuthorName != "thea" || msgs[1].FromPatient {
+		t.Fatalf("patient's thread = %+v, %v", msgs, err)
+	}
+	if n, _ := s.PatientUnreadMessages(ctx, pr.patient, pr.p.ID); n != 0 {
+		t.Fatalf("patient's unread after reading = %d, want 0", n)
+	}
+	// The inbox: thea's and rex's, not theo's.
+	for _, c := range []struct {
+		who  store.Actor
+		want int
+	}{{pr.thea, 1}, {pr.rex, 1}, {pr.theo, 0}} {
+		in, more, err := s.StaffInbox(ctx, c.who, 0)
+		if err != nil || len(in) != c.want || more {
+			t.Fatalf("inbox of %s = %+v, %v, %v, want %d", c.who.UserID, in, more, err, c.want)
+		}
+		if c.want == 1 && (in[0].PatientName != "Pat" || strings.Join(in[0].Answered, ",") != "thea") {
+			t.Errorf("inbox row = %+v", in[0])
+		}
+	}
+	// The chart timeline's window.
+	win, err := s.ThreadMessagesSince(ctx, pr.thea, pr.p.ID, pr.now.Add(-time.Hour), pr.now.Add(time.Hour))
+	if err != nil || len(win) != 2 {
+		t.Fatalf("window = %d, %v, want 2", len(win), err)
+	}
+	if win, _ := s.ThreadMessagesSince(ctx, pr.thea, pr.p.ID, pr.now.Add(time.Minute), pr.now.Add(time.Hour)); len(win) != 0 {
+		t.Fatalf("a window after the messages holds %d", len(win))
+	}
+	for _, a := range []string{"message.send", "message.read", "message.list", "message.inbox"} {
+		if n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM audit_events WHERE action = $1`, a); err != nil || n == 0 {
+			t.Errorf("no %s audit row (%v)", a, err)
+		}
+	}
+}
+
+// TestMessagesAccess: only the patient and their care team reach the
+// messages; another patient, another team, an admin and a thread of
+// another patient are told it does not exist, and nothing is saved.
+func TestMessagesAccess(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	sent, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Hello", Body: "First"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.StartThread(ctx, pr.other, pr.q.ID, store.MessageInput{Subject: "Mine", Body: "Quin's"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM messages`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count()
+	for _, c := range []struct {
+		name    string
+		who     store.Actor
+		patient string
+		thread  string
+	}{
+		{"another patient, their own id", pr.other, pr.p.ID, sent.ThreadID},
+		{"another patient's thread under their own record", pr.other, pr.q.ID, sent.ThreadID},
+		{"own record, another patient's thread", pr.patient, pr.p.ID, other.ThreadID},
+		{"therapist off the team", pr.theo, pr.p.ID, sent.ThreadID},
+		{"prescriber off the team", pr.rita, pr.p.ID, sent.ThreadID},
+		{"admin", pr.admin, pr.p.ID, sent.ThreadID},
+		{"team member, thread of another patient", pr.thea, pr.p.ID, other.ThreadID},
+	} {
+		if _, _, err := s.Thread(ctx, c.who, c.patient, c.thread); clinic.ErrorCode(err) != clinic.ENotFound {
+			t.Errorf("%s: Thread = %v, want ENotFound", c.name, err)
+		}
+		if _, err := s.ReplyMessage(ctx, c.who, c.patient, c.thread, store.MessageInput{Body: "intruding"}); clinic.ErrorCode(err) != clinic.ENotFound {
+			t.Errorf("%s: ReplyMessage = %v, want ENotFound", c.name, err)
+		}
+		// Even an empty reply is not found rather than invalid.
+		if _, err := s.ReplyMessage(ctx, c.who, c.patient, c.thread, store.MessageInput{}); clinic.ErrorCode(err) != clinic.ENotFound {
+			t.Errorf("%s: empty ReplyMessage = %v, want ENotFound", c.name, err)
+		}
+	}
+	// Staff reply but never start a thread.
+	if _, err := s.StartThread(ctx, pr.thea, pr.p.ID, store.MessageInput{Subject: "x", Body: "y"}); clinic.ErrorCode(err) != clinic.ENotFound {
+		t.Errorf("staff StartThread = %v, want ENotFound", err)
+	}
+	if _, err := s.PatientThreads(ctx, pr.admin, pr.p.ID); clinic.ErrorCode(err) != clinic.ENotFound {
+		t.Errorf("admin PatientThreads = %v, want ENotFound", err)
+	}
+	if _, err := s.PatientUnreadMessages(ctx, pr.thea, pr.p.ID); clinic.ErrorCode(err) != clinic.ENotFound {
+		t.Errorf("staff PatientUnreadMessages = %v, want ENotFound", err)
+	}
+	if m, _ := s.UnreadMessagesForStaff(ctx, pr.theo, []string{pr.p.ID}); len(m) != 0 {
+		t.Errorf("theo sees unread counts of a patient not on his team: %v", m)
+	}
+	if n := count(); n != before {
+		t.Fatalf("messages %d -> %d: a refused post was saved", before, n)
+	}
+	if n, _ := store.CountForTest(ctx, s, `SELECT count(*) FROM audit_events WHERE outcome = 'denied'`); n == 0 {
+		t.Error("refusals are not audited")
+	}
+}
+
+// TestMessageValidation: an empty or too long message, and a missing or
+// too long subject, are field errors; nothing is saved.
+func TestMessageValidation(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	long := strings.Repeat("a", store.MaxMessage+1)
+	for _, c := range []struct {
+		in    store.MessageInput
+		field string
+	}{
+		{store.MessageInput{Subject: "Hi", Body: "   "}, "body"},
+		{store.MessageInput{Subject: "Hi", Body: long}, "body"},
+		{store.MessageInput{Subject: "", Body: "text"}, "subject"},
+		{store.MessageInput{Subject: strings.Repeat("s", store.MaxSubject+1), Body: "text"}, "subject"},
+		{store.MessageInput{Subject: "two\nlines", Body: "text"}, "subject"},
+	} {
+		_, err := s.StartThread(ctx, pr.patient, pr.p.ID, c.in)
+		var ce *clinic.Error
+		if e, ok := err.(*clinic.Error); ok {
+			ce = e
+		}
+		if ce == nil || ce.Code != clinic.EInvalid || ce.Fields[c.field] == "" {
+			t.Errorf("StartThread(%.20q, %.20q) = %v, want a %s error", c.in.Subject, c.in.Body, err, c.field)
+		}
+	}
+	// Exactly the limit is fine (in characters, not bytes).
+	if _, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "ok", Body: strings.Repeat("é", store.MaxMessage)}); err != nil {
+		t.Errorf("a message at the limit: %v", err)
+	}
+	if n, _ := store.CountForTest(ctx, s, `SELECT count(*) FROM messages`); n != 1 {
+		t.Errorf("%d messages saved, want only the one at the limit", n)
+	}
+}
+
+// TestMessageRiskWordsAlert: a patient's message with words of acute risk
+// is saved and raises the team's review alert in the same transaction; a
+// clinician's message quoting the words raises none; the alert names the
+// phrase, never the message's text.
+func TestMessageRiskWordsAlert(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	sent, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Tonight", Body: "Honestly I feel like everyone would be better off dead-without-me, I want to die. Secret-Body-8812"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sent.Risk || sent.AlertID == "" {
+		t.Fatalf("risk message = %+v, want an alert", sent)
+	}
+	alerts, err := s.OpenSafetyAlerts(ctx, pr.thea)
+	if err != nil || len(alerts) != 1 || alerts[0].Source != "message" {
+		t.Fatalf("thea's open alerts = %+v, %v", alerts, err)
+	}
+	if !strings.Contains(alerts[0].Signal, "want to die") || strings.Contains(alerts[0].Signal, "Secret-Body-8812") {
+		t.Errorf("alert signal = %q, want the phrase and not the text", alerts[0].Signal)
+	}
+	if n, _ := store.CountForTest(ctx, s, `SELECT count(*) FROM messages WHERE risk AND id = $1`, sent.MessageID); n != 1 {
+		t.Error("the risk message is not saved with its mark")
+	}
+	// The alert's email is queued with it.
+	if n, _ := store.CountForTest(ctx, s, `SELECT count(*) FROM jobs WHERE kind = $1`, store.JobAlertEmail); n != 1 {
+		t.Errorf("%d alert emails queued, want 1", n)
+	}
+	// A clinician writing the same words raises nothing more.
+	if r, err := s.ReplyMessage(ctx, pr.thea, pr.p.ID, sent.ThreadID, store.MessageInput{Body: "When you say you want to die, are you safe right now?"}); err != nil || r.Risk {
+		t.Fatalf("clinician's reply = %+v, %v, want no risk", r, err)
+	}
+	if n, _ := store.CountForTest(ctx, s, `SELECT count(*) FROM safety_alert_signals`); n != 1 {
+		t.Errorf("%d alert signals, want 1", n)
+	}
+}
+
+// TestMessageEmailToSend: the patient's message tells the care team, a
+// clinician's tells the patient (with an account and an email); a message
+// of an archived patient, or one that does not exist, tells no one.
+func TestMessageEmailToSend(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	if err := store.ExecForTest(ctx, s, `UPDATE patients SET email = 'pat-home@example.org' WHERE id = $1`, pr.p.ID); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Hi", Body: "Hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.MessageEmailToSend(ctx, fmt.Sprintf(`{"message":%q}`, sent.MessageID))
+	if err != nil || m == nil || m.ToPatient || strings.Join(m.To, ",") != "rex@example.org,thea@example.org" {
+		t.Fatalf("patient's message tells %+v, %v", m, err)
+	}
+	r, err := s.ReplyMessage(ctx, pr.rex, pr.p.ID, sent.ThreadID, store.MessageInput{Body: "Noted"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err = s.MessageEmailToSend(ctx, fmt.Sprintf(`{"message":%q}`, r.MessageID))
+	if err != nil || m == nil || !m.ToPatient || strings.Join(m.To, ",") != "pat-home@example.org" {
+		t.Fatalf("rex's reply tells %+v, %v", m, err)
+	}
+	if m, err := s.MessageEmailToSend(ctx, `{"message":"nope"}`); err != nil || m != nil {
+		t.Errorf("missing message: %+v, %v", m, err)
+	}
+	if _, err := s.MessageEmailToSend(ctx, `{`); err == nil {
+		t.Error("an unreadable payload is not an error")
+	}
+	if n, _ := store.CountForTest(ctx, s, `SELECT count(*) FROM jobs WHERE kind = $1`, store.JobMessageEmail); n != 2 {
+		t.Errorf("%d message emails queued, want 2", n)
+	}
+}
+
+// TestStaffInboxPages: the inbox is paged in SQL, newest first, with no
+// thread on two pages.
+func TestStaffInboxPages(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	n := store.MessagePageSize + 3
+	for i := 0; i < n; i++ {
+		pr.now = pr.now.Add(time.Minute)
+		if _, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: fmt.Sprintf("Thread %02d", i), Body: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, more, err := s.StaffInbox(ctx, pr.thea, 0)
+	if err != nil || len(first) != store.MessagePageSize || !more || first[0].Subject != fmt.Sprintf("Thread %02d", n-1) {
+		t.Fatalf("first page: %d threads, more %v, %v", len(first), more, err)
+	}
+	second, more, err := s.StaffInbox(ctx, pr.thea, 1)
+	if err != nil || len(second) != 3 || more || second[2].Subject != "Thread 00" {
+		t.Fatalf("second page: %d threads, more %v, %v", len(second), more, err)
+	}
+	t.Logf("%d threads on 2 pages", n)
+}

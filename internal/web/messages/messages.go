@@ -1,0 +1,271 @@
+// Package messages is the secure messages face (issue 17): the patient's
+// threads with their care team in the portal, the care team's shared inbox,
+// and a patient's threads from their chart. Every page that lists or shows
+// messages carries the notice that messages are not for emergencies, with
+// the crisis lines as tap links (the template "message-notice").
+package messages
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
+)
+
+// Handlers serves the messages pages.
+type Handlers struct {
+	*shell.App
+}
+
+// New returns the messages handlers over app.
+func New(app *shell.App) *Handlers { return &Handlers{App: app} }
+
+// listData is a patient's threads: the portal's messages page (with the
+// form for a new thread) or, for staff, the patient's threads from the chart.
+type listData struct {
+	Staff     bool
+	PatientID string
+	Patient   string // the patient's name (staff)
+	Threads   []store.MessageThread
+	Subject   string // a new thread's form, as typed
+	Body      string
+	Errors    map[string]string
+	Max       int
+}
+
+// threadData is one thread and its reply form.
+type threadData struct {
+	Staff     bool
+	PatientID string
+	Patient   string // the patient's name (staff)
+	Thread    *store.MessageThread
+	Messages  []store.Message
+	Sent      *store.Message // the reader's message just sent (?sent=), found in the thread
+	Body      string         // the reply, as typed
+	Errors    map[string]string
+	Max       int
+	Phone     string       // the practice's phone, for crisis help after a risk message
+	PhoneHref template.URL // its tel: link
+}
+
+// Action is where the reply form posts.
+func (d threadData) Action() string {
+	if d.Staff {
+		return "/patients/" + d.PatientID + "/messages/" + d.Thread.ID
+	}
+	return "/portal/messages/" + d.Thread.ID
+}
+
+// Back is the page the thread was reached from.
+func (d threadData) Back() string {
+	if d.Staff {
+		return "/patients/" + d.PatientID + "/messages"
+	}
+	return "/portal/messages"
+}
+
+// inboxData is the care team's shared inbox.
+type inboxData struct {
+	Threads []store.MessageThread
+	Page    int
+	More    bool
+}
+
+// Prev and Next are the neighbouring page numbers.
+func (d inboxData) Prev() int { return d.Page - 1 }
+func (d inboxData) Next() int { return d.Page + 1 }
+
+// fieldErrors returns err's field messages when it is a validation error.
+func fieldErrors(err error) (map[string]string, bool) {
+	var ce *clinic.Error
+	if e, ok := err.(*clinic.Error); ok {
+		ce = e
+	}
+	if ce == nil || ce.Code != clinic.EInvalid || len(ce.Fields) == 0 {
+		return nil, false
+	}
+	return ce.Fields, true
+}
+
+// PortalList is the patient's threads, newest first, and the form to
+// start a new one.
+func (s *Handlers) PortalList(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
+		return
+	}
+	s.portalList(w, r, p, listData{}, http.StatusOK)
+}
+
+func (s *Handlers) portalList(w http.ResponseWriter, r *http.Request, p *store.Patient, d listData, status int) {
+	threads, err := s.Store.PatientThreads(r.Context(), s.Actor(r), p.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Threads, d.PatientID, d.Max = threads, p.ID, store.MaxMessage
+	s.Render(w, r, status, "messages", "Messages", d)
+}
+
+// PortalStart starts a thread with the patient's first message. A message
+// that cannot be sent comes back with what was typed and the error at its
+// field.
+func (s *Handlers) PortalStart(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
+		return
+	}
+	in := store.MessageInput{Subject: r.PostForm.Get("subject"), Body: r.PostForm.Get("body")}
+	sent, err := s.Store.StartThread(r.Context(), s.Actor(r), p.ID, in)
+	if err == nil {
+		http.Redirect(w, r, "/portal/messages/"+sent.ThreadID+"?sent="+sent.MessageID+"#sent", http.StatusSeeOther)
+		return
+	}
+	fe, ok := fieldErrors(err)
+	if !ok {
+		s.Error(w, r, err)
+		return
+	}
+	s.portalList(w, r, p, listData{Subject: in.Subject, Body: in.Body, Errors: fe}, http.StatusUnprocessableEntity)
+}
+
+// PortalThread is one of the patient's threads; reading it marks it read.
+func (s *Handlers) PortalThread(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
+		return
+	}
+	s.thread(w, r, p.ID, threadData{}, http.StatusOK)
+}
+
+// PortalReply adds the patient's reply to one of their threads.
+func (s *Handlers) PortalReply(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.OwnPatient(w, r)
+	if !ok {
+		return
+	}
+	s.reply(w, r, p.ID, threadData{})
+}
+
+// PatientThreads is, for a clinician on the care team, the patient's
+// threads (reached from the chart).
+func (s *Handlers) PatientThreads(w http.ResponseWriter, r *http.Request) {
+	ctx, actor, id := r.Context(), s.Actor(r), r.PathValue("patient")
+	threads, err := s.Store.PatientThreads(ctx, actor, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d := listData{Staff: true, PatientID: id, Patient: s.patientName(ctx, actor, id), Threads: threads}
+	s.Render(w, r, http.StatusOK, "messages", "Messages with "+d.Patient, d)
+}
+
+// patientName is the patient's name for a clinician who may read their
+// messages (the store checked); "" when it cannot be read.
+func (s *Handlers) patientName(ctx context.Context, actor store.Actor, id string) string {
+	p, _, err := s.Store.FindPatient(ctx, actor, id)
+	if err != nil || p == nil {
+		return ""
+	}
+	return p.DisplayName
+}
+
+// StaffThread is one of the patient's threads for a clinician on the care
+// team; reading it marks it read by them.
+func (s *Handlers) StaffThread(w http.ResponseWriter, r *http.Request) {
+	s.thread(w, r, r.PathValue("patient"), threadData{Staff: true}, http.StatusOK)
+}
+
+// StaffReply adds a clinician's reply to one of the patient's threads.
+func (s *Handlers) StaffReply(w http.ResponseWriter, r *http.Request) {
+	s.reply(w, r, r.PathValue("patient"), threadData{Staff: true})
+}
+
+// thread renders one thread with d's form state.
+func (s *Handlers) thread(w http.ResponseWriter, r *http.Request, patientID string, d threadData, status int) {
+	ctx, actor := r.Context(), s.Actor(r)
+	th, msgs, err := s.Store.Thread(ctx, actor, patientID, r.PathValue("thread"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.PatientID, d.Thread, d.Messages, d.Max = patientID, th, msgs, store.MaxMessage
+	if d.Staff {
+		d.Patient = s.patientName(ctx, actor, patientID)
+	}
+	// "Sent" is said only of a message that is in this thread, by this
+	// reader: the link cannot make the page claim anything else.
+	if id := r.URL.Query().Get("sent"); id != "" && status == http.StatusOK {
+		for i := range msgs {
+			if msgs[i].ID == id && msgs[i].AuthorID == actor.UserID {
+				d.Sent = &msgs[i]
+			}
+		}
+	}
+	if d.Sent != nil && d.Sent.Risk {
+		if ps, err := s.Store.Practice(ctx); err == nil && ps.Phone != "" {
+			d.Phone, d.PhoneHref = ps.Phone, telHref(ps.Phone)
+		}
+	}
+	title := th.Subject
+	s.Render(w, r, status, "message_thread", title, d)
+}
+
+// reply saves the reply in the form and goes back to the thread, or shows
+// the thread again with the reply kept and the error at its field.
+func (s *Handlers) reply(w http.ResponseWriter, r *http.Request, patientID string, d threadData) {
+	in := store.MessageInput{Body: r.PostForm.Get("body")}
+	sent, err := s.Store.ReplyMessage(r.Context(), s.Actor(r), patientID, r.PathValue("thread"), in)
+	if err == nil {
+		to := "/portal/messages/" + sent.ThreadID
+		if d.Staff {
+			to = "/patients/" + patientID + "/messages/" + sent.ThreadID
+		}
+		http.Redirect(w, r, to+"?sent="+sent.MessageID+"#sent", http.StatusSeeOther)
+		return
+	}
+	fe, ok := fieldErrors(err)
+	if !ok {
+		s.Error(w, r, err)
+		return
+	}
+	d.Body, d.Errors = in.Body, fe
+	s.thread(w, r, patientID, d, http.StatusUnprocessableEntity)
+}
+
+// Inbox is the care team's shared inbox: the threads of the patients on
+// the clinician's care teams, newest first, a page at a time (?page=, from
+// 1).
+func (s *Handlers) Inbox(w http.ResponseWriter, r *http.Request) {
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	if page < 1 {
+		page = 1
+	}
+	threads, more, err := s.Store.StaffInbox(r.Context(), s.Actor(r), page-1)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.Render(w, r, http.StatusOK, "messages_inbox", "Messages", inboxData{Threads: threads, Page: page, More: more})
+}
+
+// telHref is the tel: link of a phone number the practice settings
+// accepted: the leading + and the digits before any extension.
+func telHref(phone string) template.URL {
+	number, _, _ := strings.Cut(strings.ToLower(phone), "x")
+	var b strings.Builder
+	for i, c := range strings.TrimSpace(number) {
+		if c >= '0' && c <= '9' || c == '+' && i == 0 {
+			b.WriteRune(c)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return template.URL("tel:" + b.String())
+}
