@@ -124,6 +124,14 @@ const (
 	// supervisor outside the care team reads that note and nothing else
 	// of the record (deny by default; every read and step is audited).
 	PermNoteCosign Permission = "note.cosign"
+	// PermSafetyPlan is reading the patient's safety plan and its versions
+	// (issue 17): the patient themself and the clinicians on the care
+	// team.
+	PermSafetyPlan Permission = "safety-plan"
+	// PermSafetyPlanEdit is saving a new version of the safety plan, built
+	// together in session: the patient and the care team's clinicians (a
+	// write; not emergency access, not admins).
+	PermSafetyPlanEdit Permission = "safety-plan.edit"
 )
 
 // Permissions on a user's own things: the relation is RelSelf for their
@@ -207,6 +215,7 @@ var Permissions = []Permission{
 	PermChart, PermProfile, PermTeam, PermEmergency, PermAccount, PermDetails,
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
 	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign,
+	PermSafetyPlan, PermSafetyPlanEdit,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
@@ -246,6 +255,7 @@ var (
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
 	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign,
+	PermSafetyPlanEdit,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -303,6 +313,9 @@ var policy = map[Permission]map[clinic.Role]rels{
 	// Co-signature: the clinician named to co-sign the note, in that
 	// relation only (on the care team or not; never admins).
 	PermNoteCosign: {clinic.RoleTherapist: relSet(RelCosigner), clinic.RolePrescriber: relSet(RelCosigner)},
+	// The safety plan (issue 17): the patient and the care team.
+	PermSafetyPlan:     {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	PermSafetyPlanEdit: {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},

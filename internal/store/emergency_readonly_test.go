@@ -204,6 +204,10 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 			_, err := s.AddNoteAddendum(ctx, a, p, ap.ID, clinic.AddendumCorrection, "Called the team.")
 			return err
 		}},
+		{"save the safety plan", auth.PermSafetyPlanEdit, func(a store.Actor) error {
+			_, _, err := s.SaveSafetyPlan(ctx, a, p, 0, map[string][]string{clinic.PlanReasons: {"My dog"}})
+			return err
+		}},
 		{"save the preparation", auth.PermPreparation, func(a store.Actor) error {
 			return s.SavePreparation(ctx, a, p, store.Preparation{SupportName: "Sam Lee", SupportPhone: "+1 555 010 2345"})
 		}},

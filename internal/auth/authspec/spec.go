@@ -98,6 +98,10 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 	auth.PermNoteWrite: {therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
 	// Co-signature: only the clinician named to co-sign that note.
 	auth.PermNoteCosign: {therapist: {auth.RelCosigner}, prescriber: {auth.RelCosigner}},
+	// The safety plan (issue 17): the patient and the care team's
+	// clinicians read and edit it; not emergency access, not admins.
+	auth.PermSafetyPlan:     {patient: {auth.RelSelf}, therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
+	auth.PermSafetyPlanEdit: {patient: {auth.RelSelf}, therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
 
 	auth.PermEditPost:     {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},
 	auth.PermStaffProfile: {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},
