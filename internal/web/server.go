@@ -13,6 +13,8 @@
 //   - staff: the clinicians' app (patients, chart, dosing, calendar, inbox)
 //   - admin: practice administration
 //   - notes: clinicians' clinical (progress) notes, apart from staff for size
+//   - safety: the safety plan (portal and chart), the crisis page and the
+//     service worker that keeps both offline
 //
 // Only this package imports the faces.
 package web
@@ -26,6 +28,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/admin"
 	"github.com/kapstone/kapstone/internal/web/notes"
 	"github.com/kapstone/kapstone/internal/web/portal"
+	"github.com/kapstone/kapstone/internal/web/safety"
 	"github.com/kapstone/kapstone/internal/web/shell"
 	"github.com/kapstone/kapstone/internal/web/site"
 	"github.com/kapstone/kapstone/internal/web/staff"
@@ -48,6 +51,7 @@ type Server struct {
 	staff   *staff.Handlers
 	admin   *admin.Handlers
 	notes   *notes.Handlers
+	safety  *safety.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -66,6 +70,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		staff:   staff.New(app),
 		admin:   admin.New(app),
 		notes:   notes.New(app),
+		safety:  safety.New(app),
 	}
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in
 	s.notes.ChartForm = s.staff.ChartForm         // a failed consent form shown on the chart

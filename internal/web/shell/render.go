@@ -91,7 +91,7 @@ func navFor(u *clinic.User, path string) []NavLink {
 	var links []NavLink
 	switch {
 	case auth.Can(u.Role, auth.RelNone, auth.PermPortal):
-		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
+		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/safety-plan", Label: "My safety plan"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
 	case auth.Can(u.Role, auth.RelNone, auth.PermDirectory):
 		for _, g := range adminNav {
 			if items := permitted(u.Role, g.Items); len(items) > 0 {
