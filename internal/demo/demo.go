@@ -577,6 +577,11 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 		if err := seedCourse(ctx, st, owner, store.Actor{UserID: prescriber, Role: clinic.RolePrescriber}, pt, spec, asPatient); err != nil {
 			return nil, fmt.Errorf("seed course %s: %w", pp.email, err)
 		}
+		if pp.name == safetyPlanPatient {
+			if err := seedSafetyPlan(ctx, st, owner, asPatient, pt); err != nil {
+				return nil, fmt.Errorf("seed safety plan %s: %w", pp.email, err)
+			}
+		}
 	}
 	if err := seedNotes(ctx, st, ids, seeded); err != nil {
 		return nil, fmt.Errorf("seed notes: %w", err)
