@@ -208,3 +208,20 @@ func TestCrisisPageAndWorker(t *testing.T) {
 		t.Error("staff navigation links the portal's plan")
 	}
 }
+
+// TestSafetyPlanLinked: the plan is one tap away where it is needed: the
+// crisis help after a check-in answer of self-harm (PHQ-9 item 9), the
+// chart's index and its open safety alert.
+func TestSafetyPlanLinked(t *testing.T) {
+	f := webtest.NewFixture(t)
+	pat := f.SignIn("pat@example.org")
+	r := f.Do("POST", "/portal/checkins/phq9", webtest.PHQ9Form("complete", 0, 2), pat)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, `<a href="/portal/safety-plan" id="checkin-safety-plan">`) {
+		t.Errorf("the crisis help after item 9 = %d, want a link to the plan", r.Status)
+	}
+	chart := f.Do("GET", "/patients/"+f.PA.ID, nil, f.SignIn("thea@example.org"))
+	link := `href="/patients/` + f.PA.ID + `/safety-plan"`
+	if n := strings.Count(chart.Body, link); n != 2 {
+		t.Errorf("the chart links the plan %d times, want 2 (its index and the open alert)", n)
+	}
+}
