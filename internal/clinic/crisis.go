@@ -38,11 +38,12 @@ var crisisByCountry = map[string]CrisisResources{
 			{Label: "Chat", Value: "988lifeline.org", Href: "https://988lifeline.org/chat/"},
 			{Label: "Emergency", Value: "911", Href: "tel:911"},
 		},
+		// Text HOME to 741741 (REFERENCE.md sections 5 and 6).
 		More: []CrisisLine{
 			{Label: "Crisis Text Line: text HOME to", Value: "741741", Href: "sms:741741?body=HOME"},
 		},
 		Emergency: "911",
-		Source:    "988 Suicide & Crisis Lifeline, https://988lifeline.org (SAMHSA); Crisis Text Line 741741 (REFERENCE.md sections 5 and 6)",
+		Source:    "988 Suicide & Crisis Lifeline, https://988lifeline.org (SAMHSA); Crisis Text Line, https://www.crisistextline.org",
 	},
 	"CA": {
 		Country:  "CA",

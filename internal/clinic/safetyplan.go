@@ -37,7 +37,7 @@ var PlanSections = []PlanSection{
 	{PlanCoping, "Things I can do on my own to cope", "What helps me get through, without needing anyone else: a walk, music, a shower, a skill I have learned.", false},
 	{PlanDistraction, "People and places that take my mind off things", "Friends to be around, or places with other people where I feel better (a café, a park, a gym).", false},
 	{PlanPeople, "People I can ask for help", "Family or friends I can tell I am struggling. Put a phone number on the line to call them with one tap.", true},
-	{PlanProfessional, "Professionals and crisis lines", "My clinicians and other services I can reach. The practice and the crisis lines are always listed below.", true},
+	{PlanProfessional, "Professionals and crisis lines", "My clinicians and other services I can reach. The practice and the crisis lines are always on the plan; add others here.", true},
 	{PlanSafer, "Making my surroundings safer", "What I will do, or ask someone to do, to keep things I could hurt myself with out of reach.", false},
 	{PlanReasons, "My reasons for living", "The people, things and hopes that matter most to me.", false},
 }

@@ -29,7 +29,12 @@ func (s *Handlers) CrisisPage(w http.ResponseWriter, r *http.Request) {
 	if ps, err := s.Store.Practice(r.Context()); err == nil {
 		pc.PracticePhone = ps.Phone
 	}
-	d := crisisPage{Help: s.helpLinks(pc), Emergency: s.App.Crisis.Emergency, Source: s.App.Crisis.Source}
+	// The crisis lines first, then the practice (which may be closed).
+	help := s.helpLinks(pc)
+	if pc.PracticePhone != "" && len(help) > 0 && help[0].Label == practiceLabel {
+		help = append(help[1:], help[0])
+	}
+	d := crisisPage{Help: help, Emergency: s.App.Crisis.Emergency, Source: s.App.Crisis.Source}
 	if sess := shell.SessionFrom(r.Context()); sess != nil && sess.MFADone && sess.User != nil && auth.Can(sess.User.Role, auth.RelNone, auth.PermPortal) {
 		d.Patient = true
 	}

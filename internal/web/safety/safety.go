@@ -59,6 +59,7 @@ type sectionView struct {
 	clinic.PlanSection
 	Lines []lineView
 	Text  string // the lines as typed in the form, one per line
+	Rows  int    // the form's textarea height: the text and two lines more
 	Error string
 }
 
@@ -99,10 +100,14 @@ func viewOf(p *store.SafetyPlan, typed map[string]string, errs map[string]string
 		} else {
 			sv.Text = strings.Join(p.Lines(sec.Key), "\n")
 		}
+		sv.Rows = min(max(strings.Count(sv.Text, "\n")+3, 4), 14)
 		v.Sections = append(v.Sections, sv)
 	}
 	return v
 }
+
+// practiceLabel names the practice's number among the ways to get help.
+const practiceLabel = "Call the practice"
 
 // helpLinks are the numbers every plan lists under professionals: the
 // practice (when it has a phone), then the country's crisis lines.
@@ -110,7 +115,7 @@ func (s *Handlers) helpLinks(pc store.SafetyPlanContext) []callLink {
 	var out []callLink
 	if pc.PracticePhone != "" {
 		if _, dial := clinic.PhoneIn(pc.PracticePhone); dial != "" {
-			out = append(out, callLink{Label: "Call the practice", Value: pc.PracticePhone, Href: template.URL("tel:" + dial)})
+			out = append(out, callLink{Label: practiceLabel, Value: pc.PracticePhone, Href: template.URL("tel:" + dial)})
 		}
 	}
 	for _, l := range append(append([]clinic.CrisisLine{}, s.App.Crisis.Lines...), s.App.Crisis.More...) {

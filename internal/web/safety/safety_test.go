@@ -62,7 +62,7 @@ func TestSafetyPlanBuiltTogether(t *testing.T) {
 	page := f.Do("GET", "/portal/safety-plan?saved=2", nil, pat)
 	for _, want := range []string{
 		"Saved as version 2.", "My dog, Biscuit", `Sam (sister) <a href="tel:5550102345" class="plan-call">555 010 2345</a>`,
-		`href="tel:&#43;15550109999"`, `href="tel:988"`, `href="sms:988"`, `href="sms:741741?body=HOME"`, `href="tel:911"`,
+		`href="tel:&#43;15550109999"`, `href="tel:988" class="plan-call">Call <strong>988</strong>`, `href="sms:988"`, `href="sms:741741?body=HOME"`, `href="tel:911"`,
 		"My therapist: Thea Therapist", "Version 2, saved", "by you.", `href="/portal/safety-plan/history"`, "data-print",
 	} {
 		if !strings.Contains(page.Body, want) {
