@@ -96,6 +96,13 @@ func TestSafetyPlanBuiltTogether(t *testing.T) {
 	if n := len(f.AuditRows("safety_plan.save")); n != 3 {
 		t.Errorf("safety_plan.save audit rows = %d, want 3", n)
 	}
+	// The patient's access report says in words who read and saved it.
+	access := f.Do("GET", "/portal/access", nil, pat)
+	for _, want := range []string{"Read your safety plan", "Saved a new version of your safety plan"} {
+		if !strings.Contains(access.Body, want) {
+			t.Errorf("the access report lacks %q", want)
+		}
+	}
 }
 
 // TestSafetyPlanStaleEditShowsBoth: the therapist's form was opened on

@@ -541,6 +541,10 @@ func actionWords(action string) string {
 		return "Made your record from your inquiry"
 	case "access_report.read":
 		return "Looked at who has seen your record"
+	case "safety_plan.read", "safety_plan.history":
+		return "Read your safety plan"
+	case "safety_plan.save":
+		return "Saved a new version of your safety plan"
 	}
 	switch {
 	case strings.HasPrefix(action, "dosing."):
