@@ -33,9 +33,14 @@ self.addEventListener("activate", function (event) {
 
 function networkFirst(req, path, store) {
   return fetch(req).then(function (res) {
-    if (store && res.ok && !res.redirected && res.type === "basic") {
-      var copy = res.clone();
-      caches.open(CACHE).then(function (cache) { return cache.put(path, copy); });
+    if (res.ok && !res.redirected && res.type === "basic") {
+      if (store) {
+        var copy = res.clone();
+        caches.open(CACHE).then(function (cache) { return cache.put(path, copy); });
+      } else {
+        // A page with a notice (after a save): keep the plain page.
+        caches.open(CACHE).then(function (cache) { return keep(cache, path); });
+      }
     }
     return res;
   }).catch(function (err) {
