@@ -77,6 +77,15 @@ func TestBrowserSafetyPlanOffline(t *testing.T) {
 	waitTrue(t, b, "the worker controls the page", `!!navigator.serviceWorker.controller`)
 	waitAsync(t, b, "the plan and the crisis page are kept", `caches.open("kapstone-safety-v1").then(c => Promise.all([c.match("/portal/safety-plan"), c.match("/crisis")])).then(r => r.every(Boolean))`)
 
+	// She adds a reason in the portal; the kept copy follows the save.
+	b.do(t, "edit", chromedp.Navigate(in.url+"/portal/safety-plan/edit"), chromedp.WaitVisible(chromedp.ID("reasons")),
+		chromedp.SendKeys(chromedp.ID("reasons"), "\nMy morning coffee on the porch"),
+		chromedp.Click(chromedp.CSS(`form.plan-form button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("plan-notice")))
+	if n := run1(t, b, "notice", chromedp.Text(chromedp.ID("plan-notice"))); n != "Saved as version 3." {
+		t.Errorf("after the save the page says %q, want Saved as version 3.", n)
+	}
+	waitAsync(t, b, "the kept plan is the new version", `caches.match("/portal/safety-plan").then(r => r ? r.text() : "").then(t => t.includes("My morning coffee on the porch"))`)
+
 	// Offline: the tab and its service worker.
 	var mu sync.Mutex
 	sources := map[string]string{}
@@ -92,7 +101,7 @@ func TestBrowserSafetyPlanOffline(t *testing.T) {
 	setOffline(t, b, true)
 	b.do(t, "offline reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("plan-title")))
 	text := run1(t, b, "offline plan", chromedp.Text(chromedp.CSS("main")))
-	for _, want := range []string{"My safety plan", "Seeing the ocean again", "Jess (sister) 555 010 0142", "988", "741741"} {
+	for _, want := range []string{"My safety plan", "Seeing the ocean again", "My morning coffee on the porch", "Jess (sister) 555 010 0142", "988", "741741"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("offline, the plan lacks %q:\n%s", want, text)
 		}
@@ -101,7 +110,7 @@ func TestBrowserSafetyPlanOffline(t *testing.T) {
 		t.Errorf("offline, the plan's crisis links are %q, want tel:988 and sms:988", href)
 	}
 	mu.Lock()
-	src := sources[in.url+"/portal/safety-plan"]
+	src := sources[in.url+"/portal/safety-plan?saved=3"]
 	mu.Unlock()
 	if src != string(network.ServiceWorkerResponseSourceCacheStorage) {
 		t.Errorf("offline, the plan came from %q, want the service worker's cache-storage", src)
