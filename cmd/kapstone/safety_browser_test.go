@@ -79,7 +79,7 @@ func TestBrowserSafetyPlanOffline(t *testing.T) {
 
 	// She adds a reason in the portal; the kept copy follows the save.
 	b.do(t, "edit", chromedp.Navigate(in.url+"/portal/safety-plan/edit"), chromedp.WaitVisible(chromedp.ID("reasons")),
-		chromedp.SendKeys(chromedp.ID("reasons"), "\nMy morning coffee on the porch"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("reasons").value += "\nMy morning coffee on the porch"`),
 		chromedp.Click(chromedp.CSS(`form.plan-form button[type=submit]`)), chromedp.WaitVisible(chromedp.ID("plan-notice")))
 	if n := run1(t, b, "notice", chromedp.Text(chromedp.ID("plan-notice"))); n != "Saved as version 3." {
 		t.Errorf("after the save the page says %q, want Saved as version 3.", n)
