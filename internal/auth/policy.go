@@ -145,6 +145,14 @@ const (
 	// (a clinician in an emergency calls; the thread is the team's), not
 	// admins (messages are clinical content). A write.
 	PermMessages Permission = "messages"
+	// PermSafetyPlan is reading the patient's safety plan and its versions
+	// (issue 17): the patient themself and the clinicians on the care
+	// team.
+	PermSafetyPlan Permission = "safety-plan"
+	// PermSafetyPlanEdit is saving a new version of the safety plan, built
+	// together in session: the patient and the care team's clinicians (a
+	// write; not emergency access, not admins).
+	PermSafetyPlanEdit Permission = "safety-plan.edit"
 )
 
 // Permissions on a user's own things: the relation is RelSelf for their
@@ -229,6 +237,7 @@ var Permissions = []Permission{
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
 	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermSkills, PermSharedSkills, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign, PermMessages,
 	PermTimeline, PermDiscuss,
+	PermSafetyPlan, PermSafetyPlanEdit,
 	PermEditPost, PermStaffProfile,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
@@ -268,6 +277,7 @@ var (
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
 	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermSkills, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign, PermDiscuss, PermMessages,
+	PermSafetyPlanEdit,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -332,6 +342,12 @@ var policy = map[Permission]map[clinic.Role]rels{
 	PermDiscuss:  {clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 	// Secure messages: the patient and their care team.
 	PermMessages: {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	// The safety plan (issue 17): the patient and the care team.
+	// A therapist with emergency access reads it too (not edits it): in a
+	// crisis while the team is away, the plan's people, lines and "making
+	// my surroundings safer" are what the break-glass clinician needs.
+	PermSafetyPlan:     {clinic.RolePatient: self, clinic.RoleTherapist: reach, clinic.RolePrescriber: teamOnly},
+	PermSafetyPlanEdit: {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},

@@ -46,7 +46,7 @@ func TestPracticeWide(t *testing.T) {
 }
 
 // patientReads are the permissions on a patient's record that only read it.
-var patientReads = []Permission{PermChart, PermProfile, PermClinicalRead, PermSharedJournal, PermSharedSkills, PermNoteRead, PermTimeline}
+var patientReads = []Permission{PermChart, PermProfile, PermClinicalRead, PermSharedJournal, PermSharedSkills, PermNoteRead, PermTimeline, PermSafetyPlan}
 
 // TestEmergencyReadOnly checks that emergency access is read-only: no
 // permission that writes a patient's record grants RelEmergency to any

@@ -14,10 +14,13 @@ type CrisisLine struct {
 
 // CrisisResources is what kapstone shows on every page for one country.
 type CrisisResources struct {
-	Country   string // ISO 3166-1 alpha-2
-	Name      string
-	Sentence  string // the footer sentence, plain text
-	Lines     []CrisisLine
+	Country  string // ISO 3166-1 alpha-2
+	Name     string
+	Sentence string // the footer sentence, plain text
+	Lines    []CrisisLine
+	// More are further ways to reach help, shown on the crisis page and in
+	// the safety plan (not in the strip on every page).
+	More      []CrisisLine
 	Emergency string // emergency number, e.g. "911"
 	Source    string // where the numbers come from
 }
@@ -35,8 +38,12 @@ var crisisByCountry = map[string]CrisisResources{
 			{Label: "Chat", Value: "988lifeline.org", Href: "https://988lifeline.org/chat/"},
 			{Label: "Emergency", Value: "911", Href: "tel:911"},
 		},
+		// Text HOME to 741741 (REFERENCE.md sections 5 and 6).
+		More: []CrisisLine{
+			{Label: "Crisis Text Line: text HOME to", Value: "741741", Href: "sms:741741?body=HOME"},
+		},
 		Emergency: "911",
-		Source:    "988 Suicide & Crisis Lifeline, https://988lifeline.org (SAMHSA)",
+		Source:    "988 Suicide & Crisis Lifeline, https://988lifeline.org (SAMHSA); Crisis Text Line, https://www.crisistextline.org",
 	},
 	"CA": {
 		Country:  "CA",

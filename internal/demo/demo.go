@@ -584,6 +584,11 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 				return nil, fmt.Errorf("seed skills %s: %w", pp.email, err)
 			}
 		}
+		if pp.name == safetyPlanPatient {
+			if err := seedSafetyPlan(ctx, st, owner, asPatient, pt); err != nil {
+				return nil, fmt.Errorf("seed safety plan %s: %w", pp.email, err)
+			}
+		}
 	}
 	if err := seedNotes(ctx, st, ids, seeded); err != nil {
 		return nil, fmt.Errorf("seed notes: %w", err)

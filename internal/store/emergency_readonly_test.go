@@ -217,6 +217,10 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 			_, err := s.StartThread(ctx, a, p, store.MessageInput{Subject: "From the clinic", Body: "Please call me."})
 			return err
 		}},
+		{"save the safety plan", auth.PermSafetyPlanEdit, func(a store.Actor) error {
+			_, _, err := s.SaveSafetyPlan(ctx, a, p, 0, map[string][]string{clinic.PlanReasons: {"My dog"}})
+			return err
+		}},
 		{"save the preparation", auth.PermPreparation, func(a store.Actor) error {
 			return s.SavePreparation(ctx, a, p, store.Preparation{SupportName: "Sam Lee", SupportPhone: "+1 555 010 2345"})
 		}},

@@ -59,6 +59,10 @@ func (s *Server) routeTable() []route {
 		{"GET /inquiry", public, "", s.site.InquiryForm},
 		{"POST /inquiry", public, "", s.site.Inquiry},
 		{"GET /inquiry/thanks", public, "", s.site.InquiryThanks},
+		// Help right now, for anyone, and the service worker that keeps it
+		// and the patient's safety plan offline (issue 17).
+		{"GET /crisis", public, "", s.safety.CrisisPage},
+		{"GET /sw.js", public, "", s.safety.ServiceWorker},
 
 		// Writing the site. The staff editor: any staff member writes their
 		// own posts; an administrator edits any (the store checks).
@@ -176,6 +180,12 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/psychnotes", signedIn, auth.PermPsychNote, s.notes.PsychNoteCreate},
 		{"GET /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.notes.PsychNoteEdit},
 		{"POST /patients/{patient}/psychnotes/{psychnote}", signedIn, auth.PermPsychNote, s.notes.PsychNoteSave},
+		// The safety plan on the chart (issue 17): the care team reads and
+		// edits it with the patient; every save is a new version.
+		{"GET /patients/{patient}/safety-plan", signedIn, auth.PermCaseload, s.safety.Chart},
+		{"GET /patients/{patient}/safety-plan/edit", signedIn, auth.PermCaseload, s.safety.ChartEdit},
+		{"GET /patients/{patient}/safety-plan/history", signedIn, auth.PermCaseload, s.safety.ChartHistory},
+		{"POST /patients/{patient}/safety-plan", signedIn, auth.PermCaseload, s.safety.ChartSave},
 
 		// Staff: clinical notes (issue 16). A draft posted after the
 		// session ended is carried through sign-in (carriesDraft).
@@ -300,6 +310,11 @@ func (s *Server) routeTable() []route {
 		{"POST /portal/messages", signedIn, auth.PermPortal, s.messages.PortalStart},
 		{"GET /portal/messages/{thread}", signedIn, auth.PermPortal, s.messages.PortalThread},
 		{"POST /portal/messages/{thread}", signedIn, auth.PermPortal, s.messages.PortalReply},
+		// The patient's safety plan (issue 17), kept offline by /sw.js.
+		{"GET /portal/safety-plan", signedIn, auth.PermPortal, s.safety.Portal},
+		{"GET /portal/safety-plan/edit", signedIn, auth.PermPortal, s.safety.PortalEdit},
+		{"GET /portal/safety-plan/history", signedIn, auth.PermPortal, s.safety.PortalHistory},
+		{"POST /portal/safety-plan", signedIn, auth.PermPortal, s.safety.PortalSave},
 	}
 }
 
@@ -512,6 +527,11 @@ var onRecord = map[string]auth.Permission{
 	"GET /patients/{patient}/messages":           auth.PermMessages,
 	"GET /patients/{patient}/messages/{thread}":  auth.PermMessages,
 	"POST /patients/{patient}/messages/{thread}": auth.PermMessages,
+	// The safety plan (issue 17).
+	"GET /patients/{patient}/safety-plan":         auth.PermSafetyPlan,
+	"GET /patients/{patient}/safety-plan/edit":    auth.PermSafetyPlan,
+	"GET /patients/{patient}/safety-plan/history": auth.PermSafetyPlan,
+	"POST /patients/{patient}/safety-plan":        auth.PermSafetyPlanEdit,
 }
 
 // carriesDraft names the routes whose post, arriving after the session

@@ -17,6 +17,8 @@
 //   - skills: the patient's DBT skills entries and diary card, in the
 //     portal and, as shared, on the chart
 //   - messages: secure messages between a patient and their care team
+//   - safety: the safety plan (portal and chart), the crisis page and the
+//     service worker that keeps both offline
 //
 // Only this package imports the faces.
 package web
@@ -31,6 +33,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/messages"
 	"github.com/kapstone/kapstone/internal/web/notes"
 	"github.com/kapstone/kapstone/internal/web/portal"
+	"github.com/kapstone/kapstone/internal/web/safety"
 	"github.com/kapstone/kapstone/internal/web/shell"
 	"github.com/kapstone/kapstone/internal/web/site"
 	"github.com/kapstone/kapstone/internal/web/skills"
@@ -59,6 +62,7 @@ type Server struct {
 	timeline *timeline.Handlers
 	skills   *skills.Handlers
 	messages *messages.Handlers
+	safety   *safety.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -79,6 +83,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		notes:    notes.New(app),
 		skills:   skills.New(app),
 		messages: messages.New(app),
+		safety:   safety.New(app),
 	}
 	s.timeline = timeline.New(app)
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in

@@ -114,6 +114,12 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 		therapist:  {auth.RelTeam, auth.RelOwner},
 		prescriber: {auth.RelTeam, auth.RelOwner},
 	},
+	// The safety plan (issue 17): the patient and the care team's
+	// clinicians read and edit it; not admins.
+	// A therapist with emergency access reads the plan (a crisis is when it
+	// is needed), never edits it.
+	auth.PermSafetyPlan:     {patient: {auth.RelSelf}, therapist: {auth.RelEmergency, auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
+	auth.PermSafetyPlanEdit: {patient: {auth.RelSelf}, therapist: {auth.RelTeam, auth.RelOwner}, prescriber: {auth.RelTeam, auth.RelOwner}},
 
 	auth.PermEditPost:     {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},
 	auth.PermStaffProfile: {admin: all, therapist: {auth.RelSelf}, prescriber: {auth.RelSelf}},

@@ -387,6 +387,11 @@ func (s *Handlers) Logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.ClearSessionCookie(w)
+	// The browser drops its cached copies of this site's pages; the
+	// signed-out page's script deletes the safety plan's offline copy and
+	// its service worker (issue 17). "storage" is not sent: it would also
+	// drop check-in answers waiting in another tab to be sent.
+	w.Header().Set("Clear-Site-Data", `"cache"`)
 	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
@@ -114,9 +116,9 @@ func TestHomePagePromisesOnlyWhatExists(t *testing.T) {
 
 // TestPortalHomeBringsItTogether (issue 17): the portal home has one-tap
 // crisis help (988 by call and text, 911), the latest check-in score in
-// plain words with a link to the progress page, and the journal; the
-// places kept for the safety plan and messages show nothing until those
-// are wired (no placeholder text).
+// plain words with a link to the progress page, the journal, the
+// messages card with how many are new, and the safety plan beside the
+// crisis lines once there is one (never a placeholder).
 func TestPortalHomeBringsItTogether(t *testing.T) {
 	f := webtest.NewFixture(t)
 	f.Assign("phq9", "weekly")
@@ -127,10 +129,28 @@ func TestPortalHomeBringsItTogether(t *testing.T) {
 			t.Errorf("the portal home lacks %q", want)
 		}
 	}
-	for _, absent := range []string{"My safety plan", `id="home-messages"`, "coming soon", "Coming soon"} {
-		if strings.Contains(home.Body, absent) {
-			t.Errorf("the portal home shows %q before it exists", absent)
-		}
+	if strings.Contains(home.Body, `id="home-safety-plan"`) || strings.Contains(strings.ToLower(home.Body), "coming soon") {
+		t.Error("the portal home offers a safety plan before there is one")
+	}
+	if !strings.Contains(home.Body, `id="home-messages"`) || !strings.Contains(home.Body, "Write to your care team between sessions.") {
+		t.Error("the portal home has no messages card")
+	}
+	// A message from the care team and a safety plan show on the home.
+	ctx := t.Context()
+	th, err := f.St.StartThread(ctx, f.As("pat@example.org"), f.PA.ID, store.MessageInput{Subject: "Sleep", Body: "Sleeping badly this week."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.St.ReplyMessage(ctx, f.As("thea@example.org"), f.PA.ID, th.ThreadID, store.MessageInput{Body: "Thank you for telling me; let us talk on Tuesday."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.St.SaveSafetyPlan(ctx, f.As("thea@example.org"), f.PA.ID, 0, map[string][]string{clinic.PlanReasons: {"My sister"}}); err != nil {
+		t.Fatal(err)
+	}
+	home = f.Do("GET", "/portal", nil, pat)
+	if !strings.Contains(home.Body, "You have 1 new message from your care team.") || !strings.Contains(home.Body, `id="home-safety-plan" href="/portal/safety-plan"`) {
+		_, crisis, _ := strings.Cut(home.Body, "<main")
+		t.Errorf("the portal home lacks the new message or the safety plan:\n%.1500s", crisis)
 	}
 	if r := f.Do("POST", "/portal/checkins/phq9", webtest.PHQ9Form("complete", 1, 0), pat); r.Status != http.StatusSeeOther {
 		t.Fatalf("complete the PHQ-9 = %d", r.Status)

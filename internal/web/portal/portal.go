@@ -170,6 +170,15 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.MessagesURL = "/portal/messages"
+	// The safety plan, beside the crisis lines, once there is one.
+	has, _, err := s.Store.SafetyPlanExists(ctx, actor, p.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if has {
+		d.SafetyPlanURL = "/portal/safety-plan"
+	}
 	s.Render(w, r, http.StatusOK, "portal", "Your portal", d)
 }
 

@@ -100,8 +100,9 @@ func (s *App) RecoverPanics(next http.Handler) http.Handler {
 }
 
 // contentSecurityPolicy allows only our own scripts, styles and images; no
-// inline code, no framing, forms post only to us.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// inline code, no framing, forms post only to us; the one worker is our
+// own (/sw.js, the safety plan offline).
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // SecureHeaders sets the security headers on every response, and
 // Cache-Control: no-store on everything but static assets (which set their

@@ -93,7 +93,7 @@ func navFor(u *clinic.User, path string) []NavLink {
 	var links []NavLink
 	switch {
 	case auth.Can(u.Role, auth.RelNone, auth.PermPortal):
-		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/messages", Label: "Messages"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/skills", Label: "Skills"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
+		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/messages", Label: "Messages"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/skills", Label: "Skills"}, {Href: "/portal/safety-plan", Label: "My safety plan"}, {Href: "/portal/progress", Label: "Progress"}, {Href: "/portal/access", Label: "Privacy"}}
 	case auth.Can(u.Role, auth.RelNone, auth.PermDirectory):
 		for _, g := range adminNav {
 			if items := permitted(u.Role, g.Items); len(items) > 0 {
@@ -586,6 +586,10 @@ func actionWords(action string) string {
 		return "Made your record from your inquiry"
 	case "access_report.read":
 		return "Looked at who has seen your record"
+	case "safety_plan.read", "safety_plan.history":
+		return "Read your safety plan"
+	case "safety_plan.save":
+		return "Saved a new version of your safety plan"
 	}
 	switch {
 	case strings.HasPrefix(action, "dosing."):

@@ -528,3 +528,31 @@
     });
   });
 })();
+
+// Issue 17 part C: the safety plan offline. On a signed-in patient's page
+// (its navigation links to the plan) register the service worker that keeps
+// the plan and the crisis page; on a page where nobody is signed in, delete
+// that cache and remove the worker, so a signed-out phone keeps no copy.
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-print]").forEach(function (btn) {
+    btn.hidden = false;
+    btn.addEventListener("click", function () { window.print(); });
+  });
+  if (!("serviceWorker" in navigator)) { return; }
+  var signedIn = document.querySelector("form[action='/logout']");
+  if (signedIn && document.querySelector("nav.sections a[href='/portal/safety-plan']")) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* no offline copy; the page still works */ });
+  } else if (!signedIn) {
+    var done = [];
+    if (window.caches) {
+      done.push(caches.keys().then(function (keys) {
+        return Promise.all(keys.filter(function (k) { return k.indexOf("kapstone-safety-") === 0; }).map(function (k) { return caches.delete(k); }));
+      }));
+    }
+    done.push(navigator.serviceWorker.getRegistrations().then(function (regs) {
+      return Promise.all(regs.map(function (r) { return r.unregister(); }));
+    }));
+    Promise.all(done).then(function () { document.documentElement.setAttribute("data-offline-cleared", "1"); }, function () { /* nothing kept */ });
+  }
+})();
