@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
@@ -105,5 +106,62 @@ func TestChartTimelinePage(t *testing.T) {
 		if r := f.Do("POST", base+"/discussed", url.Values{"kind": {"journal"}, "item": {shared}}, c); r.Status != http.StatusNotFound {
 			t.Errorf("POST discussed as %s = %d, want 404", who, r.Status)
 		}
+	}
+}
+
+// TestTimelineMessagesAndSkills: the patient's message and shared skills
+// entry are on the timeline (a private skills entry never is) and on the
+// caseload as "1 unread message" and "1 new shared skills entry"; the
+// message badge goes once thea reads the conversation, the skills badge
+// once she marks the entry discussed.
+func TestTimelineMessagesAndSkills(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := t.Context()
+	pat := f.As("pat@example.org")
+	th, err := f.St.StartThread(ctx, pat, f.PA.ID, store.MessageInput{Subject: "This week", Body: "The breathing exercise helped on Monday."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := f.Now.Format(time.DateOnly)
+	if _, err := f.St.SaveSkillEntry(ctx, pat, f.PA.ID, store.SkillInput{Kind: clinic.SkillEmotion, Today: today,
+		Form: url.Values{"feeling": {"ashamed"}, "intensity": {"60"}, "message": {timelinePrivate}}}); err != nil {
+		t.Fatal(err)
+	}
+	entry, err := f.St.SaveSkillEntry(ctx, pat, f.PA.ID, store.SkillInput{Kind: clinic.SkillOptions, Today: today, Shared: true,
+		Form: url.Values{"problem": {"Noise from the flat upstairs"}, "choice": {"solve"}, "first_step": {"A note under their door"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	thea := f.SignIn("thea@example.org")
+	base := "/patients/" + f.PA.ID
+
+	caseload := f.Do("GET", "/patients", nil, thea)
+	for _, badge := range []string{">1 unread message</span>", ">1 new shared skills entry</span>"} {
+		if !strings.Contains(caseload.Body, badge) {
+			t.Errorf("the caseload lacks %q", badge)
+		}
+	}
+	page := f.Do("GET", base+"/timeline", nil, thea)
+	for _, want := range []string{
+		"Message from the patient", "The breathing exercise helped on Monday.", `href="` + base + `/messages/` + th.ThreadID + `"`,
+		"Four options: Noise from the flat upstairs", `href="` + base + `/skills/` + entry + `"`,
+	} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the timeline lacks %q", want)
+		}
+	}
+	if strings.Contains(page.Body, timelinePrivate) || strings.Contains(page.Body, "Feeling ashamed") {
+		t.Error("the timeline shows the private skills entry")
+	}
+
+	if r := f.Do("GET", base+"/messages/"+th.ThreadID, nil, thea); r.Status != http.StatusOK {
+		t.Fatalf("thea opens the conversation: %d", r.Status)
+	}
+	if r := f.Do("POST", base+"/timeline/discussed", url.Values{"kind": {"skill"}, "item": {entry}}, thea); r.Status != http.StatusSeeOther {
+		t.Fatalf("mark the skills entry discussed: %d", r.Status)
+	}
+	caseload = f.Do("GET", "/patients", nil, thea)
+	if strings.Contains(caseload.Body, "unread message") || strings.Contains(caseload.Body, "new shared skills entr") {
+		t.Error("the caseload still shows the read message or the discussed entry")
 	}
 }
