@@ -221,9 +221,6 @@ func (s *Store) ChartTimeline(ctx context.Context, actor Actor, patientID string
 		e.ObjectType, e.Detail = "timeline", "timeline"
 		var parts []string
 		args := []any{patientID, limit + 1}
-		if !cursor.At.IsZero() {
-			args = append(args, cursor.At, cursor.ID)
-		}
 		after := timelineOrder(cursor.Kind)
 		for i, src := range TimelineSources {
 			if !a.Can(src.Perm) {
@@ -243,6 +240,16 @@ func (s *Store) ChartTimeline(ctx context.Context, actor Actor, patientID string
 			LEFT JOIN timeline_marks m ON m.item_kind = t.kind AND m.item_id = t.id AND m.cleared_at IS NULL
 			LEFT JOIN users u ON u.id = m.marked_by
 			ORDER BY t.at DESC, t.ord DESC, t.id DESC LIMIT $2`
+		// The cursor's time is $3 on every page after the first; its id
+		// is $4 only when its kind is among the sources read (a cursor of
+		// another or an unknown kind pages by time alone), since
+		// PostgreSQL refuses an argument the statement does not use.
+		if !cursor.At.IsZero() {
+			args = append(args, cursor.At)
+			if strings.Contains(q, "$4") {
+				args = append(args, cursor.ID)
+			}
+		}
 		items, err := queryAll(ctx, tx, func(row scanner) (TimelineItem, error) {
 			var it TimelineItem
 			var at anyTime
@@ -276,6 +283,16 @@ func (s *Store) ChartTimeline(ctx context.Context, actor Actor, patientID string
 			page.Next = &TimelineCursor{At: last.At, Kind: last.Kind, ID: last.ID}
 		}
 		page.Items = items
+		// The audit row names what the page showed (kinds and ids, never
+		// their text), so an accounting of disclosures can tell that a
+		// message or a shared entry was read here.
+		var shown []string
+		for _, it := range items {
+			shown = append(shown, it.Kind+":"+it.ID)
+		}
+		if len(shown) > 0 {
+			e.Detail = "timeline; shown " + strings.Join(shown, " ")
+		}
 		return nil
 	})
 	if err != nil {

@@ -176,10 +176,27 @@ func TestChartTimelineSourcesAndPaging(t *testing.T) {
 		t.Errorf("dosing only = %+v, %v", only, err)
 	}
 
+	// A cursor of an unknown kind (a hand-made URL), or of a kind the
+	// filter leaves out, pages by time alone (it was a 500 on PostgreSQL:
+	// an argument the statement did not use).
+	for _, c := range []struct {
+		kind  string
+		kinds []string
+	}{{"nope", nil}, {"journal", []string{"dosing"}}} {
+		got, err := s.ChartTimeline(ctx, pr.thea, pr.p.ID, store.TimelineCursor{At: at.Add(time.Hour), Kind: c.kind, ID: "x"}, 50, c.kinds...)
+		if err != nil || len(got.Items) == 0 || got.Items[0].At.After(at.Add(time.Hour)) {
+			t.Errorf("a %s cursor (filter %v) = %+v, %v; want the items before it", c.kind, c.kinds, got, err)
+		}
+	}
+
 	// Audited as a chart read, one row per page.
 	n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM audit_events WHERE action = 'chart.read' AND object_type = 'timeline' AND patient_id = $1 AND actor_id = $2`, pr.p.ID, pr.thea.UserID)
-	if err != nil || n != 2 {
-		t.Errorf("chart.read timeline audit rows for thea = %d, %v; want 2", n, err)
+	if err != nil || n != 4 {
+		t.Errorf("chart.read timeline audit rows for thea = %d, %v; want 4", n, err)
+	}
+	// The rows name what each page showed, by kind and id.
+	if n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM audit_events WHERE action = 'chart.read' AND object_type = 'timeline' AND detail LIKE $1`, "%skill:"+want["skill"]+"%"); err != nil || n == 0 {
+		t.Errorf("no timeline audit row names the shared skills entry shown (%v)", err)
 	}
 
 	// Nobody off the care team reads it: not an admin, another therapist,
