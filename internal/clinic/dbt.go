@@ -160,6 +160,21 @@ type DiaryCard struct {
 	Note     string         `json:"note,omitempty"`
 }
 
+// HarmUrges reports whether the card rates any urge to self-harm or to
+// suicide above 0, or says one was acted on: the portal then puts crisis
+// help at the top of the page after saving, whether or not the card is
+// shared (shared cards are read before the next session, not as they
+// arrive). It raises no alert: a rating is not a message to the team.
+// Source: REFERENCE.md section 6 (diary card urges: self-harm, suicide).
+func (c DiaryCard) HarmUrges() bool {
+	for _, u := range c.Urges {
+		if (u.ID == "self_harm" || u.ID == "suicide") && (u.Level > 0 || u.Acted) {
+			return true
+		}
+	}
+	return false
+}
+
 // Form is a submitted form: each field's values (net/url.Values is one).
 type Form = map[string][]string
 

@@ -202,3 +202,23 @@ func TestSkillTitle(t *testing.T) {
 		t.Error("OptionLabel")
 	}
 }
+
+func TestDiaryCardHarmUrges(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		urges []DiaryUrge
+		want  bool
+	}{
+		{"none", nil, false},
+		{"all zero", []DiaryUrge{{ID: "self_harm"}, {ID: "suicide"}, {ID: "substance", Level: 5, Acted: true}}, false},
+		{"self-harm rated", []DiaryUrge{{ID: "self_harm", Level: 1}}, true},
+		{"suicide rated", []DiaryUrge{{ID: "suicide", Level: 5}}, true},
+		{"self-harm acted on at 0", []DiaryUrge{{ID: "self_harm", Acted: true}}, true},
+		{"suicide acted on at 0", []DiaryUrge{{ID: "suicide", Acted: true}}, true},
+		{"other urges only", []DiaryUrge{{ID: "isolate", Level: 4}, {ID: "lash_out", Level: 2, Acted: true}}, false},
+	} {
+		if got := (DiaryCard{Urges: c.urges}).HarmUrges(); got != c.want {
+			t.Errorf("%s: HarmUrges = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

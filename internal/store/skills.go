@@ -424,35 +424,6 @@ func (s *Store) SharedSkillEntries(ctx context.Context, actor Actor, patientID s
 	return out, err
 }
 
-// NewSharedEntryCounts returns, for each of patientIDs that actor may read
-// shared entries of (PermSharedSkills: the care team), how many entries
-// the patient shared after since; patients with none, or that actor may not
-// read, are left out. It reads counts only, so it is not audited (a
-// caseload badge, like the caseload itself).
-func (s *Store) NewSharedEntryCounts(ctx context.Context, actor Actor, patientIDs []string, since time.Time) (map[string]int, error) {
-	out := map[string]int{}
-	err := s.read(ctx, func(tx *Tx) error {
-		for _, id := range patientIDs {
-			if _, err := s.authorize(ctx, tx, actor, id, auth.PermSharedSkills); err != nil {
-				var d errDenied
-				if errors.As(err, &d) {
-					continue
-				}
-				return err
-			}
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM skill_entries WHERE patient_id = $1 AND shared AND shared_at > $2`, id, since).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				out[id] = n
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
 // MaxDiaryDays is the most days one read of diary cards covers.
 const MaxDiaryDays = 26 * 7
 
@@ -525,13 +496,11 @@ func (s *Store) SetDiaryUrges(ctx context.Context, actor Actor, patientID string
 	return s.patientAccess(ctx, actor, patientID, auth.PermClinical, "skills.urges", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType, e.Detail = "skills", strings.Join(urges, ",")
 		now := s.now()
-		res, err := tx.Exec(ctx, `UPDATE skill_settings SET diary_urges = $1, updated_by = $2, updated_at = $3 WHERE patient_id = $4`, string(raw), actor.UserID, now, patientID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			_, err = tx.Exec(ctx, `INSERT INTO skill_settings (patient_id, diary_urges, updated_by, updated_at) VALUES ($1, $2, $3, $4)`, patientID, string(raw), actor.UserID, now)
-		}
+		// One statement: two clinicians saving the first choice at once
+		// both succeed (the later wins) rather than one hitting the key.
+		_, err := tx.Exec(ctx, `INSERT INTO skill_settings (patient_id, diary_urges, updated_by, updated_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (patient_id) DO UPDATE SET diary_urges = excluded.diary_urges, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+			patientID, string(raw), actor.UserID, now)
 		return err
 	})
 }

@@ -53,8 +53,11 @@ type homeData struct {
 	More     bool
 	Previous int
 	Notice   string
-	Today    string // YYYY-MM-DD
-	Monday   string // this week's Monday, for the week view
+	// HarmUrges: the diary card just saved rates urges to self-harm or
+	// suicide (clinic.DiaryCard.HarmUrges): crisis help goes first.
+	HarmUrges bool
+	Today     string // YYYY-MM-DD
+	Monday    string // this week's Monday, for the week view
 }
 
 // pageNumber is ?page= (from 1).
@@ -100,11 +103,19 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 	for _, e := range list {
 		d.Entries = append(d.Entries, itemOf(e, loc))
 	}
-	switch r.URL.Query().Get("done") {
-	case "shared":
-		d.Notice = "Saved, and shared with your care team."
-	case "private":
-		d.Notice = "Saved. This entry is private: only you can read it."
+	// The notice says what the entry named is now, read from the record
+	// (never from the URL alone); a diary card with urges to self-harm or
+	// suicide brings crisis help to the top.
+	if done, id := r.URL.Query().Get("done"), r.URL.Query().Get("entry"); done != "" && id != "" {
+		if e, err := s.Store.OwnSkillEntry(r.Context(), s.Actor(r), p.ID, id); err == nil {
+			switch {
+			case done == "shared" && e.Shared:
+				d.Notice = "Saved, and shared with your care team. They read shared entries before your next session, not as they arrive."
+			case done == "private" && !e.Shared:
+				d.Notice = "Saved. This entry is private: only you can read it."
+			}
+			d.HarmUrges = d.Notice != "" && e.Diary != nil && e.Diary.HarmUrges()
+		}
 	}
 	s.Render(w, r, http.StatusOK, "portal_skills", "Skills", d)
 }
@@ -277,7 +288,7 @@ func (s *Handlers) Save(w http.ResponseWriter, r *http.Request) {
 	id, err := s.Store.SaveSkillEntry(ctx, actor, p.ID, in)
 	if err == nil {
 		done := map[bool]string{true: "shared", false: "private"}[in.Shared]
-		http.Redirect(w, r, "/portal/skills?done="+done+"#entry-"+id, http.StatusSeeOther)
+		http.Redirect(w, r, "/portal/skills?done="+done+"&entry="+id+"#entry-"+id, http.StatusSeeOther)
 		return
 	}
 	code := clinic.ErrorCode(err)
@@ -321,7 +332,7 @@ func (s *Handlers) Share(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	done := map[bool]string{true: "shared", false: "private"}[shared]
-	http.Redirect(w, r, "/portal/skills?done="+done+"#entry-"+r.PathValue("entry"), http.StatusSeeOther)
+	http.Redirect(w, r, "/portal/skills?done="+done+"&entry="+r.PathValue("entry")+"#entry-"+r.PathValue("entry"), http.StatusSeeOther)
 }
 
 // weekDay is one column of the diary card week.

@@ -129,3 +129,50 @@ func TestSkillsPortalAndChart(t *testing.T) {
 		t.Errorf("the card after the team chose urges:\n%s", form.Body)
 	}
 }
+
+// TestChartDiaryWeekLongAgo: the chart's "previous week" links go back
+// without end; a week from before the charted weeks opens (it was an
+// error once more than 26 weeks back: one read spanned too many days).
+func TestChartDiaryWeekLongAgo(t *testing.T) {
+	f := webtest.NewFixture(t)
+	thea := f.SignIn("thea@example.org")
+	for _, weeks := range []int{1, 30, 60} {
+		week := f.Now.AddDate(0, 0, -7*weeks).Format("2006-01-02")
+		r := f.Do("GET", "/patients/"+f.PA.ID+"/skills?week="+week, nil, thea)
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, "Diary card") {
+			t.Errorf("the diary week %d weeks back = %d", weeks, r.Status)
+		}
+	}
+}
+
+// TestSkillsSavedNotice: the notice after saving says what the entry is
+// now, read from the record: a crafted ?done= shows nothing; a diary card
+// rating an urge to self-harm puts crisis help and the safety plan at the
+// top, a card without one does not.
+func TestSkillsSavedNotice(t *testing.T) {
+	f := webtest.NewFixture(t)
+	pat := f.SignIn("pat@example.org")
+	form := f.Do("GET", "/portal/skills/new?kind=diary", nil, pat)
+	m := dayRE.FindStringSubmatch(form.Body)
+	if m == nil {
+		t.Fatal("no day on the diary card form")
+	}
+	for _, path := range []string{"/portal/skills?done=shared", "/portal/skills?done=shared&entry=nope", "/portal/skills?done=private&entry=" + f.PA.ID} {
+		if r := f.Do("GET", path, nil, pat); strings.Contains(r.Body, `id="skills-done"`) || strings.Contains(r.Body, `id="skills-harm-urges"`) {
+			t.Errorf("GET %s shows a notice for nothing saved", path)
+		}
+	}
+	calm := saved(t, f, pat, url.Values{"kind": {"emotion"}, "feeling": {"calm"}, "intensity": {"30"}, "shared": {"yes"}})
+	r := f.Do("GET", "/portal/skills?done=shared&entry="+calm, nil, pat)
+	if !strings.Contains(r.Body, "Saved, and shared with your care team. They read shared entries before your next session, not as they arrive.") || strings.Contains(r.Body, `id="skills-harm-urges"`) {
+		t.Errorf("after sharing an emotion log: want the shared notice and no crisis card")
+	}
+	if r := f.Do("GET", "/portal/skills?done=private&entry="+calm, nil, pat); strings.Contains(r.Body, `id="skills-done"`) {
+		t.Error("a shared entry is announced as private")
+	}
+	card := saved(t, f, pat, url.Values{"kind": {"diary"}, "day": {m[1]}, "urge_self_harm": {"2"}, "acted_self_harm": {"no"}, "urge_suicide": {"0"}, "acted_suicide": {"no"}})
+	r = f.Do("GET", "/portal/skills?done=private&entry="+card, nil, pat)
+	if !strings.Contains(r.Body, `id="skills-harm-urges"`) || !strings.Contains(r.Body, `href="tel:988"`) || !strings.Contains(r.Body, `href="/portal/safety-plan"`) {
+		t.Errorf("after a diary card with an urge to self-harm: no crisis help at the top:\n%s", r.Body)
+	}
+}

@@ -82,11 +82,20 @@ func (s *Handlers) chartPage(w http.ResponseWriter, r *http.Request, status int,
 	}
 	monday := weekOf(r, today)
 	from := mondayOf(today).AddDate(0, 0, -7*(chartWeeks-1))
-	first := earlier(monday, from)
-	cards, err := s.Store.SharedDiaryDays(ctx, actor, p.ID, first.Format(time.DateOnly), today.Format(time.DateOnly))
+	// The charted weeks in one read; a week shown from before them (the
+	// "previous week" links go back without end) in a read of its own, so
+	// neither read spans more than the store allows.
+	cards, err := s.Store.SharedDiaryDays(ctx, actor, p.ID, from.Format(time.DateOnly), today.Format(time.DateOnly))
 	if err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	weekCards := cards
+	if monday.Before(from) {
+		if weekCards, err = s.Store.SharedDiaryDays(ctx, actor, p.ID, monday.Format(time.DateOnly), monday.AddDate(0, 0, 6).Format(time.DateOnly)); err != nil {
+			s.Error(w, r, err)
+			return
+		}
 	}
 	urges, err := s.Store.DiaryUrges(ctx, actor, p.ID)
 	if err != nil {
@@ -98,7 +107,7 @@ func (s *Handlers) chartPage(w http.ResponseWriter, r *http.Request, status int,
 		s.Error(w, r, err)
 		return
 	}
-	d := staffData{Patient: p, Week: buildWeek(monday, today, cards, clinic.UrgeOptions(urges)), Page: page, More: more, Previous: page - 1,
+	d := staffData{Patient: p, Week: buildWeek(monday, today, weekCards, clinic.UrgeOptions(urges)), Page: page, More: more, Previous: page - 1,
 		Urges: urges, Choices: clinic.DiaryUrgeChoices, Errors: errors, From: from.Format("January 2, 2006")}
 	if typed != nil {
 		d.Urges = typed
@@ -112,14 +121,6 @@ func (s *Handlers) chartPage(w http.ResponseWriter, r *http.Request, status int,
 	}
 	s.charts(&d, cards, clinic.UrgeOptions(urges), dosed, from, today, loc)
 	s.Render(w, r, status, "skills_chart", "Skills and diary card", d)
-}
-
-// earlier is the earlier of two days.
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // charts draws each emotion and urge of the cards from from to today, one
