@@ -37,6 +37,8 @@ var savedState = []string{
 	`SELECT count(*) FROM notes`, `SELECT coalesce(sum(draft_version), 0) FROM notes`, `SELECT count(*) FROM notes WHERE status <> 'draft'`,
 	`SELECT count(*) FROM note_addenda`,
 	`SELECT count(*) FROM message_threads`, `SELECT count(*) FROM messages`, `SELECT count(*) FROM message_reads`,
+	`SELECT count(*) FROM safety_plans`, `SELECT count(*) FROM timeline_marks`, `SELECT count(*) FROM timeline_marks WHERE cleared_at IS NOT NULL`,
+	`SELECT count(*) FROM skill_entries`, `SELECT count(*) FROM skill_entries WHERE shared`, `SELECT count(*) FROM skill_settings`,
 }
 
 func stateOf(t *testing.T, s *store.Store) []int {
