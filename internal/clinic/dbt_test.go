@@ -23,11 +23,7 @@ func fieldsOf(t *testing.T, err error) string {
 	if !ok || e.Code != EInvalid {
 		t.Fatalf("error %v is not a field error", err)
 	}
-	var out []string
-	for _, k := range sortedKeys(e.Fields) {
-		out = append(out, k)
-	}
-	return strings.Join(out, ",")
+	return strings.Join(sortedKeys(e.Fields), ",")
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -27,22 +27,22 @@ func seedMessages(ctx context.Context, st *store.Store, ids map[string]string, p
 	t, err := st.StartThread(ctx, asPatients["Jordan Lee"], jordan.ID, store.MessageInput{Subject: "Coffee and pickup on my dosing day",
 		Body: "Hi Lena, is it OK to have my usual coffee the morning of my session? And should my partner wait in the lobby, or come back at pickup time?"})
 	if err != nil {
-		return fmt.Errorf("Jordan's message: %w", err)
+		return fmt.Errorf("message of Jordan Lee: %w", err)
 	}
 	clock = now.Add(-47 * time.Hour)
 	if _, err := st.ReplyMessage(ctx, lena, jordan.ID, t.ThreadID, store.MessageInput{
 		Body: "Good questions, Jordan. For food and drink, please follow the instructions in your preparation checklist; we will go through coffee and everything else in Thursday's preparation session. Your partner is welcome to come back at pickup time: we will call them when you are ready."}); err != nil {
-		return fmt.Errorf("Lena's reply: %w", err)
+		return fmt.Errorf("reply of Lena Ortiz: %w", err)
 	}
 	clock = now.Add(-26 * time.Hour)
 	if _, err := st.ReplyMessage(ctx, asPatients["Jordan Lee"], jordan.ID, t.ThreadID, store.MessageInput{
 		Body: "Thank you, that helps a lot. See you Thursday."}); err != nil {
-		return fmt.Errorf("Jordan's reply: %w", err)
+		return fmt.Errorf("reply of Jordan Lee: %w", err)
 	}
 	clock = now.Add(-5 * time.Hour)
 	if _, err := st.StartThread(ctx, asPatients["Casey Morgan"], casey.ID, store.MessageInput{Subject: "Sleep this week",
 		Body: "I have been sleeping badly since I stopped the trazodone last week. Should I tell Dr. Natarajan before my medical clearance, or wait for our next session?"}); err != nil {
-		return fmt.Errorf("Casey's message: %w", err)
+		return fmt.Errorf("message of Casey Morgan: %w", err)
 	}
 	return nil
 }
