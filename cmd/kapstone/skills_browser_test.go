@@ -63,7 +63,7 @@ func TestBrowserSkillsOnPhone(t *testing.T) {
 
 	b.do(t, "phone", chromedp.EmulateViewport(390, 844))
 	signInBrowser(t, b, in.url, pt.Email, pt.Password, "")
-	b.do(t, "one tap to skills", chromedp.Click(chromedp.CSS(`a[href="/portal/skills"]`)), chromedp.WaitVisible(chromedp.ID("skills-title")))
+	b.do(t, "one tap to skills", chromedp.Click(chromedp.CSS(`#home-skills a[href="/portal/skills"]`)), chromedp.WaitVisible(chromedp.ID("skills-title")))
 	check("portal skills")
 	shoot("skills-phone-1-home")
 

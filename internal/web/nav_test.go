@@ -28,7 +28,8 @@ func navLinks(body string) []string {
 // 200 for that role, and the navigation holds only what the role can use:
 // the partner prescriber has no inquiry inbox (it would show them nothing to
 // do), only the prescriber sets session safety, and the administrator's
-// twelve-plus sections come in groups.
+// twelve-plus sections come in groups, as do the patient's less used ones
+// (the safety plan stays at the top).
 func TestNavLinksAnswer(t *testing.T) {
 	f := webtest.NewFixture(t)
 	checked := 0
@@ -40,7 +41,7 @@ func TestNavLinksAnswer(t *testing.T) {
 		{"thea@example.org", []string{"/patients", "/calendar", "/inquiries", "/outcomes", "/site/posts"}, []string{"/settings/dosing", "/admin/users"}, 0},
 		{"rex@example.org", []string{"/patients", "/calendar", "/outcomes", "/site/posts", "/settings/dosing"}, []string{"/inquiries", "/admin/users"}, 0},
 		{"admin@example.org", []string{"/admin/users", "/patients", "/admin/emergency", "/calendar", "/outcomes", "/admin/instruments", "/settings/dosing", "/admin/practice", "/admin/rooms", "/admin/site", "/site/posts", "/admin/audit", "/admin/jobs"}, []string{"/inquiries"}, 5},
-		{"pat@example.org", []string{"/portal"}, []string{"/patients", "/admin/users"}, 0},
+		{"pat@example.org", []string{"/portal", "/portal/messages", "/portal/safety-plan", "/portal/skills", "/portal/journal", "/portal/consents"}, []string{"/patients", "/admin/users"}, 2},
 	} {
 		cookie := f.SignIn(tc.email)
 		page := f.Do("GET", "/account", nil, cookie)
