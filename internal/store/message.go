@@ -36,6 +36,10 @@ const (
 // MessagePageSize is how many threads one page of the staff inbox shows.
 const MessagePageSize = 25
 
+// MaxInboxPage is the last page (from 0) of the staff inbox that is ever
+// read: a larger page is empty, so page*MessagePageSize cannot overflow.
+const MaxInboxPage = 10000
+
 // MessageThread is one thread as a reader sees it.
 type MessageThread struct {
 	ID          string
@@ -46,7 +50,7 @@ type MessageThread struct {
 	LastAt      time.Time
 	Count       int  // messages in the thread
 	Unread      int  // messages the reader has not seen (from the other side)
-	LastRisk    bool // the patient's latest message held words of acute risk
+	Risk        bool // the thread holds a patient's message with words of acute risk
 	ReadSeq     int  // the last message the reader had seen before this read (Thread only)
 	// Answered names the clinicians who have written in the thread, in
 	// the order they first did (the staff inbox and thread pages).
@@ -80,6 +84,14 @@ type SentMessage struct {
 type MessageInput struct {
 	Subject string // a new thread only
 	Body    string
+}
+
+// RiskPhrases returns the phrases of acute risk (clinic.RiskPhrases) in
+// what in holds, its subject and its body together: what is screened when
+// a patient's message is sent, and what a page screens when a message
+// could not be sent, to show crisis help all the same.
+func (in MessageInput) RiskPhrases() []string {
+	return clinic.RiskPhrases(in.Subject + " " + in.Body)
 }
 
 // validate checks the input; a new thread needs a subject.
@@ -130,7 +142,7 @@ func (s *Store) PatientThreads(ctx context.Context, actor Actor, patientID strin
 	err := s.messageAccess(ctx, actor, patientID, "message.list", func(tx *Tx, a Access, e *Entry) error {
 		var err error
 		out, err = queryAll(ctx, tx, scanThread, `SELECT t.id, t.patient_id, t.subject, t.created_at, t.last_at, t.last_seq, `+unreadExpr("$2", "$3")+`,
-			coalesce((SELECT m.risk FROM messages m WHERE m.thread_id = t.id AND m.from_patient ORDER BY m.seq DESC LIMIT 1), false)
+			EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.risk)
 			FROM message_threads t WHERE t.patient_id = $1 ORDER BY t.last_at DESC, t.id DESC`, patientID, actor.UserID, a.Relation != auth.RelSelf)
 		if err != nil {
 			return err
@@ -142,7 +154,7 @@ func (s *Store) PatientThreads(ctx context.Context, actor Actor, patientID strin
 
 func scanThread(row scanner) (MessageThread, error) {
 	var t MessageThread
-	err := row.Scan(&t.ID, &t.PatientID, &t.Subject, &t.StartedAt, &t.LastAt, &t.Count, &t.Unread, &t.LastRisk)
+	err := row.Scan(&t.ID, &t.PatientID, &t.Subject, &t.StartedAt, &t.LastAt, &t.Count, &t.Unread, &t.Risk)
 	t.StartedAt, t.LastAt = t.StartedAt.UTC(), t.LastAt.UTC()
 	return t, err
 }
@@ -188,7 +200,7 @@ func (s *Store) Thread(ctx context.Context, actor Actor, patientID, threadID str
 	err := s.messageAccess(ctx, actor, patientID, "message.read", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectID = threadID
 		list, err := queryAll(ctx, tx, scanThread, `SELECT t.id, t.patient_id, t.subject, t.created_at, t.last_at, t.last_seq, `+unreadExpr("$3", "$4")+`,
-			coalesce((SELECT m.risk FROM messages m WHERE m.thread_id = t.id AND m.from_patient ORDER BY m.seq DESC LIMIT 1), false)
+			EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.risk)
 			FROM message_threads t WHERE t.id = $1 AND t.patient_id = $2`, threadID, patientID, actor.UserID, a.Relation != auth.RelSelf)
 		if err != nil {
 			return err
@@ -249,7 +261,7 @@ func (s *Store) StartThread(ctx context.Context, actor Actor, patientID string, 
 			return err
 		}
 		var err error
-		out, err = s.addMessage(ctx, tx, actor, a, patientID, id, in.Body, e)
+		out, err = s.addMessage(ctx, tx, actor, a, patientID, id, in, e)
 		return err
 	})
 	return out, err
@@ -277,15 +289,21 @@ func (s *Store) ReplyMessage(ctx context.Context, actor Actor, patientID, thread
 		if err := in.validate(false); err != nil {
 			return err
 		}
+		// A reply has no subject of its own: the thread's was screened
+		// with its first message.
+		in.Subject = ""
 		var err error
-		out, err = s.addMessage(ctx, tx, actor, a, patientID, threadID, in.Body, e)
+		out, err = s.addMessage(ctx, tx, actor, a, patientID, threadID, in, e)
 		return err
 	})
 	return out, err
 }
 
-// addMessage saves body as the next message of threadID inside tx.
-func (s *Store) addMessage(ctx context.Context, tx *Tx, actor Actor, a Access, patientID, threadID, body string, e *Entry) (*SentMessage, error) {
+// addMessage saves in's body as the next message of threadID inside tx.
+// A patient's message is screened for words of acute risk in its subject
+// (a new thread's) and body together.
+func (s *Store) addMessage(ctx context.Context, tx *Tx, actor Actor, a Access, patientID, threadID string, in MessageInput, e *Entry) (*SentMessage, error) {
+	body := in.Body
 	now := s.now()
 	// The thread's row is the lock: two writers number their messages one
 	// after the other.
@@ -299,7 +317,7 @@ func (s *Store) addMessage(ctx context.Context, tx *Tx, actor Actor, a Access, p
 	fromPatient := a.Relation == auth.RelSelf
 	var phrases []string
 	if fromPatient {
-		phrases = clinic.RiskPhrases(body)
+		phrases = in.RiskPhrases()
 	}
 	out := &SentMessage{ThreadID: threadID, MessageID: NewID(), Risk: len(phrases) > 0}
 	if _, err := tx.Exec(ctx, `INSERT INTO messages (id, thread_id, patient_id, seq, author_id, from_patient, body, risk, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -335,8 +353,9 @@ func MessageRiskWords(phrases []string) string {
 // StaffInbox returns one page (from 0) of the threads of the patients on
 // actor's care teams, newest first, each with actor's unread count and who
 // on the team has answered, and whether there is a next page. Paged in SQL:
-// a page costs the same however many patients the practice has. Audited
-// as message.inbox when the page holds any thread.
+// a page costs the same however many patients the practice has; a page
+// after MaxInboxPage is empty. Audited as message.inbox, one row for each
+// patient on the page, naming their threads shown (never a subject).
 func (s *Store) StaffInbox(ctx context.Context, actor Actor, page int) ([]MessageThread, bool, error) {
 	if !actor.may(auth.PermCaseload) {
 		return nil, false, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
@@ -344,16 +363,19 @@ func (s *Store) StaffInbox(ctx context.Context, actor Actor, page int) ([]Messag
 	if page < 0 {
 		page = 0
 	}
+	if page > MaxInboxPage {
+		return nil, false, nil
+	}
 	var out []MessageThread
 	err := s.write(ctx, func(tx *Tx) error {
 		var err error
 		out, err = queryAll(ctx, tx, func(row scanner) (MessageThread, error) {
 			var t MessageThread
-			err := row.Scan(&t.ID, &t.PatientID, &t.PatientName, &t.Subject, &t.StartedAt, &t.LastAt, &t.Count, &t.Unread, &t.LastRisk)
+			err := row.Scan(&t.ID, &t.PatientID, &t.PatientName, &t.Subject, &t.StartedAt, &t.LastAt, &t.Count, &t.Unread, &t.Risk)
 			t.StartedAt, t.LastAt = t.StartedAt.UTC(), t.LastAt.UTC()
 			return t, err
 		}, `SELECT t.id, t.patient_id, p.display_name, t.subject, t.created_at, t.last_at, t.last_seq, `+unreadExpr("$1", "true")+`,
-			coalesce((SELECT m.risk FROM messages m WHERE m.thread_id = t.id AND m.from_patient ORDER BY m.seq DESC LIMIT 1), false)
+			EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.risk)
 			FROM care_team c JOIN message_threads t ON t.patient_id = c.patient_id
 			JOIN patients p ON p.id = t.patient_id AND p.archived_at IS NULL
 			WHERE c.user_id = $1 AND c.removed_at IS NULL
@@ -364,7 +386,23 @@ func (s *Store) StaffInbox(ctx context.Context, actor Actor, page int) ([]Messag
 		if err := answered(ctx, tx, out); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: "message.inbox", ObjectType: "message_thread", Detail: "threads=" + strconv.Itoa(min(len(out), MessagePageSize))})
+		// One row per patient whose name and subjects the page shows, in
+		// the order they first appear.
+		var patients []string
+		shown := map[string][]string{}
+		for _, t := range out[:min(len(out), MessagePageSize)] {
+			if _, ok := shown[t.PatientID]; !ok {
+				patients = append(patients, t.PatientID)
+			}
+			shown[t.PatientID] = append(shown[t.PatientID], t.ID)
+		}
+		for _, p := range patients {
+			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "message.inbox", PatientID: p, ObjectType: "message_thread",
+				Detail: "threads=" + strings.Join(shown[p], ",")}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	more := len(out) > MessagePageSize
 	if more {
@@ -374,8 +412,9 @@ func (s *Store) StaffInbox(ctx context.Context, actor Actor, page int) ([]Messag
 }
 
 // staffUnreadFrom is the patients' messages actor ($1) has not read, on
-// the care teams actor is on.
+// the care teams actor is on, of patients not archived (as the inbox).
 const staffUnreadFrom = ` FROM care_team c
+	JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
 	JOIN message_threads t ON t.patient_id = c.patient_id
 	JOIN messages m ON m.thread_id = t.id AND m.from_patient
 	LEFT JOIN message_reads r ON r.thread_id = t.id AND r.user_id = $1
@@ -459,21 +498,6 @@ func (s *Store) OwnUnreadMessages(ctx context.Context, actor Actor) (int, error)
 		return 0, err
 	}
 	return s.PatientUnreadMessages(ctx, actor, p.ID)
-}
-
-// ThreadMessagesSince returns patientID's messages written in [since,
-// until), oldest first, across all their threads, if actor may read the
-// patient's messages: for the chart's timeline. It does not mark anything
-// read. Audited as message.read.
-func (s *Store) ThreadMessagesSince(ctx context.Context, actor Actor, patientID string, since, until time.Time) ([]Message, error) {
-	var out []Message
-	err := s.messageAccess(ctx, actor, patientID, "message.read", func(tx *Tx, a Access, e *Entry) error {
-		e.Detail = "window"
-		var err error
-		out, err = threadMessages(ctx, tx, `m.patient_id = $1 AND m.created_at >= $2 AND m.created_at < $3`, patientID, since.UTC(), until.UTC())
-		return err
-	})
-	return out, err
 }
 
 // MessageEmail is the content-free notification of one new message.

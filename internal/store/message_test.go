@@ -82,14 +82,6 @@ func TestMessagesThreadsAndReadState(t *testing.T) {
 			t.Errorf("inbox row = %+v", in[0])
 		}
 	}
-	// The chart timeline's window.
-	win, err := s.ThreadMessagesSince(ctx, pr.thea, pr.p.ID, pr.now.Add(-time.Hour), pr.now.Add(time.Hour))
-	if err != nil || len(win) != 2 {
-		t.Fatalf("window = %d, %v, want 2", len(win), err)
-	}
-	if win, _ := s.ThreadMessagesSince(ctx, pr.thea, pr.p.ID, pr.now.Add(time.Minute), pr.now.Add(time.Hour)); len(win) != 0 {
-		t.Fatalf("a window after the messages holds %d", len(win))
-	}
 	for _, a := range []string{"message.send", "message.read", "message.list", "message.inbox"} {
 		if n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM audit_events WHERE action = $1`, a); err != nil || n == 0 {
 			t.Errorf("no %s audit row (%v)", a, err)
@@ -293,4 +285,161 @@ func TestStaffInboxPages(t *testing.T) {
 		t.Fatalf("second page: %d threads, more %v, %v", len(second), more, err)
 	}
 	t.Logf("%d threads on 2 pages", n)
+}
+
+// TestMessageRiskInSubject: the subject of a new thread is screened with
+// its body: risk words in the subject alone raise the alert.
+func TestMessageRiskInSubject(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	sent, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "I want to end it all", Body: "See the subject."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sent.Risk || sent.AlertID == "" {
+		t.Fatalf("a risk subject = %+v, want an alert", sent)
+	}
+	alerts, err := s.OpenSafetyAlerts(ctx, pr.thea)
+	if err != nil || len(alerts) != 1 || !strings.Contains(alerts[0].Signal, "end it all") {
+		t.Fatalf("open alerts = %+v, %v", alerts, err)
+	}
+	// A reply in that thread is screened on its own words, not the
+	// thread's subject again.
+	r, err := s.ReplyMessage(ctx, pr.patient, pr.p.ID, sent.ThreadID, store.MessageInput{Body: "I talked to my sister, I am safe tonight."})
+	if err != nil || r.Risk {
+		t.Fatalf("a plain reply = %+v, %v, want no risk", r, err)
+	}
+}
+
+// TestMessageRiskBadgeStays: a thread holding a risk message keeps its
+// mark in the inbox and the patient's thread list after a later message
+// ("sorry, ignore that"); a thread without one has none.
+func TestMessageRiskBadgeStays(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	plain, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Parking", Body: "Where do I park?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.now = pr.now.Add(time.Minute)
+	sent, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Tonight", Body: "I want to die."})
+	if err != nil || !sent.Risk {
+		t.Fatalf("risk message = %+v, %v", sent, err)
+	}
+	pr.now = pr.now.Add(time.Minute)
+	if _, err := s.ReplyMessage(ctx, pr.patient, pr.p.ID, sent.ThreadID, store.MessageInput{Body: "Sorry, ignore that, I was upset."}); err != nil {
+		t.Fatal(err)
+	}
+	risk := func(list []store.MessageThread) map[string]bool {
+		m := map[string]bool{}
+		for _, th := range list {
+			m[th.ID] = th.Risk
+		}
+		return m
+	}
+	in, _, err := s.StaffInbox(ctx, pr.thea, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := risk(in); !m[sent.ThreadID] || m[plain.ThreadID] {
+		t.Errorf("inbox risk marks = %v, want the risk thread only", m)
+	}
+	list, err := s.PatientThreads(ctx, pr.thea, pr.p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := risk(list); !m[sent.ThreadID] || m[plain.ThreadID] {
+		t.Errorf("patient's thread list risk marks = %v, want the risk thread only", m)
+	}
+	th, _, err := s.Thread(ctx, pr.thea, pr.p.ID, sent.ThreadID)
+	if err != nil || !th.Risk {
+		t.Errorf("thread = %+v, %v, want its risk mark", th, err)
+	}
+}
+
+// TestMessageUnreadArchivedPatient: an archived patient's unread message
+// counts neither in the navigation's count nor in the caseload's badges,
+// as the inbox leaves them out.
+func TestMessageUnreadArchivedPatient(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	if _, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Hi", Body: "Hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.StaffUnreadMessages(ctx, pr.thea); err != nil || n != 1 {
+		t.Fatalf("before archiving: %d, %v, want 1", n, err)
+	}
+	if err := store.ExecForTest(ctx, s, `UPDATE patients SET archived_at = $1 WHERE id = $2`, pr.now, pr.p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.StaffUnreadMessages(ctx, pr.thea); err != nil || n != 0 {
+		t.Errorf("StaffUnreadMessages after archiving = %d, %v, want 0", n, err)
+	}
+	if m, err := s.UnreadMessagesForStaff(ctx, pr.thea, []string{pr.p.ID}); err != nil || len(m) != 0 {
+		t.Errorf("UnreadMessagesForStaff after archiving = %v, %v, want none", m, err)
+	}
+	if in, _, err := s.StaffInbox(ctx, pr.thea, 0); err != nil || len(in) != 0 {
+		t.Errorf("inbox after archiving = %d threads, %v, want 0", len(in), err)
+	}
+}
+
+// TestStaffInboxAuditPerPatient: reading the inbox writes one audit row
+// per patient on the page, naming their thread ids and nothing of what
+// they wrote.
+func TestStaffInboxAuditPerPatient(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	if err := s.AddTeamMember(ctx, pr.theo, pr.q.ID, pr.thea.UserID); err != nil {
+		t.Fatal(err)
+	}
+	threads := map[string][]string{}
+	for i, c := range []struct {
+		who     store.Actor
+		patient string
+	}{{pr.patient, pr.p.ID}, {pr.other, pr.q.ID}, {pr.patient, pr.p.ID}} {
+		pr.now = pr.now.Add(time.Minute)
+		sent, err := s.StartThread(ctx, c.who, c.patient, store.MessageInput{Subject: fmt.Sprintf("Subject-Secret-%d", i), Body: "Body-Secret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		threads[c.patient] = append(threads[c.patient], sent.ThreadID)
+	}
+	in, _, err := s.StaffInbox(ctx, pr.thea, 0)
+	if err != nil || len(in) != 3 {
+		t.Fatalf("inbox = %d threads, %v, want 3", len(in), err)
+	}
+	if n, _ := store.CountForTest(ctx, s, `SELECT count(*) FROM audit_events WHERE action = 'message.inbox'`); n != 2 {
+		t.Errorf("%d message.inbox audit rows, want 2 (one per patient)", n)
+	}
+	for patient, ids := range threads {
+		detail, err := store.StringForTest(ctx, s, `SELECT detail FROM audit_events WHERE action = 'message.inbox' AND patient_id = $1 AND actor_id = $2`, patient, pr.thea.UserID)
+		if err != nil {
+			t.Errorf("no message.inbox audit row for patient %s: %v", patient, err)
+			continue
+		}
+		for _, id := range ids {
+			if !strings.Contains(detail, id) {
+				t.Errorf("audit detail %q lacks thread %s", detail, id)
+			}
+		}
+		if strings.Contains(detail, "Secret") {
+			t.Errorf("audit detail %q holds what was written", detail)
+		}
+	}
+}
+
+// TestStaffInboxHugePage: a page number whose offset would overflow is an
+// empty page, never an error or the first page again.
+func TestStaffInboxHugePage(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	if _, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Hi", Body: "Hello"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range []int{store.MaxInboxPage + 1, 368934881474191033, int(^uint(0) >> 1)} {
+		in, more, err := s.StaffInbox(ctx, pr.thea, page)
+		if err != nil || len(in) != 0 || more {
+			t.Errorf("StaffInbox(page %d) = %d threads, more %v, %v, want an empty page", page, len(in), more, err)
+		}
+	}
 }

@@ -36,6 +36,12 @@ type listData struct {
 	Body      string
 	Errors    map[string]string
 	Max       int
+	// Unsent is set when the patient's message could not be sent and
+	// what they typed holds words of acute risk: the page shows crisis
+	// help (with the practice's phone) though nothing was sent.
+	Unsent    bool
+	Phone     string       // the practice's phone, for crisis help
+	PhoneHref template.URL // its tel: link
 }
 
 // threadData is one thread and its reply form.
@@ -49,6 +55,7 @@ type threadData struct {
 	Body      string         // the reply, as typed
 	Errors    map[string]string
 	Max       int
+	Unsent    bool         // as listData.Unsent, for a reply
 	Phone     string       // the practice's phone, for crisis help after a risk message
 	PhoneHref template.URL // its tel: link
 }
@@ -131,7 +138,23 @@ func (s *Handlers) PortalStart(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.portalList(w, r, p, listData{Subject: in.Subject, Body: in.Body, Errors: fe}, http.StatusUnprocessableEntity)
+	d := listData{Subject: in.Subject, Body: in.Body, Errors: fe}
+	if len(in.RiskPhrases()) > 0 {
+		d.Unsent = true
+		d.Phone, d.PhoneHref = s.practicePhone(r.Context())
+	}
+	s.portalList(w, r, p, d, http.StatusUnprocessableEntity)
+}
+
+// practicePhone is the practice's phone and its tel: link, for crisis
+// help; "" when the practice has none (or it cannot be read: the crisis
+// lines are shown all the same).
+func (s *Handlers) practicePhone(ctx context.Context) (string, template.URL) {
+	ps, err := s.Store.Practice(ctx)
+	if err != nil || ps.Phone == "" {
+		return "", ""
+	}
+	return ps.Phone, telHref(ps.Phone)
 }
 
 // PortalThread is one of the patient's threads; reading it marks it read.
@@ -207,13 +230,12 @@ func (s *Handlers) thread(w http.ResponseWriter, r *http.Request, patientID stri
 			}
 		}
 	}
-	if d.Sent != nil && d.Sent.Risk {
-		if ps, err := s.Store.Practice(ctx); err == nil && ps.Phone != "" {
-			d.Phone, d.PhoneHref = ps.Phone, telHref(ps.Phone)
-		}
+	if d.Sent != nil && d.Sent.Risk || d.Unsent {
+		d.Phone, d.PhoneHref = s.practicePhone(ctx)
 	}
-	title := th.Subject
-	s.Render(w, r, status, "message_thread", title, d)
+	// The subject is the page's heading, never its title: titles are kept
+	// in the browser's history.
+	s.Render(w, r, status, "message_thread", "Conversation", d)
 }
 
 // reply saves the reply in the form and goes back to the thread, or shows
@@ -235,6 +257,9 @@ func (s *Handlers) reply(w http.ResponseWriter, r *http.Request, patientID strin
 		return
 	}
 	d.Body, d.Errors = in.Body, fe
+	// A patient's words of acute risk get crisis help even when the
+	// message could not be sent (a clinician's are not screened).
+	d.Unsent = !d.Staff && len(in.RiskPhrases()) > 0
 	s.thread(w, r, patientID, d, http.StatusUnprocessableEntity)
 }
 
@@ -242,8 +267,10 @@ func (s *Handlers) reply(w http.ResponseWriter, r *http.Request, patientID strin
 // the clinician's care teams, newest first, a page at a time (?page=, from
 // 1).
 func (s *Handlers) Inbox(w http.ResponseWriter, r *http.Request) {
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	if page < 1 {
+	// A page number past the store's last (or unreadable) is page 1, as
+	// the skills pages do: page-1 never overflows the offset.
+	page, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || page < 1 || page > store.MaxInboxPage {
 		page = 1
 	}
 	threads, more, err := s.Store.StaffInbox(r.Context(), s.Actor(r), page-1)

@@ -236,3 +236,111 @@ func TestMessagesRiskWords(t *testing.T) {
 		t.Error("crisis help shows on a plain visit")
 	}
 }
+
+// setPracticePhone saves the practice's phone (only the setting matters
+// here).
+func setPracticePhone(t *testing.T, f *webtest.Fixture) {
+	t.Helper()
+	if _, err := f.RawDB().Exec(`INSERT INTO practice_settings (key, value, updated_at) VALUES ('practice_phone', '+1 555 010 7788', CURRENT_TIMESTAMP)`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMessagesRefusedRiskShowsHelp: a patient's message that cannot be
+// sent (too long, no body) but holds words of acute risk, in its subject
+// or body, still shows crisis help at once (988 call, text and chat, 911,
+// the practice's phone), says it was not sent, keeps what was typed, and
+// raises no alert; a refused message without such words shows none.
+func TestMessagesRefusedRiskShowsHelp(t *testing.T) {
+	f := webtest.NewFixture(t)
+	setPracticePhone(t, f)
+	pat := f.SignIn("pat@example.org")
+	long := "I want to end it all. " + strings.Repeat("word ", store.MaxMessage/5+1)
+	ok := send(f, "/portal/messages", pat, "Fine", "Fine")
+	thread := threadRE.FindStringSubmatch(ok.Header.Get("Location"))[1]
+	before := countMessages(t, f)
+	for _, c := range []struct {
+		name, path, subject, body, kept string
+	}{
+		{"new thread, too long", "/portal/messages", "Tonight", long, "I want to end it all."},
+		{"new thread, risk in the subject, no body", "/portal/messages", "I don't want to live anymore", "", `value="I don&#39;t want to live anymore"`},
+		{"reply, too long", "/portal/messages/" + thread, "", long, "I want to end it all."},
+	} {
+		r := send(f, c.path, pat, c.subject, c.body)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: status %d, want 422", c.name, r.Status)
+		}
+		for _, want := range []string{`role="alert" id="risk-help"`, "not sent yet", `href="tel:988"`, `href="sms:988"`, `href="https://988lifeline.org/chat/"`, `href="tel:911"`, `href="tel:&#43;15550107788"`, c.kept} {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("%s: the page lacks %q", c.name, want)
+			}
+		}
+		if strings.Contains(r.Body, "was sent") {
+			t.Errorf("%s: the page says the refused message was sent", c.name)
+		}
+	}
+	if n := countMessages(t, f); n != before {
+		t.Errorf("messages %d -> %d: a refused message was saved", before, n)
+	}
+	if a := f.OpenAlerts(); len(a) != 0 {
+		t.Errorf("a refused message raised alerts: %+v", a)
+	}
+	// No risk words: no crisis card, only the errors.
+	if r := send(f, "/portal/messages", pat, "Long", strings.Repeat("word ", store.MaxMessage/5+1)); r.Status != http.StatusUnprocessableEntity || strings.Contains(r.Body, `id="risk-help"`) {
+		t.Errorf("a refused plain message = %d, shows crisis help: %v", r.Status, strings.Contains(r.Body, `id="risk-help"`))
+	}
+}
+
+// TestMessagesInboxHugePage: a page number whose offset would overflow is
+// page 1, never an error.
+func TestMessagesInboxHugePage(t *testing.T) {
+	f := webtest.NewFixture(t)
+	send(f, "/portal/messages", f.SignIn("pat@example.org"), "Dose question", "x")
+	thea := f.SignIn("thea@example.org")
+	for _, page := range []string{"368934881474191034", "10002", "99999999999999999999999"} {
+		r := f.Do("GET", "/messages?page="+page, nil, thea)
+		if r.Status != http.StatusOK || strings.Contains(r.Body, "Page "+page) || !strings.Contains(r.Body, "Dose question") {
+			t.Errorf("?page=%s = %d; want page 1", page, r.Status)
+		}
+	}
+}
+
+// TestMessagesThreadTitle: the subject is the thread's heading, not the
+// page's title (kept in the browser's history).
+func TestMessagesThreadTitle(t *testing.T) {
+	f := webtest.NewFixture(t)
+	pat := f.SignIn("pat@example.org")
+	r := send(f, "/portal/messages", pat, "Subject-Private-5521", "Hello")
+	thread := threadRE.FindStringSubmatch(r.Header.Get("Location"))[1]
+	for who, path := range map[string]string{
+		pat:                          "/portal/messages/" + thread,
+		f.SignIn("thea@example.org"): "/patients/" + f.PA.ID + "/messages/" + thread,
+	} {
+		p := f.Do("GET", path, nil, who)
+		_, title, _ := strings.Cut(p.Body, "<title>")
+		title, _, _ = strings.Cut(title, "</title>")
+		if strings.Contains(title, "Subject-Private") || !strings.HasPrefix(title, "Conversation") {
+			t.Errorf("%s: title %q, want Conversation without the subject", path, title)
+		}
+		if !strings.Contains(p.Body, `<h1 id="thread-title">Subject-Private-5521</h1>`) {
+			t.Errorf("%s: the subject is not the heading", path)
+		}
+	}
+}
+
+// TestMessagesInboxRiskBadge: the inbox and the patient's threads page
+// mark a thread that holds a risk message even after a later "sorry,
+// ignore that".
+func TestMessagesInboxRiskBadge(t *testing.T) {
+	f := webtest.NewFixture(t)
+	pat := f.SignIn("pat@example.org")
+	r := send(f, "/portal/messages", pat, "Tonight", "I want to die.")
+	thread := threadRE.FindStringSubmatch(r.Header.Get("Location"))[1]
+	send(f, "/portal/messages/"+thread, pat, "", "Sorry, ignore that.")
+	thea := f.SignIn("thea@example.org")
+	for _, path := range []string{"/messages", "/patients/" + f.PA.ID + "/messages"} {
+		if p := f.Do("GET", path, nil, thea); !strings.Contains(p.Body, "Words of risk") {
+			t.Errorf("%s lacks the risk badge after a later message", path)
+		}
+	}
+}
