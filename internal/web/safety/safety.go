@@ -253,7 +253,7 @@ func (s *Handlers) edit(w http.ResponseWriter, r *http.Request, staff bool) {
 	if staff {
 		// Emergency access reads the plan but may not save it: no form to
 		// type into whose save would be refused (audited as refused).
-		if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermSafetyPlanEdit, "GET /patients/{patient}/safety-plan/edit"); err != nil {
+		if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermSafetyPlanEdit, r.Pattern); err != nil {
 			s.Error(w, r, err)
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
@@ -259,6 +260,15 @@ func TestSafetyPlanEmergencyReadOnly(t *testing.T) {
 	}
 	if r := f.Do("GET", chart+"/edit", nil, theo); r.Status != http.StatusNotFound || strings.Contains(r.Body, "My dog, Biscuit") {
 		t.Errorf("emergency access GET the edit form = %d, want 404", r.Status)
+	}
+	denied := 0
+	for _, e := range f.AuditRows("route.denied") {
+		if strings.Contains(e.Detail, "safety-plan/edit") && strings.Contains(e.Detail, string(auth.PermSafetyPlanEdit)) {
+			denied++
+		}
+	}
+	if denied != 1 {
+		t.Errorf("route.denied audit rows for the edit form = %d, want 1", denied)
 	}
 	if r := f.Do("POST", chart, planForm("1", clinic.PlanReasons, "Emergency-Typed-Line"), theo); r.Status != http.StatusNotFound {
 		t.Errorf("emergency access POST the plan = %d, want 404", r.Status)
