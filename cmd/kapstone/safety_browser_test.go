@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -86,6 +88,32 @@ func TestBrowserSafetyPlanOffline(t *testing.T) {
 	}
 	waitAsync(t, b, "the kept plan is the new version", `caches.match("/portal/safety-plan").then(r => r ? r.text() : "").then(t => t.includes("My morning coffee on the porch"))`)
 
+	// kapstone is down behind its proxy: the plan's answer is a 503. The
+	// worker shows the kept plan, not the proxy's error page.
+	planURL := in.url + "/portal/safety-plan"
+	stop := interceptPlan(t, b, planURL, 503)
+	b.do(t, "plan behind a 503", chromedp.Navigate(planURL), chromedp.WaitReady("body"))
+	text := run1(t, b, "plan behind a 503", chromedp.Evaluate[string](`document.body.innerText`))
+	if !strings.Contains(text, "My morning coffee on the porch") || strings.Contains(text, "proxy-error-canary") {
+		t.Errorf("with kapstone down (503), the plan page shows:\n%.300s", text)
+	}
+	if n := stop(); n == 0 {
+		t.Error("no request for the plan was answered 503: the check above proved nothing")
+	}
+	// A network that hangs: the kept plan shows after the worker's wait
+	// (3 s), not never; the held request then goes on to the server.
+	stop = interceptPlan(t, b, planURL, 0)
+	began := time.Now()
+	b.do(t, "plan on a hanging network", chromedp.Navigate(planURL), chromedp.WaitVisible(chromedp.ID("plan-title")))
+	took := time.Since(began)
+	if took > 12*time.Second || !strings.Contains(run1(t, b, "plan on a hanging network", chromedp.Text(chromedp.CSS("main"))), "My morning coffee on the porch") {
+		t.Errorf("on a hanging network the plan took %v or lacks the kept text", took)
+	}
+	if n := stop(); n == 0 {
+		t.Error("no request for the plan was held: the check above proved nothing")
+	}
+	t.Logf("plan behind a hanging network shown after %v", took.Round(100*time.Millisecond))
+
 	// Offline: the tab and its service worker.
 	var mu sync.Mutex
 	sources := map[string]string{}
@@ -98,9 +126,10 @@ func TestBrowserSafetyPlanOffline(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	b.do(t, "plan saved", chromedp.Navigate(planURL+"?saved=3"), chromedp.WaitVisible(chromedp.ID("plan-title")))
 	setOffline(t, b, true)
 	b.do(t, "offline reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("plan-title")))
-	text := run1(t, b, "offline plan", chromedp.Text(chromedp.CSS("main")))
+	text = run1(t, b, "offline plan", chromedp.Text(chromedp.CSS("main")))
 	for _, want := range []string{"My safety plan", "Seeing the ocean again", "My morning coffee on the porch", "Jess (sister) 555 010 0142", "988", "741741"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("offline, the plan lacks %q:\n%s", want, text)
@@ -241,4 +270,79 @@ func printPlan(b *browser) ([]byte, error) {
 		return nil, err
 	}
 	return res.Data, nil
+}
+
+// interceptPlan answers the service worker's requests for url with status
+// (a proxy's error page, as when kapstone is down behind it), or with
+// status 0 holds them unanswered (a network that hangs), until the
+// returned stop is called; stop lets held requests go on to the server and
+// returns how many requests it caught. The page's own navigation is
+// answered by the worker, so the worker's target is the one intercepted.
+func interceptPlan(t *testing.T, b *browser, url string, status int64) (stop func() int) {
+	t.Helper()
+	targets, err := chromedp.Targets(b.ctx)
+	if err != nil {
+		t.Fatalf("intercept: targets: %v", err)
+	}
+	var mu sync.Mutex
+	type pausedAt struct {
+		ctx context.Context
+		id  fetch.RequestID
+	}
+	var held []pausedAt
+	caught := 0
+	var ctxs []context.Context
+	for _, tg := range targets {
+		if tg.Type != "service_worker" {
+			continue
+		}
+		wctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(tg.TargetID))
+		t.Cleanup(cancel)
+		paused := make(chan fetch.RequestID, 16)
+		if err := chromedp.Listen(wctx, func(ev any) {
+			if e, ok := ev.(*fetch.EventRequestPaused); ok {
+				select {
+				case paused <- e.RequestID:
+				default:
+				}
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for id := range paused {
+				mu.Lock()
+				caught++
+				if status == 0 {
+					held = append(held, pausedAt{wctx, id})
+					mu.Unlock()
+					continue
+				}
+				mu.Unlock()
+				chromedp.Call(wctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: id, ResponseCode: status,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html"}},
+					Body:            []byte("<!doctype html><title>Bad gateway</title><p>proxy-error-canary: the server is not answering.</p>")})
+			}
+		}()
+		must(t, "intercept")(chromedp.Call(wctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: url}}}))
+		ctxs = append(ctxs, wctx)
+	}
+	if len(ctxs) == 0 {
+		t.Fatal("intercept: no service worker is running")
+	}
+	return func() int {
+		mu.Lock()
+		ps := held
+		held = nil
+		mu.Unlock()
+		for _, p := range ps {
+			chromedp.Call(p.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: p.id})
+		}
+		for _, ctx := range ctxs {
+			must(t, "stop intercepting")(chromedp.Call(ctx, fetch.Disable, cdp.Empty{}))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return caught
+	}
 }

@@ -16,6 +16,7 @@ import (
 type SafetyPlan struct {
 	Version    int                 // 1 for the first save; 0 for a plan not yet saved
 	Sections   map[string][]string // section key -> lines, in order
+	AuthorID   string              // the user who saved this version
 	AuthorName string              // who saved this version
 	AuthorRole clinic.Role
 	At         time.Time
@@ -80,7 +81,7 @@ func sameSections(a, b map[string][]string) bool {
 // safetyPlanVersions reads patientID's plan versions inside tx, newest
 // first, at most limit of them (0: all).
 func safetyPlanVersions(ctx context.Context, tx *Tx, patientID string, limit int) ([]SafetyPlan, error) {
-	q := `SELECT p.version, p.sections, coalesce(u.display_name, ''), p.author_role, p.created_at
+	q := `SELECT p.version, p.sections, p.author_id, coalesce(u.display_name, ''), p.author_role, p.created_at
 		FROM safety_plans p LEFT JOIN users u ON u.id = p.author_id
 		WHERE p.patient_id = $1 ORDER BY p.version DESC`
 	if limit > 0 {
@@ -89,7 +90,7 @@ func safetyPlanVersions(ctx context.Context, tx *Tx, patientID string, limit int
 	return queryAll(ctx, tx, func(row scanner) (SafetyPlan, error) {
 		var p SafetyPlan
 		var role, sections string
-		if err := row.Scan(&p.Version, &sections, &p.AuthorName, &role, &p.At); err != nil {
+		if err := row.Scan(&p.Version, &sections, &p.AuthorID, &p.AuthorName, &role, &p.At); err != nil {
 			return p, err
 		}
 		p.AuthorRole, p.At = clinic.Role(role), p.At.UTC()

@@ -64,6 +64,9 @@ func TestSafetyPlanVersions(t *testing.T) {
 	if plan.Version != 2 || plan.AuthorName != pp.patName || plan.AuthorRole != clinic.RolePatient {
 		t.Errorf("current plan = version %d by %q (%s); want 2 by %q", plan.Version, plan.AuthorName, plan.AuthorRole, pp.patName)
 	}
+	if plan.AuthorID != pp.pat.UserID || plan.AuthorID == "" {
+		t.Errorf("current plan's author id = %q; want the patient's user %q (the page's saved notice is checked against it)", plan.AuthorID, pp.pat.UserID)
+	}
 	if got := strings.Join(plan.Lines(clinic.PlanWarningSigns), "|"); got != "I stop answering texts|I can't sleep|I skip meals" {
 		t.Errorf("warning signs = %q", got)
 	}
@@ -77,7 +80,7 @@ func TestSafetyPlanVersions(t *testing.T) {
 	if err != nil || len(hist) != 2 {
 		t.Fatalf("history = %d versions, %v; want 2", len(hist), err)
 	}
-	if hist[0].Version != 2 || hist[1].Version != 1 || hist[1].AuthorName != pp.theaName || len(hist[1].Lines(clinic.PlanReasons)) != 0 {
+	if hist[0].Version != 2 || hist[1].Version != 1 || hist[1].AuthorName != pp.theaName || hist[1].AuthorID != pp.thea.UserID || len(hist[1].Lines(clinic.PlanReasons)) != 0 {
 		t.Errorf("history = %+v; want version 2 then thea's version 1 without reasons", hist)
 	}
 	if ok, at, err := s.SafetyPlanExists(ctx, pp.pat, pp.patID); err != nil || !ok || !at.Equal(hist[0].At) {

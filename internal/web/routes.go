@@ -529,7 +529,7 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/messages/{thread}": auth.PermMessages,
 	// The safety plan (issue 17).
 	"GET /patients/{patient}/safety-plan":         auth.PermSafetyPlan,
-	"GET /patients/{patient}/safety-plan/edit":    auth.PermSafetyPlan,
+	"GET /patients/{patient}/safety-plan/edit":    auth.PermSafetyPlanEdit,
 	"GET /patients/{patient}/safety-plan/history": auth.PermSafetyPlan,
 	"POST /patients/{patient}/safety-plan":        auth.PermSafetyPlanEdit,
 }

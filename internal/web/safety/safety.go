@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/shell"
@@ -134,6 +135,11 @@ type planPage struct {
 	Emergency string
 	Notice    string
 	Zone      string
+	// CanEdit is whether the viewer may save a new version: the patient
+	// and the care team; not a therapist reading through emergency
+	// access (ViaEmergency), who is told the plan is read-only.
+	CanEdit      bool
+	ViaEmergency bool
 }
 
 // editPage is the form that saves a new version.
@@ -152,21 +158,22 @@ type historyPage struct {
 }
 
 // patientFor is the plan's patient: the signed-in patient in the portal,
-// the path's patient on the chart. ok false means it has answered.
-func (s *Handlers) patientFor(w http.ResponseWriter, r *http.Request, staff bool) (*store.Patient, string, bool) {
+// the path's patient on the chart, with the viewer's access to them (the
+// patient's own is RelSelf). ok false means it has answered.
+func (s *Handlers) patientFor(w http.ResponseWriter, r *http.Request, staff bool) (*store.Patient, string, store.Access, bool) {
 	if !staff {
 		p, ok := s.OwnPatient(w, r)
 		if !ok {
-			return nil, "", false
+			return nil, "", store.Access{}, false
 		}
-		return p, PortalPath, true
+		return p, PortalPath, store.Access{Relation: auth.RelSelf, Role: s.Actor(r).Role}, true
 	}
-	p, _, err := s.Store.FindPatient(r.Context(), s.Actor(r), r.PathValue("patient"))
+	p, acc, err := s.Store.FindPatient(r.Context(), s.Actor(r), r.PathValue("patient"))
 	if err != nil {
 		s.Error(w, r, err)
-		return nil, "", false
+		return nil, "", store.Access{}, false
 	}
-	return p, ChartPath(p.ID), true
+	return p, ChartPath(p.ID), acc, true
 }
 
 // page reads the current plan (audited) for the plan's pages.
@@ -187,15 +194,18 @@ func (s *Handlers) page(w http.ResponseWriter, r *http.Request, staff bool) (pla
 		s.Error(w, r, err)
 		return planPage{}, false
 	}
-	p, base := own, PortalPath
+	p, base, canEdit, emergency := own, PortalPath, true, false
 	if staff {
+		var acc store.Access
 		var ok bool
-		if p, base, ok = s.patientFor(w, r, true); !ok {
+		if p, base, acc, ok = s.patientFor(w, r, true); !ok {
 			return planPage{}, false
 		}
+		canEdit, emergency = acc.Can(auth.PermSafetyPlanEdit), acc.Relation == auth.RelEmergency
 	}
 	_, zone := s.PatientZone(r, p)
-	d := planPage{Staff: staff, Patient: p, Base: base, View: viewOf(plan, nil, nil), Context: pc, Emergency: s.App.Crisis.Emergency, Zone: zone}
+	d := planPage{Staff: staff, Patient: p, Base: base, View: viewOf(plan, nil, nil), Context: pc, Emergency: s.App.Crisis.Emergency, Zone: zone,
+		CanEdit: canEdit, ViaEmergency: emergency}
 	d.View.Help, d.View.Therapist = s.helpLinks(pc), pc.Therapist
 	return d, true
 }
@@ -221,9 +231,11 @@ func (s *Handlers) show(w http.ResponseWriter, r *http.Request, staff bool) {
 	}
 	switch q := r.URL.Query(); {
 	case q.Get("saved") != "":
-		d.Notice = "Saved as version " + q.Get("saved") + "."
-		if _, err := strconv.Atoi(q.Get("saved")); err != nil {
-			d.Notice = ""
+		// The notice vouches for a save only when the version named is
+		// the current one and the viewer saved it, never on the URL's word.
+		v, err := strconv.Atoi(q.Get("saved"))
+		if plan := d.View.Plan; err == nil && plan != nil && plan.Version == v && plan.AuthorID == s.Actor(r).UserID {
+			d.Notice = "Saved as version " + strconv.Itoa(v) + "."
 		}
 	case q.Get("unchanged") == "1":
 		d.Notice = "Nothing had changed, so no new version was saved."
@@ -238,6 +250,14 @@ func (s *Handlers) PortalEdit(w http.ResponseWriter, r *http.Request) { s.edit(w
 func (s *Handlers) ChartEdit(w http.ResponseWriter, r *http.Request) { s.edit(w, r, true) }
 
 func (s *Handlers) edit(w http.ResponseWriter, r *http.Request, staff bool) {
+	if staff {
+		// Emergency access reads the plan but may not save it: no form to
+		// type into whose save would be refused (audited as refused).
+		if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermSafetyPlanEdit, r.Pattern); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
 	d, ok := s.page(w, r, staff)
 	if !ok {
 		return
@@ -256,7 +276,7 @@ func (s *Handlers) PortalSave(w http.ResponseWriter, r *http.Request) { s.save(w
 func (s *Handlers) ChartSave(w http.ResponseWriter, r *http.Request) { s.save(w, r, true) }
 
 func (s *Handlers) save(w http.ResponseWriter, r *http.Request, staff bool) {
-	p, base, ok := s.patientFor(w, r, staff)
+	p, base, _, ok := s.patientFor(w, r, staff)
 	if !ok {
 		return
 	}
@@ -321,7 +341,7 @@ func (s *Handlers) history(w http.ResponseWriter, r *http.Request, staff bool) {
 		s.Error(w, r, err)
 		return
 	}
-	p, base, ok := s.patientFor(w, r, staff)
+	p, base, _, ok := s.patientFor(w, r, staff)
 	if !ok {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
@@ -230,5 +231,83 @@ func TestSafetyPlanLinked(t *testing.T) {
 	link := `href="/patients/` + f.PA.ID + `/safety-plan"`
 	if n := strings.Count(chart.Body, link); n != 2 {
 		t.Errorf("the chart links the plan %d times, want 2 (its index and the open alert)", n)
+	}
+}
+
+// TestSafetyPlanEmergencyReadOnly (review finding 2): theo, a therapist
+// off the care team with an emergency grant, reads the plan but is told it
+// is read-only and is offered no Edit link; the edit form answers 404 (so
+// nobody types into a form whose save would be refused) and a posted
+// version is refused with nothing saved.
+func TestSafetyPlanEmergencyReadOnly(t *testing.T) {
+	f := webtest.NewFixture(t)
+	pat := f.SignIn("pat@example.org")
+	if r := f.Do("POST", "/portal/safety-plan", planForm("0", clinic.PlanReasons, "My dog, Biscuit"), pat); r.Status != http.StatusSeeOther {
+		t.Fatal(r.Status)
+	}
+	f.InsertEmergencyGrant(f.PA.ID, f.Users["theo@example.org"].ID)
+	theo := f.SignIn("theo@example.org")
+	chart := "/patients/" + f.PA.ID + "/safety-plan"
+	page := f.Do("GET", chart, nil, theo)
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "My dog, Biscuit") {
+		t.Fatalf("emergency access reads the plan = %d, want 200 with the plan", page.Status)
+	}
+	if strings.Contains(page.Body, `href="`+chart+`/edit"`) {
+		t.Error("the plan offers emergency access an Edit link")
+	}
+	if !strings.Contains(page.Body, "read-only") {
+		t.Errorf("the plan does not say it is read-only through emergency access:\n%s", page.Body)
+	}
+	if r := f.Do("GET", chart+"/edit", nil, theo); r.Status != http.StatusNotFound || strings.Contains(r.Body, "My dog, Biscuit") {
+		t.Errorf("emergency access GET the edit form = %d, want 404", r.Status)
+	}
+	denied := 0
+	for _, e := range f.AuditRows("route.denied") {
+		if strings.Contains(e.Detail, "safety-plan/edit") && strings.Contains(e.Detail, string(auth.PermSafetyPlanEdit)) {
+			denied++
+		}
+	}
+	if denied != 1 {
+		t.Errorf("route.denied audit rows for the edit form = %d, want 1", denied)
+	}
+	if r := f.Do("POST", chart, planForm("1", clinic.PlanReasons, "Emergency-Typed-Line"), theo); r.Status != http.StatusNotFound {
+		t.Errorf("emergency access POST the plan = %d, want 404", r.Status)
+	}
+	if r := f.Do("GET", "/portal/safety-plan", nil, pat); strings.Contains(r.Body, "Emergency-Typed-Line") || !strings.Contains(r.Body, "Version 1,") {
+		t.Error("emergency access saved a version")
+	}
+	// The care team still sees Edit.
+	if r := f.Do("GET", chart, nil, f.SignIn("thea@example.org")); !strings.Contains(r.Body, `href="`+chart+`/edit"`) || strings.Contains(r.Body, "read-only") {
+		t.Error("the care team's plan lacks its Edit link or says read-only")
+	}
+}
+
+// TestSafetyPlanSavedNoticeTrustsNoURL (review finding 3): "Saved as
+// version N." shows only when N is the plan's current version and the
+// viewer saved it; a crafted ?saved= (a version that does not exist, an
+// older one, or one someone else saved) shows no notice.
+func TestSafetyPlanSavedNoticeTrustsNoURL(t *testing.T) {
+	f := webtest.NewFixture(t)
+	pat, thea := f.SignIn("pat@example.org"), f.SignIn("thea@example.org")
+	chart := "/patients/" + f.PA.ID + "/safety-plan"
+	if r := f.Do("GET", "/portal/safety-plan?saved=9", nil, pat); strings.Contains(r.Body, "Saved as") {
+		t.Error("with no plan saved, ?saved=9 says it was saved")
+	}
+	if r := f.Do("POST", "/portal/safety-plan", planForm("0", clinic.PlanReasons, "My dog, Biscuit"), pat); r.Status != http.StatusSeeOther {
+		t.Fatal(r.Status)
+	}
+	if r := f.Do("POST", chart, planForm("1", clinic.PlanReasons, "My dog, Biscuit\nThe sea"), thea); r.Status != http.StatusSeeOther {
+		t.Fatal(r.Status)
+	}
+	for _, c := range []struct{ who, path string }{
+		{pat, "/portal/safety-plan?saved=9"}, {pat, "/portal/safety-plan?saved=1"}, {pat, "/portal/safety-plan?saved=2"},
+		{thea, chart + "?saved=1"}, {thea, chart + "?saved=3"},
+	} {
+		if r := f.Do("GET", c.path, nil, c.who); r.Status != http.StatusOK || strings.Contains(r.Body, "Saved as") {
+			t.Errorf("GET %s = %d, shows a save notice it cannot vouch for", c.path, r.Status)
+		}
+	}
+	if r := f.Do("GET", chart+"?saved=2", nil, thea); !strings.Contains(r.Body, "Saved as version 2.") {
+		t.Error("thea's own save of the current version has no notice")
 	}
 }

@@ -1,8 +1,9 @@
 // kapstone's service worker (issue 17). It keeps two pages, and nothing
 // else clinical, so they open without a network: the signed-in patient's
 // safety plan and the crisis page, with the static files they need. Pages
-// are fetched from the network first; the kept copy is used only when the
-// network fails. Signing out removes this worker and its cache.
+// are fetched from the network first; the kept copy is used when the
+// network fails, answers with a server error (5xx) or is slow (WAIT).
+// Signing out removes this worker and its cache.
 "use strict";
 var CACHE = "kapstone-safety-v1";
 var PLAN = {{.Plan}};
@@ -31,24 +32,51 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+// WAIT is how long a kept page waits for the network before the kept copy
+// is shown (a hanging network must not keep a patient in distress
+// waiting); the network's answer still refreshes the copy when it comes.
+var WAIT = 3000;
+
+// networkFirst answers a kept page: from the network when it answers in
+// time and kapstone is up; else from the kept copy (the network failed, it
+// answered with a server error such as a proxy's 502 or 503, or it took
+// longer than WAIT). A redirect (to sign in) goes to the page as it is.
+// It returns the answer and the network's own work (the refreshed copy),
+// which the worker is kept alive for.
 function networkFirst(req, path, store) {
-  return fetch(req).then(function (res) {
+  var kept = function () { return caches.match(path, { cacheName: CACHE }); };
+  var network = fetch(req).then(function (res) {
     if (res.ok && !res.redirected && res.type === "basic") {
-      if (store) {
-        var copy = res.clone();
-        caches.open(CACHE).then(function (cache) { return cache.put(path, copy); });
-      } else {
+      var copy = res.clone();
+      var saved = caches.open(CACHE).then(function (cache) {
         // A page with a notice (after a save): keep the plain page.
-        caches.open(CACHE).then(function (cache) { return keep(cache, path); });
-      }
+        return store ? cache.put(path, copy) : keep(cache, path);
+      });
+      return { res: res, saved: saved };
     }
-    return res;
-  }).catch(function (err) {
-    return caches.match(path, { cacheName: CACHE }).then(function (hit) {
-      if (hit) { return hit; }
-      throw err;
+    return { res: res, saved: Promise.resolve() };
+  });
+  var answer = new Promise(function (resolve, reject) {
+    var done = false;
+    function give(res) { if (!done) { done = true; resolve(res); } }
+    var timer = setTimeout(function () {
+      kept().then(function (hit) { if (hit) { give(hit); } });
+    }, WAIT);
+    network.then(function (n) {
+      clearTimeout(timer);
+      if (n.res.status >= 500) {
+        return kept().then(function (hit) { give(hit || n.res); });
+      }
+      give(n.res);
+    }, function (err) {
+      clearTimeout(timer);
+      return kept().then(function (hit) {
+        if (hit) { give(hit); } else if (!done) { done = true; reject(err); }
+      });
     });
   });
+  var work = network.then(function (n) { return n.saved; }).catch(function () { /* offline */ });
+  return { answer: answer, work: work };
 }
 
 self.addEventListener("fetch", function (event) {
@@ -58,7 +86,9 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) { return; }
   if (PAGES.indexOf(url.pathname) >= 0) {
     // A notice in the query (?saved=2) is shown once, never kept.
-    event.respondWith(networkFirst(req, url.pathname, url.search === ""));
+    var nf = networkFirst(req, url.pathname, url.search === "");
+    event.respondWith(nf.answer);
+    event.waitUntil(nf.work);
   } else if (ASSETS.indexOf(url.pathname) >= 0) {
     event.respondWith(caches.match(url.pathname, { cacheName: CACHE }).then(function (hit) {
       return hit || fetch(req);
