@@ -132,6 +132,22 @@ func TestPortalHomeBringsItTogether(t *testing.T) {
 	if strings.Contains(home.Body, `id="home-safety-plan"`) || strings.Contains(strings.ToLower(home.Body), "coming soon") {
 		t.Error("the portal home offers a safety plan before there is one")
 	}
+	// The KAP informed consent, never signed, is asked for; once signed,
+	// no longer.
+	if !strings.Contains(home.Body, `id="home-consents"`) || !strings.Contains(home.Body, `href="/portal/consents/`+clinic.ConsentKAP+`"`) {
+		t.Error("the portal home does not ask for the unsigned KAP informed consent")
+	}
+	f.SignConsentA()
+	if r := f.Do("GET", "/portal", nil, pat); strings.Contains(r.Body, `id="home-consents"`) {
+		t.Error("the portal home still asks for a consent that holds")
+	}
+	// A new version that asks for consent again is asked for.
+	if _, err := f.St.PublishConsent(t.Context(), f.As("admin@example.org"), store.PublishInput{Kind: clinic.ConsentKAP, Body: "# KAP consent\n\nThe second version.", RequiresReconsent: true, After: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.Do("GET", "/portal", nil, pat); !strings.Contains(r.Body, "the practice has a new version and asks for your consent again") {
+		t.Error("the portal home does not ask for consent to the new version")
+	}
 	if !strings.Contains(home.Body, `id="home-messages"`) || !strings.Contains(home.Body, "Write to your care team between sessions.") {
 		t.Error("the portal home has no messages card")
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/shell"
@@ -54,7 +55,16 @@ func (s *Handlers) practiceContact(ctx context.Context) (practiceContact, error)
 	return c, nil
 }
 
+// consentPrompt is a consent the portal home asks the patient to read and
+// sign: the KAP informed consent never signed, or any kind whose newer
+// version asks for consent again (Again).
+type consentPrompt struct {
+	Kind, Title string
+	Again       bool
+}
+
 type portalData struct {
+	ToSign  []consentPrompt
 	Patient *store.Patient
 	Team    []store.TeamMember
 	Zone    string
@@ -163,6 +173,22 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 	if d.Contact, err = s.practiceContact(ctx); err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	// Consents to sign: the KAP informed consent before dosing, and any
+	// kind the practice asked everyone to consent to again. A consent the
+	// patient withdrew is theirs to give again, not to be asked for here.
+	consents, err := s.Store.PatientConsents(ctx, actor, p.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	for _, c := range consents {
+		switch {
+		case c.Status() == clinic.ConsentReconsent:
+			d.ToSign = append(d.ToSign, consentPrompt{Kind: c.Kind, Title: c.Title, Again: true})
+		case c.Kind == clinic.ConsentKAP && c.Status() == clinic.ConsentNotSigned:
+			d.ToSign = append(d.ToSign, consentPrompt{Kind: c.Kind, Title: c.Title})
+		}
 	}
 	// Messages with the care team (issue 17): how many are new.
 	if d.UnreadMessages, err = s.Store.PatientUnreadMessages(ctx, actor, p.ID); err != nil {
