@@ -127,7 +127,9 @@ func CleanContext(ctx context.Context, data []byte) (*Picture, error) {
 	}
 	// The size is the picture's as written: a GIF's first frame may be
 	// smaller than the screen its header declares.
-	if cfg, _, err = image.DecodeConfig(bytes.NewReader(clean)); err != nil {
+	// A GIF whose first frame is empty (no rows or columns) re-encodes to
+	// an empty picture: refused like an unreadable one (found by FuzzClean).
+	if cfg, _, err = image.DecodeConfig(bytes.NewReader(clean)); err != nil || cfg.Width < 1 || cfg.Height < 1 {
 		return nil, ErrUnreadable
 	}
 	return &Picture{ContentType: ct, Width: cfg.Width, Height: cfg.Height, Bytes: clean}, nil
