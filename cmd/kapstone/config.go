@@ -81,6 +81,8 @@ func (c *config) settings(cmd string) []setting {
 		"audit":   {"data-dir", "db", "audit-key", "data-key", "log-level"},
 		"keys":    {"data-dir", "db", "audit-key", "data-key", "log-level"},
 		"code":    {"data-dir"},
+		"backup":  {"data-dir", "db", "log-level"},
+		"restore": {"data-dir", "db", "audit-key", "data-key", "log-level"},
 	}[cmd]
 	var out []setting
 	for _, s := range all {

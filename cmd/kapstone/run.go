@@ -51,6 +51,8 @@ func commands() []command {
 		{"user", "Manage accounts: add, list, disable, reset-password.", runUser},
 		{"audit", "Check the audit log (verify) or sign its head now (checkpoint).", runAudit},
 		{"keys", "Data keys: show which key seals how much (status), or re-encrypt under a new key (rotate).", runKeys},
+		{"backup", "Make an encrypted, consistent backup while kapstone runs (age; -keep N for retention).", runBackup},
+		{"restore", "Restore an encrypted backup into a new data directory and verify it before use.", runRestore},
 		{"version", "Print the version and exit.", runVersion},
 	}
 }
