@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -128,10 +130,11 @@ func readManifest(t *testing.T, archive string, id age.Identity) manifest {
 	return m
 }
 
-// rewriteManifest re-packs archive with the manifest changed by edit,
-// encrypted to the backup's public key (which anyone may hold), and
-// returns the new archive's path.
-func rewriteManifest(t *testing.T, archive string, id *age.X25519Identity, edit func(*manifest)) string {
+// rewriteArchive re-packs archive with its files changed by edit (given
+// each file's name and bytes; the manifest last, after the files' sizes and
+// hashes were recomputed), encrypted to the backup's public key (which
+// anyone may hold), and returns the new archive's path.
+func rewriteArchive(t *testing.T, archive string, id *age.X25519Identity, editFile func(name string, b []byte) []byte, editManifest func(*manifest)) string {
 	t.Helper()
 	f, err := os.Open(archive)
 	if err != nil {
@@ -142,16 +145,9 @@ func rewriteManifest(t *testing.T, archive string, id *age.X25519Identity, edit 
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "forged.age")
-	of, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := age.Encrypt(of, id.Recipient())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, tw := tar.NewReader(r), tar.NewWriter(enc)
+	tr := tar.NewReader(r)
+	var m manifest
+	files := map[string][]byte{}
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -162,14 +158,30 @@ func rewriteManifest(t *testing.T, archive string, id *age.X25519Identity, edit 
 		}
 		b, _ := io.ReadAll(tr)
 		if hdr.Name == manifestName {
-			var m manifest
 			json.Unmarshal(b, &m)
-			edit(&m)
-			b, _ = json.Marshal(m)
-			hdr.Size = int64(len(b))
+			continue
 		}
-		tw.WriteHeader(hdr)
-		tw.Write(b)
+		files[hdr.Name] = editFile(hdr.Name, b)
+	}
+	for i, fe := range m.Files {
+		sum := sha256.Sum256(files[fe.Name])
+		m.Files[i].Size, m.Files[i].SHA256 = int64(len(files[fe.Name])), hex.EncodeToString(sum[:])
+	}
+	editManifest(&m)
+	out := filepath.Join(t.TempDir(), "forged.age")
+	of, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := age.Encrypt(of, id.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := tar.NewWriter(enc)
+	mb, _ := json.Marshal(m)
+	tarBytes(tw, manifestName, mb, m.CreatedAt)
+	for _, fe := range m.Files {
+		tarBytes(tw, fe.Name, files[fe.Name], m.CreatedAt)
 	}
 	if err := errors2(tw.Close(), enc.Close(), of.Close()); err != nil {
 		t.Fatal(err)
@@ -312,6 +324,7 @@ func TestBackupRestoreDrill(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut, want) {
 			t.Errorf("%s: restore = %d %q %q, want an error saying %q", name, code, out, errOut, want)
 		}
+		t.Logf("%s: %s", name, strings.TrimSpace(errOut))
 		if n := p.tableCount(t); n != 0 {
 			t.Errorf("%s: the target holds %d tables after a failed restore, want none", name, n)
 		}
@@ -338,7 +351,8 @@ func TestBackupRestoreDrill(t *testing.T) {
 	os.WriteFile(truncated, raw[:len(raw)-100], 0o600)
 	mustFail("truncated archive", "damaged", append([]string{"-identity", idFile, truncated}, p.args()...)...)
 
-	forged := rewriteManifest(t, archive, id, func(m *manifest) {
+	same := func(_ string, b []byte) []byte { return b }
+	forged := rewriteArchive(t, archive, id, same, func(m *manifest) {
 		for i := range m.Tables {
 			if m.Tables[i].Name == "patients" {
 				m.Tables[i].Rows++
@@ -346,6 +360,21 @@ func TestBackupRestoreDrill(t *testing.T) {
 		}
 	})
 	mustFail("manifest disagrees", "table patients has", append([]string{"-identity", idFile, forged}, p.args()...)...)
+	// A checkpoint line altered (and the manifest made to agree): audit verify fails.
+	forged = rewriteArchive(t, archive, id, func(name string, b []byte) []byte {
+		if name != checkpointsName {
+			return b
+		}
+		i := bytes.LastIndex(b, []byte(" head=")) + len(" head=")
+		b = bytes.Clone(b)
+		if b[i] == '0' {
+			b[i] = '1'
+		} else {
+			b[i] = '0'
+		}
+		return b
+	}, func(*manifest) {})
+	mustFail("checkpoint altered", "audit log does not verify", append([]string{"-identity", idFile, forged}, p.args()...)...)
 
 	noKeys := drillTarget{dir: t.TempDir(), dsn: p.dsn}
 	code, _, errOut = kapstone(t, append([]string{"restore", "-identity", idFile, archive}, noKeys.args()...)...)

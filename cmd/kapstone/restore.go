@@ -204,6 +204,9 @@ func checkEmptyTarget(ctx context.Context, cfg *config, pg bool) error {
 		}
 	}
 	if !pg {
+		if fi, err := os.Stat(cfg.dsn()); err == nil && fi.Size() > 0 {
+			return fmt.Errorf("refusing to restore into %s: a database is already there; restore into a new one, never over a practice's data", cfg.dsn())
+		}
 		return nil
 	}
 	db, err := sql.Open("pgx", cfg.dsn())
@@ -343,9 +346,9 @@ func verifyAudit(ctx context.Context, dsn, work string, key *audit.Key) (int64, 
 	}
 	if problem != nil {
 		if problem.Seq > 0 {
-			return n, fmt.Errorf("audit verify: first bad row %d: %s (checked %d rows)", problem.Seq, problem.Reason, n)
+			return n, fmt.Errorf("the restored audit log does not verify: first bad row %d: %s (checked %d rows)", problem.Seq, problem.Reason, n)
 		}
-		return n, fmt.Errorf("audit verify: %s (checked %d rows)", problem.Reason, n)
+		return n, fmt.Errorf("the restored audit log does not verify: %s (checked %d rows)", problem.Reason, n)
 	}
 	return n, nil
 }
@@ -385,6 +388,16 @@ func restoreSQLite(ctx context.Context, path, work string, m *manifest, key *aud
 	if err := os.Rename(tmp, path); err != nil {
 		return 0, restoreFailed("moving the verified database into place: %v", err)
 	}
+	// A write-ahead log left beside it belongs to it (closing normally folds
+	// it in and removes it).
+	for _, side := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(tmp + side); err == nil {
+			if err := os.Rename(tmp+side, path+side); err != nil {
+				os.Rename(path, tmp) // not half in place
+				return 0, restoreFailed("moving the verified database's %s file into place: %v", side, err)
+			}
+		}
+	}
 	return n, nil
 }
 
@@ -420,7 +433,7 @@ func restorePostgres(ctx context.Context, dsn, work string, m *manifest, key *au
 	}
 	var keep []string
 	for _, line := range strings.Split(string(list), "\n") {
-		if strings.Contains(line, " SCHEMA - ") {
+		if strings.Contains(line, " SCHEMA - ") || strings.Contains(line, " COMMENT - SCHEMA ") {
 			continue
 		}
 		keep = append(keep, line)
