@@ -46,7 +46,7 @@ The archive holds no keys. Before restoring, copy from their offline copies:
 // restoreKeyFiles are the only files a restore target may already hold.
 var restoreKeyFiles = []string{"audit-key.pem", "data-key"}
 
-// restoreError is a restore that failed with nothing restored.
+// restoreFailed returns the error of a restore that failed with nothing restored.
 func restoreFailed(format string, args ...any) error {
 	return fmt.Errorf("restore failed, nothing was restored: "+format, args...)
 }
@@ -215,15 +215,15 @@ func checkEmptyTarget(ctx context.Context, cfg *config, pg bool) error {
 	}
 	defer db.Close()
 	var n int
-	var schema string
+	var schema sql.NullString
 	if err := db.QueryRowContext(ctx, `SELECT current_schema(), (SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema())`).Scan(&schema, &n); err != nil {
 		return fmt.Errorf("cannot reach the target database: %v", err)
 	}
-	if schema == "" {
+	if schema.String == "" {
 		return fmt.Errorf("the target database has no schema to restore into (its search_path names none that exists); create it first")
 	}
 	if n > 0 {
-		return fmt.Errorf("refusing to restore into schema %s: it already holds %d tables; restore into an empty database or schema, never over a practice's data", schema, n)
+		return fmt.Errorf("refusing to restore into schema %s: it already holds %d tables; restore into an empty database or schema, never over a practice's data", schema.String, n)
 	}
 	return nil
 }
