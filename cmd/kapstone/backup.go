@@ -7,17 +7,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math/bits"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,8 +58,9 @@ type manifest struct {
 	Files      []fileEntry `json:"files"`
 }
 
-// tableSum is one table's row count and checksum: the SHA-256 of its rows'
-// hashes, sorted, so it does not depend on the order rows are read in.
+// tableSum is one table's row count and checksum: the SHA-256 of its
+// columns, its row count and the sum of its rows' hashes, so it does not
+// depend on the order rows are read in.
 type tableSum struct {
 	Name   string `json:"name"`
 	Rows   int64  `json:"rows"`
@@ -491,7 +493,11 @@ func tableSumOf(ctx context.Context, q querier, name string) (tableSum, error) {
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	var hashes [][32]byte
+	// The rows' hashes are added up modulo 2^256 (a multiset hash): the
+	// sum does not depend on the order rows come in, and memory stays flat
+	// however large the table.
+	var sum [4]uint64
+	var n int64
 	var buf bytes.Buffer
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
@@ -501,18 +507,20 @@ func tableSumOf(ctx context.Context, q querier, name string) (tableSum, error) {
 		for _, v := range vals {
 			writeValue(&buf, v)
 		}
-		hashes = append(hashes, sha256.Sum256(buf.Bytes()))
+		rh := sha256.Sum256(buf.Bytes())
+		var carry uint64
+		for i := 3; i >= 0; i-- {
+			sum[i], carry = bits.Add64(sum[i], binary.BigEndian.Uint64(rh[i*8:]), carry)
+		}
+		n++
 	}
 	if err := rows.Err(); err != nil {
 		return tableSum{}, err
 	}
-	slices.SortFunc(hashes, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
 	h := sha256.New()
-	h.Write([]byte(strings.Join(cols, ",") + "\n"))
-	for _, r := range hashes {
-		h.Write(r[:])
-	}
-	return tableSum{Name: name, Rows: int64(len(hashes)), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	fmt.Fprintf(h, "%s\n%d\n", strings.Join(cols, ","), n)
+	binary.Write(h, binary.BigEndian, sum)
+	return tableSum{Name: name, Rows: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // writeValue writes v unambiguously: a type letter, a length, the bytes.

@@ -475,3 +475,45 @@ func TestBackupUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestTableSums: a table's checksum does not depend on the order of its
+// rows, and changes with any value, a value moved to another column, a
+// NULL for an empty string, or a row added.
+func TestTableSums(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite3", sqliteRawDSN(filepath.Join(t.TempDir(), "t.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sumOf := func(rows ...[2]any) tableSum {
+		t.Helper()
+		mustExec(t, db, `DROP TABLE IF EXISTS x`)
+		mustExec(t, db, `CREATE TABLE x (a TEXT, b TEXT)`)
+		for _, r := range rows {
+			mustExec(t, db, `INSERT INTO x (a, b) VALUES (?, ?)`, r[0], r[1])
+		}
+		s, err := tableSums(ctx, db, store.EngineSQLite)
+		if err != nil || len(s) != 1 {
+			t.Fatalf("tableSums = %v, %v", s, err)
+		}
+		return s[0]
+	}
+	base := sumOf([2]any{"1", "one"}, [2]any{"2", "two"})
+	if got := sumOf([2]any{"2", "two"}, [2]any{"1", "one"}); got != base {
+		t.Errorf("rows in another order: %v, want %v", got, base)
+	}
+	if sumOf([2]any{"1", ""}).SHA256 == sumOf([2]any{"1", nil}).SHA256 {
+		t.Error("a NULL and an empty string give the same checksum")
+	}
+	for name, rows := range map[string][][2]any{
+		"a value changed": {{"1", "one"}, {"2", "twO"}},
+		"values swapped":  {{"one", "1"}, {"2", "two"}},
+		"split moved":     {{"1o", "ne"}, {"2", "two"}},
+		"a row added":     {{"1", "one"}, {"2", "two"}, {"2", "two"}},
+	} {
+		if got := sumOf(rows...); got.SHA256 == base.SHA256 {
+			t.Errorf("%s: checksum unchanged", name)
+		}
+	}
+}
