@@ -148,10 +148,16 @@ func (s *Store) listenOnce(ctx context.Context, onChange func()) (listened bool,
 		if err != nil {
 			return true, err
 		}
-		from, id, _ := strings.Cut(n.Payload, " ")
-		if from != schema || id == s.instance {
-			continue
+		if forOtherInstance(n.Payload, schema, s.instance) {
+			onChange()
 		}
-		onChange()
 	}
+}
+
+// forOtherInstance reports whether an announcement's payload (schema,
+// space, instance id) is about the database schema this listener serves
+// and was made by another instance than its own.
+func forOtherInstance(payload, schema, instance string) bool {
+	from, id, ok := strings.Cut(payload, " ")
+	return ok && from == schema && id != instance
 }
