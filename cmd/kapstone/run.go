@@ -366,6 +366,18 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 		stopJobs()
 		<-jobsDone
 	}()
+	// Changes other instances on the same PostgreSQL save to what visitors
+	// see empty this one's page cache at once (nothing to hear on SQLite).
+	listenCtx, stopListen := context.WithCancel(context.Background())
+	listenDone := make(chan struct{})
+	go func() {
+		defer close(listenDone)
+		srv.ListenForChanges(listenCtx)
+	}()
+	defer func() {
+		stopListen()
+		<-listenDone
+	}()
 	maintDone := make(chan struct{})
 	maintCtx, stopMaint := context.WithCancel(context.Background())
 	go func() {

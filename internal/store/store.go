@@ -29,6 +29,9 @@ type Store struct {
 	key  *audit.Key    // signs audit rows
 	keys *seal.Keyring // seals data at rest (psychotherapy notes, TOTP secrets)
 
+	dsn      string // what Open was given: the change listener connects with it (notify.go)
+	instance string // names this store in its change announcements, so it skips its own
+
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -47,7 +50,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	s := &Store{d: d, w: w, r: r, Now: time.Now}
+	s := &Store{d: d, w: w, r: r, dsn: dsn, instance: NewID(), Now: time.Now}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if err := s.ping(pctx); err != nil {

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -18,9 +19,13 @@ import (
 //
 // A kept page lives at most publicCacheTTL, and until the next scheduled
 // blog post goes live; a change a staff member saves to something visitors
-// see empties the cache on the instance that took it, so an edit shows at
-// once there and within the TTL on the others. A page being made while a
-// change is saved is not kept (a generation count).
+// see empties the cache on the instance that took it, and, on PostgreSQL,
+// is announced to the other instances on the database, which empty theirs
+// as soon as they hear it (ListenForChanges): an edit shows at once on
+// every instance. An instance that cannot hear announcements (its listener
+// lost its connection) falls back to the TTL, and empties its cache once
+// it hears again. A page being made while a change is saved is not kept (a
+// generation count).
 const publicCacheTTL = time.Minute
 
 // publicCacheMax bounds the number of pages kept (the blog's list and tag
@@ -218,8 +223,27 @@ func (s *App) ForgetOnChange(h http.Handler) http.Handler {
 		h.ServeHTTP(sw, r)
 		if SessionFrom(r.Context()) != nil && sw.status < 400 {
 			s.PublicPages.Clear()
+			// The change is committed: tell the other instances before
+			// this request ends, even if its client has gone.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+			defer cancel()
+			if err := s.Store.AnnouncePublicChange(ctx); err != nil {
+				s.Log.Warn("could not tell other instances to empty their page caches; they catch up within the cache time",
+					"request_id", RequestID(r.Context()), "err", err.Error())
+			}
 		}
 	})
+}
+
+// ListenForChanges empties this instance's public page cache and forgets
+// the practice's name whenever another instance on the same PostgreSQL
+// database announces a change visitors see (ForgetOnChange), until ctx
+// ends. On SQLite it returns at once: there is one instance.
+func (s *App) ListenForChanges(ctx context.Context) error {
+	return s.Store.ListenPublicChanges(ctx, func() {
+		s.PublicPages.Clear()
+		s.ForgetPracticeName()
+	}, s.Log)
 }
 
 // changesPublicPages reports whether a POST to path can change a page
