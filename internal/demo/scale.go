@@ -2,9 +2,13 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -366,3 +370,40 @@ func scaleNote(r *rand.Rand, kind string) (string, map[string]string) {
 }
 
 func clampInt(v, lo, hi int) int { return max(lo, min(hi, v)) }
+
+// ScaleFile is the name of the file, in the data directory, that says how
+// many patients Scale added and their shared portal password.
+const ScaleFile = "demo-scale.json"
+
+// ScaleInfo is what ScaleFile holds.
+type ScaleInfo struct {
+	Patients   int    `json:"patients"`
+	Password   string `json:"password"`
+	FirstEmail string `json:"first_email"`
+	LastEmail  string `json:"last_email"`
+}
+
+// WriteScaleInfo writes ScaleFile in dir (whole or not at all).
+func WriteScaleInfo(dir string, info ScaleInfo) error {
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, ScaleFile)
+	if err := os.WriteFile(path+".tmp", append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(path+".tmp", path)
+}
+
+// ReadScaleInfo reads ScaleFile in dir; ok is false when there is none.
+func ReadScaleInfo(dir string) (info ScaleInfo, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, ScaleFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return info, false, nil
+	}
+	if err != nil {
+		return info, false, err
+	}
+	return info, true, json.Unmarshal(b, &info)
+}

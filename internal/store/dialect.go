@@ -391,8 +391,9 @@ func (d *dialect) migrationDir() string {
 
 // bulkCacheKiB is the page cache SQLite's writer uses while the demo seeds
 // in bulk (store.SeedBulk), so a large transaction's pages are written
-// once, at commit, and not spilled to the log on the way.
-const bulkCacheKiB = 256 << 10
+// once, at commit, and not spilled to the log on the way. The driver gives
+// each connection 256 MB in all (more panics with "out of memory").
+const bulkCacheKiB = 64 << 10
 
 // bulkBegin sets up tx for a large seeding transaction and returns the
 // statement that puts the engine back as it was (run after commit, outside
