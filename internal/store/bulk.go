@@ -108,7 +108,13 @@ func (s *Store) SeedBulk(ctx context.Context, actor Actor, n int, next func(i in
 	// written: on two cores, generation and SQLite each have one.
 	chunks := make(chan *bulk, 1)
 	gctx, stop := context.WithCancel(ctx)
-	defer stop()
+	defer func() {
+		// The maker has stopped (chunks closed) before SeedBulk returns,
+		// so next is never called after.
+		stop()
+		for range chunks {
+		}
+	}()
 	go func() {
 		defer close(chunks)
 		for start := 0; start < n; start += bulkChunk {
