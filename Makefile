@@ -83,9 +83,18 @@ fuzz:
 	done; \
 	echo "fuzz: $$n targets ran, $(FUZZTIME) each"
 
-# Benchmarks compare each measured path with a baseline measured in the same run.
+# Benchmarks compare each measured path with a baseline measured in the same run:
+# the Go benchmarks, then the load generator (kapstone loadtest: real demo
+# servers grown with demo -scale to 1,000 and 10,000 patients, driven over
+# loopback beside a bare net/http server sending the same bytes; on
+# PostgreSQL too when KAPSTONE_TEST_POSTGRES is set). It prints each issue 18
+# target with MET or MISSED, and fails only on failed requests. Smaller runs:
+# make bench LOADTEST='-patients 100,1000 -duration 2s -rss-clients 16'.
+LOADTEST ?=
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	$(GO) run ./cmd/kapstone loadtest $(LOADTEST)
 
 run:
 	$(GO) run ./cmd/kapstone demo

@@ -75,7 +75,7 @@ func (c *config) settings(cmd string) []setting {
 	}
 	keep := map[string][]string{
 		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "trusted-proxies", "smtp-url", "mail-from", "audit-key", "data-key", "log-level"},
-		"demo":    {"addr", "data-dir", "country", "log-level"}, // its keys live in its data directory
+		"demo":    {"addr", "data-dir", "db", "country", "log-level"}, // its keys live in its data directory
 		"migrate": {"data-dir", "db", "audit-key", "data-key", "log-level"},
 		"user":    {"addr", "data-dir", "db", "public-url", "audit-key", "data-key", "log-level"},
 		"audit":   {"data-dir", "db", "audit-key", "data-key", "log-level"},

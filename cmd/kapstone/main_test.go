@@ -449,7 +449,7 @@ func TestLeakedKeyRefused(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"serve", "-h"}, {"demo", "-h"}, {"migrate", "-h"}, {"version", "-h"}} {
+	for _, args := range [][]string{{"help"}, {"serve", "-h"}, {"demo", "-h"}, {"migrate", "-h"}, {"loadtest", "-h"}, {"version", "-h"}} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), append([]string{"kapstone"}, args...), func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
 		if code := exitCode(err, &stderr); code != 0 {

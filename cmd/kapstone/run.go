@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,6 +54,7 @@ func commands() []command {
 		{"keys", "Data keys: show which key seals how much (status), or re-encrypt under a new key (rotate).", runKeys},
 		{"backup", "Make an encrypted, consistent backup while kapstone runs (age; -keep N for retention).", runBackup},
 		{"restore", "Restore an encrypted backup into a new data directory and verify it before use.", runRestore},
+		{"loadtest", "Measure real demo servers under concurrent load beside a bare net/http baseline (make bench).", runLoadtest},
 		{"version", "Print the version and exit.", runVersion},
 	}
 }
@@ -229,9 +231,22 @@ func runServe(ctx context.Context, args []string, env *runEnv) error {
 }
 
 func runDemo(ctx context.Context, args []string, env *runEnv) error {
-	cfg, err := parseConfig("demo", args, env.getenv, env.stdout, "Serve a demo practice, seeded with invented staff and patients, on a SQLite\ndatabase in a new temporary directory (or -data-dir), and print the logins.\nThe logins are also written to demo-logins.json in the data directory.")
+	var scale int
+	cfg, rest, err := parseConfigExtra("demo", args, env.getenv, env.stdout, "Serve a demo practice, seeded with invented staff and patients, on a SQLite\n"+
+		"database in a new temporary directory (or -data-dir), or on the database -db\nnames (an empty one), and print the logins.\n"+
+		"The logins are also written to demo-logins.json in the data directory.\n"+
+		"-scale N adds N more invented patients with years of history (for load tests);\ntheir shared portal password is written to "+demo.ScaleFile+".",
+		func(fs *flag.FlagSet) {
+			fs.IntVar(&scale, "scale", 0, "add this many invented patients with years of history (e.g. 10000)")
+		})
 	if err != nil {
 		return err
+	}
+	if len(rest) > 0 {
+		return &usageError{fmt.Sprintf("kapstone demo: unexpected argument %q; run 'kapstone demo -h' for the flags", rest[0])}
+	}
+	if scale < 0 || scale > 1_000_000 {
+		return &usageError{fmt.Sprintf("kapstone demo: -scale %d must be from 0 to 1000000", scale)}
 	}
 	ln, err := listen(cfg.Addr)
 	if err != nil {
@@ -243,7 +258,9 @@ func runDemo(ctx context.Context, args []string, env *runEnv) error {
 			return fmt.Errorf("cannot create a temporary data directory: %v", err)
 		}
 	}
-	cfg.DB = "" // the demo always runs on SQLite in its data directory
+	// The demo runs on SQLite in its data directory unless -db (or
+	// KAPSTONE_DB) names a database: Seed refuses one that holds accounts
+	// the demo did not make.
 	log := newLogger(env.stderr, cfg.LogLevel)
 	st, err := openStore(ctx, &cfg, log)
 	if err != nil {
@@ -255,6 +272,11 @@ func runDemo(ctx context.Context, args []string, env *runEnv) error {
 		return err
 	}
 	w := env.stdout
+	if scale > 0 {
+		if err := demoScale(ctx, st, cfg.DataDir, scale, w); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(w, "kapstone demo: %s\n", demo.PracticeName)
 	fmt.Fprintf(w, "data directory: %s\n", cfg.DataDir)
 	fmt.Fprintf(w, "logins (also in %s):\n", demo.LoginsFile)
@@ -275,6 +297,9 @@ func runDemo(ctx context.Context, args []string, env *runEnv) error {
 	}
 	fmt.Fprintf(w, "No authenticator app? Codes: %s EMAIL (no EMAIL: every staff login), in another terminal.\n", codeCmd)
 	fmt.Fprintln(w, "Patients sign in with email and password. Jordan Lee and Riley Chen share the prescriber; Avery Brooks has no portal account yet.")
+	if info, ok, err := demo.ReadScaleInfo(cfg.DataDir); err == nil && ok {
+		fmt.Fprintf(w, "The %d scaled patients (%s to %s) sign in with the password %s.\n", info.Patients, info.FirstEmail, info.LastEmail, info.Password)
+	}
 	return serveOn(ctx, ln, &cfg, st, log, env)
 }
 

@@ -388,3 +388,33 @@ func (d *dialect) timestampType() string {
 func (d *dialect) migrationDir() string {
 	return "migrations/" + d.name
 }
+
+// bulkCacheKiB is the page cache SQLite's writer uses while the demo seeds
+// in bulk (store.SeedBulk), so a large transaction's pages are written
+// once, at commit, and not spilled to the log on the way. The driver gives
+// each connection 256 MB in all (more panics with "out of memory").
+const bulkCacheKiB = 64 << 10
+
+// bulkBegin sets up tx for a large seeding transaction and returns the
+// statement that puts the engine back as it was (run after commit, outside
+// any transaction). SQLite: a larger page cache on the writer's connection.
+// PostgreSQL: this transaction's commit does not wait for the disk (the
+// demo's data, seeded again on a new database if lost).
+func (d *dialect) bulkBegin(ctx context.Context, tx *sql.Tx) (restore string, err error) {
+	if d.name == EnginePostgres {
+		_, err = tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`)
+		return "", err
+	}
+	_, err = tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, bulkCacheKiB))
+	return `PRAGMA cache_size = -2000`, err
+}
+
+// bulkTime is t (in UTC, at microsecond precision) as a bulk insert binds
+// it: on SQLite the text the driver would store (sqliteTimeLayout), made
+// by the caller; on PostgreSQL the time itself.
+func (d *dialect) bulkTime(t time.Time) any {
+	if d.name == EngineSQLite {
+		return t.Format(sqliteTimeLayout)
+	}
+	return t
+}
