@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 )
@@ -152,5 +153,60 @@ func TestCaseloadScoresPageOnly(t *testing.T) {
 	}
 	if got, err := f.s.CaseloadScores(ctx, f.therapist, "phq9", nil); err != nil || len(got) != 0 {
 		t.Errorf("an empty page's scores = %v, %v", got, err)
+	}
+}
+
+// TestFindAuditKeyset: the audit log paged by key (After, then Before
+// back) lists every row once, in both sort orders, the same rows as one
+// read of the whole log.
+func TestFindAuditKeyset(t *testing.T) {
+	f := newOutcomeFixture(t)
+	ctx := context.Background()
+	for i := range 12 {
+		f.patient(t, fmt.Sprintf("Audit Person %d", i))
+	}
+	for _, sort := range []string{"newest", "oldest"} {
+		all, _, err := f.s.FindAudit(ctx, f.admin, store.AuditFilter{Sort: sort, Action: "patient.", Limit: 500})
+		if err != nil || len(all) < 12 {
+			t.Fatalf("%s: the whole log = %d rows, %v", sort, len(all), err)
+		}
+		seqs := func(es []audit.Event) (out []int64) {
+			for _, e := range es {
+				out = append(out, e.Seq)
+			}
+			return out
+		}
+		var got []audit.Event
+		var after int64
+		for {
+			page, more, err := f.s.FindAudit(ctx, f.admin, store.AuditFilter{Sort: sort, Action: "patient.", Limit: 5, After: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, page...)
+			if !more {
+				break
+			}
+			after = page[len(page)-1].Seq
+		}
+		if !slices.Equal(seqs(got), seqs(all)) {
+			t.Errorf("%s: paged by key %v, want %v", sort, seqs(got), seqs(all))
+		}
+		// Back from the last page.
+		back := all[len(all)-2:]
+		for before := back[0].Seq; ; {
+			page, more, err := f.s.FindAudit(ctx, f.admin, store.AuditFilter{Sort: sort, Action: "patient.", Limit: 5, Before: before})
+			if err != nil {
+				t.Fatal(err)
+			}
+			back = append(slices.Clone(page), back...)
+			if !more {
+				break
+			}
+			before = page[0].Seq
+		}
+		if !slices.Equal(seqs(back), seqs(all)) {
+			t.Errorf("%s: paged back by key %v, want %v", sort, seqs(back), seqs(all))
+		}
 	}
 }
