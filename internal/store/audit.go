@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -204,6 +205,12 @@ type AuditFilter struct {
 	Sort      string
 	Offset    int
 	Limit     int
+	// After and Before page by key (the log grows by the thousand a day,
+	// so a deep page must cost what the first does): After reads the rows
+	// that follow the row with seq After in Sort's order, Before the rows
+	// that come before the row with seq Before (still in Sort's order).
+	// Either one overrides Offset.
+	After, Before int64
 }
 
 // detail is f as an audit row's detail: the filter's ids, action, dates,
@@ -231,6 +238,12 @@ func (f AuditFilter) detail() string {
 	add("to", day(f.To))
 	add("sort", f.Sort)
 	add("offset", strconv.Itoa(f.Offset))
+	if f.After > 0 {
+		add("after", strconv.FormatInt(f.After, 10))
+	}
+	if f.Before > 0 {
+		add("before", strconv.FormatInt(f.Before, 10))
+	}
 	return b.String()
 }
 
@@ -242,7 +255,8 @@ var auditSorts = map[string]string{
 // AuditSorts lists the sort keys FindAudit accepts.
 func AuditSorts() []string { return []string{"newest", "oldest"} }
 
-// FindAudit returns audit rows matching f and whether more follow, if
+// FindAudit returns audit rows matching f and whether more follow (with
+// f.Before: whether more come before), if
 // actor may read the audit log (auth.PermAuditLog: administrators); anyone
 // else is ENotFound. An unknown sort key is EInvalid: sort keys come from an
 // allow-list, never from SQL text. The look is itself audited, in the same
@@ -292,6 +306,23 @@ func (s *Store) FindAudit(ctx context.Context, actor Actor, f AuditFilter) ([]au
 	if !f.To.IsZero() {
 		add("at < $%d", f.To)
 	}
+	backward := false
+	if f.After > 0 || f.Before > 0 {
+		newest := order == auditSorts["newest"]
+		switch {
+		case f.After > 0 && newest:
+			add("seq < $%d", f.After)
+		case f.After > 0:
+			add("seq > $%d", f.After)
+		case newest:
+			add("seq > $%d", f.Before)
+			order, backward = auditSorts["oldest"], true
+		default:
+			add("seq < $%d", f.Before)
+			order, backward = auditSorts["newest"], true
+		}
+		f.Offset = 0
+	}
 	q := `SELECT seq, at, actor_id, actor_role, action, outcome, patient_id, object_type, object_id, client_addr, request_id, detail, prev_hash, hash, sig FROM audit_events`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -308,6 +339,9 @@ func (s *Store) FindAudit(ctx context.Context, actor Actor, f AuditFilter) ([]au
 	more := len(out) > f.Limit
 	if more {
 		out = out[:f.Limit]
+	}
+	if backward {
+		slices.Reverse(out)
 	}
 	return out, more, err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,13 +156,20 @@ func (s *Store) Outcomes(ctx context.Context, actor Actor, action string, instru
 	return out, w, err
 }
 
-// CaseloadScores returns, for each patient on actor's care teams, their
-// completed scores on instrument in their latest course, oldest first, in
-// one query (for the caseload's sparklines). The caseload read is audited
-// by ListPatients.
-func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument string) (map[string][]measure.Point, error) {
+// CaseloadSparkPoints is how many of a patient's latest scores a caseload
+// row's sparkline shows.
+const CaseloadSparkPoints = 26
+
+// CaseloadScores returns, for each of patientIDs (a caseload page's) on
+// actor's care teams, their latest CaseloadSparkPoints completed scores on
+// instrument in their latest course, oldest first (the last is their
+// latest score), for the caseload's sparklines. It reads those patients'
+// check-ins only (checkins_patient), in one statement per
+// MaxCaseloadBatch patients, however large the practice. The caseload
+// read is audited by PagePatients.
+func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument string, patientIDs []string) (map[string][]measure.Point, error) {
 	out := map[string][]measure.Point{}
-	if !actor.may(auth.PermCaseload) {
+	if !actor.may(auth.PermCaseload) || len(patientIDs) == 0 {
 		return out, nil
 	}
 	err := s.read(ctx, func(tx *Tx) error {
@@ -169,20 +177,31 @@ func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument stri
 			patientID string
 			measure.Point
 		}
-		scores, err := queryAll(ctx, tx, func(row scanner) (p point, err error) {
-			err = row.Scan(&p.patientID, &p.Total, &p.At)
-			p.At = p.At.UTC()
-			return p, err
-		}, `SELECT c.patient_id, c.total, c.completed_at FROM checkins c
-			JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
-			WHERE c.instrument = $2 AND c.status = 'complete'
-			AND NOT EXISTS (SELECT 1 FROM courses k JOIN courses l ON l.patient_id = k.patient_id AND l.number > k.number WHERE k.id = c.course_id)
-			ORDER BY c.patient_id, c.completed_at`, actor.UserID, instrument)
-		if err != nil {
-			return err
-		}
-		for _, p := range scores {
-			out[p.patientID] = append(out[p.patientID], p.Point)
+		for ids := range slices.Chunk(patientIDs, MaxCaseloadBatch) {
+			args := []any{actor.UserID, instrument}
+			in := make([]string, len(ids))
+			for i, id := range ids {
+				args = append(args, id)
+				in[i] = "$" + strconv.Itoa(len(args))
+			}
+			scores, err := queryAll(ctx, tx, func(row scanner) (p point, err error) {
+				err = row.Scan(&p.patientID, &p.Total, &p.At)
+				p.At = p.At.UTC()
+				return p, err
+			}, `SELECT patient_id, total, completed_at FROM (
+				SELECT c.patient_id, c.total, c.completed_at,
+					row_number() OVER (PARTITION BY c.patient_id ORDER BY c.completed_at DESC, c.id DESC) AS n
+				FROM checkins c
+				JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
+				WHERE c.patient_id IN (`+strings.Join(in, ", ")+`) AND c.instrument = $2 AND c.status = 'complete'
+				AND NOT EXISTS (SELECT 1 FROM courses k JOIN courses l ON l.patient_id = k.patient_id AND l.number > k.number WHERE k.id = c.course_id)
+			) x WHERE n <= `+strconv.Itoa(CaseloadSparkPoints)+` ORDER BY patient_id, completed_at`, args...)
+			if err != nil {
+				return err
+			}
+			for _, p := range scores {
+				out[p.patientID] = append(out[p.patientID], p.Point)
+			}
 		}
 		return nil
 	})

@@ -177,7 +177,7 @@ func TestOutcomesPerCourse(t *testing.T) {
 		m.Checkins[2].ID != c2.ID || m.Checkins[2].CourseID == m.Checkins[0].CourseID || m.Checkins[3].CourseID != m.Checkins[2].CourseID {
 		t.Errorf("check-in courses = %+v; want the first two in one course, the last two in another", m.Checkins)
 	}
-	scores, err := f.s.CaseloadScores(ctx, f.therapist, "phq9")
+	scores, err := f.s.CaseloadScores(ctx, f.therapist, "phq9", []string{twice.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -390,21 +391,21 @@ type PatientFilter struct {
 	Stage clinic.Stage
 }
 
-// ListPatients returns the patients actor may see, matching f: their
-// care-team patients for a clinician, every patient for an admin
-// (administration only), by name. Audited as one read of the list.
-func (s *Store) ListPatients(ctx context.Context, actor Actor, f PatientFilter) ([]*Patient, error) {
+// patientScope is the FROM and WHERE of the patients actor may list,
+// matching f: their care-team patients for a clinician, every patient for
+// an admin (administration only). The placeholders it uses are args.
+func patientScope(actor Actor, f PatientFilter) (string, []any, error) {
 	var q string
 	var args []any
 	switch {
 	case actor.may(auth.PermCaseload):
-		q = `SELECT ` + patientColumns + ` FROM patients p JOIN care_team t ON t.patient_id = p.id
+		q = ` FROM patients p JOIN care_team t ON t.patient_id = p.id
 			WHERE t.user_id = $1 AND t.removed_at IS NULL AND p.archived_at IS NULL`
 		args = []any{actor.UserID}
 	case actor.may(auth.PermDirectory):
-		q = `SELECT ` + patientColumns + ` FROM patients p WHERE p.archived_at IS NULL`
+		q = ` FROM patients p WHERE p.archived_at IS NULL`
 	default:
-		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+		return "", nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	if f.Query = strings.TrimSpace(f.Query); f.Query != "" {
 		args = append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
@@ -414,12 +415,123 @@ func (s *Store) ListPatients(ctx context.Context, actor Actor, f PatientFilter) 
 		args = append(args, string(f.Stage))
 		q += fmt.Sprintf(` AND p.stage = $%d`, len(args))
 	}
-	q += ` ORDER BY lower(p.display_name), p.id`
+	return q, args, nil
+}
+
+// ListPatients returns the patients actor may see, matching f: their
+// care-team patients for a clinician, every patient for an admin
+// (administration only), by name. Audited as one read of the list. It
+// returns every match: pages use PagePatients.
+func (s *Store) ListPatients(ctx context.Context, actor Actor, f PatientFilter) ([]*Patient, error) {
+	scope, args, err := patientScope(actor, f)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + patientColumns + scope + ` ORDER BY lower(p.display_name), p.id`
 	var out []*Patient
-	err := s.write(ctx, func(tx *Tx) error {
+	err = s.write(ctx, func(tx *Tx) error {
 		var err error
 		if out, err = queryAll(ctx, tx, scanPatient, q, args...); err != nil {
 			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "patient.list", ObjectType: "patient"})
+	})
+	return out, err
+}
+
+// CaseloadPageSize is how many patients one caseload page shows.
+const CaseloadPageSize = 50
+
+// PatientPage is one page of the patients actor may list.
+type PatientPage struct {
+	Patients []*Patient
+	// Total is how many patients match the filter, on every page.
+	Total int
+	// Next is the patient id to pass as After for the following page, and
+	// Prev the one to pass as Before for the page before; "" when there
+	// is none.
+	Next, Prev string
+}
+
+// PageKey says which page of a list to read: the rows after the row with
+// id After, or (when Before is set) the rows before the row with id
+// Before, at most Limit of them (CaseloadPageSize when 0). Both empty: the
+// first page. A key that names no row (since archived) reads the first
+// page. The key is an id, never a name, so no PHI is put in a URL.
+type PageKey struct {
+	After, Before string
+	Limit         int
+}
+
+// PagePatients is ListPatients a page at a time, in the same order (by
+// lower(display_name), then id), with keyset paging (the next page starts
+// after the last row shown, never an OFFSET, so a page costs the same on
+// page 1 and page 200, and a patient added meanwhile shifts nothing), and
+// the count of every match. Audited as one read of the list.
+func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, k PageKey) (*PatientPage, error) {
+	scope, args, err := patientScope(actor, f)
+	if err != nil {
+		return nil, err
+	}
+	limit := k.Limit
+	if limit <= 0 {
+		limit = CaseloadPageSize
+	}
+	out := &PatientPage{}
+	err = s.write(ctx, func(tx *Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*)`+scope, args...).Scan(&out.Total); err != nil {
+			return err
+		}
+		key, backward := k.After, false
+		if k.Before != "" {
+			key, backward = k.Before, true
+		}
+		var name string
+		if key != "" {
+			err := tx.QueryRow(ctx, `SELECT lower(display_name) FROM patients WHERE id = $1`, key).Scan(&name)
+			if errors.Is(err, sql.ErrNoRows) {
+				key, backward = "", false
+			} else if err != nil {
+				return err
+			}
+		}
+		q, a := `SELECT `+patientColumns+scope, slices.Clone(args)
+		order := ` ORDER BY lower(p.display_name), p.id`
+		if key != "" {
+			cmp := ">"
+			if backward {
+				cmp, order = "<", ` ORDER BY lower(p.display_name) DESC, p.id DESC`
+			}
+			a = append(a, name, key)
+			q += fmt.Sprintf(` AND (lower(p.display_name) %s $%d OR (lower(p.display_name) = $%d AND p.id %s $%d))`, cmp, len(a)-1, len(a)-1, cmp, len(a))
+		}
+		list, err := queryAll(ctx, tx, scanPatient, q+order+fmt.Sprintf(` LIMIT %d`, limit+1), a...)
+		if err != nil {
+			return err
+		}
+		more := len(list) > limit
+		if more {
+			list = list[:limit]
+		}
+		if backward {
+			slices.Reverse(list)
+		}
+		out.Patients = list
+		if len(list) > 0 {
+			switch {
+			case backward:
+				out.Next = list[len(list)-1].ID
+				if more {
+					out.Prev = list[0].ID
+				}
+			default:
+				if more {
+					out.Next = list[len(list)-1].ID
+				}
+				if key != "" {
+					out.Prev = list[0].ID
+				}
+			}
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "patient.list", ObjectType: "patient"})
 	})

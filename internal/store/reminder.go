@@ -137,16 +137,22 @@ func (s *Store) reminderToSend(ctx context.Context, payload string, checkins boo
 	return out, err
 }
 
-// RemindersOn says whether the patient actor gets reminder emails.
+// RemindersOn says whether the patient actor gets reminder emails. A
+// patient account without a patient record (or whose record is archived)
+// is answered ENotFound, never a bare "no rows".
 func (s *Store) RemindersOn(ctx context.Context, actor Actor) (bool, error) {
 	if !actor.may(auth.PermPortal) {
 		return false, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var off sql.NullTime
 	err := s.read(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT reminders_off_at FROM patients WHERE user_id = $1`, actor.UserID).Scan(&off)
+		err := tx.QueryRow(ctx, `SELECT reminders_off_at FROM patients WHERE user_id = $1 AND archived_at IS NULL`, actor.UserID).Scan(&off)
+		if errors.Is(err, sql.ErrNoRows) {
+			return clinic.Errorf(clinic.ENotFound, "We could not find your patient record.")
+		}
+		return err
 	})
-	return !off.Valid, err
+	return err == nil && !off.Valid, err
 }
 
 // SetReminders turns the patient actor's reminder emails on or off.

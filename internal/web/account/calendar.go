@@ -19,9 +19,14 @@ import (
 func (s *Handlers) accountSections(r *http.Request, d *accountData) error {
 	u := shell.SessionFrom(r.Context()).User
 	if auth.Can(u.Role, auth.RelNone, auth.PermPortal) {
-		d.Patient = true
 		on, err := s.Store.RemindersOn(r.Context(), s.Actor(r))
-		d.RemindersOn = on
+		if clinic.ErrorCode(err) == clinic.ENotFound {
+			// A patient account with no patient record (not linked yet,
+			// or archived): no reminders to turn on or off, the rest of
+			// the account page as usual.
+			return nil
+		}
+		d.Patient, d.RemindersOn = true, on
 		return err
 	}
 	if !auth.Can(u.Role, auth.RelNone, auth.PermCaseload) {

@@ -243,6 +243,10 @@ func (s *Handlers) Audit(w http.ResponseWriter, r *http.Request) {
 	d := auditData{Filter: f, Sorts: store.AuditSorts(), Page: page}
 	fe := clinic.FieldErrors{}
 	sf := store.AuditFilter{PatientID: f.Patient, ActorID: f.Actor, Action: f.Action, Sort: f.Sort, Offset: (page - 1) * AuditPageSize, Limit: AuditPageSize}
+	// The pager's links carry the key of the row a page starts after (or
+	// ends before): keyset paging, so page 500 costs what page 1 does.
+	sf.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
+	sf.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
 	// Days are the practice's, the zone the log's times are shown in.
 	loc, _ := s.PracticeZone(r)
 	if f.From != "" {
@@ -280,21 +284,32 @@ func (s *Handlers) Audit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Rows = rows
-		link := func(p int) string {
+		link := func(p int, dir string, seq int64) string {
 			v := url.Values{}
 			for k, val := range map[string]string{"patient": f.Patient, "actor": f.Actor, "action": f.Action, "from": f.From, "to": f.To, "sort": f.Sort} {
 				if val != "" {
 					v.Set(k, val)
 				}
 			}
-			v.Set("page", strconv.Itoa(p))
+			v.Set("page", strconv.Itoa(p)) // for "Page N" only
+			if p > 1 {
+				v.Set(dir, strconv.FormatInt(seq, 10))
+			}
 			return "/admin/audit?" + v.Encode()
 		}
-		if page > 1 {
-			d.Prev = link(page - 1)
+		hasPrev, hasNext := page > 1, more
+		if sf.Before > 0 {
+			hasPrev, hasNext = more && page > 1, true
 		}
-		if more {
-			d.Next = link(page + 1)
+		if len(rows) > 0 {
+			if hasPrev {
+				d.Prev = link(page-1, "before", rows[0].Seq)
+			}
+			if hasNext {
+				d.Next = link(page+1, "after", rows[len(rows)-1].Seq)
+			}
+		} else if page > 1 {
+			d.Prev = link(1, "", 0)
 		}
 	}
 	if len(fe) > 0 {

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -160,5 +161,21 @@ func TestAuditViewer(t *testing.T) {
 	}
 	if first(p1.Body) == "" || first(p1.Body) == first(p2.Body) {
 		t.Errorf("page 1 starts at row %q and page 2 at %q, want different rows", first(p1.Body), first(p2.Body))
+	}
+	// The pager's links are keyed by row (keyset paging, issue 18): next
+	// starts after page 1's last row, previous comes back to page 1.
+	nextRE, prevRE := regexp.MustCompile(`href="([^"]*)" rel="next"`), regexp.MustCompile(`href="([^"]*)" rel="prev"`)
+	m := nextRE.FindStringSubmatch(p1.Body)
+	if m == nil || !strings.Contains(m[1], "after=") {
+		t.Fatalf("page 1's next link is not keyed by row: %v", m)
+	}
+	k2 := f.Do("GET", html.UnescapeString(m[1]), nil, admin)
+	if k2.Status != http.StatusOK || first(k2.Body) == "" || first(k2.Body) == first(p1.Body) {
+		t.Errorf("keyed page 2 = %d, starts at %q (page 1 at %q)", k2.Status, first(k2.Body), first(p1.Body))
+	}
+	if m := prevRE.FindStringSubmatch(k2.Body); m == nil {
+		t.Error("keyed page 2 has no previous link")
+	} else if back := f.Do("GET", html.UnescapeString(m[1]), nil, admin); first(back.Body) == first(k2.Body) || back.Status != http.StatusOK {
+		t.Errorf("previous from page 2 = %d, starts at %q", back.Status, first(back.Body))
 	}
 }

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"database/sql"
 	"errors"
 	"net/http"
 
@@ -50,6 +51,13 @@ func (s *App) Error(w http.ResponseWriter, r *http.Request, err error) {
 			Message: "The request was stopped before it finished, and nothing was saved. Please try again."}
 		s.Render(w, r, http.StatusServiceUnavailable, "error", d.Heading, d)
 		return
+	}
+	if code == clinic.EInternal && errors.Is(err, sql.ErrNoRows) {
+		// A store read that found no row and did not say so with a typed
+		// ENotFound: a missing row is never a 500. Logged, so the store
+		// site gets its typed error.
+		s.Log.Warn("untyped missing row answered 404", "request_id", RequestID(r.Context()), "route", r.Pattern)
+		code, status, err = clinic.ENotFound, http.StatusNotFound, clinic.Errorf(clinic.ENotFound, "We could not find that page. It may have moved, or the link may be incomplete.")
 	}
 	if status >= 500 {
 		s.Log.Error("request failed", "request_id", RequestID(r.Context()), "route", r.Pattern, "code", code, "err", err.Error())

@@ -21,11 +21,16 @@ import (
 
 type patientsData struct {
 	Patients []*store.Patient
-	CanAdd   bool
-	Query    string
-	Stage    string
-	Stages   []clinic.Stage
-	Unread   map[string]int
+	// Total is every patient matching the filter; NextURL and PrevURL
+	// the caseload's neighbouring pages (keyset: the patient id a page
+	// starts after or ends before), "" when there is none.
+	Total            int
+	NextURL, PrevURL string
+	CanAdd           bool
+	Query            string
+	Stage            string
+	Stages           []clinic.Stage
+	Unread           map[string]int
 	// News is each row's "new" badges (store.CaseloadCounts: new shared
 	// entries, and what later sources add), read for the rows shown only.
 	News   map[string][]store.CaseloadCount
@@ -85,12 +90,14 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 	if d.Stage != "" && !f.Stage.Valid() {
 		d.Errors, f.Stage, status = map[string]string{"stage": "Choose a stage from the list."}, "", http.StatusUnprocessableEntity
 	}
-	list, err := s.Store.ListPatients(r.Context(), s.Actor(r), f)
+	page, err := s.Store.PagePatients(r.Context(), s.Actor(r), f, store.PageKey{After: pageKey(q.Get("after")), Before: pageKey(q.Get("before"))})
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	d.Patients = list
+	list := page.Patients
+	d.Patients, d.Total = list, page.Total
+	d.NextURL, d.PrevURL = caseloadPageURL(d.Query, string(f.Stage), "after", page.Next), caseloadPageURL(d.Query, string(f.Stage), "before", page.Prev)
 	d.CanEmergency, d.SearchMin, d.SearchesPer, d.EmergencyFor = auth.CanSome(u.Role, auth.PermEmergency), store.EmergencySearchMin, store.EmergencySearchesPer, int(store.EmergencyAccessFor/time.Minute)
 	// The caseload search looks at the searcher's own patients only; the
 	// practice-wide search is a second step they ask for (all=1), recorded
@@ -145,7 +152,7 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 		for id, st := range stale {
 			d.Stale[id] = &staleClearance{Changes: len(st.Changes), Latest: st.Changes[len(st.Changes)-1].At}
 		}
-		scores, err := s.Store.CaseloadScores(r.Context(), s.Actor(r), "phq9")
+		scores, err := s.Store.CaseloadScores(r.Context(), s.Actor(r), "phq9", ids)
 		if err != nil {
 			s.Error(w, r, err)
 			return
@@ -168,6 +175,32 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.Render(w, r, status, "patients", "Patients", d)
+}
+
+// pageKey is a caseload page's key as the URL carries it (a patient id),
+// or "" when it cannot be one (the first page is shown).
+func pageKey(v string) string {
+	if len(v) > 64 || strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+		return ""
+	}
+	return v
+}
+
+// caseloadPageURL is the link to the caseload page that starts after (dir
+// "after") or ends before (dir "before") the patient id key, with the
+// search and stage kept; "" without a key.
+func caseloadPageURL(query, stage, dir, key string) string {
+	if key == "" {
+		return ""
+	}
+	v := url.Values{dir: {key}}
+	if query != "" {
+		v.Set("q", query)
+	}
+	if stage != "" {
+		v.Set("stage", stage)
+	}
+	return "/patients?" + v.Encode()
 }
 
 type patientFormData struct {
