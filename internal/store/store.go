@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/audit"
@@ -28,6 +29,8 @@ type Store struct {
 
 	key  *audit.Key    // signs audit rows
 	keys *seal.Keyring // seals data at rest (psychotherapy notes, TOTP secrets)
+
+	auditAppends atomic.Uint64 // audit rows committed by write (AuditAppends)
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -96,6 +99,8 @@ func (s *Store) Close() error {
 type Tx struct {
 	tx *sql.Tx
 	d  *dialect
+
+	audits int // audit rows appended in it (counted at commit: Store.AuditAppends)
 }
 
 func (t *Tx) args(args []any) []any {
@@ -136,12 +141,14 @@ func (s *Store) write(ctx context.Context, fn func(*Tx) error) error {
 		return unavailable(err)
 	}
 	defer tx.Rollback()
-	if err := fn(&Tx{tx: tx, d: s.d}); err != nil {
+	t := &Tx{tx: tx, d: s.d}
+	if err := fn(t); err != nil {
 		return s.unavailableIf(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return unavailable(err)
 	}
+	s.auditAppends.Add(uint64(t.audits))
 	return nil
 }
 
