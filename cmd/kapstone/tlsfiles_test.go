@@ -131,7 +131,9 @@ func TestServeTLSAndMetrics(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := new(syncBuffer), new(syncBuffer)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), stdout, stderr) }()
+	go func() {
+		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), stdout, stderr)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
