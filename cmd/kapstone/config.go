@@ -35,6 +35,9 @@ type config struct {
 	SMTPURL   string
 	MailFrom  string
 
+	MetricsAddr  string // a separate listener serving only /metrics
+	MetricsToken string // bearer token that opens /metrics on the main listener
+
 	trustedProxies []netip.Prefix
 	IdleStaff      time.Duration
 	IdlePatient    time.Duration
@@ -72,9 +75,11 @@ func (c *config) settings(cmd string) []setting {
 		{flag: "audit-key", env: "KAPSTONE_AUDIT_KEY", help: "file of the key that signs the audit log (default <data-dir>/audit-key.pem; keep a copy off this machine)", str: &c.AuditKey},
 		{flag: "data-key", env: "KAPSTONE_DATA_KEY", help: "file of the data keys that encrypt psychotherapy notes and two-step sign-in secrets in the database (default <data-dir>/data-key; keep a copy off this machine, apart from the database backups)", str: &c.DataKey},
 		{flag: "log-level", env: "KAPSTONE_LOG_LEVEL", help: "debug, info, warn or error", str: &c.LogLevel},
+		{flag: "metrics-addr", env: "KAPSTONE_METRICS_ADDR", help: "address of a separate listener that serves Prometheus metrics at /metrics to anyone who reaches it, e.g. 127.0.0.1:9090 (none: no such listener)", str: &c.MetricsAddr},
+		{flag: "metrics-token", env: "KAPSTONE_METRICS_TOKEN", help: "bearer token that opens /metrics on the main listener (none: /metrics there is a 404); prefer the variable, since flags show in the process list", str: &c.MetricsToken},
 	}
 	keep := map[string][]string{
-		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "trusted-proxies", "smtp-url", "mail-from", "audit-key", "data-key", "log-level"},
+		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "trusted-proxies", "smtp-url", "mail-from", "audit-key", "data-key", "log-level", "metrics-addr", "metrics-token"},
 		"demo":    {"addr", "data-dir", "db", "country", "log-level"}, // its keys live in its data directory
 		"migrate": {"data-dir", "db", "audit-key", "data-key", "log-level"},
 		"user":    {"addr", "data-dir", "db", "public-url", "audit-key", "data-key", "log-level"},
@@ -180,6 +185,16 @@ func (c *config) validate(cmd string) error {
 		if err != nil || perr != nil || n < 0 || n > 65535 {
 			return &usageError{fmt.Sprintf("KAPSTONE_ADDR / -addr %q is not host:port with a port from 0 to 65535; write it like 127.0.0.1:8080 or :8080", c.Addr)}
 		}
+	}
+	if c.MetricsAddr != "" {
+		_, port, err := net.SplitHostPort(c.MetricsAddr)
+		n, perr := strconv.Atoi(port)
+		if err != nil || perr != nil || n < 0 || n > 65535 {
+			return &usageError{fmt.Sprintf("KAPSTONE_METRICS_ADDR / -metrics-addr %q is not host:port with a port from 0 to 65535; write it like 127.0.0.1:9090", c.MetricsAddr)}
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return &usageError{"KAPSTONE_METRICS_TOKEN / -metrics-token is shorter than 16 characters; use a long random one, e.g. from 'openssl rand -hex 32'"}
 	}
 	if _, ok := clinic.Crisis(c.Country); !ok {
 		return &usageError{fmt.Sprintf("KAPSTONE_COUNTRY / -country %q has no crisis resources in kapstone; use one of %s", c.Country, strings.Join(clinic.CrisisCountries(), ", "))}

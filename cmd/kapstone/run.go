@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -348,6 +347,7 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 		wcfg.Mailer = m
 	}
 	wcfg.TrustedProxies = cfg.trustedProxies
+	wcfg.MetricsToken = cfg.MetricsToken
 	srv, err := web.NewServer(wcfg, st, log)
 	if err != nil {
 		ln.Close()
@@ -363,22 +363,30 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"
+	serve := func() error { return hs.Serve(ln) }
 	if cfg.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		certs, err := newCertFiles(cfg.TLSCert, cfg.TLSKey, log)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("cannot load the TLS certificate and key (%v); check KAPSTONE_TLS_CERT and KAPSTONE_TLS_KEY", err)
+			return err
 		}
-		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-		ln = tls.NewListener(ln, hs.TLSConfig)
+		hs.TLSConfig = tlsConfig(certs)
+		serve = func() error { return hs.ServeTLS(ln, "", "") }
 		scheme = "https"
 	}
+	stopMetrics, err := serveMetrics(cfg, srv, log, env.stdout)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- serve() }()
 	// Background jobs (emails) run beside the server; several instances
 	// over one PostgreSQL share the queue, each job run by one of them.
 	mails := &mailjob.Sender{Store: st, Mailer: srv.Config.Mailer, BaseURL: srv.LinkBase(nil), Crisis: srv.Crisis.Sentence, PracticeName: srv.PracticeName, KeepsEmail: srv.OutboxOnly}
 	runner := &job.Runner{Store: st, Worker: job.DefaultWorker(), Handlers: mails.Handlers(), Log: log}
+	collectJobs(srv.Metrics, runner)
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	go func() {

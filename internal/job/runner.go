@@ -69,6 +69,17 @@ type Runner struct {
 	once  sync.Once
 	cfg   config
 	claim atomic.Uint64
+
+	ran, failed, failedForGood atomic.Uint64 // Stats
+}
+
+// Stats counts, since the Runner was made, the jobs it ran, the attempts
+// that failed, and the jobs marked failed for good after their last attempt.
+type Stats struct{ Ran, Failed, FailedForGood uint64 }
+
+// Stats returns the Runner's counts so far.
+func (r *Runner) Stats() Stats {
+	return Stats{Ran: r.ran.Load(), Failed: r.failed.Load(), FailedForGood: r.failedForGood.Load()}
 }
 
 // config is a Runner's fields with the defaults filled in, fixed at first use.
@@ -216,6 +227,10 @@ func (r *Runner) run(ctx context.Context, c *config, worker string, deadline tim
 	jctx, cancel := context.WithDeadline(ctx, deadline)
 	err := call(jctx, c.handlers[j.Kind], j)
 	cancel()
+	r.ran.Add(1)
+	if err != nil {
+		r.failed.Add(1)
+	}
 	// Record the outcome even when ctx ended meanwhile (shutdown).
 	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer scancel()
@@ -240,6 +255,7 @@ func (r *Runner) run(ctx context.Context, c *config, worker string, deadline tim
 		return
 	}
 	if final {
+		r.failedForGood.Add(1)
 		log.Error("job: failed for good", "err", msg)
 	} else {
 		log.Warn("job: failed, will retry", "err", msg, "retry_at", retryAt)

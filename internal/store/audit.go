@@ -142,6 +142,7 @@ func (s *Store) appendAudit(ctx context.Context, tx *Tx, a Actor, e Entry) error
 	if err != nil {
 		return fmt.Errorf("audit: append: %w", err)
 	}
+	tx.audits++
 	return nil
 }
 

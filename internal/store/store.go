@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/audit"
@@ -31,6 +32,8 @@ type Store struct {
 
 	dsn      string // what Open was given: the change listener connects with it (notify.go)
 	instance string // names this store in its change announcements, so it skips its own
+
+	auditAppends atomic.Uint64 // audit rows committed by write (AuditAppends)
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -99,6 +102,8 @@ func (s *Store) Close() error {
 type Tx struct {
 	tx *sql.Tx
 	d  *dialect
+
+	audits int // audit rows appended in it (counted at commit: Store.AuditAppends)
 }
 
 func (t *Tx) args(args []any) []any {
@@ -139,12 +144,14 @@ func (s *Store) write(ctx context.Context, fn func(*Tx) error) error {
 		return unavailable(err)
 	}
 	defer tx.Rollback()
-	if err := fn(&Tx{tx: tx, d: s.d}); err != nil {
+	t := &Tx{tx: tx, d: s.d}
+	if err := fn(t); err != nil {
 		return s.unavailableIf(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return unavailable(err)
 	}
+	s.auditAppends.Add(uint64(t.audits))
 	return nil
 }
 

@@ -37,6 +37,9 @@ func (s *Server) routeTable() []route {
 	return []route{
 		{"GET /healthz", public, "", s.Healthz},
 		{"GET /readyz", public, "", s.Readyz},
+		// Prometheus metrics: a 404 unless a metrics token is configured and
+		// sent as a bearer token (shell.MetricsPage; issue 18).
+		{"GET /metrics", public, "", s.MetricsPage},
 		{"GET /static/{hash}/{name}", public, "", s.Static},
 
 		// The public site.

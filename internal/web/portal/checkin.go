@@ -248,7 +248,7 @@ func (s *Handlers) Checkin(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			// The database could not be reached or failed: try again later,
 			// as for every other page (never a 500 for a save that failed).
-			s.Log.Error("checkin autosave", "err", err)
+			s.Log.ErrorContext(r.Context(), "checkin autosave", "err", err)
 			status = http.StatusServiceUnavailable
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -271,7 +271,7 @@ func (s *Handlers) Checkin(w http.ResponseWriter, r *http.Request) {
 		if !d.Saved {
 			// Crisis help all the same, and the page says nothing was saved.
 			status = http.StatusServiceUnavailable
-			s.Log.Error("checkin with a risk answer not saved", "err", err)
+			s.Log.ErrorContext(r.Context(), "checkin with a risk answer not saved", "err", err)
 		}
 		if !complete && d.Saved {
 			d.Continue = next

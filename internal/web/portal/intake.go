@@ -39,7 +39,7 @@ func (s *Handlers) Intake(w http.ResponseWriter, r *http.Request) {
 		d := shell.IntakeData{Patient: p, Saved: map[bool]string{true: "submitted", false: "draft"}[submit], Safety: true}
 		status := http.StatusOK
 		if err != nil {
-			s.Log.Error("intake with a risk answer not saved", "err", err)
+			s.Log.ErrorContext(r.Context(), "intake with a risk answer not saved", "err", err)
 			d.Saved, status = "", http.StatusServiceUnavailable
 		}
 		s.Render(w, r, status, "intake_safety", "You are not alone", d)

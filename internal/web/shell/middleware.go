@@ -12,14 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/obs"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
 type ctxKey int
 
 const (
-	keyRequestID ctxKey = iota
-	keySession
+	keySession ctxKey = iota
 	KeyReqInfo
 )
 
@@ -29,10 +29,7 @@ type ReqInfo struct{ Route string }
 
 // RequestID is the id of the request ctx belongs to, as the access log
 // and error pages show it.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(keyRequestID).(string)
-	return id
-}
+func RequestID(ctx context.Context) string { return obs.RequestID(ctx) }
 
 // SessionFrom is the request's session, or nil when nobody is signed in.
 func SessionFrom(ctx context.Context) *store.Session {
@@ -62,9 +59,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// LogRequests gives each request an id (X-Request-Id) and logs one line per
+// LogRequests gives each request an id (X-Request-Id, and in its context
+// for every log line written while serving it) and logs one line per
 // request: route pattern, status and duration. It logs no query strings,
-// form values or names, so no PHI reaches the log.
+// form values or names, so no PHI reaches the log. It also counts the
+// request in the metrics, under its route pattern.
 func (s *App) LogRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := make([]byte, 8)
@@ -72,13 +71,15 @@ func (s *App) LogRequests(next http.Handler) http.Handler {
 		id := hex.EncodeToString(b)
 		w.Header().Set("X-Request-Id", id)
 		info := &ReqInfo{Route: "unmatched"}
-		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), KeyReqInfo, info)
+		ctx := context.WithValue(obs.WithRequestID(r.Context(), id), KeyReqInfo, info)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(sw, r)
 		route := info.Route
-		s.Log.Info("request", "request_id", id, "method", r.Method, "route", route, "status", sw.status, "ms", time.Since(start).Milliseconds())
+		took := time.Since(start)
+		s.Metrics.ObserveRequest(route, sw.status, took)
+		s.Log.Info("request", "request_id", id, "method", r.Method, "route", route, "status", sw.status, "ms", took.Milliseconds())
 	})
 }
 

@@ -20,6 +20,6 @@ func (m OutboxMailer) Send(ctx context.Context, to []string, subject, body strin
 	if err := m.Store.KeepOutboxEmail(ctx, to, subject, body); err != nil {
 		return err
 	}
-	m.Log.Info("email kept in the outbox: no SMTP server configured", "recipients", len(to))
+	m.Log.InfoContext(ctx, "email kept in the outbox: no SMTP server configured", "recipients", len(to))
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/notify"
+	"github.com/kapstone/kapstone/internal/obs"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
@@ -35,6 +36,10 @@ type Config struct {
 	Absolute    time.Duration // any session ends this long after sign-in
 
 	PasswordParams auth.Params // argon2id cost for new hashes
+
+	// MetricsToken, when set, opens /metrics on the main listener to
+	// requests with "Authorization: Bearer <token>"; unset, it is a 404.
+	MetricsToken string
 }
 
 // DefaultConfig returns the settings kapstone uses when none are given.
@@ -67,6 +72,9 @@ type App struct {
 
 	PublicPages pageCache // the public site's rendered pages, for visitors
 
+	// Metrics counts requests by route and collects the rest at /metrics.
+	Metrics *obs.Metrics
+
 	nameMu    sync.Mutex
 	nameValue string
 	nameUntil time.Time
@@ -83,10 +91,13 @@ func New(cfg Config, st *store.Store, log *slog.Logger) (*App, error) {
 	if !ok {
 		return nil, fmt.Errorf("no crisis resources for country %q (known: %s)", cfg.Country, strings.Join(clinic.CrisisCountries(), ", "))
 	}
+	// Every line logged with a request's context carries its request id.
+	log = slog.New(obs.NewRequestIDHandler(log.Handler()))
 	s := &App{
 		Config:     cfg,
 		Store:      st,
 		Log:        log,
+		Metrics:    obs.NewMetrics(cfg.Version),
 		Crisis:     crisis,
 		crisisView: newCrisisView(crisis),
 		secure:     strings.HasPrefix(cfg.PublicURL, "https://"),
@@ -106,6 +117,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) (*App, error) {
 	}
 	s.idlePages, s.pageSets = make(chan *pageSet, maxPageSets()), 1
 	s.idlePages <- first
+	s.collectStore()
 	return s, nil
 }
 
