@@ -135,7 +135,7 @@ func substituteWildcards(pattern, target, v string) string {
 // with every table there, and the GET pass must change no table that plain
 // reading does not change.
 func TestAttackSQLMetacharacters(t *testing.T) {
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	started := time.Now()
 	patterns := routePatterns(t)

@@ -50,7 +50,7 @@ type xssResult struct {
 // and those pages are rendered too (reflected injection).
 func TestAttackInjection(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	started := time.Now()
 	patterns := routePatterns(t)

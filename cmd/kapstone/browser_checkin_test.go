@@ -30,7 +30,7 @@ type checkinPractice struct {
 func newCheckinPractice(t *testing.T) *checkinPractice {
 	t.Helper()
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	logins := map[string]demo.Login{}
 	for _, l := range readLogins(t, dir) {

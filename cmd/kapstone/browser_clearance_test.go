@@ -19,7 +19,7 @@ import (
 // when, on a desktop and a phone, with dosing on hold.
 func TestBrowserStaleClearance(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	var rx demo.Login
 	for _, l := range readLogins(t, dir) {

@@ -24,7 +24,7 @@ import (
 // preview are looked at too. Screenshots at 1280x800 and 390x844.
 func TestBrowserEditors(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	logins := map[string]demo.Login{}
 	for _, l := range readLogins(t, dir) {

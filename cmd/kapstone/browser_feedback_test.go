@@ -23,7 +23,7 @@ import (
 // bar (clock, what is due next) still in view. Issue 15.
 func TestBrowserFeedbackInView(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	var th demo.Login
 	for _, l := range readLogins(t, dir) {

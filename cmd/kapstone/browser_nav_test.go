@@ -23,7 +23,7 @@ const navTops = `[...document.querySelectorAll("nav.sections .wrap > a, nav.sect
 // to its page, marked current with its group.
 func TestBrowserAdminNav(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	var admin demo.Login
 	for _, l := range readLogins(t, dir) {
@@ -107,7 +107,7 @@ func TestBrowserAdminNav(t *testing.T) {
 // finding a patient outside their care team with the break-glass form.
 func TestBrowserInvitationAndEmergencySearch(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	var admin, lena demo.Login
 	for _, l := range readLogins(t, dir) {

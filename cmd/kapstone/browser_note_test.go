@@ -24,7 +24,7 @@ import (
 // word, saved as her draft.
 func TestBrowserNoteDraftSurvivesSignOut(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	var lena demo.Login
 	for _, l := range readLogins(t, dir) {

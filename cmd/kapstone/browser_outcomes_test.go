@@ -18,7 +18,7 @@ import (
 // Remission badge.
 func TestBrowserOutcomes(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	shots := screenshotDir(t)
 	look := func(name, path, ready string) string {

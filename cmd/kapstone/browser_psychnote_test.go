@@ -19,7 +19,7 @@ import (
 // lists it by its session without its text. Issue 16 item 4.
 func TestBrowserPsychNote(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	var th demo.Login
 	for _, l := range readLogins(t, dir) {

@@ -137,7 +137,7 @@ func screenshotDir(t *testing.T) string {
 
 func TestBrowserPages(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	shots := screenshotDir(t)
 	sizes := []struct {
@@ -174,7 +174,7 @@ func TestBrowserPages(t *testing.T) {
 
 func TestBrowserSignIn(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	var patientEmail, patientPW, patientName, staffEmail, staffPW, staffSecret, staffName string
 	for _, l := range readLogins(t, dir) {
@@ -285,7 +285,7 @@ func signInBrowser(t *testing.T, b *browser, base string, email, password, totpS
 // nothing overflows sideways, nothing breaks the CSP.
 func TestBrowserStaffAndPortalPages(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	logins := map[string]demo.Login{}
 	for _, l := range readLogins(t, dir) {
@@ -390,7 +390,7 @@ func TestBrowserStaffAndPortalPages(t *testing.T) {
 // answers as they type, and the therapist then sees the flags on the chart.
 func TestBrowserIntakeOnPhone(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	var pt, th demo.Login
 	for _, l := range readLogins(t, dir) {

@@ -491,7 +491,7 @@ func TestBrowserWalk(t *testing.T) {
 	start0 := time.Now()
 	b := newBrowser(t)
 	axeSource(t) // fetch (or fail) before starting anything else
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	logins := map[string]demo.Login{}
 	for _, l := range readLogins(t, dir) {

@@ -27,7 +27,7 @@ import (
 // allows the earlier discharge with a written reason.
 func TestBrowserDosingSessionOnTablet(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	var th, rx demo.Login
 	for _, l := range readLogins(t, dir) {

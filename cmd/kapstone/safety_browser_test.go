@@ -30,7 +30,7 @@ import (
 // pass axe-core and the walk's layout checks at phone and desktop sizes.
 func TestBrowserSafetyPlanOffline(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	logins := map[string]demo.Login{}
 	for _, l := range readLogins(t, dir) {

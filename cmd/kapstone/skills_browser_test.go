@@ -22,7 +22,7 @@ import (
 // item 2.
 func TestBrowserSkillsOnPhone(t *testing.T) {
 	b := newBrowser(t)
-	dir := t.TempDir()
+	dir := demoDataDir(t)
 	in := start(t, nil, "demo", "-addr", "127.0.0.1:0", "-data-dir", dir)
 	var pt, th demo.Login
 	for _, l := range readLogins(t, dir) {
