@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -49,7 +50,8 @@ type sqliteConn interface {
 // cache needs no lock. A statement still being read (its rows open) is
 // busy: the same text asked for meanwhile is prepared apart and finalized
 // after use. SQLite recompiles a kept statement itself after a schema
-// change; a lost connection is closed by database/sql with its cache.
+// change (selectsStar: one whose columns could change is not kept); a
+// lost connection is closed by database/sql with its cache.
 type cachingConn struct {
 	inner   driver.Conn
 	size    int
@@ -130,6 +132,9 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (cs *cachedStmt, k
 		return nil, false, err
 	}
 	cs = &cachedStmt{query: query, st: st, busy: true}
+	if selectsStar(query) {
+		return cs, false, nil
+	}
 	for c.lru.Len() >= c.size {
 		// Make room: the least recently used statement not in use.
 		e := c.lru.Back()
@@ -145,6 +150,14 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (cs *cachedStmt, k
 	}
 	c.byQuery[query] = c.lru.PushFront(cs)
 	return cs, true, nil
+}
+
+// selectsStar reports whether query selects "*" of a table: such a
+// statement is never kept, as a kept one would still report the columns
+// it was compiled with after a schema change adds one (SQLite recompiles
+// it only when it is next stepped).
+func selectsStar(query string) bool {
+	return strings.Contains(query, "SELECT *") || strings.Contains(query, ".*")
 }
 
 // done releases a statement after use: a kept one for the next use, one
