@@ -64,8 +64,8 @@ func (v *View) Close() error {
 	return v.Finish(context.Background())
 }
 
-// Shown lists the sections read in the view so far (their audit actions,
-// with what each named in parentheses), in order.
+// Shown lists the sections read in the view so far (their audit actions
+// in words, with what each named in parentheses), in order.
 func (v *View) Shown() []string { return append([]string(nil), v.shown...) }
 
 // Finish ends the view's read transaction and, when any section of the
@@ -155,7 +155,9 @@ func (s *Store) viewAccess(ctx context.Context, actor Actor, patientID string, p
 // note adds a section read to the view's list (once for each distinct
 // action and detail).
 func (v *View) note(e Entry) {
-	name := e.Action
+	// In words (measures read, note list), not the action codes, which
+	// the audit log's pages keep to the action column.
+	name := strings.ReplaceAll(e.Action, ".", " ")
 	if d := strings.TrimSpace(e.Detail); d != "" {
 		name += " (" + d + ")"
 	}

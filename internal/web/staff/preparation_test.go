@@ -199,7 +199,7 @@ func TestPreparationChart(t *testing.T) {
 	// The chart's read is named in the chart view's one audit row.
 	chartRead := false
 	for _, e := range f.AuditRows("chart.read") {
-		chartRead = chartRead || (e.PatientID == f.PA.ID && strings.Contains(e.Detail, "preparation.history"))
+		chartRead = chartRead || (e.PatientID == f.PA.ID && strings.Contains(e.Detail, "preparation history"))
 	}
 	if !chartRead || len(f.AuditRows("preparation.read")) == 0 {
 		t.Error("chart and portal reads of the record are not audited")
