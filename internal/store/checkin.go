@@ -149,7 +149,7 @@ type Measures struct {
 // read the chart (the patient, or the care team). Audited as measures.read.
 func (s *Store) FindMeasures(ctx context.Context, actor Actor, patientID string) (*Measures, error) {
 	m := &Measures{}
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "measures.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "measures.read", func(tx *Tx, a Access, e *Entry) error {
 		var err error
 		if m.Assignments, err = s.assignments(ctx, tx, patientID); err != nil {
 			return err

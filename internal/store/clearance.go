@@ -494,7 +494,7 @@ func flagOverrides(ctx context.Context, tx *Tx, patientID string) (map[string]Fl
 // marks the consult thread read for actor.
 func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*Chart, error) {
 	c := &Chart{}
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "chart.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "chart.read", func(tx *Tx, a Access, e *Entry) error {
 		var err error
 		c.Access = a
 		if c.Patient, err = scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM patients p WHERE p.id = $1`, patientID)); err != nil {

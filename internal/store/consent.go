@@ -456,7 +456,7 @@ func consentsIn(ctx context.Context, tx *Tx, patientID string) ([]Consent, error
 // anyone who may read the chart (auth.PermChart). Audited (consent.read).
 func (s *Store) PatientConsents(ctx context.Context, actor Actor, patientID string) ([]Consent, error) {
 	var out []Consent
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "consent.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "consent.read", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType = "consent"
 		var err error
 		out, err = consentsIn(ctx, tx, patientID)

@@ -128,7 +128,8 @@ func (s *Store) consultThread(ctx context.Context, tx *Tx, patientID, viewerID s
 	if err != nil {
 		return nil, err
 	}
-	return out, markRead(ctx, tx, patientID, viewerID, s.now())
+	now := s.now()
+	return out, tx.afterView(ctx, func(ctx context.Context, tx *Tx) error { return markRead(ctx, tx, patientID, viewerID, now) })
 }
 
 // UnreadConsults counts, per patient on actor's care teams, the consult

@@ -118,18 +118,18 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=recursive_triggers(ON)" +
 		"&_timefmt=" + url.QueryEscape(sqliteTimeLayout)
 	u := (&url.URL{Scheme: "file", OmitHost: true, Path: path}).String()
-	w, err = sql.Open("sqlite3", u+"?"+pragmas+"&_txlock=immediate")
+	w, err = openSQLite(u + "?" + pragmas + "&_txlock=immediate")
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	r, err = openSQLite(u + "?" + pragmas + "&_txlock=deferred")
+	if err != nil {
+		w.Close()
 		return nil, nil, nil, err
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err = sql.Open("sqlite3", u+"?"+pragmas+"&_txlock=deferred")
-	if err != nil {
-		w.Close()
-		return nil, nil, nil, err
-	}
 	n := max(2, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)

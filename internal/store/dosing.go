@@ -321,7 +321,7 @@ func (s *Store) DosingSessions(ctx context.Context, actor Actor, patientID strin
 		return nil, err
 	}
 	var out []DosingSession
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.list", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "dosing.list", func(tx *Tx, a Access, e *Entry) error {
 		var err error
 		out, err = queryAll(ctx, tx, scanDosing, dosingSelect+` WHERE d.patient_id = $1 ORDER BY d.created_at DESC LIMIT 100`, patientID)
 		return err

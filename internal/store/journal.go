@@ -325,7 +325,7 @@ func journalAnswers(prompts []JournalPrompt, given map[string]string) ([]Journal
 // Audited as journal.read.
 func (s *Store) SharedJournal(ctx context.Context, actor Actor, patientID string) ([]JournalEntry, error) {
 	var out []JournalEntry
-	err := s.patientAccess(ctx, actor, patientID, auth.PermClinicalRead, "journal.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermClinicalRead, "journal.read", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType, e.Detail = "journal", "shared"
 		if !a.Can(auth.PermSharedJournal) {
 			e.Detail = "journal not shown"

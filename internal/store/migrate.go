@@ -83,7 +83,7 @@ func (s *Store) applyMigration(ctx context.Context, name string, known []string)
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at `+s.d.timestampType()+` NOT NULL)`); err != nil {
 		return false, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	t := &Tx{tx: tx, d: s.d}
+	t := &Tx{tx: tx, d: s.d, s: s}
 	have, err := queryAll(ctx, t, func(row scanner) (v string, err error) {
 		err = row.Scan(&v)
 		return v, err

@@ -450,7 +450,11 @@ func (s *Store) Notes(ctx context.Context, actor Actor, patientID string, page i
 		page = 1
 	}
 	out := &NoteList{Page: page}
-	err := s.noteAccess(ctx, actor, patientID, auth.PermNoteRead, "note.list", func(tx *Tx, e *Entry) error {
+	if err := clinicianOnly(actor); err != nil {
+		return nil, err
+	}
+	err := s.viewAccess(ctx, actor, patientID, auth.PermNoteRead, "note.list", func(tx *Tx, _ Access, e *Entry) error {
+		e.ObjectType = "note"
 		e.Detail = "page " + strconv.Itoa(page)
 		list, err := queryAll(ctx, tx, func(r scanner) (ns NoteSummary, err error) {
 			var signed nullTime

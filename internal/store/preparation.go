@@ -177,7 +177,7 @@ func (s *Store) Preparation(ctx context.Context, actor Actor, patientID string) 
 // when. Same access as Preparation; audited as preparation.history.
 func (s *Store) PreparationHistory(ctx context.Context, actor Actor, patientID string) ([]Preparation, error) {
 	var out []Preparation
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "preparation.history", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "preparation.history", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType = "preparation"
 		var err error
 		out, err = preparationVersions(ctx, tx, patientID, 0)

@@ -66,7 +66,7 @@ func mayPrescribe(a Access) bool { return a.Can(auth.PermPrescribe) }
 // prescription.read.
 func (s *Store) FindPrescriptions(ctx context.Context, actor Actor, patientID string) (*Prescriptions, error) {
 	out := &Prescriptions{}
-	err := s.patientAccess(ctx, actor, patientID, auth.PermClinicalRead, "prescription.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermClinicalRead, "prescription.read", func(tx *Tx, a Access, e *Entry) error {
 		out.CanPrescribe = mayPrescribe(a)
 		all, err := prescriptionsIn(ctx, tx, patientID, false)
 		if err != nil {

@@ -290,7 +290,7 @@ func (s *Store) PsychNotes(ctx context.Context, actor Actor, patientID string, p
 	}
 	page = page.norm()
 	var out []PsychNote
-	err := s.patientAccess(ctx, actor, patientID, auth.PermPsychNote, "psychnote.list", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermPsychNote, "psychnote.list", func(tx *Tx, a Access, e *Entry) error {
 		var err error
 		out, err = queryAll(ctx, tx, func(row scanner) (PsychNote, error) { return scanPsychNote(row) },
 			`SELECT `+psychNoteColumns+` `+psychNoteFrom+`

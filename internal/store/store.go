@@ -34,6 +34,7 @@ type Store struct {
 	instance string // names this store in its change announcements, so it skips its own
 
 	auditAppends atomic.Uint64 // audit rows committed by write (AuditAppends)
+	stats        txStats       // transactions begun (view.go)
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -100,8 +101,10 @@ func (s *Store) Close() error {
 // Time arguments are stored in UTC at microsecond precision, so what is read
 // back equals what was written on both engines.
 type Tx struct {
-	tx *sql.Tx
-	d  *dialect
+	tx   *sql.Tx
+	d    *dialect
+	s    *Store
+	view *View // the page view whose read transaction this is (view.go), or nil
 
 	audits int // audit rows appended in it (counted at commit: Store.AuditAppends)
 }
@@ -143,8 +146,9 @@ func (s *Store) write(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return unavailable(err)
 	}
+	s.stats.writes.Add(1)
 	defer tx.Rollback()
-	t := &Tx{tx: tx, d: s.d}
+	t := &Tx{tx: tx, d: s.d, s: s}
 	if err := fn(t); err != nil {
 		return s.unavailableIf(err)
 	}
@@ -155,14 +159,19 @@ func (s *Store) write(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
-// read runs fn in a read-only transaction.
+// read runs fn in a read-only transaction: the open page view's (View),
+// when ctx carries one of this store, else its own.
 func (s *Store) read(ctx context.Context, fn func(*Tx) error) error {
+	if vt := s.viewTx(ctx); vt != nil {
+		return s.unavailableIf(fn(vt))
+	}
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return unavailable(err)
 	}
+	s.stats.reads.Add(1)
 	defer tx.Rollback()
-	return s.unavailableIf(fn(&Tx{tx: tx, d: s.d}))
+	return s.unavailableIf(fn(&Tx{tx: tx, d: s.d, s: s}))
 }
 
 func unavailable(err error) error {

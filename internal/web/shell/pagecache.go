@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -184,6 +185,8 @@ func (s *App) Cached(h http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
+		// The length is known: sent whole, never chunked (issue 18).
+		hdr.Set("Content-Length", strconv.Itoa(len(p.body)))
 		w.WriteHeader(http.StatusOK)
 		w.Write(p.body)
 	})

@@ -2,7 +2,10 @@ package site_test
 
 import (
 	"encoding/xml"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -291,5 +294,38 @@ func TestOldAuthorAddress(t *testing.T) {
 		if r := f.Do("GET", path, nil, ""); r.Status != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", path, r.Status)
 		}
+	}
+}
+
+// TestPublicPageContentLength: a cached public page is sent with its
+// Content-Length, made afresh or from the cache, over a real connection
+// (not chunked), and a 304 carries none.
+func TestPublicPageContentLength(t *testing.T) {
+	f := webtest.NewFixture(t)
+	p := f.Post("thea@example.org", store.Post{Title: "A long post", Body: strings.Repeat("Preparation is where most of the work happens. ", 400)})
+	srv := httptest.NewServer(f.Srv)
+	defer srv.Close()
+	var etag string
+	for i, what := range []string{"made afresh", "from the cache"} {
+		res, err := http.Get(srv.URL + "/blog/" + p.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusOK || len(body) < 10000 {
+			t.Fatalf("post %s = %d, %d bytes", what, res.StatusCode, len(body))
+		}
+		if res.Header.Get("Content-Length") != strconv.Itoa(len(body)) || len(res.TransferEncoding) > 0 {
+			t.Errorf("post %s (request %d): Content-Length %q, Transfer-Encoding %v, for %d bytes", what, i+1, res.Header.Get("Content-Length"), res.TransferEncoding, len(body))
+		}
+		etag = res.Header.Get("ETag")
+	}
+	r := f.Do("GET", "/blog/"+p.Slug, nil, "", "If-None-Match", etag)
+	if r.Status != http.StatusNotModified || r.Header.Get("Content-Length") != "" {
+		t.Errorf("304 = %d with Content-Length %q, want none", r.Status, r.Header.Get("Content-Length"))
 	}
 }

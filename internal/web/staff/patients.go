@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"html/template"
@@ -336,11 +337,18 @@ type excludeFlag struct {
 }
 
 func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patientData, status int) {
-	ctx := r.Context()
 	actor := s.Actor(r)
+	// The whole page reads in one transaction and is audited in one row
+	// naming its sections (store.View), written before the page is sent.
+	ctx, view, err := s.Store.BeginView(r.Context(), actor, r.PathValue("patient"), "chart.read")
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	defer view.Close()
+	r = r.WithContext(ctx)
 	var p *store.Patient
 	var acc store.Access
-	var err error
 	if !auth.CanSome(actor.Role, auth.PermChart) {
 		p, acc, err = s.Store.FindPatient(ctx, actor, r.PathValue("patient"))
 	} else {
@@ -472,7 +480,48 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 			d.Posted = n.Section
 		}
 	}
-	s.Render(w, r, status, "patient", p.DisplayName, d)
+	// The page is made in the view (its navigation's reads too), held
+	// back until the view's audit row is committed, then sent.
+	held := &heldResponse{header: http.Header{}}
+	s.Render(held, r, status, "patient", p.DisplayName, d)
+	if err := view.Finish(ctx); err != nil {
+		s.Error(w, r.WithContext(context.WithoutCancel(ctx)), err)
+		return
+	}
+	held.sendTo(w)
+}
+
+// heldResponse holds a page made before it may be sent (patientPage: until
+// its view is audited).
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header { return h.header }
+
+func (h *heldResponse) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	h.WriteHeader(http.StatusOK)
+	return h.body.Write(b)
+}
+
+// sendTo writes the held page to w.
+func (h *heldResponse) sendTo(w http.ResponseWriter) {
+	for k, v := range h.header {
+		w.Header()[k] = v
+	}
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	w.WriteHeader(h.status)
+	w.Write(h.body.Bytes())
 }
 
 // chartNotice is the notice shown after a chart form was saved, and the

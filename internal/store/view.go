@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"sync/atomic"
+
+	"github.com/kapstone/kapstone/internal/auth"
+)
+
+// View is one page's look at one patient's record (issue 18: a page view
+// is one read transaction and one audit row). While it is open, every read
+// the page makes through the store with the View's context runs in the
+// View's one read transaction, and each audited read of the record
+// (viewAccess: the chart, measures, notes, ...) is checked exactly as on
+// its own (authorize in the same transaction, a refusal audited as denied
+// and answered ENotFound) but, instead of committing its own audit row,
+// names itself in the View. Finish then writes one audit row naming every
+// section read, before the page is answered: nothing is shown that was not
+// audited. A View is used by one request at a time.
+type View struct {
+	s         *Store
+	actor     Actor
+	patientID string
+	action    string
+
+	tx        *sql.Tx
+	shown     []string
+	emergency bool
+	after     []func(context.Context, *Tx) error
+	done      bool
+}
+
+type viewKey struct{}
+
+// BeginView opens a view of patientID for actor, to be audited as action
+// (e.g. chart.read), and returns the context the page's store calls must
+// use. Call Finish before showing anything read in it, and Close (deferred)
+// in every case.
+func (s *Store) BeginView(ctx context.Context, actor Actor, patientID, action string) (context.Context, *View, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.d.name == EnginePostgres {
+		// One snapshot for the whole page, as SQLite's read transaction is.
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.r.BeginTx(ctx, opts)
+	if err != nil {
+		return ctx, nil, unavailable(err)
+	}
+	s.stats.reads.Add(1)
+	v := &View{s: s, actor: actor, patientID: patientID, action: action, tx: tx}
+	return context.WithValue(ctx, viewKey{}, v), v, nil
+}
+
+// Close ends the view if Finish did not: what was read is audited all the
+// same (a page that failed halfway read part of the record), so a deferred
+// Close leaves no read unaudited. It does nothing after Finish.
+func (v *View) Close() error {
+	if v == nil || v.done {
+		return nil
+	}
+	return v.Finish(context.Background())
+}
+
+// Shown lists the sections read in the view so far (their audit actions
+// in words, with what each named in parentheses), in order.
+func (v *View) Shown() []string { return append([]string(nil), v.shown...) }
+
+// Finish ends the view's read transaction and, when any section of the
+// record was read, writes the view's one audit row (its action, about the
+// patient, its detail listing the sections) together with the writes the
+// reads asked for (a consult thread marked read), in one write transaction
+// that commits durably before Finish returns. A failed commit is an error:
+// the page must not show what was read.
+func (v *View) Finish(ctx context.Context) error {
+	if v == nil {
+		return nil
+	}
+	if v.done {
+		return errors.New("store: view finished twice")
+	}
+	v.done = true
+	v.tx.Rollback() // read-only: nothing to commit
+	if len(v.shown) == 0 {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx) // what was read is audited even if the client left
+	return v.s.write(ctx, func(tx *Tx) error {
+		for _, fn := range v.after {
+			if err := fn(ctx, tx); err != nil {
+				return err
+			}
+		}
+		e := Entry{Action: v.action, PatientID: v.patientID, ObjectType: "patient", ObjectID: v.patientID,
+			Detail: "shown: " + strings.Join(v.shown, ", ")}
+		if v.emergency {
+			// Read under an emergency grant: marked even if the grant
+			// ended between the read and this row (appendAudit marks it
+			// too while the grant is live).
+			e.Detail = emergencyMark + "; " + e.Detail
+		}
+		return v.s.appendAudit(ctx, tx, v.actor, e)
+	})
+}
+
+// viewOf returns the open view of this store in ctx, or nil.
+func (s *Store) viewOf(ctx context.Context) *View {
+	v, _ := ctx.Value(viewKey{}).(*View)
+	if v == nil || v.done || v.s != s {
+		return nil
+	}
+	return v
+}
+
+// viewTx is the open view's read transaction in ctx, or nil.
+func (s *Store) viewTx(ctx context.Context) *Tx {
+	if v := s.viewOf(ctx); v != nil {
+		return &Tx{tx: v.tx, d: s.d, s: s, view: v}
+	}
+	return nil
+}
+
+// viewAccess is patientAccess for a read that changes nothing: inside an
+// open view of the same patient by the same actor (BeginView) it runs fn
+// in the view's read transaction after the same check (authorize), and
+// names action (with the detail fn set) in the view's one audit row
+// instead of writing its own; a refusal is audited as denied and answered
+// ENotFound as always. Outside a view it is patientAccess.
+func (s *Store) viewAccess(ctx context.Context, actor Actor, patientID string, p auth.Permission, action string, fn func(tx *Tx, a Access, e *Entry) error) error {
+	v := s.viewOf(ctx)
+	if v == nil || v.actor != actor || v.patientID != patientID {
+		return s.patientAccess(ctx, actor, patientID, p, action, fn)
+	}
+	tx := &Tx{tx: v.tx, d: s.d, s: s, view: v}
+	err := func() error {
+		a, err := s.authorize(ctx, tx, actor, patientID, p)
+		if err != nil {
+			return err
+		}
+		e := Entry{Action: action}
+		if err := fn(tx, a, &e); err != nil {
+			return err
+		}
+		if a.Relation == auth.RelEmergency {
+			v.emergency = true
+		}
+		v.note(e)
+		return nil
+	}()
+	return s.auditDenied(ctx, actor, patientID, p, action, s.unavailableIf(err))
+}
+
+// note adds a section read to the view's list (once for each distinct
+// action and detail).
+func (v *View) note(e Entry) {
+	// In words (measures read, note list), not the action codes, which
+	// the audit log's pages keep to the action column.
+	name := strings.ReplaceAll(e.Action, ".", " ")
+	if d := strings.TrimSpace(e.Detail); d != "" {
+		name += " (" + d + ")"
+	}
+	for _, s := range v.shown {
+		if s == name {
+			return
+		}
+	}
+	v.shown = append(v.shown, name)
+}
+
+// afterView runs fn in the view's closing write transaction when tx is a
+// view's, else at once in tx: for the small writes a read makes (a thread
+// marked read), which a read transaction cannot hold.
+func (tx *Tx) afterView(ctx context.Context, fn func(context.Context, *Tx) error) error {
+	if tx.view != nil {
+		tx.view.after = append(tx.view.after, fn)
+		return nil
+	}
+	return fn(ctx, tx)
+}
+
+// txStats counts the transactions a store has begun.
+type txStats struct {
+	reads, writes atomic.Int64
+}
+
+// Transactions returns how many read and write transactions the store has
+// begun since it was opened (a view's read transaction counts once).
+func (s *Store) Transactions() (reads, writes int64) {
+	return s.stats.reads.Load(), s.stats.writes.Load()
+}
