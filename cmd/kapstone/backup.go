@@ -44,6 +44,10 @@ const (
 	checkpointsName = "audit-checkpoints.log"
 )
 
+// backupFileNames are the files an archive may hold after its manifest;
+// restore refuses any other name.
+var backupFileNames = map[string]bool{sqliteDumpName: true, pgDumpName: true, checkpointsName: true}
+
 // manifest describes a backup: what made it, and what a restore must find.
 type manifest struct {
 	Format     string      `json:"format"`
@@ -215,9 +219,29 @@ func parseRecipients(list []string, file string) ([]age.Recipient, error) {
 	return rs, nil
 }
 
+// staleWorkAge is how old a backup's or restore's working directory in the
+// data directory must be before the next backup removes it as left behind.
+const staleWorkAge = 6 * time.Hour
+
+// removeStaleWork removes the working directories (.backup-*, .restore-*)
+// that a backup or restore killed outright (SIGKILL, out of memory, power)
+// left in dataDir, with the plain database copy in them; those that are
+// younger than staleWorkAge may belong to a run still going, and are kept.
+func removeStaleWork(dataDir string, now time.Time) {
+	for _, pat := range []string{".backup-*", ".restore-*"} {
+		matches, _ := filepath.Glob(filepath.Join(dataDir, pat))
+		for _, m := range matches {
+			if fi, err := os.Lstat(m); err == nil && fi.IsDir() && now.Sub(fi.ModTime()) > staleWorkAge {
+				os.RemoveAll(m)
+			}
+		}
+	}
+}
+
 // makeBackup writes one encrypted archive into dir and returns its path.
 func makeBackup(ctx context.Context, cfg *config, dir string, recipients []age.Recipient) (string, *manifest, error) {
 	m := &manifest{Format: backupFormat, Version: fullVersion(), CreatedAt: time.Now().UTC().Truncate(time.Second), DataKeyIDs: []string{}}
+	removeStaleWork(cfg.DataDir, time.Now())
 	work, err := os.MkdirTemp(cfg.DataDir, ".backup-")
 	if err != nil {
 		return "", nil, fmt.Errorf("cannot make a temporary directory in the data directory %s: %v", cfg.DataDir, unwrapPath(err))

@@ -375,6 +375,20 @@ func TestBackupRestoreDrill(t *testing.T) {
 		return b
 	}, func(*manifest) {})
 	mustFail("checkpoint altered", "audit log does not verify", append([]string{"-identity", idFile, forged}, p.args()...)...)
+	// A file name that climbs out of the working directory (anyone with
+	// the public key can make an archive) is refused before it is written.
+	forged = rewriteArchive(t, archive, id, same, func(m *manifest) {
+		empty := sha256.Sum256(nil)
+		for i := range m.Files {
+			if m.Files[i].Name == checkpointsName {
+				m.Files[i].Name, m.Files[i].Size, m.Files[i].SHA256 = "../escaped.txt", 0, hex.EncodeToString(empty[:])
+			}
+		}
+	})
+	mustFail("name outside the working directory", "not a file a kapstone backup contains", append([]string{"-identity", idFile, forged}, p.args()...)...)
+	if _, err := os.Stat(filepath.Join(p.dir, "escaped.txt")); err == nil {
+		t.Errorf("restore wrote ../escaped.txt outside its working directory")
+	}
 
 	noKeys := drillTarget{dir: t.TempDir(), dsn: p.dsn}
 	code, _, errOut = kapstone(t, append([]string{"restore", "-identity", idFile, archive}, noKeys.args()...)...)
@@ -440,6 +454,36 @@ func TestBackupRestoreDrill(t *testing.T) {
 
 // TestPruneBackups keeps the newest archives by the time in their names
 // and leaves other files alone.
+// TestRemoveStaleWork: a backup removes the working directories (with a
+// plain database copy in them) that a killed backup or restore left in the
+// data directory, once they are old enough not to belong to a live run.
+func TestRemoveStaleWork(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	mk := func(name string, age time.Duration) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(p, "kapstone.db"), []byte("plain"), 0o600)
+		os.Chtimes(p, now.Add(-age), now.Add(-age))
+		return p
+	}
+	oldBackup, oldRestore := mk(".backup-1", 7*time.Hour), mk(".restore-2", 30*time.Hour)
+	live, other := mk(".backup-3", time.Minute), mk("media", 100*time.Hour)
+	removeStaleWork(dir, now)
+	for _, p := range []string{oldBackup, oldRestore} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s was left behind", filepath.Base(p))
+		}
+	}
+	for _, p := range []string{live, other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", filepath.Base(p), err)
+		}
+	}
+}
+
 func TestPruneBackups(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []string{"kapstone-sqlite-20260101T000000Z.age", "kapstone-postgres-20260301T000000Z.age", "kapstone-sqlite-20260201T000000Z.age", "notes.txt", ".kapstone-sqlite-x.age.partial-1"} {

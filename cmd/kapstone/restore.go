@@ -267,6 +267,12 @@ func unpackArchive(f io.Reader, ids []age.Identity, identityPath, dir string) (*
 		if err != nil {
 			return nil, damaged(err)
 		}
+		// Only the names a backup writes, each a plain file name: the
+		// manifest comes from whoever made the archive (anyone with the
+		// public key can), and a name like ../x must not write outside dir.
+		if !backupFileNames[hdr.Name] || hdr.Typeflag != tar.TypeReg {
+			return nil, restoreFailed("the archive holds %q, which is not a file a kapstone backup contains", hdr.Name)
+		}
 		i := slices.IndexFunc(m.Files, func(f fileEntry) bool { return f.Name == hdr.Name })
 		if i < 0 || seen[hdr.Name] {
 			return nil, restoreFailed("the archive holds %q, which its manifest does not list", hdr.Name)

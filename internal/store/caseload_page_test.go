@@ -210,3 +210,44 @@ func TestFindAuditKeyset(t *testing.T) {
 		}
 	}
 }
+
+// TestPageKeyOutsideScope: a page key naming a patient the actor may not
+// list (another therapist's) reads the first page, as an unknown id does:
+// where that patient's name would fall in one's own caseload is not an
+// answer one can get by putting a foreign id in the link.
+func TestPageKeyOutsideScope(t *testing.T) {
+	f := newOutcomeFixture(t)
+	ctx := context.Background()
+	for _, n := range []string{"Ann", "Bea", "Cal", "Dee", "Eve"} {
+		f.patient(t, n)
+	}
+	other := &clinic.User{Email: "o@example.org", DisplayName: "Otto", Role: clinic.RoleTherapist}
+	if err := f.s.CreateUser(ctx, store.System, other, "h"); err != nil {
+		t.Fatal(err)
+	}
+	foreign := &store.Patient{DisplayName: "Cara Foreign"}
+	if err := f.s.CreatePatient(ctx, store.Actor{UserID: other.ID, Role: other.Role}, foreign, ""); err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.s.PagePatients(ctx, f.therapist, store.PatientFilter{}, store.PageKey{Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []store.PageKey{{After: foreign.ID, Limit: 2}, {Before: foreign.ID, Limit: 2}} {
+		got, err := f.s.PagePatients(ctx, f.therapist, store.PatientFilter{}, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Patients) != 2 || got.Patients[0].ID != first.Patients[0].ID || got.Patients[1].ID != first.Patients[1].ID || got.Prev != "" {
+			t.Errorf("key %+v (another therapist's patient): page %v prev %q, want the first page", k, got.Patients, got.Prev)
+		}
+	}
+	// The admin's directory lists every patient: the same id is a key there.
+	got, err := f.s.PagePatients(ctx, f.admin, store.PatientFilter{}, store.PageKey{After: foreign.ID, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Patients) == 0 || got.Patients[0].DisplayName != "Dee" {
+		t.Errorf("admin's page after %s = %v, want it to start at Dee", foreign.DisplayName, got.Patients)
+	}
+}

@@ -99,3 +99,10 @@ func HoldConsentLockForTest(ctx context.Context, s *Store, patientID string) (he
 	}()
 	return h, func() { close(rel) }, d
 }
+
+// OneConnectionForTest limits the store's pools to one connection each (on
+// PostgreSQL reads and writes share one pool: one connection in all).
+func OneConnectionForTest(s *Store) {
+	s.r.SetMaxOpenConns(1)
+	s.w.SetMaxOpenConns(1)
+}

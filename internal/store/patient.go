@@ -359,11 +359,12 @@ func (s *Store) checkStaff(ctx context.Context, tx *Tx, userID string, role clin
 
 // FindPatient returns a patient's record, with the caller's access, if the
 // policy lets actor see the profile. Audited as patient.read (a denial as
-// denied). A foreign or missing id is ENotFound.
+// denied), or inside an open view (BeginView) named in the view's one row.
+// A foreign or missing id is ENotFound.
 func (s *Store) FindPatient(ctx context.Context, actor Actor, id string) (*Patient, Access, error) {
 	var p *Patient
 	var acc Access
-	err := s.patientAccess(ctx, actor, id, auth.PermProfile, "patient.read", func(tx *Tx, a Access, _ *Entry) error {
+	err := s.viewAccess(ctx, actor, id, auth.PermProfile, "patient.read", func(tx *Tx, a Access, _ *Entry) error {
 		var err error
 		acc = a
 		p, err = scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM patients p WHERE p.id = $1`, id))
@@ -488,7 +489,11 @@ func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, 
 		}
 		var name string
 		if key != "" {
-			err := tx.QueryRow(ctx, `SELECT lower(display_name) FROM patients WHERE id = $1`, key).Scan(&name)
+			// The key is looked up in actor's own scope: an id of a
+			// patient actor may not list reads the first page, as an
+			// unknown id does, and tells nothing about that patient.
+			ka := append(slices.Clone(args), key)
+			err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT lower(p.display_name)`+scope+` AND p.id = $%d`, len(ka)), ka...).Scan(&name)
 			if errors.Is(err, sql.ErrNoRows) {
 				key, backward = "", false
 			} else if err != nil {

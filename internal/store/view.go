@@ -31,6 +31,7 @@ type View struct {
 	emergency bool
 	after     []func(context.Context, *Tx) error
 	done      bool
+	readDone  bool // the read transaction has ended (endRead)
 }
 
 type viewKey struct{}
@@ -82,7 +83,7 @@ func (v *View) Finish(ctx context.Context) error {
 		return errors.New("store: view finished twice")
 	}
 	v.done = true
-	v.tx.Rollback() // read-only: nothing to commit
+	v.endRead() // read-only: nothing to commit
 	if len(v.shown) == 0 {
 		return nil
 	}
@@ -108,7 +109,7 @@ func (v *View) Finish(ctx context.Context) error {
 // viewOf returns the open view of this store in ctx, or nil.
 func (s *Store) viewOf(ctx context.Context) *View {
 	v, _ := ctx.Value(viewKey{}).(*View)
-	if v == nil || v.done || v.s != s {
+	if v == nil || v.done || v.readDone || v.s != s {
 		return nil
 	}
 	return v
@@ -149,7 +150,26 @@ func (s *Store) viewAccess(ctx context.Context, actor Actor, patientID string, p
 		v.note(e)
 		return nil
 	}()
+	var d errDenied
+	if errors.As(err, &d) {
+		// The refusal is audited in a write transaction of its own. On
+		// PostgreSQL reads and writes share one pool, so the view's read
+		// transaction is ended first: a view never holds a connection
+		// while it waits for a second one (enough refused views at once
+		// would otherwise take the whole pool and wait for ever). The
+		// page answers not-found; later reads run on their own.
+		v.endRead()
+	}
 	return s.auditDenied(ctx, actor, patientID, p, action, s.unavailableIf(err))
+}
+
+// endRead ends the view's read transaction early (a refused section): the
+// view stays open to audit what was read before, but reads no more.
+func (v *View) endRead() {
+	if !v.readDone {
+		v.readDone = true
+		v.tx.Rollback()
+	}
 }
 
 // note adds a section read to the view's list (once for each distinct
