@@ -20,6 +20,15 @@ var roleAsData = map[string]string{
 	"internal/demo/demo.go":          "the demo finds its administrator among the people it seeds",
 	"internal/demo/site.go":          "the demo finds its administrator among the people it seeds",
 	"cmd/kapstone/user.go":           "the command line refuses to make a patient's account (they join by invitation)",
+	"cmd/kapstone/loadtest.go":       "the load test signs in as the demo's therapist, found among its logins",
+}
+
+// engineAsData are the places outside store/dialect.go that name a
+// database engine without deciding how a query is written: they drive the
+// engine's own tools or report per engine.
+var engineAsData = map[string]string{
+	"cmd/kapstone/backup.go":   "a backup is made by the engine's own tool (VACUUM INTO, pg_dump) and names its engine in the manifest",
+	"cmd/kapstone/loadtest.go": "the load test starts a server on each engine and reports the targets per engine",
 }
 
 // TestOnePolicy walks kapstone's non-test code and fails on a decision
@@ -51,6 +60,10 @@ func TestOnePolicy(t *testing.T) {
 					return
 				}
 				if what == "engine" && rel == "internal/store/dialect.go" {
+					return
+				}
+				if _, ok := engineAsData[rel]; ok && what == "engine" {
+					used[rel+"#engine"] = true
 					return
 				}
 				t.Errorf("%s:%d: a %s decision outside its one home", rel, fset.Position(n.Pos()).Line, what)
@@ -85,6 +98,11 @@ func TestOnePolicy(t *testing.T) {
 	for file := range roleAsData {
 		if !used[file] {
 			t.Errorf("%s is listed as reading a role as data but reads none: take it off the list", file)
+		}
+	}
+	for file := range engineAsData {
+		if !used[file+"#engine"] {
+			t.Errorf("%s is listed as naming an engine as data but names none: take it off the list", file)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package webtest
 
 import (
 	"database/sql"
+	"os"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/store"
@@ -14,7 +15,7 @@ import (
 func (f *Fixture) dosingRowsDB() (*sql.DB, bool) {
 	f.T.Helper()
 	dsn := storetest.StoreDSN(f.T, f.St)
-	if store.IsPostgresDSN(dsn) {
+	if os.Getenv(storetest.PostgresEnv) != "" { // storetest gives PostgreSQL databases then
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
 			f.T.Fatal(err)
