@@ -101,26 +101,41 @@ func Cacheable(pattern string) bool {
 	return path == "/blog" || strings.HasPrefix(path, "/blog/")
 }
 
-// bufferWriter keeps a response to store and replay it.
-type bufferWriter struct {
+// HeldResponse keeps a response in memory until it may be sent: a public
+// page to store and replay (Cached), or a chart page held until its view is
+// audited (staff.patientPage).
+type HeldResponse struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
 }
 
-func (b *bufferWriter) Header() http.Header { return b.header }
+// NewHeldResponse returns an empty HeldResponse.
+func NewHeldResponse() *HeldResponse { return &HeldResponse{header: http.Header{}} }
 
-func (b *bufferWriter) WriteHeader(code int) {
+// Header is the held response's header.
+func (b *HeldResponse) Header() http.Header { return b.header }
+
+// WriteHeader keeps the first status written.
+func (b *HeldResponse) WriteHeader(code int) {
 	if b.status == 0 {
 		b.status = code
 	}
 }
 
-func (b *bufferWriter) Write(p []byte) (int, error) {
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
+func (b *HeldResponse) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
 	return b.body.Write(p)
+}
+
+// SendTo writes the held response to w: its header, status and body.
+func (b *HeldResponse) SendTo(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	b.WriteHeader(http.StatusOK)
+	w.WriteHeader(b.status)
+	w.Write(b.body.Bytes())
 }
 
 // Cached serves h's page to visitors from the cache, with validators.
@@ -147,17 +162,13 @@ func (s *App) Cached(h http.Handler) http.Handler {
 			// Asked before the page is made, with the same clock: a post
 			// that goes live while it is being made still bounds it.
 			next, nerr := s.Store.NextPublishAt(r.Context())
-			bw := &bufferWriter{header: http.Header{}}
+			bw := NewHeldResponse()
 			for k, v := range w.Header() { // the security headers set so far
 				bw.header[k] = v
 			}
 			h.ServeHTTP(bw, r)
 			if bw.status != http.StatusOK {
-				for k, v := range bw.header {
-					w.Header()[k] = v
-				}
-				w.WriteHeader(bw.status)
-				w.Write(bw.body.Bytes())
+				bw.SendTo(w)
 				return
 			}
 			sum := sha256.Sum256(bw.body.Bytes())

@@ -1,7 +1,6 @@
 package staff
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"html/template"
@@ -482,46 +481,13 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 	}
 	// The page is made in the view (its navigation's reads too), held
 	// back until the view's audit row is committed, then sent.
-	held := &heldResponse{header: http.Header{}}
+	held := shell.NewHeldResponse()
 	s.Render(held, r, status, "patient", p.DisplayName, d)
 	if err := view.Finish(ctx); err != nil {
 		s.Error(w, r.WithContext(context.WithoutCancel(ctx)), err)
 		return
 	}
-	held.sendTo(w)
-}
-
-// heldResponse holds a page made before it may be sent (patientPage: until
-// its view is audited).
-type heldResponse struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (h *heldResponse) Header() http.Header { return h.header }
-
-func (h *heldResponse) WriteHeader(status int) {
-	if h.status == 0 {
-		h.status = status
-	}
-}
-
-func (h *heldResponse) Write(b []byte) (int, error) {
-	h.WriteHeader(http.StatusOK)
-	return h.body.Write(b)
-}
-
-// sendTo writes the held page to w.
-func (h *heldResponse) sendTo(w http.ResponseWriter) {
-	for k, v := range h.header {
-		w.Header()[k] = v
-	}
-	if h.status == 0 {
-		h.status = http.StatusOK
-	}
-	w.WriteHeader(h.status)
-	w.Write(h.body.Bytes())
+	held.SendTo(w)
 }
 
 // chartNotice is the notice shown after a chart form was saved, and the
