@@ -58,6 +58,8 @@ func runLoadtest(ctx context.Context, args []string, env *runEnv) error {
 	rssClients := fs.Int("rss-clients", 64, "concurrent clients of the caseload's memory run at the largest size (0: none)")
 	pg := fs.String("postgres", env.getenv("KAPSTONE_TEST_POSTGRES"), "a PostgreSQL URL: measure on it too, each run in a new schema (default $KAPSTONE_TEST_POSTGRES)")
 	keep := fs.Bool("keep", false, "keep the data directories")
+	only := fs.String("only", "", "measure only these scenarios, by letter (e.g. b,c; default: all)")
+	cpuprofile := fs.String("cpuprofile", "", "write each measured server's CPU profile (go tool pprof) into this directory, one file per engine and size")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(env.stdout, "Usage: kapstone loadtest [flags]\n\nDrive real kapstone demo servers on loopback with concurrent clients and print\nper scenario req/s, latency percentiles, errors and server peak RSS beside a\nbare net/http server sending the same bytes (make bench).\n\nFlags:")
@@ -87,7 +89,25 @@ func runLoadtest(ctx context.Context, args []string, env *runEnv) error {
 	if *pg != "" {
 		engines = append(engines, "postgres")
 	}
-	lt := &loadtest{exe: exe, dur: *dur, clients: *clients, out: env.stdout, keep: *keep}
+	lt := &loadtest{exe: exe, dur: *dur, clients: *clients, out: env.stdout, keep: *keep, profiles: *cpuprofile}
+	if *only != "" {
+		lt.only = map[string]bool{}
+		for _, l := range strings.Split(*only, ",") {
+			l = strings.TrimSpace(l)
+			if len(l) != 1 || l[0] < 'a' || l[0] > 'f' {
+				return &usageError{fmt.Sprintf("kapstone loadtest: -only %q: give scenario letters from a to f, like b,c", *only)}
+			}
+			lt.only["("+l+")"] = true
+		}
+	}
+	if lt.profiles != "" {
+		if lt.profiles, err = filepath.Abs(lt.profiles); err == nil {
+			err = os.MkdirAll(lt.profiles, 0o755)
+		}
+		if err != nil {
+			return err
+		}
+	}
 	for _, engine := range engines {
 		for i, n := range ns {
 			rss := 0
@@ -149,8 +169,13 @@ type loadtest struct {
 	clients int
 	out     io.Writer
 	keep    bool
-	results []ltResult
-	errors  int
+	// only, when not nil, holds the scenarios to measure by their "(x)"
+	// letter; profiles, when not empty, is where measured servers write
+	// their CPU profiles.
+	only     map[string]bool
+	profiles string
+	results  []ltResult
+	errors   int
 }
 
 // ltResult is one scenario measured on one server (or its baseline).
@@ -293,7 +318,11 @@ func (lt *loadtest) run(ctx context.Context, engine, dsn string, n, rssClients i
 	// The server measured is a new process on the seeded data directory
 	// (demo finds its logins and scaled patients there and adds nothing),
 	// so its peak RSS is its own and not the seeding's.
-	srv, err := ltStart(ctx, lt.exe, args, nil, nil, 5*time.Minute)
+	var profEnv []string
+	if lt.profiles != "" {
+		profEnv = []string{"KAPSTONE_CPUPROFILE=" + filepath.Join(lt.profiles, fmt.Sprintf("%s-%d.pprof", engine, n))}
+	}
+	srv, err := ltStart(ctx, lt.exe, args, profEnv, nil, 5*time.Minute)
 	if err != nil {
 		return err
 	}
@@ -377,6 +406,9 @@ func (lt *loadtest) run(ctx context.Context, engine, dsn string, n, rssClients i
 		scenarios = append(scenarios, ltScenario{name: "(b) caseload", method: "GET", path: "/patients", cookies: []string{staff}, clients: rssClients})
 	}
 	for _, sc := range scenarios {
+		if lt.only != nil && !lt.only[sc.name[:3]] {
+			continue
+		}
 		if sc.clients == 0 {
 			sc.clients = lt.clients
 		}

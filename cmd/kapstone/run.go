@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -329,6 +330,21 @@ func unwrapOp(err error) error {
 // serveOn serves until ctx is done, then stops taking connections and lets
 // requests in flight finish (up to 25 seconds).
 func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store, log *slog.Logger, env *runEnv) error {
+	// KAPSTONE_CPUPROFILE names a file for a CPU profile of the whole
+	// serving run, written at shutdown (kapstone loadtest -cpuprofile).
+	if p := env.getenv("KAPSTONE_CPUPROFILE"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("KAPSTONE_CPUPROFILE: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			ln.Close()
+			return fmt.Errorf("KAPSTONE_CPUPROFILE: %w", err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	wcfg := web.DefaultConfig()
 	wcfg.Country = cfg.Country
 	wcfg.PublicURL = cfg.PublicURL
