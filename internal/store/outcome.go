@@ -160,12 +160,18 @@ func (s *Store) Outcomes(ctx context.Context, actor Actor, action string, instru
 // row's sparkline shows.
 const CaseloadSparkPoints = 26
 
+// caseloadScoreBatch is the most patients one CaseloadScores statement
+// asks about (one UNION ALL branch each; SQLite allows 500).
+const caseloadScoreBatch = 100
+
 // CaseloadScores returns, for each of patientIDs (a caseload page's) on
 // actor's care teams, their latest CaseloadSparkPoints completed scores on
 // instrument in their latest course, oldest first (the last is their
 // latest score), for the caseload's sparklines. It reads those patients'
-// check-ins only (checkins_patient), in one statement per
-// MaxCaseloadBatch patients, however large the practice. The caseload
+// check-ins only, and of each only the scores shown (checkins_patient,
+// newest first, stopped at CaseloadSparkPoints), in one statement per
+// caseloadScoreBatch patients, however large the practice or long the
+// history. The caseload
 // read is audited by PagePatients.
 func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument string, patientIDs []string) (map[string][]measure.Point, error) {
 	out := map[string][]measure.Point{}
@@ -177,30 +183,47 @@ func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument stri
 			patientID string
 			measure.Point
 		}
-		for ids := range slices.Chunk(patientIDs, MaxCaseloadBatch) {
+		var uniq []string
+		for _, id := range patientIDs {
+			if _, seen := out[id]; !seen {
+				out[id] = nil
+				uniq = append(uniq, id)
+			}
+		}
+		clear(out)
+		for ids := range slices.Chunk(uniq, caseloadScoreBatch) {
 			args := []any{actor.UserID, instrument}
 			in := make([]string, len(ids))
 			for i, id := range ids {
 				args = append(args, id)
 				in[i] = "$" + strconv.Itoa(len(args))
 			}
+			// One branch per patient, each its latest scores read
+			// newest first from checkins_patient (patient_id,
+			// instrument, completed_at) and stopped at
+			// CaseloadSparkPoints: a patient's long history is not read
+			// to draw their 26 points.
+			branches := make([]string, len(ids))
+			for i, ph := range in {
+				branches[i] = `SELECT * FROM (SELECT c.patient_id, c.total, c.completed_at FROM checkins c
+					WHERE c.patient_id = ` + ph + ` AND c.instrument = $2 AND c.status = 'complete'
+					AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = ` + ph + ` AND t.user_id = $1 AND t.removed_at IS NULL)
+					AND (c.course_id IS NULL OR c.course_id = (SELECT k.id FROM courses k WHERE k.patient_id = ` + ph + ` ORDER BY k.number DESC LIMIT 1))
+					ORDER BY c.completed_at DESC, c.id DESC LIMIT ` + strconv.Itoa(CaseloadSparkPoints) + `) b` + strconv.Itoa(i)
+			}
 			scores, err := queryAll(ctx, tx, func(row scanner) (p point, err error) {
 				err = row.Scan(&p.patientID, &p.Total, &p.At)
 				p.At = p.At.UTC()
 				return p, err
-			}, `SELECT patient_id, total, completed_at FROM (
-				SELECT c.patient_id, c.total, c.completed_at,
-					row_number() OVER (PARTITION BY c.patient_id ORDER BY c.completed_at DESC, c.id DESC) AS n
-				FROM checkins c
-				JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
-				WHERE c.patient_id IN (`+strings.Join(in, ", ")+`) AND c.instrument = $2 AND c.status = 'complete'
-				AND NOT EXISTS (SELECT 1 FROM courses k JOIN courses l ON l.patient_id = k.patient_id AND l.number > k.number WHERE k.id = c.course_id)
-			) x WHERE n <= `+strconv.Itoa(CaseloadSparkPoints)+` ORDER BY patient_id, completed_at`, args...)
+			}, strings.Join(branches, "\nUNION ALL\n"), args...)
 			if err != nil {
 				return err
 			}
 			for _, p := range scores {
 				out[p.patientID] = append(out[p.patientID], p.Point)
+			}
+			for _, id := range ids {
+				slices.Reverse(out[id]) // oldest first
 			}
 		}
 		return nil

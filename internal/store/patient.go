@@ -396,9 +396,23 @@ type PatientFilter struct {
 // matching f: their care-team patients for a clinician, every patient for
 // an admin (administration only). The placeholders it uses are args.
 func patientScope(actor Actor, f PatientFilter) (string, []any, error) {
+	return patientScopeOrder(actor, f, false)
+}
+
+// patientScopeOrder is patientScope; byName asks, for a clinician, that
+// the patients be walked in name order (patients_name_order) and each
+// checked against the care team, rather than the care team's rows read
+// and sorted: SQLite takes a CROSS JOIN's left table as the outer loop,
+// so a page of a large caseload reads about a page of rows, not the
+// caseload (PostgreSQL plans the join by its statistics either way).
+func patientScopeOrder(actor Actor, f PatientFilter, byName bool) (string, []any, error) {
 	var q string
 	var args []any
 	switch {
+	case actor.may(auth.PermCaseload) && byName:
+		q = ` FROM patients p CROSS JOIN care_team t
+			WHERE t.patient_id = p.id AND t.user_id = $1 AND t.removed_at IS NULL AND p.archived_at IS NULL`
+		args = []any{actor.UserID}
 	case actor.may(auth.PermCaseload):
 		q = ` FROM patients p JOIN care_team t ON t.patient_id = p.id
 			WHERE t.user_id = $1 AND t.removed_at IS NULL AND p.archived_at IS NULL`
@@ -442,6 +456,10 @@ func (s *Store) ListPatients(ctx context.Context, actor Actor, f PatientFilter) 
 
 // CaseloadPageSize is how many patients one caseload page shows.
 const CaseloadPageSize = 50
+
+// caseloadWalkAbove: a caseload of more than this many pages is read in
+// name order (patientScopeOrder) rather than read whole and sorted.
+const caseloadWalkAbove = 4
 
 // PatientPage is one page of the patients actor may list.
 type PatientPage struct {
@@ -500,7 +518,11 @@ func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, 
 				return err
 			}
 		}
-		q, a := `SELECT `+patientColumns+scope, slices.Clone(args)
+		// A caseload much longer than a page is read in name order
+		// (patientScopeOrder); a short one is read whole and sorted,
+		// cheaper than walking the practice's names to find its few.
+		rows, a, _ := patientScopeOrder(actor, f, out.Total > caseloadWalkAbove*limit)
+		q := `SELECT ` + patientColumns + rows
 		order := ` ORDER BY lower(p.display_name), p.id`
 		if key != "" {
 			cmp := ">"
@@ -508,7 +530,9 @@ func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, 
 				cmp, order = "<", ` ORDER BY lower(p.display_name) DESC, p.id DESC`
 			}
 			a = append(a, name, key)
-			q += fmt.Sprintf(` AND (lower(p.display_name) %s $%d OR (lower(p.display_name) = $%d AND p.id %s $%d))`, cmp, len(a)-1, len(a)-1, cmp, len(a))
+			// The name bound alone first, so the index's range starts at
+			// the key (an OR of the two would be read from the start).
+			q += fmt.Sprintf(` AND lower(p.display_name) %s= $%d AND (lower(p.display_name) %s $%d OR p.id %s $%d)`, cmp, len(a)-1, cmp, len(a)-1, cmp, len(a))
 		}
 		list, err := queryAll(ctx, tx, scanPatient, q+order+fmt.Sprintf(` LIMIT %d`, limit+1), a...)
 		if err != nil {
