@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -336,20 +338,51 @@ func (cs *clearanceSince) status() clinic.ClearanceStatus {
 // One query for the whole caseload: only clearances with an intake sent
 // since are read. Empty for anyone but a therapist or prescriber.
 func (s *Store) OutOfDateClearances(ctx context.Context, actor Actor) (map[string]clinic.ClearanceStatus, error) {
+	return s.outOfDateClearances(ctx, actor, nil)
+}
+
+// OutOfDateClearancesOf is OutOfDateClearances for the patients
+// patientIDs only (a caseload page's rows), so a page reads its own rows'
+// clearances and intakes and not the whole caseload's: one statement per
+// MaxCaseloadBatch patients, none for none.
+func (s *Store) OutOfDateClearancesOf(ctx context.Context, actor Actor, patientIDs []string) (map[string]clinic.ClearanceStatus, error) {
+	if len(patientIDs) == 0 {
+		return map[string]clinic.ClearanceStatus{}, nil
+	}
+	return s.outOfDateClearances(ctx, actor, patientIDs)
+}
+
+// outOfDateClearances is OutOfDateClearances of patientIDs, or of the
+// whole caseload when patientIDs is nil.
+func (s *Store) outOfDateClearances(ctx context.Context, actor Actor, patientIDs []string) (map[string]clinic.ClearanceStatus, error) {
 	out := map[string]clinic.ClearanceStatus{}
 	if !actor.may(auth.PermCaseload) {
 		return out, nil
 	}
+	batches := [][]string{nil}
+	if patientIDs != nil {
+		batches = slices.Collect(slices.Chunk(patientIDs, MaxCaseloadBatch))
+	}
 	err := s.read(ctx, func(tx *Tx) error {
-		type clearedIntake struct {
-			patientID string
-			cleared   int64
-			sentIntake
-		}
-		sent, err := queryAll(ctx, tx, func(row scanner) (in clearedIntake, err error) {
-			err = row.Scan(&in.patientID, &in.cleared, &in.version, &in.body, &in.at)
-			return in, err
-		}, `SELECT c.patient_id, c.intake_version, i.version, i.body, i.created_at
+		for _, ids := range batches {
+			type clearedIntake struct {
+				patientID string
+				cleared   int64
+				sentIntake
+			}
+			args, only := []any{actor.UserID}, ""
+			if ids != nil {
+				ph := make([]string, len(ids))
+				for i, id := range ids {
+					args = append(args, id)
+					ph[i] = "$" + strconv.Itoa(len(args))
+				}
+				only = `AND c.patient_id IN (` + strings.Join(ph, ", ") + `)`
+			}
+			sent, err := queryAll(ctx, tx, func(row scanner) (in clearedIntake, err error) {
+				err = row.Scan(&in.patientID, &in.cleared, &in.version, &in.body, &in.at)
+				return in, err
+			}, `SELECT c.patient_id, c.intake_version, i.version, i.body, i.created_at
 			FROM clearances c
 			JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
 			JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
@@ -358,24 +391,26 @@ func (s *Store) OutOfDateClearances(ctx context.Context, actor Actor) (map[strin
 			  AND NOT EXISTS (SELECT 1 FROM clearances n WHERE n.patient_id = c.patient_id
 			      AND (n.created_at > c.created_at OR (n.created_at = c.created_at AND n.id > c.id)))
 			  AND EXISTS (SELECT 1 FROM intakes l WHERE l.patient_id = c.patient_id AND l.submitted AND l.version > c.intake_version)
-			ORDER BY c.patient_id, i.version`, actor.UserID)
-		if err != nil {
-			return err
-		}
-		since := map[string]*clearanceSince{}
-		for _, in := range sent {
-			cs := since[in.patientID]
-			if cs == nil {
-				cs = &clearanceSince{}
-				since[in.patientID] = cs
-			}
-			if err := cs.add(in.cleared, in.version, in.body, in.at); err != nil {
+			`+only+`
+			ORDER BY c.patient_id, i.version`, args...)
+			if err != nil {
 				return err
 			}
-		}
-		for id, cs := range since {
-			if st := cs.status(); !st.Current {
-				out[id] = st
+			since := map[string]*clearanceSince{}
+			for _, in := range sent {
+				cs := since[in.patientID]
+				if cs == nil {
+					cs = &clearanceSince{}
+					since[in.patientID] = cs
+				}
+				if err := cs.add(in.cleared, in.version, in.body, in.at); err != nil {
+					return err
+				}
+			}
+			for id, cs := range since {
+				if st := cs.status(); !st.Current {
+					out[id] = st
+				}
 			}
 		}
 		return nil

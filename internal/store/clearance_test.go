@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,18 @@ func TestClearanceOutOfDate(t *testing.T) {
 		m, err := s.OutOfDateClearances(ctx, who)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// A caseload page asks about its own rows only: the patient's
+		// page says the same, a page without them says nothing.
+		page, err := s.OutOfDateClearancesOf(ctx, who, []string{store.NewID(), pr.p.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(page, m) {
+			t.Errorf("the page's out-of-date clearances = %v, the caseload's %v", page, m)
+		}
+		if other, err := s.OutOfDateClearancesOf(ctx, who, []string{store.NewID()}); err != nil || len(other) != 0 {
+			t.Errorf("a page without the patient: out-of-date clearances = %v, %v; want none", other, err)
 		}
 		return m
 	}

@@ -143,7 +143,7 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, err)
 			return
 		}
-		stale, err := s.Store.OutOfDateClearances(r.Context(), s.Actor(r))
+		stale, err := s.Store.OutOfDateClearancesOf(r.Context(), s.Actor(r), ids)
 		if err != nil {
 			s.Error(w, r, err)
 			return
