@@ -127,6 +127,27 @@ func TestScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The bulk load fills the unread counts the navigation reads
+	// (message_unread) as the app keeps them: equal to counting every
+	// message each clinician has not read.
+	for _, th := range therapists {
+		a := store.Actor{UserID: th.ID, Role: th.Role}
+		n, err := st.StaffUnreadMessages(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := st.UnreadMessagesForStaff(ctx, a, scaledPatientIDs(t, st, a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := 0
+		for _, k := range m {
+			sum += k
+		}
+		if n != sum || n == 0 {
+			t.Errorf("%s's unread count after scale = %d, counting every message %d; want equal, and some", th.DisplayName, n, sum)
+		}
+	}
 	var owner demo.Login
 	for _, l := range logins {
 		if strings.EqualFold(l.Email, therapists[0].Email) {
@@ -152,4 +173,18 @@ func TestScale(t *testing.T) {
 			t.Errorf("the chart of patient 0 does not show their name %q", pt.DisplayName)
 		}
 	}
+}
+
+// scaledPatientIDs lists every patient on a's caseload.
+func scaledPatientIDs(t *testing.T, st *store.Store, a store.Actor) []string {
+	t.Helper()
+	ps, err := st.ListPatients(context.Background(), a, store.PatientFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	return ids
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -178,12 +179,25 @@ func (c *BulkCounts) add(o BulkCounts) {
 // bulkDerived fills, for the patients just written, the tables kept from
 // others in the app's own transactions that the rows of flush do not
 // already cover (the appointments' note_signed_at is set by the notes
-// trigger itself). Today there is none left; a latest-score table kept in
-// the check-in transaction belongs here, filled from checkins with one
-// INSERT ... SELECT over patientIDs.
+// trigger itself): message_unread, from their messages and reads (as
+// syncUnread keeps it), one statement per MaxCaseloadBatch patients.
 func bulkDerived(ctx context.Context, tx *Tx, patientIDs []string) error {
-	_, _ = ctx, tx
-	_ = patientIDs
+	for ids := range slices.Chunk(patientIDs, MaxCaseloadBatch) {
+		args := make([]any, len(ids))
+		ph := make([]string, len(ids))
+		for i, id := range ids {
+			args[i], ph[i] = id, "$"+strconv.Itoa(i+1)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO message_unread (user_id, thread_id, patient_id, n)
+			SELECT c.user_id, t.id, t.patient_id, count(*) FROM care_team c
+			JOIN message_threads t ON t.patient_id = c.patient_id
+			JOIN messages m ON m.thread_id = t.id AND m.from_patient
+			LEFT JOIN message_reads r ON r.thread_id = t.id AND r.user_id = c.user_id
+			WHERE c.patient_id IN (`+strings.Join(ph, ", ")+`) AND c.removed_at IS NULL AND m.seq > coalesce(r.read_seq, 0)
+			GROUP BY c.user_id, t.id, t.patient_id`, args...); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -218,7 +218,10 @@ func (s *Store) Thread(ctx context.Context, actor Actor, patientID, threadID str
 		if msgs, err = threadMessages(ctx, tx, `m.thread_id = $1`, threadID); err != nil {
 			return err
 		}
-		return markThreadRead(ctx, tx, threadID, actor.UserID, th.Count, s.now())
+		if err := markThreadRead(ctx, tx, threadID, actor.UserID, th.Count, s.now()); err != nil {
+			return err
+		}
+		return syncUnread(ctx, tx, patientID, threadID, actor.UserID)
 	})
 	return th, msgs, err
 }
@@ -327,6 +330,11 @@ func (s *Store) addMessage(ctx context.Context, tx *Tx, actor Actor, a Access, p
 	if err := markThreadRead(ctx, tx, threadID, actor.UserID, seq, now); err != nil {
 		return nil, err
 	}
+	// The care team's unread counts of this thread: one more for each
+	// of them after a patient's message, none for a clinician who wrote.
+	if err := syncUnread(ctx, tx, patientID, threadID, ""); err != nil {
+		return nil, err
+	}
 	if _, err := s.EnqueueIn(ctx, tx, JobMessageEmail, `{"message":"`+out.MessageID+`"}`, now, JobMessageEmail+":"+out.MessageID); err != nil {
 		return nil, err
 	}
@@ -422,16 +430,53 @@ const staffUnreadFrom = ` FROM care_team c
 
 // StaffUnreadMessages returns how many of their patients' messages the
 // clinician actor has not read, on all their care teams (the navigation's
-// count). A count holds no patient information and is not audited.
+// count). A count holds no patient information and is not audited. It
+// reads message_unread (kept by syncUnread), so it costs the threads with
+// something unread, not every thread of the caseload.
 func (s *Store) StaffUnreadMessages(ctx context.Context, actor Actor) (int, error) {
 	if !actor.may(auth.PermCaseload) {
 		return 0, nil
 	}
 	var n int
 	err := s.read(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT count(*)`+staffUnreadFrom, actor.UserID).Scan(&n)
+		return tx.QueryRow(ctx, `SELECT coalesce(sum(u.n), 0) FROM message_unread u
+			JOIN care_team c ON c.patient_id = u.patient_id AND c.user_id = u.user_id AND c.removed_at IS NULL
+			JOIN patients p ON p.id = u.patient_id AND p.archived_at IS NULL
+			WHERE u.user_id = $1`, actor.UserID).Scan(&n)
 	})
 	return n, err
+}
+
+// syncUnread recomputes, from messages and message_reads, the
+// message_unread rows of patientID's care team: of thread threadID only
+// when set, of the member userID only when set. Called in the transaction
+// that sends a message, reads a thread or adds a member, it keeps
+// StaffUnreadMessages equal to counting every message (staffUnreadFrom),
+// at the cost of one patient's threads.
+func syncUnread(ctx context.Context, tx *Tx, patientID, threadID, userID string) error {
+	where, args := `patient_id = $1`, []any{patientID}
+	sel := ``
+	if threadID != "" {
+		args = append(args, threadID)
+		where += ` AND thread_id = $` + strconv.Itoa(len(args))
+		sel += ` AND t.id = $` + strconv.Itoa(len(args))
+	}
+	if userID != "" {
+		args = append(args, userID)
+		where += ` AND user_id = $` + strconv.Itoa(len(args))
+		sel += ` AND c.user_id = $` + strconv.Itoa(len(args))
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM message_unread WHERE `+where, args...); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO message_unread (user_id, thread_id, patient_id, n)
+		SELECT c.user_id, t.id, t.patient_id, count(*) FROM care_team c
+		JOIN message_threads t ON t.patient_id = c.patient_id
+		JOIN messages m ON m.thread_id = t.id AND m.from_patient
+		LEFT JOIN message_reads r ON r.thread_id = t.id AND r.user_id = c.user_id
+		WHERE c.patient_id = $1 AND c.removed_at IS NULL AND m.seq > coalesce(r.read_seq, 0)`+sel+`
+		GROUP BY c.user_id, t.id, t.patient_id`, args...)
+	return err
 }
 
 // UnreadMessagesForStaff returns, for each of patientIDs on actor's care

@@ -443,3 +443,77 @@ func TestStaffInboxHugePage(t *testing.T) {
 		}
 	}
 }
+
+// TestStaffUnreadKeptInStep: the navigation's unread count is read from
+// message_unread, kept in the transactions that change it; after every
+// step (messages sent by the patient and by the team, threads read, a
+// clinician added to the care team after the patient wrote, removed and
+// added again) it equals counting every message the clinician has not read
+// on their care teams, and each clinician's count is their own.
+func TestStaffUnreadKeptInStep(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	truth := func(a store.Actor) int {
+		t.Helper()
+		n, err := store.CountForTest(ctx, s, `SELECT count(*) FROM care_team c
+			JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
+			JOIN message_threads t ON t.patient_id = c.patient_id
+			JOIN messages m ON m.thread_id = t.id AND m.from_patient
+			LEFT JOIN message_reads r ON r.thread_id = t.id AND r.user_id = $1
+			WHERE c.user_id = $1 AND c.removed_at IS NULL AND m.seq > coalesce(r.read_seq, 0)`, a.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	check := func(step string, want map[string]int) {
+		t.Helper()
+		for name, a := range map[string]store.Actor{"thea": pr.thea, "rex": pr.rex, "rita": pr.rita, "theo": pr.theo} {
+			n, err := s.StaffUnreadMessages(ctx, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr := truth(a); n != tr || n != want[name] {
+				t.Errorf("%s: %s's unread count = %d, counting every message %d, want %d", step, name, n, tr, want[name])
+			}
+		}
+	}
+	check("no messages", nil)
+	one, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Sleep", Body: "Sleeping badly."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReplyMessage(ctx, pr.patient, pr.p.ID, one.ThreadID, store.MessageInput{Body: "And tired."}); err != nil {
+		t.Fatal(err)
+	}
+	two, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Forms", Body: "Which form?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("the patient wrote three messages in two threads", map[string]int{"thea": 3, "rex": 3})
+	if _, _, err := s.Thread(ctx, pr.thea, pr.p.ID, one.ThreadID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReplyMessage(ctx, pr.rex, pr.p.ID, two.ThreadID, store.MessageInput{Body: "The blue one."}); err != nil {
+		t.Fatal(err)
+	}
+	check("thea read one thread, rex replied in the other", map[string]int{"thea": 1, "rex": 2})
+	if err := s.AddTeamMember(ctx, pr.thea, pr.p.ID, pr.rita.UserID); err != nil {
+		t.Fatal(err)
+	}
+	check("rita joined the care team after the patient wrote", map[string]int{"thea": 1, "rex": 2, "rita": 3})
+	if _, _, err := s.Thread(ctx, pr.rita, pr.p.ID, two.ThreadID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveTeamMember(ctx, pr.thea, pr.p.ID, pr.rita.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReplyMessage(ctx, pr.patient, pr.p.ID, two.ThreadID, store.MessageInput{Body: "Thanks."}); err != nil {
+		t.Fatal(err)
+	}
+	check("rita left; the patient wrote again", map[string]int{"thea": 2, "rex": 3})
+	if err := s.AddTeamMember(ctx, pr.thea, pr.p.ID, pr.rita.UserID); err != nil {
+		t.Fatal(err)
+	}
+	check("rita joined again", map[string]int{"thea": 2, "rex": 3, "rita": 3})
+}

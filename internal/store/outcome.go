@@ -209,7 +209,7 @@ func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument stri
 					WHERE c.patient_id = ` + ph + ` AND c.instrument = $2 AND c.status = 'complete'
 					AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = ` + ph + ` AND t.user_id = $1 AND t.removed_at IS NULL)
 					AND (c.course_id IS NULL OR c.course_id = (SELECT k.id FROM courses k WHERE k.patient_id = ` + ph + ` ORDER BY k.number DESC LIMIT 1))
-					ORDER BY c.completed_at DESC, c.id DESC LIMIT ` + strconv.Itoa(CaseloadSparkPoints) + `) b` + strconv.Itoa(i)
+					ORDER BY c.completed_at DESC LIMIT ` + strconv.Itoa(CaseloadSparkPoints) + `) b` + strconv.Itoa(i)
 			}
 			scores, err := queryAll(ctx, tx, func(row scanner) (p point, err error) {
 				err = row.Scan(&p.patientID, &p.Total, &p.At)

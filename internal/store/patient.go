@@ -612,7 +612,13 @@ func (s *Store) AddTeamMember(ctx context.Context, actor Actor, patientID, userI
 		if err != nil {
 			return err
 		}
-		return s.addTeamMember(ctx, tx, actor, patientID, userID, clinic.Role(role), false)
+		if err := s.addTeamMember(ctx, tx, actor, patientID, userID, clinic.Role(role), false); err != nil {
+			return err
+		}
+		// What the patient wrote before they joined is unread for them
+		// too (a new patient, whose owner is added with them, has
+		// written nothing yet).
+		return syncUnread(ctx, tx, patientID, "", userID)
 	})
 }
 

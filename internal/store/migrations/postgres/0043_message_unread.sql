@@ -1,0 +1,31 @@
+-- kapstone schema 0043: what each clinician has not read of their
+-- patients' messages, kept per thread (issue 18). The navigation's unread
+-- count is on every staff page; read from messages and message_reads it
+-- walked every thread of every patient on the clinician's care teams, so
+-- it grew with the practice. message_unread holds, for each clinician on
+-- a patient's care team and each thread of that patient with messages from
+-- the patient they have not read, how many (n > 0; a thread read to the
+-- end has no row). It is kept in the transactions that change it (a
+-- message sent, a thread read, a clinician added to a care team:
+-- store.syncUnread recomputes the rows concerned from messages and
+-- message_reads), so the count reads the unread threads only. A care team
+-- member removed, or a patient archived, keeps their rows: the count joins
+-- the active care team and the patients not archived, as before.
+
+CREATE TABLE message_unread (
+    user_id    TEXT NOT NULL,
+    thread_id  TEXT NOT NULL REFERENCES message_threads (id),
+    patient_id TEXT NOT NULL REFERENCES patients (id),
+    n          BIGINT NOT NULL,
+    PRIMARY KEY (user_id, thread_id)
+);
+CREATE INDEX message_unread_patient ON message_unread (patient_id, user_id);
+
+INSERT INTO message_unread (user_id, thread_id, patient_id, n)
+SELECT c.user_id, t.id, t.patient_id, count(*)
+FROM care_team c
+JOIN message_threads t ON t.patient_id = c.patient_id
+JOIN messages m ON m.thread_id = t.id AND m.from_patient
+LEFT JOIN message_reads r ON r.thread_id = t.id AND r.user_id = c.user_id
+WHERE c.removed_at IS NULL AND m.seq > coalesce(r.read_seq, 0)
+GROUP BY c.user_id, t.id, t.patient_id;
