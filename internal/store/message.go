@@ -439,13 +439,18 @@ func (s *Store) StaffUnreadMessages(ctx context.Context, actor Actor) (int, erro
 	}
 	var n int
 	err := s.read(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT coalesce(sum(u.n), 0) FROM message_unread u
-			JOIN care_team c ON c.patient_id = u.patient_id AND c.user_id = u.user_id AND c.removed_at IS NULL
-			JOIN patients p ON p.id = u.patient_id AND p.archived_at IS NULL
-			WHERE u.user_id = $1`, actor.UserID).Scan(&n)
+		return tx.QueryRow(ctx, staffUnreadCount, actor.UserID).Scan(&n)
 	})
 	return n, err
 }
+
+// staffUnreadCount is StaffUnreadMessages' statement: the sum of the
+// clinician's ($1) message_unread rows, on their active care teams, of
+// patients not archived.
+const staffUnreadCount = `SELECT coalesce(sum(u.n), 0) FROM message_unread u
+	JOIN care_team c ON c.patient_id = u.patient_id AND c.user_id = u.user_id AND c.removed_at IS NULL
+	JOIN patients p ON p.id = u.patient_id AND p.archived_at IS NULL
+	WHERE u.user_id = $1`
 
 // syncUnread recomputes, from messages and message_reads, the
 // message_unread rows of patientID's care team: of thread threadID only

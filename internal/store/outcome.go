@@ -164,15 +164,33 @@ const CaseloadSparkPoints = 26
 // asks about (one UNION ALL branch each; SQLite allows 500).
 const caseloadScoreBatch = 100
 
+// caseloadScoresQuery is CaseloadScores' statement for the patients whose
+// ids are the placeholders in (the actor's id is $1, the instrument $2):
+// one branch per patient, each their latest scores read newest first from
+// the index checkins_scores (patient_id, instrument, completed_at,
+// course_id, total; completed only) alone and stopped at
+// CaseloadSparkPoints, so a patient's long history is not read to draw
+// their points.
+func caseloadScoresQuery(in []string) string {
+	branches := make([]string, len(in))
+	for i, ph := range in {
+		branches[i] = `SELECT * FROM (SELECT c.patient_id, c.total, c.completed_at FROM checkins c
+			WHERE c.patient_id = ` + ph + ` AND c.instrument = $2 AND c.status = 'complete'
+			AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = ` + ph + ` AND t.user_id = $1 AND t.removed_at IS NULL)
+			AND (c.course_id IS NULL OR c.course_id = (SELECT k.id FROM courses k WHERE k.patient_id = ` + ph + ` ORDER BY k.number DESC LIMIT 1))
+			ORDER BY c.completed_at DESC LIMIT ` + strconv.Itoa(CaseloadSparkPoints) + `) b` + strconv.Itoa(i)
+	}
+	return strings.Join(branches, "\nUNION ALL\n")
+}
+
 // CaseloadScores returns, for each of patientIDs (a caseload page's) on
 // actor's care teams, their latest CaseloadSparkPoints completed scores on
 // instrument in their latest course, oldest first (the last is their
 // latest score), for the caseload's sparklines. It reads those patients'
-// check-ins only, and of each only the scores shown (checkins_patient,
+// check-ins only, and of each only the scores shown (checkins_scores,
 // newest first, stopped at CaseloadSparkPoints), in one statement per
 // caseloadScoreBatch patients, however large the practice or long the
-// history. The caseload
-// read is audited by PagePatients.
+// history. The caseload read is audited by PagePatients.
 func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument string, patientIDs []string) (map[string][]measure.Point, error) {
 	out := map[string][]measure.Point{}
 	if !actor.may(auth.PermCaseload) || len(patientIDs) == 0 {
@@ -198,24 +216,11 @@ func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument stri
 				args = append(args, id)
 				in[i] = "$" + strconv.Itoa(len(args))
 			}
-			// One branch per patient, each its latest scores read
-			// newest first from checkins_patient (patient_id,
-			// instrument, completed_at) and stopped at
-			// CaseloadSparkPoints: a patient's long history is not read
-			// to draw their 26 points.
-			branches := make([]string, len(ids))
-			for i, ph := range in {
-				branches[i] = `SELECT * FROM (SELECT c.patient_id, c.total, c.completed_at FROM checkins c
-					WHERE c.patient_id = ` + ph + ` AND c.instrument = $2 AND c.status = 'complete'
-					AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = ` + ph + ` AND t.user_id = $1 AND t.removed_at IS NULL)
-					AND (c.course_id IS NULL OR c.course_id = (SELECT k.id FROM courses k WHERE k.patient_id = ` + ph + ` ORDER BY k.number DESC LIMIT 1))
-					ORDER BY c.completed_at DESC LIMIT ` + strconv.Itoa(CaseloadSparkPoints) + `) b` + strconv.Itoa(i)
-			}
 			scores, err := queryAll(ctx, tx, func(row scanner) (p point, err error) {
 				err = row.Scan(&p.patientID, &p.Total, &p.At)
 				p.At = p.At.UTC()
 				return p, err
-			}, strings.Join(branches, "\nUNION ALL\n"), args...)
+			}, caseloadScoresQuery(in), args...)
 			if err != nil {
 				return err
 			}

@@ -521,20 +521,8 @@ func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, 
 		// A caseload much longer than a page is read in name order
 		// (patientScopeOrder); a short one is read whole and sorted,
 		// cheaper than walking the practice's names to find its few.
-		rows, a, _ := patientScopeOrder(actor, f, out.Total > caseloadWalkAbove*limit)
-		q := `SELECT ` + patientColumns + rows
-		order := ` ORDER BY lower(p.display_name), p.id`
-		if key != "" {
-			cmp := ">"
-			if backward {
-				cmp, order = "<", ` ORDER BY lower(p.display_name) DESC, p.id DESC`
-			}
-			a = append(a, name, key)
-			// The name bound alone first, so the index's range starts at
-			// the key (an OR of the two would be read from the start).
-			q += fmt.Sprintf(` AND lower(p.display_name) %s= $%d AND (lower(p.display_name) %s $%d OR p.id %s $%d)`, cmp, len(a)-1, cmp, len(a)-1, cmp, len(a))
-		}
-		list, err := queryAll(ctx, tx, scanPatient, q+order+fmt.Sprintf(` LIMIT %d`, limit+1), a...)
+		q, a := patientPageQuery(actor, f, out.Total > caseloadWalkAbove*limit, name, key, backward, limit)
+		list, err := queryAll(ctx, tx, scanPatient, q, a...)
 		if err != nil {
 			return err
 		}
@@ -565,6 +553,27 @@ func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, 
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "patient.list", ObjectType: "patient"})
 	})
 	return out, err
+}
+
+// patientPageQuery is the statement reading one page of PagePatients
+// (limit+1 rows, to know whether more follow): the first page when key is
+// "", else the rows after (before, when backward) the patient key, whose
+// lower(display_name) is name. byName: see patientScopeOrder.
+func patientPageQuery(actor Actor, f PatientFilter, byName bool, name, key string, backward bool, limit int) (string, []any) {
+	rows, a, _ := patientScopeOrder(actor, f, byName)
+	q := `SELECT ` + patientColumns + rows
+	order := ` ORDER BY lower(p.display_name), p.id`
+	if key != "" {
+		cmp := ">"
+		if backward {
+			cmp, order = "<", ` ORDER BY lower(p.display_name) DESC, p.id DESC`
+		}
+		a = append(a, name, key)
+		// The name bound alone first, so the index's range starts at
+		// the key (an OR of the two would be read from the start).
+		q += fmt.Sprintf(` AND lower(p.display_name) %s= $%d AND (lower(p.display_name) %s $%d OR p.id %s $%d)`, cmp, len(a)-1, cmp, len(a)-1, cmp, len(a))
+	}
+	return q + order + fmt.Sprintf(` LIMIT %d`, limit+1), a
 }
 
 // likeEscape escapes LIKE's wildcards so a search matches them literally.

@@ -1,5 +1,6 @@
 -- kapstone schema 0043: what each clinician has not read of their
--- patients' messages, kept per thread (issue 18). The navigation's unread
+-- patients' messages, kept per thread, and an index for the caseload's
+-- sparklines (issue 18). The navigation's unread
 -- count is on every staff page; read from messages and message_reads it
 -- walked every thread of every patient on the clinician's care teams, so
 -- it grew with the practice. message_unread holds, for each clinician on
@@ -29,3 +30,9 @@ JOIN messages m ON m.thread_id = t.id AND m.from_patient
 LEFT JOIN message_reads r ON r.thread_id = t.id AND r.user_id = c.user_id
 WHERE c.removed_at IS NULL AND m.seq > coalesce(r.read_seq, 0)
 GROUP BY c.user_id, t.id, t.patient_id;
+
+-- A caseload row's sparkline: a patient's latest completed scores on an
+-- instrument, newest first (store.CaseloadScores, stopped at
+-- CaseloadSparkPoints), read from the index alone, without a visit to
+-- each check-in's row.
+CREATE INDEX checkins_scores ON checkins (patient_id, instrument, completed_at, course_id, total) WHERE status = 'complete';

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// TestCaseloadPlans: on SQLite (whose planner has no statistics to go
+// by), the statements a caseload page runs read what the page shows and
+// not the practice: a page of a long caseload walks patients_name_order
+// from its key with no sort; the sparklines read the covering index
+// checkins_scores newest first with no sort; the navigation's unread count
+// reads message_unread by clinician, never messages. A plan is a count,
+// not a clock, so it holds on a loaded machine.
+func TestCaseloadPlans(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(q string, args ...any) string {
+		t.Helper()
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+s.d.query(q), args...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+		defer rows.Close()
+		var b strings.Builder
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(detail + "\n")
+		}
+		return b.String()
+	}
+	therapist := Actor{UserID: "u", Role: clinic.RoleTherapist}
+	for _, c := range []struct {
+		name     string
+		q        string
+		args     []any
+		want     []string
+		wantNone []string
+	}{
+		{name: "long caseload, a later page", want: []string{"SEARCH p USING INDEX patients_name_order (<expr>>?)", "care_team_active"}, wantNone: []string{"TEMP B-TREE", "SCAN"}},
+		{name: "long caseload, a page before", want: []string{"SEARCH p USING INDEX patients_name_order (<expr><?)"}, wantNone: []string{"TEMP B-TREE", "SCAN"}},
+		{name: "sparklines", q: caseloadScoresQuery([]string{"$3", "$4", "$5"}), args: []any{"u", "phq9", "a", "b", "c"},
+			want: []string{"SEARCH c USING COVERING INDEX checkins_scores (patient_id=? AND instrument=?)"}, wantNone: []string{"TEMP B-TREE", "SCAN c"}},
+		{name: "unread count", q: staffUnreadCount, args: []any{"u"},
+			want: []string{"SEARCH u USING"}, wantNone: []string{"messages", "SCAN"}},
+	} {
+		switch c.name {
+		case "long caseload, a later page":
+			c.q, c.args = patientPageQuery(therapist, PatientFilter{}, true, "m", "k", false, CaseloadPageSize)
+		case "long caseload, a page before":
+			c.q, c.args = patientPageQuery(therapist, PatientFilter{}, true, "m", "k", true, CaseloadPageSize)
+		}
+		got := plan(c.q, c.args...)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: plan has no %q:\n%s", c.name, w, got)
+			}
+		}
+		for _, w := range c.wantNone {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: plan has %q:\n%s", c.name, w, got)
+			}
+		}
+	}
+}
