@@ -177,8 +177,17 @@ func alertSignals(ctx context.Context, tx *Tx, id string) ([]AlertSignal, error)
 	}, `SELECT checkin_id, level, urgency, signal, answered_at FROM safety_alert_signals WHERE alert_id = $1 ORDER BY answered_at DESC, id DESC`, id)
 }
 
+// openAlertsQuery is OpenSafetyAlerts' statement ($1: the clinician).
+const openAlertsQuery = `SELECT a.id, a.patient_id, p.display_name, a.source, a.signal, a.urgency, a.raised_at, a.last_signal_at
+	FROM safety_alerts a CROSS JOIN care_team t JOIN patients p ON p.id = a.patient_id
+	WHERE t.patient_id = a.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
+	AND a.acknowledged_at IS NULL ORDER BY CASE WHEN a.urgency = 'working_day' THEN 1 ELSE 0 END, a.raised_at, a.id`
+
 // OpenSafetyAlerts lists the open alerts of the patients on actor's care
-// teams, oldest first. Audited when there are any.
+// teams, oldest first. Audited when there are any. It reads the open
+// alerts (safety_alerts_open_time; SQLite takes a CROSS JOIN's left table
+// as the outer loop) and checks each against the care team, so it costs
+// the practice's open alerts, not the caseload.
 func (s *Store) OpenSafetyAlerts(ctx context.Context, actor Actor) ([]SafetyAlert, error) {
 	if !actor.may(auth.PermCaseload) {
 		return nil, nil
@@ -191,10 +200,7 @@ func (s *Store) OpenSafetyAlerts(ctx context.Context, actor Actor) ([]SafetyAler
 			err := row.Scan(&a.ID, &a.PatientID, &a.PatientName, &a.Source, &a.Signal, &a.Urgency, &a.RaisedAt, &a.LastSignal)
 			a.RaisedAt, a.LastSignal = a.RaisedAt.UTC(), a.LastSignal.UTC()
 			return a, err
-		}, `SELECT a.id, a.patient_id, p.display_name, a.source, a.signal, a.urgency, a.raised_at, a.last_signal_at
-			FROM safety_alerts a JOIN patients p ON p.id = a.patient_id
-			JOIN care_team t ON t.patient_id = a.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
-			WHERE a.acknowledged_at IS NULL ORDER BY CASE WHEN a.urgency = 'working_day' THEN 1 ELSE 0 END, a.raised_at, a.id`, actor.UserID)
+		}, openAlertsQuery, actor.UserID)
 		if err != nil || len(out) == 0 {
 			return err
 		}

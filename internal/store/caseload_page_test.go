@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -249,5 +250,42 @@ func TestPageKeyOutsideScope(t *testing.T) {
 	}
 	if len(got.Patients) == 0 || got.Patients[0].DisplayName != "Dee" {
 		t.Errorf("admin's page after %s = %v, want it to start at Dee", foreign.DisplayName, got.Patients)
+	}
+}
+
+// TestUnreadConsultsOfPage: a caseload page asks for its own rows' unread
+// consult messages only (UnreadConsultsOf): the same counts as the whole
+// caseload's for those rows, nothing for patients not asked about or not
+// on the caller's care teams, and none for an empty page.
+func TestUnreadConsultsOfPage(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	// Rex (prescriber on p's team) writes twice to Thea; Theo writes on
+	// his own patient q.
+	for _, body := range []string{"BP was high today.", "Please call me."} {
+		if err := s.PostConsult(ctx, pr.rex, pr.p.ID, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PostConsult(ctx, pr.theo, pr.q.ID, "Note for the team."); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.UnreadConsults(ctx, pr.thea)
+	if err != nil || all[pr.p.ID] != 2 || len(all) != 1 {
+		t.Fatalf("thea's unread consults = %v, %v; want 2 on p", all, err)
+	}
+	for _, c := range []struct {
+		name string
+		ids  []string
+		want map[string]int
+	}{
+		{"the page with p", []string{pr.q.ID, pr.p.ID}, map[string]int{pr.p.ID: 2}},
+		{"a page without p", []string{pr.q.ID, store.NewID()}, map[string]int{}},
+		{"an empty page", nil, map[string]int{}},
+	} {
+		got, err := s.UnreadConsultsOf(ctx, pr.thea, c.ids)
+		if err != nil || !maps.Equal(got, c.want) {
+			t.Errorf("%s: unread consults = %v, %v; want %v", c.name, got, err, c.want)
+		}
 	}
 }

@@ -14,7 +14,10 @@ import (
 // not the practice: a page of a long caseload walks patients_name_order
 // from its key with no sort; the sparklines read the covering index
 // checkins_scores newest first with no sort; the navigation's unread count
-// reads message_unread by clinician, never messages. A plan is a count,
+// reads message_unread by clinician, never messages; the open alerts are
+// read from the open ones (a partial index) and checked against the care
+// team; the caseload's count reads covering indexes; the staff pickers
+// read their role's accounts, not every patient's. A plan is a count,
 // not a clock, so it holds on a loaded machine.
 func TestCaseloadPlans(t *testing.T) {
 	ctx := context.Background()
@@ -58,10 +61,21 @@ func TestCaseloadPlans(t *testing.T) {
 			want: []string{"SEARCH c USING COVERING INDEX checkins_scores (patient_id=? AND instrument=?)"}, wantNone: []string{"TEMP B-TREE", "SCAN c"}},
 		{name: "unread count", q: staffUnreadCount, args: []any{"u"},
 			want: []string{"SEARCH u USING"}, wantNone: []string{"messages", "SCAN"}},
+		{name: "open alerts", q: openAlertsQuery, args: []any{"u"},
+			want: []string{"SCAN a USING INDEX safety_alerts_open_time\n", "SEARCH t USING INDEX care_team_active (patient_id=? AND user_id=?)"}, wantNone: []string{"SCAN t", "SCAN p", "SCAN a\n"}},
+		{name: "caseload count", want: []string{"SEARCH t USING INDEX care_team_user_active (user_id=?)", "SEARCH p USING COVERING INDEX patients_live"}, wantNone: []string{"SCAN"}},
+		{name: "staff picker", q: `SELECT ` + userColumns + ` FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY lower(display_name), id`, args: []any{"therapist"},
+			want: []string{"SEARCH users USING INDEX users_role"}, wantNone: []string{"SCAN"}},
 	} {
 		switch c.name {
 		case "long caseload, a later page":
 			c.q, c.args = patientPageQuery(therapist, PatientFilter{}, true, "m", "k", false, CaseloadPageSize)
+		case "caseload count":
+			scope, args, err := patientScope(therapist, PatientFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.q, c.args = `SELECT count(*)`+scope, args
 		case "long caseload, a page before":
 			c.q, c.args = patientPageQuery(therapist, PatientFilter{}, true, "m", "k", true, CaseloadPageSize)
 		}

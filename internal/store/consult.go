@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -135,21 +138,52 @@ func (s *Store) consultThread(ctx context.Context, tx *Tx, patientID, viewerID s
 // UnreadConsults counts, per patient on actor's care teams, the consult
 // messages others wrote since actor last read the thread.
 func (s *Store) UnreadConsults(ctx context.Context, actor Actor) (map[string]int, error) {
+	return s.unreadConsults(ctx, actor, nil)
+}
+
+// UnreadConsultsOf is UnreadConsults for the patients patientIDs only (a
+// caseload page's rows), so a page reads its own rows' consult threads and
+// not the whole caseload's; nothing for none.
+func (s *Store) UnreadConsultsOf(ctx context.Context, actor Actor, patientIDs []string) (map[string]int, error) {
+	if len(patientIDs) == 0 {
+		return map[string]int{}, nil
+	}
+	return s.unreadConsults(ctx, actor, patientIDs)
+}
+
+// unreadConsults is UnreadConsults of patientIDs, or of the whole caseload
+// when patientIDs is nil.
+func (s *Store) unreadConsults(ctx context.Context, actor Actor, patientIDs []string) (map[string]int, error) {
 	out := map[string]int{}
+	batches := [][]string{nil}
+	if patientIDs != nil {
+		batches = slices.Collect(slices.Chunk(patientIDs, MaxCaseloadBatch))
+	}
 	err := s.read(ctx, func(tx *Tx) error {
-		counts, err := queryMap(ctx, tx, func(row scanner) (id string, n int, err error) {
-			err = row.Scan(&id, &n)
-			return id, n, err
-		}, `SELECT m.patient_id, count(*)
-			FROM consult_messages m
-			JOIN care_team t ON t.patient_id = m.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
-			LEFT JOIN consult_reads r ON r.patient_id = m.patient_id AND r.user_id = $1
-			WHERE m.author_id <> $1 AND (r.last_read_at IS NULL OR m.created_at > r.last_read_at)
-			GROUP BY m.patient_id`, actor.UserID)
-		if err != nil {
-			return err
+		for _, ids := range batches {
+			args, only := []any{actor.UserID}, ""
+			if ids != nil {
+				ph := make([]string, len(ids))
+				for i, id := range ids {
+					args = append(args, id)
+					ph[i] = "$" + strconv.Itoa(len(args))
+				}
+				only = ` AND m.patient_id IN (` + strings.Join(ph, ", ") + `)`
+			}
+			counts, err := queryMap(ctx, tx, func(row scanner) (id string, n int, err error) {
+				err = row.Scan(&id, &n)
+				return id, n, err
+			}, `SELECT m.patient_id, count(*)
+				FROM consult_messages m
+				JOIN care_team t ON t.patient_id = m.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
+				LEFT JOIN consult_reads r ON r.patient_id = m.patient_id AND r.user_id = $1
+				WHERE m.author_id <> $1 AND (r.last_read_at IS NULL OR m.created_at > r.last_read_at)`+only+`
+				GROUP BY m.patient_id`, args...)
+			if err != nil {
+				return err
+			}
+			maps.Copy(out, counts)
 		}
-		out = counts
 		return nil
 	})
 	return out, err

@@ -119,10 +119,6 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if auth.Can(u.Role, auth.RelNone, auth.PermCaseload) {
-		if d.Unread, err = s.Store.UnreadConsults(r.Context(), s.Actor(r)); err != nil {
-			s.Error(w, r, err)
-			return
-		}
 		if d.Alerts, err = s.Store.OpenSafetyAlerts(r.Context(), s.Actor(r)); err != nil {
 			s.Error(w, r, err)
 			return
@@ -138,6 +134,10 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 		ids := make([]string, len(list))
 		for i, p := range list {
 			ids[i] = p.ID
+		}
+		if d.Unread, err = s.Store.UnreadConsultsOf(r.Context(), s.Actor(r), ids); err != nil {
+			s.Error(w, r, err)
+			return
 		}
 		if d.News, err = s.Store.CaseloadCounts(r.Context(), s.Actor(r), ids); err != nil {
 			s.Error(w, r, err)

@@ -36,3 +36,14 @@ GROUP BY c.user_id, t.id, t.patient_id;
 -- CaseloadSparkPoints), read from the index alone, without a visit to
 -- each check-in's row.
 CREATE INDEX checkins_scores ON checkins (patient_id, instrument, completed_at, course_id, total) WHERE status = 'complete';
+
+-- The rest of a caseload page, so that what grows with the practice is
+-- read from small indexes: the count of a clinician's active care teams
+-- (each row checked against a covering patients index, not the patient's
+-- row); the open safety alerts, read from the open ones (few) rather than
+-- the caseload; the staff pickers' lists by role, not every account (each
+-- patient has one).
+CREATE INDEX care_team_user_active ON care_team (user_id, patient_id) WHERE removed_at IS NULL;
+CREATE INDEX patients_live ON patients (id, archived_at);
+CREATE INDEX safety_alerts_open_time ON safety_alerts (raised_at, id) WHERE acknowledged_at IS NULL;
+CREATE INDEX users_role ON users (role, disabled_at);
