@@ -18,7 +18,8 @@ import (
 // read from the open ones (a partial index) and checked against the care
 // team; the caseload's count reads covering indexes; the staff pickers
 // read their role's accounts, not every patient's. A plan is a count,
-// not a clock, so it holds on a loaded machine.
+// not a clock, so it holds on a loaded machine. And each is kept prepared
+// by the statement cache (no SELECT *).
 func TestCaseloadPlans(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"))
@@ -78,6 +79,9 @@ func TestCaseloadPlans(t *testing.T) {
 			c.q, c.args = `SELECT count(*)`+scope, args
 		case "long caseload, a page before":
 			c.q, c.args = patientPageQuery(therapist, PatientFilter{}, true, "m", "k", true, CaseloadPageSize)
+		}
+		if selectsStar(c.q) {
+			t.Errorf("%s: the statement is compiled afresh on every page (SELECT *: not kept by the statement cache)", c.name)
 		}
 		got := plan(c.q, c.args...)
 		for _, w := range c.want {

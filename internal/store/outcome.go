@@ -170,11 +170,12 @@ const caseloadScoreBatch = 100
 // the index checkins_scores (patient_id, instrument, completed_at,
 // course_id, total; completed only) alone and stopped at
 // CaseloadSparkPoints, so a patient's long history is not read to draw
-// their points.
+// their points. Its columns are named (no SELECT *) so each connection
+// keeps it prepared (selectsStar).
 func caseloadScoresQuery(in []string) string {
 	branches := make([]string, len(in))
 	for i, ph := range in {
-		branches[i] = `SELECT * FROM (SELECT c.patient_id, c.total, c.completed_at FROM checkins c
+		branches[i] = `SELECT patient_id, total, completed_at FROM (SELECT c.patient_id, c.total, c.completed_at FROM checkins c
 			WHERE c.patient_id = ` + ph + ` AND c.instrument = $2 AND c.status = 'complete'
 			AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = ` + ph + ` AND t.user_id = $1 AND t.removed_at IS NULL)
 			AND (c.course_id IS NULL OR c.course_id = (SELECT k.id FROM courses k WHERE k.patient_id = ` + ph + ` ORDER BY k.number DESC LIMIT 1))
