@@ -96,3 +96,25 @@ func TestCaseloadPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestReaderPageCache: SQLite's reader connections keep readerCacheKiB of
+// the file in their page cache (a page view of a large practice touches
+// more than the default 2 MB); the writer keeps the default.
+func TestReaderPageCache(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "cache.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var r, w int
+	if err := s.r.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.w.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&w); err != nil {
+		t.Fatal(err)
+	}
+	if r != -readerCacheKiB || w != -2000 {
+		t.Errorf("page cache: readers %d, writer %d; want -%d and SQLite's default -2000", r, w, readerCacheKiB)
+	}
+}

@@ -122,7 +122,12 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	r, err = openSQLite(u + "?" + pragmas + "&_txlock=deferred")
+	// Readers keep more of the file in their page cache than SQLite's
+	// default 2 MB: a page view (a caseload page's rows, badges and
+	// sparklines, a chart) touches a few MB of a large practice's file,
+	// and pages read again from the OS on every view cost more the larger
+	// the practice (issue 18). Bounded: a few readers of readerCacheKiB.
+	r, err = openSQLite(u + "?" + pragmas + fmt.Sprintf("&_pragma=cache_size(-%d)", readerCacheKiB) + "&_txlock=deferred")
 	if err != nil {
 		w.Close()
 		return nil, nil, nil, err
@@ -135,6 +140,9 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	r.SetMaxIdleConns(n)
 	return &dialect{name: EngineSQLite, timeLayouts: sqliteTimeLayouts, rebind: map[string]string{}}, w, r, nil
 }
+
+// readerCacheKiB is each SQLite reader connection's page cache, in KiB.
+const readerCacheKiB = 8 << 10
 
 // checkWriter checks, once the writer answers, that the engine is set up as
 // kapstone needs. On SQLite it writes to the file, so a read-only directory
