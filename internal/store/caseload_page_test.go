@@ -289,3 +289,31 @@ func TestUnreadConsultsOfPage(t *testing.T) {
 		}
 	}
 }
+
+// TestPagePatientsReadsApart: a caseload page reads its rows in a read
+// transaction (so pages read side by side, not queued behind the one
+// writer) and writes only its audit row, committed before the page is
+// returned: one read transaction, one write, one patient.list row.
+func TestPagePatientsReadsApart(t *testing.T) {
+	f := newOutcomeFixture(t)
+	ctx := context.Background()
+	for i := range 3 {
+		f.patient(t, fmt.Sprintf("Page %d", i))
+	}
+	before, _, err := f.s.CountAudit(ctx, "patient.list", "", "", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r0, w0 := f.s.Transactions()
+	pg, err := f.s.PagePatients(ctx, f.therapist, store.PatientFilter{}, store.PageKey{Limit: 2})
+	if err != nil || len(pg.Patients) != 2 || pg.Next == "" {
+		t.Fatalf("page = %+v, %v; want 2 patients and a next page", pg, err)
+	}
+	r1, w1 := f.s.Transactions()
+	if r1-r0 != 1 || w1-w0 != 1 {
+		t.Errorf("a caseload page began %d read and %d write transactions, want 1 and 1", r1-r0, w1-w0)
+	}
+	if after, _, err := f.s.CountAudit(ctx, "patient.list", "", "", time.Time{}); err != nil || after != before+1 {
+		t.Errorf("patient.list audit rows %d -> %d, %v; want one more", before, after, err)
+	}
+}

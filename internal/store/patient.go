@@ -486,7 +486,8 @@ type PageKey struct {
 // lower(display_name), then id), with keyset paging (the next page starts
 // after the last row shown, never an OFFSET, so a page costs the same on
 // page 1 and page 200, and a patient added meanwhile shifts nothing), and
-// the count of every match. Audited as one read of the list.
+// the count of every match. Audited as one read of the list, committed
+// before the page is returned.
 func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, k PageKey) (*PatientPage, error) {
 	scope, args, err := patientScope(actor, f)
 	if err != nil {
@@ -497,7 +498,7 @@ func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, 
 		limit = CaseloadPageSize
 	}
 	out := &PatientPage{}
-	err = s.write(ctx, func(tx *Tx) error {
+	err = s.read(ctx, func(tx *Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT count(*)`+scope, args...).Scan(&out.Total); err != nil {
 			return err
 		}
@@ -550,9 +551,23 @@ func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, 
 				}
 			}
 		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: "patient.list", ObjectType: "patient"})
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// Audited before the page is answered, as a View is (view.go): the
+	// rows are read in a read transaction, so pages of the caseload read
+	// side by side and never queue behind the one writer for their reads;
+	// only the audit row is written, and nothing is shown unless it
+	// committed (even when the client has gone: what was read is audited).
+	actx := context.WithoutCancel(ctx)
+	if err := s.write(actx, func(tx *Tx) error {
+		return s.appendAudit(actx, tx, actor, Entry{Action: "patient.list", ObjectType: "patient"})
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // patientPageQuery is the statement reading one page of PagePatients
