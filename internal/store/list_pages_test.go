@@ -275,3 +275,48 @@ func TestPageJobsKeyset(t *testing.T) {
 		t.Errorf("PageJobs(bogus) = %v, want invalid", err)
 	}
 }
+
+// TestCalendarScheduleWindowBounded: a window lists its first limit
+// appointments by time and counts them all; one clinician's window
+// counts theirs only; limit 0 is ScheduleMax.
+func TestCalendarScheduleWindowBounded(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	day := pr.now.Add(72 * time.Hour).Truncate(24 * time.Hour)
+	for i, b := range []struct {
+		who     store.Actor
+		patient string
+		hour    int
+	}{{pr.thea, pr.p.ID, 13}, {pr.theo, pr.q.ID, 9}, {pr.thea, pr.p.ID, 10}, {pr.theo, pr.q.ID, 15}, {pr.thea, pr.p.ID, 16}} {
+		at := day.Add(time.Duration(b.hour) * time.Hour)
+		if err := s.CreateAppointment(ctx, b.who, b.patient, &store.Appointment{Kind: "integration", StartsAt: at, Minutes: 50}); err != nil {
+			t.Fatalf("appointment %d: %v", i, err)
+		}
+	}
+	for _, tt := range []struct {
+		name      string
+		clinician string
+		limit     int
+		hours     []int
+		wantTotal int
+	}{
+		{"everyone, bounded", "", 2, []int{9, 10}, 5},
+		{"everyone, limit 0 is the most", "", 0, []int{9, 10, 13, 15, 16}, 5},
+		{"one clinician", pr.theo.UserID, 1, []int{9}, 2},
+	} {
+		got, total, err := s.ScheduleWindow(ctx, pr.thea, day, day.Add(24*time.Hour), tt.clinician, tt.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hours []int
+		for _, e := range got {
+			hours = append(hours, e.StartsAt.Hour())
+		}
+		if !slices.Equal(hours, tt.hours) || total != tt.wantTotal {
+			t.Errorf("%s = %v of %d, want %v of %d", tt.name, hours, total, tt.hours, tt.wantTotal)
+		}
+	}
+	if _, _, err := s.ScheduleWindow(ctx, pr.patient, day, day.Add(24*time.Hour), "", 2); code(err) != clinic.ENotFound {
+		t.Errorf("a patient's calendar window = %v, want not found", err)
+	}
+}
