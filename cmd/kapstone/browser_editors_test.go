@@ -75,7 +75,7 @@ func TestBrowserEditors(t *testing.T) {
 	shoot("book-phone")
 	b.do(t, "book",
 		chromedp.EmulateViewport(1280, 800),
-		void(chromedp.Evaluate[bool](`(() => { const s = document.getElementById("book-patient"); s.selectedIndex = 1; document.getElementById("book-kind").value = "integration"; return true })()`)),
+		void(chromedp.Evaluate[bool](`(() => { document.querySelector('#book-matches input[name="patient"]').checked = true; document.getElementById("book-kind").value = "integration"; return true })()`)),
 		chromedp.Click(chromedp.CSS(`form[action="/calendar/book"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("schedule-title")),
 	)
