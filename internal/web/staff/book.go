@@ -92,10 +92,10 @@ type bookData struct {
 	PatientQuery string
 	Find         bool // the form was sent to search for a patient, not to book
 	Kinds        []kindOption
-	Rooms     []store.Room
-	Form      url.Values
-	Errors    map[string]string
-	Back      string // the week the slot was in
+	Rooms        []store.Room
+	Form         url.Values
+	Errors       map[string]string
+	Back         string // the week the slot was in
 }
 
 // MinutesFor is the usual length of kind, or of the first kind when kind
