@@ -76,7 +76,7 @@ func TestBrowserEditors(t *testing.T) {
 	b.do(t, "book",
 		chromedp.EmulateViewport(1280, 800),
 		void(chromedp.Evaluate[bool](`(() => { document.querySelector('#book-matches input[name="patient"]').checked = true; document.getElementById("book-kind").value = "integration"; return true })()`)),
-		chromedp.Click(chromedp.CSS(`form[action="/calendar/book"] button[type=submit]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/calendar/book"] .actions button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("schedule-title")),
 	)
 	if n := run1(t, b, "booked notice", chromedp.Text(chromedp.CSS("main .notice"))); !strings.Contains(n, "Appointment booked") {
