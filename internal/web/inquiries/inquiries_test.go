@@ -1,4 +1,4 @@
-package staff_test
+package inquiries_test
 
 import (
 	"context"

@@ -1,4 +1,11 @@
-package staff
+// Package inquiries serves the staff's inquiry inbox (the messages of the
+// website's inquiry form, a page at a time, searched by POST) and one
+// inquiry's page, where it is answered, kept as spam or turned into a
+// patient. Apart from staff for size.
+//
+// It imports internal/web/shell and the domain packages, never another
+// face. Its routes are in internal/web/routes.go.
+package inquiries
 
 import (
 	"net/http"
@@ -10,7 +17,27 @@ import (
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
 )
+
+// Handlers serves this face's routes. It embeds the shared shell state.
+type Handlers struct {
+	*shell.App
+}
+
+// New returns the face's handlers over the shared state.
+func New(app *shell.App) *Handlers {
+	return &Handlers{App: app}
+}
+
+// pageKey is an inbox page's key as a request carries it (an inquiry id),
+// or "" when it cannot be one (the first page is shown).
+func pageKey(v string) string {
+	if !store.ValidID(v) {
+		return ""
+	}
+	return v
+}
 
 // inquiryInboxData is the staff inbox, a page at a time.
 type inquiryInboxData struct {
