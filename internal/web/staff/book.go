@@ -192,8 +192,9 @@ func (s *Handlers) Book(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"patient", "kind", "starts_at", "minutes", "where", "video_link", "chaperone", "room"} {
 		d.Form.Set(k, r.PostFormValue(k))
 	}
-	if r.PostFormValue("find") != "" {
-		// Find a patient: the form comes back with the matches, as filled in.
+	if r.PostFormValue("find") != "" || (d.Form.Get("patient") == "" && strings.TrimSpace(r.PostFormValue("patient_q")) != "") {
+		// Find a patient (Find, or Enter in the search field with no patient
+		// chosen): the form comes back with the matches, as filled in.
 		d.Find, d.PatientQuery = true, strings.TrimSpace(r.PostFormValue("patient_q"))
 		if utf8.RuneCountInString(d.PatientQuery) > 100 {
 			d.PatientQuery, d.Errors = "", map[string]string{"patient": "Search with at most 100 characters."}

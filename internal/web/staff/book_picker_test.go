@@ -45,6 +45,12 @@ func TestBookPatientPicker(t *testing.T) {
 	if aps, _ := f.St.Appointments(ctx, f.As("thea@example.org"), ids[0][1]); len(aps) != 0 {
 		t.Fatal("a search booked")
 	}
+	// Enter in the search field sends the form without find=1: with no
+	// patient chosen, it searches too.
+	form.Del("find")
+	if r := f.Do("POST", "/calendar/book", form, thea); r.Status != http.StatusOK || len(bookRadioRE.FindAllString(r.Body, -1)) != 5 || strings.Contains(r.Body, `id="book-errors"`) {
+		t.Errorf("Enter in the search field = %d; want the 5 matches, no error", r.Status)
+	}
 	// A patient chosen, another field wrong: still chosen, by name.
 	form = url.Values{"patient": {ids[0][1]}, "kind": {"integration"}, "starts_at": {"2026-12-11T09:00"}, "minutes": {"5"}}
 	r = f.Do("POST", "/calendar/book", form, thea)
