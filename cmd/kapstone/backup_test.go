@@ -517,8 +517,9 @@ func dbOf(t *testing.T, archive string, id age.Identity) []byte {
 	return nil
 }
 
-// renamePatient returns the SQLite database file db with one patient renamed.
-func renamePatient(t *testing.T, db []byte) []byte {
+// sqliteOf writes the SQLite database file db to a temporary file and
+// opens it; the caller closes it.
+func sqliteOf(t *testing.T, db []byte) (*sql.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "forged.db")
 	if err := os.WriteFile(path, db, 0o600); err != nil {
@@ -528,6 +529,13 @@ func renamePatient(t *testing.T, db []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return d, path
+}
+
+// renamePatient returns the SQLite database file db with one patient renamed.
+func renamePatient(t *testing.T, db []byte) []byte {
+	t.Helper()
+	d, path := sqliteOf(t, db)
 	if _, err := d.Exec(`UPDATE patients SET display_name = 'Forged Name' WHERE id = (SELECT min(id) FROM patients)`); err != nil {
 		t.Fatal(err)
 	}
@@ -542,14 +550,7 @@ func renamePatient(t *testing.T, db []byte) []byte {
 // sqliteSums is tableSums of the SQLite database file db.
 func sqliteSums(t *testing.T, db []byte) []tableSum {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "sums.db")
-	if err := os.WriteFile(path, db, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	d, err := sql.Open("sqlite3", sqliteRawDSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, _ := sqliteOf(t, db)
 	defer d.Close()
 	s, err := tableSums(context.Background(), d, store.EngineSQLite)
 	if err != nil {
