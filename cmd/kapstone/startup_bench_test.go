@@ -87,7 +87,9 @@ func BenchmarkServeReady(b *testing.B) {
 				ctx, cancel := context.WithCancel(ctx)
 				out := &readyWriter{ready: make(chan struct{})}
 				done := make(chan error, 1)
-				go func() { done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), out, io.Discard) }()
+				go func() {
+					done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), out, io.Discard)
+				}()
 				select {
 				case <-out.ready:
 				case err := <-done:
