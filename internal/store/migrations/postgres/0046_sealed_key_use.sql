@@ -17,6 +17,11 @@
 -- the same three triggers for it and counts its values; the store test
 -- TestKeyUseMatchesValues fails until it does.
 
+-- No write to a sealed column may fall between the count below and the
+-- triggers (an instance still running the older release): the tables are
+-- locked against writes until this migration commits.
+LOCK TABLE users, sessions, psychotherapy_notes IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE sealed_key_use (
     sealed_column TEXT NOT NULL,
     key_id        TEXT NOT NULL,
