@@ -9,7 +9,8 @@
 -- older release left, which store.sealPlain seals at start). Triggers keep
 -- it current in the same transaction as every write of a sealed column
 -- (insert, update, delete, a cascade, a re-seal or a rotation), so no code
--- path can forget it. The key id of a value "seal1:<id>:<body>" is read as
+-- path can forget it; a value re-written under the same key (a note saved
+-- again) changes no count. The key id of a value "seal1:<id>:<body>" is read as
 -- seal.KeyID does (a value without an id or a body is not sealed). A row
 -- whose count fell to 0 stays; readers ask for n > 0.
 --
@@ -49,7 +50,9 @@ BEGIN
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
         after := coalesce(to_jsonb(NEW) ->> TG_ARGV[0], '');
     END IF;
-    IF before = after THEN
+    -- A value re-written under the same key (a note saved again) changes
+    -- no count, and takes no lock on one.
+    IF before = after OR (before <> '' AND after <> '' AND kapstone_seal_key(before) = kapstone_seal_key(after)) THEN
         RETURN NULL;
     END IF;
     -- The old value's count first, then the new one's: every transaction

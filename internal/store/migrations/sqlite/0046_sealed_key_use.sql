@@ -9,7 +9,8 @@
 -- older release left, which store.sealPlain seals at start). Triggers keep
 -- it current in the same transaction as every write of a sealed column
 -- (insert, update, delete, a cascade, a re-seal or a rotation), so no code
--- path can forget it. The key id of a value "seal1:<id>:<body>" is read as
+-- path can forget it; a value re-written under the same key (a note saved
+-- again) changes no count. The key id of a value "seal1:<id>:<body>" is read as
 -- seal.KeyID does (a value without an id or a body is not sealed). A row
 -- whose count fell to 0 stays; readers ask for n > 0.
 --
@@ -48,6 +49,9 @@ BEGIN
         THEN substr(OLD.totp_secret, 7, instr(substr(OLD.totp_secret, 7), ':') - 1) ELSE '' END;
 END;
 CREATE TRIGGER users_totp_secret_key_use_update AFTER UPDATE OF totp_secret ON users WHEN OLD.totp_secret IS NOT NEW.totp_secret
+    AND NOT (OLD.totp_secret <> '' AND NEW.totp_secret <> '' AND CASE WHEN substr(OLD.totp_secret, 1, 6) = 'seal1:' AND instr(substr(OLD.totp_secret, 7), ':') > 1 AND length(substr(OLD.totp_secret, 7)) > instr(substr(OLD.totp_secret, 7), ':')
+        THEN substr(OLD.totp_secret, 7, instr(substr(OLD.totp_secret, 7), ':') - 1) ELSE '' END = CASE WHEN substr(NEW.totp_secret, 1, 6) = 'seal1:' AND instr(substr(NEW.totp_secret, 7), ':') > 1 AND length(substr(NEW.totp_secret, 7)) > instr(substr(NEW.totp_secret, 7), ':')
+        THEN substr(NEW.totp_secret, 7, instr(substr(NEW.totp_secret, 7), ':') - 1) ELSE '' END)
 BEGIN
     UPDATE sealed_key_use SET n = n - 1 WHERE OLD.totp_secret <> '' AND sealed_column = 'users.totp_secret' AND key_id = CASE WHEN substr(OLD.totp_secret, 1, 6) = 'seal1:' AND instr(substr(OLD.totp_secret, 7), ':') > 1 AND length(substr(OLD.totp_secret, 7)) > instr(substr(OLD.totp_secret, 7), ':')
         THEN substr(OLD.totp_secret, 7, instr(substr(OLD.totp_secret, 7), ':') - 1) ELSE '' END;
@@ -68,6 +72,9 @@ BEGIN
         THEN substr(OLD.pending_totp, 7, instr(substr(OLD.pending_totp, 7), ':') - 1) ELSE '' END;
 END;
 CREATE TRIGGER sessions_pending_totp_key_use_update AFTER UPDATE OF pending_totp ON sessions WHEN OLD.pending_totp IS NOT NEW.pending_totp
+    AND NOT (OLD.pending_totp <> '' AND NEW.pending_totp <> '' AND CASE WHEN substr(OLD.pending_totp, 1, 6) = 'seal1:' AND instr(substr(OLD.pending_totp, 7), ':') > 1 AND length(substr(OLD.pending_totp, 7)) > instr(substr(OLD.pending_totp, 7), ':')
+        THEN substr(OLD.pending_totp, 7, instr(substr(OLD.pending_totp, 7), ':') - 1) ELSE '' END = CASE WHEN substr(NEW.pending_totp, 1, 6) = 'seal1:' AND instr(substr(NEW.pending_totp, 7), ':') > 1 AND length(substr(NEW.pending_totp, 7)) > instr(substr(NEW.pending_totp, 7), ':')
+        THEN substr(NEW.pending_totp, 7, instr(substr(NEW.pending_totp, 7), ':') - 1) ELSE '' END)
 BEGIN
     UPDATE sealed_key_use SET n = n - 1 WHERE OLD.pending_totp <> '' AND sealed_column = 'sessions.pending_totp' AND key_id = CASE WHEN substr(OLD.pending_totp, 1, 6) = 'seal1:' AND instr(substr(OLD.pending_totp, 7), ':') > 1 AND length(substr(OLD.pending_totp, 7)) > instr(substr(OLD.pending_totp, 7), ':')
         THEN substr(OLD.pending_totp, 7, instr(substr(OLD.pending_totp, 7), ':') - 1) ELSE '' END;
@@ -88,6 +95,9 @@ BEGIN
         THEN substr(OLD.body_sealed, 7, instr(substr(OLD.body_sealed, 7), ':') - 1) ELSE '' END;
 END;
 CREATE TRIGGER psychotherapy_notes_body_sealed_key_use_update AFTER UPDATE OF body_sealed ON psychotherapy_notes WHEN OLD.body_sealed IS NOT NEW.body_sealed
+    AND NOT (OLD.body_sealed <> '' AND NEW.body_sealed <> '' AND CASE WHEN substr(OLD.body_sealed, 1, 6) = 'seal1:' AND instr(substr(OLD.body_sealed, 7), ':') > 1 AND length(substr(OLD.body_sealed, 7)) > instr(substr(OLD.body_sealed, 7), ':')
+        THEN substr(OLD.body_sealed, 7, instr(substr(OLD.body_sealed, 7), ':') - 1) ELSE '' END = CASE WHEN substr(NEW.body_sealed, 1, 6) = 'seal1:' AND instr(substr(NEW.body_sealed, 7), ':') > 1 AND length(substr(NEW.body_sealed, 7)) > instr(substr(NEW.body_sealed, 7), ':')
+        THEN substr(NEW.body_sealed, 7, instr(substr(NEW.body_sealed, 7), ':') - 1) ELSE '' END)
 BEGIN
     UPDATE sealed_key_use SET n = n - 1 WHERE OLD.body_sealed <> '' AND sealed_column = 'psychotherapy_notes.body_sealed' AND key_id = CASE WHEN substr(OLD.body_sealed, 1, 6) = 'seal1:' AND instr(substr(OLD.body_sealed, 7), ':') > 1 AND length(substr(OLD.body_sealed, 7)) > instr(substr(OLD.body_sealed, 7), ':')
         THEN substr(OLD.body_sealed, 7, instr(substr(OLD.body_sealed, 7), ':') - 1) ELSE '' END;
