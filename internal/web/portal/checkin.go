@@ -248,7 +248,8 @@ func (s *Handlers) Checkin(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			// The database could not be reached or failed: try again later,
 			// as for every other page (never a 500 for a save that failed).
-			s.Log.ErrorContext(r.Context(), "checkin autosave", "err", err)
+			// A client that went away is logged at INFO, not as an error.
+			s.LogSaveFailed(r, "checkin autosave", err)
 			status = http.StatusServiceUnavailable
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
