@@ -92,6 +92,13 @@ func (s *Store) SealAudit(ctx context.Context) (SealResult, error) {
 	return s.sealAudit(ctx, false)
 }
 
+// SealAuditWait is SealAudit that waits for another sealer to finish
+// instead of returning Busy: for a reader (or a test) that must find every
+// row committed before it in the chain.
+func (s *Store) SealAuditWait(ctx context.Context) (SealResult, error) {
+	return s.sealAudit(ctx, true)
+}
+
 // sealAudit is SealAudit; with wait, it waits for the lock instead of
 // returning Busy (readers that must see their own rows sealed).
 func (s *Store) sealAudit(ctx context.Context, wait bool) (SealResult, error) {
