@@ -396,6 +396,18 @@ func (s *Store) VerifyAuditWitness(ctx context.Context, extra []audit.Checkpoint
 	if _, err := s.sealAudit(ctx, true); err != nil {
 		return nil, 0, audit.WitnessResult{}, err
 	}
+	return s.verifyAudit(ctx, extra, witnessed)
+}
+
+// VerifyAuditAsStored is VerifyAudit that changes nothing: it does not seal
+// first, so rows still pending are checked by their own signatures only (a
+// restore verifies the database exactly as the backup holds it).
+func (s *Store) VerifyAuditAsStored(ctx context.Context, extra []audit.Checkpoint) (*audit.Problem, int64, error) {
+	p, n, _, err := s.verifyAudit(ctx, extra, nil)
+	return p, n, err
+}
+
+func (s *Store) verifyAudit(ctx context.Context, extra []audit.Checkpoint, witnessed []audit.Witnessed) (*audit.Problem, int64, audit.WitnessResult, error) {
 	_, pendingProblem, err := s.verifyPending(ctx)
 	if err != nil {
 		return nil, 0, audit.WitnessResult{}, err
