@@ -353,6 +353,18 @@ func (d *dialect) lockPatientRisk(ctx context.Context, tx *sql.Tx, patientID str
 	return err
 }
 
+// lockInquiryAddr serialises, per client address (its hash), new
+// inquiries for the rest of the transaction, so two at once cannot both be
+// under the limit. SQLite has one writer at a time already; PostgreSQL takes
+// a transaction-scoped advisory lock keyed by the address.
+func (d *dialect) lockInquiryAddr(ctx context.Context, tx *sql.Tx, addrHash string) error {
+	if d.name != EnginePostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041991, hashtext($1))`, addrHash)
+	return err
+}
+
 // lockPatientConsent serialises, per patient, everything that changes or
 // relies on their consent for the rest of the transaction: signing,
 // recording a paper signature, revoking, and the dosing session's writes
