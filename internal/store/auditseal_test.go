@@ -241,3 +241,30 @@ func TestRecentReadersSeePendingRows(t *testing.T) {
 		t.Errorf("SignedInFrom = %v, %v; want true from the pending row", ok, err)
 	}
 }
+
+// TestAccessReportShowsPendingRows: the patient's access report lists a
+// look at their record the moment it commits, before it is sealed, and as
+// the newest row, after those already in the chain.
+func TestAccessReportShowsPendingRows(t *testing.T) {
+	ctx := context.Background()
+	rp := newRiskPractice(t)
+	if _, err := rp.s.SealAuditWait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rp.now = rp.now.Add(time.Minute)
+	if _, _, err := rp.s.FindPatient(ctx, rp.therapist, rp.p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if rp.s.Engine() == store.EnginePostgres {
+		if n, err := store.PendingAuditForTest(ctx, rp.s); err != nil || n != 1 {
+			t.Fatalf("%d rows pending (%v), want the read's 1", n, err)
+		}
+	}
+	report, err := rp.s.AccessReport(ctx, rp.patient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report) < 2 || report[0].Action != "patient.read" || !report[0].At.Equal(rp.now) {
+		t.Fatalf("access report = %+v, want the therapist's read first (newest), then the sealed rows", report)
+	}
+}
