@@ -292,15 +292,37 @@ func (d *dialect) lockMigrations(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-// lockAudit serialises appends to the audit log's hash chain for the rest of
-// the transaction. SQLite has one writer at a time already; PostgreSQL takes
-// a transaction-scoped advisory lock.
+// lockAudit serialises inline appends to the audit log's hash chain for the
+// rest of the transaction, on PostgreSQL before audit_pending exists (a
+// database not yet migrated to 0042); the sealer takes the same lock. SQLite
+// has one writer at a time already.
 func (d *dialect) lockAudit(ctx context.Context, tx *sql.Tx) error {
 	if d.name != EnginePostgres {
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041990214)`)
 	return err
+}
+
+// auditFrom is what readers of recent audit rows select FROM, as "a": on
+// SQLite the log itself; on PostgreSQL (pending: Store.pendingAudit) the log and the rows not yet sealed
+// (audit_pending, auditseal.go), with pend (0 sealed, 1 pending) and n (seq,
+// or the pending id) to order them by (auditNewest).
+func (d *dialect) auditFrom(pending bool) string {
+	if !pending {
+		return `audit_events a`
+	}
+	const cols = `at, actor_id, actor_role, action, outcome, patient_id, object_type, object_id, client_addr, request_id, detail`
+	return `(SELECT 0 AS pend, seq AS n, ` + cols + ` FROM audit_events UNION ALL SELECT 1 AS pend, id AS n, ` + cols + ` FROM audit_pending) a`
+}
+
+// auditNewest orders auditFrom's rows newest first: pending rows come after
+// every sealed row (they will be sealed after them).
+func (d *dialect) auditNewest(pending bool) string {
+	if !pending {
+		return `a.seq DESC`
+	}
+	return `a.pend DESC, a.n DESC`
 }
 
 // lockSchedule serialises bookings for the rest of the transaction, so two
@@ -328,6 +350,18 @@ func (d *dialect) lockPatientRisk(ctx context.Context, tx *sql.Tx, patientID str
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041990, hashtext($1))`, patientID)
+	return err
+}
+
+// lockInquiryAddr serialises, per client address (its hash), new
+// inquiries for the rest of the transaction, so two at once cannot both be
+// under the limit. SQLite has one writer at a time already; PostgreSQL takes
+// a transaction-scoped advisory lock keyed by the address.
+func (d *dialect) lockInquiryAddr(ctx context.Context, tx *sql.Tx, addrHash string) error {
+	if d.name != EnginePostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041991, hashtext($1))`, addrHash)
 	return err
 }
 

@@ -195,9 +195,12 @@ func (s *Store) CreateInquiry(ctx context.Context, actor Actor, q *Inquiry, addr
 	return s.write(ctx, func(tx *Tx) error {
 		now := s.now()
 		q.ID, q.CreatedAt, q.Status = NewID(), now, InquiryNew
-		// The audit row first: its lock serialises writers on both engines,
-		// so the count below sees every inquiry committed before it and
-		// two at once cannot both be the fifth.
+		// The address's lock first (audit rows no longer serialise writers
+		// on PostgreSQL), so the count below sees every inquiry committed
+		// before it and two at once cannot both be the fifth.
+		if err := s.d.lockInquiryAddr(ctx, tx.tx, addrHash); err != nil {
+			return err
+		}
 		e := Entry{Action: "inquiry.create", ObjectType: "inquiry", ObjectID: q.ID}
 		if q.SpamReason != "" {
 			e.Detail = "possible spam: " + q.SpamReason

@@ -34,6 +34,7 @@ type Store struct {
 	instance string // names this store in its change announcements, so it skips its own
 
 	auditAppends atomic.Uint64 // audit rows committed by write (AuditAppends)
+	auditPending atomic.Bool   // PostgreSQL: audit_pending exists, audit rows are appended pending (auditseal.go)
 	stats        txStats       // transactions begun (view.go)
 
 	// Now returns the current time; tests replace it.
