@@ -178,13 +178,10 @@ func (c *BulkCounts) add(o BulkCounts) {
 // bulkDerived fills, for the patients just written, the tables kept from
 // others in the app's own transactions that the rows of flush do not
 // already cover (the appointments' note_signed_at is set by the notes
-// trigger itself). Today there is none left; a latest-score table kept in
-// the check-in transaction belongs here, filled from checkins with one
-// INSERT ... SELECT over patientIDs.
+// trigger itself): the outcome summary of every course (outcome_courses,
+// kept in the check-in transaction: bulkOutcomeCourses).
 func bulkDerived(ctx context.Context, tx *Tx, patientIDs []string) error {
-	_, _ = ctx, tx
-	_ = patientIDs
-	return nil
+	return bulkOutcomeCourses(ctx, tx, patientIDs)
 }
 
 // bulkTable buffers the rows of one table.
