@@ -28,9 +28,9 @@ const outcomeCourseColumns = `patient_id, instrument, course, scores, baseline_i
 
 // outcomeCourseKept is one course's row as it is stored.
 type outcomeCourseKept struct {
-	sum                             measure.CourseSummary
+	sum                              measure.CourseSummary
 	baselineID, latestID, followUpID string
-	window                          measure.Window
+	window                           measure.Window
 }
 
 // updateOutcomeCourse keeps the course of a check-in just completed in tx

@@ -107,4 +107,3 @@ func (s *Store) OutcomesFromCheckinsForTest(ctx context.Context, actor Actor, ac
 	})
 	return out, w, err
 }
-
