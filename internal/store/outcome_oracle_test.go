@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,4 +109,111 @@ func (s *Store) OutcomesFromCheckinsForTest(ctx context.Context, actor Actor, ac
 		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "outcomes"})
 	})
 	return out, w, err
+}
+
+// OutcomeCoursesAgreeForTest compares every row of outcome_courses with
+// its course summarized again from the completed check-ins
+// (measure.Summarize, with the practice's window): the same courses, and
+// for each the same count, baseline, latest and follow-up (with their
+// check-in ids), the window and the quarter. It returns what differs.
+func OutcomeCoursesAgreeForTest(ctx context.Context, s *Store) ([]string, error) {
+	var diffs []string
+	err := s.read(ctx, func(tx *Tx) error {
+		w, err := outcomeWindowIn(ctx, tx)
+		if err != nil {
+			return err
+		}
+		type score struct {
+			key string
+			id  string
+			measure.Point
+		}
+		scores, err := queryAll(ctx, tx, func(r scanner) (sc score, err error) {
+			var pid, inst string
+			var course int
+			err = r.Scan(&pid, &inst, &course, &sc.id, &sc.At, &sc.Total)
+			sc.key, sc.At = pid+"/"+inst+"/"+strconv.Itoa(course), sc.At.UTC()
+			return sc, err
+		}, `SELECT c.patient_id, c.instrument, coalesce(k.number, 1), c.id, c.completed_at, c.total
+			FROM checkins c LEFT JOIN courses k ON k.id = c.course_id WHERE c.status = 'complete'
+			ORDER BY c.patient_id, c.instrument, coalesce(k.number, 1), c.completed_at, c.id`)
+		if err != nil {
+			return err
+		}
+		want := map[string]string{}
+		for i := 0; i < len(scores); {
+			j := i
+			var pts []measure.Point
+			for ; j < len(scores) && scores[j].key == scores[i].key; j++ {
+				pts = append(pts, scores[j].Point)
+			}
+			sum, _ := measure.Summarize(pts, w)
+			fu := "none"
+			if sum.HasFollowUp {
+				for k := j - 1; k > i; k-- {
+					if scores[k].At.Equal(sum.FollowUp.At) {
+						fu = scores[k].id + "@" + sum.FollowUp.At.Format(time.RFC3339Nano) + "=" + strconv.Itoa(sum.FollowUp.Total)
+						break
+					}
+				}
+			}
+			want[scores[i].key] = fmt.Sprintf("n=%d b=%s@%s=%d l=%s@%s=%d fu=%s w=%s q=%s", sum.Scores,
+				scores[i].id, sum.Baseline.At.Format(time.RFC3339Nano), sum.Baseline.Total,
+				scores[j-1].id, sum.Latest.At.Format(time.RFC3339Nano), sum.Latest.Total, fu, w, sum.Period(w))
+			i = j
+		}
+		got := map[string]string{}
+		rows, err := tx.Query(ctx, `SELECT patient_id, instrument, course, scores, baseline_id, baseline_at, baseline_total,
+			latest_id, latest_at, latest_total, window_weeks, follow_up_id, follow_up_at, follow_up_total, period FROM outcome_courses`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var pid, inst, bID, lID, label, period string
+			var course, n, bTotal, lTotal int
+			var bAt, lAt time.Time
+			var fuID sql.NullString
+			var fuAt nullTime
+			var fuTotal sql.NullInt64
+			if err := rows.Scan(&pid, &inst, &course, &n, &bID, &bAt, &bTotal, &lID, &lAt, &lTotal, &label, &fuID, &fuAt, &fuTotal, &period); err != nil {
+				return err
+			}
+			fu := "none"
+			if fuID.Valid {
+				fu = fuID.String + "@" + fuAt.t.Format(time.RFC3339Nano) + "=" + strconv.Itoa(int(fuTotal.Int64))
+			}
+			got[pid+"/"+inst+"/"+strconv.Itoa(course)] = fmt.Sprintf("n=%d b=%s@%s=%d l=%s@%s=%d fu=%s w=%s q=%s", n,
+				bID, bAt.UTC().Format(time.RFC3339Nano), bTotal, lID, lAt.UTC().Format(time.RFC3339Nano), lTotal, fu, label, period)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for k, v := range want {
+			if got[k] != v {
+				diffs = append(diffs, k+": kept "+got[k]+"; from the check-ins "+v)
+			}
+		}
+		for k, v := range got {
+			if _, ok := want[k]; !ok {
+				diffs = append(diffs, k+": kept "+v+" for a course with no completed check-in")
+			}
+		}
+		return nil
+	})
+	slices.Sort(diffs)
+	return diffs, err
+}
+
+// RefreshOutcomeCoursesForTest computes again, in SQL, the follow-up of
+// every row kept for another window than the practice's (as before every
+// read of the dashboard).
+func RefreshOutcomeCoursesForTest(ctx context.Context, s *Store) error {
+	return s.write(ctx, func(tx *Tx) error {
+		w, err := outcomeWindowIn(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return refreshOutcomeCourses(ctx, tx, w)
+	})
 }
