@@ -167,7 +167,7 @@ func TestOutcomeCoursesFollowEveryWrite(t *testing.T) {
 		case op < 13:
 			// On a past day at midnight (the same moment as other paper
 			// scores of that day), or at this very moment.
-			at := f.now.Truncate(24*time.Hour).Add(-time.Duration(rng.IntN(140)) * 24 * time.Hour)
+			at := f.now.Truncate(24 * time.Hour).Add(-time.Duration(rng.IntN(140)) * 24 * time.Hour)
 			if rng.IntN(4) == 0 {
 				at = f.now
 			}
