@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -192,11 +193,14 @@ func (s *Store) OutcomeCounts(ctx context.Context, actor Actor, action string, i
 const outcomeTherapist = `coalesce((SELECT u.display_name FROM care_team t JOIN users u ON u.id = t.user_id
 	WHERE t.patient_id = o.patient_id AND t.is_owner AND t.removed_at IS NULL ORDER BY t.user_id LIMIT 1), '')`
 
-// outcomeRead runs read in a write transaction, after the outcome
-// summary's rows kept for another window are computed again
-// (refreshOutcomeCourses), with the FROM and WHERE of the courses on
-// instruments that actor may count (unarchived patients; a clinician's
-// care teams) and their arguments, then audits it with action.
+// outcomeRead runs read in one read transaction, with the FROM and WHERE
+// of the courses on instruments that actor may count (unarchived
+// patients; a clinician's care teams) and their arguments, then audits it
+// with action in a write transaction that commits before the answer is
+// shown (as a View's read is audited: the aggregate is not read while
+// holding the writer). Rows of the outcome summary kept for another window
+// than the practice's are computed again first (refreshOutcomeCourses),
+// in a write transaction of their own, only when there are any.
 func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, instruments []string,
 	read func(tx *Tx, from, where string, args []any, w measure.Window) error) error {
 	var args []any
@@ -221,17 +225,42 @@ func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, ins
 	if len(args) > len(in) {
 		where += ` AND m.user_id = $1 AND m.removed_at IS NULL`
 	}
-	return s.write(ctx, func(tx *Tx) error {
-		w, err := outcomeWindowIn(ctx, tx)
+	for attempt := 0; ; attempt++ {
+		stale := false
+		err := s.read(ctx, func(tx *Tx) error {
+			w, err := outcomeWindowIn(ctx, tx)
+			if err != nil {
+				return err
+			}
+			var one int
+			switch err := tx.QueryRow(ctx, `SELECT 1 FROM outcome_courses WHERE `+outcomeStale+` LIMIT 1`, w.String()).Scan(&one); {
+			case err == nil && attempt < 3:
+				stale = true
+				return nil
+			case err != nil && !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+			return read(tx, from, where, args, w)
+		})
 		if err != nil {
 			return err
 		}
-		if err := refreshOutcomeCourses(ctx, tx, w); err != nil {
+		if !stale {
+			break
+		}
+		err = s.write(ctx, func(tx *Tx) error {
+			w, err := outcomeWindowIn(ctx, tx)
+			if err != nil {
+				return err
+			}
+			return refreshOutcomeCourses(ctx, tx, w)
+		})
+		if err != nil {
 			return err
 		}
-		if err := read(tx, from, where, args, w); err != nil {
-			return err
-		}
+	}
+	ctx = context.WithoutCancel(ctx) // what was read is audited even if the client left
+	return s.write(ctx, func(tx *Tx) error {
 		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "outcomes"})
 	})
 }
