@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/measure"
@@ -23,8 +21,8 @@ import (
 // saved and before every read, so a row is never read stale.
 
 // outcomeCourseColumns are the columns an upsert of one course writes.
-const outcomeCourseColumns = `patient_id, instrument, course, scores, baseline_id, baseline_at, baseline_total,
-	latest_id, latest_at, latest_total, window_weeks, follow_up_id, follow_up_at, follow_up_total, period`
+const outcomeCourseColumns = "patient_id, instrument, course, scores, baseline_id, baseline_at, baseline_total, " +
+	"latest_id, latest_at, latest_total, window_weeks, follow_up_id, follow_up_at, follow_up_total, period"
 
 // outcomeCourseKept is one course's row as it is stored.
 type outcomeCourseKept struct {
@@ -131,11 +129,7 @@ func summarizeOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument s
 	if err != nil {
 		return err
 	}
-	type score struct {
-		id string
-		measure.Point
-	}
-	scores, err := queryAll(ctx, tx, func(r scanner) (sc score, err error) {
+	scores, err := queryAll(ctx, tx, func(r scanner) (sc courseScore, err error) {
 		err = r.Scan(&sc.id, &sc.At, &sc.Total)
 		sc.At = sc.At.UTC()
 		return sc, err
@@ -145,14 +139,31 @@ func summarizeOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument s
 	if err != nil {
 		return err
 	}
+	k, ok := summarizeScores(scores, w)
+	if !ok {
+		_, err := tx.Exec(ctx, `DELETE FROM outcome_courses WHERE patient_id = $1 AND instrument = $2 AND course = $3`, patientID, instrument, course)
+		return err
+	}
+	return upsertOutcomeCourse(ctx, tx, patientID, instrument, course, k)
+}
+
+// courseScore is one completed check-in of a course: its id and score.
+type courseScore struct {
+	id string
+	measure.Point
+}
+
+// summarizeScores summarizes a course's scores, in order of time and then
+// id (as they are read), with window w (measure.Summarize), with the ids
+// of its first, latest and follow-up scores. ok is false for no score.
+func summarizeScores(scores []courseScore, w measure.Window) (outcomeCourseKept, bool) {
 	pts := make([]measure.Point, len(scores))
 	for i, sc := range scores {
 		pts[i] = sc.Point
 	}
 	sum, ok := measure.Summarize(pts, w)
 	if !ok {
-		_, err := tx.Exec(ctx, `DELETE FROM outcome_courses WHERE patient_id = $1 AND instrument = $2 AND course = $3`, patientID, instrument, course)
-		return err
+		return outcomeCourseKept{}, false
 	}
 	k := outcomeCourseKept{sum: sum, window: w, baselineID: scores[0].id, latestID: scores[len(scores)-1].id}
 	if sum.HasFollowUp {
@@ -164,7 +175,7 @@ func summarizeOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument s
 			}
 		}
 	}
-	return upsertOutcomeCourse(ctx, tx, patientID, instrument, course, k)
+	return k, true
 }
 
 // outcomeStale is the condition of a row kept for another window than $1
@@ -224,40 +235,4 @@ func refreshOutcomeCourses(ctx context.Context, tx *Tx, w measure.Window) error 
 	_, err := tx.Exec(ctx, `UPDATE outcome_courses SET period = `+quarter(`coalesce(follow_up_at, `+plus("$2")+`)`)+`, window_weeks = $1
 		WHERE window_weeks = '~'`, label, to)
 	return err
-}
-
-// bulkOutcomeCourses fills the rows of the courses of patientIDs, just
-// written by SeedBulk: first and latest score and count in one INSERT ...
-// SELECT, then the follow-up with the practice's window
-// (refreshOutcomeCourses, which finds them as rows of no window).
-func bulkOutcomeCourses(ctx context.Context, tx *Tx, patientIDs []string) error {
-	if len(patientIDs) == 0 {
-		return nil
-	}
-	args := make([]any, len(patientIDs))
-	in := make([]string, len(patientIDs))
-	for i, id := range patientIDs {
-		args[i], in[i] = id, "$"+strconv.Itoa(i+1)
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO outcome_courses (patient_id, instrument, course, scores, baseline_id, baseline_at, baseline_total,
-			latest_id, latest_at, latest_total, window_weeks, period)
-		SELECT patient_id, instrument, course, n, b_id, b_at, b_total, l_id, l_at, l_total, '', '' FROM (
-			SELECT c.patient_id, c.instrument, coalesce(k.number, 1) AS course,
-				row_number() OVER w AS r, count(*) OVER w_all AS n,
-				first_value(c.id) OVER w_all AS b_id, first_value(c.completed_at) OVER w_all AS b_at, first_value(c.total) OVER w_all AS b_total,
-				last_value(c.id) OVER w_all AS l_id, last_value(c.completed_at) OVER w_all AS l_at, last_value(c.total) OVER w_all AS l_total
-			FROM checkins c LEFT JOIN courses k ON k.id = c.course_id
-			WHERE c.status = 'complete' AND c.patient_id IN (`+strings.Join(in, ", ")+`)
-			WINDOW w AS (PARTITION BY c.patient_id, c.instrument, coalesce(k.number, 1) ORDER BY c.completed_at, c.id),
-				w_all AS (PARTITION BY c.patient_id, c.instrument, coalesce(k.number, 1) ORDER BY c.completed_at, c.id
-					ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-		) x WHERE r = 1`, args...)
-	if err != nil {
-		return err
-	}
-	w, err := outcomeWindowIn(ctx, tx)
-	if err != nil {
-		return err
-	}
-	return refreshOutcomeCourses(ctx, tx, w)
 }
