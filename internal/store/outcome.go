@@ -154,10 +154,13 @@ func (s *Store) OutcomeCounts(ctx context.Context, actor Actor, action string, i
 		w = win
 		args = append(args, w.ClosedBefore(s.now()))
 		closed := "$" + strconv.Itoa(len(args))
-		rows, err := tx.Query(ctx, `SELECT o.instrument, `+outcomeTherapist+`,
-				CASE WHEN o.follow_up_total IS NULL AND o.baseline_at >= `+closed+` THEN '' ELSE o.period END,
-				o.baseline_total, o.follow_up_total, CASE WHEN o.baseline_at < `+closed+` THEN 1 ELSE 0 END, count(*)
-			`+from+where+` GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`, args...)
+		// Counted by owner id first, named after (few rows).
+		rows, err := tx.Query(ctx, `SELECT g.instrument, coalesce(u.display_name, ''), g.period, g.baseline_total, g.follow_up_total, g.closed, g.n FROM (
+				SELECT o.instrument, `+outcomeOwner+` AS owner,
+					CASE WHEN o.follow_up_total IS NULL AND o.baseline_at >= `+closed+` THEN '' ELSE o.period END AS period,
+					o.baseline_total, o.follow_up_total, CASE WHEN o.baseline_at < `+closed+` THEN 1 ELSE 0 END AS closed, count(*) AS n
+				`+from+where+` GROUP BY 1, 2, 3, 4, 5, 6) g
+			LEFT JOIN users u ON u.id = g.owner`, args...)
 		if err != nil {
 			return err
 		}
@@ -188,10 +191,12 @@ func (s *Store) OutcomeCounts(ctx context.Context, actor Actor, action string, i
 	return out, w, err
 }
 
-// outcomeTherapist is a course's owning therapist's name ("" for none;
-// the first by id should a case have two owners).
-const outcomeTherapist = `coalesce((SELECT u.display_name FROM care_team t JOIN users u ON u.id = t.user_id
-	WHERE t.patient_id = o.patient_id AND t.is_owner AND t.removed_at IS NULL ORDER BY t.user_id LIMIT 1), '')`
+// outcomeOwner is the id of a course's owning therapist (NULL for none;
+// the first by id should a case have two owners), from care_team_owner.
+const outcomeOwner = `(SELECT t.user_id FROM care_team t WHERE t.patient_id = o.patient_id AND t.is_owner AND t.removed_at IS NULL ORDER BY t.user_id LIMIT 1)`
+
+// outcomeTherapist is a course's owning therapist's name ("" for none).
+const outcomeTherapist = `coalesce((SELECT u.display_name FROM users u WHERE u.id = ` + outcomeOwner + `), '')`
 
 // outcomeRead runs read in one read transaction, with the FROM and WHERE
 // of the courses on instruments that actor may count (unarchived
@@ -204,11 +209,11 @@ const outcomeTherapist = `coalesce((SELECT u.display_name FROM care_team t JOIN 
 func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, instruments []string,
 	read func(tx *Tx, from, where string, args []any, w measure.Window) error) error {
 	var args []any
-	from := ` FROM outcome_courses o JOIN patients p ON p.id = o.patient_id AND p.archived_at IS NULL`
+	from := ` FROM outcome_courses o`
 	switch {
 	case actor.may(auth.PermDirectory):
 	case actor.may(auth.PermCaseload):
-		from = ` FROM care_team m JOIN outcome_courses o ON o.patient_id = m.patient_id JOIN patients p ON p.id = o.patient_id AND p.archived_at IS NULL`
+		from = ` FROM care_team m JOIN outcome_courses o ON o.patient_id = m.patient_id`
 		args = append(args, actor.UserID)
 	default:
 		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
@@ -221,7 +226,8 @@ func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, ins
 	if len(in) == 0 {
 		return nil
 	}
-	where := ` WHERE o.instrument IN (` + strings.Join(in, ", ") + `)`
+	where := ` WHERE o.instrument IN (` + strings.Join(in, ", ") + `)
+		AND o.patient_id NOT IN (SELECT a.id FROM patients a WHERE a.archived_at IS NOT NULL)`
 	if len(args) > len(in) {
 		where += ` AND m.user_id = $1 AND m.removed_at IS NULL`
 	}

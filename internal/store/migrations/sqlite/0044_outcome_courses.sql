@@ -30,6 +30,12 @@ CREATE TABLE outcome_courses (
     PRIMARY KEY (patient_id, instrument, course)
 );
 CREATE INDEX outcome_courses_window ON outcome_courses (window_weeks);
+-- The dashboard counts every course once per read: these answer its two
+-- questions about a course's patient from small indexes, not the
+-- patients' and care teams' rows: is the patient archived, and who owns
+-- the case.
+CREATE INDEX patients_archived ON patients (id) WHERE archived_at IS NOT NULL;
+CREATE INDEX care_team_owner ON care_team (patient_id, user_id, is_owner, removed_at) WHERE is_owner AND removed_at IS NULL;
 
 -- Every course as it stands: first and latest score (in time order, then
 -- by id, as the dashboard read them) and how many.
