@@ -84,10 +84,7 @@ func readOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument string
 	var fuAt nullTime
 	var fuTotal sql.NullInt64
 	q := `SELECT scores, baseline_id, baseline_at, baseline_total, latest_id, latest_at, latest_total, window_weeks, follow_up_id, follow_up_at, follow_up_total
-		FROM outcome_courses WHERE patient_id = $1 AND instrument = $2 AND course = $3`
-	if tx.d.name == EnginePostgres {
-		q += ` FOR UPDATE`
-	}
+		FROM outcome_courses WHERE patient_id = $1 AND instrument = $2 AND course = $3` + tx.d.forUpdate()
 	err = tx.QueryRow(ctx, q, patientID, instrument, course).Scan(&k.sum.Scores, &k.baselineID, &k.sum.Baseline.At, &k.sum.Baseline.Total,
 		&k.latestID, &k.sum.Latest.At, &k.sum.Latest.Total, &label, &fuID, &fuAt, &fuTotal)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -194,8 +191,8 @@ const outcomeStale = `(window_weeks < $1 OR window_weeks > $1)`
 func refreshOutcomeCourses(ctx context.Context, tx *Tx, w measure.Window) error {
 	label := w.String()
 	from, to := w.FromWeeks*7*24, w.ToWeeks*7*24
-	if tx.d.name == EnginePostgres {
-		rows, err := tx.Query(ctx, `SELECT 1 FROM outcome_courses WHERE `+outcomeStale+` ORDER BY patient_id, instrument, course FOR UPDATE`, label)
+	if lock := tx.d.forUpdate(); lock != "" {
+		rows, err := tx.Query(ctx, `SELECT 1 FROM outcome_courses WHERE `+outcomeStale+` ORDER BY patient_id, instrument, course`+lock, label)
 		if err != nil {
 			return err
 		}
@@ -206,20 +203,8 @@ func refreshOutcomeCourses(ctx context.Context, tx *Tx, w measure.Window) error 
 			return err
 		}
 	}
-	plus := func(hours string) string {
-		if tx.d.name == EnginePostgres {
-			return `outcome_courses.baseline_at + make_interval(hours => ` + hours + `)`
-		}
-		// Fixed-width UTC text (sqliteTimeLayout): whole hours are added
-		// to the seconds, the microseconds kept as they are.
-		return `strftime('%Y-%m-%dT%H:%M:%S', substr(outcome_courses.baseline_at, 1, 19), '+' || ` + hours + ` || ' hours') || substr(outcome_courses.baseline_at, 20)`
-	}
-	quarter := func(x string) string {
-		if tx.d.name == EnginePostgres {
-			return `to_char((` + x + `) AT TIME ZONE 'UTC', 'YYYY') || ' Q' || to_char((` + x + `) AT TIME ZONE 'UTC', 'Q')`
-		}
-		return `substr(` + x + `, 1, 4) || ' Q' || ((CAST(substr(` + x + `, 6, 2) AS INTEGER) + 2) / 3)`
-	}
+	plus := func(hours string) string { return tx.d.plusHours("outcome_courses.baseline_at", hours) }
+	quarter := tx.d.quarter
 	// First the follow-up, marking the rows done so far with "~" (no
 	// window), then their quarter from it, naming the window.
 	if _, err := tx.Exec(ctx, `UPDATE outcome_courses SET
