@@ -98,15 +98,13 @@ const bulkChunk = 250
 // are, without the per-row checks and audit rows of the app's own writes,
 // and the whole run is one audit row, demo.scale, with the counts, in the
 // last transaction. Every table a page reads is kept consistent with the
-// rows written (courses, stages, check-in versions, the notes' signed
-// marks on appointments: bulkDerived). Only the system may.
+// rows written (courses, stages, check-in versions, each course's outcome
+// summary, the notes' signed marks on appointments: bulkDerived). Only the system may.
 func (s *Store) SeedBulk(ctx context.Context, actor Actor, n int, next func(i int) BulkPatient, progress func(done int)) (BulkCounts, error) {
 	var total BulkCounts
 	if actor != System {
 		return total, clinic.Errorf(clinic.EForbidden, "Only the demo seeds patients in bulk.")
 	}
-	// The next chunk is made (and its rows encoded) while this one is
-	// written: on two cores, generation and SQLite each have one.
 	// Each course's outcome summary (outcome_courses) is made with the
 	// generated check-ins, for the practice's window as it is now (a row
 	// made for another is computed again before it is read).
@@ -114,6 +112,8 @@ func (s *Store) SeedBulk(ctx context.Context, actor Actor, n int, next func(i in
 	if err != nil {
 		return total, err
 	}
+	// The next chunk is made (and its rows encoded) while this one is
+	// written: on two cores, generation and SQLite each have one.
 	chunks := make(chan *bulk, 1)
 	gctx, stop := context.WithCancel(ctx)
 	defer func() {
