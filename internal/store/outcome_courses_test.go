@@ -391,3 +391,37 @@ func TestOutcomeCoursesConcurrentWindowChange(t *testing.T) {
 	sameOutcomes(t, f.s, f.admin, "after concurrent writes")
 	agree(t, f.s, "after concurrent writes and a read")
 }
+
+// BenchmarkOutcomeCounts: the dashboard's read of a scaled demo practice
+// from the outcome summary, beside the computation from every check-in
+// it replaced (the oracle), as an administrator.
+func BenchmarkOutcomeCounts(b *testing.B) {
+	ctx := context.Background()
+	st := storetest.Open(b)
+	params := auth.Params{Memory: 8 * 1024, Time: 1, Threads: 1}
+	if _, err := demo.Seed(ctx, st, b.TempDir(), params); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := demo.Scale(ctx, st, 300, params, 1, nil); err != nil {
+		b.Fatal(err)
+	}
+	admins, err := st.ListStaff(ctx, clinic.RoleAdmin)
+	if err != nil || len(admins) == 0 {
+		b.Fatalf("admins: %v", err)
+	}
+	admin := store.Actor{UserID: admins[0].ID, Role: admins[0].Role}
+	b.Run("summary", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := st.OutcomeCounts(ctx, admin, "outcomes.read", []string{"phq9"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("checkins", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := st.OutcomesFromCheckinsForTest(ctx, admin, "outcomes.read", []string{"phq9"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
