@@ -452,3 +452,34 @@ func (d *dialect) bulkTime(t time.Time) any {
 	}
 	return t
 }
+
+// forUpdate is appended to a SELECT of rows the transaction will write
+// from what it read: on PostgreSQL it locks them until the end of the
+// transaction; SQLite has one writer at a time already ("").
+func (d *dialect) forUpdate() string {
+	if d.name == EnginePostgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// plusHours is the SQL of time column col plus hours, an integer SQL
+// expression, exactly: on PostgreSQL an interval of hours (no time zone's
+// clock change moves it); on SQLite, whose times are fixed-width UTC text
+// (sqliteTimeLayout), the hours are added to the seconds and the
+// microseconds kept as they are, so the text still compares as time.
+func (d *dialect) plusHours(col, hours string) string {
+	if d.name == EnginePostgres {
+		return col + ` + make_interval(hours => ` + hours + `)`
+	}
+	return `strftime('%Y-%m-%dT%H:%M:%S', substr(` + col + `, 1, 19), '+' || (` + hours + `) || ' hours') || substr(` + col + `, 20)`
+}
+
+// quarter is the SQL of time expression x's calendar quarter in UTC, as
+// "2026 Q1" (measure.Quarter).
+func (d *dialect) quarter(x string) string {
+	if d.name == EnginePostgres {
+		return `to_char((` + x + `) AT TIME ZONE 'UTC', 'YYYY') || ' Q' || to_char((` + x + `) AT TIME ZONE 'UTC', 'Q')`
+	}
+	return `substr(` + x + `, 1, 4) || ' Q' || ((CAST(substr(` + x + `, 6, 2) AS INTEGER) + 2) / 3)`
+}
