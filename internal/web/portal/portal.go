@@ -117,12 +117,15 @@ func (d portalData) PlanFor() bool {
 // for it, the check-ins due (each with a button to start it), their care
 // team and how to reach the practice, and where to go next.
 func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	actor := s.Actor(r)
-	own, ok := s.OwnPatient(w, r)
+	// The whole page reads in one transaction and is audited in one row
+	// naming what it showed, written before the page is sent (store.View).
+	r, view, own, ok := s.OwnView(w, r, "portal.read")
 	if !ok {
 		return
 	}
+	defer view.Close()
+	ctx := r.Context()
 	p, _, err := s.Store.FindPatient(ctx, actor, own.ID)
 	if err != nil {
 		s.Error(w, r, err)
@@ -205,7 +208,7 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 	if has {
 		d.SafetyPlanURL = "/portal/safety-plan"
 	}
-	s.Render(w, r, http.StatusOK, "portal", "Your portal", d)
+	s.RenderView(w, r, view, http.StatusOK, "portal", "Your portal", d)
 }
 
 type accessReportData struct {
