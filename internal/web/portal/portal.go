@@ -161,7 +161,9 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 			d.Prep.Preparation = *prep
 		}
 	}
-	m, err := s.Store.FindMeasures(ctx, actor, p.ID)
+	// Where the patient stands: the latest of each questionnaire, not
+	// every check-in of the years (the progress page shows those).
+	m, err := s.Store.FindLatestMeasures(ctx, actor, p.ID)
 	if err != nil {
 		s.Error(w, r, err)
 		return
