@@ -86,7 +86,7 @@ func TestPortalViewsOneAuditRow(t *testing.T) {
 		path, action string
 		sections     []string
 	}{
-		{"/portal", "portal.read", []string{"patient read", "appointments read", "preparation read", "measures read (latest)", "consent read"}},
+		{"/portal", "portal.read", []string{"patient read", "appointments read (next)", "preparation read", "measures read (latest)", "consent read"}},
 		{"/portal/progress", "progress.read", []string{"measures read"}},
 		{"/portal/checkins", "checkins.read", []string{"measures read"}},
 		{"/portal/journal", "journal.read", []string{"journal read"}},

@@ -138,17 +138,13 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 	}
 	loc, zone := s.PatientZone(r, p)
 	d.Zone = zone
-	list, err := s.Store.Appointments(ctx, actor, p.ID)
+	next, err := s.Store.NextAppointment(ctx, actor, p.ID)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	now := s.Now()
-	for _, ap := range list { // oldest first: the first not yet over is the next
-		if ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute).After(now) {
-			d.Next = &portalAppointment{Appointment: ap, Guide: appointmentGuide[ap.Kind]}
-			break
-		}
+	if next != nil {
+		d.Next = &portalAppointment{Appointment: *next, Guide: appointmentGuide[next.Kind]}
 	}
 	if d.PlanFor() {
 		prep, err := s.Store.Preparation(ctx, actor, p.ID)
