@@ -122,7 +122,11 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	r, err = openSQLite(u + "?" + pragmas + "&_txlock=deferred")
+	// The readers are read-only for good (query_only): the driver then does
+	// not turn query_only on and off around each read transaction, a
+	// pragma that expires every statement the connection keeps
+	// (stmtcache.go), so each was compiled again on its next use.
+	r, err = openSQLite(u + "?" + pragmas + "&_pragma=query_only(1)&_txlock=deferred")
 	if err != nil {
 		w.Close()
 		return nil, nil, nil, err

@@ -121,3 +121,46 @@ func TestStatementCache(t *testing.T) {
 		t.Errorf("with StatementCache 0 the connection keeps statements (%d)", n)
 	}
 }
+
+// TestReadTransactionsKeepStatements: a reader connection is read-only
+// for good (PRAGMA query_only), so the driver does not turn query_only on
+// and off around each read transaction: that flag pragma expires every
+// statement the connection keeps, and SQLite compiled each again on its
+// next use (seen in a profile of the portal home as _sqlite3Prepare under
+// sqlite3_step, 12% of its CPU; gone with this). Kept statements are used
+// across read transactions.
+func TestReadTransactionsKeepStatements(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "reprepare.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	s.r.SetMaxOpenConns(1) // every read on the one connection
+	for i := range 5 {
+		if err := s.read(ctx, func(tx *Tx) error {
+			var n int
+			return tx.QueryRow(ctx, `SELECT count(*) FROM kv WHERE k > $1`, i).Scan(&n)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := cacheLen(t, s.r); n != 1 {
+		t.Errorf("the reader keeps %d statements, want 1", n)
+	}
+	c, err := s.r.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var qo bool
+	if err := c.QueryRowContext(ctx, `PRAGMA query_only`).Scan(&qo); err != nil || !qo {
+		t.Errorf("reader query_only = %v (%v), want true", qo, err)
+	}
+	if err := s.w.QueryRowContext(ctx, `PRAGMA query_only`).Scan(&qo); err != nil || qo {
+		t.Errorf("writer query_only = %v (%v), want false", qo, err)
+	}
+}
