@@ -122,7 +122,12 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	r, err = openSQLite(u + "?" + pragmas + "&_txlock=deferred")
+	// The readers are query-only for good: the driver then begins their
+	// transactions with a plain BEGIN, where it would otherwise switch
+	// PRAGMA query_only on and off around each one, a flag pragma that
+	// expires every statement the connection keeps (stmtcache.go), so
+	// each would be compiled again in every read transaction.
+	r, err = openSQLite(u + "?" + pragmas + "&_pragma=query_only(1)&_txlock=deferred")
 	if err != nil {
 		w.Close()
 		return nil, nil, nil, err
