@@ -801,7 +801,7 @@ func (lt *loadtest) targets() []ltTarget {
 			out = append(out, ltTarget{fmt.Sprintf("[%s] (c) chart: >= 465 req/s (3x the 155 measured before)", e), fmt.Sprintf("%.0f req/s", r.stats.rps), r.stats.rps >= 465})
 		}
 		if r := find(e, "(e) PHQ-9 submission", large, lt.clients); r != nil && e == "sqlite" {
-			out = append(out, ltTarget{fmt.Sprintf("[%s] (e) >= 1,500 durable PHQ-9 completions/s", e), fmt.Sprintf("%.0f/s", r.stats.rps), r.stats.rps >= 1500})
+			out = append(out, ltTarget{fmt.Sprintf("[%s] (e) >= 1,500 durable PHQ-9 completions/s (successes only)", e), fmt.Sprintf("%.0f/s", r.stats.rps), r.stats.rps >= 1500})
 		}
 	}
 	return out
