@@ -154,11 +154,18 @@ func (s *Store) writeGroup(batch []*groupReq) {
 	}
 	var done []ran
 	// lost answers every write run in the transaction with err (none of
-	// it can commit now) and runs the ones not run yet in a new one.
+	// it can commit now) and runs the ones not run yet in a new one; when
+	// none had run, the database cannot be used: each is answered so.
 	lost := func(err error, rest []*groupReq) {
 		tx.Rollback()
 		for _, d := range done {
 			d.r.res <- groupRes{err: unavailable(err)}
+		}
+		if len(rest) == len(live) {
+			for _, r := range rest {
+				r.res <- groupRes{err: unavailable(err)}
+			}
+			return
 		}
 		if len(rest) > 0 {
 			s.writeGroup(rest)

@@ -228,3 +228,43 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestGroupCommitLost: when a group's transaction is lost under it (as
+// SQLite rolls one back on a full disk or an I/O error; here a write ends
+// it), every write run in it is answered with an error, none
+// acknowledged, and the writes not run yet go on in a new transaction.
+func TestGroupCommitLost(t *testing.T) {
+	s, _ := groupStore(t)
+	ctx := context.Background()
+	g := holdGroups(s)
+	insert := func(k int, end bool) func(*Tx) error {
+		return func(tx *Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO kv (k, v) VALUES ($1, $2)`, k, "v"); err != nil {
+				return err
+			}
+			if end {
+				_, err := tx.tx.ExecContext(ctx, `ROLLBACK`)
+				return err
+			}
+			return nil
+		}
+	}
+	fns := []func(*Tx) error{insert(1, false), insert(2, true), insert(3, false)}
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = s.write(ctx, fn) })
+		for len(g.reqs) < i+1 {
+			runtime.Gosched() // queued in this order
+		}
+	}
+	g.hold <- struct{}{} // the group of three (the one not run goes on at once)
+	wg.Wait()
+	g.close()
+	if errs[0] == nil || errs[1] == nil || errs[2] != nil {
+		t.Errorf("errors %v, want the two run in the lost transaction refused and the third committed", errs)
+	}
+	if got := kvRows(t, s); fmt.Sprint(got) != fmt.Sprint(map[int]bool{3: true}) {
+		t.Errorf("rows %v, want only 3", got)
+	}
+}
