@@ -118,7 +118,10 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=recursive_triggers(ON)" +
 		"&_timefmt=" + url.QueryEscape(sqliteTimeLayout)
 	u := (&url.URL{Scheme: "file", OmitHost: true, Path: path}).String()
-	w, err = openSQLite(u + "?" + pragmas + "&_txlock=immediate")
+	// The writer keeps its statement journals in memory: a group of writes
+	// (GroupCommit) gives each a savepoint, whose journal would otherwise
+	// go to a new temporary file once past 64 KiB, in every group.
+	w, err = openSQLite(u + "?" + pragmas + "&_pragma=temp_store(memory)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, nil, err
 	}
