@@ -118,14 +118,18 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=recursive_triggers(ON)" +
 		"&_timefmt=" + url.QueryEscape(sqliteTimeLayout)
 	u := (&url.URL{Scheme: "file", OmitHost: true, Path: path}).String()
-	w, err = openSQLite(u + "?" + pragmas + "&_txlock=immediate")
+	// The writer keeps its statement journals in memory: a group of writes
+	// (GroupCommit) gives each a savepoint, whose journal would otherwise
+	// go to a new temporary file once past 64 KiB, in every group.
+	w, err = openSQLite(u + "?" + pragmas + "&_pragma=temp_store(memory)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	// The readers are read-only for good (query_only): the driver then does
-	// not turn query_only on and off around each read transaction, a
-	// pragma that expires every statement the connection keeps
-	// (stmtcache.go), so each was compiled again on its next use.
+	// The readers are query-only for good: the driver then begins their
+	// transactions with a plain BEGIN, where it would otherwise switch
+	// PRAGMA query_only on and off around each one, a flag pragma that
+	// expires every statement the connection keeps (stmtcache.go), so
+	// each would be compiled again in every read transaction.
 	r, err = openSQLite(u + "?" + pragmas + "&_pragma=query_only(1)&_txlock=deferred")
 	if err != nil {
 		w.Close()
