@@ -26,11 +26,15 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
 // Backups are age-encrypted tar streams. The archive holds manifest.json
-// (first), the database (kapstone.db, a consistent SQLite copy made with
+// (first), its signature by the audit key (manifest.sig, second: anyone
+// with the age public key can make an archive, so restore trusts nothing in
+// it before that signature verifies under the audit key it was given), the
+// database (kapstone.db, a consistent SQLite copy made with
 // VACUUM INTO, or kapstone.pgdump, pg_dump's custom format) and the audit
 // checkpoint file. It never holds the audit signing key or the data keys:
 // those are kept apart, offline, and restore asks for them.
@@ -39,6 +43,10 @@ const backupFormat = "kapstone-backup-v1"
 
 const (
 	manifestName    = "manifest.json"
+	manifestSigName = "manifest.sig"
+	// manifestKind is the kind of document the manifest is signed as
+	// (audit.SignDocument).
+	manifestKind    = "backup-manifest"
 	sqliteDumpName  = "kapstone.db"
 	pgDumpName      = "kapstone.pgdump"
 	checkpointsName = "audit-checkpoints.log"
@@ -84,8 +92,8 @@ The backup is consistent (SQLite: VACUUM INTO; PostgreSQL: pg_dump) and is
 encrypted with age to the recipient public keys (age1...) before it reaches
 the backup directory: the plain copy lives only briefly in the data
 directory (mode 0600) and is removed. The archive holds the database, the
-audit checkpoint file and a manifest (per-table row counts and checksums).
-It never holds the audit signing key or the data keys: keep those
+audit checkpoint file and a manifest (per-table row counts and checksums)
+signed with the audit key, which restore verifies first. It never holds the audit signing key or the data keys: keep those
 separately, offline; kapstone restore asks for them.
 
   kapstone backup -to /srv/backups -recipient age1... -keep 30
@@ -247,6 +255,12 @@ func makeBackup(ctx context.Context, cfg *config, dir string, recipients []age.R
 		return "", nil, fmt.Errorf("cannot make a temporary directory in the data directory %s: %v", cfg.DataDir, unwrapPath(err))
 	}
 	defer os.RemoveAll(work) // the plain copy never outlives the backup
+	// The audit key signs the manifest, so a restore can tell this archive
+	// from one made by anyone else holding the backup's public key.
+	key, err := audit.LoadKey(cfg.auditKeyPath())
+	if err != nil {
+		return "", nil, fmt.Errorf("the audit key %s, which signs the backup's manifest, cannot be used (%v); run kapstone backup where kapstone serves, with its data directory (or -audit-key FILE)", cfg.auditKeyPath(), unwrapPath(err))
+	}
 	// The checkpoint file first: the log only grows, so every checkpoint
 	// read now covers rows the database copy made after it holds.
 	cpPath := filepath.Join(work, checkpointsName)
@@ -311,6 +325,9 @@ func makeBackup(ctx context.Context, cfg *config, dir string, recipients []age.R
 	tw := tar.NewWriter(enc)
 	mb, _ := json.MarshalIndent(m, "", "  ")
 	if err := tarBytes(tw, manifestName, mb, m.CreatedAt); err != nil {
+		return "", nil, err
+	}
+	if err := tarBytes(tw, manifestSigName, []byte(key.SignDocument(manifestKind, mb)+"\n"), m.CreatedAt); err != nil {
 		return "", nil, err
 	}
 	for _, fe := range m.Files {

@@ -24,6 +24,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/demo"
 	"github.com/kapstone/kapstone/internal/store"
@@ -107,8 +108,15 @@ func (d drillTarget) wipe(t *testing.T) {
 	}
 }
 
-// readManifest decrypts archive with id and returns its manifest.
-func readManifest(t *testing.T, archive string, id age.Identity) manifest {
+// archiveEntry is one file of an archive, as stored.
+type archiveEntry struct {
+	name string
+	body []byte
+}
+
+// readArchive decrypts archive with id and returns its files in order
+// (the manifest, its signature, then the others).
+func readArchive(t *testing.T, archive string, id age.Identity) []archiveEntry {
 	t.Helper()
 	f, err := os.Open(archive)
 	if err != nil {
@@ -120,12 +128,29 @@ func readManifest(t *testing.T, archive string, id age.Identity) manifest {
 		t.Fatal(err)
 	}
 	tr := tar.NewReader(r)
-	if _, err := tr.Next(); err != nil {
-		t.Fatal(err)
+	var out []archiveEntry
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, archiveEntry{hdr.Name, b})
 	}
+}
+
+// readManifest decrypts archive with id and returns its manifest.
+func readManifest(t *testing.T, archive string, id age.Identity) manifest {
+	t.Helper()
 	var m manifest
-	if err := json.NewDecoder(tr).Decode(&m); err != nil {
-		t.Fatal(err)
+	if e := readArchive(t, archive, id); len(e) == 0 || e[0].name != manifestName || json.Unmarshal(e[0].body, &m) != nil {
+		t.Fatalf("the archive does not start with a manifest: %v", e)
 	}
 	return m
 }
@@ -133,35 +158,23 @@ func readManifest(t *testing.T, archive string, id age.Identity) manifest {
 // rewriteArchive re-packs archive with its files changed by edit (given
 // each file's name and bytes; the manifest last, after the files' sizes and
 // hashes were recomputed), encrypted to the backup's public key (which
-// anyone may hold), and returns the new archive's path.
-func rewriteArchive(t *testing.T, archive string, id *age.X25519Identity, editFile func(name string, b []byte) []byte, editManifest func(*manifest)) string {
+// anyone may hold), and returns the new archive's path. The manifest is
+// signed by sign; with sign nil, the archive keeps the original signature,
+// as a forger without the audit key must (or none, if unsigned).
+func rewriteArchive(t *testing.T, archive string, id *age.X25519Identity, editFile func(name string, b []byte) []byte, editManifest func(*manifest), sign *audit.Key, unsigned bool) string {
 	t.Helper()
-	f, err := os.Open(archive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := age.Decrypt(f, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(r)
 	var m manifest
+	var sig []byte
 	files := map[string][]byte{}
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
+	for _, e := range readArchive(t, archive, id) {
+		switch e.name {
+		case manifestName:
+			json.Unmarshal(e.body, &m)
+		case manifestSigName:
+			sig = e.body
+		default:
+			files[e.name] = editFile(e.name, e.body)
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(tr)
-		if hdr.Name == manifestName {
-			json.Unmarshal(b, &m)
-			continue
-		}
-		files[hdr.Name] = editFile(hdr.Name, b)
 	}
 	for i, fe := range m.Files {
 		sum := sha256.Sum256(files[fe.Name])
@@ -178,8 +191,14 @@ func rewriteArchive(t *testing.T, archive string, id *age.X25519Identity, editFi
 		t.Fatal(err)
 	}
 	tw := tar.NewWriter(enc)
-	mb, _ := json.Marshal(m)
+	mb, _ := json.MarshalIndent(m, "", "  ")
 	tarBytes(tw, manifestName, mb, m.CreatedAt)
+	if sign != nil {
+		sig = []byte(sign.SignDocument(manifestKind, mb) + "\n")
+	}
+	if !unsigned {
+		tarBytes(tw, manifestSigName, sig, m.CreatedAt)
+	}
 	for _, fe := range m.Files {
 		tarBytes(tw, fe.Name, files[fe.Name], m.CreatedAt)
 	}
@@ -201,8 +220,10 @@ func errors2(errs ...error) error {
 // TestBackupRestoreDrill seeds the demo practice, backs it up with
 // `kapstone backup` while `kapstone serve` runs and takes audited requests,
 // wipes it, and restores it with `kapstone restore`: a wrong key, a
-// tampered or truncated archive, an archive whose manifest disagrees with
-// its database, and a missing audit key all fail with their own error and
+// tampered or truncated archive, a manifest forged (checksums recomputed
+// over a changed database) without the audit key that signs it, unsigned
+// or signed by another key, an archive whose manifest disagrees with its
+// database, and a missing audit key all fail with their own error and
 // leave no database behind; the good archive restores to the same rows,
 // checksums, accounts and audit log, and a second restore over it is
 // refused. On PostgreSQL when KAPSTONE_TEST_POSTGRES is set.
@@ -352,13 +373,45 @@ func TestBackupRestoreDrill(t *testing.T) {
 	mustFail("truncated archive", "damaged", append([]string{"-identity", idFile, truncated}, p.args()...)...)
 
 	same := func(_ string, b []byte) []byte { return b }
-	forged := rewriteArchive(t, archive, id, same, func(m *manifest) {
+	// Anyone with the backup's public key can make an archive whose audit
+	// rows verify while other tables changed, with every checksum
+	// recomputed; without the audit key they cannot sign its manifest.
+	morePatients := func(m *manifest) {
 		for i := range m.Tables {
 			if m.Tables[i].Name == "patients" {
 				m.Tables[i].Rows++
 			}
 		}
-	})
+	}
+	forged := rewriteArchive(t, archive, id, same, morePatients, nil, false)
+	mustFail("forged manifest, the old signature", "manifest does not match its signature", append([]string{"-identity", idFile, forged}, p.args()...)...)
+	forged = rewriteArchive(t, archive, id, same, func(*manifest) {}, nil, true)
+	mustFail("unsigned manifest", "manifest is not signed", append([]string{"-identity", idFile, forged}, p.args()...)...)
+	stranger, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged = rewriteArchive(t, archive, id, same, morePatients, stranger, false)
+	mustFail("manifest signed by another audit key", "signed with audit key "+stranger.ID(), append([]string{"-identity", idFile, forged}, p.args()...)...)
+	if p.dsn == "" {
+		// The whole attack on SQLite: a patient renamed in the database,
+		// its file hash and every table checksum recomputed to match.
+		renamed := renamePatient(t, dbOf(t, archive, id))
+		forged = rewriteArchive(t, archive, id, func(name string, b []byte) []byte {
+			if name != sqliteDumpName {
+				return b
+			}
+			return renamed
+		}, func(m *manifest) { m.Tables = sqliteSums(t, renamed) }, nil, false)
+		mustFail("database changed, checksums recomputed", "manifest does not match its signature", append([]string{"-identity", idFile, forged}, p.args()...)...)
+	}
+
+	// The checks after the signature, as if the audit key were stolen too.
+	practiceKey, err := audit.LoadKey(filepath.Join(p.dir, "audit-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged = rewriteArchive(t, archive, id, same, morePatients, practiceKey, false)
 	mustFail("manifest disagrees", "table patients has", append([]string{"-identity", idFile, forged}, p.args()...)...)
 	// A checkpoint line altered (and the manifest made to agree): audit verify fails.
 	forged = rewriteArchive(t, archive, id, func(name string, b []byte) []byte {
@@ -373,7 +426,7 @@ func TestBackupRestoreDrill(t *testing.T) {
 			b[i] = '0'
 		}
 		return b
-	}, func(*manifest) {})
+	}, func(*manifest) {}, practiceKey, false)
 	mustFail("checkpoint altered", "audit log does not verify", append([]string{"-identity", idFile, forged}, p.args()...)...)
 	// A file name that climbs out of the working directory (anyone with
 	// the public key can make an archive) is refused before it is written.
@@ -384,7 +437,7 @@ func TestBackupRestoreDrill(t *testing.T) {
 				m.Files[i].Name, m.Files[i].Size, m.Files[i].SHA256 = "../escaped.txt", 0, hex.EncodeToString(empty[:])
 			}
 		}
-	})
+	}, practiceKey, false)
 	mustFail("name outside the working directory", "not a file a kapstone backup contains", append([]string{"-identity", idFile, forged}, p.args()...)...)
 	if _, err := os.Stat(filepath.Join(p.dir, "escaped.txt")); err == nil {
 		t.Errorf("restore wrote ../escaped.txt outside its working directory")
@@ -450,6 +503,60 @@ func TestBackupRestoreDrill(t *testing.T) {
 	if got := p.sums(t); len(got) != len(after) {
 		t.Errorf("the refused restore changed the database")
 	}
+}
+
+// dbOf returns the SQLite database file in archive.
+func dbOf(t *testing.T, archive string, id age.Identity) []byte {
+	t.Helper()
+	for _, e := range readArchive(t, archive, id) {
+		if e.name == sqliteDumpName {
+			return e.body
+		}
+	}
+	t.Fatal("the archive holds no SQLite database")
+	return nil
+}
+
+// sqliteOf writes the SQLite database file db to a temporary file and
+// opens it; the caller closes it.
+func sqliteOf(t *testing.T, db []byte) (*sql.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "forged.db")
+	if err := os.WriteFile(path, db, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := sql.Open("sqlite3", sqliteRawDSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, path
+}
+
+// renamePatient returns the SQLite database file db with one patient renamed.
+func renamePatient(t *testing.T, db []byte) []byte {
+	t.Helper()
+	d, path := sqliteOf(t, db)
+	if _, err := d.Exec(`UPDATE patients SET display_name = 'Forged Name' WHERE id = (SELECT min(id) FROM patients)`); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// sqliteSums is tableSums of the SQLite database file db.
+func sqliteSums(t *testing.T, db []byte) []tableSum {
+	t.Helper()
+	d, _ := sqliteOf(t, db)
+	defer d.Close()
+	s, err := tableSums(context.Background(), d, store.EngineSQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // TestPruneBackups keeps the newest archives by the time in their names

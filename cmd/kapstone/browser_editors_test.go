@@ -73,10 +73,22 @@ func TestBrowserEditors(t *testing.T) {
 	shoot("book-desktop")
 	b.do(t, "book phone", chromedp.EmulateViewport(390, 844))
 	shoot("book-phone")
-	b.do(t, "book",
+	// The patient search answers as one types (no page load, no name in
+	// the URL): nothing matches "zzzq", and clearing it lists them again.
+	b.do(t, "search patients",
 		chromedp.EmulateViewport(1280, 800),
-		void(chromedp.Evaluate[bool](`(() => { const s = document.getElementById("book-patient"); s.selectedIndex = 1; document.getElementById("book-kind").value = "integration"; return true })()`)),
-		chromedp.Click(chromedp.CSS(`form[action="/calendar/book"] button[type=submit]`)),
+		chromedp.SendKeys(chromedp.ID("book-patient_q"), "zzzq"),
+		chromedp.WaitVisible(chromedp.ID("book-none")),
+		void(chromedp.Evaluate[bool](`(() => { document.getElementById("book-patient_q").value = ""; return true })()`)),
+		chromedp.Click(chromedp.ID("book-find")),
+		chromedp.WaitVisible(chromedp.ID("book-matches")),
+	)
+	if u := run1(t, b, "search url", chromedp.Evaluate[string](`location.href`)); strings.Contains(u, "zzzq") || !strings.Contains(u, "/calendar/book?at=") {
+		t.Errorf("the search left the page or put its words in the URL: %s", u)
+	}
+	b.do(t, "book",
+		void(chromedp.Evaluate[bool](`(() => { document.querySelector('#book-matches input[name="patient"]').checked = true; document.getElementById("book-kind").value = "integration"; return true })()`)),
+		chromedp.Click(chromedp.CSS(`form[action="/calendar/book"] .actions button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("schedule-title")),
 	)
 	if n := run1(t, b, "booked notice", chromedp.Text(chromedp.CSS("main .notice"))); !strings.Contains(n, "Appointment booked") {

@@ -17,6 +17,10 @@ import (
 const (
 	checkpointEvery = time.Minute
 	purgeEvery      = time.Hour
+	// On PostgreSQL audited transactions append their rows pending, and a
+	// sealer chains them (store.SealAudit, one instance at a time): the
+	// rows of the last sealEvery are not yet in the chain.
+	sealEvery = 100 * time.Millisecond
 )
 
 // maintain does the server's periodic housekeeping until ctx ends: it signs
@@ -39,17 +43,56 @@ func maintain(ctx context.Context, cfg *config, st *store.Store, log *slog.Logge
 			log.Error("audit checkpoint failed", "err", err.Error())
 		}
 	}
+	var seal <-chan time.Time
+	if st.SealsAudit() {
+		t := time.NewTicker(sealEvery)
+		defer t.Stop()
+		seal = t.C
+	}
+	sealer := sealState{log: log}
 	doCheckpoint()
 	doPurge()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-seal:
+			res, err := st.SealAudit(ctx)
+			if ctx.Err() == nil {
+				sealer.report(ctx, res, err)
+			}
 		case <-cp.C:
 			doCheckpoint()
 		case <-purge.C:
 			doPurge()
 		}
+	}
+}
+
+// sealState logs what the sealer finds once, not every sealEvery: a
+// failure when it starts or changes, pending rows held back (their
+// signature fails: edited) when their number changes.
+type sealState struct {
+	log     *slog.Logger
+	lastErr string
+	held    int
+}
+
+func (s *sealState) report(ctx context.Context, res store.SealResult, err error) {
+	if err != nil {
+		if err.Error() != s.lastErr {
+			s.log.ErrorContext(ctx, "audit sealing failed", "err", err.Error())
+		}
+		s.lastErr = err.Error()
+		return
+	}
+	s.lastErr = ""
+	if res.Busy || len(res.Held) == s.held {
+		return
+	}
+	s.held = len(res.Held)
+	if s.held > 0 {
+		s.log.ErrorContext(ctx, "audit rows left pending: their signature does not verify (edited in the database); run kapstone audit verify", "count", s.held, "first_id", res.Held[0])
 	}
 }
 

@@ -31,14 +31,15 @@ empty PostgreSQL schema (-db), and verify it before it is used.
   kapstone restore -identity backup-identity.txt -data-dir NEW ARCHIVE.age
 
 Restore decrypts the archive, refuses a target that already holds data,
-checks every file against the manifest, then verifies the restored database
+verifies the manifest's signature under the audit key (before anything in
+the archive is trusted), checks every file against the manifest, then verifies the restored database
 BEFORE reporting success: SQLite's integrity check, every table's row count
 and checksum against the manifest, and the audit log (chain, signatures and
 checkpoints). If anything fails, the restored database is removed again.
 
 The archive holds no keys. Before restoring, copy from their offline copies:
   the audit key (audit-key.pem) into the new data directory (or -audit-key):
-    restore needs its public half to verify the audit log;
+    restore needs its public half to verify the manifest and the audit log;
   the data key file (data-key) into the new data directory (or -data-key):
     without it kapstone cannot read psychotherapy notes and two-step sign-in
     secrets, and will not start on a database that holds them.`
@@ -97,7 +98,7 @@ func runRestore(ctx context.Context, args []string, env *runEnv) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	m, err := unpackArchive(f, ids, identity, work)
+	m, err := unpackArchive(f, ids, identity, work, key, cfg.auditKeyPath())
 	if err != nil {
 		return err
 	}
@@ -229,8 +230,11 @@ func checkEmptyTarget(ctx context.Context, cfg *config, pg bool) error {
 }
 
 // unpackArchive decrypts and unpacks the archive into dir, checking every
-// file against the manifest, and returns the manifest.
-func unpackArchive(f io.Reader, ids []age.Identity, identityPath, dir string) (*manifest, error) {
+// file against the manifest, and returns the manifest. Nothing in the
+// manifest is read before its signature verifies under key (the audit key
+// at keyPath): anyone with the backup's public key can make an archive, but
+// only the practice's audit key signs its manifest.
+func unpackArchive(f io.Reader, ids []age.Identity, identityPath, dir string, key *audit.Key, keyPath string) (*manifest, error) {
 	r, err := age.Decrypt(f, ids...)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
@@ -253,6 +257,9 @@ func unpackArchive(f io.Reader, ids []age.Identity, identityPath, dir string) (*
 	mb, err := io.ReadAll(tr)
 	if err != nil {
 		return nil, damaged(err)
+	}
+	if err := verifyManifest(tr, mb, key, keyPath); err != nil {
+		return nil, err
 	}
 	var m manifest
 	if err := json.Unmarshal(mb, &m); err != nil || m.Format != backupFormat {
@@ -306,6 +313,30 @@ func unpackArchive(f io.Reader, ids []age.Identity, identityPath, dir string) (*
 	return &m, nil
 }
 
+// verifyManifest reads the archive's next file, which must be the
+// manifest's signature, and checks it over the manifest's bytes mb under
+// the audit key at keyPath.
+func verifyManifest(tr *tar.Reader, mb []byte, key *audit.Key, keyPath string) error {
+	hdr, err := tr.Next()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return restoreFailed("the archive is damaged or incomplete (%v): it was changed or cut short after it was made; use another backup", err)
+	}
+	if err != nil || hdr.Name != manifestSigName || hdr.Size > 4<<10 {
+		return restoreFailed("the archive's manifest is not signed by an audit key, so nothing in the archive can be trusted: it was not made by kapstone backup, or was altered after")
+	}
+	sig, err := io.ReadAll(tr)
+	if err != nil {
+		return restoreFailed("the archive is damaged or incomplete (%v): it was changed or cut short after it was made; use another backup", err)
+	}
+	if err := audit.VerifyDocument(key.Public(), manifestKind, mb, string(sig)); err != nil {
+		if errors.Is(err, audit.ErrDocumentSignature) {
+			return restoreFailed("the archive's manifest does not match its signature (%v): the manifest was altered or forged after the backup was made; use another backup", err)
+		}
+		return restoreFailed("the archive's manifest signature cannot be checked with %s (%v); give the audit key of the practice that made this backup (-audit-key FILE)", keyPath, err)
+	}
+	return nil
+}
+
 // compareTables returns an error naming the first table that differs.
 func compareTables(got, want []tableSum) error {
 	gm := map[string]tableSum{}
@@ -346,7 +377,7 @@ func verifyAudit(ctx context.Context, dsn, work string, key *audit.Key) (int64, 
 	if err != nil {
 		return 0, err
 	}
-	problem, n, err := st.VerifyAudit(ctx, extra)
+	problem, n, err := st.VerifyAuditAsStored(ctx, extra) // as restored: rows pending at the backup stay pending, checked by signature
 	if err != nil {
 		return 0, err
 	}

@@ -330,6 +330,7 @@ func unwrapOp(err error) error {
 // serveOn serves until ctx is done, then stops taking connections and lets
 // requests in flight finish (up to 25 seconds).
 func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store, log *slog.Logger, env *runEnv) error {
+	defer serveMemoryLimit(env.getenv)() // memlimit.go
 	// KAPSTONE_CPUPROFILE names a file for a CPU profile of the whole
 	// serving run, written at shutdown (kapstone loadtest -cpuprofile).
 	if p := env.getenv("KAPSTONE_CPUPROFILE"); p != "" {

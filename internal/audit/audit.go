@@ -77,12 +77,18 @@ func (e *Event) Canonical() []byte {
 		e.RequestID,
 		e.Detail,
 	}
-	n := len(canonicalTag)
+	return encodeFields(canonicalTag, fields[:])
+}
+
+// encodeFields is tag followed, for each field, by its length in decimal,
+// a colon, its bytes and a newline.
+func encodeFields(tag string, fields []string) []byte {
+	n := len(tag)
 	for _, f := range fields {
 		n += len(f) + 22 // up to 20 digits, a colon and a newline
 	}
 	b := make([]byte, 0, n)
-	b = append(b, canonicalTag...)
+	b = append(b, tag...)
 	for _, f := range fields {
 		b = strconv.AppendInt(b, int64(len(f)), 10)
 		b = append(b, ':')

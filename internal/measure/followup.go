@@ -112,29 +112,21 @@ type CourseOutcome struct {
 // now is before the window closes, and missing after. ok is false when the
 // id has no thresholds (see ThresholdsFor) or the course has no score.
 func FollowUp(id string, course []Point, w Window, now time.Time) (CourseOutcome, bool) {
-	t, ok := thresholds[id]
-	if !ok || len(course) == 0 {
+	if _, ok := thresholds[id]; !ok {
 		return CourseOutcome{}, false
 	}
+	c, ok := Summarize(course, w)
+	if !ok {
+		return CourseOutcome{}, false
+	}
+	return c.Outcome(id, w, now)
+}
+
+// sortedCopy is the scores in time order (a stable sort of a copy).
+func sortedCopy(course []Point) []Point {
 	s := slices.Clone(course)
 	slices.SortStableFunc(s, func(a, b Point) int { return a.At.Compare(b.At) })
-	b := s[0]
-	c := CourseOutcome{Baseline: b, Closes: b.At.Add(w.To()), Scores: len(s), CaseBaseline: t.Case(b.Total)}
-	from := b.At.Add(w.From())
-	for _, p := range s[1:] {
-		if !p.At.Before(from) && !p.At.After(c.Closes) {
-			c.FollowUp, c.Status = p, FollowUpDone
-		}
-	}
-	switch {
-	case c.Status == FollowUpDone:
-		c.Outcome = outcome(t, b.Total, c.FollowUp.Total, 2)
-	case now.After(c.Closes):
-		c.Status = FollowUpMissing
-	default:
-		c.Status = FollowUpPending
-	}
-	return c, true
+	return s
 }
 
 // Tally counts courses for one row of the outcomes dashboard.

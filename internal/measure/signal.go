@@ -2,6 +2,7 @@ package measure
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -231,18 +232,15 @@ func Signal(inst Instrument, a Answers) RiskSignal {
 // is not one of the choices."). It never drops a valid answer, and a is not
 // changed.
 func Validate(inst Instrument, a Answers) (Answers, map[string]string) {
-	ok := Answers{}
+	ok := make(Answers, len(a))
 	bad := map[string]string{}
-	byID := make(map[string]Item, len(inst.Items))
-	for _, it := range inst.Items {
-		byID[it.ID] = it
-	}
 	for id, v := range a {
-		it, known := byID[id]
+		// A look along the items (a dozen or two) costs less than a map of them.
+		i := slices.IndexFunc(inst.Items, func(it Item) bool { return it.ID == id })
 		switch {
-		case !known:
+		case i < 0:
 			bad[id] = msgUnknown
-		case !hasOption(it, v):
+		case !hasOption(inst.Items[i], v):
 			bad[id] = msgNotChoice
 		default:
 			ok[id] = v

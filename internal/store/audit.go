@@ -101,8 +101,9 @@ func (s *Store) Keyring() *seal.Keyring { return s.keys }
 func (s *Store) AuditKey() *audit.Key { return s.key }
 
 // appendAudit adds e as the next audit row inside tx, so the row commits or
-// rolls back with the change it records. Concurrent writers are serialised
-// on the log's head (the dialect's lock).
+// rolls back with the change it records. On SQLite (one writer) it is
+// chained onto the log's head at once; on PostgreSQL it is appended pending,
+// with no lock, and chained by the sealer (auditseal.go).
 func (s *Store) appendAudit(ctx context.Context, tx *Tx, a Actor, e Entry) error {
 	if s.key == nil {
 		return errors.New("audit: no signing key")
@@ -117,6 +118,26 @@ func (s *Store) appendAudit(ctx context.Context, tx *Tx, a Actor, e Entry) error
 		}
 		e.Emergency = rel == auth.RelEmergency
 	}
+	if e.Outcome == "" {
+		e.Outcome = OutcomeSuccess
+	}
+	ev := audit.Event{
+		At:      s.now(),
+		ActorID: a.UserID, ActorRole: string(a.Role),
+		Action: e.Action, Outcome: e.Outcome, PatientID: e.PatientID,
+		ObjectType: e.ObjectType, ObjectID: e.ObjectID,
+		ClientAddr: a.Addr, RequestID: a.RequestID, Detail: auditDetail(e),
+	}
+	if s.pendingAudit(ctx, tx) {
+		// PostgreSQL: unchained, no lock (auditseal.go).
+		if err := s.appendPending(ctx, tx, &ev); err != nil {
+			return err
+		}
+		tx.audits++
+		return nil
+	}
+	// SQLite: one writer at a time already holds the head. (PostgreSQL
+	// before migration 0042: the lock.)
 	if err := s.d.lockAudit(ctx, tx.tx); err != nil {
 		return fmt.Errorf("audit: lock: %w", err)
 	}
@@ -125,16 +146,7 @@ func (s *Store) appendAudit(ctx context.Context, tx *Tx, a Actor, e Entry) error
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("audit: read head: %w", err)
 	}
-	if e.Outcome == "" {
-		e.Outcome = OutcomeSuccess
-	}
-	ev := audit.Event{
-		Seq: prevSeq + 1, At: s.now(),
-		ActorID: a.UserID, ActorRole: string(a.Role),
-		Action: e.Action, Outcome: e.Outcome, PatientID: e.PatientID,
-		ObjectType: e.ObjectType, ObjectID: e.ObjectID,
-		ClientAddr: a.Addr, RequestID: a.RequestID, Detail: auditDetail(e),
-	}
+	ev.Seq = prevSeq + 1
 	s.key.Seal(prevHash, &ev)
 	_, err = tx.Exec(ctx, `INSERT INTO audit_events (seq, at, actor_id, actor_role, action, outcome, patient_id, object_type, object_id, client_addr, request_id, detail, prev_hash, hash, sig)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
@@ -155,12 +167,13 @@ func (s *Store) Audit(ctx context.Context, a Actor, e Entry) error {
 // CountAudit counts rows with action at or after since whose object id is
 // objectID (when not empty) and whose client address is addr (when not
 // empty). Rate limits are counted from the audit log, so every instance
-// sees the same numbers.
+// sees the same numbers; rows not yet sealed count (dialect.auditFrom), so a
+// failed sign-in counts the moment it commits.
 func (s *Store) CountAudit(ctx context.Context, action, objectID, addr string, since time.Time) (int, time.Time, error) {
 	var n int
 	var oldest time.Time
 	err := s.read(ctx, func(tx *Tx) error {
-		where := ` FROM audit_events WHERE action = $1 AND at >= $2`
+		where := ` FROM ` + s.d.auditFrom(s.pendingAudit(ctx, tx)) + ` WHERE action = $1 AND at >= $2`
 		args := []any{action, since}
 		if objectID != "" {
 			args = append(args, objectID)
@@ -183,15 +196,15 @@ func (s *Store) CountAudit(ctx context.Context, action, objectID, addr string, s
 }
 
 // SignedInFrom reports whether the user fully signed in from addr since
-// the given time (a login.success row from that address). An empty userID
-// matches nothing.
+// the given time (a login.success row from that address, sealed or not).
+// An empty userID matches nothing.
 func (s *Store) SignedInFrom(ctx context.Context, userID, addr string, since time.Time) (bool, error) {
 	if userID == "" {
 		userID = "-"
 	}
 	var n int
 	err := s.read(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'login.success' AND object_id = $1 AND client_addr = $2 AND at >= $3`, userID, addr, since).Scan(&n)
+		return tx.QueryRow(ctx, `SELECT count(*) FROM `+s.d.auditFrom(s.pendingAudit(ctx, tx))+` WHERE action = 'login.success' AND object_id = $1 AND client_addr = $2 AND at >= $3`, userID, addr, since).Scan(&n)
 	})
 	return n > 0, err
 }
@@ -329,6 +342,11 @@ func (s *Store) FindAudit(ctx context.Context, actor Actor, f AuditFilter) ([]au
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += fmt.Sprintf(" ORDER BY %s LIMIT %d OFFSET %d", order, f.Limit+1, f.Offset)
+	// Rows carry their seq once sealed: seal what has committed, so the
+	// viewer shows every row up to now (the caller's own among them).
+	if _, err := s.sealAudit(ctx, true); err != nil {
+		return nil, false, err
+	}
 	var out []audit.Event
 	err := s.write(ctx, func(tx *Tx) error {
 		var err error
@@ -368,9 +386,34 @@ func (s *Store) VerifyAudit(ctx context.Context, extra []audit.Checkpoint) (*aud
 // returns the first problem (a witnessed checkpoint the log no longer
 // reaches, or disagrees with, is one), the number of rows read, and what
 // was found about the witness copy (its forged lines among them).
+//
+// On PostgreSQL it first seals the pending rows that have committed
+// (SealAudit), then checks the signature of every row still pending (one
+// whose signature fails is never sealed, and is reported here), and then
+// the chain; pending rows are read before the chain, so a row sealed
+// meanwhile is checked at least once.
 func (s *Store) VerifyAuditWitness(ctx context.Context, extra []audit.Checkpoint, witnessed []audit.Witnessed) (*audit.Problem, int64, audit.WitnessResult, error) {
+	if _, err := s.sealAudit(ctx, true); err != nil {
+		return nil, 0, audit.WitnessResult{}, err
+	}
+	return s.verifyAudit(ctx, extra, witnessed)
+}
+
+// VerifyAuditAsStored is VerifyAudit that changes nothing: it does not seal
+// first, so rows still pending are checked by their own signatures only (a
+// restore verifies the database exactly as the backup holds it).
+func (s *Store) VerifyAuditAsStored(ctx context.Context, extra []audit.Checkpoint) (*audit.Problem, int64, error) {
+	p, n, _, err := s.verifyAudit(ctx, extra, nil)
+	return p, n, err
+}
+
+func (s *Store) verifyAudit(ctx context.Context, extra []audit.Checkpoint, witnessed []audit.Witnessed) (*audit.Problem, int64, audit.WitnessResult, error) {
+	_, pendingProblem, err := s.verifyPending(ctx)
+	if err != nil {
+		return nil, 0, audit.WitnessResult{}, err
+	}
 	var cps []audit.Checkpoint
-	err := s.read(ctx, func(tx *Tx) error {
+	err = s.read(ctx, func(tx *Tx) error {
 		var err error
 		cps, err = queryAll(ctx, tx, func(row scanner) (audit.Checkpoint, error) {
 			var c audit.Checkpoint
@@ -410,17 +453,28 @@ func (s *Store) VerifyAuditWitness(ctx context.Context, extra []audit.Checkpoint
 	if problem == nil {
 		problem = v.Finish()
 	}
+	if problem == nil {
+		problem = pendingProblem
+	}
 	return problem, v.Count(), v.WitnessResult(), nil
 }
 
 // Checkpoint signs the current head of the audit log, stores the
 // checkpoint, queues its sending to the configured audit witnesses, and
 // returns it. It returns the last checkpoint unchanged when no row was added
-// since.
+// since. On PostgreSQL it holds the sealer's lock and seals the pending rows
+// first, so a checkpoint covers every row committed before it.
 func (s *Store) Checkpoint(ctx context.Context) (audit.Checkpoint, error) {
 	var cp audit.Checkpoint
 	err := s.write(ctx, func(tx *Tx) error {
-		if err := s.d.lockAudit(ctx, tx.tx); err != nil {
+		if s.pendingAudit(ctx, tx) {
+			if _, err := s.lockSeal(ctx, tx, true); err != nil {
+				return err
+			}
+			if _, _, err := s.sealIn(ctx, tx); err != nil {
+				return err
+			}
+		} else if err := s.d.lockAudit(ctx, tx.tx); err != nil {
 			return err
 		}
 		var size int64

@@ -98,12 +98,19 @@ const bulkChunk = 250
 // are, without the per-row checks and audit rows of the app's own writes,
 // and the whole run is one audit row, demo.scale, with the counts, in the
 // last transaction. Every table a page reads is kept consistent with the
-// rows written (courses, stages, check-in versions, the notes' signed
-// marks on appointments: bulkDerived). Only the system may.
+// rows written (courses, stages, check-in versions, each course's outcome
+// summary, the notes' signed marks on appointments: bulkDerived). Only the system may.
 func (s *Store) SeedBulk(ctx context.Context, actor Actor, n int, next func(i int) BulkPatient, progress func(done int)) (BulkCounts, error) {
 	var total BulkCounts
 	if actor != System {
 		return total, clinic.Errorf(clinic.EForbidden, "Only the demo seeds patients in bulk.")
+	}
+	// Each course's outcome summary (outcome_courses) is made with the
+	// generated check-ins, for the practice's window as it is now (a row
+	// made for another is computed again before it is read).
+	window, err := s.OutcomeWindow(ctx)
+	if err != nil {
+		return total, err
 	}
 	// The next chunk is made (and its rows encoded) while this one is
 	// written: on two cores, generation and SQLite each have one.
@@ -120,6 +127,7 @@ func (s *Store) SeedBulk(ctx context.Context, actor Actor, n int, next func(i in
 		defer close(chunks)
 		for start := 0; start < n; start += bulkChunk {
 			b := newBulk(s.d)
+			b.window = window
 			for i := start; i < min(start+bulkChunk, n); i++ {
 				b.add(next(i))
 			}
@@ -223,6 +231,7 @@ type bulk struct {
 	byName     map[string]*bulkTable
 	patientIDs []string
 	counts     BulkCounts
+	window     measure.Window // the follow-up window of the outcome summaries made
 }
 
 func newBulk(d *dialect) *bulk {
@@ -240,6 +249,7 @@ func newBulk(d *dialect) *bulk {
 		{"measure_assignments", "id, patient_id, instrument, cadence, assigned_by, assigned_at"},
 		{"checkins", "id, patient_id, instrument, status, answers, total, band, risk, author_id, started_at, completed_at, course_id"},
 		{"checkin_answers", "id, checkin_id, version, answers, author_id, saved_at"},
+		{"outcome_courses", outcomeCourseColumns},
 		{"appointments", "id, patient_id, kind, starts_at, minutes, clinician_id, created_by, created_at, outcome, updated_at"},
 		{"dosing_sessions", "id, patient_id, appointment_id, clinician_id, status, created_at, gate_passed_at, gate_passed_by, dose_at, dose_amount, dose_route, dosed_by, discharged_at, discharged_by, discharge, updated_at, dose_prescribed"},
 		{"notes", "id, patient_id, appointment_id, kind, format, sections, author_id, status, signed_by, signed_at, content_hash, created_at, updated_at"},
@@ -308,6 +318,7 @@ func (b *bulk) add(p BulkPatient) {
 	if !p.AssignedGA.IsZero() {
 		t["measure_assignments"].row(NewID(), pid, "gad7", "before_session", p.OwnerID, b.ts(p.AssignedGA))
 	}
+	scores := map[string][]courseScore{} // by instrument: every check-in is in the patient's one course
 	for _, c := range p.Checkins {
 		id := NewID()
 		body, _ := json.Marshal(c.Answers)
@@ -319,7 +330,9 @@ func (b *bulk) add(p BulkPatient) {
 		t["checkins"].row(id, pid, c.Instrument, "complete", string(body), c.Result.Total, c.Result.Band.Label, string(c.Result.Risk), author, b.ts(c.At.Add(-3*time.Minute)), at, course)
 		t["checkin_answers"].row(NewID(), id, 1, string(body), author, at)
 		b.counts.Checkins++
+		scores[c.Instrument] = append(scores[c.Instrument], courseScore{id: id, Point: measure.Point{At: c.At.UTC().Truncate(time.Microsecond), Total: c.Result.Total}})
 	}
+	b.outcomeCourses(pid, scores)
 	for _, a := range p.Appointments {
 		id := NewID()
 		outcome := ""
@@ -378,6 +391,35 @@ func (b *bulk) add(p BulkPatient) {
 		if teamRead > 0 {
 			t["message_reads"].row(id, p.OwnerID, teamRead, b.ts(th.Messages[teamRead-1].At.Add(2*time.Hour)))
 		}
+	}
+}
+
+// outcomeCourses buffers the outcome summary of patient pid's one course
+// on each instrument (summarizeScores, as a completion keeps it).
+func (b *bulk) outcomeCourses(pid string, scores map[string][]courseScore) {
+	insts := make([]string, 0, len(scores))
+	for inst := range scores {
+		insts = append(insts, inst)
+	}
+	slices.Sort(insts)
+	for _, inst := range insts {
+		sc := scores[inst]
+		slices.SortStableFunc(sc, func(x, y courseScore) int {
+			if c := x.At.Compare(y.At); c != 0 {
+				return c
+			}
+			return strings.Compare(x.id, y.id)
+		})
+		k, ok := summarizeScores(sc, b.window)
+		if !ok {
+			continue
+		}
+		var fuID, fuAt, fuTotal any
+		if k.sum.HasFollowUp {
+			fuID, fuAt, fuTotal = k.followUpID, b.ts(k.sum.FollowUp.At), k.sum.FollowUp.Total
+		}
+		b.byName["outcome_courses"].row(pid, inst, 1, k.sum.Scores, k.baselineID, b.ts(k.sum.Baseline.At), k.sum.Baseline.Total,
+			k.latestID, b.ts(k.sum.Latest.At), k.sum.Latest.Total, b.window.String(), fuID, fuAt, fuTotal, k.sum.Period(b.window))
 	}
 }
 

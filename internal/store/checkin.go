@@ -254,12 +254,14 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 			return err
 		}
 		// The in-progress check-in, if any: its answers are kept, the new ones added.
+		// (completed_at IS NULL, true of every check-in in progress, lets the
+		// index find it without reading the patient's completed ones.)
 		stored := measure.Answers{}
 		var id string
 		var version int
 		if at.IsZero() {
 			var body string
-			err := tx.QueryRow(ctx, `SELECT id, answers, started_at FROM checkins WHERE patient_id = $1 AND instrument = $2 AND status = 'in_progress' ORDER BY started_at DESC, id DESC LIMIT 1`, patientID, instrument).Scan(&id, &body, &c.StartedAt)
+			err := tx.QueryRow(ctx, `SELECT id, answers, started_at FROM checkins WHERE patient_id = $1 AND instrument = $2 AND completed_at IS NULL AND status = 'in_progress' ORDER BY started_at DESC, id DESC LIMIT 1`, patientID, instrument).Scan(&id, &body, &c.StartedAt)
 			switch {
 			case err == nil:
 				if err := json.Unmarshal([]byte(body), &stored); err != nil {
@@ -319,13 +321,14 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 		}
 		now := s.now()
 		changed := id == "" || !maps.Equal(stored, merged)
+		course, courseOf := "", time.Time{} // the course in effect at courseOf, once looked up
 		if id == "" {
 			id = NewID()
 			c.StartedAt = now
-			course, err := courseAt(ctx, tx, patientID, now)
-			if err != nil {
+			if course, err = courseAt(ctx, tx, patientID, now); err != nil {
 				return err
 			}
+			courseOf = now
 			if _, err := tx.Exec(ctx, `INSERT INTO checkins (id, patient_id, instrument, status, answers, author_id, started_at, course_id) VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7)`,
 				id, patientID, instrument, string(body), actor.UserID, now, course); err != nil {
 				return err
@@ -349,12 +352,18 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 				e.Detail = instrument + ":paper"
 			}
 			c.CompletedAt = now
-			// The score belongs to the course in effect when it was completed.
-			if c.CourseID, err = courseAt(ctx, tx, patientID, now); err != nil {
-				return err
+			// The score belongs to the course in effect when it was completed
+			// (looked up once when it was started at that same time).
+			if c.CourseID = course; courseOf.IsZero() || !courseOf.Equal(now) {
+				if c.CourseID, err = courseAt(ctx, tx, patientID, now); err != nil {
+					return err
+				}
 			}
 			if _, err := tx.Exec(ctx, `UPDATE checkins SET status = 'complete', total = $1, band = $2, risk = $3, completed_at = $4, course_id = $5 WHERE id = $6 AND status = 'in_progress'`,
 				c.Total, c.Band, c.Risk, now, c.CourseID, id); err != nil {
+				return err
+			}
+			if err := s.updateOutcomeCourse(ctx, tx, patientID, instrument, c.CourseID, id, c.Total, now); err != nil {
 				return err
 			}
 		}

@@ -371,7 +371,7 @@ func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment,
 // oldest first, for the patient themselves or their care team. Audited.
 func (s *Store) Appointments(ctx context.Context, actor Actor, patientID string) ([]Appointment, error) {
 	var out []Appointment
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "appointments.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "appointments.read", func(tx *Tx, a Access, e *Entry) error {
 		var err error
 		out, err = appointments(ctx, tx, patientID)
 		return err

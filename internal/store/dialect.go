@@ -118,16 +118,24 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=recursive_triggers(ON)" +
 		"&_timefmt=" + url.QueryEscape(sqliteTimeLayout)
 	u := (&url.URL{Scheme: "file", OmitHost: true, Path: path}).String()
-	w, err = openSQLite(u + "?" + pragmas + "&_txlock=immediate")
+	// The writer keeps its statement journals in memory: a group of writes
+	// (GroupCommit) gives each a savepoint, whose journal would otherwise
+	// go to a new temporary file once past 64 KiB, in every group.
+	w, err = openSQLite(u + "?" + pragmas + "&_pragma=temp_store(memory)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	// Readers keep more of the file in their page cache than SQLite's
+	// The readers are query-only for good: the driver then begins their
+	// transactions with a plain BEGIN, where it would otherwise switch
+	// PRAGMA query_only on and off around each one, a flag pragma that
+	// expires every statement the connection keeps (stmtcache.go), so
+	// each would be compiled again in every read transaction.
+	// They keep more of the file in their page cache than SQLite's
 	// default 2 MB: a page view (a caseload page's rows, badges and
 	// sparklines, a chart) touches a few MB of a large practice's file,
 	// and pages read again from the OS on every view cost more the larger
 	// the practice (issue 18). Bounded: a few readers of readerCacheKiB.
-	r, err = openSQLite(u + "?" + pragmas + fmt.Sprintf("&_pragma=cache_size(-%d)", readerCacheKiB) + "&_txlock=deferred")
+	r, err = openSQLite(u + "?" + pragmas + "&_pragma=query_only(1)" + fmt.Sprintf("&_pragma=cache_size(-%d)", readerCacheKiB) + "&_txlock=deferred")
 	if err != nil {
 		w.Close()
 		return nil, nil, nil, err
@@ -300,15 +308,37 @@ func (d *dialect) lockMigrations(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-// lockAudit serialises appends to the audit log's hash chain for the rest of
-// the transaction. SQLite has one writer at a time already; PostgreSQL takes
-// a transaction-scoped advisory lock.
+// lockAudit serialises inline appends to the audit log's hash chain for the
+// rest of the transaction, on PostgreSQL before audit_pending exists (a
+// database not yet migrated to 0042); the sealer takes the same lock. SQLite
+// has one writer at a time already.
 func (d *dialect) lockAudit(ctx context.Context, tx *sql.Tx) error {
 	if d.name != EnginePostgres {
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041990214)`)
 	return err
+}
+
+// auditFrom is what readers of recent audit rows select FROM, as "a": on
+// SQLite the log itself; on PostgreSQL (pending: Store.pendingAudit) the log and the rows not yet sealed
+// (audit_pending, auditseal.go), with pend (0 sealed, 1 pending) and n (seq,
+// or the pending id) to order them by (auditNewest).
+func (d *dialect) auditFrom(pending bool) string {
+	if !pending {
+		return `audit_events a`
+	}
+	const cols = `at, actor_id, actor_role, action, outcome, patient_id, object_type, object_id, client_addr, request_id, detail`
+	return `(SELECT 0 AS pend, seq AS n, ` + cols + ` FROM audit_events UNION ALL SELECT 1 AS pend, id AS n, ` + cols + ` FROM audit_pending) a`
+}
+
+// auditNewest orders auditFrom's rows newest first: pending rows come after
+// every sealed row (they will be sealed after them).
+func (d *dialect) auditNewest(pending bool) string {
+	if !pending {
+		return `a.seq DESC`
+	}
+	return `a.pend DESC, a.n DESC`
 }
 
 // lockSchedule serialises bookings for the rest of the transaction, so two
@@ -336,6 +366,18 @@ func (d *dialect) lockPatientRisk(ctx context.Context, tx *sql.Tx, patientID str
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041990, hashtext($1))`, patientID)
+	return err
+}
+
+// lockInquiryAddr serialises, per client address (its hash), new
+// inquiries for the rest of the transaction, so two at once cannot both be
+// under the limit. SQLite has one writer at a time already; PostgreSQL takes
+// a transaction-scoped advisory lock keyed by the address.
+func (d *dialect) lockInquiryAddr(ctx context.Context, tx *sql.Tx, addrHash string) error {
+	if d.name != EnginePostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041991, hashtext($1))`, addrHash)
 	return err
 }
 
@@ -425,4 +467,35 @@ func (d *dialect) bulkTime(t time.Time) any {
 		return t.Format(sqliteTimeLayout)
 	}
 	return t
+}
+
+// forUpdate is appended to a SELECT of rows the transaction will write
+// from what it read: on PostgreSQL it locks them until the end of the
+// transaction; SQLite has one writer at a time already ("").
+func (d *dialect) forUpdate() string {
+	if d.name == EnginePostgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// plusHours is the SQL of time column col plus hours, an integer SQL
+// expression, exactly: on PostgreSQL an interval of hours (no time zone's
+// clock change moves it); on SQLite, whose times are fixed-width UTC text
+// (sqliteTimeLayout), the hours are added to the seconds and the
+// microseconds kept as they are, so the text still compares as time.
+func (d *dialect) plusHours(col, hours string) string {
+	if d.name == EnginePostgres {
+		return col + ` + make_interval(hours => ` + hours + `)`
+	}
+	return `strftime('%Y-%m-%dT%H:%M:%S', substr(` + col + `, 1, 19), '+' || (` + hours + `) || ' hours') || substr(` + col + `, 20)`
+}
+
+// quarter is the SQL of time expression x's calendar quarter in UTC, as
+// "2026 Q1" (measure.Quarter).
+func (d *dialect) quarter(x string) string {
+	if d.name == EnginePostgres {
+		return `to_char((` + x + `) AT TIME ZONE 'UTC', 'YYYY') || ' Q' || to_char((` + x + `) AT TIME ZONE 'UTC', 'Q')`
+	}
+	return `substr(` + x + `, 1, 4) || ' Q' || ((CAST(substr(` + x + `, 6, 2) AS INTEGER) + 2) / 3)`
 }

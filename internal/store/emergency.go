@@ -155,11 +155,11 @@ func (s *Store) AccessReport(ctx context.Context, actor Actor) ([]AccessReportRo
 			r.Emergency = isEmergencyDetail(detail) || strings.HasPrefix(r.Action, "emergency.")
 			return r, nil
 		}, `SELECT a.at, coalesce(u.display_name, ''), a.actor_role, a.action, a.detail
-			FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id
+			FROM `+s.d.auditFrom(s.pendingAudit(ctx, tx))+` LEFT JOIN users u ON u.id = a.actor_id
 			WHERE a.patient_id = $1 AND a.outcome = 'success'
 				AND NOT (a.actor_id = $2 AND (a.action IN ('patient.read', 'access_report.read') OR a.action LIKE '%.read'))
 				AND a.action NOT LIKE 'psychnote.%'
-			ORDER BY a.seq DESC LIMIT 500`, p.ID, actor.UserID)
+			ORDER BY `+s.d.auditNewest(s.pendingAudit(ctx, tx))+` LIMIT 500`, p.ID, actor.UserID)
 		if err != nil {
 			return err
 		}

@@ -49,7 +49,7 @@ func (s *Store) FindOutsideTeam(ctx context.Context, actor Actor, query string) 
 	var out []NameMatch
 	err := s.write(ctx, func(tx *Tx) error {
 		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'patient.search.outside' AND actor_id = $1 AND at >= $2`,
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+s.d.auditFrom(s.pendingAudit(ctx, tx))+` WHERE action = 'patient.search.outside' AND actor_id = $1 AND at >= $2`,
 			actor.UserID, s.now().Add(-EmergencySearchWindow)).Scan(&n); err != nil {
 			return err
 		}

@@ -52,6 +52,9 @@ func MigrateThroughForTest(ctx context.Context, s *Store, last string) error {
 // StringForTest runs a query that returns one text value.
 func StringForTest(ctx context.Context, s *Store, q string, args ...any) (string, error) {
 	var v string
+	if _, err := s.sealAudit(ctx, true); err != nil { // audit rows pending on PostgreSQL are read sealed
+		return v, err
+	}
 	err := s.read(ctx, func(tx *Tx) error { return tx.QueryRow(ctx, q, args...).Scan(&v) })
 	return v, err
 }
@@ -59,6 +62,9 @@ func StringForTest(ctx context.Context, s *Store, q string, args ...any) (string
 // CountForTest runs a SELECT count(*) query and returns the count.
 func CountForTest(ctx context.Context, s *Store, q string, args ...any) (int, error) {
 	var n int
+	if _, err := s.sealAudit(ctx, true); err != nil { // audit rows pending on PostgreSQL are counted sealed
+		return n, err
+	}
 	err := s.read(ctx, func(tx *Tx) error { return tx.QueryRow(ctx, q, args...).Scan(&n) })
 	return n, err
 }

@@ -195,9 +195,12 @@ func (s *Store) CreateInquiry(ctx context.Context, actor Actor, q *Inquiry, addr
 	return s.write(ctx, func(tx *Tx) error {
 		now := s.now()
 		q.ID, q.CreatedAt, q.Status = NewID(), now, InquiryNew
-		// The audit row first: its lock serialises writers on both engines,
-		// so the count below sees every inquiry committed before it and
-		// two at once cannot both be the fifth.
+		// The address's lock first (audit rows no longer serialise writers
+		// on PostgreSQL), so the count below sees every inquiry committed
+		// before it and two at once cannot both be the fifth.
+		if err := s.d.lockInquiryAddr(ctx, tx.tx, addrHash); err != nil {
+			return err
+		}
 		e := Entry{Action: "inquiry.create", ObjectType: "inquiry", ObjectID: q.ID}
 		if q.SpamReason != "" {
 			e.Detail = "possible spam: " + q.SpamReason
@@ -247,6 +250,65 @@ func scanInquiry(row scanner) (*Inquiry, error) {
 // InquiryFilters are the inbox's status filters: open is new and contacted;
 // spam is the possible spam, which no other filter lists.
 var InquiryFilters = []string{"open", InquiryNew, InquiryContacted, InquiryConverted, InquiryClosed, "all", InquirySpam}
+
+// InquiryFilter narrows the inbox: Status is one of InquiryFilters ("" is
+// open); Query matches part of the name or the email address (any case).
+type InquiryFilter struct {
+	Status string
+	Query  string
+}
+
+// inquiryScope is the FROM and WHERE of the inquiries matching f.
+func inquiryScope(f InquiryFilter) (string, []any, error) {
+	q, args := inquiryFrom, []any{}
+	switch f.Status {
+	case "", "open":
+		q += ` WHERE q.status IN ('new', 'contacted') AND q.spam_reason = ''`
+	case "all":
+		q += ` WHERE q.spam_reason = ''`
+	case InquirySpam:
+		q += ` WHERE q.spam_reason <> ''`
+	case InquiryNew, InquiryContacted, InquiryConverted, InquiryClosed:
+		q, args = q+` WHERE q.status = $1 AND q.spam_reason = ''`, []any{f.Status}
+	default:
+		return "", nil, &clinic.Error{Code: clinic.EInvalid, Message: "Choose one of the inbox's filters.", Fields: map[string]string{"status": "Choose one of the inbox's filters."}}
+	}
+	if f.Query = strings.TrimSpace(f.Query); f.Query != "" {
+		args = append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
+		q += fmt.Sprintf(` AND (lower(q.name) LIKE $%d ESCAPE '\' OR lower(q.email) LIKE $%d ESCAPE '\')`, len(args), len(args))
+	}
+	return q, args, nil
+}
+
+// PageInquiries is the inbox a page at a time, for therapists and
+// administrators: the inquiries matching f, newest first (by created_at,
+// then id), read by key (see PageKey: the key is an inquiry id), with the
+// count of every match. Audited as one inquiry.list naming the filter
+// (whether a search was made, never its words).
+func (s *Store) PageInquiries(ctx context.Context, actor Actor, f InquiryFilter, k PageKey) (*Page[*Inquiry], error) {
+	if !canHandleInquiries(actor) {
+		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
+	scope, args, err := inquiryScope(f)
+	if err != nil {
+		return nil, err
+	}
+	detail := "status=" + firstNonEmpty(f.Status, "open")
+	if strings.TrimSpace(f.Query) != "" {
+		detail += " search=1"
+	}
+	var out *Page[*Inquiry]
+	err = s.write(ctx, func(tx *Tx) error {
+		var err error
+		out, err = readPage(ctx, tx, keyset{Scope: scope, Args: args, Table: "inquiries", Alias: "q", Order: []string{"created_at", "id"}, Desc: true},
+			inquiryColumns, k, scanInquiry, func(q *Inquiry) string { return q.ID })
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "inquiry.list", ObjectType: "inquiry", Detail: detail})
+	})
+	return out, err
+}
 
 // Inquiries lists the inbox for therapists and administrators: those with
 // status (one of InquiryFilters; "" is open), new ones first, then newest

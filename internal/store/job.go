@@ -288,6 +288,45 @@ func (s *Store) ListJobs(ctx context.Context, status string, limit int) ([]Job, 
 	return out, err
 }
 
+// Job lists of the jobs page: JobsWaiting is running and pending jobs
+// together, soonest first; the others (JobFailed, JobDone, and "" for
+// every job) are most recently updated first.
+const JobsWaiting = "waiting"
+
+// PageJobs is ListJobs a page at a time, read by key (see PageKey: the key
+// is a job's id), with the count of every job in the list. list is
+// JobFailed, JobsWaiting, JobDone, JobRunning, JobPending or "" (every
+// job); anything else is EInvalid. Jobs carry ids, never patient
+// information, so it is not audited; the page asking is for
+// administrators (auth.PermJobs).
+func (s *Store) PageJobs(ctx context.Context, list string, k PageKey) (*Page[Job], error) {
+	ks := keyset{Scope: ` FROM jobs j WHERE 1 = 1`, Table: "jobs", Alias: "j", Order: []string{"updated_at", "id"}, Desc: true}
+	switch list {
+	case "":
+	case JobsWaiting:
+		ks.Scope, ks.Order, ks.Desc = ` FROM jobs j WHERE j.status IN ('running', 'pending')`, []string{"run_at", "id"}, false
+	case JobPending:
+		ks.Scope, ks.Args, ks.Order, ks.Desc = ` FROM jobs j WHERE j.status = $1`, []any{list}, []string{"run_at", "id"}, false
+	case JobFailed, JobDone, JobRunning:
+		ks.Scope, ks.Args = ` FROM jobs j WHERE j.status = $1`, []any{list}
+	default:
+		return nil, clinic.Errorf(clinic.EInvalid, "Choose failed, waiting or finished jobs.")
+	}
+	var out *Page[Job]
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = readPage(ctx, tx, ks, `j.`+strings.ReplaceAll(jobColumns, ", ", ", j."), k, func(r scanner) (Job, error) {
+			j, err := scanJob(r)
+			if err != nil {
+				return Job{}, err
+			}
+			return *j, nil
+		}, func(j Job) string { return j.ID })
+		return err
+	})
+	return out, err
+}
+
 // leaseHeld turns an UPDATE that matched no row into ErrLeaseLost.
 func leaseHeld(res interface{ RowsAffected() (int64, error) }, err error) error {
 	if err != nil {

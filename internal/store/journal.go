@@ -93,11 +93,21 @@ func (s *Store) ownJournal(ctx context.Context, actor Actor, patientID, action s
 	})
 }
 
+// ownJournalRead is ownJournal for a read that changes nothing: inside an
+// open view of the patient (BeginOwnView) it is named in the view's one
+// audit row instead of writing its own (viewAccess).
+func (s *Store) ownJournalRead(ctx context.Context, actor Actor, patientID, action string, fn func(tx *Tx, e *Entry) error) error {
+	return s.viewAccess(ctx, actor, patientID, auth.PermJournal, action, func(tx *Tx, a Access, e *Entry) error {
+		e.ObjectType = "journal"
+		return fn(tx, e)
+	})
+}
+
 // JournalEntries returns the patient's own journal entries, newest first,
 // if actor is the patient. Audited as journal.read.
 func (s *Store) JournalEntries(ctx context.Context, actor Actor, patientID string) ([]JournalEntry, error) {
 	var out []JournalEntry
-	err := s.ownJournal(ctx, actor, patientID, "journal.read", func(tx *Tx, e *Entry) error {
+	err := s.ownJournalRead(ctx, actor, patientID, "journal.read", func(tx *Tx, e *Entry) error {
 		var err error
 		out, err = journalEntries(ctx, tx, patientID, "", false)
 		return err
@@ -130,7 +140,7 @@ func (s *Store) JournalEntry(ctx context.Context, actor Actor, patientID, entryI
 // journal.read.
 func (s *Store) PendingJournalSessions(ctx context.Context, actor Actor, patientID string) ([]JournalSession, error) {
 	var out []JournalSession
-	err := s.ownJournal(ctx, actor, patientID, "journal.read", func(tx *Tx, e *Entry) error {
+	err := s.ownJournalRead(ctx, actor, patientID, "journal.read", func(tx *Tx, e *Entry) error {
 		var err error
 		out, err = pendingJournalSessions(ctx, tx, patientID, "")
 		return err

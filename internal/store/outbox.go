@@ -47,17 +47,41 @@ func (s *Store) OutboxEmails(ctx context.Context, actor Actor, limit int) ([]Out
 	var out []OutboxEmail
 	err := s.write(ctx, func(tx *Tx) error {
 		var err error
-		out, err = queryAll(ctx, tx, func(r scanner) (e OutboxEmail, err error) {
-			var to string
-			err = r.Scan(&e.ID, &e.CreatedAt, &to, &e.Subject, &e.Body)
-			e.CreatedAt = e.CreatedAt.UTC()
-			e.Recipients = strings.Split(to, ", ")
-			return e, err
-		}, `SELECT id, created_at, recipients, subject, body FROM outbox_emails ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
+		out, err = queryAll(ctx, tx, scanOutboxEmail, `SELECT id, created_at, recipients, subject, body FROM outbox_emails ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
 		if err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "outbox.read", ObjectType: "outbox", Detail: "count=" + strconv.Itoa(len(out))})
+	})
+	return out, err
+}
+
+func scanOutboxEmail(r scanner) (e OutboxEmail, err error) {
+	var to string
+	err = r.Scan(&e.ID, &e.CreatedAt, &to, &e.Subject, &e.Body)
+	e.CreatedAt = e.CreatedAt.UTC()
+	e.Recipients = strings.Split(to, ", ")
+	return e, err
+}
+
+// PageOutbox is the development outbox a page at a time, newest first (by
+// created_at, then id), read by key (see PageKey: the key is an email's
+// id), with the count of every email kept, for an administrator; anyone
+// else is ENotFound. Recipients' addresses are patient information, so
+// every look is audited, as outbox.read.
+func (s *Store) PageOutbox(ctx context.Context, actor Actor, k PageKey) (*Page[OutboxEmail], error) {
+	if !actor.may(auth.PermOutbox) {
+		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
+	var out *Page[OutboxEmail]
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		out, err = readPage(ctx, tx, keyset{Scope: ` FROM outbox_emails o WHERE 1 = 1`, Table: "outbox_emails", Alias: "o", Order: []string{"created_at", "id"}, Desc: true},
+			`o.id, o.created_at, o.recipients, o.subject, o.body`, k, scanOutboxEmail, func(e OutboxEmail) string { return e.ID })
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "outbox.read", ObjectType: "outbox", Detail: "count=" + strconv.Itoa(len(out.Rows))})
 	})
 	return out, err
 }

@@ -2,10 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -50,6 +51,12 @@ func (s *Store) SaveOutcomeWindow(ctx context.Context, actor Actor, w measure.Wi
 		return &clinic.Error{Code: clinic.EInvalid, Message: "Check the follow-up window.", Fields: fe}
 	}
 	return s.write(ctx, func(tx *Tx) error {
+		// Every course's follow-up for the new window, before the setting
+		// and its audit row (so no completion holding a course's row waits
+		// on this transaction's audit while it waits on that row).
+		if err := refreshOutcomeCourses(ctx, tx, w); err != nil {
+			return err
+		}
 		return s.setSettingIn(ctx, tx, actor, settingOutcomeWindow, w.String())
 	})
 }
@@ -69,24 +76,147 @@ type CourseResult struct {
 // teams for a clinician), without names, and the practice's follow-up
 // window it used: each course's baseline is its own first score, and its
 // follow-up the latest score inside the window (measure.FollowUp, at the
-// store's now). It reads every counted score in one query, ordered by
-// course, and keeps only one course's scores at a time. PatientKey is
-// empty for an actor without a caseload (auth.PermCaseload): an
-// administrator counts courses, but cannot tell whose. Audited with
-// action (outcomes.read for the dashboard, outcomes.export for the CSV).
+// store's now). It reads one summary row per course (outcome_courses,
+// kept in each completion's transaction), never the check-ins, in order
+// of patient, instrument and course; it is for a per-course export, the
+// dashboard counts with OutcomeCounts. PatientKey is empty for an actor
+// without a caseload (auth.PermCaseload): an administrator counts
+// courses, but cannot tell whose. Audited with action (outcomes.read for
+// the dashboard, outcomes.export for the CSV).
 func (s *Store) Outcomes(ctx context.Context, actor Actor, action string, instruments []string) ([]CourseResult, measure.Window, error) {
-	var args []any
-	var scope string
-	// Only someone with a caseload gets each course's pseudonymous patient
-	// key; anyone else (an administrator) gets courses to count, keyless.
 	perPatient := actor.may(auth.PermCaseload)
+	var out []CourseResult
+	var w measure.Window
+	err := s.outcomeRead(ctx, actor, action, instruments, func(tx *Tx, from, where string, args []any, win measure.Window) error {
+		w = win
+		now := s.now()
+		rows, err := tx.Query(ctx, `SELECT o.patient_id, `+outcomeTherapist+`, o.instrument, o.course, o.scores,
+				o.baseline_at, o.baseline_total, o.latest_at, o.latest_total, o.follow_up_at, o.follow_up_total
+			`+from+where+` ORDER BY o.patient_id, o.instrument, o.course`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var curPatient, key string
+		for rows.Next() {
+			var pid string
+			var r CourseResult
+			var c measure.CourseSummary
+			var fuAt nullTime
+			var fuTotal sql.NullInt64
+			if err := rows.Scan(&pid, &r.Therapist, &r.Instrument, &r.Course, &c.Scores, &c.Baseline.At, &c.Baseline.Total,
+				&c.Latest.At, &c.Latest.Total, &fuAt, &fuTotal); err != nil {
+				return err
+			}
+			c.Baseline.At, c.Latest.At = c.Baseline.At.UTC(), c.Latest.At.UTC()
+			if fuAt.valid {
+				c.FollowUp, c.HasFollowUp = measure.Point{At: fuAt.t, Total: int(fuTotal.Int64)}, true
+			}
+			o, ok := c.Outcome(r.Instrument, w, now)
+			if !ok {
+				continue
+			}
+			if perPatient {
+				if pid != curPatient {
+					curPatient, key = pid, s.key.MAC("patient", []byte(pid))[:12]
+				}
+				r.PatientKey = key
+			}
+			r.Outcome = o
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, w, err
+}
+
+// OutcomeCount is how many courses of one instrument share everything the
+// outcomes dashboard counts of them: their owning therapist, the quarter
+// they are counted in, and their outcome (measure.Rate: the status, the
+// baseline's total and the follow-up's; no dates, no patients).
+type OutcomeCount struct {
+	Instrument string
+	Therapist  string // the owning therapist's name; "" when the course has none
+	Period     string // "2026 Q1" (measure.CourseOutcome.Period); "" while pending
+	Outcome    measure.CourseOutcome
+	N          int
+}
+
+// OutcomeCounts counts the courses on each of instruments that actor may
+// count (as Outcomes), grouped in SQL by what the dashboard tells apart,
+// so that what it reads is bounded by the scores' range, the therapists
+// and the quarters, not by the practice's size; the clinical rules are
+// applied to each group (measure.Rate). Audited with action as Outcomes.
+func (s *Store) OutcomeCounts(ctx context.Context, actor Actor, action string, instruments []string) ([]OutcomeCount, measure.Window, error) {
+	var out []OutcomeCount
+	var w measure.Window
+	err := s.outcomeRead(ctx, actor, action, instruments, func(tx *Tx, from, where string, args []any, win measure.Window) error {
+		w = win
+		args = append(args, w.ClosedBefore(s.now()))
+		closed := "$" + strconv.Itoa(len(args))
+		// Counted by owner id first, named after (few rows).
+		rows, err := tx.Query(ctx, `SELECT g.instrument, coalesce(u.display_name, ''), g.period, g.baseline_total, g.follow_up_total, g.closed, g.n FROM (
+				SELECT o.instrument, `+outcomeOwner+` AS owner,
+					CASE WHEN o.follow_up_total IS NULL AND o.baseline_at >= `+closed+` THEN '' ELSE o.period END AS period,
+					o.baseline_total, o.follow_up_total, CASE WHEN o.baseline_at < `+closed+` THEN 1 ELSE 0 END AS closed, count(*) AS n
+				`+from+where+` GROUP BY 1, 2, 3, 4, 5, 6) g
+			LEFT JOIN users u ON u.id = g.owner`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c OutcomeCount
+			var baseline, isClosed int
+			var fu sql.NullInt64
+			if err := rows.Scan(&c.Instrument, &c.Therapist, &c.Period, &baseline, &fu, &isClosed, &c.N); err != nil {
+				return err
+			}
+			status := measure.FollowUpPending
+			switch {
+			case fu.Valid:
+				status = measure.FollowUpDone
+			case isClosed == 1:
+				status = measure.FollowUpMissing
+			}
+			o, ok := measure.Rate(c.Instrument, status, measure.Point{Total: baseline}, measure.Point{Total: int(fu.Int64)})
+			if !ok {
+				continue
+			}
+			c.Outcome = o
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, w, err
+}
+
+// outcomeOwner is the id of a course's owning therapist (NULL for none;
+// the first by id should a case have two owners), from care_team_owner.
+const outcomeOwner = `(SELECT t.user_id FROM care_team t WHERE t.patient_id = o.patient_id AND t.is_owner AND t.removed_at IS NULL ORDER BY t.user_id LIMIT 1)`
+
+// outcomeTherapist is a course's owning therapist's name ("" for none).
+const outcomeTherapist = `coalesce((SELECT u.display_name FROM users u WHERE u.id = ` + outcomeOwner + `), '')`
+
+// outcomeRead runs read in one read transaction, with the FROM and WHERE
+// of the courses on instruments that actor may count (unarchived
+// patients; a clinician's care teams) and their arguments, then audits it
+// with action in a write transaction that commits before the answer is
+// shown (as a View's read is audited: the aggregate is not read while
+// holding the writer). Rows of the outcome summary kept for another window
+// than the practice's are computed again first (refreshOutcomeCourses),
+// in a write transaction of their own, only when there are any.
+func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, instruments []string,
+	read func(tx *Tx, from, where string, args []any, w measure.Window) error) error {
+	var args []any
+	from := ` FROM outcome_courses o`
 	switch {
 	case actor.may(auth.PermDirectory):
 	case actor.may(auth.PermCaseload):
-		scope = ` AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL)`
+		from = ` FROM care_team m JOIN outcome_courses o ON o.patient_id = m.patient_id`
 		args = append(args, actor.UserID)
 	default:
-		return nil, measure.Window{}, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var in []string
 	for _, id := range instruments {
@@ -94,66 +224,51 @@ func (s *Store) Outcomes(ctx context.Context, actor Actor, action string, instru
 		in = append(in, "$"+strconv.Itoa(len(args)))
 	}
 	if len(in) == 0 {
-		return nil, measure.Window{}, nil
+		return nil
 	}
-	q := `SELECT c.patient_id, coalesce(u.display_name, ''), c.instrument, coalesce(k.number, 1), c.total, c.completed_at
-		FROM checkins c
-		JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
-		LEFT JOIN courses k ON k.id = c.course_id
-		LEFT JOIN care_team o ON o.patient_id = c.patient_id AND o.is_owner AND o.removed_at IS NULL
-		LEFT JOIN users u ON u.id = o.user_id
-		WHERE c.status = 'complete' AND c.instrument IN (` + strings.Join(in, ", ") + `)` + scope + `
-		ORDER BY c.patient_id, c.instrument, coalesce(k.number, 1), c.completed_at, c.id`
-	var out []CourseResult
-	var w measure.Window
-	err := s.write(ctx, func(tx *Tx) error {
-		var err error
-		if w, err = outcomeWindowIn(ctx, tx); err != nil {
-			return err
-		}
-		now := s.now()
-		var cur CourseResult
-		var curPatient string
-		var pts []measure.Point
-		flush := func() {
-			if len(pts) == 0 {
-				return
+	where := ` WHERE o.instrument IN (` + strings.Join(in, ", ") + `)
+		AND o.patient_id NOT IN (SELECT a.id FROM patients a WHERE a.archived_at IS NOT NULL)`
+	if len(args) > len(in) {
+		where += ` AND m.user_id = $1 AND m.removed_at IS NULL`
+	}
+	for attempt := 0; ; attempt++ {
+		stale := false
+		err := s.read(ctx, func(tx *Tx) error {
+			w, err := outcomeWindowIn(ctx, tx)
+			if err != nil {
+				return err
 			}
-			if o, ok := measure.FollowUp(cur.Instrument, pts, w, now); ok {
-				cur.Outcome = o
-				out = append(out, cur)
+			var one int
+			switch err := tx.QueryRow(ctx, `SELECT 1 FROM outcome_courses WHERE `+outcomeStale+` LIMIT 1`, w.String()).Scan(&one); {
+			case err == nil && attempt < 3:
+				stale = true
+				return nil
+			case err != nil && !errors.Is(err, sql.ErrNoRows):
+				return err
 			}
-			pts = pts[:0]
-		}
-		rows, err := tx.Query(ctx, q, args...)
+			return read(tx, from, where, args, w)
+		})
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var pid, therapist, inst string
-			var course, total int
-			var at time.Time
-			if err := rows.Scan(&pid, &therapist, &inst, &course, &total, &at); err != nil {
-				rows.Close()
+		if !stale {
+			break
+		}
+		err = s.write(ctx, func(tx *Tx) error {
+			w, err := outcomeWindowIn(ctx, tx)
+			if err != nil {
 				return err
 			}
-			if pid != curPatient || inst != cur.Instrument || course != cur.Course {
-				flush()
-				if pid != curPatient && perPatient {
-					cur.PatientKey = s.key.MAC("patient", []byte(pid))[:12]
-				}
-				curPatient, cur.Therapist, cur.Instrument, cur.Course = pid, therapist, inst, course
-			}
-			pts = append(pts, measure.Point{At: at.UTC(), Total: total})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return refreshOutcomeCourses(ctx, tx, w)
+		})
+		if err != nil {
 			return err
 		}
-		flush()
+	}
+	ctx = context.WithoutCancel(ctx) // what was read is audited even if the client left
+	return s.write(ctx, func(tx *Tx) error {
 		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "outcomes"})
 	})
-	return out, w, err
 }
 
 // CaseloadSparkPoints is how many of a patient's latest scores a caseload

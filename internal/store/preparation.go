@@ -162,7 +162,7 @@ func dosingInProgress(ctx context.Context, tx *Tx, patientID string) (bool, erro
 // ENotFound.
 func (s *Store) Preparation(ctx context.Context, actor Actor, patientID string) (*Preparation, error) {
 	var p *Preparation
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "preparation.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "preparation.read", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType = "preparation"
 		var err error
 		p, err = preparationIn(ctx, tx, patientID)

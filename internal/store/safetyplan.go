@@ -133,7 +133,7 @@ func safetyPlanContextIn(ctx context.Context, tx *Tx, patientID string) (SafetyP
 func (s *Store) SafetyPlan(ctx context.Context, actor Actor, patientID string) (*SafetyPlan, SafetyPlanContext, error) {
 	var p *SafetyPlan
 	var c SafetyPlanContext
-	err := s.patientAccess(ctx, actor, patientID, auth.PermSafetyPlan, "safety_plan.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermSafetyPlan, "safety_plan.read", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType = "safety_plan"
 		var err error
 		if p, err = safetyPlanIn(ctx, tx, patientID); err != nil {
@@ -153,7 +153,7 @@ func (s *Store) SafetyPlan(ctx context.Context, actor Actor, patientID string) (
 // when. Same access as SafetyPlan; audited as safety_plan.history.
 func (s *Store) SafetyPlanHistory(ctx context.Context, actor Actor, patientID string) ([]SafetyPlan, error) {
 	var out []SafetyPlan
-	err := s.patientAccess(ctx, actor, patientID, auth.PermSafetyPlan, "safety_plan.history", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermSafetyPlan, "safety_plan.history", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType = "safety_plan"
 		var err error
 		out, err = safetyPlanVersions(ctx, tx, patientID, 0)

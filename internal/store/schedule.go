@@ -24,15 +24,38 @@ type CalendarEntry struct {
 	PatientName string
 }
 
+// ScheduleMax is the most appointments one calendar window shows: a
+// window with more (a practice's busiest week, everyone's) shows the
+// first ScheduleMax and says how many more there are, to be seen by
+// clinician or by day.
+const ScheduleMax = 400
+
 // Schedule lists the appointments (not cancelled) starting in [from, to),
-// of clinicianID or of everyone when it is "", for a staff member. Audited
-// once per look, as the viewer's.
+// of clinicianID or of everyone when it is "", for a staff member: the
+// first ScheduleMax by time. Audited once per look, as the viewer's.
 func (s *Store) Schedule(ctx context.Context, actor Actor, from, to time.Time, clinicianID string) ([]CalendarEntry, error) {
+	out, _, err := s.ScheduleWindow(ctx, actor, from, to, clinicianID, ScheduleMax)
+	return out, err
+}
+
+// ScheduleWindow is Schedule with the window bounded: the first limit
+// appointments by time (ScheduleMax when limit is 0 or more than it),
+// and how many the window holds in all, so a page can say how many it
+// does not show. Audited as Schedule is.
+func (s *Store) ScheduleWindow(ctx context.Context, actor Actor, from, to time.Time, clinicianID string, limit int) ([]CalendarEntry, int, error) {
+	if limit <= 0 || limit > ScheduleMax {
+		limit = ScheduleMax
+	}
+	var total int
 	if !actor.may(auth.PermSchedule) {
-		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+		return nil, 0, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
 	}
 	var out []CalendarEntry
 	err := s.write(ctx, func(tx *Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM appointments a
+			WHERE a.cancelled_at IS NULL AND a.starts_at >= $1 AND a.starts_at < $2 AND ($3 = '' OR a.clinician_id = $3)`, from.UTC(), to.UTC(), clinicianID).Scan(&total); err != nil {
+			return err
+		}
 		var err error
 		out, err = queryAll(ctx, tx, func(r scanner) (e CalendarEntry, err error) {
 			err = r.Scan(&e.ID, &e.Kind, &e.StartsAt, &e.Minutes, &e.ClinicianID, &e.Clinician, &e.Room, &e.PatientID, &e.PatientName)
@@ -46,7 +69,7 @@ func (s *Store) Schedule(ctx context.Context, actor Actor, from, to time.Time, c
 			LEFT JOIN rooms r ON r.id = a.room_id
 			LEFT JOIN care_team ct ON ct.patient_id = a.patient_id AND ct.user_id = $1 AND ct.removed_at IS NULL
 			WHERE a.cancelled_at IS NULL AND a.starts_at >= $2 AND a.starts_at < $3 AND ($4 = '' OR a.clinician_id = $4)
-			ORDER BY a.starts_at, u.display_name LIMIT 2000`, actor.UserID, from.UTC(), to.UTC(), clinicianID)
+			ORDER BY a.starts_at, u.display_name, a.id LIMIT $5`, actor.UserID, from.UTC(), to.UTC(), clinicianID, limit)
 		if err != nil {
 			return err
 		}
@@ -64,5 +87,5 @@ func (s *Store) Schedule(ctx context.Context, actor Actor, from, to time.Time, c
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "calendar.read", ObjectType: "calendar", Detail: "from=" + from.UTC().Format("2006-01-02")})
 	})
-	return out, err
+	return out, total, err
 }

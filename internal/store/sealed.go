@@ -32,10 +32,12 @@ type sealedColumn struct {
 // sealedColumns is every sealed column in the database. To seal a new
 // column, add one line here (its table with a text primary key, and a text
 // column NOT NULL DEFAULT ”), and write and read it with Store.sealValue and
-// Store.openValue under the same table and column names. The start-up check
-// (which key ids the database needs), the sealing of plain values left by an
-// older release (sealPlain, at every Migrate), `kapstone keys rotate` and
-// `kapstone keys status` then cover it with no other change.
+// Store.openValue under the same table and column names; its migration
+// adds the three key-use triggers of migration 0046 for it and counts its
+// values (TestKeyUseMatchesValues fails until it does). The start-up check
+// (which key ids the database needs, read from sealed_key_use), the sealing
+// of plain values left by an older release (sealPlain, at every Migrate),
+// `kapstone keys rotate` and `kapstone keys status` then cover it.
 var sealedColumns = []sealedColumn{
 	{Table: "users", ID: "id", Column: "totp_secret"},          // a user's TOTP secret
 	{Table: "sessions", ID: "id_hash", Column: "pending_totp"}, // a TOTP secret being enrolled
@@ -184,10 +186,60 @@ func (s *Store) sealStatus(ctx context.Context, cols []sealedColumn) ([]SealCoun
 	return out, err
 }
 
+// keyUseTable is the table (migration 0046) that counts, by sealed column
+// and key id, the values sealed under each key (an empty id: values not sealed);
+// triggers keep it current in the transaction of every write of a sealed
+// column, so start-up reads it instead of every sealed value.
+const keyUseTable = "sealed_key_use"
+
+// KeyUse is SealStatus as the key-use table counts it, without reading a
+// sealed value: one SealCount for every registered column. ok is false when
+// the table does not exist yet (a database from before migration 0046: ask
+// SealStatus).
+func (s *Store) KeyUse(ctx context.Context) (out []SealCount, ok bool, err error) {
+	err = s.read(ctx, func(tx *Tx) error {
+		out = nil
+		if ok, err = tableExists(ctx, tx, keyUseTable); err != nil || !ok {
+			return err
+		}
+		type use struct {
+			col, key string
+			n        int
+		}
+		rows, err := queryAll(ctx, tx, func(r scanner) (u use, err error) {
+			err = r.Scan(&u.col, &u.key, &u.n)
+			return u, err
+		}, `SELECT sealed_column, key_id, n FROM sealed_key_use WHERE n > 0`)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", keyUseTable, err)
+		}
+		for _, c := range sealedColumns {
+			sc := SealCount{Column: c.name(), ByKey: map[string]int{}}
+			for _, u := range rows {
+				switch {
+				case u.col != c.name():
+				case u.key == "":
+					sc.Plain += u.n
+				default:
+					sc.ByKey[u.key] += u.n
+				}
+			}
+			out = append(out, sc)
+		}
+		return nil
+	})
+	return out, ok, err
+}
+
 // SealedKeyIDs returns how many values in the database each data key
-// sealed: a key file must hold every one of these ids.
+// sealed: a key file must hold every one of these ids. It reads the
+// key-use table (KeyUse), so it costs the same at any size of practice; on
+// a database from before that table it counts the values themselves.
 func (s *Store) SealedKeyIDs(ctx context.Context) (map[string]int, error) {
-	status, err := s.SealStatus(ctx)
+	status, ok, err := s.KeyUse(ctx)
+	if err == nil && !ok {
+		status, err = s.SealStatus(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -206,8 +258,20 @@ func (s *Store) SealedKeyIDs(ctx context.Context) (map[string]int, error) {
 // nothing when every value is sealed already.
 func (s *Store) sealPlain(ctx context.Context) error {
 	cols := plainCandidates()
-	status, err := s.sealStatus(ctx, cols)
+	// The key-use table counts the plain values too: when it holds none,
+	// nothing is read (this runs at every start).
+	status, ok, err := s.KeyUse(ctx)
 	if err != nil {
+		return err
+	}
+	plain := 0
+	for _, c := range status {
+		plain += c.Plain
+	}
+	if ok && plain == 0 {
+		return nil
+	}
+	if status, err = s.sealStatus(ctx, cols); err != nil {
 		return err
 	}
 	var done []string

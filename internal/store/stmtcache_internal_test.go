@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"path/filepath"
 	"testing"
+
+	"github.com/ncruces/go-sqlite3"
 )
 
 // cacheLen is the number of statements kept by one connection of db.
@@ -119,5 +121,63 @@ func TestStatementCache(t *testing.T) {
 	defer s2.Close()
 	if n := cacheLen(t, s2.w); n != -1 {
 		t.Errorf("with StatementCache 0 the connection keeps statements (%d)", n)
+	}
+}
+
+// TestReaderKeepsStatements: a statement kept by a reader connection is
+// compiled once, not again in every read transaction (the readers are
+// query-only from the start: the driver's per-transaction PRAGMA
+// query_only, a flag pragma, expired every kept statement), and a reader
+// still refuses to write.
+func TestReaderKeepsStatements(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "reader.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.r.SetMaxOpenConns(1) // one reader connection, whose statements are looked at
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO kv (k, v) VALUES (1, 'a'), (2, 'b')`); err != nil {
+		t.Fatal(err)
+	}
+	const q = `SELECT v FROM kv WHERE k = $1`
+	for i := range 5 {
+		err := s.read(ctx, func(tx *Tx) error {
+			var v string
+			return tx.QueryRow(ctx, q, 1+i%2).Scan(&v)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := s.r.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reprepared := -1
+	err = c.Raw(func(dc any) error {
+		if e, ok := dc.(*cachingConn).byQuery[s.d.query(q)]; ok {
+			reprepared = e.Value.(*cachedStmt).st.(interface {
+				Status(sqlite3.StmtStatus, bool) int
+			}).Status(sqlite3.STMTSTATUS_REPREPARE, false)
+		}
+		return nil
+	})
+	c.Close() // the one reader connection, for the read below
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reprepared != 0 {
+		t.Errorf("the kept statement was compiled again %d times in 5 read transactions, want 0 (-1: not kept)", reprepared)
+	}
+	err = s.read(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO kv (k, v) VALUES ($1, $2)`, 3, "c")
+		return err
+	})
+	if err == nil {
+		t.Error("a read transaction wrote")
 	}
 }

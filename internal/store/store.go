@@ -33,7 +33,11 @@ type Store struct {
 	dsn      string // what Open was given: the change listener connects with it (notify.go)
 	instance string // names this store in its change announcements, so it skips its own
 
+	group        *groupWriter // SQLite: runs the writes, grouped (GroupCommit); nil: each on its own
+	groupCommits atomic.Int64 // commits that held more than one write
+
 	auditAppends atomic.Uint64 // audit rows committed by write (AuditAppends)
+	auditPending atomic.Bool   // PostgreSQL: audit_pending exists, audit rows are appended pending (auditseal.go)
 	stats        txStats       // transactions begun (view.go)
 
 	// Now returns the current time; tests replace it.
@@ -55,6 +59,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	s := &Store{d: d, w: w, r: r, dsn: dsn, instance: NewID(), Now: time.Now}
+	if d.name == EngineSQLite && GroupCommit {
+		s.group = newGroupWriter(s)
+	}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if err := s.ping(pctx); err != nil {
@@ -90,6 +97,9 @@ func (s *Store) IntegrityCheck(ctx context.Context) error {
 
 // Close closes both pools. On SQLite the last connection to close checkpoints the WAL.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.close()
+	}
 	var err error
 	if s.r != s.w {
 		err = s.r.Close()
@@ -105,6 +115,10 @@ type Tx struct {
 	d    *dialect
 	s    *Store
 	view *View // the page view whose read transaction this is (view.go), or nil
+	// grouped: the transaction holds other callers' writes too
+	// (GroupCommit), so a statement is never interrupted when its own
+	// caller goes away (SQLite would roll the whole transaction back).
+	grouped bool
 
 	audits int // audit rows appended in it (counted at commit: Store.AuditAppends)
 }
@@ -123,25 +137,46 @@ func (t *Tx) args(args []any) []any {
 	return args
 }
 
+// ctx is the context a statement runs with: ctx, not cancelled with it
+// when the transaction is grouped.
+func (t *Tx) ctx(ctx context.Context) context.Context {
+	if t.grouped {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 // Exec runs a statement that returns no rows.
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = t.ctx(ctx)
 	return t.tx.ExecContext(ctx, t.d.query(q), t.args(args)...)
 }
 
 // Query runs a query that returns rows.
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = t.ctx(ctx)
 	return t.tx.QueryContext(ctx, t.d.query(q), t.args(args)...)
 }
 
 // QueryRow runs a query that returns at most one row.
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = t.ctx(ctx)
 	return t.tx.QueryRowContext(ctx, t.d.query(q), t.args(args)...)
 }
 
 // write runs fn in a read-write transaction and commits it when fn returns
 // nil. A failed COMMIT is returned as an error: nothing is acknowledged that
-// was not made durable.
+// was not made durable. On SQLite, writes asked at the same time share one
+// transaction and its commit, each in a savepoint of its own (GroupCommit).
 func (s *Store) write(ctx context.Context, fn func(*Tx) error) error {
+	if s.group != nil {
+		return s.group.write(ctx, fn)
+	}
+	return s.writeOne(ctx, fn)
+}
+
+// writeOne is write in a transaction of fn's own.
+func (s *Store) writeOne(ctx context.Context, fn func(*Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return unavailable(err)

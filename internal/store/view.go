@@ -210,3 +210,25 @@ type txStats struct {
 func (s *Store) Transactions() (reads, writes int64) {
 	return s.stats.reads.Load(), s.stats.writes.Load()
 }
+
+// BeginOwnView is BeginView for a patient's own record (the portal's
+// pages): it opens the view's read transaction, finds the patient record
+// of actor's account in it (FindOwnPatient: ENotFound when the account has
+// none) and returns it with the view of it, so the page's first read is
+// the view's too. The patient record is not a section shown until the
+// page reads it through the store (FindPatient, FindMeasures, ...).
+func (s *Store) BeginOwnView(ctx context.Context, actor Actor, action string) (context.Context, *View, *Patient, error) {
+	vctx, v, err := s.BeginView(ctx, actor, "", action)
+	if err != nil {
+		return ctx, nil, nil, err
+	}
+	tx := &Tx{tx: v.tx, d: s.d, s: s, view: v}
+	p, err := scanPatient(tx.QueryRow(vctx, `SELECT `+patientColumns+` FROM patients p WHERE p.user_id = $1 AND p.archived_at IS NULL`, actor.UserID))
+	if err != nil {
+		v.done = true
+		v.endRead()
+		return ctx, nil, nil, s.unavailableIf(err)
+	}
+	v.patientID = p.ID
+	return vctx, v, p, nil
+}

@@ -225,10 +225,12 @@ func (s *Server) routeTable() []route {
 
 		// Staff: the inquiry inbox. Prescribers reach it from the staff
 		// menu and are told who answers inquiries; they see none.
-		{"GET /inquiries", signedIn, auth.PermStaffApp, s.staff.Inquiries},
-		{"GET /inquiries/{inquiry}", signedIn, auth.PermInquiries, s.staff.InquiryView},
-		{"POST /inquiries/{inquiry}/status", signedIn, auth.PermInquiries, s.staff.InquiryStatus},
-		{"POST /inquiries/{inquiry}/convert", signedIn, auth.PermConvertInquiry, s.staff.InquiryConvert},
+		{"GET /inquiries", signedIn, auth.PermStaffApp, s.inquiries.Inquiries},
+		// The inbox searched by name or email: POST, so the words stay out of URLs.
+		{"POST /inquiries", signedIn, auth.PermStaffApp, s.inquiries.Inquiries},
+		{"GET /inquiries/{inquiry}", signedIn, auth.PermInquiries, s.inquiries.InquiryView},
+		{"POST /inquiries/{inquiry}/status", signedIn, auth.PermInquiries, s.inquiries.InquiryStatus},
+		{"POST /inquiries/{inquiry}/convert", signedIn, auth.PermConvertInquiry, s.inquiries.InquiryConvert},
 
 		// Screening reference.
 		{"GET /medications/lookup", signedIn, "", s.staff.MedicationLookup},

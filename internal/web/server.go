@@ -16,6 +16,7 @@
 //   - timeline: the chart's timeline with its "discussed" marks (issue 17)
 //   - skills: the patient's DBT skills entries and diary card, in the
 //     portal and, as shared, on the chart
+//   - inquiries: the staff's inquiry inbox, apart from staff for size
 //   - messages: secure messages between a patient and their care team
 //   - safety: the safety plan (portal and chart), the crisis page and the
 //     service worker that keeps both offline
@@ -30,6 +31,7 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/account"
 	"github.com/kapstone/kapstone/internal/web/admin"
+	"github.com/kapstone/kapstone/internal/web/inquiries"
 	"github.com/kapstone/kapstone/internal/web/messages"
 	"github.com/kapstone/kapstone/internal/web/notes"
 	"github.com/kapstone/kapstone/internal/web/portal"
@@ -59,10 +61,11 @@ type Server struct {
 	admin   *admin.Handlers
 	notes   *notes.Handlers
 	// timeline is the chart's timeline (issue 17).
-	timeline *timeline.Handlers
-	skills   *skills.Handlers
-	messages *messages.Handlers
-	safety   *safety.Handlers
+	timeline  *timeline.Handlers
+	skills    *skills.Handlers
+	messages  *messages.Handlers
+	inquiries *inquiries.Handlers
+	safety    *safety.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -74,16 +77,17 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		App:      app,
-		site:     site.New(app),
-		account:  account.New(app),
-		portal:   portal.New(app),
-		staff:    staff.New(app),
-		admin:    admin.New(app),
-		notes:    notes.New(app),
-		skills:   skills.New(app),
-		messages: messages.New(app),
-		safety:   safety.New(app),
+		App:       app,
+		site:      site.New(app),
+		account:   account.New(app),
+		portal:    portal.New(app),
+		staff:     staff.New(app),
+		admin:     admin.New(app),
+		notes:     notes.New(app),
+		skills:    skills.New(app),
+		messages:  messages.New(app),
+		inquiries: inquiries.New(app),
+		safety:    safety.New(app),
 	}
 	s.timeline = timeline.New(app)
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in

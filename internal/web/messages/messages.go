@@ -102,21 +102,24 @@ func fieldErrors(err error) (map[string]string, bool) {
 // PortalList is the patient's threads, newest first, and the form to
 // start a new one.
 func (s *Handlers) PortalList(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.OwnPatient(w, r)
+	// One read transaction and one audit row for the page (store.View).
+	r, view, p, ok := s.OwnView(w, r, "message.list")
 	if !ok {
 		return
 	}
-	s.portalList(w, r, p, listData{}, http.StatusOK)
+	defer view.Close()
+	s.portalList(w, r, view, p, listData{}, http.StatusOK)
 }
 
-func (s *Handlers) portalList(w http.ResponseWriter, r *http.Request, p *store.Patient, d listData, status int) {
+// portalList renders the patient's threads, in view when there is one.
+func (s *Handlers) portalList(w http.ResponseWriter, r *http.Request, view *store.View, p *store.Patient, d listData, status int) {
 	threads, err := s.Store.PatientThreads(r.Context(), s.Actor(r), p.ID)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	d.Threads, d.PatientID, d.Max = threads, p.ID, store.MaxMessage
-	s.Render(w, r, status, "messages", "Messages", d)
+	s.RenderView(w, r, view, status, "messages", "Messages", d)
 }
 
 // PortalStart starts a thread with the patient's first message. A message
@@ -143,7 +146,7 @@ func (s *Handlers) PortalStart(w http.ResponseWriter, r *http.Request) {
 		d.Unsent = true
 		d.Phone, d.PhoneHref = s.practicePhone(r.Context())
 	}
-	s.portalList(w, r, p, d, http.StatusUnprocessableEntity)
+	s.portalList(w, r, nil, p, d, http.StatusUnprocessableEntity)
 }
 
 // practicePhone is the practice's phone and its tel: link, for crisis
@@ -178,6 +181,12 @@ func (s *Handlers) PortalReply(w http.ResponseWriter, r *http.Request) {
 // PatientThreads is, for a clinician on the care team, the patient's
 // threads (reached from the chart).
 func (s *Handlers) PatientThreads(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "message.list")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	ctx, actor, id := r.Context(), s.Actor(r), r.PathValue("patient")
 	threads, err := s.Store.PatientThreads(ctx, actor, id)
 	if err != nil {
@@ -185,7 +194,7 @@ func (s *Handlers) PatientThreads(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := listData{Staff: true, PatientID: id, Patient: s.patientName(ctx, actor, id), Threads: threads}
-	s.Render(w, r, http.StatusOK, "messages", "Messages with "+d.Patient, d)
+	s.RenderView(w, r, view, http.StatusOK, "messages", "Messages with "+d.Patient, d)
 }
 
 // patientName is the patient's name for a clinician who may read their

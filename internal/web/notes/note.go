@@ -240,7 +240,7 @@ func (s *Handlers) NoteSave(w http.ResponseWriter, r *http.Request) {
 		case clinic.ENotFound:
 			status, out.Message = http.StatusNotFound, "This note could not be found."
 		default:
-			s.Log.Error("note autosave", "request_id", shell.RequestID(r.Context()), "err", err)
+			s.LogSaveFailed(r, "note autosave", err)
 			status, out.Message = http.StatusServiceUnavailable, "The server could not save just now."
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -42,6 +42,11 @@ func (s *Handlers) ownMeasures(w http.ResponseWriter, r *http.Request) (*store.P
 
 // Checkins lists what the patient is asked to fill in, due first.
 func (s *Handlers) Checkins(w http.ResponseWriter, r *http.Request) {
+	r, view, ok := s.ownView(w, r, "checkins.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	_, m, ok := s.ownMeasures(w, r)
 	if !ok {
 		return
@@ -67,7 +72,7 @@ func (s *Handlers) Checkins(w http.ResponseWriter, r *http.Request) {
 	} else if saved := r.URL.Query().Get("saved"); saved != "" && started[saved] {
 		d.Notice = "Saved. Come back to finish it whenever you like."
 	}
-	s.Render(w, r, http.StatusOK, "checkins", "Check-ins", d)
+	s.RenderView(w, r, view, http.StatusOK, "checkins", "Check-ins", d)
 }
 
 // checkinLinks sorts the questionnaires asked of the patient into those to
@@ -248,7 +253,8 @@ func (s *Handlers) Checkin(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			// The database could not be reached or failed: try again later,
 			// as for every other page (never a 500 for a save that failed).
-			s.Log.ErrorContext(r.Context(), "checkin autosave", "err", err)
+			// A client that went away is logged at INFO, not as an error.
+			s.LogSaveFailed(r, "checkin autosave", err)
 			status = http.StatusServiceUnavailable
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -76,6 +76,11 @@ func (s *Handlers) ownPatient(w http.ResponseWriter, r *http.Request) (*store.Pa
 // Journal lists the patient's entries, newest first, after an
 // invitation to write about each discharged session that has none yet.
 func (s *Handlers) Journal(w http.ResponseWriter, r *http.Request) {
+	r, view, ok := s.ownView(w, r, "journal.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	p, loc, ok := s.ownPatient(w, r)
 	if !ok {
 		return
@@ -111,7 +116,7 @@ func (s *Handlers) Journal(w http.ResponseWriter, r *http.Request) {
 	case "private":
 		d.Notice = "Saved. This entry is private: only you can read it."
 	}
-	s.Render(w, r, http.StatusOK, "portal_journal", "Your journal", d)
+	s.RenderView(w, r, view, http.StatusOK, "portal_journal", "Your journal", d)
 }
 
 // JournalNew is the form for a new entry, about the session in

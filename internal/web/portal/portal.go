@@ -117,12 +117,15 @@ func (d portalData) PlanFor() bool {
 // for it, the check-ins due (each with a button to start it), their care
 // team and how to reach the practice, and where to go next.
 func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	actor := s.Actor(r)
-	own, ok := s.OwnPatient(w, r)
+	// The whole page reads in one transaction and is audited in one row
+	// naming what it showed, written before the page is sent (store.View).
+	r, view, own, ok := s.OwnView(w, r, "portal.read")
 	if !ok {
 		return
 	}
+	defer view.Close()
+	ctx := r.Context()
 	p, _, err := s.Store.FindPatient(ctx, actor, own.ID)
 	if err != nil {
 		s.Error(w, r, err)
@@ -135,17 +138,13 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 	}
 	loc, zone := s.PatientZone(r, p)
 	d.Zone = zone
-	list, err := s.Store.Appointments(ctx, actor, p.ID)
+	next, err := s.Store.NextAppointment(ctx, actor, p.ID)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	now := s.Now()
-	for _, ap := range list { // oldest first: the first not yet over is the next
-		if ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute).After(now) {
-			d.Next = &portalAppointment{Appointment: ap, Guide: appointmentGuide[ap.Kind]}
-			break
-		}
+	if next != nil {
+		d.Next = &portalAppointment{Appointment: *next, Guide: appointmentGuide[next.Kind]}
 	}
 	if d.PlanFor() {
 		prep, err := s.Store.Preparation(ctx, actor, p.ID)
@@ -158,7 +157,9 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 			d.Prep.Preparation = *prep
 		}
 	}
-	m, err := s.Store.FindMeasures(ctx, actor, p.ID)
+	// Where the patient stands: the latest of each questionnaire, not
+	// every check-in of the years (the progress page shows those).
+	m, err := s.Store.FindLatestMeasures(ctx, actor, p.ID)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -205,7 +206,7 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 	if has {
 		d.SafetyPlanURL = "/portal/safety-plan"
 	}
-	s.Render(w, r, http.StatusOK, "portal", "Your portal", d)
+	s.RenderView(w, r, view, http.StatusOK, "portal", "Your portal", d)
 }
 
 type accessReportData struct {

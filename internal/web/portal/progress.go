@@ -7,6 +7,11 @@ import (
 )
 
 func (s *Handlers) Progress(w http.ResponseWriter, r *http.Request) {
+	r, view, ok := s.ownView(w, r, "progress.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	p, m, ok := s.ownMeasures(w, r)
 	if !ok {
 		return
@@ -17,5 +22,5 @@ func (s *Handlers) Progress(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "progress", "Your progress", shell.ProgressData{Views: shell.ProgressViews(m.Checkins, dosing, loc, 360)})
+	s.RenderView(w, r, view, http.StatusOK, "progress", "Your progress", shell.ProgressData{Views: shell.ProgressViews(m.Checkins, dosing, loc, 360)})
 }

@@ -224,7 +224,23 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) { s.show(w, r,
 // Chart is GET /patients/{patient}/safety-plan: the plan for the care team.
 func (s *Handlers) Chart(w http.ResponseWriter, r *http.Request) { s.show(w, r, true) }
 
+// view begins the page's view of the plan's patient (one read
+// transaction, one audit row named action, written before the page is
+// sent: shell.RenderView). ok false means it has answered.
+func (s *Handlers) view(w http.ResponseWriter, r *http.Request, staff bool, action string) (*http.Request, *store.View, bool) {
+	if staff {
+		return s.PatientView(w, r, r.PathValue("patient"), action)
+	}
+	r, v, _, ok := s.OwnView(w, r, action)
+	return r, v, ok
+}
+
 func (s *Handlers) show(w http.ResponseWriter, r *http.Request, staff bool) {
+	r, view, ok := s.view(w, r, staff, "safety_plan.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	d, ok := s.page(w, r, staff)
 	if !ok {
 		return
@@ -240,7 +256,7 @@ func (s *Handlers) show(w http.ResponseWriter, r *http.Request, staff bool) {
 	case q.Get("unchanged") == "1":
 		d.Notice = "Nothing had changed, so no new version was saved."
 	}
-	s.Render(w, r, http.StatusOK, "safety_plan", title(staff, d.Patient), d)
+	s.RenderView(w, r, view, http.StatusOK, "safety_plan", title(staff, d.Patient), d)
 }
 
 // PortalEdit is GET /portal/safety-plan/edit.
@@ -258,6 +274,11 @@ func (s *Handlers) edit(w http.ResponseWriter, r *http.Request, staff bool) {
 			return
 		}
 	}
+	r, view, ok := s.view(w, r, staff, "safety_plan.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	d, ok := s.page(w, r, staff)
 	if !ok {
 		return
@@ -266,7 +287,7 @@ func (s *Handlers) edit(w http.ResponseWriter, r *http.Request, staff bool) {
 	if d.View.Plan != nil {
 		e.BaseVersion = d.View.Plan.Version
 	}
-	s.Render(w, r, http.StatusOK, "safety_plan_edit", "Edit: "+title(staff, d.Patient), e)
+	s.RenderView(w, r, view, http.StatusOK, "safety_plan_edit", "Edit: "+title(staff, d.Patient), e)
 }
 
 // PortalSave is POST /portal/safety-plan.
@@ -328,6 +349,11 @@ func (s *Handlers) PortalHistory(w http.ResponseWriter, r *http.Request) { s.his
 func (s *Handlers) ChartHistory(w http.ResponseWriter, r *http.Request) { s.history(w, r, true) }
 
 func (s *Handlers) history(w http.ResponseWriter, r *http.Request, staff bool) {
+	r, view, ok := s.view(w, r, staff, "safety_plan.history")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	id := r.PathValue("patient")
 	if !staff {
 		own, ok := s.OwnPatient(w, r)
@@ -350,5 +376,5 @@ func (s *Handlers) history(w http.ResponseWriter, r *http.Request, staff bool) {
 	for i := range versions {
 		d.Versions = append(d.Versions, viewOf(&versions[i], nil, nil))
 	}
-	s.Render(w, r, http.StatusOK, "safety_plan_history", "Versions: "+title(staff, p), d)
+	s.RenderView(w, r, view, http.StatusOK, "safety_plan_history", "Versions: "+title(staff, p), d)
 }

@@ -70,6 +70,18 @@ func (s *App) Error(w http.ResponseWriter, r *http.Request, err error) {
 	s.Render(w, r, status, "error", d.Heading, d)
 }
 
+// LogSaveFailed logs err, which stopped a background save (an autosave,
+// answered in JSON rather than with Error's page), at ERROR; but a save
+// whose client went away (its context is done) only at INFO, as Error
+// does: a client that goes away is not a failure of the server.
+func (s *App) LogSaveFailed(r *http.Request, what string, err error) {
+	if r.Context().Err() != nil {
+		s.Log.Info("request abandoned by its client", "request_id", RequestID(r.Context()), "route", r.Pattern, "save", what)
+		return
+	}
+	s.Log.Error(what, "request_id", RequestID(r.Context()), "route", r.Pattern, "err", err.Error())
+}
+
 func headingOf(status int) string {
 	switch status {
 	case http.StatusNotFound:

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -79,12 +80,22 @@ func freeSlots(loc *time.Location, date, now time.Time, hours []store.Hours, off
 type bookData struct {
 	Zone      string
 	Clinician string
-	Patients  []*store.Patient
-	Kinds     []kindOption
-	Rooms     []store.Room
-	Form      url.Values
-	Errors    map[string]string
-	Back      string // the week the slot was in
+	// The patient picker, which works without JavaScript and costs the same
+	// for any caseload: Chosen is the patient chosen (looked up in the
+	// viewer's scope); without one, Matches are at most bookMatches of the
+	// viewer's patients matching PatientQuery (all of them when it is
+	// empty), of MatchTotal. The search is sent by POST with the rest of
+	// the form (find=1), so a name is never in a URL.
+	Chosen       *store.Patient
+	Matches      []*store.Patient
+	MatchTotal   int
+	PatientQuery string
+	Find         bool // the form was sent to search for a patient, not to book
+	Kinds        []kindOption
+	Rooms        []store.Room
+	Form         url.Values
+	Errors       map[string]string
+	Back         string // the week the slot was in
 }
 
 // MinutesFor is the usual length of kind, or of the first kind when kind
@@ -120,11 +131,11 @@ func (s *Handlers) bookPage(w http.ResponseWriter, r *http.Request, d *bookData,
 	loc, zone := s.PracticeZone(r)
 	d.Zone = zone
 	d.Clinician = shell.SessionFrom(r.Context()).User.DisplayName
-	var err error
-	if d.Patients, err = s.Store.ListPatients(r.Context(), s.Actor(r), store.PatientFilter{}); err != nil {
+	if err := s.bookPicker(r, d); err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	var err error
 	ps, err := s.Store.Practice(r.Context())
 	if err != nil {
 		s.Error(w, r, err)
@@ -145,6 +156,33 @@ func (s *Handlers) bookPage(w http.ResponseWriter, r *http.Request, d *bookData,
 	s.Render(w, r, status, "schedule_book", "Book an appointment", *d)
 }
 
+// bookMatches is the most patients the booking form's picker lists.
+const bookMatches = 20
+
+// bookPicker fills d's patient picker: the chosen patient when the form
+// names one the viewer may see (else the choice is dropped), or the first
+// bookMatches of the viewer's patients matching the search.
+func (s *Handlers) bookPicker(r *http.Request, d *bookData) error {
+	if id := d.Form.Get("patient"); !d.Find && store.ValidID(id) {
+		p, _, err := s.Store.FindPatient(r.Context(), s.Actor(r), id)
+		switch clinic.ErrorCode(err) {
+		case "":
+			d.Chosen = p
+			return nil
+		case clinic.ENotFound:
+		default:
+			return err
+		}
+	}
+	d.Form.Del("patient")
+	page, err := s.Store.PagePatients(r.Context(), s.Actor(r), store.PatientFilter{Query: d.PatientQuery}, store.PageKey{Limit: bookMatches})
+	if err != nil {
+		return err
+	}
+	d.Matches, d.MatchTotal = page.Patients, page.Total
+	return nil
+}
+
 // Book books the appointment from the calendar's booking form, with the
 // viewer as the clinician, and goes back to the week; a problem keeps
 // the form with what was chosen and a message at the field.
@@ -153,6 +191,18 @@ func (s *Handlers) Book(w http.ResponseWriter, r *http.Request) {
 	d := &bookData{Form: url.Values{}}
 	for _, k := range []string{"patient", "kind", "starts_at", "minutes", "where", "video_link", "chaperone", "room"} {
 		d.Form.Set(k, r.PostFormValue(k))
+	}
+	if r.PostFormValue("find") != "" || (d.Form.Get("patient") == "" && strings.TrimSpace(r.PostFormValue("patient_q")) != "") {
+		// Find a patient (Find, or Enter in the search field with no patient
+		// chosen): the form comes back with the matches, as filled in.
+		d.Find, d.PatientQuery = true, strings.TrimSpace(r.PostFormValue("patient_q"))
+		if utf8.RuneCountInString(d.PatientQuery) > 100 {
+			d.PatientQuery, d.Errors = "", map[string]string{"patient": "Search with at most 100 characters."}
+			s.bookPage(w, r, d, http.StatusUnprocessableEntity)
+			return
+		}
+		s.bookPage(w, r, d, http.StatusOK)
+		return
 	}
 	ap := &store.Appointment{Kind: d.Form.Get("kind"), RoomID: d.Form.Get("room"),
 		Remote: d.Form.Get("where") == "remote", VideoLink: d.Form.Get("video_link"), Chaperone: d.Form.Get("chaperone")}

@@ -46,7 +46,9 @@ type dayData struct {
 	Clinicians []*clinic.User
 	Columns    []dayColumn
 	Rows       []dayRow
-	Count      int
+	Count      int // every appointment of the day
+	More       int // how many of them are not shown (a window shows at most Max)
+	Max        int
 	Loc        *time.Location
 }
 
@@ -63,12 +65,12 @@ func (s *Handlers) scheduleDay(w http.ResponseWriter, r *http.Request, q string,
 	}
 	start := clinic.LocalTime(loc, t.Year(), t.Month(), t.Day(), 0, 0, 0)
 	end := clinic.LocalTime(loc, t.Year(), t.Month(), t.Day()+1, 0, 0, 0)
-	entries, err := s.Store.Schedule(r.Context(), s.Actor(r), start, end, who)
+	entries, total, err := s.Store.ScheduleWindow(r.Context(), s.Actor(r), start, end, who, scheduleMax)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	d := dayData{Zone: zone, Who: who, Day: start, Loc: loc, Count: len(entries),
+	d := dayData{Zone: zone, Who: who, Day: start, Loc: loc, Count: total, More: total - len(entries), Max: scheduleMax,
 		Prev:  start.AddDate(0, 0, -1).Format("2006-01-02"),
 		Next:  end.Format("2006-01-02"),
 		Week:  start.Format("2006-01-02"),

@@ -14,3 +14,11 @@ func SuppressCounts(rows [][2]int) []bool {
 	}
 	return hidden
 }
+
+// SetScheduleMaxForTest makes a calendar window show at most n
+// appointments until the test ends.
+func SetScheduleMaxForTest(cleanup func(func()), n int) {
+	old := scheduleMax
+	scheduleMax = n
+	cleanup(func() { scheduleMax = old })
+}

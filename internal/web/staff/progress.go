@@ -76,10 +76,10 @@ type groupTally struct {
 	changes int
 }
 
-func (g *groupTally) add(c measure.CourseOutcome) {
-	g.Add(c)
+func (g *groupTally) add(c measure.CourseOutcome, n int) {
+	g.AddN(c, n)
 	if c.CaseBaseline && c.Status == measure.FollowUpDone {
-		g.changes += c.Outcome.Change
+		g.changes += n * c.Outcome.Change
 	}
 }
 
@@ -176,11 +176,11 @@ func (d outcomesData) Plural(n int) bool {
 // outcomeGroups tallies courses overall and grouped by key (measure.Tally:
 // a course whose baseline was below caseness is counted apart, as in HEDIS
 // DRR-E; a course still waiting for its follow-up is not yet counted).
-func outcomeGroups(results []store.CourseResult, key func(store.CourseResult) string) (groupTally, []outcomeGroup) {
+func outcomeGroups(counts []store.OutcomeCount, key func(store.OutcomeCount) string) (groupTally, []outcomeGroup) {
 	var all groupTally
 	groups := map[string]*groupTally{}
-	for _, c := range results {
-		all.add(c.Outcome)
+	for _, c := range counts {
+		all.add(c.Outcome, c.N)
 		if !c.Outcome.CaseBaseline || c.Outcome.Status == measure.FollowUpPending {
 			continue
 		}
@@ -188,7 +188,7 @@ func outcomeGroups(results []store.CourseResult, key func(store.CourseResult) st
 		if groups[k] == nil {
 			groups[k] = &groupTally{}
 		}
-		groups[k].add(c.Outcome)
+		groups[k].add(c.Outcome, c.N)
 	}
 	var out []outcomeGroup
 	for k, t := range groups {
@@ -201,14 +201,14 @@ func outcomeGroups(results []store.CourseResult, key func(store.CourseResult) st
 // outcomeTable is the dashboard's table for one instrument: all courses
 // (with a follow-up; intention to treat), by therapist and by quarter,
 // with small cells hidden when suppressed.
-func outcomeTable(results []store.CourseResult, suppressed bool) (t groupTally, all, itt outcomeGroup, byTherapist, byPeriod []outcomeGroup) {
-	t, byTherapist = outcomeGroups(results, func(c store.CourseResult) string {
+func outcomeTable(counts []store.OutcomeCount, suppressed bool) (t groupTally, all, itt outcomeGroup, byTherapist, byPeriod []outcomeGroup) {
+	t, byTherapist = outcomeGroups(counts, func(c store.OutcomeCount) string {
 		if c.Therapist == "" {
 			return "No owning therapist"
 		}
 		return c.Therapist
 	})
-	_, byPeriod = outcomeGroups(results, quarter)
+	_, byPeriod = outcomeGroups(counts, quarter)
 	all, itt = newGroup("All courses", t, false), newGroup("All courses, intention to treat", t, true)
 	if suppressed {
 		// The first line shows a small count of courses without a
@@ -224,14 +224,8 @@ func outcomeTable(results []store.CourseResult, suppressed bool) (t groupTally, 
 }
 
 // quarter is the calendar quarter of a course's follow-up score, or of its
-// window's close when it has none.
-func quarter(c store.CourseResult) string {
-	at := c.Outcome.FollowUp.At
-	if c.Outcome.Status != measure.FollowUpDone {
-		at = c.Outcome.Closes
-	}
-	return strconv.Itoa(at.Year()) + " Q" + strconv.Itoa((int(at.Month())+2)/3)
-}
+// window's close when it has none (measure.CourseOutcome.Period).
+func quarter(c store.OutcomeCount) string { return c.Period }
 
 // Outcomes is the practice outcomes dashboard, per course: response,
 // remission and reliable improvement with 95% Wilson intervals over the
@@ -256,7 +250,7 @@ func (s *Handlers) outcomesPage(w http.ResponseWriter, r *http.Request, status i
 		s.Error(w, r, &clinic.Error{Code: clinic.EInvalid, Message: "Choose PHQ-9 or GAD-7."})
 		return
 	}
-	results, win, err := s.Store.Outcomes(r.Context(), s.Actor(r), "outcomes.read", []string{id})
+	counts, win, err := s.Store.OutcomeCounts(r.Context(), s.Actor(r), "outcomes.read", []string{id})
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -271,7 +265,7 @@ func (s *Handlers) outcomesPage(w http.ResponseWriter, r *http.Request, status i
 	// cells hidden (measure.MinCell).
 	d.Suppress = !perPatient(r)
 	var t groupTally
-	t, d.All, d.AllITT, d.ByTherapist, d.ByPeriod = outcomeTable(results, d.Suppress)
+	t, d.All, d.AllITT, d.ByTherapist, d.ByPeriod = outcomeTable(counts, d.Suppress)
 	d.Tally = t.Tally
 	lo, hi := d.Literature.Interval()
 	d.LitLo, d.LitHi = 100*lo, 100*hi
@@ -344,19 +338,23 @@ func (s *Handlers) OutcomeWindow(w http.ResponseWriter, r *http.Request) {
 // through csvsafe, so no text can start a spreadsheet formula.
 func (s *Handlers) OutcomesCSV(w http.ResponseWriter, r *http.Request) {
 	instruments := []string{"phq9", "gad7"}
+	if !perPatient(r) {
+		counts, win, err := s.Store.OutcomeCounts(r.Context(), s.Actor(r), "outcomes.export", instruments)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		cw := outcomesCSV(w)
+		aggregateCSV(cw, counts, win, instruments)
+		cw.Flush()
+		return
+	}
 	results, win, err := s.Store.Outcomes(r.Context(), s.Actor(r), "outcomes.export", instruments)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="kapstone-outcomes.csv"`)
-	cw := csvsafe.NewWriter(w)
-	if !perPatient(r) {
-		aggregateCSV(cw, results, win, instruments)
-		cw.Flush()
-		return
-	}
+	cw := outcomesCSV(w)
 	// Ordered by the pseudonymous key, so row order says nothing about who
 	// came first.
 	sort.SliceStable(results, func(i, j int) bool {
@@ -389,15 +387,22 @@ func (s *Handlers) OutcomesCSV(w http.ResponseWriter, r *http.Request) {
 	cw.Flush()
 }
 
+// outcomesCSV starts the outcomes export's CSV download on w.
+func outcomesCSV(w http.ResponseWriter) *csvsafe.Writer {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="kapstone-outcomes.csv"`)
+	return csvsafe.NewWriter(w)
+}
+
 // aggregateCSV writes the dashboard's rows for each instrument, a hidden
 // row's figures as "fewer than 5" (or "hidden", for one hidden so that
 // another cannot be worked out).
-func aggregateCSV(cw *csvsafe.Writer, results []store.CourseResult, win measure.Window, instruments []string) {
+func aggregateCSV(cw *csvsafe.Writer, counts []store.OutcomeCount, win measure.Window, instruments []string) {
 	cw.Header("instrument", "window_weeks", "group", "name", "courses", "followed_up", "no_follow_up", "mean_change",
 		"response", "response_pct", "remission", "remission_pct", "reliable_improvement", "reliable_improvement_pct")
 	for _, id := range instruments {
-		var mine []store.CourseResult
-		for _, c := range results {
+		var mine []store.OutcomeCount
+		for _, c := range counts {
 			if c.Instrument == id {
 				mine = append(mine, c)
 			}

@@ -27,7 +27,14 @@ type scheduleData struct {
 	Loc        *time.Location
 	Own        bool   // the viewer's own calendar: free hours link to the booking form
 	Notice     string // after booking from a slot
+	// More is how many appointments of the week are not shown: a window
+	// shows at most store.ScheduleMax (choose a clinician or a day).
+	More, Max int
 }
+
+// scheduleMax is the most appointments a calendar window shows (a
+// variable so a test can make a window overflow).
+var scheduleMax = store.ScheduleMax
 
 // Schedule is the staff calendar: one week, Monday to Sunday, in the
 // practice's time zone, for one clinician or everyone. Days run from local
@@ -62,12 +69,12 @@ func (s *Handlers) Schedule(w http.ResponseWriter, r *http.Request) {
 		s.scheduleDay(w, r, q, who)
 		return
 	}
-	entries, err := s.Store.Schedule(r.Context(), s.Actor(r), monday, end, who)
+	entries, total, err := s.Store.ScheduleWindow(r.Context(), s.Actor(r), monday, end, who, scheduleMax)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	d := scheduleData{Zone: zone, Who: who, Week: monday, Loc: loc,
+	d := scheduleData{Zone: zone, Who: who, Week: monday, Loc: loc, More: total - len(entries), Max: scheduleMax,
 		Prev: monday.AddDate(0, 0, -7).Format("2006-01-02"), Next: monday.AddDate(0, 0, 7).Format("2006-01-02")}
 	if d.Clinicians, err = s.clinicians(r); err != nil {
 		s.Error(w, r, err)

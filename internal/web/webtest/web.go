@@ -149,11 +149,18 @@ type Response struct {
 // Do sends one request through the whole handler, with cookie if not empty.
 func (f *Fixture) Do(method, target string, form url.Values, cookie string, hdr ...string) Response {
 	f.T.Helper()
+	return f.DoContext(context.Background(), method, target, form, cookie, hdr...)
+}
+
+// DoContext is Do with the request's context ctx (say, one already
+// cancelled: a client that went away).
+func (f *Fixture) DoContext(ctx context.Context, method, target string, form url.Values, cookie string, hdr ...string) Response {
+	f.T.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req := httptest.NewRequest(method, target, body)
+	req := httptest.NewRequestWithContext(ctx, method, target, body)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}

@@ -65,6 +65,33 @@
     });
   });
 
+  // Booking: the patient search answers as one types. The form goes by
+  // POST with find=1 (same origin, so the name is in no URL), and only the
+  // list of matches is replaced; without JavaScript, Find (or Enter in the
+  // search field) sends the form and it comes back with the matches.
+  document.querySelectorAll("button[data-live-find]").forEach(function (button) {
+    var form = button.form;
+    var results = document.getElementById(button.getAttribute("data-live-find"));
+    var input = form && form.elements.namedItem("patient_q");
+    if (!results || !input || !window.fetch || !window.FormData || !window.DOMParser) { return; }
+    var timer = null, asked = 0;
+    var find = function () {
+      var n = ++asked;
+      var data = new URLSearchParams(new FormData(form));
+      data.set("find", "1");
+      data.delete("patient");
+      fetch(form.action, { method: "POST", body: data, credentials: "same-origin" }).then(function (res) {
+        return res.ok ? res.text() : null;
+      }).then(function (html) {
+        if (html === null || n !== asked) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(results.id);
+        if (fresh) { results.replaceChildren.apply(results, Array.prototype.slice.call(fresh.childNodes)); }
+      }).catch(function () {});
+    };
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(find, 250); });
+    button.addEventListener("click", function (ev) { ev.preventDefault(); clearTimeout(timer); find(); });
+  });
+
   // editors (issue 15): the post editor's image upload stays on the page.
   // The image goes up by fetch (same origin: the server's cross-origin
   // check lets it through) and its Markdown goes into the post where the

@@ -1,14 +1,45 @@
-package staff
+// Package inquiries serves the staff's inquiry inbox (the messages of the
+// website's inquiry form, a page at a time, searched by POST) and one
+// inquiry's page, where it is answered, kept as spam or turned into a
+// patient. Apart from staff for size.
+//
+// It imports internal/web/shell and the domain packages, never another
+// face. Its routes are in internal/web/routes.go.
+package inquiries
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
-// inquiryInboxData is the staff inbox.
+// Handlers serves this face's routes. It embeds the shared shell state.
+type Handlers struct {
+	*shell.App
+}
+
+// New returns the face's handlers over the shared state.
+func New(app *shell.App) *Handlers {
+	return &Handlers{App: app}
+}
+
+// pageKey is an inbox page's key as a request carries it (an inquiry id),
+// or "" when it cannot be one (the first page is shown).
+func pageKey(v string) string {
+	if !store.ValidID(v) {
+		return ""
+	}
+	return v
+}
+
+// inquiryInboxData is the staff inbox, a page at a time.
 type inquiryInboxData struct {
 	Inquiries []*store.Inquiry
 	Status    string
@@ -17,6 +48,21 @@ type inquiryInboxData struct {
 	Zone      string
 	Spam      int  // how many wait as possible spam
 	Deleted   bool // a possible spam was just deleted
+	// Total is every inquiry matching the filter and search. Next and
+	// Prev are the inquiry ids the neighbouring pages start after or end
+	// before, "" when there is none. Query is the search (name or email):
+	// it is sent by POST and its pages are POST forms too, so a name is
+	// never in a URL, a browser's history or a log line.
+	Total      int
+	Next, Prev string
+	Query      string
+	Errors     map[string]string
+}
+
+// PageURL is the link to the inbox page after (dir "after") or before
+// (dir "before") the inquiry id key, with the filter kept.
+func (d inquiryInboxData) PageURL(dir, key string) string {
+	return "/inquiries?" + url.Values{"status": {d.Status}, dir: {key}}.Encode()
 }
 
 // FilterLabel names an inbox filter.
@@ -33,9 +79,15 @@ func inquiryStatusLabel(st string) string {
 		store.InquiryConverted: "Became a patient", store.InquiryClosed: "Closed", "genuine": "Moved from possible spam to the inbox"}[st]
 }
 
+// Inquiries is the inbox: GET /inquiries?status=&after=|before= lists a
+// filter a page at a time; POST /inquiries searches it by name or email
+// (q), its pages asked for by POST as well, keeping the words out of URLs.
 func (s *Handlers) Inquiries(w http.ResponseWriter, r *http.Request) {
 	actor := s.Actor(r)
-	d := inquiryInboxData{Status: r.URL.Query().Get("status"), Filters: store.InquiryFilters}
+	d := inquiryInboxData{Status: r.FormValue("status"), Filters: store.InquiryFilters}
+	if r.Method == http.MethodPost {
+		d.Query = strings.TrimSpace(r.PostFormValue("q"))
+	}
 	if d.Status == "" {
 		d.Status = "open"
 	}
@@ -44,18 +96,27 @@ func (s *Handlers) Inquiries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Allowed = true
-	var err error
-	if d.Inquiries, err = s.Store.Inquiries(r.Context(), actor, d.Status); err != nil {
+	status := http.StatusOK
+	if !slices.Contains(store.InquiryFilters, d.Status) {
+		d.Errors, d.Status, status = map[string]string{"status": "Choose one of the inbox's filters."}, "open", http.StatusUnprocessableEntity
+	}
+	if utf8.RuneCountInString(d.Query) > 100 {
+		d.Errors, d.Query, status = map[string]string{"q": "Search with at most 100 characters."}, "", http.StatusUnprocessableEntity
+	}
+	page, err := s.Store.PageInquiries(r.Context(), actor, store.InquiryFilter{Status: d.Status, Query: d.Query},
+		store.PageKey{After: pageKey(r.FormValue("after")), Before: pageKey(r.FormValue("before"))})
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	d.Inquiries, d.Total, d.Next, d.Prev = page.Rows, page.Total, page.Next, page.Prev
 	if d.Spam, err = s.Store.CountPossibleSpam(r.Context(), actor); err != nil {
 		s.Error(w, r, err)
 		return
 	}
 	d.Deleted = r.URL.Query().Get("done") == "deleted"
 	_, d.Zone = s.PracticeZone(r)
-	s.Render(w, r, http.StatusOK, "inquiry_inbox", "New inquiries", d)
+	s.Render(w, r, status, "inquiry_inbox", "New inquiries", d)
 }
 
 // inquiryViewData is one inquiry for staff.

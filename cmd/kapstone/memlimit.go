@@ -1,0 +1,27 @@
+package main
+
+import (
+	"runtime/debug"
+)
+
+// defaultMemoryLimit is the Go runtime's soft memory limit while kapstone
+// serves, unless GOMEMLIMIT sets one (issue 18: peak RSS <= 256 MB with 64
+// clients on the caseload). The rest of the resident set is not the Go
+// heap's: the binary (~25 MB) and each SQLite connection's WebAssembly
+// memory (mapped apart, its page cache PRAGMA cache_size -2000 = 2 MB and
+// SQLite's own allocations; one writer and max(2, CPUs) readers). Near the
+// limit the collector runs more often instead of letting the heap double
+// (GOGC) under a burst of large pages; it is soft, so a heap that truly
+// needs more gets it.
+const defaultMemoryLimit = 160 << 20
+
+// serveMemoryLimit sets defaultMemoryLimit when GOMEMLIMIT is not set and
+// returns the function that puts back the limit there was (the tests run
+// servers in one process).
+func serveMemoryLimit(getenv func(string) string) (restore func()) {
+	if getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	old := debug.SetMemoryLimit(defaultMemoryLimit)
+	return func() { debug.SetMemoryLimit(old) }
+}

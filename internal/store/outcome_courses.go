@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/measure"
+)
+
+// The outcome_courses table (migration 0044) keeps, per course of
+// treatment and instrument, what the outcomes dashboard needs of its
+// completed check-ins (measure.CourseSummary: first, latest and follow-up
+// score, how many), in the transaction of each completion. A course is
+// the patient, the instrument and the number of the check-in's course (1
+// when it has none), as the dashboard has always counted it. The
+// follow-up and the quarter (period) are kept for one follow-up window,
+// named in window_weeks; a row kept for another window than the
+// practice's is computed again (refreshOutcomeCourses) when the window is
+// saved and before every read, so a row is never read stale.
+
+// outcomeCourseColumns are the columns an upsert of one course writes.
+const outcomeCourseColumns = "patient_id, instrument, course, scores, baseline_id, baseline_at, baseline_total, " +
+	"latest_id, latest_at, latest_total, window_weeks, follow_up_id, follow_up_at, follow_up_total, period"
+
+// outcomeCourseKept is one course's row as it is stored.
+type outcomeCourseKept struct {
+	sum                              measure.CourseSummary
+	baselineID, latestID, followUpID string
+	window                           measure.Window
+}
+
+// updateOutcomeCourse keeps the course of a check-in just completed in tx
+// (checkinID, of patientID on instrument in course courseID, total at at)
+// up to date: the score is added to its course's summary (measure's Add),
+// or, when Add cannot place it (a paper score dated before the course's
+// first, or at the same moment as another), the course is summarized
+// again from its check-ins. It is the one call the completion makes.
+// Completions of one patient are serialised by the caller
+// (dialect.lockPatientRisk); on PostgreSQL the row is also locked, so a
+// window refresh and a completion never both write it from what they read.
+func (s *Store) updateOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument, courseID, checkinID string, total int, at time.Time) error {
+	course := 1
+	if courseID != "" {
+		if err := tx.QueryRow(ctx, `SELECT number FROM courses WHERE id = $1`, courseID).Scan(&course); err != nil {
+			return err
+		}
+	}
+	p := measure.Point{At: at.UTC().Truncate(time.Microsecond), Total: total}
+	kept, found, err := readOutcomeCourse(ctx, tx, patientID, instrument, course)
+	if err != nil {
+		return err
+	}
+	if !found {
+		w, err := outcomeWindowIn(ctx, tx)
+		if err != nil {
+			return err
+		}
+		kept = outcomeCourseKept{window: w, baselineID: checkinID, latestID: checkinID}
+		kept.sum, _ = kept.sum.Add(p, w)
+		return upsertOutcomeCourse(ctx, tx, patientID, instrument, course, kept)
+	}
+	next, ok := kept.sum.Add(p, kept.window)
+	if !ok || kept.window == (measure.Window{}) {
+		return summarizeOutcomeCourse(ctx, tx, patientID, instrument, course)
+	}
+	if next.Latest.At.Equal(p.At) {
+		kept.latestID = checkinID
+	}
+	if next.HasFollowUp && next.FollowUp.At.Equal(p.At) {
+		kept.followUpID = checkinID
+	}
+	kept.sum = next
+	return upsertOutcomeCourse(ctx, tx, patientID, instrument, course, kept)
+}
+
+// readOutcomeCourse reads one course's row (locked for the transaction on
+// PostgreSQL); found is false when there is none. Its window is the zero
+// Window when the row's window_weeks is not one.
+func readOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument string, course int) (k outcomeCourseKept, found bool, err error) {
+	var label string
+	var fuID sql.NullString
+	var fuAt nullTime
+	var fuTotal sql.NullInt64
+	q := `SELECT scores, baseline_id, baseline_at, baseline_total, latest_id, latest_at, latest_total, window_weeks, follow_up_id, follow_up_at, follow_up_total
+		FROM outcome_courses WHERE patient_id = $1 AND instrument = $2 AND course = $3` + tx.d.forUpdate()
+	err = tx.QueryRow(ctx, q, patientID, instrument, course).Scan(&k.sum.Scores, &k.baselineID, &k.sum.Baseline.At, &k.sum.Baseline.Total,
+		&k.latestID, &k.sum.Latest.At, &k.sum.Latest.Total, &label, &fuID, &fuAt, &fuTotal)
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, false, nil
+	}
+	if err != nil {
+		return k, false, err
+	}
+	k.sum.Baseline.At, k.sum.Latest.At = k.sum.Baseline.At.UTC(), k.sum.Latest.At.UTC()
+	if fuID.Valid && fuAt.valid {
+		k.followUpID, k.sum.FollowUp, k.sum.HasFollowUp = fuID.String, measure.Point{At: fuAt.t, Total: int(fuTotal.Int64)}, true
+	}
+	k.window, _ = measure.ParseWindow(label)
+	return k, true, nil
+}
+
+// upsertOutcomeCourse writes one course's row.
+func upsertOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument string, course int, k outcomeCourseKept) error {
+	var fuID, fuAt, fuTotal any
+	if k.sum.HasFollowUp {
+		fuID, fuAt, fuTotal = k.followUpID, k.sum.FollowUp.At, k.sum.FollowUp.Total
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO outcome_courses (`+outcomeCourseColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		ON CONFLICT (patient_id, instrument, course) DO UPDATE SET scores = excluded.scores,
+			baseline_id = excluded.baseline_id, baseline_at = excluded.baseline_at, baseline_total = excluded.baseline_total,
+			latest_id = excluded.latest_id, latest_at = excluded.latest_at, latest_total = excluded.latest_total,
+			window_weeks = excluded.window_weeks, follow_up_id = excluded.follow_up_id, follow_up_at = excluded.follow_up_at,
+			follow_up_total = excluded.follow_up_total, period = excluded.period`,
+		patientID, instrument, course, k.sum.Scores, k.baselineID, k.sum.Baseline.At, k.sum.Baseline.Total,
+		k.latestID, k.sum.Latest.At, k.sum.Latest.Total, k.window.String(), fuID, fuAt, fuTotal, k.sum.Period(k.window))
+	return err
+}
+
+// summarizeOutcomeCourse computes one course's row again from its
+// completed check-ins (measure.Summarize), with the practice's window.
+func summarizeOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument string, course int) error {
+	w, err := outcomeWindowIn(ctx, tx)
+	if err != nil {
+		return err
+	}
+	scores, err := queryAll(ctx, tx, func(r scanner) (sc courseScore, err error) {
+		err = r.Scan(&sc.id, &sc.At, &sc.Total)
+		sc.At = sc.At.UTC()
+		return sc, err
+	}, `SELECT c.id, c.completed_at, c.total FROM checkins c LEFT JOIN courses k ON k.id = c.course_id
+		WHERE c.patient_id = $1 AND c.instrument = $2 AND c.status = 'complete' AND coalesce(k.number, 1) = $3
+		ORDER BY c.completed_at, c.id`, patientID, instrument, course)
+	if err != nil {
+		return err
+	}
+	k, ok := summarizeScores(scores, w)
+	if !ok {
+		_, err := tx.Exec(ctx, `DELETE FROM outcome_courses WHERE patient_id = $1 AND instrument = $2 AND course = $3`, patientID, instrument, course)
+		return err
+	}
+	return upsertOutcomeCourse(ctx, tx, patientID, instrument, course, k)
+}
+
+// courseScore is one completed check-in of a course: its id and score.
+type courseScore struct {
+	id string
+	measure.Point
+}
+
+// summarizeScores summarizes a course's scores, in order of time and then
+// id (as they are read), with window w (measure.Summarize), with the ids
+// of its first, latest and follow-up scores. ok is false for no score.
+func summarizeScores(scores []courseScore, w measure.Window) (outcomeCourseKept, bool) {
+	pts := make([]measure.Point, len(scores))
+	for i, sc := range scores {
+		pts[i] = sc.Point
+	}
+	sum, ok := measure.Summarize(pts, w)
+	if !ok {
+		return outcomeCourseKept{}, false
+	}
+	k := outcomeCourseKept{sum: sum, window: w, baselineID: scores[0].id, latestID: scores[len(scores)-1].id}
+	if sum.HasFollowUp {
+		// The follow-up is the last score in order at its time.
+		for i := len(scores) - 1; i > 0; i-- {
+			if scores[i].At.Equal(sum.FollowUp.At) {
+				k.followUpID = scores[i].id
+				break
+			}
+		}
+	}
+	return k, true
+}
+
+// outcomeStale is the condition of a row kept for another window than $1
+// (written as two ranges, so the window_weeks index serves it).
+const outcomeStale = `(window_weeks < $1 OR window_weeks > $1)`
+
+// refreshOutcomeCourses computes the follow-up and quarter of every row
+// kept for another window than w, in SQL, one index probe per row: the
+// latest completed score of the course from w.FromWeeks to w.ToWeeks weeks
+// after its baseline, both ends included (measure.Window.Contains), and
+// the quarter of that score or, without one, of the window's close
+// (measure.CourseSummary.Period). With no such row it is one index probe.
+// On PostgreSQL the rows are locked first, in key order, so a completion
+// that wrote one of them has committed before they are read (and one that
+// has not yet waits, then adds its score to the refreshed row).
+func refreshOutcomeCourses(ctx context.Context, tx *Tx, w measure.Window) error {
+	label := w.String()
+	from, to := w.FromWeeks*7*24, w.ToWeeks*7*24
+	if lock := tx.d.forUpdate(); lock != "" {
+		rows, err := tx.Query(ctx, `SELECT 1 FROM outcome_courses WHERE `+outcomeStale+` ORDER BY patient_id, instrument, course`+lock, label)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	plus := func(hours string) string { return tx.d.plusHours("outcome_courses.baseline_at", hours) }
+	quarter := tx.d.quarter
+	// First the follow-up, marking the rows done so far with "~" (no
+	// window), then their quarter from it, naming the window.
+	if _, err := tx.Exec(ctx, `UPDATE outcome_courses SET
+		(follow_up_id, follow_up_at, follow_up_total) = (SELECT c.id, c.completed_at, c.total FROM checkins c LEFT JOIN courses k ON k.id = c.course_id
+			WHERE c.patient_id = outcome_courses.patient_id AND c.instrument = outcome_courses.instrument
+				AND coalesce(k.number, 1) = outcome_courses.course AND c.status = 'complete'
+				AND c.completed_at >= `+plus("$2")+` AND c.completed_at <= `+plus("$3")+`
+			ORDER BY c.completed_at DESC, c.id DESC LIMIT 1),
+		window_weeks = '~'
+		WHERE `+outcomeStale, label, from, to); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE outcome_courses SET period = `+quarter(`coalesce(follow_up_at, `+plus("$2")+`)`)+`, window_weeks = $1
+		WHERE window_weeks = '~'`, label, to)
+	return err
+}
