@@ -332,7 +332,8 @@ func unwrapOp(err error) error {
 func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store, log *slog.Logger, env *runEnv) error {
 	defer serveMemoryLimit(env.getenv)() // memlimit.go
 	// KAPSTONE_CPUPROFILE names a file for a CPU profile of the whole
-	// serving run, written at shutdown (kapstone loadtest -cpuprofile).
+	// serving run, written at shutdown with the heap's profile beside it
+	// (FILE.heap; kapstone loadtest -cpuprofile).
 	if p := env.getenv("KAPSTONE_CPUPROFILE"); p != "" {
 		f, err := os.Create(p)
 		if err != nil {
@@ -344,7 +345,15 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 			ln.Close()
 			return fmt.Errorf("KAPSTONE_CPUPROFILE: %w", err)
 		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+			// And the heap as it stands at shutdown, beside it.
+			if h, err := os.Create(p + ".heap"); err == nil {
+				pprof.Lookup("heap").WriteTo(h, 0)
+				h.Close()
+			}
+		}()
 	}
 	wcfg := web.DefaultConfig()
 	wcfg.Country = cfg.Country

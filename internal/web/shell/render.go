@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -296,8 +297,18 @@ func (s *App) parsePages() (*pageSet, error) {
 		"notice":    Notice,
 		"errorsFor": ErrorsFor,
 	}
-	// layout.html and the partials (_*.html) go into every page.
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
+	// One template set holds every page. layout.html and the partials
+	// (_*.html) are parsed once; a page's own templates ("content",
+	// "title", "head") are renamed after the page ("content@NAME"), and a
+	// copy of the layout ("layout@NAME") calls them. (A set per page,
+	// cloned from the layout, held every partial once per page: html/
+	// template's Clone copies each tree, ~50 MB of each set's heap and most
+	// of start-up's parsing.)
+	root, err := template.New("_partials").Funcs(funcs).ParseFS(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
+	layoutSrc, err := fs.ReadFile(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err
 	}
@@ -306,26 +317,55 @@ func (s *App) parsePages() (*pageSet, error) {
 		return nil, err
 	}
 	pages := map[string]*template.Template{}
+	definedBy := map[string]string{} // a page's other templates, which are shared: one page each
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
 		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		src, err := fs.ReadFile(templateFS, n)
 		if err != nil {
+			return nil, err
+		}
+		src = pageOwn.ReplaceAll(src, []byte(`$1"$2@`+name+`"`))
+		for _, m := range defineName.FindAllSubmatch(src, -1) {
+			d := string(m[1])
+			if strings.Contains(d, "@") {
+				continue
+			}
+			if other, ok := definedBy[d]; ok && other != name {
+				return nil, fmt.Errorf("template %s: %q is also defined by %s (pages share one set: give it another name)", n, d, other)
+			}
+			definedBy[d] = name
+		}
+		lay := bytes.Replace(pageOwn.ReplaceAll(layoutSrc, []byte(`$1"$2@`+name+`"`)), []byte(`{{define "layout"}}`), []byte(`{{define "layout@`+name+`"}}`), 1)
+		if _, err := root.New("layout.html@" + name).Parse(string(lay)); err != nil {
+			return nil, fmt.Errorf("template layout.html for %s: %w", n, err)
+		}
+		if _, err := root.New(name + ".html").Parse(string(src)); err != nil {
 			return nil, fmt.Errorf("template %s: %w", n, err)
 		}
+		pages[name] = root
+	}
+	for name, t := range pages {
 		// Execute once with empty data so a reference to a missing static file
 		// fails at start-up. (Other errors depend on the data and are caught
 		// by the page tests.)
-		if err := t.ExecuteTemplate(new(bytes.Buffer), "layout", page{Data: probeData(name)}); err != nil && strings.Contains(err.Error(), "no static file") {
-			return nil, fmt.Errorf("template %s: %w", n, err)
+		if err := t.ExecuteTemplate(new(bytes.Buffer), "layout@"+name, page{Data: probeData(name)}); err != nil && strings.Contains(err.Error(), "no static file") {
+			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
-		pages[name] = t
 	}
 	ps.pages, ps.funcs = pages, funcs
 	return ps, nil
 }
+
+// pageOwn finds where a page (or the layout) defines or calls one of the
+// templates each page has its own of; defineName, the name of a template
+// a page defines.
+var (
+	pageOwn    = regexp.MustCompile(`(\{\{-?\s*(?:define|block|template)\s+)"(content|title|head)"`)
+	defineName = regexp.MustCompile(`\{\{-?\s*(?:define|block)\s+"([^"]+)"`)
+)
 
 // probeData is the zero data a page is executed with at start-up.
 func probeData(name string) any {
@@ -358,7 +398,7 @@ func (s *App) Render(w http.ResponseWriter, r *http.Request, status int, name, t
 	}
 	ps.loc = loc
 	var buf bytes.Buffer
-	err = t.ExecuteTemplate(&buf, "layout", p)
+	err = t.ExecuteTemplate(&buf, "layout@"+name, p)
 	s.putPages(ps)
 	if err != nil {
 		if name == "error" { // never recurse
