@@ -39,7 +39,15 @@ import (
 // checkpoint file. It never holds the audit signing key or the data keys:
 // those are kept apart, offline, and restore asks for them.
 
-const backupFormat = "kapstone-backup-v1"
+// backupFormat names the archive's layout: v2 has the signed manifest
+// (manifest.sig); v1 archives, from before it, are refused by name
+// (unsignedFormat).
+const backupFormat = "kapstone-backup-v2"
+
+// unsignedFormat is the format of archives made before manifests were
+// signed: nothing in one can be trusted by a restore that checks the
+// signature, so restore names it and says what to do.
+const unsignedFormat = "kapstone-backup-v1"
 
 const (
 	manifestName    = "manifest.json"

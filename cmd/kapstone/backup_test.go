@@ -387,6 +387,9 @@ func TestBackupRestoreDrill(t *testing.T) {
 	mustFail("forged manifest, the old signature", "manifest does not match its signature", append([]string{"-identity", idFile, forged}, p.args()...)...)
 	forged = rewriteArchive(t, archive, id, same, func(*manifest) {}, nil, true)
 	mustFail("unsigned manifest", "manifest is not signed", append([]string{"-identity", idFile, forged}, p.args()...)...)
+	// An archive from before signed manifests (v1) is refused by name, with what to do.
+	forged = rewriteArchive(t, archive, id, same, func(m *manifest) { m.Format = unsignedFormat }, nil, true)
+	mustFail("unsigned v1 archive", "a "+unsignedFormat+" backup, made by kapstone", append([]string{"-identity", idFile, forged}, p.args()...)...)
 	stranger, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit-key.pem"))
 	if err != nil {
 		t.Fatal(err)

@@ -322,6 +322,13 @@ func verifyManifest(tr *tar.Reader, mb []byte, key *audit.Key, keyPath string) e
 		return restoreFailed("the archive is damaged or incomplete (%v): it was changed or cut short after it was made; use another backup", err)
 	}
 	if err != nil || hdr.Name != manifestSigName || hdr.Size > 4<<10 {
+		var old struct {
+			Format  string `json:"format"`
+			Version string `json:"version"`
+		}
+		if json.Unmarshal(mb, &old) == nil && old.Format == unsignedFormat {
+			return restoreFailed("the archive is a %s backup, made by kapstone %s before backup manifests were signed, so this version cannot trust what it says; restore it with the kapstone release that made it, then make a new backup with this one", unsignedFormat, old.Version)
+		}
 		return restoreFailed("the archive's manifest is not signed by an audit key, so nothing in the archive can be trusted: it was not made by kapstone backup, or was altered after")
 	}
 	sig, err := io.ReadAll(tr)

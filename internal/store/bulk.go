@@ -148,7 +148,7 @@ func (s *Store) SeedBulk(ctx context.Context, actor Actor, n int, next func(i in
 		last := total.Patients+b.counts.Patients == n
 		err := s.write(ctx, func(tx *Tx) error {
 			var err error
-			if restore, err = s.d.bulkBegin(ctx, tx.tx); err != nil {
+			if restore, err = s.d.bulkBegin(tx.ctx(ctx), tx.tx); err != nil {
 				return err
 			}
 			if err := b.flush(ctx, tx); err != nil {
@@ -439,6 +439,9 @@ func (b *bulk) flush(ctx context.Context, tx *Tx) error {
 		ncol := len(t.cols)
 		per := bulkRowsPerStatement(ncol)
 		rows := len(t.args) / ncol
+		// Statements of a grouped write are never interrupted (Tx.ctx):
+		// SQLite would roll back the whole group.
+		ctx := tx.ctx(ctx)
 		var full *sql.Stmt
 		i := 0
 		for ; rows-i >= per; i += per {

@@ -369,6 +369,17 @@ func (d *dialect) lockPatientRisk(ctx context.Context, tx *sql.Tx, patientID str
 	return err
 }
 
+// lockPatientMessages serialises, per patient, the recounts of what their
+// care team has not read (syncUnread) for the rest of the transaction.
+// SQLite has one writer at a time already.
+func (d *dialect) lockPatientMessages(ctx context.Context, tx *sql.Tx, patientID string) error {
+	if d.name != EnginePostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7041992, hashtext($1))`, patientID)
+	return err
+}
+
 // lockInquiryAddr serialises, per client address (its hash), new
 // inquiries for the rest of the transaction, so two at once cannot both be
 // under the limit. SQLite has one writer at a time already; PostgreSQL takes

@@ -73,6 +73,11 @@ func (g *groupWriter) write(ctx context.Context, fn func(*Tx) error) error {
 	case g.reqs <- r:
 	case <-g.stop:
 		return unavailable(errors.New("store: closed"))
+	case <-ctx.Done():
+		// Never handed over: nothing of it ran. (A caller that cannot hand
+		// its write over, e.g. a write asked from inside another, is
+		// answered when its context ends instead of waiting for good.)
+		return unavailable(ctx.Err())
 	}
 	res := <-r.res // answered in every case, after the commit when there is one
 	if res.panicked {

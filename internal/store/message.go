@@ -481,6 +481,17 @@ func syncUnread(ctx context.Context, tx *Tx, patientID, threadID, userID string)
 		where += ` AND user_id = $` + strconv.Itoa(len(args))
 		sel += ` AND c.user_id = $` + strconv.Itoa(len(args))
 	}
+	// One recount of a patient's rows at a time (PostgreSQL; SQLite has
+	// one writer): each recount's statements then see what a concurrent
+	// one (a message sent while a thread is read, a member added while a
+	// message is sent) committed, instead of both counting from before the
+	// other and one failing on a duplicate key or leaving a stale count. An
+	// advisory lock, not the patient's row: the row is already held by the
+	// foreign-key checks of these transactions' inserts, and taking it for
+	// update after that deadlocked two of them.
+	if err := tx.d.lockPatientMessages(tx.ctx(ctx), tx.tx, patientID); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `DELETE FROM message_unread WHERE `+where, args...); err != nil {
 		return err
 	}
@@ -490,7 +501,8 @@ func syncUnread(ctx context.Context, tx *Tx, patientID, threadID, userID string)
 		JOIN messages m ON m.thread_id = t.id AND m.from_patient
 		LEFT JOIN message_reads r ON r.thread_id = t.id AND r.user_id = c.user_id
 		WHERE c.patient_id = $1 AND c.removed_at IS NULL AND m.seq > coalesce(r.read_seq, 0)`+sel+`
-		GROUP BY c.user_id, t.id, t.patient_id`, args...)
+		GROUP BY c.user_id, t.id, t.patient_id
+		ON CONFLICT (user_id, thread_id) DO UPDATE SET n = excluded.n`, args...)
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -516,4 +517,66 @@ func TestStaffUnreadKeptInStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("rita joined again", map[string]int{"thea": 2, "rex": 3, "rita": 3})
+}
+
+// TestStaffUnreadConcurrent: the patient writes while clinicians read the
+// thread and a clinician joins the care team, all at once (on PostgreSQL,
+// concurrent transactions under READ COMMITTED). Every write succeeds (a
+// recount that counted from before another's commit used to fail on a
+// duplicate key) and the kept counts equal counting every message.
+func TestStaffUnreadConcurrent(t *testing.T) {
+	pr := newRxPractice(t)
+	s, ctx := pr.s, context.Background()
+	th, err := s.StartThread(ctx, pr.patient, pr.p.ID, store.MessageInput{Subject: "Sleep", Body: "Sleeping badly."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 12 {
+		wg.Add(3)
+		go func() {
+			defer wg.Done()
+			_, err := s.ReplyMessage(ctx, pr.patient, pr.p.ID, th.ThreadID, store.MessageInput{Body: fmt.Sprintf("Note %d.", i)})
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, _, err := s.Thread(ctx, pr.thea, pr.p.ID, th.ThreadID)
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			if i == 6 {
+				errs <- s.AddTeamMember(ctx, pr.thea, pr.p.ID, pr.rita.UserID)
+				return
+			}
+			_, _, err := s.Thread(ctx, pr.rex, pr.p.ID, th.ThreadID)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a concurrent write failed: %v", err)
+		}
+	}
+	for name, a := range map[string]store.Actor{"thea": pr.thea, "rex": pr.rex, "rita": pr.rita} {
+		n, err := s.StaffUnreadMessages(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		truth, err := store.CountForTest(ctx, s, `SELECT count(*) FROM care_team c
+			JOIN message_threads t ON t.patient_id = c.patient_id
+			JOIN messages m ON m.thread_id = t.id AND m.from_patient
+			LEFT JOIN message_reads r ON r.thread_id = t.id AND r.user_id = $1
+			WHERE c.user_id = $1 AND c.removed_at IS NULL AND m.seq > coalesce(r.read_seq, 0)`, a.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != truth {
+			t.Errorf("%s's unread count = %d, counting every message %d", name, n, truth)
+		}
+	}
 }
