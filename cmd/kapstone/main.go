@@ -22,6 +22,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	ownProcess = true
 	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))

@@ -15,6 +15,13 @@ import (
 // needs more gets it.
 const defaultMemoryLimit = 160 << 20
 
+// ownProcess is set by main: kapstone is the whole process, so settings
+// of the whole process (the soft memory limit) are its to make. Servers run
+// in a test's process (run, in-process) leave them alone: many serve at once
+// there, under the race detector, and a 160 MiB limit shared by all of them
+// kept the collector running.
+var ownProcess bool
+
 // serveMemoryLimit sets defaultMemoryLimit when GOMEMLIMIT is not set and
 // returns the function that puts back the limit there was (the tests run
 // servers in one process).

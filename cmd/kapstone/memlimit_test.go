@@ -28,3 +28,13 @@ func TestServeMemoryLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestInProcessServeLeavesMemoryLimit: a server run in this (test)
+// process, not by main, does not set the process's soft memory limit.
+func TestInProcessServeLeavesMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	start(t, nil, "serve", "-addr", "127.0.0.1:0", "-data-dir", t.TempDir())
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("limit while a server runs in-process = %d, want %d (unchanged)", got, before)
+	}
+}

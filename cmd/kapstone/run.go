@@ -330,7 +330,9 @@ func unwrapOp(err error) error {
 // serveOn serves until ctx is done, then stops taking connections and lets
 // requests in flight finish (up to 25 seconds).
 func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store, log *slog.Logger, env *runEnv) error {
-	defer serveMemoryLimit(env.getenv)() // memlimit.go
+	if ownProcess {
+		defer serveMemoryLimit(env.getenv)() // memlimit.go
+	}
 	// KAPSTONE_CPUPROFILE names a file for a CPU profile of the whole
 	// serving run, written at shutdown with the heap's profile beside it
 	// (FILE.heap; kapstone loadtest -cpuprofile).

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,6 +21,9 @@ func pageView(t *testing.T, f *webtest.Fixture, cookie, path, patientID, action 
 	t.Helper()
 	db := f.RawDB()
 	rows := func() (n int64) {
+		if _, err := f.St.SealAuditWait(context.Background()); err != nil { // PostgreSQL: chain the pending rows first
+			t.Fatal(err)
+		}
 		if err := db.QueryRow(`SELECT count(*) FROM audit_events`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
