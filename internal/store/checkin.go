@@ -178,7 +178,20 @@ func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, err
 		args = append(args, id)
 	}
 	q += ` ORDER BY coalesce(completed_at, started_at), id`
-	return checkinRows(ctx, tx, q, args...)
+	return queryAll(ctx, tx, func(row scanner) (Checkin, error) {
+		var c Checkin
+		var status, answers string
+		var total sql.NullInt64
+		var done nullTime
+		if err := row.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done, &c.CourseID); err != nil {
+			return c, err
+		}
+		c.Complete, c.Total, c.StartedAt = status == "complete", int(total.Int64), c.StartedAt.UTC()
+		if done.valid {
+			c.CompletedAt = done.t
+		}
+		return c, json.Unmarshal([]byte(answers), &c.Answers)
+	}, q, args...)
 }
 
 // SaveCheckin stores answers to instrument for patientID: the in-progress
