@@ -68,6 +68,11 @@ func (g *groupWriter) close() { g.once.Do(func() { close(g.stop) }) }
 
 // write hands fn to the writer and waits for its answer (see GroupCommit).
 func (g *groupWriter) write(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		// Gone already: nothing of it runs. (Checked first because a select
+		// with both cases ready picks one at random.)
+		return unavailable(err)
+	}
 	r := &groupReq{ctx: ctx, fn: fn, res: make(chan groupRes, 1)}
 	select {
 	case g.reqs <- r:

@@ -94,7 +94,7 @@ func TestGroupCommitIsolation(t *testing.T) {
 	}
 	g := holdGroups(s)
 	gone, cancel := context.WithCancel(ctx)
-	cancel()
+	defer cancel()
 	refused := errors.New("refused")
 	ran5 := false
 	cases := []struct {
@@ -122,6 +122,7 @@ func TestGroupCommitIsolation(t *testing.T) {
 	for len(g.reqs) < len(cases) {
 		runtime.Gosched() // every write queued
 	}
+	cancel() // write 5's caller gives up while it waits its turn
 	before := s.groupCommits.Load()
 	g.hold <- struct{}{}
 	wg.Wait()
@@ -137,6 +138,10 @@ func TestGroupCommitIsolation(t *testing.T) {
 	}
 	if ran5 {
 		t.Error("a write whose caller gave up before its turn ran")
+	}
+	ranLate := false
+	if err := s.write(gone, func(*Tx) error { ranLate = true; return nil }); err == nil || ranLate {
+		t.Errorf("a write asked after its caller gave up: err %v, ran %v; want an error and no run", err, ranLate)
 	}
 	if n := s.groupCommits.Load() - before; n != 1 {
 		t.Errorf("%d group commits, want the 6 writes in 1", n)
