@@ -1,4 +1,11 @@
--- kapstone schema 0050: the outcomes export (store.Outcomes) writes its rows
+-- kapstone schema 0050: lists read a page at a time (issue 18).
+--
+-- The accounts page lists the patients' accounts (which grow with the
+-- practice) and the staff's apart, each by name a page at a time by key
+-- (store.Accounts).
+CREATE INDEX users_role_name ON users (role, display_name, id);
+
+-- The outcomes export (store.ExportOutcomes) writes its rows
 -- as it reads them, a page at a time, in order of each patient's
 -- pseudonymous key (a keyed hash of the patient's id under the audit key,
 -- which SQL cannot compute), so the key is kept here, made for the patients
