@@ -79,7 +79,6 @@ var unboundedLists = map[string]string{
 
 	// Grow with the practice's years; not paged yet (listed so that they
 	// are not forgotten).
-	"Posts":          "the blog's posts for its editors, every one, newest first: grows by a few a month",
 	"Appointments":   "a patient's appointments, every one: weekly for years on the portal and the notes' pickers",
 	"JournalEntries": "a patient's own journal, every entry (the portal)",
 	"SharedJournal":  "the journal entries a patient shared (the chart's notes and prescriptions)",

@@ -5,6 +5,10 @@
 -- (store.Accounts).
 CREATE INDEX users_role_name ON users (role, display_name, id);
 
+-- The blog's posts for its editors, the most recently saved first
+-- (store.Posts).
+CREATE INDEX blog_posts_saved ON blog_posts (updated_at, id);
+
 -- The outcomes export (store.ExportOutcomes) writes its rows
 -- as it reads them, a page at a time, in order of each patient's
 -- pseudonymous key (a keyed hash of the patient's id under the audit key,
