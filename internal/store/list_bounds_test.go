@@ -79,7 +79,7 @@ var unboundedLists = map[string]string{
 
 	// Grow with the practice's years; not paged yet (listed so that they
 	// are not forgotten).
-	"Appointments":   "a patient's appointments, every one: weekly for years on the portal and the notes' pickers",
+	"Appointments":   "a patient's appointments, every one, for the portal's appointments page and its calendar file (a note's picker reads RecentAppointments)",
 	"JournalEntries": "a patient's own journal, every entry (the portal)",
 	"SharedJournal":  "the journal entries a patient shared (the chart's notes and prescriptions)",
 	"PatientThreads": "a patient's message threads (the messages pages)",
