@@ -142,11 +142,11 @@ func (s *Store) ExportOutcomes(ctx context.Context, actor Actor, action string, 
 				q += ` AND (` + strings.Join(order, `, `) + `) > (` + strings.Join(ph, `, `) + `)`
 			}
 			q += ` ORDER BY ` + strings.Join(order, `, `) + ` LIMIT ` + strconv.Itoa(outcomeExportPage)
-			page, err := queryAll(ctx, tx, func(sc scanner) (row, error) {
+			page, err := queryAll(ctx, tx, func(r scanner) (row, error) {
 				var x row
 				var fuAt nullTime
 				var fuTotal sql.NullInt64
-				err := sc.Scan(&x.key, &x.pid, &x.r.Therapist, &x.r.Instrument, &x.r.Course, &x.c.Scores, &x.c.Baseline.At, &x.c.Baseline.Total,
+				err := r.Scan(&x.key, &x.pid, &x.r.Therapist, &x.r.Instrument, &x.r.Course, &x.c.Scores, &x.c.Baseline.At, &x.c.Baseline.Total,
 					&x.c.Latest.At, &x.c.Latest.Total, &fuAt, &fuTotal)
 				x.c.Baseline.At, x.c.Latest.At = x.c.Baseline.At.UTC(), x.c.Latest.At.UTC()
 				if fuAt.valid {
