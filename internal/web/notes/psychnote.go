@@ -3,7 +3,6 @@ package notes
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -72,20 +71,10 @@ type psychNoteData struct {
 // psychNoteAppointments are the appointments a note may belong to: the
 // patient's appointments that have begun or begin within a day (a note
 // is written after a session, sometimes prepared just before), newest
-// first, at most 50, and always the one the note belongs to already.
+// first, the 50 newest (read so in SQL, however many years of them there
+// are), and always the one the note belongs to already.
 func (s *Handlers) psychNoteAppointments(r *http.Request, patientID, keep string) ([]store.Appointment, error) {
-	all, err := s.Store.Appointments(r.Context(), s.Actor(r), patientID)
-	if err != nil {
-		return nil, err
-	}
-	soon := s.Now().Add(24 * time.Hour)
-	var out []store.Appointment
-	for _, ap := range slices.Backward(all) {
-		if ap.ID == keep || (ap.StartsAt.Before(soon) && len(out) < 50) {
-			out = append(out, ap)
-		}
-	}
-	return out, nil
+	return s.Store.RecentAppointments(r.Context(), s.Actor(r), patientID, s.Now().Add(24*time.Hour), keep, 50)
 }
 
 // psychNotePage renders the note page with d, filling in the patient and
