@@ -207,7 +207,7 @@ func answered(ctx context.Context, tx *Tx, threads []MessageThread) error {
 func (s *Store) Thread(ctx context.Context, actor Actor, patientID, threadID string) (*MessageThread, []Message, error) {
 	var th *MessageThread
 	var msgs []Message
-	err := s.messageAccess(ctx, actor, patientID, "message.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.messageRead(ctx, actor, patientID, "message.read", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectID = threadID
 		list, err := queryAll(ctx, tx, scanThread, `SELECT t.id, t.patient_id, t.subject, t.created_at, t.last_at, t.last_seq, `+unreadExpr("$3", "$4")+`,
 			EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.risk)
@@ -228,10 +228,15 @@ func (s *Store) Thread(ctx context.Context, actor Actor, patientID, threadID str
 		if msgs, err = threadMessages(ctx, tx, `m.thread_id = $1`, threadID); err != nil {
 			return err
 		}
-		if err := markThreadRead(ctx, tx, threadID, actor.UserID, th.Count, s.now()); err != nil {
-			return err
-		}
-		return syncUnread(ctx, tx, patientID, threadID, actor.UserID)
+		// Marked read in the view's closing write when the page reads in
+		// one (a read transaction cannot hold it), else here.
+		count, now := th.Count, s.now()
+		return tx.afterView(ctx, func(ctx context.Context, tx *Tx) error {
+			if err := markThreadRead(ctx, tx, threadID, actor.UserID, count, now); err != nil {
+				return err
+			}
+			return syncUnread(ctx, tx, patientID, threadID, actor.UserID)
+		})
 	})
 	return th, msgs, err
 }

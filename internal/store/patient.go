@@ -231,6 +231,12 @@ func (s *Store) patientRead(ctx context.Context, actor Actor, patientID string, 
 		}
 		return fn(tx, a)
 	})
+	if v := s.viewOf(ctx); v != nil {
+		var d errDenied
+		if errors.As(err, &d) {
+			v.endRead() // as viewAccess: no second connection while the view holds one
+		}
+	}
 	return s.auditDenied(ctx, actor, patientID, p, action, err)
 }
 

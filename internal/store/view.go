@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -28,6 +29,7 @@ type View struct {
 
 	tx        *sql.Tx
 	shown     []string
+	objects   []string // the records read other than the patient's own, as type/id
 	emergency bool
 	after     []func(context.Context, *Tx) error
 	done      bool
@@ -96,6 +98,12 @@ func (v *View) Finish(ctx context.Context) error {
 		}
 		e := Entry{Action: v.action, PatientID: v.patientID, ObjectType: "patient", ObjectID: v.patientID,
 			Detail: "shown: " + strings.Join(v.shown, ", ")}
+		if len(v.objects) == 1 {
+			// A page about one record (a note, a thread): the row names
+			// it, as the record's own read did, so a search of the audit
+			// log by the record finds the view.
+			e.ObjectType, e.ObjectID, _ = strings.Cut(v.objects[0], "/")
+		}
 		if v.emergency {
 			// Read under an emergency grant: marked even if the grant
 			// ended between the read and this row (appendAudit marks it
@@ -173,13 +181,25 @@ func (v *View) endRead() {
 }
 
 // note adds a section read to the view's list (once for each distinct
-// action and detail).
+// action, record and detail). A section about a record other than the
+// patient's own (a note, a thread) names it by type and id.
 func (v *View) note(e Entry) {
 	// In words (measures read, note list), not the action codes, which
 	// the audit log's pages keep to the action column.
 	name := strings.ReplaceAll(e.Action, ".", " ")
+	var about []string
+	if e.ObjectID != "" && e.ObjectID != v.patientID {
+		obj := e.ObjectType + "/" + e.ObjectID
+		about = append(about, obj)
+		if !slices.Contains(v.objects, obj) {
+			v.objects = append(v.objects, obj)
+		}
+	}
 	if d := strings.TrimSpace(e.Detail); d != "" {
-		name += " (" + d + ")"
+		about = append(about, d)
+	}
+	if len(about) > 0 {
+		name += " (" + strings.Join(about, "; ") + ")"
 	}
 	for _, s := range v.shown {
 		if s == name {
