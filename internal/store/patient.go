@@ -231,12 +231,6 @@ func (s *Store) patientRead(ctx context.Context, actor Actor, patientID string, 
 		}
 		return fn(tx, a)
 	})
-	if v := s.viewOf(ctx); v != nil {
-		var d errDenied
-		if errors.As(err, &d) {
-			v.endRead() // as viewAccess: no second connection while the view holds one
-		}
-	}
 	return s.auditDenied(ctx, actor, patientID, p, action, err)
 }
 
@@ -253,6 +247,7 @@ func (s *Store) AuthorizeRecord(ctx context.Context, actor Actor, patientID stri
 	})
 	var d errDenied
 	if errors.As(err, &d) {
+		s.endViewRead(ctx)
 		e := Entry{Action: "route.denied", Outcome: OutcomeDenied, ObjectType: "patient", ObjectID: patientID, Detail: "perm=" + string(p) + "; " + route}
 		if d.exists {
 			e.PatientID = patientID
@@ -271,6 +266,7 @@ func (s *Store) AuthorizeRecord(ctx context.Context, actor Actor, patientID stri
 func (s *Store) auditDenied(ctx context.Context, actor Actor, patientID string, p auth.Permission, action string, err error) error {
 	var d errDenied
 	if errors.As(err, &d) {
+		s.endViewRead(ctx)
 		outcome := Entry{Action: action, Outcome: OutcomeDenied, ObjectType: "patient", ObjectID: patientID, Detail: "perm=" + string(p)}
 		if d.exists {
 			outcome.PatientID = patientID

@@ -76,9 +76,7 @@ func (s *Store) psychNoteRefusal(ctx context.Context, actor Actor, patientID, no
 	if !errors.Is(err, errPsychNoteHidden) {
 		return err
 	}
-	if v := s.viewOf(ctx); v != nil {
-		v.endRead() // as viewAccess on a refusal: the view holds no connection while this row is written
-	}
+	s.endViewRead(ctx)
 	e := Entry{Action: action, Outcome: OutcomeDenied, PatientID: patientID, ObjectType: "psychnote", ObjectID: noteID, Detail: "perm=" + string(auth.PermPsychNote) + "; not the author's"}
 	if aerr := s.Audit(ctx, actor, e); aerr != nil {
 		return aerr

@@ -171,6 +171,17 @@ func (s *Store) viewAccess(ctx context.Context, actor Actor, patientID string, p
 	return s.auditDenied(ctx, actor, patientID, p, action, s.unavailableIf(err))
 }
 
+// endViewRead ends the read transaction of the view open in ctx, if any,
+// before a refusal is audited in a write transaction of its own: on
+// PostgreSQL reads and writes share one pool, and a view never holds a
+// connection while it waits for a second one (see viewAccess). The page
+// answers the refusal; the view still audits what it read before.
+func (s *Store) endViewRead(ctx context.Context) {
+	if v := s.viewOf(ctx); v != nil {
+		v.endRead()
+	}
+}
+
 // endRead ends the view's read transaction early (a refused section): the
 // view stays open to audit what was read before, but reads no more.
 func (v *View) endRead() {

@@ -123,13 +123,6 @@ func (s *Handlers) psychNotePage(w http.ResponseWriter, r *http.Request, view *s
 // PsychNoteNew is GET /patients/{patient}/psychnotes/new: the form for a
 // new note, belonging to ?appointment= when given.
 func (s *Handlers) PsychNoteNew(w http.ResponseWriter, r *http.Request) {
-	// The policy's check that the viewer may write here (the care team,
-	// not emergency access, not an admin), refused as every other note
-	// page is.
-	if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermPsychNote, r.Pattern); err != nil {
-		s.Error(w, r, err)
-		return
-	}
 	// One read transaction and one audit row for the page (store.View):
 	// the form shows the patient and their appointments.
 	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "appointments.read")
@@ -137,6 +130,13 @@ func (s *Handlers) PsychNoteNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer view.Close()
+	// The policy's check that the viewer may write here (the care team,
+	// not emergency access, not an admin), refused as every other note
+	// page is, first in the view, before anything is read.
+	if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermPsychNote, r.Pattern); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	s.psychNotePage(w, r, view, psychNoteData{Appointment: r.URL.Query().Get("appointment")}, http.StatusOK)
 }
 
