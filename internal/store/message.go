@@ -231,6 +231,9 @@ func (s *Store) Thread(ctx context.Context, actor Actor, patientID, threadID str
 		// Marked read in the view's closing write when the page reads in
 		// one (a read transaction cannot hold it), else here.
 		count, now := th.Count, s.now()
+		if tx.view != nil {
+			tx.view.markedRead += th.Unread
+		}
 		return tx.afterView(ctx, func(ctx context.Context, tx *Tx) error {
 			if err := markThreadRead(ctx, tx, threadID, actor.UserID, count, now); err != nil {
 				return err
@@ -456,7 +459,7 @@ func (s *Store) StaffUnreadMessages(ctx context.Context, actor Actor) (int, erro
 	err := s.read(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, staffUnreadCount, actor.UserID).Scan(&n)
 	})
-	return n, err
+	return s.unreadSeen(ctx, actor, n), err
 }
 
 // staffUnreadCount is StaffUnreadMessages' statement: the sum of the
@@ -561,7 +564,7 @@ func (s *Store) PatientUnreadMessages(ctx context.Context, actor Actor, patientI
 			LEFT JOIN message_reads r ON r.thread_id = t.id AND r.user_id = $2
 			WHERE t.patient_id = $1 AND m.seq > coalesce(r.read_seq, 0)`, patientID, actor.UserID).Scan(&n)
 	})
-	return n, err
+	return s.unreadSeen(ctx, actor, n), err
 }
 
 // OwnUnreadMessages is PatientUnreadMessages for the patient whose account

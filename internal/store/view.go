@@ -30,6 +30,10 @@ type View struct {
 	tx        *sql.Tx
 	shown     []string
 	objects   []string // the records read other than the patient's own, as type/id
+	// markedRead counts the messages the view's closing write marks read
+	// by its reader (a thread opened): the page's own unread counts,
+	// read before that write, leave them out.
+	markedRead int
 	emergency bool
 	after     []func(context.Context, *Tx) error
 	done      bool
@@ -262,4 +266,14 @@ func (s *Store) BeginOwnView(ctx context.Context, actor Actor, action string) (c
 	}
 	v.patientID = p.ID
 	return vctx, v, p, nil
+}
+
+// unreadSeen takes from n, an unread count of actor's read in ctx, the
+// messages that the view open in ctx marks read by actor when it closes:
+// the thread page's navigation counts the thread it shows as read.
+func (s *Store) unreadSeen(ctx context.Context, actor Actor, n int) int {
+	if v := s.viewOf(ctx); v != nil && v.actor.UserID == actor.UserID {
+		return max(0, n-v.markedRead)
+	}
+	return n
 }
