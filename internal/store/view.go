@@ -27,17 +27,17 @@ type View struct {
 	patientID string
 	action    string
 
-	tx        *sql.Tx
-	shown     []string
-	objects   []string // the records read other than the patient's own, as type/id
+	tx      *sql.Tx
+	shown   []string
+	objects []string // the records read other than the patient's own, as type/id
 	// markedRead counts the messages the view's closing write marks read
 	// by its reader (a thread opened): the page's own unread counts,
 	// read before that write, leave them out.
 	markedRead int
-	emergency bool
-	after     []func(context.Context, *Tx) error
-	done      bool
-	readDone  bool // the read transaction has ended (endRead)
+	emergency  bool
+	after      []func(context.Context, *Tx) error
+	done       bool
+	readDone   bool // the read transaction has ended (endRead)
 }
 
 type viewKey struct{}
