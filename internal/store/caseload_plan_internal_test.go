@@ -14,7 +14,9 @@ import (
 // not the practice: a page of a long caseload walks patients_name_order
 // from its key with no sort; the sparklines read the covering index
 // checkins_scores newest first with no sort; the navigation's unread count
-// reads message_unread by clinician, never messages; the open alerts are
+// reads message_unread by clinician, never messages; the rows' badges
+// check each count against the care team (care_team_active), never walk
+// the caseload; the open alerts are
 // read from the open ones (a partial index) and checked against the care
 // team; the caseload's count reads covering indexes; the staff pickers
 // read their role's accounts, not every patient's. A plan is a count,
@@ -60,6 +62,8 @@ func TestCaseloadPlans(t *testing.T) {
 		{name: "long caseload, a page before", want: []string{"SEARCH p USING INDEX patients_name_order (<expr><?)"}, wantNone: []string{"TEMP B-TREE", "SCAN"}},
 		{name: "sparklines", q: caseloadScoresQuery([]string{"$3", "$4", "$5"}), args: []any{"u", "phq9", "a", "b", "c"},
 			want: []string{"SEARCH c USING COVERING INDEX checkins_scores (patient_id=? AND instrument=?)"}, wantNone: []string{"TEMP B-TREE", "SCAN c"}},
+		{name: "badges", q: caseloadCountsQuery(clinic.RoleTherapist, 3), args: []any{"u", "a", "b", "c"},
+			want: []string{"USING INDEX care_team_active (patient_id=? AND user_id=?)"}, wantNone: []string{"care_team_user_active", "AUTOMATIC", "SCAN t"}},
 		{name: "unread count", q: staffUnreadCount, args: []any{"u"},
 			want: []string{"SEARCH u USING"}, wantNone: []string{"messages", "SCAN"}},
 		{name: "open alerts", q: openAlertsQuery, args: []any{"u"},
