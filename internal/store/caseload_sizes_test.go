@@ -157,3 +157,64 @@ func TestCaseloadSizesOracle(t *testing.T) {
 		checkCaseloadSizes(t, s, fmt.Sprintf("step %d (%s)", step, what), clinicians)
 	}
 }
+
+// TestCaseloadSizesConcurrent: stage changes, archiving and care-team
+// changes of the same patients at the same time (on PostgreSQL, in
+// transactions side by side) leave the caseload's count equal to the
+// count of the care teams.
+func TestCaseloadSizesConcurrent(t *testing.T) {
+	ctx := context.Background()
+	s := openThrough(t, "9999")
+	var clinicians []store.Actor
+	for i, role := range []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber, clinic.RoleTherapist} {
+		u := &clinic.User{Email: fmt.Sprintf("k%d@example.org", i), DisplayName: fmt.Sprintf("K%d", i), Role: role}
+		if err := s.CreateUser(ctx, store.System, u, "h"); err != nil {
+			t.Fatal(err)
+		}
+		clinicians = append(clinicians, store.Actor{UserID: u.ID, Role: u.Role})
+	}
+	owner := clinicians[0]
+	var ids []string
+	for i := range 4 {
+		p := &store.Patient{DisplayName: fmt.Sprintf("P%d", i)}
+		if err := s.CreatePatient(ctx, owner, p, ""); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	errs := make(chan error, 4)
+	for w := range 4 {
+		go func() {
+			r := rand.New(rand.NewPCG(uint64(w), 7))
+			for range 25 {
+				id := ids[r.IntN(len(ids))]
+				var err error
+				switch r.IntN(4) {
+				case 0:
+					err = store.ExecForTest(ctx, s, `UPDATE patients SET stage = $1 WHERE id = $2`, string(clinic.Stages[r.IntN(len(clinic.Stages))]), id)
+				case 1:
+					if r.IntN(2) == 0 {
+						err = store.ExecForTest(ctx, s, `UPDATE patients SET archived_at = $1 WHERE id = $2`, s.Now().UTC(), id)
+					} else {
+						err = store.ExecForTest(ctx, s, `UPDATE patients SET archived_at = NULL WHERE id = $1`, id)
+					}
+				case 2:
+					err = s.AddTeamMember(ctx, owner, id, clinicians[1+r.IntN(2)].UserID)
+				case 3:
+					err = s.RemoveTeamMember(ctx, owner, id, clinicians[1+r.IntN(2)].UserID)
+				}
+				if err != nil && clinic.ErrorCode(err) == "" {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkCaseloadSizes(t, s, "after changes side by side", clinicians)
+}
