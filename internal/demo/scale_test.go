@@ -147,6 +147,19 @@ func TestScale(t *testing.T) {
 		if n != sum || n == 0 {
 			t.Errorf("%s's unread count after scale = %d, counting every message %d; want equal, and some", th.DisplayName, n, sum)
 		}
+		// And the caseload's count (caseload_sizes, kept by triggers)
+		// equals the caseload listed whole.
+		page, err := st.PagePatients(ctx, a, store.PatientFilter{}, store.PageKey{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := st.ListPatients(ctx, a, store.PatientFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != len(all) || page.Total == 0 {
+			t.Errorf("%s's caseload count after scale = %d, listing it %d; want equal, and some", th.DisplayName, page.Total, len(all))
+		}
 	}
 	var owner demo.Login
 	for _, l := range logins {

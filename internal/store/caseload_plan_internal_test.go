@@ -14,9 +14,12 @@ import (
 // not the practice: a page of a long caseload walks patients_name_order
 // from its key with no sort; the sparklines read the covering index
 // checkins_scores newest first with no sort; the navigation's unread count
-// reads message_unread by clinician, never messages; the open alerts are
+// reads message_unread by clinician, never messages; the rows' badges
+// check each count against the care team (care_team_active), never walk
+// the caseload; the open alerts are
 // read from the open ones (a partial index) and checked against the care
-// team; the caseload's count reads covering indexes; the staff pickers
+// team; the caseload's count reads caseload_sizes (a row per stage), a
+// search's count covering indexes; the staff pickers
 // read their role's accounts, not every patient's. A plan is a count,
 // not a clock, so it holds on a loaded machine. And each is kept prepared
 // by the statement cache (no SELECT *).
@@ -60,11 +63,15 @@ func TestCaseloadPlans(t *testing.T) {
 		{name: "long caseload, a page before", want: []string{"SEARCH p USING INDEX patients_name_order (<expr><?)"}, wantNone: []string{"TEMP B-TREE", "SCAN"}},
 		{name: "sparklines", q: caseloadScoresQuery([]string{"$3", "$4", "$5"}), args: []any{"u", "phq9", "a", "b", "c"},
 			want: []string{"SEARCH c USING COVERING INDEX checkins_scores (patient_id=? AND instrument=?)"}, wantNone: []string{"TEMP B-TREE", "SCAN c"}},
+		{name: "badges", q: caseloadCountsQuery(clinic.RoleTherapist, 3), args: []any{"u", "a", "b", "c"},
+			want: []string{"USING INDEX care_team_active (patient_id=? AND user_id=?)"}, wantNone: []string{"care_team_user_active", "AUTOMATIC", "SCAN t"}},
 		{name: "unread count", q: staffUnreadCount, args: []any{"u"},
 			want: []string{"SEARCH u USING"}, wantNone: []string{"messages", "SCAN"}},
 		{name: "open alerts", q: openAlertsQuery, args: []any{"u"},
 			want: []string{"SCAN a USING INDEX safety_alerts_open_time\n", "SEARCH t USING INDEX care_team_active (patient_id=? AND user_id=?)"}, wantNone: []string{"SCAN t", "SCAN p", "SCAN a\n"}},
 		{name: "caseload count", want: []string{"SEARCH t USING INDEX care_team_user_active (user_id=?)", "SEARCH p USING COVERING INDEX patients_live"}, wantNone: []string{"SCAN"}},
+		{name: "caseload size", want: []string{"SEARCH caseload_sizes USING"}, wantNone: []string{"SCAN", "care_team", "patients"}},
+		{name: "caseload size of a stage", want: []string{"SEARCH caseload_sizes USING INDEX sqlite_autoindex_caseload_sizes_1 (user_id=? AND stage=?)"}, wantNone: []string{"SCAN", "care_team", "patients"}},
 		{name: "staff picker", q: `SELECT ` + userColumns + ` FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY lower(display_name), id`, args: []any{"therapist"},
 			want: []string{"SEARCH users USING INDEX users_role"}, wantNone: []string{"SCAN"}},
 	} {
@@ -77,6 +84,15 @@ func TestCaseloadPlans(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.q, c.args = `SELECT count(*)`+scope, args
+		case "caseload size", "caseload size of a stage":
+			f := PatientFilter{}
+			if c.name == "caseload size of a stage" {
+				f.Stage = clinic.StageDosing
+			}
+			var ok bool
+			if c.q, c.args, ok = caseloadSizeQuery(therapist, f); !ok {
+				t.Fatalf("%s: no caseload_sizes query for a therapist's caseload", c.name)
+			}
 		case "long caseload, a page before":
 			c.q, c.args = patientPageQuery(therapist, PatientFilter{}, true, "m", "k", true, CaseloadPageSize)
 		}

@@ -501,7 +501,11 @@ func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, 
 	}
 	out := &PatientPage{}
 	err = s.read(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*)`+scope, args...).Scan(&out.Total); err != nil {
+		cq, ca := `SELECT count(*)`+scope, args
+		if q, a, ok := caseloadSizeQuery(actor, f); ok {
+			cq, ca = q, a
+		}
+		if err := tx.QueryRow(ctx, cq, ca...).Scan(&out.Total); err != nil {
 			return err
 		}
 		key, backward := k.After, false
@@ -570,6 +574,22 @@ func (s *Store) PagePatients(ctx context.Context, actor Actor, f PatientFilter, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// caseloadSizeQuery is the statement counting a clinician's caseload
+// (every stage, or f.Stage) from caseload_sizes, kept by triggers
+// (migration 0048), so the count reads a row per stage rather than a row
+// per patient; ok false for a name search or anyone but a clinician,
+// counted from the rows.
+func caseloadSizeQuery(actor Actor, f PatientFilter) (q string, args []any, ok bool) {
+	if !actor.may(auth.PermCaseload) || strings.TrimSpace(f.Query) != "" {
+		return "", nil, false
+	}
+	q, args = `SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM caseload_sizes WHERE user_id = $1`, []any{actor.UserID}
+	if f.Stage != "" {
+		q, args = q+` AND stage = $2`, append(args, string(f.Stage))
+	}
+	return q, args, true
 }
 
 // patientPageQuery is the statement reading one page of PagePatients

@@ -543,9 +543,12 @@ func caseloadCountsQuery(role clinic.Role, n int) string {
 	if len(parts) == 0 {
 		return ""
 	}
+	// The care team is checked row by row (care_team_active), not joined:
+	// a join let SQLite walk the reader's whole caseload
+	// (care_team_user_active) and index the counts to match, a cost that
+	// grew with the caseload, not the page.
 	return `SELECT c.kind, c.patient_id, c.n FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) c
-		JOIN care_team t ON t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL
-		WHERE c.n > 0`
+		WHERE c.n > 0 AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = c.patient_id AND t.user_id = $1 AND t.removed_at IS NULL)`
 }
 
 // CaseloadCount is one badge on a caseload row: N new things of a kind.

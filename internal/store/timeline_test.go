@@ -245,7 +245,10 @@ func TestDiscussedMarks(t *testing.T) {
 	if c, err := s.CaseloadCounts(ctx, pr.thea, long); err != nil || len(c[pr.p.ID]) != 2 {
 		t.Errorf("CaseloadCounts over %d patients = %+v, %v", len(long), c, err)
 	}
-	// Not on Quin's team: no counts for Quin even when asked; admins none.
+	// Not on Pat's team (Theo): no counts for Pat even when asked; admins none.
+	if c, err := s.CaseloadCounts(ctx, pr.theo, []string{pr.p.ID}); err != nil || len(c) != 0 {
+		t.Errorf("CaseloadCounts of Pat as Theo (not on her team) = %+v, %v; want none", c, err)
+	}
 	if c, err := s.CaseloadCounts(ctx, pr.admin, []string{pr.p.ID}); err != nil || len(c) != 0 {
 		t.Errorf("CaseloadCounts as admin = %+v, %v", c, err)
 	}
