@@ -363,7 +363,7 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 				c.Total, c.Band, c.Risk, now, c.CourseID, id); err != nil {
 				return err
 			}
-			if err := s.updateOutcomeCourse(ctx, tx, patientID, instrument, c.CourseID, id, c.Total, now); err != nil {
+			if err := s.keepOutcomeCourse(ctx, tx, patientID, instrument, c.CourseID, id, c.Total, now); err != nil {
 				return err
 			}
 		}

@@ -203,9 +203,11 @@ const outcomeTherapist = `coalesce((SELECT u.display_name FROM users u WHERE u.i
 // patients; a clinician's care teams) and their arguments, then audits it
 // with action in a write transaction that commits before the answer is
 // shown (as a View's read is audited: the aggregate is not read while
-// holding the writer). Rows of the outcome summary kept for another window
-// than the practice's are computed again first (refreshOutcomeCourses),
-// in a write transaction of their own, only when there are any.
+// holding the writer). Courses a completion noted stale are summarized
+// again from their check-ins (refreshStaleOutcomes), and rows of the
+// outcome summary kept for another window than the practice's are
+// computed again (refreshOutcomeCourses), first, in a write transaction of
+// their own, only when there are any.
 func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, instruments []string,
 	read func(tx *Tx, from, where string, args []any, w measure.Window) error) error {
 	var args []any
@@ -239,7 +241,8 @@ func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, ins
 				return err
 			}
 			var one int
-			switch err := tx.QueryRow(ctx, `SELECT 1 FROM outcome_courses WHERE `+outcomeStale+` LIMIT 1`, w.String()).Scan(&one); {
+			switch err := tx.QueryRow(ctx, `SELECT 1 FROM outcome_courses WHERE `+outcomeStale+`
+				UNION ALL SELECT 1 FROM outcome_stale LIMIT 1`, w.String()).Scan(&one); {
 			case err == nil && attempt < 3:
 				stale = true
 				return nil
@@ -257,6 +260,9 @@ func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, ins
 		err = s.write(ctx, func(tx *Tx) error {
 			w, err := outcomeWindowIn(ctx, tx)
 			if err != nil {
+				return err
+			}
+			if err := refreshStaleOutcomes(ctx, tx); err != nil {
 				return err
 			}
 			return refreshOutcomeCourses(ctx, tx, w)
