@@ -40,15 +40,24 @@ func coursesIn(ctx context.Context, tx *Tx, patientID string) ([]clinic.Course, 
 // courseAt returns the id of the course of patientID that a score
 // completed at t belongs to (clinic.CourseAt), inside tx.
 func courseAt(ctx context.Context, tx *Tx, patientID string, t time.Time) (string, error) {
+	id, _, err := courseNumberAt(ctx, tx, patientID, t)
+	return id, err
+}
+
+// courseNumberAt is courseAt with the course's number (0 with no id).
+func courseNumberAt(ctx context.Context, tx *Tx, patientID string, t time.Time) (string, int, error) {
 	list, err := coursesIn(ctx, tx, patientID)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	c, ok := clinic.CourseAt(list, t)
 	if !ok {
-		return "", clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+		return "", 0, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
-	return c.ID, nil
+	if c.ID == "" {
+		return "", 0, nil
+	}
+	return c.ID, c.Number, nil
 }
 
 // courseStage keeps patientID's courses in step with a stage change at

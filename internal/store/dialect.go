@@ -121,7 +121,12 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	// The writer keeps its statement journals in memory: a group of writes
 	// (GroupCommit) gives each a savepoint, whose journal would otherwise
 	// go to a new temporary file once past 64 KiB, in every group.
-	w, err = openSQLite(u + "?" + pragmas + "&_pragma=temp_store(memory)&_txlock=immediate")
+	// Its page cache (writerCacheKiB) holds the pages every completion
+	// writes (the index pages of the patients writing, the tails of the
+	// append-mostly tables) and the interior pages above them, which grow
+	// with the practice: past SQLite's default 2 MB a large practice's
+	// writes read pages again from the OS in every transaction (issue 18).
+	w, err = openSQLite(u + "?" + pragmas + fmt.Sprintf("&_pragma=cache_size(-%d)", writerCacheKiB) + "&_pragma=temp_store(memory)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -148,6 +153,9 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	r.SetMaxIdleConns(n)
 	return &dialect{name: EngineSQLite, timeLayouts: sqliteTimeLayouts, rebind: map[string]string{}}, w, r, nil
 }
+
+// writerCacheKiB is the SQLite writer connection's page cache, in KiB.
+const writerCacheKiB = 16 << 10
 
 // readerCacheKiB is each SQLite reader connection's page cache, in KiB.
 const readerCacheKiB = 8 << 10
@@ -467,7 +475,7 @@ func (d *dialect) bulkBegin(ctx context.Context, tx *sql.Tx) (restore string, er
 		return "", err
 	}
 	_, err = tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, bulkCacheKiB))
-	return `PRAGMA cache_size = -2000`, err
+	return fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB), err
 }
 
 // bulkTime is t (in UTC, at microsecond precision) as a bulk insert binds

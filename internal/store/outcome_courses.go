@@ -51,11 +51,11 @@ var errOutcomeBusy = errors.New("outcome summary held by a refresh")
 // (refreshStaleOutcomes), and a warning without PHI is logged. Only when
 // the note cannot be written either (the transaction itself is lost) is
 // the error returned.
-func (s *Store) keepOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument, courseID, checkinID string, total int, at time.Time) error {
+func (s *Store) keepOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument, courseID string, courseNum int, checkinID string, total int, at time.Time) error {
 	if _, err := tx.Exec(ctx, `SAVEPOINT `+outcomeSavepoint); err != nil {
 		return err
 	}
-	err := s.updateOutcomeCourse(ctx, tx, patientID, instrument, courseID, checkinID, total, at)
+	err := s.updateOutcomeCourse(ctx, tx, patientID, instrument, courseID, courseNum, checkinID, total, at)
 	if err == nil {
 		_, err = tx.Exec(ctx, `RELEASE `+outcomeSavepoint)
 		return err
@@ -80,7 +80,8 @@ func (s *Store) keepOutcomeCourse(ctx context.Context, tx *Tx, patientID, instru
 }
 
 // updateOutcomeCourse keeps the course of a check-in just completed in tx
-// (checkinID, of patientID on instrument in course courseID, total at at)
+// (checkinID, of patientID on instrument in course courseID, numbered
+// courseNum when the caller knows it or else 0, total at at)
 // up to date: the score is added to its course's summary (measure's Add),
 // or, when Add cannot place it (a paper score dated before the course's
 // first, or at the same moment as another), the course is summarized
@@ -90,7 +91,7 @@ func (s *Store) keepOutcomeCourse(ctx context.Context, tx *Tx, patientID, instru
 // instrument's advisory key and the row are also taken, without waiting
 // (errOutcomeBusy), so a refresh and a completion never both write it from
 // what they read, and a completion never waits for a refresh.
-func (s *Store) updateOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument, courseID, checkinID string, total int, at time.Time) error {
+func (s *Store) updateOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument, courseID string, courseNum int, checkinID string, total int, at time.Time) error {
 	if s.outcomeFault != nil {
 		if err := s.outcomeFault(patientID); err != nil {
 			return err
@@ -109,7 +110,10 @@ func (s *Store) updateOutcomeCourse(ctx context.Context, tx *Tx, patientID, inst
 		}
 	}
 	course := 1
-	if courseID != "" {
+	switch {
+	case courseID != "" && courseNum > 0:
+		course = courseNum // known to the caller
+	case courseID != "":
 		if err := tx.QueryRow(ctx, `SELECT number FROM courses WHERE id = $1`, courseID).Scan(&course); err != nil {
 			return err
 		}
