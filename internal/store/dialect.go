@@ -121,12 +121,7 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	// The writer keeps its statement journals in memory: a group of writes
 	// (GroupCommit) gives each a savepoint, whose journal would otherwise
 	// go to a new temporary file once past 64 KiB, in every group.
-	// Its page cache (writerCacheKiB) holds the pages every completion
-	// writes (the index pages of the patients writing, the tails of the
-	// append-mostly tables) and the interior pages above them, which grow
-	// with the practice: past SQLite's default 2 MB a large practice's
-	// writes read pages again from the OS in every transaction (issue 18).
-	w, err = openSQLite(u + "?" + pragmas + fmt.Sprintf("&_pragma=cache_size(-%d)", writerCacheKiB) + "&_pragma=temp_store(memory)&_txlock=immediate")
+	w, err = openSQLite(u + "?" + pragmas + "&_pragma=temp_store(memory)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -153,9 +148,6 @@ func openEngine(ctx context.Context, dsn string) (d *dialect, w, r *sql.DB, err 
 	r.SetMaxIdleConns(n)
 	return &dialect{name: EngineSQLite, timeLayouts: sqliteTimeLayouts, rebind: map[string]string{}}, w, r, nil
 }
-
-// writerCacheKiB is the SQLite writer connection's page cache, in KiB.
-const writerCacheKiB = 16 << 10
 
 // readerCacheKiB is each SQLite reader connection's page cache, in KiB.
 const readerCacheKiB = 8 << 10
@@ -475,7 +467,7 @@ func (d *dialect) bulkBegin(ctx context.Context, tx *sql.Tx) (restore string, er
 		return "", err
 	}
 	_, err = tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, bulkCacheKiB))
-	return fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB), err
+	return `PRAGMA cache_size = -2000`, err
 }
 
 // bulkTime is t (in UTC, at microsecond precision) as a bulk insert binds
@@ -488,9 +480,6 @@ func (d *dialect) bulkTime(t time.Time) any {
 	return t
 }
 
-// forUpdate is appended to a SELECT of rows the transaction will write
-// from what it read: on PostgreSQL it locks them until the end of the
-// transaction; SQLite has one writer at a time already ("").
 // forUpdateNoWait is forUpdate that fails at once (lockNotAvailable)
 // instead of waiting for another transaction's lock.
 func (d *dialect) forUpdateNoWait() string {
@@ -507,6 +496,9 @@ func (d *dialect) lockNotAvailable(err error) bool {
 	return d.name == EnginePostgres && errors.As(err, &pe) && pe.Code == "55P03"
 }
 
+// forUpdate is appended to a SELECT of rows the transaction will write
+// from what it read: on PostgreSQL it locks them until the end of the
+// transaction; SQLite has one writer at a time already ("").
 func (d *dialect) forUpdate() string {
 	if d.name == EnginePostgres {
 		return " FOR UPDATE"
