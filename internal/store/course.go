@@ -37,14 +37,9 @@ func coursesIn(ctx context.Context, tx *Tx, patientID string) ([]clinic.Course, 
 	return listCourses(ctx, tx, patientID)
 }
 
-// courseAt returns the id of the course of patientID that a score
-// completed at t belongs to (clinic.CourseAt), inside tx.
-func courseAt(ctx context.Context, tx *Tx, patientID string, t time.Time) (string, error) {
-	id, _, err := courseNumberAt(ctx, tx, patientID, t)
-	return id, err
-}
-
-// courseNumberAt is courseAt with the course's number (0 with no id).
+// courseNumberAt returns the id and number of the course of patientID
+// that a score completed at t belongs to (clinic.CourseAt), inside tx (""
+// and 0 for none).
 func courseNumberAt(ctx context.Context, tx *Tx, patientID string, t time.Time) (string, int, error) {
 	list, err := coursesIn(ctx, tx, patientID)
 	if err != nil {
