@@ -321,15 +321,33 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 		}
 		now := s.now()
 		changed := id == "" || !maps.Equal(stored, merged)
-		course, courseOf := "", time.Time{} // the course in effect at courseOf, once looked up
+		done := now // when it is completed, if it is
+		if !at.IsZero() {
+			done = at.UTC().Truncate(time.Microsecond)
+		}
+		course, courseNum, courseOf := "", 0, time.Time{} // the course (and its number) in effect at courseOf, once looked up
+		inserted := false                                 // written complete at once
 		if id == "" {
 			id = NewID()
 			c.StartedAt = now
-			if course, err = courseAt(ctx, tx, patientID, now); err != nil {
+			courseOf = now
+			if closing {
+				courseOf = done
+			}
+			if course, courseNum, err = courseNumberAt(ctx, tx, patientID, courseOf); err != nil {
 				return err
 			}
-			courseOf = now
-			if _, err := tx.Exec(ctx, `INSERT INTO checkins (id, patient_id, instrument, status, answers, author_id, started_at, course_id) VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7)`,
+			if closing {
+				// Answered whole in one post: stored complete in one
+				// statement (one write of each of its index entries, not
+				// an in-progress row and then its completion).
+				if _, err := tx.Exec(ctx, `INSERT INTO checkins (id, patient_id, instrument, status, answers, author_id, started_at, course_id, total, band, risk, completed_at)
+					VALUES ($1, $2, $3, 'complete', $4, $5, $6, $7, $8, $9, $10, $11)`,
+					id, patientID, instrument, string(body), actor.UserID, now, course, c.Total, c.Band, c.Risk, done); err != nil {
+					return err
+				}
+				inserted = true
+			} else if _, err := tx.Exec(ctx, `INSERT INTO checkins (id, patient_id, instrument, status, answers, author_id, started_at, course_id) VALUES ($1, $2, $3, 'in_progress', $4, $5, $6, $7)`,
 				id, patientID, instrument, string(body), actor.UserID, now, course); err != nil {
 				return err
 			}
@@ -348,22 +366,23 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 		c.ID, c.Version, c.StartedAt = id, version, c.StartedAt.UTC()
 		if closing {
 			if !at.IsZero() {
-				now = at.UTC().Truncate(time.Microsecond)
 				e.Detail = instrument + ":paper"
 			}
-			c.CompletedAt = now
+			c.CompletedAt = done
 			// The score belongs to the course in effect when it was completed
 			// (looked up once when it was started at that same time).
-			if c.CourseID = course; courseOf.IsZero() || !courseOf.Equal(now) {
-				if c.CourseID, err = courseAt(ctx, tx, patientID, now); err != nil {
+			if c.CourseID = course; courseOf.IsZero() || !courseOf.Equal(done) {
+				if c.CourseID, courseNum, err = courseNumberAt(ctx, tx, patientID, done); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.Exec(ctx, `UPDATE checkins SET status = 'complete', total = $1, band = $2, risk = $3, completed_at = $4, course_id = $5 WHERE id = $6 AND status = 'in_progress'`,
-				c.Total, c.Band, c.Risk, now, c.CourseID, id); err != nil {
-				return err
+			if !inserted {
+				if _, err := tx.Exec(ctx, `UPDATE checkins SET status = 'complete', total = $1, band = $2, risk = $3, completed_at = $4, course_id = $5 WHERE id = $6 AND status = 'in_progress'`,
+					c.Total, c.Band, c.Risk, done, c.CourseID, id); err != nil {
+					return err
+				}
 			}
-			if err := s.updateOutcomeCourse(ctx, tx, patientID, instrument, c.CourseID, id, c.Total, now); err != nil {
+			if err := s.keepOutcomeCourse(ctx, tx, patientID, instrument, c.CourseID, courseNum, id, c.Total, done); err != nil {
 				return err
 			}
 		}

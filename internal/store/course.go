@@ -37,18 +37,22 @@ func coursesIn(ctx context.Context, tx *Tx, patientID string) ([]clinic.Course, 
 	return listCourses(ctx, tx, patientID)
 }
 
-// courseAt returns the id of the course of patientID that a score
-// completed at t belongs to (clinic.CourseAt), inside tx.
-func courseAt(ctx context.Context, tx *Tx, patientID string, t time.Time) (string, error) {
+// courseNumberAt returns the id and number of the course of patientID
+// that a score completed at t belongs to (clinic.CourseAt), inside tx (""
+// and 0 for none).
+func courseNumberAt(ctx context.Context, tx *Tx, patientID string, t time.Time) (string, int, error) {
 	list, err := coursesIn(ctx, tx, patientID)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	c, ok := clinic.CourseAt(list, t)
 	if !ok {
-		return "", clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
+		return "", 0, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 	}
-	return c.ID, nil
+	if c.ID == "" {
+		return "", 0, nil
+	}
+	return c.ID, c.Number, nil
 }
 
 // courseStage keeps patientID's courses in step with a stage change at

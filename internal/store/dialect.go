@@ -480,6 +480,22 @@ func (d *dialect) bulkTime(t time.Time) any {
 	return t
 }
 
+// forUpdateNoWait is forUpdate that fails at once (lockNotAvailable)
+// instead of waiting for another transaction's lock.
+func (d *dialect) forUpdateNoWait() string {
+	if d.name == EnginePostgres {
+		return " FOR UPDATE NOWAIT"
+	}
+	return ""
+}
+
+// lockNotAvailable reports whether err is PostgreSQL's refusal of a
+// NOWAIT lock (55P03).
+func (d *dialect) lockNotAvailable(err error) bool {
+	var pe *pgconn.PgError
+	return d.name == EnginePostgres && errors.As(err, &pe) && pe.Code == "55P03"
+}
+
 // forUpdate is appended to a SELECT of rows the transaction will write
 // from what it read: on PostgreSQL it locks them until the end of the
 // transaction; SQLite has one writer at a time already ("").

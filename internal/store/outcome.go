@@ -357,9 +357,11 @@ func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, ins
 }
 
 // outcomeTx runs read in one read transaction with the practice's window.
-// Rows of the outcome summary kept for another window than the practice's
-// are computed again first (refreshOutcomeCourses), in a write transaction
-// of their own, only when there are any.
+// Courses a completion noted stale are summarized again from their
+// check-ins (refreshStaleOutcomes), and rows of the outcome summary kept
+// for another window than the practice's are computed again
+// (refreshOutcomeCourses), first, in a write transaction of their own,
+// only when there are any.
 func (s *Store) outcomeTx(ctx context.Context, read func(tx *Tx, w measure.Window) error) error {
 	for attempt := 0; ; attempt++ {
 		stale := false
@@ -369,7 +371,8 @@ func (s *Store) outcomeTx(ctx context.Context, read func(tx *Tx, w measure.Windo
 				return err
 			}
 			var one int
-			switch err := tx.QueryRow(ctx, `SELECT 1 FROM outcome_courses WHERE `+outcomeStale+` LIMIT 1`, w.String()).Scan(&one); {
+			switch err := tx.QueryRow(ctx, `SELECT 1 FROM outcome_courses WHERE `+outcomeStale+`
+				UNION ALL SELECT 1 FROM outcome_stale LIMIT 1`, w.String()).Scan(&one); {
 			case err == nil && attempt < 3:
 				stale = true
 				return nil
@@ -384,6 +387,9 @@ func (s *Store) outcomeTx(ctx context.Context, read func(tx *Tx, w measure.Windo
 		err = s.write(ctx, func(tx *Tx) error {
 			w, err := outcomeWindowIn(ctx, tx)
 			if err != nil {
+				return err
+			}
+			if err := refreshStaleOutcomes(ctx, tx); err != nil {
 				return err
 			}
 			return refreshOutcomeCourses(ctx, tx, w)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/measure"
@@ -31,18 +33,87 @@ type outcomeCourseKept struct {
 	window                           measure.Window
 }
 
+// outcomeSavepoint names the savepoint of a completion's summary update.
+const outcomeSavepoint = "kapstone_outcome"
+
+// errOutcomeBusy is a summary update that would have waited on a
+// dashboard refresh holding its course (PostgreSQL).
+var errOutcomeBusy = errors.New("outcome summary held by a refresh")
+
+// keepOutcomeCourse is the completion's one call about the outcome
+// summary (updateOutcomeCourse), made so that the summary, derived data,
+// can neither fail nor delay the completion: the update runs in a
+// savepoint of tx and, on PostgreSQL, takes its course without waiting
+// (errOutcomeBusy when a refresh holds it). When it fails only the
+// savepoint is rolled back, the patient's instrument is noted stale
+// (outcome_stale, append-only: the note waits on no one) for the dashboard
+// to summarize again from the check-ins before it reads
+// (refreshStaleOutcomes), and a warning without PHI is logged. Only when
+// the note cannot be written either (the transaction itself is lost) is
+// the error returned.
+func (s *Store) keepOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument, courseID string, courseNum int, checkinID string, total int, at time.Time) error {
+	if _, err := tx.Exec(ctx, `SAVEPOINT `+outcomeSavepoint); err != nil {
+		return err
+	}
+	err := s.updateOutcomeCourse(ctx, tx, patientID, instrument, courseID, courseNum, checkinID, total, at)
+	if err == nil {
+		_, err = tx.Exec(ctx, `RELEASE `+outcomeSavepoint)
+		return err
+	}
+	if _, rerr := tx.Exec(ctx, `ROLLBACK TO `+outcomeSavepoint); rerr != nil {
+		return fmt.Errorf("outcome summary: %w (then: %v)", err, rerr)
+	}
+	if _, rerr := tx.Exec(ctx, `RELEASE `+outcomeSavepoint); rerr != nil {
+		return fmt.Errorf("outcome summary: %w (then: %v)", err, rerr)
+	}
+	if _, rerr := tx.Exec(ctx, `INSERT INTO outcome_stale (id, patient_id, instrument) VALUES ($1, $2, $3)`, NewID(), patientID, instrument); rerr != nil {
+		return fmt.Errorf("outcome summary: %w (then: %v)", err, rerr)
+	}
+	reason := "failed"
+	if errors.Is(err, errOutcomeBusy) {
+		reason = "busy"
+	}
+	// No patient, instrument or check-in: only that it happened and why.
+	slog.Default().WarnContext(ctx, "outcome summary not kept with a completion; it is summarized again from the check-ins before the dashboard reads",
+		"reason", reason, "err", err.Error())
+	return nil
+}
+
 // updateOutcomeCourse keeps the course of a check-in just completed in tx
-// (checkinID, of patientID on instrument in course courseID, total at at)
+// (checkinID, of patientID on instrument in course courseID, numbered
+// courseNum when the caller knows it or else 0, total at at)
 // up to date: the score is added to its course's summary (measure's Add),
 // or, when Add cannot place it (a paper score dated before the course's
 // first, or at the same moment as another), the course is summarized
-// again from its check-ins. It is the one call the completion makes.
-// Completions of one patient are serialised by the caller
-// (dialect.lockPatientRisk); on PostgreSQL the row is also locked, so a
-// window refresh and a completion never both write it from what they read.
-func (s *Store) updateOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument, courseID, checkinID string, total int, at time.Time) error {
+// again from its check-ins. The completion calls it through
+// keepOutcomeCourse. Completions of one patient are serialised by the
+// caller (dialect.lockPatientRisk); on PostgreSQL the patient's
+// instrument's advisory key and the row are also taken, without waiting
+// (errOutcomeBusy), so a refresh and a completion never both write it from
+// what they read, and a completion never waits for a refresh.
+func (s *Store) updateOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument, courseID string, courseNum int, checkinID string, total int, at time.Time) error {
+	if s.outcomeFault != nil {
+		if err := s.outcomeFault(patientID); err != nil {
+			return err
+		}
+	}
+	if tx.d.name == EnginePostgres {
+		// A refresh summarizing this patient's instrument again holds its
+		// key (refreshStaleOutcomes) and may be inserting its rows: never
+		// wait for it.
+		var got bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(`+outcomeLockClass+`, hashtext($1::text || '/' || $2::text))`, patientID, instrument).Scan(&got); err != nil {
+			return err
+		}
+		if !got {
+			return errOutcomeBusy
+		}
+	}
 	course := 1
-	if courseID != "" {
+	switch {
+	case courseID != "" && courseNum > 0:
+		course = courseNum // known to the caller
+	case courseID != "":
 		if err := tx.QueryRow(ctx, `SELECT number FROM courses WHERE id = $1`, courseID).Scan(&course); err != nil {
 			return err
 		}
@@ -50,6 +121,9 @@ func (s *Store) updateOutcomeCourse(ctx context.Context, tx *Tx, patientID, inst
 	p := measure.Point{At: at.UTC().Truncate(time.Microsecond), Total: total}
 	kept, found, err := readOutcomeCourse(ctx, tx, patientID, instrument, course)
 	if err != nil {
+		if tx.d.lockNotAvailable(err) {
+			return fmt.Errorf("%w: %v", errOutcomeBusy, err)
+		}
 		return err
 	}
 	if !found {
@@ -76,7 +150,8 @@ func (s *Store) updateOutcomeCourse(ctx context.Context, tx *Tx, patientID, inst
 }
 
 // readOutcomeCourse reads one course's row (locked for the transaction on
-// PostgreSQL); found is false when there is none. Its window is the zero
+// PostgreSQL, without waiting: a lock-not-available error when a refresh
+// holds it); found is false when there is none. Its window is the zero
 // Window when the row's window_weeks is not one.
 func readOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument string, course int) (k outcomeCourseKept, found bool, err error) {
 	var label string
@@ -84,7 +159,7 @@ func readOutcomeCourse(ctx context.Context, tx *Tx, patientID, instrument string
 	var fuAt nullTime
 	var fuTotal sql.NullInt64
 	q := `SELECT scores, baseline_id, baseline_at, baseline_total, latest_id, latest_at, latest_total, window_weeks, follow_up_id, follow_up_at, follow_up_total
-		FROM outcome_courses WHERE patient_id = $1 AND instrument = $2 AND course = $3` + tx.d.forUpdate()
+		FROM outcome_courses WHERE patient_id = $1 AND instrument = $2 AND course = $3` + tx.d.forUpdateNoWait()
 	err = tx.QueryRow(ctx, q, patientID, instrument, course).Scan(&k.sum.Scores, &k.baselineID, &k.sum.Baseline.At, &k.sum.Baseline.Total,
 		&k.latestID, &k.sum.Latest.At, &k.sum.Latest.Total, &label, &fuID, &fuAt, &fuTotal)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -186,8 +261,9 @@ const outcomeStale = `(window_weeks < $1 OR window_weeks > $1)`
 // the quarter of that score or, without one, of the window's close
 // (measure.CourseSummary.Period). With no such row it is one index probe.
 // On PostgreSQL the rows are locked first, in key order, so a completion
-// that wrote one of them has committed before they are read (and one that
-// has not yet waits, then adds its score to the refreshed row).
+// that wrote one of them has committed before they are read; one that
+// comes meanwhile does not wait for them: it notes its course stale
+// (keepOutcomeCourse), to be summarized again before the next read.
 func refreshOutcomeCourses(ctx context.Context, tx *Tx, w measure.Window) error {
 	label := w.String()
 	from, to := w.FromWeeks*7*24, w.ToWeeks*7*24
@@ -220,4 +296,60 @@ func refreshOutcomeCourses(ctx context.Context, tx *Tx, w measure.Window) error 
 	_, err := tx.Exec(ctx, `UPDATE outcome_courses SET period = `+quarter(`coalesce(follow_up_at, `+plus("$2")+`)`)+`, window_weeks = $1
 		WHERE window_weeks = '~'`, label, to)
 	return err
+}
+
+// outcomeLockClass is the first key of the PostgreSQL advisory lock of
+// one patient's instrument's outcome summary (the second is a hash of
+// both): a completion tries it, a refresh waits for it.
+const outcomeLockClass = "7041994"
+
+// refreshStaleOutcomes summarizes again, from their check-ins, every
+// course of each patient's instrument noted stale by a completion
+// (keepOutcomeCourse), with the practice's window, and removes the notes
+// it read (a note written meanwhile stays for the next read). On
+// PostgreSQL it takes each patient's instrument's advisory key first, in
+// order, waiting for a completion that holds it (a completion never waits
+// for it: it notes the course stale again instead).
+func refreshStaleOutcomes(ctx context.Context, tx *Tx) error {
+	type note struct{ id, patientID, instrument string }
+	notes, err := queryAll(ctx, tx, func(r scanner) (n note, err error) {
+		err = r.Scan(&n.id, &n.patientID, &n.instrument)
+		return n, err
+	}, `SELECT id, patient_id, instrument FROM outcome_stale ORDER BY patient_id, instrument, id`)
+	if err != nil || len(notes) == 0 {
+		return err
+	}
+	for i := 0; i < len(notes); {
+		n := notes[i]
+		j := i
+		for ; j < len(notes) && notes[j].patientID == n.patientID && notes[j].instrument == n.instrument; j++ {
+		}
+		if tx.d.name == EnginePostgres {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+outcomeLockClass+`, hashtext($1::text || '/' || $2::text))`, n.patientID, n.instrument); err != nil {
+				return err
+			}
+		}
+		// Every course it has a row for or a completed check-in in.
+		courses, err := queryAll(ctx, tx, func(r scanner) (c int, err error) {
+			err = r.Scan(&c)
+			return c, err
+		}, `SELECT course FROM outcome_courses WHERE patient_id = $1 AND instrument = $2
+			UNION SELECT coalesce(k.number, 1) FROM checkins c LEFT JOIN courses k ON k.id = c.course_id
+				WHERE c.patient_id = $1 AND c.instrument = $2 AND c.status = 'complete'`, n.patientID, n.instrument)
+		if err != nil {
+			return err
+		}
+		for _, c := range courses {
+			if err := summarizeOutcomeCourse(ctx, tx, n.patientID, n.instrument, c); err != nil {
+				return err
+			}
+		}
+		for _, m := range notes[i:j] {
+			if _, err := tx.Exec(ctx, `DELETE FROM outcome_stale WHERE id = $1`, m.id); err != nil {
+				return err
+			}
+		}
+		i = j
+	}
+	return nil
 }

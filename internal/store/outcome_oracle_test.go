@@ -217,3 +217,30 @@ func RefreshOutcomeCoursesForTest(ctx context.Context, s *Store) error {
 		return refreshOutcomeCourses(ctx, tx, w)
 	})
 }
+
+// SetOutcomeFaultForTest makes each outcome summary update call fn with
+// the patient's id first, failing the update when fn returns an error (as
+// a database error would); nil removes it. Set it while no write runs.
+func SetOutcomeFaultForTest(s *Store, fn func(patientID string) error) { s.outcomeFault = fn }
+
+// HoldOutcomeRefreshForTest runs the dashboard's refresh of the summary
+// (as its read does before reading: courses noted stale, then rows kept
+// for another window) in a write transaction, then, before committing,
+// closes held and waits for release, holding whatever the refresh took.
+func HoldOutcomeRefreshForTest(ctx context.Context, s *Store, held chan<- struct{}, release <-chan struct{}) error {
+	return s.write(ctx, func(tx *Tx) error {
+		w, err := outcomeWindowIn(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := refreshStaleOutcomes(ctx, tx); err != nil {
+			return err
+		}
+		if err := refreshOutcomeCourses(ctx, tx, w); err != nil {
+			return err
+		}
+		close(held)
+		<-release
+		return nil
+	})
+}

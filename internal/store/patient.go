@@ -141,31 +141,53 @@ func (a Access) Can(p auth.Permission) bool { return auth.Can(a.Role, a.Relation
 // place on the care team RelOwner or RelTeam, a live emergency grant
 // RelEmergency. What each relation allows is the policy's (auth.Can) to say.
 func (s *Store) relation(ctx context.Context, tx *Tx, actor Actor, patientID string) (auth.Relation, error) {
-	if actor.UserID == "" {
-		return auth.RelNone, nil
-	}
-	// One round trip: the patient's own account, an owner's or a member's
-	// care-team row, a live emergency grant.
-	var self, owner, team, emergency int
-	err := tx.QueryRow(ctx, `SELECT
+	rel, _, err := s.relationExists(ctx, tx, actor, patientID, false)
+	return rel, err
+}
+
+// relationQuery is relation's statement: the patient's own account, an
+// owner's or a member's care-team row, a live emergency grant ($1 the
+// patient, $2 the actor, $3 now).
+const relationQuery = `SELECT
 		(SELECT count(*) FROM patients WHERE id = $1 AND user_id = $2 AND archived_at IS NULL),
 		(SELECT count(*) FROM care_team WHERE patient_id = $1 AND user_id = $2 AND removed_at IS NULL AND is_owner),
 		(SELECT count(*) FROM care_team WHERE patient_id = $1 AND user_id = $2 AND removed_at IS NULL),
-		(SELECT count(*) FROM emergency_access WHERE patient_id = $1 AND user_id = $2 AND expires_at > $3)`,
-		patientID, actor.UserID, s.now()).Scan(&self, &owner, &team, &emergency)
+		(SELECT count(*) FROM emergency_access WHERE patient_id = $1 AND user_id = $2 AND expires_at > $3)`
+
+// relationExists is relation and, when withExists, whether patientID is a
+// patient not archived, in the same statement (authorize asks both).
+func (s *Store) relationExists(ctx context.Context, tx *Tx, actor Actor, patientID string, withExists bool) (rel auth.Relation, exists bool, err error) {
+	if actor.UserID == "" {
+		if !withExists {
+			return auth.RelNone, false, nil
+		}
+		var n int
+		err := tx.QueryRow(ctx, `SELECT count(*) FROM patients WHERE id = $1 AND archived_at IS NULL`, patientID).Scan(&n)
+		return auth.RelNone, n > 0, err
+	}
+	// One round trip.
+	var self, owner, team, emergency, live int
+	if withExists {
+		err = tx.QueryRow(ctx, relationQuery+`,
+		(SELECT count(*) FROM patients WHERE id = $1 AND archived_at IS NULL)`,
+			patientID, actor.UserID, s.now()).Scan(&self, &owner, &team, &emergency, &live)
+	} else {
+		err = tx.QueryRow(ctx, relationQuery, patientID, actor.UserID, s.now()).Scan(&self, &owner, &team, &emergency)
+	}
+	exists = live > 0
 	switch {
 	case err != nil:
-		return auth.RelNone, err
+		return auth.RelNone, false, err
 	case self > 0:
-		return auth.RelSelf, nil
+		return auth.RelSelf, exists, nil
 	case owner > 0:
-		return auth.RelOwner, nil
+		return auth.RelOwner, exists, nil
 	case team > 0:
-		return auth.RelTeam, nil
+		return auth.RelTeam, exists, nil
 	case emergency > 0:
-		return auth.RelEmergency, nil
+		return auth.RelEmergency, exists, nil
 	}
-	return auth.RelNone, nil
+	return auth.RelNone, exists, nil
 }
 
 // authorize checks that actor may do p with patientID inside tx. A refusal
@@ -173,17 +195,13 @@ func (s *Store) relation(ctx context.Context, tx *Tx, actor Actor, patientID str
 // answered ENotFound, exactly as for a patient that does not exist, so a
 // foreign id reveals nothing.
 func (s *Store) authorize(ctx context.Context, tx *Tx, actor Actor, patientID string, p auth.Permission) (Access, error) {
-	rel, err := s.relation(ctx, tx, actor, patientID)
+	rel, exists, err := s.relationExists(ctx, tx, actor, patientID, true)
 	if err != nil {
 		return Access{}, err
 	}
 	a := Access{Relation: rel, Role: actor.Role}
-	var exists int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM patients WHERE id = $1 AND archived_at IS NULL`, patientID).Scan(&exists); err != nil {
-		return a, err
-	}
-	if exists == 0 || !a.Can(p) {
-		return a, errDenied{patientID: patientID, perm: p, exists: exists > 0}
+	if !exists || !a.Can(p) {
+		return a, errDenied{patientID: patientID, perm: p, exists: exists}
 	}
 	return a, nil
 }

@@ -42,6 +42,11 @@ type Store struct {
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+
+	// outcomeFault, when set (tests), is called at the start of each
+	// outcome summary update (keepOutcomeCourse); an error fails the
+	// update as a database error would.
+	outcomeFault func(patientID string) error
 }
 
 // Open connects to the database named by dsn: a postgres:// URL, or else the
