@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/screening"
 	"github.com/kapstone/kapstone/internal/store"
@@ -283,4 +284,97 @@ func (s *Handlers) AppointmentMove(w http.ResponseWriter, r *http.Request) {
 func (s *Handlers) AppointmentOutcome(w http.ResponseWriter, r *http.Request) {
 	err := s.Store.RecordAppointmentOutcome(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("appointment"), r.PostFormValue("outcome"))
 	s.appointmentChange(w, r, err, "outcome")
+}
+
+// chartMeasures reads the chart's measures: the assignments and, of each
+// questionnaire, the latest store.ChartScoreWindow scores (with the count
+// of all and the latest course's baseline, in SQL), or every score when
+// the chart is asked for them (?scores=all, the link under a windowed
+// chart). progress makes the score charts once the dosing markers are
+// known. Staff read every time in the practice's zone.
+func (s *Handlers) chartMeasures(r *http.Request, patientID string) (*store.Measures, func(dosing []time.Time) []shell.ProgressView, error) {
+	ctx, actor := r.Context(), s.Actor(r)
+	loc, _ := s.PracticeZone(r)
+	if r.URL.Query().Get("scores") == "all" {
+		m, err := s.Store.FindMeasures(ctx, actor, patientID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, func(dosing []time.Time) []shell.ProgressView {
+			return shell.ProgressViews(m.Checkins, dosing, loc, 640)
+		}, nil
+	}
+	cm, err := s.Store.FindChartMeasures(ctx, actor, patientID, store.ChartScoreWindow)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &store.Measures{Assignments: cm.Assignments}, func(dosing []time.Time) []shell.ProgressView {
+		return shell.ProgressWindowViews(cm.Scores, dosing, loc, 640)
+	}, nil
+}
+
+// ChartAppointmentWindow is how many of the appointments whose outcome is
+// recorded the chart lists (the latest); every appointment still waiting
+// for one, past or upcoming, is always listed.
+const ChartAppointmentWindow = 10
+
+// chartAppointments is the chart's appointment list, made ready for the
+// template (the per-appointment work done once here, not in template
+// calls): those not yet settled and the latest ChartAppointmentWindow with
+// an outcome, oldest first, or every one with ?appointments=all.
+type chartAppointments struct {
+	List  []chartAppointment
+	Older int // earlier appointments with an outcome, not listed
+}
+
+// chartAppointment is one appointment on the chart.
+type chartAppointment struct {
+	store.Appointment
+	Title   string // the kind in words
+	Started bool   // it has begun: an outcome, and a note, may be recorded
+	HasNote bool   // it has a clinical note (shown only to who may read notes)
+	Mine    bool   // a form of this appointment was posted and has errors
+}
+
+// chartAppointments lists d.Chart's appointments for the chart page.
+func (s *Handlers) chartAppointments(r *http.Request, d *patientData, acc store.Access) (chartAppointments, error) {
+	var out chartAppointments
+	all := d.Chart.Appointments
+	var noted map[string]bool
+	if acc.Can(auth.PermNoteRead) {
+		var err error
+		if noted, err = s.Store.NotedAppointments(r.Context(), s.Actor(r), d.Chart.Patient.ID); err != nil {
+			return out, err
+		}
+	}
+	keep := len(all)
+	if r.URL.Query().Get("appointments") != "all" {
+		// Skip the oldest settled ones beyond the window.
+		settled := 0
+		for _, ap := range all {
+			if ap.Outcome != "" {
+				settled++
+			}
+		}
+		out.Older = max(settled-ChartAppointmentWindow, 0)
+		keep = len(all) - out.Older
+	}
+	now := s.Now()
+	skip := out.Older
+	out.List = make([]chartAppointment, 0, keep)
+	for _, ap := range all {
+		if skip > 0 && ap.Outcome != "" {
+			skip--
+			continue
+		}
+		v := chartAppointment{Appointment: ap, Title: clinic.AppointmentTitle(ap.Kind), Started: !ap.StartsAt.After(now), HasNote: noted[ap.ID]}
+		prefix := "ap:" + ap.ID + ":"
+		for k := range d.Errors {
+			if strings.HasPrefix(k, prefix) {
+				v.Mine = true
+			}
+		}
+		out.List = append(out.List, v)
+	}
+	return out, nil
 }
