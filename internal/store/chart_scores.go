@@ -89,7 +89,7 @@ func scoreWindow(ctx context.Context, tx *Tx, patientID string, h *ScoreHistory,
 		return c, err
 	}, `SELECT id, total, band, completed_at, coalesce(course_id, '') FROM checkins
 		WHERE patient_id = $1 AND instrument = $2 AND status = 'complete' AND completed_at IS NOT NULL
-		ORDER BY completed_at DESC, id DESC LIMIT $3`, patientID, h.Instrument, window+1)
+		ORDER BY completed_at DESC LIMIT $3`, patientID, h.Instrument, window+1) // no id: the index's order, no sort
 	if err != nil || len(rows) == 0 {
 		return err
 	}
