@@ -161,3 +161,45 @@ func (s *Store) NotedAppointments(ctx context.Context, actor Actor, patientID st
 	})
 	return out, err
 }
+
+// ChartNoteWindow is how many of the latest clinical notes the chart
+// lists; the notes page lists them all, a page at a time.
+const ChartNoteWindow = 5
+
+// ChartNotes is Notes for the chart's Notes section: the latest limit
+// notes (Notes' order; More when there are others) and how many notes the
+// patient has in all, if actor may read them. Audited as note.list
+// (latest N), or named so in an open view.
+func (s *Store) ChartNotes(ctx context.Context, actor Actor, patientID string, limit int) (*NoteList, int, error) {
+	limit = max(limit, 1)
+	out := &NoteList{Page: 1}
+	var count int
+	if err := clinicianOnly(actor); err != nil {
+		return nil, 0, err
+	}
+	err := s.viewAccess(ctx, actor, patientID, auth.PermNoteRead, "note.list", func(tx *Tx, _ Access, e *Entry) error {
+		e.ObjectType, e.Detail = "note", "latest "+strconv.Itoa(limit)
+		var err error
+		out.Notes, err = queryAll(ctx, tx, func(r scanner) (ns NoteSummary, err error) {
+			var signed nullTime
+			err = r.Scan(&ns.AppointmentID, &ns.Kind, &ns.AppointmentAt, &ns.Status, &ns.AuthorName, &signed, &ns.Addenda)
+			ns.AppointmentAt = ns.AppointmentAt.UTC()
+			if signed.valid {
+				ns.SignedAt = &signed.t
+			}
+			return ns, err
+		}, `SELECT n.appointment_id, n.kind, a.starts_at, n.status, coalesce(u.display_name, ''), n.signed_at,
+			(SELECT count(*) FROM note_addenda x WHERE x.note_id = n.id)
+			FROM notes n JOIN appointments a ON a.id = n.appointment_id LEFT JOIN users u ON u.id = n.author_id
+			WHERE n.patient_id = $1 ORDER BY a.starts_at DESC, n.id DESC LIMIT $2`, patientID, limit)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM notes WHERE patient_id = $1`, patientID).Scan(&count); err != nil {
+			return err
+		}
+		out.More = count > len(out.Notes)
+		return nil
+	})
+	return out, count, err
+}

@@ -2,8 +2,10 @@ package shell
 
 import (
 	"fmt"
+	"html"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +22,7 @@ type ProgressView struct {
 	SVG        template.HTML
 	Chart      chart.Spec // what SVG draws, for another rendering (the outcome summary PDF)
 	Rows       []progressRow
+	TableRows  template.HTML   // Rows as the table's rows, escaped (tableRows): made once, not by a template call per cell
 	Outcome    measure.Outcome // the latest course's first score to its latest
 	HasOutcome bool
 	Baseline   progressRow // the latest course's first score
@@ -141,7 +144,28 @@ func finishProgress(inst measure.Instrument, v ProgressView, courseN int, starts
 		}
 	}
 	v.Plain = plainOutcome(inst, v)
+	v.TableRows = tableRows(v.Rows)
 	return v
+}
+
+// tableRows writes rows as the score table's <tr>s, every text escaped
+// (html.EscapeString): the date, the score and its range.
+func tableRows(rows []progressRow) template.HTML {
+	var b strings.Builder
+	b.Grow(len(rows) * 96)
+	for _, r := range rows {
+		b.WriteString("<tr><td>")
+		b.WriteString(html.EscapeString(r.When))
+		if r.NewCourse {
+			b.WriteString(` <span class="meta">New course</span>`)
+		}
+		b.WriteString("</td><td>")
+		b.WriteString(strconv.Itoa(r.Total))
+		b.WriteString("</td><td>")
+		b.WriteString(html.EscapeString(r.Band))
+		b.WriteString("</td></tr>")
+	}
+	return template.HTML(b.String()) // escaped above
 }
 
 // plainOutcome says, for the patient, how the scores moved.

@@ -98,7 +98,9 @@ func TestChartScoreWindow(t *testing.T) {
 // TestChartAppointmentWindow: the chart lists every appointment still
 // waiting for an outcome and the latest ChartAppointmentWindow settled
 // ones, says how many earlier ones are not listed and links to all of
-// them; an appointment with a note says "Open note" however old it is.
+// them; an appointment with a note says "Open note" however old it is;
+// the Notes section lists the latest ChartNoteWindow notes, says how many
+// there are and links to them all.
 func TestChartAppointmentWindow(t *testing.T) {
 	f := webtest.NewFixture(t)
 	ctx := context.Background()
@@ -118,10 +120,13 @@ func TestChartAppointmentWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A note on the oldest: beyond the note list's first page it was
-	// once shown as "Write note".
-	if _, err := f.St.SaveNoteDraft(ctx, thea, f.PA.ID, ids[0], store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": "Call the team."}}); err != nil {
-		t.Fatal(err)
+	// Notes on the oldest (beyond the chart's latest notes: it was once
+	// shown as "Write note") and the six latest settled.
+	noted := append([]string{ids[0]}, ids[settled-6:settled]...)
+	for _, id := range noted {
+		if _, err := f.St.SaveNoteDraft(ctx, thea, f.PA.ID, id, store.NoteInput{Format: clinic.NoteSOAP, Sections: map[string]string{"plan": "Call the team."}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cookie := f.SignIn("thea@example.org")
 	r := f.Do("GET", "/patients/"+f.PA.ID, nil, cookie)
@@ -137,6 +142,16 @@ func TestChartAppointmentWindow(t *testing.T) {
 	if strings.Contains(list, `id="ap-`+ids[0]+`"`) || !strings.Contains(list, "2 earlier appointments with what happened recorded are not listed") || !strings.Contains(list, `href="?appointments=all#appointments"`) {
 		t.Error("the chart lists the oldest settled appointments, or does not say they are not listed with a link to them")
 	}
+	if got := strings.Count(list, "Open note"); got != 6 {
+		t.Errorf("the chart's appointments say Open note %d times, want 6", got)
+	}
+	notes := section(r.Body, "notes")
+	if got := strings.Count(notes, "/note\">"); got != store.ChartNoteWindow {
+		t.Errorf("the chart's Notes lists %d notes, want the latest %d", got, store.ChartNoteWindow)
+	}
+	if !strings.Contains(notes, "The latest 5 of 7 notes") || !strings.Contains(notes, `href="/patients/`+f.PA.ID+`/notes">All 7 notes`) {
+		t.Error("the chart's Notes does not say how many notes there are, with a link to them all")
+	}
 	all := section(f.Do("GET", "/patients/"+f.PA.ID+"?appointments=all", nil, cookie).Body, "appointments")
 	if got := strings.Count(all, `<li id="ap-`); got != settled+1 {
 		t.Errorf("?appointments=all lists %d, want all %d", got, settled+1)
@@ -146,7 +161,7 @@ func TestChartAppointmentWindow(t *testing.T) {
 	}
 	first := all[strings.Index(all, `id="ap-`+ids[0]+`"`):]
 	first = first[:strings.Index(first, "</li>")]
-	if !strings.Contains(first, "Open note") || strings.Count(all, "Open note") != 1 {
-		t.Errorf("the oldest appointment, with a note, says %q; want Open note there only", first)
+	if !strings.Contains(first, "Open note") || strings.Count(all, "Open note") != len(noted) {
+		t.Errorf("the oldest appointment, with a note, says %q; want Open note there and at the %d others with notes only", first, len(noted)-1)
 	}
 }

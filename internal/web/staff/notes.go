@@ -7,11 +7,23 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 )
 
-// notesSection is what the chart's Notes section shows: the first page
-// of the patient's clinical notes (issue 16; the note pages are package
+// notesSection is what the chart's Notes section shows: the latest
+// store.ChartNoteWindow of the patient's clinical notes and how many there
+// are, the rest on the notes page (issue 16; the note pages are package
 // notes'). The chart asks only when the caller may read them.
 func (s *Handlers) notesSection(r *http.Request, patientID string) (any, error) {
-	return s.Store.Notes(r.Context(), s.Actor(r), patientID, 1)
+	list, n, err := s.Store.ChartNotes(r.Context(), s.Actor(r), patientID, store.ChartNoteWindow)
+	if err != nil {
+		return nil, err
+	}
+	return &chartNotes{NoteList: list, Count: n}, nil
+}
+
+// chartNotes is the chart's Notes section: the latest notes (.Notes,
+// .More) and the count of all.
+type chartNotes struct {
+	*store.NoteList
+	Count int
 }
 
 // psychNoteChartLimit is how many of the viewer's psychotherapy notes the
