@@ -89,7 +89,7 @@ func scoreWindow(ctx context.Context, tx *Tx, patientID string, h *ScoreHistory,
 		return c, err
 	}, `SELECT id, total, band, completed_at, coalesce(course_id, '') FROM checkins
 		WHERE patient_id = $1 AND instrument = $2 AND status = 'complete' AND completed_at IS NOT NULL
-		ORDER BY completed_at DESC LIMIT $3`, patientID, h.Instrument, window+1) // no id: the index's order, no sort
+		ORDER BY completed_at DESC LIMIT `+strconv.Itoa(window+1), patientID, h.Instrument) // no id: the index's order, no sort; a literal limit (a bound one made SQLite compile the statement again at each use)
 	if err != nil || len(rows) == 0 {
 		return err
 	}
@@ -191,7 +191,7 @@ func (s *Store) ChartNotes(ctx context.Context, actor Actor, patientID string, l
 		}, `SELECT n.appointment_id, n.kind, a.starts_at, n.status, coalesce(u.display_name, ''), n.signed_at,
 			(SELECT count(*) FROM note_addenda x WHERE x.note_id = n.id)
 			FROM notes n JOIN appointments a ON a.id = n.appointment_id LEFT JOIN users u ON u.id = n.author_id
-			WHERE n.patient_id = $1 ORDER BY a.starts_at DESC, n.id DESC LIMIT $2`, patientID, limit)
+			WHERE n.patient_id = $1 ORDER BY a.starts_at DESC, n.id DESC LIMIT `+strconv.Itoa(limit), patientID) // a literal limit, as in scoreWindow
 		if err != nil {
 			return err
 		}

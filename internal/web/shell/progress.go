@@ -2,10 +2,8 @@ package shell
 
 import (
 	"fmt"
-	"html"
 	"html/template"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -21,21 +19,19 @@ type ProgressView struct {
 	Instrument measure.Instrument
 	SVG        template.HTML
 	Chart      chart.Spec // what SVG draws, for another rendering (the outcome summary PDF)
-	Rows       []progressRow
-	TableRows  template.HTML   // Rows as the table's rows, escaped (tableRows): made once, not by a template call per cell
+	Rows       []ProgressRow
 	Outcome    measure.Outcome // the latest course's first score to its latest
 	HasOutcome bool
-	Baseline   progressRow // the latest course's first score
-	Latest     progressRow
+	Baseline   ProgressRow // the latest course's first score
+	Latest     ProgressRow
 	Thresholds measure.Thresholds
 	Courses    int    // how many courses have scores on this instrument
-	Count      int    // how many scores in all; Rows may show only the latest (Older)
-	Older      int    // scores older than Rows, not drawn (ProgressWindowViews)
+	Count      int    // how many scores in all; Rows may be only the latest (the staff chart)
 	Rated      bool   // the baseline was a case: response and remission are rated (measure.Outcomes)
 	Plain      string // the outcome in plain words, for the patient
 }
 
-type progressRow struct {
+type ProgressRow struct {
 	At        time.Time
 	When      string // At in the patient's time zone
 	Total     int
@@ -69,33 +65,28 @@ func ProgressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Locat
 		}
 		v := ProgressView{Instrument: inst}
 		var starts []time.Time // when each course after the first began, on this instrument
-		course, courseN := "", 0
+		course, first := "", 0 // the latest course began at Rows[first]
 		for i, c := range by[id] {
-			row := progressRow{At: c.CompletedAt, When: c.CompletedAt.In(loc).Format("Mon Jan 2, 2006, 15:04 MST"), Total: c.Total, Band: c.Band}
+			row := ProgressRow{At: c.CompletedAt, When: c.CompletedAt.In(loc).Format("Mon Jan 2, 2006, 15:04 MST"), Total: c.Total, Band: c.Band}
 			if i == 0 || c.CourseID != course {
 				v.Courses++
-				course, courseN = c.CourseID, 0
+				course, first = c.CourseID, i
 				if i > 0 {
 					row.NewCourse = true
 					starts = append(starts, c.CompletedAt)
 				}
 				v.Baseline = row
 			}
-			courseN++
 			v.Rows = append(v.Rows, row)
 		}
 		v.Count = len(v.Rows)
-		out = append(out, finishProgress(inst, v, courseN, starts, dosing, loc, width))
+		out = append(out, FinishProgress(inst, v, len(v.Rows)-first, starts, dosing, loc, width))
 	}
 	return out
 }
 
-// finishProgress completes v, whose Rows (the scores drawn, oldest first),
-// Count, Courses and Baseline (the latest course's first score, of its
-// courseN scores) are set: its chart with the dosing sessions and course
-// starts (starts) as markers, and the latest course's outcome.
-func finishProgress(inst measure.Instrument, v ProgressView, courseN int, starts, dosing []time.Time, loc *time.Location, width int) ProgressView {
-	id := inst.ID
+// FinishProgress completes v (Rows oldest first, Count, Courses, Baseline of the latest course's courseN scores).
+func FinishProgress(inst measure.Instrument, v ProgressView, courseN int, starts, dosing []time.Time, loc *time.Location, width int) ProgressView {
 	cpts := make([]chart.Point, 0, len(v.Rows))
 	for _, row := range v.Rows {
 		cpts = append(cpts, chart.Point{At: row.At, Value: float64(row.Total)})
@@ -113,7 +104,7 @@ func finishProgress(inst measure.Instrument, v ProgressView, courseN int, starts
 	for _, d := range starts {
 		spec.Markers = append(spec.Markers, chart.Marker{At: d, Label: "New course"})
 	}
-	v.Thresholds, _ = measure.ThresholdsFor(id)
+	v.Thresholds, _ = measure.ThresholdsFor(inst.ID)
 	v.Rated = v.Thresholds.Case(v.Baseline.Total)
 	if len(v.Rows) > 0 {
 		v.Latest = v.Rows[len(v.Rows)-1]
@@ -135,37 +126,12 @@ func finishProgress(inst measure.Instrument, v ProgressView, courseN int, starts
 	}
 	v.SVG = template.HTML(chart.SVG(spec)) // chart escapes all text and uses no styles or scripts
 	v.Chart = spec
-	if len(v.Rows) > 0 && courseN >= 2 {
-		// The latest course: from its first score (the baseline) to its
-		// latest, over its courseN scores (measure.Outcomes).
-		v.Outcome, v.HasOutcome = measure.Outcomes(id, []measure.Point{{At: v.Baseline.At, Total: v.Baseline.Total}, {At: v.Latest.At, Total: v.Latest.Total}})
-		if v.HasOutcome {
-			v.Outcome.Points = courseN
-		}
+	if len(v.Rows) > 0 && courseN >= 2 { // the latest course: its first score (the baseline) to its latest
+		v.Outcome, v.HasOutcome = measure.Outcomes(inst.ID, []measure.Point{{At: v.Baseline.At, Total: v.Baseline.Total}, {At: v.Latest.At, Total: v.Latest.Total}})
+		v.Outcome.Points = courseN
 	}
 	v.Plain = plainOutcome(inst, v)
-	v.TableRows = tableRows(v.Rows)
 	return v
-}
-
-// tableRows writes rows as the score table's <tr>s, every text escaped
-// (html.EscapeString): the date, the score and its range.
-func tableRows(rows []progressRow) template.HTML {
-	var b strings.Builder
-	b.Grow(len(rows) * 96)
-	for _, r := range rows {
-		b.WriteString("<tr><td>")
-		b.WriteString(html.EscapeString(r.When))
-		if r.NewCourse {
-			b.WriteString(` <span class="meta">New course</span>`)
-		}
-		b.WriteString("</td><td>")
-		b.WriteString(strconv.Itoa(r.Total))
-		b.WriteString("</td><td>")
-		b.WriteString(html.EscapeString(r.Band))
-		b.WriteString("</td></tr>")
-	}
-	return template.HTML(b.String()) // escaped above
 }
 
 // plainOutcome says, for the patient, how the scores moved.

@@ -286,12 +286,9 @@ func (s *Handlers) AppointmentOutcome(w http.ResponseWriter, r *http.Request) {
 	s.appointmentChange(w, r, err, "outcome")
 }
 
-// chartMeasures reads the chart's measures: the assignments and, of each
-// questionnaire, the latest store.ChartScoreWindow scores (with the count
-// of all and the latest course's baseline, in SQL), or every score when
-// the chart is asked for them (?scores=all, the link under a windowed
-// chart). progress makes the score charts once the dosing markers are
-// known. Staff read every time in the practice's zone.
+// chartMeasures reads the assignments and each questionnaire's latest store.ChartScoreWindow
+// scores (FindChartMeasures), or every score with ?scores=all; progress makes the score charts
+// once the dosing markers are known, in the practice's zone.
 func (s *Handlers) chartMeasures(r *http.Request, patientID string) (*store.Measures, func(dosing []time.Time) []shell.ProgressView, error) {
 	ctx, actor := r.Context(), s.Actor(r)
 	loc, _ := s.PracticeZone(r)
@@ -309,19 +306,16 @@ func (s *Handlers) chartMeasures(r *http.Request, patientID string) (*store.Meas
 		return nil, nil, err
 	}
 	return &store.Measures{Assignments: cm.Assignments}, func(dosing []time.Time) []shell.ProgressView {
-		return shell.ProgressWindowViews(cm.Scores, dosing, loc, 640)
+		return progressWindowViews(cm.Scores, dosing, loc, 640)
 	}, nil
 }
 
-// ChartAppointmentWindow is how many of the appointments whose outcome is
-// recorded the chart lists (the latest); every appointment still waiting
-// for one, past or upcoming, is always listed.
+// ChartAppointmentWindow is how many settled appointments (an outcome recorded) the chart
+// lists, the latest; every one still waiting for an outcome is always listed.
 const ChartAppointmentWindow = 10
 
-// chartAppointments is the chart's appointment list, made ready for the
-// template (the per-appointment work done once here, not in template
-// calls): those not yet settled and the latest ChartAppointmentWindow with
-// an outcome, oldest first, or every one with ?appointments=all.
+// chartAppointments is the chart's appointment list, made ready here rather than by template
+// calls: the unsettled and the latest settled ones, oldest first (all with ?appointments=all).
 type chartAppointments struct {
 	List  []chartAppointment
 	Older int // earlier appointments with an outcome, not listed
