@@ -325,21 +325,24 @@ func (s *Store) LastSiteChange(ctx context.Context) (time.Time, error) {
 	return last, err
 }
 
-// Posts lists every post, drafts and scheduled ones too, the most recently
-// changed first, for the staff blog page (any staff member; posts hold no
-// patient information, so the list is not audited).
-func (s *Store) Posts(ctx context.Context, actor Actor) ([]Post, error) {
+// Posts lists the posts, drafts and scheduled ones too, the most recently
+// changed first (by updated_at, then id), a page at a time by key (see
+// PageKey: the key is a post id), with the count of all, for the staff blog
+// page (any staff member; posts hold no patient information, so the list
+// is not audited).
+func (s *Store) Posts(ctx context.Context, actor Actor, k PageKey) (*Page[Post], error) {
 	if !actor.may(auth.PermBlog) {
 		return nil, errPostNotFound()
 	}
-	var out []Post
+	var out *Page[Post]
 	err := s.read(ctx, func(tx *Tx) error {
 		var err error
-		out, err = queryAll(ctx, tx, scanPost, `SELECT `+postColumns+postFrom+` ORDER BY p.updated_at DESC, p.id DESC`)
+		out, err = readPage(ctx, tx, keyset{Scope: postFrom + ` WHERE p.id <> ''`, Table: "blog_posts", Alias: "p", Order: []string{"updated_at", "id"}, Desc: true},
+			postColumns, k, scanPost, func(p Post) string { return p.ID })
 		if err != nil {
 			return err
 		}
-		return loadTags(ctx, tx, out)
+		return loadTags(ctx, tx, out.Rows)
 	})
 	return out, err
 }

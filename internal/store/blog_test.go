@@ -140,11 +140,11 @@ func TestDraftsAndUnpublishedPostsAreNotPublic(t *testing.T) {
 	if got := f.published("", ""); len(got) != 0 {
 		t.Errorf("after unpublishing, PublishedPosts = %v, want none", got)
 	}
-	all, err := f.s.Posts(f.ctx, f.theo)
-	if err != nil || len(all) != 2 {
-		t.Errorf("Posts for staff = %d posts, %v; want both drafts", len(all), err)
+	all, err := f.s.Posts(f.ctx, f.theo, store.PageKey{})
+	if err != nil || len(all.Rows) != 2 || all.Total != 2 {
+		t.Errorf("Posts for staff = %+v, %v; want both drafts", all, err)
 	}
-	if _, err := f.s.Posts(f.ctx, f.pat); clinic.ErrorCode(err) != clinic.ENotFound {
+	if _, err := f.s.Posts(f.ctx, f.pat, store.PageKey{}); clinic.ErrorCode(err) != clinic.ENotFound {
 		t.Errorf("Posts for a patient = %v, want ENotFound", err)
 	}
 }
@@ -284,9 +284,8 @@ func TestSavePostValidation(t *testing.T) {
 			t.Errorf("%s: a refused post got id %s", tt.name, p.ID)
 		}
 	}
-	all, _ := f.s.Posts(f.ctx, f.admin)
-	if len(all) != 2 {
-		t.Errorf("after refused saves there are %d posts, want 2", len(all))
+	if all, _ := f.s.Posts(f.ctx, f.admin, store.PageKey{}); all.Total != 2 {
+		t.Errorf("after refused saves there are %d posts, want 2", all.Total)
 	}
 	// Renaming keeps the address unless it is changed.
 	first.Title = "Dosing day, step by step"

@@ -188,7 +188,7 @@ func (s *Store) SaveIntake(ctx context.Context, actor Actor, patientID string, i
 // there is none), if actor may read the chart. Audited as intake.read.
 func (s *Store) LatestIntake(ctx context.Context, actor Actor, patientID string) (*IntakeVersion, error) {
 	var iv *IntakeVersion
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "intake.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "intake.read", func(tx *Tx, a Access, e *Entry) error {
 		var err error
 		iv, err = latestIntake(ctx, tx, patientID, false)
 		return err

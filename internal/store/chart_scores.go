@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/kapstone/kapstone/internal/auth"
 )
@@ -138,23 +139,30 @@ func scoreWindow(ctx context.Context, tx *Tx, patientID string, h *ScoreHistory,
 		patientID, h.Instrument, course).Scan(&h.CourseCount)
 }
 
-// NotedAppointments returns the ids of patientID's appointments that have
-// a clinical note, if actor may read notes (auth.PermNoteRead): the chart
+// NotedAppointments returns which of patientID's appointments ids have a
+// clinical note, if actor may read notes (auth.PermNoteRead): the chart
 // says "Open note" at those, however old, instead of looking for them in
 // the first page of the note list. Audited as note.list (appointments
 // with notes), or named so in an open view.
-func (s *Store) NotedAppointments(ctx context.Context, actor Actor, patientID string) (map[string]bool, error) {
+func (s *Store) NotedAppointments(ctx context.Context, actor Actor, patientID string, ids []string) (map[string]bool, error) {
 	if err := clinicianOnly(actor); err != nil {
 		return nil, err
 	}
 	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args, in := []any{patientID}, make([]string, len(ids))
+	for i, id := range ids {
+		args, in[i] = append(args, id), "$"+strconv.Itoa(i+2)
+	}
 	err := s.viewAccess(ctx, actor, patientID, auth.PermNoteRead, "note.list", func(tx *Tx, _ Access, e *Entry) error {
 		e.ObjectType, e.Detail = "note", "appointments with notes"
-		ids, err := queryAll(ctx, tx, func(r scanner) (id string, err error) {
+		noted, err := queryAll(ctx, tx, func(r scanner) (id string, err error) {
 			err = r.Scan(&id)
 			return id, err
-		}, `SELECT appointment_id FROM notes WHERE patient_id = $1`, patientID)
-		for _, id := range ids {
+		}, `SELECT appointment_id FROM notes WHERE patient_id = $1 AND appointment_id IN (`+strings.Join(in, ", ")+`)`, args...)
+		for _, id := range noted {
 			out[id] = true
 		}
 		return err
@@ -168,14 +176,13 @@ const ChartNoteWindow = 5
 
 // ChartNotes is Notes for the chart's Notes section: the latest limit
 // notes (Notes' order; More when there are others) and how many notes the
-// patient has in all, if actor may read them. Audited as note.list
+// patient has in all (Count), if actor may read them. Audited as note.list
 // (latest N), or named so in an open view.
-func (s *Store) ChartNotes(ctx context.Context, actor Actor, patientID string, limit int) (*NoteList, int, error) {
+func (s *Store) ChartNotes(ctx context.Context, actor Actor, patientID string, limit int) (*NoteList, error) {
 	limit = max(limit, 1)
 	out := &NoteList{Page: 1}
-	var count int
 	if err := clinicianOnly(actor); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	err := s.viewAccess(ctx, actor, patientID, auth.PermNoteRead, "note.list", func(tx *Tx, _ Access, e *Entry) error {
 		e.ObjectType, e.Detail = "note", "latest "+strconv.Itoa(limit)
@@ -195,11 +202,11 @@ func (s *Store) ChartNotes(ctx context.Context, actor Actor, patientID string, l
 		if err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM notes WHERE patient_id = $1`, patientID).Scan(&count); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM notes WHERE patient_id = $1`, patientID).Scan(&out.Count); err != nil {
 			return err
 		}
-		out.More = count > len(out.Notes)
+		out.More = out.Count > len(out.Notes)
 		return nil
 	})
-	return out, count, err
+	return out, err
 }

@@ -353,18 +353,52 @@ const maxAppointment = clinic.AppointmentMaxMinutes * time.Minute
 
 // appointments reads patientID's upcoming and recent appointments.
 func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment, error) {
-	return queryAll(ctx, tx, func(r scanner) (ap Appointment, err error) {
-		var updated sql.NullTime
-		err = r.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician, &ap.Outcome, &ap.RoomID, &ap.Room, &ap.Remote, &ap.VideoLink, &ap.Chaperone, &ap.Sequence, &ap.ChangedAt, &updated)
-		if updated.Valid {
-			ap.ChangedAt = updated.Time
-		}
-		ap.StartsAt, ap.ChangedAt = ap.StartsAt.UTC(), ap.ChangedAt.UTC()
-		return ap, err
-	}, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome, a.room_id, coalesce(r.name, ''), a.remote, a.video_link, a.chaperone,
-			a.sequence, a.created_at, a.updated_at
-		FROM appointments a LEFT JOIN users u ON u.id = a.clinician_id LEFT JOIN rooms r ON r.id = a.room_id
+	return queryAll(ctx, tx, scanAppointment, `SELECT `+appointmentColumns+appointmentFrom+`
 		WHERE a.patient_id = $1 AND a.cancelled_at IS NULL ORDER BY a.starts_at`, patientID)
+}
+
+// appointmentColumns are the columns scanAppointment reads, from
+// appointmentFrom.
+const appointmentColumns = `a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome, a.room_id, coalesce(r.name, ''), a.remote, a.video_link, a.chaperone,
+			a.sequence, a.created_at, a.updated_at`
+
+const appointmentFrom = ` FROM appointments a LEFT JOIN users u ON u.id = a.clinician_id LEFT JOIN rooms r ON r.id = a.room_id`
+
+// scanAppointment reads appointmentColumns.
+func scanAppointment(r scanner) (ap Appointment, err error) {
+	var updated sql.NullTime
+	err = r.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician, &ap.Outcome, &ap.RoomID, &ap.Room, &ap.Remote, &ap.VideoLink, &ap.Chaperone, &ap.Sequence, &ap.ChangedAt, &updated)
+	if updated.Valid {
+		ap.ChangedAt = updated.Time
+	}
+	ap.StartsAt, ap.ChangedAt = ap.StartsAt.UTC(), ap.ChangedAt.UTC()
+	return ap, err
+}
+
+// RecentAppointments lists, newest first, patientID's booked appointments
+// (not cancelled) that start before before, at most limit of them (1 to
+// 200; 50 otherwise), and the one whose id is keep wherever it falls in
+// time (when it is the patient's and not cancelled), for the patient's care
+// team: the appointments a note may belong to. Audited as Appointments.
+func (s *Store) RecentAppointments(ctx context.Context, actor Actor, patientID string, before time.Time, keep string, limit int) ([]Appointment, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	var out []Appointment
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "appointments.read", func(tx *Tx, a Access, e *Entry) error {
+		var err error
+		out, err = queryAll(ctx, tx, scanAppointment, `SELECT `+appointmentColumns+appointmentFrom+`
+			WHERE a.patient_id = $1 AND a.cancelled_at IS NULL AND a.starts_at < $2 ORDER BY a.starts_at DESC, a.id DESC LIMIT `+strconv.Itoa(limit), patientID, before.UTC())
+		if err != nil || keep == "" || slices.ContainsFunc(out, func(ap Appointment) bool { return ap.ID == keep }) {
+			return err
+		}
+		kept, err := queryAll(ctx, tx, scanAppointment, `SELECT `+appointmentColumns+appointmentFrom+`
+			WHERE a.patient_id = $1 AND a.cancelled_at IS NULL AND a.id = $2`, patientID, keep)
+		out = append(out, kept...)
+		slices.SortStableFunc(out, func(x, y Appointment) int { return y.StartsAt.Compare(x.StartsAt) })
+		return err
+	})
+	return out, err
 }
 
 // Appointments lists patientID's booked appointments (not cancelled),

@@ -276,7 +276,7 @@ func (s *Store) DosingSessionFor(ctx context.Context, actor Actor, patientID, id
 		return nil, err
 	}
 	var out *DosingSession
-	err := s.patientAccess(ctx, actor, patientID, auth.PermChart, "dosing.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "dosing.read", func(tx *Tx, a Access, e *Entry) error {
 		var err error
 		out, err = s.dosingSession(ctx, tx, patientID, id)
 		e.ObjectType, e.ObjectID = "dosing_session", id

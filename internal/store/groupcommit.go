@@ -116,8 +116,31 @@ func (g *groupWriter) run() {
 				break more
 			}
 		}
-		g.s.writeGroup(batch)
+		g.runGroup(batch)
 	}
+}
+
+// runGroup writes batch. An fn that ends its goroutine (runtime.Goexit:
+// t.Fatal called inside a write, a test's mistake) would take the writer
+// with it and leave every later write waiting for good; instead each
+// write of the group is answered with an error (one answered already
+// keeps its answer) and a new writer takes over.
+func (g *groupWriter) runGroup(batch []*groupReq) {
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		for _, r := range batch {
+			select {
+			case r.res <- groupRes{err: unavailable(errors.New("store: a write ended its goroutine"))}:
+			default: // answered already
+			}
+		}
+		go g.run()
+	}()
+	g.s.writeGroup(batch)
+	normal = true
 }
 
 // runFn runs fn on t, catching a panic.

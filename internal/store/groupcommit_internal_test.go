@@ -273,3 +273,60 @@ func TestGroupCommitLost(t *testing.T) {
 		t.Errorf("rows %v, want only 3", got)
 	}
 }
+
+// TestGroupCommitGoexit: a write whose fn ends its goroutine (t.Fatal
+// called inside a write, a test's mistake) is answered with an error, so
+// are the others of its group (their transaction is gone), and the store
+// goes on writing instead of leaving every later write waiting for good.
+func TestGroupCommitGoexit(t *testing.T) {
+	s, _ := groupStore(t)
+	ctx := context.Background()
+	put := func(k int) func(*Tx) error {
+		return func(tx *Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO kv (k, v) VALUES ($1, $2)`, k, "v")
+			return err
+		}
+	}
+	exit := func(tx *Tx) error {
+		if err := put(1)(tx); err != nil {
+			return err
+		}
+		runtime.Goexit()
+		return nil
+	}
+	if err := s.write(ctx, exit); err == nil {
+		t.Error("a write that ended its goroutine was acknowledged")
+	}
+	if err := s.write(ctx, put(2)); err != nil {
+		t.Fatalf("the next write: %v", err)
+	}
+	// In a group: both answered with an error, neither kept.
+	g := holdGroups(s)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { errs[0] = s.write(ctx, put(3)) })
+	for len(g.reqs) < 1 {
+		runtime.Gosched()
+	}
+	wg.Go(func() { errs[1] = s.write(ctx, exit) })
+	for len(g.reqs) < 2 {
+		runtime.Gosched()
+	}
+	g.hold <- struct{}{}
+	wg.Wait()
+	if errs[0] == nil || errs[1] == nil {
+		t.Errorf("group with a write that ended its goroutine: errors %v", errs)
+	}
+	wg.Go(func() { errs[0] = s.write(ctx, put(4)) })
+	g.hold <- struct{}{} // the new writer takes its next group
+	wg.Wait()
+	if errs[0] != nil {
+		t.Fatalf("a write after the group: %v", errs[0])
+	}
+	g.close()
+	s.group = newGroupWriter(s)
+	want := map[int]bool{2: true, 4: true}
+	if got := kvRows(t, s); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+}

@@ -310,40 +310,6 @@ func (s *Store) PageInquiries(ctx context.Context, actor Actor, f InquiryFilter,
 	return out, err
 }
 
-// Inquiries lists the inbox for therapists and administrators: those with
-// status (one of InquiryFilters; "" is open), new ones first, then newest
-// first. Possible spam is listed only under InquirySpam, apart from the
-// rest. Audited as one inquiry.list.
-func (s *Store) Inquiries(ctx context.Context, actor Actor, status string) ([]*Inquiry, error) {
-	if !canHandleInquiries(actor) {
-		return nil, clinic.Errorf(clinic.ENotFound, "We could not find that page.")
-	}
-	where, args := "", []any{}
-	switch status {
-	case "", "open":
-		where = ` WHERE q.status IN ('new', 'contacted') AND q.spam_reason = ''`
-	case "all":
-		where = ` WHERE q.spam_reason = ''`
-	case InquirySpam:
-		where = ` WHERE q.spam_reason <> ''`
-	case InquiryNew, InquiryContacted, InquiryConverted, InquiryClosed:
-		where, args = ` WHERE q.status = $1 AND q.spam_reason = ''`, []any{status}
-	default:
-		return nil, clinic.Errorf(clinic.EInvalid, "Choose one of the inbox's filters.")
-	}
-	var out []*Inquiry
-	err := s.write(ctx, func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, scanInquiry, `SELECT `+inquiryColumns+inquiryFrom+where+`
-			ORDER BY CASE q.status WHEN 'new' THEN 0 ELSE 1 END, q.created_at DESC, q.id DESC LIMIT 500`, args...)
-		if err != nil {
-			return err
-		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: "inquiry.list", ObjectType: "inquiry", Detail: "status=" + firstNonEmpty(status, "open")})
-	})
-	return out, err
-}
-
 // Inquiry returns one inquiry with its history, for therapists and
 // administrators. Audited as inquiry.read; anyone else, or an unknown id,
 // is ENotFound.

@@ -156,7 +156,7 @@ func TestInquiryInboxAndConversion(t *testing.T) {
 	}
 
 	for _, a := range []store.Actor{rex, pat, {}} {
-		if _, err := s.Inquiries(ctx, a, ""); code(err) != clinic.ENotFound {
+		if _, err := storetest.Inquiries(ctx, s, a, ""); code(err) != clinic.ENotFound {
 			t.Errorf("Inquiries as %q = %v, want not found", a.Role, err)
 		}
 		if _, err := s.Inquiry(ctx, a, ids[0]); code(err) != clinic.ENotFound {
@@ -177,14 +177,14 @@ func TestInquiryInboxAndConversion(t *testing.T) {
 	if err := s.SetInquiryStatus(ctx, sam, ids[0], "converted", ""); fields(err)["status"] == "" {
 		t.Errorf("SetInquiryStatus(converted) = %v, want an error at status", err)
 	}
-	list, err := s.Inquiries(ctx, admin, "")
+	list, err := storetest.Inquiries(ctx, s, admin, "")
 	if err != nil || len(list) != 3 || list[0].ID != ids[2] || list[1].ID != ids[1] || list[2].ID != ids[0] {
 		t.Fatalf("Inquiries(open) = %v, %v; want the two new ones, newest first, then the contacted one", list, err)
 	}
-	if list, err := s.Inquiries(ctx, lena, store.InquiryContacted); err != nil || len(list) != 1 || list[0].HandledByName != "Sam Whitaker" {
+	if list, err := storetest.Inquiries(ctx, s, lena, store.InquiryContacted); err != nil || len(list) != 1 || list[0].HandledByName != "Sam Whitaker" {
 		t.Errorf("Inquiries(contacted) = %v, %v", list, err)
 	}
-	if _, err := s.Inquiries(ctx, lena, "bogus"); code(err) != clinic.EInvalid {
+	if _, err := storetest.Inquiries(ctx, s, lena, "bogus"); code(err) != clinic.EInvalid {
 		t.Errorf("Inquiries(bogus filter) = %v, want invalid", err)
 	}
 
@@ -226,10 +226,10 @@ func TestInquiryInboxAndConversion(t *testing.T) {
 	if n, _, err := s.CountAudit(ctx, "inquiry.convert", ids[0], "", time.Time{}); err != nil || n != 1 {
 		t.Errorf("inquiry.convert audit rows = %d, %v; want 1", n, err)
 	}
-	if list, _ := s.Inquiries(ctx, admin, ""); len(list) != 2 {
+	if list, _ := storetest.Inquiries(ctx, s, admin, ""); len(list) != 2 {
 		t.Errorf("open inquiries after a conversion = %d, want 2", len(list))
 	}
-	if list, _ := s.Inquiries(ctx, admin, "all"); len(list) != 3 {
+	if list, _ := storetest.Inquiries(ctx, s, admin, "all"); len(list) != 3 {
 		t.Errorf("all inquiries = %d, want 3", len(list))
 	}
 }
@@ -259,7 +259,7 @@ func TestInquiryPossibleSpam(t *testing.T) {
 		t.Error("an unknown spam reason was stored")
 	}
 	ids := func(filter string) []string {
-		list, err := s.Inquiries(ctx, lena, filter)
+		list, err := storetest.Inquiries(ctx, s, lena, filter)
 		if err != nil {
 			t.Fatal(err)
 		}

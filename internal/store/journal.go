@@ -120,7 +120,7 @@ func (s *Store) JournalEntries(ctx context.Context, actor Actor, patientID strin
 // journal.read.
 func (s *Store) JournalEntry(ctx context.Context, actor Actor, patientID, entryID string) (*JournalEntry, error) {
 	var out *JournalEntry
-	err := s.ownJournal(ctx, actor, patientID, "journal.read", func(tx *Tx, e *Entry) error {
+	err := s.ownJournalRead(ctx, actor, patientID, "journal.read", func(tx *Tx, e *Entry) error {
 		list, err := journalEntries(ctx, tx, patientID, entryID, false)
 		if err != nil {
 			return err
@@ -174,7 +174,7 @@ func pendingJournalSessions(ctx context.Context, tx *Tx, patientID, sessionID st
 func (s *Store) JournalSessionFor(ctx context.Context, actor Actor, patientID, sessionID string) (*JournalSession, string, error) {
 	var out *JournalSession
 	var entryID string
-	err := s.ownJournal(ctx, actor, patientID, "journal.read", func(tx *Tx, e *Entry) error {
+	err := s.ownJournalRead(ctx, actor, patientID, "journal.read", func(tx *Tx, e *Entry) error {
 		var err error
 		out, entryID, err = journalSession(ctx, tx, patientID, sessionID)
 		return err

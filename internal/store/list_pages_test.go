@@ -320,3 +320,44 @@ func TestCalendarScheduleWindowBounded(t *testing.T) {
 		t.Errorf("a patient's calendar window = %v, want not found", err)
 	}
 }
+
+// TestPostsKeyset: the blog's editors' list reads the posts the most
+// recently saved first (ties by id) a page at a time by key, both ways,
+// with the count of all, tags and all; a patient gets none.
+func TestPostsKeyset(t *testing.T) {
+	f := newBlogFixture(t)
+	var all []keyed
+	for i := range 8 {
+		p := f.save(f.thea, &store.Post{Title: fmt.Sprintf("Post %d", i), Status: store.PostDraft, Tags: []string{"skills"}})
+		all = append(all, keyed{f.now, p.ID})
+		if i%3 == 2 { // some share a time
+			f.now = f.now.Add(time.Minute)
+		}
+	}
+	// Saving an old post again moves it to the front.
+	f.now = f.now.Add(time.Minute)
+	first, err := f.s.Post(f.ctx, f.thea, all[0].id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Title = "Post 0, revised"
+	f.save(f.thea, first)
+	all[0].at = f.now
+	walkPages(t, "posts", newestFirst(all), func(k store.PageKey) ([]string, int, string, string, error) {
+		p, err := f.s.Posts(f.ctx, f.theo, k)
+		if err != nil {
+			return nil, 0, "", "", err
+		}
+		var ids []string
+		for _, x := range p.Rows {
+			if len(x.Tags) != 1 || x.Tags[0] != "skills" {
+				t.Errorf("post %s tags = %v", x.ID, x.Tags)
+			}
+			ids = append(ids, x.ID)
+		}
+		return ids, p.Total, p.Next, p.Prev, nil
+	})
+	if _, err := f.s.Posts(f.ctx, f.pat, store.PageKey{}); clinic.ErrorCode(err) != clinic.ENotFound {
+		t.Errorf("Posts for a patient = %v, want ENotFound", err)
+	}
+}

@@ -207,7 +207,7 @@ func answered(ctx context.Context, tx *Tx, threads []MessageThread) error {
 func (s *Store) Thread(ctx context.Context, actor Actor, patientID, threadID string) (*MessageThread, []Message, error) {
 	var th *MessageThread
 	var msgs []Message
-	err := s.messageAccess(ctx, actor, patientID, "message.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.messageRead(ctx, actor, patientID, "message.read", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectID = threadID
 		list, err := queryAll(ctx, tx, scanThread, `SELECT t.id, t.patient_id, t.subject, t.created_at, t.last_at, t.last_seq, `+unreadExpr("$3", "$4")+`,
 			EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.risk)
@@ -228,10 +228,18 @@ func (s *Store) Thread(ctx context.Context, actor Actor, patientID, threadID str
 		if msgs, err = threadMessages(ctx, tx, `m.thread_id = $1`, threadID); err != nil {
 			return err
 		}
-		if err := markThreadRead(ctx, tx, threadID, actor.UserID, th.Count, s.now()); err != nil {
-			return err
+		// Marked read in the view's closing write when the page reads in
+		// one (a read transaction cannot hold it), else here.
+		count, now := th.Count, s.now()
+		if tx.view != nil {
+			tx.view.markedRead += th.Unread
 		}
-		return syncUnread(ctx, tx, patientID, threadID, actor.UserID)
+		return tx.afterView(ctx, func(ctx context.Context, tx *Tx) error {
+			if err := markThreadRead(ctx, tx, threadID, actor.UserID, count, now); err != nil {
+				return err
+			}
+			return syncUnread(ctx, tx, patientID, threadID, actor.UserID)
+		})
 	})
 	return th, msgs, err
 }
@@ -451,7 +459,7 @@ func (s *Store) StaffUnreadMessages(ctx context.Context, actor Actor) (int, erro
 	err := s.read(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, staffUnreadCount, actor.UserID).Scan(&n)
 	})
-	return n, err
+	return s.unreadSeen(ctx, actor, n), err
 }
 
 // staffUnreadCount is StaffUnreadMessages' statement: the sum of the
@@ -556,7 +564,7 @@ func (s *Store) PatientUnreadMessages(ctx context.Context, actor Actor, patientI
 			LEFT JOIN message_reads r ON r.thread_id = t.id AND r.user_id = $2
 			WHERE t.patient_id = $1 AND m.seq > coalesce(r.read_seq, 0)`, patientID, actor.UserID).Scan(&n)
 	})
-	return n, err
+	return s.unreadSeen(ctx, actor, n), err
 }
 
 // OwnUnreadMessages is PatientUnreadMessages for the patient whose account

@@ -125,6 +125,19 @@ func (s *Store) noteAccess(ctx context.Context, actor Actor, patientID string, p
 	})
 }
 
+// noteRead is noteAccess for a read that changes nothing: inside an open
+// view of the patient it is named in the view's one audit row instead of
+// writing its own (viewAccess).
+func (s *Store) noteRead(ctx context.Context, actor Actor, patientID string, p auth.Permission, action string, fn func(tx *Tx, e *Entry) error) error {
+	if err := clinicianOnly(actor); err != nil {
+		return err
+	}
+	return s.viewAccess(ctx, actor, patientID, p, action, func(tx *Tx, a Access, e *Entry) error {
+		e.ObjectType = "note"
+		return fn(tx, e)
+	})
+}
+
 // NoteFor returns the note of appointmentID, one of patientID's
 // appointments, with its addenda, if actor may read the patient's notes.
 // When none is written yet it returns a new, unsaved note (ID "", Version
@@ -132,7 +145,7 @@ func (s *Store) noteAccess(ctx context.Context, actor Actor, patientID string, p
 // that is not the patient's, is ENotFound. Audited as note.read.
 func (s *Store) NoteFor(ctx context.Context, actor Actor, patientID, appointmentID string) (*Note, error) {
 	var out *Note
-	err := s.noteAccess(ctx, actor, patientID, auth.PermNoteRead, "note.read", func(tx *Tx, e *Entry) error {
+	err := s.noteRead(ctx, actor, patientID, auth.PermNoteRead, "note.read", func(tx *Tx, e *Entry) error {
 		var err error
 		out, err = noteIn(ctx, tx, patientID, appointmentID, false)
 		if out != nil {
@@ -440,6 +453,7 @@ type NoteList struct {
 	Notes []NoteSummary
 	Page  int  // from 1
 	More  bool // a later page exists
+	Count int  // every note of the patient (ChartNotes only)
 }
 
 // Notes returns page (from 1) of patientID's notes, newest appointment
@@ -487,7 +501,7 @@ func (s *Store) Notes(ctx context.Context, actor Actor, patientID string, page i
 // note links to the record and never copies it. Audited as dosing.read.
 func (s *Store) NoteDosingSession(ctx context.Context, actor Actor, patientID, appointmentID string) (*DosingSession, error) {
 	var out *DosingSession
-	err := s.noteAccess(ctx, actor, patientID, auth.PermNoteRead, "dosing.read", func(tx *Tx, e *Entry) error {
+	err := s.noteRead(ctx, actor, patientID, auth.PermNoteRead, "dosing.read", func(tx *Tx, e *Entry) error {
 		var id string
 		err := tx.QueryRow(ctx, `SELECT id FROM dosing_sessions WHERE patient_id = $1 AND appointment_id = $2 AND appointment_id <> ''
 			ORDER BY created_at DESC LIMIT 1`, patientID, appointmentID).Scan(&id)

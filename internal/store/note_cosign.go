@@ -169,7 +169,7 @@ func (s *Store) SupervisorChoices(ctx context.Context, actor Actor, userID strin
 		rows, err := queryAll(ctx, tx, func(r scanner) (x row, err error) {
 			err = r.Scan(&x.id, &x.name, &x.role)
 			return x, err
-		}, `SELECT id, display_name, role FROM users WHERE id <> $1 AND disabled_at IS NULL ORDER BY display_name, id`, userID)
+		}, `SELECT id, display_name, role FROM users WHERE id <> $1 AND disabled_at IS NULL AND role <> 'patient' ORDER BY display_name, id`, userID) // the staff, not every patient's account
 		for _, x := range rows {
 			if writesNotes(x.role) {
 				out = append(out, SupervisorChoice{ID: x.id, Name: x.name})

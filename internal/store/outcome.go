@@ -71,63 +71,159 @@ type CourseResult struct {
 	Outcome    measure.CourseOutcome
 }
 
-// Outcomes returns the outcome of every course on each of instruments that
+// ExportOutcomes hands the outcome of every course on each of instruments that
 // actor may count (all patients for an admin, the patients on their care
 // teams for a clinician), without names, and the practice's follow-up
-// window it used: each course's baseline is its own first score, and its
-// follow-up the latest score inside the window (measure.FollowUp, at the
-// store's now). It reads one summary row per course (outcome_courses,
-// kept in each completion's transaction), never the check-ins, in order
-// of patient, instrument and course; it is for a per-course export, the
-// dashboard counts with OutcomeCounts. PatientKey is empty for an actor
-// without a caseload (auth.PermCaseload): an administrator counts
-// courses, but cannot tell whose. Audited with action (outcomes.read for
-// the dashboard, outcomes.export for the CSV).
-func (s *Store) Outcomes(ctx context.Context, actor Actor, action string, instruments []string) ([]CourseResult, measure.Window, error) {
+// window it used, to each(w, course) in turn: each course's baseline is its
+// own first score, and its follow-up the latest score inside the window
+// (measure.FollowUp, at the store's now). It is the per-course export
+// (the dashboard counts with OutcomeCounts), so its memory does not grow
+// with the practice: it reads one summary row per course
+// (outcome_courses, kept in each completion's transaction), never the
+// check-ins, a page of outcomeExportPage courses at a time by key, all in
+// one read transaction, and hands each row on before reading the next
+// page. Rows come in order of PatientKey (so their order says nothing about
+// who came first), then patient, instrument and course. PatientKey is empty
+// for an actor without a caseload (auth.PermCaseload): an administrator
+// counts courses, but cannot tell whose; their rows are in order of
+// patient. Audited with action, before the first row is read (the rows go
+// to the client as they are read, so the audit row cannot wait for the
+// last). An error from each stops the read and is returned.
+func (s *Store) ExportOutcomes(ctx context.Context, actor Actor, action string, instruments []string, each func(measure.Window, CourseResult) error) error {
 	perPatient := actor.may(auth.PermCaseload)
-	var out []CourseResult
-	var w measure.Window
-	err := s.outcomeRead(ctx, actor, action, instruments, func(tx *Tx, from, where string, args []any, win measure.Window) error {
-		w = win
-		now := s.now()
-		rows, err := tx.Query(ctx, `SELECT o.patient_id, `+outcomeTherapist+`, o.instrument, o.course, o.scores,
-				o.baseline_at, o.baseline_total, o.latest_at, o.latest_total, o.follow_up_at, o.follow_up_total
-			`+from+where+` ORDER BY o.patient_id, o.instrument, o.course`, args...)
-		if err != nil {
+	sc, ok := outcomeScopeOf(actor, instruments)
+	if !ok {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
+	if len(instruments) == 0 {
+		return nil
+	}
+	keyID := s.key.MAC("patient-export-key-id", nil)[:12]
+	if perPatient {
+		if err := s.fillExportKeys(ctx, sc, keyID); err != nil {
 			return err
 		}
-		defer rows.Close()
-		var curPatient, key string
-		for rows.Next() {
-			var pid string
-			var r CourseResult
-			var c measure.CourseSummary
-			var fuAt nullTime
-			var fuTotal sql.NullInt64
-			if err := rows.Scan(&pid, &r.Therapist, &r.Instrument, &r.Course, &c.Scores, &c.Baseline.At, &c.Baseline.Total,
-				&c.Latest.At, &c.Latest.Total, &fuAt, &fuTotal); err != nil {
+	}
+	if err := s.write(ctx, func(tx *Tx) error {
+		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "outcomes"})
+	}); err != nil {
+		return err
+	}
+	return s.outcomeTx(ctx, func(tx *Tx, w measure.Window) error {
+		now := s.now()
+		from, args := sc.from, slices.Clone(sc.args)
+		// Ordered as the export always sorted its rows: by key, then
+		// instrument and course (for an actor without keys: instrument,
+		// course, then patient). The patient breaks ties.
+		key, order := `''`, []string{`o.instrument`, `o.course`, `o.patient_id`}
+		if perPatient {
+			args = append(args, keyID)
+			from += ` JOIN patient_export_keys x ON x.patient_id = o.patient_id AND x.key_id = $` + strconv.Itoa(len(args))
+			key = `x.export_key`
+			order = []string{key, `o.patient_id`, `o.instrument`, `o.course`}
+		}
+		type row struct {
+			key, pid string
+			r        CourseResult
+			c        measure.CourseSummary
+		}
+		var last *row
+		for {
+			q, a := `SELECT `+key+`, o.patient_id, `+outcomeTherapist+`, o.instrument, o.course, o.scores,
+				o.baseline_at, o.baseline_total, o.latest_at, o.latest_total, o.follow_up_at, o.follow_up_total
+				`+from+sc.where, slices.Clone(args)
+			if last != nil {
+				vals := map[string]any{`x.export_key`: last.key, `o.patient_id`: last.pid, `o.instrument`: last.r.Instrument, `o.course`: last.r.Course}
+				ph := make([]string, len(order))
+				for i, c := range order {
+					a = append(a, vals[c])
+					ph[i] = `$` + strconv.Itoa(len(a))
+				}
+				q += ` AND (` + strings.Join(order, `, `) + `) > (` + strings.Join(ph, `, `) + `)`
+			}
+			q += ` ORDER BY ` + strings.Join(order, `, `) + ` LIMIT ` + strconv.Itoa(outcomeExportPage)
+			page, err := queryAll(ctx, tx, func(r scanner) (row, error) {
+				var x row
+				var fuAt nullTime
+				var fuTotal sql.NullInt64
+				err := r.Scan(&x.key, &x.pid, &x.r.Therapist, &x.r.Instrument, &x.r.Course, &x.c.Scores, &x.c.Baseline.At, &x.c.Baseline.Total,
+					&x.c.Latest.At, &x.c.Latest.Total, &fuAt, &fuTotal)
+				x.c.Baseline.At, x.c.Latest.At = x.c.Baseline.At.UTC(), x.c.Latest.At.UTC()
+				if fuAt.valid {
+					x.c.FollowUp, x.c.HasFollowUp = measure.Point{At: fuAt.t, Total: int(fuTotal.Int64)}, true
+				}
+				return x, err
+			}, q, a...)
+			if err != nil {
 				return err
 			}
-			c.Baseline.At, c.Latest.At = c.Baseline.At.UTC(), c.Latest.At.UTC()
-			if fuAt.valid {
-				c.FollowUp, c.HasFollowUp = measure.Point{At: fuAt.t, Total: int(fuTotal.Int64)}, true
+			if onOutcomeExportPage != nil {
+				onOutcomeExportPage(len(page))
 			}
-			o, ok := c.Outcome(r.Instrument, w, now)
-			if !ok {
-				continue
-			}
-			if perPatient {
-				if pid != curPatient {
-					curPatient, key = pid, s.key.MAC("patient", []byte(pid))[:12]
+			for i := range page {
+				x := &page[i]
+				o, ok := x.c.Outcome(x.r.Instrument, w, now)
+				if !ok {
+					continue
 				}
-				r.PatientKey = key
+				x.r.PatientKey, x.r.Outcome = x.key, o
+				if err := each(w, x.r); err != nil {
+					return err
+				}
 			}
-			r.Outcome = o
-			out = append(out, r)
+			if len(page) < outcomeExportPage {
+				return nil
+			}
+			last = &page[len(page)-1]
 		}
-		return rows.Err()
 	})
-	return out, w, err
+}
+
+// outcomeExportPage is how many courses ExportOutcomes reads at a time (a
+// variable so a test can make the pages small).
+var outcomeExportPage = 500
+
+// onOutcomeExportPage, when a test sets it, is told the size of every page
+// ExportOutcomes reads.
+var onOutcomeExportPage func(rows int)
+
+// fillExportKeys keeps the pseudonymous key (PatientKey: a keyed hash of
+// the patient's id, under the audit key whose own keyed hash is keyID) of
+// every patient with a course in sc in patient_export_keys, so that
+// ExportOutcomes can read its rows in the keys' order from SQL a page at a time.
+// A key kept under another audit key is made again. It writes
+// outcomeExportPage patients per transaction, and none when all are kept.
+func (s *Store) fillExportKeys(ctx context.Context, sc outcomeScope, keyID string) error {
+	for {
+		var ids []string
+		args := append(slices.Clone(sc.args), keyID)
+		err := s.read(ctx, func(tx *Tx) error {
+			var err error
+			ids, err = queryAll(ctx, tx, func(r scanner) (string, error) {
+				var id string
+				return id, r.Scan(&id)
+			}, `SELECT DISTINCT o.patient_id`+sc.from+sc.where+`
+				AND NOT EXISTS (SELECT 1 FROM patient_export_keys x WHERE x.patient_id = o.patient_id AND x.key_id = $`+strconv.Itoa(len(args))+`)
+				ORDER BY o.patient_id LIMIT `+strconv.Itoa(outcomeExportPage), args...)
+			return err
+		})
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		err = s.write(ctx, func(tx *Tx) error {
+			for _, id := range ids {
+				if _, err := tx.Exec(ctx, `INSERT INTO patient_export_keys (patient_id, key_id, export_key) VALUES ($1, $2, $3)
+					ON CONFLICT (patient_id) DO UPDATE SET key_id = excluded.key_id, export_key = excluded.export_key`,
+					id, keyID, s.key.MAC("patient", []byte(id))[:12]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil || len(ids) < outcomeExportPage {
+			return err
+		}
+	}
 }
 
 // OutcomeCount is how many courses of one instrument share everything the
@@ -143,10 +239,10 @@ type OutcomeCount struct {
 }
 
 // OutcomeCounts counts the courses on each of instruments that actor may
-// count (as Outcomes), grouped in SQL by what the dashboard tells apart,
+// count (as ExportOutcomes), grouped in SQL by what the dashboard tells apart,
 // so that what it reads is bounded by the scores' range, the therapists
 // and the quarters, not by the practice's size; the clinical rules are
-// applied to each group (measure.Rate). Audited with action as Outcomes.
+// applied to each group (measure.Rate). Audited with action as ExportOutcomes.
 func (s *Store) OutcomeCounts(ctx context.Context, actor Actor, action string, instruments []string) ([]OutcomeCount, measure.Window, error) {
 	var out []OutcomeCount
 	var w measure.Window
@@ -198,16 +294,17 @@ const outcomeOwner = `(SELECT t.user_id FROM care_team t WHERE t.patient_id = o.
 // outcomeTherapist is a course's owning therapist's name ("" for none).
 const outcomeTherapist = `coalesce((SELECT u.display_name FROM users u WHERE u.id = ` + outcomeOwner + `), '')`
 
-// outcomeRead runs read in one read transaction, with the FROM and WHERE
-// of the courses on instruments that actor may count (unarchived
-// patients; a clinician's care teams) and their arguments, then audits it
-// with action in a write transaction that commits before the answer is
-// shown (as a View's read is audited: the aggregate is not read while
-// holding the writer). Rows of the outcome summary kept for another window
-// than the practice's are computed again first (refreshOutcomeCourses),
-// in a write transaction of their own, only when there are any.
-func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, instruments []string,
-	read func(tx *Tx, from, where string, args []any, w measure.Window) error) error {
+// outcomeScope is the FROM and WHERE of the courses on some instruments
+// that an actor may count, and their arguments.
+type outcomeScope struct {
+	from, where string
+	args        []any
+}
+
+// outcomeScopeOf is the scope of the courses on instruments that actor may
+// count (unarchived patients; a clinician's care teams); false for an
+// actor who may count none. With no instruments, args is empty.
+func outcomeScopeOf(actor Actor, instruments []string) (outcomeScope, bool) {
 	var args []any
 	from := ` FROM outcome_courses o`
 	switch {
@@ -216,7 +313,7 @@ func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, ins
 		from = ` FROM care_team m JOIN outcome_courses o ON o.patient_id = m.patient_id`
 		args = append(args, actor.UserID)
 	default:
-		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+		return outcomeScope{}, false
 	}
 	var in []string
 	for _, id := range instruments {
@@ -224,13 +321,46 @@ func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, ins
 		in = append(in, "$"+strconv.Itoa(len(args)))
 	}
 	if len(in) == 0 {
-		return nil
+		return outcomeScope{}, true
 	}
 	where := ` WHERE o.instrument IN (` + strings.Join(in, ", ") + `)
 		AND o.patient_id NOT IN (SELECT a.id FROM patients a WHERE a.archived_at IS NOT NULL)`
 	if len(args) > len(in) {
 		where += ` AND m.user_id = $1 AND m.removed_at IS NULL`
 	}
+	return outcomeScope{from, where, args}, true
+}
+
+// outcomeRead runs read in one read transaction, with the FROM and WHERE
+// of the courses on instruments that actor may count (outcomeScopeOf) and
+// their arguments, then audits it with action in a write transaction that
+// commits before the answer is shown (as a View's read is audited: the
+// aggregate is not read while holding the writer).
+func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, instruments []string,
+	read func(tx *Tx, from, where string, args []any, w measure.Window) error) error {
+	sc, ok := outcomeScopeOf(actor, instruments)
+	if !ok {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that page.")
+	}
+	if len(instruments) == 0 {
+		return nil
+	}
+	if err := s.outcomeTx(ctx, func(tx *Tx, w measure.Window) error {
+		return read(tx, sc.from, sc.where, sc.args, w)
+	}); err != nil {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx) // what was read is audited even if the client left
+	return s.write(ctx, func(tx *Tx) error {
+		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "outcomes"})
+	})
+}
+
+// outcomeTx runs read in one read transaction with the practice's window.
+// Rows of the outcome summary kept for another window than the practice's
+// are computed again first (refreshOutcomeCourses), in a write transaction
+// of their own, only when there are any.
+func (s *Store) outcomeTx(ctx context.Context, read func(tx *Tx, w measure.Window) error) error {
 	for attempt := 0; ; attempt++ {
 		stale := false
 		err := s.read(ctx, func(tx *Tx) error {
@@ -246,13 +376,10 @@ func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, ins
 			case err != nil && !errors.Is(err, sql.ErrNoRows):
 				return err
 			}
-			return read(tx, from, where, args, w)
+			return read(tx, w)
 		})
-		if err != nil {
+		if err != nil || !stale {
 			return err
-		}
-		if !stale {
-			break
 		}
 		err = s.write(ctx, func(tx *Tx) error {
 			w, err := outcomeWindowIn(ctx, tx)
@@ -265,10 +392,6 @@ func (s *Store) outcomeRead(ctx context.Context, actor Actor, action string, ins
 			return err
 		}
 	}
-	ctx = context.WithoutCancel(ctx) // what was read is audited even if the client left
-	return s.write(ctx, func(tx *Tx) error {
-		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "outcomes"})
-	})
 }
 
 // CaseloadSparkPoints is how many of a patient's latest scores a caseload

@@ -247,6 +247,7 @@ func (s *Store) AuthorizeRecord(ctx context.Context, actor Actor, patientID stri
 	})
 	var d errDenied
 	if errors.As(err, &d) {
+		s.endViewRead(ctx)
 		e := Entry{Action: "route.denied", Outcome: OutcomeDenied, ObjectType: "patient", ObjectID: patientID, Detail: "perm=" + string(p) + "; " + route}
 		if d.exists {
 			e.PatientID = patientID
@@ -265,6 +266,7 @@ func (s *Store) AuthorizeRecord(ctx context.Context, actor Actor, patientID stri
 func (s *Store) auditDenied(ctx context.Context, actor Actor, patientID string, p auth.Permission, action string, err error) error {
 	var d errDenied
 	if errors.As(err, &d) {
+		s.endViewRead(ctx)
 		outcome := Entry{Action: action, Outcome: OutcomeDenied, ObjectType: "patient", ObjectID: patientID, Detail: "perm=" + string(p)}
 		if d.exists {
 			outcome.PatientID = patientID

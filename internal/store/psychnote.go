@@ -76,6 +76,7 @@ func (s *Store) psychNoteRefusal(ctx context.Context, actor Actor, patientID, no
 	if !errors.Is(err, errPsychNoteHidden) {
 		return err
 	}
+	s.endViewRead(ctx)
 	e := Entry{Action: action, Outcome: OutcomeDenied, PatientID: patientID, ObjectType: "psychnote", ObjectID: noteID, Detail: "perm=" + string(auth.PermPsychNote) + "; not the author's"}
 	if aerr := s.Audit(ctx, actor, e); aerr != nil {
 		return aerr
@@ -240,7 +241,7 @@ func (s *Store) PsychNote(ctx context.Context, actor Actor, patientID, id string
 		return nil, psychNoteNotFound()
 	}
 	var out *PsychNote
-	err := s.patientAccess(ctx, actor, patientID, auth.PermPsychNote, "psychnote.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermPsychNote, "psychnote.read", func(tx *Tx, a Access, e *Entry) error {
 		var sealed string
 		n, err := scanPsychNote(tx.QueryRow(ctx, `SELECT `+psychNoteColumns+`, n.body_sealed `+psychNoteFrom+`
 			WHERE n.id = $1 AND n.patient_id = $2 AND n.author_id = $3`, id, patientID, actor.UserID), &sealed)

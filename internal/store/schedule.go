@@ -30,18 +30,11 @@ type CalendarEntry struct {
 // clinician or by day.
 const ScheduleMax = 400
 
-// Schedule lists the appointments (not cancelled) starting in [from, to),
-// of clinicianID or of everyone when it is "", for a staff member: the
-// first ScheduleMax by time. Audited once per look, as the viewer's.
-func (s *Store) Schedule(ctx context.Context, actor Actor, from, to time.Time, clinicianID string) ([]CalendarEntry, error) {
-	out, _, err := s.ScheduleWindow(ctx, actor, from, to, clinicianID, ScheduleMax)
-	return out, err
-}
-
-// ScheduleWindow is Schedule with the window bounded: the first limit
-// appointments by time (ScheduleMax when limit is 0 or more than it),
-// and how many the window holds in all, so a page can say how many it
-// does not show. Audited as Schedule is.
+// ScheduleWindow lists the appointments (not cancelled) starting in
+// [from, to), of clinicianID or of everyone when it is "", for a staff
+// member: the first limit by time (ScheduleMax when limit is 0 or more than
+// it), and how many the window holds in all, so a page can say how many it
+// does not show. Audited once per look, as the viewer's.
 func (s *Store) ScheduleWindow(ctx context.Context, actor Actor, from, to time.Time, clinicianID string, limit int) ([]CalendarEntry, int, error) {
 	if limit <= 0 || limit > ScheduleMax {
 		limit = ScheduleMax

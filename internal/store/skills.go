@@ -92,11 +92,23 @@ func (s *Store) ownSkills(ctx context.Context, actor Actor, patientID, action st
 	})
 }
 
-// sharedSkills runs fn in an audited transaction on patientID's shared
-// skills entries when actor is on the care team (PermSharedSkills); a
-// clinician here by emergency access, and anyone else, is refused.
+// ownSkillsRead is ownSkills for a read that changes nothing: inside an
+// open view of the patient it is named in the view's one audit row
+// instead of writing its own (viewAccess).
+func (s *Store) ownSkillsRead(ctx context.Context, actor Actor, patientID, action string, fn func(tx *Tx, e *Entry) error) error {
+	return s.viewAccess(ctx, actor, patientID, auth.PermSkills, action, func(tx *Tx, a Access, e *Entry) error {
+		e.ObjectType = "skills"
+		return fn(tx, e)
+	})
+}
+
+// sharedSkills runs fn, which only reads, in an audited transaction on
+// patientID's shared skills entries when actor is on the care team
+// (PermSharedSkills); a clinician here by emergency access, and anyone
+// else, is refused. Inside an open view of the patient it is named in the
+// view's one audit row (viewAccess).
 func (s *Store) sharedSkills(ctx context.Context, actor Actor, patientID, action string, fn func(tx *Tx, e *Entry) error) error {
-	return s.patientAccess(ctx, actor, patientID, auth.PermSharedSkills, action, func(tx *Tx, a Access, e *Entry) error {
+	return s.viewAccess(ctx, actor, patientID, auth.PermSharedSkills, action, func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType, e.Detail = "skills", "shared"
 		return fn(tx, e)
 	})
@@ -334,7 +346,7 @@ func (s *Store) ShareSkillEntry(ctx context.Context, actor Actor, patientID, ent
 func (s *Store) OwnSkillEntries(ctx context.Context, actor Actor, patientID, kind string, page, limit int) ([]SkillEntry, bool, error) {
 	var out []SkillEntry
 	var more bool
-	err := s.ownSkills(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error {
+	err := s.ownSkillsRead(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error {
 		var err error
 		out, more, err = skillPage(ctx, tx, patientID, skillQuery{kind: kind}, page, limit)
 		return err
@@ -346,7 +358,7 @@ func (s *Store) OwnSkillEntries(ctx context.Context, actor Actor, patientID, kin
 // patient; anyone else's, or none, is ENotFound. Audited as skills.read.
 func (s *Store) OwnSkillEntry(ctx context.Context, actor Actor, patientID, entryID string) (*SkillEntry, error) {
 	var out *SkillEntry
-	err := s.ownSkills(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error {
+	err := s.ownSkillsRead(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error {
 		list, err := skillEntries(ctx, tx, patientID, skillQuery{id: entryID})
 		if err != nil {
 			return err
@@ -432,7 +444,7 @@ const MaxDiaryDays = 26 * 7
 // patient. Audited as skills.read with the days.
 func (s *Store) OwnDiaryDays(ctx context.Context, actor Actor, patientID, from, to string) (map[string]SkillEntry, error) {
 	var out map[string]SkillEntry
-	err := s.ownSkills(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error {
+	err := s.ownSkillsRead(ctx, actor, patientID, "skills.read", func(tx *Tx, e *Entry) error {
 		var err error
 		out, err = diaryDays(ctx, tx, e, patientID, from, to, false)
 		return err

@@ -267,11 +267,13 @@ func TestPurgeSessions(t *testing.T) {
 }
 
 // TestUserNames: the map of account ids to names (read with queryMap) is
-// empty, not nil, with no accounts, and holds every account after.
+// empty, not nil, with no accounts, and holds the accounts asked about
+// after (an id twice, an empty one and an unknown one are harmless; more
+// than one batch of ids is read).
 func TestUserNames(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
-	names, err := s.UserNames(ctx)
+	names, err := s.UserNames(ctx, []string{"nobody", ""})
 	if err != nil || names == nil || len(names) != 0 {
 		t.Fatalf("UserNames with no accounts = %v (nil %v), %v; want an empty map", names, names == nil, err)
 	}
@@ -285,7 +287,14 @@ func TestUserNames(t *testing.T) {
 		}
 		want[u.ID] = u.DisplayName
 	}
-	names, err = s.UserNames(ctx)
+	ask := []string{"", "nobody"}
+	for i := range 150 { // the accounts come after the first batch
+		ask = append(ask, fmt.Sprintf("unknown%d", i))
+	}
+	for id := range want {
+		ask = append(ask, id, id)
+	}
+	names, err = s.UserNames(ctx, ask)
 	if err != nil || !cmp.Equal(names, want) {
 		t.Errorf("UserNames = %v, %v; want %v", names, err, want)
 	}

@@ -217,7 +217,7 @@ const MaxTimelinePage = 100
 func (s *Store) ChartTimeline(ctx context.Context, actor Actor, patientID string, cursor TimelineCursor, limit int, kinds ...string) (*TimelinePage, error) {
 	limit = min(max(limit, 1), MaxTimelinePage)
 	page := &TimelinePage{}
-	err := s.patientAccess(ctx, actor, patientID, auth.PermTimeline, "chart.read", func(tx *Tx, a Access, e *Entry) error {
+	err := s.viewAccess(ctx, actor, patientID, auth.PermTimeline, "chart.read", func(tx *Tx, a Access, e *Entry) error {
 		e.ObjectType, e.Detail = "timeline", "timeline"
 		var parts []string
 		args := []any{patientID, limit + 1}

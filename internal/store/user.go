@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -107,20 +110,65 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// ListUsers returns every account, staff first, then by name. Audited as a
-// read of the user list.
-func (s *Store) ListUsers(ctx context.Context, actor Actor) ([]*clinic.User, error) {
-	var out []*clinic.User
+// Accounts is the accounts page: the staff's accounts and the patients'
+// (which grow with the practice), each a page at a time by name (then id),
+// read by key (see PageKey: the key is a user id), with the count of every
+// match; query, when not empty, keeps those whose name or email holds it
+// (any case). Audited as one read of the user list (whether a search was
+// made, never its words), in the same transaction.
+func (s *Store) Accounts(ctx context.Context, actor Actor, query string, staff, patients PageKey) (staffPage, patientPage *Page[*clinic.User], err error) {
+	detail := ""
+	if query = strings.TrimSpace(query); query != "" {
+		detail = "search=1"
+	}
+	err = s.write(ctx, func(tx *Tx) error {
+		var err error
+		if staffPage, err = pageAccounts(ctx, tx, false, query, staff); err != nil {
+			return err
+		}
+		if patientPage, err = pageAccounts(ctx, tx, true, query, patients); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "user.list", ObjectType: "user", Detail: detail})
+	})
+	return staffPage, patientPage, err
+}
+
+// pageAccounts reads one page of the patients' accounts, or of the staff's,
+// for Accounts.
+func pageAccounts(ctx context.Context, tx *Tx, patients bool, query string, k PageKey) (*Page[*clinic.User], error) {
+	scope, args := ` FROM users u WHERE u.role <> 'patient'`, []any{}
+	if patients {
+		scope = ` FROM users u WHERE u.role = 'patient'`
+	}
+	if query != "" {
+		args = append(args, "%"+likeEscape(strings.ToLower(query))+"%")
+		scope += ` AND (lower(u.display_name) LIKE $1 ESCAPE '\' OR u.email_lower LIKE $1 ESCAPE '\')`
+	}
+	cols := make([]string, 0, 8)
+	for _, c := range strings.Split(userColumns, ", ") {
+		cols = append(cols, "u."+c)
+	}
+	return readPage(ctx, tx, keyset{Scope: scope, Args: args, Table: "users", Alias: "u", Order: []string{"display_name", "id"}},
+		strings.Join(cols, ", "), k, func(row scanner) (*clinic.User, error) { return scanUser(row) }, func(u *clinic.User) string { return u.ID })
+}
+
+// Account is one account, for an administrator's page about it (nil
+// when there is none). Audited as a read of the user list, naming it.
+func (s *Store) Account(ctx context.Context, actor Actor, id string) (*clinic.User, error) {
+	var u *clinic.User
 	err := s.write(ctx, func(tx *Tx) error {
 		var err error
-		out, err = queryUsers(ctx, tx, `SELECT `+userColumns+` FROM users
-			ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'therapist' THEN 1 WHEN 'prescriber' THEN 2 ELSE 3 END, lower(display_name), id`)
+		u, err = scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+		if clinic.ErrorCode(err) == clinic.ENotFound {
+			u, err = nil, nil
+		}
 		if err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, actor, Entry{Action: "user.list", ObjectType: "user"})
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "user.list", ObjectType: "user", ObjectID: id})
 	})
-	return out, err
+	return u, err
 }
 
 // queryUsers runs a query that selects userColumns and returns its accounts.
@@ -128,19 +176,35 @@ func queryUsers(ctx context.Context, tx *Tx, q string, args ...any) ([]*clinic.U
 	return queryAll(ctx, tx, func(row scanner) (*clinic.User, error) { return scanUser(row) }, q, args...)
 }
 
-// UserNames maps every account id to its display name. It is not audited
-// on its own: only pages that audit their own view (the audit log) call it.
-func (s *Store) UserNames(ctx context.Context) (map[string]string, error) {
+// UserNames maps each of ids that is an account's id to its display name
+// (the actors of one page of the audit log: what it reads is bounded by the
+// page, not by how many accounts there are). It is not audited on its own:
+// only pages that audit their own view (the audit log) call it.
+func (s *Store) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
 	names := map[string]string{}
-	err := s.read(ctx, func(tx *Tx) error {
-		all, err := queryMap(ctx, tx, func(row scanner) (id, name string, err error) {
-			err = row.Scan(&id, &name)
-			return id, name, err
-		}, `SELECT id, display_name FROM users`)
-		if err != nil {
-			return err
+	var want []string
+	for _, id := range ids {
+		if id != "" && !slices.Contains(want, id) {
+			want = append(want, id)
 		}
-		names = all
+	}
+	err := s.read(ctx, func(tx *Tx) error {
+		for len(want) > 0 {
+			batch := want[:min(len(want), 100)]
+			want = want[len(batch):]
+			ph, args := make([]string, len(batch)), make([]any, len(batch))
+			for i, id := range batch {
+				ph[i], args[i] = "$"+strconv.Itoa(i+1), id
+			}
+			got, err := queryMap(ctx, tx, func(row scanner) (id, name string, err error) {
+				err = row.Scan(&id, &name)
+				return id, name, err
+			}, `SELECT id, display_name FROM users WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+			if err != nil {
+				return err
+			}
+			maps.Copy(names, got)
+		}
 		return nil
 	})
 	return names, err

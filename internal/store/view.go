@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -26,13 +27,18 @@ type View struct {
 	patientID string
 	action    string
 
-	tx        *sql.Tx
-	shown     []string
-	emergency bool
-	after     []func(context.Context, *Tx) error
-	done      bool
-	readDone  bool                       // the read transaction has ended (endRead)
-	allowed   map[auth.Permission]Access // permissions authorize granted in this view
+	tx      *sql.Tx
+	shown   []string
+	objects []string // the records read other than the patient's own, as type/id
+	// markedRead counts the messages the view's closing write marks read
+	// by its reader (a thread opened): the page's own unread counts,
+	// read before that write, leave them out.
+	markedRead int
+	emergency  bool
+	after      []func(context.Context, *Tx) error
+	done       bool
+	readDone   bool                       // the read transaction has ended (endRead)
+	allowed    map[auth.Permission]Access // permissions authorize granted in this view
 }
 
 type viewKey struct{}
@@ -97,6 +103,12 @@ func (v *View) Finish(ctx context.Context) error {
 		}
 		e := Entry{Action: v.action, PatientID: v.patientID, ObjectType: "patient", ObjectID: v.patientID,
 			Detail: "shown: " + strings.Join(v.shown, ", ")}
+		if len(v.objects) == 1 {
+			// A page about one record (a note, a thread): the row names
+			// it, as the record's own read did, so a search of the audit
+			// log by the record finds the view.
+			e.ObjectType, e.ObjectID, _ = strings.Cut(v.objects[0], "/")
+		}
 		if v.emergency {
 			// Read under an emergency grant: marked even if the grant
 			// ended between the read and this row (appendAudit marks it
@@ -173,6 +185,17 @@ func (s *Store) viewAccess(ctx context.Context, actor Actor, patientID string, p
 	return s.auditDenied(ctx, actor, patientID, p, action, s.unavailableIf(err))
 }
 
+// endViewRead ends the read transaction of the view open in ctx, if any,
+// before a refusal is audited in a write transaction of its own: on
+// PostgreSQL reads and writes share one pool, and a view never holds a
+// connection while it waits for a second one (see viewAccess). The page
+// answers the refusal; the view still audits what it read before.
+func (s *Store) endViewRead(ctx context.Context) {
+	if v := s.viewOf(ctx); v != nil {
+		v.endRead()
+	}
+}
+
 // endRead ends the view's read transaction early (a refused section): the
 // view stays open to audit what was read before, but reads no more.
 func (v *View) endRead() {
@@ -183,13 +206,25 @@ func (v *View) endRead() {
 }
 
 // note adds a section read to the view's list (once for each distinct
-// action and detail).
+// action, record and detail). A section about a record other than the
+// patient's own (a note, a thread) names it by type and id.
 func (v *View) note(e Entry) {
 	// In words (measures read, note list), not the action codes, which
 	// the audit log's pages keep to the action column.
 	name := strings.ReplaceAll(e.Action, ".", " ")
+	var about []string
+	if e.ObjectID != "" && e.ObjectID != v.patientID {
+		obj := e.ObjectType + "/" + e.ObjectID
+		about = append(about, obj)
+		if !slices.Contains(v.objects, obj) {
+			v.objects = append(v.objects, obj)
+		}
+	}
 	if d := strings.TrimSpace(e.Detail); d != "" {
-		name += " (" + d + ")"
+		about = append(about, d)
+	}
+	if len(about) > 0 {
+		name += " (" + strings.Join(about, "; ") + ")"
 	}
 	for _, s := range v.shown {
 		if s == name {
@@ -241,4 +276,14 @@ func (s *Store) BeginOwnView(ctx context.Context, actor Actor, action string) (c
 	}
 	v.patientID = p.ID
 	return vctx, v, p, nil
+}
+
+// unreadSeen takes from n, an unread count of actor's read in ctx, the
+// messages that the view open in ctx marks read by actor when it closes:
+// the thread page's navigation counts the thread it shows as read.
+func (s *Store) unreadSeen(ctx context.Context, actor Actor, n int) int {
+	if v := s.viewOf(ctx); v != nil && v.actor.UserID == actor.UserID {
+		return max(0, n-v.markedRead)
+	}
+	return n
 }

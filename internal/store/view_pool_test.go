@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 )
@@ -63,6 +64,34 @@ func TestViewNeverWaitsForASecondConnection(t *testing.T) {
 	}
 	if n := audited("chart.read", store.OutcomeDenied, foreign.ID); n != 1 {
 		t.Errorf("the refusal was audited %d times, want once", n)
+	}
+
+	// The other refusals audited in a write of their own end the view's
+	// read first too: a route's write check (AuthorizeRecord, which the
+	// new psychotherapy note and safety plan edit forms ask in their
+	// view) and a section read unaudited on success (patientRead).
+	for _, c := range []struct {
+		name string
+		read func(ctx context.Context) error
+	}{
+		{"AuthorizeRecord", func(ctx context.Context) error {
+			return f.s.AuthorizeRecord(ctx, f.therapist, foreign.ID, auth.PermPsychNote, "GET /patients/{patient}/psychnotes/new")
+		}},
+		{"IntakeHistory", func(ctx context.Context) error {
+			_, err := f.s.IntakeHistory(ctx, f.therapist, foreign.ID)
+			return err
+		}},
+	} {
+		vctx, view, err := f.s.BeginView(ctx, f.therapist, foreign.ID, "chart.read")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.read(vctx); clinic.ErrorCode(err) != clinic.ENotFound {
+			t.Fatalf("%s of another therapist's patient in a view: %v, want not found (a context deadline means the view waited for a second connection)", c.name, err)
+		}
+		if err := view.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// FindPatient inside a view names itself in the view's one row.

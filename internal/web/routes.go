@@ -245,6 +245,7 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/users", signedIn, auth.PermAccounts, s.admin.Users},
 		{"GET /admin/users/new", signedIn, auth.PermAccounts, s.admin.UserNewForm},
 		{"POST /admin/users", signedIn, auth.PermAccounts, s.admin.UserInvite},
+		{"POST /admin/users/search", signedIn, auth.PermAccounts, s.admin.Users},
 		{"GET /admin/users/{user}", signedIn, auth.PermAccounts, s.admin.StaffUser},
 		{"POST /admin/users/{user}/supervisor", signedIn, auth.PermAccounts, s.admin.StaffUserSupervisor},
 		{"POST /admin/users/{user}/disable", signedIn, auth.PermAccounts, s.admin.UserDisable},

@@ -3,9 +3,11 @@ package admin
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/auth"
@@ -15,10 +17,13 @@ import (
 )
 
 type usersData struct {
-	Users  []*clinic.User
-	Self   string
-	Notice string
-	Errors map[string]string
+	// The staff's accounts and the patients', each a page at a time (by
+	// name), with how many match and the keys of the neighbouring pages.
+	Staff, Patients accountsSection
+	Query           string // the search, posted (never in a URL)
+	Self            string
+	Notice          string
+	Errors          map[string]string
 
 	// Invitations not yet used (people, issue 15), and a link just made.
 	Invitations []store.Invitation
@@ -27,13 +32,70 @@ type usersData struct {
 	Zone        string
 }
 
+// accountsSection is one list of the accounts page.
+type accountsSection struct {
+	List       string // "staff" or "patients"
+	Users      []*clinic.User
+	Total      int
+	Next, Prev string // keys (user ids) of the neighbouring pages, "" for none
+}
+
+// Sections are the accounts page's two lists, staff first.
+func (d usersData) Sections() []accountsSection { return []accountsSection{d.Staff, d.Patients} }
+
+// Title names the list.
+func (a accountsSection) Title() string {
+	if a.List == "patients" {
+		return "Patients' accounts"
+	}
+	return "Staff accounts"
+}
+
+// PageURL is the link to the page of this list after or before key.
+func (a accountsSection) PageURL(dir, key string) string {
+	return "/admin/users?" + url.Values{"list": {a.List}, dir: {key}}.Encode()
+}
+
+// accountsPageSize is how many accounts a list of the accounts page shows
+// at a time.
+const accountsPageSize = 50
+
 func (s *Handlers) usersPage(w http.ResponseWriter, r *http.Request, d usersData, status int) {
-	list, err := s.Store.ListUsers(r.Context(), s.Actor(r))
+	// A search is posted (it may be a patient's name, which is kept out of
+	// URLs and so out of logs), and so is another page of a search; other
+	// pages are links. The key of a page is a user id, for the list named.
+	var keys [2]store.PageKey
+	d.Staff.List, d.Patients.List = "staff", "patients"
+	if r.Method == http.MethodPost {
+		d.Query = strings.TrimSpace(r.PostFormValue("q"))
+		if utf8.RuneCountInString(d.Query) > 100 {
+			d.Errors, d.Query, status = map[string]string{"q": "Search with at most 100 characters."}, "", http.StatusUnprocessableEntity
+		}
+	}
+	for i, list := range []string{d.Staff.List, d.Patients.List} {
+		if r.FormValue("list") == list {
+			keys[i] = store.PageKey{After: idKey(r.FormValue("after")), Before: idKey(r.FormValue("before"))}
+		}
+	}
+	keys[0].Limit, keys[1].Limit = accountsPageSize, accountsPageSize
+	staff, patients, err := s.Store.Accounts(r.Context(), s.Actor(r), d.Query, keys[0], keys[1])
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	d.Users, d.Self = list, shell.SessionFrom(r.Context()).User.ID
+	for _, x := range []struct {
+		to   *accountsSection
+		page *store.Page[*clinic.User]
+	}{{&d.Staff, staff}, {&d.Patients, patients}} {
+		x.to.Users, x.to.Total, x.to.Next, x.to.Prev = x.page.Rows, x.page.Total, x.page.Next, x.page.Prev
+	}
+	// An error about an account on neither page shown is told at the top.
+	for id, msg := range d.Errors {
+		if id != "q" && !slices.ContainsFunc(append(d.Staff.Users, d.Patients.Users...), func(u *clinic.User) bool { return u.ID == id }) {
+			d.Notice = msg
+		}
+	}
+	d.Self = shell.SessionFrom(r.Context()).User.ID
 	if d.Invitations, err = s.Store.Invitations(r.Context(), s.Actor(r), ""); err != nil {
 		s.Error(w, r, err)
 		return
@@ -53,6 +115,8 @@ func (s *Handlers) usersPage(w http.ResponseWriter, r *http.Request, d usersData
 	s.Render(w, r, status, "users", "Accounts", d)
 }
 
+// Users is the accounts page (GET: the first page of each list; POST
+// /admin/users/search: a search, or another page of one list).
 func (s *Handlers) Users(w http.ResponseWriter, r *http.Request) {
 	s.usersPage(w, r, usersData{}, http.StatusOK)
 }
@@ -315,7 +379,11 @@ func (s *Handlers) Audit(w http.ResponseWriter, r *http.Request) {
 	if len(fe) > 0 {
 		d.Errors, status = fe, http.StatusUnprocessableEntity
 	}
-	names, err := s.Store.UserNames(r.Context())
+	actors := make([]string, len(d.Rows))
+	for i, e := range d.Rows {
+		actors[i] = e.ActorID
+	}
+	names, err := s.Store.UserNames(r.Context(), actors)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -32,17 +32,12 @@ func (s *Handlers) StaffUser(w http.ResponseWriter, r *http.Request) {
 
 func (s *Handlers) staffUserPage(w http.ResponseWriter, r *http.Request, status int, d staffUserData, posted string) {
 	ctx, actor := r.Context(), s.Actor(r)
-	users, err := s.Store.ListUsers(ctx, actor)
+	u, err := s.Store.Account(ctx, actor, r.PathValue("user"))
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	for _, u := range users {
-		if u.ID == r.PathValue("user") {
-			d.User = u
-		}
-	}
-	if d.User == nil {
+	if d.User = u; d.User == nil {
 		s.NotFound(w, r)
 		return
 	}

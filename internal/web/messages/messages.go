@@ -162,11 +162,13 @@ func (s *Handlers) practicePhone(ctx context.Context) (string, template.URL) {
 
 // PortalThread is one of the patient's threads; reading it marks it read.
 func (s *Handlers) PortalThread(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.OwnPatient(w, r)
+	// One read transaction and one audit row for the page (store.View).
+	r, view, p, ok := s.OwnView(w, r, "message.read")
 	if !ok {
 		return
 	}
-	s.thread(w, r, p.ID, threadData{}, http.StatusOK)
+	defer view.Close()
+	s.thread(w, r, view, p.ID, threadData{}, http.StatusOK)
 }
 
 // PortalReply adds the patient's reply to one of their threads.
@@ -210,7 +212,13 @@ func (s *Handlers) patientName(ctx context.Context, actor store.Actor, id string
 // StaffThread is one of the patient's threads for a clinician on the care
 // team; reading it marks it read by them.
 func (s *Handlers) StaffThread(w http.ResponseWriter, r *http.Request) {
-	s.thread(w, r, r.PathValue("patient"), threadData{Staff: true}, http.StatusOK)
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "message.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
+	s.thread(w, r, view, r.PathValue("patient"), threadData{Staff: true}, http.StatusOK)
 }
 
 // StaffReply adds a clinician's reply to one of the patient's threads.
@@ -218,8 +226,9 @@ func (s *Handlers) StaffReply(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, r.PathValue("patient"), threadData{Staff: true})
 }
 
-// thread renders one thread with d's form state.
-func (s *Handlers) thread(w http.ResponseWriter, r *http.Request, patientID string, d threadData, status int) {
+// thread renders one thread with d's form state, in view when there is
+// one.
+func (s *Handlers) thread(w http.ResponseWriter, r *http.Request, view *store.View, patientID string, d threadData, status int) {
 	ctx, actor := r.Context(), s.Actor(r)
 	th, msgs, err := s.Store.Thread(ctx, actor, patientID, r.PathValue("thread"))
 	if err != nil {
@@ -244,7 +253,7 @@ func (s *Handlers) thread(w http.ResponseWriter, r *http.Request, patientID stri
 	}
 	// The subject is the page's heading, never its title: titles are kept
 	// in the browser's history.
-	s.Render(w, r, status, "message_thread", "Conversation", d)
+	s.RenderView(w, r, view, status, "message_thread", "Conversation", d)
 }
 
 // reply saves the reply in the form and goes back to the thread, or shows
@@ -269,7 +278,7 @@ func (s *Handlers) reply(w http.ResponseWriter, r *http.Request, patientID strin
 	// A patient's words of acute risk get crisis help even when the
 	// message could not be sent (a clinician's are not screened).
 	d.Unsent = !d.Staff && len(in.RiskPhrases()) > 0
-	s.thread(w, r, patientID, d, http.StatusUnprocessableEntity)
+	s.thread(w, r, nil, patientID, d, http.StatusUnprocessableEntity)
 }
 
 // Inbox is the care team's shared inbox: the threads of the patients on

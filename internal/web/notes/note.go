@@ -48,6 +48,7 @@ type noteSectionView struct {
 
 // notePage is the note page's data.
 type notePage struct {
+	view        *store.View // the page's view (GET), nil for a post's answer
 	Patient     *store.Patient
 	Note        *store.Note
 	Sections    []noteSectionView
@@ -107,6 +108,14 @@ func (s *Handlers) Note(w http.ResponseWriter, r *http.Request) {
 			d.Posted = "addenda"
 		}
 	}
+	// One read transaction and one audit row for the page (store.View),
+	// naming the note.
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "note.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
+	d.view = view
 	s.notePage(w, r, r.PathValue("patient"), r.PathValue("appointment"), http.StatusOK, d, nil)
 }
 
@@ -204,7 +213,7 @@ func (s *Handlers) notePage(w http.ResponseWriter, r *http.Request, patientID, a
 	}
 	title := "Note: " + clinic.AppointmentTitle(n.Kind)
 	w.Header().Set("Cache-Control", "no-store")
-	s.Render(w, r, status, "note", title, d)
+	s.RenderView(w, r, d.view, status, "note", title, d)
 }
 
 // noteSaved is the answer to a note saved in the background (autosave=1).
@@ -353,6 +362,12 @@ type noteList struct {
 
 // NoteList lists the patient's notes, a page at a time.
 func (s *Handlers) NoteList(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "note.list")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	p, _, err := s.Store.FindPatient(r.Context(), s.Actor(r), r.PathValue("patient"))
 	if err != nil {
 		s.Error(w, r, err)
@@ -365,5 +380,5 @@ func (s *Handlers) NoteList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, zone := s.PracticeZone(r)
-	s.Render(w, r, http.StatusOK, "notes", "Notes: "+p.DisplayName, noteList{Patient: p, Notes: list, Zone: zone})
+	s.RenderView(w, r, view, http.StatusOK, "notes", "Notes: "+p.DisplayName, noteList{Patient: p, Notes: list, Zone: zone})
 }

@@ -3,7 +3,6 @@ package notes
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -34,6 +33,12 @@ type psychNoteListData struct {
 // PsychNoteList is GET /patients/{patient}/psychnotes: the viewer's own
 // notes on the patient, newest first, a page at a time (?page=).
 func (s *Handlers) PsychNoteList(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "psychnote.list")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	page, err := strconv.Atoi(r.URL.Query().Get("page"))
 	if err != nil || page < 1 || page > 10000 {
 		page = 1
@@ -48,7 +53,7 @@ func (s *Handlers) PsychNoteList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.Render(w, r, http.StatusOK, "psychnotes", "My psychotherapy notes", psychNoteListData{Patient: p, Notes: notes, Page: page, More: more, Previous: page - 1})
+	s.RenderView(w, r, view, http.StatusOK, "psychnotes", "My psychotherapy notes", psychNoteListData{Patient: p, Notes: notes, Page: page, More: more, Previous: page - 1})
 }
 
 // psychNoteData is the page that writes or edits one note.
@@ -72,25 +77,15 @@ type psychNoteData struct {
 // psychNoteAppointments are the appointments a note may belong to: the
 // patient's appointments that have begun or begin within a day (a note
 // is written after a session, sometimes prepared just before), newest
-// first, at most 50, and always the one the note belongs to already.
+// first, the 50 newest (read so in SQL, however many years of them there
+// are), and always the one the note belongs to already.
 func (s *Handlers) psychNoteAppointments(r *http.Request, patientID, keep string) ([]store.Appointment, error) {
-	all, err := s.Store.Appointments(r.Context(), s.Actor(r), patientID)
-	if err != nil {
-		return nil, err
-	}
-	soon := s.Now().Add(24 * time.Hour)
-	var out []store.Appointment
-	for _, ap := range slices.Backward(all) {
-		if ap.ID == keep || (ap.StartsAt.Before(soon) && len(out) < 50) {
-			out = append(out, ap)
-		}
-	}
-	return out, nil
+	return s.Store.RecentAppointments(r.Context(), s.Actor(r), patientID, s.Now().Add(24*time.Hour), keep, 50)
 }
 
 // psychNotePage renders the note page with d, filling in the patient and
-// the appointments.
-func (s *Handlers) psychNotePage(w http.ResponseWriter, r *http.Request, d psychNoteData, status int) {
+// the appointments, in view when there is one.
+func (s *Handlers) psychNotePage(w http.ResponseWriter, r *http.Request, view *store.View, d psychNoteData, status int) {
 	p, ok := s.pathPatient(w, r)
 	if !ok {
 		return
@@ -111,20 +106,27 @@ func (s *Handlers) psychNotePage(w http.ResponseWriter, r *http.Request, d psych
 		d.Action += "/" + d.Note.ID
 		title = "Psychotherapy note"
 	}
-	s.Render(w, r, status, "psychnote", title, d)
+	s.RenderView(w, r, view, status, "psychnote", title, d)
 }
 
 // PsychNoteNew is GET /patients/{patient}/psychnotes/new: the form for a
 // new note, belonging to ?appointment= when given.
 func (s *Handlers) PsychNoteNew(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View):
+	// the form shows the patient and their appointments.
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "appointments.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	// The policy's check that the viewer may write here (the care team,
 	// not emergency access, not an admin), refused as every other note
-	// page is.
+	// page is, first in the view, before anything is read.
 	if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermPsychNote, r.Pattern); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.psychNotePage(w, r, psychNoteData{Appointment: r.URL.Query().Get("appointment")}, http.StatusOK)
+	s.psychNotePage(w, r, view, psychNoteData{Appointment: r.URL.Query().Get("appointment")}, http.StatusOK)
 }
 
 // PsychNoteCreate is POST /patients/{patient}/psychnotes.
@@ -132,7 +134,7 @@ func (s *Handlers) PsychNoteCreate(w http.ResponseWriter, r *http.Request) {
 	n := &store.PsychNote{Body: r.PostFormValue("body"), AppointmentID: r.PostFormValue("appointment")}
 	err := s.Store.CreatePsychNote(r.Context(), s.Actor(r), r.PathValue("patient"), n)
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
-		s.psychNotePage(w, r, psychNoteData{Body: r.PostFormValue("body"), Appointment: n.AppointmentID, Errors: e.Fields, Posted: "psychnote"}, http.StatusUnprocessableEntity)
+		s.psychNotePage(w, r, nil, psychNoteData{Body: r.PostFormValue("body"), Appointment: n.AppointmentID, Errors: e.Fields, Posted: "psychnote"}, http.StatusUnprocessableEntity)
 		return
 	}
 	if err != nil {
@@ -151,6 +153,13 @@ var psychNoteDone = map[string]string{
 // PsychNoteEdit is GET /patients/{patient}/psychnotes/{psychnote}: the
 // note, opened for its author.
 func (s *Handlers) PsychNoteEdit(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View),
+	// naming the note.
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "psychnote.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	n, err := s.Store.PsychNote(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("psychnote"))
 	if err != nil {
 		s.Error(w, r, err)
@@ -160,7 +169,7 @@ func (s *Handlers) PsychNoteEdit(w http.ResponseWriter, r *http.Request) {
 	if text, ok := psychNoteDone[r.URL.Query().Get("done")]; ok {
 		d.Notice, d.Posted = text, "psychnote"
 	}
-	s.psychNotePage(w, r, d, http.StatusOK)
+	s.psychNotePage(w, r, view, d, http.StatusOK)
 }
 
 // PsychNoteSave is POST /patients/{patient}/psychnotes/{psychnote}. A
@@ -181,7 +190,7 @@ func (s *Handlers) PsychNoteSave(w http.ResponseWriter, r *http.Request) {
 			// Saving again now knowingly replaces the newer text.
 			d.Version = saved.Version
 		}
-		s.psychNotePage(w, r, d, http.StatusUnprocessableEntity)
+		s.psychNotePage(w, r, nil, d, http.StatusUnprocessableEntity)
 		return
 	}
 	if err != nil {

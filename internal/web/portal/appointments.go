@@ -66,11 +66,13 @@ type portalAppointmentsData struct {
 // Appointments shows a patient their upcoming and past
 // appointments, with what to prepare for each upcoming one.
 func (s *Handlers) Appointments(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p, ok := s.OwnPatient(w, r)
+	// One read transaction and one audit row for the page (store.View).
+	r, view, p, ok := s.OwnView(w, r, "appointments.read")
 	if !ok {
 		return
 	}
+	defer view.Close()
+	ctx := r.Context()
 	list, err := s.Store.Appointments(ctx, s.Actor(r), p.ID)
 	if err != nil {
 		s.Error(w, r, err)
@@ -95,7 +97,7 @@ func (s *Handlers) Appointments(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "appointments", "Your appointments", d)
+	s.RenderView(w, r, view, http.StatusOK, "appointments", "Your appointments", d)
 }
 
 // AppointmentICS downloads one of the patient's own

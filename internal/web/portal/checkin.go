@@ -158,6 +158,12 @@ func (s *Handlers) readyInstrument(w http.ResponseWriter, r *http.Request) (meas
 }
 
 func (s *Handlers) CheckinForm(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.ownView(w, r, "measures.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	inst, ok := s.readyInstrument(w, r)
 	if !ok {
 		return
@@ -173,7 +179,7 @@ func (s *Handlers) CheckinForm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.DraftRisk = measure.Signal(inst, d.Answers).Positive()
-	s.Render(w, r, http.StatusOK, "checkin", inst.Name, d)
+	s.RenderView(w, r, view, http.StatusOK, "checkin", inst.Name, d)
 }
 
 // CheckinSaved is the answer to a check-in saved in the background

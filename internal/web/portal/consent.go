@@ -20,6 +20,7 @@ type consentsData struct {
 // consentData is one consent document in the portal: its text to read,
 // and the form to sign it or to revoke the signature.
 type consentData struct {
+	view   *store.View // the page's view (GET), nil for a post's answer
 	C      store.Consent
 	Body   template.HTML // the newest version's Markdown, rendered
 	Zone   string
@@ -36,10 +37,12 @@ func (d consentData) ToSign() bool { return d.C.Latest != nil && !d.C.SignedLate
 // Consents lists the patient's consent documents, each with where they
 // stand.
 func (s *Handlers) Consents(w http.ResponseWriter, r *http.Request) {
-	own, ok := s.OwnPatient(w, r)
+	// One read transaction and one audit row for the page (store.View).
+	r, view, own, ok := s.OwnView(w, r, "consent.read")
 	if !ok {
 		return
 	}
+	defer view.Close()
 	cs, err := s.Store.PatientConsents(r.Context(), s.Actor(r), own.ID)
 	if err != nil {
 		s.Error(w, r, err)
@@ -53,12 +56,18 @@ func (s *Handlers) Consents(w http.ResponseWriter, r *http.Request) {
 	case "revoked":
 		d.Notice = "Your consent is withdrawn, and your care team can see that now."
 	}
-	s.Render(w, r, http.StatusOK, "portal_consents", "Consents", d)
+	s.RenderView(w, r, view, http.StatusOK, "portal_consents", "Consents", d)
 }
 
 // ConsentRead shows one consent document to read and sign (or revoke).
 func (s *Handlers) ConsentRead(w http.ResponseWriter, r *http.Request) {
-	s.consentPage(w, r, consentData{}, http.StatusOK)
+	// One read transaction and one audit row for the page (store.View).
+	r, view, _, ok := s.OwnView(w, r, "consent.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
+	s.consentPage(w, r, consentData{view: view}, http.StatusOK)
 }
 
 func (s *Handlers) consentPage(w http.ResponseWriter, r *http.Request, d consentData, status int) {
@@ -85,7 +94,7 @@ func (s *Handlers) consentPage(w http.ResponseWriter, r *http.Request, d consent
 		d.Body = markdown.Render(d.C.Latest.Body)
 	}
 	_, d.Zone = s.PatientZone(r, own)
-	s.Render(w, r, status, "portal_consent", d.C.Title, d)
+	s.RenderView(w, r, d.view, status, "portal_consent", d.C.Title, d)
 }
 
 // ConsentSign signs the version shown: the typed full name and the

@@ -9,11 +9,13 @@ import (
 )
 
 func (s *Handlers) IntakeForm(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.OwnPatient(w, r)
+	// One read transaction and one audit row for the page (store.View).
+	r, view, p, ok := s.OwnView(w, r, "intake.read")
 	if !ok {
 		return
 	}
-	s.IntakePage(w, r, p, shell.IntakeData{Action: "/portal/intake"}, http.StatusOK)
+	defer view.Close()
+	s.IntakePage(w, r, view, p, shell.IntakeData{Action: "/portal/intake"}, http.StatusOK)
 }
 
 // Intake saves the patient's answers as a draft or submits
@@ -30,7 +32,7 @@ func (s *Handlers) Intake(w http.ResponseWriter, r *http.Request) {
 	_, err := s.Store.SaveIntake(ctx, s.Actor(r), p.ID, in, submit, store.QuestionIDs())
 	safety := clinic.IntakeRisk(in.Answers)
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
-		s.IntakePage(w, r, p, shell.IntakeData{Action: "/portal/intake", Intake: in, Errors: e.Fields, Safety: safety}, http.StatusUnprocessableEntity)
+		s.IntakePage(w, r, nil, p, shell.IntakeData{Action: "/portal/intake", Intake: in, Errors: e.Fields, Safety: safety}, http.StatusUnprocessableEntity)
 		return
 	}
 	if safety {

@@ -123,6 +123,12 @@ func (s *Handlers) Journal(w http.ResponseWriter, r *http.Request) {
 // ?session= when given. A session that already has an entry opens that
 // entry instead.
 func (s *Handlers) JournalNew(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.ownView(w, r, "journal.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	p, loc, ok := s.ownPatient(w, r)
 	if !ok {
 		return
@@ -140,11 +146,17 @@ func (s *Handlers) JournalNew(w http.ResponseWriter, r *http.Request) {
 		}
 		d.SessionID, d.Session = js.ID, journalDate(js.At, loc)
 	}
-	s.Render(w, r, http.StatusOK, "portal_journal_entry", "New journal entry", d)
+	s.RenderView(w, r, view, http.StatusOK, "portal_journal_entry", "New journal entry", d)
 }
 
 // JournalEntry is one of the patient's entries, open to edit.
 func (s *Handlers) JournalEntry(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.ownView(w, r, "journal.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	p, loc, ok := s.ownPatient(w, r)
 	if !ok {
 		return
@@ -159,7 +171,7 @@ func (s *Handlers) JournalEntry(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "portal_journal_entry", "Journal entry", entryForm(e, loc))
+	s.RenderView(w, r, view, http.StatusOK, "portal_journal_entry", "Journal entry", entryForm(e, loc))
 }
 
 // entryForm is the form for editing e, as saved.

@@ -215,10 +215,16 @@ type accessReportData struct {
 
 // AccessReport shows a patient who has looked at or changed their record.
 func (s *Handlers) AccessReport(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.ownView(w, r, "access_report.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	rows, err := s.Store.AccessReport(r.Context(), s.Actor(r))
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "access_report", "Who has seen your record", accessReportData{Rows: rows})
+	s.RenderView(w, r, view, http.StatusOK, "access_report", "Who has seen your record", accessReportData{Rows: rows})
 }

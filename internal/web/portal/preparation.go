@@ -3,6 +3,7 @@ package portal
 import (
 	"net/http"
 
+	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
@@ -18,7 +19,13 @@ type portalPrepData struct {
 // PreparationForm shows the patient their preparation record
 // to fill in or review.
 func (s *Handlers) PreparationForm(w http.ResponseWriter, r *http.Request) {
-	s.portalPreparationPage(w, r, nil, http.StatusOK)
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.ownView(w, r, "preparation.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
+	s.portalPreparationPage(w, r, view, nil, http.StatusOK)
 }
 
 // Preparation saves the patient's record as a new version.
@@ -31,7 +38,7 @@ func (s *Handlers) Preparation(w http.ResponseWriter, r *http.Request) {
 	p := shell.PreparationFromForm(r.PostForm)
 	err := s.Store.SavePreparation(ctx, s.Actor(r), own.ID, p)
 	if errs, conflict, ok := shell.FormFailure(err); ok {
-		s.portalPreparationPage(w, r, &shell.PrepFailure{Typed: p, Errs: errs, Conflict: conflict}, http.StatusUnprocessableEntity)
+		s.portalPreparationPage(w, r, nil, &shell.PrepFailure{Typed: p, Errs: errs, Conflict: conflict}, http.StatusUnprocessableEntity)
 		return
 	}
 	if err != nil {
@@ -41,7 +48,9 @@ func (s *Handlers) Preparation(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/portal/preparation?saved=1", http.StatusSeeOther)
 }
 
-func (s *Handlers) portalPreparationPage(w http.ResponseWriter, r *http.Request, failed *shell.PrepFailure, status int) {
+// portalPreparationPage renders the preparation form, in view when there
+// is one.
+func (s *Handlers) portalPreparationPage(w http.ResponseWriter, r *http.Request, view *store.View, failed *shell.PrepFailure, status int) {
 	ctx := r.Context()
 	own, ok := s.OwnPatient(w, r)
 	if !ok {
@@ -73,5 +82,5 @@ func (s *Handlers) portalPreparationPage(w http.ResponseWriter, r *http.Request,
 	default:
 		d.Saved = r.URL.Query().Get("saved") == "1"
 	}
-	s.Render(w, r, status, "portal_preparation", "Preparing for your sessions", d)
+	s.RenderView(w, r, view, status, "portal_preparation", "Preparing for your sessions", d)
 }

@@ -266,19 +266,20 @@ func (s *Handlers) PortalEdit(w http.ResponseWriter, r *http.Request) { s.edit(w
 func (s *Handlers) ChartEdit(w http.ResponseWriter, r *http.Request) { s.edit(w, r, true) }
 
 func (s *Handlers) edit(w http.ResponseWriter, r *http.Request, staff bool) {
-	if staff {
-		// Emergency access reads the plan but may not save it: no form to
-		// type into whose save would be refused (audited as refused).
-		if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermSafetyPlanEdit, r.Pattern); err != nil {
-			s.Error(w, r, err)
-			return
-		}
-	}
 	r, view, ok := s.view(w, r, staff, "safety_plan.read")
 	if !ok {
 		return
 	}
 	defer view.Close()
+	if staff {
+		// Emergency access reads the plan but may not save it: no form to
+		// type into whose save would be refused (audited as refused).
+		// Checked first in the view, before anything is read.
+		if err := s.Store.AuthorizeRecord(r.Context(), s.Actor(r), r.PathValue("patient"), auth.PermSafetyPlanEdit, r.Pattern); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
 	d, ok := s.page(w, r, staff)
 	if !ok {
 		return

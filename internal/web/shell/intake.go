@@ -13,7 +13,7 @@ import (
 
 // IntakePage shows the intake form for patient p, filled from the latest
 // version (or from what was just typed, when a save failed).
-func (s *App) IntakePage(w http.ResponseWriter, r *http.Request, p *store.Patient, d IntakeData, status int) {
+func (s *App) IntakePage(w http.ResponseWriter, r *http.Request, view *store.View, p *store.Patient, d IntakeData, status int) {
 	d.Patient, d.Sections = p, sections()
 	if d.Intake.Answers == nil {
 		iv, err := s.Store.LatestIntake(r.Context(), s.Actor(r), p.ID)
@@ -46,7 +46,7 @@ func (s *App) IntakePage(w http.ResponseWriter, r *http.Request, p *store.Patien
 	case "staff":
 		d.Saved = "Saved as a new version of the intake."
 	}
-	s.Render(w, r, status, "intake", "Health questionnaire", d)
+	s.RenderView(w, r, view, status, "intake", "Health questionnaire", d)
 }
 
 // CommonZones are offered first; any IANA name is accepted.

@@ -271,18 +271,39 @@ type postRow struct {
 type postsData struct {
 	Rows   []postRow
 	Notice string
+	// Total counts every post; NextURL and PrevURL link the neighbouring
+	// pages ("" for none).
+	Total            int
+	NextURL, PrevURL string
 }
 
+// Posts lists the posts for the staff, the most recently changed first, a
+// page at a time (keyed by a post's id).
 func (s *Handlers) Posts(w http.ResponseWriter, r *http.Request) {
-	posts, err := s.Store.Posts(r.Context(), s.Actor(r))
+	q := r.URL.Query()
+	k := store.PageKey{}
+	if v := q.Get("after"); store.ValidID(v) {
+		k.After = v
+	}
+	if v := q.Get("before"); store.ValidID(v) {
+		k.Before = v
+	}
+	page, err := s.Store.Posts(r.Context(), s.Actor(r), k)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	posts := page.Rows
 	loc, _ := s.PracticeZone(r)
 	now := s.Now()
 	actor := s.Actor(r)
-	var d postsData
+	d := postsData{Total: page.Total}
+	if page.Next != "" {
+		d.NextURL = "/site/posts?after=" + url.QueryEscape(page.Next)
+	}
+	if page.Prev != "" {
+		d.PrevURL = "/site/posts?before=" + url.QueryEscape(page.Prev)
+	}
 	for _, p := range posts {
 		d.Rows = append(d.Rows, postRow{Post: p, CanEdit: store.CanEditPost(actor, &p), State: postState(p, now, loc),
 			Live: p.Visible(now), Updated: p.UpdatedAt.In(loc).Format("Jan 2, 2006, 15:04 MST")})

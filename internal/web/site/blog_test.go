@@ -218,8 +218,8 @@ func TestBlogEditor(t *testing.T) {
 	if !strings.Contains(r.Body, `value="What ketamine-assisted psychotherapy is"`) || !strings.Contains(r.Body, "Ketamine, given with **psychotherapy**.</textarea>") {
 		t.Errorf("preview does not keep the input")
 	}
-	if posts, _ := f.St.Posts(ctx, f.As("thea@example.org")); len(posts) != 0 {
-		t.Errorf("preview saved %d posts", len(posts))
+	if posts, _ := f.St.Posts(ctx, f.As("thea@example.org"), store.PageKey{}); posts.Total != 0 {
+		t.Errorf("preview saved %d posts", posts.Total)
 	}
 
 	// Save a draft.
@@ -293,8 +293,8 @@ func TestBlogEditor(t *testing.T) {
 			t.Errorf("invalid form = %d, lacks %q", r.Status, want)
 		}
 	}
-	if posts, _ := f.St.Posts(ctx, f.As("theo@example.org")); len(posts) != 1 {
-		t.Errorf("after refused saves there are %d posts, want 1", len(posts))
+	if posts, _ := f.St.Posts(ctx, f.As("theo@example.org"), store.PageKey{}); posts.Total != 1 {
+		t.Errorf("after refused saves there are %d posts, want 1", posts.Total)
 	}
 
 	// Publishing now makes it public at once.

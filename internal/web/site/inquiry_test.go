@@ -12,6 +12,7 @@ import (
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/store/storetest"
 	"github.com/kapstone/kapstone/internal/web/site"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
@@ -174,7 +175,7 @@ func TestInquiryPossibleSpamIsKept(t *testing.T) {
 		t.Errorf("%d possible spam listed among ordinary inquiries, want 0", n)
 	}
 	ctx := context.Background()
-	spam, err := f.St.Inquiries(ctx, f.As("admin@example.org"), store.InquirySpam)
+	spam, err := storetest.Inquiries(ctx, f.St, f.As("admin@example.org"), store.InquirySpam)
 	if err != nil {
 		t.Fatal(err)
 	}

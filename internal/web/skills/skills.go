@@ -86,13 +86,28 @@ func (s *Handlers) ownPatient(w http.ResponseWriter, r *http.Request) (*store.Pa
 	return p, loc, today, true
 }
 
+// ownView is ownPatient for a page that reads the patient's record in one
+// view (one read transaction, one audit row named action: shell.OwnView).
+// The caller defers view.Close and answers with RenderView.
+func (s *Handlers) ownView(w http.ResponseWriter, r *http.Request, action string) (*http.Request, *store.View, *store.Patient, *time.Location, time.Time, bool) {
+	r, view, p, ok := s.OwnView(w, r, action)
+	if !ok {
+		return r, nil, nil, nil, time.Time{}, false
+	}
+	loc, _ := s.PatientZone(r, p)
+	now := s.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	return r, view, p, loc, today, true
+}
+
 // Home is GET /portal/skills: the tools to start, and the patient's
 // entries, newest first, a page at a time.
 func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
-	p, loc, today, ok := s.ownPatient(w, r)
+	r, view, p, loc, today, ok := s.ownView(w, r, "skills.read")
 	if !ok {
 		return
 	}
+	defer view.Close()
 	page := pageNumber(r)
 	list, more, err := s.Store.OwnSkillEntries(r.Context(), s.Actor(r), p.ID, "", page-1, pageSize)
 	if err != nil {
@@ -117,7 +132,7 @@ func (s *Handlers) Home(w http.ResponseWriter, r *http.Request) {
 			d.HarmUrges = d.Notice != "" && e.Diary != nil && e.Diary.HarmUrges()
 		}
 	}
-	s.Render(w, r, http.StatusOK, "portal_skills", "Skills", d)
+	s.RenderView(w, r, view, http.StatusOK, "portal_skills", "Skills", d)
 }
 
 // formData is the form of one kind of entry, new or open to edit.
@@ -249,10 +264,11 @@ func (s *Handlers) New(w http.ResponseWriter, r *http.Request) {
 // Entry is GET /portal/skills/{entry}: one of the patient's entries, open
 // to edit and to share or make private.
 func (s *Handlers) Entry(w http.ResponseWriter, r *http.Request) {
-	p, loc, today, ok := s.ownPatient(w, r)
+	r, view, p, loc, today, ok := s.ownView(w, r, "skills.read")
 	if !ok {
 		return
 	}
+	defer view.Close()
 	e, err := s.Store.OwnSkillEntry(r.Context(), s.Actor(r), p.ID, r.PathValue("entry"))
 	if err != nil {
 		s.Error(w, r, err)
@@ -266,7 +282,7 @@ func (s *Handlers) Entry(w http.ResponseWriter, r *http.Request) {
 	}
 	d.EntryID, d.Shared, d.Written = e.ID, e.Shared, e.CreatedAt.In(loc).Format("Monday, January 2, 2006")
 	d.fill(valuesOf(e))
-	s.Render(w, r, http.StatusOK, "portal_skill", e.Title, d)
+	s.RenderView(w, r, view, http.StatusOK, "portal_skill", e.Title, d)
 }
 
 // Save is POST /portal/skills: a new entry or a change to one. A form
@@ -444,10 +460,11 @@ func buildWeek(monday, today time.Time, cards map[string]store.SkillEntry, urges
 // Week is GET /portal/skills/week?week=: the patient's own diary card
 // week, Monday to Sunday.
 func (s *Handlers) Week(w http.ResponseWriter, r *http.Request) {
-	p, _, today, ok := s.ownPatient(w, r)
+	r, view, p, _, today, ok := s.ownView(w, r, "skills.read")
 	if !ok {
 		return
 	}
+	defer view.Close()
 	monday := weekOf(r, today)
 	ctx, actor := r.Context(), s.Actor(r)
 	cards, err := s.Store.OwnDiaryDays(ctx, actor, p.ID, monday.Format(time.DateOnly), monday.AddDate(0, 0, 6).Format(time.DateOnly))
@@ -460,7 +477,7 @@ func (s *Handlers) Week(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "portal_diary_week", "Your diary card week", buildWeek(monday, today, cards, clinic.UrgeOptions(urges)))
+	s.RenderView(w, r, view, http.StatusOK, "portal_diary_week", "Your diary card week", buildWeek(monday, today, cards, clinic.UrgeOptions(urges)))
 }
 
 // scaleView is one 0-5 question of the diary card.

@@ -65,10 +65,17 @@ func (s *Handlers) pathPatient(w http.ResponseWriter, r *http.Request) (*store.P
 // against dosing dates, the shared entries a page at a time (?page=), and
 // the urges agreed for the card.
 func (s *Handlers) Chart(w http.ResponseWriter, r *http.Request) {
-	s.chartPage(w, r, http.StatusOK, nil, nil)
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "skills.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
+	s.chartPage(w, r, view, http.StatusOK, nil, nil)
 }
 
-func (s *Handlers) chartPage(w http.ResponseWriter, r *http.Request, status int, errors map[string]string, typed []string) {
+// chartPage renders the skills chart, in view when there is one.
+func (s *Handlers) chartPage(w http.ResponseWriter, r *http.Request, view *store.View, status int, errors map[string]string, typed []string) {
 	ctx, actor := r.Context(), s.Actor(r)
 	page := pageNumber(r)
 	list, more, err := s.Store.SharedSkillList(ctx, actor, r.PathValue("patient"), "", page-1, pageSize)
@@ -120,7 +127,7 @@ func (s *Handlers) chartPage(w http.ResponseWriter, r *http.Request, status int,
 		d.Notice = "Saved. The patient's diary card asks about these urges from now on."
 	}
 	s.charts(&d, cards, clinic.UrgeOptions(urges), dosed, from, today, loc)
-	s.Render(w, r, status, "skills_chart", "Skills and diary card", d)
+	s.RenderView(w, r, view, status, "skills_chart", "Skills and diary card", d)
 }
 
 // charts draws each emotion and urge of the cards from from to today, one
@@ -199,7 +206,7 @@ func (s *Handlers) SaveUrges(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e, ok := err.(*clinic.Error); ok && len(e.Fields) > 0 {
-		s.chartPage(w, r, http.StatusUnprocessableEntity, e.Fields, append([]string{}, urges...))
+		s.chartPage(w, r, nil, http.StatusUnprocessableEntity, e.Fields, append([]string{}, urges...))
 		return
 	}
 	s.Error(w, r, err)
@@ -218,6 +225,12 @@ type entryData struct {
 // StaffEntry is GET /patients/{patient}/skills/{entry}: one entry the patient
 // shared, read-only. A private entry is a page that does not exist.
 func (s *Handlers) StaffEntry(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "skills.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	e, err := s.Store.SharedSkillEntry(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("entry"))
 	if err != nil {
 		s.Error(w, r, err)
@@ -231,7 +244,7 @@ func (s *Handlers) StaffEntry(w http.ResponseWriter, r *http.Request) {
 	if e.SharedAt != nil {
 		d.Shared = e.SharedAt.In(loc).Format("Monday, January 2, 2006, 15:04")
 	}
-	s.Render(w, r, http.StatusOK, "skill_entry", e.Title, d)
+	s.RenderView(w, r, view, http.StatusOK, "skill_entry", e.Title, d)
 }
 
 // ChoiceLabel is the words of a four-options choice.

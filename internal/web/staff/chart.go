@@ -287,9 +287,9 @@ func (s *Handlers) AppointmentOutcome(w http.ResponseWriter, r *http.Request) {
 }
 
 // chartMeasures reads the assignments and each questionnaire's latest store.ChartScoreWindow
-// scores (FindChartMeasures), or every score with ?scores=all; progress makes the score charts
-// once the dosing markers are known, in the practice's zone.
-func (s *Handlers) chartMeasures(r *http.Request, patientID string) (*store.Measures, func(dosing []time.Time) []shell.ProgressView, error) {
+// scores (FindChartMeasures), or every score with ?scores=all, and their charts with the dosing
+// sessions marked, in the practice's zone.
+func (s *Handlers) chartMeasures(r *http.Request, patientID string, dosing []time.Time) (*store.Measures, []shell.ProgressView, error) {
 	ctx, actor := r.Context(), s.Actor(r)
 	loc, _ := s.PracticeZone(r)
 	if r.URL.Query().Get("scores") == "all" {
@@ -297,17 +297,13 @@ func (s *Handlers) chartMeasures(r *http.Request, patientID string) (*store.Meas
 		if err != nil {
 			return nil, nil, err
 		}
-		return m, func(dosing []time.Time) []shell.ProgressView {
-			return shell.ProgressViews(m.Checkins, dosing, loc, 640)
-		}, nil
+		return m, shell.ProgressViews(m.Checkins, dosing, loc, 640), nil
 	}
 	cm, err := s.Store.FindChartMeasures(ctx, actor, patientID, store.ChartScoreWindow)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &store.Measures{Assignments: cm.Assignments}, func(dosing []time.Time) []shell.ProgressView {
-		return progressWindowViews(cm.Scores, dosing, loc, 640)
-	}, nil
+	return &store.Measures{Assignments: cm.Assignments}, progressWindowViews(cm.Scores, dosing, loc, 640), nil
 }
 
 // ChartAppointmentWindow is how many settled appointments (an outcome recorded) the chart
@@ -334,16 +330,7 @@ type chartAppointment struct {
 func (s *Handlers) chartAppointments(r *http.Request, d *patientData, acc store.Access) (chartAppointments, error) {
 	var out chartAppointments
 	all := d.Chart.Appointments
-	var noted map[string]bool
-	if acc.Can(auth.PermNoteRead) {
-		var err error
-		if noted, err = s.Store.NotedAppointments(r.Context(), s.Actor(r), d.Chart.Patient.ID); err != nil {
-			return out, err
-		}
-	}
-	keep := len(all)
 	if r.URL.Query().Get("appointments") != "all" {
-		// Skip the oldest settled ones beyond the window.
 		settled := 0
 		for _, ap := range all {
 			if ap.Outcome != "" {
@@ -351,24 +338,29 @@ func (s *Handlers) chartAppointments(r *http.Request, d *patientData, acc store.
 			}
 		}
 		out.Older = max(settled-ChartAppointmentWindow, 0)
-		keep = len(all) - out.Older
 	}
 	now := s.Now()
-	skip := out.Older
-	out.List = make([]chartAppointment, 0, keep)
+	skip, ids := out.Older, []string(nil)
 	for _, ap := range all {
 		if skip > 0 && ap.Outcome != "" {
 			skip--
 			continue
 		}
-		v := chartAppointment{Appointment: ap, Title: clinic.AppointmentTitle(ap.Kind), Started: !ap.StartsAt.After(now), HasNote: noted[ap.ID]}
+		v := chartAppointment{Appointment: ap, Title: clinic.AppointmentTitle(ap.Kind), Started: !ap.StartsAt.After(now)}
 		prefix := "ap:" + ap.ID + ":"
 		for k := range d.Errors {
 			if strings.HasPrefix(k, prefix) {
 				v.Mine = true
 			}
 		}
-		out.List = append(out.List, v)
+		out.List, ids = append(out.List, v), append(ids, ap.ID)
 	}
-	return out, nil
+	if !acc.Can(auth.PermNoteRead) {
+		return out, nil
+	}
+	noted, err := s.Store.NotedAppointments(r.Context(), s.Actor(r), d.Chart.Patient.ID, ids)
+	for i := range out.List {
+		out.List[i].HasNote = noted[out.List[i].ID]
+	}
+	return out, err
 }

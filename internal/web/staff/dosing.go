@@ -281,11 +281,19 @@ func (s *Handlers) DosingSession(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	s.dosingPage(w, r, http.StatusOK, nil, nil)
+	// One read transaction and one audit row for the page (store.View),
+	// naming the session.
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "dosing.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
+	s.dosingPage(w, r, view, http.StatusOK, nil, nil)
 }
 
-// dosingPage renders the session with form (what was typed) and errors.
-func (s *Handlers) dosingPage(w http.ResponseWriter, r *http.Request, status int, form url.Values, errs map[string]string) {
+// dosingPage renders the session with form (what was typed) and errors,
+// in view when there is one.
+func (s *Handlers) dosingPage(w http.ResponseWriter, r *http.Request, view *store.View, status int, form url.Values, errs map[string]string) {
 	d, err := s.Store.DosingSessionFor(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"))
 	if err != nil {
 		s.Error(w, r, err)
@@ -329,7 +337,7 @@ func (s *Handlers) dosingPage(w http.ResponseWriter, r *http.Request, status int
 		// a few days after, at the same time of day.
 		p.Integration = d.DoseAt.In(loc).AddDate(0, 0, 3).Format("2006-01-02T15:04")
 	}
-	s.Render(w, r, status, "dosing", "Dosing session: "+d.PatientName, p)
+	s.RenderView(w, r, view, status, "dosing", "Dosing session: "+d.PatientName, p)
 }
 
 // dosingDone answers a dosing form: field errors re-render the page with
@@ -338,7 +346,7 @@ func (s *Handlers) dosingPage(w http.ResponseWriter, r *http.Request, status int
 // the notice done there (dosingNotices).
 func (s *Handlers) dosingDone(w http.ResponseWriter, r *http.Request, err error, done string) {
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid && len(e.Fields) > 0 {
-		s.dosingPage(w, r, http.StatusUnprocessableEntity, r.PostForm, e.Fields)
+		s.dosingPage(w, r, nil, http.StatusUnprocessableEntity, r.PostForm, e.Fields)
 		return
 	}
 	if err != nil {
@@ -442,7 +450,7 @@ func (s *Handlers) DosingGate(w http.ResponseWriter, r *http.Request) {
 	if strings.TrimSpace(f.Get("bp")) != "" || strings.TrimSpace(f.Get("heart_rate")) != "" || strings.TrimSpace(f.Get("spo2")) != "" {
 		v, fe := vitalsFrom(f)
 		if len(fe) > 0 {
-			s.dosingPage(w, r, http.StatusUnprocessableEntity, f, fe)
+			s.dosingPage(w, r, nil, http.StatusUnprocessableEntity, f, fe)
 			return
 		}
 		in.Vitals = v
@@ -454,7 +462,7 @@ func (s *Handlers) DosingGate(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(d.Problems) > 0 {
 		// Saved, but the gate has not passed: show what it still needs.
-		s.dosingPage(w, r, http.StatusUnprocessableEntity, nil, map[string]string{"gate": "Saved. The gate has not passed yet: see what is missing below."})
+		s.dosingPage(w, r, nil, http.StatusUnprocessableEntity, nil, map[string]string{"gate": "Saved. The gate has not passed yet: see what is missing below."})
 		return
 	}
 	shell.SeeOther(w, r, "/patients/"+r.PathValue("patient")+"/dosing/"+r.PathValue("session")+"?done=gate", "dose")
@@ -467,7 +475,7 @@ func (s *Handlers) DosingDose(w http.ResponseWriter, r *http.Request) {
 		now := s.Now().In(loc)
 		t, err := time.ParseInLocation("15:04", hm, loc)
 		if err != nil {
-			s.dosingPage(w, r, http.StatusUnprocessableEntity, r.PostForm, map[string]string{"at": "Enter the time it was given, like 14:05, or leave it empty for now."})
+			s.dosingPage(w, r, nil, http.StatusUnprocessableEntity, r.PostForm, map[string]string{"at": "Enter the time it was given, like 14:05, or leave it empty for now."})
 			return
 		}
 		dose.At = clinic.LocalTime(loc, now.Year(), now.Month(), now.Day(), t.Hour(), t.Minute(), 0)
@@ -483,7 +491,7 @@ func (s *Handlers) DosingVitals(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	v, fe := vitalsFrom(r.PostForm)
 	if len(fe) > 0 {
-		s.dosingPage(w, r, http.StatusUnprocessableEntity, r.PostForm, fe)
+		s.dosingPage(w, r, nil, http.StatusUnprocessableEntity, r.PostForm, fe)
 		return
 	}
 	_, err := s.Store.RecordVitals(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"), *v)

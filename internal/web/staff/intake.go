@@ -9,11 +9,17 @@ import (
 )
 
 func (s *Handlers) StaffIntakeForm(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "intake.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	p, _, ok := s.pathPatient(w, r)
 	if !ok {
 		return
 	}
-	s.IntakePage(w, r, p, shell.IntakeData{Action: "/patients/" + p.ID + "/intake", Staff: true}, http.StatusOK)
+	s.IntakePage(w, r, view, p, shell.IntakeData{Action: "/patients/" + p.ID + "/intake", Staff: true}, http.StatusOK)
 }
 
 // StaffIntake saves a clinician's entry or correction of the intake
@@ -27,7 +33,7 @@ func (s *Handlers) StaffIntake(w http.ResponseWriter, r *http.Request) {
 	in := shell.IntakeFromForm(r.PostForm)
 	_, err := s.Store.SaveIntake(ctx, s.Actor(r), p.ID, in, true, store.QuestionIDs())
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
-		s.IntakePage(w, r, p, shell.IntakeData{Action: "/patients/" + p.ID + "/intake", Intake: in, Errors: e.Fields, Staff: true}, http.StatusUnprocessableEntity)
+		s.IntakePage(w, r, nil, p, shell.IntakeData{Action: "/patients/" + p.ID + "/intake", Intake: in, Errors: e.Fields, Staff: true}, http.StatusUnprocessableEntity)
 		return
 	}
 	if err != nil {

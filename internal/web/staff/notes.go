@@ -12,18 +12,7 @@ import (
 // are, the rest on the notes page (issue 16; the note pages are package
 // notes'). The chart asks only when the caller may read them.
 func (s *Handlers) notesSection(r *http.Request, patientID string) (any, error) {
-	list, n, err := s.Store.ChartNotes(r.Context(), s.Actor(r), patientID, store.ChartNoteWindow)
-	if err != nil {
-		return nil, err
-	}
-	return &chartNotes{NoteList: list, Count: n}, nil
-}
-
-// chartNotes is the chart's Notes section: the latest notes (.Notes,
-// .More) and the count of all.
-type chartNotes struct {
-	*store.NoteList
-	Count int
+	return s.Store.ChartNotes(r.Context(), s.Actor(r), patientID, store.ChartNoteWindow)
 }
 
 // psychNoteChartLimit is how many of the viewer's psychotherapy notes the

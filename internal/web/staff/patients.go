@@ -382,12 +382,12 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 	}
 	d.Patient, d.Access, d.Team = p, acc, team
 	if d.Chart != nil {
-		m, progress, err := s.chartMeasures(r, p.ID)
+		dosing, err := s.dosingMarkers(ctx, actor, p.ID, d.Chart.Appointments)
 		if err != nil {
 			s.Error(w, r, err)
 			return
 		}
-		dosing, err := s.dosingMarkers(ctx, actor, p.ID, d.Chart.Appointments)
+		m, progress, err := s.chartMeasures(r, p.ID, dosing)
 		if err != nil {
 			s.Error(w, r, err)
 			return
@@ -411,7 +411,7 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 			s.Error(w, r, err)
 			return
 		}
-		d.Measures, d.Progress = m, progress(dosing)
+		d.Measures, d.Progress = m, progress
 		for _, base := range measure.All() {
 			inst, _, err := s.Store.Instrument(ctx, base.ID)
 			if err != nil {

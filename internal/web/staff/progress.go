@@ -349,27 +349,20 @@ func (s *Handlers) OutcomesCSV(w http.ResponseWriter, r *http.Request) {
 		cw.Flush()
 		return
 	}
-	results, win, err := s.Store.Outcomes(r.Context(), s.Actor(r), "outcomes.export", instruments)
-	if err != nil {
-		s.Error(w, r, err)
-		return
+	// Each row is written as it is read (the store reads a page of courses
+	// at a time), so the export's memory does not grow with the practice.
+	// Rows come in order of the pseudonymous key, so row order says nothing
+	// about who came first.
+	var cw *csvsafe.Writer
+	start := func() {
+		cw = outcomesCSV(w)
+		cw.Header("patient_key", "instrument", "course", "scores", "window_weeks", "follow_up", "case_at_baseline", "baseline",
+			"follow_up_day", "follow_up_score", "change", "response", "remission", "reliable_improvement", "reliable_deterioration")
 	}
-	cw := outcomesCSV(w)
-	// Ordered by the pseudonymous key, so row order says nothing about who
-	// came first.
-	sort.SliceStable(results, func(i, j int) bool {
-		a, b := results[i], results[j]
-		if a.PatientKey != b.PatientKey {
-			return a.PatientKey < b.PatientKey
+	err := s.Store.ExportOutcomes(r.Context(), s.Actor(r), "outcomes.export", instruments, func(win measure.Window, x store.CourseResult) error {
+		if cw == nil {
+			start()
 		}
-		if a.Instrument != b.Instrument {
-			return a.Instrument < b.Instrument
-		}
-		return a.Course < b.Course
-	})
-	cw.Header("patient_key", "instrument", "course", "scores", "window_weeks", "follow_up", "case_at_baseline", "baseline",
-		"follow_up_day", "follow_up_score", "change", "response", "remission", "reliable_improvement", "reliable_deterioration")
-	for _, x := range results {
 		c := x.Outcome
 		row := []csvsafe.Cell{csvsafe.Text(x.PatientKey), csvsafe.Text(x.Instrument), csvsafe.Int(x.Course), csvsafe.Int(c.Scores), csvsafe.Text(win.String()), csvsafe.Text(string(c.Status)),
 			csvsafe.Bool(c.CaseBaseline), csvsafe.Int(c.Baseline.Total)}
@@ -382,9 +375,24 @@ func (s *Handlers) OutcomesCSV(w http.ResponseWriter, r *http.Request) {
 				row = append(row, csvsafe.Text(""))
 			}
 		}
-		cw.Row(row...)
+		return cw.Row(row...) // a client that has gone stops the read
+	})
+	switch {
+	case err != nil && cw == nil:
+		s.Error(w, r, err)
+	case err != nil:
+		// Rows have gone out: cut the response, so the client sees a
+		// failed download rather than a short file.
+		if r.Context().Err() == nil {
+			s.Log.Error("outcomes export failed after its first rows", "request_id", shell.RequestID(r.Context()), "route", r.Pattern, "err", err.Error())
+		}
+		panic(http.ErrAbortHandler)
+	case cw == nil:
+		start()
+		fallthrough
+	default:
+		cw.Flush()
 	}
-	cw.Flush()
 }
 
 // outcomesCSV starts the outcomes export's CSV download on w.

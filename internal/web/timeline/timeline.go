@@ -51,6 +51,12 @@ func (d timelineData) Back() string {
 // notes, newest first, each markable "discussed"; for the care team only
 // (the store checks). ?kind= shows one kind; ?after= is the older page.
 func (s *Handlers) Page(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "chart.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	ctx, actor := r.Context(), s.Actor(r)
 	q := r.URL.Query()
 	p, _, err := s.Store.FindPatient(ctx, actor, r.PathValue("patient"))
@@ -82,7 +88,7 @@ func (s *Handlers) Page(w http.ResponseWriter, r *http.Request) {
 		d.Older = "/patients/" + p.ID + "/timeline?" + older.Encode()
 	}
 	_, d.Zone = s.PracticeZone(r)
-	s.Render(w, r, http.StatusOK, "timeline", "Timeline: "+p.DisplayName, d)
+	s.RenderView(w, r, view, http.StatusOK, "timeline", "Timeline: "+p.DisplayName, d)
 }
 
 // Discussed marks a timeline item discussed (kind and item in the

@@ -5,6 +5,7 @@ import (
 	"regexp"
 
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/store/storetest"
 )
 
 var stampRE = regexp.MustCompile(`name="stamp" value="([^"]+)"`)
@@ -23,7 +24,7 @@ func (f *Fixture) InquiryStamp() string {
 // StoredInquiries is every inquiry in the practice, read as its admin.
 func (f *Fixture) StoredInquiries() []*store.Inquiry {
 	f.T.Helper()
-	list, err := f.St.Inquiries(context.Background(), f.As("admin@example.org"), "all")
+	list, err := storetest.Inquiries(context.Background(), f.St, f.As("admin@example.org"), "all")
 	if err != nil {
 		f.T.Fatal(err)
 	}
