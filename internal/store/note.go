@@ -453,6 +453,7 @@ type NoteList struct {
 	Notes []NoteSummary
 	Page  int  // from 1
 	More  bool // a later page exists
+	Count int  // every note of the patient (ChartNotes only)
 }
 
 // Notes returns page (from 1) of patientID's notes, newest appointment

@@ -296,7 +296,7 @@ func (s *Store) PsychNotes(ctx context.Context, actor Actor, patientID string, p
 		out, err = queryAll(ctx, tx, func(row scanner) (PsychNote, error) { return scanPsychNote(row) },
 			`SELECT `+psychNoteColumns+` `+psychNoteFrom+`
 			WHERE n.patient_id = $1 AND n.author_id = $2
-			ORDER BY n.created_at DESC, n.id DESC LIMIT $3 OFFSET $4`, patientID, actor.UserID, page.Limit+1, page.Offset)
+			ORDER BY n.created_at DESC, n.id DESC LIMIT `+strconv.Itoa(page.Limit+1)+` OFFSET $3`, patientID, actor.UserID, page.Offset) // a literal limit: a bound one made SQLite compile the statement again at each use
 		e.ObjectType, e.ObjectID = "patient", patientID
 		e.Detail = "count=" + strconv.Itoa(min(len(out), page.Limit)) + "; offset=" + strconv.Itoa(page.Offset)
 		return err

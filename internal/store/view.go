@@ -37,7 +37,8 @@ type View struct {
 	emergency  bool
 	after      []func(context.Context, *Tx) error
 	done       bool
-	readDone   bool // the read transaction has ended (endRead)
+	readDone   bool                       // the read transaction has ended (endRead)
+	allowed    map[auth.Permission]Access // permissions authorize granted in this view
 }
 
 type viewKey struct{}
@@ -148,9 +149,18 @@ func (s *Store) viewAccess(ctx context.Context, actor Actor, patientID string, p
 	}
 	tx := &Tx{tx: v.tx, d: s.d, s: s, view: v}
 	err := func() error {
-		a, err := s.authorize(ctx, tx, actor, patientID, p)
-		if err != nil {
-			return err
+		a, ok := v.allowed[p]
+		if !ok {
+			// Checked once per permission in the view: its one snapshot
+			// gives the same answer to the same question.
+			var err error
+			if a, err = s.authorize(ctx, tx, actor, patientID, p); err != nil {
+				return err
+			}
+			if v.allowed == nil {
+				v.allowed = map[auth.Permission]Access{}
+			}
+			v.allowed[p] = a
 		}
 		e := Entry{Action: action}
 		if err := fn(tx, a, &e); err != nil {

@@ -28,7 +28,7 @@ func TestChartViewOneAuditRow(t *testing.T) {
 		emergency bool
 		sections  []string
 	}{
-		{"thea", false, []string{"chart read", "measures read", "preparation history", "prescription read", "journal read", "dosing list", "consent read", "note list (page 1)", "psychnote list"}},
+		{"thea", false, []string{"chart read", "measures read", "preparation history", "prescription read", "journal read", "dosing list", "consent read", "note list (latest 5)", "note list (appointments with notes)", "psychnote list"}},
 		{"tess", true, []string{"chart read", "measures read", "consent read"}},
 	} {
 		f.Do("GET", "/patients/"+f.PA.ID, nil, mp.cookies[c.who]) // the session's first touch

@@ -19,18 +19,19 @@ type ProgressView struct {
 	Instrument measure.Instrument
 	SVG        template.HTML
 	Chart      chart.Spec // what SVG draws, for another rendering (the outcome summary PDF)
-	Rows       []progressRow
+	Rows       []ProgressRow
 	Outcome    measure.Outcome // the latest course's first score to its latest
 	HasOutcome bool
-	Baseline   progressRow // the latest course's first score
-	Latest     progressRow
+	Baseline   ProgressRow // the latest course's first score
+	Latest     ProgressRow
 	Thresholds measure.Thresholds
 	Courses    int    // how many courses have scores on this instrument
+	Count      int    // how many scores in all; Rows may be only the latest (the staff chart)
 	Rated      bool   // the baseline was a case: response and remission are rated (measure.Outcomes)
 	Plain      string // the outcome in plain words, for the patient
 }
 
-type progressRow struct {
+type ProgressRow struct {
 	At        time.Time
 	When      string // At in the patient's time zone
 	Total     int
@@ -63,15 +64,13 @@ func ProgressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Locat
 			continue
 		}
 		v := ProgressView{Instrument: inst}
-		var pts []measure.Point // the latest course's
-		var cpts []chart.Point
 		var starts []time.Time // when each course after the first began, on this instrument
-		course := ""
+		course, first := "", 0 // the latest course began at Rows[first]
 		for i, c := range by[id] {
-			row := progressRow{At: c.CompletedAt, When: c.CompletedAt.In(loc).Format("Mon Jan 2, 2006, 15:04 MST"), Total: c.Total, Band: c.Band}
+			row := ProgressRow{At: c.CompletedAt, When: c.CompletedAt.In(loc).Format("Mon Jan 2, 2006, 15:04 MST"), Total: c.Total, Band: c.Band}
 			if i == 0 || c.CourseID != course {
 				v.Courses++
-				course, pts = c.CourseID, nil
+				course, first = c.CourseID, i
 				if i > 0 {
 					row.NewCourse = true
 					starts = append(starts, c.CompletedAt)
@@ -79,46 +78,60 @@ func ProgressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Locat
 				v.Baseline = row
 			}
 			v.Rows = append(v.Rows, row)
-			pts = append(pts, measure.Point{At: c.CompletedAt, Total: c.Total})
-			cpts = append(cpts, chart.Point{At: c.CompletedAt, Value: float64(c.Total)})
 		}
-		spec := chart.Spec{
-			Title: inst.Name + " over time", YLabel: inst.Name + " score",
-			YMin: float64(inst.Min), YMax: float64(inst.Max), Points: cpts, Width: width, Height: width * 15 / 32, Loc: loc,
-		}
-		for _, b := range inst.Bands {
-			spec.Bands = append(spec.Bands, chart.Band{From: float64(b.Min), To: float64(b.Max), Label: b.Label, Level: b.Level})
-		}
-		for _, d := range dosing {
-			spec.Markers = append(spec.Markers, chart.Marker{At: d, Label: "Dosing session"})
-		}
-		for _, d := range starts {
-			spec.Markers = append(spec.Markers, chart.Marker{At: d, Label: "New course"})
-		}
-		v.Thresholds, _ = measure.ThresholdsFor(id)
-		v.Rated = v.Thresholds.Case(v.Baseline.Total)
-		if len(pts) > 0 {
-			v.Latest = v.Rows[len(v.Rows)-1]
-			spec.Lines = append(spec.Lines, chart.Line{Value: float64(v.Baseline.Total), Label: "Baseline", Kind: "baseline"})
-			// No response line below caseness: there is no response to reach.
-			if v.Rated && v.Thresholds.ResponseFraction > 0 && v.Baseline.Total > 0 {
-				spec.Lines = append(spec.Lines, chart.Line{Value: math.Floor(float64(v.Baseline.Total) * (1 - v.Thresholds.ResponseFraction)), Label: "Response", Kind: "threshold"})
-			}
-		}
-		spec.Desc = fmt.Sprintf("%d scores of %s.", len(cpts), inst.Name)
-		if len(pts) > 0 {
-			spec.Desc += fmt.Sprintf(" First %d, latest %d.", v.Baseline.Total, v.Latest.Total)
-			if v.Courses > 1 {
-				spec.Desc = fmt.Sprintf("%d scores of %s over %d courses. This course: first %d, latest %d.", len(cpts), inst.Name, v.Courses, v.Baseline.Total, v.Latest.Total)
-			}
-		}
-		v.SVG = template.HTML(chart.SVG(spec)) // chart escapes all text and uses no styles or scripts
-		v.Chart = spec
-		v.Outcome, v.HasOutcome = measure.Outcomes(id, pts)
-		v.Plain = plainOutcome(inst, v)
-		out = append(out, v)
+		v.Count = len(v.Rows)
+		out = append(out, FinishProgress(inst, v, len(v.Rows)-first, starts, dosing, loc, width))
 	}
 	return out
+}
+
+// FinishProgress completes v (Rows oldest first, Count, Courses, Baseline of the latest course's courseN scores).
+func FinishProgress(inst measure.Instrument, v ProgressView, courseN int, starts, dosing []time.Time, loc *time.Location, width int) ProgressView {
+	cpts := make([]chart.Point, 0, len(v.Rows))
+	for _, row := range v.Rows {
+		cpts = append(cpts, chart.Point{At: row.At, Value: float64(row.Total)})
+	}
+	spec := chart.Spec{
+		Title: inst.Name + " over time", YLabel: inst.Name + " score",
+		YMin: float64(inst.Min), YMax: float64(inst.Max), Points: cpts, Width: width, Height: width * 15 / 32, Loc: loc,
+	}
+	for _, b := range inst.Bands {
+		spec.Bands = append(spec.Bands, chart.Band{From: float64(b.Min), To: float64(b.Max), Label: b.Label, Level: b.Level})
+	}
+	for _, d := range dosing {
+		spec.Markers = append(spec.Markers, chart.Marker{At: d, Label: "Dosing session"})
+	}
+	for _, d := range starts {
+		spec.Markers = append(spec.Markers, chart.Marker{At: d, Label: "New course"})
+	}
+	v.Thresholds, _ = measure.ThresholdsFor(inst.ID)
+	v.Rated = v.Thresholds.Case(v.Baseline.Total)
+	if len(v.Rows) > 0 {
+		v.Latest = v.Rows[len(v.Rows)-1]
+		spec.Lines = append(spec.Lines, chart.Line{Value: float64(v.Baseline.Total), Label: "Baseline", Kind: "baseline"})
+		// No response line below caseness: there is no response to reach.
+		if v.Rated && v.Thresholds.ResponseFraction > 0 && v.Baseline.Total > 0 {
+			spec.Lines = append(spec.Lines, chart.Line{Value: math.Floor(float64(v.Baseline.Total) * (1 - v.Thresholds.ResponseFraction)), Label: "Response", Kind: "threshold"})
+		}
+	}
+	spec.Desc = fmt.Sprintf("%d scores of %s.", v.Count, inst.Name)
+	if len(v.Rows) > 0 {
+		spec.Desc += fmt.Sprintf(" First %d, latest %d.", v.Baseline.Total, v.Latest.Total)
+		if v.Courses > 1 {
+			spec.Desc = fmt.Sprintf("%d scores of %s over %d courses. This course: first %d, latest %d.", v.Count, inst.Name, v.Courses, v.Baseline.Total, v.Latest.Total)
+		}
+		if len(v.Rows) < v.Count {
+			spec.Desc += fmt.Sprintf(" Drawn: the latest %d.", len(v.Rows))
+		}
+	}
+	v.SVG = template.HTML(chart.SVG(spec)) // chart escapes all text and uses no styles or scripts
+	v.Chart = spec
+	if len(v.Rows) > 0 && courseN >= 2 { // the latest course: its first score (the baseline) to its latest
+		v.Outcome, v.HasOutcome = measure.Outcomes(inst.ID, []measure.Point{{At: v.Baseline.At, Total: v.Baseline.Total}, {At: v.Latest.At, Total: v.Latest.Total}})
+		v.Outcome.Points = courseN
+	}
+	v.Plain = plainOutcome(inst, v)
+	return v
 }
 
 // plainOutcome says, for the patient, how the scores moved.

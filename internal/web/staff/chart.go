@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/screening"
 	"github.com/kapstone/kapstone/internal/store"
@@ -283,4 +284,83 @@ func (s *Handlers) AppointmentMove(w http.ResponseWriter, r *http.Request) {
 func (s *Handlers) AppointmentOutcome(w http.ResponseWriter, r *http.Request) {
 	err := s.Store.RecordAppointmentOutcome(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("appointment"), r.PostFormValue("outcome"))
 	s.appointmentChange(w, r, err, "outcome")
+}
+
+// chartMeasures reads the assignments and each questionnaire's latest store.ChartScoreWindow
+// scores (FindChartMeasures), or every score with ?scores=all, and their charts with the dosing
+// sessions marked, in the practice's zone.
+func (s *Handlers) chartMeasures(r *http.Request, patientID string, dosing []time.Time) (*store.Measures, []shell.ProgressView, error) {
+	ctx, actor := r.Context(), s.Actor(r)
+	loc, _ := s.PracticeZone(r)
+	if r.URL.Query().Get("scores") == "all" {
+		m, err := s.Store.FindMeasures(ctx, actor, patientID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, shell.ProgressViews(m.Checkins, dosing, loc, 640), nil
+	}
+	cm, err := s.Store.FindChartMeasures(ctx, actor, patientID, store.ChartScoreWindow)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &store.Measures{Assignments: cm.Assignments}, progressWindowViews(cm.Scores, dosing, loc, 640), nil
+}
+
+// ChartAppointmentWindow is how many settled appointments (an outcome recorded) the chart
+// lists, the latest; every one still waiting for an outcome is always listed.
+const ChartAppointmentWindow = 10
+
+// chartAppointments is the chart's appointment list, made ready here rather than by template
+// calls: the unsettled and the latest settled ones, oldest first (all with ?appointments=all).
+type chartAppointments struct {
+	List  []chartAppointment
+	Older int // earlier appointments with an outcome, not listed
+}
+
+// chartAppointment is one appointment on the chart.
+type chartAppointment struct {
+	store.Appointment
+	Title   string // the kind in words
+	Started bool   // it has begun: an outcome, and a note, may be recorded
+	HasNote bool   // it has a clinical note (shown only to who may read notes)
+	Mine    bool   // a form of this appointment was posted and has errors
+}
+
+// chartAppointments lists d.Chart's appointments for the chart page.
+func (s *Handlers) chartAppointments(r *http.Request, d *patientData, acc store.Access) (chartAppointments, error) {
+	var out chartAppointments
+	all := d.Chart.Appointments
+	if r.URL.Query().Get("appointments") != "all" {
+		settled := 0
+		for _, ap := range all {
+			if ap.Outcome != "" {
+				settled++
+			}
+		}
+		out.Older = max(settled-ChartAppointmentWindow, 0)
+	}
+	now := s.Now()
+	skip, ids := out.Older, []string(nil)
+	for _, ap := range all {
+		if skip > 0 && ap.Outcome != "" {
+			skip--
+			continue
+		}
+		v := chartAppointment{Appointment: ap, Title: clinic.AppointmentTitle(ap.Kind), Started: !ap.StartsAt.After(now)}
+		prefix := "ap:" + ap.ID + ":"
+		for k := range d.Errors {
+			if strings.HasPrefix(k, prefix) {
+				v.Mine = true
+			}
+		}
+		out.List, ids = append(out.List, v), append(ids, ap.ID)
+	}
+	if !acc.Can(auth.PermNoteRead) {
+		return out, nil
+	}
+	noted, err := s.Store.NotedAppointments(r.Context(), s.Actor(r), d.Chart.Patient.ID, ids)
+	for i := range out.List {
+		out.List[i].HasNote = noted[out.List[i].ID]
+	}
+	return out, err
 }

@@ -7,11 +7,12 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 )
 
-// notesSection is what the chart's Notes section shows: the first page
-// of the patient's clinical notes (issue 16; the note pages are package
+// notesSection is what the chart's Notes section shows: the latest
+// store.ChartNoteWindow of the patient's clinical notes and how many there
+// are, the rest on the notes page (issue 16; the note pages are package
 // notes'). The chart asks only when the caller may read them.
 func (s *Handlers) notesSection(r *http.Request, patientID string) (any, error) {
-	return s.Store.Notes(r.Context(), s.Actor(r), patientID, 1)
+	return s.Store.ChartNotes(r.Context(), s.Actor(r), patientID, store.ChartNoteWindow)
 }
 
 // psychNoteChartLimit is how many of the viewer's psychotherapy notes the

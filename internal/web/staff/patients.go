@@ -320,6 +320,9 @@ type patientData struct {
 	Notes        any // note.go: notesSection (*store.NoteList; nil when the caller may not read notes)
 	Excludes     []excludeFlag
 
+	// Appointments is the chart's appointment list (chart.go).
+	Appointments chartAppointments
+
 	// CanTimeline: the viewer reads the chart's timeline (timeline.go; the
 	// care team, not emergency access).
 	CanTimeline bool
@@ -379,12 +382,12 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 	}
 	d.Patient, d.Access, d.Team = p, acc, team
 	if d.Chart != nil {
-		m, err := s.Store.FindMeasures(ctx, actor, p.ID)
+		dosing, err := s.dosingMarkers(ctx, actor, p.ID, d.Chart.Appointments)
 		if err != nil {
 			s.Error(w, r, err)
 			return
 		}
-		dosing, err := s.dosingMarkers(ctx, actor, p.ID, d.Chart.Appointments)
+		m, progress, err := s.chartMeasures(r, p.ID, dosing)
 		if err != nil {
 			s.Error(w, r, err)
 			return
@@ -404,8 +407,11 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 				return
 			}
 		}
-		ploc, _ := s.PracticeZone(r) // staff read every time in the practice's zone
-		d.Measures, d.Progress = m, shell.ProgressViews(m.Checkins, dosing, ploc, 640)
+		if d.Appointments, err = s.chartAppointments(r, &d, acc); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		d.Measures, d.Progress = m, progress
 		for _, base := range measure.All() {
 			inst, _, err := s.Store.Instrument(ctx, base.ID)
 			if err != nil {
