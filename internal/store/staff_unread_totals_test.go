@@ -281,3 +281,57 @@ func TestStaffUnreadTotalsConcurrent(t *testing.T) {
 	}
 	checkStaffUnreadTotals(t, s, "after changes side by side", up.clinicians)
 }
+
+// TestStaffUnreadTotalsManyPatients: patients of the same care team write
+// at the same time, and the clinicians read, (on PostgreSQL, in
+// transactions side by side): every write succeeds, none deadlocking on
+// the clinicians' shared totals, and the kept counts equal the sums.
+func TestStaffUnreadTotalsManyPatients(t *testing.T) {
+	ctx := context.Background()
+	s := openThrough(t, "9999")
+	up := newUnreadPractice(t, s, "m", []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber, clinic.RoleTherapist, clinic.RolePrescriber})
+	owner := up.clinicians[0]
+	for range 4 {
+		p := up.addPatient(t, owner)
+		for _, c := range up.clinicians[1:] {
+			if err := s.AddTeamMember(ctx, owner, p.id, c.UserID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 2 {
+			sent, err := s.StartThread(ctx, p.account, p.id, store.MessageInput{Subject: "Hello", Body: "A note."})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.threads = append(p.threads, sent.ThreadID)
+		}
+	}
+	const workers = 8
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			r := rand.New(rand.NewPCG(uint64(w), 52))
+			for range 40 {
+				p := up.patients[r.IntN(len(up.patients))]
+				th := p.threads[r.IntN(len(p.threads))]
+				var err error
+				if r.IntN(3) == 0 {
+					_, _, err = s.Thread(ctx, up.clinicians[r.IntN(len(up.clinicians))], p.id, th)
+				} else {
+					_, err = s.ReplyMessage(ctx, p.account, p.id, th, store.MessageInput{Body: "Another note."})
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkStaffUnreadTotals(t, s, "after messages side by side", up.clinicians)
+}
