@@ -36,11 +36,12 @@ GROUP BY u.user_id;
 -- message_unread rows (store.syncUnread's delete, then insert) or an
 -- archiving changes several clinicians' totals, which other patients'
 -- changes change too; taken in the order of its rows they deadlocked.
--- Called with the patient's advisory lock held, so the team is settled.
-CREATE FUNCTION kapstone_staff_unread_lock(patient TEXT) RETURNS void LANGUAGE plpgsql AS $$
+-- Called with the patient's advisory lock held, so the team is settled;
+-- member is a clinician whose total is changed too (one leaving the team).
+CREATE FUNCTION kapstone_staff_unread_lock(patient TEXT, member TEXT) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM staff_unread_totals s
-    WHERE s.user_id IN (SELECT c.user_id FROM care_team c WHERE c.patient_id = patient AND c.removed_at IS NULL)
+    WHERE s.user_id IN (SELECT c.user_id FROM care_team c WHERE c.patient_id = patient AND c.removed_at IS NULL) OR s.user_id = member
     ORDER BY s.user_id FOR UPDATE;
 END
 $$;
@@ -53,7 +54,7 @@ DECLARE
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         PERFORM pg_advisory_xact_lock(7041992, hashtext(OLD.patient_id));
-        PERFORM kapstone_staff_unread_lock(OLD.patient_id);
+        PERFORM kapstone_staff_unread_lock(OLD.patient_id, OLD.user_id);
         SELECT count(*) INTO k FROM care_team c JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
         WHERE c.patient_id = OLD.patient_id AND c.user_id = OLD.user_id AND c.removed_at IS NULL;
         IF k > 0 THEN
@@ -62,7 +63,7 @@ BEGIN
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         PERFORM pg_advisory_xact_lock(7041992, hashtext(NEW.patient_id));
-        PERFORM kapstone_staff_unread_lock(NEW.patient_id);
+        PERFORM kapstone_staff_unread_lock(NEW.patient_id, NEW.user_id);
         SELECT count(*) INTO k FROM care_team c JOIN patients p ON p.id = c.patient_id AND p.archived_at IS NULL
         WHERE c.patient_id = NEW.patient_id AND c.user_id = NEW.user_id AND c.removed_at IS NULL;
         IF k > 0 THEN
@@ -85,6 +86,7 @@ DECLARE
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.removed_at IS NULL THEN
         PERFORM pg_advisory_xact_lock(7041992, hashtext(OLD.patient_id));
+        PERFORM kapstone_staff_unread_lock(OLD.patient_id, OLD.user_id);
         SELECT coalesce(sum(u.n), 0) INTO d FROM message_unread u JOIN patients p ON p.id = u.patient_id AND p.archived_at IS NULL
         WHERE u.patient_id = OLD.patient_id AND u.user_id = OLD.user_id;
         IF d <> 0 THEN
@@ -93,6 +95,7 @@ BEGIN
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.removed_at IS NULL THEN
         PERFORM pg_advisory_xact_lock(7041992, hashtext(NEW.patient_id));
+        PERFORM kapstone_staff_unread_lock(NEW.patient_id, NEW.user_id);
         SELECT coalesce(sum(u.n), 0) INTO d FROM message_unread u JOIN patients p ON p.id = u.patient_id AND p.archived_at IS NULL
         WHERE u.patient_id = NEW.patient_id AND u.user_id = NEW.user_id;
         IF d <> 0 THEN
@@ -113,7 +116,7 @@ CREATE FUNCTION kapstone_staff_unread_patient() RETURNS trigger LANGUAGE plpgsql
 BEGIN
     IF OLD.archived_at IS NULL THEN
         PERFORM pg_advisory_xact_lock(7041992, hashtext(OLD.id));
-        PERFORM kapstone_staff_unread_lock(OLD.id);
+        PERFORM kapstone_staff_unread_lock(OLD.id, NULL);
         UPDATE staff_unread_totals s SET n = s.n - d.n
         FROM (SELECT u.user_id, sum(u.n) AS n FROM message_unread u
               JOIN care_team c ON c.patient_id = u.patient_id AND c.user_id = u.user_id AND c.removed_at IS NULL
@@ -122,7 +125,7 @@ BEGIN
     END IF;
     IF TG_OP = 'UPDATE' AND NEW.archived_at IS NULL THEN
         PERFORM pg_advisory_xact_lock(7041992, hashtext(NEW.id));
-        PERFORM kapstone_staff_unread_lock(NEW.id);
+        PERFORM kapstone_staff_unread_lock(NEW.id, NULL);
         INSERT INTO staff_unread_totals (user_id, n)
         SELECT u.user_id, sum(u.n) FROM message_unread u
         JOIN care_team c ON c.patient_id = u.patient_id AND c.user_id = u.user_id AND c.removed_at IS NULL
