@@ -24,23 +24,49 @@ SELECT t.user_id, p.stage, count(*) FROM care_team t JOIN patients p ON p.id = t
 WHERE t.removed_at IS NULL AND p.archived_at IS NULL
 GROUP BY t.user_id, p.stage;
 
+-- The clinicians' counts a trigger changes are locked first, in one order
+-- (by the hash of the user id, one transaction-scoped advisory lock each):
+-- a change touches two stages' rows (old and new), and two changes in
+-- opposite directions took them in opposite orders and deadlocked
+-- (store TestCaseloadSizesOppositeStageChanges). Taken after the patient's
+-- row (its FOR SHARE below, or the patient update itself), so the order is
+-- always patient row, then clinicians.
+CREATE FUNCTION kapstone_caseload_sizes_lock(users TEXT[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    h INTEGER;
+BEGIN
+    FOR h IN SELECT DISTINCT hashtext(u) FROM unnest(users) u WHERE u IS NOT NULL ORDER BY 1 LOOP
+        PERFORM pg_advisory_xact_lock(7041993, h);
+    END LOOP;
+END
+$$;
+
 CREATE FUNCTION kapstone_caseload_sizes_team() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    st TEXT;
+    old_st TEXT;
+    new_st TEXT;
     arch TIMESTAMPTZ;
+    old_in BOOLEAN := false;
+    new_in BOOLEAN := false;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.removed_at IS NULL THEN
-        SELECT p.stage, p.archived_at INTO st, arch FROM patients p WHERE p.id = OLD.patient_id FOR SHARE;
-        IF FOUND AND arch IS NULL THEN
-            UPDATE caseload_sizes SET n = n - 1 WHERE user_id = OLD.user_id AND stage = st;
-        END IF;
+        SELECT p.stage, p.archived_at INTO old_st, arch FROM patients p WHERE p.id = OLD.patient_id FOR SHARE;
+        old_in := FOUND AND arch IS NULL;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.removed_at IS NULL THEN
-        SELECT p.stage, p.archived_at INTO st, arch FROM patients p WHERE p.id = NEW.patient_id FOR SHARE;
-        IF FOUND AND arch IS NULL THEN
-            INSERT INTO caseload_sizes (user_id, stage, n) VALUES (NEW.user_id, st, 1)
-            ON CONFLICT (user_id, stage) DO UPDATE SET n = caseload_sizes.n + 1;
-        END IF;
+        SELECT p.stage, p.archived_at INTO new_st, arch FROM patients p WHERE p.id = NEW.patient_id FOR SHARE;
+        new_in := FOUND AND arch IS NULL;
+    END IF;
+    IF NOT old_in AND NOT new_in THEN
+        RETURN NULL;
+    END IF;
+    PERFORM kapstone_caseload_sizes_lock(ARRAY[CASE WHEN old_in THEN OLD.user_id END, CASE WHEN new_in THEN NEW.user_id END]);
+    IF old_in THEN
+        UPDATE caseload_sizes SET n = n - 1 WHERE user_id = OLD.user_id AND stage = old_st;
+    END IF;
+    IF new_in THEN
+        INSERT INTO caseload_sizes (user_id, stage, n) VALUES (NEW.user_id, new_st, 1)
+        ON CONFLICT (user_id, stage) DO UPDATE SET n = caseload_sizes.n + 1;
     END IF;
     RETURN NULL;
 END
@@ -51,6 +77,8 @@ CREATE TRIGGER caseload_sizes_team AFTER INSERT OR DELETE OR UPDATE OF patient_i
 
 CREATE FUNCTION kapstone_caseload_sizes_patient() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM kapstone_caseload_sizes_lock(ARRAY(SELECT t.user_id FROM care_team t
+        WHERE t.patient_id = OLD.id AND t.removed_at IS NULL));
     IF OLD.archived_at IS NULL THEN
         UPDATE caseload_sizes SET n = n - 1
         WHERE stage = OLD.stage
