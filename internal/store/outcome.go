@@ -109,9 +109,48 @@ func (s *Store) ExportOutcomes(ctx context.Context, actor Actor, action string, 
 	}); err != nil {
 		return err
 	}
+	for attempt := 0; ; attempt++ {
+		err := s.exportOutcomesRead(ctx, sc, perPatient, keyID, each)
+		if !errors.Is(err, errExportKeysMissing) {
+			return err
+		}
+		// A course whose patient has no key yet (a first course completed,
+		// or summarized again by outcomeTx, since the keys were filled)
+		// would be left out by the join: fill again and read again, never
+		// send a file short of a row. Nothing was sent yet.
+		if attempt == 3 {
+			return unavailable(err)
+		}
+		if err := s.fillExportKeys(ctx, sc, keyID); err != nil {
+			return err
+		}
+	}
+}
+
+// errExportKeysMissing is exportOutcomesRead's answer when a course to
+// export has a patient without a key in patient_export_keys.
+var errExportKeysMissing = errors.New("store: a patient to export has no export key yet")
+
+// exportOutcomesRead is ExportOutcomes' read transaction (see it); with
+// perPatient, it first checks in the same snapshot that every patient of
+// the courses read has a key (errExportKeysMissing, before any row is
+// handed on, if not).
+func (s *Store) exportOutcomesRead(ctx context.Context, sc outcomeScope, perPatient bool, keyID string, each func(measure.Window, CourseResult) error) error {
 	return s.outcomeTx(ctx, func(tx *Tx, w measure.Window) error {
 		now := s.now()
 		from, args := sc.from, slices.Clone(sc.args)
+		if perPatient {
+			var one int
+			a := append(slices.Clone(sc.args), keyID)
+			switch err := tx.QueryRow(ctx, `SELECT 1`+sc.from+sc.where+`
+				AND NOT EXISTS (SELECT 1 FROM patient_export_keys x WHERE x.patient_id = o.patient_id AND x.key_id = $`+strconv.Itoa(len(a))+`)
+				LIMIT 1`, a...).Scan(&one); {
+			case err == nil:
+				return errExportKeysMissing
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
 		// Ordered as the export always sorted its rows: by key, then
 		// instrument and course (for an actor without keys: instrument,
 		// course, then patient). The patient breaks ties.

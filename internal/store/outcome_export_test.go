@@ -120,4 +120,47 @@ func TestExportOutcomesInPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(fmt.Sprintf("a %s window", measure.Window{FromWeeks: 17, ToWeeks: 35}))
+
+	// A patient whose summary rows appear only when the export's own read
+	// summarizes courses noted stale (a completion whose summary failed),
+	// after the keys were filled, is in the file all the same (before, the
+	// join on the keys left them out without a word).
+	var owner store.Actor
+	var pid string
+	for _, a := range actors {
+		if a.Role != clinic.RoleTherapist {
+			continue
+		}
+		id, err := store.StringForTest(ctx, st, `SELECT o.patient_id FROM outcome_courses o JOIN care_team t ON t.patient_id = o.patient_id
+			WHERE t.user_id = $1 AND t.removed_at IS NULL AND o.instrument = 'phq9' ORDER BY o.patient_id LIMIT 1`, a.UserID)
+		if err == nil && id != "" {
+			owner, pid = a, id
+			break
+		}
+	}
+	if pid == "" {
+		t.Fatal("no therapist's patient with a PHQ-9 course")
+	}
+	for _, q := range []string{
+		`DELETE FROM outcome_courses WHERE patient_id = $1`,
+		`DELETE FROM patient_export_keys WHERE patient_id = $1`,
+		`INSERT INTO outcome_stale (id, patient_id, instrument) VALUES ('test-stale-1', $1, 'phq9')`,
+		`INSERT INTO outcome_stale (id, patient_id, instrument) VALUES ('test-stale-2', $1, 'gad7')`,
+	} {
+		if err := store.ExecForTest(ctx, st, q, pid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _, _ := export(owner, 7)
+	want, _, err := st.OutcomesByKey(ctx, owner, "outcomes.read", insts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("export with a course summarized again during it: %d rows, want %d", len(got), len(want))
+	}
+	keyed, err := store.StringForTest(ctx, st, `SELECT CAST(count(*) AS TEXT) FROM patient_export_keys WHERE patient_id = $1`, pid)
+	if err != nil || keyed != "1" {
+		t.Errorf("the patient summarized again has %s export keys, %v; want 1", keyed, err)
+	}
 }
