@@ -87,7 +87,12 @@ func (s *Store) flagsFor(ctx context.Context, tx *Tx, patientID string) (*Intake
 	if err != nil {
 		return nil, nil, err
 	}
-	iv, err := latestIntake(ctx, tx, patientID, true)
+	return s.flagsOf(ctx, tx, p)
+}
+
+// flagsOf is flagsFor of patient p, already read in tx.
+func (s *Store) flagsOf(ctx context.Context, tx *Tx, p *Patient) (*IntakeVersion, []screening.Flag, error) {
+	iv, err := latestIntake(ctx, tx, p.ID, true)
 	if err != nil || iv == nil {
 		return iv, nil, err
 	}
@@ -203,6 +208,22 @@ func (s *Store) clearanceProblem(ctx context.Context, tx *Tx, patientID string) 
 // a clearance the intake has moved past (the chart then spells out the
 // changes under the clearance).
 func (s *Store) clearanceGate(ctx context.Context, tx *Tx, patientID string) (string, bool, error) {
+	return s.clearanceGateOf(ctx, tx, patientID, nil)
+}
+
+// gateReads is what the chart has read already in its transaction, so the
+// gate need not read it again (FindChart): the latest evaluation and
+// clearance (with its Status), and the latest submitted intake's flags.
+type gateReads struct {
+	evaluation *Evaluation
+	clearance  *Clearance
+	screened   *IntakeVersion
+	flags      []screening.Flag
+}
+
+// clearanceGateOf is clearanceGate, reading only what known (nil: nothing)
+// does not hold.
+func (s *Store) clearanceGateOf(ctx context.Context, tx *Tx, patientID string, known *gateReads) (string, bool, error) {
 	var open int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM safety_alerts WHERE patient_id = $1 AND acknowledged_at IS NULL`, patientID).Scan(&open); err != nil {
 		return "", false, err
@@ -210,31 +231,41 @@ func (s *Store) clearanceGate(ctx context.Context, tx *Tx, patientID string) (st
 	if open > 0 {
 		return "A safety alert is open for this patient: a clinician must acknowledge it first.", false, nil
 	}
-	ev, err := latestEvaluation(ctx, tx, patientID)
-	if err != nil {
+	var ev *Evaluation
+	var err error
+	if known != nil {
+		ev = known.evaluation
+	} else if ev, err = latestEvaluation(ctx, tx, patientID); err != nil {
 		return "", false, err
 	}
 	if ev == nil || ev.Recommendation != "suitable" {
 		return "The therapist's evaluation does not yet recommend KAP.", false, nil
 	}
-	c, err := latestClearance(ctx, tx, patientID)
-	if err != nil {
+	var c *Clearance
+	if known != nil {
+		c = known.clearance
+	} else if c, err = latestClearance(ctx, tx, patientID); err != nil {
 		return "", false, err
 	}
 	if c == nil || c.Decision != Cleared {
 		return "The prescriber has not cleared this patient for ketamine yet.", false, nil
 	}
-	iv, flags, err := s.flagsFor(ctx, tx, patientID)
-	if err != nil {
+	var iv *IntakeVersion
+	var flags []screening.Flag
+	if known != nil {
+		iv, flags = known.screened, known.flags
+	} else if iv, flags, err = s.flagsFor(ctx, tx, patientID); err != nil {
 		return "", false, err
 	}
 	if iv == nil {
 		return "The intake changed after the prescriber's clearance; the prescriber must review it again.", false, nil
 	}
 	if iv.Version != c.IntakeVersion {
-		st, err := clearanceStatus(ctx, tx, patientID, c)
-		if err != nil {
-			return "", false, err
+		st := c.Status // read by the chart with the clearance
+		if known == nil {
+			if st, err = clearanceStatus(ctx, tx, patientID, c); err != nil {
+				return "", false, err
+			}
 		}
 		if !st.Current {
 			return outOfDate(st, practiceLocation(ctx, tx)), true, nil
@@ -538,7 +569,7 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 		if c.Intake, err = latestIntake(ctx, tx, patientID, false); err != nil {
 			return err
 		}
-		if c.Screened, c.Flags, err = s.flagsFor(ctx, tx, patientID); err != nil {
+		if c.Screened, c.Flags, err = s.flagsOf(ctx, tx, c.Patient); err != nil {
 			return err
 		}
 		if c.Evaluation, err = latestEvaluation(ctx, tx, patientID); err != nil {
@@ -555,7 +586,9 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 				return err
 			}
 		}
-		if c.GateProblem, c.ClearanceOutOfDate, err = s.clearanceGate(ctx, tx, patientID); err != nil {
+		// The gate, from what was read above (the same transaction).
+		known := &gateReads{evaluation: c.Evaluation, clearance: c.Clearance, screened: c.Screened, flags: c.Flags}
+		if c.GateProblem, c.ClearanceOutOfDate, err = s.clearanceGateOf(ctx, tx, patientID, known); err != nil {
 			return err
 		}
 		c.ClearanceNow = c.GateProblem == ""

@@ -174,12 +174,13 @@ type pageSet struct {
 	pages map[string]*template.Template
 	loc   *time.Location
 	funcs template.FuncMap // the functions the pages were parsed with
+	sizes map[string]int   // each page's last length: its next buffer starts that big, not doubling to it
 }
 
 // parsePages parses the page templates into a new set whose time
 // functions read ps.loc.
 func (s *App) parsePages() (*pageSet, error) {
-	ps := &pageSet{loc: time.UTC}
+	ps := &pageSet{loc: time.UTC, sizes: map[string]int{}}
 	funcs := template.FuncMap{
 		"asset": s.Assets.URL,
 		// when is a moment in the reader's zone, labelled with the zone.
@@ -380,8 +381,7 @@ func probeData(name string) any {
 	return nil
 }
 
-// Render writes page name with status. The page is rendered to a buffer
-// first, so a template error becomes a clean 500 rather than half a page.
+// Render writes page name with status, rendered to a buffer first: a template error is a clean 500, not half a page.
 func (s *App) Render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	loc := s.readerZone(r)
 	p := s.newPage(r, title, data)
@@ -397,8 +397,9 @@ func (s *App) Render(w http.ResponseWriter, r *http.Request, status int, name, t
 		return
 	}
 	ps.loc = loc
-	var buf bytes.Buffer
-	err = t.ExecuteTemplate(&buf, "layout@"+name, p)
+	buf := bytes.NewBuffer(make([]byte, 0, ps.sizes[name]+ps.sizes[name]/8))
+	err = t.ExecuteTemplate(buf, "layout@"+name, p)
+	ps.sizes[name] = buf.Len()
 	s.putPages(ps)
 	if err != nil {
 		if name == "error" { // never recurse
