@@ -12,14 +12,14 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 )
 
-// ProgressView is one instrument's scores for a chart page: the SVG, a
-// table of the same numbers for screen readers, and the outcome of the
-// latest course (baseline: the course's first score).
+// ProgressView is one instrument's scores for a chart page: the SVG, a table of the same numbers for
+// screen readers, and the outcome of the latest course (baseline: the course's first score).
 type ProgressView struct {
 	Instrument measure.Instrument
 	SVG        template.HTML
 	Chart      chart.Spec // what SVG draws, for another rendering (the outcome summary PDF)
 	Rows       []ProgressRow
+	Table      template.HTML   // Rows as the score table's rows (chart.TableRows)
 	Outcome    measure.Outcome // the latest course's first score to its latest
 	HasOutcome bool
 	Baseline   ProgressRow // the latest course's first score
@@ -39,12 +39,10 @@ type ProgressRow struct {
 	NewCourse bool // the first score of a course after the first
 }
 
-// ProgressViews builds a view per instrument with completed check-ins,
-// marking past dosing sessions on the time axis. Every score is drawn; the
-// baseline, the response line and the outcome are those of the latest
-// course with scores on the instrument, from its own first score.
-// width is the chart's viewBox width: narrow (360) for the patient's phone,
-// so its labels stay readable, wide (640) for the staff chart.
+// ProgressViews builds a view per instrument with completed check-ins, marking past dosing sessions on the time axis.
+// Every score is drawn; the baseline, the response line and the outcome are those of the latest course with
+// scores on the instrument, from its own first score. width is the chart's viewBox width: narrow (360) for
+// the patient's phone, so its labels stay readable, wide (640) for the staff chart.
 func ProgressViews(checkins []store.Checkin, dosing []time.Time, loc *time.Location, width int) []ProgressView {
 	by := map[string][]store.Checkin{}
 	var order []string
@@ -125,6 +123,9 @@ func FinishProgress(inst measure.Instrument, v ProgressView, courseN int, starts
 		}
 	}
 	v.SVG = template.HTML(chart.SVG(spec)) // chart escapes all text and uses no styles or scripts
+	v.Table = template.HTML(chart.TableRows(len(v.Rows), func(i int) (string, int, string, bool) {
+		return v.Rows[i].When, v.Rows[i].Total, v.Rows[i].Band, v.Rows[i].NewCourse
+	}))
 	v.Chart = spec
 	if len(v.Rows) > 0 && courseN >= 2 { // the latest course: its first score (the baseline) to its latest
 		v.Outcome, v.HasOutcome = measure.Outcomes(inst.ID, []measure.Point{{At: v.Baseline.At, Total: v.Baseline.Total}, {At: v.Latest.At, Total: v.Latest.Total}})
@@ -134,9 +135,8 @@ func FinishProgress(inst measure.Instrument, v ProgressView, courseN int, starts
 	return v
 }
 
-// plainOutcome says, for the patient, how the scores moved.
-// Response and remission are named only when the course started at or
-// above caseness (measure.Outcomes rates neither below it).
+// plainOutcome says, for the patient, how the scores moved. Response and remission are named only when
+// the course started at or above caseness (measure.Outcomes rates neither below it).
 func plainOutcome(inst measure.Instrument, v ProgressView) string {
 	course, ofBaseline := "", fmt.Sprintf("your first score of %d", v.Baseline.Total)
 	if v.Courses > 1 {
