@@ -162,7 +162,8 @@ func TestConsentChartPaperAndRevoke(t *testing.T) {
 	// written on the paper is required and not in the future: each at its
 	// field, the input kept.
 	if r := f.UploadScan(thea, fields, "consent.pdf", storetest.ScanPDF); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "full name as we have it on record") ||
-		!strings.Contains(r.Body, `value="Pat on paper"`) || !strings.Contains(r.Body, `value="`+today.Format(time.DateOnly)+`"`) {
+		!strings.Contains(r.Body, `value="Pat on paper"`) || !strings.Contains(r.Body, `value="`+today.Format(time.DateOnly)+`"`) ||
+		!strings.Contains(r.Body, `<a href="#paper-name-consent_to_touch">`) { // the form's error summary links to the field
 		t.Fatalf("another name on the paper = %d", r.Status)
 	}
 	fields["typed_name"] = strings.ToUpper(f.PA.DisplayName)
@@ -195,7 +196,8 @@ func TestConsentChartPaperAndRevoke(t *testing.T) {
 	}
 	// Staff revocation needs a reason.
 	rev := "/patients/" + f.PA.ID + "/consents/" + g.ID + "/revoke"
-	if r := f.Do("POST", rev, url.Values{"kind": {clinic.ConsentTouch}}, thea); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Say why the consent is revoked") {
+	if r := f.Do("POST", rev, url.Values{"kind": {clinic.ConsentTouch}}, thea); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Say why the consent is revoked") ||
+		!strings.Contains(r.Body, `<a href="#revoke-reason-consent_to_touch">`) {
 		t.Fatalf("revoke without reason = %d", r.Status)
 	}
 	if r := f.Do("POST", rev, url.Values{"kind": {clinic.ConsentTouch}, "reason": {"Phoned to withdraw."}}, thea); r.Status != http.StatusSeeOther {
