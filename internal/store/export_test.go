@@ -112,3 +112,7 @@ func OneConnectionForTest(s *Store) {
 	s.r.SetMaxOpenConns(1)
 	s.w.SetMaxOpenConns(1)
 }
+
+// ViewRelationReadsForTest is how many times v read its actor's relation
+// to its patient.
+func ViewRelationReadsForTest(v *View) int { return v.relReads }

@@ -195,7 +195,7 @@ func (s *Store) relationExists(ctx context.Context, tx *Tx, actor Actor, patient
 // answered ENotFound, exactly as for a patient that does not exist, so a
 // foreign id reveals nothing.
 func (s *Store) authorize(ctx context.Context, tx *Tx, actor Actor, patientID string, p auth.Permission) (Access, error) {
-	rel, exists, err := s.relationExists(ctx, tx, actor, patientID, true)
+	rel, exists, err := s.viewRelation(ctx, tx, actor, patientID)
 	if err != nil {
 		return Access{}, err
 	}
@@ -204,6 +204,25 @@ func (s *Store) authorize(ctx context.Context, tx *Tx, actor Actor, patientID st
 		return a, errDenied{patientID: patientID, perm: p, exists: exists}
 	}
 	return a, nil
+}
+
+// viewRelation is relationExists, asked once in a view of patientID by
+// actor (its one snapshot gives one answer: a chart's sections each ask for
+// a permission of their own, and would otherwise read it again each).
+func (s *Store) viewRelation(ctx context.Context, tx *Tx, actor Actor, patientID string) (auth.Relation, bool, error) {
+	v := tx.view
+	if v == nil || v.actor != actor || v.patientID != patientID {
+		return s.relationExists(ctx, tx, actor, patientID, true)
+	}
+	if !v.relKnown {
+		rel, exists, err := s.relationExists(ctx, tx, actor, patientID, true)
+		if err != nil {
+			return rel, exists, err
+		}
+		v.rel, v.relExists, v.relKnown = rel, exists, true
+		v.relReads++
+	}
+	return v.rel, v.relExists, nil
 }
 
 type errDenied struct {

@@ -39,6 +39,12 @@ type View struct {
 	done       bool
 	readDone   bool                       // the read transaction has ended (endRead)
 	allowed    map[auth.Permission]Access // permissions authorize granted in this view
+	// rel and relExists are the actor's relation to the patient and whether
+	// the patient exists, once relKnown (viewRelation).
+	rel       auth.Relation
+	relExists bool
+	relKnown  bool
+	relReads  int // how many times it was read (once: TestViewReadsTheRelationOnce)
 }
 
 type viewKey struct{}
