@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -448,6 +449,24 @@ const CaseloadSparkPoints = 26
 // asks about (one UNION ALL branch each; SQLite allows 500).
 const caseloadScoreBatch = 100
 
+// caseloadScoresQueries holds caseloadScoresQuery's text for n patients
+// ($3 to $n+2), built once for each n.
+var caseloadScoresQueries sync.Map // int -> string
+
+// caseloadScoresQueryOf is caseloadScoresQuery for n patients, the
+// placeholders $3 to $n+2.
+func caseloadScoresQueryOf(n int) string {
+	if q, ok := caseloadScoresQueries.Load(n); ok {
+		return q.(string)
+	}
+	in := make([]string, n)
+	for i := range in {
+		in[i] = "$" + strconv.Itoa(i+3)
+	}
+	q, _ := caseloadScoresQueries.LoadOrStore(n, caseloadScoresQuery(in))
+	return q.(string)
+}
+
 // caseloadScoresQuery is CaseloadScores' statement for the patients whose
 // ids are the placeholders in (the actor's id is $1, the instrument $2):
 // one branch per patient, each their latest scores read newest first from
@@ -484,10 +503,6 @@ func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument stri
 		return out, nil
 	}
 	err := s.read(ctx, func(tx *Tx) error {
-		type point struct {
-			n int // the patient's index in the chunk
-			measure.Point
-		}
 		var uniq []string
 		for _, id := range patientIDs {
 			if _, seen := out[id]; !seen {
@@ -497,28 +512,47 @@ func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument stri
 		}
 		clear(out)
 		for ids := range slices.Chunk(uniq, caseloadScoreBatch) {
-			args := []any{actor.UserID, instrument}
-			in := make([]string, len(ids))
-			for i, id := range ids {
+			args := make([]any, 2, 2+len(ids))
+			args[0], args[1] = actor.UserID, instrument
+			for _, id := range ids {
 				args = append(args, id)
-				in[i] = "$" + strconv.Itoa(len(args))
 			}
-			scores, err := queryAll(ctx, tx, func(row scanner) (p point, err error) {
-				err = row.Scan(&p.n, &p.Total, &p.At)
-				p.At = p.At.UTC()
-				return p, err
-			}, caseloadScoresQuery(in), args...)
+			// Each patient's points go to their own part of one array
+			// (a branch returns at most CaseloadSparkPoints rows).
+			const k = CaseloadSparkPoints
+			backing := make([]measure.Point, len(ids)*k)
+			got := make([]int, len(ids))
+			rows, err := tx.Query(ctx, caseloadScoresQueryOf(len(ids)), args...)
 			if err != nil {
 				return err
 			}
-			for _, p := range scores {
-				if p.n < 0 || p.n >= len(ids) {
-					return fmt.Errorf("caseload scores: branch %d of %d", p.n, len(ids))
+			var n int
+			var pt measure.Point
+			for rows.Next() {
+				if err := rows.Scan(&n, &pt.Total, &pt.At); err != nil {
+					rows.Close()
+					return err
 				}
-				out[ids[p.n]] = append(out[ids[p.n]], p.Point)
+				if n < 0 || n >= len(ids) || got[n] >= k {
+					rows.Close()
+					return fmt.Errorf("caseload scores: an unexpected row of branch %d of %d", n, len(ids))
+				}
+				pt.At = pt.At.UTC()
+				backing[n*k+got[n]] = pt
+				got[n]++
 			}
-			for _, id := range ids {
-				slices.Reverse(out[id]) // oldest first
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for i, id := range ids {
+				if got[i] > 0 {
+					pts := backing[i*k : i*k+got[i] : i*k+got[i]]
+					slices.Reverse(pts) // oldest first
+					out[id] = pts
+				}
 			}
 		}
 		return nil
