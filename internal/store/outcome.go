@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -447,18 +449,38 @@ const CaseloadSparkPoints = 26
 // asks about (one UNION ALL branch each; SQLite allows 500).
 const caseloadScoreBatch = 100
 
+// caseloadScoresQueries holds caseloadScoresQuery's text for n patients
+// ($3 to $n+2), built once for each n.
+var caseloadScoresQueries sync.Map // int -> string
+
+// caseloadScoresQueryOf is caseloadScoresQuery for n patients, the
+// placeholders $3 to $n+2.
+func caseloadScoresQueryOf(n int) string {
+	if q, ok := caseloadScoresQueries.Load(n); ok {
+		return q.(string)
+	}
+	in := make([]string, n)
+	for i := range in {
+		in[i] = "$" + strconv.Itoa(i+3)
+	}
+	q, _ := caseloadScoresQueries.LoadOrStore(n, caseloadScoresQuery(in))
+	return q.(string)
+}
+
 // caseloadScoresQuery is CaseloadScores' statement for the patients whose
 // ids are the placeholders in (the actor's id is $1, the instrument $2):
 // one branch per patient, each their latest scores read newest first from
 // the index checkins_scores (patient_id, instrument, completed_at,
 // course_id, total; completed only) alone and stopped at
 // CaseloadSparkPoints, so a patient's long history is not read to draw
-// their points. Its columns are named (no SELECT *) so each connection
+// their points. A row names its patient by its branch's number (the
+// index into in), not by id: 1,300 ids a page were copied and allocated
+// for nothing (issue 18). Its columns are named (no SELECT *) so each connection
 // keeps it prepared (selectsStar).
 func caseloadScoresQuery(in []string) string {
 	branches := make([]string, len(in))
 	for i, ph := range in {
-		branches[i] = `SELECT patient_id, total, completed_at FROM (SELECT c.patient_id, c.total, c.completed_at FROM checkins c
+		branches[i] = `SELECT ` + strconv.Itoa(i) + ` AS n, total, completed_at FROM (SELECT c.total, c.completed_at FROM checkins c
 			WHERE c.patient_id = ` + ph + ` AND c.instrument = $2 AND c.status = 'complete'
 			AND EXISTS (SELECT 1 FROM care_team t WHERE t.patient_id = ` + ph + ` AND t.user_id = $1 AND t.removed_at IS NULL)
 			AND (c.course_id IS NULL OR c.course_id = (SELECT k.id FROM courses k WHERE k.patient_id = ` + ph + ` ORDER BY k.number DESC LIMIT 1))
@@ -481,10 +503,6 @@ func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument stri
 		return out, nil
 	}
 	err := s.read(ctx, func(tx *Tx) error {
-		type point struct {
-			patientID string
-			measure.Point
-		}
 		var uniq []string
 		for _, id := range patientIDs {
 			if _, seen := out[id]; !seen {
@@ -494,25 +512,47 @@ func (s *Store) CaseloadScores(ctx context.Context, actor Actor, instrument stri
 		}
 		clear(out)
 		for ids := range slices.Chunk(uniq, caseloadScoreBatch) {
-			args := []any{actor.UserID, instrument}
-			in := make([]string, len(ids))
-			for i, id := range ids {
+			args := make([]any, 2, 2+len(ids))
+			args[0], args[1] = actor.UserID, instrument
+			for _, id := range ids {
 				args = append(args, id)
-				in[i] = "$" + strconv.Itoa(len(args))
 			}
-			scores, err := queryAll(ctx, tx, func(row scanner) (p point, err error) {
-				err = row.Scan(&p.patientID, &p.Total, &p.At)
-				p.At = p.At.UTC()
-				return p, err
-			}, caseloadScoresQuery(in), args...)
+			// Each patient's points go to their own part of one array
+			// (a branch returns at most CaseloadSparkPoints rows).
+			const k = CaseloadSparkPoints
+			backing := make([]measure.Point, len(ids)*k)
+			got := make([]int, len(ids))
+			rows, err := tx.Query(ctx, caseloadScoresQueryOf(len(ids)), args...)
 			if err != nil {
 				return err
 			}
-			for _, p := range scores {
-				out[p.patientID] = append(out[p.patientID], p.Point)
+			var n int
+			var pt measure.Point
+			for rows.Next() {
+				if err := rows.Scan(&n, &pt.Total, &pt.At); err != nil {
+					rows.Close()
+					return err
+				}
+				if n < 0 || n >= len(ids) || got[n] >= k {
+					rows.Close()
+					return fmt.Errorf("caseload scores: an unexpected row of branch %d of %d", n, len(ids))
+				}
+				pt.At = pt.At.UTC()
+				backing[n*k+got[n]] = pt
+				got[n]++
 			}
-			for _, id := range ids {
-				slices.Reverse(out[id]) // oldest first
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for i, id := range ids {
+				if got[i] > 0 {
+					pts := backing[i*k : i*k+got[i] : i*k+got[i]]
+					slices.Reverse(pts) // oldest first
+					out[id] = pts
+				}
 			}
 		}
 		return nil

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
-	"github.com/kapstone/kapstone/internal/chart"
+	"github.com/kapstone/kapstone/internal/caseload"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/screening"
@@ -35,8 +35,9 @@ type patientsData struct {
 	// entries, and what later sources add), read for the rows shown only.
 	News   map[string][]store.CaseloadCount
 	Alerts []store.SafetyAlert
-	Sparks map[string]*spark // PHQ-9 trend per patient id; none when never scored
-	Stale  map[string]*staleClearance
+	Sparks map[string]*caseload.Spark // PHQ-9 trend per patient id; none when never scored
+	Rows   template.HTML              // the rows of Patients (caseload.Rows)
+	Stale  map[string]*caseload.Stale
 	Zone   string // the practice's time zone, for times
 	Errors map[string]string
 	// Notes owed (issue 16): late notes, and notes awaiting one's
@@ -60,28 +61,14 @@ type patientsData struct {
 	EmergencyFor int // minutes an emergency grant lasts
 }
 
-// staleClearance is a caseload row's "Clearance out of date" badge: how
-// many things changed in the intake since the clearance, and when the
-// latest did.
-type staleClearance struct {
-	Changes int
-	Latest  time.Time
-}
-
-// spark is a caseload row's PHQ-9 trend.
-type spark struct {
-	SVG    template.HTML
-	Latest int
-	Band   string
-}
-
 // Patients is the caseload: the caller's patients, searchable by name
 // and filtered by stage, with unread consult messages marked.
 func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	u := shell.SessionFrom(r.Context()).User
 	d := patientsData{Query: q.Get("q"), Stage: q.Get("stage"), Stages: clinic.Stages, CanAdd: auth.Can(u.Role, auth.RelNone, auth.PermAddPatient)}
-	_, d.Zone = s.PracticeZone(r)
+	loc, zone := s.PracticeZone(r)
+	d.Zone = zone
 	if len(d.Query) > 100 {
 		d.Query = d.Query[:100]
 	}
@@ -148,32 +135,18 @@ func (s *Handlers) Patients(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, err)
 			return
 		}
-		d.Stale = map[string]*staleClearance{}
+		d.Stale = map[string]*caseload.Stale{}
 		for id, st := range stale {
-			d.Stale[id] = &staleClearance{Changes: len(st.Changes), Latest: st.Changes[len(st.Changes)-1].At}
+			d.Stale[id] = &caseload.Stale{Changes: len(st.Changes), Latest: st.Changes[len(st.Changes)-1].At}
 		}
 		scores, err := s.Store.CaseloadScores(r.Context(), s.Actor(r), "phq9", ids)
 		if err != nil {
 			s.Error(w, r, err)
 			return
 		}
-		phq9, _ := measure.Get("phq9")
-		d.Sparks = map[string]*spark{}
-		for id, pts := range scores {
-			var cp []chart.Point
-			for _, p := range pts {
-				cp = append(cp, chart.Point{At: p.At, Value: float64(p.Total)})
-			}
-			last := pts[len(pts)-1].Total
-			band := ""
-			for _, b := range phq9.Bands {
-				if last >= b.Min && last <= b.Max {
-					band = b.Label
-				}
-			}
-			d.Sparks[id] = &spark{SVG: template.HTML(chart.Sparkline("PHQ-9 trend", cp, float64(phq9.Min), float64(phq9.Max), 96, 28)), Latest: last, Band: band}
-		}
+		d.Sparks = caseload.Sparks(scores)
 	}
+	d.Rows = caseload.Rows(&caseload.Page{Patients: d.Patients, Unread: d.Unread, News: d.News, Stale: d.Stale, Sparks: d.Sparks}, loc)
 	s.Render(w, r, status, "patients", "Patients", d)
 }
 
