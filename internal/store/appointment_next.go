@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -18,17 +17,7 @@ func (s *Store) NextAppointment(ctx context.Context, actor Actor, patientID stri
 	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "appointments.read", func(tx *Tx, a Access, e *Entry) error {
 		e.Detail = "next"
 		now := s.now()
-		list, err := queryAll(ctx, tx, func(r scanner) (ap Appointment, err error) {
-			var updated sql.NullTime
-			err = r.Scan(&ap.ID, &ap.Kind, &ap.StartsAt, &ap.Minutes, &ap.Clinician, &ap.Outcome, &ap.RoomID, &ap.Room, &ap.Remote, &ap.VideoLink, &ap.Chaperone, &ap.Sequence, &ap.ChangedAt, &updated)
-			if updated.Valid {
-				ap.ChangedAt = updated.Time
-			}
-			ap.StartsAt, ap.ChangedAt = ap.StartsAt.UTC(), ap.ChangedAt.UTC()
-			return ap, err
-		}, `SELECT a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome, a.room_id, coalesce(r.name, ''), a.remote, a.video_link, a.chaperone,
-				a.sequence, a.created_at, a.updated_at
-			FROM appointments a LEFT JOIN users u ON u.id = a.clinician_id LEFT JOIN rooms r ON r.id = a.room_id
+		list, err := queryAll(ctx, tx, scanAppointment, `SELECT `+appointmentColumns+appointmentFrom+`
 			WHERE a.patient_id = $1 AND a.cancelled_at IS NULL AND a.starts_at > $2 ORDER BY a.starts_at, a.id LIMIT 50`, patientID, now.Add(-maxAppointment))
 		for i := range list { // oldest first: the first not yet over is the next
 			if ap := list[i]; ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute).After(now) {

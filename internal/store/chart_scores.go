@@ -187,17 +187,7 @@ func (s *Store) ChartNotes(ctx context.Context, actor Actor, patientID string, l
 	err := s.viewAccess(ctx, actor, patientID, auth.PermNoteRead, "note.list", func(tx *Tx, _ Access, e *Entry) error {
 		e.ObjectType, e.Detail = "note", "latest "+strconv.Itoa(limit)
 		var err error
-		out.Notes, err = queryAll(ctx, tx, func(r scanner) (ns NoteSummary, err error) {
-			var signed nullTime
-			err = r.Scan(&ns.AppointmentID, &ns.Kind, &ns.AppointmentAt, &ns.Status, &ns.AuthorName, &signed, &ns.Addenda)
-			ns.AppointmentAt = ns.AppointmentAt.UTC()
-			if signed.valid {
-				ns.SignedAt = &signed.t
-			}
-			return ns, err
-		}, `SELECT n.appointment_id, n.kind, a.starts_at, n.status, coalesce(u.display_name, ''), n.signed_at,
-			(SELECT count(*) FROM note_addenda x WHERE x.note_id = n.id)
-			FROM notes n JOIN appointments a ON a.id = n.appointment_id LEFT JOIN users u ON u.id = n.author_id
+		out.Notes, err = queryAll(ctx, tx, scanNoteSummary, `SELECT `+noteSummaryColumns+noteSummaryFrom+`
 			WHERE n.patient_id = $1 ORDER BY a.starts_at DESC, n.id DESC LIMIT `+strconv.Itoa(limit), patientID) // a literal limit, as in scoreWindow
 		if err != nil {
 			return err

@@ -470,17 +470,7 @@ func (s *Store) Notes(ctx context.Context, actor Actor, patientID string, page i
 	err := s.viewAccess(ctx, actor, patientID, auth.PermNoteRead, "note.list", func(tx *Tx, _ Access, e *Entry) error {
 		e.ObjectType = "note"
 		e.Detail = "page " + strconv.Itoa(page)
-		list, err := queryAll(ctx, tx, func(r scanner) (ns NoteSummary, err error) {
-			var signed nullTime
-			err = r.Scan(&ns.AppointmentID, &ns.Kind, &ns.AppointmentAt, &ns.Status, &ns.AuthorName, &signed, &ns.Addenda)
-			ns.AppointmentAt = ns.AppointmentAt.UTC()
-			if signed.valid {
-				ns.SignedAt = &signed.t
-			}
-			return ns, err
-		}, `SELECT n.appointment_id, n.kind, a.starts_at, n.status, coalesce(u.display_name, ''), n.signed_at,
-			(SELECT count(*) FROM note_addenda x WHERE x.note_id = n.id)
-			FROM notes n JOIN appointments a ON a.id = n.appointment_id LEFT JOIN users u ON u.id = n.author_id
+		list, err := queryAll(ctx, tx, scanNoteSummary, `SELECT `+noteSummaryColumns+noteSummaryFrom+`
 			WHERE n.patient_id = $1 ORDER BY a.starts_at DESC, n.id DESC LIMIT $2 OFFSET $3`,
 			patientID, NotePageSize+1, (page-1)*NotePageSize)
 		if err != nil {
@@ -517,4 +507,22 @@ func (s *Store) NoteDosingSession(ctx context.Context, actor Actor, patientID, a
 		return err
 	})
 	return out, err
+}
+
+// noteSummaryColumns are the columns scanNoteSummary reads, from
+// noteSummaryFrom (the notes list and the chart's latest notes).
+const noteSummaryColumns = `n.appointment_id, n.kind, a.starts_at, n.status, coalesce(u.display_name, ''), n.signed_at,
+	(SELECT count(*) FROM note_addenda x WHERE x.note_id = n.id)`
+
+const noteSummaryFrom = ` FROM notes n JOIN appointments a ON a.id = n.appointment_id LEFT JOIN users u ON u.id = n.author_id`
+
+// scanNoteSummary reads noteSummaryColumns.
+func scanNoteSummary(r scanner) (ns NoteSummary, err error) {
+	var signed nullTime
+	err = r.Scan(&ns.AppointmentID, &ns.Kind, &ns.AppointmentAt, &ns.Status, &ns.AuthorName, &signed, &ns.Addenda)
+	ns.AppointmentAt = ns.AppointmentAt.UTC()
+	if signed.valid {
+		ns.SignedAt = &signed.t
+	}
+	return ns, err
 }
