@@ -39,7 +39,7 @@ func alertPractice(t *testing.T) (*store.Store, store.Actor, *store.Patient) {
 // chart shows it.
 func openAlertSeen(t *testing.T, s *store.Store, th store.Actor, patientID, id string) time.Time {
 	t.Helper()
-	ch, err := s.FindChart(context.Background(), th, patientID)
+	ch, err := s.FindChart(context.Background(), th, patientID, store.ChartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestRiskSignalsMigrationKeepsLegacyAlertWords(t *testing.T) {
 	if c.Alert == nil || c.Alert.ID != "legacy" || c.Alert.Signal != words {
 		t.Fatalf("milder answer after the upgrade: alert %+v, want the legacy alert keeping %q", c.Alert, words)
 	}
-	ch, err := s.FindChart(ctx, th, p.ID)
+	ch, err := s.FindChart(ctx, th, p.ID, store.ChartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func (rp *riskPractice) assign(t *testing.T, instrument, cadence string) {
 // openAlerts returns the patient's open alerts as the chart shows them.
 func (rp *riskPractice) openAlerts(t *testing.T) []store.SafetyAlert {
 	t.Helper()
-	c, err := rp.s.FindChart(context.Background(), rp.therapist, rp.p.ID)
+	c, err := rp.s.FindChart(context.Background(), rp.therapist, rp.p.ID, store.ChartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -493,7 +493,16 @@ type Chart struct {
 	ClearanceOutOfDate bool
 	Timeline           []StageChange
 	Consult            []ConsultMessage
-	Appointments       []Appointment
+	// Appointments are the booked ones (not cancelled), oldest first: every
+	// one still waiting for an outcome and the latest ChartAppointmentWindow
+	// with one (all of them with ChartOptions.AllAppointments).
+	Appointments []Appointment
+	// OlderAppointments counts the earlier ones with an outcome not read.
+	OlderAppointments int
+	// DosingAppointments are the start times of every booked dosing
+	// appointment not recorded as a no-show, oldest first, in the window or
+	// not: where the score charts mark a dosing day (a course has a handful).
+	DosingAppointments []time.Time
 	Alerts             []SafetyAlert
 	// Overrides holds, by FlagKey, the newest written override of each
 	// exclude flag the prescriber has overridden at a clearance.
@@ -555,10 +564,20 @@ func flagOverrides(ctx context.Context, tx *Tx, patientID string) (map[string]Fl
 	return out, nil
 }
 
+// ChartAppointmentWindow is how many appointments with an outcome the
+// chart reads and lists, the latest, beside every one still waiting for
+// an outcome: a patient seen weekly for years has hundreds.
+const ChartAppointmentWindow = 10
+
+// ChartOptions are the chart's choices of what to read.
+type ChartOptions struct {
+	AllAppointments bool // every appointment, not the latest window
+}
+
 // FindChart reads patientID's chart, if actor may read clinical content
 // (auth.PermChart), in one transaction audited as chart.read. Reading it
 // marks the consult thread read for actor.
-func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*Chart, error) {
+func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string, o ChartOptions) (*Chart, error) {
 	c := &Chart{}
 	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "chart.read", func(tx *Tx, a Access, e *Entry) error {
 		var err error
@@ -592,7 +611,15 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string) (*
 			return err
 		}
 		c.ClearanceNow = c.GateProblem == ""
-		if c.Appointments, err = appointments(ctx, tx, patientID); err != nil {
+		if o.AllAppointments {
+			c.Appointments, err = appointments(ctx, tx, patientID)
+		} else {
+			c.Appointments, c.OlderAppointments, err = appointmentWindow(ctx, tx, patientID, ChartAppointmentWindow)
+		}
+		if err != nil {
+			return err
+		}
+		if c.DosingAppointments, err = dosingAppointments(ctx, tx, patientID); err != nil {
 			return err
 		}
 		if c.Alerts, err = patientAlerts(ctx, tx, patientID); err != nil {

@@ -30,7 +30,7 @@ func fullIntake(yes []string, meds ...clinic.MedicationLine) clinic.Intake {
 // gate's problem.
 func (pr *rxPractice) chartClearance(t *testing.T, who store.Actor) (*store.Clearance, string) {
 	t.Helper()
-	c, err := pr.s.FindChart(context.Background(), who, pr.p.ID)
+	c, err := pr.s.FindChart(context.Background(), who, pr.p.ID, store.ChartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func (pr *rxPractice) chartClearance(t *testing.T, who store.Actor) (*store.Clea
 // an out-of-date clearance.
 func (pr *rxPractice) chartStale(t *testing.T, who store.Actor) bool {
 	t.Helper()
-	c, err := pr.s.FindChart(context.Background(), who, pr.p.ID)
+	c, err := pr.s.FindChart(context.Background(), who, pr.p.ID, store.ChartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestIntakeScreensFrequency(t *testing.T) {
 	if _, err := s.SaveIntake(ctx, pr.patient, pr.p.ID, fullIntake(nil, meds...), true, store.QuestionIDs()); err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.FindChart(ctx, pr.rex, pr.p.ID)
+	c, err := s.FindChart(ctx, pr.rex, pr.p.ID, store.ChartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestClearanceOverridesOnChart(t *testing.T) {
 	}
 	chart := func() *store.Chart {
 		t.Helper()
-		c, err := s.FindChart(ctx, pr.thea, pr.p.ID)
+		c, err := s.FindChart(ctx, pr.thea, pr.p.ID, store.ChartOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

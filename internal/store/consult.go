@@ -357,6 +357,34 @@ func appointments(ctx context.Context, tx *Tx, patientID string) ([]Appointment,
 		WHERE a.patient_id = $1 AND a.cancelled_at IS NULL ORDER BY a.starts_at`, patientID)
 }
 
+// appointmentWindow reads patientID's booked appointments (not cancelled),
+// oldest first: every one still waiting for an outcome and the latest
+// window with one, and counts the earlier ones with an outcome it left out.
+func appointmentWindow(ctx context.Context, tx *Tx, patientID string, window int) ([]Appointment, int, error) {
+	list, err := queryAll(ctx, tx, scanAppointment, `SELECT `+appointmentColumns+appointmentFrom+`
+		WHERE a.patient_id = $1 AND a.cancelled_at IS NULL AND (a.outcome = '' OR a.id IN (
+			SELECT id FROM appointments WHERE patient_id = $1 AND cancelled_at IS NULL AND outcome <> ''
+			ORDER BY starts_at DESC, id DESC LIMIT `+strconv.Itoa(window)+`))
+		ORDER BY a.starts_at, a.id`, patientID) // a literal limit: a bound one made SQLite compile the statement at each use
+	if err != nil {
+		return nil, 0, err
+	}
+	var settled int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM appointments WHERE patient_id = $1 AND cancelled_at IS NULL AND outcome <> ''`, patientID).Scan(&settled); err != nil {
+		return nil, 0, err
+	}
+	return list, max(settled-window, 0), nil
+}
+
+// dosingAppointments lists the start times of patientID's booked dosing
+// appointments not recorded as a no-show, oldest first.
+func dosingAppointments(ctx context.Context, tx *Tx, patientID string) ([]time.Time, error) {
+	return queryAll(ctx, tx, func(r scanner) (t time.Time, err error) {
+		err = r.Scan(&t)
+		return t.UTC(), err
+	}, `SELECT starts_at FROM appointments WHERE patient_id = $1 AND cancelled_at IS NULL AND kind = 'dosing' AND outcome <> 'no_show' ORDER BY starts_at`, patientID)
+}
+
 // appointmentColumns are the columns scanAppointment reads, from
 // appointmentFrom.
 const appointmentColumns = `a.id, a.kind, a.starts_at, a.minutes, coalesce(u.display_name, ''), a.outcome, a.room_id, coalesce(r.name, ''), a.remote, a.video_link, a.chaperone,

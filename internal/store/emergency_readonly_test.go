@@ -99,7 +99,7 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 	if err != nil || c.Alert == nil {
 		t.Fatalf("paper check-in = %+v, %v; want an alert", c, err)
 	}
-	chart, err := s.FindChart(ctx, pr.thea, p)
+	chart, err := s.FindChart(ctx, pr.thea, p, store.ChartOptions{})
 	if err != nil || len(chart.Alerts) != 1 {
 		t.Fatalf("chart = %v alerts, %v; want 1", len(chart.Alerts), err)
 	}
@@ -296,7 +296,7 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 	}
 
 	// theo's grant reads the chart, and the read is marked.
-	if _, err := s.FindChart(ctx, pr.theo, p); err != nil {
+	if _, err := s.FindChart(ctx, pr.theo, p, store.ChartOptions{}); err != nil {
 		t.Fatalf("FindChart by emergency access: %v", err)
 	}
 	rows, _, err := s.FindAudit(ctx, pr.admin, store.AuditFilter{Action: "chart.read", ActorID: pr.theo.UserID, Limit: 10})
@@ -304,7 +304,7 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 		t.Errorf("chart read by emergency access audited as %+v, %v; want one row marked emergency", rows, err)
 	}
 	// rita's old grant reads nothing, and the refusal is marked.
-	if _, err := s.FindChart(ctx, pr.rita, p); clinic.ErrorCode(err) != clinic.ENotFound {
+	if _, err := s.FindChart(ctx, pr.rita, p, store.ChartOptions{}); clinic.ErrorCode(err) != clinic.ENotFound {
 		t.Errorf("FindChart by the partner prescriber's old grant = %v, want %s", err, clinic.ENotFound)
 	}
 	rows, _, err = s.FindAudit(ctx, pr.admin, store.AuditFilter{Action: "chart.read", ActorID: pr.rita.UserID, Limit: 10})

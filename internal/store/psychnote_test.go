@@ -275,7 +275,7 @@ func TestPsychNoteSealedAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every other read of the chart, as the author herself.
-	chart, err := s.FindChart(ctx, pr.thea, pr.p.ID)
+	chart, err := s.FindChart(ctx, pr.thea, pr.p.ID, store.ChartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

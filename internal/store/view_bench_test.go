@@ -49,7 +49,7 @@ func BenchmarkChartReads(b *testing.B) {
 				}
 			}
 			reads := func(ctx context.Context) error {
-				if _, err := st.FindChart(ctx, actor, p.ID); err != nil {
+				if _, err := st.FindChart(ctx, actor, p.ID, store.ChartOptions{}); err != nil {
 					return err
 				}
 				if _, err := st.FindMeasures(ctx, actor, p.ID); err != nil {

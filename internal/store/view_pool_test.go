@@ -55,7 +55,7 @@ func TestViewNeverWaitsForASecondConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.s.FindChart(vctx, f.therapist, foreign.ID)
+	_, err = f.s.FindChart(vctx, f.therapist, foreign.ID, store.ChartOptions{})
 	if clinic.ErrorCode(err) != clinic.ENotFound {
 		t.Fatalf("another therapist's patient in a view: %v, want not found (a context deadline means the view waited for a second connection)", err)
 	}

@@ -20,7 +20,7 @@ func TestViewReadsTheRelationOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer view.Close()
-	if _, err := f.s.FindChart(ctx, f.therapist, p.ID); err != nil {
+	if _, err := f.s.FindChart(ctx, f.therapist, p.ID, store.ChartOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.s.FindChartMeasures(ctx, f.therapist, p.ID, store.ChartScoreWindow); err != nil {

@@ -178,7 +178,7 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 		if _, err := f.St.EnterPaperCheckin(ctx, owner, p.pt.ID, "phq9", answers, f.Now.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		chart, err := f.St.FindChart(ctx, owner, p.pt.ID)
+		chart, err := f.St.FindChart(ctx, owner, p.pt.ID, store.ChartOptions{})
 		if err != nil || len(chart.Alerts) == 0 {
 			t.Fatalf("alerts of %s = %v, %v", p.key, chart, err)
 		}

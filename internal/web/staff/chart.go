@@ -308,7 +308,7 @@ func (s *Handlers) chartMeasures(r *http.Request, patientID string, dosing []tim
 
 // ChartAppointmentWindow is how many settled appointments (an outcome recorded) the chart
 // lists, the latest; every one still waiting for an outcome is always listed.
-const ChartAppointmentWindow = 10
+const ChartAppointmentWindow = store.ChartAppointmentWindow
 
 // chartAppointments is the chart's appointment list, made ready here rather than by template
 // calls: the unsettled and the latest settled ones, oldest first (all with ?appointments=all).
@@ -326,26 +326,13 @@ type chartAppointment struct {
 	Mine    bool   // a form of this appointment was posted and has errors
 }
 
-// chartAppointments lists d.Chart's appointments for the chart page.
+// chartAppointments lists d.Chart's appointments for the chart page: the
+// window FindChart read, and how many earlier ones it left out.
 func (s *Handlers) chartAppointments(r *http.Request, d *patientData, acc store.Access) (chartAppointments, error) {
-	var out chartAppointments
-	all := d.Chart.Appointments
-	if r.URL.Query().Get("appointments") != "all" {
-		settled := 0
-		for _, ap := range all {
-			if ap.Outcome != "" {
-				settled++
-			}
-		}
-		out.Older = max(settled-ChartAppointmentWindow, 0)
-	}
+	out := chartAppointments{Older: d.Chart.OlderAppointments}
 	now := s.Now()
-	skip, ids := out.Older, []string(nil)
-	for _, ap := range all {
-		if skip > 0 && ap.Outcome != "" {
-			skip--
-			continue
-		}
+	var ids []string
+	for _, ap := range d.Chart.Appointments {
 		v := chartAppointment{Appointment: ap, Title: clinic.AppointmentTitle(ap.Kind), Started: !ap.StartsAt.After(now)}
 		prefix := "ap:" + ap.ID + ":"
 		for k := range d.Errors {

@@ -165,3 +165,86 @@ func TestChartAppointmentWindow(t *testing.T) {
 		t.Errorf("the oldest appointment, with a note, says %q; want Open note there and at the %d others with notes only", first, len(noted)-1)
 	}
 }
+
+// TestChartDosingMarksBeyondAppointmentWindow: the chart reads only the
+// latest settled appointments, yet a past dosing appointment older than
+// that window still marks its day on the score chart, a no-show dosing
+// appointment and a cancelled one do not, and ?appointments=all lists them.
+func TestChartDosingMarksBeyondAppointmentWindow(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := context.Background()
+	f.ClearA()
+	thea := f.As("thea@example.org")
+	book := func(kind string, at time.Time) string {
+		t.Helper()
+		ap := &store.Appointment{Kind: kind, StartsAt: at, Minutes: 60}
+		if kind == "dosing" {
+			ap.Minutes = 180
+		}
+		if err := f.St.CreateAppointment(ctx, thea, f.PA.ID, ap); err != nil {
+			t.Fatal(err)
+		}
+		return ap.ID
+	}
+	day := 24 * time.Hour
+	start := f.Now
+	dosed := book("dosing", start.Add(2*day))
+	missed := book("dosing", start.Add(4*day))
+	cancelled := book("dosing", start.Add(6*day))
+	if err := f.St.CancelAppointment(ctx, thea, f.PA.ID, cancelled, "Ill."); err != nil {
+		t.Fatal(err)
+	}
+	var later []string
+	for i := range store.ChartAppointmentWindow + 1 {
+		later = append(later, book("integration", start.Add(time.Duration(8+i)*day)))
+	}
+	f.Now = start.Add(time.Duration(8+store.ChartAppointmentWindow+2) * day)
+	thea = f.As("thea@example.org")
+	for _, id := range append([]string{dosed}, later...) {
+		if err := f.St.RecordAppointmentOutcome(ctx, thea, f.PA.ID, id, "attended"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.St.RecordAppointmentOutcome(ctx, thea, f.PA.ID, missed, "no_show"); err != nil {
+		t.Fatal(err)
+	}
+	// Scores before and after, so the chart spans the dosing days.
+	for _, at := range []time.Time{start.Add(day), start.Add(3 * day), start.Add(5 * day), start.Add(7 * day), f.Now.Add(-day)} {
+		if _, err := f.St.EnterPaperCheckin(ctx, thea, f.PA.ID, "phq9", phq9Of(12), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cookie := f.SignIn("thea@example.org")
+	r := f.Do("GET", "/patients/"+f.PA.ID, nil, cookie)
+	list := section(r.Body, "appointments")
+	for _, id := range []string{dosed, missed, cancelled} {
+		if strings.Contains(list, `id="ap-`+id+`"`) {
+			t.Errorf("the chart lists appointment %s, outside the window of the latest %d settled", id, store.ChartAppointmentWindow)
+		}
+	}
+	if got := strings.Count(list, `<li id="ap-`); got != store.ChartAppointmentWindow {
+		t.Errorf("the chart lists %d appointments, want the latest %d settled", got, store.ChartAppointmentWindow)
+	}
+	if !strings.Contains(list, "3 earlier appointments with what happened recorded are not listed") {
+		t.Error("the chart does not say the 3 earlier settled appointments (dosed, missed, one integration) are not listed")
+	}
+	marker := func(at time.Time) string { return "<title>Dosing session (" + at.Format("Jan 2, 2006") + ")</title>" }
+	phq := section(r.Body, "p-phq9")
+	if !strings.Contains(phq, marker(start.Add(2*day))) {
+		t.Error("the score chart does not mark the attended dosing appointment outside the appointment window")
+	}
+	for _, at := range []time.Time{start.Add(4 * day), start.Add(6 * day)} {
+		if strings.Contains(phq, marker(at)) {
+			t.Errorf("the score chart marks %s: a no-show or a cancelled dosing appointment", at.Format("Jan 2"))
+		}
+	}
+	all := section(f.Do("GET", "/patients/"+f.PA.ID+"?appointments=all", nil, cookie).Body, "appointments")
+	for _, id := range []string{dosed, missed} {
+		if !strings.Contains(all, `id="ap-`+id+`"`) {
+			t.Errorf("?appointments=all does not list appointment %s", id)
+		}
+	}
+	if strings.Contains(all, `id="ap-`+cancelled+`"`) {
+		t.Error("?appointments=all lists a cancelled appointment")
+	}
+}

@@ -327,7 +327,7 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 	if !auth.CanSome(actor.Role, auth.PermChart) {
 		p, acc, err = s.Store.FindPatient(ctx, actor, r.PathValue("patient"))
 	} else {
-		d.Chart, err = s.Store.FindChart(ctx, actor, r.PathValue("patient"))
+		d.Chart, err = s.Store.FindChart(ctx, actor, r.PathValue("patient"), store.ChartOptions{AllAppointments: r.URL.Query().Get("appointments") == "all"})
 		if err == nil {
 			p, acc = d.Chart.Patient, d.Chart.Access
 		}
@@ -355,7 +355,7 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 	}
 	d.Patient, d.Access, d.Team = p, acc, team
 	if d.Chart != nil {
-		dosing, err := s.dosingMarkers(ctx, actor, p.ID, d.Chart.Appointments)
+		dosing, err := s.dosingMarkers(ctx, actor, p.ID, d.Chart.DosingAppointments)
 		if err != nil {
 			s.Error(w, r, err)
 			return
@@ -498,7 +498,7 @@ var chartNotices = map[string]chartNotice{
 // every completed session's dose, and past dosing appointments (not missed)
 // on a day with no recorded session, so a practice that books sessions but
 // records them elsewhere still sees them.
-func (s *Handlers) dosingMarkers(ctx context.Context, actor store.Actor, patientID string, appointments []store.Appointment) ([]time.Time, error) {
+func (s *Handlers) dosingMarkers(ctx context.Context, actor store.Actor, patientID string, dosingAppointments []time.Time) ([]time.Time, error) {
 	out, err := s.Store.DosedAt(ctx, actor, patientID)
 	if err != nil {
 		return nil, err
@@ -508,9 +508,9 @@ func (s *Handlers) dosingMarkers(ctx context.Context, actor store.Actor, patient
 	for _, t := range out {
 		have[day(t)] = true
 	}
-	for _, ap := range appointments {
-		if ap.Kind == "dosing" && ap.StartsAt.Before(s.Now()) && ap.Outcome != "no_show" && !have[day(ap.StartsAt)] {
-			out = append(out, ap.StartsAt)
+	for _, at := range dosingAppointments {
+		if at.Before(s.Now()) && !have[day(at)] {
+			out = append(out, at)
 		}
 	}
 	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })

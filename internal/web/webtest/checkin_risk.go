@@ -27,7 +27,7 @@ func (f *Fixture) WordInstruments() {
 // OpenAlerts returns patient A's open alerts as thea's chart shows them.
 func (f *Fixture) OpenAlerts() []store.SafetyAlert {
 	f.T.Helper()
-	c, err := f.St.FindChart(context.Background(), f.As("thea@example.org"), f.PA.ID)
+	c, err := f.St.FindChart(context.Background(), f.As("thea@example.org"), f.PA.ID, store.ChartOptions{})
 	if err != nil {
 		f.T.Fatal(err)
 	}
