@@ -20,7 +20,9 @@ import (
 // read from the open ones (a partial index) and checked against the care
 // team; the caseload's count reads caseload_sizes (a row per stage), a
 // search's count covering indexes; the staff pickers
-// read their role's accounts, not every patient's. A plan is a count,
+// read their role's accounts, not every patient's; the chart's latest notes
+// walk the patient's appointments newest first, never sorting every note.
+// A plan is a count,
 // not a clock, so it holds on a loaded machine. And each is kept prepared
 // by the statement cache (no SELECT *).
 func TestCaseloadPlans(t *testing.T) {
@@ -70,6 +72,8 @@ func TestCaseloadPlans(t *testing.T) {
 		{name: "open alerts", q: openAlertsQuery, args: []any{"u"},
 			want: []string{"SCAN a USING INDEX safety_alerts_open_time\n", "SEARCH t USING INDEX care_team_active (patient_id=? AND user_id=?)"}, wantNone: []string{"SCAN t", "SCAN p", "SCAN a\n"}},
 		{name: "caseload count", want: []string{"SEARCH t USING INDEX care_team_user_active (user_id=?)", "SEARCH p USING COVERING INDEX patients_live"}, wantNone: []string{"SCAN"}},
+		{name: "chart's latest notes", q: chartNotesQuery(5), args: []any{"p"},
+			want: []string{"SEARCH a USING INDEX appointments_patient (patient_id=?)"}, wantNone: []string{"TEMP B-TREE FOR ORDER BY", "SCAN"}},
 		{name: "caseload size", want: []string{"SEARCH caseload_sizes USING"}, wantNone: []string{"SCAN", "care_team", "patients"}},
 		{name: "caseload size of a stage", want: []string{"SEARCH caseload_sizes USING INDEX sqlite_autoindex_caseload_sizes_1 (user_id=? AND stage=?)"}, wantNone: []string{"SCAN", "care_team", "patients"}},
 		{name: "staff picker", q: `SELECT ` + userColumns + ` FROM users WHERE role = $1 AND disabled_at IS NULL ORDER BY lower(display_name), id`, args: []any{"therapist"},

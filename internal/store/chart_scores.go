@@ -174,6 +174,16 @@ func (s *Store) NotedAppointments(ctx context.Context, actor Actor, patientID st
 // lists; the notes page lists them all, a page at a time.
 const ChartNoteWindow = 5
 
+// chartNotesQuery reads a patient's ($1) latest limit notes. The limit is
+// a literal, as in scoreWindow. a.patient_id (the same patient: a note is
+// on its patient's appointment) lets SQLite walk appointments_patient
+// newest first and stop at the limit, instead of joining and sorting every
+// note of the patient's years (TestCaseloadPlans).
+func chartNotesQuery(limit int) string {
+	return `SELECT ` + noteSummaryColumns + noteSummaryFrom + `
+		WHERE n.patient_id = $1 AND a.patient_id = $1 ORDER BY a.starts_at DESC, n.id DESC LIMIT ` + strconv.Itoa(limit)
+}
+
 // ChartNotes is Notes for the chart's Notes section: the latest limit
 // notes (Notes' order; More when there are others) and how many notes the
 // patient has in all (Count), if actor may read them. Audited as note.list
@@ -187,8 +197,7 @@ func (s *Store) ChartNotes(ctx context.Context, actor Actor, patientID string, l
 	err := s.viewAccess(ctx, actor, patientID, auth.PermNoteRead, "note.list", func(tx *Tx, _ Access, e *Entry) error {
 		e.ObjectType, e.Detail = "note", "latest "+strconv.Itoa(limit)
 		var err error
-		out.Notes, err = queryAll(ctx, tx, scanNoteSummary, `SELECT `+noteSummaryColumns+noteSummaryFrom+`
-			WHERE n.patient_id = $1 ORDER BY a.starts_at DESC, n.id DESC LIMIT `+strconv.Itoa(limit), patientID) // a literal limit, as in scoreWindow
+		out.Notes, err = queryAll(ctx, tx, scanNoteSummary, chartNotesQuery(limit), patientID)
 		if err != nil {
 			return err
 		}

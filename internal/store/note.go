@@ -471,7 +471,7 @@ func (s *Store) Notes(ctx context.Context, actor Actor, patientID string, page i
 		e.ObjectType = "note"
 		e.Detail = "page " + strconv.Itoa(page)
 		list, err := queryAll(ctx, tx, scanNoteSummary, `SELECT `+noteSummaryColumns+noteSummaryFrom+`
-			WHERE n.patient_id = $1 ORDER BY a.starts_at DESC, n.id DESC LIMIT $2 OFFSET $3`,
+			WHERE n.patient_id = $1 AND a.patient_id = $1 ORDER BY a.starts_at DESC, n.id DESC LIMIT $2 OFFSET $3`, // a.patient_id: see ChartNotes
 			patientID, NotePageSize+1, (page-1)*NotePageSize)
 		if err != nil {
 			return err
