@@ -170,7 +170,7 @@ func seedBlog(ctx context.Context, st *store.Store, ids map[string]string) error
 	for _, sp := range staffPeople {
 		roles[sp.email] = sp.role
 	}
-	now := time.Now().UTC().Truncate(time.Hour)
+	now := st.Now().UTC().Truncate(time.Hour) // the store's clock, as everywhere in the demo
 	for _, dp := range demoPosts {
 		author := store.Actor{UserID: ids[dp.author], Role: roles[dp.author]}
 		at := now.Add(-dp.age)

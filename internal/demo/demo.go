@@ -142,7 +142,7 @@ func seedScores(ctx context.Context, st *store.Store, therapist store.Actor, pt 
 			return err
 		}
 	}
-	now := time.Now().UTC()
+	now := st.Now().UTC()
 	for _, inst := range []struct {
 		id     string
 		scores []int
@@ -258,7 +258,7 @@ func seedCourse(ctx context.Context, st *store.Store, therapist, prescriber stor
 		// A completed dosing session 16 days ago and another 2 days ago,
 		// so the charts and the record have something to show.
 		for _, daysAgo := range []int{16, 2} {
-			at := time.Now().UTC().Truncate(time.Hour).AddDate(0, 0, -daysAgo).Add(-4 * time.Hour)
+			at := st.Now().UTC().Truncate(time.Hour).AddDate(0, 0, -daysAgo).Add(-4 * time.Hour)
 			if err := seedPastSession(ctx, st, therapist, pt, at); err != nil {
 				return fmt.Errorf("past session: %w", err)
 			}
@@ -310,8 +310,19 @@ func seedChangeAfterClearance(ctx context.Context, st *store.Store, therapist st
 func seedConsents(ctx context.Context, st *store.Store, therapist store.Actor, pt *store.Patient, asPatient store.Actor) error {
 	real := st.Now
 	defer func() { st.Now = real }()
-	at := time.Now().UTC().AddDate(0, 0, -30)
+	at := real().UTC().AddDate(0, 0, -30)
 	st.Now = func() time.Time { return at }
+	// The date on the paper is the day in the practice's time zone: the
+	// UTC date is the next day there every evening (after 18:00 in
+	// Chicago), which the store rightly refuses as a date in the future.
+	settings, err := st.Practice(ctx)
+	if err != nil {
+		return err
+	}
+	dated := at
+	if loc, err := time.LoadLocation(settings.TimeZone); err == nil {
+		dated = at.In(loc)
+	}
 	cs, err := st.PatientConsents(ctx, therapist, pt.ID)
 	if err != nil {
 		return err
@@ -325,7 +336,7 @@ func seedConsents(ctx context.Context, st *store.Store, therapist store.Actor, p
 			a.Addr = "198.51.100.23"
 			_, err = st.SignConsent(ctx, a, pt.ID, store.SignInput{DocumentID: c.Latest.ID, TextHash: c.Latest.Hash(), TypedName: pt.DisplayName, Agreed: true})
 		} else {
-			_, err = st.RecordPaperConsent(ctx, therapist, pt.ID, store.PaperInput{DocumentID: c.Latest.ID, TypedName: pt.DisplayName, SignedOn: at, Scan: demoScan(c.Title, pt.DisplayName)})
+			_, err = st.RecordPaperConsent(ctx, therapist, pt.ID, store.PaperInput{DocumentID: c.Latest.ID, TypedName: pt.DisplayName, SignedOn: dated, Scan: demoScan(c.Title, pt.DisplayName)})
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Kind, err)
