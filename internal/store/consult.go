@@ -431,12 +431,69 @@ func (s *Store) RecentAppointments(ctx context.Context, actor Actor, patientID s
 
 // Appointments lists patientID's booked appointments (not cancelled),
 // oldest first, for the patient themselves or their care team. Audited.
+// Every one: the tests' oracle; pages read AppointmentsAfter and
+// PastAppointments (the portal), the chart's
+// window (FindChart) or RecentAppointments.
 func (s *Store) Appointments(ctx context.Context, actor Actor, patientID string) ([]Appointment, error) {
 	var out []Appointment
 	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "appointments.read", func(tx *Tx, a Access, e *Entry) error {
 		var err error
 		out, err = appointments(ctx, tx, patientID)
 		return err
+	})
+	return out, err
+}
+
+// AppointmentsAfter lists patientID's booked appointments (not
+// cancelled) that start after since, oldest first, for the patient
+// themselves or their care team: what is coming (and, with since a little
+// before now, what began lately and may not have ended). Audited.
+func (s *Store) AppointmentsAfter(ctx context.Context, actor Actor, patientID string, since time.Time) ([]Appointment, error) {
+	var out []Appointment
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "appointments.read", func(tx *Tx, a Access, e *Entry) error {
+		var err error
+		out, err = queryAll(ctx, tx, scanAppointment, `SELECT `+appointmentColumns+appointmentFrom+`
+			WHERE a.patient_id = $1 AND a.cancelled_at IS NULL AND a.starts_at > $2 ORDER BY a.starts_at, a.id`, patientID, since.UTC())
+		e.Detail = "after " + since.UTC().Format(time.RFC3339)
+		return err
+	})
+	return out, err
+}
+
+// PastAppointments reads a page (by key, newest first) of patientID's
+// booked appointments (not cancelled) that start at or before since, with
+// how many there are, for the patient themselves or their care team: a
+// patient seen weekly for years has hundreds. Audited.
+func (s *Store) PastAppointments(ctx context.Context, actor Actor, patientID string, since time.Time, k PageKey) (*Page[Appointment], error) {
+	var out *Page[Appointment]
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "appointments.read", func(tx *Tx, a Access, e *Entry) error {
+		var err error
+		out, err = readPage(ctx, tx, keyset{Scope: appointmentFrom + ` WHERE a.patient_id = $1 AND a.cancelled_at IS NULL AND a.starts_at <= $2`, Args: []any{patientID, since.UTC()},
+			Table: "appointments", Alias: "a", Order: []string{"starts_at", "id"}, Desc: true},
+			appointmentColumns, k, scanAppointment, func(ap Appointment) string { return ap.ID })
+		e.Detail = "past, before " + since.UTC().Format(time.RFC3339)
+		return err
+	})
+	return out, err
+}
+
+// FindAppointment reads one of patientID's booked appointments (not
+// cancelled), for the patient themselves or their care team: ENotFound for
+// one that is cancelled, another patient's or none. Audited.
+func (s *Store) FindAppointment(ctx context.Context, actor Actor, patientID, id string) (*Appointment, error) {
+	var out *Appointment
+	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "appointments.read", func(tx *Tx, a Access, e *Entry) error {
+		ap, err := scanAppointment(tx.QueryRow(ctx, `SELECT `+appointmentColumns+appointmentFrom+`
+			WHERE a.id = $1 AND a.patient_id = $2 AND a.cancelled_at IS NULL`, id, patientID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return clinic.Errorf(clinic.ENotFound, "We could not find that appointment; it may have been cancelled.")
+		}
+		if err != nil {
+			return err
+		}
+		out = &ap
+		e.ObjectType, e.ObjectID = "appointment", ap.ID
+		return nil
 	})
 	return out, err
 }

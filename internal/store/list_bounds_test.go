@@ -59,6 +59,7 @@ var unboundedLists = map[string]string{
 	"PatientConsents":        "a patient's signed consents: one per kind and version",
 	"DosingSessions":         "a patient's dosing sessions: a series of a few per course",
 	"DosedAt":                "a patient's dosing sessions' times: a few per course",
+	"AppointmentsAfter":      "a patient's appointments still to come (and any begun in the last few hours): booked weeks, not years, ahead",
 	"PendingJournalSessions": "a patient's dosing sessions still awaiting a journal entry",
 	"PreparationHistory":     "a patient's preparation checklist versions, a few",
 	"SafetyPlanHistory":      "a patient's safety plan versions, a few a year",
@@ -74,12 +75,12 @@ var unboundedLists = map[string]string{
 
 	// Used only by tests, as the oracle of the paged form the pages use.
 	"ListPatients":        "tests only: the oracle of PagePatients (the caseload's pages)",
+	"Appointments":        "tests only: the oracle of AppointmentsAfter and PastAppointments (the portal), FindChart's window and RecentAppointments",
 	"UnreadConsults":      "tests only: the oracle of UnreadConsultsOf (one caseload page's ids)",
 	"OutOfDateClearances": "tests only: the oracle of OutOfDateClearancesOf (one caseload page's ids)",
 
 	// Grow with the practice's years; not paged yet (listed so that they
 	// are not forgotten).
-	"Appointments":   "a patient's appointments, every one, for the portal's appointments page and its calendar file (a note's picker reads RecentAppointments)",
 	"JournalEntries": "a patient's own journal, every entry (the portal)",
 	"SharedJournal":  "the journal entries a patient shared (the chart's notes and prescriptions)",
 	"PatientThreads": "a patient's message threads (the messages pages)",

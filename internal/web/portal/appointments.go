@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/ical"
 	"github.com/kapstone/kapstone/internal/store"
 )
@@ -60,8 +61,14 @@ type portalAppointmentsData struct {
 	Zone           string
 	OwnZone        bool // the patient set their zone (else Zone is the practice\'s)
 	Upcoming, Past []portalAppointment
+	PastTotal      int    // past appointments in all
+	Earlier, Later string // page keys of the past appointments before and after those listed ("": none)
 	Contact        practiceContact
 }
+
+// PastAppointmentWindow is how many past appointments the portal lists on
+// a page, newest first: a patient seen weekly for years has hundreds.
+const PastAppointmentWindow = 20
 
 // Appointments shows a patient their upcoming and past
 // appointments, with what to prepare for each upcoming one.
@@ -73,7 +80,17 @@ func (s *Handlers) Appointments(w http.ResponseWriter, r *http.Request) {
 	}
 	defer view.Close()
 	ctx := r.Context()
-	list, err := s.Store.Appointments(ctx, s.Actor(r), p.ID)
+	now := s.Now()
+	// Every appointment that may not have ended (the longest lasts
+	// clinic.AppointmentMaxMinutes), and a page of the past ones.
+	since := now.Add(-clinic.AppointmentMaxMinutes * time.Minute)
+	later, err := s.Store.AppointmentsAfter(ctx, s.Actor(r), p.ID, since)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	past, err := s.Store.PastAppointments(ctx, s.Actor(r), p.ID, since, store.PageKey{After: q.Get("after"), Before: q.Get("before"), Limit: PastAppointmentWindow})
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -81,14 +98,21 @@ func (s *Handlers) Appointments(w http.ResponseWriter, r *http.Request) {
 	var d portalAppointmentsData
 	_, d.Zone = s.PatientZone(r, p)
 	d.OwnZone = p != nil && p.TimeZone != ""
-	now := s.Now()
-	for i := len(list) - 1; i >= 0; i-- { // past: newest first
-		ap := list[i]
+	d.PastTotal, d.Earlier, d.Later = past.Total, past.Next, past.Prev
+	paged := q.Get("after") != "" || q.Get("before") != ""
+	for i := len(later) - 1; i >= 0; i-- { // past: newest first
+		ap := later[i]
 		if !ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute).After(now) {
-			d.Past = append(d.Past, portalAppointment{Appointment: ap})
+			d.PastTotal++
+			if !paged || d.Later == "" { // on the newest page of the past
+				d.Past = append(d.Past, portalAppointment{Appointment: ap})
+			}
 		}
 	}
-	for _, ap := range list { // upcoming: soonest first
+	for _, ap := range past.Rows {
+		d.Past = append(d.Past, portalAppointment{Appointment: ap})
+	}
+	for _, ap := range later { // upcoming: soonest first
 		if ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute).After(now) {
 			d.Upcoming = append(d.Upcoming, portalAppointment{Appointment: ap, Guide: appointmentGuide[ap.Kind]})
 		}
@@ -111,36 +135,28 @@ func (s *Handlers) AppointmentICS(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	list, err := s.Store.Appointments(ctx, s.Actor(r), p.ID)
+	ap, err := s.Store.FindAppointment(ctx, s.Actor(r), p.ID, r.PathValue("appointment"))
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	id := r.PathValue("appointment")
-	for _, ap := range list {
-		if ap.ID != id {
-			continue
-		}
-		practice := s.PracticeName(r.Context())
-		cal := ical.Calendar{Method: "PUBLISH", Events: []ical.Event{{
-			UID:         ap.ID + "@kapstone",
-			Start:       ap.StartsAt,
-			End:         ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute),
-			Summary:     "Appointment with " + practice,
-			Description: "Your appointment with " + practice + ". See your portal for how to prepare: " + s.LinkBase(r) + "/portal/appointments",
-			Status:      ical.StatusConfirmed,
-			Sequence:    ap.Sequence,
-			Updated:     ap.ChangedAt,
-		}}}
-		body, err := cal.Bytes()
-		if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="appointment-%s.ics"`, ap.StartsAt.Format("2006-01-02")))
-		w.Write(body)
+	practice := s.PracticeName(r.Context())
+	cal := ical.Calendar{Method: "PUBLISH", Events: []ical.Event{{
+		UID:         ap.ID + "@kapstone",
+		Start:       ap.StartsAt,
+		End:         ap.StartsAt.Add(time.Duration(ap.Minutes) * time.Minute),
+		Summary:     "Appointment with " + practice,
+		Description: "Your appointment with " + practice + ". See your portal for how to prepare: " + s.LinkBase(r) + "/portal/appointments",
+		Status:      ical.StatusConfirmed,
+		Sequence:    ap.Sequence,
+		Updated:     ap.ChangedAt,
+	}}}
+	body, err := cal.Bytes()
+	if err != nil {
+		s.Error(w, r, err)
 		return
 	}
-	s.NotFound(w, r)
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="appointment-%s.ics"`, ap.StartsAt.Format("2006-01-02")))
+	w.Write(body)
 }

@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	goical "github.com/emersion/go-ical"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/portal"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
@@ -36,7 +38,7 @@ func TestPortalAppointments(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("appointments page = %d", r.Status)
 	}
-	up, pastPart, _ := strings.Cut(r.Body, "<h2>Past</h2>")
+	up, pastPart, _ := strings.Cut(r.Body, `<h2 id="past">Past</h2>`)
 	if !strings.Contains(up, "Dosing session") || !strings.Contains(up, "no driving") || !strings.Contains(up, "Arrange a ride home") {
 		t.Error("the upcoming dosing session lacks its preparation checklist")
 	}
@@ -77,5 +79,73 @@ func TestPortalAppointments(t *testing.T) {
 	}
 	if n := len(f.AuditRows("appointments.read")); n < 2 {
 		t.Errorf("%d appointments.read audit rows, want one per look", n)
+	}
+}
+
+// TestPortalPastAppointmentsPaged: a patient seen weekly for years sees
+// what is coming and the latest PastAppointmentWindow past appointments,
+// with how many there are and a link to earlier ones, page by page (by
+// key, never every one at once); an appointment begun an hour ago that
+// has not ended is still coming up; cancelled ones are nowhere.
+func TestPortalPastAppointmentsPaged(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := t.Context()
+	thea := f.As("thea@example.org")
+	n := portal.PastAppointmentWindow + 5
+	week := 7 * 24 * time.Hour
+	base := f.Now
+	book := func(ap *store.Appointment) {
+		t.Helper()
+		if err := f.St.CreateAppointment(ctx, thea, f.PA.ID, ap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Booked ahead, weekly; then the weeks go by.
+	var ids []string
+	for i := range n {
+		ap := &store.Appointment{Kind: "integration", StartsAt: base.Add(time.Duration(i+1) * week), Minutes: 50}
+		book(ap)
+		ids = append(ids, ap.ID)
+	}
+	f.Now = base.Add(time.Duration(n+1) * week)
+	cancelled := &store.Appointment{Kind: "integration", StartsAt: f.Now.Add(-3 * 24 * time.Hour), Minutes: 50}
+	f.Now = base // booked before the weeks went by
+	book(cancelled)
+	if err := f.St.CancelAppointment(ctx, thea, f.PA.ID, cancelled.ID, "Ill."); err != nil {
+		t.Fatal(err)
+	}
+	f.Now = base.Add(time.Duration(n+1) * week)
+	running := &store.Appointment{Kind: "preparation", StartsAt: f.Now.Add(-time.Hour), Minutes: 120}
+	book(running)
+	pat := f.SignIn("pat@example.org")
+	r := f.Do("GET", "/portal/appointments", nil, pat)
+	up, past, _ := strings.Cut(r.Body, `<h2 id="past">Past</h2>`)
+	if !strings.Contains(up, "/portal/appointments/"+running.ID+"/ics") {
+		t.Error("the appointment still running is not listed as coming up")
+	}
+	if got := strings.Count(past, "<li><span><strong>"); got != portal.PastAppointmentWindow {
+		t.Errorf("the first page lists %d past appointments, want the latest %d", got, portal.PastAppointmentWindow)
+	}
+	if !strings.Contains(past, fmt.Sprintf("%d past appointments, %d on this page", n, portal.PastAppointmentWindow)) {
+		t.Error("the page does not say how many past appointments there are")
+	}
+	earlier := regexp.MustCompile(`href="(/portal/appointments\?after=[0-9a-z]+#past)" rel="next">Earlier`).FindStringSubmatch(past)
+	if earlier == nil {
+		t.Fatalf("no link to earlier appointments:\n%s", past)
+	}
+	if strings.Contains(past, `rel="prev"`) {
+		t.Error("the newest page links to later ones")
+	}
+	next, _, _ := strings.Cut(earlier[1], "#") // a browser sends no fragment
+	second := f.Do("GET", next, nil, pat)
+	_, past2, _ := strings.Cut(second.Body, `<h2 id="past">Past</h2>`)
+	if got := strings.Count(past2, "<li><span><strong>"); got != n-portal.PastAppointmentWindow {
+		t.Errorf("the second page lists %d, want the %d oldest", got, n-portal.PastAppointmentWindow)
+	}
+	if !strings.Contains(past2, `rel="prev">Later`) || strings.Contains(past2, `rel="next"`) {
+		t.Error("the oldest page does not link back to later ones, or links further back")
+	}
+	if strings.Contains(r.Body+second.Body, cancelled.ID) || strings.Count(past+past2, "<li><span><strong>") != n {
+		t.Error("the pages list a cancelled appointment, or not each past one once")
 	}
 }
