@@ -101,7 +101,7 @@ func TestAPITokensPage(t *testing.T) {
 	if anyTokenRE.MatchString(acct.Body) {
 		t.Error("the account page shows the token again")
 	}
-	for _, want := range []string{html.EscapeString(label), "read and write", "last used", "expires", "Calendar feed"} {
+	for _, want := range []string{html.EscapeString(label), "Read and write", "last used", "expires", "Calendar feed"} {
 		if !strings.Contains(acct.Body, want) {
 			t.Errorf("the token list lacks %q", want)
 		}
