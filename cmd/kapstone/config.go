@@ -83,6 +83,7 @@ func (c *config) settings(cmd string) []setting {
 		"demo":    {"addr", "data-dir", "db", "country", "log-level"}, // its keys live in its data directory
 		"migrate": {"data-dir", "db", "audit-key", "data-key", "log-level"},
 		"user":    {"addr", "data-dir", "db", "public-url", "audit-key", "data-key", "log-level"},
+		"token":   {"data-dir", "db", "audit-key", "data-key", "log-level"},
 		"audit":   {"data-dir", "db", "audit-key", "data-key", "log-level"},
 		"keys":    {"data-dir", "db", "audit-key", "data-key", "log-level"},
 		"code":    {"data-dir"},

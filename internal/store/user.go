@@ -222,9 +222,10 @@ func (s *Store) ListStaff(ctx context.Context, role clinic.Role) ([]*clinic.User
 }
 
 // SetUserDisabled disables (or enables) an account. Disabling ends every
-// session of the account and revokes its calendar feeds, so enabling it
-// again brings back neither: the clinician makes a new feed. Audited (the
-// feeds' revocation too, when there was a live one).
+// session of the account and revokes its calendar feeds and API tokens,
+// so enabling it again brings back none of them: the person makes new
+// ones. Audited (the feeds' and tokens' revocation too, when there were
+// live ones).
 func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, userID string, disabled bool) error {
 	if !actor.may(auth.PermAccounts) {
 		return clinic.Errorf(clinic.ENotFound, "We could not find that account.")
@@ -260,6 +261,9 @@ func (s *Store) SetUserDisabled(ctx context.Context, actor Actor, userID string,
 				if err := s.appendAudit(ctx, tx, actor, Entry{Action: "calendar.feed.revoke", ObjectType: "user", ObjectID: userID, Detail: "reason=user.disable"}); err != nil {
 					return err
 				}
+			}
+			if err := s.revokeAPITokens(ctx, tx, actor, userID, "user.disable"); err != nil {
+				return err
 			}
 		}
 		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "user", ObjectID: userID})

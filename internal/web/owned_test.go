@@ -16,10 +16,10 @@ import (
 
 // ownedParams are the path parameters that name something one user owns
 // (not a patient's record): a session, a remembered device, a time off, a
-// blog post. The route-access matrix tries them only with ids that do not
+// blog post, a personal API token. The route-access matrix tries them only with ids that do not
 // exist; this test tries every route that takes one with thea's real
 // object, as every other signed-in caller, and as thea.
-var ownedParams = []string{"sid", "device", "off", "post"}
+var ownedParams = []string{"sid", "device", "off", "post", "apitoken"}
 
 // TestOthersOwnedObjects: a route on something a user owns refuses every
 // other caller with the same 404 as a missing id and leaves the object as
@@ -50,7 +50,11 @@ func TestOthersOwnedObjects(t *testing.T) {
 	if err := f.St.SavePost(ctx, thea, post); err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]string{"sid": sessions[0].PublicID, "device": dev.ID, "off": off.ID, "post": post.ID}
+	apiToken, apiTokenRec, err := f.St.CreateAPIToken(ctx, thea, store.APITokenInput{Label: "Thea's script", Scope: store.ScopeRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{"sid": sessions[0].PublicID, "device": dev.ID, "off": off.ID, "post": post.ID, "apitoken": apiTokenRec.ID}
 	intact := map[string]func() bool{
 		"sid": func() bool {
 			list, _ := f.St.ListSessions(ctx, theaID)
@@ -68,9 +72,14 @@ func TestOthersOwnedObjects(t *testing.T) {
 			p, err := f.St.Post(ctx, thea, ids["post"])
 			return err == nil && p.Title == "Thea's draft"
 		},
+		"apitoken": func() bool {
+			_, err := f.St.AuthenticateAPIToken(ctx, apiToken)
+			return err == nil
+		},
 	}
-	// Who besides the owner is served: an admin edits every post.
-	alsoServed := map[string][]string{"post": {"admin@example.org"}}
+	// Who besides the owner is served: an admin edits every post, and
+	// may revoke anyone's API token.
+	alsoServed := map[string][]string{"post": {"admin@example.org"}, "apitoken": {"admin@example.org"}}
 
 	others := []string{"admin@example.org", "theo@example.org", "rex@example.org", "pat@example.org", "bea@example.org"}
 	cookies := map[string]string{}

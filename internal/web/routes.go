@@ -112,6 +112,10 @@ func (s *Server) routeTable() []route {
 		{"GET /account/mfa", signedIn, "", s.account.AccountMFAForm},
 		{"POST /account/mfa", signedIn, "", s.account.AccountMFA},
 		{"POST /account/mfa/off", signedIn, auth.PermPortal, s.account.AccountMFAOff},
+		// Personal API tokens for the FHIR API: everyone's own (the store
+		// lets an admin revoke anyone's).
+		{"POST /account/api-tokens", signedIn, "", s.account.APITokenCreate},
+		{"POST /account/api-tokens/{apitoken}/revoke", signedIn, "", s.account.APITokenRevoke},
 		{"POST /account/reminders", signedIn, auth.PermPortal, s.account.Reminders},
 		{"POST /account/calendar", signedIn, auth.PermCaseload, s.account.CalendarFeedCreate},
 		{"POST /account/hours", signedIn, auth.PermCaseload, s.account.Hours},

@@ -33,6 +33,15 @@ type accountData struct {
 	RemindersOn  bool
 	Devices      []*store.Device // remembered devices (store.Device)
 	ThisDevice   string          // the id of this browser's device, if remembered
+	Posted       string          // the id of the form posted, for its error summary (shell.Summary)
+	// Personal API tokens (apitoken.go).
+	APITokens     []*store.APIToken
+	NewToken      string // shown once, just after it is made
+	TokenNotice   string // what was just done, shown in the section
+	TokenExpiries []apiTokenExpiry
+	TokenLabel    string // the new-token form's values: what was typed, or the defaults
+	TokenScope    string
+	TokenTTL      string
 }
 
 func (s *Handlers) Account(w http.ResponseWriter, r *http.Request) {
@@ -58,6 +67,8 @@ func (s *Handlers) Account(w http.ResponseWriter, r *http.Request) {
 		d.Notice = "That device is forgotten."
 	case "devices":
 		d.Notice = "Every device is forgotten."
+	case "api-token-revoked":
+		d.Posted, d.TokenNotice = apiTokensForm, "That API token is revoked: it no longer works."
 	}
 	s.accountPage(w, r, d, http.StatusOK)
 }
@@ -90,6 +101,10 @@ func (s *Handlers) accountPage(w http.ResponseWriter, r *http.Request, d account
 		d.ThisDevice = this.ID
 	}
 	if err := s.accountSections(r, &d); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.apiTokenSection(r, &d); err != nil {
 		s.Error(w, r, err)
 		return
 	}

@@ -34,6 +34,7 @@ func (f *Fixture) Target(pattern string) (method, path string, form url.Values) 
 		"{user}", f.Users[map[bool]string{true: "rex@example.org", false: "nomfa@example.org"}[strings.Contains(path, "/team/")]].ID,
 		"{sid}", "no-such-session",
 		"{device}", "no-such-device",
+		"{apitoken}", "no-such-api-token",
 		"{grant}", "no-such-grant",
 		"{invitation}", "no-such-invitation",
 		"{alert}", "no-such-alert",

@@ -547,10 +547,10 @@
     btn.hidden = false;
     btn.addEventListener("click", function () {
       navigator.clipboard.writeText(input.value).then(function () {
-        if (state) { state.textContent = "Link copied."; }
+        if (state) { state.textContent = btn.getAttribute("data-copied") || "Link copied."; }
       }, function () {
         input.select();
-        if (state) { state.textContent = "Select the link and copy it."; }
+        if (state) { state.textContent = btn.getAttribute("data-copy-failed") || "Select the link and copy it."; }
       });
     });
   });
