@@ -64,7 +64,7 @@ func TestDemoPracticeValidates(t *testing.T) {
 			}
 		}
 	}
-	var patients, checkins, observations, vitals int
+	var patients, checkins, observations, vitals, references int
 	seen := map[string]bool{}
 	for _, th := range therapists {
 		list, err := st.ListPatients(ctx, th, store.PatientFilter{})
@@ -138,13 +138,33 @@ func TestDemoPracticeValidates(t *testing.T) {
 			}
 			bundle.Total = fhir.Int(len(bundle.Entry))
 			valid(p.DisplayName+"'s bundle", bundle)
+			// Every reference resolves to a resource of the same patient's
+			// bundle: the Observations' QuestionnaireResponse, the panel's
+			// members, the patient.
+			have := map[string]bool{}
+			for _, e := range bundle.Entry {
+				have[e.Resource.ResourceType()+"/"+e.Resource.ResourceID()] = true
+			}
+			for _, e := range bundle.Entry {
+				b, _ := json.Marshal(e.Resource)
+				refs, err := fhirtest.References(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, ref := range refs {
+					if !have[ref] {
+						t.Errorf("%s/%s refers to %s, which is not among %s's resources", e.Resource.ResourceType(), e.Resource.ResourceID(), ref, p.DisplayName)
+					}
+				}
+				references += len(refs)
+			}
 		}
 	}
 	// The demo has 10 patients, 4 staff, dozens of PHQ-9 and GAD-7 scores
 	// and past dosing sessions with vitals before the dose, at 40 minutes
 	// and before discharge.
-	t.Logf("validated %d patients, %d staff, %d check-ins (%d observations), %d vital-sign observations", patients, staff, checkins, observations, vitals)
-	if patients != 10 || staff != 4 || checkins < 40 || vitals == 0 {
+	t.Logf("validated %d patients, %d staff, %d check-ins (%d observations), %d vital-sign observations; %d references resolved", patients, staff, checkins, observations, vitals, references)
+	if patients != 10 || staff != 4 || checkins < 40 || vitals == 0 || references < observations {
 		t.Errorf("mapped %d patients, %d staff, %d check-ins, %d vital signs: the demo has 10 patients, 4 staff, dozens of check-ins and dosing vitals", patients, staff, checkins, vitals)
 	}
 }

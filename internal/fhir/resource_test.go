@@ -41,7 +41,7 @@ func TestResourceExamples(t *testing.T) {
 	pdf := fhir.Attachment{ContentType: "application/pdf", URL: "https://clinic.example/fhir/Binary/n1", Title: "Session note", Creation: when, Size: 2048}
 	list := []fhir.Resource{
 		fhir.Patient{ID: "p1", Meta: &fhir.Meta{Profile: []string{fhir.ProfilePatient}}, Identifier: []fhir.Identifier{{System: "https://clinic.example/fhir/sid/patient", Value: "p1"}},
-			Active: fhir.Bool(true), Name: []fhir.HumanName{{Use: "usual", Text: "Jordan Lee"}}, Gender: "unknown", BirthDate: "1988-03-14",
+			Active: fhir.Bool(true), Name: []fhir.HumanName{{Use: "usual", Family: "Lee", Given: []string{"Jordan"}}}, Gender: "unknown", BirthDate: "1988-03-14",
 			Telecom: []fhir.ContactPoint{{System: "email", Value: "jordan@example.org"}},
 			Contact: []fhir.PatientContact{{Relationship: []fhir.CodeableConcept{*fhir.Concept(fhir.SystemContactRole, "C", "Emergency Contact", "")}, Name: &fhir.HumanName{Text: "Sam"}}}},
 		fhir.Practitioner{ID: "u1", Active: fhir.Bool(true), Name: []fhir.HumanName{{Text: "Lena Ortiz", Suffix: []string{"LMFT"}}},

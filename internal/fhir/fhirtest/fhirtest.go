@@ -144,8 +144,9 @@ func Validate(t testing.TB, what string, resource []byte) {
 // The schema checks structure, not FHIR's JSON rules, so Check also refuses
 // what it lets through: null anywhere, an empty object, array or string
 // (ele-1: every element has a value or children), a resource id or a
-// relative reference's id that does not match [A-Za-z0-9-.]{1,64}, and a
-// resource without a resourceType.
+// relative reference's id that does not match [A-Za-z0-9-.]{1,64}, a
+// resource without a resourceType, and a resource that claims a profile in
+// meta.profile without the elements that profile requires (profiles.go).
 func (c *Checker) Check(resource []byte) error {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(resource))
 	if err != nil {
@@ -182,11 +183,12 @@ func (c *Checker) check(inst any) error {
 		cp["fhirVersion"] = "4.0.0"
 		obj = cp
 	}
-	var problems []string
+	problems := profiles(obj)
 	if rt == "Bundle" {
 		entries, _ := obj["entry"].([]any)
 		for i, e := range entries {
-			res, _ := e.(map[string]any)["resource"]
+			entry, _ := e.(map[string]any)
+			res := entry["resource"]
 			if res == nil {
 				continue
 			}
@@ -203,7 +205,10 @@ func (c *Checker) check(inst any) error {
 		return err
 	}
 	if err := s.Validate(obj); err != nil {
-		return fmt.Errorf("%s: %v", rt, err)
+		problems = append(problems, fmt.Sprintf("%s: %v", rt, err))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
 	}
 	return nil
 }
