@@ -5,10 +5,11 @@
 // package (web may import it, never the reverse).
 //
 // The types are written by hand, and hold only the elements kapstone fills:
-// every element is a pointer, a slice or a string with omitempty, so an
-// element kapstone has no value for is left out rather than sent empty or
-// null (FHIR's JSON rule ele-1), and every resource writes its resourceType
-// itself. internal/fhir/fhirtest validates what they produce against HL7's
+// every element is omitempty (omitzero for a required element that is a
+// struct), so an element kapstone has no value for is left out rather than
+// sent empty or null (FHIR's JSON rule ele-1); a required element left out
+// is then reported by the schema as missing. Every resource writes its
+// resourceType itself. internal/fhir/fhirtest validates what they produce against HL7's
 // official R4 JSON schema; see the README's dependency section for why no
 // FHIR model module is used.
 package fhir
@@ -30,7 +31,7 @@ type Meta struct {
 
 // Extension is an extension with one of the value types kapstone uses.
 type Extension struct {
-	URL          string   `json:"url"`
+	URL          string   `json:"url,omitempty"`
 	ValueCode    string   `json:"valueCode,omitempty"`
 	ValueString  string   `json:"valueString,omitempty"`
 	ValueDecimal *float64 `json:"valueDecimal,omitempty"`
@@ -118,7 +119,7 @@ type Annotation struct {
 	AuthorReference *Reference `json:"authorReference,omitempty"`
 	AuthorString    string     `json:"authorString,omitempty"`
 	Time            string     `json:"time,omitempty"`
-	Text            string     `json:"text"`
+	Text            string     `json:"text,omitempty"`
 }
 
 // Attachment is content in another format (a PDF), by URL or inline.
@@ -140,8 +141,8 @@ type Dosage struct {
 
 // Narrative is a resource's human-readable summary (XHTML).
 type Narrative struct {
-	Status string `json:"status"` // generated | extensions | additional | empty
-	Div    string `json:"div"`
+	Status string `json:"status,omitempty"` // generated | extensions | additional | empty
+	Div    string `json:"div,omitempty"`
 }
 
 // Dec returns a pointer to n as a decimal.

@@ -40,7 +40,7 @@ type Practitioner struct {
 
 // PractitionerQualification is a licence or degree.
 type PractitionerQualification struct {
-	Code CodeableConcept `json:"code"`
+	Code CodeableConcept `json:"code,omitzero"`
 }
 
 // PractitionerRole is what a practitioner does for the practice.
@@ -96,11 +96,11 @@ type Questionnaire struct {
 
 // QuestionnaireItem is one question (or display text, or group).
 type QuestionnaireItem struct {
-	LinkID       string                      `json:"linkId"`
+	LinkID       string                      `json:"linkId,omitempty"`
 	Code         []Coding                    `json:"code,omitempty"`
 	Prefix       string                      `json:"prefix,omitempty"`
 	Text         string                      `json:"text,omitempty"`
-	Type         string                      `json:"type"` // group | display | choice | integer | ...
+	Type         string                      `json:"type,omitempty"` // group | display | choice | integer | ...
 	Required     *bool                       `json:"required,omitempty"`
 	Repeats      *bool                       `json:"repeats,omitempty"`
 	ReadOnly     *bool                       `json:"readOnly,omitempty"`
@@ -131,7 +131,7 @@ type QuestionnaireResponse struct {
 
 // QuestionnaireResponseItem is the answer to one question.
 type QuestionnaireResponseItem struct {
-	LinkID string                        `json:"linkId"`
+	LinkID string                        `json:"linkId,omitempty"`
 	Text   string                        `json:"text,omitempty"`
 	Answer []QuestionnaireResponseAnswer `json:"answer,omitempty"`
 	Item   []QuestionnaireResponseItem   `json:"item,omitempty"`
@@ -170,7 +170,7 @@ type Observation struct {
 
 // ObservationComponent is one part of an observation (systolic, diastolic).
 type ObservationComponent struct {
-	Code                 CodeableConcept   `json:"code"`
+	Code                 CodeableConcept   `json:"code,omitzero"`
 	ValueQuantity        *Quantity         `json:"valueQuantity,omitempty"`
 	ValueCodeableConcept *CodeableConcept  `json:"valueCodeableConcept,omitempty"`
 	DataAbsentReason     *CodeableConcept  `json:"dataAbsentReason,omitempty"`
@@ -198,7 +198,7 @@ type AppointmentParticipant struct {
 	Type     []CodeableConcept `json:"type,omitempty"`
 	Actor    *Reference        `json:"actor,omitempty"`
 	Required string            `json:"required,omitempty"` // required | optional | information-only
-	Status   string            `json:"status"`             // accepted | declined | tentative | needs-action
+	Status   string            `json:"status,omitempty"`   // accepted | declined | tentative | needs-action
 }
 
 // Encounter is a session that took place.
@@ -227,7 +227,7 @@ type EncounterParticipant struct {
 
 // EncounterLocation is where the encounter took place.
 type EncounterLocation struct {
-	Location Reference `json:"location"`
+	Location Reference `json:"location,omitzero"`
 	Status   string    `json:"status,omitempty"`
 }
 
@@ -323,7 +323,7 @@ type DocumentReference struct {
 
 // DocumentReferenceContent is the document itself.
 type DocumentReferenceContent struct {
-	Attachment Attachment `json:"attachment"`
+	Attachment Attachment `json:"attachment,omitzero"`
 	Format     *Coding    `json:"format,omitempty"`
 }
 
@@ -349,14 +349,14 @@ type Provenance struct {
 type ProvenanceAgent struct {
 	Type       *CodeableConcept  `json:"type,omitempty"`
 	Role       []CodeableConcept `json:"role,omitempty"`
-	Who        Reference         `json:"who"`
+	Who        Reference         `json:"who,omitzero"`
 	OnBehalfOf *Reference        `json:"onBehalfOf,omitempty"`
 }
 
 // ProvenanceEntity is what the target was made from.
 type ProvenanceEntity struct {
-	Role string    `json:"role"` // derivation | revision | quotation | source | removal
-	What Reference `json:"what"`
+	Role string    `json:"role,omitempty"` // derivation | revision | quotation | source | removal
+	What Reference `json:"what,omitzero"`
 }
 
 // Bundle is a list of resources: kapstone writes searchset bundles.
@@ -372,8 +372,8 @@ type Bundle struct {
 
 // BundleLink is a link (self, next) of a search.
 type BundleLink struct {
-	Relation string `json:"relation"`
-	URL      string `json:"url"`
+	Relation string `json:"relation,omitempty"`
+	URL      string `json:"url,omitempty"`
 }
 
 // BundleEntry is one resource of a bundle.
@@ -397,8 +397,8 @@ type OperationOutcome struct {
 
 // OutcomeIssue is one problem.
 type OutcomeIssue struct {
-	Severity    string           `json:"severity"` // fatal | error | warning | information
-	Code        string           `json:"code"`     // IssueType
+	Severity    string           `json:"severity,omitempty"` // fatal | error | warning | information
+	Code        string           `json:"code,omitempty"`     // IssueType
 	Details     *CodeableConcept `json:"details,omitempty"`
 	Diagnostics string           `json:"diagnostics,omitempty"`
 	Expression  []string         `json:"expression,omitempty"`
@@ -426,19 +426,19 @@ type CapabilityStatement struct {
 
 // CapabilitySoftware names the software.
 type CapabilitySoftware struct {
-	Name    string `json:"name"`
+	Name    string `json:"name,omitempty"`
 	Version string `json:"version,omitempty"`
 }
 
 // CapabilityImplementation names this installation.
 type CapabilityImplementation struct {
-	Description string `json:"description"`
+	Description string `json:"description,omitempty"`
 	URL         string `json:"url,omitempty"`
 }
 
 // CapabilityRest is the RESTful API.
 type CapabilityRest struct {
-	Mode          string                  `json:"mode"` // server
+	Mode          string                  `json:"mode,omitempty"` // server
 	Documentation string                  `json:"documentation,omitempty"`
 	Security      *CapabilitySecurity     `json:"security,omitempty"`
 	Resource      []CapabilityResource    `json:"resource,omitempty"`
@@ -455,7 +455,7 @@ type CapabilitySecurity struct {
 
 // CapabilityResource is what the API does with one resource type.
 type CapabilityResource struct {
-	Type             string                  `json:"type"`
+	Type             string                  `json:"type,omitempty"`
 	Profile          string                  `json:"profile,omitempty"`
 	SupportedProfile []string                `json:"supportedProfile,omitempty"`
 	Documentation    string                  `json:"documentation,omitempty"`
@@ -467,22 +467,22 @@ type CapabilityResource struct {
 
 // CapabilityInteraction is one interaction (read, search-type, create ...).
 type CapabilityInteraction struct {
-	Code          string `json:"code"`
+	Code          string `json:"code,omitempty"`
 	Documentation string `json:"documentation,omitempty"`
 }
 
 // CapabilitySearchParam is one search parameter.
 type CapabilitySearchParam struct {
-	Name          string `json:"name"`
+	Name          string `json:"name,omitempty"`
 	Definition    string `json:"definition,omitempty"`
-	Type          string `json:"type"` // number | date | string | token | reference | ...
+	Type          string `json:"type,omitempty"` // number | date | string | token | reference | ...
 	Documentation string `json:"documentation,omitempty"`
 }
 
 // CapabilityOperation is one operation ($everything, $export).
 type CapabilityOperation struct {
-	Name       string `json:"name"`
-	Definition string `json:"definition"`
+	Name       string `json:"name,omitempty"`
+	Definition string `json:"definition,omitempty"`
 }
 
 func (Patient) ResourceType() string               { return "Patient" }

@@ -9,7 +9,8 @@ import (
 )
 
 // TestEmptyResources: a resource with nothing set writes its resourceType
-// and nothing else (no empty element, no null), whatever its type.
+// and nothing else (no empty element, no null), whatever its type; so does
+// an element of a resource, required ones included.
 func TestEmptyResources(t *testing.T) {
 	for _, r := range []fhir.Resource{fhir.Patient{}, fhir.Practitioner{}, fhir.PractitionerRole{}, fhir.CareTeam{},
 		fhir.Questionnaire{}, fhir.QuestionnaireResponse{}, fhir.Observation{}, fhir.Appointment{}, fhir.Encounter{},
@@ -25,6 +26,14 @@ func TestEmptyResources(t *testing.T) {
 		// A pointer writes the same.
 		if b2, _ := json.Marshal(&r); string(b2) != string(b) {
 			t.Errorf("*%s = %s, want %s", r.ResourceType(), b2, b)
+		}
+	}
+	for _, e := range []any{fhir.QuestionnaireItem{}, fhir.QuestionnaireResponseItem{}, fhir.ObservationComponent{}, fhir.AppointmentParticipant{},
+		fhir.EncounterLocation{}, fhir.DocumentReferenceContent{}, fhir.ProvenanceAgent{}, fhir.ProvenanceEntity{}, fhir.BundleLink{}, fhir.BundleEntry{},
+		fhir.OutcomeIssue{}, fhir.PractitionerQualification{}, fhir.Annotation{}, fhir.Extension{}, fhir.CapabilityRest{}, fhir.CapabilityResource{},
+		fhir.CapabilitySearchParam{}, fhir.CapabilityOperation{}, fhir.CapabilitySoftware{}, fhir.CapabilityImplementation{}, fhir.Coding{}, fhir.Quantity{}} {
+		if b, _ := json.Marshal(e); string(b) != "{}" {
+			t.Errorf("empty %T = %s, want {}", e, b)
 		}
 	}
 }
