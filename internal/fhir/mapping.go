@@ -261,10 +261,25 @@ func (m Mapper) QuestionnaireResponse(patientID string, c store.Checkin) (Questi
 	return qr, nil
 }
 
-// bandSlug writes a band's label as a code: "Moderately severe" ->
-// "moderately-severe".
+// bandSlug writes a band's label as a code: lower-case letters and digits,
+// every other run of characters one hyphen ("Moderately severe" ->
+// "moderately-severe", "Positive screen: give the PHQ-9" ->
+// "positive-screen-give-the-phq-9").
 func bandSlug(label string) string {
-	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(label)), " ", "-")
+	var b strings.Builder
+	gap := false
+	for _, r := range strings.ToLower(label) {
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if gap && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			gap = false
+		} else {
+			gap = true
+		}
+	}
+	return b.String()
 }
 
 // CheckinObservations maps a completed check-in of patientID to US Core

@@ -168,9 +168,20 @@ func TestQuestionnaire(t *testing.T) {
 	if diff.LinkID != "phq9_difficulty" || *diff.Required || diff.AnswerOption[2].ValueCoding.System != fhir.SystemAnswerValue || diff.AnswerOption[2].ValueCoding.Code != "2" {
 		t.Errorf("difficulty item = %+v", diff)
 	}
-	for _, id := range []string{"pcl5", "risk", "nope"} {
+	// PHQ-2 ships its wording and codes its total: it has one too, without
+	// a panel code. GAD-2's codes are unconfirmed; PCL-5's and the risk
+	// screen's wording is the practice's, under its own licence.
+	if q, err := m.Questionnaire("phq2"); err != nil || len(q.Code) != 0 || len(q.Item) != 3 {
+		t.Errorf("phq2 = %+v, %v", q, err)
+	} else {
+		validate(t, "phq2", q)
+	}
+	for _, id := range []string{"gad2", "pcl5", "risk", "nope"} {
 		if _, err := m.Questionnaire(id); err == nil {
 			t.Errorf("%s has a Questionnaire", id)
+		}
+		if _, ok := fhir.Shipped(id); ok {
+			t.Errorf("%s is shipped", id)
 		}
 	}
 }
@@ -285,7 +296,25 @@ func TestCheckinObservations(t *testing.T) {
 	if item9 := obs[10]; item9.ID != c.ID+"-44260-8" || item9.ValueCodeableConcept.Coding[0].Code != "LA6569-3" {
 		t.Errorf("item 9 = %+v", item9)
 	}
-	// Every band edge of both instruments.
+	// PHQ-2: no panel, the total and both items.
+	phq2 := store.Checkin{ID: "c2", Instrument: "phq2", Complete: true, Answers: measure.Answers{"phq2_1": 1, "phq2_2": 2}, Total: 3, CompletedAt: done}
+	obs2, err := m.CheckinObservations(pid, phq2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, o := range obs2 {
+		ids = append(ids, o.ID)
+		validate(t, o.ID, o)
+	}
+	if want := []string{"c2-55758-7", "c2-44250-9", "c2-44255-8"}; !slices.Equal(ids, want) {
+		t.Errorf("PHQ-2 observations %v, want %v", ids, want)
+	}
+	if got := obs2[0].Interpretation[0].Coding[0]; got.Code != "positive-screen-give-the-phq-9" || got.Display != "Positive screen: give the PHQ-9" {
+		t.Errorf("PHQ-2 band = %+v", got)
+	}
+	// Every band edge of the PHQ-9 and GAD-7.
+	slug := map[string]string{"Minimal": "minimal", "Mild": "mild", "Moderate": "moderate", "Moderately severe": "moderately-severe", "Severe": "severe"}
 	for _, id := range []string{"phq9", "gad7"} {
 		inst, _ := measure.Get(id)
 		for _, b := range inst.Bands {
@@ -313,7 +342,7 @@ func TestCheckinObservations(t *testing.T) {
 						got = &obs[i]
 					}
 				}
-				want := strings.ReplaceAll(strings.ToLower(r.Band.Label), " ", "-")
+				want := slug[r.Band.Label]
 				if got == nil || *got.ValueQuantity.Value != float64(tot) || got.Interpretation[0].Coding[0].Code != want || got.Interpretation[0].Coding[0].Display != r.Band.Label {
 					t.Errorf("%s total %d: %+v, want band %s", id, tot, got, want)
 				}

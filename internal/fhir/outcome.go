@@ -45,7 +45,9 @@ func Outcome(err error) (int, *OperationOutcome) {
 	}
 	o, ok := outcomeOf[code]
 	if !ok {
-		o, code, msg = outcomeOf[clinic.EInternal], clinic.EInternal, clinic.ErrorMessage(errors.New(""))
+		// A code this table does not know is a bug: answered as one, with
+		// the generic message (ErrorMessage of nil).
+		o, code, msg = outcomeOf[clinic.EInternal], clinic.EInternal, clinic.ErrorMessage(nil)
 	}
 	status := o.status
 	var e *clinic.Error
