@@ -17,8 +17,8 @@ import (
 // axe-core is the accessibility engine the browser walk runs in chromium.
 // It is fetched like a Go module (internal/npmtarball): the pinned tarball
 // from the npm registry, once, into a cache directory, and checked against
-// the registry's integrity (sha512) before every use. npm itself is not needed. License:
-// MPL-2.0; it is test-only and never shipped in the binary.
+// the registry's integrity (sha512) before every use. npm itself is not
+// needed. License: MPL-2.0; it is test-only and never shipped in the binary.
 const (
 	axeVersion   = "4.14.1"
 	axeURL       = "https://registry.npmjs.org/axe-core/-/axe-core-" + axeVersion + ".tgz"
