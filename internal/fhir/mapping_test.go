@@ -57,6 +57,8 @@ func TestPatient(t *testing.T) {
 			nil, []string{"official"}, false},
 		{"emergency phone without a name", &store.Patient{ID: pid, DisplayName: "A", EmergencyPhone: "+1 555 010 1111"}, m.Base,
 			[]string{`"contact":[{"relationship":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0131","code":"C","display":"Emergency Contact"}]}],"telecom":[{"system":"phone","value":"+1 555 010 1111"}]}]`}, nil, false},
+		{"no name: US Core Patient not met, not claimed", &store.Patient{ID: pid}, m.Base,
+			[]string{`"gender":"unknown"`}, []string{"us-core", "name"}, false},
 		{"base with a trailing slash", full, m.Base + "/", nil, nil, true},
 		{"relative base", full, "/fhir", nil, nil, true},
 		{"id not a FHIR id", &store.Patient{ID: "p_1", DisplayName: "A"}, m.Base, nil, nil, true},
