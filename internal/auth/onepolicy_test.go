@@ -17,6 +17,7 @@ var roleAsData = map[string]string{
 	"internal/web/admin/admin.go":    "an invitation must be for a staff role; a reset link is refused for a patient's account",
 	"internal/web/account/tokens.go": "a staff invitation's account must set up two-step verification",
 	"internal/clinic/session.go":     "an override counts only when a prescriber recorded it (the gate's rule)",
+	"internal/fhir/mapping.go":       "only a staff account is mapped to a FHIR Practitioner; a patient's never is",
 	"internal/demo/demo.go":          "the demo finds its administrator among the people it seeds",
 	"internal/demo/site.go":          "the demo finds its administrator among the people it seeds",
 	"cmd/kapstone/user.go":           "the command line refuses to make a patient's account (they join by invitation)",
