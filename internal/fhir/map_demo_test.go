@@ -114,7 +114,9 @@ func TestDemoPracticeMoreValidates(t *testing.T) {
 	}
 }
 
-// walkPatient maps one patient's resources, validates each and the
+// walkPatient maps one patient's resources (the clinicians of
+// appointments and sessions by id, from store.ClinicianIDs, which must
+// agree with the names the store gives), validates each and the
 // patient's Bundle, and checks that their references resolve.
 func walkPatient(ctx context.Context, t *testing.T, st *store.Store, th store.Actor, patientID string, byName map[string]string, staff map[string]bool, valid func(string, fhir.Resource) []byte) {
 	t.Helper()
@@ -144,19 +146,36 @@ func walkPatient(ctx context.Context, t *testing.T, st *store.Store, th store.Ac
 
 	chart, err := st.FindChart(ctx, th, p.ID, store.ChartOptions{AllAppointments: true})
 	must(err)
+	sessions, err := st.DosingSessions(ctx, th, p.ID)
+	must(err)
+	var ids []string
 	for _, ap := range chart.Appointments {
-		a, err := m.Appointment(p.ID, ap, byName[ap.Clinician])
+		ids = append(ids, ap.ID)
+	}
+	for _, s := range sessions {
+		ids = append(ids, s.ID)
+	}
+	clinician, err := st.ClinicianIDs(ctx, th, p.ID, ids)
+	must(err)
+	for _, id := range ids {
+		if !staff["Practitioner/"+clinician[id]] {
+			t.Errorf("%s's clinician %q is not a staff member", id, clinician[id])
+		}
+	}
+	for _, ap := range chart.Appointments {
+		if byName[ap.Clinician] != clinician[ap.ID] {
+			t.Errorf("appointment %s: the store names %s, ClinicianIDs says %s", ap.ID, ap.Clinician, clinician[ap.ID])
+		}
+		a, err := m.Appointment(p.ID, ap, clinician[ap.ID])
 		must(err)
 		b := add("Appointment "+ap.Kind, a)
 		if ap.VideoLink != "" && strings.Contains(string(b), ap.VideoLink) {
 			t.Errorf("appointment %s carries its video link", ap.ID)
 		}
 	}
-	sessions, err := st.DosingSessions(ctx, th, p.ID)
-	must(err)
 	sessionOf := map[string]string{} // appointment id -> session id
 	for _, s := range sessions {
-		e, err := m.Encounter(p.ID, s, byName[s.Clinician])
+		e, err := m.Encounter(p.ID, s, clinician[s.ID])
 		must(err)
 		add("Encounter", e)
 		if s.AppointmentID != "" {
