@@ -54,6 +54,14 @@ func TestScreeningFlags(t *testing.T) {
 	if _, err := m.ScreeningFlags(pid, nil, flags); err == nil {
 		t.Error("flags without their intake: no error")
 	}
+	// Every rule's flag has a FHIR id, for a patient id as long as
+	// kapstone's (26 characters).
+	for _, r := range screening.Rules() {
+		f := screening.Flag{Rule: r.ID, Level: r.Level, Reason: r.Reason, Detail: "x"}
+		if got, err := m.ScreeningFlags(pid, screened, []screening.Flag{f}); err != nil || !fhir.ValidID(got[0].ID) {
+			t.Errorf("rule %s: %v, %v", r.ID, got, err)
+		}
+	}
 	if none, err := m.ScreeningFlags(pid, nil, nil); err != nil || len(none) != 0 {
 		t.Errorf("no flags: %v, %v", none, err)
 	}
