@@ -59,14 +59,11 @@ func staffRole(r clinic.Role) Coding {
 // kapstone role (therapist, prescriber or practice admin) as the code,
 // their profession by NUCC taxonomy as the specialty where a credential
 // names one (nuccByCredential), the work email, active while the account
-// is. Its id is the user's id (each user has one role). It claims no US
+// is. Only a Practitioner (a staff account) has one. Its id is the user's id (each user has one role). It claims no US
 // Core profile: US Core PractitionerRole requires an organization or
 // contact details kapstone does not keep per role.
 func (m Mapper) PractitionerRole(u *clinic.User) (PractitionerRole, error) {
-	if !u.Role.Staff() {
-		return PractitionerRole{}, errors.New("fhir: only staff have a practitioner role")
-	}
-	if err := checkIDs(u.ID); err != nil {
+	if _, err := m.Practitioner(u); err != nil { // staff only, with a FHIR id
 		return PractitionerRole{}, err
 	}
 	out := PractitionerRole{
