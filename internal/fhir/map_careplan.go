@@ -39,30 +39,38 @@ func (m Mapper) CarePlans(p *store.Patient, timeline []store.StageChange) ([]Car
 	if p.CreatedAt.IsZero() {
 		return nil, errors.New("fhir: a patient without a creation time")
 	}
-	first := p.Stage
-	if len(timeline) > 0 {
-		first = timeline[0].From
+	// A course: when it started and closed (zero while open), and the
+	// stages it went through. A change from no stage (the patient's first,
+	// as they were added) is the first course's first stage.
+	type course struct {
+		start, closed time.Time
+		steps         []step
 	}
-	courses := [][]step{{{first, p.CreatedAt}}}
-	closed := []time.Time{{}}
+	courses := []*course{{start: p.CreatedAt}}
 	for _, c := range timeline {
-		n := len(courses) - 1
+		cur := courses[len(courses)-1]
 		if clinic.StartsCourse(c.From, c.To) {
-			courses, closed = append(courses, []step{{c.To, c.At}}), append(closed, time.Time{})
+			courses = append(courses, &course{start: c.At, steps: []step{{c.To, c.At}}})
 			continue
 		}
-		courses[n] = append(courses[n], step{c.To, c.At})
+		if len(cur.steps) == 0 && c.From != "" {
+			cur.steps = append(cur.steps, step{c.From, cur.start})
+		}
+		cur.steps = append(cur.steps, step{c.To, c.At})
 		if c.To == clinic.StageClosed {
-			closed[n] = c.At
+			cur.closed = c.At
 		}
 	}
+	if first := courses[0]; len(first.steps) == 0 {
+		first.steps = []step{{p.Stage, first.start}}
+	}
 	var out []CarePlan
-	for i, steps := range courses {
-		n := i + 1
+	for i, c := range courses {
+		n, steps := i+1, c.steps
 		last := steps[len(steps)-1].stage
 		status := "active"
 		switch {
-		case !closed[i].IsZero():
+		case !c.closed.IsZero():
 			status = "completed"
 		case last == clinic.StagePaused:
 			status = "on-hold"
@@ -71,9 +79,9 @@ func (m Mapper) CarePlans(p *store.Patient, timeline []store.StageChange) ([]Car
 		}
 		title := "Course " + strconv.Itoa(n) + " of ketamine-assisted psychotherapy"
 		var div strings.Builder
-		div.WriteString(`<div xmlns="http://www.w3.org/1999/xhtml"><p>` + html.EscapeString(title) + `, from ` + day(steps[0].at))
-		if !closed[i].IsZero() {
-			div.WriteString(` to ` + day(closed[i]))
+		div.WriteString(`<div xmlns="http://www.w3.org/1999/xhtml"><p>` + html.EscapeString(title) + `, from ` + day(c.start))
+		if !c.closed.IsZero() {
+			div.WriteString(` to ` + day(c.closed))
 		}
 		div.WriteString(`.</p><ul>`)
 		for _, s := range steps {
@@ -88,12 +96,12 @@ func (m Mapper) CarePlans(p *store.Patient, timeline []store.StageChange) ([]Car
 			Title:       title,
 			Description: "Stage: " + last.Title(),
 			Subject:     Ref("Patient", p.ID, ""),
-			Period:      &Period{Start: Instant(steps[0].at)},
-			Created:     Instant(steps[0].at),
+			Period:      &Period{Start: Instant(c.start)},
+			Created:     Instant(c.start),
 			CareTeam:    []Reference{*Ref("CareTeam", CareTeamID(p.ID), "")},
 		}
-		if !closed[i].IsZero() {
-			cp.Period.End = Instant(closed[i])
+		if !c.closed.IsZero() {
+			cp.Period.End = Instant(c.closed)
 		}
 		out = append(out, cp)
 	}

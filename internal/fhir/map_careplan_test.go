@@ -62,6 +62,13 @@ func TestCarePlans(t *testing.T) {
 	} else {
 		validate(t, "no changes", pl[0])
 	}
+	// The patient's first stage recorded as a change from no stage (as the
+	// demo adds patients): it is the course's first stage, with no empty
+	// one before it.
+	pl, err = m.CarePlans(p, []store.StageChange{ch("", clinic.StageInquiry, 0), ch(clinic.StageInquiry, clinic.StageScreening, 2)})
+	if err != nil || len(pl) != 1 || pl[0].Text.Div != `<div xmlns="http://www.w3.org/1999/xhtml"><p>Course 1 of ketamine-assisted psychotherapy, from 2026-01-05.</p><ul><li>2026-01-05: Inquiry</li><li>2026-01-07: Screening</li></ul></div>` {
+		t.Errorf("first change from no stage: %+v, %v", pl, err)
+	}
 	if _, err := m.CarePlans(&store.Patient{ID: pid}, nil); err == nil {
 		t.Error("no creation time: no error")
 	}

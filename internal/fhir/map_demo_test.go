@@ -228,6 +228,9 @@ func walkPatient(ctx context.Context, t *testing.T, st *store.Store, th store.Ac
 	must(err)
 	for _, pl := range plans {
 		add("CarePlan", pl)
+		if strings.Contains(pl.Text.Div, ": </li>") {
+			t.Errorf("CarePlan %s names a stage without a title: %s", pl.ID, pl.Text.Div)
+		}
 	}
 	for page := 1; ; page++ {
 		list, err := st.Notes(ctx, th, p.ID, page)
