@@ -265,6 +265,7 @@ type Flag struct {
 type Consent struct {
 	ID               string            `json:"id,omitempty"`
 	Meta             *Meta             `json:"meta,omitempty"`
+	Text             *Narrative        `json:"text,omitempty"`
 	Identifier       []Identifier      `json:"identifier,omitempty"`
 	Status           string            `json:"status,omitempty"` // draft | proposed | active | rejected | inactive | entered-in-error
 	Scope            *CodeableConcept  `json:"scope,omitempty"`
@@ -275,6 +276,7 @@ type Consent struct {
 	Organization     []Reference       `json:"organization,omitempty"`
 	SourceAttachment *Attachment       `json:"sourceAttachment,omitempty"`
 	SourceReference  *Reference        `json:"sourceReference,omitempty"`
+	Policy           []ConsentPolicy   `json:"policy,omitempty"` // resource_more.go
 	PolicyRule       *CodeableConcept  `json:"policyRule,omitempty"`
 	Provision        *ConsentProvision `json:"provision,omitempty"`
 }
@@ -289,6 +291,7 @@ type ConsentProvision struct {
 type CarePlan struct {
 	ID          string            `json:"id,omitempty"`
 	Meta        *Meta             `json:"meta,omitempty"`
+	Text        *Narrative        `json:"text,omitempty"`
 	Status      string            `json:"status,omitempty"` // draft | active | on-hold | revoked | completed | entered-in-error | unknown
 	Intent      string            `json:"intent,omitempty"` // proposal | plan | order | option
 	Category    []CodeableConcept `json:"category,omitempty"`
