@@ -287,6 +287,8 @@ func (s *Server) routeTable() []route {
 		// The patient portal.
 		{"GET /portal", signedIn, auth.PermPortal, s.portal.Home},
 		{"GET /portal/access", signedIn, auth.PermPortal, s.portal.AccessReport},
+		{"GET /portal/record.json", signedIn, auth.PermPortal, s.portal.RecordJSON},
+		{"GET /portal/record.pdf", signedIn, auth.PermPortal, s.portal.RecordPDF},
 		{"GET /portal/checkins", signedIn, auth.PermPortal, s.portal.Checkins},
 		{"GET /portal/checkins/{instrument}", signedIn, auth.PermPortal, s.portal.CheckinForm},
 		{"POST /portal/checkins/{instrument}", signedIn, auth.PermPortal, s.portal.Checkin},

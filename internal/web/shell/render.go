@@ -606,6 +606,10 @@ func actionWords(action string) string {
 		return "Downloaded a signed clinical note as a PDF"
 	case "consent.export":
 		return "Downloaded a consent you signed as a PDF"
+	case "record.export":
+		return "Downloaded a copy of your whole record"
+	case "record_summary.export":
+		return "Downloaded a summary of your record as a PDF"
 	case "timeline.read":
 		return "Read the history of your treatment"
 	case "timeline.discussed", "timeline.undiscussed": // issue 17: the chart's timeline
