@@ -512,7 +512,7 @@ func jobKindWords(kind string) string {
 // record, for the patient's access report.
 func actionWords(action string) string {
 	switch action {
-	case "patient.read", "chart.read":
+	case "patient.read", "chart.read", "record.export", "record_summary.export": // the last two: a copy of the record
 		return "Opened your record"
 	case "intake.read":
 		return "Read your health questionnaire"
@@ -606,10 +606,6 @@ func actionWords(action string) string {
 		return "Downloaded a signed clinical note as a PDF"
 	case "consent.export":
 		return "Downloaded a consent you signed as a PDF"
-	case "record.export":
-		return "Downloaded a copy of your whole record"
-	case "record_summary.export":
-		return "Downloaded a summary of your record as a PDF"
 	case "timeline.read":
 		return "Read the history of your treatment"
 	case "timeline.discussed", "timeline.undiscussed": // issue 17: the chart's timeline
