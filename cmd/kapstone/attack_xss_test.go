@@ -292,6 +292,10 @@ var notRendered = map[string]string{
 	"GET /patients/{patient}/appointments/{appointment}/note.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestNotePDF)",
 	"GET /patients/{patient}/consents/{signature}/consent.pdf":    "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestConsentPDF)",
 	"GET /portal/consents/{kind}/{signature}/consent.pdf":         "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestConsentPDF)",
+
+	// Issue 19: the patient's copy of their record.
+	"GET /portal/record.json": "FHIR JSON sent as an attachment with nosniff, never a page; validated against the R4 schema (internal/web/portal TestPortalRecordDownload)",
+	"GET /portal/record.pdf":  "PDF: no markup or script; its text is read with pdftotext (internal/web/portal TestPortalRecordDownload)",
 }
 
 // hookHits records the hook's calls with the page each came from.
