@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
-	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -99,7 +98,7 @@ func Everything(ctx context.Context, st *store.Store, actor store.Actor, patient
 	if err := g.referredStaff(ctx, st); err != nil {
 		return nil, err
 	}
-	return &Bundle{Type: "collection", Timestamp: Instant(time.Now()), Entry: g.entries}, nil
+	return &Bundle{Type: "collection", Timestamp: Instant(st.Now()), Entry: g.entries}, nil
 }
 
 // gatherer collects one patient's resources, each once.
