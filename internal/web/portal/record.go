@@ -168,15 +168,17 @@ func RecordDoc(b *fhir.Bundle, practice string, dosed []time.Time, now time.Time
 	if other != "" {
 		name = other + " (goes by " + name + ")"
 	}
-	dob := patient.BirthDate
+	head, dob := "Health record summary · "+name, patient.BirthDate
 	if dob == "" {
 		dob = "not recorded"
+	} else {
+		head += " · born " + dob
 	}
 	d := pdfdoc.Document{
 		Title:       "Your health record",
-		Subtitle:    "A readable summary of the record " + practice + " keeps about you",
+		Subtitle:    "A readable summary of your record at " + practice,
 		Meta:        []pdfdoc.Field{{Label: "Patient", Value: name}, {Label: "Date of birth", Value: dob}, {Label: "Practice", Value: practice}},
-		RunningHead: "Health record summary · " + name + " · born " + dob,
+		RunningHead: head,
 		GeneratedAt: now,
 		Zone:        loc,
 	}
@@ -275,7 +277,7 @@ func RecordDoc(b *fhir.Bundle, practice string, dosed []time.Time, now time.Time
 			if pl.Period != nil {
 				from, to = day(pl.Period.Start, loc), day(pl.Period.End, loc)
 			}
-			rows = append(rows, []string{pl.Title, from, to, pl.Status})
+			rows = append(rows, []string{pl.Title, from, to, planStatus(pl.Status)})
 		}
 		add(pdfdoc.Table{Columns: []pdfdoc.Column{{Title: "Course", Weight: 2}, {Title: "From", Weight: 1.2}, {Title: "Until", Weight: 1.2}, {Title: "Status", Weight: 1}}, Rows: rows})
 	}
@@ -355,6 +357,21 @@ func appointmentStatus(s string) string {
 		return "Cancelled"
 	case "noshow":
 		return "Missed"
+	}
+	return s
+}
+
+// planStatus says a CarePlan's status in words.
+func planStatus(s string) string {
+	switch s {
+	case "active":
+		return "Under way"
+	case "completed":
+		return "Finished"
+	case "revoked":
+		return "Stopped"
+	case "on-hold":
+		return "Paused"
 	}
 	return s
 }
