@@ -232,3 +232,103 @@ func TestEverythingRefused(t *testing.T) {
 		t.Error("every therapist is on every portal patient's team: no refusal was tried")
 	}
 }
+
+// TestEverythingByRelation: what the gathering holds is what the one
+// access policy gives the caller, each in one view and one audit row: the
+// owning therapist everything (signed notes and dosing sessions
+// included); a therapist with emergency access the chart without the
+// clinical notes; an administrator who the patient is and their care
+// team, nothing clinical.
+func TestEverythingByRelation(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	if _, err := demo.Seed(ctx, st, t.TempDir(), auth.Params{Memory: 8 * 1024, Time: 1, Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	staff := map[clinic.Role][]*clinic.User{}
+	for _, role := range []clinic.Role{clinic.RoleAdmin, clinic.RoleTherapist} {
+		us, err := st.ListStaff(ctx, role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		staff[role] = us
+	}
+	// A patient of one therapist with signed notes and dosing sessions, and a therapist not
+	// on their team.
+	var owner, outsider store.Actor
+	var patientID string
+	for _, th := range staff[clinic.RoleTherapist] {
+		a := store.Actor{UserID: th.ID, Role: th.Role}
+		list, err := st.ListPatients(ctx, a, store.PatientFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range list {
+			b, err := fhir.Everything(ctx, st, a, row.ID, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := types(b); got["DocumentReference"] > 0 && got["Encounter"] > 0 && patientID == "" {
+				owner, patientID = a, row.ID
+			}
+		}
+	}
+	for _, th := range staff[clinic.RoleTherapist] {
+		if a := (store.Actor{UserID: th.ID, Role: th.Role}); a != owner {
+			if _, err := fhir.Everything(ctx, st, a, patientID, m); clinic.ErrorCode(err) == clinic.ENotFound {
+				outsider = a
+			}
+		}
+	}
+	if patientID == "" || outsider.UserID == "" {
+		t.Fatalf("the demo has no patient with signed notes (%q) or no therapist outside their team (%q)", patientID, outsider.UserID)
+	}
+	if _, err := st.GrantEmergencyAccess(ctx, outsider, patientID, "Patient called in crisis; their therapist is away."); err != nil {
+		t.Fatal(err)
+	}
+	admin := store.Actor{UserID: staff[clinic.RoleAdmin][0].ID, Role: clinic.RoleAdmin}
+	for _, tc := range []struct {
+		who        string
+		actor      store.Actor
+		want, none []string
+	}{
+		{"owner", owner, []string{"Patient", "CareTeam", "Observation", "Appointment", "Encounter", "DocumentReference", "Consent"}, nil},
+		{"emergency", outsider, []string{"Patient", "CareTeam", "Observation", "Appointment", "Encounter", "Consent"}, []string{"DocumentReference"}},
+		{"admin", admin, []string{"Patient", "CareTeam", "Practitioner"}, []string{"Observation", "QuestionnaireResponse", "Appointment", "Encounter", "DocumentReference", "Consent", "Flag", "MedicationStatement", "CarePlan"}},
+	} {
+		before := st.AuditAppends()
+		vctx, view, err := st.BeginView(ctx, tc.actor, patientID, "record.export")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := fhir.Everything(vctx, st, tc.actor, patientID, m)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.who, err)
+		}
+		if err := view.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := st.AuditAppends() - before; n != 1 {
+			t.Errorf("%s: %d audit rows, want 1", tc.who, n)
+		}
+		got := types(b)
+		for _, rt := range tc.want {
+			if got[rt] == 0 {
+				t.Errorf("%s's gathering has no %s: %v", tc.who, rt, got)
+			}
+		}
+		for _, rt := range tc.none {
+			if got[rt] != 0 {
+				t.Errorf("%s's gathering has %d %s: the policy gives them none", tc.who, got[rt], rt)
+			}
+		}
+	}
+}
+
+func types(b *fhir.Bundle) map[string]int {
+	out := map[string]int{}
+	for _, e := range b.Entry {
+		out[e.Resource.ResourceType()]++
+	}
+	return out
+}
