@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -210,7 +211,7 @@ func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, err
 // what it stored and raised (Saved, Version, Signal, Alert), with the error
 // when there is one.
 func (s *Store) SaveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool) (*Checkin, error) {
-	return s.saveCheckin(ctx, actor, patientID, instrument, answers, complete, time.Time{})
+	return s.saveCheckin(ctx, actor, patientID, instrument, answers, complete, time.Time{}, "")
 }
 
 // EnterPaperCheckin records a questionnaire the patient completed on paper
@@ -225,10 +226,13 @@ func (s *Store) EnterPaperCheckin(ctx context.Context, actor Actor, patientID, i
 	if at.IsZero() || at.After(s.now()) {
 		return nil, &clinic.Error{Code: clinic.EInvalid, Message: "Enter the date it was completed (not in the future).", Fields: map[string]string{"completed_on": "Enter the date it was completed (not in the future)."}}
 	}
-	return s.saveCheckin(ctx, actor, patientID, instrument, answers, true, at)
+	return s.saveCheckin(ctx, actor, patientID, instrument, answers, true, at, "paper")
 }
 
-func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool, at time.Time) (*Checkin, error) {
+// saveCheckin is SaveCheckin, EnterPaperCheckin and RecordCheckin: a
+// non-zero at records a check-in completed then, whole, and via names
+// where it came from in the audit detail ("paper", "fhir").
+func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool, at time.Time, via string) (*Checkin, error) {
 	inst, ok, err := s.Instrument(ctx, instrument)
 	if err != nil {
 		return nil, err
@@ -365,8 +369,8 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 		}
 		c.ID, c.Version, c.StartedAt = id, version, c.StartedAt.UTC()
 		if closing {
-			if !at.IsZero() {
-				e.Detail = instrument + ":paper"
+			if !at.IsZero() && via != "" {
+				e.Detail = instrument + ":" + via + strings.TrimPrefix(e.Detail, instrument)
 			}
 			c.CompletedAt = done
 			// The score belongs to the course in effect when it was completed
