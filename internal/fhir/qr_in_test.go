@@ -445,3 +445,31 @@ func TestPostedQuestionnaireResponseAccess(t *testing.T) {
 		t.Errorf("authored a minute ahead = %+v, %v: want it recorded now", rec, err)
 	}
 }
+
+// TestPostedQuestionnaireResponseIsWhole: a response from another app is
+// a check-in of its own: the PHQ-9 the patient left half done in the
+// portal stays as it was, in progress, and none of its answers (the
+// difficulty question) are added to the posted one.
+func TestPostedQuestionnaireResponseIsWhole(t *testing.T) {
+	ctx := context.Background()
+	f := webtest.NewFixture(t)
+	f.Assign("phq9", "weekly")
+	pat := f.As("pat@example.org")
+	if _, err := f.St.SaveCheckin(ctx, pat, f.PA.ID, "phq9", measure.Answers{"phq9_1": 3, "phq9_difficulty": 2}, false); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := post(t, f.St, pat, qrJSON("phq9", f.PA.ID, 0, 0, byID, byInteger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := f.St.FindMeasures(ctx, pat, f.PA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms.Checkins) != 1 || ms.Checkins[0].ID != rec.CheckinID || !maps.Equal(ms.Checkins[0].Answers, phq9Answers(0, 0)) || ms.Checkins[0].Total != 0 {
+		t.Errorf("completed = %+v, want the posted answers alone", ms.Checkins)
+	}
+	if len(ms.InProgress) != 1 || ms.InProgress[0].ID == rec.CheckinID || !maps.Equal(ms.InProgress[0].Answers, measure.Answers{"phq9_1": 3, "phq9_difficulty": 2}) {
+		t.Errorf("in progress = %+v, want the portal's half-done PHQ-9 unchanged", ms.InProgress)
+	}
+}
