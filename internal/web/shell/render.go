@@ -600,6 +600,8 @@ func actionWords(action string) string {
 		return "Read your dosing session record"
 	case "measures.read", "outcomes.read", "checkin.versions":
 		return "Read your check-in answers and scores"
+	case "fhir.read": // issue 19: an app or system reading through the FHIR API with a personal token
+		return "Read your record through the health-data (FHIR) interface"
 	case "outcome_summary.export":
 		return "Downloaded a summary of your scores as a PDF"
 	case "note.export":
