@@ -60,7 +60,7 @@ func init() {
 		{
 			typ: "Questionnaire", doc: "The questionnaires kapstone ships (PHQ-9, GAD-7, PHQ-2), built from its measure definitions with their LOINC codes.",
 			params: []searchParam{idParam, {"url", "uri", spBase + "conformance-url", "The canonical URL."}},
-			read: readQuestionnaire, search: searchQuestionnaires,
+			read:   readQuestionnaire, search: searchQuestionnaires,
 		},
 		{
 			typ: "QuestionnaireResponse", doc: "Completed check-ins of the shipped questionnaires.",
