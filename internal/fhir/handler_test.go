@@ -31,6 +31,8 @@ type api struct {
 	check    *fhirtest.Checker
 	admin    store.Actor
 	patients []string // every demo patient's id
+	// teamPatient is a patient of the therapist's with dosing vitals.
+	teamPatient string
 	// tokens by role: a patient (pA, whose record is patients[0]'s
 	// owner), a therapist; the patients each may see.
 	tokens map[string]string
@@ -72,7 +74,26 @@ func newAPI(t *testing.T) *api {
 			a.admin = store.Actor{UserID: u.ID, Role: u.Role}
 			token("admin", u)
 		case l.Role == clinic.RoleTherapist && a.tokens["therapist"] == "":
-			token("therapist", u)
+			// The therapist whose caseload holds a patient with dosing
+			// vitals, and that patient, so that the searches cover scores
+			// and vital signs together.
+			th := store.Actor{UserID: u.ID, Role: u.Role}
+			team, err := st.ListPatients(ctx, th, store.PatientFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range team {
+				sessions, err := st.DosingSessions(ctx, th, p.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(sessions) > 0 && a.teamPatient == "" {
+					a.teamPatient = p.ID
+				}
+			}
+			if a.teamPatient != "" {
+				token("therapist", u)
+			}
 		case l.Role == clinic.RolePatient && a.tokens["patient"] == "":
 			token("patient", u)
 			p, err := st.FindOwnPatient(ctx, store.Actor{UserID: u.ID, Role: u.Role})
@@ -96,7 +117,7 @@ func newAPI(t *testing.T) *api {
 	for _, p := range team {
 		a.sees["therapist"] = append(a.sees["therapist"], p.ID)
 	}
-	if len(a.sees["patient"]) != 1 || len(a.sees["therapist"]) == 0 || len(a.sees["therapist"]) == len(a.patients) {
+	if len(a.sees["patient"]) != 1 || a.teamPatient == "" || len(a.sees["therapist"]) == 0 || len(a.sees["therapist"]) == len(a.patients) {
 		t.Fatalf("the demo should have a patient with an account and a therapist with some but not all patients: %v of %d", a.sees, len(a.patients))
 	}
 	return a
@@ -316,7 +337,7 @@ func TestAPI(t *testing.T) {
 			foreign = id
 		}
 	}
-	teamPatient := a.sees["therapist"][0]
+	teamPatient := a.teamPatient
 
 	t.Run("metadata", func(t *testing.T) {
 		r := a.get("/metadata", "")
@@ -476,6 +497,35 @@ func TestAPI(t *testing.T) {
 		if r := a.get("/Observation?category=vital-signs&patient="+own, pat); r.total() != 0 {
 			t.Errorf("patient: %d vital signs, want none", r.total())
 		}
+		teamObs, _ := a.oracle(a.actors["therapist"], teamPatient, true)
+		var vital string
+		for _, o := range teamObs {
+			if o.category == "vital-signs" {
+				vital = o.id
+			}
+		}
+		if vital == "" {
+			t.Fatal("the therapist's patient has no vital signs")
+		}
+		if r := a.get("/Observation/"+vital, th); r.status != 200 || r.json["id"] != vital {
+			t.Errorf("therapist: Observation/%s = %d", vital, r.status)
+		}
+		// Patient search by _id: the one patient when the caller may see
+		// them, none otherwise.
+		if r := a.get("/Patient?_id="+teamPatient, th); !slices.Equal(r.entries(), []string{"Patient/" + teamPatient}) {
+			t.Errorf("therapist: Patient?_id=team patient = %v", r.entries())
+		}
+		if r := a.get("/Patient?_id="+foreign, th); r.status != 200 || len(r.entries()) != 0 {
+			t.Errorf("therapist: Patient?_id=foreign = %d %v, want an empty searchset", r.status, r.entries())
+		}
+		// The administrator: every patient's profile (the directory, as
+		// on the admin's pages), no one's chart.
+		if got, total, _ := a.all("/Patient?_count=4", a.tokens["admin"]); total != len(a.patients) || len(got) != len(a.patients) {
+			t.Errorf("admin: Patient search = %d of total %d, want every one of %d", len(got), total, len(a.patients))
+		}
+		if r := a.get("/Observation?patient="+teamPatient, a.tokens["admin"]); r.status != 404 {
+			t.Errorf("admin: a patient's Observations = %d, want 404 (no chart access)", r.status)
+		}
 		// Practitioners: staff see the staff; a patient none.
 		if r := a.get("/Practitioner", th); r.total() < 3 {
 			t.Errorf("therapist: %d practitioners", r.total())
@@ -554,6 +604,7 @@ func TestAPI(t *testing.T) {
 		monthStart, _ := time.Parse("2006-01", month)
 		sec := mid.UTC().Truncate(time.Second)
 		instant := sec.Format(time.RFC3339)
+		narrowed := 0
 		has := func(code string) func(obs) bool {
 			return func(o obs) bool { return slices.Contains(o.codes, code) }
 		}
@@ -601,6 +652,15 @@ func TestAPI(t *testing.T) {
 			if !sameSet(got, want) || total != len(want) {
 				t.Errorf("Observation?%s: %d (total %d), want %d: %v", c.query, len(got), total, len(want), got)
 			}
+			if len(want) > 0 && len(want) < len(list) {
+				narrowed++
+			}
+			t.Logf("Observation?%s: %d of %d", c.query, len(want), len(list))
+		}
+		// The table must test something: most filters keep some of the
+		// patient's observations and leave out others.
+		if narrowed < 20 {
+			t.Errorf("only %d filters kept some but not all observations: the demo patient's records no longer test them", narrowed)
 		}
 	})
 

@@ -74,7 +74,8 @@ func parseQuery(v url.Values, params []searchParam, sortParam string, strict boo
 			continue
 		}
 		if name == "_format" {
-			continue // answered by the handler
+			q.values[name] = vals // answered by the handler, kept in the links
+			continue
 		}
 		one := func() (string, error) {
 			if len(vals) != 1 || vals[0] == "" {
