@@ -6,7 +6,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/bearer"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -36,6 +38,8 @@ type Handler struct {
 	Origin func(*http.Request) store.Actor
 	// Realm names the practice in WWW-Authenticate challenges.
 	Realm string
+	// Now is the clock of the refused-token limit (nil: time.Now).
+	Now func() time.Time
 }
 
 // caller is who a request speaks for, and where.
@@ -60,10 +64,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.write(w, r, ct, http.StatusOK, h.Capability(h.Base(r)))
 		return
 	}
+	var origin store.Actor
+	if h.Origin != nil {
+		o := h.Origin(r)
+		origin.Addr, origin.RequestID = o.Addr, o.RequestID
+	}
 	api, err := bearer.Authenticate(r, h.Store)
 	if err != nil {
 		var be *bearer.Error
-		if errors.As(err, &be) {
+		if errors.As(err, &be) && be == bearer.ErrInvalid {
+			// A token that does not work is audited, and counts against
+			// the caller's address: past the limit the answer is 429 and
+			// no more rows are written (tokens carry 256 bits, so this
+			// bounds the log, not the guessing).
+			if wait, err := h.refused(r.Context(), origin); err != nil {
+				h.error(w, r, ct, err)
+				return
+			} else if wait > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+				h.fail(w, r, ct, http.StatusTooManyRequests, "throttled", "Too many requests with API tokens that do not work from this address. Wait and try again.")
+				return
+			}
+		}
+		if be != nil {
 			w.Header().Set("WWW-Authenticate", be.Challenge(h.Realm))
 			code := "login"
 			if be == bearer.ErrMalformed {
@@ -81,10 +104,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	actor := api.Actor
-	if h.Origin != nil {
-		o := h.Origin(r)
-		actor.Addr, actor.RequestID = o.Addr, o.RequestID
-	}
+	actor.Addr, actor.RequestID = origin.Addr, origin.RequestID
 	c := &caller{actor: actor, base: h.Base(r), m: Mapper{Base: h.Base(r)}}
 	def, ok := resourceTypes[segs[0]]
 	if !ok || len(segs) > 2 || path == "" {
@@ -183,4 +203,31 @@ func (h *Handler) inView(ctx context.Context, c *caller, patientID string, fn fu
 		return err
 	}
 	return view.Finish(ctx)
+}
+
+// tokenFailures limits the audited refusals of tokens that do not work:
+// as many per address in the window as a sign-in link's (20 in 15
+// minutes), counted from the audit log so every instance agrees.
+var tokenFailures = struct {
+	action string
+	max    int
+	window time.Duration
+}{"apitoken.failure", 20, 15 * time.Minute}
+
+// refused audits a refused token from origin's address and returns 0, or,
+// when the address is past the limit, how long it must wait (and audits
+// nothing).
+func (h *Handler) refused(ctx context.Context, origin store.Actor) (time.Duration, error) {
+	now := time.Now().UTC()
+	if h.Now != nil {
+		now = h.Now().UTC()
+	}
+	n, oldest, err := h.Store.CountAudit(ctx, tokenFailures.action, "", origin.Addr, now.Add(-tokenFailures.window))
+	if err != nil {
+		return 0, err
+	}
+	if n >= tokenFailures.max {
+		return max(oldest.Add(tokenFailures.window).Sub(now), time.Second), nil
+	}
+	return 0, h.Store.Audit(ctx, origin, store.Entry{Action: tokenFailures.action, Outcome: store.OutcomeFailure, ObjectType: "apitoken"})
 }

@@ -50,7 +50,13 @@ func newAPI(t *testing.T) *api {
 	}
 	a := &api{t: t, st: st, check: fhirtest.Validator(t), tokens: map[string]string{}, sees: map[string][]string{}, actors: map[string]store.Actor{}}
 	h := &fhir.Handler{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Realm: "kapstone",
-		Base: func(*http.Request) string { return a.base }}
+		Base: func(*http.Request) string { return a.base },
+		Origin: func(r *http.Request) store.Actor {
+			if addr := r.Header.Get("X-Test-Addr"); addr != "" {
+				return store.Actor{Addr: addr}
+			}
+			return store.Actor{Addr: "127.0.0.1"}
+		}}
 	mux := http.NewServeMux()
 	mux.Handle("/fhir/", h)
 	a.srv = httptest.NewServer(mux)
@@ -437,6 +443,32 @@ func TestAPI(t *testing.T) {
 		}
 		if r := a.get("/Patient/"+own, tok); r.status != 401 || !strings.Contains(r.header.Get("WWW-Authenticate"), "invalid_token") {
 			t.Errorf("revoked token = %d %q, want 401 invalid_token", r.status, r.header.Get("WWW-Authenticate"))
+		}
+	})
+
+	t.Run("refused tokens", func(t *testing.T) {
+		// Each token that does not work is audited and counts against its
+		// address; past 20 in 15 minutes the address is answered 429 (and
+		// audited no more), while a working token is still served.
+		const addr = "203.0.113.9"
+		for i := range 20 {
+			if r := a.get("/Patient", store.NewAPIToken(), "X-Test-Addr", addr); r.status != 401 {
+				t.Fatalf("bad token %d = %d, want 401", i, r.status)
+			}
+		}
+		r := a.get("/Patient", store.NewAPIToken(), "X-Test-Addr", addr)
+		if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+			t.Errorf("21st bad token = %d (Retry-After %q), want 429 with Retry-After", r.status, r.header.Get("Retry-After"))
+		}
+		if r := a.get("/Patient", pat, "X-Test-Addr", addr); r.status != 200 {
+			t.Errorf("a working token from the same address = %d, want 200", r.status)
+		}
+		if r := a.get("/Patient", store.NewAPIToken(), "X-Test-Addr", "203.0.113.10"); r.status != 401 {
+			t.Errorf("a bad token from another address = %d, want 401", r.status)
+		}
+		n, _, err := a.st.CountAudit(context.Background(), "apitoken.failure", "", addr, time.Now().Add(-time.Hour))
+		if err != nil || n != 20 {
+			t.Errorf("%d refusals audited for %s (%v), want 20", n, addr, err)
 		}
 	})
 
