@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -485,6 +486,18 @@ func TestAPI(t *testing.T) {
 		}
 		if r := a.get("/Patient", pat); !slices.Equal(r.entries(), []string{"Patient/" + own}) || r.total() != 1 {
 			t.Errorf("patient: Patient search = %v (total %d), want only their own", r.entries(), r.total())
+		}
+		// A page cursor naming another patient's check-in (forged: cursors
+		// are opaque, not signed) reads nothing of theirs and tells
+		// nothing about it: an empty page of the caller's own search.
+		if ms, err := a.st.FindMeasures(context.Background(), a.actors["therapist"], teamPatient); err != nil || len(ms.Checkins) == 0 {
+			t.Fatalf("the therapist's patient's check-ins: %v", err)
+		} else if teamPatient != own {
+			forged := base64.RawURLEncoding.EncodeToString([]byte("c|" + ms.Checkins[len(ms.Checkins)/2].ID + "|0"))
+			r := a.get("/Observation?_cursor="+forged, pat)
+			if r.status != 200 || len(r.entries()) != 0 || r.total() != len(ownObs) {
+				t.Errorf("patient: a cursor at another patient's check-in = %d, %d entries (total %d), want 200, none (total %d)", r.status, len(r.entries()), r.total(), len(ownObs))
+			}
 		}
 		if r := a.get("/Patient?_id="+other, pat); r.status != 200 || len(r.entries()) != 0 || r.total() != 0 {
 			t.Errorf("patient: Patient?_id=other = %d %v, want an empty searchset", r.status, r.entries())
