@@ -512,7 +512,7 @@ func jobKindWords(kind string) string {
 // record, for the patient's access report.
 func actionWords(action string) string {
 	switch action {
-	case "patient.read", "chart.read":
+	case "patient.read", "chart.read", "fhir.read": // fhir.read: through the FHIR API (issue 19)
 		return "Opened your record"
 	case "intake.read":
 		return "Read your health questionnaire"
@@ -600,8 +600,6 @@ func actionWords(action string) string {
 		return "Read your dosing session record"
 	case "measures.read", "outcomes.read", "checkin.versions":
 		return "Read your check-in answers and scores"
-	case "fhir.read": // issue 19: an app or system reading through the FHIR API with a personal token
-		return "Read your record through the health-data (FHIR) interface"
 	case "outcome_summary.export":
 		return "Downloaded a summary of your scores as a PDF"
 	case "note.export":
