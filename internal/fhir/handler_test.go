@@ -527,6 +527,9 @@ func TestAPI(t *testing.T) {
 		if !sameSet(got, want) || total != len(want) {
 			t.Errorf("therapist: Patient search = %v (total %d), want their care team %v", got, total, want)
 		}
+		if r := a.get("/Patient?_summary=count", th); r.total() != len(want) || len(r.entries()) != 0 || r.link("next") != "" {
+			t.Errorf("therapist: Patient?_summary=count = total %d, %d entries, next %q; want %d, none, none", r.total(), len(r.entries()), r.link("next"), len(want))
+		}
 		for _, path := range []string{"/Patient/" + teamPatient, "/Observation?patient=" + teamPatient} {
 			if r := a.get(path, th); r.status != 200 {
 				t.Errorf("therapist: GET %s = %d, want 200", path, r.status)
