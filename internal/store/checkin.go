@@ -172,27 +172,32 @@ func (s *Store) FindMeasures(ctx context.Context, actor Actor, patientID string)
 }
 
 func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, error) {
-	q := `SELECT id, instrument, status, answers, total, band, risk, started_at, completed_at, coalesce(course_id, '') FROM checkins WHERE patient_id = $1`
+	q := `SELECT ` + checkinColumns + ` FROM checkins WHERE patient_id = $1`
 	args := []any{patientID}
 	if id != "" {
 		q += ` AND id = $2`
 		args = append(args, id)
 	}
 	q += ` ORDER BY coalesce(completed_at, started_at), id`
-	return queryAll(ctx, tx, func(row scanner) (Checkin, error) {
-		var c Checkin
-		var status, answers string
-		var total sql.NullInt64
-		var done nullTime
-		if err := row.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done, &c.CourseID); err != nil {
-			return c, err
-		}
-		c.Complete, c.Total, c.StartedAt = status == "complete", int(total.Int64), c.StartedAt.UTC()
-		if done.valid {
-			c.CompletedAt = done.t
-		}
-		return c, json.Unmarshal([]byte(answers), &c.Answers)
-	}, q, args...)
+	return queryAll(ctx, tx, scanCheckin, q, args...)
+}
+
+// checkinColumns are the columns scanCheckin reads, of checkins.
+const checkinColumns = `id, instrument, status, answers, total, band, risk, started_at, completed_at, coalesce(course_id, '')`
+
+func scanCheckin(row scanner) (Checkin, error) {
+	var c Checkin
+	var status, answers string
+	var total sql.NullInt64
+	var done nullTime
+	if err := row.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done, &c.CourseID); err != nil {
+		return c, err
+	}
+	c.Complete, c.Total, c.StartedAt = status == "complete", int(total.Int64), c.StartedAt.UTC()
+	if done.valid {
+		c.CompletedAt = done.t
+	}
+	return c, json.Unmarshal([]byte(answers), &c.Answers)
 }
 
 // SaveCheckin stores answers to instrument for patientID: the in-progress

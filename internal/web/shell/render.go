@@ -512,7 +512,7 @@ func jobKindWords(kind string) string {
 // record, for the patient's access report.
 func actionWords(action string) string {
 	switch action {
-	case "patient.read", "chart.read":
+	case "patient.read", "chart.read", "fhir.read": // fhir.read: through the FHIR API (issue 19)
 		return "Opened your record"
 	case "intake.read":
 		return "Read your health questionnaire"
