@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -98,14 +99,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, ct, err)
 		return
 	}
-	if !get {
-		w.Header().Set("Allow", "GET, HEAD")
-		h.fail(w, r, ct, http.StatusMethodNotAllowed, "not-supported", "kapstone's FHIR API reads and searches only (GET).")
-		return
-	}
 	actor := api.Actor
 	actor.Addr, actor.RequestID = origin.Addr, origin.RequestID
 	c := &caller{actor: actor, base: h.Base(r), m: Mapper{Base: h.Base(r)}}
+	if def, ok := resourceTypes[path]; ok && def.create != nil && r.Method == http.MethodPost {
+		h.create(w, r, ct, api.Scope, c, def)
+		return
+	}
+	if !get {
+		allow := "GET, HEAD"
+		if def, ok := resourceTypes[path]; ok && def.create != nil {
+			allow += ", POST"
+		}
+		w.Header().Set("Allow", allow)
+		h.fail(w, r, ct, http.StatusMethodNotAllowed, "not-supported", "kapstone's FHIR API reads and searches (GET), and takes new QuestionnaireResponses (POST); nothing else.")
+		return
+	}
 	def, ok := resourceTypes[segs[0]]
 	if !ok || len(segs) > 2 || path == "" {
 		h.fail(w, r, ct, http.StatusNotFound, "not-supported", "kapstone's FHIR API has no such resource type or operation. See /fhir/metadata for what it serves.")
@@ -130,6 +139,57 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.write(w, r, ct, http.StatusOK, res)
+}
+
+// create answers POST /fhir/{Type} for a type that takes new resources:
+// only with a token that writes, only a JSON body, 201 with the resource as
+// stored and its Location. A refusal of the resource itself keeps its 422
+// (a rule the resource breaks, with each issue's FHIRPath); a body that
+// cannot be read is a 400.
+func (h *Handler) create(w http.ResponseWriter, r *http.Request, ct string, scope store.TokenScope, c *caller, def *resourceDef) {
+	if !scope.Writes() {
+		h.fail(w, r, ct, http.StatusForbidden, "forbidden", "This API token reads only. Make one that reads and writes (under Your account) to send answers.")
+		return
+	}
+	if mt := strings.TrimSpace(strings.SplitN(r.Header.Get("Content-Type"), ";", 2)[0]); mt != ContentType && mt != jsonType {
+		h.fail(w, r, ct, http.StatusUnsupportedMediaType, "not-supported", "Send the resource as JSON: Content-Type application/fhir+json.")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCreateBody))
+	if err != nil {
+		h.fail(w, r, ct, http.StatusRequestEntityTooLarge, "too-costly", "The request is too large.")
+		return
+	}
+	res, err := def.create(r.Context(), h, c, body)
+	if err != nil {
+		status, out := Outcome(err)
+		if status >= 500 {
+			h.Log.ErrorContext(r.Context(), "fhir: create failed", "type", def.typ, "code", clinic.ErrorCode(err), "err", err)
+		}
+		h.write(w, r, ct, status, out)
+		return
+	}
+	w.Header().Set("Location", c.base+"/"+res.ResourceType()+"/"+res.ResourceID())
+	h.write(w, r, ct, http.StatusCreated, res)
+}
+
+// maxCreateBody bounds a POST's body; the resource's own limit (e.g.
+// MaxQuestionnaireResponse) is checked by its decoder with a clear answer.
+const maxCreateBody = 1 << 20
+
+// createQuestionnaireResponse records a completed questionnaire sent from
+// another app (DecodeQuestionnaireResponse, then the portal's one check-in
+// path through RecordQuestionnaireResponse).
+func createQuestionnaireResponse(ctx context.Context, h *Handler, c *caller, body []byte) (Resource, error) {
+	in, err := DecodeQuestionnaireResponse(body)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := c.m.RecordQuestionnaireResponse(ctx, h.Store, c.actor, in)
+	if err != nil {
+		return nil, err
+	}
+	return &rec.QuestionnaireResponse, nil
 }
 
 // preferStrict reports whether the request asks for strict handling of

@@ -18,7 +18,7 @@ var capabilityDate = time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
 func (h *Handler) Capability(base string) *CapabilityStatement {
 	rest := CapabilityRest{
 		Mode:          "server",
-		Documentation: "Read and search only. Every search pages with _count (default 50, at most 200) and an absolute next link; _summary=count gives the total only. Unknown search parameters are ignored, or refused with 400 under Prefer: handling=strict.",
+		Documentation: "Read and search; create of QuestionnaireResponse only. Every search pages with _count (default 50, at most 200) and an absolute next link; _summary=count gives the total only. Unknown search parameters are ignored, or refused with 400 under Prefer: handling=strict.",
 		Security: &CapabilitySecurity{
 			CORS:        Bool(false),
 			Description: "Every request but this one needs a personal API token made under Your account (or with kapstone token create), sent as \"Authorization: Bearer <token>\". The token reads what its account may read on kapstone's own pages, and every read is in the practice's audit log. SMART on FHIR (OAuth) is not offered.",
@@ -29,6 +29,9 @@ func (h *Handler) Capability(base string) *CapabilityStatement {
 		r := CapabilityResource{
 			Type: d.typ, SupportedProfile: d.profiles, Documentation: d.doc,
 			Interaction: []CapabilityInteraction{{Code: "read"}, {Code: "search-type"}},
+		}
+		if d.create != nil {
+			r.Interaction = append(r.Interaction, CapabilityInteraction{Code: "create"})
 		}
 		for _, p := range d.params {
 			r.SearchParam = append(r.SearchParam, CapabilitySearchParam{Name: p.Name, Definition: p.Definition, Type: p.Type, Documentation: p.Doc})

@@ -34,6 +34,9 @@ type resourceDef struct {
 	sort     string // the parameter _sort takes ("" for none)
 	read     func(ctx context.Context, h *Handler, c *caller, id string) (Resource, error)
 	search   func(ctx context.Context, h *Handler, c *caller, q *query, v url.Values) (Resource, error)
+	// create, when set, takes a new resource of the type (POST /fhir/Type
+	// with a token that writes): it answers the resource as stored.
+	create func(ctx context.Context, h *Handler, c *caller, body []byte) (Resource, error)
 }
 
 var resourceTypes = map[string]*resourceDef{}
@@ -63,12 +66,12 @@ func init() {
 			read:   readQuestionnaire, search: searchQuestionnaires,
 		},
 		{
-			typ: "QuestionnaireResponse", doc: "Completed check-ins of the shipped questionnaires.",
+			typ: "QuestionnaireResponse", doc: "Completed check-ins of the shipped questionnaires. Create (POST, a token that reads and writes): a completed PHQ-9, GAD-7 or PHQ-2 answered in another app, for the token's own patient or a patient on the care team; scored, stored and checked for risk exactly as the portal's check-in (a positive risk answer alerts the care team), answered 201 with the QuestionnaireResponse as stored.",
 			profiles: []string{ProfileQuestionnaireResponse},
 			params: append(withDefs(patientParams, "QuestionnaireResponse"),
 				searchParam{"authored", "date", spBase + "QuestionnaireResponse-authored", "When it was completed, with a prefix (eq, ne, lt, le, gt, ge, sa, eb); a date without a time is a UTC day."},
 				searchParam{"questionnaire", "reference", spBase + "QuestionnaireResponse-questionnaire", "The Questionnaire's canonical URL."}),
-			sort: "authored", read: readQuestionnaireResponse, search: searchQuestionnaireResponses,
+			sort: "authored", read: readQuestionnaireResponse, search: searchQuestionnaireResponses, create: createQuestionnaireResponse,
 		},
 		{
 			typ: "Observation", doc: "Scores of completed check-ins (panel, total with its band as interpretation, items; LOINC-coded, category survey, derived from the QuestionnaireResponse) and dosing-session vital signs (blood pressure 85354-9, heart rate 8867-4, SpO2 2708-6/59408-5; category vital-signs; for clinicians).",
