@@ -281,6 +281,7 @@ var notRendered = map[string]string{
 	"GET /portal/appointments/{appointment}/ics": "iCalendar (fuzzed: internal/ical FuzzCalendar)",
 	"GET /medications/lookup":                    "JSON for the medication field",
 	"GET /outcomes.csv":                          "CSV: parsed by the CSV check",
+	"GET /fhir/":                                 "the FHIR API (issue 19): JSON behind a personal API token (a session is no credential there), never markup; every answer is validated against HL7's R4 schema (internal/fhir TestAPI)",
 	"GET /login/mfa":                             "a sign-in step without data (TestAuthAttacks)",
 	"GET /login/mfa/setup":                       "a sign-in step without data (TestAuthAttacks)",
 	"GET /setup/{token}":                         "a single-use link page without data (TestAuthAttacks)",

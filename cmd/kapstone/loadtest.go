@@ -94,8 +94,8 @@ func runLoadtest(ctx context.Context, args []string, env *runEnv) error {
 		lt.only = map[string]bool{}
 		for _, l := range strings.Split(*only, ",") {
 			l = strings.TrimSpace(l)
-			if len(l) != 1 || l[0] < 'a' || l[0] > 'f' {
-				return &usageError{fmt.Sprintf("kapstone loadtest: -only %q: give scenario letters from a to f, like b,c", *only)}
+			if len(l) != 1 || l[0] < 'a' || l[0] > 'g' {
+				return &usageError{fmt.Sprintf("kapstone loadtest: -only %q: give scenario letters from a to g, like b,c", *only)}
 			}
 			lt.only["("+l+")"] = true
 		}
@@ -208,6 +208,9 @@ type ltScenario struct {
 	// cookies are the signed-in users the clients act as, "" for none:
 	// client i's k-th request is made as cookies[(i+k*clients) % len].
 	cookies []string
+	// bearer, when set, is a personal API token sent as
+	// "Authorization: Bearer" (the FHIR API).
+	bearer  string
 	clients int
 	// check, when set, says what is wrong with an answer below 400 that
 	// is not the one the scenario asks for ("" when it is): such an
@@ -399,13 +402,24 @@ func (lt *loadtest) run(ctx context.Context, engine, dsn string, n, rssClients i
 	if err != nil {
 		return err
 	}
-	var chart string
+	var chart, chartID string
 	for _, m := range regexp.MustCompile(`href="/patients/([0-9a-z]{26})"`).FindAllStringSubmatch(caseload, -1) {
-		chart = "/patients/" + m[1]
+		chart, chartID = "/patients/"+m[1], m[1]
 	}
 	if chart == "" {
 		return errors.New("loadtest: the therapist's caseload links to no chart")
 	}
+	// A personal API token of the therapist's for the FHIR scenario, made
+	// as an administrator would for a script (kapstone token create).
+	tokenArgs := []string{"token", "create", "-email", therapist.Email, "-scope", "read", "-ttl", "24h", "-label", "loadtest", "-data-dir", dir}
+	if dsn != "" {
+		tokenArgs = append(tokenArgs, "-db", dsn)
+	}
+	tokenOut, err := exec.CommandContext(ctx, lt.exe, tokenArgs...).Output()
+	if err != nil {
+		return fmt.Errorf("loadtest: kapstone token create: %w", err)
+	}
+	token := strings.TrimSpace(string(tokenOut))
 	blog, err := ltFetch(base+"/blog", "")
 	if err != nil {
 		return err
@@ -435,6 +449,9 @@ func (lt *loadtest) run(ctx context.Context, engine, dsn string, n, rssClients i
 		// portal's 303 to the thank-you notice, answered after the commit.
 		{name: "(e) PHQ-9 submission", method: "POST", path: "/portal/checkins/phq9", form: phqForm, cookies: patients, check: ltRedirectTo("/portal/checkins?done=phq9")},
 		{name: "(f) outcomes", method: "GET", path: "/outcomes", cookies: []string{staff}},
+		// The newest 50 PHQ-9 totals of the chart's patient, as an app asks
+		// for them: LOINC code, newest first, one page.
+		{name: "(g) FHIR Observation search", method: "GET", path: "/fhir/Observation?patient=" + chartID + "&code=" + url.QueryEscape("http://loinc.org|44261-6") + "&_sort=-date&_count=50", cookies: []string{""}, bearer: token},
 	}
 	if rssClients > 0 {
 		scenarios = append(scenarios, ltScenario{name: "(b) caseload", method: "GET", path: "/patients", cookies: []string{staff}, clients: rssClients})
@@ -597,6 +614,9 @@ func ltDo(c *http.Client, base string, sc ltScenario, i, k int) (*http.Response,
 	}
 	if ck := sc.cookies[(i+k*max(1, sc.clients))%len(sc.cookies)]; ck != "" {
 		req.Header.Set("Cookie", ck)
+	}
+	if sc.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+sc.bearer)
 	}
 	return c.Do(req)
 }

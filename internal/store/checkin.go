@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -171,27 +172,32 @@ func (s *Store) FindMeasures(ctx context.Context, actor Actor, patientID string)
 }
 
 func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, error) {
-	q := `SELECT id, instrument, status, answers, total, band, risk, started_at, completed_at, coalesce(course_id, '') FROM checkins WHERE patient_id = $1`
+	q := `SELECT ` + checkinColumns + ` FROM checkins WHERE patient_id = $1`
 	args := []any{patientID}
 	if id != "" {
 		q += ` AND id = $2`
 		args = append(args, id)
 	}
 	q += ` ORDER BY coalesce(completed_at, started_at), id`
-	return queryAll(ctx, tx, func(row scanner) (Checkin, error) {
-		var c Checkin
-		var status, answers string
-		var total sql.NullInt64
-		var done nullTime
-		if err := row.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done, &c.CourseID); err != nil {
-			return c, err
-		}
-		c.Complete, c.Total, c.StartedAt = status == "complete", int(total.Int64), c.StartedAt.UTC()
-		if done.valid {
-			c.CompletedAt = done.t
-		}
-		return c, json.Unmarshal([]byte(answers), &c.Answers)
-	}, q, args...)
+	return queryAll(ctx, tx, scanCheckin, q, args...)
+}
+
+// checkinColumns are the columns scanCheckin reads, of checkins.
+const checkinColumns = `id, instrument, status, answers, total, band, risk, started_at, completed_at, coalesce(course_id, '')`
+
+func scanCheckin(row scanner) (Checkin, error) {
+	var c Checkin
+	var status, answers string
+	var total sql.NullInt64
+	var done nullTime
+	if err := row.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done, &c.CourseID); err != nil {
+		return c, err
+	}
+	c.Complete, c.Total, c.StartedAt = status == "complete", int(total.Int64), c.StartedAt.UTC()
+	if done.valid {
+		c.CompletedAt = done.t
+	}
+	return c, json.Unmarshal([]byte(answers), &c.Answers)
 }
 
 // SaveCheckin stores answers to instrument for patientID: the in-progress
@@ -210,7 +216,7 @@ func checkins(ctx context.Context, tx *Tx, patientID, id string) ([]Checkin, err
 // what it stored and raised (Saved, Version, Signal, Alert), with the error
 // when there is one.
 func (s *Store) SaveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool) (*Checkin, error) {
-	return s.saveCheckin(ctx, actor, patientID, instrument, answers, complete, time.Time{})
+	return s.saveCheckin(ctx, actor, patientID, instrument, answers, complete, time.Time{}, "")
 }
 
 // EnterPaperCheckin records a questionnaire the patient completed on paper
@@ -225,10 +231,13 @@ func (s *Store) EnterPaperCheckin(ctx context.Context, actor Actor, patientID, i
 	if at.IsZero() || at.After(s.now()) {
 		return nil, &clinic.Error{Code: clinic.EInvalid, Message: "Enter the date it was completed (not in the future).", Fields: map[string]string{"completed_on": "Enter the date it was completed (not in the future)."}}
 	}
-	return s.saveCheckin(ctx, actor, patientID, instrument, answers, true, at)
+	return s.saveCheckin(ctx, actor, patientID, instrument, answers, true, at, "paper")
 }
 
-func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool, at time.Time) (*Checkin, error) {
+// saveCheckin is SaveCheckin, EnterPaperCheckin and RecordCheckin: a
+// non-zero at records a check-in completed then, whole, and via names
+// where it came from in the audit detail ("paper", "fhir").
+func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrument string, answers measure.Answers, complete bool, at time.Time, via string) (*Checkin, error) {
 	inst, ok, err := s.Instrument(ctx, instrument)
 	if err != nil {
 		return nil, err
@@ -365,8 +374,8 @@ func (s *Store) saveCheckin(ctx context.Context, actor Actor, patientID, instrum
 		}
 		c.ID, c.Version, c.StartedAt = id, version, c.StartedAt.UTC()
 		if closing {
-			if !at.IsZero() {
-				e.Detail = instrument + ":paper"
+			if !at.IsZero() && via != "" {
+				e.Detail = instrument + ":" + via + strings.TrimPrefix(e.Detail, instrument)
 			}
 			c.CompletedAt = done
 			// The score belongs to the course in effect when it was completed

@@ -404,18 +404,7 @@ func (s *Store) dosingSession(ctx context.Context, tx *Tx, patientID, id string)
 	for _, g := range records {
 		d.Items[g.item] = g.rec
 	}
-	if d.Vitals, err = queryAll(ctx, tx, func(r scanner) (v Vitals, err error) {
-		var sys, dia, hr, spo2 sql.NullInt64
-		var taken sql.NullTime
-		err = r.Scan(&v.ID, &v.ClientID, &v.Phase, &sys, &dia, &hr, &spo2, &v.Level, &v.ByName, &v.RecordedAt, &taken)
-		v.Systolic, v.Diastolic, v.HeartRate, v.SpO2 = intPtr(sys), intPtr(dia), intPtr(hr), intPtr(spo2)
-		v.RecordedAt = v.RecordedAt.UTC()
-		v.At = v.RecordedAt
-		if taken.Valid {
-			v.At = taken.Time.UTC()
-		}
-		return v, err
-	}, `SELECT v.id, v.client_id, v.phase, v.systolic, v.diastolic, v.heart_rate, v.spo2, v.level, coalesce(u.display_name, ''), v.recorded_at, v.taken_at
+	if d.Vitals, err = queryAll(ctx, tx, scanVitals, `SELECT `+vitalsColumns+`
 		FROM dosing_vitals v LEFT JOIN users u ON u.id = v.recorded_by WHERE v.session_id = $1 ORDER BY v.recorded_at, v.id`, id); err != nil {
 		return nil, err
 	}
@@ -1061,4 +1050,21 @@ func (s *Store) StopDosingSession(ctx context.Context, actor Actor, patientID, i
 		}
 		return clinic.FieldErrors{"stop_reason": "This session has already ended."}.Err()
 	})
+}
+
+// vitalsColumns are the columns scanVitals reads, of dosing_vitals v
+// LEFT JOIN users u (who recorded them).
+const vitalsColumns = `v.id, v.client_id, v.phase, v.systolic, v.diastolic, v.heart_rate, v.spo2, v.level, coalesce(u.display_name, ''), v.recorded_at, v.taken_at`
+
+func scanVitals(r scanner) (v Vitals, err error) {
+	var sys, dia, hr, spo2 sql.NullInt64
+	var taken sql.NullTime
+	err = r.Scan(&v.ID, &v.ClientID, &v.Phase, &sys, &dia, &hr, &spo2, &v.Level, &v.ByName, &v.RecordedAt, &taken)
+	v.Systolic, v.Diastolic, v.HeartRate, v.SpO2 = intPtr(sys), intPtr(dia), intPtr(hr), intPtr(spo2)
+	v.RecordedAt = v.RecordedAt.UTC()
+	v.At = v.RecordedAt
+	if taken.Valid {
+		v.At = taken.Time.UTC()
+	}
+	return v, err
 }

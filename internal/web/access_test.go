@@ -347,7 +347,8 @@ func canSome(can canFunc, role clinic.Role, p auth.Permission) bool {
 // every id names a real record the caller may reach; asMissing: the same
 // answer as for a child record that does not exist), or the denial:
 // "login" (303 to sign in), "mfa" (303 to the second factor), "home" (303
-// away from a sign-in step already done) or "404".
+// away from a sign-in step already done), "404" or "401" (the FHIR API
+// without a token).
 type want struct {
 	allowed   bool
 	strict    bool
@@ -361,6 +362,10 @@ func expect(can canFunc, rt web.Route, a matrixActor, c matrixCase) want {
 	switch rt.Access {
 	case "public":
 		return want{allowed: true}
+	case "bearer":
+		// The FHIR API: a session cookie is never a credential there, so
+		// every caller of the matrix (none sends a token) is refused.
+		return want{denial: "401"}
 	case "anySession":
 		if a.name == "anon" {
 			return want{denial: "login"}
@@ -437,6 +442,8 @@ func mismatch(can canFunc, o observation) string {
 		ok = o.status == http.StatusSeeOther && !strings.HasPrefix(o.location, "/login/mfa")
 	case "404":
 		ok = o.status == http.StatusNotFound
+	case "401":
+		ok = o.status == http.StatusUnauthorized
 	}
 	if !ok {
 		return fmt.Sprintf("%d (to %q), want the denial %s", o.status, o.location, w.denial)

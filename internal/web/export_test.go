@@ -9,8 +9,8 @@ import (
 // Route is one row of the route table, for the access matrix test.
 type Route struct {
 	Pattern string
-	// Access is who may call it: "public", "mfaPending", "anySession" or
-	// "signedIn".
+	// Access is who may call it: "public", "mfaPending", "anySession",
+	// "signedIn" or "bearer" (a personal API token, never a session).
 	Access string
 	// Perm is the role gate of a signedIn route (auth.CanSome), "" for any
 	// signed-in user.
@@ -32,7 +32,7 @@ func (s *Server) RouteTable() []Route {
 	return rs
 }
 
-var accessNames = map[access]string{public: "public", mfaPending: "mfaPending", anySession: "anySession", signedIn: "signedIn"}
+var accessNames = map[access]string{public: "public", mfaPending: "mfaPending", anySession: "anySession", signedIn: "signedIn", bearerToken: "bearer"}
 
 // OnRecordPatterns lists the patterns onRecord names, so the matrix can
 // check that each is a route.

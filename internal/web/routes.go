@@ -18,6 +18,10 @@ const (
 	mfaPending                   // signed in with a password, second factor not yet given
 	anySession                   // any session, complete or not (sign-out)
 	signedIn                     // fully signed in; perm limits who
+	// bearerToken: the FHIR API (internal/fhir), which authenticates each
+	// request by its personal API token (internal/bearer) and never by a
+	// session cookie; the store decides what the token's account may read.
+	bearerToken
 )
 
 type route struct {
@@ -327,6 +331,15 @@ func (s *Server) routeTable() []route {
 		{"GET /portal/safety-plan/edit", signedIn, auth.PermPortal, s.safety.PortalEdit},
 		{"GET /portal/safety-plan/history", signedIn, auth.PermPortal, s.safety.PortalHistory},
 		{"POST /portal/safety-plan", signedIn, auth.PermPortal, s.safety.PortalSave},
+
+		// The FHIR R4 API (issue 19): GET /fhir/metadata for anyone, the
+		// rest with a personal API token; read-only, so every other method
+		// is answered 405 with an OperationOutcome (after the token).
+		{"GET /fhir/", bearerToken, "", s.fhir.ServeHTTP},
+		{"POST /fhir/", bearerToken, "", s.fhir.ServeHTTP},
+		{"PUT /fhir/", bearerToken, "", s.fhir.ServeHTTP},
+		{"PATCH /fhir/", bearerToken, "", s.fhir.ServeHTTP},
+		{"DELETE /fhir/", bearerToken, "", s.fhir.ServeHTTP},
 	}
 }
 
@@ -388,7 +401,7 @@ func (s *Server) guard(rt route) http.Handler {
 			toLogin = "/login?ended=1"
 		}
 		switch rt.access {
-		case public:
+		case public, bearerToken:
 		case anySession:
 			if sess == nil {
 				http.Redirect(w, r, toLogin, http.StatusSeeOther)

@@ -21,6 +21,9 @@
 //   - safety: the safety plan (portal and chart), the crisis page and the
 //     service worker that keeps both offline
 //
+// The FHIR API (internal/fhir, issue 19) is mounted under /fhir/; it is
+// not a face (no pages, no session) and imports nothing of web.
+//
 // Only this package imports the faces.
 package web
 
@@ -28,6 +31,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/kapstone/kapstone/internal/fhir"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/account"
 	"github.com/kapstone/kapstone/internal/web/admin"
@@ -66,6 +70,8 @@ type Server struct {
 	messages  *messages.Handlers
 	inquiries *inquiries.Handlers
 	safety    *safety.Handlers
+	// fhir is the FHIR R4 API (issue 19).
+	fhir *fhir.Handler
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -90,6 +96,8 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		safety:    safety.New(app),
 	}
 	s.timeline = timeline.New(app)
+	s.fhir = &fhir.Handler{Store: st, Log: log, Origin: app.Actor, Realm: "kapstone", Now: app.Now,
+		Base: func(r *http.Request) string { return app.LinkBase(r) + "/fhir" }}
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in
 	s.notes.ChartForm = s.staff.ChartForm         // a failed consent form shown on the chart
 	s.handler = s.routes()

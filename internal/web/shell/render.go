@@ -512,7 +512,7 @@ func jobKindWords(kind string) string {
 // record, for the patient's access report.
 func actionWords(action string) string {
 	switch action {
-	case "patient.read", "chart.read", "record.export", "record_summary.export": // the last two: a copy of the record
+	case "patient.read", "chart.read", "fhir.read", "record.export", "record_summary.export": // through the FHIR API, and a copy of the record (issue 19)
 		return "Opened your record"
 	case "intake.read":
 		return "Read your health questionnaire"

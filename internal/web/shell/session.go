@@ -58,11 +58,11 @@ func (s *App) Actor(r *http.Request) store.Actor {
 }
 
 // LoadSession finds the caller's session from its cookie and puts it in the
-// request context. An ended session clears the cookie. Health checks and
-// static files never touch the database for this.
+// request context. An ended session clears the cookie. Health checks, static
+// files and the FHIR API (bearer tokens only) never touch the database for this.
 func (s *App) LoadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/static/") {
+		if p := r.URL.Path; p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/fhir/") {
 			next.ServeHTTP(w, r)
 			return
 		}
