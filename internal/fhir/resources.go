@@ -181,13 +181,9 @@ func searchPatients(ctx context.Context, h *Handler, c *caller, q *query, _ url.
 		}
 		return c.bundle("Patient", q, 1, []Resource{p}, ""), nil
 	}
-	after := ""
-	if q.cursor != "" {
-		parts, err := decodeCursor(q.cursor, 1)
-		if err != nil {
-			return nil, err
-		}
-		after = parts[0]
+	after, err := afterCursor(q)
+	if err != nil {
+		return nil, err
 	}
 	page, err := h.Store.PagePatients(ctx, c.actor, store.PatientFilter{}, store.PageKey{After: after, Limit: max(q.count, 1)})
 	if isNotFound(err) {
@@ -196,22 +192,41 @@ func searchPatients(ctx context.Context, h *Handler, c *caller, q *query, _ url.
 	if err != nil {
 		return nil, err
 	}
-	if q.summary {
-		return c.bundle("Patient", q, page.Total, nil, ""), nil
+	return pageBundle(c, "Patient", q, page.Total, page.Patients, page.Next, c.m.Patient)
+}
+
+// afterCursor is the key a keyset page of one list starts after: "" for
+// the first page, else the one part of q's cursor.
+func afterCursor(q *query) (string, error) {
+	if q.cursor == "" {
+		return "", nil
 	}
-	var entries []Resource
-	for _, p := range page.Patients {
-		r, err := c.m.Patient(p)
+	parts, err := decodeCursor(q.cursor, 1)
+	if err != nil {
+		return "", err
+	}
+	return parts[0], nil
+}
+
+// pageBundle answers one keyset page of a list of typ (rows, of total in
+// all, next the key after its last row or ""), each row mapped by mapOne;
+// the total alone under _summary=count.
+func pageBundle[T any, R Resource](c *caller, typ string, q *query, total int, rows []T, next string, mapOne func(T) (R, error)) (Resource, error) {
+	if q.summary {
+		return c.bundle(typ, q, total, nil, ""), nil
+	}
+	entries := make([]Resource, 0, len(rows))
+	for _, row := range rows {
+		r, err := mapOne(row)
 		if err != nil {
 			return nil, err
 		}
 		entries = append(entries, r)
 	}
-	next := ""
-	if page.Next != "" {
-		next = encodeCursor(page.Next)
+	if next != "" {
+		next = encodeCursor(next)
 	}
-	return c.bundle("Patient", q, page.Total, entries, next), nil
+	return c.bundle(typ, q, total, entries, next), nil
 }
 
 // Practitioner
@@ -235,13 +250,9 @@ func searchPractitioners(ctx context.Context, h *Handler, c *caller, q *query, _
 	if len(q.ids) == 1 {
 		id = q.ids[0]
 	}
-	after := ""
-	if q.cursor != "" {
-		parts, err := decodeCursor(q.cursor, 1)
-		if err != nil {
-			return nil, err
-		}
-		after = parts[0]
+	after, err := afterCursor(q)
+	if err != nil {
+		return nil, err
 	}
 	page, err := h.Store.PageStaff(ctx, c.actor, id, store.PageKey{After: after, Limit: max(q.count, 1)})
 	if isNotFound(err) {
@@ -250,22 +261,7 @@ func searchPractitioners(ctx context.Context, h *Handler, c *caller, q *query, _
 	if err != nil {
 		return nil, err
 	}
-	if q.summary {
-		return c.bundle("Practitioner", q, page.Total, nil, ""), nil
-	}
-	var entries []Resource
-	for _, u := range page.Rows {
-		r, err := c.m.Practitioner(u)
-		if err != nil {
-			return nil, err
-		}
-		entries = append(entries, r)
-	}
-	next := ""
-	if page.Next != "" {
-		next = encodeCursor(page.Next)
-	}
-	return c.bundle("Practitioner", q, page.Total, entries, next), nil
+	return pageBundle(c, "Practitioner", q, page.Total, page.Rows, page.Next, c.m.Practitioner)
 }
 
 // Questionnaire

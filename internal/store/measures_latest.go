@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 
 	"github.com/kapstone/kapstone/internal/auth"
 )
@@ -47,21 +45,8 @@ func (s *Store) FindLatestMeasures(ctx context.Context, actor Actor, patientID s
 	return m, err
 }
 
-// checkinRows reads check-ins selected by q, whose columns are those
-// checkins (checkin.go) reads, in its order.
+// checkinRows reads check-ins selected by q, whose columns are
+// checkinColumns (scanCheckin, checkin.go).
 func checkinRows(ctx context.Context, tx *Tx, q string, args ...any) ([]Checkin, error) {
-	return queryAll(ctx, tx, func(row scanner) (Checkin, error) {
-		var c Checkin
-		var status, answers string
-		var total sql.NullInt64
-		var done nullTime
-		if err := row.Scan(&c.ID, &c.Instrument, &status, &answers, &total, &c.Band, &c.Risk, &c.StartedAt, &done, &c.CourseID); err != nil {
-			return c, err
-		}
-		c.Complete, c.Total, c.StartedAt = status == "complete", int(total.Int64), c.StartedAt.UTC()
-		if done.valid {
-			c.CompletedAt = done.t
-		}
-		return c, json.Unmarshal([]byte(answers), &c.Answers)
-	}, q, args...)
+	return queryAll(ctx, tx, scanCheckin, q, args...)
 }
