@@ -132,7 +132,9 @@ func TestSealerOneAtATime(t *testing.T) {
 		t.Fatalf("SealAudit while another sealer holds the lock = %+v, %v; want busy, nothing sealed", res, err)
 	}
 	other.Rollback()
-	if res, err = s.SealAudit(ctx); err != nil || res.Busy || res.Sealed != 5 {
+	// Waiting: the advisory lock is the database's, so another package's
+	// tests on the same PostgreSQL may be sealing their own schema's rows.
+	if res, err = s.SealAuditWait(ctx); err != nil || res.Busy || res.Sealed != 5 {
 		t.Fatalf("SealAudit = %+v, %v; want 5 sealed", res, err)
 	}
 	if res, err = s.SealAudit(ctx); err != nil || res.Sealed != 0 {
@@ -188,7 +190,7 @@ func TestPendingRowEditedIsFound(t *testing.T) {
 				t.Fatalf("VerifyAudit = %v, %d, %v; want the edited pending row found, 2 rows chained", p, n, err)
 			}
 			t.Log(p.Reason)
-			res, err := s.SealAudit(ctx)
+			res, err := s.SealAuditWait(ctx) // not Busy because another package's sealer holds the database's lock
 			if err != nil || len(res.Held) != 1 || res.Sealed != 0 {
 				t.Fatalf("SealAudit = %+v, %v; want the edited row held back, nothing else to seal", res, err)
 			}
