@@ -102,6 +102,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	actor := api.Actor
 	actor.Addr, actor.RequestID = origin.Addr, origin.RequestID
 	c := &caller{actor: actor, base: h.Base(r), m: Mapper{Base: h.Base(r)}}
+	if h.bulk(w, r, ct, c, segs) { // Bulk Data export and its Groups (bulk.go)
+		return
+	}
 	if def, ok := resourceTypes[path]; ok && def.create != nil && r.Method == http.MethodPost {
 		h.create(w, r, ct, api.Scope, c, def)
 		return

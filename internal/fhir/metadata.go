@@ -38,6 +38,7 @@ func (h *Handler) Capability(base string) *CapabilityStatement {
 		}
 		rest.Resource = append(rest.Resource, r)
 	}
+	bulkCapability(&rest)
 	return &CapabilityStatement{
 		Status: "active", Date: capabilityDate.Format("2006-01-02"), Kind: "instance",
 		Name: "kapstone", Title: "kapstone FHIR R4 API", Publisher: "kapstone",

@@ -255,7 +255,7 @@ func (s *Store) fillExportKeys(ctx context.Context, sc outcomeScope, keyID strin
 			for _, id := range ids {
 				if _, err := tx.Exec(ctx, `INSERT INTO patient_export_keys (patient_id, key_id, export_key) VALUES ($1, $2, $3)
 					ON CONFLICT (patient_id) DO UPDATE SET key_id = excluded.key_id, export_key = excluded.export_key`,
-					id, keyID, s.key.MAC("patient", []byte(id))[:12]); err != nil {
+					id, keyID, s.PatientKey(id)); err != nil {
 					return err
 				}
 			}
