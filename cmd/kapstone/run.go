@@ -21,6 +21,7 @@ import (
 	"github.com/kapstone/kapstone/internal/audit"
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/demo"
+	"github.com/kapstone/kapstone/internal/fhir"
 	"github.com/kapstone/kapstone/internal/job"
 	"github.com/kapstone/kapstone/internal/mailjob"
 	"github.com/kapstone/kapstone/internal/notify"
@@ -414,7 +415,11 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 	// Background jobs (emails) run beside the server; several instances
 	// over one PostgreSQL share the queue, each job run by one of them.
 	mails := &mailjob.Sender{Store: st, Mailer: srv.Config.Mailer, BaseURL: srv.LinkBase(nil), Crisis: srv.Crisis.Sentence, PracticeName: srv.PracticeName, KeepsEmail: srv.OutboxOnly}
-	runner := &job.Runner{Store: st, Worker: job.DefaultWorker(), Handlers: mails.Handlers(), Log: log}
+	handlers := mails.Handlers()
+	// The FHIR Bulk Data export's jobs (internal/fhir/bulk_job.go).
+	handlers[store.BulkExportJobKind] = fhir.ExportJob(st)
+	handlers[store.BulkSweepJobKind] = fhir.SweepJob(st)
+	runner := &job.Runner{Store: st, Worker: job.DefaultWorker(), Handlers: handlers, Log: log}
 	collectJobs(srv.Metrics, runner)
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})

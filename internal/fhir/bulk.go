@@ -306,18 +306,16 @@ func (h *Handler) file(w http.ResponseWriter, r *http.Request, ct string, c *cal
 	}
 }
 
-// bulkCapability adds the export operations to the CapabilityStatement.
+// bulkCapability adds the export operations to the CapabilityStatement:
+// Patient's $export on Patient, and Group's among the server's operations
+// (Group is not one of the searchable types: it is read, GET Group/{id},
+// only to name what an export can be asked for).
 func bulkCapability(rest *CapabilityRest) {
-	rest.Operation = append(rest.Operation, CapabilityOperation{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"})
-	rest.Resource = append(rest.Resource, CapabilityResource{
-		Type: "Group", Interaction: []CapabilityInteraction{{Code: "read"}},
-		Documentation: `The Groups a bulk export can be asked for: "practice" (every patient; administrators) and "team-{user id}" (a clinician's care-team caseload; administrators and that clinician).`,
-		Operation:     []CapabilityOperation{{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"}},
-	})
+	rest.Operation = append(rest.Operation, CapabilityOperation{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"})
 	for i := range rest.Resource {
 		if rest.Resource[i].Type == "Patient" {
 			rest.Resource[i].Operation = append(rest.Resource[i].Operation, CapabilityOperation{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"})
 		}
 	}
-	rest.Documentation += " Bulk Data export (staff tokens): GET Patient/$export or Group/{id}/$export with Prefer: respond-async; _outputFormat, _since, _type, and kapstone's own _deidentify=true, which writes ids as keyed hashes (a Patient's is the outcomes dashboard's patient key), moves every date by a per-patient offset of days and seconds, keeps a birth date's year only, and leaves out names, contact details, identifiers, narrative and free text."
+	rest.Documentation += ` Bulk Data export (FHIR Bulk Data 2.0, staff tokens): GET Patient/$export, or Group/{id}/$export for the Group "practice" (every patient; administrators) or "team-{user id}" (a clinician's care-team caseload; administrators and that clinician), with Prefer: respond-async; _outputFormat, _since, _type, and kapstone's own _deidentify=true, which writes ids as keyed hashes (a Patient's is the outcomes dashboard's patient key), moves every date by a per-patient offset of days and seconds, keeps a birth date's year only, and leaves out names, contact details, identifiers, narrative and free text. The status URL and files answer only the account that asked, for 24 hours.`
 }

@@ -146,8 +146,10 @@ func (d Deidentifier) object(m map[string]any, shift Offset, top bool) {
 		case k == "id" && top, k == "resourceType" && top:
 			continue
 		case k == "reference":
-			if s, ok := v.(string); ok {
-				m[k] = d.reference(s)
+			if ref, ok := d.reference(v); ok {
+				m[k] = ref
+			} else {
+				delete(m, k)
 			}
 			continue
 		}
@@ -193,14 +195,15 @@ func (d Deidentifier) value(v any, shift Offset) (any, bool) {
 }
 
 // reference rewrites a relative reference "Type/id" with the pseudonym;
-// anything else (an absolute or contained reference) is dropped to its
-// type alone, which no one can follow.
-func (d Deidentifier) reference(s string) string {
+// anything else (an absolute or contained reference, which could name a
+// record) is dropped (ok false).
+func (d Deidentifier) reference(v any) (string, bool) {
+	s, _ := v.(string)
 	typ, id, ok := strings.Cut(s, "/")
 	if !ok || strings.Contains(id, "/") || typ == "" || id == "" {
-		return "#"
+		return "", false
 	}
-	return typ + "/" + d.Pseudonym(typ, id)
+	return typ + "/" + d.Pseudonym(typ, id), true
 }
 
 // moveDate moves a full date or dateTime by shift, keeping its precision:

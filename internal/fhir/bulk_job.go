@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -96,7 +95,7 @@ const bulkBatch = 25
 // (a lost lease) writes each line once. Near its deadline it enqueues its
 // own continuation and returns. The staff are written last, as
 // Practitioners and PractitionerRoles, with the end of the export.
-func ExportJob(st *store.Store, log *slog.Logger) func(context.Context, store.Job) error {
+func ExportJob(st *store.Store) func(context.Context, store.Job) error {
 	return func(ctx context.Context, j store.Job) error {
 		var p struct {
 			Export string `json:"export"`

@@ -174,7 +174,7 @@ func TestBulkExport(t *testing.T) {
 	st := a.st
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a.runner = &job.Runner{Store: st, Worker: "test", Log: log, Handlers: map[string]job.Handler{
-		store.BulkExportJobKind: fhir.ExportJob(st, log), store.BulkSweepJobKind: fhir.SweepJob(st)}}
+		store.BulkExportJobKind: fhir.ExportJob(st), store.BulkSweepJobKind: fhir.SweepJob(st)}}
 	start := st.Now().UTC()
 	ther := a.tokens["therapist"]
 
@@ -214,7 +214,7 @@ func TestBulkExport(t *testing.T) {
 		// A job run again after the end writes nothing more.
 		id := loc[strings.LastIndex(loc, "/")+1:]
 		payload, _ := json.Marshal(map[string]string{"export": id})
-		if err := fhir.ExportJob(st, log)(ctx, store.Job{ID: "again", Payload: string(payload), Attempts: 1, MaxAttempts: 10}); err != nil {
+		if err := fhir.ExportJob(st)(ctx, store.Job{ID: "again", Payload: string(payload), Attempts: 1, MaxAttempts: 10}); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.SaveBulkExportPart(ctx, id, "", "x", 1, nil, false, ""); err != store.ErrBulkExportGone {

@@ -90,10 +90,11 @@ type BulkStatus struct {
 	Files  []BulkFile // by type
 }
 
-// PatientKey is the dashboard's pseudonym of a patient (CourseResult's
-// PatientKey): a keyed hash of the id under the audit key.
-func (s *Store) PatientKey(patientID string) string {
-	return s.ExportMAC("patient", patientID)[:12]
+// PatientKey is the dashboard's pseudonym of the patient with id
+// (CourseResult's PatientKey): a keyed hash of the id under the audit key.
+// It reads nothing.
+func (s *Store) PatientKey(id string) string {
+	return s.ExportMAC("patient", id)[:12]
 }
 
 // ExportMAC is the keyed hash (audit.Key.MAC, hex) of id under label, for
