@@ -82,8 +82,14 @@ func changedSince(typ string, b []byte, since time.Time) bool {
 }
 
 // bulkBatch is how many patients one step of an export gathers before
-// its files and cursor are saved together.
-const bulkBatch = 25
+// its files and cursor are saved together; bulkBatchesPerJob is how many
+// steps one job takes before it hands the rest to a new job (so one job
+// never nears its lease, and other jobs get their turn). Variables so a
+// test can make an export of the demo take many jobs.
+var (
+	bulkBatch         = 25
+	bulkBatchesPerJob = 40
+)
 
 // ExportJob returns the handler of the bulk export job
 // (store.BulkExportJobKind): it gathers the export's patients a batch at
@@ -160,8 +166,8 @@ func runExport(ctx context.Context, st *store.Store, e *store.BulkExport) error 
 	actor := store.Actor{UserID: u.ID, Role: u.Role, RequestID: "bulk-export-" + e.ID}
 	w := newExportWriter(st, e)
 	from, done := e.After, e.Done
-	for {
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 30*time.Second {
+	for step := 0; ; step++ {
+		if dl, ok := ctx.Deadline(); step == bulkBatchesPerJob || (ok && time.Until(dl) < 30*time.Second) {
 			return errContinue
 		}
 		ids, err := st.BulkExportPatients(ctx, actor, e, from, bulkBatch)

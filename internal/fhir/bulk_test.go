@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -224,6 +225,28 @@ func TestBulkExport(t *testing.T) {
 		for typ := range files {
 			if len(again[typ]) != len(files[typ]) {
 				t.Errorf("%s: %d lines in a second export, %d in the first", typ, len(again[typ]), len(files[typ]))
+			}
+		}
+	})
+
+	t.Run("many jobs", func(t *testing.T) {
+		// Two patients a step, one step a job: the export goes on from
+		// job to job through its cursor, and says how far it is.
+		a.t = t
+		defer fhir.SetBulkBatches(2, 1)()
+		loc := a.kickoff("/Patient/$export", ther)
+		if n, err := a.runner.RunOnce(ctx); err != nil || n != 1 {
+			t.Fatalf("RunOnce = %d, %v", n, err)
+		}
+		status, h, _ := a.raw("GET", loc, ther)
+		if want := "2 of " + strconv.Itoa(len(a.sees["therapist"])) + " patients"; status != http.StatusAccepted || h.Get("X-Progress") != want {
+			t.Errorf("after one job: %d, X-Progress %q, want 202 %q", status, h.Get("X-Progress"), want)
+		}
+		a.runJobs()
+		_, _, files := a.export("/Patient/$export", ther)
+		for typ, lines := range full {
+			if got := lineIDs(files[typ]); !slices.Equal(got, lineIDs(lines)) {
+				t.Errorf("%s: %d lines over many jobs, %d in one", typ, len(got), len(lines))
 			}
 		}
 	})
