@@ -251,6 +251,38 @@ func TestBulkExport(t *testing.T) {
 		}
 	})
 
+	t.Run("two workers at once", func(t *testing.T) {
+		// Two instances run the same export's job at the same time (a
+		// lease lost to another worker): each step is saved from the
+		// cursor it started at, so every line is written once.
+		a.t = t
+		defer fhir.SetBulkBatches(2, 1000)()
+		loc := a.kickoff("/Patient/$export", ther)
+		id := loc[strings.LastIndex(loc, "/")+1:]
+		payload, _ := json.Marshal(map[string]string{"export": id})
+		run := fhir.ExportJob(st)
+		errs := make(chan error, 2)
+		for w := range 2 {
+			go func() { errs <- run(ctx, store.Job{ID: "worker" + strconv.Itoa(w), Payload: string(payload), Attempts: 1, MaxAttempts: 10}) }()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		status, _, b := a.raw("GET", loc, ther)
+		var m bulkManifest
+		if err := json.Unmarshal(b, &m); status != http.StatusOK || err != nil {
+			t.Fatalf("status = %d %s", status, b)
+		}
+		for _, o := range m.Output {
+			if o.Count != len(full[o.Type]) {
+				t.Errorf("%s: %d lines with two workers, %d with one", o.Type, o.Count, len(full[o.Type]))
+			}
+		}
+		a.runJobs() // the queued job finds the export done
+	})
+
 	t.Run("groups and who may export", func(t *testing.T) {
 		a.t = t
 		admin := a.tokens["admin"]
