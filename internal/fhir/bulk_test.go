@@ -263,7 +263,9 @@ func TestBulkExport(t *testing.T) {
 		run := fhir.ExportJob(st)
 		errs := make(chan error, 2)
 		for w := range 2 {
-			go func() { errs <- run(ctx, store.Job{ID: "worker" + strconv.Itoa(w), Payload: string(payload), Attempts: 1, MaxAttempts: 10}) }()
+			go func() {
+				errs <- run(ctx, store.Job{ID: "worker" + strconv.Itoa(w), Payload: string(payload), Attempts: 1, MaxAttempts: 10})
+			}()
 		}
 		for range 2 {
 			if err := <-errs; err != nil {
