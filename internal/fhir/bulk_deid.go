@@ -28,7 +28,8 @@ import (
 //     date of the record is left as it was (a year or a year-month is
 //     left: it is not an exact date). A resource of no patient (a
 //     Practitioner) is moved by its own id's offset;
-//   - a birth date keeps the year of the moved date only;
+//   - a birth date keeps the year of the moved date only, and is left out
+//     for a person over 89 (OldestYear);
 //   - names, telecom, addresses, contacts, photos, identifiers, narrative
 //     and every free text (text, note, comment, description, title,
 //     valueString, patientInstruction, any display but a Coding's) are
@@ -45,6 +46,10 @@ type Deidentifier struct {
 	// ("https://clinic.example"): any string value starting with it is
 	// removed.
 	Origin string
+	// OldestYear, when set, is the earliest birth year kept: an older
+	// person's birth date is left out, as HIPAA's safe harbor folds ages
+	// over 89 into one group (set it to the export's year less 89).
+	OldestYear int
 }
 
 // dropKeys are removed wherever they occur: who the person is, and free
@@ -120,7 +125,9 @@ func (d Deidentifier) Resource(r []byte, patientID string) ([]byte, error) {
 	}
 	d.object(m, shift, true)
 	if bd, ok := m["birthDate"].(string); ok && typ == "Patient" {
-		if len(bd) >= 4 {
+		if y, err := strconv.Atoi(bd[:min(4, len(bd))]); err != nil || y < d.OldestYear {
+			delete(m, "birthDate")
+		} else {
 			m["birthDate"] = bd[:4] // already moved by object
 		}
 	}

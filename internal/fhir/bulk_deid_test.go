@@ -105,6 +105,17 @@ func TestDeidentify(t *testing.T) {
 			}
 		})
 	}
+	old := deid
+	old.OldestYear = 1937
+	for birth, kept := range map[string]bool{"1930-06-01": false, "1950-06-01": true} {
+		b, err := old.Resource([]byte(`{"resourceType":"Patient","id":"p","birthDate":"`+birth+`"}`), "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(b), "birthDate"); got != kept {
+			t.Errorf("born %s, OldestYear 1937: birthDate kept %v, want %v: %s", birth, got, kept, b)
+		}
+	}
 	if _, err := deid.Resource([]byte(`{"id":"x"}`), p1); err == nil {
 		t.Error("JSON without a resourceType was taken")
 	}

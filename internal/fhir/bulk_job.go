@@ -223,7 +223,7 @@ func newExportWriter(st *store.Store, e *store.BulkExport) *exportWriter {
 		if u, err := url.Parse(e.Base); err == nil && u.Host != "" {
 			origin = u.Scheme + "://" + u.Host
 		}
-		w.deid = &Deidentifier{MAC: st.ExportMAC, Origin: origin}
+		w.deid = &Deidentifier{MAC: st.ExportMAC, Origin: origin, OldestYear: e.TransactionTime.Year() - 89}
 	}
 	return w
 }
