@@ -62,7 +62,7 @@ func (h *Handler) bulk(w http.ResponseWriter, r *http.Request, ct string, c *cal
 	switch {
 	case len(segs) == 2 && segs[0] == "Patient" && segs[1] == "$export",
 		len(segs) == 3 && segs[0] == "Group" && segs[2] == "$export":
-		if !get {
+		if r.Method != http.MethodGet { // a HEAD must not start an export
 			h.notAllowed(w, r, ct, "GET")
 			return true
 		}

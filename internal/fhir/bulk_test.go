@@ -333,6 +333,14 @@ func TestBulkExport(t *testing.T) {
 			{"/Group/practice", a.tokens["patient"], 404},
 			{"/Patient/$export", "", 401},
 		} {
+			if c.path == "/Patient/$export" && c.token == "" {
+				// A HEAD or POST starts nothing.
+				for _, m := range []string{"HEAD", "POST"} {
+					if status, _, _ := a.raw(m, "/Patient/$export", ther, async...); status != http.StatusMethodNotAllowed {
+						t.Errorf("%s /Patient/$export = %d, want 405", m, status)
+					}
+				}
+			}
 			if r := a.get(c.path, c.token, async...); r.status != c.want {
 				t.Errorf("%s = %d, want %d\n%s", c.path, r.status, c.want, r.body)
 			}

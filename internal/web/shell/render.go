@@ -503,6 +503,10 @@ func jobKindWords(kind string) string {
 		return "Password reset link by email"
 	case store.JobMessageEmail:
 		return "New-message email (no content)"
+	case store.BulkExportJobKind:
+		return "FHIR bulk export, asked for by a member of staff"
+	case store.BulkSweepJobKind:
+		return "Deletes expired FHIR bulk exports"
 	}
 	// A kind with no words of its own yet: never its code name.
 	return "Background task"
@@ -636,6 +640,8 @@ func actionWords(action string) string {
 		return "Read your safety plan"
 	case "safety_plan.save":
 		return "Saved a new version of your safety plan"
+	case "fhir.export":
+		return "Copied your record in a bulk export (FHIR)"
 	}
 	switch {
 	case strings.HasPrefix(action, "dosing."):
