@@ -470,7 +470,8 @@ func TestBulkExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			secrets = append(secrets, p.ID, p.DisplayName, p.LegalName, p.Email, p.Phone, p.BirthDate, p.EmergencyName, p.EmergencyPhone, p.SupportName, p.SupportPhone)
+			secrets = append(secrets, p.ID, p.DisplayName, p.LegalName, p.Email, p.Phone, p.BirthDate, p.EmergencyName, p.EmergencyPhone, p.SupportName, p.SupportPhone,
+				fhir.Instant(p.CreatedAt), p.CreatedAt.UTC().Format(time.RFC3339))
 		}
 		for _, role := range []clinic.Role{clinic.RoleAdmin, clinic.RoleTherapist, clinic.RolePrescriber} {
 			us, err := st.ListStaff(ctx, role)
@@ -478,7 +479,7 @@ func TestBulkExport(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, u := range us {
-				secrets = append(secrets, u.ID, u.DisplayName, u.Email)
+				secrets = append(secrets, u.ID, u.DisplayName, u.Email, fhir.Instant(u.CreatedAt), u.CreatedAt.UTC().Format(time.RFC3339))
 			}
 		}
 		// Every exact date and time the identified export holds (which
@@ -528,6 +529,21 @@ func TestBulkExport(t *testing.T) {
 			json.Unmarshal(l, &p)
 			if p.BirthDate != "" && len(p.BirthDate) != 4 {
 				t.Errorf("birthDate %q, want a year", p.BirthDate)
+			}
+		}
+		// A document's content is never in it: its attachment says only
+		// what kind of file it was.
+		for _, l := range deid["DocumentReference"] {
+			var d struct {
+				Content []struct{ Attachment map[string]any }
+			}
+			json.Unmarshal(l, &d)
+			for _, c := range d.Content {
+				for k := range c.Attachment {
+					if k != "contentType" && k != "language" && k != "creation" {
+						t.Errorf("a de-identified DocumentReference's attachment has %s: %s", k, l)
+					}
+				}
 			}
 		}
 		ref := regexp.MustCompile(`"reference":"([A-Za-z]+)/([^"]+)"`)
