@@ -32,6 +32,7 @@ type resourceDef struct {
 	profiles []string
 	params   []searchParam
 	sort     string // the parameter _sort takes ("" for none)
+	includes []string // the _include values served (searchInclude)
 	read     func(ctx context.Context, h *Handler, c *caller, id string) (Resource, error)
 	search   func(ctx context.Context, h *Handler, c *caller, q *query, v url.Values) (Resource, error)
 	// create, when set, takes a new resource of the type (POST /fhir/Type
