@@ -31,7 +31,7 @@ type resourceDef struct {
 	doc      string
 	profiles []string
 	params   []searchParam
-	sort     string // the parameter _sort takes ("" for none)
+	sort     string   // the parameter _sort takes ("" for none)
 	includes []string // the _include values served (searchInclude)
 	read     func(ctx context.Context, h *Handler, c *caller, id string) (Resource, error)
 	search   func(ctx context.Context, h *Handler, c *caller, q *query, v url.Values) (Resource, error)

@@ -276,7 +276,9 @@ func prefixOwner(sep string) func(context.Context, *Handler, string) (string, er
 
 // storeOwner is the owner of a row's id, from the store.
 func storeOwner(kind string) func(context.Context, *Handler, string) (string, error) {
-	return func(ctx context.Context, h *Handler, id string) (string, error) { return h.Store.FHIROwner(ctx, kind, id) }
+	return func(ctx context.Context, h *Handler, id string) (string, error) {
+		return h.Store.FHIROwner(ctx, kind, id)
+	}
 }
 
 // CareTeam
