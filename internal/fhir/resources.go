@@ -81,7 +81,7 @@ func init() {
 				searchParam{"code", "token", spBase + "clinical-code", "LOINC code (http://loinc.org|code or code); a comma between codes is or."},
 				searchParam{"category", "token", spBase + "Observation-category", "survey or vital-signs."},
 				searchParam{"date", "date", spBase + "clinical-date", "When it was observed, with a prefix (eq, ne, lt, le, gt, ge, sa, eb); a date without a time is a UTC day."}),
-			sort: "date", read: readObservation, search: searchObservations,
+			sort: "date", includes: []string{"Observation:derived-from"}, read: readObservation, search: searchObservations,
 		},
 	} {
 		resourceTypes[d.typ] = d
