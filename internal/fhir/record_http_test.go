@@ -46,6 +46,7 @@ func TestRecordHTTP(t *testing.T) {
 	// A token for every clinician, and the patients each may see.
 	clinicians := map[string]string{} // token -> who
 	teamOf := map[string][]string{}   // token -> patients
+	actorOf := map[string]store.Actor{}
 	for _, role := range []clinic.Role{clinic.RoleTherapist, clinic.RolePrescriber} {
 		us, err := a.st.ListStaff(ctx, role)
 		if err != nil {
@@ -56,7 +57,7 @@ func TestRecordHTTP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			clinicians[tok] = u.DisplayName
+			clinicians[tok], actorOf[tok] = u.DisplayName, store.Actor{UserID: u.ID, Role: u.Role}
 			list, err := a.st.ListPatients(ctx, store.Actor{UserID: u.ID, Role: u.Role}, store.PatientFilter{})
 			if err != nil {
 				t.Fatal(err)
@@ -66,6 +67,27 @@ func TestRecordHTTP(t *testing.T) {
 			}
 		}
 	}
+	// A psychotherapy note for every patient: its text is in no answer.
+	noted := map[string]bool{}
+	for tok, pids := range teamOf {
+		for _, pid := range pids {
+			if !noted[pid] {
+				noted[pid] = true
+				if err := a.st.CreatePsychNote(ctx, actorOf[tok], pid, &store.PsychNote{Body: "Session reflections " + psychCanary}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if len(noted) != len(a.patients) {
+		t.Fatalf("the clinicians' teams hold %d of the %d demo patients", len(noted), len(a.patients))
+	}
+	canary := func(what string, r response) {
+		t.Helper()
+		if strings.Contains(string(r.body), psychCanary) {
+			t.Errorf("%s carries a psychotherapy note's text", what)
+		}
+	}
 	owner := map[string]string{} // type/id -> its patient
 	covered := map[string]bool{}
 	count := map[string]int{}
@@ -73,7 +95,11 @@ func TestRecordHTTP(t *testing.T) {
 		for _, pid := range teamOf[tok] {
 			got := map[string]bool{}
 			for _, typ := range recordTypes {
-				entries, total, _ := a.all("/"+typ+"?patient="+pid+"&_count=4", tok)
+				before := a.st.AuditAppends()
+				entries, total, pages := a.all("/"+typ+"?patient="+pid+"&_count=4", tok)
+				if n := a.st.AuditAppends() - before; n != uint64(pages) {
+					t.Errorf("%s of %s: %d pages wrote %d audit rows, want one a page", typ, pid, pages, n)
+				}
 				if len(entries) != total {
 					t.Errorf("%s as %s: %d entries over the pages, total %d", typ, who, len(entries), total)
 				}
@@ -84,12 +110,19 @@ func TestRecordHTTP(t *testing.T) {
 						continue // read once; the older types' reads have their own tests
 					}
 					covered[e] = true
-					if r := a.get("/"+e, tok); r.status != http.StatusOK || r.json["resourceType"].(string)+"/"+r.json["id"].(string) != e {
+					before := a.st.AuditAppends()
+					r := a.get("/"+e, tok)
+					if r.status != http.StatusOK || r.json["resourceType"].(string)+"/"+r.json["id"].(string) != e {
 						t.Errorf("GET %s as %s = %d: %s", e, who, r.status, r.body)
 					}
+					if n := a.st.AuditAppends() - before; n != 1 {
+						t.Errorf("GET %s wrote %d audit rows, want 1", e, n)
+					}
+					canary(e, r)
 				}
 			}
 			r := a.get("/Patient/"+pid+"/$everything", tok)
+			canary("$everything", r)
 			b := bundleOf(t, r)
 			fhirtest.BundleResolves(t, b)
 			for _, e := range r.entries() {
@@ -110,6 +143,21 @@ func TestRecordHTTP(t *testing.T) {
 		}
 	}
 	t.Logf("resources through search: %v", count)
+	roles, total, _ := a.all("/PractitionerRole?_count=2", a.tokens["therapist"])
+	if len(roles) != total || total < 4 {
+		t.Errorf("PractitionerRole: %d of %d, want every staff member (4)", len(roles), total)
+	}
+	for _, e := range roles {
+		if r := a.get("/"+e, a.tokens["therapist"]); r.status != http.StatusOK {
+			t.Errorf("GET %s = %d", e, r.status)
+		}
+		if r := a.get("/"+e, a.tokens["patient"]); r.status != http.StatusNotFound {
+			t.Errorf("GET %s with a patient's token = %d, want 404", e, r.status)
+		}
+	}
+	if r := a.get("/PractitionerRole", a.tokens["patient"]); r.total() != 0 {
+		t.Errorf("a patient's token finds %d PractitionerRoles", r.total())
+	}
 
 	// The patient's own token: their record without the clinicians'
 	// sections, and 404 for anything of anyone else.

@@ -74,7 +74,7 @@ func init() {
 		},
 		{
 			typ: "Flag", doc: "Screening flags of the newest submitted intake, and suicide-risk safety alerts (active while open).",
-			params: of("Flag", status("Flag", "active or inactive.")),
+			params: of("Flag", searchParam{"status", "token", "", "active or inactive (kapstone's own: R4 defines no status parameter for Flag)."}),
 			read:   flags.read, search: flags.search,
 		},
 		{
@@ -90,7 +90,7 @@ func init() {
 		{
 			typ: "DocumentReference", doc: "Signed clinical notes (metadata and a link to the PDF, never the text), for clinicians (a patient's token finds none). Psychotherapy notes are never served.",
 			profiles: []string{ProfileDocumentReference},
-			params:   of("DocumentReference", date("clinical-date", "When it was signed")),
+			params:   of("DocumentReference", date("DocumentReference-date", "When it was signed")),
 			sort:     "date", read: readDocumentReference, search: searchDocumentReferences,
 		},
 		{
