@@ -72,7 +72,9 @@ func TestFHIRLists(t *testing.T) {
 					t.Errorf("FHIROwner(appointment %s) = %q, %v, want %s", ap.ID, pid, err, p.ID)
 				}
 			}
-			read := func(k store.PageKey) (*store.Page[store.Appointment], error) { return st.FHIRAppointments(ctx, a, f, k) }
+			read := func(k store.PageKey) (*store.Page[store.Appointment], error) {
+				return st.FHIRAppointments(ctx, a, f, k)
+			}
 			one, total := walk(t, 1, read, apID)
 			whole, _ := walk(t, 200, read, apID)
 			slices.Sort(want)
@@ -85,7 +87,9 @@ func TestFHIRLists(t *testing.T) {
 				mid := oracle[len(oracle)/2].StartsAt
 				f2 := f
 				f2.When = []store.TimeCond{{From: &mid}}
-				got, _ := walk(t, 200, func(k store.PageKey) (*store.Page[store.Appointment], error) { return st.FHIRAppointments(ctx, a, f2, k) }, apID)
+				got, _ := walk(t, 200, func(k store.PageKey) (*store.Page[store.Appointment], error) {
+					return st.FHIRAppointments(ctx, a, f2, k)
+				}, apID)
 				n := 0
 				for _, ap := range oracle {
 					if !ap.StartsAt.Before(mid) {
@@ -97,7 +101,9 @@ func TestFHIRLists(t *testing.T) {
 				}
 				f2 = f
 				f2.ID = oracle[0].ID
-				if got, _ := walk(t, 200, func(k store.PageKey) (*store.Page[store.Appointment], error) { return st.FHIRAppointments(ctx, a, f2, k) }, apID); !slices.Equal(got, []string{oracle[0].ID}) {
+				if got, _ := walk(t, 200, func(k store.PageKey) (*store.Page[store.Appointment], error) {
+					return st.FHIRAppointments(ctx, a, f2, k)
+				}, apID); !slices.Equal(got, []string{oracle[0].ID}) {
 					t.Errorf("one appointment by id: %v", got)
 				}
 			}
