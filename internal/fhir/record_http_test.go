@@ -344,3 +344,24 @@ func TestEverythingHTTPMarksNothingRead(t *testing.T) {
 		t.Error("opening the chart left the consult unread")
 	}
 }
+
+// TestRecordUnknownIDs: an id that names nothing, in each of the forms the
+// types compose, is 404 for every token (never 403, never 500).
+func TestRecordUnknownIDs(t *testing.T) {
+	a := newAPI(t)
+	own := a.sees["patient"][0]
+	for _, path := range []string{
+		"/CareTeam/nobody-care-team", "/CareTeam/" + own, "/CareTeam/a-b-care-team",
+		"/CarePlan/" + own + "-course-99", "/CarePlan/nobody-course-1", "/CarePlan/x",
+		"/Flag/" + own + "-rule.0000", "/Flag/nope", "/MedicationStatement/" + own + "-intake-1-med-99", "/MedicationStatement/nope",
+		"/Consent/nope", "/Appointment/nope", "/Encounter/nope", "/DocumentReference/nope",
+		"/Provenance/nope", "/Provenance/nope-answered", "/Provenance/nope-signed", "/PractitionerRole/nope",
+		"/Patient/nope/$everything",
+	} {
+		for who, tok := range a.tokens {
+			if r := a.get(path, tok); r.status != http.StatusNotFound {
+				t.Errorf("GET %s as %s = %d, want 404: %s", path, who, r.status, r.body)
+			}
+		}
+	}
+}
