@@ -208,6 +208,20 @@ func TestRecordHTTP(t *testing.T) {
 				t.Errorf("another patient's $everything with the patient's token = %d", r.status)
 			}
 		}
+		// A search of a patient the token may not see is 404 too, as
+		// Observation's is.
+		for _, typ := range recordTypes {
+			if pid != own {
+				if r := a.get("/"+typ+"?patient="+pid, pat); r.status != http.StatusNotFound {
+					t.Errorf("%s of another patient with the patient's token = %d, want 404", typ, r.status)
+				}
+			}
+			if !slices.Contains(a.sees["therapist"], pid) {
+				if r := a.get("/"+typ+"?patient="+pid, th); r.status != http.StatusNotFound {
+					t.Errorf("%s of a patient off the team with a therapist's token = %d, want 404", typ, r.status)
+				}
+			}
+		}
 	}
 }
 
