@@ -3,6 +3,7 @@ package fhir_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -229,8 +230,19 @@ func TestRecordHTTP(t *testing.T) {
 // once: the same entries in the same order, each once.
 func TestRecordPaging(t *testing.T) {
 	a := newAPI(t)
-	th, pid := a.tokens["therapist"], a.teamPatient
+	th := a.tokens["therapist"]
+	// richest is the therapist's patient with the most resources of typ.
+	richest := func(typ string) string {
+		best, most := "", -1
+		for _, p := range a.sees["therapist"] {
+			if n := a.get("/"+typ+"?patient="+p+"&_summary=count", th).total(); n > most {
+				best, most = p, n
+			}
+		}
+		return best
+	}
 	for _, typ := range []string{"Appointment", "Provenance", "DocumentReference", "Encounter", "Consent", "Flag"} {
+		pid := richest(typ)
 		one, total, pages := a.all("/"+typ+"?patient="+pid+"&_count=1", th)
 		whole, _, _ := a.all("/"+typ+"?patient="+pid+"&_count=200", th)
 		if !slices.Equal(one, whole) || len(one) != total || (total > 1 && pages != total) {
@@ -240,23 +252,35 @@ func TestRecordPaging(t *testing.T) {
 			t.Errorf("%s?_summary=count: total %d with %d entries, want %d and none", typ, r.total(), len(r.entries()), total)
 		}
 	}
-	// Newest first, and by date.
-	asc, _, _ := a.all("/Appointment?patient="+pid+"&_sort=date&_count=2", th)
-	desc, _, _ := a.all("/Appointment?patient="+pid+"&_sort=-date&_count=2", th)
-	slices.Reverse(desc)
-	if len(asc) < 2 || !slices.Equal(asc, desc) {
-		t.Errorf("appointments oldest first %v, newest first reversed %v", asc, desc)
+	// Oldest and newest first, and split by date, for each type with a
+	// date: the part before a resource's date and the part from it make
+	// the whole.
+	var asc []string
+	for _, c := range []struct{ typ, field string }{{"Appointment", "start"}, {"Encounter", "period"}, {"DocumentReference", "date"}} {
+		pid := richest(c.typ)
+		up, _, _ := a.all("/"+c.typ+"?patient="+pid+"&_sort=date&_count=2", th)
+		down, _, _ := a.all("/"+c.typ+"?patient="+pid+"&_sort=-date&_count=2", th)
+		slices.Reverse(down)
+		if len(up) == 0 || (c.typ != "DocumentReference" && len(up) < 2) || !slices.Equal(up, down) {
+			t.Errorf("%s oldest first %v, newest first reversed %v", c.typ, up, down)
+		}
+		if c.typ == "Appointment" {
+			asc = up
+		}
+		r := a.get("/"+c.typ+"?patient="+pid+"&_count=200&_sort=date", th)
+		es := r.json["entry"].([]any)
+		res := es[len(es)/2].(map[string]any)["resource"].(map[string]any)
+		mid, _ := res[c.field].(string)
+		if p, ok := res[c.field].(map[string]any); ok {
+			mid = p["start"].(string)
+		}
+		before, _, _ := a.all("/"+c.typ+"?patient="+pid+"&date=lt"+url.QueryEscape(mid), th)
+		after, _, _ := a.all("/"+c.typ+"?patient="+pid+"&date=ge"+url.QueryEscape(mid), th)
+		if (len(up) > 1 && len(before) == 0) || len(after) == 0 || len(before)+len(after) != len(up) {
+			t.Errorf("%s before %s: %d, from it: %d, of %d", c.typ, mid, len(before), len(after), len(up))
+		}
 	}
-	r := a.get("/Appointment?patient="+pid+"&_count=200", th)
-	var mid string
-	if es := r.json["entry"].([]any); len(es) > 1 {
-		mid = es[len(es)/2].(map[string]any)["resource"].(map[string]any)["start"].(string)
-	}
-	before, _, _ := a.all("/Appointment?patient="+pid+"&date=lt"+mid, th)
-	after, _, _ := a.all("/Appointment?patient="+pid+"&date=ge"+mid, th)
-	if len(before) == 0 || len(after) == 0 || len(before)+len(after) != len(asc) {
-		t.Errorf("appointments before %s: %d, from it: %d, of %d", mid, len(before), len(after), len(asc))
-	}
+	pid := richest("Appointment")
 	for _, c := range []struct{ q, want string }{
 		{"status=booked,fulfilled,noshow", "all"},
 		{"status=cancelled", "none"},
