@@ -320,6 +320,31 @@ func TestRecordInclude(t *testing.T) {
 	if !slices.ContainsFunc(r.entries(), func(e string) bool { return strings.HasPrefix(e, "QuestionnaireResponse/") }) {
 		t.Errorf("Observation:derived-from included no QuestionnaireResponse: %v", r.entries())
 	}
+	// Provenance:target: each Provenance's QuestionnaireResponse or
+	// DocumentReference, the patient's token getting no note's.
+	for who, tok := range map[string]string{"patient": a.tokens["patient"], "therapist": a.tokens["therapist"]} {
+		q := "/Provenance?_include=Provenance:target&_count=200"
+		if who == "therapist" {
+			q += "&patient=" + a.teamPatient
+		}
+		r := a.get(q, tok)
+		fhirtest.BundleResolves(t, bundleOf(t, r), "Patient/", "Practitioner/")
+		var provenances, targets int
+		for _, e := range r.entries() {
+			switch typ, _, _ := strings.Cut(e, "/"); typ {
+			case "Provenance":
+				provenances++
+			case "QuestionnaireResponse", "DocumentReference":
+				targets++
+			}
+			if who == "patient" && strings.HasPrefix(e, "DocumentReference/") {
+				t.Errorf("the patient's token included %s", e)
+			}
+		}
+		if provenances == 0 || targets != provenances {
+			t.Errorf("Provenance:target as %s: %d Provenances, %d targets", who, provenances, targets)
+		}
+	}
 	if r := a.get("/Appointment?_include=Appointment:patient", a.tokens["patient"]); r.status != http.StatusBadRequest {
 		t.Errorf("an _include not served = %d, want 400", r.status)
 	}

@@ -302,7 +302,7 @@ func searchProvenance(ctx context.Context, h *Handler, c *caller, q *query, v ur
 	if q.summary || phase == "n" {
 		f.Limit = 0 // the count only
 	}
-	var entries []Resource
+	var entries, targets []Resource
 	total, next := 0, ""
 	err = h.withPatient(ctx, c, pid, func(ctx context.Context, _ *store.Patient, acc store.Access) error {
 		rec, err := h.Store.FHIRRecords(ctx, c.actor, f)
@@ -320,6 +320,13 @@ func searchProvenance(ctx context.Context, h *Handler, c *caller, q *query, v ur
 				return err
 			}
 			entries = append(entries, pv)
+			if len(q.include) > 0 { // Provenance:target, from the row read
+				qr, err := c.m.QuestionnaireResponse(pid, *row.Checkin)
+				if err != nil {
+					return err
+				}
+				targets = append(targets, qr)
+			}
 		}
 		if !readsNotes(c, acc) {
 			return nil
@@ -349,6 +356,13 @@ func searchProvenance(ctx context.Context, h *Handler, c *caller, q *query, v ur
 				return err
 			}
 			entries = append(entries, pv)
+			if len(q.include) > 0 {
+				d, err := c.m.DocumentReference(n.Note, n.SessionID)
+				if err != nil {
+					return err
+				}
+				targets = append(targets, d)
+			}
 		}
 		if notes.Next != "" {
 			next = encodeCursor("n", notes.Next)
@@ -361,5 +375,7 @@ func searchProvenance(ctx context.Context, h *Handler, c *caller, q *query, v ur
 	if q.summary {
 		return c.bundle("Provenance", q, total, nil, ""), nil
 	}
-	return c.bundle("Provenance", q, total, entries, next), nil
+	b := c.bundle("Provenance", q, total, entries, next)
+	c.include(b, targets...)
+	return b, nil
 }

@@ -95,7 +95,7 @@ func init() {
 		},
 		{
 			typ: "Provenance", doc: "Who answered each completed check-in (its QuestionnaireResponse), and, for clinicians, who signed each note (its DocumentReference).",
-			profiles: []string{ProfileProvenance}, params: of("Provenance"),
+			profiles: []string{ProfileProvenance}, params: of("Provenance"), includes: []string{"Provenance:target"},
 			read: readProvenance, search: searchProvenance,
 		},
 	} {
