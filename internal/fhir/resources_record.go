@@ -73,7 +73,7 @@ func init() {
 			read:   medications.read, search: medications.search,
 		},
 		{
-			typ: "Flag", doc: "Screening flags of the newest submitted intake, and suicide-risk safety alerts (active while open).",
+			typ: "Flag", doc: "Screening flags of the newest submitted intake, and the latest 20 suicide-risk safety alerts, as the chart shows them (active while open).",
 			params: of("Flag", searchParam{"status", "token", "", "active or inactive (kapstone's own: R4 defines no status parameter for Flag)."}),
 			read:   flags.read, search: flags.search,
 		},
