@@ -141,23 +141,11 @@ func TestDemoPracticeValidates(t *testing.T) {
 			// Every reference resolves to a resource of the same patient's
 			// bundle: the Observations' QuestionnaireResponse, the panel's
 			// members, the patient.
-			have := map[string]bool{}
-			for _, e := range bundle.Entry {
-				have[e.Resource.ResourceType()+"/"+e.Resource.ResourceID()] = true
+			all, err := json.Marshal(bundle)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for _, e := range bundle.Entry {
-				b, _ := json.Marshal(e.Resource)
-				refs, err := fhirtest.References(b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, ref := range refs {
-					if !have[ref] {
-						t.Errorf("%s/%s refers to %s, which is not among %s's resources", e.Resource.ResourceType(), e.Resource.ResourceID(), ref, p.DisplayName)
-					}
-				}
-				references += len(refs)
-			}
+			references += fhirtest.BundleResolves(t, all)
 		}
 	}
 	// The demo has 10 patients, 4 staff, dozens of PHQ-9 and GAD-7 scores

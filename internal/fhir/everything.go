@@ -169,7 +169,10 @@ func (g *gatherer) chart(ctx context.Context, st *store.Store, actor store.Actor
 		g.add(pv)
 	}
 
-	chart, err := st.FindChart(ctx, actor, p.ID, store.ChartOptions{AllAppointments: true})
+	// NoConsult: gathering the record marks nothing read (the chart page
+	// marks the consult thread read for its viewer; a download is not a
+	// look at the thread).
+	chart, err := st.FindChart(ctx, actor, p.ID, store.ChartOptions{AllAppointments: true, NoConsult: true})
 	if err != nil {
 		return err
 	}

@@ -153,17 +153,15 @@ func checkRecord(t *testing.T, check *fhirtest.Checker, b *fhir.Bundle, patientI
 		if err := check.Check(one); err != nil {
 			t.Errorf("%s/%s in %s's record is not valid: %v", e.Resource.ResourceType(), e.Resource.ResourceID(), patientID, err)
 		}
-		refs, err := fhirtest.References(one)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ref := range refs {
-			if !have[ref] {
-				t.Errorf("%s/%s refers to %s, not in %s's record as %s", e.Resource.ResourceType(), e.Resource.ResourceID(), ref, patientID, who)
-			}
-			if strings.HasPrefix(ref, "Patient/") && ref != "Patient/"+patientID {
-				t.Errorf("%s's record refers to another patient, %s", patientID, ref)
-			}
+	}
+	fhirtest.BundleResolves(t, all)
+	refs, _, err := fhirtest.BundleRefs(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range refs {
+		if _, to, _ := strings.Cut(ref, " -> "); strings.HasPrefix(to, "Patient/") && to != "Patient/"+patientID {
+			t.Errorf("%s's record as %s refers to another patient: %s", patientID, who, ref)
 		}
 	}
 }

@@ -118,6 +118,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, ct, http.StatusMethodNotAllowed, "not-supported", "kapstone's FHIR API reads and searches (GET), and takes new QuestionnaireResponses (POST); nothing else.")
 		return
 	}
+	if len(segs) == 3 && segs[0] == "Patient" && segs[2] == "$everything" {
+		h.everything(w, r, ct, c, segs[1])
+		return
+	}
 	def, ok := resourceTypes[segs[0]]
 	if !ok || len(segs) > 2 || path == "" {
 		h.fail(w, r, ct, http.StatusNotFound, "not-supported", "kapstone's FHIR API has no such resource type or operation. See /fhir/metadata for what it serves.")
@@ -134,7 +138,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		strict := preferStrict(r)
 		var q *query
 		if q, err = parseQuery(r.URL.Query(), def.params, def.sort, strict); err == nil {
-			res, err = def.search(r.Context(), h, c, q, r.URL.Query())
+			if err = q.checkIncludes(def.includes); err == nil {
+				res, err = def.search(r.Context(), h, c, q, r.URL.Query())
+			}
 		}
 	}
 	if err != nil {

@@ -366,7 +366,7 @@ func TestAPI(t *testing.T) {
 			for _, p := range res["searchParam"].([]any) {
 				name := p.(map[string]any)["name"].(string)
 				value := map[string]string{"_id": "x", "patient": own, "subject": "Patient/" + own, "code": "44261-6", "category": "survey",
-					"date": "ge2020-01-01", "authored": "ge2020-01-01", "questionnaire": fhir.QuestionnaireURL("phq9"), "url": fhir.QuestionnaireURL("phq9")}[name]
+					"date": "ge2020-01-01", "status": "active", "authored": "ge2020-01-01", "questionnaire": fhir.QuestionnaireURL("phq9"), "url": fhir.QuestionnaireURL("phq9")}[name]
 				if value == "" {
 					t.Errorf("%s's search parameter %s is not known to this test", typ, name)
 					continue
@@ -376,7 +376,8 @@ func TestAPI(t *testing.T) {
 				}
 			}
 		}
-		if !slices.Equal(types, []string{"Patient", "Practitioner", "Questionnaire", "QuestionnaireResponse", "Observation"}) {
+		if !slices.Equal(types, []string{"Patient", "Practitioner", "Questionnaire", "QuestionnaireResponse", "Observation",
+			"PractitionerRole", "CareTeam", "Appointment", "Encounter", "MedicationStatement", "Flag", "Consent", "CarePlan", "DocumentReference", "Provenance"}) {
 			t.Errorf("resource types %v", types)
 		}
 	})
@@ -395,7 +396,7 @@ func TestAPI(t *testing.T) {
 			{"token in the URL", "GET", "/Patient/" + own + "?access_token=" + pat, pat, nil, 400, `Bearer realm="kapstone", error="invalid_request"`},
 			{"POST", "POST", "/Patient", pat, nil, 405, ""},
 			{"DELETE", "DELETE", "/Patient/" + own, pat, nil, 405, ""},
-			{"unknown type", "GET", "/Encounter", pat, nil, 404, ""},
+			{"unknown type", "GET", "/Basic", pat, nil, 404, ""},
 			{"unknown type read", "GET", "/Basic/x", pat, nil, 404, ""},
 			{"too deep", "GET", "/Patient/" + own + "/_history", pat, nil, 404, ""},
 			{"base", "GET", "/", pat, nil, 404, ""},

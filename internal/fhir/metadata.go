@@ -27,8 +27,11 @@ func (h *Handler) Capability(base string) *CapabilityStatement {
 	for _, typ := range resourceOrder {
 		d := resourceTypes[typ]
 		r := CapabilityResource{
-			Type: d.typ, SupportedProfile: d.profiles, Documentation: d.doc,
+			Type: d.typ, SupportedProfile: d.profiles, Documentation: d.doc, SearchInclude: d.includes,
 			Interaction: []CapabilityInteraction{{Code: "read"}, {Code: "search-type"}},
+		}
+		if d.typ == "Patient" {
+			r.Operation = []CapabilityOperation{{Name: "everything", Definition: "http://hl7.org/fhir/OperationDefinition/Patient-everything"}}
 		}
 		if d.create != nil {
 			r.Interaction = append(r.Interaction, CapabilityInteraction{Code: "create"})

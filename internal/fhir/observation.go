@@ -153,7 +153,10 @@ func searchObservations(ctx context.Context, h *Handler, c *caller, q *query, v 
 	}
 	f := recordFilter(pid, targets)
 	f.When = when
-	return pageRecords(ctx, h, c, "Observation", q, f, func(row store.RecordRow) ([]Resource, error) {
+	// Observation:derived-from: the QuestionnaireResponse of each check-in
+	// shown, from the row already read (no other read, no other check).
+	derived := map[string]Resource{}
+	res, err := pageRecords(ctx, h, c, "Observation", q, f, func(row store.RecordRow) ([]Resource, error) {
 		obs, err := c.observations(pid, row)
 		if err != nil {
 			return nil, err
@@ -164,8 +167,27 @@ func searchObservations(ctx context.Context, h *Handler, c *caller, q *query, v 
 				out = append(out, o)
 			}
 		}
+		if len(q.include) > 0 && row.Checkin != nil && len(out) > 0 {
+			qr, err := c.m.QuestionnaireResponse(pid, *row.Checkin)
+			if err != nil {
+				return nil, err
+			}
+			derived["QuestionnaireResponse/"+qr.ID] = qr
+		}
 		return out, nil
 	})
+	if b, ok := res.(*Bundle); ok && len(derived) > 0 {
+		for _, e := range slices.Clone(b.Entry) {
+			if o, ok := e.Resource.(Observation); ok {
+				for _, ref := range o.DerivedFrom {
+					if r := derived[ref.Reference]; r != nil {
+						c.include(b, r)
+					}
+				}
+			}
+		}
+	}
+	return res, err
 }
 
 // readObservation reads an Observation by its id: a check-in's id and a

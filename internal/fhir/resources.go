@@ -31,7 +31,8 @@ type resourceDef struct {
 	doc      string
 	profiles []string
 	params   []searchParam
-	sort     string // the parameter _sort takes ("" for none)
+	sort     string   // the parameter _sort takes ("" for none)
+	includes []string // the _include values served (searchInclude)
 	read     func(ctx context.Context, h *Handler, c *caller, id string) (Resource, error)
 	search   func(ctx context.Context, h *Handler, c *caller, q *query, v url.Values) (Resource, error)
 	// create, when set, takes a new resource of the type (POST /fhir/Type
@@ -58,7 +59,7 @@ func init() {
 		},
 		{
 			typ: "Practitioner", doc: "The practice's staff, for a member of staff (a patient's token finds none).",
-			params: []searchParam{idParam}, read: readPractitioner, search: searchPractitioners,
+			params: []searchParam{idParam}, read: readStaff(Mapper.Practitioner), search: searchStaff("Practitioner", Mapper.Practitioner),
 		},
 		{
 			typ: "Questionnaire", doc: "The questionnaires kapstone ships (PHQ-9, GAD-7, PHQ-2), built from its measure definitions with their LOINC codes.",
@@ -80,7 +81,7 @@ func init() {
 				searchParam{"code", "token", spBase + "clinical-code", "LOINC code (http://loinc.org|code or code); a comma between codes is or."},
 				searchParam{"category", "token", spBase + "Observation-category", "survey or vital-signs."},
 				searchParam{"date", "date", spBase + "clinical-date", "When it was observed, with a prefix (eq, ne, lt, le, gt, ge, sa, eb); a date without a time is a UTC day."}),
-			sort: "date", read: readObservation, search: searchObservations,
+			sort: "date", includes: []string{"Observation:derived-from"}, read: readObservation, search: searchObservations,
 		},
 	} {
 		resourceTypes[d.typ] = d
@@ -229,39 +230,44 @@ func pageBundle[T any, R Resource](c *caller, typ string, q *query, total int, r
 	return c.bundle(typ, q, total, entries, next), nil
 }
 
-// Practitioner
+// Practitioner (and PractitionerRole): the staff directory, one staff
+// account a resource of the type mapOne makes.
 
-func readPractitioner(ctx context.Context, h *Handler, c *caller, id string) (Resource, error) {
-	page, err := h.Store.PageStaff(ctx, c.actor, id, store.PageKey{Limit: 1})
-	if err != nil {
-		return nil, err
+func readStaff[R Resource](mapOne func(Mapper, *clinic.User) (R, error)) func(context.Context, *Handler, *caller, string) (Resource, error) {
+	return func(ctx context.Context, h *Handler, c *caller, id string) (Resource, error) {
+		page, err := h.Store.PageStaff(ctx, c.actor, id, store.PageKey{Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Rows) == 0 {
+			return nil, notFound
+		}
+		return mapOne(c.m, page.Rows[0])
 	}
-	if len(page.Rows) == 0 {
-		return nil, notFound
-	}
-	return c.m.Practitioner(page.Rows[0])
 }
 
-func searchPractitioners(ctx context.Context, h *Handler, c *caller, q *query, _ url.Values) (Resource, error) {
-	if len(q.ids) > 1 {
-		return nil, badParam("_id", "kapstone finds one practitioner by id at a time.")
+func searchStaff[R Resource](typ string, mapOne func(Mapper, *clinic.User) (R, error)) func(context.Context, *Handler, *caller, *query, url.Values) (Resource, error) {
+	return func(ctx context.Context, h *Handler, c *caller, q *query, _ url.Values) (Resource, error) {
+		if len(q.ids) > 1 {
+			return nil, badParam("_id", "kapstone finds one staff member by id at a time.")
+		}
+		id := ""
+		if len(q.ids) == 1 {
+			id = q.ids[0]
+		}
+		after, err := afterCursor(q)
+		if err != nil {
+			return nil, err
+		}
+		page, err := h.Store.PageStaff(ctx, c.actor, id, store.PageKey{After: after, Limit: max(q.count, 1)})
+		if isNotFound(err) {
+			return c.bundle(typ, q, 0, nil, ""), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return pageBundle(c, typ, q, page.Total, page.Rows, page.Next, func(u *clinic.User) (R, error) { return mapOne(c.m, u) })
 	}
-	id := ""
-	if len(q.ids) == 1 {
-		id = q.ids[0]
-	}
-	after, err := afterCursor(q)
-	if err != nil {
-		return nil, err
-	}
-	page, err := h.Store.PageStaff(ctx, c.actor, id, store.PageKey{After: after, Limit: max(q.count, 1)})
-	if isNotFound(err) {
-		return c.bundle("Practitioner", q, 0, nil, ""), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return pageBundle(c, "Practitioner", q, page.Total, page.Rows, page.Next, c.m.Practitioner)
 }
 
 // Questionnaire

@@ -29,7 +29,7 @@ const cursorParam = "_cursor"
 // how the CapabilityStatement documents them (the result parameters are
 // not listed there: R4 lists only search parameters proper).
 var commonParams = map[string]bool{
-	"_count": true, "_sort": true, "_summary": true, "_format": true, cursorParam: true,
+	"_count": true, "_sort": true, "_summary": true, "_format": true, cursorParam: true, "_include": true,
 }
 
 // query is a parsed search: the parameters the resource type knows, the
@@ -42,6 +42,7 @@ type query struct {
 	sorted  bool // _sort was given
 	cursor  string
 	ids     []string
+	include []string // _include values (checked against the type's by checkIncludes)
 }
 
 // badParam is a 400 about one search parameter.
@@ -130,6 +131,8 @@ func parseQuery(v url.Values, params []searchParam, sortParam string, strict boo
 				return nil, err
 			}
 			q.cursor = s
+		case "_include":
+			q.include = append(q.include, vals...)
 		case "_id":
 			for _, s := range vals {
 				for id := range strings.SplitSeq(s, ",") {
@@ -310,4 +313,19 @@ func parseDate(name, v string) (store.TimeCond, error) {
 		return store.TimeCond{From: &from}, nil
 	}
 	return store.TimeCond{}, badParam(name, fmt.Sprintf("the prefix %q is not one of eq, ne, lt, le, gt, ge, sa, eb.", prefix))
+}
+
+// checkIncludes refuses an _include the resource type does not serve
+// (allowed: its searchInclude values, e.g. "CareTeam:participant").
+func (q *query) checkIncludes(allowed []string) error {
+	for _, inc := range q.include {
+		if !slices.Contains(allowed, inc) {
+			msg := "kapstone serves no _include here."
+			if len(allowed) > 0 {
+				msg = "kapstone serves " + strings.Join(allowed, ", ") + " here."
+			}
+			return badParam("_include", msg)
+		}
+	}
+	return nil
 }

@@ -572,11 +572,15 @@ const ChartAppointmentWindow = 10
 // ChartOptions are the chart's choices of what to read.
 type ChartOptions struct {
 	AllAppointments bool // every appointment, not the latest window
+	// NoConsult leaves the consult thread out (Chart.Consult nil): nothing
+	// is marked read, for a read that is not the chart page (the FHIR API's
+	// $everything, a download).
+	NoConsult bool
 }
 
 // FindChart reads patientID's chart, if actor may read clinical content
 // (auth.PermChart), in one transaction audited as chart.read. Reading it
-// marks the consult thread read for actor.
+// marks the consult thread read for actor, unless o.NoConsult.
 func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string, o ChartOptions) (*Chart, error) {
 	c := &Chart{}
 	err := s.viewAccess(ctx, actor, patientID, auth.PermChart, "chart.read", func(tx *Tx, a Access, e *Entry) error {
@@ -625,7 +629,7 @@ func (s *Store) FindChart(ctx context.Context, actor Actor, patientID string, o 
 		if c.Alerts, err = patientAlerts(ctx, tx, patientID); err != nil {
 			return err
 		}
-		if a.Can(auth.PermClinicalRead) {
+		if a.Can(auth.PermClinicalRead) && !o.NoConsult {
 			if c.Consult, err = s.consultThread(ctx, tx, patientID, actor.UserID); err != nil {
 				return err
 			}
