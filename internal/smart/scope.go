@@ -262,3 +262,13 @@ func Supported() []string {
 	}
 	return out
 }
+
+// OAuthError is an OAuth 2.0 error answer (RFC 6749 5.2): Code one of
+// invalid_request, invalid_client, invalid_grant, unauthorized_client,
+// unsupported_grant_type, invalid_scope; Description safe to show.
+type OAuthError struct {
+	Code        string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+func (e *OAuthError) Error() string { return "oauth: " + e.Code + ": " + e.Description }
