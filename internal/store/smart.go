@@ -433,11 +433,22 @@ func (s *Store) ExchangeSMARTCode(ctx context.Context, origin Actor, clientID, c
 			refused = bad
 			return nil
 		}
+		// Claim the code before the token is made: of two exchanges at
+		// once (PostgreSQL's read committed lets both read it unused),
+		// one updates the row and the other finds it used.
+		res, err := tx.Exec(ctx, `UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL`, now, auth.HashToken(code))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			refused = bad
+			return nil
+		}
 		tok, tokenID, err = s.issueSMARTToken(ctx, tx, actor, cl, name, set, patient, SMARTUserTokenTTL)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE oauth_codes SET used_at = $1, token_id = $2 WHERE code_hash = $3`, now, tokenID, auth.HashToken(code))
+		_, err = tx.Exec(ctx, `UPDATE oauth_codes SET token_id = $1 WHERE code_hash = $2`, tokenID, auth.HashToken(code))
 		return err
 	})
 	if err != nil {
