@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -124,6 +125,20 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	var oe *smart.OAuthError
 	switch {
 	case errors.As(err, &oe):
+		// A refused code or client is audited and counts against the
+		// address, as a token that does not work does: past the limit
+		// the answer is 429 and no more rows are written.
+		if oe.Code == "invalid_client" || oe.Code == "invalid_grant" {
+			if wait, err := h.refused(r.Context(), origin); err != nil {
+				h.Log.ErrorContext(r.Context(), "fhir: token endpoint failed", "code", clinic.ErrorCode(err), "err", err)
+				writeJSON(w, http.StatusServiceUnavailable, &smart.OAuthError{Code: "temporarily_unavailable", Description: "Try again."})
+				return
+			} else if wait > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+				writeJSON(w, http.StatusTooManyRequests, &smart.OAuthError{Code: "invalid_request", Description: "Too many refused requests from this address. Wait and try again."})
+				return
+			}
+		}
 		status := http.StatusBadRequest
 		if oe.Code == "invalid_client" {
 			status = http.StatusUnauthorized

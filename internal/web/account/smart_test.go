@@ -360,4 +360,20 @@ func TestSMARTBackendServices(t *testing.T) {
 	if n := len(f.AuditRows("smartclient.revoke")); n != 1 {
 		t.Errorf("smartclient.revoke rows = %d, want 1", n)
 	}
+	// Refused clients are audited (2 replays, 4 bad assertions, the
+	// withdrawn token) and limited by address: past 20 in 15 minutes, 429.
+	if n := len(f.AuditRows("apitoken.failure")); n != 7 {
+		t.Errorf("apitoken.failure rows = %d, want 7", n)
+	}
+	limited := false
+	for i := 0; i < 20 && !limited; i++ {
+		r := f.Do("POST", "/fhir/token", grant(assertion(ec, "ec-9", nil)), "")
+		limited = r.Status == http.StatusTooManyRequests && r.Header.Get("Retry-After") != ""
+	}
+	if !limited {
+		t.Error("refused client assertions from one address were never limited (429)")
+	}
+	if n := len(f.AuditRows("apitoken.failure")); n != 20 {
+		t.Errorf("apitoken.failure rows past the limit = %d, want 20 (none written past it)", n)
+	}
 }
