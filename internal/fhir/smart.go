@@ -21,6 +21,9 @@ import (
 // SMARTTokenPath is the token endpoint, under the FHIR base.
 const SMARTTokenPath = "/token"
 
+// SMARTRevokePath is the revocation endpoint (RFC 7009), under the FHIR base.
+const SMARTRevokePath = "/revoke"
+
 // AuthorizePath is the authorization endpoint, under the site's root.
 const AuthorizePath = "/oauth/authorize"
 
@@ -29,6 +32,7 @@ const AuthorizePath = "/oauth/authorize"
 type SMARTConfiguration struct {
 	AuthorizationEndpoint         string   `json:"authorization_endpoint"`
 	TokenEndpoint                 string   `json:"token_endpoint"`
+	RevocationEndpoint            string   `json:"revocation_endpoint"`
 	GrantTypesSupported           []string `json:"grant_types_supported"`
 	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported"`
 	TokenEndpointAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
@@ -43,6 +47,7 @@ func SMARTConfig(base string) *SMARTConfiguration {
 	return &SMARTConfiguration{
 		AuthorizationEndpoint:         strings.TrimSuffix(base, "/fhir") + AuthorizePath,
 		TokenEndpoint:                 base + SMARTTokenPath,
+		RevocationEndpoint:            base + SMARTRevokePath,
 		GrantTypesSupported:           []string{"authorization_code", "client_credentials"},
 		CodeChallengeMethodsSupported: []string{"S256"},
 		TokenEndpointAuthMethods:      []string{"private_key_jwt", "none"},
@@ -68,6 +73,14 @@ func (h *Handler) serveSMART(w http.ResponseWriter, r *http.Request, path string
 			return true
 		}
 		h.token(w, r)
+		return true
+	case path == strings.TrimPrefix(SMARTRevokePath, "/"):
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			writeJSON(w, http.StatusMethodNotAllowed, &smart.OAuthError{Code: "invalid_request", Description: "The revocation endpoint takes POST."})
+			return true
+		}
+		h.revoke(w, r)
 		return true
 	}
 	return false
@@ -186,4 +199,27 @@ func smartAllows(set *smart.Set, method string, segs []string) bool {
 		return set.Allows(typ, smart.Search)
 	}
 	return set.Allows("*", smart.Read) && set.Allows("*", smart.Search)
+}
+
+// revoke is the revocation endpoint (RFC 7009): an app ends a token it
+// holds (token, client_id). The answer is 200 whether or not the token
+// was live or the app's, so it tells nothing.
+func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("token") == "" || r.PostForm.Get("client_id") == "" {
+		writeJSON(w, http.StatusBadRequest, &smart.OAuthError{Code: "invalid_request", Description: "Send token and client_id as a form."})
+		return
+	}
+	var origin store.Actor
+	if h.Origin != nil {
+		o := h.Origin(r)
+		origin.Addr, origin.RequestID = o.Addr, o.RequestID
+	}
+	if err := h.Store.RevokeSMARTToken(r.Context(), origin, r.PostForm.Get("client_id"), r.PostForm.Get("token")); err != nil {
+		h.Log.ErrorContext(r.Context(), "fhir: revocation failed", "code", clinic.ErrorCode(err), "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, &smart.OAuthError{Code: "temporarily_unavailable", Description: "Try again."})
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
 }

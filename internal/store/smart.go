@@ -573,3 +573,27 @@ func (s *Store) SMARTClientCredentials(ctx context.Context, origin Actor, assert
 	}
 	return tok, nil
 }
+
+// RevokeSMARTToken ends an access token an app holds (RFC 7009): the
+// token must have been issued to clientID, or nothing happens; either way
+// the caller answers 200, so the answer tells nothing about the token.
+// Audited (smart.revoke) when a live token ended.
+func (s *Store) RevokeSMARTToken(ctx context.Context, origin Actor, clientID, token string) error {
+	if clientID == "" || !WellFormedAPIToken(token) {
+		return nil
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		var id, user string
+		err := tx.QueryRow(ctx, `SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND client_id = $2 AND revoked_at IS NULL`, auth.HashToken(token), clientID).Scan(&id, &user)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = $1, revoked_by = $2 WHERE id = $3`, s.now(), "smart:"+clientID, id); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, origin, Entry{Action: "smart.revoke", ObjectType: "api_token", ObjectID: id, Detail: "client=" + clientID + " user=" + user})
+	})
+}

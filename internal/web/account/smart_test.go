@@ -44,7 +44,7 @@ func newSMARTFlow(t *testing.T) *smartFlow {
 	if root := f.Do("GET", "/.well-known/smart-configuration", nil, ""); root.Status != http.StatusOK || root.Body != r.Body {
 		t.Errorf("GET /.well-known/smart-configuration = %d, want the same document", root.Status)
 	}
-	for _, want := range []string{`"S256"`, `"client_credentials"`, `"ES384"`, `"permission-v2"`} {
+	for _, want := range []string{`"S256"`, `"client_credentials"`, `"ES384"`, `"permission-v2"`, `/fhir/revoke"`} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("discovery lacks %s", want)
 		}
@@ -233,6 +233,22 @@ func TestSMARTAuthorizationCode(t *testing.T) {
 	}
 	if s := sf.fhir("/Observation?patient="+f.PA.ID, out["access_token"].(string)); s != http.StatusOK {
 		t.Errorf("patient/Observation.rs searching Observation = %d, want 200", s)
+	}
+	// Revocation (RFC 7009): 200 either way; only the app's own token ends.
+	narrow := out["access_token"].(string)
+	for _, tc := range []struct {
+		client string
+		live   int
+	}{{"app_other", http.StatusOK}, {client, http.StatusUnauthorized}} {
+		if r := f.Do("POST", "/fhir/revoke", url.Values{"token": {narrow}, "client_id": {tc.client}}, ""); r.Status != http.StatusOK {
+			t.Errorf("revoke as %s = %d, want 200", tc.client, r.Status)
+		}
+		if s := sf.fhir("/Observation?patient="+f.PA.ID, narrow); s != tc.live {
+			t.Errorf("after a revocation by %s the token = %d, want %d", tc.client, s, tc.live)
+		}
+	}
+	if n := len(f.AuditRows("smart.revoke")); n != 1 {
+		t.Errorf("smart.revoke rows = %d, want 1", n)
 	}
 
 	// Denied.
