@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/smart"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
@@ -391,5 +392,52 @@ func TestSMARTBackendServices(t *testing.T) {
 	}
 	if n := len(f.AuditRows("apitoken.failure")); n != 20 {
 		t.Errorf("apitoken.failure rows past the limit = %d, want 20 (none written past it)", n)
+	}
+}
+
+// TestSMARTStaffThroughMFA: a clinician sent to sign in by an app comes
+// back to the consent page after the second factor; the app gets user/
+// scopes and no patient context, and reads what the clinician may read:
+// their care team's patient, not another team's.
+func TestSMARTStaffThroughMFA(t *testing.T) {
+	sf := newSMARTFlow(t)
+	f := sf.f
+	client := sf.register(f.SignIn("admin@example.org"), url.Values{"name": {"Mood Diary"}, "kind": {"public"}, "redirect_uris": {"https://app.example/cb"}, "scopes": {"launch/patient patient/*.rs user/*.rs"}})
+	verifier := strings.Repeat("staff-verifier-", 4)
+	authURL := sf.authorizeURL(client, verifier, func(v url.Values) { v.Set("scope", "launch/patient user/*.rs") })
+	r := f.Do("GET", authURL, nil, "")
+	ret := ""
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == "kapstone_oauth_return" {
+			ret = c.Name + "=" + c.Value
+		}
+	}
+	login := f.Do("POST", "/login", url.Values{"email": {"thea@example.org"}, "password": {webtest.TestPassword}}, "", "Cookie", ret)
+	half := f.SessionCookie(login)
+	if login.Header.Get("Location") != "/login/mfa" || half == "" {
+		t.Fatalf("password step = %d to %q", login.Status, login.Header.Get("Location"))
+	}
+	// Before the second factor the app's request goes to it, not on.
+	if r := f.Do("GET", authURL, nil, half); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login/mfa" {
+		t.Errorf("authorize half signed in = %d to %q, want /login/mfa", r.Status, r.Header.Get("Location"))
+	}
+	f.Now = f.Now.Add(31 * time.Second)
+	code, _ := auth.TOTPCode(webtest.TOTPSecret, f.Now)
+	mfa := f.Do("POST", "/login/mfa", url.Values{"code": {code}}, "", "Cookie", f.Srv.CookieName()+"="+half+"; "+ret)
+	thea := f.SessionCookie(mfa)
+	if mfa.Status != http.StatusSeeOther || mfa.Header.Get("Location") != authURL || thea == "" {
+		t.Fatalf("second factor = %d to %q, want back to the app's request", mfa.Status, mfa.Header.Get("Location"))
+	}
+	q := sf.consent(thea, authURL, "allow")
+	status, out, _ := sf.token(url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {"https://app.example/cb"}, "client_id": {client}, "code_verifier": {verifier}})
+	if status != http.StatusOK || out["scope"] != "user/*.rs" || out["patient"] != nil {
+		t.Fatalf("exchange = %d %v, want user/*.rs and no patient", status, out)
+	}
+	tok := out["access_token"].(string)
+	if s := sf.fhir("/Patient/"+f.PA.ID, tok); s != http.StatusOK {
+		t.Errorf("thea's patient = %d, want 200", s)
+	}
+	if s := sf.fhir("/Patient/"+f.PB.ID, tok); s != http.StatusNotFound {
+		t.Errorf("another team's patient = %d, want 404", s)
 	}
 }
