@@ -79,17 +79,18 @@ func (c *config) settings(cmd string) []setting {
 		{flag: "metrics-token", env: "KAPSTONE_METRICS_TOKEN", help: "bearer token that opens /metrics on the main listener (none: /metrics there is a 404); prefer the variable, since flags show in the process list", str: &c.MetricsToken},
 	}
 	keep := map[string][]string{
-		"serve":        {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "trusted-proxies", "smtp-url", "mail-from", "audit-key", "data-key", "log-level", "metrics-addr", "metrics-token"},
-		"demo":         {"addr", "data-dir", "db", "country", "log-level"}, // its keys live in its data directory
-		"migrate":      {"data-dir", "db", "audit-key", "data-key", "log-level"},
-		"user":         {"addr", "data-dir", "db", "public-url", "audit-key", "data-key", "log-level"},
-		"token":        {"data-dir", "db", "audit-key", "data-key", "log-level"},
+		"serve":   {"addr", "data-dir", "db", "country", "public-url", "tls-cert", "tls-key", "idle-staff", "idle-patient", "session-max", "trusted-proxies", "smtp-url", "mail-from", "audit-key", "data-key", "log-level", "metrics-addr", "metrics-token"},
+		"demo":    {"addr", "data-dir", "db", "country", "log-level"}, // its keys live in its data directory
+		"migrate": {"data-dir", "db", "audit-key", "data-key", "log-level"},
+		"user":    {"addr", "data-dir", "db", "public-url", "audit-key", "data-key", "log-level"},
+		"token":   {"data-dir", "db", "audit-key", "data-key", "log-level"},
+		"audit":   {"data-dir", "db", "audit-key", "data-key", "log-level"},
+		"keys":    {"data-dir", "db", "audit-key", "data-key", "log-level"},
+		"code":    {"data-dir"},
+		"backup":  {"data-dir", "db", "log-level"},
+		"restore": {"data-dir", "db", "audit-key", "data-key", "log-level"},
+		// SMART apps (issue 19), set apart so the table above keeps its alignment.
 		"smart-client": {"data-dir", "db", "audit-key", "data-key", "log-level"},
-		"audit":        {"data-dir", "db", "audit-key", "data-key", "log-level"},
-		"keys":         {"data-dir", "db", "audit-key", "data-key", "log-level"},
-		"code":         {"data-dir"},
-		"backup":       {"data-dir", "db", "log-level"},
-		"restore":      {"data-dir", "db", "audit-key", "data-key", "log-level"},
 	}[cmd]
 	var out []setting
 	for _, s := range all {
