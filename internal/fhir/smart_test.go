@@ -1,9 +1,11 @@
 package fhir
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/smart"
 )
 
@@ -51,5 +53,18 @@ func TestSMARTAllows(t *testing.T) {
 	}
 	if c := SMARTConfig("https://clinic.example/fhir"); c.TokenEndpoint != "https://clinic.example/fhir/token" || c.AuthorizationEndpoint != "https://clinic.example/oauth/authorize" {
 		t.Errorf("SMARTConfig endpoints = %q, %q", c.TokenEndpoint, c.AuthorizationEndpoint)
+	}
+}
+
+// TestPatientContextView: a token with a patient context opens no view of
+// another patient (not found), before the store is asked.
+func TestPatientContextView(t *testing.T) {
+	h := &Handler{}
+	err := h.inView(context.Background(), &caller{patient: "p1"}, "p2", func(context.Context) error {
+		t.Error("the view of another patient was opened")
+		return nil
+	})
+	if clinic.ErrorCode(err) != clinic.ENotFound {
+		t.Errorf("inView of another patient = %v, want ENotFound", err)
 	}
 }

@@ -235,6 +235,11 @@ func TestSMARTAuthorizationCode(t *testing.T) {
 	if s := sf.fhir("/Observation?patient="+f.PA.ID, out["access_token"].(string)); s != http.StatusOK {
 		t.Errorf("patient/Observation.rs searching Observation = %d, want 200", s)
 	}
+	for path, want := range map[string]int{"/Observation": http.StatusOK, "/Observation?patient=" + f.PB.ID: http.StatusNotFound} {
+		if s := sf.fhir(path, out["access_token"].(string)); s != want {
+			t.Errorf("patient-context token GET %s = %d, want %d", path, s, want)
+		}
+	}
 	// Revocation (RFC 7009): 200 either way; only the app's own token ends.
 	narrow := out["access_token"].(string)
 	for _, tc := range []struct {
