@@ -282,6 +282,8 @@ var notRendered = map[string]string{
 	"GET /medications/lookup":                    "JSON for the medication field",
 	"GET /outcomes.csv":                          "CSV: parsed by the CSV check",
 	"GET /fhir/":                                 "the FHIR API (issue 19): JSON behind a personal API token (a session is no credential there), never markup; every answer is validated against HL7's R4 schema (internal/fhir TestAPI)",
+	"GET /oauth/authorize":                       "SMART consent page: needs a registered app's signed request (a public app with its exact redirect URI); its only free text, the app's name, is set by an administrator and escaped (internal/web/account TestSMARTAuthorizationCode)",
+	"GET /.well-known/smart-configuration":       "the SMART discovery document: JSON of fixed URLs and scope names, never markup",
 	"GET /login/mfa":                             "a sign-in step without data (TestAuthAttacks)",
 	"GET /login/mfa/setup":                       "a sign-in step without data (TestAuthAttacks)",
 	"GET /setup/{token}":                         "a single-use link page without data (TestAuthAttacks)",

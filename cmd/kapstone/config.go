@@ -89,6 +89,8 @@ func (c *config) settings(cmd string) []setting {
 		"code":    {"data-dir"},
 		"backup":  {"data-dir", "db", "log-level"},
 		"restore": {"data-dir", "db", "audit-key", "data-key", "log-level"},
+		// SMART apps (issue 19), set apart so the table above keeps its alignment.
+		"smart-client": {"data-dir", "db", "audit-key", "data-key", "log-level"},
 	}[cmd]
 	var out []setting
 	for _, s := range all {

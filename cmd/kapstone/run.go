@@ -52,6 +52,7 @@ func commands() []command {
 		{"migrate", "Apply database migrations and exit.", runMigrate},
 		{"user", "Manage accounts: add, list, disable, reset-password.", runUser},
 		{"token", "Make a personal API token for an account (printed once).", runToken},
+		{"smart-client", "Register or withdraw a SMART on FHIR app or backend service.", runSMARTClient},
 		{"audit", "Check the audit log (verify) or sign its head now (checkpoint).", runAudit},
 		{"keys", "Data keys: show which key seals how much (status), or re-encrypt under a new key (rotate).", runKeys},
 		{"backup", "Make an encrypted, consistent backup while kapstone runs (age; -keep N for retention).", runBackup},

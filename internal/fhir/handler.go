@@ -48,6 +48,9 @@ type caller struct {
 	actor store.Actor
 	base  string
 	m     Mapper
+	// patient is a SMART token's patient context: it sees that patient
+	// alone (inView answers any other not found).
+	patient string
 }
 
 // ServeHTTP answers one request under /fhir/.
@@ -63,6 +66,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	get := r.Method == http.MethodGet || r.Method == http.MethodHead
 	if path == "metadata" && get {
 		h.write(w, r, ct, http.StatusOK, h.Capability(h.Base(r)))
+		return
+	}
+	if h.serveSMART(w, r, path) { // discovery and the token endpoint (smart.go)
 		return
 	}
 	var origin store.Actor
@@ -101,7 +107,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	actor := api.Actor
 	actor.Addr, actor.RequestID = origin.Addr, origin.RequestID
-	c := &caller{actor: actor, base: h.Base(r), m: Mapper{Base: h.Base(r)}}
+	c := &caller{actor: actor, base: h.Base(r), m: Mapper{Base: h.Base(r)}, patient: api.PatientID}
+	if !smartAllows(api.SMART, r.Method, segs) {
+		h.fail(w, r, ct, http.StatusForbidden, "forbidden", "This app's token was not granted that (its SMART scopes do not name this resource type and interaction).")
+		return
+	}
 	if h.bulk(w, r, ct, c, segs) { // Bulk Data export and its Groups (bulk.go)
 		return
 	}
@@ -263,6 +273,9 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, ct string, err e
 // one audit row, action fhir.read, for the request), then finishes the
 // view before anything read is answered.
 func (h *Handler) inView(ctx context.Context, c *caller, patientID string, fn func(ctx context.Context) error) error {
+	if c.patient != "" && patientID != c.patient {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that resource.")
+	}
 	vctx, view, err := h.Store.BeginView(ctx, c.actor, patientID, "fhir.read")
 	if err != nil {
 		return err

@@ -353,9 +353,19 @@ func TestAPI(t *testing.T) {
 		}
 		// It tells the truth: every type it lists is served, every
 		// search parameter it lists is accepted under strict handling,
-		// and no SMART security service is claimed.
-		if strings.Contains(string(r.body), "SMART-on-FHIR") {
-			t.Error("the CapabilityStatement claims SMART on FHIR, which kapstone does not offer")
+		// and the SMART security service is claimed, with its discovery
+		// document served.
+		if !strings.Contains(string(r.body), `"code":"SMART-on-FHIR"`) {
+			t.Error("the CapabilityStatement does not claim SMART on FHIR (rest.security.service)")
+		}
+		wk, err := http.Get(a.base + "/.well-known/smart-configuration")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wkBody, _ := io.ReadAll(wk.Body)
+		wk.Body.Close()
+		if wk.StatusCode != http.StatusOK || !strings.Contains(string(wkBody), `"code_challenge_methods_supported":["S256"]`) {
+			t.Errorf("GET /fhir/.well-known/smart-configuration = %d %s", wk.StatusCode, wkBody)
 		}
 		rest := r.json["rest"].([]any)[0].(map[string]any)
 		var types []string

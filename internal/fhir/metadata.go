@@ -13,15 +13,16 @@ var capabilityDate = time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
 // (GET /fhir/metadata): built from resourceTypes, the same table that
 // routes reads and searches, so it lists exactly the resource types,
 // interactions and search parameters served. Security: personal API
-// tokens as bearer tokens; SMART on FHIR is not implemented, so it is not
-// claimed.
+// tokens and SMART App Launch 2 access tokens as bearer tokens (the
+// SMART-on-FHIR service code).
 func (h *Handler) Capability(base string) *CapabilityStatement {
 	rest := CapabilityRest{
 		Mode:          "server",
 		Documentation: "Read and search; create of QuestionnaireResponse only. Every search pages with _count (default 50, at most 200) and an absolute next link; _summary=count gives the total only. Unknown search parameters are ignored, or refused with 400 under Prefer: handling=strict.",
 		Security: &CapabilitySecurity{
 			CORS:        Bool(false),
-			Description: "Every request but this one needs a personal API token made under Your account (or with kapstone token create), sent as \"Authorization: Bearer <token>\". The token reads what its account may read on kapstone's own pages, and every read is in the practice's audit log. SMART on FHIR (OAuth) is not offered.",
+			Service:     []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/restful-security-service", Code: "SMART-on-FHIR"}}, Text: "SMART App Launch 2 (OAuth 2.0)"}},
+			Description: "Every request but this one needs a bearer token sent as \"Authorization: Bearer <token>\": a personal API token made under Your account (or with kapstone token create), or a SMART App Launch 2 access token (see .well-known/smart-configuration: apps an administrator registered, authorised by a person with PKCE S256, or backend services with a signed JWT). A token reads what its account may read on kapstone's own pages, never more (a SMART token's scopes narrow it), and every read is in the practice's audit log.",
 		},
 	}
 	for _, typ := range resourceOrder {

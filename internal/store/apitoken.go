@@ -10,6 +10,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/smart"
 )
 
 // TokenScope is what a personal API token may do: read, or read and write.
@@ -161,7 +162,7 @@ func (s *Store) createAPIToken(ctx context.Context, actor Actor, userID string, 
 		}
 		now := s.now()
 		var live int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2`, userID, now).Scan(&live); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM api_tokens WHERE user_id = $1 AND client_id = '' AND revoked_at IS NULL AND expires_at > $2`, userID, now).Scan(&live); err != nil {
 			return err
 		}
 		if live >= APITokenLimit {
@@ -272,6 +273,15 @@ type APICaller struct {
 	Actor   Actor
 	Scope   TokenScope
 	TokenID string
+	// SMART is the token's granted SMART scopes when an app's token
+	// (issue 19: smart.go), nil for a personal token; the FHIR API allows
+	// only the types and interactions they name.
+	SMART *smart.Set
+	// PatientID is a SMART token's patient context: it sees that patient
+	// alone (anything else is not found).
+	PatientID string
+	// ClientID is the SMART app the token was issued to.
+	ClientID string
 }
 
 // errTokenNotValid is the one answer to every token that does not work:
@@ -299,12 +309,12 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APICal
 	hash := auth.HashToken(token)
 	now := s.now()
 	var c APICaller
-	var scope, role string
+	var scope, role, smartScope string
 	var used sql.NullTime
 	err := s.read(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT t.id, t.scope, t.last_used_at, u.id, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
+		return tx.QueryRow(ctx, `SELECT t.id, t.scope, t.last_used_at, u.id, u.role, t.client_id, t.smart_scope, t.patient_id FROM api_tokens t JOIN users u ON u.id = t.user_id
 			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.disabled_at IS NULL`, hash, now).
-			Scan(&c.TokenID, &scope, &used, &c.Actor.UserID, &role)
+			Scan(&c.TokenID, &scope, &used, &c.Actor.UserID, &role, &c.ClientID, &smartScope, &c.PatientID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errTokenNotValid
@@ -313,6 +323,13 @@ func (s *Store) AuthenticateAPIToken(ctx context.Context, token string) (*APICal
 		return nil, err
 	}
 	c.Scope, c.Actor.Role = TokenScope(scope), clinic.Role(role)
+	if c.ClientID != "" {
+		set, err := smart.Parse(smartScope)
+		if err != nil {
+			return nil, errTokenNotValid
+		}
+		c.SMART = &set
+	}
 	if !used.Valid || now.Sub(used.Time) >= apiTokenTouchEvery {
 		err := s.write(ctx, func(tx *Tx) error {
 			_, err := tx.Exec(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`, now, c.TokenID, now.Add(-apiTokenTouchEvery))

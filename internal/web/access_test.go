@@ -76,7 +76,7 @@ var otherParams = map[string]bool{
 	"patient": true, "$": true, "hash": true, "name": true, "slug": true, "tag": true, "author": true, "image": true,
 	"post": true, "page": true, "user": true, "token": true, "sid": true, "off": true, "grant": true, "room": true,
 	"instrument": true, "inquiry": true, "device": true, "invitation": true, "kind": true, "document": true,
-	"apitoken": true,
+	"apitoken": true, "app": true,
 }
 
 // Canaries: each patient's name, consult post, intake answer and support

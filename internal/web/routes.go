@@ -284,6 +284,10 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/rooms", signedIn, auth.PermRooms, s.admin.Rooms},
 		{"POST /admin/rooms", signedIn, auth.PermRooms, s.admin.RoomCreate},
 		{"POST /admin/rooms/{room}/archive", signedIn, auth.PermRooms, s.admin.RoomArchive},
+		// SMART apps and backend services (issue 19).
+		{"GET /admin/apps", signedIn, auth.PermAccounts, s.admin.Apps},
+		{"POST /admin/apps", signedIn, auth.PermAccounts, s.admin.AppCreate},
+		{"POST /admin/apps/{app}/revoke", signedIn, auth.PermAccounts, s.admin.AppRevoke},
 		{"GET /admin/jobs", signedIn, auth.PermJobs, s.admin.Jobs},
 		{"POST /admin/jobs/retry", signedIn, auth.PermJobs, s.admin.JobsRetry},
 		{"GET /admin/outbox", signedIn, auth.PermOutbox, s.admin.Outbox},
@@ -335,6 +339,13 @@ func (s *Server) routeTable() []route {
 		// The FHIR R4 API (issue 19): GET /fhir/metadata for anyone, the
 		// rest with a personal API token; read-only, so every other method
 		// is answered 405 with an OperationOutcome (after the token).
+		// SMART App Launch 2: the authorization endpoint needs the
+		// person's session, so it is a page (it sends a person who is not
+		// signed in to sign in, and back); discovery and the token
+		// endpoint are the FHIR API's (/fhir/.well-known/..., /fhir/token).
+		{"GET /oauth/authorize", public, "", s.account.Authorize},
+		{"POST /oauth/authorize", signedIn, "", s.account.AuthorizeDecide},
+		{"GET /.well-known/smart-configuration", public, "", s.fhir.ServeHTTP},
 		{"GET /fhir/", bearerToken, "", s.fhir.ServeHTTP},
 		{"POST /fhir/", bearerToken, "", s.fhir.ServeHTTP},
 		{"PUT /fhir/", bearerToken, "", s.fhir.ServeHTTP},

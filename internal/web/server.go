@@ -30,6 +30,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/fhir"
 	"github.com/kapstone/kapstone/internal/store"
@@ -96,7 +97,8 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		safety:    safety.New(app),
 	}
 	s.timeline = timeline.New(app)
-	s.fhir = &fhir.Handler{Store: st, Log: log, Origin: app.Actor, Realm: "kapstone", Now: app.Now,
+	// Now asks the app's clock at each call (tests move it after NewServer).
+	s.fhir = &fhir.Handler{Store: st, Log: log, Origin: app.Actor, Realm: "kapstone", Now: func() time.Time { return app.Now() },
 		Base: func(r *http.Request) string { return app.LinkBase(r) + "/fhir" }}
 	s.account.ApplyCarry = s.notes.ApplyNoteCarry // a note's draft carried through sign-in
 	s.notes.ChartForm = s.staff.ChartForm         // a failed consent form shown on the chart

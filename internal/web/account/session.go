@@ -237,7 +237,7 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case mfaDone && data.Carry != "" && s.ApplyCarry != nil && s.ApplyCarry(w, r, data.Carry):
 	case mfaDone:
-		http.Redirect(w, r, shell.HomeFor(u), http.StatusSeeOther)
+		http.Redirect(w, r, s.afterSignIn(w, r, u), http.StatusSeeOther)
 	case data.Carry != "" && u.HasTOTP:
 		// A draft carried through sign-in: the second step is shown here
 		// (not redirected to) so the draft goes on with it.
@@ -360,7 +360,7 @@ func (s *Handlers) MFA(w http.ResponseWriter, r *http.Request) {
 	if carried != "" && s.ApplyCarry != nil && s.ApplyCarry(w, r, carried) {
 		return
 	}
-	http.Redirect(w, r, shell.HomeFor(u), http.StatusSeeOther)
+	http.Redirect(w, r, s.afterSignIn(w, r, u), http.StatusSeeOther) // home, or back to an app's authorization request
 }
 
 // deviceDetail names a known device in an audit row's detail ("" for none).

@@ -35,6 +35,7 @@ func (f *Fixture) Target(pattern string) (method, path string, form url.Values) 
 		"{sid}", "no-such-session",
 		"{device}", "no-such-device",
 		"{apitoken}", "no-such-api-token",
+		"{app}", "no-such-app",
 		"{grant}", "no-such-grant",
 		"{invitation}", "no-such-invitation",
 		"{alert}", "no-such-alert",
