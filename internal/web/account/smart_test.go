@@ -369,6 +369,16 @@ func TestSMARTBackendServices(t *testing.T) {
 	if s := sf.fhir("/Patient/"+f.PB.ID, tokens[1]); s != http.StatusNotFound {
 		t.Errorf("backend token, another team's patient = %d, want 404", s)
 	}
+	// What backend services are for: a bulk export of the account's
+	// patients (system/*.rs), kicked off and polled with the same token.
+	kick := f.Do("GET", "/fhir/Patient/$export", nil, "", "Authorization", "Bearer "+tokens[0],
+		"Prefer", "respond-async", "Accept", "application/fhir+json")
+	loc := kick.Header.Get("Content-Location")
+	if kick.Status != http.StatusAccepted || !strings.Contains(loc, "/fhir/bulk-status/") {
+		t.Errorf("backend token, Patient/$export = %d, Content-Location %q; want 202 and a status URL", kick.Status, loc)
+	} else if s := sf.fhir(strings.TrimPrefix(loc[strings.Index(loc, "/fhir/"):], "/fhir"), tokens[0]); s != http.StatusAccepted && s != http.StatusOK {
+		t.Errorf("backend token, export status = %d, want 202 or 200", s)
+	}
 	if n := len(f.AuditRows("smart.token")); n != 4 {
 		t.Errorf("smart.token rows = %d, want 4 (2 issued, 2 replays)", n)
 	}
