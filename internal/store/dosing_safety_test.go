@@ -32,6 +32,10 @@ func TestDosingSafetyRules(t *testing.T) {
 		{"g2", store.Vitals{Systolic: n(128), Diastolic: n(82), HeartRate: n(72), SpO2: n(85)}, "SpO₂ 85% is below the hold threshold (90%)"},
 	} {
 		tc.v.ClientID = tc.client
+		// A minute apart, as readings are: two at one instant have no
+		// order (rows sort by time, then by random id), so "the latest"
+		// would be either.
+		pr.now = pr.now.Add(time.Minute)
 		d, err := pr.s.RecordGate(ctx, pr.thea, pr.p.ID, id, store.GateInput{Vitals: &tc.v})
 		if err != nil {
 			t.Fatal(err)
