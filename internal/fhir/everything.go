@@ -78,15 +78,11 @@ func Everything(ctx context.Context, st *store.Store, actor store.Actor, patient
 		if err != nil {
 			return nil, err
 		}
-		var all []store.Prescription
-		if rx.Current != nil {
-			all = append(all, *rx.Current)
+		mss, err := m.Prescriptions(p.ID, rx)
+		if err != nil {
+			return nil, err
 		}
-		for _, r := range append(all, rx.Past...) {
-			ms, err := m.Prescription(p.ID, r)
-			if err != nil {
-				return nil, err
-			}
+		for _, ms := range mss {
 			g.add(ms)
 		}
 	}

@@ -206,13 +206,9 @@ func walkPatient(ctx context.Context, t *testing.T, st *store.Store, th store.Ac
 	}
 	rx, err := st.FindPrescriptions(ctx, th, p.ID)
 	must(err)
-	var rxs []store.Prescription
-	if rx.Current != nil {
-		rxs = append(rxs, *rx.Current)
-	}
-	for _, r := range append(rxs, rx.Past...) {
-		ms, err := m.Prescription(p.ID, r)
-		must(err)
+	mss, err := m.Prescriptions(p.ID, rx)
+	must(err)
+	for _, ms := range mss {
 		add("prescription", ms)
 	}
 	consents, err := st.PatientConsents(ctx, th, p.ID)

@@ -67,6 +67,24 @@ func (m Mapper) IntakeMedications(p *store.Patient, iv *store.IntakeVersion) ([]
 	return out, nil
 }
 
+// Prescriptions maps a patient's prescription record, the current one
+// first, then the ended ones newest first.
+func (m Mapper) Prescriptions(patientID string, rx *store.Prescriptions) ([]MedicationStatement, error) {
+	var all []store.Prescription
+	if rx.Current != nil {
+		all = append(all, *rx.Current)
+	}
+	out := make([]MedicationStatement, 0, len(all)+len(rx.Past))
+	for _, r := range append(all, rx.Past...) {
+		ms, err := m.Prescription(patientID, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms)
+	}
+	return out, nil
+}
+
 // Prescription maps one of patientID's ketamine prescriptions (kapstone
 // records, it does not e-prescribe) as a MedicationStatement: the drug and
 // strength as text (no RxNorm code is recorded), the current dose per

@@ -353,15 +353,11 @@ var medications = wholeList{
 			if err != nil {
 				return nil, nil, err
 			}
-			var all []store.Prescription
-			if rx.Current != nil {
-				all = append(all, *rx.Current)
+			mss, err := c.m.Prescriptions(p.ID, rx)
+			if err != nil {
+				return nil, nil, err
 			}
-			for _, r := range append(all, rx.Past...) {
-				ms, err := c.m.Prescription(p.ID, r)
-				if err != nil {
-					return nil, nil, err
-				}
+			for _, ms := range mss {
 				out = append(out, ms)
 			}
 		}
