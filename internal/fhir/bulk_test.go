@@ -307,6 +307,9 @@ func TestBulkExport(t *testing.T) {
 		if g.status != 200 || g.json["resourceType"] != "Group" || g.json["quantity"] != float64(len(a.sees["therapist"])) {
 			t.Errorf("Group/%s = %d %s", team, g.status, g.body)
 		}
+		if err := a.check.Check([]byte(g.body)); err != nil {
+			t.Errorf("Group/%s is not valid FHIR R4: %v\n%s", team, err, g.body)
+		}
 		// Another clinician's caseload, the practice for a therapist, a
 		// patient's token: refused, and no job runs.
 		others, err := st.ListStaff(ctx, clinic.RoleTherapist)
