@@ -226,6 +226,13 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/dosing/{session}/events", signedIn, auth.PermDosing, s.staff.DosingEvent},
 		{"POST /patients/{patient}/dosing/{session}/discharge", signedIn, auth.PermDosing, s.staff.DosingDischarge},
 		{"POST /patients/{patient}/dosing/{session}/stop", signedIn, auth.PermDosing, s.staff.DosingStop},
+		// A remote session's chaperone link (issue 20): made and revoked by
+		// the clinician; the link opens the chaperone's page, no account.
+		{"POST /patients/{patient}/dosing/{session}/chaperone", signedIn, auth.PermDosing, s.staff.ChaperoneLinkCreate},
+		{"POST /patients/{patient}/dosing/{session}/chaperone/revoke", signedIn, auth.PermDosing, s.staff.ChaperoneLinkRevoke},
+		{"GET /chaperone/{token}", public, "", s.staff.ChaperonePage},
+		{"POST /chaperone/{token}/check", public, "", s.staff.ChaperoneCheckIn},
+		{"POST /chaperone/{token}/help", public, "", s.staff.ChaperoneHelp},
 		// The practice's session-safety settings: prescribers set them;
 		// administrators may read them.
 		{"GET /settings/dosing", signedIn, auth.PermSafetySettings, s.staff.Safety},

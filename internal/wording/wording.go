@@ -35,6 +35,8 @@ func JobKind(kind string) string {
 		return "FHIR bulk export, asked for by a member of staff"
 	case store.BulkSweepJobKind:
 		return "Deletes expired FHIR bulk exports"
+	case store.JobChaperoneWatch:
+		return "Looks for a missed chaperone check-in (remote dosing session)"
 	}
 	// A kind with no words of its own yet: never its code name.
 	return "Background task"

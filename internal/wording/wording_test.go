@@ -12,7 +12,7 @@ func TestJobKindWords(t *testing.T) {
 	seen := map[string]string{}
 	for _, kind := range []string{store.JobAlertEmail, store.JobReminder, store.JobCheckinInvite, store.JobCopeReminder,
 		store.JobWitnessEmail, store.JobWitnessHTTP, store.JobPasswordResetEmail, store.JobMessageEmail,
-		store.BulkExportJobKind, store.BulkSweepJobKind} {
+		store.BulkExportJobKind, store.BulkSweepJobKind, store.JobChaperoneWatch} {
 		w := JobKind(kind)
 		if w == "Background task" || w == kind {
 			t.Errorf("job kind %q has no words of its own: %q", kind, w)

@@ -582,4 +582,33 @@
     }));
     Promise.all(done).then(function () { document.documentElement.setAttribute("data-offline-cleared", "1"); }, function () { /* nothing kept */ });
   }
+  // The chaperone's page (issue 20): count down to the next check-in and
+  // say when it is due. The server works out the same (and alerts the
+  // clinician when one is missed); without JavaScript the page says when
+  // it is due.
+  document.querySelectorAll("[data-chaperone-due]").forEach(function (el) {
+    var due = Date.parse(el.getAttribute("data-chaperone-due"));
+    if (isNaN(due) || el.querySelector("strong") && Date.now() >= due) { return; }
+    var card = el.closest(".chaperone-due"), told = false;
+    function tick() {
+      var left = Math.ceil((due - Date.now()) / 60000);
+      if (left > 0) {
+        el.textContent = "Next check-in due in " + left + (left === 1 ? " minute." : " minutes.");
+        return;
+      }
+      if (!told) {
+        told = true;
+        el.innerHTML = "";
+        var strong = document.createElement("strong");
+        strong.textContent = "A check-in is due now.";
+        el.appendChild(strong);
+        el.appendChild(document.createTextNode(" Check on the patient and answer below."));
+        if (card) { card.classList.add("chaperone-late"); }
+        document.title = "Check-in due \u00b7 " + document.title;
+        if (navigator.vibrate) { navigator.vibrate([300, 200, 300]); }
+      }
+    }
+    tick();
+    setInterval(tick, 10000);
+  });
 })();
