@@ -228,11 +228,11 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/dosing/{session}/stop", signedIn, auth.PermDosing, s.staff.DosingStop},
 		// A remote session's chaperone link (issue 20): made and revoked by
 		// the clinician; the link opens the chaperone's page, no account.
-		{"POST /patients/{patient}/dosing/{session}/chaperone", signedIn, auth.PermDosing, s.staff.ChaperoneLinkCreate},
-		{"POST /patients/{patient}/dosing/{session}/chaperone/revoke", signedIn, auth.PermDosing, s.staff.ChaperoneLinkRevoke},
-		{"GET /chaperone/{token}", public, "", s.staff.ChaperonePage},
-		{"POST /chaperone/{token}/check", public, "", s.staff.ChaperoneCheckIn},
-		{"POST /chaperone/{token}/help", public, "", s.staff.ChaperoneHelp},
+		{"POST /patients/{patient}/dosing/{session}/chaperone", signedIn, auth.PermDosing, s.chaperone.LinkCreate},
+		{"POST /patients/{patient}/dosing/{session}/chaperone/revoke", signedIn, auth.PermDosing, s.chaperone.LinkRevoke},
+		{"GET /chaperone/{token}", public, "", s.chaperone.Page},
+		{"POST /chaperone/{token}/check", public, "", s.chaperone.CheckIn},
+		{"POST /chaperone/{token}/help", public, "", s.chaperone.Help},
 		// The practice's session-safety settings: prescribers set them;
 		// administrators may read them.
 		{"GET /settings/dosing", signedIn, auth.PermSafetySettings, s.staff.Safety},
@@ -541,6 +541,8 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/dosing/{session}/events":            auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/discharge":         auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/stop":              auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/chaperone":         auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/chaperone/revoke":  auth.PermDosing,
 
 	// Skills and the diary card (issue 17).
 	"GET /patients/{patient}/skills":         auth.PermSharedSkills,

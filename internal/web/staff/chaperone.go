@@ -1,238 +1,33 @@
 package staff
 
 import (
-	"net/http"
-	"net/url"
-	"strconv"
-	"time"
-
-	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
-	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
-// A remote dosing session's chaperone (issue 20, part 4): the clinician's
-// link on the session page, and the chaperone's own page, which the link
-// opens with no account.
-//
-// The link's token is in the URL's path (/chaperone/{token}), like the
-// sign-in links: the chaperone must be able to open it again and again on
-// their phone (after the screen locks, the browser is closed, the page is
-// reloaded), so it is not exchanged for a cookie on first use, which a
-// phone's browser may drop mid-session and which would lock the
-// chaperone out when the patient most needs them. Every response carries
-// Referrer-Policy: no-referrer and Cache-Control: no-store
-// (shell.SecureHeaders), so the token does not leak to other sites or
-// stay in caches; the request log names the route's pattern, not the
-// path. The token opens one session's page and its two forms, nothing
-// else; the store checks it on every request (revoked, expired, the
-// session over), and a wrong one counts against the caller's address with
-// the sign-in links' (token.failure: 20 in 15 minutes). The forms are
-// protected from other sites like every form (shell.CSRF: the browser's
-// Sec-Fetch-Site and Origin), as the sign-in links' are.
-
-// chaperoneTokenLimit is the sign-in links' limit on wrong links, shared
-// (the same audit action), so a guesser gains nothing by switching pages.
-const (
-	chaperoneTokenLimit  = 20
-	chaperoneTokenWindow = 15 * time.Minute
-)
-
-func init() {
-	dosingNotices["chaperone"] = dosingNotice{"chaperone", "Chaperone link revoked: it no longer works."}
-}
-
-// chaperoneTitle is how the staff timeline shows a check: the
-// chaperone's check-in, help request or missed check-in, or a check the
-// clinician recorded.
+// chaperoneTitle is how the timeline shows a check: the chaperone's
+// check-in, help request or missed check-in (issue 20; the chaperone's
+// page is internal/web/chaperone's), or one the clinician recorded.
 func chaperoneTitle(e store.DosingEvent) (title, level, by string) {
-	switch e.Action {
-	case clinic.ChaperoneCheckIn:
-		if e.Severity == "severe" {
-			return "Chaperone's check-in: a concern", clinic.VitalsHold, "the chaperone"
-		}
-		return "Chaperone's check-in", "", "the chaperone"
-	case clinic.ChaperoneHelp:
-		return "Chaperone: need help now", clinic.VitalsHold, "the chaperone"
-	case clinic.ChaperoneMissed:
-		return "Missed chaperone check-in", clinic.VitalsHold, "kapstone"
+	if e.Action == clinic.ChaperoneCheckIn && e.Severity == "severe" {
+		return "Chaperone's check-in: a concern", clinic.VitalsHold, "the chaperone"
+	}
+	if t, ok := map[string]string{clinic.ChaperoneCheckIn: "Chaperone's check-in", clinic.ChaperoneHelp: "Chaperone: need help now", clinic.ChaperoneMissed: "Missed chaperone check-in"}[e.Action]; ok {
+		return t, map[bool]string{true: clinic.VitalsHold}[clinic.ChaperoneAlarm(e.Action)], map[bool]string{true: "kapstone", false: "the chaperone"}[e.Action == clinic.ChaperoneMissed]
 	}
 	return "Chaperone check", "", e.ByName
 }
 
-// ChaperoneAlarm is what the session page's banner shows: the latest
-// help request, worrying check-in or missed check-in (a missed one only
-// while no check has come since); nil when there is none.
+// ChaperoneAlarm is the banner's latest help request, worrying check-in
+// or missed check-in (a missed one only until a check); nil when none.
 func (p dosingPage) ChaperoneAlarm() *store.DosingEvent {
 	var alarm *store.DosingEvent
-	for i := range p.S.Events {
-		e := &p.S.Events[i]
-		if e.Kind != "check" {
-			continue
-		}
-		if clinic.ChaperoneAlarm(e.Action) || e.Severity == "severe" {
-			alarm = e
-		} else if alarm != nil && alarm.Action == clinic.ChaperoneMissed {
-			alarm = nil // checked since
+	for i, e := range p.S.Events {
+		if e.Kind == "check" && (clinic.ChaperoneAlarm(e.Action) || e.Severity == "severe") {
+			alarm = &p.S.Events[i]
+		} else if e.Kind == "check" && alarm != nil && alarm.Action == clinic.ChaperoneMissed {
+			alarm = nil
 		}
 	}
 	return alarm
-}
-
-// ChaperoneLinkCreate makes a new chaperone link for the session and shows
-// it once, to copy to the chaperone (kapstone does not send it).
-func (s *Handlers) ChaperoneLinkCreate(w http.ResponseWriter, r *http.Request) {
-	token, err := s.Store.CreateChaperoneLink(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"))
-	if err != nil {
-		s.dosingDone(w, r, err, "saved")
-		return
-	}
-	loc, _ := s.PracticeZone(r)
-	s.Render(w, r, http.StatusOK, "chaperone_link", "Chaperone link", struct {
-		URL, Back string
-		Expires   time.Time
-		Loc       *time.Location
-	}{s.LinkBase(r) + "/chaperone/" + token, "/patients/" + r.PathValue("patient") + "/dosing/" + r.PathValue("session"),
-		s.Now().Add(clinic.ChaperoneLinkHours * time.Hour), loc})
-}
-
-// ChaperoneLinkRevoke ends the session's chaperone link.
-func (s *Handlers) ChaperoneLinkRevoke(w http.ResponseWriter, r *http.Request) {
-	err := s.Store.RevokeChaperoneLink(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"))
-	s.dosingDone(w, r, err, "chaperone")
-}
-
-// chaperoneView is the chaperone's page.
-type chaperoneView struct {
-	V            *store.ChaperoneView
-	Action       string // the page's path (with its token), for the forms
-	Phone        string // the practice's
-	Loc          *time.Location
-	Zone         string
-	Now          time.Time
-	Form         url.Values
-	Errors       map[string]string
-	Notice       string
-	ClientID     string
-	CheckMinutes int
-}
-
-// chaperoneHash is the hash of the link's token, unless the caller's
-// address has sent too many links that do not work: then it answers 429
-// and returns false.
-func (s *Handlers) chaperoneHash(w http.ResponseWriter, r *http.Request) (string, bool) {
-	actor := s.Actor(r)
-	now := s.Now().UTC()
-	n, oldest, err := s.Store.CountAudit(r.Context(), "token.failure", "", actor.Addr, now.Add(-chaperoneTokenWindow))
-	if err != nil {
-		s.Error(w, r, err)
-		return "", false
-	}
-	if n >= chaperoneTokenLimit {
-		wait := max(oldest.Add(chaperoneTokenWindow).Sub(now), time.Second)
-		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-		s.Error(w, r, clinic.Errorf(clinic.ETooMany, "Too many attempts with links that do not work. Wait a few minutes and try again. If the patient needs help now, call 911."))
-		return "", false
-	}
-	return auth.HashToken(r.PathValue("token")), true
-}
-
-// chaperoneError answers a chaperone request that failed; a link that
-// does not work counts against the caller's address.
-func (s *Handlers) chaperoneError(w http.ResponseWriter, r *http.Request, err error) {
-	if clinic.ErrorCode(err) == clinic.ENotFound {
-		if aerr := s.Store.Audit(r.Context(), s.Actor(r), store.Entry{Action: "token.failure", Outcome: store.OutcomeFailure, ObjectType: "token", Detail: "chaperone"}); aerr != nil {
-			err = aerr
-		}
-	}
-	s.Error(w, r, err)
-}
-
-// chaperoneNotices are the page's notices by the redirect's done=.
-var chaperoneNotices = map[string]string{
-	"checkin": "Check-in saved. Thank you.",
-	"help":    "The clinician has been alerted. If the patient is not breathing, cannot be woken or is in danger, call 911 now.",
-}
-
-// ChaperonePage is the chaperone's page: the plan, the next check-in and
-// the help button.
-func (s *Handlers) ChaperonePage(w http.ResponseWriter, r *http.Request) {
-	s.chaperonePage(w, r, http.StatusOK, nil, nil)
-}
-
-func (s *Handlers) chaperonePage(w http.ResponseWriter, r *http.Request, status int, form url.Values, errs map[string]string) {
-	hash, ok := s.chaperoneHash(w, r)
-	if !ok {
-		return
-	}
-	v, err := s.Store.ChaperonePage(r.Context(), s.Actor(r), hash)
-	if err != nil {
-		s.chaperoneError(w, r, err)
-		return
-	}
-	loc, zone := s.PracticeZone(r)
-	p := chaperoneView{V: v, Action: "/chaperone/" + r.PathValue("token"), Loc: loc, Zone: zone, Now: s.Now(), Form: form, Errors: errs,
-		ClientID: auth.NewToken()[:22], CheckMinutes: clinic.ChaperoneCheckMinutes}
-	if ps, err := s.Store.Practice(r.Context()); err == nil {
-		p.Phone = ps.Phone
-	}
-	if errs == nil {
-		p.Notice = chaperoneNotices[r.URL.Query().Get("done")]
-	}
-	s.Render(w, r, status, "chaperone", "Chaperone", p)
-}
-
-// chaperoneDone answers a chaperone's form.
-func (s *Handlers) chaperoneDone(w http.ResponseWriter, r *http.Request, err error, done string) {
-	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid && len(e.Fields) > 0 {
-		s.chaperonePage(w, r, http.StatusUnprocessableEntity, r.PostForm, e.Fields)
-		return
-	}
-	if err != nil {
-		s.chaperoneError(w, r, err)
-		return
-	}
-	shell.SeeOther(w, r, "/chaperone/"+r.PathValue("token")+"?done="+done, done)
-}
-
-// ChaperoneCheckIn keeps a check-in: three answers, each required, and an
-// optional note.
-func (s *Handlers) ChaperoneCheckIn(w http.ResponseWriter, r *http.Request) {
-	hash, ok := s.chaperoneHash(w, r)
-	if !ok {
-		return
-	}
-	fe := clinic.FieldErrors{}
-	answer := func(name, question string) bool {
-		switch r.PostFormValue(name) {
-		case "yes":
-			return true
-		case "no":
-		default:
-			fe.Add(name, "Answer: "+question)
-		}
-		return false
-	}
-	a := clinic.ChaperoneAnswers{
-		Responsive: answer("responsive", "is the patient responsive?"),
-		Breathing:  answer("breathing", "are they breathing normally?"),
-		Concern:    answer("concern", "is anything a concern?"),
-		Note:       r.PostFormValue("note"),
-	}
-	var err error = fe.Err()
-	if len(fe) == 0 {
-		err = s.Store.ChaperoneCheckIn(r.Context(), s.Actor(r), hash, r.PostFormValue("client_id"), a)
-	}
-	s.chaperoneDone(w, r, err, "checkin")
-}
-
-// ChaperoneHelp alerts the clinician at once.
-func (s *Handlers) ChaperoneHelp(w http.ResponseWriter, r *http.Request) {
-	hash, ok := s.chaperoneHash(w, r)
-	if !ok {
-		return
-	}
-	err := s.Store.ChaperoneHelpNow(r.Context(), s.Actor(r), hash, r.PostFormValue("client_id"))
-	s.chaperoneDone(w, r, err, "help")
 }

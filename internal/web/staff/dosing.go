@@ -368,6 +368,7 @@ var dosingNotices = map[string]dosingNotice{
 	"note":       {"note", "Note saved."},
 	"adverse":    {"adverse", "Adverse event recorded."},
 	"check":      {"check", "Chaperone's check recorded."},
+	"chaperone":  {"chaperone", "Chaperone link revoked: it no longer works."},
 	"saved":      {"record", "Saved."},
 	"discharged": {"record", "Discharged. The patient is asked to write in their integration journal."},
 }
