@@ -1,0 +1,162 @@
+package chaperone_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/web/webtest"
+)
+
+var linkRE = regexp.MustCompile(`/chaperone/([A-Za-z0-9_-]{43})`)
+
+// remoteSession inserts a remote session of patientID dosed at f.Now.
+func remoteSession(t *testing.T, f *webtest.Fixture, patientID string) string {
+	t.Helper()
+	id := f.InsertDosingSession(patientID, "dosed", f.Now.Add(-30*time.Minute))
+	if _, err := f.RawDB().Exec(`UPDATE dosing_sessions SET remote = TRUE, chaperone = 'Sam Lee' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestChaperoneLinkFlow: the clinician makes a link (shown to copy, never
+// said to be sent); the chaperone's page, with no account, names the
+// patient by first name only, sets no cookie and keeps the token out of
+// referrers and caches; a check-in needs its three answers; "need help
+// now" shows on the clinician's session page and caseload at once; the
+// link reaches no other page (staff, portal, FHIR, another session); wrong
+// links are rate-limited; closing the session ends the link.
+func TestChaperoneLinkFlow(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := context.Background()
+	a := remoteSession(t, f, f.PA.ID)
+	b := remoteSession(t, f, f.PB.ID)
+	thea, theo := f.SignIn("thea@example.org"), f.SignIn("theo@example.org")
+	session := "/patients/" + f.PA.ID + "/dosing/" + a
+
+	if r := f.Do("POST", session+"/chaperone", url.Values{}, theo); r.Status != http.StatusNotFound {
+		t.Errorf("a therapist off the care team makes a link: %d, want 404", r.Status)
+	}
+	r := f.Do("POST", session+"/chaperone", url.Values{}, thea)
+	m := linkRE.FindStringSubmatch(r.Body)
+	if r.Status != http.StatusOK || m == nil || !strings.Contains(r.Body, "kapstone has not sent this link") || strings.Contains(strings.ToLower(r.Body), "link sent") {
+		t.Fatalf("make a link: %d, want the link to copy, not said to be sent:\n%s", r.Status, r.Body)
+	}
+	token := m[1]
+	page := "/chaperone/" + token
+	rb, err := f.St.CreateChaperoneLink(ctx, f.As("theo@example.org"), f.PB.ID, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r = f.Do("GET", page, nil, "")
+	if r.Status != http.StatusOK {
+		t.Fatalf("chaperone page: %d", r.Status)
+	}
+	for _, want := range []string{"Alice", "911", `href="tel:911"`, "Need help now", "Sam Lee", "Check-in every 15 minutes"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the chaperone page lacks %q", want)
+		}
+	}
+	for _, not := range []string{"Canary-Alpha", webtest.CanaryB, `href="/patients`, `action="/logout"`} {
+		if strings.Contains(r.Body, not) {
+			t.Errorf("the chaperone page shows %q", not)
+		}
+	}
+	if r.Header.Get("Set-Cookie") != "" || r.Header.Get("Referrer-Policy") != "no-referrer" || r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("headers: Set-Cookie %q, Referrer-Policy %q, Cache-Control %q; want none, no-referrer, no-store", r.Header.Get("Set-Cookie"), r.Header.Get("Referrer-Policy"), r.Header.Get("Cache-Control"))
+	}
+
+	// A check-in needs its three answers.
+	r = f.Do("POST", page+"/check", url.Values{"responsive": {"yes"}}, "")
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "are they breathing normally?") {
+		t.Errorf("a half check-in: %d, want 422 with the question", r.Status)
+	}
+	f.Now = f.Now.Add(10 * time.Minute)
+	r = f.Do("POST", page+"/check", url.Values{"responsive": {"yes"}, "breathing": {"yes"}, "concern": {"no"}, "client_id": {"c1"}}, "")
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("check-in: %d", r.Status)
+	}
+	loc, _, _ := strings.Cut(r.Header.Get("Location"), "#")
+	if r = f.Do("GET", loc, nil, ""); !strings.Contains(r.Body, "Check-in saved") || !strings.Contains(r.Body, "Your check-in. Responsive: yes.") {
+		t.Errorf("after a check-in the page lacks it")
+	}
+	if s := f.Do("GET", session, nil, thea); !strings.Contains(s.Body, "Chaperone&#39;s check-in") || strings.Contains(s.Body, "chaperone-alarm") {
+		t.Errorf("the session page lacks the check-in, or shows an alarm")
+	}
+
+	// Need help now: on the session page and the caseload at once.
+	if r = f.Do("POST", page+"/help", url.Values{"client_id": {"h1"}}, ""); r.Status != http.StatusSeeOther {
+		t.Fatalf("help: %d", r.Status)
+	}
+	if s := f.Do("GET", session, nil, thea); !strings.Contains(s.Body, `id="chaperone-alarm"`) || !strings.Contains(s.Body, "The chaperone asked for help now") {
+		t.Errorf("the session page does not show the help request")
+	}
+	if s := f.Do("GET", "/patients", nil, thea); !strings.Contains(s.Body, "The chaperone asked for help now") {
+		t.Errorf("the caseload does not show the help request")
+	}
+	if d := f.Session(session); len(d.Events) != 2 {
+		t.Errorf("A's timeline has %d events, want the check-in and the help request", len(d.Events))
+	}
+
+	// The link reaches nothing else: not as a cookie, a bearer token, or
+	// in another page's path.
+	for _, tc := range []struct{ method, path, cookie, auth string }{
+		{"GET", session, token, ""},
+		{"GET", "/patients/" + f.PB.ID + "/dosing/" + b, token, ""},
+		{"GET", "/patients/" + f.PA.ID, token, ""},
+		{"GET", "/patients", token, ""},
+		{"GET", "/portal", token, ""},
+		{"GET", "/portal/appointments", token, ""},
+		{"GET", "/fhir/Patient", "", "Bearer " + token},
+		{"GET", "/fhir/Patient/" + f.PA.ID, "", "Bearer " + token},
+		{"GET", "/calendar/" + token, "", ""},
+		{"GET", "/reset/" + token, "", ""},
+	} {
+		var hdr []string
+		if tc.auth != "" {
+			hdr = []string{"Authorization", tc.auth}
+		}
+		r := f.Do(tc.method, tc.path, nil, tc.cookie, hdr...)
+		if r.Status == http.StatusOK || strings.Contains(r.Body, "Canary") {
+			t.Errorf("%s %s with the chaperone's token: %d, want refused", tc.method, tc.path, r.Status)
+		}
+	}
+	if d, err := f.St.DosingSessionFor(ctx, f.As("theo@example.org"), f.PB.ID, b); err != nil || len(d.Events) != 0 {
+		t.Errorf("B's session has %d events from A's link", len(d.Events))
+	}
+	if r := f.Do("GET", "/chaperone/"+rb, nil, ""); !strings.Contains(r.Body, "Bruno") || strings.Contains(r.Body, "Alice") {
+		t.Error("B's link does not show B's page alone")
+	}
+
+	// Wrong links: refused, then rate-limited by address.
+	f.Remote = "203.0.113.50:1234"
+	var last int
+	for i := 0; i < 21; i++ {
+		last = f.Do("GET", "/chaperone/"+strings.Repeat("x", 42)+string(rune('a'+i)), nil, "").Status
+		if i < 20 && last != http.StatusNotFound {
+			t.Fatalf("wrong link %d: %d, want 404", i, last)
+		}
+	}
+	if last != http.StatusTooManyRequests {
+		t.Errorf("the 21st wrong link: %d, want 429", last)
+	}
+	f.Remote = ""
+
+	// Closed (late, six hours on): the link stops working.
+	f.Now = f.Now.Add(7 * time.Hour)
+	if r := f.Do("POST", session+"/stop", url.Values{"stop_reason": {"Patient went home with their ride."}}, f.SignIn("thea@example.org")); r.Status != http.StatusSeeOther {
+		t.Fatalf("close the session: %d %s", r.Status, r.Body)
+	}
+	if r := f.Do("GET", page, nil, ""); r.Status != http.StatusNotFound || !strings.Contains(r.Body, "does not work any more") || !strings.Contains(r.Body, "call 911") {
+		t.Errorf("the link after the session ended: %d, want 404 saying so", r.Status)
+	}
+	if r := f.Do("POST", page+"/help", url.Values{}, ""); r.Status != http.StatusNotFound {
+		t.Errorf("help after the session ended: %d, want 404", r.Status)
+	}
+}
