@@ -587,28 +587,32 @@
   // clinician when one is missed); without JavaScript the page says when
   // it is due.
   document.querySelectorAll("[data-chaperone-due]").forEach(function (el) {
+    // Times are the server's: the phone's own clock may be off.
     var due = Date.parse(el.getAttribute("data-chaperone-due"));
-    if (isNaN(due) || el.querySelector("strong") && Date.now() >= due) { return; }
+    var skew = Date.parse(el.getAttribute("data-chaperone-now")) - Date.now();
+    if (isNaN(due) || isNaN(skew) || el.querySelector("strong.chaperone-now")) { return; }
     var card = el.closest(".chaperone-due"), told = false;
     function tick() {
-      var left = Math.ceil((due - Date.now()) / 60000);
+      var left = Math.ceil((due - Date.now() - skew) / 60000);
       if (left > 0) {
-        el.textContent = "Next check-in due in " + left + (left === 1 ? " minute." : " minutes.");
+        el.textContent = "Next check-in due in " + left + (left === 1 ? " minute" : " minutes") + " (at " + el.getAttribute("data-chaperone-at") + ").";
         return;
       }
       if (!told) {
         told = true;
         el.innerHTML = "";
         var strong = document.createElement("strong");
+        strong.className = "chaperone-now";
         strong.textContent = "A check-in is due now.";
         el.appendChild(strong);
         el.appendChild(document.createTextNode(" Check on the patient and answer below."));
         if (card) { card.classList.add("chaperone-late"); }
         document.title = "Check-in due \u00b7 " + document.title;
-        if (navigator.vibrate) { navigator.vibrate([300, 200, 300]); }
+        // A phone vibrates only for a page the person has touched.
+        if (navigator.vibrate && navigator.userActivation && navigator.userActivation.hasBeenActive) { navigator.vibrate([300, 200, 300]); }
       }
     }
     tick();
-    setInterval(tick, 10000);
+    setInterval(tick, 5000);
   });
 })();
