@@ -47,7 +47,7 @@ func TestBrowserChaperoneOnPhone(t *testing.T) {
 	shots := screenshotDir(t)
 	shoot := func(name string) {
 		t.Helper()
-		png := run1(t, b, name, chromedp.FullScreenshot(90))
+		png := run1(t, b, name, chromedp.CaptureScreenshot()) // the phone's first screen, as the chaperone sees it
 		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -163,6 +163,7 @@ func TestBrowserChaperoneOnPhone(t *testing.T) {
 	textHas("overdue on the page", ".chaperone-next", "A check-in is overdue")
 
 	// Need help now: at once.
+	b.do(t, "top", void(chromedp.Evaluate[bool](`(window.scrollTo(0, 0), true)`)))
 	b.do(t, "help", chromedp.Click(chromedp.CSS(`#help button[type=submit]`)))
 	textHas("help sent", "#notice", "The clinician has been alerted")
 	if a := alert(); !strings.Contains(a, "asked for help now") {

@@ -185,7 +185,7 @@ func (s *Handlers) chaperoneDone(w http.ResponseWriter, r *http.Request, err err
 		s.chaperoneError(w, r, err)
 		return
 	}
-	shell.SeeOther(w, r, "/chaperone/"+r.PathValue("token")+"?done="+done, done)
+	shell.SeeOther(w, r, "/chaperone/"+r.PathValue("token")+"?done="+done, "notice")
 }
 
 // CheckIn keeps a check-in: three answers, each required, and an
