@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
@@ -159,4 +160,79 @@ func TestChaperoneLinkFlow(t *testing.T) {
 	if r := f.Do("POST", page+"/help", url.Values{}, ""); r.Status != http.StatusNotFound {
 		t.Errorf("help after the session ended: %d, want 404", r.Status)
 	}
+}
+
+// TestChaperonePageEscapesAndAuditsOnce: what others typed (the
+// appointment's chaperone name, the patient's support person and ride,
+// the chaperone's own note) is shown as text, never markup; a view of the
+// page is one write transaction with one audit row naming the patient and
+// the session (as every page view, TestEveryPageViewOneAuditRow).
+func TestChaperonePageEscapesAndAuditsOnce(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := context.Background()
+	const payload = `<img src=x onerror=alert(1)>"'><script>alert(2)</script>`
+	id := remoteSession(t, f, f.PA.ID)
+	if _, err := f.RawDB().Exec(`UPDATE dosing_sessions SET chaperone = $1 WHERE id = $2`, "Sam "+payload, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.St.SavePreparation(ctx, f.As("thea@example.org"), f.PA.ID, store.Preparation{SupportName: "Kim " + payload, RideHome: "Bus " + payload}); err != nil {
+		t.Fatal(err)
+	}
+	token, err := f.St.CreateChaperoneLink(ctx, f.As("thea@example.org"), f.PA.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "/chaperone/" + token
+	f.Now = f.Now.Add(5 * time.Minute)
+	if r := f.Do("POST", page+"/check", url.Values{"responsive": {"yes"}, "breathing": {"yes"}, "concern": {"yes"}, "note": {"Note " + payload}}, ""); r.Status != http.StatusSeeOther {
+		t.Fatalf("check-in: %d %s", r.Status, r.Body)
+	}
+	seq := lastAudit(t, f)
+	_, w0 := f.St.Transactions()
+	r := f.Do("GET", page, nil, "")
+	_, w1 := f.St.Transactions()
+	for _, bad := range []string{"<img src=x", "<script>alert", "onerror=alert(1)>"} {
+		if strings.Contains(r.Body, bad) {
+			t.Errorf("the page shows %q as markup", bad)
+		}
+	}
+	for _, want := range []string{"Sam &lt;img", "Kim &lt;img", "Bus &lt;img", "Note &lt;img"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the page lacks %q (escaped)", want)
+		}
+	}
+	if w1-w0 != 1 {
+		t.Errorf("a view took %d write transactions, want 1", w1-w0)
+	}
+	if _, err := f.St.SealAuditWait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.RawDB().Query(`SELECT action, patient_id, object_id FROM audit_events WHERE seq > $1 ORDER BY seq`, seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var action, patient, object string
+		if err := rows.Scan(&action, &patient, &object); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, action+" "+patient+" "+object)
+	}
+	if len(got) != 1 || got[0] != "chaperone.read "+f.PA.ID+" "+id {
+		t.Errorf("a view's audit rows = %q, want one chaperone.read of the patient's session", got)
+	}
+}
+
+func lastAudit(t *testing.T, f *webtest.Fixture) int64 {
+	t.Helper()
+	if _, err := f.St.SealAuditWait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var seq int64
+	if err := f.RawDB().QueryRow(`SELECT coalesce(max(seq), 0) FROM audit_events`).Scan(&seq); err != nil {
+		t.Fatal(err)
+	}
+	return seq
 }
