@@ -135,6 +135,35 @@ func TestChaperoneLinkFlow(t *testing.T) {
 		t.Error("B's link does not show B's page alone")
 	}
 
+	// The session page's card: the link is live; revoking it ends it; a
+	// session in the clinic gets no link, with the reason.
+	if s := f.Do("GET", session, nil, thea); !strings.Contains(s.Body, "A link is live") || !strings.Contains(s.Body, "Make a new link (the old one stops working)") {
+		t.Errorf("the session page's chaperone card does not show the live link")
+	}
+	pc := f.AddPatient("Cleo Local", "cleo@example.org", "thea@example.org")
+	local := f.InsertDosingSession(pc.ID, "gate", f.Now)
+	if r := f.Do("POST", "/patients/"+pc.ID+"/dosing/"+local+"/chaperone", url.Values{}, thea); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "for a session at home") || linkRE.MatchString(r.Body) {
+		t.Errorf("a link for a session in the clinic: %d, want 422 with the reason and no link", r.Status)
+	}
+	second := linkRE.FindStringSubmatch(f.Do("POST", session+"/chaperone", url.Values{}, thea).Body)
+	if second == nil {
+		t.Fatal("no second link")
+	}
+	if r := f.Do("GET", page, nil, ""); r.Status != http.StatusNotFound {
+		t.Errorf("the first link after a second was made: %d, want 404", r.Status)
+	}
+	if r := f.Do("POST", session+"/chaperone/revoke", url.Values{}, thea); r.Status != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "done=chaperone") {
+		t.Errorf("revoke: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	if s := f.Do("GET", session+"?done=chaperone", nil, thea); !strings.Contains(s.Body, "Chaperone link revoked") || !strings.Contains(s.Body, "The last link no longer works") {
+		t.Errorf("after revoking, the session page does not say so")
+	}
+	if r := f.Do("GET", "/chaperone/"+second[1], nil, ""); r.Status != http.StatusNotFound {
+		t.Errorf("a revoked link: %d, want 404", r.Status)
+	}
+	token = linkRE.FindStringSubmatch(f.Do("POST", session+"/chaperone", url.Values{}, thea).Body)[1]
+	page = "/chaperone/" + token
+
 	// Wrong links: refused, then rate-limited by address.
 	f.Remote = "203.0.113.50:1234"
 	var last int
