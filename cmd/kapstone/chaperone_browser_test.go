@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kapstone/kapstone/internal/store"
@@ -173,6 +176,29 @@ func TestBrowserChaperoneOnPhone(t *testing.T) {
 	staffSees("/patients", "The chaperone asked for help now")
 	shoot("chaperone-4-help")
 	b.checkConsole(t)
+
+	// The clinician's session page, open in the browser, learns of the
+	// next alarm (a check-in with a concern) from its watch, without a
+	// reload.
+	cookie := f.SignIn("thea@example.org")
+	b.do(t, "the clinician's cookie", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: f.Srv.CookieName(), Value: cookie, URL: ts.URL + "/", Path: "/"})
+		return err
+	}))
+	b.do(t, "the session page", chromedp.Navigate(ts.URL+session), chromedp.WaitVisible(chromedp.ID("chaperone-alarm")))
+	if r := f.Do("POST", "/chaperone/"+token+"/check", url.Values{"responsive": {"yes"}, "breathing": {"no"}, "concern": {"yes"}, "client_id": {"late"}}, ""); r.Status != 303 {
+		t.Fatalf("a check-in with a concern: %d", r.Status)
+	}
+	textHas("the live banner", "#chaperone-alarm-live", "The chaperone reported a concern")
+	if top := run1(t, b, "banner at the top", chromedp.Evaluate[bool](`document.getElementById("chaperone-alarm-live").getBoundingClientRect().top < document.getElementById("chaperone").getBoundingClientRect().top`)); !top {
+		t.Error("the live banner is not above the session's forms")
+	}
+	b.do(t, "top", void(chromedp.Evaluate[bool](`(document.getElementById("chaperone-alarm-live").scrollIntoView(), true)`)))
+	shoot("chaperone-4b-staff-live")
+	b.do(t, "the clinician leaves", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+		return err
+	}))
 
 	// The session closed: the link stops working.
 	f.Now = dose.Add(7 * time.Hour)

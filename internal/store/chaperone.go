@@ -433,3 +433,41 @@ func (s *Store) WatchChaperone(ctx context.Context, id string) error {
 		return s.watchNext(ctx, tx, id, window.Add(period+grace))
 	})
 }
+
+// ChaperoneAlarm is what the session page's banner shows of events (a
+// session's, oldest first): the latest help request, worrying check-in or
+// missed check-in, a missed one only until a check came after it; nil
+// when there is none.
+func ChaperoneAlarm(events []DosingEvent) *DosingEvent {
+	var alarm *DosingEvent
+	for i, e := range events {
+		if e.Kind == "check" && (clinic.ChaperoneAlarm(e.Action) || e.Severity == "severe") {
+			alarm = &events[i]
+		} else if e.Kind == "check" && alarm != nil && alarm.Action == clinic.ChaperoneMissed {
+			alarm = nil
+		}
+	}
+	return alarm
+}
+
+// ChaperoneAlarmOf is session id's ChaperoneAlarm, for the session page's
+// watch while it is open, if actor may read patientID's chart: the event
+// (its id and action only are shown; nil when none). A part of the
+// session page, whose read is audited: a refusal is audited, a read not
+// again.
+func (s *Store) ChaperoneAlarmOf(ctx context.Context, actor Actor, patientID, id string) (*DosingEvent, error) {
+	if err := clinicianOnly(actor); err != nil {
+		return nil, err
+	}
+	var out *DosingEvent
+	err := s.patientRead(ctx, actor, patientID, auth.PermChart, "dosing.chaperone_alarm", func(tx *Tx, _ Access) error {
+		events, err := queryAll(ctx, tx, func(r scanner) (e DosingEvent, err error) {
+			err = r.Scan(&e.ID, &e.Kind, &e.Severity, &e.Action)
+			return e, err
+		}, `SELECT e.id, e.kind, e.severity, e.action FROM dosing_events e JOIN dosing_sessions d ON d.id = e.session_id
+			WHERE e.session_id = $1 AND d.patient_id = $2 AND e.kind = 'check' ORDER BY e.recorded_at, e.id`, id, patientID)
+		out = ChaperoneAlarm(events)
+		return err
+	})
+	return out, err
+}

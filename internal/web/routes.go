@@ -230,6 +230,7 @@ func (s *Server) routeTable() []route {
 		// the clinician; the link opens the chaperone's page, no account.
 		{"POST /patients/{patient}/dosing/{session}/chaperone", signedIn, auth.PermDosing, s.chaperone.LinkCreate},
 		{"POST /patients/{patient}/dosing/{session}/chaperone/revoke", signedIn, auth.PermDosing, s.chaperone.LinkRevoke},
+		{"GET /patients/{patient}/dosing/{session}/chaperone/alarm", signedIn, auth.PermDosing, s.chaperone.Alarm},
 		{"GET /chaperone/{token}", public, "", s.chaperone.Page},
 		{"POST /chaperone/{token}/check", public, "", s.chaperone.CheckIn},
 		{"POST /chaperone/{token}/help", public, "", s.chaperone.Help},
@@ -543,6 +544,7 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/dosing/{session}/stop":              auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/chaperone":         auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/chaperone/revoke":  auth.PermDosing,
+	"GET /patients/{patient}/dosing/{session}/chaperone/alarm":    auth.PermChart,
 
 	// Skills and the diary card (issue 17).
 	"GET /patients/{patient}/skills":         auth.PermSharedSkills,

@@ -5,6 +5,7 @@
 package chaperone
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -93,6 +94,28 @@ func (s *Handlers) LinkRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	shell.SeeOther(w, r, back+"?done=chaperone", "chaperone")
+}
+
+// Alarm answers the session page's watch, in JSON: the chaperone's
+// latest help request, worrying check-in or missed check-in ("alarm": its
+// event's id, "kind": what it is; empty when none), so an open session
+// page shows it without a reload. 404 for anyone who may not read the
+// chart, as for a session that does not exist.
+func (s *Handlers) Alarm(w http.ResponseWriter, r *http.Request) {
+	e, err := s.Store.ChaperoneAlarmOf(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out := map[string]string{"alarm": "", "kind": ""}
+	if e != nil {
+		out["alarm"], out["kind"] = e.ID, map[string]string{clinic.ChaperoneHelp: "help", clinic.ChaperoneMissed: "missed"}[e.Action]
+		if out["kind"] == "" {
+			out["kind"] = "concern"
+		}
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	json.NewEncoder(w).Encode(out)
 }
 
 // chaperoneView is the chaperone's page.

@@ -87,13 +87,27 @@ func TestChaperoneLinkFlow(t *testing.T) {
 	if r = f.Do("GET", loc, nil, ""); !strings.Contains(r.Body, "Check-in saved") || !strings.Contains(r.Body, "Your check-in. Responsive: yes.") {
 		t.Errorf("after a check-in the page lacks it")
 	}
-	if s := f.Do("GET", session, nil, thea); !strings.Contains(s.Body, "Chaperone&#39;s check-in") || strings.Contains(s.Body, "chaperone-alarm") {
+	if s := f.Do("GET", session, nil, thea); !strings.Contains(s.Body, "Chaperone&#39;s check-in") || strings.Contains(s.Body, `id="chaperone-alarm"`) {
 		t.Errorf("the session page lacks the check-in, or shows an alarm")
 	}
 
-	// Need help now: on the session page and the caseload at once.
+	// Need help now: on the session page (an open one learns of it from
+	// its watch, without a reload) and the caseload at once.
+	alarm := session + "/chaperone/alarm"
+	if r := f.Do("GET", alarm, nil, thea); r.Status != http.StatusOK || !strings.Contains(r.Body, `"alarm":""`) {
+		t.Errorf("the watch before any alarm: %d %s", r.Status, r.Body)
+	}
 	if r = f.Do("POST", page+"/help", url.Values{"client_id": {"h1"}}, ""); r.Status != http.StatusSeeOther {
 		t.Fatalf("help: %d", r.Status)
+	}
+	if r := f.Do("GET", alarm, nil, thea); r.Status != http.StatusOK || !strings.Contains(r.Body, `"kind":"help"`) {
+		t.Errorf("the watch after help now: %d %s", r.Status, r.Body)
+	}
+	if r := f.Do("GET", alarm, nil, theo); r.Status != http.StatusNotFound {
+		t.Errorf("the watch as a therapist off the care team: %d, want 404", r.Status)
+	}
+	if s := f.Do("GET", session, nil, thea); !strings.Contains(s.Body, `id="chaperone-watch"`) {
+		t.Errorf("the session page of a live link has no watch")
 	}
 	if s := f.Do("GET", session, nil, thea); !strings.Contains(s.Body, `id="chaperone-alarm"`) || !strings.Contains(s.Body, "The chaperone asked for help now") {
 		t.Errorf("the session page does not show the help request")
@@ -137,7 +151,7 @@ func TestChaperoneLinkFlow(t *testing.T) {
 
 	// The session page's card: the link is live; revoking it ends it; a
 	// session in the clinic gets no link, with the reason.
-	if s := f.Do("GET", session, nil, thea); !strings.Contains(s.Body, "A link is live") || !strings.Contains(s.Body, "Make a new link (the old one stops working)") {
+	if s := f.Do("GET", session, nil, thea); !strings.Contains(s.Body, "A link is live") || !strings.Contains(s.Body, "Make a new link") {
 		t.Errorf("the session page's chaperone card does not show the live link")
 	}
 	pc := f.AddPatient("Cleo Local", "cleo@example.org", "thea@example.org")

@@ -18,16 +18,6 @@ func chaperoneTitle(e store.DosingEvent) (title, level, by string) {
 	return "Chaperone check", "", e.ByName
 }
 
-// ChaperoneAlarm is the banner's latest help request, worrying check-in
-// or missed check-in (a missed one only until a check); nil when none.
-func (p dosingPage) ChaperoneAlarm() *store.DosingEvent {
-	var alarm *store.DosingEvent
-	for i, e := range p.S.Events {
-		if e.Kind == "check" && (clinic.ChaperoneAlarm(e.Action) || e.Severity == "severe") {
-			alarm = &p.S.Events[i]
-		} else if e.Kind == "check" && alarm != nil && alarm.Action == clinic.ChaperoneMissed {
-			alarm = nil
-		}
-	}
-	return alarm
-}
+// ChaperoneAlarm is the banner's help request, worrying check-in or
+// missed check-in (store.ChaperoneAlarm); nil when none.
+func (p dosingPage) ChaperoneAlarm() *store.DosingEvent { return store.ChaperoneAlarm(p.S.Events) }

@@ -615,4 +615,38 @@
     tick();
     setInterval(tick, 5000);
   });
+  // The dosing session page of a remote session with a live chaperone
+  // link: ask every 15 seconds whether the chaperone asked for help, missed
+  // a check-in or reported a concern, and say so at the top at once.
+  var watch = document.getElementById("chaperone-watch");
+  if (watch && window.fetch) {
+    var seen = watch.getAttribute("data-seen"), timer;
+    var words = { help: "The chaperone asked for help now.", missed: "The chaperone missed a check-in.", concern: "The chaperone reported a concern." };
+    var poll = function () {
+      fetch(watch.getAttribute("data-chaperone-alarm"), { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (res) {
+        if (!res.ok) { clearInterval(timer); return null; }
+        return res.json();
+      }).then(function (a) {
+        if (!a || !a.alarm || a.alarm === seen) { return; }
+        seen = a.alarm;
+        var box = document.getElementById("chaperone-alarm-live") || document.createElement("div");
+        box.id = "chaperone-alarm-live";
+        box.className = "hold-banner";
+        box.setAttribute("role", "alert");
+        box.innerHTML = "";
+        var p = document.createElement("p"), strong = document.createElement("strong"), link = document.createElement("a");
+        strong.textContent = words[a.kind] || words.concern;
+        link.href = location.pathname + "#timeline";
+        link.textContent = "Reload the session";
+        p.appendChild(strong);
+        p.appendChild(document.createTextNode(" Call them or the patient now. "));
+        p.appendChild(link);
+        box.appendChild(p);
+        var top = document.querySelector(".dosing-status"); // at the top, in view
+        if (top) { top.insertAdjacentElement("afterend", box); } else { watch.parentNode.insertBefore(box, watch); }
+        if (document.title.indexOf("\u26a0 ") !== 0) { document.title = "\u26a0 " + document.title; }
+      }, function () { /* offline: try again at the next tick */ });
+    };
+    timer = setInterval(poll, 15000);
+  }
 })();
