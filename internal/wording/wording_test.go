@@ -35,6 +35,8 @@ func TestActionWords(t *testing.T) {
 		{"fhir.read", "Opened your record"},
 		{"chart.read", "Opened your record"},
 		{"record.export", "Opened your record"},
+		{"chaperone.read", "Your chaperone opened their page for your dosing session"},
+		{"chaperone.help", "Your chaperone asked your clinician for help"},
 		{"some.new.action", "Worked on your record"},
 	} {
 		if got := Action(tc.action); got != tc.want {
