@@ -5,10 +5,13 @@
 package chaperone
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -55,29 +58,77 @@ func New(app *shell.App) *Handlers {
 }
 
 // linkPage is the page after the clinician asked for a link: the link,
-// shown once, or why there is none.
+// shown once (and whether it was emailed), or why there is none.
 type linkPage struct {
-	URL, Back, Problem string
-	Expires            time.Time
-	Loc                *time.Location
+	Link          *shell.LinkView
+	Back, Problem string
+	Expires       time.Time
+	Loc           *time.Location
 }
 
 // LinkCreate makes a new chaperone link for the session and shows it once,
-// to copy to the chaperone (kapstone does not send it).
+// to copy to the chaperone; with the chaperone's email address, it is also
+// emailed, when an email server is set up (the page says truthfully
+// whether it was sent: never through the development outbox, which would
+// keep a working link in the database).
 func (s *Handlers) LinkCreate(w http.ResponseWriter, r *http.Request) {
-	token, err := s.Store.CreateChaperoneLink(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"))
 	loc, _ := s.PracticeZone(r)
 	p := linkPage{Back: "/patients/" + r.PathValue("patient") + "/dosing/" + r.PathValue("session"), Loc: loc}
-	status := http.StatusOK
+	to := strings.TrimSpace(r.PostFormValue("chaperone_email"))
+	if a, err := mail.ParseAddress(to); to != "" && (err != nil || a.Address != to || len(to) > 254) {
+		p.Problem = "Enter the chaperone's email address, like name@example.org, or leave it empty to copy the link yourself. No link was made."
+		s.Render(w, r, http.StatusUnprocessableEntity, "chaperone_link", "Chaperone link", p)
+		return
+	}
+	token, err := s.Store.CreateChaperoneLink(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("session"))
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid && e.Fields["chaperone"] != "" {
-		p.Problem, status = e.Fields["chaperone"], http.StatusUnprocessableEntity
+		p.Problem = e.Fields["chaperone"]
+		s.Render(w, r, http.StatusUnprocessableEntity, "chaperone_link", "Chaperone link", p)
+		return
 	} else if err != nil {
 		s.Error(w, r, err)
 		return
-	} else {
-		p.URL, p.Expires = s.LinkBase(r)+"/chaperone/"+token, s.Now().Add(clinic.ChaperoneLinkHours*time.Hour)
 	}
-	s.Render(w, r, status, "chaperone_link", "Chaperone link", p)
+	link := s.LinkBase(r) + "/chaperone/" + token
+	p.Expires = s.Now().Add(clinic.ChaperoneLinkHours * time.Hour)
+	p.Link = &shell.LinkView{URL: link, What: "The chaperone's link is ready.", Name: "the chaperone",
+		Hint: "kapstone has not sent it. Pass it on by a text message to the chaperone's phone, or read it to them. It is shown only now."}
+	if to != "" {
+		p.Link.Hint = "It is shown only now."
+		sent := s.emailLink(r, to, link)
+		p.Link.Email = &sent
+	}
+	s.Render(w, r, http.StatusOK, "chaperone_link", "Chaperone link", p)
+}
+
+// emailLink emails the chaperone their link, when an email server is set
+// up: the practice's name and the link, nothing about the patient. The
+// email's fate is audited (not the address); a failed send is logged
+// without the address.
+func (s *Handlers) emailLink(r *http.Request, to, link string) shell.LinkEmail {
+	out := shell.LinkEmail{To: to}
+	if s.OutboxOnly || s.Config.Mailer == nil {
+		out.NoServer = true
+		return out
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	practice := s.PracticeName(ctx)
+	body := "Hello,\n\n" + practice + " asked you to be the chaperone at a dosing session at home. Open this link on your phone when the session starts:\n" + link + "\n\n" +
+		"It shows what to do, asks you to check on the person every 15 minutes, and has a button that alerts their clinician. It works for this session only.\n\n" +
+		"In an emergency, call 911.\n\nIf you did not expect this email, you can ignore it."
+	detail := "sent"
+	if err := s.Config.Mailer.Send(ctx, []string{to}, "Your chaperone link from "+practice, body); err != nil {
+		// Not the error's text: a server's refusal may quote the address.
+		s.Log.Warn("chaperone link email failed", "request_id", shell.RequestID(r.Context()))
+		detail = "failed"
+	} else {
+		out.Sent = true
+	}
+	if err := s.Store.Audit(r.Context(), s.Actor(r), store.Entry{Action: "chaperone.email", PatientID: r.PathValue("patient"), ObjectType: "dosing_session", ObjectID: r.PathValue("session"), Detail: detail}); err != nil {
+		s.Log.Warn("chaperone link email not audited", "request_id", shell.RequestID(r.Context()))
+	}
+	return out
 }
 
 // LinkRevoke ends the session's chaperone link.

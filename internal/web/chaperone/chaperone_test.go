@@ -45,7 +45,7 @@ func TestChaperoneLinkFlow(t *testing.T) {
 	}
 	r := f.Do("POST", session+"/chaperone", url.Values{}, thea)
 	m := linkRE.FindStringSubmatch(r.Body)
-	if r.Status != http.StatusOK || m == nil || !strings.Contains(r.Body, "kapstone has not sent this link") || strings.Contains(strings.ToLower(r.Body), "link sent") {
+	if r.Status != http.StatusOK || m == nil || !strings.Contains(r.Body, "kapstone has not sent it") || strings.Contains(strings.ToLower(r.Body), "link sent") {
 		t.Fatalf("make a link: %d, want the link to copy, not said to be sent:\n%s", r.Status, r.Body)
 	}
 	token := m[1]
@@ -278,4 +278,50 @@ func lastAudit(t *testing.T, f *webtest.Fixture) int64 {
 		t.Fatal(err)
 	}
 	return seq
+}
+
+// sentMail keeps what a mail server was asked to send.
+type sentMail struct{ to, subject, body []string }
+
+func (m *sentMail) Send(_ context.Context, to []string, subject, body string) error {
+	m.to, m.subject, m.body = append(m.to, strings.Join(to, ",")), append(m.subject, subject), append(m.body, body)
+	return nil
+}
+
+// TestChaperoneLinkEmail: with the chaperone's address the link is
+// emailed when a mail server is set up (the practice's name and the link,
+// nothing about the patient), and the page says so; without one (the
+// development outbox) it is not emailed and the page says that; a bad
+// address makes no link.
+func TestChaperoneLinkEmail(t *testing.T) {
+	f := webtest.NewFixture(t)
+	remoteSession(t, f, f.PA.ID)
+	var id string
+	if err := f.RawDB().QueryRow(`SELECT id FROM dosing_sessions WHERE patient_id = $1`, f.PA.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	thea := f.SignIn("thea@example.org")
+	makeLink := func(email string) webtest.Response {
+		return f.Do("POST", "/patients/"+f.PA.ID+"/dosing/"+id+"/chaperone", url.Values{"chaperone_email": {email}}, thea)
+	}
+	r := makeLink("sam@example.org")
+	if !strings.Contains(r.Body, "It was not emailed: no email server is set up") || !linkRE.MatchString(r.Body) {
+		t.Errorf("without a mail server: the page does not say the link was not emailed, with the link:\n%s", r.Body)
+	}
+	if r := makeLink("not an address"); r.Status != http.StatusUnprocessableEntity || linkRE.MatchString(r.Body) || !strings.Contains(r.Body, "No link was made") {
+		t.Errorf("a bad address: %d, want 422 and no link", r.Status)
+	}
+	m := &sentMail{}
+	f.Srv.Config.Mailer, f.Srv.OutboxOnly = m, false
+	r = makeLink("sam@example.org")
+	link := linkRE.FindString(r.Body)
+	if !strings.Contains(r.Body, "It was emailed to sam@example.org") || link == "" {
+		t.Fatalf("with a mail server: the page does not say it was emailed:\n%s", r.Body)
+	}
+	if len(m.body) != 1 || m.to[0] != "sam@example.org" || !strings.Contains(m.body[0], link) || !strings.Contains(m.body[0], "call 911") || strings.Contains(m.body[0], "Alice") || strings.Contains(m.subject[0], "Alice") {
+		t.Errorf("the email: to %q, subject %q, body %q; want the link and 911, no patient name", m.to, m.subject, m.body)
+	}
+	if rows := f.AuditRows("chaperone.email"); len(rows) != 1 || rows[0].Detail != "sent" || strings.Contains(rows[0].Detail, "sam@") {
+		t.Errorf("the email's audit rows = %+v, want one, sent, without the address", rows)
+	}
 }
