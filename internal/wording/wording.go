@@ -135,6 +135,8 @@ func Action(action string) string {
 	// A session at home's chaperone link (issue 20).
 	case "chaperone.link":
 		return "Made a link for the chaperone of your dosing session at home"
+	case "chaperone.email":
+		return "Emailed the chaperone their link (nothing about you)"
 	case "chaperone.revoke":
 		return "Ended the chaperone link of your dosing session"
 	case "chaperone.read":
