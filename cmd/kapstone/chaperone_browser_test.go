@@ -26,9 +26,10 @@ import (
 // server's time, so a phone whose clock is off is reminded on time); the
 // watch job (as the job runner runs it, with nobody's page open) finds a
 // missed check-in and alerts the clinician, on their session page and
-// caseload; "Need help now" alerts at once; and once the session is closed
+// caseload; "Need help now" alerts at once (and the clinician's open
+// session page shows it without a reload); and once the session is closed
 // the link stops working. 911 is in large type at the top; nothing is
-// wider than the phone.
+// wider than the phone; axe-core finds no serious WCAG 2.2 AA violation.
 func TestBrowserChaperoneOnPhone(t *testing.T) {
 	b := newBrowser(t)
 	f := webtest.NewFixture(t)
@@ -56,6 +57,13 @@ func TestBrowserChaperoneOnPhone(t *testing.T) {
 		}
 		if wide := run1(t, b, name+" overflow", chromedp.Evaluate[string](widest)); wide != "" {
 			t.Errorf("%s is wider than the phone: %s", name, wide)
+		}
+		res, err := runAxe(t, b) // WCAG 2.2 AA: serious and critical
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, v := range res.Violations {
+			t.Errorf("%s: axe %s (%s): %s: %s", name, v.ID, v.Impact, v.Help, strings.Join(v.Targets, "; "))
 		}
 	}
 	until := func(what, script string) {
