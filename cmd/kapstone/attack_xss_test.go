@@ -289,6 +289,8 @@ var notRendered = map[string]string{
 	"GET /setup/{token}":                         "a single-use link page without data (TestAuthAttacks)",
 	"GET /invite/{token}":                        "a single-use link page (TestAuthAttacks)",
 	"GET /reset/{token}":                         "a single-use link page (TestAuthAttacks)",
+	"GET /patients/{patient}/dosing/{session}/chaperone/alarm": "JSON for the session page's watch: an event's id and a fixed word, never user text",
+	"GET /chaperone/{token}":                                   "a remote dosing session's chaperone page, behind a link the clinician makes and copies (no crawl reaches it): its free text (the chaperone's and support person's names, the ride, the chaperone's notes) is rendered with payloads and checked escaped by internal/web/chaperone TestChaperonePageEscapesAndAuditsOnce",
 
 	// Issue 16's PDF.
 	"GET /patients/{patient}/outcome-summary.pdf":                 "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestOutcomeSummaryPDF)",

@@ -12,7 +12,8 @@ import (
 
 // TestServeRunsBulkExportJobs: the running program's job runner takes the
 // FHIR bulk export's jobs (an export deleted before its job ran, and the
-// sweep): a kind without a handler would never be claimed.
+// sweep) and the chaperone watch: a kind without a handler would never be
+// claimed.
 func TestServeRunsBulkExportJobs(t *testing.T) {
 	dsn := storetest.DSN(t)
 	args := []string{"serve", "-addr", "127.0.0.1:0"}
@@ -29,7 +30,8 @@ func TestServeRunsBulkExportJobs(t *testing.T) {
 	}
 	defer st.Close()
 	want := map[string]bool{}
-	for kind, payload := range map[string]string{store.BulkExportJobKind: `{"export":"no-such-export"}`, store.BulkSweepJobKind: `{}`} {
+	for kind, payload := range map[string]string{store.BulkExportJobKind: `{"export":"no-such-export"}`, store.BulkSweepJobKind: `{}`,
+		store.JobChaperoneWatch: `{"session":"no-such-session"}`} { // and a remote session's chaperone watch (issue 20)
 		id, err := st.Enqueue(ctx, kind, payload, time.Now(), "")
 		if err != nil {
 			t.Fatal(err)

@@ -420,6 +420,8 @@ func serveOn(ctx context.Context, ln net.Listener, cfg *config, st *store.Store,
 	// The FHIR Bulk Data export's jobs (internal/fhir/bulk_job.go).
 	handlers[store.BulkExportJobKind] = fhir.ExportJob(st)
 	handlers[store.BulkSweepJobKind] = fhir.SweepJob(st)
+	// A remote dosing session's missed chaperone check-ins (issue 20).
+	handlers[store.JobChaperoneWatch] = st.ChaperoneWatchJob
 	runner := &job.Runner{Store: st, Worker: job.DefaultWorker(), Handlers: handlers, Log: log}
 	collectJobs(srv.Metrics, runner)
 	jobsCtx, stopJobs := context.WithCancel(context.Background())

@@ -62,6 +62,7 @@ type DosingSession struct {
 	NewInteracting []screening.Match // new since the last session, of a class that interacts
 	Thresholds     clinic.Thresholds // the prescriber's vitals thresholds and observation time
 	Holds          []clinic.Hold     // measures whose latest reading since the dose is at the hold level
+	ChaperoneLink  *ChaperoneLink    // a remote session's latest chaperone link (chaperone.go); nil: none
 }
 
 // Open reports whether the session is still running (not discharged or
@@ -429,6 +430,11 @@ func (s *Store) dosingSession(ctx context.Context, tx *Tx, patientID, id string)
 	}
 	if d.Preparation, err = preparationIn(ctx, tx, patientID); err != nil {
 		return nil, err
+	}
+	if d.Remote {
+		if d.ChaperoneLink, err = s.chaperoneLinkIn(ctx, tx, &d); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.workOutGate(ctx, tx, &d); err != nil {
 		return nil, err

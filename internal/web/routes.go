@@ -226,6 +226,14 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/dosing/{session}/events", signedIn, auth.PermDosing, s.staff.DosingEvent},
 		{"POST /patients/{patient}/dosing/{session}/discharge", signedIn, auth.PermDosing, s.staff.DosingDischarge},
 		{"POST /patients/{patient}/dosing/{session}/stop", signedIn, auth.PermDosing, s.staff.DosingStop},
+		// A remote session's chaperone link (issue 20): made and revoked by
+		// the clinician; the link opens the chaperone's page, no account.
+		{"POST /patients/{patient}/dosing/{session}/chaperone", signedIn, auth.PermDosing, s.chaperone.LinkCreate},
+		{"POST /patients/{patient}/dosing/{session}/chaperone/revoke", signedIn, auth.PermDosing, s.chaperone.LinkRevoke},
+		{"GET /patients/{patient}/dosing/{session}/chaperone/alarm", signedIn, auth.PermDosing, s.chaperone.Alarm},
+		{"GET /chaperone/{token}", public, "", s.chaperone.Page},
+		{"POST /chaperone/{token}/check", public, "", s.chaperone.CheckIn},
+		{"POST /chaperone/{token}/help", public, "", s.chaperone.Help},
 		// The practice's session-safety settings: prescribers set them;
 		// administrators may read them.
 		{"GET /settings/dosing", signedIn, auth.PermSafetySettings, s.staff.Safety},
@@ -545,6 +553,9 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/dosing/{session}/events":            auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/discharge":         auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/stop":              auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/chaperone":         auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/chaperone/revoke":  auth.PermDosing,
+	"GET /patients/{patient}/dosing/{session}/chaperone/alarm":    auth.PermChart,
 
 	// Skills and the diary card (issue 17).
 	"GET /patients/{patient}/skills":         auth.PermSharedSkills,

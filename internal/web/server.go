@@ -20,6 +20,8 @@
 //   - messages: secure messages between a patient and their care team
 //   - safety: the safety plan (portal and chart), the crisis page and the
 //     service worker that keeps both offline
+//   - chaperone: a remote dosing session's chaperone link and the
+//     chaperone's page it opens, with no account (issue 20)
 //
 // The FHIR API (internal/fhir, issue 19) is mounted under /fhir/; it is
 // not a face (no pages, no session) and imports nothing of web.
@@ -36,6 +38,7 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/account"
 	"github.com/kapstone/kapstone/internal/web/admin"
+	"github.com/kapstone/kapstone/internal/web/chaperone"
 	"github.com/kapstone/kapstone/internal/web/inquiries"
 	"github.com/kapstone/kapstone/internal/web/messages"
 	"github.com/kapstone/kapstone/internal/web/notes"
@@ -69,6 +72,7 @@ type Server struct {
 	timeline  *timeline.Handlers
 	skills    *skills.Handlers
 	messages  *messages.Handlers
+	chaperone *chaperone.Handlers
 	inquiries *inquiries.Handlers
 	safety    *safety.Handlers
 	// fhir is the FHIR R4 API (issue 19).
@@ -93,6 +97,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		notes:     notes.New(app),
 		skills:    skills.New(app),
 		messages:  messages.New(app),
+		chaperone: chaperone.New(app),
 		inquiries: inquiries.New(app),
 		safety:    safety.New(app),
 	}

@@ -35,6 +35,8 @@ func JobKind(kind string) string {
 		return "FHIR bulk export, asked for by a member of staff"
 	case store.BulkSweepJobKind:
 		return "Deletes expired FHIR bulk exports"
+	case store.JobChaperoneWatch:
+		return "Looks for a missed chaperone check-in (remote dosing session)"
 	}
 	// A kind with no words of its own yet: never its code name.
 	return "Background task"
@@ -130,6 +132,21 @@ func Action(action string) string {
 		return "Saw your conversation in the care team's inbox"
 	case "dosing.read", "dosing.list":
 		return "Read your dosing session record"
+	// A session at home's chaperone link (issue 20).
+	case "chaperone.link":
+		return "Made a link for the chaperone of your dosing session at home"
+	case "chaperone.email":
+		return "Emailed the chaperone their link (nothing about you)"
+	case "chaperone.revoke":
+		return "Ended the chaperone link of your dosing session"
+	case "chaperone.read":
+		return "Your chaperone opened their page for your dosing session"
+	case "chaperone.checkin":
+		return "Your chaperone checked on you during your dosing session"
+	case "chaperone.help":
+		return "Your chaperone asked your clinician for help"
+	case "chaperone.missed":
+		return "Noted that a chaperone's check-in was missed"
 	case "measures.read", "outcomes.read", "checkin.versions":
 		return "Read your check-in answers and scores"
 	case "outcome_summary.export":

@@ -12,7 +12,7 @@ func TestJobKindWords(t *testing.T) {
 	seen := map[string]string{}
 	for _, kind := range []string{store.JobAlertEmail, store.JobReminder, store.JobCheckinInvite, store.JobCopeReminder,
 		store.JobWitnessEmail, store.JobWitnessHTTP, store.JobPasswordResetEmail, store.JobMessageEmail,
-		store.BulkExportJobKind, store.BulkSweepJobKind} {
+		store.BulkExportJobKind, store.BulkSweepJobKind, store.JobChaperoneWatch} {
 		w := JobKind(kind)
 		if w == "Background task" || w == kind {
 			t.Errorf("job kind %q has no words of its own: %q", kind, w)
@@ -35,6 +35,8 @@ func TestActionWords(t *testing.T) {
 		{"fhir.read", "Opened your record"},
 		{"chart.read", "Opened your record"},
 		{"record.export", "Opened your record"},
+		{"chaperone.read", "Your chaperone opened their page for your dosing session"},
+		{"chaperone.help", "Your chaperone asked your clinician for help"},
 		{"some.new.action", "Worked on your record"},
 	} {
 		if got := Action(tc.action); got != tc.want {

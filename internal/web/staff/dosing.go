@@ -187,7 +187,7 @@ func (p dosingPage) Timeline() []timelineItem {
 		case "note":
 			it.Title = "Note"
 		case "check":
-			it.Title = "Chaperone check"
+			it.Title, it.Level, it.By = chaperoneTitle(e) // chaperone.go
 		case "vitals":
 			it.Title, it.Level = "Out of range", map[string]string{"moderate": clinic.VitalsCaution, "severe": clinic.VitalsHold}[e.Severity]
 		case "adverse":
@@ -314,7 +314,7 @@ func (s *Handlers) dosingPage(w http.ResponseWriter, r *http.Request, view *stor
 		if d.Remote {
 			last := *d.DoseAt
 			for _, e := range d.Events {
-				if e.Kind == "check" && e.At.After(last) {
+				if e.Kind == "check" && !clinic.ChaperoneAlarm(e.Action) && e.At.After(last) {
 					last = e.At
 				}
 			}
@@ -368,6 +368,7 @@ var dosingNotices = map[string]dosingNotice{
 	"note":       {"note", "Note saved."},
 	"adverse":    {"adverse", "Adverse event recorded."},
 	"check":      {"check", "Chaperone's check recorded."},
+	"chaperone":  {"chaperone", "Chaperone link revoked: it no longer works."},
 	"saved":      {"record", "Saved."},
 	"discharged": {"record", "Discharged. The patient is asked to write in their integration journal."},
 }

@@ -582,4 +582,71 @@
     }));
     Promise.all(done).then(function () { document.documentElement.setAttribute("data-offline-cleared", "1"); }, function () { /* nothing kept */ });
   }
+  // The chaperone's page (issue 20): count down to the next check-in and
+  // say when it is due. The server works out the same (and alerts the
+  // clinician when one is missed); without JavaScript the page says when
+  // it is due.
+  document.querySelectorAll("[data-chaperone-due]").forEach(function (el) {
+    // Times are the server's: the phone's own clock may be off.
+    var due = Date.parse(el.getAttribute("data-chaperone-due"));
+    var skew = Date.parse(el.getAttribute("data-chaperone-now")) - Date.now();
+    if (isNaN(due) || isNaN(skew) || el.querySelector("strong.chaperone-now")) { return; }
+    var card = el.closest(".chaperone-due"), told = false;
+    function tick() {
+      var left = Math.ceil((due - Date.now() - skew) / 60000);
+      if (left > 0) {
+        el.textContent = "Next check-in due in " + left + (left === 1 ? " minute" : " minutes") + " (at " + el.getAttribute("data-chaperone-at") + ").";
+        return;
+      }
+      if (!told) {
+        told = true;
+        el.innerHTML = "";
+        var strong = document.createElement("strong");
+        strong.className = "chaperone-now";
+        strong.textContent = "A check-in is due now.";
+        el.appendChild(strong);
+        el.appendChild(document.createTextNode(" Check on the patient and answer below."));
+        if (card) { card.classList.add("chaperone-late"); }
+        document.title = "Check-in due \u00b7 " + document.title;
+        // A phone vibrates only for a page the person has touched.
+        if (navigator.vibrate && navigator.userActivation && navigator.userActivation.hasBeenActive) { navigator.vibrate([300, 200, 300]); }
+      }
+    }
+    tick();
+    setInterval(tick, 5000);
+  });
+  // The dosing session page of a remote session with a live chaperone
+  // link: ask every 15 seconds whether the chaperone asked for help, missed
+  // a check-in or reported a concern, and say so at the top at once.
+  var watch = document.getElementById("chaperone-watch");
+  if (watch && window.fetch) {
+    var seen = watch.getAttribute("data-seen"), timer;
+    var words = { help: "The chaperone asked for help now.", missed: "The chaperone missed a check-in.", concern: "The chaperone reported a concern." };
+    var poll = function () {
+      fetch(watch.getAttribute("data-chaperone-alarm"), { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (res) {
+        if (!res.ok) { clearInterval(timer); return null; }
+        return res.json();
+      }).then(function (a) {
+        if (!a || !a.alarm || a.alarm === seen) { return; }
+        seen = a.alarm;
+        var box = document.getElementById("chaperone-alarm-live") || document.createElement("div");
+        box.id = "chaperone-alarm-live";
+        box.className = "hold-banner";
+        box.setAttribute("role", "alert");
+        box.innerHTML = "";
+        var p = document.createElement("p"), strong = document.createElement("strong"), link = document.createElement("a");
+        strong.textContent = words[a.kind] || words.concern;
+        link.href = location.pathname + "#timeline";
+        link.textContent = "Reload the session";
+        p.appendChild(strong);
+        p.appendChild(document.createTextNode(" Call them or the patient now. "));
+        p.appendChild(link);
+        box.appendChild(p);
+        var top = document.querySelector(".dosing-status"); // at the top, in view
+        if (top) { top.insertAdjacentElement("afterend", box); } else { watch.parentNode.insertBefore(box, watch); }
+        if (document.title.indexOf("\u26a0 ") !== 0) { document.title = "\u26a0 " + document.title; }
+      }, function () { /* offline: try again at the next tick */ });
+    };
+    timer = setInterval(poll, 15000);
+  }
 })();
