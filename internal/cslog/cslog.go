@@ -397,4 +397,3 @@ func plural(form string) string {
 	}
 	return form + "s"
 }
-
