@@ -185,6 +185,7 @@ type Dose struct {
 	Unit   string // one of clinic.DoseUnits
 	Route  string
 	Lot    string
+	CSLot  string    // the controlled-substance log's lot it was drawn from (required while the practice keeps the log; then Lot is its number)
 	Reason string    // the prescriber's reason for a dose that differs from the prescription
 	At     time.Time // zero: now
 }
@@ -853,6 +854,17 @@ func (s *Store) RecordDose(ctx context.Context, actor Actor, patientID, id strin
 			reason, reasonBy = dose.Reason, actor.UserID
 			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.dose_differs", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id,
 				Detail: given.String() + " " + dose.Route + " (prescribed " + prescribed + " " + rxRoute + ")"}); err != nil {
+				return err
+			}
+		}
+		// The controlled-substance log: the dose is drawn from a lot in
+		// this transaction (cslog.go).
+		kept, err := csKept(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if kept || dose.CSLot != "" {
+			if dose.Lot, err = s.csAdminister(ctx, tx, actor, d, dose.CSLot, given, at); err != nil {
 				return err
 			}
 		}
