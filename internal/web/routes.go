@@ -229,6 +229,12 @@ func (s *Server) routeTable() []route {
 		// The practice's session-safety settings: prescribers set them;
 		// administrators may read them.
 		{"GET /settings/dosing", signedIn, auth.PermSafetySettings, s.staff.Safety},
+		// Staff: the controlled-substance log (issue 20, part 1).
+		{"GET /controlled", signedIn, auth.PermControlledRead, s.controlled.Controlled},
+		{"POST /controlled/products", signedIn, auth.PermControlled, s.controlled.ControlledProduct},
+		{"POST /controlled/receipts", signedIn, auth.PermControlled, s.controlled.ControlledReceipt},
+		{"POST /controlled/entries", signedIn, auth.PermControlled, s.controlled.ControlledEntry},
+		{"GET /controlled/reports", signedIn, auth.PermControlledRead, s.controlled.ControlledReport},
 		{"POST /settings/dosing", signedIn, auth.PermSetThresholds, s.staff.SafetySave},
 
 		// Staff: the inquiry inbox. Prescribers reach it from the staff
