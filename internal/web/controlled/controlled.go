@@ -350,11 +350,11 @@ func (s *Handlers) ControlledReport(w http.ResponseWriter, r *http.Request) {
 		}
 		title = "Dispensing log"
 		note = "Each administration and dispensing (21 CFR 1304.22(c)): date, patient, drug and strength, quantity, lot, and who gave it. Keep at least 2 years (21 CFR 1304.04)."
-		cols = []pdfdoc.Column{{Title: "Date"}, {Title: "Patient", Weight: 1.4}, {Title: "Drug and strength", Weight: 1.6}, {Title: "Quantity", Right: true},
-			{Title: "Lot"}, {Title: "Kind"}, {Title: "Given by", Weight: 1.2}, {Title: "Session"}}
+		cols = []pdfdoc.Column{{Title: "Date", Weight: 1.4}, {Title: "Patient", Weight: 1.5}, {Title: "Drug and strength", Weight: 1.9}, {Title: "Quantity", Weight: 0.9, Right: true},
+			{Title: "Lot", Weight: 0.9}, {Title: "Entry", Weight: 1.3}, {Title: "Given by", Weight: 1.4}}
 		for _, e := range log {
 			rows = append(rows, []string{e.OccurredAt.In(loc).Format("2006-01-02 15:04"), e.PatientName, e.Lot.Product.Title() + " (Schedule " + e.Lot.Product.Schedule + ")",
-				e.Shown(e.Quantity), e.Lot.Lot, e.Kind.Title(), e.RecordedByName, e.SessionID})
+				e.Shown(e.Quantity), e.Lot.Lot, e.Kind.Title(), e.RecordedByName})
 		}
 	case "inventory":
 		lots, err := s.Store.CSLots(ctx, actor, false)

@@ -1,0 +1,141 @@
+package controlled_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/pdfdoc/pdftest"
+	"github.com/kapstone/kapstone/internal/web/webtest"
+)
+
+// TestControlledLog runs the log through the web: a product and a
+// receipt, then a dosing session's dose drawn from the lot (the form
+// offers it and refuses a dose without it), the dispensing log as PDF
+// (pdftotext) and CSV showing the dose, waste refused without the
+// witness's signature and recorded with it, and who may reach the page.
+func TestControlledLog(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := t.Context()
+	f.DosingReady("sertraline 50 mg")
+	rex := f.SignIn("rex@example.org")
+
+	// A product: a missing name is a field error, what was typed kept.
+	r := f.Do("POST", "/controlled/products", url.Values{"name": {""}, "strength": {"100 mg"}, "form": {"lozenge"}, "unit": {"each"}, "unit_mg": {"100"}, "schedule": {"III"}}, rex)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the product&#39;s name") || !strings.Contains(r.Body, `value="lozenge"`) {
+		t.Fatalf("product without a name = %d", r.Status)
+	}
+	r = f.Do("POST", "/controlled/products", url.Values{"name": {"Ketamine"}, "strength": {"100 mg"}, "form": {"lozenge"}, "unit": {"each"}, "unit_mg": {"100"}, "schedule": {"III"}}, rex)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("product = %d: %s", r.Status, r.Body)
+	}
+	products, err := f.St.CSProducts(ctx, f.As("rex@example.org"))
+	if err != nil || len(products) != 1 {
+		t.Fatalf("products %v, %v", products, err)
+	}
+	receipt := url.Values{"product": {products[0].ID}, "kind": {"receipt"}, "party": {"Compounding Pharmacy"}, "invoice": {"INV-55"},
+		"location": {"Main office"}, "lot": {"LOT-7Q"}, "expiry": {"2027-12-31"}, "quantity": {"twenty"}}
+	if r := f.Do("POST", "/controlled/receipts", receipt, rex); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter a whole number of units.") || !strings.Contains(r.Body, `value="INV-55"`) {
+		t.Fatalf("receipt of twenty = %d", r.Status)
+	}
+	receipt.Set("quantity", "20")
+	if r := f.Do("POST", "/controlled/receipts", receipt, rex); r.Status != http.StatusSeeOther {
+		t.Fatalf("receipt = %d: %s", r.Status, r.Body)
+	}
+	lots, err := f.St.CSLots(ctx, f.As("rex@example.org"), false)
+	if err != nil || len(lots) != 1 || lots[0].Balance != 20 {
+		t.Fatalf("lots %v, %v", lots, err)
+	}
+
+	// The dose is drawn from the lot.
+	path := f.PassGate("sertraline 50 mg")
+	page := f.Do("GET", path, nil, rex)
+	if !strings.Contains(page.Body, "Drawn from (controlled-substance log)") || !strings.Contains(page.Body, "lot LOT-7Q · Main office · 20 units left") {
+		t.Fatalf("the dose form offers no lot: %d", page.Status)
+	}
+	dose := url.Values{"amount": {"200"}, "unit": {"mg"}, "route": {"sublingual"}}
+	if r := f.Do("POST", path+"/dose", dose, rex); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose the lot the dose was drawn from") {
+		t.Fatalf("dose without a lot = %d", r.Status)
+	}
+	dose.Set("cs_lot", lots[0].ID)
+	if r := f.Do("POST", path+"/dose", dose, rex); r.Status != http.StatusSeeOther {
+		t.Fatalf("dose = %d: %s", r.Status, r.Body)
+	}
+	if d := f.Session(path); d.DoseLot != "LOT-7Q" {
+		t.Errorf("the session's lot = %q", d.DoseLot)
+	}
+
+	// The dispensing log shows it.
+	q := "/controlled/reports?report=dispensing&from=2026-11-25&to=2026-11-26&format="
+	pdf := f.Do("GET", q+"pdf", nil, rex)
+	if pdf.Status != http.StatusOK || pdf.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("dispensing log PDF = %d %s", pdf.Status, pdf.Header.Get("Content-Type"))
+	}
+	text := pdftest.Flat(pdftest.Text(t, []byte(pdf.Body)))
+	for _, want := range []string{"dispensing log", webtest.CanaryA, "Ketamine 100 mg lozenge", "LOT-7Q", "2 units", "Rex Prescriber", "21 CFR 1304.22(c)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the dispensing log PDF lacks %q:\n%s", want, text)
+		}
+	}
+	csv := f.Do("GET", q+"csv", nil, rex)
+	if csv.Status != http.StatusOK || !strings.Contains(csv.Body, "LOT-7Q") || !strings.Contains(csv.Body, webtest.CanaryA) {
+		t.Errorf("dispensing log CSV = %d:\n%s", csv.Status, csv.Body)
+	}
+	for _, rep := range []string{"inventory", "reconciliation"} {
+		r := f.Do("GET", "/controlled/reports?report="+rep+"&from=2026-11-25&to=2026-11-26&format=pdf", nil, rex)
+		if r.Status != http.StatusOK || !strings.Contains(pdftest.Flat(pdftest.Text(t, []byte(r.Body))), "18 units") {
+			t.Errorf("%s PDF = %d, want the lot's 18 units", rep, r.Status)
+		}
+	}
+	if r := f.Do("GET", "/controlled/reports?report=dispensing&from=2026-11-26&to=2026-11-25&format=pdf", nil, rex); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a report ending before it starts = %d", r.Status)
+	}
+
+	// Waste: refused without the witness's signature, or with a wrong
+	// one; recorded with thea's (designated by the admin).
+	if err := f.St.SetCSDesignated(ctx, f.As("admin@example.org"), f.Users["thea@example.org"].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	waste := url.Values{"lot": {lots[0].ID}, "kind": {"waste"}, "quantity": {"1"}, "reason": {"Dropped; destroyed in the disposal container."}}
+	if r := f.Do("POST", "/controlled/entries", waste, rex); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Waste is witnessed") || !strings.Contains(r.Body, "Dropped; destroyed") {
+		t.Fatalf("waste without a witness = %d", r.Status)
+	}
+	f.Now = f.Now.Add(2 * time.Minute)
+	code, _ := auth.TOTPCode(webtest.TOTPSecret, f.Now)
+	waste.Set("witness_email", "thea@example.org")
+	waste.Set("witness_password", "wrong password entirely")
+	waste.Set("witness_code", code)
+	if r := f.Do("POST", "/controlled/entries", waste, rex); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "do not sign as a staff member") {
+		t.Fatalf("waste with a wrong password = %d", r.Status)
+	}
+	if len(f.AuditRows("cs.witness")) != 1 {
+		t.Error("the wrong witness signature is not audited")
+	}
+	waste.Set("witness_password", webtest.TestPassword)
+	if r := f.Do("POST", "/controlled/entries", waste, rex); r.Status != http.StatusSeeOther {
+		t.Fatalf("witnessed waste = %d: %s", r.Status, r.Body)
+	}
+	if r := f.Do("POST", "/controlled/entries", waste, rex); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("the witness's code used twice = %d", r.Status)
+	}
+	page = f.Do("GET", "/controlled", nil, rex)
+	if !strings.Contains(page.Body, "Witness: Thea Therapist") || !strings.Contains(page.Body, "17 units") {
+		t.Errorf("the log does not show the witnessed waste")
+	}
+
+	// Who reaches the page: theo (not designated) does not; the admin
+	// reads it without the forms.
+	if r := f.Do("GET", "/controlled", nil, f.SignIn("theo@example.org")); r.Status != http.StatusNotFound {
+		t.Errorf("theo's GET /controlled = %d, want 404", r.Status)
+	}
+	admin := f.Do("GET", "/controlled", nil, f.SignIn("admin@example.org"))
+	if admin.Status != http.StatusOK || strings.Contains(admin.Body, `action="/controlled/entries"`) || !strings.Contains(admin.Body, "LOT-7Q") {
+		t.Errorf("admin's GET /controlled = %d", admin.Status)
+	}
+	if r := f.Do("POST", "/controlled/receipts", receipt, f.SignIn("admin@example.org")); r.Status != http.StatusNotFound {
+		t.Errorf("admin's receipt = %d, want 404", r.Status)
+	}
+}
