@@ -146,19 +146,6 @@ func (s *Store) csDenied(ctx context.Context, actor Actor, action string, err er
 	return err
 }
 
-// CSMay reports whether actor may do p (auth.PermControlled or
-// auth.PermControlledRead) with the controlled-substance log: for the
-// navigation and the forms.
-func (s *Store) CSMay(ctx context.Context, actor Actor, p auth.Permission) (bool, error) {
-	var ok bool
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		ok, err = csAllowed(ctx, tx, actor, p)
-		return err
-	})
-	return ok, err
-}
-
 // SetCSDesignated designates userID (a staff member) to keep the
 // controlled-substance log, or ends it: administrators (PermAccounts).
 // Kept as a new value of the user's flag; audited.
@@ -611,6 +598,49 @@ func (s *Store) CSEntries(ctx context.Context, actor Actor, lotID string, k Page
 		return s.appendAudit(ctx, tx, actor, Entry{Action: "cs.entries", ObjectType: "cs_log", ObjectID: lotID})
 	})
 	return out, s.csDenied(ctx, actor, "cs.entries", err)
+}
+
+// CSView is the log's page: the products, the lots with stock, a page of
+// entries, and whether the reader may keep the log.
+type CSView struct {
+	Keep     bool
+	Products []CSProduct
+	Lots     []CSLot
+	Entries  *Page[CSEntry]
+}
+
+// CSPage reads the log's page in one transaction, audited as one read
+// naming how many patients the page of entries shows. Whoever reads the
+// log.
+func (s *Store) CSPage(ctx context.Context, actor Actor, k PageKey) (*CSView, error) {
+	v := &CSView{}
+	err := s.write(ctx, func(tx *Tx) error {
+		if err := s.csGate(ctx, tx, actor, auth.PermControlledRead); err != nil {
+			return err
+		}
+		var err error
+		if v.Keep, err = csAllowed(ctx, tx, actor, auth.PermControlled); err != nil {
+			return err
+		}
+		if v.Products, err = queryAll(ctx, tx, scanCSProduct, `SELECT `+csProductColumns+` FROM cs_products p ORDER BY p.name, p.strength, p.form, p.id`); err != nil {
+			return err
+		}
+		if v.Lots, err = csLots(ctx, tx, false); err != nil {
+			return err
+		}
+		if v.Entries, err = readPage(ctx, tx, keyset{Scope: csEntryFrom + ` WHERE 1 = 1`, Table: "cs_entries", Alias: "e", Order: []string{"recorded_at", "id"}, Desc: true},
+			csEntryColumns, k, scanCSEntry, func(e CSEntry) string { return e.ID }); err != nil {
+			return err
+		}
+		patients := map[string]bool{}
+		for _, e := range v.Entries.Rows {
+			if e.PatientID != "" {
+				patients[e.PatientID] = true
+			}
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "cs.read", ObjectType: "cs_log", Detail: "entries=" + strconv.Itoa(len(v.Entries.Rows)) + " patients=" + strconv.Itoa(len(patients))})
+	})
+	return v, s.csDenied(ctx, actor, "cs.read", err)
 }
 
 // CSReportLimit caps the rows of a report: two years of a busy practice's

@@ -71,24 +71,13 @@ func (s *Handlers) Controlled(w http.ResponseWriter, r *http.Request) {
 
 func (s *Handlers) controlledPage(w http.ResponseWriter, r *http.Request, status int, p controlledPage) {
 	ctx, actor := r.Context(), s.Actor(r)
-	var err error
-	if p.Products, err = s.Store.CSProducts(ctx, actor); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if p.Keep, err = s.Store.CSMay(ctx, actor, auth.PermControlled); err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if p.Lots, err = s.Store.CSLots(ctx, actor, false); err != nil {
-		s.Error(w, r, err)
-		return
-	}
 	q := r.URL.Query()
-	if p.Entries, err = s.Store.CSEntries(ctx, actor, "", store.PageKey{After: q.Get("after"), Before: q.Get("before"), Limit: 25}); err != nil {
+	v, err := s.Store.CSPage(ctx, actor, store.PageKey{After: q.Get("after"), Before: q.Get("before"), Limit: 25})
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	p.Keep, p.Products, p.Lots, p.Entries = v.Keep, v.Products, v.Lots, v.Entries
 	p.Loc, _ = s.PracticeZone(r)
 	now := s.Now().In(p.Loc)
 	p.From, p.To = now.AddDate(0, 0, -30).Format("2006-01-02"), now.Format("2006-01-02")
