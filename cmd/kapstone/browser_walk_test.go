@@ -585,6 +585,7 @@ func TestBrowserWalk(t *testing.T) {
 	signInBrowser(t, b, in.url, rx.Email, rx.Password, rx.TOTPSecret)
 	w.look("prescriber caseload", "/patients", "#patients-title", walkBoth...)
 	w.look("prescriber chart", patientHref("Riley Chen"), "#clearance", walkBoth...)
+	w.look("prescriber controlled substances", "/controlled", "#controlled-title", walkBoth...)
 	signOut("prescriber")
 
 	// Two patients: portal home, a check-in (an answer saved),
@@ -634,6 +635,7 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("admin jobs", "/admin/jobs", "main h1", walkBoth...)
 	w.look("admin website", "/admin/site", "#site-title", walkBoth...)
 	w.look("admin rooms", "/admin/rooms", "#rooms-title", walkBoth...)
+	w.look("admin controlled substances", "/controlled", "#controlled-title", walkBoth...)
 	w.look("admin note-settings", "/admin/notes", "#templates", walkBoth...)
 	w.look("admin note-template", "/admin/notes/templates/dosing", "main h1", walkBoth...)
 	w.look("admin late-notes", "/notes/late", "main h1", walkBoth...)
