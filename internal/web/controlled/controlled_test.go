@@ -74,6 +74,10 @@ func TestControlledLog(t *testing.T) {
 	if pdf.Status != http.StatusOK || pdf.Header.Get("Content-Type") != "application/pdf" {
 		t.Fatalf("dispensing log PDF = %d %s", pdf.Status, pdf.Header.Get("Content-Type"))
 	}
+	_, pages := pdftest.Read(t, "controlled-dispensing", []byte(pdf.Body))
+	if len(pages) != 1 || pdftest.Ink(pages[0]) == 0 {
+		t.Errorf("the dispensing log PDF has %d pages, want one drawn", len(pages))
+	}
 	text := pdftest.Flat(pdftest.Text(t, []byte(pdf.Body)))
 	for _, want := range []string{"dispensing log", webtest.CanaryA, "Ketamine 100 mg lozenge", "LOT-7Q", "2 units", "Rex Prescriber", "21 CFR 1304.22(c)"} {
 		if !strings.Contains(text, want) {
