@@ -165,6 +165,21 @@ func (s *Store) SetCSDesignated(ctx context.Context, actor Actor, userID string,
 	})
 }
 
+// CSDesignated reports whether userID is designated to keep the log
+// (administrators, for the staff member's page).
+func (s *Store) CSDesignated(ctx context.Context, actor Actor, userID string) (bool, error) {
+	if !actor.may(auth.PermAccounts) {
+		return false, errNoLog()
+	}
+	var rel auth.Relation
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		rel, err = csRelation(ctx, tx, userID)
+		return err
+	})
+	return rel == auth.RelSelf, err
+}
+
 // CSKept reports whether the practice keeps the controlled-substance log
 // in kapstone (it has a product): then a dose is drawn from a lot.
 func (s *Store) CSKept(ctx context.Context) (bool, error) {

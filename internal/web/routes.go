@@ -262,6 +262,7 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/users/search", signedIn, auth.PermAccounts, s.admin.Users},
 		{"GET /admin/users/{user}", signedIn, auth.PermAccounts, s.admin.StaffUser},
 		{"POST /admin/users/{user}/supervisor", signedIn, auth.PermAccounts, s.admin.StaffUserSupervisor},
+		{"POST /admin/users/{user}/controlled", signedIn, auth.PermAccounts, s.admin.StaffUserControlled},
 		{"POST /admin/users/{user}/disable", signedIn, auth.PermAccounts, s.admin.UserDisable},
 		{"POST /admin/users/{user}/enable", signedIn, auth.PermAccounts, s.admin.UserEnable},
 		{"POST /admin/users/{user}/reset-password", signedIn, auth.PermAccounts, s.admin.UserResetPassword},

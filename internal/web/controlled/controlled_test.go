@@ -100,8 +100,19 @@ func TestControlledLog(t *testing.T) {
 
 	// Waste: refused without the witness's signature, or with a wrong
 	// one; recorded with thea's (designated by the admin).
-	if err := f.St.SetCSDesignated(ctx, f.As("admin@example.org"), f.Users["thea@example.org"].ID, true); err != nil {
-		t.Fatal(err)
+	theaPage := "/admin/users/" + f.Users["thea@example.org"].ID
+	adminCookie := f.SignIn("admin@example.org")
+	if r := f.Do("GET", theaPage, nil, adminCookie); !strings.Contains(r.Body, "keeps the controlled-substance log</label>") || strings.Contains(r.Body, `name="designated" value="yes" checked`) {
+		t.Fatalf("thea's account page = %d, want the designation unticked", r.Status)
+	}
+	if r := f.Do("POST", theaPage+"/controlled", url.Values{"designated": {"yes"}}, f.SignIn("theo@example.org")); r.Status != http.StatusNotFound && r.Status != http.StatusForbidden {
+		t.Errorf("theo designates thea = %d", r.Status)
+	}
+	if r := f.Do("POST", theaPage+"/controlled", url.Values{"designated": {"yes"}}, adminCookie); r.Status != http.StatusSeeOther {
+		t.Fatalf("the admin designates thea = %d", r.Status)
+	}
+	if r := f.Do("GET", theaPage, nil, adminCookie); !strings.Contains(r.Body, `name="designated" value="yes" checked`) {
+		t.Errorf("thea's account page does not show her designated")
 	}
 	waste := url.Values{"lot": {lots[0].ID}, "kind": {"waste"}, "quantity": {"1"}, "reason": {"Dropped; destroyed in the disposal container."}}
 	if r := f.Do("POST", "/controlled/entries", waste, rex); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Waste is witnessed") || !strings.Contains(r.Body, "Dropped; destroyed") {
