@@ -35,6 +35,7 @@ func TestActionWords(t *testing.T) {
 		{"fhir.read", "Opened your record"},
 		{"chart.read", "Opened your record"},
 		{"record.export", "Opened your record"},
+		{"cs.administer", "Recorded your dose in the practice's controlled-substance log"},
 		{"some.new.action", "Worked on your record"},
 	} {
 		if got := Action(tc.action); got != tc.want {
