@@ -246,3 +246,37 @@ func TestCSLogDatabaseRefuses(t *testing.T) {
 		t.Errorf("balances %v, want L1 19", got)
 	}
 }
+
+// TestCSLogConcurrentEntries: two dispensings from one lot at the same
+// moment, which together need more than it holds: one is recorded, the
+// other refused with a field error (on PostgreSQL the lot's row lock
+// makes them take turns), and the balance never goes below zero.
+func TestCSLogConcurrentEntries(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	_, _, l2 := pr.csLog(t) // L2 holds 10
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := pr.s.RecordCS(ctx, pr.rex, l2, cslog.Entry{Kind: cslog.Dispense, Quantity: 6, PatientID: pr.p.ID}, time.Time{})
+			errs <- err
+		}()
+	}
+	ok, refused := 0, 0
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case fieldOf(err, "quantity") != "":
+			refused++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 || refused != 1 {
+		t.Errorf("%d recorded, %d refused; want one each", ok, refused)
+	}
+	if got := pr.csBalances(t); got["L2"] != 4 {
+		t.Errorf("L2 = %d, want 4", got["L2"])
+	}
+}
