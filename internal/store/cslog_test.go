@@ -102,6 +102,7 @@ func TestCSLogBalance(t *testing.T) {
 	}
 
 	rec := func(who store.Actor, lot string, e cslog.Entry) error {
+		pr.now = pr.now.Add(time.Second) // the log's order is its recording time's
 		_, err := pr.s.RecordCS(ctx, who, lot, e, time.Time{})
 		return err
 	}
