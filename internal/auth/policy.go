@@ -173,8 +173,11 @@ const (
 	// always; other staff only when designated.
 	PermControlled Permission = "controlled"
 	// PermControlledRead is reading the log and its reports (the
-	// dispensing log, inventory, reconciliation): whoever keeps it, and
-	// administrators (an inspection is answered by the practice).
+	// dispensing log, inventory, reconciliation): whoever keeps it. Not
+	// administrators as such: the log names patients and their doses
+	// (clinical content); an administrator who keeps the log is
+	// designated like anyone else. Apart from PermControlled so that a
+	// read-only reader (an inspector's account) can be added later.
 	PermControlledRead Permission = "controlled.read"
 )
 
@@ -366,7 +369,7 @@ var policy = map[Permission]map[clinic.Role]rels{
 	// The controlled-substance log: prescribers, and staff an
 	// administrator designated (RelSelf).
 	PermControlled:     {clinic.RolePrescriber: anyRel, clinic.RoleTherapist: self, clinic.RoleAdmin: self},
-	PermControlledRead: {clinic.RolePrescriber: anyRel, clinic.RoleTherapist: self, clinic.RoleAdmin: anyRel},
+	PermControlledRead: {clinic.RolePrescriber: anyRel, clinic.RoleTherapist: self, clinic.RoleAdmin: self},
 
 	PermStaffApp:         {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
 	PermPortal:           {clinic.RolePatient: anyRel},

@@ -142,9 +142,10 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 	auth.PermSettings:       {admin: all, auth.RoleSystem: all},
 	auth.PermRooms:          {admin: all},
 	// The controlled-substance log: prescribers, and designated staff
-	// (RelSelf); administrators read its reports.
+	// (RelSelf), administrators too only when designated (it names
+	// patients and their doses).
 	auth.PermControlled:       {prescriber: all, therapist: {auth.RelSelf}, admin: {auth.RelSelf}},
-	auth.PermControlledRead:   {prescriber: all, therapist: {auth.RelSelf}, admin: all},
+	auth.PermControlledRead:   {prescriber: all, therapist: {auth.RelSelf}, admin: {auth.RelSelf}},
 	auth.PermInstruments:      {admin: all},
 	auth.PermConsentDocuments: {admin: all, auth.RoleSystem: all},
 	auth.PermAccounts:         {admin: all, auth.RoleSystem: all},

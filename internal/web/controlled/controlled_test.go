@@ -141,16 +141,22 @@ func TestControlledLog(t *testing.T) {
 		t.Errorf("the log does not show the witnessed waste")
 	}
 
-	// Who reaches the page: theo (not designated) does not; the admin
-	// reads it without the forms.
-	if r := f.Do("GET", "/controlled", nil, f.SignIn("theo@example.org")); r.Status != http.StatusNotFound {
-		t.Errorf("theo's GET /controlled = %d, want 404", r.Status)
+	// Who reaches the page: theo and the admin (not designated) do not,
+	// neither the page nor its reports nor its forms.
+	for _, who := range []string{"theo@example.org", "admin@example.org"} {
+		c := f.SignIn(who)
+		if r := f.Do("GET", "/controlled", nil, c); r.Status != http.StatusNotFound || strings.Contains(r.Body, "LOT-7Q") {
+			t.Errorf("%s's GET /controlled = %d, want 404", who, r.Status)
+		}
+		if r := f.Do("GET", q+"csv", nil, c); r.Status != http.StatusNotFound || strings.Contains(r.Body, webtest.CanaryA) {
+			t.Errorf("%s's dispensing log = %d, want 404", who, r.Status)
+		}
+		if r := f.Do("POST", "/controlled/receipts", receipt, c); r.Status != http.StatusNotFound {
+			t.Errorf("%s's receipt = %d, want 404", who, r.Status)
+		}
 	}
-	admin := f.Do("GET", "/controlled", nil, f.SignIn("admin@example.org"))
-	if admin.Status != http.StatusOK || strings.Contains(admin.Body, `action="/controlled/entries"`) || !strings.Contains(admin.Body, "LOT-7Q") {
-		t.Errorf("admin's GET /controlled = %d", admin.Status)
-	}
-	if r := f.Do("POST", "/controlled/receipts", receipt, f.SignIn("admin@example.org")); r.Status != http.StatusNotFound {
-		t.Errorf("admin's receipt = %d, want 404", r.Status)
+	// Thea, designated, reads the page and keeps the log.
+	if r := f.Do("GET", "/controlled", nil, f.SignIn("thea@example.org")); r.Status != http.StatusOK || !strings.Contains(r.Body, `action="/controlled/entries"`) {
+		t.Errorf("thea's GET /controlled = %d", r.Status)
 	}
 }

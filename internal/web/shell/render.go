@@ -63,7 +63,7 @@ var staffNav = []navItem{
 	{"/notes/late", "Late notes", auth.PermCaseload}, // issue 16
 	{"/site/posts", "Blog", auth.PermBlog},
 	{"/settings/dosing", "Session safety", auth.PermSetThresholds},
-	{"/controlled", "Controlled substances", auth.PermControlledRead}, // issue 20
+	{"/controlled", "Controlled substances", auth.PermControlledRead}, // issue 20: prescribers (designated staff reach it from the dose form)
 }
 
 // adminNav is the administrators' navigation, in groups so that it fits
@@ -73,7 +73,7 @@ var adminNav = []struct {
 	Items []navItem
 }{
 	{"People", []navItem{{"/admin/users", "Accounts", auth.PermAccounts}, {"/patients", "Patients", auth.PermDirectory}, {"/admin/emergency", "Emergency reviews", auth.PermEmergencyReview}}},
-	{"Clinical", []navItem{{"/calendar", "Calendar", auth.PermSchedule}, {"/outcomes", "Outcomes", auth.PermDirectory}, {"/notes/late", "Late notes", auth.PermDirectory}, {"/admin/instruments", "Questionnaires", auth.PermInstruments}, {"/admin/consents", "Consent documents", auth.PermConsentDocuments}, {"/settings/dosing", "Session safety", auth.PermSafetySettings}, {"/controlled", "Controlled substances", auth.PermControlledRead}}},
+	{"Clinical", []navItem{{"/calendar", "Calendar", auth.PermSchedule}, {"/outcomes", "Outcomes", auth.PermDirectory}, {"/notes/late", "Late notes", auth.PermDirectory}, {"/admin/instruments", "Questionnaires", auth.PermInstruments}, {"/admin/consents", "Consent documents", auth.PermConsentDocuments}, {"/settings/dosing", "Session safety", auth.PermSafetySettings}}},
 	{"Practice", []navItem{{"/admin/practice", "Practice details", auth.PermSettings}, {"/admin/notes", "Note settings", auth.PermSettings}, {"/admin/rooms", "Rooms", auth.PermRooms}}},
 	{"Website", []navItem{{"/admin/site", "Website pages", auth.PermSiteEditor}, {"/site/posts", "Blog", auth.PermBlog}}},
 	{"System", []navItem{{"/admin/audit", "Audit log", auth.PermAuditLog}, {"/admin/jobs", "Jobs", auth.PermJobs}}},
