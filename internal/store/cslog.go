@@ -180,18 +180,8 @@ func (s *Store) CSDesignated(ctx context.Context, actor Actor, userID string) (b
 	return rel == auth.RelSelf, err
 }
 
-// CSKept reports whether the practice keeps the controlled-substance log
+// csKept reports whether the practice keeps the controlled-substance log
 // in kapstone (it has a product): then a dose is drawn from a lot.
-func (s *Store) CSKept(ctx context.Context) (bool, error) {
-	var kept bool
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		kept, err = csKept(ctx, tx)
-		return err
-	})
-	return kept, err
-}
-
 func csKept(ctx context.Context, tx *Tx) (bool, error) {
 	var n int
 	err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM cs_products LIMIT 1) p`).Scan(&n)
@@ -309,6 +299,21 @@ func csLots(ctx context.Context, tx *Tx, all bool) ([]CSLot, error) {
 		q += ` WHERE ` + csBalance + ` > 0`
 	}
 	return queryAll(ctx, tx, scanCSLot, q+` ORDER BY p.name, p.strength, l.location, l.expires_on, l.lot, l.id LIMIT `+strconv.Itoa(CSReportLimit))
+}
+
+// csDoseChoices fills in d's CSKept and CSLots (the lots with stock,
+// when actor may keep the log), in the session's own read.
+func csDoseChoices(ctx context.Context, tx *Tx, actor Actor, d *DosingSession) error {
+	var err error
+	if d.CSKept, err = csKept(ctx, tx); err != nil || !d.CSKept {
+		return err
+	}
+	ok, err := csAllowed(ctx, tx, actor, auth.PermControlled)
+	if err != nil || !ok {
+		return err
+	}
+	d.CSLots, err = csLots(ctx, tx, false)
+	return err
 }
 
 // CSDoseLots are the lots a dose may be drawn from by actor: those with

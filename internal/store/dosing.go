@@ -62,6 +62,11 @@ type DosingSession struct {
 	NewInteracting []screening.Match // new since the last session, of a class that interacts
 	Thresholds     clinic.Thresholds // the prescriber's vitals thresholds and observation time
 	Holds          []clinic.Hold     // measures whose latest reading since the dose is at the hold level
+	// For the dose form (read by DosingSessionFor while the session is
+	// ready): whether the practice keeps the controlled-substance log, and
+	// the lots with stock the reader may draw the dose from (cslog.go).
+	CSKept bool
+	CSLots []CSLot
 }
 
 // Open reports whether the session is still running (not discharged or
@@ -281,6 +286,9 @@ func (s *Store) DosingSessionFor(ctx context.Context, actor Actor, patientID, id
 		var err error
 		out, err = s.dosingSession(ctx, tx, patientID, id)
 		e.ObjectType, e.ObjectID = "dosing_session", id
+		if err == nil && out.Status == clinic.SessionReady {
+			err = csDoseChoices(ctx, tx, actor, out)
+		}
 		return err
 	})
 	return out, err

@@ -71,11 +71,6 @@ type dosingPage struct {
 	IsPrescriber bool
 	LateClose    bool   // dosed long ago and never discharged: may be closed without the checklist
 	Integration  string // after discharge: the suggested integration time, as the booking form takes it
-	// The controlled-substance log: while the practice keeps it (CSKept),
-	// the dose form picks the lot it was drawn from among CSLots (those
-	// with stock, when the user may keep the log) instead of a typed lot.
-	CSKept bool
-	CSLots []store.CSLot
 }
 
 // The lists the templates offer.
@@ -307,15 +302,6 @@ func (s *Handlers) dosingPage(w http.ResponseWriter, r *http.Request, view *stor
 	loc, zone := s.PracticeZone(r)
 	p := dosingPage{S: d, Form: form, Errors: errs, ClientID: auth.NewToken()[:22], Loc: loc, Zone: zone, Now: s.Now(),
 		IsPrescriber: auth.CanSome(s.Actor(r).Role, auth.PermPrescriberCall)}
-	if d.Status == clinic.SessionReady {
-		if p.CSKept, err = s.Store.CSKept(r.Context()); err == nil && p.CSKept {
-			p.CSLots, err = s.Store.CSDoseLots(r.Context(), s.Actor(r))
-		}
-		if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-	}
 	if errs != nil {
 		p.Posted = dosingSectionOf(r)
 	} else if n, ok := dosingNotices[r.URL.Query().Get("done")]; ok {
