@@ -221,6 +221,16 @@ func (s *Handlers) ControlledEntry(w http.ResponseWriter, r *http.Request) {
 		}
 		e.DiscoveredAt = d
 	}
+	// The entry's own problems first, so the witness signs (and spends a
+	// two-step code) only on an entry that will be recorded.
+	probe := e
+	probe.RecordedBy, probe.Expected = actor.UserID, lot.Balance
+	if probe.Kind == cslog.Waste {
+		probe.WitnessID = "the witness, checked below"
+	}
+	for k, v := range cslog.Check(&probe, lot.Product.Rules()) {
+		fe.Add(k, v)
+	}
 	if e.Kind == cslog.Waste && len(fe) == 0 {
 		id, msg, err := s.witness(r)
 		if err != nil {

@@ -121,8 +121,16 @@ func TestControlledLog(t *testing.T) {
 	f.Now = f.Now.Add(2 * time.Minute)
 	code, _ := auth.TOTPCode(webtest.TOTPSecret, f.Now)
 	waste.Set("witness_email", "thea@example.org")
-	waste.Set("witness_password", "wrong password entirely")
+	waste.Set("witness_password", webtest.TestPassword)
 	waste.Set("witness_code", code)
+	// An entry with a problem of its own is refused before the witness's
+	// signature is checked: the code is not spent.
+	waste.Set("reason", "")
+	if r := f.Do("POST", "/controlled/entries", waste, rex); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Say what was wasted and how") {
+		t.Fatalf("waste without a reason = %d", r.Status)
+	}
+	waste.Set("reason", "Dropped; destroyed in the disposal container.")
+	waste.Set("witness_password", "wrong password entirely")
 	if r := f.Do("POST", "/controlled/entries", waste, rex); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "do not sign as a staff member") {
 		t.Fatalf("waste with a wrong password = %d", r.Status)
 	}
