@@ -383,6 +383,9 @@ func (s *Handlers) ControlledReport(w http.ResponseWriter, r *http.Request) {
 			rows = append(rows, []string{c.Lot.Product.Title(), c.Lot.Lot + " · " + c.Lot.Location, fm(c.Opening), fm(c.In), fm(c.Given), fm(c.Wasted), fm(c.Out), fm(c.Lost), fm(c.Counted), fm(c.Corrected), fm(c.Closing)})
 		}
 	}
+	if len(rows) >= store.CSReportLimit {
+		note += " Only the first " + strconv.Itoa(store.CSReportLimit) + " rows: choose fewer days for the rest."
+	}
 	name := "controlled-" + report + "-" + now.In(loc).Format("2006-01-02")
 	if format == "csv" {
 		var b bytes.Buffer
