@@ -399,8 +399,12 @@ func (s *Store) ReceiveCS(ctx context.Context, actor Actor, in CSReceipt) (strin
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			lotID = NewID()
-			if _, err := tx.Exec(ctx, `INSERT INTO cs_lots (id, product_id, location, lot, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				lotID, p.ID, in.Location, e.Lot, expiry, s.now()); err != nil {
+			_, err := tx.Exec(ctx, `INSERT INTO cs_lots (id, product_id, location, lot, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+				lotID, p.ID, in.Location, e.Lot, expiry, s.now())
+			if s.d.isUniqueViolation(err) { // the same new lot received at the same moment elsewhere
+				return clinic.FieldErrors{"lot": "This lot was recorded at the same moment by someone else: check the log before recording it again."}.Err()
+			}
+			if err != nil {
 				return err
 			}
 		case err != nil:
