@@ -298,6 +298,9 @@ var notRendered = map[string]string{
 	"GET /patients/{patient}/consents/{signature}/consent.pdf":    "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestConsentPDF)",
 	"GET /portal/consents/{kind}/{signature}/consent.pdf":         "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestConsentPDF)",
 
+	// Issue 20: the controlled-substance log's reports.
+	"GET /controlled/reports": "PDF or CSV attachments (nosniff): their text is read with pdftotext, the CSV through internal/csvsafe (internal/web/controlled TestControlledLog); a bad request answers with /controlled's page, rendered there",
+
 	// Issue 19: the patient's copy of their record.
 	"GET /portal/record.json": "FHIR JSON sent as an attachment with nosniff, never a page; validated against the R4 schema (internal/web/portal TestPortalRecordDownload)",
 	"GET /portal/record.pdf":  "PDF: no markup or script; its text is read with pdftotext (internal/web/portal TestPortalRecordDownload)",

@@ -573,7 +573,8 @@ func TestBrowserWalk(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.gate-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("dose-title")))
 	w.check("therapist dosing-dose", walkTablet)
-	b.do(t, "dose", chromedp.SendKeys(chromedp.ID("d-lot"), "K-2291"), chromedp.Click(chromedp.CSS(`#dose button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".session-bar")))
+	run1(t, b, "pick the lot", chromedp.Evaluate[int](`document.getElementById('d-cslot').selectedIndex = 1`))
+	b.do(t, "dose", chromedp.Click(chromedp.CSS(`#dose button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".session-bar")))
 	w.look("therapist dosing-session", gate, ".session-bar", walkTablet, walkPhone, walkDesktop)
 	b.do(t, "vitals", chromedp.EmulateViewport(walkTablet.w, walkTablet.h), chromedp.Navigate(in.url+gate), chromedp.WaitVisible(chromedp.ID("v-bp")),
 		chromedp.SendKeys(chromedp.ID("v-bp"), "138/88"), chromedp.SendKeys(chromedp.ID("v-hr"), "84"))
@@ -585,6 +586,7 @@ func TestBrowserWalk(t *testing.T) {
 	signInBrowser(t, b, in.url, rx.Email, rx.Password, rx.TOTPSecret)
 	w.look("prescriber caseload", "/patients", "#patients-title", walkBoth...)
 	w.look("prescriber chart", patientHref("Riley Chen"), "#clearance", walkBoth...)
+	w.look("prescriber controlled substances", "/controlled", "#controlled-title", walkBoth...)
 	signOut("prescriber")
 
 	// Two patients: portal home, a check-in (an answer saved),

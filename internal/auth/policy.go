@@ -164,6 +164,21 @@ const (
 	// PermStaffProfile is reading and changing a staff member's public
 	// profile: an admin anyone's, staff their own.
 	PermStaffProfile Permission = "staff-profile"
+	// PermControlled is keeping the controlled-substance log (issue 20):
+	// receiving stock, administering from a lot in a dosing session,
+	// dispensing, wasting and witnessing waste, returns, transfers, loss
+	// reports and counts. The relation is RelSelf for a staff member an
+	// administrator designated to handle controlled substances
+	// (users.controlled_substances), RelNone otherwise: prescribers may
+	// always; other staff only when designated.
+	PermControlled Permission = "controlled"
+	// PermControlledRead is reading the log and its reports (the
+	// dispensing log, inventory, reconciliation): whoever keeps it. Not
+	// administrators as such: the log names patients and their doses
+	// (clinical content); an administrator who keeps the log is
+	// designated like anyone else. Apart from PermControlled so that a
+	// read-only reader (an inspector's account) can be added later.
+	PermControlledRead Permission = "controlled.read"
 )
 
 // Practice-wide permissions: decided by the role alone, the relation is
@@ -238,7 +253,7 @@ var Permissions = []Permission{
 	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermSkills, PermSharedSkills, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign, PermMessages,
 	PermTimeline, PermDiscuss,
 	PermSafetyPlan, PermSafetyPlanEdit,
-	PermEditPost, PermStaffProfile,
+	PermEditPost, PermStaffProfile, PermControlled, PermControlledRead,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
 	PermInstruments, PermConsentDocuments, PermAccounts, PermPatientLink, PermJobs, PermOutbox, PermAuditLog, PermEmergencyReview,
@@ -351,6 +366,10 @@ var policy = map[Permission]map[clinic.Role]rels{
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
+	// The controlled-substance log: prescribers, and staff an
+	// administrator designated (RelSelf).
+	PermControlled:     {clinic.RolePrescriber: anyRel, clinic.RoleTherapist: self, clinic.RoleAdmin: self},
+	PermControlledRead: {clinic.RolePrescriber: anyRel, clinic.RoleTherapist: self, clinic.RoleAdmin: self},
 
 	PermStaffApp:         {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: anyRel, clinic.RolePrescriber: anyRel},
 	PermPortal:           {clinic.RolePatient: anyRel},

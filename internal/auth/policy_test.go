@@ -70,7 +70,7 @@ func TestEmergencyReadOnly(t *testing.T) {
 	}
 	for _, p := range Permissions {
 		kinds := 0
-		for _, list := range [][]Permission{Writes, patientReads, practiceWide, {PermEmergency, PermEditPost, PermStaffProfile}} {
+		for _, list := range [][]Permission{Writes, patientReads, practiceWide, {PermEmergency, PermEditPost, PermStaffProfile, PermControlled, PermControlledRead}} {
 			if slices.Contains(list, p) {
 				kinds++
 			}
@@ -89,5 +89,36 @@ func TestEmergencyReadOnly(t *testing.T) {
 	}
 	if !Can(therapist, RelEmergency, PermChart) || !Can(therapist, RelEmergency, PermProfile) || !Can(therapist, RelEmergency, PermClinicalRead) {
 		t.Error("a therapist with an emergency grant cannot read the chart")
+	}
+}
+
+// TestControlledDesignation: the controlled-substance log is kept by
+// prescribers and by the staff an administrator designated (RelSelf),
+// administrators included only when designated; patients never reach it.
+func TestControlledDesignation(t *testing.T) {
+	for _, c := range []struct {
+		role       clinic.Role
+		designated bool
+		keep, read bool
+	}{
+		{prescriber, false, true, true},
+		{prescriber, true, true, true},
+		{therapist, false, false, false},
+		{therapist, true, true, true},
+		{admin, false, false, false},
+		{admin, true, true, true},
+		{patient, true, false, false},
+		{RoleSystem, true, false, false},
+	} {
+		rel := RelNone
+		if c.designated {
+			rel = RelSelf
+		}
+		if got := Can(c.role, rel, PermControlled); got != c.keep {
+			t.Errorf("%s designated %v: keeps the log %v, want %v", c.role, c.designated, got, c.keep)
+		}
+		if got := Can(c.role, rel, PermControlledRead); got != c.read {
+			t.Errorf("%s designated %v: reads the log %v, want %v", c.role, c.designated, got, c.read)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/cslog"
 	"github.com/kapstone/kapstone/internal/measure"
 	"github.com/kapstone/kapstone/internal/screening"
 	"github.com/kapstone/kapstone/internal/store"
@@ -374,6 +375,31 @@ func demoScan(title, name string) []byte {
 	return []byte(b.String())
 }
 
+// seedControlled starts the controlled-substance log: the administrator
+// designates the practice's therapists to keep it, and one records the
+// product (ketamine 100 mg rapid-dissolve tablets, counted by unit) and a
+// receipt of lot K-2291 a year ago, so the demo's past dosing sessions
+// draw their doses from it.
+func seedControlled(ctx context.Context, st *store.Store, admin store.Actor, ids map[string]string) error {
+	for _, email := range []string{"lena.ortiz@willowcreek.example", "sam.whitaker@willowcreek.example"} {
+		if err := st.SetCSDesignated(ctx, admin, ids[email], true); err != nil {
+			return err
+		}
+	}
+	lena := store.Actor{UserID: ids["lena.ortiz@willowcreek.example"], Role: clinic.RoleTherapist}
+	p := store.CSProduct{Name: "Ketamine HCl", Strength: "100 mg", Form: "rapid-dissolve tablet", Unit: cslog.UnitEach, UnitMcg: 100000, Schedule: "III"}
+	if err := st.AddCSProduct(ctx, lena, &p); err != nil {
+		return err
+	}
+	real := st.Now
+	defer func() { st.Now = real }()
+	at := real().AddDate(-1, 0, 0)
+	st.Now = func() time.Time { return at }
+	_, err := st.ReceiveCS(ctx, lena, store.CSReceipt{ProductID: p.ID, Location: "Main office, locked cabinet", Entry: cslog.Entry{Kind: cslog.Receipt, Quantity: 200,
+		Party: "Riverbend Compounding Pharmacy", Invoice: "RCP-20418", Lot: "K-2291", Expiry: at.AddDate(2, 0, 0)}})
+	return err
+}
+
 // seedPastSession runs a whole dosing session for pt through the store, as
 // if it had started at at: the gate, the dose, vitals at 40 minutes, a
 // note, vitals before discharge and discharge. The store's clock is set
@@ -399,7 +425,11 @@ func seedPastSession(ctx context.Context, st *store.Store, therapist store.Actor
 		return fmt.Errorf("the gate did not pass: %v", d.Problems)
 	}
 	clock = at.Add(5 * time.Minute)
-	if err := st.RecordDose(ctx, therapist, pt.ID, id, store.Dose{Amount: "200 mg", Route: clinic.RouteSublingual, Lot: "K-2291"}); err != nil {
+	lots, err := st.CSDoseLots(ctx, therapist) // the controlled-substance log's lot K-2291 (seedControlled)
+	if err != nil || len(lots) == 0 {
+		return fmt.Errorf("no lot to draw the dose from: %v", err)
+	}
+	if err := st.RecordDose(ctx, therapist, pt.ID, id, store.Dose{Amount: "200 mg", Route: clinic.RouteSublingual, CSLot: lots[0].ID}); err != nil {
 		return err
 	}
 	clock = at.Add(46 * time.Minute)
@@ -535,6 +565,9 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 				if err := st.CreateRoom(ctx, admin, &room); err != nil {
 					return nil, fmt.Errorf("seed room: %w", err)
 				}
+			}
+			if err := seedControlled(ctx, st, admin, ids); err != nil {
+				return nil, fmt.Errorf("seed controlled substances: %w", err)
 			}
 			break
 		}

@@ -63,6 +63,11 @@ type DosingSession struct {
 	Thresholds     clinic.Thresholds // the prescriber's vitals thresholds and observation time
 	Holds          []clinic.Hold     // measures whose latest reading since the dose is at the hold level
 	ChaperoneLink  *ChaperoneLink    // a remote session's latest chaperone link (chaperone.go); nil: none
+	// For the dose form (read by DosingSessionFor while the session is
+	// ready): whether the practice keeps the controlled-substance log, and
+	// the lots with stock the reader may draw the dose from (cslog.go).
+	CSKept bool
+	CSLots []CSLot
 }
 
 // Open reports whether the session is still running (not discharged or
@@ -186,6 +191,7 @@ type Dose struct {
 	Unit   string // one of clinic.DoseUnits
 	Route  string
 	Lot    string
+	CSLot  string    // the controlled-substance log's lot it was drawn from (required while the practice keeps the log; then Lot is its number)
 	Reason string    // the prescriber's reason for a dose that differs from the prescription
 	At     time.Time // zero: now
 }
@@ -281,6 +287,9 @@ func (s *Store) DosingSessionFor(ctx context.Context, actor Actor, patientID, id
 		var err error
 		out, err = s.dosingSession(ctx, tx, patientID, id)
 		e.ObjectType, e.ObjectID = "dosing_session", id
+		if err == nil && out.Status == clinic.SessionReady {
+			err = csDoseChoices(ctx, tx, actor, out)
+		}
 		return err
 	})
 	return out, err
@@ -859,6 +868,17 @@ func (s *Store) RecordDose(ctx context.Context, actor Actor, patientID, id strin
 			reason, reasonBy = dose.Reason, actor.UserID
 			if err := s.appendAudit(ctx, tx, actor, Entry{Action: "dosing.dose_differs", PatientID: patientID, ObjectType: "dosing_session", ObjectID: id,
 				Detail: given.String() + " " + dose.Route + " (prescribed " + prescribed + " " + rxRoute + ")"}); err != nil {
+				return err
+			}
+		}
+		// The controlled-substance log: the dose is drawn from a lot in
+		// this transaction (cslog.go).
+		kept, err := csKept(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if kept || dose.CSLot != "" {
+			if dose.Lot, err = s.csAdminister(ctx, tx, actor, d, dose.CSLot, given, at); err != nil {
 				return err
 			}
 		}

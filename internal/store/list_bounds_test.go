@@ -54,6 +54,11 @@ var unboundedLists = map[string]string{
 	"ListEmergencyGrants": "LIMIT 200, unreviewed first",
 	"CalendarFeedEvents":  "one clinician's window of weeks, LIMIT 5000",
 	"FindOutsideTeam":     "LIMIT EmergencySearchLimit, and rate-limited",
+	"CSProducts":          "the practice's controlled-substance products, a handful set by hand",
+	"CSLots":              "the controlled-substance lots (with stock, or all): a few received a month; LIMIT CSReportLimit",
+	"CSDoseLots":          "the controlled-substance lots with stock left, a few; LIMIT CSReportLimit",
+	"CSDispensingLog":     "a report for a date range: LIMIT CSReportLimit, many times two years of a busy practice's doses",
+	"CSReconciliation":    "a report, a row per lot: LIMIT CSReportLimit",
 
 	// Per patient, small by nature: a row per version or event of a kind
 	// that happens a few times a course.

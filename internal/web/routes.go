@@ -237,6 +237,12 @@ func (s *Server) routeTable() []route {
 		// The practice's session-safety settings: prescribers set them;
 		// administrators may read them.
 		{"GET /settings/dosing", signedIn, auth.PermSafetySettings, s.staff.Safety},
+		// Staff: the controlled-substance log (issue 20, part 1).
+		{"GET /controlled", signedIn, auth.PermControlledRead, s.controlled.Controlled},
+		{"POST /controlled/products", signedIn, auth.PermControlled, s.controlled.ControlledProduct},
+		{"POST /controlled/receipts", signedIn, auth.PermControlled, s.controlled.ControlledReceipt},
+		{"POST /controlled/entries", signedIn, auth.PermControlled, s.controlled.ControlledEntry},
+		{"GET /controlled/reports", signedIn, auth.PermControlledRead, s.controlled.ControlledReport},
 		{"POST /settings/dosing", signedIn, auth.PermSetThresholds, s.staff.SafetySave},
 
 		// Staff: the inquiry inbox. Prescribers reach it from the staff
@@ -264,6 +270,7 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/users/search", signedIn, auth.PermAccounts, s.admin.Users},
 		{"GET /admin/users/{user}", signedIn, auth.PermAccounts, s.admin.StaffUser},
 		{"POST /admin/users/{user}/supervisor", signedIn, auth.PermAccounts, s.admin.StaffUserSupervisor},
+		{"POST /admin/users/{user}/controlled", signedIn, auth.PermAccounts, s.admin.StaffUserControlled},
 		{"POST /admin/users/{user}/disable", signedIn, auth.PermAccounts, s.admin.UserDisable},
 		{"POST /admin/users/{user}/enable", signedIn, auth.PermAccounts, s.admin.UserEnable},
 		{"POST /admin/users/{user}/reset-password", signedIn, auth.PermAccounts, s.admin.UserResetPassword},

@@ -39,6 +39,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/account"
 	"github.com/kapstone/kapstone/internal/web/admin"
 	"github.com/kapstone/kapstone/internal/web/chaperone"
+	"github.com/kapstone/kapstone/internal/web/controlled"
 	"github.com/kapstone/kapstone/internal/web/inquiries"
 	"github.com/kapstone/kapstone/internal/web/messages"
 	"github.com/kapstone/kapstone/internal/web/notes"
@@ -77,6 +78,8 @@ type Server struct {
 	safety    *safety.Handlers
 	// fhir is the FHIR R4 API (issue 19).
 	fhir *fhir.Handler
+	// controlled is the controlled-substance log (issue 20).
+	controlled *controlled.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -102,6 +105,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 		safety:    safety.New(app),
 	}
 	s.timeline = timeline.New(app)
+	s.controlled = controlled.New(app)
 	// Now asks the app's clock at each call (tests move it after NewServer).
 	s.fhir = &fhir.Handler{Store: st, Log: log, Origin: app.Actor, Realm: "kapstone", Now: func() time.Time { return app.Now() },
 		Base: func(r *http.Request) string { return app.LinkBase(r) + "/fhir" }}

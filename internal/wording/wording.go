@@ -48,6 +48,8 @@ func Action(action string) string {
 	switch action {
 	case "patient.read", "chart.read", "fhir.read", "record.export", "record_summary.export": // through the FHIR API, and a copy of the record (issue 19)
 		return "Opened your record"
+	case "cs.administer", "cs.dispense": // the controlled-substance log (issue 20)
+		return "Recorded your dose in the practice's controlled-substance log"
 	case "intake.read":
 		return "Read your health questionnaire"
 	case "intake.save", "intake.submit":

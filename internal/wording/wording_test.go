@@ -37,6 +37,7 @@ func TestActionWords(t *testing.T) {
 		{"record.export", "Opened your record"},
 		{"chaperone.read", "Your chaperone opened their page for your dosing session"},
 		{"chaperone.help", "Your chaperone asked your clinician for help"},
+		{"cs.administer", "Recorded your dose in the practice's controlled-substance log"},
 		{"some.new.action", "Worked on your record"},
 	} {
 		if got := Action(tc.action); got != tc.want {

@@ -19,13 +19,20 @@ type staffUserData struct {
 	Choices    []store.SupervisorChoice
 	Notice     string
 	Errors     map[string]string
+	// The controlled-substance log (issue 20): whether the policy lets
+	// this role keep it only when designated, and whether they are.
+	CSDesignable, CSDesignated bool
+	CSNotice                   string
 }
 
 // StaffUser shows one account's page.
 func (s *Handlers) StaffUser(w http.ResponseWriter, r *http.Request) {
 	d := staffUserData{}
-	if r.URL.Query().Get("done") == "supervisor" {
+	switch r.URL.Query().Get("done") {
+	case "supervisor":
 		d.Notice = "Saved. Notes this clinician signs from now on follow this choice."
+	case "controlled":
+		d.CSNotice = "Saved."
 	}
 	s.staffUserPage(w, r, http.StatusOK, d, "")
 }
@@ -57,7 +64,24 @@ func (s *Handlers) staffUserPage(w http.ResponseWriter, r *http.Request, status 
 			d.Supervisor = posted
 		}
 	}
+	if d.CSDesignable = auth.Can(d.User.Role, auth.RelSelf, auth.PermControlled) && !auth.Can(d.User.Role, auth.RelNone, auth.PermControlled); d.CSDesignable {
+		if d.CSDesignated, err = s.Store.CSDesignated(ctx, actor, d.User.ID); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
 	s.Render(w, r, status, "staff_user", d.User.FullName(), d)
+}
+
+// StaffUserControlled designates the staff member to keep the
+// controlled-substance log, or ends it.
+func (s *Handlers) StaffUserControlled(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("user")
+	if err := s.Store.SetCSDesignated(r.Context(), s.Actor(r), id, r.PostFormValue("designated") == "yes"); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	shell.SeeOther(w, r, "/admin/users/"+id+"?done=controlled", "controlled")
 }
 
 // StaffUserSupervisor saves who must co-sign the account's notes.

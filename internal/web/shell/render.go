@@ -63,6 +63,7 @@ var staffNav = []navItem{
 	{"/notes/late", "Late notes", auth.PermCaseload}, // issue 16
 	{"/site/posts", "Blog", auth.PermBlog},
 	{"/settings/dosing", "Session safety", auth.PermSetThresholds},
+	{"/controlled", "Controlled substances", auth.PermControlledRead}, // issue 20: prescribers (designated staff reach it from the dose form)
 }
 
 // adminNav is the administrators' navigation, in groups so that it fits

@@ -470,7 +470,7 @@ func (s *Handlers) DosingGate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Handlers) DosingDose(w http.ResponseWriter, r *http.Request) {
-	dose := store.Dose{Amount: r.PostFormValue("amount"), Unit: r.PostFormValue("unit"), Route: r.PostFormValue("route"), Lot: r.PostFormValue("lot"), Reason: r.PostFormValue("dose_reason")}
+	dose := store.Dose{Amount: r.PostFormValue("amount"), Unit: r.PostFormValue("unit"), Route: r.PostFormValue("route"), Lot: r.PostFormValue("lot"), CSLot: r.PostFormValue("cs_lot"), Reason: r.PostFormValue("dose_reason")}
 	if hm := strings.TrimSpace(r.PostFormValue("given_at")); hm != "" {
 		loc, _ := s.PracticeZone(r)
 		now := s.Now().In(loc)
