@@ -68,6 +68,9 @@ type DosingSession struct {
 	// the lots with stock the reader may draw the dose from (cslog.go).
 	CSKept bool
 	CSLots []CSLot
+	// REMS: the session needs a REMS monitoring form (rems.go; read by
+	// DosingSessionFor once dosed).
+	REMS bool
 }
 
 // Open reports whether the session is still running (not discharged or
@@ -289,6 +292,9 @@ func (s *Store) DosingSessionFor(ctx context.Context, actor Actor, patientID, id
 		e.ObjectType, e.ObjectID = "dosing_session", id
 		if err == nil && out.Status == clinic.SessionReady {
 			err = csDoseChoices(ctx, tx, actor, out)
+		}
+		if err == nil && out.DoseAt != nil {
+			out.REMS, err = remsSession(ctx, tx, out)
 		}
 		return err
 	})

@@ -243,6 +243,15 @@ func (s *Server) routeTable() []route {
 		{"POST /controlled/receipts", signedIn, auth.PermControlled, s.controlled.ControlledReceipt},
 		{"POST /controlled/entries", signedIn, auth.PermControlled, s.controlled.ControlledEntry},
 		{"GET /controlled/reports", signedIn, auth.PermControlledRead, s.controlled.ControlledReport},
+		// The REMS patient monitoring form of a session (issue 20).
+		{"GET /patients/{patient}/dosing/{session}/rems", signedIn, auth.PermDosing, s.rems.Form},
+		{"GET /patients/{patient}/dosing/{session}/rems.pdf", signedIn, auth.PermDosing, s.rems.PDF},
+		{"POST /patients/{patient}/dosing/{session}/rems", signedIn, auth.PermPrescriberCall, s.rems.Save},
+		{"POST /patients/{patient}/dosing/{session}/rems/refresh", signedIn, auth.PermPrescriberCall, s.rems.Refresh},
+		{"POST /patients/{patient}/dosing/{session}/rems/sign", signedIn, auth.PermPrescriberCall, s.rems.Sign},
+		{"POST /patients/{patient}/dosing/{session}/rems/submitted", signedIn, auth.PermPrescriberCall, s.rems.Submitted},
+		{"POST /patients/{patient}/dosing/{session}/rems/correct", signedIn, auth.PermPrescriberCall, s.rems.Correct},
+		{"GET /rems", signedIn, auth.PermPrescriberCall, s.rems.List},
 		{"POST /settings/dosing", signedIn, auth.PermSetThresholds, s.staff.SafetySave},
 
 		// Staff: the inquiry inbox. Prescribers reach it from the staff

@@ -44,6 +44,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/messages"
 	"github.com/kapstone/kapstone/internal/web/notes"
 	"github.com/kapstone/kapstone/internal/web/portal"
+	"github.com/kapstone/kapstone/internal/web/remsform"
 	"github.com/kapstone/kapstone/internal/web/safety"
 	"github.com/kapstone/kapstone/internal/web/shell"
 	"github.com/kapstone/kapstone/internal/web/site"
@@ -80,6 +81,8 @@ type Server struct {
 	fhir *fhir.Handler
 	// controlled is the controlled-substance log (issue 20).
 	controlled *controlled.Handlers
+	// rems is the REMS patient monitoring form (issue 20).
+	rems *remsform.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -106,6 +109,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 	}
 	s.timeline = timeline.New(app)
 	s.controlled = controlled.New(app)
+	s.rems = remsform.New(app)
 	// Now asks the app's clock at each call (tests move it after NewServer).
 	s.fhir = &fhir.Handler{Store: st, Log: log, Origin: app.Actor, Realm: "kapstone", Now: func() time.Time { return app.Now() },
 		Base: func(r *http.Request) string { return app.LinkBase(r) + "/fhir" }}

@@ -64,6 +64,7 @@ var staffNav = []navItem{
 	{"/site/posts", "Blog", auth.PermBlog},
 	{"/settings/dosing", "Session safety", auth.PermSetThresholds},
 	{"/controlled", "Controlled substances", auth.PermControlledRead}, // issue 20: prescribers (designated staff reach it from the dose form)
+	{"/rems", "REMS forms", auth.PermPrescriberCall},                  // issue 20: the prescriber's forms not yet submitted
 }
 
 // adminNav is the administrators' navigation, in groups so that it fits
