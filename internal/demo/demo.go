@@ -264,6 +264,12 @@ func seedCourse(ctx context.Context, st *store.Store, therapist, prescriber stor
 				return fmt.Errorf("past session: %w", err)
 			}
 		}
+		if pp.name == RemsDemoPatient {
+			at := st.Now().UTC().Truncate(time.Hour).AddDate(0, 0, -9).Add(-4 * time.Hour)
+			if err := seedREMSSession(ctx, st, therapist, prescriber, pt, at); err != nil {
+				return fmt.Errorf("REMS session: %w", err)
+			}
+		}
 	}
 	if err := seedAppointments(ctx, st, therapist, pt, spec); err != nil {
 		return err
@@ -395,8 +401,41 @@ func seedControlled(ctx context.Context, st *store.Store, admin store.Actor, ids
 	defer func() { st.Now = real }()
 	at := real().AddDate(-1, 0, 0)
 	st.Now = func() time.Time { return at }
-	_, err := st.ReceiveCS(ctx, lena, store.CSReceipt{ProductID: p.ID, Location: "Main office, locked cabinet", Entry: cslog.Entry{Kind: cslog.Receipt, Quantity: 200,
-		Party: "Riverbend Compounding Pharmacy", Invoice: "RCP-20418", Lot: "K-2291", Expiry: at.AddDate(2, 0, 0)}})
+	if _, err := st.ReceiveCS(ctx, lena, store.CSReceipt{ProductID: p.ID, Location: "Main office, locked cabinet", Entry: cslog.Entry{Kind: cslog.Receipt, Quantity: 200,
+		Party: "Riverbend Compounding Pharmacy", Invoice: "RCP-20418", Lot: "K-2291", Expiry: at.AddDate(2, 0, 0)}}); err != nil {
+		return err
+	}
+	// Esketamine (Spravato) nasal spray: a REMS product (issue 20 part 3),
+	// so each session dosed from it has a REMS monitoring form.
+	e := store.CSProduct{Name: "Esketamine (Spravato) nasal spray", Strength: "28 mg per device", Form: "nasal spray device", Unit: cslog.UnitMg, Schedule: "III", REMS: true}
+	if err := st.AddCSProduct(ctx, lena, &e); err != nil {
+		return err
+	}
+	_, err := st.ReceiveCS(ctx, lena, store.CSReceipt{ProductID: e.ID, Location: "Main office, locked cabinet", Entry: cslog.Entry{Kind: cslog.Receipt, Quantity: 840000,
+		Party: "Specialty Pharmacy Distribution", Invoice: "SPD-7731", Lot: RemsDemoLot, Expiry: at.AddDate(2, 0, 0)}})
+	return err
+}
+
+// The demo's esketamine (REMS) session: Robin Alvarez, 9 days ago (so its
+// form is overdue in the REMS forms list), dosed 56 mg from lot RemsDemoLot
+// by the prescriber, with the form's draft partly confirmed.
+const (
+	RemsDemoLot     = "SPR-5501"
+	RemsDemoPatient = "Robin Alvarez"
+)
+
+// seedREMSSession records the demo's esketamine session and its REMS
+// form's draft.
+func seedREMSSession(ctx context.Context, st *store.Store, therapist, prescriber store.Actor, pt *store.Patient, at time.Time) error {
+	id, err := seedSession(ctx, st, therapist, prescriber, pt, at, RemsDemoLot,
+		store.Dose{Amount: "56 mg", Route: clinic.RouteIntranasal, Reason: "Esketamine (Spravato) 56 mg under the REMS, as agreed for this course."})
+	if err != nil {
+		return err
+	}
+	real := st.Now
+	defer func() { st.Now = real }()
+	st.Now = func() time.Time { return at.Add(3 * time.Hour) }
+	_, err = st.SaveREMSForm(ctx, prescriber, pt.ID, id, store.REMSConfirm{ReadyAt: at.Add(125 * time.Minute), Sedation: "no", Dissociation: "yes", DissociationGone: "yes", SpO2: "98"})
 	return err
 }
 
@@ -405,6 +444,13 @@ func seedControlled(ctx context.Context, st *store.Store, admin store.Actor, ids
 // note, vitals before discharge and discharge. The store's clock is set
 // back for it and put back after.
 func seedPastSession(ctx context.Context, st *store.Store, therapist store.Actor, pt *store.Patient, at time.Time) error {
+	_, err := seedSession(ctx, st, therapist, therapist, pt, at, "K-2291", store.Dose{Amount: "200 mg", Route: clinic.RouteSublingual})
+	return err
+}
+
+// seedSession is seedPastSession with the dose given by doser from the
+// lot numbered lot; it returns the session's id.
+func seedSession(ctx context.Context, st *store.Store, therapist, doser store.Actor, pt *store.Patient, at time.Time, lot string, dose store.Dose) (string, error) {
 	real := st.Now
 	defer func() { st.Now = real }()
 	clock := at
@@ -412,46 +458,54 @@ func seedPastSession(ctx context.Context, st *store.Store, therapist store.Actor
 	n := func(v int) *int { return &v }
 	id, err := st.StartDosingSession(ctx, therapist, pt.ID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	d, err := st.RecordGate(ctx, therapist, pt.ID, id, store.GateInput{MedsGiven: true,
 		Medications: []string{"Sertraline 100 mg daily", "Vitamin D 2000 IU daily"}, MedsReviewed: true, Fasting: true,
 		Pregnancy: clinic.PregnancyNotApplicable, Escort: "Partner", EscortOK: true,
 		Vitals: &store.Vitals{ClientID: id + "-pre", Systolic: n(124), Diastolic: n(78), HeartRate: n(72), SpO2: n(98)}})
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(d.Problems) > 0 {
-		return fmt.Errorf("the gate did not pass: %v", d.Problems)
+		return "", fmt.Errorf("the gate did not pass: %v", d.Problems)
 	}
 	clock = at.Add(5 * time.Minute)
-	lots, err := st.CSDoseLots(ctx, therapist) // the controlled-substance log's lot K-2291 (seedControlled)
-	if err != nil || len(lots) == 0 {
-		return fmt.Errorf("no lot to draw the dose from: %v", err)
+	lots, err := st.CSDoseLots(ctx, therapist) // the controlled-substance log's lots (seedControlled)
+	if err != nil {
+		return "", err
 	}
-	if err := st.RecordDose(ctx, therapist, pt.ID, id, store.Dose{Amount: "200 mg", Route: clinic.RouteSublingual, CSLot: lots[0].ID}); err != nil {
-		return err
+	for _, l := range lots {
+		if l.Lot == lot {
+			dose.CSLot = l.ID
+		}
+	}
+	if dose.CSLot == "" {
+		return "", fmt.Errorf("no lot %s to draw the dose from", lot)
+	}
+	if err := st.RecordDose(ctx, doser, pt.ID, id, dose); err != nil {
+		return "", err
 	}
 	clock = at.Add(46 * time.Minute)
 	if _, err := st.RecordVitals(ctx, therapist, pt.ID, id, store.Vitals{ClientID: id + "-40", Phase: clinic.PhaseAfterDose, Systolic: n(136), Diastolic: n(86), HeartRate: n(80)}); err != nil {
-		return err
+		return "", err
 	}
 	clock = at.Add(70 * time.Minute)
 	if err := st.RecordDosingEvent(ctx, therapist, pt.ID, id, store.DosingEvent{ClientID: id + "-note", Kind: "note", Body: "Eye shades on; some tearfulness about their father, then settled and calm."}); err != nil {
-		return err
+		return "", err
 	}
 	// Discharge after the minimum observation time (2 hours after the
 	// dose), with the vitals before discharge taken minutes before.
 	clock = at.Add(125 * time.Minute)
 	if _, err := st.RecordVitals(ctx, therapist, pt.ID, id, store.Vitals{ClientID: id + "-out", Phase: clinic.PhasePreDischarge, Systolic: n(122), Diastolic: n(78), HeartRate: n(70), SpO2: n(98)}); err != nil {
-		return err
+		return "", err
 	}
 	clock = at.Add(130 * time.Minute)
 	var all []string
 	for _, c := range clinic.DischargeCriteria {
 		all = append(all, c.Key)
 	}
-	return st.DischargeSession(ctx, therapist, pt.ID, id, all, "")
+	return id, st.DischargeSession(ctx, therapist, pt.ID, id, all, "")
 }
 
 // seedAppointments books an intake session for a patient still in
