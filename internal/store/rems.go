@@ -37,12 +37,12 @@ type REMSForm struct {
 }
 
 // Signed reports whether the version is signed (and so never changes).
-func (f *REMSForm) Signed() bool { return f.SignedAt != nil }
+func (f REMSForm) Signed() bool { return f.SignedAt != nil }
 
 // Missing is what still keeps the form from being signed (rems.Missing,
 // less what the form records as it was: a dose other than 56 or 84 mg
 // ("other" on the form) and a monitoring time under 2 hours).
-func (f *REMSForm) Missing() map[string]string {
+func (f REMSForm) Missing() map[string]string {
 	m := rems.Missing(f.Fields)
 	delete(m, rems.FDose)
 	delete(m, rems.FMinutes)

@@ -1,0 +1,148 @@
+package remsform_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/demo"
+	"github.com/kapstone/kapstone/internal/pdfdoc/pdftest"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/store/storetest"
+	"github.com/kapstone/kapstone/internal/web"
+	"github.com/kapstone/kapstone/internal/web/webtest"
+)
+
+// TestREMSFormOnDemo: the demo's esketamine session (Robin Alvarez, 9
+// days ago) is in the prescriber's list of forms not yet submitted,
+// overdue; its form is filled from the session (dose, lot, the three blood
+// pressures, the minutes) and renders, and its PDF (pdftotext) shows the
+// same; the therapist reads it without the prescriber's forms and cannot
+// reach the list; the prescriber's answers are saved and a bad one is a
+// field error.
+func TestREMSFormOnDemo(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	if _, err := demo.Seed(ctx, st, t.TempDir(), webtest.Cheap); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.NewServer(web.DefaultConfig(), st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := func(email string) string {
+		u, _, err := st.FindUserByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := auth.NewToken()
+		now := time.Now().UTC()
+		sess := &store.Session{IDHash: auth.HashToken(token), User: u, MFADone: true, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := st.StartSession(ctx, store.Actor{UserID: u.ID, Role: u.Role}, "", sess, store.Entry{Action: "login.success"}); err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+	do := func(token, method, path string, form url.Values) *httptest.ResponseRecorder {
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req := httptest.NewRequest(method, path, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", "http://example.com")
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+		}
+		req.AddCookie(&http.Cookie{Name: srv.CookieName(), Value: token})
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec
+	}
+	priya := session("priya.natarajan@riverbend-medical.example")
+	lena := session("lena.ortiz@willowcreek.example")
+
+	list := do(priya, "GET", "/rems", nil)
+	if list.Code != http.StatusOK || !strings.Contains(list.Body.String(), demo.RemsDemoPatient) || !regexp.MustCompile(`<strong>overdue by \d days</strong>`).MatchString(list.Body.String()) {
+		t.Fatalf("GET /rems = %d", list.Code)
+	}
+	m := regexp.MustCompile(`href="(/patients/[^"/]+/dosing/[^"/]+)/rems"`).FindStringSubmatch(list.Body.String())
+	if m == nil {
+		t.Fatal("no form linked from the list")
+	}
+	base := m[1]
+	if r := do(lena, "GET", "/rems", nil); r.Code == http.StatusOK {
+		t.Errorf("a therapist reaches the list")
+	}
+	if r := do(priya, "GET", base, nil); !strings.Contains(r.Body.String(), `href="`+base+`/rems">REMS monitoring form</a>`) {
+		t.Errorf("the session page has no link to its REMS form (%d)", r.Code)
+	}
+
+	page := do(priya, "GET", base+"/rems", nil)
+	body := page.Body.String()
+	for _, want := range []string{"56 mg", demo.RemsDemoLot, "124/78", "136/86", "122/78", "125 minutes", `name="sedation" value="no" checked`, "Before it can be signed", "Confirm whether there was respiratory depression."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the form (%d) lacks %q", page.Code, want)
+		}
+	}
+	if page.Code != http.StatusOK {
+		t.Fatalf("GET form = %d", page.Code)
+	}
+	if r := do(lena, "GET", base+"/rems", nil); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "56 mg") || strings.Contains(r.Body.String(), "Sign the form") || strings.Contains(r.Body.String(), `name="sedation"`) {
+		t.Errorf("the therapist's read-only form = %d", r.Code)
+	}
+	if r := do(lena, "POST", base+"/rems/sign", url.Values{}); r.Code == http.StatusSeeOther {
+		t.Errorf("a therapist signs")
+	}
+
+	pdf := do(priya, "GET", base+"/rems.pdf", nil)
+	if pdf.Code != http.StatusOK || pdf.Header().Get("Content-Type") != "application/pdf" {
+		t.Fatalf("PDF = %d", pdf.Code)
+	}
+	text := pdftest.Flat(pdftest.Text(t, pdf.Body.Bytes()))
+	for _, want := range []string{"REMS patient monitoring form", "56 mg", demo.RemsDemoLot, "124/78", "136/86", "122/78", "125 minutes", "Dissociation Yes; resolved: Yes", "kapstone does not send it"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF lacks %q: %s", want, text)
+		}
+	}
+
+	// The prescriber's answers (the ready-to-leave time as prefilled).
+	ready := regexp.MustCompile(`name="ready_at" type="datetime-local" value="([^"]+)"`).FindStringSubmatch(body)
+	if ready == nil {
+		t.Fatal("no ready-to-leave time prefilled")
+	}
+	bad := url.Values{"sedation": {"perhaps"}}
+	if r := do(priya, "POST", base+"/rems", bad); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "Choose yes or no.") {
+		t.Errorf("a bad answer = %d", r.Code)
+	}
+	good := url.Values{"sedation": {"no"}, "dissociation": {"yes"}, "dissociation_resolved": {"yes"}, "resp_depression": {"no"}, "spo2": {"97"}, "sae": {"no"}, "ready_at": {ready[1]}}
+	if r := do(priya, "POST", base+"/rems", good); r.Code != http.StatusSeeOther {
+		t.Fatalf("save = %d: %s", r.Code, r.Body.String())
+	}
+	if r := do(priya, "GET", base+"/rems", nil); !strings.Contains(r.Body.String(), `name="resp_depression" value="no" checked`) || !strings.Contains(r.Body.String(), "Sign the form") {
+		t.Errorf("the answer was not kept, or the complete form cannot be signed")
+	}
+	if r := do(priya, "POST", base+"/rems/sign", url.Values{}); r.Code != http.StatusSeeOther {
+		t.Fatalf("sign = %d", r.Code)
+	}
+	if r := do(priya, "POST", base+"/rems", good); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "signed and never changes") {
+		t.Errorf("saving a signed form = %d", r.Code)
+	}
+	if r := do(priya, "POST", base+"/rems/submitted", url.Values{"how": {"fax"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("submitted = %d", r.Code)
+	}
+	if r := do(priya, "GET", "/rems", nil); strings.Contains(r.Body.String(), base) {
+		t.Errorf("a submitted form is still listed")
+	}
+	if text := pdftest.Flat(pdftest.Text(t, do(priya, "GET", base+"/rems.pdf", nil).Body.Bytes())); !strings.Contains(text, "Submitted by the practice (fax)") || !strings.Contains(text, "Signed by") {
+		t.Errorf("the signed PDF: %s", text)
+	}
+}
