@@ -301,6 +301,11 @@ var notRendered = map[string]string{
 	// Issue 20: the controlled-substance log's reports.
 	"GET /controlled/reports": "PDF or CSV attachments (nosniff): their text is read with pdftotext, the CSV through internal/csvsafe (internal/web/controlled TestControlledLog); a bad request answers with /controlled's page, rendered there",
 
+	// Issue 20: the REMS monitoring form, for sessions dosed from a REMS product (none in this suite's data).
+	"GET /patients/{patient}/dosing/{session}/rems":     "the REMS monitoring form: only for a session dosed from a REMS product's lot, which this suite's data has none of; its free text (the serious adverse event's description) is rendered with a payload and checked escaped by internal/web/remsform TestREMSFormOnDemo",
+	"GET /patients/{patient}/dosing/{session}/rems.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/remsform TestREMSFormOnDemo)",
+	"GET /rems": "the prescriber's list of REMS forms not yet submitted: empty without a REMS session in this suite's data; its text (patient names, dates) is escaped by html/template, and the list renders in internal/web/remsform TestREMSFormOnDemo",
+
 	// Issue 19: the patient's copy of their record.
 	"GET /portal/record.json": "FHIR JSON sent as an attachment with nosniff, never a page; validated against the R4 schema (internal/web/portal TestPortalRecordDownload)",
 	"GET /portal/record.pdf":  "PDF: no markup or script; its text is read with pdftotext (internal/web/portal TestPortalRecordDownload)",

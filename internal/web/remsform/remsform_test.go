@@ -123,6 +123,16 @@ func TestREMSFormOnDemo(t *testing.T) {
 	if r := do(priya, "POST", base+"/rems", bad); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "Choose yes or no.") {
 		t.Errorf("a bad answer = %d", r.Code)
 	}
+	payload := `<script>alert("x")</script><img src=x onerror=alert(1)>`
+	withSAE := url.Values{"sedation": {"no"}, "sae": {"yes"}, "sae_text": {payload}, "ready_at": {ready[1]}}
+	if r := do(priya, "POST", base+"/rems", withSAE); r.Code != http.StatusSeeOther {
+		t.Fatalf("save with an event = %d", r.Code)
+	}
+	for _, who := range []string{priya, lena} {
+		if r := do(who, "GET", base+"/rems", nil); strings.Contains(r.Body.String(), payload) || strings.Contains(r.Body.String(), "<img src=x") || !strings.Contains(r.Body.String(), "&lt;script&gt;") {
+			t.Errorf("the event's description is not escaped")
+		}
+	}
 	good := url.Values{"sedation": {"no"}, "dissociation": {"yes"}, "dissociation_resolved": {"yes"}, "resp_depression": {"no"}, "spo2": {"97"}, "sae": {"no"}, "ready_at": {ready[1]}}
 	if r := do(priya, "POST", base+"/rems", good); r.Code != http.StatusSeeOther {
 		t.Fatalf("save = %d: %s", r.Code, r.Body.String())
