@@ -176,11 +176,15 @@ func remsVersions(ctx context.Context, tx *Tx, patientID, sessionID string) ([]R
 	return queryAll(ctx, tx, scanREMS, `SELECT `+remsColumns+remsFrom+` WHERE f.session_id = $1 AND f.patient_id = $2 ORDER BY f.version DESC`, sessionID, patientID)
 }
 
+// NoREMSForm says why a session has no REMS form.
+const NoREMSForm = "This session needs no REMS monitoring form: its dose was not drawn from a product the product list marks REMS."
+
 func errNoREMS() error { return clinic.Errorf(clinic.ENotFound, "We could not find that page.") }
 
 // REMSFormFor reads the session's REMS form: every version, newest first;
 // when none is saved yet, one unsaved version filled from the session as
-// it is now (ID ""). Not found when the session needs no REMS form.
+// it is now (ID ""). None (and no error) when the session needs no REMS
+// form.
 // Whoever may read the chart; audited.
 func (s *Store) REMSFormFor(ctx context.Context, actor Actor, patientID, sessionID string) ([]REMSForm, *DosingSession, error) {
 	if err := clinicianOnly(actor); err != nil {
@@ -203,25 +207,12 @@ func (s *Store) REMSFormFor(ctx context.Context, actor Actor, patientID, session
 			return err
 		}
 		if !ok {
-			return errNoREMS()
+			return nil
 		}
 		out = []REMSForm{{SessionID: sessionID, PatientID: patientID, PatientName: d.PatientName, Version: 1, DoseAt: d.DoseAt.UTC(), Fields: remsPrefill(d, rems.Form{})}}
 		return nil
 	})
 	return out, sess, err
-}
-
-// IsREMSSession reports whether the session needs a REMS form (for the
-// session page's link). It reads no PHI beyond what the session page
-// already read; not audited separately.
-func (s *Store) IsREMSSession(ctx context.Context, d *DosingSession) (bool, error) {
-	var ok bool
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		ok, err = remsSession(ctx, tx, d)
-		return err
-	})
-	return ok, err
 }
 
 func onlyPrescriber(actor Actor) error {
@@ -262,7 +253,7 @@ func (s *Store) remsWrite(ctx context.Context, actor Actor, patientID, sessionID
 				return err
 			}
 			if !ok {
-				return errNoREMS()
+				return clinic.FieldErrors{"form": NoREMSForm}.Err()
 			}
 			now := s.now()
 			f = REMSForm{ID: NewID(), SessionID: sessionID, PatientID: patientID, Version: 1, DoseAt: d.DoseAt.UTC(), FilledAt: now, Fields: remsPrefill(d, rems.Form{})}

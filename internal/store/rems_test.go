@@ -170,10 +170,10 @@ func TestREMSNotForOtherSessions(t *testing.T) {
 	if err := pr.s.RecordDose(ctx, pr.rex, pr.p.ID, d.ID, store.Dose{Amount: "200", Unit: "mg", Route: clinic.RouteSublingual, CSLot: l1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := pr.s.REMSFormFor(ctx, pr.rex, pr.p.ID, d.ID); clinic.ErrorCode(err) != clinic.ENotFound {
-		t.Errorf("a ketamine lozenge session's REMS form: %v", err)
+	if forms, _, err := pr.s.REMSFormFor(ctx, pr.rex, pr.p.ID, d.ID); err != nil || len(forms) != 0 {
+		t.Errorf("a ketamine lozenge session's REMS form: %v, %v", forms, err)
 	}
-	if _, err := pr.s.SaveREMSForm(ctx, pr.rex, pr.p.ID, d.ID, store.REMSConfirm{}); clinic.ErrorCode(err) != clinic.ENotFound {
+	if _, err := pr.s.SaveREMSForm(ctx, pr.rex, pr.p.ID, d.ID, store.REMSConfirm{}); fieldOf(err, "form") != store.NoREMSForm {
 		t.Errorf("saving one: %v", err)
 	}
 }

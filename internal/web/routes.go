@@ -572,6 +572,15 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/dosing/{session}/chaperone":         auth.PermDosing,
 	"POST /patients/{patient}/dosing/{session}/chaperone/revoke":  auth.PermDosing,
 	"GET /patients/{patient}/dosing/{session}/chaperone/alarm":    auth.PermChart,
+	// The session's REMS form (issue 20): read with the chart; written
+	// by a prescriber (the route's role gate) who may run the session.
+	"GET /patients/{patient}/dosing/{session}/rems":            auth.PermChart,
+	"GET /patients/{patient}/dosing/{session}/rems.pdf":        auth.PermChart,
+	"POST /patients/{patient}/dosing/{session}/rems":           auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/rems/refresh":   auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/rems/sign":      auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/rems/submitted": auth.PermDosing,
+	"POST /patients/{patient}/dosing/{session}/rems/correct":   auth.PermDosing,
 
 	// Skills and the diary card (issue 17).
 	"GET /patients/{patient}/skills":         auth.PermSharedSkills,

@@ -7,6 +7,7 @@
 package remsform
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -65,20 +66,29 @@ func (p formPage) When(t time.Time) string {
 
 // Missing is what the newest version still needs before it can be signed.
 func (p formPage) Missing() map[string]string {
-	f := p.Forms[0]
-	return f.Missing()
+	return p.Forms[0].Missing()
 }
+
+// NoForm says why a session has none.
+func (formPage) NoForm() string { return store.NoREMSForm }
 
 func (s *Handlers) base(r *http.Request) string {
 	return "/patients/" + r.PathValue("patient") + "/dosing/" + r.PathValue("session")
 }
 
 // Form is GET /patients/{patient}/dosing/{session}/rems.
+// One read transaction and one audit row for the page (store.View).
 func (s *Handlers) Form(w http.ResponseWriter, r *http.Request) {
-	s.page(w, r, http.StatusOK, nil)
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "rems.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
+	s.page(w, r, view, http.StatusOK, nil)
 }
 
-func (s *Handlers) page(w http.ResponseWriter, r *http.Request, status int, errs map[string]string) {
+// page renders the form, in view when there is one.
+func (s *Handlers) page(w http.ResponseWriter, r *http.Request, view *store.View, status int, errs map[string]string) {
 	ctx, actor := r.Context(), s.Actor(r)
 	forms, d, err := s.Store.REMSFormFor(ctx, actor, r.PathValue("patient"), r.PathValue("session"))
 	if err != nil {
@@ -91,7 +101,7 @@ func (s *Handlers) page(w http.ResponseWriter, r *http.Request, status int, errs
 		p.Notice = map[string]string{"save": "Saved.", "refresh": "Filled again from the session's record.", "sign": "Signed.",
 			"submitted": "Submission recorded.", "correct": "A new version was started; the signed one is kept."}[r.URL.Query().Get("done")]
 	}
-	s.Render(w, r, status, "rems", "REMS monitoring form", p)
+	s.RenderView(w, r, view, status, "rems", "REMS monitoring form", p)
 }
 
 func (s *Handlers) done(w http.ResponseWriter, r *http.Request, what string, err error) {
@@ -100,7 +110,7 @@ func (s *Handlers) done(w http.ResponseWriter, r *http.Request, what string, err
 		if len(fields) == 0 {
 			fields = map[string]string{"form": e.Message}
 		}
-		s.page(w, r, http.StatusUnprocessableEntity, fields)
+		s.page(w, r, nil, http.StatusUnprocessableEntity, fields)
 		return
 	}
 	if err != nil {
@@ -229,10 +239,19 @@ func PDFFields(f store.REMSForm, loc *time.Location) []pdfdoc.Field {
 
 // PDF is GET …/rems.pdf: the newest version as a PDF.
 func (s *Handlers) PDF(w http.ResponseWriter, r *http.Request) {
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "rems.read")
+	if !ok {
+		return
+	}
+	defer view.Close()
 	ctx, actor := r.Context(), s.Actor(r)
 	forms, _, err := s.Store.REMSFormFor(ctx, actor, r.PathValue("patient"), r.PathValue("session"))
 	if err != nil {
 		s.Error(w, r, err)
+		return
+	}
+	if len(forms) == 0 { // no form: the page says why
+		s.page(w, r, view, http.StatusOK, nil)
 		return
 	}
 	loc, _ := s.PracticeZone(r)
@@ -254,6 +273,10 @@ func (s *Handlers) PDF(w http.ResponseWriter, r *http.Request) {
 		Blocks: blocks, GeneratedAt: s.Now(), Zone: loc})
 	if err != nil {
 		s.Error(w, r, err)
+		return
+	}
+	if err := view.Finish(ctx); err != nil { // the read's audit row committed before anything is sent
+		s.Error(w, r.WithContext(context.WithoutCancel(ctx)), err)
 		return
 	}
 	h := w.Header()
