@@ -587,6 +587,13 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("prescriber caseload", "/patients", "#patients-title", walkBoth...)
 	w.look("prescriber chart", patientHref("Riley Chen"), "#clearance", walkBoth...)
 	w.look("prescriber controlled substances", "/controlled", "#controlled-title", walkBoth...)
+	// The REMS forms not yet submitted, and the demo's esketamine session's form (issue 20).
+	w.look("prescriber REMS forms", "/rems", "#rems-list-title", walkBoth...)
+	for _, sz := range walkBoth {
+		b.do(t, "open the REMS form at "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+"/rems"),
+			chromedp.WaitVisible(chromedp.CSS(`td[data-label="Form"] a`)), chromedp.Click(chromedp.CSS(`td[data-label="Form"] a`)), chromedp.WaitVisible(chromedp.ID("rems-title")))
+		w.check("prescriber REMS form", sz)
+	}
 	signOut("prescriber")
 
 	// Two patients: portal home, a check-in (an answer saved),
