@@ -407,7 +407,7 @@ func seedControlled(ctx context.Context, st *store.Store, admin store.Actor, ids
 	}
 	// Esketamine (Spravato) nasal spray: a REMS product (issue 20 part 3),
 	// so each session dosed from it has a REMS monitoring form.
-	e := store.CSProduct{Name: "Esketamine (Spravato) nasal spray", Strength: "28 mg per device", Form: "nasal spray device", Unit: cslog.UnitMg, Schedule: "III", REMS: true}
+	e := store.CSProduct{Name: "Spravato (esketamine) nasal spray", Strength: "28 mg per device", Form: "nasal spray device", Unit: cslog.UnitMg, Schedule: "III", REMS: true}
 	if err := st.AddCSProduct(ctx, lena, &e); err != nil {
 		return err
 	}
