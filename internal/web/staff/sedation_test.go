@@ -1,0 +1,90 @@
+package staff_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/web/webtest"
+)
+
+// TestDosingSedationForm (issue 20, part 2): the vitals form takes MOAA/S
+// (the six levels' wording), dissociation (non-validated) and
+// respiratory signs; bad input is a field error and keeps what was typed;
+// a reading is on the session's timeline; MOAA/S 2 holds discharge until
+// a return to 5.
+func TestDosingSedationForm(t *testing.T) {
+	f := webtest.NewFixture(t)
+	f.DosingReady("sertraline 50 mg")
+	path := f.StartDosing("thea@example.org")
+	thea := f.SignIn("thea@example.org")
+	if r := f.Do("POST", path+"/gate", webtest.FullGate("sertraline 50 mg"), thea); r.Status != http.StatusSeeOther {
+		t.Fatalf("gate = %d", r.Status)
+	}
+	f.Now = f.Now.Add(time.Minute)
+	if r := f.Do("POST", path+"/dose", url.Values{"amount": {"200"}, "unit": {"mg"}, "route": {"sublingual"}}, thea); r.Status != http.StatusSeeOther {
+		t.Fatalf("dose = %d", r.Status)
+	}
+	dosed := f.Now
+	at := func(min int) {
+		f.Now = dosed.Add(time.Duration(min) * time.Minute)
+		thea = f.SignIn("thea@example.org")
+	}
+	page := f.Do("GET", path, nil, thea).Body
+	for _, want := range []string{"Sedation (MOAA/S)", "Responds readily to name spoken in normal tone", "Responds only after painful trapezius squeeze", "No response",
+		`name="moaas" id="v-moaas-0" value="0"`, "Non-validated", "Intensity, 0–10 (non-validated)", "Pauses in breathing"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the vitals form lacks %q", want)
+		}
+	}
+	// Bad input: intensity 12 with dissociation absent; the form keeps it all.
+	at(40)
+	bad := url.Values{"client_id": {"s1"}, "phase": {"after_dose"}, "bp": {"130/84"}, "heart_rate": {"80"}, "spo2": {"97"},
+		"moaas": {"3"}, "dissociation": {"yes"}, "dissociation_intensity": {"12"}, "dissociation_note": {"Far away feeling"}, "resp_depression": {"no"}}
+	r := f.Do("POST", path+"/vitals", bad, thea)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter an intensity from 0 to 10.") {
+		t.Fatalf("intensity 12 = %d, want a field error", r.Status)
+	}
+	for _, kept := range []string{`value="3" checked`, `value="12"`, "Far away feeling", `name="dissociation" id="v-diss-yes" value="yes" checked`, `value="130/84"`} {
+		if !strings.Contains(r.Body, kept) {
+			t.Errorf("the form did not keep %q", kept)
+		}
+	}
+	bad.Set("moaas", "seven")
+	if r := f.Do("POST", path+"/vitals", bad, thea); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose one of the MOAA/S levels.") {
+		t.Fatalf("moaas seven = %d, want a field error", r.Status)
+	}
+	if d := f.Session(path); len(d.Vitals) != 1 { // the gate's reading only
+		t.Fatalf("bad input kept a reading: %d", len(d.Vitals))
+	}
+	ok := url.Values{"client_id": {"s2"}, "phase": {"after_dose"}, "bp": {"130/84"}, "heart_rate": {"80"}, "spo2": {"97"},
+		"moaas": {"2"}, "dissociation": {"yes"}, "dissociation_intensity": {"6"}, "dissociation_note": {"Far away feeling"}, "resp_depression": {"no"}}
+	if r := f.Do("POST", path+"/vitals", ok, thea); r.Status != http.StatusSeeOther {
+		t.Fatalf("vitals = %d", r.Status)
+	}
+	page = f.Do("GET", path, nil, thea).Body
+	for _, want := range []string{"MOAA/S 2", "dissociation present 6/10", "no respiratory depression", "dissociation note (non-validated): Far away feeling"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the timeline lacks %q", want)
+		}
+	}
+	all := allCriteria
+	pre := func(id, moaas string) {
+		t.Helper()
+		if r := f.Do("POST", path+"/vitals", url.Values{"client_id": {id}, "phase": {"pre_discharge"}, "bp": {"124/78"}, "heart_rate": {"72"}, "spo2": {"98"}, "moaas": {moaas}}, thea); r.Status != http.StatusSeeOther {
+			t.Fatalf("pre-discharge vitals = %d", r.Status)
+		}
+	}
+	at(121)
+	pre("s3", "4")
+	if r := f.Do("POST", path+"/discharge", all, thea); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Sedation has not resolved") {
+		t.Fatalf("discharge at MOAA/S 4 = %d, want refused", r.Status)
+	}
+	at(123)
+	pre("s4", "5")
+	if r := f.Do("POST", path+"/discharge", all, thea); r.Status != http.StatusSeeOther {
+		t.Fatalf("discharge at MOAA/S 5 = %d: %s", r.Status, banner(r.Body))
+	}
+}
