@@ -88,3 +88,34 @@ func TestDosingSedationForm(t *testing.T) {
 		t.Fatalf("discharge at MOAA/S 5 = %d: %s", r.Status, banner(r.Body))
 	}
 }
+
+// TestSedationSettings: the settings page shows the sedation levels with
+// their source and says the cut-offs are a clinical choice; a hold level
+// below 2 is refused at its field with the input kept; a stricter hold
+// (3) is saved and used.
+func TestSedationSettings(t *testing.T) {
+	f := webtest.NewFixture(t)
+	rex := f.SignIn("rex@example.org")
+	page := f.Do("GET", "/settings/dosing", nil, rex).Body
+	for _, want := range []string{`id="s-sedation_hold"`, "Sedation: hold at MOAA/S or below", "Chernik", "the cut-offs (caution at 4 or lower, hold at 2 or lower) are a clinical choice"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the settings page lacks %q", want)
+		}
+	}
+	form := url.Values{}
+	for k, v := range map[string]string{"bp_caution": "140/90", "bp_hold": "160/100", "pulse_high_caution": "110", "pulse_high_hold": "130",
+		"pulse_low_caution": "50", "pulse_low_hold": "40", "spo2_caution": "94", "spo2_hold": "90", "observation_minutes": "120", "sedation_caution": "4", "sedation_hold": "1"} {
+		form.Set(k, v)
+	}
+	r := f.Do("POST", "/settings/dosing", form, rex)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "a score of 2 or lower always holds") || !strings.Contains(r.Body, `name="sedation_hold" type="text" inputmode="numeric" maxlength="7" value="1"`) {
+		t.Fatalf("sedation hold 1 = %d, want refused at the field with the input kept", r.Status)
+	}
+	form.Set("sedation_hold", "3")
+	if r := f.Do("POST", "/settings/dosing", form, rex); r.Status != http.StatusSeeOther {
+		t.Fatalf("save = %d", r.Status)
+	}
+	if th, _ := f.St.Thresholds(t.Context(), f.As("rex@example.org")); th.SedationHold != 3 || th.SedationCaution != 4 {
+		t.Errorf("saved sedation levels = %d/%d", th.SedationCaution, th.SedationHold)
+	}
+}
