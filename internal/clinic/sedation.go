@@ -260,3 +260,56 @@ func HasSedationSigns(vitals []Vitals, since time.Time) (sedation, dissociation,
 	}
 	return
 }
+
+// ReadSedation reads the vitals form's sedation part (issue 20, part 2):
+// MOAA/S (a radio, 0–5), dissociation (present/absent, a 0–10 intensity
+// and a note) and respiratory depression (yes/no and the signs seen).
+// Each is optional; the store checks the values (CheckSedation).
+func ReadSedation(get func(string) string, signs []string, v *Vitals, fe FieldErrors) {
+	var ok bool
+	if v.MOAAS, ok = optInt(get("moaas")); !ok {
+		fe.Add("moaas", "Choose one of the MOAA/S levels.")
+	}
+	yesNo := func(key string) (*bool, bool) {
+		switch get(key) {
+		case "":
+			return nil, true
+		case "yes":
+			b := true
+			return &b, true
+		case "no":
+			b := false
+			return &b, true
+		}
+		return nil, false
+	}
+	if v.Dissociation, ok = yesNo("dissociation"); !ok {
+		fe.Add("dissociation", "Choose present or absent.")
+	}
+	if v.DissociationIntensity, ok = optInt(get("dissociation_intensity")); !ok {
+		fe.Add("dissociation_intensity", "Enter the intensity as a whole number from 0 to 10.")
+	}
+	v.DissociationNote = get("dissociation_note")
+	if v.RespDepression, ok = yesNo("resp_depression"); !ok {
+		fe.Add("resp_depression", "Choose yes or no.")
+	}
+	v.RespSigns = signs
+	if len(fe) == 0 {
+		for k, msg := range CheckSedation(v) {
+			fe.Add(k, msg)
+		}
+	}
+}
+
+// optInt reads an optional whole number: nil when blank, ok false when not a number.
+func optInt(s string) (*int, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return nil, false
+	}
+	return &n, true
+}

@@ -141,3 +141,29 @@ func TestSedationTargetAndSigns(t *testing.T) {
 		t.Errorf("Summary = %q", sum)
 	}
 }
+
+func TestReadSedation(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		form  map[string]string
+		signs []string
+		field string
+	}{
+		{"blank", nil, nil, ""},
+		{"full", map[string]string{"moaas": "4", "dissociation": "yes", "dissociation_intensity": "5", "dissociation_note": "x", "resp_depression": "no"}, nil, ""},
+		{"moaas words", map[string]string{"moaas": "five"}, nil, "moaas"},
+		{"dissociation maybe", map[string]string{"dissociation": "maybe"}, nil, "dissociation"},
+		{"intensity words", map[string]string{"dissociation": "yes", "dissociation_intensity": "lots"}, nil, "dissociation_intensity"},
+		{"resp maybe", map[string]string{"resp_depression": "maybe"}, nil, "resp_depression"},
+		{"checked after reading", map[string]string{"moaas": "9"}, nil, "moaas"},
+		{"signs with no", map[string]string{"resp_depression": "no"}, []string{"pauses"}, "resp_depression"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, fe := Vitals{}, FieldErrors{}
+			ReadSedation(func(k string) string { return tc.form[k] }, tc.signs, &v, fe)
+			if (tc.field == "") != (len(fe) == 0) || (tc.field != "" && fe[tc.field] == "") {
+				t.Errorf("ReadSedation = %v, want %q", fe, tc.field)
+			}
+		})
+	}
+}

@@ -440,62 +440,15 @@ func vitalsFrom(f url.Values) (*store.Vitals, clinic.FieldErrors) {
 	if v.SpO2, ok = optInt(strings.TrimSuffix(strings.TrimSpace(f.Get("spo2")), "%")); !ok {
 		fe.Add("spo2", "Enter the oxygen saturation as a number.")
 	}
-	sedationFrom(f, v, fe)
+	clinic.ReadSedation(f.Get, f["resp_sign"], v, fe)
 	return v, fe
 }
 
-// sedationFrom reads the vitals form's sedation part (issue 20, part 2):
-// MOAA/S (a radio, 0–5), dissociation (present/absent, a 0–10 intensity
-// and a note) and respiratory depression (yes/no and the signs seen).
-// Each is optional; the store checks the values (clinic.CheckSedation).
-func sedationFrom(f url.Values, v *store.Vitals, fe clinic.FieldErrors) {
-	var ok bool
-	if v.MOAAS, ok = optInt(f.Get("moaas")); !ok {
-		fe.Add("moaas", "Choose one of the MOAA/S levels.")
-	}
-	yesNo := func(key string) (*bool, bool) {
-		switch f.Get(key) {
-		case "":
-			return nil, true
-		case "yes":
-			b := true
-			return &b, true
-		case "no":
-			b := false
-			return &b, true
-		}
-		return nil, false
-	}
-	if v.Dissociation, ok = yesNo("dissociation"); !ok {
-		fe.Add("dissociation", "Choose present or absent.")
-	}
-	if v.DissociationIntensity, ok = optInt(f.Get("dissociation_intensity")); !ok {
-		fe.Add("dissociation_intensity", "Enter the intensity as a whole number from 0 to 10.")
-	}
-	v.DissociationNote = f.Get("dissociation_note")
-	if v.RespDepression, ok = yesNo("resp_depression"); !ok {
-		fe.Add("resp_depression", "Choose yes or no.")
-	}
-	v.RespSigns = f["resp_sign"]
-	if len(fe) == 0 {
-		for k, msg := range clinic.CheckSedation(v) {
-			fe.Add(k, msg)
-		}
-	}
-}
-
-// MOAASLevels are the MOAA/S levels the vitals form offers (5 first).
-func (dosingPage) MOAASLevels() []clinic.MOAASLevel { return clinic.MOAASLevels }
-
-// RespiratorySigns are the signs of respiratory depression the form offers.
+// The vitals form's sedation part (clinic sedation.go); PostedValue keeps a radio or checkbox after a failed submit.
+func (dosingPage) MOAASLevels() []clinic.MOAASLevel                { return clinic.MOAASLevels }
 func (dosingPage) RespiratorySigns() []struct{ Key, Title string } { return clinic.RespiratorySigns }
-
-// DissociationNote labels the dissociation fields as non-validated.
-func (dosingPage) DissociationNote() string { return clinic.DissociationNote }
-
-// Posted reports whether the posted form had value v at key (a radio or
-// checkbox kept after a failed submit).
-func (p dosingPage) PostedValue(key, v string) bool { return slices.Contains(p.Form[key], v) }
+func (dosingPage) DissociationNote() string                        { return clinic.DissociationNote }
+func (p dosingPage) PostedValue(key, v string) bool                { return slices.Contains(p.Form[key], v) }
 
 func (s *Handlers) DosingGate(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
