@@ -119,3 +119,36 @@ func TestSedationSettings(t *testing.T) {
 		t.Errorf("saved sedation levels = %d/%d", th.SedationCaution, th.SedationHold)
 	}
 }
+
+// TestDosingSedationBaseline: a MOAA/S of 4 taken at the gate is the
+// patient's baseline; discharge at 4 is then allowed.
+func TestDosingSedationBaseline(t *testing.T) {
+	f := webtest.NewFixture(t)
+	f.DosingReady("sertraline 50 mg")
+	path := f.StartDosing("thea@example.org")
+	thea := f.SignIn("thea@example.org")
+	if !strings.Contains(f.Do("GET", path, nil, thea).Body, `id="g-moaas-4"`) {
+		t.Fatal("the gate does not ask for the MOAA/S baseline")
+	}
+	g := webtest.FullGate("sertraline 50 mg")
+	g.Set("moaas", "4")
+	if r := f.Do("POST", path+"/gate", g, thea); r.Status != http.StatusSeeOther {
+		t.Fatalf("gate = %d", r.Status)
+	}
+	f.Now = f.Now.Add(time.Minute)
+	if r := f.Do("POST", path+"/dose", url.Values{"amount": {"200"}, "unit": {"mg"}, "route": {"sublingual"}}, thea); r.Status != http.StatusSeeOther {
+		t.Fatalf("dose = %d", r.Status)
+	}
+	dosed := f.Now
+	for i, m := range []int{40, 121} {
+		f.Now = dosed.Add(time.Duration(m) * time.Minute)
+		thea = f.SignIn("thea@example.org")
+		phase := map[int]string{0: "after_dose", 1: "pre_discharge"}[i]
+		if r := f.Do("POST", path+"/vitals", url.Values{"client_id": {phase}, "phase": {phase}, "bp": {"124/78"}, "heart_rate": {"72"}, "spo2": {"98"}, "moaas": {"4"}}, thea); r.Status != http.StatusSeeOther {
+			t.Fatalf("vitals = %d", r.Status)
+		}
+	}
+	if r := f.Do("POST", path+"/discharge", allCriteria, thea); r.Status != http.StatusSeeOther {
+		t.Fatalf("discharge at the baseline MOAA/S 4 = %d: %s", r.Status, banner(r.Body))
+	}
+}
