@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/kapstone/kapstone/internal/demo"
 )
@@ -173,8 +174,10 @@ func TestBrowserDosingSessionOnTablet(t *testing.T) {
 
 	// Vitals 3: before discharge; SpO₂ back to 98 % resolves the hold.
 	setValue("phase", "v-phase", "pre_discharge")
-	b.do(t, "vitals 3", chromedp.SendKeys(chromedp.ID("v-bp"), "124/78"), chromedp.SendKeys(chromedp.ID("v-hr"), "68"), chromedp.SendKeys(chromedp.ID("v-spo2"), "98"), chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
-	timelineHas("vitals 3 saved", "124/78")
+	// MOAA/S by keyboard (issue 20): the arrow key moves within the levels' radios, from 4 up to 5.
+	b.do(t, "vitals 3", chromedp.SendKeys(chromedp.ID("v-bp"), "124/78"), chromedp.SendKeys(chromedp.ID("v-hr"), "68"), chromedp.SendKeys(chromedp.ID("v-spo2"), "98"),
+		chromedp.Focus(chromedp.ID("v-moaas-4")), chromedp.KeyEvent(kb.ArrowUp), chromedp.Click(chromedp.CSS(`#vitals button[type=submit]`)))
+	timelineHas("vitals 3 saved", "124/78 · pulse 68 · SpO₂ 98% · MOAA/S 5")
 	until("banner gone", `document.readyState === "complete" && !document.getElementById("hold-banner")`)
 	shoot("dosing-4-session")
 

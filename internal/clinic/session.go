@@ -244,6 +244,9 @@ func Discharge(f DischargeFacts, now time.Time) string {
 		}
 		return "The latest reading is on hold: " + FindingWords(fs) + ". The patient cannot leave yet. Re-take it, and call the prescriber."
 	}
+	if why := SedationUnresolved(f.DoseAt, f.Vitals); why != "" {
+		return why
+	}
 	return ""
 }
 

@@ -212,6 +212,30 @@ func TestDischarge(t *testing.T) {
 		{"pulse hold resolved by a later reading", 125, func(f *DischargeFacts) {
 			f.Vitals = append(f.Vitals, at(PhaseCheck, 90, reading(0, 0, 150, 0)))
 		}, ""},
+		// Sedation (REFERENCE §7.2): MOAA/S ≤ 2 holds; discharge needs 5 or the pre-dose score.
+		{"moaas 2 holds discharge", 125, func(f *DischargeFacts) { f.Vitals[1].MOAAS = ip(2) }, "MOAA/S 2"},
+		{"moaas 2 earlier, back to 5", 125, func(f *DischargeFacts) { f.Vitals[0].MOAAS, f.Vitals[1].MOAAS = ip(2), ip(5) }, ""},
+		{"moaas 4 at discharge: not resolved", 125, func(f *DischargeFacts) { f.Vitals[1].MOAAS = ip(4) }, "Sedation has not resolved"},
+		{"moaas 4 is the patient's baseline", 125, func(f *DischargeFacts) {
+			f.Vitals[1].MOAAS = ip(4)
+			f.Vitals = append(f.Vitals, at(PhasePreDose, -10, Vitals{MOAAS: ip(4)}))
+		}, ""},
+		{"baseline 4, now 3", 125, func(f *DischargeFacts) {
+			f.Vitals[1].MOAAS = ip(3)
+			f.Vitals = append(f.Vitals, at(PhasePreDose, -10, Vitals{MOAAS: ip(4)}))
+		}, "the patient's score before the dose"},
+		{"no moaas recorded since the dose", 125, func(f *DischargeFacts) { f.Vitals = append(f.Vitals, at(PhasePreDose, -10, Vitals{MOAAS: ip(5)})) }, ""},
+		{"early reason does not pass unresolved sedation", 70, func(f *DischargeFacts) {
+			f.EarlyReason = true
+			f.Vitals[1] = at(PhasePreDischarge, 65, reading(124, 78, 68, 98))
+			f.Vitals[1].MOAAS = ip(3)
+		}, "Sedation has not resolved"},
+		{"respiratory depression holds", 125, func(f *DischargeFacts) { f.Vitals[1].RespDepression = bp(true) }, "respiratory depression"},
+		{"respiratory depression resolved later", 125, func(f *DischargeFacts) {
+			f.Vitals[0].RespDepression = bp(true)
+			f.Vitals[1].RespDepression = bp(false)
+		}, ""},
+		{"dissociation does not hold", 125, func(f *DischargeFacts) { f.Vitals[1].Dissociation, f.Vitals[1].DissociationIntensity = bp(true), ip(8) }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := fine()

@@ -11,17 +11,24 @@ import (
 // Vitals is one set of readings taken at a dosing session. Missing
 // readings are nil.
 type Vitals struct {
-	ID         string
-	ClientID   string // the browser's id for the entry, so a retry records it once
-	Phase      string // Phase*: what the clinician said it was
-	Systolic   *int
-	Diastolic  *int
-	HeartRate  *int
-	SpO2       *int
-	Level      string // Vitals*: as worked out when it was recorded
-	ByName     string
-	At         time.Time // when taken (as the device said, if believable)
-	RecordedAt time.Time // when the server kept it
+	ID        string
+	ClientID  string // the browser's id for the entry, so a retry records it once
+	Phase     string // Phase*: what the clinician said it was
+	Systolic  *int
+	Diastolic *int
+	HeartRate *int
+	SpO2      *int
+	// Sedation, dissociation and breathing at this time (sedation.go).
+	MOAAS                 *int     // MOAA/S 0–5 (REFERENCE §7.2); nil: not assessed
+	Dissociation          *bool    // present (true) / absent (false), as the REMS form records it; nil: not assessed
+	DissociationIntensity *int     // 0–10, non-validated (REFERENCE §1.6); nil: not rated
+	DissociationNote      string   // free text, non-validated
+	RespDepression        *bool    // signs of respiratory depression seen (true) / not (false); nil: not assessed
+	RespSigns             []string // RespiratorySigns keys seen
+	Level                 string   // Vitals*: as worked out when it was recorded
+	ByName                string
+	At                    time.Time // when taken (as the device said, if believable)
+	RecordedAt            time.Time // when the server kept it
 }
 
 // BP writes the blood pressure as "120/80", or "" when not taken.
@@ -44,6 +51,7 @@ func (v Vitals) Summary() string {
 	if v.SpO2 != nil {
 		parts = append(parts, "SpO₂ "+strconv.Itoa(*v.SpO2)+"%")
 	}
+	parts = append(parts, v.sedationSummary()...)
 	return strings.Join(parts, " · ")
 }
 
@@ -59,6 +67,8 @@ type Thresholds struct {
 	PulseLowCaution       int // below: caution
 	PulseLowHold          int // below: hold
 	ObservationMinutes    int // the least time from the dose to discharge
+	SedationCaution       int // MOAA/S at or below: caution (sedation.go)
+	SedationHold          int // MOAA/S at or below: hold
 }
 
 // DefaultThresholds are the thresholds a practice starts with.
@@ -81,6 +91,7 @@ var DefaultThresholds = Thresholds{
 	SpO2Caution: 94, SpO2Hold: 90,
 	PulseHighCaution: 110, PulseHighHold: 130, PulseLowCaution: 50, PulseLowHold: 40,
 	ObservationMinutes: 120,
+	SedationCaution:    4, SedationHold: 2,
 }
 
 // PulseDefaultsNote says that the pulse defaults are a clinical choice.
@@ -102,6 +113,7 @@ var ThresholdBounds = struct {
 	PulseHighCaution, PulseHighHold                  Bound
 	PulseLowCaution, PulseLowHold                    Bound
 	ObservationMinutes                               Bound
+	SedationCaution, SedationHold                    Bound
 }{
 	BPCautionSys: Bound{120, 170}, BPCautionDia: Bound{70, 105},
 	BPHoldSys: Bound{140, 180}, BPHoldDia: Bound{85, 110},
@@ -109,6 +121,8 @@ var ThresholdBounds = struct {
 	PulseHighCaution: Bound{90, 130}, PulseHighHold: Bound{100, 140},
 	PulseLowCaution: Bound{40, 60}, PulseLowHold: Bound{30, 50},
 	ObservationMinutes: Bound{60, 240}, // at most the session page's keep-alive (KeepAliveHours)
+	// MOAA/S 2 (responds only to prodding) or lower always holds.
+	SedationCaution: Bound{3, 4}, SedationHold: Bound{2, 3},
 }
 
 // Check says what is wrong with t, by field (bp_caution, bp_hold,
@@ -159,14 +173,25 @@ func (t Thresholds) Check() FieldErrors {
 	if !in(t.ObservationMinutes, b.ObservationMinutes) {
 		fe.Add("observation_minutes", "Enter minutes from "+rng(b.ObservationMinutes)+" (never below 60).")
 	}
+	if !in(t.SedationCaution, b.SedationCaution) {
+		fe.Add("sedation_caution", "Enter a MOAA/S score from "+rng(b.SedationCaution)+".")
+	}
+	switch {
+	case !in(t.SedationHold, b.SedationHold):
+		fe.Add("sedation_hold", "Enter a MOAA/S score from "+rng(b.SedationHold)+" (a score of 2 or lower always holds).")
+	case t.SedationHold >= t.SedationCaution:
+		fe.Add("sedation_hold", "The hold level must be below the caution level.")
+	}
 	return fe
 }
 
 // Vitals measures.
 const (
-	MeasureBP    = "bp"
-	MeasurePulse = "pulse"
-	MeasureSpO2  = "spo2"
+	MeasureBP          = "bp"
+	MeasurePulse       = "pulse"
+	MeasureSpO2        = "spo2"
+	MeasureSedation    = "sedation"    // MOAA/S
+	MeasureRespiratory = "respiratory" // signs of respiratory depression
 )
 
 // Finding is one reading's place against the thresholds: which measure,
@@ -220,6 +245,9 @@ func VitalsLevel(v Vitals, t Thresholds) (string, []Finding) {
 			add(Finding{MeasureSpO2, VitalsCaution, fmt.Sprintf("SpO₂ %d%% is below the caution threshold (%d%%)", *s, t.SpO2Caution)})
 		}
 	}
+	for _, f := range sedationFindings(v, t) {
+		add(f)
+	}
 	return level, out
 }
 
@@ -251,14 +279,15 @@ func ActiveHolds(vitals []Vitals, since time.Time, t Thresholds) []Hold {
 		if v.At.Before(since) {
 			continue
 		}
-		for m, has := range map[string]bool{MeasureBP: v.Systolic != nil && v.Diastolic != nil, MeasurePulse: v.HeartRate != nil, MeasureSpO2: v.SpO2 != nil} {
+		for m, has := range map[string]bool{MeasureBP: v.Systolic != nil && v.Diastolic != nil, MeasurePulse: v.HeartRate != nil, MeasureSpO2: v.SpO2 != nil,
+			MeasureSedation: v.MOAAS != nil, MeasureRespiratory: v.RespDepression != nil} {
 			if has && (latest[m] == nil || !v.At.Before(latest[m].At)) {
 				latest[m] = v
 			}
 		}
 	}
 	var out []Hold
-	for _, m := range []string{MeasureBP, MeasurePulse, MeasureSpO2} {
+	for _, m := range []string{MeasureBP, MeasurePulse, MeasureSpO2, MeasureSedation, MeasureRespiratory} {
 		v := latest[m]
 		if v == nil {
 			continue

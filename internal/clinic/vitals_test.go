@@ -97,6 +97,9 @@ func TestThresholdsCheck(t *testing.T) {
 		{"pulse_low_hold", func(t *Thresholds) { t.PulseLowCaution, t.PulseLowHold = 45, 48 }},
 		{"observation_minutes", func(t *Thresholds) { t.ObservationMinutes = 59 }},
 		{"observation_minutes", func(t *Thresholds) { t.ObservationMinutes = 241 }},
+		{"sedation_caution", func(t *Thresholds) { t.SedationCaution = 5 }},
+		{"sedation_hold", func(t *Thresholds) { t.SedationHold = 1 }}, // MOAA/S 2 always holds
+		{"sedation_hold", func(t *Thresholds) { t.SedationCaution, t.SedationHold = 3, 3 }},
 	} {
 		th := DefaultThresholds
 		tc.edit(&th)
@@ -106,7 +109,7 @@ func TestThresholdsCheck(t *testing.T) {
 		}
 	}
 	edge := Thresholds{BPCaution: BP{170, 105}, BPHold: BP{180, 110}, SpO2Caution: 97, SpO2Hold: 94, PulseHighCaution: 130, PulseHighHold: 140,
-		PulseLowCaution: 60, PulseLowHold: 30, ObservationMinutes: 60}
+		PulseLowCaution: 60, PulseLowHold: 30, ObservationMinutes: 60, SedationCaution: 4, SedationHold: 3}
 	if fe := edge.Check(); len(fe) != 0 {
 		t.Errorf("values at their bounds are refused: %v", fe)
 	}
@@ -138,6 +141,7 @@ func TestThresholdsCheck(t *testing.T) {
 		"pulse high": in(d.PulseHighCaution, b.PulseHighCaution) && in(d.PulseHighHold, b.PulseHighHold),
 		"pulse low":  in(d.PulseLowCaution, b.PulseLowCaution) && in(d.PulseLowHold, b.PulseLowHold),
 		"observe":    in(d.ObservationMinutes, b.ObservationMinutes),
+		"sedation":   in(d.SedationCaution, b.SedationCaution) && in(d.SedationHold, b.SedationHold),
 	} {
 		if !ok {
 			t.Errorf("the default %s is outside its bound", name)

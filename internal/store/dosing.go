@@ -762,6 +762,9 @@ func checkVitals(v *Vitals) clinic.FieldErrors {
 	if !in(v.SpO2, 50, 100) {
 		fe.Add("spo2", "Enter the oxygen saturation in percent, from 50 to 100.")
 	}
+	for k, msg := range clinic.CheckSedation(v) {
+		fe.Add(k, msg)
+	}
 	if utf8.RuneCountInString(v.ClientID) > 64 || !plainText(v.ClientID) {
 		fe.Add("bp", "This entry cannot be saved; reload the page.")
 	}
@@ -790,9 +793,11 @@ func (s *Store) insertVitals(ctx context.Context, tx *Tx, actor Actor, d *Dosing
 	}
 	now := s.now()
 	at := takenAt(v.At, d, now)
-	res, err := tx.Exec(ctx, `INSERT INTO dosing_vitals (id, session_id, client_id, phase, systolic, diastolic, heart_rate, spo2, level, recorded_by, recorded_at, taken_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (session_id, client_id) DO NOTHING`,
-		NewID(), d.ID, v.ClientID, v.Phase, v.Systolic, v.Diastolic, v.HeartRate, v.SpO2, v.Level, actor.UserID, now, at)
+	res, err := tx.Exec(ctx, `INSERT INTO dosing_vitals (id, session_id, client_id, phase, systolic, diastolic, heart_rate, spo2, level, recorded_by, recorded_at, taken_at,
+		moaas, dissociation, dissociation_intensity, dissociation_note, resp_depression, resp_signs)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (session_id, client_id) DO NOTHING`,
+		NewID(), d.ID, v.ClientID, v.Phase, v.Systolic, v.Diastolic, v.HeartRate, v.SpO2, v.Level, actor.UserID, now, at,
+		v.MOAAS, v.Dissociation, v.DissociationIntensity, v.DissociationNote, v.RespDepression, strings.Join(v.RespSigns, ","))
 	if err != nil {
 		return "", err
 	}
@@ -806,6 +811,9 @@ func (s *Store) insertVitals(ctx context.Context, tx *Tx, actor Actor, d *Dosing
 			NewID(), d.ID, "vitals:"+v.ClientID, map[string]string{clinic.VitalsCaution: "moderate", clinic.VitalsHold: "severe"}[v.Level], body, actor.UserID, now, at); err != nil {
 			return "", err
 		}
+	}
+	if err := s.alertSedation(ctx, tx, actor, d, findings); err != nil {
+		return "", err
 	}
 	return v.Level, nil
 }
@@ -1086,13 +1094,22 @@ func (s *Store) StopDosingSession(ctx context.Context, actor Actor, patientID, i
 
 // vitalsColumns are the columns scanVitals reads, of dosing_vitals v
 // LEFT JOIN users u (who recorded them).
-const vitalsColumns = `v.id, v.client_id, v.phase, v.systolic, v.diastolic, v.heart_rate, v.spo2, v.level, coalesce(u.display_name, ''), v.recorded_at, v.taken_at`
+const vitalsColumns = `v.id, v.client_id, v.phase, v.systolic, v.diastolic, v.heart_rate, v.spo2, v.level, coalesce(u.display_name, ''), v.recorded_at, v.taken_at,
+	v.moaas, v.dissociation, v.dissociation_intensity, v.dissociation_note, v.resp_depression, v.resp_signs`
 
 func scanVitals(r scanner) (v Vitals, err error) {
-	var sys, dia, hr, spo2 sql.NullInt64
+	var sys, dia, hr, spo2, moaas, intensity sql.NullInt64
+	var dissociation, resp sql.NullBool
+	var signs string
 	var taken sql.NullTime
-	err = r.Scan(&v.ID, &v.ClientID, &v.Phase, &sys, &dia, &hr, &spo2, &v.Level, &v.ByName, &v.RecordedAt, &taken)
+	err = r.Scan(&v.ID, &v.ClientID, &v.Phase, &sys, &dia, &hr, &spo2, &v.Level, &v.ByName, &v.RecordedAt, &taken,
+		&moaas, &dissociation, &intensity, &v.DissociationNote, &resp, &signs)
 	v.Systolic, v.Diastolic, v.HeartRate, v.SpO2 = intPtr(sys), intPtr(dia), intPtr(hr), intPtr(spo2)
+	v.MOAAS, v.DissociationIntensity = intPtr(moaas), intPtr(intensity)
+	v.Dissociation, v.RespDepression = boolPtr(dissociation), boolPtr(resp)
+	if signs != "" {
+		v.RespSigns = strings.Split(signs, ",")
+	}
 	v.RecordedAt = v.RecordedAt.UTC()
 	v.At = v.RecordedAt
 	if taken.Valid {

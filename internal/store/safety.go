@@ -56,6 +56,8 @@ var thresholdSettings = []thresholdSetting{
 	intSetting("pulse_low_caution", func(t *clinic.Thresholds) *int { return &t.PulseLowCaution }),
 	intSetting("pulse_low_hold", func(t *clinic.Thresholds) *int { return &t.PulseLowHold }),
 	intSetting("observation_minutes", func(t *clinic.Thresholds) *int { return &t.ObservationMinutes }),
+	intSetting("sedation_caution", func(t *clinic.Thresholds) *int { return &t.SedationCaution }),
+	intSetting("sedation_hold", func(t *clinic.Thresholds) *int { return &t.SedationHold }),
 }
 
 // ThresholdKeys are the form and setting names of the thresholds, in the

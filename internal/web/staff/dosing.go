@@ -179,7 +179,11 @@ func (p dosingPage) Timeline() []timelineItem {
 	}
 	for _, v := range p.S.Vitals {
 		level, _ := clinic.VitalsLevel(v, p.S.Thresholds)
-		out = append(out, timelineItem{At: v.At, Title: "Vitals: " + p.ReadingLabel(v), Text: v.Summary(), Level: level, By: v.ByName})
+		text := v.Summary()
+		if v.DissociationNote != "" {
+			text += " · dissociation note (non-validated): " + v.DissociationNote
+		}
+		out = append(out, timelineItem{At: v.At, Title: "Vitals: " + p.ReadingLabel(v), Text: text, Level: level, By: v.ByName})
 	}
 	for _, e := range p.S.Events {
 		it := timelineItem{At: e.At, Text: e.Body, By: e.ByName}
@@ -436,8 +440,15 @@ func vitalsFrom(f url.Values) (*store.Vitals, clinic.FieldErrors) {
 	if v.SpO2, ok = optInt(strings.TrimSuffix(strings.TrimSpace(f.Get("spo2")), "%")); !ok {
 		fe.Add("spo2", "Enter the oxygen saturation as a number.")
 	}
+	clinic.ReadSedation(f.Get, f["resp_sign"], v, fe)
 	return v, fe
 }
+
+// The vitals form's sedation part (clinic sedation.go); PostedValue keeps a radio or checkbox after a failed submit.
+func (dosingPage) MOAASLevels() []clinic.MOAASLevel                { return clinic.MOAASLevels }
+func (dosingPage) RespiratorySigns() []struct{ Key, Title string } { return clinic.RespiratorySigns }
+func (dosingPage) DissociationNote() string                        { return clinic.DissociationNote }
+func (p dosingPage) PostedValue(key, v string) bool                { return slices.Contains(p.Form[key], v) }
 
 func (s *Handlers) DosingGate(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()

@@ -175,7 +175,7 @@ func TestSafetyChangeRejudgesShownReadings(t *testing.T) {
 	}
 	form := url.Values{}
 	for k, v := range map[string]string{"bp_caution": "140/90", "bp_hold": "145/92", "pulse_high_caution": "110", "pulse_high_hold": "130",
-		"pulse_low_caution": "50", "pulse_low_hold": "40", "spo2_caution": "94", "spo2_hold": "90", "observation_minutes": "120"} {
+		"pulse_low_caution": "50", "pulse_low_hold": "40", "spo2_caution": "94", "spo2_hold": "90", "observation_minutes": "120", "sedation_caution": "4", "sedation_hold": "2"} {
 		form.Set(k, v)
 	}
 	if r := f.Do("POST", "/settings/dosing", form, rex); r.Status != http.StatusSeeOther {

@@ -210,7 +210,7 @@ func TestDosingThresholdsBelongToThePrescriber(t *testing.T) {
 	}
 	form := url.Values{}
 	for k, v := range map[string]string{"bp_caution": "140/90", "bp_hold": "200/120", "pulse_high_caution": "110", "pulse_high_hold": "120",
-		"pulse_low_caution": "50", "pulse_low_hold": "40", "spo2_caution": "94", "spo2_hold": "90", "observation_minutes": "45"} {
+		"pulse_low_caution": "50", "pulse_low_hold": "40", "spo2_caution": "94", "spo2_hold": "90", "observation_minutes": "45", "sedation_caution": "4", "sedation_hold": "2"} {
 		form.Set(k, v)
 	}
 	r := f.Do("POST", "/settings/dosing", form, rex)

@@ -23,6 +23,8 @@ type safetyPage struct {
 	CanEdit   bool
 	Fields    []safetyField
 	PulseNote string
+	// SedationNote says the MOAA/S cut-offs are a clinical choice.
+	SedationNote string
 }
 
 // safetyFields lists the thresholds with their labels, defaults and bounds
@@ -41,11 +43,13 @@ func safetyFields() []safetyField {
 		{"spo2_caution", "SpO₂: caution below (%)", "WHO: 94 % or below needs prompt assessment.", strconv.Itoa(d.SpO2Caution), rng(b.SpO2Caution)},
 		{"spo2_hold", "SpO₂: hold below (%)", "WHO: below 90 % is hypoxaemia.", strconv.Itoa(d.SpO2Hold), rng(b.SpO2Hold)},
 		{"observation_minutes", "Minimum observation after the dose (minutes)", "Spravato REMS: at least 2 hours. Never below 60.", strconv.Itoa(d.ObservationMinutes), rng(b.ObservationMinutes)},
+		{"sedation_caution", "Sedation: caution at MOAA/S or below", "MOAA/S 0–5 (Chernik et al. 1990); the cut-off is a clinical choice.", strconv.Itoa(d.SedationCaution), rng(b.SedationCaution)},
+		{"sedation_hold", "Sedation: hold at MOAA/S or below", "Holds discharge and alerts the prescriber. 2 (responds only to prodding) or lower always holds.", strconv.Itoa(d.SedationHold), rng(b.SedationHold)},
 	}
 }
 
 func (s *Handlers) safetyData(r *http.Request, form url.Values, errs map[string]string) (safetyPage, error) {
-	p := safetyPage{Form: form, Errors: errs, CanEdit: auth.Can(s.Actor(r).Role, auth.RelNone, auth.PermSetThresholds), Fields: safetyFields(), PulseNote: clinic.PulseDefaultsNote}
+	p := safetyPage{Form: form, Errors: errs, CanEdit: auth.Can(s.Actor(r).Role, auth.RelNone, auth.PermSetThresholds), Fields: safetyFields(), PulseNote: clinic.PulseDefaultsNote, SedationNote: clinic.SedationDefaultsNote}
 	if form == nil {
 		t, err := s.Store.Thresholds(r.Context(), s.Actor(r))
 		if err != nil {
