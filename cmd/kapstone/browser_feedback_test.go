@@ -146,6 +146,7 @@ func TestBrowserFeedbackInView(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.gate-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("dose-title")))
 	inView("gate notice", "#dose-notice")
+	pickLot(t, b, "K-2291")
 	b.do(t, "dose", chromedp.Click(chromedp.CSS(`#dose button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".session-bar")))
 	inView("session bar after the dose", ".session-bar")
 	inView("vitals form without scrolling", "#v-bp")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,24 @@ func run1[T any](t *testing.T, b *browser, what string, a chromedp.Action[T]) T 
 		t.Fatalf("%s: %v", what, err)
 	}
 	return v
+}
+
+// pickLot chooses, on the dose form, the controlled-substance lot whose
+// label names lot (e.g. the demo's ketamine lot K-2291), by its label and
+// not its place in the list (the demo has a REMS product's lot too).
+func pickLot(t *testing.T, b *browser, lot string) {
+	t.Helper()
+	ok := run1(t, b, "pick the lot "+lot, chromedp.Evaluate[bool](`(() => {
+	  const s = document.getElementById('d-cslot');
+	  if (!s) return false;
+	  const o = [...s.options].find(o => o.textContent.includes(`+strconv.Quote(lot)+`));
+	  if (!o) return false;
+	  s.value = o.value;
+	  return true;
+	})()`))
+	if !ok {
+		t.Fatalf("the dose form offers no lot %s", lot)
+	}
 }
 
 // checkConsole fails the test if the browser logged an error: a blocked

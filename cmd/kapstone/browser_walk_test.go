@@ -573,7 +573,7 @@ func TestBrowserWalk(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.gate-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("dose-title")))
 	w.check("therapist dosing-dose", walkTablet)
-	run1(t, b, "pick the lot", chromedp.Evaluate[int](`document.getElementById('d-cslot').selectedIndex = 1`))
+	pickLot(t, b, "K-2291")
 	b.do(t, "dose", chromedp.Click(chromedp.CSS(`#dose button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".session-bar")))
 	w.look("therapist dosing-session", gate, ".session-bar", walkTablet, walkPhone, walkDesktop)
 	b.do(t, "vitals", chromedp.EmulateViewport(walkTablet.w, walkTablet.h), chromedp.Navigate(in.url+gate), chromedp.WaitVisible(chromedp.ID("v-bp")),

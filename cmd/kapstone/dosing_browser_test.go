@@ -102,7 +102,7 @@ func TestBrowserDosingSessionOnTablet(t *testing.T) {
 		t.Errorf("the dose is not filled from the prescription: %q %q", v, u)
 	}
 	shoot("dosing-2-ready")
-	run1(t, b, "pick the lot", chromedp.Evaluate[int](`document.getElementById('d-cslot').selectedIndex = 1`))
+	pickLot(t, b, "K-2291")
 	b.do(t, "dose", chromedp.Click(chromedp.CSS(`#dose button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".session-bar")))
 	if text := run1(t, b, "prefs", chromedp.Text(chromedp.CSS(".prefs"))); !strings.Contains(text, "Safety touch") {
 		t.Errorf("the session view does not show the touch consent: %q", text)

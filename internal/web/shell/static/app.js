@@ -231,6 +231,10 @@
         }
         // Reload at the form last used, so the clinician keeps their place.
         // Its notice says it was saved: every entry has been (none refused).
+        // The browser would put the reloaded page back where it was
+        // scrolled (at the form's button, far below a tall form's notice):
+        // land on the section instead, so its "saved" notice is in view.
+        history.scrollRestoration = "manual";
         history.replaceState(null, "", location.pathname + (lastSection ? "?done=" + lastSection + "#" + lastSection : location.hash));
         location.reload();
       });
