@@ -260,3 +260,46 @@ func Missing(f Form) map[string]string {
 	}
 	return m
 }
+
+// Observed answers the form's sedation, dissociation and respiratory
+// depression questions from the readings recorded between the dose and
+// the end of monitoring (end zero: not ended): Yes when any reading shows
+// it (MOAA/S below 5, dissociation present, respiratory depression or a
+// sign of it), No when the measure was recorded and never showed it, ""
+// when it was never recorded (the prescriber answers). Each answer's
+// "resolved" is Yes when the measure's last recorded reading no longer
+// shows it, No when it still does, "" when the answer is not Yes.
+func Observed(dose, end time.Time, vitals []clinic.Vitals) (sedation, sedationGone, dissociation, dissociationGone, resp, respGone string) {
+	type seen struct{ any, last, recorded bool }
+	var sed, dis, rsp seen
+	note := func(s *seen, recorded, shows bool) {
+		if !recorded {
+			return
+		}
+		s.recorded, s.last = true, shows
+		s.any = s.any || shows
+	}
+	for _, v := range vitals {
+		if v.At.Before(dose) || (!end.IsZero() && v.At.After(end)) {
+			continue
+		}
+		note(&sed, v.MOAAS != nil, v.MOAAS != nil && *v.MOAAS < 5)
+		note(&dis, v.Dissociation != nil, v.Dissociation != nil && *v.Dissociation)
+		note(&rsp, v.RespDepression != nil || len(v.RespSigns) > 0, (v.RespDepression != nil && *v.RespDepression) || len(v.RespSigns) > 0)
+	}
+	answer := func(s seen) (string, string) {
+		switch {
+		case !s.recorded:
+			return "", ""
+		case !s.any:
+			return No, ""
+		case s.last:
+			return Yes, No
+		}
+		return Yes, Yes
+	}
+	sedation, sedationGone = answer(sed)
+	dissociation, dissociationGone = answer(dis)
+	resp, respGone = answer(rsp)
+	return
+}

@@ -155,3 +155,42 @@ func TestMissing(t *testing.T) {
 		})
 	}
 }
+
+// TestObserved: the form's sedation, dissociation and respiratory answers
+// from the readings between the dose and the end of monitoring.
+func TestObserved(t *testing.T) {
+	at := func(min int) clinic.Vitals { return clinic.Vitals{At: t0.Add(time.Duration(min) * time.Minute)} }
+	moaas := func(min, score int) clinic.Vitals { v := at(min); v.MOAAS = &score; return v }
+	diss := func(min int, present bool) clinic.Vitals { v := at(min); v.Dissociation = &present; return v }
+	resp := func(min int, dep bool, signs ...string) clinic.Vitals {
+		v := at(min)
+		v.RespDepression, v.RespSigns = &dep, signs
+		return v
+	}
+	end := t0.Add(130 * time.Minute)
+	for _, c := range []struct {
+		name   string
+		end    time.Time
+		vitals []clinic.Vitals
+		want   [6]string
+	}{
+		{"nothing recorded: the prescriber answers", end, []clinic.Vitals{at(40)}, [6]string{}},
+		{"MOAA/S always 5: no sedation", end, []clinic.Vitals{moaas(40, 5), moaas(120, 5)}, [6]string{No, "", "", "", "", ""}},
+		{"sedated, then back to 5: resolved", end, []clinic.Vitals{moaas(40, 3), moaas(120, 5)}, [6]string{Yes, Yes, "", "", "", ""}},
+		{"still sedated at the last reading", end, []clinic.Vitals{moaas(40, 5), moaas(120, 4)}, [6]string{Yes, No, "", "", "", ""}},
+		{"before the dose does not count", end, []clinic.Vitals{moaas(-10, 3), moaas(40, 5)}, [6]string{No, "", "", "", "", ""}},
+		{"after the end does not count", end, []clinic.Vitals{moaas(40, 5), moaas(140, 2)}, [6]string{No, "", "", "", "", ""}},
+		{"not ended: every reading after the dose", time.Time{}, []clinic.Vitals{moaas(40, 5), moaas(140, 2)}, [6]string{Yes, No, "", "", "", ""}},
+		{"dissociation present, then absent", end, []clinic.Vitals{diss(40, true), diss(90, false)}, [6]string{"", "", Yes, Yes, "", ""}},
+		{"dissociation never present", end, []clinic.Vitals{diss(40, false)}, [6]string{"", "", No, "", "", ""}},
+		{"respiratory signs without the yes", end, []clinic.Vitals{resp(40, false, "shallow")}, [6]string{"", "", "", "", Yes, No}},
+		{"respiratory depression resolved", end, []clinic.Vitals{resp(40, true), resp(60, false)}, [6]string{"", "", "", "", Yes, Yes}},
+		{"respiratory never", end, []clinic.Vitals{resp(40, false)}, [6]string{"", "", "", "", No, ""}},
+	} {
+		var got [6]string
+		got[0], got[1], got[2], got[3], got[4], got[5] = Observed(t0, c.end, c.vitals)
+		if got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}

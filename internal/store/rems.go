@@ -109,10 +109,10 @@ func remsSession(ctx context.Context, tx *Tx, d *DosingSession) (bool, error) {
 // and lot, monitoring from the dose to discharge, the three blood
 // pressures (rems.BeforeDose, AtForty, BeforeDischarge) and the lowest
 // SpO₂ after the dose. The sedation, dissociation and respiratory
-// depression answers are the prescriber's to confirm: once the session
-// records them (issue 20 part 2, MOAA/S and dissociation on the vitals),
-// this is where they prefill the answers; until then they stay as the
-// prescriber left them (keep).
+// depression answers (and whether each resolved) come from the readings'
+// MOAA/S, dissociation and respiratory signs (rems.Observed) where the
+// session recorded them; an answer already on the form (keep) stays, and
+// a measure never recorded is left for the prescriber to answer.
 func remsPrefill(d *DosingSession, keep rems.Form) rems.Form {
 	f := keep
 	f.DoseMg, f.Lot = 0, d.DoseLot
@@ -140,6 +140,15 @@ func remsPrefill(d *DosingSession, keep rems.Form) rems.Form {
 	}
 	if v := rems.BeforeDischarge(*d.DoseAt, end, d.Vitals); v != nil {
 		f.BPDischarge = v.BP()
+	}
+	// What the readings recorded answer (part 2's MOAA/S, dissociation and
+	// respiratory signs); an answer the prescriber already gave is kept.
+	obs := [6]string{}
+	obs[0], obs[1], obs[2], obs[3], obs[4], obs[5] = rems.Observed(*d.DoseAt, end, d.Vitals)
+	for i, p := range []*string{&f.Sedation, &f.SedationGone, &f.Dissociation, &f.DissociationGone, &f.RespDepression, &f.RespGone} {
+		if *p == "" {
+			*p = obs[i]
+		}
 	}
 	if keep.SpO2 == "" {
 		low := -1

@@ -45,9 +45,12 @@ func (pr *rxPractice) remsSession(t *testing.T) (string, time.Time) {
 		phase    string
 		sys, dia int
 		spo2     int
-	}{{40, clinic.PhaseAfterDose, 142, 91, 96}, {115, clinic.PhasePreDischarge, 126, 82, 95}} {
+		moaas    int
+		diss     bool
+	}{{40, clinic.PhaseAfterDose, 142, 91, 96, 4, true}, {115, clinic.PhasePreDischarge, 126, 82, 95, 5, false}} {
 		pr.now = dosed.Add(time.Duration(r.min) * time.Minute)
-		if _, err := pr.s.RecordVitals(ctx, pr.thea, pr.p.ID, d.ID, store.Vitals{ClientID: store.NewID(), Phase: r.phase, Systolic: n(r.sys), Diastolic: n(r.dia), HeartRate: n(80), SpO2: n(r.spo2)}); err != nil {
+		if _, err := pr.s.RecordVitals(ctx, pr.thea, pr.p.ID, d.ID, store.Vitals{ClientID: store.NewID(), Phase: r.phase, Systolic: n(r.sys), Diastolic: n(r.dia), HeartRate: n(80), SpO2: n(r.spo2),
+			MOAAS: n(r.moaas), Dissociation: &r.diss}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,6 +84,12 @@ func TestREMSForm(t *testing.T) {
 		rems.TotalMinutes(f.Start, f.End) != 125 || !f.Start.Equal(dosed) || !f.ReadyAt.Equal(f.End) {
 		t.Errorf("filled from the session: %+v", f)
 	}
+	// Sedation (MOAA/S 4, then 5) and dissociation (present, then absent)
+	// are answered from the readings; respiratory depression was never
+	// recorded, so it is the prescriber's to answer.
+	if f.Sedation != rems.Yes || f.SedationGone != rems.Yes || f.Dissociation != rems.Yes || f.DissociationGone != rems.Yes || f.RespDepression != "" || f.RespGone != "" {
+		t.Errorf("sedation answers from the readings: %+v", f)
+	}
 	// Only a prescriber fills in and signs.
 	if _, err := pr.s.SaveREMSForm(ctx, pr.thea, pr.p.ID, id, store.REMSConfirm{Sedation: rems.No}); fieldOf(err, "form") == "" {
 		t.Errorf("a therapist saves: %v", err)
@@ -88,7 +97,7 @@ func TestREMSForm(t *testing.T) {
 	if _, err := pr.s.SaveREMSForm(ctx, pr.rex, pr.p.ID, id, store.REMSConfirm{Sedation: "maybe"}); fieldOf(err, rems.FSedation) == "" {
 		t.Errorf("a bad answer: %v", err)
 	}
-	if err := pr.s.SignREMSForm(ctx, pr.rex, pr.p.ID, id); fieldOf(err, rems.FSedation) == "" {
+	if err := pr.s.SignREMSForm(ctx, pr.rex, pr.p.ID, id); fieldOf(err, rems.FResp) == "" {
 		t.Errorf("signing with answers missing: %v", err)
 	}
 	c := store.REMSConfirm{ReadyAt: f.End, Sedation: rems.Yes, SedationGone: rems.Yes, Dissociation: rems.Yes, DissociationGone: rems.Yes,
