@@ -57,10 +57,10 @@ func MOAASWords(n int) string {
 }
 
 // SedationDefaultsNote says that the MOAA/S cut-offs are a clinical choice.
-const SedationDefaultsNote = "MOAA/S (Chernik et al. 1990; REFERENCE §7.2) is the scale; the cut-offs (caution at 4 or lower, hold at 2 or lower) are a clinical choice, not a published standard: confirm them for your practice. A score of 2 or lower always holds. Discharge needs a return to 5 or the patient's pre-dose score."
+const SedationDefaultsNote = "MOAA/S (Chernik et al., J Clin Psychopharmacol 1990) is the scale; the cut-offs (caution at 4 or lower, hold at 2 or lower) are a clinical choice, not a published standard: confirm them for your practice. A score of 2 or lower always holds. Discharge needs a return to 5 or the patient's pre-dose score."
 
 // DissociationNote labels the dissociation record.
-const DissociationNote = "Non-validated: present/absent as the REMS form records it, a 0–10 intensity and a note (CADSS is copyrighted; REFERENCE §1.6)."
+const DissociationNote = "Non-validated: present/absent as the REMS form records it, a 0–10 intensity and a note. Not a validated scale: the validated one, CADSS, is copyrighted."
 
 // RespiratorySigns are the signs of respiratory depression the form
 // offers: the practice's descriptive list (REFERENCE names respiratory

@@ -50,6 +50,7 @@ var unboundedLists = map[string]string{
 	"FindAudit":           "AuditFilter.Limit, at most 500 (keyset pages by sequence)",
 	"AccessReport":        "a patient's own access report: LIMIT 500, newest first",
 	"ListSMARTClients":    "the registered SMART apps: LIMIT 200, live ones first, newest first",
+	"REMSFormFor":         "one session's REMS form and its corrections: a version per correction, a few",
 	"Invitations":         "LIMIT 200 (5 for one patient), newest first; used invitations drop out",
 	"ListEmergencyGrants": "LIMIT 200, unreviewed first",
 	"CalendarFeedEvents":  "one clinician's window of weeks, LIMIT 5000",
