@@ -344,9 +344,7 @@ var medications = wholeList{
 			if err != nil {
 				return nil, nil, err
 			}
-			for _, m := range meds {
-				out = append(out, m)
-			}
+			out = appendAll(out, meds)
 		}
 		if acc.Can(auth.PermClinicalRead) {
 			rx, err := h.Store.FindPrescriptions(ctx, c.actor, p.ID)
@@ -357,9 +355,7 @@ var medications = wholeList{
 			if err != nil {
 				return nil, nil, err
 			}
-			for _, ms := range mss {
-				out = append(out, ms)
-			}
+			out = appendAll(out, mss)
 		}
 		return out, nil, nil
 	},
@@ -388,9 +384,7 @@ var flags = wholeList{
 			return nil, nil, err
 		}
 		var out []Resource
-		for _, f := range fs {
-			out = append(out, f)
-		}
+		out = appendAll(out, fs)
 		for _, a := range sc.Alerts {
 			f, err := c.m.SafetyAlert(a)
 			if err != nil {
@@ -421,9 +415,7 @@ var consents = wholeList{
 			if err != nil {
 				return nil, nil, err
 			}
-			for _, r := range rs {
-				out = append(out, r)
-			}
+			out = appendAll(out, rs)
 		}
 		return out, nil, nil
 	},
@@ -447,9 +439,15 @@ var carePlans = wholeList{
 			return nil, nil, err
 		}
 		var out []Resource
-		for _, pl := range plans {
-			out = append(out, pl)
-		}
+		out = appendAll(out, plans)
 		return out, nil, nil
 	},
+}
+
+// appendAll appends resources of one type to a list of resources.
+func appendAll[R Resource](out []Resource, rs []R) []Resource {
+	for _, r := range rs {
+		out = append(out, r)
+	}
+	return out
 }
