@@ -409,12 +409,17 @@ func (s *Store) ExchangeSMARTCode(ctx context.Context, origin Actor, clientID, c
 			return err
 		}
 		now := s.now()
-		if used.Valid {
+		// usedTwice refuses a code already exchanged and revokes the token
+		// it gave (RFC 6749 §4.1.2).
+		usedTwice := func(tokenID string) error {
 			refused = bad
 			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = $1, revoked_by = 'system' WHERE id = $2 AND revoked_at IS NULL`, now, tokenID); err != nil {
 				return err
 			}
 			return s.appendAudit(ctx, tx, origin, Entry{Action: "smart.token", Outcome: OutcomeFailure, ObjectType: "smart_client", ObjectID: cl, Detail: "code used twice; its token revoked"})
+		}
+		if used.Valid {
+			return usedTwice(tokenID)
 		}
 		if cl != clientID || redirect != redirectURI || !expires.After(now) || !smart.VerifyPKCE(verifier, challenge) {
 			refused = bad
@@ -441,8 +446,13 @@ func (s *Store) ExchangeSMARTCode(ctx context.Context, origin Actor, clientID, c
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			refused = bad
-			return nil
+			// Another exchange claimed it while this one read it (on
+			// PostgreSQL this UPDATE waited for that one to commit, with
+			// its token): the same as a code used twice.
+			if err := tx.QueryRow(ctx, `SELECT token_id FROM oauth_codes WHERE code_hash = $1`, auth.HashToken(code)).Scan(&tokenID); err != nil {
+				return err
+			}
+			return usedTwice(tokenID)
 		}
 		tok, tokenID, err = s.issueSMARTToken(ctx, tx, actor, cl, name, set, patient, SMARTUserTokenTTL)
 		if err != nil {
