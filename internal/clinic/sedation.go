@@ -16,7 +16,8 @@ import (
 //     (MOAA/S; Chernik et al., J Clin Psychopharmacol 1990;10:244-251),
 //     used in the Spravato trials and REMS monitoring: recorded at each
 //     vitals time; discharge needs a return to 5 (or the patient's
-//     baseline). The scale and its wording are the source's; the caution
+//     baseline), shown by a score recorded after the dose: no score since
+//     the dose holds discharge (SedationUnresolved). The scale and its wording are the source's; the caution
 //     and hold cut-offs (Thresholds.SedationCaution, SedationHold;
 //     defaults: caution at 4 or lower, hold at 2 or lower) are a clinical
 //     choice, practice settings for the prescriber to confirm, not a
@@ -57,7 +58,7 @@ func MOAASWords(n int) string {
 }
 
 // SedationDefaultsNote says that the MOAA/S cut-offs are a clinical choice.
-const SedationDefaultsNote = "MOAA/S (Chernik et al., J Clin Psychopharmacol 1990) is the scale; the cut-offs (caution at 4 or lower, hold at 2 or lower) are a clinical choice, not a published standard: confirm them for your practice. A score of 2 or lower always holds. Discharge needs a return to 5 or the patient's pre-dose score."
+const SedationDefaultsNote = "MOAA/S (Chernik et al., J Clin Psychopharmacol 1990) is the scale; the cut-offs (caution at 4 or lower, hold at 2 or lower) are a clinical choice, not a published standard: confirm them for your practice. A score of 2 or lower always holds. Discharge needs a MOAA/S recorded after the dose, back to 5 or the patient's pre-dose score."
 
 // DissociationNote labels the dissociation record.
 const DissociationNote = "Non-validated: present/absent as the REMS form records it, a 0–10 intensity and a note. Not a validated scale: the validated one, CADSS, is copyrighted."
@@ -222,10 +223,12 @@ func SedationTarget(dose time.Time, vitals []Vitals) int {
 	return 5
 }
 
-// SedationUnresolved says why sedation has not resolved, or "": the latest
-// MOAA/S taken at or after the dose is below SedationTarget. When no
-// MOAA/S has been taken since the dose there is nothing to judge, and ""
-// is returned (the score is asked for at each vitals time, not required).
+// SedationUnresolved says why sedation has not resolved, or "": discharge
+// needs a MOAA/S recorded at or after the dose, and the latest such score
+// at SedationTarget (5, or the patient's pre-dose score). REFERENCE §7.2:
+// "Record at each vitals time; discharge needs return to 5 (or the
+// patient's baseline)": a return is shown by a score, so a session with no
+// MOAA/S since the dose is held until one is recorded.
 func SedationUnresolved(dose time.Time, vitals []Vitals) string {
 	var last *Vitals
 	for i := range vitals {
@@ -235,12 +238,16 @@ func SedationUnresolved(dose time.Time, vitals []Vitals) string {
 		}
 	}
 	target := SedationTarget(dose, vitals)
-	if last == nil || *last.MOAAS >= target {
-		return ""
-	}
 	base := ""
 	if target < 5 {
 		base = ", the patient's score before the dose"
+	}
+	if last == nil {
+		return fmt.Sprintf("No MOAA/S (sedation score) has been recorded since the dose: discharge needs a score of %d%s. Assess the patient and record the score with the vitals before they leave.",
+			target, base)
+	}
+	if *last.MOAAS >= target {
+		return ""
 	}
 	return fmt.Sprintf("Sedation has not resolved: the latest MOAA/S is %d (%s); discharge needs %d%s. Assess again before the patient leaves.",
 		*last.MOAAS, strings.ToLower(MOAASWords(*last.MOAAS)), target, base)

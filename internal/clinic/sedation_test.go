@@ -107,7 +107,11 @@ func TestSedationTargetAndSigns(t *testing.T) {
 		target int
 		unres  string
 	}{
-		{"none", nil, 5, ""},
+		{"none", nil, 5, "No MOAA/S"},
+		{"only before the dose", []Vitals{at(-5, Vitals{MOAAS: ip(5)})}, 5, "No MOAA/S"},
+		{"baseline 3, none after", []Vitals{at(-5, Vitals{MOAAS: ip(3)}), at(60, reading(120, 80, 70, 98))}, 3, "needs a score of 3, the patient's score before"},
+		{"none after, readings without moaas", []Vitals{at(60, reading(120, 80, 70, 98)), at(125, reading(118, 78, 70, 98))}, 5, "No MOAA/S"},
+		{"at the dose counts", []Vitals{at(0, Vitals{MOAAS: ip(5)})}, 5, ""},
 		{"baseline 5, now 5", []Vitals{at(-5, Vitals{MOAAS: ip(5)}), at(60, Vitals{MOAAS: ip(5)})}, 5, ""},
 		{"no baseline, now 4", []Vitals{at(60, Vitals{MOAAS: ip(4)})}, 5, "MOAA/S is 4"},
 		{"baseline 3, now 3", []Vitals{at(-5, Vitals{MOAAS: ip(3)}), at(60, Vitals{MOAAS: ip(3)})}, 3, ""},

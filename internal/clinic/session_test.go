@@ -156,10 +156,11 @@ func TestDischarge(t *testing.T) {
 		v.Phase, v.At = phase, dose.Add(time.Duration(min)*time.Minute)
 		return v
 	}
+	withMOAAS := func(v Vitals, n int) Vitals { v.MOAAS = ip(n); return v }
 	fine := func() DischargeFacts {
 		return DischargeFacts{Status: SessionDosed, DoseAt: dose, Met: all, Thresholds: DefaultThresholds, Vitals: []Vitals{
 			at(PhaseAfterDose, 40, reading(138, 88, 84, 97)),
-			at(PhasePreDischarge, 118, reading(124, 78, 68, 98)),
+			at(PhasePreDischarge, 118, withMOAAS(reading(124, 78, 68, 98), 5)),
 		}}
 	}
 	for _, tc := range []struct {
@@ -191,7 +192,7 @@ func TestDischarge(t *testing.T) {
 		}, "taken 20 minutes ago"},
 		{"early with a reason, no 40-minute reading yet", 10, func(f *DischargeFacts) {
 			f.EarlyReason = true
-			f.Vitals = []Vitals{at(PhasePreDischarge, 8, reading(124, 78, 68, 98))}
+			f.Vitals = []Vitals{at(PhasePreDischarge, 8, withMOAAS(reading(124, 78, 68, 98), 5))}
 		}, ""},
 		{"no 40-minute reading", 125, func(f *DischargeFacts) { f.Vitals[0].At = dose.Add(20 * time.Minute) }, "30–60 minutes after the dose"},
 		{"the 40-minute reading is by time, not by its name", 125, func(f *DischargeFacts) { f.Vitals[0].Phase = PhaseCheck; f.Vitals[0].At = dose.Add(55 * time.Minute) }, ""},
@@ -224,7 +225,20 @@ func TestDischarge(t *testing.T) {
 			f.Vitals[1].MOAAS = ip(3)
 			f.Vitals = append(f.Vitals, at(PhasePreDose, -10, Vitals{MOAAS: ip(4)}))
 		}, "the patient's score before the dose"},
-		{"no moaas recorded since the dose", 125, func(f *DischargeFacts) { f.Vitals = append(f.Vitals, at(PhasePreDose, -10, Vitals{MOAAS: ip(5)})) }, ""},
+		{"no moaas recorded since the dose", 125, func(f *DischargeFacts) {
+			f.Vitals[1].MOAAS = nil
+			f.Vitals = append(f.Vitals, at(PhasePreDose, -10, Vitals{MOAAS: ip(5)}))
+		}, "No MOAA/S (sedation score) has been recorded since the dose"},
+		{"no moaas at all", 125, func(f *DischargeFacts) { f.Vitals[1].MOAAS = nil }, "No MOAA/S"},
+		{"moaas 5 on the 40-minute reading only is the latest", 125, func(f *DischargeFacts) { f.Vitals[0].MOAAS, f.Vitals[1].MOAAS = ip(5), nil }, ""},
+		{"no moaas, baseline 4: needs 4", 125, func(f *DischargeFacts) {
+			f.Vitals[1].MOAAS = nil
+			f.Vitals = append(f.Vitals, at(PhasePreDose, -10, Vitals{MOAAS: ip(4)}))
+		}, "needs a score of 4, the patient's score before the dose"},
+		{"early reason does not pass a missing moaas", 70, func(f *DischargeFacts) {
+			f.EarlyReason = true
+			f.Vitals[1] = at(PhasePreDischarge, 65, reading(124, 78, 68, 98))
+		}, "No MOAA/S"},
 		{"early reason does not pass unresolved sedation", 70, func(f *DischargeFacts) {
 			f.EarlyReason = true
 			f.Vitals[1] = at(PhasePreDischarge, 65, reading(124, 78, 68, 98))

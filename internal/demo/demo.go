@@ -497,7 +497,7 @@ func seedSession(ctx context.Context, st *store.Store, therapist, doser store.Ac
 	// Discharge after the minimum observation time (2 hours after the
 	// dose), with the vitals before discharge taken minutes before.
 	clock = at.Add(125 * time.Minute)
-	if _, err := st.RecordVitals(ctx, therapist, pt.ID, id, store.Vitals{ClientID: id + "-out", Phase: clinic.PhasePreDischarge, Systolic: n(122), Diastolic: n(78), HeartRate: n(70), SpO2: n(98)}); err != nil {
+	if _, err := st.RecordVitals(ctx, therapist, pt.ID, id, store.Vitals{ClientID: id + "-out", Phase: clinic.PhasePreDischarge, Systolic: n(122), Diastolic: n(78), HeartRate: n(70), SpO2: n(98), MOAAS: n(5)}); err != nil {
 		return "", err
 	}
 	clock = at.Add(130 * time.Minute)

@@ -106,7 +106,7 @@ func TestDosingRouteAgainstPrescription(t *testing.T) {
 	at(40)
 	f.Do("POST", path+"/vitals", url.Values{"client_id": {"a40"}, "phase": {"after_dose"}, "bp": {"130/84"}, "heart_rate": {"80"}, "spo2": {"97"}}, thea)
 	at(125)
-	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd"}, "phase": {"pre_discharge"}, "bp": {"122/78"}, "heart_rate": {"72"}, "spo2": {"98"}}, thea)
+	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd"}, "phase": {"pre_discharge"}, "moaas": {"5"}, "bp": {"122/78"}, "heart_rate": {"72"}, "spo2": {"98"}}, thea)
 	if r := f.Do("POST", path+"/discharge", allCriteria, thea); r.Status != http.StatusSeeOther {
 		t.Fatalf("discharge = %d", r.Status)
 	}
@@ -134,7 +134,7 @@ func TestDosingDueBeforeDischargeIsRecent(t *testing.T) {
 	}
 	const due = "Vitals before discharge (within 15 minutes of it)"
 	at(100)
-	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd"}, "phase": {"pre_discharge"}, "bp": {"122/78"}, "heart_rate": {"72"}, "spo2": {"98"}}, thea)
+	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd"}, "phase": {"pre_discharge"}, "moaas": {"5"}, "bp": {"122/78"}, "heart_rate": {"72"}, "spo2": {"98"}}, thea)
 	if page := f.Do("GET", path, nil, thea); !strings.Contains(page.Body, "✓ "+due) {
 		t.Fatalf("a reading just taken is not ticked")
 	}

@@ -97,7 +97,7 @@ func TestDosingPulseAndSpO2Hold(t *testing.T) {
 		t.Errorf("the SpO₂ hold is gone after a reading without SpO₂: %q", b)
 	}
 	at(125)
-	vitals("pd", url.Values{"phase": {"pre_discharge"}, "bp": {"124/78"}, "heart_rate": {"150"}, "spo2": {"97"}})
+	vitals("pd", url.Values{"phase": {"pre_discharge"}, "moaas": {"5"}, "bp": {"124/78"}, "heart_rate": {"150"}, "spo2": {"97"}})
 	page = f.Do("GET", path, nil, thea)
 	if b := banner(page.Body); !strings.Contains(b, "pulse 150") || strings.Contains(b, "SpO₂ 85%") {
 		t.Errorf("after SpO₂ 97 and pulse 150, the banner reads %q", b)
@@ -106,7 +106,7 @@ func TestDosingPulseAndSpO2Hold(t *testing.T) {
 		t.Fatalf("discharge with pulse 150 = %d, want refused naming it", r.Status)
 	}
 	at(126)
-	vitals("pd2", url.Values{"phase": {"pre_discharge"}, "bp": {"122/78"}, "heart_rate": {"88"}, "spo2": {"96"}})
+	vitals("pd2", url.Values{"phase": {"pre_discharge"}, "moaas": {"5"}, "bp": {"122/78"}, "heart_rate": {"88"}, "spo2": {"96"}})
 	if b := banner(f.Do("GET", path, nil, thea).Body); b != "" {
 		t.Errorf("the banner stays after the readings are back: %q", b)
 	}
@@ -134,7 +134,7 @@ func TestDosingMinimumObservation(t *testing.T) {
 		thea = f.SignIn("thea@example.org")
 	}
 	at(5)
-	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd"}, "phase": {"pre_discharge"}, "bp": {"158/99"}, "heart_rate": {"138"}, "spo2": {"82"}}, thea)
+	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd"}, "phase": {"pre_discharge"}, "moaas": {"5"}, "bp": {"158/99"}, "heart_rate": {"138"}, "spo2": {"82"}}, thea)
 	at(6)
 	r := f.Do("POST", path+"/discharge", allCriteria, thea)
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "The patient was dosed 6 minutes ago: the minimum observation time is 120 minutes") {
@@ -158,13 +158,13 @@ func TestDosingMinimumObservation(t *testing.T) {
 		t.Fatalf("prescriber's early discharge past a hold = %d, want refused", r.Status)
 	}
 	at(8)
-	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd2"}, "phase": {"pre_discharge"}, "bp": {"128/82"}, "heart_rate": {"84"}, "spo2": {"97"}}, thea)
+	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd2"}, "phase": {"pre_discharge"}, "moaas": {"5"}, "bp": {"128/82"}, "heart_rate": {"84"}, "spo2": {"97"}}, thea)
 	at(30)
 	rex = f.SignIn("rex@example.org")
 	if r := f.Do("POST", path+"/discharge", early, rex); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "taken 22 minutes ago") {
 		t.Fatalf("discharge with a 22-minute-old reading = %d, want refused", r.Status)
 	}
-	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd3"}, "phase": {"pre_discharge"}, "bp": {"126/80"}, "heart_rate": {"80"}, "spo2": {"98"}}, thea)
+	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd3"}, "phase": {"pre_discharge"}, "moaas": {"5"}, "bp": {"126/80"}, "heart_rate": {"80"}, "spo2": {"98"}}, thea)
 	if r := f.Do("POST", path+"/discharge", early, rex); r.Status != http.StatusSeeOther {
 		t.Fatalf("prescriber's early discharge = %d", r.Status)
 	}

@@ -233,7 +233,7 @@ func TestDosingSessionRecord(t *testing.T) {
 	f.Now = doseAt.Add(125 * time.Minute)
 	thea = f.SignIn("thea@example.org")
 	post("discharge without pre-discharge vitals", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, http.StatusUnprocessableEntity)
-	post("pre-discharge vitals", "/vitals", url.Values{"client_id": {"v3"}, "phase": {"pre_discharge"}, "bp": {"126/80"}, "heart_rate": {"70"}, "spo2": {"97"}}, http.StatusSeeOther)
+	post("pre-discharge vitals", "/vitals", url.Values{"client_id": {"v3"}, "phase": {"pre_discharge"}, "moaas": {"5"}, "bp": {"126/80"}, "heart_rate": {"70"}, "spo2": {"97"}}, http.StatusSeeOther)
 	missing := post("discharge with a criterion unmet", "/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "escort", "aftercare"}}, http.StatusUnprocessableEntity)
 	if !strings.Contains(missing.Body, "nausea settled is not ticked") {
 		t.Error("the unmet criterion is not named")
@@ -307,7 +307,7 @@ func TestDosingChartMarker(t *testing.T) {
 	f.Do("POST", path+"/vitals", url.Values{"client_id": {"v40"}, "phase": {"after_dose"}, "bp": {"130/84"}}, thea)
 	f.Now = dosed.Add(2 * time.Hour)
 	thea = f.SignIn("thea@example.org")
-	f.Do("POST", path+"/vitals", url.Values{"client_id": {"v"}, "phase": {"pre_discharge"}, "bp": {"120/80"}, "heart_rate": {"70"}, "spo2": {"97"}}, thea)
+	f.Do("POST", path+"/vitals", url.Values{"client_id": {"v"}, "phase": {"pre_discharge"}, "moaas": {"5"}, "bp": {"120/80"}, "heart_rate": {"70"}, "spo2": {"97"}}, thea)
 	if r := f.Do("POST", path+"/discharge", url.Values{"criteria": {"vitals", "oriented", "gait", "nausea", "escort", "aftercare"}}, thea); r.Status != http.StatusSeeOther {
 		t.Fatalf("discharge = %d", r.Status)
 	}
@@ -489,7 +489,7 @@ func TestDosingDischargeAndLateClose(t *testing.T) {
 	f.Do("POST", path+"/vitals", url.Values{"client_id": {"a20"}, "phase": {"after_dose"}, "bp": {"134/86"}}, thea)
 	f.Now = dosed.Add(125 * time.Minute)
 	thea = f.SignIn("thea@example.org")
-	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd"}, "phase": {"pre_discharge"}, "bp": {"128/80"}}, thea)
+	f.Do("POST", path+"/vitals", url.Values{"client_id": {"pd"}, "phase": {"pre_discharge"}, "moaas": {"5"}, "bp": {"128/80"}}, thea)
 	r := f.Do("POST", path+"/discharge", all, thea)
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "no blood pressure taken 30–60 minutes after the dose") {
 		t.Fatalf("discharge without the 40-minute reading = %d", r.Status)
