@@ -64,6 +64,11 @@ type User struct {
 	DisabledAt  *time.Time
 	CreatedAt   time.Time
 	Credentials string // staff: licences and degrees, like "LCSW" or "MD"; never part of DisplayName
+	// ControlledSubstances says an administrator designated the user to
+	// keep the controlled-substance log (users.controlled_substances);
+	// loaded with the session, for the navigation only (the store checks
+	// the designation itself on every use of the log).
+	ControlledSubstances bool
 }
 
 // FullName is the name with the credentials after it, once: "Sam Whitaker, LCSW".

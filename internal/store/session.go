@@ -31,11 +31,12 @@ type Session struct {
 // session (a secret was shown and awaits its first code).
 func (x *Session) HasPendingTOTP() bool { return x.pendingTOTP != "" }
 
-const sessionColumns = `s.mfa_done, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.client_addr, s.public_id, s.pending_totp`
+const sessionColumns = `s.mfa_done, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.client_addr, s.public_id, s.pending_totp, u.controlled_substances`
 
 func scanSession(row interface{ Scan(...any) error }, idHash string) (*Session, error) {
 	x := Session{IDHash: idHash}
-	dest := []any{&x.MFADone, &x.CreatedAt, &x.LastSeenAt, &x.ExpiresAt, &x.UserAgent, &x.ClientAddr, &x.PublicID, &x.pendingTOTP}
+	var designated bool
+	dest := []any{&x.MFADone, &x.CreatedAt, &x.LastSeenAt, &x.ExpiresAt, &x.UserAgent, &x.ClientAddr, &x.PublicID, &x.pendingTOTP, &designated}
 	if idHash == "" { // the query selects s.id_hash last
 		dest = append(dest, &x.IDHash)
 	}
@@ -44,6 +45,7 @@ func scanSession(row interface{ Scan(...any) error }, idHash string) (*Session, 
 		return nil, err
 	}
 	x.User = u
+	u.ControlledSubstances = designated
 	x.CreatedAt, x.LastSeenAt, x.ExpiresAt = x.CreatedAt.UTC(), x.LastSeenAt.UTC(), x.ExpiresAt.UTC()
 	return &x, nil
 }

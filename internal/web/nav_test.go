@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -75,4 +76,49 @@ func TestNavLinksAnswer(t *testing.T) {
 		}
 	}
 	t.Logf("nav links checked: %d", checked)
+}
+
+// TestNavControlledDesignation: the controlled-substance log is in the
+// navigation of a prescriber, and of a therapist or administrator only
+// once an administrator designates them to keep it
+// (users.controlled_substances); the designation shows on the next page,
+// and the link answers.
+func TestNavControlledDesignation(t *testing.T) {
+	f := webtest.NewFixture(t)
+	admin := f.SignIn("admin@example.org")
+	has := func(email, cookie string) bool {
+		t.Helper()
+		return slices.Contains(navLinks(f.Do("GET", "/account", nil, cookie).Body), "/controlled")
+	}
+	rex, thea, theo := f.SignIn("rex@example.org"), f.SignIn("thea@example.org"), f.SignIn("theo@example.org")
+	if !has("rex", rex) {
+		t.Errorf("the prescriber's navigation lacks /controlled")
+	}
+	for who, c := range map[string]string{"thea": thea, "theo": theo, "admin": admin} {
+		if has(who, c) {
+			t.Errorf("%s, not designated, has /controlled in the navigation", who)
+		}
+	}
+	for _, email := range []string{"thea@example.org", "admin@example.org"} {
+		if r := f.Do("POST", "/admin/users/"+f.Users[email].ID+"/controlled", url.Values{"designated": {"yes"}}, admin); r.Status != http.StatusSeeOther {
+			t.Fatalf("designating %s = %d", email, r.Status)
+		}
+	}
+	for who, c := range map[string]string{"thea": thea, "admin": admin} {
+		if !has(who, c) {
+			t.Errorf("%s, designated, lacks /controlled in the navigation", who)
+		}
+		if r := f.Do("GET", "/controlled", nil, c); r.Status != http.StatusOK || !strings.Contains(sectionsNav.FindString(r.Body), `href="/controlled" aria-current="page"`) {
+			t.Errorf("%s's /controlled = %d, or not marked current", who, r.Status)
+		}
+	}
+	if has("theo", theo) {
+		t.Errorf("theo, not designated, has /controlled after the others were designated")
+	}
+	if r := f.Do("POST", "/admin/users/"+f.Users["thea@example.org"].ID+"/controlled", url.Values{}, admin); r.Status != http.StatusSeeOther {
+		t.Fatalf("undesignating thea = %d", r.Status)
+	}
+	if has("thea", thea) {
+		t.Errorf("thea, no longer designated, still has /controlled")
+	}
 }

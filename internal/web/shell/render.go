@@ -63,7 +63,7 @@ var staffNav = []navItem{
 	{"/notes/late", "Late notes", auth.PermCaseload}, // issue 16
 	{"/site/posts", "Blog", auth.PermBlog},
 	{"/settings/dosing", "Session safety", auth.PermSetThresholds},
-	{"/controlled", "Controlled substances", auth.PermControlledRead}, // issue 20: prescribers (designated staff reach it from the dose form)
+	{"/controlled", "Controlled substances", auth.PermControlledRead}, // issue 20: prescribers and designated staff
 	{"/rems", "REMS forms", auth.PermPrescriberCall},                  // issue 20: the prescriber's forms not yet submitted
 }
 
@@ -74,17 +74,22 @@ var adminNav = []struct {
 	Items []navItem
 }{
 	{"People", []navItem{{"/admin/users", "Accounts", auth.PermAccounts}, {"/patients", "Patients", auth.PermDirectory}, {"/admin/emergency", "Emergency reviews", auth.PermEmergencyReview}}},
-	{"Clinical", []navItem{{"/calendar", "Calendar", auth.PermSchedule}, {"/outcomes", "Outcomes", auth.PermDirectory}, {"/notes/late", "Late notes", auth.PermDirectory}, {"/admin/instruments", "Questionnaires", auth.PermInstruments}, {"/admin/consents", "Consent documents", auth.PermConsentDocuments}, {"/settings/dosing", "Session safety", auth.PermSafetySettings}}},
+	{"Clinical", []navItem{{"/calendar", "Calendar", auth.PermSchedule}, {"/outcomes", "Outcomes", auth.PermDirectory}, {"/notes/late", "Late notes", auth.PermDirectory}, {"/admin/instruments", "Questionnaires", auth.PermInstruments}, {"/admin/consents", "Consent documents", auth.PermConsentDocuments}, {"/settings/dosing", "Session safety", auth.PermSafetySettings}, {"/controlled", "Controlled substances", auth.PermControlledRead}}},
 	{"Practice", []navItem{{"/admin/practice", "Practice details", auth.PermSettings}, {"/admin/notes", "Note settings", auth.PermSettings}, {"/admin/rooms", "Rooms", auth.PermRooms}}},
 	{"Website", []navItem{{"/admin/site", "Website pages", auth.PermSiteEditor}, {"/site/posts", "Blog", auth.PermBlog}}},
 	{"System", []navItem{{"/admin/audit", "Audit log", auth.PermAuditLog}, {"/admin/jobs", "Jobs", auth.PermJobs}}},
 }
 
-// permitted is the links of items that role may use.
-func permitted(role clinic.Role, items []navItem) []NavLink {
+// permitted is the links of items that u may use: by role, and for the
+// controlled-substance log by u's designation (auth.PermControlled).
+func permitted(u *clinic.User, items []navItem) []NavLink {
 	var out []NavLink
 	for _, it := range items {
-		if auth.Can(role, auth.RelNone, it.Perm) {
+		rel := auth.RelNone
+		if it.Perm == auth.PermControlledRead && u.ControlledSubstances {
+			rel = auth.RelSelf
+		}
+		if auth.Can(u.Role, rel, it.Perm) {
 			out = append(out, NavLink{Href: it.Href, Label: it.Label})
 		}
 	}
@@ -105,12 +110,12 @@ func navFor(u *clinic.User, path string) []NavLink {
 			{Label: "My care", Items: []NavLink{{Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/access", Label: "Privacy"}}}}
 	case auth.Can(u.Role, auth.RelNone, auth.PermDirectory):
 		for _, g := range adminNav {
-			if items := permitted(u.Role, g.Items); len(items) > 0 {
+			if items := permitted(u, g.Items); len(items) > 0 {
 				links = append(links, NavLink{Label: g.Label, Items: items})
 			}
 		}
 	default:
-		links = permitted(u.Role, staffNav)
+		links = permitted(u, staffNav)
 	}
 	return markCurrent(links, path)
 }
