@@ -99,6 +99,9 @@ type Entry struct {
 
 	SessionID string // Administer: the dosing session (required)
 	PatientID string // Administer, Dispense: the patient (required)
+	// Dispense: the prescriber who ordered it (required; the store checks
+	// it names an enabled prescriber).
+	PrescriberID string
 	Party     string // Receipt: supplier; Return, TransferOut: to whom; TransferIn: from whom
 	Invoice   string // Receipt: the invoice (or packing slip) number
 	Lot       string // Receipt, TransferIn: the manufacturer's lot number
@@ -206,6 +209,9 @@ func Check(e *Entry, p Product) clinic.FieldErrors {
 	case Dispense:
 		if e.PatientID == "" {
 			fe.Add("patient", "Choose the patient it was dispensed to.")
+		}
+		if e.PrescriberID == "" {
+			fe.Add("prescriber", "Choose the prescriber who ordered it.")
 		}
 	case Waste:
 		switch {

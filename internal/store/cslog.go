@@ -80,6 +80,7 @@ type CSEntry struct {
 	Form106        string
 	CorrectsID     string
 	RecordedByName string
+	PrescriberName string // a dispensing: the prescriber who ordered it, with credentials
 	OccurredAt     time.Time
 	RecordedAt     time.Time
 }
@@ -456,6 +457,9 @@ func (s *Store) RecordCS(ctx context.Context, actor Actor, lotID string, e cslog
 			if _, err := s.authorize(ctx, tx, actor, e.PatientID, auth.PermDosing); err != nil {
 				return clinic.FieldErrors{"patient": "Choose a patient on your care team."}.Err()
 			}
+			if err := s.checkStaff(ctx, tx, e.PrescriberID, clinic.RolePrescriber, "prescriber"); err != nil {
+				return err
+			}
 		case cslog.Waste:
 			if err := checkWitness(ctx, tx, e.WitnessID, actor.UserID); err != nil {
 				return err
@@ -523,10 +527,10 @@ func (s *Store) insertCSEntry(ctx context.Context, tx *Tx, actor Actor, lot *CSL
 	}
 	id := NewID()
 	if _, err := tx.Exec(ctx, `INSERT INTO cs_entries (id, lot_id, kind, quantity, expected, delta, balance, session_id, patient_id, party, invoice, witness_id,
-		reason, loss_type, discovered_at, police, form106, corrects_id, recorded_by, occurred_at, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		reason, loss_type, discovered_at, police, form106, corrects_id, recorded_by, occurred_at, recorded_at, prescriber_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 		id, lot.ID, string(e.Kind), e.Quantity, expected, e.Delta(), after, nullIfEmpty(e.SessionID), nullIfEmpty(e.PatientID), e.Party, e.Invoice, nullIfEmpty(e.WitnessID),
-		e.Reason, e.LossType, discovered, e.PoliceNotified, e.Form106, nullIfEmpty(e.CorrectsID), actor.UserID, at, now); err != nil {
+		e.Reason, e.LossType, discovered, e.PoliceNotified, e.Form106, nullIfEmpty(e.CorrectsID), actor.UserID, at, now, nullIfEmpty(e.PrescriberID)); err != nil {
 		return "", err
 	}
 	lot.Balance = after
@@ -583,18 +587,20 @@ func (s *Store) csAdminister(ctx context.Context, tx *Tx, actor Actor, d *Dosing
 
 const csEntryColumns = csLotColumns + `, e.balance, e.id, e.kind, e.quantity, COALESCE(e.expected, 0), e.delta, COALESCE(e.session_id, ''), COALESCE(e.patient_id, ''),
 	COALESCE(pt.display_name, ''), e.party, e.invoice, COALESCE(w.display_name, ''), e.reason, e.loss_type, e.discovered_at, e.police, e.form106,
-	COALESCE(e.corrects_id, ''), r.display_name, e.occurred_at, e.recorded_at`
+	COALESCE(e.corrects_id, ''), r.display_name, e.occurred_at, e.recorded_at, COALESCE(rx.display_name, ''), COALESCE(rx.credentials, '')`
 
 const csEntryFrom = ` FROM cs_entries e JOIN cs_lots l ON l.id = e.lot_id JOIN cs_products p ON p.id = l.product_id
-	JOIN users r ON r.id = e.recorded_by LEFT JOIN users w ON w.id = e.witness_id LEFT JOIN patients pt ON pt.id = e.patient_id`
+	JOIN users r ON r.id = e.recorded_by LEFT JOIN users w ON w.id = e.witness_id LEFT JOIN patients pt ON pt.id = e.patient_id
+	LEFT JOIN users rx ON rx.id = e.prescriber_id`
 
 func scanCSEntry(row scanner) (e CSEntry, err error) {
 	p, l := &e.Lot.Product, &e.Lot
-	var kind string
+	var kind, rxCredentials string
 	var discovered sql.NullTime
 	err = row.Scan(&p.ID, &p.Name, &p.Strength, &p.Form, &p.Unit, &p.UnitMcg, &p.Schedule, &p.REMS, &l.ID, &l.Location, &l.Lot, &l.ExpiresOn, &l.Balance,
 		&e.ID, &kind, &e.Quantity, &e.Expected, &e.Delta, &e.SessionID, &e.PatientID, &e.PatientName, &e.Party, &e.Invoice, &e.WitnessName,
-		&e.Reason, &e.LossType, &discovered, &e.Police, &e.Form106, &e.CorrectsID, &e.RecordedByName, &e.OccurredAt, &e.RecordedAt)
+		&e.Reason, &e.LossType, &discovered, &e.Police, &e.Form106, &e.CorrectsID, &e.RecordedByName, &e.OccurredAt, &e.RecordedAt, &e.PrescriberName, &rxCredentials)
+	e.PrescriberName = clinic.NameWithCredentials(e.PrescriberName, rxCredentials)
 	e.Kind = cslog.Kind(kind)
 	e.DiscoveredAt = utcPtr(discovered)
 	l.ExpiresOn, e.OccurredAt, e.RecordedAt = l.ExpiresOn.UTC(), e.OccurredAt.UTC(), e.RecordedAt.UTC()

@@ -118,8 +118,10 @@ func TestCSLogBalance(t *testing.T) {
 		{"waste witnessed by someone not allowed", pr.rex, cslog.Entry{Kind: cslog.Waste, Quantity: 1, Reason: "dropped", WitnessID: pr.theo.UserID}, "witness"},
 		{"waste witnessed by a patient", pr.rex, cslog.Entry{Kind: cslog.Waste, Quantity: 1, Reason: "dropped", WitnessID: pr.patient.UserID}, "witness"},
 		{"administration without a session", pr.rex, cslog.Entry{Kind: cslog.Administer, Quantity: 1, PatientID: pr.p.ID}, "kind"},
-		{"more than the lot holds", pr.rex, cslog.Entry{Kind: cslog.Dispense, Quantity: 19, PatientID: pr.p.ID}, "quantity"},
-		{"dispensed to a patient not on the team", pr.rex, cslog.Entry{Kind: cslog.Dispense, Quantity: 1, PatientID: pr.q.ID}, "patient"},
+		{"more than the lot holds", pr.rex, cslog.Entry{Kind: cslog.Dispense, Quantity: 19, PatientID: pr.p.ID, PrescriberID: pr.rex.UserID}, "quantity"},
+		{"dispensed with no prescriber", pr.rex, cslog.Entry{Kind: cslog.Dispense, Quantity: 1, PatientID: pr.p.ID}, "prescriber"},
+		{"dispensed on a therapist's order", pr.rex, cslog.Entry{Kind: cslog.Dispense, Quantity: 1, PatientID: pr.p.ID, PrescriberID: pr.thea.UserID}, "prescriber"},
+		{"dispensed to a patient not on the team", pr.rex, cslog.Entry{Kind: cslog.Dispense, Quantity: 1, PatientID: pr.q.ID, PrescriberID: pr.rex.UserID}, "patient"},
 		{"count differing without reason", pr.rex, cslog.Entry{Kind: cslog.Count, Quantity: 17}, "reason"},
 		{"correction of another lot's entry", pr.rex, cslog.Entry{Kind: cslog.Correction, Quantity: 1, CorrectsID: "nope", Reason: "x"}, "corrects"},
 	} {
@@ -152,7 +154,7 @@ func TestCSLogBalance(t *testing.T) {
 		{Kind: cslog.TransferOut, Quantity: 5, Party: "North office"},
 		{Kind: cslog.Return, Quantity: 1, Party: "Reverse distributor", Reason: "Form 41"},
 		{Kind: cslog.Correction, Quantity: 1, CorrectsID: lossID, Reason: "The crushed lozenge was found whole."},
-		{Kind: cslog.Dispense, Quantity: 2, PatientID: pr.p.ID},
+		{Kind: cslog.Dispense, Quantity: 2, PatientID: pr.p.ID, PrescriberID: pr.rex.UserID},
 	} {
 		if err := rec(pr.rex, l1, e); err != nil {
 			t.Fatalf("%s: %v %v", e.Kind, err, err.(*clinic.Error).Fields)
@@ -175,7 +177,8 @@ func TestCSLogBalance(t *testing.T) {
 	// Reports.
 	from, to := pr.now.AddDate(0, 0, -1), pr.now.AddDate(0, 0, 1)
 	log, err := pr.s.CSDispensingLog(ctx, pr.rex, from, to)
-	if err != nil || len(log) != 2 || log[0].Kind != cslog.Administer || log[0].PatientName != "Pat" || log[0].SessionID != d.ID || log[0].Shown(log[0].Quantity) != "2 units" {
+	if err != nil || len(log) != 2 || log[0].Kind != cslog.Administer || log[0].PatientName != "Pat" || log[0].SessionID != d.ID || log[0].Shown(log[0].Quantity) != "2 units" ||
+		log[1].Kind != cslog.Dispense || log[1].PrescriberName != "rex@" || log[0].PrescriberName != "" {
 		t.Fatalf("dispensing log %+v, %v", log, err)
 	}
 	rec1, err := pr.s.CSReconciliation(ctx, pr.thea, from, to)
@@ -261,7 +264,7 @@ func TestCSLogConcurrentEntries(t *testing.T) {
 	errs := make(chan error, 2)
 	for range 2 {
 		go func() {
-			_, err := pr.s.RecordCS(ctx, pr.rex, l2, cslog.Entry{Kind: cslog.Dispense, Quantity: 6, PatientID: pr.p.ID}, time.Time{})
+			_, err := pr.s.RecordCS(ctx, pr.rex, l2, cslog.Entry{Kind: cslog.Dispense, Quantity: 6, PatientID: pr.p.ID, PrescriberID: pr.rex.UserID}, time.Time{})
 			errs <- err
 		}()
 	}
