@@ -102,10 +102,10 @@ type Entry struct {
 	// Dispense: the prescriber who ordered it (required; the store checks
 	// it names an enabled prescriber).
 	PrescriberID string
-	Party     string // Receipt: supplier; Return, TransferOut: to whom; TransferIn: from whom
-	Invoice   string // Receipt: the invoice (or packing slip) number
-	Lot       string // Receipt, TransferIn: the manufacturer's lot number
-	Expiry    time.Time
+	Party        string // Receipt: supplier; Return, TransferOut: to whom; TransferIn: from whom
+	Invoice      string // Receipt: the invoice (or packing slip) number
+	Lot          string // Receipt, TransferIn: the manufacturer's lot number
+	Expiry       time.Time
 
 	RecordedBy string
 	WitnessID  string // Waste: the second staff member who saw it (required, not RecordedBy)
