@@ -54,6 +54,10 @@ type Prescriptions struct {
 	// CanPrescribe: the reader may record, adjust and end prescriptions
 	// (a prescriber on the patient's care team).
 	CanPrescribe bool
+	// CanDispense: the reader keeps the controlled-substance log and may
+	// reach the patient's dosing, so may dispense take-home doses to them
+	// from it (the log's own page, /controlled?patient=).
+	CanDispense bool
 }
 
 // mayPrescribe reports whether the caller, standing as a says to the patient, may
@@ -68,6 +72,13 @@ func (s *Store) FindPrescriptions(ctx context.Context, actor Actor, patientID st
 	out := &Prescriptions{}
 	err := s.viewAccess(ctx, actor, patientID, auth.PermClinicalRead, "prescription.read", func(tx *Tx, a Access, e *Entry) error {
 		out.CanPrescribe = mayPrescribe(a)
+		if a.Can(auth.PermDosing) {
+			keep, err := csAllowed(ctx, tx, actor, auth.PermControlled)
+			if err != nil {
+				return err
+			}
+			out.CanDispense = keep
+		}
 		all, err := prescriptionsIn(ctx, tx, patientID, false)
 		if err != nil {
 			return err

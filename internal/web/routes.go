@@ -242,6 +242,7 @@ func (s *Server) routeTable() []route {
 		{"POST /controlled/products", signedIn, auth.PermControlled, s.controlled.ControlledProduct},
 		{"POST /controlled/receipts", signedIn, auth.PermControlled, s.controlled.ControlledReceipt},
 		{"POST /controlled/entries", signedIn, auth.PermControlled, s.controlled.ControlledEntry},
+		{"POST /controlled/dispense", signedIn, auth.PermControlled, s.controlled.ControlledDispense},
 		{"GET /controlled/reports", signedIn, auth.PermControlledRead, s.controlled.ControlledReport},
 		// The REMS patient monitoring form of a session (issue 20).
 		{"GET /patients/{patient}/dosing/{session}/rems", signedIn, auth.PermDosing, s.rems.Form},

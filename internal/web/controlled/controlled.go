@@ -40,10 +40,11 @@ type controlledPage struct {
 	Entries  *store.Page[store.CSEntry]
 	Form     url.Values
 	Errors   map[string]string
-	Posted   string // the form posted: "product", "receipt" or "entry"
+	Posted   string // the form posted: "product", "receipt", "entry" or "dispense"
 	Notice   string
 	Loc      *time.Location
-	From, To string // the reports' default range: the last 30 days
+	From, To string        // the reports' default range: the last 30 days
+	Dispense *dispenseView // a keeper's: the dispensing form (dispense.go)
 }
 
 // The lists the forms offer.
@@ -82,7 +83,13 @@ func (s *Handlers) controlledPage(w http.ResponseWriter, r *http.Request, status
 	now := s.Now().In(p.Loc)
 	p.From, p.To = now.AddDate(0, 0, -30).Format("2006-01-02"), now.Format("2006-01-02")
 	if p.Errors == nil {
-		p.Notice = map[string]string{"product": "Product added.", "receipt": "Receipt recorded.", "entry": "Entry recorded."}[q.Get("done")]
+		p.Notice = map[string]string{"product": "Product added.", "receipt": "Receipt recorded.", "entry": "Entry recorded.", "dispense": "Dispensing recorded."}[q.Get("done")]
+	}
+	if p.Keep {
+		if err := s.dispense(r, &p); err != nil {
+			s.Error(w, r, err)
+			return
+		}
 	}
 	s.Render(w, r, status, "controlled", "Controlled substances", p)
 }
@@ -309,6 +316,12 @@ func (s *Handlers) witness(r *http.Request) (string, string, error) {
 	return u.ID, "", nil
 }
 
+// patientCell is the dispensing log's patient: 21 CFR 1304.22(c) asks
+// for the patient's name and address. The entry carries the name; the
+// patient's address, once the patient record holds one, is added here
+// (on a second line), in the one place the report names the patient.
+func patientCell(e store.CSEntry) string { return e.PatientName }
+
 // reportRange reads the from and to dates (to included) in the
 // practice's zone.
 func reportRange(q url.Values, loc *time.Location) (from, to time.Time, ok bool) {
@@ -348,12 +361,12 @@ func (s *Handlers) ControlledReport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		title = "Dispensing log"
-		note = "Each administration and dispensing (21 CFR 1304.22(c)): date, patient, drug and strength, quantity, lot, and who gave it. Keep at least 2 years (21 CFR 1304.04)."
+		note = "Each administration and dispensing (21 CFR 1304.22(c)): date, patient, drug and strength, quantity, lot, who gave it, and for a dispensing the prescriber who ordered it. Keep at least 2 years (21 CFR 1304.04)."
 		cols = []pdfdoc.Column{{Title: "Date", Weight: 1.4}, {Title: "Patient", Weight: 1.5}, {Title: "Drug and strength", Weight: 1.9}, {Title: "Quantity", Weight: 0.9, Right: true},
-			{Title: "Lot", Weight: 0.9}, {Title: "Entry", Weight: 1.3}, {Title: "Given by", Weight: 1.4}}
+			{Title: "Lot", Weight: 0.9}, {Title: "Entry", Weight: 1.3}, {Title: "Given by", Weight: 1.4}, {Title: "Ordered by", Weight: 1.4}}
 		for _, e := range log {
-			rows = append(rows, []string{e.OccurredAt.In(loc).Format("2006-01-02 15:04"), e.PatientName, e.Lot.Product.Title() + " (Schedule " + e.Lot.Product.Schedule + ")",
-				e.Shown(e.Quantity), e.Lot.Lot, e.Kind.Title(), e.RecordedByName})
+			rows = append(rows, []string{e.OccurredAt.In(loc).Format("2006-01-02 15:04"), patientCell(e), e.Lot.Product.Title() + " (Schedule " + e.Lot.Product.Schedule + ")",
+				e.Shown(e.Quantity), e.Lot.Lot, e.Kind.Title(), e.RecordedByName, e.PrescriberName})
 		}
 	case "inventory":
 		lots, err := s.Store.CSLots(ctx, actor, false)
