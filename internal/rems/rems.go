@@ -164,6 +164,7 @@ const (
 type Form struct {
 	DoseMg           int    // 56 or 84 (0: not worked out)
 	Lot              string // the lot number
+	Clinician        string // the monitoring health care provider (REFERENCE §3): the session's clinician
 	Start            time.Time
 	End              time.Time
 	ReadyAt          time.Time // when the patient would have been ready to leave

@@ -106,7 +106,7 @@ func remsSession(ctx context.Context, tx *Tx, d *DosingSession) (bool, error) {
 }
 
 // remsPrefill fills the form's fields from the session's record: the dose
-// and lot, monitoring from the dose to discharge, the three blood
+// and lot, the monitoring clinician (who ran the session), monitoring from the dose to discharge, the three blood
 // pressures (rems.BeforeDose, AtForty, BeforeDischarge) and the lowest
 // SpO₂ after the dose. The sedation, dissociation and respiratory
 // depression answers (and whether each resolved) come from the readings'
@@ -115,7 +115,7 @@ func remsSession(ctx context.Context, tx *Tx, d *DosingSession) (bool, error) {
 // a measure never recorded is left for the prescriber to answer.
 func remsPrefill(d *DosingSession, keep rems.Form) rems.Form {
 	f := keep
-	f.DoseMg, f.Lot = 0, d.DoseLot
+	f.DoseMg, f.Lot, f.Clinician = 0, d.DoseLot, d.Clinician
 	if a, ok := clinic.ParseDose(d.DoseAmount, ""); ok && a.Unit == "mg" && a.Amount == float64(int(a.Amount)) {
 		f.DoseMg = int(a.Amount)
 	}

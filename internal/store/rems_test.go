@@ -80,7 +80,7 @@ func TestREMSForm(t *testing.T) {
 		t.Fatalf("unsaved form %+v, %v", forms, err)
 	}
 	f := forms[0].Fields
-	if f.DoseMg != 56 || f.Lot != "S-77" || f.BPBefore != "124/80" || f.BPForty != "142/91" || f.BPDischarge != "126/82" || f.SpO2 != "95" ||
+	if f.DoseMg != 56 || f.Lot != "S-77" || f.Clinician != "thea" || f.BPBefore != "124/80" || f.BPForty != "142/91" || f.BPDischarge != "126/82" || f.SpO2 != "95" ||
 		rems.TotalMinutes(f.Start, f.End) != 125 || !f.Start.Equal(dosed) || !f.ReadyAt.Equal(f.End) {
 		t.Errorf("filled from the session: %+v", f)
 	}

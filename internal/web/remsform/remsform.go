@@ -224,6 +224,7 @@ func PDFFields(f store.REMSForm, loc *time.Location) []pdfdoc.Field {
 	return []pdfdoc.Field{
 		{Label: "Date of session", Value: f.DoseAt.In(loc).Format("2006-01-02")},
 		{Label: "Dose", Value: dose}, {Label: "Lot", Value: dash(x.Lot)},
+		{Label: "Monitoring clinician", Value: dash(x.Clinician)},
 		{Label: "Monitoring start (first device)", Value: when(x.Start)}, {Label: "Monitoring end", Value: when(x.End)},
 		{Label: "Total monitoring time", Value: minutes},
 		{Label: "Ready to leave", Value: when(x.ReadyAt)},

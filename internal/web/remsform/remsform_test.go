@@ -88,6 +88,9 @@ func TestREMSFormOnDemo(t *testing.T) {
 
 	page := do(priya, "GET", base+"/rems", nil)
 	body := page.Body.String()
+	if !strings.Contains(body, "<dt>Monitoring clinician</dt><dd>") || strings.Contains(body, "<dt>Monitoring clinician</dt><dd>—") {
+		t.Errorf("the form does not name the monitoring clinician")
+	}
 	for _, want := range []string{"56 mg", demo.RemsDemoLot, "124/78", "136/86", "122/78", "125 minutes", `name="sedation" value="no" checked`, "Before it can be signed", "Confirm whether there was respiratory depression."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the form (%d) lacks %q", page.Code, want)
@@ -108,7 +111,7 @@ func TestREMSFormOnDemo(t *testing.T) {
 		t.Fatalf("PDF = %d", pdf.Code)
 	}
 	text := pdftest.Flat(pdftest.Text(t, pdf.Body.Bytes()))
-	for _, want := range []string{"REMS patient monitoring form", "56 mg", demo.RemsDemoLot, "124/78", "136/86", "122/78", "125 minutes", "Dissociation Yes; resolved: Yes", "kapstone does not send it"} {
+	for _, want := range []string{"REMS patient monitoring form", "56 mg", demo.RemsDemoLot, "124/78", "136/86", "122/78", "125 minutes", "Dissociation Yes; resolved: Yes", "kapstone does not send it", "Monitoring clinician"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF lacks %q: %s", want, text)
 		}
