@@ -104,7 +104,7 @@ func TestControlledDispense(t *testing.T) {
 	if b := balance(); b != 17 {
 		t.Errorf("balance after dispensing 3 = %d, want 17", b)
 	}
-	if r := f.Do("GET", "/controlled?done=dispense", nil, rex); !strings.Contains(r.Body, "Dispensing recorded.") || !strings.Contains(r.Body, "Dispensed") {
+	if r := f.Do("GET", "/controlled?done=dispense", nil, rex); !strings.Contains(r.Body, "Dispensing recorded.") || !strings.Contains(r.Body, "Dispensed") || !strings.Contains(r.Body, "Ordered by Rex Prescriber.") {
 		t.Errorf("the log page after dispensing = %d", r.Status)
 	}
 
