@@ -229,6 +229,9 @@ func TestChaperoneCheckIns(t *testing.T) {
 	if err := pr.s.ChaperoneCheckIn(ctx, chaperone, hash, "c9", clinic.ChaperoneAnswers{Responsive: true, Breathing: false, Note: "Snoring loudly"}); err != nil {
 		t.Fatal(err)
 	}
+	// A minute on: the timeline orders events by when they were recorded,
+	// and two at the same instant by their random ids.
+	pr.now = pr.now.Add(time.Minute)
 	if err := pr.s.ChaperoneHelpNow(ctx, chaperone, hash, "h1"); err != nil {
 		t.Fatal(err)
 	}
