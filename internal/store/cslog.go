@@ -80,7 +80,7 @@ type CSEntry struct {
 	Form106        string
 	CorrectsID     string
 	RecordedByName string
-	PrescriberName string // a dispensing: the prescriber who ordered it, with credentials
+	PrescriberName string // an administration or dispensing: the prescriber who ordered it, with credentials
 	OccurredAt     time.Time
 	RecordedAt     time.Time
 }
@@ -575,6 +575,11 @@ func (s *Store) csAdminister(ctx context.Context, tx *Tx, actor Actor, d *Dosing
 		return "", clinic.FieldErrors{"amount": msg}.Err()
 	}
 	e := cslog.Entry{Kind: cslog.Administer, Quantity: q, SessionID: d.ID, PatientID: d.PatientID, RecordedBy: actor.UserID}
+	if d.Prescription != nil { // the prescriber whose prescription the session gives
+		if err := tx.QueryRow(ctx, `SELECT prescriber_id FROM prescriptions WHERE id = $1`, d.Prescription.ID).Scan(&e.PrescriberID); err != nil {
+			return "", err
+		}
+	}
 	if fe := cslog.Check(&e, lot.Product.Rules()); len(fe) > 0 {
 		return "", fe.Err()
 	}

@@ -178,7 +178,7 @@ func TestCSLogBalance(t *testing.T) {
 	from, to := pr.now.AddDate(0, 0, -1), pr.now.AddDate(0, 0, 1)
 	log, err := pr.s.CSDispensingLog(ctx, pr.rex, from, to)
 	if err != nil || len(log) != 2 || log[0].Kind != cslog.Administer || log[0].PatientName != "Pat" || log[0].SessionID != d.ID || log[0].Shown(log[0].Quantity) != "2 units" ||
-		log[1].Kind != cslog.Dispense || log[1].PrescriberName != "rex@" || log[0].PrescriberName != "" {
+		log[1].Kind != cslog.Dispense || log[1].PrescriberName != "rex@" || log[0].PrescriberName != "rex@" {
 		t.Fatalf("dispensing log %+v, %v", log, err)
 	}
 	rec1, err := pr.s.CSReconciliation(ctx, pr.thea, from, to)
