@@ -59,10 +59,10 @@ func seedPayments(ctx context.Context, st *store.Store, ids map[string]string, p
 	lena := store.Actor{UserID: ids["lena.ortiz@willowcreek.example"], Role: clinic.RoleTherapist}
 	admin := store.Actor{UserID: ids["admin@willowcreek.example"], Role: clinic.RoleAdmin}
 	if _, err := st.RecordPayment(ctx, lena, patients["Jordan Lee"].ID, store.PaymentInput{Cents: 20000, Method: billing.MethodCardTerminal, Reference: "Terminal receipt 004211"}); err != nil {
-		return fmt.Errorf("Jordan Lee's payment: %w", err)
+		return fmt.Errorf("payment of Jordan Lee: %w", err)
 	}
 	if _, err := st.RecordPayment(ctx, admin, patients["Riley Chen"].ID, store.PaymentInput{Cents: 20000, Method: billing.MethodCheck, Reference: "Check 1187"}); err != nil {
-		return fmt.Errorf("Riley Chen's payment: %w", err)
+		return fmt.Errorf("payment of Riley Chen: %w", err)
 	}
 	return nil
 }
