@@ -261,6 +261,15 @@ func TestBillingLedger(t *testing.T) {
 	if err != nil || len(byClin) == 0 {
 		t.Errorf("income by clinician %v, %v", byClin, err)
 	}
+	// The ledger is read a page at a time, by key.
+	first, err := pr.s.PatientLedger(ctx, pr.patient, pr.p.ID, store.PageKey{Limit: 3}, store.PageKey{Limit: 2})
+	if err != nil || len(first.Charges.Rows) != 3 || first.Charges.Total != 10 || first.Charges.Next == "" || len(first.Payments.Rows) != 2 || first.Payments.Total != 4 {
+		t.Fatalf("first page %+v %+v, %v", first.Charges, first.Payments, err)
+	}
+	second, err := pr.s.PatientLedger(ctx, pr.patient, pr.p.ID, store.PageKey{Limit: 3, After: first.Charges.Next}, store.PageKey{Limit: 2, After: first.Payments.Next})
+	if err != nil || len(second.Charges.Rows) != 3 || second.Charges.Rows[0].ID == first.Charges.Rows[0].ID || second.Charges.Rows[0].ServiceDate.After(first.Charges.Rows[2].ServiceDate) || len(second.Payments.Rows) != 2 {
+		t.Errorf("second page %+v, %v", second.Charges, err)
+	}
 	out, err := pr.s.OutstandingBalances(ctx, pr.admin, store.PageKey{})
 	if err != nil || out.Total != 1 || out.Rows[0].PatientID != pr.p.ID || out.Rows[0].Balance != 11000 {
 		t.Errorf("outstanding %+v, %v", out, err)
@@ -488,6 +497,13 @@ func TestBillingAccess(t *testing.T) {
 	pr := newRxPractice(t)
 	ctx := context.Background()
 	pr.billingSetup(t)
+	// theo is not on pr.p's care team: refused, before and with a grant.
+	if _, err := pr.s.PatientLedger(ctx, pr.theo, pr.p.ID, store.PageKey{}, store.PageKey{}); clinic.ErrorCode(err) != clinic.ENotFound {
+		t.Errorf("a therapist not on the team reads the ledger: %v", err)
+	}
+	if err := pr.s.SetPatientTier(ctx, pr.theo, pr.p.ID, ""); clinic.ErrorCode(err) != clinic.ENotFound {
+		t.Errorf("a therapist not on the team sets the tier: %v", err)
+	}
 	if err := store.ExecForTest(ctx, pr.s, `INSERT INTO emergency_access (id, patient_id, user_id, reason, granted_at, expires_at) VALUES ($1, $2, $3, 'Crisis call', $4, $5)`,
 		store.NewID(), pr.p.ID, pr.theo.UserID, pr.now, pr.now.Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
@@ -533,7 +549,7 @@ func TestBillingAccess(t *testing.T) {
 			}
 		}
 	}
-	if n, err := store.CountForTest(ctx, pr.s, `SELECT count(*) FROM audit_events WHERE actor_id = $1 AND action = 'billing.ledger' AND outcome = 'denied'`, pr.theo.UserID); err != nil || n != 1 {
+	if n, err := store.CountForTest(ctx, pr.s, `SELECT count(*) FROM audit_events WHERE actor_id = $1 AND action = 'billing.ledger' AND outcome = 'denied' AND detail LIKE 'emergency%'`, pr.theo.UserID); err != nil || n != 1 {
 		t.Errorf("the emergency grant's refusal: %d audited, %v", n, err)
 	}
 	if n, err := store.CountForTest(ctx, pr.s, `SELECT count(*) FROM audit_events WHERE actor_id = $1 AND action = 'billing.ledger' AND outcome = 'success' AND patient_id = $2`, pr.patient.UserID, pr.p.ID); err != nil || n != 1 {
