@@ -149,8 +149,8 @@ func (s *Store) SetFee(ctx context.Context, actor Actor, f *FeeEntry) error {
 		fe.Add("amount", "Enter a fee above zero, at most 1,000,000.00.")
 	}
 	f.Currency = currencyOr(f.Currency)
-	if !billing.ValidCurrency(f.Currency) {
-		fe.Add("currency", "Enter the three-letter currency code, like USD.")
+	if f.Currency != billing.DefaultCurrency { // one currency per ledger: its sums never mix two
+		fe.Add("currency", "The practice's fees are in "+billing.DefaultCurrency+".")
 	}
 	if err := fe.Err(); err != nil {
 		return err
@@ -346,8 +346,8 @@ func (s *Store) AddPackage(ctx context.Context, actor Actor, p *Package) error {
 		fe.Add("price", "Enter a price above zero, at most 1,000,000.00.")
 	}
 	p.Currency = currencyOr(p.Currency)
-	if !billing.ValidCurrency(p.Currency) {
-		fe.Add("currency", "Enter the three-letter currency code, like USD.")
+	if p.Currency != billing.DefaultCurrency { // one currency per ledger: its sums never mix two
+		fe.Add("currency", "The practice's fees are in "+billing.DefaultCurrency+".")
 	}
 	p.Code = strings.ToUpper(strings.TrimSpace(p.Code))
 	if p.Code != "" && !billing.ValidServiceCode(p.Code) {
