@@ -583,3 +583,70 @@ func TestBillingAccess(t *testing.T) {
 		}
 	}
 }
+
+// TestBillingDatabaseSums: the database itself refuses a ledger row that
+// breaks the sums, whoever writes it (both engines): an application beyond
+// the payment or beyond the charge's open amount, a refund beyond what is
+// left of the payment, a write-off beyond what is open, a correction that
+// does not follow from the charge, a reversal of more than was applied.
+func TestBillingDatabaseSums(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	ap := pr.attend(t, "intake", time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC), "attended")
+	c := chargeFor(t, pr.ledger(t), ap.ID) // $250.00
+	pay, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 10000, Method: billing.MethodCash}) // $100 applied
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 50000, Method: billing.MethodCash}) // $150 applied, $350 credit
+	if err != nil {
+		t.Fatal(err)
+	}
+	appID, err := store.StringForTest(ctx, pr.s, `SELECT id FROM payment_applications WHERE payment_id = $1`, pay.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := pr.now
+	for _, c := range []struct {
+		name, q string
+		args    []any
+	}{
+		{"an application beyond the charge", `INSERT INTO payment_applications (id, payment_id, charge_id, patient_id, amount_cents, created_by, created_at) VALUES ($1, $2, $3, $4, 1, $5, $6)`,
+			[]any{store.NewID(), big.ID, c.ID, pr.p.ID, pr.thea.UserID, now}},
+		{"a refund beyond the payment", `INSERT INTO refunds (id, payment_id, patient_id, amount_cents, reason, month, recorded_by, recorded_at) VALUES ($1, $2, $3, 35001, 'x', '2026-12', $4, $5)`,
+			[]any{store.NewID(), big.ID, pr.p.ID, pr.thea.UserID, now}},
+		{"a write-off beyond the open amount", `INSERT INTO adjustments (id, charge_id, patient_id, kind, amount_cents, reason, created_by, created_at) VALUES ($1, $2, $3, 'write_off', 1, 'x', $4, $5)`,
+			[]any{store.NewID(), c.ID, pr.p.ID, pr.thea.UserID, now}},
+		{"a correction below what was paid", `INSERT INTO charge_corrections (id, charge_id, patient_id, amount_cents, delta_cents, reason, created_by, created_at) VALUES ($1, $2, $3, 20000, -5000, 'x', $4, $5)`,
+			[]any{store.NewID(), c.ID, pr.p.ID, pr.thea.UserID, now}},
+		{"a correction that does not follow", `INSERT INTO charge_corrections (id, charge_id, patient_id, amount_cents, delta_cents, reason, created_by, created_at) VALUES ($1, $2, $3, 30000, 1, 'x', $4, $5)`,
+			[]any{store.NewID(), c.ID, pr.p.ID, pr.thea.UserID, now}},
+		{"a reversal of more than was applied", `INSERT INTO payment_applications (id, payment_id, charge_id, patient_id, amount_cents, reverses_id, created_by, created_at) VALUES ($1, $2, $3, $4, -10001, $5, $6, $7)`,
+			[]any{store.NewID(), pay.ID, c.ID, pr.p.ID, appID, pr.thea.UserID, now}},
+		{"a reversal under another payment", `INSERT INTO payment_applications (id, payment_id, charge_id, patient_id, amount_cents, reverses_id, created_by, created_at) VALUES ($1, $2, $3, $4, -100, $5, $6, $7)`,
+			[]any{store.NewID(), big.ID, c.ID, pr.p.ID, appID, pr.thea.UserID, now}},
+	} {
+		if err := store.ExecForTest(ctx, pr.s, c.q, c.args...); err == nil {
+			t.Errorf("%s was allowed", c.name)
+		}
+	}
+	// What the sums allow goes in: a correction up, a reversal within the
+	// application, a refund within what is left.
+	for _, c := range []struct {
+		name, q string
+		args    []any
+	}{
+		{"a correction up", `INSERT INTO charge_corrections (id, charge_id, patient_id, amount_cents, delta_cents, reason, created_by, created_at) VALUES ($1, $2, $3, 26000, 1000, 'x', $4, $5)`,
+			[]any{store.NewID(), c.ID, pr.p.ID, pr.thea.UserID, now}},
+		{"a reversal", `INSERT INTO payment_applications (id, payment_id, charge_id, patient_id, amount_cents, reverses_id, created_by, created_at) VALUES ($1, $2, $3, $4, -10000, $5, $6, $7)`,
+			[]any{store.NewID(), pay.ID, c.ID, pr.p.ID, appID, pr.thea.UserID, now}},
+		{"a refund", `INSERT INTO refunds (id, payment_id, patient_id, amount_cents, reason, month, recorded_by, recorded_at) VALUES ($1, $2, $3, 35000, 'x', '2026-12', $4, $5)`,
+			[]any{store.NewID(), big.ID, pr.p.ID, pr.thea.UserID, now}},
+	} {
+		if err := store.ExecForTest(ctx, pr.s, c.q, c.args...); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+	pr.checkTotals(t, 26000-15000, 10000)
+}

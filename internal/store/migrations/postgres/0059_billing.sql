@@ -251,3 +251,87 @@ CREATE TRIGGER sliding_tiers_fixed BEFORE UPDATE OF name, percent, created_by, c
     FOR EACH ROW EXECUTE FUNCTION kapstone_append_only();
 CREATE TRIGGER sliding_tiers_no_delete BEFORE DELETE ON sliding_tiers
     FOR EACH ROW EXECUTE FUNCTION kapstone_append_only();
+
+-- The ledger's sums hold whoever writes a row: a payment is never applied
+-- or refunded beyond its amount, a charge never paid or written off
+-- beyond its amount, a correction never below what was paid and written
+-- off of it, and a reversal undoes an application of the same payment
+-- and charge, never more than is left of it. Each check locks the
+-- payment's or the charge's row first, so two writers take turns.
+CREATE FUNCTION kapstone_payment_left(pid TEXT) RETURNS BIGINT LANGUAGE plpgsql AS $$
+DECLARE
+    paid BIGINT;
+BEGIN
+    SELECT amount_cents INTO paid FROM payments WHERE id = pid FOR UPDATE;
+    RETURN paid - COALESCE((SELECT SUM(amount_cents) FROM payment_applications WHERE payment_id = pid), 0)
+        - COALESCE((SELECT SUM(amount_cents) FROM refunds WHERE payment_id = pid), 0);
+END
+$$;
+CREATE FUNCTION kapstone_charge_amount(cid TEXT) RETURNS BIGINT LANGUAGE plpgsql AS $$
+DECLARE
+    amount BIGINT;
+BEGIN
+    SELECT amount_cents INTO amount FROM charges WHERE id = cid FOR UPDATE;
+    RETURN amount + COALESCE((SELECT SUM(delta_cents) FROM charge_corrections WHERE charge_id = cid), 0);
+END
+$$;
+CREATE FUNCTION kapstone_charge_settled(cid TEXT) RETURNS BIGINT LANGUAGE sql AS $$
+    SELECT COALESCE((SELECT SUM(amount_cents) FROM payment_applications WHERE charge_id = cid), 0)
+        + COALESCE((SELECT SUM(amount_cents) FROM adjustments WHERE charge_id = cid), 0)
+$$;
+
+CREATE FUNCTION kapstone_application_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.amount_cents > 0 THEN
+        IF kapstone_payment_left(NEW.payment_id) < NEW.amount_cents THEN
+            RAISE EXCEPTION 'payment_applications: more than is left of the payment';
+        END IF;
+        IF kapstone_charge_amount(NEW.charge_id) < kapstone_charge_settled(NEW.charge_id) + NEW.amount_cents THEN
+            RAISE EXCEPTION 'payment_applications: more than is open of the charge';
+        END IF;
+    END IF;
+    IF NEW.reverses_id IS NOT NULL AND (NEW.amount_cents >= 0
+        OR NOT EXISTS (SELECT 1 FROM payment_applications WHERE id = NEW.reverses_id AND payment_id = NEW.payment_id AND charge_id = NEW.charge_id AND amount_cents > 0)
+        OR (SELECT amount_cents FROM payment_applications WHERE id = NEW.reverses_id)
+           + COALESCE((SELECT SUM(amount_cents) FROM payment_applications WHERE reverses_id = NEW.reverses_id), 0) + NEW.amount_cents < 0) THEN
+        RAISE EXCEPTION 'payment_applications: a reversal undoes no more than an application of the same payment and charge';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER payment_applications_check BEFORE INSERT ON payment_applications
+    FOR EACH ROW EXECUTE FUNCTION kapstone_application_check();
+
+CREATE FUNCTION kapstone_refund_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF kapstone_payment_left(NEW.payment_id) < NEW.amount_cents THEN
+        RAISE EXCEPTION 'refunds: more than is left of the payment';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER refunds_check BEFORE INSERT ON refunds
+    FOR EACH ROW EXECUTE FUNCTION kapstone_refund_check();
+
+CREATE FUNCTION kapstone_adjustment_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF kapstone_charge_amount(NEW.charge_id) < kapstone_charge_settled(NEW.charge_id) + NEW.amount_cents THEN
+        RAISE EXCEPTION 'adjustments: more than is open of the charge';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER adjustments_check BEFORE INSERT ON adjustments
+    FOR EACH ROW EXECUTE FUNCTION kapstone_adjustment_check();
+
+CREATE FUNCTION kapstone_correction_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.amount_cents <> kapstone_charge_amount(NEW.charge_id) + NEW.delta_cents
+        OR NEW.amount_cents < kapstone_charge_settled(NEW.charge_id) THEN
+        RAISE EXCEPTION 'charge_corrections: the amount does not follow from the charge, or is below what was paid and written off';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER charge_corrections_check BEFORE INSERT ON charge_corrections
+    FOR EACH ROW EXECUTE FUNCTION kapstone_correction_check();

@@ -242,3 +242,43 @@ CREATE TRIGGER sliding_tiers_fixed BEFORE UPDATE OF name, percent, created_by, c
 BEGIN SELECT RAISE(ABORT, 'sliding_tiers: an entry is archived, never changed'); END;
 CREATE TRIGGER sliding_tiers_no_delete BEFORE DELETE ON sliding_tiers
 BEGIN SELECT RAISE(ABORT, 'sliding_tiers: an entry is archived, never deleted'); END;
+
+-- The ledger's sums hold whoever writes a row: a payment is never applied
+-- or refunded beyond its amount, a charge never paid or written off
+-- beyond its amount, a correction never below what was paid and written
+-- off of it, and a reversal undoes an application of the same payment
+-- and charge, never more than is left of it.
+CREATE TRIGGER payment_applications_within_payment BEFORE INSERT ON payment_applications
+WHEN NEW.amount_cents > 0 AND (SELECT amount_cents FROM payments WHERE id = NEW.payment_id)
+    < COALESCE((SELECT SUM(amount_cents) FROM payment_applications WHERE payment_id = NEW.payment_id), 0)
+    + COALESCE((SELECT SUM(amount_cents) FROM refunds WHERE payment_id = NEW.payment_id), 0) + NEW.amount_cents
+BEGIN SELECT RAISE(ABORT, 'payment_applications: more than is left of the payment'); END;
+CREATE TRIGGER payment_applications_within_charge BEFORE INSERT ON payment_applications
+WHEN NEW.amount_cents > 0 AND (SELECT amount_cents FROM charges WHERE id = NEW.charge_id)
+    + COALESCE((SELECT SUM(delta_cents) FROM charge_corrections WHERE charge_id = NEW.charge_id), 0)
+    < COALESCE((SELECT SUM(amount_cents) FROM payment_applications WHERE charge_id = NEW.charge_id), 0)
+    + COALESCE((SELECT SUM(amount_cents) FROM adjustments WHERE charge_id = NEW.charge_id), 0) + NEW.amount_cents
+BEGIN SELECT RAISE(ABORT, 'payment_applications: more than is open of the charge'); END;
+CREATE TRIGGER payment_applications_reversal BEFORE INSERT ON payment_applications
+WHEN NEW.reverses_id IS NOT NULL AND (NEW.amount_cents >= 0
+    OR NOT EXISTS (SELECT 1 FROM payment_applications WHERE id = NEW.reverses_id AND payment_id = NEW.payment_id AND charge_id = NEW.charge_id AND amount_cents > 0)
+    OR (SELECT amount_cents FROM payment_applications WHERE id = NEW.reverses_id)
+       + COALESCE((SELECT SUM(amount_cents) FROM payment_applications WHERE reverses_id = NEW.reverses_id), 0) + NEW.amount_cents < 0)
+BEGIN SELECT RAISE(ABORT, 'payment_applications: a reversal undoes no more than an application of the same payment and charge'); END;
+CREATE TRIGGER refunds_within_payment BEFORE INSERT ON refunds
+WHEN (SELECT amount_cents FROM payments WHERE id = NEW.payment_id)
+    < COALESCE((SELECT SUM(amount_cents) FROM payment_applications WHERE payment_id = NEW.payment_id), 0)
+    + COALESCE((SELECT SUM(amount_cents) FROM refunds WHERE payment_id = NEW.payment_id), 0) + NEW.amount_cents
+BEGIN SELECT RAISE(ABORT, 'refunds: more than is left of the payment'); END;
+CREATE TRIGGER adjustments_within_charge BEFORE INSERT ON adjustments
+WHEN (SELECT amount_cents FROM charges WHERE id = NEW.charge_id)
+    + COALESCE((SELECT SUM(delta_cents) FROM charge_corrections WHERE charge_id = NEW.charge_id), 0)
+    < COALESCE((SELECT SUM(amount_cents) FROM payment_applications WHERE charge_id = NEW.charge_id), 0)
+    + COALESCE((SELECT SUM(amount_cents) FROM adjustments WHERE charge_id = NEW.charge_id), 0) + NEW.amount_cents
+BEGIN SELECT RAISE(ABORT, 'adjustments: more than is open of the charge'); END;
+CREATE TRIGGER charge_corrections_check BEFORE INSERT ON charge_corrections
+WHEN NEW.amount_cents <> (SELECT amount_cents FROM charges WHERE id = NEW.charge_id)
+    + COALESCE((SELECT SUM(delta_cents) FROM charge_corrections WHERE charge_id = NEW.charge_id), 0) + NEW.delta_cents
+    OR NEW.amount_cents < COALESCE((SELECT SUM(amount_cents) FROM payment_applications WHERE charge_id = NEW.charge_id), 0)
+    + COALESCE((SELECT SUM(amount_cents) FROM adjustments WHERE charge_id = NEW.charge_id), 0)
+BEGIN SELECT RAISE(ABORT, 'charge_corrections: the amount does not follow from the charge, or is below what was paid and written off'); END;
