@@ -594,7 +594,7 @@ func TestBillingDatabaseSums(t *testing.T) {
 	ctx := context.Background()
 	pr.billingSetup(t)
 	ap := pr.attend(t, "intake", time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC), "attended")
-	c := chargeFor(t, pr.ledger(t), ap.ID) // $250.00
+	c := chargeFor(t, pr.ledger(t), ap.ID)                                                                              // $250.00
 	pay, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 10000, Method: billing.MethodCash}) // $100 applied
 	if err != nil {
 		t.Fatal(err)
