@@ -594,12 +594,13 @@ func TestBillingDatabaseSums(t *testing.T) {
 	ctx := context.Background()
 	pr.billingSetup(t)
 	ap := pr.attend(t, "intake", time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC), "attended")
-	c := chargeFor(t, pr.ledger(t), ap.ID)                                                                              // $250.00
-	pay, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 10000, Method: billing.MethodCash}) // $100 applied
+	// The intake is $250.00; $100 is applied, then $150 of $500 ($350 credit).
+	c := chargeFor(t, pr.ledger(t), ap.ID)
+	pay, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 10000, Method: billing.MethodCash})
 	if err != nil {
 		t.Fatal(err)
 	}
-	big, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 50000, Method: billing.MethodCash}) // $150 applied, $350 credit
+	big, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 50000, Method: billing.MethodCash})
 	if err != nil {
 		t.Fatal(err)
 	}
