@@ -451,6 +451,9 @@ func openPurchaseIn(ctx context.Context, tx *Tx, patientID, kind string) (id str
 // appointment has a charge already. It is called by RecordAppointmentOutcome
 // and CancelAppointment, whose access check covers it.
 func (s *Store) chargeEvent(ctx context.Context, tx *Tx, actor Actor, patientID string, ap *Appointment, clinicianID string, event billing.Event) error {
+	if err := lockPatient(ctx, tx, patientID); err != nil { // a package's sessions are numbered one at a time
+		return err
+	}
 	var n int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM charges WHERE appointment_id = $1`, ap.ID).Scan(&n); err != nil || n > 0 {
 		return err
