@@ -593,3 +593,24 @@ func (s *Store) reportTx(ctx context.Context, actor Actor, action, detail string
 		return s.appendAudit(ctx, tx, actor, Entry{Action: action, ObjectType: "billing", Detail: strings.TrimSpace(detail)})
 	})
 }
+
+// AppointmentCharge is the charge appointment appointmentID of patientID
+// made (attended, missed or cancelled late), or nil when it made none (no
+// fee for its kind, no policy fee, cancelled in time, not recorded yet):
+// for the appointment's page to say which (PermBillingRead). Audited.
+func (s *Store) AppointmentCharge(ctx context.Context, actor Actor, patientID, appointmentID string) (*Charge, error) {
+	var out *Charge
+	err := s.viewAccess(ctx, actor, patientID, auth.PermBillingRead, "billing.ledger", func(tx *Tx, a Access, e *Entry) error {
+		c, err := scanCharge(tx.QueryRow(ctx, `SELECT `+chargeColumns+chargeFrom+` WHERE c.appointment_id = $1 AND c.patient_id = $2`, appointmentID, patientID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		out = &c
+		e.ObjectType, e.ObjectID = "charge", c.ID
+		return nil
+	})
+	return out, err
+}

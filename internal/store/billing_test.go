@@ -326,6 +326,9 @@ func TestBillingChargeEvents(t *testing.T) {
 			}
 		}
 		got := chargeFor(t, pr.ledger(t), ap.ID)
+		if own, err := pr.s.AppointmentCharge(ctx, pr.thea, pr.p.ID, ap.ID); err != nil || (own == nil) != (got == nil) || (own != nil && own.ID != got.ID) {
+			t.Errorf("%s: AppointmentCharge = %+v, %v", c.name, own, err)
+		}
 		switch {
 		case c.want == "" && got != nil:
 			t.Errorf("%s: charged %+v", c.name, got)
