@@ -153,6 +153,19 @@ const (
 	// together in session: the patient and the care team's clinicians (a
 	// write; not emergency access, not admins).
 	PermSafetyPlanEdit Permission = "safety-plan.edit"
+	// PermBilling is the patient's ledger's writes (issue 21): recording
+	// payments, refunds, write-offs and charge corrections, selling a
+	// package and setting the patient's sliding-scale tier. Admins (not
+	// through emergency access) and the care team's therapist, who in a
+	// small cash-pay practice often takes the payment at the end of the
+	// session. Not the partner prescriber (another organisation's
+	// clinician). A write.
+	PermBilling Permission = "billing"
+	// PermBillingRead is reading the patient's ledger, statements and
+	// superbills: the patient themself, the care team's therapist (not
+	// through emergency access: billing is not needed in an emergency) and
+	// admins. Not the partner prescriber.
+	PermBillingRead Permission = "billing.read"
 )
 
 // Permissions on a user's own things: the relation is RelSelf for their
@@ -244,6 +257,13 @@ const (
 	PermAuditLog Permission = "audit-log"
 	// PermEmergencyReview is reviewing break-glass grants.
 	PermEmergencyReview Permission = "emergency-review"
+	// PermFees is the practice's fee schedule, sliding-scale tiers,
+	// packages and charge policy (late-cancel window and fees): admins
+	// only (issue 21).
+	PermFees Permission = "fees"
+	// PermBillingReports is the practice's income reports, outstanding
+	// balances and the accountant's CSV: admins only.
+	PermBillingReports Permission = "billing-reports"
 )
 
 // Permissions lists every permission Can knows.
@@ -252,11 +272,12 @@ var Permissions = []Permission{
 	PermClinicalRead, PermClinical, PermForms, PermEvaluation, PermClearance, PermPrescriberCall, PermPrescribe,
 	PermDosing, PermPreparation, PermJournal, PermSharedJournal, PermSkills, PermSharedSkills, PermPsychNote, PermConsent, PermNoteRead, PermNoteWrite, PermNoteCosign, PermMessages,
 	PermTimeline, PermDiscuss,
-	PermSafetyPlan, PermSafetyPlanEdit,
+	PermSafetyPlan, PermSafetyPlanEdit, PermBilling, PermBillingRead,
 	PermEditPost, PermStaffProfile, PermControlled, PermControlledRead,
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
 	PermInstruments, PermConsentDocuments, PermAccounts, PermPatientLink, PermJobs, PermOutbox, PermAuditLog, PermEmergencyReview,
+	PermFees, PermBillingReports,
 }
 
 // rels is a set of relations.
@@ -292,7 +313,7 @@ var (
 var Writes = []Permission{
 	PermTeam, PermAccount, PermDetails, PermClinical, PermForms, PermEvaluation, PermClearance,
 	PermPrescriberCall, PermPrescribe, PermDosing, PermPreparation, PermJournal, PermSkills, PermPsychNote, PermConsent, PermNoteWrite, PermNoteCosign, PermDiscuss, PermMessages,
-	PermSafetyPlanEdit,
+	PermSafetyPlanEdit, PermBilling,
 }
 
 // EmergencyWrites are the writes a clinician may make through emergency
@@ -363,6 +384,11 @@ var policy = map[Permission]map[clinic.Role]rels{
 	// my surroundings safer" are what the break-glass clinician needs.
 	PermSafetyPlan:     {clinic.RolePatient: self, clinic.RoleTherapist: reach, clinic.RolePrescriber: teamOnly},
 	PermSafetyPlanEdit: {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RolePrescriber: teamOnly},
+	// The ledger (issue 21): the care team's therapist and admins record;
+	// the patient reads their own too. Never the partner prescriber, never
+	// through emergency access (billing is not needed in an emergency).
+	PermBilling:     {clinic.RoleTherapist: teamOnly, clinic.RoleAdmin: notEmergency},
+	PermBillingRead: {clinic.RolePatient: self, clinic.RoleTherapist: teamOnly, clinic.RoleAdmin: notEmergency},
 
 	PermEditPost:     {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
 	PermStaffProfile: {clinic.RoleAdmin: anyRel, clinic.RoleTherapist: self, clinic.RolePrescriber: self},
@@ -396,6 +422,9 @@ var policy = map[Permission]map[clinic.Role]rels{
 	PermOutbox:           {clinic.RoleAdmin: anyRel},
 	PermAuditLog:         {clinic.RoleAdmin: anyRel},
 	PermEmergencyReview:  {clinic.RoleAdmin: anyRel},
+	// Fees and the income reports: admins only (issue 21).
+	PermFees:           {clinic.RoleAdmin: anyRel},
+	PermBillingReports: {clinic.RoleAdmin: anyRel},
 }
 
 // Can reports whether a user with role, standing in relation rel to the

@@ -19,6 +19,7 @@ var practiceWide = []Permission{
 	PermStaffApp, PermPortal, PermCaseload, PermDirectory, PermAddPatient, PermOwnCase, PermInquiries, PermConvertInquiry,
 	PermSchedule, PermThresholds, PermSafetySettings, PermSetThresholds, PermBlog, PermSiteEditor, PermSitePage, PermSettings, PermRooms,
 	PermInstruments, PermConsentDocuments, PermAccounts, PermPatientLink, PermJobs, PermOutbox, PermAuditLog, PermEmergencyReview,
+	PermFees, PermBillingReports,
 }
 
 var roles = append(slices.Clone(clinic.Roles), "", RoleSystem, "unknown")
@@ -46,7 +47,7 @@ func TestPracticeWide(t *testing.T) {
 }
 
 // patientReads are the permissions on a patient's record that only read it.
-var patientReads = []Permission{PermChart, PermProfile, PermClinicalRead, PermSharedJournal, PermSharedSkills, PermNoteRead, PermTimeline, PermSafetyPlan}
+var patientReads = []Permission{PermChart, PermProfile, PermClinicalRead, PermSharedJournal, PermSharedSkills, PermNoteRead, PermTimeline, PermSafetyPlan, PermBillingRead}
 
 // TestEmergencyReadOnly checks that emergency access is read-only: no
 // permission that writes a patient's record grants RelEmergency to any

@@ -688,8 +688,14 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 			}
 		}
 	}
+	if err := seedFees(ctx, st, ids, seeded); err != nil { // before the attended sessions, which it charges
+		return nil, fmt.Errorf("seed fees: %w", err)
+	}
 	if err := seedNotes(ctx, st, ids, seeded); err != nil {
 		return nil, fmt.Errorf("seed notes: %w", err)
+	}
+	if err := seedPayments(ctx, st, ids, seeded); err != nil {
+		return nil, fmt.Errorf("seed payments: %w", err)
 	}
 	if err := seedMessages(ctx, st, ids, seeded, asPatients); err != nil {
 		return nil, fmt.Errorf("seed messages: %w", err)

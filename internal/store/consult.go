@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/billing"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -536,7 +537,7 @@ func (s *Store) CancelAppointment(ctx context.Context, actor Actor, patientID, i
 		if err != nil {
 			return err
 		}
-		ap, _, err := appointmentFor(ctx, tx, patientID, id)
+		ap, clinician, err := appointmentFor(ctx, tx, patientID, id)
 		if err != nil {
 			return err
 		}
@@ -553,9 +554,11 @@ func (s *Store) CancelAppointment(ctx context.Context, actor Actor, patientID, i
 			return clinic.FieldErrors{"reason": "This appointment has a clinical note (a draft or signed), so it stays on the record and cannot be cancelled. Record it as attended or missed instead."}.Err()
 		}
 		now := s.now()
-		_, err = tx.Exec(ctx, `UPDATE appointments SET cancelled_at = $1, cancelled_by = $2, cancel_reason = $3, sequence = sequence + 1, updated_at = $1 WHERE id = $4`, now, actor.UserID, reason, id)
+		if _, err = tx.Exec(ctx, `UPDATE appointments SET cancelled_at = $1, cancelled_by = $2, cancel_reason = $3, sequence = sequence + 1, updated_at = $1 WHERE id = $4`, now, actor.UserID, reason, id); err != nil {
+			return err
+		}
 		e.ObjectType, e.ObjectID, e.Detail = "appointment", id, ap.Kind
-		return err
+		return s.chargeEvent(ctx, tx, actor, patientID, ap, clinician, billing.Cancelled) // issue 21: a late-cancel fee, in this transaction
 	})
 }
 
@@ -621,15 +624,17 @@ func (s *Store) RecordAppointmentOutcome(ctx context.Context, actor Actor, patie
 		return clinic.FieldErrors{"outcome": "Choose attended or did not attend."}.Err()
 	}
 	return s.patientAccess(ctx, actor, patientID, auth.PermClinical, "appointment.outcome", func(tx *Tx, a Access, e *Entry) error {
-		ap, _, err := appointmentFor(ctx, tx, patientID, id)
+		ap, clinician, err := appointmentFor(ctx, tx, patientID, id)
 		if err != nil {
 			return err
 		}
 		if ap.StartsAt.After(s.now()) {
 			return clinic.FieldErrors{"outcome": "This appointment has not started yet."}.Err()
 		}
-		_, err = tx.Exec(ctx, `UPDATE appointments SET outcome = $1, updated_at = $2 WHERE id = $3`, outcome, s.now(), id)
+		if _, err = tx.Exec(ctx, `UPDATE appointments SET outcome = $1, updated_at = $2 WHERE id = $3`, outcome, s.now(), id); err != nil {
+			return err
+		}
 		e.ObjectType, e.ObjectID, e.Detail = "appointment", id, outcome
-		return err
+		return s.chargeEvent(ctx, tx, actor, patientID, ap, clinician, billing.Event(outcome)) // issue 21: the fee, in this transaction
 	})
 }

@@ -39,6 +39,8 @@ var savedState = []string{
 	`SELECT count(*) FROM message_threads`, `SELECT count(*) FROM messages`, `SELECT count(*) FROM message_reads`,
 	`SELECT count(*) FROM safety_plans`, `SELECT count(*) FROM timeline_marks`, `SELECT count(*) FROM timeline_marks WHERE cleared_at IS NOT NULL`,
 	`SELECT count(*) FROM skill_entries`, `SELECT count(*) FROM skill_entries WHERE shared`, `SELECT count(*) FROM skill_settings`,
+	`SELECT count(*) FROM charges`, `SELECT count(*) FROM payments`, `SELECT count(*) FROM payment_applications`, `SELECT count(*) FROM refunds`,
+	`SELECT count(*) FROM adjustments`, `SELECT count(*) FROM charge_corrections`, `SELECT count(*) FROM patient_tiers`, `SELECT count(*) FROM package_purchases`,
 }
 
 func stateOf(t *testing.T, s *store.Store) []int {
@@ -247,6 +249,10 @@ func TestEmergencyAccessIsReadOnly(t *testing.T) {
 		}},
 		{"undo a discussed mark", auth.PermDiscuss, func(a store.Actor) error {
 			return s.UndoDiscussed(ctx, a, p, "dosing", session)
+		}},
+		{"record a payment", auth.PermBilling, func(a store.Actor) error {
+			_, err := s.RecordPayment(ctx, a, p, store.PaymentInput{Cents: 100, Method: "cash"})
+			return err
 		}},
 		{"make a portal invitation", auth.PermAccount, func(a store.Actor) error {
 			_, err := s.CreatePatientToken(ctx, a, p, store.TokenReset, auth.HashToken("emergency-"+a.UserID))

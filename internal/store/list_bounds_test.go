@@ -60,6 +60,12 @@ var unboundedLists = map[string]string{
 	"CSDoseLots":          "the controlled-substance lots with stock left, a few; LIMIT CSReportLimit",
 	"CSDispensingLog":     "a report for a date range: LIMIT CSReportLimit, many times two years of a busy practice's doses",
 	"CSReconciliation":    "a report, a row per lot: LIMIT CSReportLimit",
+	"FeeSchedule":         "the fee schedule's current entries: a kind's default and a few clinicians' own, set by hand",
+	"SlidingTiers":        "the practice's sliding-scale tiers, a handful set by hand",
+	"Packages":            "the practice's packages on sale, a handful set by hand",
+	"IncomeByMonth":       "grouped in SQL by month of a date range: LIMIT BillingReportLimit",
+	"IncomeByClinician":   "grouped in SQL by clinician: the staff, LIMIT BillingReportLimit",
+	"IncomeByService":     "grouped in SQL by service code, a few: LIMIT BillingReportLimit",
 
 	// Per patient, small by nature: a row per version or event of a kind
 	// that happens a few times a course.

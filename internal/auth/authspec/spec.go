@@ -154,6 +154,14 @@ var Expected = map[auth.Permission]map[clinic.Role][]auth.Relation{
 	auth.PermOutbox:           {admin: all},
 	auth.PermAuditLog:         {admin: all},
 	auth.PermEmergencyReview:  {admin: all},
+	// Billing (issue 21): the ledger's writes by the care team's
+	// therapist and admins, its reads by the patient too; never the
+	// partner prescriber, never through emergency access. Fees and
+	// reports: admins.
+	auth.PermBilling:        {therapist: {auth.RelTeam, auth.RelOwner}, admin: {auth.RelNone, auth.RelCosigner, auth.RelTeam, auth.RelOwner, auth.RelSelf}},
+	auth.PermBillingRead:    {patient: {auth.RelSelf}, therapist: {auth.RelTeam, auth.RelOwner}, admin: {auth.RelNone, auth.RelCosigner, auth.RelTeam, auth.RelOwner, auth.RelSelf}},
+	auth.PermFees:           {admin: all},
+	auth.PermBillingReports: {admin: all},
 }
 
 // Can reports whether the written policy lets role do p in relation rel.

@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/billing"
+)
+
+// BillingReportLimit caps a report's rows: months, clinicians or service
+// codes of a date range, far more than any range holds.
+const BillingReportLimit = 1000
+
+// IncomeRow is one row of an income report: a month ("2026-03"), a
+// clinician (ID and name; "" for what no clinician's session earned, a
+// package's price) or a service code, and the sums.
+type IncomeRow struct {
+	Key   string // the month, the clinician's id or the service code
+	Label string // the clinician's name; the month or code again otherwise
+	Cents int64  // received (payments less refunds) or applied
+	Count int    // payments, or charges paid on
+}
+
+// IncomeByMonth is the money received in [from, to) by month in the
+// practice's time zone: payments less refunds, each in the month it was
+// received or refunded (PermBillingReports: admins). Audited.
+func (s *Store) IncomeByMonth(ctx context.Context, actor Actor, from, to time.Time) ([]IncomeRow, error) {
+	var out []IncomeRow
+	err := s.reportTx(ctx, actor, "billing.report.month", rangeDetail(from, to), func(tx *Tx) error {
+		var err error
+		out, err = queryAll(ctx, tx, scanIncome, `SELECT m, m, SUM(cents), SUM(n) FROM (
+			SELECT month AS m, amount_cents AS cents, 1 AS n FROM payments WHERE received_at >= $1 AND received_at < $2
+			UNION ALL
+			SELECT month AS m, -amount_cents AS cents, 0 AS n FROM refunds WHERE recorded_at >= $1 AND recorded_at < $2) x
+			GROUP BY m ORDER BY m LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+		return err
+	})
+	return out, err
+}
+
+// IncomeByClinician is what payments applied (net of reversals) in
+// [from, to) paid of each clinician's charges (PermBillingReports).
+// Audited.
+func (s *Store) IncomeByClinician(ctx context.Context, actor Actor, from, to time.Time) ([]IncomeRow, error) {
+	var out []IncomeRow
+	err := s.reportTx(ctx, actor, "billing.report.clinician", rangeDetail(from, to), func(tx *Tx) error {
+		var err error
+		out, err = queryAll(ctx, tx, scanIncome, `SELECT COALESCE(c.clinician_id, ''), COALESCE(MAX(u.display_name), ''), SUM(pa.amount_cents), COUNT(DISTINCT c.id)
+			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id LEFT JOIN users u ON u.id = c.clinician_id
+			WHERE pa.created_at >= $1 AND pa.created_at < $2 GROUP BY COALESCE(c.clinician_id, '') ORDER BY 2, 1 LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+		return err
+	})
+	return out, err
+}
+
+// IncomeByService is what payments applied in [from, to) paid of the
+// charges of each service code ("" for charges with none)
+// (PermBillingReports). Audited.
+func (s *Store) IncomeByService(ctx context.Context, actor Actor, from, to time.Time) ([]IncomeRow, error) {
+	var out []IncomeRow
+	err := s.reportTx(ctx, actor, "billing.report.service", rangeDetail(from, to), func(tx *Tx) error {
+		var err error
+		out, err = queryAll(ctx, tx, scanIncome, `SELECT c.service_code, c.service_code, SUM(pa.amount_cents), COUNT(DISTINCT c.id)
+			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
+			WHERE pa.created_at >= $1 AND pa.created_at < $2 GROUP BY c.service_code ORDER BY c.service_code LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+		return err
+	})
+	return out, err
+}
+
+func scanIncome(r scanner) (IncomeRow, error) {
+	var row IncomeRow
+	return row, r.Scan(&row.Key, &row.Label, &row.Cents, &row.Count)
+}
+
+func rangeDetail(from, to time.Time) string {
+	return from.UTC().Format("2006-01-02") + ".." + to.UTC().Format("2006-01-02")
+}
+
+// PatientBalance is a patient's balance in the outstanding report.
+type PatientBalance struct {
+	PatientID   string
+	DisplayName string
+	Open        int64 // what their charges leave open
+	Credit      int64 // their unapplied payments
+	Balance     int64 // Open - Credit
+}
+
+// patientOpen and patientCredit are the SQL for patient pt's open amount
+// and credit.
+const patientOpen = `(COALESCE((SELECT SUM(c.amount_cents) FROM charges c WHERE c.patient_id = pt.id), 0)
+	+ COALESCE((SELECT SUM(cc.delta_cents) FROM charge_corrections cc WHERE cc.patient_id = pt.id), 0)
+	- COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.patient_id = pt.id), 0)
+	- COALESCE((SELECT SUM(ad.amount_cents) FROM adjustments ad WHERE ad.patient_id = pt.id), 0))`
+const patientCredit = `(COALESCE((SELECT SUM(p.amount_cents) FROM payments p WHERE p.patient_id = pt.id), 0)
+	- COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.patient_id = pt.id), 0)
+	- COALESCE((SELECT SUM(r.amount_cents) FROM refunds r WHERE r.patient_id = pt.id), 0))`
+
+// OutstandingBalances reads a page (by key, by name) of the patients who
+// owe something or hold a credit, with their balances
+// (PermBillingReports: admins). Audited.
+func (s *Store) OutstandingBalances(ctx context.Context, actor Actor, k PageKey) (*Page[PatientBalance], error) {
+	var out *Page[PatientBalance]
+	err := s.reportTx(ctx, actor, "billing.report.outstanding", "", func(tx *Tx) error {
+		var err error
+		out, err = readPage(ctx, tx, keyset{
+			Scope: ` FROM patients pt WHERE (EXISTS (SELECT 1 FROM charges c WHERE c.patient_id = pt.id) OR EXISTS (SELECT 1 FROM payments p WHERE p.patient_id = pt.id))
+				AND (` + patientOpen + ` <> 0 OR ` + patientCredit + ` <> 0)`,
+			Table: "patients", Alias: "pt", Order: []string{"display_name", "id"}},
+			`pt.id, pt.display_name, `+patientOpen+`, `+patientCredit, k, func(r scanner) (PatientBalance, error) {
+				var b PatientBalance
+				err := r.Scan(&b.PatientID, &b.DisplayName, &b.Open, &b.Credit)
+				b.Balance = billing.Balance(b.Open, b.Credit)
+				return b, err
+			}, func(b PatientBalance) string { return b.PatientID })
+		return err
+	})
+	return out, err
+}
+
+// SuperbillLine is one service on a superbill.
+type SuperbillLine struct {
+	ChargeID             string
+	ServiceDate          time.Time
+	ClinicianID          string
+	ClinicianName        string
+	ClinicianCredentials string
+	Code                 string
+	AddOnCode            string
+	Description          string
+	PlaceOfService       string // "11" office, "10" telehealth in the patient's home
+	Fee                  int64  // the charge after corrections; a package session's share of the price
+	Paid                 int64  // applied to it; a package session's share when its package is paid in full
+	Package              bool   // a session of a package
+}
+
+// Superbill is what a superbill for a patient and a period needs from the
+// ledger (the practice's and patient's identity and diagnoses are read
+// apart): the services of the period (a package's price is spread over
+// its sessions), and the totals.
+type Superbill struct {
+	PatientID  string
+	From, To   time.Time
+	Lines      []SuperbillLine
+	TotalFee   int64
+	TotalPaid  int64
+	Currency   string
+	Truncated  bool // more than BillingReportLimit services: narrow the period
+	LegalName  string
+	BirthDate  string
+	PatientRef string // the patient's display name
+}
+
+// Superbill reads the services of patientID's ledger in [from, to) for a
+// superbill (PermBillingRead: the patient themself, the care team's
+// therapist, admins): each attended session with its date, clinician,
+// service code, fee and what was paid on it. No-show and late-cancel
+// fees are not services and are left out; so is a package's price, which
+// is shown spread over its sessions (their shares, paid when the package
+// is). Audited.
+func (s *Store) Superbill(ctx context.Context, actor Actor, patientID string, from, to time.Time) (*Superbill, error) {
+	out := &Superbill{PatientID: patientID, From: from.UTC(), To: to.UTC(), Currency: billing.DefaultCurrency}
+	err := s.viewAccess(ctx, actor, patientID, auth.PermBillingRead, "billing.superbill", func(tx *Tx, a Access, e *Entry) error {
+		if err := tx.QueryRow(ctx, `SELECT display_name, legal_name, birth_date FROM patients WHERE id = $1`, patientID).Scan(&out.PatientRef, &out.LegalName, &out.BirthDate); err != nil {
+			return err
+		}
+		lines, err := queryAll(ctx, tx, func(r scanner) (SuperbillLine, error) {
+			var l SuperbillLine
+			var kind string
+			var remote bool
+			var amount, applied, share, pkgOpen int64
+			err := r.Scan(&l.ChargeID, &kind, &l.ServiceDate, &l.ClinicianID, &l.ClinicianName, &l.ClinicianCredentials, &l.Code, &l.AddOnCode, &l.Description,
+				&remote, &amount, &applied, &share, &pkgOpen)
+			l.ServiceDate = l.ServiceDate.UTC()
+			l.PlaceOfService = "11"
+			if remote {
+				l.PlaceOfService = "10"
+			}
+			l.Fee, l.Paid = amount, applied
+			if billing.ChargeKind(kind) == billing.ChargePackageSession {
+				l.Package, l.Fee, l.Paid = true, share, 0
+				if pkgOpen == 0 {
+					l.Paid = share
+				}
+			}
+			return l, err
+		}, `SELECT c.id, c.kind, c.service_date, COALESCE(c.clinician_id, ''), COALESCE(u.display_name, ''), COALESCE(u.credentials, ''), c.service_code, c.add_on_code, c.description,
+				c.remote, `+chargeAmount+`, `+chargeApplied+`, c.share_cents,
+				COALESCE((SELECT `+chargeOpen+` FROM charges c WHERE c.purchase_id = pc.purchase_id AND c.kind = 'package'), 0)
+			FROM charges c LEFT JOIN users u ON u.id = c.clinician_id LEFT JOIN charges pc ON pc.id = c.id AND c.kind = 'package_session'
+			WHERE c.patient_id = $1 AND c.kind IN ('service', 'package_session') AND c.service_date >= $2 AND c.service_date < $3
+			ORDER BY c.service_date, c.id LIMIT `+strconv.Itoa(BillingReportLimit+1), patientID, out.From, out.To)
+		if err != nil {
+			return err
+		}
+		if len(lines) > BillingReportLimit {
+			lines, out.Truncated = lines[:BillingReportLimit], true
+		}
+		out.Lines = lines
+		for _, l := range lines {
+			out.TotalFee += l.Fee
+			out.TotalPaid += l.Paid
+		}
+		e.ObjectType, e.Detail = "superbill", rangeDetail(from, to)+" lines="+strconv.Itoa(len(lines))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
