@@ -259,8 +259,10 @@ func (s *Store) AddDiagnosis(ctx context.Context, actor Actor, patientID, code s
 
 // changeDiagnosis runs fn on patientID's current diagnoses' ids (in rank
 // order) for a current diagnosis id of theirs, then stores the order fn
-// returns as the ranks; an id not among them is ENotFound.
-func (s *Store) changeDiagnosis(ctx context.Context, actor Actor, patientID, id, action string, fn func(tx *Tx, ids []string, i int) ([]string, error)) error {
+// returns as the ranks. An id not among them is ENotFound, except that
+// with removedDone one of the patient's removed diagnoses is done already
+// (nil: a second click of Remove is not an error).
+func (s *Store) changeDiagnosis(ctx context.Context, actor Actor, patientID, id, action string, removedDone bool, fn func(tx *Tx, ids []string, i int) ([]string, error)) error {
 	return s.patientAccess(ctx, actor, patientID, auth.PermClinical, action, func(tx *Tx, _ Access, e *Entry) error {
 		ids, err := currentDiagnosisIDs(ctx, tx, patientID)
 		if err != nil {
@@ -272,14 +274,20 @@ func (s *Store) changeDiagnosis(ctx context.Context, actor Actor, patientID, id,
 				i = j
 			}
 		}
-		if i < 0 {
-			return clinic.Errorf(clinic.ENotFound, "We could not find that diagnosis; it may have been removed already.")
-		}
 		var code string
-		if err := tx.QueryRow(ctx, `SELECT code FROM patient_diagnoses WHERE id = $1`, id).Scan(&code); err != nil {
+		var removed bool
+		err = tx.QueryRow(ctx, `SELECT code, removed_at IS NOT NULL FROM patient_diagnoses WHERE id = $1 AND patient_id = $2`, id, patientID).Scan(&code, &removed)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && i < 0 && !(removed && removedDone)) {
+			return clinic.Errorf(clinic.ENotFound, "We could not find that diagnosis; it may have been removed.")
+		}
+		if err != nil {
 			return err
 		}
 		e.ObjectType, e.ObjectID, e.Detail = "diagnosis", id, "code="+code
+		if i < 0 {
+			e.Detail += "; removed already"
+			return nil
+		}
 		if ids, err = fn(tx, ids, i); err != nil {
 			return err
 		}
@@ -289,11 +297,11 @@ func (s *Store) changeDiagnosis(ctx context.Context, actor Actor, patientID, id,
 
 // RemoveDiagnosis marks patientID's current diagnosis id removed (by actor,
 // now; the row stays as history) and closes the gap in the ranks, if actor
-// may change the clinical record (auth.PermClinical). A diagnosis not
-// current on this patient's chart is ENotFound. Audited as
-// diagnosis.remove with the code.
+// may change the clinical record (auth.PermClinical). One removed already
+// is left as it is (nil); one not on this patient's chart is ENotFound.
+// Audited as diagnosis.remove with the code.
 func (s *Store) RemoveDiagnosis(ctx context.Context, actor Actor, patientID, id string) error {
-	return s.changeDiagnosis(ctx, actor, patientID, id, "diagnosis.remove", func(tx *Tx, ids []string, i int) ([]string, error) {
+	return s.changeDiagnosis(ctx, actor, patientID, id, "diagnosis.remove", true, func(tx *Tx, ids []string, i int) ([]string, error) {
 		if _, err := tx.Exec(ctx, `UPDATE patient_diagnoses SET removed_by = $1, removed_at = $2 WHERE id = $3 AND removed_at IS NULL`, actor.UserID, s.now(), id); err != nil {
 			return nil, err
 		}
@@ -306,7 +314,7 @@ func (s *Store) RemoveDiagnosis(ctx context.Context, actor Actor, patientID, id 
 // clinical record (auth.PermClinical). A diagnosis not current on this
 // patient's chart is ENotFound. Audited as diagnosis.primary with the code.
 func (s *Store) MakePrimaryDiagnosis(ctx context.Context, actor Actor, patientID, id string) error {
-	return s.changeDiagnosis(ctx, actor, patientID, id, "diagnosis.primary", func(tx *Tx, ids []string, i int) ([]string, error) {
+	return s.changeDiagnosis(ctx, actor, patientID, id, "diagnosis.primary", false, func(tx *Tx, ids []string, i int) ([]string, error) {
 		return append([]string{id}, append(ids[:i:i], ids[i+1:]...)...), nil
 	})
 }
