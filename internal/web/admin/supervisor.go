@@ -26,6 +26,7 @@ type staffUserData struct {
 	// The clinician's own NPI, for superbills (issue 21).
 	NPI, NPINotice string
 	NPIErrors      map[string]string
+	HasNPI         bool // a staff account (a patient's has no NPI)
 }
 
 // StaffUser shows one account's page.
@@ -75,7 +76,7 @@ func (s *Handlers) staffUserPage(w http.ResponseWriter, r *http.Request, status 
 			return
 		}
 	}
-	if d.NPIErrors == nil && d.User.Role != clinic.RolePatient {
+	if d.HasNPI = auth.CanSome(d.User.Role, auth.PermStaffProfile); d.HasNPI && d.NPIErrors == nil {
 		if d.NPI, err = s.Store.StaffNPI(ctx, actor, d.User.ID); err != nil {
 			s.Error(w, r, err)
 			return
