@@ -307,3 +307,37 @@ func TestDiagnosesLimit(t *testing.T) {
 		t.Errorf("a thirteenth: %v", err)
 	}
 }
+
+// TestDiagnosesHistoryKept: the database itself refuses to delete a
+// diagnosis, to change what was added or by whom, or to change one
+// removed; a current one's rank may change.
+func TestDiagnosesHistoryKept(t *testing.T) {
+	s, th, _, _, _, p := billingPractice(t)
+	ctx := context.Background()
+	d, err := s.AddDiagnosis(ctx, th, p.ID, "F33.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := s.AddDiagnosis(ctx, th, p.ID, "F41.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveDiagnosis(ctx, th, p.ID, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.ExecForTest(ctx, s, `UPDATE patient_diagnoses SET rank = 2 WHERE id = $1`, d.ID); err != nil {
+		t.Errorf("changing a current diagnosis's rank: %v", err)
+	}
+	for _, c := range []struct{ what, q, id string }{
+		{"delete", `DELETE FROM patient_diagnoses WHERE id = $1`, d.ID},
+		{"change the code", `UPDATE patient_diagnoses SET code = 'F41.1' WHERE id = $1`, d.ID},
+		{"change the text", `UPDATE patient_diagnoses SET text = 'x' WHERE id = $1`, d.ID},
+		{"change who added", `UPDATE patient_diagnoses SET added_by = removed_by WHERE id = $1`, gone.ID},
+		{"restore a removed one", `UPDATE patient_diagnoses SET removed_at = NULL, removed_by = NULL WHERE id = $1`, gone.ID},
+		{"rank a removed one", `UPDATE patient_diagnoses SET rank = 7 WHERE id = $1`, gone.ID},
+	} {
+		if err := store.ExecForTest(ctx, s, c.q, c.id); err == nil {
+			t.Errorf("%s: the database allowed it", c.what)
+		}
+	}
+}
