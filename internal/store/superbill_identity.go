@@ -79,12 +79,22 @@ func (s *Store) StaffNPI(ctx context.Context, actor Actor, userID string) (strin
 	}
 	var npi string
 	err := s.read(ctx, func(tx *Tx) error {
-		err := tx.QueryRow(ctx, `SELECT npi FROM users WHERE id = $1 AND role <> 'patient'`, userID).Scan(&npi)
-		if errors.Is(err, sql.ErrNoRows) {
-			return clinic.Errorf(clinic.ENotFound, "We could not find that staff member.")
-		}
+		var err error
+		npi, err = staffNPIIn(ctx, tx, userID)
 		return err
 	})
+	return npi, err
+}
+
+// staffNPIIn is userID's own NPI ("" when not given) inside tx, for a
+// page that checked its access already (a superbill names the clinician
+// of each session); an unknown or patient account is ENotFound.
+func staffNPIIn(ctx context.Context, tx *Tx, userID string) (string, error) {
+	var npi string
+	err := tx.QueryRow(ctx, `SELECT npi FROM users WHERE id = $1 AND role <> 'patient'`, userID).Scan(&npi)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", clinic.Errorf(clinic.ENotFound, "We could not find that staff member.")
+	}
 	return npi, err
 }
 
