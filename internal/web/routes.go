@@ -123,6 +123,7 @@ func (s *Server) routeTable() []route {
 		{"POST /account/reminders", signedIn, auth.PermPortal, s.account.Reminders},
 		{"POST /account/calendar", signedIn, auth.PermCaseload, s.account.CalendarFeedCreate},
 		{"POST /account/hours", signedIn, auth.PermCaseload, s.account.Hours},
+		{"POST /account/npi", signedIn, auth.PermCaseload, s.account.OwnNPI},
 		{"POST /account/time-off", signedIn, auth.PermCaseload, s.account.TimeOff},
 		{"POST /account/time-off/{off}/delete", signedIn, auth.PermCaseload, s.account.TimeOffDelete},
 		{"POST /account/calendar/revoke", signedIn, auth.PermCaseload, s.account.CalendarFeedRevoke},
