@@ -533,6 +533,8 @@ func TestBrowserWalk(t *testing.T) {
 	jordan := patientHref("Jordan Lee")
 	w.look("therapist chart", jordan, "#appointments", walkBoth...)
 	w.look("therapist timeline", jordan+"/timeline", "#timeline-title", walkBoth...) // issue 17: the chart's timeline
+	w.look("therapist diagnoses", jordan+"/diagnoses?q=recurrent", "#results-title", walkBoth...)
+	w.look("therapist address", jordan+"/address", "#line1", walkBoth...)
 	for _, sz := range walkBoth {
 		b.do(t, "booking "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+jordan), chromedp.WaitVisible(chromedp.ID("ap-start")))
 		w.submit("therapist booking-fails", sz, "#appointments .field-error, .error-summary", chromedp.ScrollIntoView(chromedp.ID("ap-start")),

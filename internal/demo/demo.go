@@ -703,6 +703,9 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 	if err := seedBlog(ctx, st, ids); err != nil {
 		return nil, err
 	}
+	if err := seedSuperbill(ctx, st, ids, seeded); err != nil {
+		return nil, fmt.Errorf("seed superbill details: %w", err)
+	}
 	b, err := json.MarshalIndent(logins, "", "  ")
 	if err != nil {
 		return nil, err

@@ -51,6 +51,7 @@ var unboundedLists = map[string]string{
 	"AccessReport":        "a patient's own access report: LIMIT 500, newest first",
 	"ListSMARTClients":    "the registered SMART apps: LIMIT 200, live ones first, newest first",
 	"REMSFormFor":         "one session's REMS form and its corrections: a version per correction, a few",
+	"Diagnoses":           "one patient's diagnoses, a handful (at most MaxDiagnoses current), and their removed ones: LIMIT 200",
 	"Invitations":         "LIMIT 200 (5 for one patient), newest first; used invitations drop out",
 	"ListEmergencyGrants": "LIMIT 200, unreviewed first",
 	"CalendarFeedEvents":  "one clinician's window of weeks, LIMIT 5000",

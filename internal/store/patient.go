@@ -34,6 +34,8 @@ type Patient struct {
 	TimeZone          string // IANA name, e.g. America/Chicago
 	Stage             clinic.Stage
 	Version           int64 // for optimistic locking of detail edits
+	// Address is the postal address a superbill shows (SavePatientAddress).
+	Address clinic.Address
 }
 
 // Age returns the patient's age in whole years at now, or -1 when the date
@@ -322,7 +324,8 @@ func scanPatient(row scanner) (*Patient, error) {
 	var stage string
 	if err := row.Scan(&p.ID, &userID, &p.DisplayName, &p.Email, &p.CreatedAt,
 		&p.LegalName, &p.Pronouns, &p.BirthDate, &p.Phone, &p.EmergencyName, &p.EmergencyPhone, &p.EmergencyRelation,
-		&p.SupportName, &p.SupportPhone, &p.TimeZone, &stage, &p.Version); err != nil {
+		&p.SupportName, &p.SupportPhone, &p.TimeZone, &stage, &p.Version,
+		&p.Address.Line1, &p.Address.Line2, &p.Address.City, &p.Address.State, &p.Address.PostalCode); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, clinic.Errorf(clinic.ENotFound, "We could not find that patient.")
 		}
@@ -336,7 +339,8 @@ func scanPatient(row scanner) (*Patient, error) {
 
 const patientColumns = `p.id, p.user_id, p.display_name, p.email, p.created_at,
 	p.legal_name, p.pronouns, p.birth_date, p.phone, p.emergency_name, p.emergency_phone, p.emergency_relation,
-	p.support_name, p.support_phone, p.time_zone, p.stage, p.version`
+	p.support_name, p.support_phone, p.time_zone, p.stage, p.version,
+	p.address_line1, p.address_line2, p.address_city, p.address_state, p.address_postal_code`
 
 // CreatePatient adds a patient. A therapist who adds one becomes the owner
 // of the case; an admin names the owning therapist in ownerID. Audited.

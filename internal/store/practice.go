@@ -41,6 +41,11 @@ type PracticeSettings struct {
 	ReminderHours []int          // hours before an appointment, largest first; none: no reminders
 	Phone         string         // where patients call the practice; "" when not given
 	Email         string         // where patients write to the practice; "" when not given
+	// The superbill's practice block (issue 21; superbill_identity.go):
+	// postal address, tax id (EIN, NN-NNNNNNN) and organization (type 2)
+	// NPI; "" when not given.
+	Address    clinic.Address
+	TaxID, NPI string
 }
 
 // Practice reads the practice's settings, with defaults for what is unset.
@@ -75,7 +80,7 @@ func practiceIn(ctx context.Context, tx *Tx) (PracticeSettings, error) {
 	if ps.ReminderHours, err = reminderHoursIn(ctx, tx); err != nil {
 		return ps, err
 	}
-	return ps, nil
+	return ps, practiceBillingIn(ctx, tx, &ps)
 }
 
 // appointmentMinutesIn is the default length of every appointment kind:
@@ -183,6 +188,7 @@ func CheckPractice(ps *PracticeSettings) clinic.FieldErrors {
 			fe.Add("reminder_hours", "Enter hours from 1 to "+strconv.Itoa(MaxReminderHours)+".")
 		}
 	}
+	checkPracticeBilling(ps, fe)
 	return fe
 }
 
@@ -205,6 +211,7 @@ func (s *Store) SavePractice(ctx context.Context, actor Actor, ps PracticeSettin
 	slices.Reverse(hours)
 	values := [][2]string{{settingName, ps.Name}, {settingZone, ps.TimeZone}, {settingMinutes, string(mj)}, {settingReminderHours, FormatReminderHours(hours)},
 		{settingPhone, ps.Phone}, {settingEmail, ps.Email}}
+	values = append(values, practiceBillingValues(ps)...)
 	return s.write(ctx, func(tx *Tx) error {
 		for _, kv := range values {
 			if err := s.setSettingIn(ctx, tx, actor, kv[0], kv[1]); err != nil {

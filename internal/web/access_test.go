@@ -61,7 +61,7 @@ var matrixActors = []matrixActor{
 
 // childParams are the path parameters that name a record belonging to one
 // patient: the matrix tries each with the other patient's record.
-var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true, "signature": true, "note": true, "entry": true, "thread": true}
+var childParams = map[string]bool{"appointment": true, "alert": true, "session": true, "psychnote": true, "signature": true, "note": true, "entry": true, "thread": true, "diagnosis": true}
 
 // psychNoteAuthor is, for patient A and B, who wrote the psychotherapy note
 // the matrix aims {psychnote} at: only they may open it (the policy allows
@@ -218,6 +218,11 @@ func newMatrixPractice(t *testing.T) *matrixPractice {
 			t.Fatalf("message of %s: %v", p.key, err)
 		}
 		mp.ids[p.key]["thread"] = th.ThreadID
+		dx, err := f.St.AddDiagnosis(ctx, owner, p.pt.ID, "F33.1")
+		if err != nil {
+			t.Fatalf("diagnosis of %s: %v", p.key, err)
+		}
+		mp.ids[p.key]["diagnosis"] = dx.ID
 	}
 	for _, a := range matrixActors[2:] {
 		mp.cookies[a.name] = f.SignIn(a.email)
@@ -294,7 +299,7 @@ func (mp *matrixPractice) target(pattern string, c matrixCase) (method, path str
 				return mp.f.PB.ID
 			}
 			return mp.f.PA.ID
-		case "appointment", "alert", "session", "psychnote", "signature", "note", "entry", "thread":
+		case "appointment", "alert", "session", "psychnote", "signature", "note", "entry", "thread", "diagnosis":
 			if c.name == "nochild" {
 				return "no-such-" + p
 			}

@@ -123,6 +123,7 @@ func (s *Server) routeTable() []route {
 		{"POST /account/reminders", signedIn, auth.PermPortal, s.account.Reminders},
 		{"POST /account/calendar", signedIn, auth.PermCaseload, s.account.CalendarFeedCreate},
 		{"POST /account/hours", signedIn, auth.PermCaseload, s.account.Hours},
+		{"POST /account/npi", signedIn, auth.PermCaseload, s.account.OwnNPI},
 		{"POST /account/time-off", signedIn, auth.PermCaseload, s.account.TimeOff},
 		{"POST /account/time-off/{off}/delete", signedIn, auth.PermCaseload, s.account.TimeOffDelete},
 		{"POST /account/calendar/revoke", signedIn, auth.PermCaseload, s.account.CalendarFeedRevoke},
@@ -177,6 +178,14 @@ func (s *Server) routeTable() []route {
 		// The chart's timeline and its "discussed" marks (issue 17): the care team.
 		{"GET /patients/{patient}/timeline", signedIn, auth.PermCaseload, s.timeline.Page},
 		{"POST /patients/{patient}/timeline/discussed", signedIn, auth.PermCaseload, s.timeline.Discussed},
+		// What a superbill needs from the chart (issue 21): the diagnoses
+		// (the care team) and the patient's postal address (with the details).
+		{"GET /patients/{patient}/diagnoses", signedIn, auth.PermCaseload, s.diagnoses.Page},
+		{"POST /patients/{patient}/diagnoses", signedIn, auth.PermCaseload, s.diagnoses.Add},
+		{"POST /patients/{patient}/diagnoses/{diagnosis}/primary", signedIn, auth.PermCaseload, s.diagnoses.Primary},
+		{"POST /patients/{patient}/diagnoses/{diagnosis}/remove", signedIn, auth.PermCaseload, s.diagnoses.Remove},
+		{"GET /patients/{patient}/address", signedIn, auth.PermStaffApp, s.diagnoses.AddressForm},
+		{"POST /patients/{patient}/address", signedIn, auth.PermStaffApp, s.diagnoses.AddressSave},
 		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
 		// Psychotherapy notes: each its author's alone (the store checks the
@@ -281,6 +290,7 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/users/{user}", signedIn, auth.PermAccounts, s.admin.StaffUser},
 		{"POST /admin/users/{user}/supervisor", signedIn, auth.PermAccounts, s.admin.StaffUserSupervisor},
 		{"POST /admin/users/{user}/controlled", signedIn, auth.PermAccounts, s.admin.StaffUserControlled},
+		{"POST /admin/users/{user}/npi", signedIn, auth.PermAccounts, s.admin.StaffUserNPI},
 		{"POST /admin/users/{user}/disable", signedIn, auth.PermAccounts, s.admin.UserDisable},
 		{"POST /admin/users/{user}/enable", signedIn, auth.PermAccounts, s.admin.UserEnable},
 		{"POST /admin/users/{user}/reset-password", signedIn, auth.PermAccounts, s.admin.UserResetPassword},
@@ -553,6 +563,12 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/measures":                           auth.PermClinical,
 	"POST /patients/{patient}/measures/{instrument}/end":          auth.PermClinical,
 	"GET /patients/{patient}/outcome-summary.pdf":                 auth.PermChart,
+	"GET /patients/{patient}/diagnoses":                           auth.PermChart,
+	"POST /patients/{patient}/diagnoses":                          auth.PermClinical,
+	"POST /patients/{patient}/diagnoses/{diagnosis}/remove":       auth.PermClinical,
+	"POST /patients/{patient}/diagnoses/{diagnosis}/primary":      auth.PermClinical,
+	"GET /patients/{patient}/address":                             auth.PermDetails,
+	"POST /patients/{patient}/address":                            auth.PermDetails,
 	"GET /patients/{patient}/timeline":                            auth.PermTimeline,
 	"POST /patients/{patient}/timeline/discussed":                 auth.PermDiscuss,
 	"GET /patients/{patient}/emergency":                           "",

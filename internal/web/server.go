@@ -40,6 +40,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/admin"
 	"github.com/kapstone/kapstone/internal/web/chaperone"
 	"github.com/kapstone/kapstone/internal/web/controlled"
+	"github.com/kapstone/kapstone/internal/web/diagnoses"
 	"github.com/kapstone/kapstone/internal/web/inquiries"
 	"github.com/kapstone/kapstone/internal/web/messages"
 	"github.com/kapstone/kapstone/internal/web/notes"
@@ -83,6 +84,9 @@ type Server struct {
 	controlled *controlled.Handlers
 	// rems is the REMS patient monitoring form (issue 20).
 	rems *remsform.Handlers
+	// diagnoses is the chart's diagnoses and the patient's address, for
+	// superbills (issue 21).
+	diagnoses *diagnoses.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -110,6 +114,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 	s.timeline = timeline.New(app)
 	s.controlled = controlled.New(app)
 	s.rems = remsform.New(app)
+	s.diagnoses = diagnoses.New(app)
 	// Now asks the app's clock at each call (tests move it after NewServer).
 	s.fhir = &fhir.Handler{Store: st, Log: log, Origin: app.Actor, Realm: "kapstone", Now: func() time.Time { return app.Now() },
 		Base: func(r *http.Request) string { return app.LinkBase(r) + "/fhir" }}

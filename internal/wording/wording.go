@@ -183,6 +183,10 @@ func Action(action string) string {
 		return "Made your record from your inquiry"
 	case "access_report.read":
 		return "Looked at who has seen your record"
+	case "diagnosis.read": // the diagnoses on your superbills (issue 21)
+		return "Read your diagnoses"
+	case "diagnosis.add", "diagnosis.remove", "diagnosis.primary":
+		return "Updated your diagnoses"
 	case "safety_plan.read", "safety_plan.history":
 		return "Read your safety plan"
 	case "safety_plan.save":

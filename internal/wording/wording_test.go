@@ -38,6 +38,8 @@ func TestActionWords(t *testing.T) {
 		{"chaperone.read", "Your chaperone opened their page for your dosing session"},
 		{"chaperone.help", "Your chaperone asked your clinician for help"},
 		{"cs.administer", "Recorded your dose in the practice's controlled-substance log"},
+		{"diagnosis.read", "Read your diagnoses"},
+		{"diagnosis.primary", "Updated your diagnoses"},
 		{"some.new.action", "Worked on your record"},
 	} {
 		if got := Action(tc.action); got != tc.want {

@@ -42,6 +42,7 @@ type accountData struct {
 	TokenLabel    string // the new-token form's values: what was typed, or the defaults
 	TokenScope    string
 	TokenTTL      string
+	NPI           string // clinicians: their own NPI, for superbills (npi.go)
 }
 
 func (s *Handlers) Account(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +56,8 @@ func (s *Handlers) Account(w http.ResponseWriter, r *http.Request) {
 		d.Notice = "Your calendar feed is off; its link no longer works."
 	case "hours":
 		d.Notice = "Your working hours are saved."
+	case "npi":
+		d.Notice = "Your NPI is saved."
 	case "time-off":
 		d.Notice = "Your time off is saved."
 	case "session":
@@ -105,6 +108,10 @@ func (s *Handlers) accountPage(w http.ResponseWriter, r *http.Request, d account
 		return
 	}
 	if err := s.apiTokenSection(r, &d); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.npiSection(r, &d); err != nil {
 		s.Error(w, r, err)
 		return
 	}

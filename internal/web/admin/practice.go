@@ -33,6 +33,9 @@ func (s *Handlers) Practice(w http.ResponseWriter, r *http.Request) {
 	for _, t := range clinic.AppointmentTypes {
 		form.Set("minutes_"+t.Kind, strconv.Itoa(ps.Minutes[t.Kind]))
 	}
+	for name, v := range superbillFields(&ps) {
+		form.Set(name, *v)
+	}
 	d := practiceData{Form: form, Zones: shell.CommonZones, Kinds: clinic.AppointmentTypes}
 	if r.URL.Query().Get("done") == "saved" {
 		d.Notice = "Settings saved."
@@ -47,6 +50,9 @@ func (s *Handlers) PracticeSave(w http.ResponseWriter, r *http.Request) {
 		if n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes_" + t.Kind))); err == nil {
 			ps.Minutes[t.Kind] = n
 		}
+	}
+	for name, v := range superbillFields(&ps) {
+		*v = r.PostFormValue(name)
 	}
 	hours, problem := store.ParseReminderHours(r.PostFormValue("reminder_hours"))
 	ps.ReminderHours = hours
@@ -64,4 +70,11 @@ func (s *Handlers) PracticeSave(w http.ResponseWriter, r *http.Request) {
 	}
 	s.ForgetPracticeName() // read the new name at once
 	http.Redirect(w, r, "/admin/practice?done=saved", http.StatusSeeOther)
+}
+
+// superbillFields are the practice page's fields of the superbill's
+// practice block (issue 21), by form name.
+func superbillFields(ps *store.PracticeSettings) map[string]*string {
+	return map[string]*string{"address_line1": &ps.Address.Line1, "address_line2": &ps.Address.Line2, "address_city": &ps.Address.City,
+		"address_state": &ps.Address.State, "address_postal_code": &ps.Address.PostalCode, "tax_id": &ps.TaxID, "npi": &ps.NPI}
 }

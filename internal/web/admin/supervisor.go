@@ -23,6 +23,10 @@ type staffUserData struct {
 	// this role keep it only when designated, and whether they are.
 	CSDesignable, CSDesignated bool
 	CSNotice                   string
+	// The clinician's own NPI, for superbills (issue 21).
+	NPI, NPINotice string
+	NPIErrors      map[string]string
+	HasNPI         bool // a staff account (a patient's has no NPI)
 }
 
 // StaffUser shows one account's page.
@@ -33,6 +37,8 @@ func (s *Handlers) StaffUser(w http.ResponseWriter, r *http.Request) {
 		d.Notice = "Saved. Notes this clinician signs from now on follow this choice."
 	case "controlled":
 		d.CSNotice = "Saved."
+	case "npi":
+		d.NPINotice = "Saved."
 	}
 	s.staffUserPage(w, r, http.StatusOK, d, "")
 }
@@ -70,7 +76,27 @@ func (s *Handlers) staffUserPage(w http.ResponseWriter, r *http.Request, status 
 			return
 		}
 	}
+	if d.HasNPI = auth.CanSome(d.User.Role, auth.PermStaffProfile); d.HasNPI && d.NPIErrors == nil {
+		if d.NPI, err = s.Store.StaffNPI(ctx, actor, d.User.ID); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
 	s.Render(w, r, status, "staff_user", d.User.FullName(), d)
+}
+
+// StaffUserNPI saves the staff member's own NPI (type 1), for superbills.
+func (s *Handlers) StaffUserNPI(w http.ResponseWriter, r *http.Request) {
+	id, npi := r.PathValue("user"), r.PostFormValue("npi")
+	if err := s.Store.SetStaffNPI(r.Context(), s.Actor(r), id, npi); err != nil {
+		if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+			s.staffUserPage(w, r, http.StatusUnprocessableEntity, staffUserData{NPI: npi, NPIErrors: e.Fields}, "")
+			return
+		}
+		s.Error(w, r, err)
+		return
+	}
+	shell.SeeOther(w, r, "/admin/users/"+id+"?done=npi", "npi")
 }
 
 // StaffUserControlled designates the staff member to keep the
