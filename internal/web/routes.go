@@ -186,6 +186,16 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/diagnoses/{diagnosis}/remove", signedIn, auth.PermCaseload, s.diagnoses.Remove},
 		{"GET /patients/{patient}/address", signedIn, auth.PermStaffApp, s.diagnoses.AddressForm},
 		{"POST /patients/{patient}/address", signedIn, auth.PermStaffApp, s.diagnoses.AddressSave},
+		// A patient's ledger (issue 21): read by PermBillingRead, recorded
+		// by PermBilling (the care team's therapist, admins).
+		{"GET /patients/{patient}/billing", signedIn, auth.PermBillingRead, s.billing.Ledger},
+		{"POST /patients/{patient}/billing/payments", signedIn, auth.PermBilling, s.billing.Payment},
+		{"POST /patients/{patient}/billing/credit", signedIn, auth.PermBilling, s.billing.Credit},
+		{"POST /patients/{patient}/billing/refunds", signedIn, auth.PermBilling, s.billing.Refund},
+		{"POST /patients/{patient}/billing/write-offs", signedIn, auth.PermBilling, s.billing.WriteOff},
+		{"POST /patients/{patient}/billing/corrections", signedIn, auth.PermBilling, s.billing.Correction},
+		{"POST /patients/{patient}/billing/packages", signedIn, auth.PermBilling, s.billing.SellPackage},
+		{"POST /patients/{patient}/billing/tier", signedIn, auth.PermBilling, s.billing.Tier},
 		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
 		// Psychotherapy notes: each its author's alone (the store checks the
@@ -319,6 +329,15 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/rooms", signedIn, auth.PermRooms, s.admin.Rooms},
 		{"POST /admin/rooms", signedIn, auth.PermRooms, s.admin.RoomCreate},
 		{"POST /admin/rooms/{room}/archive", signedIn, auth.PermRooms, s.admin.RoomArchive},
+		// The practice's fees (issue 21): /fees is the public site's page.
+		{"GET /admin/fees", signedIn, auth.PermFees, s.billing.Fees},
+		{"POST /admin/fees/schedule", signedIn, auth.PermFees, s.billing.FeeSave},
+		{"POST /admin/fees/schedule/{fee}/archive", signedIn, auth.PermFees, s.billing.FeeArchive},
+		{"POST /admin/fees/tiers", signedIn, auth.PermFees, s.billing.TierAdd},
+		{"POST /admin/fees/tiers/{tier}/archive", signedIn, auth.PermFees, s.billing.TierArchive},
+		{"POST /admin/fees/packages", signedIn, auth.PermFees, s.billing.PackageAdd},
+		{"POST /admin/fees/packages/{package}/archive", signedIn, auth.PermFees, s.billing.PackageArchive},
+		{"POST /admin/fees/policy", signedIn, auth.PermFees, s.billing.PolicySave},
 		// SMART apps and backend services (issue 19).
 		{"GET /admin/apps", signedIn, auth.PermAccounts, s.admin.Apps},
 		{"POST /admin/apps", signedIn, auth.PermAccounts, s.admin.AppCreate},
@@ -621,6 +640,16 @@ var onRecord = map[string]auth.Permission{
 	"GET /patients/{patient}/safety-plan/edit":    auth.PermSafetyPlanEdit,
 	"GET /patients/{patient}/safety-plan/history": auth.PermSafetyPlan,
 	"POST /patients/{patient}/safety-plan":        auth.PermSafetyPlanEdit,
+
+	// A patient's ledger (issue 21).
+	"GET /patients/{patient}/billing":              auth.PermBillingRead,
+	"POST /patients/{patient}/billing/payments":    auth.PermBilling,
+	"POST /patients/{patient}/billing/credit":      auth.PermBilling,
+	"POST /patients/{patient}/billing/refunds":     auth.PermBilling,
+	"POST /patients/{patient}/billing/write-offs":  auth.PermBilling,
+	"POST /patients/{patient}/billing/corrections": auth.PermBilling,
+	"POST /patients/{patient}/billing/packages":    auth.PermBilling,
+	"POST /patients/{patient}/billing/tier":        auth.PermBilling,
 }
 
 // carriesDraft names the routes whose post, arriving after the session

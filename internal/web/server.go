@@ -38,6 +38,7 @@ import (
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/account"
 	"github.com/kapstone/kapstone/internal/web/admin"
+	"github.com/kapstone/kapstone/internal/web/billing"
 	"github.com/kapstone/kapstone/internal/web/chaperone"
 	"github.com/kapstone/kapstone/internal/web/controlled"
 	"github.com/kapstone/kapstone/internal/web/diagnoses"
@@ -87,6 +88,8 @@ type Server struct {
 	// diagnoses is the chart's diagnoses and the patient's address, for
 	// superbills (issue 21).
 	diagnoses *diagnoses.Handlers
+	// billing is the fees and a patient's ledger (issue 21).
+	billing *billing.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -115,6 +118,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 	s.controlled = controlled.New(app)
 	s.rems = remsform.New(app)
 	s.diagnoses = diagnoses.New(app)
+	s.billing = billing.New(app)
 	// Now asks the app's clock at each call (tests move it after NewServer).
 	s.fhir = &fhir.Handler{Store: st, Log: log, Origin: app.Actor, Realm: "kapstone", Now: func() time.Time { return app.Now() },
 		Base: func(r *http.Request) string { return app.LinkBase(r) + "/fhir" }}

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/clinic"
+)
+
+// recordedSlack is how far apart a payment's recording and its
+// applications at recording can be (one transaction's statements).
+const recordedSlack = 5 * time.Second
+
+// PaymentApplied is a part of a payment applied to one charge when the
+// payment was recorded.
+type PaymentApplied struct {
+	ChargeID    string
+	Description string
+	Code        string
+	ServiceDate time.Time
+	Cents       int64
+}
+
+// PaymentRecorded reads payment paymentID of patientID and what of it was
+// applied to which charges when it was recorded (oldest charge first), for
+// the page's notice that says what happened (PermBillingRead). Audited, in
+// the page's view when there is one.
+func (s *Store) PaymentRecorded(ctx context.Context, actor Actor, patientID, paymentID string) (*Payment, []PaymentApplied, error) {
+	var p Payment
+	var apps []PaymentApplied
+	err := s.viewAccess(ctx, actor, patientID, auth.PermBillingRead, "billing.payment.read", func(tx *Tx, a Access, e *Entry) error {
+		var err error
+		p, err = scanPayment(tx.QueryRow(ctx, `SELECT `+paymentColumns+paymentFrom+` WHERE p.id = $1 AND p.patient_id = $2`, paymentID, patientID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return clinic.Errorf(clinic.ENotFound, "We could not find that payment.")
+		}
+		if err != nil {
+			return err
+		}
+		var recorded time.Time
+		if err := tx.QueryRow(ctx, `SELECT recorded_at FROM payments WHERE id = $1`, paymentID).Scan(&recorded); err != nil {
+			return err
+		}
+		type row struct {
+			PaymentApplied
+			at time.Time
+		}
+		rows, err := queryAll(ctx, tx, func(r scanner) (row, error) {
+			var x row
+			err := r.Scan(&x.ChargeID, &x.Description, &x.Code, &x.ServiceDate, &x.Cents, &x.at)
+			x.ServiceDate = x.ServiceDate.UTC()
+			return x, err
+		}, `SELECT c.id, c.description, c.service_code, c.service_date, pa.amount_cents, pa.created_at
+			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
+			WHERE pa.payment_id = $1 AND pa.reverses_id IS NULL
+			ORDER BY c.service_date, c.created_at, c.id`, paymentID)
+		// RecordPayment writes the payment and its applications in one
+		// transaction, a moment apart; a later use of its credit
+		// (ApplyCredit) is a later transaction.
+		for _, x := range rows {
+			if d := x.at.Sub(recorded); d > -recordedSlack && d < recordedSlack {
+				apps = append(apps, x.PaymentApplied)
+			}
+		}
+		e.ObjectType, e.ObjectID = "payment", paymentID
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &p, apps, nil
+}

@@ -1,0 +1,331 @@
+package billing
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/billing"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
+)
+
+// ledgerPageSize is how many charges, and payments, one page lists.
+const ledgerPageSize = 25
+
+type ledgerPage struct {
+	money
+	Patient  *store.Patient
+	Ledger   *store.Ledger
+	Act      bool // the reader may record (auth.PermBilling)
+	Open     []store.Charge
+	Refund   []store.Payment // payments with something left to refund
+	Tiers    []store.Tier
+	Packages []store.Package
+	formState
+	Notice string
+	Loc    *time.Location
+	Today  string
+	// The pages' links: newer and older charges, newer and older payments.
+	ChargesNewer, ChargesOlder, PaymentsNewer, PaymentsOlder string
+}
+
+// Methods are the ways a payment is taken.
+func (ledgerPage) Methods() []struct{ Method, Title string } { return billing.Methods }
+
+// MethodTitle is a method's name for people.
+func (ledgerPage) MethodTitle(m string) string {
+	for _, x := range billing.Methods {
+		if x.Method == m {
+			return x.Title
+		}
+	}
+	return m
+}
+
+// Date is a time as a day in the practice's zone: "12 Nov 2026".
+func (d ledgerPage) Date(t time.Time) string { return t.In(d.Loc).Format("2 Jan 2006") }
+
+// ChargeLabel names a charge in a list to choose from.
+func (d ledgerPage) ChargeLabel(c store.Charge) string {
+	return d.Date(c.ServiceDate) + ", " + c.Description + " (" + d.Money(c.Open) + " open)"
+}
+
+// PaymentLabel names a payment in a list to choose from.
+func (d ledgerPage) PaymentLabel(p store.Payment) string {
+	return d.Date(p.ReceivedAt) + ", " + d.MethodTitle(p.Method) + " " + d.Money(p.Cents) + " (up to " + d.Money(billing.RefundLimit(p.Cents, p.Refunded)) + " to refund)"
+}
+
+// Standing says the patient's balance in words.
+func (d ledgerPage) Standing() string {
+	b, name := d.Ledger.Balance, d.Patient.DisplayName
+	switch {
+	case b.Open > 0 && b.Credit > 0:
+		return name + " has " + d.Money(b.Open) + " of open charges and " + d.Money(b.Credit) + " of credit not yet applied to them: " + d.balanceWords()
+	case b.Open > 0:
+		return name + " owes " + d.Money(b.Open) + "."
+	case b.Credit > 0:
+		return name + " owes nothing and has " + d.Money(b.Credit) + " of credit, for later charges or a refund."
+	}
+	return name + " owes nothing."
+}
+
+func (d ledgerPage) balanceWords() string {
+	b := d.Ledger.Balance
+	if b.Balance > 0 {
+		return "once the credit is applied, " + d.Money(b.Balance) + " is owed."
+	}
+	if b.Balance < 0 {
+		return "once it is applied, " + d.Money(-b.Balance) + " of credit is left."
+	}
+	return "applying the credit settles them."
+}
+
+// Ledger is GET /patients/{patient}/billing.
+func (s *Handlers) Ledger(w http.ResponseWriter, r *http.Request) {
+	s.ledgerPage(w, r, http.StatusOK, ledgerPage{})
+}
+
+func (s *Handlers) ledgerPage(w http.ResponseWriter, r *http.Request, status int, d ledgerPage) {
+	pid := r.PathValue("patient")
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.PatientView(w, r, pid, "billing.ledger")
+	if !ok {
+		return
+	}
+	defer view.Close()
+	ctx, actor := r.Context(), s.Actor(r)
+	q := r.URL.Query()
+	p, acc, err := s.Store.FindPatient(ctx, actor, pid)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	ck := store.PageKey{After: q.Get("charges_after"), Before: q.Get("charges_before"), Limit: ledgerPageSize}
+	pk := store.PageKey{After: q.Get("payments_after"), Before: q.Get("payments_before"), Limit: ledgerPageSize}
+	if d.Ledger, err = s.Store.PatientLedger(ctx, actor, pid, ck, pk); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	d.Patient, d.Act = p, acc.Can(auth.PermBilling)
+	d.Loc, _ = s.PracticeZone(r)
+	d.Today = s.Now().In(d.Loc).Format("2006-01-02")
+	base := "/patients/" + pid + "/billing?"
+	if c := d.Ledger.Charges; c.Prev != "" {
+		d.ChargesNewer = base + "charges_before=" + url.QueryEscape(c.Prev) + "#charges"
+	}
+	if c := d.Ledger.Charges; c.Next != "" {
+		d.ChargesOlder = base + "charges_after=" + url.QueryEscape(c.Next) + "#charges"
+	}
+	if c := d.Ledger.Payments; c.Prev != "" {
+		d.PaymentsNewer = base + "payments_before=" + url.QueryEscape(c.Prev) + "#payments"
+	}
+	if c := d.Ledger.Payments; c.Next != "" {
+		d.PaymentsOlder = base + "payments_after=" + url.QueryEscape(c.Next) + "#payments"
+	}
+	for _, c := range d.Ledger.Charges.Rows {
+		if c.Open > 0 {
+			d.Open = append(d.Open, c)
+		}
+	}
+	for _, x := range d.Ledger.Payments.Rows {
+		if billing.RefundLimit(x.Cents, x.Refunded) > 0 {
+			d.Refund = append(d.Refund, x)
+		}
+	}
+	if d.Act {
+		if d.Tiers, err = s.Store.SlidingTiers(ctx, actor); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if d.Packages, err = s.Store.Packages(ctx, actor); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	if d.Errors == nil {
+		if d.Notice, err = s.notice(r, d); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	s.RenderView(w, r, view, status, "patient_billing", "Billing: "+p.DisplayName, d)
+}
+
+// notice says what the form just done (?done=) did, read back from the
+// ledger: only what was recorded.
+func (s *Handlers) notice(r *http.Request, d ledgerPage) (string, error) {
+	q := r.URL.Query()
+	switch q.Get("done") {
+	case "payment":
+		pay, apps, err := s.Store.PaymentRecorded(r.Context(), s.Actor(r), d.Patient.ID, q.Get("payment"))
+		if e, ok := err.(*clinic.Error); ok && e.Code == clinic.ENotFound {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		msg := d.Money(pay.Cents) + " recorded"
+		var applied int64
+		var parts []string
+		for _, a := range apps {
+			applied += a.Cents
+			parts = append(parts, d.Money(a.Cents)+" applied to "+d.Date(a.ServiceDate)+" "+a.Description)
+		}
+		if len(parts) > 0 {
+			msg += "; " + strings.Join(parts, ", ")
+		}
+		if kept := pay.Cents - applied; kept > 0 {
+			msg += ", " + d.Money(kept) + " kept as credit"
+		}
+		return msg + ".", nil
+	case "credit":
+		n, _ := strconv.ParseInt(q.Get("applied"), 10, 64)
+		if n <= 0 {
+			return "No credit was applied: there was no credit, or no open charge to apply it to.", nil
+		}
+		return d.Money(n) + " of credit applied to open charges.", nil
+	}
+	return map[string]string{
+		"refund":     "Refund recorded. Give the money back by the same means it was paid.",
+		"write-off":  "Write-off recorded.",
+		"correction": "Charge corrected. The correction and its reason are kept with the charge.",
+		"package":    "Package sold: its price is charged once, and its sessions are charged against it as they are attended.",
+		"tier":       "Fee tier set. It applies to sessions attended from now on.",
+	}[q.Get("done")], nil
+}
+
+// back is the patient's billing page.
+func back(r *http.Request) string { return "/patients/" + r.PathValue("patient") + "/billing" }
+
+// ledgerDone answers a ledger form: back to the page with the field
+// errors and what was typed, or on to it (query: the notice's).
+func (s *Handlers) ledgerDone(w http.ResponseWriter, r *http.Request, form, query string, err error) {
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		fields := e.Fields
+		if len(fields) == 0 {
+			fields = map[string]string{"form": e.Message}
+		}
+		// The page is read at its first pages, not at the posted URL's.
+		r.URL.RawQuery = ""
+		s.ledgerPage(w, r, http.StatusUnprocessableEntity, ledgerPage{formState: formState{Form: r.PostForm, Errors: fields, Posted: form}})
+		return
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	shell.SeeOther(w, r, back(r)+"?"+query, form)
+}
+
+// received reads the date a payment was received: today (or empty) is
+// now; an earlier day is its noon in the practice's zone.
+func (s *Handlers) received(r *http.Request, fe clinic.FieldErrors) time.Time {
+	v := strings.TrimSpace(r.PostFormValue("received"))
+	loc, _ := s.PracticeZone(r)
+	now := s.Now()
+	if v == "" || v == now.In(loc).Format("2006-01-02") {
+		return now
+	}
+	day, err := time.ParseInLocation("2006-01-02", v, loc)
+	if err != nil {
+		fe.Add("received_at", "Enter the date it was received, like 2026-11-12.")
+		return now
+	}
+	return day.Add(12 * time.Hour)
+}
+
+// Payment is POST /patients/{patient}/billing/payments.
+func (s *Handlers) Payment(w http.ResponseWriter, r *http.Request) {
+	fe := clinic.FieldErrors{}
+	in := store.PaymentInput{Method: r.PostFormValue("method"), Reference: r.PostFormValue("reference")}
+	in.Cents = amountField(fe, r.PostForm, "amount", false)
+	in.ReceivedAt = s.received(r, fe)
+	if r.PostFormValue("apply") == "chosen" {
+		in.ChargeIDs = r.PostForm["charge"]
+		if len(in.ChargeIDs) == 0 {
+			fe.Add("charges", "Choose the charges to apply it to, or apply it to the oldest first.")
+		}
+	}
+	if len(fe) > 0 && fe["amount"] == "" {
+		// The store checks the rest; a bad date or choice stops it here.
+		in.Cents = -1
+	}
+	pay, err := s.Store.RecordPayment(r.Context(), s.Actor(r), r.PathValue("patient"), in)
+	query := ""
+	if err == nil {
+		query = "done=payment&payment=" + url.QueryEscape(pay.ID)
+	}
+	if len(fe) > 0 && err == nil {
+		// Cannot happen: the store refuses -1.
+		err = fe.Err()
+	}
+	s.ledgerDone(w, r, "payment", query, merged(fe, err))
+}
+
+// Credit is POST /patients/{patient}/billing/credit.
+func (s *Handlers) Credit(w http.ResponseWriter, r *http.Request) {
+	n, err := s.Store.ApplyCredit(r.Context(), s.Actor(r), r.PathValue("patient"), nil)
+	s.ledgerDone(w, r, "credit", "done=credit&applied="+strconv.FormatInt(n, 10), err)
+}
+
+// Refund is POST /patients/{patient}/billing/refunds.
+func (s *Handlers) Refund(w http.ResponseWriter, r *http.Request) {
+	fe := clinic.FieldErrors{}
+	cents := amountField(fe, r.PostForm, "amount", false)
+	pay := r.PostFormValue("payment")
+	if pay == "" {
+		fe.Add("payment", "Choose the payment the refund comes out of.")
+		cents = -1
+	}
+	err := s.Store.Refund(r.Context(), s.Actor(r), r.PathValue("patient"), pay, cents, r.PostFormValue("reason"), r.PostFormValue("reference"))
+	s.ledgerDone(w, r, "refund", "done=refund", merged(fe, err))
+}
+
+// WriteOff is POST /patients/{patient}/billing/write-offs.
+func (s *Handlers) WriteOff(w http.ResponseWriter, r *http.Request) {
+	fe := clinic.FieldErrors{}
+	var cents int64 // 0: all that is open
+	if r.PostFormValue("all") != "yes" {
+		if cents = amountField(fe, r.PostForm, "amount", false); cents == 0 {
+			fe.Add("amount", "Enter the amount to write off, or choose all that is open.")
+			cents = -1
+		}
+	}
+	charge := r.PostFormValue("charge")
+	if charge == "" {
+		fe.Add("charge", "Choose the charge to write off.")
+		cents = -1
+	}
+	err := s.Store.WriteOff(r.Context(), s.Actor(r), r.PathValue("patient"), charge, cents, r.PostFormValue("reason"))
+	s.ledgerDone(w, r, "write-off", "done=write-off", merged(fe, err))
+}
+
+// Correction is POST /patients/{patient}/billing/corrections.
+func (s *Handlers) Correction(w http.ResponseWriter, r *http.Request) {
+	fe := clinic.FieldErrors{}
+	cents := amountField(fe, r.PostForm, "amount", false)
+	charge := r.PostFormValue("charge")
+	if charge == "" {
+		fe.Add("charge", "Choose the charge to correct.")
+		cents = -1
+	}
+	err := s.Store.CorrectCharge(r.Context(), s.Actor(r), r.PathValue("patient"), charge, cents, r.PostFormValue("reason"))
+	s.ledgerDone(w, r, "correction", "done=correction", merged(fe, err))
+}
+
+// SellPackage is POST /patients/{patient}/billing/packages.
+func (s *Handlers) SellPackage(w http.ResponseWriter, r *http.Request) {
+	_, err := s.Store.SellPackage(r.Context(), s.Actor(r), r.PathValue("patient"), r.PostFormValue("package"))
+	s.ledgerDone(w, r, "package", "done=package", err)
+}
+
+// Tier is POST /patients/{patient}/billing/tier.
+func (s *Handlers) Tier(w http.ResponseWriter, r *http.Request) {
+	err := s.Store.SetPatientTier(r.Context(), s.Actor(r), r.PathValue("patient"), r.PostFormValue("tier"))
+	s.ledgerDone(w, r, "tier", "done=tier", err)
+}
