@@ -535,6 +535,7 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("therapist timeline", jordan+"/timeline", "#timeline-title", walkBoth...) // issue 17: the chart's timeline
 	w.look("therapist diagnoses", jordan+"/diagnoses?q=recurrent", "#results-title", walkBoth...)
 	w.look("therapist address", jordan+"/address", "#line1", walkBoth...)
+	w.look("therapist billing", jordan+"/billing", "#billing-title", walkBoth...) // issue 21: the patient's ledger
 	for _, sz := range walkBoth {
 		b.do(t, "booking "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+jordan), chromedp.WaitVisible(chromedp.ID("ap-start")))
 		w.submit("therapist booking-fails", sz, "#appointments .field-error, .error-summary", chromedp.ScrollIntoView(chromedp.ID("ap-start")),
@@ -645,6 +646,8 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("admin jobs", "/admin/jobs", "main h1", walkBoth...)
 	w.look("admin website", "/admin/site", "#site-title", walkBoth...)
 	w.look("admin rooms", "/admin/rooms", "#rooms-title", walkBoth...)
+	w.look("admin fees", "/admin/fees", "#fees-title", walkBoth...)                      // issue 21
+	w.look("admin billing", patientHref("Riley Chen")+"/billing", "#payment", walkBoth...) // owes $100: every form
 	w.look("admin note-settings", "/admin/notes", "#templates", walkBoth...)
 	w.look("admin note-template", "/admin/notes/templates/dosing", "main h1", walkBoth...)
 	w.look("admin late-notes", "/notes/late", "main h1", walkBoth...)
