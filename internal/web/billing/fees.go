@@ -100,6 +100,9 @@ func (s *Handlers) feesPage(w http.ResponseWriter, r *http.Request, status int, 
 	s.Render(w, r, status, "fees_admin", "Fees", d)
 }
 
+// feeSections are the page's sections, by their form.
+var feeSections = map[string]string{"fee": "fees", "tier": "tiers", "package": "packages", "policy": "policy"}
+
 // feesDone answers a fee form: back to the page with the field errors and
 // what was typed, or on to it with the notice.
 func (s *Handlers) feesDone(w http.ResponseWriter, r *http.Request, form, done string, err error) {
@@ -115,7 +118,7 @@ func (s *Handlers) feesDone(w http.ResponseWriter, r *http.Request, form, done s
 		s.Error(w, r, err)
 		return
 	}
-	shell.SeeOther(w, r, "/admin/fees?done="+done, form+"s")
+	shell.SeeOther(w, r, "/admin/fees?done="+done, feeSections[form])
 }
 
 // amountField reads field as an amount, its refusal into fe and -1 (which
