@@ -147,3 +147,74 @@ func between(s, from, to string) string {
 	}
 	return s[:j]
 }
+
+// TestLedgerForms: each of the ledger's forms, by an administrator, with
+// the notice it gives and the balance after it: a write-off, a charge
+// correction, a payment beyond what is open (the rest kept as credit),
+// the credit applied to a later charge, and the patient's tier.
+func TestLedgerForms(t *testing.T) {
+	f := webtest.NewFixture(t)
+	admin := f.SignIn("admin@example.org")
+	base := "/patients/" + f.PA.ID + "/billing"
+	for path, form := range map[string]url.Values{
+		"/admin/fees/packages": {"name": {"Two integration sessions"}, "kind": {"integration"}, "sessions": {"2"}, "price": {"250"}},
+		"/admin/fees/tiers":    {"name": {"Reduced 75%"}, "percent": {"75"}},
+	} {
+		if r := f.Do("POST", path, form, admin); r.Status != http.StatusSeeOther {
+			t.Fatalf("POST %s = %d", path, r.Status)
+		}
+	}
+	page := f.Do("GET", base, nil, admin)
+	option := func(body, selectID, text string) string {
+		t.Helper()
+		sel := between(body, `<select id="`+selectID+`"`, `</select>`)
+		i := strings.Index(sel, text)
+		if i < 0 {
+			t.Fatalf("no %q in #%s:\n%s", text, selectID, sel)
+		}
+		v := sel[:i]
+		v = v[strings.LastIndex(v, `value="`)+len(`value="`):]
+		return v[:strings.Index(v, `"`)]
+	}
+	pkg, tier := option(page.Body, "pk-package", "Two integration"), option(page.Body, "tier-select", "Reduced 75%")
+	sell := func() {
+		t.Helper()
+		if r := f.Do("POST", base+"/packages", url.Values{"package": {pkg}}, admin); r.Status != http.StatusSeeOther {
+			t.Fatalf("sell = %d", r.Status)
+		}
+	}
+	sell()
+	charge := option(f.Do("GET", base, nil, admin).Body, "wo-charge", "Two integration")
+	for _, step := range []struct {
+		name, path  string
+		form        url.Values
+		status      int
+		want, owing string
+	}{
+		{"write-off with no amount", "/write-offs", url.Values{"charge": {charge}, "reason": {"Hardship"}}, 422, "Enter the amount to write off, or choose all that is open.", ""},
+		{"write-off", "/write-offs", url.Values{"charge": {charge}, "amount": {"50"}, "reason": {"Hardship"}}, 303, "Write-off recorded.", "owes $200.00."},
+		{"correction below what is settled", "/corrections", url.Values{"charge": {charge}, "amount": {"40"}, "reason": {"Agreed"}}, 422, "Enter at least $50.00", ""},
+		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected.", "owes $190.00."},
+		{"payment beyond the charge", "/payments", url.Values{"amount": {"200"}, "method": {"card_terminal"}, "reference": {"Receipt 88"}, "apply": {"chosen"}, "charge": {charge}}, 303,
+			"$200.00 recorded; $190.00 applied to 26 Nov 2026 Two integration sessions, $10.00 kept as credit.", "owes nothing and has $10.00 of credit"},
+		{"payment to no chosen charge", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "apply": {"chosen"}}, 422, "Choose the charges to apply it to", ""},
+		{"credit", "/credit", url.Values{}, 303, "$10.00 of credit applied to open charges.", "owes $240.00."},
+		{"tier", "/tier", url.Values{"tier": {tier}}, 303, "Fee tier set.", "Reduced 75% (75% of the fee)"},
+	} {
+		if step.name == "credit" {
+			sell()
+		}
+		r := f.Do("POST", base+step.path, step.form, admin)
+		if r.Status != step.status {
+			t.Fatalf("%s = %d, want %d:\n%s", step.name, r.Status, step.status, r.Body)
+		}
+		body := r.Body
+		if r.Status == http.StatusSeeOther {
+			loc, _, _ := strings.Cut(r.Header.Get("Location"), "#")
+			body = f.Do("GET", loc, nil, admin).Body
+		}
+		if !strings.Contains(body, step.want) || !strings.Contains(body, step.owing) {
+			t.Errorf("%s: the page lacks %q or %q:\n%s", step.name, step.want, step.owing, body)
+		}
+	}
+}

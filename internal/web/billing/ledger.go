@@ -291,7 +291,7 @@ func (s *Handlers) WriteOff(w http.ResponseWriter, r *http.Request) {
 	fe := clinic.FieldErrors{}
 	var cents int64 // 0: all that is open
 	if r.PostFormValue("all") != "yes" {
-		if cents = amountField(fe, r.PostForm, "amount", false); cents == 0 {
+		if cents = amountField(fe, r.PostForm, "amount", true); cents == 0 {
 			fe.Add("amount", "Enter the amount to write off, or choose all that is open.")
 			cents = -1
 		}
