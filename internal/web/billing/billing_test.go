@@ -112,7 +112,8 @@ func TestLedgerPage(t *testing.T) {
 	if r := f.Do("POST", base+"/refunds", url.Values{"payment": {pay}, "amount": {"50"}, "reason": {"Overpaid"}}, admin); r.Status != http.StatusSeeOther {
 		t.Fatalf("refund = %d:\n%s", r.Status, r.Body)
 	}
-	if r := f.Do("GET", base, nil, admin); !strings.Contains(r.Body, webtest.CanaryA+" owes nothing.") {
+	if r := f.Do("GET", base+"?done=refund&payment="+pay, nil, admin); !strings.Contains(r.Body, webtest.CanaryA+" owes nothing.") ||
+		!strings.Contains(r.Body, "Refund recorded: $50.00 of the $300.00 paid on 26 Nov 2026 is refunded. Give") {
 		t.Errorf("after the refund:\n%s", r.Body)
 	}
 
@@ -192,9 +193,9 @@ func TestLedgerForms(t *testing.T) {
 		want, owing string
 	}{
 		{"write-off with no amount", "/write-offs", url.Values{"charge": {charge}, "reason": {"Hardship"}}, 422, "Enter the amount to write off, or choose all that is open.", ""},
-		{"write-off", "/write-offs", url.Values{"charge": {charge}, "amount": {"50"}, "reason": {"Hardship"}}, 303, "Write-off recorded.", "owes $200.00."},
+		{"write-off", "/write-offs", url.Values{"charge": {charge}, "amount": {"50"}, "reason": {"Hardship"}}, 303, "Write-off recorded: 26 Nov 2026 Two integration sessions has $50.00 written off; $200.00 is open.", "owes $200.00."},
 		{"correction below what is settled", "/corrections", url.Values{"charge": {charge}, "amount": {"40"}, "reason": {"Agreed"}}, 422, "Enter at least $50.00", ""},
-		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected.", "owes $190.00."},
+		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected: 26 Nov 2026 Two integration sessions is now $240.00 ($250.00 as charged); $190.00 is open.", "owes $190.00."},
 		{"payment beyond the charge", "/payments", url.Values{"amount": {"200"}, "method": {"card_terminal"}, "reference": {"Receipt 88"}, "apply": {"chosen"}, "charge": {charge}}, 303,
 			"$200.00 recorded; $190.00 applied to 26 Nov 2026 Two integration sessions, $10.00 kept as credit.", "owes nothing and has $10.00 of credit"},
 		{"payment to no chosen charge", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "apply": {"chosen"}}, 422, "Choose the charges to apply it to", ""},

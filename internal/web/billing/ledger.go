@@ -189,6 +189,26 @@ func (s *Handlers) notice(r *http.Request, d ledgerPage) (string, error) {
 			return "No credit was applied: there was no credit, or no open charge to apply it to.", nil
 		}
 		return d.Money(n) + " of credit applied to open charges.", nil
+	case "refund":
+		for _, x := range d.Ledger.Payments.Rows {
+			if x.ID == q.Get("payment") {
+				msg := "Refund recorded: " + d.Money(x.Refunded) + " of the " + d.Money(x.Cents) + " paid on " + d.Date(x.ReceivedAt) + " is refunded"
+				if x.Unapplied > 0 {
+					msg += ", and " + d.Money(x.Unapplied) + " of it is still credit"
+				}
+				return msg + ". Give the money back by the same means it was paid.", nil
+			}
+		}
+	case "write-off", "correction":
+		for _, c := range d.Ledger.Charges.Rows {
+			if c.ID == q.Get("charge") {
+				what := d.Date(c.ServiceDate) + " " + c.Description
+				if q.Get("done") == "correction" {
+					return "Charge corrected: " + what + " is now " + d.Money(c.Cents) + " (" + d.Money(c.OriginalCents) + " as charged); " + d.Money(c.Open) + " is open.", nil
+				}
+				return "Write-off recorded: " + what + " has " + d.Money(c.Adjusted) + " written off; " + d.Money(c.Open) + " is open.", nil
+			}
+		}
 	}
 	return map[string]string{
 		"refund":     "Refund recorded. Give the money back by the same means it was paid.",
@@ -283,7 +303,7 @@ func (s *Handlers) Refund(w http.ResponseWriter, r *http.Request) {
 		cents = -1
 	}
 	err := s.Store.Refund(r.Context(), s.Actor(r), r.PathValue("patient"), pay, cents, r.PostFormValue("reason"), r.PostFormValue("reference"))
-	s.ledgerDone(w, r, "refund", "done=refund", merged(fe, err))
+	s.ledgerDone(w, r, "refund", "done=refund&payment="+url.QueryEscape(pay), merged(fe, err))
 }
 
 // WriteOff is POST /patients/{patient}/billing/write-offs.
@@ -302,7 +322,7 @@ func (s *Handlers) WriteOff(w http.ResponseWriter, r *http.Request) {
 		cents = -1
 	}
 	err := s.Store.WriteOff(r.Context(), s.Actor(r), r.PathValue("patient"), charge, cents, r.PostFormValue("reason"))
-	s.ledgerDone(w, r, "write-off", "done=write-off", merged(fe, err))
+	s.ledgerDone(w, r, "write-off", "done=write-off&charge="+url.QueryEscape(charge), merged(fe, err))
 }
 
 // Correction is POST /patients/{patient}/billing/corrections.
@@ -315,7 +335,7 @@ func (s *Handlers) Correction(w http.ResponseWriter, r *http.Request) {
 		cents = -1
 	}
 	err := s.Store.CorrectCharge(r.Context(), s.Actor(r), r.PathValue("patient"), charge, cents, r.PostFormValue("reason"))
-	s.ledgerDone(w, r, "correction", "done=correction", merged(fe, err))
+	s.ledgerDone(w, r, "correction", "done=correction&charge="+url.QueryEscape(charge), merged(fe, err))
 }
 
 // SellPackage is POST /patients/{patient}/billing/packages.
