@@ -38,14 +38,15 @@ func TestBillingBrowser(t *testing.T) {
 	if got := balance(); got != "Riley Chen owes $100.00." {
 		t.Fatalf("the balance says %q", got)
 	}
-	// pay types amount, chooses cash and a receipt number, and sends the
-	// form with Enter: no mouse.
+	// pay types amount (over what is in the field: Ctrl+A), chooses cash
+	// with the space bar and a receipt number, and sends the form with
+	// Enter: no mouse.
 	pay := func(amount string) {
 		t.Helper()
 		b.do(t, "pay "+amount,
-			chromedp.Focus(chromedp.ID("pay-amount")), chromedp.KeyEvent(kb.End), chromedp.Evaluate[chromedp.Void](`document.getElementById('pay-amount').select()`), chromedp.KeyEvent(amount),
+			chromedp.Focus(chromedp.ID("pay-amount")), chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.KeyEvent(amount),
 			chromedp.Focus(chromedp.ID("pay-method-cash")), chromedp.KeyEvent(" "),
-			chromedp.Focus(chromedp.ID("pay-reference")), chromedp.KeyEvent("Receipt 5521"),
+			chromedp.Focus(chromedp.ID("pay-reference")), chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.KeyEvent("Receipt 5521"),
 			chromedp.Evaluate[chromedp.Void](`window.billingOldPage = true`),
 			chromedp.KeyEvent(kb.Enter))
 		waitTrue(t, b, "pay "+amount, `!window.billingOldPage && document.readyState === "complete" && !!document.getElementById('billing-title')`)
@@ -72,6 +73,9 @@ func TestBillingBrowser(t *testing.T) {
 		pay(step.amount)
 		if n := run1(t, b, "notice", chromedp.Text(chromedp.CSS(`.notice`))); !strings.HasPrefix(n, step.notice) {
 			t.Errorf("at %dpx the notice says %q, want it to start %q", step.w, n, step.notice)
+		}
+		if ref := run1(t, b, "reference", chromedp.Text(chromedp.CSS(`#payments ~ .table-wrap tbody tr td[data-label="Check or receipt"]`))); ref != "Receipt 5521" {
+			t.Errorf("at %dpx the newest payment's reference is %q", step.w, ref)
 		}
 		if got := balance(); got != step.after {
 			t.Errorf("at %dpx after paying %s the balance says %q, want %q", step.w, step.amount, got, step.after)
