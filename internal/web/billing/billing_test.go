@@ -198,8 +198,11 @@ func TestLedgerForms(t *testing.T) {
 		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected: 26 Nov 2026 Two integration sessions is now $240.00 ($250.00 as charged); $190.00 is open.", "owes $190.00."},
 		{"payment beyond the charge", "/payments", url.Values{"amount": {"200"}, "method": {"card_terminal"}, "reference": {"Receipt 88"}, "apply": {"chosen"}, "charge": {charge}}, 303,
 			"$200.00 recorded; $190.00 applied to 26 Nov 2026 Two integration sessions, $10.00 kept as credit.", "owes nothing and has $10.00 of credit"},
+		{"payment received in the future", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "received": {"2026-12-30"}}, 422, `<p class="field-error" id="pay-received-error">A payment cannot be received in the future.</p>`, `value="2026-12-30"`},
+		{"payment with a date not a date", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "received": {"30/12"}}, 422, `<p class="field-error" id="pay-received-error">Enter the date it was received`, `value="30/12"`},
 		{"payment to no chosen charge", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "apply": {"chosen"}}, 422, "Choose the charges to apply it to", ""},
 		{"credit", "/credit", url.Values{}, 303, "$10.00 of credit applied to open charges.", "owes $240.00."},
+		{"payment received before", "/payments", url.Values{"amount": {"1"}, "method": {"transfer"}, "received": {"2026-11-20"}}, 303, "$1.00 recorded; $1.00 applied to 26 Nov 2026", `<td data-label="Received">20 Nov 2026</td>`},
 		{"tier", "/tier", url.Values{"tier": {tier}}, 303, "Fee tier set.", "Reduced 75% (75% of the fee)"},
 	} {
 		if step.name == "credit" {

@@ -253,7 +253,7 @@ func (s *Handlers) received(r *http.Request, fe clinic.FieldErrors) time.Time {
 	}
 	day, err := time.ParseInLocation("2006-01-02", v, loc)
 	if err != nil {
-		fe.Add("received_at", "Enter the date it was received, like 2026-11-12.")
+		fe.Add("received", "Enter the date it was received, like 2026-11-12.")
 		return now
 	}
 	return day.Add(12 * time.Hour)
@@ -284,7 +284,13 @@ func (s *Handlers) Payment(w http.ResponseWriter, r *http.Request) {
 		// Cannot happen: the store refuses -1.
 		err = fe.Err()
 	}
-	s.ledgerDone(w, r, "payment", query, merged(fe, err))
+	err = merged(fe, err)
+	if e, ok := err.(*clinic.Error); ok && e.Fields["received_at"] != "" {
+		// The store's name for the date; the form's is "received".
+		e.Fields["received"] = e.Fields["received_at"]
+		delete(e.Fields, "received_at")
+	}
+	s.ledgerDone(w, r, "payment", query, err)
 }
 
 // Credit is POST /patients/{patient}/billing/credit.
