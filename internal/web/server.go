@@ -51,6 +51,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/site"
 	"github.com/kapstone/kapstone/internal/web/skills"
 	"github.com/kapstone/kapstone/internal/web/staff"
+	"github.com/kapstone/kapstone/internal/web/superbill"
 	"github.com/kapstone/kapstone/internal/web/timeline"
 )
 
@@ -87,6 +88,9 @@ type Server struct {
 	// diagnoses is the chart's diagnoses and the patient's address, for
 	// superbills (issue 21).
 	diagnoses *diagnoses.Handlers
+	// superbill is superbills and statements, staff's and the portal's
+	// (issue 21).
+	superbill *superbill.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -115,6 +119,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 	s.controlled = controlled.New(app)
 	s.rems = remsform.New(app)
 	s.diagnoses = diagnoses.New(app)
+	s.superbill = superbill.New(app)
 	// Now asks the app's clock at each call (tests move it after NewServer).
 	s.fhir = &fhir.Handler{Store: st, Log: log, Origin: app.Actor, Realm: "kapstone", Now: func() time.Time { return app.Now() },
 		Base: func(r *http.Request) string { return app.LinkBase(r) + "/fhir" }}

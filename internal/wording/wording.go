@@ -31,6 +31,8 @@ func JobKind(kind string) string {
 		return "Password reset link by email"
 	case store.JobMessageEmail:
 		return "New-message email (no content)"
+	case store.JobStatementEmail:
+		return "Billing-document email to the patient (no content)"
 	case store.BulkExportJobKind:
 		return "FHIR bulk export, asked for by a member of staff"
 	case store.BulkSweepJobKind:
