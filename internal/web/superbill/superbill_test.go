@@ -147,7 +147,7 @@ func TestSuperbillOnDemo(t *testing.T) {
 	// A table's header wraps within its column: its words on two lines.
 	for _, label := range []string{"Date of service", "Place of service", "Diagnosis pointer"} {
 		words := strings.Fields(label)
-		if !regexp.MustCompile(strings.Join(words[:len(words)-1], ` `) + `[\s\S]{0,300}` + words[len(words)-1]).MatchString(text) && !strings.Contains(flat, label) {
+		if !regexp.MustCompile(strings.Join(words[:len(words)-1], ` `)+`[\s\S]{0,300}`+words[len(words)-1]).MatchString(text) && !strings.Contains(flat, label) {
 			t.Errorf("the superbill lacks the label %q:\n%s", label, text)
 		}
 	}
