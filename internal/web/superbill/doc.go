@@ -186,15 +186,25 @@ func SuperbillPDF(doc *store.SuperbillDoc, period Period, now time.Time, loc *ti
 		GeneratedAt: now,
 		Zone:        loc,
 	}
+	rows := []pdfdoc.Field{
+		{Label: "Practice", Value: ps.Name},
+		{Label: "Address", Value: addressText(ps.Address)},
+		{Label: "Phone", Value: orNone(ps.Phone)},
+		{Label: "Tax ID (EIN)", Value: orNone(ps.TaxID)},
+		{Label: "NPI (practice)", Value: orNone(ps.NPI)},
+	}
+	// Each rendering provider once, with their credentials and NPI.
+	seen := map[string]bool{}
+	for _, l := range doc.Lines {
+		if l.ClinicianID == "" || seen[l.ClinicianID] {
+			continue
+		}
+		seen[l.ClinicianID] = true
+		rows = append(rows, pdfdoc.Field{Label: "Rendering provider", Value: clinic.NameWithCredentials(l.ClinicianName, l.ClinicianCredentials) + " · NPI " + orNone(doc.NPI[l.ClinicianID])})
+	}
 	d.Blocks = append(d.Blocks,
 		pdfdoc.Heading{Text: "Practice (billing provider)"},
-		pdfdoc.Fields{Rows: []pdfdoc.Field{
-			{Label: "Practice", Value: ps.Name},
-			{Label: "Address", Value: addressText(ps.Address)},
-			{Label: "Phone", Value: orNone(ps.Phone)},
-			{Label: "Tax ID (EIN)", Value: orNone(ps.TaxID)},
-			{Label: "NPI (practice)", Value: orNone(ps.NPI)},
-		}},
+		pdfdoc.Fields{Rows: rows},
 		pdfdoc.Heading{Text: "Diagnoses (ICD-10-CM)"},
 	)
 	if len(doc.Diagnoses) == 0 {
@@ -249,20 +259,6 @@ func SuperbillPDF(doc *store.SuperbillDoc, period Period, now time.Time, loc *ti
 	}})
 	if doc.Truncated {
 		d.Blocks = append(d.Blocks, pdfdoc.Paragraph{Text: "This period has more services than one superbill lists; the first " + strconv.Itoa(len(doc.Lines)) + " are shown. Choose a shorter period for the rest."})
-	}
-	// Each rendering provider once, with their credentials and NPI.
-	seen := map[string]bool{}
-	var prov pdfdoc.Table
-	prov.Columns = []pdfdoc.Column{{Title: "Rendering provider", Weight: 3}, {Title: "Credentials", Weight: 2}, {Title: "NPI", Weight: 2}}
-	for _, l := range doc.Lines {
-		if l.ClinicianID == "" || seen[l.ClinicianID] {
-			continue
-		}
-		seen[l.ClinicianID] = true
-		prov.Rows = append(prov.Rows, []string{l.ClinicianName, orNone(l.ClinicianCredentials), orNone(doc.NPI[l.ClinicianID])})
-	}
-	if len(prov.Rows) > 0 {
-		d.Blocks = append(d.Blocks, pdfdoc.Heading{Text: "Rendering providers"}, prov)
 	}
 	d.Blocks = append(d.Blocks, pdfdoc.Paragraph{Small: true, Text: "Place of service codes: 11 office; 10 telehealth in the patient's home. " +
 		"Diagnosis pointers refer to the diagnoses listed above (A is the primary). Fees are in " + cur + "; amounts paid are what the practice received for each service. " +
