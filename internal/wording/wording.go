@@ -189,6 +189,10 @@ func Action(action string) string {
 		return "Read your diagnoses"
 	case "diagnosis.add", "diagnosis.remove", "diagnosis.primary":
 		return "Updated your diagnoses"
+	case "billing.superbill", "billing.statement", "billing.documents": // superbills and statements (issue 21)
+		return "Read your superbills and statements"
+	case "billing.send", "billing.send.notify":
+		return "Sent you a superbill or statement"
 	case "safety_plan.read", "safety_plan.history":
 		return "Read your safety plan"
 	case "safety_plan.save":
