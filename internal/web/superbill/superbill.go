@@ -12,6 +12,8 @@ package superbill
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/billing"
@@ -97,8 +99,11 @@ func (s *Handlers) page(w http.ResponseWriter, r *http.Request, status int, errs
 	}
 	loc := zoneOf(docs.Zone)
 	period, perrs := ParsePeriod(r.Form, s.Now(), loc, docs.Courses)
-	if perrs != nil && errs == nil {
-		errs, status = perrs, http.StatusUnprocessableEntity
+	if perrs != nil {
+		if errs == nil {
+			errs, status = perrs, http.StatusUnprocessableEntity
+		}
+		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, docs.Courses) // the links: the default period
 	}
 	d := pageData{Patient: docs.Patient, PatientID: docs.Patient.ID, Portal: docs.HasPortal, Presets: Presets(docs.Courses), Period: period,
 		Errors: errs, Sends: sendRows(docs.Sends, loc), MoreSends: docs.MoreSends, Balance: staffBalance(docs.Balance),
@@ -161,31 +166,44 @@ func (s *Handlers) Send(w http.ResponseWriter, r *http.Request) {
 
 // SuperbillPDF is GET /patients/{patient}/statements/superbill.pdf.
 func (s *Handlers) SuperbillPDF(w http.ResponseWriter, r *http.Request) {
-	s.download(w, r, r.PathValue("patient"), store.DocSuperbill)
+	s.staff(w, r, store.DocSuperbill)
 }
 
 // StatementPDF is GET /patients/{patient}/statements/statement.pdf.
 func (s *Handlers) StatementPDF(w http.ResponseWriter, r *http.Request) {
-	s.download(w, r, r.PathValue("patient"), store.DocStatement)
+	s.staff(w, r, store.DocStatement)
 }
 
-// download makes the PDF of kind for patientID and the period asked for.
-// Each document is read in one store transaction with its one audit row,
-// committed before the PDF is sent.
-func (s *Handlers) download(w http.ResponseWriter, r *http.Request, patientID, kind string) {
-	ctx, actor := r.Context(), s.Actor(r)
-	docs, err := s.Store.StatementDocuments(ctx, actor, patientID)
-	if err != nil {
-		s.Error(w, r, err)
+func (s *Handlers) staff(w http.ResponseWriter, r *http.Request, kind string) {
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "billing."+kind)
+	if !ok {
 		return
 	}
-	loc := zoneOf(docs.Zone)
-	period, perrs := ParsePeriod(r.URL.Query(), s.Now(), loc, docs.Courses)
+	defer view.Close()
+	s.download(w, r, view, r.PathValue("patient"), kind)
+}
+
+// download makes the PDF of kind for patientID and the period asked for,
+// read in view (one read transaction, one audit row committed before the
+// PDF is sent).
+func (s *Handlers) download(w http.ResponseWriter, r *http.Request, view *store.View, patientID, kind string) {
+	ctx, actor := r.Context(), s.Actor(r)
+	loc, zone := s.PracticeZone(r)
+	var courses []store.TreatmentCourse
+	if strings.HasPrefix(r.URL.Query().Get("period"), "course-") {
+		docs, err := s.Store.StatementDocuments(ctx, actor, patientID)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		courses = docs.Courses
+	}
+	period, perrs := ParsePeriod(r.URL.Query(), s.Now(), loc, courses)
 	if perrs != nil {
 		s.Error(w, r, clinic.FieldErrors(perrs).Err())
 		return
 	}
-	paper, now := pdfdoc.PaperFor(docs.Zone), s.Now()
+	paper, now := pdfdoc.PaperFor(zone), s.Now()
 	var d pdfdoc.Document
 	if kind == store.DocSuperbill {
 		doc, err := s.Store.SuperbillDocument(ctx, actor, patientID, period.From.UTC(), period.To.UTC())
@@ -204,6 +222,10 @@ func (s *Handlers) download(w http.ResponseWriter, r *http.Request, patientID, k
 	}
 	pdf, err := pdfdoc.Render(d)
 	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := view.Finish(ctx); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -249,6 +271,7 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
 	period, errs := ParsePeriod(q, s.Now(), loc, docs.Courses)
 	if errs != nil {
 		status = http.StatusUnprocessableEntity
+		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, docs.Courses) // the links: the default period
 	}
 	d := pageData{Patient: docs.Patient, PatientID: own.ID, Presets: Presets(docs.Courses), Period: period, Errors: errs,
 		Sends: sendRows(docs.Sends, loc), MoreSends: docs.MoreSends, Balance: BalanceWords(ledger.Balance), BasePath: "/portal/billing"}
@@ -302,10 +325,10 @@ func (s *Handlers) PortalStatementPDF(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Handlers) own(w http.ResponseWriter, r *http.Request, kind string) {
-	p, err := s.Store.FindOwnPatient(r.Context(), s.Actor(r))
-	if err != nil {
-		s.Error(w, r, err)
+	r, view, own, ok := s.OwnView(w, r, "billing."+kind)
+	if !ok {
 		return
 	}
-	s.download(w, r, p.ID, kind)
+	defer view.Close()
+	s.download(w, r, view, own.ID, kind)
 }

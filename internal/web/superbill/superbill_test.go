@@ -121,7 +121,22 @@ func TestSuperbillOnDemo(t *testing.T) {
 	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "Send the superbill") {
 		t.Fatalf("statements page = %d", page.Code)
 	}
+	audited := func() int {
+		n := 0
+		for _, a := range []string{"billing.superbill", "billing.documents", "billing.statement"} {
+			rows, _, err := d.st.FindAudit(context.Background(), d.actor(adminEmail), store.AuditFilter{Action: a, Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(rows)
+		}
+		return n
+	}
+	before := audited()
 	res := d.do(lena, "GET", "/patients/"+jordan+"/statements/superbill.pdf?"+allTime(), nil)
+	if n := audited() - before; n != 1 {
+		t.Errorf("a download wrote %d audit rows, want 1", n)
+	}
 	if res.Code != http.StatusOK || res.Header().Get("Content-Type") != "application/pdf" {
 		t.Fatalf("superbill.pdf = %d %s", res.Code, res.Body.String())
 	}
