@@ -19,7 +19,7 @@ type Period struct {
 	Preset   string // a preset's key, or "dates"
 	From, To time.Time
 	Last     time.Time // the last day covered
-	Label    string    // e.g. "This year (January 1, 2026 to December 31, 2026)"
+	Label    string    // e.g. "January 1, 2026 to December 31, 2026 (this year)"
 }
 
 // Preset is a period on offer.
@@ -121,16 +121,12 @@ func ParsePeriod(q url.Values, now time.Time, loc *time.Location, courses []stor
 		return p, map[string]string{"period": "Choose one of the periods listed."}
 	}
 	p.From, p.Last, p.To = from, last, last.AddDate(0, 0, 1)
-	label := p.Preset
+	p.Label = longDay(p.From) + " to " + longDay(p.Last)
 	for _, x := range Presets(courses) {
-		if x.Key == p.Preset {
-			label = x.Label
+		if x.Key == p.Preset && p.Preset != "dates" {
+			p.Label += " (" + strings.ToLower(x.Label[:1]) + x.Label[1:] + ")"
 		}
 	}
-	if p.Preset == "dates" {
-		label = "Dates chosen"
-	}
-	p.Label = label + " (" + longDay(p.From) + " to " + longDay(p.Last) + ")"
 	return p, nil
 }
 
