@@ -73,7 +73,7 @@ func sendRows(sends []store.StatementSend, loc *time.Location) []sendRow {
 			state = "The email could not be sent"
 		}
 		out = append(out, sendRow{What: kindWords[x.Kind], Period: longDay(x.From.In(loc)) + " to " + longDay(x.To.In(loc).AddDate(0, 0, -1)),
-			By: x.SentBy, When: x.SentAt.In(loc).Format("January 2, 2006 at 15:04"), State: state})
+			By: x.SentBy, When: x.SentAt.In(loc).Format("January 2, 2006 at 15:04 MST"), State: state})
 	}
 	return out
 }
