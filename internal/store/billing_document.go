@@ -215,6 +215,49 @@ type StatementSend struct {
 	Failed   bool // the email could not be sent (its job gave up)
 }
 
+// PackageCourse is a package sold to the patient as a period a superbill
+// can cover: from its first session (its sale, before any) to its last
+// session once all are used, else to now.
+type PackageCourse struct {
+	ID, Name         string
+	SoldAt, From, To time.Time
+	Sessions, Used   int
+}
+
+// maxPackageCourses bounds the packages offered as periods (newest first).
+const maxPackageCourses = 20
+
+func packageCoursesIn(ctx context.Context, tx *Tx, patientID string, now time.Time) ([]PackageCourse, error) {
+	list, err := queryAll(ctx, tx, func(r scanner) (PackageCourse, error) {
+		var p PackageCourse
+		err := r.Scan(&p.ID, &p.Name, &p.SoldAt, &p.Sessions)
+		p.SoldAt = p.SoldAt.UTC()
+		return p, err
+	}, `SELECT id, name, sold_at, sessions FROM package_purchases WHERE patient_id = $1 ORDER BY sold_at DESC, id DESC LIMIT `+strconv.Itoa(maxPackageCourses), patientID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		p := &list[i]
+		dates, err := queryAll(ctx, tx, func(r scanner) (time.Time, error) {
+			var t time.Time
+			err := r.Scan(&t)
+			return t.UTC(), err
+		}, `SELECT service_date FROM charges WHERE purchase_id = $1 AND kind = 'package_session' ORDER BY service_date`, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		p.Used, p.From, p.To = len(dates), p.SoldAt, now
+		if len(dates) > 0 {
+			p.From = dates[0]
+		}
+		if len(dates) >= p.Sessions {
+			p.To = dates[len(dates)-1]
+		}
+	}
+	return list, nil
+}
+
 // BillingDocuments is what the statements page shows besides the period
 // form: who the patient is, whether they have a portal account to be
 // sent to, their treatment courses (as periods) and what was sent.
@@ -222,6 +265,7 @@ type BillingDocuments struct {
 	Patient   BillingPatient
 	HasPortal bool // an active portal account with an email address
 	Courses   []TreatmentCourse
+	Packages  []PackageCourse // newest first
 	Sends     []StatementSend // newest first, at most maxSends
 	MoreSends bool
 	Balance   Balance
@@ -253,6 +297,9 @@ func (s *Store) StatementDocuments(ctx context.Context, actor Actor, patientID s
 				tc.To, tc.Open = now, true
 			}
 			out.Courses = append(out.Courses, tc)
+		}
+		if out.Packages, err = packageCoursesIn(ctx, tx, patientID, now); err != nil {
+			return err
 		}
 		sends, err := queryAll(ctx, tx, func(r scanner) (StatementSend, error) {
 			var x StatementSend

@@ -270,3 +270,36 @@ func TestSendStatement(t *testing.T) {
 		t.Errorf("send to a disabled account: %v", err)
 	}
 }
+
+// TestPackageCourses: a package sold is offered as a period, from its
+// first session to its last once all are used (to now before).
+func TestPackageCourses(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	pk := &store.Package{Name: "Two integration sessions", Kind: "integration", Sessions: 2, Cents: 36000, Code: "90837"}
+	if err := pr.s.AddPackage(ctx, pr.admin, pk); err != nil {
+		t.Fatal(err)
+	}
+	pr.now = time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+	sold, err := pr.s.SellPackage(ctx, pr.thea, pr.p.ID, pk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := time.Date(2026, 10, 5, 15, 0, 0, 0, time.UTC)
+	pr.attend(t, "integration", first, "attended")
+	pr.now = time.Date(2026, 10, 8, 9, 0, 0, 0, time.UTC)
+	docs, err := pr.s.StatementDocuments(ctx, pr.patient, pr.p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs.Packages) != 1 || docs.Packages[0].ID != sold.ID || docs.Packages[0].Used != 1 || !docs.Packages[0].From.Equal(first) || !docs.Packages[0].To.Equal(pr.now) {
+		t.Fatalf("packages %+v", docs.Packages)
+	}
+	last := time.Date(2026, 10, 19, 15, 0, 0, 0, time.UTC)
+	pr.attend(t, "integration", last, "attended")
+	pr.now = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	if docs, err = pr.s.StatementDocuments(ctx, pr.thea, pr.p.ID); err != nil || docs.Packages[0].Used != 2 || !docs.Packages[0].To.Equal(last) {
+		t.Errorf("packages %+v, %v", docs.Packages, err)
+	}
+}

@@ -53,12 +53,33 @@ var presets = []Preset{
 	{"last-3-months", "The last 3 months"},
 }
 
-// Presets is the list offered for a patient: the fixed ones, then each
-// treatment course ("course-N").
-func Presets(courses []store.TreatmentCourse) []Preset {
+// Span is a stretch of a patient's care offered as a period: a
+// treatment course ("course-N") or a package sold to them
+// ("package-<id>": from its first session to its last, or to now while
+// sessions are left).
+type Span struct {
+	Key, Label string
+	From, To   time.Time
+}
+
+// Spans are docs' treatment courses, then its packages, as periods.
+func Spans(docs *store.BillingDocuments, loc *time.Location) []Span {
+	var out []Span
+	for _, c := range docs.Courses {
+		out = append(out, Span{Key: "course-" + strconv.Itoa(c.Number), Label: "Treatment course " + strconv.Itoa(c.Number), From: c.From, To: c.To})
+	}
+	for _, p := range docs.Packages {
+		out = append(out, Span{Key: "package-" + p.ID, Label: "Package: " + p.Name + ", bought " + longDay(p.SoldAt.In(loc)), From: p.From, To: p.To})
+	}
+	return out
+}
+
+// Presets is the list offered for a patient: the fixed ones, then their
+// spans, then dates of one's own.
+func Presets(spans []Span) []Preset {
 	out := append([]Preset(nil), presets...)
-	for _, c := range courses {
-		out = append(out, Preset{"course-" + strconv.Itoa(c.Number), "Treatment course " + strconv.Itoa(c.Number)})
+	for _, c := range spans {
+		out = append(out, Preset{c.Key, c.Label})
 	}
 	out = append(out, Preset{"dates", "Dates I choose"})
 	return out
@@ -71,8 +92,9 @@ func day(t time.Time, loc *time.Location) time.Time {
 
 // ParsePeriod reads the period a form or link asks for (period, and from
 // and to when it is "dates"; no period is this year) at now in loc, with
-// the patient's treatment courses. What is wrong is a field error.
-func ParsePeriod(q url.Values, now time.Time, loc *time.Location, courses []store.TreatmentCourse) (Period, map[string]string) {
+// the patient's treatment courses and packages. What is wrong is a field
+// error.
+func ParsePeriod(q url.Values, now time.Time, loc *time.Location, spans []Span) (Period, map[string]string) {
 	p := Period{Preset: strings.TrimSpace(q.Get("period"))}
 	if p.Preset == "" {
 		p.Preset = "this-year"
@@ -88,11 +110,10 @@ func ParsePeriod(q url.Values, now time.Time, loc *time.Location, courses []stor
 		last = time.Date(today.Year()-1, 12, 31, 0, 0, 0, 0, loc)
 	case p.Preset == "last-3-months":
 		from, last = today.AddDate(0, -3, 0), today
-	case strings.HasPrefix(p.Preset, "course-"):
-		n, _ := strconv.Atoi(strings.TrimPrefix(p.Preset, "course-"))
+	case strings.HasPrefix(p.Preset, "course-") || strings.HasPrefix(p.Preset, "package-"):
 		found := false
-		for _, c := range courses {
-			if c.Number == n {
+		for _, c := range spans {
+			if c.Key == p.Preset {
 				from, last, found = day(c.From, loc), day(c.To, loc), true
 			}
 		}
@@ -122,7 +143,7 @@ func ParsePeriod(q url.Values, now time.Time, loc *time.Location, courses []stor
 	}
 	p.From, p.Last, p.To = from, last, last.AddDate(0, 0, 1)
 	p.Label = longDay(p.From) + " to " + longDay(p.Last)
-	for _, x := range Presets(courses) {
+	for _, x := range Presets(spans) {
 		if x.Key == p.Preset && p.Preset != "dates" {
 			p.Label += " (" + strings.ToLower(x.Label[:1]) + x.Label[1:] + ")"
 		}

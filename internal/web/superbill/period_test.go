@@ -16,10 +16,14 @@ func TestParsePeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 3, 15, 3, 0, 0, 0, time.UTC) // March 14 in Chicago
-	courses := []store.TreatmentCourse{
-		{Number: 1, From: time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC), To: time.Date(2025, 9, 30, 15, 0, 0, 0, time.UTC)},
-		{Number: 2, From: time.Date(2026, 1, 10, 15, 0, 0, 0, time.UTC), To: now, Open: true},
-	}
+	courses := Spans(&store.BillingDocuments{
+		Courses: []store.TreatmentCourse{
+			{Number: 1, From: time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC), To: time.Date(2025, 9, 30, 15, 0, 0, 0, time.UTC)},
+			{Number: 2, From: time.Date(2026, 1, 10, 15, 0, 0, 0, time.UTC), To: now, Open: true},
+		},
+		Packages: []store.PackageCourse{{ID: "pk1", Name: "Six sessions", SoldAt: time.Date(2026, 2, 1, 15, 0, 0, 0, time.UTC),
+			From: time.Date(2026, 2, 3, 15, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)}},
+	}, loc)
 	for _, c := range []struct {
 		query      string
 		from, last string
@@ -32,6 +36,8 @@ func TestParsePeriod(t *testing.T) {
 		{"period=course-1", "2025-06-02", "2025-09-30", ""},
 		{"period=course-2", "2026-01-10", "2026-03-14", ""},
 		{"period=course-3", "", "", "period"},
+		{"period=package-pk1", "2026-02-03", "2026-03-01", ""},
+		{"period=package-pk2", "", "", "period"},
 		{"period=forever", "", "", "period"},
 		{"period=dates&from=2026-02-01&to=2026-02-28", "2026-02-01", "2026-02-28", ""},
 		{"period=dates&from=2026-02-01&to=2026-02-01", "2026-02-01", "2026-02-01", ""},

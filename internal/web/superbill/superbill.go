@@ -98,14 +98,15 @@ func (s *Handlers) page(w http.ResponseWriter, r *http.Request, status int, errs
 		return
 	}
 	loc := zoneOf(docs.Zone)
-	period, perrs := ParsePeriod(r.Form, s.Now(), loc, docs.Courses)
+	spans := Spans(docs, loc)
+	period, perrs := ParsePeriod(r.Form, s.Now(), loc, spans)
 	if perrs != nil {
 		if errs == nil {
 			errs, status = perrs, http.StatusUnprocessableEntity
 		}
-		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, docs.Courses) // the links: the default period
+		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, spans) // the links: the default period
 	}
-	d := pageData{Patient: docs.Patient, PatientID: docs.Patient.ID, Portal: docs.HasPortal, Presets: Presets(docs.Courses), Period: period,
+	d := pageData{Patient: docs.Patient, PatientID: docs.Patient.ID, Portal: docs.HasPortal, Presets: Presets(spans), Period: period,
 		Errors: errs, Sends: sendRows(docs.Sends, loc), MoreSends: docs.MoreSends, Balance: staffBalance(docs.Balance),
 		BasePath: "/patients/" + docs.Patient.ID + "/statements"}
 	if r.URL.Query().Get("done") == "queued" {
@@ -147,7 +148,8 @@ func (s *Handlers) Send(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	period, perrs := ParsePeriod(r.PostForm, s.Now(), zoneOf(docs.Zone), docs.Courses)
+	loc := zoneOf(docs.Zone)
+	period, perrs := ParsePeriod(r.PostForm, s.Now(), loc, Spans(docs, loc))
 	if perrs != nil {
 		s.page(w, r, http.StatusUnprocessableEntity, perrs)
 		return
@@ -189,16 +191,16 @@ func (s *Handlers) staff(w http.ResponseWriter, r *http.Request, kind string) {
 func (s *Handlers) download(w http.ResponseWriter, r *http.Request, view *store.View, patientID, kind string) {
 	ctx, actor := r.Context(), s.Actor(r)
 	loc, zone := s.PracticeZone(r)
-	var courses []store.TreatmentCourse
-	if strings.HasPrefix(r.URL.Query().Get("period"), "course-") {
-		docs, err := s.Store.StatementDocuments(ctx, actor, patientID)
+	var spans []Span
+	if pr := r.URL.Query().Get("period"); strings.HasPrefix(pr, "course-") || strings.HasPrefix(pr, "package-") {
+		docs, err := s.Store.StatementDocuments(ctx, actor, patientID) // in the view: no second audit row
 		if err != nil {
 			s.Error(w, r, err)
 			return
 		}
-		courses = docs.Courses
+		spans = Spans(docs, loc)
 	}
-	period, perrs := ParsePeriod(r.URL.Query(), s.Now(), loc, courses)
+	period, perrs := ParsePeriod(r.URL.Query(), s.Now(), loc, spans)
 	if perrs != nil {
 		s.Error(w, r, clinic.FieldErrors(perrs).Err())
 		return
@@ -268,12 +270,13 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
 	}
 	loc, _ := s.PatientZone(r, own)
 	status := http.StatusOK
-	period, errs := ParsePeriod(q, s.Now(), loc, docs.Courses)
+	spans := Spans(docs, loc)
+	period, errs := ParsePeriod(q, s.Now(), loc, spans)
 	if errs != nil {
 		status = http.StatusUnprocessableEntity
-		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, docs.Courses) // the links: the default period
+		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, spans) // the links: the default period
 	}
-	d := pageData{Patient: docs.Patient, PatientID: own.ID, Presets: Presets(docs.Courses), Period: period, Errors: errs,
+	d := pageData{Patient: docs.Patient, PatientID: own.ID, Presets: Presets(spans), Period: period, Errors: errs,
 		Sends: sendRows(docs.Sends, loc), MoreSends: docs.MoreSends, Balance: BalanceWords(ledger.Balance), BasePath: "/portal/billing"}
 	for _, c := range ledger.Charges.Rows {
 		desc := c.Description
