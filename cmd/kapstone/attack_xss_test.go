@@ -292,6 +292,12 @@ var notRendered = map[string]string{
 	"GET /patients/{patient}/dosing/{session}/chaperone/alarm": "JSON for the session page's watch: an event's id and a fixed word, never user text",
 	"GET /chaperone/{token}":                                   "a remote dosing session's chaperone page, behind a link the clinician makes and copies (no crawl reaches it): its free text (the chaperone's and support person's names, the ride, the chaperone's notes) is rendered with payloads and checked escaped by internal/web/chaperone TestChaperonePageEscapesAndAuditsOnce",
 
+	// Issue 21's superbills and statements: PDFs.
+	"GET /patients/{patient}/statements/superbill.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/superbill TestSuperbillOnDemo)",
+	"GET /patients/{patient}/statements/statement.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/superbill TestSuperbillOnDemo)",
+	"GET /portal/billing/superbill.pdf":                "PDF: no markup or script; its text is read with pdftotext (internal/web/superbill TestSuperbillOnDemo)",
+	"GET /portal/billing/statement.pdf":                "PDF: no markup or script; its text is read with pdftotext (internal/web/superbill TestSuperbillOnDemo)",
+
 	// Issue 16's PDF.
 	"GET /patients/{patient}/outcome-summary.pdf":                 "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestOutcomeSummaryPDF)",
 	"GET /patients/{patient}/appointments/{appointment}/note.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/notes TestNotePDF)",

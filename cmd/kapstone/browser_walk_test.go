@@ -536,6 +536,7 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("therapist diagnoses", jordan+"/diagnoses?q=recurrent", "#results-title", walkBoth...)
 	w.look("therapist address", jordan+"/address", "#line1", walkBoth...)
 	w.look("therapist billing", jordan+"/billing", "#billing-title", walkBoth...) // issue 21: the patient's ledger
+	w.look("therapist statements", jordan+"/statements", "#statements-title", walkBoth...) // superbills and statements
 	for _, sz := range walkBoth {
 		b.do(t, "booking "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+jordan), chromedp.WaitVisible(chromedp.ID("ap-start")))
 		w.submit("therapist booking-fails", sz, "#appointments .field-error, .error-summary", chromedp.ScrollIntoView(chromedp.ID("ap-start")),
@@ -632,6 +633,7 @@ func TestBrowserWalk(t *testing.T) {
 		w.look(who+" appointments", "/portal/appointments", "#appointments-title", walkBoth...)
 		w.look(who+" progress", "/portal/progress", "#progress-title", walkBoth...)
 		w.look(who+" access", "/portal/access", "main h1", walkBoth...)
+		w.look(who+" billing", "/portal/billing", "#billing-title", walkBoth...)
 		w.look(who+" consents", "/portal/consents", "#consents-title", walkBoth...)
 		w.look(who+" consent", "/portal/consents/kap_informed_consent", "#consent-title", walkBoth...)
 		signOut(who)

@@ -54,6 +54,7 @@ func (s *Sender) Handlers() map[string]job.Handler {
 
 		store.JobPasswordResetEmail: s.sendPasswordReset,
 		store.JobMessageEmail:       s.sendMessageEmail,
+		store.JobStatementEmail:     s.sendStatementEmail,
 	}
 }
 
@@ -117,6 +118,29 @@ func MessageEmail(practice, baseURL string, toPatient bool, crisis string) (subj
 	subject = "You have a new message in " + practice + "'s inbox"
 	return subject, "A patient on your care team wrote a new message in kapstone. To read it, sign in: " + baseURL + "/messages\n\n" +
 		"This email carries no patient information."
+}
+
+// sendStatementEmail tells a patient that their practice sent them a
+// superbill or statement, which waits in their portal. No content: no
+// amounts, no dates of service, no name, only the practice's name and
+// where to sign in.
+func (s *Sender) sendStatementEmail(ctx context.Context, j store.Job) error {
+	email, err := s.Store.StatementEmailToSend(ctx, j.Payload)
+	if err != nil || email == "" {
+		return err
+	}
+	subject, body := StatementEmail(s.PracticeName(ctx), s.BaseURL, s.Crisis)
+	if err := s.Mailer.Send(ctx, []string{email}, subject, body); err != nil {
+		return fmt.Errorf("statement email failed: %w", err)
+	}
+	return nil
+}
+
+// StatementEmail is the subject and body of the email that says a
+// document from practice waits in the patient's portal.
+func StatementEmail(practice, baseURL, crisis string) (subject, body string) {
+	return "A document from " + practice + " is ready in your portal",
+		"Hello,\n\n" + practice + " has put a billing document in your portal for you. To see and download it, sign in: " + baseURL + "/portal/billing\n\n" + crisis
 }
 
 // sendReminder emails a patient that they have an appointment. It says

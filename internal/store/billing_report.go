@@ -166,48 +166,57 @@ func (s *Store) Superbill(ctx context.Context, actor Actor, patientID string, fr
 		if err := tx.QueryRow(ctx, `SELECT display_name, legal_name, birth_date FROM patients WHERE id = $1`, patientID).Scan(&out.PatientRef, &out.LegalName, &out.BirthDate); err != nil {
 			return err
 		}
-		lines, err := queryAll(ctx, tx, func(r scanner) (SuperbillLine, error) {
-			var l SuperbillLine
-			var kind string
-			var remote bool
-			var amount, applied, share, pkgOpen int64
-			err := r.Scan(&l.ChargeID, &kind, &l.ServiceDate, &l.ClinicianID, &l.ClinicianName, &l.ClinicianCredentials, &l.Code, &l.AddOnCode, &l.Description,
-				&remote, &amount, &applied, &share, &pkgOpen)
-			l.ServiceDate = l.ServiceDate.UTC()
-			l.PlaceOfService = "11"
-			if remote {
-				l.PlaceOfService = "10"
-			}
-			l.Fee, l.Paid = amount, applied
-			if billing.ChargeKind(kind) == billing.ChargePackageSession {
-				l.Package, l.Fee, l.Paid = true, share, 0
-				if pkgOpen == 0 {
-					l.Paid = share
-				}
-			}
-			return l, err
-		}, `SELECT c.id, c.kind, c.service_date, COALESCE(c.clinician_id, ''), COALESCE(u.display_name, ''), COALESCE(u.credentials, ''), c.service_code, c.add_on_code, c.description,
-				c.remote, `+chargeAmount+`, `+chargeApplied+`, c.share_cents,
-				COALESCE((SELECT `+chargeOpen+` FROM charges c WHERE c.purchase_id = pc.purchase_id AND c.kind = 'package'), 0)
-			FROM charges c LEFT JOIN users u ON u.id = c.clinician_id LEFT JOIN charges pc ON pc.id = c.id AND c.kind = 'package_session'
-			WHERE c.patient_id = $1 AND c.kind IN ('service', 'package_session') AND c.service_date >= $2 AND c.service_date < $3
-			ORDER BY c.service_date, c.id LIMIT `+strconv.Itoa(BillingReportLimit+1), patientID, out.From, out.To)
-		if err != nil {
+		if err := superbillLinesIn(ctx, tx, out); err != nil {
 			return err
 		}
-		if len(lines) > BillingReportLimit {
-			lines, out.Truncated = lines[:BillingReportLimit], true
-		}
-		out.Lines = lines
-		for _, l := range lines {
-			out.TotalFee += l.Fee
-			out.TotalPaid += l.Paid
-		}
-		e.ObjectType, e.Detail = "superbill", rangeDetail(from, to)+" lines="+strconv.Itoa(len(lines))
+		e.ObjectType, e.Detail = "superbill", rangeDetail(from, to)+" lines="+strconv.Itoa(len(out.Lines))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// superbillLinesIn reads the services of out.PatientID's ledger in
+// [out.From, out.To) into out's lines and totals, inside tx.
+func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
+	lines, err := queryAll(ctx, tx, func(r scanner) (SuperbillLine, error) {
+		var l SuperbillLine
+		var kind string
+		var remote bool
+		var amount, applied, share, pkgOpen int64
+		err := r.Scan(&l.ChargeID, &kind, &l.ServiceDate, &l.ClinicianID, &l.ClinicianName, &l.ClinicianCredentials, &l.Code, &l.AddOnCode, &l.Description,
+			&remote, &amount, &applied, &share, &pkgOpen)
+		l.ServiceDate = l.ServiceDate.UTC()
+		l.PlaceOfService = "11"
+		if remote {
+			l.PlaceOfService = "10"
+		}
+		l.Fee, l.Paid = amount, applied
+		if billing.ChargeKind(kind) == billing.ChargePackageSession {
+			l.Package, l.Fee, l.Paid = true, share, 0
+			if pkgOpen == 0 {
+				l.Paid = share
+			}
+		}
+		return l, err
+	}, `SELECT c.id, c.kind, c.service_date, COALESCE(c.clinician_id, ''), COALESCE(u.display_name, ''), COALESCE(u.credentials, ''), c.service_code, c.add_on_code, c.description,
+				c.remote, `+chargeAmount+`, `+chargeApplied+`, c.share_cents,
+				COALESCE((SELECT `+chargeOpen+` FROM charges c WHERE c.purchase_id = pc.purchase_id AND c.kind = 'package'), 0)
+			FROM charges c LEFT JOIN users u ON u.id = c.clinician_id LEFT JOIN charges pc ON pc.id = c.id AND c.kind = 'package_session'
+			WHERE c.patient_id = $1 AND c.kind IN ('service', 'package_session') AND c.service_date >= $2 AND c.service_date < $3
+			ORDER BY c.service_date, c.id LIMIT `+strconv.Itoa(BillingReportLimit+1), out.PatientID, out.From, out.To)
+	if err != nil {
+		return err
+	}
+	if len(lines) > BillingReportLimit {
+		lines, out.Truncated = lines[:BillingReportLimit], true
+	}
+	out.Lines = lines
+	for _, l := range lines {
+		out.TotalFee += l.Fee
+		out.TotalPaid += l.Paid
+	}
+	return nil
 }

@@ -196,6 +196,15 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/billing/corrections", signedIn, auth.PermBilling, s.billing.Correction},
 		{"POST /patients/{patient}/billing/packages", signedIn, auth.PermBilling, s.billing.SellPackage},
 		{"POST /patients/{patient}/billing/tier", signedIn, auth.PermBilling, s.billing.Tier},
+		// Superbills and statements (issue 21): staff who may take payments
+		// download them and send them to the patient; the patient in the portal.
+		{"GET /patients/{patient}/statements", signedIn, auth.PermBilling, s.superbill.Page},
+		{"GET /patients/{patient}/statements/superbill.pdf", signedIn, auth.PermBilling, s.superbill.SuperbillPDF},
+		{"GET /patients/{patient}/statements/statement.pdf", signedIn, auth.PermBilling, s.superbill.StatementPDF},
+		{"POST /patients/{patient}/statements/send", signedIn, auth.PermBilling, s.superbill.Send},
+		{"GET /portal/billing", signedIn, auth.PermPortal, s.superbill.Portal},
+		{"GET /portal/billing/superbill.pdf", signedIn, auth.PermPortal, s.superbill.PortalSuperbillPDF},
+		{"GET /portal/billing/statement.pdf", signedIn, auth.PermPortal, s.superbill.PortalStatementPDF},
 		{"GET /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.EmergencyForm},
 		{"POST /patients/{patient}/emergency", signedIn, auth.PermEmergency, s.staff.Emergency},
 		// Psychotherapy notes: each its author's alone (the store checks the
@@ -588,6 +597,10 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/diagnoses/{diagnosis}/primary":      auth.PermClinical,
 	"GET /patients/{patient}/address":                             auth.PermDetails,
 	"POST /patients/{patient}/address":                            auth.PermDetails,
+	"GET /patients/{patient}/statements":                          auth.PermBillingRead,
+	"GET /patients/{patient}/statements/superbill.pdf":            auth.PermBillingRead,
+	"GET /patients/{patient}/statements/statement.pdf":            auth.PermBillingRead,
+	"POST /patients/{patient}/statements/send":                    auth.PermBilling,
 	"GET /patients/{patient}/timeline":                            auth.PermTimeline,
 	"POST /patients/{patient}/timeline/discussed":                 auth.PermDiscuss,
 	"GET /patients/{patient}/emergency":                           "",

@@ -52,6 +52,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/site"
 	"github.com/kapstone/kapstone/internal/web/skills"
 	"github.com/kapstone/kapstone/internal/web/staff"
+	"github.com/kapstone/kapstone/internal/web/superbill"
 	"github.com/kapstone/kapstone/internal/web/timeline"
 )
 
@@ -90,6 +91,9 @@ type Server struct {
 	diagnoses *diagnoses.Handlers
 	// billing is the fees and a patient's ledger (issue 21).
 	billing *billing.Handlers
+	// superbill is superbills and statements, staff's and the portal's
+	// (issue 21).
+	superbill *superbill.Handlers
 }
 
 // NewServer parses every template and asset and wires the routes. It fails
@@ -119,6 +123,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 	s.rems = remsform.New(app)
 	s.diagnoses = diagnoses.New(app)
 	s.billing = billing.New(app)
+	s.superbill = superbill.New(app)
 	// Now asks the app's clock at each call (tests move it after NewServer).
 	s.fhir = &fhir.Handler{Store: st, Log: log, Origin: app.Actor, Realm: "kapstone", Now: func() time.Time { return app.Now() },
 		Base: func(r *http.Request) string { return app.LinkBase(r) + "/fhir" }}

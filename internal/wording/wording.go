@@ -31,6 +31,8 @@ func JobKind(kind string) string {
 		return "Password reset link by email"
 	case store.JobMessageEmail:
 		return "New-message email (no content)"
+	case store.JobStatementEmail:
+		return "Billing-document email to the patient (no content)"
 	case store.BulkExportJobKind:
 		return "FHIR bulk export, asked for by a member of staff"
 	case store.BulkSweepJobKind:
@@ -187,6 +189,10 @@ func Action(action string) string {
 		return "Read your diagnoses"
 	case "diagnosis.add", "diagnosis.remove", "diagnosis.primary":
 		return "Updated your diagnoses"
+	case "billing.superbill", "billing.statement", "billing.documents": // superbills and statements (issue 21)
+		return "Read your superbills and statements"
+	case "billing.send", "billing.send.notify":
+		return "Sent you a superbill or statement"
 	case "safety_plan.read", "safety_plan.history":
 		return "Read your safety plan"
 	case "safety_plan.save":

@@ -71,7 +71,11 @@ func (s *Handlers) ConsentRevoke(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/patients/"+patientID+"?done=consent-revoked#consent-"+kind, http.StatusSeeOther)
+	anchor := "#consents"
+	if clinic.ConsentKindTitle(kind) != "" { // the form's kind is the person's input: only a known kind names the anchor
+		anchor = "#consent-" + kind
+	}
+	http.Redirect(w, r, "/patients/"+patientID+"?done=consent-revoked"+anchor, http.StatusSeeOther)
 }
 
 // ConsentScan serves a paper signature's scan to those who may read the

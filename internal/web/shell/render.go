@@ -107,7 +107,7 @@ func navFor(u *clinic.User, path string) []NavLink {
 		// stays short above the page (eleven links took four rows).
 		links = []NavLink{{Href: "/portal", Label: "Home"}, {Href: "/portal/messages", Label: "Messages"}, {Href: "/portal/appointments", Label: "Appointments"}, {Href: "/portal/checkins", Label: "Check-ins"}, {Href: "/portal/safety-plan", Label: "My safety plan"},
 			{Label: "Between sessions", Items: []NavLink{{Href: "/portal/journal", Label: "Journal"}, {Href: "/portal/skills", Label: "Skills"}, {Href: "/portal/progress", Label: "Progress"}}},
-			{Label: "My care", Items: []NavLink{{Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/access", Label: "Privacy"}}}}
+			{Label: "My care", Items: []NavLink{{Href: "/portal/preparation", Label: "Preparation"}, {Href: "/portal/consents", Label: "Consents"}, {Href: "/portal/billing", Label: "Billing"}, {Href: "/portal/access", Label: "Privacy"}}}}
 	case auth.Can(u.Role, auth.RelNone, auth.PermDirectory):
 		for _, g := range adminNav {
 			if items := permitted(u, g.Items); len(items) > 0 {

@@ -1,0 +1,337 @@
+// Package superbill is the face of superbills and statements (issue 21):
+// the staff page of a patient's billing documents (choose a period,
+// download the superbill or the statement as a PDF, send it to the
+// patient: an email without content that points to their portal) and the
+// portal's billing page (the patient's balance in plain words, their
+// charges and payments, what was sent to them, and their own downloads).
+// Access is the policy's: reading a patient's billing is
+// auth.PermBillingRead (the patient, the care team's therapist, admins),
+// sending is auth.PermBilling; the store checks again and audits each
+// read and send.
+package superbill
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/billing"
+	"github.com/kapstone/kapstone/internal/clinic"
+	"github.com/kapstone/kapstone/internal/pdfdoc"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
+)
+
+// Handlers answers the superbill and statement routes.
+type Handlers struct {
+	*shell.App
+}
+
+// New returns the face's handlers over the shared state.
+func New(app *shell.App) *Handlers { return &Handlers{App: app} }
+
+// sendRow is a send as the pages list it.
+type sendRow struct {
+	What, Period, By, When, State string
+}
+
+type pageData struct {
+	Patient    store.BillingPatient
+	PatientID  string
+	Portal     bool
+	Presets    []Preset
+	Period     Period
+	Errors     map[string]string
+	Notice     string
+	Sends      []sendRow
+	MoreSends  bool
+	Balance    string
+	BasePath   string // "/patients/{id}/statements" or "/portal/billing"
+	Charges    []chargeRow
+	Payments   []paymentRow
+	ChargesPg  pager
+	PaymentsPg pager
+}
+
+type chargeRow struct{ Date, Code, Description, Amount, Open string }
+type paymentRow struct{ Date, Method, Amount, Credit string }
+
+// pager is the links of a paged list.
+type pager struct{ Older, Newer string }
+
+var kindWords = map[string]string{store.DocSuperbill: "Superbill", store.DocStatement: "Statement"}
+
+func sendRows(sends []store.StatementSend, loc *time.Location) []sendRow {
+	var out []sendRow
+	for _, x := range sends {
+		state := "Queued: the email goes out shortly"
+		switch {
+		case x.Sent:
+			state = "Email sent"
+		case x.Failed:
+			state = "The email could not be sent"
+		}
+		out = append(out, sendRow{What: kindWords[x.Kind], Period: longDay(x.From.In(loc)) + " to " + longDay(x.To.In(loc).AddDate(0, 0, -1)),
+			By: x.SentBy, When: x.SentAt.In(loc).Format("January 2, 2006 at 15:04 MST"), State: state})
+	}
+	return out
+}
+
+// Page is GET /patients/{patient}/statements: the period form, the
+// downloads, the send buttons and what was sent.
+func (s *Handlers) Page(w http.ResponseWriter, r *http.Request) {
+	s.page(w, r, http.StatusOK, nil)
+}
+
+func (s *Handlers) page(w http.ResponseWriter, r *http.Request, status int, errs map[string]string) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "billing.documents")
+	if !ok {
+		return
+	}
+	defer view.Close()
+	_ = r.ParseForm() // a form that cannot be read is the default period
+	docs, err := s.Store.StatementDocuments(r.Context(), s.Actor(r), r.PathValue("patient"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	loc := zoneOf(docs.Zone)
+	spans := Spans(docs, loc)
+	period, perrs := ParsePeriod(r.Form, s.Now(), loc, spans)
+	if perrs != nil {
+		if errs == nil {
+			errs, status = perrs, http.StatusUnprocessableEntity
+		}
+		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, spans) // the links: the default period
+	}
+	d := pageData{Patient: docs.Patient, PatientID: docs.Patient.ID, Portal: docs.HasPortal, Presets: Presets(spans), Period: period,
+		Errors: errs, Sends: sendRows(docs.Sends, loc), MoreSends: docs.MoreSends, Balance: staffBalance(docs.Balance),
+		BasePath: "/patients/" + docs.Patient.ID + "/statements"}
+	if r.URL.Query().Get("done") == "queued" {
+		d.Notice = "Queued: the email to the patient goes out shortly. It says only that a document waits in their portal, with a link to sign in."
+	}
+	s.RenderView(w, r, view, status, "statements", "Superbills and statements: "+docs.Patient.DisplayName, d)
+}
+
+func staffBalance(b store.Balance) string {
+	switch {
+	case b.Balance > 0:
+		return "Owes " + billing.Format(b.Balance, b.Currency) + " today."
+	case b.Balance < 0:
+		return "Has a credit of " + billing.Format(-b.Balance, b.Currency) + " today."
+	default:
+		return "Owes nothing today."
+	}
+}
+
+func zoneOf(name string) *time.Location {
+	if name != "" {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// Send is POST /patients/{patient}/statements/send: records the send of
+// the superbill or statement for the period and queues the email.
+func (s *Handlers) Send(w http.ResponseWriter, r *http.Request) {
+	ctx, actor, id := r.Context(), s.Actor(r), r.PathValue("patient")
+	if err := r.ParseForm(); err != nil {
+		s.page(w, r, http.StatusUnprocessableEntity, map[string]string{"send": "We could not read the form. Try again."})
+		return
+	}
+	docs, err := s.Store.StatementDocuments(ctx, actor, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	loc := zoneOf(docs.Zone)
+	period, perrs := ParsePeriod(r.PostForm, s.Now(), loc, Spans(docs, loc))
+	if perrs != nil {
+		s.page(w, r, http.StatusUnprocessableEntity, perrs)
+		return
+	}
+	_, err = s.Store.SendStatement(ctx, actor, id, r.PostFormValue("kind"), period.From.UTC(), period.To.UTC())
+	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
+		s.page(w, r, http.StatusUnprocessableEntity, e.Fields)
+		return
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	shell.SeeOther(w, r, "/patients/"+id+"/statements?"+period.Query()+"&done=queued", "sent")
+}
+
+// SuperbillPDF is GET /patients/{patient}/statements/superbill.pdf.
+func (s *Handlers) SuperbillPDF(w http.ResponseWriter, r *http.Request) {
+	s.staff(w, r, store.DocSuperbill)
+}
+
+// StatementPDF is GET /patients/{patient}/statements/statement.pdf.
+func (s *Handlers) StatementPDF(w http.ResponseWriter, r *http.Request) {
+	s.staff(w, r, store.DocStatement)
+}
+
+func (s *Handlers) staff(w http.ResponseWriter, r *http.Request, kind string) {
+	r, view, ok := s.PatientView(w, r, r.PathValue("patient"), "billing."+kind)
+	if !ok {
+		return
+	}
+	defer view.Close()
+	s.download(w, r, view, r.PathValue("patient"), kind)
+}
+
+// download makes the PDF of kind for patientID and the period asked for,
+// read in view (one read transaction, one audit row committed before the
+// PDF is sent).
+func (s *Handlers) download(w http.ResponseWriter, r *http.Request, view *store.View, patientID, kind string) {
+	ctx, actor := r.Context(), s.Actor(r)
+	loc, zone := s.PracticeZone(r)
+	var spans []Span
+	if pr := r.URL.Query().Get("period"); strings.HasPrefix(pr, "course-") || strings.HasPrefix(pr, "package-") {
+		docs, err := s.Store.StatementDocuments(ctx, actor, patientID) // in the view: no second audit row
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		spans = Spans(docs, loc)
+	}
+	period, perrs := ParsePeriod(r.URL.Query(), s.Now(), loc, spans)
+	if perrs != nil {
+		s.Error(w, r, clinic.FieldErrors(perrs).Err())
+		return
+	}
+	paper, now := pdfdoc.PaperFor(zone), s.Now()
+	var d pdfdoc.Document
+	if kind == store.DocSuperbill {
+		doc, err := s.Store.SuperbillDocument(ctx, actor, patientID, period.From.UTC(), period.To.UTC())
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		d = SuperbillPDF(doc, period, now, loc, paper)
+	} else {
+		st, err := s.Store.StatementFor(ctx, actor, patientID, period.From.UTC(), period.To.UTC())
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		d = StatementPDF(st, period, now, loc, paper)
+	}
+	pdf, err := pdfdoc.Render(d)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := view.Finish(ctx); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	// The file's name carries the kind and the dates, never a name: a
+	// downloads folder is no place for PHI in file names.
+	name := kind + "-" + period.FromISO() + "-to-" + period.LastISO() + ".pdf"
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(pdf)
+}
+
+// portalPage is how many charges and payments the portal lists a page.
+const portalPage = 10
+
+// Portal is GET /portal/billing: the patient's balance in plain words,
+// their charges and payments (paged), what the practice sent them, and
+// their own downloads.
+func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
+	// One read transaction and one audit row for the page (store.View).
+	r, view, own, ok := s.OwnView(w, r, "billing.ledger")
+	if !ok {
+		return
+	}
+	defer view.Close()
+	ctx, actor, q := r.Context(), s.Actor(r), r.URL.Query()
+	docs, err := s.Store.StatementDocuments(ctx, actor, own.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	ledger, err := s.Store.PatientLedger(ctx, actor, own.ID,
+		store.PageKey{After: q.Get("charges_after"), Before: q.Get("charges_before"), Limit: portalPage},
+		store.PageKey{After: q.Get("payments_after"), Before: q.Get("payments_before"), Limit: portalPage})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	loc, _ := s.PatientZone(r, own)
+	status := http.StatusOK
+	spans := Spans(docs, loc)
+	period, errs := ParsePeriod(q, s.Now(), loc, spans)
+	if errs != nil {
+		status = http.StatusUnprocessableEntity
+		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, spans) // the links: the default period
+	}
+	d := pageData{Patient: docs.Patient, PatientID: own.ID, Presets: Presets(spans), Period: period, Errors: errs,
+		Sends: sendRows(docs.Sends, loc), MoreSends: docs.MoreSends, Balance: BalanceWords(ledger.Balance), BasePath: "/portal/billing"}
+	for _, c := range ledger.Charges.Rows {
+		desc := c.Description
+		switch c.Kind {
+		case billing.ChargeNoShow:
+			desc = "Missed appointment fee"
+		case billing.ChargeLateCancel:
+			desc = "Late cancellation fee"
+		case billing.ChargePackageSession:
+			desc += " (paid by your package)"
+		}
+		d.Charges = append(d.Charges, chargeRow{Date: longDay(c.ServiceDate.In(loc)), Code: c.Code, Description: desc,
+			Amount: billing.Format(c.Cents, c.Currency), Open: billing.Format(c.Open, c.Currency)})
+	}
+	for _, p := range ledger.Payments.Rows {
+		d.Payments = append(d.Payments, paymentRow{Date: longDay(p.ReceivedAt.In(loc)), Method: methodWords(p.Method),
+			Amount: billing.Format(p.Cents, p.Currency), Credit: billing.Format(p.Unapplied, p.Currency)})
+	}
+	d.ChargesPg = pager{Older: link("charges_after", ledger.Charges.Next), Newer: link("charges_before", ledger.Charges.Prev)}
+	d.PaymentsPg = pager{Older: link("payments_after", ledger.Payments.Next), Newer: link("payments_before", ledger.Payments.Prev)}
+	s.RenderView(w, r, view, status, "portal_billing", "Billing", d)
+}
+
+func link(key, id string) string {
+	if id == "" {
+		return ""
+	}
+	return "/portal/billing?" + key + "=" + id
+}
+
+func methodWords(m string) string {
+	for _, x := range billing.Methods {
+		if x.Method == m {
+			return x.Title
+		}
+	}
+	return m
+}
+
+// PortalSuperbillPDF is GET /portal/billing/superbill.pdf: the patient's
+// own superbill for the period asked for.
+func (s *Handlers) PortalSuperbillPDF(w http.ResponseWriter, r *http.Request) {
+	s.own(w, r, store.DocSuperbill)
+}
+
+// PortalStatementPDF is GET /portal/billing/statement.pdf.
+func (s *Handlers) PortalStatementPDF(w http.ResponseWriter, r *http.Request) {
+	s.own(w, r, store.DocStatement)
+}
+
+func (s *Handlers) own(w http.ResponseWriter, r *http.Request, kind string) {
+	r, view, own, ok := s.OwnView(w, r, "billing."+kind)
+	if !ok {
+		return
+	}
+	defer view.Close()
+	s.download(w, r, view, own.ID, kind)
+}

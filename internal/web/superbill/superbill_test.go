@@ -1,0 +1,319 @@
+package superbill_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/demo"
+	"github.com/kapstone/kapstone/internal/pdfdoc/pdftest"
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/store/storetest"
+	"github.com/kapstone/kapstone/internal/web"
+	"github.com/kapstone/kapstone/internal/web/webtest"
+)
+
+type demoSite struct {
+	t   *testing.T
+	st  *store.Store
+	srv *web.Server
+}
+
+func newDemoSite(t *testing.T) *demoSite {
+	t.Helper()
+	st := storetest.Open(t)
+	if _, err := demo.Seed(context.Background(), st, t.TempDir(), webtest.Cheap); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.NewServer(web.DefaultConfig(), st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &demoSite{t: t, st: st, srv: srv}
+}
+
+func (d *demoSite) actor(email string) store.Actor {
+	d.t.Helper()
+	u, _, err := d.st.FindUserByEmail(context.Background(), email)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return store.Actor{UserID: u.ID, Role: u.Role}
+}
+
+func (d *demoSite) session(email string) string {
+	d.t.Helper()
+	ctx := context.Background()
+	u, _, err := d.st.FindUserByEmail(ctx, email)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	token := auth.NewToken()
+	now := time.Now().UTC()
+	sess := &store.Session{IDHash: auth.HashToken(token), User: u, MFADone: true, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := d.st.StartSession(ctx, store.Actor{UserID: u.ID, Role: u.Role}, "", sess, store.Entry{Action: "login.success"}); err != nil {
+		d.t.Fatal(err)
+	}
+	return token
+}
+
+func (d *demoSite) do(token, method, path string, form url.Values) *httptest.ResponseRecorder {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "http://example.com")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	req.AddCookie(&http.Cookie{Name: d.srv.CookieName(), Value: token})
+	rec := httptest.NewRecorder()
+	d.srv.ServeHTTP(rec, req)
+	return rec
+}
+
+func (d *demoSite) patientID(owner, name string) string {
+	d.t.Helper()
+	pg, err := d.st.PagePatients(context.Background(), d.actor(owner), store.PatientFilter{Query: name}, store.PageKey{Limit: 5})
+	if err != nil || len(pg.Patients) != 1 {
+		d.t.Fatalf("patient %s: %v", name, err)
+	}
+	return pg.Patients[0].ID
+}
+
+const (
+	lenaEmail  = "lena.ortiz@willowcreek.example"
+	samEmail   = "sam.whitaker@willowcreek.example"
+	adminEmail = "admin@willowcreek.example"
+	priyaEmail = "priya.natarajan@riverbend-medical.example"
+	jordanMail = "jordan.lee@mail.example"
+)
+
+// allTime is a period that holds every demo session.
+func allTime() string {
+	now := time.Now()
+	return "period=dates&from=" + now.AddDate(-2, 0, 0).Format("2006-01-02") + "&to=" + now.AddDate(0, 0, 1).Format("2006-01-02")
+}
+
+// TestSuperbillOnDemo: the demo patient Jordan Lee's superbill (read with
+// pdftotext) holds every field a superbill needs (issue 21): the
+// practice's name, address, tax id and NPI; the clinician's name,
+// credentials and NPI; the patient's name, date of birth and address;
+// the ICD-10-CM codes with their text; dates of service; CPT codes; fees
+// and payments; with the labels superbills use. The statement adds up;
+// the patient downloads their own from the portal.
+func TestSuperbillOnDemo(t *testing.T) {
+	d := newDemoSite(t)
+	lena := d.session(lenaEmail)
+	jordan := d.patientID(lenaEmail, "Jordan")
+
+	page := d.do(lena, "GET", "/patients/"+jordan+"/statements", nil)
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "Send the superbill") {
+		t.Fatalf("statements page = %d", page.Code)
+	}
+	audited := func() int {
+		n := 0
+		for _, a := range []string{"billing.superbill", "billing.documents", "billing.statement"} {
+			rows, _, err := d.st.FindAudit(context.Background(), d.actor(adminEmail), store.AuditFilter{Action: a, Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(rows)
+		}
+		return n
+	}
+	before := audited()
+	res := d.do(lena, "GET", "/patients/"+jordan+"/statements/superbill.pdf?"+allTime(), nil)
+	if n := audited() - before; n != 1 {
+		t.Errorf("a download wrote %d audit rows, want 1", n)
+	}
+	if res.Code != http.StatusOK || res.Header().Get("Content-Type") != "application/pdf" {
+		t.Fatalf("superbill.pdf = %d %s", res.Code, res.Body.String())
+	}
+	if cd := res.Header().Get("Content-Disposition"); strings.Contains(cd, "Jordan") || !strings.Contains(cd, "superbill-") {
+		t.Errorf("file name %q", cd)
+	}
+	text, pages := pdftest.Read(t, "superbill", res.Body.Bytes())
+	if len(pages) == 0 {
+		t.Fatal("no page")
+	}
+	flat := strings.Join(strings.Fields(text), " ")
+	for _, want := range []string{
+		"Superbill", demo.PracticeName, "2100 North Example Avenue", "Chicago, IL 60614", "(312) 555-0142", "Tax ID (EIN)", "12-3456789", "NPI (practice)", "2555014200",
+		"Rendering provider", "Lena Ortiz", "LMFT", "1555014202",
+		"Jordan Lee", "Date of birth", "1988-03-14", "West Example Street",
+		"ICD-10-CM", "F33.1", "Major depressive disorder, recurrent, moderate", "F41.1", "Generalized anxiety disorder",
+		"CPT", "90837", "Fee", "Paid", "$200.00", "Total paid",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the superbill lacks %q:\n%s", want, text)
+		}
+	}
+	// A table's header wraps within its column: its words on two lines.
+	for _, label := range []string{"Date of service", "Place of service", "Diagnosis pointer"} {
+		words := strings.Fields(label)
+		if !regexp.MustCompile(strings.Join(words[:len(words)-1], ` `)+`[\s\S]{0,300}`+words[len(words)-1]).MatchString(text) && !strings.Contains(flat, label) {
+			t.Errorf("the superbill lacks the label %q:\n%s", label, text)
+		}
+	}
+	if !regexp.MustCompile(`\d\d/\d\d/\d{4}`).MatchString(text) {
+		t.Errorf("no date of service (MM/DD/YYYY on Letter paper):\n%s", text)
+	}
+
+	st := d.do(lena, "GET", "/patients/"+jordan+"/statements/statement.pdf?"+allTime(), nil)
+	if st.Code != http.StatusOK {
+		t.Fatalf("statement.pdf = %d", st.Code)
+	}
+	stText, _ := pdftest.Read(t, "statement", st.Body.Bytes())
+	flat = strings.Join(strings.Fields(stText), " ")
+	for _, want := range []string{"Statement", "Balance before the period $0.00", "Charges $200.00", "Payments $200.00", "Balance at the end of the period $0.00", "Card (terminal)", "Today you owe nothing."} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the statement lacks %q:\n%s", want, stText)
+		}
+	}
+
+	// The patient: their page and their own downloads.
+	pat := d.session(jordanMail)
+	portal := d.do(pat, "GET", "/portal/billing", nil)
+	if portal.Code != http.StatusOK || !strings.Contains(portal.Body.String(), "Today you owe nothing.") || !strings.Contains(portal.Body.String(), "Card (terminal)") {
+		t.Fatalf("portal billing = %d", portal.Code)
+	}
+	own := d.do(pat, "GET", "/portal/billing/superbill.pdf?"+allTime(), nil)
+	if own.Code != http.StatusOK {
+		t.Fatalf("own superbill = %d", own.Code)
+	}
+	ownText, _ := pdftest.Read(t, "portal-superbill", own.Body.Bytes())
+	if !strings.Contains(ownText, "F33.1") || !strings.Contains(ownText, "1555014202") {
+		t.Errorf("the patient's own superbill:\n%s", ownText)
+	}
+	if r := d.do(pat, "GET", "/portal/billing?period=dates&from=2026-13-01&to=x", nil); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "Enter the first day, as a date.") {
+		t.Errorf("a bad date = %d", r.Code)
+	}
+}
+
+// TestSuperbillAccess: the patient sees only their own (another's id on
+// the staff routes is refused, and the portal reads only their own); a
+// therapist off the care team and a prescriber are refused; admins and
+// the care team's therapist are let in.
+func TestSuperbillAccess(t *testing.T) {
+	d := newDemoSite(t)
+	jordan := d.patientID(lenaEmail, "Jordan")
+	riley := d.patientID(samEmail, "Riley")
+	paths := []string{"/statements", "/statements/superbill.pdf", "/statements/statement.pdf"}
+	for _, c := range []struct {
+		who     string
+		email   string
+		patient string
+		ok      bool
+	}{
+		{"the care team's therapist", lenaEmail, jordan, true},
+		{"an admin", adminEmail, jordan, true},
+		{"a therapist off the team", samEmail, jordan, false},
+		{"the prescriber on the team", priyaEmail, jordan, false},
+		{"the patient on the staff routes", jordanMail, jordan, false},
+		{"the patient, another patient's id", jordanMail, riley, false},
+	} {
+		tok := d.session(c.email)
+		for _, p := range paths {
+			r := d.do(tok, "GET", "/patients/"+c.patient+p, nil)
+			if c.ok && r.Code != http.StatusOK {
+				t.Errorf("%s: GET %s = %d", c.who, p, r.Code)
+			}
+			if !c.ok && r.Code != http.StatusNotFound && r.Code != http.StatusForbidden {
+				t.Errorf("%s: GET %s = %d, want refused", c.who, p, r.Code)
+			}
+			if !c.ok && strings.Contains(r.Body.String(), "%PDF") {
+				t.Errorf("%s: GET %s sent a PDF", c.who, p)
+			}
+		}
+		r := d.do(tok, "POST", "/patients/"+c.patient+"/statements/send", url.Values{"kind": {"statement"}, "period": {"this-year"}})
+		if c.ok != (r.Code == http.StatusSeeOther) {
+			t.Errorf("%s: send = %d", c.who, r.Code)
+		}
+	}
+	// The portal has no patient in its address: Riley's download is
+	// Riley's, whatever is asked.
+	riley2 := d.session("riley.chen@mail.example")
+	r := d.do(riley2, "GET", "/portal/billing/superbill.pdf?"+allTime()+"&patient="+jordan, nil)
+	text, _ := pdftest.Read(t, "riley", r.Body.Bytes())
+	if r.Code != http.StatusOK || strings.Contains(text, "Jordan") || !strings.Contains(text, "Riley Chen") {
+		t.Errorf("Riley's portal superbill = %d:\n%s", r.Code, text)
+	}
+	// Staff cannot use the portal's.
+	if r := d.do(d.session(lenaEmail), "GET", "/portal/billing", nil); r.Code == http.StatusOK {
+		t.Errorf("a therapist reads /portal/billing = %d", r.Code)
+	}
+}
+
+// TestSendToPatient: send records and queues one email job and the page
+// says "queued" (the email is a job); a patient without a portal account
+// is told so, and nothing is queued.
+func TestSendToPatient(t *testing.T) {
+	d := newDemoSite(t)
+	ctx := context.Background()
+	lena := d.session(lenaEmail)
+	jordan := d.patientID(lenaEmail, "Jordan")
+	dana := d.patientID(lenaEmail, "Dana")
+	jobs := func() int {
+		list, err := d.st.ListJobs(ctx, "pending", 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, j := range list {
+			if j.Kind == store.JobStatementEmail {
+				n++
+			}
+		}
+		return n
+	}
+	r := d.do(lena, "POST", "/patients/"+jordan+"/statements/send", url.Values{"kind": {"superbill"}, "period": {"last-3-months"}})
+	if r.Code != http.StatusSeeOther || !strings.Contains(r.Header().Get("Location"), "done=queued") {
+		t.Fatalf("send = %d %s", r.Code, r.Header().Get("Location"))
+	}
+	if jobs() != 1 {
+		t.Errorf("%d jobs, want 1", jobs())
+	}
+	loc, _, _ := strings.Cut(r.Header().Get("Location"), "#") // a browser sends no fragment
+	page := d.do(lena, "GET", loc, nil).Body.String()
+	for _, want := range []string{"Queued: the email to the patient goes out shortly.", "<strong>Superbill</strong>", "Sent by Lena Ortiz", "Queued: the email goes out shortly"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page after sending (%s) lacks %q", r.Header().Get("Location"), want)
+		}
+	}
+	if strings.Contains(page, "Email sent") {
+		t.Error("the page says sent before the job ran")
+	}
+	// Dana has no portal account.
+	danaPage := d.do(lena, "GET", "/patients/"+dana+"/statements", nil).Body.String()
+	if !strings.Contains(danaPage, "has no portal account, so nothing can be sent") || strings.Contains(danaPage, "Send the superbill") {
+		t.Error("the page of a patient without a portal account offers to send")
+	}
+	r = d.do(lena, "POST", "/patients/"+dana+"/statements/send", url.Values{"kind": {"statement"}, "period": {"this-year"}})
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "no portal account yet, so nothing can be sent") {
+		t.Errorf("send to Dana = %d", r.Code)
+	}
+	if jobs() != 1 {
+		t.Errorf("%d jobs after the refused send, want 1", jobs())
+	}
+	// A bad period is a field error, not a 500.
+	r = d.do(lena, "POST", "/patients/"+jordan+"/statements/send", url.Values{"kind": {"statement"}, "period": {"dates"}, "from": {"2026-05-01"}, "to": {"2026-04-01"}})
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "Enter a last day on or after the first day.") {
+		t.Errorf("a backwards period = %d", r.Code)
+	}
+	// The patient sees it listed in the portal.
+	portal := d.do(d.session(jordanMail), "GET", "/portal/billing", nil).Body.String()
+	if !strings.Contains(portal, "Sent to you by the practice") {
+		t.Error("the portal does not list the send")
+	}
+}
