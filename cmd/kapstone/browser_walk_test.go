@@ -535,7 +535,7 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("therapist timeline", jordan+"/timeline", "#timeline-title", walkBoth...) // issue 17: the chart's timeline
 	w.look("therapist diagnoses", jordan+"/diagnoses?q=recurrent", "#results-title", walkBoth...)
 	w.look("therapist address", jordan+"/address", "#line1", walkBoth...)
-	w.look("therapist billing", jordan+"/billing", "#billing-title", walkBoth...) // issue 21: the patient's ledger
+	w.look("therapist billing", jordan+"/billing", "#billing-title", walkBoth...)          // issue 21: the patient's ledger
 	w.look("therapist statements", jordan+"/statements", "#statements-title", walkBoth...) // superbills and statements
 	for _, sz := range walkBoth {
 		b.do(t, "booking "+sz.tag, chromedp.EmulateViewport(sz.w, sz.h), chromedp.Navigate(in.url+jordan), chromedp.WaitVisible(chromedp.ID("ap-start")))
