@@ -88,33 +88,95 @@ type PatientBalance struct {
 	Balance     int64 // Open - Credit
 }
 
-// patientOpen and patientCredit are the SQL for patient pt's open amount
-// and credit.
-const patientOpen = `(COALESCE((SELECT SUM(c.amount_cents) FROM charges c WHERE c.patient_id = pt.id), 0)
-	+ COALESCE((SELECT SUM(cc.delta_cents) FROM charge_corrections cc WHERE cc.patient_id = pt.id), 0)
-	- COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.patient_id = pt.id), 0)
-	- COALESCE((SELECT SUM(ad.amount_cents) FROM adjustments ad WHERE ad.patient_id = pt.id), 0))`
-const patientCredit = `(COALESCE((SELECT SUM(p.amount_cents) FROM payments p WHERE p.patient_id = pt.id), 0)
-	- COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.patient_id = pt.id), 0)
-	- COALESCE((SELECT SUM(r.amount_cents) FROM refunds r WHERE r.patient_id = pt.id), 0))`
+// outstandingScope is the patients who owe something or hold a credit,
+// read from billing_balances (kept by triggers as the ledger is written,
+// migration 0063) through its partial index billing_balances_owing: a
+// page reads its own rows, whatever the practice's size.
+const outstandingScope = ` FROM billing_balances b JOIN patients pt ON pt.id = b.id WHERE (b.open_cents <> 0 OR b.credit_cents <> 0)`
+
+// outstandingKeyset is the outstanding balances read by key.
+func outstandingKeyset() keyset {
+	return keyset{Scope: outstandingScope, Table: "billing_balances", Alias: "b", Order: []string{"sort_name", "id"},
+		Count: `SELECT COALESCE(MAX(n), 0) FROM billing_owing`}
+}
 
 // OutstandingBalances reads a page (by key, by name) of the patients who
 // owe something or hold a credit, with their balances
-// (PermBillingReports: admins). Audited.
+// (PermBillingReports: admins). A page reads the page's patients and a
+// kept count, never every patient's ledger. Audited.
 func (s *Store) OutstandingBalances(ctx context.Context, actor Actor, k PageKey) (*Page[PatientBalance], error) {
 	var out *Page[PatientBalance]
 	err := s.reportTx(ctx, actor, "billing.report.outstanding", "", func(tx *Tx) error {
 		var err error
-		out, err = readPage(ctx, tx, keyset{
-			Scope: ` FROM patients pt WHERE (EXISTS (SELECT 1 FROM charges c WHERE c.patient_id = pt.id) OR EXISTS (SELECT 1 FROM payments p WHERE p.patient_id = pt.id))
-				AND (` + patientOpen + ` <> 0 OR ` + patientCredit + ` <> 0)`,
-			Table: "patients", Alias: "pt", Order: []string{"display_name", "id"}},
-			`pt.id, pt.display_name, `+patientOpen+`, `+patientCredit, k, func(r scanner) (PatientBalance, error) {
-				var b PatientBalance
-				err := r.Scan(&b.PatientID, &b.DisplayName, &b.Open, &b.Credit)
-				b.Balance = billing.Balance(b.Open, b.Credit)
-				return b, err
-			}, func(b PatientBalance) string { return b.PatientID })
+		out, err = readPage(ctx, tx, outstandingKeyset(), `pt.id, pt.display_name, b.open_cents, b.credit_cents`, k, func(r scanner) (PatientBalance, error) {
+			var b PatientBalance
+			err := r.Scan(&b.PatientID, &b.DisplayName, &b.Open, &b.Credit)
+			b.Balance = billing.Balance(b.Open, b.Credit)
+			return b, err
+		}, func(b PatientBalance) string { return b.PatientID })
+		return err
+	})
+	return out, err
+}
+
+// LedgerEntry is one entry of the practice's ledger for the accountant:
+// a charge (its service date), a correction of one, a payment, a refund
+// or a write-off. Amount is signed as it moves what patients owe or hold:
+// a charge and a payment positive, a refund and a write-off negative, a
+// correction its change.
+type LedgerEntry struct {
+	ID          string
+	At          time.Time
+	PatientID   string
+	PatientName string
+	Kind        string // charge, correction, payment, refund, write_off
+	Code        string // the charge's service code ("" for a payment or refund)
+	Cents       int64
+	Currency    string
+	Method      string // a payment's method; "" otherwise
+}
+
+// LedgerPageLimit is the most entries one LedgerEntries call reads.
+const LedgerPageLimit = 500
+
+// ledgerEntriesQuery reads the entries of [$1, $2) after the key ($3, $4)
+// (a time and an id), oldest first.
+const ledgerEntriesQuery = `SELECT e.id, e.at, e.patient_id, pt.display_name, e.kind, e.code, e.cents, e.currency, e.method FROM (
+	SELECT c.id AS id, c.service_date AS at, c.patient_id AS patient_id, 'charge' AS kind, c.service_code AS code, c.amount_cents AS cents, c.currency AS currency, '' AS method
+		FROM charges c WHERE c.service_date >= $1 AND c.service_date < $2
+	UNION ALL SELECT cc.id, cc.created_at, cc.patient_id, 'correction', c.service_code, cc.delta_cents, c.currency, ''
+		FROM charge_corrections cc JOIN charges c ON c.id = cc.charge_id WHERE cc.created_at >= $1 AND cc.created_at < $2
+	UNION ALL SELECT p.id, p.received_at, p.patient_id, 'payment', '', p.amount_cents, p.currency, p.method
+		FROM payments p WHERE p.received_at >= $1 AND p.received_at < $2
+	UNION ALL SELECT r.id, r.recorded_at, r.patient_id, 'refund', '', -r.amount_cents, p.currency, p.method
+		FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.recorded_at >= $1 AND r.recorded_at < $2
+	UNION ALL SELECT ad.id, ad.created_at, ad.patient_id, 'write_off', c.service_code, -ad.amount_cents, c.currency, ''
+		FROM adjustments ad JOIN charges c ON c.id = ad.charge_id WHERE ad.created_at >= $1 AND ad.created_at < $2
+	) e JOIN patients pt ON pt.id = e.patient_id
+	WHERE e.at > $3 OR (e.at = $3 AND e.id > $4)
+	ORDER BY e.at, e.id LIMIT `
+
+// LedgerEntries reads up to limit (at most LedgerPageLimit) entries of the
+// practice's ledger in [from, to), oldest first, after the entry at
+// afterAt with id afterID (a zero time for the first): the accountant's
+// export reads it a page at a time (PermBillingReports). Audited, a row
+// per page.
+func (s *Store) LedgerEntries(ctx context.Context, actor Actor, from, to, afterAt time.Time, afterID string, limit int) ([]LedgerEntry, error) {
+	if limit <= 0 || limit > LedgerPageLimit {
+		limit = LedgerPageLimit
+	}
+	if afterAt.IsZero() {
+		afterAt = from.Add(-time.Second)
+	}
+	var out []LedgerEntry
+	err := s.reportTx(ctx, actor, "billing.report.ledger", rangeDetail(from, to), func(tx *Tx) error {
+		var err error
+		out, err = queryAll(ctx, tx, func(r scanner) (LedgerEntry, error) {
+			var e LedgerEntry
+			err := r.Scan(&e.ID, &e.At, &e.PatientID, &e.PatientName, &e.Kind, &e.Code, &e.Cents, &e.Currency, &e.Method)
+			e.At = e.At.UTC()
+			return e, err
+		}, ledgerEntriesQuery+strconv.Itoa(limit), from.UTC(), to.UTC(), afterAt.UTC(), afterID)
 		return err
 	})
 	return out, err
