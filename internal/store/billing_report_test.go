@@ -136,6 +136,47 @@ func TestBillingBalancesOracle(t *testing.T) {
 		t.Fatalf("after the rename %+v, %v", page, err)
 	}
 	_ = intake
+
+	// The ledger export, read two entries at a time, lists every charge,
+	// correction, payment, refund and write-off once, oldest first, with
+	// amounts signed as they move what patients owe or hold.
+	var entries []store.LedgerEntry
+	var at time.Time
+	var after string
+	for range 50 {
+		got, err := pr.s.LedgerEntries(ctx, pr.admin, day.AddDate(0, -1, 0), day.AddDate(0, 2, 0), at, after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, got...)
+		if len(got) < 2 {
+			break
+		}
+		at, after = got[len(got)-1].At, got[len(got)-1].ID
+	}
+	kinds := map[string]int64{}
+	for i, e := range entries {
+		kinds[e.Kind] += e.Cents
+		if i > 0 && e.At.Before(entries[i-1].At) {
+			t.Errorf("entry %d (%s) comes before the one above it", i, e.Kind)
+		}
+	}
+	want := map[string]int64{"charge": 25000 + 10000 + 20000, "payment": 30000 + 20000, "refund": -5000, "write_off": -5000, "correction": -2000}
+	if fmt.Sprint(kinds) != fmt.Sprint(want) || len(entries) != 8 {
+		t.Errorf("ledger entries %d, sums %v; want 8, %v", len(entries), kinds, want)
+	}
+	for _, e := range entries {
+		if e.Kind == "payment" && e.Method == "" || e.Kind == "charge" && e.Cents == 25000 && e.Code != "90791" || e.PatientName == "" {
+			t.Errorf("entry %+v lacks its method, code or patient (a no-show fee has no service code)", e)
+		}
+	}
+	none, err := pr.s.LedgerEntries(ctx, pr.admin, day.AddDate(1, 0, 0), day.AddDate(1, 1, 0), time.Time{}, "", 0)
+	if err != nil || len(none) != 0 {
+		t.Errorf("a range with no entries: %v, %v", none, err)
+	}
+	if _, err := pr.s.LedgerEntries(ctx, pr.thea, day, day.AddDate(0, 1, 0), time.Time{}, "", 0); err == nil {
+		t.Error("a therapist read the practice's ledger")
+	}
 }
 
 // TestBillingBalancesBackfill: migration 0063 fills billing_balances and
