@@ -13,7 +13,7 @@ import (
 // is drawn below the zero line.
 func TestBarsSVG(t *testing.T) {
 	spec := BarSpec{Title: "Income by month", Desc: "Money received <each> month", YLabel: "Received",
-		Bars: []Bar{{Label: "Jan 2026", Value: 250, Text: "$250.00"}, {Label: "Feb 2026", Value: -30, Text: "-$30.00"}, {Label: "<b>", Value: 1000, Text: "$1,000.00"}},
+		Bars:    []Bar{{Label: "Jan 2026", Value: 250, Text: "$250.00"}, {Label: "Feb 2026", Value: -30, Text: "-$30.00"}, {Label: "<b>", Value: 1000, Text: "$1,000.00"}},
 		YFormat: func(v float64) string { return "$" + formatNum(v) }}
 	got := BarsSVG(spec)
 	if err := xml.Unmarshal([]byte(got), new(struct{})); err != nil {
