@@ -77,6 +77,7 @@ var otherParams = map[string]bool{
 	"post": true, "page": true, "user": true, "token": true, "sid": true, "off": true, "grant": true, "room": true,
 	"instrument": true, "inquiry": true, "device": true, "invitation": true, "kind": true, "document": true,
 	"apitoken": true, "app": true,
+	"report": true,
 }
 
 // Canaries: each patient's name, consult post, intake answer and support
