@@ -645,6 +645,7 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("admin jobs", "/admin/jobs", "main h1", walkBoth...)
 	w.look("admin website", "/admin/site", "#site-title", walkBoth...)
 	w.look("admin rooms", "/admin/rooms", "#rooms-title", walkBoth...)
+	w.look("admin billing-reports", "/billing/reports?preset=this-year", "#reports-title", walkBoth...)
 	w.look("admin note-settings", "/admin/notes", "#templates", walkBoth...)
 	w.look("admin note-template", "/admin/notes/templates/dosing", "main h1", walkBoth...)
 	w.look("admin late-notes", "/notes/late", "main h1", walkBoth...)
