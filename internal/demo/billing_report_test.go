@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -83,5 +84,92 @@ func TestDemoBillingReports(t *testing.T) {
 	}
 	if paid != 40000 {
 		t.Errorf("the ledger export's payments sum to %d, want 40000", paid)
+	}
+}
+
+// TestScaleBilling: a scaled practice (kapstone demo --scale) has charges
+// for its attended sessions and payments for most; its ledger balances,
+// and the outstanding balances (kept by migration 0063's triggers as the
+// bulk rows are written) add up, page by page, to the ledger's
+// outstanding amount and credit.
+func TestScaleBilling(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	params := auth.Params{Memory: 8 * 1024, Time: 1, Threads: 1}
+	if _, err := demo.Seed(ctx, st, t.TempDir(), params); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Scale(ctx, st, 40, params, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := st.FindUserByEmail(ctx, "admin@willowcreek.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := store.Actor{UserID: u.ID, Role: clinic.RoleAdmin}
+	tot, err := st.PracticeLedgerTotals(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tot.Balances() || tot.Charges <= 82000 || tot.Payments <= 40000 || tot.Outstanding <= 42000 {
+		t.Errorf("a scaled practice's totals %+v: want more than the demo's, balancing", tot)
+	}
+	var open, credit int64
+	var rows int
+	k := store.PageKey{Limit: 7}
+	for range 1000 {
+		page, err := st.OutstandingBalances(ctx, admin, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.Rows {
+			open, credit, rows = open+r.Open, credit+r.Credit, rows+1
+		}
+		if rows > page.Total {
+			t.Fatalf("%d rows read, the count says %d", rows, page.Total)
+		}
+		if page.Next == "" {
+			break
+		}
+		k.After = page.Next
+	}
+	if open != tot.Outstanding || credit != tot.Credit || rows <= 3 {
+		t.Errorf("the outstanding balances sum to %d open and %d credit over %d patients; the ledger says %d and %d", open, credit, rows, tot.Outstanding, tot.Credit)
+	}
+}
+
+// BenchmarkOutstandingBalances: a page of the outstanding balances, the
+// first and a later one, of a scaled demo practice of 10 and of 3,000
+// patients: the same work at each size (TestOutstandingBalancesPlans in
+// the store shows why: the page walks an index from its key and reads a
+// kept count).
+func BenchmarkOutstandingBalances(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range []int{10, 3000} {
+		b.Run(fmt.Sprintf("patients=%d", n), func(b *testing.B) {
+			st := storetest.Open(b)
+			params := auth.Params{Memory: 8 * 1024, Time: 1, Threads: 1}
+			if _, err := demo.Seed(ctx, st, b.TempDir(), params); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := demo.Scale(ctx, st, n, params, 1, nil); err != nil {
+				b.Fatal(err)
+			}
+			u, _, err := st.FindUserByEmail(ctx, "admin@willowcreek.example")
+			if err != nil {
+				b.Fatal(err)
+			}
+			admin := store.Actor{UserID: u.ID, Role: clinic.RoleAdmin}
+			first, err := st.OutstandingBalances(ctx, admin, store.PageKey{Limit: 5})
+			if err != nil || first.Next == "" {
+				b.Fatalf("first page %+v, %v", first, err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := st.OutstandingBalances(ctx, admin, store.PageKey{Limit: 50, After: first.Next}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
