@@ -23,21 +23,40 @@ type IncomeRow struct {
 	Count int    // payments, or charges paid on
 }
 
+// ledgerTotalsIn sums the practice's ledger in tx (PracticeLedgerTotals).
+func ledgerTotalsIn(ctx context.Context, tx *Tx) (LedgerTotals, error) {
+	t := LedgerTotals{Currency: billing.DefaultCurrency}
+	err := tx.QueryRow(ctx, `SELECT
+		COALESCE((SELECT SUM(amount_cents) FROM charges), 0) + COALESCE((SELECT SUM(delta_cents) FROM charge_corrections), 0),
+		COALESCE((SELECT SUM(amount_cents) FROM payments), 0),
+		COALESCE((SELECT SUM(amount_cents) FROM payment_applications), 0),
+		COALESCE((SELECT SUM(amount_cents) FROM refunds), 0),
+		COALESCE((SELECT SUM(amount_cents) FROM adjustments), 0),
+		COALESCE((SELECT SUM(`+chargeOpen+`) FROM charges c), 0),
+		COALESCE((SELECT SUM(p.amount_cents - COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.payment_id = p.id), 0)
+			- COALESCE((SELECT SUM(r.amount_cents) FROM refunds r WHERE r.payment_id = p.id), 0)) FROM payments p), 0)`).
+		Scan(&t.Charges, &t.Payments, &t.Applied, &t.Refunds, &t.Adjustments, &t.Outstanding, &t.Credit)
+	return t, err
+}
+
 // IncomeByMonth is the money received in [from, to) by month in the
 // practice's time zone: payments less refunds, each in the month it was
 // received or refunded (PermBillingReports: admins). Audited.
 func (s *Store) IncomeByMonth(ctx context.Context, actor Actor, from, to time.Time) ([]IncomeRow, error) {
 	var out []IncomeRow
-	err := s.reportTx(ctx, actor, "billing.report.month", rangeDetail(from, to), func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, scanIncome, `SELECT m, m, SUM(cents), SUM(n) FROM (
-			SELECT month AS m, amount_cents AS cents, 1 AS n FROM payments WHERE received_at >= $1 AND received_at < $2
-			UNION ALL
-			SELECT month AS m, -amount_cents AS cents, 0 AS n FROM refunds WHERE recorded_at >= $1 AND recorded_at < $2) x
-			GROUP BY m ORDER BY m LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+	err := s.reportTx(ctx, actor, "billing.report.month", rangeDetail(from, to), func(tx *Tx) (err error) {
+		out, err = incomeByMonthIn(ctx, tx, from, to)
 		return err
 	})
 	return out, err
+}
+
+func incomeByMonthIn(ctx context.Context, tx *Tx, from, to time.Time) ([]IncomeRow, error) {
+	return queryAll(ctx, tx, scanIncome, `SELECT m, m, SUM(cents), SUM(n) FROM (
+		SELECT month AS m, amount_cents AS cents, 1 AS n FROM payments WHERE received_at >= $1 AND received_at < $2
+		UNION ALL
+		SELECT month AS m, -amount_cents AS cents, 0 AS n FROM refunds WHERE recorded_at >= $1 AND recorded_at < $2) x
+		GROUP BY m ORDER BY m LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
 }
 
 // IncomeByClinician is what payments applied (net of reversals) in
@@ -45,14 +64,17 @@ func (s *Store) IncomeByMonth(ctx context.Context, actor Actor, from, to time.Ti
 // Audited.
 func (s *Store) IncomeByClinician(ctx context.Context, actor Actor, from, to time.Time) ([]IncomeRow, error) {
 	var out []IncomeRow
-	err := s.reportTx(ctx, actor, "billing.report.clinician", rangeDetail(from, to), func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, scanIncome, `SELECT COALESCE(c.clinician_id, ''), COALESCE(MAX(u.display_name), ''), SUM(pa.amount_cents), COUNT(DISTINCT c.id)
-			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id LEFT JOIN users u ON u.id = c.clinician_id
-			WHERE pa.created_at >= $1 AND pa.created_at < $2 GROUP BY COALESCE(c.clinician_id, '') ORDER BY 2, 1 LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+	err := s.reportTx(ctx, actor, "billing.report.clinician", rangeDetail(from, to), func(tx *Tx) (err error) {
+		out, err = incomeByClinicianIn(ctx, tx, from, to)
 		return err
 	})
 	return out, err
+}
+
+func incomeByClinicianIn(ctx context.Context, tx *Tx, from, to time.Time) ([]IncomeRow, error) {
+	return queryAll(ctx, tx, scanIncome, `SELECT COALESCE(c.clinician_id, ''), COALESCE(MAX(u.display_name), ''), SUM(pa.amount_cents), COUNT(DISTINCT c.id)
+		FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id LEFT JOIN users u ON u.id = c.clinician_id
+		WHERE pa.created_at >= $1 AND pa.created_at < $2 GROUP BY COALESCE(c.clinician_id, '') ORDER BY 2, 1 LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
 }
 
 // IncomeByService is what payments applied in [from, to) paid of the
@@ -60,14 +82,62 @@ func (s *Store) IncomeByClinician(ctx context.Context, actor Actor, from, to tim
 // (PermBillingReports). Audited.
 func (s *Store) IncomeByService(ctx context.Context, actor Actor, from, to time.Time) ([]IncomeRow, error) {
 	var out []IncomeRow
-	err := s.reportTx(ctx, actor, "billing.report.service", rangeDetail(from, to), func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, scanIncome, `SELECT c.service_code, c.service_code, SUM(pa.amount_cents), COUNT(DISTINCT c.id)
-			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
-			WHERE pa.created_at >= $1 AND pa.created_at < $2 GROUP BY c.service_code ORDER BY c.service_code LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+	err := s.reportTx(ctx, actor, "billing.report.service", rangeDetail(from, to), func(tx *Tx) (err error) {
+		out, err = incomeByServiceIn(ctx, tx, from, to)
 		return err
 	})
 	return out, err
+}
+
+func incomeByServiceIn(ctx context.Context, tx *Tx, from, to time.Time) ([]IncomeRow, error) {
+	return queryAll(ctx, tx, scanIncome, `SELECT c.service_code, c.service_code, SUM(pa.amount_cents), COUNT(DISTINCT c.id)
+		FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
+		WHERE pa.created_at >= $1 AND pa.created_at < $2 GROUP BY c.service_code ORDER BY c.service_code LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+}
+
+// BillingReport is the reports page's reading: the ledger's totals, the
+// income of a range by month, clinician and service (when Ranged), and a
+// page of the outstanding balances.
+type BillingReport struct {
+	Totals                          LedgerTotals
+	Ranged                          bool
+	ByMonth, ByClinician, ByService []IncomeRow
+	Outstanding                     *Page[PatientBalance]
+}
+
+// BillingReport reads the reports page in one transaction audited once
+// (billing.report; PermBillingReports: admins): the totals, the income of
+// [from, to) by month, clinician and service unless ranged is false (a
+// range refused at its fields), and the page k of the outstanding
+// balances.
+func (s *Store) BillingReport(ctx context.Context, actor Actor, ranged bool, from, to time.Time, k PageKey) (*BillingReport, error) {
+	out := &BillingReport{Ranged: ranged}
+	detail := ""
+	if ranged {
+		detail = rangeDetail(from, to)
+	}
+	err := s.reportTx(ctx, actor, "billing.report", detail, func(tx *Tx) (err error) {
+		if out.Totals, err = ledgerTotalsIn(ctx, tx); err != nil {
+			return err
+		}
+		if ranged {
+			if out.ByMonth, err = incomeByMonthIn(ctx, tx, from, to); err != nil {
+				return err
+			}
+			if out.ByClinician, err = incomeByClinicianIn(ctx, tx, from, to); err != nil {
+				return err
+			}
+			if out.ByService, err = incomeByServiceIn(ctx, tx, from, to); err != nil {
+				return err
+			}
+		}
+		out.Outstanding, err = outstandingIn(ctx, tx, k)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func scanIncome(r scanner) (IncomeRow, error) {
@@ -106,17 +176,20 @@ func outstandingKeyset() keyset {
 // kept count, never every patient's ledger. Audited.
 func (s *Store) OutstandingBalances(ctx context.Context, actor Actor, k PageKey) (*Page[PatientBalance], error) {
 	var out *Page[PatientBalance]
-	err := s.reportTx(ctx, actor, "billing.report.outstanding", "", func(tx *Tx) error {
-		var err error
-		out, err = readPage(ctx, tx, outstandingKeyset(), `pt.id, pt.display_name, b.open_cents, b.credit_cents`, k, func(r scanner) (PatientBalance, error) {
-			var b PatientBalance
-			err := r.Scan(&b.PatientID, &b.DisplayName, &b.Open, &b.Credit)
-			b.Balance = billing.Balance(b.Open, b.Credit)
-			return b, err
-		}, func(b PatientBalance) string { return b.PatientID })
+	err := s.reportTx(ctx, actor, "billing.report.outstanding", "", func(tx *Tx) (err error) {
+		out, err = outstandingIn(ctx, tx, k)
 		return err
 	})
 	return out, err
+}
+
+func outstandingIn(ctx context.Context, tx *Tx, k PageKey) (*Page[PatientBalance], error) {
+	return readPage(ctx, tx, outstandingKeyset(), `pt.id, pt.display_name, b.open_cents, b.credit_cents`, k, func(r scanner) (PatientBalance, error) {
+		var b PatientBalance
+		err := r.Scan(&b.PatientID, &b.DisplayName, &b.Open, &b.Credit)
+		b.Balance = billing.Balance(b.Open, b.Credit)
+		return b, err
+	}, func(b PatientBalance) string { return b.PatientID })
 }
 
 // LedgerEntry is one entry of the practice's ledger for the accountant:

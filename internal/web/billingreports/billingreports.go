@@ -158,36 +158,15 @@ func (d pageData) Balances() bool { return d.Totals.Balances() }
 // none is asked; ?preset= or ?from=&to=), and a page of the outstanding
 // balances (?after= or ?before=).
 func (s *Handlers) Page(w http.ResponseWriter, r *http.Request) {
-	ctx, actor, q := r.Context(), s.Actor(r), r.URL.Query()
+	q := r.URL.Query()
 	loc, _ := s.PracticeZone(r)
 	d := pageData{Period: readPeriod(q, s.Now(), loc), Presets: Presets}
 	status := http.StatusOK
-	var err error
-	if d.Totals, err = s.Store.PracticeLedgerTotals(ctx, actor); err != nil {
-		s.Error(w, r, err)
-		return
-	}
 	if len(d.Period.Errors) > 0 {
 		d.Posted, status = "range", http.StatusUnprocessableEntity
-	} else {
-		p := d.Period
-		if d.ByMonth, err = s.Store.IncomeByMonth(ctx, actor, p.From, p.To); err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		if d.ByClinician, err = s.Store.IncomeByClinician(ctx, actor, p.From, p.To); err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		if d.ByService, err = s.Store.IncomeByService(ctx, actor, p.From, p.To); err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		d.Chart, d.Received = monthChart(p, d.ByMonth)
 	}
 	k := store.PageKey{After: q.Get("after"), Before: q.Get("before"), Limit: outstandingPageSize}
-	if d.Outstanding, err = s.Store.OutstandingBalances(ctx, actor, k); err != nil {
-		s.Error(w, r, err)
+	if !s.read(w, r, &d, k) {
 		return
 	}
 	base := "/billing/reports?"
@@ -201,6 +180,22 @@ func (s *Handlers) Page(w http.ResponseWriter, r *http.Request) {
 		d.OlderURL = base + "after=" + url.QueryEscape(d.Outstanding.Next) + "#outstanding"
 	}
 	s.Render(w, r, status, "billing_reports", "Billing reports", d)
+}
+
+// read fills d with the page's reports, in one transaction audited once
+// (store.BillingReport); false when it has answered with an error.
+func (s *Handlers) read(w http.ResponseWriter, r *http.Request, d *pageData, k store.PageKey) bool {
+	p := d.Period
+	rep, err := s.Store.BillingReport(r.Context(), s.Actor(r), len(p.Errors) == 0, p.From, p.To, k)
+	if err != nil {
+		s.Error(w, r, err)
+		return false
+	}
+	d.Totals, d.ByMonth, d.ByClinician, d.ByService, d.Outstanding = rep.Totals, rep.ByMonth, rep.ByClinician, rep.ByService, rep.Outstanding
+	if rep.Ranged {
+		d.Chart, d.Received = monthChart(p, d.ByMonth)
+	}
+	return true
 }
 
 // monthChart draws the money received each month of p (a bar for every

@@ -45,13 +45,7 @@ func (s *Handlers) CSV(w http.ResponseWriter, r *http.Request) {
 	p := readPeriod(r.URL.Query(), s.Now(), loc)
 	if len(p.Errors) > 0 && report != "outstanding" {
 		d := pageData{Period: p, Presets: Presets, Posted: "range"}
-		var err error
-		if d.Totals, err = s.Store.PracticeLedgerTotals(ctx, actor); err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		if d.Outstanding, err = s.Store.OutstandingBalances(ctx, actor, store.PageKey{Limit: outstandingPageSize}); err != nil {
-			s.Error(w, r, err)
+		if !s.read(w, r, &d, store.PageKey{Limit: outstandingPageSize}) {
 			return
 		}
 		s.Render(w, r, http.StatusUnprocessableEntity, "billing_reports", "Billing reports", d)
