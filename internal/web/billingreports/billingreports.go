@@ -34,11 +34,12 @@ type Handlers struct {
 func New(app *shell.App) *Handlers { return &Handlers{App: app} }
 
 // outstandingPageSize is how many patients a page of the outstanding
-// balances shows; csvPageSize how many rows the CSV reads at a time.
-const (
-	outstandingPageSize = 50
-	csvPageSize         = 500
-)
+// balances shows.
+const outstandingPageSize = 50
+
+// csvPageSize is how many rows a CSV file reads at a time (a variable for
+// the tests, which read a row at a time).
+var csvPageSize = store.LedgerPageLimit
 
 // maxRangeYears bounds a report's range.
 const maxRangeYears = 10

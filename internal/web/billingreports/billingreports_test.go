@@ -10,6 +10,7 @@ import (
 
 	"github.com/kapstone/kapstone/internal/billing"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/billingreports"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
@@ -127,8 +128,10 @@ func TestBillingReportsRange(t *testing.T) {
 // written from cents with two decimals, and a patient named "=cmd" comes
 // out quoted as text ('=cmd), never a formula; the ledger export lists
 // every entry of the range with its date, patient, kind, code, amount and
-// method.
+// method. The files are read a row at a time here, so each streams over
+// several pages.
 func TestBillingReportsCSV(t *testing.T) {
+	defer billingreports.SetCSVPageSizeForTest(1)()
 	f := webtest.NewFixture(t)
 	ledger(t, f)
 	admin := f.SignIn("admin@example.org")
