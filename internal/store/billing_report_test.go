@@ -245,3 +245,39 @@ func seedOldLedger(t *testing.T, s *store.Store) (store.Actor, []*store.Patient)
 	}
 	return admin, patients
 }
+
+// TestBillingBalancesConcurrent: payments, refunds and write-offs of two
+// patients written at the same time (on PostgreSQL, in transactions side
+// by side) leave the kept balances and their count equal to the ledger's
+// sums.
+func TestBillingBalancesConcurrent(t *testing.T) {
+	ctx := context.Background()
+	pr := newRxPractice(t)
+	pr.billingSetup(t)
+	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	for i := range 4 {
+		pr.attend(t, "intake", day.AddDate(0, 0, 7*i), "attended")
+	}
+	pr.now = day.AddDate(0, 1, 0)
+	errs := make(chan error, 8)
+	for w := range 8 {
+		go func() {
+			patient, who := pr.p.ID, pr.thea
+			if w%2 == 1 {
+				patient, who = pr.q.ID, pr.theo
+			}
+			_, err := pr.s.RecordPayment(ctx, who, patient, store.PaymentInput{Cents: int64(1000 + 100*w), Method: billing.MethodCash})
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkKeptBalances(t, pr.s, pr.admin)
+	page, err := pr.s.OutstandingBalances(ctx, pr.admin, store.PageKey{})
+	if err != nil || page.Total != 2 {
+		t.Fatalf("after the payments %+v, %v; want Pat owing and Quin holding a credit", page, err)
+	}
+}
