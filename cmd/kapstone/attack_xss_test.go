@@ -307,6 +307,9 @@ var notRendered = map[string]string{
 	// Issue 20: the controlled-substance log's reports.
 	"GET /controlled/reports": "PDF or CSV attachments (nosniff): their text is read with pdftotext, the CSV through internal/csvsafe (internal/web/controlled TestControlledLog); a bad request answers with /controlled's page, rendered there",
 
+	// Issue 21: the billing reports' CSV files.
+	"GET /billing/reports/csv/{report}": "CSV attachments (nosniff) written through internal/csvsafe, a patient named =cmd checked quoted by internal/web/billingreports TestBillingReportsCSV; a bad range answers with /billing/reports's page, rendered there",
+
 	// Issue 20: the REMS monitoring form, for sessions dosed from a REMS product (none in this suite's data).
 	"GET /patients/{patient}/dosing/{session}/rems":     "the REMS monitoring form: only for a session dosed from a REMS product's lot, which this suite's data has none of; its free text (the serious adverse event's description) is rendered with a payload and checked escaped by internal/web/remsform TestREMSFormOnDemo",
 	"GET /patients/{patient}/dosing/{session}/rems.pdf": "PDF: no markup or script; its text is read with pdftotext (internal/web/remsform TestREMSFormOnDemo)",

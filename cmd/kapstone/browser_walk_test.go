@@ -650,6 +650,7 @@ func TestBrowserWalk(t *testing.T) {
 	w.look("admin rooms", "/admin/rooms", "#rooms-title", walkBoth...)
 	w.look("admin fees", "/admin/fees", "#fees-title", walkBoth...)                        // issue 21
 	w.look("admin billing", patientHref("Riley Chen")+"/billing", "#payment", walkBoth...) // owes $100: every form
+	w.look("admin billing-reports", "/billing/reports?preset=this-year", "#reports-title", walkBoth...)
 	w.look("admin note-settings", "/admin/notes", "#templates", walkBoth...)
 	w.look("admin note-template", "/admin/notes/templates/dosing", "main h1", walkBoth...)
 	w.look("admin late-notes", "/notes/late", "main h1", walkBoth...)

@@ -41,6 +41,20 @@ func Float(f float64, prec int) Cell {
 	return Cell{s: strconv.FormatFloat(f, 'f', prec, 64), number: true}
 }
 
+// Cents is a cell holding an amount of money given in integer cents,
+// written as a number with two decimals ("1250.50", "-20.00"): made from
+// the integer, never through a float, and never quoted (a sign the
+// program wrote is no formula).
+func Cents(c int64) Cell {
+	sign := ""
+	u := uint64(c)
+	if c < 0 {
+		sign, u = "-", uint64(-c)
+	}
+	frac := u % 100
+	return Cell{s: sign + strconv.FormatUint(u/100, 10) + "." + string(rune('0'+frac/10)) + string(rune('0'+frac%10)), number: true}
+}
+
 // Bool is a cell holding "true" or "false".
 func Bool(b bool) Cell { return Cell{s: strconv.FormatBool(b), number: true} }
 

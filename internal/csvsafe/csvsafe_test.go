@@ -59,3 +59,19 @@ func TestWriterNumbersStayNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestCents: money in cents is written with two decimals from the
+// integer, signs kept and never quoted.
+func TestCents(t *testing.T) {
+	var b bytes.Buffer
+	w := NewWriter(&b)
+	if err := w.Row(Cents(0), Cents(5), Cents(125050), Cents(-2000), Cents(-1), Cents(-9223372036854775808), Text("-20.00")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.String(), "0.00,0.05,1250.50,-20.00,-0.01,-92233720368547758.08,'-20.00\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

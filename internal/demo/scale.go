@@ -38,8 +38,10 @@ type ScaleResult struct {
 // weekly PHQ-9 and fortnightly GAD-7 check-ins along a plausible course
 // (a baseline, then a response, partial response or none after a series
 // of six dosing sessions), the appointments of that course with a signed
-// note for each attended one, and a few message threads. Every check-in is
-// scored by measure.Score, so its stored total, band and answers agree.
+// note for each attended one, charged the demo's fee and paid by card at
+// the session (but for one in seven, left owing), and a few message
+// threads. Every check-in is scored by measure.Score, so its stored
+// total, band and answers agree.
 // The rows are written by store.SeedBulk in large transactions, audited
 // once as demo.scale. The same seed gives the same practice. progress, if
 // not nil, is called with the patients written so far. On a practice that
@@ -262,6 +264,14 @@ func (g *scaleGen) patient(i int) (store.BulkPatient, error) {
 		if past(t.Add(time.Duration(minutes+120) * time.Minute)) {
 			a.Attended = true
 			a.NoteFormat, a.Note = scaleNote(r, kind)
+			// Charged the demo's fee; paid at the end of the session, but
+			// for one session in seven, left owing.
+			for _, f := range demoFees {
+				if f.Kind == kind {
+					a.FeeCents, a.Code, a.Description = f.Cents, f.Code, f.Description
+				}
+			}
+			a.Paid = (i+len(bp.Appointments))%7 != 3
 		} else {
 			a.DoseMG = ""
 		}

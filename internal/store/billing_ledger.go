@@ -565,17 +565,9 @@ func (t LedgerTotals) Balances() bool {
 // other totals. Audited.
 func (s *Store) PracticeLedgerTotals(ctx context.Context, actor Actor) (LedgerTotals, error) {
 	t := LedgerTotals{Currency: billing.DefaultCurrency}
-	err := s.reportTx(ctx, actor, "billing.report.totals", "", func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT
-			COALESCE((SELECT SUM(amount_cents) FROM charges), 0) + COALESCE((SELECT SUM(delta_cents) FROM charge_corrections), 0),
-			COALESCE((SELECT SUM(amount_cents) FROM payments), 0),
-			COALESCE((SELECT SUM(amount_cents) FROM payment_applications), 0),
-			COALESCE((SELECT SUM(amount_cents) FROM refunds), 0),
-			COALESCE((SELECT SUM(amount_cents) FROM adjustments), 0),
-			COALESCE((SELECT SUM(`+chargeOpen+`) FROM charges c), 0),
-			COALESCE((SELECT SUM(p.amount_cents - COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.payment_id = p.id), 0)
-				- COALESCE((SELECT SUM(r.amount_cents) FROM refunds r WHERE r.payment_id = p.id), 0)) FROM payments p), 0)`).
-			Scan(&t.Charges, &t.Payments, &t.Applied, &t.Refunds, &t.Adjustments, &t.Outstanding, &t.Credit)
+	err := s.reportTx(ctx, actor, "billing.report.totals", "", func(tx *Tx) (err error) {
+		t, err = ledgerTotalsIn(ctx, tx)
+		return err
 	})
 	return t, err
 }

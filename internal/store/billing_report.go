@@ -23,21 +23,40 @@ type IncomeRow struct {
 	Count int    // payments, or charges paid on
 }
 
+// ledgerTotalsIn sums the practice's ledger in tx (PracticeLedgerTotals).
+func ledgerTotalsIn(ctx context.Context, tx *Tx) (LedgerTotals, error) {
+	t := LedgerTotals{Currency: billing.DefaultCurrency}
+	err := tx.QueryRow(ctx, `SELECT
+		COALESCE((SELECT SUM(amount_cents) FROM charges), 0) + COALESCE((SELECT SUM(delta_cents) FROM charge_corrections), 0),
+		COALESCE((SELECT SUM(amount_cents) FROM payments), 0),
+		COALESCE((SELECT SUM(amount_cents) FROM payment_applications), 0),
+		COALESCE((SELECT SUM(amount_cents) FROM refunds), 0),
+		COALESCE((SELECT SUM(amount_cents) FROM adjustments), 0),
+		COALESCE((SELECT SUM(`+chargeOpen+`) FROM charges c), 0),
+		COALESCE((SELECT SUM(p.amount_cents - COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.payment_id = p.id), 0)
+			- COALESCE((SELECT SUM(r.amount_cents) FROM refunds r WHERE r.payment_id = p.id), 0)) FROM payments p), 0)`).
+		Scan(&t.Charges, &t.Payments, &t.Applied, &t.Refunds, &t.Adjustments, &t.Outstanding, &t.Credit)
+	return t, err
+}
+
 // IncomeByMonth is the money received in [from, to) by month in the
 // practice's time zone: payments less refunds, each in the month it was
 // received or refunded (PermBillingReports: admins). Audited.
 func (s *Store) IncomeByMonth(ctx context.Context, actor Actor, from, to time.Time) ([]IncomeRow, error) {
 	var out []IncomeRow
-	err := s.reportTx(ctx, actor, "billing.report.month", rangeDetail(from, to), func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, scanIncome, `SELECT m, m, SUM(cents), SUM(n) FROM (
-			SELECT month AS m, amount_cents AS cents, 1 AS n FROM payments WHERE received_at >= $1 AND received_at < $2
-			UNION ALL
-			SELECT month AS m, -amount_cents AS cents, 0 AS n FROM refunds WHERE recorded_at >= $1 AND recorded_at < $2) x
-			GROUP BY m ORDER BY m LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+	err := s.reportTx(ctx, actor, "billing.report.month", rangeDetail(from, to), func(tx *Tx) (err error) {
+		out, err = incomeByMonthIn(ctx, tx, from, to)
 		return err
 	})
 	return out, err
+}
+
+func incomeByMonthIn(ctx context.Context, tx *Tx, from, to time.Time) ([]IncomeRow, error) {
+	return queryAll(ctx, tx, scanIncome, `SELECT m, m, SUM(cents), SUM(n) FROM (
+		SELECT month AS m, amount_cents AS cents, 1 AS n FROM payments WHERE received_at >= $1 AND received_at < $2
+		UNION ALL
+		SELECT month AS m, -amount_cents AS cents, 0 AS n FROM refunds WHERE recorded_at >= $1 AND recorded_at < $2) x
+		GROUP BY m ORDER BY m LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
 }
 
 // IncomeByClinician is what payments applied (net of reversals) in
@@ -45,14 +64,17 @@ func (s *Store) IncomeByMonth(ctx context.Context, actor Actor, from, to time.Ti
 // Audited.
 func (s *Store) IncomeByClinician(ctx context.Context, actor Actor, from, to time.Time) ([]IncomeRow, error) {
 	var out []IncomeRow
-	err := s.reportTx(ctx, actor, "billing.report.clinician", rangeDetail(from, to), func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, scanIncome, `SELECT COALESCE(c.clinician_id, ''), COALESCE(MAX(u.display_name), ''), SUM(pa.amount_cents), COUNT(DISTINCT c.id)
-			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id LEFT JOIN users u ON u.id = c.clinician_id
-			WHERE pa.created_at >= $1 AND pa.created_at < $2 GROUP BY COALESCE(c.clinician_id, '') ORDER BY 2, 1 LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+	err := s.reportTx(ctx, actor, "billing.report.clinician", rangeDetail(from, to), func(tx *Tx) (err error) {
+		out, err = incomeByClinicianIn(ctx, tx, from, to)
 		return err
 	})
 	return out, err
+}
+
+func incomeByClinicianIn(ctx context.Context, tx *Tx, from, to time.Time) ([]IncomeRow, error) {
+	return queryAll(ctx, tx, scanIncome, `SELECT COALESCE(c.clinician_id, ''), COALESCE(MAX(u.display_name), ''), SUM(pa.amount_cents), COUNT(DISTINCT c.id)
+		FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id LEFT JOIN users u ON u.id = c.clinician_id
+		WHERE pa.created_at >= $1 AND pa.created_at < $2 GROUP BY COALESCE(c.clinician_id, '') ORDER BY 2, 1 LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
 }
 
 // IncomeByService is what payments applied in [from, to) paid of the
@@ -60,14 +82,62 @@ func (s *Store) IncomeByClinician(ctx context.Context, actor Actor, from, to tim
 // (PermBillingReports). Audited.
 func (s *Store) IncomeByService(ctx context.Context, actor Actor, from, to time.Time) ([]IncomeRow, error) {
 	var out []IncomeRow
-	err := s.reportTx(ctx, actor, "billing.report.service", rangeDetail(from, to), func(tx *Tx) error {
-		var err error
-		out, err = queryAll(ctx, tx, scanIncome, `SELECT c.service_code, c.service_code, SUM(pa.amount_cents), COUNT(DISTINCT c.id)
-			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
-			WHERE pa.created_at >= $1 AND pa.created_at < $2 GROUP BY c.service_code ORDER BY c.service_code LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+	err := s.reportTx(ctx, actor, "billing.report.service", rangeDetail(from, to), func(tx *Tx) (err error) {
+		out, err = incomeByServiceIn(ctx, tx, from, to)
 		return err
 	})
 	return out, err
+}
+
+func incomeByServiceIn(ctx context.Context, tx *Tx, from, to time.Time) ([]IncomeRow, error) {
+	return queryAll(ctx, tx, scanIncome, `SELECT c.service_code, c.service_code, SUM(pa.amount_cents), COUNT(DISTINCT c.id)
+		FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
+		WHERE pa.created_at >= $1 AND pa.created_at < $2 GROUP BY c.service_code ORDER BY c.service_code LIMIT `+strconv.Itoa(BillingReportLimit), from.UTC(), to.UTC())
+}
+
+// BillingReport is the reports page's reading: the ledger's totals, the
+// income of a range by month, clinician and service (when Ranged), and a
+// page of the outstanding balances.
+type BillingReport struct {
+	Totals                          LedgerTotals
+	Ranged                          bool
+	ByMonth, ByClinician, ByService []IncomeRow
+	Outstanding                     *Page[PatientBalance]
+}
+
+// BillingReport reads the reports page in one transaction audited once
+// (billing.report; PermBillingReports: admins): the totals, the income of
+// [from, to) by month, clinician and service unless ranged is false (a
+// range refused at its fields), and the page k of the outstanding
+// balances.
+func (s *Store) BillingReport(ctx context.Context, actor Actor, ranged bool, from, to time.Time, k PageKey) (*BillingReport, error) {
+	out := &BillingReport{Ranged: ranged}
+	detail := ""
+	if ranged {
+		detail = rangeDetail(from, to)
+	}
+	err := s.reportTx(ctx, actor, "billing.report", detail, func(tx *Tx) (err error) {
+		if out.Totals, err = ledgerTotalsIn(ctx, tx); err != nil {
+			return err
+		}
+		if ranged {
+			if out.ByMonth, err = incomeByMonthIn(ctx, tx, from, to); err != nil {
+				return err
+			}
+			if out.ByClinician, err = incomeByClinicianIn(ctx, tx, from, to); err != nil {
+				return err
+			}
+			if out.ByService, err = incomeByServiceIn(ctx, tx, from, to); err != nil {
+				return err
+			}
+		}
+		out.Outstanding, err = outstandingIn(ctx, tx, k)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func scanIncome(r scanner) (IncomeRow, error) {
@@ -88,33 +158,98 @@ type PatientBalance struct {
 	Balance     int64 // Open - Credit
 }
 
-// patientOpen and patientCredit are the SQL for patient pt's open amount
-// and credit.
-const patientOpen = `(COALESCE((SELECT SUM(c.amount_cents) FROM charges c WHERE c.patient_id = pt.id), 0)
-	+ COALESCE((SELECT SUM(cc.delta_cents) FROM charge_corrections cc WHERE cc.patient_id = pt.id), 0)
-	- COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.patient_id = pt.id), 0)
-	- COALESCE((SELECT SUM(ad.amount_cents) FROM adjustments ad WHERE ad.patient_id = pt.id), 0))`
-const patientCredit = `(COALESCE((SELECT SUM(p.amount_cents) FROM payments p WHERE p.patient_id = pt.id), 0)
-	- COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.patient_id = pt.id), 0)
-	- COALESCE((SELECT SUM(r.amount_cents) FROM refunds r WHERE r.patient_id = pt.id), 0))`
+// outstandingScope is the patients who owe something or hold a credit,
+// read from billing_balances (kept by triggers as the ledger is written,
+// migration 0063) through its partial index billing_balances_owing: a
+// page reads its own rows, whatever the practice's size.
+const outstandingScope = ` FROM billing_balances b JOIN patients pt ON pt.id = b.id WHERE (b.open_cents <> 0 OR b.credit_cents <> 0)`
+
+// outstandingKeyset is the outstanding balances read by key.
+func outstandingKeyset() keyset {
+	return keyset{Scope: outstandingScope, Table: "billing_balances", Alias: "b", Order: []string{"sort_name", "id"},
+		Count: `SELECT COALESCE(MAX(n), 0) FROM billing_owing`}
+}
 
 // OutstandingBalances reads a page (by key, by name) of the patients who
 // owe something or hold a credit, with their balances
-// (PermBillingReports: admins). Audited.
+// (PermBillingReports: admins). A page reads the page's patients and a
+// kept count, never every patient's ledger. Audited.
 func (s *Store) OutstandingBalances(ctx context.Context, actor Actor, k PageKey) (*Page[PatientBalance], error) {
 	var out *Page[PatientBalance]
-	err := s.reportTx(ctx, actor, "billing.report.outstanding", "", func(tx *Tx) error {
+	err := s.reportTx(ctx, actor, "billing.report.outstanding", "", func(tx *Tx) (err error) {
+		out, err = outstandingIn(ctx, tx, k)
+		return err
+	})
+	return out, err
+}
+
+func outstandingIn(ctx context.Context, tx *Tx, k PageKey) (*Page[PatientBalance], error) {
+	return readPage(ctx, tx, outstandingKeyset(), `pt.id, pt.display_name, b.open_cents, b.credit_cents`, k, func(r scanner) (PatientBalance, error) {
+		var b PatientBalance
+		err := r.Scan(&b.PatientID, &b.DisplayName, &b.Open, &b.Credit)
+		b.Balance = billing.Balance(b.Open, b.Credit)
+		return b, err
+	}, func(b PatientBalance) string { return b.PatientID })
+}
+
+// LedgerEntry is one entry of the practice's ledger for the accountant:
+// a charge (its service date), a correction of one, a payment, a refund
+// or a write-off. Amount is signed as it moves what patients owe or hold:
+// a charge and a payment positive, a refund and a write-off negative, a
+// correction its change.
+type LedgerEntry struct {
+	ID          string
+	At          time.Time
+	PatientID   string
+	PatientName string
+	Kind        string // charge, correction, payment, refund, write_off
+	Code        string // the charge's service code ("" for a payment or refund)
+	Cents       int64
+	Currency    string
+	Method      string // a payment's method; "" otherwise
+}
+
+// LedgerPageLimit is the most entries one LedgerEntries call reads.
+const LedgerPageLimit = 500
+
+// ledgerEntriesQuery reads the entries of [$1, $2) after the key ($3, $4)
+// (a time and an id), oldest first.
+const ledgerEntriesQuery = `SELECT e.id, e.at, e.patient_id, pt.display_name, e.kind, e.code, e.cents, e.currency, e.method FROM (
+	SELECT c.id AS id, c.service_date AS at, c.patient_id AS patient_id, 'charge' AS kind, c.service_code AS code, c.amount_cents AS cents, c.currency AS currency, '' AS method
+		FROM charges c WHERE c.service_date >= $1 AND c.service_date < $2
+	UNION ALL SELECT cc.id, cc.created_at, cc.patient_id, 'correction', c.service_code, cc.delta_cents, c.currency, ''
+		FROM charge_corrections cc JOIN charges c ON c.id = cc.charge_id WHERE cc.created_at >= $1 AND cc.created_at < $2
+	UNION ALL SELECT p.id, p.received_at, p.patient_id, 'payment', '', p.amount_cents, p.currency, p.method
+		FROM payments p WHERE p.received_at >= $1 AND p.received_at < $2
+	UNION ALL SELECT r.id, r.recorded_at, r.patient_id, 'refund', '', -r.amount_cents, p.currency, p.method
+		FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.recorded_at >= $1 AND r.recorded_at < $2
+	UNION ALL SELECT ad.id, ad.created_at, ad.patient_id, 'write_off', c.service_code, -ad.amount_cents, c.currency, ''
+		FROM adjustments ad JOIN charges c ON c.id = ad.charge_id WHERE ad.created_at >= $1 AND ad.created_at < $2
+	) e JOIN patients pt ON pt.id = e.patient_id
+	WHERE e.at > $3 OR (e.at = $3 AND e.id > $4)
+	ORDER BY e.at, e.id LIMIT `
+
+// LedgerEntries reads up to limit (at most LedgerPageLimit) entries of the
+// practice's ledger in [from, to), oldest first, after the entry at
+// afterAt with id afterID (a zero time for the first): the accountant's
+// export reads it a page at a time (PermBillingReports). Audited, a row
+// per page.
+func (s *Store) LedgerEntries(ctx context.Context, actor Actor, from, to, afterAt time.Time, afterID string, limit int) ([]LedgerEntry, error) {
+	if limit <= 0 || limit > LedgerPageLimit {
+		limit = LedgerPageLimit
+	}
+	if afterAt.IsZero() {
+		afterAt = from.Add(-time.Second)
+	}
+	var out []LedgerEntry
+	err := s.reportTx(ctx, actor, "billing.report.ledger", rangeDetail(from, to), func(tx *Tx) error {
 		var err error
-		out, err = readPage(ctx, tx, keyset{
-			Scope: ` FROM patients pt WHERE (EXISTS (SELECT 1 FROM charges c WHERE c.patient_id = pt.id) OR EXISTS (SELECT 1 FROM payments p WHERE p.patient_id = pt.id))
-				AND (` + patientOpen + ` <> 0 OR ` + patientCredit + ` <> 0)`,
-			Table: "patients", Alias: "pt", Order: []string{"display_name", "id"}},
-			`pt.id, pt.display_name, `+patientOpen+`, `+patientCredit, k, func(r scanner) (PatientBalance, error) {
-				var b PatientBalance
-				err := r.Scan(&b.PatientID, &b.DisplayName, &b.Open, &b.Credit)
-				b.Balance = billing.Balance(b.Open, b.Credit)
-				return b, err
-			}, func(b PatientBalance) string { return b.PatientID })
+		out, err = queryAll(ctx, tx, func(r scanner) (LedgerEntry, error) {
+			var e LedgerEntry
+			err := r.Scan(&e.ID, &e.At, &e.PatientID, &e.PatientName, &e.Kind, &e.Code, &e.Cents, &e.Currency, &e.Method)
+			e.At = e.At.UTC()
+			return e, err
+		}, ledgerEntriesQuery+strconv.Itoa(limit), from.UTC(), to.UTC(), afterAt.UTC(), afterID)
 		return err
 	})
 	return out, err

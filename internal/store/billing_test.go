@@ -81,6 +81,7 @@ func (pr *rxPractice) checkTotals(t *testing.T, outstanding, credit int64) {
 	if !tot.Balances() || tot.Outstanding != outstanding || tot.Credit != credit {
 		t.Errorf("totals %+v: want outstanding %d, credit %d, balancing", tot, outstanding, credit)
 	}
+	checkKeptBalances(t, pr.s, pr.admin)
 }
 
 // TestBillingLedger walks the hand-worked cases on one patient:

@@ -60,6 +60,12 @@ type BulkAppointment struct {
 	DoseMG      string // a dosing appointment: the dose given ("" for none)
 	Note        map[string]string
 	NoteFormat  string
+	// An attended one is charged FeeCents (0: no charge) for service
+	// Code, described by Description; Paid: paid in full on the day.
+	FeeCents    int64
+	Code        string
+	Description string
+	Paid        bool
 }
 
 // BulkThread is one conversation started by the patient.
@@ -112,6 +118,13 @@ func (s *Store) SeedBulk(ctx context.Context, actor Actor, n int, next func(i in
 	if err != nil {
 		return total, err
 	}
+	// A payment's month is the practice's (as monthOf has it).
+	loc := time.UTC
+	if zone, err := s.Setting(ctx, settingZone, ""); err == nil && zone != "" {
+		if l, lerr := time.LoadLocation(zone); lerr == nil {
+			loc = l
+		}
+	}
 	// The next chunk is made (and its rows encoded) while this one is
 	// written: on two cores, generation and SQLite each have one.
 	chunks := make(chan *bulk, 1)
@@ -127,7 +140,7 @@ func (s *Store) SeedBulk(ctx context.Context, actor Actor, n int, next func(i in
 		defer close(chunks)
 		for start := 0; start < n; start += bulkChunk {
 			b := newBulk(s.d)
-			b.window = window
+			b.window, b.loc = window, loc
 			for i := start; i < min(start+bulkChunk, n); i++ {
 				b.add(next(i))
 			}
@@ -232,6 +245,7 @@ type bulk struct {
 	patientIDs []string
 	counts     BulkCounts
 	window     measure.Window // the follow-up window of the outcome summaries made
+	loc        *time.Location // the practice's zone, for a payment's month
 }
 
 func newBulk(d *dialect) *bulk {
@@ -256,6 +270,10 @@ func newBulk(d *dialect) *bulk {
 		{"message_threads", "id, patient_id, subject, started_by, created_at, last_seq, last_at"},
 		{"messages", "id, thread_id, patient_id, seq, author_id, from_patient, body, risk, created_at"},
 		{"message_reads", "thread_id, user_id, read_seq, read_at"},
+		// The ledger (billing_balances is kept by its triggers).
+		{"charges", "id, patient_id, kind, appointment_id, clinician_id, service_code, description, amount_cents, currency, service_date, created_by, created_at"},
+		{"payments", "id, patient_id, amount_cents, currency, method, reference, received_at, month, recorded_by, recorded_at"},
+		{"payment_applications", "id, payment_id, charge_id, patient_id, amount_cents, created_by, created_at"},
 	} {
 		bt := &bulkTable{name: t.name, cols: strings.Split(t.cols, ", ")}
 		b.tables = append(b.tables, bt)
@@ -345,6 +363,17 @@ func (b *bulk) add(p BulkPatient) {
 		}
 		t["appointments"].row(id, pid, a.Kind, b.ts(a.StartsAt), a.Minutes, a.ClinicianID, p.OwnerID, b.ts(created), outcome, b.ts(created))
 		b.counts.Appointments++
+		if a.Attended && a.FeeCents > 0 {
+			charged := a.StartsAt.Add(time.Duration(a.Minutes) * time.Minute)
+			charge := NewID()
+			t["charges"].row(charge, pid, "service", id, a.ClinicianID, a.Code, a.Description, a.FeeCents, "USD", b.ts(a.StartsAt), a.ClinicianID, b.ts(charged))
+			if a.Paid {
+				paid := charged.Add(5 * time.Minute)
+				payment := NewID()
+				t["payments"].row(payment, pid, a.FeeCents, "USD", "card_terminal", "", b.ts(paid), paid.In(b.loc).Format("2006-01"), a.ClinicianID, b.ts(paid))
+				t["payment_applications"].row(NewID(), payment, charge, pid, a.FeeCents, a.ClinicianID, b.ts(paid))
+			}
+		}
 		if a.DoseMG != "" {
 			at := a.StartsAt
 			dose, out := b.ts(at.Add(20*time.Minute)), b.ts(at.Add(160*time.Minute))

@@ -78,6 +78,7 @@ var otherParams = map[string]bool{
 	"instrument": true, "inquiry": true, "device": true, "invitation": true, "kind": true, "document": true,
 	"apitoken": true, "app": true,
 	"fee": true, "tier": true, "package": true, // the practice's fees (issue 21)
+	"report": true,
 }
 
 // Canaries: each patient's name, consult post, intake answer and support

@@ -15,7 +15,7 @@ const webPath = "github.com/kapstone/kapstone/internal/web"
 
 // faces are the packages that hold handlers; each may import the shell but
 // no other web package.
-var faces = []string{"site", "account", "portal", "staff", "admin", "notes", "skills", "messages", "safety", "diagnoses", "billing"}
+var faces = []string{"site", "account", "portal", "staff", "admin", "notes", "skills", "messages", "safety", "diagnoses", "billing", "billingreports", "superbill", "controlled", "remsform", "chaperone", "timeline", "inquiries"}
 
 // TestLayout keeps the web layer's shape: every route pattern is in
 // routes.go, a face imports no other face (nor the root), the shell imports

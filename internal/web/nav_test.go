@@ -39,9 +39,9 @@ func TestNavLinksAnswer(t *testing.T) {
 		want, absent []string
 		groups       int
 	}{
-		{"thea@example.org", []string{"/patients", "/calendar", "/inquiries", "/outcomes", "/site/posts"}, []string{"/settings/dosing", "/admin/users"}, 0},
+		{"thea@example.org", []string{"/patients", "/calendar", "/inquiries", "/outcomes", "/site/posts"}, []string{"/settings/dosing", "/admin/users", "/billing/reports"}, 0},
 		{"rex@example.org", []string{"/patients", "/calendar", "/outcomes", "/site/posts", "/settings/dosing"}, []string{"/inquiries", "/admin/users"}, 0},
-		{"admin@example.org", []string{"/admin/users", "/patients", "/admin/emergency", "/calendar", "/outcomes", "/admin/instruments", "/settings/dosing", "/admin/practice", "/admin/rooms", "/admin/site", "/site/posts", "/admin/audit", "/admin/jobs"}, []string{"/inquiries"}, 5},
+		{"admin@example.org", []string{"/admin/users", "/patients", "/admin/emergency", "/calendar", "/outcomes", "/admin/instruments", "/settings/dosing", "/admin/practice", "/admin/rooms", "/admin/site", "/site/posts", "/admin/audit", "/admin/jobs", "/billing/reports"}, []string{"/inquiries"}, 5},
 		{"pat@example.org", []string{"/portal", "/portal/messages", "/portal/safety-plan", "/portal/skills", "/portal/journal", "/portal/consents"}, []string{"/patients", "/admin/users"}, 2},
 	} {
 		cookie := f.SignIn(tc.email)

@@ -272,6 +272,9 @@ func (s *Server) routeTable() []route {
 		{"POST /controlled/entries", signedIn, auth.PermControlled, s.controlled.ControlledEntry},
 		{"POST /controlled/dispense", signedIn, auth.PermControlled, s.controlled.ControlledDispense},
 		{"GET /controlled/reports", signedIn, auth.PermControlledRead, s.controlled.ControlledReport},
+		// Billing reports and the accountant's CSV files (issue 21).
+		{"GET /billing/reports", signedIn, auth.PermBillingReports, s.billingreports.Page},
+		{"GET /billing/reports/csv/{report}", signedIn, auth.PermBillingReports, s.billingreports.CSV},
 		// The REMS patient monitoring form of a session (issue 20).
 		{"GET /patients/{patient}/dosing/{session}/rems", signedIn, auth.PermDosing, s.rems.Form},
 		{"GET /patients/{patient}/dosing/{session}/rems.pdf", signedIn, auth.PermDosing, s.rems.PDF},

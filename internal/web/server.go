@@ -39,6 +39,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/account"
 	"github.com/kapstone/kapstone/internal/web/admin"
 	"github.com/kapstone/kapstone/internal/web/billing"
+	"github.com/kapstone/kapstone/internal/web/billingreports"
 	"github.com/kapstone/kapstone/internal/web/chaperone"
 	"github.com/kapstone/kapstone/internal/web/controlled"
 	"github.com/kapstone/kapstone/internal/web/diagnoses"
@@ -82,6 +83,8 @@ type Server struct {
 	safety    *safety.Handlers
 	// fhir is the FHIR R4 API (issue 19).
 	fhir *fhir.Handler
+	// billingreports is the practice's billing reports (issue 21).
+	billingreports *billingreports.Handlers
 	// controlled is the controlled-substance log (issue 20).
 	controlled *controlled.Handlers
 	// rems is the REMS patient monitoring form (issue 20).
@@ -120,6 +123,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*Server, error) {
 	}
 	s.timeline = timeline.New(app)
 	s.controlled = controlled.New(app)
+	s.billingreports = billingreports.New(app)
 	s.rems = remsform.New(app)
 	s.diagnoses = diagnoses.New(app)
 	s.billing = billing.New(app)

@@ -75,7 +75,8 @@ var adminNav = []struct {
 }{
 	{"People", []navItem{{"/admin/users", "Accounts", auth.PermAccounts}, {"/patients", "Patients", auth.PermDirectory}, {"/admin/emergency", "Emergency reviews", auth.PermEmergencyReview}}},
 	{"Clinical", []navItem{{"/calendar", "Calendar", auth.PermSchedule}, {"/outcomes", "Outcomes", auth.PermDirectory}, {"/notes/late", "Late notes", auth.PermDirectory}, {"/admin/instruments", "Questionnaires", auth.PermInstruments}, {"/admin/consents", "Consent documents", auth.PermConsentDocuments}, {"/settings/dosing", "Session safety", auth.PermSafetySettings}, {"/controlled", "Controlled substances", auth.PermControlledRead}}},
-	{"Practice", []navItem{{"/admin/practice", "Practice details", auth.PermSettings}, {"/admin/notes", "Note settings", auth.PermSettings}, {"/admin/rooms", "Rooms", auth.PermRooms}, {"/admin/fees", "Fees", auth.PermFees}}},
+	{"Practice", []navItem{{"/admin/practice", "Practice details", auth.PermSettings}, {"/admin/notes", "Note settings", auth.PermSettings}, {"/admin/rooms", "Rooms", auth.PermRooms},
+		{"/admin/fees", "Fees", auth.PermFees}, {"/billing/reports", "Billing reports", auth.PermBillingReports}}},
 	{"Website", []navItem{{"/admin/site", "Website pages", auth.PermSiteEditor}, {"/site/posts", "Blog", auth.PermBlog}}},
 	{"System", []navItem{{"/admin/audit", "Audit log", auth.PermAuditLog}, {"/admin/jobs", "Jobs", auth.PermJobs}}},
 }

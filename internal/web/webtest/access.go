@@ -44,6 +44,7 @@ func (f *Fixture) Target(pattern string) (method, path string, form url.Values) 
 		"{off}", "no-such-time-off",
 		"{session}", "no-such-dosing-session",
 		"{instrument}", "phq9",
+		"{report}", "outstanding",
 		"{token}", "no-such-token-0000000000000000000000000000000",
 	)
 	path = r.Replace(path)

@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestOutstandingBalancesPlans: on SQLite, the statements a page of the
+// outstanding balances runs read the page and not the practice: the
+// count is billing_owing's one row; a later (or earlier) page walks
+// billing_balances_owing from its key with no sort and looks each row's
+// patient up by id; none sums a ledger table. A plan is a count, not a
+// clock, so it holds on a loaded machine; BenchmarkOutstandingBalances
+// times a page at 10 and at 10,000 billed patients.
+func TestOutstandingBalancesPlans(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(q string, args ...any) string {
+		t.Helper()
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+s.d.query(q), args...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+		defer rows.Close()
+		var b strings.Builder
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(detail + "\n")
+		}
+		return b.String()
+	}
+	ks := outstandingKeyset()
+	page := func(cmp, dir string) string {
+		return `SELECT pt.id, pt.display_name, b.open_cents, b.credit_cents` + ks.Scope +
+			fmt.Sprintf(` AND (b.sort_name, b.id) %s (SELECT k.sort_name, k.id FROM billing_balances k WHERE k.id = $1) ORDER BY b.sort_name %s, b.id %s LIMIT 51`, cmp, dir, dir)
+	}
+	ledger := []string{"charges", "payments", "payment_applications", "refunds", "adjustments", "charge_corrections"}
+	for _, c := range []struct {
+		name, q  string
+		want     []string
+		wantNone []string
+	}{
+		{"count", ks.Count, []string{"billing_owing"}, append([]string{"billing_balances"}, ledger...)},
+		{"first page", `SELECT pt.id, pt.display_name, b.open_cents, b.credit_cents` + ks.Scope + ` ORDER BY b.sort_name, b.id LIMIT 51`,
+			[]string{"SCAN b USING INDEX billing_balances_owing", "SEARCH pt USING INDEX sqlite_autoindex_patients_1 (id=?)"}, append([]string{"TEMP B-TREE", "SCAN pt"}, ledger...)},
+		{"a later page", page(">", "ASC"), []string{"SEARCH b USING INDEX billing_balances_owing (sort_name>?)", "SEARCH pt USING INDEX sqlite_autoindex_patients_1 (id=?)"}, append([]string{"TEMP B-TREE", "SCAN"}, ledger...)},
+		{"a page before", page("<", "DESC"), []string{"SEARCH b USING INDEX billing_balances_owing (sort_name<?)"}, append([]string{"TEMP B-TREE", "SCAN"}, ledger...)},
+	} {
+		var args []any
+		if strings.Contains(c.q, "$1") {
+			args = []any{"k"}
+		}
+		got := plan(c.q, args...)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: plan has no %q:\n%s", c.name, w, got)
+			}
+		}
+		for _, w := range c.wantNone {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: plan has %q:\n%s", c.name, w, got)
+			}
+		}
+	}
+}
