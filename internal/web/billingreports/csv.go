@@ -7,6 +7,7 @@ import (
 	"github.com/kapstone/kapstone/internal/billing"
 	"github.com/kapstone/kapstone/internal/csvsafe"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
 // Reports are the CSV files, by the name in their path.
@@ -79,11 +80,7 @@ func (s *Handlers) CSV(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	shell.Attachment(w, "text/csv; charset=utf-8", name+".csv")
 	cw := csvsafe.NewWriter(w)
 	write := func(cells ...csvsafe.Cell) bool {
 		if err := cw.Row(cells...); err != nil {

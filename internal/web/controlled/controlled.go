@@ -425,12 +425,7 @@ func (s *Handlers) ControlledReport(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, err)
 			return
 		}
-		h := w.Header()
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		_, _ = w.Write(b.Bytes())
+		shell.SendAttachment(w, "text/csv; charset=utf-8", name+".csv", b.Bytes())
 		return
 	}
 	practice := ""
@@ -450,10 +445,5 @@ func (s *Handlers) ControlledReport(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `attachment; filename="`+name+`.pdf"`)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(pdf)
+	shell.SendAttachment(w, "application/pdf", name+".pdf", pdf)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/pdfdoc"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
 // pdfTime is how a time reads in the PDFs, in the document's zone.
@@ -43,12 +44,7 @@ func (s *Handlers) NotePDF(w http.ResponseWriter, r *http.Request) {
 // sendPDF writes pdf as an attachment named name (never a patient's
 // name), never cached or sniffed.
 func sendPDF(w http.ResponseWriter, name string, pdf []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(pdf)
+	shell.SendAttachment(w, "application/pdf", name, pdf)
 }
 
 // patientLines are the PDFs' lines about whom a document concerns: the

@@ -55,12 +55,7 @@ func (s *Handlers) sendDownload(w http.ResponseWriter, r *http.Request, view *st
 		s.Error(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(body)
+	shell.SendAttachment(w, contentType, name, body)
 }
 
 // RecordJSON sends the patient's whole record as a FHIR R4 Bundle

@@ -280,12 +280,7 @@ func (s *Handlers) PDF(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r.WithContext(context.WithoutCancel(ctx)), err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `attachment; filename="rems-form-`+f.DoseAt.In(loc).Format("2006-01-02")+`.pdf"`)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(pdf)
+	shell.SendAttachment(w, "application/pdf", "rems-form-"+f.DoseAt.In(loc).Format("2006-01-02")+".pdf", pdf)
 }
 
 type listPage struct {

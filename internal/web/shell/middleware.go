@@ -178,3 +178,20 @@ func (s *App) CSRF(next http.Handler) http.Handler {
 // MaxUploadBytes bounds an image upload's whole request: the largest image
 // (store.MaxImageBytes) and the rest of the form.
 const MaxUploadBytes = 6 << 20
+
+// Attachment starts a download of a file called name (never a patient's
+// name: a downloads folder is no place for PHI) of contentType: never
+// cached nor sniffed, whatever the middleware set. Write the body after.
+func Attachment(w http.ResponseWriter, contentType, name string) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// SendAttachment writes body as a download called name (see Attachment).
+func SendAttachment(w http.ResponseWriter, contentType, name string, body []byte) {
+	Attachment(w, contentType, name)
+	_, _ = w.Write(body)
+}

@@ -397,8 +397,7 @@ func (s *Handlers) OutcomesCSV(w http.ResponseWriter, r *http.Request) {
 
 // outcomesCSV starts the outcomes export's CSV download on w.
 func outcomesCSV(w http.ResponseWriter) *csvsafe.Writer {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="kapstone-outcomes.csv"`)
+	shell.Attachment(w, "text/csv; charset=utf-8", "kapstone-outcomes.csv")
 	return csvsafe.NewWriter(w)
 }
 

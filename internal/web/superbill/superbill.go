@@ -234,12 +234,7 @@ func (s *Handlers) download(w http.ResponseWriter, r *http.Request, view *store.
 	// The file's name carries the kind and the dates, never a name: a
 	// downloads folder is no place for PHI in file names.
 	name := kind + "-" + period.FromISO() + "-to-" + period.LastISO() + ".pdf"
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(pdf)
+	shell.SendAttachment(w, "application/pdf", name, pdf)
 }
 
 // portalPage is how many charges and payments the portal lists a page.
