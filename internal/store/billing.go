@@ -447,15 +447,25 @@ func openPurchaseIn(ctx context.Context, tx *Tx, patientID, kind string) (id str
 
 // chargeEvent makes the charge event makes for appointment ap of
 // patientID (billing.ChargeFor), inside the event's own transaction, and
-// audits it there; none when the rules make none, or when the
-// appointment has a charge already. It is called by RecordAppointmentOutcome
-// and CancelAppointment, whose access check covers it.
+// audits it there; none when the rules make none. When the appointment
+// carries charges of an earlier event that no longer holds (its outcome
+// changed), billing.Reconcile decides: unpaid ones are voided (corrected
+// to 0), a voided one of this event's kind is restored. It is called by
+// RecordAppointmentOutcome and CancelAppointment, whose access check
+// covers it.
 func (s *Store) chargeEvent(ctx context.Context, tx *Tx, actor Actor, patientID string, ap *Appointment, clinicianID string, event billing.Event) error {
 	if err := lockPatient(ctx, tx, patientID); err != nil { // a package's sessions are numbered one at a time
 		return err
 	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM charges WHERE appointment_id = $1`, ap.ID).Scan(&n); err != nil || n > 0 {
+	existing, err := queryAll(ctx, tx, func(r scanner) (billing.Existing, error) {
+		var e billing.Existing
+		var kind string
+		err := r.Scan(&e.ID, &kind, &e.Original, &e.Cents, &e.Settled)
+		e.Kind = billing.ChargeKind(kind)
+		return e, err
+	}, `SELECT c.id, c.kind, c.amount_cents, `+chargeAmount+`, `+chargeApplied+` + `+chargeAdjusted+`
+		FROM charges c WHERE c.appointment_id = $1 ORDER BY c.created_at, c.id`, ap.ID)
+	if err != nil {
 		return err
 	}
 	pol, err := chargePolicyIn(ctx, tx)
@@ -493,7 +503,11 @@ func (s *Store) chargeEvent(ctx context.Context, tx *Tx, actor Actor, patientID 
 	}
 	now := s.now()
 	c, ok := billing.ChargeFor(event, now, pol, sess)
-	if !ok {
+	rec := billing.Reconcile(existing, c, ok)
+	if err := s.reconcileCharges(ctx, tx, actor, patientID, ap.ID, event, rec); err != nil {
+		return err
+	}
+	if !rec.Create {
 		return nil
 	}
 	id := NewID()
@@ -520,4 +534,45 @@ func (s *Store) chargeEvent(ctx context.Context, tx *Tx, actor Actor, patientID 
 	}
 	return s.appendAudit(ctx, tx, actor, Entry{Action: "billing.charge", PatientID: patientID, ObjectType: "charge", ObjectID: id,
 		Detail: string(c.Kind) + " " + billing.FormatPlain(c.Cents) + " appointment=" + ap.ID})
+}
+
+// eventWords name an appointment's event in a correction's reason.
+var eventWords = map[billing.Event]string{
+	billing.Attended:  "attended",
+	billing.NoShow:    "missed (did not attend)",
+	billing.Cancelled: "cancelled",
+}
+
+// reconcileCharges writes what rec says of appointment appointmentID's
+// earlier charges, now that event holds: a correction to 0 for each
+// voided one, a correction back to its amount for a restored one, each
+// audited. A kept one (paid or written off in part) is audited only: the
+// staff refund and correct it.
+func (s *Store) reconcileCharges(ctx context.Context, tx *Tx, actor Actor, patientID, appointmentID string, event billing.Event, rec billing.Reconciliation) error {
+	correct := func(e billing.Existing, to int64, reason string) error {
+		id := NewID()
+		if _, err := tx.Exec(ctx, `INSERT INTO charge_corrections (id, charge_id, patient_id, amount_cents, delta_cents, reason, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, e.ID, patientID, to, to-e.Cents, reason, actor.UserID, s.now()); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, actor, Entry{Action: "billing.correct", PatientID: patientID, ObjectType: "charge", ObjectID: e.ID,
+			Detail: billing.FormatPlain(e.Cents) + " -> " + billing.FormatPlain(to) + " appointment=" + appointmentID + " event=" + string(event)})
+	}
+	for _, e := range rec.Void {
+		if err := correct(e, 0, "The appointment is now recorded as "+eventWords[event]+", so this charge no longer applies."); err != nil {
+			return err
+		}
+	}
+	if e := rec.Restore; e != nil {
+		if err := correct(*e, e.Original, "The appointment is again recorded as "+eventWords[event]+", so this charge applies again."); err != nil {
+			return err
+		}
+	}
+	for _, e := range rec.Kept {
+		if err := s.appendAudit(ctx, tx, actor, Entry{Action: "billing.charge_kept", PatientID: patientID, ObjectType: "charge", ObjectID: e.ID,
+			Detail: "paid or written off in part; left for staff appointment=" + appointmentID + " event=" + string(event)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

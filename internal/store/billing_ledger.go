@@ -175,20 +175,21 @@ func openCharges(ctx context.Context, tx *Tx, patientID string, ids []string) ([
 }
 
 // applyTo applies up to amount of paymentID to charges in order (each at
-// most its open amount) and returns what was applied in all.
-func (s *Store) applyTo(ctx context.Context, tx *Tx, actor Actor, patientID, paymentID string, amount int64, charges []Charge) (int64, error) {
+// most its open amount) at time at and returns what was applied in all.
+// When the payment is being recorded, at is its recorded_at: that is how
+// PaymentRecorded tells those applications from a later use of its credit.
+func (s *Store) applyTo(ctx context.Context, tx *Tx, actor Actor, patientID, paymentID string, amount int64, charges []Charge, at time.Time) (int64, error) {
 	opens := make([]int64, len(charges))
 	for i, c := range charges {
 		opens[i] = c.Open
 	}
 	applied, left := billing.Allocate(amount, opens)
-	now := s.now()
 	for i, a := range applied {
 		if a == 0 {
 			continue
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO payment_applications (id, payment_id, charge_id, patient_id, amount_cents, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, NewID(), paymentID, charges[i].ID, patientID, a, actor.UserID, now); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, NewID(), paymentID, charges[i].ID, patientID, a, actor.UserID, at); err != nil {
 			return 0, err
 		}
 	}
@@ -292,7 +293,7 @@ func (s *Store) RecordPayment(ctx context.Context, actor Actor, patientID string
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, patientID, in.Cents, in.Currency, in.Method, in.Reference, received.UTC(), month, actor.UserID, now); err != nil {
 			return err
 		}
-		applied, err := s.applyTo(ctx, tx, actor, patientID, id, in.Cents, charges)
+		applied, err := s.applyTo(ctx, tx, actor, patientID, id, in.Cents, charges, now)
 		if err != nil {
 			return err
 		}
@@ -329,7 +330,7 @@ func (s *Store) ApplyCredit(ctx context.Context, actor Actor, patientID string, 
 			if len(charges) == 0 {
 				break
 			}
-			n, err := s.applyTo(ctx, tx, actor, patientID, p.ID, p.Unapplied, charges)
+			n, err := s.applyTo(ctx, tx, actor, patientID, p.ID, p.Unapplied, charges, s.now())
 			if err != nil {
 				return err
 			}
@@ -587,13 +588,17 @@ func (s *Store) reportTx(ctx context.Context, actor Actor, action, detail string
 }
 
 // AppointmentCharge is the charge appointment appointmentID of patientID
-// made (attended, missed or cancelled late), or nil when it made none (no
+// carries now (attended, missed or cancelled late; not one voided when its
+// outcome changed, unless every one is), or nil when it made none (no
 // fee for its kind, no policy fee, cancelled in time, not recorded yet):
 // for the appointment's page to say which (PermBillingRead). Audited.
 func (s *Store) AppointmentCharge(ctx context.Context, actor Actor, patientID, appointmentID string) (*Charge, error) {
 	var out *Charge
 	err := s.viewAccess(ctx, actor, patientID, auth.PermBillingRead, "billing.ledger", func(tx *Tx, a Access, e *Entry) error {
-		c, err := scanCharge(tx.QueryRow(ctx, `SELECT `+chargeColumns+chargeFrom+` WHERE c.appointment_id = $1 AND c.patient_id = $2`, appointmentID, patientID))
+		// The charge that holds now: after an outcome changed, an
+		// appointment also carries the voided charge of its earlier event.
+		c, err := scanCharge(tx.QueryRow(ctx, `SELECT `+chargeColumns+chargeFrom+` WHERE c.appointment_id = $1 AND c.patient_id = $2
+			ORDER BY CASE WHEN c.kind = 'package_session' OR `+chargeAmount+` > 0 THEN 0 ELSE 1 END, c.created_at DESC, c.id DESC LIMIT 1`, appointmentID, patientID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}

@@ -10,10 +10,6 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
-// recordedSlack is how far apart a payment's recording and its
-// applications at recording can be (one transaction's statements).
-const recordedSlack = 5 * time.Second
-
 // PaymentApplied is a part of a payment applied to one charge when the
 // payment was recorded.
 type PaymentApplied struct {
@@ -40,31 +36,16 @@ func (s *Store) PaymentRecorded(ctx context.Context, actor Actor, patientID, pay
 		if err != nil {
 			return err
 		}
-		var recorded time.Time
-		if err := tx.QueryRow(ctx, `SELECT recorded_at FROM payments WHERE id = $1`, paymentID).Scan(&recorded); err != nil {
-			return err
-		}
-		type row struct {
-			PaymentApplied
-			at time.Time
-		}
-		rows, err := queryAll(ctx, tx, func(r scanner) (row, error) {
-			var x row
-			err := r.Scan(&x.ChargeID, &x.Description, &x.Code, &x.ServiceDate, &x.Cents, &x.at)
+		apps, err = queryAll(ctx, tx, func(r scanner) (PaymentApplied, error) {
+			var x PaymentApplied
+			err := r.Scan(&x.ChargeID, &x.Description, &x.Code, &x.ServiceDate, &x.Cents)
 			x.ServiceDate = x.ServiceDate.UTC()
 			return x, err
-		}, `SELECT c.id, c.description, c.service_code, c.service_date, pa.amount_cents, pa.created_at
+		}, `SELECT c.id, c.description, c.service_code, c.service_date, pa.amount_cents
 			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
-			WHERE pa.payment_id = $1 AND pa.reverses_id IS NULL
+			JOIN payments p ON p.id = pa.payment_id
+			WHERE pa.payment_id = $1 AND pa.reverses_id IS NULL AND pa.created_at = p.recorded_at
 			ORDER BY c.service_date, c.created_at, c.id`, paymentID)
-		// RecordPayment writes the payment and its applications in one
-		// transaction, a moment apart; a later use of its credit
-		// (ApplyCredit) is a later transaction.
-		for _, x := range rows {
-			if d := x.at.Sub(recorded); d > -recordedSlack && d < recordedSlack {
-				apps = append(apps, x.PaymentApplied)
-			}
-		}
 		e.ObjectType, e.ObjectID = "payment", paymentID
 		return err
 	})

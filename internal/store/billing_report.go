@@ -314,7 +314,10 @@ func (s *Store) Superbill(ctx context.Context, actor Actor, patientID string, fr
 }
 
 // superbillLinesIn reads the services of out.PatientID's ledger in
-// [out.From, out.To) into out's lines and totals, inside tx.
+// [out.From, out.To) into out's lines and totals, inside tx. A service
+// is only what was given: its appointment is recorded as attended now
+// (not missed or cancelled since) and its charge is not voided (a charge
+// corrected to 0 when the outcome changed, billing.Reconcile).
 func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
 	lines, err := queryAll(ctx, tx, func(r scanner) (SuperbillLine, error) {
 		var l SuperbillLine
@@ -341,6 +344,8 @@ func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
 				COALESCE((SELECT `+chargeOpen+` FROM charges c WHERE c.purchase_id = pc.purchase_id AND c.kind = 'package'), 0)
 			FROM charges c LEFT JOIN users u ON u.id = c.clinician_id LEFT JOIN charges pc ON pc.id = c.id AND c.kind = 'package_session'
 			WHERE c.patient_id = $1 AND c.kind IN ('service', 'package_session') AND c.service_date >= $2 AND c.service_date < $3
+				AND EXISTS (SELECT 1 FROM appointments a WHERE a.id = c.appointment_id AND a.outcome = 'attended' AND a.cancelled_at IS NULL)
+				AND (c.kind = 'package_session' OR `+chargeAmount+` > 0)
 			ORDER BY c.service_date, c.id LIMIT `+strconv.Itoa(BillingReportLimit+1), out.PatientID, out.From, out.To)
 	if err != nil {
 		return err

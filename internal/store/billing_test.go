@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -654,4 +655,101 @@ func TestBillingDatabaseSums(t *testing.T) {
 		}
 	}
 	pr.checkTotals(t, 26000-15000, 10000)
+}
+
+// TestBillingOutcomeChanges: an appointment's outcome put right after it
+// was charged voids the charge of the event that no longer holds (a
+// correction to 0, append-only) and charges the new event; going back
+// restores the first charge; a paid charge is left for staff; the
+// superbill lists a service only while the appointment is attended.
+func TestBillingOutcomeChanges(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	ap := pr.attend(t, "integration", day, "attended")
+	outcome := func(o string) {
+		t.Helper()
+		if err := pr.s.RecordAppointmentOutcome(ctx, pr.thea, pr.p.ID, ap.ID, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	amounts := func() map[billing.ChargeKind]int64 {
+		t.Helper()
+		out := map[billing.ChargeKind]int64{}
+		for _, c := range pr.ledger(t).Charges.Rows {
+			if c.AppointmentID == ap.ID {
+				out[c.Kind] = c.Cents
+			}
+		}
+		return out
+	}
+	services := func() int {
+		t.Helper()
+		sb, err := pr.s.Superbill(ctx, pr.admin, pr.p.ID, day.AddDate(0, 0, -1), day.AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(sb.Lines)
+	}
+	current := func() *store.Charge {
+		t.Helper()
+		c, err := pr.s.AppointmentCharge(ctx, pr.thea, pr.p.ID, ap.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if got := amounts(); !reflect.DeepEqual(got, map[billing.ChargeKind]int64{billing.ChargeService: 20000}) || services() != 1 {
+		t.Fatalf("attended: charges %v, %d superbill lines", got, services())
+	}
+
+	// Marked attended by mistake: it was missed.
+	outcome("no_show")
+	if got := amounts(); !reflect.DeepEqual(got, map[billing.ChargeKind]int64{billing.ChargeService: 0, billing.ChargeNoShow: 10000}) {
+		t.Errorf("after no-show: charges %v, want the fee voided and the no-show fee", got)
+	}
+	if services() != 0 {
+		t.Error("the superbill lists a session recorded as missed")
+	}
+	if c := current(); c == nil || c.Kind != billing.ChargeNoShow {
+		t.Errorf("AppointmentCharge after no-show = %+v", c)
+	}
+	pr.checkTotals(t, 10000, 0)
+
+	// It was held after all: the fee comes back, the no-show fee goes.
+	outcome("attended")
+	if got := amounts(); !reflect.DeepEqual(got, map[billing.ChargeKind]int64{billing.ChargeService: 20000, billing.ChargeNoShow: 0}) {
+		t.Errorf("after attended again: charges %v", got)
+	}
+	if services() != 1 {
+		t.Error("the superbill leaves out the attended session")
+	}
+	if c := current(); c == nil || c.Kind != billing.ChargeService {
+		t.Errorf("AppointmentCharge after attended again = %+v", c)
+	}
+	pr.checkTotals(t, 20000, 0)
+	if n, err := store.CountForTest(ctx, pr.s, `SELECT count(*) FROM charge_corrections WHERE patient_id = $1`, pr.p.ID); err != nil || n != 3 {
+		t.Errorf("%d corrections (void, void, restore), %v", n, err)
+	}
+	if n, err := store.CountForTest(ctx, pr.s, `SELECT count(*) FROM audit_events WHERE action = 'billing.correct' AND patient_id = $1`, pr.p.ID); err != nil || n != 3 {
+		t.Errorf("%d correction audit rows, %v", n, err)
+	}
+
+	// Paid, then put right as missed: the money stays where it is for
+	// staff to refund; only the unpaid no-show fee is added.
+	if _, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 20000, Method: "cash", ReceivedAt: pr.now}); err != nil {
+		t.Fatal(err)
+	}
+	outcome("no_show")
+	if got := amounts(); !reflect.DeepEqual(got, map[billing.ChargeKind]int64{billing.ChargeService: 20000, billing.ChargeNoShow: 10000}) {
+		t.Errorf("after a paid session recorded missed: charges %v", got)
+	}
+	if n, err := store.CountForTest(ctx, pr.s, `SELECT count(*) FROM audit_events WHERE action = 'billing.charge_kept' AND patient_id = $1`, pr.p.ID); err != nil || n != 1 {
+		t.Errorf("%d kept-charge audit rows, %v", n, err)
+	}
+	if services() != 0 {
+		t.Error("the superbill lists a paid session recorded as missed")
+	}
+	pr.checkTotals(t, 10000, 0)
 }

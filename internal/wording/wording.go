@@ -211,6 +211,8 @@ func Action(action string) string {
 		return "Worked on your check-ins"
 	case strings.HasPrefix(action, "appointment"):
 		return "Worked on your appointments"
+	case strings.HasPrefix(action, "billing."): // the ledger (issue 21): charges, payments, corrections
+		return "Worked on your bill: charges and payments"
 	}
 	// An action with no words of its own yet: never its code name.
 	return "Worked on your record"

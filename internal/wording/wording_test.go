@@ -40,6 +40,8 @@ func TestActionWords(t *testing.T) {
 		{"cs.administer", "Recorded your dose in the practice's controlled-substance log"},
 		{"diagnosis.read", "Read your diagnoses"},
 		{"diagnosis.primary", "Updated your diagnoses"},
+		{"billing.correct", "Worked on your bill: charges and payments"},
+		{"billing.superbill", "Read your superbills and statements"},
 		{"some.new.action", "Worked on your record"},
 	} {
 		if got := Action(tc.action); got != tc.want {
