@@ -70,6 +70,7 @@ type CSEntry struct {
 	SessionID      string
 	PatientID      string
 	PatientName    string
+	PatientAddress clinic.Address // for the dispensing log (21 CFR 1304.22(c): name and address)
 	Party          string
 	Invoice        string
 	WitnessName    string
@@ -592,7 +593,8 @@ func (s *Store) csAdminister(ctx context.Context, tx *Tx, actor Actor, d *Dosing
 
 const csEntryColumns = csLotColumns + `, e.balance, e.id, e.kind, e.quantity, COALESCE(e.expected, 0), e.delta, COALESCE(e.session_id, ''), COALESCE(e.patient_id, ''),
 	COALESCE(pt.display_name, ''), e.party, e.invoice, COALESCE(w.display_name, ''), e.reason, e.loss_type, e.discovered_at, e.police, e.form106,
-	COALESCE(e.corrects_id, ''), r.display_name, e.occurred_at, e.recorded_at, COALESCE(rx.display_name, ''), COALESCE(rx.credentials, '')`
+	COALESCE(e.corrects_id, ''), r.display_name, e.occurred_at, e.recorded_at, COALESCE(rx.display_name, ''), COALESCE(rx.credentials, ''),
+	COALESCE(pt.address_line1, ''), COALESCE(pt.address_line2, ''), COALESCE(pt.address_city, ''), COALESCE(pt.address_state, ''), COALESCE(pt.address_postal_code, '')`
 
 const csEntryFrom = ` FROM cs_entries e JOIN cs_lots l ON l.id = e.lot_id JOIN cs_products p ON p.id = l.product_id
 	JOIN users r ON r.id = e.recorded_by LEFT JOIN users w ON w.id = e.witness_id LEFT JOIN patients pt ON pt.id = e.patient_id
@@ -604,7 +606,8 @@ func scanCSEntry(row scanner) (e CSEntry, err error) {
 	var discovered sql.NullTime
 	err = row.Scan(&p.ID, &p.Name, &p.Strength, &p.Form, &p.Unit, &p.UnitMcg, &p.Schedule, &p.REMS, &l.ID, &l.Location, &l.Lot, &l.ExpiresOn, &l.Balance,
 		&e.ID, &kind, &e.Quantity, &e.Expected, &e.Delta, &e.SessionID, &e.PatientID, &e.PatientName, &e.Party, &e.Invoice, &e.WitnessName,
-		&e.Reason, &e.LossType, &discovered, &e.Police, &e.Form106, &e.CorrectsID, &e.RecordedByName, &e.OccurredAt, &e.RecordedAt, &e.PrescriberName, &rxCredentials)
+		&e.Reason, &e.LossType, &discovered, &e.Police, &e.Form106, &e.CorrectsID, &e.RecordedByName, &e.OccurredAt, &e.RecordedAt, &e.PrescriberName, &rxCredentials,
+		&e.PatientAddress.Line1, &e.PatientAddress.Line2, &e.PatientAddress.City, &e.PatientAddress.State, &e.PatientAddress.PostalCode)
 	e.PrescriberName = clinic.NameWithCredentials(e.PrescriberName, rxCredentials)
 	e.Kind = cslog.Kind(kind)
 	e.DiscoveredAt = utcPtr(discovered)

@@ -317,10 +317,18 @@ func (s *Handlers) witness(r *http.Request) (string, string, error) {
 }
 
 // patientCell is the dispensing log's patient: 21 CFR 1304.22(c) asks
-// for the patient's name and address. The entry carries the name; the
-// patient's address, once the patient record holds one, is added here
-// (on a second line), in the one place the report names the patient.
-func patientCell(e store.CSEntry) string { return e.PatientName }
+// for the patient's name and address, the one place the report names the
+// patient. A patient whose address is not on record shows as such, so the
+// gap is seen and filled rather than passed over.
+func patientCell(e store.CSEntry) string {
+	if e.PatientName == "" {
+		return ""
+	}
+	if e.PatientAddress.Empty() {
+		return e.PatientName + " (no address on record)"
+	}
+	return e.PatientName + ", " + strings.Join(e.PatientAddress.Lines(), ", ")
+}
 
 // reportRange reads the from and to dates (to included) in the
 // practice's zone.

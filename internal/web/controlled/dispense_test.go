@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/pdfdoc/pdftest"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
@@ -117,8 +118,16 @@ func TestControlledDispense(t *testing.T) {
 		}
 	}
 	csv := f.Do("GET", q+"csv", nil, rex).Body
-	if !strings.Contains(csv, "2026-11-25 16:40,"+webtest.CanaryA+",Ketamine 100 mg lozenge (Schedule III),3 units,LOT-TH,Dispensed,Rex Prescriber,Rex Prescriber") {
-		t.Errorf("the dispensing log CSV lacks the row:\n%s", csv)
+	if !strings.Contains(csv, "2026-11-25 16:40,"+webtest.CanaryA+" (no address on record),Ketamine 100 mg lozenge (Schedule III),3 units,LOT-TH,Dispensed,Rex Prescriber,Rex Prescriber") {
+		t.Errorf("the dispensing log CSV lacks the row with the missing address said:\n%s", csv)
+	}
+	// 21 CFR 1304.22(c): the patient's name and address.
+	if err := f.St.SavePatientAddress(ctx, f.As("rex@example.org"), f.PA.ID, clinic.Address{Line1: "1 Elm St", City: "Springfield", State: "IL", PostalCode: "62702"}); err != nil {
+		t.Fatal(err)
+	}
+	csv = f.Do("GET", q+"csv", nil, rex).Body
+	if !strings.Contains(csv, `2026-11-25 16:40,"`+webtest.CanaryA+`, 1 Elm St, Springfield, IL 62702",Ketamine`) {
+		t.Errorf("the dispensing log CSV lacks the patient's address:\n%s", csv)
 	}
 
 	// A prescriber not on the patient's care team: patient B is neither
