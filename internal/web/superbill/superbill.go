@@ -283,6 +283,13 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
 		case billing.ChargePackageSession:
 			desc += " (paid by your package)"
 		}
+		switch {
+		case c.Kind == billing.ChargePackageSession || c.Cents == c.OriginalCents:
+		case c.Cents == 0:
+			desc += " (no longer charged: " + billing.Format(c.OriginalCents, c.Currency) + " taken off)"
+		default:
+			desc += " (corrected from " + billing.Format(c.OriginalCents, c.Currency) + ")"
+		}
 		d.Charges = append(d.Charges, chargeRow{Date: longDay(c.ServiceDate.In(loc)), Code: c.Code, Description: desc,
 			Amount: billing.Format(c.Cents, c.Currency), Open: billing.Format(c.Open, c.Currency)})
 	}
