@@ -6,7 +6,7 @@ package billing
 // first event then no longer holds. The ledger is append-only, so the old
 // charge is not removed: it is corrected to 0 with a reason (a void), and
 // if the appointment later returns to that event, corrected back to what
-// it was charged. A superbill leaves voided services out: it never shows a
+// it was before the void (never undoing a correction a person made). A superbill leaves voided services out: it never shows a
 // service that was not given.
 
 // Existing is a charge an appointment already carries.
@@ -16,6 +16,17 @@ type Existing struct {
 	Original int64 // the amount as charged
 	Cents    int64 // after corrections
 	Settled  int64 // what payments applied to it and write-offs took off
+	// Voided is what the charge was before a void by reconciliation, when
+	// its latest correction is one; 0 otherwise (a correction a person
+	// made, to 0 or not, is theirs and is never undone here).
+	Voided int64
+}
+
+// sameEvent says whether charges of kinds a and b are made by the same
+// event: a session attended is charged at its fee or against a package.
+func sameEvent(a, b ChargeKind) bool {
+	attended := func(k ChargeKind) bool { return k == ChargeService || k == ChargePackageSession }
+	return a == b || attended(a) && attended(b)
 }
 
 // Reconciliation is what an appointment's new event does to the charges it
@@ -28,8 +39,8 @@ type Reconciliation struct {
 	// off in part: they stay for staff to refund and correct, since only a
 	// person can decide what happens to money already taken.
 	Kept []Existing
-	// Restore is a charge of the event's kind voided before: it is
-	// corrected back to its original amount.
+	// Restore is a charge of the event voided before by reconciliation:
+	// it is corrected back to what it was then (Voided).
 	Restore *Existing
 	// Create is whether the event's charge (want) is made anew: the
 	// appointment carries no charge of its kind yet.
@@ -47,8 +58,12 @@ func Reconcile(existing []Existing, want Charge, ok bool) Reconciliation {
 	for i := range existing {
 		e := existing[i]
 		switch {
-		case ok && e.Kind == want.Kind:
-			same = &existing[i]
+		case ok && sameEvent(e.Kind, want.Kind):
+			// The event's charge exists (a package session or the fee for
+			// the same attendance); prefer one that still holds.
+			if same == nil || same.Cents == 0 && same.Kind != ChargePackageSession {
+				same = &existing[i]
+			}
 		case e.Kind == ChargePackageSession || e.Cents == 0:
 			// Nothing to take back.
 		case e.Settled == 0:
@@ -62,7 +77,7 @@ func Reconcile(existing []Existing, want Charge, ok bool) Reconciliation {
 	}
 	if same == nil {
 		r.Create = true
-	} else if same.Cents == 0 && same.Original > 0 && same.Kind != ChargePackageSession {
+	} else if same.Cents == 0 && same.Voided > 0 && same.Kind != ChargePackageSession {
 		r.Restore = same
 	}
 	return r

@@ -10,10 +10,12 @@ func TestReconcile(t *testing.T) {
 	noShow := Charge{Kind: ChargeNoShow, Cents: 10000}
 	session := Charge{Kind: ChargePackageSession}
 	svc := Existing{ID: "s", Kind: ChargeService, Original: 20000, Cents: 20000}
-	svcVoided := Existing{ID: "s", Kind: ChargeService, Original: 20000, Cents: 0}
+	svcVoided := Existing{ID: "s", Kind: ChargeService, Original: 20000, Cents: 0, Voided: 20000}
+	svcWaived := Existing{ID: "s", Kind: ChargeService, Original: 20000, Cents: 0}
+	svcReducedVoided := Existing{ID: "s", Kind: ChargeService, Original: 20000, Cents: 0, Voided: 15000}
 	svcPaid := Existing{ID: "s", Kind: ChargeService, Original: 20000, Cents: 20000, Settled: 5000}
 	ns := Existing{ID: "n", Kind: ChargeNoShow, Original: 10000, Cents: 10000}
-	nsVoided := Existing{ID: "n", Kind: ChargeNoShow, Original: 10000, Cents: 0}
+	nsVoided := Existing{ID: "n", Kind: ChargeNoShow, Original: 10000, Cents: 0, Voided: 10000}
 	pkg := Existing{ID: "p", Kind: ChargePackageSession}
 	svcCorrected := Existing{ID: "s", Kind: ChargeService, Original: 20000, Cents: 15000}
 	tests := []struct {
@@ -35,6 +37,11 @@ func TestReconcile(t *testing.T) {
 		{"package session never voided", []Existing{pkg}, noShow, true, Reconciliation{Create: true}},
 		{"package session again", []Existing{pkg}, session, true, Reconciliation{}},
 		{"corrected to 0 by staff is not voided again", []Existing{svcVoided}, noShow, true, Reconciliation{Create: true}},
+		{"waived by staff is not restored", []Existing{svcWaived}, service, true, Reconciliation{}},
+		{"restored to what it was before the void, not as charged", []Existing{svcReducedVoided}, service, true, Reconciliation{Restore: &svcReducedVoided}},
+		{"attended again after the package ran out: no fee beside the session", []Existing{pkg}, service, true, Reconciliation{}},
+		{"attended again after a package was bought: the fee stays", []Existing{svc}, session, true, Reconciliation{}},
+		{"a voided fee comes back rather than a package session", []Existing{svcVoided, nsVoided}, session, true, Reconciliation{Restore: &svcVoided}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -460,10 +460,17 @@ func (s *Store) chargeEvent(ctx context.Context, tx *Tx, actor Actor, patientID 
 	existing, err := queryAll(ctx, tx, func(r scanner) (billing.Existing, error) {
 		var e billing.Existing
 		var kind string
-		err := r.Scan(&e.ID, &kind, &e.Original, &e.Cents, &e.Settled)
+		var lastDelta int64
+		var lastReason string
+		err := r.Scan(&e.ID, &kind, &e.Original, &e.Cents, &e.Settled, &lastDelta, &lastReason)
 		e.Kind = billing.ChargeKind(kind)
+		if strings.HasPrefix(lastReason, voidReason) {
+			e.Voided = -lastDelta
+		}
 		return e, err
-	}, `SELECT c.id, c.kind, c.amount_cents, `+chargeAmount+`, `+chargeApplied+` + `+chargeAdjusted+`
+	}, `SELECT c.id, c.kind, c.amount_cents, `+chargeAmount+`, `+chargeApplied+` + `+chargeAdjusted+`,
+			COALESCE((SELECT cc.delta_cents FROM charge_corrections cc WHERE cc.charge_id = c.id ORDER BY cc.created_at DESC, cc.id DESC LIMIT 1), 0),
+			COALESCE((SELECT cc.reason FROM charge_corrections cc WHERE cc.charge_id = c.id ORDER BY cc.created_at DESC, cc.id DESC LIMIT 1), '')
 		FROM charges c WHERE c.appointment_id = $1 ORDER BY c.created_at, c.id`, ap.ID)
 	if err != nil {
 		return err
@@ -536,6 +543,10 @@ func (s *Store) chargeEvent(ctx context.Context, tx *Tx, actor Actor, patientID 
 		Detail: string(c.Kind) + " " + billing.FormatPlain(c.Cents) + " appointment=" + ap.ID})
 }
 
+// voidReason begins the reason of every void by reconciliation: how a
+// later restore tells its own void from a correction a person made.
+const voidReason = "The appointment is now recorded as "
+
 // eventWords name an appointment's event in a correction's reason.
 var eventWords = map[billing.Event]string{
 	billing.Attended:  "attended",
@@ -559,12 +570,12 @@ func (s *Store) reconcileCharges(ctx context.Context, tx *Tx, actor Actor, patie
 			Detail: billing.FormatPlain(e.Cents) + " -> " + billing.FormatPlain(to) + " appointment=" + appointmentID + " event=" + string(event)})
 	}
 	for _, e := range rec.Void {
-		if err := correct(e, 0, "The appointment is now recorded as "+eventWords[event]+", so this charge no longer applies."); err != nil {
+		if err := correct(e, 0, voidReason+eventWords[event]+", so this charge no longer applies."); err != nil {
 			return err
 		}
 	}
 	if e := rec.Restore; e != nil {
-		if err := correct(*e, e.Original, "The appointment is again recorded as "+eventWords[event]+", so this charge applies again."); err != nil {
+		if err := correct(*e, e.Voided, "The appointment is again recorded as "+eventWords[event]+", so this charge applies again."); err != nil {
 			return err
 		}
 	}

@@ -753,3 +753,87 @@ func TestBillingOutcomeChanges(t *testing.T) {
 	}
 	pr.checkTotals(t, 10000, 0)
 }
+
+// TestBillingOutcomeEdges: the same outcome saved twice charges once,
+// even when the package that paid the session has run out since (no fee
+// beside the package session); a void and its restore never undo what
+// a person corrected: a reduced fee comes back reduced, a waived fee
+// stays waived.
+func TestBillingOutcomeEdges(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	outcome := func(ap *store.Appointment, o string) {
+		t.Helper()
+		if err := pr.s.RecordAppointmentOutcome(ctx, pr.thea, pr.p.ID, ap.ID, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	charges := func(ap *store.Appointment) map[billing.ChargeKind]int64 {
+		t.Helper()
+		out := map[billing.ChargeKind]int64{}
+		for _, c := range pr.ledger(t).Charges.Rows {
+			if c.AppointmentID == ap.ID {
+				out[c.Kind] = c.Cents
+			}
+		}
+		return out
+	}
+
+	// A one-session package pays the session; saving "attended" again
+	// (its package now used up) adds no fee.
+	pkg := store.Package{Name: "One integration session", Kind: "integration", Sessions: 1, Cents: 18000}
+	if err := pr.s.AddPackage(ctx, pr.admin, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pr.s.SellPackage(ctx, pr.thea, pr.p.ID, pkg.ID); err != nil {
+		t.Fatal(err)
+	}
+	ap := pr.attend(t, "integration", day, "attended")
+	outcome(ap, "attended")
+	if got := charges(ap); !reflect.DeepEqual(got, map[billing.ChargeKind]int64{billing.ChargePackageSession: 0}) {
+		t.Errorf("a package session saved twice: charges %v, want the one package session", got)
+	}
+	// Missed, then attended after all: still the package session only.
+	outcome(ap, "no_show")
+	outcome(ap, "attended")
+	if got := charges(ap); !reflect.DeepEqual(got, map[billing.ChargeKind]int64{billing.ChargePackageSession: 0, billing.ChargeNoShow: 0}) {
+		t.Errorf("a package session missed and attended again: charges %v", got)
+	}
+
+	// A fee reduced by agreement, voided by a no-show, comes back reduced.
+	ap2 := pr.attend(t, "integration", day.AddDate(0, 0, 1), "attended")
+	fee := chargeFor(t, pr.ledger(t), ap2.ID)
+	if err := pr.s.CorrectCharge(ctx, pr.thea, pr.p.ID, fee.ID, 15000, "Agreed reduction"); err != nil {
+		t.Fatal(err)
+	}
+	outcome(ap2, "no_show")
+	outcome(ap2, "attended")
+	if got := charges(ap2); !reflect.DeepEqual(got, map[billing.ChargeKind]int64{billing.ChargeService: 15000, billing.ChargeNoShow: 0}) {
+		t.Errorf("a reduced fee voided and restored: charges %v, want $150 again", got)
+	}
+
+	// A no-show fee waived by staff stays waived when the no-show is
+	// saved again, or recorded again after an attended in between.
+	ap3 := pr.attend(t, "integration", day.AddDate(0, 0, 2), "no_show")
+	var ns *store.Charge
+	for _, c := range pr.ledger(t).Charges.Rows {
+		if c.AppointmentID == ap3.ID {
+			ns = &c
+		}
+	}
+	if ns == nil || ns.Kind != billing.ChargeNoShow {
+		t.Fatalf("no-show charge %+v", ns)
+	}
+	if err := pr.s.CorrectCharge(ctx, pr.thea, pr.p.ID, ns.ID, 0, "Waived: first missed session"); err != nil {
+		t.Fatal(err)
+	}
+	outcome(ap3, "no_show")
+	outcome(ap3, "attended")
+	outcome(ap3, "no_show")
+	if got := charges(ap3); got[billing.ChargeNoShow] != 0 {
+		t.Errorf("a waived no-show fee came back: charges %v", got)
+	}
+	pr.checkTotals(t, 18000+15000, 0)
+}

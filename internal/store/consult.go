@@ -635,6 +635,9 @@ func (s *Store) RecordAppointmentOutcome(ctx context.Context, actor Actor, patie
 			return err
 		}
 		e.ObjectType, e.ObjectID, e.Detail = "appointment", id, outcome
+		if ap.Outcome == outcome { // saved again (a double submit, a stale tab): its charge is made already
+			return nil
+		}
 		return s.chargeEvent(ctx, tx, actor, patientID, ap, clinician, billing.Event(outcome)) // issue 21: the fee, in this transaction
 	})
 }
