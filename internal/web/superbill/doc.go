@@ -1,6 +1,7 @@
 package superbill
 
 import (
+	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
@@ -36,6 +37,12 @@ func (p Period) Query() string {
 	}
 	return v.Encode()
 }
+
+// Link is Query for a link's href. As a plain string in the query part
+// of an href, html/template would escape its "=" and "&" as one query
+// value, and the download would fall back to the default period (the
+// values are url.Values-encoded, so they are safe as they are).
+func (p Period) Link() template.URL { return template.URL(p.Query()) }
 
 // FromISO and LastISO are the period's days for a date field.
 func (p Period) FromISO() string { return p.From.Format(dateISO) }

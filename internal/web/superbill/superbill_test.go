@@ -2,12 +2,14 @@ package superbill_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -315,5 +317,31 @@ func TestSendToPatient(t *testing.T) {
 	portal := d.do(d.session(jordanMail), "GET", "/portal/billing", nil).Body.String()
 	if !strings.Contains(portal, "Sent to you by the practice") {
 		t.Error("the portal does not list the send")
+	}
+}
+
+// TestDownloadLinksKeepThePeriod: the download links the statements page
+// and the portal offer carry the period chosen, so the file covers what
+// the page says (html/template once escaped the query's "=" and the
+// download fell back to this year).
+func TestDownloadLinksKeepThePeriod(t *testing.T) {
+	d := newDemoSite(t)
+	jordan := d.patientID(lenaEmail, "Jordan")
+	lastYear := strconv.Itoa(time.Now().Year() - 1)
+	href := regexp.MustCompile(`href="([^"]*superbill\.pdf\?[^"]*)"`)
+	for _, c := range []struct{ who, page string }{
+		{d.session(lenaEmail), "/patients/" + jordan + "/statements?period=last-year"},
+		{d.session(jordanMail), "/portal/billing?period=last-year"},
+	} {
+		page := d.do(c.who, "GET", c.page, nil)
+		m := href.FindStringSubmatch(page.Body.String())
+		if page.Code != http.StatusOK || m == nil {
+			t.Fatalf("%s = %d, no superbill link", c.page, page.Code)
+		}
+		link := html.UnescapeString(m[1])
+		got := d.do(c.who, "GET", link, nil)
+		if cd := got.Header().Get("Content-Disposition"); got.Code != http.StatusOK || !strings.Contains(cd, lastYear+"-01-01-to-"+lastYear+"-12-31") {
+			t.Errorf("%s: its link %q downloads %d %q, want last year's", c.page, link, got.Code, cd)
+		}
 	}
 }
