@@ -546,7 +546,7 @@ func (s *Store) SellPackage(ctx context.Context, actor Actor, patientID, package
 // LedgerTotals are the practice's ledger in sums: charges (after
 // corrections) less applied payments less adjustments is what is
 // outstanding; payments less applied less refunds is the patients'
-// credit. Each is its own SUM in SQL, so the identity is a check.
+// credit. Each is kept apart (billing_totals), so the identity is a check.
 type LedgerTotals struct {
 	Charges, Payments, Applied, Refunds, Adjustments int64
 	Outstanding                                      int64 // the sum of the charges' open amounts
@@ -560,10 +560,10 @@ func (t LedgerTotals) Balances() bool {
 	return t.Charges-t.Applied-t.Adjustments == t.Outstanding && t.Payments-t.Applied-t.Refunds == t.Credit
 }
 
-// PracticeLedgerTotals sums the practice's ledger in SQL
-// (PermBillingReports: admins). Outstanding and Credit are summed from the
-// charges' open amounts and the payments' unapplied parts, apart from the
-// other totals. Audited.
+// PracticeLedgerTotals reads the practice's ledger totals
+// (PermBillingReports: admins): billing_totals' shard rows, kept by
+// triggers as the ledger is written (migration 0066), with Outstanding and
+// Credit kept apart from the other totals. Audited.
 func (s *Store) PracticeLedgerTotals(ctx context.Context, actor Actor) (LedgerTotals, error) {
 	t := LedgerTotals{Currency: billing.DefaultCurrency}
 	err := s.reportTx(ctx, actor, "billing.report.totals", "", func(tx *Tx) (err error) {

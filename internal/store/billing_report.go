@@ -23,18 +23,20 @@ type IncomeRow struct {
 	Count int    // payments, or charges paid on
 }
 
-// ledgerTotalsIn sums the practice's ledger in tx (PracticeLedgerTotals).
+// ledgerTotalsQuery sums billing_totals' 16 shard rows (kept by triggers
+// as the ledger is written, migration 0066): the practice's totals read a
+// constant number of rows, whatever its size. Outstanding and Credit are
+// kept apart from the other sums, so LedgerTotals.Balances still checks
+// that the ledger's triggers agree.
+const ledgerTotalsQuery = `SELECT COALESCE(SUM(charges_cents), 0), COALESCE(SUM(payments_cents), 0), COALESCE(SUM(applied_cents), 0),
+	COALESCE(SUM(refunds_cents), 0), COALESCE(SUM(adjustments_cents), 0), COALESCE(SUM(open_cents), 0), COALESCE(SUM(credit_cents), 0)
+	FROM billing_totals`
+
+// ledgerTotalsIn reads the practice's ledger totals in tx
+// (PracticeLedgerTotals).
 func ledgerTotalsIn(ctx context.Context, tx *Tx) (LedgerTotals, error) {
 	t := LedgerTotals{Currency: billing.DefaultCurrency}
-	err := tx.QueryRow(ctx, `SELECT
-		COALESCE((SELECT SUM(amount_cents) FROM charges), 0) + COALESCE((SELECT SUM(delta_cents) FROM charge_corrections), 0),
-		COALESCE((SELECT SUM(amount_cents) FROM payments), 0),
-		COALESCE((SELECT SUM(amount_cents) FROM payment_applications), 0),
-		COALESCE((SELECT SUM(amount_cents) FROM refunds), 0),
-		COALESCE((SELECT SUM(amount_cents) FROM adjustments), 0),
-		COALESCE((SELECT SUM(`+chargeOpen+`) FROM charges c), 0),
-		COALESCE((SELECT SUM(p.amount_cents - COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.payment_id = p.id), 0)
-			- COALESCE((SELECT SUM(r.amount_cents) FROM refunds r WHERE r.payment_id = p.id), 0)) FROM payments p), 0)`).
+	err := tx.QueryRow(ctx, ledgerTotalsQuery).
 		Scan(&t.Charges, &t.Payments, &t.Applied, &t.Refunds, &t.Adjustments, &t.Outstanding, &t.Credit)
 	return t, err
 }
@@ -161,13 +163,14 @@ type PatientBalance struct {
 // outstandingScope is the patients who owe something or hold a credit,
 // read from billing_balances (kept by triggers as the ledger is written,
 // migration 0063) through its partial index billing_balances_owing: a
-// page reads its own rows, whatever the practice's size.
+// page reads its own rows, whatever the practice's size. Their count is
+// kept in billing_totals' 16 shard rows (migration 0066).
 const outstandingScope = ` FROM billing_balances b JOIN patients pt ON pt.id = b.id WHERE (b.open_cents <> 0 OR b.credit_cents <> 0)`
 
 // outstandingKeyset is the outstanding balances read by key.
 func outstandingKeyset() keyset {
 	return keyset{Scope: outstandingScope, Table: "billing_balances", Alias: "b", Order: []string{"sort_name", "id"},
-		Count: `SELECT COALESCE(MAX(n), 0) FROM billing_owing`}
+		Count: `SELECT COALESCE(SUM(owing), 0) FROM billing_totals`}
 }
 
 // OutstandingBalances reads a page (by key, by name) of the patients who
