@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -26,33 +25,7 @@ import (
 // not a clock, so it holds on a loaded machine. And each is kept prepared
 // by the statement cache (no SELECT *).
 func TestCaseloadPlans(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	plan := func(q string, args ...any) string {
-		t.Helper()
-		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+s.d.query(q), args...)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, q)
-		}
-		defer rows.Close()
-		var b strings.Builder
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			b.WriteString(detail + "\n")
-		}
-		return b.String()
-	}
+	plan := planner(t)
 	therapist := Actor{UserID: "u", Role: clinic.RoleTherapist}
 	for _, c := range []struct {
 		name     string
@@ -103,17 +76,7 @@ func TestCaseloadPlans(t *testing.T) {
 		if selectsStar(c.q) {
 			t.Errorf("%s: the statement is compiled afresh on every page (SELECT *: not kept by the statement cache)", c.name)
 		}
-		got := plan(c.q, c.args...)
-		for _, w := range c.want {
-			if !strings.Contains(got, w) {
-				t.Errorf("%s: plan has no %q:\n%s", c.name, w, got)
-			}
-		}
-		for _, w := range c.wantNone {
-			if strings.Contains(got, w) {
-				t.Errorf("%s: plan has %q:\n%s", c.name, w, got)
-			}
-		}
+		checkPlan(t, c.name, plan(c.q, c.args...), c.want, c.wantNone)
 	}
 }
 
