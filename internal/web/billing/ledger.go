@@ -17,12 +17,17 @@ import (
 // ledgerPageSize is how many charges, and payments, one page lists.
 const ledgerPageSize = 25
 
+// openChargesLimit is how many open charges the payment form lists, the
+// oldest first (a variable for the tests).
+var openChargesLimit = store.OpenChargesLimit
+
 type ledgerPage struct {
 	money
 	Patient  *store.Patient
 	Ledger   *store.Ledger
 	Act      bool // the reader may record (auth.PermBilling)
-	Open     []store.Charge
+	Open     []store.Charge // every open charge, the oldest first, up to store.OpenChargesLimit
+	MoreOpen bool           // more charges are open than Open lists
 	Refund   []store.Payment // payments with something left to refund
 	Tiers    []store.Tier
 	Packages []store.Package
@@ -127,17 +132,18 @@ func (s *Handlers) ledgerPage(w http.ResponseWriter, r *http.Request, status int
 	if c := d.Ledger.Payments; c.Next != "" {
 		d.PaymentsOlder = base + "payments_after=" + url.QueryEscape(c.Next) + "#payments"
 	}
-	for _, c := range d.Ledger.Charges.Rows {
-		if c.Open > 0 {
-			d.Open = append(d.Open, c)
-		}
-	}
 	for _, x := range d.Ledger.Payments.Rows {
 		if billing.RefundLimit(x.Cents, x.Refunded) > 0 {
 			d.Refund = append(d.Refund, x)
 		}
 	}
 	if d.Act {
+		// The payment and write-off forms choose among all the open
+		// charges, not only those of the page of charges shown.
+		if d.Open, d.MoreOpen, err = s.Store.PatientOpenCharges(ctx, actor, pid, openChargesLimit); err != nil {
+			s.Error(w, r, err)
+			return
+		}
 		if d.Tiers, err = s.Store.SlidingTiers(ctx, actor); err != nil {
 			s.Error(w, r, err)
 			return
@@ -265,12 +271,9 @@ func (s *Handlers) Payment(w http.ResponseWriter, r *http.Request) {
 	in := store.PaymentInput{Method: r.PostFormValue("method"), Reference: r.PostFormValue("reference")}
 	in.Cents = amountField(fe, r.PostForm, "amount", false)
 	in.ReceivedAt = s.received(r, fe)
-	if r.PostFormValue("apply") == "chosen" {
-		in.ChargeIDs = r.PostForm["charge"]
-		if len(in.ChargeIDs) == 0 {
-			fe.Add("charges", "Choose the charges to apply it to, or apply it to the oldest first.")
-		}
-	}
+	// The charges ticked, in the form's order (the oldest first); none
+	// ticked: the oldest open charges first.
+	in.ChargeIDs = r.PostForm["charge"]
 	if len(fe) > 0 && fe["amount"] == "" {
 		// The store checks the rest; a bad date or choice stops it here.
 		in.Cents = -1
