@@ -25,9 +25,9 @@ type ledgerPage struct {
 	money
 	Patient  *store.Patient
 	Ledger   *store.Ledger
-	Act      bool // the reader may record (auth.PermBilling)
-	Open     []store.Charge // every open charge, the oldest first, up to store.OpenChargesLimit
-	MoreOpen bool           // more charges are open than Open lists
+	Act      bool            // the reader may record (auth.PermBilling)
+	Open     []store.Charge  // every open charge, the oldest first, up to store.OpenChargesLimit
+	MoreOpen bool            // more charges are open than Open lists
 	Refund   []store.Payment // payments with something left to refund
 	Tiers    []store.Tier
 	Packages []store.Package
