@@ -52,8 +52,9 @@ func (ledgerPage) MethodTitle(m string) string {
 	return m
 }
 
-// Date is a time as a day in the practice's zone: "12 Nov 2026".
-func (d ledgerPage) Date(t time.Time) string { return t.In(d.Loc).Format("2 Jan 2006") }
+// Date is a time as a day in the practice's zone, the way every page
+// writes a day: "Nov 12, 2026".
+func (d ledgerPage) Date(t time.Time) string { return shell.Day(t, d.Loc) }
 
 // ChargeLabel names a charge in a list to choose from.
 func (d ledgerPage) ChargeLabel(c store.Charge) string {

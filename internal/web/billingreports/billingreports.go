@@ -58,9 +58,10 @@ type period struct {
 	Errors           map[string]string
 }
 
-// Label is the range for people: "2026-01-01 to 2026-01-31".
+// Label is the range for people, the way every page writes a day: "Jan
+// 1, 2026 to Jan 31, 2026".
 func (p period) Label() string {
-	return p.From.Format("2006-01-02") + " to " + p.To.AddDate(0, 0, -1).Format("2006-01-02")
+	return shell.Day(p.From, p.From.Location()) + " to " + shell.Day(p.To.AddDate(0, 0, -1), p.From.Location())
 }
 
 // Query is the range as a query string, for links to the CSV files and

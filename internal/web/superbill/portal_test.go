@@ -54,13 +54,13 @@ func TestPortalBillingCreditRefundsSends(t *testing.T) {
 	for _, want := range []string{
 		`<p id="credit">You have a credit of $30.00 from your payments, not yet applied to your open charges of $250.00. The practice will apply it to them: you do not need to pay that part again.</p>`,
 		`<h2 id="refunds-title">Refunds</h2>`,
-		`<strong>$20.00</strong> refunded <span class="meta">November 26, 2026 · from your payment of $300.00 paid by check on November 26, 2026</span>`,
+		`<strong>$20.00</strong> refunded <span class="meta">Nov 26, 2026 · from your payment of $300.00 paid by check on Nov 26, 2026</span>`,
 	} {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("the portal's billing page lacks %q:\n%s", want, page.Body)
 		}
 	}
-	m := regexp.MustCompile(`<a href="([^"]*)" download><strong>Superbill</strong>, November 1, 2026 to November 30, 2026 \(PDF\)</a>`).FindStringSubmatch(page.Body)
+	m := regexp.MustCompile(`<a href="([^"]*)" download><strong>Superbill</strong>, Nov 1, 2026 to Nov 30, 2026 \(PDF\)</a>`).FindStringSubmatch(page.Body)
 	if m == nil {
 		t.Fatalf("the superbill sent is not linked:\n%s", page.Body)
 	}

@@ -87,7 +87,7 @@ func sendRows(sends []store.StatementSend, loc *time.Location, base string) []se
 		from, last := x.From.In(loc), x.To.In(loc).AddDate(0, 0, -1)
 		q := url.Values{"period": {"dates"}, "from": {from.Format(dateISO)}, "to": {last.Format(dateISO)}}.Encode()
 		out = append(out, sendRow{What: kindWords[x.Kind], Period: longDay(from) + " to " + longDay(last),
-			By: x.SentBy, When: x.SentAt.In(loc).Format("January 2, 2006 at 15:04 MST"), State: state,
+			By: x.SentBy, When: shell.When(x.SentAt, loc), State: state,
 			// A fixed path and a query url.Values encoded: safe as it is
 			// (as a string, html/template would escape its "=" and "&").
 			Href: template.URL(base + "/" + x.Kind + ".pdf?" + q)})
