@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,5 +117,38 @@ func TestPatientRefunds(t *testing.T) {
 	}
 	if none, _, err := pr.s.PatientRefunds(ctx, pr.admin, pr.q.ID, 10); err != nil || len(none) != 0 {
 		t.Errorf("another patient's refunds: %v %v", none, err)
+	}
+}
+
+// TestStatementPackageSold: on a statement a package's price is the day
+// it was sold ("Package sold: …"), not a session's date of service; a
+// session's charge keeps its description, and the sums are unchanged.
+func TestStatementPackageSold(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	pkg := &store.Package{Name: "Two integration sessions", Kind: "integration", Sessions: 2, Cents: 30000}
+	if err := pr.s.AddPackage(ctx, pr.admin, pkg); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	pr.attend(t, "intake", day, "attended")
+	if _, err := pr.s.SellPackage(ctx, pr.admin, pr.p.ID, pkg.ID); err != nil {
+		t.Fatal(err)
+	}
+	st, err := pr.s.StatementFor(ctx, pr.admin, pr.p.ID, day.AddDate(0, -1, 0), day.AddDate(0, 1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var descs []string
+	for _, l := range st.Lines {
+		descs = append(descs, l.Kind+": "+l.Description)
+	}
+	got := strings.Join(descs, "; ")
+	if !strings.Contains(got, "charge: Package sold: Two integration sessions") || !strings.Contains(got, "charge: Psychiatric diagnostic evaluation") {
+		t.Errorf("the statement's lines: %s", got)
+	}
+	if st.Charges != 55000 || st.Closing != 55000 {
+		t.Errorf("charges %d closing %d, want 55000 each", st.Charges, st.Closing)
 	}
 }

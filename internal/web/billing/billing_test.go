@@ -198,9 +198,9 @@ func TestLedgerForms(t *testing.T) {
 		want, owing string
 	}{
 		{"write-off with no amount", "/write-offs", url.Values{"charge": {charge}, "reason": {"Hardship"}}, 422, "Enter the amount to write off, or choose all that is open.", ""},
-		{"write-off", "/write-offs", url.Values{"charge": {charge}, "amount": {"50"}, "reason": {"Hardship"}}, 303, "Write-off recorded: Nov 26, 2026 Two integration sessions has $50.00 written off; $200.00 is open.", "owes $200.00."},
+		{"write-off", "/write-offs", url.Values{"charge": {charge}, "amount": {"50"}, "reason": {"Hardship"}}, 303, "Write-off recorded: Two integration sessions, sold on Nov 26, 2026 has $50.00 written off; $200.00 is open.", "owes $200.00."},
 		{"correction below what is settled", "/corrections", url.Values{"charge": {charge}, "amount": {"40"}, "reason": {"Agreed"}}, 422, "Enter at least $50.00", ""},
-		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected: Nov 26, 2026 Two integration sessions is now $240.00 ($250.00 as charged); $190.00 is open.", "owes $190.00."},
+		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected: Two integration sessions, sold on Nov 26, 2026 is now $240.00 ($250.00 as charged); $190.00 is open.", "owes $190.00."},
 		{"payment beyond the charge", "/payments", url.Values{"amount": {"200"}, "method": {"card_terminal"}, "reference": {"Receipt 88"}, "apply": {"chosen"}, "charge": {charge}}, 303,
 			"$200.00 recorded; $190.00 applied to Nov 26, 2026 Two integration sessions, $10.00 kept as credit.", "owes nothing and has $10.00 of credit"},
 		{"payment received in the future", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "received": {"2026-12-30"}}, 422, `<p class="field-error" id="pay-received-error">A payment cannot be received in the future.</p>`, `value="2026-12-30"`},

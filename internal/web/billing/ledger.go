@@ -56,9 +56,27 @@ func (ledgerPage) MethodTitle(m string) string {
 // writes a day: "Nov 12, 2026".
 func (d ledgerPage) Date(t time.Time) string { return shell.Day(t, d.Loc) }
 
+// ChargeDate is a charge's day: a session's date of service, or the day a
+// package was sold ("sold on Nov 26, 2026"), which is no date of service.
+func (d ledgerPage) ChargeDate(c store.Charge) string {
+	if c.Kind == billing.ChargePackage {
+		return "sold on " + d.Date(c.ServiceDate)
+	}
+	return d.Date(c.ServiceDate)
+}
+
+// ChargeTitle names a charge: "Nov 26, 2026, Intake evaluation", or a
+// package's "Six integration sessions, sold on Nov 26, 2026".
+func (d ledgerPage) ChargeTitle(c store.Charge) string {
+	if c.Kind == billing.ChargePackage {
+		return c.Description + ", " + d.ChargeDate(c)
+	}
+	return d.Date(c.ServiceDate) + ", " + c.Description
+}
+
 // ChargeLabel names a charge in a list to choose from.
 func (d ledgerPage) ChargeLabel(c store.Charge) string {
-	return d.Date(c.ServiceDate) + ", " + c.Description + " (" + d.Money(c.Open) + " open)"
+	return d.ChargeTitle(c) + " (" + d.Money(c.Open) + " open)"
 }
 
 // PaymentLabel names a payment in a list to choose from.
@@ -209,7 +227,7 @@ func (s *Handlers) notice(r *http.Request, d ledgerPage) (string, error) {
 	case "write-off", "correction":
 		for _, c := range d.Ledger.Charges.Rows {
 			if c.ID == q.Get("charge") {
-				what := d.Date(c.ServiceDate) + " " + c.Description
+				what := d.ChargeTitle(c)
 				if q.Get("done") == "correction" {
 					return "Charge corrected: " + what + " is now " + d.Money(c.Cents) + " (" + d.Money(c.OriginalCents) + " as charged); " + d.Money(c.Open) + " is open.", nil
 				}

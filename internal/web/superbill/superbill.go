@@ -332,7 +332,11 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
 		default:
 			desc += " (corrected from " + billing.Format(c.OriginalCents, c.Currency) + ")"
 		}
-		d.Charges = append(d.Charges, chargeRow{Date: longDay(c.ServiceDate.In(loc)), Code: c.Code, Description: desc,
+		day := longDay(c.ServiceDate.In(loc))
+		if c.Kind == billing.ChargePackage {
+			day = "sold on " + day // a package's price: no date of service
+		}
+		d.Charges = append(d.Charges, chargeRow{Date: day, Code: c.Code, Description: desc,
 			Amount: billing.Format(c.Cents, c.Currency), Open: billing.Format(c.Open, c.Currency)})
 	}
 	for _, p := range ledger.Payments.Rows {
