@@ -82,7 +82,7 @@ func seedUnrecorded(ctx context.Context, st *store.Store, ids map[string]string,
 	st.Now = func() time.Time { return at.AddDate(0, 0, -7) }
 	ap := &store.Appointment{Kind: "preparation", StartsAt: at, Minutes: 50}
 	if err := st.CreateAppointment(ctx, lena, patients["Jordan Lee"].ID, ap); err != nil {
-		return fmt.Errorf("Jordan Lee's session to record: %w", err)
+		return fmt.Errorf("the session to record: %w", err)
 	}
 	return nil
 }
