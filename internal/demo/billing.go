@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/billing"
 	"github.com/kapstone/kapstone/internal/clinic"
@@ -63,6 +64,25 @@ func seedPayments(ctx context.Context, st *store.Store, ids map[string]string, p
 	}
 	if _, err := st.RecordPayment(ctx, admin, patients["Riley Chen"].ID, store.PaymentInput{Cents: 20000, Method: billing.MethodCheck, Reference: "Check 1187"}); err != nil {
 		return fmt.Errorf("payment of Riley Chen: %w", err)
+	}
+	return nil
+}
+
+// seedUnrecorded books Jordan Lee's preparation session with Lena Ortiz
+// (the demo's therapist) that began two hours ago and has ended, with no
+// outcome recorded yet: a newcomer marks it attended on the appointment
+// and sees the session's charge made ($200.00, the preparation fee) on
+// Jordan's billing page. Booked through the store, its clock set to a week
+// before the session.
+func seedUnrecorded(ctx context.Context, st *store.Store, ids map[string]string, patients map[string]*store.Patient) error {
+	lena := store.Actor{UserID: ids["lena.ortiz@willowcreek.example"], Role: clinic.RoleTherapist}
+	real := st.Now
+	defer func() { st.Now = real }()
+	at := real().UTC().Truncate(time.Hour).Add(-2 * time.Hour)
+	st.Now = func() time.Time { return at.AddDate(0, 0, -7) }
+	ap := &store.Appointment{Kind: "preparation", StartsAt: at, Minutes: 50}
+	if err := st.CreateAppointment(ctx, lena, patients["Jordan Lee"].ID, ap); err != nil {
+		return fmt.Errorf("the session to record: %w", err)
 	}
 	return nil
 }

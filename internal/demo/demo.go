@@ -697,6 +697,9 @@ func Seed(ctx context.Context, st *store.Store, dataDir string, p auth.Params) (
 	if err := seedPayments(ctx, st, ids, seeded); err != nil {
 		return nil, fmt.Errorf("seed payments: %w", err)
 	}
+	if err := seedUnrecorded(ctx, st, ids, seeded); err != nil { // after the payments: it is charged only when recorded
+		return nil, fmt.Errorf("seed a session to record: %w", err)
+	}
 	if err := seedMessages(ctx, st, ids, seeded, asPatients); err != nil {
 		return nil, fmt.Errorf("seed messages: %w", err)
 	}

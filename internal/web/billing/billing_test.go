@@ -1,11 +1,16 @@
 package billing_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/billing"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
@@ -99,7 +104,7 @@ func TestLedgerPage(t *testing.T) {
 	loc, _, _ := strings.Cut(paid.Header.Get("Location"), "#") // as a browser asks for it
 	shown := f.Do("GET", loc, nil, thea)
 	for _, want := range []string{
-		"$300.00 recorded; $250.00 applied to 26 Nov 2026 Two integration sessions, $50.00 kept as credit.",
+		"$300.00 recorded; $250.00 applied to Nov 26, 2026 Two integration sessions, $50.00 kept as credit.",
 		webtest.CanaryA + " owes nothing and has $50.00 of credit",
 		"Check 1042",
 	} {
@@ -113,7 +118,7 @@ func TestLedgerPage(t *testing.T) {
 		t.Fatalf("refund = %d:\n%s", r.Status, r.Body)
 	}
 	if r := f.Do("GET", base+"?done=refund&payment="+pay, nil, admin); !strings.Contains(r.Body, webtest.CanaryA+" owes nothing.") ||
-		!strings.Contains(r.Body, "Refund recorded: $50.00 of the $300.00 paid on 26 Nov 2026 is refunded. Give") {
+		!strings.Contains(r.Body, "Refund recorded: $50.00 of the $300.00 paid on Nov 26, 2026 is refunded. Give") {
 		t.Errorf("after the refund:\n%s", r.Body)
 	}
 
@@ -193,16 +198,16 @@ func TestLedgerForms(t *testing.T) {
 		want, owing string
 	}{
 		{"write-off with no amount", "/write-offs", url.Values{"charge": {charge}, "reason": {"Hardship"}}, 422, "Enter the amount to write off, or choose all that is open.", ""},
-		{"write-off", "/write-offs", url.Values{"charge": {charge}, "amount": {"50"}, "reason": {"Hardship"}}, 303, "Write-off recorded: 26 Nov 2026 Two integration sessions has $50.00 written off; $200.00 is open.", "owes $200.00."},
+		{"write-off", "/write-offs", url.Values{"charge": {charge}, "amount": {"50"}, "reason": {"Hardship"}}, 303, "Write-off recorded: Two integration sessions, sold on Nov 26, 2026 has $50.00 written off; $200.00 is open.", "owes $200.00."},
 		{"correction below what is settled", "/corrections", url.Values{"charge": {charge}, "amount": {"40"}, "reason": {"Agreed"}}, 422, "Enter at least $50.00", ""},
-		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected: 26 Nov 2026 Two integration sessions is now $240.00 ($250.00 as charged); $190.00 is open.", "owes $190.00."},
+		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected: Two integration sessions, sold on Nov 26, 2026 is now $240.00 ($250.00 as charged); $190.00 is open.", "owes $190.00."},
 		{"payment beyond the charge", "/payments", url.Values{"amount": {"200"}, "method": {"card_terminal"}, "reference": {"Receipt 88"}, "apply": {"chosen"}, "charge": {charge}}, 303,
-			"$200.00 recorded; $190.00 applied to 26 Nov 2026 Two integration sessions, $10.00 kept as credit.", "owes nothing and has $10.00 of credit"},
+			"$200.00 recorded; $190.00 applied to Nov 26, 2026 Two integration sessions, $10.00 kept as credit.", "owes nothing and has $10.00 of credit"},
 		{"payment received in the future", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "received": {"2026-12-30"}}, 422, `<p class="field-error" id="pay-received-error">A payment cannot be received in the future.</p>`, `value="2026-12-30"`},
 		{"payment with a date not a date", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "received": {"30/12"}}, 422, `<p class="field-error" id="pay-received-error">Enter the date it was received`, `value="30/12"`},
-		{"payment to no chosen charge", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "apply": {"chosen"}}, 422, "Choose the charges to apply it to", ""},
+		{"payment to a charge not open", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "charge": {"no-such-charge"}}, 422, "Choose charges of this patient that are still open.", `href="#pay-charges"`},
 		{"credit", "/credit", url.Values{}, 303, "$10.00 of credit applied to open charges.", "owes $240.00."},
-		{"payment received before", "/payments", url.Values{"amount": {"1"}, "method": {"transfer"}, "received": {"2026-11-20"}}, 303, "$1.00 recorded; $1.00 applied to 26 Nov 2026", `<td data-label="Received">20 Nov 2026</td>`},
+		{"payment received before", "/payments", url.Values{"amount": {"1"}, "method": {"transfer"}, "received": {"2026-11-20"}}, 303, "$1.00 recorded; $1.00 applied to Nov 26, 2026", `<td data-label="Received">Nov 20, 2026</td>`},
 		{"tier", "/tier", url.Values{"tier": {tier}}, 303, "Fee tier set.", "Reduced 75% (75% of the fee)"},
 	} {
 		if step.name == "credit" {
@@ -220,5 +225,63 @@ func TestLedgerForms(t *testing.T) {
 		if !strings.Contains(body, step.want) || !strings.Contains(body, step.owing) {
 			t.Errorf("%s: the page lacks %q or %q:\n%s", step.name, step.want, step.owing, body)
 		}
+	}
+}
+
+// TestPaymentFormOpenCharges: the payment form offers every open charge
+// as a checkbox, the oldest first, not only those on the page of charges
+// shown (25); beyond its limit it says more are open; with none ticked
+// the payment goes to the oldest first; with no charge open it says the
+// payment is kept as credit and offers no choice.
+func TestPaymentFormOpenCharges(t *testing.T) {
+	f := webtest.NewFixture(t)
+	admin := f.SignIn("admin@example.org")
+	base := "/patients/" + f.PA.ID + "/billing"
+	none := f.Do("GET", base, nil, admin)
+	if !strings.Contains(none.Body, "No charge is open: the payment is kept as the patient's credit") || strings.Contains(none.Body, `name="apply"`) ||
+		strings.Contains(none.Body, `name="charge"`) {
+		t.Errorf("with no charge open the form offers a choice:\n%s", between(none.Body, `id="payment"`, `</form>`))
+	}
+	ctx := context.Background()
+	pkg := &store.Package{Name: "One integration session", Kind: "integration", Sessions: 1, Cents: 1000}
+	if err := f.St.AddPackage(ctx, f.As("admin@example.org"), pkg); err != nil {
+		t.Fatal(err)
+	}
+	var oldest string
+	for i := range 30 {
+		f.Now = f.Now.Add(time.Second)
+		p, err := f.St.SellPackage(ctx, f.As("admin@example.org"), f.PA.ID, pkg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			oldest = p.ChargeID
+		}
+	}
+	page := f.Do("GET", base, nil, admin)
+	form := between(page.Body, `id="payment"`, `</form>`)
+	if n := strings.Count(form, `name="charge"`); n != 30 {
+		t.Errorf("the payment form offers %d open charges, want all 30", n)
+	}
+	if !strings.Contains(form, `id="pay-charge-0" value="`+oldest+`"`) || strings.Contains(form, `type="radio" name="apply"`) {
+		t.Errorf("the first charge offered is not the oldest, or a one-choice radio is back:\n%s", form)
+	}
+	if strings.Contains(form, "more are open") {
+		t.Errorf("the form says more are open")
+	}
+	undo := billing.SetOpenChargesLimit(10)
+	capped := between(f.Do("GET", base, nil, admin).Body, `id="payment"`, `</form>`)
+	undo()
+	if n := strings.Count(capped, `name="charge"`); n != 10 || !strings.Contains(capped, "These are the 10 oldest open charges; more are open.") {
+		t.Errorf("at a limit of 10 the form offers %d and says:\n%s", n, capped)
+	}
+	paid := f.Do("POST", base+"/payments", url.Values{"amount": {"15"}, "method": {"cash"}}, admin)
+	if paid.Status != http.StatusSeeOther {
+		t.Fatalf("pay = %d:\n%s", paid.Status, paid.Body)
+	}
+	loc, _, _ := strings.Cut(paid.Header.Get("Location"), "#")
+	notice := between(f.Do("GET", loc, nil, admin).Body, `<p class="notice" role="status">`, `</p>`)
+	if want := fmt.Sprintf("$15.00 recorded; $10.00 applied to %s One integration session, $5.00 applied to", "Nov 26, 2026"); !strings.HasPrefix(notice, want) {
+		t.Errorf("the notice says %q, want it to start %q", notice, want)
 	}
 }

@@ -52,15 +52,30 @@ type feesPage struct {
 	Clinicians []*clinic.User
 	formState  // the form posted: "fee", "tier", "package" or "policy"
 	Notice     string
+	Confirm    *confirmRemove // a removal asked for without its confirmation
+}
+
+// confirmRemove is the step that asks before a fee, tier or package is
+// removed, when a removal was posted without its confirmation (the page's
+// own Remove buttons carry it, behind a "Remove" disclosure).
+type confirmRemove struct {
+	Action, Question, Back string
+}
+
+// removeWords are what the page asks before removing each kind of entry.
+var removeWords = map[string]string{
+	"fee":     "Remove this fee from the schedule? Sessions of its kind are then not charged from it until a fee is set again; past charges keep their amounts.",
+	"tier":    "Remove this tier? Patients on it pay the full fee for sessions from now on.",
+	"package": "Remove this package? It is no longer sold; packages already sold keep their sessions.",
 }
 
 var feeNotices = map[string]string{
 	"fee":              "Fee saved. Sessions from now on are charged at it; past charges keep their amounts.",
-	"fee-archived":     "Fee taken off the schedule. Sessions of that kind are no longer charged from it.",
+	"fee-archived":     "Fee removed from the schedule. Sessions of that kind are no longer charged from it.",
 	"tier":             "Tier added.",
-	"tier-archived":    "Tier archived. Patients on it pay the full fee for sessions from now on.",
+	"tier-archived":    "Tier removed. Patients on it pay the full fee for sessions from now on.",
 	"package":          "Package added.",
-	"package-archived": "Package archived. Packages already sold keep their sessions.",
+	"package-archived": "Package removed: it is no longer sold. Packages already sold keep their sessions.",
 	"policy":           "Charge policy saved. It applies to cancellations and missed appointments from now on.",
 }
 
@@ -166,9 +181,32 @@ func (s *Handlers) FeeSave(w http.ResponseWriter, r *http.Request) {
 	s.feesDone(w, r, "fee", "fee", merged(fe, s.Store.SetFee(r.Context(), s.Actor(r), &f)))
 }
 
-// FeeArchive is POST /admin/fees/schedule/{fee}/archive.
+// confirmed reports whether a removal was confirmed (confirm=yes); if
+// not, it answers with the page asking for the confirmation, and removes
+// nothing.
+func (s *Handlers) confirmed(w http.ResponseWriter, r *http.Request, form string) bool {
+	if r.PostFormValue("confirm") == "yes" {
+		return true
+	}
+	s.feesPage(w, r, http.StatusOK, feesPage{Confirm: &confirmRemove{Action: r.URL.Path, Question: removeWords[form], Back: "/admin/fees#" + feeSections[form]}})
+	return false
+}
+
+// removed is a removal's answer in the page's one word for it: an entry
+// not found "may have been removed already".
+func removed(err error) error {
+	if clinic.ErrorCode(err) == clinic.ENotFound {
+		return clinic.Errorf(clinic.ENotFound, "We could not find that entry; it may have been removed already.")
+	}
+	return err
+}
+
+// FeeArchive is POST /admin/fees/schedule/{fee}/archive: removes the fee
+// from the schedule, once confirmed.
 func (s *Handlers) FeeArchive(w http.ResponseWriter, r *http.Request) {
-	s.feesDone(w, r, "fee", "fee-archived", s.Store.ArchiveFee(r.Context(), s.Actor(r), r.PathValue("fee")))
+	if s.confirmed(w, r, "fee") {
+		s.feesDone(w, r, "fee", "fee-archived", removed(s.Store.ArchiveFee(r.Context(), s.Actor(r), r.PathValue("fee"))))
+	}
 }
 
 // TierAdd is POST /admin/fees/tiers.
@@ -183,9 +221,12 @@ func (s *Handlers) TierAdd(w http.ResponseWriter, r *http.Request) {
 	s.feesDone(w, r, "tier", "tier", s.Store.AddTier(r.Context(), s.Actor(r), &t))
 }
 
-// TierArchive is POST /admin/fees/tiers/{tier}/archive.
+// TierArchive is POST /admin/fees/tiers/{tier}/archive: removes the
+// tier, once confirmed.
 func (s *Handlers) TierArchive(w http.ResponseWriter, r *http.Request) {
-	s.feesDone(w, r, "tier", "tier-archived", s.Store.ArchiveTier(r.Context(), s.Actor(r), r.PathValue("tier")))
+	if s.confirmed(w, r, "tier") {
+		s.feesDone(w, r, "tier", "tier-archived", removed(s.Store.ArchiveTier(r.Context(), s.Actor(r), r.PathValue("tier"))))
+	}
 }
 
 // PackageAdd is POST /admin/fees/packages.
@@ -202,9 +243,12 @@ func (s *Handlers) PackageAdd(w http.ResponseWriter, r *http.Request) {
 	s.feesDone(w, r, "package", "package", merged(fe, s.Store.AddPackage(r.Context(), s.Actor(r), &p)))
 }
 
-// PackageArchive is POST /admin/fees/packages/{package}/archive.
+// PackageArchive is POST /admin/fees/packages/{package}/archive: stops
+// selling the package, once confirmed.
 func (s *Handlers) PackageArchive(w http.ResponseWriter, r *http.Request) {
-	s.feesDone(w, r, "package", "package-archived", s.Store.ArchivePackage(r.Context(), s.Actor(r), r.PathValue("package")))
+	if s.confirmed(w, r, "package") {
+		s.feesDone(w, r, "package", "package-archived", removed(s.Store.ArchivePackage(r.Context(), s.Actor(r), r.PathValue("package"))))
+	}
 }
 
 // PolicySave is POST /admin/fees/policy.

@@ -17,12 +17,17 @@ import (
 // ledgerPageSize is how many charges, and payments, one page lists.
 const ledgerPageSize = 25
 
+// openChargesLimit is how many open charges the payment form lists, the
+// oldest first (a variable for the tests).
+var openChargesLimit = store.OpenChargesLimit
+
 type ledgerPage struct {
 	money
 	Patient  *store.Patient
 	Ledger   *store.Ledger
-	Act      bool // the reader may record (auth.PermBilling)
-	Open     []store.Charge
+	Act      bool            // the reader may record (auth.PermBilling)
+	Open     []store.Charge  // every open charge, the oldest first, up to store.OpenChargesLimit
+	MoreOpen bool            // more charges are open than Open lists
 	Refund   []store.Payment // payments with something left to refund
 	Tiers    []store.Tier
 	Packages []store.Package
@@ -47,12 +52,31 @@ func (ledgerPage) MethodTitle(m string) string {
 	return m
 }
 
-// Date is a time as a day in the practice's zone: "12 Nov 2026".
-func (d ledgerPage) Date(t time.Time) string { return t.In(d.Loc).Format("2 Jan 2006") }
+// Date is a time as a day in the practice's zone, the way every page
+// writes a day: "Nov 12, 2026".
+func (d ledgerPage) Date(t time.Time) string { return shell.Day(t, d.Loc) }
+
+// ChargeDate is a charge's day: a session's date of service, or the day a
+// package was sold ("sold on Nov 26, 2026"), which is no date of service.
+func (d ledgerPage) ChargeDate(c store.Charge) string {
+	if c.Kind == billing.ChargePackage {
+		return "sold on " + d.Date(c.ServiceDate)
+	}
+	return d.Date(c.ServiceDate)
+}
+
+// ChargeTitle names a charge: "Nov 26, 2026, Intake evaluation", or a
+// package's "Six integration sessions, sold on Nov 26, 2026".
+func (d ledgerPage) ChargeTitle(c store.Charge) string {
+	if c.Kind == billing.ChargePackage {
+		return c.Description + ", " + d.ChargeDate(c)
+	}
+	return d.Date(c.ServiceDate) + ", " + c.Description
+}
 
 // ChargeLabel names a charge in a list to choose from.
 func (d ledgerPage) ChargeLabel(c store.Charge) string {
-	return d.Date(c.ServiceDate) + ", " + c.Description + " (" + d.Money(c.Open) + " open)"
+	return d.ChargeTitle(c) + " (" + d.Money(c.Open) + " open)"
 }
 
 // PaymentLabel names a payment in a list to choose from.
@@ -127,17 +151,18 @@ func (s *Handlers) ledgerPage(w http.ResponseWriter, r *http.Request, status int
 	if c := d.Ledger.Payments; c.Next != "" {
 		d.PaymentsOlder = base + "payments_after=" + url.QueryEscape(c.Next) + "#payments"
 	}
-	for _, c := range d.Ledger.Charges.Rows {
-		if c.Open > 0 {
-			d.Open = append(d.Open, c)
-		}
-	}
 	for _, x := range d.Ledger.Payments.Rows {
 		if billing.RefundLimit(x.Cents, x.Refunded) > 0 {
 			d.Refund = append(d.Refund, x)
 		}
 	}
 	if d.Act {
+		// The payment and write-off forms choose among all the open
+		// charges, not only those of the page of charges shown.
+		if d.Open, d.MoreOpen, err = s.Store.PatientOpenCharges(ctx, actor, pid, openChargesLimit); err != nil {
+			s.Error(w, r, err)
+			return
+		}
 		if d.Tiers, err = s.Store.SlidingTiers(ctx, actor); err != nil {
 			s.Error(w, r, err)
 			return
@@ -202,7 +227,7 @@ func (s *Handlers) notice(r *http.Request, d ledgerPage) (string, error) {
 	case "write-off", "correction":
 		for _, c := range d.Ledger.Charges.Rows {
 			if c.ID == q.Get("charge") {
-				what := d.Date(c.ServiceDate) + " " + c.Description
+				what := d.ChargeTitle(c)
 				if q.Get("done") == "correction" {
 					return "Charge corrected: " + what + " is now " + d.Money(c.Cents) + " (" + d.Money(c.OriginalCents) + " as charged); " + d.Money(c.Open) + " is open.", nil
 				}
@@ -265,12 +290,9 @@ func (s *Handlers) Payment(w http.ResponseWriter, r *http.Request) {
 	in := store.PaymentInput{Method: r.PostFormValue("method"), Reference: r.PostFormValue("reference")}
 	in.Cents = amountField(fe, r.PostForm, "amount", false)
 	in.ReceivedAt = s.received(r, fe)
-	if r.PostFormValue("apply") == "chosen" {
-		in.ChargeIDs = r.PostForm["charge"]
-		if len(in.ChargeIDs) == 0 {
-			fe.Add("charges", "Choose the charges to apply it to, or apply it to the oldest first.")
-		}
-	}
+	// The charges ticked, in the form's order (the oldest first); none
+	// ticked: the oldest open charges first.
+	in.ChargeIDs = r.PostForm["charge"]
 	if len(fe) > 0 && fe["amount"] == "" {
 		// The store checks the rest; a bad date or choice stops it here.
 		in.Cents = -1

@@ -58,9 +58,10 @@ type period struct {
 	Errors           map[string]string
 }
 
-// Label is the range for people: "2026-01-01 to 2026-01-31".
+// Label is the range for people, the way every page writes a day: "Jan
+// 1, 2026 to Jan 31, 2026".
 func (p period) Label() string {
-	return p.From.Format("2006-01-02") + " to " + p.To.AddDate(0, 0, -1).Format("2006-01-02")
+	return shell.Day(p.From, p.From.Location()) + " to " + shell.Day(p.To.AddDate(0, 0, -1), p.From.Location())
 }
 
 // Query is the range as a query string, for links to the CSV files and
@@ -152,6 +153,23 @@ func monthLabel(key string) string {
 	return key
 }
 
+// packagesLabel is the clinician report's row of the packages' prices:
+// a package is sold to a patient, not charged for one clinician's session
+// (its sessions are charged 0 against it).
+const packagesLabel = "Packages (sold, not tied to one session)"
+
+// clinicianLabel is a row of the clinician report for people: the
+// clinician's name, or the packages'.
+func clinicianLabel(row store.IncomeRow) string {
+	if row.Key == "" {
+		return packagesLabel
+	}
+	return row.Label
+}
+
+// ClinicianLabel is a row of the clinician report for people.
+func (pageData) ClinicianLabel(row store.IncomeRow) string { return clinicianLabel(row) }
+
 // Balances reports whether the ledger's totals agree.
 func (d pageData) Balances() bool { return d.Totals.Balances() }
 
@@ -201,7 +219,11 @@ func (s *Handlers) read(w http.ResponseWriter, r *http.Request, d *pageData, k s
 
 // monthChart draws the money received each month of p (a bar for every
 // month of the range, none received drawn as zero, for at most 36
-// months), and the sum.
+// months), and the sum. The months are the practice's (p's zone, the one
+// the ledger keeps each payment's month in), so a range of a year is
+// twelve bars. A range within one year names the year in the chart's
+// title and the months alone below the bars; a range over a new year
+// writes the year at the first bar and at each January.
 func monthChart(p period, rows []store.IncomeRow) (template.HTML, int64) {
 	by := map[string]int64{}
 	var sum int64
@@ -210,16 +232,22 @@ func monthChart(p period, rows []store.IncomeRow) (template.HTML, int64) {
 		sum += r.Cents
 	}
 	var bars []chart.Bar
-	for m := time.Date(p.From.Year(), p.From.Month(), 1, 0, 0, 0, 0, time.UTC); m.Before(p.To) && len(bars) < 36; m = m.AddDate(0, 1, 0) {
+	loc := p.From.Location()
+	oneYear := p.From.Year() == p.To.AddDate(0, 0, -1).Year()
+	title := "Income by month"
+	if oneYear {
+		title += ", " + strconv.Itoa(p.From.Year())
+	}
+	for m := time.Date(p.From.Year(), p.From.Month(), 1, 0, 0, 0, 0, loc); m.Before(p.To) && len(bars) < 36; m = m.AddDate(0, 1, 0) {
 		key := m.Format("2006-01")
-		label := m.Format("Jan 2006")
-		if p.From.Year() == p.To.AddDate(0, 0, -1).Year() {
-			label = m.Format("Jan")
+		label := m.Format("Jan")
+		if !oneYear && (len(bars) == 0 || m.Month() == time.January) {
+			label = m.Format("Jan 2006")
 		}
 		bars = append(bars, chart.Bar{Label: label, Value: float64(by[key]) / 100, Text: billing.Format(by[key], billing.DefaultCurrency)})
 	}
 	svg := chart.BarsSVG(chart.BarSpec{
-		Title:  "Income by month",
+		Title:  title,
 		Desc:   fmt.Sprintf("Money received each month from %s, less refunds: %s in all. The table below lists the same numbers.", p.Label(), billing.Format(sum, billing.DefaultCurrency)),
 		YLabel: "Received, less refunds (" + billing.DefaultCurrency + ")",
 		Bars:   bars,

@@ -180,3 +180,81 @@ func TestBillingReportsAccess(t *testing.T) {
 		t.Errorf("admin = %d", r.Status)
 	}
 }
+
+// TestMonthChartZone: the month chart counts the practice's months, so a
+// year is twelve bars in a zone west of UTC, east of it and at it (the
+// months were counted in UTC: New York's year had a thirteenth bar); the
+// chart's title names a range's one year and the bars the months alone
+// (every month's label shown); a range over a new year writes the year at
+// the first bar and at its January.
+func TestMonthChartZone(t *testing.T) {
+	for _, zone := range []string{"America/New_York", "UTC", "Europe/Berlin", "Pacific/Auckland", "America/Los_Angeles"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			from, to time.Time
+			bars     int
+			ticks    []string
+		}{
+			{time.Date(2026, 1, 1, 0, 0, 0, 0, loc), time.Date(2027, 1, 1, 0, 0, 0, 0, loc), 12, []string{">Income by month, 2026<", ">Jan<", ">Feb<", ">Dec<"}},
+			{time.Date(2026, 11, 1, 0, 0, 0, 0, loc), time.Date(2026, 12, 1, 0, 0, 0, 0, loc), 1, []string{">Income by month, 2026<", ">Nov<"}},
+			{time.Date(2025, 11, 15, 0, 0, 0, 0, loc), time.Date(2026, 2, 11, 0, 0, 0, 0, loc), 4, []string{">Nov 2025<", ">Dec<", ">Jan 2026<", ">Feb<"}},
+		} {
+			svg := billingreports.MonthChartForTest(c.from, c.to)
+			if n := strings.Count(svg, `class="chart-bar"`); n != c.bars {
+				t.Errorf("%s, %s to %s: %d bars, want %d", zone, c.from.Format("2006-01-02"), c.to.Format("2006-01-02"), n, c.bars)
+			}
+			for _, tick := range c.ticks {
+				if !strings.Contains(svg, tick) {
+					t.Errorf("%s, %s to %s: no tick %q", zone, c.from.Format("2006-01-02"), c.to.Format("2006-01-02"), tick)
+				}
+			}
+			if strings.Contains(svg, "2027") {
+				t.Errorf("%s: a month of 2027 is drawn", zone)
+			}
+		}
+	}
+}
+
+// TestBillingReportsPackages: what paid a package's price is listed by
+// clinician as the packages' row, on the page and in the CSV file, not as
+// "No clinician".
+func TestBillingReportsPackages(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := context.Background()
+	admin := f.As("admin@example.org")
+	pkg := &store.Package{Name: "Three integration sessions", Kind: "integration", Sessions: 3, Cents: 45000}
+	if err := f.St.AddPackage(ctx, admin, pkg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.St.SellPackage(ctx, admin, f.PA.ID, pkg.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.St.RecordPayment(ctx, admin, f.PA.ID, store.PaymentInput{Cents: 45000, Method: billing.MethodCheck}); err != nil {
+		t.Fatal(err)
+	}
+	cookie := f.SignIn("admin@example.org")
+	page := f.Do("GET", "/billing/reports", nil, cookie)
+	row := `<th scope="row">Packages (sold, not tied to one session)</th><td>$450.00</td>`
+	if !strings.Contains(page.Body, row) || strings.Contains(page.Body, "No clinician") {
+		t.Errorf("the clinician report lacks %q:\n%s", row, between(page.Body, `id="clinician"`, `id="service"`))
+	}
+	csv := f.Do("GET", "/billing/reports/csv/clinician", nil, cookie)
+	if !strings.Contains(csv.Body, `"Packages (sold, not tied to one session)",450.00,USD,1`) {
+		t.Errorf("the clinician CSV:\n%s", csv.Body)
+	}
+}
+
+func between(s, from, to string) string {
+	i := strings.Index(s, from)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(from):]
+	if j := strings.Index(s, to); j >= 0 {
+		return s[:j]
+	}
+	return s
+}

@@ -99,11 +99,7 @@ func (s *Handlers) CSV(w http.ResponseWriter, r *http.Request) {
 	case "clinician":
 		write(csvsafe.Text("Clinician"), csvsafe.Text("Paid"), csvsafe.Text("Currency"), csvsafe.Text("Charges paid on"))
 		for _, row := range income {
-			label := row.Label
-			if row.Key == "" {
-				label = "No clinician (packages)"
-			}
-			write(csvsafe.Text(label), csvsafe.Cents(row.Cents), csvsafe.Text(cur), csvsafe.Int(row.Count))
+			write(csvsafe.Text(clinicianLabel(row)), csvsafe.Cents(row.Cents), csvsafe.Text(cur), csvsafe.Int(row.Count))
 		}
 	case "service":
 		write(csvsafe.Text("Service code"), csvsafe.Text("Paid"), csvsafe.Text("Currency"), csvsafe.Text("Charges paid on"))

@@ -11,6 +11,7 @@ import (
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/pdfdoc"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/web/shell"
 )
 
 // Period is the stretch of time a superbill or statement covers: the
@@ -158,7 +159,7 @@ func ParsePeriod(q url.Values, now time.Time, loc *time.Location, spans []Span) 
 	return p, nil
 }
 
-func longDay(t time.Time) string { return t.Format("January 2, 2006") }
+func longDay(t time.Time) string { return t.Format(shell.DayLayout) }
 
 // serviceDay writes a date of service the way the paper's country does:
 // MM/DD/YYYY on Letter (the US claim forms' way), else YYYY-MM-DD.

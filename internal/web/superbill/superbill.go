@@ -11,6 +11,7 @@
 package superbill
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,9 +32,11 @@ type Handlers struct {
 // New returns the face's handlers over the shared state.
 func New(app *shell.App) *Handlers { return &Handlers{App: app} }
 
-// sendRow is a send as the pages list it.
+// sendRow is a send as the pages list it, with the link that downloads
+// the document sent (its kind and its period).
 type sendRow struct {
 	What, Period, By, When, State string
+	Href                          template.URL
 }
 
 type pageData struct {
@@ -52,9 +55,16 @@ type pageData struct {
 	Payments   []paymentRow
 	ChargesPg  pager
 	PaymentsPg pager
+	// The portal's: the patient's credit not yet applied to their open
+	// charges, in words, and their refunds (the newest, up to
+	// portalRefunds).
+	Credit      string
+	Refunds     []refundRow
+	MoreRefunds bool
 }
 
 type chargeRow struct{ Date, Code, Description, Amount, Open string }
+type refundRow struct{ Date, Amount, From string }
 type paymentRow struct{ Date, Method, Amount, Credit string }
 
 // pager is the links of a paged list.
@@ -62,7 +72,9 @@ type pager struct{ Older, Newer string }
 
 var kindWords = map[string]string{store.DocSuperbill: "Superbill", store.DocStatement: "Statement"}
 
-func sendRows(sends []store.StatementSend, loc *time.Location) []sendRow {
+// sendRows lists sends for people, each with its download link under
+// base ("/patients/{id}/statements" or "/portal/billing").
+func sendRows(sends []store.StatementSend, loc *time.Location, base string) []sendRow {
 	var out []sendRow
 	for _, x := range sends {
 		state := "Queued: the email goes out shortly"
@@ -72,8 +84,13 @@ func sendRows(sends []store.StatementSend, loc *time.Location) []sendRow {
 		case x.Failed:
 			state = "The email could not be sent"
 		}
-		out = append(out, sendRow{What: kindWords[x.Kind], Period: longDay(x.From.In(loc)) + " to " + longDay(x.To.In(loc).AddDate(0, 0, -1)),
-			By: x.SentBy, When: x.SentAt.In(loc).Format("January 2, 2006 at 15:04 MST"), State: state})
+		from, last := x.From.In(loc), x.To.In(loc).AddDate(0, 0, -1)
+		q := url.Values{"period": {"dates"}, "from": {from.Format(dateISO)}, "to": {last.Format(dateISO)}}.Encode()
+		out = append(out, sendRow{What: kindWords[x.Kind], Period: longDay(from) + " to " + longDay(last),
+			By: x.SentBy, When: shell.When(x.SentAt, loc), State: state,
+			// A fixed path and a query url.Values encoded: safe as it is
+			// (as a string, html/template would escape its "=" and "&").
+			Href: template.URL(base + "/" + x.Kind + ".pdf?" + q)})
 	}
 	return out
 }
@@ -107,7 +124,7 @@ func (s *Handlers) page(w http.ResponseWriter, r *http.Request, status int, errs
 		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, spans) // the links: the default period
 	}
 	d := pageData{Patient: docs.Patient, PatientID: docs.Patient.ID, Portal: docs.HasPortal, Presets: Presets(spans), Period: period,
-		Errors: errs, Sends: sendRows(docs.Sends, loc), MoreSends: docs.MoreSends, Balance: staffBalance(docs.Balance),
+		Errors: errs, Sends: sendRows(docs.Sends, loc, "/patients/"+docs.Patient.ID+"/statements"), MoreSends: docs.MoreSends, Balance: staffBalance(docs.Balance),
 		BasePath: "/patients/" + docs.Patient.ID + "/statements"}
 	if r.URL.Query().Get("done") == "queued" {
 		d.Notice = "Queued: the email to the patient goes out shortly. It says only that a document waits in their portal, with a link to sign in."
@@ -240,6 +257,20 @@ func (s *Handlers) download(w http.ResponseWriter, r *http.Request, view *store.
 // portalPage is how many charges and payments the portal lists a page.
 const portalPage = 10
 
+// portalRefunds is how many refunds the portal lists, the newest first.
+const portalRefunds = 10
+
+// CreditWords says, when a patient holds a credit and has charges still
+// open, that the credit is not yet applied and that the practice applies
+// it: nothing is applied by reading the page. "" otherwise.
+func CreditWords(b store.Balance) string {
+	if b.Credit <= 0 || b.Open <= 0 {
+		return ""
+	}
+	return "You have a credit of " + billing.Format(b.Credit, b.Currency) + " from your payments, not yet applied to your open charges of " +
+		billing.Format(b.Open, b.Currency) + ". The practice will apply it to them: you do not need to pay that part again."
+}
+
 // Portal is GET /portal/billing: the patient's balance in plain words,
 // their charges and payments (paged), what the practice sent them, and
 // their own downloads.
@@ -272,7 +303,18 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
 		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, spans) // the links: the default period
 	}
 	d := pageData{Patient: docs.Patient, PatientID: own.ID, Presets: Presets(spans), Period: period, Errors: errs,
-		Sends: sendRows(docs.Sends, loc), MoreSends: docs.MoreSends, Balance: BalanceWords(ledger.Balance), BasePath: "/portal/billing"}
+		Sends: sendRows(docs.Sends, loc, "/portal/billing"), MoreSends: docs.MoreSends, Balance: BalanceWords(ledger.Balance), BasePath: "/portal/billing",
+		Credit: CreditWords(ledger.Balance)}
+	refunds, more, err := s.Store.PatientRefunds(ctx, actor, own.ID, portalRefunds)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	for _, x := range refunds {
+		d.Refunds = append(d.Refunds, refundRow{Date: longDay(x.RecordedAt.In(loc)), Amount: billing.Format(x.Cents, x.Currency),
+			From: billing.Format(x.PaymentCents, x.Currency) + " paid by " + strings.ToLower(methodWords(x.PaymentMethod)) + " on " + longDay(x.PaymentReceivedAt.In(loc))})
+	}
+	d.MoreRefunds = more
 	for _, c := range ledger.Charges.Rows {
 		desc := c.Description
 		switch c.Kind {
@@ -290,7 +332,11 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
 		default:
 			desc += " (corrected from " + billing.Format(c.OriginalCents, c.Currency) + ")"
 		}
-		d.Charges = append(d.Charges, chargeRow{Date: longDay(c.ServiceDate.In(loc)), Code: c.Code, Description: desc,
+		day := longDay(c.ServiceDate.In(loc))
+		if c.Kind == billing.ChargePackage {
+			day = "sold on " + day // a package's price: no date of service
+		}
+		d.Charges = append(d.Charges, chargeRow{Date: day, Code: c.Code, Description: desc,
 			Amount: billing.Format(c.Cents, c.Currency), Open: billing.Format(c.Open, c.Currency)})
 	}
 	for _, p := range ledger.Payments.Rows {
