@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
+	"github.com/kapstone/kapstone/internal/billing"
 	"github.com/kapstone/kapstone/internal/clinic"
 )
 
@@ -14,6 +15,7 @@ import (
 // payment was recorded.
 type PaymentApplied struct {
 	ChargeID    string
+	Kind        billing.ChargeKind
 	Description string
 	Code        string
 	ServiceDate time.Time
@@ -38,10 +40,11 @@ func (s *Store) PaymentRecorded(ctx context.Context, actor Actor, patientID, pay
 		}
 		apps, err = queryAll(ctx, tx, func(r scanner) (PaymentApplied, error) {
 			var x PaymentApplied
-			err := r.Scan(&x.ChargeID, &x.Description, &x.Code, &x.ServiceDate, &x.Cents)
-			x.ServiceDate = x.ServiceDate.UTC()
+			var kind string
+			err := r.Scan(&x.ChargeID, &kind, &x.Description, &x.Code, &x.ServiceDate, &x.Cents)
+			x.Kind, x.ServiceDate = billing.ChargeKind(kind), x.ServiceDate.UTC()
 			return x, err
-		}, `SELECT c.id, c.description, c.service_code, c.service_date, pa.amount_cents
+		}, `SELECT c.id, c.kind, c.description, c.service_code, c.service_date, pa.amount_cents
 			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
 			JOIN payments p ON p.id = pa.payment_id
 			WHERE pa.payment_id = $1 AND pa.reverses_id IS NULL AND pa.created_at = p.recorded_at

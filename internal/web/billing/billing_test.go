@@ -104,7 +104,7 @@ func TestLedgerPage(t *testing.T) {
 	loc, _, _ := strings.Cut(paid.Header.Get("Location"), "#") // as a browser asks for it
 	shown := f.Do("GET", loc, nil, thea)
 	for _, want := range []string{
-		"$300.00 recorded; $250.00 applied to Nov 26, 2026 Two integration sessions, $50.00 kept as credit.",
+		"$300.00 recorded; $250.00 applied to Two integration sessions, sold on Nov 26, 2026, $50.00 kept as credit.",
 		webtest.CanaryA + " owes nothing and has $50.00 of credit",
 		"Check 1042",
 	} {
@@ -202,12 +202,12 @@ func TestLedgerForms(t *testing.T) {
 		{"correction below what is settled", "/corrections", url.Values{"charge": {charge}, "amount": {"40"}, "reason": {"Agreed"}}, 422, "Enter at least $50.00", ""},
 		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected: Two integration sessions, sold on Nov 26, 2026 is now $240.00 ($250.00 as charged); $190.00 is open.", "owes $190.00."},
 		{"payment beyond the charge", "/payments", url.Values{"amount": {"200"}, "method": {"card_terminal"}, "reference": {"Receipt 88"}, "apply": {"chosen"}, "charge": {charge}}, 303,
-			"$200.00 recorded; $190.00 applied to Nov 26, 2026 Two integration sessions, $10.00 kept as credit.", "owes nothing and has $10.00 of credit"},
+			"$200.00 recorded; $190.00 applied to Two integration sessions, sold on Nov 26, 2026, $10.00 kept as credit.", "owes nothing and has $10.00 of credit"},
 		{"payment received in the future", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "received": {"2026-12-30"}}, 422, `<p class="field-error" id="pay-received-error">A payment cannot be received in the future.</p>`, `value="2026-12-30"`},
 		{"payment with a date not a date", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "received": {"30/12"}}, 422, `<p class="field-error" id="pay-received-error">Enter the date it was received`, `value="30/12"`},
 		{"payment to a charge not open", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "charge": {"no-such-charge"}}, 422, "Choose charges of this patient that are still open.", `href="#pay-charges"`},
 		{"credit", "/credit", url.Values{}, 303, "$10.00 of credit applied to open charges.", "owes $240.00."},
-		{"payment received before", "/payments", url.Values{"amount": {"1"}, "method": {"transfer"}, "received": {"2026-11-20"}}, 303, "$1.00 recorded; $1.00 applied to Nov 26, 2026", `<td data-label="Received">Nov 20, 2026</td>`},
+		{"payment received before", "/payments", url.Values{"amount": {"1"}, "method": {"transfer"}, "received": {"2026-11-20"}}, 303, "$1.00 recorded; $1.00 applied to Two integration sessions, sold on Nov 26, 2026.", `<td data-label="Received">Nov 20, 2026</td>`},
 		{"tier", "/tier", url.Values{"tier": {tier}}, 303, "Fee tier set.", "Reduced 75% (75% of the fee)"},
 	} {
 		if step.name == "credit" {
@@ -281,7 +281,7 @@ func TestPaymentFormOpenCharges(t *testing.T) {
 	}
 	loc, _, _ := strings.Cut(paid.Header.Get("Location"), "#")
 	notice := between(f.Do("GET", loc, nil, admin).Body, `<p class="notice" role="status">`, `</p>`)
-	if want := fmt.Sprintf("$15.00 recorded; $10.00 applied to %s One integration session, $5.00 applied to", "Nov 26, 2026"); !strings.HasPrefix(notice, want) {
+	if want := fmt.Sprintf("$15.00 recorded; $10.00 applied to One integration session, sold on %s, $5.00 applied to", "Nov 26, 2026"); !strings.HasPrefix(notice, want) {
 		t.Errorf("the notice says %q, want it to start %q", notice, want)
 	}
 }

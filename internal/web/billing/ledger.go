@@ -199,7 +199,7 @@ func (s *Handlers) notice(r *http.Request, d ledgerPage) (string, error) {
 		var parts []string
 		for _, a := range apps {
 			applied += a.Cents
-			parts = append(parts, d.Money(a.Cents)+" applied to "+d.Date(a.ServiceDate)+" "+a.Description)
+			parts = append(parts, d.Money(a.Cents)+" applied to "+d.ChargeTitle(store.Charge{Kind: a.Kind, Description: a.Description, ServiceDate: a.ServiceDate}))
 		}
 		if len(parts) > 0 {
 			msg += "; " + strings.Join(parts, ", ")
