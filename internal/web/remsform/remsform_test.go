@@ -1,23 +1,14 @@
 package remsform_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/demo"
 	"github.com/kapstone/kapstone/internal/pdfdoc/pdftest"
-	"github.com/kapstone/kapstone/internal/store"
-	"github.com/kapstone/kapstone/internal/store/storetest"
-	"github.com/kapstone/kapstone/internal/web"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
@@ -29,44 +20,8 @@ import (
 // reach the list; the prescriber's answers are saved and a bad one is a
 // field error.
 func TestREMSFormOnDemo(t *testing.T) {
-	ctx := context.Background()
-	st := storetest.Open(t)
-	if _, err := demo.Seed(ctx, st, t.TempDir(), webtest.Cheap); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := web.NewServer(web.DefaultConfig(), st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	session := func(email string) string {
-		u, _, err := st.FindUserByEmail(ctx, email)
-		if err != nil {
-			t.Fatal(err)
-		}
-		token := auth.NewToken()
-		now := time.Now().UTC()
-		sess := &store.Session{IDHash: auth.HashToken(token), User: u, MFADone: true, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
-		if err := st.StartSession(ctx, store.Actor{UserID: u.ID, Role: u.Role}, "", sess, store.Entry{Action: "login.success"}); err != nil {
-			t.Fatal(err)
-		}
-		return token
-	}
-	do := func(token, method, path string, form url.Values) *httptest.ResponseRecorder {
-		var body io.Reader
-		if form != nil {
-			body = strings.NewReader(form.Encode())
-		}
-		req := httptest.NewRequest(method, path, body)
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Origin", "http://example.com")
-			req.Header.Set("Sec-Fetch-Site", "same-origin")
-		}
-		req.AddCookie(&http.Cookie{Name: srv.CookieName(), Value: token})
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
-		return rec
-	}
+	d := webtest.NewDemoSite(t)
+	session, do := d.Session, d.Do
 	priya := session("priya.natarajan@riverbend-medical.example")
 	lena := session("lena.ortiz@willowcreek.example")
 

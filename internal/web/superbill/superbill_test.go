@@ -3,10 +3,7 @@ package superbill_test
 import (
 	"context"
 	"html"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -14,84 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kapstone/kapstone/internal/auth"
 	"github.com/kapstone/kapstone/internal/demo"
 	"github.com/kapstone/kapstone/internal/pdfdoc/pdftest"
 	"github.com/kapstone/kapstone/internal/store"
-	"github.com/kapstone/kapstone/internal/store/storetest"
-	"github.com/kapstone/kapstone/internal/web"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
-
-type demoSite struct {
-	t   *testing.T
-	st  *store.Store
-	srv *web.Server
-}
-
-func newDemoSite(t *testing.T) *demoSite {
-	t.Helper()
-	st := storetest.Open(t)
-	if _, err := demo.Seed(context.Background(), st, t.TempDir(), webtest.Cheap); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := web.NewServer(web.DefaultConfig(), st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &demoSite{t: t, st: st, srv: srv}
-}
-
-func (d *demoSite) actor(email string) store.Actor {
-	d.t.Helper()
-	u, _, err := d.st.FindUserByEmail(context.Background(), email)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	return store.Actor{UserID: u.ID, Role: u.Role}
-}
-
-func (d *demoSite) session(email string) string {
-	d.t.Helper()
-	ctx := context.Background()
-	u, _, err := d.st.FindUserByEmail(ctx, email)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	token := auth.NewToken()
-	now := time.Now().UTC()
-	sess := &store.Session{IDHash: auth.HashToken(token), User: u, MFADone: true, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := d.st.StartSession(ctx, store.Actor{UserID: u.ID, Role: u.Role}, "", sess, store.Entry{Action: "login.success"}); err != nil {
-		d.t.Fatal(err)
-	}
-	return token
-}
-
-func (d *demoSite) do(token, method, path string, form url.Values) *httptest.ResponseRecorder {
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req := httptest.NewRequest(method, path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", "http://example.com")
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-	}
-	req.AddCookie(&http.Cookie{Name: d.srv.CookieName(), Value: token})
-	rec := httptest.NewRecorder()
-	d.srv.ServeHTTP(rec, req)
-	return rec
-}
-
-func (d *demoSite) patientID(owner, name string) string {
-	d.t.Helper()
-	pg, err := d.st.PagePatients(context.Background(), d.actor(owner), store.PatientFilter{Query: name}, store.PageKey{Limit: 5})
-	if err != nil || len(pg.Patients) != 1 {
-		d.t.Fatalf("patient %s: %v", name, err)
-	}
-	return pg.Patients[0].ID
-}
 
 const (
 	lenaEmail  = "lena.ortiz@willowcreek.example"
@@ -115,18 +39,18 @@ func allTime() string {
 // and payments; with the labels superbills use. The statement adds up;
 // the patient downloads their own from the portal.
 func TestSuperbillOnDemo(t *testing.T) {
-	d := newDemoSite(t)
-	lena := d.session(lenaEmail)
-	jordan := d.patientID(lenaEmail, "Jordan")
+	d := webtest.NewDemoSite(t)
+	lena := d.Session(lenaEmail)
+	jordan := d.PatientID(lenaEmail, "Jordan")
 
-	page := d.do(lena, "GET", "/patients/"+jordan+"/statements", nil)
+	page := d.Do(lena, "GET", "/patients/"+jordan+"/statements", nil)
 	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "Send the superbill") {
 		t.Fatalf("statements page = %d", page.Code)
 	}
 	audited := func() int {
 		n := 0
 		for _, a := range []string{"billing.superbill", "billing.documents", "billing.statement"} {
-			rows, _, err := d.st.FindAudit(context.Background(), d.actor(adminEmail), store.AuditFilter{Action: a, Limit: 500})
+			rows, _, err := d.St.FindAudit(context.Background(), d.Actor(adminEmail), store.AuditFilter{Action: a, Limit: 500})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +59,7 @@ func TestSuperbillOnDemo(t *testing.T) {
 		return n
 	}
 	before := audited()
-	res := d.do(lena, "GET", "/patients/"+jordan+"/statements/superbill.pdf?"+allTime(), nil)
+	res := d.Do(lena, "GET", "/patients/"+jordan+"/statements/superbill.pdf?"+allTime(), nil)
 	if n := audited() - before; n != 1 {
 		t.Errorf("a download wrote %d audit rows, want 1", n)
 	}
@@ -172,7 +96,7 @@ func TestSuperbillOnDemo(t *testing.T) {
 		t.Errorf("no date of service (MM/DD/YYYY on Letter paper):\n%s", text)
 	}
 
-	st := d.do(lena, "GET", "/patients/"+jordan+"/statements/statement.pdf?"+allTime(), nil)
+	st := d.Do(lena, "GET", "/patients/"+jordan+"/statements/statement.pdf?"+allTime(), nil)
 	if st.Code != http.StatusOK {
 		t.Fatalf("statement.pdf = %d", st.Code)
 	}
@@ -185,12 +109,12 @@ func TestSuperbillOnDemo(t *testing.T) {
 	}
 
 	// The patient: their page and their own downloads.
-	pat := d.session(jordanMail)
-	portal := d.do(pat, "GET", "/portal/billing", nil)
+	pat := d.Session(jordanMail)
+	portal := d.Do(pat, "GET", "/portal/billing", nil)
 	if portal.Code != http.StatusOK || !strings.Contains(portal.Body.String(), "Today you owe nothing.") || !strings.Contains(portal.Body.String(), "Card (terminal)") {
 		t.Fatalf("portal billing = %d", portal.Code)
 	}
-	own := d.do(pat, "GET", "/portal/billing/superbill.pdf?"+allTime(), nil)
+	own := d.Do(pat, "GET", "/portal/billing/superbill.pdf?"+allTime(), nil)
 	if own.Code != http.StatusOK {
 		t.Fatalf("own superbill = %d", own.Code)
 	}
@@ -198,7 +122,7 @@ func TestSuperbillOnDemo(t *testing.T) {
 	if !strings.Contains(ownText, "F33.1") || !strings.Contains(ownText, "1555014202") {
 		t.Errorf("the patient's own superbill:\n%s", ownText)
 	}
-	if r := d.do(pat, "GET", "/portal/billing?period=dates&from=2026-13-01&to=x", nil); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "Enter the first day, as a date.") {
+	if r := d.Do(pat, "GET", "/portal/billing?period=dates&from=2026-13-01&to=x", nil); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "Enter the first day, as a date.") {
 		t.Errorf("a bad date = %d", r.Code)
 	}
 }
@@ -208,9 +132,9 @@ func TestSuperbillOnDemo(t *testing.T) {
 // therapist off the care team and a prescriber are refused; admins and
 // the care team's therapist are let in.
 func TestSuperbillAccess(t *testing.T) {
-	d := newDemoSite(t)
-	jordan := d.patientID(lenaEmail, "Jordan")
-	riley := d.patientID(samEmail, "Riley")
+	d := webtest.NewDemoSite(t)
+	jordan := d.PatientID(lenaEmail, "Jordan")
+	riley := d.PatientID(samEmail, "Riley")
 	paths := []string{"/statements", "/statements/superbill.pdf", "/statements/statement.pdf"}
 	for _, c := range []struct {
 		who     string
@@ -225,9 +149,9 @@ func TestSuperbillAccess(t *testing.T) {
 		{"the patient on the staff routes", jordanMail, jordan, false},
 		{"the patient, another patient's id", jordanMail, riley, false},
 	} {
-		tok := d.session(c.email)
+		tok := d.Session(c.email)
 		for _, p := range paths {
-			r := d.do(tok, "GET", "/patients/"+c.patient+p, nil)
+			r := d.Do(tok, "GET", "/patients/"+c.patient+p, nil)
 			if c.ok && r.Code != http.StatusOK {
 				t.Errorf("%s: GET %s = %d", c.who, p, r.Code)
 			}
@@ -238,21 +162,21 @@ func TestSuperbillAccess(t *testing.T) {
 				t.Errorf("%s: GET %s sent a PDF", c.who, p)
 			}
 		}
-		r := d.do(tok, "POST", "/patients/"+c.patient+"/statements/send", url.Values{"kind": {"statement"}, "period": {"this-year"}})
+		r := d.Do(tok, "POST", "/patients/"+c.patient+"/statements/send", url.Values{"kind": {"statement"}, "period": {"this-year"}})
 		if c.ok != (r.Code == http.StatusSeeOther) {
 			t.Errorf("%s: send = %d", c.who, r.Code)
 		}
 	}
 	// The portal has no patient in its address: Riley's download is
 	// Riley's, whatever is asked.
-	riley2 := d.session("riley.chen@mail.example")
-	r := d.do(riley2, "GET", "/portal/billing/superbill.pdf?"+allTime()+"&patient="+jordan, nil)
+	riley2 := d.Session("riley.chen@mail.example")
+	r := d.Do(riley2, "GET", "/portal/billing/superbill.pdf?"+allTime()+"&patient="+jordan, nil)
 	text, _ := pdftest.Read(t, "riley", r.Body.Bytes())
 	if r.Code != http.StatusOK || strings.Contains(text, "Jordan") || !strings.Contains(text, "Riley Chen") {
 		t.Errorf("Riley's portal superbill = %d:\n%s", r.Code, text)
 	}
 	// Staff cannot use the portal's.
-	if r := d.do(d.session(lenaEmail), "GET", "/portal/billing", nil); r.Code == http.StatusOK {
+	if r := d.Do(d.Session(lenaEmail), "GET", "/portal/billing", nil); r.Code == http.StatusOK {
 		t.Errorf("a therapist reads /portal/billing = %d", r.Code)
 	}
 }
@@ -261,13 +185,13 @@ func TestSuperbillAccess(t *testing.T) {
 // says "queued" (the email is a job); a patient without a portal account
 // is told so, and nothing is queued.
 func TestSendToPatient(t *testing.T) {
-	d := newDemoSite(t)
+	d := webtest.NewDemoSite(t)
 	ctx := context.Background()
-	lena := d.session(lenaEmail)
-	jordan := d.patientID(lenaEmail, "Jordan")
-	dana := d.patientID(lenaEmail, "Dana")
+	lena := d.Session(lenaEmail)
+	jordan := d.PatientID(lenaEmail, "Jordan")
+	dana := d.PatientID(lenaEmail, "Dana")
 	jobs := func() int {
-		list, err := d.st.ListJobs(ctx, "pending", 500)
+		list, err := d.St.ListJobs(ctx, "pending", 500)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,7 +203,7 @@ func TestSendToPatient(t *testing.T) {
 		}
 		return n
 	}
-	r := d.do(lena, "POST", "/patients/"+jordan+"/statements/send", url.Values{"kind": {"superbill"}, "period": {"last-3-months"}})
+	r := d.Do(lena, "POST", "/patients/"+jordan+"/statements/send", url.Values{"kind": {"superbill"}, "period": {"last-3-months"}})
 	if r.Code != http.StatusSeeOther || !strings.Contains(r.Header().Get("Location"), "done=queued") {
 		t.Fatalf("send = %d %s", r.Code, r.Header().Get("Location"))
 	}
@@ -287,7 +211,7 @@ func TestSendToPatient(t *testing.T) {
 		t.Errorf("%d jobs, want 1", jobs())
 	}
 	loc, _, _ := strings.Cut(r.Header().Get("Location"), "#") // a browser sends no fragment
-	page := d.do(lena, "GET", loc, nil).Body.String()
+	page := d.Do(lena, "GET", loc, nil).Body.String()
 	for _, want := range []string{"Queued: the email to the patient goes out shortly.", "<strong>Superbill</strong>", "Sent by Lena Ortiz", "Queued: the email goes out shortly"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page after sending (%s) lacks %q", r.Header().Get("Location"), want)
@@ -297,11 +221,11 @@ func TestSendToPatient(t *testing.T) {
 		t.Error("the page says sent before the job ran")
 	}
 	// Dana has no portal account.
-	danaPage := d.do(lena, "GET", "/patients/"+dana+"/statements", nil).Body.String()
+	danaPage := d.Do(lena, "GET", "/patients/"+dana+"/statements", nil).Body.String()
 	if !strings.Contains(danaPage, "has no portal account, so nothing can be sent") || strings.Contains(danaPage, "Send the superbill") {
 		t.Error("the page of a patient without a portal account offers to send")
 	}
-	r = d.do(lena, "POST", "/patients/"+dana+"/statements/send", url.Values{"kind": {"statement"}, "period": {"this-year"}})
+	r = d.Do(lena, "POST", "/patients/"+dana+"/statements/send", url.Values{"kind": {"statement"}, "period": {"this-year"}})
 	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "no portal account yet, so nothing can be sent") {
 		t.Errorf("send to Dana = %d", r.Code)
 	}
@@ -309,12 +233,12 @@ func TestSendToPatient(t *testing.T) {
 		t.Errorf("%d jobs after the refused send, want 1", jobs())
 	}
 	// A bad period is a field error, not a 500.
-	r = d.do(lena, "POST", "/patients/"+jordan+"/statements/send", url.Values{"kind": {"statement"}, "period": {"dates"}, "from": {"2026-05-01"}, "to": {"2026-04-01"}})
+	r = d.Do(lena, "POST", "/patients/"+jordan+"/statements/send", url.Values{"kind": {"statement"}, "period": {"dates"}, "from": {"2026-05-01"}, "to": {"2026-04-01"}})
 	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), "Enter a last day on or after the first day.") {
 		t.Errorf("a backwards period = %d", r.Code)
 	}
 	// The patient sees it listed in the portal.
-	portal := d.do(d.session(jordanMail), "GET", "/portal/billing", nil).Body.String()
+	portal := d.Do(d.Session(jordanMail), "GET", "/portal/billing", nil).Body.String()
 	if !strings.Contains(portal, "Sent to you by the practice") {
 		t.Error("the portal does not list the send")
 	}
@@ -325,21 +249,21 @@ func TestSendToPatient(t *testing.T) {
 // the page says (html/template once escaped the query's "=" and the
 // download fell back to this year).
 func TestDownloadLinksKeepThePeriod(t *testing.T) {
-	d := newDemoSite(t)
-	jordan := d.patientID(lenaEmail, "Jordan")
+	d := webtest.NewDemoSite(t)
+	jordan := d.PatientID(lenaEmail, "Jordan")
 	lastYear := strconv.Itoa(time.Now().Year() - 1)
 	href := regexp.MustCompile(`href="([^"]*superbill\.pdf\?[^"]*)"`)
 	for _, c := range []struct{ who, page string }{
-		{d.session(lenaEmail), "/patients/" + jordan + "/statements?period=last-year"},
-		{d.session(jordanMail), "/portal/billing?period=last-year"},
+		{d.Session(lenaEmail), "/patients/" + jordan + "/statements?period=last-year"},
+		{d.Session(jordanMail), "/portal/billing?period=last-year"},
 	} {
-		page := d.do(c.who, "GET", c.page, nil)
+		page := d.Do(c.who, "GET", c.page, nil)
 		m := href.FindStringSubmatch(page.Body.String())
 		if page.Code != http.StatusOK || m == nil {
 			t.Fatalf("%s = %d, no superbill link", c.page, page.Code)
 		}
 		link := html.UnescapeString(m[1])
-		got := d.do(c.who, "GET", link, nil)
+		got := d.Do(c.who, "GET", link, nil)
 		if cd := got.Header().Get("Content-Disposition"); got.Code != http.StatusOK || !strings.Contains(cd, lastYear+"-01-01-to-"+lastYear+"-12-31") {
 			t.Errorf("%s: its link %q downloads %d %q, want last year's", c.page, link, got.Code, cd)
 		}
