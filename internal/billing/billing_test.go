@@ -136,6 +136,9 @@ func TestApplyTier(t *testing.T) {
 		{10000, 100, 10000},
 		{10000, 150, 10000}, // out of range: no tier
 		{0, 75, 0},
+		{1, 40, 0}, // 0.4 cents rounds to nothing: ChargeFor makes no charge
+		{1, 50, 1}, // 0.5 rounds up
+		{3, 10, 0},
 	} {
 		if got := ApplyTier(c.cents, c.percent); got != c.want {
 			t.Errorf("ApplyTier(%d, %d) = %d, want %d", c.cents, c.percent, got, c.want)
@@ -158,6 +161,8 @@ func TestChargeFor(t *testing.T) {
 	}{
 		{"attended at the fee", Attended, start, pol, Session{StartsAt: start, Fee: fee}, Charge{Kind: ChargeService, Cents: 20000, Code: "90837", Description: fee.Description}, true},
 		{"attended at a tier", Attended, start, pol, Session{StartsAt: start, Fee: fee, Percent: 75}, Charge{Kind: ChargeService, Cents: 15000, Code: "90837", Description: fee.Description}, true},
+		{"attended at a tier that rounds a tiny fee to 0: no charge", Attended, start, pol, Session{StartsAt: start, Fee: &Fee{Kind: "other", Cents: 1}, Percent: 40}, Charge{}, false},
+		{"attended at a tier, 1 cent left", Attended, start, pol, Session{StartsAt: start, Fee: &Fee{Kind: "other", Cents: 1}, Percent: 50}, Charge{Kind: ChargeService, Cents: 1}, true},
 		{"attended, no fee for the kind", Attended, start, pol, Session{StartsAt: start}, Charge{}, false},
 		{"attended, a package session", Attended, start, pol, Session{StartsAt: start, Fee: fee, Package: true}, Charge{Kind: ChargePackageSession, Code: "90837", Description: "Package session"}, true},
 		{"attended, a package session of a kind with no fee", Attended, start, pol, Session{StartsAt: start, Package: true}, Charge{Kind: ChargePackageSession, Description: "Package session"}, true},

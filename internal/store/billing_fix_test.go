@@ -55,3 +55,37 @@ func TestBillingApplyCreditNamed(t *testing.T) {
 	}
 	pr.checkTotals(t, 10000, 0)
 }
+
+// TestBillingTierToNothing: a tiny fee that the patient's tier rounds to
+// 0 cents makes no charge (it used to break the charges' amount > 0 check:
+// the outcome could not be saved); one cent left is charged.
+func TestBillingTierToNothing(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	if err := pr.s.SetFee(ctx, pr.admin, &store.FeeEntry{Kind: "follow_up", Code: "99212", Description: "A token fee", Cents: 1}); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	for i, c := range []struct {
+		percent int
+		want    int64 // 0: no charge
+	}{{40, 0}, {50, 1}} {
+		tier := store.Tier{Name: "Tier " + string(rune('A'+i)), Percent: c.percent}
+		if err := pr.s.AddTier(ctx, pr.admin, &tier); err != nil {
+			t.Fatal(err)
+		}
+		if err := pr.s.SetPatientTier(ctx, pr.thea, pr.p.ID, tier.ID); err != nil {
+			t.Fatal(err)
+		}
+		ap := pr.attend(t, "follow_up", day.Add(time.Duration(i)*48*time.Hour), "attended")
+		got := chargeFor(t, pr.ledger(t), ap.ID)
+		switch {
+		case c.want == 0 && got != nil:
+			t.Errorf("%d%% of 1 cent: charge %+v, want none", c.percent, got)
+		case c.want != 0 && (got == nil || got.Cents != c.want):
+			t.Errorf("%d%% of 1 cent: charge %+v, want %d cents", c.percent, got, c.want)
+		}
+	}
+	pr.checkTotals(t, 1, 0)
+}
