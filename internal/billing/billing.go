@@ -360,6 +360,29 @@ func PackageShares(price int64, n int) []int64 {
 	return out
 }
 
+// PackagePaidShares spreads paid, what payments really applied to a
+// package's charge (not what was written off), over its n sessions the
+// way PackageShares spreads the price: each paid/n, the remainder cents on
+// the first. No session is shown paid more than its share of price (the
+// package's price after corrections): a first session's excess moves on
+// to the next sessions. paid above price counts as price; n < 1 gives
+// none. 60000 paid of 100000 over 6: 10000 each; 599 of 600 over 6:
+// 100, 100, 100, 100, 100, 99.
+func PackagePaidShares(price, paid int64, n int) []int64 {
+	if n < 1 {
+		return nil
+	}
+	paid = max(0, min(paid, price))
+	fees, out := PackageShares(price, n), PackageShares(paid, n)
+	excess := int64(0)
+	for i := range out {
+		out[i] += excess
+		excess = max(0, out[i]-fees[i])
+		out[i] -= excess
+	}
+	return out
+}
+
 // Open is a charge's open amount: its amount (after corrections) less
 // what payments applied to it and what adjustments (write-offs) took off.
 // Never below zero in a consistent ledger; the store refuses an entry

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -262,5 +263,39 @@ func TestLedgerArithmetic(t *testing.T) {
 	}
 	if Balance(12000, 0) != 12000 || Balance(0, 6000) != -6000 {
 		t.Error("Balance")
+	}
+}
+
+func TestPackagePaidShares(t *testing.T) {
+	for _, c := range []struct {
+		price, paid int64
+		n           int
+		want        []int64
+	}{
+		{100000, 100000, 6, []int64{16670, 16666, 16666, 16666, 16666, 16666}}, // paid in full: the price's shares
+		{100000, 40000, 6, []int64{6670, 6666, 6666, 6666, 6666, 6666}},        // part paid (the rest written off, or still open)
+		{100000, 0, 6, []int64{0, 0, 0, 0, 0, 0}},                              // written off in full
+		{60000, 59900, 6, []int64{9985, 9983, 9983, 9983, 9983, 9983}},
+		{600, 599, 6, []int64{100, 100, 100, 100, 100, 99}},  // 104 on the first would pass its share of 100
+		{600, 605, 6, []int64{100, 100, 100, 100, 100, 100}}, // never more than the price
+		{0, 0, 3, []int64{0, 0, 0}},                          // a package corrected to 0
+		{100000, -5, 2, []int64{0, 0}},
+		{100000, 5000, 0, nil},
+	} {
+		got := PackagePaidShares(c.price, c.paid, c.n)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("PackagePaidShares(%d, %d, %d) = %v, want %v", c.price, c.paid, c.n, got, c.want)
+		}
+		var sum int64
+		fees := PackageShares(c.price, c.n)
+		for i, g := range got {
+			sum += g
+			if g > fees[i] {
+				t.Errorf("PackagePaidShares(%d, %d, %d): session %d paid %d over its share %d", c.price, c.paid, c.n, i+1, g, fees[i])
+			}
+		}
+		if want := max(0, min(c.paid, c.price)); c.n > 0 && sum != want {
+			t.Errorf("PackagePaidShares(%d, %d, %d) sums to %d, want %d", c.price, c.paid, c.n, sum, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -88,4 +89,58 @@ func TestBillingTierToNothing(t *testing.T) {
 		}
 	}
 	pr.checkTotals(t, 1, 0)
+}
+
+// TestBillingSuperbillPackagePaid: a package session's line on the
+// superbill shows its share of the package's price after corrections,
+// and as paid its share of what payments really applied to the package
+// (the remainder on the first session), never of a write-off. It used to
+// show the share of the price at sale, and the full share as paid as soon
+// as nothing was open on the package, written off or not. Hand-worked:
+// $1,000.00 over 6, $400.00 paid: 66.70 + 66.66 paid on the first two.
+func TestBillingSuperbillPackagePaid(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	pkg := store.Package{Name: "Six integration sessions", Kind: "integration", Sessions: 6, Cents: 100000, Code: "90837"}
+	if err := pr.s.AddPackage(ctx, pr.admin, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	sold, err := pr.s.SellPackage(ctx, pr.thea, pr.p.ID, pkg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 40000, Method: billing.MethodCash, ChargeIDs: []string{sold.ChargeID}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		pr.attend(t, "integration", day.AddDate(0, 0, 7*i), "attended")
+	}
+	lines := func(step string, fees, paid []int64) {
+		t.Helper()
+		sb, err := pr.s.Superbill(ctx, pr.admin, pr.p.ID, day.AddDate(0, 0, -1), day.AddDate(0, 1, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotFees, gotPaid []int64
+		for _, l := range sb.Lines {
+			gotFees, gotPaid = append(gotFees, l.Fee), append(gotPaid, l.Paid)
+		}
+		if !reflect.DeepEqual(gotFees, fees) || !reflect.DeepEqual(gotPaid, paid) {
+			t.Errorf("%s: superbill fees %v paid %v, want %v and %v", step, gotFees, gotPaid, fees, paid)
+		}
+	}
+	lines("$400 paid", []int64{16670, 16666}, []int64{6670, 6666})
+	// The price corrected down to $700: the shares of $700.
+	if err := pr.s.CorrectCharge(ctx, pr.admin, pr.p.ID, sold.ChargeID, 70000, "Price agreed at sale"); err != nil {
+		t.Fatal(err)
+	}
+	lines("corrected to $700", []int64{11670, 11666}, []int64{6670, 6666})
+	// The other $300 written off: nothing is open, but only $400 was paid.
+	if err := pr.s.WriteOff(ctx, pr.admin, pr.p.ID, sold.ChargeID, 30000, "Hardship"); err != nil {
+		t.Fatal(err)
+	}
+	lines("the rest written off", []int64{11670, 11666}, []int64{6670, 6666})
+	pr.checkTotals(t, 0, 0)
 }
