@@ -3,10 +3,12 @@ package store_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/billing"
+	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
 )
 
@@ -143,4 +145,142 @@ func TestBillingSuperbillPackagePaid(t *testing.T) {
 	}
 	lines("the rest written off", []int64{11670, 11666}, []int64{6670, 6666})
 	pr.checkTotals(t, 0, 0)
+}
+
+// sellPackage adds a package of n integration sessions at cents and
+// sells it to pr.p.
+func (pr *rxPractice) sellPackage(t *testing.T, n int, cents int64) *store.PackagePurchase {
+	t.Helper()
+	ctx := context.Background()
+	pkg := store.Package{Name: "Integration sessions", Kind: "integration", Sessions: n, Cents: cents, Code: "90837"}
+	if err := pr.s.AddPackage(ctx, pr.admin, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	sold, err := pr.s.SellPackage(ctx, pr.thea, pr.p.ID, pkg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sold
+}
+
+// TestBillingClosePackage: a package refunded or written off can be
+// closed with a reason; its later sessions are then charged at the fee
+// (openPurchaseIn used it forever). Closing needs a reason, the
+// patient's own open package, and PermBilling; the closure is audited
+// and append-only on both engines.
+func TestBillingClosePackage(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	sold := pr.sellPackage(t, 3, 54000)
+	first := pr.attend(t, "integration", day, "attended")
+	if c := chargeFor(t, pr.ledger(t), first.ID); c == nil || c.Kind != billing.ChargePackageSession {
+		t.Fatalf("first session %+v, want a package session", c)
+	}
+	if err := pr.s.WriteOff(ctx, pr.admin, pr.p.ID, sold.ChargeID, 0, "Package not used, agreed"); err != nil {
+		t.Fatal(err)
+	}
+	l := pr.ledger(t)
+	if len(l.Packages) != 1 || l.Packages[0].ID != sold.ID || l.Packages[0].Used != 1 || l.Packages[0].Package.Sessions != 3 {
+		t.Fatalf("open packages %+v", l.Packages)
+	}
+	for _, c := range []struct {
+		name      string
+		actor     store.Actor
+		purchase  string
+		reason    string
+		field     string // "": refused as not found
+		wantError bool
+	}{
+		{"no reason", pr.thea, sold.ID, " ", "reason", true},
+		{"no package", pr.thea, "", "Written off", "purchase", true},
+		{"not a package of this patient", pr.thea, store.NewID(), "Written off", "purchase", true},
+		{"the patient", pr.patient, sold.ID, "Written off", "", true},
+		{"the prescriber on the team", pr.rex, sold.ID, "Written off", "", true},
+		{"a therapist not on the team", pr.theo, sold.ID, "Written off", "", true},
+	} {
+		err := pr.s.ClosePackage(ctx, c.actor, pr.p.ID, c.purchase, c.reason)
+		switch {
+		case c.field != "" && fieldOf(err, c.field) == "":
+			t.Errorf("%s: %v, want a field error on %s", c.name, err, c.field)
+		case c.field == "" && clinic.ErrorCode(err) != clinic.ENotFound:
+			t.Errorf("%s: %v, want refused", c.name, err)
+		}
+	}
+	if err := pr.s.ClosePackage(ctx, pr.thea, pr.p.ID, sold.ID, "Written off: not used"); err != nil {
+		t.Fatal(err)
+	}
+	if err := pr.s.ClosePackage(ctx, pr.admin, pr.p.ID, sold.ID, "Again"); fieldOf(err, "purchase") == "" {
+		t.Errorf("closing a closed package: %v", err)
+	}
+	if n, err := store.CountForTest(ctx, pr.s, `SELECT count(*) FROM audit_events WHERE action = 'billing.package_close' AND outcome = 'success' AND patient_id = $1 AND object_id = $2`, pr.p.ID, sold.ID); err != nil || n != 1 {
+		t.Errorf("closing audited %d times, %v", n, err)
+	}
+	if l := pr.ledger(t); len(l.Packages) != 0 {
+		t.Errorf("open packages after closing: %+v", l.Packages)
+	}
+	second := pr.attend(t, "integration", day.AddDate(0, 0, 7), "attended")
+	if c := chargeFor(t, pr.ledger(t), second.ID); c == nil || c.Kind != billing.ChargeService || c.Cents != 20000 {
+		t.Errorf("a session after the package is closed: %+v, want the fee", c)
+	}
+	for _, q := range []string{`UPDATE package_closures SET reason = 'x'`, `DELETE FROM package_closures`} {
+		if err := store.ExecForTest(ctx, pr.s, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	pr.checkTotals(t, 20000, 0)
+}
+
+// TestBillingPackageSessionGivenBack: a package session whose appointment
+// is put right as missed no longer uses a session of the package (every
+// package session used to count): the next session attended takes its
+// place and its number, and the superbill lists the sessions given, each
+// with its own share.
+func TestBillingPackageSessionGivenBack(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	sold := pr.sellPackage(t, 2, 30001) // shares 150.01, 150.00
+	a := pr.attend(t, "integration", day, "attended")
+	b := pr.attend(t, "integration", day.AddDate(0, 0, 7), "attended")
+	pr.now = day.AddDate(0, 0, 8)
+	if err := pr.s.RecordAppointmentOutcome(ctx, pr.thea, pr.p.ID, b.ID, "no_show"); err != nil {
+		t.Fatal(err)
+	}
+	if l := pr.ledger(t); len(l.Packages) != 1 || l.Packages[0].Used != 1 {
+		t.Errorf("after the second is missed, packages %+v: want 1 used", l.Packages)
+	}
+	c := pr.attend(t, "integration", day.AddDate(0, 0, 14), "attended")
+	l := pr.ledger(t)
+	for _, x := range []struct {
+		ap     *store.Appointment
+		number int
+		share  int64
+	}{{a, 1, 15001}, {c, 2, 15000}} {
+		got := chargeFor(t, l, x.ap.ID)
+		if got == nil || got.Kind != billing.ChargePackageSession || got.PurchaseID != sold.ID || got.SessionNumber != x.number || got.ShareCents != x.share {
+			t.Errorf("session %d: %+v", x.number, got)
+		}
+	}
+	if len(l.Packages) != 1 || l.Packages[0].Used != 2 {
+		t.Errorf("packages %+v: want 2 used", l.Packages)
+	}
+	// Used up: a fourth session is charged at the fee.
+	d := pr.attend(t, "integration", day.AddDate(0, 0, 21), "attended")
+	if got := chargeFor(t, pr.ledger(t), d.ID); got == nil || got.Kind != billing.ChargeService {
+		t.Errorf("a session after the package is used: %+v", got)
+	}
+	sb, err := pr.s.Superbill(ctx, pr.admin, pr.p.ID, day.AddDate(0, 0, -1), day.AddDate(0, 1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fees []int64
+	for _, line := range sb.Lines {
+		fees = append(fees, line.Fee)
+	}
+	if !reflect.DeepEqual(fees, []int64{15001, 15000, 20000}) {
+		t.Errorf("superbill fees %v, want the two package shares and the fee", fees)
+	}
 }

@@ -118,6 +118,9 @@ type Ledger struct {
 	Payments *Page[Payment]
 	Balance  Balance
 	Tier     *Tier // the patient's sliding-scale tier, nil for the full fee
+	// Packages are the patient's package purchases not closed, oldest
+	// first: Used counts the sessions whose appointment is still attended.
+	Packages []PackagePurchase
 }
 
 // PatientLedger reads patientID's ledger: a page of charges (chargesKey)
@@ -136,6 +139,9 @@ func (s *Store) PatientLedger(ctx context.Context, actor Actor, patientID string
 			return err
 		}
 		if out.Tier, err = patientTierIn(ctx, tx, patientID); err != nil {
+			return err
+		}
+		if out.Packages, err = openPackagesIn(ctx, tx, patientID); err != nil {
 			return err
 		}
 		out.Balance, err = balanceIn(ctx, tx, patientID)
@@ -531,7 +537,7 @@ type PackagePurchase struct {
 	ID       string
 	ChargeID string // the charge of its price
 	Package  Package
-	Used     int // sessions charged against it
+	Used     int // sessions charged against it whose appointment is still attended
 }
 
 // SellPackage sells package packageID to patientID (PermBilling): one

@@ -1,0 +1,24 @@
+-- kapstone schema 0065: a package purchase can be closed (issue 21). A
+-- package refunded, corrected to 0 or written off is no longer used for
+-- the patient's sessions: staff close it with a reason, one append-only
+-- row, and later sessions are charged at the fee. A package's sessions
+-- are counted by the appointments still recorded as attended, so a
+-- session that turns out missed or cancelled frees its number: numbers
+-- are no longer unique per package, only among the sessions that count.
+CREATE TABLE package_closures (
+    id          TEXT PRIMARY KEY,
+    purchase_id TEXT NOT NULL UNIQUE REFERENCES package_purchases (id),
+    patient_id  TEXT NOT NULL REFERENCES patients (id),
+    reason      TEXT NOT NULL CHECK (reason <> ''),
+    closed_by   TEXT NOT NULL REFERENCES users (id),
+    closed_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX package_closures_patient ON package_closures (patient_id);
+CREATE TRIGGER package_closures_no_change BEFORE UPDATE OR DELETE ON package_closures
+    FOR EACH ROW EXECUTE FUNCTION kapstone_append_only();
+CREATE TRIGGER package_closures_no_truncate BEFORE TRUNCATE ON package_closures
+    FOR EACH STATEMENT EXECUTE FUNCTION kapstone_append_only();
+REVOKE UPDATE, DELETE, TRUNCATE ON package_closures FROM PUBLIC;
+
+DROP INDEX charges_package_session;
+CREATE INDEX charges_purchase ON charges (purchase_id, kind) WHERE purchase_id IS NOT NULL;
