@@ -284,3 +284,26 @@ func TestBillingPackageSessionGivenBack(t *testing.T) {
 		t.Errorf("superbill fees %v, want the two package shares and the fee", fees)
 	}
 }
+
+// TestStatementSendsAppendOnly: the record of a superbill or statement
+// sent is never changed nor deleted, by the database itself on both
+// engines, like the rest of the ledger (statement_sends lacked the
+// triggers).
+func TestStatementSendsAppendOnly(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	if err := store.ExecForTest(ctx, pr.s, `UPDATE patients SET email = 'pat@example.org' WHERE id = $1`, pr.p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pr.s.SendStatement(ctx, pr.thea, pr.p.ID, store.DocStatement, pr.now.AddDate(0, -1, 0), pr.now); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE statement_sends SET kind = 'superbill'`, `UPDATE statement_sends SET sent_at = sent_at`, `DELETE FROM statement_sends`} {
+		if err := store.ExecForTest(ctx, pr.s, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v, want refused as append-only", q, err)
+		}
+	}
+	if n, err := store.CountForTest(ctx, pr.s, `SELECT count(*) FROM statement_sends WHERE kind = 'statement'`); err != nil || n != 1 {
+		t.Errorf("statement_sends after the attempts: %d, %v", n, err)
+	}
+}
