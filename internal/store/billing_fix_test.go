@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/kapstone/kapstone/internal/billing"
 	"github.com/kapstone/kapstone/internal/clinic"
 	"github.com/kapstone/kapstone/internal/store"
+	"github.com/kapstone/kapstone/internal/store/storetest"
 )
 
 // TestBillingApplyCreditNamed: credit held by two payments applied to one
@@ -305,5 +307,84 @@ func TestStatementSendsAppendOnly(t *testing.T) {
 	}
 	if n, err := store.CountForTest(ctx, pr.s, `SELECT count(*) FROM statement_sends WHERE kind = 'statement'`); err != nil || n != 1 {
 		t.Errorf("statement_sends after the attempts: %d, %v", n, err)
+	}
+}
+
+// TestReversalLocksPayment (PostgreSQL): two transactions side by side
+// each reverse the whole of one application. The trigger's check read
+// what was left of the application without taking the payment's row, so
+// both passed and the payment was un-applied twice; it now takes the row
+// first, and the second, once the first commits, is refused.
+func TestReversalLocksPayment(t *testing.T) {
+	requirePostgres(t)
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	pr.attend(t, "intake", time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC), "attended")
+	pay, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 25000, Method: billing.MethodCash})
+	if err != nil || pay.Applied != 25000 {
+		t.Fatalf("payment %+v, %v", pay, err)
+	}
+	db, err := sql.Open("pgx", storetest.StoreDSN(t, pr.s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var app, charge string
+	if err := db.QueryRowContext(ctx, `SELECT id, charge_id FROM payment_applications WHERE payment_id = $1`, pay.ID).Scan(&app, &charge); err != nil {
+		t.Fatal(err)
+	}
+	reverse := func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO payment_applications (id, payment_id, charge_id, patient_id, amount_cents, reverses_id, created_by, created_at)
+			VALUES ($1, $2, $3, $4, -25000, $5, $6, now())`, store.NewID(), pay.ID, charge, pr.p.ID, app, pr.thea.UserID)
+		return err
+	}
+	first, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback()
+	if err := reverse(first); err != nil {
+		t.Fatal(err)
+	}
+	second, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Rollback()
+	var pid int
+	if err := second.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- reverse(second) }()
+	// The second waits on a lock the first holds (the payment's row; the
+	// patient's kept balance without the fix): commit the first only then,
+	// so the second's check cannot have run after it.
+	poll, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	for waiting := false; !waiting; {
+		select {
+		case err := <-done:
+			t.Fatalf("the second reversal did not wait for the first: %v", err)
+		default:
+		}
+		if err := db.QueryRowContext(poll, `SELECT COALESCE(wait_event_type = 'Lock', false) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&waiting); err != nil {
+			t.Fatal("waiting for the second reversal to wait on a lock:", err)
+		}
+	}
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	err = <-done
+	if err == nil {
+		err = second.Commit()
+	}
+	if err == nil || !strings.Contains(err.Error(), "reversal undoes no more") {
+		t.Errorf("the second reversal of the same application: %v, want refused", err)
+	}
+	var reversed int64
+	if err := db.QueryRowContext(ctx, `SELECT -COALESCE(SUM(amount_cents), 0) FROM payment_applications WHERE reverses_id = $1`, app).Scan(&reversed); err != nil || reversed != 25000 {
+		t.Errorf("reversed %d of the application, %v; want 25000 once", reversed, err)
 	}
 }

@@ -5,7 +5,8 @@
 -- sessions are counted by the appointments still recorded as attended, so
 -- a session that turns out missed or cancelled frees its number: numbers
 -- are no longer unique per package, only among the sessions that count.
--- The record of superbills and statements sent becomes append-only.
+-- The record of superbills and statements sent becomes append-only. An
+-- application or its reversal locks its payment before its check.
 CREATE TABLE package_closures (
     id          TEXT PRIMARY KEY,
     purchase_id TEXT NOT NULL UNIQUE REFERENCES package_purchases (id),
@@ -31,3 +32,28 @@ CREATE TRIGGER statement_sends_no_change BEFORE UPDATE OR DELETE ON statement_se
 CREATE TRIGGER statement_sends_no_truncate BEFORE TRUNCATE ON statement_sends
     FOR EACH STATEMENT EXECUTE FUNCTION kapstone_append_only();
 REVOKE UPDATE, DELETE, TRUNCATE ON statement_sends FROM PUBLIC;
+
+-- An application or its reversal takes its payment's row before checking
+-- (migration 0059's reversal branch read what was left of the application
+-- without it, so two reversals side by side could both pass): writers of
+-- one payment take turns, the last line of defence behind the store.
+CREATE OR REPLACE FUNCTION kapstone_application_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM payments WHERE id = NEW.payment_id FOR UPDATE;
+    IF NEW.amount_cents > 0 THEN
+        IF kapstone_payment_left(NEW.payment_id) < NEW.amount_cents THEN
+            RAISE EXCEPTION 'payment_applications: more than is left of the payment';
+        END IF;
+        IF kapstone_charge_amount(NEW.charge_id) < kapstone_charge_settled(NEW.charge_id) + NEW.amount_cents THEN
+            RAISE EXCEPTION 'payment_applications: more than is open of the charge';
+        END IF;
+    END IF;
+    IF NEW.reverses_id IS NOT NULL AND (NEW.amount_cents >= 0
+        OR NOT EXISTS (SELECT 1 FROM payment_applications WHERE id = NEW.reverses_id AND payment_id = NEW.payment_id AND charge_id = NEW.charge_id AND amount_cents > 0)
+        OR (SELECT amount_cents FROM payment_applications WHERE id = NEW.reverses_id)
+           + COALESCE((SELECT SUM(amount_cents) FROM payment_applications WHERE reverses_id = NEW.reverses_id), 0) + NEW.amount_cents < 0) THEN
+        RAISE EXCEPTION 'payment_applications: a reversal undoes no more than an application of the same payment and charge';
+    END IF;
+    RETURN NEW;
+END
+$$;
