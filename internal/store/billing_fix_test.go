@@ -210,6 +210,14 @@ func TestBillingClosePackage(t *testing.T) {
 			t.Errorf("%s: %v, want refused", c.name, err)
 		}
 	}
+	// Nor through an emergency grant.
+	if err := store.ExecForTest(ctx, pr.s, `INSERT INTO emergency_access (id, patient_id, user_id, reason, granted_at, expires_at) VALUES ($1, $2, $3, 'Crisis call', $4, $5)`,
+		store.NewID(), pr.p.ID, pr.theo.UserID, pr.now, pr.now.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := pr.s.ClosePackage(ctx, pr.theo, pr.p.ID, sold.ID, "Written off"); clinic.ErrorCode(err) != clinic.ENotFound {
+		t.Errorf("closing through an emergency grant: %v, want refused", err)
+	}
 	if err := pr.s.ClosePackage(ctx, pr.thea, pr.p.ID, sold.ID, "Written off: not used"); err != nil {
 		t.Fatal(err)
 	}
