@@ -228,7 +228,8 @@ func ResolveFee(schedule []Fee, kind, clinicianID string) (Fee, bool) {
 // ApplyTier is cents at a sliding-scale tier of percent (1..100) of the
 // fee. Rounding: to the nearest cent, a half cent up (12345 at 75% is
 // 9258.75 -> 9259; 10001 at 50% is 5000.5 -> 5001). A percent outside
-// 1..100 (no tier) leaves the fee as it is.
+// 1..100 (no tier) leaves the fee as it is. A tiny fee can round to 0
+// (1 cent at 40%); ChargeFor then makes no charge.
 func ApplyTier(cents int64, percent int) int64 {
 	if percent <= 0 || percent >= 100 {
 		return cents
@@ -300,6 +301,9 @@ type Charge struct {
 //     cancellation is less than the window before the start (at the
 //     start or after it counts as late).
 //
+// A fee that the patient's tier rounds down to 0 cents (a fee of a few
+// cents at a low percentage) makes no charge: a charge is never 0.
+//
 // No-show and late-cancel fees are the policy's amounts; the sliding
 // scale does not apply to them. They carry the kind's service code, if
 // any, for the record, but a superbill leaves them out (no service).
@@ -316,7 +320,11 @@ func ChargeFor(event Event, at time.Time, pol Policy, s Session) (Charge, bool) 
 		if s.Fee == nil {
 			return Charge{}, false
 		}
-		return Charge{Kind: ChargeService, Cents: ApplyTier(s.Fee.Cents, s.Percent), Code: code, AddOnCode: addOn, Description: s.Fee.Description}, true
+		cents := ApplyTier(s.Fee.Cents, s.Percent)
+		if cents <= 0 { // a tier that reduces a tiny fee to nothing: nothing is owed
+			return Charge{}, false
+		}
+		return Charge{Kind: ChargeService, Cents: cents, Code: code, AddOnCode: addOn, Description: s.Fee.Description}, true
 	case NoShow:
 		if pol.NoShowCents <= 0 {
 			return Charge{}, false
@@ -349,6 +357,29 @@ func PackageShares(price int64, n int) []int64 {
 		out[i] = each
 	}
 	out[0] += price - each*int64(n)
+	return out
+}
+
+// PackagePaidShares spreads paid, what payments really applied to a
+// package's charge (not what was written off), over its n sessions the
+// way PackageShares spreads the price: each paid/n, the remainder cents on
+// the first. No session is shown paid more than its share of price (the
+// package's price after corrections): a first session's excess moves on
+// to the next sessions. paid above price counts as price; n < 1 gives
+// none. 60000 paid of 100000 over 6: 10000 each; 599 of 600 over 6:
+// 100, 100, 100, 100, 100, 99.
+func PackagePaidShares(price, paid int64, n int) []int64 {
+	if n < 1 {
+		return nil
+	}
+	paid = max(0, min(paid, price))
+	fees, out := PackageShares(price, n), PackageShares(paid, n)
+	excess := int64(0)
+	for i := range out {
+		out[i] += excess
+		excess = max(0, out[i]-fees[i])
+		out[i] -= excess
+	}
 	return out
 }
 

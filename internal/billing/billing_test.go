@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -136,6 +137,9 @@ func TestApplyTier(t *testing.T) {
 		{10000, 100, 10000},
 		{10000, 150, 10000}, // out of range: no tier
 		{0, 75, 0},
+		{1, 40, 0}, // 0.4 cents rounds to nothing: ChargeFor makes no charge
+		{1, 50, 1}, // 0.5 rounds up
+		{3, 10, 0},
 	} {
 		if got := ApplyTier(c.cents, c.percent); got != c.want {
 			t.Errorf("ApplyTier(%d, %d) = %d, want %d", c.cents, c.percent, got, c.want)
@@ -158,6 +162,8 @@ func TestChargeFor(t *testing.T) {
 	}{
 		{"attended at the fee", Attended, start, pol, Session{StartsAt: start, Fee: fee}, Charge{Kind: ChargeService, Cents: 20000, Code: "90837", Description: fee.Description}, true},
 		{"attended at a tier", Attended, start, pol, Session{StartsAt: start, Fee: fee, Percent: 75}, Charge{Kind: ChargeService, Cents: 15000, Code: "90837", Description: fee.Description}, true},
+		{"attended at a tier that rounds a tiny fee to 0: no charge", Attended, start, pol, Session{StartsAt: start, Fee: &Fee{Kind: "other", Cents: 1}, Percent: 40}, Charge{}, false},
+		{"attended at a tier, 1 cent left", Attended, start, pol, Session{StartsAt: start, Fee: &Fee{Kind: "other", Cents: 1}, Percent: 50}, Charge{Kind: ChargeService, Cents: 1}, true},
 		{"attended, no fee for the kind", Attended, start, pol, Session{StartsAt: start}, Charge{}, false},
 		{"attended, a package session", Attended, start, pol, Session{StartsAt: start, Fee: fee, Package: true}, Charge{Kind: ChargePackageSession, Code: "90837", Description: "Package session"}, true},
 		{"attended, a package session of a kind with no fee", Attended, start, pol, Session{StartsAt: start, Package: true}, Charge{Kind: ChargePackageSession, Description: "Package session"}, true},
@@ -257,5 +263,39 @@ func TestLedgerArithmetic(t *testing.T) {
 	}
 	if Balance(12000, 0) != 12000 || Balance(0, 6000) != -6000 {
 		t.Error("Balance")
+	}
+}
+
+func TestPackagePaidShares(t *testing.T) {
+	for _, c := range []struct {
+		price, paid int64
+		n           int
+		want        []int64
+	}{
+		{100000, 100000, 6, []int64{16670, 16666, 16666, 16666, 16666, 16666}}, // paid in full: the price's shares
+		{100000, 40000, 6, []int64{6670, 6666, 6666, 6666, 6666, 6666}},        // part paid (the rest written off, or still open)
+		{100000, 0, 6, []int64{0, 0, 0, 0, 0, 0}},                              // written off in full
+		{60000, 59900, 6, []int64{9985, 9983, 9983, 9983, 9983, 9983}},
+		{600, 599, 6, []int64{100, 100, 100, 100, 100, 99}},  // 104 on the first would pass its share of 100
+		{600, 605, 6, []int64{100, 100, 100, 100, 100, 100}}, // never more than the price
+		{0, 0, 3, []int64{0, 0, 0}},                          // a package corrected to 0
+		{100000, -5, 2, []int64{0, 0}},
+		{100000, 5000, 0, nil},
+	} {
+		got := PackagePaidShares(c.price, c.paid, c.n)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("PackagePaidShares(%d, %d, %d) = %v, want %v", c.price, c.paid, c.n, got, c.want)
+		}
+		var sum int64
+		fees := PackageShares(c.price, c.n)
+		for i, g := range got {
+			sum += g
+			if g > fees[i] {
+				t.Errorf("PackagePaidShares(%d, %d, %d): session %d paid %d over its share %d", c.price, c.paid, c.n, i+1, g, fees[i])
+			}
+		}
+		if want := max(0, min(c.paid, c.price)); c.n > 0 && sum != want {
+			t.Errorf("PackagePaidShares(%d, %d, %d) sums to %d, want %d", c.price, c.paid, c.n, sum, want)
+		}
 	}
 }

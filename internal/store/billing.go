@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -431,18 +432,56 @@ func (s *Store) SetChargePolicy(ctx context.Context, actor Actor, pol billing.Po
 	})
 }
 
-// openPurchaseIn is patientID's oldest package purchase of kind with a
-// session left, and the number the next session is (1..sessions); "" when
-// there is none.
+// openPurchaseIn is patientID's oldest package purchase of kind that is
+// not closed and has a session left, its price after corrections, and the
+// number the next session is: the lowest of 1..sessions no session that
+// counts holds (a session given back frees its number); "" when there is
+// none.
 func openPurchaseIn(ctx context.Context, tx *Tx, patientID, kind string) (id string, next int, price int64, sessions int, code string, err error) {
-	err = tx.QueryRow(ctx, `SELECT pp.id, (SELECT count(*) FROM charges c WHERE c.purchase_id = pp.id AND c.kind = 'package_session'), pp.price_cents, pp.sessions, pp.service_code
+	type candidate struct {
+		id, code string
+		price    int64
+		sessions int
+	}
+	// The packages of the kind with a session left, then the first not
+	// closed: a patient holds a few; most hold none, and then no closure
+	// is read.
+	cands, err := queryAll(ctx, tx, func(r scanner) (candidate, error) {
+		var c candidate
+		return c, r.Scan(&c.id, &c.price, &c.sessions, &c.code)
+	}, `SELECT pp.id, COALESCE((SELECT `+chargeAmount+` FROM charges c WHERE c.purchase_id = pp.id AND c.kind = 'package'), pp.price_cents),
+			pp.sessions, pp.service_code
 		FROM package_purchases pp WHERE pp.patient_id = $1 AND pp.kind = $2
-		AND (SELECT count(*) FROM charges c WHERE c.purchase_id = pp.id AND c.kind = 'package_session') < pp.sessions
-		ORDER BY pp.sold_at, pp.id LIMIT 1`, patientID, kind).Scan(&id, &next, &price, &sessions, &code)
-	if errors.Is(err, sql.ErrNoRows) {
+		AND (SELECT count(*) FROM charges c WHERE c.purchase_id = pp.id AND c.kind = 'package_session' AND `+sessionCounts+`) < pp.sessions
+		ORDER BY pp.sold_at, pp.id LIMIT 50`, patientID, kind)
+	if err != nil {
+		return "", 0, 0, 0, "", err
+	}
+	for _, c := range cands {
+		var closed int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM package_closures WHERE purchase_id = $1`, c.id).Scan(&closed); err != nil {
+			return "", 0, 0, 0, "", err
+		}
+		if closed == 0 {
+			id, price, sessions, code = c.id, c.price, c.sessions, c.code
+			break
+		}
+	}
+	if id == "" {
 		return "", 0, 0, 0, "", nil
 	}
-	return id, next + 1, price, sessions, code, err
+	held, err := queryAll(ctx, tx, func(r scanner) (int, error) {
+		var n int
+		return n, r.Scan(&n)
+	}, `SELECT COALESCE(c.session_number, 0) FROM charges c WHERE c.purchase_id = $1 AND c.kind = 'package_session' AND `+sessionCounts, id)
+	if err != nil {
+		return "", 0, 0, 0, "", err
+	}
+	next = 1
+	for slices.Contains(held, next) {
+		next++
+	}
+	return id, next, max(price, 0), sessions, code, nil
 }
 
 // chargeEvent makes the charge event makes for appointment ap of

@@ -118,6 +118,9 @@ type Ledger struct {
 	Payments *Page[Payment]
 	Balance  Balance
 	Tier     *Tier // the patient's sliding-scale tier, nil for the full fee
+	// Packages are the patient's package purchases not closed, oldest
+	// first: Used counts the sessions whose appointment is still attended.
+	Packages []PackagePurchase
 }
 
 // PatientLedger reads patientID's ledger: a page of charges (chargesKey)
@@ -136,6 +139,9 @@ func (s *Store) PatientLedger(ctx context.Context, actor Actor, patientID string
 			return err
 		}
 		if out.Tier, err = patientTierIn(ctx, tx, patientID); err != nil {
+			return err
+		}
+		if out.Packages, err = openPackagesIn(ctx, tx, patientID); err != nil {
 			return err
 		}
 		out.Balance, err = balanceIn(ctx, tx, patientID)
@@ -319,27 +325,48 @@ func (s *Store) ApplyCredit(ctx context.Context, actor Actor, patientID string, 
 		if err != nil {
 			return err
 		}
+		// The named charges must be open when asked; once a payment's
+		// credit has closed some, the next payment goes to those still
+		// open, and the work stops when none is.
+		charges, err := openCharges(ctx, tx, patientID, chargeIDs)
+		if err != nil {
+			return err
+		}
 		for _, p := range payments {
-			if p.Unapplied <= 0 {
-				continue
-			}
-			charges, err := openCharges(ctx, tx, patientID, chargeIDs)
-			if err != nil {
-				return err
-			}
 			if len(charges) == 0 {
 				break
+			}
+			if p.Unapplied <= 0 {
+				continue
 			}
 			n, err := s.applyTo(ctx, tx, actor, patientID, p.ID, p.Unapplied, charges, s.now())
 			if err != nil {
 				return err
 			}
 			total += n
+			charges = stillOpen(charges, n)
 		}
 		e.ObjectType, e.Detail = "ledger", "applied="+billing.FormatPlain(total)
 		return nil
 	})
-	return total, err
+	if err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+// stillOpen is charges after applied has gone to them in order (as
+// applyTo does: each at most its open amount), without those closed.
+func stillOpen(charges []Charge, applied int64) []Charge {
+	out := make([]Charge, 0, len(charges))
+	for _, c := range charges {
+		a := min(applied, c.Open)
+		applied -= a
+		if c.Open -= a; c.Open > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // CorrectCharge changes charge chargeID of patientID to cents, with a
@@ -510,7 +537,7 @@ type PackagePurchase struct {
 	ID       string
 	ChargeID string // the charge of its price
 	Package  Package
-	Used     int // sessions charged against it
+	Used     int // sessions charged against it whose appointment is still attended
 }
 
 // SellPackage sells package packageID to patientID (PermBilling): one

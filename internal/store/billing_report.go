@@ -269,8 +269,8 @@ type SuperbillLine struct {
 	AddOnCode            string
 	Description          string
 	PlaceOfService       string // "11" office, "10" telehealth in the patient's home
-	Fee                  int64  // the charge after corrections; a package session's share of the price
-	Paid                 int64  // applied to it; a package session's share when its package is paid in full
+	Fee                  int64  // the charge after corrections; a package session's share of the price after corrections
+	Paid                 int64  // applied to it; a package session's share of what was paid on its package
 	Package              bool   // a session of a package
 }
 
@@ -326,9 +326,10 @@ func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
 		var l SuperbillLine
 		var kind string
 		var remote bool
-		var amount, applied, share, pkgOpen int64
+		var amount, applied, share, pkgPrice, pkgPaid int64
+		var number, sessions int
 		err := r.Scan(&l.ChargeID, &kind, &l.ServiceDate, &l.ClinicianID, &l.ClinicianName, &l.ClinicianCredentials, &l.Code, &l.AddOnCode, &l.Description,
-			&remote, &amount, &applied, &share, &pkgOpen)
+			&remote, &amount, &applied, &share, &number, &sessions, &pkgPrice, &pkgPaid)
 		l.ServiceDate = l.ServiceDate.UTC()
 		l.PlaceOfService = "11"
 		if remote {
@@ -336,16 +337,23 @@ func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
 		}
 		l.Fee, l.Paid = amount, applied
 		if billing.ChargeKind(kind) == billing.ChargePackageSession {
+			// The session's share of the package's price after
+			// corrections, and of what payments really applied to it
+			// (a write-off is not paid).
 			l.Package, l.Fee, l.Paid = true, share, 0
-			if pkgOpen == 0 {
-				l.Paid = share
+			if number >= 1 && number <= sessions {
+				l.Fee = billing.PackageShares(pkgPrice, sessions)[number-1]
+				l.Paid = billing.PackagePaidShares(pkgPrice, pkgPaid, sessions)[number-1]
 			}
 		}
 		return l, err
 	}, `SELECT c.id, c.kind, c.service_date, COALESCE(c.clinician_id, ''), COALESCE(u.display_name, ''), COALESCE(u.credentials, ''), c.service_code, c.add_on_code, c.description,
-				c.remote, `+chargeAmount+`, `+chargeApplied+`, c.share_cents,
-				COALESCE((SELECT `+chargeOpen+` FROM charges c WHERE c.purchase_id = pc.purchase_id AND c.kind = 'package'), 0)
-			FROM charges c LEFT JOIN users u ON u.id = c.clinician_id LEFT JOIN charges pc ON pc.id = c.id AND c.kind = 'package_session'
+				c.remote, `+chargeAmount+`, `+chargeApplied+`, c.share_cents, COALESCE(c.session_number, 0), COALESCE(pp.sessions, 0),
+				COALESCE(pc.amount_cents + (SELECT SUM(cc.delta_cents) FROM charge_corrections cc WHERE cc.charge_id = pc.id), pc.amount_cents, 0),
+				COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.charge_id = pc.id), 0)
+			FROM charges c LEFT JOIN users u ON u.id = c.clinician_id
+				LEFT JOIN package_purchases pp ON pp.id = c.purchase_id AND c.kind = 'package_session'
+				LEFT JOIN charges pc ON pc.purchase_id = pp.id AND pc.kind = 'package'
 			WHERE c.patient_id = $1 AND c.kind IN ('service', 'package_session') AND c.service_date >= $2 AND c.service_date < $3
 				AND EXISTS (SELECT 1 FROM appointments a WHERE a.id = c.appointment_id AND a.outcome = 'attended' AND a.cancelled_at IS NULL)
 				AND (c.kind = 'package_session' OR `+chargeAmount+` > 0)

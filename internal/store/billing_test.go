@@ -766,6 +766,9 @@ func TestBillingOutcomeEdges(t *testing.T) {
 	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
 	outcome := func(ap *store.Appointment, o string) {
 		t.Helper()
+		// Each change a minute after the one before, as people make them:
+		// with one clock, the latest correction was a coin toss of ids.
+		pr.now = pr.now.Add(time.Minute)
 		if err := pr.s.RecordAppointmentOutcome(ctx, pr.thea, pr.p.ID, ap.ID, o); err != nil {
 			t.Fatal(err)
 		}

@@ -195,6 +195,7 @@ func (s *Server) routeTable() []route {
 		{"POST /patients/{patient}/billing/write-offs", signedIn, auth.PermBilling, s.billing.WriteOff},
 		{"POST /patients/{patient}/billing/corrections", signedIn, auth.PermBilling, s.billing.Correction},
 		{"POST /patients/{patient}/billing/packages", signedIn, auth.PermBilling, s.billing.SellPackage},
+		{"POST /patients/{patient}/billing/packages/close", signedIn, auth.PermBilling, s.billing.ClosePackage},
 		{"POST /patients/{patient}/billing/tier", signedIn, auth.PermBilling, s.billing.Tier},
 		// Superbills and statements (issue 21): staff who may take payments
 		// download them and send them to the patient; the patient in the portal.
@@ -666,6 +667,9 @@ var onRecord = map[string]auth.Permission{
 	"POST /patients/{patient}/billing/corrections": auth.PermBilling,
 	"POST /patients/{patient}/billing/packages":    auth.PermBilling,
 	"POST /patients/{patient}/billing/tier":        auth.PermBilling,
+
+	// Closing a package a patient bought (issue 21 review).
+	"POST /patients/{patient}/billing/packages/close": auth.PermBilling,
 }
 
 // carriesDraft names the routes whose post, arriving after the session

@@ -41,6 +41,7 @@ func TestActionWords(t *testing.T) {
 		{"diagnosis.read", "Read your diagnoses"},
 		{"diagnosis.primary", "Updated your diagnoses"},
 		{"billing.correct", "Worked on your bill: charges and payments"},
+		{"billing.package_close", "Worked on your bill: charges and payments"},
 		{"billing.superbill", "Read your superbills and statements"},
 		{"some.new.action", "Worked on your record"},
 	} {

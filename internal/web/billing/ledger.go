@@ -241,6 +241,8 @@ func (s *Handlers) notice(r *http.Request, d ledgerPage) (string, error) {
 		"correction": "Charge corrected. The correction and its reason are kept with the charge.",
 		"package":    "Package sold: its price is charged once, and its sessions are charged against it as they are attended.",
 		"tier":       "Fee tier set. It applies to sessions attended from now on.",
+
+		"close-package": "Package closed: the patient's sessions are charged at the fee from now on. Settle what is owed on it by a write-off, a correction or a refund.",
 	}[q.Get("done")], nil
 }
 
