@@ -538,10 +538,31 @@ func (s *Store) chargeEvent(ctx context.Context, tx *Tx, actor Actor, patientID 
 	if tier != nil {
 		sess.Percent = tier.Percent
 	}
+	// A package session of this appointment that no longer counts (charged
+	// at the fee instead) is the past's: the fee's charge is the event's.
+	// One given back whose number a later session took is charged at the
+	// fee now, so the package is never used beyond its sessions.
+	superseded := false
+	for _, e := range existing {
+		superseded = superseded || e.Kind == billing.ChargeService
+	}
+	if event == billing.Attended && !superseded {
+		for _, e := range existing {
+			if e.Kind != billing.ChargePackageSession {
+				continue
+			}
+			if superseded, err = sessionTaken(ctx, tx, e.ID); err != nil {
+				return err
+			}
+		}
+	}
+	if superseded {
+		existing = slices.DeleteFunc(existing, func(e billing.Existing) bool { return e.Kind == billing.ChargePackageSession })
+	}
 	var purchase, pkgCode string
 	var next, sessions int
 	var price int64
-	if event == billing.Attended {
+	if event == billing.Attended && !superseded {
 		if purchase, next, price, sessions, pkgCode, err = openPurchaseIn(ctx, tx, patientID, ap.Kind); err != nil {
 			return err
 		}

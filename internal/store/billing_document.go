@@ -246,7 +246,7 @@ func packageCoursesIn(ctx context.Context, tx *Tx, patientID string, now time.Ti
 			var t time.Time
 			err := r.Scan(&t)
 			return t.UTC(), err
-		}, `SELECT service_date FROM charges WHERE purchase_id = $1 AND kind = 'package_session' ORDER BY service_date`, p.ID)
+		}, `SELECT c.service_date FROM charges c WHERE c.purchase_id = $1 AND c.kind = 'package_session' AND `+sessionCounts+` ORDER BY c.service_date`, p.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -396,3 +396,73 @@ func TestReversalLocksPayment(t *testing.T) {
 		t.Errorf("reversed %d of the application, %v; want 25000 once", reversed, err)
 	}
 }
+
+// TestBillingPackageSessionTakenBack: a package session put right as
+// missed gives its session back; when another session has taken it and
+// the first is then put right again as attended, the package is not used
+// beyond its sessions (it was: two sessions numbered 2 of 2, shares summing
+// past the price): the first is charged at the fee instead, its package
+// session no longer counts, and the superbill lists each service once.
+// Missed and attended again once more, it keeps to the fee.
+func TestBillingPackageSessionTakenBack(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	pr.sellPackage(t, 2, 30000)
+	pr.attend(t, "integration", day, "attended")
+	b := pr.attend(t, "integration", day.AddDate(0, 0, 7), "attended")
+	outcome := func(ap *store.Appointment, o string, at time.Time) {
+		t.Helper()
+		pr.now = at
+		if err := pr.s.RecordAppointmentOutcome(ctx, pr.thea, pr.p.ID, ap.ID, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outcome(b, "no_show", day.AddDate(0, 0, 8))
+	c := pr.attend(t, "integration", day.AddDate(0, 0, 14), "attended")
+	check := func(when string) {
+		t.Helper()
+		l := pr.ledger(t)
+		if len(l.Packages) != 1 || l.Packages[0].Used != 2 {
+			t.Errorf("%s: packages %+v, want 2 of 2 used", when, l.Packages)
+		}
+		var onB []store.Charge
+		for _, ch := range l.Charges.Rows {
+			if ch.AppointmentID == b.ID {
+				onB = append(onB, ch)
+			}
+		}
+		var fee, counted int
+		for _, ch := range onB {
+			if ch.Kind == billing.ChargeService && ch.Cents == 20000 {
+				fee++
+			}
+			if ch.Kind == billing.ChargePackageSession && ch.Counts {
+				counted++
+			}
+		}
+		if fee != 1 || counted != 0 {
+			t.Errorf("%s: the session taken back carries %+v; want its fee (200.00) and its package session no longer counted", when, onB)
+		}
+		if got := chargeFor(t, l, c.ID); got == nil || got.Kind != billing.ChargePackageSession || got.SessionNumber != 2 || !got.Counts {
+			t.Errorf("%s: the session that took the place: %+v", when, got)
+		}
+		sb, err := pr.s.Superbill(ctx, pr.admin, pr.p.ID, day.AddDate(0, 0, -1), day.AddDate(0, 1, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fees []int64
+		for _, line := range sb.Lines {
+			fees = append(fees, line.Fee)
+		}
+		if !reflect.DeepEqual(fees, []int64{15000, 20000, 15000}) {
+			t.Errorf("%s: superbill fees %v, want the first share, the fee, the second share", when, fees)
+		}
+	}
+	outcome(b, "attended", day.AddDate(0, 0, 15))
+	check("attended again")
+	outcome(b, "no_show", day.AddDate(0, 0, 16))
+	outcome(b, "attended", day.AddDate(0, 0, 17))
+	check("missed and attended once more")
+}

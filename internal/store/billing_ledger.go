@@ -22,6 +22,7 @@ type Charge struct {
 	PurchaseID    string // the package purchase, for a package or one of its sessions
 	SessionNumber int    // a package session's number (1..N), else 0
 	ShareCents    int64  // a package session's share of the price
+	Counts        bool   // a package session that uses one of its package's sessions (sessionCounts)
 	ClinicianID   string
 	ClinicianName string
 	Code          string
@@ -48,14 +49,15 @@ const chargeOpen = `(` + chargeAmount + ` - ` + chargeApplied + ` - ` + chargeAd
 
 const chargeColumns = `c.id, c.kind, COALESCE(c.appointment_id, ''), COALESCE(c.purchase_id, ''), COALESCE(c.session_number, 0), c.share_cents,
 	COALESCE(c.clinician_id, ''), COALESCE(u.display_name, ''), c.service_code, c.add_on_code, c.description, c.amount_cents, ` + chargeAmount + `,
-	` + chargeApplied + `, ` + chargeAdjusted + `, c.currency, c.service_date, c.remote, c.created_at`
+	` + chargeApplied + `, ` + chargeAdjusted + `, c.currency, c.service_date, c.remote, c.created_at,
+	CASE WHEN c.kind = 'package_session' AND ` + sessionCounts + ` THEN 1 ELSE 0 END`
 const chargeFrom = ` FROM charges c LEFT JOIN users u ON u.id = c.clinician_id`
 
 func scanCharge(r scanner) (Charge, error) {
 	var c Charge
 	var kind string
 	err := r.Scan(&c.ID, &kind, &c.AppointmentID, &c.PurchaseID, &c.SessionNumber, &c.ShareCents, &c.ClinicianID, &c.ClinicianName,
-		&c.Code, &c.AddOnCode, &c.Description, &c.OriginalCents, &c.Cents, &c.Applied, &c.Adjusted, &c.Currency, &c.ServiceDate, &c.Remote, &c.CreatedAt)
+		&c.Code, &c.AddOnCode, &c.Description, &c.OriginalCents, &c.Cents, &c.Applied, &c.Adjusted, &c.Currency, &c.ServiceDate, &c.Remote, &c.CreatedAt, &c.Counts)
 	c.Kind = billing.ChargeKind(kind)
 	c.Open = billing.Open(c.Cents, c.Applied, c.Adjusted)
 	c.ServiceDate, c.CreatedAt = c.ServiceDate.UTC(), c.CreatedAt.UTC()

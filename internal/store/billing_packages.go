@@ -12,9 +12,24 @@ import (
 
 // sessionCounts is the SQL condition that charge c, a package session,
 // uses one of its package's sessions: its appointment is still recorded
-// as attended. A session put right as missed or cancelled since gives its
-// session back (its charge, 0, stays in the ledger).
-const sessionCounts = `EXISTS (SELECT 1 FROM appointments a WHERE a.id = c.appointment_id AND a.outcome = 'attended' AND a.cancelled_at IS NULL)`
+// as attended, and is not charged at the fee instead. A session put right
+// as missed or cancelled since gives its session back (its charge, 0,
+// stays in the ledger); when another session has taken it by the time the
+// first is put right again as attended, the first is charged at the fee
+// (chargeEvent) and its package session no longer counts, ever.
+const sessionCounts = `(EXISTS (SELECT 1 FROM appointments a WHERE a.id = c.appointment_id AND a.outcome = 'attended' AND a.cancelled_at IS NULL)
+	AND NOT EXISTS (SELECT 1 FROM charges fc WHERE fc.appointment_id = c.appointment_id AND fc.kind = 'service'))`
+
+// sessionTaken says whether package session chargeID's number is held by
+// another package session of its package that counts: the session was
+// given back and taken by a later one.
+func sessionTaken(ctx context.Context, tx *Tx, chargeID string) (bool, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM charges me JOIN charges c ON c.purchase_id = me.purchase_id AND c.kind = 'package_session'
+		AND c.session_number = me.session_number AND c.id <> me.id
+		WHERE me.id = $1 AND `+sessionCounts, chargeID).Scan(&n)
+	return n > 0, err
+}
 
 // openPackagesLimit caps the open packages a patient's ledger lists: a
 // patient holds one or two at a time.

@@ -320,7 +320,8 @@ func (s *Store) Superbill(ctx context.Context, actor Actor, patientID string, fr
 // [out.From, out.To) into out's lines and totals, inside tx. A service
 // is only what was given: its appointment is recorded as attended now
 // (not missed or cancelled since) and its charge is not voided (a charge
-// corrected to 0 when the outcome changed, billing.Reconcile).
+// corrected to 0 when the outcome changed, billing.Reconcile); a package
+// session, while it counts against its package (sessionCounts).
 func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
 	lines, err := queryAll(ctx, tx, func(r scanner) (SuperbillLine, error) {
 		var l SuperbillLine
@@ -356,7 +357,7 @@ func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
 				LEFT JOIN charges pc ON pc.purchase_id = pp.id AND pc.kind = 'package'
 			WHERE c.patient_id = $1 AND c.kind IN ('service', 'package_session') AND c.service_date >= $2 AND c.service_date < $3
 				AND EXISTS (SELECT 1 FROM appointments a WHERE a.id = c.appointment_id AND a.outcome = 'attended' AND a.cancelled_at IS NULL)
-				AND (c.kind = 'package_session' OR `+chargeAmount+` > 0)
+				AND (c.kind = 'package_session' AND `+sessionCounts+` OR c.kind = 'service' AND `+chargeAmount+` > 0)
 			ORDER BY c.service_date, c.id LIMIT `+strconv.Itoa(BillingReportLimit+1), out.PatientID, out.From, out.To)
 	if err != nil {
 		return err

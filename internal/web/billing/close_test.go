@@ -1,11 +1,14 @@
 package billing_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
@@ -51,5 +54,56 @@ func TestClosePackage(t *testing.T) {
 	after := f.Do("GET", loc, nil, thea)
 	if !strings.Contains(after.Body, "Package closed: the patient&#39;s sessions are charged at the fee from now on.") || strings.Contains(after.Body, `id="cp-purchase"`) {
 		t.Errorf("after closing:\n%s", after.Body)
+	}
+}
+
+// TestPackageSessionNotCounted: the billing page tells a package session
+// that still uses its package's session from one that no longer does (its
+// appointment put right as missed, then attended again after a later
+// session took its place, and so charged at the fee).
+func TestPackageSessionNotCounted(t *testing.T) {
+	f := webtest.NewFixture(t)
+	ctx := context.Background()
+	admin, thea := f.As("admin@example.org"), f.As("thea@example.org")
+	if err := f.St.SetFee(ctx, admin, &store.FeeEntry{Kind: "integration", Code: "90837", Description: "Psychotherapy, 53 minutes or more", Cents: 20000}); err != nil {
+		t.Fatal(err)
+	}
+	pkg := &store.Package{Name: "One integration session", Kind: "integration", Sessions: 1, Cents: 15000}
+	if err := f.St.AddPackage(ctx, admin, pkg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.St.SellPackage(ctx, admin, f.PA.ID, pkg.ID); err != nil {
+		t.Fatal(err)
+	}
+	outcome := func(ap *store.Appointment, o string, at time.Time) {
+		t.Helper()
+		f.Now = at
+		if err := f.St.RecordAppointmentOutcome(ctx, thea, f.PA.ID, ap.ID, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Date(2026, 11, 10, 15, 0, 0, 0, time.UTC)
+	var aps []*store.Appointment
+	for i := range 2 {
+		f.Now = day.AddDate(0, 0, 7*i).Add(-time.Hour)
+		ap := &store.Appointment{Kind: "integration", StartsAt: day.AddDate(0, 0, 7*i), Minutes: 50}
+		if err := f.St.CreateAppointment(ctx, thea, f.PA.ID, ap); err != nil {
+			t.Fatal(err)
+		}
+		aps = append(aps, ap)
+	}
+	outcome(aps[0], "attended", day.Add(time.Hour))
+	outcome(aps[0], "no_show", day.Add(2*time.Hour))
+	outcome(aps[1], "attended", day.AddDate(0, 0, 7).Add(time.Hour))
+	outcome(aps[0], "attended", day.AddDate(0, 0, 7).Add(2*time.Hour))
+	f.Now = day.AddDate(0, 0, 8)
+	page := f.Do("GET", "/patients/"+f.PA.ID+"/billing", nil, f.SignIn("thea@example.org"))
+	if page.Status != http.StatusOK {
+		t.Fatalf("GET = %d", page.Status)
+	}
+	for _, want := range []string{"(session 1 of the package, its share $150.00)", "(no longer counted against the package)", `<td data-label="Amount">$200.00</td>`} {
+		if strings.Count(page.Body, want) != 1 {
+			t.Errorf("the page shows %q %d times, want once", want, strings.Count(page.Body, want))
+		}
 	}
 }
