@@ -438,39 +438,25 @@ func (s *Store) SetChargePolicy(ctx context.Context, actor Actor, pol billing.Po
 // counts holds (a session given back frees its number); "" when there is
 // none.
 func openPurchaseIn(ctx context.Context, tx *Tx, patientID, kind string) (id string, next int, price int64, sessions int, code string, err error) {
-	type candidate struct {
-		id, code string
-		price    int64
-		sessions int
+	// Most patients hold no package: one look at their purchases, and no
+	// package's sessions are counted.
+	var held int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM package_purchases WHERE patient_id = $1 AND kind = $2`, patientID, kind).Scan(&held); err != nil || held == 0 {
+		return "", 0, 0, 0, "", err
 	}
-	// The packages of the kind with a session left, then the first not
-	// closed: a patient holds a few; most hold none, and then no closure
-	// is read.
-	cands, err := queryAll(ctx, tx, func(r scanner) (candidate, error) {
-		var c candidate
-		return c, r.Scan(&c.id, &c.price, &c.sessions, &c.code)
-	}, `SELECT pp.id, COALESCE((SELECT `+chargeAmount+` FROM charges c WHERE c.purchase_id = pp.id AND c.kind = 'package'), pp.price_cents),
+	err = tx.QueryRow(ctx, `SELECT pp.id, COALESCE((SELECT `+chargeAmount+` FROM charges c WHERE c.purchase_id = pp.id AND c.kind = 'package'), pp.price_cents),
 			pp.sessions, pp.service_code
 		FROM package_purchases pp WHERE pp.patient_id = $1 AND pp.kind = $2
+		AND NOT EXISTS (SELECT 1 FROM package_closures pcl WHERE pcl.purchase_id = pp.id)
 		AND (SELECT count(*) FROM charges c WHERE c.purchase_id = pp.id AND c.kind = 'package_session' AND `+sessionCounts+`) < pp.sessions
-		ORDER BY pp.sold_at, pp.id LIMIT 50`, patientID, kind)
+		ORDER BY pp.sold_at, pp.id LIMIT 1`, patientID, kind).Scan(&id, &price, &sessions, &code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", 0, 0, 0, "", nil
+	}
 	if err != nil {
 		return "", 0, 0, 0, "", err
 	}
-	for _, c := range cands {
-		var closed int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM package_closures WHERE purchase_id = $1`, c.id).Scan(&closed); err != nil {
-			return "", 0, 0, 0, "", err
-		}
-		if closed == 0 {
-			id, price, sessions, code = c.id, c.price, c.sessions, c.code
-			break
-		}
-	}
-	if id == "" {
-		return "", 0, 0, 0, "", nil
-	}
-	held, err := queryAll(ctx, tx, func(r scanner) (int, error) {
+	numbers, err := queryAll(ctx, tx, func(r scanner) (int, error) {
 		var n int
 		return n, r.Scan(&n)
 	}, `SELECT COALESCE(c.session_number, 0) FROM charges c WHERE c.purchase_id = $1 AND c.kind = 'package_session' AND `+sessionCounts, id)
@@ -478,7 +464,7 @@ func openPurchaseIn(ctx context.Context, tx *Tx, patientID, kind string) (id str
 		return "", 0, 0, 0, "", err
 	}
 	next = 1
-	for slices.Contains(held, next) {
+	for slices.Contains(numbers, next) {
 		next++
 	}
 	return id, next, max(price, 0), sessions, code, nil
@@ -538,21 +524,35 @@ func (s *Store) chargeEvent(ctx context.Context, tx *Tx, actor Actor, patientID 
 	if tier != nil {
 		sess.Percent = tier.Percent
 	}
-	// A package session of this appointment that no longer counts (charged
-	// at the fee instead) is the past's: the fee's charge is the event's.
-	// One given back whose number a later session took is charged at the
-	// fee now, so the package is never used beyond its sessions.
-	superseded := false
+	// A package session of this appointment given up for good is the
+	// past's: the fee is the event's charge. One given back whose number a
+	// later session took is given up now, so the package is never used
+	// beyond its sessions, and the session is charged at the fee.
+	var pkgSessions []string
 	for _, e := range existing {
-		superseded = superseded || e.Kind == billing.ChargeService
+		if e.Kind == billing.ChargePackageSession {
+			pkgSessions = append(pkgSessions, e.ID)
+		}
 	}
-	if event == billing.Attended && !superseded {
-		for _, e := range existing {
-			if e.Kind != billing.ChargePackageSession {
-				continue
-			}
-			if superseded, err = sessionTaken(ctx, tx, e.ID); err != nil {
-				return err
+	superseded := false
+	if len(pkgSessions) > 0 {
+		var released []string
+		if released, err = releasedSessions(ctx, tx, pkgSessions); err != nil {
+			return err
+		}
+		superseded = len(released) > 0
+		if event == billing.Attended && !superseded {
+			for _, id := range pkgSessions {
+				taken, err := sessionTaken(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				if taken {
+					if err := s.releaseSession(ctx, tx, actor, patientID, ap.ID, id); err != nil {
+						return err
+					}
+					superseded = true
+				}
 			}
 		}
 	}

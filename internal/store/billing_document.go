@@ -140,9 +140,11 @@ type Statement struct {
 // statementEntries is the SQL of patientID's ($1) ledger entries as (at,
 // kind, code, description, cents signed by their effect on the balance).
 // A package's price is a charge on the day it was sold, not a date of
-// service: its description says so.
+// service: its description says so. A package session (0) is listed while
+// it counts against its package: one given back is no service.
 const statementEntries = `SELECT c.service_date AS at, 'charge' AS kind, c.service_code AS code,
 		CASE WHEN c.kind = 'package' THEN 'Package sold: ' || c.description ELSE c.description END AS description, c.amount_cents AS cents, c.id AS id FROM charges c WHERE c.patient_id = $1
+		AND (c.kind <> 'package_session' OR ` + sessionCounts + `)
 	UNION ALL SELECT cc.created_at, 'correction', c.service_code, cc.reason, cc.delta_cents, cc.id FROM charge_corrections cc JOIN charges c ON c.id = cc.charge_id WHERE cc.patient_id = $1
 	UNION ALL SELECT p.received_at, 'payment', '', p.method, -p.amount_cents, p.id FROM payments p WHERE p.patient_id = $1
 	UNION ALL SELECT r.recorded_at, 'refund', '', r.reason, r.amount_cents, r.id FROM refunds r WHERE r.patient_id = $1

@@ -466,3 +466,54 @@ func TestBillingPackageSessionTakenBack(t *testing.T) {
 	outcome(b, "attended", day.AddDate(0, 0, 17))
 	check("missed and attended once more")
 }
+
+// TestBillingPackageSessionTakenBackNoFee: as TestBillingPackageSessionTakenBack
+// when the kind has no fee in the schedule (a package-only kind): the
+// session taken back makes no charge, yet its package session no longer
+// counts (it did, for want of a fee's charge to mark it: 3 of 2 used, the
+// superbill's shares past the price).
+func TestBillingPackageSessionTakenBackNoFee(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	if err := pr.s.SetChargePolicy(ctx, pr.admin, billing.Policy{LateCancelHours: 24}); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	pr.sellPackage(t, 2, 30000)
+	pr.attend(t, "integration", day, "attended")
+	b := pr.attend(t, "integration", day.AddDate(0, 0, 7), "attended")
+	for i, o := range []string{"no_show", "", "attended", "no_show", "attended"} {
+		if o == "" {
+			pr.attend(t, "integration", day.AddDate(0, 0, 14), "attended")
+			continue
+		}
+		pr.now = day.AddDate(0, 0, 15+i)
+		if err := pr.s.RecordAppointmentOutcome(ctx, pr.thea, pr.p.ID, b.ID, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := pr.ledger(t)
+	if len(l.Packages) != 1 || l.Packages[0].Used != 2 {
+		t.Errorf("packages %+v, want 2 of 2 used", l.Packages)
+	}
+	sb, err := pr.s.Superbill(ctx, pr.admin, pr.p.ID, day.AddDate(0, 0, -1), day.AddDate(0, 1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sb.Lines) != 2 || sb.TotalFee != 30000 {
+		t.Errorf("superbill %d lines, fees %d; want the package's two sessions, 300.00", len(sb.Lines), sb.TotalFee)
+	}
+	st, err := pr.s.StatementFor(ctx, pr.admin, pr.p.ID, day.AddDate(0, 0, -1), day.AddDate(0, 1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions := 0
+	for _, e := range st.Lines {
+		if strings.Contains(e.Description, "Package session") {
+			sessions++
+		}
+	}
+	if sessions != 2 {
+		t.Errorf("the statement lists %d package sessions, want the 2 that count: %+v", sessions, st.Lines)
+	}
+}

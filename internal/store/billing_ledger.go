@@ -22,7 +22,7 @@ type Charge struct {
 	PurchaseID    string // the package purchase, for a package or one of its sessions
 	SessionNumber int    // a package session's number (1..N), else 0
 	ShareCents    int64  // a package session's share of the price
-	Counts        bool   // a package session that uses one of its package's sessions (sessionCounts)
+	Counts        bool   // a package session that uses one of its package's sessions (sessionCounts; PatientLedger sets it)
 	ClinicianID   string
 	ClinicianName string
 	Code          string
@@ -49,15 +49,14 @@ const chargeOpen = `(` + chargeAmount + ` - ` + chargeApplied + ` - ` + chargeAd
 
 const chargeColumns = `c.id, c.kind, COALESCE(c.appointment_id, ''), COALESCE(c.purchase_id, ''), COALESCE(c.session_number, 0), c.share_cents,
 	COALESCE(c.clinician_id, ''), COALESCE(u.display_name, ''), c.service_code, c.add_on_code, c.description, c.amount_cents, ` + chargeAmount + `,
-	` + chargeApplied + `, ` + chargeAdjusted + `, c.currency, c.service_date, c.remote, c.created_at,
-	CASE WHEN c.kind = 'package_session' AND ` + sessionCounts + ` THEN 1 ELSE 0 END`
+	` + chargeApplied + `, ` + chargeAdjusted + `, c.currency, c.service_date, c.remote, c.created_at`
 const chargeFrom = ` FROM charges c LEFT JOIN users u ON u.id = c.clinician_id`
 
 func scanCharge(r scanner) (Charge, error) {
 	var c Charge
 	var kind string
 	err := r.Scan(&c.ID, &kind, &c.AppointmentID, &c.PurchaseID, &c.SessionNumber, &c.ShareCents, &c.ClinicianID, &c.ClinicianName,
-		&c.Code, &c.AddOnCode, &c.Description, &c.OriginalCents, &c.Cents, &c.Applied, &c.Adjusted, &c.Currency, &c.ServiceDate, &c.Remote, &c.CreatedAt, &c.Counts)
+		&c.Code, &c.AddOnCode, &c.Description, &c.OriginalCents, &c.Cents, &c.Applied, &c.Adjusted, &c.Currency, &c.ServiceDate, &c.Remote, &c.CreatedAt)
 	c.Kind = billing.ChargeKind(kind)
 	c.Open = billing.Open(c.Cents, c.Applied, c.Adjusted)
 	c.ServiceDate, c.CreatedAt = c.ServiceDate.UTC(), c.CreatedAt.UTC()
@@ -135,6 +134,19 @@ func (s *Store) PatientLedger(ctx context.Context, actor Actor, patientID string
 		if out.Charges, err = readPage(ctx, tx, keyset{Scope: chargeFrom + ` WHERE c.patient_id = $1`, Args: []any{patientID},
 			Table: "charges", Alias: "c", Order: []string{"service_date", "id"}, Desc: true}, chargeColumns, chargesKey, scanCharge, func(c Charge) string { return c.ID }); err != nil {
 			return err
+		}
+		var sessions []string
+		for _, c := range out.Charges.Rows {
+			if c.Kind == billing.ChargePackageSession {
+				sessions = append(sessions, c.ID)
+			}
+		}
+		counts, err := countingSessions(ctx, tx, sessions)
+		if err != nil {
+			return err
+		}
+		for i := range out.Charges.Rows {
+			out.Charges.Rows[i].Counts = counts[out.Charges.Rows[i].ID]
 		}
 		if out.Payments, err = readPage(ctx, tx, keyset{Scope: paymentFrom + ` WHERE p.patient_id = $1`, Args: []any{patientID},
 			Table: "payments", Alias: "p", Order: []string{"received_at", "id"}, Desc: true}, paymentColumns, paymentsKey, scanPayment, func(p Payment) string { return p.ID }); err != nil {

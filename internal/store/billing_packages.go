@@ -12,13 +12,13 @@ import (
 
 // sessionCounts is the SQL condition that charge c, a package session,
 // uses one of its package's sessions: its appointment is still recorded
-// as attended, and is not charged at the fee instead. A session put right
-// as missed or cancelled since gives its session back (its charge, 0,
-// stays in the ledger); when another session has taken it by the time the
-// first is put right again as attended, the first is charged at the fee
-// (chargeEvent) and its package session no longer counts, ever.
+// as attended, and the session was not given up for good. A session put
+// right as missed or cancelled since gives its number back (its charge, 0,
+// stays in the ledger); when a later session has taken it by the time the
+// first is put right again as attended, the first's package session is
+// released (package_session_releases, chargeEvent) and never counts again.
 const sessionCounts = `(EXISTS (SELECT 1 FROM appointments a WHERE a.id = c.appointment_id AND a.outcome = 'attended' AND a.cancelled_at IS NULL)
-	AND NOT EXISTS (SELECT 1 FROM charges fc WHERE fc.appointment_id = c.appointment_id AND fc.kind = 'service'))`
+	AND NOT EXISTS (SELECT 1 FROM package_session_releases rl WHERE rl.charge_id = c.id))`
 
 // sessionTaken says whether package session chargeID's number is held by
 // another package session of its package that counts: the session was
@@ -35,8 +35,8 @@ func sessionTaken(ctx context.Context, tx *Tx, chargeID string) (bool, error) {
 // patient holds one or two at a time.
 const openPackagesLimit = 20
 
-// openPackagesIn is patientID's package purchases not closed, oldest
-// first (at most openPackagesLimit): each with its price after
+// openPackagesIn is patientID's package purchases not closed, newest
+// first (at most openPackagesLimit: the ones in use are the newest): each with its price after
 // corrections (Package.Cents) and the sessions used (Used: those whose
 // appointment is still recorded as attended).
 func openPackagesIn(ctx context.Context, tx *Tx, patientID string) ([]PackagePurchase, error) {
@@ -50,7 +50,7 @@ func openPackagesIn(ctx context.Context, tx *Tx, patientID string) ([]PackagePur
 			(SELECT count(*) FROM charges c WHERE c.purchase_id = pp.id AND c.kind = 'package_session' AND `+sessionCounts+`)
 		FROM package_purchases pp LEFT JOIN charges pc ON pc.purchase_id = pp.id AND pc.kind = 'package'
 		WHERE pp.patient_id = $1 AND NOT EXISTS (SELECT 1 FROM package_closures pcl WHERE pcl.purchase_id = pp.id)
-		ORDER BY pp.sold_at, pp.id LIMIT `+strconv.Itoa(openPackagesLimit), patientID)
+		ORDER BY pp.sold_at DESC, pp.id DESC LIMIT `+strconv.Itoa(openPackagesLimit), patientID)
 }
 
 // ClosePackage closes package purchase purchaseID of patientID, with a
@@ -94,4 +94,36 @@ func (s *Store) ClosePackage(ctx context.Context, actor Actor, patientID, purcha
 		e.Detail = "closed used=" + strconv.Itoa(used) + " of " + strconv.Itoa(sessions)
 		return nil
 	})
+}
+
+// countingSessions is which of ids, package sessions' charges, count
+// against their packages (sessionCounts).
+func countingSessions(ctx context.Context, tx *Tx, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	got, err := queryAll(ctx, tx, scanID, `SELECT c.id FROM charges c WHERE c.id IN (`+placeholders(1, len(ids))+`) AND `+sessionCounts, anys(ids)...)
+	for _, id := range got {
+		out[id] = true
+	}
+	return out, err
+}
+
+// releaseSession gives package session e of appointmentID up for good
+// (package_session_releases): its number was taken by a later session
+// while it was recorded as missed or cancelled. Audited.
+func (s *Store) releaseSession(ctx context.Context, tx *Tx, actor Actor, patientID, appointmentID, chargeID string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO package_session_releases (charge_id, patient_id, released_by, released_at) VALUES ($1, $2, $3, $4)`,
+		chargeID, patientID, actor.UserID, s.now()); err != nil {
+		return err
+	}
+	return s.appendAudit(ctx, tx, actor, Entry{Action: "billing.package_release", PatientID: patientID, ObjectType: "charge", ObjectID: chargeID,
+		Detail: "its package session was taken by a later one; charged at the fee appointment=" + appointmentID})
+}
+
+// releasedSessions is which of ids, package sessions' charges, were given
+// up for good.
+func releasedSessions(ctx context.Context, tx *Tx, ids []string) ([]string, error) {
+	return queryAll(ctx, tx, scanID, `SELECT charge_id FROM package_session_releases WHERE charge_id IN (`+placeholders(1, len(ids))+`)`, anys(ids)...)
 }

@@ -333,6 +333,22 @@ func queryAll[T any](ctx context.Context, tx *Tx, scan func(scanner) (T, error),
 	return out, rows.Err()
 }
 
+// scanID reads a row of one text column (an id).
+func scanID(r scanner) (string, error) {
+	var id string
+	err := r.Scan(&id)
+	return id, err
+}
+
+// anys is ids as query arguments.
+func anys(ids []string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
 // queryMap runs q in tx and turns every row into a key and a value with
 // scan. The map is never nil; a later row with the same key wins.
 func queryMap[K comparable, V any](ctx context.Context, tx *Tx, scan func(scanner) (K, V, error), q string, args ...any) (map[K]V, error) {

@@ -323,7 +323,11 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
 		case billing.ChargeLateCancel:
 			desc = "Late cancellation fee"
 		case billing.ChargePackageSession:
-			desc += " (paid by your package)"
+			if c.Counts {
+				desc += " (paid by your package)"
+			} else {
+				desc += " (not counted against your package)"
+			}
 		}
 		switch {
 		case c.Kind == billing.ChargePackageSession || c.Cents == c.OriginalCents:
