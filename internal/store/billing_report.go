@@ -271,6 +271,7 @@ type SuperbillLine struct {
 	PlaceOfService       string // "11" office, "10" telehealth in the patient's home
 	Fee                  int64  // the charge after corrections; a package session's share of the price after corrections
 	Paid                 int64  // applied to it; a package session's share of what was paid on its package
+	WrittenOff           int64  // written off it (adjustments); a package session's share of what was written off its package
 	Package              bool   // a session of a package
 }
 
@@ -279,16 +280,19 @@ type SuperbillLine struct {
 // apart): the services of the period (a package's price is spread over
 // its sessions), and the totals.
 type Superbill struct {
-	PatientID  string
-	From, To   time.Time
-	Lines      []SuperbillLine
-	TotalFee   int64
-	TotalPaid  int64
-	Currency   string
-	Truncated  bool // more than BillingReportLimit services: narrow the period
-	LegalName  string
-	BirthDate  string
-	PatientRef string // the patient's display name
+	PatientID string
+	From, To  time.Time
+	Lines     []SuperbillLine
+	TotalFee  int64
+	TotalPaid int64
+	// TotalWrittenOff is what was written off these services: the
+	// balance on them is TotalFee - TotalPaid - TotalWrittenOff.
+	TotalWrittenOff int64
+	Currency        string
+	Truncated       bool // more than BillingReportLimit services: narrow the period
+	LegalName       string
+	BirthDate       string
+	PatientRef      string // the patient's display name
 }
 
 // Superbill reads the services of patientID's ledger in [from, to) for a
@@ -327,31 +331,35 @@ func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
 		var l SuperbillLine
 		var kind string
 		var remote bool
-		var amount, applied, share, pkgPrice, pkgPaid int64
+		var amount, applied, adjusted, share, pkgPrice, pkgPaid, pkgAdjusted int64
 		var number, sessions int
 		err := r.Scan(&l.ChargeID, &kind, &l.ServiceDate, &l.ClinicianID, &l.ClinicianName, &l.ClinicianCredentials, &l.Code, &l.AddOnCode, &l.Description,
-			&remote, &amount, &applied, &share, &number, &sessions, &pkgPrice, &pkgPaid)
+			&remote, &amount, &applied, &adjusted, &share, &number, &sessions, &pkgPrice, &pkgPaid, &pkgAdjusted)
 		l.ServiceDate = l.ServiceDate.UTC()
 		l.PlaceOfService = "11"
 		if remote {
 			l.PlaceOfService = "10"
 		}
-		l.Fee, l.Paid = amount, applied
+		l.Fee, l.Paid, l.WrittenOff = amount, applied, adjusted
 		if billing.ChargeKind(kind) == billing.ChargePackageSession {
 			// The session's share of the package's price after
 			// corrections, and of what payments really applied to it
-			// (a write-off is not paid).
-			l.Package, l.Fee, l.Paid = true, share, 0
+			// (a write-off is not paid); its share of the write-offs is
+			// what paid and written off together cover of it beyond
+			// what was paid.
+			l.Package, l.Fee, l.Paid, l.WrittenOff = true, share, 0, 0
 			if number >= 1 && number <= sessions {
 				l.Fee = billing.PackageShares(pkgPrice, sessions)[number-1]
 				l.Paid = billing.PackagePaidShares(pkgPrice, pkgPaid, sessions)[number-1]
+				l.WrittenOff = max(0, billing.PackagePaidShares(pkgPrice, pkgPaid+pkgAdjusted, sessions)[number-1]-l.Paid)
 			}
 		}
 		return l, err
 	}, `SELECT c.id, c.kind, c.service_date, COALESCE(c.clinician_id, ''), COALESCE(u.display_name, ''), COALESCE(u.credentials, ''), c.service_code, c.add_on_code, c.description,
-				c.remote, `+chargeAmount+`, `+chargeApplied+`, c.share_cents, COALESCE(c.session_number, 0), COALESCE(pp.sessions, 0),
+				c.remote, `+chargeAmount+`, `+chargeApplied+`, `+chargeAdjusted+`, c.share_cents, COALESCE(c.session_number, 0), COALESCE(pp.sessions, 0),
 				COALESCE(pc.amount_cents + (SELECT SUM(cc.delta_cents) FROM charge_corrections cc WHERE cc.charge_id = pc.id), pc.amount_cents, 0),
-				COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.charge_id = pc.id), 0)
+				COALESCE((SELECT SUM(pa.amount_cents) FROM payment_applications pa WHERE pa.charge_id = pc.id), 0),
+				COALESCE((SELECT SUM(ad.amount_cents) FROM adjustments ad WHERE ad.charge_id = pc.id), 0)
 			FROM charges c LEFT JOIN users u ON u.id = c.clinician_id
 				LEFT JOIN package_purchases pp ON pp.id = c.purchase_id AND c.kind = 'package_session'
 				LEFT JOIN charges pc ON pc.purchase_id = pp.id AND pc.kind = 'package'
@@ -369,6 +377,7 @@ func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
 	for _, l := range lines {
 		out.TotalFee += l.Fee
 		out.TotalPaid += l.Paid
+		out.TotalWrittenOff += l.WrittenOff
 	}
 	return nil
 }

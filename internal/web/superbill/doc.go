@@ -256,7 +256,7 @@ func SuperbillPDF(doc *store.SuperbillDoc, period Period, now time.Time, loc *ti
 		t := pdfdoc.Table{Columns: []pdfdoc.Column{
 			{Title: "Date of service", Weight: 1.7}, {Title: "Place of service", Weight: 1.1}, {Title: "CPT", Weight: 0.9},
 			{Title: "Description", Weight: 2.3}, {Title: "Diagnosis pointer", Weight: 1.3}, {Title: "Rendering provider", Weight: 2.3},
-			{Title: "Fee", Weight: 1.1, Right: true}, {Title: "Paid", Weight: 1.1, Right: true},
+			{Title: "Fee", Weight: 1.1, Right: true}, {Title: "Paid", Weight: 1.1, Right: true}, {Title: "Written off", Weight: 1.1, Right: true},
 		}}
 		ptr := pointers(len(doc.Diagnoses))
 		for _, l := range doc.Lines {
@@ -273,20 +273,21 @@ func SuperbillPDF(doc *store.SuperbillDoc, period Period, now time.Time, loc *ti
 				provider += "\nNPI " + npi
 			}
 			t.Rows = append(t.Rows, []string{serviceDay(l.ServiceDate, loc, paper), l.PlaceOfService, code, desc, ptr, provider,
-				billing.Format(l.Fee, cur), billing.Format(l.Paid, cur)})
+				billing.Format(l.Fee, cur), billing.Format(l.Paid, cur), billing.Format(l.WrittenOff, cur)})
 		}
 		d.Blocks = append(d.Blocks, t)
 	}
 	d.Blocks = append(d.Blocks, pdfdoc.Fields{Rows: []pdfdoc.Field{
 		{Label: "Total fees", Value: billing.Format(doc.TotalFee, cur)},
 		{Label: "Total paid", Value: billing.Format(doc.TotalPaid, cur)},
-		{Label: "Balance on these services", Value: billing.Format(doc.TotalFee-doc.TotalPaid, cur)},
+		{Label: "Total written off by the practice", Value: billing.Format(doc.TotalWrittenOff, cur)},
+		{Label: "Balance on these services", Value: billing.Format(doc.TotalFee-doc.TotalPaid-doc.TotalWrittenOff, cur)},
 	}})
 	if doc.Truncated {
 		d.Blocks = append(d.Blocks, pdfdoc.Paragraph{Text: "This period has more services than one superbill lists; the first " + strconv.Itoa(len(doc.Lines)) + " are shown. Choose a shorter period for the rest."})
 	}
 	d.Blocks = append(d.Blocks, pdfdoc.Paragraph{Small: true, Text: "Place of service codes: 11 office; 10 telehealth in the patient's home. " +
-		"Diagnosis pointers refer to the diagnoses listed above (A is the primary). Fees are in " + cur + "; amounts paid are what the practice received for each service. " +
+		"Diagnosis pointers refer to the diagnoses listed above (A is the primary). Fees are in " + cur + "; amounts paid are what the practice received for each service; amounts written off are what the practice took off and the patient does not owe. " +
 		"This superbill is not a claim: submit it to your insurer with their claim form."})
 	return d
 }

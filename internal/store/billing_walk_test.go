@@ -1,0 +1,75 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/kapstone/kapstone/internal/billing"
+	"github.com/kapstone/kapstone/internal/store"
+)
+
+// TestSuperbillWrittenOff (issue 21, the walk): what was written off a
+// service shows on its superbill line and in the totals, and the balance
+// on the services is net of it. Hand-worked: a $200 integration corrected
+// to $230; $250 paid ($230 applied, $20 credit); $50 refunded ($20 of the
+// credit, $30 un-applied: $200 paid, $30 open); the $30 written off. The
+// superbill used to say paid $200 of $230, "Balance on these services
+// $30.00", while the statement said the patient owes nothing. A package's
+// write-off is spread over its sessions like its payments.
+func TestSuperbillWrittenOff(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	day := time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+	ap := pr.attend(t, "integration", day, "attended")
+	ch := chargeFor(t, pr.ledger(t), ap.ID)
+	if err := pr.s.CorrectCharge(ctx, pr.admin, pr.p.ID, ch.ID, 23000, "Longer session"); err != nil {
+		t.Fatal(err)
+	}
+	pay, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 25000, Method: billing.MethodCash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pr.s.Refund(ctx, pr.admin, pr.p.ID, pay.ID, 5000, "Paid too much", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := pr.s.WriteOff(ctx, pr.admin, pr.p.ID, ch.ID, 3000, "Hardship"); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := pr.s.Superbill(ctx, pr.admin, pr.p.ID, day.AddDate(0, 0, -1), day.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sb.Lines) != 1 || sb.Lines[0].Fee != 23000 || sb.Lines[0].Paid != 20000 || sb.Lines[0].WrittenOff != 3000 {
+		t.Fatalf("superbill lines %+v; want fee 230.00, paid 200.00, written off 30.00", sb.Lines)
+	}
+	if sb.TotalFee-sb.TotalPaid-sb.TotalWrittenOff != 0 || sb.TotalWrittenOff != 3000 {
+		t.Errorf("totals fee %d paid %d written off %d: want a balance of 0", sb.TotalFee, sb.TotalPaid, sb.TotalWrittenOff)
+	}
+
+	// A package of 3 at $300, $100 paid, $200 written off, two sessions.
+	sold := pr.sellPackage(t, 3, 30000)
+	if _, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 10000, Method: billing.MethodCash, ChargeIDs: []string{sold.ChargeID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pr.s.WriteOff(ctx, pr.admin, pr.p.ID, sold.ChargeID, 20000, "Hardship"); err != nil {
+		t.Fatal(err)
+	}
+	later := day.AddDate(0, 0, 7)
+	for i := range 2 {
+		pr.attend(t, "integration", later.AddDate(0, 0, 7*i), "attended")
+	}
+	sb, err = pr.s.Superbill(ctx, pr.admin, pr.p.ID, later.AddDate(0, 0, -1), later.AddDate(0, 1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fees, paid, off []int64
+	for _, l := range sb.Lines {
+		fees, paid, off = append(fees, l.Fee), append(paid, l.Paid), append(off, l.WrittenOff)
+	}
+	if !reflect.DeepEqual(fees, []int64{10000, 10000}) || !reflect.DeepEqual(paid, []int64{3334, 3333}) || !reflect.DeepEqual(off, []int64{6666, 6667}) {
+		t.Errorf("package sessions: fees %v paid %v written off %v; want [10000 10000] [3334 3333] [6666 6667]", fees, paid, off)
+	}
+}
