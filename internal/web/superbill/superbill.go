@@ -43,6 +43,7 @@ type pageData struct {
 	Patient    store.BillingPatient
 	PatientID  string
 	Portal     bool
+	Outbox     bool // no mail server is set up: emails are kept in the outbox, not sent
 	Presets    []Preset
 	Period     Period
 	Errors     map[string]string
@@ -73,16 +74,22 @@ type pager struct{ Older, Newer string }
 var kindWords = map[string]string{store.DocSuperbill: "Superbill", store.DocStatement: "Statement"}
 
 // sendRows lists sends for people, each with its download link under
-// base ("/patients/{id}/statements" or "/portal/billing").
-func sendRows(sends []store.StatementSend, loc *time.Location, base string) []sendRow {
+// base ("/patients/{id}/statements" or "/portal/billing"). With outbox
+// (no mail server is set up) no email is sent: the state never says
+// sent, it says the email is kept in the outbox.
+func sendRows(sends []store.StatementSend, loc *time.Location, base string, outbox bool) []sendRow {
 	var out []sendRow
 	for _, x := range sends {
 		state := "Queued: the email goes out shortly"
 		switch {
-		case x.Sent:
-			state = "Email sent"
 		case x.Failed:
 			state = "The email could not be sent"
+		case outbox && x.Sent:
+			state = "Not emailed: no mail server is set up, so the email was kept in the email outbox"
+		case outbox:
+			state = "Not emailed: no mail server is set up, so the email will be kept in the email outbox"
+		case x.Sent:
+			state = "Email sent"
 		}
 		from, last := x.From.In(loc), x.To.In(loc).AddDate(0, 0, -1)
 		q := url.Values{"period": {"dates"}, "from": {from.Format(dateISO)}, "to": {last.Format(dateISO)}}.Encode()
@@ -123,13 +130,25 @@ func (s *Handlers) page(w http.ResponseWriter, r *http.Request, status int, errs
 		}
 		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, spans) // the links: the default period
 	}
-	d := pageData{Patient: docs.Patient, PatientID: docs.Patient.ID, Portal: docs.HasPortal, Presets: Presets(spans), Period: period,
-		Errors: errs, Sends: sendRows(docs.Sends, loc, "/patients/"+docs.Patient.ID+"/statements"), MoreSends: docs.MoreSends, Balance: staffBalance(docs.Balance),
+	d := pageData{Patient: docs.Patient, PatientID: docs.Patient.ID, Portal: docs.HasPortal, Outbox: s.OutboxOnly, Presets: Presets(spans), Period: period,
+		Errors: errs, Sends: sendRows(docs.Sends, loc, "/patients/"+docs.Patient.ID+"/statements", s.OutboxOnly), MoreSends: docs.MoreSends, Balance: staffBalance(docs.Balance),
 		BasePath: "/patients/" + docs.Patient.ID + "/statements"}
 	if r.URL.Query().Get("done") == "queued" {
-		d.Notice = "Queued: the email to the patient goes out shortly. It says only that a document waits in their portal, with a link to sign in."
+		d.Notice = SentNotice(s.OutboxOnly, docs.Patient.DisplayName)
 	}
 	s.RenderView(w, r, view, status, "statements", "Superbills and statements: "+docs.Patient.DisplayName, d)
+}
+
+// SentNotice is what the page says once a document is sent to the
+// patient named name: never that the email was sent. With outbox (no
+// mail server is set up) the email is not sent at all but kept in the
+// admin's email outbox, and the page says so.
+func SentNotice(outbox bool, name string) string {
+	if outbox {
+		return "The document is in " + name + "'s portal, but no email was sent: no mail server is set up, so the email is kept in the email outbox " +
+			"(Admin, Jobs, Email outbox). Tell " + name + " it waits in their portal."
+	}
+	return "Queued: the email to the patient goes out shortly. It says only that a document waits in their portal, with a link to sign in."
 }
 
 func staffBalance(b store.Balance) string {
@@ -303,7 +322,7 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
 		period, _ = ParsePeriod(url.Values{}, s.Now(), loc, spans) // the links: the default period
 	}
 	d := pageData{Patient: docs.Patient, PatientID: own.ID, Presets: Presets(spans), Period: period, Errors: errs,
-		Sends: sendRows(docs.Sends, loc, "/portal/billing"), MoreSends: docs.MoreSends, Balance: BalanceWords(ledger.Balance), BasePath: "/portal/billing",
+		Sends: sendRows(docs.Sends, loc, "/portal/billing", s.OutboxOnly), MoreSends: docs.MoreSends, Balance: BalanceWords(ledger.Balance), BasePath: "/portal/billing",
 		Credit: CreditWords(ledger.Balance)}
 	refunds, more, err := s.Store.PatientRefunds(ctx, actor, own.ID, portalRefunds)
 	if err != nil {

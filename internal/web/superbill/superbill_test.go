@@ -212,14 +212,31 @@ func TestSendToPatient(t *testing.T) {
 	}
 	loc, _, _ := strings.Cut(r.Header().Get("Location"), "#") // a browser sends no fragment
 	page := d.Do(lena, "GET", loc, nil).Body.String()
-	for _, want := range []string{"Queued: the email to the patient goes out shortly.", "<strong>Superbill</strong>", "Sent by Lena Ortiz", "Queued: the email goes out shortly"} {
+	// The demo has no mail server: the email is kept in the outbox, and
+	// the page never says it was sent or goes out (issue 21, the walk).
+	for _, want := range []string{"no email was sent: no mail server is set up, so the email is kept in the email outbox", "<strong>Superbill</strong>", "Sent by Lena Ortiz",
+		"Not emailed: no mail server is set up, so the email will be kept in the email outbox", "No mail server is set up, so no email goes out"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page after sending (%s) lacks %q", r.Header().Get("Location"), want)
 		}
 	}
-	if strings.Contains(page, "Email sent") {
-		t.Error("the page says sent before the job ran")
+	for _, never := range []string{"Email sent", "goes out shortly"} {
+		if strings.Contains(page, never) {
+			t.Errorf("without a mail server the page says %q", never)
+		}
 	}
+	// With a mail server: queued, then the job's outcome.
+	d.Srv.OutboxOnly = false
+	page = d.Do(lena, "GET", loc, nil).Body.String()
+	for _, want := range []string{"Queued: the email to the patient goes out shortly.", "Queued: the email goes out shortly"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("with a mail server, the page after sending lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "Email sent") || strings.Contains(page, "outbox") {
+		t.Error("with a mail server, the page says sent before the job ran, or speaks of the outbox")
+	}
+	d.Srv.OutboxOnly = true
 	// Dana has no portal account.
 	danaPage := d.Do(lena, "GET", "/patients/"+dana+"/statements", nil).Body.String()
 	if !strings.Contains(danaPage, "has no portal account, so nothing can be sent") || strings.Contains(danaPage, "Send the superbill") {
