@@ -69,7 +69,15 @@ func billingPatientIn(ctx context.Context, tx *Tx, patientID string) (BillingPat
 // own superbill without reading their chart); each service with its
 // clinician's name, credentials and NPI. One audit row.
 func (s *Store) SuperbillDocument(ctx context.Context, actor Actor, patientID string, from, to time.Time) (*SuperbillDoc, error) {
-	out := &SuperbillDoc{NPI: map[string]string{}, Superbill: &Superbill{PatientID: patientID, From: from.UTC(), To: to.UTC(), Currency: billing.DefaultCurrency}}
+	return s.PackageSuperbillDocument(ctx, actor, patientID, "", from, to)
+}
+
+// PackageSuperbillDocument is SuperbillDocument narrowed, when
+// purchaseID is not "", to the sessions of that package sold to the
+// patient: a package's superbill holds only its own sessions, not the
+// other services of its dates (issue 21, the walk).
+func (s *Store) PackageSuperbillDocument(ctx context.Context, actor Actor, patientID, purchaseID string, from, to time.Time) (*SuperbillDoc, error) {
+	out := &SuperbillDoc{NPI: map[string]string{}, Superbill: &Superbill{PatientID: patientID, PurchaseID: purchaseID, From: from.UTC(), To: to.UTC(), Currency: billing.DefaultCurrency}}
 	err := s.viewAccess(ctx, actor, patientID, auth.PermBillingRead, "billing.superbill", func(tx *Tx, a Access, e *Entry) error {
 		var err error
 		if out.Practice, err = practiceIn(ctx, tx); err != nil {
@@ -102,6 +110,9 @@ func (s *Store) SuperbillDocument(ctx context.Context, actor Actor, patientID st
 			out.NPI[l.ClinicianID] = npi
 		}
 		e.ObjectType, e.Detail = "superbill", rangeDetail(from, to)+" lines="+strconv.Itoa(len(out.Lines))+" document"
+		if purchaseID != "" {
+			e.Detail += " package=" + purchaseID
+		}
 		return nil
 	})
 	if err != nil {

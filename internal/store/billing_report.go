@@ -282,9 +282,13 @@ type SuperbillLine struct {
 type Superbill struct {
 	PatientID string
 	From, To  time.Time
-	Lines     []SuperbillLine
-	TotalFee  int64
-	TotalPaid int64
+	// PurchaseID, when set, narrows the superbill to the sessions of
+	// that package sold to the patient (a package's superbill: no other
+	// service of its dates belongs on it).
+	PurchaseID string
+	Lines      []SuperbillLine
+	TotalFee   int64
+	TotalPaid  int64
 	// TotalWrittenOff is what was written off these services: the
 	// balance on them is TotalFee - TotalPaid - TotalWrittenOff.
 	TotalWrittenOff int64
@@ -327,6 +331,11 @@ func (s *Store) Superbill(ctx context.Context, actor Actor, patientID string, fr
 // corrected to 0 when the outcome changed, billing.Reconcile); a package
 // session, while it counts against its package (sessionCounts).
 func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
+	args := []any{out.PatientID, out.From, out.To}
+	only := ""
+	if out.PurchaseID != "" {
+		only, args = ` AND c.kind = 'package_session' AND c.purchase_id = $4`, append(args, out.PurchaseID)
+	}
 	lines, err := queryAll(ctx, tx, func(r scanner) (SuperbillLine, error) {
 		var l SuperbillLine
 		var kind string
@@ -365,8 +374,8 @@ func superbillLinesIn(ctx context.Context, tx *Tx, out *Superbill) error {
 				LEFT JOIN charges pc ON pc.purchase_id = pp.id AND pc.kind = 'package'
 			WHERE c.patient_id = $1 AND c.kind IN ('service', 'package_session') AND c.service_date >= $2 AND c.service_date < $3
 				AND EXISTS (SELECT 1 FROM appointments a WHERE a.id = c.appointment_id AND a.outcome = 'attended' AND a.cancelled_at IS NULL)
-				AND (c.kind = 'package_session' AND `+sessionCounts+` OR c.kind = 'service' AND `+chargeAmount+` > 0)
-			ORDER BY c.service_date, c.id LIMIT `+strconv.Itoa(BillingReportLimit+1), out.PatientID, out.From, out.To)
+				AND (c.kind = 'package_session' AND `+sessionCounts+` OR c.kind = 'service' AND `+chargeAmount+` > 0)`+only+`
+			ORDER BY c.service_date, c.id LIMIT `+strconv.Itoa(BillingReportLimit+1), args...)
 	if err != nil {
 		return err
 	}

@@ -73,3 +73,40 @@ func TestSuperbillWrittenOff(t *testing.T) {
 		t.Errorf("package sessions: fees %v paid %v written off %v; want [10000 10000] [3334 3333] [6666 6667]", fees, paid, off)
 	}
 }
+
+// TestPackageSuperbillOnlyItsSessions (issue 21, the walk): a package's
+// superbill holds only that package's sessions; an unrelated service in
+// its dates (an intake between two package sessions) is left out of it,
+// and stays on a superbill of the same dates.
+func TestPackageSuperbillOnlyItsSessions(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	sold := pr.sellPackage(t, 3, 30000)
+	day := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
+	pr.attend(t, "integration", day, "attended")
+	pr.attend(t, "intake", day.AddDate(0, 0, 2), "attended")
+	pr.attend(t, "integration", day.AddDate(0, 0, 4), "attended")
+	from, to := day.AddDate(0, 0, -1), day.AddDate(0, 0, 5)
+	codes := func(doc *store.SuperbillDoc) []string {
+		var out []string
+		for _, l := range doc.Lines {
+			out = append(out, l.Code)
+		}
+		return out
+	}
+	pkg, err := pr.s.PackageSuperbillDocument(ctx, pr.patient, pr.p.ID, sold.ID, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := codes(pkg); !reflect.DeepEqual(got, []string{"90837", "90837"}) || pkg.TotalFee != 20000 {
+		t.Errorf("the package's superbill lists %v (fees %d), want its two sessions (200.00)", got, pkg.TotalFee)
+	}
+	all, err := pr.s.SuperbillDocument(ctx, pr.patient, pr.p.ID, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := codes(all); !reflect.DeepEqual(got, []string{"90837", "90791", "90837"}) {
+		t.Errorf("the superbill of the dates lists %v, want the intake too", got)
+	}
+}

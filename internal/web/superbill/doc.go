@@ -22,6 +22,9 @@ type Period struct {
 	From, To time.Time
 	Last     time.Time // the last day covered
 	Label    string    // e.g. "January 1, 2026 to December 31, 2026 (this year)"
+	// Purchase is the package sold to the patient when the period is a
+	// package's ("package-<id>"): its superbill holds only its sessions.
+	Purchase string
 }
 
 // Preset is a period on offer.
@@ -127,6 +130,9 @@ func ParsePeriod(q url.Values, now time.Time, loc *time.Location, spans []Span) 
 		}
 		if !found {
 			return p, map[string]string{"period": "Choose one of the periods listed."}
+		}
+		if id, ok := strings.CutPrefix(p.Preset, "package-"); ok {
+			p.Purchase = id
 		}
 	case p.Preset == "dates":
 		errs := map[string]string{}

@@ -61,6 +61,10 @@ func TestParsePeriod(t *testing.T) {
 		if p.FromISO() != c.from || p.LastISO() != c.last || !p.To.Equal(p.Last.AddDate(0, 0, 1)) || p.From.Location() != loc {
 			t.Errorf("%q: %s to %s (end %v), want %s to %s", c.query, p.FromISO(), p.LastISO(), p.To, c.from, c.last)
 		}
+		// A package's period narrows its superbill to that package.
+		if want := map[bool]string{true: "pk1"}[c.query == "period=package-pk1"]; p.Purchase != want {
+			t.Errorf("%q: purchase %q, want %q", c.query, p.Purchase, want)
+		}
 		back, _ := url.ParseQuery(p.Query())
 		if again, errs := ParsePeriod(back, now, loc, courses); errs != nil || !again.From.Equal(p.From) || !again.To.Equal(p.To) {
 			t.Errorf("%q: its query %q reads back as %v to %v", c.query, p.Query(), again.From, again.To)

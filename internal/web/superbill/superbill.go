@@ -244,7 +244,7 @@ func (s *Handlers) download(w http.ResponseWriter, r *http.Request, view *store.
 	paper, now := pdfdoc.PaperFor(zone), s.Now()
 	var d pdfdoc.Document
 	if kind == store.DocSuperbill {
-		doc, err := s.Store.SuperbillDocument(ctx, actor, patientID, period.From.UTC(), period.To.UTC())
+		doc, err := s.Store.PackageSuperbillDocument(ctx, actor, patientID, period.Purchase, period.From.UTC(), period.To.UTC())
 		if err != nil {
 			s.Error(w, r, err)
 			return
