@@ -13,7 +13,7 @@ import (
 	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
-// TestStatementEmailNoContent: sending a superbill to the patient records
+// TestStatementEmailNoContent: sending a statement to the patient records
 // the send and queues one email, which goes to the patient and says only
 // that a document waits in the portal, with the link: no amount, no name,
 // no period, no code.
@@ -29,7 +29,8 @@ func TestStatementEmailNoContent(t *testing.T) {
 	if _, err := f.St.RecordPayment(ctx, thea, f.PA.ID, store.PaymentInput{Cents: 31415, Method: billing.MethodCash}); err != nil {
 		t.Fatal(err)
 	}
-	r := f.Do("POST", "/patients/"+f.PA.ID+"/statements/send", url.Values{"kind": {"superbill"}, "period": {"this-year"}}, f.SignIn("thea@example.org"))
+	// A statement: a superbill of no service is not sent (issue 21, the walk).
+	r := f.Do("POST", "/patients/"+f.PA.ID+"/statements/send", url.Values{"kind": {"statement"}, "period": {"this-year"}}, f.SignIn("thea@example.org"))
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("send = %d", r.Status)
 	}

@@ -374,8 +374,9 @@ const noPortalMessage = "This patient has no portal account yet, so nothing can 
 // for [from, to) is sent to the patient and queues the email that tells
 // them (no content: no amounts, no names; a link to their portal's
 // billing page), in one transaction (PermBilling: admins and the care
-// team's therapist). A patient without an active portal account is a
-// field error and nothing is recorded. Audited.
+// team's therapist). A patient without an active portal account, or a
+// superbill that would list no service, is a field error and nothing is
+// recorded. Audited.
 func (s *Store) SendStatement(ctx context.Context, actor Actor, patientID, kind string, from, to time.Time) (*StatementSend, error) {
 	if kind != DocSuperbill && kind != DocStatement {
 		return nil, clinic.FieldErrors{"kind": "Choose a superbill or a statement."}.Err()
@@ -391,6 +392,15 @@ func (s *Store) SendStatement(ctx context.Context, actor Actor, patientID, kind 
 		}
 		if !ok {
 			return clinic.FieldErrors{"send": noPortalMessage}.Err()
+		}
+		if kind == DocSuperbill { // an empty superbill is not sent
+			sb := &Superbill{PatientID: patientID, From: from.UTC(), To: to.UTC()}
+			if err := superbillLinesIn(ctx, tx, sb); err != nil {
+				return err
+			}
+			if len(sb.Lines) == 0 {
+				return clinic.FieldErrors{"send": EmptySuperbillMessage}.Err()
+			}
 		}
 		now := s.now()
 		id := NewID()

@@ -233,9 +233,16 @@ func TestSendStatement(t *testing.T) {
 	if _, err := pr.s.SendStatement(ctx, pr.thea, pr.p.ID, store.DocSuperbill, to, from); clinic.ErrorCode(err) != clinic.EInvalid {
 		t.Errorf("a period backwards: %v", err)
 	}
+	// No service in the period: an empty superbill is not sent (issue
+	// 21, the walk); the statement is.
+	if _, err := pr.s.SendStatement(ctx, pr.thea, pr.p.ID, store.DocSuperbill, from, to); fieldOf(err, "send") != store.EmptySuperbillMessage {
+		t.Errorf("an empty superbill sent: %v", err)
+	}
 	if jobs() != 0 {
 		t.Fatalf("%d jobs queued by refused sends", jobs())
 	}
+	pr.billingSetup(t)
+	pr.attend(t, "integration", to.Add(-48*time.Hour), "attended")
 	sent, err := pr.s.SendStatement(ctx, pr.thea, pr.p.ID, store.DocSuperbill, from, to)
 	if err != nil {
 		t.Fatal(err)

@@ -110,3 +110,28 @@ func TestPackageSuperbillOnlyItsSessions(t *testing.T) {
 		t.Errorf("the superbill of the dates lists %v, want the intake too", got)
 	}
 }
+
+// TestSuperbillHasServices: whether a period's superbill lists anything,
+// for the page to say so before it is downloaded or sent (issue 21, the
+// walk: an empty one said "No service in this period." and was sent).
+func TestSuperbillHasServices(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	day := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
+	pr.attend(t, "integration", day, "attended")
+	pr.attend(t, "intake", day.AddDate(0, 0, 7), "no_show")
+	for _, c := range []struct {
+		from, to time.Time
+		want     bool
+	}{
+		{day.AddDate(0, 0, -1), day.AddDate(0, 0, 1), true},
+		{day.AddDate(0, 0, 1), day.AddDate(0, 0, 30), false}, // a missed appointment is no service
+		{day.AddDate(0, -2, 0), day.AddDate(0, -1, 0), false},
+	} {
+		got, err := pr.s.SuperbillHasServices(ctx, pr.patient, pr.p.ID, "", c.from, c.to)
+		if err != nil || got != c.want {
+			t.Errorf("%v to %v: %v, %v; want %v", c.from, c.to, got, err, c.want)
+		}
+	}
+}

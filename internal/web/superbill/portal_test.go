@@ -43,7 +43,8 @@ func TestPortalBillingCreditRefundsSends(t *testing.T) {
 		t.Fatal(err)
 	}
 	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := f.St.SendStatement(ctx, admin, f.PA.ID, store.DocSuperbill, from, from.AddDate(0, 1, 0)); err != nil {
+	// A statement: a superbill of no service is not sent (issue 21, the walk).
+	if _, err := f.St.SendStatement(ctx, admin, f.PA.ID, store.DocStatement, from, from.AddDate(0, 1, 0)); err != nil {
 		t.Fatal(err)
 	}
 	pat := f.SignIn("pat@example.org")
@@ -60,12 +61,12 @@ func TestPortalBillingCreditRefundsSends(t *testing.T) {
 			t.Errorf("the portal's billing page lacks %q:\n%s", want, page.Body)
 		}
 	}
-	m := regexp.MustCompile(`<a href="([^"]*)" download><strong>Superbill</strong>, Nov 1, 2026 to Nov 30, 2026 \(PDF\)</a>`).FindStringSubmatch(page.Body)
+	m := regexp.MustCompile(`<a href="([^"]*)" download><strong>Statement</strong>, Nov 1, 2026 to Nov 30, 2026 \(PDF\)</a>`).FindStringSubmatch(page.Body)
 	if m == nil {
-		t.Fatalf("the superbill sent is not linked:\n%s", page.Body)
+		t.Fatalf("the statement sent is not linked:\n%s", page.Body)
 	}
 	doc := f.Do("GET", html.UnescapeString(m[1]), nil, pat)
-	if cd := doc.Header.Get("Content-Disposition"); doc.Status != http.StatusOK || !strings.Contains(cd, "superbill-2026-11-01-to-2026-11-30.pdf") {
+	if cd := doc.Header.Get("Content-Disposition"); doc.Status != http.StatusOK || !strings.Contains(cd, "statement-2026-11-01-to-2026-11-30.pdf") {
 		t.Errorf("the link %q downloads %d %q", m[1], doc.Status, cd)
 	}
 	// Reading the page applied nothing: the credit is still there.

@@ -44,6 +44,7 @@ type pageData struct {
 	PatientID  string
 	Portal     bool
 	Outbox     bool // no mail server is set up: emails are kept in the outbox, not sent
+	NoServices bool // the period's superbill would list no service: said, and not offered to send
 	Presets    []Preset
 	Period     Period
 	Errors     map[string]string
@@ -133,10 +134,21 @@ func (s *Handlers) page(w http.ResponseWriter, r *http.Request, status int, errs
 	d := pageData{Patient: docs.Patient, PatientID: docs.Patient.ID, Portal: docs.HasPortal, Outbox: s.OutboxOnly, Presets: Presets(spans), Period: period,
 		Errors: errs, Sends: sendRows(docs.Sends, loc, "/patients/"+docs.Patient.ID+"/statements", s.OutboxOnly), MoreSends: docs.MoreSends, Balance: staffBalance(docs.Balance),
 		BasePath: "/patients/" + docs.Patient.ID + "/statements"}
+	if d.NoServices, err = s.noServices(r, docs.Patient.ID, period); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	if r.URL.Query().Get("done") == "queued" {
 		d.Notice = SentNotice(s.OutboxOnly, docs.Patient.DisplayName)
 	}
 	s.RenderView(w, r, view, status, "statements", "Superbills and statements: "+docs.Patient.DisplayName, d)
+}
+
+// noServices says whether patientID's superbill for period would list
+// no service (read in the page's view: no second audit row).
+func (s *Handlers) noServices(r *http.Request, patientID string, period Period) (bool, error) {
+	has, err := s.Store.SuperbillHasServices(r.Context(), s.Actor(r), patientID, period.Purchase, period.From.UTC(), period.To.UTC())
+	return !has, err
 }
 
 // SentNotice is what the page says once a document is sent to the
@@ -324,6 +336,10 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
 	d := pageData{Patient: docs.Patient, PatientID: own.ID, Presets: Presets(spans), Period: period, Errors: errs,
 		Sends: sendRows(docs.Sends, loc, "/portal/billing", s.OutboxOnly), MoreSends: docs.MoreSends, Balance: BalanceWords(ledger.Balance), BasePath: "/portal/billing",
 		Credit: CreditWords(ledger.Balance)}
+	if d.NoServices, err = s.noServices(r, own.ID, period); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	refunds, more, err := s.Store.PatientRefunds(ctx, actor, own.ID, portalRefunds)
 	if err != nil {
 		s.Error(w, r, err)

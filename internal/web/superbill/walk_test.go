@@ -1,6 +1,9 @@
 package superbill_test
 
 import (
+	"html"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/kapstone/kapstone/internal/pdfdoc/pdftest"
 	"github.com/kapstone/kapstone/internal/store"
 	"github.com/kapstone/kapstone/internal/web/superbill"
+	"github.com/kapstone/kapstone/internal/web/webtest"
 )
 
 // walkPeriod is November 2026, as a period of dates.
@@ -51,5 +55,39 @@ func TestSuperbillPDFWrittenOff(t *testing.T) {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the superbill lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestEmptySuperbillPeriod (issue 21, the walk): a period with no
+// service says so on the statements page and the portal, does not offer
+// to send the superbill, and a send of it is a field error with nothing
+// queued; the statement can still be sent.
+func TestEmptySuperbillPeriod(t *testing.T) {
+	d := webtest.NewDemoSite(t)
+	lena := d.Session(lenaEmail)
+	jordan := d.PatientID(lenaEmail, "Jordan")
+	empty := url.Values{"period": {"dates"}, "from": {"2001-01-01"}, "to": {"2001-01-31"}}
+	page := d.Do(lena, "GET", "/patients/"+jordan+"/statements?"+empty.Encode(), nil).Body.String()
+	if !strings.Contains(page, "No service in this period") || strings.Contains(page, "Send the superbill") || !strings.Contains(page, "Send the statement") {
+		t.Errorf("the statements page of an empty period does not say so, or offers to send the superbill")
+	}
+	if full := d.Do(lena, "GET", "/patients/"+jordan+"/statements?"+allTime(), nil).Body.String(); strings.Contains(full, "No service in this period") || !strings.Contains(full, "Send the superbill") {
+		t.Errorf("a period with services says it has none")
+	}
+	form := url.Values{"kind": {"superbill"}}
+	for k, v := range empty {
+		form[k] = v
+	}
+	r := d.Do(lena, "POST", "/patients/"+jordan+"/statements/send", form)
+	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(r.Body.String()), store.EmptySuperbillMessage) {
+		t.Errorf("sending an empty superbill = %d, want 422 and %q", r.Code, store.EmptySuperbillMessage)
+	}
+	form.Set("kind", "statement")
+	if r := d.Do(lena, "POST", "/patients/"+jordan+"/statements/send", form); r.Code != http.StatusSeeOther {
+		t.Errorf("sending the statement of an empty period = %d, want 303", r.Code)
+	}
+	portal := d.Do(d.Session(jordanMail), "GET", "/portal/billing?"+empty.Encode(), nil).Body.String()
+	if !strings.Contains(portal, "You had no session in this period") {
+		t.Error("the portal does not say the period has no session")
 	}
 }
