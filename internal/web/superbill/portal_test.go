@@ -61,7 +61,7 @@ func TestPortalBillingCreditRefundsSends(t *testing.T) {
 			t.Errorf("the portal's billing page lacks %q:\n%s", want, page.Body)
 		}
 	}
-	m := regexp.MustCompile(`<a href="([^"]*)" download><strong>Statement</strong>, Nov 1, 2026 to Nov 30, 2026 \(PDF\)</a>`).FindStringSubmatch(page.Body)
+	m := regexp.MustCompile(`<a href="([^"]*)" download><strong>Statement</strong> covering Nov 1, 2026 to Nov 30, 2026 \(PDF\)</a>`).FindStringSubmatch(page.Body)
 	if m == nil {
 		t.Fatalf("the statement sent is not linked:\n%s", page.Body)
 	}

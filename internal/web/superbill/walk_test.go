@@ -90,4 +90,13 @@ func TestEmptySuperbillPeriod(t *testing.T) {
 	if !strings.Contains(portal, "You had no session in this period") {
 		t.Error("the portal does not say the period has no session")
 	}
+	// The sent list: the kind and its period in one phrase, no comma
+	// after the bold kind (read aloud or copied, it came out as
+	// "Statement , Jan 1…").
+	staff := d.Do(lena, "GET", "/patients/"+jordan+"/statements", nil).Body.String()
+	for name, page := range map[string]string{"statements page": staff, "portal": portal} {
+		if !strings.Contains(page, "<strong>Statement</strong> covering Jan 1, 2001 to Jan 31, 2001 (PDF)") || strings.Contains(page, "</strong>, ") {
+			t.Errorf("the %s lists the send as something else than \"Statement covering Jan 1, 2001 to Jan 31, 2001 (PDF)\"", name)
+		}
+	}
 }
