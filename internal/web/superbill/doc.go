@@ -176,6 +176,23 @@ func serviceDay(t time.Time, loc *time.Location, paper pdfdoc.Paper) string {
 	return t.In(loc).Format("01/02/2006")
 }
 
+// birthDay writes a date of birth (stored as YYYY-MM-DD) the way
+// serviceDay writes dates, so that a document has one date format
+// (issue 21, the walk: three in one superbill). "" is "Not given";
+// a value that is no date is shown as it is.
+func birthDay(s string, paper pdfdoc.Paper) string {
+	t, err := time.Parse(dateISO, strings.TrimSpace(s))
+	if err != nil {
+		return orNone(s)
+	}
+	return serviceDay(t, time.UTC, paper)
+}
+
+// periodDays writes a period's first and last days as serviceDay does.
+func periodDays(p Period, loc *time.Location, paper pdfdoc.Paper) string {
+	return serviceDay(p.From, loc, paper) + " to " + serviceDay(p.Last, loc, paper)
+}
+
 func orNone(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "Not given"
@@ -210,9 +227,9 @@ func SuperbillPDF(doc *store.SuperbillDoc, period Period, now time.Time, loc *ti
 	d := pdfdoc.Document{
 		Title:    "Superbill",
 		Subtitle: "An itemized statement of services, for the patient to claim out-of-network reimbursement from their insurer. The practice submits no claim.",
-		Meta: []pdfdoc.Field{{Label: "Patient (legal name)", Value: name}, {Label: "Date of birth", Value: orNone(pt.BirthDate)},
-			{Label: "Patient address", Value: addressText(pt.Address)}, {Label: "Period", Value: longDay(period.From) + " to " + longDay(period.Last)}},
-		RunningHead: "Superbill · " + name + " · born " + orNone(pt.BirthDate),
+		Meta: []pdfdoc.Field{{Label: "Patient (legal name)", Value: name}, {Label: "Date of birth", Value: birthDay(pt.BirthDate, paper)},
+			{Label: "Patient address", Value: addressText(pt.Address)}, {Label: "Period", Value: periodDays(period, loc, paper)}},
+		RunningHead: "Superbill · " + name + " · born " + birthDay(pt.BirthDate, paper),
 		Paper:       paper,
 		GeneratedAt: now,
 		Zone:        loc,
@@ -310,7 +327,7 @@ func StatementPDF(st *store.Statement, period Period, now time.Time, loc *time.L
 	d := pdfdoc.Document{
 		Title:       "Statement",
 		Subtitle:    "Charges, payments, refunds and adjustments on your account for the period, and the balance.",
-		Meta:        []pdfdoc.Field{{Label: "Patient", Value: name}, {Label: "Period", Value: longDay(period.From) + " to " + longDay(period.Last)}, {Label: "Practice", Value: ps.Name}},
+		Meta:        []pdfdoc.Field{{Label: "Patient", Value: name}, {Label: "Period", Value: periodDays(period, loc, paper)}, {Label: "Practice", Value: ps.Name}},
 		RunningHead: "Statement · " + name,
 		Paper:       paper,
 		GeneratedAt: now,

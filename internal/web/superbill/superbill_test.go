@@ -77,7 +77,7 @@ func TestSuperbillOnDemo(t *testing.T) {
 	for _, want := range []string{
 		"Superbill", demo.PracticeName, "2100 North Example Avenue", "Chicago, IL 60614", "(312) 555-0142", "Tax ID (EIN)", "12-3456789", "NPI (practice)", "2555014200",
 		"Rendering provider", "Lena Ortiz", "LMFT", "1555014202",
-		"Jordan Lee", "Date of birth", "1988-03-14", "West Example Street",
+		"Jordan Lee", "Date of birth", "03/14/1988", "West Example Street",
 		"ICD-10-CM", "F33.1", "Major depressive disorder, recurrent, moderate", "F41.1", "Generalized anxiety disorder",
 		"CPT", "90837", "Fee", "Paid", "$200.00", "Total paid",
 	} {

@@ -4,6 +4,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,43 @@ func TestEmptySuperbillPeriod(t *testing.T) {
 	for name, page := range map[string]string{"statements page": staff, "portal": portal} {
 		if !strings.Contains(page, "<strong>Statement</strong> covering Jan 1, 2001 to Jan 31, 2001 (PDF)") || strings.Contains(page, "</strong>, ") {
 			t.Errorf("the %s lists the send as something else than \"Statement covering Jan 1, 2001 to Jan 31, 2001 (PDF)\"", name)
+		}
+	}
+}
+
+// TestOneDateFormat (issue 21, the walk): a superbill and a statement
+// write every date one way: MM/DD/YYYY on Letter (the US claim forms'
+// way), YYYY-MM-DD on A4: the date of birth, the period, the dates of
+// service (the footer's time stamp aside). They used to mix 1988-03-14,
+// 11/26/2026 and Jan 1, 2026.
+func TestOneDateFormat(t *testing.T) {
+	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	st := &store.Statement{Currency: "USD", Patient: store.BillingPatient{LegalName: "Jordan Lee"},
+		Lines: []store.StatementLine{{Date: time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC), Kind: "charge", Code: "90834", Description: "Psychotherapy", Cents: 23000}}}
+	dates := regexp.MustCompile(`\d{4}-\d\d-\d\d|\d\d/\d\d/\d{4}|(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2}, \d{4}`)
+	for _, c := range []struct {
+		paper pdfdoc.Paper
+		want  *regexp.Regexp
+	}{{pdfdoc.Letter, regexp.MustCompile(`^\d\d/\d\d/\d{4}$`)}, {pdfdoc.A4, regexp.MustCompile(`^\d{4}-\d\d-\d\d$`)}} {
+		for name, d := range map[string]pdfdoc.Document{
+			"superbill": superbill.SuperbillPDF(walkSuperbill(), walkPeriod(), now, time.UTC, c.paper),
+			"statement": superbill.StatementPDF(st, walkPeriod(), now, time.UTC, c.paper),
+		} {
+			var found []string
+			for _, line := range strings.Split(renderText(t, name, d), "\n") {
+				if strings.Contains(line, "Generated ") {
+					continue // the footer's time stamp
+				}
+				found = append(found, dates.FindAllString(line, -1)...)
+			}
+			if len(found) < 3 {
+				t.Errorf("%s on %s: dates %q, want the period's and the services'", name, c.paper, found)
+			}
+			for _, x := range found {
+				if !c.want.MatchString(x) {
+					t.Errorf("%s on %s: the date %q is not written like the others (%q)", name, c.paper, x, found)
+				}
+			}
 		}
 	}
 }
