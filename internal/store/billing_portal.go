@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
@@ -30,4 +32,66 @@ func (s *Store) SuperbillHasServices(ctx context.Context, actor Actor, patientID
 		return nil
 	})
 	return has, err
+}
+
+// PatientPackage is a package sold to a patient as the portal shows it:
+// the sessions it holds, those used (attended sessions that count
+// against it) and those left; whether it was closed, when and why.
+type PatientPackage struct {
+	ID, Name     string
+	SoldAt       time.Time
+	Sessions     int
+	Used         int
+	Closed       bool
+	ClosedAt     time.Time
+	ClosedReason string
+}
+
+// Left is the sessions still to use: none once the package is closed.
+func (p PatientPackage) Left() int {
+	if p.Closed {
+		return 0
+	}
+	return max(0, p.Sessions-p.Used)
+}
+
+// MaxPatientPackages bounds PatientPackages' limit.
+const MaxPatientPackages = 50
+
+// PatientPackages reads patientID's packages, newest first, at most
+// limit (1 to MaxPatientPackages), and whether there are more
+// (PermBillingRead: the patient themself, the care team's therapist,
+// admins). Audited; in a store.View, the view's one row.
+func (s *Store) PatientPackages(ctx context.Context, actor Actor, patientID string, limit int) ([]PatientPackage, bool, error) {
+	if limit < 1 || limit > MaxPatientPackages {
+		limit = MaxPatientPackages
+	}
+	var out []PatientPackage
+	more := false
+	err := s.viewAccess(ctx, actor, patientID, auth.PermBillingRead, "billing.packages", func(tx *Tx, a Access, e *Entry) error {
+		var err error
+		out, err = queryAll(ctx, tx, func(r scanner) (PatientPackage, error) {
+			var p PatientPackage
+			var closed sql.NullTime
+			err := r.Scan(&p.ID, &p.Name, &p.SoldAt, &p.Sessions, &p.Used, &closed, &p.ClosedReason)
+			p.SoldAt = p.SoldAt.UTC()
+			if closed.Valid {
+				p.Closed, p.ClosedAt = true, closed.Time.UTC()
+			}
+			return p, err
+		}, `SELECT pp.id, pp.name, pp.sold_at, pp.sessions,
+				(SELECT count(*) FROM charges c WHERE c.purchase_id = pp.id AND c.kind = 'package_session' AND `+sessionCounts+`),
+				pcl.closed_at, COALESCE(pcl.reason, '')
+			FROM package_purchases pp LEFT JOIN package_closures pcl ON pcl.purchase_id = pp.id
+			WHERE pp.patient_id = $1 ORDER BY pp.sold_at DESC, pp.id DESC LIMIT `+strconv.Itoa(limit+1), patientID)
+		if err != nil {
+			return err
+		}
+		if len(out) > limit {
+			out, more = out[:limit], true
+		}
+		e.ObjectType, e.Detail = "package_purchase", "packages="+strconv.Itoa(len(out))
+		return nil
+	})
+	return out, more, err
 }

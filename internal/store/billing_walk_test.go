@@ -135,3 +135,35 @@ func TestSuperbillHasServices(t *testing.T) {
 		}
 	}
 }
+
+// TestPatientPackages (issue 21, the walk): a patient reads their
+// packages, newest first, with the sessions used and left, and whether
+// one was closed; bounded by the limit.
+func TestPatientPackages(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	first := pr.sellPackage(t, 2, 20000)
+	if err := pr.s.ClosePackage(ctx, pr.admin, pr.p.ID, first.ID, "Refunded"); err != nil {
+		t.Fatal(err)
+	}
+	pr.now = pr.now.Add(time.Hour)
+	second := pr.sellPackage(t, 3, 30000)
+	pr.attend(t, "integration", pr.now.Add(24*time.Hour), "attended")
+	list, more, err := pr.s.PatientPackages(ctx, pr.patient, pr.p.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if more || len(list) != 2 {
+		t.Fatalf("packages %+v (more %v), want 2", list, more)
+	}
+	if p := list[0]; p.ID != second.ID || p.Closed || p.Sessions != 3 || p.Used != 1 || p.Left() != 2 {
+		t.Errorf("the open package: %+v, want 1 of 3 used, 2 left", p)
+	}
+	if p := list[1]; p.ID != first.ID || !p.Closed || p.ClosedAt.IsZero() || p.Left() != 0 {
+		t.Errorf("the closed package: %+v, want closed with none left", p)
+	}
+	if list, more, err = pr.s.PatientPackages(ctx, pr.patient, pr.p.ID, 1); err != nil || !more || len(list) != 1 || list[0].ID != second.ID {
+		t.Errorf("limit 1: %+v more %v, %v", list, more, err)
+	}
+}

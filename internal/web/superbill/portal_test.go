@@ -55,6 +55,8 @@ func TestPortalBillingCreditRefundsSends(t *testing.T) {
 	for _, want := range []string{
 		`<p id="credit">You have a credit of $30.00 from your payments, not yet applied to your open charges of $250.00. The practice will apply it to them: you do not need to pay that part again.</p>`,
 		`<h2 id="refunds-title">Refunds</h2>`,
+		`<h2 id="packages-title">Your packages</h2>`, // issue 21, the walk
+		`Two integration sessions, bought Nov 26, 2026: 0 of 2 sessions used, 2 sessions left.`,
 		`<strong>$20.00</strong> refunded <span class="meta">Nov 26, 2026 · from your payment of $300.00 paid by check on Nov 26, 2026</span>`,
 	} {
 		if !strings.Contains(page.Body, want) {

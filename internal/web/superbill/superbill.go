@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +64,10 @@ type pageData struct {
 	Credit      string
 	Refunds     []refundRow
 	MoreRefunds bool
+	// The portal's packages (newest first, up to portalPackages): each in
+	// a sentence of its sessions used and left, or that it was closed.
+	Packages     []string
+	MorePackages bool
 }
 
 type chargeRow struct{ Date, Code, Description, Amount, Open string }
@@ -291,6 +296,27 @@ const portalPage = 10
 // portalRefunds is how many refunds the portal lists, the newest first.
 const portalRefunds = 10
 
+// portalPackages is how many packages the portal lists, the newest first.
+const portalPackages = 10
+
+// PackageWords says a patient's package in a sentence for the portal:
+// the sessions used and left while it is open, or that it was closed
+// (then no longer used for their sessions). Dates in loc.
+func PackageWords(p store.PatientPackage, loc *time.Location) string {
+	head := p.Name + ", bought " + longDay(p.SoldAt.In(loc)) + ": "
+	used := strconv.Itoa(p.Used) + " of " + strconv.Itoa(p.Sessions) + " sessions used"
+	switch {
+	case p.Closed:
+		return head + "closed on " + longDay(p.ClosedAt.In(loc)) + " (" + used + "). It is no longer used for your sessions: later sessions are charged at the fee."
+	case p.Left() == 0:
+		return head + "all " + strconv.Itoa(p.Sessions) + " sessions used."
+	case p.Left() == 1:
+		return head + used + ", 1 session left."
+	default:
+		return head + used + ", " + strconv.Itoa(p.Left()) + " sessions left."
+	}
+}
+
 // CreditWords says, when a patient holds a credit and has charges still
 // open, that the credit is not yet applied and that the practice applies
 // it: nothing is applied by reading the page. "" otherwise.
@@ -350,6 +376,15 @@ func (s *Handlers) Portal(w http.ResponseWriter, r *http.Request) {
 			From: billing.Format(x.PaymentCents, x.Currency) + " paid by " + strings.ToLower(methodWords(x.PaymentMethod)) + " on " + longDay(x.PaymentReceivedAt.In(loc))})
 	}
 	d.MoreRefunds = more
+	pkgs, morePkgs, err := s.Store.PatientPackages(ctx, actor, own.ID, portalPackages)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	for _, p := range pkgs {
+		d.Packages = append(d.Packages, PackageWords(p, loc))
+	}
+	d.MorePackages = morePkgs
 	for _, c := range ledger.Charges.Rows {
 		desc := c.Description
 		switch c.Kind {

@@ -138,3 +138,24 @@ func TestOneDateFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestPackageWords: the portal says a package's sessions used and left,
+// or that it was closed (issue 21, the walk: the patient never saw how
+// many were left, nor that one was closed). Table.
+func TestPackageWords(t *testing.T) {
+	sold := time.Date(2026, 10, 1, 15, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		p    store.PatientPackage
+		want string
+	}{
+		{store.PatientPackage{Name: "Six integration sessions", SoldAt: sold, Sessions: 6, Used: 2}, "Six integration sessions, bought Oct 1, 2026: 2 of 6 sessions used, 4 sessions left."},
+		{store.PatientPackage{Name: "Six", SoldAt: sold, Sessions: 6, Used: 5}, "Six, bought Oct 1, 2026: 5 of 6 sessions used, 1 session left."},
+		{store.PatientPackage{Name: "Six", SoldAt: sold, Sessions: 6, Used: 6}, "Six, bought Oct 1, 2026: all 6 sessions used."},
+		{store.PatientPackage{Name: "Six", SoldAt: sold, Sessions: 6, Used: 1, Closed: true, ClosedAt: sold.AddDate(0, 1, 0)},
+			"Six, bought Oct 1, 2026: closed on Nov 1, 2026 (1 of 6 sessions used). It is no longer used for your sessions: later sessions are charged at the fee."},
+	} {
+		if got := superbill.PackageWords(c.p, time.UTC); got != c.want {
+			t.Errorf("PackageWords(%+v) = %q, want %q", c.p, got, c.want)
+		}
+	}
+}
