@@ -277,9 +277,9 @@ func SuperbillPDF(doc *store.SuperbillDoc, period Period, now time.Time, loc *ti
 		d.Blocks = append(d.Blocks, pdfdoc.Paragraph{Text: "No service in this period."})
 	} else {
 		t := pdfdoc.Table{Columns: []pdfdoc.Column{
-			{Title: "Date of service", Weight: 1.7}, {Title: "Place of service", Weight: 1.1}, {Title: "CPT", Weight: 0.9},
-			{Title: "Description", Weight: 2.3}, {Title: "Diagnosis pointer", Weight: 1.3}, {Title: "Rendering provider", Weight: 2.3},
-			{Title: "Fee", Weight: 1.1, Right: true}, {Title: "Paid", Weight: 1.1, Right: true}, {Title: "Written off", Weight: 1.1, Right: true},
+			{Title: "Date of service", Weight: 1.6}, {Title: "Place of service", Weight: 1.1}, {Title: "CPT", Weight: 1.1},
+			{Title: "Description", Weight: 2.2}, {Title: "Diagnosis pointer", Weight: 1.6}, {Title: "Rendering provider", Weight: 1.7},
+			{Title: "Fee", Weight: 1.3, Right: true}, {Title: "Paid", Weight: 1.3, Right: true}, {Title: "Written off", Weight: 1.3, Right: true},
 		}}
 		ptr := pointers(len(doc.Diagnoses))
 		for _, l := range doc.Lines {
@@ -300,18 +300,21 @@ func SuperbillPDF(doc *store.SuperbillDoc, period Period, now time.Time, loc *ti
 		}
 		d.Blocks = append(d.Blocks, t)
 	}
-	d.Blocks = append(d.Blocks, pdfdoc.Fields{Rows: []pdfdoc.Field{
+	// The totals and the notes under them stay together: a page of
+	// notes alone (issue 21, the walk) tells a reader nothing.
+	end := []pdfdoc.Block{pdfdoc.Fields{Rows: []pdfdoc.Field{
 		{Label: "Total fees", Value: billing.Format(doc.TotalFee, cur)},
 		{Label: "Total paid", Value: billing.Format(doc.TotalPaid, cur)},
 		{Label: "Total written off by the practice", Value: billing.Format(doc.TotalWrittenOff, cur)},
 		{Label: "Balance on these services", Value: billing.Format(doc.TotalFee-doc.TotalPaid-doc.TotalWrittenOff, cur)},
-	}})
+	}}}
 	if doc.Truncated {
-		d.Blocks = append(d.Blocks, pdfdoc.Paragraph{Text: "This period has more services than one superbill lists; the first " + strconv.Itoa(len(doc.Lines)) + " are shown. Choose a shorter period for the rest."})
+		end = append(end, pdfdoc.Paragraph{Text: "This period has more services than one superbill lists; the first " + strconv.Itoa(len(doc.Lines)) + " are shown. Choose a shorter period for the rest."})
 	}
-	d.Blocks = append(d.Blocks, pdfdoc.Paragraph{Small: true, Text: "Place of service codes: 11 office; 10 telehealth in the patient's home. " +
+	end = append(end, pdfdoc.Paragraph{Small: true, Text: "Place of service codes: 11 office; 10 telehealth in the patient's home. " +
 		"Diagnosis pointers refer to the diagnoses listed above (A is the primary). Fees are in " + cur + "; amounts paid are what the practice received for each service; amounts written off are what the practice took off and the patient does not owe. " +
 		"This superbill is not a claim: submit it to your insurer with their claim form."})
+	d.Blocks = append(d.Blocks, pdfdoc.Together{Blocks: end})
 	return d
 }
 
@@ -327,7 +330,7 @@ func StatementPDF(st *store.Statement, period Period, now time.Time, loc *time.L
 	d := pdfdoc.Document{
 		Title:       "Statement",
 		Subtitle:    "Charges, payments, refunds and adjustments on your account for the period, and the balance.",
-		Meta:        []pdfdoc.Field{{Label: "Patient", Value: name}, {Label: "Period", Value: periodDays(period, loc, paper)}, {Label: "Practice", Value: ps.Name}},
+		Meta:        []pdfdoc.Field{{Label: "Patient", Value: name}, {Label: "Period", Value: periodDays(period, loc, paper)}},
 		RunningHead: "Statement · " + name,
 		Paper:       paper,
 		GeneratedAt: now,
@@ -359,7 +362,9 @@ func StatementPDF(st *store.Statement, period Period, now time.Time, loc *time.L
 	if st.Truncated {
 		d.Blocks = append(d.Blocks, pdfdoc.Paragraph{Text: "This period has more entries than one statement lists; the first " + strconv.Itoa(len(st.Lines)) + " are shown, and the totals below count them all."})
 	}
-	d.Blocks = append(d.Blocks, pdfdoc.Heading{Text: "Totals"}, pdfdoc.Fields{Rows: []pdfdoc.Field{
+	// The totals are one block, never split across pages (issue 21, the
+	// walk), with what they mean.
+	d.Blocks = append(d.Blocks, pdfdoc.Together{Blocks: []pdfdoc.Block{pdfdoc.Heading{Text: "Totals"}, pdfdoc.Fields{Rows: []pdfdoc.Field{
 		{Label: "Balance before the period", Value: billing.Format(st.Opening, cur)},
 		{Label: "Charges", Value: billing.Format(st.Charges, cur)},
 		{Label: "Payments", Value: billing.Format(st.Payments, cur)},
@@ -367,7 +372,7 @@ func StatementPDF(st *store.Statement, period Period, now time.Time, loc *time.L
 		{Label: "Adjustments (write-offs)", Value: billing.Format(st.Adjustments, cur)},
 		{Label: "Balance at the end of the period", Value: billing.Format(st.Closing, cur)},
 	}}, pdfdoc.Paragraph{Text: BalanceWords(st.Now)},
-		pdfdoc.Paragraph{Small: true, Text: "A balance above zero is what you owe the practice; below zero, the practice owes you (a credit). Payments are taken at the practice, which keeps no card data."})
+		pdfdoc.Paragraph{Small: true, Text: "A balance above zero is what you owe the practice; below zero, the practice owes you (a credit). Payments are taken at the practice, which keeps no card data."}}})
 	return d
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,18 +118,24 @@ func TestOneDateFormat(t *testing.T) {
 		want  *regexp.Regexp
 	}{{pdfdoc.Letter, regexp.MustCompile(`^\d\d/\d\d/\d{4}$`)}, {pdfdoc.A4, regexp.MustCompile(`^\d{4}-\d\d-\d\d$`)}} {
 		for name, d := range map[string]pdfdoc.Document{
-			"superbill": superbill.SuperbillPDF(walkSuperbill(), walkPeriod(), now, time.UTC, c.paper),
-			"statement": superbill.StatementPDF(st, walkPeriod(), now, time.UTC, c.paper),
+			"superbill-" + string(c.paper): superbill.SuperbillPDF(walkSuperbill(), walkPeriod(), now, time.UTC, c.paper),
+			"statement-" + string(c.paper): superbill.StatementPDF(st, walkPeriod(), now, time.UTC, c.paper),
 		} {
 			var found []string
-			for _, line := range strings.Split(renderText(t, name, d), "\n") {
+			text := renderText(t, name, d)
+			// Codes and amounts fit their columns on both papers.
+			service := map[pdfdoc.Paper]string{pdfdoc.Letter: "11/26/2026", pdfdoc.A4: "2026-11-26"}[c.paper]
+			if strings.HasPrefix(name, "superbill") && !strings.Contains(pdftest.Flat(text), service+" 11 90834 Psychotherapy") || !strings.Contains(pdftest.Flat(text), "$230.00") {
+				t.Errorf("%s: a code or an amount wraps in its column:\n%s", name, text)
+			}
+			for _, line := range strings.Split(text, "\n") {
 				if strings.Contains(line, "Generated ") {
 					continue // the footer's time stamp
 				}
 				found = append(found, dates.FindAllString(line, -1)...)
 			}
 			if len(found) < 3 {
-				t.Errorf("%s on %s: dates %q, want the period's and the services'", name, c.paper, found)
+				t.Errorf("%s: dates %q, want the period's and the services'", name, found)
 			}
 			for _, x := range found {
 				if !c.want.MatchString(x) {
@@ -158,4 +165,53 @@ func TestPackageWords(t *testing.T) {
 			t.Errorf("PackageWords(%+v) = %q, want %q", c.p, got, c.want)
 		}
 	}
+}
+
+// TestPDFBlocksKeptTogether (issue 21, the walk): whatever the number of
+// entries, the statement's Totals block is on one page (with what it
+// means), and the superbill's notes are never a page of their own: they
+// are on the page of its totals. The statement names the practice once.
+func TestPDFBlocksKeptTogether(t *testing.T) {
+	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	day := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
+	splitSeen := false
+	for n := 18; n <= 40; n++ {
+		st := &store.Statement{Currency: "USD", Practice: store.PracticeSettings{Name: "Willow Creek KAP"}, Patient: store.BillingPatient{LegalName: "Jordan Lee"}}
+		sb := walkSuperbill()
+		sb.Lines = nil
+		for i := range n {
+			st.Lines = append(st.Lines, store.StatementLine{Date: day, Kind: "charge", Code: "90834", Description: "Psychotherapy " + strconv.Itoa(i), Cents: 100})
+			sb.Lines = append(sb.Lines, store.SuperbillLine{ServiceDate: day, Code: "90834", Description: "Psychotherapy", PlaceOfService: "11", Fee: 100})
+		}
+		pages := strings.Split(pdftest.Text(t, mustRender(t, superbill.StatementPDF(st, walkPeriod(), now, time.UTC, pdfdoc.Letter))), "\f")
+		if len(pages) > 2 {
+			splitSeen = true
+		}
+		for _, p := range pages {
+			if strings.Contains(p, "Totals") != strings.Contains(p, "Balance at the end of the period") || strings.Contains(p, "Totals") != strings.Contains(p, "Today you owe") {
+				t.Errorf("statement of %d entries: the Totals block is split across pages:\n%s", n, strings.Join(pages, "\n---page---\n"))
+			}
+		}
+		if got := strings.Count(strings.Join(pages, ""), "Willow Creek KAP"); got != 1 {
+			t.Errorf("statement of %d entries names the practice %d times, want once", n, got)
+		}
+		pages = strings.Split(pdftest.Text(t, mustRender(t, superbill.SuperbillPDF(sb, walkPeriod(), now, time.UTC, pdfdoc.Letter))), "\f")
+		for _, p := range pages {
+			if strings.Contains(p, "Place of service codes") && !strings.Contains(p, "Balance on these services") {
+				t.Errorf("superbill of %d services: its notes are on a page without its totals:\n%s", n, p)
+			}
+		}
+	}
+	if !splitSeen {
+		t.Error("no statement ran onto a second page: the test shows nothing")
+	}
+}
+
+func mustRender(t *testing.T, d pdfdoc.Document) []byte {
+	t.Helper()
+	b, err := pdfdoc.Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
