@@ -95,3 +95,46 @@ func (s *Store) PatientPackages(ctx context.Context, actor Actor, patientID stri
 	})
 	return out, more, err
 }
+
+// ledgerApplicationsIn fills in the charges each payment of entries (one
+// page of LedgerEntries) was applied to, what is applied to each now
+// (un-applied parts netted out), oldest charge first: one query for the
+// page.
+func ledgerApplicationsIn(ctx context.Context, tx *Tx, entries []LedgerEntry) error {
+	at := map[string]int{}
+	var ids []any
+	for i, e := range entries {
+		if e.Kind == "payment" {
+			at[e.ID] = i
+			ids = append(ids, e.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	type applied struct {
+		payment string
+		LedgerCharge
+	}
+	rows, err := queryAll(ctx, tx, func(r scanner) (applied, error) {
+		var a applied
+		err := r.Scan(&a.payment, &a.Code, &a.ServiceDate, &a.Cents)
+		a.ServiceDate = a.ServiceDate.UTC()
+		return a, err
+	}, `SELECT pa.payment_id, c.service_code, c.service_date, SUM(pa.amount_cents) FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
+		WHERE pa.payment_id IN (`+placeholders(1, len(ids))+`)
+		GROUP BY pa.payment_id, c.id, c.service_code, c.service_date HAVING SUM(pa.amount_cents) > 0
+		ORDER BY pa.payment_id, c.service_date, c.id LIMIT `+strconv.Itoa(ledgerApplicationsLimit), ids...)
+	if err != nil {
+		return err
+	}
+	for _, a := range rows {
+		e := &entries[at[a.payment]]
+		e.Charges = append(e.Charges, a.LedgerCharge)
+	}
+	return nil
+}
+
+// ledgerApplicationsLimit bounds the charges listed for one page of the
+// ledger's payments.
+const ledgerApplicationsLimit = 5000

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"time"
 
@@ -210,6 +211,21 @@ type LedgerEntry struct {
 	Cents       int64
 	Currency    string
 	Method      string // a payment's method; "" otherwise
+	Clinician   string // the charge's clinician (a charge, its correction or write-off); "" otherwise
+	Reference   string // a payment's or refund's reference (a check or receipt number); "" otherwise
+	Reason      string // a correction's, refund's or write-off's reason; "" otherwise
+	// Charges are the charges it concerns: a correction's or write-off's
+	// charge (Cents 0), and the charges a payment was applied to, with
+	// what was applied to each (after any un-applying); none otherwise.
+	Charges []LedgerCharge
+}
+
+// LedgerCharge is a charge a ledger entry concerns: its service code,
+// date of service and, for a payment, the amount applied to it.
+type LedgerCharge struct {
+	Code        string
+	ServiceDate time.Time
+	Cents       int64
 }
 
 // LedgerPageLimit is the most entries one LedgerEntries call reads.
@@ -217,18 +233,20 @@ const LedgerPageLimit = 500
 
 // ledgerEntriesQuery reads the entries of [$1, $2) after the key ($3, $4)
 // (a time and an id), oldest first.
-const ledgerEntriesQuery = `SELECT e.id, e.at, e.patient_id, pt.display_name, e.kind, e.code, e.cents, e.currency, e.method FROM (
-	SELECT c.id AS id, c.service_date AS at, c.patient_id AS patient_id, 'charge' AS kind, c.service_code AS code, c.amount_cents AS cents, c.currency AS currency, '' AS method
+const ledgerEntriesQuery = `SELECT e.id, e.at, e.patient_id, pt.display_name, e.kind, e.code, e.cents, e.currency, e.method,
+		COALESCE(u.display_name, ''), e.reference, e.reason, e.charge_date FROM (
+	SELECT c.id AS id, c.service_date AS at, c.patient_id AS patient_id, 'charge' AS kind, c.service_code AS code, c.amount_cents AS cents, c.currency AS currency, '' AS method,
+			c.clinician_id AS clinician_id, '' AS reference, '' AS reason, c.service_date AS charge_date
 		FROM charges c WHERE c.service_date >= $1 AND c.service_date < $2
-	UNION ALL SELECT cc.id, cc.created_at, cc.patient_id, 'correction', c.service_code, cc.delta_cents, c.currency, ''
+	UNION ALL SELECT cc.id, cc.created_at, cc.patient_id, 'correction', c.service_code, cc.delta_cents, c.currency, '', c.clinician_id, '', cc.reason, c.service_date
 		FROM charge_corrections cc JOIN charges c ON c.id = cc.charge_id WHERE cc.created_at >= $1 AND cc.created_at < $2
-	UNION ALL SELECT p.id, p.received_at, p.patient_id, 'payment', '', p.amount_cents, p.currency, p.method
+	UNION ALL SELECT p.id, p.received_at, p.patient_id, 'payment', '', p.amount_cents, p.currency, p.method, NULL, p.reference, '', NULL
 		FROM payments p WHERE p.received_at >= $1 AND p.received_at < $2
-	UNION ALL SELECT r.id, r.recorded_at, r.patient_id, 'refund', '', -r.amount_cents, p.currency, p.method
+	UNION ALL SELECT r.id, r.recorded_at, r.patient_id, 'refund', '', -r.amount_cents, p.currency, p.method, NULL, r.reference, r.reason, NULL
 		FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.recorded_at >= $1 AND r.recorded_at < $2
-	UNION ALL SELECT ad.id, ad.created_at, ad.patient_id, 'write_off', c.service_code, -ad.amount_cents, c.currency, ''
+	UNION ALL SELECT ad.id, ad.created_at, ad.patient_id, 'write_off', c.service_code, -ad.amount_cents, c.currency, '', c.clinician_id, '', ad.reason, c.service_date
 		FROM adjustments ad JOIN charges c ON c.id = ad.charge_id WHERE ad.created_at >= $1 AND ad.created_at < $2
-	) e JOIN patients pt ON pt.id = e.patient_id
+	) e JOIN patients pt ON pt.id = e.patient_id LEFT JOIN users u ON u.id = e.clinician_id
 	WHERE e.at > $3 OR (e.at = $3 AND e.id > $4)
 	ORDER BY e.at, e.id LIMIT `
 
@@ -249,11 +267,18 @@ func (s *Store) LedgerEntries(ctx context.Context, actor Actor, from, to, afterA
 		var err error
 		out, err = queryAll(ctx, tx, func(r scanner) (LedgerEntry, error) {
 			var e LedgerEntry
-			err := r.Scan(&e.ID, &e.At, &e.PatientID, &e.PatientName, &e.Kind, &e.Code, &e.Cents, &e.Currency, &e.Method)
+			var chargeDate sql.NullTime
+			err := r.Scan(&e.ID, &e.At, &e.PatientID, &e.PatientName, &e.Kind, &e.Code, &e.Cents, &e.Currency, &e.Method, &e.Clinician, &e.Reference, &e.Reason, &chargeDate)
 			e.At = e.At.UTC()
+			if chargeDate.Valid && (e.Kind == "correction" || e.Kind == "write_off") {
+				e.Charges = []LedgerCharge{{Code: e.Code, ServiceDate: chargeDate.Time.UTC()}}
+			}
 			return e, err
 		}, ledgerEntriesQuery+strconv.Itoa(limit), from.UTC(), to.UTC(), afterAt.UTC(), afterID)
-		return err
+		if err != nil {
+			return err
+		}
+		return ledgerApplicationsIn(ctx, tx, out)
 	})
 	return out, err
 }

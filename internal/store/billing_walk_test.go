@@ -167,3 +167,60 @@ func TestPatientPackages(t *testing.T) {
 		t.Errorf("limit 1: %+v more %v, %v", list, more, err)
 	}
 }
+
+// TestLedgerEntriesDetail (issue 21, the walk): the accountant's ledger
+// gives each entry's clinician (a charge's, and its correction's and
+// write-off's), a payment's and refund's reference, the reason of a
+// correction, refund or write-off, and the charges an entry concerns: a
+// payment's (with what is applied to each after a refund un-applied
+// part of it) and a correction's or write-off's.
+func TestLedgerEntriesDetail(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	day := time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+	ap := pr.attend(t, "integration", day, "attended")
+	ch := chargeFor(t, pr.ledger(t), ap.ID)
+	pr.now = day.Add(2 * time.Hour)
+	if err := pr.s.CorrectCharge(ctx, pr.admin, pr.p.ID, ch.ID, 23000, "Longer session"); err != nil {
+		t.Fatal(err)
+	}
+	pr.now = pr.now.Add(time.Minute)
+	pay, err := pr.s.RecordPayment(ctx, pr.thea, pr.p.ID, store.PaymentInput{Cents: 25000, Method: billing.MethodCheck, Reference: "Check 1042"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.now = pr.now.Add(time.Minute)
+	if err := pr.s.Refund(ctx, pr.admin, pr.p.ID, pay.ID, 5000, "Paid too much", "Check 77"); err != nil {
+		t.Fatal(err)
+	}
+	pr.now = pr.now.Add(time.Minute)
+	if err := pr.s.WriteOff(ctx, pr.admin, pr.p.ID, ch.ID, 3000, "Hardship"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := pr.s.LedgerEntries(ctx, pr.admin, day.AddDate(0, 0, -1), day.AddDate(0, 0, 2), time.Time{}, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Kind, Clinician, Reference, Reason string
+		Charges                            []store.LedgerCharge
+	}
+	var rows []row
+	for _, e := range got {
+		rows = append(rows, row{e.Kind, e.Clinician, e.Reference, e.Reason, e.Charges})
+	}
+	charge := store.LedgerCharge{Code: "90837", ServiceDate: day}
+	applied := charge
+	applied.Cents = 20000 // 230.00 applied, 30.00 un-applied by the refund
+	want := []row{
+		{"charge", "thea", "", "", nil},
+		{"correction", "thea", "", "Longer session", []store.LedgerCharge{charge}},
+		{"payment", "", "Check 1042", "", []store.LedgerCharge{applied}},
+		{"refund", "", "Check 77", "Paid too much", nil},
+		{"write_off", "thea", "", "Hardship", []store.LedgerCharge{charge}},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("ledger entries\n%+v\nwant\n%+v", rows, want)
+	}
+}

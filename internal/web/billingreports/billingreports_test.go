@@ -124,6 +124,8 @@ func TestBillingReportsRange(t *testing.T) {
 	}
 }
 
+const ledgerHeader = "Date,Patient,Kind,Service code,Amount,Currency,Method,Clinician,Reference,Reason,\"Charge (code, date of service, amount applied)\"\n"
+
 // TestBillingReportsCSV: each CSV file holds the report's rows, money
 // written from cents with two decimals, and a patient named "=cmd" comes
 // out quoted as text ('=cmd), never a formula; the ledger export lists
@@ -143,7 +145,10 @@ func TestBillingReportsCSV(t *testing.T) {
 		{"clinician", "Clinician,Paid,Currency,Charges paid on\nThea Therapist,100.00,USD,1\n"},
 		{"service", "Service code,Paid,Currency,Charges paid on\n90791,100.00,USD,1\n"},
 		{"outstanding", "Patient,Open charges,Credit,Balance,Currency\n'=cmd,250.00,0.00,250.00,USD\nAlice Canary-Alpha,150.00,0.00,150.00,USD\n"},
-		{"ledger", "Date,Patient,Kind,Service code,Amount,Currency,Method\n2026-11-10,Alice Canary-Alpha,Charge,90791,250.00,USD,\n2026-11-11,'=cmd,Charge,90791,250.00,USD,\n2026-11-12,Alice Canary-Alpha,Payment,,100.00,USD,Cash\n"},
+		// The ledger gives each entry's clinician, reference, reason and
+		// the charges it concerns (issue 21, the walk).
+		{"ledger", ledgerHeader + "2026-11-10,Alice Canary-Alpha,Charge,90791,250.00,USD,,Thea Therapist,,,\n2026-11-11,'=cmd,Charge,90791,250.00,USD,,Theo Therapist,,,\n" +
+			"2026-11-12,Alice Canary-Alpha,Payment,,100.00,USD,Cash,,,,90791 of 2026-11-10: 100.00\n"},
 	} {
 		r := f.Do("GET", "/billing/reports/csv/"+c.report+rng, nil, admin)
 		if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.HasPrefix(r.Header.Get("Content-Disposition"), `attachment; filename="billing-`+c.report) {
@@ -153,7 +158,7 @@ func TestBillingReportsCSV(t *testing.T) {
 			t.Errorf("%s:\n%s\nwant\n%s", c.report, r.Body, c.want)
 		}
 	}
-	if r := f.Do("GET", "/billing/reports/csv/ledger?preset=last-year", nil, admin); r.Body != "Date,Patient,Kind,Service code,Amount,Currency,Method\n" {
+	if r := f.Do("GET", "/billing/reports/csv/ledger?preset=last-year", nil, admin); r.Body != ledgerHeader {
 		t.Errorf("an empty range:\n%s", r.Body)
 	}
 }

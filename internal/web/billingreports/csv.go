@@ -2,6 +2,7 @@ package billingreports
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kapstone/kapstone/internal/billing"
@@ -15,6 +16,21 @@ var Reports = []string{"month", "clinician", "service", "outstanding", "ledger"}
 
 // kindTitles are the ledger export's kinds of entry for people.
 var kindTitles = map[string]string{"charge": "Charge", "correction": "Charge correction", "payment": "Payment", "refund": "Refund", "write_off": "Write-off"}
+
+// chargesCell writes the charges a ledger entry concerns, each as its
+// code and date of service, with the amount applied to it for a payment
+// ("90837 of 2026-11-26: 200.00; 90791 of 2026-11-10: 50.00").
+func chargesCell(cs []store.LedgerCharge, loc *time.Location) string {
+	var parts []string
+	for _, c := range cs {
+		part := c.Code + " of " + c.ServiceDate.In(loc).Format("2006-01-02")
+		if c.Cents != 0 {
+			part += ": " + billing.FormatPlain(c.Cents)
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, "; ")
+}
 
 func methodTitle(m string) string {
 	for _, x := range billing.Methods {
@@ -124,11 +140,13 @@ func (s *Handlers) CSV(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	case "ledger":
-		write(csvsafe.Text("Date"), csvsafe.Text("Patient"), csvsafe.Text("Kind"), csvsafe.Text("Service code"), csvsafe.Text("Amount"), csvsafe.Text("Currency"), csvsafe.Text("Method"))
+		write(csvsafe.Text("Date"), csvsafe.Text("Patient"), csvsafe.Text("Kind"), csvsafe.Text("Service code"), csvsafe.Text("Amount"), csvsafe.Text("Currency"), csvsafe.Text("Method"),
+			csvsafe.Text("Clinician"), csvsafe.Text("Reference"), csvsafe.Text("Reason"), csvsafe.Text("Charge (code, date of service, amount applied)"))
 		for {
 			for _, e := range entries {
 				if !write(csvsafe.Text(e.At.In(loc).Format("2006-01-02")), csvsafe.Text(e.PatientName), csvsafe.Text(kindTitles[e.Kind]), csvsafe.Text(e.Code),
-					csvsafe.Cents(e.Cents), csvsafe.Text(e.Currency), csvsafe.Text(methodTitle(e.Method))) {
+					csvsafe.Cents(e.Cents), csvsafe.Text(e.Currency), csvsafe.Text(methodTitle(e.Method)),
+					csvsafe.Text(e.Clinician), csvsafe.Text(e.Reference), csvsafe.Text(e.Reason), csvsafe.Text(chargesCell(e.Charges, loc))) {
 					return
 				}
 			}
