@@ -198,6 +198,8 @@ func TestLedgerForms(t *testing.T) {
 		want, owing string
 	}{
 		{"write-off with no amount", "/write-offs", url.Values{"charge": {charge}, "reason": {"Hardship"}}, 422, "Enter the amount to write off, or choose all that is open.", ""},
+		{"write-off of all and an amount", "/write-offs", url.Values{"charge": {charge}, "all": {"yes"}, "amount": {"10"}, "reason": {"Hardship"}}, 422,
+			`<p class="field-error" id="wo-amount-error">Either tick all that is open or enter an amount, not both.</p>`, "owes $250.00."},
 		{"write-off", "/write-offs", url.Values{"charge": {charge}, "amount": {"50"}, "reason": {"Hardship"}}, 303, "Write-off recorded: Two integration sessions, sold on Nov 26, 2026 has $50.00 written off; $200.00 is open.", "owes $200.00."},
 		{"correction below what is settled", "/corrections", url.Values{"charge": {charge}, "amount": {"40"}, "reason": {"Agreed"}}, 422, "Enter at least $50.00", ""},
 		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected: Two integration sessions, sold on Nov 26, 2026 is now $240.00 ($250.00 as charged); $190.00 is open.", "owes $190.00."},

@@ -340,7 +340,14 @@ func (s *Handlers) Refund(w http.ResponseWriter, r *http.Request) {
 func (s *Handlers) WriteOff(w http.ResponseWriter, r *http.Request) {
 	fe := clinic.FieldErrors{}
 	var cents int64 // 0: all that is open
-	if r.PostFormValue("all") != "yes" {
+	if r.PostFormValue("all") == "yes" {
+		// Both ticked and typed: which was meant is not known, so
+		// nothing is written off until one is chosen.
+		if strings.TrimSpace(r.PostFormValue("amount")) != "" {
+			fe.Add("amount", "Either tick all that is open or enter an amount, not both.")
+			cents = -1
+		}
+	} else {
 		if cents = amountField(fe, r.PostForm, "amount", true); cents == 0 {
 			fe.Add("amount", "Enter the amount to write off, or choose all that is open.")
 			cents = -1
