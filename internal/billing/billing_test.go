@@ -85,9 +85,31 @@ func TestValid(t *testing.T) {
 			t.Errorf("ValidCurrency(%q) != %v", c, want)
 		}
 	}
-	for c, want := range map[string]bool{"90791": true, "99213": true, "G2082": true, "9079": false, "907911": false, "9079a": false, "": false} {
-		if ValidServiceCode(c) != want {
-			t.Errorf("ValidServiceCode(%q) != %v", c, want)
+	for _, c := range []struct{ code, want string }{
+		{"90791", "CPT Category I"},
+		{"90837", "CPT Category I"},
+		{"99213", "CPT Category I"},
+		{"3725F", "CPT Category II"},
+		{"0591T", "CPT Category III"},
+		{"G2082", "HCPCS Level II"},
+		{"J1234", "HCPCS Level II"},
+		{"ABCDE", ""},  // letters only
+		{"9079", ""},   // too short
+		{"907911", ""}, // too long
+		{"9079a", ""},  // lower case: the store upper-cases first
+		{"9079X", ""},  // four digits and a letter other than F or T
+		{"G208A", ""},  // a letter and not four digits
+		{"GG082", ""},  // two letters
+		{"0591t", ""},
+		{"9 837", ""},
+		{"９0837", ""}, // a full-width digit
+		{"", ""},
+	} {
+		if got := ServiceCodeKind(c.code); got != c.want {
+			t.Errorf("ServiceCodeKind(%q) = %q, want %q", c.code, got, c.want)
+		}
+		if got := ValidServiceCode(c.code); got != (c.want != "") {
+			t.Errorf("ValidServiceCode(%q) = %v", c.code, got)
 		}
 	}
 	for m, want := range map[string]bool{"cash": true, "card_terminal": true, "check": true, "transfer": true, "card": false, "": false} {

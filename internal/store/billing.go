@@ -140,10 +140,10 @@ func (s *Store) SetFee(ctx context.Context, actor Actor, f *FeeEntry) error {
 	}
 	f.Code, f.AddOnCode = strings.ToUpper(strings.TrimSpace(f.Code)), strings.ToUpper(strings.TrimSpace(f.AddOnCode))
 	if !billing.ValidServiceCode(f.Code) {
-		fe.Add("code", "Enter the five-character service (CPT) code, like 90837.")
+		fe.Add("code", billing.ServiceCodeHelp)
 	}
 	if f.AddOnCode != "" && !billing.ValidServiceCode(f.AddOnCode) {
-		fe.Add("add_on_code", "Enter the add-on code's five characters, or leave it empty.")
+		fe.Add("add_on_code", billing.ServiceCodeHelp+" Or leave it empty.")
 	}
 	f.Description = billingText(fe, "description", f.Description, "Describe the service, like Psychotherapy, 53 minutes or more.", 200)
 	if f.Cents <= 0 || f.Cents > billing.MaxCents {
@@ -352,7 +352,7 @@ func (s *Store) AddPackage(ctx context.Context, actor Actor, p *Package) error {
 	}
 	p.Code = strings.ToUpper(strings.TrimSpace(p.Code))
 	if p.Code != "" && !billing.ValidServiceCode(p.Code) {
-		fe.Add("code", "Enter the five-character service code, or leave it empty to use the fee schedule's.")
+		fe.Add("code", billing.ServiceCodeHelp+" Or leave it empty to use the fee schedule's.")
 	}
 	if err := fe.Err(); err != nil {
 		return err

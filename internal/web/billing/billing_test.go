@@ -31,10 +31,27 @@ func TestFeesPage(t *testing.T) {
 		!strings.Contains(bad.Body, "at most two digits after the decimal point") || !strings.Contains(bad.Body, `value="90791"`) {
 		t.Fatalf("a bad amount = %d, want 422 with what was typed and the error at the field:\n%s", bad.Status, bad.Body)
 	}
+	// A service code not shaped like a CPT or HCPCS code (issue 21 walk
+	// F7), as the fee's or the add-on's or a package's.
+	for _, c := range []struct {
+		path, field, id, value string
+		form                   url.Values
+	}{
+		{"/admin/fees/schedule", "code", "fee-code", "ABCDE", url.Values{"kind": {"intake"}, "description": {"Intake"}, "amount": {"150"}}},
+		{"/admin/fees/schedule", "add_on_code", "fee-addon", "9078X", url.Values{"kind": {"intake"}, "code": {"90791"}, "description": {"Intake"}, "amount": {"150"}}},
+		{"/admin/fees/packages", "code", "pkg-code", "1234", url.Values{"name": {"Two"}, "kind": {"integration"}, "sessions": {"2"}, "price": {"250"}}},
+	} {
+		c.form.Set(c.field, c.value)
+		r := f.Do("POST", c.path, c.form, admin)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="`+c.id+`-error">Enter a CPT code (five digits like 90837`) || !strings.Contains(r.Body, `value="`+c.value+`"`) {
+			t.Errorf("%s %s=%q = %d, want 422 with the error at the field:\n%s", c.path, c.field, c.value, r.Status, r.Body)
+		}
+	}
 	for _, post := range []struct {
 		path string
 		form url.Values
 	}{
+		{"/admin/fees/schedule", url.Values{"kind": {"dosing"}, "code": {"G2082"}, "description": {"Esketamine session"}, "amount": {"400"}}},
 		{"/admin/fees/schedule", url.Values{"kind": {"intake"}, "code": {"90791"}, "description": {"Intake evaluation"}, "amount": {"$1,250.50"}}},
 		{"/admin/fees/tiers", url.Values{"name": {"Reduced 75%"}, "percent": {"75"}}},
 		{"/admin/fees/packages", url.Values{"name": {"Two integration sessions"}, "kind": {"integration"}, "sessions": {"2"}, "price": {"250"}}},
