@@ -210,6 +210,30 @@ func ServiceCodeKind(code string) string {
 // Level II code (ServiceCodeKind).
 func ValidServiceCode(code string) bool { return ServiceCodeKind(code) != "" }
 
+// PsychotherapyMinutes is the face-to-face time a timed psychotherapy
+// CPT code is for (CPT's time rule: a unit is met once its midpoint is
+// passed): 90832 16 to 37 minutes, 90834 38 to 52, 90837 53 or more (max
+// 0: no upper bound). ok is false for a code that is not one of them
+// (90791 or 99213 are not timed this way).
+func PsychotherapyMinutes(code string) (min, max int, ok bool) {
+	switch code {
+	case "90832":
+		return 16, 37, true
+	case "90834":
+		return 38, 52, true
+	case "90837":
+		return 53, 0, true
+	}
+	return 0, 0, false
+}
+
+// FitsMinutes reports whether a session of minutes may be coded code: a
+// timed psychotherapy code only within its range, any other code always.
+func FitsMinutes(code string, minutes int) bool {
+	lo, hi, ok := PsychotherapyMinutes(code)
+	return !ok || minutes >= lo && (hi == 0 || minutes <= hi)
+}
+
 // ServiceCodeHelp is what a form says when a service code is not shaped
 // like one.
 const ServiceCodeHelp = "Enter a CPT code (five digits like 90837, or four digits and F or T like 0591T) or a HCPCS code (a letter and four digits like G2082)."

@@ -321,3 +321,35 @@ func TestPackagePaidShares(t *testing.T) {
 		}
 	}
 }
+
+// TestFitsMinutes: a timed psychotherapy code fits only the session
+// lengths it is for (issue 21 walk F9: a 50-minute session was coded
+// 90837, "53 minutes or more").
+func TestFitsMinutes(t *testing.T) {
+	for _, c := range []struct {
+		code    string
+		minutes int
+		want    bool
+	}{
+		{"90832", 15, false},
+		{"90832", 16, true},
+		{"90832", 37, true},
+		{"90832", 38, false},
+		{"90834", 37, false},
+		{"90834", 38, true},
+		{"90834", 50, true},
+		{"90834", 52, true},
+		{"90834", 53, false},
+		{"90837", 50, false},
+		{"90837", 52, false},
+		{"90837", 53, true},
+		{"90837", 180, true},
+		{"90791", 50, true}, // not timed this way
+		{"99213", 20, true},
+		{"G2082", 180, true},
+	} {
+		if got := FitsMinutes(c.code, c.minutes); got != c.want {
+			t.Errorf("FitsMinutes(%q, %d) = %v, want %v", c.code, c.minutes, got, c.want)
+		}
+	}
+}
