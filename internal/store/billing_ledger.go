@@ -224,7 +224,19 @@ type PaymentInput struct {
 	Reference  string // a check number, the terminal's receipt number; never card data
 	ReceivedAt time.Time
 	ChargeIDs  []string // apply to these, in order; none: the oldest open charges first
+	// FormKey is the one-time key of the form that posted it (FormKey
+	// makes one), "" for none: a payment already recorded with the key
+	// is returned as it is and nothing is recorded again.
+	FormKey string
 }
+
+// FormKey makes a form's one-time key: rendered as a hidden field, it
+// lets a store function see a second submit of the same form.
+func FormKey() string { return NewID() }
+
+// validFormKey reports whether k may be a form's key: what FormKey makes,
+// or "" for none.
+func validFormKey(k string) bool { return k == "" || ValidID(k) }
 
 // monthOf is t's month in the practice's time zone ("2026-03"), kept on a
 // payment or refund for the income report.
@@ -284,6 +296,9 @@ func (s *Store) RecordPayment(ctx context.Context, actor Actor, patientID string
 		fe.Add("method", "Choose how it was paid: card terminal, cash, check or transfer.")
 	}
 	in.Reference = checkReference(fe, in.Reference)
+	if !validFormKey(in.FormKey) {
+		fe.Add("form", "This form is out of date: reload the page and enter the payment again.")
+	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -291,6 +306,26 @@ func (s *Store) RecordPayment(ctx context.Context, actor Actor, patientID string
 	err := s.patientAccess(ctx, actor, patientID, auth.PermBilling, "billing.payment", func(tx *Tx, a Access, e *Entry) error {
 		if err := lockPatient(ctx, tx, patientID); err != nil {
 			return err
+		}
+		if in.FormKey != "" {
+			// The same form posted again: the payment it recorded, once.
+			var pid, owner string
+			err := tx.QueryRow(ctx, `SELECT id, patient_id FROM payments WHERE form_key = $1`, in.FormKey).Scan(&pid, &owner)
+			switch {
+			case err == nil && owner != patientID:
+				// Another patient's form: never theirs to read back.
+				return clinic.FieldErrors{"form": "This form is out of date: reload the page and enter the payment again."}.Err()
+			case err == nil:
+				p, err := scanPayment(tx.QueryRow(ctx, `SELECT `+paymentColumns+paymentFrom+` WHERE p.id = $1`, pid))
+				if err != nil {
+					return err
+				}
+				out = &p
+				e.ObjectType, e.ObjectID, e.Detail = "payment", p.ID, "already recorded by this form"
+				return nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
 		}
 		now := s.now()
 		received := in.ReceivedAt
@@ -309,8 +344,8 @@ func (s *Store) RecordPayment(ctx context.Context, actor Actor, patientID string
 			return err
 		}
 		id := NewID()
-		if _, err := tx.Exec(ctx, `INSERT INTO payments (id, patient_id, amount_cents, currency, method, reference, received_at, month, recorded_by, recorded_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, patientID, in.Cents, in.Currency, in.Method, in.Reference, received.UTC(), month, actor.UserID, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO payments (id, patient_id, amount_cents, currency, method, reference, received_at, month, recorded_by, recorded_at, form_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, id, patientID, in.Cents, in.Currency, in.Method, in.Reference, received.UTC(), month, actor.UserID, now, nullIfEmpty(in.FormKey)); err != nil {
 			return err
 		}
 		applied, err := s.applyTo(ctx, tx, actor, patientID, id, in.Cents, charges, now)

@@ -304,3 +304,52 @@ func TestPaymentFormOpenCharges(t *testing.T) {
 		t.Errorf("the notice says %q, want it to start %q", notice, want)
 	}
 }
+
+// TestPaymentFormTwice (issue 21 walk F1): the payment form carries a
+// one-time key; posted twice (a double click, a resend), it records one
+// payment and both posts land on that payment's notice; the page shown
+// again carries a new key, which records a second; a form come back with
+// an error keeps its key (nothing was recorded), and one refused for its
+// key gets a new one.
+func TestPaymentFormTwice(t *testing.T) {
+	f := webtest.NewFixture(t)
+	thea := f.SignIn("thea@example.org")
+	base := "/patients/" + f.PA.ID + "/billing"
+	keyOf := func(body string) string {
+		t.Helper()
+		k := between(body, `<input type="hidden" name="form_key" value="`, `"`)
+		if k == "" {
+			t.Fatalf("the payment form has no key:\n%s", between(body, `id="payment"`, `</form>`))
+		}
+		return k
+	}
+	key := keyOf(f.Do("GET", base, nil, thea).Body)
+	form := url.Values{"amount": {"1"}, "method": {"cash"}, "form_key": {key}}
+	first, second := f.Do("POST", base+"/payments", form, thea), f.Do("POST", base+"/payments", form, thea)
+	if first.Status != http.StatusSeeOther || second.Status != http.StatusSeeOther || first.Header.Get("Location") != second.Header.Get("Location") {
+		t.Fatalf("the form posted twice = %d %q, %d %q; want both on the first payment", first.Status, first.Header.Get("Location"), second.Status, second.Header.Get("Location"))
+	}
+	loc, _, _ := strings.Cut(second.Header.Get("Location"), "#")
+	page := f.Do("GET", loc, nil, thea).Body
+	if !strings.Contains(page, "$1.00 recorded") || !strings.Contains(page, "1 payment<") || strings.Contains(page, "2 payments") {
+		t.Errorf("after the form posted twice, want one payment of $1.00:\n%s", between(page, `id="payments"`, `id="payment"`))
+	}
+	next := keyOf(page)
+	if next == key {
+		t.Fatalf("the page shown again carries the used key")
+	}
+	bad := f.Do("POST", base+"/payments", url.Values{"amount": {"x"}, "method": {"cash"}, "form_key": {next}}, thea)
+	if bad.Status != http.StatusUnprocessableEntity || keyOf(bad.Body) != next {
+		t.Errorf("a form come back with an error = %d, its key changed", bad.Status)
+	}
+	if r := f.Do("POST", base+"/payments", url.Values{"amount": {"1"}, "method": {"cash"}, "form_key": {next}}, thea); r.Status != http.StatusSeeOther || r.Header.Get("Location") == second.Header.Get("Location") {
+		t.Errorf("the page's new key = %d %q, want a second payment", r.Status, r.Header.Get("Location"))
+	}
+	stale := f.Do("POST", base+"/payments", url.Values{"amount": {"1"}, "method": {"cash"}, "form_key": {"not-a-key"}}, thea)
+	if stale.Status != http.StatusUnprocessableEntity || !strings.Contains(stale.Body, "This form is out of date") || keyOf(stale.Body) == "not-a-key" {
+		t.Errorf("a bad key = %d, want 422 with a new key:\n%s", stale.Status, between(stale.Body, `id="payment"`, `</form>`))
+	}
+	if page := f.Do("GET", base, nil, thea).Body; !strings.Contains(page, "2 payments") {
+		t.Errorf("want 2 payments in all:\n%s", between(page, `id="payments"`, `id="payment"`))
+	}
+}

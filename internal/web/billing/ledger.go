@@ -33,6 +33,10 @@ type ledgerPage struct {
 	Packages []store.Package
 	formState
 	Notice string
+	// PayKey is the payment form's one-time key (store.FormKey): posted
+	// twice, the form records one payment. Kept when the form comes back
+	// with errors, since nothing was recorded.
+	PayKey string
 	Loc    *time.Location
 	Today  string
 	// The pages' links: newer and older charges, newer and older payments.
@@ -136,6 +140,9 @@ func (s *Handlers) ledgerPage(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	d.Patient, d.Act = p, acc.Can(auth.PermBilling)
+	if d.PayKey = d.Value("payment", "form_key", ""); d.PayKey == "" || d.Err("payment", "form") != "" {
+		d.PayKey = store.FormKey()
+	}
 	d.Loc, _ = s.PracticeZone(r)
 	d.Today = s.Now().In(d.Loc).Format("2006-01-02")
 	base := "/patients/" + pid + "/billing?"
@@ -289,7 +296,7 @@ func (s *Handlers) received(r *http.Request, fe clinic.FieldErrors) time.Time {
 // Payment is POST /patients/{patient}/billing/payments.
 func (s *Handlers) Payment(w http.ResponseWriter, r *http.Request) {
 	fe := clinic.FieldErrors{}
-	in := store.PaymentInput{Method: r.PostFormValue("method"), Reference: r.PostFormValue("reference")}
+	in := store.PaymentInput{Method: r.PostFormValue("method"), Reference: r.PostFormValue("reference"), FormKey: r.PostFormValue("form_key")}
 	in.Cents = amountField(fe, r.PostForm, "amount", false)
 	in.ReceivedAt = s.received(r, fe)
 	// The charges ticked, in the form's order (the oldest first); none
