@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/kapstone/kapstone/internal/billing"
 	"github.com/kapstone/kapstone/internal/store"
@@ -58,5 +59,54 @@ func TestBillingPaymentFormKey(t *testing.T) {
 	l, err := pr.s.PatientLedger(ctx, pr.admin, pr.q.ID, store.PageKey{}, store.PageKey{})
 	if err != nil || l.Payments.Total != 0 {
 		t.Errorf("the other patient's payments: %+v, %v; want none", l, err)
+	}
+}
+
+// TestSendStatementFormKey (issue 21 walk F1): a send form posted twice
+// with its one-time key sends once (one send, one email queued) and the
+// second post returns the first send; the other form's key sends again;
+// another patient's key, or a key not made by FormKey, is refused at
+// "send" with nothing queued.
+func TestSendStatementFormKey(t *testing.T) {
+	pr := newRxPractice(t)
+	ctx := context.Background()
+	pr.billingSetup(t)
+	pr.attend(t, "intake", pr.now.Add(2*time.Hour), "attended") // something to send
+	if err := store.ExecForTest(ctx, pr.s, `UPDATE patients SET email = 'pat@example.org' WHERE id = $1`, pr.p.ID); err != nil {
+		t.Fatal(err)
+	}
+	from, to := pr.now.AddDate(0, -1, 0), pr.now.Add(time.Hour)
+	jobs := func() int {
+		n, err := store.CountForTest(ctx, pr.s, `SELECT count(*) FROM jobs WHERE kind = $1`, store.JobStatementEmail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	key := store.FormKey()
+	first, err := pr.s.SendStatementOnce(ctx, pr.thea, pr.p.ID, store.DocStatement, from, to, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := pr.s.SendStatementOnce(ctx, pr.thea, pr.p.ID, store.DocStatement, from, to, key)
+	if err != nil || again == nil || again.ID != first.ID || again.Kind != store.DocStatement || !again.From.Equal(first.From) {
+		t.Fatalf("the same form again = %+v, %v; want the first send %+v", again, err, first)
+	}
+	if n := jobs(); n != 1 {
+		t.Fatalf("%d emails queued by one form posted twice, want 1", n)
+	}
+	if other, err := pr.s.SendStatementOnce(ctx, pr.thea, pr.p.ID, store.DocStatement, from, to, store.FormKey()); err != nil || other.ID == first.ID {
+		t.Fatalf("another form = %+v, %v; want a new send", other, err)
+	}
+	for _, c := range []struct{ name, patient, key string }{
+		{"another patient's key", pr.q.ID, key},
+		{"a key not made by FormKey", pr.p.ID, "not a key"},
+	} {
+		if x, err := pr.s.SendStatementOnce(ctx, pr.admin, c.patient, store.DocStatement, from, to, c.key); fieldOf(err, "send") == "" {
+			t.Errorf("%s = %+v, %v; want a field error at send", c.name, x, err)
+		}
+	}
+	if n := jobs(); n != 2 {
+		t.Errorf("%d emails queued, want 2", n)
 	}
 }

@@ -230,14 +230,6 @@ type PaymentInput struct {
 	FormKey string
 }
 
-// FormKey makes a form's one-time key: rendered as a hidden field, it
-// lets a store function see a second submit of the same form.
-func FormKey() string { return NewID() }
-
-// validFormKey reports whether k may be a form's key: what FormKey makes,
-// or "" for none.
-func validFormKey(k string) bool { return k == "" || ValidID(k) }
-
 // monthOf is t's month in the practice's time zone ("2026-03"), kept on a
 // payment or refund for the income report.
 func monthOf(ctx context.Context, tx *Tx, t time.Time) (string, error) {
