@@ -437,7 +437,7 @@ func (s *Store) CorrectCharge(ctx context.Context, actor Actor, patientID, charg
 		case cents == c.Cents:
 			return clinic.FieldErrors{"amount": "Enter an amount other than the charge's present " + billing.Format(c.Cents, c.Currency) + "."}.Err()
 		case cents < c.Applied+c.Adjusted:
-			return clinic.FieldErrors{"amount": "Enter at least " + billing.Format(c.Applied+c.Adjusted, c.Currency) + ", what was paid on it and written off (refund or un-apply first)."}.Err()
+			return clinic.FieldErrors{"amount": belowSettled(c)}.Err()
 		}
 		id := NewID()
 		if _, err := tx.Exec(ctx, `INSERT INTO charge_corrections (id, charge_id, patient_id, amount_cents, delta_cents, reason, created_by, created_at)
@@ -493,6 +493,23 @@ func (s *Store) WriteOff(ctx context.Context, actor Actor, patientID, chargeID s
 		e.ObjectType, e.ObjectID, e.Detail = "charge", chargeID, "write_off "+billing.FormatPlain(cents)
 		return nil
 	})
+}
+
+// belowSettled says why a charge cannot be corrected below what is paid
+// on it and written off, and what can be done: a refund of the payment
+// takes its money off the charges it paid (Refund); a write-off stays.
+func belowSettled(c Charge) string {
+	f := func(n int64) string { return billing.Format(n, c.Currency) }
+	msg := "Enter at least " + f(c.Applied+c.Adjusted) + ": "
+	switch {
+	case c.Applied > 0 && c.Adjusted > 0:
+		msg += f(c.Applied) + " of it is paid and " + f(c.Adjusted) + " written off, and a write-off stays."
+	case c.Applied > 0:
+		msg += f(c.Applied) + " of it is paid."
+	default:
+		return msg + f(c.Adjusted) + " of it is written off, and a write-off stays."
+	}
+	return msg + " To go lower, first refund the payment: a refund takes its money back off the charges it paid, the most recent first, and they are open again."
 }
 
 // Refund refunds cents of payment paymentID of patientID, with a reason
