@@ -355,3 +355,40 @@ func TestPaymentFormTwice(t *testing.T) {
 		t.Errorf("want 2 payments in all:\n%s", between(page, `id="payments"`, `id="payment"`))
 	}
 }
+
+// TestRefundReopens (issue 21 walk F5): a refund beyond the payment's
+// credit says which charges it opened again and what is open of them now;
+// one out of credit alone says none.
+func TestRefundReopens(t *testing.T) {
+	f := webtest.NewFixture(t)
+	admin := f.SignIn("admin@example.org")
+	base := "/patients/" + f.PA.ID + "/billing"
+	ctx := context.Background()
+	pkg := &store.Package{Name: "Two integration sessions", Kind: "integration", Sessions: 2, Cents: 25000}
+	if err := f.St.AddPackage(ctx, f.As("admin@example.org"), pkg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.St.SellPackage(ctx, f.As("admin@example.org"), f.PA.ID, pkg.ID); err != nil {
+		t.Fatal(err)
+	}
+	pay, err := f.St.RecordPayment(ctx, f.As("admin@example.org"), f.PA.ID, store.PaymentInput{Cents: 30000, Method: "cash"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		amount, want, not string
+	}{
+		{"20", "Refund recorded: $20.00 of the $300.00 paid on Nov 26, 2026 is refunded, and $30.00 of it is still credit. Give", "Open again"},
+		{"130", "Refund recorded: $150.00 of the $300.00 paid on Nov 26, 2026 is refunded. Open again: Two integration sessions, sold on Nov 26, 2026 ($100.00 taken back off it; $100.00 open now). Give", "still credit"},
+	} {
+		r := f.Do("POST", base+"/refunds", url.Values{"payment": {pay.ID}, "amount": {c.amount}, "reason": {"Course stopped"}}, admin)
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("refund %s = %d:\n%s", c.amount, r.Status, r.Body)
+		}
+		loc, _, _ := strings.Cut(r.Header.Get("Location"), "#")
+		notice := between(f.Do("GET", loc, nil, admin).Body, `<p class="notice" role="status">`, `</p>`)
+		if !strings.HasPrefix(notice, c.want) || strings.Contains(notice, c.not) {
+			t.Errorf("refund of %s says %q, want it to start %q", c.amount, notice, c.want)
+		}
+	}
+}

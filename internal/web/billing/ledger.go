@@ -228,7 +228,22 @@ func (s *Handlers) notice(r *http.Request, d ledgerPage) (string, error) {
 				if x.Unapplied > 0 {
 					msg += ", and " + d.Money(x.Unapplied) + " of it is still credit"
 				}
-				return msg + ". Give the money back by the same means it was paid.", nil
+				msg += "."
+				// Beyond the payment's credit the refund took its money back
+				// off the charges it paid: say which are open again.
+				reopened, err := s.Store.RefundReopened(r.Context(), s.Actor(r), d.Patient.ID, x.ID)
+				if err != nil {
+					return "", err
+				}
+				var parts []string
+				for _, c := range reopened {
+					parts = append(parts, d.ChargeTitle(store.Charge{Kind: c.Kind, Description: c.Description, ServiceDate: c.ServiceDate})+
+						" ("+d.Money(c.Cents)+" taken back off it; "+d.Money(c.Open)+" open now)")
+				}
+				if len(parts) > 0 {
+					msg += " Open again: " + strings.Join(parts, ", ") + "."
+				}
+				return msg + " Give the money back by the same means it was paid.", nil
 			}
 		}
 	case "write-off", "correction":
