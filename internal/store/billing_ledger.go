@@ -37,6 +37,7 @@ type Charge struct {
 	ServiceDate   time.Time
 	Remote        bool
 	CreatedAt     time.Time
+	Reasons       []LedgerReason // its corrections and write-offs, oldest first (PatientLedger sets them)
 }
 
 // chargeAmount is the SQL for charge c's amount after its corrections.
@@ -75,6 +76,7 @@ type Payment struct {
 	Refunded   int64
 	Unapplied  int64 // the patient's credit from it
 	RecordedBy string
+	Reasons    []LedgerReason // its refunds, oldest first (PatientLedger sets them)
 }
 
 const paymentColumns = `p.id, p.amount_cents, p.currency, p.method, p.reference, p.received_at,
@@ -150,6 +152,9 @@ func (s *Store) PatientLedger(ctx context.Context, actor Actor, patientID string
 		}
 		if out.Payments, err = readPage(ctx, tx, keyset{Scope: paymentFrom + ` WHERE p.patient_id = $1`, Args: []any{patientID},
 			Table: "payments", Alias: "p", Order: []string{"received_at", "id"}, Desc: true}, paymentColumns, paymentsKey, scanPayment, func(p Payment) string { return p.ID }); err != nil {
+			return err
+		}
+		if err = reasonsIn(ctx, tx, patientID, out.Charges.Rows, out.Payments.Rows); err != nil {
 			return err
 		}
 		if out.Tier, err = patientTierIn(ctx, tx, patientID); err != nil {

@@ -60,6 +60,25 @@ func TestBillingRefundReopened(t *testing.T) {
 	if sum != 30000 || l.Balance.Open != 30000 {
 		t.Errorf("taken back %d in all, %d open; want 30000", sum, l.Balance.Open)
 	}
+	// The ledger shows the refunds' reasons with their payment (F3).
+	if p := l.Payments.Rows[0]; len(p.Reasons) != 2 || p.Reasons[0].Reason != "Overpaid" || p.Reasons[1].Reason != "Course stopped" ||
+		p.Reasons[1].Kind != "refund" || p.Reasons[1].Cents != 30000 {
+		t.Errorf("the payment's reasons: %+v", p.Reasons)
+	}
+	if err := pr.s.WriteOff(ctx, pr.thea, pr.p.ID, chargeFor(t, l, intake.ID).ID, 1000, "Hardship"); err != nil {
+		t.Fatal(err)
+	}
+	pr.now = pr.now.Add(time.Minute)
+	if err := pr.s.CorrectCharge(ctx, pr.thea, pr.p.ID, chargeFor(t, l, intake.ID).ID, 24000, "Shortened"); err != nil {
+		t.Fatal(err)
+	}
+	if r := chargeFor(t, pr.ledger(t), intake.ID).Reasons; len(r) != 2 || r[0] != (store.LedgerReason{Kind: "write_off", Cents: 1000, Reason: "Hardship", At: r[0].At}) ||
+		r[1] != (store.LedgerReason{Kind: "correction", Cents: 24000, Reason: "Shortened", At: r[1].At}) || !r[1].At.After(r[0].At) {
+		t.Errorf("the intake's reasons: %+v", r)
+	}
+	if r := chargeFor(t, pr.ledger(t), integ.ID).Reasons; len(r) != 0 {
+		t.Errorf("the integration's reasons: %+v, want none", r)
+	}
 	if _, err := pr.s.RefundReopened(ctx, pr.rex, pr.p.ID, pay.ID); err == nil {
 		t.Error("the prescriber read the refund")
 	}

@@ -392,3 +392,61 @@ func TestRefundReopens(t *testing.T) {
 		}
 	}
 }
+
+// TestLedgerReasons (issue 21 walk F3): the reasons the patient reads on
+// their statement are shown on the staff page, with the charge a
+// correction or write-off was of and the payment a refund came out of;
+// each reason field says the patient sees it.
+func TestLedgerReasons(t *testing.T) {
+	f := webtest.NewFixture(t)
+	admin := f.SignIn("admin@example.org")
+	base := "/patients/" + f.PA.ID + "/billing"
+	ctx := context.Background()
+	pkg := &store.Package{Name: "Two integration sessions", Kind: "integration", Sessions: 2, Cents: 25000}
+	if err := f.St.AddPackage(ctx, f.As("admin@example.org"), pkg); err != nil {
+		t.Fatal(err)
+	}
+	sold, err := f.St.SellPackage(ctx, f.As("admin@example.org"), f.PA.ID, pkg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := f.Do("GET", base, nil, admin).Body
+	for _, id := range []string{"wo-reason", "co-reason"} {
+		if !strings.Contains(between(page, `id="`+id+`-hint">`, `</p>`), "The patient sees this reason on their statement.") {
+			t.Errorf("the reason field #%s does not say the patient sees it", id)
+		}
+	}
+	for _, step := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/corrections", url.Values{"charge": {sold.ChargeID}, "amount": {"230"}, "reason": {"Agreed reduction"}}},
+		{"/write-offs", url.Values{"charge": {sold.ChargeID}, "amount": {"30"}, "reason": {"Hardship"}}},
+		{"/payments", url.Values{"amount": {"250"}, "method": {"cash"}}},
+	} {
+		if r := f.Do("POST", base+step.path, step.form, admin); r.Status != http.StatusSeeOther {
+			t.Fatalf("POST %s = %d:\n%s", step.path, r.Status, r.Body)
+		}
+	}
+	page = f.Do("GET", base, nil, admin).Body
+	if !strings.Contains(between(page, `id="rf-reason-hint">`, `</p>`), "The patient sees this reason on their statement.") {
+		t.Errorf("the refund's reason field does not say the patient sees it")
+	}
+	pay := between(between(page, `<select id="rf-payment" name="payment"`, `</select>`), `</option><option value="`, `"`)
+	if r := f.Do("POST", base+"/refunds", url.Values{"payment": {pay}, "amount": {"50"}, "reason": {"Overpaid."}}, admin); r.Status != http.StatusSeeOther {
+		t.Fatalf("refund = %d:\n%s", r.Status, r.Body)
+	}
+	page = f.Do("GET", base, nil, admin).Body
+	charges, payments := between(page, `id="charges"`, `id="payments"`), between(page, `id="payments"`, `</table>`)
+	for _, want := range []string{
+		`<span class="meta reason">Corrected to $230.00 on Nov 26, 2026: Agreed reduction.</span>`,
+		`<span class="meta reason">Written off $30.00 on Nov 26, 2026: Hardship.</span>`,
+	} {
+		if !strings.Contains(charges, want) {
+			t.Errorf("the charges lack %q:\n%s", want, charges)
+		}
+	}
+	if want := `<span class="meta reason">Refunded $50.00 on Nov 26, 2026: Overpaid.</span>`; !strings.Contains(payments, want) {
+		t.Errorf("the payments lack %q:\n%s", want, payments)
+	}
+}

@@ -88,6 +88,14 @@ func (d ledgerPage) PaymentLabel(p store.Payment) string {
 	return d.Date(p.ReceivedAt) + ", " + d.MethodTitle(p.Method) + " " + d.Money(p.Cents) + " (up to " + d.Money(billing.RefundLimit(p.Cents, p.Refunded)) + " to refund)"
 }
 
+// Reason says a correction, write-off or refund with its reason, as the
+// patient reads it on their statement: "Written off $30.00 on Dec 1,
+// 2026: hardship."
+func (d ledgerPage) Reason(x store.LedgerReason) string {
+	what := map[string]string{"correction": "Corrected to ", "write_off": "Written off ", "refund": "Refunded "}[x.Kind]
+	return what + d.Money(x.Cents) + " on " + d.Date(x.At) + ": " + strings.TrimSuffix(x.Reason, ".") + "."
+}
+
 // Standing says the patient's balance in words.
 func (d ledgerPage) Standing() string {
 	b, name := d.Ledger.Balance, d.Patient.DisplayName
