@@ -251,6 +251,15 @@ func (s *Store) AddTier(ctx context.Context, actor Actor, t *Tier) error {
 		return err
 	}
 	return s.write(ctx, func(tx *Tx) error {
+		// Two current tiers of one name could not be told apart where a
+		// patient's tier is chosen: refused, whatever the case.
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM sliding_tiers WHERE lower(name) = lower($1) AND archived_at IS NULL`, t.Name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return clinic.FieldErrors{"name": "A tier of this name exists already. Choose another name, or remove that tier first."}.Err()
+		}
 		t.ID = NewID()
 		if _, err := tx.Exec(ctx, `INSERT INTO sliding_tiers (id, name, percent, created_by, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			t.ID, t.Name, t.Percent, actor.UserID, s.now()); err != nil {

@@ -61,6 +61,10 @@ func TestFeesPage(t *testing.T) {
 			t.Fatalf("POST %s = %d:\n%s", post.path, r.Status, r.Body)
 		}
 	}
+	if r := f.Do("POST", "/admin/fees/tiers", url.Values{"name": {"reduced 75%"}, "percent": {"70"}}, admin); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, `-error">A tier of this name exists already.`) || !strings.Contains(r.Body, `value="reduced 75%"`) {
+		t.Errorf("a second tier of one name = %d, want 422 with the error at the name:\n%s", r.Status, r.Body)
+	}
 	after := f.Do("GET", "/admin/fees?done=policy", nil, admin)
 	for _, want := range []string{"$1,250.50", "Intake evaluation", "Reduced 75%", "Two integration sessions", `value="48"`, `value="75.00"`, `value="100.00"`, "Charge policy saved."} {
 		if !strings.Contains(after.Body, want) {
