@@ -353,3 +353,26 @@ func TestFitsMinutes(t *testing.T) {
 		}
 	}
 }
+
+// TestOutcomeWords: the notice after an outcome says the charge it made,
+// or honestly that nothing was charged and why (issue 21 walk F6).
+func TestOutcomeWords(t *testing.T) {
+	for _, c := range []struct {
+		outcome string
+		charge  *Charge
+		want    string
+	}{
+		{"attended", &Charge{Kind: ChargeService, Cents: 20000, Description: "Psychotherapy, 38 to 52 minutes (preparation)"}, "Charged $200.00 for Psychotherapy, 38 to 52 minutes (preparation)."},
+		{"attended", &Charge{Kind: ChargeService, Cents: 15000}, "Charged $150.00."},
+		{"attended", &Charge{Kind: ChargePackageSession, Description: "Package session"}, "Charged against the patient's package: nothing more is owed for it."},
+		{"attended", nil, "Nothing was charged: the fee schedule has no fee for this kind of appointment."},
+		{"no_show", &Charge{Kind: ChargeNoShow, Cents: 10000}, "Charged the no-show fee, $100.00."},
+		{"no_show", nil, "Nothing was charged: the charge policy sets no fee for a missed appointment."},
+		{"cancelled", &Charge{Kind: ChargeLateCancel, Cents: 7500}, "Charged the late-cancellation fee, $75.00."},
+		{"", nil, ""},
+	} {
+		if got := OutcomeWords(c.outcome, c.charge, "USD"); got != c.want {
+			t.Errorf("OutcomeWords(%q, %+v) = %q, want %q", c.outcome, c.charge, got, c.want)
+		}
+	}
+}
