@@ -84,5 +84,25 @@ func TestBillingBrowser(t *testing.T) {
 			t.Errorf("at %dpx the page scrolls sideways by %d px", step.w, w)
 		}
 	}
+	// The form is sent once (issue 21 walk F1): on submit it is busy and
+	// its button aria-disabled, and a second submit is stopped; one
+	// payment is recorded.
+	b.do(t, "fill", chromedp.Navigate(in.url+href+"/billing"), chromedp.WaitVisible(chromedp.ID("pay-amount")),
+		chromedp.SetValue(chromedp.ID("pay-amount"), "1"), chromedp.Click(chromedp.ID("pay-method-cash")))
+	got := run1(t, b, "submit twice", chromedp.Evaluate[string](`(() => {
+		const f = document.getElementById('pay-amount').form, btn = f.querySelector('button[type=submit]');
+		window.billingOldPage = true;
+		f.requestSubmit(btn);
+		const again = new SubmitEvent('submit', {cancelable: true, bubbles: true, submitter: btn});
+		f.dispatchEvent(again);
+		return [f.getAttribute('aria-busy'), btn.getAttribute('aria-disabled'), String(again.defaultPrevented)].join(' ');
+	})()`))
+	if got != "true true true" {
+		t.Errorf("after a submit the form's aria-busy, its button's aria-disabled and a second submit stopped: %q, want all true", got)
+	}
+	waitTrue(t, b, "sent once", `!window.billingOldPage && document.readyState === "complete" && !!document.getElementById('billing-title')`)
+	if got := balance(); got != "Riley Chen owes nothing and has $1.00 of credit, for later charges or a refund." {
+		t.Errorf("after one payment of $1.00 the balance says %q", got)
+	}
 	b.checkConsole(t, "status of 422") // the refused amounts, on purpose
 }

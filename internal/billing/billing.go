@@ -174,19 +174,69 @@ func FormatPlain(cents int64) string {
 	return sign + strconv.FormatInt(cents/100, 10) + "." + string(rune('0'+c/10)) + string(rune('0'+c%10))
 }
 
-// ValidServiceCode reports whether code looks like a CPT or HCPCS code:
-// five characters, digits or capital letters (90791, 99213, G2082).
-func ValidServiceCode(code string) bool {
+// ServiceCodeKind names the code set code belongs to by its shape, or ""
+// for none: CPT Category I is five digits (90837); Category II, four
+// digits and F (3725F); Category III, four digits and T (0591T); HCPCS
+// Level II, a letter and four digits (G2082: esketamine, with observation).
+// Only the shape is checked: the code sets themselves are licensed (CPT is
+// the AMA's) and not shipped, so a well-shaped code that does not exist
+// passes. Capital letters only: the store upper-cases what is typed.
+func ServiceCodeKind(code string) string {
 	if len(code) != 5 {
-		return false
+		return ""
 	}
-	for _, r := range code {
-		if (r < '0' || r > '9') && (r < 'A' || r > 'Z') {
-			return false
+	digits := func(s string) bool {
+		for _, r := range s {
+			if r < '0' || r > '9' {
+				return false
+			}
 		}
+		return true
 	}
-	return true
+	switch last, first := code[4], code[0]; {
+	case digits(code):
+		return "CPT Category I"
+	case digits(code[:4]) && last == 'F':
+		return "CPT Category II"
+	case digits(code[:4]) && last == 'T':
+		return "CPT Category III"
+	case first >= 'A' && first <= 'Z' && digits(code[1:]):
+		return "HCPCS Level II"
+	}
+	return ""
 }
+
+// ValidServiceCode reports whether code is shaped like a CPT or HCPCS
+// Level II code (ServiceCodeKind).
+func ValidServiceCode(code string) bool { return ServiceCodeKind(code) != "" }
+
+// PsychotherapyMinutes is the face-to-face time a timed psychotherapy
+// CPT code is for (CPT's time rule: a unit is met once its midpoint is
+// passed): 90832 16 to 37 minutes, 90834 38 to 52, 90837 53 or more (max
+// 0: no upper bound). ok is false for a code that is not one of them
+// (90791 or 99213 are not timed this way).
+func PsychotherapyMinutes(code string) (min, max int, ok bool) {
+	switch code {
+	case "90832":
+		return 16, 37, true
+	case "90834":
+		return 38, 52, true
+	case "90837":
+		return 53, 0, true
+	}
+	return 0, 0, false
+}
+
+// FitsMinutes reports whether a session of minutes may be coded code: a
+// timed psychotherapy code only within its range, any other code always.
+func FitsMinutes(code string, minutes int) bool {
+	lo, hi, ok := PsychotherapyMinutes(code)
+	return !ok || minutes >= lo && (hi == 0 || minutes <= hi)
+}
+
+// ServiceCodeHelp is what a form says when a service code is not shaped
+// like one.
+const ServiceCodeHelp = "Enter a CPT code (five digits like 90837, or four digits and F or T like 0591T) or a HCPCS code (a letter and four digits like G2082)."
 
 // Fee is an entry of the fee schedule: what a session of an appointment
 // kind costs, for every clinician (ClinicianID "") or for one, who then

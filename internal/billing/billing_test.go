@@ -85,9 +85,31 @@ func TestValid(t *testing.T) {
 			t.Errorf("ValidCurrency(%q) != %v", c, want)
 		}
 	}
-	for c, want := range map[string]bool{"90791": true, "99213": true, "G2082": true, "9079": false, "907911": false, "9079a": false, "": false} {
-		if ValidServiceCode(c) != want {
-			t.Errorf("ValidServiceCode(%q) != %v", c, want)
+	for _, c := range []struct{ code, want string }{
+		{"90791", "CPT Category I"},
+		{"90837", "CPT Category I"},
+		{"99213", "CPT Category I"},
+		{"3725F", "CPT Category II"},
+		{"0591T", "CPT Category III"},
+		{"G2082", "HCPCS Level II"},
+		{"J1234", "HCPCS Level II"},
+		{"ABCDE", ""},  // letters only
+		{"9079", ""},   // too short
+		{"907911", ""}, // too long
+		{"9079a", ""},  // lower case: the store upper-cases first
+		{"9079X", ""},  // four digits and a letter other than F or T
+		{"G208A", ""},  // a letter and not four digits
+		{"GG082", ""},  // two letters
+		{"0591t", ""},
+		{"9 837", ""},
+		{"９0837", ""}, // a full-width digit
+		{"", ""},
+	} {
+		if got := ServiceCodeKind(c.code); got != c.want {
+			t.Errorf("ServiceCodeKind(%q) = %q, want %q", c.code, got, c.want)
+		}
+		if got := ValidServiceCode(c.code); got != (c.want != "") {
+			t.Errorf("ValidServiceCode(%q) = %v", c.code, got)
 		}
 	}
 	for m, want := range map[string]bool{"cash": true, "card_terminal": true, "check": true, "transfer": true, "card": false, "": false} {
@@ -296,6 +318,61 @@ func TestPackagePaidShares(t *testing.T) {
 		}
 		if want := max(0, min(c.paid, c.price)); c.n > 0 && sum != want {
 			t.Errorf("PackagePaidShares(%d, %d, %d) sums to %d, want %d", c.price, c.paid, c.n, sum, want)
+		}
+	}
+}
+
+// TestFitsMinutes: a timed psychotherapy code fits only the session
+// lengths it is for (issue 21 walk F9: a 50-minute session was coded
+// 90837, "53 minutes or more").
+func TestFitsMinutes(t *testing.T) {
+	for _, c := range []struct {
+		code    string
+		minutes int
+		want    bool
+	}{
+		{"90832", 15, false},
+		{"90832", 16, true},
+		{"90832", 37, true},
+		{"90832", 38, false},
+		{"90834", 37, false},
+		{"90834", 38, true},
+		{"90834", 50, true},
+		{"90834", 52, true},
+		{"90834", 53, false},
+		{"90837", 50, false},
+		{"90837", 52, false},
+		{"90837", 53, true},
+		{"90837", 180, true},
+		{"90791", 50, true}, // not timed this way
+		{"99213", 20, true},
+		{"G2082", 180, true},
+	} {
+		if got := FitsMinutes(c.code, c.minutes); got != c.want {
+			t.Errorf("FitsMinutes(%q, %d) = %v, want %v", c.code, c.minutes, got, c.want)
+		}
+	}
+}
+
+// TestOutcomeWords: the notice after an outcome says the charge it made,
+// or honestly that nothing was charged and why (issue 21 walk F6).
+func TestOutcomeWords(t *testing.T) {
+	for _, c := range []struct {
+		outcome string
+		charge  *Charge
+		want    string
+	}{
+		{"attended", &Charge{Kind: ChargeService, Cents: 20000, Description: "Psychotherapy, 38 to 52 minutes (preparation)"}, "Charged $200.00 for Psychotherapy, 38 to 52 minutes (preparation)."},
+		{"attended", &Charge{Kind: ChargeService, Cents: 15000}, "Charged $150.00."},
+		{"attended", &Charge{Kind: ChargePackageSession, Description: "Package session"}, "Charged against the patient's package: nothing more is owed for it."},
+		{"attended", nil, "Nothing was charged: the fee schedule has no fee for this kind of appointment."},
+		{"no_show", &Charge{Kind: ChargeNoShow, Cents: 10000}, "Charged the no-show fee, $100.00."},
+		{"no_show", nil, "Nothing was charged: the charge policy sets no fee for a missed appointment."},
+		{"cancelled", &Charge{Kind: ChargeLateCancel, Cents: 7500}, "Charged the late-cancellation fee, $75.00."},
+		{"", nil, ""},
+	} {
+		if got := OutcomeWords(c.outcome, c.charge, "USD"); got != c.want {
+			t.Errorf("OutcomeWords(%q, %+v) = %q, want %q", c.outcome, c.charge, got, c.want)
 		}
 	}
 }

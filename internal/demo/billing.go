@@ -16,14 +16,15 @@ import (
 // three-hour session (99354, 99355) were deleted from CPT in 2023 and
 // have no replacement for psychotherapy, so the demo names no add-on; a
 // practice whose billing advisor names one sets it on the entry.
-// Preparation and integration are 53-minute-or-longer psychotherapy;
-// the follow-up is the shorter 90834.
+// Preparation, integration and follow-up sessions are booked for 50
+// minutes: psychotherapy of 38 to 52 minutes, 90834 (90837 is for 53
+// minutes or more; billing.FitsMinutes).
 var demoFees = []store.FeeEntry{
 	{Kind: "intake", Code: "90791", Description: "Psychiatric diagnostic evaluation (intake)", Cents: 25000},
 	{Kind: "medical_evaluation", Code: "99213", Description: "Medical evaluation, established patient", Cents: 15000},
-	{Kind: "preparation", Code: "90837", Description: "Psychotherapy, 53 minutes or more (preparation)", Cents: 20000},
+	{Kind: "preparation", Code: "90834", Description: "Psychotherapy, 38 to 52 minutes (preparation)", Cents: 20000},
 	{Kind: "dosing", Code: "90837", Description: "Psychotherapy during a ketamine dosing session", Cents: 60000},
-	{Kind: "integration", Code: "90837", Description: "Psychotherapy, 53 minutes or more (integration)", Cents: 20000},
+	{Kind: "integration", Code: "90834", Description: "Psychotherapy, 38 to 52 minutes (integration)", Cents: 20000},
 	{Kind: "follow_up", Code: "90834", Description: "Psychotherapy, 38 to 52 minutes (follow-up)", Cents: 16000},
 }
 
@@ -45,7 +46,7 @@ func seedFees(ctx context.Context, st *store.Store, ids map[string]string, patie
 	if err := st.AddTier(ctx, admin, &tier); err != nil {
 		return err
 	}
-	if err := st.AddPackage(ctx, admin, &store.Package{Name: "Six integration sessions", Kind: "integration", Sessions: 6, Cents: 108000, Code: "90837"}); err != nil {
+	if err := st.AddPackage(ctx, admin, &store.Package{Name: "Six integration sessions", Kind: "integration", Sessions: 6, Cents: 108000, Code: "90834"}); err != nil {
 		return err
 	}
 	sam := store.Actor{UserID: ids["sam.whitaker@willowcreek.example"], Role: clinic.RoleTherapist}

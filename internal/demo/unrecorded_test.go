@@ -57,8 +57,11 @@ func TestDemoSessionToRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := st.AppointmentCharge(ctx, lena, jordan, ap.ID)
-	if err != nil || c == nil || c.Cents != 20000 || c.Kind != billing.ChargeService || c.Code != "90837" {
+	if err != nil || c == nil || c.Cents != 20000 || c.Kind != billing.ChargeService || c.Code != "90834" {
 		t.Fatalf("the charge made: %+v %v", c, err)
+	}
+	if !billing.FitsMinutes(c.Code, ap.Minutes) {
+		t.Errorf("a %d-minute session is coded %s", ap.Minutes, c.Code)
 	}
 	l, err := st.PatientLedger(ctx, lena, jordan, store.PageKey{}, store.PageKey{})
 	if err != nil || l.Balance.Balance != 20000 {

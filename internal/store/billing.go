@@ -140,10 +140,10 @@ func (s *Store) SetFee(ctx context.Context, actor Actor, f *FeeEntry) error {
 	}
 	f.Code, f.AddOnCode = strings.ToUpper(strings.TrimSpace(f.Code)), strings.ToUpper(strings.TrimSpace(f.AddOnCode))
 	if !billing.ValidServiceCode(f.Code) {
-		fe.Add("code", "Enter the five-character service (CPT) code, like 90837.")
+		fe.Add("code", billing.ServiceCodeHelp)
 	}
 	if f.AddOnCode != "" && !billing.ValidServiceCode(f.AddOnCode) {
-		fe.Add("add_on_code", "Enter the add-on code's five characters, or leave it empty.")
+		fe.Add("add_on_code", billing.ServiceCodeHelp+" Or leave it empty.")
 	}
 	f.Description = billingText(fe, "description", f.Description, "Describe the service, like Psychotherapy, 53 minutes or more.", 200)
 	if f.Cents <= 0 || f.Cents > billing.MaxCents {
@@ -251,6 +251,15 @@ func (s *Store) AddTier(ctx context.Context, actor Actor, t *Tier) error {
 		return err
 	}
 	return s.write(ctx, func(tx *Tx) error {
+		// Two current tiers of one name could not be told apart where a
+		// patient's tier is chosen: refused, whatever the case.
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM sliding_tiers WHERE lower(name) = lower($1) AND archived_at IS NULL`, t.Name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return clinic.FieldErrors{"name": "A tier of this name exists already. Choose another name, or remove that tier first."}.Err()
+		}
 		t.ID = NewID()
 		if _, err := tx.Exec(ctx, `INSERT INTO sliding_tiers (id, name, percent, created_by, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			t.ID, t.Name, t.Percent, actor.UserID, s.now()); err != nil {
@@ -352,7 +361,7 @@ func (s *Store) AddPackage(ctx context.Context, actor Actor, p *Package) error {
 	}
 	p.Code = strings.ToUpper(strings.TrimSpace(p.Code))
 	if p.Code != "" && !billing.ValidServiceCode(p.Code) {
-		fe.Add("code", "Enter the five-character service code, or leave it empty to use the fee schedule's.")
+		fe.Add("code", billing.ServiceCodeHelp+" Or leave it empty to use the fee schedule's.")
 	}
 	if err := fe.Err(); err != nil {
 		return err

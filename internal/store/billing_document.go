@@ -378,6 +378,13 @@ const noPortalMessage = "This patient has no portal account yet, so nothing can 
 // superbill that would list no service, is a field error and nothing is
 // recorded. Audited.
 func (s *Store) SendStatement(ctx context.Context, actor Actor, patientID, kind string, from, to time.Time) (*StatementSend, error) {
+	return s.SendStatementOnce(ctx, actor, patientID, kind, from, to, "")
+}
+
+// SendStatementOnce is SendStatement from a form with its one-time key
+// (FormKey; "" for none): the same form posted again sends nothing and
+// returns the send it made (sentByForm).
+func (s *Store) SendStatementOnce(ctx context.Context, actor Actor, patientID, kind string, from, to time.Time, formKey string) (*StatementSend, error) {
 	if kind != DocSuperbill && kind != DocStatement {
 		return nil, clinic.FieldErrors{"kind": "Choose a superbill or a statement."}.Err()
 	}
@@ -386,6 +393,10 @@ func (s *Store) SendStatement(ctx context.Context, actor Actor, patientID, kind 
 	}
 	var out *StatementSend
 	err := s.patientAccess(ctx, actor, patientID, auth.PermBilling, "billing.send", func(tx *Tx, a Access, e *Entry) error {
+		if done, err := sentByForm(ctx, tx, e, patientID, formKey); done != nil || err != nil {
+			out = done
+			return err
+		}
 		ok, err := portalEmailIn(ctx, tx, patientID)
 		if err != nil {
 			return err
@@ -409,8 +420,8 @@ func (s *Store) SendStatement(ctx context.Context, actor Actor, patientID, kind 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO statement_sends (id, patient_id, kind, period_from, period_to, job_id, sent_by, sent_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, patientID, kind, from.UTC(), to.UTC(), jobID, actor.UserID, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO statement_sends (id, patient_id, kind, period_from, period_to, job_id, sent_by, sent_at, form_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, patientID, kind, from.UTC(), to.UTC(), jobID, actor.UserID, now, nullIfEmpty(formKey)); err != nil {
 			return err
 		}
 		out = &StatementSend{ID: id, Kind: kind, From: from.UTC(), To: to.UTC(), SentAt: now}

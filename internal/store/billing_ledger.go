@@ -37,6 +37,7 @@ type Charge struct {
 	ServiceDate   time.Time
 	Remote        bool
 	CreatedAt     time.Time
+	Reasons       []LedgerReason // its corrections and write-offs, oldest first (PatientLedger sets them)
 }
 
 // chargeAmount is the SQL for charge c's amount after its corrections.
@@ -75,6 +76,7 @@ type Payment struct {
 	Refunded   int64
 	Unapplied  int64 // the patient's credit from it
 	RecordedBy string
+	Reasons    []LedgerReason // its refunds, oldest first (PatientLedger sets them)
 }
 
 const paymentColumns = `p.id, p.amount_cents, p.currency, p.method, p.reference, p.received_at,
@@ -152,6 +154,9 @@ func (s *Store) PatientLedger(ctx context.Context, actor Actor, patientID string
 			Table: "payments", Alias: "p", Order: []string{"received_at", "id"}, Desc: true}, paymentColumns, paymentsKey, scanPayment, func(p Payment) string { return p.ID }); err != nil {
 			return err
 		}
+		if err = reasonsIn(ctx, tx, patientID, out.Charges.Rows, out.Payments.Rows); err != nil {
+			return err
+		}
 		if out.Tier, err = patientTierIn(ctx, tx, patientID); err != nil {
 			return err
 		}
@@ -224,6 +229,10 @@ type PaymentInput struct {
 	Reference  string // a check number, the terminal's receipt number; never card data
 	ReceivedAt time.Time
 	ChargeIDs  []string // apply to these, in order; none: the oldest open charges first
+	// FormKey is the one-time key of the form that posted it (FormKey
+	// makes one), "" for none: a payment already recorded with the key
+	// is returned as it is and nothing is recorded again.
+	FormKey string
 }
 
 // monthOf is t's month in the practice's time zone ("2026-03"), kept on a
@@ -284,6 +293,9 @@ func (s *Store) RecordPayment(ctx context.Context, actor Actor, patientID string
 		fe.Add("method", "Choose how it was paid: card terminal, cash, check or transfer.")
 	}
 	in.Reference = checkReference(fe, in.Reference)
+	if !validFormKey(in.FormKey) {
+		fe.Add("form", "This form is out of date: reload the page and enter the payment again.")
+	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -291,6 +303,26 @@ func (s *Store) RecordPayment(ctx context.Context, actor Actor, patientID string
 	err := s.patientAccess(ctx, actor, patientID, auth.PermBilling, "billing.payment", func(tx *Tx, a Access, e *Entry) error {
 		if err := lockPatient(ctx, tx, patientID); err != nil {
 			return err
+		}
+		if in.FormKey != "" {
+			// The same form posted again: the payment it recorded, once.
+			var pid, owner string
+			err := tx.QueryRow(ctx, `SELECT id, patient_id FROM payments WHERE form_key = $1`, in.FormKey).Scan(&pid, &owner)
+			switch {
+			case err == nil && owner != patientID:
+				// Another patient's form: never theirs to read back.
+				return clinic.FieldErrors{"form": "This form is out of date: reload the page and enter the payment again."}.Err()
+			case err == nil:
+				p, err := scanPayment(tx.QueryRow(ctx, `SELECT `+paymentColumns+paymentFrom+` WHERE p.id = $1`, pid))
+				if err != nil {
+					return err
+				}
+				out = &p
+				e.ObjectType, e.ObjectID, e.Detail = "payment", p.ID, "already recorded by this form"
+				return nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
 		}
 		now := s.now()
 		received := in.ReceivedAt
@@ -309,8 +341,17 @@ func (s *Store) RecordPayment(ctx context.Context, actor Actor, patientID string
 			return err
 		}
 		id := NewID()
-		if _, err := tx.Exec(ctx, `INSERT INTO payments (id, patient_id, amount_cents, currency, method, reference, received_at, month, recorded_by, recorded_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, patientID, in.Cents, in.Currency, in.Method, in.Reference, received.UTC(), month, actor.UserID, now); err != nil {
+		// The key's column is named only with a key: the migration tests
+		// record payments on a schema from before it (0068).
+		q := `INSERT INTO payments (id, patient_id, amount_cents, currency, method, reference, received_at, month, recorded_by, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+		args := []any{id, patientID, in.Cents, in.Currency, in.Method, in.Reference, received.UTC(), month, actor.UserID, now}
+		if in.FormKey != "" {
+			q = `INSERT INTO payments (id, patient_id, amount_cents, currency, method, reference, received_at, month, recorded_by, recorded_at, form_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+			args = append(args, in.FormKey)
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return err
 		}
 		applied, err := s.applyTo(ctx, tx, actor, patientID, id, in.Cents, charges, now)
@@ -410,7 +451,7 @@ func (s *Store) CorrectCharge(ctx context.Context, actor Actor, patientID, charg
 		case cents == c.Cents:
 			return clinic.FieldErrors{"amount": "Enter an amount other than the charge's present " + billing.Format(c.Cents, c.Currency) + "."}.Err()
 		case cents < c.Applied+c.Adjusted:
-			return clinic.FieldErrors{"amount": "Enter at least " + billing.Format(c.Applied+c.Adjusted, c.Currency) + ", what was paid on it and written off (refund or un-apply first)."}.Err()
+			return clinic.FieldErrors{"amount": belowSettled(c)}.Err()
 		}
 		id := NewID()
 		if _, err := tx.Exec(ctx, `INSERT INTO charge_corrections (id, charge_id, patient_id, amount_cents, delta_cents, reason, created_by, created_at)
@@ -466,6 +507,23 @@ func (s *Store) WriteOff(ctx context.Context, actor Actor, patientID, chargeID s
 		e.ObjectType, e.ObjectID, e.Detail = "charge", chargeID, "write_off "+billing.FormatPlain(cents)
 		return nil
 	})
+}
+
+// belowSettled says why a charge cannot be corrected below what is paid
+// on it and written off, and what can be done: a refund of the payment
+// takes its money off the charges it paid (Refund); a write-off stays.
+func belowSettled(c Charge) string {
+	f := func(n int64) string { return billing.Format(n, c.Currency) }
+	msg := "Enter at least " + f(c.Applied+c.Adjusted) + ": "
+	switch {
+	case c.Applied > 0 && c.Adjusted > 0:
+		msg += f(c.Applied) + " of it is paid and " + f(c.Adjusted) + " written off, and a write-off stays."
+	case c.Applied > 0:
+		msg += f(c.Applied) + " of it is paid."
+	default:
+		return msg + f(c.Adjusted) + " of it is written off, and a write-off stays."
+	}
+	return msg + " To go lower, first refund the payment: a refund takes its money back off the charges it paid, the most recent first, and they are open again."
 }
 
 // Refund refunds cents of payment paymentID of patientID, with a reason

@@ -51,6 +51,7 @@ var unboundedLists = map[string]string{
 	"AccessReport":        "a patient's own access report: LIMIT 500, newest first",
 	"ListSMARTClients":    "the registered SMART apps: LIMIT 200, live ones first, newest first",
 	"PaymentRecorded":     "the charges one payment went to when it was recorded: those chosen on the form or the oldest open ones it covered, a few",
+	"RefundReopened":      "the charges one refund took its payment's money back off: at most those the one payment was applied to, a few",
 	"REMSFormFor":         "one session's REMS form and its corrections: a version per correction, a few",
 	"Diagnoses":           "one patient's diagnoses, a handful (at most MaxDiagnoses current), and their removed ones: LIMIT 200",
 	"Invitations":         "LIMIT 200 (5 for one patient), newest first; used invitations drop out",

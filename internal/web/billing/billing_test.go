@@ -31,10 +31,27 @@ func TestFeesPage(t *testing.T) {
 		!strings.Contains(bad.Body, "at most two digits after the decimal point") || !strings.Contains(bad.Body, `value="90791"`) {
 		t.Fatalf("a bad amount = %d, want 422 with what was typed and the error at the field:\n%s", bad.Status, bad.Body)
 	}
+	// A service code not shaped like a CPT or HCPCS code (issue 21 walk
+	// F7), as the fee's or the add-on's or a package's.
+	for _, c := range []struct {
+		path, field, id, value string
+		form                   url.Values
+	}{
+		{"/admin/fees/schedule", "code", "fee-code", "ABCDE", url.Values{"kind": {"intake"}, "description": {"Intake"}, "amount": {"150"}}},
+		{"/admin/fees/schedule", "add_on_code", "fee-addon", "9078X", url.Values{"kind": {"intake"}, "code": {"90791"}, "description": {"Intake"}, "amount": {"150"}}},
+		{"/admin/fees/packages", "code", "pkg-code", "1234", url.Values{"name": {"Two"}, "kind": {"integration"}, "sessions": {"2"}, "price": {"250"}}},
+	} {
+		c.form.Set(c.field, c.value)
+		r := f.Do("POST", c.path, c.form, admin)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="`+c.id+`-error">Enter a CPT code (five digits like 90837`) || !strings.Contains(r.Body, `value="`+c.value+`"`) {
+			t.Errorf("%s %s=%q = %d, want 422 with the error at the field:\n%s", c.path, c.field, c.value, r.Status, r.Body)
+		}
+	}
 	for _, post := range []struct {
 		path string
 		form url.Values
 	}{
+		{"/admin/fees/schedule", url.Values{"kind": {"dosing"}, "code": {"G2082"}, "description": {"Esketamine session"}, "amount": {"400"}}},
 		{"/admin/fees/schedule", url.Values{"kind": {"intake"}, "code": {"90791"}, "description": {"Intake evaluation"}, "amount": {"$1,250.50"}}},
 		{"/admin/fees/tiers", url.Values{"name": {"Reduced 75%"}, "percent": {"75"}}},
 		{"/admin/fees/packages", url.Values{"name": {"Two integration sessions"}, "kind": {"integration"}, "sessions": {"2"}, "price": {"250"}}},
@@ -43,6 +60,10 @@ func TestFeesPage(t *testing.T) {
 		if r := f.Do("POST", post.path, post.form, admin); r.Status != http.StatusSeeOther {
 			t.Fatalf("POST %s = %d:\n%s", post.path, r.Status, r.Body)
 		}
+	}
+	if r := f.Do("POST", "/admin/fees/tiers", url.Values{"name": {"reduced 75%"}, "percent": {"70"}}, admin); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, `-error">A tier of this name exists already.`) || !strings.Contains(r.Body, `value="reduced 75%"`) {
+		t.Errorf("a second tier of one name = %d, want 422 with the error at the name:\n%s", r.Status, r.Body)
 	}
 	after := f.Do("GET", "/admin/fees?done=policy", nil, admin)
 	for _, want := range []string{"$1,250.50", "Intake evaluation", "Reduced 75%", "Two integration sessions", `value="48"`, `value="75.00"`, `value="100.00"`, "Charge policy saved."} {
@@ -198,11 +219,15 @@ func TestLedgerForms(t *testing.T) {
 		want, owing string
 	}{
 		{"write-off with no amount", "/write-offs", url.Values{"charge": {charge}, "reason": {"Hardship"}}, 422, "Enter the amount to write off, or choose all that is open.", ""},
+		{"write-off of all and an amount", "/write-offs", url.Values{"charge": {charge}, "all": {"yes"}, "amount": {"10"}, "reason": {"Hardship"}}, 422,
+			`<p class="field-error" id="wo-amount-error">Either tick all that is open or enter an amount, not both.</p>`, "owes $250.00."},
 		{"write-off", "/write-offs", url.Values{"charge": {charge}, "amount": {"50"}, "reason": {"Hardship"}}, 303, "Write-off recorded: Two integration sessions, sold on Nov 26, 2026 has $50.00 written off; $200.00 is open.", "owes $200.00."},
-		{"correction below what is settled", "/corrections", url.Values{"charge": {charge}, "amount": {"40"}, "reason": {"Agreed"}}, 422, "Enter at least $50.00", ""},
+		{"correction below what is settled", "/corrections", url.Values{"charge": {charge}, "amount": {"40"}, "reason": {"Agreed"}}, 422, "Enter at least $50.00: $50.00 of it is written off, and a write-off stays.", ""},
 		{"correction", "/corrections", url.Values{"charge": {charge}, "amount": {"240"}, "reason": {"Agreed reduction"}}, 303, "Charge corrected: Two integration sessions, sold on Nov 26, 2026 is now $240.00 ($250.00 as charged); $190.00 is open.", "owes $190.00."},
 		{"payment beyond the charge", "/payments", url.Values{"amount": {"200"}, "method": {"card_terminal"}, "reference": {"Receipt 88"}, "apply": {"chosen"}, "charge": {charge}}, 303,
 			"$200.00 recorded; $190.00 applied to Two integration sessions, sold on Nov 26, 2026, $10.00 kept as credit.", "owes nothing and has $10.00 of credit"},
+		{"correction below what is paid", "/corrections", url.Values{"charge": {charge}, "amount": {"100"}, "reason": {"Agreed"}}, 422,
+			"Enter at least $240.00: $190.00 of it is paid and $50.00 written off, and a write-off stays. To go lower, first refund the payment: a refund takes its money back off the charges it paid", ""},
 		{"payment received in the future", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "received": {"2026-12-30"}}, 422, `<p class="field-error" id="pay-received-error">A payment cannot be received in the future.</p>`, `value="2026-12-30"`},
 		{"payment with a date not a date", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "received": {"30/12"}}, 422, `<p class="field-error" id="pay-received-error">Enter the date it was received`, `value="30/12"`},
 		{"payment to a charge not open", "/payments", url.Values{"amount": {"5"}, "method": {"cash"}, "charge": {"no-such-charge"}}, 422, "Choose charges of this patient that are still open.", `href="#pay-charges"`},
@@ -283,5 +308,149 @@ func TestPaymentFormOpenCharges(t *testing.T) {
 	notice := between(f.Do("GET", loc, nil, admin).Body, `<p class="notice" role="status">`, `</p>`)
 	if want := fmt.Sprintf("$15.00 recorded; $10.00 applied to One integration session, sold on %s, $5.00 applied to", "Nov 26, 2026"); !strings.HasPrefix(notice, want) {
 		t.Errorf("the notice says %q, want it to start %q", notice, want)
+	}
+}
+
+// TestPaymentFormTwice (issue 21 walk F1): the payment form carries a
+// one-time key; posted twice (a double click, a resend), it records one
+// payment and both posts land on that payment's notice; the page shown
+// again carries a new key, which records a second; a form come back with
+// an error keeps its key (nothing was recorded), and one refused for its
+// key gets a new one.
+func TestPaymentFormTwice(t *testing.T) {
+	f := webtest.NewFixture(t)
+	thea := f.SignIn("thea@example.org")
+	base := "/patients/" + f.PA.ID + "/billing"
+	keyOf := func(body string) string {
+		t.Helper()
+		k := between(body, `<input type="hidden" name="form_key" value="`, `"`)
+		if k == "" {
+			t.Fatalf("the payment form has no key:\n%s", between(body, `id="payment"`, `</form>`))
+		}
+		return k
+	}
+	key := keyOf(f.Do("GET", base, nil, thea).Body)
+	form := url.Values{"amount": {"1"}, "method": {"cash"}, "form_key": {key}}
+	first, second := f.Do("POST", base+"/payments", form, thea), f.Do("POST", base+"/payments", form, thea)
+	if first.Status != http.StatusSeeOther || second.Status != http.StatusSeeOther || first.Header.Get("Location") != second.Header.Get("Location") {
+		t.Fatalf("the form posted twice = %d %q, %d %q; want both on the first payment", first.Status, first.Header.Get("Location"), second.Status, second.Header.Get("Location"))
+	}
+	loc, _, _ := strings.Cut(second.Header.Get("Location"), "#")
+	page := f.Do("GET", loc, nil, thea).Body
+	if !strings.Contains(page, "$1.00 recorded") || !strings.Contains(page, "1 payment<") || strings.Contains(page, "2 payments") {
+		t.Errorf("after the form posted twice, want one payment of $1.00:\n%s", between(page, `id="payments"`, `id="payment"`))
+	}
+	next := keyOf(page)
+	if next == key {
+		t.Fatalf("the page shown again carries the used key")
+	}
+	bad := f.Do("POST", base+"/payments", url.Values{"amount": {"x"}, "method": {"cash"}, "form_key": {next}}, thea)
+	if bad.Status != http.StatusUnprocessableEntity || keyOf(bad.Body) != next {
+		t.Errorf("a form come back with an error = %d, its key changed", bad.Status)
+	}
+	if r := f.Do("POST", base+"/payments", url.Values{"amount": {"1"}, "method": {"cash"}, "form_key": {next}}, thea); r.Status != http.StatusSeeOther || r.Header.Get("Location") == second.Header.Get("Location") {
+		t.Errorf("the page's new key = %d %q, want a second payment", r.Status, r.Header.Get("Location"))
+	}
+	stale := f.Do("POST", base+"/payments", url.Values{"amount": {"1"}, "method": {"cash"}, "form_key": {"not-a-key"}}, thea)
+	if stale.Status != http.StatusUnprocessableEntity || !strings.Contains(stale.Body, "This form is out of date") || keyOf(stale.Body) == "not-a-key" {
+		t.Errorf("a bad key = %d, want 422 with a new key:\n%s", stale.Status, between(stale.Body, `id="payment"`, `</form>`))
+	}
+	if page := f.Do("GET", base, nil, thea).Body; !strings.Contains(page, "2 payments") {
+		t.Errorf("want 2 payments in all:\n%s", between(page, `id="payments"`, `id="payment"`))
+	}
+}
+
+// TestRefundReopens (issue 21 walk F5): a refund beyond the payment's
+// credit says which charges it opened again and what is open of them now;
+// one out of credit alone says none.
+func TestRefundReopens(t *testing.T) {
+	f := webtest.NewFixture(t)
+	admin := f.SignIn("admin@example.org")
+	base := "/patients/" + f.PA.ID + "/billing"
+	ctx := context.Background()
+	pkg := &store.Package{Name: "Two integration sessions", Kind: "integration", Sessions: 2, Cents: 25000}
+	if err := f.St.AddPackage(ctx, f.As("admin@example.org"), pkg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.St.SellPackage(ctx, f.As("admin@example.org"), f.PA.ID, pkg.ID); err != nil {
+		t.Fatal(err)
+	}
+	pay, err := f.St.RecordPayment(ctx, f.As("admin@example.org"), f.PA.ID, store.PaymentInput{Cents: 30000, Method: "cash"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		amount, want, not string
+	}{
+		{"20", "Refund recorded: $20.00 of the $300.00 paid on Nov 26, 2026 is refunded, and $30.00 of it is still credit. Give", "Open again"},
+		{"130", "Refund recorded: $150.00 of the $300.00 paid on Nov 26, 2026 is refunded. Open again: Two integration sessions, sold on Nov 26, 2026 ($100.00 taken back off it; $100.00 open now). Give", "still credit"},
+	} {
+		r := f.Do("POST", base+"/refunds", url.Values{"payment": {pay.ID}, "amount": {c.amount}, "reason": {"Course stopped"}}, admin)
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("refund %s = %d:\n%s", c.amount, r.Status, r.Body)
+		}
+		loc, _, _ := strings.Cut(r.Header.Get("Location"), "#")
+		notice := between(f.Do("GET", loc, nil, admin).Body, `<p class="notice" role="status">`, `</p>`)
+		if !strings.HasPrefix(notice, c.want) || strings.Contains(notice, c.not) {
+			t.Errorf("refund of %s says %q, want it to start %q", c.amount, notice, c.want)
+		}
+	}
+}
+
+// TestLedgerReasons (issue 21 walk F3): the reasons the patient reads on
+// their statement are shown on the staff page, with the charge a
+// correction or write-off was of and the payment a refund came out of;
+// each reason field says the patient sees it.
+func TestLedgerReasons(t *testing.T) {
+	f := webtest.NewFixture(t)
+	admin := f.SignIn("admin@example.org")
+	base := "/patients/" + f.PA.ID + "/billing"
+	ctx := context.Background()
+	pkg := &store.Package{Name: "Two integration sessions", Kind: "integration", Sessions: 2, Cents: 25000}
+	if err := f.St.AddPackage(ctx, f.As("admin@example.org"), pkg); err != nil {
+		t.Fatal(err)
+	}
+	sold, err := f.St.SellPackage(ctx, f.As("admin@example.org"), f.PA.ID, pkg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := f.Do("GET", base, nil, admin).Body
+	for _, id := range []string{"wo-reason", "co-reason"} {
+		if !strings.Contains(between(page, `id="`+id+`-hint">`, `</p>`), "The patient sees this reason on their statement.") {
+			t.Errorf("the reason field #%s does not say the patient sees it", id)
+		}
+	}
+	for _, step := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/corrections", url.Values{"charge": {sold.ChargeID}, "amount": {"230"}, "reason": {"Agreed reduction"}}},
+		{"/write-offs", url.Values{"charge": {sold.ChargeID}, "amount": {"30"}, "reason": {"Hardship"}}},
+		{"/payments", url.Values{"amount": {"250"}, "method": {"cash"}}},
+	} {
+		if r := f.Do("POST", base+step.path, step.form, admin); r.Status != http.StatusSeeOther {
+			t.Fatalf("POST %s = %d:\n%s", step.path, r.Status, r.Body)
+		}
+	}
+	page = f.Do("GET", base, nil, admin).Body
+	if !strings.Contains(between(page, `id="rf-reason-hint">`, `</p>`), "The patient sees this reason on their statement.") {
+		t.Errorf("the refund's reason field does not say the patient sees it")
+	}
+	pay := between(between(page, `<select id="rf-payment" name="payment"`, `</select>`), `</option><option value="`, `"`)
+	if r := f.Do("POST", base+"/refunds", url.Values{"payment": {pay}, "amount": {"50"}, "reason": {"Overpaid."}}, admin); r.Status != http.StatusSeeOther {
+		t.Fatalf("refund = %d:\n%s", r.Status, r.Body)
+	}
+	page = f.Do("GET", base, nil, admin).Body
+	charges, payments := between(page, `id="charges"`, `id="payments"`), between(page, `id="payments"`, `</table>`)
+	for _, want := range []string{
+		`<span class="meta reason">Corrected to $230.00 on Nov 26, 2026: Agreed reduction.</span>`,
+		`<span class="meta reason">Written off $30.00 on Nov 26, 2026: Hardship.</span>`,
+	} {
+		if !strings.Contains(charges, want) {
+			t.Errorf("the charges lack %q:\n%s", want, charges)
+		}
+	}
+	if want := `<span class="meta reason">Refunded $50.00 on Nov 26, 2026: Overpaid.</span>`; !strings.Contains(payments, want) {
+		t.Errorf("the payments lack %q:\n%s", want, payments)
 	}
 }

@@ -33,6 +33,10 @@ type ledgerPage struct {
 	Packages []store.Package
 	formState
 	Notice string
+	// PayKey is the payment form's one-time key (store.FormKey): posted
+	// twice, the form records one payment. Kept when the form comes back
+	// with errors, since nothing was recorded.
+	PayKey string
 	Loc    *time.Location
 	Today  string
 	// The pages' links: newer and older charges, newer and older payments.
@@ -82,6 +86,14 @@ func (d ledgerPage) ChargeLabel(c store.Charge) string {
 // PaymentLabel names a payment in a list to choose from.
 func (d ledgerPage) PaymentLabel(p store.Payment) string {
 	return d.Date(p.ReceivedAt) + ", " + d.MethodTitle(p.Method) + " " + d.Money(p.Cents) + " (up to " + d.Money(billing.RefundLimit(p.Cents, p.Refunded)) + " to refund)"
+}
+
+// Reason says a correction, write-off or refund with its reason, as the
+// patient reads it on their statement: "Written off $30.00 on Dec 1,
+// 2026: hardship."
+func (d ledgerPage) Reason(x store.LedgerReason) string {
+	what := map[string]string{"correction": "Corrected to ", "write_off": "Written off ", "refund": "Refunded "}[x.Kind]
+	return what + d.Money(x.Cents) + " on " + d.Date(x.At) + ": " + strings.TrimSuffix(x.Reason, ".") + "."
 }
 
 // Standing says the patient's balance in words.
@@ -136,6 +148,9 @@ func (s *Handlers) ledgerPage(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	d.Patient, d.Act = p, acc.Can(auth.PermBilling)
+	if d.PayKey = d.Value("payment", "form_key", ""); d.PayKey == "" || d.Err("payment", "form") != "" {
+		d.PayKey = store.FormKey()
+	}
 	d.Loc, _ = s.PracticeZone(r)
 	d.Today = s.Now().In(d.Loc).Format("2006-01-02")
 	base := "/patients/" + pid + "/billing?"
@@ -221,7 +236,22 @@ func (s *Handlers) notice(r *http.Request, d ledgerPage) (string, error) {
 				if x.Unapplied > 0 {
 					msg += ", and " + d.Money(x.Unapplied) + " of it is still credit"
 				}
-				return msg + ". Give the money back by the same means it was paid.", nil
+				msg += "."
+				// Beyond the payment's credit the refund took its money back
+				// off the charges it paid: say which are open again.
+				reopened, err := s.Store.RefundReopened(r.Context(), s.Actor(r), d.Patient.ID, x.ID)
+				if err != nil {
+					return "", err
+				}
+				var parts []string
+				for _, c := range reopened {
+					parts = append(parts, d.ChargeTitle(store.Charge{Kind: c.Kind, Description: c.Description, ServiceDate: c.ServiceDate})+
+						" ("+d.Money(c.Cents)+" taken back off it; "+d.Money(c.Open)+" open now)")
+				}
+				if len(parts) > 0 {
+					msg += " Open again: " + strings.Join(parts, ", ") + "."
+				}
+				return msg + " Give the money back by the same means it was paid.", nil
 			}
 		}
 	case "write-off", "correction":
@@ -289,7 +319,7 @@ func (s *Handlers) received(r *http.Request, fe clinic.FieldErrors) time.Time {
 // Payment is POST /patients/{patient}/billing/payments.
 func (s *Handlers) Payment(w http.ResponseWriter, r *http.Request) {
 	fe := clinic.FieldErrors{}
-	in := store.PaymentInput{Method: r.PostFormValue("method"), Reference: r.PostFormValue("reference")}
+	in := store.PaymentInput{Method: r.PostFormValue("method"), Reference: r.PostFormValue("reference"), FormKey: r.PostFormValue("form_key")}
 	in.Cents = amountField(fe, r.PostForm, "amount", false)
 	in.ReceivedAt = s.received(r, fe)
 	// The charges ticked, in the form's order (the oldest first); none
@@ -340,7 +370,14 @@ func (s *Handlers) Refund(w http.ResponseWriter, r *http.Request) {
 func (s *Handlers) WriteOff(w http.ResponseWriter, r *http.Request) {
 	fe := clinic.FieldErrors{}
 	var cents int64 // 0: all that is open
-	if r.PostFormValue("all") != "yes" {
+	if r.PostFormValue("all") == "yes" {
+		// Both ticked and typed: which was meant is not known, so
+		// nothing is written off until one is chosen.
+		if strings.TrimSpace(r.PostFormValue("amount")) != "" {
+			fe.Add("amount", "Either tick all that is open or enter an amount, not both.")
+			cents = -1
+		}
+	} else {
 		if cents = amountField(fe, r.PostForm, "amount", true); cents == 0 {
 			fe.Add("amount", "Enter the amount to write off, or choose all that is open.")
 			cents = -1

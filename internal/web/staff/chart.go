@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ func (s *Handlers) chartForm(w http.ResponseWriter, r *http.Request, err error, 
 		s.Error(w, r, err)
 		return
 	}
-	if n, ok := chartNotices[done]; ok && n.Section != "" {
+	if n, ok := chartNotices[strings.SplitN(done, "&", 2)[0]]; ok && n.Section != "" { // "outcome&appointment=..."
 		section = n.Section
 	}
 	shell.SeeOther(w, r, "/patients/"+r.PathValue("patient")+"?done="+done, section)
@@ -283,7 +284,7 @@ func (s *Handlers) AppointmentMove(w http.ResponseWriter, r *http.Request) {
 
 func (s *Handlers) AppointmentOutcome(w http.ResponseWriter, r *http.Request) {
 	err := s.Store.RecordAppointmentOutcome(r.Context(), s.Actor(r), r.PathValue("patient"), r.PathValue("appointment"), r.PostFormValue("outcome"))
-	s.appointmentChange(w, r, err, "outcome")
+	s.appointmentChange(w, r, err, "outcome&appointment="+url.QueryEscape(r.PathValue("appointment"))+"&outcome="+url.QueryEscape(r.PostFormValue("outcome")))
 }
 
 // chartMeasures reads the assignments and each questionnaire's latest store.ChartScoreWindow

@@ -453,7 +453,7 @@ func (s *Handlers) patientPage(w http.ResponseWriter, r *http.Request, d patient
 		}
 	}
 	if n, ok := chartNotices[r.URL.Query().Get("done")]; ok && d.Notice == "" && d.Errors == nil {
-		d.Notice = n.Text
+		d.Notice = n.Text + s.OutcomeCharge(r, p.ID, acc.Can(auth.PermBillingRead))
 		if d.Posted == "" {
 			d.Posted = n.Section
 		}

@@ -50,6 +50,7 @@ type pageData struct {
 	Period     Period
 	Errors     map[string]string
 	Notice     string
+	SendKeys   map[string]string // each send form's one-time key (store.FormKey), by kind
 	Sends      []sendRow
 	MoreSends  bool
 	Balance    string
@@ -138,7 +139,7 @@ func (s *Handlers) page(w http.ResponseWriter, r *http.Request, status int, errs
 	}
 	d := pageData{Patient: docs.Patient, PatientID: docs.Patient.ID, Portal: docs.HasPortal, Outbox: s.OutboxOnly, Presets: Presets(spans), Period: period,
 		Errors: errs, Sends: sendRows(docs.Sends, loc, "/patients/"+docs.Patient.ID+"/statements", s.OutboxOnly), MoreSends: docs.MoreSends, Balance: staffBalance(docs.Balance),
-		BasePath: "/patients/" + docs.Patient.ID + "/statements"}
+		BasePath: "/patients/" + docs.Patient.ID + "/statements", SendKeys: map[string]string{store.DocSuperbill: store.FormKey(), store.DocStatement: store.FormKey()}}
 	if d.NoServices, err = s.noServices(r, docs.Patient.ID, period); err != nil {
 		s.Error(w, r, err)
 		return
@@ -207,7 +208,7 @@ func (s *Handlers) Send(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusUnprocessableEntity, perrs)
 		return
 	}
-	_, err = s.Store.SendStatement(ctx, actor, id, r.PostFormValue("kind"), period.From.UTC(), period.To.UTC())
+	_, err = s.Store.SendStatementOnce(ctx, actor, id, r.PostFormValue("kind"), period.From.UTC(), period.To.UTC(), r.PostFormValue("form_key"))
 	if e, ok := err.(*clinic.Error); ok && e.Code == clinic.EInvalid {
 		s.page(w, r, http.StatusUnprocessableEntity, e.Fields)
 		return

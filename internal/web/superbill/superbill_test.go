@@ -79,7 +79,7 @@ func TestSuperbillOnDemo(t *testing.T) {
 		"Rendering provider", "Lena Ortiz", "LMFT", "1555014202",
 		"Jordan Lee", "Date of birth", "03/14/1988", "West Example Street",
 		"ICD-10-CM", "F33.1", "Major depressive disorder, recurrent, moderate", "F41.1", "Generalized anxiety disorder",
-		"CPT", "90837", "Fee", "Paid", "$200.00", "Total paid",
+		"CPT", "90834", "Fee", "Paid", "$200.00", "Total paid",
 	} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the superbill lacks %q:\n%s", want, text)

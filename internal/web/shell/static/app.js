@@ -2,6 +2,30 @@
 (function () {
   "use strict";
 
+  // Forms marked data-once (money and sends) are sent once: on submit the
+  // form is aria-busy and its buttons aria-disabled, and a second submit
+  // (a double click, Enter pressed again) is stopped. Not the disabled
+  // attribute: a disabled button's own name and value would not be sent.
+  // Back from the back-forward cache, or if no answer came (a stopped
+  // load), the form can be sent again. The server keeps its own guard:
+  // the payment and send forms carry a one-time key.
+  var unlock = function (form) {
+    form.removeAttribute("aria-busy");
+    form.querySelectorAll("button[aria-disabled], input[type=submit][aria-disabled]").forEach(function (b) { b.removeAttribute("aria-disabled"); });
+  };
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-once")) { return; }
+    if (form.getAttribute("aria-busy") === "true") { ev.preventDefault(); return; }
+    if (ev.defaultPrevented) { return; } // another handler sends it its own way
+    form.setAttribute("aria-busy", "true");
+    form.querySelectorAll("button, input[type=submit]").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
+    setTimeout(function () { unlock(form); }, 15000);
+  });
+  window.addEventListener("pageshow", function (ev) {
+    if (ev.persisted) { document.querySelectorAll("form[data-once][aria-busy]").forEach(unlock); }
+  });
+
   // Medication check as you type: ask the server what a medication line is.
   // Without JavaScript the same check runs when the form is saved.
   function debounce(fn, ms) {
