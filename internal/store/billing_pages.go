@@ -22,6 +22,16 @@ type PaymentApplied struct {
 	Cents       int64
 }
 
+// scanApplied reads a charge and an amount of a payment on it: id, kind,
+// description, service code, service date, cents.
+func scanApplied(r scanner) (PaymentApplied, error) {
+	var x PaymentApplied
+	var kind string
+	err := r.Scan(&x.ChargeID, &kind, &x.Description, &x.Code, &x.ServiceDate, &x.Cents)
+	x.Kind, x.ServiceDate = billing.ChargeKind(kind), x.ServiceDate.UTC()
+	return x, err
+}
+
 // PaymentRecorded reads payment paymentID of patientID and what of it was
 // applied to which charges when it was recorded (oldest charge first), for
 // the page's notice that says what happened (PermBillingRead). Audited, in
@@ -38,13 +48,7 @@ func (s *Store) PaymentRecorded(ctx context.Context, actor Actor, patientID, pay
 		if err != nil {
 			return err
 		}
-		apps, err = queryAll(ctx, tx, func(r scanner) (PaymentApplied, error) {
-			var x PaymentApplied
-			var kind string
-			err := r.Scan(&x.ChargeID, &kind, &x.Description, &x.Code, &x.ServiceDate, &x.Cents)
-			x.Kind, x.ServiceDate = billing.ChargeKind(kind), x.ServiceDate.UTC()
-			return x, err
-		}, `SELECT c.id, c.kind, c.description, c.service_code, c.service_date, pa.amount_cents
+		apps, err = queryAll(ctx, tx, scanApplied, `SELECT c.id, c.kind, c.description, c.service_code, c.service_date, pa.amount_cents
 			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
 			JOIN payments p ON p.id = pa.payment_id
 			WHERE pa.payment_id = $1 AND pa.reverses_id IS NULL AND pa.created_at = p.recorded_at

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/kapstone/kapstone/internal/auth"
-	"github.com/kapstone/kapstone/internal/billing"
 )
 
 // Reopened is a charge a refund opened again (issue 21 walk F5): the part
@@ -36,11 +35,8 @@ func (s *Store) RefundReopened(ctx context.Context, actor Actor, patientID, paym
 			return err
 		}
 		out, err = queryAll(ctx, tx, func(r scanner) (Reopened, error) {
-			var x Reopened
-			var kind string
-			err := r.Scan(&x.ChargeID, &kind, &x.Description, &x.Code, &x.ServiceDate, &x.Cents)
-			x.Kind, x.ServiceDate = billing.ChargeKind(kind), x.ServiceDate.UTC()
-			return x, err
+			x, err := scanApplied(r)
+			return Reopened{PaymentApplied: x}, err
 		}, `SELECT c.id, c.kind, c.description, c.service_code, c.service_date, -SUM(pa.amount_cents)
 			FROM payment_applications pa JOIN charges c ON c.id = pa.charge_id
 			WHERE pa.payment_id = $1 AND pa.patient_id = $2 AND pa.reverses_id IS NOT NULL AND pa.created_at = $3
